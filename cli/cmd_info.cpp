@@ -1,0 +1,59 @@
+// glasswing-cli info MODEL.gguf — what a model file holds, without loading its weights.
+#include <cstdio>
+#include <map>
+
+#include "cli/command.h"
+#include "inference/gguf/gguf_file.h"
+
+namespace {
+
+using namespace glasswing;
+
+int run_info(cli::Args& args) {
+  if (args.positional().size() != 1) throw cli::UsageError("expected exactly one MODEL.gguf");
+  const auto file = gguf::GgufFile::open(args.positional()[0]);
+  const std::string arch = file.architecture();
+  std::printf("file:          %s\n", file.path().c_str());
+  std::printf("file size:     %.2f MiB (%llu bytes)\n", file.file_size() / 1048576.0,
+              static_cast<unsigned long long>(file.file_size()));
+  std::printf("gguf version:  %u, alignment %llu\n", file.version(), static_cast<unsigned long long>(file.alignment()));
+  std::printf("architecture:  %s\n", arch.empty() ? "(none)" : arch.c_str());
+  if (auto name = file.get_string("general.name")) std::printf("name:          %s\n", name->c_str());
+  const char* keys[] = {"context_length", "embedding_length", "block_count", "feed_forward_length",
+                        "attention.head_count", "attention.head_count_kv", "rope.dimension_count",
+                        "rope.freq_base", "attention.layer_norm_rms_epsilon", "attention.layer_norm_epsilon"};
+  for (const char* k : keys)
+    if (const auto* v = file.find(arch + "." + k))
+      std::printf("%-40s %s\n", (arch + "." + k).c_str(), v->to_display_string().c_str());
+  const std::string tok_model = file.get_string("tokenizer.ggml.model").value_or("(none)");
+  const auto* tokens = file.get_array("tokenizer.ggml.tokens");
+  std::printf("tokenizer:     %s, %zu tokens", tok_model.c_str(), tokens ? tokens->size() : size_t{0});
+  if (auto pre = file.get_string("tokenizer.ggml.pre")) std::printf(", pre-tokenizer %s", pre->c_str());
+  std::printf("\nchat template: %s\n", file.find("tokenizer.chat_template") ? "present" : "absent");
+
+  uint64_t n_params = 0;
+  std::map<std::string, std::pair<size_t, uint64_t>> by_type;  // type -> (tensor count, bytes)
+  for (const auto& t : file.tensors()) {
+    n_params += t.n_elements;
+    auto& e = by_type[gguf::ggml_type_name(t.type)];
+    e.first++;
+    e.second += t.n_bytes;
+  }
+  std::printf("tensors:       %zu\n", file.tensors().size());
+  std::printf("parameters:    %llu (%.2f M)\n", static_cast<unsigned long long>(n_params), n_params / 1e6);
+  std::printf("\n%-10s %8s %14s\n", "type", "tensors", "bytes");
+  for (const auto& [type, e] : by_type)
+    std::printf("%-10s %8zu %14llu\n", type.c_str(), e.first, static_cast<unsigned long long>(e.second));
+  if (args.has("--tensors")) {
+    std::printf("\n%-40s %-8s %s\n", "tensor", "type", "shape");
+    for (const auto& t : file.tensors())
+      std::printf("%-40s %-8s %s\n", t.name.c_str(), gguf::ggml_type_name(t.type).c_str(), t.shape_string().c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+GLASSWING_CLI_COMMAND(info, "info MODEL.gguf [--tensors]",
+                      "print a model's architecture, tokenizer, parameter count and tensor types",
+                      ({{"--tensors", "", false, "also list every tensor"}}), run_info);

@@ -1,0 +1,32 @@
+#include "tests/test_support.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <unistd.h>
+
+namespace glasswing::test {
+
+std::filesystem::path shared_dir() {
+  if (const char* env = std::getenv("GLASSWING_SHARED_DIR"); env && *env) return env;
+  return GLASSWING_SHARED_DIR;
+}
+
+std::filesystem::path require_shared(const std::string& relative) {
+  const std::filesystem::path p = shared_dir() / relative;
+  if (!std::filesystem::exists(p)) {
+    std::fprintf(stdout, "SKIP: test data not found: %s (the ../shared folder is absent)\n", p.c_str());
+    std::fflush(stdout);
+    std::exit(77);
+  }
+  return p;
+}
+
+std::filesystem::path temp_dir(const std::string& name) {
+  auto p = std::filesystem::temp_directory_path() /
+           ("glasswing-test-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(p);
+  std::filesystem::create_directories(p);
+  return p;
+}
+
+}  // namespace glasswing::test

@@ -1,0 +1,18 @@
+#pragma once
+// Helpers every test executable shares: where the test data lives, and how to skip when it is absent.
+#include <filesystem>
+#include <string>
+
+namespace glasswing::test {
+
+// ../shared beside the checkout (or $GLASSWING_SHARED_DIR). Does not check that it exists.
+std::filesystem::path shared_dir();
+
+// Returns shared_dir()/relative when it exists. Otherwise prints a clear SKIP line naming the missing
+// path and exits with code 77, which ctest reports as "skipped" — never as passed.
+std::filesystem::path require_shared(const std::string& relative);
+
+// A fresh, empty temporary directory unique to this process and name.
+std::filesystem::path temp_dir(const std::string& name);
+
+}  // namespace glasswing::test
