@@ -1,0 +1,28 @@
+#pragma once
+// Tensor element formats: dequantization (bit-exact with ggml's block definitions), dot products that read
+// quantized rows directly, and quantizers (used by `glasswing-cli synth` and tests).
+#include <cstdint>
+
+#include "inference/gguf/ggml_type.h"
+
+namespace glasswing::quant {
+
+using gguf::GgmlType;
+
+// True for the types this engine can compute with: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1,
+// Q2_K, Q3_K, Q4_K, Q5_K, Q6_K.
+bool can_dequantize(GgmlType type);
+
+// Decodes n elements (a multiple of the type's block size) starting at src into dst.
+void dequantize_row(GgmlType type, const void* src, float* dst, int64_t n);
+
+// Dot product of one stored row of n elements with an f32 vector x[n], without materialising the row.
+float dot_row(GgmlType type, const void* row, const float* x, int64_t n);
+
+// True for the types quantize_row can write.
+bool can_quantize(GgmlType type);
+
+// Encodes n floats (a multiple of the block size) into dst in the type's exact block format.
+void quantize_row(GgmlType type, const float* src, void* dst, int64_t n);
+
+}  // namespace glasswing::quant
