@@ -157,10 +157,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
         attention_row(att, c, d, l, h, pos);
         float* out = &s.att_out[sz(t * q_dim + h * hd)];
         std::fill(out, out + hd, 0.0f);
-        for (int64_t j = 0; j <= pos; ++j) {
-          const float* v = c.v_at(l, j) + kv_head * hd;
-          for (int64_t e = 0; e < hd; ++e) out[e] += att[j] * v[e];
-        }
+        for (int64_t j = 0; j <= pos; ++j) axpy(out, att[j], c.v_at(l, j) + kv_head * hd, hd);
       }
     });
 

@@ -1,40 +1,45 @@
 #include "inference/cpu/kernels.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "inference/cpu/dot_f32.h"
 #include "inference/quant/quant.h"
 
 namespace glasswing::cpu {
-
-float dot(const float* a, const float* b, int64_t n) {
-  // Eight independent sums let the compiler vectorise without reassociating one long chain.
-  float s[8] = {};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int j = 0; j < 8; ++j) s[j] += a[i + j] * b[i + j];
-  float total = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-  for (; i < n; ++i) total += a[i] * b[i];
-  return total;
-}
 
 void matmul(float* out, const float* x, const model::WeightMatrix& w, model::Vector bias, int64_t n_batch,
             ThreadPool& pool) {
   const int64_t n = w.n_cols, d = w.n_rows;
   const bool is_f32 = w.type == gguf::GgmlType::F32;
   pool.parallel_for(d, [&](int64_t begin, int64_t end, int) {
-    thread_local std::vector<float> row_f32;  // one dequantized row, reused across calls
-    for (int64_t r = begin; r < end; ++r) {
-      const float b = bias.empty() ? 0.0f : bias[static_cast<size_t>(r)];
-      if (is_f32) {
-        const float* row = static_cast<const float*>(w.row(r));
-        for (int64_t t = 0; t < n_batch; ++t) out[t * d + r] = dot(row, x + t * n, n) + b;
-      } else if (n_batch == 1) {
-        out[r] = quant::dot_row(w.type, w.row(r), x, n) + b;
-      } else {
-        if (static_cast<int64_t>(row_f32.size()) < n) row_f32.resize(static_cast<size_t>(n));
-        quant::dequantize_row(w.type, w.row(r), row_f32.data(), n);
-        for (int64_t t = 0; t < n_batch; ++t) out[t * d + r] = dot(row_f32.data(), x + t * n, n) + b;
+    auto bias_at = [&](int64_t r) { return bias.empty() ? 0.0f : bias[static_cast<size_t>(r)]; };
+    if (n_batch == 1 && !is_f32) {
+      // Decode: memory-bound, so read each stored row once and dot it in place.
+      for (int64_t r = begin; r < end; ++r) out[r] = quant::dot_row(w.type, w.row(r), x, n) + bias_at(r);
+      return;
+    }
+    // Prefill: a tile of four rows (dequantized once) against every input, so each input is read once per
+    // tile.
+    thread_local std::vector<float> tile;  // (4, n), reused across calls
+    if (!is_f32 && tile.size() < static_cast<size_t>(4 * n)) tile.resize(static_cast<size_t>(4 * n));
+    for (int64_t r0 = begin; r0 < end; r0 += 4) {
+      const int64_t n_rows = std::min<int64_t>(4, end - r0);
+      const float* rows[4];
+      for (int64_t k = 0; k < 4; ++k) {
+        const int64_t r = r0 + std::min(k, n_rows - 1);  // a short tile repeats its last row
+        if (is_f32) {
+          rows[k] = static_cast<const float*>(w.row(r));
+        } else {
+          if (k < n_rows) quant::dequantize_row(w.type, w.row(r), &tile[static_cast<size_t>(k * n)], n);
+          rows[k] = &tile[static_cast<size_t>(std::min(k, n_rows - 1) * n)];
+        }
+      }
+      float dots[4];
+      for (int64_t t = 0; t < n_batch; ++t) {
+        dot4(rows, x + t * n, n, dots);
+        for (int64_t k = 0; k < n_rows; ++k) out[t * d + r0 + k] = dots[k] + bias_at(r0 + k);
       }
     }
   });

@@ -4,14 +4,12 @@
 #include <cstdint>
 #include <span>
 
+#include "inference/cpu/dot_f32.h"
 #include "inference/cpu/thread_pool.h"
 #include "inference/model/architecture.h"
 #include "inference/model/weights.h"
 
 namespace glasswing::cpu {
-
-// Σ a[i]·b[i], i < n.
-float dot(const float* a, const float* b, int64_t n);
 
 // out (n_batch, w.n_rows) = x (n_batch, w.n_cols) · Wᵀ (+ bias (w.n_rows) when not empty). W stays in its
 // stored format: one row is dequantized once and used for every batch entry (prefill), or dotted in place
