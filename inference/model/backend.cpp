@@ -16,6 +16,9 @@ void check_range(const char* what, Range r, int64_t limit) {
 std::span<const float> Backend::forward(Session& session, std::span<const int32_t> tokens,
                                         bool want_all_logits) {
   const auto& d = session.model().desc();
+  if (&session.backend() != this)
+    throw std::invalid_argument("the session belongs to the " + session.backend().name() +
+                                " backend, not this " + name() + " one");
   if (tokens.empty()) throw std::invalid_argument("forward() needs at least one token");
   if (static_cast<int64_t>(tokens.size()) > session.remaining())
     throw ContextFullError("cannot evaluate " + std::to_string(tokens.size()) + " tokens at position " +
@@ -36,6 +39,7 @@ std::span<const float> Backend::forward(Session& session, std::span<const int32_
 AttentionMatrix Backend::attention(const Session& session, int64_t layer, int64_t head, Range queries,
                                    Range keys) {
   const auto& d = session.model().desc();
+  if (&session.backend() != this) throw std::invalid_argument("the session belongs to another backend");
   if (layer < 0 || layer >= d.n_layer)
     throw std::out_of_range("layer " + std::to_string(layer) + " out of range");
   if (head < 0 || head >= d.n_head) throw std::out_of_range("head " + std::to_string(head) + " out of range");
@@ -45,6 +49,7 @@ AttentionMatrix Backend::attention(const Session& session, int64_t layer, int64_
 }
 
 std::vector<HeadSummary> Backend::attention_summary(const Session& session, Range queries) {
+  if (&session.backend() != this) throw std::invalid_argument("the session belongs to another backend");
   check_range("query", queries, session.position());
   return attention_summary_impl(session, queries);
 }

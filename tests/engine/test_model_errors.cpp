@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "inference/cpu/cpu_backend.h"
+#include "inference/model/backend_registry.h"
 #include "inference/model/model.h"
 #include "inference/model/session.h"
 #include "tests/engine/engine_test_util.h"
@@ -104,4 +105,22 @@ TEST_CASE("Tokens past the context or outside the vocabulary are refused", "[eng
   backend.forward(session, std::vector<int32_t>(8, 5), false);
   CHECK(session.position() == 8);
   CHECK_THROWS_AS(backend.forward(session, std::vector<int32_t>{5}, false), model::ContextFullError);
+}
+
+TEST_CASE("A session is used only with the backend that made its caches", "[engine][errors]") {
+  auto m = model::Model::load(test::require_shared("models/stories260K.gguf"));
+  cpu::CpuBackend a(*m), b(*m);
+  model::Session session(*m, a, 16);
+  CHECK_THROWS_AS(b.forward(session, std::vector<int32_t>{1}, false), std::invalid_argument);
+  CHECK(session.position() == 0);
+}
+
+TEST_CASE("Backends are chosen by name in one place", "[engine][errors]") {
+  auto m = model::Model::load(test::require_shared("models/stories260K.gguf"));
+  CHECK(model::create_backend("cpu", *m)->name() == "cpu");
+  CHECK_FALSE(model::create_backend("auto", *m)->name().empty());
+  const auto names = model::backend_names();
+  CHECK(names.front() == "cpu");
+  CHECK(names.back() == "auto");
+  CHECK_THROWS_WITH(model::create_backend("tpu", *m), Contains("unknown backend 'tpu'") && Contains("cpu"));
 }
