@@ -12,6 +12,9 @@ std::string describe(std::string_view call, VkResult result, std::string_view de
     case VK_ERROR_OUT_OF_HOST_MEMORY:
       m += " (the driver is out of system memory)";
       break;
+    case VK_ERROR_INCOMPATIBLE_DRIVER:
+      m += " (no Vulkan driver is installed, or none supports Vulkan 1.2)";
+      break;
     case VK_ERROR_DEVICE_LOST:
       m += " (the GPU driver reset or crashed; the device must be re-created)";
       break;
