@@ -13,8 +13,8 @@ uint64_t pair_key(int32_t a, int32_t b) {
 }  // namespace
 
 BpeModel::BpeModel(const Vocab& vocab, const std::vector<std::string>& merges, const PreTokenizerSpec& pre,
-                   int32_t unk_id, std::vector<std::string>& warnings)
-    : vocab_(vocab), splitter_(pre.regexes), ignore_merges_(pre.ignore_merges), unk_id_(unk_id) {
+                   std::vector<std::string>& warnings)
+    : vocab_(vocab), splitter_(pre.regexes), ignore_merges_(pre.ignore_merges) {
   for (int b = 0; b < 256; ++b) byte_ids_[b] = vocab.find(unicode::byte_to_symbol(static_cast<uint8_t>(b)));
   size_t malformed = 0, unusable = 0;
   merges_.reserve(merges.size());
@@ -41,11 +41,6 @@ BpeModel::BpeModel(const Vocab& vocab, const std::vector<std::string>& merges, c
   if (unusable)
     warnings.push_back(std::to_string(unusable) +
                        " entries of tokenizer.ggml.merges name or produce text that is not a token; ignored");
-  int missing = 0;
-  for (int32_t id : byte_ids_) missing += id < 0;
-  if (missing)
-    warnings.push_back("vocabulary lacks " + std::to_string(missing) +
-                       " of the 256 byte symbols; those bytes encode to the unknown token or are dropped");
 }
 
 void BpeModel::encode(std::string_view text, std::vector<int32_t>& out) const {
@@ -144,10 +139,9 @@ void BpeModel::encode_word(std::string_view word, std::vector<int32_t>& out) con
   }
 
   for (int32_t i = 0; i != -1 && n > 0; i = sym[i].next) {
-    if (sym[i].id >= 0)
-      out.push_back(sym[i].id);
-    else if (unk_id_ >= 0)
-      out.push_back(unk_id_);
+    // A byte the vocabulary has no symbol for is dropped, as llama.cpp does (falcon and starcoder lack
+    // a few control bytes; emitting <unk>, which is <|endoftext|> there, would end the prompt).
+    if (sym[i].id >= 0) out.push_back(sym[i].id);
   }
 }
 

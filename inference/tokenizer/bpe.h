@@ -21,7 +21,7 @@ class BpeModel {
   // `merges` are the "left right" strings of tokenizer.ggml.merges, best first. Malformed merges and
   // merges whose parts are not tokens are skipped and counted in `warnings`.
   BpeModel(const Vocab& vocab, const std::vector<std::string>& merges, const PreTokenizerSpec& pre,
-           int32_t unk_id, std::vector<std::string>& warnings);
+           std::vector<std::string>& warnings);
 
   // Encodes a fragment of raw text (no special tokens in it). Invalid UTF-8 is replaced by U+FFFD first.
   void encode(std::string_view text, std::vector<int32_t>& out) const;
@@ -32,7 +32,6 @@ class BpeModel {
   const Vocab& vocab_;
   RegexSplitter splitter_;
   bool ignore_merges_;
-  int32_t unk_id_;
   struct Merge {
     int32_t rank;
     int32_t result;

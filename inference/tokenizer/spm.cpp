@@ -1,5 +1,6 @@
 #include "inference/tokenizer/spm.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <queue>
 
@@ -71,7 +72,9 @@ void SpmModel::encode(std::string_view text, std::vector<int32_t>& out) const {
   std::vector<Symbol> sym;
   sym.reserve(text.size());
   for (size_t off = 0; off < text.size();) {
-    const size_t len = std::min(unicode::sequence_length(static_cast<uint8_t>(text[off])), text.size() - off);
+    // Ill-formed bytes become one-byte symbols, which fall back to byte tokens: nothing is lost.
+    uint32_t cp = 0;
+    const size_t len = std::max<size_t>(1, unicode::decode(text, off, cp));
     const auto index = static_cast<int32_t>(sym.size());
     sym.push_back({find_mergeable(text.substr(off, len)), index - 1,
                    off + len == text.size() ? -1 : index + 1, static_cast<uint32_t>(off),

@@ -191,7 +191,7 @@ Tokenizer Tokenizer::from_gguf(const gguf::GgufFile& file) {
     const gguf::Array* merges = read_array(file, "tokenizer.ggml.merges", 0, true);
     if (merges->elem_type != gguf::ValueType::String)
       throw std::runtime_error("tokenizer.ggml.merges must be an array of strings");
-    t.bpe = std::make_unique<BpeModel>(v, merges->strings, *pre, t.unk, t.warnings);
+    t.bpe = std::make_unique<BpeModel>(v, merges->strings, *pre, t.warnings);
   }
   if (auto b = file.get_bool("tokenizer.ggml.add_bos_token")) t.add_bos = *b;
   if (auto b = file.get_bool("tokenizer.ggml.add_eos_token")) t.add_eos = *b;

@@ -67,6 +67,31 @@ bool is_valid(std::string_view text) {
   return true;
 }
 
+namespace {
+// Length of the longest prefix of a well-formed sequence at text[pos] (the Unicode "maximal subpart"),
+// at least 1: that many bytes are replaced by a single U+FFFD.
+size_t maximal_subpart(std::string_view text, size_t pos) {
+  const auto b0 = static_cast<uint8_t>(text[pos]);
+  size_t need = 0;
+  uint8_t lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (b0 >= 0xC2 && b0 <= 0xDF)
+    need = 2;
+  else if (b0 >= 0xE0 && b0 <= 0xEF)
+    need = 3, lo = b0 == 0xE0 ? 0xA0 : 0x80, hi = b0 == 0xED ? 0x9F : 0xBF;
+  else if (b0 >= 0xF0 && b0 <= 0xF4)
+    need = 4, lo = b0 == 0xF0 ? 0x90 : 0x80, hi = b0 == 0xF4 ? 0x8F : 0xBF;
+  else
+    return 1;
+  size_t len = 1;
+  while (len < need && pos + len < text.size()) {
+    const auto b = static_cast<uint8_t>(text[pos + len]);
+    if (len == 1 ? (b < lo || b > hi) : (b & 0xC0) != 0x80) break;
+    ++len;
+  }
+  return len;
+}
+}  // namespace
+
 std::string sanitize(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -75,7 +100,7 @@ std::string sanitize(std::string_view text) {
     const size_t len = decode(text, pos, cp);
     if (len == 0) {
       out += "\xEF\xBF\xBD";
-      ++pos;
+      pos += maximal_subpart(text, pos);
     } else {
       out.append(text.data() + pos, len);
       pos += len;

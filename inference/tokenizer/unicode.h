@@ -10,8 +10,7 @@
 namespace glasswing::tokenizer::unicode {
 
 // Length of the UTF-8 sequence announced by `lead`, judged from its high bits only (a stray continuation
-// byte counts as 1). SentencePiece-style splitting uses this so that invalid input still splits into
-// symbols (which then fall back to byte tokens) instead of being rejected.
+// byte counts as 1). Used to walk vocabulary strings, which are trusted.
 inline size_t sequence_length(uint8_t lead) {
   static constexpr uint8_t kLen[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
   return kLen[lead >> 4];
@@ -27,8 +26,8 @@ void append_utf8(std::string& out, uint32_t codepoint);
 // True when every byte belongs to a well-formed sequence.
 bool is_valid(std::string_view text);
 
-// Copy of `text` in which every byte that does not start a well-formed sequence is replaced by U+FFFD
-// (one replacement per bad byte, as llama.cpp does), so the result is valid UTF-8.
+// Copy of `text` that is valid UTF-8: each ill-formed part is replaced by one U+FFFD, using the Unicode
+// "maximal subpart" rule (a truncated sequence counts once, a stray byte once), as browsers and Python do.
 std::string sanitize(std::string_view text);
 
 // Number of bytes at the end of `text` that form the beginning of a well-formed sequence whose
