@@ -54,24 +54,10 @@ void BpeModel::encode(std::string_view text, std::vector<int32_t>& out) const {
   splitter_.split(text, words);
   for (const auto& [off, len] : words) {
     const std::string_view word = text.substr(off, len);
-    if (len > kMaxCachedWord) {
-      encode_word(word, out);
-      continue;
-    }
-    {
-      std::lock_guard<std::mutex> lock(cache_mutex_);
-      auto it = cache_.find(word);
-      if (it != cache_.end()) {
-        out.insert(out.end(), it->second.begin(), it->second.end());
-        continue;
-      }
-    }
+    if (cache_.lookup(word, out)) continue;
     const size_t before = out.size();
     encode_word(word, out);
-    std::vector<int32_t> ids(out.begin() + static_cast<std::ptrdiff_t>(before), out.end());
-    std::lock_guard<std::mutex> lock(cache_mutex_);
-    if (cache_.size() >= kMaxCacheEntries) cache_.clear();
-    cache_.emplace(std::string(word), std::move(ids));
+    cache_.store(word, out.data() + before, out.size() - before);
   }
 }
 

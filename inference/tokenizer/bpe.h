@@ -5,7 +5,6 @@
 // cached, because prompts repeat the same words many times.
 #include <array>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -13,6 +12,7 @@
 
 #include "inference/tokenizer/pre_tokenizer.h"
 #include "inference/tokenizer/vocab.h"
+#include "inference/tokenizer/word_cache.h"
 
 namespace glasswing::tokenizer {
 
@@ -39,11 +39,7 @@ class BpeModel {
   std::unordered_map<uint64_t, Merge> merges_;  // (left id << 32 | right id) → rank and merged token
   std::array<int32_t, 256> byte_ids_{};         // token of each byte's symbol, -1 if the vocab lacks it
 
-  // Word → ids. Bounded: cleared when it grows past kMaxCacheEntries.
-  static constexpr size_t kMaxCacheEntries = 1 << 16;
-  static constexpr size_t kMaxCachedWord = 128;
-  mutable std::mutex cache_mutex_;
-  mutable std::unordered_map<std::string, std::vector<int32_t>, StringHash, std::equal_to<>> cache_;
+  WordCache cache_;
 };
 
 }  // namespace glasswing::tokenizer

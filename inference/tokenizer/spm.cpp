@@ -12,6 +12,7 @@ namespace {
 bool mergeable_type(TokenType t) {
   return t != TokenType::Control && t != TokenType::Byte && t != TokenType::Unknown && t != TokenType::Unused;
 }
+constexpr const char* kSpaceMark = "\xE2\x96\x81";  // U+2581
 uint64_t pair_key(int32_t a, int32_t b) {
   return (static_cast<uint64_t>(static_cast<uint32_t>(a)) << 32) | static_cast<uint32_t>(b);
 }
@@ -30,7 +31,11 @@ SpmModel::SpmModel(const Vocab& vocab, int32_t unk_id) : vocab_(vocab), unk_id_(
   }
   for (int32_t id = 0; id < vocab.size(); ++id)
     if (mergeable_type(vocab.type[id])) mergeable_.emplace(vocab.text[id], id);
+  split_words_ = true;
   for (const auto& [text, id] : mergeable_) {
+    for (size_t i = 1; i + 3 <= text.size(); ++i)
+      if (text.compare(i, 3, kSpaceMark) == 0 && (i < 3 || text.compare(i - 3, 3, kSpaceMark) != 0))
+        split_words_ = false;
     // Every split at a character boundary whose two halves are tokens is a pair that merges into `id`.
     for (size_t i = unicode::sequence_length(static_cast<uint8_t>(text[0])); i < text.size();
          i += unicode::sequence_length(static_cast<uint8_t>(text[i]))) {
@@ -68,6 +73,30 @@ struct BigramOrder {
 }  // namespace
 
 void SpmModel::encode(std::string_view text, std::vector<int32_t>& out) const {
+  if (!split_words_) {
+    encode_piece(text, out);
+    return;
+  }
+  // Cut before every U+2581 that does not follow another one. A U+2581 byte triple always is that
+  // character: E2 never continues a sequence, so the cut lands on a character boundary.
+  size_t start = 0;
+  auto flush = [&](size_t end) {
+    const std::string_view word = text.substr(start, end - start);
+    if (word.empty() || cache_.lookup(word, out)) return;
+    const size_t before = out.size();
+    encode_piece(word, out);
+    cache_.store(word, out.data() + before, out.size() - before);
+  };
+  for (size_t pos = text.find(kSpaceMark, 1); pos != std::string_view::npos;
+       pos = text.find(kSpaceMark, pos + 3)) {
+    if (pos >= 3 && text.compare(pos - 3, 3, kSpaceMark) == 0) continue;
+    flush(pos);
+    start = pos;
+  }
+  flush(text.size());
+}
+
+void SpmModel::encode_piece(std::string_view text, std::vector<int32_t>& out) const {
   if (text.empty()) return;
   std::vector<Symbol> sym;
   sym.reserve(text.size());
