@@ -4,7 +4,9 @@
 // Two families, chosen by tokenizer.ggml.model:
 //   "llama" — SentencePiece-style (scores, <0xNN> byte fallback, a leading space added to the text);
 //   "gpt2"  — byte-level BPE (merges, a regex pre-tokenizer chosen by tokenizer.ggml.pre).
-// Results match llama.cpp's tokenizer on the reference cases in ../shared/tokenizers.
+// Results match llama.cpp's tokenizer on the reference cases in ../shared/tokenizers. An unknown or missing
+// tokenizer.ggml.pre falls back to llama.cpp's "default" pre-tokenizer (see pre_tokenizer.h) and says so
+// in warnings().
 //
 //   auto tok = Tokenizer::from_gguf(gguf::GgufFile::open(path));
 //   auto ids = tok.encode(prompt, {.add_bos = tok.add_bos_by_default(), .parse_special = true});
