@@ -22,7 +22,7 @@ struct Tokenizer::Impl {
   std::unique_ptr<SpmModel> spm;
   std::unique_ptr<BpeModel> bpe;
   SpecialTokenMatcher special;
-  int32_t bos = -1, eos = -1, eot = -1, eom = -1, unk = -1;
+  int32_t bos = -1, eos = -1, eot = -1, eom = -1, unk = -1, pad = -1;
   bool add_bos = false, add_eos = false, add_space_prefix = false;
   std::vector<uint8_t> eog;         // per id
   std::vector<std::string> pieces;  // per id: token_piece()
@@ -165,6 +165,7 @@ Tokenizer Tokenizer::from_gguf(const gguf::GgufFile& file) {
   if (auto id = read_id(file, "tokenizer.ggml.bos_token_id", nv, t.warnings)) t.bos = *id;
   if (auto id = read_id(file, "tokenizer.ggml.eos_token_id", nv, t.warnings)) t.eos = *id;
   if (auto id = read_id(file, "tokenizer.ggml.unknown_token_id", nv, t.warnings)) t.unk = *id;
+  if (auto id = read_id(file, "tokenizer.ggml.padding_token_id", nv, t.warnings)) t.pad = *id;
   if (auto id = read_id(file, "tokenizer.ggml.eot_token_id", nv, t.warnings)) t.eot = *id;
   if (auto id = read_id(file, "tokenizer.ggml.eom_token_id", nv, t.warnings)) t.eom = *id;
 
@@ -339,6 +340,9 @@ int32_t Tokenizer::eot_id() const {
 }
 int32_t Tokenizer::unk_id() const {
   return impl_->unk;
+}
+int32_t Tokenizer::pad_id() const {
+  return impl_->pad;
 }
 bool Tokenizer::is_end_of_generation(int32_t id) const {
   return impl_->vocab.valid(id) && impl_->eog[id];

@@ -63,6 +63,7 @@ class Tokenizer {
   int32_t eos_id() const;  // -1 when absent
   int32_t eot_id() const;  // -1 when absent
   int32_t unk_id() const;  // -1 when absent
+  int32_t pad_id() const;  // -1 when absent
   // EOS, EOT, EOM and the usual end-of-turn tokens found by text (<|eot_id|>, <|im_end|>, <|end|>,
   // <end_of_turn>, <|endoftext|>, ...): generation stops on any of them.
   bool is_end_of_generation(int32_t id) const;

@@ -137,6 +137,8 @@ TEST_CASE("Phi-3 special tokens swallow the whitespace after them") {
   CHECK(tok.encode("<|user|>\nHi", opts) == tok.encode("<|user|>Hi", opts));
   CHECK(tok.is_end_of_generation(32007));
   CHECK(tok.is_end_of_generation(32000));
+  CHECK(tok.pad_id() == 32000);
+  CHECK(tok.eos_id() == 32000);
 }
 
 TEST_CASE("user-defined tokens are matched even without parse_special") {
