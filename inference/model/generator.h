@@ -45,10 +45,14 @@ struct GenerationRequest {
   sampling::SamplerSettings sampler;
   int64_t max_tokens = 256;                 // sampled tokens at most
   const std::atomic<bool>* stop = nullptr;  // checked before every token; may be null
+  // Or the prompt as text, used when `prompt` is empty: encoded with special tokens parsed (chat templates
+  // write them as text) and, when the session is empty, BOS as the tokenizer metadata says.
+  std::string prompt_text;
 };
 
 // Called for every sampled token with the text it completes (may be empty while a UTF-8 sequence or a
-// multi-token piece is pending). End-of-generation tokens are reported with empty text.
+// multi-token piece is pending). End-of-generation tokens are reported with empty text. Text still held
+// back at the end (an unfinished UTF-8 sequence, as U+FFFD) comes in a last call with token -1.
 using TokenCallback = std::function<void(int32_t token, std::string_view text_delta)>;
 
 class Generator {
