@@ -10,7 +10,7 @@ namespace glasswing::model {
 
 Session::Session(const Model& model, Backend& backend, int64_t n_ctx) : model_(&model), backend_(&backend) {
   const int64_t trained = model.desc().n_ctx_train;
-  n_ctx_ = (n_ctx <= 0 || n_ctx > trained) ? trained : n_ctx;
+  n_ctx_ = n_ctx <= 0 ? std::min(trained, kDefaultContext) : std::min(trained, n_ctx);
   tokens_.reserve(static_cast<size_t>(n_ctx_));
   logits_buffer_.resize(static_cast<size_t>(model.desc().n_vocab));
   caches_ = backend.create_caches(n_ctx_);

@@ -20,7 +20,11 @@ class SessionCaches {
 
 class Session {
  public:
-  // A session of n_ctx positions (0 or more than the model was trained for: the trained context length).
+  // Caches are sized for the whole context up front, so the default stays modest for long-context models.
+  static constexpr int64_t kDefaultContext = 4096;
+
+  // A session of n_ctx positions: 0 means min(trained context, kDefaultContext); more than the model was
+  // trained for is cut to the trained context length.
   Session(const Model& model, Backend& backend, int64_t n_ctx = 0);
 
   const Model& model() const { return *model_; }
