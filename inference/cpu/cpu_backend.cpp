@@ -193,6 +193,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
 
 model::AttentionMatrix CpuBackend::attention_impl(const model::Session& session, int64_t layer, int64_t head,
                                                   model::Range queries, model::Range keys) {
+  std::lock_guard lock(mutex_);  // the pool runs one job at a time
   const auto& c = static_cast<const CpuCaches&>(session.caches());
   const auto& d = model_.desc();
   model::AttentionMatrix m{queries, keys, std::vector<float>(sz(queries.size() * keys.size()), 0.0f)};
@@ -210,6 +211,7 @@ model::AttentionMatrix CpuBackend::attention_impl(const model::Session& session,
 
 std::vector<model::HeadSummary> CpuBackend::attention_summary_impl(const model::Session& session,
                                                                    model::Range queries) {
+  std::lock_guard lock(mutex_);  // the pool runs one job at a time
   const auto& c = static_cast<const CpuCaches&>(session.caches());
   const auto& d = model_.desc();
   std::vector<model::HeadSummary> out(sz(d.n_layer * d.n_head));

@@ -74,7 +74,7 @@ class CpuBackend final : public model::Backend {
   const model::Model& model_;
   ThreadPool pool_;
   Scratch s_;
-  std::mutex mutex_;  // one forward at a time: the scratch is shared by all sessions
+  std::mutex mutex_;  // one forward or attention job at a time: scratch and pool are shared by all sessions
 };
 
 // Scores of the query at `pos` of (layer, head) against keys 0…pos, softmaxed: att (pos + 1).

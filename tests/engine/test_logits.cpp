@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdio>
+#include <thread>
 
 #include "inference/cpu/cpu_backend.h"
 #include "inference/model/model.h"
@@ -87,4 +88,25 @@ TEST_CASE("Decoding token by token gives the same logits as one batch", "[engine
   }
   CHECK(stepwise.position() == static_cast<int64_t>(tokens.size()));
   CHECK(worst < 1e-3f);
+}
+
+TEST_CASE("Sessions on one backend may run from several threads", "[engine][logits]") {
+  auto model = model::Model::load(test::require_shared("models/stories260K.gguf"));
+  cpu::CpuBackend backend(*model);
+  const auto& tokens = test::kLlamaReferenceTokens;
+  model::Session alone(*model, backend);
+  const auto expected = backend.forward(alone, tokens, true);
+  std::vector<std::vector<float>> results(4);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < results.size(); ++i)
+    threads.emplace_back([&, i] {
+      model::Session session(*model, backend);
+      for (size_t t = 0; t < tokens.size(); ++t) backend.forward(session, std::span(&tokens[t], 1), false);
+      backend.attention_summary(session, {0, session.position()});
+      session.truncate(0);
+      const auto all = backend.forward(session, tokens, true);
+      results[i].assign(all.begin(), all.end());
+    });
+  for (auto& t : threads) t.join();
+  for (const auto& r : results) CHECK(std::equal(r.begin(), r.end(), expected.begin(), expected.end()));
 }
