@@ -1,14 +1,19 @@
 #include "cli/engine_setup.h"
 
 #include <chrono>
+#include <mutex>
 
 #include "inference/model/backend_registry.h"
 
 namespace glasswing::cli {
 
 namespace {
-// GPU backends live in their own libraries; they register here when the CLI is built with them.
-void register_optional_backends() {}
+// GPU backends live in their own libraries (the CLI gets HAVE_GLASSWING_VULKAN when glasswing_vulkan is
+// built) and register themselves with model::register_backend() here, once, before any name is resolved.
+void register_optional_backends() {
+  static std::once_flag once;
+  std::call_once(once, [] {});
+}
 }  // namespace
 
 Option model_option() {
@@ -16,6 +21,7 @@ Option model_option() {
 }
 
 Option backend_option() {
+  register_optional_backends();
   std::string names;
   for (const auto& n : model::backend_names()) names += (names.empty() ? "" : ", ") + n;
   return {"--backend", "", true, "compute backend: " + names + " (default cpu)"};
