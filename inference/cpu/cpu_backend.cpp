@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "inference/cpu/ggml_rounding.h"
 #include "inference/cpu/kernels.h"
 #include "inference/quant/quant.h"
 
@@ -38,8 +39,35 @@ Scratch::Scratch(const model::ModelDescription& d, int64_t b)
       hb(sz(b * d.n_ff)),
       hb2(sz(b * d.n_ff)) {}
 
-CpuBackend::CpuBackend(const model::Model& model, int n_threads)
-    : model_(model), pool_(n_threads), s_(model.desc(), kMaxBatch) {}
+CpuBackend::CpuBackend(const model::Model& model, int n_threads, Rounding rounding)
+    : model_(model), rounding_(rounding), pool_(n_threads), s_(model.desc(), kMaxBatch) {
+  if (rounding_ == Rounding::LlamaCpp) {
+    const auto& d = model.desc();
+    const int64_t width = std::max({d.n_embd, d.q_dim(), d.n_ff});
+    s_.xr.resize(sz(kMaxBatch * width));
+    s_.corr.resize(sz(kMaxBatch * (width / 32 + 1)));
+  }
+}
+
+void CpuBackend::project(float* out, const float* x, const model::WeightMatrix& w, model::Vector bias,
+                         int64_t n) {
+  if (rounding_ == Rounding::Fast) {
+    matmul(out, x, w, bias, n, pool_);
+    return;
+  }
+  const int64_t cols = w.n_cols, rows = w.n_rows;
+  for (int64_t t = 0; t < n; ++t)
+    round_activation_like_ggml(w.type, x + t * cols, &s_.xr[sz(t * cols)], cols);
+  matmul(out, s_.xr.data(), w, bias, n, pool_);
+  if (!needs_q8_1_min_correction(w.type)) return;
+  const int64_t nb = cols / 32;
+  for (int64_t t = 0; t < n; ++t) q8_1_min_correction(x + t * cols, &s_.corr[sz(t * nb)], cols);
+  pool_.parallel_for(rows, [&](int64_t begin, int64_t end, int) {
+    for (int64_t t = 0; t < n; ++t)
+      for (int64_t r = begin; r < end; ++r)
+        out[t * rows + r] += q8_1_row_correction(w.type, w.row(r), &s_.corr[sz(t * nb)], cols);
+  });
+}
 
 model::BackendCapabilities CpuBackend::capabilities() const {
   return {"CPU, " + std::to_string(pool_.size()) + " threads", true, kMaxBatch};
@@ -125,7 +153,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
     // q, k, v projections (+ biases)
     if (arch.fused_qkv) {
       const int64_t n_qkv = q_dim + 2 * kv_dim;
-      matmul(s.qkv.data(), s.xb.data(), L.wqkv, L.bqkv, n, pool_);
+      project(s.qkv.data(), s.xb.data(), L.wqkv, L.bqkv, n);
       for (int64_t t = 0; t < n; ++t) {
         const float* row = &s.qkv[sz(t * n_qkv)];
         std::memcpy(&s.q[sz(t * q_dim)], row, sz(q_dim) * sizeof(float));
@@ -133,9 +161,9 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
         std::memcpy(&s.v[sz(t * kv_dim)], row + q_dim + kv_dim, sz(kv_dim) * sizeof(float));
       }
     } else {
-      matmul(s.q.data(), s.xb.data(), L.wq, L.bq, n, pool_);
-      matmul(s.k.data(), s.xb.data(), L.wk, L.bk, n, pool_);
-      matmul(s.v.data(), s.xb.data(), L.wv, L.bv, n, pool_);
+      project(s.q.data(), s.xb.data(), L.wq, L.bq, n);
+      project(s.k.data(), s.xb.data(), L.wk, L.bk, n);
+      project(s.v.data(), s.xb.data(), L.wv, L.bv, n);
     }
 
     // RoPE on q and k, then q into the Q cache and k, v into the KV cache
@@ -144,6 +172,14 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
       float* k = &s.k[sz(t * kv_dim)];
       rope(q, d.n_head, hd, d.n_rot, pos0 + t, d.rope_freq_base, arch.rope);
       rope(k, d.n_head_kv, hd, d.n_rot, pos0 + t, d.rope_freq_base, arch.rope);
+      if (rounding_ == Rounding::LlamaCpp) {
+        // F16 KV cache; the query is converted to fp16 for the F16 K·Q product.
+        for (int64_t i = 0; i < q_dim; ++i) q[i] = round_fp16(q[i]);
+        for (int64_t i = 0; i < kv_dim; ++i) {
+          k[i] = round_fp16(k[i]);
+          s.v[sz(t * kv_dim + i)] = round_fp16(s.v[sz(t * kv_dim + i)]);
+        }
+      }
       std::memcpy(c.q_at(l, pos0 + t), q, sz(q_dim) * sizeof(float));
       std::memcpy(c.k_at(l, pos0 + t), k, sz(kv_dim) * sizeof(float));
       std::memcpy(c.v_at(l, pos0 + t), &s.v[sz(t * kv_dim)], sz(kv_dim) * sizeof(float));
@@ -155,6 +191,8 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
       for (int64_t i = begin; i < end; ++i) {
         const int64_t t = i / d.n_head, h = i % d.n_head, pos = pos0 + t, kv_head = h / d.gqa_group();
         attention_row(att, c, d, l, h, pos);
+        if (rounding_ == Rounding::LlamaCpp)  // probabilities converted to fp16 for the F16 V product
+          for (int64_t j = 0; j <= pos; ++j) att[j] = round_fp16(att[j]);
         float* out = &s.att_out[sz(t * q_dim + h * hd)];
         std::fill(out, out + hd, 0.0f);
         for (int64_t j = 0; j <= pos; ++j) axpy(out, att[j], c.v_at(l, j) + kv_head * hd, hd);
@@ -162,7 +200,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
     });
 
     // output projection and residual
-    matmul(s.xb2.data(), s.att_out.data(), L.wo, L.bo, n, pool_);
+    project(s.xb2.data(), s.att_out.data(), L.wo, L.bo, n);
     add(s.x.data(), s.xb2.data(), n * dim);
 
     // ffn norm
@@ -170,14 +208,17 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
 
     // MLP: down(silu(gate·x) ⊙ up·x) or down(gelu(up·x + b)) + b
     if (arch.ffn == FfnKind::SwiGlu) {
-      matmul(s.hb.data(), s.xb.data(), L.w_gate, {}, n, pool_);
-      matmul(s.hb2.data(), s.xb.data(), L.w_up, L.b_up, n, pool_);
+      project(s.hb.data(), s.xb.data(), L.w_gate, {}, n);
+      project(s.hb2.data(), s.xb.data(), L.w_up, L.b_up, n);
       swiglu(s.hb.data(), s.hb2.data(), n * d.n_ff);
     } else {
-      matmul(s.hb.data(), s.xb.data(), L.w_up, L.b_up, n, pool_);
-      gelu(s.hb.data(), n * d.n_ff);
+      project(s.hb.data(), s.xb.data(), L.w_up, L.b_up, n);
+      if (rounding_ == Rounding::LlamaCpp)
+        for (int64_t i = 0; i < n * d.n_ff; ++i) s.hb[sz(i)] = gelu_ggml(s.hb[sz(i)]);
+      else
+        gelu(s.hb.data(), n * d.n_ff);
     }
-    matmul(s.xb2.data(), s.hb.data(), L.w_down, L.b_down, n, pool_);
+    project(s.xb2.data(), s.hb.data(), L.w_down, L.b_down, n);
 
     // residual
     add(s.x.data(), s.xb2.data(), n * dim);
@@ -188,7 +229,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
   if (n_out <= 0) return;
   for (int64_t t = 0; t < n_out; ++t)
     norm(&s.xb[sz(t * dim)], &s.x[sz((first_logit + t) * dim)], w.output_norm, w.output_norm_b);
-  matmul(logits, s.xb.data(), w.output, w.output_b, n_out, pool_);
+  project(logits, s.xb.data(), w.output, w.output_b, n_out);
 }
 
 model::AttentionMatrix CpuBackend::attention_impl(const model::Session& session, int64_t layer, int64_t head,

@@ -46,13 +46,23 @@ struct Scratch {
   std::vector<float> hb;       // (max_batch, n_ff), MLP hidden (gate)
   std::vector<float> hb2;      // (max_batch, n_ff), MLP hidden (up)
   std::vector<float> att;      // (n_threads, n_ctx), one score row per thread; grows with the largest session
+  std::vector<float> xr;       // (max_batch, max input width), rounded matmul input (Rounding::LlamaCpp only)
+  std::vector<float> corr;     // (max_batch, max input width / 32), q8_1 min corrections (LlamaCpp only)
+};
+
+// How the forward pass rounds between its f32 operations.
+enum class Rounding {
+  Fast,      // plain f32 throughout (the default)
+  LlamaCpp,  // reference-compatible: also apply the roundings llama.cpp's CPU backend makes (8-bit/fp16
+             // matmul activations, fp16 KV cache, query and softmax probabilities, fp16 GELU table; see
+             // inference/cpu/ggml_rounding.h). Slower prefill; used to compare logits with llama.cpp.
 };
 
 class CpuBackend final : public model::Backend {
  public:
   static constexpr int64_t kMaxBatch = 256;  // prompt tokens per batched step
 
-  explicit CpuBackend(const model::Model& model, int n_threads = 0);
+  explicit CpuBackend(const model::Model& model, int n_threads = 0, Rounding rounding = Rounding::Fast);
 
   std::string name() const override { return "cpu"; }
   model::BackendCapabilities capabilities() const override;
@@ -71,7 +81,11 @@ class CpuBackend final : public model::Backend {
   void forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, int64_t pos0, int64_t first_logit,
                      float* logits);
 
+  // matmul, plus the activation rounding (and Q4_1/Q5_1 min correction) of Rounding::LlamaCpp.
+  void project(float* out, const float* x, const model::WeightMatrix& w, model::Vector bias, int64_t n);
+
   const model::Model& model_;
+  Rounding rounding_;
   ThreadPool pool_;
   Scratch s_;
   std::mutex mutex_;  // one forward or attention job at a time: scratch and pool are shared by all sessions
