@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "inference/cpu/ggml_kernels.h"
 #include "inference/cpu/ggml_rounding.h"
 #include "inference/cpu/kernels.h"
 #include "inference/quant/quant.h"
@@ -40,33 +41,14 @@ Scratch::Scratch(const model::ModelDescription& d, int64_t b)
       hb2(sz(b * d.n_ff)) {}
 
 CpuBackend::CpuBackend(const model::Model& model, int n_threads, Rounding rounding)
-    : model_(model), rounding_(rounding), pool_(n_threads), s_(model.desc(), kMaxBatch) {
-  if (rounding_ == Rounding::LlamaCpp) {
-    const auto& d = model.desc();
-    const int64_t width = std::max({d.n_embd, d.q_dim(), d.n_ff});
-    s_.xr.resize(sz(kMaxBatch * width));
-    s_.corr.resize(sz(kMaxBatch * (width / 32 + 1)));
-  }
-}
+    : model_(model), rounding_(rounding), pool_(n_threads), s_(model.desc(), kMaxBatch) {}
 
 void CpuBackend::project(float* out, const float* x, const model::WeightMatrix& w, model::Vector bias,
                          int64_t n) {
-  if (rounding_ == Rounding::Fast) {
+  if (rounding_ == Rounding::Fast)
     matmul(out, x, w, bias, n, pool_);
-    return;
-  }
-  const int64_t cols = w.n_cols, rows = w.n_rows;
-  for (int64_t t = 0; t < n; ++t)
-    round_activation_like_ggml(w.type, x + t * cols, &s_.xr[sz(t * cols)], cols);
-  matmul(out, s_.xr.data(), w, bias, n, pool_);
-  if (!needs_q8_1_min_correction(w.type)) return;
-  const int64_t nb = cols / 32;
-  for (int64_t t = 0; t < n; ++t) q8_1_min_correction(x + t * cols, &s_.corr[sz(t * nb)], cols);
-  pool_.parallel_for(rows, [&](int64_t begin, int64_t end, int) {
-    for (int64_t t = 0; t < n; ++t)
-      for (int64_t r = begin; r < end; ++r)
-        out[t * rows + r] += q8_1_row_correction(w.type, w.row(r), &s_.corr[sz(t * nb)], cols);
-  });
+  else
+    matmul_like_ggml(out, x, w, bias, n, pool_);
 }
 
 model::BackendCapabilities CpuBackend::capabilities() const {
@@ -120,6 +102,40 @@ void attention_row(float* att, const CpuCaches& c, const model::ModelDescription
   softmax(att, pos + 1);
 }
 
+namespace {
+
+// One head's attention output for the query at `pos`, as llama.cpp computes it without flash attention over
+// an F16 cache (q, k, v are already fp16-rounded): K·Q in the 8-lane order, scale, ggml's softmax (its exp
+// approximation, a double sum and a multiply by the f32 reciprocal), probabilities rounded to fp16 for the
+// F16 V product, which again sums in 8 lanes (lane = key index mod 8).
+void attention_like_ggml(float* out, float* att, const CpuCaches& c, const model::ModelDescription& d,
+                         int64_t layer, int64_t head, int64_t pos) {
+  const int64_t hd = d.head_dim, kv_head = head / d.gqa_group();
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  const float* q = c.q_at(layer, pos) + head * hd;
+  float max = -INFINITY;
+  for (int64_t j = 0; j <= pos; ++j) {
+    att[j] = dot_lanes(q, c.k_at(layer, j) + kv_head * hd, hd) * scale;
+    max = std::max(max, att[j]);
+  }
+  double sum = 0;
+  for (int64_t j = 0; j <= pos; ++j) {
+    att[j] = expf_like_ggml(att[j] - max);
+    sum += att[j];
+  }
+  const auto inv = static_cast<float>(1.0 / sum);
+  for (int64_t j = 0; j <= pos; ++j) att[j] = round_fp16(att[j] * inv);
+  for (int64_t i = 0; i < hd; ++i) {
+    float acc[8] = {};
+    for (int64_t j = 0; j <= pos; ++j)
+      acc[j % 8] = std::fma(att[j], c.v_at(layer, j)[kv_head * hd + i], acc[j % 8]);
+    const float a0 = acc[0] + acc[4], a1 = acc[1] + acc[5], a2 = acc[2] + acc[6], a3 = acc[3] + acc[7];
+    out[i] = (a0 + a2) + (a1 + a3);
+  }
+}
+
+}  // namespace
+
 void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, int64_t pos0,
                                int64_t first_logit, float* logits) {
   const model::ModelDescription& d = model_.desc();
@@ -170,8 +186,9 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
     for (int64_t t = 0; t < n; ++t) {
       float* q = &s.q[sz(t * q_dim)];
       float* k = &s.k[sz(t * kv_dim)];
-      rope(q, d.n_head, hd, d.n_rot, pos0 + t, d.rope_freq_base, arch.rope);
-      rope(k, d.n_head_kv, hd, d.n_rot, pos0 + t, d.rope_freq_base, arch.rope);
+      const auto rope_fn = rounding_ == Rounding::Fast ? rope : rope_like_ggml;
+      rope_fn(q, d.n_head, hd, d.n_rot, pos0 + t, d.rope_freq_base, arch.rope);
+      rope_fn(k, d.n_head_kv, hd, d.n_rot, pos0 + t, d.rope_freq_base, arch.rope);
       if (rounding_ == Rounding::LlamaCpp) {
         // F16 KV cache; the query is converted to fp16 for the F16 K·Q product.
         for (int64_t i = 0; i < q_dim; ++i) q[i] = round_fp16(q[i]);
@@ -190,10 +207,12 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
       float* att = &s.att[sz(thread * c.n_ctx)];
       for (int64_t i = begin; i < end; ++i) {
         const int64_t t = i / d.n_head, h = i % d.n_head, pos = pos0 + t, kv_head = h / d.gqa_group();
-        attention_row(att, c, d, l, h, pos);
-        if (rounding_ == Rounding::LlamaCpp)  // probabilities converted to fp16 for the F16 V product
-          for (int64_t j = 0; j <= pos; ++j) att[j] = round_fp16(att[j]);
         float* out = &s.att_out[sz(t * q_dim + h * hd)];
+        if (rounding_ == Rounding::LlamaCpp) {
+          attention_like_ggml(out, att, c, d, l, h, pos);
+          continue;
+        }
+        attention_row(att, c, d, l, h, pos);
         std::fill(out, out + hd, 0.0f);
         for (int64_t j = 0; j <= pos; ++j) axpy(out, att[j], c.v_at(l, j) + kv_head * hd, hd);
       }
@@ -210,7 +229,13 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
     if (arch.ffn == FfnKind::SwiGlu) {
       project(s.hb.data(), s.xb.data(), L.w_gate, {}, n);
       project(s.hb2.data(), s.xb.data(), L.w_up, L.b_up, n);
-      swiglu(s.hb.data(), s.hb2.data(), n * d.n_ff);
+      if (rounding_ == Rounding::LlamaCpp)
+        for (int64_t i = 0; i < n * d.n_ff; ++i) {
+          const float g = s.hb[sz(i)];
+          s.hb[sz(i)] = g / (1.0f + expf_like_ggml(-g)) * s.hb2[sz(i)];
+        }
+      else
+        swiglu(s.hb.data(), s.hb2.data(), n * d.n_ff);
     } else {
       project(s.hb.data(), s.xb.data(), L.w_up, L.b_up, n);
       if (rounding_ == Rounding::LlamaCpp)

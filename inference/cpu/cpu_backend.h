@@ -27,6 +27,9 @@ struct CpuCaches : model::SessionCaches {
   const float* k_at(int64_t layer, int64_t pos) const {
     return const_cast<CpuCaches*>(this)->k_at(layer, pos);
   }
+  const float* v_at(int64_t layer, int64_t pos) const {
+    return const_cast<CpuCaches*>(this)->v_at(layer, pos);
+  }
   const float* q_at(int64_t layer, int64_t pos) const {
     return const_cast<CpuCaches*>(this)->q_at(layer, pos);
   }
@@ -46,8 +49,6 @@ struct Scratch {
   std::vector<float> hb;       // (max_batch, n_ff), MLP hidden (gate)
   std::vector<float> hb2;      // (max_batch, n_ff), MLP hidden (up)
   std::vector<float> att;      // (n_threads, n_ctx), one score row per thread; grows with the largest session
-  std::vector<float> xr;       // (max_batch, max input width), rounded matmul input (Rounding::LlamaCpp only)
-  std::vector<float> corr;     // (max_batch, max input width / 32), q8_1 min corrections (LlamaCpp only)
 };
 
 // How the forward pass rounds between its f32 operations.
@@ -81,7 +82,7 @@ class CpuBackend final : public model::Backend {
   void forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, int64_t pos0, int64_t first_logit,
                      float* logits);
 
-  // matmul, plus the activation rounding (and Q4_1/Q5_1 min correction) of Rounding::LlamaCpp.
+  // matmul, or under Rounding::LlamaCpp matmul_like_ggml (inference/cpu/ggml_kernels.h).
   void project(float* out, const float* x, const model::WeightMatrix& w, model::Vector bias, int64_t n);
 
   const model::Model& model_;

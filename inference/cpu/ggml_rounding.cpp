@@ -84,33 +84,6 @@ void round_activation_like_ggml(GgmlType type, const float* x, float* out, int64
   }
 }
 
-bool needs_q8_1_min_correction(GgmlType type) {
-  return type == GgmlType::Q4_1 || type == GgmlType::Q5_1;
-}
-
-void q8_1_min_correction(const float* x, float* corr, int64_t n) {
-  float q[32];
-  for (int64_t b = 0; b + 32 <= n; b += 32) {
-    const float d = quantize_block_q8_0(x + b, q);
-    float sum = 0;  // exact: |Σq| ≤ 32·127
-    for (int i = 0; i < 32; ++i) sum += q[i];
-    corr[b / 32] = round_fp16(d * sum) - round_fp16(d) * sum;
-  }
-}
-
-float q8_1_row_correction(GgmlType type, const void* row, const float* corr, int64_t n) {
-  // block_q4_1 {fp16 d, m; u8 qs[16]} (20 bytes), block_q5_1 {fp16 d, m; u8 qh[4]; u8 qs[16]} (24 bytes)
-  const size_t block_bytes = type == GgmlType::Q4_1 ? 20 : 24;
-  const auto* p = static_cast<const uint8_t*>(row);
-  float acc = 0;
-  for (int64_t b = 0; b < n / 32; ++b) {
-    uint16_t m;
-    std::memcpy(&m, p + static_cast<size_t>(b) * block_bytes + 2, sizeof m);
-    acc += quant::fp16_to_f32(m) * corr[b];
-  }
-  return acc;
-}
-
 float gelu_ggml(float x) {
   if (x <= -10.0f) return 0.0f;
   if (x >= 10.0f) return x;

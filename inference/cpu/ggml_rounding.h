@@ -11,11 +11,12 @@
 //   1/iscale)
 // and with an F16 KV cache it rounds K, V, the query (converted for the F16 K·Q product) and the softmax
 // probabilities (converted for the F16 V product) to fp16; GELU is a lookup table over fp16 inputs.
-// Measured (tests/engine/test_logits.cpp): with these roundings, position 0 of every shared model matches
-// llama.cpp to ~1e-5 instead of 0.07–0.31. Later positions still differ by up to ~0.15 on the quantized
-// models: these random-weight models amplify any last-bit difference (summation order, exp approximations)
-// through the 8-bit roundings, and two bit-different but equally valid emulations differ from each other by
-// the same ~0.1. Only a bit-exact copy of ggml's ISA-specific kernels would go further.
+// These roundings alone make position 0 of every shared model match llama.cpp (~1e-5 instead of 0.07-0.31);
+// later positions also need ggml's f32 arithmetic bit for bit (inference/cpu/ggml_kernels.h), because any
+// last-bit difference eventually flips one 8-bit rounding, which these random-weight models carry to the
+// logits as 0.05-0.15.
+// The activation rounding for the q8 family (integer codes) is done in ggml_kernels.cpp; here the
+// float-valued equivalent serves the other types.
 #include <cstdint>
 #include <span>
 
@@ -25,17 +26,6 @@ namespace glasswing::cpu {
 
 // out[n] = x[n] as ggml's mat-mul sees it against a weight of `weight_type` (see above). out may be x.
 void round_activation_like_ggml(gguf::GgmlType weight_type, const float* x, float* out, int64_t n);
-
-// True when the weight type needs min_correction_q8_1 after the mat-mul (Q4_1, Q5_1).
-bool needs_q8_1_min_correction(gguf::GgmlType weight_type);
-
-// For Q4_1/Q5_1: ggml's dot uses the block min times s = fp16(d·Σq) rather than times fp16(d)·Σq.
-// corr[n / 32] receives s − fp16(d)·Σq per 32-element block of the original (unrounded) activation x[n];
-// the mat-mul output of row r then gains Σ_b min(r, b) · corr[b] (see add_q8_1_min_correction).
-void q8_1_min_correction(const float* x, float* corr, int64_t n);
-
-// out += Σ_b min_b · corr[b] over the blocks of one stored Q4_1/Q5_1 row of n elements.
-float q8_1_row_correction(gguf::GgmlType weight_type, const void* row, const float* corr, int64_t n);
 
 // x rounded to fp16 and back.
 float round_fp16(float x);

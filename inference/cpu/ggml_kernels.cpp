@@ -1,0 +1,212 @@
+#include "inference/cpu/ggml_kernels.h"
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "inference/cpu/ggml_rounding.h"
+#include "inference/quant/fp16.h"
+#include "inference/quant/quant.h"
+
+namespace glasswing::cpu {
+
+using gguf::GgmlType;
+
+namespace {
+
+float hsum8(const float acc[8]) {
+  float a[4];
+  for (int i = 0; i < 4; ++i) a[i] = acc[i] + acc[i + 4];
+  const float b0 = a[0] + a[2], b1 = a[1] + a[3];
+  return b0 + b1;
+}
+
+// Weight types whose dot with q8_0/q8_1 activations this file reproduces: (bytes per block, has a min).
+bool q8_family(GgmlType t, size_t& block_bytes, bool& has_min) {
+  switch (t) {
+    case GgmlType::Q8_0:
+      block_bytes = 34;
+      has_min = false;
+      return true;
+    case GgmlType::Q4_0:
+      block_bytes = 18;
+      has_min = false;
+      return true;
+    case GgmlType::Q5_0:
+      block_bytes = 22;
+      has_min = false;
+      return true;
+    case GgmlType::Q4_1:
+      block_bytes = 20;
+      has_min = true;
+      return true;
+    case GgmlType::Q5_1:
+      block_bytes = 24;
+      has_min = true;
+      return true;
+    default:
+      return false;
+  }
+}
+
+float half_at(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, sizeof h);
+  return quant::fp16_to_f32(h);
+}
+
+// One activation row quantized to q8_0 / q8_1 as ggml's AVX2 quantize_row_q8_0/q8_1 does.
+struct Q8Row {
+  std::vector<int32_t> q;  // codes
+  std::vector<float> d;    // fp16-rounded scale per block
+  std::vector<float> s;    // fp16(d_unrounded · Σq) per block (q8_1)
+};
+
+void quantize_q8(const float* x, int64_t n, Q8Row& r) {
+  const int64_t nb = n / 32;
+  r.q.resize(static_cast<size_t>(n));
+  r.d.resize(static_cast<size_t>(nb));
+  r.s.resize(static_cast<size_t>(nb));
+  for (int64_t b = 0; b < nb; ++b) {
+    const float* xb = x + b * 32;
+    float amax = 0;
+    for (int i = 0; i < 32; ++i) amax = std::fmax(amax, std::fabs(xb[i]));
+    const float d = amax / 127.0f;
+    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    int32_t sum = 0;
+    for (int i = 0; i < 32; ++i) {
+      const auto v = static_cast<int32_t>(std::nearbyint(xb[i] * id));
+      r.q[static_cast<size_t>(b * 32 + i)] = v;
+      sum += v;
+    }
+    r.d[static_cast<size_t>(b)] = round_fp16(d);
+    r.s[static_cast<size_t>(b)] = round_fp16(d * static_cast<float>(sum));
+  }
+}
+
+}  // namespace
+
+float dot_lanes(const float* a, const float* b, int64_t n) {
+  float acc[8] = {};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; ++l) acc[l] = std::fma(a[i + l], b[i + l], acc[l]);
+  for (int l = 0; i < n; ++i, ++l) acc[l] = std::fma(a[i], b[i], acc[l]);
+  return hsum8(acc);
+}
+
+void matmul_like_ggml(float* out, const float* x, const model::WeightMatrix& w, model::Vector bias,
+                      int64_t n_batch, ThreadPool& pool) {
+  const int64_t n = w.n_cols, rows = w.n_rows;
+  size_t block_bytes = 0;
+  bool has_min = false;
+  const bool q8 = q8_family(w.type, block_bytes, has_min) && n % 32 == 0;
+  // Activations as ggml converts them: integer codes for the q8 family, rounded floats otherwise.
+  std::vector<Q8Row> xq(q8 ? static_cast<size_t>(n_batch) : 0);
+  std::vector<float> xr(q8 ? 0 : static_cast<size_t>(n_batch * n));
+  for (int64_t t = 0; t < n_batch; ++t) {
+    if (q8)
+      quantize_q8(x + t * n, n, xq[static_cast<size_t>(t)]);
+    else
+      round_activation_like_ggml(w.type, x + t * n, &xr[static_cast<size_t>(t * n)], n);
+  }
+  pool.parallel_for(rows, [&](int64_t begin, int64_t end, int) {
+    thread_local std::vector<float> row;
+    thread_local std::vector<int32_t> codes;
+    row.resize(static_cast<size_t>(n));
+    codes.resize(static_cast<size_t>(n));
+    for (int64_t r = begin; r < end; ++r) {
+      const auto* raw = static_cast<const uint8_t*>(w.row(r));
+      if (w.type == GgmlType::F32)
+        std::memcpy(row.data(), raw, static_cast<size_t>(n) * sizeof(float));
+      else
+        quant::dequantize_row(w.type, raw, row.data(), n);
+      const float b = bias.empty() ? 0.0f : bias[static_cast<size_t>(r)];
+      if (!q8) {
+        for (int64_t t = 0; t < n_batch; ++t)
+          out[t * rows + r] = dot_lanes(&xr[static_cast<size_t>(t * n)], row.data(), n) + b;
+        continue;
+      }
+      // Integer weight codes back from the exact dequantized values: w = d·q (+ m).
+      for (int64_t blk = 0; blk < n / 32; ++blk) {
+        const uint8_t* p = raw + static_cast<size_t>(blk) * block_bytes;
+        const float d = half_at(p), m = has_min ? half_at(p + 2) : 0.0f;
+        for (int i = 0; i < 32; ++i) {
+          const size_t k = static_cast<size_t>(blk * 32 + i);
+          codes[k] = d == 0.0f ? 0 : static_cast<int32_t>(std::nearbyint((row[k] - m) / d));
+        }
+      }
+      for (int64_t t = 0; t < n_batch; ++t) {
+        const Q8Row& a = xq[static_cast<size_t>(t)];
+        if (w.type == GgmlType::Q4_0) {
+          // Repacked Q4_0 (q4_0_8x8 gemm/gemv): one accumulator per output, whole-block integer sums.
+          float acc = 0;
+          for (int64_t blk = 0; blk < n / 32; ++blk) {
+            int32_t sum = 0;
+            for (int64_t k = blk * 32; k < blk * 32 + 32; ++k)
+              sum += codes[static_cast<size_t>(k)] * a.q[static_cast<size_t>(k)];
+            const float dxdy =
+                half_at(raw + static_cast<size_t>(blk) * block_bytes) * a.d[static_cast<size_t>(blk)];
+            acc = std::fma(dxdy, static_cast<float>(sum), acc);
+          }
+          out[t * rows + r] = acc + b;
+          continue;
+        }
+        float acc[8] = {};
+        float summs = 0;
+        for (int64_t blk = 0; blk < n / 32; ++blk) {
+          const uint8_t* p = raw + static_cast<size_t>(blk) * block_bytes;
+          const float dxdy = half_at(p) * a.d[static_cast<size_t>(blk)];
+          if (has_min) summs = std::fma(half_at(p + 2), a.s[static_cast<size_t>(blk)], summs);
+          for (int l = 0; l < 8; ++l) {
+            int32_t sum = 0;
+            for (int i = 0; i < 4; ++i) {
+              const size_t k = static_cast<size_t>(blk * 32 + 4 * l + i);
+              sum += codes[k] * a.q[k];
+            }
+            acc[l] = std::fma(dxdy, static_cast<float>(sum), acc[l]);
+          }
+        }
+        out[t * rows + r] = hsum8(acc) + summs + b;
+      }
+    }
+  });
+}
+
+float expf_like_ggml(float x) {
+  const float r = 0x1.8p23f;
+  const float z = std::fma(x, 0x1.715476p+0f, r);
+  const float n = z - r;
+  const float b = std::fma(-n, 0x1.7f7d1cp-20f, std::fma(-n, 0x1.62e4p-1f, x));
+  const uint32_t e = std::bit_cast<uint32_t>(z) << 23;
+  const float k = std::bit_cast<float>(e + std::bit_cast<uint32_t>(1.0f));
+  // ggml scales these through a special path; below −87 the result is < 2^−126, zero for every use here.
+  if (std::fabs(n) > 126.0f) return n > 0 ? INFINITY : 0.0f;
+  const float u = b * b;
+  const float j = std::fma(
+      std::fma(std::fma(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, std::fma(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
+      u, 0x1.ffffecp-1f * b);
+  return std::fma(j, k, k);
+}
+
+void rope_like_ggml(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base,
+                    model::RopeKind kind) {
+  if (kind == model::RopeKind::None) return;
+  const float theta_scale = std::pow(freq_base, -2.0f / static_cast<float>(n_rot));
+  const int64_t half = n_rot / 2;
+  float theta = static_cast<float>(pos);
+  for (int64_t i = 0; i < half; ++i, theta *= theta_scale) {
+    const float c = std::cos(theta), s = std::sin(theta);
+    const int64_t i0 = kind == model::RopeKind::Normal ? 2 * i : i;
+    const int64_t i1 = kind == model::RopeKind::Normal ? 2 * i + 1 : i + half;
+    for (int64_t h = 0; h < n_heads; ++h) {
+      float* v = x + h * head_dim;
+      const float a = v[i0], b = v[i1];
+      v[i0] = std::fma(a, c, -(b * s));
+      v[i1] = std::fma(a, s, b * c);
+    }
+  }
+}
+
+}  // namespace glasswing::cpu
