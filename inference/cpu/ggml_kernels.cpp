@@ -1,5 +1,6 @@
 #include "inference/cpu/ggml_kernels.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -85,6 +86,44 @@ void quantize_q8(const float* x, int64_t n, Q8Row& r) {
   }
 }
 
+// One activation row quantized to q8_K as ggml's quantize_row_q8_K (reference version, used on x86) does.
+void quantize_q8_K(const float* x, int64_t n, Q8Row& r) {
+  const int64_t nb = n / 256;
+  r.q.assign(static_cast<size_t>(n), 0);
+  r.d.assign(static_cast<size_t>(nb), 0.0f);
+  for (int64_t b = 0; b < nb; ++b) {
+    const float* xb = x + b * 256;
+    float max = 0, amax = 0;
+    for (int i = 0; i < 256; ++i)
+      if (std::fabs(xb[i]) > amax) {
+        amax = std::fabs(xb[i]);
+        max = xb[i];
+      }
+    if (amax == 0.0f) continue;
+    const float iscale = -127.0f / max;
+    for (int i = 0; i < 256; ++i)
+      r.q[static_cast<size_t>(b * 256 + i)] =
+          std::min(127, static_cast<int32_t>(std::nearbyint(iscale * xb[i])));
+    r.d[static_cast<size_t>(b)] = 1.0f / iscale;
+  }
+}
+
+// K types without a separate min whose AVX2 vec_dot this file reproduces: byte offset of the fp16 d.
+bool k_family(GgmlType t, size_t& block_bytes, size_t& d_offset) {
+  switch (t) {
+    case GgmlType::Q6_K:
+      block_bytes = 210;
+      d_offset = 208;
+      return true;
+    case GgmlType::Q3_K:
+      block_bytes = 110;
+      d_offset = 108;
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 float dot_lanes(const float* a, const float* b, int64_t n) {
@@ -96,12 +135,62 @@ float dot_lanes(const float* a, const float* b, int64_t n) {
   return hsum8(acc);
 }
 
+namespace {
+
+// Q6_K / Q3_K against q8_K activations (ggml_vec_dot_q6_K_q8_K / q3_K, AVX2): per 256-superblock, 8 integer
+// lanes (lane l = elements 4l…4l+3 of every 32, each times its 16-element scale, offsets folded in), then
+// acc_l = fma(d_y·d_w, lane_l, acc_l) and hsum. The integer weights sc·(q − offset) are recovered from the
+// dequantized values as w / d_w.
+void matmul_k_like_ggml(float* out, const float* x, const model::WeightMatrix& w, model::Vector bias,
+                        int64_t n_batch, ThreadPool& pool, size_t block_bytes, size_t d_offset) {
+  const int64_t n = w.n_cols, rows = w.n_rows;
+  std::vector<Q8Row> xq(static_cast<size_t>(n_batch));
+  for (int64_t t = 0; t < n_batch; ++t) quantize_q8_K(x + t * n, n, xq[static_cast<size_t>(t)]);
+  pool.parallel_for(rows, [&](int64_t begin, int64_t end, int) {
+    thread_local std::vector<float> row;
+    thread_local std::vector<int32_t> codes;
+    row.resize(static_cast<size_t>(n));
+    codes.resize(static_cast<size_t>(n));
+    for (int64_t r = begin; r < end; ++r) {
+      const auto* raw = static_cast<const uint8_t*>(w.row(r));
+      quant::dequantize_row(w.type, raw, row.data(), n);
+      for (int64_t sb = 0; sb < n / 256; ++sb) {
+        const float d = half_at(raw + static_cast<size_t>(sb) * block_bytes + d_offset);
+        for (int64_t k = sb * 256; k < sb * 256 + 256; ++k)
+          codes[static_cast<size_t>(k)] =
+              d == 0.0f ? 0 : static_cast<int32_t>(std::nearbyint(row[static_cast<size_t>(k)] / d));
+      }
+      const float b = bias.empty() ? 0.0f : bias[static_cast<size_t>(r)];
+      for (int64_t t = 0; t < n_batch; ++t) {
+        const Q8Row& a = xq[static_cast<size_t>(t)];
+        float acc[8] = {};
+        for (int64_t sb = 0; sb < n / 256; ++sb) {
+          const float d =
+              a.d[static_cast<size_t>(sb)] * half_at(raw + static_cast<size_t>(sb) * block_bytes + d_offset);
+          int32_t lanes[8] = {};
+          for (int64_t k = sb * 256; k < sb * 256 + 256; ++k)
+            lanes[(k % 32) / 4] += codes[static_cast<size_t>(k)] * a.q[static_cast<size_t>(k)];
+          for (int l = 0; l < 8; ++l) acc[l] = std::fma(d, static_cast<float>(lanes[l]), acc[l]);
+        }
+        out[t * rows + r] = hsum8(acc) + b;
+      }
+    }
+  });
+}
+
+}  // namespace
+
 void matmul_like_ggml(float* out, const float* x, const model::WeightMatrix& w, model::Vector bias,
                       int64_t n_batch, ThreadPool& pool) {
   const int64_t n = w.n_cols, rows = w.n_rows;
   size_t block_bytes = 0;
   bool has_min = false;
   const bool q8 = q8_family(w.type, block_bytes, has_min) && n % 32 == 0;
+  size_t k_block_bytes = 0, k_d_offset = 0;
+  if (k_family(w.type, k_block_bytes, k_d_offset) && n % 256 == 0) {
+    matmul_k_like_ggml(out, x, w, bias, n_batch, pool, k_block_bytes, k_d_offset);
+    return;
+  }
   // Activations as ggml converts them: integer codes for the q8 family, rounded floats otherwise.
   std::vector<Q8Row> xq(q8 ? static_cast<size_t>(n_batch) : 0);
   std::vector<float> xr(q8 ? 0 : static_cast<size_t>(n_batch * n));
