@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "inference/cpu/ggml_rounding.h"
+#include "inference/quant/blocks.h"
 #include "inference/quant/fp16.h"
 #include "inference/quant/quant.h"
 
@@ -178,6 +179,116 @@ void matmul_k_like_ggml(float* out, const float* x, const model::WeightMatrix& w
   });
 }
 
+// A K-type super-block with separate minimums, decoded to integers: w_i = d·sc_s·q_i − dmin·m_s.
+struct KMinBlock {
+  float d = 0, dmin = 0;
+  int sub = 32;  // elements per sub-block (16 for Q2_K)
+  int32_t sc[16] = {}, m[16] = {};
+};
+
+KMinBlock decode_kmin(GgmlType t, const uint8_t* p) {
+  KMinBlock k;
+  if (t == GgmlType::Q2_K) {
+    k.sub = 16;
+    for (int s = 0; s < 16; ++s) {
+      k.sc[s] = p[s] & 0xF;
+      k.m[s] = p[s] >> 4;
+    }
+    k.d = half_at(p + 80);
+    k.dmin = half_at(p + 82);
+    return k;
+  }
+  k.d = half_at(p);
+  k.dmin = half_at(p + 2);
+  for (int s = 0; s < 8; ++s) {
+    uint8_t sc, m;
+    quant::blocks::scale_min_k4(s, p + 4, sc, m);
+    k.sc[s] = sc;
+    k.m[s] = m;
+  }
+  return k;
+}
+
+// Q4_K / Q5_K / Q2_K against q8_K activations, each in the order llama.cpp's x86 build runs it:
+//   Q4_K (repacked q4_K_8x8 gemm): acc += (Σ sc·q·y)·(d_w·d_y), accm += (Σ m·bsum)·(dmin_w·d_y); acc − accm
+//   Q5_K (vec_dot AVX2): 8 lanes of sc·q·y with fma(d), plus summs += dmin·Σ m·bsum (d = d_y·d_w, dmin =
+//   −d_y·dmin_w) Q2_K (vec_dot AVX2): 8 lanes; per super-block first fma(dmin, m·bsum pairs), then fma(d,
+//   sc·q·y lanes)
+void matmul_kmin_like_ggml(float* out, const float* x, const model::WeightMatrix& w, model::Vector bias,
+                           int64_t n_batch, ThreadPool& pool) {
+  const int64_t n = w.n_cols, rows = w.n_rows, nsb = n / 256;
+  const size_t block_bytes = w.type == GgmlType::Q4_K ? 144 : w.type == GgmlType::Q5_K ? 176 : 84;
+  std::vector<Q8Row> xq(static_cast<size_t>(n_batch));
+  for (int64_t t = 0; t < n_batch; ++t) quantize_q8_K(x + t * n, n, xq[static_cast<size_t>(t)]);
+  pool.parallel_for(rows, [&](int64_t begin, int64_t end, int) {
+    thread_local std::vector<float> row;
+    thread_local std::vector<int32_t> codes;
+    thread_local std::vector<KMinBlock> blocks;
+    row.resize(static_cast<size_t>(n));
+    codes.resize(static_cast<size_t>(n));
+    blocks.resize(static_cast<size_t>(nsb));
+    for (int64_t r = begin; r < end; ++r) {
+      const auto* raw = static_cast<const uint8_t*>(w.row(r));
+      quant::dequantize_row(w.type, raw, row.data(), n);
+      for (int64_t sb = 0; sb < nsb; ++sb) {
+        KMinBlock& k = blocks[static_cast<size_t>(sb)];
+        k = decode_kmin(w.type, raw + static_cast<size_t>(sb) * block_bytes);
+        for (int64_t i = 0; i < 256; ++i) {
+          const int s = static_cast<int>(i / k.sub);
+          const float d1 = k.d * static_cast<float>(k.sc[s]), m1 = k.dmin * static_cast<float>(k.m[s]);
+          const size_t idx = static_cast<size_t>(sb * 256 + i);
+          codes[idx] = d1 == 0.0f ? 0 : static_cast<int32_t>(std::nearbyint((row[idx] + m1) / d1));
+        }
+      }
+      const float b = bias.empty() ? 0.0f : bias[static_cast<size_t>(r)];
+      for (int64_t t = 0; t < n_batch; ++t) {
+        const Q8Row& a = xq[static_cast<size_t>(t)];
+        float acc[8] = {}, acc1 = 0, accm = 0, summs = 0;
+        for (int64_t sb = 0; sb < nsb; ++sb) {
+          const KMinBlock& k = blocks[static_cast<size_t>(sb)];
+          const float dy = a.d[static_cast<size_t>(sb)];
+          int32_t lanes[8] = {}, total = 0, mins_total = 0;
+          int32_t bsum[16] = {};
+          for (int64_t i = 0; i < 256; ++i) {
+            const size_t idx = static_cast<size_t>(sb * 256 + i);
+            const int32_t v = k.sc[i / k.sub] * codes[idx] * a.q[idx];
+            lanes[(i % 32) / 4] += v;
+            total += v;
+            bsum[i / 16] += a.q[idx];
+          }
+          if (w.type == GgmlType::Q2_K) {
+            const float dmin = -dy * k.dmin;
+            for (int l = 0; l < 8; ++l)
+              acc[l] = std::fma(
+                  dmin, static_cast<float>(k.m[2 * l] * bsum[2 * l] + k.m[2 * l + 1] * bsum[2 * l + 1]),
+                  acc[l]);
+            const float d = dy * k.d;
+            for (int l = 0; l < 8; ++l) acc[l] = std::fma(d, static_cast<float>(lanes[l]), acc[l]);
+            continue;
+          }
+          for (int s = 0; s < 8; ++s) mins_total += k.m[s] * (bsum[2 * s] + bsum[2 * s + 1]);
+          if (w.type == GgmlType::Q4_K) {
+            acc1 = std::fma(static_cast<float>(total), k.d * dy, acc1);
+            accm = std::fma(static_cast<float>(mins_total), k.dmin * dy, accm);
+          } else {
+            const float d = dy * k.d, dmin = -dy * k.dmin;
+            for (int l = 0; l < 8; ++l) acc[l] = std::fma(d, static_cast<float>(lanes[l]), acc[l]);
+            summs = std::fma(dmin, static_cast<float>(mins_total), summs);
+          }
+        }
+        float result;
+        if (w.type == GgmlType::Q4_K)
+          result = acc1 - accm;
+        else if (w.type == GgmlType::Q5_K)
+          result = hsum8(acc) + summs;
+        else
+          result = hsum8(acc);
+        out[t * rows + r] = result + b;
+      }
+    }
+  });
+}
+
 }  // namespace
 
 void matmul_like_ggml(float* out, const float* x, const model::WeightMatrix& w, model::Vector bias,
@@ -186,6 +297,10 @@ void matmul_like_ggml(float* out, const float* x, const model::WeightMatrix& w, 
   size_t block_bytes = 0;
   bool has_min = false;
   const bool q8 = q8_family(w.type, block_bytes, has_min) && n % 32 == 0;
+  if ((w.type == GgmlType::Q4_K || w.type == GgmlType::Q5_K || w.type == GgmlType::Q2_K) && n % 256 == 0) {
+    matmul_kmin_like_ggml(out, x, w, bias, n_batch, pool);
+    return;
+  }
   size_t k_block_bytes = 0, k_d_offset = 0;
   if (k_family(w.type, k_block_bytes, k_d_offset) && n % 256 == 0) {
     matmul_k_like_ggml(out, x, w, bias, n_batch, pool, k_block_bytes, k_d_offset);
