@@ -54,9 +54,11 @@ struct Scratch {
 // How the forward pass rounds between its f32 operations.
 enum class Rounding {
   Fast,      // plain f32 throughout (the default)
-  LlamaCpp,  // reference-compatible: also apply the roundings llama.cpp's CPU backend makes (8-bit/fp16
-             // matmul activations, fp16 KV cache, query and softmax probabilities, fp16 GELU table; see
-             // inference/cpu/ggml_rounding.h). Slower prefill; used to compare logits with llama.cpp.
+  LlamaCpp,  // reference-compatible: the roundings llama.cpp's CPU backend makes (8-bit/fp16 mat-mul
+             // activations, fp16 KV cache, query and softmax probabilities, fp16 GELU table;
+             // inference/cpu/ggml_rounding.h) and its x86 AVX2 f32 arithmetic (summation order, exp
+             // approximation, FMA RoPE; inference/cpu/ggml_kernels.h). Reproduces the shared reference logits
+             // bit for bit; prefill is several times slower. For comparisons with llama.cpp, not for chat.
 };
 
 class CpuBackend final : public model::Backend {

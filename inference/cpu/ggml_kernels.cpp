@@ -210,7 +210,7 @@ KMinBlock decode_kmin(GgmlType t, const uint8_t* p) {
 }
 
 // Q4_K / Q5_K / Q2_K against q8_K activations, each in the order llama.cpp's x86 build runs it:
-//   Q4_K (repacked q4_K_8x8 gemm): acc += (Σ sc·q·y)·(d_w·d_y), accm += (Σ m·bsum)·(dmin_w·d_y); acc − accm
+//   Q4_K (vec_dot AVX2): 8 lanes of sc·q·y with fma(d), plus 4 lanes of min pairs (m·bsum32) with fma(dmin)
 //   Q5_K (vec_dot AVX2): 8 lanes of sc·q·y with fma(d), plus summs += dmin·Σ m·bsum (d = d_y·d_w, dmin =
 //   −d_y·dmin_w) Q2_K (vec_dot AVX2): 8 lanes; per super-block first fma(dmin, m·bsum pairs), then fma(d,
 //   sc·q·y lanes)
@@ -243,17 +243,16 @@ void matmul_kmin_like_ggml(float* out, const float* x, const model::WeightMatrix
       const float b = bias.empty() ? 0.0f : bias[static_cast<size_t>(r)];
       for (int64_t t = 0; t < n_batch; ++t) {
         const Q8Row& a = xq[static_cast<size_t>(t)];
-        float acc[8] = {}, acc1 = 0, accm = 0, summs = 0;
+        float acc[8] = {}, accm4[4] = {}, summs = 0;
         for (int64_t sb = 0; sb < nsb; ++sb) {
           const KMinBlock& k = blocks[static_cast<size_t>(sb)];
           const float dy = a.d[static_cast<size_t>(sb)];
-          int32_t lanes[8] = {}, total = 0, mins_total = 0;
+          int32_t lanes[8] = {}, mins_total = 0;
           int32_t bsum[16] = {};
           for (int64_t i = 0; i < 256; ++i) {
             const size_t idx = static_cast<size_t>(sb * 256 + i);
             const int32_t v = k.sc[i / k.sub] * codes[idx] * a.q[idx];
             lanes[(i % 32) / 4] += v;
-            total += v;
             bsum[i / 16] += a.q[idx];
           }
           if (w.type == GgmlType::Q2_K) {
@@ -268,8 +267,13 @@ void matmul_kmin_like_ggml(float* out, const float* x, const model::WeightMatrix
           }
           for (int s = 0; s < 8; ++s) mins_total += k.m[s] * (bsum[2 * s] + bsum[2 * s + 1]);
           if (w.type == GgmlType::Q4_K) {
-            acc1 = std::fma(static_cast<float>(total), k.d * dy, acc1);
-            accm = std::fma(static_cast<float>(mins_total), k.dmin * dy, accm);
+            const float d = dy * k.d, dmin = -dy * k.dmin;
+            for (int l = 0; l < 4; ++l)
+              accm4[l] = std::fma(dmin,
+                                  static_cast<float>(k.m[2 * l] * (bsum[4 * l] + bsum[4 * l + 1]) +
+                                                     k.m[2 * l + 1] * (bsum[4 * l + 2] + bsum[4 * l + 3])),
+                                  accm4[l]);
+            for (int l = 0; l < 8; ++l) acc[l] = std::fma(d, static_cast<float>(lanes[l]), acc[l]);
           } else {
             const float d = dy * k.d, dmin = -dy * k.dmin;
             for (int l = 0; l < 8; ++l) acc[l] = std::fma(d, static_cast<float>(lanes[l]), acc[l]);
@@ -278,7 +282,7 @@ void matmul_kmin_like_ggml(float* out, const float* x, const model::WeightMatrix
         }
         float result;
         if (w.type == GgmlType::Q4_K)
-          result = acc1 - accm;
+          result = hsum8(acc) + ((accm4[0] + accm4[2]) + (accm4[1] + accm4[3]));
         else if (w.type == GgmlType::Q5_K)
           result = hsum8(acc) + summs;
         else

@@ -7,10 +7,13 @@
 // and these random-weight test models carry one such step to the logits as 0.05-0.15. With plain f32 kernels
 // the reference logits are matched exactly until the first flip and by ~0.1 after it.
 //
-// Order reproduced (llamafile tinyBLAS and ggml_vec_dot_*_q8_0 on AVX2): 8 f32 lanes; lane l accumulates with
-// FMA, in order, the products of elements ≡ l (mod 8) (float weights) or, per 32-block, d_w·d_x times the
-// integer sum of elements 4l…4l+3 (Q8_0/Q4_0/Q5_0/Q4_1/Q5_1); then hsum: (lo+hi), (0+2, 1+3), (0+1).
-// K-quant weights use the generic order (their AVX2 kernels lay lanes out per type; not reproduced).
+// Order reproduced (llamafile tinyBLAS and ggml_vec_dot_* on AVX2): 8 f32 lanes; lane l accumulates with
+// FMA, in order, the products of elements ≡ l (mod 8) (float weights) or, per block, d_w·d_x times the
+// integer sum of elements 4l…4l+3 of every 32 (Q8_0/Q5_0/Q4_1/Q5_1 and, with their sub-block scales, the
+// K types, whose minimums are added as ggml does per type); then hsum: (lo+hi), (0+2, 1+3), (0+1).
+// Q4_0 follows the repacked q4_0_8x8 kernel (one accumulator per output, whole-block sums), which ggml's
+// CPU_REPACK buffer uses for Q4_0 on AVX2. Validated bit for bit against every shared reference file
+// (tests/engine/test_logits.cpp); other ISAs (AVX-512, ARM) sum in other orders and are not reproduced.
 #include <cstdint>
 
 #include "inference/cpu/thread_pool.h"
