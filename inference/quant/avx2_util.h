@@ -12,7 +12,7 @@ namespace glasswing::quant::kernels {
 namespace {
 
 // fp16 -> f32 in one instruction (F16C); identical to fp16_to_f32 (see the fp16 tests).
-GW_AVX2 inline float half(uint16_t h) {
+GW_AVX2 inline float f16_scale(uint16_t h) {
   return _cvtsh_ss(h);
 }
 
