@@ -252,6 +252,7 @@ int64_t import_json(Store& store, const json& document) {
     store.set_active_child(choice.stored_parent, stored_child(choice.file_child, choice.file_parent, "active_child"));
   if (auto root = Reader(document, "the document").optional_integer("active_root"))
     store.set_active_root(conversation_id, stored_child(*root, std::nullopt, "active_root"));
+  store.recompute_active_leaf(conversation_id);
 
   for (size_t i = 0; i < comparisons.size(); ++i) {
     const Reader r(comparisons[i], "comparisons[" + std::to_string(i) + "]");
@@ -297,7 +298,7 @@ std::string role_heading(Role role) {
 std::string message_details(const Message& m) {
   std::string out;
   auto add = [&](const std::string& part) { out += (out.empty() ? "" : " · ") + part; };
-  if (m.role == Role::assistant && m.token_count > 0) add(std::to_string(m.token_count) + " tokens");
+  if (m.role == Role::assistant && m.token_count > 0) add(std::to_string(m.token_count) + (m.token_count == 1 ? " token" : " tokens"));
   char buffer[64];
   if (m.timings.time_to_first_token_ms) {
     std::snprintf(buffer, sizeof buffer, "first token %.0f ms", *m.timings.time_to_first_token_ms);

@@ -166,22 +166,41 @@ Message read_message(const Statement& row) {
   return m;
 }
 
-// The active branch: from the remembered root (or the newest root), follow each message's remembered child
-// (or its newest child). Remembered ids that dangle after a delete fall back to the newest.
-constexpr const char* kActivePathSql = R"sql(
+// The active branch is the path from a root to conversations.active_leaf_id. The leaf is kept up to date by
+// every write, so appending and loading cost no walk over the tree. Where it must be recomputed (after a
+// delete, a switch of branch, an import), it is found from the choices: the remembered root (or the newest
+// root), then each message's remembered child (or its newest child). Remembered ids that dangle fall back.
+constexpr const char* kActiveRootSql = R"sql(
+SELECT coalesce(
+         (SELECT r.id FROM messages r
+           WHERE r.id = c.active_root_id AND r.conversation_id = c.id AND r.parent_id IS NULL),
+         (SELECT max(r.id) FROM messages r WHERE r.parent_id IS NULL AND r.conversation_id = c.id))
+  FROM conversations c WHERE c.id = ?1)sql";
+
+constexpr const char* kDescendSql = R"sql(
 WITH RECURSIVE path(id, depth) AS (
-  SELECT coalesce(
-           (SELECT r.id FROM messages r
-             WHERE r.id = c.active_root_id AND r.conversation_id = c.id AND r.parent_id IS NULL),
-           (SELECT max(r.id) FROM messages r WHERE r.conversation_id = c.id AND r.parent_id IS NULL)), 0
-    FROM conversations c WHERE c.id = ?1
+  SELECT ?1, 0
   UNION ALL
   SELECT coalesce(
            (SELECT k.id FROM messages k WHERE k.id = p.active_child_id AND k.parent_id = p.id),
            (SELECT max(k.id) FROM messages k WHERE k.parent_id = p.id)), path.depth + 1
     FROM path JOIN messages p ON p.id = path.id
 )
-SELECT id FROM path WHERE id IS NOT NULL ORDER BY depth)sql";
+SELECT id FROM path WHERE id IS NOT NULL ORDER BY depth DESC LIMIT 1)sql";
+
+// The stored leaf, if it is still a childless message of the conversation.
+constexpr const char* kStoredLeafSql = R"sql(
+SELECT m.id FROM conversations c JOIN messages m ON m.id = c.active_leaf_id AND m.conversation_id = c.id
+ WHERE c.id = ?1 AND NOT EXISTS (SELECT 1 FROM messages k WHERE k.parent_id = m.id))sql";
+
+// Root first.
+constexpr const char* kAncestorsSql = R"sql(
+WITH RECURSIVE up(id, parent_id, depth) AS (
+  SELECT id, parent_id, 0 FROM messages WHERE id = ?1
+  UNION ALL
+  SELECT m.id, m.parent_id, up.depth + 1 FROM messages m JOIN up ON m.id = up.parent_id
+)
+SELECT id, parent_id FROM up ORDER BY depth DESC)sql";
 
 }  // namespace
 
@@ -273,6 +292,12 @@ int64_t Store::insert_conversation_verbatim(const Conversation& c) {
                  c.sampler_settings.dump(-1, ' ', false, json::error_handler_t::replace), c.seed)
       .run();
   return db_.last_insert_rowid();
+}
+
+int64_t Store::create_conversation(std::string_view title) {
+  NewConversation conversation;
+  conversation.title = std::string(title);
+  return create_conversation(conversation);
 }
 
 Conversation Store::conversation(int64_t conversation_id) {
@@ -369,33 +394,24 @@ std::optional<int64_t> Store::stored_active_child(int64_t message_id) {
   return stmt->optional_int64(0);
 }
 
-namespace {
-
-// Inside a transaction: records, at every fork from the root down to message_id, the way to it.
-void select_path_to(Database& db, int64_t message_id) {
-  db.cached(R"sql(
-WITH RECURSIVE up(id, parent_id, depth) AS (
-  SELECT id, parent_id, 0 FROM messages WHERE id = ?1
-  UNION ALL
-  SELECT m.id, m.parent_id, up.depth + 1 FROM messages m JOIN up ON m.id = up.parent_id WHERE up.depth < 10000000
-)
-UPDATE messages SET active_child_id = (SELECT up.id FROM up WHERE up.parent_id = messages.id)
- WHERE id IN (SELECT parent_id FROM up WHERE parent_id IS NOT NULL))sql")
-      ->bind_all(message_id)
-      .run();
-  db.cached(R"sql(
-WITH RECURSIVE up(id, parent_id, depth) AS (
-  SELECT id, parent_id, 0 FROM messages WHERE id = ?1
-  UNION ALL
-  SELECT m.id, m.parent_id, up.depth + 1 FROM messages m JOIN up ON m.id = up.parent_id WHERE up.depth < 10000000
-)
-UPDATE conversations SET active_root_id = (SELECT id FROM up WHERE parent_id IS NULL)
- WHERE id = (SELECT conversation_id FROM messages WHERE id = ?1))sql")
-      ->bind_all(message_id)
-      .run();
+void Store::select_path_to(int64_t message_id) {
+  std::vector<std::pair<int64_t, std::optional<int64_t>>> path;  // (id, parent), root first
+  {
+    auto up = db_.cached(kAncestorsSql);
+    up->bind_all(message_id);
+    while (up->step()) path.emplace_back(up->int64(0), up->optional_int64(1));
+  }
+  if (path.empty()) return;
+  set_active_root(message(path.front().first).conversation_id, path.front().first);
+  for (const auto& [id, parent] : path)
+    if (parent) set_active_child(*parent, id);
 }
 
-}  // namespace
+std::optional<int64_t> Store::recompute_active_leaf(int64_t conversation_id) {
+  const std::optional<int64_t> leaf = find_active_leaf(conversation_id);
+  db_.cached("UPDATE conversations SET active_leaf_id = ?1 WHERE id = ?2")->bind_all(leaf, conversation_id).run();
+  return leaf;
+}
 
 int64_t Store::insert_child(int64_t conversation_id, std::optional<int64_t> parent_id, Role role,
                            std::string_view content, MessageStatus status) {
@@ -410,9 +426,16 @@ int64_t Store::insert_child(int64_t conversation_id, std::optional<int64_t> pare
   m.content = std::string(content);
   m.status = status;
   m.created_ms = now_unix_ms();
+  // Read before the insert: afterwards the parent has a child and is no leaf.
+  const bool appends_to_active_leaf = parent_id && parent_id == active_leaf(conversation_id);
   const int64_t id = insert_message_verbatim(m, std::nullopt);
-  select_path_to(db_, id);
-  touch(conversation_id);
+  if (appends_to_active_leaf)
+    set_active_child(*parent_id, id);  // the common case, appending to the active branch: O(1)
+  else
+    select_path_to(id);
+  db_.cached("UPDATE conversations SET active_leaf_id = ?1, updated_ms = ?2 WHERE id = ?3")
+      ->bind_all(id, now_unix_ms(), conversation_id)
+      .run();
   return id;
 }
 
@@ -449,11 +472,34 @@ Message Store::message(int64_t message_id) {
 }
 
 std::optional<int64_t> Store::active_leaf(int64_t conversation_id) {
-  auto stmt = db_.cached(kActivePathSql);
-  stmt->bind_all(conversation_id);
+  {
+    auto stored = db_.cached(kStoredLeafSql);
+    if (stored->bind_all(conversation_id).step()) return stored->int64(0);
+  }
+  return find_active_leaf(conversation_id);  // missing or stale (e.g. a file written by another tool)
+}
+
+std::optional<int64_t> Store::find_active_leaf(int64_t conversation_id) {
   std::optional<int64_t> leaf;
-  while (stmt->step()) leaf = stmt->int64(0);
+  {
+    auto root = db_.cached(kActiveRootSql);
+    if (root->bind_all(conversation_id).step() && !root->is_null(0)) leaf = root->int64(0);
+  }
+  if (leaf) {
+    auto descend = db_.cached(kDescendSql);
+    if (descend->bind_all(*leaf).step()) leaf = descend->int64(0);
+  }
   return leaf;
+}
+
+std::vector<int64_t> Store::active_path(int64_t conversation_id) {
+  std::vector<int64_t> path;
+  const auto leaf = active_leaf(conversation_id);
+  if (!leaf) return path;
+  auto up = db_.cached(kAncestorsSql);
+  up->bind_all(*leaf);
+  while (up->step()) path.push_back(up->int64(0));
+  return path;
 }
 
 ConversationTree Store::load_conversation(int64_t conversation_id) {
@@ -468,11 +514,14 @@ ConversationTree Store::load_conversation(int64_t conversation_id) {
       stmt->bind_all(conversation_id);
       while (stmt->step()) tree.messages.push_back(read_message(*stmt));
     }
-    {
-      auto stmt = db_.cached(kActivePathSql);
-      stmt->bind_all(conversation_id);
-      while (stmt->step()) tree.active_path.push_back(stmt->int64(0));
+    // Walk up from the leaf in memory: the messages are all here already.
+    for (auto id = active_leaf(conversation_id); id;) {
+      const Message* m = tree.find(*id);
+      if (!m || tree.active_path.size() > tree.messages.size()) break;  // (a cycle is impossible, but bounded)
+      tree.active_path.push_back(m->id);
+      id = m->parent_id;
     }
+    std::reverse(tree.active_path.begin(), tree.active_path.end());
     db_.exec("COMMIT");
   } catch (...) {
     sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
@@ -483,18 +532,16 @@ ConversationTree Store::load_conversation(int64_t conversation_id) {
 
 std::vector<Message> Store::active_branch(int64_t conversation_id) {
   require_conversation(conversation_id);
-  auto stmt = db_.cached(std::string("WITH active AS (") + kActivePathSql + ") SELECT " + kMessageColumns +
-                         " FROM active JOIN messages m ON m.id = active.id");
-  stmt->bind_all(conversation_id);
   std::vector<Message> out;
-  while (stmt->step()) out.push_back(read_message(*stmt));
+  for (int64_t id : active_path(conversation_id)) out.push_back(message(id));
   return out;
 }
 
 void Store::set_active(int64_t message_id) {
   Transaction tx(db_);
-  message(message_id);  // NotFoundError
-  select_path_to(db_, message_id);
+  const Message m = message(message_id);  // NotFoundError
+  select_path_to(message_id);
+  recompute_active_leaf(m.conversation_id);
   tx.commit();
 }
 
@@ -508,8 +555,10 @@ int64_t Store::edit_message(int64_t message_id, std::string_view new_content) {
   m.content = std::string(new_content);
   m.created_ms = now_unix_ms();
   const int64_t id = insert_message_verbatim(m, std::nullopt);
-  select_path_to(db_, id);
-  touch(original.conversation_id);
+  select_path_to(id);
+  db_.cached("UPDATE conversations SET active_leaf_id = ?1, updated_ms = ?2 WHERE id = ?3")
+      ->bind_all(id, now_unix_ms(), original.conversation_id)
+      .run();
   tx.commit();
   return id;
 }
@@ -524,6 +573,7 @@ DELETE FROM messages WHERE id IN (
   SELECT id FROM below))sql")
       ->bind_all(message_id)
       .run();
+  recompute_active_leaf(root.conversation_id);
   touch(root.conversation_id);
   tx.commit();
 }

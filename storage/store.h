@@ -83,6 +83,7 @@ class Store {
 
   // ---- conversations
   int64_t create_conversation(const NewConversation& conversation);
+  int64_t create_conversation(std::string_view title);
   Conversation conversation(int64_t conversation_id);  // NotFoundError
   // Pinned first, then most recently updated first. A row with a bad field is still listed (load_problem).
   std::vector<ConversationSummary> list_conversations();
@@ -109,6 +110,7 @@ class Store {
   // The active branch, root first.
   std::vector<Message> active_branch(int64_t conversation_id);
   std::optional<int64_t> active_leaf(int64_t conversation_id);
+  std::vector<int64_t> active_path(int64_t conversation_id);  // ids, root first
   // Makes the branch through message_id active: at every fork above it, the way to it is chosen; below it,
   // the choices made earlier are kept.
   void set_active(int64_t message_id);
@@ -130,11 +132,17 @@ class Store {
   void set_active_root(int64_t conversation_id, std::optional<int64_t> root_id);
   void set_active_child(int64_t message_id, std::optional<int64_t> child_id);
   int64_t insert_conversation_verbatim(const Conversation& conversation);
+  // After import: derives the active leaf from the remembered choices and stores it.
+  std::optional<int64_t> recompute_active_leaf(int64_t conversation_id);
   // The stored active_child_id of each message (may dangle), for export.
   std::optional<int64_t> stored_active_child(int64_t message_id);
 
  private:
   void touch(int64_t conversation_id);
+  // Inside a transaction: at every fork from the root down to message_id, remembers the way to it.
+  void select_path_to(int64_t message_id);
+  // Follows the remembered choices from the active root down; writes nothing.
+  std::optional<int64_t> find_active_leaf(int64_t conversation_id);
   // Inside a transaction: adds a message under parent and makes it the active leaf.
   int64_t insert_child(int64_t conversation_id, std::optional<int64_t> parent_id, Role role,
                        std::string_view content, MessageStatus status);

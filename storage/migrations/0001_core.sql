@@ -26,7 +26,9 @@ CREATE TABLE conversations (
   system_prompt  TEXT    NOT NULL DEFAULT '',
   sampler_json   TEXT    NOT NULL DEFAULT '{}',  -- sampler settings; parsed by the app, a bad value is reported
   seed           INTEGER,
-  active_root_id INTEGER                         -- the root message of the active branch (no FK: may dangle)
+  active_root_id INTEGER,                        -- the root message of the active branch (no FK: may dangle)
+  active_leaf_id INTEGER                         -- the last message of the active branch, kept so that
+                                                 -- appending to a long conversation is O(1) (no FK)
 ) STRICT;
 
 -- A tree: an edit or a regenerate adds a sibling (same parent). Each message remembers which of its children
@@ -55,6 +57,6 @@ CREATE TABLE messages (
 ) STRICT;
 
 CREATE INDEX messages_by_conversation ON messages (conversation_id, id);
-CREATE INDEX messages_by_parent ON messages (parent_id);
+CREATE INDEX messages_by_parent ON messages (parent_id, conversation_id);  -- also finds a conversation's roots
 CREATE INDEX messages_streaming ON messages (status) WHERE status = 'streaming';
 CREATE INDEX conversations_by_order ON conversations (pinned DESC, updated_ms DESC);
