@@ -105,7 +105,9 @@ Database open_database(const fs::path& path, const OpenOptions& options,
   } catch (const StorageError& e) {
     if (!e.is_corruption() || !options.recover_from_corruption) throw;
     recovery = CorruptionRecovery{e.what(), move_aside(path)};
-    return open_read_write(path, options);
+    OpenOptions fresh = options;
+    fresh.create_if_missing = true;  // the user had a database here; they get a working one back
+    return open_read_write(path, fresh);
   }
 }
 

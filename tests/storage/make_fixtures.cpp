@@ -8,7 +8,11 @@
 #include <filesystem>
 #include <string>
 
+#include <fstream>
+
+#include "storage/export.h"
 #include "storage/schema.h"
+#include "storage/store.h"
 #include "storage/sqlite.h"
 
 namespace {
@@ -54,6 +58,40 @@ void write_fixture(const std::filesystem::path& path, int version, void (*fill)(
   std::printf("wrote %s (schema version %d)\n", path.c_str(), version);
 }
 
+// conversation.json: an export (all branches) of a conversation with a regenerated answer, an edited question
+// and timings, from a fresh database, so its message ids are 1..n. The CLI test imports it into a fresh
+// database and expects the very same bytes back from export.
+void write_conversation_json(const std::filesystem::path& path, const std::filesystem::path& scratch) {
+  std::filesystem::remove(scratch);
+  Store store(scratch);
+  NewConversation nc;
+  nc.title = "Sea otters";
+  nc.system_prompt = "Answer in one sentence.";
+  nc.sampler_settings = {{"temperature", 0.7}, {"top_k", 40}, {"top_p", 0.95}};
+  nc.seed = 42;
+  const int64_t conv = store.create_conversation(nc);
+  const int64_t q = store.add_user_message(conv, "Where do sea otters sleep?");
+  Completion done;
+  done.timings = {120.5, 350.0, 41.25};
+  done.device = "llvmpipe";
+  done.backend = "vulkan";
+  auto a1 = store.start_assistant_message(conv);
+  a1.append("Floating on their backs, often holding paws.", 9);
+  a1.finish(done);
+  auto a2 = store.start_assistant_message(conv, q);
+  a2.append("Wrapped in kelp, so the current does not carry them off.", 12);
+  a2.finish(done);
+  store.add_user_message(conv, "Why do they hold paws?");
+  store.edit_message(q, "Where do otters sleep at night?");
+  store.set_active(a1.message_id());
+  // Fixed times, so the file does not change each time it is regenerated.
+  store.database().exec("UPDATE messages SET created_ms = 1700000000000 + id * 1000");
+  store.database().exec("UPDATE conversations SET created_ms = 1700000000000, updated_ms = 1700000009000");
+  std::ofstream out(path);
+  out << export_json(store, conv, ExportBranches::all).dump(2) << "\n";
+  std::printf("wrote %s\n", path.c_str());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -66,6 +104,7 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(dir);
     write_fixture(dir / "v1.sqlite", 1, fill_v1);
     write_fixture(dir / "v2.sqlite", 2, fill_v2);
+    write_conversation_json(dir / "conversation.json", std::filesystem::temp_directory_path() / "gw-fixture.sqlite");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "make_fixtures: %s\n", e.what());
     return 1;
