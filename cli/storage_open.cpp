@@ -12,10 +12,11 @@ storage::Store open_store(const std::string& db_path, bool create) {
   options.create_if_missing = create;
   storage::Store store(db_path, options);
   if (const auto& recovery = store.recovery())
-    std::fprintf(stderr,
-                 "glasswing-cli: warning: %s was corrupt (%s); its bytes are kept in %s and a new database was "
-                 "started\n",
-                 db_path.c_str(), recovery->problem.c_str(), recovery->preserved_path.c_str());
+    std::fprintf(
+        stderr,
+        "glasswing-cli: warning: %s was corrupt (%s); its bytes are kept in %s and a new database was "
+        "started\n",
+        db_path.c_str(), recovery->problem.c_str(), recovery->preserved_path.c_str());
   if (store.interrupted_on_open() > 0)
     std::fprintf(stderr, "glasswing-cli: note: %lld message(s) cut off by a crash were marked interrupted\n",
                  static_cast<long long>(store.interrupted_on_open()));

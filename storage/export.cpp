@@ -13,8 +13,12 @@ namespace {
 constexpr const char* kFormat = "glasswing.conversation";
 constexpr int kFormatVersion = 1;
 
-json optional_number(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
-json optional_id(const std::optional<int64_t>& v) { return v ? json(*v) : json(nullptr); }
+json optional_number(const std::optional<double>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+json optional_id(const std::optional<int64_t>& v) {
+  return v ? json(*v) : json(nullptr);
+}
 
 std::optional<int64_t> stored_active_root(Store& store, int64_t conversation_id) {
   Statement stmt = store.database().prepare("SELECT active_root_id FROM conversations WHERE id = ?1");
@@ -189,27 +193,32 @@ int64_t import_json(Store& store, const json& document) {
   c.seed = conv.optional_integer("seed");
   if (const json& model = conv.field("model"); !model.is_null()) {
     const Reader m(model, "conversation.model");
-    ModelRecord record{0,           m.text("path"),  m.integer("file_size"), m.text("header_sha256"),
-                       m.text("architecture"), m.text("quant"), m.integer("n_params")};
+    ModelRecord record{0,
+                       m.text("path"),
+                       m.integer("file_size"),
+                       m.text("header_sha256"),
+                       m.text("architecture"),
+                       m.text("quant"),
+                       m.integer("n_params")};
     // record_model opens its own transaction; do the same upsert inline here.
     Statement upsert = store.database().prepare(
         "INSERT INTO models (path, file_size, header_sha256, architecture, quant, n_params, first_seen_ms, "
         "last_seen_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) "
         "ON CONFLICT (path, header_sha256) DO UPDATE SET last_seen_ms = last_seen_ms RETURNING id");
-    upsert.bind_all(record.path, record.file_size_bytes, record.header_sha256, record.architecture, record.quant,
-                    record.n_params, c.created_ms);
+    upsert.bind_all(record.path, record.file_size_bytes, record.header_sha256, record.architecture,
+                    record.quant, record.n_params, c.created_ms);
     if (!upsert.step()) throw StorageError("recording the imported model returned no id");
     c.model_id = upsert.int64(0);
     upsert.run();
   }
   const int64_t conversation_id = store.insert_conversation_verbatim(c);
 
-  std::map<int64_t, int64_t> new_id;                          // file id -> stored id
+  std::map<int64_t, int64_t> new_id;  // file id -> stored id
   struct ActiveChoice {
     int64_t stored_parent, file_parent, file_child;
   };
   std::vector<ActiveChoice> active_children;
-  std::map<int64_t, std::optional<int64_t>> file_parent;      // file id -> file parent id
+  std::map<int64_t, std::optional<int64_t>> file_parent;  // file id -> file parent id
   for (size_t i = 0; i < messages.size(); ++i) {
     const Reader r(messages[i], "messages[" + std::to_string(i) + "]");
     const int64_t file_id = r.integer("id");
@@ -242,14 +251,16 @@ int64_t import_json(Store& store, const json& document) {
     file_parent[file_id] = r.optional_integer("parent");
     if (auto child = r.optional_integer("active_child")) active_children.push_back({stored, file_id, *child});
   }
-  auto stored_child = [&](int64_t file_child, std::optional<int64_t> file_parent_id, const std::string& where) {
+  auto stored_child = [&](int64_t file_child, std::optional<int64_t> file_parent_id,
+                          const std::string& where) {
     auto it = new_id.find(file_child);
     if (it == new_id.end() || file_parent[file_child] != file_parent_id)
       throw ImportError(where + " " + std::to_string(file_child) + " is not a child message there");
     return it->second;
   };
   for (const ActiveChoice& choice : active_children)
-    store.set_active_child(choice.stored_parent, stored_child(choice.file_child, choice.file_parent, "active_child"));
+    store.set_active_child(choice.stored_parent,
+                           stored_child(choice.file_child, choice.file_parent, "active_child"));
   if (auto root = Reader(document, "the document").optional_integer("active_root"))
     store.set_active_root(conversation_id, stored_child(*root, std::nullopt, "active_root"));
   store.recompute_active_leaf(conversation_id);
@@ -264,7 +275,8 @@ int64_t import_json(Store& store, const json& document) {
     Statement insert = store.database().prepare(
         "INSERT INTO comparisons (conversation_id, kind, title, created_ms, left_root_id, right_root_id, "
         "left_settings_json, right_settings_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-    insert.bind_all(conversation_id, kind, r.text("title"), r.integer("created_ms"), left->second, right->second,
+    insert.bind_all(conversation_id, kind, r.text("title"), r.integer("created_ms"), left->second,
+                    right->second,
                     r.object("left_settings").dump(-1, ' ', false, json::error_handler_t::replace),
                     r.object("right_settings").dump(-1, ' ', false, json::error_handler_t::replace));
     insert.run();
@@ -288,9 +300,12 @@ std::string format_time(int64_t unix_ms) {
 
 std::string role_heading(Role role) {
   switch (role) {
-    case Role::system: return "System";
-    case Role::user: return "User";
-    case Role::assistant: return "Assistant";
+    case Role::system:
+      return "System";
+    case Role::user:
+      return "User";
+    case Role::assistant:
+      return "Assistant";
   }
   return "User";
 }
@@ -298,7 +313,8 @@ std::string role_heading(Role role) {
 std::string message_details(const Message& m) {
   std::string out;
   auto add = [&](const std::string& part) { out += (out.empty() ? "" : " · ") + part; };
-  if (m.role == Role::assistant && m.token_count > 0) add(std::to_string(m.token_count) + (m.token_count == 1 ? " token" : " tokens"));
+  if (m.role == Role::assistant && m.token_count > 0)
+    add(std::to_string(m.token_count) + (m.token_count == 1 ? " token" : " tokens"));
   char buffer[64];
   if (m.timings.time_to_first_token_ms) {
     std::snprintf(buffer, sizeof buffer, "first token %.0f ms", *m.timings.time_to_first_token_ms);
@@ -336,7 +352,8 @@ std::string export_markdown(Store& store, int64_t conversation_id, ExportBranche
   if (c.model_id)
     if (auto model = store.model(*c.model_id))
       md += "- Model: `" + model->path + "`" +
-            (model->architecture.empty() ? "" : " (" + model->architecture + ", " + model->quant + ")") + "\n";
+            (model->architecture.empty() ? "" : " (" + model->architecture + ", " + model->quant + ")") +
+            "\n";
   if (c.seed) md += "- Seed: " + std::to_string(*c.seed) + "\n";
   if (!c.sampler_settings.empty())
     md += "- Sampler: `" + c.sampler_settings.dump(-1, ' ', false, json::error_handler_t::replace) + "`\n";

@@ -6,19 +6,26 @@ namespace glasswing::storage {
 
 std::string_view to_string(Role role) {
   switch (role) {
-    case Role::system: return "system";
-    case Role::user: return "user";
-    case Role::assistant: return "assistant";
+    case Role::system:
+      return "system";
+    case Role::user:
+      return "user";
+    case Role::assistant:
+      return "assistant";
   }
   return "user";
 }
 
 std::string_view to_string(MessageStatus status) {
   switch (status) {
-    case MessageStatus::complete: return "complete";
-    case MessageStatus::streaming: return "streaming";
-    case MessageStatus::interrupted: return "interrupted";
-    case MessageStatus::error: return "error";
+    case MessageStatus::complete:
+      return "complete";
+    case MessageStatus::streaming:
+      return "streaming";
+    case MessageStatus::interrupted:
+      return "interrupted";
+    case MessageStatus::error:
+      return "error";
   }
   return "complete";
 }

@@ -1,12 +1,11 @@
 #pragma once
 // The values the store reads and writes. Plain data; times are Unix milliseconds (UTC).
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace glasswing::storage {
 

@@ -4,7 +4,9 @@
 
 namespace glasswing::storage {
 
-int current_schema_version() { return migrations().empty() ? 0 : migrations().back().version; }
+int current_schema_version() {
+  return migrations().empty() ? 0 : migrations().back().version;
+}
 
 void migrate(Database& db, int target) {
   if (target < 0) target = current_schema_version();

@@ -1,7 +1,8 @@
 #pragma once
 // The schema is the numbered SQL files in storage/migrations/ (NNNN_name.sql), compiled into the library in
 // order. A fresh database is built by running all of them, so a new file and a migrated file always have the
-// same schema. The version of a database is its PRAGMA user_version: the number of the last migration applied.
+// same schema. The version of a database is its PRAGMA user_version: the number of the last migration
+// applied.
 #include <cstdint>
 #include <span>
 #include <string_view>

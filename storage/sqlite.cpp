@@ -20,14 +20,15 @@ Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
   const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
   stmt_.reset(raw);
   if (rc != SQLITE_OK)
-    throw StorageError("cannot prepare \"" + std::string(sql.substr(0, 80)) + "\": " + describe_error(db, rc), rc);
+    throw StorageError("cannot prepare \"" + std::string(sql.substr(0, 80)) + "\": " + describe_error(db, rc),
+                       rc);
   if (!raw) throw StorageError("empty SQL statement");
 }
 
 void Statement::check_bind(int rc, int index) {
   if (rc != SQLITE_OK)
-    throw StorageError("cannot bind parameter " + std::to_string(index) + " of \"" + sqlite3_sql(stmt_.get()) +
-                           "\": " + describe_error(db_, rc),
+    throw StorageError("cannot bind parameter " + std::to_string(index) + " of \"" +
+                           sqlite3_sql(stmt_.get()) + "\": " + describe_error(db_, rc),
                        rc);
 }
 
@@ -62,7 +63,8 @@ bool Statement::step() {
   const std::string message = describe_error(db_, rc);
   // Leave the statement reusable; sqlite3_reset repeats the error code, which we have already taken.
   sqlite3_reset(stmt_.get());
-  throw StorageError("\"" + std::string(sqlite3_sql(stmt_.get())).substr(0, 80) + "\" failed: " + message, rc);
+  throw StorageError("\"" + std::string(sqlite3_sql(stmt_.get())).substr(0, 80) + "\" failed: " + message,
+                     rc);
 }
 
 void Statement::reset() {
@@ -71,9 +73,15 @@ void Statement::reset() {
   sqlite3_clear_bindings(stmt_.get());
 }
 
-bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL; }
-int64_t Statement::int64(int column) const { return sqlite3_column_int64(stmt_.get(), column); }
-double Statement::real(int column) const { return sqlite3_column_double(stmt_.get(), column); }
+bool Statement::is_null(int column) const {
+  return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL;
+}
+int64_t Statement::int64(int column) const {
+  return sqlite3_column_int64(stmt_.get(), column);
+}
+double Statement::real(int column) const {
+  return sqlite3_column_double(stmt_.get(), column);
+}
 
 std::string Statement::text(int column) const {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_.get(), column));
@@ -95,7 +103,8 @@ Database::Database(const std::string& path, int flags) : path_(path) {
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   db_.reset(raw);  // owned even when opening failed: sqlite3_open_v2 may still allocate a handle
-  if (rc != SQLITE_OK) throw StorageError("cannot open database " + path + ": " + describe_error(raw, rc), rc);
+  if (rc != SQLITE_OK)
+    throw StorageError("cannot open database " + path + ": " + describe_error(raw, rc), rc);
   sqlite3_extended_result_codes(raw, 1);
 }
 
@@ -108,9 +117,9 @@ void Database::exec(std::string_view sql) {
   if (rc != SQLITE_OK) {
     std::string message = err ? err : sqlite3_errstr(rc);
     sqlite3_free(err);
-    throw StorageError("\"" + copy.substr(0, 80) + "\" failed: " + message + " (SQLite code " +
-                           std::to_string(rc) + ")",
-                       rc);
+    throw StorageError(
+        "\"" + copy.substr(0, 80) + "\" failed: " + message + " (SQLite code " + std::to_string(rc) + ")",
+        rc);
   }
 }
 
@@ -132,7 +141,9 @@ std::string Database::query_text(std::string_view sql) {
   return stmt.text(0);
 }
 
-Transaction::Transaction(Database& db) : db_(&db) { db_->exec("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Database& db) : db_(&db) {
+  db_->exec("BEGIN IMMEDIATE");
+}
 
 Transaction::~Transaction() {
   if (!open_) return;

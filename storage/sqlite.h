@@ -57,7 +57,10 @@ class Statement {
   }
 
   bool step();  // true: a row is ready; false: done. Throws StorageError on failure.
-  void run() { while (step()) {} }
+  void run() {
+    while (step()) {
+    }
+  }
   void reset();  // ready to bind and step again; bindings cleared
 
   bool is_null(int column) const;

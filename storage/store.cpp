@@ -1,12 +1,13 @@
 #include "storage/store.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <ctime>
 #include <system_error>
-#include <unistd.h>
 
 #include "storage/schema.h"
 
@@ -19,8 +20,8 @@ namespace {
 
 // ---------------------------------------------------------------- opening
 
-// Reads the file through a read-only connection, so nothing is written to a file we are about to refuse or move
-// aside (a read-write connection would at least checkpoint a WAL on close). Throws StorageError.
+// Reads the file through a read-only connection, so nothing is written to a file we are about to refuse or
+// move aside (a read-write connection would at least checkpoint a WAL on close). Throws StorageError.
 void verify_existing_file(const fs::path& path, int busy_timeout_ms) {
   Database db(path.string(), SQLITE_OPEN_READONLY);
   sqlite3_busy_timeout(db.handle(), busy_timeout_ms);
@@ -67,8 +68,8 @@ fs::path move_aside(const fs::path& path) {
   std::error_code ec;
   fs::rename(path, target, ec);
   if (ec)
-    throw StorageError(path.string() + " is corrupt and could not be moved aside to " + target.string() + ": " +
-                       ec.message());
+    throw StorageError(path.string() + " is corrupt and could not be moved aside to " + target.string() +
+                       ": " + ec.message());
   for (const char* suffix : {"-wal", "-shm", "-journal"}) {
     const fs::path side = path.string() + suffix;
     if (fs::exists(side)) fs::rename(side, target.string() + suffix, ec);  // best effort: the main file moved
@@ -83,10 +84,12 @@ Database open_read_write(const fs::path& path, const OpenOptions& options) {
   sqlite3_busy_timeout(db.handle(), options.busy_timeout_ms);
   const std::string journal_mode = db.query_text("PRAGMA journal_mode = WAL");
   if (journal_mode != "wal")
-    throw StorageError("cannot switch " + path.string() + " to WAL mode (journal_mode is " + journal_mode + ")");
+    throw StorageError("cannot switch " + path.string() + " to WAL mode (journal_mode is " + journal_mode +
+                       ")");
   db.exec("PRAGMA synchronous = NORMAL");
   db.exec("PRAGMA foreign_keys = ON");
-  if (db.query_int64("PRAGMA foreign_keys") != 1) throw StorageError("this SQLite cannot enforce foreign keys");
+  if (db.query_int64("PRAGMA foreign_keys") != 1)
+    throw StorageError("this SQLite cannot enforce foreign keys");
   migrate(db);
   return db;
 }
@@ -128,7 +131,8 @@ json parse_settings(const std::string& text, const char* what, std::string& prob
 }
 
 constexpr const char* kConversationColumns =
-    "c.id, c.title, c.created_ms, c.updated_ms, c.pinned, c.model_id, c.system_prompt, c.sampler_json, c.seed";
+    "c.id, c.title, c.created_ms, c.updated_ms, c.pinned, c.model_id, c.system_prompt, c.sampler_json, "
+    "c.seed";
 
 Conversation read_conversation(const Statement& row) {
   Conversation c;
@@ -235,7 +239,9 @@ void Store::mark_abandoned_streams() {
 }
 
 void Store::touch(int64_t conversation_id) {
-  db_.cached("UPDATE conversations SET updated_ms = ?1 WHERE id = ?2")->bind_all(now_unix_ms(), conversation_id).run();
+  db_.cached("UPDATE conversations SET updated_ms = ?1 WHERE id = ?2")
+      ->bind_all(now_unix_ms(), conversation_id)
+      .run();
 }
 
 void Store::require_conversation(int64_t conversation_id) {
@@ -288,7 +294,8 @@ int64_t Store::create_conversation(const NewConversation& conversation) {
 int64_t Store::insert_conversation_verbatim(const Conversation& c) {
   if (!c.sampler_settings.is_object()) throw StorageError("sampler settings must be a JSON object");
   auto stmt = db_.cached(
-      "INSERT INTO conversations (title, created_ms, updated_ms, pinned, model_id, system_prompt, sampler_json, "
+      "INSERT INTO conversations (title, created_ms, updated_ms, pinned, model_id, system_prompt, "
+      "sampler_json, "
       "seed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   stmt->bind_all(c.title, c.created_ms, c.updated_ms, c.pinned, c.model_id, c.system_prompt,
                  c.sampler_settings.dump(-1, ' ', false, json::error_handler_t::replace), c.seed)
@@ -303,7 +310,8 @@ int64_t Store::create_conversation(std::string_view title) {
 }
 
 Conversation Store::conversation(int64_t conversation_id) {
-  auto stmt = db_.cached(std::string("SELECT ") + kConversationColumns + " FROM conversations c WHERE c.id = ?1");
+  auto stmt =
+      db_.cached(std::string("SELECT ") + kConversationColumns + " FROM conversations c WHERE c.id = ?1");
   if (!stmt->bind_all(conversation_id).step())
     throw NotFoundError("no conversation with id " + std::to_string(conversation_id));
   return read_conversation(*stmt);
@@ -353,7 +361,9 @@ void Store::set_system_prompt(int64_t conversation_id, std::string_view system_p
 
 void Store::set_model(int64_t conversation_id, std::optional<int64_t> model_id) {
   Transaction tx(db_);
-  db_.cached("UPDATE conversations SET model_id = ?1 WHERE id = ?2")->bind_all(model_id, conversation_id).run();
+  db_.cached("UPDATE conversations SET model_id = ?1 WHERE id = ?2")
+      ->bind_all(model_id, conversation_id)
+      .run();
   if (db_.changes() != 1) throw NotFoundError("no conversation with id " + std::to_string(conversation_id));
   tx.commit();
 }
@@ -367,7 +377,8 @@ void Store::delete_conversation(int64_t conversation_id) {
 
 int64_t Store::insert_message_verbatim(const Message& m, std::optional<int64_t> active_child_id) {
   auto stmt = db_.cached(
-      "INSERT INTO messages (conversation_id, parent_id, active_child_id, role, content, token_count, status, "
+      "INSERT INTO messages (conversation_id, parent_id, active_child_id, role, content, token_count, "
+      "status, "
       "status_reason, created_ms, ttft_ms, prompt_tps, generation_tps, device, backend, stream_pid) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
   stmt->bind_all(m.conversation_id, m.parent_id, active_child_id, to_string(m.role), m.content, m.token_count,
@@ -383,7 +394,9 @@ int64_t Store::insert_message_verbatim(const Message& m, std::optional<int64_t> 
 }
 
 void Store::set_active_root(int64_t conversation_id, std::optional<int64_t> root_id) {
-  db_.cached("UPDATE conversations SET active_root_id = ?1 WHERE id = ?2")->bind_all(root_id, conversation_id).run();
+  db_.cached("UPDATE conversations SET active_root_id = ?1 WHERE id = ?2")
+      ->bind_all(root_id, conversation_id)
+      .run();
 }
 
 void Store::set_active_child(int64_t message_id, std::optional<int64_t> child_id) {
@@ -411,16 +424,23 @@ void Store::select_path_to(int64_t message_id) {
 
 std::optional<int64_t> Store::recompute_active_leaf(int64_t conversation_id) {
   const std::optional<int64_t> leaf = find_active_leaf(conversation_id);
-  db_.cached("UPDATE conversations SET active_leaf_id = ?1 WHERE id = ?2")->bind_all(leaf, conversation_id).run();
+  db_.cached("UPDATE conversations SET active_leaf_id = ?1 WHERE id = ?2")
+      ->bind_all(leaf, conversation_id)
+      .run();
   return leaf;
 }
 
 int64_t Store::insert_child(int64_t conversation_id, std::optional<int64_t> parent_id, Role role,
-                           std::string_view content, MessageStatus status) {
+                            std::string_view content, MessageStatus status) {
   require_conversation(conversation_id);
-  if (parent_id && message(*parent_id).conversation_id != conversation_id)
-    throw StorageError("message " + std::to_string(*parent_id) + " is not in conversation " +
-                       std::to_string(conversation_id));
+  if (parent_id) {
+    auto parent = db_.cached("SELECT conversation_id FROM messages WHERE id = ?1");
+    if (!parent->bind_all(*parent_id).step())
+      throw NotFoundError("no message with id " + std::to_string(*parent_id));
+    if (parent->int64(0) != conversation_id)
+      throw StorageError("message " + std::to_string(*parent_id) + " is not in conversation " +
+                         std::to_string(conversation_id));
+  }
   Message m;
   m.conversation_id = conversation_id;
   m.parent_id = parent_id;
@@ -451,8 +471,8 @@ int64_t Store::add_message(int64_t conversation_id, std::optional<int64_t> paren
 
 int64_t Store::add_user_message(int64_t conversation_id, std::string_view content) {
   Transaction tx(db_);  // the leaf is read under the write lock, so no other writer can move it meanwhile
-  const int64_t id =
-      insert_child(conversation_id, active_leaf(conversation_id), Role::user, content, MessageStatus::complete);
+  const int64_t id = insert_child(conversation_id, active_leaf(conversation_id), Role::user, content,
+                                  MessageStatus::complete);
   tx.commit();
   return id;
 }
@@ -519,7 +539,8 @@ ConversationTree Store::load_conversation(int64_t conversation_id) {
     // Walk up from the leaf in memory: the messages are all here already.
     for (auto id = active_leaf(conversation_id); id;) {
       const Message* m = tree.find(*id);
-      if (!m || tree.active_path.size() > tree.messages.size()) break;  // (a cycle is impossible, but bounded)
+      if (!m || tree.active_path.size() > tree.messages.size())
+        break;  // (a cycle is impossible, but bounded)
       tree.active_path.push_back(m->id);
       id = m->parent_id;
     }
@@ -638,9 +659,10 @@ int64_t Store::create_comparison(const Comparison& comparison) {
   db_.cached(
          "INSERT INTO comparisons (conversation_id, kind, title, created_ms, left_root_id, right_root_id, "
          "left_settings_json, right_settings_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
-      ->bind_all(comparison.conversation_id, comparison.kind == ComparisonKind::prompts ? "prompts" : "settings",
-                 comparison.title, comparison.created_ms ? comparison.created_ms : now_unix_ms(),
-                 comparison.left_root_id, comparison.right_root_id,
+      ->bind_all(comparison.conversation_id,
+                 comparison.kind == ComparisonKind::prompts ? "prompts" : "settings", comparison.title,
+                 comparison.created_ms ? comparison.created_ms : now_unix_ms(), comparison.left_root_id,
+                 comparison.right_root_id,
                  comparison.left_settings.dump(-1, ' ', false, json::error_handler_t::replace),
                  comparison.right_settings.dump(-1, ' ', false, json::error_handler_t::replace))
       .run();

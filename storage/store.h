@@ -45,8 +45,8 @@ struct OpenOptions {
 };
 
 struct CorruptionRecovery {
-  std::string problem;                     // what quick_check or SQLite reported
-  std::filesystem::path preserved_path;    // where the original bytes are now
+  std::string problem;                   // what quick_check or SQLite reported
+  std::filesystem::path preserved_path;  // where the original bytes are now
 };
 
 struct NewConversation {
@@ -60,7 +60,7 @@ struct NewConversation {
 struct SearchOptions {
   std::string open_marker = "[";  // around each matched term in the snippet
   std::string close_marker = "]";
-  int snippet_tokens = 16;        // tokens of context in a snippet (FTS5 allows 1..64)
+  int snippet_tokens = 16;  // tokens of context in a snippet (FTS5 allows 1..64)
   int limit = 50;
   std::optional<int64_t> conversation_id;  // only this conversation
 };
@@ -103,7 +103,8 @@ class Store {
   int64_t add_user_message(int64_t conversation_id, std::string_view content);
   // Starts an assistant message (status 'streaming') under parent, by default the active leaf; a parent that
   // already has an answer gets a sibling (regenerate). The new message is on the active branch.
-  StreamWriter start_assistant_message(int64_t conversation_id, std::optional<int64_t> parent_id = std::nullopt,
+  StreamWriter start_assistant_message(int64_t conversation_id,
+                                       std::optional<int64_t> parent_id = std::nullopt,
                                        StreamPolicy policy = {});
   Message message(int64_t message_id);  // NotFoundError
   ConversationTree load_conversation(int64_t conversation_id);

@@ -5,7 +5,8 @@
 namespace glasswing::storage {
 
 int64_t now_unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -104,7 +105,9 @@ void StreamWriter::end(MessageStatus status, std::string_view reason, const Comp
   pending_tokens_ = 0;
 }
 
-void StreamWriter::finish(const Completion& completion) { end(MessageStatus::complete, "", completion); }
+void StreamWriter::finish(const Completion& completion) {
+  end(MessageStatus::complete, "", completion);
+}
 
 void StreamWriter::fail(std::string_view reason, const Completion& completion) {
   end(MessageStatus::error, reason, completion);

@@ -1,9 +1,10 @@
 #pragma once
 // Writes an assistant message while it is being generated. Deltas are buffered and committed in short
-// transactions whenever 32 tokens are pending or 250 ms have passed since the last commit (both configurable),
-// so a crash loses at most that much text. The message is 'streaming' until finish(), fail() or interrupt();
-// a StreamWriter destroyed before that commits what it holds and marks the message interrupted. A process
-// killed outright leaves it 'streaming', and the next Store opened on the file marks it interrupted.
+// transactions whenever 32 tokens are pending or 250 ms have passed since the last commit (both
+// configurable), so a crash loses at most that much text. The message is 'streaming' until finish(), fail()
+// or interrupt(); a StreamWriter destroyed before that commits what it holds and marks the message
+// interrupted. A process killed outright leaves it 'streaming', and the next Store opened on the file marks
+// it interrupted.
 #include <chrono>
 #include <cstdint>
 #include <functional>

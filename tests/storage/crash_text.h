@@ -6,7 +6,9 @@
 namespace glasswing::storage::test {
 
 // Token i of every assistant message.
-inline std::string crash_token(int64_t i) { return "w" + std::to_string(i) + " "; }
+inline std::string crash_token(int64_t i) {
+  return "w" + std::to_string(i) + " ";
+}
 
 // The content of an assistant message after n_tokens tokens.
 inline std::string crash_text(int64_t n_tokens) {
@@ -15,6 +17,8 @@ inline std::string crash_text(int64_t n_tokens) {
   return text;
 }
 
-inline std::string crash_user_text(int64_t turn) { return "user turn " + std::to_string(turn); }
+inline std::string crash_user_text(int64_t turn) {
+  return "user turn " + std::to_string(turn);
+}
 
 }  // namespace glasswing::storage::test

@@ -55,9 +55,11 @@ int main(int argc, char** argv) {
         const int64_t n_tokens = std::uniform_int_distribution<int64_t>(10, 150)(rng);
         for (int64_t i = 0; i < n_tokens; ++i) {
           if (writer.append(test::crash_token(i)))
-            report(fd, "A " + std::to_string(writer.message_id()) + " " + std::to_string(writer.committed_tokens()));
+            report(fd, "A " + std::to_string(writer.message_id()) + " " +
+                           std::to_string(writer.committed_tokens()));
           // A token takes a fraction of a millisecond here; real generation is slower, which only helps.
-          std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 400)(rng)));
+          std::this_thread::sleep_for(
+              std::chrono::microseconds(std::uniform_int_distribution<int>(0, 400)(rng)));
         }
         writer.finish({});
         report(fd, "F " + std::to_string(writer.message_id()) + " " + std::to_string(n_tokens));

@@ -1,25 +1,25 @@
-// Writes the fixture databases of tests/storage/fixtures/: one file per old schema version, built by running the
-// migrations up to that version and filling it with the rows that version could hold, using that version's
-// columns only. Run once when a migration is added (scripts: see tests/storage/fixtures/README.md); the files
-// are checked in so every later build migrates the very same bytes.
+// Writes the fixture databases of tests/storage/fixtures/: one file per old schema version, built by running
+// the migrations up to that version and filling it with the rows that version could hold, using that
+// version's columns only. Run once when a migration is added (scripts: see tests/storage/fixtures/README.md);
+// the files are checked in so every later build migrates the very same bytes.
 //
 //   make_fixtures OUTPUT_DIR
 #include <cstdio>
 #include <filesystem>
-#include <string>
-
 #include <fstream>
+#include <string>
 
 #include "storage/export.h"
 #include "storage/schema.h"
-#include "storage/store.h"
 #include "storage/sqlite.h"
+#include "storage/store.h"
 
 namespace {
 
 using namespace glasswing::storage;
 
-// Version 1: a conversation with a branch (two answers to one question), a bad-settings conversation, a model.
+// Version 1: a conversation with a branch (two answers to one question), a bad-settings conversation, a
+// model.
 void fill_v1(Database& db) {
   db.exec(R"sql(
 INSERT INTO models (id, path, file_size, header_sha256, architecture, quant, n_params, first_seen_ms, last_seen_ms)
@@ -42,7 +42,9 @@ INSERT INTO messages (id, conversation_id, parent_id, active_child_id, role, con
 }
 
 // Version 2 adds search only; the rows are those of version 1.
-void fill_v2(Database& db) { fill_v1(db); }
+void fill_v2(Database& db) {
+  fill_v1(db);
+}
 
 void write_fixture(const std::filesystem::path& path, int version, void (*fill)(Database&)) {
   std::filesystem::remove(path);
@@ -104,7 +106,8 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(dir);
     write_fixture(dir / "v1.sqlite", 1, fill_v1);
     write_fixture(dir / "v2.sqlite", 2, fill_v2);
-    write_conversation_json(dir / "conversation.json", std::filesystem::temp_directory_path() / "gw-fixture.sqlite");
+    write_conversation_json(dir / "conversation.json",
+                            std::filesystem::temp_directory_path() / "gw-fixture.sqlite");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "make_fixtures: %s\n", e.what());
     return 1;

@@ -2,12 +2,11 @@
 // 50 times. After every kill the database must pass integrity_check, hold everything the child reported as
 // committed, and, once reopened, show the message that was being written as interrupted with its text.
 // The seed is printed; GLASSWING_CRASH_SEED=N reruns the same kill times.
-#include <catch2/catch.hpp>
-
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -27,13 +26,13 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Expected {
-  std::map<int64_t, int64_t> user_turn;          // message id -> turn
-  std::map<int64_t, int64_t> committed_tokens;   // assistant message id -> tokens reported committed
-  std::map<int64_t, int64_t> finished_tokens;    // assistant message id -> final token count
+  std::map<int64_t, int64_t> user_turn;         // message id -> turn
+  std::map<int64_t, int64_t> committed_tokens;  // assistant message id -> tokens reported committed
+  std::map<int64_t, int64_t> finished_tokens;   // assistant message id -> final token count
 };
 
-// Reads the report; a last line cut short by the kill (no newline) is ignored. Returns the id of the assistant
-// message that was started but not reported finished, if any.
+// Reads the report; a last line cut short by the kill (no newline) is ignored. Returns the id of the
+// assistant message that was started but not reported finished, if any.
 std::optional<int64_t> read_report(const fs::path& path, Expected& expected) {
   std::ifstream in(path);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -96,7 +95,8 @@ TEST_CASE("SIGKILL at random moments loses nothing committed and corrupts nothin
     INFO("round " << round);
     const fs::path report = db.parent_path() / ("report-" + std::to_string(round) + ".txt");
     const pid_t pid = spawn_writer(db, report, rng());
-    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(1000, 120000)(rng)));
+    std::this_thread::sleep_for(
+        std::chrono::microseconds(std::uniform_int_distribution<int>(1000, 120000)(rng)));
     REQUIRE(::kill(pid, SIGKILL) == 0);
     int status = 0;
     REQUIRE(::waitpid(pid, &status, 0) == pid);  // reaped: its pid no longer counts as a live writer
@@ -119,7 +119,8 @@ TEST_CASE("SIGKILL at random moments loses nothing committed and corrupts nothin
     }
     for (const auto& [id, committed] : expected.committed_tokens) {
       const Message m = store.message(id);
-      INFO("assistant message " << id << ", reported committed " << committed << ", stored " << m.token_count);
+      INFO("assistant message " << id << ", reported committed " << committed << ", stored "
+                                << m.token_count);
       // The database may hold more than was reported (killed between commit and report), never less, and
       // always whole tokens in order.
       REQUIRE(m.token_count >= committed);

@@ -1,6 +1,5 @@
 // Export to Markdown and JSON; JSON import rebuilds an identical tree.
 #include <catch2/catch.hpp>
-
 #include <map>
 
 #include "storage/export.h"
@@ -12,10 +11,11 @@ using nlohmann::json;
 
 namespace {
 
-// A conversation with every kind of field set: branches at the root and below, a remembered choice that is not
-// the newest, timings, an error, a streaming message, a comparison, a model.
+// A conversation with every kind of field set: branches at the root and below, a remembered choice that is
+// not the newest, timings, an error, a streaming message, a comparison, a model.
 int64_t build_rich_conversation(Store& store) {
-  const int64_t model = store.record_model({0, "/models/tiny.gguf", 4096, "deadbeef", "llama", "Q4_0", 260000});
+  const int64_t model =
+      store.record_model({0, "/models/tiny.gguf", 4096, "deadbeef", "llama", "Q4_0", 260000});
   NewConversation rich;
   rich.title = "Rich — ünïcode";
   rich.model_id = model;
@@ -157,8 +157,9 @@ TEST_CASE("Markdown export shows the active branch or every branch", "[storage][
   const std::string active = export_markdown(store, conv, ExportBranches::active);
   CHECK_THAT(active, Catch::StartsWith("# Rich — ünïcode\n"));
   CHECK_THAT(active, Catch::Contains("## System prompt\n\nYou are terse."));
-  CHECK_THAT(active, Catch::Contains("### Assistant <small>(2 tokens · first token 15 ms · prompt 250.5 t/s · "
-                                     "generation 33.2 t/s · vulkan on llvmpipe"));
+  CHECK_THAT(active,
+             Catch::Contains("### Assistant <small>(2 tokens · first token 15 ms · prompt 250.5 t/s · "
+                             "generation 33.2 t/s · vulkan on llvmpipe"));
   CHECK_THAT(active, Catch::Contains("> *interrupted: stopped by the user*"));
   CHECK_THAT(active, !Catch::Contains("Second answer"));
   CHECK_THAT(active, !Catch::Contains("Edited first question"));
@@ -171,7 +172,8 @@ TEST_CASE("Markdown export shows the active branch or every branch", "[storage][
   CHECK(all.find("Follow-up on the first") < all.find("Second answer, failed"));
 }
 
-TEST_CASE("Import rejects malformed documents with a precise message and writes nothing", "[storage][export]") {
+TEST_CASE("Import rejects malformed documents with a precise message and writes nothing",
+          "[storage][export]") {
   Store store(fresh_db_path("import-bad"));
   const int64_t conv = build_rich_conversation(store);
   const json good = export_json(store, conv, ExportBranches::all);

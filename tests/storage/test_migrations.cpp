@@ -99,7 +99,8 @@ TEST_CASE("A fresh database and a migrated one have the same schema", "[storage]
   CHECK(schema_of(fresh.database()) == schema_of(migrated.database()));
 }
 
-TEST_CASE("Migrations are numbered without gaps and the fixtures cover every old version", "[storage][migration]") {
+TEST_CASE("Migrations are numbered without gaps and the fixtures cover every old version",
+          "[storage][migration]") {
   int expected = 1;
   for (const Migration& m : migrations()) CHECK(m.version == expected++);
   for (int version = 1; version < current_schema_version(); ++version)

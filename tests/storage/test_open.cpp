@@ -1,6 +1,5 @@
 // Opening files that are newer, foreign or corrupt.
 #include <catch2/catch.hpp>
-
 #include <fstream>
 #include <iterator>
 
@@ -65,7 +64,8 @@ TEST_CASE("Another program's database is refused and left untouched", "[storage]
   CHECK(read_bytes(path) == before);
 }
 
-TEST_CASE("A corrupt file is moved aside, byte for byte, and a fresh database replaces it", "[storage][open]") {
+TEST_CASE("A corrupt file is moved aside, byte for byte, and a fresh database replaces it",
+          "[storage][open]") {
   const auto path = fresh_db_path("corrupt");
   {
     Store store(path);
@@ -100,7 +100,8 @@ TEST_CASE("A file that is not SQLite at all is treated as corrupt and kept", "[s
   CHECK(read_bytes(store.recovery()->preserved_path) == garbage);
 }
 
-TEST_CASE("Corruption recovery can be turned off, and a missing file need not be created", "[storage][open]") {
+TEST_CASE("Corruption recovery can be turned off, and a missing file need not be created",
+          "[storage][open]") {
   const auto path = fresh_db_path("no-recover");
   write_bytes(path, std::string(4096, '\x01'));
   OpenOptions strict;

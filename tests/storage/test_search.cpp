@@ -12,7 +12,8 @@ TEST_CASE("Search ranks better matches first and highlights them", "[storage][se
   const int64_t a = store.create_conversation("Rust");
   const int64_t b = store.create_conversation("Cooking");
   const int64_t weak = store.add_user_message(
-      a, "A long message about many things: compilers, borrow checkers, lifetimes, traits, and once, a kettle.");
+      a,
+      "A long message about many things: compilers, borrow checkers, lifetimes, traits, and once, a kettle.");
   const int64_t strong = store.add_user_message(b, "Kettle kettle kettle: which kettle boils fastest?");
   store.add_user_message(b, "Nothing relevant here.");
 

@@ -1,7 +1,6 @@
 // Conversations, the message tree and its active branch.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <thread>
 
 #include "storage/schema.h"
@@ -95,20 +94,23 @@ TEST_CASE("Messages form a tree; edits and regenerations are sibling branches", 
   CHECK(store.message(w2.message_id()).parent_id == q1);
   CHECK(contents(store.active_branch(conv)) == std::vector<std::string>{"question", "answer two"});
   const int64_t q2 = store.add_user_message(conv, "follow-up");
-  CHECK(contents(store.active_branch(conv)) == std::vector<std::string>{"question", "answer two", "follow-up"});
+  CHECK(contents(store.active_branch(conv)) ==
+        std::vector<std::string>{"question", "answer two", "follow-up"});
 
   // Switching back to the first answer, then to the second again, remembers the follow-up below it.
   store.set_active(w1.message_id());
   CHECK(contents(store.active_branch(conv)) == std::vector<std::string>{"question", "answer one"});
   store.set_active(w2.message_id());
-  CHECK(contents(store.active_branch(conv)) == std::vector<std::string>{"question", "answer two", "follow-up"});
+  CHECK(contents(store.active_branch(conv)) ==
+        std::vector<std::string>{"question", "answer two", "follow-up"});
 
   // Editing the first question starts a new root branch.
   const int64_t edited = store.edit_message(q1, "better question");
   CHECK(!store.message(edited).parent_id.has_value());
   CHECK(contents(store.active_branch(conv)) == std::vector<std::string>{"better question"});
   store.set_active(q2);
-  CHECK(contents(store.active_branch(conv)) == std::vector<std::string>{"question", "answer two", "follow-up"});
+  CHECK(contents(store.active_branch(conv)) ==
+        std::vector<std::string>{"question", "answer two", "follow-up"});
 
   const ConversationTree tree = store.load_conversation(conv);
   CHECK(tree.messages.size() == 5);
@@ -124,7 +126,8 @@ TEST_CASE("Deleting a subtree removes it and the active branch falls back", "[st
   const int64_t a1 = store.add_message(conv, q, Role::assistant, "a1");
   const int64_t a2 = store.add_message(conv, q, Role::assistant, "a2");
   int64_t leaf = a2;
-  for (int i = 0; i < 50; ++i) leaf = store.add_message(conv, leaf, i % 2 ? Role::assistant : Role::user, "x");
+  for (int i = 0; i < 50; ++i)
+    leaf = store.add_message(conv, leaf, i % 2 ? Role::assistant : Role::user, "x");
   store.delete_message_subtree(a2);
   CHECK(store.load_conversation(conv).messages.size() == 2);
   CHECK(store.active_leaf(conv) == a1);
@@ -196,7 +199,8 @@ TEST_CASE("A reader thread and a writer thread use one connection each", "[stora
   });
   for (int turn = 0; turn < 20; ++turn) {
     writer_store.add_user_message(conv, "turn " + std::to_string(turn));
-    auto w = writer_store.start_assistant_message(conv, std::nullopt, StreamPolicy{std::chrono::milliseconds(250), 4, {}});
+    auto w = writer_store.start_assistant_message(conv, std::nullopt,
+                                                  StreamPolicy{std::chrono::milliseconds(250), 4, {}});
     for (int t = 0; t < 40; ++t) w.append("tok ");
     w.finish({});
   }

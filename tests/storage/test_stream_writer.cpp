@@ -1,8 +1,8 @@
 // The streaming writer's commit policy (250 ms / 32 tokens) with an injected clock, and how a message ends.
-#include <catch2/catch.hpp>
-
-#include <chrono>
 #include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
 
 #include "storage/store.h"
 #include "tests/storage/store_test_util.h"
@@ -128,7 +128,8 @@ TEST_CASE("A writer destroyed before finishing marks its message interrupted", "
   CHECK(m.content == "unfinished");
 }
 
-TEST_CASE("Opening marks a dead process's streaming message interrupted, but not a live one", "[storage][stream]") {
+TEST_CASE("Opening marks a dead process's streaming message interrupted, but not a live one",
+          "[storage][stream]") {
   const auto path = fresh_db_path("stream-reopen");
   int64_t dead = 0, live = 0;
   {
@@ -139,8 +140,8 @@ TEST_CASE("Opening marks a dead process's streaming message interrupted, but not
     // pid 0x7fffffff cannot exist (above pid_max); ours is alive.
     store.database().exec("UPDATE messages SET status = 'streaming', stream_pid = 2147483647 WHERE id = " +
                           std::to_string(dead));
-    store.database().exec("UPDATE messages SET status = 'streaming', stream_pid = " + std::to_string(::getpid()) +
-                          " WHERE id = " + std::to_string(live));
+    store.database().exec("UPDATE messages SET status = 'streaming', stream_pid = " +
+                          std::to_string(::getpid()) + " WHERE id = " + std::to_string(live));
   }
   Store reopened(path);
   CHECK(reopened.interrupted_on_open() == 1);
