@@ -356,6 +356,8 @@ Value f_round(const Value& v, CallArgs& a) {
   throw EvalError("method must be common, ceil or floor");
 }
 
+}  // namespace
+
 std::string escape_html(const std::string& s) {
   std::string out;
   for (char c : s) {
@@ -381,6 +383,8 @@ std::string escape_html(const std::string& s) {
   }
   return out;
 }
+
+namespace {
 
 const std::unordered_map<std::string, FilterFn>& filters() {
   static const std::unordered_map<std::string, FilterFn> table = [] {
@@ -419,9 +423,13 @@ const std::unordered_map<std::string, FilterFn>& filters() {
       for (auto& [k, x] : items) out.push_back(Value::new_list({k, x}, true));
       return Value::new_list(std::move(out));
     };
-    t["escape"] = [](Interpreter&, const Value& v, CallArgs&) { return Value(escape_html(v.to_str())); };
+    t["escape"] = [](Interpreter&, const Value& v, CallArgs&) {
+      return v.is_markup() ? v : Value::markup(escape_html(v.to_str()));
+    };
     t["e"] = t["escape"];
-    t["forceescape"] = t["escape"];
+    t["forceescape"] = [](Interpreter&, const Value& v, CallArgs&) {
+      return Value::markup(escape_html(v.to_str()));
+    };
     t["first"] = [](Interpreter&, const Value& v, CallArgs&) -> Value {
       if (v.is_list())
         return v.list()->items.empty() ? Value::undefined("No first item, sequence was empty.")
@@ -507,7 +515,7 @@ const std::unordered_map<std::string, FilterFn>& filters() {
       return Value::new_list(std::move(items));
     };
     t["round"] = [](Interpreter&, const Value& v, CallArgs& a) { return f_round(v, a); };
-    t["safe"] = [](Interpreter&, const Value& v, CallArgs&) { return v; };
+    t["safe"] = [](Interpreter&, const Value& v, CallArgs&) { return Value::markup(v.to_str()); };
     t["sort"] = f_sort;
     t["string"] = [](Interpreter&, const Value& v, CallArgs&) { return Value(v.to_str()); };
     t["sum"] = [](Interpreter&, const Value& v, CallArgs& a) -> Value {

@@ -235,6 +235,9 @@ Value binary_op(const std::string& op, const Value& l, const Value& r, const Lim
     if (l.is_number() && r.is_number()) return Value(l.to_double() + r.to_double());
     if (l.is_string() && r.is_string()) {
       if (l.str().size() + r.str().size() > limits.max_output) throw EvalError("string too large");
+      if (l.is_markup() || r.is_markup())  // Markup + str escapes the plain side
+        return Value::markup((l.is_markup() ? l.str() : escape_html(l.str())) +
+                             (r.is_markup() ? r.str() : escape_html(r.str())));
       return Value(l.str() + r.str());
     }
     if (l.is_list() && r.is_list()) {

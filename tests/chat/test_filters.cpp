@@ -21,6 +21,10 @@ TEST_CASE("string filters", "[chat][filters]") {
   CHECK(render("{{ '%s-%s'|format(1, 2) }} {{ '%05.2f'|format(3.14159) }} {{ '%r'|format('x') }}") ==
         "1-2 03.14 'x'");
   CHECK(render("{{ '<a href=\"x\">'|e }}") == "&lt;a href=&#34;x&#34;&gt;");
+  // Markup semantics as in Hugging Face's rendering: safe + plain string escapes the plain string, ~ does
+  // not.
+  CHECK(render("{{ '<b>'|safe + '<i>' }} {{ 'a\"' + 'x'|safe }} {{ '<'|e|e }} {{ '<'|e ~ '<' }} {{ 5|safe }} "
+               "{{ '<'|forceescape }}") == "<b>&lt;i&gt; a&#34;x &lt; &lt;< 5 &lt;");
 }
 
 TEST_CASE("indent follows Jinja 3", "[chat][filters]") {
