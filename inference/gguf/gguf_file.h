@@ -25,13 +25,20 @@ namespace glasswing::gguf {
 
 class GgufError : public std::runtime_error {
  public:
+  // "message (at byte offset)": offset is where in the file the offending field starts.
   GgufError(const std::string& message, uint64_t offset)
-      : std::runtime_error(message + " (at byte " + std::to_string(offset) + ")"), offset_(offset) {}
-  explicit GgufError(const std::string& message) : std::runtime_error(message), offset_(0) {}
+      : std::runtime_error(message + " (at byte " + std::to_string(offset) + ")"), offset_(offset), has_offset_(true) {}
+  explicit GgufError(const std::string& message) : std::runtime_error(message) {}
+  // The same error with context (e.g. the file name) in front; keeps the offset.
+  GgufError prefixed(const std::string& prefix) const { return GgufError(prefix + what(), offset_, has_offset_); }
   uint64_t offset() const { return offset_; }
+  bool has_offset() const { return has_offset_; }
 
  private:
-  uint64_t offset_;
+  GgufError(const std::string& full, uint64_t offset, bool has_offset)
+      : std::runtime_error(full), offset_(offset), has_offset_(has_offset) {}
+  uint64_t offset_ = 0;
+  bool has_offset_ = false;
 };
 
 // Limits the reader enforces (and the writer respects), so hostile files cannot make it recurse or allocate
@@ -129,7 +136,7 @@ class GgufFile {
 
  private:
   GgufFile() = default;
-  void parse_all();
+  void parse_all();  // gguf_parse.cpp
 
   std::shared_ptr<MappedFile> map_;
   std::span<const uint8_t> bytes_;
