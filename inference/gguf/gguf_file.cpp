@@ -11,29 +11,49 @@ namespace glasswing::gguf {
 
 std::string_view value_type_name(ValueType type) {
   switch (type) {
-    case ValueType::Uint8: return "u8";
-    case ValueType::Int8: return "i8";
-    case ValueType::Uint16: return "u16";
-    case ValueType::Int16: return "i16";
-    case ValueType::Uint32: return "u32";
-    case ValueType::Int32: return "i32";
-    case ValueType::Float32: return "f32";
-    case ValueType::Bool: return "bool";
-    case ValueType::String: return "string";
-    case ValueType::Array: return "array";
-    case ValueType::Uint64: return "u64";
-    case ValueType::Int64: return "i64";
-    case ValueType::Float64: return "f64";
+    case ValueType::Uint8:
+      return "u8";
+    case ValueType::Int8:
+      return "i8";
+    case ValueType::Uint16:
+      return "u16";
+    case ValueType::Int16:
+      return "i16";
+    case ValueType::Uint32:
+      return "u32";
+    case ValueType::Int32:
+      return "i32";
+    case ValueType::Float32:
+      return "f32";
+    case ValueType::Bool:
+      return "bool";
+    case ValueType::String:
+      return "string";
+    case ValueType::Array:
+      return "array";
+    case ValueType::Uint64:
+      return "u64";
+    case ValueType::Int64:
+      return "i64";
+    case ValueType::Float64:
+      return "f64";
   }
   return "?";
 }
 
 bool is_integer_type(ValueType t) {
   switch (t) {
-    case ValueType::Uint8: case ValueType::Int8: case ValueType::Uint16: case ValueType::Int16:
-    case ValueType::Uint32: case ValueType::Int32: case ValueType::Uint64: case ValueType::Int64:
+    case ValueType::Uint8:
+    case ValueType::Int8:
+    case ValueType::Uint16:
+    case ValueType::Int16:
+    case ValueType::Uint32:
+    case ValueType::Int32:
+    case ValueType::Uint64:
+    case ValueType::Int64:
       return true;
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -43,10 +63,15 @@ static bool is_unsigned(ValueType t) {
 
 size_t Array::size() const {
   switch (elem_type) {
-    case ValueType::Float32: case ValueType::Float64: return floats.size();
-    case ValueType::String: return strings.size();
-    case ValueType::Array: return arrays.size();
-    default: return ints.size();
+    case ValueType::Float32:
+    case ValueType::Float64:
+      return floats.size();
+    case ValueType::String:
+      return strings.size();
+    case ValueType::Array:
+      return arrays.size();
+    default:
+      return ints.size();
   }
 }
 
@@ -73,8 +98,13 @@ std::optional<double> Value::as_double() const {
 std::string Value::to_display_string(size_t max_items) const {
   std::ostringstream os;
   switch (type) {
-    case ValueType::Float32: case ValueType::Float64: os << real; break;
-    case ValueType::Bool: os << (bits ? "true" : "false"); break;
+    case ValueType::Float32:
+    case ValueType::Float64:
+      os << real;
+      break;
+    case ValueType::Bool:
+      os << (bits ? "true" : "false");
+      break;
     case ValueType::String: {
       std::string s = str.size() > 60 ? str.substr(0, 57) + "..." : str;
       for (auto& ch : s)
@@ -89,17 +119,24 @@ std::string Value::to_display_string(size_t max_items) const {
         const size_t n = std::min(max_items, array->size());
         for (size_t i = 0; i < n; ++i) {
           if (i) os << ", ";
-          if (array->elem_type == ValueType::String) os << '"' << array->strings[i] << '"';
-          else if (!array->floats.empty()) os << array->floats[i];
-          else os << array->ints[i];
+          if (array->elem_type == ValueType::String)
+            os << '"' << array->strings[i] << '"';
+          else if (!array->floats.empty())
+            os << array->floats[i];
+          else
+            os << array->ints[i];
         }
         if (n < array->size()) os << ", ...";
         os << "}";
       }
       break;
     }
-    case ValueType::Uint64: os << bits; break;
-    default: os << static_cast<int64_t>(bits); break;
+    case ValueType::Uint64:
+      os << bits;
+      break;
+    default:
+      os << static_cast<int64_t>(bits);
+      break;
   }
   return os.str();
 }
@@ -142,8 +179,8 @@ const Value* GgufFile::find(std::string_view key) const {
 
 namespace {
 [[noreturn]] void wrong_type(std::string_view key, const Value& v, std::string_view wanted) {
-  throw GgufError("metadata '" + std::string(key) + "' is " + std::string(value_type_name(v.type)) + ", expected " +
-                  std::string(wanted));
+  throw GgufError("metadata '" + std::string(key) + "' is " + std::string(value_type_name(v.type)) +
+                  ", expected " + std::string(wanted));
 }
 [[noreturn]] void missing(std::string_view key) {
   throw GgufError("required metadata '" + std::string(key) + "' is missing");
