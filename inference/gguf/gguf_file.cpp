@@ -123,6 +123,10 @@ std::string Value::to_display_string(size_t max_items) const {
             os << '"' << array->strings[i] << '"';
           else if (!array->floats.empty())
             os << array->floats[i];
+          else if (array->elem_type == ValueType::Uint64)
+            os << static_cast<uint64_t>(array->ints[i]);  // stored bit-cast
+          else if (array->elem_type == ValueType::Bool)
+            os << (array->ints[i] ? "true" : "false");
           else
             os << array->ints[i];
         }
