@@ -1,6 +1,8 @@
 // glasswing-cli chat --db FILE.sqlite -m MODEL.gguf -p TEXT [--conversation ID] [sampling flags] — one turn
 // of a stored conversation: the user message and the answer are stored as they stream (see
 // storage/README.md), the answer goes to stdout, and the last line printed is "conversation ID".
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -20,6 +22,12 @@
 namespace {
 
 using namespace glasswing;
+
+// Ctrl-C stops generation at the next token; the answer so far is kept and marked interrupted.
+std::atomic<bool> g_stop{false};
+extern "C" void on_interrupt(int) {
+  g_stop.store(true);
+}
 
 sampling::SamplerSettings sampler_settings(const cli::Args& args, const nlohmann::json& stored,
                                            std::optional<int64_t> stored_seed) {
@@ -100,6 +108,7 @@ int run_chat(cli::Args& args) {
   request.sampler = existing ? sampler_settings(args, existing->sampler_settings, existing->seed)
                              : sampler_settings(args, nlohmann::json::object(), std::nullopt);
   request.max_tokens = n_predict;
+  request.stop = &g_stop;
 
   const int64_t model_id = store.record_model(describe_model(file));
   if (!conversation_id) {
@@ -142,6 +151,7 @@ int run_chat(cli::Args& args) {
   storage::Completion completion;
   completion.backend = engine.backend->name();
   completion.device = engine.backend->capabilities().device;
+  std::signal(SIGINT, on_interrupt);
   try {
     model::Session session(*engine.model, *engine.backend, n_ctx);
     model::Generator generator(*engine.backend, session, tokenizer);
@@ -156,6 +166,8 @@ int run_chat(cli::Args& args) {
     completion.token_count = stats.generated_tokens;
     if (stats.stop_reason == model::StopReason::ContextFull)
       writer.interrupt("the context is full", completion);
+    else if (stats.stop_reason == model::StopReason::Stopped)
+      writer.interrupt("stopped by the user", completion);
     else
       writer.finish(completion);
   } catch (const std::exception& e) {
