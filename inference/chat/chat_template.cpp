@@ -49,8 +49,7 @@ std::string ChatTemplate::render(const nlohmann::ordered_json& messages, const O
     globals->vars["add_generation_prompt"] = jinja::Value(options.add_generation_prompt);
     if (options.extra_context.is_object())
       for (const auto& [k, v] : options.extra_context.items()) globals->vars[k] = jinja::Value::from_json(v);
-    jinja::Interpreter interp(*program_, jinja::Limits{},
-                              options.now.value_or(std::chrono::system_clock::now()));
+    jinja::Interpreter interp(*program_, jinja::Limits{}, options.now);
     return interp.render(globals);
   } catch (const ChatTemplateError&) {
     throw;

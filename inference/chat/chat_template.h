@@ -41,7 +41,8 @@ class ChatTemplate {
     bool add_generation_prompt = false;
     // More template variables (tools, documents, date_string, ...); they may override the ones above.
     nlohmann::ordered_json extra_context = nlohmann::ordered_json::object();
-    // The time strftime_now() formats (UTC). Default: the real current time.
+    // The time strftime_now() formats, in UTC (reproducible renders). Default: the real current time, in the
+    // local time zone.
     std::optional<std::chrono::system_clock::time_point> now;
   };
 

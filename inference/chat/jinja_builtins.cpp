@@ -1020,7 +1020,10 @@ void install_globals(Scope& scope) {
     const std::string& fmt = require_str(*f, "strftime_now");
     const std::time_t t = std::chrono::system_clock::to_time_t(in.now());
     std::tm tm{};
-    gmtime_r(&t, &tm);
+    if (in.now_is_local())
+      localtime_r(&t, &tm);
+    else
+      gmtime_r(&t, &tm);
     if (fmt.empty()) return Value("");
     std::string buf(256 + fmt.size() * 8, '\0');
     const size_t n = std::strftime(buf.data(), buf.size(), fmt.c_str(), &tm);
