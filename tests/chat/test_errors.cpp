@@ -105,3 +105,22 @@ TEST_CASE("a model without a chat template is a plain completion model", "[chat]
   CHECK(glasswing::chat::is_plain_completion_model(file));
   CHECK_FALSE(ChatTemplate::from_gguf(file).has_value());
 }
+
+TEST_CASE("a model's template comes from its GGUF metadata", "[chat][gguf]") {
+  const auto path = glasswing::test::require_shared("tokenizers/ggml-vocab-phi-3.gguf");
+  const auto file = glasswing::gguf::GgufFile::open(path);
+  CHECK_FALSE(glasswing::chat::is_plain_completion_model(file));
+  CHECK(glasswing::chat::named_templates(file).empty());
+  CHECK_FALSE(ChatTemplate::from_gguf(file, "tool_use").has_value());
+  const auto tmpl = ChatTemplate::from_gguf(file);
+  REQUIRE(tmpl.has_value());
+  const std::vector<ChatMessage> msgs = {
+      {"system", "Be nice."}, {"user", "Hi"}, {"assistant", "Hello"}, {"user", "Bye"}};
+  ChatTemplate::Options opt;
+  opt.bos_token = "<s>";
+  opt.eos_token = "<|endoftext|>";
+  opt.add_generation_prompt = true;
+  // Reference: Python Jinja2 on the template string stored in the file.
+  CHECK(tmpl->render(msgs, opt) ==
+        "<s><|user|>\nHi<|end|>\n<|assistant|>\nHello<|end|>\n<|user|>\nBye<|end|>\n<|assistant|>\n");
+}
