@@ -72,6 +72,20 @@ TEST_CASE("runaway loops, recursion and output size are bounded", "[chat][errors
       "{% set ns = namespace(s='x') %}{% for i in range(100) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}");
   CHECK(e.kind() == Kind::Runtime);
 
+  // Values cannot nest without bound (every walk over them, destruction included, is recursive).
+  e = error_of(
+      "{% set ns = namespace(x=[]) %}{% for i in range(100000) %}{% set ns.x = [ns.x] %}{% endfor %}");
+  CHECK(e.detail().find("nested too deeply") != std::string::npos);
+  CHECK(error_of("{% set l = [] %}{% do l.append(l) %}").detail() == "a list cannot contain itself");
+  CHECK(error_of("{% set ns = namespace() %}{% set ns.me = ns %}").detail().find("cannot contain itself") !=
+        std::string::npos);
+  std::string deep_json;
+  for (int i = 0; i < 20000; ++i) deep_json += "[";
+  for (int i = 0; i < 20000; ++i) deep_json += "]";
+  const std::string nested_msg = R"([{"role": "user", "content": "x", "extra": )" + deep_json + "}]";
+  CHECK_THROWS_AS(ChatTemplate::parse("{{ messages[0].content }}").render(json::parse(nested_msg), {}),
+                  ChatTemplateError);
+
   // A list that appends to itself while iterating a copy stays finite.
   CHECK(render("{% set l = [1] %}{% for x in l %}{% do l.append(x) %}{% endfor %}{{ l|length }}") == "2");
 }
