@@ -1,0 +1,474 @@
+#include "inference/vulkan/vulkan_backend.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "inference/model/backend_registry.h"
+#include "inference/vulkan/vk_error.h"
+
+namespace glasswing::vulkan {
+
+using model::FfnKind;
+using model::NormKind;
+using model::RopeKind;
+
+namespace {
+
+uint32_t u32(int64_t v) {
+  return static_cast<uint32_t>(v);
+}
+bool present(const BufferRange& r) {
+  return r.buffer != VK_NULL_HANDLE;
+}
+uint64_t align_up(uint64_t v, uint64_t a) {
+  return (v + a - 1) / a * a;
+}
+
+}  // namespace
+
+struct VulkanBackend::LayerTensors {
+  BufferRange attn_norm, attn_norm_b, bq, bk, bv, bqkv, bo, ffn_norm, ffn_norm_b, b_up, b_down;
+  const WeightTensor *wq = nullptr, *wk = nullptr, *wv = nullptr, *wqkv = nullptr, *wo = nullptr;
+  const WeightTensor *w_gate = nullptr, *w_up = nullptr, *w_down = nullptr;
+};
+
+struct VulkanBackend::DeviceWeights {
+  const WeightTensor* token_embd = nullptr;
+  const WeightTensor* position_embd = nullptr;
+  std::vector<LayerTensors> layers;
+  BufferRange output_norm, output_norm_b, output_b;
+  const WeightTensor* output = nullptr;
+  BufferRange zeros;  // (n_embd) stands in for an absent LayerNorm bias
+};
+
+// Activations of up to kMaxBatch tokens, allocated once per backend and shared by its sessions.
+struct VulkanBackend::Activations {
+  Arena arena;
+  BufferRange x, xb, qkv, q, k, v, att_out, hb, hb2, hb3, x_last, logits;
+
+  Activations(Device& device, const model::ModelDescription& d)
+      : arena(device, MemoryUse::DeviceLocal, 16ull << 20, "activations") {
+    const uint64_t b = kMaxBatch, f = sizeof(float);
+    x = arena.allocate(b * d.n_embd * f);
+    xb = arena.allocate(b * std::max(d.n_embd, d.q_dim()) * f);
+    if (d.traits->fused_qkv) qkv = arena.allocate(b * (d.q_dim() + 2 * d.kv_dim()) * f);
+    q = arena.allocate(b * d.q_dim() * f);
+    k = arena.allocate(b * d.kv_dim() * f);
+    v = arena.allocate(b * d.kv_dim() * f);
+    att_out = arena.allocate(b * d.q_dim() * f);
+    hb = arena.allocate(b * d.n_ff * f);
+    hb2 = arena.allocate(b * d.n_ff * f);
+    hb3 = arena.allocate(b * d.n_ff * f);
+    x_last = arena.allocate(d.n_embd * f);
+    logits = arena.allocate(b * d.n_vocab * f);
+  }
+};
+
+// One session's device state: post-RoPE K, V and Q caches (one aligned range per layer), the attention score
+// scratch, the step-state buffer the host writes before each submission, the logits readback buffer and the
+// recorded decode step.
+class VulkanBackend::Caches : public model::SessionCaches {
+ public:
+  Caches(Context& ctx, const model::ModelDescription& d, int64_t n_ctx_)
+      : n_ctx(n_ctx_),
+        k_stride(layer_stride(ctx, n_ctx_ * d.kv_dim())),
+        q_stride(layer_stride(ctx, n_ctx_ * d.q_dim())),
+        max_batch(batch_for(ctx, d, n_ctx_)),
+        k(Buffer::Create(ctx.device(), k_stride * d.n_layer, MemoryUse::DeviceLocal, "the K cache")),
+        v(Buffer::Create(ctx.device(), k_stride * d.n_layer, MemoryUse::DeviceLocal, "the V cache")),
+        q(Buffer::Create(ctx.device(), q_stride * d.n_layer, MemoryUse::DeviceLocal, "the Q cache")),
+        scores(Buffer::Create(ctx.device(), uint64_t(max_batch) * d.n_head * n_ctx_ * sizeof(float),
+                              MemoryUse::DeviceLocal, "attention scores")),
+        state(Buffer::Create(ctx.device(), sizeof(StepState) + kMaxBatch * sizeof(uint32_t),
+                             MemoryUse::Upload, "the step state")),
+        readback(Buffer::Create(ctx.device(), uint64_t(kMaxBatch) * d.n_vocab * sizeof(float),
+                                MemoryUse::Readback, "the logits readback")),
+        kv_bytes(uint64_t(n_ctx_) * d.kv_dim() * sizeof(float)),
+        q_bytes(uint64_t(n_ctx_) * d.q_dim() * sizeof(float)) {}
+
+  uint64_t bytes() const override { return k.size() + v.size() + q.size() + scores.size(); }
+  BufferRange k_layer(int64_t l) const { return {k.handle(), k_stride * l, kv_bytes}; }
+  BufferRange v_layer(int64_t l) const { return {v.handle(), k_stride * l, kv_bytes}; }
+  BufferRange q_layer(int64_t l) const { return {q.handle(), q_stride * l, q_bytes}; }
+
+  // Writes the next step's position and token ids (read by the kernels at execution).
+  void set_step(uint32_t n_past, std::span<const int32_t> ids) {
+    StepState s;
+    s.n_past = n_past;
+    s.n_tokens = static_cast<uint32_t>(ids.size());
+    auto* p = static_cast<uint8_t*>(state.mapped());
+    std::memcpy(p, &s, sizeof s);
+    std::memcpy(p + sizeof s, ids.data(), ids.size_bytes());
+  }
+
+  int64_t n_ctx;
+  uint64_t k_stride, q_stride;
+  int64_t max_batch;  // tokens per step: the score scratch (tokens x heads x n_ctx) must fit one binding
+  Buffer k, v, q, scores, state, readback;
+  uint64_t kv_bytes, q_bytes;
+  std::unique_ptr<Recorder> decode;  // recorded on the first single-token step
+
+ private:
+  static uint64_t layer_stride(Context& ctx, int64_t floats) {
+    const auto& info = ctx.device().info();
+    const uint64_t bytes = uint64_t(floats) * sizeof(float);
+    if (bytes > info.max_storage_buffer_range)
+      throw VulkanError("one layer of the cache (" + std::to_string(bytes >> 20) +
+                        " MiB) exceeds what this GPU can bind; use a shorter context");
+    return align_up(bytes, std::max<uint64_t>(info.min_storage_offset_alignment, 16));
+  }
+  static int64_t batch_for(Context& ctx, const model::ModelDescription& d, int64_t n_ctx) {
+    const uint64_t per_token = uint64_t(d.n_head) * n_ctx * sizeof(float);
+    const auto fit = static_cast<int64_t>(ctx.device().info().max_storage_buffer_range / per_token);
+    if (fit == 0)
+      throw VulkanError("a context of " + std::to_string(n_ctx) +
+                        " positions needs an attention scratch larger than this GPU can bind");
+    return std::min(kMaxBatch, fit);
+  }
+};
+
+VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device, const Progress& progress)
+    : model_(model), ctx_(Context::Create(device)) {
+  const auto& d = model.desc();
+  const auto& w = model.weights();
+  arena_ = std::make_unique<Arena>(ctx_->device(), MemoryUse::DeviceLocal, 256ull << 20, "model weights");
+  const uint64_t total = w.matrix_bytes();
+  uint64_t done_before = 0;
+  auto matrix = [&](const model::WeightMatrix& m) -> const WeightTensor* {
+    if (!m) return nullptr;
+    const uint64_t base = done_before;
+    const WeightTensor& t = upload_matrix(m, [&](uint64_t done, uint64_t) {
+      if (progress) progress(std::min(total, base + done), total);
+    });
+    return &t;
+  };
+  w_ = std::make_unique<DeviceWeights>();
+  w_->token_embd = matrix(w.token_embd);
+  w_->position_embd = matrix(w.position_embd);
+  for (const auto& L : w.layers) {
+    LayerTensors t;
+    t.attn_norm = upload_vector(L.attn_norm);
+    t.attn_norm_b = upload_vector(L.attn_norm_b);
+    t.bq = upload_vector(L.bq);
+    t.bk = upload_vector(L.bk);
+    t.bv = upload_vector(L.bv);
+    t.bqkv = upload_vector(L.bqkv);
+    t.bo = upload_vector(L.bo);
+    t.ffn_norm = upload_vector(L.ffn_norm);
+    t.ffn_norm_b = upload_vector(L.ffn_norm_b);
+    t.b_up = upload_vector(L.b_up);
+    t.b_down = upload_vector(L.b_down);
+    t.wq = matrix(L.wq);
+    t.wk = matrix(L.wk);
+    t.wv = matrix(L.wv);
+    t.wqkv = matrix(L.wqkv);
+    t.wo = matrix(L.wo);
+    t.w_gate = matrix(L.w_gate);
+    t.w_up = matrix(L.w_up);
+    t.w_down = matrix(L.w_down);
+    w_->layers.push_back(t);
+    done_before = weight_bytes_;
+  }
+  w_->output_norm = upload_vector(w.output_norm);
+  w_->output_norm_b = upload_vector(w.output_norm_b);
+  w_->output_b = upload_vector(w.output_b);
+  w_->output = matrix(w.output);
+  w_->zeros = upload_vector(std::vector<float>(static_cast<size_t>(d.n_embd), 0.0f));
+  if (progress) progress(total, total);
+  a_ = std::make_unique<Activations>(ctx_->device(), d);
+  build_pipelines();
+}
+
+void VulkanBackend::build_pipelines() {
+  // Recording a decode step and a batched step (without submitting them) creates every pipeline a forward
+  // pass uses, so that no pipeline is ever compiled while a user waits for a token.
+  Caches scratch(*ctx_, model_.desc(), kMaxBatch);
+  for (uint32_t n : {1u, static_cast<uint32_t>(std::min<int64_t>(kMaxBatch, scratch.max_batch))}) {
+    Recorder rec(*ctx_);
+    rec.begin();
+    record_step(rec, scratch, n, n - 1);
+    record_step(rec, scratch, n, 0);
+    rec.end();
+  }
+}
+
+VulkanBackend::~VulkanBackend() = default;
+
+const WeightTensor& VulkanBackend::upload_matrix(const model::WeightMatrix& m, const Progress& progress) {
+  auto it = matrices_.find(m.data);
+  if (it != matrices_.end()) return it->second;
+  try {
+    WeightTensor t = upload_weight(*ctx_, *arena_, m.type, u32(m.n_rows), u32(m.n_cols), m.data, progress);
+    weight_bytes_ += m.row_bytes * static_cast<uint64_t>(m.n_rows);
+    return matrices_.emplace(m.data, std::move(t)).first->second;
+  } catch (const VulkanError& e) {
+    throw VulkanError("uploading " + m.name + ": " + e.what());
+  }
+}
+
+BufferRange VulkanBackend::upload_vector(std::span<const float> v) {
+  if (v.empty()) return {};
+  const BufferRange r = arena_->allocate(v.size_bytes());
+  ctx_->upload(r, v.data(), v.size_bytes());
+  return r;
+}
+
+model::BackendCapabilities VulkanBackend::capabilities() const {
+  return {ctx_->device().info().name + " (Vulkan)", true, kMaxBatch};
+}
+
+model::MemoryEstimate VulkanBackend::estimate_memory(int64_t n_ctx) const {
+  const auto& d = model_.desc();
+  model::MemoryEstimate m;
+  m.weight_bytes = arena_->bytes_used();
+  const uint64_t scores = std::min<uint64_t>(uint64_t(kMaxBatch) * d.n_head * n_ctx * sizeof(float),
+                                             ctx_->device().info().max_storage_buffer_range);
+  m.session_bytes = uint64_t(d.n_layer) * n_ctx * (2 * d.kv_dim() + d.q_dim()) * sizeof(float) + scores +
+                    uint64_t(kMaxBatch) * d.n_vocab * sizeof(float);
+  m.scratch_bytes = a_->arena.bytes_used();
+  return m;
+}
+
+std::unique_ptr<model::SessionCaches> VulkanBackend::create_caches(int64_t n_ctx) {
+  std::lock_guard lock(mutex_);
+  return std::make_unique<Caches>(*ctx_, model_.desc(), n_ctx);
+}
+
+void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t first_logit) {
+  const auto& d = model_.desc();
+  const auto& arch = *d.traits;
+  const DeviceWeights& w = *w_;
+  const Activations& a = *a_;
+  const uint32_t dim = u32(d.n_embd), q_dim = u32(d.q_dim()), kv_dim = u32(d.kv_dim()), hd = u32(d.head_dim);
+  const BufferRange state = whole(c.state);
+  auto norm = [&](const BufferRange& in, const BufferRange& out, const BufferRange& gain,
+                  const BufferRange& bias, uint32_t rows) {
+    if (arch.norm == NormKind::Rms)
+      rec.rmsnorm(in, gain, out, {dim, rows}, d.norm_eps);
+    else
+      rec.layernorm(in, gain, present(bias) ? bias : w.zeros, out, {dim, rows}, d.norm_eps);
+  };
+  auto bias = [&](const BufferRange& b, const BufferRange& y, uint32_t width, uint32_t stride = 0,
+                  uint32_t offset = 0) {
+    if (!present(b)) return;
+    rec.barrier();
+    rec.add_bias(b, y, width, n, stride, offset);
+  };
+
+  // token embedding (+ learned position embedding)
+  rec.get_rows(*w.token_embd, state, a.x, n);
+  if (arch.learned_positions) {
+    rec.barrier();
+    rec.get_rows(*w.position_embd, state, a.x, n, /*by_position=*/true, /*accumulate=*/true);
+  }
+  rec.barrier();
+
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    const LayerTensors& L = w.layers[static_cast<size_t>(l)];
+    norm(a.x, a.xb, L.attn_norm, L.attn_norm_b, n);
+    rec.barrier();
+
+    // q, k, v (views into the fused projection for gpt2)
+    BufferRange qb = a.q, kb = a.k, vb = a.v;
+    uint32_t q_stride = q_dim, kv_stride = kv_dim, q_off = 0, k_off = 0, v_off = 0;
+    if (arch.fused_qkv) {
+      const uint32_t n_qkv = q_dim + 2 * kv_dim;
+      rec.project(*L.wqkv, a.xb, a.qkv, {.n_vec = n});
+      bias(L.bqkv, a.qkv, n_qkv);
+      qb = kb = vb = a.qkv;
+      q_stride = kv_stride = n_qkv;
+      k_off = q_dim;
+      v_off = q_dim + kv_dim;
+    } else {
+      rec.project(*L.wq, a.xb, a.q, {.n_vec = n});
+      rec.project(*L.wk, a.xb, a.k, {.n_vec = n});
+      rec.project(*L.wv, a.xb, a.v, {.n_vec = n});
+      bias(L.bq, a.q, q_dim);
+      bias(L.bk, a.k, kv_dim);
+      bias(L.bv, a.v, kv_dim);
+    }
+    rec.barrier();
+    if (arch.rope != RopeKind::None) {
+      const bool neox = arch.rope == RopeKind::NeoX;
+      rec.rope(qb, state, {n, u32(d.n_head), hd, u32(d.n_rot), q_stride, q_off, neox, d.rope_freq_base});
+      rec.rope(kb, state, {n, u32(d.n_head_kv), hd, u32(d.n_rot), kv_stride, k_off, neox, d.rope_freq_base});
+      rec.barrier();
+    }
+    // post-RoPE q, k and v into the caches at this step's positions
+    rec.store_rows(qb, c.q_layer(l), state, n, q_dim, q_stride, q_off, 0);
+    rec.store_rows(kb, c.k_layer(l), state, n, kv_dim, kv_stride, k_off, 0);
+    rec.store_rows(vb, c.v_layer(l), state, n, kv_dim, kv_stride, v_off, 0);
+    rec.barrier();
+    rec.attention(qb, c.k_layer(l), c.v_layer(l), a.att_out, whole(c.scores), state,
+                  {.n_tokens = n,
+                   .n_heads = u32(d.n_head),
+                   .n_kv_heads = u32(d.n_head_kv),
+                   .head_dim = hd,
+                   .q_stride = q_stride,
+                   .q_offset = q_off,
+                   .o_stride = q_dim,
+                   .kv_offset = 0,
+                   .n_ctx = u32(c.n_ctx),
+                   .scale = 1.0f / std::sqrt(static_cast<float>(hd))});
+    rec.barrier();
+
+    // output projection, fused with the residual add
+    rec.project(*L.wo, a.att_out, a.x, {.n_vec = n, .accumulate = true});
+    bias(L.bo, a.x, dim);
+    rec.barrier();
+
+    // MLP: down(silu(gate.x) * up.x) or down(gelu(up.x + b)) + b, added to the residual
+    norm(a.x, a.xb, L.ffn_norm, L.ffn_norm_b, n);
+    rec.barrier();
+    const uint32_t n_ff = u32(d.n_ff);
+    BufferRange hidden = a.hb;
+    if (arch.ffn == FfnKind::SwiGlu) {
+      rec.project(*L.w_gate, a.xb, a.hb, {.n_vec = n});
+      rec.project(*L.w_up, a.xb, a.hb2, {.n_vec = n});
+      bias(L.b_up, a.hb2, n_ff);
+      rec.barrier();
+      rec.swiglu(a.hb, a.hb2, a.hb3, n * n_ff);
+      hidden = a.hb3;
+    } else {
+      rec.project(*L.w_up, a.xb, a.hb, {.n_vec = n});
+      bias(L.b_up, a.hb, n_ff);
+      rec.barrier();
+      rec.gelu(a.hb, n * n_ff);
+    }
+    rec.barrier();
+    rec.project(*L.w_down, hidden, a.x, {.n_vec = n, .accumulate = true});
+    bias(L.b_down, a.x, dim);
+    rec.barrier();
+  }
+
+  // final norm and classifier for tokens [first_logit, n)
+  const uint32_t n_out = n - first_logit;
+  if (n_out == 0) return;
+  if (first_logit == 0) {
+    norm(a.x, a.xb, w.output_norm, w.output_norm_b, n);
+  } else {  // only the last token's logits: move its row to the front (descriptor offsets must be aligned)
+    rec.copy(a.x.sub(uint64_t(first_logit) * dim * sizeof(float), dim * sizeof(float)), a.x_last,
+             dim * sizeof(float));
+    norm(a.x_last, a.xb, w.output_norm, w.output_norm_b, 1);
+  }
+  rec.barrier();
+  const uint32_t n_vocab = u32(d.n_vocab);
+  rec.project(*w.output, a.xb, a.logits, {.n_vec = n_out});
+  if (present(w.output_b)) {
+    rec.barrier();
+    rec.add_bias(w.output_b, a.logits, n_vocab, n_out);
+  }
+  rec.copy(a.logits, whole(c.readback), uint64_t(n_out) * n_vocab * sizeof(float));
+}
+
+void VulkanBackend::forward_impl(model::Session& session, std::span<const int32_t> tokens,
+                                 bool want_all_logits) {
+  std::lock_guard lock(mutex_);
+  auto& c = static_cast<Caches&>(session.caches());
+  const int64_t n_vocab = model_.desc().n_vocab, n = static_cast<int64_t>(tokens.size());
+  float* logits = session.logits_buffer().data();
+  for (int64_t start = 0; start < n; start += c.max_batch) {
+    const auto count = static_cast<uint32_t>(std::min(c.max_batch, n - start));
+    const bool last_step = start + count == n;
+    const uint32_t first_logit = want_all_logits ? 0 : (last_step ? count - 1 : count);
+    c.set_step(u32(session.position() + start), tokens.subspan(static_cast<size_t>(start), count));
+    if (count == 1) {
+      // Decode: the same commands every token (position and id come from the state buffer).
+      if (!c.decode) {
+        auto rec = std::make_unique<Recorder>(*ctx_);
+        rec->begin();
+        record_step(*rec, c, 1, 0);
+        rec->end();
+        c.decode = std::move(rec);
+      }
+      c.decode->submit_and_wait();
+    } else {
+      Recorder rec(*ctx_);
+      rec.begin();
+      record_step(rec, c, count, first_logit);
+      rec.end();
+      rec.submit_and_wait();
+    }
+    const uint32_t n_out = count - first_logit;
+    if (n_out > 0)
+      std::memcpy(logits + (want_all_logits ? start * n_vocab : 0), c.readback.mapped(),
+                  uint64_t(n_out) * n_vocab * sizeof(float));
+  }
+}
+
+model::AttentionMatrix VulkanBackend::attention_impl(const model::Session& session, int64_t layer,
+                                                     int64_t head, model::Range queries, model::Range keys) {
+  std::lock_guard lock(mutex_);
+  const auto& c = static_cast<const Caches&>(session.caches());
+  const auto& d = model_.desc();
+  model::AttentionMatrix m{queries, keys,
+                           std::vector<float>(static_cast<size_t>(queries.size() * keys.size()))};
+  if (m.probs.empty()) return m;
+  Buffer out = Buffer::Create(ctx_->device(), m.probs.size() * sizeof(float), MemoryUse::Readback,
+                              "attention probabilities");
+  Recorder rec(*ctx_);
+  rec.begin();
+  rec.attention_probs(c.q_layer(layer), c.k_layer(layer), whole(out),
+                      {.n_heads = u32(d.n_head),
+                       .n_kv_heads = u32(d.n_head_kv),
+                       .head_dim = u32(d.head_dim),
+                       .head = u32(head),
+                       .q0 = u32(queries.begin),
+                       .nq = u32(queries.size()),
+                       .k0 = u32(keys.begin),
+                       .nk = u32(keys.size()),
+                       .scale = 1.0f / std::sqrt(static_cast<float>(d.head_dim))});
+  rec.end();
+  rec.submit_and_wait();
+  std::memcpy(m.probs.data(), out.mapped(), m.probs.size() * sizeof(float));
+  return m;
+}
+
+std::vector<model::HeadSummary> VulkanBackend::attention_summary_impl(const model::Session& session,
+                                                                      model::Range queries) {
+  std::lock_guard lock(mutex_);
+  const auto& c = static_cast<const Caches&>(session.caches());
+  const auto& d = model_.desc();
+  const auto nq = static_cast<uint32_t>(queries.size()), n_head = u32(d.n_head);
+  std::vector<model::HeadSummary> out;
+  for (int64_t i = 0; i < d.n_layer * d.n_head; ++i) out.push_back({i / d.n_head, i % d.n_head, 0, 0, 0});
+  if (nq == 0) return out;
+  // Per-query statistics of every (layer, head) in one submission; only they come back, never the matrices.
+  const uint64_t per_layer = uint64_t(n_head) * nq * 3;
+  Buffer stats = Buffer::Create(ctx_->device(), per_layer * d.n_layer * sizeof(float), MemoryUse::Readback,
+                                "attention summaries");
+  Recorder rec(*ctx_);
+  rec.begin();
+  for (int64_t l = 0; l < d.n_layer; ++l)
+    rec.attention_summary(c.q_layer(l), c.k_layer(l), whole(stats),
+                          {.n_heads = n_head,
+                           .n_kv_heads = u32(d.n_head_kv),
+                           .head_dim = u32(d.head_dim),
+                           .q0 = u32(queries.begin),
+                           .nq = nq,
+                           .out_offset = u32(per_layer * l),
+                           .scale = 1.0f / std::sqrt(static_cast<float>(d.head_dim))});
+  rec.end();
+  rec.submit_and_wait();
+  const auto* s = static_cast<const float*>(stats.mapped());
+  for (size_t i = 0; i < out.size(); ++i) {
+    const float* row = s + i * nq * 3;  // (layer, head) i = layer * n_head + head
+    for (uint32_t r = 0; r < nq; ++r) {
+      out[i].max_prob += row[r * 3];
+      out[i].entropy += row[r * 3 + 1];
+      out[i].first_token += row[r * 3 + 2];
+    }
+    out[i].max_prob /= static_cast<float>(nq);
+    out[i].entropy /= static_cast<float>(nq);
+    out[i].first_token /= static_cast<float>(nq);
+  }
+  return out;
+}
+
+void register_vulkan_backend(const std::string& device) {
+  model::register_backend(
+      "vulkan", 10, [device](const model::Model& m) { return std::make_unique<VulkanBackend>(m, device); });
+}
+
+}  // namespace glasswing::vulkan

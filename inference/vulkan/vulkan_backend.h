@@ -1,0 +1,71 @@
+#pragma once
+// The forward pass on a Vulkan GPU, behind the same Backend interface as the CPU engine. Weights are
+// uploaded once (in their GGUF encoding; the kernels dequantize), every session keeps its K, V and Q caches
+// in device memory, and the single-token decode step is recorded once per session and re-submitted: per
+// token the host writes the position and token id into a small buffer, submits, and reads back the logits.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "inference/model/backend.h"
+#include "inference/model/model.h"
+#include "inference/vulkan/context.h"
+#include "inference/vulkan/ops.h"
+
+namespace glasswing::vulkan {
+
+class VulkanBackend final : public model::Backend {
+ public:
+  static constexpr int64_t kMaxBatch = 64;  // prompt tokens per recorded prefill step
+
+  // device: see Device::Create ("" = $GLASSWING_VULKAN_DEVICE or the best GPU); progress: weight upload.
+  // Throws VulkanError (no device, out of device memory, a tensor type the kernels cannot read); nothing
+  // stays allocated on the device then.
+  VulkanBackend(const model::Model& model, std::string_view device = {}, const Progress& progress = {});
+  ~VulkanBackend() override;
+
+  std::string name() const override { return "vulkan"; }
+  model::BackendCapabilities capabilities() const override;
+  model::MemoryEstimate estimate_memory(int64_t n_ctx) const override;
+  std::unique_ptr<model::SessionCaches> create_caches(int64_t n_ctx) override;
+
+  Context& context() { return *ctx_; }
+
+ protected:
+  void forward_impl(model::Session& session, std::span<const int32_t> tokens, bool want_all_logits) override;
+  model::AttentionMatrix attention_impl(const model::Session& session, int64_t layer, int64_t head,
+                                        model::Range queries, model::Range keys) override;
+  std::vector<model::HeadSummary> attention_summary_impl(const model::Session& session,
+                                                         model::Range queries) override;
+
+ private:
+  struct LayerTensors;
+  struct DeviceWeights;
+  struct Activations;
+  class Caches;
+
+  // Records the forward of n tokens (positions and ids come from the caches' state buffer) whose logits of
+  // tokens [first_logit, n) end in the caches' readback buffer.
+  void record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t first_logit);
+  void build_pipelines();
+  const WeightTensor& upload_matrix(const model::WeightMatrix& m, const Progress& progress);
+  BufferRange upload_vector(std::span<const float> v);
+
+  const model::Model& model_;
+  std::unique_ptr<Context> ctx_;
+  std::unique_ptr<Arena> arena_;
+  std::map<const uint8_t*, WeightTensor> matrices_;  // by data pointer: a tied classifier is uploaded once
+  std::unique_ptr<DeviceWeights> w_;
+  std::unique_ptr<Activations> a_;
+  uint64_t weight_bytes_ = 0;
+  std::mutex mutex_;  // one forward at a time: activations are shared by every session
+};
+
+// Makes "vulkan" available to model::create_backend (priority above the CPU for "auto"); device: the
+// selector every VulkanBackend it creates uses (see Device::Create).
+void register_vulkan_backend(const std::string& device = {});
+
+}  // namespace glasswing::vulkan
