@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
   ChatController controller(backends);
   QQuickStyle::setStyle(QStringLiteral("Basic"));
   QQmlApplicationEngine engine;
+  engine.addImportPath(QStringLiteral("qrc:/"));  // the Glasswing module is compiled in
   engine.setInitialProperties({{QStringLiteral("controller"), QVariant::fromValue(&controller)}});
   engine.load(QUrl(QStringLiteral("qrc:/Glasswing/Main.qml")));
   if (engine.rootObjects().isEmpty()) return 1;
