@@ -12,9 +12,6 @@ namespace glasswing::gguf {
 
 namespace {
 
-constexpr uint32_t kMaxDims = 4;         // GGML_MAX_DIMS
-constexpr int kMaxArrayNesting = 8;      // real files nest at most once
-constexpr uint64_t kMaxKeyLength = 65535;
 
 // Bounds-checked cursor over the header. Every read names the field so errors say what was being read.
 class Cursor {

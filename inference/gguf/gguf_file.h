@@ -34,6 +34,14 @@ class GgufError : public std::runtime_error {
   uint64_t offset_;
 };
 
+// Limits the reader enforces (and the writer respects), so hostile files cannot make it recurse or allocate
+// without bound.
+inline constexpr uint32_t kMaxDims = 4;               // GGML_MAX_DIMS
+inline constexpr int kMaxArrayNesting = 8;            // real files nest arrays at most once
+inline constexpr uint64_t kMaxKeyLength = 65535;      // bytes
+inline constexpr uint64_t kMaxAlignment = 1u << 20;   // general.alignment
+inline constexpr uint64_t kDefaultAlignment = 32;
+
 enum class ValueType : uint32_t {
   Uint8 = 0, Int8 = 1, Uint16 = 2, Int16 = 3, Uint32 = 4, Int32 = 5, Float32 = 6, Bool = 7,
   String = 8, Array = 9, Uint64 = 10, Int64 = 11, Float64 = 12,

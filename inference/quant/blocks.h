@@ -1,0 +1,95 @@
+#pragma once
+// ggml's quantized block layouts (ggml-common.h), byte for byte. Internal to inference/quant/.
+//
+// Every block stores one or two fp16 scales and packed integer codes; a row of n elements is n / QK
+// consecutive blocks. Sizes are asserted so a layout mistake fails to compile instead of misreading files.
+#include <cstdint>
+
+namespace glasswing::quant::blocks {
+
+constexpr int kQK = 32;    // elements per block of the legacy types
+constexpr int kQKK = 256;  // elements per super-block of the K types
+
+struct Q4_0 {
+  uint16_t d;           // fp16 scale
+  uint8_t qs[kQK / 2];  // element j in the low nibble of qs[j], element j+16 in the high nibble
+};
+struct Q4_1 {
+  uint16_t d, m;  // fp16 scale and minimum: x = d*q + m
+  uint8_t qs[kQK / 2];
+};
+struct Q5_0 {
+  uint16_t d;
+  uint8_t qh[4];  // bit j = fifth bit of element j (little-endian u32)
+  uint8_t qs[kQK / 2];
+};
+struct Q5_1 {
+  uint16_t d, m;
+  uint8_t qh[4];
+  uint8_t qs[kQK / 2];
+};
+struct Q8_0 {
+  uint16_t d;
+  int8_t qs[kQK];
+};
+struct Q2_K {
+  uint8_t scales[kQKK / 16];  // low nibble: 4-bit scale, high nibble: 4-bit min, per 16 elements
+  uint8_t qs[kQKK / 4];       // 2-bit codes
+  uint16_t d, dmin;
+};
+struct Q3_K {
+  uint8_t hmask[kQKK / 8];  // high (third) bit of each code; a clear bit means "subtract 4"
+  uint8_t qs[kQKK / 4];     // low 2 bits
+  uint8_t scales[12];       // 16 six-bit scales, offset by 32
+  uint16_t d;
+};
+struct Q4_K {
+  uint16_t d, dmin;
+  uint8_t scales[12];  // 8 six-bit scales and 8 six-bit mins, packed (see scale_min_k4)
+  uint8_t qs[kQKK / 2];
+};
+struct Q5_K {
+  uint16_t d, dmin;
+  uint8_t scales[12];
+  uint8_t qh[kQKK / 8];
+  uint8_t qs[kQKK / 2];
+};
+struct Q6_K {
+  uint8_t ql[kQKK / 2];      // low 4 bits
+  uint8_t qh[kQKK / 4];      // high 2 bits
+  int8_t scales[kQKK / 16];  // 8-bit signed scales, per 16 elements
+  uint16_t d;
+};
+struct Q8_K {
+  float d;
+  int8_t qs[kQKK];
+  int16_t bsums[kQKK / 16];  // sum of each 16 codes
+};
+
+static_assert(sizeof(Q4_0) == 18 && sizeof(Q4_1) == 20 && sizeof(Q5_0) == 22 && sizeof(Q5_1) == 24);
+static_assert(sizeof(Q8_0) == 34 && sizeof(Q2_K) == 84 && sizeof(Q3_K) == 110 && sizeof(Q4_K) == 144);
+static_assert(sizeof(Q5_K) == 176 && sizeof(Q6_K) == 210 && sizeof(Q8_K) == 292);
+
+// Scale and min number j (0..7) of a Q4_K / Q5_K block: j < 4 are the low 6 bits of bytes j and j+4;
+// j >= 4 take their low 4 bits from byte j+4 and their top 2 bits from the spare top bits of bytes j-4 / j.
+inline void scale_min_k4(int j, const uint8_t* q, uint8_t& scale, uint8_t& min) {
+  if (j < 4) {
+    scale = q[j] & 63;
+    min = q[j + 4] & 63;
+  } else {
+    scale = static_cast<uint8_t>((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
+    min = static_cast<uint8_t>((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
+  }
+}
+
+// The 16 signed scales of a Q3_K block (each 6-bit value minus 32). Scale i has its low 4 bits in
+// byte i (i < 8, low nibble) or byte i-8 (high nibble), and its top 2 bits in byte 8 + i%4, bits 2*(i/4).
+inline void q3k_scales(const uint8_t* packed, int8_t out[16]) {
+  for (int i = 0; i < 16; ++i) {
+    const int low = i < 8 ? (packed[i] & 0xF) : (packed[i - 8] >> 4);
+    const int high = (packed[8 + i % 4] >> (2 * (i / 4))) & 3;
+    out[i] = static_cast<int8_t>((low | (high << 4)) - 32);
+  }
+}
+
+}  // namespace glasswing::quant::blocks

@@ -1,0 +1,342 @@
+// AVX2 + FMA + F16C dot kernels. Each decodes a block's codes into int8 lanes in registers, widens them to
+// float and multiply-adds with x, applying the block (or sub-block) scale once per group; mins are applied
+// through the group's sum of x. Only functions marked GW_AVX2 use these instructions, and they are reached
+// only after cpu_has_avx2() said yes, so the library still runs on any x86-64.
+#include "inference/quant/dot_kernels.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+
+#include <immintrin.h>
+
+#include <cstring>
+#include <type_traits>
+
+#include "inference/quant/blocks.h"
+#include "inference/quant/fp16.h"
+
+#define GW_AVX2 __attribute__((target("avx2,fma,f16c")))
+
+namespace glasswing::quant::kernels {
+
+namespace {
+
+using namespace blocks;
+
+GW_AVX2 inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+GW_AVX2 inline __m256 widen(__m128i eight_bytes) {
+  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(eight_bytes));
+}
+
+// Products of 32 signed int8 codes with x[0..31]: lanes summed separately for elements 0..15 and 16..31.
+struct Halves {
+  __m256 lo, hi;
+};
+GW_AVX2 inline Halves dot32_halves(__m256i q, const float* x) {
+  const __m128i a = _mm256_castsi256_si128(q), b = _mm256_extracti128_si256(q, 1);
+  __m256 lo = _mm256_mul_ps(widen(a), _mm256_loadu_ps(x));
+  lo = _mm256_fmadd_ps(widen(_mm_srli_si128(a, 8)), _mm256_loadu_ps(x + 8), lo);
+  __m256 hi = _mm256_mul_ps(widen(b), _mm256_loadu_ps(x + 16));
+  hi = _mm256_fmadd_ps(widen(_mm_srli_si128(b, 8)), _mm256_loadu_ps(x + 24), hi);
+  return {lo, hi};
+}
+
+GW_AVX2 inline __m256 dot32(__m256i q, const float* x) {
+  const Halves h = dot32_halves(q, x);
+  return _mm256_add_ps(h.lo, h.hi);
+}
+
+GW_AVX2 inline __m256 sum16(const float* x) {
+  return _mm256_add_ps(_mm256_loadu_ps(x), _mm256_loadu_ps(x + 8));
+}
+GW_AVX2 inline __m256 sum32(const float* x) {
+  return _mm256_add_ps(sum16(x), sum16(x + 16));
+}
+
+// 16 packed bytes -> 32 codes: low nibbles (elements 0..15) then high nibbles (elements 16..31).
+GW_AVX2 inline __m256i nibbles(const uint8_t* qs) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+  const __m128i m = _mm_set1_epi8(0x0F);
+  return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(v, 4), m), _mm_and_si128(v, m));
+}
+
+// 32 bits -> 32 byte lanes, 0xFF where bit i is set.
+GW_AVX2 inline __m256i bit_lanes(uint32_t bits) {
+  const __m256i spread = _mm256_shuffle_epi8(
+      _mm256_set1_epi32(static_cast<int>(bits)),
+      _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0x0000000000000000));
+  const __m256i select = _mm256_set1_epi64x(static_cast<long long>(0x8040201008040201ULL));
+  return _mm256_cmpeq_epi8(_mm256_and_si256(spread, select), select);
+}
+
+GW_AVX2 inline __m256i load32(const void* p) {
+  return _mm256_loadu_si256(static_cast<const __m256i*>(p));
+}
+
+GW_AVX2 float dot_f32(const void* row, const float* x, int64_t n) {
+  const auto* w = static_cast<const float*>(row);
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
+    a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
+    a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 16), _mm256_loadu_ps(x + i + 16), a2);
+    a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 24), _mm256_loadu_ps(x + i + 24), a3);
+  }
+  for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
+  float sum = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+  for (; i < n; ++i) sum += w[i] * x[i];
+  return sum;
+}
+
+GW_AVX2 inline __m256 load_f16(const uint16_t* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+GW_AVX2 inline __m256 load_bf16(const uint16_t* p) {
+  const __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+}
+
+template <bool kBf16>
+GW_AVX2 inline __m256 load(const uint16_t* p) {
+  if constexpr (kBf16) return load_bf16(p);
+  return load_f16(p);
+}
+
+template <bool kBf16>
+GW_AVX2 float dot_half(const void* row, const float* x, int64_t n) {
+  const auto* w = static_cast<const uint16_t*>(row);
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    a0 = _mm256_fmadd_ps(load<kBf16>(w + i), _mm256_loadu_ps(x + i), a0);
+    a1 = _mm256_fmadd_ps(load<kBf16>(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
+    a2 = _mm256_fmadd_ps(load<kBf16>(w + i + 16), _mm256_loadu_ps(x + i + 16), a2);
+    a3 = _mm256_fmadd_ps(load<kBf16>(w + i + 24), _mm256_loadu_ps(x + i + 24), a3);
+  }
+  for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(load<kBf16>(w + i), _mm256_loadu_ps(x + i), a0);
+  float sum = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+  for (; i < n; ++i) sum += (kBf16 ? bf16_to_f32(w[i]) : fp16_to_f32(w[i])) * x[i];
+  return sum;
+}
+
+GW_AVX2 float dot_q8_0(const void* row, const float* x, int64_t n) {
+  const auto* b = static_cast<const Q8_0*>(row);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / kQK; ++i, x += kQK)
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_f32(b[i].d)), dot32(load32(b[i].qs), x), acc);
+  return hsum(acc);
+}
+
+GW_AVX2 float dot_q4_0(const void* row, const float* x, int64_t n) {
+  const auto* b = static_cast<const Q4_0*>(row);
+  const __m256i eight = _mm256_set1_epi8(8);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / kQK; ++i, x += kQK) {
+    const __m256i q = _mm256_sub_epi8(nibbles(b[i].qs), eight);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_f32(b[i].d)), dot32(q, x), acc);
+  }
+  return hsum(acc);
+}
+
+GW_AVX2 float dot_q4_1(const void* row, const float* x, int64_t n) {
+  const auto* b = static_cast<const Q4_1*>(row);
+  __m256 acc = _mm256_setzero_ps(), acc_m = acc;
+  for (int64_t i = 0; i < n / kQK; ++i, x += kQK) {
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_f32(b[i].d)), dot32(nibbles(b[i].qs), x), acc);
+    acc_m = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_f32(b[i].m)), sum32(x), acc_m);
+  }
+  return hsum(_mm256_add_ps(acc, acc_m));
+}
+
+GW_AVX2 inline __m256i q5_codes(const uint8_t* qh, const uint8_t* qs) {
+  uint32_t bits;
+  std::memcpy(&bits, qh, 4);
+  return _mm256_or_si256(nibbles(qs), _mm256_and_si256(bit_lanes(bits), _mm256_set1_epi8(0x10)));
+}
+
+GW_AVX2 float dot_q5_0(const void* row, const float* x, int64_t n) {
+  const auto* b = static_cast<const Q5_0*>(row);
+  const __m256i sixteen = _mm256_set1_epi8(16);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / kQK; ++i, x += kQK) {
+    const __m256i q = _mm256_sub_epi8(q5_codes(b[i].qh, b[i].qs), sixteen);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_f32(b[i].d)), dot32(q, x), acc);
+  }
+  return hsum(acc);
+}
+
+GW_AVX2 float dot_q5_1(const void* row, const float* x, int64_t n) {
+  const auto* b = static_cast<const Q5_1*>(row);
+  __m256 acc = _mm256_setzero_ps(), acc_m = acc;
+  for (int64_t i = 0; i < n / kQK; ++i, x += kQK) {
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_f32(b[i].d)), dot32(q5_codes(b[i].qh, b[i].qs), x), acc);
+    acc_m = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_f32(b[i].m)), sum32(x), acc_m);
+  }
+  return hsum(_mm256_add_ps(acc, acc_m));
+}
+
+GW_AVX2 float dot_q2_k(const void* row, const float* x, int64_t n) {
+  const auto* b = static_cast<const Q2_K*>(row);
+  const __m256i three = _mm256_set1_epi8(3);
+  __m256 acc = _mm256_setzero_ps(), acc_m = acc;
+  for (int64_t i = 0; i < n / kQKK; ++i) {
+    const float d = fp16_to_f32(b[i].d), dmin = fp16_to_f32(b[i].dmin);
+    const uint8_t* sc = b[i].scales;
+    for (int half = 0; half < 2; ++half) {
+      const __m256i bytes = load32(b[i].qs + 32 * half);
+      for (int k = 0; k < 4; ++k, x += 32, sc += 2) {
+        const __m256i q = _mm256_and_si256(_mm256_srli_epi16(bytes, 2 * k), three);
+        const Halves h = dot32_halves(q, x);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d * (sc[0] & 0xF)), h.lo, acc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d * (sc[1] & 0xF)), h.hi, acc);
+        acc_m = _mm256_fmadd_ps(_mm256_set1_ps(dmin * (sc[0] >> 4)), sum16(x), acc_m);
+        acc_m = _mm256_fmadd_ps(_mm256_set1_ps(dmin * (sc[1] >> 4)), sum16(x + 16), acc_m);
+      }
+    }
+  }
+  return hsum(_mm256_sub_ps(acc, acc_m));
+}
+
+GW_AVX2 float dot_q3_k(const void* row, const float* x, int64_t n) {
+  const auto* b = static_cast<const Q3_K*>(row);
+  const __m256i three = _mm256_set1_epi8(3), four = _mm256_set1_epi8(4);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / kQKK; ++i) {
+    const float d = fp16_to_f32(b[i].d);
+    int8_t scales[16];
+    q3k_scales(b[i].scales, scales);
+    const __m256i hmask = load32(b[i].hmask);
+    const int8_t* sc = scales;
+    for (int half = 0; half < 2; ++half) {
+      const __m256i bytes = load32(b[i].qs + 32 * half);
+      for (int k = 0; k < 4; ++k, x += 32, sc += 2) {
+        const __m256i bit = _mm256_set1_epi8(static_cast<char>(1 << (4 * half + k)));
+        const __m256i high = _mm256_cmpeq_epi8(_mm256_and_si256(hmask, bit), bit);
+        const __m256i low = _mm256_and_si256(_mm256_srli_epi16(bytes, 2 * k), three);
+        const __m256i q = _mm256_sub_epi8(_mm256_or_si256(low, _mm256_and_si256(high, four)), four);
+        const Halves h = dot32_halves(q, x);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d * sc[0]), h.lo, acc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d * sc[1]), h.hi, acc);
+      }
+    }
+  }
+  return hsum(acc);
+}
+
+template <bool kFifthBit>
+GW_AVX2 float dot_q45_k(const void* row, const float* x, int64_t n) {
+  using Block = std::conditional_t<kFifthBit, Q5_K, Q4_K>;
+  const auto* b = static_cast<const Block*>(row);
+  const __m256i low4 = _mm256_set1_epi8(0x0F), sixteen = _mm256_set1_epi8(0x10);
+  __m256 acc = _mm256_setzero_ps(), acc_m = acc;
+  for (int64_t i = 0; i < n / kQKK; ++i) {
+    const float d = fp16_to_f32(b[i].d), dmin = fp16_to_f32(b[i].dmin);
+    __m256i qh = _mm256_setzero_si256();
+    if constexpr (kFifthBit) qh = load32(b[i].qh);
+    for (int g = 0; g < 8; g += 2, x += 64) {
+      const __m256i bytes = load32(b[i].qs + 16 * g);
+      __m256i q0 = _mm256_and_si256(bytes, low4);
+      __m256i q1 = _mm256_and_si256(_mm256_srli_epi16(bytes, 4), low4);
+      if constexpr (kFifthBit) {
+        const __m256i b0 = _mm256_set1_epi8(static_cast<char>(1 << g)),
+                      b1 = _mm256_set1_epi8(static_cast<char>(2 << g));
+        q0 = _mm256_or_si256(q0, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, b0), b0), sixteen));
+        q1 = _mm256_or_si256(q1, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, b1), b1), sixteen));
+      }
+      uint8_t s0, m0, s1, m1;
+      scale_min_k4(g, b[i].scales, s0, m0);
+      scale_min_k4(g + 1, b[i].scales, s1, m1);
+      acc = _mm256_fmadd_ps(_mm256_set1_ps(d * s0), dot32(q0, x), acc);
+      acc = _mm256_fmadd_ps(_mm256_set1_ps(d * s1), dot32(q1, x + 32), acc);
+      acc_m = _mm256_fmadd_ps(_mm256_set1_ps(dmin * m0), sum32(x), acc_m);
+      acc_m = _mm256_fmadd_ps(_mm256_set1_ps(dmin * m1), sum32(x + 32), acc_m);
+    }
+  }
+  return hsum(_mm256_sub_ps(acc, acc_m));
+}
+
+GW_AVX2 float dot_q6_k(const void* row, const float* x, int64_t n) {
+  const auto* b = static_cast<const Q6_K*>(row);
+  const __m256i low4 = _mm256_set1_epi8(0x0F), three = _mm256_set1_epi8(3), offset = _mm256_set1_epi8(32);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / kQKK; ++i) {
+    const float d = fp16_to_f32(b[i].d);
+    for (int half = 0; half < 2; ++half) {
+      const __m256i ql0 = load32(b[i].ql + 64 * half), ql1 = load32(b[i].ql + 64 * half + 32);
+      const __m256i qh = load32(b[i].qh + 32 * half);
+      const int8_t* sc = b[i].scales + 8 * half;
+      for (int k = 0; k < 4; ++k, x += 32) {
+        const __m256i ql = k % 2 ? ql1 : ql0;
+        const __m256i lo = _mm256_and_si256(k >= 2 ? _mm256_srli_epi16(ql, 4) : ql, low4);
+        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), three);
+        const __m256i q = _mm256_sub_epi8(_mm256_or_si256(lo, _mm256_slli_epi16(hi, 4)), offset);
+        const Halves h = dot32_halves(q, x);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d * sc[2 * k]), h.lo, acc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d * sc[2 * k + 1]), h.hi, acc);
+      }
+    }
+  }
+  return hsum(acc);
+}
+
+}  // namespace
+
+DotFn avx2(GgmlType type) {
+  switch (type) {
+    case GgmlType::F32:
+      return dot_f32;
+    case GgmlType::F16:
+      return dot_half<false>;
+    case GgmlType::BF16:
+      return dot_half<true>;
+    case GgmlType::Q8_0:
+      return dot_q8_0;
+    case GgmlType::Q4_0:
+      return dot_q4_0;
+    case GgmlType::Q4_1:
+      return dot_q4_1;
+    case GgmlType::Q5_0:
+      return dot_q5_0;
+    case GgmlType::Q5_1:
+      return dot_q5_1;
+    case GgmlType::Q2_K:
+      return dot_q2_k;
+    case GgmlType::Q3_K:
+      return dot_q3_k;
+    case GgmlType::Q4_K:
+      return dot_q45_k<false>;
+    case GgmlType::Q5_K:
+      return dot_q45_k<true>;
+    case GgmlType::Q6_K:
+      return dot_q6_k;
+    default:
+      return nullptr;
+  }
+}
+
+bool cpu_has_avx2() {
+  static const bool has =
+      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+  return has;
+}
+
+}  // namespace glasswing::quant::kernels
+
+#else  // not x86-64
+
+namespace glasswing::quant::kernels {
+DotFn avx2(GgmlType) {
+  return nullptr;
+}
+bool cpu_has_avx2() {
+  return false;
+}
+}  // namespace glasswing::quant::kernels
+
+#endif

@@ -1,0 +1,21 @@
+#pragma once
+// The fused dot-product kernels behind dot_row, one set per instruction set. Internal to inference/quant/.
+#include <cstdint>
+
+#include "inference/quant/quant.h"
+
+namespace glasswing::quant::kernels {
+
+// Dot product of one stored row (n elements, a whole number of blocks, already checked) with x.
+using DotFn = float (*)(const void* row, const float* x, int64_t n);
+
+// Plain C++ kernels (any CPU; the compiler may vectorise them). nullptr for unsupported types.
+DotFn portable(GgmlType type);
+
+// AVX2 + FMA + F16C kernels; nullptr for unsupported types or when not built for x86-64.
+DotFn avx2(GgmlType type);
+
+// True when this CPU can run the avx2() kernels.
+bool cpu_has_avx2();
+
+}  // namespace glasswing::quant::kernels

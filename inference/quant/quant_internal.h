@@ -1,0 +1,21 @@
+#pragma once
+// Shared between the files of inference/quant/ only.
+#include <cstdint>
+
+#include "inference/quant/quant.h"
+
+namespace glasswing::quant {
+
+using DequantizeFn = void (*)(const void* src, float* dst, int64_t n);
+
+// The reference decoder of a type, or nullptr when unsupported.
+DequantizeFn dequantize_fn(GgmlType type);
+
+// Throws std::invalid_argument (naming `what`) when n is negative or not a whole number of blocks.
+void check_row(GgmlType type, int64_t n, const char* what);
+
+// dot_row computed the simple way: decode block by block into a stack buffer, then multiply-add.
+// The fast kernels are tested against it.
+float dot_row_reference(GgmlType type, const void* row, const float* x, int64_t n);
+
+}  // namespace glasswing::quant

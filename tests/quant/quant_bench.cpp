@@ -1,0 +1,129 @@
+// Micro-benchmark of dot_row: one mat-vec (every row of a weight matrix times one vector) per repetition,
+// reported as GB/s of weight bytes read. Not a test: speed varies by machine. Run scripts/bench-quant.sh.
+//
+//   quant_bench [--mb MiB-per-matrix] [--cols N] [--reps R] [--kernels] [type...]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "inference/gguf/ggml_type.h"
+#include "inference/quant/dot_kernels.h"
+#include "inference/quant/fp16.h"
+#include "inference/quant/quant.h"
+#include "inference/quant/quant_internal.h"
+
+using namespace glasswing;
+using gguf::GgmlType;
+
+namespace {
+
+double bench(GgmlType t, const std::vector<uint8_t>& m, size_t row_bytes, const std::vector<float>& x,
+             int reps, const quant::kernels::DotFn fn, float& sink) {
+  const int64_t n = static_cast<int64_t>(x.size());
+  const size_t rows = m.size() / row_bytes;
+  double best = 1e30;
+  for (int r = 0; r < reps; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    float acc = 0;
+    for (size_t i = 0; i < rows; ++i) {
+      const void* row = m.data() + i * row_bytes;
+      acc += fn ? fn(row, x.data(), n) : quant::dot_row(t, row, x.data(), n);
+    }
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    best = std::min(best, s);
+    sink += acc;
+  }
+  return static_cast<double>(m.size()) / best / 1e9;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double mib = 256;
+  int64_t cols = 4096;
+  int reps = 5;
+  bool per_kernel = false;
+  std::vector<GgmlType> types;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--mb" && i + 1 < argc)
+      mib = std::atof(argv[++i]);
+    else if (a == "--cols" && i + 1 < argc)
+      cols = std::atoll(argv[++i]);
+    else if (a == "--reps" && i + 1 < argc)
+      reps = std::atoi(argv[++i]);
+    else if (a == "--kernels")
+      per_kernel = true;
+    else if (auto t = gguf::ggml_type_from_name(a); t && quant::can_dequantize(*t))
+      types.push_back(*t);
+    else {
+      std::fprintf(stderr, "usage: quant_bench [--mb MiB] [--cols N] [--reps R] [--kernels] [type...]\n");
+      return 2;
+    }
+  }
+  if (types.empty())
+    types = {GgmlType::F32,  GgmlType::F16,  GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0,
+             GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q2_K, GgmlType::Q3_K,
+             GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K};
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> x(static_cast<size_t>(cols));
+  for (auto& v : x) v = normal(rng);
+  float sink = 0;
+  std::printf("dot_row over a %.0f MiB matrix, rows of %lld; best of %d; AVX2 kernels: %s\n", mib,
+              static_cast<long long>(cols), reps, quant::kernels::cpu_has_avx2() ? "yes" : "no");
+  std::printf("%-6s %10s %12s", "type", "GB/s", "Gelem/s");
+  if (per_kernel) std::printf(" %14s %14s %14s", "portable GB/s", "avx2 GB/s", "reference GB/s");
+  std::printf("\n");
+  for (GgmlType t : types) {
+    const auto traits = gguf::ggml_type_traits(t);
+    const size_t row_bytes = static_cast<size_t>(cols / traits.block_elements * traits.block_bytes);
+    const size_t rows = std::max<size_t>(1, static_cast<size_t>(mib * 1048576.0 / row_bytes));
+    std::vector<uint8_t> m(rows * row_bytes);
+    // Random codes with sane fp16 scales: quantize random floats where a quantizer exists, else random bytes
+    // (decoding speed does not depend on the values, but inf/NaN scales could).
+    if (t == GgmlType::F32 || t == GgmlType::F16 || t == GgmlType::BF16) {
+      for (size_t i = 0; i < m.size() / traits.block_bytes; ++i) {
+        const float v = normal(rng) * 0.02f;
+        if (t == GgmlType::F32) std::memcpy(&m[4 * i], &v, 4);
+        const uint16_t h = t == GgmlType::F16 ? quant::f32_to_fp16(v) : quant::f32_to_bf16(v);
+        if (t != GgmlType::F32) std::memcpy(&m[2 * i], &h, 2);
+      }
+    } else if (quant::can_quantize(t)) {
+      std::vector<float> src(static_cast<size_t>(cols));
+      for (size_t r = 0; r < rows; ++r) {
+        for (auto& v : src) v = normal(rng) * 0.02f;
+        quant::quantize_row(t, src.data(), m.data() + r * row_bytes, cols);
+      }
+    } else {
+      for (auto& b : m) b = static_cast<uint8_t>(rng() & 0x3b);  // keeps fp16 exponents small
+    }
+    const double gbs = bench(t, m, row_bytes, x, reps, nullptr, sink);
+    const double elems = gbs * 1e9 / row_bytes * cols / 1e9;
+    std::printf("%-6s %10.2f %12.2f", std::string(traits.name).c_str(), gbs, elems);
+    if (per_kernel) {
+      const double p = bench(t, m, row_bytes, x, reps, quant::kernels::portable(t), sink);
+      const double v =
+          quant::kernels::cpu_has_avx2() ? bench(t, m, row_bytes, x, reps, quant::kernels::avx2(t), sink) : 0;
+      std::printf(" %14.2f %14.2f", p, v);
+      // The reference kernel of this type, for scale.
+      double best = 1e30;
+      for (int r = 0; r < std::max(1, reps / 2); ++r) {
+        const auto start = std::chrono::steady_clock::now();
+        for (size_t i = 0; i < rows; ++i)
+          sink += quant::dot_row_reference(t, m.data() + i * row_bytes, x.data(), cols);
+        best =
+            std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      }
+      std::printf(" %14.2f", static_cast<double>(m.size()) / best / 1e9);
+    }
+    std::printf("\n");
+    std::fflush(stdout);
+  }
+  return sink == 12345.678f ? 1 : 0;  // keeps the work observable
+}

@@ -1,0 +1,127 @@
+// Every dot kernel (portable, AVX2 where the CPU has it, and the dispatched dot_row) must equal the simple
+// decode-then-multiply reference on random rows.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "inference/gguf/ggml_type.h"
+#include "inference/quant/dot_kernels.h"
+#include "inference/quant/fp16.h"
+#include "inference/quant/quant.h"
+#include "inference/quant/quant_internal.h"
+
+using glasswing::gguf::GgmlType;
+using namespace glasswing::quant;
+
+namespace {
+
+struct ScaleField {
+  size_t offset;
+  bool is_min;
+};
+
+// Where the fp16 scales sit in each block (ggml-common.h); random bytes there would often be inf/NaN.
+std::vector<ScaleField> scale_fields(GgmlType t) {
+  switch (t) {
+    case GgmlType::Q4_0:
+    case GgmlType::Q5_0:
+    case GgmlType::Q8_0:
+      return {{0, false}};
+    case GgmlType::Q4_1:
+    case GgmlType::Q5_1:
+    case GgmlType::Q4_K:
+    case GgmlType::Q5_K:
+      return {{0, false}, {2, true}};
+    case GgmlType::Q2_K:
+      return {{80, false}, {82, true}};
+    case GgmlType::Q3_K:
+      return {{108, false}};
+    case GgmlType::Q6_K:
+      return {{208, false}};
+    default:
+      return {};
+  }
+}
+
+std::vector<uint8_t> random_row(GgmlType t, int64_t n, std::mt19937& rng) {
+  const auto traits = glasswing::gguf::ggml_type_traits(t);
+  std::vector<uint8_t> row(static_cast<size_t>(n / traits.block_elements * traits.block_bytes));
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  if (t == GgmlType::F32) {
+    for (int64_t i = 0; i < n; ++i) {
+      const float v = normal(rng);
+      std::memcpy(&row[4 * i], &v, 4);
+    }
+    return row;
+  }
+  if (t == GgmlType::F16 || t == GgmlType::BF16) {
+    for (int64_t i = 0; i < n; ++i) {
+      const uint16_t h = t == GgmlType::F16 ? f32_to_fp16(normal(rng)) : f32_to_bf16(normal(rng));
+      std::memcpy(&row[2 * i], &h, 2);
+    }
+    return row;
+  }
+  for (auto& b : row) b = static_cast<uint8_t>(rng());
+  std::uniform_real_distribution<float> scale(0.001f, 0.05f);
+  for (size_t blk = 0; blk < row.size() / traits.block_bytes; ++blk) {
+    for (const auto& f : scale_fields(t)) {
+      const float v = f.is_min ? scale(rng) * 4 : (rng() & 1 ? -1.0f : 1.0f) * scale(rng);
+      const uint16_t h = f32_to_fp16(v);
+      std::memcpy(&row[blk * traits.block_bytes + f.offset], &h, 2);
+    }
+  }
+  return row;
+}
+
+const GgmlType kTypes[] = {GgmlType::F32,  GgmlType::F16,  GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0,
+                           GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q2_K, GgmlType::Q3_K,
+                           GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K};
+
+}  // namespace
+
+TEST_CASE("fast dot kernels equal the reference on random rows") {
+  std::mt19937 rng(1234);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const bool avx2 = kernels::cpu_has_avx2();
+  if (!avx2) WARN("CPU without AVX2/FMA/F16C: only the portable kernels are compared");
+  for (GgmlType t : kTypes) {
+    const auto block = glasswing::gguf::ggml_type_traits(t).block_elements;
+    std::vector<int64_t> sizes = {256, 768, 4096, 11008 / 256 * 256};
+    if (block == 1) sizes.insert(sizes.end(), {1, 7, 37, 1001});
+    for (int64_t n : sizes) {
+      if (n % block) continue;
+      for (int trial = 0; trial < 3; ++trial) {
+        INFO(glasswing::gguf::ggml_type_name(t) << " n=" << n << " trial " << trial);
+        const auto row = random_row(t, n, rng);
+        std::vector<float> x(static_cast<size_t>(n)), w(static_cast<size_t>(n));
+        for (auto& v : x) v = normal(rng);
+        dequantize_row(t, row.data(), w.data(), n);
+        double magnitude = 0;
+        for (int64_t i = 0; i < n; ++i) magnitude += std::fabs(double(w[i]) * x[i]);
+        const double ref = dot_row_reference(t, row.data(), x.data(), n);
+        const double tol = 1e-5 * magnitude + 1e-30;
+        REQUIRE(std::isfinite(ref));
+        REQUIRE(std::fabs(kernels::portable(t)(row.data(), x.data(), n) - ref) <= tol);
+        REQUIRE(std::fabs(dot_row(t, row.data(), x.data(), n) - ref) <= tol);
+        if (avx2) {
+          REQUIRE(kernels::avx2(t) != nullptr);
+          REQUIRE(std::fabs(kernels::avx2(t)(row.data(), x.data(), n) - ref) <= tol);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("dot_row of a hand-built q4_0 block") {
+  // d = 0.5; element j has code j % 16 (value (j % 16 - 8) * 0.5); x = 1 everywhere but x[3] = 2.
+  std::vector<uint8_t> b(18);
+  b[0] = 0x00;
+  b[1] = 0x38;
+  for (int j = 0; j < 16; ++j) b[2 + j] = static_cast<uint8_t>(j | (j << 4));
+  std::vector<float> x(32, 1.0f);
+  x[3] = 2.0f;
+  // sum over both halves of (j - 8) * 0.5 = 2 * 0.5 * (-8) = -8; plus the extra x[3]: (3 - 8) * 0.5 = -2.5.
+  CHECK(dot_row(GgmlType::Q4_0, b.data(), x.data(), 32) == Approx(-10.5f));
+}
