@@ -1,4 +1,3 @@
-pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -29,10 +28,18 @@ Item {
     implicitHeight: card.implicitHeight + 18
     width: ListView.view ? ListView.view.width : implicitWidth
 
+    // The natural width of a user's text, so short questions get a snug bubble.
+    Text {
+        id: measure
+        visible: false
+        text: root.isUser ? root.text : ""
+        font.pixelSize: 14
+    }
+
     Rectangle {
         id: card
         readonly property real maxWidth: Math.min(root.width - 40, Theme.maxMessageWidth)
-        width: root.isUser ? Math.min(maxWidth * 0.8, Math.max(content.implicitContentWidth + 28, 160)) : maxWidth
+        width: root.isUser ? Math.min(maxWidth * 0.8, Math.max(measure.implicitWidth + 30, 140)) : maxWidth
         readonly property real columnX: (root.width - maxWidth) / 2
         x: root.isUser ? columnX + maxWidth - width : columnX
         anchors.top: parent.top
@@ -43,14 +50,6 @@ Item {
 
         ColumnLayout {
             id: content
-            readonly property real implicitContentWidth: {
-                var w = 0
-                for (var i = 0; i < blockRepeater.count; ++i) {
-                    var item = blockRepeater.itemAt(i)
-                    if (item) w = Math.max(w, item.implicitWidth)
-                }
-                return w
-            }
             x: 14
             y: 12
             width: parent.width - 28

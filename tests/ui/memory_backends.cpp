@@ -49,7 +49,8 @@ std::vector<MessageRecord> MemoryStore::messages(int64_t conversation_id, std::v
     if (m.first == conversation_id) out.push_back(m.second);
   active_path.clear();
   if (auto leaf = data_->active_leaf.find(conversation_id); leaf != data_->active_leaf.end()) {
-    for (int64_t id = leaf->second; id != 0 && data_->messages.count(id); id = data_->messages.at(id).second.parent_id)
+    for (int64_t id = leaf->second; id != 0 && data_->messages.count(id);
+         id = data_->messages.at(id).second.parent_id)
       active_path.insert(active_path.begin(), id);
   }
   return out;

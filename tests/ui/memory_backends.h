@@ -38,14 +38,15 @@ class MemoryStore : public ConversationStore {
   std::vector<MessageRecord> messages(int64_t conversation_id, std::vector<int64_t>& active_path) override;
   MessageRecord add_message(int64_t conversation_id, int64_t parent_id, const std::string& role,
                             const std::string& text) override;
-  std::unique_ptr<ReplyWriter> start_reply(int64_t conversation_id, int64_t parent_id, MessageRecord& record) override;
+  std::unique_ptr<ReplyWriter> start_reply(int64_t conversation_id, int64_t parent_id,
+                                           MessageRecord& record) override;
   void set_active(int64_t message_id) override;
   void delete_message(int64_t message_id) override;
   std::vector<SearchHit> search(const std::string& query, int limit) override;
 
  private:
-  MessageRecord insert(int64_t conversation_id, int64_t parent_id, const std::string& role, const std::string& text,
-                       MessageState state);
+  MessageRecord insert(int64_t conversation_id, int64_t parent_id, const std::string& role,
+                       const std::string& text, MessageState state);
   std::shared_ptr<MemoryStoreData> data_;
 };
 

@@ -1,6 +1,7 @@
 // Runs tests/ui/qml/tst_*.qml against the Glasswing QML module linked into this executable.
-#include <QQmlEngine>
 #include <QtQml/qqmlextensionplugin.h>
+
+#include <QQmlEngine>
 #include <QtQuickTest>
 
 Q_IMPORT_QML_PLUGIN(GlasswingPlugin)

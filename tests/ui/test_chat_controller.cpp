@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "tests/ui/memory_backends.h"
 #include "tests/test_support.h"
+#include "tests/ui/memory_backends.h"
 #include "tests/ui/qt_test_app.h"
 #include "ui/app/chat_controller.h"
 
@@ -11,8 +11,10 @@ using glasswing::test::wait_until;
 namespace {
 
 struct Fixture {
-  std::shared_ptr<glasswing::test::MemoryStoreData> data = std::make_shared<glasswing::test::MemoryStoreData>();
-  std::shared_ptr<glasswing::test::ScriptedEngineLog> log = std::make_shared<glasswing::test::ScriptedEngineLog>();
+  std::shared_ptr<glasswing::test::MemoryStoreData> data =
+      std::make_shared<glasswing::test::MemoryStoreData>();
+  std::shared_ptr<glasswing::test::ScriptedEngineLog> log =
+      std::make_shared<glasswing::test::ScriptedEngineLog>();
   std::unique_ptr<ChatController> controller;
 
   explicit Fixture(std::vector<std::string> pieces = {"Once", " upon", " a", " time", "."}) {
@@ -23,8 +25,14 @@ struct Fixture {
     b.capabilities = [] { return EngineCapabilities{{"llama"}, 0}; };
     controller = std::make_unique<ChatController>(b);
   }
-  QString text(int row) { return controller->messages()->data(controller->messages()->index(row), MessageListModel::TextRole).toString(); }
-  QVariant role(int row, int r) { return controller->messages()->data(controller->messages()->index(row), r); }
+  QString text(int row) {
+    return controller->messages()
+        ->data(controller->messages()->index(row), MessageListModel::TextRole)
+        .toString();
+  }
+  QVariant role(int row, int r) {
+    return controller->messages()->data(controller->messages()->index(row), r);
+  }
   std::string stored(int64_t id) {
     std::lock_guard lock(data->mutex);
     return data->messages.at(id).second.text;
@@ -77,6 +85,13 @@ TEST_CASE("Sending streams a reply into the list and the store, then regenerate 
   }
   f.controller->switchBranch(1, -1);
   CHECK(f.controller->messages()->messageIdAt(1) == first_reply);
+  // The choice reaches the store (on the GUI's storage thread).
+  REQUIRE(wait_until([&] {
+    glasswing::test::MemoryStore s(f.data);
+    std::vector<int64_t> path;
+    s.messages(f.controller->currentConversationId(), path);
+    return path.size() == 2 && path[1] == first_reply;
+  }));
 
   REQUIRE(f.controller->editMessage(0, "Tell me a poem"));
   REQUIRE(wait_until([&] { return !f.controller->generating(); }));
@@ -100,7 +115,7 @@ TEST_CASE("Stop ends the reply within one piece and keeps its text as stopped", 
   qunsetenv("GLASSWING_TEST_TOKEN_DELAY_MS");
   f.loadModel();
   REQUIRE(f.controller->send("Sing"));
-  REQUIRE(wait_until([&] { return f.text(1).size() > 30; }));
+  REQUIRE(wait_until([&] { return f.controller->messages()->rowCount() == 2 && f.text(1).size() > 30; }));
   f.controller->stop();
   REQUIRE(wait_until([&] { return !f.controller->generating(); }));
   const qint64 reply = f.controller->messages()->messageIdAt(1);
@@ -164,8 +179,12 @@ TEST_CASE("Search lists hits with bold snippets; rename and delete update the si
   REQUIRE(wait_until([&] { return !f.controller->generating(); }));
   auto* list = f.controller->conversations();
   f.controller->setSearchQuery("upon");
-  REQUIRE(wait_until([&] { return list->rowCount() == 1 && !list->data(list->index(0), ConversationListModel::SnippetRole).toString().isEmpty(); }));
-  CHECK(list->data(list->index(0), ConversationListModel::SnippetRole).toString() == "Once <b>upon</b> a time.");
+  REQUIRE(wait_until([&] {
+    return list->rowCount() == 1 &&
+           !list->data(list->index(0), ConversationListModel::SnippetRole).toString().isEmpty();
+  }));
+  CHECK(list->data(list->index(0), ConversationListModel::SnippetRole).toString() ==
+        "Once <b>upon</b> a time.");
   f.controller->setSearchQuery("");
   const qint64 id = f.controller->currentConversationId();
   f.controller->renameConversation(id, "  Greeting <1>  ");
@@ -179,7 +198,8 @@ TEST_CASE("Search lists hits with bold snippets; rename and delete update the si
   REQUIRE(wait_until([&] { return list->rowCount() == 0; }));
 }
 
-TEST_CASE("A model the engine rejects, or that cannot run here, says why and stays unloaded", "[ui][controller]") {
+TEST_CASE("A model the engine rejects, or that cannot run here, says why and stays unloaded",
+          "[ui][controller]") {
   Fixture f;
   f.controller->start({});
   f.controller->loadModel(QStringLiteral("/nonexistent/broken.gguf"));

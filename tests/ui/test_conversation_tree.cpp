@@ -5,14 +5,17 @@
 using namespace glasswing::ui;
 
 namespace {
-MessageRecord msg(int64_t id, int64_t parent, const char* role) { return {id, parent, role, "m" + std::to_string(id), MessageState::Complete, 0}; }
+MessageRecord msg(int64_t id, int64_t parent, const char* role) {
+  return {id, parent, role, "m" + std::to_string(id), MessageState::Complete, 0};
+}
 using Ids = std::vector<int64_t>;
 }  // namespace
 
 TEST_CASE("The newest branch is shown, and siblings can be stepped through", "[ui][tree]") {
   ConversationTree t;
   // 1 user -> 2 reply, 3 regenerated reply; 4 edited user (sibling of 1) -> 5 reply
-  t.reset({msg(3, 1, "assistant"), msg(1, 0, "user"), msg(2, 1, "assistant"), msg(4, 0, "user"), msg(5, 4, "assistant")});
+  t.reset({msg(3, 1, "assistant"), msg(1, 0, "user"), msg(2, 1, "assistant"), msg(4, 0, "user"),
+           msg(5, 4, "assistant")});
   CHECK(t.visible_path() == Ids{4, 5});
   CHECK(t.siblings(1) == Ids{1, 4});
   CHECK(t.sibling_index(4) == 1);

@@ -12,11 +12,14 @@ namespace {
 std::vector<MessageRecord> linearChat(int n) {
   std::vector<MessageRecord> records;
   for (int i = 1; i <= n; ++i)
-    records.push_back({i, i - 1, i % 2 ? "user" : "assistant", "message " + std::to_string(i), MessageState::Complete, 0});
+    records.push_back(
+        {i, i - 1, i % 2 ? "user" : "assistant", "message " + std::to_string(i), MessageState::Complete, 0});
   return records;
 }
 
-QVariant role(const MessageListModel& m, int row, int r) { return m.data(m.index(row), r); }
+QVariant role(const MessageListModel& m, int row, int r) {
+  return m.data(m.index(row), r);
+}
 
 }  // namespace
 

@@ -7,7 +7,7 @@ int BlockListModel::rowCount(const QModelIndex& parent) const {
 }
 
 QVariant BlockListModel::data(const QModelIndex& index, int role) const {
-  Q_ASSERT(checkIndex(index, QAbstractItemModel::CheckIndexOption::IndexIsValid));
+  if (!checkIndex(index, QAbstractItemModel::CheckIndexOption::IndexIsValid)) return {};
   const MarkdownBlock& b = shown_[index.row()];
   switch (role) {
     case KindRole:

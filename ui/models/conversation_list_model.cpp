@@ -32,7 +32,7 @@ int ConversationListModel::rowCount(const QModelIndex& parent) const {
 }
 
 QVariant ConversationListModel::data(const QModelIndex& index, int role) const {
-  Q_ASSERT(checkIndex(index, QAbstractItemModel::CheckIndexOption::IndexIsValid));
+  if (!checkIndex(index, QAbstractItemModel::CheckIndexOption::IndexIsValid)) return {};
   const Row& r = rows_[index.row()];
   switch (role) {
     case ConversationIdRole:

@@ -9,7 +9,7 @@ int MessageListModel::rowCount(const QModelIndex& parent) const {
 }
 
 QVariant MessageListModel::data(const QModelIndex& index, int role) const {
-  Q_ASSERT(checkIndex(index, QAbstractItemModel::CheckIndexOption::IndexIsValid));
+  if (!checkIndex(index, QAbstractItemModel::CheckIndexOption::IndexIsValid)) return {};
   const int64_t id = rows_[static_cast<size_t>(index.row())];
   const MessageRecord& m = tree_.message(id);
   switch (role) {

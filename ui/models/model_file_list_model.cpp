@@ -13,7 +13,7 @@ int ModelFileListModel::rowCount(const QModelIndex& parent) const {
 }
 
 QVariant ModelFileListModel::data(const QModelIndex& index, int role) const {
-  Q_ASSERT(checkIndex(index, QAbstractItemModel::CheckIndexOption::IndexIsValid));
+  if (!checkIndex(index, QAbstractItemModel::CheckIndexOption::IndexIsValid)) return {};
   const ModelFileSummary& s = rows_[static_cast<size_t>(index.row())];
   switch (role) {
     case PathRole:
