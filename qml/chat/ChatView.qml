@@ -16,8 +16,8 @@ ListView {
     reuseItems: false
     cacheBuffer: 800
     boundsBehavior: Flickable.StopAtBounds
-    topMargin: 12
-    bottomMargin: 12
+    header: Item { height: 12 }
+    footer: Item { height: 12 }
     ScrollBar.vertical: ScrollBar {}
 
     onContentHeightChanged: if (followEnd) Qt.callLater(root.positionViewAtEnd)

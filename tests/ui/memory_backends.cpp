@@ -80,7 +80,7 @@ class MemoryReplyWriter : public ReplyWriter {
     data_->messages.at(id_).second.text += text_delta;
     ++data_->writes;
   }
-  void finish(MessageState state, const std::string&) override {
+  void finish(MessageState state, const std::string&, const ReplyMetrics&) override {
     std::lock_guard lock(data_->mutex);
     data_->messages.at(id_).second.state = state;
   }

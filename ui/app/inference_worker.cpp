@@ -53,9 +53,9 @@ void InferenceWorker::loadModel(const QString& path, const QString& device) {
   if (!engine_) return;
   sessions_.clear();  // sessions belong to the model being replaced
   try {
-    const LoadedModel model = engine_->load(path.toStdString(), device.toStdString(),
-                                            [this](double fraction) { emit loadProgress(fraction); });
-    emit modelLoaded(model);
+    loaded_ = engine_->load(path.toStdString(), device.toStdString(),
+                            [this](double fraction) { emit loadProgress(fraction); });
+    emit modelLoaded(loaded_);
   } catch (const std::exception& e) {
     emit modelLoadFailed(path, QString::fromStdString(e.what()));
   }
@@ -125,7 +125,10 @@ void InferenceWorker::generate(const GenerationRequest& request) {
     error = QString::fromStdString(e.what());
   }
   try {
-    writer->finish(final_state, error.toStdString());
+    writer->finish(
+        final_state, error.toStdString(),
+        ReplyMetrics{stats.generated_tokens, stats.time_to_first_token_ms, stats.prompt_tokens_per_s,
+                     stats.generation_tokens_per_s, loaded_.device, loaded_.backend});
   } catch (const std::exception& e) {
     final_state = MessageState::Failed;
     error = QString::fromStdString(e.what());

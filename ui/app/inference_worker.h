@@ -1,8 +1,8 @@
 #pragma once
 // Owns the engine, its sessions and a storage connection on its own thread (Qt's worker-object pattern).
 // The GUI thread talks to it only through queued signals and the atomic stop flags; it never waits on it.
-// Streamed text is committed to storage here in batches (every 250 ms or 32 pieces), so a crash loses at
-// most one batch and leaves the message marked Streaming, which the app later shows as interrupted.
+// Streamed text goes to storage from here through a ReplyWriter, which commits in batches (every 250 ms or
+// 32 pieces): a crash loses at most one batch and leaves the message Streaming, shown later as interrupted.
 #include <QObject>
 #include <array>
 #include <atomic>
@@ -51,6 +51,7 @@ class InferenceWorker : public QObject {
   std::unique_ptr<ConversationStore> store_;
   std::unique_ptr<ChatEngine> engine_;
   std::map<int, std::unique_ptr<ChatSession>> sessions_;
+  LoadedModel loaded_;  // what the last load reported (device and backend are stored with each reply)
   std::array<std::atomic<bool>, kSlots> stop_{};
   int token_delay_ms_ = 0;  // GLASSWING_TEST_TOKEN_DELAY_MS: paces tiny models so tests can act mid-reply
 };

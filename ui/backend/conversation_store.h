@@ -30,6 +30,16 @@ struct MessageRecord {
   int64_t created_ms = 0;
 };
 
+// How a finished reply was made, kept with it.
+struct ReplyMetrics {
+  int generated_tokens = 0;
+  double time_to_first_token_ms = 0;
+  double prompt_tokens_per_s = 0;
+  double generation_tokens_per_s = 0;
+  std::string device;   // e.g. "CPU, 16 threads"
+  std::string backend;  // "CPU", "Vulkan"
+};
+
 // Writes one reply while it streams. Storage commits in batches (every 250 ms or 32 tokens), so a crash
 // loses at most one batch and leaves the message Streaming, which the next start shows as interrupted.
 class ReplyWriter {
@@ -37,7 +47,7 @@ class ReplyWriter {
   virtual ~ReplyWriter() = default;
   virtual void append(std::string_view text_delta) = 0;
   // Ends the reply: Complete, Stopped (by the user) or Failed (with the reason).
-  virtual void finish(MessageState state, const std::string& reason) = 0;
+  virtual void finish(MessageState state, const std::string& reason, const ReplyMetrics& metrics) = 0;
 };
 
 struct SearchHit {

@@ -25,7 +25,8 @@ std::string display_name(const std::string& backend) {
 }
 
 std::string registry_name(std::string device) {
-  std::transform(device.begin(), device.end(), device.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(device.begin(), device.end(), device.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return device.empty() ? "auto" : device;
 }
 
@@ -65,8 +66,8 @@ class EngineSession : public ChatSession {
     request.sampler.top_p = static_cast<float>(settings.top_p);
     request.sampler.min_p = static_cast<float>(settings.min_p);
     request.sampler.repeat_penalty = static_cast<float>(settings.repetition_penalty);
-    request.sampler.seed = settings.seed != 0 ? settings.seed
-                                              : static_cast<uint64_t>(Clock::now().time_since_epoch().count());
+    request.sampler.seed =
+        settings.seed != 0 ? settings.seed : static_cast<uint64_t>(Clock::now().time_since_epoch().count());
     request.max_tokens = std::max(1, settings.max_tokens);
     request.stop = &stop;
 
@@ -110,7 +111,8 @@ class EngineSession : public ChatSession {
   }
 
  private:
-  std::vector<int32_t> render_prompt(const std::vector<ChatTurn>& turns, const tokenizer::Tokenizer& tok) const {
+  std::vector<int32_t> render_prompt(const std::vector<ChatTurn>& turns,
+                                     const tokenizer::Tokenizer& tok) const {
     std::string text;
     if (loaded_->chat_template) {
       std::vector<chat::ChatMessage> messages;
@@ -194,7 +196,9 @@ class Engine : public ChatEngine {
 
 }  // namespace
 
-std::unique_ptr<ChatEngine> create_engine() { return std::make_unique<Engine>(); }
+std::unique_ptr<ChatEngine> create_engine() {
+  return std::make_unique<Engine>();
+}
 
 EngineCapabilities engine_capabilities() {
   EngineCapabilities caps;

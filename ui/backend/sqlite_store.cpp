@@ -44,13 +44,23 @@ class SqliteReplyWriter : public ReplyWriter {
  public:
   explicit SqliteReplyWriter(st::StreamWriter writer) : writer_(std::move(writer)) {}
   void append(std::string_view text_delta) override { writer_.append(text_delta); }
-  void finish(MessageState state, const std::string& reason) override {
+  void finish(MessageState state, const std::string& reason, const ReplyMetrics& metrics) override {
+    st::Completion completion;
+    completion.token_count = metrics.generated_tokens;
+    completion.device = metrics.device;
+    completion.backend = metrics.backend;
+    if (metrics.time_to_first_token_ms > 0)
+      completion.timings.time_to_first_token_ms = metrics.time_to_first_token_ms;
+    if (metrics.prompt_tokens_per_s > 0) completion.timings.prompt_tokens_per_s = metrics.prompt_tokens_per_s;
+    if (metrics.generation_tokens_per_s > 0)
+      completion.timings.generation_tokens_per_s = metrics.generation_tokens_per_s;
     if (state == MessageState::Complete)
-      writer_.finish({});
+      writer_.finish(completion);
     else if (state == MessageState::Stopped)
-      writer_.interrupt(kStoppedReason);
+      writer_.interrupt(kStoppedReason, completion);
     else
-      writer_.fail(reason.empty() ? std::string_view("generation failed") : std::string_view(reason));
+      writer_.fail(reason.empty() ? std::string_view("generation failed") : std::string_view(reason),
+                   completion);
   }
 
  private:
@@ -101,7 +111,8 @@ class SqliteStore : public ConversationStore {
     return to_record(store_.message(id));
   }
 
-  std::unique_ptr<ReplyWriter> start_reply(int64_t conversation_id, int64_t parent_id, MessageRecord& record) override {
+  std::unique_ptr<ReplyWriter> start_reply(int64_t conversation_id, int64_t parent_id,
+                                           MessageRecord& record) override {
     st::StreamWriter writer = store_.start_assistant_message(conversation_id, parent_or_root(parent_id));
     record = to_record(store_.message(writer.message_id()));
     return std::make_unique<SqliteReplyWriter>(std::move(writer));
