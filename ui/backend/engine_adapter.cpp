@@ -9,6 +9,9 @@
 #include "inference/model/generator.h"
 #include "inference/model/model.h"
 #include "inference/tokenizer/tokenizer.h"
+#if GLASSWING_HAVE_VULKAN
+#include "inference/vulkan/instance.h"
+#endif
 
 namespace glasswing::ui {
 
@@ -142,8 +145,8 @@ class EngineSession : public ChatSession {
 class Engine : public ChatEngine {
  public:
   std::vector<std::string> devices() override {
-    std::vector<std::string> out;
-    for (const auto& name : model::backend_names()) out.push_back(display_name(name));
+    std::vector<std::string> out{"Auto", "CPU"};
+    for (auto& d : vulkan_devices()) out.push_back(std::move(d));
     return out;
   }
 
@@ -160,10 +163,11 @@ class Engine : public ChatEngine {
 
     LoadedModel info;
     const std::string wanted = registry_name(device);
+    const auto names = model::backend_names();
     try {
+      if (std::find(names.begin(), names.end(), wanted) == names.end())
+        throw std::runtime_error("no " + display_name(wanted) + " backend in this build");
       loaded->backend = model::create_backend(wanted, *loaded->model);
-    } catch (const std::invalid_argument&) {
-      throw;  // an unknown name is our bug, not a device problem
     } catch (const std::exception& e) {
       if (wanted == "cpu") throw;
       info.fallback_reason = display_name(wanted) + " unavailable (" + e.what() + "), using the CPU";
@@ -177,7 +181,7 @@ class Engine : public ChatEngine {
     info.device = loaded->backend->capabilities().device;
     info.backend = display_name(loaded->backend->name());
     if (info.fallback_reason.empty() && wanted == "auto" && loaded->backend->name() == "cpu" &&
-        model::backend_names().size() > 2)
+        names.size() > 2)
       info.fallback_reason = "no GPU backend could start";
     info.context_length = static_cast<int>(desc.n_ctx_train);
     info.has_chat_template = loaded->chat_template.has_value();
