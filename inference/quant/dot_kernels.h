@@ -2,6 +2,7 @@
 // The fused dot-product kernels behind dot_row, one set per instruction set. Internal to inference/quant/.
 #include <cstdint>
 
+#include "inference/quant/activation.h"
 #include "inference/quant/quant.h"
 
 namespace glasswing::quant::kernels {
@@ -14,6 +15,11 @@ DotFn portable(GgmlType type);
 
 // AVX2 + FMA + F16C kernels; nullptr for unsupported types or when not built for x86-64.
 DotFn avx2(GgmlType type);
+
+// Integer kernels against an 8-bit activation (see activation.h): row of xq.n elements (block types only).
+using DotQ8Fn = float (*)(const void* row, const QuantizedActivation& xq);
+DotQ8Fn portable_q8(GgmlType type);
+DotQ8Fn avx2_q8(GgmlType type);  // nullptr when not built for x86-64
 
 // True when this CPU can run the avx2() kernels.
 bool cpu_has_avx2();

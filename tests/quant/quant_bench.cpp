@@ -1,5 +1,6 @@
-// Micro-benchmark of dot_row: one mat-vec (every row of a weight matrix times one vector) per repetition,
-// reported as GB/s of weight bytes read. Not a test: speed varies by machine. Run scripts/bench-quant.sh.
+// Micro-benchmark of dot_row and dot_row_q8: one mat-vec (every row of a weight matrix times one vector) per
+// repetition, reported as GB/s of weight bytes read (best repetition). Not a test: speed varies by machine.
+// Run scripts/bench-quant.sh.
 //
 //   quant_bench [--mb MiB-per-matrix] [--cols N] [--reps R] [--kernels] [type...]
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "inference/gguf/ggml_type.h"
+#include "inference/quant/activation.h"
 #include "inference/quant/dot_kernels.h"
 #include "inference/quant/fp16.h"
 #include "inference/quant/quant.h"
@@ -36,6 +38,23 @@ double bench(GgmlType t, const std::vector<uint8_t>& m, size_t row_bytes, const 
     }
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     best = std::min(best, s);
+    sink += acc;
+  }
+  return static_cast<double>(m.size()) / best / 1e9;
+}
+
+// As bench(), through dot_row_q8; the activation is quantized inside the timed mat-vec, as an engine would.
+double bench_q8(GgmlType t, const std::vector<uint8_t>& m, size_t row_bytes, const std::vector<float>& x,
+                int reps, float& sink) {
+  const size_t rows = m.size() / row_bytes;
+  quant::QuantizedActivation xq;
+  double best = 1e30;
+  for (int r = 0; r < reps; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    quant::quantize_activation(x.data(), static_cast<int64_t>(x.size()), xq);
+    float acc = 0;
+    for (size_t i = 0; i < rows; ++i) acc += quant::dot_row_q8(t, m.data() + i * row_bytes, xq);
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     sink += acc;
   }
   return static_cast<double>(m.size()) / best / 1e9;
@@ -77,7 +96,7 @@ int main(int argc, char** argv) {
   float sink = 0;
   std::printf("dot_row over a %.0f MiB matrix, rows of %lld; best of %d; AVX2 kernels: %s\n", mib,
               static_cast<long long>(cols), reps, quant::kernels::cpu_has_avx2() ? "yes" : "no");
-  std::printf("%-6s %10s %12s", "type", "GB/s", "Gelem/s");
+  std::printf("%-6s %10s %12s %12s", "type", "GB/s", "Gelem/s", "q8 GB/s");
   if (per_kernel) std::printf(" %14s %14s %14s", "portable GB/s", "avx2 GB/s", "reference GB/s");
   std::printf("\n");
   for (GgmlType t : types) {
@@ -105,7 +124,8 @@ int main(int argc, char** argv) {
     }
     const double gbs = bench(t, m, row_bytes, x, reps, nullptr, sink);
     const double elems = gbs * 1e9 / row_bytes * cols / 1e9;
-    std::printf("%-6s %10.2f %12.2f", std::string(traits.name).c_str(), gbs, elems);
+    const double q8 = bench_q8(t, m, row_bytes, x, reps, sink);
+    std::printf("%-6s %10.2f %12.2f %12.2f", std::string(traits.name).c_str(), gbs, elems, q8);
     if (per_kernel) {
       const double p = bench(t, m, row_bytes, x, reps, quant::kernels::portable(t), sink);
       const double v =

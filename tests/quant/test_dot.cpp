@@ -1,5 +1,6 @@
 // Every dot kernel (portable, AVX2 where the CPU has it, and the dispatched dot_row) must equal the simple
 // decode-then-multiply reference on random rows.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "inference/gguf/ggml_type.h"
+#include "inference/quant/activation.h"
 #include "inference/quant/dot_kernels.h"
 #include "inference/quant/fp16.h"
 #include "inference/quant/quant.h"
@@ -124,4 +126,65 @@ TEST_CASE("dot_row of a hand-built q4_0 block") {
   x[3] = 2.0f;
   // sum over both halves of (j - 8) * 0.5 = 2 * 0.5 * (-8) = -8; plus the extra x[3]: (3 - 8) * 0.5 = -2.5.
   CHECK(dot_row(GgmlType::Q4_0, b.data(), x.data(), 32) == Approx(-10.5f));
+}
+
+TEST_CASE("quantize_activation: 8-bit codes per 32 within half a step, per-16 sums") {
+  std::mt19937 rng(77);
+  std::normal_distribution<float> normal(0.0f, 2.0f);
+  std::vector<float> x(96);
+  for (auto& v : x) v = normal(rng);
+  x[40] = 0;  // a block with an exact zero
+  QuantizedActivation xq;
+  quantize_activation(x.data(), 96, xq);
+  REQUIRE(xq.n == 96);
+  REQUIRE(xq.d.size() == 3);
+  for (int b = 0; b < 3; ++b) {
+    float amax = 0;
+    for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(x[32 * b + j]));
+    CHECK(xq.d[b] == Approx(amax / 127));
+    for (int h = 0; h < 2; ++h) {
+      int sum = 0;
+      for (int j = 0; j < 16; ++j) sum += xq.qs[32 * b + 16 * h + j];
+      CHECK(xq.sums[2 * b + h] == sum);
+    }
+    for (int j = 0; j < 32; ++j)
+      REQUIRE(std::fabs(xq.d[b] * xq.qs[32 * b + j] - x[32 * b + j]) <= xq.d[b] * 0.5001f);
+  }
+}
+
+TEST_CASE("8-bit activation kernels equal the exact dot with the rounded activation") {
+  std::mt19937 rng(4321);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const bool avx2 = kernels::cpu_has_avx2();
+  for (GgmlType t : kTypes) {
+    const auto block = glasswing::gguf::ggml_type_traits(t).block_elements;
+    for (int64_t n : {256, 768, 4096}) {
+      if (n % block) continue;
+      for (int trial = 0; trial < 3; ++trial) {
+        INFO(glasswing::gguf::ggml_type_name(t) << " n=" << n << " trial " << trial);
+        const auto row = random_row(t, n, rng);
+        std::vector<float> x(static_cast<size_t>(n)), w(static_cast<size_t>(n)), xr(static_cast<size_t>(n));
+        for (auto& v : x) v = normal(rng);
+        QuantizedActivation xq;
+        quantize_activation(x.data(), n, xq);
+        dequantize_row(t, row.data(), w.data(), n);
+        const bool rounded = kernels::portable_q8(t) != nullptr;  // float types use x itself
+        double ref = 0, magnitude = 0;
+        for (int64_t i = 0; i < n; ++i) {
+          const double xi = rounded ? double(xq.d[i / 32]) * xq.qs[i] : x[i];
+          ref += double(w[i]) * xi;
+          magnitude += std::fabs(double(w[i]) * xi);
+        }
+        const double tol = 1e-5 * magnitude + 1e-30;
+        REQUIRE(std::fabs(dot_row_q8(t, row.data(), xq) - ref) <= tol);
+        if (rounded) {
+          REQUIRE(std::fabs(kernels::portable_q8(t)(row.data(), xq) - ref) <= tol);
+          if (avx2) {
+            REQUIRE(kernels::avx2_q8(t) != nullptr);
+            REQUIRE(std::fabs(kernels::avx2_q8(t)(row.data(), xq) - ref) <= tol);
+          }
+        }
+      }
+    }
+  }
 }

@@ -1,0 +1,246 @@
+#include "inference/cpu/cpu_backend.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "inference/cpu/kernels.h"
+#include "inference/quant/quant.h"
+
+namespace glasswing::cpu {
+
+using model::FfnKind;
+using model::NormKind;
+
+namespace {
+size_t sz(int64_t n) {
+  return static_cast<size_t>(n);
+}
+}  // namespace
+
+CpuCaches::CpuCaches(const model::ModelDescription& d, int64_t n_ctx_)
+    : n_ctx(n_ctx_),
+      kv_dim(d.kv_dim()),
+      q_dim(d.q_dim()),
+      k(sz(d.n_layer * n_ctx_ * d.kv_dim())),
+      v(sz(d.n_layer * n_ctx_ * d.kv_dim())),
+      q(sz(d.n_layer * n_ctx_ * d.q_dim())) {}
+
+Scratch::Scratch(const model::ModelDescription& d, int64_t b)
+    : x(sz(b * d.n_embd)),
+      xb(sz(b * std::max(d.n_embd, d.q_dim()))),
+      xb2(sz(b * d.n_embd)),
+      qkv(d.traits->fused_qkv ? sz(b * (d.q_dim() + 2 * d.kv_dim())) : 0),
+      q(sz(b * d.q_dim())),
+      k(sz(b * d.kv_dim())),
+      v(sz(b * d.kv_dim())),
+      att_out(sz(b * d.q_dim())),
+      hb(sz(b * d.n_ff)),
+      hb2(sz(b * d.n_ff)) {}
+
+CpuBackend::CpuBackend(const model::Model& model, int n_threads)
+    : model_(model), pool_(n_threads), s_(model.desc(), kMaxBatch) {}
+
+model::BackendCapabilities CpuBackend::capabilities() const {
+  return {"CPU, " + std::to_string(pool_.size()) + " threads", true, kMaxBatch};
+}
+
+model::MemoryEstimate CpuBackend::estimate_memory(int64_t n_ctx) const {
+  const auto& d = model_.desc();
+  model::MemoryEstimate m;
+  m.weight_bytes = model_.weights().matrix_bytes();
+  m.session_bytes = static_cast<uint64_t>(d.n_layer * n_ctx * (2 * d.kv_dim() + d.q_dim())) * sizeof(float);
+  const Scratch& s = s_;
+  for (const auto* v : {&s.x, &s.xb, &s.xb2, &s.qkv, &s.q, &s.k, &s.v, &s.att_out, &s.hb, &s.hb2})
+    m.scratch_bytes += v->size() * sizeof(float);
+  m.scratch_bytes += static_cast<uint64_t>(pool_.size() * n_ctx) * sizeof(float);
+  return m;
+}
+
+std::unique_ptr<model::SessionCaches> CpuBackend::create_caches(int64_t n_ctx) {
+  std::lock_guard lock(mutex_);
+  // The per-thread score rows must span the longest session; growing here keeps forward() allocation-free.
+  const size_t need = sz(pool_.size() * n_ctx);
+  if (s_.att.size() < need) s_.att.resize(need);
+  return std::make_unique<CpuCaches>(model_.desc(), n_ctx);
+}
+
+void CpuBackend::forward_impl(model::Session& session, std::span<const int32_t> tokens,
+                              bool want_all_logits) {
+  std::lock_guard lock(mutex_);
+  auto& c = static_cast<CpuCaches&>(session.caches());
+  const int64_t n_vocab = model_.desc().n_vocab, n = static_cast<int64_t>(tokens.size());
+  float* logits = session.logits_buffer().data();
+  // Long prompts run in steps of kMaxBatch tokens; only the steps that owe logits compute them.
+  for (int64_t start = 0; start < n; start += kMaxBatch) {
+    const int64_t count = std::min(kMaxBatch, n - start);
+    const bool last_step = start + count == n;
+    if (want_all_logits)
+      forward_batch(c, tokens.data() + start, count, session.position() + start, 0, logits + start * n_vocab);
+    else
+      forward_batch(c, tokens.data() + start, count, session.position() + start,
+                    last_step ? count - 1 : count, logits);
+  }
+}
+
+void attention_row(float* att, const CpuCaches& c, const model::ModelDescription& d, int64_t layer,
+                   int64_t head, int64_t pos) {
+  const int64_t hd = d.head_dim, kv_head = head / d.gqa_group();
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  const float* q = c.q_at(layer, pos) + head * hd;
+  for (int64_t j = 0; j <= pos; ++j) att[j] = dot(q, c.k_at(layer, j) + kv_head * hd, hd) * scale;
+  softmax(att, pos + 1);
+}
+
+void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, int64_t pos0,
+                               int64_t first_logit, float* logits) {
+  const model::ModelDescription& d = model_.desc();
+  const model::Weights& w = model_.weights();
+  const model::ArchTraits& arch = *d.traits;
+  const int64_t dim = d.n_embd, q_dim = d.q_dim(), kv_dim = d.kv_dim(), hd = d.head_dim;
+  Scratch& s = s_;
+  auto norm = [&](float* out, const float* in, model::Vector gain, model::Vector bias) {
+    if (arch.norm == NormKind::Rms)
+      rmsnorm(out, in, gain, dim, d.norm_eps);
+    else
+      layernorm(out, in, gain, bias, dim, d.norm_eps);
+  };
+
+  // token embedding (+ learned position embedding)
+  for (int64_t t = 0; t < n; ++t) {
+    float* x = &s.x[sz(t * dim)];
+    quant::dequantize_row(w.token_embd.type, w.token_embd.row(tokens[t]), x, dim);
+    if (arch.learned_positions) {
+      quant::dequantize_row(w.position_embd.type, w.position_embd.row(pos0 + t), s.xb2.data(), dim);
+      add(x, s.xb2.data(), dim);
+    }
+  }
+
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    const model::LayerWeights& L = w.layers[sz(l)];
+
+    // attention norm
+    for (int64_t t = 0; t < n; ++t) norm(&s.xb[sz(t * dim)], &s.x[sz(t * dim)], L.attn_norm, L.attn_norm_b);
+
+    // q, k, v projections (+ biases)
+    if (arch.fused_qkv) {
+      const int64_t n_qkv = q_dim + 2 * kv_dim;
+      matmul(s.qkv.data(), s.xb.data(), L.wqkv, L.bqkv, n, pool_);
+      for (int64_t t = 0; t < n; ++t) {
+        const float* row = &s.qkv[sz(t * n_qkv)];
+        std::memcpy(&s.q[sz(t * q_dim)], row, sz(q_dim) * sizeof(float));
+        std::memcpy(&s.k[sz(t * kv_dim)], row + q_dim, sz(kv_dim) * sizeof(float));
+        std::memcpy(&s.v[sz(t * kv_dim)], row + q_dim + kv_dim, sz(kv_dim) * sizeof(float));
+      }
+    } else {
+      matmul(s.q.data(), s.xb.data(), L.wq, L.bq, n, pool_);
+      matmul(s.k.data(), s.xb.data(), L.wk, L.bk, n, pool_);
+      matmul(s.v.data(), s.xb.data(), L.wv, L.bv, n, pool_);
+    }
+
+    // RoPE on q and k, then q into the Q cache and k, v into the KV cache
+    for (int64_t t = 0; t < n; ++t) {
+      float* q = &s.q[sz(t * q_dim)];
+      float* k = &s.k[sz(t * kv_dim)];
+      rope(q, d.n_head, hd, d.n_rot, pos0 + t, d.rope_freq_base, arch.rope);
+      rope(k, d.n_head_kv, hd, d.n_rot, pos0 + t, d.rope_freq_base, arch.rope);
+      std::memcpy(c.q_at(l, pos0 + t), q, sz(q_dim) * sizeof(float));
+      std::memcpy(c.k_at(l, pos0 + t), k, sz(kv_dim) * sizeof(float));
+      std::memcpy(c.v_at(l, pos0 + t), &s.v[sz(t * kv_dim)], sz(kv_dim) * sizeof(float));
+    }
+
+    // causal multi-head attention over the cache: token t sees positions 0…pos0+t (one task per token × head)
+    pool_.parallel_for(n * d.n_head, [&](int64_t begin, int64_t end, int thread) {
+      float* att = &s.att[sz(thread * c.n_ctx)];
+      for (int64_t i = begin; i < end; ++i) {
+        const int64_t t = i / d.n_head, h = i % d.n_head, pos = pos0 + t, kv_head = h / d.gqa_group();
+        attention_row(att, c, d, l, h, pos);
+        float* out = &s.att_out[sz(t * q_dim + h * hd)];
+        std::fill(out, out + hd, 0.0f);
+        for (int64_t j = 0; j <= pos; ++j) axpy(out, att[j], c.v_at(l, j) + kv_head * hd, hd);
+      }
+    });
+
+    // output projection and residual
+    matmul(s.xb2.data(), s.att_out.data(), L.wo, L.bo, n, pool_);
+    add(s.x.data(), s.xb2.data(), n * dim);
+
+    // ffn norm
+    for (int64_t t = 0; t < n; ++t) norm(&s.xb[sz(t * dim)], &s.x[sz(t * dim)], L.ffn_norm, L.ffn_norm_b);
+
+    // MLP: down(silu(gate·x) ⊙ up·x) or down(gelu(up·x + b)) + b
+    if (arch.ffn == FfnKind::SwiGlu) {
+      matmul(s.hb.data(), s.xb.data(), L.w_gate, {}, n, pool_);
+      matmul(s.hb2.data(), s.xb.data(), L.w_up, L.b_up, n, pool_);
+      swiglu(s.hb.data(), s.hb2.data(), n * d.n_ff);
+    } else {
+      matmul(s.hb.data(), s.xb.data(), L.w_up, L.b_up, n, pool_);
+      gelu(s.hb.data(), n * d.n_ff);
+    }
+    matmul(s.xb2.data(), s.hb.data(), L.w_down, L.b_down, n, pool_);
+
+    // residual
+    add(s.x.data(), s.xb2.data(), n * dim);
+  }
+
+  // final norm and classifier, for the tokens whose logits are wanted
+  const int64_t n_out = n - first_logit;
+  if (n_out <= 0) return;
+  for (int64_t t = 0; t < n_out; ++t)
+    norm(&s.xb[sz(t * dim)], &s.x[sz((first_logit + t) * dim)], w.output_norm, w.output_norm_b);
+  matmul(logits, s.xb.data(), w.output, w.output_b, n_out, pool_);
+}
+
+model::AttentionMatrix CpuBackend::attention_impl(const model::Session& session, int64_t layer, int64_t head,
+                                                  model::Range queries, model::Range keys) {
+  std::lock_guard lock(mutex_);  // the pool runs one job at a time
+  const auto& c = static_cast<const CpuCaches&>(session.caches());
+  const auto& d = model_.desc();
+  model::AttentionMatrix m{queries, keys, std::vector<float>(sz(queries.size() * keys.size()), 0.0f)};
+  pool_.parallel_for(queries.size(), [&](int64_t begin, int64_t end, int) {
+    std::vector<float> att(sz(session.position()));
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t pos = queries.begin + i;
+      attention_row(att.data(), c, d, layer, head, pos);
+      for (int64_t k = keys.begin; k < std::min(keys.end, pos + 1); ++k)
+        m.probs[sz(i * keys.size() + k - keys.begin)] = att[sz(k)];
+    }
+  });
+  return m;
+}
+
+std::vector<model::HeadSummary> CpuBackend::attention_summary_impl(const model::Session& session,
+                                                                   model::Range queries) {
+  std::lock_guard lock(mutex_);  // the pool runs one job at a time
+  const auto& c = static_cast<const CpuCaches&>(session.caches());
+  const auto& d = model_.desc();
+  std::vector<model::HeadSummary> out(sz(d.n_layer * d.n_head));
+  pool_.parallel_for(d.n_layer * d.n_head, [&](int64_t begin, int64_t end, int) {
+    std::vector<float> att(sz(session.position()));
+    for (int64_t i = begin; i < end; ++i) {
+      model::HeadSummary& h = out[sz(i)];
+      h.layer = i / d.n_head;
+      h.head = i % d.n_head;
+      for (int64_t pos = queries.begin; pos < queries.end; ++pos) {
+        attention_row(att.data(), c, d, h.layer, h.head, pos);
+        float max = 0, entropy = 0;
+        for (int64_t j = 0; j <= pos; ++j) {
+          max = std::max(max, att[sz(j)]);
+          if (att[sz(j)] > 0) entropy -= att[sz(j)] * std::log(att[sz(j)]);
+        }
+        h.max_prob += max;
+        h.entropy += entropy;
+        h.first_token += att[0];
+      }
+      if (queries.size() > 0) {
+        const float inv = 1.0f / static_cast<float>(queries.size());
+        h.max_prob *= inv;
+        h.entropy *= inv;
+        h.first_token *= inv;
+      }
+    }
+  });
+  return out;
+}
+
+}  // namespace glasswing::cpu

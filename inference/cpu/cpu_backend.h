@@ -1,0 +1,84 @@
+#pragma once
+// The reference engine: the forward pass on the CPU, in plain C++, read top to bottom like llama2.c's run.c.
+// Every other backend is checked against it.
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include "inference/cpu/thread_pool.h"
+#include "inference/model/backend.h"
+#include "inference/model/model.h"
+
+namespace glasswing::cpu {
+
+// A session's caches on the host, all F32 and post-RoPE.
+struct CpuCaches : model::SessionCaches {
+  CpuCaches(const model::ModelDescription& d, int64_t n_ctx);
+  uint64_t bytes() const override { return (k.size() + v.size() + q.size()) * sizeof(float); }
+
+  int64_t n_ctx, kv_dim, q_dim;
+  std::vector<float> k;  // (n_layer, n_ctx, kv_dim), post-RoPE keys
+  std::vector<float> v;  // (n_layer, n_ctx, kv_dim)
+  std::vector<float> q;  // (n_layer, n_ctx, q_dim), post-RoPE queries, kept for attention maps
+
+  float* k_at(int64_t layer, int64_t pos) { return &k[static_cast<size_t>((layer * n_ctx + pos) * kv_dim)]; }
+  float* v_at(int64_t layer, int64_t pos) { return &v[static_cast<size_t>((layer * n_ctx + pos) * kv_dim)]; }
+  float* q_at(int64_t layer, int64_t pos) { return &q[static_cast<size_t>((layer * n_ctx + pos) * q_dim)]; }
+  const float* k_at(int64_t layer, int64_t pos) const {
+    return const_cast<CpuCaches*>(this)->k_at(layer, pos);
+  }
+  const float* q_at(int64_t layer, int64_t pos) const {
+    return const_cast<CpuCaches*>(this)->q_at(layer, pos);
+  }
+};
+
+// Activations of up to max_batch tokens, allocated once and reused by every forward.
+struct Scratch {
+  Scratch(const model::ModelDescription& d, int64_t max_batch);
+  std::vector<float> x;        // (max_batch, n_embd), the residual stream
+  std::vector<float> xb;       // (max_batch, max(n_embd, q_dim)), normed input of a sublayer
+  std::vector<float> xb2;      // (max_batch, n_embd), a sublayer's output before the residual add
+  std::vector<float> qkv;      // (max_batch, q_dim + 2·kv_dim), fused projection (gpt2)
+  std::vector<float> q;        // (max_batch, q_dim)
+  std::vector<float> k;        // (max_batch, kv_dim)
+  std::vector<float> v;        // (max_batch, kv_dim)
+  std::vector<float> att_out;  // (max_batch, q_dim), attention-weighted values of every head
+  std::vector<float> hb;       // (max_batch, n_ff), MLP hidden (gate)
+  std::vector<float> hb2;      // (max_batch, n_ff), MLP hidden (up)
+  std::vector<float> att;      // (n_threads, n_ctx), one score row per thread; grows with the largest session
+};
+
+class CpuBackend final : public model::Backend {
+ public:
+  static constexpr int64_t kMaxBatch = 256;  // prompt tokens per batched step
+
+  explicit CpuBackend(const model::Model& model, int n_threads = 0);
+
+  std::string name() const override { return "cpu"; }
+  model::BackendCapabilities capabilities() const override;
+  model::MemoryEstimate estimate_memory(int64_t n_ctx) const override;
+  std::unique_ptr<model::SessionCaches> create_caches(int64_t n_ctx) override;
+
+ protected:
+  void forward_impl(model::Session& session, std::span<const int32_t> tokens, bool want_all_logits) override;
+  model::AttentionMatrix attention_impl(const model::Session& session, int64_t layer, int64_t head,
+                                        model::Range queries, model::Range keys) override;
+  std::vector<model::HeadSummary> attention_summary_impl(const model::Session& session,
+                                                         model::Range queries) override;
+
+ private:
+  // Runs n tokens at positions pos0…pos0+n−1; writes the logits of tokens [first_logit, n) to `logits`.
+  void forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, int64_t pos0, int64_t first_logit,
+                     float* logits);
+
+  const model::Model& model_;
+  ThreadPool pool_;
+  Scratch s_;
+  std::mutex mutex_;  // one forward or attention job at a time: scratch and pool are shared by all sessions
+};
+
+// Scores of the query at `pos` of (layer, head) against keys 0…pos, softmaxed: att (pos + 1).
+void attention_row(float* att, const CpuCaches& c, const model::ModelDescription& d, int64_t layer,
+                   int64_t head, int64_t pos);
+
+}  // namespace glasswing::cpu

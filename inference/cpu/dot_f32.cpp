@@ -1,0 +1,100 @@
+#include "inference/cpu/dot_f32.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define GW_HAVE_X86 1
+#define GW_AVX2 __attribute__((target("avx2,fma")))
+#endif
+
+namespace glasswing::cpu {
+
+namespace {
+
+float dot_portable(const float* a, const float* b, int64_t n) {
+  // Eight independent sums let the compiler vectorise without reassociating one long chain.
+  float s[8] = {};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; ++j) s[j] += a[i + j] * b[i + j];
+  float total = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+  for (; i < n; ++i) total += a[i] * b[i];
+  return total;
+}
+
+#ifdef GW_HAVE_X86
+GW_AVX2 float hsum(__m256 v) {
+  const __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  const __m128 t = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(t, _mm_shuffle_ps(t, t, 1)));
+}
+
+GW_AVX2 float dot_avx2(const float* a, const float* b, int64_t n) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+  }
+  float total = hsum(_mm256_add_ps(s0, s1));
+  for (; i < n; ++i) total += a[i] * b[i];
+  return total;
+}
+
+GW_AVX2 void dot4_avx2(const float* const rows[4], const float* x, int64_t n, float out[4]) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(),
+         s3 = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(rows[0] + i), v, s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(rows[1] + i), v, s1);
+    s2 = _mm256_fmadd_ps(_mm256_loadu_ps(rows[2] + i), v, s2);
+    s3 = _mm256_fmadd_ps(_mm256_loadu_ps(rows[3] + i), v, s3);
+  }
+  out[0] = hsum(s0);
+  out[1] = hsum(s1);
+  out[2] = hsum(s2);
+  out[3] = hsum(s3);
+  for (; i < n; ++i)
+    for (int k = 0; k < 4; ++k) out[k] += rows[k][i] * x[i];
+}
+
+GW_AVX2 void axpy_avx2(float* y, float a, const float* x, int64_t n) {
+  const __m256 va = _mm256_set1_ps(a);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+  for (; i < n; ++i) y[i] += a * x[i];
+}
+
+const bool kHasAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+
+}  // namespace
+
+float dot(const float* a, const float* b, int64_t n) {
+#ifdef GW_HAVE_X86
+  if (kHasAvx2) return dot_avx2(a, b, n);
+#endif
+  return dot_portable(a, b, n);
+}
+
+void dot4(const float* const rows[4], const float* x, int64_t n, float out[4]) {
+#ifdef GW_HAVE_X86
+  if (kHasAvx2) return dot4_avx2(rows, x, n, out);
+#endif
+  for (int k = 0; k < 4; ++k) out[k] = dot_portable(rows[k], x, n);
+}
+
+}  // namespace glasswing::cpu
+
+namespace glasswing::cpu {
+
+void axpy(float* y, float a, const float* x, int64_t n) {
+#ifdef GW_HAVE_X86
+  if (kHasAvx2) return axpy_avx2(y, a, x, n);
+#endif
+  for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
+}  // namespace glasswing::cpu

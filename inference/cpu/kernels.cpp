@@ -1,0 +1,117 @@
+#include "inference/cpu/kernels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "inference/cpu/dot_f32.h"
+#include "inference/quant/quant.h"
+
+namespace glasswing::cpu {
+
+void matmul(float* out, const float* x, const model::WeightMatrix& w, model::Vector bias, int64_t n_batch,
+            ThreadPool& pool) {
+  const int64_t n = w.n_cols, d = w.n_rows;
+  const bool is_f32 = w.type == gguf::GgmlType::F32;
+  pool.parallel_for(d, [&](int64_t begin, int64_t end, int) {
+    auto bias_at = [&](int64_t r) { return bias.empty() ? 0.0f : bias[static_cast<size_t>(r)]; };
+    if (n_batch == 1 && !is_f32) {
+      // Decode: memory-bound, so read each stored row once and dot it in place.
+      for (int64_t r = begin; r < end; ++r) out[r] = quant::dot_row(w.type, w.row(r), x, n) + bias_at(r);
+      return;
+    }
+    // Prefill: a tile of four rows (dequantized once) against every input, so each input is read once per
+    // tile.
+    thread_local std::vector<float> tile;  // (4, n), reused across calls
+    if (!is_f32 && tile.size() < static_cast<size_t>(4 * n)) tile.resize(static_cast<size_t>(4 * n));
+    for (int64_t r0 = begin; r0 < end; r0 += 4) {
+      const int64_t n_rows = std::min<int64_t>(4, end - r0);
+      const float* rows[4];
+      for (int64_t k = 0; k < 4; ++k) {
+        const int64_t r = r0 + std::min(k, n_rows - 1);  // a short tile repeats its last row
+        if (is_f32) {
+          rows[k] = static_cast<const float*>(w.row(r));
+        } else {
+          if (k < n_rows) quant::dequantize_row(w.type, w.row(r), &tile[static_cast<size_t>(k * n)], n);
+          rows[k] = &tile[static_cast<size_t>(std::min(k, n_rows - 1) * n)];
+        }
+      }
+      float dots[4];
+      for (int64_t t = 0; t < n_batch; ++t) {
+        dot4(rows, x + t * n, n, dots);
+        for (int64_t k = 0; k < n_rows; ++k) out[t * d + r0 + k] = dots[k] + bias_at(r0 + k);
+      }
+    }
+  });
+}
+
+void rmsnorm(float* out, const float* x, model::Vector gain, int64_t n, float eps) {
+  double ss = 0;
+  for (int64_t i = 0; i < n; ++i) ss += static_cast<double>(x[i]) * x[i];
+  const float scale = static_cast<float>(1.0 / std::sqrt(ss / static_cast<double>(n) + eps));
+  for (int64_t i = 0; i < n; ++i) out[i] = x[i] * scale * gain[static_cast<size_t>(i)];
+}
+
+void layernorm(float* out, const float* x, model::Vector gain, model::Vector bias, int64_t n, float eps) {
+  double mean = 0;
+  for (int64_t i = 0; i < n; ++i) mean += x[i];
+  mean /= static_cast<double>(n);
+  double var = 0;
+  for (int64_t i = 0; i < n; ++i) var += (x[i] - mean) * (x[i] - mean);
+  var /= static_cast<double>(n);
+  const double scale = 1.0 / std::sqrt(var + eps);
+  for (int64_t i = 0; i < n; ++i) {
+    const auto k = static_cast<size_t>(i);
+    out[i] = static_cast<float>((x[i] - mean) * scale) * gain[k] + (bias.empty() ? 0.0f : bias[k]);
+  }
+}
+
+void rope(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base,
+          model::RopeKind kind) {
+  if (kind == model::RopeKind::None) return;
+  const int64_t half = n_rot / 2;
+  for (int64_t i = 0; i < half; ++i) {
+    // Pair i turns at θ_i = pos · base^(−2i / n_rot), the same frequency in both pairings.
+    const double theta =
+        static_cast<double>(pos) * std::pow(static_cast<double>(freq_base), -2.0 * i / n_rot);
+    const float c = static_cast<float>(std::cos(theta)), s = static_cast<float>(std::sin(theta));
+    const int64_t i0 = kind == model::RopeKind::Normal ? 2 * i : i;
+    const int64_t i1 = kind == model::RopeKind::Normal ? 2 * i + 1 : i + half;
+    for (int64_t h = 0; h < n_heads; ++h) {
+      float* v = x + h * head_dim;
+      const float a = v[i0], b = v[i1];
+      v[i0] = a * c - b * s;
+      v[i1] = a * s + b * c;
+    }
+  }
+}
+
+void softmax(float* x, int64_t n) {
+  float max = x[0];
+  for (int64_t i = 1; i < n; ++i) max = std::max(max, x[i]);
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    x[i] = std::exp(x[i] - max);
+    sum += x[i];
+  }
+  const float inv = static_cast<float>(1.0 / sum);
+  for (int64_t i = 0; i < n; ++i) x[i] *= inv;
+}
+
+void add(float* x, const float* b, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) x[i] += b[i];
+}
+
+void swiglu(float* gate, const float* up, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+}
+
+void gelu(float* x, int64_t n) {
+  constexpr float kSqrt2OverPi = 0.7978845608028654f;
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    x[i] = 0.5f * v * (1.0f + std::tanh(kSqrt2OverPi * v * (1.0f + 0.044715f * v * v)));
+  }
+}
+
+}  // namespace glasswing::cpu

@@ -1,0 +1,30 @@
+#include "inference/model/architecture.h"
+
+#include <array>
+#include <stdexcept>
+
+namespace glasswing::model {
+
+namespace {
+constexpr std::array kArchitectures = {
+    //          name     norm            ffn              rope             positions fused_qkv
+    ArchTraits{"llama", NormKind::Rms, FfnKind::SwiGlu, RopeKind::Normal, false, false},
+    ArchTraits{"qwen2", NormKind::Rms, FfnKind::SwiGlu, RopeKind::NeoX, false, false},
+    ArchTraits{"gpt2", NormKind::Layer, FfnKind::Gelu, RopeKind::None, true, true},
+};
+}  // namespace
+
+std::span<const ArchTraits> supported_architectures() {
+  return kArchitectures;
+}
+
+const ArchTraits& architecture_traits(std::string_view name) {
+  for (const auto& a : kArchitectures)
+    if (a.name == name) return a;
+  std::string supported;
+  for (const auto& a : kArchitectures) supported += (supported.empty() ? "" : ", ") + std::string(a.name);
+  throw std::runtime_error("unsupported architecture '" + std::string(name) + "' (supported: " + supported +
+                           ")");
+}
+
+}  // namespace glasswing::model

@@ -1,0 +1,30 @@
+#pragma once
+// What distinguishes one transformer family from another, as data. The forward pass branches on these traits,
+// never on the architecture name, so adding a family (phi3, gemma2, a sliding-window mistral) means adding a
+// row here plus whatever genuinely new step it needs.
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace glasswing::model {
+
+enum class NormKind { Rms, Layer };          // RMSNorm (x/rms·w) or LayerNorm ((x-mean)/std·w + b)
+enum class FfnKind { SwiGlu, Gelu };         // down(silu(gate·x) ⊙ up·x) or down(gelu(up·x + b) + b)
+enum class RopeKind { None, Normal, NeoX };  // Normal rotates pairs (2i, 2i+1); NeoX rotates (i, i + n_rot/2)
+
+struct ArchTraits {
+  std::string_view name;  // general.architecture, also the prefix of its metadata keys
+  NormKind norm;
+  FfnKind ffn;
+  RopeKind rope;
+  bool learned_positions;  // position_embd.weight added to the token embedding (gpt2)
+  bool fused_qkv;          // one attn_qkv matrix instead of attn_q/attn_k/attn_v
+};
+
+// Every architecture this engine runs.
+std::span<const ArchTraits> supported_architectures();
+
+// The traits of `name`; throws std::runtime_error naming it and listing the supported ones.
+const ArchTraits& architecture_traits(std::string_view name);
+
+}  // namespace glasswing::model

@@ -1,0 +1,57 @@
+#include "inference/model/backend.h"
+
+#include "inference/model/model.h"
+
+namespace glasswing::model {
+
+namespace {
+void check_range(const char* what, Range r, int64_t limit) {
+  if (r.begin < 0 || r.end < r.begin || r.end > limit)
+    throw std::out_of_range(std::string(what) + " range [" + std::to_string(r.begin) + ", " +
+                            std::to_string(r.end) + ") is outside the session's " + std::to_string(limit) +
+                            " positions");
+}
+}  // namespace
+
+std::span<const float> Backend::forward(Session& session, std::span<const int32_t> tokens,
+                                        bool want_all_logits) {
+  const auto& d = session.model().desc();
+  if (&session.backend() != this)
+    throw std::invalid_argument("the session belongs to the " + session.backend().name() +
+                                " backend, not this " + name() + " one");
+  if (tokens.empty()) throw std::invalid_argument("forward() needs at least one token");
+  if (static_cast<int64_t>(tokens.size()) > session.remaining())
+    throw ContextFullError("cannot evaluate " + std::to_string(tokens.size()) + " tokens at position " +
+                           std::to_string(session.position()) + ": the context holds " +
+                           std::to_string(session.n_ctx()) + " tokens");
+  for (size_t i = 0; i < tokens.size(); ++i)
+    if (tokens[i] < 0 || tokens[i] >= d.n_vocab)
+      throw std::out_of_range("token id " + std::to_string(tokens[i]) + " (at index " + std::to_string(i) +
+                              ") is outside the vocabulary of " + std::to_string(d.n_vocab) + " tokens");
+  const size_t n_logits = static_cast<size_t>(d.n_vocab) * (want_all_logits ? tokens.size() : 1);
+  if (session.logits_buffer().size() < n_logits) session.logits_buffer().resize(n_logits);
+  forward_impl(session, tokens, want_all_logits);
+  session.mutable_tokens().insert(session.mutable_tokens().end(), tokens.begin(), tokens.end());
+  session.set_logits({session.logits_buffer().data(), n_logits});
+  return session.logits();
+}
+
+AttentionMatrix Backend::attention(const Session& session, int64_t layer, int64_t head, Range queries,
+                                   Range keys) {
+  const auto& d = session.model().desc();
+  if (&session.backend() != this) throw std::invalid_argument("the session belongs to another backend");
+  if (layer < 0 || layer >= d.n_layer)
+    throw std::out_of_range("layer " + std::to_string(layer) + " out of range");
+  if (head < 0 || head >= d.n_head) throw std::out_of_range("head " + std::to_string(head) + " out of range");
+  check_range("query", queries, session.position());
+  check_range("key", keys, session.position());
+  return attention_impl(session, layer, head, queries, keys);
+}
+
+std::vector<HeadSummary> Backend::attention_summary(const Session& session, Range queries) {
+  if (&session.backend() != this) throw std::invalid_argument("the session belongs to another backend");
+  check_range("query", queries, session.position());
+  return attention_summary_impl(session, queries);
+}
+
+}  // namespace glasswing::model

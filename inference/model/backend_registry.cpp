@@ -1,0 +1,75 @@
+#include "inference/model/backend_registry.h"
+
+#include <algorithm>
+#include <mutex>
+#include <stdexcept>
+
+#include "inference/cpu/cpu_backend.h"
+
+namespace glasswing::model {
+
+namespace {
+struct Entry {
+  std::string name;
+  int priority;
+  BackendFactory factory;
+};
+
+struct Registry {
+  std::mutex mutex;
+  std::vector<Entry> entries{{"cpu", 0, [](const Model& m) { return std::make_unique<cpu::CpuBackend>(m); }}};
+};
+
+Registry& registry() {
+  static Registry r;
+  return r;
+}
+}  // namespace
+
+void register_backend(const std::string& name, int priority, BackendFactory factory) {
+  auto& r = registry();
+  std::lock_guard lock(r.mutex);
+  std::erase_if(r.entries, [&](const Entry& e) { return e.name == name; });
+  r.entries.push_back({name, priority, std::move(factory)});
+  std::stable_sort(r.entries.begin(), r.entries.end(),
+                   [](const Entry& a, const Entry& b) { return a.priority > b.priority; });
+}
+
+std::vector<std::string> backend_names() {
+  auto& r = registry();
+  std::lock_guard lock(r.mutex);
+  std::vector<std::string> names;
+  for (const auto& e : r.entries) names.push_back(e.name);
+  std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
+    return (a != "cpu") != (b != "cpu") ? a == "cpu" : a < b;
+  });
+  names.push_back("auto");
+  return names;
+}
+
+std::unique_ptr<Backend> create_backend(std::string_view name, const Model& model) {
+  std::vector<Entry> entries;
+  {
+    auto& r = registry();
+    std::lock_guard lock(r.mutex);
+    entries = r.entries;
+  }
+  if (name == "auto") {
+    std::string failures;
+    for (const auto& e : entries) {
+      try {
+        return e.factory(model);
+      } catch (const std::exception& ex) {
+        failures += "; " + e.name + ": " + ex.what();
+      }
+    }
+    throw std::runtime_error("no backend could start" + failures);
+  }
+  for (const auto& e : entries)
+    if (e.name == name) return e.factory(model);
+  std::string known;
+  for (const auto& n : backend_names()) known += (known.empty() ? "" : ", ") + n;
+  throw std::invalid_argument("unknown backend '" + std::string(name) + "' (available: " + known + ")");
+}
+
+}  // namespace glasswing::model

@@ -1,0 +1,59 @@
+#include "inference/model/model_description.h"
+
+#include <stdexcept>
+
+namespace glasswing::model {
+
+namespace {
+int64_t positive(const gguf::GgufFile& file, const std::string& key) {
+  const int64_t v = file.require_int(key);
+  if (v <= 0) throw std::runtime_error("metadata " + key + " must be positive, got " + std::to_string(v));
+  return v;
+}
+}  // namespace
+
+ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
+  ModelDescription d;
+  d.architecture = file.architecture();
+  if (d.architecture.empty()) throw std::runtime_error("model file has no general.architecture");
+  d.traits = &architecture_traits(d.architecture);
+  d.name = file.get_string("general.name").value_or(file.path().stem().string());
+  const std::string a = d.architecture + ".";
+
+  d.n_embd = positive(file, a + "embedding_length");
+  d.n_layer = positive(file, a + "block_count");
+  d.n_head = positive(file, a + "attention.head_count");
+  d.n_head_kv = file.get_int(a + "attention.head_count_kv").value_or(d.n_head);
+  if (d.n_head_kv <= 0 || d.n_head % d.n_head_kv != 0)
+    throw std::runtime_error("attention.head_count " + std::to_string(d.n_head) +
+                             " is not a multiple of attention.head_count_kv " + std::to_string(d.n_head_kv));
+  d.head_dim = file.get_int(a + "attention.key_length").value_or(d.n_embd / d.n_head);
+  if (d.head_dim <= 0) throw std::runtime_error("head dimension must be positive");
+  if (auto v = file.get_int(a + "attention.value_length"); v && *v != d.head_dim)
+    throw std::runtime_error("attention.value_length " + std::to_string(*v) + " differs from key_length " +
+                             std::to_string(d.head_dim) + " (not supported)");
+  d.n_ff = positive(file, a + "feed_forward_length");
+  d.n_ctx_train = positive(file, a + "context_length");
+
+  const auto rms_eps = file.get_float(a + "attention.layer_norm_rms_epsilon");
+  const auto ln_eps = file.get_float(a + "attention.layer_norm_epsilon");
+  if (d.traits->norm == NormKind::Rms)
+    d.norm_eps = static_cast<float>(rms_eps.value_or(ln_eps.value_or(1e-5)));
+  else
+    d.norm_eps = static_cast<float>(ln_eps.value_or(rms_eps.value_or(1e-5)));
+
+  d.rope_freq_base = static_cast<float>(file.get_float(a + "rope.freq_base").value_or(10000.0));
+  d.n_rot = file.get_int(a + "rope.dimension_count").value_or(d.head_dim);
+  if (d.traits->rope != RopeKind::None && (d.n_rot <= 0 || d.n_rot > d.head_dim || d.n_rot % 2 != 0))
+    throw std::runtime_error("rope.dimension_count " + std::to_string(d.n_rot) +
+                             " must be even and at most the head dimension " + std::to_string(d.head_dim));
+
+  const auto* embd = file.find_tensor("token_embd.weight");
+  if (!embd || embd->dims.size() != 2)
+    throw std::runtime_error("tensor 'token_embd.weight' is missing or not 2-dimensional");
+  d.n_vocab = static_cast<int64_t>(embd->dims[1]);
+  d.tied_embeddings = file.find_tensor("output.weight") == nullptr;
+  return d;
+}
+
+}  // namespace glasswing::model

@@ -1,0 +1,37 @@
+#pragma once
+// The blueprint of a model: every size and constant the forward pass needs, read from GGUF metadata
+// (never hard-coded). Sizes that the tensors also carry are checked against them when the weights load.
+#include <cstdint>
+#include <string>
+
+#include "inference/gguf/gguf_file.h"
+#include "inference/model/architecture.h"
+
+namespace glasswing::model {
+
+struct ModelDescription {
+  std::string architecture;  // general.architecture, e.g. "llama"
+  const ArchTraits* traits = nullptr;
+  std::string name;     // general.name, or the file stem
+  int64_t n_vocab = 0;  // rows of token_embd.weight
+  int64_t n_embd = 0;   // residual stream width
+  int64_t n_layer = 0;
+  int64_t n_head = 0;       // query heads
+  int64_t n_head_kv = 0;    // key/value heads (GQA: n_head is a multiple of it)
+  int64_t head_dim = 0;     // per-head width of q and k (attention.key_length, else n_embd / n_head)
+  int64_t n_ff = 0;         // MLP hidden width
+  int64_t n_ctx_train = 0;  // context length the model was trained for
+  float norm_eps = 1e-5f;   // RMSNorm or LayerNorm epsilon
+  float rope_freq_base = 10000.0f;
+  int64_t n_rot = 0;             // leading dimensions of each head that RoPE rotates
+  bool tied_embeddings = false;  // no output.weight: the classifier reuses token_embd.weight
+
+  int64_t q_dim() const { return n_head * head_dim; }       // width of all query heads together
+  int64_t kv_dim() const { return n_head_kv * head_dim; }   // width of all key (or value) heads together
+  int64_t gqa_group() const { return n_head / n_head_kv; }  // query heads sharing one KV head
+
+  // Reads and validates the metadata; throws std::runtime_error naming the missing or bad key.
+  static ModelDescription from_gguf(const gguf::GgufFile& file);
+};
+
+}  // namespace glasswing::model

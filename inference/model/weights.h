@@ -1,0 +1,71 @@
+#pragma once
+// The model's parameters as views into the memory-mapped GGUF file: matrices stay in their stored
+// (possibly quantized) format and are dequantized row by row inside the matmul. Only 1-D parameters
+// (norm gains, biases) stored in a non-F32 format are converted, into storage owned here (tiny).
+#include <cstdint>
+#include <deque>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "inference/gguf/gguf_file.h"
+#include "inference/model/model_description.h"
+
+namespace glasswing::model {
+
+// A stored matrix of n_rows rows, each n_cols elements of `type` (ggml dims [n_cols, n_rows]).
+struct WeightMatrix {
+  std::string name;
+  gguf::GgmlType type = gguf::GgmlType::F32;
+  const uint8_t* data = nullptr;  // into the mapping
+  int64_t n_cols = 0;             // elements per row (the input width of y = W·x)
+  int64_t n_rows = 0;             // rows (the output width)
+  size_t row_bytes = 0;
+
+  const void* row(int64_t r) const { return data + static_cast<size_t>(r) * row_bytes; }
+  explicit operator bool() const { return data != nullptr; }
+};
+
+using Vector = std::span<const float>;  // a 1-D parameter; empty when the model has none
+
+struct LayerWeights {
+  Vector attn_norm, attn_norm_b;  // (n_embd)
+  WeightMatrix wq, wk, wv;        // (q_dim|kv_dim rows, n_embd cols); empty when fused
+  Vector bq, bk, bv;              // (q_dim|kv_dim), optional (qwen2)
+  WeightMatrix wqkv;              // (q_dim + 2·kv_dim rows, n_embd cols), fused architectures only
+  Vector bqkv;                    // (q_dim + 2·kv_dim), optional
+  WeightMatrix wo;                // (n_embd rows, q_dim cols)
+  Vector bo;                      // (n_embd), optional
+  Vector ffn_norm, ffn_norm_b;    // (n_embd)
+  WeightMatrix w_gate;            // (n_ff rows, n_embd cols), SwiGLU only
+  WeightMatrix w_up;              // (n_ff rows, n_embd cols)
+  Vector b_up;                    // (n_ff), optional
+  WeightMatrix w_down;            // (n_embd rows, n_ff cols)
+  Vector b_down;                  // (n_embd), optional
+};
+
+struct Weights {
+  Weights() = default;
+  Weights(Weights&&) = default;  // the 1-D views stay valid: deque moves keep element addresses
+  Weights& operator=(Weights&&) = default;
+  Weights(const Weights&) = delete;
+  Weights& operator=(const Weights&) = delete;
+
+  WeightMatrix token_embd;     // (n_vocab rows, n_embd cols)
+  WeightMatrix position_embd;  // (n_ctx_train rows, n_embd cols), learned positions only
+  std::vector<LayerWeights> layers;
+  Vector output_norm, output_norm_b;  // (n_embd)
+  WeightMatrix output;                // (n_vocab rows, n_embd cols); token_embd when tied
+  Vector output_b;                    // (n_vocab), optional
+
+  // Finds every tensor the architecture needs and checks its shape and type. Throws std::runtime_error
+  // naming the tensor, the expected and the actual shape, or the unsupported type.
+  static Weights from_gguf(const gguf::GgufFile& file, const ModelDescription& desc);
+
+  uint64_t matrix_bytes() const;  // bytes of every matrix (what a backend must read per token)
+
+ private:
+  std::deque<std::vector<float>> converted_;  // 1-D parameters stored as F16/BF16, converted once
+};
+
+}  // namespace glasswing::model

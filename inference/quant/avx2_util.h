@@ -1,0 +1,71 @@
+#pragma once
+// Small AVX2 building blocks shared by the x86 kernels. Internal; include only from files that check
+// __x86_64__ and call these only after kernels::cpu_has_avx2(). Everything is internal-linkage so no
+// AVX2-compiled copy of a function can be picked by the linker for code that runs on other CPUs.
+#include <immintrin.h>
+
+#include <cstdint>
+
+#define GW_AVX2 __attribute__((target("avx2,fma,f16c")))
+
+namespace glasswing::quant::kernels {
+namespace {
+
+GW_AVX2 inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+GW_AVX2 inline __m256 widen(__m128i eight_bytes) {
+  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(eight_bytes));
+}
+
+// Products of 32 signed int8 codes with x[0..31]: lanes summed separately for elements 0..15 and 16..31.
+struct Halves {
+  __m256 lo, hi;
+};
+GW_AVX2 inline Halves dot32_halves(__m256i q, const float* x) {
+  const __m128i a = _mm256_castsi256_si128(q), b = _mm256_extracti128_si256(q, 1);
+  __m256 lo = _mm256_mul_ps(widen(a), _mm256_loadu_ps(x));
+  lo = _mm256_fmadd_ps(widen(_mm_srli_si128(a, 8)), _mm256_loadu_ps(x + 8), lo);
+  __m256 hi = _mm256_mul_ps(widen(b), _mm256_loadu_ps(x + 16));
+  hi = _mm256_fmadd_ps(widen(_mm_srli_si128(b, 8)), _mm256_loadu_ps(x + 24), hi);
+  return {lo, hi};
+}
+
+GW_AVX2 inline __m256 dot32(__m256i q, const float* x) {
+  const Halves h = dot32_halves(q, x);
+  return _mm256_add_ps(h.lo, h.hi);
+}
+
+GW_AVX2 inline __m256 sum16(const float* x) {
+  return _mm256_add_ps(_mm256_loadu_ps(x), _mm256_loadu_ps(x + 8));
+}
+GW_AVX2 inline __m256 sum32(const float* x) {
+  return _mm256_add_ps(sum16(x), sum16(x + 16));
+}
+
+// 16 packed bytes -> 32 codes: low nibbles (elements 0..15) then high nibbles (elements 16..31).
+GW_AVX2 inline __m256i nibbles(const uint8_t* qs) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+  const __m128i m = _mm_set1_epi8(0x0F);
+  return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(v, 4), m), _mm_and_si128(v, m));
+}
+
+// 32 bits -> 32 byte lanes, 0xFF where bit i is set.
+GW_AVX2 inline __m256i bit_lanes(uint32_t bits) {
+  const __m256i spread = _mm256_shuffle_epi8(
+      _mm256_set1_epi32(static_cast<int>(bits)),
+      _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0x0000000000000000));
+  const __m256i select = _mm256_set1_epi64x(static_cast<long long>(0x8040201008040201ULL));
+  return _mm256_cmpeq_epi8(_mm256_and_si256(spread, select), select);
+}
+
+GW_AVX2 inline __m256i load32(const void* p) {
+  return _mm256_loadu_si256(static_cast<const __m256i*>(p));
+}
+
+}  // namespace
+}  // namespace glasswing::quant::kernels

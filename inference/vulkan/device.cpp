@@ -1,0 +1,241 @@
+#include "inference/vulkan/device.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <sstream>
+
+#include "inference/vulkan/instance.h"
+#include "inference/vulkan/vk_error.h"
+
+namespace glasswing::vulkan {
+
+namespace {
+
+std::string type_name(VkPhysicalDeviceType t) {
+  switch (t) {
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU:
+      return "discrete";
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU:
+      return "integrated";
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU:
+      return "virtual";
+    case VK_PHYSICAL_DEVICE_TYPE_CPU:
+      return "cpu";
+    default:
+      return "other";
+  }
+}
+
+// Lower is better when choosing automatically.
+int type_rank(const std::string& type) {
+  if (type == "discrete") return 0;
+  if (type == "integrated") return 1;
+  if (type == "virtual") return 2;
+  if (type == "cpu") return 3;
+  return 4;
+}
+
+std::string lower(std::string_view s) {
+  std::string r(s);
+  for (auto& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return r;
+}
+
+std::string mib(uint64_t bytes) {
+  return std::to_string(bytes >> 20) + " MiB";
+}
+
+bool has_extension(VkPhysicalDevice pd, const char* name) {
+  uint32_t count = 0;
+  check(vkEnumerateDeviceExtensionProperties(pd, nullptr, &count, nullptr),
+        "vkEnumerateDeviceExtensionProperties");
+  std::vector<VkExtensionProperties> ext(count);
+  check(vkEnumerateDeviceExtensionProperties(pd, nullptr, &count, ext.data()),
+        "vkEnumerateDeviceExtensionProperties");
+  for (const auto& e : ext)
+    if (std::strcmp(e.extensionName, name) == 0) return true;
+  return false;
+}
+
+std::optional<uint32_t> compute_queue_family(VkPhysicalDevice pd) {
+  uint32_t count = 0;
+  vkGetPhysicalDeviceQueueFamilyProperties(pd, &count, nullptr);
+  std::vector<VkQueueFamilyProperties> families(count);
+  vkGetPhysicalDeviceQueueFamilyProperties(pd, &count, families.data());
+  // A compute-only family first (async compute on discrete GPUs), else any family with compute.
+  for (uint32_t i = 0; i < count; ++i)
+    if ((families[i].queueFlags & VK_QUEUE_COMPUTE_BIT) && !(families[i].queueFlags & VK_QUEUE_GRAPHICS_BIT))
+      return i;
+  for (uint32_t i = 0; i < count; ++i)
+    if (families[i].queueFlags & VK_QUEUE_COMPUTE_BIT) return i;
+  return std::nullopt;
+}
+
+DeviceInfo describe(VkPhysicalDevice pd, uint32_t index) {
+  DeviceInfo info;
+  info.index = index;
+  info.physical = pd;
+
+  VkPhysicalDeviceDriverProperties driver{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES};
+  VkPhysicalDeviceSubgroupProperties subgroup{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+  subgroup.pNext = &driver;
+  VkPhysicalDeviceProperties2 props{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+  props.pNext = &subgroup;
+  vkGetPhysicalDeviceProperties2(pd, &props);
+  const auto& p = props.properties;
+  info.name = p.deviceName;
+  info.type = type_name(p.deviceType);
+  info.discrete = p.deviceType == VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU;
+  info.api_version = p.apiVersion;
+  info.driver =
+      std::string(driver.driverName) + (driver.driverInfo[0] ? " " + std::string(driver.driverInfo) : "");
+  info.subgroup_size = subgroup.subgroupSize;
+  info.subgroup_arithmetic = (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+                             (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT);
+  info.shared_memory = p.limits.maxComputeSharedMemorySize;
+  info.max_storage_buffer_range = p.limits.maxStorageBufferRange;
+  info.min_storage_offset_alignment = p.limits.minStorageBufferOffsetAlignment;
+
+  const bool has_dot = VK_API_VERSION_MINOR(p.apiVersion) >= 3 ||
+                       has_extension(pd, VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME);
+  VkPhysicalDeviceShaderIntegerDotProductFeatures dot{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES};
+  VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+  if (has_dot) f12.pNext = &dot;
+  VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+  features.pNext = &f12;
+  vkGetPhysicalDeviceFeatures2(pd, &features);
+  info.fp16 = f12.shaderFloat16;
+  info.int8_dot = has_dot && dot.shaderIntegerDotProduct;
+
+  VkPhysicalDeviceMemoryProperties mem;
+  vkGetPhysicalDeviceMemoryProperties(pd, &mem);
+  for (uint32_t i = 0; i < mem.memoryHeapCount; ++i)
+    info.heaps.push_back(
+        {mem.memoryHeaps[i].size, (mem.memoryHeaps[i].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT) != 0});
+
+  if (p.apiVersion < VK_API_VERSION_1_2)
+    info.unusable_reason = "supports only Vulkan " + std::to_string(VK_API_VERSION_MAJOR(p.apiVersion)) +
+                           "." + std::to_string(VK_API_VERSION_MINOR(p.apiVersion)) + " (1.2 needed)";
+  else if (!compute_queue_family(pd))
+    info.unusable_reason = "has no compute queue";
+  else if (!info.subgroup_arithmetic)
+    info.unusable_reason = "has no subgroup arithmetic in compute shaders";
+  return info;
+}
+
+std::string device_list(const std::vector<DeviceInfo>& devices) {
+  std::string s;
+  for (const auto& d : devices) s += (s.empty() ? "" : ", ") + std::to_string(d.index) + ": " + d.name;
+  return s.empty() ? "none" : s;
+}
+
+const DeviceInfo& select(const std::vector<DeviceInfo>& devices, std::string_view selector) {
+  if (devices.empty())
+    throw VulkanError(
+        "no Vulkan device found (install a GPU driver, or mesa-vulkan-drivers for the CPU "
+        "device lavapipe)");
+  if (selector.empty()) {
+    const DeviceInfo* best = nullptr;
+    for (const auto& d : devices)
+      if (d.unusable_reason.empty() && (!best || type_rank(d.type) < type_rank(best->type))) best = &d;
+    if (!best)
+      throw VulkanError("no usable Vulkan device: " + devices.front().name + " " +
+                        devices.front().unusable_reason);
+    return *best;
+  }
+  const DeviceInfo* found = nullptr;
+  if (std::all_of(selector.begin(), selector.end(),
+                  [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    const auto index = std::strtoul(std::string(selector).c_str(), nullptr, 10);
+    for (const auto& d : devices)
+      if (d.index == index) found = &d;
+  } else {
+    for (const auto& d : devices)
+      if (lower(d.name).find(lower(selector)) != std::string::npos) {
+        found = &d;
+        break;
+      }
+  }
+  if (!found)
+    throw VulkanError("no Vulkan device matches '" + std::string(selector) +
+                      "' (devices: " + device_list(devices) + ")");
+  if (!found->unusable_reason.empty())
+    throw VulkanError("Vulkan device " + found->name + " " + found->unusable_reason);
+  return *found;
+}
+
+}  // namespace
+
+std::string DeviceInfo::capability_line() const {
+  std::ostringstream s;
+  s << index << ": " << name << " | " << type << " | driver " << driver << " | Vulkan "
+    << VK_API_VERSION_MAJOR(api_version) << "." << VK_API_VERSION_MINOR(api_version) << "."
+    << VK_API_VERSION_PATCH(api_version) << " | fp16 " << (fp16 ? "yes" : "no") << " | int8 dot "
+    << (int8_dot ? "yes" : "no") << " | subgroup " << subgroup_size << " | shared " << (shared_memory >> 10)
+    << " KiB | max storage range " << mib(max_storage_buffer_range) << " | heaps";
+  for (size_t i = 0; i < heaps.size(); ++i)
+    s << (i ? ", " : " ") << mib(heaps[i].size) << (heaps[i].device_local ? " device-local" : " host");
+  if (!unusable_reason.empty()) s << " | unusable: " << unusable_reason;
+  return s.str();
+}
+
+std::vector<DeviceInfo> list_devices(const Instance& instance) {
+  std::vector<DeviceInfo> out;
+  const auto physical = instance.physical_devices();
+  for (uint32_t i = 0; i < physical.size(); ++i) out.push_back(describe(physical[i], i));
+  return out;
+}
+
+std::unique_ptr<Device> Device::Create(const Instance& instance, std::string_view selector) {
+  std::string chosen(selector);
+  if (chosen.empty())
+    if (const char* env = std::getenv("GLASSWING_VULKAN_DEVICE")) chosen = env;
+  const auto devices = list_devices(instance);
+  const DeviceInfo& info = select(devices, chosen);
+
+  std::unique_ptr<Device> self(new Device());
+  self->info_ = info;
+  self->queue_family_ = *compute_queue_family(info.physical);
+  vkGetPhysicalDeviceMemoryProperties(info.physical, &self->memory_);
+
+  const float priority = 1.0f;
+  VkDeviceQueueCreateInfo queue{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
+  queue.queueFamilyIndex = self->queue_family_;
+  queue.queueCount = 1;
+  queue.pQueuePriorities = &priority;
+  VkDeviceCreateInfo create{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
+  create.queueCreateInfoCount = 1;
+  create.pQueueCreateInfos = &queue;
+  check(vkCreateDevice(info.physical, &create, nullptr, &self->device_), "vkCreateDevice",
+        "opening " + info.name);
+  vkGetDeviceQueue(self->device_, self->queue_family_, 0, &self->queue_);
+  return self;
+}
+
+Device::~Device() {
+  if (device_ != VK_NULL_HANDLE) {
+    vkDeviceWaitIdle(device_);
+    vkDestroyDevice(device_, nullptr);
+  }
+}
+
+uint32_t Device::memory_type(uint32_t type_bits, VkMemoryPropertyFlags required,
+                             VkMemoryPropertyFlags preferred) const {
+  for (int pass = 0; pass < 2; ++pass) {
+    const VkMemoryPropertyFlags want = pass == 0 ? (required | preferred) : required;
+    for (uint32_t i = 0; i < memory_.memoryTypeCount; ++i)
+      if ((type_bits & (1u << i)) && (memory_.memoryTypes[i].propertyFlags & want) == want) return i;
+  }
+  throw VulkanError("no Vulkan memory type with the required properties (flags " + std::to_string(required) +
+                    ")");
+}
+
+VkMemoryPropertyFlags Device::memory_flags(uint32_t type_index) const {
+  return memory_.memoryTypes[type_index].propertyFlags;
+}
+
+}  // namespace glasswing::vulkan

@@ -1,0 +1,334 @@
+#include "inference/vulkan/ops.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "inference/vulkan/vk_error.h"
+
+namespace glasswing::vulkan {
+
+using gguf::GgmlType;
+
+namespace {
+
+constexpr uint32_t kMaxGroups = 65535;     // the minimum maxComputeWorkGroupCount every device supports
+constexpr uint32_t kReduceWg = 64;         // workgroup size of the reduction kernels (spec constant 0)
+constexpr uint32_t kMatvecMaxVectors = 4;  // above this, the tiled GEMM wins
+
+// Push-constant twins of the GLSL blocks (std430 scalars: 4 bytes each, in order).
+struct MatvecPush {
+  uint32_t ncols, nrows, row_base, x_stride, y_stride, accumulate;
+};
+static_assert(sizeof(MatvecPush) == 24);
+struct MatmulPush {
+  uint32_t ncols, nrows, row_base, x_stride, y_stride, accumulate, nvec;
+};
+static_assert(sizeof(MatmulPush) == 28);
+struct GetRowsPush {
+  uint32_t ncols, nrows, by_position, accumulate, out_stride;
+};
+static_assert(sizeof(GetRowsPush) == 20);
+struct NormPush {
+  uint32_t n, x_stride, y_stride;
+  float eps;
+};
+static_assert(sizeof(NormPush) == 16);
+struct RopePush {
+  uint32_t n_heads, head_dim, n_rot, row_stride, offset, neox;
+  float freq_base;
+};
+static_assert(sizeof(RopePush) == 28);
+struct StoreRowsPush {
+  uint32_t row, src_stride, src_offset, dst_offset;
+};
+static_assert(sizeof(StoreRowsPush) == 16);
+struct AttentionPush {
+  uint32_t n_heads, n_kv_heads, head_dim, q_stride, q_offset, o_stride, kv_offset, n_ctx;
+  float scale;
+};
+static_assert(sizeof(AttentionPush) == 36);
+struct AttentionProbsPush {
+  uint32_t n_heads, n_kv_heads, head_dim, head, q_offset, k_offset, q0, k0, nk;
+  float scale;
+};
+static_assert(sizeof(AttentionProbsPush) == 40);
+struct SoftmaxPush {
+  uint32_t n, stride;
+};
+static_assert(sizeof(SoftmaxPush) == 8);
+struct CountPush {
+  uint32_t n;
+};
+static_assert(sizeof(CountPush) == 4);
+struct BiasPush {
+  uint32_t n, stride, offset, n_rows;
+};
+static_assert(sizeof(BiasPush) == 16);
+
+template <typename T>
+std::span<const std::byte> bytes_of(const T& v) {
+  return std::as_bytes(std::span<const T, 1>(&v, 1));
+}
+
+uint64_t row_bytes(GgmlType type, uint32_t cols) {
+  const auto t = gguf::ggml_type_traits(type);
+  return uint64_t{cols} / t.block_elements * t.block_bytes;
+}
+
+void check_weight(const WeightTensor& w) {
+  if (w.slices.empty()) throw VulkanError("weight tensor was never uploaded");
+}
+
+}  // namespace
+
+bool kernel_supports(GgmlType type) {
+  switch (type) {
+    case GgmlType::F32:
+    case GgmlType::F16:
+    case GgmlType::BF16:
+    case GgmlType::Q8_0:
+    case GgmlType::Q4_0:
+    case GgmlType::Q4_1:
+    case GgmlType::Q5_0:
+    case GgmlType::Q5_1:
+    case GgmlType::Q2_K:
+    case GgmlType::Q3_K:
+    case GgmlType::Q4_K:
+    case GgmlType::Q5_K:
+    case GgmlType::Q6_K:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string kernel_type_name(GgmlType type) {
+  std::string name = gguf::ggml_type_name(type);
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
+WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t rows, uint32_t cols,
+                           const void* data, const Progress& progress) {
+  if (!kernel_supports(type))
+    throw VulkanError("the Vulkan kernels cannot read tensors of type " + gguf::ggml_type_name(type));
+  const auto traits = gguf::ggml_type_traits(type);
+  if (cols == 0 || rows == 0 || cols % traits.block_elements != 0)
+    throw VulkanError("a " + gguf::ggml_type_name(type) + " row of " + std::to_string(cols) +
+                      " elements is not a whole number of blocks");
+  const uint64_t rb = row_bytes(type, cols);
+  const uint64_t max_range = ctx.device().info().max_storage_buffer_range;
+  const uint64_t align = std::max<uint64_t>(ctx.device().info().min_storage_offset_alignment, 16);
+  if (rb > max_range) throw VulkanError("one tensor row is larger than maxStorageBufferRange");
+  // Slice boundaries must land on aligned offsets: a multiple of `step` rows is.
+  const uint64_t step = align / std::gcd(rb, align);
+  uint64_t per_slice = max_range / rb / step * step;
+  if (per_slice == 0) per_slice = max_range / rb;  // cannot align; each slice still starts a fresh range
+
+  WeightTensor w{type, rows, cols, {}};
+  const uint64_t total = rb * rows;
+  const auto* bytes = static_cast<const uint8_t*>(data);
+  for (uint64_t r0 = 0; r0 < rows; r0 += per_slice) {
+    const auto n = static_cast<uint32_t>(std::min<uint64_t>(per_slice, rows - r0));
+    const BufferRange range = arena.allocate(rb * n);
+    const uint64_t base = r0 * rb;
+    ctx.upload(range, bytes + base, rb * n, [&](uint64_t done, uint64_t) {
+      if (progress) progress(base + done, total);
+    });
+    w.slices.push_back({range, static_cast<uint32_t>(r0), n});
+  }
+  return w;
+}
+
+Recorder::Recorder(Context& ctx)
+    : ctx_(&ctx), cmd_(CommandBuffer::Create(ctx.device(), ctx.command_pool())), descriptors_(ctx.device()) {}
+
+void Recorder::begin() {
+  cmd_.begin();
+}
+void Recorder::end() {
+  cmd_.host_read_barrier();
+  cmd_.end();
+}
+void Recorder::submit_and_wait() {
+  ctx_->submit_and_wait(cmd_);
+}
+void Recorder::barrier() {
+  cmd_.dispatch_barrier();
+}
+
+void Recorder::copy(const BufferRange& src, const BufferRange& dst, uint64_t bytes) {
+  cmd_.transfer_barrier();
+  cmd_.copy_buffer(src, dst, bytes);
+  cmd_.transfer_barrier();
+}
+
+void Recorder::dispatch_raw(const Pipeline& pipeline, std::span<const BufferRange> buffers,
+                            std::span<const std::byte> push, uint32_t x, uint32_t y, uint32_t z) {
+  if (x == 0 || y == 0 || z == 0) return;  // nothing to do (e.g. zero tokens)
+  VkDescriptorSet set = descriptors_.allocate(pipeline, buffers);
+  cmd_.bind_pipeline_and_descriptor_set(pipeline, set);
+  cmd_.push_constants(pipeline, push);
+  cmd_.dispatch(x, y, z);
+}
+
+template <typename Push>
+void Recorder::dispatch(const char* shader, std::span<const BufferRange> buffers, const Push& push,
+                        uint32_t x, uint32_t y, uint32_t z, std::span<const uint32_t> spec) {
+  const Pipeline& p = ctx_->pipeline(shader, static_cast<uint32_t>(buffers.size()), sizeof(Push), spec);
+  dispatch_raw(p, buffers, bytes_of(push), x, y, z);
+}
+
+void Recorder::elementwise(const char* shader, std::span<const BufferRange> buffers,
+                           std::span<const std::byte> push, uint64_t n) {
+  const uint64_t groups = (n + 255) / 256;
+  const auto x = static_cast<uint32_t>(std::min<uint64_t>(groups, kMaxGroups));
+  const auto y = x ? static_cast<uint32_t>((groups + x - 1) / x) : 0;
+  const Pipeline& p =
+      ctx_->pipeline(shader, static_cast<uint32_t>(buffers.size()), static_cast<uint32_t>(push.size()));
+  dispatch_raw(p, buffers, push, x, y, 1);
+}
+
+void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
+  check_weight(w);
+  const std::string shader = "matvec_" + kernel_type_name(w.type);
+  const uint32_t spec[] = {kReduceWg};
+  for (const auto& slice : w.slices) {
+    MatvecPush push{w.cols,
+                    slice.rows,
+                    slice.first_row,
+                    s.x_stride ? s.x_stride : w.cols,
+                    s.y_stride ? s.y_stride : w.rows,
+                    s.accumulate ? 1u : 0u};
+    const BufferRange buffers[] = {slice.range, x, y};
+    const uint32_t gx = std::min(slice.rows, kMaxGroups);
+    dispatch(shader.c_str(), buffers, push, gx, s.n_vec, (slice.rows + gx - 1) / gx, spec);
+  }
+}
+
+void Recorder::matmul(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
+  check_weight(w);
+  const std::string shader = "matmul_" + kernel_type_name(w.type);
+  for (const auto& slice : w.slices) {
+    MatmulPush push{w.cols,
+                    slice.rows,
+                    slice.first_row,
+                    s.x_stride ? s.x_stride : w.cols,
+                    s.y_stride ? s.y_stride : w.rows,
+                    s.accumulate ? 1u : 0u,
+                    s.n_vec};
+    const BufferRange buffers[] = {slice.range, x, y};
+    dispatch(shader.c_str(), buffers, push, (slice.rows + 31) / 32, (s.n_vec + 31) / 32);
+  }
+}
+
+void Recorder::project(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
+  if (s.n_vec <= kMatvecMaxVectors)
+    matvec(w, x, y, s);
+  else
+    matmul(w, x, y, s);
+}
+
+void Recorder::get_rows(const WeightTensor& w, const BufferRange& state, const BufferRange& out,
+                        uint32_t n_tokens, bool by_position, bool accumulate) {
+  check_weight(w);
+  if (w.slices.size() != 1)
+    throw VulkanError("an embedding table larger than maxStorageBufferRange is not supported");
+  const std::string shader = "get_rows_" + kernel_type_name(w.type);
+  GetRowsPush push{w.cols, w.rows, by_position ? 1u : 0u, accumulate ? 1u : 0u, w.cols};
+  const BufferRange buffers[] = {w.slices[0].range, out, state};
+  dispatch(shader.c_str(), buffers, push, n_tokens);
+}
+
+void Recorder::rmsnorm(const BufferRange& x, const BufferRange& w, const BufferRange& y, RowsShape s,
+                       float eps) {
+  NormPush push{s.n, s.x_stride ? s.x_stride : s.n, s.y_stride ? s.y_stride : s.n, eps};
+  const BufferRange buffers[] = {x, w, y};
+  const uint32_t spec[] = {kReduceWg};
+  dispatch("rmsnorm", buffers, push, s.n_rows, 1, 1, spec);
+}
+
+void Recorder::layernorm(const BufferRange& x, const BufferRange& w, const BufferRange& b,
+                         const BufferRange& y, RowsShape s, float eps) {
+  NormPush push{s.n, s.x_stride ? s.x_stride : s.n, s.y_stride ? s.y_stride : s.n, eps};
+  const BufferRange buffers[] = {x, w, b, y};
+  const uint32_t spec[] = {kReduceWg};
+  dispatch("layernorm", buffers, push, s.n_rows, 1, 1, spec);
+}
+
+void Recorder::rope(const BufferRange& data, const BufferRange& state, const RopeParams& p) {
+  if (p.n_rot > p.head_dim || p.n_rot % 2 != 0)
+    throw VulkanError("rope dimension " + std::to_string(p.n_rot) +
+                      " must be even and at most the head size");
+  RopePush push{p.n_heads, p.head_dim,       p.n_rot,    p.row_stride ? p.row_stride : p.n_heads * p.head_dim,
+                p.offset,  p.neox ? 1u : 0u, p.freq_base};
+  const BufferRange buffers[] = {data, state};
+  dispatch("rope", buffers, push, p.n_tokens, p.n_heads);
+}
+
+void Recorder::store_rows(const BufferRange& src, const BufferRange& dst, const BufferRange& state,
+                          uint32_t n_tokens, uint32_t row, uint32_t src_stride, uint32_t src_offset,
+                          uint32_t dst_offset) {
+  StoreRowsPush push{row, src_stride ? src_stride : row, src_offset, dst_offset};
+  const BufferRange buffers[] = {src, dst, state};
+  dispatch("store_rows", buffers, push, (row + 63) / 64, n_tokens);
+}
+
+void Recorder::attention(const BufferRange& q, const BufferRange& k_cache, const BufferRange& v_cache,
+                         const BufferRange& out, const BufferRange& scores, const BufferRange& state,
+                         const AttentionParams& p) {
+  if (p.n_kv_heads == 0 || p.n_heads % p.n_kv_heads != 0)
+    throw VulkanError("attention heads (" + std::to_string(p.n_heads) + ") must be a multiple of KV heads (" +
+                      std::to_string(p.n_kv_heads) + ")");
+  const uint32_t width = p.n_heads * p.head_dim;
+  AttentionPush push{p.n_heads,   p.n_kv_heads,
+                     p.head_dim,  p.q_stride ? p.q_stride : width,
+                     p.q_offset,  p.o_stride ? p.o_stride : width,
+                     p.kv_offset, p.n_ctx,
+                     p.scale};
+  const BufferRange buffers[] = {q, k_cache, v_cache, out, scores, state};
+  const uint32_t spec[] = {kReduceWg};
+  dispatch("attention", buffers, push, p.n_tokens, p.n_heads, 1, spec);
+}
+
+void Recorder::attention_probs(const BufferRange& q_cache, const BufferRange& k_cache, const BufferRange& out,
+                               const AttentionProbsParams& p) {
+  if (p.n_kv_heads == 0 || p.n_heads % p.n_kv_heads != 0 || p.head >= p.n_heads)
+    throw VulkanError("attention_probs: head " + std::to_string(p.head) + " out of range or bad head counts");
+  AttentionProbsPush push{p.n_heads,  p.n_kv_heads, p.head_dim, p.head, p.q_offset,
+                          p.k_offset, p.q0,         p.k0,       p.nk,   p.scale};
+  const BufferRange buffers[] = {q_cache, k_cache, out};
+  const uint32_t spec[] = {kReduceWg};
+  dispatch("attention_probs", buffers, push, p.nq, 1, 1, spec);
+}
+
+void Recorder::softmax(const BufferRange& data, RowsShape s) {
+  SoftmaxPush push{s.n, s.x_stride ? s.x_stride : s.n};
+  const BufferRange buffers[] = {data};
+  const uint32_t spec[] = {kReduceWg};
+  dispatch("softmax", buffers, push, s.n_rows, 1, 1, spec);
+}
+
+void Recorder::swiglu(const BufferRange& gate, const BufferRange& up, const BufferRange& out, uint32_t n) {
+  const BufferRange buffers[] = {gate, up, out};
+  elementwise("swiglu", buffers, bytes_of(CountPush{n}), n);
+}
+
+void Recorder::gelu(const BufferRange& data, uint32_t n) {
+  const BufferRange buffers[] = {data};
+  elementwise("gelu", buffers, bytes_of(CountPush{n}), n);
+}
+
+void Recorder::add(const BufferRange& x, const BufferRange& y, uint32_t n) {
+  const BufferRange buffers[] = {x, y};
+  elementwise("add", buffers, bytes_of(CountPush{n}), n);
+}
+
+void Recorder::add_bias(const BufferRange& b, const BufferRange& y, uint32_t n, uint32_t n_rows,
+                        uint32_t stride, uint32_t offset) {
+  const BufferRange buffers[] = {b, y};
+  const BiasPush push{n, stride ? stride : n, offset, n_rows};
+  elementwise("add_bias", buffers, bytes_of(push), uint64_t{n} * n_rows);
+}
+
+}  // namespace glasswing::vulkan

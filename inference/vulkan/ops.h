@@ -1,0 +1,161 @@
+#pragma once
+// The kernels as named ops recorded into a command buffer in forward order:
+//
+//   rec.rmsnorm(x, w.attn_norm, xb, {n_embd, n_tokens});  // attention rmsnorm
+//   rec.matvec(wq, xb, q, {n_tokens});                    // q = Wq.xb, dequantized inside the kernel
+//   rec.barrier();                                        // compute write -> compute read
+//
+// All activations are f32. Values that change per step (position, token ids) are read by the kernels from
+// a StepState buffer, so a recorded Recorder can be submitted again after the host rewrites that buffer.
+// Each push-constant block has its C++ twin here, checked by static_assert against the GLSL layout size.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "inference/gguf/ggml_type.h"
+#include "inference/vulkan/buffer.h"
+#include "inference/vulkan/command.h"
+#include "inference/vulkan/context.h"
+#include "inference/vulkan/pipeline.h"
+
+namespace glasswing::vulkan {
+
+// Twin of shaders/common/state.glsl: the header; token ids follow it.
+struct StepState {
+  uint32_t n_past = 0;
+  uint32_t n_tokens = 0;
+  uint32_t pad[2] = {0, 0};
+};
+static_assert(sizeof(StepState) == 16);
+
+// A weight matrix on the device in its GGUF encoding, split into row slices that each fit
+// maxStorageBufferRange (each slice is bound on its own).
+struct WeightTensor {
+  struct Slice {
+    BufferRange range;
+    uint32_t first_row = 0;
+    uint32_t rows = 0;
+  };
+  gguf::GgmlType type = gguf::GgmlType::F32;
+  uint32_t rows = 0;
+  uint32_t cols = 0;
+  std::vector<Slice> slices;
+};
+
+// True for the types the kernels read (the same set as quant::can_dequantize).
+bool kernel_supports(gguf::GgmlType type);
+// Shader-name suffix of a type: "f32", "q4_k", ...
+std::string kernel_type_name(gguf::GgmlType type);
+
+// Uploads rows x cols elements of `type` (GGUF bytes at data) into the arena. Throws VulkanError for a type
+// the kernels cannot read or a row that does not divide into blocks.
+WeightTensor upload_weight(Context& ctx, Arena& arena, gguf::GgmlType type, uint32_t rows, uint32_t cols,
+                           const void* data, const Progress& progress = {});
+
+struct MatShape {
+  uint32_t n_vec = 1;       // input vectors (tokens)
+  uint32_t x_stride = 0;    // elements between input vectors; 0 = cols
+  uint32_t y_stride = 0;    // elements between output vectors; 0 = rows
+  bool accumulate = false;  // y += W.x
+};
+
+struct RowsShape {
+  uint32_t n = 0;         // elements per row
+  uint32_t n_rows = 1;    // rows (tokens)
+  uint32_t x_stride = 0;  // 0 = n
+  uint32_t y_stride = 0;  // 0 = n
+};
+
+struct RopeParams {
+  uint32_t n_tokens = 1;
+  uint32_t n_heads = 0;
+  uint32_t head_dim = 0;
+  uint32_t n_rot = 0;
+  uint32_t row_stride = 0;  // elements between tokens; 0 = n_heads * head_dim
+  uint32_t offset = 0;      // element offset of head 0 of token 0
+  bool neox = false;        // pairs (i, i + n_rot/2) instead of (2i, 2i+1)
+  float freq_base = 10000.0f;
+};
+
+struct AttentionParams {
+  uint32_t n_tokens = 1;
+  uint32_t n_heads = 0;
+  uint32_t n_kv_heads = 0;
+  uint32_t head_dim = 0;
+  uint32_t q_stride = 0;  // 0 = n_heads * head_dim
+  uint32_t q_offset = 0;
+  uint32_t o_stride = 0;   // 0 = n_heads * head_dim
+  uint32_t kv_offset = 0;  // element offset of the layer in the caches
+  uint32_t n_ctx = 0;      // cache capacity (positions); scores need n_tokens * n_heads * n_ctx floats
+  float scale = 1.0f;
+};
+
+struct AttentionProbsParams {
+  uint32_t n_heads = 0;
+  uint32_t n_kv_heads = 0;
+  uint32_t head_dim = 0;
+  uint32_t head = 0;
+  uint32_t q_offset = 0;    // element offset of the layer in the Q cache
+  uint32_t k_offset = 0;    // element offset of the layer in the K cache
+  uint32_t q0 = 0, nq = 0;  // query rows
+  uint32_t k0 = 0, nk = 0;  // key columns
+  float scale = 1.0f;
+};
+
+class Recorder {
+ public:
+  explicit Recorder(Context& ctx);
+  // Starts a new recording; descriptor sets of the previous one are kept until the Recorder dies.
+  void begin();
+  void end();
+  // Submits what was recorded and waits (may be called many times per recording).
+  void submit_and_wait();
+
+  // y[v][r] (+)= W[r] . x[v]: a GEMV per vector, reading each weight byte once per vector.
+  void matvec(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape = {});
+  // As matvec, as a tiled GEMM (prefill: many vectors).
+  void matmul(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape = {});
+  // matvec for a few vectors, matmul for many.
+  void project(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape = {});
+  // out[t] (+)= row token_ids[t] (or n_past + t when by_position) of w, for n_tokens tokens.
+  void get_rows(const WeightTensor& w, const BufferRange& state, const BufferRange& out, uint32_t n_tokens,
+                bool by_position = false, bool accumulate = false);
+  void rmsnorm(const BufferRange& x, const BufferRange& w, const BufferRange& y, RowsShape shape, float eps);
+  void layernorm(const BufferRange& x, const BufferRange& w, const BufferRange& b, const BufferRange& y,
+                 RowsShape shape, float eps);
+  void rope(const BufferRange& data, const BufferRange& state, const RopeParams& p);
+  // dst[dst_offset + (n_past + t) * row + i] = src[src_offset + t * src_stride + i]
+  void store_rows(const BufferRange& src, const BufferRange& dst, const BufferRange& state, uint32_t n_tokens,
+                  uint32_t row, uint32_t src_stride, uint32_t src_offset, uint32_t dst_offset);
+  void attention(const BufferRange& q, const BufferRange& k_cache, const BufferRange& v_cache,
+                 const BufferRange& out, const BufferRange& scores, const BufferRange& state,
+                 const AttentionParams& p);
+  // out[r][c] = probability of key k0 + c for query q0 + r (row-major nq x nk)
+  void attention_probs(const BufferRange& q_cache, const BufferRange& k_cache, const BufferRange& out,
+                       const AttentionProbsParams& p);
+  void softmax(const BufferRange& data, RowsShape shape);
+  void swiglu(const BufferRange& gate, const BufferRange& up, const BufferRange& out, uint32_t n);
+  void gelu(const BufferRange& data, uint32_t n);
+  void add(const BufferRange& x, const BufferRange& y, uint32_t n);  // y += x
+  // y[r * stride + offset + i] += b[i] for r < n_rows, i < n
+  void add_bias(const BufferRange& b, const BufferRange& y, uint32_t n, uint32_t n_rows, uint32_t stride = 0,
+                uint32_t offset = 0);
+  // compute write -> compute read
+  void barrier();
+  // copies bytes (for reading results back through a host-visible buffer)
+  void copy(const BufferRange& src, const BufferRange& dst, uint64_t bytes);
+
+ private:
+  template <typename Push>
+  void dispatch(const char* shader, std::span<const BufferRange> buffers, const Push& push, uint32_t x,
+                uint32_t y = 1, uint32_t z = 1, std::span<const uint32_t> spec = {});
+  void dispatch_raw(const Pipeline& pipeline, std::span<const BufferRange> buffers,
+                    std::span<const std::byte> push, uint32_t x, uint32_t y, uint32_t z);
+  void elementwise(const char* shader, std::span<const BufferRange> buffers, std::span<const std::byte> push,
+                   uint64_t n);
+  Context* ctx_;
+  CommandBuffer cmd_;
+  DescriptorPool descriptors_;
+};
+
+}  // namespace glasswing::vulkan

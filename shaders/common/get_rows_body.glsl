@@ -1,0 +1,29 @@
+// out[t] (+)= row(t) of a weight matrix, dequantized: row = token_ids[t] (embeddings) or n_past + t
+// (learned position embeddings). One workgroup per token. Included after a type_*.glsl.
+layout(local_size_x = 64) in;
+layout(std430, binding = 1) buffer Out { float o[]; };
+#define STATE_BINDING 2
+#include "common/state.glsl"
+
+layout(push_constant) uniform Push {
+  uint ncols;
+  uint nrows;       // rows in the matrix (ids past it are skipped: the host validates ids)
+  uint by_position; // 1: row = n_past + t
+  uint accumulate;  // 1: out += row
+  uint out_stride;
+} p;
+
+void main() {
+  uint t = gl_WorkGroupID.x;
+  uint row = p.by_position != 0u ? st.n_past + t : st.token_ids[t];
+  if (row >= p.nrows) return;
+  uint rb = row * ((p.ncols / BLOCK_ELEMS) * BLOCK_BYTES);
+  for (uint c = gl_LocalInvocationID.x; c < p.ncols / CHUNK; c += 64u) {
+    float vals[CHUNK];
+    dequant_chunk(rb, c, vals);
+    [[unroll]] for (uint i = 0u; i < CHUNK; ++i) {
+      uint oi = t * p.out_stride + c * CHUNK + i;
+      o[oi] = p.accumulate != 0u ? o[oi] + vals[i] : vals[i];
+    }
+  }
+}

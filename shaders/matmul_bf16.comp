@@ -1,0 +1,6 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// matmul over bf16 weights.
+#include "common/weights.glsl"
+#include "common/type_bf16.glsl"
+#include "common/matmul_body.glsl"

@@ -1,0 +1,6 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// matmul over q6_k weights.
+#include "common/weights.glsl"
+#include "common/type_q6_k.glsl"
+#include "common/matmul_body.glsl"

@@ -1,0 +1,6 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// matvec over q4_k weights.
+#include "common/weights.glsl"
+#include "common/type_q4_k.glsl"
+#include "common/matvec_body.glsl"

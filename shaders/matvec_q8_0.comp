@@ -1,0 +1,6 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// matvec over q8_0 weights.
+#include "common/weights.glsl"
+#include "common/type_q8_0.glsl"
+#include "common/matvec_body.glsl"

@@ -1,0 +1,33 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// Rotary position embedding in place on [token][head][head_dim] (rows may be strided inside a fused QKV
+// buffer). Position = n_past + t from the step state. Pairing: normal (llama: dims 2i, 2i+1) or NeoX (qwen2:
+// dims i, i + n_rot/2); theta_i = pos * base^(-2i/n_rot); dims past n_rot are left as they are.
+layout(local_size_x = 64) in;
+layout(std430, binding = 0) buffer D { float d[]; };
+#define STATE_BINDING 1
+#include "common/state.glsl"
+layout(push_constant) uniform Push {
+  uint n_heads;
+  uint head_dim;
+  uint n_rot;
+  uint row_stride;  // elements between tokens
+  uint offset;      // element offset of head 0 of token 0
+  uint neox;
+  float freq_base;
+} p;
+
+void main() {
+  uint t = gl_WorkGroupID.x, h = gl_WorkGroupID.y;
+  float pos = float(st.n_past + t);
+  uint base = p.offset + t * p.row_stride + h * p.head_dim;
+  for (uint i = gl_LocalInvocationID.x; i < p.n_rot / 2u; i += 64u) {
+    float theta = pos * pow(p.freq_base, -2.0 * float(i) / float(p.n_rot));
+    float c = cos(theta), s = sin(theta);
+    uint i0 = p.neox != 0u ? base + i : base + 2u * i;
+    uint i1 = p.neox != 0u ? i0 + p.n_rot / 2u : i0 + 1u;
+    float x0 = d[i0], x1 = d[i1];
+    d[i0] = x0 * c - x1 * s;
+    d[i1] = x0 * s + x1 * c;
+  }
+}

@@ -1,0 +1,65 @@
+// The pre-tokenizer table: every listed regex compiles and splits text into contiguous pieces, and the
+// families not covered by ../shared vocabularies split the way their tokenizer.json regexes do.
+#include <catch2/catch.hpp>
+
+#include "inference/tokenizer/pre_tokenizer.h"
+
+namespace {
+
+using glasswing::tokenizer::find_pre_tokenizer;
+using glasswing::tokenizer::RegexSplitter;
+
+std::vector<std::string> words(const std::string& pre, const std::string& text) {
+  const auto* spec = find_pre_tokenizer(pre);
+  REQUIRE(spec != nullptr);
+  RegexSplitter splitter(spec->regexes);
+  std::vector<std::pair<size_t, size_t>> pieces;
+  splitter.split(text, pieces);
+  std::vector<std::string> out;
+  for (const auto& [off, len] : pieces) out.push_back(text.substr(off, len));
+  return out;
+}
+
+using W = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("every known pre-tokenizer compiles and covers the text exactly") {
+  const std::string text =
+      "Hello, WORLD's 12345 naïve   ünïcödé\n\n\tcode(){ return x+1; } 世界 안녕 🦙!";
+  for (const auto& name : glasswing::tokenizer::known_pre_tokenizers()) {
+    INFO(name);
+    const auto* spec = find_pre_tokenizer(name);
+    REQUIRE(spec != nullptr);
+    RegexSplitter splitter(spec->regexes);
+    std::vector<std::pair<size_t, size_t>> pieces;
+    splitter.split(text, pieces);
+    size_t expect = 0;
+    for (const auto& [off, len] : pieces) {
+      CHECK(off == expect);
+      CHECK(len > 0);
+      expect = off + len;
+    }
+    CHECK(expect == text.size());
+  }
+  CHECK(find_pre_tokenizer("no-such-pre") == nullptr);
+}
+
+TEST_CASE("pre-tokenizer families split like their reference regexes") {
+  // GPT-2: lower-case contractions only, digit runs kept whole with their leading space.
+  CHECK(words("gpt-2", "HE'S he's 12345") == W{"HE", "'", "S", " he", "'s", " 12345"});
+  // Llama 3: contractions in any case, digits in groups of three, punctuation glued to the next letter run.
+  CHECK(words("llama-bpe", "HE'S 12345 (x)") == W{"HE", "'S", " ", "123", "45", " (", "x", ")"});
+  CHECK(find_pre_tokenizer("llama-bpe")->ignore_merges);
+  CHECK(find_pre_tokenizer("llama3")->add_bos);
+  // Qwen 2: single digits.
+  CHECK(words("qwen2", "a 123") == W{"a", " ", "1", "2", "3"});
+  // DeepSeek Coder: newlines alone, letters with one optional leading space, digits one by one.
+  CHECK(words("deepseek-coder", "ab\n 12") == W{"ab", "\n", " ", "1", "2"});
+  // Starcoder / refact: every digit its own piece.
+  CHECK(words("refact", "x 42") == W{"x", " ", "4", "2"});
+  // MPT and GPT-NeoX use the GPT-2 regex.
+  CHECK(words("mpt", "a  b") == words("gpt-2", "a  b"));
+  CHECK(words("gpt-neox", "a  b") == W{"a", " ", " b"});
+  CHECK(words("phi-2", "don't") == W{"don", "'t"});
+}

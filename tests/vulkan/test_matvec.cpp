@@ -1,0 +1,218 @@
+// The weight-reading kernels (GEMV, tiled GEMM, row gather) for every type, against a CPU dequantization
+// and dot product.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstring>
+
+#include "inference/gguf/ggml_type.h"
+#include "inference/quant/quant.h"
+#include "tests/vulkan/vk_test_support.h"
+
+using namespace glasswing::vulkan;
+using namespace glasswing::vulkan::test;
+using glasswing::gguf::GgmlType;
+
+namespace {
+
+// f16 bits of a value with |v| in [2^-8, 2^-2): a sane block scale.
+uint16_t random_scale_bits(std::mt19937& rng) {
+  const uint32_t sign = rng() & 1u, exp = 7 + rng() % 6, mant = rng() & 0x3ffu;
+  return static_cast<uint16_t>((sign << 15) | (exp << 10) | mant);
+}
+
+// Byte offsets of the f16 scale fields inside one block of each quantized type (ggml-common.h layouts).
+std::vector<uint32_t> scale_offsets(GgmlType t) {
+  switch (t) {
+    case GgmlType::Q8_0:
+    case GgmlType::Q4_0:
+    case GgmlType::Q5_0:
+      return {0};
+    case GgmlType::Q4_1:
+    case GgmlType::Q5_1:
+    case GgmlType::Q4_K:
+    case GgmlType::Q5_K:
+      return {0, 2};
+    case GgmlType::Q2_K:
+      return {80, 82};
+    case GgmlType::Q3_K:
+      return {108};
+    case GgmlType::Q6_K:
+      return {208};
+    default:
+      return {};
+  }
+}
+
+// rows x cols of `type` with random payload bits and sane scales.
+std::vector<uint8_t> random_tensor(std::mt19937& rng, GgmlType type, uint32_t rows, uint32_t cols) {
+  const auto traits = glasswing::gguf::ggml_type_traits(type);
+  const uint64_t n_blocks = uint64_t{rows} * cols / traits.block_elements;
+  std::vector<uint8_t> bytes(n_blocks * traits.block_bytes);
+  if (type == GgmlType::F32) {
+    auto v = random_floats(rng, uint64_t{rows} * cols);
+    std::memcpy(bytes.data(), v.data(), bytes.size());
+    return bytes;
+  }
+  if (type == GgmlType::F16 || type == GgmlType::BF16) {
+    for (uint64_t i = 0; i < n_blocks; ++i) {
+      const float f = std::uniform_real_distribution<float>(-1, 1)(rng);
+      uint16_t h;
+      if (type == GgmlType::BF16) {
+        uint32_t u;
+        std::memcpy(&u, &f, 4);
+        h = static_cast<uint16_t>(u >> 16);
+      } else {
+        h = random_scale_bits(rng);  // any finite half will do
+        h = static_cast<uint16_t>(h + (2u << 10));
+      }
+      std::memcpy(&bytes[i * 2], &h, 2);
+    }
+    return bytes;
+  }
+  for (auto& b : bytes) b = static_cast<uint8_t>(rng());
+  const auto offsets = scale_offsets(type);
+  for (uint64_t blk = 0; blk < n_blocks; ++blk)
+    for (uint32_t off : offsets) {
+      const uint16_t h = random_scale_bits(rng);
+      std::memcpy(&bytes[blk * traits.block_bytes + off], &h, 2);
+    }
+  return bytes;
+}
+
+// y[v][r] = sum_c W[r][c] * x[v][c] on the CPU, in double, and the sum of |W[r][c] * x[v][c]| beside it:
+// float summation in another order may differ by a few ulp of that magnitude (large K-quant scales cancel).
+struct CpuResult {
+  std::vector<float> y, magnitude;
+};
+CpuResult cpu_matmul(GgmlType type, const std::vector<uint8_t>& w, uint32_t rows, uint32_t cols,
+                     const std::vector<float>& x, uint32_t n_vec) {
+  const auto traits = glasswing::gguf::ggml_type_traits(type);
+  const uint64_t rb = uint64_t{cols} / traits.block_elements * traits.block_bytes;
+  std::vector<float> row(cols), y(uint64_t{rows} * n_vec), mag(y.size());
+  for (uint32_t r = 0; r < rows; ++r) {
+    glasswing::quant::dequantize_row(type, w.data() + r * rb, row.data(), cols);
+    for (uint32_t v = 0; v < n_vec; ++v) {
+      double acc = 0, abs_acc = 0;
+      for (uint32_t c = 0; c < cols; ++c) {
+        acc += double(row[c]) * x[uint64_t{v} * cols + c];
+        abs_acc += std::abs(double(row[c]) * x[uint64_t{v} * cols + c]);
+      }
+      y[uint64_t{v} * rows + r] = static_cast<float>(acc);
+      mag[uint64_t{v} * rows + r] = static_cast<float>(abs_acc);
+    }
+  }
+  return {y, mag};
+}
+
+// Largest |got - expect| in units of the summed term magnitude.
+double worst_error(const std::vector<float>& got, const CpuResult& expect) {
+  REQUIRE(got.size() == expect.y.size());
+  double worst = 0;
+  for (size_t i = 0; i < got.size(); ++i)
+    worst = std::max(worst, std::abs(double(got[i]) - expect.y[i]) / (1e-3 + expect.magnitude[i]));
+  return worst;
+}
+
+struct Case {
+  GgmlType type;
+  uint32_t cols;
+};
+
+std::vector<Case> cases() {
+  std::vector<Case> out;
+  for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0,
+                     GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q2_K, GgmlType::Q3_K,
+                     GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
+    REQUIRE(glasswing::quant::can_dequantize(t));
+    REQUIRE(kernel_supports(t));
+    const uint32_t block = glasswing::gguf::ggml_type_traits(t).block_elements;
+    // Plain types get an odd width (stories260K has n_ff 172); block types three or more blocks.
+    out.push_back({t, block == 1 ? 172u : std::max(3 * block, 96u)});
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("matvec matches a CPU dequantize + dot for every type") {
+  auto& ctx = context();
+  std::mt19937 rng(1);
+  for (const auto& c : cases()) {
+    SECTION(glasswing::gguf::ggml_type_name(c.type)) {
+      const uint32_t rows = 37, n_vec = 3;
+      const auto w = random_tensor(rng, c.type, rows, c.cols);
+      const auto x = random_floats(rng, uint64_t{c.cols} * n_vec);
+      Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
+      const WeightTensor t = upload_weight(ctx, arena, c.type, rows, c.cols, w.data());
+      Buffer xb = device_buffer(x);
+      // Output starts at 1 so the accumulate flag is tested too: y = 1 + W.x
+      Buffer yb = device_buffer(std::vector<float>(rows * n_vec, 1.0f));
+      Recorder rec(ctx);
+      rec.begin();
+      rec.matvec(t, whole(xb), whole(yb), {.n_vec = n_vec, .accumulate = true});
+      rec.end();
+      rec.submit_and_wait();
+      auto expect = cpu_matmul(c.type, w, rows, c.cols, x, n_vec);
+      for (auto& e : expect.y) e += 1.0f;
+      for (auto& m : expect.magnitude) m += 1.0f;
+      CHECK(worst_error(read_floats(yb, rows * n_vec), expect) < 1e-5);
+      require_no_validation_messages();
+    }
+  }
+}
+
+TEST_CASE("tiled matmul matches a CPU dequantize + dot for every type") {
+  auto& ctx = context();
+  std::mt19937 rng(2);
+  for (const auto& c : cases()) {
+    SECTION(glasswing::gguf::ggml_type_name(c.type)) {
+      const uint32_t rows = 70, n_vec = 37;  // partial tiles on both sides
+      const auto w = random_tensor(rng, c.type, rows, c.cols);
+      const auto x = random_floats(rng, uint64_t{c.cols} * n_vec);
+      Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
+      const WeightTensor t = upload_weight(ctx, arena, c.type, rows, c.cols, w.data());
+      Buffer xb = device_buffer(x);
+      Buffer yb = device_buffer({}, rows * n_vec);
+      Recorder rec(ctx);
+      rec.begin();
+      rec.matmul(t, whole(xb), whole(yb), {.n_vec = n_vec});
+      rec.end();
+      rec.submit_and_wait();
+      CHECK(worst_error(read_floats(yb, rows * n_vec), cpu_matmul(c.type, w, rows, c.cols, x, n_vec)) < 1e-5);
+      require_no_validation_messages();
+    }
+  }
+}
+
+TEST_CASE("get_rows gathers dequantized rows by token id and by position") {
+  auto& ctx = context();
+  std::mt19937 rng(3);
+  for (const auto& c : cases()) {
+    SECTION(glasswing::gguf::ggml_type_name(c.type)) {
+      const uint32_t rows = 20;
+      const auto w = random_tensor(rng, c.type, rows, c.cols);
+      const auto traits = glasswing::gguf::ggml_type_traits(c.type);
+      const uint64_t rb = uint64_t{c.cols} / traits.block_elements * traits.block_bytes;
+      Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
+      const WeightTensor t = upload_weight(ctx, arena, c.type, rows, c.cols, w.data());
+      const std::vector<uint32_t> ids = {7, 0, 19, 7};
+      Buffer state = state_buffer(5, 4, ids);
+      Buffer out = device_buffer({}, 4 * c.cols);
+      Recorder rec(ctx);
+      rec.begin();
+      rec.get_rows(t, whole(state), whole(out), 4);
+      rec.barrier();
+      rec.get_rows(t, whole(state), whole(out), 4, /*by_position=*/true, /*accumulate=*/true);
+      rec.end();
+      rec.submit_and_wait();
+      std::vector<float> expect(4 * c.cols), row(c.cols), pos_row(c.cols);
+      for (uint32_t i = 0; i < 4; ++i) {
+        glasswing::quant::dequantize_row(c.type, w.data() + ids[i] * rb, row.data(), c.cols);
+        glasswing::quant::dequantize_row(c.type, w.data() + (5 + i) * rb, pos_row.data(), c.cols);
+        for (uint32_t k = 0; k < c.cols; ++k) expect[i * c.cols + k] = row[k] + pos_row[k];
+      }
+      CHECK(max_rel_diff(read_floats(out, 4 * c.cols), expect) < 1e-6);
+      require_no_validation_messages();
+    }
+  }
+}

@@ -1,0 +1,238 @@
+// The activation kernels (norms, RoPE, attention, softmax, activations, adds) against CPU computations.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "tests/vulkan/vk_test_support.h"
+
+using namespace glasswing::vulkan;
+using namespace glasswing::vulkan::test;
+
+namespace {
+
+// Records one op with `record`, runs it, returns nothing; the caller reads its buffers.
+template <typename F>
+void run(F&& record) {
+  Recorder rec(context());
+  rec.begin();
+  record(rec);
+  rec.end();
+  rec.submit_and_wait();
+}
+
+std::vector<float> cpu_rope(std::vector<float> d, uint32_t n_tokens, uint32_t n_heads, uint32_t head_dim,
+                            uint32_t n_rot, uint32_t n_past, bool neox, float base) {
+  for (uint32_t t = 0; t < n_tokens; ++t)
+    for (uint32_t h = 0; h < n_heads; ++h)
+      for (uint32_t i = 0; i < n_rot / 2; ++i) {
+        const double theta = double(n_past + t) * std::pow(double(base), -2.0 * i / n_rot);
+        float* x = &d[(t * n_heads + h) * head_dim];
+        const uint32_t a = neox ? i : 2 * i, b = neox ? i + n_rot / 2 : 2 * i + 1;
+        const double x0 = x[a], x1 = x[b];
+        x[a] = static_cast<float>(x0 * std::cos(theta) - x1 * std::sin(theta));
+        x[b] = static_cast<float>(x0 * std::sin(theta) + x1 * std::cos(theta));
+      }
+  return d;
+}
+
+// Causal GQA attention of queries at positions n_past.. over keys 0..pos; q [t][h][d], k/v [pos][kvh][d].
+std::vector<float> cpu_attention(const std::vector<float>& q, const std::vector<float>& k,
+                                 const std::vector<float>& v, uint32_t n_tokens, uint32_t n_past,
+                                 uint32_t n_heads, uint32_t n_kv, uint32_t hd, float scale) {
+  std::vector<float> out(n_tokens * n_heads * hd);
+  for (uint32_t t = 0; t < n_tokens; ++t)
+    for (uint32_t h = 0; h < n_heads; ++h) {
+      const uint32_t kvh = h / (n_heads / n_kv), n_keys = n_past + t + 1;
+      std::vector<double> s(n_keys);
+      double mx = -1e300;
+      for (uint32_t j = 0; j < n_keys; ++j) {
+        double acc = 0;
+        for (uint32_t i = 0; i < hd; ++i)
+          acc += double(q[(t * n_heads + h) * hd + i]) * k[(j * n_kv + kvh) * hd + i];
+        s[j] = acc * scale;
+        mx = std::max(mx, s[j]);
+      }
+      double sum = 0;
+      for (auto& x : s) sum += (x = std::exp(x - mx));
+      for (uint32_t i = 0; i < hd; ++i) {
+        double acc = 0;
+        for (uint32_t j = 0; j < n_keys; ++j) acc += s[j] * v[(j * n_kv + kvh) * hd + i];
+        out[(t * n_heads + h) * hd + i] = static_cast<float>(acc / sum);
+      }
+    }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("rmsnorm and layernorm match the CPU") {
+  std::mt19937 rng(10);
+  const uint32_t n = 172, rows = 5;
+  const auto x = random_floats(rng, n * rows, -3, 3), w = random_floats(rng, n), b = random_floats(rng, n);
+  Buffer xb = device_buffer(x), wb = device_buffer(w), bb = device_buffer(b);
+  Buffer rms = device_buffer({}, n * rows), ln = device_buffer({}, n * rows);
+  run([&](Recorder& r) {
+    r.rmsnorm(whole(xb), whole(wb), whole(rms), {n, rows}, 1e-5f);
+    r.layernorm(whole(xb), whole(wb), whole(bb), whole(ln), {n, rows}, 1e-5f);
+  });
+  std::vector<float> e_rms(n * rows), e_ln(n * rows);
+  for (uint32_t t = 0; t < rows; ++t) {
+    double ss = 0, mean = 0, var = 0;
+    for (uint32_t i = 0; i < n; ++i) ss += double(x[t * n + i]) * x[t * n + i], mean += x[t * n + i];
+    mean /= n;
+    for (uint32_t i = 0; i < n; ++i) var += (x[t * n + i] - mean) * (x[t * n + i] - mean);
+    const double s = 1.0 / std::sqrt(ss / n + 1e-5), sl = 1.0 / std::sqrt(var / n + 1e-5);
+    for (uint32_t i = 0; i < n; ++i) {
+      e_rms[t * n + i] = static_cast<float>(x[t * n + i] * s * w[i]);
+      e_ln[t * n + i] = static_cast<float>((x[t * n + i] - mean) * sl * w[i] + b[i]);
+    }
+  }
+  CHECK(max_rel_diff(read_floats(rms, n * rows), e_rms) < 1e-5);
+  CHECK(max_rel_diff(read_floats(ln, n * rows), e_ln) < 1e-5);
+  require_no_validation_messages();
+}
+
+TEST_CASE("rope rotates both pairings at the position from the step state") {
+  std::mt19937 rng(11);
+  const uint32_t n_tokens = 3, n_heads = 4, hd = 16, n_past = 9;
+  for (bool neox : {false, true}) {
+    for (uint32_t n_rot : {16u, 8u}) {
+      const auto x = random_floats(rng, n_tokens * n_heads * hd);
+      Buffer d = device_buffer(x), st = state_buffer(n_past, n_tokens);
+      run([&](Recorder& r) {
+        r.rope(whole(d), whole(st),
+               {.n_tokens = n_tokens,
+                .n_heads = n_heads,
+                .head_dim = hd,
+                .n_rot = n_rot,
+                .neox = neox,
+                .freq_base = 10000.0f});
+      });
+      INFO("neox " << neox << " n_rot " << n_rot);
+      CHECK(max_rel_diff(read_floats(d, x.size()),
+                         cpu_rope(x, n_tokens, n_heads, hd, n_rot, n_past, neox, 10000)) < 1e-4);
+    }
+  }
+  require_no_validation_messages();
+}
+
+TEST_CASE("causal GQA attention over the device KV cache, prefill then decode") {
+  std::mt19937 rng(12);
+  const uint32_t n_heads = 8, n_kv = 2, hd = 16, n_ctx = 32, prefill = 6;
+  const float scale = 1.0f / std::sqrt(float(hd));
+  const uint32_t kv_row = n_kv * hd, q_row = n_heads * hd;
+  // Two layers in one cache; this test uses layer 1 so the layer offset is exercised.
+  const uint32_t layer_off = n_ctx * kv_row;
+  Buffer kc = device_buffer({}, 2 * layer_off), vc = device_buffer({}, 2 * layer_off);
+  Buffer scores = device_buffer({}, prefill * n_heads * n_ctx);
+  std::vector<float> all_k, all_v;
+
+  auto step = [&](uint32_t n_past, uint32_t n_tokens) {
+    const auto q = random_floats(rng, n_tokens * q_row, -2, 2);
+    const auto k = random_floats(rng, n_tokens * kv_row, -2, 2), v = random_floats(rng, n_tokens * kv_row);
+    all_k.insert(all_k.end(), k.begin(), k.end());
+    all_v.insert(all_v.end(), v.begin(), v.end());
+    Buffer qb = device_buffer(q), kb = device_buffer(k), vb = device_buffer(v);
+    Buffer out = device_buffer({}, n_tokens * q_row), st = state_buffer(n_past, n_tokens);
+    run([&](Recorder& r) {
+      r.store_rows(whole(kb), whole(kc), whole(st), n_tokens, kv_row, 0, 0, layer_off);
+      r.store_rows(whole(vb), whole(vc), whole(st), n_tokens, kv_row, 0, 0, layer_off);
+      r.barrier();
+      r.attention(whole(qb), whole(kc), whole(vc), whole(out), whole(scores), whole(st),
+                  {.n_tokens = n_tokens,
+                   .n_heads = n_heads,
+                   .n_kv_heads = n_kv,
+                   .head_dim = hd,
+                   .kv_offset = layer_off,
+                   .n_ctx = n_ctx,
+                   .scale = scale});
+    });
+    const auto expect = cpu_attention(q, all_k, all_v, n_tokens, n_past, n_heads, n_kv, hd, scale);
+    CHECK(max_rel_diff(read_floats(out, n_tokens * q_row), expect) < 1e-5);
+  };
+  step(0, prefill);
+  step(prefill, 1);
+  step(prefill + 1, 1);
+  require_no_validation_messages();
+}
+
+TEST_CASE("attention probabilities for a query and key window come from the Q and K caches") {
+  std::mt19937 rng(13);
+  const uint32_t n_heads = 4, n_kv = 2, hd = 8, n_pos = 12, layers = 2, layer = 1, head = 3;
+  const float scale = 0.35f;
+  const auto qc = random_floats(rng, layers * n_pos * n_heads * hd, -2, 2);
+  const auto kc = random_floats(rng, layers * n_pos * n_kv * hd, -2, 2);
+  const uint32_t q0 = 4, nq = 5, k0 = 2, nk = 9;  // keys past the query are masked to 0
+  Buffer qb = device_buffer(qc), kb = device_buffer(kc), out = device_buffer({}, nq * nk);
+  run([&](Recorder& r) {
+    r.attention_probs(whole(qb), whole(kb), whole(out),
+                      {.n_heads = n_heads,
+                       .n_kv_heads = n_kv,
+                       .head_dim = hd,
+                       .head = head,
+                       .q_offset = layer * n_pos * n_heads * hd,
+                       .k_offset = layer * n_pos * n_kv * hd,
+                       .q0 = q0,
+                       .nq = nq,
+                       .k0 = k0,
+                       .nk = nk,
+                       .scale = scale});
+  });
+  std::vector<float> expect(nq * nk, 0.0f);
+  const float* q = &qc[layer * n_pos * n_heads * hd];
+  const float* k = &kc[layer * n_pos * n_kv * hd];
+  for (uint32_t r = 0; r < nq; ++r) {
+    const uint32_t pos = q0 + r, kvh = head / (n_heads / n_kv);
+    std::vector<double> s(pos + 1);
+    double mx = -1e300, sum = 0;
+    for (uint32_t j = 0; j <= pos; ++j) {
+      double acc = 0;
+      for (uint32_t i = 0; i < hd; ++i)
+        acc += double(q[(pos * n_heads + head) * hd + i]) * k[(j * n_kv + kvh) * hd + i];
+      mx = std::max(mx, s[j] = acc * scale);
+    }
+    for (auto& x : s) sum += (x = std::exp(x - mx));
+    for (uint32_t c = 0; c < nk; ++c)
+      if (k0 + c <= pos) expect[r * nk + c] = static_cast<float>(s[k0 + c] / sum);
+  }
+  const auto got = read_floats(out, nq * nk);
+  CHECK(max_rel_diff(got, expect) < 1e-5);
+  CHECK(got[0 * nk + (7 - k0)] == 0.0f);  // query 4 cannot see key 7
+  require_no_validation_messages();
+}
+
+TEST_CASE("softmax, swiglu, gelu, add and bias match the CPU") {
+  std::mt19937 rng(14);
+  const uint32_t n = 300, rows = 3;
+  const auto a = random_floats(rng, n * rows, -6, 6), g = random_floats(rng, n * rows, -6, 6);
+  const auto bias = random_floats(rng, 50);
+  Buffer sm = device_buffer(a), gb = device_buffer(g), ub = device_buffer(a),
+         sw = device_buffer({}, n * rows);
+  Buffer ge = device_buffer(a), ad = device_buffer(g), bi = device_buffer(a), bb = device_buffer(bias);
+  run([&](Recorder& r) {
+    r.softmax(whole(sm), {n, rows});
+    r.swiglu(whole(gb), whole(ub), whole(sw), n * rows);
+    r.gelu(whole(ge), n * rows);
+    r.add(whole(gb), whole(ad), n * rows);               // ad = g + g
+    r.add_bias(whole(bb), whole(bi), 50, rows, n, 100);  // columns 100..149 of each row
+  });
+  std::vector<float> e_sm(a), e_sw(n * rows), e_ge(n * rows), e_ad(n * rows), e_bi(a);
+  for (uint32_t t = 0; t < rows; ++t) {
+    double mx = -1e300, sum = 0;
+    for (uint32_t i = 0; i < n; ++i) mx = std::max(mx, double(a[t * n + i]));
+    for (uint32_t i = 0; i < n; ++i) sum += std::exp(a[t * n + i] - mx);
+    for (uint32_t i = 0; i < n; ++i) e_sm[t * n + i] = static_cast<float>(std::exp(a[t * n + i] - mx) / sum);
+    for (uint32_t i = 0; i < 50; ++i) e_bi[t * n + 100 + i] += bias[i];
+  }
+  for (uint32_t i = 0; i < n * rows; ++i) {
+    e_sw[i] = static_cast<float>(g[i] / (1 + std::exp(-double(g[i]))) * a[i]);
+    const double x = a[i];
+    e_ge[i] = static_cast<float>(0.5 * x * (1 + std::tanh(0.7978845608028654 * (x + 0.044715 * x * x * x))));
+    e_ad[i] = g[i] + g[i];
+  }
+  CHECK(max_rel_diff(read_floats(sm, n * rows), e_sm) < 1e-6);
+  CHECK(max_rel_diff(read_floats(sw, n * rows), e_sw) < 1e-5);
+  CHECK(max_rel_diff(read_floats(ge, n * rows), e_ge) < 1e-5);
+  CHECK(max_rel_diff(read_floats(ad, n * rows), e_ad) < 1e-6);
+  CHECK(max_rel_diff(read_floats(bi, n * rows), e_bi) < 1e-6);
+  require_no_validation_messages();
+}

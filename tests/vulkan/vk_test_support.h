@@ -1,0 +1,33 @@
+#pragma once
+// Shared pieces of the Vulkan tests: one validated Context per test process (or exit 77 when this machine
+// has no Vulkan device), device buffers filled from and read back into host vectors, random inputs.
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "inference/vulkan/context.h"
+#include "inference/vulkan/ops.h"
+
+namespace glasswing::vulkan::test {
+
+// The process-wide context, created with GLASSWING_VULKAN_VALIDATION=1. Exits 77 with a SKIP line when no
+// Vulkan device exists.
+Context& context();
+
+// Fails the current test when the validation layer reported anything; prints every message.
+void require_no_validation_messages();
+
+// A device-local buffer holding `values` (at least `min_floats` floats long).
+Buffer device_buffer(const std::vector<float>& values, size_t min_floats = 0);
+Buffer device_buffer_u32(const std::vector<uint32_t>& values);
+std::vector<float> read_floats(const Buffer& buffer, size_t n);
+
+// A StepState buffer: n_past, n_tokens and the token ids.
+Buffer state_buffer(uint32_t n_past, uint32_t n_tokens, const std::vector<uint32_t>& ids = {});
+
+std::vector<float> random_floats(std::mt19937& rng, size_t n, float lo = -1.0f, float hi = 1.0f);
+
+// Largest |a[i] - b[i]| relative to max(1, |b[i]|).
+double max_rel_diff(const std::vector<float>& a, const std::vector<float>& b);
+
+}  // namespace glasswing::vulkan::test
