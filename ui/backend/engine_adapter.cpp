@@ -27,10 +27,30 @@ std::string display_name(const std::string& backend) {
   return backend;
 }
 
+// "Vulkan: <GPU name>" (one entry per GPU) selects the Vulkan backend.
 std::string registry_name(std::string device) {
+  if (device.rfind("Vulkan", 0) == 0) return "vulkan";
   std::transform(device.begin(), device.end(), device.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   return device.empty() ? "auto" : device;
+}
+
+// The GPUs the Vulkan loader reports, as "Vulkan: <name>"; none when Vulkan is absent or fails.
+std::vector<std::string> vulkan_devices() {
+  std::vector<std::string> out;
+#if GLASSWING_HAVE_VULKAN
+  try {
+    const auto instance = vulkan::Instance::Create(false);
+    for (VkPhysicalDevice d : instance->physical_devices()) {
+      VkPhysicalDeviceProperties props{};
+      vkGetPhysicalDeviceProperties(d, &props);
+      out.push_back(std::string("Vulkan: ") + props.deviceName);
+    }
+  } catch (const std::exception&) {
+    // No Vulkan here: the CPU remains.
+  }
+#endif
+  return out;
 }
 
 // What one loaded model shares with its sessions.
