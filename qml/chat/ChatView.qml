@@ -16,8 +16,6 @@ ListView {
     reuseItems: false
     cacheBuffer: 800
     boundsBehavior: Flickable.StopAtBounds
-    header: Item { height: 12 }
-    footer: Item { height: 12 }
     ScrollBar.vertical: ScrollBar {}
 
     onContentHeightChanged: if (followEnd) Qt.callLater(root.positionViewAtEnd)

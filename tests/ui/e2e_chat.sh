@@ -14,6 +14,11 @@ if [[ -z "${GW_UNDER_XVFB:-}" ]]; then
 fi
 rm -rf "$out" && mkdir -p "$out/home"
 export HOME="$out/home" XDG_RUNTIME_DIR="$out/home" QT_QPA_PLATFORM=xcb
+chmod 700 "$out/home"
+# Xvfb has no GPU. Qt's software renderer repaints only what changed; with OpenGL the window would be drawn
+# by llvmpipe, whole frames at a time, on a render thread the GUI thread waits for at every sync, and the
+# heartbeat would measure that instead of our own work.
+export QT_QUICK_BACKEND=${QT_QUICK_BACKEND:-software}
 # stories260K writes a whole story in milliseconds; pace it so streaming lasts long enough to watch the GUI.
 export GLASSWING_TEST_TOKEN_DELAY_MS=${GLASSWING_TEST_TOKEN_DELAY_MS:-4}
 db="$out/chat.sqlite"

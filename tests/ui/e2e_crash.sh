@@ -13,6 +13,11 @@ if [[ -z "${GW_UNDER_XVFB:-}" ]]; then
 fi
 rm -rf "$out" && mkdir -p "$out/home"
 export HOME="$out/home" XDG_RUNTIME_DIR="$out/home" QT_QPA_PLATFORM=xcb
+chmod 700 "$out/home"
+# Xvfb has no GPU. Qt's software renderer repaints only what changed; with OpenGL the window would be drawn
+# by llvmpipe, whole frames at a time, on a render thread the GUI thread waits for at every sync, and the
+# heartbeat would measure that instead of our own work.
+export QT_QUICK_BACKEND=${QT_QUICK_BACKEND:-software}
 db="$out/chat.sqlite"
 
 # 1. Stream slowly (40 ms a token) so the kill lands mid-answer, after several 250 ms commits.

@@ -72,7 +72,15 @@ ChatController::ChatController(Backends backends, QObject* parent)
     messages_.setActive(message_id, true);
     emit generatingChanged();
   });
-  connect(worker_, &InferenceWorker::textDelta, &messages_, &MessageListModel::appendText);
+  // Pieces arrive one per token; the list model takes them at most once per frame (16 ms), so a fast model
+  // costs one Markdown re-layout per frame, not one per token.
+  text_flush_.setSingleShot(true);
+  text_flush_.setInterval(16);
+  connect(&text_flush_, &QTimer::timeout, this, &ChatController::flushText);
+  connect(worker_, &InferenceWorker::textDelta, this, [this](qint64 message_id, const QString& text_delta) {
+    pending_text_[message_id] += text_delta;
+    if (!text_flush_.isActive()) text_flush_.start();
+  });
   connect(worker_, &InferenceWorker::statsChanged, this, [this](int slot, const GenerationStats& stats) {
     if (slot != 0) return;
     stats_ = stats;
@@ -96,6 +104,12 @@ void ChatController::start(const QString& model_path) {
   if (!model_path.isEmpty()) extra.push_back(model_path.toStdString());
   model_files_.scan(backends_.model_folders, extra, backends_.capabilities());
   if (!model_path.isEmpty()) loadModel(model_path);
+}
+
+void ChatController::flushText() {
+  text_flush_.stop();
+  const auto pending = std::exchange(pending_text_, {});
+  for (auto it = pending.begin(); it != pending.end(); ++it) messages_.appendText(it.key(), it.value());
 }
 
 void ChatController::setError(const QString& message) {
@@ -264,6 +278,7 @@ void ChatController::copyText(const QString& text) {
 void ChatController::onGenerationFinished(int slot, qint64 message_id, MessageState state,
                                           const GenerationStats& stats, const QString& error) {
   if (slot != 0) return;
+  flushText();
   messages_.setState(message_id, state);
   messages_.setActive(message_id, false);
   stats_ = stats;

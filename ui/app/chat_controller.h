@@ -4,6 +4,7 @@
 // update the models here. QML only binds to its properties and calls its invokables.
 #include <QtQml/qqmlregistration.h>
 
+#include <QHash>
 #include <QObject>
 #include <QStringList>
 #include <QThread>
@@ -131,6 +132,7 @@ class ChatController : public QObject {
  private:
   bool startGeneration(int64_t parent_id, const QString& user_text);
   void setError(const QString& message);
+  void flushText();
   void onModelProbed(const ModelFileSummary& summary);
   void onGenerationFinished(int slot, qint64 message_id, MessageState state, const GenerationStats& stats,
                             const QString& error);
@@ -142,8 +144,10 @@ class ChatController : public QObject {
   ConversationSettings settings_;
   StoreThread store_;
   QThread worker_thread_;
-  InferenceWorker* worker_ = nullptr;  // lives on worker_thread_
-  QTimer settings_save_;               // debounces settings writes
+  InferenceWorker* worker_ = nullptr;    // lives on worker_thread_
+  QTimer settings_save_;                 // debounces settings writes
+  QTimer text_flush_;                    // hands streamed text to the list model once per frame
+  QHash<qint64, QString> pending_text_;  // message id -> text received since the last flush
 
   qint64 current_conversation_ = 0;
   QString current_title_;
