@@ -102,8 +102,8 @@ ApplicationWindow {
                     id: tabs
                     Layout.fillWidth: true
                     background: null
-                    TabButton { text: qsTr("Model") }
-                    TabButton { text: qsTr("Settings") }
+                    PanelTab { text: qsTr("Model") }
+                    PanelTab { text: qsTr("Settings") }
                 }
                 StackLayout {
                     Layout.fillWidth: true

@@ -25,7 +25,7 @@ Rectangle {
         spacing: 18
         Item_ {
             objectName: "statusModel"
-            text: root.controller.modelLoaded ? root.controller.modelName
+            text: root.controller.modelLoaded ? root.controller.modelFileName
                   : root.controller.modelLoading ? qsTr("Loading model\u2026") : qsTr("No model")
             color: Theme.text
         }
@@ -50,7 +50,7 @@ Rectangle {
         Item { Layout.fillWidth: true }
         Item_ {
             visible: root.controller.timeToFirstTokenMs > 0
-            text: qsTr("first token %1 ms").arg(root.controller.timeToFirstTokenMs.toFixed(0))
+            text: qsTr("first token %1 ms").arg(root.controller.timeToFirstTokenMs.toFixed(root.controller.timeToFirstTokenMs < 10 ? 1 : 0))
         }
         Item_ {
             visible: root.controller.promptTokensPerSecond > 0

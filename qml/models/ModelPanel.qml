@@ -30,7 +30,7 @@ ColumnLayout {
             }
             Text {
                 Layout.fillWidth: true
-                text: root.controller.modelLoaded ? root.controller.modelName
+                text: root.controller.modelLoaded ? root.controller.modelFileName
                       : root.controller.modelLoading ? qsTr("Loading\u2026") : qsTr("No model loaded")
                 elide: Text.ElideMiddle
                 font.pixelSize: 15
@@ -48,7 +48,7 @@ ColumnLayout {
             Text {
                 Layout.fillWidth: true
                 visible: root.controller.modelLoaded
-                text: root.controller.deviceName + " \u00b7 " + root.controller.backendName
+                text: root.controller.modelName + " \u00b7 " + root.controller.deviceName
                 elide: Text.ElideRight
                 font.pixelSize: 12
                 color: Theme.mutedText

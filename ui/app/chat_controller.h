@@ -45,6 +45,7 @@ class ChatController : public QObject {
   Q_PROPERTY(double loadProgress READ loadProgress NOTIFY loadProgressChanged)
   Q_PROPERTY(QString modelName READ modelName NOTIFY modelChanged)
   Q_PROPERTY(QString modelPath READ modelPath NOTIFY modelChanged)
+  Q_PROPERTY(QString modelFileName READ modelFileName NOTIFY modelChanged)
   Q_PROPERTY(QString modelError READ modelError NOTIFY modelChanged)
   Q_PROPERTY(QString deviceName READ deviceName NOTIFY modelChanged)
   Q_PROPERTY(QString backendName READ backendName NOTIFY modelChanged)
@@ -75,6 +76,7 @@ class ChatController : public QObject {
   [[nodiscard]] double loadProgress() const { return load_progress_; }
   [[nodiscard]] QString modelName() const { return QString::fromStdString(model_.name); }
   [[nodiscard]] QString modelPath() const { return model_path_; }
+  [[nodiscard]] QString modelFileName() const { return model_path_.section(QLatin1Char('/'), -1); }
   [[nodiscard]] QString modelError() const { return model_error_; }
   [[nodiscard]] QString deviceName() const { return QString::fromStdString(model_.device); }
   [[nodiscard]] QString backendName() const { return QString::fromStdString(model_.backend); }
