@@ -73,6 +73,16 @@ int run_template(cli::Args& args) {
   options.eos_token = args.get_or("--eos", "");
   options.add_generation_prompt = args.has("--add-generation-prompt");
   if (auto date = args.get("--date")) options.now = parse_date(*date);
+  if (auto context = args.get("--context")) {
+    try {
+      options.extra_context = nlohmann::ordered_json::parse(read_file(*context));
+    } catch (const nlohmann::json::exception& e) {
+      throw std::runtime_error(*context + ": invalid JSON: " + e.what());
+    }
+    if (!options.extra_context.is_object())
+      throw std::runtime_error(*context +
+                               ": expected a JSON object of template variables (tools, documents, ...)");
+  }
 
   const std::string out = tmpl->render(messages, options);
   std::fwrite(out.data(), 1, out.size(), stdout);
@@ -82,16 +92,17 @@ int run_template(cli::Args& args) {
 
 }  // namespace
 
-GLASSWING_CLI_COMMAND(template,
-                      "template (--template FILE.jinja | -m MODEL.gguf) --messages FILE.json "
-                      "[--add-generation-prompt] [--bos TEXT] [--eos TEXT] [--date YYYY-MM-DD]",
-                      "render a chat template for a conversation (prints the prompt text exactly)",
-                      ({{"--template", "", true, "Jinja chat template file"},
-                        {"--model", "-m", true, "take the template from this GGUF model instead"},
-                        {"--messages", "", true,
-                         "JSON array of {role, content} messages (extra fields pass through)"},
-                        {"--add-generation-prompt", "", false, "end with the assistant turn opener"},
-                        {"--bos", "", true, "value of bos_token (default empty)"},
-                        {"--eos", "", true, "value of eos_token (default empty)"},
-                        {"--date", "", true, "date strftime_now() sees (default: today)"}}),
-                      run_template);
+GLASSWING_CLI_COMMAND(
+    template,
+    "template (--template FILE.jinja | -m MODEL.gguf) --messages FILE.json "
+    "[--add-generation-prompt] [--bos TEXT] [--eos TEXT] [--date YYYY-MM-DD] [--context FILE.json]",
+    "render a chat template for a conversation (prints the prompt text exactly)",
+    ({{"--template", "", true, "Jinja chat template file"},
+      {"--model", "-m", true, "take the template from this GGUF model instead"},
+      {"--messages", "", true, "JSON array of {role, content} messages (extra fields pass through)"},
+      {"--add-generation-prompt", "", false, "end with the assistant turn opener"},
+      {"--bos", "", true, "value of bos_token (default empty)"},
+      {"--eos", "", true, "value of eos_token (default empty)"},
+      {"--date", "", true, "date strftime_now() sees (default: today)"},
+      {"--context", "", true, "JSON object of extra template variables (tools, documents, ...)"}}),
+    run_template);

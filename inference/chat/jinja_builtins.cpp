@@ -134,10 +134,35 @@ std::string ascii_escape(const std::string& json) {
   return out;
 }
 
+// Python's round(x, digits): correctly rounded from the exact binary value (round(2.675, 2) == 2.67), ties
+// to even. glibc's printf rounds the exact value the same way.
 double python_round(double x, int64_t digits) {
+  if (!std::isfinite(x)) return x;
+  if (digits >= 0 && digits <= 300) {
+    char buf[512];
+    std::snprintf(buf, sizeof buf, "%.*f", static_cast<int>(digits), x);
+    return std::strtod(buf, nullptr);
+  }
   const double scale = std::pow(10.0, static_cast<double>(digits));
-  if (!std::isfinite(x * scale)) return x;
-  return std::nearbyint(x * scale) / scale;  // round-half-even, as Python's round()
+  if (scale == 0 || !std::isfinite(x * scale)) return digits < 0 ? 0.0 * x : x;
+  return std::nearbyint(x * scale) / scale;
+}
+
+// Jinja's title filter (not str.title): words start after whitespace, '-', '(', '{', '[' or '<'; the first
+// character of each word is upper-cased and the rest lower-cased.
+std::string jinja_title(const std::string& s) {
+  std::u32string u = text::decode(s);
+  bool word_start = true;
+  for (auto& c : u) {
+    const bool sep = text::is_space(c) || c == '-' || c == '(' || c == '{' || c == '[' || c == '<';
+    if (sep) {
+      word_start = true;
+      continue;
+    }
+    c = word_start ? text::to_upper(c) : text::to_lower(c);
+    word_start = false;
+  }
+  return text::encode(u);
 }
 
 // ---- filters ----
@@ -321,11 +346,17 @@ Value f_round(const Value& v, CallArgs& a) {
   if (!v.is_number()) throw EvalError("round expects a number, got " + v.type_name());
   const double x = v.to_double();
   const double scale = std::pow(10.0, static_cast<double>(precision));
-  if (method == "common") return Value(python_round(x, precision));
+  if (method == "common") {
+    if (v.is_int() || v.is_bool())
+      return Value(v.is_int() ? v.as_int() : int64_t{v.as_bool()});  // round(int) is int
+    return Value(python_round(x, precision));
+  }
   if (method == "ceil") return Value(std::ceil(x * scale) / scale);
   if (method == "floor") return Value(std::floor(x * scale) / scale);
   throw EvalError("method must be common, ceil or floor");
 }
+
+}  // namespace
 
 std::string escape_html(const std::string& s) {
   std::string out;
@@ -352,6 +383,8 @@ std::string escape_html(const std::string& s) {
   }
   return out;
 }
+
+namespace {
 
 const std::unordered_map<std::string, FilterFn>& filters() {
   static const std::unordered_map<std::string, FilterFn> table = [] {
@@ -390,9 +423,13 @@ const std::unordered_map<std::string, FilterFn>& filters() {
       for (auto& [k, x] : items) out.push_back(Value::new_list({k, x}, true));
       return Value::new_list(std::move(out));
     };
-    t["escape"] = [](Interpreter&, const Value& v, CallArgs&) { return Value(escape_html(v.to_str())); };
+    t["escape"] = [](Interpreter&, const Value& v, CallArgs&) {
+      return v.is_markup() ? v : Value::markup(escape_html(v.to_str()));
+    };
     t["e"] = t["escape"];
-    t["forceescape"] = t["escape"];
+    t["forceescape"] = [](Interpreter&, const Value& v, CallArgs&) {
+      return Value::markup(escape_html(v.to_str()));
+    };
     t["first"] = [](Interpreter&, const Value& v, CallArgs&) -> Value {
       if (v.is_list())
         return v.list()->items.empty() ? Value::undefined("No first item, sequence was empty.")
@@ -443,7 +480,7 @@ const std::unordered_map<std::string, FilterFn>& filters() {
     t["list"] = [](Interpreter&, const Value& v, CallArgs&) { return Value::new_list(seq_of(v)); };
     t["lower"] = [](Interpreter&, const Value& v, CallArgs&) { return Value(text::lower(v.to_str())); };
     t["upper"] = [](Interpreter&, const Value& v, CallArgs&) { return Value(text::upper(v.to_str())); };
-    t["title"] = [](Interpreter&, const Value& v, CallArgs&) { return Value(text::title(v.to_str())); };
+    t["title"] = [](Interpreter&, const Value& v, CallArgs&) { return Value(jinja_title(v.to_str())); };
     t["map"] = f_map;
     t["max"] = [](Interpreter&, const Value& v, CallArgs& a) { return f_minmax(v, a, true); };
     t["min"] = [](Interpreter&, const Value& v, CallArgs& a) { return f_minmax(v, a, false); };
@@ -478,7 +515,7 @@ const std::unordered_map<std::string, FilterFn>& filters() {
       return Value::new_list(std::move(items));
     };
     t["round"] = [](Interpreter&, const Value& v, CallArgs& a) { return f_round(v, a); };
-    t["safe"] = [](Interpreter&, const Value& v, CallArgs&) { return v; };
+    t["safe"] = [](Interpreter&, const Value& v, CallArgs&) { return Value::markup(v.to_str()); };
     t["sort"] = f_sort;
     t["string"] = [](Interpreter&, const Value& v, CallArgs&) { return Value(v.to_str()); };
     t["sum"] = [](Interpreter&, const Value& v, CallArgs& a) -> Value {

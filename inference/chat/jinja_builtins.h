@@ -23,6 +23,9 @@ std::optional<Value> get_method(const Value& object, const std::string& name);
 // Adds range, namespace, dict, raise_exception, strftime_now to a scope.
 void install_globals(Scope& scope);
 
+// markupsafe.escape: & < > " ' as HTML entities.
+std::string escape_html(const std::string& s);
+
 // Python's printf-style `fmt % args` (%s %r %d %i %f %x %%), used by the `format` filter and `%` on strings.
 std::string percent_format(const std::string& fmt, const std::vector<Value>& args);
 

@@ -235,6 +235,9 @@ Value binary_op(const std::string& op, const Value& l, const Value& r, const Lim
     if (l.is_number() && r.is_number()) return Value(l.to_double() + r.to_double());
     if (l.is_string() && r.is_string()) {
       if (l.str().size() + r.str().size() > limits.max_output) throw EvalError("string too large");
+      if (l.is_markup() || r.is_markup())  // Markup + str escapes the plain side
+        return Value::markup((l.is_markup() ? l.str() : escape_html(l.str())) +
+                             (r.is_markup() ? r.str() : escape_html(r.str())));
       return Value(l.str() + r.str());
     }
     if (l.is_list() && r.is_list()) {
@@ -324,6 +327,15 @@ Value binary_op(const std::string& op, const Value& l, const Value& r, const Lim
 Interpreter::Interpreter(const Program& program, Limits limits, std::chrono::system_clock::time_point now)
     : program_(program), limits_(limits), now_(now) {}
 
+Interpreter::DepthGuard::DepthGuard(Interpreter& in) : in_(in) {
+  if (++in_.depth_ > in_.limits_.max_depth) {
+    --in_.depth_;
+    throw EvalError("template evaluation nested too deeply (more than " +
+                    std::to_string(in_.limits_.max_depth) +
+                    " levels of statements, expressions and macro calls)");
+  }
+}
+
 void Interpreter::step() {
   if (++steps_ > limits_.max_steps)
     throw EvalError("template exceeded its budget of " + std::to_string(limits_.max_steps) +
@@ -339,6 +351,7 @@ void Interpreter::append(std::string& out, std::string_view s) const {
 std::string Interpreter::render(const ScopePtr& globals) {
   steps_ = 0;
   call_depth_ = 0;
+  depth_ = 0;
   ScopePtr root = child_scope(globals);
   std::string out;
   exec_body(program_.body, root, out);
@@ -355,6 +368,7 @@ Interpreter::Flow Interpreter::exec_body(const Body& body, const ScopePtr& scope
 
 Interpreter::Flow Interpreter::exec(const Stmt& stmt, const ScopePtr& scope, std::string& out) {
   try {
+    DepthGuard guard(*this);
     step();
     switch (stmt.kind) {
       case StmtKind::Text:
@@ -454,32 +468,36 @@ Interpreter::Flow Interpreter::exec_for(const ForStmt& s, const ScopePtr& scope,
   // The else block sits outside the loop: a break/continue in it belongs to an enclosing loop.
   if (items.empty()) return exec_body(s.otherwise, child_scope(scope), out);
   const auto n = static_cast<int64_t>(items.size());
+  // Like Jinja's LoopContext, one `loop` object per loop, updated in place each iteration.
+  auto current = std::make_shared<int64_t>(0);
+  auto loop = std::make_shared<Dict>();
+  loop->is_namespace = true;  // attribute access goes to the entries, not to dict methods
+  for (const char* key : {"index", "index0", "revindex", "revindex0", "first", "last", "length", "depth",
+                          "depth0", "previtem", "nextitem", "cycle"})
+    loop->items.emplace_back(Value(key), Value());
+  loop->items[6].second = Value(n);
+  loop->items[7].second = Value(1);
+  loop->items[8].second = Value(0);
+  loop->items[11].second = Value::function("cycle", [current](Interpreter&, CallArgs& a) -> Value {
+    if (a.positional.empty()) throw EvalError("no items for cycling given");
+    return a.positional[static_cast<size_t>(*current) % a.positional.size()];
+  });
+  const Value loop_value(loop);
   for (int64_t i = 0; i < n; ++i) {
     step();
+    *current = i;
+    auto& e = loop->items;
+    e[0].second = Value(i + 1);
+    e[1].second = Value(i);
+    e[2].second = Value(n - i);
+    e[3].second = Value(n - i - 1);
+    e[4].second = Value(i == 0);
+    e[5].second = Value(i == n - 1);
+    e[9].second = i > 0 ? items[static_cast<size_t>(i - 1)] : Value::undefined("there is no previous item");
+    e[10].second = i + 1 < n ? items[static_cast<size_t>(i + 1)] : Value::undefined("there is no next item");
     ScopePtr inner = child_scope(scope);
     bind(inner, items[static_cast<size_t>(i)]);
-    auto loop = std::make_shared<Dict>();
-    loop->items.reserve(12);
-    loop->items.emplace_back(Value("index"), Value(i + 1));
-    loop->items.emplace_back(Value("index0"), Value(i));
-    loop->items.emplace_back(Value("revindex"), Value(n - i));
-    loop->items.emplace_back(Value("revindex0"), Value(n - i - 1));
-    loop->items.emplace_back(Value("first"), Value(i == 0));
-    loop->items.emplace_back(Value("last"), Value(i == n - 1));
-    loop->items.emplace_back(Value("length"), Value(n));
-    loop->items.emplace_back(Value("depth"), Value(1));
-    loop->items.emplace_back(Value("depth0"), Value(0));
-    loop->items.emplace_back(Value("previtem"), i > 0 ? items[static_cast<size_t>(i - 1)]
-                                                      : Value::undefined("there is no previous item"));
-    loop->items.emplace_back(Value("nextitem"), i + 1 < n ? items[static_cast<size_t>(i + 1)]
-                                                          : Value::undefined("there is no next item"));
-    loop->items.emplace_back(Value("cycle"),
-                             Value::function("cycle", [i](Interpreter&, CallArgs& a) -> Value {
-                               if (a.positional.empty()) throw EvalError("no items for cycling given");
-                               return a.positional[static_cast<size_t>(i) % a.positional.size()];
-                             }));
-    loop->is_namespace = true;  // attribute access goes to the entries, not to dict methods
-    inner->vars["loop"] = Value(std::move(loop));
+    inner->vars["loop"] = loop_value;
     if (exec_body(s.body, inner, out) == Flow::Break) break;
   }
   return Flow::Normal;
@@ -550,7 +568,7 @@ Value Interpreter::make_macro(const std::string& name, const std::vector<MacroPa
                                     ? eval(*param.default_value, local)
                                     : Value::undefined("parameter '" + param.name + "' was not provided");
     }
-    local->vars["varargs"] = Value::new_list(std::move(varargs));
+    local->vars["varargs"] = Value::new_list(std::move(varargs), true);
     local->vars["kwargs"] = Value(std::move(kwargs));
     ++call_depth_;
     std::string out;
@@ -589,6 +607,7 @@ void Interpreter::eval_args(const Arguments& args, const ScopePtr& scope, CallAr
 
 Value Interpreter::eval(const Expr& expr, const ScopePtr& scope) {
   try {
+    DepthGuard guard(*this);
     return eval_inner(expr, scope);
   } catch (const RaisedError& e) {
     throw ChatTemplateError(ChatTemplateError::Kind::Raised, e.what(), expr.line, expr.column);

@@ -25,8 +25,9 @@ struct Scope {
 using ScopePtr = std::shared_ptr<Scope>;
 
 struct Limits {
+  int max_depth = 1500;             // nested statements + expressions + macro calls: bounds the C++ stack use
   int max_call_depth = 100;         // nested macro calls
-  uint64_t max_steps = 10'000'000;  // statements executed + loop iterations
+  uint64_t max_steps = 2'000'000;   // statements executed + loop iterations
   size_t max_output = 64u << 20;    // bytes, per rendered string (output, macro result, set block)
   size_t max_sequence = 1'000'000;  // elements of range() or a repeated list/string
 };
@@ -52,6 +53,12 @@ class Interpreter {
  private:
   enum class Flow { Normal, Break, Continue };
 
+  struct DepthGuard {
+    explicit DepthGuard(Interpreter& in);
+    ~DepthGuard() { --in_.depth_; }
+    Interpreter& in_;
+  };
+
   Flow exec_body(const Body& body, const ScopePtr& scope, std::string& out);
   Flow exec(const Stmt& stmt, const ScopePtr& scope, std::string& out);
   Flow exec_for(const ForStmt& s, const ScopePtr& scope, std::string& out);
@@ -74,6 +81,7 @@ class Interpreter {
   std::chrono::system_clock::time_point now_;
   uint64_t steps_ = 0;
   int call_depth_ = 0;
+  int depth_ = 0;
 };
 
 // Operators and lookups with Python/Jinja semantics (also used by the builtins).

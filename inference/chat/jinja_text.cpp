@@ -159,9 +159,14 @@ bool is_cased(char32_t c) {
 }
 
 std::string upper(std::string_view s) {
-  std::u32string u = decode(s);
-  for (auto& c : u) c = to_upper(c);
-  return encode(u);
+  std::string out;
+  for (char32_t c : decode(s)) {
+    if (c == 0xDF)
+      out += "SS";  // the one common one-to-many mapping (ß), as Python's str.upper()
+    else
+      append_utf8(out, to_upper(c));
+  }
+  return out;
 }
 
 std::string lower(std::string_view s) {

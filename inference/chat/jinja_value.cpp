@@ -196,6 +196,7 @@ bool Value::equals(const Value& other) const {
     case Kind::String:
       return str() == other.str();
     case Kind::List: {
+      if (list()->tuple != other.list()->tuple) return false;  // [1] != (1,) in Python
       const auto& a = list()->items;
       const auto& b = other.list()->items;
       if (a.size() != b.size()) return false;

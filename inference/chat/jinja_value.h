@@ -81,6 +81,14 @@ class Value {
   Value(Undefined u) : v_(std::move(u)) {}
 
   static Value undefined(std::string message) { return Value(Undefined{std::move(message)}); }
+  // A string marked safe (|safe, |escape): as with markupsafe.Markup, `+` with a plain string HTML-escapes
+  // the plain one. Hugging Face renders some templates (functionary v3.1) through this quirk.
+  static Value markup(std::string s) {
+    Value v(std::move(s));
+    v.markup_ = true;
+    return v;
+  }
+  bool is_markup() const { return markup_ && is_string(); }
   static Value none() { return Value(None{}); }
   static Value new_list(std::vector<Value> items = {}, bool tuple = false);
   static Value new_dict();
@@ -129,6 +137,7 @@ class Value {
 
  private:
   std::variant<Undefined, None, bool, int64_t, double, std::string, ListPtr, DictPtr, CallablePtr> v_;
+  bool markup_ = false;
 };
 
 }  // namespace glasswing::chat::jinja

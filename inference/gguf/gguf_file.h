@@ -25,46 +25,59 @@ namespace glasswing::gguf {
 
 class GgufError : public std::runtime_error {
  public:
+  // "message (at byte offset)": offset is where in the file the offending field starts.
   GgufError(const std::string& message, uint64_t offset)
-      : std::runtime_error(message + " (at byte " + std::to_string(offset) + ")"), offset_(offset) {}
-  explicit GgufError(const std::string& message) : std::runtime_error(message), offset_(0) {}
+      : std::runtime_error(message + " (at byte " + std::to_string(offset) + ")"),
+        offset_(offset),
+        has_offset_(true) {}
+  explicit GgufError(const std::string& message) : std::runtime_error(message) {}
+  // The same error with context (e.g. the file name) in front; keeps the offset.
+  GgufError prefixed(const std::string& prefix) const {
+    return GgufError(prefix + what(), offset_, has_offset_);
+  }
   uint64_t offset() const { return offset_; }
+  bool has_offset() const { return has_offset_; }
 
  private:
-  uint64_t offset_;
+  GgufError(const std::string& full, uint64_t offset, bool has_offset)
+      : std::runtime_error(full), offset_(offset), has_offset_(has_offset) {}
+  uint64_t offset_ = 0;
+  bool has_offset_ = false;
 };
 
 // Limits the reader enforces (and the writer respects), so hostile files cannot make it recurse or allocate
 // without bound.
-inline constexpr uint32_t kMaxDims = 4;               // GGML_MAX_DIMS
-inline constexpr int kMaxArrayNesting = 8;            // real files nest arrays at most once
-inline constexpr uint64_t kMaxKeyLength = 65535;      // bytes
-inline constexpr uint64_t kMaxAlignment = 1u << 20;   // general.alignment
+inline constexpr uint32_t kMaxDims = 4;              // GGML_MAX_DIMS
+inline constexpr int kMaxArrayNesting = 8;           // real files nest arrays at most once
+inline constexpr uint64_t kMaxKeyLength = 65535;     // bytes
+inline constexpr uint64_t kMaxAlignment = 1u << 20;  // general.alignment
 inline constexpr uint64_t kDefaultAlignment = 32;
 
+// clang-format off
 enum class ValueType : uint32_t {
   Uint8 = 0, Int8 = 1, Uint16 = 2, Int16 = 3, Uint32 = 4, Int32 = 5, Float32 = 6, Bool = 7,
   String = 8, Array = 9, Uint64 = 10, Int64 = 11, Float64 = 12,
 };
+// clang-format on
 std::string_view value_type_name(ValueType type);
 bool is_integer_type(ValueType type);
 
 // An array value. Exactly one of the vectors is used, chosen by elem_type.
 struct Array {
   ValueType elem_type = ValueType::Uint8;
-  std::vector<int64_t> ints;  // every integer type and bool; u64 values above INT64_MAX are stored bit-cast
-  std::vector<double> floats;         // f32, f64
-  std::vector<std::string> strings;   // string
-  std::vector<Array> arrays;          // nested arrays
+  std::vector<int64_t> ints;   // every integer type and bool; u64 values above INT64_MAX are stored bit-cast
+  std::vector<double> floats;  // f32, f64
+  std::vector<std::string> strings;  // string
+  std::vector<Array> arrays;         // nested arrays
   size_t size() const;
 };
 
 // One metadata value.
 struct Value {
   ValueType type = ValueType::Uint8;
-  uint64_t bits = 0;   // integers (signed ones sign-extended) and bool
-  double real = 0;     // f32, f64
-  std::string str;     // string
+  uint64_t bits = 0;  // integers (signed ones sign-extended) and bool
+  double real = 0;    // f32, f64
+  std::string str;    // string
   std::shared_ptr<const Array> array;
 
   std::optional<int64_t> as_int() const;    // any integer type whose value fits in int64
@@ -129,7 +142,7 @@ class GgufFile {
 
  private:
   GgufFile() = default;
-  void parse_all();
+  void parse_all();  // gguf_parse.cpp
 
   std::shared_ptr<MappedFile> map_;
   std::span<const uint8_t> bytes_;

@@ -370,6 +370,7 @@ std::vector<uint8_t> GgufWriter::to_bytes() const {
     enc.put(offset);
     offset += (t.data.size() + align - 1) / align * align;
   }
+  if (tensors_.empty()) return out;  // like llama.cpp: no padding without a data section
   enc.pad_to(align);
   out.reserve(out.size() + offset);
   for (const auto& t : tensors_) {

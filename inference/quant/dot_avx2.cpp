@@ -72,7 +72,7 @@ GW_AVX2 float dot_q8_0(const void* row, const float* x, int64_t n) {
   const auto* b = static_cast<const Q8_0*>(row);
   __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < n / kQK; ++i, x += kQK)
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_f32(b[i].d)), dot32(load32(b[i].qs), x), acc);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(f16_scale(b[i].d)), dot32(load32(b[i].qs), x), acc);
   return hsum(acc);
 }
 
@@ -82,7 +82,7 @@ GW_AVX2 float dot_q4_0(const void* row, const float* x, int64_t n) {
   __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < n / kQK; ++i, x += kQK) {
     const __m256i q = _mm256_sub_epi8(nibbles(b[i].qs), eight);
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_f32(b[i].d)), dot32(q, x), acc);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(f16_scale(b[i].d)), dot32(q, x), acc);
   }
   return hsum(acc);
 }
@@ -91,8 +91,8 @@ GW_AVX2 float dot_q4_1(const void* row, const float* x, int64_t n) {
   const auto* b = static_cast<const Q4_1*>(row);
   __m256 acc = _mm256_setzero_ps(), acc_m = acc;
   for (int64_t i = 0; i < n / kQK; ++i, x += kQK) {
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_f32(b[i].d)), dot32(nibbles(b[i].qs), x), acc);
-    acc_m = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_f32(b[i].m)), sum32(x), acc_m);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(f16_scale(b[i].d)), dot32(nibbles(b[i].qs), x), acc);
+    acc_m = _mm256_fmadd_ps(_mm256_set1_ps(f16_scale(b[i].m)), sum32(x), acc_m);
   }
   return hsum(_mm256_add_ps(acc, acc_m));
 }
@@ -109,7 +109,7 @@ GW_AVX2 float dot_q5_0(const void* row, const float* x, int64_t n) {
   __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < n / kQK; ++i, x += kQK) {
     const __m256i q = _mm256_sub_epi8(q5_codes(b[i].qh, b[i].qs), sixteen);
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_f32(b[i].d)), dot32(q, x), acc);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(f16_scale(b[i].d)), dot32(q, x), acc);
   }
   return hsum(acc);
 }
@@ -118,8 +118,8 @@ GW_AVX2 float dot_q5_1(const void* row, const float* x, int64_t n) {
   const auto* b = static_cast<const Q5_1*>(row);
   __m256 acc = _mm256_setzero_ps(), acc_m = acc;
   for (int64_t i = 0; i < n / kQK; ++i, x += kQK) {
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_f32(b[i].d)), dot32(q5_codes(b[i].qh, b[i].qs), x), acc);
-    acc_m = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_f32(b[i].m)), sum32(x), acc_m);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(f16_scale(b[i].d)), dot32(q5_codes(b[i].qh, b[i].qs), x), acc);
+    acc_m = _mm256_fmadd_ps(_mm256_set1_ps(f16_scale(b[i].m)), sum32(x), acc_m);
   }
   return hsum(_mm256_add_ps(acc, acc_m));
 }
@@ -129,7 +129,7 @@ GW_AVX2 float dot_q2_k(const void* row, const float* x, int64_t n) {
   const __m256i three = _mm256_set1_epi8(3);
   __m256 acc = _mm256_setzero_ps(), acc_m = acc;
   for (int64_t i = 0; i < n / kQKK; ++i) {
-    const float d = fp16_to_f32(b[i].d), dmin = fp16_to_f32(b[i].dmin);
+    const float d = f16_scale(b[i].d), dmin = f16_scale(b[i].dmin);
     const uint8_t* sc = b[i].scales;
     for (int half = 0; half < 2; ++half) {
       const __m256i bytes = load32(b[i].qs + 32 * half);
@@ -151,7 +151,7 @@ GW_AVX2 float dot_q3_k(const void* row, const float* x, int64_t n) {
   const __m256i three = _mm256_set1_epi8(3), four = _mm256_set1_epi8(4);
   __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < n / kQKK; ++i) {
-    const float d = fp16_to_f32(b[i].d);
+    const float d = f16_scale(b[i].d);
     int8_t scales[16];
     q3k_scales(b[i].scales, scales);
     const __m256i hmask = load32(b[i].hmask);
@@ -179,7 +179,7 @@ GW_AVX2 float dot_q45_k(const void* row, const float* x, int64_t n) {
   const __m256i low4 = _mm256_set1_epi8(0x0F), sixteen = _mm256_set1_epi8(0x10);
   __m256 acc = _mm256_setzero_ps(), acc_m = acc;
   for (int64_t i = 0; i < n / kQKK; ++i) {
-    const float d = fp16_to_f32(b[i].d), dmin = fp16_to_f32(b[i].dmin);
+    const float d = f16_scale(b[i].d), dmin = f16_scale(b[i].dmin);
     __m256i qh = _mm256_setzero_si256();
     if constexpr (kFifthBit) qh = load32(b[i].qh);
     for (int g = 0; g < 8; g += 2, x += 64) {
@@ -209,7 +209,7 @@ GW_AVX2 float dot_q6_k(const void* row, const float* x, int64_t n) {
   const __m256i low4 = _mm256_set1_epi8(0x0F), three = _mm256_set1_epi8(3), offset = _mm256_set1_epi8(32);
   __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < n / kQKK; ++i) {
-    const float d = fp16_to_f32(b[i].d);
+    const float d = f16_scale(b[i].d);
     for (int half = 0; half < 2; ++half) {
       const __m256i ql0 = load32(b[i].ql + 64 * half), ql1 = load32(b[i].ql + 64 * half + 32);
       const __m256i qh = load32(b[i].qh + 32 * half);

@@ -49,7 +49,7 @@ GW_AVX2 float q8_q8_0(const void* row, const QuantizedActivation& xq) {
   __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < xq.n / kQK; ++i) {
     const __m256 p = sum_pairs(mul_signed(load32(b[i].qs), act(xq, i)));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_f32(b[i].d) * xq.d[i]), p, acc);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(f16_scale(b[i].d) * xq.d[i]), p, acc);
   }
   return hsum(acc);
 }
@@ -57,12 +57,23 @@ GW_AVX2 float q8_q8_0(const void* row, const QuantizedActivation& xq) {
 GW_AVX2 float q8_q4_0(const void* row, const QuantizedActivation& xq) {
   const auto* b = static_cast<const Q4_0*>(row);
   const __m256i eight = _mm256_set1_epi8(8);
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t i = 0; i < xq.n / kQK; ++i) {
-    const __m256 p = sum_pairs(mul_signed(_mm256_sub_epi8(nibbles(b[i].qs), eight), act(xq, i)));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_f32(b[i].d) * xq.d[i]), p, acc);
+  const int8_t* qs = xq.qs.data();
+  const float* dx = xq.d.data();
+  const int64_t nb = xq.n / kQK;
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
+  int64_t i = 0;
+  for (; i + 2 <= nb; i += 2) {
+    const __m256 p0 = sum_pairs(mul_signed(_mm256_sub_epi8(nibbles(b[i].qs), eight), load32(qs + 32 * i)));
+    const __m256 p1 =
+        sum_pairs(mul_signed(_mm256_sub_epi8(nibbles(b[i + 1].qs), eight), load32(qs + 32 * i + 32)));
+    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(f16_scale(b[i].d) * dx[i]), p0, acc0);
+    acc1 = _mm256_fmadd_ps(_mm256_set1_ps(f16_scale(b[i + 1].d) * dx[i + 1]), p1, acc1);
   }
-  return hsum(acc);
+  for (; i < nb; ++i) {
+    const __m256 p = sum_pairs(mul_signed(_mm256_sub_epi8(nibbles(b[i].qs), eight), load32(qs + 32 * i)));
+    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(f16_scale(b[i].d) * dx[i]), p, acc0);
+  }
+  return hsum(_mm256_add_ps(acc0, acc1));
 }
 
 GW_AVX2 float q8_q4_1(const void* row, const QuantizedActivation& xq) {
@@ -71,8 +82,8 @@ GW_AVX2 float q8_q4_1(const void* row, const QuantizedActivation& xq) {
   float acc_m = 0;
   for (int64_t i = 0; i < xq.n / kQK; ++i) {
     const __m256 p = sum_pairs(_mm256_maddubs_epi16(nibbles(b[i].qs), act(xq, i)));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_f32(b[i].d) * xq.d[i]), p, acc);
-    acc_m += fp16_to_f32(b[i].m) * xq.d[i] * static_cast<float>(act_sum32(xq, i));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(f16_scale(b[i].d) * xq.d[i]), p, acc);
+    acc_m += f16_scale(b[i].m) * xq.d[i] * static_cast<float>(act_sum32(xq, i));
   }
   return hsum(acc) + acc_m;
 }
@@ -89,7 +100,7 @@ GW_AVX2 float q8_q5_0(const void* row, const QuantizedActivation& xq) {
   __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < xq.n / kQK; ++i) {
     const __m256i q = _mm256_sub_epi8(q5_codes(b[i].qh, b[i].qs), sixteen);
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_f32(b[i].d) * xq.d[i]), sum_pairs(mul_signed(q, act(xq, i))),
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(f16_scale(b[i].d) * xq.d[i]), sum_pairs(mul_signed(q, act(xq, i))),
                           acc);
   }
   return hsum(acc);
@@ -101,8 +112,8 @@ GW_AVX2 float q8_q5_1(const void* row, const QuantizedActivation& xq) {
   float acc_m = 0;
   for (int64_t i = 0; i < xq.n / kQK; ++i) {
     const __m256 p = sum_pairs(_mm256_maddubs_epi16(q5_codes(b[i].qh, b[i].qs), act(xq, i)));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_f32(b[i].d) * xq.d[i]), p, acc);
-    acc_m += fp16_to_f32(b[i].m) * xq.d[i] * static_cast<float>(act_sum32(xq, i));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(f16_scale(b[i].d) * xq.d[i]), p, acc);
+    acc_m += f16_scale(b[i].m) * xq.d[i] * static_cast<float>(act_sum32(xq, i));
   }
   return hsum(acc) + acc_m;
 }
@@ -114,7 +125,7 @@ GW_AVX2 float q8_q2_k(const void* row, const QuantizedActivation& xq) {
   float acc_m = 0;
   int64_t blk = 0;
   for (int64_t i = 0; i < xq.n / kQKK; ++i) {
-    const float d = fp16_to_f32(b[i].d), dmin = fp16_to_f32(b[i].dmin);
+    const float d = f16_scale(b[i].d), dmin = f16_scale(b[i].dmin);
     const uint8_t* sc = b[i].scales;
     for (int half = 0; half < 2; ++half) {
       const __m256i bytes = load32(b[i].qs + 32 * half);
@@ -136,7 +147,7 @@ GW_AVX2 float q8_q3_k(const void* row, const QuantizedActivation& xq) {
   __m256 acc = _mm256_setzero_ps();
   int64_t blk = 0;
   for (int64_t i = 0; i < xq.n / kQKK; ++i) {
-    const float d = fp16_to_f32(b[i].d);
+    const float d = f16_scale(b[i].d);
     int8_t scales[16];
     q3k_scales(b[i].scales, scales);
     const __m256i hmask = load32(b[i].hmask);
@@ -165,7 +176,7 @@ GW_AVX2 float q8_q45_k(const void* row, const QuantizedActivation& xq) {
   float acc_m = 0;
   int64_t blk = 0;
   for (int64_t i = 0; i < xq.n / kQKK; ++i) {
-    const float d = fp16_to_f32(b[i].d), dmin = fp16_to_f32(b[i].dmin);
+    const float d = f16_scale(b[i].d), dmin = f16_scale(b[i].dmin);
     __m256i qh = _mm256_setzero_si256();
     if constexpr (kFifthBit) qh = load32(b[i].qh);
     for (int g = 0; g < 8; g += 2, blk += 2) {
@@ -198,7 +209,7 @@ GW_AVX2 float q8_q6_k(const void* row, const QuantizedActivation& xq) {
   __m256 acc = _mm256_setzero_ps();
   int64_t blk = 0;
   for (int64_t i = 0; i < xq.n / kQKK; ++i) {
-    const float d = fp16_to_f32(b[i].d);
+    const float d = f16_scale(b[i].d);
     for (int half = 0; half < 2; ++half) {
       const __m256i ql0 = load32(b[i].ql + 64 * half), ql1 = load32(b[i].ql + 64 * half + 32);
       const __m256i qh = load32(b[i].qh + 32 * half);

@@ -52,6 +52,11 @@ struct AttentionProbsPush {
   float scale;
 };
 static_assert(sizeof(AttentionProbsPush) == 40);
+struct AttentionSummaryPush {
+  uint32_t n_heads, n_kv_heads, head_dim, q0, nq, out_offset;
+  float scale;
+};
+static_assert(sizeof(AttentionSummaryPush) == 28);
 struct SoftmaxPush {
   uint32_t n, stride;
 };
@@ -300,6 +305,16 @@ void Recorder::attention_probs(const BufferRange& q_cache, const BufferRange& k_
   const BufferRange buffers[] = {q_cache, k_cache, out};
   const uint32_t spec[] = {kReduceWg};
   dispatch("attention_probs", buffers, push, p.nq, 1, 1, spec);
+}
+
+void Recorder::attention_summary(const BufferRange& q_cache, const BufferRange& k_cache,
+                                 const BufferRange& out, const AttentionSummaryParams& p) {
+  if (p.n_kv_heads == 0 || p.n_heads % p.n_kv_heads != 0)
+    throw VulkanError("attention_summary: attention heads must be a multiple of KV heads");
+  AttentionSummaryPush push{p.n_heads, p.n_kv_heads, p.head_dim, p.q0, p.nq, p.out_offset, p.scale};
+  const BufferRange buffers[] = {q_cache, k_cache, out};
+  const uint32_t spec[] = {kReduceWg};
+  dispatch("attention_summary", buffers, push, p.nq, p.n_heads, 1, spec);
 }
 
 void Recorder::softmax(const BufferRange& data, RowsShape s) {

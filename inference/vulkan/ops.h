@@ -102,6 +102,15 @@ struct AttentionProbsParams {
   float scale = 1.0f;
 };
 
+struct AttentionSummaryParams {
+  uint32_t n_heads = 0;
+  uint32_t n_kv_heads = 0;
+  uint32_t head_dim = 0;
+  uint32_t q0 = 0, nq = 0;  // query rows
+  uint32_t out_offset = 0;  // elements into the output
+  float scale = 1.0f;
+};
+
 class Recorder {
  public:
   explicit Recorder(Context& ctx);
@@ -133,6 +142,10 @@ class Recorder {
   // out[r][c] = probability of key k0 + c for query q0 + r (row-major nq x nk)
   void attention_probs(const BufferRange& q_cache, const BufferRange& k_cache, const BufferRange& out,
                        const AttentionProbsParams& p);
+  // For every head h and query q0 + r of one layer: out[out_offset + (h * nq + r) * 3 + {0, 1, 2}] = largest
+  // probability, entropy (nats), probability of key 0 of its causal attention row.
+  void attention_summary(const BufferRange& q_cache, const BufferRange& k_cache, const BufferRange& out,
+                         const AttentionSummaryParams& p);
   void softmax(const BufferRange& data, RowsShape shape);
   void swiglu(const BufferRange& gate, const BufferRange& up, const BufferRange& out, uint32_t n);
   void gelu(const BufferRange& data, uint32_t n);

@@ -2,12 +2,13 @@
 // repetition, reported as GB/s of weight bytes read (best repetition). Not a test: speed varies by machine.
 // Run scripts/bench-quant.sh.
 //
-//   quant_bench [--mb MiB-per-matrix] [--cols N] [--reps R] [--kernels] [type...]
+//   quant_bench [--mb MiB-per-matrix] [--cols N] [--reps R] [--kernels] [--cpu-time] [type...]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <random>
 #include <string>
 #include <vector>
@@ -24,20 +25,31 @@ using gguf::GgmlType;
 
 namespace {
 
+// Wall-clock seconds, or with --cpu-time this thread's CPU seconds (steadier on a machine shared with other
+// jobs: time spent descheduled is not counted, though cache and memory contention still are).
+bool g_cpu_time = false;
+double now() {
+  if (g_cpu_time) {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + ts.tv_nsec * 1e-9;
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 double bench(GgmlType t, const std::vector<uint8_t>& m, size_t row_bytes, const std::vector<float>& x,
              int reps, const quant::kernels::DotFn fn, float& sink) {
   const int64_t n = static_cast<int64_t>(x.size());
   const size_t rows = m.size() / row_bytes;
   double best = 1e30;
   for (int r = 0; r < reps; ++r) {
-    const auto start = std::chrono::steady_clock::now();
+    const double start = now();
     float acc = 0;
     for (size_t i = 0; i < rows; ++i) {
       const void* row = m.data() + i * row_bytes;
       acc += fn ? fn(row, x.data(), n) : quant::dot_row(t, row, x.data(), n);
     }
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    best = std::min(best, s);
+    best = std::min(best, now() - start);
     sink += acc;
   }
   return static_cast<double>(m.size()) / best / 1e9;
@@ -50,11 +62,11 @@ double bench_q8(GgmlType t, const std::vector<uint8_t>& m, size_t row_bytes, con
   quant::QuantizedActivation xq;
   double best = 1e30;
   for (int r = 0; r < reps; ++r) {
-    const auto start = std::chrono::steady_clock::now();
+    const double start = now();
     quant::quantize_activation(x.data(), static_cast<int64_t>(x.size()), xq);
     float acc = 0;
     for (size_t i = 0; i < rows; ++i) acc += quant::dot_row_q8(t, m.data() + i * row_bytes, xq);
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    best = std::min(best, now() - start);
     sink += acc;
   }
   return static_cast<double>(m.size()) / best / 1e9;
@@ -78,10 +90,13 @@ int main(int argc, char** argv) {
       reps = std::atoi(argv[++i]);
     else if (a == "--kernels")
       per_kernel = true;
+    else if (a == "--cpu-time")
+      g_cpu_time = true;
     else if (auto t = gguf::ggml_type_from_name(a); t && quant::can_dequantize(*t))
       types.push_back(*t);
     else {
-      std::fprintf(stderr, "usage: quant_bench [--mb MiB] [--cols N] [--reps R] [--kernels] [type...]\n");
+      std::fprintf(
+          stderr, "usage: quant_bench [--mb MiB] [--cols N] [--reps R] [--kernels] [--cpu-time] [type...]\n");
       return 2;
     }
   }
@@ -94,8 +109,9 @@ int main(int argc, char** argv) {
   std::vector<float> x(static_cast<size_t>(cols));
   for (auto& v : x) v = normal(rng);
   float sink = 0;
-  std::printf("dot_row over a %.0f MiB matrix, rows of %lld; best of %d; AVX2 kernels: %s\n", mib,
-              static_cast<long long>(cols), reps, quant::kernels::cpu_has_avx2() ? "yes" : "no");
+  std::printf("dot_row over a %.0f MiB matrix, rows of %lld; best of %d (%s); AVX2 kernels: %s\n", mib,
+              static_cast<long long>(cols), reps, g_cpu_time ? "thread CPU time" : "wall time",
+              quant::kernels::cpu_has_avx2() ? "yes" : "no");
   std::printf("%-6s %10s %12s %12s", "type", "GB/s", "Gelem/s", "q8 GB/s");
   if (per_kernel) std::printf(" %14s %14s %14s", "portable GB/s", "avx2 GB/s", "reference GB/s");
   std::printf("\n");
@@ -134,11 +150,10 @@ int main(int argc, char** argv) {
       // The reference kernel of this type, for scale.
       double best = 1e30;
       for (int r = 0; r < std::max(1, reps / 2); ++r) {
-        const auto start = std::chrono::steady_clock::now();
+        const double start = now();
         for (size_t i = 0; i < rows; ++i)
           sink += quant::dot_row_reference(t, m.data() + i * row_bytes, x.data(), cols);
-        best =
-            std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        best = std::min(best, now() - start);
       }
       std::printf(" %14.2f", static_cast<double>(m.size()) / best / 1e9);
     }

@@ -236,3 +236,47 @@ TEST_CASE("softmax, swiglu, gelu, add and bias match the CPU") {
   CHECK(max_rel_diff(read_floats(bi, n * rows), e_bi) < 1e-6);
   require_no_validation_messages();
 }
+
+TEST_CASE("attention summaries reduce each causal row to max, entropy and attention to key 0") {
+  std::mt19937 rng(15);
+  const uint32_t n_heads = 4, n_kv = 2, hd = 8, n_pos = 10, q0 = 3, nq = 7;
+  const float scale = 0.5f;
+  const auto qc = random_floats(rng, n_pos * n_heads * hd, -2, 2);
+  const auto kc = random_floats(rng, n_pos * n_kv * hd, -2, 2);
+  Buffer qb = device_buffer(qc), kb = device_buffer(kc), out = device_buffer({}, 5 + n_heads * nq * 3);
+  run([&](Recorder& r) {
+    r.attention_summary(whole(qb), whole(kb), whole(out),
+                        {.n_heads = n_heads,
+                         .n_kv_heads = n_kv,
+                         .head_dim = hd,
+                         .q0 = q0,
+                         .nq = nq,
+                         .out_offset = 5,
+                         .scale = scale});
+  });
+  std::vector<float> expect(5 + n_heads * nq * 3, 0.0f);
+  for (uint32_t h = 0; h < n_heads; ++h)
+    for (uint32_t r = 0; r < nq; ++r) {
+      const uint32_t pos = q0 + r, kvh = h / (n_heads / n_kv);
+      std::vector<double> p(pos + 1);
+      double mx = -1e300, sum = 0, entropy = 0, top = 0;
+      for (uint32_t j = 0; j <= pos; ++j) {
+        double acc = 0;
+        for (uint32_t i = 0; i < hd; ++i)
+          acc += double(qc[(pos * n_heads + h) * hd + i]) * kc[(j * n_kv + kvh) * hd + i];
+        mx = std::max(mx, p[j] = acc * scale);
+      }
+      for (auto& x : p) sum += (x = std::exp(x - mx));
+      for (auto& x : p) {
+        x /= sum;
+        top = std::max(top, x);
+        entropy -= x * std::log(x);
+      }
+      float* o = &expect[5 + (h * nq + r) * 3];
+      o[0] = static_cast<float>(top);
+      o[1] = static_cast<float>(entropy);
+      o[2] = static_cast<float>(p[0]);
+    }
+  CHECK(max_rel_diff(read_floats(out, expect.size()), expect) < 1e-5);
+  require_no_validation_messages();
+}

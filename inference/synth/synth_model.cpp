@@ -1,0 +1,280 @@
+// Writes random-weight models (see synth_model.h). Rows are generated and quantized in parallel, each row
+// from its own seed, so the file depends only on the options, never on the thread count.
+#include "inference/synth/synth_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numbers>
+#include <stdexcept>
+#include <thread>
+
+#include "inference/gguf/gguf_writer.h"
+#include "inference/quant/quant.h"
+
+namespace glasswing::synth {
+
+using gguf::GgmlType;
+
+namespace {
+
+// Real hyper-parameters from each model's config.json (llama2.c for stories15M).
+std::vector<Shape> make_shapes() {
+  std::vector<Shape> s;
+  auto add = [&](Shape shape) { s.push_back(std::move(shape)); };
+  //   name              arch     embd  layer head kv  ff    vocab   ctx     rope       eps    tied
+  add({"stories15m", "llama", 288, 6, 6, 6, 768, 32000, 256, 10000.0f, 1e-5f, true, false});
+  add({"smollm2-135m", "llama", 576, 30, 9, 3, 1536, 49152, 8192, 100000.0f, 1e-5f, true, false});
+  add({"qwen2.5-0.5b", "qwen2", 896, 24, 14, 2, 4864, 151936, 32768, 1000000.0f, 1e-6f, true, false});
+  add({"tinyllama-1.1b", "llama", 2048, 22, 32, 4, 5632, 32000, 2048, 10000.0f, 1e-5f, false, false});
+  add({"llama-3.2-1b", "llama", 2048, 16, 32, 8, 8192, 128256, 131072, 500000.0f, 1e-5f, true, false});
+  // Small shapes for tests: K-quant-compatible rows, rows that force fallbacks, and qwen2 biases.
+  add({"test-tiny", "llama", 256, 2, 4, 2, 512, 320, 128, 10000.0f, 1e-5f, false, true});
+  add({"test-tiny-odd", "llama", 96, 2, 4, 2, 160, 300, 128, 10000.0f, 1e-5f, true, true});
+  add({"test-tiny-qwen2", "qwen2", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-6f, true, true});
+  return s;
+}
+
+// splitmix64: a tiny, well-mixed generator; one per row, seeded from (seed, tensor, row).
+struct Rng {
+  uint64_t state;
+  uint64_t next() {
+    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  double uniform() { return (static_cast<double>(next() >> 11) + 0.5) * 0x1p-53; }  // (0, 1)
+};
+
+uint64_t row_seed(uint64_t seed, uint64_t tensor, uint64_t row) {
+  Rng r{seed};
+  const uint64_t a = r.next() ^ (tensor * 0xD1B54A32D192ED03ull);
+  Rng t{a};
+  return t.next() ^ (row * 0x8CB92BA72F3D8DD7ull);
+}
+
+// Fills x[n] with N(0, stddev) (Box-Muller).
+void normal_row(uint64_t seed, float stddev, float* x, uint64_t n) {
+  Rng rng{seed};
+  for (uint64_t i = 0; i < n; i += 2) {
+    const double r = std::sqrt(-2.0 * std::log(rng.uniform()));
+    const double a = 2.0 * std::numbers::pi * rng.uniform();
+    x[i] = static_cast<float>(stddev * r * std::cos(a));
+    if (i + 1 < n) x[i + 1] = static_cast<float>(stddev * r * std::sin(a));
+  }
+}
+
+// llama.cpp's general.file_type (enum llama_ftype) for a file whose weights are mostly `type`.
+uint32_t file_type(GgmlType type) {
+  switch (type) {
+    case GgmlType::F32:
+      return 0;
+    case GgmlType::F16:
+      return 1;
+    case GgmlType::Q4_0:
+      return 2;
+    case GgmlType::Q4_1:
+      return 3;
+    case GgmlType::Q8_0:
+      return 7;
+    case GgmlType::Q5_0:
+      return 8;
+    case GgmlType::Q5_1:
+      return 9;
+    case GgmlType::Q2_K:
+      return 10;
+    case GgmlType::Q3_K:
+      return 11;  // Q3_K_S: every weight q3_K
+    case GgmlType::Q4_K:
+      return 14;  // Q4_K_S
+    case GgmlType::Q5_K:
+      return 16;  // Q5_K_S
+    case GgmlType::Q6_K:
+      return 18;
+    case GgmlType::BF16:
+      return 32;
+    default:
+      throw std::invalid_argument("synth cannot write weights of type " + gguf::ggml_type_name(type));
+  }
+}
+
+void validate(const Shape& s) {
+  auto fail = [&](const std::string& why) { throw std::invalid_argument("shape " + s.name + ": " + why); };
+  if (s.arch != "llama" && s.arch != "qwen2")
+    fail("architecture must be llama or qwen2, not '" + s.arch + "'");
+  if (!s.n_embd || !s.n_layer || !s.n_head || !s.n_head_kv || !s.n_ff || !s.n_ctx)
+    fail("a dimension is zero");
+  if (s.n_embd % s.n_head) fail("n_embd is not a multiple of the head count");
+  if (s.n_head % s.n_head_kv) fail("the head count is not a multiple of the KV head count");
+  if (s.head_dim() % 2) fail("the head dimension must be even for RoPE");
+  if (s.n_vocab < 260) fail("the vocabulary needs at least 260 tokens");
+}
+
+enum class Kind { Weight, Norm, Bias };
+
+struct TensorSpec {
+  std::string name;
+  Kind kind;
+  uint64_t row;   // dims[0]
+  uint64_t rows;  // dims[1] (1 for vectors)
+};
+
+std::vector<TensorSpec> tensor_list(const Shape& s) {
+  const uint64_t e = s.n_embd, q = uint64_t{s.n_head} * s.head_dim(),
+                 kv = uint64_t{s.n_head_kv} * s.head_dim();
+  std::vector<TensorSpec> t;
+  t.push_back({"token_embd.weight", Kind::Weight, e, s.n_vocab});
+  for (uint32_t l = 0; l < s.n_layer; ++l) {
+    const std::string p = "blk." + std::to_string(l) + ".";
+    t.push_back({p + "attn_norm.weight", Kind::Norm, e, 1});
+    t.push_back({p + "attn_q.weight", Kind::Weight, e, q});
+    t.push_back({p + "attn_k.weight", Kind::Weight, e, kv});
+    t.push_back({p + "attn_v.weight", Kind::Weight, e, kv});
+    if (s.arch == "qwen2") {
+      t.push_back({p + "attn_q.bias", Kind::Bias, q, 1});
+      t.push_back({p + "attn_k.bias", Kind::Bias, kv, 1});
+      t.push_back({p + "attn_v.bias", Kind::Bias, kv, 1});
+    }
+    t.push_back({p + "attn_output.weight", Kind::Weight, q, e});
+    t.push_back({p + "ffn_norm.weight", Kind::Norm, e, 1});
+    t.push_back({p + "ffn_gate.weight", Kind::Weight, e, s.n_ff});
+    t.push_back({p + "ffn_up.weight", Kind::Weight, e, s.n_ff});
+    t.push_back({p + "ffn_down.weight", Kind::Weight, s.n_ff, e});
+  }
+  t.push_back({"output_norm.weight", Kind::Norm, e, 1});
+  if (!s.tied_embeddings) t.push_back({"output.weight", Kind::Weight, e, s.n_vocab});
+  return t;
+}
+
+// Generates and quantizes rows [0, rows) of one tensor into out, in parallel.
+void fill_rows(const TensorSpec& spec, GgmlType type, uint64_t seed, uint64_t tensor_index, float stddev,
+               unsigned threads, std::vector<uint8_t>& out) {
+  const auto traits = gguf::ggml_type_traits(type);
+  const uint64_t row_bytes = spec.row / traits.block_elements * traits.block_bytes;
+  out.assign(row_bytes * spec.rows, 0);
+  auto work = [&](uint64_t begin, uint64_t end) {
+    std::vector<float> x(spec.row);
+    for (uint64_t r = begin; r < end; ++r) {
+      normal_row(row_seed(seed, tensor_index, r), stddev, x.data(), spec.row);
+      quant::quantize_row(type, x.data(), out.data() + r * row_bytes, static_cast<int64_t>(spec.row));
+    }
+  };
+  const uint64_t n_threads = std::min<uint64_t>(threads, std::max<uint64_t>(1, spec.rows / 64));
+  if (n_threads <= 1) {
+    work(0, spec.rows);
+    return;
+  }
+  std::vector<std::thread> pool;
+  for (uint64_t t = 0; t < n_threads; ++t)
+    pool.emplace_back(work, spec.rows * t / n_threads, spec.rows * (t + 1) / n_threads);
+  for (auto& th : pool) th.join();
+}
+
+}  // namespace
+
+uint64_t Shape::n_params() const {
+  uint64_t n = 0;
+  for (const auto& t : tensor_list(*this)) n += t.row * t.rows;
+  return n;
+}
+
+const std::vector<Shape>& shapes() {
+  static const std::vector<Shape> all = make_shapes();
+  return all;
+}
+
+const Shape* find_shape(std::string_view name) {
+  for (const auto& s : shapes())
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+GgmlType fallback_type(GgmlType wanted, uint64_t row_length) {
+  const auto traits = gguf::ggml_type_traits(wanted);
+  if (row_length % traits.block_elements == 0) return wanted;
+  GgmlType next = GgmlType::F16;
+  switch (wanted) {
+    case GgmlType::Q4_K:
+      next = GgmlType::Q5_0;
+      break;
+    case GgmlType::Q5_K:
+      next = GgmlType::Q5_1;
+      break;
+    case GgmlType::Q6_K:
+      next = GgmlType::Q8_0;
+      break;
+    case GgmlType::Q2_K:
+    case GgmlType::Q3_K:
+      next = GgmlType::Q4_0;
+      break;
+    default:
+      break;
+  }
+  return row_length % gguf::ggml_type_traits(next).block_elements == 0 ? next : GgmlType::F16;
+}
+
+Report write_model(const Options& options, const std::filesystem::path& path) {
+  const Shape& s = options.shape;
+  validate(s);
+  const uint32_t ftype = file_type(options.type);
+  if (!quant::can_quantize(options.type))
+    throw std::invalid_argument("synth cannot write weights of type " + gguf::ggml_type_name(options.type));
+  const unsigned threads =
+      options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+
+  gguf::GgufWriter w;
+  const std::string& a = s.arch;
+  w.set_string("general.architecture", a);
+  w.set_string("general.name", "glasswing synthetic " + s.name);
+  w.set_u32("general.alignment", 32);
+  w.set_u32("general.file_type", ftype);
+  w.set_u32("general.quantization_version", 2);
+  w.set_u32(a + ".vocab_size", s.n_vocab);
+  w.set_u32(a + ".context_length", s.n_ctx);
+  w.set_u32(a + ".embedding_length", s.n_embd);
+  w.set_u32(a + ".block_count", s.n_layer);
+  w.set_u32(a + ".feed_forward_length", s.n_ff);
+  w.set_u32(a + ".attention.head_count", s.n_head);
+  w.set_u32(a + ".attention.head_count_kv", s.n_head_kv);
+  w.set_f32(a + ".rope.freq_base", s.rope_base);
+  w.set_u32(a + ".rope.dimension_count", s.head_dim());
+  w.set_f32(a + ".attention.layer_norm_rms_epsilon", s.norm_eps);
+
+  const Vocab vocab = make_vocab(s.n_vocab);
+  w.set_string("tokenizer.ggml.model", "llama");
+  w.set_strings("tokenizer.ggml.tokens", vocab.tokens);
+  w.set_f32s("tokenizer.ggml.scores", vocab.scores);
+  w.set_i32s("tokenizer.ggml.token_type", vocab.types);
+  w.set_u32("tokenizer.ggml.unknown_token_id", 0);
+  w.set_u32("tokenizer.ggml.bos_token_id", 1);
+  w.set_u32("tokenizer.ggml.eos_token_id", 2);
+  w.set_bool("tokenizer.ggml.add_bos_token", true);
+  w.set_bool("tokenizer.ggml.add_eos_token", false);
+
+  Report report;
+  std::vector<uint8_t> bytes;
+  const auto specs = tensor_list(s);
+  for (uint64_t i = 0; i < specs.size(); ++i) {
+    const TensorSpec& t = specs[i];
+    report.n_params += t.row * t.rows;
+    if (t.kind == Kind::Weight) {
+      const GgmlType type = fallback_type(options.type, t.row);
+      if (type != options.type) report.fallbacks.push_back({t.name, options.type, type, t.row});
+      fill_rows(t, type, options.seed, i, 0.02f, threads, bytes);
+      w.add_tensor(t.name, type, {t.row, t.rows}, bytes);
+    } else {
+      std::vector<float> v(t.row, 1.0f);
+      if (t.kind == Kind::Bias) normal_row(row_seed(options.seed, i, 0), 0.02f, v.data(), t.row);
+      bytes.resize(v.size() * 4);
+      std::memcpy(bytes.data(), v.data(), bytes.size());
+      w.add_tensor(t.name, GgmlType::F32, {t.row}, bytes);
+    }
+  }
+  bytes = {};
+  w.write(path);
+  report.file_bytes = std::filesystem::file_size(path);
+  return report;
+}
+
+}  // namespace glasswing::synth

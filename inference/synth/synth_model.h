@@ -1,0 +1,67 @@
+#pragma once
+// Random-weight models with the exact shape of real ones, for benchmarks and engine tests
+// (`glasswing-cli synth`). Weights are N(0, 0.02), norms 1.0, quantized with our ggml-exact quantizers;
+// the metadata is what a llama.cpp loader needs, and the tokenizer is a working SentencePiece ("llama")
+// vocabulary: <unk>, <s>, </s>, 256 byte tokens, then generated pieces with scores.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "inference/gguf/ggml_type.h"
+
+namespace glasswing::synth {
+
+struct Shape {
+  std::string name;
+  std::string arch;  // "llama" or "qwen2" (qwen2 adds Q/K/V biases)
+  uint32_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, n_ctx = 0;
+  float rope_base = 10000.0f;
+  float norm_eps = 1e-5f;
+  bool tied_embeddings = false;  // no output.weight: the output projection reuses token_embd
+  bool hidden = false;           // test shapes, not listed
+  uint32_t head_dim() const { return n_head ? n_embd / n_head : 0; }
+  uint64_t n_params() const;
+};
+
+// Presets: stories15m, smollm2-135m, qwen2.5-0.5b, tinyllama-1.1b, llama-3.2-1b (+ hidden test shapes).
+const std::vector<Shape>& shapes();
+const Shape* find_shape(std::string_view name);
+
+struct Options {
+  Shape shape;
+  gguf::GgmlType type = gguf::GgmlType::F16;  // for 2-D weights; 1-D norms and biases stay F32
+  uint64_t seed = 42;
+  unsigned threads = 0;  // 0: all hardware threads (the output does not depend on it)
+};
+
+struct Fallback {
+  std::string tensor;
+  gguf::GgmlType wanted, used;
+  uint64_t row_length;
+};
+
+struct Report {
+  uint64_t n_params = 0;
+  uint64_t file_bytes = 0;
+  std::vector<Fallback> fallbacks;  // tensors whose row length the requested type cannot hold
+};
+
+// The type llama.cpp would use for a row length the requested type cannot hold (Q4_K -> Q5_0,
+// Q5_K -> Q5_1, Q6_K -> Q8_0, Q2_K/Q3_K -> Q4_0 (llama.cpp: IQ4_NL), and F16 when even 32 does not divide).
+gguf::GgmlType fallback_type(gguf::GgmlType wanted, uint64_t row_length);
+
+// The SentencePiece vocabulary: n_vocab pieces, scores and token types (n_vocab >= 259 + 1).
+struct Vocab {
+  std::vector<std::string> tokens;
+  std::vector<float> scores;
+  std::vector<int32_t> types;
+};
+Vocab make_vocab(uint32_t n_vocab);
+
+// Writes the model to path (atomically). Throws std::invalid_argument for a bad shape or type and
+// GgufError for I/O problems.
+Report write_model(const Options& options, const std::filesystem::path& path);
+
+}  // namespace glasswing::synth

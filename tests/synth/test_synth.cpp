@@ -1,0 +1,258 @@
+// Synthetic models: written with the hidden small shapes only (the real presets are far too large for tests)
+// and read back with GgufFile: metadata, tensor shapes and types, fallbacks, weight statistics, tokenizer.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "inference/gguf/gguf_file.h"
+#include "inference/quant/quant.h"
+#include "inference/synth/synth_model.h"
+#include "tests/test_support.h"
+
+using namespace glasswing;
+using gguf::GgmlType;
+
+namespace {
+
+struct Written {
+  synth::Report report;
+  std::filesystem::path path;
+};
+
+// Each call writes into the same per-process folder (created once), so earlier files stay.
+Written write(const std::string& shape, GgmlType type, uint64_t seed = 42, unsigned threads = 0,
+              const std::string& file = "") {
+  static const std::filesystem::path dir = test::temp_dir("synth");
+  const synth::Shape* s = synth::find_shape(shape);
+  REQUIRE(s != nullptr);
+  synth::Options o;
+  o.shape = *s;
+  o.type = type;
+  o.seed = seed;
+  o.threads = threads;
+  const auto path = dir / (file.empty() ? shape + ".gguf" : file);
+  return {synth::write_model(o, path), path};
+}
+
+std::vector<float> decode(const gguf::TensorInfo& t) {
+  std::vector<float> v(t.n_elements);
+  quant::dequantize_row(t.type, t.data, v.data(), static_cast<int64_t>(t.n_elements));
+  return v;
+}
+
+void check_spread(const gguf::TensorInfo& t, double want_std) {
+  const auto v = decode(t);
+  double sum = 0, sum2 = 0;
+  for (float x : v) {
+    REQUIRE(std::isfinite(x));
+    sum += x;
+    sum2 += double(x) * x;
+  }
+  const double mean = sum / v.size(), std = std::sqrt(sum2 / v.size() - mean * mean);
+  INFO(t.name << " " << gguf::ggml_type_name(t.type) << " mean " << mean << " std " << std);
+  CHECK(std::fabs(mean) < 4 * want_std / std::sqrt(double(v.size())) + 1e-4);
+  CHECK(std > want_std * 0.93);
+  CHECK(std < want_std * 1.07);
+}
+
+std::vector<char> read_all(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+TEST_CASE("test-tiny as q4_K: llama metadata, shapes, types and weight spread") {
+  const auto w = write("test-tiny", GgmlType::Q4_K);
+  CHECK(w.report.fallbacks.empty());
+  const auto f = gguf::GgufFile::open(w.path);
+  CHECK(f.architecture() == "llama");
+  CHECK(f.alignment() == 32);
+  CHECK(f.require_uint("general.alignment") == 32);
+  CHECK(f.require_uint("general.file_type") == 14);  // LLAMA_FTYPE_MOSTLY_Q4_K_S
+  CHECK(f.require_uint("llama.embedding_length") == 256);
+  CHECK(f.require_uint("llama.block_count") == 2);
+  CHECK(f.require_uint("llama.feed_forward_length") == 512);
+  CHECK(f.require_uint("llama.attention.head_count") == 4);
+  CHECK(f.require_uint("llama.attention.head_count_kv") == 2);
+  CHECK(f.require_uint("llama.context_length") == 128);
+  CHECK(f.require_uint("llama.rope.dimension_count") == 64);
+  CHECK(f.require_float("llama.rope.freq_base") == 10000.0);
+  CHECK(f.require_float("llama.attention.layer_norm_rms_epsilon") == Approx(1e-5));
+  CHECK(f.require_string("tokenizer.ggml.model") == "llama");
+  CHECK(f.require_array("tokenizer.ggml.tokens").size() == 320);
+  CHECK(f.require_array("tokenizer.ggml.scores").size() == 320);
+  CHECK(f.require_array("tokenizer.ggml.token_type").size() == 320);
+  CHECK(f.require_uint("tokenizer.ggml.bos_token_id") == 1);
+  CHECK(f.require_uint("tokenizer.ggml.eos_token_id") == 2);
+
+  // 1 embedding + 2 layers x 9 + output norm + output (untied) = 21 tensors.
+  REQUIRE(f.tensors().size() == 21);
+  const std::map<std::string, std::vector<uint64_t>> dims = {
+      {"token_embd.weight", {256, 320}},   {"output.weight", {256, 320}},
+      {"output_norm.weight", {256}},       {"blk.1.attn_norm.weight", {256}},
+      {"blk.1.attn_q.weight", {256, 256}}, {"blk.1.attn_k.weight", {256, 128}},
+      {"blk.1.attn_v.weight", {256, 128}}, {"blk.1.attn_output.weight", {256, 256}},
+      {"blk.1.ffn_norm.weight", {256}},    {"blk.1.ffn_gate.weight", {256, 512}},
+      {"blk.1.ffn_up.weight", {256, 512}}, {"blk.1.ffn_down.weight", {512, 256}}};
+  for (const auto& [name, d] : dims) {
+    INFO(name);
+    const auto& t = f.require_tensor(name);
+    CHECK(t.dims == d);
+    CHECK(t.type == (d.size() == 1 ? GgmlType::F32 : GgmlType::Q4_K));
+  }
+  for (const auto& t : f.tensors()) {
+    if (t.dims.size() == 1) {
+      for (float v : decode(t)) REQUIRE(v == 1.0f);  // norms
+    } else {
+      check_spread(t, 0.02);
+    }
+  }
+}
+
+TEST_CASE("rows that K-quants cannot hold fall back like llama.cpp and are reported") {
+  // test-tiny-odd: n_embd 96, n_ff 160: no row is a multiple of 256, all are multiples of 32.
+  const std::pair<GgmlType, GgmlType> cases[] = {{GgmlType::Q4_K, GgmlType::Q5_0},
+                                                 {GgmlType::Q5_K, GgmlType::Q5_1},
+                                                 {GgmlType::Q6_K, GgmlType::Q8_0},
+                                                 {GgmlType::Q3_K, GgmlType::Q4_0}};
+  for (const auto& [wanted, used] : cases) {
+    INFO(gguf::ggml_type_name(wanted));
+    const auto w = write("test-tiny-odd", wanted);
+    const auto f = gguf::GgufFile::open(w.path);
+    size_t weights = 0;
+    for (const auto& t : f.tensors())
+      if (t.dims.size() == 2) {
+        ++weights;
+        CHECK(t.type == used);
+      }
+    CHECK(w.report.fallbacks.size() == weights);
+    for (const auto& fb : w.report.fallbacks) {
+      CHECK(fb.wanted == wanted);
+      CHECK(fb.used == used);
+      CHECK(f.require_tensor(fb.tensor).row_elements() == fb.row_length);
+    }
+    CHECK(f.find_tensor("output.weight") == nullptr);  // tied embeddings
+  }
+  CHECK(synth::fallback_type(GgmlType::Q4_K, 512) == GgmlType::Q4_K);
+  CHECK(synth::fallback_type(GgmlType::Q4_K, 100) == GgmlType::F16);
+  CHECK(synth::fallback_type(GgmlType::Q8_0, 100) == GgmlType::F16);
+  CHECK(synth::fallback_type(GgmlType::F16, 7) == GgmlType::F16);
+}
+
+TEST_CASE("qwen2 shapes carry Q/K/V biases and qwen2 metadata") {
+  const auto w = write("test-tiny-qwen2", GgmlType::Q8_0);
+  const auto f = gguf::GgufFile::open(w.path);
+  CHECK(f.architecture() == "qwen2");
+  CHECK(f.require_uint("qwen2.embedding_length") == 128);
+  CHECK(f.require_float("qwen2.rope.freq_base") == 1000000.0);
+  CHECK(f.require_float("qwen2.attention.layer_norm_rms_epsilon") == Approx(1e-6));
+  CHECK(f.require_uint("general.file_type") == 7);
+  for (int l = 0; l < 2; ++l) {
+    const std::string p = "blk." + std::to_string(l) + ".";
+    CHECK(f.require_tensor(p + "attn_q.bias").dims == std::vector<uint64_t>{128});
+    CHECK(f.require_tensor(p + "attn_k.bias").dims == std::vector<uint64_t>{64});
+    CHECK(f.require_tensor(p + "attn_v.bias").type == GgmlType::F32);
+    CHECK(f.require_tensor(p + "attn_q.weight").type == GgmlType::Q8_0);
+  }
+  std::vector<float> biases;
+  for (const auto& t : f.tensors())
+    if (t.name.find(".bias") != std::string::npos) {
+      const auto v = decode(t);
+      biases.insert(biases.end(), v.begin(), v.end());
+    }
+  REQUIRE(biases.size() == 2 * (128 + 64 + 64));
+  double sum2 = 0;
+  for (float b : biases) sum2 += double(b) * b;
+  const double std = std::sqrt(sum2 / biases.size());
+  CHECK(std > 0.016);
+  CHECK(std < 0.024);
+  check_spread(f.require_tensor("blk.0.ffn_down.weight"), 0.02);
+}
+
+TEST_CASE("the same seed writes the same bytes whatever the thread count") {
+  const auto a = write("test-tiny", GgmlType::Q6_K, 7, 1, "a.gguf");
+  const auto b = write("test-tiny", GgmlType::Q6_K, 7, 3, "b.gguf");
+  const auto c = write("test-tiny", GgmlType::Q6_K, 8, 1, "c.gguf");
+  REQUIRE(read_all(a.path).size() == a.report.file_bytes);
+  REQUIRE(a.report.file_bytes > 100000);
+  CHECK(read_all(a.path) == read_all(b.path));
+  CHECK(read_all(a.path) != read_all(c.path));
+  CHECK(a.report.file_bytes == std::filesystem::file_size(a.path));
+}
+
+TEST_CASE("the vocabulary is a usable SentencePiece vocabulary") {
+  const auto v = synth::make_vocab(5000);
+  REQUIRE(v.tokens.size() == 5000);
+  REQUIRE(v.scores.size() == 5000);
+  REQUIRE(v.types.size() == 5000);
+  CHECK(v.tokens[0] == "<unk>");
+  CHECK(v.types[0] == 2);
+  CHECK(v.tokens[1] == "<s>");
+  CHECK(v.tokens[2] == "</s>");
+  CHECK(v.types[1] == 3);
+  CHECK(v.tokens[3] == "<0x00>");
+  CHECK(v.tokens[3 + 0x41] == "<0x41>");
+  CHECK(v.tokens[258] == "<0xFF>");
+  for (int i = 3; i < 259; ++i) CHECK(v.types[i] == 6);
+  const std::set<std::string> all(v.tokens.begin(), v.tokens.end());
+  CHECK(all.size() == v.tokens.size());   // unique
+  CHECK(all.count("\xE2\x96\x81") == 1);  // the word-boundary piece
+  CHECK(all.count("\xE2\x96\x81the") == 1);
+  // Every normal piece longer than one character splits into two pieces of the vocabulary, so the SPM merge
+  // search can build it; scores strictly decrease so merges are ordered.
+  for (size_t i = 259; i < v.tokens.size(); ++i) {
+    INFO(v.tokens[i]);
+    CHECK(v.types[i] == 1);
+    if (i > 259) CHECK(v.scores[i] < v.scores[i - 1]);
+    const std::string& t = v.tokens[i];
+    const bool single = t.size() == 1 || t == "\xE2\x96\x81";
+    if (single) continue;
+    bool splits = false;
+    for (size_t k = 1; k < t.size() && !splits; ++k)
+      splits = all.count(t.substr(0, k)) && all.count(t.substr(k));
+    REQUIRE(splits);
+  }
+  CHECK_THROWS_AS(synth::make_vocab(259), std::invalid_argument);
+}
+
+TEST_CASE("presets carry the real models' sizes") {
+  // Published parameter counts.
+  const std::pair<const char*, double> published[] = {{"stories15m", 15.2e6},
+                                                      {"smollm2-135m", 134.5e6},
+                                                      {"qwen2.5-0.5b", 494.0e6},
+                                                      {"tinyllama-1.1b", 1100.0e6},
+                                                      {"llama-3.2-1b", 1235.8e6}};
+  for (const auto& [name, params] : published) {
+    INFO(name);
+    const synth::Shape* s = synth::find_shape(name);
+    REQUIRE(s != nullptr);
+    CHECK_FALSE(s->hidden);
+    CHECK(std::fabs(double(s->n_params()) - params) / params < 0.01);
+  }
+  CHECK(synth::find_shape("qwen2.5-0.5b")->arch == "qwen2");
+  CHECK(synth::find_shape("llama-3.2-1b")->n_head_kv == 8);
+  CHECK(synth::find_shape("tinyllama-1.1b")->tied_embeddings == false);
+  CHECK(synth::find_shape("nope") == nullptr);
+}
+
+TEST_CASE("bad synth options are rejected") {
+  synth::Options o;
+  o.shape = *synth::find_shape("test-tiny");
+  o.type = GgmlType::IQ2_XXS;
+  const auto dir = test::temp_dir("synth-bad");
+  CHECK_THROWS_AS(synth::write_model(o, dir / "x.gguf"), std::invalid_argument);
+  o.type = GgmlType::F16;
+  o.shape.n_head = 3;  // 256 is not a multiple of 3
+  CHECK_THROWS_AS(synth::write_model(o, dir / "x.gguf"), std::invalid_argument);
+  o.shape = *synth::find_shape("test-tiny");
+  o.shape.arch = "gpt2";
+  CHECK_THROWS_WITH(synth::write_model(o, dir / "x.gguf"), Catch::Contains("llama or qwen2"));
+  CHECK_FALSE(std::filesystem::exists(dir / "x.gguf"));
+}
