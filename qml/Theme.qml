@@ -17,7 +17,7 @@ QtObject {
     readonly property color text: dark ? "#e6e7ea" : "#1c1e23"
     readonly property color mutedText: dark ? "#9a9ea8" : "#666b76"
     readonly property color accent: dark ? "#7aa2ff" : "#3461d1"
-    readonly property color accentText: "#ffffff"
+    readonly property color accentText: dark ? "#10131c" : "#ffffff"
     readonly property color userBubble: dark ? "#2b3550" : "#e4ebfb"
     readonly property color codeBackground: dark ? "#111216" : "#f3f4f7"
     readonly property color warning: dark ? "#f0b35a" : "#b26a00"

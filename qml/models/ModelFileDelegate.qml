@@ -39,7 +39,7 @@ ItemDelegate {
         }
         Text {
             Layout.fillWidth: true
-            text: [root.name !== root.fileName ? root.name : "", root.architecture, root.parameters, root.quantization, root.size,
+            text: [root.name !== root.fileName && root.name !== root.architecture ? root.name : "", root.architecture, root.parameters, root.quantization, root.size,
                    root.contextLength > 0 ? qsTr("ctx %1").arg(root.contextLength) : "", root.source]
                   .filter(s => s.length > 0).join(" \u00b7 ")
             elide: Text.ElideRight
