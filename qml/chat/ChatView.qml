@@ -24,6 +24,10 @@ ListView {
     Connections {
         target: root.controller
         function onCurrentConversationChanged() { root.followEnd = true }
+        function onMessageFocused(row) {
+            root.followEnd = false
+            root.positionViewAtIndex(row, ListView.Center)
+        }
     }
 
     delegate: MessageDelegate {

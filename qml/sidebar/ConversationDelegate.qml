@@ -8,6 +8,7 @@ ItemDelegate {
     id: root
     required property int index
     required property var conversationId
+    required property var messageId  // search hits only
     required property string title
     required property string snippet
     property bool current: false

@@ -56,7 +56,8 @@ Rectangle {
             ScrollBar.vertical: ScrollBar {}
             delegate: ConversationDelegate {
                 current: conversationId === root.controller.currentConversationId
-                onClicked: root.controller.selectConversation(conversationId)
+                onClicked: messageId > 0 ? root.controller.openSearchHit(conversationId, messageId)
+                                         : root.controller.selectConversation(conversationId)
                 onRenameRequested: {
                     renameDialog.conversationId = conversationId
                     renameField.text = title

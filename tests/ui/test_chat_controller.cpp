@@ -185,8 +185,18 @@ TEST_CASE("Search lists hits with bold snippets; rename and delete update the si
   }));
   CHECK(list->data(list->index(0), ConversationListModel::SnippetRole).toString() ==
         "Once <b>upon</b> a time.");
-  f.controller->setSearchQuery("");
+  // A hit on another branch opens that branch.
   const qint64 id = f.controller->currentConversationId();
+  const qint64 hit_message = list->data(list->index(0), ConversationListModel::MessageIdRole).toLongLong();
+  REQUIRE(f.controller->regenerate(1));
+  REQUIRE(wait_until([&] { return !f.controller->generating(); }));
+  CHECK(f.controller->messages()->messageIdAt(1) != hit_message);
+  int focused_row = -1;
+  QObject::connect(f.controller.get(), &ChatController::messageFocused, [&](int row) { focused_row = row; });
+  f.controller->openSearchHit(id, hit_message);
+  REQUIRE(wait_until([&] { return focused_row == 1; }));
+  CHECK(f.controller->messages()->messageIdAt(1) == hit_message);
+  f.controller->setSearchQuery("");
   f.controller->renameConversation(id, "  Greeting <1>  ");
   CHECK(f.controller->currentTitle() == "Greeting <1>");
   REQUIRE(wait_until([&] {

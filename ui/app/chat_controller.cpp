@@ -157,6 +157,19 @@ void ChatController::newConversation() {
 
 void ChatController::selectConversation(qint64 conversation_id) {
   if (conversation_id == current_conversation_) return;
+  openConversation(conversation_id, 0);
+}
+
+void ChatController::openSearchHit(qint64 conversation_id, qint64 message_id) {
+  // While a reply streams into this conversation its branch stays put; just show the hit if it is visible.
+  if (conversation_id == current_conversation_ && generating()) {
+    if (const int row = messages_.rowOf(message_id); row >= 0) emit messageFocused(row);
+    return;
+  }
+  openConversation(conversation_id, message_id);
+}
+
+void ChatController::openConversation(qint64 conversation_id, qint64 focus_message_id) {
   current_conversation_ = conversation_id;
   const int row = conversations_.rowOf(conversation_id);
   current_title_ =
@@ -170,20 +183,24 @@ void ChatController::selectConversation(qint64 conversation_id) {
     std::string settings_json;
   };
   store_.run(
-      [conversation_id](ConversationStore& s) {
+      [conversation_id, focus_message_id](ConversationStore& s) {
+        // A search hit may sit on another branch: make its branch the one shown (and remembered).
+        if (focus_message_id != 0) s.set_active(focus_message_id);
         Loaded loaded;
         loaded.messages = s.messages(conversation_id, loaded.active_path);
         loaded.settings_json = s.settings_json(conversation_id);
         return loaded;
       },
       this,
-      [this, conversation_id](Loaded loaded) {
+      [this, conversation_id, focus_message_id](Loaded loaded) {
         if (conversation_id != current_conversation_) return;  // the user moved on meanwhile
         messages_.setMessages(std::move(loaded.messages), loaded.active_path);
         if (streaming_conversation_ == conversation_id && streaming_message_)
           messages_.setActive(streaming_message_, true);
         settings_.load(ConversationSettings::fromJson(loaded.settings_json));
         emit conversationLoaded(conversation_id);
+        if (focus_message_id != 0)
+          if (const int row = messages_.rowOf(focus_message_id); row >= 0) emit messageFocused(row);
       });
 }
 

@@ -95,6 +95,8 @@ class ChatController : public QObject {
   // Conversations.
   Q_INVOKABLE void newConversation();
   Q_INVOKABLE void selectConversation(qint64 conversation_id);
+  // Opens the conversation of a search hit on the branch that holds the message, and scrolls to it.
+  Q_INVOKABLE void openSearchHit(qint64 conversation_id, qint64 message_id);
   Q_INVOKABLE void renameConversation(qint64 conversation_id, const QString& title);
   Q_INVOKABLE void deleteConversation(qint64 conversation_id);
   Q_INVOKABLE void refreshConversations();
@@ -125,6 +127,7 @@ class ChatController : public QObject {
   void statsChanged();
   void lastErrorChanged();
   void conversationLoaded(qint64 conversation_id);
+  void messageFocused(int row);  // the chat view scrolls there
   void replyFinished(qint64 message_id, const QString& state);
 
   // To the worker (queued).
@@ -133,6 +136,7 @@ class ChatController : public QObject {
 
  private:
   bool startGeneration(int64_t parent_id, const QString& user_text);
+  void openConversation(qint64 conversation_id, qint64 focus_message_id);
   void setError(const QString& message);
   void flushText();
   void onModelProbed(const ModelFileSummary& summary);
