@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "inference/gguf/gguf_file.h"
+#include "inference/model/model.h"
 #include "inference/quant/quant.h"
 #include "inference/synth/synth_model.h"
+#include "inference/tokenizer/tokenizer.h"
 #include "tests/test_support.h"
 
 using namespace glasswing;
@@ -255,4 +257,52 @@ TEST_CASE("bad synth options are rejected") {
   o.shape.arch = "gpt2";
   CHECK_THROWS_WITH(synth::write_model(o, dir / "x.gguf"), Catch::Contains("llama or qwen2"));
   CHECK_FALSE(std::filesystem::exists(dir / "x.gguf"));
+}
+
+TEST_CASE("the engine's tokenizer and model loader accept synthetic files") {
+  synth::Options o;
+  o.shape = *synth::find_shape("test-tiny");
+  o.shape.n_vocab = 3000;  // room for whole-word pieces
+  o.type = GgmlType::Q8_0;
+  const auto dir = test::temp_dir("synth-engine");
+  synth::write_model(o, dir / "words.gguf");
+  const auto file = gguf::GgufFile::open(dir / "words.gguf");
+  const auto tok = tokenizer::Tokenizer::from_gguf(file);
+  CHECK(tok.warnings().empty());
+  CHECK(tok.kind() == "spm");
+  CHECK(tok.n_vocab() == 3000);
+  CHECK(tok.bos_id() == 1);
+  CHECK(tok.eos_id() == 2);
+  const std::string text = "Once upon a time, there was a little girl named Lily.";
+  const auto ids = tok.encode(text);
+  std::vector<std::string> pieces;
+  for (int32_t id : ids) pieces.push_back(tok.token_text(id));
+  const std::vector<std::string> want = {"\xE2\x96\x81Once",
+                                         "\xE2\x96\x81upon",
+                                         "\xE2\x96\x81"
+                                         "a",
+                                         "\xE2\x96\x81time",
+                                         ",",
+                                         "\xE2\x96\x81there",
+                                         "\xE2\x96\x81was",
+                                         "\xE2\x96\x81"
+                                         "a",
+                                         "\xE2\x96\x81little",
+                                         "\xE2\x96\x81girl",
+                                         "\xE2\x96\x81named",
+                                         "\xE2\x96\x81Lily",
+                                         "."};
+  CHECK(pieces == want);
+  CHECK(tok.decode(ids) == text);
+  const std::string odd = "h\xC3\xA9llo \xF0\x9F\x99\x82 42";  // é and an emoji go through byte tokens
+  CHECK(tok.decode(tok.encode(odd)) == odd);
+
+  for (const char* shape : {"test-tiny", "test-tiny-odd", "test-tiny-qwen2"}) {
+    INFO(shape);
+    synth::Options m;
+    m.shape = *synth::find_shape(shape);
+    m.type = GgmlType::Q4_K;
+    synth::write_model(m, dir / (std::string(shape) + ".gguf"));
+    CHECK_NOTHROW(model::Model::load(dir / (std::string(shape) + ".gguf")));
+  }
 }
