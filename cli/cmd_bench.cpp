@@ -130,5 +130,6 @@ GLASSWING_CLI_COMMAND(bench, "bench -m MODEL.gguf [-p 512] [-n 128] [-r 3] [--ba
                         {"--n-gen", "-n", true, "generated tokens per tg test (0: skip; default 128)"},
                         {"--repetitions", "-r", true, "repetitions of each test (default 3)"},
                         cli::backend_option(),
+                        cli::device_option(),
                         {"--json", "", false, "print one JSON object instead of the table"}}),
                       run_bench);

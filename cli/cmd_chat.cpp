@@ -197,5 +197,6 @@ GLASSWING_CLI_COMMAND(
       {"--min-p", "", true, "drop tokens below P x the top probability; 0 is off (default 0.05)"},
       {"--repeat-penalty", "", true, "penalty for the last 64 tokens; 1 is off (default 1)"},
       {"--seed", "", true, "sampling seed (default: the conversation's, or random)"},
-      cli::backend_option()}),
+      cli::backend_option(),
+      cli::device_option()}),
     run_chat);

@@ -86,5 +86,6 @@ GLASSWING_CLI_COMMAND(
       {"--repeat-penalty", "", true, "penalty for the last 64 tokens; 1 is off (default 1)"},
       {"--seed", "", true, "sampling seed (default: random, printed)"},
       cli::backend_option(),
+      cli::device_option(),
       {"--chat", "", false, "send the prompt as one user message through the model's chat template"}}),
     run_generate);

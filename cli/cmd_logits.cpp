@@ -51,5 +51,6 @@ GLASSWING_CLI_COMMAND(logits, "logits -m MODEL.gguf --tokens 1,2,3 --out FILE.f3
                       ({cli::model_option(),
                         {"--tokens", "", true, "comma-separated token ids, evaluated from position 0"},
                         {"--out", "", true, "output file"},
-                        cli::backend_option()}),
+                        cli::backend_option(),
+                        cli::device_option()}),
                       run_logits);

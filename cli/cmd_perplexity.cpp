@@ -53,5 +53,6 @@ GLASSWING_CLI_COMMAND(perplexity, "perplexity -m MODEL.gguf -f TEXT.txt [--ctx N
                         {"--file", "-f", true, "text file"},
                         {"--ctx", "", true,
                          "window length in tokens (default 512, at most the model's context)"},
-                        cli::backend_option()}),
+                        cli::backend_option(),
+                        cli::device_option()}),
                       run_perplexity);

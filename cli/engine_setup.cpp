@@ -4,6 +4,9 @@
 #include <mutex>
 
 #include "inference/model/backend_registry.h"
+#if HAVE_GLASSWING_VULKAN
+#include "inference/vulkan/vulkan_backend.h"
+#endif
 
 namespace glasswing::cli {
 
@@ -12,7 +15,11 @@ namespace {
 // built) and register themselves with model::register_backend() here, once, before any name is resolved.
 void register_optional_backends() {
   static std::once_flag once;
-  std::call_once(once, [] {});
+  std::call_once(once, [] {
+#if HAVE_GLASSWING_VULKAN
+    vulkan::register_vulkan_backend();  // device: $GLASSWING_VULKAN_DEVICE, else the best GPU
+#endif
+  });
 }
 }  // namespace
 
@@ -27,8 +34,19 @@ Option backend_option() {
   return {"--backend", "", true, "compute backend: " + names + " (default cpu)"};
 }
 
+Option device_option() {
+  return {"--device", "", true,
+          "GPU for the vulkan backend: index or name substring from `devices` (default: "
+          "$GLASSWING_VULKAN_DEVICE, else the best GPU)"};
+}
+
 Engine load_engine(const Args& args) {
   register_optional_backends();
+#if HAVE_GLASSWING_VULKAN
+  if (auto device = args.get("--device")) vulkan::register_vulkan_backend(*device);
+#else
+  if (args.get("--device")) throw UsageError("--device needs the Vulkan backend, which this build lacks");
+#endif
   const std::string path = args.require("--model");
   const std::string backend = args.get_or("--backend", "cpu");
   const auto start = std::chrono::steady_clock::now();

@@ -13,6 +13,7 @@ namespace glasswing::cli {
 // The flags every engine command accepts: -m/--model and --backend.
 Option model_option();
 Option backend_option();
+Option device_option();  // --device for the vulkan backend
 
 struct Engine {
   std::unique_ptr<model::Model> model;
