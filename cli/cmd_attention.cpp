@@ -124,8 +124,7 @@ int run_attention(cli::Args& args) {
 GLASSWING_CLI_COMMAND(
     attention,
     "attention -m MODEL.gguf -p TEXT --layer L --head H --out FILE [--format csv|f32] [--queries A:B] "
-    "[--keys A:B] [--bos|--no-bos] [--backend cpu] | attention -m MODEL.gguf -p TEXT --summary --out "
-    "FILE.csv",
+    "[--keys A:B] [--bos|--no-bos] [--backend cpu|vulkan|auto] [--summary]",
     "write one head's attention probabilities for a prompt (or the layer x head summary)",
     ({cli::model_option(),
       {"--prompt", "-p", true, "prompt text (special tokens are not parsed)"},

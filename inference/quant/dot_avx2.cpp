@@ -6,7 +6,6 @@
 
 #if defined(__x86_64__) || defined(_M_X64)
 
-#include <cpuid.h>
 #include <immintrin.h>
 
 #include <cstring>
@@ -14,6 +13,7 @@
 
 #include "inference/quant/avx2_util.h"
 #include "inference/quant/blocks.h"
+#include "inference/quant/cpu_features.h"
 #include "inference/quant/fp16.h"
 
 namespace glasswing::quant::kernels {
@@ -264,27 +264,8 @@ DotFn avx2(GgmlType type) {
   }
 }
 
-namespace {
-// AVX2, FMA and F16C from cpuid, plus the OS saving the YMM registers (XCR0 bits 1 and 2). Asked directly
-// because clang's __builtin_cpu_supports does not know "f16c".
-bool detect_avx2_fma_f16c() {
-  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-  if (__get_cpuid_max(0, nullptr) < 7) return false;
-  __cpuid_count(1, 0, eax, ebx, ecx, edx);
-  const bool fma = ecx & (1u << 12), osxsave = ecx & (1u << 27), avx = ecx & (1u << 28),
-             f16c = ecx & (1u << 29);
-  if (!(fma && osxsave && avx && f16c)) return false;
-  unsigned xcr0_lo = 0, xcr0_hi = 0;
-  __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-  if ((xcr0_lo & 0x6u) != 0x6u) return false;
-  __cpuid_count(7, 0, eax, ebx, ecx, edx);
-  return ebx & (1u << 5);  // AVX2
-}
-}  // namespace
-
 bool cpu_has_avx2() {
-  static const bool has = detect_avx2_fma_f16c();
-  return has;
+  return cpu_has_avx2_fma_f16c();
 }
 
 }  // namespace glasswing::quant::kernels
