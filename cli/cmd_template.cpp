@@ -24,7 +24,8 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-// --date YYYY-MM-DD: the day strftime_now() sees (midnight UTC), for reproducible renders.
+// --date YYYY-MM-DD: the day strftime_now() sees (noon UTC; the time is formatted in UTC), for reproducible
+// renders.
 std::chrono::system_clock::time_point parse_date(const std::string& s) {
   int y = 0, m = 0, d = 0;
   char tail = 0;
@@ -33,7 +34,7 @@ std::chrono::system_clock::time_point parse_date(const std::string& s) {
   const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(m)},
                                         std::chrono::day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) throw cli::UsageError("--date: no such day '" + s + "'");
-  return std::chrono::sys_days{ymd};
+  return std::chrono::sys_days{ymd} + std::chrono::hours{12};
 }
 
 int run_template(cli::Args& args) {

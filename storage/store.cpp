@@ -20,11 +20,16 @@ namespace {
 
 // ---------------------------------------------------------------- opening
 
+void set_busy_timeout(Database& db, int timeout_ms) {
+  if (const int rc = sqlite3_busy_timeout(db.handle(), timeout_ms); rc != SQLITE_OK)
+    throw StorageError("cannot set the busy timeout: " + describe_error(db.handle(), rc), rc);
+}
+
 // Reads the file through a read-only connection, so nothing is written to a file we are about to refuse or
 // move aside (a read-write connection would at least checkpoint a WAL on close). Throws StorageError.
 void verify_existing_file(const fs::path& path, int busy_timeout_ms) {
   Database db(path.string(), SQLITE_OPEN_READONLY);
-  sqlite3_busy_timeout(db.handle(), busy_timeout_ms);
+  set_busy_timeout(db, busy_timeout_ms);
   const int64_t application_id = db.query_int64("PRAGMA application_id");
   const int64_t version = db.query_int64("PRAGMA user_version");
   if (application_id != kApplicationId) {
@@ -81,7 +86,7 @@ Database open_read_write(const fs::path& path, const OpenOptions& options) {
   int flags = SQLITE_OPEN_READWRITE;
   if (options.create_if_missing) flags |= SQLITE_OPEN_CREATE;
   Database db(path.string(), flags);
-  sqlite3_busy_timeout(db.handle(), options.busy_timeout_ms);
+  set_busy_timeout(db, options.busy_timeout_ms);
   const std::string journal_mode = db.query_text("PRAGMA journal_mode = WAL");
   if (journal_mode != "wal")
     throw StorageError("cannot switch " + path.string() + " to WAL mode (journal_mode is " + journal_mode +

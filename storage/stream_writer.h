@@ -31,6 +31,8 @@ struct Completion {
   std::string backend;                 // e.g. "vulkan" or "cpu"
 };
 
+// A StreamWriter uses its Store's connection: it must not outlive the Store, and the Store must not be moved
+// while it exists. Use it from the thread that owns that Store.
 class StreamWriter {
  public:
   // Used by Store::start_assistant_message; the message row already exists with status 'streaming'.

@@ -8,8 +8,18 @@
 namespace glasswing::chat {
 
 namespace {
-constexpr const char* kTemplateKey = "tokenizer.chat_template";
+
+constexpr std::string_view kTemplateKey = "tokenizer.chat_template";
+
+std::optional<std::string> template_source(const gguf::GgufFile& file, std::string_view name) {
+  std::string key(kTemplateKey);
+  if (!name.empty()) key += "." + std::string(name);
+  auto source = file.get_string(key);
+  if (!source || source->find_first_not_of(" \t\r\n") == std::string::npos) return std::nullopt;
+  return source;
 }
+
+}  // namespace
 
 ChatTemplate ChatTemplate::parse(std::string source) {
   ChatTemplate t;
@@ -25,14 +35,26 @@ ChatTemplate ChatTemplate::parse(std::string source) {
   return t;
 }
 
-std::optional<ChatTemplate> ChatTemplate::from_gguf(const gguf::GgufFile& file) {
-  auto source = file.get_string(kTemplateKey);
+std::optional<ChatTemplate> ChatTemplate::from_gguf(const gguf::GgufFile& file, std::string_view name) {
+  auto source = template_source(file, name);
   if (!source) return std::nullopt;
   return parse(std::move(*source));
 }
 
 bool is_plain_completion_model(const gguf::GgufFile& file) {
-  return file.find(kTemplateKey) == nullptr;
+  const gguf::Value* v = file.find(kTemplateKey);
+  if (!v || v->type != gguf::ValueType::String) return true;
+  return v->str.find_first_not_of(" \t\r\n") == std::string::npos;
+}
+
+std::vector<std::string> named_templates(const gguf::GgufFile& file) {
+  std::vector<std::string> names;
+  const std::string prefix = std::string(kTemplateKey) + ".";
+  for (const auto& [key, value] : file.metadata())
+    if (key.size() > prefix.size() && key.compare(0, prefix.size(), prefix) == 0 &&
+        value.type == gguf::ValueType::String)
+      names.push_back(key.substr(prefix.size()));
+  return names;
 }
 
 std::string ChatTemplate::render(const nlohmann::ordered_json& messages, const Options& options) const {
@@ -49,8 +71,7 @@ std::string ChatTemplate::render(const nlohmann::ordered_json& messages, const O
     globals->vars["add_generation_prompt"] = jinja::Value(options.add_generation_prompt);
     if (options.extra_context.is_object())
       for (const auto& [k, v] : options.extra_context.items()) globals->vars[k] = jinja::Value::from_json(v);
-    jinja::Interpreter interp(*program_, jinja::Limits{},
-                              options.now.value_or(std::chrono::system_clock::now()));
+    jinja::Interpreter interp(*program_, jinja::Limits{}, options.now);
     return interp.render(globals);
   } catch (const ChatTemplateError&) {
     throw;

@@ -15,6 +15,8 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "inference/chat/chat_template_error.h"
 
@@ -41,16 +43,18 @@ class ChatTemplate {
     bool add_generation_prompt = false;
     // More template variables (tools, documents, date_string, ...); they may override the ones above.
     nlohmann::ordered_json extra_context = nlohmann::ordered_json::object();
-    // The time strftime_now() formats (UTC). Default: the real current time.
+    // The time strftime_now() formats, in UTC (reproducible renders). Default: the real current time, in the
+    // local time zone.
     std::optional<std::chrono::system_clock::time_point> now;
   };
 
   // Parses a template. Throws ChatTemplateError (Kind::Syntax) with line:column.
   static ChatTemplate parse(std::string source);
 
-  // The model's template, or nullopt when the file has none (see is_plain_completion_model).
+  // The model's template (`tokenizer.chat_template`, or `tokenizer.chat_template.<name>` for a named one such
+  // as "tool_use"), or nullopt when the file has none or it is empty (see is_plain_completion_model).
   // Throws gguf::GgufError when the key exists but is not a string, ChatTemplateError when it does not parse.
-  static std::optional<ChatTemplate> from_gguf(const gguf::GgufFile& file);
+  static std::optional<ChatTemplate> from_gguf(const gguf::GgufFile& file, std::string_view name = {});
 
   // `messages`: a JSON array of objects, at least {role, content}; other fields (tool_calls, ...) pass
   // through to the template. Throws ChatTemplateError.
@@ -65,8 +69,11 @@ class ChatTemplate {
   std::shared_ptr<const jinja::Program> program_;
 };
 
-// True when the model has no chat template: it is used for plain text completion (the prompt is the raw
-// text, e.g. stories260K), not for chat.
+// True when the model has no (non-empty) chat template: it is used for plain text completion (the prompt is
+// the raw text, e.g. stories260K), not for chat.
 bool is_plain_completion_model(const gguf::GgufFile& file);
+
+// Names of the extra templates a model carries (`tokenizer.chat_template.<name>`), e.g. {"tool_use", "rag"}.
+std::vector<std::string> named_templates(const gguf::GgufFile& file);
 
 }  // namespace glasswing::chat

@@ -57,8 +57,8 @@ Value lookup_path(const Value& item, const std::string& path) {
   while (true) {
     const size_t dot = path.find('.', pos);
     const std::string part = path.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
-    const bool numeric =
-        !part.empty() && std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const bool numeric = part.size() <= 18 && !part.empty() &&
+                         std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
     cur = get_item(cur, numeric ? Value(static_cast<int64_t>(std::stoll(part))) : Value(part));
     if (dot == std::string::npos) return cur;
     pos = dot + 1;
@@ -775,7 +775,8 @@ std::optional<Value> string_method(const Value& self, const std::string& name) {
           const Value* v;
           if (field.empty())
             v = a.get(auto_index++, "");
-          else if (std::all_of(field.begin(), field.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+          else if (field.size() <= 9 &&
+                   std::all_of(field.begin(), field.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
             v = a.get(static_cast<size_t>(std::stoul(field)), "");
           else
             v = a.named_arg(field);
@@ -829,14 +830,14 @@ std::optional<Value> list_method(const Value& self, const std::string& name) {
       const Value* v = a.get(0, "");
       if (!v) throw EvalError("append takes exactly one argument");
       if (l->items.size() >= Limits{}.max_sequence) throw EvalError("list too large");
-      l->items.push_back(*v);
+      l->push_back(*v);
       return Value::none();
     });
   if (name == "extend" && !l->tuple)
     return bound(name, [l](CallArgs& a) {
       const Value* v = a.get(0, "");
       if (!v) throw EvalError("extend takes exactly one argument");
-      for (auto& x : iterate(*v)) l->items.push_back(std::move(x));
+      for (auto& x : iterate(*v)) l->push_back(std::move(x));
       if (l->items.size() > Limits{}.max_sequence) throw EvalError("list too large");
       return Value::none();
     });
@@ -1020,7 +1021,10 @@ void install_globals(Scope& scope) {
     const std::string& fmt = require_str(*f, "strftime_now");
     const std::time_t t = std::chrono::system_clock::to_time_t(in.now());
     std::tm tm{};
-    gmtime_r(&t, &tm);
+    if (in.now_is_local())
+      localtime_r(&t, &tm);
+    else
+      gmtime_r(&t, &tm);
     if (fmt.empty()) return Value("");
     std::string buf(256 + fmt.size() * 8, '\0');
     const size_t n = std::strftime(buf.data(), buf.size(), fmt.c_str(), &tm);

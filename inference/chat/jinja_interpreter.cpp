@@ -324,7 +324,8 @@ Value binary_op(const std::string& op, const Value& l, const Value& r, const Lim
 // ---------------------------------------------------------------------------------------------------------
 // Interpreter
 
-Interpreter::Interpreter(const Program& program, Limits limits, std::chrono::system_clock::time_point now)
+Interpreter::Interpreter(const Program& program, Limits limits,
+                         std::optional<std::chrono::system_clock::time_point> now)
     : program_(program), limits_(limits), now_(now) {}
 
 Interpreter::DepthGuard::DepthGuard(Interpreter& in) : in_(in) {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -39,14 +40,20 @@ struct RaisedError : EvalError {
 
 class Interpreter {
  public:
-  Interpreter(const Program& program, Limits limits, std::chrono::system_clock::time_point now);
+  // `now` is what strftime_now() formats, in UTC; nullopt means the real clock, in local time (as Python's
+  // datetime.now() in Hugging Face's renderer).
+  Interpreter(const Program& program, Limits limits,
+              std::optional<std::chrono::system_clock::time_point> now);
 
   // Renders the program with `globals` as the outermost scope. Throws ChatTemplateError.
   std::string render(const ScopePtr& globals);
 
   // Used by builtins.
   Value call(const Value& callee, CallArgs& args);
-  std::chrono::system_clock::time_point now() const { return now_; }
+  std::chrono::system_clock::time_point now() const {
+    return now_.value_or(std::chrono::system_clock::now());
+  }
+  bool now_is_local() const { return !now_.has_value(); }
   const Limits& limits() const { return limits_; }
   void step();  // counts one unit of work; throws when the step budget is spent
 
@@ -78,7 +85,7 @@ class Interpreter {
 
   const Program& program_;
   Limits limits_;
-  std::chrono::system_clock::time_point now_;
+  std::optional<std::chrono::system_clock::time_point> now_;
   uint64_t steps_ = 0;
   int call_depth_ = 0;
   int depth_ = 0;

@@ -7,6 +7,28 @@
 
 namespace glasswing::chat::jinja {
 
+namespace {
+
+// Values can nest without bound (JSON input, or a template wrapping a list in a list in a loop); the
+// recursive walks below (repr, ==, <, from_json) stop at this depth instead of overflowing the stack, as
+// Python raises RecursionError.
+constexpr int kMaxValueDepth = 500;
+thread_local int value_depth = 0;
+
+struct ValueDepthGuard {
+  ValueDepthGuard() {
+    if (++value_depth > kMaxValueDepth) {
+      --value_depth;
+      throw EvalError("value nested too deeply (more than " + std::to_string(kMaxValueDepth) + " levels)");
+    }
+  }
+  ~ValueDepthGuard() { --value_depth; }
+  ValueDepthGuard(const ValueDepthGuard&) = delete;
+  ValueDepthGuard& operator=(const ValueDepthGuard&) = delete;
+};
+
+}  // namespace
+
 const Value* Dict::find(const Value& key) const {
   for (const auto& [k, v] : items)
     if (k.equals(key)) return &v;
@@ -25,7 +47,31 @@ const Value* Dict::find(std::string_view key) const {
   return nullptr;
 }
 
+namespace {
+int nested_depth(const Value& container_element) {
+  const int d = 1 + container_element.nesting();
+  if (d > kMaxValueNesting)
+    throw EvalError("value nested too deeply (more than " + std::to_string(kMaxValueNesting) + " levels)");
+  return d;
+}
+}  // namespace
+
+int Value::nesting() const {
+  if (is_list()) return list()->depth;
+  if (is_dict()) return dict()->depth;
+  return 0;
+}
+
+void List::push_back(Value v) {
+  if (v.is_list() && v.list().get() == this) throw EvalError("a list cannot contain itself");
+  depth = std::max(depth, nested_depth(v));
+  items.push_back(std::move(v));
+}
+
 void Dict::set(Value key, Value value) {
+  if (value.is_dict() && value.dict().get() == this)
+    throw EvalError("a dict or namespace cannot contain itself");
+  depth = std::max(depth, nested_depth(value));
   if (Value* v = find(key)) {
     *v = std::move(value);
     return;
@@ -46,6 +92,7 @@ const Value* CallArgs::get(size_t index, std::string_view name) const {
 
 Value Value::new_list(std::vector<Value> items, bool tuple) {
   auto l = std::make_shared<List>();
+  for (const auto& v : items) l->depth = std::max(l->depth, nested_depth(v));
   l->items = std::move(items);
   l->tuple = tuple;
   return Value(std::move(l));
@@ -110,6 +157,7 @@ std::string Value::to_str() const {
 }
 
 std::string Value::repr() const {
+  ValueDepthGuard guard;
   switch (kind()) {
     case Kind::Undefined:
       return "Undefined";
@@ -180,6 +228,7 @@ std::string Value::object_type_repr() const {
 }
 
 bool Value::equals(const Value& other) const {
+  ValueDepthGuard guard;
   if (is_number() && other.is_number()) {
     if ((is_int() || is_bool()) && (other.is_int() || other.is_bool())) {
       const int64_t a = is_int() ? as_int() : int64_t{as_bool()};
@@ -223,6 +272,7 @@ bool Value::equals(const Value& other) const {
 }
 
 int Value::compare(const Value& a, const Value& b) {
+  ValueDepthGuard guard;
   if (a.is_number() && b.is_number()) {
     if (a.is_float() || b.is_float()) {
       const double x = a.to_double(), y = b.to_double();
@@ -252,6 +302,7 @@ int Value::compare(const Value& a, const Value& b) {
 }
 
 Value Value::from_json(const nlohmann::ordered_json& j) {
+  ValueDepthGuard guard;
   using T = nlohmann::ordered_json::value_t;
   switch (j.type()) {
     case T::null:
@@ -278,7 +329,11 @@ Value Value::from_json(const nlohmann::ordered_json& j) {
     case T::object: {
       auto d = std::make_shared<Dict>();
       d->items.reserve(j.size());
-      for (const auto& [k, v] : j.items()) d->items.emplace_back(Value(k), from_json(v));
+      for (const auto& [k, v] : j.items()) {
+        Value value = from_json(v);
+        d->depth = std::max(d->depth, nested_depth(value));
+        d->items.emplace_back(Value(k), std::move(value));
+      }
       return Value(std::move(d));
     }
     default:

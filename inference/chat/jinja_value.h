@@ -29,19 +29,27 @@ struct Undefined {
 };
 struct None {};
 
+// Lists and dicts track how deeply they nest (1 + the deepest element) so that no value can nest deeper
+// than kMaxValueNesting: every recursive walk, destruction included, then stays within a small stack.
+inline constexpr int kMaxValueNesting = 500;
+
 struct List {
   std::vector<Value> items;
   bool tuple = false;  // only changes how it prints: (a, b)
+  int depth = 1;
+
+  void push_back(Value v);  // list.append, keeping `depth` and refusing to contain itself
 };
 
 struct Dict {
   std::vector<std::pair<Value, Value>> items;  // insertion order, as Python dicts
   bool is_namespace = false;                   // namespace(): the only object `set ns.attr = v` may change
+  int depth = 1;
 
   const Value* find(const Value& key) const;
   Value* find(const Value& key);
   const Value* find(std::string_view key) const;
-  void set(Value key, Value value);
+  void set(Value key, Value value);  // keeps `depth`; refuses to contain itself
 };
 
 struct CallArgs {
@@ -115,6 +123,7 @@ class Value {
   const DictPtr& dict() const { return std::get<DictPtr>(v_); }
   const CallablePtr& callable() const { return std::get<CallablePtr>(v_); }
   const std::string& undefined_message() const { return std::get<Undefined>(v_).message; }
+  int nesting() const;  // 0 for scalars, else the list/dict depth
 
   bool truthy() const;            // Python truthiness; Undefined is false
   std::string to_str() const;     // Python str(); Undefined is ""

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "inference/cpu/ggml_kernels.h"
+#include "inference/cpu/ggml_rounding.h"
 #include "inference/cpu/kernels.h"
 #include "inference/quant/quant.h"
 
@@ -38,8 +40,16 @@ Scratch::Scratch(const model::ModelDescription& d, int64_t b)
       hb(sz(b * d.n_ff)),
       hb2(sz(b * d.n_ff)) {}
 
-CpuBackend::CpuBackend(const model::Model& model, int n_threads)
-    : model_(model), pool_(n_threads), s_(model.desc(), kMaxBatch) {}
+CpuBackend::CpuBackend(const model::Model& model, int n_threads, Rounding rounding)
+    : model_(model), rounding_(rounding), pool_(n_threads), s_(model.desc(), kMaxBatch) {}
+
+void CpuBackend::project(float* out, const float* x, const model::WeightMatrix& w, model::Vector bias,
+                         int64_t n) {
+  if (rounding_ == Rounding::Fast)
+    matmul(out, x, w, bias, n, pool_);
+  else
+    matmul_like_ggml(out, x, w, bias, n, pool_);
+}
 
 model::BackendCapabilities CpuBackend::capabilities() const {
   return {"CPU, " + std::to_string(pool_.size()) + " threads", true, kMaxBatch};
@@ -92,6 +102,40 @@ void attention_row(float* att, const CpuCaches& c, const model::ModelDescription
   softmax(att, pos + 1);
 }
 
+namespace {
+
+// One head's attention output for the query at `pos`, as llama.cpp computes it without flash attention over
+// an F16 cache (q, k, v are already fp16-rounded): K·Q in the 8-lane order, scale, ggml's softmax (its exp
+// approximation, a double sum and a multiply by the f32 reciprocal), probabilities rounded to fp16 for the
+// F16 V product, which again sums in 8 lanes (lane = key index mod 8).
+void attention_like_ggml(float* out, float* att, const CpuCaches& c, const model::ModelDescription& d,
+                         int64_t layer, int64_t head, int64_t pos) {
+  const int64_t hd = d.head_dim, kv_head = head / d.gqa_group();
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  const float* q = c.q_at(layer, pos) + head * hd;
+  float max = -INFINITY;
+  for (int64_t j = 0; j <= pos; ++j) {
+    att[j] = dot_lanes(q, c.k_at(layer, j) + kv_head * hd, hd) * scale;
+    max = std::max(max, att[j]);
+  }
+  double sum = 0;
+  for (int64_t j = 0; j <= pos; ++j) {
+    att[j] = expf_like_ggml(att[j] - max);
+    sum += att[j];
+  }
+  const auto inv = static_cast<float>(1.0 / sum);
+  for (int64_t j = 0; j <= pos; ++j) att[j] = round_fp16(att[j] * inv);
+  for (int64_t i = 0; i < hd; ++i) {
+    float acc[8] = {};
+    for (int64_t j = 0; j <= pos; ++j)
+      acc[j % 8] = std::fma(att[j], c.v_at(layer, j)[kv_head * hd + i], acc[j % 8]);
+    const float a0 = acc[0] + acc[4], a1 = acc[1] + acc[5], a2 = acc[2] + acc[6], a3 = acc[3] + acc[7];
+    out[i] = (a0 + a2) + (a1 + a3);
+  }
+}
+
+}  // namespace
+
 void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, int64_t pos0,
                                int64_t first_logit, float* logits) {
   const model::ModelDescription& d = model_.desc();
@@ -125,7 +169,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
     // q, k, v projections (+ biases)
     if (arch.fused_qkv) {
       const int64_t n_qkv = q_dim + 2 * kv_dim;
-      matmul(s.qkv.data(), s.xb.data(), L.wqkv, L.bqkv, n, pool_);
+      project(s.qkv.data(), s.xb.data(), L.wqkv, L.bqkv, n);
       for (int64_t t = 0; t < n; ++t) {
         const float* row = &s.qkv[sz(t * n_qkv)];
         std::memcpy(&s.q[sz(t * q_dim)], row, sz(q_dim) * sizeof(float));
@@ -133,17 +177,26 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
         std::memcpy(&s.v[sz(t * kv_dim)], row + q_dim + kv_dim, sz(kv_dim) * sizeof(float));
       }
     } else {
-      matmul(s.q.data(), s.xb.data(), L.wq, L.bq, n, pool_);
-      matmul(s.k.data(), s.xb.data(), L.wk, L.bk, n, pool_);
-      matmul(s.v.data(), s.xb.data(), L.wv, L.bv, n, pool_);
+      project(s.q.data(), s.xb.data(), L.wq, L.bq, n);
+      project(s.k.data(), s.xb.data(), L.wk, L.bk, n);
+      project(s.v.data(), s.xb.data(), L.wv, L.bv, n);
     }
 
     // RoPE on q and k, then q into the Q cache and k, v into the KV cache
     for (int64_t t = 0; t < n; ++t) {
       float* q = &s.q[sz(t * q_dim)];
       float* k = &s.k[sz(t * kv_dim)];
-      rope(q, d.n_head, hd, d.n_rot, pos0 + t, d.rope_freq_base, arch.rope);
-      rope(k, d.n_head_kv, hd, d.n_rot, pos0 + t, d.rope_freq_base, arch.rope);
+      const auto rope_fn = rounding_ == Rounding::Fast ? rope : rope_like_ggml;
+      rope_fn(q, d.n_head, hd, d.n_rot, pos0 + t, d.rope_freq_base, arch.rope);
+      rope_fn(k, d.n_head_kv, hd, d.n_rot, pos0 + t, d.rope_freq_base, arch.rope);
+      if (rounding_ == Rounding::LlamaCpp) {
+        // F16 KV cache; the query is converted to fp16 for the F16 K·Q product.
+        for (int64_t i = 0; i < q_dim; ++i) q[i] = round_fp16(q[i]);
+        for (int64_t i = 0; i < kv_dim; ++i) {
+          k[i] = round_fp16(k[i]);
+          s.v[sz(t * kv_dim + i)] = round_fp16(s.v[sz(t * kv_dim + i)]);
+        }
+      }
       std::memcpy(c.q_at(l, pos0 + t), q, sz(q_dim) * sizeof(float));
       std::memcpy(c.k_at(l, pos0 + t), k, sz(kv_dim) * sizeof(float));
       std::memcpy(c.v_at(l, pos0 + t), &s.v[sz(t * kv_dim)], sz(kv_dim) * sizeof(float));
@@ -154,15 +207,19 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
       float* att = &s.att[sz(thread * c.n_ctx)];
       for (int64_t i = begin; i < end; ++i) {
         const int64_t t = i / d.n_head, h = i % d.n_head, pos = pos0 + t, kv_head = h / d.gqa_group();
-        attention_row(att, c, d, l, h, pos);
         float* out = &s.att_out[sz(t * q_dim + h * hd)];
+        if (rounding_ == Rounding::LlamaCpp) {
+          attention_like_ggml(out, att, c, d, l, h, pos);
+          continue;
+        }
+        attention_row(att, c, d, l, h, pos);
         std::fill(out, out + hd, 0.0f);
         for (int64_t j = 0; j <= pos; ++j) axpy(out, att[j], c.v_at(l, j) + kv_head * hd, hd);
       }
     });
 
     // output projection and residual
-    matmul(s.xb2.data(), s.att_out.data(), L.wo, L.bo, n, pool_);
+    project(s.xb2.data(), s.att_out.data(), L.wo, L.bo, n);
     add(s.x.data(), s.xb2.data(), n * dim);
 
     // ffn norm
@@ -170,14 +227,23 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
 
     // MLP: down(silu(gate·x) ⊙ up·x) or down(gelu(up·x + b)) + b
     if (arch.ffn == FfnKind::SwiGlu) {
-      matmul(s.hb.data(), s.xb.data(), L.w_gate, {}, n, pool_);
-      matmul(s.hb2.data(), s.xb.data(), L.w_up, L.b_up, n, pool_);
-      swiglu(s.hb.data(), s.hb2.data(), n * d.n_ff);
+      project(s.hb.data(), s.xb.data(), L.w_gate, {}, n);
+      project(s.hb2.data(), s.xb.data(), L.w_up, L.b_up, n);
+      if (rounding_ == Rounding::LlamaCpp)
+        for (int64_t i = 0; i < n * d.n_ff; ++i) {
+          const float g = s.hb[sz(i)];
+          s.hb[sz(i)] = g / (1.0f + expf_like_ggml(-g)) * s.hb2[sz(i)];
+        }
+      else
+        swiglu(s.hb.data(), s.hb2.data(), n * d.n_ff);
     } else {
-      matmul(s.hb.data(), s.xb.data(), L.w_up, L.b_up, n, pool_);
-      gelu(s.hb.data(), n * d.n_ff);
+      project(s.hb.data(), s.xb.data(), L.w_up, L.b_up, n);
+      if (rounding_ == Rounding::LlamaCpp)
+        for (int64_t i = 0; i < n * d.n_ff; ++i) s.hb[sz(i)] = gelu_ggml(s.hb[sz(i)]);
+      else
+        gelu(s.hb.data(), n * d.n_ff);
     }
-    matmul(s.xb2.data(), s.hb.data(), L.w_down, L.b_down, n, pool_);
+    project(s.xb2.data(), s.hb.data(), L.w_down, L.b_down, n);
 
     // residual
     add(s.x.data(), s.xb2.data(), n * dim);
@@ -188,7 +254,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
   if (n_out <= 0) return;
   for (int64_t t = 0; t < n_out; ++t)
     norm(&s.xb[sz(t * dim)], &s.x[sz((first_logit + t) * dim)], w.output_norm, w.output_norm_b);
-  matmul(logits, s.xb.data(), w.output, w.output_b, n_out, pool_);
+  project(logits, s.xb.data(), w.output, w.output_b, n_out);
 }
 
 model::AttentionMatrix CpuBackend::attention_impl(const model::Session& session, int64_t layer, int64_t head,

@@ -27,6 +27,9 @@ struct CpuCaches : model::SessionCaches {
   const float* k_at(int64_t layer, int64_t pos) const {
     return const_cast<CpuCaches*>(this)->k_at(layer, pos);
   }
+  const float* v_at(int64_t layer, int64_t pos) const {
+    return const_cast<CpuCaches*>(this)->v_at(layer, pos);
+  }
   const float* q_at(int64_t layer, int64_t pos) const {
     return const_cast<CpuCaches*>(this)->q_at(layer, pos);
   }
@@ -48,11 +51,21 @@ struct Scratch {
   std::vector<float> att;      // (n_threads, n_ctx), one score row per thread; grows with the largest session
 };
 
+// How the forward pass rounds between its f32 operations.
+enum class Rounding {
+  Fast,      // plain f32 throughout (the default)
+  LlamaCpp,  // reference-compatible: the roundings llama.cpp's CPU backend makes (8-bit/fp16 mat-mul
+             // activations, fp16 KV cache, query and softmax probabilities, fp16 GELU table;
+             // inference/cpu/ggml_rounding.h) and its x86 AVX2 f32 arithmetic (summation order, exp
+             // approximation, FMA RoPE; inference/cpu/ggml_kernels.h). Reproduces the shared reference logits
+             // bit for bit; prefill is several times slower. For comparisons with llama.cpp, not for chat.
+};
+
 class CpuBackend final : public model::Backend {
  public:
   static constexpr int64_t kMaxBatch = 256;  // prompt tokens per batched step
 
-  explicit CpuBackend(const model::Model& model, int n_threads = 0);
+  explicit CpuBackend(const model::Model& model, int n_threads = 0, Rounding rounding = Rounding::Fast);
 
   std::string name() const override { return "cpu"; }
   model::BackendCapabilities capabilities() const override;
@@ -71,7 +84,11 @@ class CpuBackend final : public model::Backend {
   void forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, int64_t pos0, int64_t first_logit,
                      float* logits);
 
+  // matmul, or under Rounding::LlamaCpp matmul_like_ggml (inference/cpu/ggml_kernels.h).
+  void project(float* out, const float* x, const model::WeightMatrix& w, model::Vector bias, int64_t n);
+
   const model::Model& model_;
+  Rounding rounding_;
   ThreadPool pool_;
   Scratch s_;
   std::mutex mutex_;  // one forward or attention job at a time: scratch and pool are shared by all sessions

@@ -46,23 +46,30 @@ void matmul(float* out, const float* x, const model::WeightMatrix& w, model::Vec
 }
 
 void rmsnorm(float* out, const float* x, model::Vector gain, int64_t n, float eps) {
+  // ggml's order of operations (f32 squares summed in double, f32 mean and 1/sqrtf), so that
+  // Rounding::LlamaCpp starts every sublayer from the same bits as llama.cpp.
   double ss = 0;
-  for (int64_t i = 0; i < n; ++i) ss += static_cast<double>(x[i]) * x[i];
-  const float scale = static_cast<float>(1.0 / std::sqrt(ss / static_cast<double>(n) + eps));
+  for (int64_t i = 0; i < n; ++i) ss += static_cast<double>(x[i] * x[i]);
+  const float mean = static_cast<float>(ss / static_cast<double>(n));
+  const float scale = 1.0f / std::sqrt(mean + eps);
   for (int64_t i = 0; i < n; ++i) out[i] = x[i] * scale * gain[static_cast<size_t>(i)];
 }
 
 void layernorm(float* out, const float* x, model::Vector gain, model::Vector bias, int64_t n, float eps) {
-  double mean = 0;
-  for (int64_t i = 0; i < n; ++i) mean += x[i];
-  mean /= static_cast<double>(n);
-  double var = 0;
-  for (int64_t i = 0; i < n; ++i) var += (x[i] - mean) * (x[i] - mean);
-  var /= static_cast<double>(n);
-  const double scale = 1.0 / std::sqrt(var + eps);
+  // ggml's order of operations: f32 mean and variance from double sums, f32 centring and 1/sqrtf.
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i) sum += x[i];
+  const float mean = static_cast<float>(sum / static_cast<double>(n));
+  double sum2 = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = x[i] - mean;
+    sum2 += static_cast<double>(v * v);
+  }
+  const float variance = static_cast<float>(sum2 / static_cast<double>(n));
+  const float scale = 1.0f / std::sqrt(variance + eps);
   for (int64_t i = 0; i < n; ++i) {
     const auto k = static_cast<size_t>(i);
-    out[i] = static_cast<float>((x[i] - mean) * scale) * gain[k] + (bias.empty() ? 0.0f : bias[k]);
+    out[i] = (x[i] - mean) * scale * gain[k] + (bias.empty() ? 0.0f : bias[k]);
   }
 }
 

@@ -17,7 +17,13 @@ struct Entry {
 
 struct Registry {
   std::mutex mutex;
-  std::vector<Entry> entries{{"cpu", 0, [](const Model& m) { return std::make_unique<cpu::CpuBackend>(m); }}};
+  std::vector<Entry> entries{
+      {"cpu", 0, [](const Model& m) { return std::make_unique<cpu::CpuBackend>(m); }},
+      // The CPU engine rounding exactly as llama.cpp's x86 CPU path does (slower): for comparing against
+      // llama.cpp's logits bit for bit. Lowest priority, so "auto" never picks it.
+      {"cpu-llamacpp", -1000,
+       [](const Model& m) { return std::make_unique<cpu::CpuBackend>(m, 0, cpu::Rounding::LlamaCpp); }},
+  };
 };
 
 Registry& registry() {

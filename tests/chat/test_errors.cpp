@@ -72,6 +72,20 @@ TEST_CASE("runaway loops, recursion and output size are bounded", "[chat][errors
       "{% set ns = namespace(s='x') %}{% for i in range(100) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}");
   CHECK(e.kind() == Kind::Runtime);
 
+  // Values cannot nest without bound (every walk over them, destruction included, is recursive).
+  e = error_of(
+      "{% set ns = namespace(x=[]) %}{% for i in range(100000) %}{% set ns.x = [ns.x] %}{% endfor %}");
+  CHECK(e.detail().find("nested too deeply") != std::string::npos);
+  CHECK(error_of("{% set l = [] %}{% do l.append(l) %}").detail() == "a list cannot contain itself");
+  CHECK(error_of("{% set ns = namespace() %}{% set ns.me = ns %}").detail().find("cannot contain itself") !=
+        std::string::npos);
+  std::string deep_json;
+  for (int i = 0; i < 20000; ++i) deep_json += "[";
+  for (int i = 0; i < 20000; ++i) deep_json += "]";
+  const std::string nested_msg = R"([{"role": "user", "content": "x", "extra": )" + deep_json + "}]";
+  CHECK_THROWS_AS(ChatTemplate::parse("{{ messages[0].content }}").render(json::parse(nested_msg), {}),
+                  ChatTemplateError);
+
   // A list that appends to itself while iterating a copy stays finite.
   CHECK(render("{% set l = [1] %}{% for x in l %}{% do l.append(x) %}{% endfor %}{{ l|length }}") == "2");
 }
@@ -104,4 +118,23 @@ TEST_CASE("a model without a chat template is a plain completion model", "[chat]
   const auto file = glasswing::gguf::GgufFile::open(path);
   CHECK(glasswing::chat::is_plain_completion_model(file));
   CHECK_FALSE(ChatTemplate::from_gguf(file).has_value());
+}
+
+TEST_CASE("a model's template comes from its GGUF metadata", "[chat][gguf]") {
+  const auto path = glasswing::test::require_shared("tokenizers/ggml-vocab-phi-3.gguf");
+  const auto file = glasswing::gguf::GgufFile::open(path);
+  CHECK_FALSE(glasswing::chat::is_plain_completion_model(file));
+  CHECK(glasswing::chat::named_templates(file).empty());
+  CHECK_FALSE(ChatTemplate::from_gguf(file, "tool_use").has_value());
+  const auto tmpl = ChatTemplate::from_gguf(file);
+  REQUIRE(tmpl.has_value());
+  const std::vector<ChatMessage> msgs = {
+      {"system", "Be nice."}, {"user", "Hi"}, {"assistant", "Hello"}, {"user", "Bye"}};
+  ChatTemplate::Options opt;
+  opt.bos_token = "<s>";
+  opt.eos_token = "<|endoftext|>";
+  opt.add_generation_prompt = true;
+  // Reference: Python Jinja2 on the template string stored in the file.
+  CHECK(tmpl->render(msgs, opt) ==
+        "<s><|user|>\nHi<|end|>\n<|assistant|>\nHello<|end|>\n<|user|>\nBye<|end|>\n<|assistant|>\n");
 }

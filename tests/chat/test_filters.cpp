@@ -1,6 +1,7 @@
 // Filters, tojson, and the str/dict/list methods templates call. Expected strings were checked against
 // Python Jinja2 3.1 with Hugging Face's tojson (json.dumps, ensure_ascii=False).
 #include <catch2/catch.hpp>
+#include <ctime>
 
 #include "tests/chat/chat_test_util.h"
 
@@ -144,10 +145,12 @@ TEST_CASE("strftime_now uses the injected time and defaults to now", "[chat][glo
   CHECK(
       render("{{ strftime_now('%d %b %Y') }} {{ strftime_now('%Y-%m-%d') }} {{ strftime_now('%B %-d') }}") ==
       "15 Jan 2026 2026-01-15 January 15");
-  glasswing::chat::ChatTemplate::Options opt;  // no `now`: the real clock
+  // No `now`: the real clock, in local time (as datetime.now()).
+  glasswing::chat::ChatTemplate::Options opt;
   const std::string year =
       glasswing::chat::ChatTemplate::parse("{{ strftime_now('%Y') }}").render(json::array(), opt);
-  const auto today =
-      std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};
-  CHECK(year == std::to_string(static_cast<int>(today.year())));
+  const std::time_t t = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&t, &local);
+  CHECK(year == std::to_string(local.tm_year + 1900));
 }

@@ -1,7 +1,9 @@
 // Every shared model, evaluated in one batch from position 0, against llama.cpp's logits.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <thread>
 
 #include "inference/cpu/cpu_backend.h"
@@ -18,59 +20,82 @@ struct Case {
   const char* model;      // under models/
   const char* reference;  // under reference/logits/
   bool gpt2;
-  float tolerance;  // largest |Δ| accepted
+  bool quantized;  // has 8-bit-rounded matmul activations in llama.cpp
 };
 
-// F32/F16 weights: only the reference's F16 KV cache and summation order differ (~0.01).
-constexpr float kFloat = 0.02f;
-// Quantized weights: llama.cpp also rounds the activations of every matmul to 8 bits (Q8_0 / Q8_K), which
-// this engine does not; that alone moves these random-weight models by 0.07-0.31 (measured). A wrong decoder
-// moves them by 0.5-7 (shared/README.md), so the bound still catches every decoding error.
-constexpr float kQuantized = 0.4f;
+constexpr Case kCases[] = {
+    {"stories260K.gguf", "stories260K", false, false},
+    {"synthetic/synth-llama-F16.gguf", "synth-llama-F16", false, false},
+    {"synthetic/synth-llama-Q8_0.gguf", "synth-llama-Q8_0", false, true},
+    {"synthetic/synth-llama-Q4_0.gguf", "synth-llama-Q4_0", false, true},
+    {"synthetic/synth-llama-Q4_1.gguf", "synth-llama-Q4_1", false, true},
+    {"synthetic/synth-llama-Q5_0.gguf", "synth-llama-Q5_0", false, true},
+    {"synthetic/synth-llama-Q5_1.gguf", "synth-llama-Q5_1", false, true},
+    {"synthetic/synth-llama-Q2_K.gguf", "synth-llama-Q2_K", false, true},
+    {"synthetic/synth-llama-Q3_K_M.gguf", "synth-llama-Q3_K_M", false, true},
+    {"synthetic/synth-llama-Q4_K_M.gguf", "synth-llama-Q4_K_M", false, true},
+    {"synthetic/synth-llama-Q5_K_M.gguf", "synth-llama-Q5_K_M", false, true},
+    {"synthetic/synth-llama-Q6_K.gguf", "synth-llama-Q6_K", false, true},
+    {"synthetic/synth-qwen2-f32.gguf", "synth-qwen2-f32", false, false},
+    {"synthetic/synth-qwen2-Q8_0.gguf", "synth-qwen2-Q8_0", false, true},
+    {"synthetic/synth-qwen2-Q4_K_M.gguf", "synth-qwen2-Q4_K_M", false, true},
+    {"synthetic/synth-gpt2-Q8_0.gguf", "synth-gpt2-Q8_0", true, true},
+};
 
-float max_abs_diff(const std::vector<float>& a, std::span<const float> b) {
-  float m = 0;
-  for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(a[i] - b[i]));
+// The issue's bound: F16 KV cache and summation order alone move logits by ~0.01.
+constexpr float kTight = 0.02f;
+
+// The fast path keeps activations in f32, which llama.cpp does not for quantized weights: it rounds them to
+// 8 bits (q8_0/q8_1/q8_K) before every mat-mul, and these random-weight models carry the difference to the
+// logits as 0.07-0.31 (measured). A wrong decoder moves logits by 0.5-7, so this bound still catches one.
+constexpr float kFastQuantized = 0.4f;
+
+struct Measured {
+  float first;  // max |Δ| at position 0
+  float all;    // max |Δ| over every position
+};
+
+Measured run_case(const Case& c, cpu::Rounding rounding) {
+  const auto model_path = test::require_shared(std::string("models/") + c.model);
+  const auto ref_path = test::require_shared(std::string("reference/logits/") + c.reference + ".logits.f32");
+  auto model = model::Model::load(model_path);
+  cpu::CpuBackend backend(*model, 0, rounding);
+  model::Session session(*model, backend);
+  const auto& tokens = c.gpt2 ? test::kGpt2ReferenceTokens : test::kLlamaReferenceTokens;
+  const auto logits = backend.forward(session, tokens, /*want_all_logits=*/true);
+  const auto reference = test::read_f32_file(ref_path);
+  REQUIRE(reference.size() == tokens.size() * static_cast<size_t>(model->desc().n_vocab));
+  REQUIRE(logits.size() == reference.size());
+  Measured m{0, 0};
+  const auto n_vocab = static_cast<size_t>(model->desc().n_vocab);
+  for (size_t i = 0; i < reference.size(); ++i) {
+    const float d = std::fabs(reference[i] - logits[i]);
+    m.all = std::max(m.all, d);
+    if (i < n_vocab) m.first = std::max(m.first, d);
+  }
+  std::printf("%s max |Δ| %-20s position 0: %.5f  all positions: %.5f\n",
+              rounding == cpu::Rounding::Fast ? "fast    " : "llamacpp", c.reference, m.first, m.all);
+  std::fflush(stdout);
   return m;
 }
 
 }  // namespace
 
 TEST_CASE("CPU logits match the reference for every shared model", "[engine][logits]") {
-  const Case c = GENERATE(values<Case>({
-      {"stories260K.gguf", "stories260K", false, kFloat},
-      {"synthetic/synth-llama-F16.gguf", "synth-llama-F16", false, kFloat},
-      {"synthetic/synth-llama-Q8_0.gguf", "synth-llama-Q8_0", false, kQuantized},
-      {"synthetic/synth-llama-Q4_0.gguf", "synth-llama-Q4_0", false, kQuantized},
-      {"synthetic/synth-llama-Q4_1.gguf", "synth-llama-Q4_1", false, kQuantized},
-      {"synthetic/synth-llama-Q5_0.gguf", "synth-llama-Q5_0", false, kQuantized},
-      {"synthetic/synth-llama-Q5_1.gguf", "synth-llama-Q5_1", false, kQuantized},
-      {"synthetic/synth-llama-Q2_K.gguf", "synth-llama-Q2_K", false, kQuantized},
-      {"synthetic/synth-llama-Q3_K_M.gguf", "synth-llama-Q3_K_M", false, kQuantized},
-      {"synthetic/synth-llama-Q4_K_M.gguf", "synth-llama-Q4_K_M", false, kQuantized},
-      {"synthetic/synth-llama-Q5_K_M.gguf", "synth-llama-Q5_K_M", false, kQuantized},
-      {"synthetic/synth-llama-Q6_K.gguf", "synth-llama-Q6_K", false, kQuantized},
-      {"synthetic/synth-qwen2-f32.gguf", "synth-qwen2-f32", false, kFloat},
-      {"synthetic/synth-qwen2-Q8_0.gguf", "synth-qwen2-Q8_0", false, kQuantized},
-      {"synthetic/synth-qwen2-Q4_K_M.gguf", "synth-qwen2-Q4_K_M", false, kQuantized},
-      {"synthetic/synth-gpt2-Q8_0.gguf", "synth-gpt2-Q8_0", true, kQuantized},
-  }));
-  const auto model_path = test::require_shared(std::string("models/") + c.model);
-  const auto ref_path = test::require_shared(std::string("reference/logits/") + c.reference + ".logits.f32");
+  const Case c = GENERATE(from_range(std::begin(kCases), std::end(kCases)));
+  const Measured m = run_case(c, cpu::Rounding::Fast);
+  CHECK(m.all <= (c.quantized ? kFastQuantized : kTight));
+}
 
-  auto model = model::Model::load(model_path);
-  cpu::CpuBackend backend(*model);
-  model::Session session(*model, backend);
-  const auto& tokens = c.gpt2 ? test::kGpt2ReferenceTokens : test::kLlamaReferenceTokens;
-  const auto logits = backend.forward(session, tokens, /*want_all_logits=*/true);
-
-  const auto reference = test::read_f32_file(ref_path);
-  REQUIRE(reference.size() == tokens.size() * static_cast<size_t>(model->desc().n_vocab));
-  REQUIRE(logits.size() == reference.size());
-  const float diff = max_abs_diff(reference, logits);
-  std::printf("max |Δ| %-22s %.5f (tolerance %.2f)\n", c.reference, diff, c.tolerance);
-  std::fflush(stdout);
-  CHECK(diff <= c.tolerance);
+TEST_CASE("Reference-compatible rounding matches llama.cpp to 0.02 for every shared model",
+          "[engine][logits]") {
+  const Case c = GENERATE(from_range(std::begin(kCases), std::end(kCases)));
+  const Measured m = run_case(c, cpu::Rounding::LlamaCpp);
+  // Rounding::LlamaCpp reproduces llama.cpp's roundings and its x86 AVX2 summation order: every shared file
+  // matches (measured: 0 for all but stories260K, 0.0008). Position 0 is checked on its own because it
+  // isolates the activation roundings from attention.
+  CHECK(m.first <= kTight);
+  CHECK(m.all <= kTight);
 }
 
 TEST_CASE("Decoding token by token gives the same logits as one batch", "[engine][logits]") {
@@ -88,6 +113,22 @@ TEST_CASE("Decoding token by token gives the same logits as one batch", "[engine
   }
   CHECK(stepwise.position() == static_cast<int64_t>(tokens.size()));
   CHECK(worst < 1e-3f);
+}
+
+TEST_CASE("Reference-compatible decoding token by token gives the batch's logits", "[engine][logits]") {
+  auto model = model::Model::load(test::require_shared("models/synthetic/synth-llama-Q4_K_M.gguf"));
+  cpu::CpuBackend backend(*model, 0, cpu::Rounding::LlamaCpp);
+  model::Session batch(*model, backend), stepwise(*model, backend);
+  const auto& tokens = test::kLlamaReferenceTokens;
+  const auto all = backend.forward(batch, tokens, true);
+  const auto n_vocab = static_cast<size_t>(model->desc().n_vocab);
+  float worst = 0;
+  for (size_t t = 0; t < tokens.size(); ++t) {
+    const auto one = backend.forward(stepwise, std::span(&tokens[t], 1), false);
+    for (size_t i = 0; i < n_vocab; ++i) worst = std::max(worst, std::fabs(one[i] - all[t * n_vocab + i]));
+  }
+  // Every token takes the same arithmetic path alone or in a batch, so the logits are the same bits.
+  CHECK(worst == 0.0f);
 }
 
 TEST_CASE("Sessions on one backend may run from several threads", "[engine][logits]") {

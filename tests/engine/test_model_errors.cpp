@@ -1,3 +1,4 @@
+#include <algorithm>
 // Broken model files must fail to load with a message that says exactly what is wrong. The files are real
 // shared models with a few header bytes patched in memory.
 #include <catch2/catch.hpp>
@@ -122,5 +123,7 @@ TEST_CASE("Backends are chosen by name in one place", "[engine][errors]") {
   const auto names = model::backend_names();
   CHECK(names.front() == "cpu");
   CHECK(names.back() == "auto");
+  CHECK(std::find(names.begin(), names.end(), "cpu-llamacpp") != names.end());
+  CHECK(model::create_backend("cpu-llamacpp", *m)->name() == "cpu");
   CHECK_THROWS_WITH(model::create_backend("tpu", *m), Contains("unknown backend 'tpu'") && Contains("cpu"));
 }

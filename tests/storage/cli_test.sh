@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # ctest driver for the storage commands of glasswing-cli: import, history, export, and their errors.
-#   cli_test.sh GLASSWING_CLI FIXTURES_DIR CASE
+#   cli_test.sh GLASSWING_CLI FIXTURES_DIR CASE [SHARED_DIR]
 set -uo pipefail
 cli=$1
 fixtures=$2
 case_name=$3
+shared=${4:-}
 work=$(mktemp -d "${TMPDIR:-/tmp}/glasswing-cli-storage.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 db=$work/chats.sqlite
@@ -81,6 +82,32 @@ case $case_name in
     expect_in "was corrupt" "$work/err"
     expect_in "0 conversations" "$work/out"
     cmp "$work"/corrupt.sqlite.corrupt-* "$work/corrupt.orig" || fail "the corrupt file's bytes were not kept"
+    ;;
+  chat)
+    model=$shared/models/stories260K.gguf
+    if [[ ! -f $model ]]; then echo "SKIP: test data not found: $model (the ../shared folder is absent)"; exit 77; fi
+    # Greedy: the reference continuation of "Once upon a time" (../shared/README.md) is streamed and stored.
+    expect_exit 0 "$cli" chat --db "$db" -m "$model" -p "Once upon a time" -n 32 --temp 0 --seed 7
+    expect_in ", there was a little girl named Lily." "$work/out"
+    [[ $(tail -n 1 "$work/out") == "conversation 1" ]] || fail "last line is not the conversation id"
+    expect_exit 0 "$cli" export --db "$db" --conversation 1 --format json
+    cp "$work/out" "$work/turn1.json"
+    expect_in '"content": ", there was a little girl named Lily.' "$work/turn1.json"
+    expect_in '"status": "complete"' "$work/turn1.json"
+    expect_in '"token_count": 32' "$work/turn1.json"
+    expect_in '"backend": "cpu"' "$work/turn1.json"
+    expect_in '"seed": 7' "$work/turn1.json"
+    expect_in '"temperature": 0.0' "$work/turn1.json"
+    expect_in '"architecture": "llama"' "$work/turn1.json"
+    # A second turn continues the same conversation with its stored settings (greedy, seed 7).
+    expect_exit 0 "$cli" chat --db "$db" -m "$model" -p " She" -n 8 --conversation 1
+    [[ $(tail -n 1 "$work/out") == "conversation 1" ]] || fail "second turn went elsewhere"
+    expect_exit 0 "$cli" history --db "$db"
+    expect_in "       4  Once upon a time" "$work/out"
+    expect_exit 1 "$cli" chat --db "$db" -m "$model" -p "x" --conversation 99
+    expect_in "no conversation with id 99" "$work/err"
+    expect_exit 2 "$cli" chat --db "$db" -m "$model"
+    expect_in "missing required option --prompt" "$work/err"
     ;;
   *) fail "unknown case $case_name" ;;
 esac

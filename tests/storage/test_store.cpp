@@ -183,20 +183,30 @@ TEST_CASE("A reader thread and a writer thread use one connection each", "[stora
   Store writer_store(path);
   const int64_t conv = writer_store.create_conversation("threads");
   std::atomic<bool> done{false};
+  std::atomic<int64_t> reads{0};
   std::string reader_error;
-  int64_t reads = 0;
+  size_t final_messages_seen = 0;
   std::thread reader([&] {
     try {
       Store reader_store(path);
-      while (!done) {
+      // Keeps reading while the writer streams; every snapshot is a consistent tree whose active path exists.
+      for (bool last = false; !last;) {
+        last = done;  // one more full read after the writer has finished
         reader_store.list_conversations();
-        reader_store.load_conversation(conv);
+        const ConversationTree tree = reader_store.load_conversation(conv);
+        for (int64_t id : tree.active_path)
+          if (!tree.find(id))
+            throw std::runtime_error("active path names a message missing from the snapshot");
+        final_messages_seen = tree.messages.size();
         ++reads;
       }
     } catch (const std::exception& e) {
       reader_error = e.what();
+      reads = -1;
     }
   });
+  // Start writing once the reader is reading, so the two really overlap.
+  while (reads == 0) std::this_thread::yield();
   for (int turn = 0; turn < 20; ++turn) {
     writer_store.add_user_message(conv, "turn " + std::to_string(turn));
     auto w = writer_store.start_assistant_message(conv, std::nullopt,
@@ -207,6 +217,7 @@ TEST_CASE("A reader thread and a writer thread use one connection each", "[stora
   done = true;
   reader.join();
   CHECK(reader_error.empty());
-  CHECK(reads > 0);
+  CHECK(reads > 1);
+  CHECK(final_messages_seen == 40);
   CHECK(writer_store.load_conversation(conv).messages.size() == 40);
 }

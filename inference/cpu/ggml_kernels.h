@@ -1,0 +1,40 @@
+#pragma once
+// Rounding::LlamaCpp kernels: the f32 arithmetic of llama.cpp's x86 AVX2/FMA CPU backend reproduced bit for
+// bit where it matters (mat-mul summation order, exp approximation, FMA-contracted RoPE), so that the
+// 8-bit/fp16 roundings of inference/cpu/ggml_rounding.h see the same bits as llama.cpp and never "flip".
+//
+// Why bit for bit: each 8-bit activation rounding turns a last-bit difference into a whole quantization step,
+// and these random-weight test models carry one such step to the logits as 0.05-0.15. With plain f32 kernels
+// the reference logits are matched exactly until the first flip and by ~0.1 after it.
+//
+// Order reproduced (llamafile tinyBLAS and ggml_vec_dot_* on AVX2): 8 f32 lanes; lane l accumulates with
+// FMA, in order, the products of elements ≡ l (mod 8) (float weights) or, per block, d_w·d_x times the
+// integer sum of elements 4l…4l+3 of every 32 (Q8_0/Q5_0/Q4_1/Q5_1 and, with their sub-block scales, the
+// K types, whose minimums are added as ggml does per type); then hsum: (lo+hi), (0+2, 1+3), (0+1).
+// Q4_0 follows the repacked q4_0_8x8 kernel (one accumulator per output, whole-block sums), which ggml's
+// CPU_REPACK buffer uses for Q4_0 on AVX2. Validated bit for bit against every shared reference file
+// (tests/engine/test_logits.cpp); other ISAs (AVX-512, ARM) sum in other orders and are not reproduced.
+#include <cstdint>
+
+#include "inference/cpu/thread_pool.h"
+#include "inference/model/architecture.h"
+#include "inference/model/weights.h"
+
+namespace glasswing::cpu {
+
+// out (n_batch, w.n_rows) = x · Wᵀ (+ bias) with llama.cpp's activation rounding and summation order.
+void matmul_like_ggml(float* out, const float* x, const model::WeightMatrix& w, model::Vector bias,
+                      int64_t n_batch, ThreadPool& pool);
+
+// Σ a[i]·b[i] in the 8-lane FMA order above (n a multiple of 8; a tail is added lane by lane).
+float dot_lanes(const float* a, const float* b, int64_t n);
+
+// ggml_v_expf (AVX2): ARM optimized-routines polynomial, ≤ 1.95 ulp; 0 for x < −103.9 (and −inf).
+float expf_like_ggml(float x);
+
+// RoPE as ggml computes it: θ_i = pos·base^(−2i/n_rot) by repeated f32 multiplication, cosf/sinf, and the
+// rotation contracted to FMAs (GCC's default -ffp-contract=fast).
+void rope_like_ggml(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base,
+                    model::RopeKind kind);
+
+}  // namespace glasswing::cpu

@@ -1,0 +1,202 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Glasswing
+
+// One message: its Markdown blocks, branch arrows (< 2/3 >) when it has siblings, its state when not
+// complete, and its actions. It only presents; every action is a signal the chat view forwards.
+Item {
+    id: root
+    required property int index
+    required property string author
+    required property string text
+    required property string status
+    required property int siblingIndex
+    required property int siblingCount
+    required property var blocks  // BlockListModel (or any model with kind, text, language roles)
+    property bool busy: false     // a reply is being generated: no edits or regenerations meanwhile
+
+    signal branchRequested(int step)
+    signal copyRequested(string text)
+    signal regenerateRequested()
+    signal editRequested(string text)
+    signal deleteRequested()
+
+    readonly property bool isUser: author === "user"
+    property bool editing: false
+
+    implicitHeight: card.implicitHeight + 18
+    width: ListView.view ? ListView.view.width : implicitWidth
+
+    // The natural width of a user's text, so short questions get a snug bubble.
+    Text {
+        id: measure
+        visible: false
+        text: root.isUser ? root.text : ""
+        font.pixelSize: 14
+    }
+
+    Rectangle {
+        id: card
+        readonly property real maxWidth: Math.min(root.width - 40, Theme.maxMessageWidth)
+        width: root.isUser ? Math.min(maxWidth * 0.8, Math.max(measure.implicitWidth + 30, 140)) : maxWidth
+        readonly property real columnX: (root.width - maxWidth) / 2
+        x: root.isUser ? columnX + maxWidth - width : columnX
+        anchors.top: parent.top
+        anchors.topMargin: 9
+        implicitHeight: content.implicitHeight + 24
+        radius: 12
+        color: root.isUser ? Theme.userBubble : "transparent"
+
+        ColumnLayout {
+            id: content
+            x: 14
+            y: 12
+            width: parent.width - 28
+            spacing: 8
+
+            Text {
+                visible: !root.isUser
+                text: qsTr("Assistant")
+                font.pixelSize: 12
+                font.bold: true
+                color: Theme.accent
+            }
+
+            Repeater {
+                id: blockRepeater
+                model: root.editing ? null : root.blocks
+                delegate: Loader {
+                    id: blockLoader
+                    required property string kind
+                    required property string text
+                    required property string language
+                    Layout.fillWidth: true
+                    sourceComponent: kind === "code" ? codeBlock : proseBlock
+                    Component {
+                        id: proseBlock
+                        ProseBlock { blockText: blockLoader.text }
+                    }
+                    Component {
+                        id: codeBlock
+                        CodeBlock {
+                            blockText: blockLoader.text
+                            language: blockLoader.language
+                            onCopyRequested: (code) => root.copyRequested(code)
+                        }
+                    }
+                }
+            }
+
+            // Streaming placeholder before the first piece arrives.
+            Text {
+                visible: root.status === "streaming" && root.text.length === 0
+                text: "\u2026"
+                color: Theme.mutedText
+                font.pixelSize: 16
+            }
+
+            ColumnLayout {
+                visible: root.editing
+                Layout.fillWidth: true
+                TextArea {
+                    id: editArea
+                    objectName: "editArea"
+                    Layout.fillWidth: true
+                    wrapMode: TextEdit.Wrap
+                    color: Theme.text
+                    background: Rectangle { color: Theme.surface; radius: 6; border.color: Theme.accent }
+                }
+                RowLayout {
+                    Layout.alignment: Qt.AlignRight
+                    PrimaryButton {
+                        accent: false
+                        text: qsTr("Cancel")
+                        onClicked: root.editing = false
+                    }
+                    PrimaryButton {
+                        objectName: "saveEditButton"
+                        text: qsTr("Send")
+                        enabled: editArea.text.trim().length > 0 && !root.busy
+                        onClicked: {
+                            root.editing = false
+                            root.editRequested(editArea.text)
+                        }
+                    }
+                }
+            }
+
+            Text {
+                objectName: "stateLabel"
+                visible: root.status === "interrupted" || root.status === "stopped" || root.status === "failed"
+                text: root.status === "interrupted" ? qsTr("\u26a0 Interrupted: the app closed before this reply finished")
+                    : root.status === "stopped" ? qsTr("Stopped")
+                    : qsTr("\u26a0 Generation failed")
+                color: root.status === "stopped" ? Theme.mutedText : Theme.warning
+                font.pixelSize: 12
+                font.italic: true
+            }
+
+            RowLayout {
+                spacing: 2
+                Layout.alignment: root.isUser ? Qt.AlignRight : Qt.AlignLeft
+                visible: !root.editing && root.status !== "streaming"
+
+                IconButton {
+                    objectName: "previousBranch"
+                    visible: root.siblingCount > 1
+                    text: "\u2039"
+                    font.pixelSize: 16
+                    enabled: root.siblingIndex > 0 && !root.busy
+                    onClicked: root.branchRequested(-1)
+                }
+                Text {
+                    objectName: "branchLabel"
+                    visible: root.siblingCount > 1
+                    text: (root.siblingIndex + 1) + "/" + root.siblingCount
+                    color: Theme.mutedText
+                    font.pixelSize: 12
+                }
+                IconButton {
+                    objectName: "nextBranch"
+                    visible: root.siblingCount > 1
+                    text: "\u203a"
+                    font.pixelSize: 16
+                    enabled: root.siblingIndex < root.siblingCount - 1 && !root.busy
+                    onClicked: root.branchRequested(1)
+                }
+                IconButton {
+                    text: qsTr("Copy")
+                    tip: qsTr("Copy the message")
+                    onClicked: root.copyRequested(root.text)
+                }
+                IconButton {
+                    objectName: "editButton"
+                    visible: root.isUser
+                    enabled: !root.busy
+                    text: qsTr("Edit")
+                    tip: qsTr("Edit and resend (keeps the original as a branch)")
+                    onClicked: {
+                        editArea.text = root.text
+                        root.editing = true
+                        editArea.forceActiveFocus()
+                    }
+                }
+                IconButton {
+                    objectName: "regenerateButton"
+                    visible: !root.isUser
+                    enabled: !root.busy
+                    text: qsTr("Regenerate")
+                    tip: qsTr("Write another reply (keeps this one as a branch)")
+                    onClicked: root.regenerateRequested()
+                }
+                IconButton {
+                    enabled: !root.busy
+                    text: qsTr("Delete")
+                    tip: qsTr("Delete this message and everything below it")
+                    onClicked: root.deleteRequested()
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# End-to-end: the real app under Xvfb with stories260K. The app's --self-test chat mode types a prompt through
+# the same invokables QML uses, waits for the streamed answer, checks it is in the database, regenerates,
+# switches back to branch 1/2, watches a 5 ms GUI heartbeat (fails on a gap > 50 ms while tokens stream) and
+# saves a screenshot. This script then checks the database with the sqlite3 shell, independently of the app.
+# Usage: e2e_chat.sh GLASSWING_BINARY SHARED_DIR OUT_DIR
+set -euo pipefail
+app=$1 shared=$2 out=$3
+model="$shared/models/stories260K.gguf"
+if [[ ! -f "$model" ]]; then echo "SKIP: test data not found: $model"; exit 77; fi
+if [[ -z "${GW_UNDER_XVFB:-}" ]]; then
+  command -v xvfb-run >/dev/null || { echo "SKIP: xvfb-run is not installed"; exit 77; }
+  exec env GW_UNDER_XVFB=1 xvfb-run -a -s "-screen 0 1400x900x24" "$0" "$@"
+fi
+rm -rf "$out" && mkdir -p "$out/home"
+export HOME="$out/home" XDG_RUNTIME_DIR="$out/home" QT_QPA_PLATFORM=xcb
+chmod 700 "$out/home"
+# Xvfb has no GPU. Qt's software renderer repaints only what changed; with OpenGL the window would be drawn
+# by llvmpipe, whole frames at a time, on a render thread the GUI thread waits for at every sync, and the
+# heartbeat would measure that instead of our own work.
+export QT_QUICK_BACKEND=${QT_QUICK_BACKEND:-software}
+# stories260K writes a whole story in milliseconds; pace it so streaming lasts long enough to watch the GUI.
+export GLASSWING_TEST_TOKEN_DELAY_MS=${GLASSWING_TEST_TOKEN_DELAY_MS:-4}
+db="$out/chat.sqlite"
+set +e
+"$app" --model "$model" --db "$db" --self-test chat --self-test-out "$out" 2>&1 | tee "$out/app.log"
+status=${PIPESTATUS[0]}
+set -e
+[[ $status -eq 0 ]] || { echo "FAIL: the app's self-test exited with $status"; exit 1; }
+
+q() { sqlite3 -batch -noheader "$db" "$1"; }
+replies=$(q "SELECT count(*) FROM messages WHERE role = 'assistant' AND status = 'complete' AND length(content) > 0")
+prompt=$(q "SELECT content FROM messages WHERE role = 'user'")
+siblings=$(q "SELECT count(DISTINCT parent_id) FROM messages WHERE role = 'assistant'")
+echo "database: $replies complete replies below $siblings prompt(s); prompt: $prompt"
+[[ "$replies" == 2 ]] || { echo "FAIL: expected 2 complete replies (first and regenerated) in the database"; exit 1; }
+[[ "$siblings" == 1 ]] || { echo "FAIL: the regenerated reply is not a sibling of the first"; exit 1; }
+[[ "$prompt" == "Once upon a time" ]] || { echo "FAIL: the prompt was not stored"; exit 1; }
+shot="$out/screenshot-chat.png"
+[[ -s "$shot" ]] || { echo "FAIL: no screenshot"; exit 1; }
+echo "screenshot: $shot"
+echo "PASS"

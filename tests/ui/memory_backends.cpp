@@ -1,0 +1,186 @@
+#include "tests/ui/memory_backends.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace glasswing::test {
+
+std::vector<ConversationRecord> MemoryStore::conversations() {
+  std::lock_guard lock(data_->mutex);
+  std::vector<ConversationRecord> out;
+  for (const auto& [id, c] : data_->conversations) out.push_back(c);
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id > b.id; });
+  return out;
+}
+
+int64_t MemoryStore::create_conversation(const std::string& title) {
+  std::lock_guard lock(data_->mutex);
+  const int64_t id = data_->next_id++;
+  data_->conversations[id] = {id, title, id};
+  return id;
+}
+
+void MemoryStore::rename_conversation(int64_t conversation_id, const std::string& title) {
+  std::lock_guard lock(data_->mutex);
+  data_->conversations.at(conversation_id).title = title;
+}
+
+void MemoryStore::delete_conversation(int64_t conversation_id) {
+  std::lock_guard lock(data_->mutex);
+  data_->conversations.erase(conversation_id);
+  std::erase_if(data_->messages, [&](const auto& m) { return m.second.first == conversation_id; });
+}
+
+std::string MemoryStore::settings_json(int64_t conversation_id) {
+  std::lock_guard lock(data_->mutex);
+  auto it = data_->settings.find(conversation_id);
+  return it == data_->settings.end() ? "{}" : it->second;
+}
+
+void MemoryStore::set_settings_json(int64_t conversation_id, const std::string& json) {
+  std::lock_guard lock(data_->mutex);
+  data_->settings[conversation_id] = json;
+}
+
+std::vector<MessageRecord> MemoryStore::messages(int64_t conversation_id, std::vector<int64_t>& active_path) {
+  std::lock_guard lock(data_->mutex);
+  std::vector<MessageRecord> out;
+  for (const auto& [id, m] : data_->messages)
+    if (m.first == conversation_id) out.push_back(m.second);
+  active_path.clear();
+  if (auto leaf = data_->active_leaf.find(conversation_id); leaf != data_->active_leaf.end()) {
+    for (int64_t id = leaf->second; id != 0 && data_->messages.count(id);
+         id = data_->messages.at(id).second.parent_id)
+      active_path.insert(active_path.begin(), id);
+  }
+  return out;
+}
+
+MessageRecord MemoryStore::insert(int64_t conversation_id, int64_t parent_id, const std::string& role,
+                                  const std::string& text, MessageState state) {
+  std::lock_guard lock(data_->mutex);
+  if (!data_->conversations.count(conversation_id)) throw std::runtime_error("no such conversation");
+  MessageRecord r{data_->next_id++, parent_id, role, text, state, 0};
+  data_->messages[r.id] = {conversation_id, r};
+  data_->active_leaf[conversation_id] = r.id;
+  return r;
+}
+
+MessageRecord MemoryStore::add_message(int64_t conversation_id, int64_t parent_id, const std::string& role,
+                                       const std::string& text) {
+  return insert(conversation_id, parent_id, role, text, MessageState::Complete);
+}
+
+namespace {
+class MemoryReplyWriter : public ReplyWriter {
+ public:
+  MemoryReplyWriter(std::shared_ptr<MemoryStoreData> data, int64_t id) : data_(std::move(data)), id_(id) {}
+  void append(std::string_view text_delta) override {
+    std::lock_guard lock(data_->mutex);
+    data_->messages.at(id_).second.text += text_delta;
+    ++data_->writes;
+  }
+  void finish(MessageState state, const std::string&, const ReplyMetrics&) override {
+    std::lock_guard lock(data_->mutex);
+    data_->messages.at(id_).second.state = state;
+  }
+
+ private:
+  std::shared_ptr<MemoryStoreData> data_;
+  int64_t id_;
+};
+}  // namespace
+
+std::unique_ptr<ReplyWriter> MemoryStore::start_reply(int64_t conversation_id, int64_t parent_id,
+                                                      MessageRecord& record) {
+  record = insert(conversation_id, parent_id, "assistant", "", MessageState::Streaming);
+  return std::make_unique<MemoryReplyWriter>(data_, record.id);
+}
+
+void MemoryStore::set_active(int64_t message_id) {
+  std::lock_guard lock(data_->mutex);
+  const auto& m = data_->messages.at(message_id);
+  // The newest leaf below the chosen message, as the real store keeps earlier choices below it.
+  int64_t leaf = message_id;
+  for (bool found = true; found;) {
+    found = false;
+    for (const auto& [id, other] : data_->messages)
+      if (other.second.parent_id == leaf) {
+        leaf = id;
+        found = true;
+      }
+  }
+  data_->active_leaf[m.first] = leaf;
+}
+
+void MemoryStore::delete_message(int64_t message_id) {
+  std::lock_guard lock(data_->mutex);
+  std::vector<int64_t> doomed{message_id};
+  for (size_t i = 0; i < doomed.size(); ++i)
+    for (const auto& [id, m] : data_->messages)
+      if (m.second.parent_id == doomed[i]) doomed.push_back(id);
+  for (int64_t id : doomed) data_->messages.erase(id);
+}
+
+std::vector<SearchHit> MemoryStore::search(const std::string& query, int limit) {
+  std::lock_guard lock(data_->mutex);
+  std::vector<SearchHit> hits;
+  for (const auto& [id, m] : data_->messages) {
+    const auto pos = m.second.text.find(query);
+    if (pos == std::string::npos || static_cast<int>(hits.size()) >= limit) continue;
+    std::string snippet = m.second.text;
+    snippet.replace(pos, query.size(), "[" + query + "]");
+    hits.push_back({m.first, id, data_->conversations.at(m.first).title, snippet});
+  }
+  return hits;
+}
+
+LoadedModel ScriptedEngine::load(const std::string& path, const std::string& device,
+                                 const std::function<void(double)>& progress) {
+  if (path.find("broken") != std::string::npos) throw std::runtime_error("missing tensor token_embd.weight");
+  progress(0.5);
+  progress(1.0);
+  LoadedModel m;
+  m.name = "scripted";
+  m.architecture = "llama";
+  m.device = device.empty() ? "CPU" : device;
+  m.backend = "CPU";
+  m.context_length = 512;
+  return m;
+}
+
+namespace {
+class ScriptedSession : public ChatSession {
+ public:
+  ScriptedSession(const std::vector<std::string>& pieces, std::shared_ptr<ScriptedEngineLog> log)
+      : pieces_(pieces), log_(std::move(log)) {}
+  StopReason generate(const std::vector<ChatTurn>& turns, const GenerationSettings& settings,
+                      const std::function<void(std::string_view, const GenerationStats&)>& on_piece,
+                      const std::atomic<bool>& stop, GenerationStats& stats) override {
+    {
+      std::lock_guard lock(log_->mutex);
+      log_->prompts.push_back(turns);
+      log_->settings.push_back(settings);
+    }
+    stats.prompt_tokens = static_cast<int>(turns.size());
+    stats.context_total = 512;
+    for (const auto& piece : pieces_) {
+      if (stop.load()) return StopReason::Stopped;
+      ++stats.generated_tokens;
+      stats.context_used = stats.prompt_tokens + stats.generated_tokens;
+      on_piece(piece, stats);
+    }
+    return StopReason::EndOfText;
+  }
+
+ private:
+  std::vector<std::string> pieces_;
+  std::shared_ptr<ScriptedEngineLog> log_;
+};
+}  // namespace
+
+std::unique_ptr<ChatSession> ScriptedEngine::new_session() {
+  return std::make_unique<ScriptedSession>(pieces_, log_);
+}
+
+}  // namespace glasswing::test

@@ -1,0 +1,101 @@
+import QtQuick
+import QtTest
+import Glasswing
+
+Item {
+    width: 900
+    height: 600
+
+    ListModel {
+        id: replyBlocks
+        ListElement { kind: "prose"; text: "Here is **code**:"; language: "" }
+        ListElement { kind: "code"; text: "x = 1"; language: "python" }
+    }
+
+    MessageDelegate {
+        id: reply
+        width: 900
+        index: 1
+        author: "assistant"
+        text: "Here is **code**:\n\n```python\nx = 1\n```"
+        status: "complete"
+        siblingIndex: 1
+        siblingCount: 3
+        blocks: replyBlocks
+    }
+    MessageDelegate {
+        id: question
+        y: 300
+        width: 900
+        index: 0
+        author: "user"
+        text: "Write code"
+        status: "complete"
+        siblingIndex: 0
+        siblingCount: 1
+        blocks: ListModel { ListElement { kind: "prose"; text: "Write code"; language: "" } }
+    }
+    SignalSpy { id: branch; target: reply; signalName: "branchRequested" }
+    SignalSpy { id: copied; target: reply; signalName: "copyRequested" }
+    SignalSpy { id: regenerated; target: reply; signalName: "regenerateRequested" }
+    SignalSpy { id: edited; target: question; signalName: "editRequested" }
+
+    TestCase {
+        name: "MessageDelegate"
+        when: windowShown
+
+        function test_branch_arrows() {
+            compare(findChild(reply, "branchLabel").text, "2/3")
+            verify(findChild(reply, "branchLabel").visible)
+            verify(!findChild(question, "branchLabel").visible)
+            mouseClick(findChild(reply, "previousBranch"))
+            compare(branch.count, 1)
+            compare(branch.signalArguments[0][0], -1)
+            mouseClick(findChild(reply, "nextBranch"))
+            compare(branch.signalArguments[1][0], 1)
+        }
+
+        function test_code_block_copy_button() {
+            const button = findChild(reply, "copyCodeButton")
+            verify(button)
+            mouseClick(button)
+            compare(copied.count, 1)
+            compare(copied.signalArguments[0][0], "x = 1")
+        }
+
+        function test_regenerate_only_on_replies() {
+            verify(findChild(reply, "regenerateButton").visible)
+            verify(!findChild(question, "regenerateButton").visible)
+            mouseClick(findChild(reply, "regenerateButton"))
+            compare(regenerated.count, 1)
+        }
+
+        function test_busy_disables_branch_actions() {
+            reply.busy = true
+            verify(!findChild(reply, "regenerateButton").enabled)
+            verify(!findChild(reply, "previousBranch").enabled)
+            reply.busy = false
+        }
+
+        function test_edit_sends_new_text() {
+            mouseClick(findChild(question, "editButton"))
+            verify(question.editing)
+            const area = findChild(question, "editArea")
+            compare(area.text, "Write code")
+            area.text = "Write a poem"
+            mouseClick(findChild(question, "saveEditButton"))
+            compare(edited.count, 1)
+            compare(edited.signalArguments[0][0], "Write a poem")
+            verify(!question.editing)
+        }
+
+        function test_interrupted_state_is_shown() {
+            const label = findChild(reply, "stateLabel")
+            verify(!label.visible)
+            reply.status = "interrupted"
+            verify(label.visible)
+            verify(label.text.indexOf("Interrupted") >= 0)
+            reply.status = "complete"
+        }
+    }
+}

@@ -1,0 +1,220 @@
+#include <catch2/catch.hpp>
+
+#include "tests/test_support.h"
+#include "tests/ui/memory_backends.h"
+#include "tests/ui/qt_test_app.h"
+#include "ui/app/chat_controller.h"
+
+using namespace glasswing::ui;
+using glasswing::test::wait_until;
+
+namespace {
+
+struct Fixture {
+  std::shared_ptr<glasswing::test::MemoryStoreData> data =
+      std::make_shared<glasswing::test::MemoryStoreData>();
+  std::shared_ptr<glasswing::test::ScriptedEngineLog> log =
+      std::make_shared<glasswing::test::ScriptedEngineLog>();
+  std::unique_ptr<ChatController> controller;
+
+  explicit Fixture(std::vector<std::string> pieces = {"Once", " upon", " a", " time", "."}) {
+    glasswing::test::ensure_qt_app();
+    Backends b;
+    b.store = [d = data] { return std::make_unique<glasswing::test::MemoryStore>(d); };
+    b.engine = [pieces, l = log] { return std::make_unique<glasswing::test::ScriptedEngine>(pieces, l); };
+    b.capabilities = [] { return EngineCapabilities{{"llama"}, 0}; };
+    controller = std::make_unique<ChatController>(b);
+  }
+  QString text(int row) {
+    return controller->messages()
+        ->data(controller->messages()->index(row), MessageListModel::TextRole)
+        .toString();
+  }
+  QVariant role(int row, int r) {
+    return controller->messages()->data(controller->messages()->index(row), r);
+  }
+  std::string stored(int64_t id) {
+    std::lock_guard lock(data->mutex);
+    return data->messages.at(id).second.text;
+  }
+  MessageState storedState(int64_t id) {
+    std::lock_guard lock(data->mutex);
+    return data->messages.at(id).second.state;
+  }
+  void loadModel() {
+    const std::string model = glasswing::test::require_shared("models/stories260K.gguf").string();
+    controller->start(QString::fromStdString(model));
+    REQUIRE(wait_until([&] { return controller->modelLoaded(); }));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("Sending streams a reply into the list and the store, then regenerate and edit make branches",
+          "[ui][controller]") {
+  Fixture f;
+  f.loadModel();
+  CHECK(f.controller->modelName() == "scripted");
+  CHECK_FALSE(f.controller->send("   "));
+
+  REQUIRE(f.controller->send("Tell me a story"));
+  CHECK(f.controller->generating());
+  REQUIRE(wait_until([&] { return !f.controller->generating(); }));
+  REQUIRE(f.controller->messages()->rowCount() == 2);
+  CHECK(f.text(0) == "Tell me a story");
+  CHECK(f.text(1) == "Once upon a time.");
+  CHECK(f.role(1, MessageListModel::StateRole).toString() == "complete");
+  const qint64 first_reply = f.controller->messages()->messageIdAt(1);
+  CHECK(f.stored(first_reply) == "Once upon a time.");
+  CHECK(f.storedState(first_reply) == MessageState::Complete);
+  CHECK(f.controller->currentConversationId() != 0);
+  CHECK(f.controller->currentTitle() == "Tell me a story");
+  CHECK(f.controller->contextUsed() > 0);
+  REQUIRE(wait_until([&] { return f.controller->conversations()->rowCount() == 1; }));
+
+  REQUIRE(f.controller->regenerate(1));
+  REQUIRE(wait_until([&] { return !f.controller->generating(); }));
+  CHECK(f.role(1, MessageListModel::SiblingCountRole).toInt() == 2);
+  CHECK(f.role(1, MessageListModel::SiblingIndexRole).toInt() == 1);
+  {
+    // The regenerated reply was prompted with the user's turn only.
+    std::lock_guard lock(f.log->mutex);
+    REQUIRE(f.log->prompts.size() == 2);
+    REQUIRE(f.log->prompts[1].size() == 1);
+    CHECK(f.log->prompts[1][0].text == "Tell me a story");
+  }
+  f.controller->switchBranch(1, -1);
+  CHECK(f.controller->messages()->messageIdAt(1) == first_reply);
+  // The choice reaches the store (on the GUI's storage thread).
+  REQUIRE(wait_until([&] {
+    glasswing::test::MemoryStore s(f.data);
+    std::vector<int64_t> path;
+    s.messages(f.controller->currentConversationId(), path);
+    return path.size() == 2 && path[1] == first_reply;
+  }));
+
+  REQUIRE(f.controller->editMessage(0, "Tell me a poem"));
+  REQUIRE(wait_until([&] { return !f.controller->generating(); }));
+  CHECK(f.text(0) == "Tell me a poem");
+  CHECK(f.role(0, MessageListModel::SiblingCountRole).toInt() == 2);
+  CHECK(f.controller->messages()->rowCount() == 2);
+
+  // Reopening the conversation shows the branch chosen last.
+  const qint64 id = f.controller->currentConversationId();
+  f.controller->newConversation();
+  CHECK(f.controller->messages()->rowCount() == 0);
+  f.controller->selectConversation(id);
+  REQUIRE(wait_until([&] { return f.controller->messages()->rowCount() == 2; }));
+  CHECK(f.text(0) == "Tell me a poem");
+}
+
+TEST_CASE("Stop ends the reply within one piece and keeps its text as stopped", "[ui][controller]") {
+  std::vector<std::string> many(2000, "la ");
+  qputenv("GLASSWING_TEST_TOKEN_DELAY_MS", "2");  // read when the worker is made
+  Fixture f(many);
+  qunsetenv("GLASSWING_TEST_TOKEN_DELAY_MS");
+  f.loadModel();
+  REQUIRE(f.controller->send("Sing"));
+  REQUIRE(wait_until([&] { return f.controller->messages()->rowCount() == 2 && f.text(1).size() > 30; }));
+  f.controller->stop();
+  REQUIRE(wait_until([&] { return !f.controller->generating(); }));
+  const qint64 reply = f.controller->messages()->messageIdAt(1);
+  CHECK(f.role(1, MessageListModel::StateRole).toString() == "stopped");
+  CHECK(f.text(1).size() < 2000 * 3);
+  CHECK(f.stored(reply) == f.text(1).toStdString());
+  CHECK(f.storedState(reply) == MessageState::Stopped);
+}
+
+TEST_CASE("A reply left streaming by a crash is shown as interrupted", "[ui][controller]") {
+  Fixture f;
+  {
+    glasswing::test::MemoryStore s(f.data);
+    const int64_t c = s.create_conversation("Crashed");
+    const auto user = s.add_message(c, 0, "user", "Hi");
+    MessageRecord reply;
+    auto writer = s.start_reply(c, user.id, reply);
+    writer->append("Half an ans");
+    // no finish(): the process died here
+  }
+  f.controller->start({});
+  REQUIRE(wait_until([&] { return f.controller->conversations()->rowCount() == 1; }));
+  f.controller->selectConversation(1);
+  REQUIRE(wait_until([&] { return f.controller->messages()->rowCount() == 2; }));
+  CHECK(f.text(1) == "Half an ans");
+  CHECK(f.role(1, MessageListModel::StateRole).toString() == "interrupted");
+}
+
+TEST_CASE("Settings are saved with the conversation and restored with it", "[ui][controller]") {
+  Fixture f;
+  f.loadModel();
+  REQUIRE(f.controller->send("Hi"));
+  REQUIRE(wait_until([&] { return !f.controller->generating(); }));
+  const qint64 id = f.controller->currentConversationId();
+  f.controller->settings()->setTemperature(0.25);
+  f.controller->settings()->setSystemPrompt("Be brief.");
+  f.controller->settings()->setSeed(42);
+  REQUIRE(wait_until([&] {
+    std::lock_guard lock(f.data->mutex);
+    return f.data->settings.count(id) && f.data->settings[id].find("Be brief.") != std::string::npos;
+  }));
+  f.controller->newConversation();
+  f.controller->settings()->load(GenerationSettings{});
+  f.controller->selectConversation(id);
+  REQUIRE(wait_until([&] { return f.controller->settings()->seed() == 42; }));
+  CHECK(f.controller->settings()->temperature() == Approx(0.25));
+  CHECK(f.controller->settings()->systemPrompt() == "Be brief.");
+
+  // The system prompt goes first in the next prompt.
+  REQUIRE(f.controller->send("Again"));
+  REQUIRE(wait_until([&] { return !f.controller->generating(); }));
+  std::lock_guard lock(f.log->mutex);
+  CHECK(f.log->prompts.back().front().role == "system");
+  CHECK(f.log->settings.back().seed == 42);
+}
+
+TEST_CASE("Search lists hits with bold snippets; rename and delete update the sidebar", "[ui][controller]") {
+  Fixture f;
+  f.loadModel();
+  REQUIRE(f.controller->send("Hi"));
+  REQUIRE(wait_until([&] { return !f.controller->generating(); }));
+  auto* list = f.controller->conversations();
+  f.controller->setSearchQuery("upon");
+  REQUIRE(wait_until([&] {
+    return list->rowCount() == 1 &&
+           !list->data(list->index(0), ConversationListModel::SnippetRole).toString().isEmpty();
+  }));
+  CHECK(list->data(list->index(0), ConversationListModel::SnippetRole).toString() ==
+        "Once <b>upon</b> a time.");
+  // A hit on another branch opens that branch.
+  const qint64 id = f.controller->currentConversationId();
+  const qint64 hit_message = list->data(list->index(0), ConversationListModel::MessageIdRole).toLongLong();
+  REQUIRE(f.controller->regenerate(1));
+  REQUIRE(wait_until([&] { return !f.controller->generating(); }));
+  CHECK(f.controller->messages()->messageIdAt(1) != hit_message);
+  int focused_row = -1;
+  QObject::connect(f.controller.get(), &ChatController::messageFocused, [&](int row) { focused_row = row; });
+  f.controller->openSearchHit(id, hit_message);
+  REQUIRE(wait_until([&] { return focused_row == 1; }));
+  CHECK(f.controller->messages()->messageIdAt(1) == hit_message);
+  f.controller->setSearchQuery("");
+  f.controller->renameConversation(id, "  Greeting <1>  ");
+  CHECK(f.controller->currentTitle() == "Greeting <1>");
+  REQUIRE(wait_until([&] {
+    std::lock_guard lock(f.data->mutex);
+    return f.data->conversations.at(id).title == "Greeting <1>";
+  }));
+  f.controller->deleteConversation(id);
+  CHECK(f.controller->currentConversationId() == 0);
+  REQUIRE(wait_until([&] { return list->rowCount() == 0; }));
+}
+
+TEST_CASE("A model the engine rejects, or that cannot run here, says why and stays unloaded",
+          "[ui][controller]") {
+  Fixture f;
+  f.controller->start({});
+  f.controller->loadModel(QStringLiteral("/nonexistent/broken.gguf"));
+  REQUIRE(wait_until([&] { return !f.controller->modelLoading(); }));
+  CHECK_FALSE(f.controller->modelLoaded());
+  CHECK(f.controller->modelError().contains("cannot run here"));
+  CHECK_FALSE(f.controller->send("Hi"));
+}

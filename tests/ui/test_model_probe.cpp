@@ -1,0 +1,61 @@
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "tests/test_support.h"
+#include "ui/core/model_probe.h"
+
+using namespace glasswing::ui;
+namespace fs = std::filesystem;
+
+TEST_CASE("A GGUF header gives architecture, size, quantization and context length", "[ui][models][shared]") {
+  const fs::path model = glasswing::test::require_shared("models/stories260K.gguf");
+  const ModelFileSummary s = probe_model_file(model, {{"llama"}, 0});
+  CHECK(s.architecture == "llama");
+  CHECK(s.file_bytes == fs::file_size(model));
+  CHECK(s.quantization == "F32");
+  CHECK(s.context_length > 0);
+  CHECK(s.n_parameters > 200'000);
+  CHECK(s.n_parameters < 300'000);
+  CHECK(s.runnable);
+  CHECK(s.problem.empty());
+
+  const ModelFileSummary other = probe_model_file(model, {{"qwen2"}, 0});
+  CHECK_FALSE(other.runnable);
+  CHECK(other.problem == "architecture 'llama' is not supported");
+
+  const ModelFileSummary tight = probe_model_file(model, {{"llama"}, 1024});
+  CHECK_FALSE(tight.runnable);
+  CHECK(tight.problem.rfind("needs about ", 0) == 0);
+}
+
+TEST_CASE("Quantized files report their file type", "[ui][models][shared]") {
+  const fs::path model = glasswing::test::require_shared("models/synthetic/synth-llama-Q4_K_M.gguf");
+  const ModelFileSummary s = probe_model_file(model, {{"llama"}, 0});
+  CHECK(s.quantization == "Q4_K_M");
+  CHECK(s.runnable);
+}
+
+TEST_CASE("Model folders are searched; Ollama blobs are recognised by their magic", "[ui][models][shared]") {
+  const fs::path model = glasswing::test::require_shared("models/stories260K.gguf");
+  const fs::path home = glasswing::test::temp_dir("ui-model-scan");
+  fs::create_directories(home / ".lmstudio/models/org/repo");
+  fs::copy_file(model, home / ".lmstudio/models/org/repo/stories.gguf");
+  fs::create_directories(home / ".ollama/models/blobs");
+  fs::copy_file(model, home / ".ollama/models/blobs/sha256-0123abcd");
+  std::ofstream(home / ".ollama/models/blobs/sha256-notamodel") << std::string(4096, 'x');
+  fs::create_directories(home / "models");
+  std::ofstream(home / "models/fake.gguf") << "not a gguf file";
+
+  const auto found = find_model_files(default_model_folders(home));
+  REQUIRE(found.size() == 2);
+  CHECK(found[0].path.filename() == "stories.gguf");
+  CHECK(found[0].source == "LM Studio");
+  CHECK(found[1].path.filename() == "sha256-0123abcd");
+  CHECK(found[1].source == "Ollama");
+
+  const ModelFileSummary broken = probe_model_file(home / "models/fake.gguf", {{"llama"}, 0});
+  CHECK_FALSE(broken.runnable);
+  CHECK_FALSE(broken.problem.empty());
+  fs::remove_all(home);
+}

@@ -1,0 +1,59 @@
+#pragma once
+// Owns the engine, its sessions and a storage connection on its own thread (Qt's worker-object pattern).
+// The GUI thread talks to it only through queued signals and the atomic stop flags; it never waits on it.
+// Streamed text goes to storage from here through a ReplyWriter, which commits in batches (every 250 ms or
+// 32 pieces): a crash loses at most one batch and leaves the message Streaming, shown later as interrupted.
+#include <QObject>
+#include <array>
+#include <atomic>
+#include <map>
+#include <memory>
+
+#include "ui/app/metatypes.h"
+
+namespace glasswing::ui {
+
+class InferenceWorker : public QObject {
+  Q_OBJECT
+
+ public:
+  static constexpr int kSlots = 2;  // the chat and the second side of the compare view
+
+  InferenceWorker(StoreFactory store_factory, EngineFactory engine_factory);
+  ~InferenceWorker() override;
+
+  // Thread-safe: asks the generation in `slot` to stop before its next token.
+  void requestStop(int slot) { stop_[static_cast<size_t>(slot)].store(true); }
+
+ public slots:
+  // Opens storage and the engine; must run on the worker thread (queued after the thread starts).
+  void start();
+  void loadModel(const QString& path, const QString& device);
+  void generate(const glasswing::ui::GenerationRequest& request);
+
+ signals:
+  void started(const QStringList& devices);
+  void failed(const QString& message);  // storage or engine could not start
+  void loadProgress(double fraction);
+  void modelLoaded(const glasswing::ui::LoadedModel& model);
+  void modelLoadFailed(const QString& path, const QString& reason);
+  void conversationCreated(const glasswing::ui::ConversationRecord& conversation);
+  void messageAdded(const glasswing::ui::MessageRecord& message);
+  void generationStarted(int slot, qint64 message_id);
+  void textDelta(qint64 message_id, const QString& text_delta);
+  void statsChanged(int slot, const glasswing::ui::GenerationStats& stats);
+  void generationFinished(int slot, qint64 message_id, glasswing::ui::MessageState state,
+                          const glasswing::ui::GenerationStats& stats, const QString& error);
+
+ private:
+  StoreFactory store_factory_;
+  EngineFactory engine_factory_;
+  std::unique_ptr<ConversationStore> store_;
+  std::unique_ptr<ChatEngine> engine_;
+  std::map<int, std::unique_ptr<ChatSession>> sessions_;
+  LoadedModel loaded_;  // what the last load reported (device and backend are stored with each reply)
+  std::array<std::atomic<bool>, kSlots> stop_{};
+  int token_delay_ms_ = 0;  // GLASSWING_TEST_TOKEN_DELAY_MS: paces tiny models so tests can act mid-reply
+};
+
+}  // namespace glasswing::ui

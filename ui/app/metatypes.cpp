@@ -1,0 +1,15 @@
+#include "ui/app/metatypes.h"
+
+namespace glasswing::ui {
+
+void register_metatypes() {
+  qRegisterMetaType<MessageRecord>();
+  qRegisterMetaType<ConversationRecord>();
+  qRegisterMetaType<GenerationStats>();
+  qRegisterMetaType<LoadedModel>();
+  qRegisterMetaType<GenerationRequest>();
+  qRegisterMetaType<MessageState>();
+  qRegisterMetaType<ModelFileSummary>();
+}
+
+}  // namespace glasswing::ui

@@ -1,0 +1,33 @@
+#pragma once
+// The plain structs that travel between the GUI thread and the workers in queued signals.
+#include <QMetaType>
+#include <vector>
+
+#include "ui/backend/chat_engine.h"
+#include "ui/backend/conversation_store.h"
+#include "ui/core/model_probe.h"
+
+namespace glasswing::ui {
+
+// One reply to produce: below `parent_id` (0: the conversation's first message), optionally after adding a
+// new user message there (send and edit); `history` holds the turns above the reply, user text included.
+struct GenerationRequest {
+  int slot = 0;                 // which session: 0 the chat, 1 the second side of the compare view
+  int64_t conversation_id = 0;  // 0: create a conversation first
+  int64_t parent_id = 0;
+  std::string user_text;          // empty: regenerate below parent_id
+  std::vector<ChatTurn> history;  // the turns before the reply (user_text not included)
+  GenerationSettings settings;
+};
+
+void register_metatypes();
+
+}  // namespace glasswing::ui
+
+Q_DECLARE_METATYPE(glasswing::ui::MessageRecord)
+Q_DECLARE_METATYPE(glasswing::ui::ConversationRecord)
+Q_DECLARE_METATYPE(glasswing::ui::GenerationStats)
+Q_DECLARE_METATYPE(glasswing::ui::LoadedModel)
+Q_DECLARE_METATYPE(glasswing::ui::GenerationRequest)
+Q_DECLARE_METATYPE(glasswing::ui::MessageState)
+Q_DECLARE_METATYPE(glasswing::ui::ModelFileSummary)

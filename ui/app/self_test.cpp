@@ -1,0 +1,273 @@
+#include "ui/app/self_test.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QPointer>
+#include <QQuickWindow>
+#include <QThreadPool>
+#include <cstdio>
+
+namespace glasswing::ui {
+
+namespace {
+
+constexpr qint64 kMaxGuiGapMs = 50;
+constexpr const char* kPrompt = "Once upon a time";
+
+QString roleText(MessageListModel& m, int row, int role) {
+  return m.data(m.index(row), role).toString();
+}
+
+}  // namespace
+
+SelfTest::SelfTest(ChatController& controller, QQuickWindow& window, StoreFactory verify_store, QString mode,
+                   QString out_dir, QObject* parent)
+    : QObject(parent),
+      controller_(controller),
+      window_(window),
+      verify_store_(std::move(verify_store)),
+      mode_(std::move(mode)),
+      out_dir_(std::move(out_dir)) {
+  poller_.setInterval(10);
+  connect(&poller_, &QTimer::timeout, this, &SelfTest::poll);
+  heartbeat_.setInterval(5);
+  heartbeat_.setTimerType(Qt::PreciseTimer);
+  connect(&heartbeat_, &QTimer::timeout, this, &SelfTest::heartbeat);
+  connect(controller_.messages(), &QAbstractItemModel::dataChanged, this,
+          [this](const QModelIndex&, const QModelIndex&, const QList<int>& roles) {
+            if (roles.contains(MessageListModel::TextRole)) ++deltas_seen_;
+          });
+}
+
+void SelfTest::then(QString what, std::function<bool()> ready, std::function<void()> act, int timeout_ms) {
+  steps_.push_back(Step{std::move(what), std::move(ready), std::move(act), timeout_ms});
+}
+
+void SelfTest::heartbeat() {
+  const qint64 gap = since_beat_.restart();
+  // Only gaps that began and ended while a reply streamed count.
+  const bool streaming = controller_.streamingMessageId() != 0;
+  if (streaming && was_streaming_) {
+    max_gap_ms_ = std::max(max_gap_ms_, gap);
+    ++streamed_beats_;
+  }
+  was_streaming_ = streaming;
+}
+
+void SelfTest::poll() {
+  if (steps_.isEmpty()) return;
+  const bool ready = steps_.front().ready();
+  if (steps_.isEmpty()) return;  // ready() failed the test
+  Step& step = steps_.front();
+  if (ready) {
+    std::printf("self-test: %s\n", qPrintable(step.what));
+    std::fflush(stdout);
+    auto act = std::move(step.act);
+    steps_.pop_front();
+    step_clock_.restart();
+    act();
+  } else if (step_clock_.elapsed() > step.timeout_ms) {
+    fail(QStringLiteral("timed out waiting for: %1").arg(step.what));
+  }
+}
+
+void SelfTest::fail(const QString& why) {
+  std::fprintf(stderr, "SELF-TEST FAILED: %s\n", qPrintable(why));
+  std::fflush(stderr);
+  steps_.clear();
+  poller_.stop();
+  QCoreApplication::exit(1);
+}
+
+void SelfTest::pass() {
+  std::printf("SELF-TEST PASSED (%s)\n", qPrintable(mode_));
+  std::fflush(stdout);
+  poller_.stop();
+  QCoreApplication::exit(0);
+}
+
+void SelfTest::screenshot() {
+  QDir().mkpath(out_dir_);
+  const QString path = QDir(out_dir_).absoluteFilePath(QStringLiteral("screenshot-%1.png").arg(mode_));
+  const QImage image = window_.grabWindow();
+  if (image.isNull() || !image.save(path))
+    return fail(QStringLiteral("could not save the screenshot to %1").arg(path));
+  std::printf("SCREENSHOT: %s\n", qPrintable(path));
+  std::fflush(stdout);
+}
+
+void SelfTest::verifyStored(qint64 conversation_id, qint64 message_id, const QString& expected_text) {
+  // Read back through a connection of our own, on a pool thread: the GUI thread never touches the database.
+  verifying_ = true;
+  QPointer<SelfTest> self(this);
+  QThreadPool::globalInstance()->start([self, factory = verify_store_, conversation_id, message_id,
+                                        expected = expected_text.toStdString()] {
+    QString problem;
+    try {
+      auto store = factory();
+      std::vector<int64_t> path;
+      const auto messages = store->messages(conversation_id, path);
+      auto it =
+          std::find_if(messages.begin(), messages.end(), [&](const auto& m) { return m.id == message_id; });
+      if (it == messages.end())
+        problem = QStringLiteral("reply %1 is not in the database").arg(message_id);
+      else if (it->text != expected)
+        problem = QStringLiteral("stored text differs from the shown text:\n  stored: %1\n  shown:  %2")
+                      .arg(QString::fromStdString(it->text), QString::fromStdString(expected));
+      else if (it->state != MessageState::Complete)
+        problem = QStringLiteral("stored reply is not marked complete");
+    } catch (const std::exception& e) {
+      problem = QString::fromStdString(e.what());
+    }
+    QMetaObject::invokeMethod(
+        self.data(),
+        [self, problem] {
+          if (!self) return;
+          self->verifying_ = false;
+          if (!problem.isEmpty()) return self->fail(problem);
+          self->stored_ok_ = true;
+        },
+        Qt::QueuedConnection);
+  });
+}
+
+void SelfTest::start() {
+  MessageListModel& m = *controller_.messages();
+  auto modelReady = [this] {
+    if (!controller_.modelError().isEmpty()) fail(QStringLiteral("model: %1").arg(controller_.modelError()));
+    return controller_.modelLoaded();
+  };
+  const QString partial_path = QDir(out_dir_).absoluteFilePath(QStringLiteral("partial.txt"));
+
+  if (mode_ == QLatin1String("chat")) {
+    then("model loaded", modelReady, [this] {
+      controller_.newConversation();
+      since_beat_.start();
+      heartbeat_.start();
+      if (!controller_.send(QString::fromLatin1(kPrompt))) fail("send() refused the prompt");
+    });
+    then(
+        "first reply streamed", [this, &m] { return !controller_.generating() && m.rowCount() == 2; },
+        [this, &m] {
+          if (roleText(m, 0, MessageListModel::TextRole) != QLatin1String(kPrompt))
+            return fail("row 0 is not the prompt");
+          if (roleText(m, 1, MessageListModel::AuthorRole) != QLatin1String("assistant"))
+            return fail("row 1 is not a reply");
+          first_reply_ = m.messageIdAt(1);
+          first_text_ = roleText(m, 1, MessageListModel::TextRole);
+          if (first_text_.trimmed().isEmpty()) return fail("the reply is empty");
+          std::printf(
+              "self-test: reply (%lld chars, %lld heartbeats while streaming, largest gap %lld ms): %s\n",
+              static_cast<long long>(first_text_.size()), static_cast<long long>(streamed_beats_),
+              static_cast<long long>(max_gap_ms_), qPrintable(first_text_.left(160)));
+          verifyStored(controller_.currentConversationId(), first_reply_, first_text_);
+        });
+    then(
+        "reply found in the database", [this] { return stored_ok_; },
+        [this] {
+          if (!controller_.regenerate(1)) fail("regenerate() refused");
+        });
+    then(
+        "second branch streamed",
+        [this, &m] {
+          return !controller_.generating() && m.rowCount() == 2 &&
+                 m.data(m.index(1), MessageListModel::SiblingCountRole).toInt() == 2;
+        },
+        [this, &m] {
+          if (m.data(m.index(1), MessageListModel::SiblingIndexRole).toInt() != 1)
+            return fail("the regenerated reply is not shown as branch 2/2");
+          controller_.switchBranch(1, -1);
+        });
+    then(
+        "switched back to branch 1/2", [this, &m] { return m.messageIdAt(1) == first_reply_; },
+        [this, &m] {
+          if (roleText(m, 1, MessageListModel::TextRole) != first_text_)
+            return fail("branch 1 does not show the first reply");
+          if (m.data(m.index(1), MessageListModel::SiblingIndexRole).toInt() != 0)
+            return fail("branch index is not 0");
+          heartbeat_.stop();
+          std::printf(
+              "self-test: GUI heartbeat: %lld beats while streaming, largest gap %lld ms (limit %lld)\n",
+              static_cast<long long>(streamed_beats_), static_cast<long long>(max_gap_ms_),
+              static_cast<long long>(kMaxGuiGapMs));
+          if (streamed_beats_ < 3)
+            return fail("too few heartbeats while streaming to judge GUI responsiveness");
+          if (max_gap_ms_ > kMaxGuiGapMs)
+            return fail(
+                QStringLiteral("GUI thread blocked for %1 ms while tokens streamed").arg(max_gap_ms_));
+        });
+    then(
+        "window settled", [this] { return step_clock_.elapsed() > 500; },
+        [this] {
+          screenshot();
+          pass();
+        });
+  } else if (mode_ == QLatin1String("crash-begin")) {
+    then("model loaded", modelReady, [this] {
+      controller_.newConversation();
+      if (!controller_.send(QString::fromLatin1(kPrompt))) fail("send() refused the prompt");
+    });
+    // 24 pieces at the test's token pace (40 ms) span several 250 ms commits; a story is rarely shorter.
+    then(
+        "reply streaming",
+        [this] {
+          if (!controller_.generating() && deltas_seen_ > 0)
+            fail("the reply ended before the test could interrupt it");
+          return deltas_seen_ >= 24;
+        },
+        [this, &m, partial_path] {
+          QDir().mkpath(out_dir_);
+          QFile f(partial_path);
+          if (!f.open(QIODevice::WriteOnly)) return fail("cannot write " + partial_path);
+          f.write(roleText(m, m.rowCount() - 1, MessageListModel::TextRole).toUtf8());
+          f.close();
+          std::printf("STREAMING conversation=%lld\n",
+                      static_cast<long long>(controller_.currentConversationId()));
+          std::fflush(stdout);
+        });
+    then(
+        "killed by the test", [] { return false; }, [] {}, 60000);
+  } else if (mode_ == QLatin1String("crash-check")) {
+    then(
+        "conversations listed", [this] { return controller_.conversations()->rowCount() > 0; },
+        [this] {
+          const qint64 id =
+              controller_.conversations()
+                  ->data(controller_.conversations()->index(0), ConversationListModel::ConversationIdRole)
+                  .toLongLong();
+          controller_.selectConversation(id);
+        });
+    then(
+        "conversation opened", [&m] { return m.rowCount() >= 2; },
+        [this, &m, partial_path] {
+          const int last = m.rowCount() - 1;
+          const QString state = roleText(m, last, MessageListModel::StateRole);
+          const QString text = roleText(m, last, MessageListModel::TextRole);
+          QFile f(partial_path);
+          const QString shown_before_kill =
+              f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
+          std::printf("self-test: last reply state=%s, %lld chars kept: %s\n", qPrintable(state),
+                      static_cast<long long>(text.size()), qPrintable(text.left(120)));
+          if (state != QLatin1String("interrupted"))
+            return fail("the cut-off reply is not marked interrupted: " + state);
+          if (text.isEmpty()) return fail("the cut-off reply kept no text");
+          if (!shown_before_kill.isEmpty() && !shown_before_kill.startsWith(text) &&
+              !text.startsWith(shown_before_kill))
+            return fail("the kept text does not match what was shown before the kill");
+        });
+    then(
+        "window settled", [this] { return step_clock_.elapsed() > 500; },
+        [this] {
+          screenshot();
+          pass();
+        });
+  } else {
+    fail("unknown self-test mode: " + mode_);
+    return;
+  }
+  step_clock_.start();
+  poller_.start();
+}
+
+}  // namespace glasswing::ui

@@ -1,0 +1,64 @@
+#pragma once
+// The end-to-end test hook (`glasswing --self-test MODE --self-test-out DIR`): drives the running app through
+// the same invokables QML calls, watches that the GUI thread never stalls while tokens stream, saves a
+// screenshot, and exits with 0 (pass) or 1 (fail, with the reason on stderr).
+//   chat         send a prompt, wait for the streamed reply, check it is in the database, regenerate, switch
+//                back to the first branch; the heartbeat must never see a gap over 50 ms while streaming
+//   crash-begin  send a prompt and print "STREAMING" once text has been committed (the test then SIGKILLs)
+//   crash-check  open the newest conversation and check its last reply shows as interrupted with its text
+#include <QElapsedTimer>
+#include <QObject>
+#include <QTimer>
+#include <functional>
+
+#include "ui/app/chat_controller.h"
+
+class QQuickWindow;
+
+namespace glasswing::ui {
+
+class SelfTest : public QObject {
+  Q_OBJECT
+
+ public:
+  SelfTest(ChatController& controller, QQuickWindow& window, StoreFactory verify_store, QString mode,
+           QString out_dir, QObject* parent = nullptr);
+  void start();
+
+ private:
+  // One step waits for a condition (polled on the GUI thread, never blocking it), then acts.
+  struct Step {
+    QString what;
+    std::function<bool()> ready;
+    std::function<void()> act;
+    int timeout_ms = 60000;
+  };
+  void then(QString what, std::function<bool()> ready, std::function<void()> act, int timeout_ms = 60000);
+  void poll();
+  void fail(const QString& why);
+  void pass();
+  void screenshot();
+  void verifyStored(qint64 conversation_id, qint64 message_id, const QString& expected_text);
+  void heartbeat();
+
+  ChatController& controller_;
+  QQuickWindow& window_;
+  StoreFactory verify_store_;
+  QString mode_;
+  QString out_dir_;
+  QList<Step> steps_;
+  QElapsedTimer step_clock_;
+  QTimer poller_;
+  QTimer heartbeat_;
+  QElapsedTimer since_beat_;
+  qint64 max_gap_ms_ = 0;  // largest heartbeat gap seen while a reply streamed
+  qint64 streamed_beats_ = 0;
+  bool was_streaming_ = false;
+  int deltas_seen_ = 0;
+  qint64 first_reply_ = 0;
+  QString first_text_;
+  bool stored_ok_ = false;
+  bool verifying_ = false;
+};
+
+}  // namespace glasswing::ui

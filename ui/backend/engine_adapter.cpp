@@ -1,0 +1,234 @@
+#include "ui/backend/engine_adapter.h"
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+
+#include "inference/chat/chat_template.h"
+#include "inference/model/backend_registry.h"
+#include "inference/model/generator.h"
+#include "inference/model/model.h"
+#include "inference/tokenizer/tokenizer.h"
+#if GLASSWING_HAVE_VULKAN
+#include "inference/vulkan/instance.h"
+#endif
+
+namespace glasswing::ui {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Backend names as the registry spells them, and as the settings panel shows them.
+std::string display_name(const std::string& backend) {
+  if (backend == "cpu") return "CPU";
+  if (backend == "vulkan") return "Vulkan";
+  if (backend == "auto") return "Auto";
+  return backend;
+}
+
+// "Vulkan: <GPU name>" (one entry per GPU) selects the Vulkan backend.
+std::string registry_name(std::string device) {
+  if (device.rfind("Vulkan", 0) == 0) return "vulkan";
+  std::transform(device.begin(), device.end(), device.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  return device.empty() ? "auto" : device;
+}
+
+// The GPUs the Vulkan loader reports, as "Vulkan: <name>"; none when Vulkan is absent or fails.
+std::vector<std::string> vulkan_devices() {
+  std::vector<std::string> out;
+#if GLASSWING_HAVE_VULKAN
+  try {
+    const auto instance = vulkan::Instance::Create(false);
+    for (VkPhysicalDevice d : instance->physical_devices()) {
+      VkPhysicalDeviceProperties props{};
+      vkGetPhysicalDeviceProperties(d, &props);
+      out.push_back(std::string("Vulkan: ") + props.deviceName);
+    }
+  } catch (const std::exception&) {
+    // No Vulkan here: the CPU remains.
+  }
+#endif
+  return out;
+}
+
+// What one loaded model shares with its sessions.
+struct Loaded {
+  std::unique_ptr<model::Model> model;
+  std::unique_ptr<model::Backend> backend;
+  std::optional<tokenizer::Tokenizer> tokenizer;
+  std::optional<chat::ChatTemplate> chat_template;  // none: a plain text-completion model
+};
+
+class EngineSession : public ChatSession {
+ public:
+  explicit EngineSession(std::shared_ptr<Loaded> loaded) : loaded_(std::move(loaded)) {}
+
+  StopReason generate(const std::vector<ChatTurn>& turns, const GenerationSettings& settings,
+                      const std::function<void(std::string_view, const GenerationStats&)>& on_piece,
+                      const std::atomic<bool>& stop, GenerationStats& stats) override {
+    const tokenizer::Tokenizer& tok = *loaded_->tokenizer;
+    const int64_t n_ctx = settings.context_length > 0 ? settings.context_length : 0;
+    if (!session_ || (n_ctx > 0 && session_->n_ctx() != n_ctx))
+      session_ = std::make_unique<model::Session>(*loaded_->model, *loaded_->backend, n_ctx);
+
+    const std::vector<int32_t> prompt = render_prompt(turns, tok);
+    // Reuse the cached positions the new prompt shares with what the session has already evaluated
+    // (a follow-up turn extends the previous prompt), and evaluate only the rest.
+    const auto& seen = session_->tokens();
+    size_t common = 0;
+    while (common < seen.size() && common < prompt.size() && seen[common] == prompt[common]) ++common;
+    if (common == prompt.size() && common > 0) --common;  // the last prompt token must run to give logits
+    session_->truncate(static_cast<int64_t>(common));
+
+    model::GenerationRequest request;
+    request.prompt.assign(prompt.begin() + static_cast<std::ptrdiff_t>(common), prompt.end());
+    request.sampler.temperature = static_cast<float>(settings.temperature);
+    request.sampler.top_k = settings.top_k;
+    request.sampler.top_p = static_cast<float>(settings.top_p);
+    request.sampler.min_p = static_cast<float>(settings.min_p);
+    request.sampler.repeat_penalty = static_cast<float>(settings.repetition_penalty);
+    request.sampler.seed =
+        settings.seed != 0 ? settings.seed : static_cast<uint64_t>(Clock::now().time_since_epoch().count());
+    request.max_tokens = std::max(1, settings.max_tokens);
+    request.stop = &stop;
+
+    stats = {};
+    stats.prompt_tokens = static_cast<int>(prompt.size());
+    stats.context_total = static_cast<int>(session_->n_ctx());
+    const auto start = Clock::now();
+    std::optional<Clock::time_point> first_token;
+    model::Generator generator(*loaded_->backend, *session_, tok);
+    const model::GenerationStats done = generator.run(request, [&](int32_t, std::string_view text_delta) {
+      const auto now = Clock::now();
+      if (!first_token) {
+        first_token = now;
+        stats.time_to_first_token_ms = std::chrono::duration<double, std::milli>(now - start).count();
+        const double prefill_s = stats.time_to_first_token_ms / 1000.0;
+        stats.prompt_tokens_per_s = prefill_s > 0 ? request.prompt.size() / prefill_s : 0;
+      }
+      ++stats.generated_tokens;
+      stats.context_used = static_cast<int>(session_->position());
+      const double decode_s = std::chrono::duration<double>(now - *first_token).count();
+      if (decode_s > 0) stats.generation_tokens_per_s = (stats.generated_tokens - 1) / decode_s;
+      on_piece(text_delta, stats);
+    });
+    // The engine's own timings are the exact ones.
+    stats.generated_tokens = static_cast<int>(done.generated_tokens);
+    stats.context_used = static_cast<int>(session_->position());
+    stats.time_to_first_token_ms = done.time_to_first_token_ms;
+    stats.prompt_tokens_per_s = done.prompt_tokens_per_second();
+    stats.generation_tokens_per_s = done.generation_tokens_per_second();
+    switch (done.stop_reason) {
+      case model::StopReason::EndOfGeneration:
+        return StopReason::EndOfText;
+      case model::StopReason::MaxTokens:
+        return StopReason::MaxTokens;
+      case model::StopReason::Stopped:
+        return StopReason::Stopped;
+      case model::StopReason::ContextFull:
+        return StopReason::ContextFull;
+    }
+    return StopReason::EndOfText;
+  }
+
+ private:
+  std::vector<int32_t> render_prompt(const std::vector<ChatTurn>& turns,
+                                     const tokenizer::Tokenizer& tok) const {
+    std::string text;
+    if (loaded_->chat_template) {
+      std::vector<chat::ChatMessage> messages;
+      for (const auto& t : turns) messages.push_back({t.role, t.text});
+      chat::ChatTemplate::Options options;
+      if (tok.bos_id() >= 0) options.bos_token = tok.token_text(tok.bos_id());
+      if (tok.eos_id() >= 0) options.eos_token = tok.token_text(tok.eos_id());
+      options.add_generation_prompt = true;
+      text = loaded_->chat_template->render(messages, options);
+      // Templates usually write the BOS themselves; add it only when they do not.
+      const bool has_bos = !options.bos_token.empty() && text.rfind(options.bos_token, 0) == 0;
+      return tok.encode(text, {.add_bos = tok.add_bos_by_default() && !has_bos, .parse_special = true});
+    }
+    // A text-completion model (e.g. stories260K) continues the conversation's text as written.
+    for (const auto& t : turns) {
+      if (t.text.empty()) continue;
+      if (!text.empty()) text += "\n";
+      text += t.text;
+    }
+    return tok.encode(text, {.add_bos = tok.add_bos_by_default() && tok.bos_id() >= 0});
+  }
+
+  std::shared_ptr<Loaded> loaded_;
+  std::unique_ptr<model::Session> session_;
+};
+
+class Engine : public ChatEngine {
+ public:
+  std::vector<std::string> devices() override {
+    std::vector<std::string> out{"Auto", "CPU"};
+    for (auto& d : vulkan_devices()) out.push_back(std::move(d));
+    return out;
+  }
+
+  LoadedModel load(const std::string& path, const std::string& device,
+                   const std::function<void(double)>& progress) override {
+    loaded_.reset();  // sessions made earlier keep the old model alive until they go
+    auto loaded = std::make_shared<Loaded>();
+    progress(0.05);
+    loaded->model = model::Model::load(path);
+    progress(0.5);
+    loaded->tokenizer = tokenizer::Tokenizer::from_gguf(loaded->model->file());
+    loaded->chat_template = chat::ChatTemplate::from_gguf(loaded->model->file());
+    progress(0.6);
+
+    LoadedModel info;
+    const std::string wanted = registry_name(device);
+    const auto names = model::backend_names();
+    try {
+      if (std::find(names.begin(), names.end(), wanted) == names.end())
+        throw std::runtime_error("no " + display_name(wanted) + " backend in this build");
+      loaded->backend = model::create_backend(wanted, *loaded->model);
+    } catch (const std::exception& e) {
+      if (wanted == "cpu") throw;
+      info.fallback_reason = display_name(wanted) + " unavailable (" + e.what() + "), using the CPU";
+      loaded->backend = model::create_backend("cpu", *loaded->model);
+    }
+    progress(1.0);
+
+    const auto& desc = loaded->model->desc();
+    info.name = desc.name;
+    info.architecture = desc.architecture;
+    info.device = loaded->backend->capabilities().device;
+    info.backend = display_name(loaded->backend->name());
+    if (info.fallback_reason.empty() && wanted == "auto" && loaded->backend->name() == "cpu" &&
+        names.size() > 2)
+      info.fallback_reason = "no GPU backend could start";
+    info.context_length = static_cast<int>(desc.n_ctx_train);
+    info.has_chat_template = loaded->chat_template.has_value();
+    loaded_ = std::move(loaded);
+    return info;
+  }
+
+  std::unique_ptr<ChatSession> new_session() override {
+    if (!loaded_) throw std::runtime_error("no model is loaded");
+    return std::make_unique<EngineSession>(loaded_);
+  }
+
+ private:
+  std::shared_ptr<Loaded> loaded_;
+};
+
+}  // namespace
+
+std::unique_ptr<ChatEngine> create_engine() {
+  return std::make_unique<Engine>();
+}
+
+EngineCapabilities engine_capabilities() {
+  EngineCapabilities caps;
+  for (const auto& arch : model::supported_architectures()) caps.architectures.emplace_back(arch.name);
+  caps.memory_budget_bytes = available_memory_bytes();
+  return caps;
+}
+
+}  // namespace glasswing::ui

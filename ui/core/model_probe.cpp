@@ -1,0 +1,167 @@
+#include "ui/core/model_probe.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <system_error>
+
+#include "inference/gguf/gguf_file.h"
+#include "inference/quant/quant.h"
+
+namespace glasswing::ui {
+
+namespace fs = std::filesystem;
+
+std::vector<ModelFolder> default_model_folders(const fs::path& home) {
+  return {
+      {home / ".lmstudio" / "models", "LM Studio", false},
+      {home / ".cache" / "lm-studio" / "models", "LM Studio", false},
+      {home / ".local" / "share" / "nomic.ai" / "GPT4All", "GPT4All", false},
+      {home / ".cache" / "huggingface" / "hub", "Hugging Face", false},
+      {home / ".ollama" / "models" / "blobs", "Ollama", true},
+      {home / "models", "~/models", false},
+  };
+}
+
+bool has_gguf_magic(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  return in.read(magic, 4) && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F';
+}
+
+std::vector<FoundModelFile> find_model_files(const std::vector<ModelFolder>& folders, size_t max_files) {
+  std::vector<FoundModelFile> found;
+  std::vector<fs::path> seen;  // canonical paths, so the same file reached twice (HF snapshots) counts once
+  for (const auto& folder : folders) {
+    std::error_code ec;
+    if (!fs::is_directory(folder.path, ec)) continue;
+    // Hugging Face snapshots are symlinks to blobs; follow file links but not directory links.
+    fs::recursive_directory_iterator it(folder.path, fs::directory_options::skip_permission_denied, ec), end;
+    for (; !ec && it != end && found.size() < max_files; it.increment(ec)) {
+      if (it.depth() > 6) {
+        it.disable_recursion_pending();
+        continue;
+      }
+      std::error_code fec;
+      if (!it->is_regular_file(fec)) continue;
+      const fs::path& p = it->path();
+      std::string ext = p.extension().string();
+      std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+      const bool candidate =
+          ext == ".gguf" || (folder.any_extension && ext.empty() && it->file_size(fec) > 1024);
+      if (!candidate || !has_gguf_magic(p)) continue;
+      const fs::path canonical = fs::weakly_canonical(p, fec);
+      if (std::find(seen.begin(), seen.end(), canonical) != seen.end()) continue;
+      seen.push_back(canonical);
+      found.push_back({p, folder.source});
+    }
+  }
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  return found;
+}
+
+namespace {
+
+// llama.cpp's llama_ftype values as written to general.file_type.
+std::string file_type_name(uint64_t file_type) {
+  static const std::map<uint64_t, std::string> names = {
+      {0, "F32"},     {1, "F16"},     {2, "Q4_0"},     {3, "Q4_1"},    {7, "Q8_0"},     {8, "Q5_0"},
+      {9, "Q5_1"},    {10, "Q2_K"},   {11, "Q3_K_S"},  {12, "Q3_K_M"}, {13, "Q3_K_L"},  {14, "Q4_K_S"},
+      {15, "Q4_K_M"}, {16, "Q5_K_S"}, {17, "Q5_K_M"},  {18, "Q6_K"},   {19, "IQ2_XXS"}, {20, "IQ2_XS"},
+      {21, "Q2_K_S"}, {22, "IQ3_XS"}, {23, "IQ3_XXS"}, {24, "IQ1_S"},  {25, "IQ4_NL"},  {26, "IQ3_S"},
+      {27, "IQ3_M"},  {28, "IQ2_S"},  {29, "IQ2_M"},   {30, "IQ4_XS"}, {31, "IQ1_M"},   {32, "BF16"},
+      {36, "TQ1_0"},  {37, "TQ2_0"},  {38, "MXFP4"}};
+  auto it = names.find(file_type);
+  return it == names.end() ? std::string() : it->second;
+}
+
+}  // namespace
+
+std::string format_bytes(uint64_t bytes) {
+  char text[32];
+  if (bytes >= (1ull << 30))
+    std::snprintf(text, sizeof text, "%.1f GiB", bytes / double(1ull << 30));
+  else if (bytes >= (1ull << 20))
+    std::snprintf(text, sizeof text, "%.0f MiB", bytes / double(1ull << 20));
+  else
+    std::snprintf(text, sizeof text, "%.0f KiB", bytes / 1024.0);
+  return text;
+}
+
+uint64_t available_memory_bytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  uint64_t kib = 0;
+  std::string unit;
+  while (in >> key >> kib) {
+    std::getline(in, unit);
+    if (key == "MemAvailable:") return kib * 1024;
+  }
+  return 0;
+}
+
+ModelFileSummary probe_model_file(const fs::path& path, const EngineCapabilities& capabilities) {
+  ModelFileSummary s;
+  s.path = path;
+  s.name = path.filename().string();
+  try {
+    const auto file = gguf::GgufFile::open(path);
+    s.file_bytes = file.file_size();
+    s.architecture = file.architecture();
+    if (auto name = file.get_string("general.name"); name && !name->empty()) s.name = *name;
+    const std::string arch = s.architecture;
+    s.context_length = file.get_int(arch + ".context_length").value_or(0);
+
+    // Parameters, the dominant matrix type (when general.file_type is absent) and unsupported types.
+    std::map<gguf::GgmlType, uint64_t> bytes_by_type;
+    std::string unsupported;
+    uint64_t weight_bytes = 0;
+    for (const auto& t : file.tensors()) {
+      s.n_parameters += t.n_elements;
+      weight_bytes += t.n_bytes;
+      if (t.dims.size() >= 2) bytes_by_type[t.type] += t.n_bytes;
+      if (!quant::can_dequantize(t.type) && unsupported.empty()) unsupported = gguf::ggml_type_name(t.type);
+    }
+    if (auto ft = file.get_uint("general.file_type")) s.quantization = file_type_name(*ft);
+    if (s.quantization.empty() && !bytes_by_type.empty()) {
+      auto top = std::max_element(bytes_by_type.begin(), bytes_by_type.end(),
+                                  [](const auto& a, const auto& b) { return a.second < b.second; });
+      s.quantization = gguf::ggml_type_name(top->first);
+      std::transform(s.quantization.begin(), s.quantization.end(), s.quantization.begin(),
+                     [](unsigned char c) { return std::toupper(c); });
+    }
+
+    // KV cache (K and V) plus the Q cache the attention view keeps, as F32, at a context of at most 8192.
+    const int64_t n_layers = file.get_int(arch + ".block_count").value_or(0);
+    const int64_t n_embd = file.get_int(arch + ".embedding_length").value_or(0);
+    const int64_t n_heads = std::max<int64_t>(1, file.get_int(arch + ".attention.head_count").value_or(1));
+    const int64_t n_kv_heads = file.get_int(arch + ".attention.head_count_kv").value_or(n_heads);
+    const int64_t n_ctx = std::min<int64_t>(s.context_length > 0 ? s.context_length : 2048, 8192);
+    const uint64_t kv_dim = static_cast<uint64_t>(n_embd / n_heads * n_kv_heads);
+    const uint64_t cache_bytes = static_cast<uint64_t>(n_layers) * static_cast<uint64_t>(n_ctx) *
+                                 (2 * kv_dim + static_cast<uint64_t>(n_embd)) * 4;
+    s.estimated_bytes = weight_bytes + cache_bytes;
+
+    const auto& archs = capabilities.architectures;
+    if (arch.empty()) {
+      s.problem = "the file names no architecture";
+    } else if (std::find(archs.begin(), archs.end(), arch) == archs.end()) {
+      s.problem = "architecture '" + arch + "' is not supported";
+    } else if (!unsupported.empty()) {
+      s.problem = "tensor type " + unsupported + " is not supported";
+    } else if (capabilities.memory_budget_bytes && s.estimated_bytes > capabilities.memory_budget_bytes) {
+      s.problem = "needs about " + format_bytes(s.estimated_bytes) + ", only " +
+                  format_bytes(capabilities.memory_budget_bytes) + " of memory is free";
+    }
+    s.runnable = s.problem.empty();
+  } catch (const std::exception& e) {
+    std::error_code ec;
+    s.file_bytes = fs::file_size(path, ec);
+    s.problem = e.what();
+    s.runnable = false;
+  }
+  return s;
+}
+
+}  // namespace glasswing::ui

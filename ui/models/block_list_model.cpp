@@ -1,0 +1,57 @@
+#include "ui/models/block_list_model.h"
+
+namespace glasswing::ui {
+
+int BlockListModel::rowCount(const QModelIndex& parent) const {
+  return parent.isValid() ? 0 : static_cast<int>(shown_.size());
+}
+
+QVariant BlockListModel::data(const QModelIndex& index, int role) const {
+  if (!checkIndex(index, QAbstractItemModel::CheckIndexOption::IndexIsValid)) return {};
+  const MarkdownBlock& b = shown_[index.row()];
+  switch (role) {
+    case KindRole:
+      return b.kind == MarkdownBlock::Kind::Code ? QStringLiteral("code") : QStringLiteral("prose");
+    case TextRole:
+    case Qt::DisplayRole:
+      return b.text;
+    case LanguageRole:
+      return b.language;
+    default:
+      return {};
+  }
+}
+
+QHash<int, QByteArray> BlockListModel::roleNames() const {
+  return {{KindRole, "kind"}, {TextRole, "text"}, {LanguageRole, "language"}};
+}
+
+void BlockListModel::setText(const QString& text) {
+  if (text == splitter_.text()) return;
+  beginResetModel();
+  splitter_.reset(text);
+  shown_ = splitter_.blocks();
+  endResetModel();
+}
+
+void BlockListModel::appendText(const QString& delta) {
+  if (delta.isEmpty()) return;
+  const qsizetype first = splitter_.append(delta);
+  const QList<MarkdownBlock>& now = splitter_.blocks();
+  // Rows before `first` are untouched by construction; report the re-parsed rows that changed...
+  const qsizetype old_count = shown_.size();
+  for (qsizetype row = first; row < old_count; ++row) {
+    if (shown_[row] == now[row]) continue;
+    shown_[row] = now[row];
+    const QModelIndex i = index(static_cast<int>(row));
+    emit dataChanged(i, i, {KindRole, TextRole, LanguageRole});
+  }
+  // ...and add the new ones.
+  if (now.size() > old_count) {
+    beginInsertRows({}, static_cast<int>(old_count), static_cast<int>(now.size() - 1));
+    shown_.append(now.mid(old_count));
+    endInsertRows();
+  }
+}
+
+}  // namespace glasswing::ui

@@ -1,0 +1,36 @@
+#pragma once
+// The Markdown blocks of one message, as a list model the message delegate repeats over. Streaming appends
+// change only the last row (dataChanged) or add rows (rowsInserted), so QML re-lays out one Text per token.
+#include <QtQml/qqmlregistration.h>
+
+#include <QAbstractListModel>
+
+#include "ui/core/markdown_blocks.h"
+
+namespace glasswing::ui {
+
+class BlockListModel : public QAbstractListModel {
+  Q_OBJECT
+  QML_ELEMENT
+  QML_UNCREATABLE("Owned by MessageListModel")
+
+ public:
+  enum Role { KindRole = Qt::UserRole + 1, TextRole, LanguageRole };
+  Q_ENUM(Role)
+
+  using QAbstractListModel::QAbstractListModel;
+
+  [[nodiscard]] int rowCount(const QModelIndex& parent = {}) const override;
+  [[nodiscard]] QVariant data(const QModelIndex& index, int role) const override;
+  [[nodiscard]] QHash<int, QByteArray> roleNames() const override;
+
+  void setText(const QString& text);
+  void appendText(const QString& delta);
+  [[nodiscard]] const QString& text() const { return splitter_.text(); }
+
+ private:
+  MarkdownBlockSplitter splitter_;
+  QList<MarkdownBlock> shown_;  // what the view has been told about; trails splitter_ only inside appendText
+};
+
+}  // namespace glasswing::ui
