@@ -2,7 +2,7 @@
 # Encode throughput of the tokenizers on a ~5 MB text made by repeating the shared reference texts.
 # Usage: scripts/bench-tokenizer.sh [BUILD_DIR] [SIZE_MB]   (defaults: build, 5)
 # Builds the tokenizer_bench target if needed. Results go to stdout; copy them into
-# docs/benchmarks-tokenizer.md together with the machine they ran on.
+# docs/benchmarks.md (section "Tokenizer") together with the machine they ran on.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$root/build}"

@@ -13,6 +13,7 @@
 
 #include "inference/quant/avx2_util.h"
 #include "inference/quant/blocks.h"
+#include "inference/quant/cpu_features.h"
 #include "inference/quant/fp16.h"
 
 namespace glasswing::quant::kernels {
@@ -264,9 +265,7 @@ DotFn avx2(GgmlType type) {
 }
 
 bool cpu_has_avx2() {
-  static const bool has =
-      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-  return has;
+  return cpu_has_avx2_fma_f16c();
 }
 
 }  // namespace glasswing::quant::kernels

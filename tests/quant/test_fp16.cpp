@@ -6,6 +6,7 @@
 #include <limits>
 #include <random>
 
+#include "inference/quant/cpu_features.h"
 #include "inference/quant/fp16.h"
 
 #if defined(__x86_64__)
@@ -75,7 +76,7 @@ __attribute__((target("f16c"))) static float hw_fp16_to_f32(uint16_t h) {
 }
 
 TEST_CASE("fp16 conversions equal F16C hardware on random and boundary floats") {
-  if (!__builtin_cpu_supports("f16c")) {
+  if (!cpu_has_f16c()) {
     WARN("CPU has no F16C; hardware comparison not run");
     return;
   }
