@@ -1,10 +1,12 @@
 #include "cli/engine_setup.h"
 
 #include <chrono>
+#include <iostream>
 #include <mutex>
 
 #include "inference/model/backend_registry.h"
 #if HAVE_GLASSWING_VULKAN
+#include "inference/vulkan/backend_choice.h"
 #include "inference/vulkan/vulkan_backend.h"
 #endif
 
@@ -48,7 +50,15 @@ Engine load_engine(const Args& args) {
   if (args.get("--device")) throw UsageError("--device needs the Vulkan backend, which this build lacks");
 #endif
   const std::string path = args.require("--model");
-  const std::string backend = args.get_or("--backend", "cpu");
+  std::string backend = args.get_or("--backend", "cpu");
+#if HAVE_GLASSWING_VULKAN
+  // auto: Vulkan only on real GPU hardware (vulkan/backend_choice.h); the choice and why go to stderr.
+  if (backend == "auto") {
+    const auto choice = vulkan::choose_auto_backend(args.get("--device").value_or(""));
+    std::cerr << "backend: " << choice.backend << " (" << choice.reason << ")\n";
+    backend = choice.backend;
+  }
+#endif
   const auto start = std::chrono::steady_clock::now();
   Engine e;
   e.model = model::Model::load(path);

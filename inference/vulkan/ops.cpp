@@ -14,6 +14,7 @@ namespace {
 constexpr uint32_t kMaxGroups = 65535;     // the minimum maxComputeWorkGroupCount every device supports
 constexpr uint32_t kReduceWg = 64;         // workgroup size of the reduction kernels (spec constant 0)
 constexpr uint32_t kMatvecMaxVectors = 4;  // above this, the tiled GEMM wins
+constexpr uint32_t kMatvecRowsPerWg = 4;   // rows per matvec workgroup (two per subgroup)
 
 // Push-constant twins of the GLSL blocks (std430 scalars: 4 bytes each, in order).
 struct MatvecPush {
@@ -197,7 +198,12 @@ void Recorder::elementwise(const char* shader, std::span<const BufferRange> buff
 void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
   check_weight(w);
   const std::string shader = "matvec_" + kernel_type_name(w.type);
-  const uint32_t spec[] = {kReduceWg};
+  // One subgroup per row, kMatvecRowsPerWg rows per workgroup of two subgroups (see matvec_body.glsl).
+  const uint32_t sg = std::max(ctx_->device().info().subgroup_size, 1u);
+  const uint32_t spec[] = {2 * sg, kMatvecRowsPerWg};
+  const uint32_t x_stride = s.x_stride ? s.x_stride : w.cols;
+  if (gguf::ggml_type_traits(w.type).block_elements >= 16 && (x_stride % 4 != 0 || x.offset % 16 != 0))
+    throw VulkanError("matvec: quantized weights read x as vec4; x_stride must be a multiple of 4");
   for (const auto& slice : w.slices) {
     MatvecPush push{w.cols,
                     slice.rows,
@@ -206,8 +212,9 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
                     s.y_stride ? s.y_stride : w.rows,
                     s.accumulate ? 1u : 0u};
     const BufferRange buffers[] = {slice.range, x, y};
-    const uint32_t gx = std::min(slice.rows, kMaxGroups);
-    dispatch(shader.c_str(), buffers, push, gx, s.n_vec, (slice.rows + gx - 1) / gx, spec);
+    const uint32_t groups = (slice.rows + kMatvecRowsPerWg - 1) / kMatvecRowsPerWg;
+    const uint32_t gx = std::min(groups, kMaxGroups);
+    dispatch(shader.c_str(), buffers, push, gx, s.n_vec, (groups + gx - 1) / gx, spec);
   }
 }
 

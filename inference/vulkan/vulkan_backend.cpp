@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 #include "inference/model/backend_registry.h"
 #include "inference/vulkan/vk_error.h"
@@ -107,7 +108,10 @@ class VulkanBackend::Caches : public model::SessionCaches {
   int64_t max_batch;  // tokens per step: the score scratch (tokens x heads x n_ctx) must fit one binding
   Buffer k, v, q, scores, state, readback;
   uint64_t kv_bytes, q_bytes;
-  std::unique_ptr<Recorder> decode;  // recorded on the first single-token step
+  // Recorded steps by (tokens, first logit), re-submitted after set_step: the decode step (1, 0) and the
+  // prefill batches. Recording a step costs more than running it on small models. Bounded: cleared when full.
+  std::map<std::pair<uint32_t, uint32_t>, std::unique_ptr<Recorder>> steps;
+  static constexpr size_t kMaxRecordedSteps = 8;
 
  private:
   static uint64_t layer_stride(Context& ctx, int64_t floats) {
@@ -373,23 +377,18 @@ void VulkanBackend::forward_impl(model::Session& session, std::span<const int32_
     const bool last_step = start + count == n;
     const uint32_t first_logit = want_all_logits ? 0 : (last_step ? count - 1 : count);
     c.set_step(u32(session.position() + start), tokens.subspan(static_cast<size_t>(start), count));
-    if (count == 1) {
-      // Decode: the same commands every token (position and id come from the state buffer).
-      if (!c.decode) {
-        auto rec = std::make_unique<Recorder>(*ctx_);
-        rec->begin();
-        record_step(*rec, c, 1, 0);
-        rec->end();
-        c.decode = std::move(rec);
-      }
-      c.decode->submit_and_wait();
-    } else {
-      Recorder rec(*ctx_);
-      rec.begin();
-      record_step(rec, c, count, first_logit);
-      rec.end();
-      rec.submit_and_wait();
+    // The same commands every time for a given shape (positions and ids come from the state buffer).
+    const std::pair<uint32_t, uint32_t> key{count, first_logit};
+    auto it = c.steps.find(key);
+    if (it == c.steps.end()) {
+      if (c.steps.size() >= Caches::kMaxRecordedSteps) c.steps.clear();
+      auto rec = std::make_unique<Recorder>(*ctx_);
+      rec->begin();
+      record_step(*rec, c, count, first_logit);
+      rec->end();
+      it = c.steps.emplace(key, std::move(rec)).first;
     }
+    it->second->submit_and_wait();
     const uint32_t n_out = count - first_logit;
     if (n_out > 0)
       std::memcpy(logits + (want_all_logits ? start * n_vocab : 0), c.readback.mapped(),
@@ -405,11 +404,14 @@ model::AttentionMatrix VulkanBackend::attention_impl(const model::Session& sessi
   model::AttentionMatrix m{queries, keys,
                            std::vector<float>(static_cast<size_t>(queries.size() * keys.size()))};
   if (m.probs.empty()) return m;
-  Buffer out = Buffer::Create(ctx_->device(), m.probs.size() * sizeof(float), MemoryUse::Readback,
-                              "attention probabilities");
+  const uint64_t bytes = m.probs.size() * sizeof(float);
+  if (!readback_ || readback_->size() < bytes)
+    readback_ = std::make_unique<Buffer>(Buffer::Create(ctx_->device(), std::max<uint64_t>(bytes, 1 << 20),
+                                                        MemoryUse::Readback, "attention readback"));
+  const BufferRange out{readback_->handle(), 0, bytes};
   Recorder rec(*ctx_);
   rec.begin();
-  rec.attention_probs(c.q_layer(layer), c.k_layer(layer), whole(out),
+  rec.attention_probs(c.q_layer(layer), c.k_layer(layer), out,
                       {.n_heads = u32(d.n_head),
                        .n_kv_heads = u32(d.n_head_kv),
                        .head_dim = u32(d.head_dim),
@@ -421,7 +423,7 @@ model::AttentionMatrix VulkanBackend::attention_impl(const model::Session& sessi
                        .scale = 1.0f / std::sqrt(static_cast<float>(d.head_dim))});
   rec.end();
   rec.submit_and_wait();
-  std::memcpy(m.probs.data(), out.mapped(), m.probs.size() * sizeof(float));
+  std::memcpy(m.probs.data(), readback_->mapped(), bytes);
   return m;
 }
 
@@ -436,12 +438,15 @@ std::vector<model::HeadSummary> VulkanBackend::attention_summary_impl(const mode
   if (nq == 0) return out;
   // Per-query statistics of every (layer, head) in one submission; only they come back, never the matrices.
   const uint64_t per_layer = uint64_t(n_head) * nq * 3;
-  Buffer stats = Buffer::Create(ctx_->device(), per_layer * d.n_layer * sizeof(float), MemoryUse::Readback,
-                                "attention summaries");
+  const uint64_t bytes = per_layer * d.n_layer * sizeof(float);
+  if (!readback_ || readback_->size() < bytes)
+    readback_ = std::make_unique<Buffer>(Buffer::Create(ctx_->device(), std::max<uint64_t>(bytes, 1 << 20),
+                                                        MemoryUse::Readback, "attention readback"));
+  const BufferRange stats{readback_->handle(), 0, bytes};
   Recorder rec(*ctx_);
   rec.begin();
   for (int64_t l = 0; l < d.n_layer; ++l)
-    rec.attention_summary(c.q_layer(l), c.k_layer(l), whole(stats),
+    rec.attention_summary(c.q_layer(l), c.k_layer(l), stats,
                           {.n_heads = n_head,
                            .n_kv_heads = u32(d.n_head_kv),
                            .head_dim = u32(d.head_dim),
@@ -451,7 +456,7 @@ std::vector<model::HeadSummary> VulkanBackend::attention_summary_impl(const mode
                            .scale = 1.0f / std::sqrt(static_cast<float>(d.head_dim))});
   rec.end();
   rec.submit_and_wait();
-  const auto* s = static_cast<const float*>(stats.mapped());
+  const auto* s = static_cast<const float*>(readback_->mapped());
   for (size_t i = 0; i < out.size(); ++i) {
     const float* row = s + i * nq * 3;  // (layer, head) i = layer * n_head + head
     for (uint32_t r = 0; r < nq; ++r) {

@@ -61,7 +61,8 @@ class VulkanBackend final : public model::Backend {
   std::unique_ptr<DeviceWeights> w_;
   std::unique_ptr<Activations> a_;
   uint64_t weight_bytes_ = 0;
-  std::mutex mutex_;  // one forward at a time: activations are shared by every session
+  std::unique_ptr<Buffer> readback_;  // attention maps and summaries come back through it; grown on demand
+  std::mutex mutex_;                  // one forward at a time: activations are shared by every session
 };
 
 // Makes "vulkan" available to model::create_backend (priority above the CPU for "auto"); device: the

@@ -5,6 +5,7 @@ const uint CHUNK = 16u;
 void dequant_chunk(uint rb, uint c, out float v[CHUNK]) {
   uint b = rb + (c >> 1) * BLOCK_BYTES;
   float d = w_f16(b);
-  uint q = b + 2u + (c & 1u) * 16u;
-  [[unroll]] for (uint i = 0u; i < 16u; ++i) v[i] = d * float(w_i8(q + i));
+  uvec4 q = w_16bytes(b + 2u + (c & 1u) * 16u);
+  [[unroll]] for (uint j = 0u; j < 4u; ++j)
+    [[unroll]] for (uint k = 0u; k < 4u; ++k) v[4u * j + k] = d * float(bitfieldExtract(int(q[j]), int(8u * k), 8));
 }

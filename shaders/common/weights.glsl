@@ -10,3 +10,13 @@ float w_f16(uint off) { return unpackHalf2x16(w_u16(off)).x; }
 uint w_u32(uint off) {  // any alignment
   return w_u8(off) | (w_u8(off + 1u) << 8) | (w_u8(off + 2u) << 16) | (w_u8(off + 3u) << 24);
 }
+// 16 bytes at an even offset as four little-endian words: five word loads instead of sixteen byte loads.
+uvec4 w_16bytes(uint off) {
+  uint i = off >> 2;
+  uint hi = (off >> 1) & 1u;  // 1: the bytes start half-way into word i
+  uint a = w[i], b = w[i + 1u], c = w[i + 2u], d = w[i + 3u];
+  uint e = w[min(i + 4u, uint(w.length()) - 1u)];  // only used when hi == 1 (then it is in range)
+  uint sh = 16u * hi;
+  return uvec4((a >> sh) | ((b << 16) * hi), (b >> sh) | ((c << 16) * hi), (c >> sh) | ((d << 16) * hi),
+               (d >> sh) | ((e << 16) * hi));
+}
