@@ -1,8 +1,10 @@
 #include "inference/vulkan/ops.h"
 
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 
+#include "inference/quant/fp16.h"
 #include "inference/vulkan/vk_error.h"
 
 namespace glasswing::vulkan {
@@ -14,7 +16,7 @@ namespace {
 constexpr uint32_t kMaxGroups = 65535;     // the minimum maxComputeWorkGroupCount every device supports
 constexpr uint32_t kReduceWg = 64;         // workgroup size of the reduction kernels (spec constant 0)
 constexpr uint32_t kMatvecMaxVectors = 4;  // above this, the tiled GEMM wins
-constexpr uint32_t kMatvecRowsPerWg = 4;   // rows per matvec workgroup (two per subgroup)
+constexpr uint32_t kMatvecRowsPerWg = 8;   // rows per matvec workgroup: a multiple of the shader's MR (4)
 
 // Push-constant twins of the GLSL blocks (std430 scalars: 4 bytes each, in order).
 struct MatvecPush {
@@ -81,6 +83,28 @@ uint64_t row_bytes(GgmlType type, uint32_t cols) {
   return uint64_t{cols} / t.block_elements * t.block_bytes;
 }
 
+// Bytes a row takes on the device: q8_0 is repacked (32 quant bytes + a 4-byte f32 scale per block, see
+// repack_q8_0), every other type keeps its GGUF encoding.
+uint64_t device_row_bytes(GgmlType type, uint32_t cols) {
+  return type == GgmlType::Q8_0 ? uint64_t{cols} / 32 * 36 : row_bytes(type, cols);
+}
+
+// q8_0 rows (f16 d, int8 qs[32] per 34-byte block) -> every row's quants (16-byte aligned, so a kernel reads
+// them with whole uvec4 loads), then every block's scale as f32 (shaders/common/type_q8_0.glsl).
+std::vector<uint8_t> repack_q8_0(const uint8_t* src, uint32_t rows, uint32_t cols) {
+  const uint64_t blocks = uint64_t{rows} * (cols / 32);
+  std::vector<uint8_t> out(blocks * 36);
+  uint8_t* quants = out.data();
+  uint8_t* scales = out.data() + blocks * 32;
+  for (uint64_t b = 0; b < blocks; ++b) {
+    const uint8_t* block = src + b * 34;
+    const float d = quant::fp16_to_f32(static_cast<uint16_t>(block[0] | (block[1] << 8)));
+    std::memcpy(scales + b * 4, &d, 4);
+    std::memcpy(quants + b * 32, block + 2, 32);
+  }
+  return out;
+}
+
 void check_weight(const WeightTensor& w) {
   if (w.slices.empty()) throw VulkanError("weight tensor was never uploaded");
 }
@@ -122,7 +146,8 @@ WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t r
   if (cols == 0 || rows == 0 || cols % traits.block_elements != 0)
     throw VulkanError("a " + gguf::ggml_type_name(type) + " row of " + std::to_string(cols) +
                       " elements is not a whole number of blocks");
-  const uint64_t rb = row_bytes(type, cols);
+  const uint64_t src_rb = row_bytes(type, cols);
+  const uint64_t rb = device_row_bytes(type, cols);
   const uint64_t max_range = ctx.device().info().max_storage_buffer_range;
   const uint64_t align = std::max<uint64_t>(ctx.device().info().min_storage_offset_alignment, 16);
   if (rb > max_range) throw VulkanError("one tensor row is larger than maxStorageBufferRange");
@@ -138,9 +163,15 @@ WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t r
     const auto n = static_cast<uint32_t>(std::min<uint64_t>(per_slice, rows - r0));
     const BufferRange range = arena.allocate(rb * n);
     const uint64_t base = r0 * rb;
-    ctx.upload(range, bytes + base, rb * n, [&](uint64_t done, uint64_t) {
+    const auto report = [&](uint64_t done, uint64_t) {
       if (progress) progress(base + done, total);
-    });
+    };
+    if (type == GgmlType::Q8_0) {
+      const auto packed = repack_q8_0(bytes + r0 * src_rb, n, cols);
+      ctx.upload(range, packed.data(), packed.size(), report);
+    } else {
+      ctx.upload(range, bytes + r0 * src_rb, rb * n, report);
+    }
     w.slices.push_back({range, static_cast<uint32_t>(r0), n});
   }
   return w;
@@ -198,9 +229,9 @@ void Recorder::elementwise(const char* shader, std::span<const BufferRange> buff
 void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
   check_weight(w);
   const std::string shader = "matvec_" + kernel_type_name(w.type);
-  // One subgroup per row, kMatvecRowsPerWg rows per workgroup of two subgroups (see matvec_body.glsl).
+  // One subgroup per workgroup, computing 4 rows at a time (see matvec_body.glsl).
   const uint32_t sg = std::max(ctx_->device().info().subgroup_size, 1u);
-  const uint32_t spec[] = {2 * sg, kMatvecRowsPerWg};
+  const uint32_t spec[] = {sg, kMatvecRowsPerWg};
   const uint32_t x_stride = s.x_stride ? s.x_stride : w.cols;
   if (gguf::ggml_type_traits(w.type).block_elements >= 16 && (x_stride % 4 != 0 || x.offset % 16 != 0))
     throw VulkanError("matvec: quantized weights read x as vec4; x_stride must be a multiple of 4");

@@ -14,6 +14,7 @@ layout(push_constant) uniform Push {
 } p;
 
 void main() {
+  w_aux = p.nrows * ((p.ncols / BLOCK_ELEMS) * BLOCK_BYTES);
   uint t = gl_WorkGroupID.x;
   uint row = p.by_position != 0u ? st.n_past + t : st.token_ids[t];
   if (row >= p.nrows) return;

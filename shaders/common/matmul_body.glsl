@@ -21,6 +21,7 @@ shared float ws[TM][TK + 1u];
 shared float xs[TN][TK + 1u];
 
 void main() {
+  w_aux = p.nrows * ((p.ncols / BLOCK_ELEMS) * BLOCK_BYTES);
   uint m0 = gl_WorkGroupID.x * TM, n0 = gl_WorkGroupID.y * TN;
   uint tid = gl_LocalInvocationID.x;
   uint tr = tid % 16u, tt = tid / 16u;

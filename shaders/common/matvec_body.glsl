@@ -1,14 +1,16 @@
-// y[v][row_base + r] (+)= W[r] . x[v] for every row r of a weight slice and vector v. Each subgroup owns one
-// row at a time (rows_per_wg rows per workgroup): its lanes stride over the row's chunks, dequantizing inside
-// the loop (each weight byte read once), then one subgroupAdd. No shared memory and no barrier, which on
-// CPU implementations (lavapipe runs a subgroup as one SIMD loop) is most of the cost of a small row.
-// Correct for any subgroup size. Included after a type_*.glsl.
+// y[v][row_base + r] (+)= W[r] . x[v] for every row r of a weight slice and vector v. Each subgroup owns MR
+// rows at a time (ROWS_PER_WG rows per workgroup): its lanes stride over the columns, load each x chunk once
+// for the MR rows and dequantize inside the loop (each weight byte read once), then one subgroupAdd per row.
+// No shared memory and no barrier. On CPU implementations (lavapipe) every load is a per-lane loop, so
+// sharing the x loads across rows and wide loads are what count. Correct for any subgroup size. Included
+// after a type_*.glsl.
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint WG = 64;
-layout(constant_id = 1) const uint ROWS_PER_WG = 2;
+layout(constant_id = 1) const uint ROWS_PER_WG = 4;  // a multiple of MR
+const uint MR = 4u;                                   // rows a subgroup computes together
 
 layout(std430, binding = 1) readonly buffer X { float x[]; };
 layout(std430, binding = 1) readonly buffer X4 { vec4 x4[]; };  // same buffer; x_stride % 4 == 0 when CHUNK % 4 == 0
@@ -24,34 +26,46 @@ layout(push_constant) uniform Push {
 } p;
 
 void main() {
+  w_aux = p.nrows * ((p.ncols / BLOCK_ELEMS) * BLOCK_BYTES);
   uint v = gl_WorkGroupID.y;
   uint xo = v * p.x_stride;
   uint wg = gl_WorkGroupID.x + gl_WorkGroupID.z * gl_NumWorkGroups.x;
   uint nchunks = p.ncols / CHUNK;
   uint rb_stride = (p.ncols / BLOCK_ELEMS) * BLOCK_BYTES;
-  for (uint r = gl_SubgroupID; r < ROWS_PER_WG; r += gl_NumSubgroups) {
-    uint row = wg * ROWS_PER_WG + r;
-    if (row >= p.nrows) break;  // uniform in the subgroup
-    uint rb = row * rb_stride;
-    float acc = 0.0;
+  for (uint r0 = gl_SubgroupID * MR; r0 < ROWS_PER_WG; r0 += gl_NumSubgroups * MR) {
+    uint row0 = wg * ROWS_PER_WG + r0;
+    if (row0 >= p.nrows) break;  // uniform in the subgroup
+    uint rb[MR];
+    // rows past the end recompute the last row and store nothing
+    [[unroll]] for (uint m = 0u; m < MR; ++m) rb[m] = min(row0 + m, p.nrows - 1u) * rb_stride;
+    float acc[MR];
+    [[unroll]] for (uint m = 0u; m < MR; ++m) acc[m] = 0.0;
     for (uint c = gl_SubgroupInvocationID; c < nchunks; c += gl_SubgroupSize) {
-      float vals[CHUNK];
-      dequant_chunk(rb, c, vals);
+      float xs[CHUNK];
       if (CHUNK % 4u == 0u) {
         uint x4o = (xo + c * CHUNK) >> 2;
         [[unroll]] for (uint i = 0u; i < CHUNK / 4u; ++i) {
           vec4 xv = x4[x4o + i];
-          acc += vals[4u * i] * xv.x + vals[4u * i + 1u] * xv.y + vals[4u * i + 2u] * xv.z +
-                 vals[4u * i + 3u] * xv.w;
+          xs[4u * i] = xv.x;
+          xs[4u * i + 1u] = xv.y;
+          xs[4u * i + 2u] = xv.z;
+          xs[4u * i + 3u] = xv.w;
         }
       } else {
-        [[unroll]] for (uint i = 0u; i < CHUNK; ++i) acc += vals[i] * x[xo + c * CHUNK + i];
+        [[unroll]] for (uint i = 0u; i < CHUNK; ++i) xs[i] = x[xo + c * CHUNK + i];
+      }
+      [[unroll]] for (uint m = 0u; m < MR; ++m) {
+        float vals[CHUNK];
+        dequant_chunk(rb[m], c, vals);
+        [[unroll]] for (uint i = 0u; i < CHUNK; ++i) acc[m] += vals[i] * xs[i];
       }
     }
-    acc = subgroupAdd(acc);
-    if (subgroupElect()) {
-      uint yo = v * p.y_stride + p.row_base + row;
-      y[yo] = p.accumulate != 0u ? y[yo] + acc : acc;
+    [[unroll]] for (uint m = 0u; m < MR; ++m) {
+      float sum = subgroupAdd(acc[m]);
+      if (subgroupElect() && row0 + m < p.nrows) {
+        uint yo = v * p.y_stride + p.row_base + row0 + m;
+        y[yo] = p.accumulate != 0u ? y[yo] + sum : sum;
+      }
     }
   }
 }
