@@ -20,9 +20,9 @@ constexpr uint32_t kMatvecRowsPerWg = 8;   // rows per matvec workgroup: a multi
 
 // Push-constant twins of the GLSL blocks (std430 scalars: 4 bytes each, in order).
 struct MatvecPush {
-  uint32_t ncols, nrows, row_base, x_stride, y_stride, accumulate;
+  uint32_t ncols, nrows, row_base, x_stride, y_stride, accumulate, nvec;
 };
-static_assert(sizeof(MatvecPush) == 24);
+static_assert(sizeof(MatvecPush) == 28);
 struct MatmulPush {
   uint32_t ncols, nrows, row_base, x_stride, y_stride, accumulate, nvec;
 };
@@ -228,7 +228,10 @@ void Recorder::elementwise(const char* shader, std::span<const BufferRange> buff
 
 void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
   check_weight(w);
-  const std::string shader = "matvec_" + kernel_type_name(w.type);
+  // More than a few vectors: the variant that computes 8 vectors per subgroup (each weight chunk dequantized
+  // once for the 8).
+  const uint32_t nv = s.n_vec > kMatvecMaxVectors ? 8 : 1;
+  const std::string shader = (nv == 8 ? "matvec8_" : "matvec_") + kernel_type_name(w.type);
   // One subgroup per workgroup, computing 4 rows at a time (see matvec_body.glsl).
   const uint32_t sg = std::max(ctx_->device().info().subgroup_size, 1u);
   const uint32_t spec[] = {sg, kMatvecRowsPerWg};
@@ -241,11 +244,12 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
                     slice.first_row,
                     s.x_stride ? s.x_stride : w.cols,
                     s.y_stride ? s.y_stride : w.rows,
-                    s.accumulate ? 1u : 0u};
+                    s.accumulate ? 1u : 0u,
+                    s.n_vec};
     const BufferRange buffers[] = {slice.range, x, y};
     const uint32_t groups = (slice.rows + kMatvecRowsPerWg - 1) / kMatvecRowsPerWg;
     const uint32_t gx = std::min(groups, kMaxGroups);
-    dispatch(shader.c_str(), buffers, push, gx, s.n_vec, (groups + gx - 1) / gx, spec);
+    dispatch(shader.c_str(), buffers, push, gx, (s.n_vec + nv - 1) / nv, (groups + gx - 1) / gx, spec);
   }
 }
 
@@ -266,7 +270,9 @@ void Recorder::matmul(const WeightTensor& w, const BufferRange& x, const BufferR
 }
 
 void Recorder::project(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
-  if (s.n_vec <= kMatvecMaxVectors)
+  // CPU implementations (lavapipe): the batched matvec, whose loads per multiply-add are fewer than the
+  // shared-memory GEMM's (every load is a per-lane loop there).
+  if (s.n_vec <= kMatvecMaxVectors || ctx_->device().info().type == "cpu")
     matvec(w, x, y, s);
   else
     matmul(w, x, y, s);

@@ -1,9 +1,13 @@
 // y[v][row_base + r] (+)= W[r] . x[v] for every row r of a weight slice and vector v. Each subgroup owns MR
-// rows at a time (ROWS_PER_WG rows per workgroup): its lanes stride over the columns, load each x chunk once
-// for the MR rows and dequantize inside the loop (each weight byte read once), then one subgroupAdd per row.
-// No shared memory and no barrier. On CPU implementations (lavapipe) every load is a per-lane loop, so
-// sharing the x loads across rows and wide loads are what count. Correct for any subgroup size. Included
-// after a type_*.glsl.
+// rows times NV vectors at a time (ROWS_PER_WG rows per workgroup, NV vectors per workgroup row): its lanes
+// stride over the columns, dequantize each chunk of the MR rows once for the NV vectors and load each x chunk
+// once for the MR rows, then one subgroupAdd per output. No shared memory and no barrier. On CPU
+// implementations (lavapipe) every load is a per-lane loop, so loads per multiply-add are what count.
+// Correct for any subgroup size. NV: 1 (matvec_*.comp, decode) or 8 (matvec8_*.comp, prefill on CPU
+// devices). Included after a type_*.glsl.
+#ifndef NV
+#define NV 1u
+#endif
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
 
@@ -23,12 +27,14 @@ layout(push_constant) uniform Push {
   uint x_stride;    // elements between input vectors
   uint y_stride;    // elements between output vectors
   uint accumulate;  // 1: y += W.x (fused residual add)
+  uint nvec;        // vectors in the batch
 } p;
 
 void main() {
   w_aux = p.nrows * ((p.ncols / BLOCK_ELEMS) * BLOCK_BYTES);
-  uint v = gl_WorkGroupID.y;
-  uint xo = v * p.x_stride;
+  uint v0 = gl_WorkGroupID.y * NV;
+  uint xo[NV];  // vectors past the batch re-read the last one and store nothing
+  [[unroll]] for (uint n = 0u; n < NV; ++n) xo[n] = min(v0 + n, p.nvec - 1u) * p.x_stride;
   uint wg = gl_WorkGroupID.x + gl_WorkGroupID.z * gl_NumWorkGroups.x;
   uint nchunks = p.ncols / CHUNK;
   uint rb_stride = (p.ncols / BLOCK_ELEMS) * BLOCK_BYTES;
@@ -38,33 +44,37 @@ void main() {
     uint rb[MR];
     // rows past the end recompute the last row and store nothing
     [[unroll]] for (uint m = 0u; m < MR; ++m) rb[m] = min(row0 + m, p.nrows - 1u) * rb_stride;
-    float acc[MR];
-    [[unroll]] for (uint m = 0u; m < MR; ++m) acc[m] = 0.0;
+    float acc[MR][NV];
+    [[unroll]] for (uint m = 0u; m < MR; ++m)
+      [[unroll]] for (uint n = 0u; n < NV; ++n) acc[m][n] = 0.0;
     for (uint c = gl_SubgroupInvocationID; c < nchunks; c += gl_SubgroupSize) {
-      float xs[CHUNK];
-      if (CHUNK % 4u == 0u) {
-        uint x4o = (xo + c * CHUNK) >> 2;
-        [[unroll]] for (uint i = 0u; i < CHUNK / 4u; ++i) {
-          vec4 xv = x4[x4o + i];
-          xs[4u * i] = xv.x;
-          xs[4u * i + 1u] = xv.y;
-          xs[4u * i + 2u] = xv.z;
-          xs[4u * i + 3u] = xv.w;
+      float vals[MR][CHUNK];
+      [[unroll]] for (uint m = 0u; m < MR; ++m) dequant_chunk(rb[m], c, vals[m]);
+      [[unroll]] for (uint n = 0u; n < NV; ++n) {
+        float xs[CHUNK];
+        if (CHUNK % 4u == 0u) {
+          uint x4o = (xo[n] + c * CHUNK) >> 2;
+          [[unroll]] for (uint i = 0u; i < CHUNK / 4u; ++i) {
+            vec4 xv = x4[x4o + i];
+            xs[4u * i] = xv.x;
+            xs[4u * i + 1u] = xv.y;
+            xs[4u * i + 2u] = xv.z;
+            xs[4u * i + 3u] = xv.w;
+          }
+        } else {
+          [[unroll]] for (uint i = 0u; i < CHUNK; ++i) xs[i] = x[xo[n] + c * CHUNK + i];
         }
-      } else {
-        [[unroll]] for (uint i = 0u; i < CHUNK; ++i) xs[i] = x[xo + c * CHUNK + i];
-      }
-      [[unroll]] for (uint m = 0u; m < MR; ++m) {
-        float vals[CHUNK];
-        dequant_chunk(rb[m], c, vals);
-        [[unroll]] for (uint i = 0u; i < CHUNK; ++i) acc[m] += vals[i] * xs[i];
+        [[unroll]] for (uint m = 0u; m < MR; ++m)
+          [[unroll]] for (uint i = 0u; i < CHUNK; ++i) acc[m][n] += vals[m][i] * xs[i];
       }
     }
     [[unroll]] for (uint m = 0u; m < MR; ++m) {
-      float sum = subgroupAdd(acc[m]);
-      if (subgroupElect() && row0 + m < p.nrows) {
-        uint yo = v * p.y_stride + p.row_base + row0 + m;
-        y[yo] = p.accumulate != 0u ? y[yo] + sum : sum;
+      [[unroll]] for (uint n = 0u; n < NV; ++n) {
+        float sum = subgroupAdd(acc[m][n]);
+        if (subgroupElect() && row0 + m < p.nrows && v0 + n < p.nvec) {
+          uint yo = (v0 + n) * p.y_stride + p.row_base + row0 + m;
+          y[yo] = p.accumulate != 0u ? y[yo] + sum : sum;
+        }
       }
     }
   }
