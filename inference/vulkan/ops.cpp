@@ -13,8 +13,8 @@ using gguf::GgmlType;
 
 namespace {
 
-constexpr uint32_t kMaxGroups = 65535;     // the minimum maxComputeWorkGroupCount every device supports
-constexpr uint32_t kReduceWg = 64;         // workgroup size of the reduction kernels (spec constant 0)
+constexpr uint32_t kMaxGroups = 65535;  // the minimum maxComputeWorkGroupCount every device supports
+constexpr uint32_t kReduceWg = 64;      // workgroup size of the reduction kernels (spec constant 0) on GPUs
 constexpr uint32_t kMatvecMaxVectors = 4;  // above this, the tiled GEMM wins
 constexpr uint32_t kMatvecRowsPerWg = 8;   // rows per matvec workgroup: a multiple of the shader's MR (4)
 
@@ -177,6 +177,13 @@ WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t r
   return w;
 }
 
+// Workgroup size of the reduction kernels (norms, attention). CPU implementations run a workgroup as SIMD
+// loops with each barrier a switch between them: there one subgroup per workgroup, so a barrier is cheap.
+uint32_t Recorder::reduce_wg() const {
+  const auto& info = ctx_->device().info();
+  return info.type == "cpu" ? std::max(info.subgroup_size, 4u) : kReduceWg;
+}
+
 Recorder::Recorder(Context& ctx)
     : ctx_(&ctx), cmd_(CommandBuffer::Create(ctx.device(), ctx.command_pool())), descriptors_(ctx.device()) {}
 
@@ -231,11 +238,14 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
   // More than a few vectors: the variant that computes 8 vectors per subgroup (each weight chunk dequantized
   // once for the 8).
   const uint32_t nv = s.n_vec > kMatvecMaxVectors ? 8 : 1;
-  const std::string shader = (nv == 8 ? "matvec8_" : "matvec_") + kernel_type_name(w.type);
+  const uint32_t x_stride = s.x_stride ? s.x_stride : w.cols;
+  // f32 rows of a multiple of 4 with a vec4-aligned x: 4 elements per load (type_f32x4.glsl).
+  const bool f32x4 = w.type == GgmlType::F32 && w.cols % 4 == 0 && x_stride % 4 == 0 && x.offset % 16 == 0;
+  const std::string shader =
+      (nv == 8 ? "matvec8_" : "matvec_") + (f32x4 ? std::string("f32x4") : kernel_type_name(w.type));
   // One subgroup per workgroup, computing 4 rows at a time (see matvec_body.glsl).
   const uint32_t sg = std::max(ctx_->device().info().subgroup_size, 1u);
   const uint32_t spec[] = {sg, kMatvecRowsPerWg};
-  const uint32_t x_stride = s.x_stride ? s.x_stride : w.cols;
   if (gguf::ggml_type_traits(w.type).block_elements >= 16 && (x_stride % 4 != 0 || x.offset % 16 != 0))
     throw VulkanError("matvec: quantized weights read x as vec4; x_stride must be a multiple of 4");
   for (const auto& slice : w.slices) {
@@ -293,7 +303,7 @@ void Recorder::rmsnorm(const BufferRange& x, const BufferRange& w, const BufferR
                        float eps) {
   NormPush push{s.n, s.x_stride ? s.x_stride : s.n, s.y_stride ? s.y_stride : s.n, eps};
   const BufferRange buffers[] = {x, w, y};
-  const uint32_t spec[] = {kReduceWg};
+  const uint32_t spec[] = {reduce_wg()};
   dispatch("rmsnorm", buffers, push, s.n_rows, 1, 1, spec);
 }
 
@@ -301,7 +311,7 @@ void Recorder::layernorm(const BufferRange& x, const BufferRange& w, const Buffe
                          const BufferRange& y, RowsShape s, float eps) {
   NormPush push{s.n, s.x_stride ? s.x_stride : s.n, s.y_stride ? s.y_stride : s.n, eps};
   const BufferRange buffers[] = {x, w, b, y};
-  const uint32_t spec[] = {kReduceWg};
+  const uint32_t spec[] = {reduce_wg()};
   dispatch("layernorm", buffers, push, s.n_rows, 1, 1, spec);
 }
 
@@ -336,7 +346,7 @@ void Recorder::attention(const BufferRange& q, const BufferRange& k_cache, const
                      p.kv_offset, p.n_ctx,
                      p.scale};
   const BufferRange buffers[] = {q, k_cache, v_cache, out, scores, state};
-  const uint32_t spec[] = {kReduceWg};
+  const uint32_t spec[] = {reduce_wg()};
   dispatch("attention", buffers, push, p.n_tokens, p.n_heads, 1, spec);
 }
 
@@ -347,7 +357,7 @@ void Recorder::attention_probs(const BufferRange& q_cache, const BufferRange& k_
   AttentionProbsPush push{p.n_heads,  p.n_kv_heads, p.head_dim, p.head, p.q_offset,
                           p.k_offset, p.q0,         p.k0,       p.nk,   p.scale};
   const BufferRange buffers[] = {q_cache, k_cache, out};
-  const uint32_t spec[] = {kReduceWg};
+  const uint32_t spec[] = {reduce_wg()};
   dispatch("attention_probs", buffers, push, p.nq, 1, 1, spec);
 }
 
@@ -357,14 +367,14 @@ void Recorder::attention_summary(const BufferRange& q_cache, const BufferRange& 
     throw VulkanError("attention_summary: attention heads must be a multiple of KV heads");
   AttentionSummaryPush push{p.n_heads, p.n_kv_heads, p.head_dim, p.q0, p.nq, p.out_offset, p.scale};
   const BufferRange buffers[] = {q_cache, k_cache, out};
-  const uint32_t spec[] = {kReduceWg};
+  const uint32_t spec[] = {reduce_wg()};
   dispatch("attention_summary", buffers, push, p.nq, p.n_heads, 1, spec);
 }
 
 void Recorder::softmax(const BufferRange& data, RowsShape s) {
   SoftmaxPush push{s.n, s.x_stride ? s.x_stride : s.n};
   const BufferRange buffers[] = {data};
-  const uint32_t spec[] = {kReduceWg};
+  const uint32_t spec[] = {reduce_wg()};
   dispatch("softmax", buffers, push, s.n_rows, 1, 1, spec);
 }
 

@@ -164,6 +164,7 @@ class Recorder {
                 uint32_t y = 1, uint32_t z = 1, std::span<const uint32_t> spec = {});
   void dispatch_raw(const Pipeline& pipeline, std::span<const BufferRange> buffers,
                     std::span<const std::byte> push, uint32_t x, uint32_t y, uint32_t z);
+  uint32_t reduce_wg() const;
   void elementwise(const char* shader, std::span<const BufferRange> buffers, std::span<const std::byte> push,
                    uint64_t n);
   Context* ctx_;

@@ -1,0 +1,7 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// matvec of 8 vectors at a time (prefill on CPU devices) over f32 weights, rows a multiple of 4 long.
+#include "common/weights.glsl"
+#include "common/type_f32x4.glsl"
+#define NV 8u
+#include "common/matvec_body.glsl"
