@@ -4,4 +4,5 @@
 #include "common/weights.glsl"
 #include "common/type_q6_k.glsl"
 #define NV 8u
+#define MR 8u
 #include "common/matvec_body.glsl"

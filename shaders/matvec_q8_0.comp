@@ -3,4 +3,5 @@
 // matvec over q8_0 weights.
 #include "common/weights.glsl"
 #include "common/type_q8_0.glsl"
+#define MR 8u
 #include "common/matvec_body.glsl"

@@ -16,7 +16,7 @@ namespace {
 constexpr uint32_t kMaxGroups = 65535;  // the minimum maxComputeWorkGroupCount every device supports
 constexpr uint32_t kReduceWg = 64;      // workgroup size of the reduction kernels (spec constant 0) on GPUs
 constexpr uint32_t kMatvecMaxVectors = 4;  // above this, the tiled GEMM wins
-constexpr uint32_t kMatvecRowsPerWg = 8;   // rows per matvec workgroup: a multiple of the shader's MR (4)
+constexpr uint32_t kMatvecRowsPerWg = 8;  // rows per matvec workgroup: a multiple of the shader's MR (4 or 8)
 
 // Push-constant twins of the GLSL blocks (std430 scalars: 4 bytes each, in order).
 struct MatvecPush {
@@ -245,7 +245,8 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
       (nv == 8 ? "matvec8_" : "matvec_") + (f32x4 ? std::string("f32x4") : kernel_type_name(w.type));
   // One subgroup per workgroup, computing 4 rows at a time (see matvec_body.glsl).
   const uint32_t sg = std::max(ctx_->device().info().subgroup_size, 1u);
-  const uint32_t spec[] = {sg, kMatvecRowsPerWg};
+  const uint32_t rows_per_wg = nv == 8 ? 16 : kMatvecRowsPerWg;
+  const uint32_t spec[] = {sg, rows_per_wg};
   if (gguf::ggml_type_traits(w.type).block_elements >= 16 && (x_stride % 4 != 0 || x.offset % 16 != 0))
     throw VulkanError("matvec: quantized weights read x as vec4; x_stride must be a multiple of 4");
   for (const auto& slice : w.slices) {
@@ -257,7 +258,7 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
                     s.accumulate ? 1u : 0u,
                     s.n_vec};
     const BufferRange buffers[] = {slice.range, x, y};
-    const uint32_t groups = (slice.rows + kMatvecRowsPerWg - 1) / kMatvecRowsPerWg;
+    const uint32_t groups = (slice.rows + rows_per_wg - 1) / rows_per_wg;
     const uint32_t gx = std::min(groups, kMaxGroups);
     dispatch(shader.c_str(), buffers, push, gx, (s.n_vec + nv - 1) / nv, (groups + gx - 1) / gx, spec);
   }

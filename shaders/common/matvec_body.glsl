@@ -14,7 +14,9 @@
 layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint WG = 64;
 layout(constant_id = 1) const uint ROWS_PER_WG = 4;  // a multiple of MR
-const uint MR = 4u;                                   // rows a subgroup computes together
+#ifndef MR
+#define MR 4u  // rows a subgroup computes together
+#endif
 
 layout(std430, binding = 1) readonly buffer X { float x[]; };
 layout(std430, binding = 1) readonly buffer X4 { vec4 x4[]; };  // same buffer; x_stride % 4 == 0 when CHUNK % 4 == 0
