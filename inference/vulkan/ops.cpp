@@ -348,7 +348,21 @@ void Recorder::attention(const BufferRange& q, const BufferRange& k_cache, const
                      p.scale};
   const BufferRange buffers[] = {q, k_cache, v_cache, out, scores, state};
   const uint32_t spec[] = {reduce_wg()};
-  dispatch("attention", buffers, push, p.n_tokens, p.n_heads, 1, spec);
+  // Everything a multiple of 4 floats (and the bindings 16-byte aligned): the vec4 variant.
+  const bool v4 = p.head_dim % 4 == 0 && push.q_stride % 4 == 0 && p.q_offset % 4 == 0 &&
+                  p.kv_offset % 4 == 0 && q.offset % 16 == 0 && k_cache.offset % 16 == 0 &&
+                  v_cache.offset % 16 == 0;
+  if (v4) {
+    // CPU devices: few workgroups, but at least ~4 per step so that every core gets one.
+    const uint32_t heads_per_wg = ctx_->device().info().type != "cpu" ? 1
+                                  : p.n_tokens >= 4                   ? p.n_heads
+                                                                      : std::max(1u, p.n_heads / 4);
+    const uint32_t spec_v4[] = {reduce_wg(), heads_per_wg};
+    dispatch("attention_v4", buffers, push, p.n_tokens, (p.n_heads + heads_per_wg - 1) / heads_per_wg, 1,
+             spec_v4);
+  } else {
+    dispatch("attention", buffers, push, p.n_tokens, p.n_heads, 1, spec);
+  }
 }
 
 void Recorder::attention_probs(const BufferRange& q_cache, const BufferRange& k_cache, const BufferRange& out,
