@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <numeric>
+#include <utility>
 
 #include "inference/quant/fp16.h"
 #include "inference/vulkan/vk_error.h"
@@ -39,12 +40,20 @@ static_assert(sizeof(NormPush) == 16);
 struct RopePush {
   uint32_t n_heads, head_dim, n_rot, row_stride, offset, neox;
   float freq_base;
+  uint32_t n_tokens;
 };
-static_assert(sizeof(RopePush) == 28);
+static_assert(sizeof(RopePush) == 32);
 struct StoreRowsPush {
-  uint32_t row, src_stride, src_offset, dst_offset;
+  uint32_t row, src_stride, src_offset, dst_offset, n_tokens;
 };
-static_assert(sizeof(StoreRowsPush) == 16);
+static_assert(sizeof(StoreRowsPush) == 20);
+
+// (x, y) workgroup counts of a flat 1-D dispatch of n invocations in workgroups of 64.
+std::pair<uint32_t, uint32_t> flat_groups(uint64_t n) {
+  const uint64_t groups = (n + 63) / 64;
+  const auto x = static_cast<uint32_t>(std::min<uint64_t>(groups, kMaxGroups));
+  return {x, x ? static_cast<uint32_t>((groups + x - 1) / x) : 0};
+}
 struct AttentionPush {
   uint32_t n_heads, n_kv_heads, head_dim, q_stride, q_offset, o_stride, kv_offset, n_ctx;
   float scale;
@@ -320,18 +329,21 @@ void Recorder::rope(const BufferRange& data, const BufferRange& state, const Rop
   if (p.n_rot > p.head_dim || p.n_rot % 2 != 0)
     throw VulkanError("rope dimension " + std::to_string(p.n_rot) +
                       " must be even and at most the head size");
-  RopePush push{p.n_heads, p.head_dim,       p.n_rot,    p.row_stride ? p.row_stride : p.n_heads * p.head_dim,
-                p.offset,  p.neox ? 1u : 0u, p.freq_base};
+  RopePush push{
+      p.n_heads, p.head_dim,       p.n_rot,     p.row_stride ? p.row_stride : p.n_heads * p.head_dim,
+      p.offset,  p.neox ? 1u : 0u, p.freq_base, p.n_tokens};
   const BufferRange buffers[] = {data, state};
-  dispatch("rope", buffers, push, p.n_tokens, p.n_heads);
+  const auto [gx, gy] = flat_groups(uint64_t{p.n_tokens} * p.n_heads * (p.n_rot / 2));
+  dispatch("rope", buffers, push, gx, gy);
 }
 
 void Recorder::store_rows(const BufferRange& src, const BufferRange& dst, const BufferRange& state,
                           uint32_t n_tokens, uint32_t row, uint32_t src_stride, uint32_t src_offset,
                           uint32_t dst_offset) {
-  StoreRowsPush push{row, src_stride ? src_stride : row, src_offset, dst_offset};
+  StoreRowsPush push{row, src_stride ? src_stride : row, src_offset, dst_offset, n_tokens};
   const BufferRange buffers[] = {src, dst, state};
-  dispatch("store_rows", buffers, push, (row + 63) / 64, n_tokens);
+  const auto [gx, gy] = flat_groups(uint64_t{n_tokens} * row);
+  dispatch("store_rows", buffers, push, gx, gy);
 }
 
 void Recorder::attention(const BufferRange& q, const BufferRange& k_cache, const BufferRange& v_cache,
