@@ -252,10 +252,17 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
   const bool f32x4 = w.type == GgmlType::F32 && w.cols % 4 == 0 && x_stride % 4 == 0 && x.offset % 16 == 0;
   const std::string shader =
       (nv == 8 ? "matvec8_" : "matvec_") + (f32x4 ? std::string("f32x4") : kernel_type_name(w.type));
-  // One subgroup per workgroup, computing 4 rows at a time (see matvec_body.glsl).
+  // One subgroup per workgroup, computing MR (4 or 8) rows at a time (see matvec_body.glsl).
   const uint32_t sg = std::max(ctx_->device().info().subgroup_size, 1u);
-  const uint32_t rows_per_wg = nv == 8 ? 16 : kMatvecRowsPerWg;
-  const uint32_t spec[] = {sg, rows_per_wg};
+  // Rows per workgroup (a multiple of 8, so of MR). GPUs: 8 (many workgroups). CPU implementations, where
+  // each workgroup has a fixed cost: one vector takes as many rows as keep ~8 workgroups per slice (every
+  // core busy), up to 128; batches take 16 (measured best on lavapipe).
+  const bool cpu = ctx_->device().info().type == "cpu";
+  const auto rows_per_wg = [&](uint32_t rows) {
+    if (nv == 8) return 16u;
+    return cpu ? std::clamp(rows / 8 / 8 * 8, kMatvecRowsPerWg, 128u) : kMatvecRowsPerWg;
+  };
+
   if (gguf::ggml_type_traits(w.type).block_elements >= 16 && (x_stride % 4 != 0 || x.offset % 16 != 0))
     throw VulkanError("matvec: quantized weights read x as vec4; x_stride must be a multiple of 4");
   for (const auto& slice : w.slices) {
@@ -267,7 +274,9 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
                     s.accumulate ? 1u : 0u,
                     s.n_vec};
     const BufferRange buffers[] = {slice.range, x, y};
-    const uint32_t groups = (slice.rows + rows_per_wg - 1) / rows_per_wg;
+    const uint32_t rpw = rows_per_wg(slice.rows);
+    const uint32_t spec[] = {sg, rpw};
+    const uint32_t groups = (slice.rows + rpw - 1) / rpw;
     const uint32_t gx = std::min(groups, kMaxGroups);
     dispatch(shader.c_str(), buffers, push, gx, (s.n_vec + nv - 1) / nv, (groups + gx - 1) / gx, spec);
   }
