@@ -13,16 +13,19 @@ struct Entry {
   std::string name;
   int priority;
   BackendFactory factory;
+  AutoCheck auto_check;
 };
 
 struct Registry {
   std::mutex mutex;
   std::vector<Entry> entries{
-      {"cpu", 0, [](const Model& m) { return std::make_unique<cpu::CpuBackend>(m); }},
+      {"cpu", 0, [](const Model& m) { return std::make_unique<cpu::CpuBackend>(m); }, {}},
       // The CPU engine rounding exactly as llama.cpp's x86 CPU path does (slower): for comparing against
       // llama.cpp's logits bit for bit. Lowest priority, so "auto" never picks it.
-      {"cpu-llamacpp", -1000,
-       [](const Model& m) { return std::make_unique<cpu::CpuBackend>(m, 0, cpu::Rounding::LlamaCpp); }},
+      {"cpu-llamacpp",
+       -1000,
+       [](const Model& m) { return std::make_unique<cpu::CpuBackend>(m, 0, cpu::Rounding::LlamaCpp); },
+       {}},
   };
 };
 
@@ -32,11 +35,11 @@ Registry& registry() {
 }
 }  // namespace
 
-void register_backend(const std::string& name, int priority, BackendFactory factory) {
+void register_backend(const std::string& name, int priority, BackendFactory factory, AutoCheck auto_check) {
   auto& r = registry();
   std::lock_guard lock(r.mutex);
   std::erase_if(r.entries, [&](const Entry& e) { return e.name == name; });
-  r.entries.push_back({name, priority, std::move(factory)});
+  r.entries.push_back({name, priority, std::move(factory), std::move(auto_check)});
   std::stable_sort(r.entries.begin(), r.entries.end(),
                    [](const Entry& a, const Entry& b) { return a.priority > b.priority; });
 }
@@ -64,6 +67,12 @@ std::unique_ptr<Backend> create_backend(std::string_view name, const Model& mode
     std::string failures;
     for (const auto& e : entries) {
       try {
+        if (e.auto_check) {
+          if (std::string why = e.auto_check(); !why.empty()) {
+            failures += "; " + e.name + ": " + why;
+            continue;
+          }
+        }
         return e.factory(model);
       } catch (const std::exception& ex) {
         failures += "; " + e.name + ": " + ex.what();

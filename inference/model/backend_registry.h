@@ -14,9 +14,14 @@ namespace glasswing::model {
 
 using BackendFactory = std::function<std::unique_ptr<Backend>(const Model&)>;
 
+// Asked before "auto" tries a backend: an empty answer lets it try, anything else is why "auto" skips it
+// (e.g. Vulkan when the only device is a CPU implementation, slower than the CPU engine).
+using AutoCheck = std::function<std::string()>;
+
 // Adds (or replaces) a backend. `priority`: "auto" tries the highest first and falls back to the next
-// when a factory throws (no device, out of memory).
-void register_backend(const std::string& name, int priority, BackendFactory factory);
+// when a factory throws (no device, out of memory) or auto_check declines.
+void register_backend(const std::string& name, int priority, BackendFactory factory,
+                      AutoCheck auto_check = {});
 
 // "cpu", then the registered ones, then "auto".
 std::vector<std::string> backend_names();

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "inference/model/backend_registry.h"
+#include "inference/vulkan/backend_choice.h"
 #include "inference/vulkan/vk_error.h"
 
 namespace glasswing::vulkan {
@@ -473,7 +474,11 @@ std::vector<model::HeadSummary> VulkanBackend::attention_summary_impl(const mode
 
 void register_vulkan_backend(const std::string& device) {
   model::register_backend(
-      "vulkan", 10, [device](const model::Model& m) { return std::make_unique<VulkanBackend>(m, device); });
+      "vulkan", 10, [device](const model::Model& m) { return std::make_unique<VulkanBackend>(m, device); },
+      [device] {
+        const AutoChoice c = choose_auto_backend(device);
+        return c.backend == "vulkan" ? std::string() : c.reason;
+      });
 }
 
 }  // namespace glasswing::vulkan

@@ -65,8 +65,9 @@ class VulkanBackend final : public model::Backend {
   std::mutex mutex_;                  // one forward at a time: activations are shared by every session
 };
 
-// Makes "vulkan" available to model::create_backend (priority above the CPU for "auto"); device: the
-// selector every VulkanBackend it creates uses (see Device::Create).
+// Makes "vulkan" available to model::create_backend (priority above the CPU for "auto", which skips it when
+// choose_auto_backend() declines: only CPU-implemented Vulkan devices); device: the selector every
+// VulkanBackend it creates uses (see Device::Create).
 void register_vulkan_backend(const std::string& device = {});
 
 }  // namespace glasswing::vulkan

@@ -1,9 +1,15 @@
 // --backend auto: Vulkan only on GPU hardware, the CPU engine when the only Vulkan devices are CPU
 // implementations (lavapipe). Pure policy on hand-made device lists: needs no device.
 #include <catch2/catch.hpp>
+#include <memory>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
+#include "inference/model/backend_registry.h"
+#include "inference/model/model.h"
 #include "inference/vulkan/backend_choice.h"
+#include "tests/test_support.h"
 
 using glasswing::vulkan::choose_auto_backend;
 using glasswing::vulkan::DeviceInfo;
@@ -53,4 +59,23 @@ TEST_CASE("auto backend: a device named by the user means Vulkan, even a CPU imp
   const auto c = choose_auto_backend(devices, "llvmpipe");
   CHECK(c.backend == "vulkan");
   CHECK(c.reason == "Vulkan device 'llvmpipe' was selected");
+}
+
+TEST_CASE("auto backend: the registry skips a backend whose auto check declines") {
+  using namespace glasswing;
+  const auto path = test::require_shared("models/stories260K.gguf");
+  const auto m = model::Model::load(path);
+  // Highest priority, and its factory fails loudly: "auto" must not call it while the check declines.
+  auto answer = std::make_shared<std::string>("only a CPU implementation");
+  model::register_backend(
+      "test-declines", 1000,
+      [](const model::Model&) -> std::unique_ptr<model::Backend> { throw std::runtime_error("factory ran"); },
+      [answer] { return *answer; });
+  CHECK(model::create_backend("auto", *m)->name() == "cpu");
+  // Named explicitly, the check does not apply.
+  CHECK_THROWS_WITH(model::create_backend("test-declines", *m), "factory ran");
+  // Once the check agrees, "auto" tries it first (and falls back when its factory throws).
+  *answer = "";
+  CHECK(model::create_backend("auto", *m)->name() == "cpu");
+  *answer = "declined";  // stays registered in this process: keep "auto" away from it
 }
