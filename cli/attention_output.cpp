@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cli/command.h"
+#include "inference/chat/jinja_text.h"
 
 namespace glasswing::cli::attention_output {
 
@@ -98,37 +99,9 @@ std::string csv_field(std::string_view text) {
   return out + "\"";
 }
 
+// The same encoding tojson uses in chat templates (Python's json.dumps, non-ASCII kept as UTF-8).
 std::string json_string(std::string_view utf8) {
-  std::string out = "\"";
-  for (char ch : utf8) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += ch;
-        }
-    }
-  }
-  return out + "\"";
+  return chat::jinja::text::json_string(utf8);
 }
 
 void write_matrix_csv(std::ostream& out, const model::AttentionMatrix& m, const MatrixInfo& info) {

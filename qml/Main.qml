@@ -53,13 +53,30 @@ ApplicationWindow {
                 Layout.preferredHeight: 48
                 Layout.leftMargin: 18
                 Layout.rightMargin: 10
-                Text {
+                ColumnLayout {
                     Layout.fillWidth: true
-                    text: window.controller.currentTitle.length > 0 ? window.controller.currentTitle : qsTr("New chat")
-                    elide: Text.ElideRight
-                    font.pixelSize: 15
-                    font.weight: Font.DemiBold
-                    color: Theme.text
+                    spacing: 0
+                    Text {
+                        Layout.fillWidth: true
+                        text: window.controller.currentTitle.length > 0 ? window.controller.currentTitle : qsTr("New chat")
+                        elide: Text.ElideRight
+                        font.pixelSize: 15
+                        font.weight: Font.DemiBold
+                        color: Theme.text
+                    }
+                    // The model this conversation last used; when it is not the loaded one, say so (the
+                    // user decides whether to load it).
+                    Text {
+                        objectName: "conversationModel"
+                        Layout.fillWidth: true
+                        visible: window.controller.conversationModelName.length > 0
+                        text: window.controller.conversationModelDiffers
+                              ? qsTr("last used: %1").arg(window.controller.conversationModelName)
+                              : window.controller.conversationModelName
+                        elide: Text.ElideRight
+                        font.pixelSize: 12
+                        color: window.controller.conversationModelDiffers ? Theme.warning : Theme.mutedText
+                    }
                 }
                 IconButton {
                     objectName: "togglePanel"

@@ -139,10 +139,9 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
   const auto& w = model.weights();
   arena_ = std::make_unique<Arena>(ctx_->device(), MemoryUse::DeviceLocal, 256ull << 20, "model weights");
   const uint64_t total = w.matrix_bytes();
-  uint64_t done_before = 0;
   auto matrix = [&](const model::WeightMatrix& m) -> const WeightTensor* {
     if (!m) return nullptr;
-    const uint64_t base = done_before;
+    const uint64_t base = weight_bytes_;  // bytes of the matrices uploaded before this one
     const WeightTensor& t = upload_matrix(m, [&](uint64_t done, uint64_t) {
       if (progress) progress(std::min(total, base + done), total);
     });
@@ -173,7 +172,6 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     t.w_up = matrix(L.w_up);
     t.w_down = matrix(L.w_down);
     w_->layers.push_back(t);
-    done_before = weight_bytes_;
   }
   w_->output_norm = upload_vector(w.output_norm);
   w_->output_norm_b = upload_vector(w.output_norm_b);

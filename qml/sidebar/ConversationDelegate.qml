@@ -11,6 +11,7 @@ ItemDelegate {
     required property var messageId  // search hits only
     required property string title
     required property string snippet
+    required property string modelName  // the model it last used; "" for search hits and unrecorded ones
     property bool current: false
     signal renameRequested()
     signal deleteRequested()
@@ -38,6 +39,15 @@ ItemDelegate {
                 text: "\u22ef"
                 onClicked: menu.popup()
             }
+        }
+        Text {
+            objectName: "conversationModelName"
+            Layout.fillWidth: true
+            visible: root.snippet.length === 0 && root.modelName.length > 0
+            text: root.modelName
+            elide: Text.ElideRight
+            color: Theme.mutedText
+            font.pixelSize: 11
         }
         Text {
             Layout.fillWidth: true

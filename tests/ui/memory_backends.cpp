@@ -8,7 +8,11 @@ namespace glasswing::test {
 std::vector<ConversationRecord> MemoryStore::conversations() {
   std::lock_guard lock(data_->mutex);
   std::vector<ConversationRecord> out;
-  for (const auto& [id, c] : data_->conversations) out.push_back(c);
+  for (const auto& [id, c] : data_->conversations) {
+    out.push_back(c);
+    if (auto m = data_->conversation_model.find(id); m != data_->conversation_model.end())
+      out.back().model_path = data_->models.at(m->second).path;
+  }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id > b.id; });
   return out;
 }
@@ -16,7 +20,7 @@ std::vector<ConversationRecord> MemoryStore::conversations() {
 int64_t MemoryStore::create_conversation(const std::string& title) {
   std::lock_guard lock(data_->mutex);
   const int64_t id = data_->next_id++;
-  data_->conversations[id] = {id, title, id};
+  data_->conversations[id] = {id, title, id, {}};
   return id;
 }
 
@@ -28,7 +32,35 @@ void MemoryStore::rename_conversation(int64_t conversation_id, const std::string
 void MemoryStore::delete_conversation(int64_t conversation_id) {
   std::lock_guard lock(data_->mutex);
   data_->conversations.erase(conversation_id);
+  data_->conversation_model.erase(conversation_id);
   std::erase_if(data_->messages, [&](const auto& m) { return m.second.first == conversation_id; });
+}
+
+int64_t MemoryStore::record_model(const ModelDescription& model) {
+  std::lock_guard lock(data_->mutex);
+  // Like the real store: the same path and header hash is the same row.
+  for (auto& [id, m] : data_->models)
+    if (m.path == model.path && m.header_sha256 == model.header_sha256) {
+      m = model;
+      return id;
+    }
+  const int64_t id = data_->next_id++;
+  data_->models[id] = model;
+  return id;
+}
+
+void MemoryStore::set_model(int64_t conversation_id, int64_t model_id) {
+  std::lock_guard lock(data_->mutex);
+  if (!data_->conversations.count(conversation_id)) throw std::runtime_error("no such conversation");
+  if (!data_->models.count(model_id)) throw std::runtime_error("no such model");
+  data_->conversation_model[conversation_id] = model_id;
+}
+
+std::optional<ModelDescription> MemoryStore::conversation_model(int64_t conversation_id) {
+  std::lock_guard lock(data_->mutex);
+  auto it = data_->conversation_model.find(conversation_id);
+  if (it == data_->conversation_model.end()) return std::nullopt;
+  return data_->models.at(it->second);
 }
 
 std::string MemoryStore::settings_json(int64_t conversation_id) {

@@ -23,6 +23,8 @@ struct MemoryStoreData {
   std::map<int64_t, std::string> settings;
   std::map<int64_t, std::pair<int64_t, MessageRecord>> messages;  // id -> (conversation, record)
   std::map<int64_t, int64_t> active_leaf;                         // conversation -> message
+  std::map<int64_t, ModelDescription> models;                     // id -> model
+  std::map<int64_t, int64_t> conversation_model;                  // conversation -> model id
   int writes = 0;                                                 // append() calls that reached the store
 };
 
@@ -33,6 +35,9 @@ class MemoryStore : public ConversationStore {
   int64_t create_conversation(const std::string& title) override;
   void rename_conversation(int64_t conversation_id, const std::string& title) override;
   void delete_conversation(int64_t conversation_id) override;
+  int64_t record_model(const ModelDescription& model) override;
+  void set_model(int64_t conversation_id, int64_t model_id) override;
+  std::optional<ModelDescription> conversation_model(int64_t conversation_id) override;
   std::string settings_json(int64_t conversation_id) override;
   void set_settings_json(int64_t conversation_id, const std::string& json) override;
   std::vector<MessageRecord> messages(int64_t conversation_id, std::vector<int64_t>& active_path) override;

@@ -4,6 +4,9 @@
 #include "tests/ui/memory_backends.h"
 #include "tests/ui/qt_test_app.h"
 #include "ui/app/chat_controller.h"
+#if GLASSWING_HAVE_STORAGE
+#include "ui/backend/model_description.h"
+#endif
 
 using namespace glasswing::ui;
 using glasswing::test::wait_until;
@@ -23,6 +26,9 @@ struct Fixture {
     b.store = [d = data] { return std::make_unique<glasswing::test::MemoryStore>(d); };
     b.engine = [pieces, l = log] { return std::make_unique<glasswing::test::ScriptedEngine>(pieces, l); };
     b.capabilities = [] { return EngineCapabilities{{"llama"}, 0}; };
+#if GLASSWING_HAVE_STORAGE
+    b.describe_model = [](const std::string& path) { return describe_model_file(path); };
+#endif
     controller = std::make_unique<ChatController>(b);
   }
   QString text(int row) {
@@ -218,3 +224,58 @@ TEST_CASE("A model the engine rejects, or that cannot run here, says why and sta
   CHECK(f.controller->modelError().contains("cannot run here"));
   CHECK_FALSE(f.controller->send("Hi"));
 }
+
+#if GLASSWING_HAVE_STORAGE
+TEST_CASE("A reply records the conversation's model; opening it under another model says so",
+          "[ui][controller]") {
+  Fixture f;
+  const auto stories = glasswing::test::require_shared("models/stories260K.gguf");
+  const auto other = glasswing::test::require_shared("models/synthetic/synth-llama-Q4_0.gguf");
+  f.loadModel();
+  CHECK(f.controller->conversationModelName().isEmpty());
+  REQUIRE(f.controller->send("Tell me a story"));
+  REQUIRE(wait_until([&] { return !f.controller->generating(); }));
+  const qint64 id = f.controller->currentConversationId();
+  {
+    std::lock_guard lock(f.data->mutex);
+    REQUIRE(f.data->conversation_model.count(id));
+    const ModelDescription& m = f.data->models.at(f.data->conversation_model.at(id));
+    CHECK(m.path == std::filesystem::absolute(stories).lexically_normal().string());
+    CHECK(m.file_size_bytes == static_cast<int64_t>(std::filesystem::file_size(stories)));
+    CHECK(m.header_sha256.size() == 64);
+    CHECK(m.architecture == "llama");
+    CHECK(m.n_params > 0);
+  }
+  CHECK(f.controller->conversationModelName() == "stories260K.gguf");
+  CHECK_FALSE(f.controller->conversationModelDiffers());
+  auto* list = f.controller->conversations();
+  REQUIRE(wait_until([&] {
+    return list->rowCount() == 1 &&
+           list->data(list->index(0), ConversationListModel::ModelNameRole).toString() == "stories260K.gguf";
+  }));
+
+  // Another model: the conversation still names the one it used, and says it differs; nothing is reloaded.
+  f.controller->loadModel(QString::fromStdString(other.string()));
+  REQUIRE(wait_until(
+      [&] { return f.controller->modelLoaded() && f.controller->modelFileName().contains("Q4_0"); }));
+  REQUIRE(wait_until([&] { return f.controller->conversationModelDiffers(); }));
+  CHECK(f.controller->conversationModelName() == "stories260K.gguf");
+  f.controller->newConversation();
+  CHECK(f.controller->conversationModelName().isEmpty());
+  CHECK_FALSE(f.controller->conversationModelDiffers());
+  f.controller->selectConversation(id);
+  REQUIRE(wait_until([&] { return f.controller->conversationModelName() == "stories260K.gguf"; }));
+  CHECK(f.controller->conversationModelDiffers());
+  CHECK(f.controller->modelFileName().contains("Q4_0"));
+
+  // A reply under the new model records it; one row per model file.
+  REQUIRE(f.controller->send("And another"));
+  REQUIRE(wait_until([&] { return !f.controller->generating(); }));
+  CHECK(f.controller->conversationModelName() == "synth-llama-Q4_0.gguf");
+  CHECK_FALSE(f.controller->conversationModelDiffers());
+  std::lock_guard lock(f.data->mutex);
+  CHECK(f.data->models.size() == 2);
+  CHECK(f.data->models.at(f.data->conversation_model.at(id)).path ==
+        std::filesystem::absolute(other).lexically_normal().string());
+}
+#endif

@@ -1,11 +1,19 @@
 #include <catch2/catch.hpp>
 
+#include "inference/gguf/gguf_file.h"
+#include "storage/sha256.h"
+#include "storage/store.h"
 #include "tests/test_support.h"
+#include "tests/ui/memory_backends.h"
+#include "tests/ui/qt_test_app.h"
+#include "ui/app/chat_controller.h"
+#include "ui/backend/model_description.h"
 #include "ui/backend/sqlite_store.h"
 
 using namespace glasswing::ui;
 
-TEST_CASE("The SQLite adapter keeps trees, branches, streamed replies, settings and search", "[ui][storage]") {
+TEST_CASE("The SQLite adapter keeps trees, branches, streamed replies, settings and search",
+          "[ui][storage]") {
   const auto dir = glasswing::test::temp_dir("ui-sqlite-store");
   auto store = open_sqlite_store(dir / "chat.sqlite");
   const int64_t c = store->create_conversation("Stories");
@@ -69,5 +77,72 @@ TEST_CASE("The SQLite adapter keeps trees, branches, streamed replies, settings 
   CHECK(reader->conversations().empty());
   store.reset();
   reader.reset();
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("The SQLite adapter records models and each conversation's model", "[ui][storage]") {
+  const auto dir = glasswing::test::temp_dir("ui-sqlite-models");
+  const auto path = glasswing::test::require_shared("models/stories260K.gguf");
+  auto store = open_sqlite_store(dir / "chat.sqlite");
+  const int64_t a = store->create_conversation("A");
+  const int64_t b = store->create_conversation("B");
+  CHECK_FALSE(store->conversation_model(a).has_value());
+
+  const ModelDescription d = describe_model_file(path);
+  const int64_t id = store->record_model(d);
+  CHECK(store->record_model(d) == id);  // the same file again is the same row
+  store->set_model(a, id);
+  const auto got = store->conversation_model(a);
+  REQUIRE(got.has_value());
+  CHECK(got->path == d.path);
+  CHECK(got->header_sha256 == d.header_sha256);
+  CHECK(got->quant == d.quant);
+  CHECK(got->n_params == d.n_params);
+  CHECK_FALSE(store->conversation_model(b).has_value());
+  for (const auto& c : store->conversations()) CHECK(c.model_path == (c.id == a ? d.path : std::string()));
+  CHECK_THROWS(store->set_model(a, id + 1000));  // no such model
+  store.reset();
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("After a reply in the app, storage knows the conversation's model", "[ui][storage][controller]") {
+  const auto dir = glasswing::test::temp_dir("ui-sqlite-reply-model");
+  const auto db = dir / "chat.sqlite";
+  const auto model = glasswing::test::require_shared("models/stories260K.gguf");
+  glasswing::test::ensure_qt_app();
+  qint64 conversation = 0;
+  {
+    Backends b;
+    b.store = [db] { return open_sqlite_store(db); };
+    b.engine = [] {
+      return std::make_unique<glasswing::test::ScriptedEngine>(
+          std::vector<std::string>{"Once", " upon"}, std::make_shared<glasswing::test::ScriptedEngineLog>());
+    };
+    b.describe_model = [](const std::string& p) { return describe_model_file(p); };
+    b.capabilities = [] { return EngineCapabilities{{"llama"}, 0}; };
+    ChatController controller(b);
+    controller.start(QString::fromStdString(model.string()));
+    REQUIRE(glasswing::test::wait_until([&] { return controller.modelLoaded(); }));
+    REQUIRE(controller.send("Tell me a story"));
+    REQUIRE(glasswing::test::wait_until([&] { return !controller.generating(); }));
+    conversation = controller.currentConversationId();
+  }
+  REQUIRE(conversation != 0);
+
+  // Checked through storage's own API, against the file itself.
+  glasswing::storage::Store store(db);
+  const auto model_id = store.conversation(conversation).model_id;
+  REQUIRE(model_id.has_value());
+  const auto record = store.model(*model_id);
+  REQUIRE(record.has_value());
+  const auto file = glasswing::gguf::GgufFile::open(model);
+  CHECK(record->path == std::filesystem::absolute(model).lexically_normal().string());
+  CHECK(record->file_size_bytes == static_cast<int64_t>(std::filesystem::file_size(model)));
+  CHECK(record->header_sha256 == glasswing::storage::sha256_of_file_prefix(model, file.data_offset()));
+  CHECK(record->architecture == "llama");
+  int64_t n_params = 0;
+  for (const auto& t : file.tensors()) n_params += static_cast<int64_t>(t.n_elements);
+  CHECK(record->n_params == n_params);
+  CHECK_FALSE(record->quant.empty());
   std::filesystem::remove_all(dir);
 }

@@ -1,6 +1,7 @@
 #include "ui/app/chat_controller.h"
 
 #include <QClipboard>
+#include <QFileInfo>
 #include <QGuiApplication>
 #include <QUrl>
 
@@ -23,7 +24,7 @@ ChatController::ChatController(Backends backends, QObject* parent)
   });
 
   worker_thread_.setObjectName(QStringLiteral("glasswing-inference"));
-  worker_ = new InferenceWorker(backends_.store, backends_.engine);
+  worker_ = new InferenceWorker(backends_.store, backends_.engine, backends_.describe_model);
   worker_->moveToThread(&worker_thread_);
   connect(&worker_thread_, &QThread::finished, worker_, &QObject::deleteLater);
   connect(this, &ChatController::requestLoad, worker_, &InferenceWorker::loadModel);
@@ -40,13 +41,23 @@ ChatController::ChatController(Backends backends, QObject* parent)
   });
   connect(worker_, &InferenceWorker::modelLoaded, this, [this](const LoadedModel& model) {
     model_ = model;
+    model_description_.reset();  // hashed next, on the worker
     model_loaded_ = true;
     model_loading_ = false;
     model_error_.clear();
     stats_ = {};
     emit modelChanged();
     emit statsChanged();
+    emit conversationModelChanged();
   });
+  connect(worker_, &InferenceWorker::modelDescribed, this, [this](const ModelDescription& model) {
+    model_description_ = model;
+    emit conversationModelChanged();
+  });
+  connect(worker_, &InferenceWorker::conversationModelRecorded, this,
+          [this](qint64 conversation_id, const ModelDescription& model) {
+            if (conversation_id == current_conversation_) setConversationModel(model);
+          });
   connect(worker_, &InferenceWorker::modelLoadFailed, this,
           [this](const QString& path, const QString& reason) {
             model_loading_ = false;
@@ -96,14 +107,14 @@ ChatController::~ChatController() {
   worker_thread_.wait();
 }
 
-void ChatController::start(const QString& model_path) {
+void ChatController::start(const QString& model_path, const QString& device) {
   worker_thread_.start();
   QMetaObject::invokeMethod(worker_, &InferenceWorker::start, Qt::QueuedConnection);
   refreshConversations();
   std::vector<std::filesystem::path> extra;
   if (!model_path.isEmpty()) extra.push_back(model_path.toStdString());
   model_files_.scan(backends_.model_folders, extra, backends_.capabilities());
-  if (!model_path.isEmpty()) loadModel(model_path);
+  if (!model_path.isEmpty()) loadModelOn(model_path, device.isEmpty() ? settings_.device() : device);
 }
 
 void ChatController::flushText() {
@@ -151,6 +162,7 @@ void ChatController::newConversation() {
   current_conversation_ = 0;
   current_title_.clear();
   messages_.clear();
+  setConversationModel(std::nullopt);
   settings_.load(settings_.values());  // a new chat starts with the settings last used
   emit currentConversationChanged();
 }
@@ -176,11 +188,13 @@ void ChatController::openConversation(qint64 conversation_id, qint64 focus_messa
       row >= 0 ? conversations_.data(conversations_.index(row), ConversationListModel::TitleRole).toString()
                : QString();
   messages_.clear();
+  setConversationModel(std::nullopt);
   emit currentConversationChanged();
   struct Loaded {
     std::vector<MessageRecord> messages;
     std::vector<int64_t> active_path;
     std::string settings_json;
+    std::optional<ModelDescription> model;
   };
   store_.run(
       [conversation_id, focus_message_id](ConversationStore& s) {
@@ -189,6 +203,7 @@ void ChatController::openConversation(qint64 conversation_id, qint64 focus_messa
         Loaded loaded;
         loaded.messages = s.messages(conversation_id, loaded.active_path);
         loaded.settings_json = s.settings_json(conversation_id);
+        loaded.model = s.conversation_model(conversation_id);
         return loaded;
       },
       this,
@@ -198,6 +213,7 @@ void ChatController::openConversation(qint64 conversation_id, qint64 focus_messa
         if (streaming_conversation_ == conversation_id && streaming_message_)
           messages_.setActive(streaming_message_, true);
         settings_.load(ConversationSettings::fromJson(loaded.settings_json));
+        setConversationModel(std::move(loaded.model));
         emit conversationLoaded(conversation_id);
         if (focus_message_id != 0)
           if (const int row = messages_.rowOf(focus_message_id); row >= 0) emit messageFocused(row);
@@ -312,11 +328,16 @@ void ChatController::onGenerationFinished(int slot, qint64 message_id, MessageSt
 // ---- models ------------------------------------------------------------------------------------------
 
 void ChatController::loadModel(const QString& path_or_url) {
+  loadModelOn(path_or_url, settings_.device());
+}
+
+void ChatController::loadModelOn(const QString& path_or_url, const QString& device) {
   const QUrl url(path_or_url);
   const QString path = url.isLocalFile() ? url.toLocalFile() : path_or_url;
   if (path.isEmpty() || model_loading_) return;
   // Read the header on a pool thread first: a model that cannot run says why without being loaded.
   pending_load_path_ = path;
+  pending_load_device_ = device;
   model_loading_ = true;
   load_progress_ = 0;
   model_error_.clear();
@@ -339,7 +360,27 @@ void ChatController::onModelProbed(const ModelFileSummary& summary) {
   model_path_ = path;
   model_loaded_ = false;
   emit modelChanged();
-  emit requestLoad(path, settings_.device());
+  emit conversationModelChanged();
+  emit requestLoad(path, pending_load_device_);
+}
+
+void ChatController::setConversationModel(std::optional<ModelDescription> model) {
+  conversation_model_ = std::move(model);
+  emit conversationModelChanged();
+}
+
+QString ChatController::conversationModelName() const {
+  if (!conversation_model_) return {};
+  return QFileInfo(QString::fromStdString(conversation_model_->path)).fileName();
+}
+
+bool ChatController::conversationModelDiffers() const {
+  if (!conversation_model_) return false;
+  if (!model_loaded_) return true;
+  // The header hash says whether it is the same model (a moved copy is; a re-quantized file is not); until
+  // the loaded one is hashed, the path has to do.
+  if (model_description_) return model_description_->header_sha256 != conversation_model_->header_sha256;
+  return QFileInfo(model_path_).absoluteFilePath().toStdString() != conversation_model_->path;
 }
 
 void ChatController::rescanModels() {

@@ -23,6 +23,7 @@ namespace glasswing::ui {
 struct Backends {
   StoreFactory store;
   EngineFactory engine;
+  ModelDescriber describe_model;  // the loaded model's record for storage (backend/model_description.h)
   std::function<EngineCapabilities()> capabilities;
   std::vector<ModelFolder> model_folders;
 };
@@ -57,6 +58,10 @@ class ChatController : public QObject {
   Q_PROPERTY(double promptTokensPerSecond READ promptTokensPerSecond NOTIFY statsChanged)
   Q_PROPERTY(double generationTokensPerSecond READ generationTokensPerSecond NOTIFY statsChanged)
   Q_PROPERTY(QString lastError READ lastError NOTIFY lastErrorChanged)
+  // The model file the current conversation last used ("" when none is recorded), and whether it is not the
+  // loaded one (the header then says "last used: X"; the app never switches models by itself).
+  Q_PROPERTY(QString conversationModelName READ conversationModelName NOTIFY conversationModelChanged)
+  Q_PROPERTY(bool conversationModelDiffers READ conversationModelDiffers NOTIFY conversationModelChanged)
 
  public:
   explicit ChatController(Backends backends, QObject* parent = nullptr);
@@ -91,6 +96,8 @@ class ChatController : public QObject {
   [[nodiscard]] double generationTokensPerSecond() const { return stats_.generation_tokens_per_s; }
   [[nodiscard]] QString lastError() const { return last_error_; }
   [[nodiscard]] qint64 streamingMessageId() const { return streaming_message_; }
+  [[nodiscard]] QString conversationModelName() const;
+  [[nodiscard]] bool conversationModelDiffers() const;
 
   // Conversations.
   Q_INVOKABLE void newConversation();
@@ -114,8 +121,9 @@ class ChatController : public QObject {
   Q_INVOKABLE void loadModel(const QString& path_or_url);
   Q_INVOKABLE void rescanModels();
 
-  // Starts the workers; call once the QML is loaded.
-  void start(const QString& model_path);
+  // Starts the workers; call once the QML is loaded. The model (if any) loads on `device` (an entry of
+  // devices(); "": the settings' device, which defaults to Auto).
+  void start(const QString& model_path, const QString& device = {});
 
  signals:
   void currentConversationChanged();
@@ -126,6 +134,7 @@ class ChatController : public QObject {
   void generatingChanged();
   void statsChanged();
   void lastErrorChanged();
+  void conversationModelChanged();
   void conversationLoaded(qint64 conversation_id);
   void messageFocused(int row);  // the chat view scrolls there
   void replyFinished(qint64 message_id, const QString& state);
@@ -137,6 +146,8 @@ class ChatController : public QObject {
  private:
   bool startGeneration(int64_t parent_id, const QString& user_text);
   void openConversation(qint64 conversation_id, qint64 focus_message_id);
+  void loadModelOn(const QString& path_or_url, const QString& device);
+  void setConversationModel(std::optional<ModelDescription> model);
   void setError(const QString& message);
   void flushText();
   void onModelProbed(const ModelFileSummary& summary);
@@ -164,8 +175,11 @@ class ChatController : public QObject {
   double load_progress_ = 0;
   QString model_path_;
   QString pending_load_path_;  // probed before loading
+  QString pending_load_device_;
   QString model_error_;
   LoadedModel model_;
+  std::optional<ModelDescription> model_description_;   // of the loaded model, once hashed
+  std::optional<ModelDescription> conversation_model_;  // what the current conversation last used
   GenerationStats stats_;
   bool request_pending_ = false;       // sent to the worker, not started yet
   qint64 streaming_conversation_ = 0;  // the conversation the running reply belongs to

@@ -30,8 +30,11 @@ size_t complete_utf8_prefix(std::string_view bytes) {
 
 }  // namespace
 
-InferenceWorker::InferenceWorker(StoreFactory store_factory, EngineFactory engine_factory)
-    : store_factory_(std::move(store_factory)), engine_factory_(std::move(engine_factory)) {
+InferenceWorker::InferenceWorker(StoreFactory store_factory, EngineFactory engine_factory,
+                                 ModelDescriber describe_model)
+    : store_factory_(std::move(store_factory)),
+      engine_factory_(std::move(engine_factory)),
+      describe_model_(std::move(describe_model)) {
   token_delay_ms_ = qEnvironmentVariableIntValue("GLASSWING_TEST_TOKEN_DELAY_MS");
 }
 
@@ -52,12 +55,24 @@ void InferenceWorker::start() {
 void InferenceWorker::loadModel(const QString& path, const QString& device) {
   if (!engine_) return;
   sessions_.clear();  // sessions belong to the model being replaced
+  description_.reset();
   try {
     loaded_ = engine_->load(path.toStdString(), device.toStdString(),
                             [this](double fraction) { emit loadProgress(fraction); });
     emit modelLoaded(loaded_);
   } catch (const std::exception& e) {
     emit modelLoadFailed(path, QString::fromStdString(e.what()));
+    return;
+  }
+  // Hashed here, after the model is usable and off the GUI thread; requests queued meanwhile wait for it, so
+  // every reply of this load records the model.
+  if (!describe_model_) return;
+  try {
+    description_ = describe_model_(path.toStdString());
+    emit modelDescribed(*description_);
+  } catch (const std::exception& e) {
+    emit failed(
+        QStringLiteral("Cannot record which model this is: %1").arg(QString::fromStdString(e.what())));
   }
 }
 
@@ -74,7 +89,12 @@ void InferenceWorker::generate(const GenerationRequest& request) {
       const std::string title = title_from(request.user_text);
       conversation_id = store_->create_conversation(title);
       emit conversationCreated(
-          ConversationRecord{conversation_id, title, QDateTime::currentMSecsSinceEpoch()});
+          ConversationRecord{conversation_id, title, QDateTime::currentMSecsSinceEpoch(), {}});
+    }
+    if (description_) {
+      // Refreshes the model's row (last seen) and makes it the conversation's model.
+      store_->set_model(conversation_id, store_->record_model(*description_));
+      emit conversationModelRecorded(conversation_id, *description_);
     }
     int64_t parent_id = request.parent_id;
     if (!request.user_text.empty()) {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "ui/app/metatypes.h"
 
@@ -19,7 +20,8 @@ class InferenceWorker : public QObject {
  public:
   static constexpr int kSlots = 2;  // the chat and the second side of the compare view
 
-  InferenceWorker(StoreFactory store_factory, EngineFactory engine_factory);
+  // describe_model reads and hashes a model file's header (empty: models are not recorded).
+  InferenceWorker(StoreFactory store_factory, EngineFactory engine_factory, ModelDescriber describe_model);
   ~InferenceWorker() override;
 
   // Thread-safe: asks the generation in `slot` to stop before its next token.
@@ -37,6 +39,10 @@ class InferenceWorker : public QObject {
   void loadProgress(double fraction);
   void modelLoaded(const glasswing::ui::LoadedModel& model);
   void modelLoadFailed(const QString& path, const QString& reason);
+  // After modelLoaded: the loaded file as storage records it (hashed here, once per load).
+  void modelDescribed(const glasswing::ui::ModelDescription& model);
+  // A reply in the conversation is being made with this model, and the store now says so.
+  void conversationModelRecorded(qint64 conversation_id, const glasswing::ui::ModelDescription& model);
   void conversationCreated(const glasswing::ui::ConversationRecord& conversation);
   void messageAdded(const glasswing::ui::MessageRecord& message);
   void generationStarted(int slot, qint64 message_id);
@@ -48,10 +54,12 @@ class InferenceWorker : public QObject {
  private:
   StoreFactory store_factory_;
   EngineFactory engine_factory_;
+  ModelDescriber describe_model_;
   std::unique_ptr<ConversationStore> store_;
   std::unique_ptr<ChatEngine> engine_;
   std::map<int, std::unique_ptr<ChatSession>> sessions_;
   LoadedModel loaded_;  // what the last load reported (device and backend are stored with each reply)
+  std::optional<ModelDescription> description_;  // of the loaded file; recorded with every reply
   std::array<std::atomic<bool>, kSlots> stop_{};
   int token_delay_ms_ = 0;  // GLASSWING_TEST_TOKEN_DELAY_MS: paces tiny models so tests can act mid-reply
 };

@@ -5,6 +5,7 @@ namespace glasswing::ui {
 void register_metatypes() {
   qRegisterMetaType<MessageRecord>();
   qRegisterMetaType<ConversationRecord>();
+  qRegisterMetaType<ModelDescription>();
   qRegisterMetaType<GenerationStats>();
   qRegisterMetaType<LoadedModel>();
   qRegisterMetaType<GenerationRequest>();

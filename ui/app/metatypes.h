@@ -26,6 +26,7 @@ void register_metatypes();
 
 Q_DECLARE_METATYPE(glasswing::ui::MessageRecord)
 Q_DECLARE_METATYPE(glasswing::ui::ConversationRecord)
+Q_DECLARE_METATYPE(glasswing::ui::ModelDescription)
 Q_DECLARE_METATYPE(glasswing::ui::GenerationStats)
 Q_DECLARE_METATYPE(glasswing::ui::LoadedModel)
 Q_DECLARE_METATYPE(glasswing::ui::GenerationRequest)

@@ -5,9 +5,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "ui/backend/model_description.h"
 
 namespace glasswing::ui {
 
@@ -19,6 +22,7 @@ struct ConversationRecord {
   int64_t id = 0;
   std::string title;
   int64_t updated_ms = 0;  // Unix epoch, milliseconds
+  std::string model_path;  // the model the conversation last used; "" when none is recorded
 };
 
 struct MessageRecord {
@@ -66,6 +70,12 @@ class ConversationStore {
   virtual void rename_conversation(int64_t conversation_id, const std::string& title) = 0;
   virtual void delete_conversation(int64_t conversation_id) = 0;
 
+  // Models: record_model inserts the model (or refreshes the row with the same path and header hash) and
+  // returns its id; set_model makes it the conversation's model. conversation_model: the one it last used.
+  virtual int64_t record_model(const ModelDescription& model) = 0;
+  virtual void set_model(int64_t conversation_id, int64_t model_id) = 0;
+  virtual std::optional<ModelDescription> conversation_model(int64_t conversation_id) = 0;
+
   // Per-conversation generation settings, as a JSON object ("{}" when never saved).
   virtual std::string settings_json(int64_t conversation_id) = 0;
   virtual void set_settings_json(int64_t conversation_id, const std::string& json) = 0;
@@ -86,6 +96,9 @@ class ConversationStore {
 
   virtual std::vector<SearchHit> search(const std::string& query, int limit) = 0;
 };
+
+// Reads a model file's header into a ModelDescription (backend/model_description.h in the app).
+using ModelDescriber = std::function<ModelDescription(const std::string& path)>;
 
 // Opens one connection; called on the thread that will use it.
 using StoreFactory = std::function<std::unique_ptr<ConversationStore>()>;

@@ -11,6 +11,7 @@
 #include "inference/tokenizer/tokenizer.h"
 #if GLASSWING_HAVE_VULKAN
 #include "inference/vulkan/instance.h"
+#include "inference/vulkan/vulkan_backend.h"
 #endif
 
 namespace glasswing::ui {
@@ -51,6 +52,29 @@ std::vector<std::string> vulkan_devices() {
   }
 #endif
   return out;
+}
+
+// The backend for a device entry of devices(). A chosen GPU gets its own VulkanBackend, so that the weight
+// upload (the slow part of loading onto a GPU) drives the progress bar from 0.6 to 1.0.
+std::unique_ptr<model::Backend> create_backend(const std::string& wanted, const std::string& device,
+                                               const model::Model& model,
+                                               const std::function<void(double)>& progress) {
+#if GLASSWING_HAVE_VULKAN
+  if (wanted == "vulkan") {
+    const std::string prefix = "Vulkan: ";
+    const std::string gpu = device.rfind(prefix, 0) == 0 ? device.substr(prefix.size()) : std::string();
+    return std::make_unique<vulkan::VulkanBackend>(model, gpu, [&](uint64_t done, uint64_t total) {
+      progress(0.6 + 0.4 * (total ? static_cast<double>(done) / static_cast<double>(total) : 1.0));
+    });
+  }
+#else
+  (void)device;
+  (void)progress;
+#endif
+  const auto names = model::backend_names();
+  if (std::find(names.begin(), names.end(), wanted) == names.end())
+    throw std::runtime_error("no " + display_name(wanted) + " backend in this build");
+  return model::create_backend(wanted, model);
 }
 
 // What one loaded model shares with its sessions.
@@ -185,9 +209,7 @@ class Engine : public ChatEngine {
     const std::string wanted = registry_name(device);
     const auto names = model::backend_names();
     try {
-      if (std::find(names.begin(), names.end(), wanted) == names.end())
-        throw std::runtime_error("no " + display_name(wanted) + " backend in this build");
-      loaded->backend = model::create_backend(wanted, *loaded->model);
+      loaded->backend = create_backend(wanted, device, *loaded->model, progress);
     } catch (const std::exception& e) {
       if (wanted == "cpu") throw;
       info.fallback_reason = display_name(wanted) + " unavailable (" + e.what() + "), using the CPU";

@@ -1,5 +1,7 @@
 #include "ui/backend/sqlite_store.h"
 
+#include <map>
+
 #include "storage/store.h"
 
 namespace glasswing::ui {
@@ -67,14 +69,29 @@ class SqliteReplyWriter : public ReplyWriter {
   st::StreamWriter writer_;  // a writer destroyed unfinished marks its message interrupted
 };
 
+ModelDescription to_description(const st::ModelRecord& m) {
+  return {m.path, m.file_size_bytes, m.header_sha256, m.architecture, m.quant, m.n_params};
+}
+
 class SqliteStore : public ConversationStore {
  public:
   explicit SqliteStore(const std::filesystem::path& path) : store_(path) {}
 
   std::vector<ConversationRecord> conversations() override {
     std::vector<ConversationRecord> out;
-    for (const auto& s : store_.list_conversations())
-      out.push_back({s.conversation.id, s.conversation.title, s.conversation.updated_ms});
+    std::map<int64_t, std::string> model_paths;  // many conversations share a model
+    for (const auto& s : store_.list_conversations()) {
+      ConversationRecord r{s.conversation.id, s.conversation.title, s.conversation.updated_ms, {}};
+      if (const auto id = s.conversation.model_id) {
+        auto it = model_paths.find(*id);
+        if (it == model_paths.end()) {
+          const auto model = store_.model(*id);
+          it = model_paths.emplace(*id, model ? model->path : std::string()).first;
+        }
+        r.model_path = it->second;
+      }
+      out.push_back(std::move(r));
+    }
     return out;
   }
   int64_t create_conversation(const std::string& title) override { return store_.create_conversation(title); }
@@ -82,6 +99,27 @@ class SqliteStore : public ConversationStore {
     store_.rename_conversation(conversation_id, title);
   }
   void delete_conversation(int64_t conversation_id) override { store_.delete_conversation(conversation_id); }
+
+  int64_t record_model(const ModelDescription& model) override {
+    st::ModelRecord r;
+    r.path = model.path;
+    r.file_size_bytes = model.file_size_bytes;
+    r.header_sha256 = model.header_sha256;
+    r.architecture = model.architecture;
+    r.quant = model.quant;
+    r.n_params = model.n_params;
+    return store_.record_model(r);
+  }
+  void set_model(int64_t conversation_id, int64_t model_id) override {
+    store_.set_model(conversation_id, model_id);
+  }
+  std::optional<ModelDescription> conversation_model(int64_t conversation_id) override {
+    const auto id = store_.conversation(conversation_id).model_id;
+    if (!id) return std::nullopt;
+    const auto model = store_.model(*id);
+    if (!model) return std::nullopt;
+    return to_description(*model);
+  }
 
   std::string settings_json(int64_t conversation_id) override {
     return store_.conversation(conversation_id).sampler_settings.dump();

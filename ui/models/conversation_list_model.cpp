@@ -1,6 +1,7 @@
 #include "ui/models/conversation_list_model.h"
 
 #include <QDateTime>
+#include <QFileInfo>
 
 namespace glasswing::ui {
 
@@ -46,6 +47,8 @@ QVariant ConversationListModel::data(const QModelIndex& index, int role) const {
       return r.updated_ms ? QDateTime::fromMSecsSinceEpoch(r.updated_ms) : QDateTime();
     case MessageIdRole:
       return r.message_id;
+    case ModelNameRole:
+      return r.model_name;
     default:
       return {};
   }
@@ -56,7 +59,8 @@ QHash<int, QByteArray> ConversationListModel::roleNames() const {
           {TitleRole, "title"},
           {SnippetRole, "snippet"},
           {UpdatedRole, "updated"},
-          {MessageIdRole, "messageId"}};
+          {MessageIdRole, "messageId"},
+          {ModelNameRole, "modelName"}};
 }
 
 void ConversationListModel::replace(QList<Row> rows) {
@@ -71,7 +75,12 @@ void ConversationListModel::setConversations(const std::vector<ConversationRecor
   QList<Row> rows;
   rows.reserve(static_cast<qsizetype>(conversations.size()));
   for (const auto& c : conversations)
-    rows.push_back(Row{c.id, 0, QString::fromStdString(c.title), {}, c.updated_ms});
+    rows.push_back(Row{c.id,
+                       0,
+                       QString::fromStdString(c.title),
+                       {},
+                       c.updated_ms,
+                       QFileInfo(QString::fromStdString(c.model_path)).fileName()});
   replace(std::move(rows));
 }
 
@@ -79,8 +88,12 @@ void ConversationListModel::setSearchHits(const std::vector<SearchHit>& hits) {
   QList<Row> rows;
   rows.reserve(static_cast<qsizetype>(hits.size()));
   for (const auto& h : hits)
-    rows.push_back(Row{h.conversation_id, h.message_id, QString::fromStdString(h.title),
-                       snippetToRichText(h.snippet), 0});
+    rows.push_back(Row{h.conversation_id,
+                       h.message_id,
+                       QString::fromStdString(h.title),
+                       snippetToRichText(h.snippet),
+                       0,
+                       {}});
   replace(std::move(rows));
 }
 

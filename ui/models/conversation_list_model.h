@@ -16,7 +16,14 @@ class ConversationListModel : public QAbstractListModel {
   Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
 
  public:
-  enum Role { ConversationIdRole = Qt::UserRole + 1, TitleRole, SnippetRole, UpdatedRole, MessageIdRole };
+  enum Role {
+    ConversationIdRole = Qt::UserRole + 1,
+    TitleRole,
+    SnippetRole,
+    UpdatedRole,
+    MessageIdRole,
+    ModelNameRole
+  };
   Q_ENUM(Role)
 
   using QAbstractListModel::QAbstractListModel;
@@ -40,6 +47,7 @@ class ConversationListModel : public QAbstractListModel {
     QString title;
     QString snippet;  // search hits only, rich text with the match in bold
     qint64 updated_ms = 0;
+    QString model_name;  // file name of the model it last used; conversations only
   };
   void replace(QList<Row> rows);
   QList<Row> rows_;
