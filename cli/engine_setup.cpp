@@ -33,7 +33,8 @@ Option backend_option() {
   register_optional_backends();
   std::string names;
   for (const auto& n : model::backend_names()) names += (names.empty() ? "" : ", ") + n;
-  return {"--backend", "", true, "compute backend: " + names + " (default cpu)"};
+  return {"--backend", "", true,
+          "compute backend: " + names + " (default auto: a real GPU when there is one, else cpu)"};
 }
 
 Option device_option() {
@@ -50,7 +51,11 @@ Engine load_engine(const Args& args) {
   if (args.get("--device")) throw UsageError("--device needs the Vulkan backend, which this build lacks");
 #endif
   const std::string path = args.require("--model");
-  std::string backend = args.get_or("--backend", "cpu");
+  const auto start = std::chrono::steady_clock::now();
+  Engine e;
+  e.model = model::Model::load(path);
+  // Resolved once the model has loaded, so a bad model file is reported alone.
+  std::string backend = args.get_or("--backend", "auto");
 #if HAVE_GLASSWING_VULKAN
   // auto: Vulkan only on real GPU hardware (vulkan/backend_choice.h); the choice and why go to stderr.
   if (backend == "auto") {
@@ -58,10 +63,12 @@ Engine load_engine(const Args& args) {
     std::cerr << "backend: " << choice.backend << " (" << choice.reason << ")\n";
     backend = choice.backend;
   }
+#else
+  if (backend == "auto") {
+    std::cerr << "backend: cpu (this build has no GPU backend)\n";
+    backend = "cpu";
+  }
 #endif
-  const auto start = std::chrono::steady_clock::now();
-  Engine e;
-  e.model = model::Model::load(path);
   try {
     e.backend = model::create_backend(backend, *e.model);
   } catch (const std::invalid_argument& ex) {

@@ -6,6 +6,9 @@
 
 #include "tests/test_support.h"
 #include "ui/backend/engine_adapter.h"
+#if GLASSWING_HAVE_VULKAN
+#include "inference/vulkan/backend_choice.h"
+#endif
 
 using namespace glasswing;
 
@@ -70,4 +73,24 @@ TEST_CASE("The engine adapter loads and replies on the CPU and on every Vulkan d
     CHECK(std::any_of(progress.begin(), progress.end(), [](double p) { return p > 0.6 && p < 1.0; }));
     CHECK(greedy_reply(*engine).text == cpu_reply.text);
   }
+}
+
+TEST_CASE("Auto runs on a real GPU when there is one, else on the CPU engine and says why", "[ui][engine]") {
+  auto engine = ui::create_engine();
+  ui::LoadedModel info;
+  load(*engine, "Auto", info);
+#if GLASSWING_HAVE_VULKAN
+  const auto choice = vulkan::choose_auto_backend("");
+  if (choice.backend == "vulkan") {
+    CHECK(info.backend == "Vulkan");
+    CHECK(info.fallback_reason.empty());
+  } else {
+    CHECK(info.backend == "CPU");
+    CHECK(info.fallback_reason == choice.reason);
+  }
+#else
+  CHECK(info.backend == "CPU");
+  CHECK(info.fallback_reason == "this build has no GPU backend");
+#endif
+  CHECK_FALSE(greedy_reply(*engine).text.empty());
 }

@@ -10,6 +10,7 @@
 #include "inference/model/model.h"
 #include "inference/tokenizer/tokenizer.h"
 #if GLASSWING_HAVE_VULKAN
+#include "inference/vulkan/backend_choice.h"
 #include "inference/vulkan/instance.h"
 #include "inference/vulkan/vulkan_backend.h"
 #endif
@@ -75,6 +76,16 @@ std::unique_ptr<model::Backend> create_backend(const std::string& wanted, const 
   if (std::find(names.begin(), names.end(), wanted) == names.end())
     throw std::runtime_error("no " + display_name(wanted) + " backend in this build");
   return model::create_backend(wanted, model);
+}
+
+// Why "Auto" runs on the CPU: no GPU (the Vulkan policy's own words), or no Vulkan in this build.
+std::string auto_fallback_reason() {
+#if GLASSWING_HAVE_VULKAN
+  const auto choice = vulkan::choose_auto_backend("");
+  return choice.backend == "cpu" ? choice.reason : "the GPU backend could not start";
+#else
+  return "this build has no GPU backend";
+#endif
 }
 
 // What one loaded model shares with its sessions.
@@ -188,6 +199,13 @@ class EngineSession : public ChatSession {
 
 class Engine : public ChatEngine {
  public:
+  Engine() {
+#if GLASSWING_HAVE_VULKAN
+    // "Auto" then means what it means in glasswing-cli: a real GPU when there is one, else the CPU engine.
+    vulkan::register_vulkan_backend();
+#endif
+  }
+
   std::vector<std::string> devices() override {
     std::vector<std::string> out{"Auto", "CPU"};
     for (auto& d : vulkan_devices()) out.push_back(std::move(d));
@@ -207,7 +225,6 @@ class Engine : public ChatEngine {
 
     LoadedModel info;
     const std::string wanted = registry_name(device);
-    const auto names = model::backend_names();
     try {
       loaded->backend = create_backend(wanted, device, *loaded->model, progress);
     } catch (const std::exception& e) {
@@ -222,9 +239,8 @@ class Engine : public ChatEngine {
     info.architecture = desc.architecture;
     info.device = loaded->backend->capabilities().device;
     info.backend = display_name(loaded->backend->name());
-    if (info.fallback_reason.empty() && wanted == "auto" && loaded->backend->name() == "cpu" &&
-        names.size() > 2)
-      info.fallback_reason = "no GPU backend could start";
+    if (info.fallback_reason.empty() && wanted == "auto" && loaded->backend->name() == "cpu")
+      info.fallback_reason = auto_fallback_reason();
     info.context_length = static_cast<int>(desc.n_ctx_train);
     info.has_chat_template = loaded->chat_template.has_value();
     loaded_ = std::move(loaded);
