@@ -5,13 +5,13 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <map>
 #include <random>
 #include <string>
 
 #include "cli/command.h"
 #include "cli/engine_setup.h"
 #include "cli/storage_open.h"
+#include "inference/gguf/tensor_summary.h"
 #include "inference/model/chat_prompt.h"
 #include "inference/model/generator.h"
 #include "inference/model/session.h"
@@ -77,14 +77,9 @@ storage::ModelRecord describe_model(const gguf::GgufFile& file) {
   record.file_size_bytes = static_cast<int64_t>(file.file_size());
   record.header_sha256 = storage::sha256_of_file_prefix(file.path(), file.data_offset());
   record.architecture = file.architecture();
-  std::map<std::string, uint64_t> bytes_by_type;
-  for (const auto& t : file.tensors()) {
-    record.n_params += static_cast<int64_t>(t.n_elements);
-    bytes_by_type[gguf::ggml_type_name(t.type)] += t.n_bytes;
-  }
-  uint64_t most = 0;
-  for (const auto& [type, bytes] : bytes_by_type)
-    if (bytes > most) most = bytes, record.quant = type;
+  const gguf::TensorSummary tensors = gguf::summarize_tensors(file);
+  record.n_params = tensors.n_params;
+  record.quant = tensors.dominant_type;
   return record;
 }
 

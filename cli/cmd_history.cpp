@@ -1,7 +1,6 @@
 // glasswing-cli history --db FILE.sqlite [--search TEXT] — the stored conversations, or the messages matching
 // a search, best first.
 #include <cstdio>
-#include <ctime>
 
 #include "cli/command.h"
 #include "cli/storage_open.h"
@@ -11,12 +10,7 @@ namespace {
 using namespace glasswing;
 
 std::string format_time(int64_t unix_ms) {
-  const std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M", &tm);
-  return text;
+  return storage::format_utc(unix_ms, "%Y-%m-%d %H:%M");
 }
 
 // One line per hit or conversation: newlines inside a title or snippet would break the table.

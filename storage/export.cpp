@@ -1,6 +1,5 @@
 #include "storage/export.h"
 
-#include <ctime>
 #include <map>
 #include <set>
 
@@ -290,12 +289,7 @@ int64_t import_json(Store& store, const json& document) {
 namespace {
 
 std::string format_time(int64_t unix_ms) {
-  const std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M UTC", &tm);
-  return text;
+  return format_utc(unix_ms, "%Y-%m-%d %H:%M UTC");
 }
 
 std::string role_heading(Role role) {

@@ -1,8 +1,18 @@
 #include "storage/records.h"
 
 #include <algorithm>
+#include <ctime>
 
 namespace glasswing::storage {
+
+std::string format_utc(int64_t unix_ms, const char* format) {
+  const std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  if (std::strftime(text, sizeof text, format, &tm) == 0) return {};
+  return text;
+}
 
 std::string_view to_string(Role role) {
   switch (role) {

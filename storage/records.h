@@ -17,6 +17,9 @@ std::string_view to_string(MessageStatus status);
 std::optional<Role> role_from_string(std::string_view text);
 std::optional<MessageStatus> status_from_string(std::string_view text);
 
+// Unix milliseconds as UTC text in a strftime format (whole seconds; at most 31 characters).
+std::string format_utc(int64_t unix_ms, const char* format);
+
 // A model file as it was seen when a conversation used it.
 struct ModelRecord {
   int64_t id = 0;  // 0 until stored

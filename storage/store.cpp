@@ -56,12 +56,7 @@ void verify_existing_file(const fs::path& path, int busy_timeout_ms) {
 }
 
 std::string utc_timestamp() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &tm);
-  return text;
+  return format_utc(int64_t{std::time(nullptr)} * 1000, "%Y%m%dT%H%M%SZ");
 }
 
 // Renames FILE (and FILE-wal, FILE-shm) to FILE.corrupt-TIMESTAMP[-N]; returns the new name of FILE.

@@ -1,8 +1,12 @@
 #include "tests/test_support.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
-#include <unistd.h>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
 
 namespace glasswing::test {
 
@@ -22,11 +26,29 @@ std::filesystem::path require_shared(const std::string& relative) {
 }
 
 std::filesystem::path temp_dir(const std::string& name) {
-  auto p = std::filesystem::temp_directory_path() /
-           ("glasswing-test-" + name + "-" + std::to_string(::getpid()));
+  auto p =
+      std::filesystem::temp_directory_path() / ("glasswing-test-" + name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(p);
   std::filesystem::create_directories(p);
   return p;
+}
+
+namespace {
+std::ifstream open_or_throw(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + path.string());
+  return in;
+}
+}  // namespace
+
+std::vector<uint8_t> read_bytes(const std::filesystem::path& path) {
+  std::ifstream in = open_or_throw(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in = open_or_throw(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 }  // namespace glasswing::test

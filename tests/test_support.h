@@ -1,7 +1,9 @@
 #pragma once
 // Helpers every test executable shares: where the test data lives, and how to skip when it is absent.
+#include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace glasswing::test {
 
@@ -14,5 +16,10 @@ std::filesystem::path require_shared(const std::string& relative);
 
 // A fresh, empty temporary directory unique to this process and name.
 std::filesystem::path temp_dir(const std::string& name);
+
+// A whole file, as bytes or in a string (binary-safe); throw std::runtime_error naming the path when it
+// cannot be opened.
+std::vector<uint8_t> read_bytes(const std::filesystem::path& path);
+std::string read_file(const std::filesystem::path& path);
 
 }  // namespace glasswing::test

@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include <cstdint>
+#include <cstring>
 
 #define GW_AVX2 __attribute__((target("avx2,fma,f16c")))
 
@@ -70,6 +71,33 @@ GW_AVX2 inline __m256i bit_lanes(uint32_t bits) {
 
 GW_AVX2 inline __m256i load32(const void* p) {
   return _mm256_loadu_si256(static_cast<const __m256i*>(p));
+}
+
+// Q5_0/Q5_1: 16 packed bytes of low nibbles plus 32 fifth bits -> 32 codes 0..31 (element order as
+// nibbles()).
+GW_AVX2 inline __m256i q5_codes(const uint8_t* qh, const uint8_t* qs) {
+  uint32_t bits;
+  std::memcpy(&bits, qh, 4);
+  return _mm256_or_si256(nibbles(qs), _mm256_and_si256(bit_lanes(bits), _mm256_set1_epi8(0x10)));
+}
+
+// Q4_K/Q5_K: the 64 codes of sub-blocks g and g + 1 (g even) from their 32 packed bytes: q0 the low nibbles
+// (sub-block g), q1 the high ones (g + 1); with kFifthBit, bits g and g + 1 of qh's bytes add 16.
+struct CodePair {
+  __m256i q0, q1;
+};
+template <bool kFifthBit>
+GW_AVX2 inline CodePair q45_k_codes(__m256i bytes, __m256i qh, int g) {
+  const __m256i low4 = _mm256_set1_epi8(0x0F), sixteen = _mm256_set1_epi8(0x10);
+  __m256i q0 = _mm256_and_si256(bytes, low4);
+  __m256i q1 = _mm256_and_si256(_mm256_srli_epi16(bytes, 4), low4);
+  if constexpr (kFifthBit) {
+    const __m256i b0 = _mm256_set1_epi8(static_cast<char>(1 << g)),
+                  b1 = _mm256_set1_epi8(static_cast<char>(2 << g));
+    q0 = _mm256_or_si256(q0, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, b0), b0), sixteen));
+    q1 = _mm256_or_si256(q1, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, b1), b1), sixteen));
+  }
+  return {q0, q1};
 }
 
 }  // namespace

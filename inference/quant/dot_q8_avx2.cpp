@@ -88,12 +88,6 @@ GW_AVX2 float q8_q4_1(const void* row, const QuantizedActivation& xq) {
   return hsum(acc) + acc_m;
 }
 
-GW_AVX2 inline __m256i q5_codes(const uint8_t* qh, const uint8_t* qs) {
-  uint32_t bits;
-  std::memcpy(&bits, qh, 4);
-  return _mm256_or_si256(nibbles(qs), _mm256_and_si256(bit_lanes(bits), _mm256_set1_epi8(0x10)));
-}
-
 GW_AVX2 float q8_q5_0(const void* row, const QuantizedActivation& xq) {
   const auto* b = static_cast<const Q5_0*>(row);
   const __m256i sixteen = _mm256_set1_epi8(16);
@@ -171,7 +165,6 @@ template <bool kFifthBit>
 GW_AVX2 float q8_q45_k(const void* row, const QuantizedActivation& xq) {
   using Block = std::conditional_t<kFifthBit, Q5_K, Q4_K>;
   const auto* b = static_cast<const Block*>(row);
-  const __m256i low4 = _mm256_set1_epi8(0x0F), sixteen = _mm256_set1_epi8(0x10);
   __m256 acc = _mm256_setzero_ps();
   float acc_m = 0;
   int64_t blk = 0;
@@ -181,14 +174,7 @@ GW_AVX2 float q8_q45_k(const void* row, const QuantizedActivation& xq) {
     if constexpr (kFifthBit) qh = load32(b[i].qh);
     for (int g = 0; g < 8; g += 2, blk += 2) {
       const __m256i bytes = load32(b[i].qs + 16 * g);
-      __m256i q0 = _mm256_and_si256(bytes, low4);
-      __m256i q1 = _mm256_and_si256(_mm256_srli_epi16(bytes, 4), low4);
-      if constexpr (kFifthBit) {
-        const __m256i b0 = _mm256_set1_epi8(static_cast<char>(1 << g)),
-                      b1 = _mm256_set1_epi8(static_cast<char>(2 << g));
-        q0 = _mm256_or_si256(q0, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, b0), b0), sixteen));
-        q1 = _mm256_or_si256(q1, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, b1), b1), sixteen));
-      }
+      const auto [q0, q1] = q45_k_codes<kFifthBit>(bytes, qh, g);
       uint8_t s0, m0, s1, m1;
       scale_min_k4(g, b[i].scales, s0, m0);
       scale_min_k4(g + 1, b[i].scales, s1, m1);

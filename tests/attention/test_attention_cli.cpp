@@ -32,18 +32,13 @@ std::string quote(const std::string& s) {
   return out + "'";
 }
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 RunResult run_cli(const std::vector<std::string>& args) {
   const auto dir = test::temp_dir("attention_cli");
   std::string cmd = quote(GLASSWING_CLI_PATH) + " attention";
   for (const auto& a : args) cmd += " " + quote(a);
   cmd += " 2> " + quote((dir / "stderr.txt").string());
   const int raw = std::system(cmd.c_str());
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(dir / "stderr.txt")};
+  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, test::read_file(dir / "stderr.txt")};
 }
 
 // RFC 4180 reader: rows of fields, quoted fields may hold commas, doubled quotes and newlines.
@@ -116,7 +111,7 @@ TEST_CASE("attention --format f32 writes the matrix and a JSON header", "[attent
   REQUIRE(raw.size() == m.probs.size());
   CHECK(raw == m.probs);
 
-  const auto j = nlohmann::json::parse(slurp(out.string() + ".json"));
+  const auto j = nlohmann::json::parse(test::read_file(out.string() + ".json"));
   CHECK(j["model"] == "synth-qwen2-f32.gguf");
   CHECK(j["backend"] == "cpu");
   CHECK(j["layer"] == 2);
@@ -145,7 +140,7 @@ TEST_CASE("attention CSV has escaped token headers and the matrix values", "[att
   REQUIRE(r.status == 0);
   Expected e(model_path, true);  // stories260K adds BOS by default
   const auto m = e.backend->attention(*e.session, 4, 7, {3, 12}, {1, 9});
-  const auto rows = parse_csv(slurp(out));
+  const auto rows = parse_csv(test::read_file(out));
   REQUIRE(rows.size() == 1 + 9);
   REQUIRE(rows[0].size() == 1 + 8);
   CHECK(rows[0][0] == "query\\key");
@@ -173,7 +168,7 @@ TEST_CASE("attention --summary writes every layer and head", "[attention][cli]")
   Expected e(model_path, false);
   REQUIRE(e.tokens.front() != e.bos_id);
   const auto s = e.backend->attention_summary(*e.session, {2, static_cast<int64_t>(e.tokens.size())});
-  const auto rows = parse_csv(slurp(out));
+  const auto rows = parse_csv(test::read_file(out));
   REQUIRE(rows.size() == 1 + s.size());
   CHECK(rows[0] ==
         std::vector<std::string>{"layer", "head", "kv_head", "max_prob", "entropy", "first_token"});

@@ -15,14 +15,6 @@ using glasswing::chat::ChatTemplate;
 using glasswing::chat::ChatTemplateError;
 using json = nlohmann::ordered_json;
 
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  REQUIRE(in.good());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string excerpt(const std::string& s, size_t at) {
   const size_t from = at > 40 ? at - 40 : 0;
   return json(s.substr(from, 80)).dump();  // JSON-quoted so newlines are visible
@@ -32,8 +24,8 @@ std::string excerpt(const std::string& s, size_t at) {
 
 TEST_CASE("every expected.json case renders exactly", "[chat][expected]") {
   const auto dir = glasswing::test::require_shared("chat-templates/expected.json").parent_path();
-  const json cases = json::parse(read_text(dir / "expected.json"));
-  const json conversations = json::parse(read_text(dir / "conversations.json"));
+  const json cases = json::parse(glasswing::test::read_file(dir / "expected.json"));
+  const json conversations = json::parse(glasswing::test::read_file(dir / "conversations.json"));
   REQUIRE(cases.is_array());
   REQUIRE(!cases.empty());
 
@@ -57,7 +49,7 @@ TEST_CASE("every expected.json case renders exactly", "[chat][expected]") {
     try {
       auto it = templates.find(name);
       if (it == templates.end())
-        it = templates.emplace(name, ChatTemplate::parse(read_text(dir / name))).first;
+        it = templates.emplace(name, ChatTemplate::parse(glasswing::test::read_file(dir / name))).first;
       got = it->second.render(conversations.at(conv).at("messages"), opt);
     } catch (const ChatTemplateError& e) {
       error = e.detail();

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/test_support.h"
+
 namespace glasswing::test {
 
 // BOS + "Once upon a time, there was a little girl named Lily. She loved to play outside in the sun."
@@ -24,12 +26,6 @@ inline std::vector<float> read_f32_file(const std::filesystem::path& path) {
   std::vector<float> v(std::filesystem::file_size(path) / sizeof(float));
   in.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(float)));
   return v;
-}
-
-inline std::vector<uint8_t> read_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open " + path.string());
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 }  // namespace glasswing::test

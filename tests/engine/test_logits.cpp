@@ -79,6 +79,22 @@ Measured run_case(const Case& c, cpu::Rounding rounding) {
   return m;
 }
 
+// The largest |difference| between the logits of kLlamaReferenceTokens fed to one session as a batch and to
+// another one token at a time, on the same backend. Also checks the stepwise session ends after the prompt.
+float stepwise_vs_batch(const model::Model& model, cpu::CpuBackend& backend) {
+  model::Session batch(model, backend), stepwise(model, backend);
+  const auto& tokens = test::kLlamaReferenceTokens;
+  const auto all = backend.forward(batch, tokens, true);
+  const auto n_vocab = static_cast<size_t>(model.desc().n_vocab);
+  float worst = 0;
+  for (size_t t = 0; t < tokens.size(); ++t) {
+    const auto one = backend.forward(stepwise, std::span(&tokens[t], 1), false);
+    for (size_t i = 0; i < n_vocab; ++i) worst = std::max(worst, std::fabs(one[i] - all[t * n_vocab + i]));
+  }
+  CHECK(stepwise.position() == static_cast<int64_t>(tokens.size()));
+  return worst;
+}
+
 }  // namespace
 
 TEST_CASE("CPU logits match the reference for every shared model", "[engine][logits]") {
@@ -102,33 +118,14 @@ TEST_CASE("Decoding token by token gives the same logits as one batch", "[engine
   const auto model_path = test::require_shared("models/synthetic/synth-qwen2-f32.gguf");
   auto model = model::Model::load(model_path);
   cpu::CpuBackend backend(*model);
-  model::Session batch(*model, backend), stepwise(*model, backend);
-  const auto& tokens = test::kLlamaReferenceTokens;
-  const auto all = backend.forward(batch, tokens, true);
-  const auto n_vocab = static_cast<size_t>(model->desc().n_vocab);
-  float worst = 0;
-  for (size_t t = 0; t < tokens.size(); ++t) {
-    const auto one = backend.forward(stepwise, std::span(&tokens[t], 1), false);
-    for (size_t i = 0; i < n_vocab; ++i) worst = std::max(worst, std::fabs(one[i] - all[t * n_vocab + i]));
-  }
-  CHECK(stepwise.position() == static_cast<int64_t>(tokens.size()));
-  CHECK(worst < 1e-3f);
+  CHECK(stepwise_vs_batch(*model, backend) < 1e-3f);
 }
 
 TEST_CASE("Reference-compatible decoding token by token gives the batch's logits", "[engine][logits]") {
   auto model = model::Model::load(test::require_shared("models/synthetic/synth-llama-Q4_K_M.gguf"));
   cpu::CpuBackend backend(*model, 0, cpu::Rounding::LlamaCpp);
-  model::Session batch(*model, backend), stepwise(*model, backend);
-  const auto& tokens = test::kLlamaReferenceTokens;
-  const auto all = backend.forward(batch, tokens, true);
-  const auto n_vocab = static_cast<size_t>(model->desc().n_vocab);
-  float worst = 0;
-  for (size_t t = 0; t < tokens.size(); ++t) {
-    const auto one = backend.forward(stepwise, std::span(&tokens[t], 1), false);
-    for (size_t i = 0; i < n_vocab; ++i) worst = std::max(worst, std::fabs(one[i] - all[t * n_vocab + i]));
-  }
   // Every token takes the same arithmetic path alone or in a batch, so the logits are the same bits.
-  CHECK(worst == 0.0f);
+  CHECK(stepwise_vs_batch(*model, backend) == 0.0f);
 }
 
 TEST_CASE("Sessions on one backend may run from several threads", "[engine][logits]") {

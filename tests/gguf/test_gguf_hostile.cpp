@@ -22,11 +22,6 @@ namespace {
 
 const std::filesystem::path kCorpus = std::filesystem::path(GLASSWING_SOURCE_DIR) / "tests/gguf/corpus";
 
-std::vector<uint8_t> read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 // corpus/EXPECTED: "file.gguf: substring of the expected error"; '#' starts a comment line.
 std::map<std::string, std::string> read_manifest() {
   std::map<std::string, std::string> m;
@@ -94,7 +89,7 @@ TEST_CASE("every truncation of a valid file gives a GgufError with an offset", "
 
 TEST_CASE("truncating a real model anywhere in its header gives a GgufError", "[gguf][hostile][shared]") {
   const auto path = glasswing::test::require_shared("models/stories260K.gguf");
-  const std::vector<uint8_t> file = read_file(path);
+  const std::vector<uint8_t> file = glasswing::test::read_bytes(path);
   const uint64_t header = GgufFile::parse(file).data_offset();
   size_t errors = 0;
   for (size_t n = 0; n < header + 256; ++n) {
@@ -113,7 +108,7 @@ TEST_CASE("the generator reproduces the checked-in corpus", "[gguf][hostile]") {
   REQUIRE_NOTHROW(GgufFile::parse(glasswing::test::corpus_base_file()));
   for (const auto& [name, bytes] : cases) {
     INFO(name << " (regenerate with build/tests/gguf/gguf_make_corpus tests/gguf/corpus)");
-    CHECK((read_file(kCorpus / name) == bytes));
+    CHECK((glasswing::test::read_bytes(kCorpus / name) == bytes));
   }
 }
 

@@ -14,11 +14,6 @@ using glasswing::test::require_shared;
 
 namespace {
 
-std::vector<uint8_t> read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 uint64_t n_params(const GgufFile& f) {
   uint64_t n = 0;
   for (const auto& t : f.tensors()) n += t.n_elements;
@@ -143,7 +138,7 @@ TEST_CASE("every shared GGUF file is reproduced byte for byte by a copy through 
     for (const auto& [key, v] : in.metadata()) w.set(key, v);
     for (const auto& t : in.tensors()) w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
     const std::vector<uint8_t> copy = w.to_bytes();
-    const std::vector<uint8_t> original = read_file(path);
+    const std::vector<uint8_t> original = glasswing::test::read_bytes(path);
     INFO("copy " << copy.size() << " bytes, original " << original.size()
                  << " bytes, first difference at byte "
                  << (std::mismatch(copy.begin(), copy.end(), original.begin(), original.end()).first -

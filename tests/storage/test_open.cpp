@@ -13,11 +13,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 void write_bytes(const fs::path& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << bytes;
@@ -40,7 +35,7 @@ TEST_CASE("A database from a newer version is refused and left untouched", "[sto
     store.database().exec("PRAGMA user_version = " + std::to_string(current_schema_version() + 1));
     store.database().exec("PRAGMA journal_mode = DELETE");  // a self-contained file, no -wal beside it
   }
-  const std::string before = read_bytes(path);
+  const std::string before = glasswing::test::read_file(path);
   const auto files_before = files_in(path.parent_path());
   try {
     Store store(path);
@@ -49,7 +44,7 @@ TEST_CASE("A database from a newer version is refused and left untouched", "[sto
     CHECK_THAT(e.what(), Catch::Contains("newer Glasswing"));
     CHECK_THAT(e.what(), Catch::Contains("schema version " + std::to_string(current_schema_version() + 1)));
   }
-  CHECK(read_bytes(path) == before);
+  CHECK(glasswing::test::read_file(path) == before);
   CHECK(files_in(path.parent_path()) == files_before);
 }
 
@@ -59,9 +54,9 @@ TEST_CASE("Another program's database is refused and left untouched", "[storage]
     Database db(path.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     db.exec("CREATE TABLE bookmarks (url TEXT)");
   }
-  const std::string before = read_bytes(path);
+  const std::string before = glasswing::test::read_file(path);
   CHECK_THROWS_WITH(Store(path), Catch::Contains("not a Glasswing database"));
-  CHECK(read_bytes(path) == before);
+  CHECK(glasswing::test::read_file(path) == before);
 }
 
 TEST_CASE("A corrupt file is moved aside, byte for byte, and a fresh database replaces it",
@@ -74,7 +69,7 @@ TEST_CASE("A corrupt file is moved aside, byte for byte, and a fresh database re
     store.database().exec("PRAGMA journal_mode = DELETE");
   }
   // Scribble over the middle of the file (the b-tree pages), keeping the header valid.
-  std::string bytes = read_bytes(path);
+  std::string bytes = glasswing::test::read_file(path);
   REQUIRE(bytes.size() > 8192);
   for (size_t i = 4096 + 100; i < bytes.size() - 1024; i += 7) bytes[i] = static_cast<char>(i * 31);
   write_bytes(path, bytes);
@@ -85,7 +80,7 @@ TEST_CASE("A corrupt file is moved aside, byte for byte, and a fresh database re
   const fs::path preserved = store.recovery()->preserved_path;
   CHECK(preserved.parent_path() == path.parent_path());
   CHECK_THAT(preserved.filename().string(), Catch::StartsWith("glasswing.sqlite.corrupt-"));
-  CHECK(read_bytes(preserved) == bytes);
+  CHECK(glasswing::test::read_file(preserved) == bytes);
   CHECK(store.list_conversations().empty());
   CHECK(store.database().query_text("PRAGMA integrity_check") == "ok");
   store.create_conversation("fresh start");  // the new file works
@@ -97,7 +92,7 @@ TEST_CASE("A file that is not SQLite at all is treated as corrupt and kept", "[s
   write_bytes(path, garbage);
   Store store(path);
   REQUIRE(store.recovery().has_value());
-  CHECK(read_bytes(store.recovery()->preserved_path) == garbage);
+  CHECK(glasswing::test::read_file(store.recovery()->preserved_path) == garbage);
 }
 
 TEST_CASE("Corruption recovery can be turned off, and a missing file need not be created",
@@ -107,7 +102,7 @@ TEST_CASE("Corruption recovery can be turned off, and a missing file need not be
   OpenOptions strict;
   strict.recover_from_corruption = false;
   CHECK_THROWS_AS(Store(path, strict), StorageError);
-  CHECK(read_bytes(path) == std::string(4096, '\x01'));
+  CHECK(glasswing::test::read_file(path) == std::string(4096, '\x01'));
 
   OpenOptions existing_only;
   existing_only.create_if_missing = false;

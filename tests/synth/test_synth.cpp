@@ -63,11 +63,6 @@ void check_spread(const gguf::TensorInfo& t, double want_std) {
   CHECK(std < want_std * 1.07);
 }
 
-std::vector<char> read_all(const std::filesystem::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-
 }  // namespace
 
 TEST_CASE("test-tiny as q4_K: llama metadata, shapes, types and weight spread") {
@@ -182,10 +177,10 @@ TEST_CASE("the same seed writes the same bytes whatever the thread count") {
   const auto a = write("test-tiny", GgmlType::Q6_K, 7, 1, "a.gguf");
   const auto b = write("test-tiny", GgmlType::Q6_K, 7, 3, "b.gguf");
   const auto c = write("test-tiny", GgmlType::Q6_K, 8, 1, "c.gguf");
-  REQUIRE(read_all(a.path).size() == a.report.file_bytes);
+  REQUIRE(test::read_bytes(a.path).size() == a.report.file_bytes);
   REQUIRE(a.report.file_bytes > 100000);
-  CHECK(read_all(a.path) == read_all(b.path));
-  CHECK(read_all(a.path) != read_all(c.path));
+  CHECK(test::read_bytes(a.path) == test::read_bytes(b.path));
+  CHECK(test::read_bytes(a.path) != test::read_bytes(c.path));
   CHECK(a.report.file_bytes == std::filesystem::file_size(a.path));
 }
 

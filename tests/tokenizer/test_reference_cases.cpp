@@ -12,14 +12,6 @@ namespace {
 
 using glasswing::tokenizer::Tokenizer;
 
-std::string read_all(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  REQUIRE(in.good());
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 struct Case {
   std::string text;
   std::vector<int32_t> ids;
@@ -28,8 +20,8 @@ struct Case {
 // .inp: texts each followed by "\n__ggml_vocab_test__\n"; .out: one line of ids per text.
 std::vector<Case> load_cases(const std::string& vocab) {
   const auto base = glasswing::test::require_shared("tokenizers/ggml-vocab-" + vocab + ".gguf");
-  const std::string inp = read_all(base.string() + ".inp");
-  const std::string out = read_all(base.string() + ".out");
+  const std::string inp = glasswing::test::read_file(base.string() + ".inp");
+  const std::string out = glasswing::test::read_file(base.string() + ".out");
   const std::string sep = "\n__ggml_vocab_test__\n";
   std::vector<Case> cases;
   for (size_t pos = 0; pos < inp.size();) {

@@ -5,19 +5,7 @@
 # Usage: e2e_crash.sh GLASSWING_BINARY SHARED_DIR OUT_DIR
 set -euo pipefail
 app=$1 shared=$2 out=$3
-model="$shared/models/stories260K.gguf"
-if [[ ! -f "$model" ]]; then echo "SKIP: test data not found: $model"; exit 77; fi
-if [[ -z "${GW_UNDER_XVFB:-}" ]]; then
-  command -v xvfb-run >/dev/null || { echo "SKIP: xvfb-run is not installed"; exit 77; }
-  exec env GW_UNDER_XVFB=1 xvfb-run -a -s "-screen 0 1400x900x24" "$0" "$@"
-fi
-rm -rf "$out" && mkdir -p "$out/home"
-export HOME="$out/home" XDG_RUNTIME_DIR="$out/home" QT_QPA_PLATFORM=xcb
-chmod 700 "$out/home"
-# Xvfb has no GPU. Qt's software renderer repaints only what changed; with OpenGL the window would be drawn
-# by llvmpipe, whole frames at a time, on a render thread the GUI thread waits for at every sync, and the
-# heartbeat would measure that instead of our own work.
-export QT_QUICK_BACKEND=${QT_QUICK_BACKEND:-software}
+source "$(dirname "${BASH_SOURCE[0]}")/e2e_common.sh"
 db="$out/chat.sqlite"
 
 # 1. Stream slowly (40 ms a token) so the kill lands mid-answer, after several 250 ms commits.

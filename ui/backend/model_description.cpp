@@ -1,9 +1,7 @@
 #include "ui/backend/model_description.h"
 
-#include <map>
-
-#include "inference/gguf/ggml_type.h"
 #include "inference/gguf/gguf_file.h"
+#include "inference/gguf/tensor_summary.h"
 #include "storage/sha256.h"
 
 namespace glasswing::ui {
@@ -16,14 +14,9 @@ ModelDescription describe_model_file(const std::filesystem::path& path) {
   // The header identifies the model: a moved file keeps it, a re-quantized one under the same name does not.
   d.header_sha256 = storage::sha256_of_file_prefix(path, file.data_offset());
   d.architecture = file.architecture();
-  std::map<std::string, uint64_t> bytes_by_type;
-  for (const auto& t : file.tensors()) {
-    d.n_params += static_cast<int64_t>(t.n_elements);
-    bytes_by_type[gguf::ggml_type_name(t.type)] += t.n_bytes;
-  }
-  uint64_t most = 0;
-  for (const auto& [type, bytes] : bytes_by_type)
-    if (bytes > most) most = bytes, d.quant = type;
+  const gguf::TensorSummary tensors = gguf::summarize_tensors(file);
+  d.n_params = tensors.n_params;
+  d.quant = tensors.dominant_type;
   return d;
 }
 
