@@ -6,7 +6,7 @@
 set(dir "${SHARED}/chat-templates")
 if(NOT EXISTS "${dir}/expected.json")
   message("SKIP: test data not found: ${dir}/expected.json (the ../shared folder is absent)")
-  cmake_language(EXIT 77)
+  return()  # the test skips on the SKIP: line (SKIP_REGULAR_EXPRESSION)
 endif()
 file(READ "${dir}/expected.json" cases)
 file(READ "${dir}/conversations.json" conversations)
