@@ -29,9 +29,9 @@ struct MatmulPush {
 };
 static_assert(sizeof(MatmulPush) == 28);
 struct GetRowsPush {
-  uint32_t ncols, nrows, by_position, accumulate, out_stride;
+  uint32_t ncols, nrows, by_position, accumulate, out_stride, first_row;
 };
-static_assert(sizeof(GetRowsPush) == 20);
+static_assert(sizeof(GetRowsPush) == 24);
 struct NormPush {
   uint32_t n, x_stride, y_stride;
   float eps;
@@ -310,12 +310,15 @@ void Recorder::project(const WeightTensor& w, const BufferRange& x, const Buffer
 void Recorder::get_rows(const WeightTensor& w, const BufferRange& state, const BufferRange& out,
                         uint32_t n_tokens, bool by_position, bool accumulate) {
   check_weight(w);
-  if (w.slices.size() != 1)
-    throw VulkanError("an embedding table larger than maxStorageBufferRange is not supported");
   const std::string shader = "get_rows_" + kernel_type_name(w.type);
-  GetRowsPush push{w.cols, w.rows, by_position ? 1u : 0u, accumulate ? 1u : 0u, w.cols};
-  const BufferRange buffers[] = {w.slices[0].range, out, state};
-  dispatch(shader.c_str(), buffers, push, n_tokens);
+  // One dispatch per slice; each writes only the tokens whose row lies in its slice, so the slices' writes
+  // are disjoint (no barrier between them) and accumulate adds each row exactly once.
+  for (const auto& slice : w.slices) {
+    GetRowsPush push{w.cols, slice.rows,     by_position ? 1u : 0u, accumulate ? 1u : 0u,
+                     w.cols, slice.first_row};
+    const BufferRange buffers[] = {slice.range, out, state};
+    dispatch(shader.c_str(), buffers, push, n_tokens);
+  }
 }
 
 void Recorder::rmsnorm(const BufferRange& x, const BufferRange& w, const BufferRange& y, RowsShape s,

@@ -126,7 +126,8 @@ class Recorder {
   void matmul(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape = {});
   // matvec for a few vectors, matmul for many.
   void project(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape = {});
-  // out[t] (+)= row token_ids[t] (or n_past + t when by_position) of w, for n_tokens tokens.
+  // out[t] (+)= row token_ids[t] (or n_past + t when by_position) of w, for n_tokens tokens. A table split
+  // into slices is gathered by one dispatch per slice (the ids stay on the device; rows past w skip).
   void get_rows(const WeightTensor& w, const BufferRange& state, const BufferRange& out, uint32_t n_tokens,
                 bool by_position = false, bool accumulate = false);
   void rmsnorm(const BufferRange& x, const BufferRange& w, const BufferRange& y, RowsShape shape, float eps);

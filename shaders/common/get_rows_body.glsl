@@ -1,5 +1,8 @@
 // out[t] (+)= row(t) of a weight matrix, dequantized: row = token_ids[t] (embeddings) or n_past + t
 // (learned position embeddings). One workgroup per token. Included after a type_*.glsl.
+// A table larger than maxStorageBufferRange is gathered by one dispatch per row slice, each bound to its own
+// slice: a dispatch writes only the tokens whose row falls inside its slice, so the token ids can stay on
+// the device (the decode step is recorded once).
 layout(local_size_x = 64) in;
 layout(std430, binding = 1) buffer Out { float o[]; };
 #define STATE_BINDING 2
@@ -7,16 +10,18 @@ layout(std430, binding = 1) buffer Out { float o[]; };
 
 layout(push_constant) uniform Push {
   uint ncols;
-  uint nrows;       // rows in the matrix (ids past it are skipped: the host validates ids)
+  uint nrows;       // rows in this slice (rows outside it are skipped: the host validates ids)
   uint by_position; // 1: row = n_past + t
   uint accumulate;  // 1: out += row
   uint out_stride;
+  uint first_row;   // matrix row of the slice's first row
 } p;
 
 void main() {
   w_aux = p.nrows * ((p.ncols / BLOCK_ELEMS) * BLOCK_BYTES);
   uint t = gl_WorkGroupID.x;
-  uint row = p.by_position != 0u ? st.n_past + t : st.token_ids[t];
+  // Unsigned: a row before the slice wraps past nrows and is skipped too.
+  uint row = (p.by_position != 0u ? st.n_past + t : st.token_ids[t]) - p.first_row;
   if (row >= p.nrows) return;
   uint rb = row * ((p.ncols / BLOCK_ELEMS) * BLOCK_BYTES);
   for (uint c = gl_LocalInvocationID.x; c < p.ncols / CHUNK; c += 64u) {

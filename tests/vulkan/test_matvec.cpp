@@ -216,3 +216,48 @@ TEST_CASE("get_rows gathers dequantized rows by token id and by position") {
     }
   }
 }
+
+TEST_CASE("get_rows gathers from a table split into row slices, on both sides of each boundary") {
+  // The slices of a table past maxStorageBufferRange, built cheaply: three separate uploads (three bound
+  // ranges) stitched into one tensor, so every type's gather crosses slice boundaries.
+  auto& ctx = context();
+  std::mt19937 rng(11);
+  for (const auto& c : cases()) {
+    SECTION(glasswing::gguf::ggml_type_name(c.type)) {
+      const uint32_t slice_rows[] = {5, 3, 6};
+      const uint32_t rows = 14;
+      const auto w = random_tensor(rng, c.type, rows, c.cols);
+      const auto traits = glasswing::gguf::ggml_type_traits(c.type);
+      const uint64_t rb = uint64_t{c.cols} / traits.block_elements * traits.block_bytes;
+      Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
+      WeightTensor t{c.type, rows, c.cols, {}};
+      uint32_t r0 = 0;
+      for (uint32_t n : slice_rows) {
+        const WeightTensor part = upload_weight(ctx, arena, c.type, n, c.cols, w.data() + r0 * rb);
+        REQUIRE(part.slices.size() == 1);
+        t.slices.push_back({part.slices[0].range, r0, n});
+        r0 += n;
+      }
+      // First row, both sides of each boundary, the last row; an id past the table writes nothing.
+      const std::vector<uint32_t> ids = {0, 4, 5, 7, 8, 13, 14};
+      const auto n = static_cast<uint32_t>(ids.size());
+      Buffer state = state_buffer(6, n, ids);
+      Buffer out = device_buffer(std::vector<float>(n * c.cols, 0.5f));
+      Recorder rec(ctx);
+      rec.begin();
+      rec.get_rows(t, whole(state), whole(out), n);
+      rec.barrier();
+      rec.get_rows(t, whole(state), whole(out), n - 1, /*by_position=*/true, /*accumulate=*/true);
+      rec.end();
+      rec.submit_and_wait();
+      std::vector<float> expect(n * c.cols, 0.5f), row(c.cols), pos_row(c.cols);
+      for (uint32_t i = 0; i + 1 < n; ++i) {
+        glasswing::quant::dequantize_row(c.type, w.data() + ids[i] * rb, row.data(), c.cols);
+        glasswing::quant::dequantize_row(c.type, w.data() + (6 + i) * rb, pos_row.data(), c.cols);
+        for (uint32_t k = 0; k < c.cols; ++k) expect[i * c.cols + k] = row[k] + pos_row[k];
+      }
+      CHECK(max_rel_diff(read_floats(out, n * c.cols), expect) < 1e-6);
+      require_no_validation_messages();
+    }
+  }
+}

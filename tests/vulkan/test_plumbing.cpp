@@ -1,7 +1,10 @@
 // Device discovery, validation, transfers, range splitting, errors and leaks of the Vulkan plumbing.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstring>
 
+#include "inference/gguf/ggml_type.h"
+#include "inference/quant/quant.h"
 #include "inference/vulkan/vk_error.h"
 #include "tests/vulkan/vk_test_support.h"
 
@@ -163,5 +166,56 @@ TEST_CASE("a tensor larger than maxStorageBufferRange is split into bound ranges
     expect[r] = static_cast<float>(acc);
   }
   CHECK(max_rel_diff(y, expect) < 1e-4);
+  require_no_validation_messages();
+}
+
+TEST_CASE("a token embedding larger than maxStorageBufferRange is gathered from every slice") {
+  auto& ctx = context();
+  const uint64_t max_range = ctx.device().info().max_storage_buffer_range;
+  // A Q8_0 table just over the limit (~130 MiB on lavapipe; its rows are repacked on upload, so slices are
+  // cut by the device row size), capped so a device with a huge limit stays cheap to test.
+  const uint32_t cols = 4096;
+  const auto traits = glasswing::gguf::ggml_type_traits(GgmlType::Q8_0);
+  const uint64_t rb = uint64_t{cols} / traits.block_elements * traits.block_bytes;
+  const uint64_t device_rb = uint64_t{cols} / 32 * 36;
+  const auto rows = static_cast<uint32_t>(std::min<uint64_t>(max_range / device_rb + 256, 1u << 16));
+  if (uint64_t{rows} * device_rb <= max_range) {
+    WARN("device range limit too large to exceed cheaply; checking the single-range path only");
+  }
+  std::mt19937 rng(13);
+  std::vector<uint8_t> w(uint64_t{rows} * rb);
+  for (uint64_t i = 0; i + 4 <= w.size(); i += 4) {
+    const uint32_t v = rng();
+    std::memcpy(&w[i], &v, 4);
+  }
+  for (uint64_t b = 0; b < w.size(); b += traits.block_bytes) {
+    const uint16_t d = static_cast<uint16_t>(0x1c00 | (rng() & 0x3ffu));  // f16 in [2^-8, 2^-7)
+    std::memcpy(&w[b], &d, 2);
+  }
+  Arena arena(ctx.device(), MemoryUse::DeviceLocal, 64 << 20, "big embedding");
+  const WeightTensor t = upload_weight(ctx, arena, GgmlType::Q8_0, rows, cols, w.data());
+  if (uint64_t{rows} * device_rb > max_range) REQUIRE(t.slices.size() >= 2);
+
+  // The first rows, both sides of every slice boundary, the last row.
+  std::vector<uint32_t> ids = {0, 1};
+  for (size_t s = 1; s < t.slices.size(); ++s) {
+    ids.push_back(t.slices[s].first_row - 1);
+    ids.push_back(t.slices[s].first_row);
+  }
+  ids.push_back(rows - 1);
+  const auto n = static_cast<uint32_t>(ids.size());
+  Buffer state = state_buffer(0, n, ids);
+  Buffer out = device_buffer({}, uint64_t{n} * cols);
+  Recorder rec(ctx);
+  rec.begin();
+  rec.get_rows(t, whole(state), whole(out), n);
+  rec.end();
+  rec.submit_and_wait();
+  const auto got = read_floats(out, uint64_t{n} * cols);
+  std::vector<float> expect(uint64_t{n} * cols);
+  for (uint32_t i = 0; i < n; ++i)
+    glasswing::quant::dequantize_row(GgmlType::Q8_0, w.data() + ids[i] * rb,
+                                     expect.data() + uint64_t{i} * cols, cols);
+  CHECK(max_rel_diff(got, expect) < 1e-6);
   require_no_validation_messages();
 }
