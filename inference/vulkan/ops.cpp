@@ -20,14 +20,22 @@ constexpr uint32_t kMatvecMaxVectors = 4;  // above this, the tiled GEMM wins
 constexpr uint32_t kMatvecRowsPerWg = 8;  // rows per matvec workgroup: a multiple of the shader's MR (4 or 8)
 
 // Push-constant twins of the GLSL blocks (std430 scalars: 4 bytes each, in order).
-struct MatvecPush {
+// Shared by the mat-vec and mat-mul shaders (matvec_body.glsl, matmul_body.glsl): one slice of a weight.
+struct WeightProductPush {
   uint32_t ncols, nrows, row_base, x_stride, y_stride, accumulate, nvec;
 };
-static_assert(sizeof(MatvecPush) == 28);
-struct MatmulPush {
-  uint32_t ncols, nrows, row_base, x_stride, y_stride, accumulate, nvec;
-};
-static_assert(sizeof(MatmulPush) == 28);
+static_assert(sizeof(WeightProductPush) == 28);
+
+WeightProductPush product_push(const WeightTensor& w, const WeightTensor::Slice& slice, const MatShape& s) {
+  return {w.cols,
+          slice.rows,
+          slice.first_row,
+          s.x_stride ? s.x_stride : w.cols,
+          s.y_stride ? s.y_stride : w.rows,
+          s.accumulate ? 1u : 0u,
+          s.n_vec};
+}
+
 struct GetRowsPush {
   uint32_t ncols, nrows, by_position, accumulate, out_stride, first_row;
 };
@@ -266,13 +274,7 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
   if (gguf::ggml_type_traits(w.type).block_elements >= 16 && (x_stride % 4 != 0 || x.offset % 16 != 0))
     throw VulkanError("matvec: quantized weights read x as vec4; x_stride must be a multiple of 4");
   for (const auto& slice : w.slices) {
-    MatvecPush push{w.cols,
-                    slice.rows,
-                    slice.first_row,
-                    s.x_stride ? s.x_stride : w.cols,
-                    s.y_stride ? s.y_stride : w.rows,
-                    s.accumulate ? 1u : 0u,
-                    s.n_vec};
+    const WeightProductPush push = product_push(w, slice, s);
     const BufferRange buffers[] = {slice.range, x, y};
     const uint32_t rpw = rows_per_wg(slice.rows);
     const uint32_t spec[] = {sg, rpw};
@@ -286,13 +288,7 @@ void Recorder::matmul(const WeightTensor& w, const BufferRange& x, const BufferR
   check_weight(w);
   const std::string shader = "matmul_" + kernel_type_name(w.type);
   for (const auto& slice : w.slices) {
-    MatmulPush push{w.cols,
-                    slice.rows,
-                    slice.first_row,
-                    s.x_stride ? s.x_stride : w.cols,
-                    s.y_stride ? s.y_stride : w.rows,
-                    s.accumulate ? 1u : 0u,
-                    s.n_vec};
+    const WeightProductPush push = product_push(w, slice, s);
     const BufferRange buffers[] = {slice.range, x, y};
     dispatch(shader.c_str(), buffers, push, (slice.rows + 31) / 32, (s.n_vec + 31) / 32);
   }
