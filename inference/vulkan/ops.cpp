@@ -1,11 +1,13 @@
 #include "inference/vulkan/ops.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <numeric>
 #include <utility>
 
 #include "inference/quant/fp16.h"
+#include "inference/vulkan/gpu_layout.h"
 #include "inference/vulkan/vk_error.h"
 
 namespace glasswing::vulkan {
@@ -100,10 +102,68 @@ uint64_t row_bytes(GgmlType type, uint32_t cols) {
   return uint64_t{cols} / t.block_elements * t.block_bytes;
 }
 
-// Bytes a row takes on the device: q8_0 is repacked (32 quant bytes + a 4-byte f32 scale per block, see
-// repack_q8_0), every other type keeps its GGUF encoding.
-uint64_t device_row_bytes(GgmlType type, uint32_t cols) {
+// Bytes a row takes on the device: with the GPU kernels the types of gpu_layout() are repacked; otherwise
+// q8_0 is (32 quant bytes + a 4-byte f32 scale per block, see repack_q8_0); every other type keeps its GGUF
+// encoding.
+uint64_t device_row_bytes(GgmlType type, uint32_t cols, bool gpu) {
+  if (gpu) {
+    if (const auto l = gpu_layout(type))
+      return uint64_t{cols} / gguf::ggml_type_traits(type).block_elements * l->block_bytes();
+    return row_bytes(type, cols);
+  }
   return type == GgmlType::Q8_0 ? uint64_t{cols} / 32 * 36 : row_bytes(type, cols);
+}
+
+// Shader-name suffix of a weight as uploaded: "gpu_q4_0" for a repacked type, else the type's name.
+std::string layout_name(GgmlType type, bool gpu) {
+  return (gpu && gpu_layout(type) ? "gpu_" : "") + kernel_type_name(type);
+}
+
+// Tuning knobs of the GPU kernels for benchmarks: GLASSWING_VULKAN_MATVEC="wg,mr" (invocations per
+// workgroup, rows per subgroup) and GLASSWING_VULKAN_MATMUL="bm,bn,bk,tm,tn" (tile, K step, outputs per
+// invocation). Unset: the defaults below.
+std::vector<uint32_t> env_numbers(const char* name, std::vector<uint32_t> fallback) {
+  const char* env = std::getenv(name);
+  if (!env || !*env) return fallback;
+  std::vector<uint32_t> out;
+  std::string v = env;
+  size_t pos = 0;
+  while (pos <= v.size()) {
+    const size_t end = std::min(v.find(',', pos), v.size());
+    try {
+      out.push_back(static_cast<uint32_t>(std::stoul(v.substr(pos, end - pos))));
+    } catch (const std::exception&) {
+      throw VulkanError(std::string(name) + " must be comma-separated numbers, not '" + v + "'");
+    }
+    pos = end + 1;
+  }
+  if (out.size() != fallback.size())
+    throw VulkanError(std::string(name) + " needs " + std::to_string(fallback.size()) + " numbers");
+  return out;
+}
+
+struct MatvecTuning {
+  uint32_t wg, mr;
+};
+MatvecTuning matvec_tuning() {
+  const auto v = env_numbers("GLASSWING_VULKAN_MATVEC", {128, 2});
+  if (v[0] == 0 || v[0] > 1024 || v[1] == 0 || v[1] > 8)
+    throw VulkanError("GLASSWING_VULKAN_MATVEC: 1..1024 invocations and 1..8 rows per subgroup");
+  return {v[0], v[1]};
+}
+
+struct MatmulTuning {
+  uint32_t bm, bn, bk, tm, tn;
+  uint32_t wg() const { return (bm / tm) * (bn / tn); }
+};
+MatmulTuning matmul_tuning(const DeviceInfo& info) {
+  const auto v = env_numbers("GLASSWING_VULKAN_MATMUL", {64, 64, 32, 4, 4});
+  const MatmulTuning t{v[0], v[1], v[2], v[3], v[4]};
+  const bool ok = t.tm && t.tn && t.tm % 4 == 0 && t.tn % 4 == 0 && t.bm % t.tm == 0 && t.bn % t.tn == 0 &&
+                  t.bk && t.bk % 16 == 0 && t.wg() <= 1024 &&
+                  uint64_t{t.bk} * (t.bm + t.bn) * 4 <= info.shared_memory;
+  if (!ok) throw VulkanError("GLASSWING_VULKAN_MATMUL: bad tile shape");
+  return t;
 }
 
 // q8_0 rows (f16 d, int8 qs[32] per 34-byte block) -> every row's quants (16-byte aligned, so a kernel reads
@@ -164,7 +224,9 @@ WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t r
     throw VulkanError("a " + gguf::ggml_type_name(type) + " row of " + std::to_string(cols) +
                       " elements is not a whole number of blocks");
   const uint64_t src_rb = row_bytes(type, cols);
-  const uint64_t rb = device_row_bytes(type, cols);
+  const bool gpu = use_gpu_kernels(ctx.device().info());
+  const bool repack_gpu_layout = gpu && gpu_layout(type).has_value();
+  const uint64_t rb = device_row_bytes(type, cols, gpu);
   const uint64_t max_range = ctx.device().info().max_storage_buffer_range;
   const uint64_t align = std::max<uint64_t>(ctx.device().info().min_storage_offset_alignment, 16);
   if (rb > max_range) throw VulkanError("one tensor row is larger than maxStorageBufferRange");
@@ -183,7 +245,10 @@ WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t r
     const auto report = [&](uint64_t done, uint64_t) {
       if (progress) progress(base + done, total);
     };
-    if (type == GgmlType::Q8_0) {
+    if (repack_gpu_layout) {
+      const auto packed = repack_gpu(type, bytes + r0 * src_rb, n, cols);
+      ctx.upload(range, packed.data(), packed.size(), report);
+    } else if (type == GgmlType::Q8_0 && !gpu) {
       const auto packed = repack_q8_0(bytes + r0 * src_rb, n, cols);
       ctx.upload(range, packed.data(), packed.size(), report);
     } else {
@@ -252,6 +317,10 @@ void Recorder::elementwise(const char* shader, std::span<const BufferRange> buff
 
 void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
   check_weight(w);
+  if (use_gpu_kernels(ctx_->device().info()) && gpu_layout(w.type)) {
+    matvec_gpu(w, x, y, s);
+    return;
+  }
   // More than a few vectors: the variant that computes 8 vectors per subgroup (each weight chunk dequantized
   // once for the 8).
   const uint32_t nv = s.n_vec > kMatvecMaxVectors ? 8 : 1;
@@ -284,8 +353,44 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
   }
 }
 
+void Recorder::matvec_gpu(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
+  const uint32_t x_stride = s.x_stride ? s.x_stride : w.cols;
+  if (x_stride % 4 != 0 || x.offset % 16 != 0)
+    throw VulkanError("matvec: quantized weights read x as vec4; x_stride must be a multiple of 4");
+  const std::string shader = "matvec_gpu_" + kernel_type_name(w.type);
+  const MatvecTuning t = matvec_tuning();
+  const uint32_t sg = std::max(ctx_->device().info().subgroup_size, 1u);
+  // Rows per workgroup: MR per subgroup (any real subgroup size stays correct: the subgroups stride).
+  const uint32_t rpw = std::max(1u, t.wg / sg) * t.mr;
+  for (const auto& slice : w.slices) {
+    const WeightProductPush push = product_push(w, slice, s);
+    const BufferRange buffers[] = {slice.range, x, y};
+    const uint32_t spec[] = {t.wg, rpw, t.mr};
+    const uint32_t groups = (slice.rows + rpw - 1) / rpw;
+    const uint32_t gx = std::min(groups, kMaxGroups);
+    dispatch(shader.c_str(), buffers, push, gx, s.n_vec, (groups + gx - 1) / gx, spec);
+  }
+}
+
 void Recorder::matmul(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
   check_weight(w);
+  const uint32_t x_stride = s.x_stride ? s.x_stride : w.cols;
+  const bool gpu = use_gpu_kernels(ctx_->device().info());
+  if (gpu && x_stride % 4 == 0 && x.offset % 16 == 0 && w.cols % 4 == 0) {
+    // GPUs: the register-blocked tiled GEMM
+    const std::string shader = "matmul_tiled_" + layout_name(w.type, true);
+    const MatmulTuning t = matmul_tuning(ctx_->device().info());
+    const uint32_t spec[] = {t.wg(), t.bm, t.bn, t.bk, t.tm, t.tn};
+    for (const auto& slice : w.slices) {
+      const WeightProductPush push = product_push(w, slice, s);
+      const BufferRange buffers[] = {slice.range, x, y};
+      dispatch(shader.c_str(), buffers, push, (slice.rows + t.bm - 1) / t.bm, (s.n_vec + t.bn - 1) / t.bn, 1,
+               spec);
+    }
+    return;
+  }
+  if (gpu && gpu_layout(w.type))
+    throw VulkanError("matmul: quantized weights read x as vec4; x_stride must be a multiple of 4");
   const std::string shader = "matmul_" + kernel_type_name(w.type);
   for (const auto& slice : w.slices) {
     const WeightProductPush push = product_push(w, slice, s);
@@ -297,7 +402,9 @@ void Recorder::matmul(const WeightTensor& w, const BufferRange& x, const BufferR
 void Recorder::project(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
   // CPU implementations (lavapipe): the batched matvec, whose loads per multiply-add are fewer than the
   // shared-memory GEMM's (every load is a per-lane loop there).
-  if (s.n_vec <= kMatvecMaxVectors || ctx_->device().info().type == "cpu")
+  // The GPU kernels (also when forced on a CPU implementation): the tiled GEMM for batches.
+  const bool gpu = use_gpu_kernels(ctx_->device().info());
+  if (s.n_vec <= kMatvecMaxVectors || (!gpu && ctx_->device().info().type == "cpu"))
     matvec(w, x, y, s);
   else
     matmul(w, x, y, s);
@@ -306,7 +413,7 @@ void Recorder::project(const WeightTensor& w, const BufferRange& x, const Buffer
 void Recorder::get_rows(const WeightTensor& w, const BufferRange& state, const BufferRange& out,
                         uint32_t n_tokens, bool by_position, bool accumulate) {
   check_weight(w);
-  const std::string shader = "get_rows_" + kernel_type_name(w.type);
+  const std::string shader = "get_rows_" + layout_name(w.type, use_gpu_kernels(ctx_->device().info()));
   // One dispatch per slice; each writes only the tokens whose row lies in its slice, so the slices' writes
   // are disjoint (no barrier between them) and accumulate adds each row exactly once.
   for (const auto& slice : w.slices) {

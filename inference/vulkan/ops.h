@@ -163,6 +163,8 @@ class Recorder {
   template <typename Push>
   void dispatch(const char* shader, std::span<const BufferRange> buffers, const Push& push, uint32_t x,
                 uint32_t y = 1, uint32_t z = 1, std::span<const uint32_t> spec = {});
+  // matvec over a weight in a GPU layout (gpu_layout.h).
+  void matvec_gpu(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape);
   void dispatch_raw(const Pipeline& pipeline, std::span<const BufferRange> buffers,
                     std::span<const std::byte> push, uint32_t x, uint32_t y, uint32_t z);
   uint32_t reduce_wg() const;

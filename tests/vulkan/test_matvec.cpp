@@ -134,7 +134,7 @@ std::vector<Case> cases() {
 
 }  // namespace
 
-TEST_CASE("matvec matches a CPU dequantize + dot for every type") {
+TEST_CASE("matvec matches a CPU dequantize + dot for every type", "[weights]") {
   auto& ctx = context();
   std::mt19937 rng(1);
   for (const auto& c : cases()) {
@@ -161,7 +161,7 @@ TEST_CASE("matvec matches a CPU dequantize + dot for every type") {
   }
 }
 
-TEST_CASE("tiled matmul matches a CPU dequantize + dot for every type") {
+TEST_CASE("tiled matmul matches a CPU dequantize + dot for every type", "[weights]") {
   auto& ctx = context();
   std::mt19937 rng(2);
   for (const auto& c : cases()) {
@@ -184,7 +184,7 @@ TEST_CASE("tiled matmul matches a CPU dequantize + dot for every type") {
   }
 }
 
-TEST_CASE("get_rows gathers dequantized rows by token id and by position") {
+TEST_CASE("get_rows gathers dequantized rows by token id and by position", "[weights]") {
   auto& ctx = context();
   std::mt19937 rng(3);
   for (const auto& c : cases()) {
@@ -217,7 +217,7 @@ TEST_CASE("get_rows gathers dequantized rows by token id and by position") {
   }
 }
 
-TEST_CASE("get_rows gathers from a table split into row slices, on both sides of each boundary") {
+TEST_CASE("get_rows gathers from a table split into row slices, on both sides of each boundary", "[weights]") {
   // The slices of a table past maxStorageBufferRange, built cheaply: three separate uploads (three bound
   // ranges) stitched into one tensor, so every type's gather crosses slice boundaries.
   auto& ctx = context();

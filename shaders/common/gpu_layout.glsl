@@ -1,0 +1,13 @@
+// Repacked ("GPU") weight layouts, built at upload by inference/vulkan/gpu_layout.cpp for devices that are not
+// CPU implementations. A slice of nrows rows of nb blocks is three regions:
+//   quants: every row's quant bytes, BLOCK_BYTES (a multiple of 16) per block, so that each 16-byte piece is
+//           one aligned uvec4 load and consecutive lanes read consecutive pieces;
+//   aux1:   at w_aux = nrows * nb * BLOCK_BYTES, AUX1 bytes per block (scales, mins, high bits);
+//   aux2:   after aux1, AUX2 bytes per block (0 when unused).
+// A type file defines BLOCK_ELEMS, BLOCK_BYTES, AUX1, AUX2 and includes this after weights.glsl.
+uint gpu_aux2() { return w_aux + (w_aux / BLOCK_BYTES) * AUX1; }
+// 4 bytes of a word as floats (unsigned / signed).
+vec4 u8x4(uint v) { return vec4(uvec4(v, v >> 8, v >> 16, v >> 24) & 0xffu); }
+vec4 i8x4(uint v) { return vec4(ivec4(v << 24, v << 16, v << 8, v) >> 24); }
+// Byte i (0..15) of a uvec4.
+uint byte16(uvec4 a, uint i) { return (a[i >> 2] >> (8u * (i & 3u))) & 0xffu; }
