@@ -217,7 +217,8 @@ TEST_CASE("get_rows gathers dequantized rows by token id and by position", "[wei
   }
 }
 
-TEST_CASE("get_rows gathers from a table split into row slices, on both sides of each boundary", "[weights]") {
+TEST_CASE("get_rows gathers from a table split into row slices, on both sides of each boundary",
+          "[weights]") {
   // The slices of a table past maxStorageBufferRange, built cheaply: three separate uploads (three bound
   // ranges) stitched into one tensor, so every type's gather crosses slice boundaries.
   auto& ctx = context();
