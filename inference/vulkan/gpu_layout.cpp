@@ -29,6 +29,14 @@ std::optional<Repack> repack_plan(GgmlType type) {
       return Repack{{{2, 32}, {}}, {0, 2}, {}};
     case GgmlType::Q4_K:  // f16 d, dmin; scales[12]; qs[128]
       return Repack{{{16, 128}, {}}, {0, 16}, {}};
+    case GgmlType::Q4_1:  // f16 d, m; qs[16]
+      return Repack{{{4, 16}, {}}, {0, 4}, {}};
+    case GgmlType::Q5_0:  // f16 d; qh[4]; qs[16]
+      return Repack{{{6, 16}, {}}, {2, 4}, {0, 2}};
+    case GgmlType::Q5_1:  // f16 d, m; qh[4]; qs[16]
+      return Repack{{{8, 16}, {}}, {4, 4}, {0, 4}};
+    case GgmlType::Q5_K:  // f16 d, dmin; scales[12]; qh[32]; qs[128] -> qs then qh
+      return Repack{{{48, 128}, {16, 32}}, {0, 16}, {}};
     case GgmlType::Q6_K:  // ql[128]; qh[64]; scales[16]; f16 d
       return Repack{{{0, 192}, {}}, {192, 16}, {208, 2}};
     default:

@@ -29,8 +29,8 @@ struct GpuLayout {
   uint32_t block_bytes() const { return quant_bytes + aux1_bytes + aux2_bytes; }
 };
 
-// The layout of a type the GPU kernels read repacked (q4_0, q8_0, q4_K, q6_K); nullopt for the others,
-// which stay in their GGUF encoding.
+// The layout of a type the GPU kernels read repacked (q4_0, q4_1, q5_0, q5_1, q8_0, q4_K, q5_K, q6_K);
+// nullopt for the others (f32, f16, bf16, q2_K, q3_K), which stay in their GGUF encoding.
 std::optional<GpuLayout> gpu_layout(gguf::GgmlType type);
 
 // rows x cols GGUF blocks of a repackable type -> the GPU layout.

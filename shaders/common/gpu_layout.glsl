@@ -11,3 +11,5 @@ vec4 u8x4(uint v) { return vec4(uvec4(v, v >> 8, v >> 16, v >> 24) & 0xffu); }
 vec4 i8x4(uint v) { return vec4(ivec4(v << 24, v << 16, v << 8, v) >> 24); }
 // Byte i (0..15) of a uvec4.
 uint byte16(uvec4 a, uint i) { return (a[i >> 2] >> (8u * (i & 3u))) & 0xffu; }
+// Bits 0..3 of b to the low bit of bytes 0..3 (the fifth bits of q5 types, four elements at a time).
+uint spread4(uint b) { return (b & 1u) | ((b & 2u) << 7) | ((b & 4u) << 14) | ((b & 8u) << 21); }

@@ -1,0 +1,35 @@
+// q4_1 repacked (gpu_layout.glsl): quants = qs[16] per block (as q4_0); aux1 = f16 d, f16 m. x = d*q + m.
+const uint BLOCK_ELEMS = 32u;
+const uint BLOCK_BYTES = 16u;
+const uint AUX1 = 4u;
+const uint AUX2 = 0u;
+const uint CHUNK = 16u;
+#include "common/gpu_layout.glsl"
+void dequant_chunk(uint rb, uint c, out float v[CHUNK]) {
+  uint blk = (rb >> 4) + (c >> 1);
+  vec2 dm = unpackHalf2x16(w[(w_aux >> 2) + blk]);
+  uvec4 q = w4[blk];
+  uint shift = (c & 1u) * 4u;
+  [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+    vec4 f = u8x4((q[j] >> shift) & 0x0f0f0f0fu);
+    [[unroll]] for (uint k = 0u; k < 4u; ++k) v[4u * j + k] = dm.x * f[k] + dm.y;
+  }
+}
+#ifdef GPU_MATVEC
+// Mat-vec unit: one whole block (16 bytes) per lane; x = its 32 elements.
+const uint UNITS = 1u;
+const uint XV = 8u;
+void load_x(uint xb, uint u, out vec4 xv[XV]) {
+  [[unroll]] for (uint j = 0u; j < 8u; ++j) xv[j] = x4[xb + j];
+}
+float unit_dot(uint blk, uint u, in vec4 xv[XV]) {
+  uvec4 q = w4[blk];
+  vec2 dm = unpackHalf2x16(w[(w_aux >> 2) + blk]);
+  float s = 0.0, sx = 0.0;
+  [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+    s += dot(u8x4(q[j] & 0x0f0f0f0fu), xv[j]) + dot(u8x4((q[j] >> 4) & 0x0f0f0f0fu), xv[4u + j]);
+    sx += dot(vec4(1.0), xv[j]) + dot(vec4(1.0), xv[4u + j]);
+  }
+  return dm.x * s + dm.y * sx;
+}
+#endif

@@ -1,6 +1,0 @@
-#version 450
-#extension GL_GOOGLE_include_directive : require
-// Register-blocked tiled GEMM (matmul_tiled_body.glsl) over q5_0 weights in their GGUF layout.
-#include "common/weights.glsl"
-#include "common/type_q5_0.glsl"
-#include "common/matmul_tiled_body.glsl"
