@@ -142,6 +142,12 @@ std::vector<uint32_t> env_numbers(const char* name, std::vector<uint32_t> fallba
   return out;
 }
 
+// The tensor-core GEMM where the device has it and GLASSWING_VULKAN_COOPMAT=1 (opt-in until proven on a GPU).
+bool use_coopmat(const DeviceInfo& info) {
+  const char* env = std::getenv("GLASSWING_VULKAN_COOPMAT");
+  return info.coopmat && env && std::string(env) == "1";
+}
+
 struct MatvecTuning {
   uint32_t wg, mr;
 };
@@ -376,7 +382,18 @@ void Recorder::matmul(const WeightTensor& w, const BufferRange& x, const BufferR
   check_weight(w);
   const uint32_t x_stride = s.x_stride ? s.x_stride : w.cols;
   const bool gpu = use_gpu_kernels(ctx_->device().info());
-  if (gpu && x_stride % 4 == 0 && x.offset % 16 == 0 && w.cols % 4 == 0) {
+  const bool aligned = x_stride % 4 == 0 && x.offset % 16 == 0;
+  if (gpu && aligned && w.cols % 32 == 0 && use_coopmat(ctx_->device().info())) {
+    // tensor cores (matmul_cm_body.glsl): 64 x 64 tiles
+    const std::string shader = "matmul_cm_" + layout_name(w.type, true);
+    for (const auto& slice : w.slices) {
+      const WeightProductPush push = product_push(w, slice, s);
+      const BufferRange buffers[] = {slice.range, x, y};
+      dispatch(shader.c_str(), buffers, push, (slice.rows + 63) / 64, (s.n_vec + 63) / 64);
+    }
+    return;
+  }
+  if (gpu && aligned && w.cols % 4 == 0) {
     // GPUs: the register-blocked tiled GEMM
     const std::string shader = "matmul_tiled_" + layout_name(w.type, true);
     const MatmulTuning t = matmul_tuning(ctx_->device().info());
