@@ -2,7 +2,9 @@
 // and dot product.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "inference/gguf/ggml_type.h"
 #include "inference/quant/quant.h"
@@ -261,4 +263,34 @@ TEST_CASE("get_rows gathers from a table split into row slices, on both sides of
       require_no_validation_messages();
     }
   }
+}
+
+TEST_CASE("a bad GLASSWING_VULKAN_KERNELS or tuning value is a precise error") {
+  auto& ctx = context();
+  const char* old = std::getenv("GLASSWING_VULKAN_KERNELS");
+  const std::string saved = old ? old : "";
+  const std::vector<uint8_t> w(2 * 18, 0);
+  Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
+  setenv("GLASSWING_VULKAN_KERNELS", "fast", 1);
+  CHECK_THROWS_WITH(upload_weight(ctx, arena, GgmlType::Q4_0, 1, 64, w.data()),
+                    Catch::Contains("GLASSWING_VULKAN_KERNELS must be gpu, cpu or auto, not 'fast'"));
+  setenv("GLASSWING_VULKAN_KERNELS", "gpu", 1);
+  const WeightTensor t = upload_weight(ctx, arena, GgmlType::Q4_0, 1, 64, w.data());
+  Buffer xb = device_buffer(std::vector<float>(64, 1.0f));
+  Buffer yb = device_buffer({}, 8);
+  setenv("GLASSWING_VULKAN_MATVEC", "128,x", 1);
+  Recorder rec(ctx);
+  rec.begin();
+  CHECK_THROWS_WITH(rec.matvec(t, whole(xb), whole(yb)), Catch::Contains("GLASSWING_VULKAN_MATVEC must be"));
+  setenv("GLASSWING_VULKAN_MATVEC", "128,2", 1);
+  setenv("GLASSWING_VULKAN_MATMUL", "64,64,32,4,3", 1);
+  CHECK_THROWS_WITH(rec.matmul(t, whole(xb), whole(yb), {.n_vec = 8}), Catch::Contains("bad tile shape"));
+  rec.end();
+  unsetenv("GLASSWING_VULKAN_MATVEC");
+  unsetenv("GLASSWING_VULKAN_MATMUL");
+  if (old)
+    setenv("GLASSWING_VULKAN_KERNELS", saved.c_str(), 1);
+  else
+    unsetenv("GLASSWING_VULKAN_KERNELS");
+  require_no_validation_messages();
 }
