@@ -18,6 +18,7 @@ namespace {
 
 constexpr uint32_t kMaxGroups = 65535;  // the minimum maxComputeWorkGroupCount every device supports
 constexpr uint32_t kReduceWg = 64;      // workgroup size of the reduction kernels (spec constant 0) on GPUs
+constexpr uint32_t kAttentionGpuWg = 128;  // attention_gpu.comp: head_dim / 4 must not exceed it
 constexpr uint32_t kMatvecMaxVectors = 4;  // above this, the tiled GEMM wins
 constexpr uint32_t kMatvecRowsPerWg = 8;  // rows per matvec workgroup: a multiple of the shader's MR (4 or 8)
 
@@ -496,6 +497,13 @@ void Recorder::attention(const BufferRange& q, const BufferRange& k_cache, const
   const bool v4 = p.head_dim % 4 == 0 && push.q_stride % 4 == 0 && p.q_offset % 4 == 0 &&
                   p.kv_offset % 4 == 0 && q.offset % 16 == 0 && k_cache.offset % 16 == 0 &&
                   v_cache.offset % 16 == 0;
+  const uint32_t d4 = p.head_dim / 4;
+  if (v4 && use_gpu_kernels(ctx_->device().info()) && d4 <= kAttentionGpuWg && push.o_stride % 4 == 0 &&
+      out.offset % 16 == 0) {
+    const uint32_t spec_gpu[] = {kAttentionGpuWg};
+    dispatch("attention_gpu", buffers, push, p.n_tokens, p.n_heads, 1, spec_gpu);
+    return;
+  }
   if (v4) {
     // CPU devices: few workgroups, but at least ~4 per step so that every core gets one.
     const uint32_t heads_per_wg = ctx_->device().info().type != "cpu" ? 1
