@@ -120,9 +120,9 @@ std::string layout_name(GgmlType type, bool gpu) {
   return (gpu && gpu_layout(type) ? "gpu_" : "") + kernel_type_name(type);
 }
 
-// Tuning knobs of the GPU kernels for benchmarks: GLASSWING_VULKAN_MATVEC="wg,mr" (invocations per
-// workgroup, rows per subgroup) and GLASSWING_VULKAN_MATMUL="bm,bn,bk,tm,tn" (tile, K step, outputs per
-// invocation). Unset: the defaults below.
+// Tuning knobs of the GPU kernels for benchmarks: GLASSWING_VULKAN_MATVEC="wg,mr,unroll" (invocations per
+// workgroup, rows per subgroup, units per lane loaded together) and GLASSWING_VULKAN_MATMUL="bm,bn,bk,tm,tn"
+// (tile, K step, outputs per invocation). Unset: the defaults below (the best measured on an H100).
 std::vector<uint32_t> env_numbers(const char* name, std::vector<uint32_t> fallback) {
   const char* env = std::getenv(name);
   if (!env || !*env) return fallback;
@@ -150,13 +150,13 @@ bool use_coopmat(const DeviceInfo& info) {
 }
 
 struct MatvecTuning {
-  uint32_t wg, mr;
+  uint32_t wg, mr, unroll;
 };
 MatvecTuning matvec_tuning() {
-  const auto v = env_numbers("GLASSWING_VULKAN_MATVEC", {128, 2});
-  if (v[0] == 0 || v[0] > 1024 || v[1] == 0 || v[1] > 8)
-    throw VulkanError("GLASSWING_VULKAN_MATVEC: 1..1024 invocations and 1..8 rows per subgroup");
-  return {v[0], v[1]};
+  const auto v = env_numbers("GLASSWING_VULKAN_MATVEC", {128, 2, 2});
+  if (v[0] == 0 || v[0] > 1024 || v[1] == 0 || v[1] > 8 || v[2] == 0 || v[2] > 8)
+    throw VulkanError("GLASSWING_VULKAN_MATVEC: 1..1024 invocations, 1..8 rows per subgroup, 1..8 units");
+  return {v[0], v[1], v[2]};
 }
 
 struct MatmulTuning {
@@ -164,13 +164,17 @@ struct MatmulTuning {
   uint32_t wg() const { return (bm / tm) * (bn / tn); }
 };
 MatmulTuning matmul_tuning(const DeviceInfo& info) {
-  const auto v = env_numbers("GLASSWING_VULKAN_MATMUL", {64, 64, 32, 4, 4});
+  const auto fits = [&](const MatmulTuning& t) {
+    return t.tm && t.tn && t.tm % 4 == 0 && t.tn % 4 == 0 && t.bm % t.tm == 0 && t.bn % t.tn == 0 && t.bk &&
+           t.bk % 16 == 0 && t.wg() <= 1024 && uint64_t{t.bk} * (t.bm + t.bn) * 4 <= info.shared_memory;
+  };
+  // 128 x 128 tiles, 8 x 8 outputs per invocation; 64 x 64 where shared memory is short.
+  const MatmulTuning best{128, 128, 32, 8, 8};
+  const auto v = env_numbers("GLASSWING_VULKAN_MATMUL", {best.bm, best.bn, best.bk, best.tm, best.tn});
   const MatmulTuning t{v[0], v[1], v[2], v[3], v[4]};
-  const bool ok = t.tm && t.tn && t.tm % 4 == 0 && t.tn % 4 == 0 && t.bm % t.tm == 0 && t.bn % t.tn == 0 &&
-                  t.bk && t.bk % 16 == 0 && t.wg() <= 1024 &&
-                  uint64_t{t.bk} * (t.bm + t.bn) * 4 <= info.shared_memory;
-  if (!ok) throw VulkanError("GLASSWING_VULKAN_MATMUL: bad tile shape");
-  return t;
+  if (fits(t)) return t;
+  if (!std::getenv("GLASSWING_VULKAN_MATMUL")) return {64, 64, 16, 4, 4};
+  throw VulkanError("GLASSWING_VULKAN_MATMUL: bad tile shape");
 }
 
 // q8_0 rows (f16 d, int8 qs[32] per 34-byte block) -> every row's quants (16-byte aligned, so a kernel reads
@@ -372,7 +376,7 @@ void Recorder::matvec_gpu(const WeightTensor& w, const BufferRange& x, const Buf
   for (const auto& slice : w.slices) {
     const WeightProductPush push = product_push(w, slice, s);
     const BufferRange buffers[] = {slice.range, x, y};
-    const uint32_t spec[] = {t.wg, rpw, t.mr};
+    const uint32_t spec[] = {t.wg, rpw, t.mr, t.unroll};
     const uint32_t groups = (slice.rows + rpw - 1) / rpw;
     const uint32_t gx = std::min(groups, kMaxGroups);
     dispatch(shader.c_str(), buffers, push, gx, s.n_vec, (groups + gx - 1) / gx, spec);

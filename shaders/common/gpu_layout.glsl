@@ -13,3 +13,13 @@ vec4 i8x4(uint v) { return vec4(ivec4(v << 24, v << 16, v << 8, v) >> 24); }
 uint byte16(uvec4 a, uint i) { return (a[i >> 2] >> (8u * (i & 3u))) & 0xffu; }
 // Bits 0..3 of b to the low bit of bytes 0..3 (the fifth bits of q5 types, four elements at a time).
 uint spread4(uint b) { return (b & 1u) | ((b & 2u) << 7) | ((b & 4u) << 14) | ((b & 8u) << 21); }
+// Bits [lo, lo + B) of each byte of w as the floats 1 + v / 2^B (exact): a shift and a mask per element and
+// no int->float conversion, a quarter-rate instruction on NVIDIA GPUs that bounded the mat-vec there. The
+// kernels then compute sum(v x) = 2^B (sum(f x) - sum(x)).
+uint shl(uint w, int n) { return n >= 0 ? w << uint(n) : w >> uint(-n); }
+vec4 unit4(uint w, int lo, int B) {
+  uint mask = ((1u << uint(B)) - 1u) << uint(23 - B);
+  int s = 23 - B - lo;
+  return uintBitsToFloat((uvec4(shl(w, s), shl(w, s - 8), shl(w, s - 16), shl(w, s - 24)) & mask) | 0x3F800000u);
+}
+vec4 sum4(vec4 a, vec4 b, vec4 c, vec4 d) { return (a + b) + (c + d); }

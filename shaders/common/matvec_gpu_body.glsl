@@ -1,9 +1,12 @@
 // y[v][row_base + r] (+)= W[r] . x[v] over a repacked weight (gpu_layout.glsl), for GPUs: the weights are
 // read exactly once, 16 bytes per lane per load, consecutive lanes reading consecutive 16-byte pieces of a
-// row (coalesced). Each subgroup owns MR rows at a time: a lane loads the x values of its piece once into
-// registers and uses them for the MR rows, then one subgroupAdd per row. ROWS_PER_WG rows per workgroup
-// (any subgroup size: the subgroups stride over them). One vector per workgroup row (gl_WorkGroupID.y).
-// Included after matvec_gpu_io.glsl and a type_gpu_*.glsl (which defines UNITS, XV, load_x, unit_dot).
+// row (coalesced). Each subgroup owns MR rows at a time; every lane first issues the loads of UNROLL units
+// (pieces) of each of its MR rows, so that many independent loads are in flight (memory-level parallelism
+// is what a GPU mat-vec is bound by), then loads the x values of each unit once into registers, reduces
+// them (x_sums) once for the MR rows and multiplies. One subgroupAdd per row. ROWS_PER_WG rows per
+// workgroup (any subgroup size: the subgroups stride over them). One vector per workgroup row
+// (gl_WorkGroupID.y). Included after matvec_gpu_io.glsl and a type_gpu_*.glsl (which defines UNITS, XV,
+// Raw, load_unit, load_x, x_sums and dot_unit).
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
 
@@ -11,6 +14,7 @@ layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint WG = 128;
 layout(constant_id = 1) const uint ROWS_PER_WG = 8;  // a multiple of MR
 layout(constant_id = 2) const uint MR = 2;           // rows a subgroup computes together
+layout(constant_id = 3) const uint UNROLL = 2;       // units per lane whose loads are issued together
 
 void main() {
   uint nb = p.ncols / BLOCK_ELEMS;
@@ -27,11 +31,21 @@ void main() {
     [[unroll]] for (uint m = 0u; m < MR; ++m) rblk[m] = min(row0 + m, p.nrows - 1u) * nb;
     float acc[MR];
     [[unroll]] for (uint m = 0u; m < MR; ++m) acc[m] = 0.0;
-    for (uint k = gl_SubgroupInvocationID; k < units; k += gl_SubgroupSize) {
-      uint b = k / UNITS, u = k % UNITS;
-      vec4 xv[XV];
-      load_x(xb + b * (BLOCK_ELEMS / 4u), u, xv);
-      [[unroll]] for (uint m = 0u; m < MR; ++m) acc[m] += unit_dot(rblk[m] + b, u, xv);
+    for (uint k0 = gl_SubgroupInvocationID; k0 < units; k0 += gl_SubgroupSize * UNROLL) {
+      Raw raw[UNROLL][MR];
+      [[unroll]] for (uint i = 0u; i < UNROLL; ++i) {
+        uint k = min(k0 + i * gl_SubgroupSize, units - 1u);  // past the row: a valid unit, not used
+        [[unroll]] for (uint m = 0u; m < MR; ++m) raw[i][m] = load_unit(rblk[m] + k / UNITS, k % UNITS);
+      }
+      [[unroll]] for (uint i = 0u; i < UNROLL; ++i) {
+        uint k = k0 + i * gl_SubgroupSize;
+        if (k < units) {
+          vec4 xv[XV];
+          load_x(xb + (k / UNITS) * (BLOCK_ELEMS / 4u), k % UNITS, xv);
+          vec4 xs = x_sums(xv);
+          [[unroll]] for (uint m = 0u; m < MR; ++m) acc[m] += dot_unit(raw[i][m], k % UNITS, xv, xs);
+        }
+      }
     }
     [[unroll]] for (uint m = 0u; m < MR; ++m) {
       float sum = subgroupAdd(acc[m]);

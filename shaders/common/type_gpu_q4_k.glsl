@@ -38,6 +38,11 @@ void dequant_chunk(uint rb, uint c, out float v[CHUNK]) {
 // 64g + l0 + i (low nibbles, sub-block 2g) and 64g + 32 + l0 + i (high nibbles, sub-block 2g+1).
 const uint UNITS = 8u;
 const uint XV = 8u;
+struct Raw {
+  uvec4 q;
+  uvec4 a;
+};
+Raw load_unit(uint blk, uint u) { return Raw(w4[8u * blk + u], w4[(w_aux >> 4) + blk]); }
 void load_x(uint xb, uint u, out vec4 xv[XV]) {
   uint o = xb + 16u * (u >> 1) + 4u * (u & 1u);
   [[unroll]] for (uint j = 0u; j < 4u; ++j) {
@@ -45,20 +50,22 @@ void load_x(uint xb, uint u, out vec4 xv[XV]) {
     xv[4u + j] = x4[o + 8u + j];
   }
 }
-float unit_dot(uint blk, uint u, in vec4 xv[XV]) {
-  uvec4 q = w4[8u * blk + u];
-  uvec4 a = w4[(w_aux >> 4) + blk];
+vec4 x_sums(in vec4 xv[XV]) {
+  return vec4(dot(sum4(xv[0], xv[1], xv[2], xv[3]), vec4(1.0)), dot(sum4(xv[4], xv[5], xv[6], xv[7]), vec4(1.0)),
+              0.0, 0.0);
+}
+// d sc sum(q x) - dmin m sum(x) per sub-block, with sum(q x) = 16 (sum(f x) - sum(x)), f = 1 + q/16
+float dot_unit(Raw r, uint u, in vec4 xv[XV], vec4 xs) {
   float sc0, mn0, sc1, mn1;
-  gpu_scale_min_k4(a, 2u * (u >> 1), sc0, mn0);
-  gpu_scale_min_k4(a, 2u * (u >> 1) + 1u, sc1, mn1);
-  vec2 dm = unpackHalf2x16(a.x);
-  float lo = 0.0, hi = 0.0, xlo = 0.0, xhi = 0.0;
+  gpu_scale_min_k4(r.a, 2u * (u >> 1), sc0, mn0);
+  gpu_scale_min_k4(r.a, 2u * (u >> 1) + 1u, sc1, mn1);
+  vec2 dm = unpackHalf2x16(r.a.x);
+  vec4 lo = vec4(0.0), hi = vec4(0.0);
   [[unroll]] for (uint j = 0u; j < 4u; ++j) {
-    lo += dot(u8x4(q[j] & 0x0f0f0f0fu), xv[j]);
-    hi += dot(u8x4((q[j] >> 4) & 0x0f0f0f0fu), xv[4u + j]);
-    xlo += dot(vec4(1.0), xv[j]);
-    xhi += dot(vec4(1.0), xv[4u + j]);
+    lo += unit4(r.q[j], 0, 4) * xv[j];
+    hi += unit4(r.q[j], 4, 4) * xv[4u + j];
   }
-  return dm.x * (sc0 * lo + sc1 * hi) - dm.y * (mn0 * xlo + mn1 * xhi);
+  float qlo = 16.0 * (dot(lo, vec4(1.0)) - xs.x), qhi = 16.0 * (dot(hi, vec4(1.0)) - xs.y);
+  return dm.x * (sc0 * qlo + sc1 * qhi) - dm.y * (mn0 * xs.x + mn1 * xs.y);
 }
 #endif

@@ -26,28 +26,38 @@ void dequant_chunk(uint rb, uint c, out float v[CHUNK]) {
 // i < 16) from ql pieces (n, 0, l0), (n, 1, l0) and qh piece (n, l0): three uvec4 loads.
 const uint UNITS = 4u;
 const uint XV = 16u;
+struct Raw {
+  uvec4 ql0, ql1, qh, a;
+  float d;
+};
+Raw load_unit(uint blk, uint u) {
+  uint n = u >> 1, h = u & 1u;
+  return Raw(w4[12u * blk + 4u * n + h], w4[12u * blk + 4u * n + 2u + h], w4[12u * blk + 8u + 2u * n + h],
+             w4[(w_aux >> 4) + blk], w_f16(gpu_aux2() + 2u * blk));
+}
 void load_x(uint xb, uint u, out vec4 xv[XV]) {
   uint o = xb + 32u * (u >> 1) + 4u * (u & 1u);
   [[unroll]] for (uint r = 0u; r < 4u; ++r)
     [[unroll]] for (uint j = 0u; j < 4u; ++j) xv[4u * r + j] = x4[o + 8u * r + j];
 }
-float unit_dot(uint blk, uint u, in vec4 xv[XV]) {
+vec4 x_sums(in vec4 xv[XV]) {
+  vec4 s;
+  [[unroll]] for (uint r = 0u; r < 4u; ++r)
+    s[r] = dot(sum4(xv[4u * r], xv[4u * r + 1u], xv[4u * r + 2u], xv[4u * r + 3u]), vec4(1.0));
+  return s;
+}
+// d * sum_r scale_r sum((q - 32) x) with f = 1 + q/64: sum((q - 32) x) = 64 sum(f x) - 96 sum(x)
+float dot_unit(Raw raw, uint u, in vec4 xv[XV], vec4 xs) {
   uint n = u >> 1, h = u & 1u;
-  uvec4 ql0 = w4[12u * blk + 4u * n + h];
-  uvec4 ql1 = w4[12u * blk + 4u * n + 2u + h];
-  uvec4 qh = w4[12u * blk + 8u + 2u * n + h];
-  uvec4 a = w4[(w_aux >> 4) + blk];
-  float d = w_f16(gpu_aux2() + 2u * blk);
   float s = 0.0;
   [[unroll]] for (uint r = 0u; r < 4u; ++r) {
-    uvec4 ql = (r & 1u) == 0u ? ql0 : ql1;
+    uvec4 ql = (r & 1u) == 0u ? raw.ql0 : raw.ql1;
     uint sl = (r >> 1) * 4u, sh = 2u * r;
-    float sr = 0.0;
+    vec4 sr = vec4(0.0);
     [[unroll]] for (uint j = 0u; j < 4u; ++j)
-      sr += dot(u8x4(((ql[j] >> sl) & 0x0f0f0f0fu) | (((qh[j] >> sh) & 0x03030303u) << 4)) - 32.0,
-                xv[4u * r + j]);
-    s += sr * float(int(byte16(a, 8u * n + 2u * r + h) << 24) >> 24);
+      sr += unit4(((ql[j] >> sl) & 0x0f0f0f0fu) | (((raw.qh[j] >> sh) & 0x03030303u) << 4), 0, 6) * xv[4u * r + j];
+    s += (64.0 * dot(sr, vec4(1.0)) - 96.0 * xs[r]) * float(int(byte16(raw.a, 8u * n + 2u * r + h) << 24) >> 24);
   }
-  return d * s;
+  return raw.d * s;
 }
 #endif

@@ -282,7 +282,7 @@ TEST_CASE("a bad GLASSWING_VULKAN_KERNELS or tuning value is a precise error") {
   Recorder rec(ctx);
   rec.begin();
   CHECK_THROWS_WITH(rec.matvec(t, whole(xb), whole(yb)), Catch::Contains("GLASSWING_VULKAN_MATVEC must be"));
-  setenv("GLASSWING_VULKAN_MATVEC", "128,2", 1);
+  setenv("GLASSWING_VULKAN_MATVEC", "128,2,2", 1);
   setenv("GLASSWING_VULKAN_MATMUL", "64,64,32,4,3", 1);
   CHECK_THROWS_WITH(rec.matmul(t, whole(xb), whole(yb), {.n_vec = 8}), Catch::Contains("bad tile shape"));
   rec.end();
