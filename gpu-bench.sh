@@ -25,12 +25,17 @@ M=/tmp/models; mkdir -p $M
   timeout 60 $CLI synth --shape smollm2-135m -t Q8_0 -o $M/smol-q8.gguf | head -1 ) > /tmp/synth3.log 2>&1 &
 
 el "tests: GPU kernels (the default on a GPU) vs CPU computations, the CPU engine and llama.cpp references"
-for spec in "[weights]" "[attention]" "[backend]"; do
-  timeout 100 $B/vulkan_tests "$spec" 2>&1 | tail -6
+for spec in "[weights]" "[attention]" "Vulkan prefill then re-submitted decode steps reproduce the batched logits" \
+    "Vulkan attention maps and summaries match the CPU engine" \
+    "Vulkan prompts longer than one recorded step are split and match the CPU engine"; do
+  echo "$spec"; timeout 100 $B/vulkan_tests "$spec" 2>&1 | tail -6
 done
 el "tests: tensor-core GEMM, opt-in (GLASSWING_VULKAN_COOPMAT=1; 'devices' shows 'coopmat' when the GPU has it)"
-GLASSWING_VULKAN_COOPMAT=1 timeout 60 $B/vulkan_tests "tiled matmul matches a CPU dequantize + dot for every type" 2>&1 | tail -20
-GLASSWING_VULKAN_COOPMAT=1 timeout 100 $B/vulkan_tests "[backend]" 2>&1 | tail -20
+export GLASSWING_VULKAN_COOPMAT=1
+timeout 60 $B/vulkan_tests "tiled matmul matches a CPU dequantize + dot for every type" 2>&1 | tail -20
+timeout 60 $B/vulkan_tests "Vulkan prefill then re-submitted decode steps reproduce the batched logits" 2>&1 | tail -20
+[ -f $G/logits_check.py ] && timeout 80 python3 $G/logits_check.py $CLI $G/shared cpu,vulkan
+unset GLASSWING_VULKAN_COOPMAT
 el "synth"
 wait
 cat /tmp/synth1.log /tmp/synth2.log /tmp/synth3.log
