@@ -223,6 +223,32 @@ Device::~Device() {
   }
 }
 
+namespace {
+std::atomic<int64_t> process_allocations{0};
+}
+
+int64_t Device::live_allocations_in_process() {
+  return process_allocations.load();
+}
+
+void Device::note_allocation(int delta) {
+  live_allocations_ += delta;
+  process_allocations += delta;
+}
+
+void Device::note_lost(const std::string& message) {
+  std::lock_guard lock(lost_mutex_);
+  if (lost_.load()) return;  // the first loss is the one to report
+  lost_message_ = message;
+  lost_.store(true);
+}
+
+void Device::throw_if_lost() const {
+  if (!lost_.load(std::memory_order_relaxed)) return;
+  std::lock_guard lock(lost_mutex_);
+  throw VulkanError::described(lost_message_, VK_ERROR_DEVICE_LOST);
+}
+
 uint32_t Device::memory_type(uint32_t type_bits, VkMemoryPropertyFlags required,
                              VkMemoryPropertyFlags preferred) const {
   for (int pass = 0; pass < 2; ++pass) {

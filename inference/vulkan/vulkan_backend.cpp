@@ -206,7 +206,7 @@ const WeightTensor& VulkanBackend::upload_matrix(const model::WeightMatrix& m, c
     weight_bytes_ += m.row_bytes * static_cast<uint64_t>(m.n_rows);
     return matrices_.emplace(m.data, std::move(t)).first->second;
   } catch (const VulkanError& e) {
-    throw VulkanError("uploading " + m.name + ": " + e.what());
+    throw VulkanError::described("uploading " + m.name + ": " + e.what(), e.result());
   }
 }
 
@@ -475,7 +475,7 @@ void register_vulkan_backend(const std::string& device) {
       "vulkan", 10, [device](const model::Model& m) { return std::make_unique<VulkanBackend>(m, device); },
       [device] {
         const AutoChoice c = choose_auto_backend(device);
-        return c.backend == "vulkan" ? std::string() : c.reason;
+        return model::AutoVerdict{c.backend == "vulkan", c.reason};
       });
 }
 

@@ -22,8 +22,9 @@ class VulkanBackend final : public model::Backend {
   static constexpr int64_t kMaxBatch = 64;  // prompt tokens per recorded prefill step
 
   // device: see Device::Create ("" = $GLASSWING_VULKAN_DEVICE or the best GPU); progress: weight upload.
-  // Throws VulkanError (no device, out of device memory, a tensor type the kernels cannot read); nothing
-  // stays allocated on the device then.
+  // Throws VulkanError (no device, out of device memory, device lost, a tensor type the kernels cannot read);
+  // nothing stays allocated on the device then. Once the device is lost, every forward pass and attention
+  // map throws that loss again (Device::throw_if_lost); a new VulkanBackend opens the device afresh.
   VulkanBackend(const model::Model& model, std::string_view device = {}, const Progress& progress = {});
   ~VulkanBackend() override;
 
@@ -66,8 +67,8 @@ class VulkanBackend final : public model::Backend {
 };
 
 // Makes "vulkan" available to model::create_backend (priority above the CPU for "auto", which skips it when
-// choose_auto_backend() declines: only CPU-implemented Vulkan devices); device: the selector every
-// VulkanBackend it creates uses (see Device::Create).
+// choose_auto_backend() declines: only CPU-implemented Vulkan devices; its reason, either way, is the
+// BackendChoice's); device: the selector every VulkanBackend it creates uses (see Device::Create).
 void register_vulkan_backend(const std::string& device = {});
 
 }  // namespace glasswing::vulkan
