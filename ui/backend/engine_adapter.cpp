@@ -81,9 +81,13 @@ model::BackendChoice create_backend(const std::string& wanted, const std::string
 }
 
 // Why "Auto" runs on the CPU, from what the registry saw while choosing (no second look at the devices): the
-// Vulkan policy's own words, or the GPU backend's error when it failed to start.
+// Vulkan policy's own words, or "Vulkan could not start: <error>" (BackendChoice::explanation() with the
+// names as the settings panel shows them).
 std::string auto_fallback_reason(const model::BackendChoice& choice) {
-  const std::string why = choice.explanation();
+  std::string why;
+  for (const auto& s : choice.skipped)
+    why += (why.empty() ? "" : "; ") +
+           (s.failed ? display_name(s.name) + " could not start: " + s.reason : s.reason);
   return why.empty() ? "this build has no GPU backend" : why;
 }
 
