@@ -14,6 +14,7 @@
 #include "inference/model/backend_registry.h"
 #include "inference/model/model.h"
 #include "inference/model/session.h"
+#include "inference/vulkan/context.h"
 #include "inference/vulkan/fault_injection.h"
 #include "inference/vulkan/vk_error.h"
 #include "inference/vulkan/vulkan_backend.h"
@@ -49,6 +50,25 @@ TEST_CASE("the fault seam accepts only its documented form") {
                           "out-of-memory@compute:1", "device-lost@compute:2x"})
     CHECK_THROWS_WITH(vulkan::fault::arm(bad), Contains("expected device-lost@compute:N") && Contains(bad));
   CHECK(vulkan::fault::inject(vulkan::fault::Site::Compute) == VK_SUCCESS);  // a rejected spec disarms
+}
+
+TEST_CASE("the message log outlives its instance and hears of objects left alive at destruction") {
+  vulkan::test::context();  // exits 77 without a device; sets GLASSWING_VULKAN_VALIDATION=1
+  // What makes the clean-destruction checks below able to fail: a buffer never destroyed is reported when its
+  // device is destroyed, into a log the test still holds.
+  std::shared_ptr<const vulkan::MessageLog> log;
+  {
+    auto ctx = vulkan::Context::Create();
+    log = ctx->instance().message_log();
+    VkBufferCreateInfo info{};
+    info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
+    info.size = 256;
+    info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
+    VkBuffer leaked = VK_NULL_HANDLE;
+    REQUIRE(vkCreateBuffer(ctx->device().handle(), &info, nullptr, &leaked) == VK_SUCCESS);
+    CHECK(log->messages().empty());
+  }
+  CHECK_FALSE(log->messages().empty());
 }
 
 TEST_CASE("a device lost mid-decode is a precise error, and the backend refuses further work cleanly") {
