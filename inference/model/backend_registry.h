@@ -15,7 +15,7 @@ namespace glasswing::model {
 using BackendFactory = std::function<std::unique_ptr<Backend>(const Model&)>;
 
 // Asked before "auto" tries a backend: whether to try it, and why (e.g. Vulkan is skipped when the only
-// device is a CPU implementation, slower than the CPU engine, and tried on "a discrete GPU").
+// device is a CPU implementation, slower than the CPU engine; tried because "X is a discrete GPU").
 struct AutoVerdict {
   bool try_it = true;
   std::string reason;  // one clause; may be empty when trying
