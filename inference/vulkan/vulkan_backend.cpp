@@ -133,7 +133,8 @@ class VulkanBackend::Caches : public model::SessionCaches {
   }
 };
 
-VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device, const Progress& progress)
+VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device, const Progress& progress,
+                             model::Rounding rounding)
     : model_(model), ctx_(Context::Create(device)) {
   const auto& d = model.desc();
   const auto& w = model.weights();
@@ -181,6 +182,7 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
   if (progress) progress(total, total);
   a_ = std::make_unique<Activations>(ctx_->device(), d);
   build_pipelines();
+  if (rounding == model::Rounding::LlamaCpp) exact_ = std::make_unique<ExactForward>(*ctx_, model);
 }
 
 void VulkanBackend::build_pipelines() {
@@ -218,13 +220,14 @@ BufferRange VulkanBackend::upload_vector(std::span<const float> v) {
 }
 
 model::BackendCapabilities VulkanBackend::capabilities() const {
-  return {ctx_->device().info().name + " (Vulkan)", true, kMaxBatch};
+  const std::string mode = exact_ ? ", llama.cpp-compatible rounding" : "";
+  return {ctx_->device().info().name + " (Vulkan" + mode + ")", true, kMaxBatch};
 }
 
 model::MemoryEstimate VulkanBackend::estimate_memory(int64_t n_ctx) const {
   const auto& d = model_.desc();
   model::MemoryEstimate m;
-  m.weight_bytes = arena_->bytes_used();
+  m.weight_bytes = arena_->bytes_used() + (exact_ ? exact_->weight_bytes() : 0);
   const uint64_t scores = std::min<uint64_t>(uint64_t(kMaxBatch) * d.n_head * n_ctx * sizeof(float),
                                              ctx_->device().info().max_storage_buffer_range);
   m.session_bytes = uint64_t(d.n_layer) * n_ctx * (2 * d.kv_dim() + d.q_dim()) * sizeof(float) + scores +
@@ -371,6 +374,16 @@ void VulkanBackend::forward_impl(model::Session& session, std::span<const int32_
   auto& c = static_cast<Caches&>(session.caches());
   const int64_t n_vocab = model_.desc().n_vocab, n = static_cast<int64_t>(tokens.size());
   float* logits = session.logits_buffer().data();
+  if (exact_) {  // Rounding::LlamaCpp: the reference-compatible forward writes the same caches
+    ExactCacheView view{c.n_ctx, {}, {}, {}};
+    for (int64_t l = 0; l < model_.desc().n_layer; ++l) {
+      view.q.push_back(c.q_layer(l));
+      view.k.push_back(c.k_layer(l));
+      view.v.push_back(c.v_layer(l));
+    }
+    exact_->forward(view, tokens, session.position(), want_all_logits, logits);
+    return;
+  }
   for (int64_t start = 0; start < n; start += c.max_batch) {
     const auto count = static_cast<uint32_t>(std::min(c.max_batch, n - start));
     const bool last_step = start + count == n;
@@ -477,6 +490,13 @@ void register_vulkan_backend(const std::string& device) {
         const AutoChoice c = choose_auto_backend(device);
         return c.backend == "vulkan" ? std::string() : c.reason;
       });
+  // llama.cpp's CPU arithmetic on the GPU, for comparing logits bit for bit; "auto" never picks it.
+  model::register_backend(
+      "vulkan-llamacpp", -1000,
+      [device](const model::Model& m) {
+        return std::make_unique<VulkanBackend>(m, device, Progress{}, model::Rounding::LlamaCpp);
+      },
+      [] { return std::string("reference-compatible mode, only on request"); });
 }
 
 }  // namespace glasswing::vulkan

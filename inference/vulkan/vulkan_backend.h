@@ -12,7 +12,9 @@
 
 #include "inference/model/backend.h"
 #include "inference/model/model.h"
+#include "inference/model/rounding.h"
 #include "inference/vulkan/context.h"
+#include "inference/vulkan/exact_forward.h"
 #include "inference/vulkan/ops.h"
 
 namespace glasswing::vulkan {
@@ -24,7 +26,10 @@ class VulkanBackend final : public model::Backend {
   // device: see Device::Create ("" = $GLASSWING_VULKAN_DEVICE or the best GPU); progress: weight upload.
   // Throws VulkanError (no device, out of device memory, a tensor type the kernels cannot read); nothing
   // stays allocated on the device then.
-  VulkanBackend(const model::Model& model, std::string_view device = {}, const Progress& progress = {});
+  // rounding: Fast (the kernels above) or LlamaCpp (inference/vulkan/exact_forward.h: llama.cpp's CPU
+  // arithmetic reproduced bit for bit; slow; needs shaderFloat64).
+  VulkanBackend(const model::Model& model, std::string_view device = {}, const Progress& progress = {},
+                model::Rounding rounding = model::Rounding::Fast);
   ~VulkanBackend() override;
 
   std::string name() const override { return "vulkan"; }
@@ -63,11 +68,15 @@ class VulkanBackend final : public model::Backend {
   uint64_t weight_bytes_ = 0;
   std::unique_ptr<Buffer> readback_;  // attention maps and summaries come back through it; grown on demand
   std::mutex mutex_;                  // one forward at a time: activations are shared by every session
+
+  // Rounding::LlamaCpp only: forwards run there instead of record_step.
+  std::unique_ptr<ExactForward> exact_;
 };
 
 // Makes "vulkan" available to model::create_backend (priority above the CPU for "auto", which skips it when
-// choose_auto_backend() declines: only CPU-implemented Vulkan devices); device: the selector every
-// VulkanBackend it creates uses (see Device::Create).
+// choose_auto_backend() declines: only CPU-implemented Vulkan devices), and "vulkan-llamacpp" (Rounding::
+// LlamaCpp, never chosen by "auto"); device: the selector every VulkanBackend it creates uses (see
+// Device::Create).
 void register_vulkan_backend(const std::string& device = {});
 
 }  // namespace glasswing::vulkan
