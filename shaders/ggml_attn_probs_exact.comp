@@ -1,6 +1,6 @@
 #version 450
 // Causal attention probabilities of one (token, head) per invocation, as llama.cpp computes them without
-// flash attention over an F16 cache: K·Q in ggml's 8 lanes, scale, ggml's exp approximation, a double sum,
+// flash attention over an F16 cache: K·Q in ggml's 8 lanes, scale, ggml's exp approximation, f32 sums of 8 added in double,
 // a multiply by the f32 reciprocal, and the probabilities rounded to fp16 for the F16 V product.
 #extension GL_GOOGLE_include_directive : require
 #include "common/ggml_exact.glsl"
@@ -32,12 +32,18 @@ void main() {
     att[so + j] = s;
     mx = max(mx, s);
   }
+  // ggml_vec_soft_max_f32: each group of 8 keys summed in f32 (ggml's horizontal sum), the group sums in
+  // double; masked keys past pos complete the last group with exp(-inf) = 0.
   precise double sum = 0.0;
-  for (uint j = 0; j <= pos; ++j) {
-    precise float d = att[so + j] - mx;
-    const float e = ex_expf(d);
-    att[so + j] = e;
-    sum += double(e);
+  for (uint j0 = 0; j0 <= pos; j0 += 8u) {
+    float group[8] = float[8](0, 0, 0, 0, 0, 0, 0, 0);
+    for (uint j = j0; j < min(j0 + 8u, pos + 1u); ++j) {
+      precise float d = att[so + j] - mx;
+      const float e = ex_expf(d);
+      att[so + j] = e;
+      group[j - j0] = e;
+    }
+    sum += double(ex_hsum8(group));
   }
   precise double invd = 1.0 / sum;
   const float inv = float(invd);

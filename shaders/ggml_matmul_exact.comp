@@ -21,7 +21,8 @@ layout(std430, binding = 6) readonly buffer Bias { float bias[]; };
 layout(push_constant) uniform P {
   uint ncols, nrows, x_stride, x_offset, y_stride, y_offset, accumulate, has_bias;
   uint kind;     // 0 float weights, 1 q8_0 family (32-blocks), 2 Q6_K/Q3_K, 3 Q2_K/Q4_K/Q5_K
-  uint variant;  // kind 0: activation 0 f32, 1 fp16, 2 bf16; kind 1: 0 plain, 1 with min, 2 Q4_0 repacked;
+  uint variant;  // kind 0: activation 0 f32, 1 fp16, 2 bf16, 3 f32 in ggml_vec_dot_f32's order;
+                 // kind 1: 0 plain, 1 with min, 2 Q4_0 repacked;
                  // kind 3: 0 Q2_K, 1 Q4_K, 2 Q5_K
 }
 p;
@@ -40,6 +41,30 @@ float dot_float(uint r, uint xo) {
     acc[i & 7u] = ex_fma(a, wf[wo + i], acc[i & 7u]);
   }
   return ex_hsum8(acc);
+}
+
+// ggml_vec_dot_f32 (AVX2), for F32 weights tinyBLAS declines (inference/cpu/ggml_kernels.h dot_vec_f32): 4 × 8
+// FMA lanes over steps of 32 (element i in slot i mod 32), reduced (0+2, 1+3, then 0+1), lanes l + l+4,
+// (0+1) + (2+3); the leftovers added one by one, not contracted.
+float dot_vec_f32(uint r, uint xo) {
+  float acc[32];
+  for (uint i = 0; i < 32u; ++i) acc[i] = 0.0;
+  const uint wo = r * p.ncols, np = p.ncols & ~31u;
+  for (uint i = 0; i < np; ++i) acc[i & 31u] = ex_fma(x[xo + i], wf[wo + i], acc[i & 31u]);
+  float lanes[8];
+  for (uint l = 0; l < 8u; ++l) {
+    precise float s02 = acc[l] + acc[16u + l], s13 = acc[8u + l] + acc[24u + l];
+    precise float v = s02 + s13;
+    lanes[l] = v;
+  }
+  precise float t0 = lanes[0] + lanes[4], t1 = lanes[1] + lanes[5], t2 = lanes[2] + lanes[6];
+  precise float t3 = lanes[3] + lanes[7];
+  precise float sum = (t0 + t1) + (t2 + t3);
+  for (uint i = np; i < p.ncols; ++i) {
+    precise float prod = x[xo + i] * wf[wo + i];
+    sum = sum + prod;
+  }
+  return sum;
 }
 
 // Activations as q8_0 / q8_1 per 32 (ggml quantize_row_q8_0/q8_1 on x86): d = amax/127, q = nearbyint(x·127/amax).
@@ -158,7 +183,7 @@ void main() {
   const uint xo = p.x_offset + t * p.x_stride;
   float v;
   if (p.kind == 0u)
-    v = dot_float(r, xo);
+    v = p.variant == 3u ? dot_vec_f32(r, xo) : dot_float(r, xo);
   else if (p.kind == 1u)
     v = dot_q8(r, xo);
   else

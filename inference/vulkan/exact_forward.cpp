@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "inference/cpu/ggml_kernels.h"
 #include "inference/cpu/ggml_rounding.h"
 #include "inference/quant/fp16.h"
 #include "inference/quant/quant.h"
@@ -144,6 +145,12 @@ ExactForward::ExactForward(Context& ctx, const model::Model& model)
       Buffer::Create(ctx.device(), b * std::max<int64_t>(d.n_rot, 2) * f, MemoryUse::Upload, "RoPE cos/sin"));
   readback_ = std::make_unique<Buffer>(
       Buffer::Create(ctx.device(), b * d.n_vocab * f, MemoryUse::Readback, "the logits readback"));
+  if (d.traits->ffn == FfnKind::SwiGlu && d.n_ff % 8 != 0) {
+    ffn_readback_ = std::make_unique<Buffer>(
+        Buffer::Create(ctx.device(), 2 * b * d.n_ff * f, MemoryUse::Readback, "the SwiGLU readback"));
+    ffn_upload_ = std::make_unique<Buffer>(
+        Buffer::Create(ctx.device(), b * d.n_ff * f, MemoryUse::Upload, "the SwiGLU upload"));
+  }
 }
 
 ExactForward::~ExactForward() = default;
@@ -306,7 +313,22 @@ void ExactForward::step(const ExactCacheView& c, const int32_t* tokens, uint32_t
       matmul(L.w_gate, xb_, dim, 0, hb_, n_ff, 0, false, {}, n);
       matmul(L.w_up, xb_, dim, 0, hb2_, n_ff, 0, false, L.b_up, n);
       rec.barrier();
-      act(0, hb_, hb2_);
+      if (ffn_readback_) {
+        // Split the submission: SwiGLU by the CPU emulation's own function, exactly as the CPU engine.
+        const uint64_t bytes = uint64_t(n) * n_ff * sizeof(float);
+        rec.copy(hb_, whole(*ffn_readback_), bytes);
+        rec.copy(hb2_, whole(*ffn_readback_).sub(bytes, bytes), bytes);
+        rec.end();
+        rec.submit_and_wait();
+        const auto* gate_up = static_cast<const float*>(ffn_readback_->mapped());
+        auto* out = static_cast<float*>(ffn_upload_->mapped());
+        std::memcpy(out, gate_up, bytes);
+        cpu::swiglu_like_ggml(out, gate_up + uint64_t(n) * n_ff, n, n_ff);
+        rec.begin();
+        rec.copy(whole(*ffn_upload_), hb_, bytes);
+      } else {
+        act(0, hb_, hb2_);
+      }
     } else {
       matmul(L.w_up, xb_, dim, 0, hb_, n_ff, 0, false, L.b_up, n);
       rec.barrier();

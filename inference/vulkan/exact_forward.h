@@ -61,6 +61,10 @@ class ExactForward {
   BufferRange output_norm_, output_norm_b_, output_b_, gelu_table_, dummy_;
   BufferRange x_, xb_, qkv_, q_, k_, v_, att_out_, hb_, hb2_, logits_;
   std::unique_ptr<Buffer> embed_upload_, rope_upload_, readback_, scores_;
+  // SwiGLU on the host when n_ff is not a multiple of 8 (ggml then takes the C library's expf for each row's
+  // leftovers, which no shader reproduces): gate and up come back through ffn_readback_, go out through
+  // ffn_upload_.
+  std::unique_ptr<Buffer> ffn_readback_, ffn_upload_;
   uint64_t weight_bytes_ = 0;
 };
 

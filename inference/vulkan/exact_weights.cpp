@@ -4,6 +4,7 @@
 #include <cstring>
 #include <vector>
 
+#include "inference/cpu/ggml_kernels.h"
 #include "inference/quant/blocks.h"
 #include "inference/quant/fp16.h"
 #include "inference/quant/quant.h"
@@ -113,6 +114,7 @@ ExactMatrix upload_exact_matrix(Context& ctx, Arena& arena, const model::WeightM
     default:
       e.kind = 0, e.variant = m.type == GgmlType::F16 ? 1 : m.type == GgmlType::BF16 ? 2 : 0;
   }
+  if (cpu::uses_vec_dot_f32(m.type, m.n_cols, m.n_rows)) e.variant = 3;
   if (!quant::can_dequantize(m.type))
     throw VulkanError(what + ": tensor type " + std::string(gguf::ggml_type_name(m.type)) +
                       " is not supported");

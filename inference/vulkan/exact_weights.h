@@ -11,7 +11,8 @@ namespace glasswing::vulkan {
 
 // One matrix as ggml_matmul_exact.comp reads it (`kind` and `variant` are its push constants):
 //   kind 0: f32 values (F32, F16, BF16 and every type without an integer path); variant = activation
-//           rounding 0 none, 1 fp16, 2 bf16
+//           rounding 0 none, 1 fp16, 2 bf16, or 3: F32 summed in ggml_vec_dot_f32's order (where tinyBLAS
+//           declines the shape, inference/cpu/ggml_kernels.h uses_vec_dot_f32)
 //   kind 1: Q8_0 / Q5_0 (variant 0), Q4_1 / Q5_1 (1, with minimum), Q4_0 (2, repacked q4_0_8x8 order):
 //           int16 code per element, (d, m) per 32
 //   kind 2: Q6_K / Q3_K: int16 sc·(q − offset) per element, (d, 0) per 256
