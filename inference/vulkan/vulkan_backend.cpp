@@ -133,8 +133,7 @@ class VulkanBackend::Caches : public model::SessionCaches {
   }
 };
 
-VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device, const Progress& progress,
-                             model::Rounding rounding)
+VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device, const Progress& progress)
     : model_(model), ctx_(Context::Create(device)) {
   const auto& d = model.desc();
   const auto& w = model.weights();
@@ -182,7 +181,6 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
   if (progress) progress(total, total);
   a_ = std::make_unique<Activations>(ctx_->device(), d);
   build_pipelines();
-  if (rounding == model::Rounding::LlamaCpp) exact_ = std::make_unique<ExactForward>(*ctx_, model);
 }
 
 void VulkanBackend::build_pipelines() {
@@ -220,19 +218,20 @@ BufferRange VulkanBackend::upload_vector(std::span<const float> v) {
 }
 
 model::BackendCapabilities VulkanBackend::capabilities() const {
-  const std::string mode = exact_ ? ", llama.cpp-compatible rounding" : "";
-  return {ctx_->device().info().name + " (Vulkan" + mode + ")", true, kMaxBatch};
+  return {ctx_->device().info().name + " (Vulkan)", true, kMaxBatch};
 }
 
 model::MemoryEstimate VulkanBackend::estimate_memory(int64_t n_ctx) const {
   const auto& d = model_.desc();
   model::MemoryEstimate m;
-  m.weight_bytes = arena_->bytes_used() + (exact_ ? exact_->weight_bytes() : 0);
+  m.weight_bytes = arena_->bytes_used();
   const uint64_t scores = std::min<uint64_t>(uint64_t(kMaxBatch) * d.n_head * n_ctx * sizeof(float),
                                              ctx_->device().info().max_storage_buffer_range);
   m.session_bytes = uint64_t(d.n_layer) * n_ctx * (2 * d.kv_dim() + d.q_dim()) * sizeof(float) + scores +
                     uint64_t(kMaxBatch) * d.n_vocab * sizeof(float);
   m.scratch_bytes = a_->arena.bytes_used();
+
+  if (exact_) m.weight_bytes += exact_->weight_bytes();  // the decoded copy of the llama.cpp-compatible mode
   return m;
 }
 
@@ -483,6 +482,14 @@ std::vector<model::HeadSummary> VulkanBackend::attention_summary_impl(const mode
   return out;
 }
 
+void VulkanBackend::set_rounding(model::Rounding rounding) {
+  std::lock_guard lock(mutex_);
+  if (rounding == model::Rounding::Fast)
+    exact_.reset();
+  else if (!exact_)
+    exact_ = std::make_unique<ExactForward>(*ctx_, model_);
+}
+
 void register_vulkan_backend(const std::string& device) {
   model::register_backend(
       "vulkan", 10, [device](const model::Model& m) { return std::make_unique<VulkanBackend>(m, device); },
@@ -494,7 +501,9 @@ void register_vulkan_backend(const std::string& device) {
   model::register_backend(
       "vulkan-llamacpp", -1000,
       [device](const model::Model& m) {
-        return std::make_unique<VulkanBackend>(m, device, Progress{}, model::Rounding::LlamaCpp);
+        auto b = std::make_unique<VulkanBackend>(m, device);
+        b->set_rounding(model::Rounding::LlamaCpp);
+        return b;
       },
       [] { return std::string("reference-compatible mode, only on request"); });
 }

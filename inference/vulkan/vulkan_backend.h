@@ -26,10 +26,7 @@ class VulkanBackend final : public model::Backend {
   // device: see Device::Create ("" = $GLASSWING_VULKAN_DEVICE or the best GPU); progress: weight upload.
   // Throws VulkanError (no device, out of device memory, a tensor type the kernels cannot read); nothing
   // stays allocated on the device then.
-  // rounding: Fast (the kernels above) or LlamaCpp (inference/vulkan/exact_forward.h: llama.cpp's CPU
-  // arithmetic reproduced bit for bit; slow; needs shaderFloat64).
-  VulkanBackend(const model::Model& model, std::string_view device = {}, const Progress& progress = {},
-                model::Rounding rounding = model::Rounding::Fast);
+  VulkanBackend(const model::Model& model, std::string_view device = {}, const Progress& progress = {});
   ~VulkanBackend() override;
 
   std::string name() const override { return "vulkan"; }
@@ -38,6 +35,12 @@ class VulkanBackend final : public model::Backend {
   std::unique_ptr<model::SessionCaches> create_caches(int64_t n_ctx) override;
 
   Context& context() { return *ctx_; }
+
+  // The arithmetic of every later forward pass: Fast (the kernels above, the default) or LlamaCpp
+  // (inference/vulkan/exact_forward.h: llama.cpp's x86 CPU arithmetic bit for bit; slow; needs shaderFloat64,
+  // else throws VulkanError). Set it before a session's first forward: caches written in one mode are not
+  // what the other computes. register_vulkan_backend() offers LlamaCpp as "vulkan-llamacpp".
+  void set_rounding(model::Rounding rounding);
 
  protected:
   void forward_impl(model::Session& session, std::span<const int32_t> tokens, bool want_all_logits) override;
@@ -74,9 +77,8 @@ class VulkanBackend final : public model::Backend {
 };
 
 // Makes "vulkan" available to model::create_backend (priority above the CPU for "auto", which skips it when
-// choose_auto_backend() declines: only CPU-implemented Vulkan devices), and "vulkan-llamacpp" (Rounding::
-// LlamaCpp, never chosen by "auto"); device: the selector every VulkanBackend it creates uses (see
-// Device::Create).
+// choose_auto_backend() declines: only CPU-implemented Vulkan devices); device: the selector every
+// VulkanBackend it creates uses (see Device::Create).
 void register_vulkan_backend(const std::string& device = {});
 
 }  // namespace glasswing::vulkan

@@ -37,7 +37,9 @@ float max_abs_diff(std::span<const float> a, std::span<const float> b) {
 
 std::unique_ptr<vulkan::VulkanBackend> exact_backend(const model::Model& m) {
   vulkan::test::context();  // exits 77 when there is no device; also sets GLASSWING_VULKAN_VALIDATION=1
-  return std::make_unique<vulkan::VulkanBackend>(m, "", vulkan::Progress{}, model::Rounding::LlamaCpp);
+  auto b = std::make_unique<vulkan::VulkanBackend>(m);
+  b->set_rounding(model::Rounding::LlamaCpp);
+  return b;
 }
 
 void require_silent(vulkan::VulkanBackend& b) {
