@@ -109,6 +109,7 @@ DeviceInfo describe(VkPhysicalDevice pd, uint32_t index) {
   features.pNext = &f12;
   vkGetPhysicalDeviceFeatures2(pd, &features);
   info.fp16 = f12.shaderFloat16;
+  info.fp64 = features.features.shaderFloat64;
   info.int8_dot = has_dot && dot.shaderIntegerDotProduct;
 
   VkPhysicalDeviceMemoryProperties mem;
@@ -210,6 +211,9 @@ std::unique_ptr<Device> Device::Create(const Instance& instance, std::string_vie
   VkDeviceCreateInfo create{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
   create.queueCreateInfoCount = 1;
   create.pQueueCreateInfos = &queue;
+  VkPhysicalDeviceFeatures enabled{};
+  enabled.shaderFloat64 = info.fp64 ? VK_TRUE : VK_FALSE;  // f64 sums of the llama.cpp-compatible mode
+  create.pEnabledFeatures = &enabled;
   check(vkCreateDevice(info.physical, &create, nullptr, &self->device_), "vkCreateDevice",
         "opening " + info.name);
   vkGetDeviceQueue(self->device_, self->queue_family_, 0, &self->queue_);

@@ -30,6 +30,7 @@ struct DeviceInfo {
   uint32_t api_version = 0;
   bool discrete = false;
   bool fp16 = false;      // shaderFloat16
+  bool fp64 = false;      // shaderFloat64 (enabled on the device when present: the llama.cpp-compatible mode)
   bool int8_dot = false;  // VK_KHR_shader_integer_dot_product
   uint32_t subgroup_size = 0;
   bool subgroup_arithmetic = false;  // required: reductions in the kernels
