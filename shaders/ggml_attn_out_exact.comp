@@ -22,6 +22,7 @@ void main() {
   const uint h = e / p.head_dim, i = e % p.head_dim, kvh = h / (p.n_heads / p.n_kv_heads);
   const uint pos = p.n_past + t, so = (t * p.n_heads + h) * p.n_ctx;
   float acc[8] = float[8](0, 0, 0, 0, 0, 0, 0, 0);
-  for (uint j = 0; j <= pos; ++j) acc[j & 7u] = ex_fma(att[so + j], vc[j * kv_dim + kvh * p.head_dim + i], acc[j & 7u]);
+  const uint vo = kvh * p.head_dim + i;
+  for (uint j = 0; j <= pos; ++j) acc[j & 7u] = ex_fma(att[so + j], vc[j * kv_dim + vo], acc[j & 7u]);
   o[t * q_dim + e] = ex_hsum8(acc);
 }

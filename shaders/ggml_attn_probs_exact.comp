@@ -1,7 +1,8 @@
 #version 450
 // Causal attention probabilities of one (token, head) per invocation, as llama.cpp computes them without
-// flash attention over an F16 cache: K·Q in ggml's 8 lanes, scale, ggml's exp approximation, f32 sums of 8 added in double,
-// a multiply by the f32 reciprocal, and the probabilities rounded to fp16 for the F16 V product.
+// flash attention over an F16 cache: K·Q in ggml's 8 lanes, scale, ggml's exp approximation, f32 sums of 8
+// added in double, a multiply by the f32 reciprocal, and the probabilities rounded to fp16 for the F16 V
+// product.
 #extension GL_GOOGLE_include_directive : require
 #include "common/ggml_exact.glsl"
 

@@ -43,8 +43,8 @@ float dot_float(uint r, uint xo) {
   return ex_hsum8(acc);
 }
 
-// ggml_vec_dot_f32 (AVX2), for F32 weights tinyBLAS declines (inference/cpu/ggml_kernels.h dot_vec_f32): 4 × 8
-// FMA lanes over steps of 32 (element i in slot i mod 32), reduced (0+2, 1+3, then 0+1), lanes l + l+4,
+// ggml_vec_dot_f32 (AVX2), for F32 weights tinyBLAS declines (inference/cpu/ggml_kernels.h dot_vec_f32):
+// 4 × 8 FMA lanes over steps of 32 (element i in slot i mod 32), reduced (0+2, 1+3, then 0+1), lanes l + l+4,
 // (0+1) + (2+3); the leftovers added one by one, not contracted.
 float dot_vec_f32(uint r, uint xo) {
   float acc[32];
@@ -67,7 +67,8 @@ float dot_vec_f32(uint r, uint xo) {
   return sum;
 }
 
-// Activations as q8_0 / q8_1 per 32 (ggml quantize_row_q8_0/q8_1 on x86): d = amax/127, q = nearbyint(x·127/amax).
+// Activations as q8_0 / q8_1 per 32 (ggml quantize_row_q8_0/q8_1 on x86): d = amax/127,
+// q = nearbyint(x·127/amax).
 float dot_q8(uint r, uint xo) {
   float acc[8] = float[8](0, 0, 0, 0, 0, 0, 0, 0);
   precise float summs = 0.0, acc0 = 0.0;
@@ -148,8 +149,8 @@ float dot_k(uint r, uint xo) {
     const uint m0 = (r * p.ncols + sb * 256u) / 16u;  // mins of this super-block's 16 sub-blocks of 16
     if (p.variant == 0u) {                          // Q2_K: minimums first, then the scaled quants
       for (uint l = 0; l < 8u; ++l)
-        acc[l] = ex_fma(dmin, float(mins[m0 + 2u * l] * bsum[2u * l] + mins[m0 + 2u * l + 1u] * bsum[2u * l + 1u]),
-                        acc[l]);
+        acc[l] = ex_fma(
+            dmin, float(mins[m0 + 2u * l] * bsum[2u * l] + mins[m0 + 2u * l + 1u] * bsum[2u * l + 1u]), acc[l]);
       for (uint l = 0; l < 8u; ++l) acc[l] = ex_fma(d, float(lane[l]), acc[l]);
     } else if (p.variant == 1u) {  // Q4_K: 4 lanes of minimum pairs (sub-blocks of 32: min of 16-group 2s)
       for (uint l = 0; l < 4u; ++l)
