@@ -505,7 +505,7 @@ void register_vulkan_backend(const std::string& device) {
         b->set_rounding(model::Rounding::LlamaCpp);
         return b;
       },
-      [] { return std::string("reference-compatible mode, only on request"); });
+      [] { return model::AutoVerdict{false, "reference-compatible mode, only on request"}; });
 }
 
 }  // namespace glasswing::vulkan
