@@ -144,6 +144,7 @@ DeviceInfo describe(VkInstance instance, VkPhysicalDevice pd, uint32_t index) {
   features.pNext = &f12;
   vkGetPhysicalDeviceFeatures2(pd, &features);
   info.fp16 = f12.shaderFloat16;
+  info.fp64 = features.features.shaderFloat64;
   info.int8_dot = has_dot && dot.shaderIntegerDotProduct;
   info.coopmat = coopmat_16x16x16(instance, pd, f12, info.subgroup_size);
 
@@ -248,11 +249,14 @@ std::unique_ptr<Device> Device::Create(const Instance& instance, std::string_vie
   VkDeviceCreateInfo create{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
   create.queueCreateInfoCount = 1;
   create.pQueueCreateInfos = &queue;
-  // The tensor-core GEMM (matmul_cm_body.glsl): its extension and the features its shaders declare.
+  // Features go in a VkPhysicalDeviceFeatures2 chain: f64 sums of the llama.cpp-compatible mode, and for the
+  // tensor-core GEMM (matmul_cm_body.glsl) its extension and the features its shaders declare.
   VkPhysicalDeviceCooperativeMatrixFeaturesNV cm{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
   VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
   VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+  features.features.shaderFloat64 = info.fp64 ? VK_TRUE : VK_FALSE;
+  create.pNext = &features;
   const char* coopmat_ext = VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME;
   if (info.coopmat) {
     cm.cooperativeMatrix = VK_TRUE;
@@ -260,7 +264,6 @@ std::unique_ptr<Device> Device::Create(const Instance& instance, std::string_vie
     f12.vulkanMemoryModel = VK_TRUE;
     f12.pNext = &cm;
     features.pNext = &f12;
-    create.pNext = &features;
     create.enabledExtensionCount = 1;
     create.ppEnabledExtensionNames = &coopmat_ext;
   }
@@ -275,6 +278,32 @@ Device::~Device() {
     vkDeviceWaitIdle(device_);
     vkDestroyDevice(device_, nullptr);
   }
+}
+
+namespace {
+std::atomic<int64_t> process_allocations{0};
+}
+
+int64_t Device::live_allocations_in_process() {
+  return process_allocations.load();
+}
+
+void Device::note_allocation(int delta) {
+  live_allocations_ += delta;
+  process_allocations += delta;
+}
+
+void Device::note_lost(const std::string& message) {
+  std::lock_guard lock(lost_mutex_);
+  if (lost_.load()) return;  // the first loss is the one to report
+  lost_message_ = message;
+  lost_.store(true);
+}
+
+void Device::throw_if_lost() const {
+  if (!lost_.load(std::memory_order_relaxed)) return;
+  std::lock_guard lock(lost_mutex_);
+  throw VulkanError::described(lost_message_, VK_ERROR_DEVICE_LOST);
 }
 
 uint32_t Device::memory_type(uint32_t type_bits, VkMemoryPropertyFlags required,

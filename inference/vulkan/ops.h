@@ -10,6 +10,7 @@
 // Each push-constant block has its C++ twin here, checked by static_assert against the GLSL layout size.
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "inference/gguf/ggml_type.h"
@@ -158,6 +159,11 @@ class Recorder {
   void barrier();
   // copies bytes (for reading results back through a host-visible buffer)
   void copy(const BufferRange& src, const BufferRange& dst, uint64_t bytes);
+
+  // Any embedded shader (shaders/<shader>.comp) with buffers at bindings 0..N-1 and a push-constant block:
+  // for kernels recorded outside this file (the reference-compatible forward, exact_forward.cpp).
+  void dispatch_shader(std::string_view shader, std::span<const BufferRange> buffers,
+                       std::span<const std::byte> push, uint32_t x, uint32_t y = 1, uint32_t z = 1);
 
  private:
   template <typename Push>
