@@ -30,7 +30,7 @@ for spec in "[weights]" "[attention]" "Vulkan prefill then re-submitted decode s
     "Vulkan prompts longer than one recorded step are split and match the CPU engine"; do
   echo "$spec"; timeout 100 $B/vulkan_tests "$spec" 2>&1 | tail -6
 done
-el "tests: tensor-core GEMM, opt-in (GLASSWING_VULKAN_COOPMAT=1; 'devices' shows 'coopmat' when the GPU has it)"
+el "tests: tensor-core GEMM forced (GLASSWING_VULKAN_COOPMAT=1; by default it is used only after a self-test and a timing against the f32 GEMM; 'devices' shows 'coopmat' when the GPU has it)"
 export GLASSWING_VULKAN_COOPMAT=1
 timeout 60 $B/vulkan_tests "tiled matmul matches a CPU dequantize + dot for every type" 2>&1 | tail -20
 timeout 60 $B/vulkan_tests "Vulkan prefill then re-submitted decode steps reproduce the batched logits" 2>&1 | tail -20
@@ -41,16 +41,18 @@ wait
 cat /tmp/synth1.log /tmp/synth2.log /tmp/synth3.log
 bench() { local m=$1; shift; timeout 75 $CLI bench -m $m --backend vulkan "$@" 2>&1 | grep -E "^\||rror" | grep -v "^| *model\|^|--"; }
 
-el "llama-2-7b Q4_0: OLD kernels (GLASSWING_VULKAN_KERNELS=cpu GLASSWING_VULKAN_BATCH=64), NEW (defaults), NEW + COOPMAT=1"
+el "llama-2-7b Q4_0: OLD kernels (GLASSWING_VULKAN_KERNELS=cpu GLASSWING_VULKAN_BATCH=64), NEW (defaults), then pp with COOPMAT=0 (f32 tiled GEMM) and =1 (tensor cores)"
 GLASSWING_VULKAN_KERNELS=cpu GLASSWING_VULKAN_BATCH=64 bench $M/l7-q4_0.gguf -p 512 -n 128 -r 2
 bench $M/l7-q4_0.gguf -p 512 -n 128 -r 3
-GLASSWING_VULKAN_COOPMAT=1 bench $M/l7-q4_0.gguf -p 512 -n 0 -r 3
+GLASSWING_VULKAN_COOPMAT=0 bench $M/l7-q4_0.gguf -p 512 -n 0 -r 2
+GLASSWING_VULKAN_COOPMAT=1 bench $M/l7-q4_0.gguf -p 512 -n 0 -r 2
 el "7B Q4_0 decode variants: GLASSWING_VULKAN_MATVEC=wg,mr,unroll (default 128,2,2)"
 for mv in 128,2,1 128,2,4 128,4,2 256,1,4; do echo "MATVEC=$mv"; GLASSWING_VULKAN_MATVEC=$mv bench $M/l7-q4_0.gguf -p 0 -n 64 -r 2; done
-el "tinyllama Q4_K and Q6_K, smollm2 Q8_0: OLD, NEW, NEW + COOPMAT=1 (pp)"
+el "tinyllama Q4_K and Q6_K, smollm2 Q8_0: OLD, NEW (defaults), pp with COOPMAT=0 and =1"
 for m in $M/tl-q4_k.gguf $M/tl-q6_k.gguf $M/smol-q8.gguf; do
   GLASSWING_VULKAN_KERNELS=cpu GLASSWING_VULKAN_BATCH=64 bench $m -p 512 -n 128 -r 2
   bench $m -p 512 -n 128 -r 3
+  GLASSWING_VULKAN_COOPMAT=0 bench $m -p 512 -n 0 -r 2
   GLASSWING_VULKAN_COOPMAT=1 bench $m -p 512 -n 0 -r 2
 done
 el "stories260K: OLD, NEW"

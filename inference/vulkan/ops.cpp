@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "inference/quant/fp16.h"
+#include "inference/vulkan/coopmat_check.h"
 #include "inference/vulkan/gpu_layout.h"
 #include "inference/vulkan/vk_error.h"
 
@@ -141,12 +142,6 @@ std::vector<uint32_t> env_numbers(const char* name, std::vector<uint32_t> fallba
   if (out.size() != fallback.size())
     throw VulkanError(std::string(name) + " needs " + std::to_string(fallback.size()) + " numbers");
   return out;
-}
-
-// The tensor-core GEMM where the device has it and GLASSWING_VULKAN_COOPMAT=1 (opt-in until proven on a GPU).
-bool use_coopmat(const DeviceInfo& info) {
-  const char* env = std::getenv("GLASSWING_VULKAN_COOPMAT");
-  return info.coopmat && env && std::string(env) == "1";
 }
 
 struct MatvecTuning {
@@ -395,36 +390,44 @@ void Recorder::matmul(const WeightTensor& w, const BufferRange& x, const BufferR
   const uint32_t x_stride = s.x_stride ? s.x_stride : w.cols;
   const bool gpu = use_gpu_kernels(ctx_->device().info());
   const bool aligned = x_stride % 4 == 0 && x.offset % 16 == 0;
-  if (gpu && aligned && w.cols % 32 == 0 && use_coopmat(ctx_->device().info())) {
-    // tensor cores (matmul_cm_body.glsl): 64 x 64 tiles
-    const std::string shader = "matmul_cm_" + layout_name(w.type, true);
+  if (gpu && aligned && w.cols % 32 == 0 && coopmat_enabled(*ctx_)) {
+    matmul_coopmat(w, x, y, s);
+  } else if (gpu && aligned && w.cols % 4 == 0) {
+    matmul_tiled(w, x, y, s);
+  } else {
+    if (gpu && gpu_layout(w.type))
+      throw VulkanError("matmul: quantized weights read x as vec4; x_stride must be a multiple of 4");
+    const std::string shader = "matmul_" + kernel_type_name(w.type);
     for (const auto& slice : w.slices) {
       const WeightProductPush push = product_push(w, slice, s);
       const BufferRange buffers[] = {slice.range, x, y};
-      dispatch(shader.c_str(), buffers, push, (slice.rows + 63) / 64, (s.n_vec + 63) / 64);
+      dispatch(shader.c_str(), buffers, push, (slice.rows + 31) / 32, (s.n_vec + 31) / 32);
     }
-    return;
   }
-  if (gpu && aligned && w.cols % 4 == 0) {
-    // GPUs: the register-blocked tiled GEMM
-    const std::string shader = "matmul_tiled_" + layout_name(w.type, true);
-    const MatmulTuning t = matmul_tuning(ctx_->device().info());
-    const uint32_t spec[] = {t.wg(), t.bm, t.bn, t.bk, t.tm, t.tn};
-    for (const auto& slice : w.slices) {
-      const WeightProductPush push = product_push(w, slice, s);
-      const BufferRange buffers[] = {slice.range, x, y};
-      dispatch(shader.c_str(), buffers, push, (slice.rows + t.bm - 1) / t.bm, (s.n_vec + t.bn - 1) / t.bn, 1,
-               spec);
-    }
-    return;
-  }
-  if (gpu && gpu_layout(w.type))
-    throw VulkanError("matmul: quantized weights read x as vec4; x_stride must be a multiple of 4");
-  const std::string shader = "matmul_" + kernel_type_name(w.type);
+}
+
+void Recorder::matmul_coopmat(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
+  check_weight(w);
+  // tensor cores (matmul_cm_body.glsl): 64 x 64 tiles
+  const std::string shader = "matmul_cm_" + layout_name(w.type, use_gpu_kernels(ctx_->device().info()));
   for (const auto& slice : w.slices) {
     const WeightProductPush push = product_push(w, slice, s);
     const BufferRange buffers[] = {slice.range, x, y};
-    dispatch(shader.c_str(), buffers, push, (slice.rows + 31) / 32, (s.n_vec + 31) / 32);
+    dispatch(shader.c_str(), buffers, push, (slice.rows + 63) / 64, (s.n_vec + 63) / 64);
+  }
+}
+
+void Recorder::matmul_tiled(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
+  check_weight(w);
+  // the register-blocked tiled GEMM (matmul_tiled_body.glsl)
+  const std::string shader = "matmul_tiled_" + layout_name(w.type, use_gpu_kernels(ctx_->device().info()));
+  const MatmulTuning t = matmul_tuning(ctx_->device().info());
+  const uint32_t spec[] = {t.wg(), t.bm, t.bn, t.bk, t.tm, t.tn};
+  for (const auto& slice : w.slices) {
+    const WeightProductPush push = product_push(w, slice, s);
+    const BufferRange buffers[] = {slice.range, x, y};
+    dispatch(shader.c_str(), buffers, push, (slice.rows + t.bm - 1) / t.bm, (s.n_vec + t.bn - 1) / t.bn, 1,
+             spec);
   }
 }
 

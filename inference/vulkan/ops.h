@@ -125,6 +125,10 @@ class Recorder {
   void matvec(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape = {});
   // As matvec, as a tiled GEMM (prefill: many vectors).
   void matmul(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape = {});
+  // The two GPU GEMMs matmul chooses between (GPU kernels, x_stride % 4 == 0): the tensor-core one (device
+  // coopmat, cols % 32 == 0; see coopmat_check.h) and the register-blocked f32 one.
+  void matmul_coopmat(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape = {});
+  void matmul_tiled(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape = {});
   // matvec for a few vectors, matmul for many.
   void project(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape = {});
   // out[t] (+)= row token_ids[t] (or n_past + t when by_position) of w, for n_tokens tokens. A table split
