@@ -47,14 +47,14 @@ bench $M/l7-q4_0.gguf -p 512 -n 128 -r 3
 GLASSWING_VULKAN_COOPMAT=0 bench $M/l7-q4_0.gguf -p 512 -n 0 -r 2
 GLASSWING_VULKAN_COOPMAT=1 bench $M/l7-q4_0.gguf -p 512 -n 0 -r 2
 el "7B Q4_0 decode variants: GLASSWING_VULKAN_MATVEC=wg,mr,unroll (default 128,2,2)"
-for mv in 128,2,1 128,2,4 128,4,2 256,1,4; do echo "MATVEC=$mv"; GLASSWING_VULKAN_MATVEC=$mv bench $M/l7-q4_0.gguf -p 0 -n 64 -r 2; done
-el "tinyllama Q4_K and Q6_K, smollm2 Q8_0: OLD, NEW (defaults), pp with COOPMAT=0 and =1"
+for mv in 128,2,1 128,2,4 128,4,2; do echo "MATVEC=$mv"; GLASSWING_VULKAN_MATVEC=$mv bench $M/l7-q4_0.gguf -p 0 -n 64 -r 2; done
+el "tinyllama Q4_K and Q6_K, smollm2 Q8_0: OLD, NEW (defaults); tinyllama Q4_K pp with COOPMAT=0 and =1"
 for m in $M/tl-q4_k.gguf $M/tl-q6_k.gguf $M/smol-q8.gguf; do
   GLASSWING_VULKAN_KERNELS=cpu GLASSWING_VULKAN_BATCH=64 bench $m -p 512 -n 128 -r 2
   bench $m -p 512 -n 128 -r 3
-  GLASSWING_VULKAN_COOPMAT=0 bench $m -p 512 -n 0 -r 2
-  GLASSWING_VULKAN_COOPMAT=1 bench $m -p 512 -n 0 -r 2
 done
+GLASSWING_VULKAN_COOPMAT=0 bench $M/tl-q4_k.gguf -p 512 -n 0 -r 2
+GLASSWING_VULKAN_COOPMAT=1 bench $M/tl-q4_k.gguf -p 512 -n 0 -r 2
 el "stories260K: OLD, NEW"
 GLASSWING_VULKAN_KERNELS=cpu GLASSWING_VULKAN_BATCH=64 bench $G/shared/models/stories260K.gguf -p 128 -n 64 -r 2
 bench $G/shared/models/stories260K.gguf -p 128 -n 64 -r 3
