@@ -18,7 +18,9 @@ using gguf::GgmlType;
 namespace {
 
 constexpr uint32_t kMaxGroups = 65535;  // the minimum maxComputeWorkGroupCount every device supports
-constexpr uint32_t kReduceWg = 64;      // workgroup size of the reduction kernels (spec constant 0) on GPUs
+// Workgroup size of the reduction kernels (spec constant 0) on GPUs: a norm of a 4096-wide row is a chain of
+// dependent loads per invocation, so more invocations (fewer loads each) shorten the decode step.
+constexpr uint32_t kReduceWg = 256;
 constexpr uint32_t kAttentionGpuWg = 128;  // attention_gpu.comp: head_dim / 4 must not exceed it
 constexpr uint32_t kMatvecMaxVectors = 4;  // above this, the tiled GEMM wins
 constexpr uint32_t kMatvecRowsPerWg = 8;  // rows per matvec workgroup: a multiple of the shader's MR (4 or 8)
