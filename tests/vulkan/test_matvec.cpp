@@ -8,6 +8,7 @@
 
 #include "inference/gguf/ggml_type.h"
 #include "inference/quant/quant.h"
+#include "inference/vulkan/gpu_layout.h"
 #include "tests/vulkan/vk_test_support.h"
 
 using namespace glasswing::vulkan;
@@ -293,4 +294,27 @@ TEST_CASE("a bad GLASSWING_VULKAN_KERNELS or tuning value is a precise error") {
   else
     unsetenv("GLASSWING_VULKAN_KERNELS");
   require_no_validation_messages();
+}
+
+TEST_CASE("GPU layouts keep every byte of a block exactly once with 16-byte aligned quants") {
+  for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0,
+                     GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
+    INFO(glasswing::gguf::ggml_type_name(t));
+    const auto layout = gpu_layout(t);
+    REQUIRE(layout.has_value());
+    const auto traits = glasswing::gguf::ggml_type_traits(t);
+    CHECK(layout->block_bytes() == traits.block_bytes);
+    CHECK(layout->quant_bytes % 16 == 0);
+    // Three blocks of distinct byte values (mod 256 within a block): each value lands once in the output.
+    const uint32_t blocks = 3;
+    std::vector<uint8_t> src(blocks * traits.block_bytes);
+    for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<uint8_t>(i % traits.block_bytes);
+    const auto out = repack_gpu(t, src.data(), 1, blocks * traits.block_elements);
+    REQUIRE(out.size() == src.size());
+    std::vector<int> seen(traits.block_bytes, 0);
+    for (uint8_t b : out) seen[b]++;
+    for (uint32_t v = 0; v < traits.block_bytes && v < 256; ++v) CHECK(seen[v] == int(blocks));
+  }
+  for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q2_K, GgmlType::Q3_K})
+    CHECK_FALSE(gpu_layout(t).has_value());
 }
