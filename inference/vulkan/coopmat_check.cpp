@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "inference/vulkan/ops.h"
+#include "inference/vulkan/vk_error.h"
 
 namespace glasswing::vulkan {
 
@@ -106,6 +107,11 @@ bool coopmat_enabled(Context& ctx) {
   if (v == "0") return false;
   if (ctx.coopmat_choice) return *ctx.coopmat_choice;
   bool use = false;
+  struct StartupCheck {  // the checks' submissions are not the work fault injection counts
+    Context& ctx;
+    explicit StartupCheck(Context& c) : ctx(c) { ctx.in_startup_check = true; }
+    ~StartupCheck() { ctx.in_startup_check = false; }
+  } guard(ctx);
   try {
     if (!correct(ctx)) {
       std::fprintf(stderr, "glasswing: the tensor-core GEMM gave wrong results on %s; using the f32 GEMM\n",
@@ -113,6 +119,10 @@ bool coopmat_enabled(Context& ctx) {
     } else {
       use = seconds(ctx, true) < 0.95 * seconds(ctx, false);
     }
+  } catch (const VulkanError& e) {
+    if (e.result() == VK_ERROR_DEVICE_LOST) throw;  // the device is gone, not just this kernel
+    std::fprintf(stderr, "glasswing: the tensor-core GEMM failed on %s (%s); using the f32 GEMM\n",
+                 ctx.device().info().name.c_str(), e.what());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "glasswing: the tensor-core GEMM failed on %s (%s); using the f32 GEMM\n",
                  ctx.device().info().name.c_str(), e.what());
