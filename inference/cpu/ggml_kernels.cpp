@@ -169,6 +169,29 @@ void swiglu_like_ggml(float* gate, const float* up, int64_t n_rows, int64_t n_ff
     }
 }
 
+KMinBlock decode_kmin(GgmlType t, const uint8_t* p) {
+  KMinBlock k;
+  if (t == GgmlType::Q2_K) {
+    k.sub = 16;
+    for (int s = 0; s < 16; ++s) {
+      k.sc[s] = p[s] & 0xF;
+      k.m[s] = p[s] >> 4;
+    }
+    k.d = half_at(p + 80);
+    k.dmin = half_at(p + 82);
+    return k;
+  }
+  k.d = half_at(p);
+  k.dmin = half_at(p + 2);
+  for (int s = 0; s < 8; ++s) {
+    uint8_t sc, m;
+    quant::blocks::scale_min_k4(s, p + 4, sc, m);
+    k.sc[s] = sc;
+    k.m[s] = m;
+  }
+  return k;
+}
+
 namespace {
 
 // Q6_K / Q3_K against q8_K activations (ggml_vec_dot_q6_K_q8_K / q3_K, AVX2): per 256-superblock, 8 integer
@@ -210,36 +233,6 @@ void matmul_k_like_ggml(float* out, const float* x, const model::WeightMatrix& w
       }
     }
   });
-}
-
-// A K-type super-block with separate minimums, decoded to integers: w_i = d·sc_s·q_i − dmin·m_s.
-struct KMinBlock {
-  float d = 0, dmin = 0;
-  int sub = 32;  // elements per sub-block (16 for Q2_K)
-  int32_t sc[16] = {}, m[16] = {};
-};
-
-KMinBlock decode_kmin(GgmlType t, const uint8_t* p) {
-  KMinBlock k;
-  if (t == GgmlType::Q2_K) {
-    k.sub = 16;
-    for (int s = 0; s < 16; ++s) {
-      k.sc[s] = p[s] & 0xF;
-      k.m[s] = p[s] >> 4;
-    }
-    k.d = half_at(p + 80);
-    k.dmin = half_at(p + 82);
-    return k;
-  }
-  k.d = half_at(p);
-  k.dmin = half_at(p + 2);
-  for (int s = 0; s < 8; ++s) {
-    uint8_t sc, m;
-    quant::blocks::scale_min_k4(s, p + 4, sc, m);
-    k.sc[s] = sc;
-    k.m[s] = m;
-  }
-  return k;
 }
 
 // Q4_K / Q5_K / Q2_K against q8_K activations, each in the order llama.cpp's x86 build runs it:

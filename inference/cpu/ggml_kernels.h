@@ -43,6 +43,15 @@ float dot_vec_f32(const float* a, const float* b, int64_t n);
 // ggml's exp approximation in groups of 8, and the C library's expf for each row's n_ff mod 8 leftovers.
 void swiglu_like_ggml(float* gate, const float* up, int64_t n_rows, int64_t n_ff);
 
+// A K-type super-block with separate minimums (Q2_K, Q4_K, Q5_K), decoded to integers:
+// w_i = d·sc_s·q_i − dmin·m_s for element i of sub-block s.
+struct KMinBlock {
+  float d = 0, dmin = 0;
+  int sub = 32;  // elements per sub-block (16 for Q2_K)
+  int32_t sc[16] = {}, m[16] = {};
+};
+KMinBlock decode_kmin(gguf::GgmlType t, const uint8_t* block);
+
 // ggml_v_expf (AVX2): ARM optimized-routines polynomial, ≤ 1.95 ulp; 0 for x < −103.9 (and −inf).
 float expf_like_ggml(float x);
 

@@ -26,36 +26,6 @@ int16_t code(float v) {
   return static_cast<int16_t>(std::nearbyint(v));
 }
 
-// The parts of a K-type super-block with separate minimums (as ggml_kernels.cpp decode_kmin).
-struct KMin {
-  float d = 0, dmin = 0;
-  int sub = 32;
-  int32_t sc[16] = {}, m[16] = {};
-};
-
-KMin decode_kmin(GgmlType t, const uint8_t* p) {
-  KMin k;
-  if (t == GgmlType::Q2_K) {
-    k.sub = 16;
-    for (int s = 0; s < 16; ++s) {
-      k.sc[s] = p[s] & 0xF;
-      k.m[s] = p[s] >> 4;
-    }
-    k.d = half_at(p + 80);
-    k.dmin = half_at(p + 82);
-    return k;
-  }
-  k.d = half_at(p);
-  k.dmin = half_at(p + 2);
-  for (int s = 0; s < 8; ++s) {
-    uint8_t sc, m;
-    quant::blocks::scale_min_k4(s, p + 4, sc, m);
-    k.sc[s] = sc;
-    k.m[s] = m;
-  }
-  return k;
-}
-
 template <typename T>
 BufferRange put(Context& ctx, Arena& arena, const std::vector<T>& v, const std::string& what,
                 uint64_t& total) {
@@ -153,7 +123,7 @@ ExactMatrix upload_exact_matrix(Context& ctx, Arena& arena, const model::WeightM
         bp[1] = 0.0f;
         for (int i = 0; i < 256; ++i) c[i] = d == 0.0f ? 0 : code(w[i] / d);
       } else {  // w = d·sc·q − dmin·m
-        const KMin k = decode_kmin(m.type, p);
+        const cpu::KMinBlock k = cpu::decode_kmin(m.type, p);
         bp[0] = k.d;
         bp[1] = k.dmin;
         for (int i = 0; i < 256; ++i) {
