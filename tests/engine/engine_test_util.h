@@ -1,9 +1,13 @@
 #pragma once
-// Helpers shared by the engine tests: the reference token sequences of ../shared/README.md and a loader
-// for the reference logits files.
+// Helpers shared by the engine tests: the shared models with llama.cpp reference logits, the reference
+// token sequences of ../shared/README.md, a loader for the reference logits files and a logits comparison.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -11,6 +15,33 @@
 #include "tests/test_support.h"
 
 namespace glasswing::test {
+
+// A shared model and its llama.cpp logits for the reference tokens below.
+struct ReferenceModel {
+  const char* model;      // under models/
+  const char* reference;  // under reference/logits/
+  bool gpt2;              // fed kGpt2ReferenceTokens, not kLlamaReferenceTokens
+  bool quantized;         // has 8-bit-rounded matmul activations in llama.cpp
+};
+
+inline constexpr ReferenceModel kReferenceModels[] = {
+    {"stories260K.gguf", "stories260K", false, false},
+    {"synthetic/synth-llama-F16.gguf", "synth-llama-F16", false, false},
+    {"synthetic/synth-llama-Q8_0.gguf", "synth-llama-Q8_0", false, true},
+    {"synthetic/synth-llama-Q4_0.gguf", "synth-llama-Q4_0", false, true},
+    {"synthetic/synth-llama-Q4_1.gguf", "synth-llama-Q4_1", false, true},
+    {"synthetic/synth-llama-Q5_0.gguf", "synth-llama-Q5_0", false, true},
+    {"synthetic/synth-llama-Q5_1.gguf", "synth-llama-Q5_1", false, true},
+    {"synthetic/synth-llama-Q2_K.gguf", "synth-llama-Q2_K", false, true},
+    {"synthetic/synth-llama-Q3_K_M.gguf", "synth-llama-Q3_K_M", false, true},
+    {"synthetic/synth-llama-Q4_K_M.gguf", "synth-llama-Q4_K_M", false, true},
+    {"synthetic/synth-llama-Q5_K_M.gguf", "synth-llama-Q5_K_M", false, true},
+    {"synthetic/synth-llama-Q6_K.gguf", "synth-llama-Q6_K", false, true},
+    {"synthetic/synth-qwen2-f32.gguf", "synth-qwen2-f32", false, false},
+    {"synthetic/synth-qwen2-Q8_0.gguf", "synth-qwen2-Q8_0", false, true},
+    {"synthetic/synth-qwen2-Q4_K_M.gguf", "synth-qwen2-Q4_K_M", false, true},
+    {"synthetic/synth-gpt2-Q8_0.gguf", "synth-gpt2-Q8_0", true, true},
+};
 
 // BOS + "Once upon a time, there was a little girl named Lily. She loved to play outside in the sun."
 inline const std::vector<int32_t> kLlamaReferenceTokens = {
@@ -26,6 +57,14 @@ inline std::vector<float> read_f32_file(const std::filesystem::path& path) {
   std::vector<float> v(std::filesystem::file_size(path) / sizeof(float));
   in.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(float)));
   return v;
+}
+
+// Largest |a[i] - b[i]|; a and b must be the same length.
+inline float max_abs_diff(std::span<const float> a, std::span<const float> b) {
+  REQUIRE(a.size() == b.size());
+  float m = 0;
+  for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(a[i] - b[i]));
+  return m;
 }
 
 }  // namespace glasswing::test

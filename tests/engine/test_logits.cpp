@@ -16,32 +16,6 @@ using namespace glasswing;
 
 namespace {
 
-struct Case {
-  const char* model;      // under models/
-  const char* reference;  // under reference/logits/
-  bool gpt2;
-  bool quantized;  // has 8-bit-rounded matmul activations in llama.cpp
-};
-
-constexpr Case kCases[] = {
-    {"stories260K.gguf", "stories260K", false, false},
-    {"synthetic/synth-llama-F16.gguf", "synth-llama-F16", false, false},
-    {"synthetic/synth-llama-Q8_0.gguf", "synth-llama-Q8_0", false, true},
-    {"synthetic/synth-llama-Q4_0.gguf", "synth-llama-Q4_0", false, true},
-    {"synthetic/synth-llama-Q4_1.gguf", "synth-llama-Q4_1", false, true},
-    {"synthetic/synth-llama-Q5_0.gguf", "synth-llama-Q5_0", false, true},
-    {"synthetic/synth-llama-Q5_1.gguf", "synth-llama-Q5_1", false, true},
-    {"synthetic/synth-llama-Q2_K.gguf", "synth-llama-Q2_K", false, true},
-    {"synthetic/synth-llama-Q3_K_M.gguf", "synth-llama-Q3_K_M", false, true},
-    {"synthetic/synth-llama-Q4_K_M.gguf", "synth-llama-Q4_K_M", false, true},
-    {"synthetic/synth-llama-Q5_K_M.gguf", "synth-llama-Q5_K_M", false, true},
-    {"synthetic/synth-llama-Q6_K.gguf", "synth-llama-Q6_K", false, true},
-    {"synthetic/synth-qwen2-f32.gguf", "synth-qwen2-f32", false, false},
-    {"synthetic/synth-qwen2-Q8_0.gguf", "synth-qwen2-Q8_0", false, true},
-    {"synthetic/synth-qwen2-Q4_K_M.gguf", "synth-qwen2-Q4_K_M", false, true},
-    {"synthetic/synth-gpt2-Q8_0.gguf", "synth-gpt2-Q8_0", true, true},
-};
-
 // The bound: F16 KV cache and summation order alone move logits by ~0.01.
 constexpr float kTight = 0.02f;
 
@@ -55,7 +29,7 @@ struct Measured {
   float all;    // max |Δ| over every position
 };
 
-Measured run_case(const Case& c, cpu::Rounding rounding) {
+Measured run_case(const test::ReferenceModel& c, cpu::Rounding rounding) {
   const auto model_path = test::require_shared(std::string("models/") + c.model);
   const auto ref_path = test::require_shared(std::string("reference/logits/") + c.reference + ".logits.f32");
   auto model = model::Model::load(model_path);
@@ -98,14 +72,16 @@ float stepwise_vs_batch(const model::Model& model, cpu::CpuBackend& backend) {
 }  // namespace
 
 TEST_CASE("CPU logits match the reference for every shared model", "[engine][logits]") {
-  const Case c = GENERATE(from_range(std::begin(kCases), std::end(kCases)));
+  const test::ReferenceModel c =
+      GENERATE(from_range(std::begin(test::kReferenceModels), std::end(test::kReferenceModels)));
   const Measured m = run_case(c, cpu::Rounding::Fast);
   CHECK(m.all <= (c.quantized ? kFastQuantized : kTight));
 }
 
 TEST_CASE("Reference-compatible rounding matches llama.cpp to 0.02 for every shared model",
           "[engine][logits]") {
-  const Case c = GENERATE(from_range(std::begin(kCases), std::end(kCases)));
+  const test::ReferenceModel c =
+      GENERATE(from_range(std::begin(test::kReferenceModels), std::end(test::kReferenceModels)));
   const Measured m = run_case(c, cpu::Rounding::LlamaCpp);
   // Rounding::LlamaCpp reproduces llama.cpp's roundings and its x86 AVX2 summation order: every shared file
   // matches (measured: 0 for every file). Position 0 is checked on its own because it isolates the

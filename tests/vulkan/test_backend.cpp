@@ -2,6 +2,7 @@
 // CPU engine, batched prefill and the re-submitted decode step, and attention maps.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <iterator>
 #include <random>
 
 #include "inference/cpu/cpu_backend.h"
@@ -13,15 +14,9 @@
 #include "tests/vulkan/vk_test_support.h"
 
 using namespace glasswing;
+using glasswing::test::max_abs_diff;
 
 namespace {
-
-struct Case {
-  const char* model;      // under models/
-  const char* reference;  // under reference/logits/
-  bool gpt2;
-  float tolerance;  // largest |Δ| against the reference
-};
 
 // As tests/engine/test_logits.cpp: float weights differ from the reference only by its F16 KV cache and the
 // summation order; quantized ones also by llama.cpp rounding activations to 8 bits, which neither engine
@@ -31,46 +26,16 @@ constexpr float kQuantized = 0.4f;
 // Against the CPU engine, which computes the same thing in another order.
 constexpr float kVsCpu = 5e-4f;
 
-float max_abs_diff(std::span<const float> a, std::span<const float> b) {
-  REQUIRE(a.size() == b.size());
-  float m = 0;
-  for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(a[i] - b[i]));
-  return m;
-}
-
 std::unique_ptr<vulkan::VulkanBackend> vulkan_backend(const model::Model& m) {
   vulkan::test::context();  // exits 77 when there is no device; also sets GLASSWING_VULKAN_VALIDATION=1
   return std::make_unique<vulkan::VulkanBackend>(m);
 }
 
-void require_silent(vulkan::VulkanBackend& b) {
-  const auto messages = b.context().instance().messages().messages();
-  for (const auto& msg : messages) UNSCOPED_INFO(msg);
-  REQUIRE(b.context().instance().validation());
-  REQUIRE(messages.empty());
-}
-
 }  // namespace
 
 TEST_CASE("Vulkan logits match the reference and the CPU engine for every shared model", "[backend]") {
-  const Case c = GENERATE(values<Case>({
-      {"stories260K.gguf", "stories260K", false, kFloat},
-      {"synthetic/synth-llama-F16.gguf", "synth-llama-F16", false, kFloat},
-      {"synthetic/synth-llama-Q8_0.gguf", "synth-llama-Q8_0", false, kQuantized},
-      {"synthetic/synth-llama-Q4_0.gguf", "synth-llama-Q4_0", false, kQuantized},
-      {"synthetic/synth-llama-Q4_1.gguf", "synth-llama-Q4_1", false, kQuantized},
-      {"synthetic/synth-llama-Q5_0.gguf", "synth-llama-Q5_0", false, kQuantized},
-      {"synthetic/synth-llama-Q5_1.gguf", "synth-llama-Q5_1", false, kQuantized},
-      {"synthetic/synth-llama-Q2_K.gguf", "synth-llama-Q2_K", false, kQuantized},
-      {"synthetic/synth-llama-Q3_K_M.gguf", "synth-llama-Q3_K_M", false, kQuantized},
-      {"synthetic/synth-llama-Q4_K_M.gguf", "synth-llama-Q4_K_M", false, kQuantized},
-      {"synthetic/synth-llama-Q5_K_M.gguf", "synth-llama-Q5_K_M", false, kQuantized},
-      {"synthetic/synth-llama-Q6_K.gguf", "synth-llama-Q6_K", false, kQuantized},
-      {"synthetic/synth-qwen2-f32.gguf", "synth-qwen2-f32", false, kFloat},
-      {"synthetic/synth-qwen2-Q8_0.gguf", "synth-qwen2-Q8_0", false, kQuantized},
-      {"synthetic/synth-qwen2-Q4_K_M.gguf", "synth-qwen2-Q4_K_M", false, kQuantized},
-      {"synthetic/synth-gpt2-Q8_0.gguf", "synth-gpt2-Q8_0", true, kQuantized},
-  }));
+  const test::ReferenceModel c =
+      GENERATE(from_range(std::begin(test::kReferenceModels), std::end(test::kReferenceModels)));
   INFO(c.model);
   const auto model_path = test::require_shared(std::string("models/") + c.model);
   const auto ref = test::read_f32_file(
@@ -83,12 +48,12 @@ TEST_CASE("Vulkan logits match the reference and the CPU engine for every shared
   auto gpu = vulkan_backend(*model);
   model::Session session(*model, *gpu, static_cast<int64_t>(tokens.size()));
   const auto logits = gpu->forward(session, tokens, /*want_all_logits=*/true);
-  CHECK(max_abs_diff(logits, ref) <= c.tolerance);
+  CHECK(max_abs_diff(logits, ref) <= (c.quantized ? kQuantized : kFloat));
 
   cpu::CpuBackend cpu(*model);
   model::Session cpu_session(*model, cpu, static_cast<int64_t>(tokens.size()));
   CHECK(max_abs_diff(logits, cpu.forward(cpu_session, tokens, true)) <= kVsCpu);
-  require_silent(*gpu);
+  vulkan::test::require_no_validation_messages(gpu->context());
 }
 
 TEST_CASE("Vulkan prefill then re-submitted decode steps reproduce the batched logits", "[backend]") {
@@ -115,7 +80,7 @@ TEST_CASE("Vulkan prefill then re-submitted decode steps reproduce the batched l
     CHECK(max_abs_diff(step, cpu.forward(cs, std::span(tokens).subspan(i, 1), false)) <= kVsCpu);
   }
   CHECK(gpu->context().pipelines_built() == pipelines);
-  require_silent(*gpu);
+  vulkan::test::require_no_validation_messages(gpu->context());
 }
 
 TEST_CASE("Vulkan attention maps and summaries match the CPU engine", "[backend]") {
@@ -144,7 +109,7 @@ TEST_CASE("Vulkan attention maps and summaries match the CPU engine", "[backend]
     CHECK(std::fabs(gs[i].max_prob - csum[i].max_prob) < 1e-4f);
     CHECK(std::fabs(gs[i].first_token - csum[i].first_token) < 1e-4f);
   }
-  require_silent(*gpu);
+  vulkan::test::require_no_validation_messages(gpu->context());
 }
 
 TEST_CASE("Vulkan prompts longer than one recorded step are split and match the CPU engine", "[backend]") {
@@ -163,5 +128,5 @@ TEST_CASE("Vulkan prompts longer than one recorded step are split and match the 
     CHECK(max_abs_diff(g, c) <= kVsCpu);
     CHECK(s.position() == 150);
   }
-  require_silent(*gpu);
+  vulkan::test::require_no_validation_messages(gpu->context());
 }

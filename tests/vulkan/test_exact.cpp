@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <string>
 
 #include "inference/cpu/cpu_backend.h"
@@ -16,24 +17,12 @@
 #include "tests/vulkan/vk_test_support.h"
 
 using namespace glasswing;
+using glasswing::test::max_abs_diff;
 
 namespace {
 
-struct Case {
-  const char* model;      // under models/
-  const char* reference;  // under reference/logits/
-  bool gpt2;
-};
-
 // The issue's bound; the mode is built to reach 0 (see the printed maxima).
 constexpr float kTolerance = 0.02f;
-
-float max_abs_diff(std::span<const float> a, std::span<const float> b) {
-  REQUIRE(a.size() == b.size());
-  float m = 0;
-  for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(a[i] - b[i]));
-  return m;
-}
 
 std::unique_ptr<vulkan::VulkanBackend> exact_backend(const model::Model& m) {
   vulkan::test::context();  // exits 77 when there is no device; also sets GLASSWING_VULKAN_VALIDATION=1
@@ -42,34 +31,11 @@ std::unique_ptr<vulkan::VulkanBackend> exact_backend(const model::Model& m) {
   return b;
 }
 
-void require_silent(vulkan::VulkanBackend& b) {
-  const auto messages = b.context().instance().messages().messages();
-  for (const auto& msg : messages) UNSCOPED_INFO(msg);
-  REQUIRE(b.context().instance().validation());
-  REQUIRE(messages.empty());
-}
-
 }  // namespace
 
 TEST_CASE("vulkan-llamacpp logits match llama.cpp's for every shared model, prefill and decode") {
-  const Case c = GENERATE(values<Case>({
-      {"stories260K.gguf", "stories260K", false},
-      {"synthetic/synth-llama-F16.gguf", "synth-llama-F16", false},
-      {"synthetic/synth-llama-Q8_0.gguf", "synth-llama-Q8_0", false},
-      {"synthetic/synth-llama-Q4_0.gguf", "synth-llama-Q4_0", false},
-      {"synthetic/synth-llama-Q4_1.gguf", "synth-llama-Q4_1", false},
-      {"synthetic/synth-llama-Q5_0.gguf", "synth-llama-Q5_0", false},
-      {"synthetic/synth-llama-Q5_1.gguf", "synth-llama-Q5_1", false},
-      {"synthetic/synth-llama-Q2_K.gguf", "synth-llama-Q2_K", false},
-      {"synthetic/synth-llama-Q3_K_M.gguf", "synth-llama-Q3_K_M", false},
-      {"synthetic/synth-llama-Q4_K_M.gguf", "synth-llama-Q4_K_M", false},
-      {"synthetic/synth-llama-Q5_K_M.gguf", "synth-llama-Q5_K_M", false},
-      {"synthetic/synth-llama-Q6_K.gguf", "synth-llama-Q6_K", false},
-      {"synthetic/synth-qwen2-f32.gguf", "synth-qwen2-f32", false},
-      {"synthetic/synth-qwen2-Q8_0.gguf", "synth-qwen2-Q8_0", false},
-      {"synthetic/synth-qwen2-Q4_K_M.gguf", "synth-qwen2-Q4_K_M", false},
-      {"synthetic/synth-gpt2-Q8_0.gguf", "synth-gpt2-Q8_0", true},
-  }));
+  const test::ReferenceModel c =
+      GENERATE(from_range(std::begin(test::kReferenceModels), std::end(test::kReferenceModels)));
   INFO(c.model);
   const auto ref = test::read_f32_file(
       test::require_shared(std::string("reference/logits/") + c.reference + ".logits.f32"));
@@ -96,7 +62,7 @@ TEST_CASE("vulkan-llamacpp logits match llama.cpp's for every shared model, pref
               stepped);
   CHECK(batched <= kTolerance);
   CHECK(stepped <= kTolerance);
-  require_silent(*gpu);
+  vulkan::test::require_no_validation_messages(gpu->context());
 }
 
 TEST_CASE("vulkan-llamacpp computes what cpu-llamacpp computes, bit for bit on lavapipe") {
@@ -118,7 +84,7 @@ TEST_CASE("vulkan-llamacpp computes what cpu-llamacpp computes, bit for bit on l
   const float d = max_abs_diff(g, c);
   std::printf("vulkan-llamacpp vs cpu-llamacpp %s: max|d| %.3g\n", name, d);
   CHECK(d <= 1e-6f);
-  require_silent(*gpu);
+  vulkan::test::require_no_validation_messages(gpu->context());
 }
 
 TEST_CASE("vulkan-llamacpp attention maps are distributions and match cpu-llamacpp") {
@@ -148,7 +114,7 @@ TEST_CASE("vulkan-llamacpp attention maps are distributions and match cpu-llamac
     CHECK(std::fabs(gsum[i].entropy - csum[i].entropy) < 1e-3f);
     CHECK(std::fabs(gsum[i].max_prob - csum[i].max_prob) < 1e-4f);
   }
-  require_silent(*gpu);
+  vulkan::test::require_no_validation_messages(gpu->context());
 }
 
 #ifdef GLASSWING_CLI_PATH

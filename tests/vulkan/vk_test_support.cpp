@@ -29,11 +29,15 @@ Context& context() {
   return *ctx;
 }
 
-void require_no_validation_messages() {
-  const auto messages = context().instance().messages().messages();
+void require_no_validation_messages(Context& ctx) {
+  const auto messages = ctx.instance().messages().messages();
   for (const auto& m : messages) UNSCOPED_INFO(m);
-  REQUIRE(context().instance().validation());
+  REQUIRE(ctx.instance().validation());
   REQUIRE(messages.empty());
+}
+
+void require_no_validation_messages() {
+  require_no_validation_messages(context());
 }
 
 Buffer device_buffer(const std::vector<float>& values, size_t min_floats) {

@@ -14,7 +14,10 @@ namespace glasswing::vulkan::test {
 // Vulkan device exists.
 Context& context();
 
-// Fails the current test when the validation layer reported anything; prints every message.
+// Fails the current test when the validation layer reported anything; prints every message. Without an
+// argument it checks the process-wide context(); a VulkanBackend's own context is passed as
+// require_no_validation_messages(backend.context()).
+void require_no_validation_messages(Context& ctx);
 void require_no_validation_messages();
 
 // A device-local buffer holding `values` (at least `min_floats` floats long).
