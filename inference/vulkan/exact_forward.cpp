@@ -9,22 +9,12 @@
 #include "inference/quant/fp16.h"
 #include "inference/quant/quant.h"
 #include "inference/vulkan/ops.h"
+#include "inference/vulkan/record_util.h"
 #include "inference/vulkan/vk_error.h"
 
 namespace glasswing::vulkan {
 
-using model::FfnKind;
-using model::NormKind;
-using model::RopeKind;
-
 namespace {
-
-uint32_t u32(int64_t v) {
-  return static_cast<uint32_t>(v);
-}
-bool present(const BufferRange& r) {
-  return r.buffer != VK_NULL_HANDLE;
-}
 
 // Push-constant twins of the ggml_*_exact.comp blocks (std430 scalars: 4 bytes each, in order).
 struct MatmulPush {

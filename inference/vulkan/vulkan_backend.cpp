@@ -8,22 +8,13 @@
 
 #include "inference/model/backend_registry.h"
 #include "inference/vulkan/backend_choice.h"
+#include "inference/vulkan/record_util.h"
 #include "inference/vulkan/vk_error.h"
 
 namespace glasswing::vulkan {
 
-using model::FfnKind;
-using model::NormKind;
-using model::RopeKind;
-
 namespace {
 
-uint32_t u32(int64_t v) {
-  return static_cast<uint32_t>(v);
-}
-bool present(const BufferRange& r) {
-  return r.buffer != VK_NULL_HANDLE;
-}
 uint64_t align_up(uint64_t v, uint64_t a) {
   return (v + a - 1) / a * a;
 }
@@ -518,7 +509,9 @@ void register_vulkan_backend(const std::string& device) {
         b->set_rounding(model::Rounding::LlamaCpp);
         return b;
       },
-      [] { return model::AutoVerdict{false, "reference-compatible mode, only on request"}; });
+      [] {
+        return model::AutoVerdict{false, "reference-compatible mode, only on request"};
+      });
 }
 
 }  // namespace glasswing::vulkan

@@ -1,0 +1,25 @@
+#pragma once
+// Internal to the two files that record a forward pass (vulkan_backend.cpp and exact_forward.cpp): the
+// model-kind names they switch on and two small conversions. Not part of the Vulkan engine's interface.
+#include <cstdint>
+
+#include "inference/model/architecture.h"
+#include "inference/vulkan/buffer.h"
+
+namespace glasswing::vulkan {
+
+using model::FfnKind;
+using model::NormKind;
+using model::RopeKind;
+
+// A size or index as the uint32 that push constants and dispatch counts take (callers keep them in range).
+inline uint32_t u32(int64_t v) {
+  return static_cast<uint32_t>(v);
+}
+
+// Whether an optional tensor (a bias, a norm weight) is there: absent ones are a null buffer range.
+inline bool present(const BufferRange& r) {
+  return r.buffer != VK_NULL_HANDLE;
+}
+
+}  // namespace glasswing::vulkan
