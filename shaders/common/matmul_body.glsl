@@ -5,17 +5,7 @@ const uint TM = 32u, TN = 32u, TK = 16u;
 layout(local_size_x = 256) in;
 
 layout(std430, binding = 1) readonly buffer X { float x[]; };
-layout(std430, binding = 2) buffer Y { float y[]; };
-
-layout(push_constant) uniform Push {
-  uint ncols;
-  uint nrows;
-  uint row_base;
-  uint x_stride;
-  uint y_stride;
-  uint accumulate;
-  uint nvec;  // vectors (tokens) in the batch
-} p;
+#include "common/product_io.glsl"
 
 shared float ws[TM][TK + 1u];
 shared float xs[TN][TK + 1u];

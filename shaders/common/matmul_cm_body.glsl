@@ -20,17 +20,7 @@ const uint SK = BK + 8u;  // shared row stride (f16 elements): 80 bytes, 16-byte
 const uint SC = BM + 4u;  // accumulator staging stride (floats)
 
 layout(std430, binding = 1) readonly buffer X4 { vec4 x4[]; };
-layout(std430, binding = 2) buffer Y { float y[]; };
-
-layout(push_constant) uniform Push {
-  uint ncols;
-  uint nrows;
-  uint row_base;
-  uint x_stride;
-  uint y_stride;
-  uint accumulate;
-  uint nvec;  // vectors (tokens) in the batch
-} p;
+#include "common/product_io.glsl"
 
 shared float16_t wh[BM * SK], wl[BM * SK];  // W tile, row-major [m][k]
 shared float16_t xh[BN * SK], xl[BN * SK];  // X tile, [n][k]: a column-major K x N operand

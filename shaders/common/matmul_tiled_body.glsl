@@ -14,17 +14,7 @@ layout(constant_id = 4) const uint TM = 4;    // rows per invocation, a multiple
 layout(constant_id = 5) const uint TN = 4;    // vectors per invocation, a multiple of 4
 
 layout(std430, binding = 1) readonly buffer X4 { vec4 x4[]; };
-layout(std430, binding = 2) buffer Y { float y[]; };
-
-layout(push_constant) uniform Push {
-  uint ncols;
-  uint nrows;
-  uint row_base;
-  uint x_stride;
-  uint y_stride;
-  uint accumulate;
-  uint nvec;  // vectors (tokens) in the batch
-} p;
+#include "common/product_io.glsl"
 
 shared vec4 ws[BK * (BM / 4u)];  // ws[k * BM/4 + q] = rows 4q..4q+3 at column k0 + k
 shared vec4 xs[BK * (BN / 4u)];  // xs[k * BN/4 + q] = vectors 4q..4q+3 at column k0 + k

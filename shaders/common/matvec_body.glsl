@@ -20,17 +20,7 @@ layout(constant_id = 1) const uint ROWS_PER_WG = 4;  // a multiple of MR
 
 layout(std430, binding = 1) readonly buffer X { float x[]; };
 layout(std430, binding = 1) readonly buffer X4 { vec4 x4[]; };  // same buffer; x_stride % 4 == 0 when CHUNK % 4 == 0
-layout(std430, binding = 2) buffer Y { float y[]; };
-
-layout(push_constant) uniform Push {
-  uint ncols;       // elements per weight row
-  uint nrows;       // rows in this slice
-  uint row_base;    // first output index of this slice
-  uint x_stride;    // elements between input vectors
-  uint y_stride;    // elements between output vectors
-  uint accumulate;  // 1: y += W.x (fused residual add)
-  uint nvec;        // vectors in the batch
-} p;
+#include "common/product_io.glsl"
 
 void main() {
   w_aux = p.nrows * ((p.ncols / BLOCK_ELEMS) * BLOCK_BYTES);
