@@ -6,15 +6,7 @@ const uint AUX1 = 16u;
 const uint AUX2 = 0u;
 const uint CHUNK = 16u;
 #include "common/gpu_layout.glsl"
-void gpu_scale_min_k4(uvec4 a, uint j, out float sc, out float mn) {
-  if (j < 4u) {
-    sc = float(byte16(a, 4u + j) & 63u);
-    mn = float(byte16(a, 8u + j) & 63u);
-  } else {
-    sc = float((byte16(a, 8u + j) & 15u) | ((byte16(a, j) >> 6) << 4));
-    mn = float((byte16(a, 8u + j) >> 4) | ((byte16(a, 4u + j) >> 6) << 4));
-  }
-}
+#include "common/gpu_k_scales.glsl"
 void dequant_chunk(uint rb, uint c, out float v[CHUNK]) {
   uint blk = rb / 160u + (c >> 4);
   uint s = c & 15u;
@@ -34,25 +26,12 @@ void dequant_chunk(uint rb, uint c, out float v[CHUNK]) {
 }
 #ifdef GPU_MATVEC
 // Mat-vec unit u (8 per block) as q4_K's, plus the qh piece of its 16 columns (l0 = 16(u%2)).
-const uint UNITS = 8u;
-const uint XV = 8u;
 struct Raw {
   uvec4 q;
   uvec4 qh;
   uvec4 a;
 };
 Raw load_unit(uint blk, uint u) { return Raw(w4[10u * blk + u], w4[10u * blk + 8u + (u & 1u)], w4[(w_aux >> 4) + blk]); }
-void load_x(uint xb, uint u, out vec4 xv[XV]) {
-  uint o = xb + 16u * (u >> 1) + 4u * (u & 1u);
-  [[unroll]] for (uint j = 0u; j < 4u; ++j) {
-    xv[j] = x4[o + j];
-    xv[4u + j] = x4[o + 8u + j];
-  }
-}
-vec4 x_sums(in vec4 xv[XV]) {
-  return vec4(dot(sum4(xv[0], xv[1], xv[2], xv[3]), vec4(1.0)), dot(sum4(xv[4], xv[5], xv[6], xv[7]), vec4(1.0)),
-              0.0, 0.0);
-}
 // as q4_K with 5-bit q: sum(q x) = 32 (sum(f x) - sum(x)), f = 1 + q/32
 float dot_unit(Raw r, uint u, in vec4 xv[XV], vec4 xs) {
   uint g = u >> 1;
