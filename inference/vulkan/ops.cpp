@@ -18,6 +18,7 @@ constexpr uint32_t kMaxGroups = 65535;  // the minimum maxComputeWorkGroupCount 
 constexpr uint32_t kReduceWg = 64;      // workgroup size of the reduction kernels (spec constant 0) on GPUs
 constexpr uint32_t kMatvecMaxVectors = 4;  // above this, the tiled GEMM wins
 constexpr uint32_t kMatvecRowsPerWg = 8;  // rows per matvec workgroup: a multiple of the shader's MR (4 or 8)
+constexpr uint32_t kTexelRowsPerLane = 8;  // MR of matvec_texel_q8_0.glsl
 
 // Push-constant twins of the GLSL blocks (std430 scalars: 4 bytes each, in order).
 // Shared by the mat-vec and mat-mul shaders (matvec_body.glsl, matmul_body.glsl): one slice of a weight.
@@ -225,9 +226,10 @@ void Recorder::copy(const BufferRange& src, const BufferRange& dst, uint64_t byt
 }
 
 void Recorder::dispatch_raw(const Pipeline& pipeline, std::span<const BufferRange> buffers,
-                            std::span<const std::byte> push, uint32_t x, uint32_t y, uint32_t z) {
+                            std::span<const std::byte> push, uint32_t x, uint32_t y, uint32_t z,
+                            std::span<const VkBufferView> texels) {
   if (x == 0 || y == 0 || z == 0) return;  // nothing to do (e.g. zero tokens)
-  VkDescriptorSet set = descriptors_.allocate(pipeline, buffers);
+  VkDescriptorSet set = descriptors_.allocate(pipeline, buffers, texels);
   cmd_.bind_pipeline_and_descriptor_set(pipeline, set);
   cmd_.push_constants(pipeline, push);
   cmd_.dispatch(x, y, z);
@@ -235,9 +237,31 @@ void Recorder::dispatch_raw(const Pipeline& pipeline, std::span<const BufferRang
 
 template <typename Push>
 void Recorder::dispatch(const char* shader, std::span<const BufferRange> buffers, const Push& push,
-                        uint32_t x, uint32_t y, uint32_t z, std::span<const uint32_t> spec) {
-  const Pipeline& p = ctx_->pipeline(shader, static_cast<uint32_t>(buffers.size()), sizeof(Push), spec);
-  dispatch_raw(p, buffers, bytes_of(push), x, y, z);
+                        uint32_t x, uint32_t y, uint32_t z, std::span<const uint32_t> spec,
+                        std::span<const VkBufferView> texels) {
+  const Pipeline& p = ctx_->pipeline(shader, static_cast<uint32_t>(buffers.size()), sizeof(Push), spec,
+                                     static_cast<uint32_t>(texels.size()));
+  dispatch_raw(p, buffers, bytes_of(push), x, y, z, texels);
+}
+
+VkBufferView Recorder::texels(const BufferRange& r) {
+  const auto& info = ctx_->device().info();
+  const uint64_t size = r.size / 16 * 16;
+  if (size == 0 || r.offset % std::max<uint64_t>(info.min_texel_offset_alignment, 1) != 0 ||
+      size / 16 > info.max_texel_buffer_elements)
+    return VK_NULL_HANDLE;
+  auto& view = views_[{r.buffer, r.offset, size}];
+  if (view.get() == VK_NULL_HANDLE) {
+    VkBufferViewCreateInfo vi{VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO};
+    vi.buffer = r.buffer;
+    vi.format = VK_FORMAT_R32G32B32A32_UINT;
+    vi.offset = r.offset;
+    vi.range = size;
+    VkBufferView raw = VK_NULL_HANDLE;
+    check(vkCreateBufferView(ctx_->device().handle(), &vi, nullptr, &raw), "vkCreateBufferView");
+    view = {ctx_->device().handle(), raw};
+  }
+  return view.get();
 }
 
 void Recorder::elementwise(const char* shader, std::span<const BufferRange> buffers,
@@ -273,14 +297,27 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
 
   if (gguf::ggml_type_traits(w.type).block_elements >= 16 && (x_stride % 4 != 0 || x.offset % 16 != 0))
     throw VulkanError("matvec: quantized weights read x as vec4; x_stride must be a multiple of 4");
+  // CPU implementations: q8_0 weights and x read through texel fetches, which llvmpipe turns into one
+  // 16-byte load per lane (its storage-buffer loads are a branchy per-lane loop per 32-bit word); each lane
+  // owns kTexelRowsPerLane rows (matvec_texel_q8_0.glsl). ~8 workgroups per slice keep every core busy.
+  const bool texel = cpu && w.type == GgmlType::Q8_0;
   for (const auto& slice : w.slices) {
     const WeightProductPush push = product_push(w, slice, s);
     const BufferRange buffers[] = {slice.range, x, y};
-    const uint32_t rpw = rows_per_wg(slice.rows);
+    const VkBufferView views[] = {texel ? texels(slice.range) : VK_NULL_HANDLE,
+                                  texel ? texels(x) : VK_NULL_HANDLE};
+    const bool use_texels = views[0] != VK_NULL_HANDLE && views[1] != VK_NULL_HANDLE;
+    const uint32_t per_sg = kTexelRowsPerLane * sg;
+    const uint32_t rpw =
+        use_texels ? per_sg * std::max(1u, slice.rows / 8 / per_sg) : rows_per_wg(slice.rows);
     const uint32_t spec[] = {sg, rpw};
     const uint32_t groups = (slice.rows + rpw - 1) / rpw;
     const uint32_t gx = std::min(groups, kMaxGroups);
-    dispatch(shader.c_str(), buffers, push, gx, (s.n_vec + nv - 1) / nv, (groups + gx - 1) / gx, spec);
+    const uint32_t gy = (s.n_vec + nv - 1) / nv, gz = (groups + gx - 1) / gx;
+    if (use_texels)
+      dispatch((shader + "_texel").c_str(), buffers, push, gx, gy, gz, spec, views);
+    else
+      dispatch(shader.c_str(), buffers, push, gx, gy, gz, spec);
   }
 }
 

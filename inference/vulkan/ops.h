@@ -9,7 +9,9 @@
 // a StepState buffer, so a recorded Recorder can be submitted again after the host rewrites that buffer.
 // Each push-constant block has its C++ twin here, checked by static_assert against the GLSL layout size.
 #include <cstdint>
+#include <map>
 #include <span>
+#include <tuple>
 #include <vector>
 
 #include "inference/gguf/ggml_type.h"
@@ -162,15 +164,21 @@ class Recorder {
  private:
   template <typename Push>
   void dispatch(const char* shader, std::span<const BufferRange> buffers, const Push& push, uint32_t x,
-                uint32_t y = 1, uint32_t z = 1, std::span<const uint32_t> spec = {});
+                uint32_t y = 1, uint32_t z = 1, std::span<const uint32_t> spec = {},
+                std::span<const VkBufferView> texels = {});
   void dispatch_raw(const Pipeline& pipeline, std::span<const BufferRange> buffers,
-                    std::span<const std::byte> push, uint32_t x, uint32_t y, uint32_t z);
+                    std::span<const std::byte> push, uint32_t x, uint32_t y, uint32_t z,
+                    std::span<const VkBufferView> texels = {});
+  // A view of r as 16-byte texels (R32G32B32A32_UINT), made once per range and kept with the recordings;
+  // VK_NULL_HANDLE when r cannot be one (misaligned, or larger than maxTexelBufferElements).
+  VkBufferView texels(const BufferRange& r);
   uint32_t reduce_wg() const;
   void elementwise(const char* shader, std::span<const BufferRange> buffers, std::span<const std::byte> push,
                    uint64_t n);
   Context* ctx_;
   CommandBuffer cmd_;
   DescriptorPool descriptors_;
+  std::map<std::tuple<VkBuffer, uint64_t, uint64_t>, DeviceHandle<VkBufferView, vkDestroyBufferView>> views_;
 };
 
 }  // namespace glasswing::vulkan
