@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "inference/quant/fp16.h"
+#include "inference/vulkan/device.h"
 #include "inference/vulkan/vk_error.h"
 
 namespace glasswing::vulkan {
@@ -18,7 +19,7 @@ constexpr uint32_t kMaxGroups = 65535;  // the minimum maxComputeWorkGroupCount 
 constexpr uint32_t kReduceWg = 64;      // workgroup size of the reduction kernels (spec constant 0) on GPUs
 constexpr uint32_t kMatvecMaxVectors = 4;  // above this, the tiled GEMM wins
 constexpr uint32_t kMatvecRowsPerWg = 8;  // rows per matvec workgroup: a multiple of the shader's MR (4 or 8)
-constexpr uint32_t kTexelRowsPerLane = 8;  // MR of matvec_texel_q8_0.glsl
+constexpr uint32_t kTexelRowsPerLane = 8;  // MR of matvec_tiles_q8_0.glsl
 
 // Push-constant twins of the GLSL blocks (std430 scalars: 4 bytes each, in order).
 // Shared by the mat-vec and mat-mul shaders (matvec_body.glsl, matmul_body.glsl): one slice of a weight.
@@ -123,6 +124,36 @@ std::vector<uint8_t> repack_q8_0(const uint8_t* src, uint32_t rows, uint32_t col
   return out;
 }
 
+// q8_0 rows for CPU devices (shaders/common/matvec_tiles_q8_0.glsl): rows padded to a multiple of 8 (with
+// zero blocks), then for each group of 8 rows and each block a 288-byte tile: the 8 rows' 32 quants, then
+// their 8 f32 scales. A lane per row walking its blocks reads one contiguous stream per 8 rows (the plain
+// layout has each lane on its own row, 8 or 64 scattered streams), which the CPU's prefetchers follow.
+constexpr uint32_t kTileRows = 8;
+constexpr uint64_t kTileBytes = kTileRows * 36;
+std::vector<uint8_t> repack_q8_0_tiles(const uint8_t* src, uint32_t rows, uint32_t cols) {
+  const uint32_t nblk = cols / 32;
+  const uint32_t groups = (rows + kTileRows - 1) / kTileRows;
+  std::vector<uint8_t> out(uint64_t{groups} * nblk * kTileBytes, 0);
+  for (uint32_t r = 0; r < rows; ++r) {
+    const uint32_t g = r / kTileRows, i = r % kTileRows;
+    for (uint32_t b = 0; b < nblk; ++b) {
+      const uint8_t* block = src + (uint64_t{r} * nblk + b) * 34;
+      uint8_t* tile = out.data() + (uint64_t{g} * nblk + b) * kTileBytes;
+      const float d = quant::fp16_to_f32(static_cast<uint16_t>(block[0] | (block[1] << 8)));
+      std::memcpy(tile + i * 32, block + 2, 32);
+      std::memcpy(tile + kTileRows * 32 + i * 4, &d, 4);
+    }
+  }
+  return out;
+}
+
+// True where a weight of this type is stored in tiles (q8_0 on CPU devices that can view any slice as
+// texels).
+bool uses_tiles(const DeviceInfo& info, GgmlType type) {
+  return type == GgmlType::Q8_0 && info.type == "cpu" &&
+         info.max_storage_buffer_range / 16 <= info.max_texel_buffer_elements;
+}
+
 void check_weight(const WeightTensor& w) {
   if (w.slices.empty()) throw VulkanError("weight tensor was never uploaded");
 }
@@ -173,18 +204,25 @@ WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t r
   const uint64_t step = align / std::gcd(rb, align);
   uint64_t per_slice = max_range / rb / step * step;
   if (per_slice == 0) per_slice = max_range / rb;  // cannot align; each slice still starts a fresh range
+  // CPU devices read q8_0 through texel fetches in 8-row tiles (every slice but the last a whole number).
+  const bool tiles = uses_tiles(ctx.device().info(), type);
+  if (tiles) per_slice = per_slice / kTileRows * kTileRows;
+  if (per_slice == 0) throw VulkanError("one tile of tensor rows is larger than maxStorageBufferRange");
 
   WeightTensor w{type, rows, cols, {}};
   const uint64_t total = rb * rows;
   const auto* bytes = static_cast<const uint8_t*>(data);
   for (uint64_t r0 = 0; r0 < rows; r0 += per_slice) {
     const auto n = static_cast<uint32_t>(std::min<uint64_t>(per_slice, rows - r0));
-    const BufferRange range = arena.allocate(rb * n);
+    const BufferRange range = arena.allocate(rb * (tiles ? (n + kTileRows - 1) / kTileRows * kTileRows : n));
     const uint64_t base = r0 * rb;
     const auto report = [&](uint64_t done, uint64_t) {
       if (progress) progress(base + done, total);
     };
-    if (type == GgmlType::Q8_0) {
+    if (tiles) {
+      const auto packed = repack_q8_0_tiles(bytes + r0 * src_rb, n, cols);
+      ctx.upload(range, packed.data(), packed.size(), report);
+    } else if (type == GgmlType::Q8_0) {
       const auto packed = repack_q8_0(bytes + r0 * src_rb, n, cols);
       ctx.upload(range, packed.data(), packed.size(), report);
     } else {
@@ -297,32 +335,34 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
 
   if (gguf::ggml_type_traits(w.type).block_elements >= 16 && (x_stride % 4 != 0 || x.offset % 16 != 0))
     throw VulkanError("matvec: quantized weights read x as vec4; x_stride must be a multiple of 4");
-  // CPU implementations: q8_0 weights and x read through texel fetches, which llvmpipe turns into one
+  // CPU implementations: q8_0 (in tiles) and x read through texel fetches, which llvmpipe turns into one
   // 16-byte load per lane (its storage-buffer loads are a branchy per-lane loop per 32-bit word); each lane
-  // owns kTexelRowsPerLane rows (matvec_texel_q8_0.glsl). ~8 workgroups per slice keep every core busy.
-  const bool texel = cpu && w.type == GgmlType::Q8_0;
+  // owns kTexelRowsPerLane rows (matvec_tiles_q8_0.glsl). ~8 workgroups per slice keep every core busy.
+  const bool tiles = uses_tiles(ctx_->device().info(), w.type);
   for (const auto& slice : w.slices) {
     const WeightProductPush push = product_push(w, slice, s);
     const BufferRange buffers[] = {slice.range, x, y};
-    const VkBufferView views[] = {texel ? texels(slice.range) : VK_NULL_HANDLE,
-                                  texel ? texels(x) : VK_NULL_HANDLE};
-    const bool use_texels = views[0] != VK_NULL_HANDLE && views[1] != VK_NULL_HANDLE;
     const uint32_t per_sg = kTexelRowsPerLane * sg;
-    const uint32_t rpw =
-        use_texels ? per_sg * std::max(1u, slice.rows / 8 / per_sg) : rows_per_wg(slice.rows);
+    const uint32_t rpw = tiles ? per_sg * std::max(1u, slice.rows / 8 / per_sg) : rows_per_wg(slice.rows);
     const uint32_t spec[] = {sg, rpw};
     const uint32_t groups = (slice.rows + rpw - 1) / rpw;
     const uint32_t gx = std::min(groups, kMaxGroups);
     const uint32_t gy = (s.n_vec + nv - 1) / nv, gz = (groups + gx - 1) / gx;
-    if (use_texels)
-      dispatch((shader + "_texel").c_str(), buffers, push, gx, gy, gz, spec, views);
-    else
+    if (tiles) {
+      const VkBufferView views[] = {texels(slice.range), texels(x)};
+      if (views[0] == VK_NULL_HANDLE || views[1] == VK_NULL_HANDLE)
+        throw VulkanError("matvec: cannot view the weights or x as texels");
+      dispatch((shader + "_tiles").c_str(), buffers, push, gx, gy, gz, spec, views);
+    } else {
       dispatch(shader.c_str(), buffers, push, gx, gy, gz, spec);
+    }
   }
 }
 
 void Recorder::matmul(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
   check_weight(w);
+  if (uses_tiles(ctx_->device().info(), w.type))
+    return matvec(w, x, y, s);  // CPU devices: the batched matvec reads the tiles
   const std::string shader = "matmul_" + kernel_type_name(w.type);
   for (const auto& slice : w.slices) {
     const WeightProductPush push = product_push(w, slice, s);
@@ -343,7 +383,8 @@ void Recorder::project(const WeightTensor& w, const BufferRange& x, const Buffer
 void Recorder::get_rows(const WeightTensor& w, const BufferRange& state, const BufferRange& out,
                         uint32_t n_tokens, bool by_position, bool accumulate) {
   check_weight(w);
-  const std::string shader = "get_rows_" + kernel_type_name(w.type);
+  const std::string shader =
+      "get_rows_" + kernel_type_name(w.type) + (uses_tiles(ctx_->device().info(), w.type) ? "_tiles" : "");
   // One dispatch per slice; each writes only the tokens whose row lies in its slice, so the slices' writes
   // are disjoint (no barrier between them) and accumulate adds each row exactly once.
   for (const auto& slice : w.slices) {

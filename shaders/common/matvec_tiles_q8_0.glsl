@@ -5,10 +5,11 @@
 // multiply-add. A fetch is still a function call that clobbers every vector register, so each lane fetches
 // everything of one q8_0 block (32 columns) first and then computes: x for NV vectors, then per row its two
 // quant texels and its scale. The block's scale multiplies the block's dot product once.
-// Layout (repack_q8_0 in ops.cpp): every row's quants (32 bytes per block), then one f32 scale per block.
+// Layout (repack_q8_0_tiles in ops.cpp), in 16-byte texels: for every group of 8 rows and every block a tile
+// of 18 texels: row i's 32 quants at texels 2i and 2i + 1, then the 8 rows' f32 scales (texels 16 and 17).
 // Each lane owns MR rows and walks them block by block (no cross-lane reduction: on llvmpipe a subgroupAdd
 // and the store after it cost as much as a whole 576-column row).
-// Included by matvec_q8_0_texel.comp (NV 1) and matvec8_q8_0_texel.comp (NV 8).
+// Included by matvec_q8_0_tiles.comp (NV 1) and matvec8_q8_0_tiles.comp (NV 8).
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_KHR_shader_subgroup_basic : require
 
@@ -33,7 +34,6 @@ layout(push_constant) uniform Push {
 
 void main() {
   const uint nblk = p.ncols / 32u;
-  const uint scales = p.nrows * nblk * 8u;  // word index of the first scale
   uint v0 = gl_WorkGroupID.y * NV;
   uint xo[NV];  // texel index of each vector; vectors past the batch re-read the last one and store nothing
   [[unroll]] for (uint n = 0u; n < NV; ++n) xo[n] = (min(v0 + n, p.nvec - 1u) * p.x_stride) >> 2;
@@ -44,9 +44,12 @@ void main() {
     if (row0 >= p.nrows) break;  // uniform in the subgroup
     // This lane's rows: row0 + m * subgroup size + lane. Rows past the end recompute the last row and store
     // nothing.
-    uint rblk[MR];  // first block of each row
-    [[unroll]] for (uint m = 0u; m < MR; ++m)
-      rblk[m] = min(row0 + m * gl_SubgroupSize + gl_SubgroupInvocationID, p.nrows - 1u) * nblk;
+    uint tile0[MR], qi[MR];  // each row's first tile (texel index), its quants' texel in a tile
+    [[unroll]] for (uint m = 0u; m < MR; ++m) {
+      uint row = min(row0 + m * gl_SubgroupSize + gl_SubgroupInvocationID, p.nrows - 1u);
+      tile0[m] = (row >> 3) * nblk * 18u;
+      qi[m] = row & 7u;
+    }
     float acc[MR][NV];
     [[unroll]] for (uint m = 0u; m < MR; ++m)
       [[unroll]] for (uint n = 0u; n < NV; ++n) acc[m][n] = 0.0;
@@ -56,10 +59,10 @@ void main() {
         [[unroll]] for (uint i = 0u; i < 8u; ++i)
           xs[n][i] = uintBitsToFloat(texelFetch(x_texels, int(xo[n] + b * 8u + i)));
       [[unroll]] for (uint m = 0u; m < MR; ++m) {
-        uint blk = rblk[m] + b;
-        uvec4 q0 = texelFetch(w_texels, int(blk * 2u));
-        uvec4 q1 = texelFetch(w_texels, int(blk * 2u + 1u));
-        float d = uintBitsToFloat(texelFetch(w_texels, int((scales + blk) >> 2))[(scales + blk) & 3u]);
+        uint tile = tile0[m] + b * 18u;
+        uvec4 q0 = texelFetch(w_texels, int(tile + qi[m] * 2u));
+        uvec4 q1 = texelFetch(w_texels, int(tile + qi[m] * 2u + 1u));
+        float d = uintBitsToFloat(texelFetch(w_texels, int(tile + 16u + (qi[m] >> 2)))[qi[m] & 3u]);
         vec4 qf[8];
         [[unroll]] for (uint j = 0u; j < 8u; ++j) {
           int word = int(j < 4u ? q0[j] : q1[j - 4u]);

@@ -1,6 +1,0 @@
-#version 450
-#extension GL_GOOGLE_include_directive : require
-// matvec of 8 vectors at a time (prefill) over q8_0 weights through texel fetches (CPU devices).
-#define NV 8u
-#define MR 8u
-#include "common/matvec_texel_q8_0.glsl"
