@@ -19,7 +19,7 @@ constexpr uint32_t kMaxGroups = 65535;  // the minimum maxComputeWorkGroupCount 
 constexpr uint32_t kReduceWg = 64;      // workgroup size of the reduction kernels (spec constant 0) on GPUs
 constexpr uint32_t kMatvecMaxVectors = 4;  // above this, the tiled GEMM wins
 constexpr uint32_t kMatvecRowsPerWg = 8;  // rows per matvec workgroup: a multiple of the shader's MR (4 or 8)
-constexpr uint32_t kTexelRowsPerLane = 8;  // MR of matvec_tiles_q8_0.glsl
+constexpr uint32_t kTilesRowsPerLane[] = {8, 16};  // MR of matvec_q8_0_tiles.comp, matvec8_q8_0_tiles.comp
 
 // Push-constant twins of the GLSL blocks (std430 scalars: 4 bytes each, in order).
 // Shared by the mat-vec and mat-mul shaders (matvec_body.glsl, matmul_body.glsl): one slice of a weight.
@@ -337,12 +337,12 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
     throw VulkanError("matvec: quantized weights read x as vec4; x_stride must be a multiple of 4");
   // CPU implementations: q8_0 (in tiles) and x read through texel fetches, which llvmpipe turns into one
   // 16-byte load per lane (its storage-buffer loads are a branchy per-lane loop per 32-bit word); each lane
-  // owns kTexelRowsPerLane rows (matvec_tiles_q8_0.glsl). ~8 workgroups per slice keep every core busy.
+  // owns kTilesRowsPerLane rows (matvec_tiles_q8_0.glsl). ~8 workgroups per slice keep every core busy.
   const bool tiles = uses_tiles(ctx_->device().info(), w.type);
   for (const auto& slice : w.slices) {
     const WeightProductPush push = product_push(w, slice, s);
     const BufferRange buffers[] = {slice.range, x, y};
-    const uint32_t per_sg = kTexelRowsPerLane * sg;
+    const uint32_t per_sg = kTilesRowsPerLane[nv == 8 ? 1 : 0] * sg;
     const uint32_t rpw = tiles ? per_sg * std::max(1u, slice.rows / 8 / per_sg) : rows_per_wg(slice.rows);
     const uint32_t spec[] = {sg, rpw};
     const uint32_t groups = (slice.rows + rpw - 1) / rpw;
