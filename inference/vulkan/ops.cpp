@@ -450,6 +450,18 @@ void Recorder::attention(const BufferRange& q, const BufferRange& k_cache, const
   const bool v4 = p.head_dim % 4 == 0 && push.q_stride % 4 == 0 && p.q_offset % 4 == 0 &&
                   p.kv_offset % 4 == 0 && q.offset % 16 == 0 && k_cache.offset % 16 == 0 &&
                   v_cache.offset % 16 == 0;
+  // CPU devices: one invocation per (token, head) walking its keys, reading through texel fetches.
+  const bool cpu = ctx_->device().info().type == "cpu";
+  if (v4 && cpu && p.head_dim <= 512) {
+    const VkBufferView views[] = {texels(q), texels(k_cache), texels(v_cache)};
+    if (views[0] != VK_NULL_HANDLE && views[1] != VK_NULL_HANDLE && views[2] != VK_NULL_HANDLE) {
+      const uint32_t wg = std::max(ctx_->device().info().subgroup_size, 1u);
+      const uint32_t spec_lanes[] = {wg, p.head_dim / 4};
+      dispatch("attention_lanes", buffers, push, (p.n_tokens * p.n_heads + wg - 1) / wg, 1, 1, spec_lanes,
+               views);
+      return;
+    }
+  }
   if (v4) {
     // CPU devices: few workgroups, but at least ~4 per step so that every core gets one.
     const uint32_t heads_per_wg = ctx_->device().info().type != "cpu" ? 1

@@ -8,7 +8,7 @@ namespace glasswing::vulkan {
 
 namespace {
 constexpr uint32_t kMaxBuffersPerSet = 8;
-constexpr uint32_t kMaxTexelsPerSet = 2;
+constexpr uint32_t kMaxTexelsPerSet = 3;
 }  // namespace
 
 Pipeline Pipeline::Create(Device& device, std::string_view shader, uint32_t n_buffers, uint32_t push_bytes,

@@ -47,7 +47,7 @@ class Pipeline {
 // Descriptor sets for recorded work. Sets live until the pool dies; a full pool chains a new one.
 class DescriptorPool {
  public:
-  // sets_per_block: sets per underlying VkDescriptorPool (each set may hold up to 8 buffers and 2 texel
+  // sets_per_block: sets per underlying VkDescriptorPool (each set may hold up to 8 buffers and 3 texel
   // buffers).
   explicit DescriptorPool(Device& device, uint32_t sets_per_block = 256);
   // A set for `pipeline` with buffers[i] at binding i (ranges are bound as given) and texels[j] at binding
