@@ -3,7 +3,7 @@
 #extension GL_EXT_control_flow_attributes : require
 // attention_v4.comp for CPU implementations (lavapipe): one invocation per (token, head), each walking all
 // of its keys with an online softmax (running max, sum and output rescaled as the max grows), and q, k, v
-// read through texel fetches (one 16-byte load per lane; a storage-buffer load whose address differs per
+// read through texel loads (one 16-byte load per lane; a storage-buffer load whose address differs per
 // lane is a branchy per-lane loop per word on llvmpipe). No scores scratch, no cross-invocation sums and no
 // barriers, which were most of the v4 kernel's cost there (4 workgroup sums per 4 output dimensions).
 // Same inputs and outputs as attention.comp; q, k and v are bound again as 16-byte texels (bindings 6-8).
@@ -13,9 +13,9 @@ layout(constant_id = 1) const uint HD4 = 16;  // head_dim / 4
 layout(std430, binding = 3) writeonly buffer O { float o[]; };
 #define STATE_BINDING 5
 #include "common/state.glsl"
-layout(binding = 6) uniform usamplerBuffer q_texels;
-layout(binding = 7) uniform usamplerBuffer k_texels;
-layout(binding = 8) uniform usamplerBuffer v_texels;
+layout(binding = 6, rgba32ui) readonly uniform uimageBuffer q_texels;
+layout(binding = 7, rgba32ui) readonly uniform uimageBuffer k_texels;
+layout(binding = 8, rgba32ui) readonly uniform uimageBuffer v_texels;
 layout(push_constant) uniform Push {
   uint n_heads;
   uint n_kv_heads;
@@ -28,7 +28,7 @@ layout(push_constant) uniform Push {
   float scale;
 } p;
 
-vec4 fetch4(usamplerBuffer t, uint i) { return uintBitsToFloat(texelFetch(t, int(i))); }
+#define fetch4(t, i) uintBitsToFloat(imageLoad(t, int(i)))
 
 void main() {
   uint pair = gl_WorkGroupID.x * WG + gl_LocalInvocationID.x;

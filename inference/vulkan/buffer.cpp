@@ -73,8 +73,8 @@ Buffer Buffer::Create(Device& device, uint64_t size, MemoryUse use, const std::s
   if (size == 0) throw VulkanError("cannot create an empty buffer for " + what);
   VkBufferCreateInfo info{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
   info.size = size;
-  // Also a uniform texel buffer: the CPU-device kernels read weights and inputs through texel fetches.
-  info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
+  // Also a storage texel buffer: the CPU-device kernels read weights and inputs as 16-byte texels.
+  info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_STORAGE_TEXEL_BUFFER_BIT |
                VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
   info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
   VkBuffer raw = VK_NULL_HANDLE;

@@ -204,7 +204,7 @@ WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t r
   const uint64_t step = align / std::gcd(rb, align);
   uint64_t per_slice = max_range / rb / step * step;
   if (per_slice == 0) per_slice = max_range / rb;  // cannot align; each slice still starts a fresh range
-  // CPU devices read q8_0 through texel fetches in 8-row tiles (every slice but the last a whole number).
+  // CPU devices read q8_0 through texel loads in 8-row tiles (every slice but the last a whole number).
   const bool tiles = uses_tiles(ctx.device().info(), type);
   if (tiles) per_slice = per_slice / kTileRows * kTileRows;
   if (per_slice == 0) throw VulkanError("one tile of tensor rows is larger than maxStorageBufferRange");
@@ -335,7 +335,7 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
 
   if (gguf::ggml_type_traits(w.type).block_elements >= 16 && (x_stride % 4 != 0 || x.offset % 16 != 0))
     throw VulkanError("matvec: quantized weights read x as vec4; x_stride must be a multiple of 4");
-  // CPU implementations: q8_0 (in tiles) and x read through texel fetches, which llvmpipe turns into one
+  // CPU implementations: q8_0 (in tiles) and x read through texel loads, which llvmpipe turns into one
   // 16-byte load per lane (its storage-buffer loads are a branchy per-lane loop per 32-bit word); each lane
   // owns kTilesRowsPerLane rows (matvec_tiles_q8_0.glsl). ~8 workgroups per slice keep every core busy.
   const bool tiles = uses_tiles(ctx_->device().info(), w.type);
@@ -450,7 +450,7 @@ void Recorder::attention(const BufferRange& q, const BufferRange& k_cache, const
   const bool v4 = p.head_dim % 4 == 0 && push.q_stride % 4 == 0 && p.q_offset % 4 == 0 &&
                   p.kv_offset % 4 == 0 && q.offset % 16 == 0 && k_cache.offset % 16 == 0 &&
                   v_cache.offset % 16 == 0;
-  // CPU devices: one invocation per (token, head) walking its keys, reading through texel fetches.
+  // CPU devices: one invocation per (token, head) walking its keys, reading through texel loads.
   const bool cpu = ctx_->device().info().type == "cpu";
   if (v4 && cpu && p.head_dim <= 512) {
     const VkBufferView views[] = {texels(q), texels(k_cache), texels(v_cache)};

@@ -27,7 +27,7 @@ Pipeline Pipeline::Create(Device& device, std::string_view shader, uint32_t n_bu
   std::vector<VkDescriptorSetLayoutBinding> bindings(n_buffers + n_texels);
   for (uint32_t i = 0; i < n_buffers + n_texels; ++i)
     bindings[i] = {
-        i, i < n_buffers ? VK_DESCRIPTOR_TYPE_STORAGE_BUFFER : VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, 1,
+        i, i < n_buffers ? VK_DESCRIPTOR_TYPE_STORAGE_BUFFER : VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER, 1,
         VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
   VkDescriptorSetLayoutCreateInfo set_info{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
   set_info.bindingCount = n_buffers + n_texels;
@@ -80,7 +80,7 @@ DescriptorPool::DescriptorPool(Device& device, uint32_t sets_per_block)
 void DescriptorPool::add_block() {
   const VkDescriptorPoolSize sizes[] = {
       {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, sets_per_block_ * kMaxBuffersPerSet},
-      {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, sets_per_block_ * kMaxTexelsPerSet}};
+      {VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER, sets_per_block_ * kMaxTexelsPerSet}};
   VkDescriptorPoolCreateInfo info{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
   info.maxSets = sets_per_block_;
   info.poolSizeCount = 2;
@@ -125,7 +125,7 @@ VkDescriptorSet DescriptorPool::allocate(const Pipeline& pipeline, std::span<con
     write.dstSet = set;
     write.dstBinding = static_cast<uint32_t>(buffers.size()) + j;
     write.descriptorCount = 1;
-    write.descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+    write.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER;
     write.pTexelBufferView = &texels[j];
   }
   vkUpdateDescriptorSets(device_->handle(), static_cast<uint32_t>(writes.size()), writes.data(), 0, nullptr);

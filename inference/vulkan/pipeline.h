@@ -1,6 +1,6 @@
 #pragma once
 // A compute pipeline built once from an embedded shader: its descriptor set layout (N storage buffers at
-// bindings 0..N-1, then T uniform texel buffers at bindings N..N+T-1), push-constant range and
+// bindings 0..N-1, then T storage texel buffers at bindings N..N+T-1), push-constant range and
 // specialization constants (constant_id i = spec[i]).
 #include <vulkan/vulkan.h>
 
@@ -20,8 +20,8 @@ class Device;
 class Pipeline {
  public:
   // shader: name of shaders/<name>.comp; n_buffers: storage-buffer bindings; push_bytes: push-constant block
-  // size (multiple of 4, may be 0); spec: 32-bit specialization constants by constant_id; n_texels: uniform
-  // texel-buffer bindings after the storage buffers.
+  // size (multiple of 4, may be 0); spec: 32-bit specialization constants by constant_id; n_texels: storage
+  // texel-buffer bindings (read as rgba32ui images) after the storage buffers.
   static Pipeline Create(Device& device, std::string_view shader, uint32_t n_buffers, uint32_t push_bytes,
                          std::span<const uint32_t> spec = {}, uint32_t n_texels = 0);
 
