@@ -54,10 +54,20 @@ int run_generate(cli::Args& args) {
                                           static_cast<int64_t>(request.prompt.size()) + n_predict);
   model::Session session(*engine.model, *engine.backend, n_ctx);
   model::Generator generator(*engine.backend, session, tokenizer);
-  const auto stats = generator.run(request, [](int32_t, std::string_view delta) {
-    std::fwrite(delta.data(), 1, delta.size(), stdout);
-    std::fflush(stdout);
-  });
+  bool streamed = false;
+  model::GenerationStats stats;
+  try {
+    stats = generator.run(request, [&](int32_t, std::string_view delta) {
+      std::fwrite(delta.data(), 1, delta.size(), stdout);
+      std::fflush(stdout);
+      streamed = true;
+    });
+  } catch (const std::exception&) {
+    // An engine error mid-reply (e.g. the GPU lost): end the partial text's line, so that the error is a
+    // line of its own on a terminal.
+    if (streamed) std::printf("\n");
+    throw;
+  }
   std::printf("\n");
   std::fprintf(stderr, "\nprompt tokens:      %lld (%.2f t/s)\n", static_cast<long long>(stats.prompt_tokens),
                stats.prompt_tokens_per_second());

@@ -6,7 +6,6 @@
 
 #include "inference/model/backend_registry.h"
 #if HAVE_GLASSWING_VULKAN
-#include "inference/vulkan/backend_choice.h"
 #include "inference/vulkan/vulkan_backend.h"
 #endif
 
@@ -55,22 +54,17 @@ Engine load_engine(const Args& args) {
   Engine e;
   e.model = model::Model::load(path);
   // Resolved once the model has loaded, so a bad model file is reported alone.
-  std::string backend = args.get_or("--backend", "auto");
-#if HAVE_GLASSWING_VULKAN
-  // auto: Vulkan only on real GPU hardware (vulkan/backend_choice.h); the choice and why go to stderr.
-  if (backend == "auto") {
-    const auto choice = vulkan::choose_auto_backend(args.get("--device").value_or(""));
-    std::cerr << "backend: " << choice.backend << " (" << choice.reason << ")\n";
-    backend = choice.backend;
-  }
-#else
-  if (backend == "auto") {
-    std::cerr << "backend: cpu (this build has no GPU backend)\n";
-    backend = "cpu";
-  }
-#endif
+  const std::string backend = args.get_or("--backend", "auto");
   try {
-    e.backend = model::create_backend(backend, *e.model);
+    model::BackendChoice choice = model::choose_backend(backend, *e.model);
+    // auto: a real GPU when there is one (vulkan/backend_choice.h), else the CPU engine, also when the GPU
+    // backend fails to start; the choice and why go to stderr.
+    if (backend == "auto") {
+      std::string why = choice.explanation();
+      if (why.empty()) why = "this build has no GPU backend";
+      std::cerr << "backend: " << choice.name << " (" << why << ")\n";
+    }
+    e.backend = std::move(choice.backend);
   } catch (const std::invalid_argument& ex) {
     throw UsageError(ex.what());
   }

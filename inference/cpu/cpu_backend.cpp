@@ -106,8 +106,8 @@ namespace {
 
 // One head's attention output for the query at `pos`, as llama.cpp computes it without flash attention over
 // an F16 cache (q, k, v are already fp16-rounded): K·Q in the 8-lane order, scale, ggml's softmax (its exp
-// approximation, a double sum and a multiply by the f32 reciprocal), probabilities rounded to fp16 for the
-// F16 V product, which again sums in 8 lanes (lane = key index mod 8).
+// approximation, f32 sums of 8 added in double, and a multiply by the f32 reciprocal), probabilities rounded
+// to fp16 for the F16 V product, which again sums in 8 lanes (lane = key index mod 8).
 void attention_like_ggml(float* out, float* att, const CpuCaches& c, const model::ModelDescription& d,
                          int64_t layer, int64_t head, int64_t pos) {
   const int64_t hd = d.head_dim, kv_head = head / d.gqa_group();
@@ -118,10 +118,17 @@ void attention_like_ggml(float* out, float* att, const CpuCaches& c, const model
     att[j] = dot_lanes(q, c.k_at(layer, j) + kv_head * hd, hd) * scale;
     max = std::max(max, att[j]);
   }
+  // ggml_vec_soft_max_f32 (AVX2): each group of 8 keys summed in f32 (ggml's horizontal sum), the group sums
+  // in double; the masked keys past pos complete the last group with exp(−inf) = 0 (the cache's key count
+  // is padded to a multiple of 8, so no key takes the C library's expf).
   double sum = 0;
-  for (int64_t j = 0; j <= pos; ++j) {
-    att[j] = expf_like_ggml(att[j] - max);
-    sum += att[j];
+  for (int64_t j0 = 0; j0 <= pos; j0 += 8) {
+    float group[8] = {};
+    for (int64_t j = j0; j < std::min(j0 + 8, pos + 1); ++j)
+      group[j - j0] = att[j] = expf_like_ggml(att[j] - max);
+    const float a0 = group[0] + group[4], a1 = group[1] + group[5], a2 = group[2] + group[6];
+    const float a3 = group[3] + group[7];
+    sum += static_cast<double>((a0 + a2) + (a1 + a3));
   }
   const auto inv = static_cast<float>(1.0 / sum);
   for (int64_t j = 0; j <= pos; ++j) att[j] = round_fp16(att[j] * inv);
@@ -230,10 +237,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
       project(s.hb.data(), s.xb.data(), L.w_gate, {}, n);
       project(s.hb2.data(), s.xb.data(), L.w_up, L.b_up, n);
       if (rounding_ == Rounding::LlamaCpp)
-        for (int64_t i = 0; i < n * d.n_ff; ++i) {
-          const float g = s.hb[sz(i)];
-          s.hb[sz(i)] = g / (1.0f + expf_like_ggml(-g)) * s.hb2[sz(i)];
-        }
+        swiglu_like_ggml(s.hb.data(), s.hb2.data(), n, d.n_ff);
       else
         swiglu(s.hb.data(), s.hb2.data(), n * d.n_ff);
     } else {

@@ -8,6 +8,7 @@
 #include "inference/cpu/thread_pool.h"
 #include "inference/model/backend.h"
 #include "inference/model/model.h"
+#include "inference/model/rounding.h"
 
 namespace glasswing::cpu {
 
@@ -51,15 +52,8 @@ struct Scratch {
   std::vector<float> att;      // (n_threads, n_ctx), one score row per thread; grows with the largest session
 };
 
-// How the forward pass rounds between its f32 operations.
-enum class Rounding {
-  Fast,      // plain f32 throughout (the default)
-  LlamaCpp,  // reference-compatible: the roundings llama.cpp's CPU backend makes (8-bit/fp16 mat-mul
-             // activations, fp16 KV cache, query and softmax probabilities, fp16 GELU table;
-             // inference/cpu/ggml_rounding.h) and its x86 AVX2 f32 arithmetic (summation order, exp
-             // approximation, FMA RoPE; inference/cpu/ggml_kernels.h). Reproduces the shared reference logits
-             // bit for bit; prefill is several times slower. For comparisons with llama.cpp, not for chat.
-};
+// How the forward pass rounds between its f32 operations (see inference/model/rounding.h).
+using Rounding = model::Rounding;
 
 class CpuBackend final : public model::Backend {
  public:

@@ -29,6 +29,29 @@ void matmul_like_ggml(float* out, const float* x, const model::WeightMatrix& w, 
 // Σ a[i]·b[i] in the 8-lane FMA order above (n a multiple of 8; a tail is added lane by lane).
 float dot_lanes(const float* a, const float* b, int64_t n);
 
+// F32 weights go through tinyBLAS (the 8-lane order above) only when it accepts the shape: a contraction
+// n_cols that is a multiple of 8 and a multiple of 4 rows. Otherwise ggml_vec_dot_f32 sums (stories260K's
+// FFN down projection, n_cols 172).
+bool uses_vec_dot_f32(gguf::GgmlType type, int64_t n_cols, int64_t n_rows);
+
+// ggml_vec_dot_f32 (AVX2): 4 × 8 FMA lanes over steps of 32 (element i in accumulator (i mod 32) / 8, lane
+// i mod 8), reduced accumulator-wise (0+2, 1+3, then 0+1), lanes (l + l+4), then (0+1) + (2+3); the
+// leftovers past the last step of 32 added one by one in f32.
+float dot_vec_f32(const float* a, const float* b, int64_t n);
+
+// gate = silu(gate)·up over n_rows rows of n_ff, as ggml_vec_swiglu_f32 (AVX2): x / (1 + e^−x) with
+// ggml's exp approximation in groups of 8, and the C library's expf for each row's n_ff mod 8 leftovers.
+void swiglu_like_ggml(float* gate, const float* up, int64_t n_rows, int64_t n_ff);
+
+// A K-type super-block with separate minimums (Q2_K, Q4_K, Q5_K), decoded to integers:
+// w_i = d·sc_s·q_i − dmin·m_s for element i of sub-block s.
+struct KMinBlock {
+  float d = 0, dmin = 0;
+  int sub = 32;  // elements per sub-block (16 for Q2_K)
+  int32_t sc[16] = {}, m[16] = {};
+};
+KMinBlock decode_kmin(gguf::GgmlType t, const uint8_t* block);
+
 // ggml_v_expf (AVX2): ARM optimized-routines polynomial, ≤ 1.95 ulp; 0 for x < −103.9 (and −inf).
 float expf_like_ggml(float x);
 

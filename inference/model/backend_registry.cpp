@@ -56,35 +56,58 @@ std::vector<std::string> backend_names() {
   return names;
 }
 
-std::unique_ptr<Backend> create_backend(std::string_view name, const Model& model) {
+std::string BackendChoice::explanation() const {
+  std::string out;
+  for (const auto& s : skipped)
+    out += (out.empty() ? "" : "; ") + (s.failed ? s.name + " could not start: " + s.reason : s.reason);
+  return out.empty() ? reason : out;
+}
+
+BackendChoice choose_backend(std::string_view name, const Model& model) {
   std::vector<Entry> entries;
   {
     auto& r = registry();
     std::lock_guard lock(r.mutex);
     entries = r.entries;
   }
+  BackendChoice choice;
   if (name == "auto") {
-    std::string failures;
     for (const auto& e : entries) {
+      std::string why;
       try {
         if (e.auto_check) {
-          if (std::string why = e.auto_check(); !why.empty()) {
-            failures += "; " + e.name + ": " + why;
+          AutoVerdict verdict = e.auto_check();
+          if (!verdict.try_it) {
+            choice.skipped.push_back({e.name, std::move(verdict.reason), false});
             continue;
           }
+          why = std::move(verdict.reason);
         }
-        return e.factory(model);
+        choice.backend = e.factory(model);
+        choice.name = e.name;
+        choice.reason = std::move(why);
+        return choice;
       } catch (const std::exception& ex) {
-        failures += "; " + e.name + ": " + ex.what();
+        choice.skipped.push_back({e.name, ex.what(), true});
       }
     }
+    std::string failures;
+    for (const auto& s : choice.skipped) failures += "; " + s.name + ": " + s.reason;
     throw std::runtime_error("no backend could start" + failures);
   }
   for (const auto& e : entries)
-    if (e.name == name) return e.factory(model);
+    if (e.name == name) {
+      choice.backend = e.factory(model);
+      choice.name = e.name;
+      return choice;
+    }
   std::string known;
   for (const auto& n : backend_names()) known += (known.empty() ? "" : ", ") + n;
   throw std::invalid_argument("unknown backend '" + std::string(name) + "' (available: " + known + ")");
+}
+
+std::unique_ptr<Backend> create_backend(std::string_view name, const Model& model) {
+  return choose_backend(name, model).backend;
 }
 
 }  // namespace glasswing::model

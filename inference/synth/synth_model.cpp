@@ -28,6 +28,8 @@ std::vector<Shape> make_shapes() {
   add({"qwen2.5-0.5b", "qwen2", 896, 24, 14, 2, 4864, 151936, 32768, 1000000.0f, 1e-6f, true, false});
   add({"tinyllama-1.1b", "llama", 2048, 22, 32, 4, 5632, 32000, 2048, 10000.0f, 1e-5f, false, false});
   add({"llama-3.2-1b", "llama", 2048, 16, 32, 8, 8192, 128256, 131072, 500000.0f, 1e-5f, true, false});
+  // Llama 2 7B: the model of llama.cpp's published GPU benchmark tables ("llama 7B Q4_0", 6.74 B).
+  add({"llama-2-7b", "llama", 4096, 32, 32, 32, 11008, 32000, 4096, 10000.0f, 1e-5f, false, false});
   // Small shapes for tests: K-quant-compatible rows, rows that force fallbacks, and qwen2 biases.
   add({"test-tiny", "llama", 256, 2, 4, 2, 512, 320, 128, 10000.0f, 1e-5f, false, true});
   add({"test-tiny-odd", "llama", 96, 2, 4, 2, 160, 300, 128, 10000.0f, 1e-5f, true, true});

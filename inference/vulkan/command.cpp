@@ -106,12 +106,21 @@ void CommandBuffer::host_read_barrier() {
                        VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &b, 0, nullptr, 0, nullptr);
 }
 
-void CommandBuffer::submit_and_wait(Device& device, Fence& fence) {
+void CommandBuffer::submit_and_wait(Device& device, Fence& fence, fault::Site site) {
+  device.throw_if_lost();
   VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
   submit.commandBufferCount = 1;
   submit.pCommandBuffers = &cmd_;
-  check(vkQueueSubmit(device.queue(), 1, &submit, fence.handle()), "vkQueueSubmit");
-  fence.wait_and_reset();
+  try {
+    // The seam reports an injected loss in place of the submission, so no work is left pending.
+    VkResult result = fault::inject(site);
+    if (result == VK_SUCCESS) result = vkQueueSubmit(device.queue(), 1, &submit, fence.handle());
+    check(result, "vkQueueSubmit", "submitting work to the GPU");
+    fence.wait_and_reset();
+  } catch (const VulkanError& e) {
+    if (e.result() == VK_ERROR_DEVICE_LOST) device.note_lost(e.what());
+    throw;
+  }
 }
 
 }  // namespace glasswing::vulkan

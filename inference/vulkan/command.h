@@ -7,6 +7,7 @@
 #include <span>
 
 #include "inference/vulkan/buffer.h"
+#include "inference/vulkan/fault_injection.h"
 #include "inference/vulkan/handle.h"
 
 namespace glasswing::vulkan {
@@ -64,8 +65,9 @@ class CommandBuffer {
   void transfer_barrier();
   // compute and transfer writes -> host reads after the fence
   void host_read_barrier();
-  // submits, waits on fence, resets it
-  void submit_and_wait(Device& device, Fence& fence);
+  // Submits, waits on fence, resets it. A device lost here or earlier is a VulkanError, and the device stays
+  // lost (Device::note_lost). site: what the work is, for the fault-injection seam (fault_injection.h).
+  void submit_and_wait(Device& device, Fence& fence, fault::Site site);
 
  private:
   CommandBuffer(VkDevice device, VkCommandPool pool, VkCommandBuffer cmd)

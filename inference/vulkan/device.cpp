@@ -111,6 +111,7 @@ DeviceInfo describe(VkPhysicalDevice pd, uint32_t index) {
   features.pNext = &f12;
   vkGetPhysicalDeviceFeatures2(pd, &features);
   info.fp16 = f12.shaderFloat16;
+  info.fp64 = features.features.shaderFloat64;
   info.int8_dot = has_dot && dot.shaderIntegerDotProduct;
 
   VkPhysicalDeviceMemoryProperties mem;
@@ -212,6 +213,9 @@ std::unique_ptr<Device> Device::Create(const Instance& instance, std::string_vie
   VkDeviceCreateInfo create{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
   create.queueCreateInfoCount = 1;
   create.pQueueCreateInfos = &queue;
+  VkPhysicalDeviceFeatures enabled{};
+  enabled.shaderFloat64 = info.fp64 ? VK_TRUE : VK_FALSE;  // f64 sums of the llama.cpp-compatible mode
+  create.pEnabledFeatures = &enabled;
   check(vkCreateDevice(info.physical, &create, nullptr, &self->device_), "vkCreateDevice",
         "opening " + info.name);
   vkGetDeviceQueue(self->device_, self->queue_family_, 0, &self->queue_);
@@ -223,6 +227,32 @@ Device::~Device() {
     vkDeviceWaitIdle(device_);
     vkDestroyDevice(device_, nullptr);
   }
+}
+
+namespace {
+std::atomic<int64_t> process_allocations{0};
+}
+
+int64_t Device::live_allocations_in_process() {
+  return process_allocations.load();
+}
+
+void Device::note_allocation(int delta) {
+  live_allocations_ += delta;
+  process_allocations += delta;
+}
+
+void Device::note_lost(const std::string& message) {
+  std::lock_guard lock(lost_mutex_);
+  if (lost_.load()) return;  // the first loss is the one to report
+  lost_message_ = message;
+  lost_.store(true);
+}
+
+void Device::throw_if_lost() const {
+  if (!lost_.load(std::memory_order_relaxed)) return;
+  std::lock_guard lock(lost_mutex_);
+  throw VulkanError::described(lost_message_, VK_ERROR_DEVICE_LOST);
 }
 
 uint32_t Device::memory_type(uint32_t type_bits, VkMemoryPropertyFlags required,

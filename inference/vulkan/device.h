@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,7 @@ struct DeviceInfo {
   uint32_t api_version = 0;
   bool discrete = false;
   bool fp16 = false;      // shaderFloat16
+  bool fp64 = false;      // shaderFloat64 (enabled on the device when present: the llama.cpp-compatible mode)
   bool int8_dot = false;  // VK_KHR_shader_integer_dot_product
   uint32_t subgroup_size = 0;
   bool subgroup_arithmetic = false;  // required: reductions in the kernels
@@ -69,9 +71,17 @@ class Device {
                        VkMemoryPropertyFlags preferred) const;
   VkMemoryPropertyFlags memory_flags(uint32_t type_index) const;
 
-  // Live vkAllocateMemory allocations made through DeviceMemory.
+  // Live vkAllocateMemory allocations made through DeviceMemory: on this device, and on every device of the
+  // process (which outlives a device, so a test can prove that destroying one freed all of its memory).
   int64_t live_allocations() const { return live_allocations_.load(); }
-  void note_allocation(int delta) { live_allocations_ += delta; }
+  static int64_t live_allocations_in_process();
+  void note_allocation(int delta);
+
+  // After VK_ERROR_DEVICE_LOST nothing may run on the device again (the spec: it must be re-created), and a
+  // driver may hang or crash if asked to. The first loss is remembered (its VulkanError message); every later
+  // submission throws that same error instead of touching the device.
+  void note_lost(const std::string& message);
+  void throw_if_lost() const;
 
  private:
   Device() = default;
@@ -81,6 +91,9 @@ class Device {
   DeviceInfo info_;
   VkPhysicalDeviceMemoryProperties memory_{};
   std::atomic<int64_t> live_allocations_{0};
+  std::atomic<bool> lost_{false};
+  mutable std::mutex lost_mutex_;
+  std::string lost_message_;
 };
 
 }  // namespace glasswing::vulkan

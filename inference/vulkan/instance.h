@@ -40,13 +40,16 @@ class Instance {
   // Every validation message so far ("[ERROR] VUID-...: text").
   const MessageLog& messages() const { return *log_; }
   MessageLog& messages() { return *log_; }
+  // The same log, kept alive past this instance: what the layer reports while devices and the instance are
+  // destroyed (objects never freed) can be checked afterwards.
+  std::shared_ptr<const MessageLog> message_log() const { return log_; }
   std::vector<VkPhysicalDevice> physical_devices() const;
 
  private:
   Instance() = default;
   VkInstance instance_ = VK_NULL_HANDLE;
   VkDebugUtilsMessengerEXT messenger_ = VK_NULL_HANDLE;
-  std::unique_ptr<MessageLog> log_ = std::make_unique<MessageLog>();
+  std::shared_ptr<MessageLog> log_ = std::make_shared<MessageLog>();
 };
 
 }  // namespace glasswing::vulkan

@@ -273,6 +273,13 @@ void Recorder::dispatch_raw(const Pipeline& pipeline, std::span<const BufferRang
   cmd_.dispatch(x, y, z);
 }
 
+void Recorder::dispatch_shader(std::string_view shader, std::span<const BufferRange> buffers,
+                               std::span<const std::byte> push, uint32_t x, uint32_t y, uint32_t z) {
+  const Pipeline& p =
+      ctx_->pipeline(shader, static_cast<uint32_t>(buffers.size()), static_cast<uint32_t>(push.size()));
+  dispatch_raw(p, buffers, push, x, y, z);
+}
+
 template <typename Push>
 void Recorder::dispatch(const char* shader, std::span<const BufferRange> buffers, const Push& push,
                         uint32_t x, uint32_t y, uint32_t z, std::span<const uint32_t> spec,

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <span>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -160,6 +161,11 @@ class Recorder {
   void barrier();
   // copies bytes (for reading results back through a host-visible buffer)
   void copy(const BufferRange& src, const BufferRange& dst, uint64_t bytes);
+
+  // Any embedded shader (shaders/<shader>.comp) with buffers at bindings 0..N-1 and a push-constant block:
+  // for kernels recorded outside this file (the reference-compatible forward, exact_forward.cpp).
+  void dispatch_shader(std::string_view shader, std::span<const BufferRange> buffers,
+                       std::span<const std::byte> push, uint32_t x, uint32_t y = 1, uint32_t z = 1);
 
  private:
   template <typename Push>

@@ -16,7 +16,9 @@ std::string describe(std::string_view call, VkResult result, std::string_view de
       m += " (no Vulkan driver is installed, or none supports Vulkan 1.2)";
       break;
     case VK_ERROR_DEVICE_LOST:
-      m += " (the GPU driver reset or crashed; the device must be re-created)";
+      // The device is gone for good (the spec: it must be re-created); the backend refuses further work.
+      m += " (device lost: the GPU driver reset or crashed; reload the model to retry on the GPU, or use the "
+           "CPU backend)";
       break;
     default:
       break;

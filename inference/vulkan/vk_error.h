@@ -14,6 +14,12 @@ class VulkanError : public std::runtime_error {
   VulkanError(std::string_view call, VkResult result, std::string_view detail = {});
   // An error without a VkResult (no device, unsupported feature, bad input).
   explicit VulkanError(const std::string& message) : std::runtime_error(message) {}
+  // An error already described (e.g. one rethrown with what was being loaded), keeping its VkResult.
+  static VulkanError described(const std::string& message, VkResult result) {
+    VulkanError e(message);
+    e.result_ = result;
+    return e;
+  }
   VkResult result() const { return result_; }
 
  private:

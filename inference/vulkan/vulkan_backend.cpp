@@ -206,7 +206,7 @@ const WeightTensor& VulkanBackend::upload_matrix(const model::WeightMatrix& m, c
     weight_bytes_ += m.row_bytes * static_cast<uint64_t>(m.n_rows);
     return matrices_.emplace(m.data, std::move(t)).first->second;
   } catch (const VulkanError& e) {
-    throw VulkanError("uploading " + m.name + ": " + e.what());
+    throw VulkanError::described("uploading " + m.name + ": " + e.what(), e.result());
   }
 }
 
@@ -230,6 +230,8 @@ model::MemoryEstimate VulkanBackend::estimate_memory(int64_t n_ctx) const {
   m.session_bytes = uint64_t(d.n_layer) * n_ctx * (2 * d.kv_dim() + d.q_dim()) * sizeof(float) + scores +
                     uint64_t(kMaxBatch) * d.n_vocab * sizeof(float);
   m.scratch_bytes = a_->arena.bytes_used();
+
+  if (exact_) m.weight_bytes += exact_->weight_bytes();  // the decoded copy of the llama.cpp-compatible mode
   return m;
 }
 
@@ -371,6 +373,16 @@ void VulkanBackend::forward_impl(model::Session& session, std::span<const int32_
   auto& c = static_cast<Caches&>(session.caches());
   const int64_t n_vocab = model_.desc().n_vocab, n = static_cast<int64_t>(tokens.size());
   float* logits = session.logits_buffer().data();
+  if (exact_) {  // Rounding::LlamaCpp: the reference-compatible forward writes the same caches
+    ExactCacheView view{c.n_ctx, {}, {}, {}};
+    for (int64_t l = 0; l < model_.desc().n_layer; ++l) {
+      view.q.push_back(c.q_layer(l));
+      view.k.push_back(c.k_layer(l));
+      view.v.push_back(c.v_layer(l));
+    }
+    exact_->forward(view, tokens, session.position(), want_all_logits, logits);
+    return;
+  }
   for (int64_t start = 0; start < n; start += c.max_batch) {
     const auto count = static_cast<uint32_t>(std::min(c.max_batch, n - start));
     const bool last_step = start + count == n;
@@ -470,13 +482,30 @@ std::vector<model::HeadSummary> VulkanBackend::attention_summary_impl(const mode
   return out;
 }
 
+void VulkanBackend::set_rounding(model::Rounding rounding) {
+  std::lock_guard lock(mutex_);
+  if (rounding == model::Rounding::Fast)
+    exact_.reset();
+  else if (!exact_)
+    exact_ = std::make_unique<ExactForward>(*ctx_, model_);
+}
+
 void register_vulkan_backend(const std::string& device) {
   model::register_backend(
       "vulkan", 10, [device](const model::Model& m) { return std::make_unique<VulkanBackend>(m, device); },
       [device] {
         const AutoChoice c = choose_auto_backend(device);
-        return c.backend == "vulkan" ? std::string() : c.reason;
+        return model::AutoVerdict{c.backend == "vulkan", c.reason};
       });
+  // llama.cpp's CPU arithmetic on the GPU, for comparing logits bit for bit; "auto" never picks it.
+  model::register_backend(
+      "vulkan-llamacpp", -1000,
+      [device](const model::Model& m) {
+        auto b = std::make_unique<VulkanBackend>(m, device);
+        b->set_rounding(model::Rounding::LlamaCpp);
+        return b;
+      },
+      [] { return model::AutoVerdict{false, "reference-compatible mode, only on request"}; });
 }
 
 }  // namespace glasswing::vulkan

@@ -12,7 +12,9 @@
 
 #include "inference/model/backend.h"
 #include "inference/model/model.h"
+#include "inference/model/rounding.h"
 #include "inference/vulkan/context.h"
+#include "inference/vulkan/exact_forward.h"
 #include "inference/vulkan/ops.h"
 
 namespace glasswing::vulkan {
@@ -22,8 +24,9 @@ class VulkanBackend final : public model::Backend {
   static constexpr int64_t kMaxBatch = 64;  // prompt tokens per recorded prefill step
 
   // device: see Device::Create ("" = $GLASSWING_VULKAN_DEVICE or the best GPU); progress: weight upload.
-  // Throws VulkanError (no device, out of device memory, a tensor type the kernels cannot read); nothing
-  // stays allocated on the device then.
+  // Throws VulkanError (no device, out of device memory, device lost, a tensor type the kernels cannot read);
+  // nothing stays allocated on the device then. Once the device is lost, every forward pass and attention
+  // map throws that loss again (Device::throw_if_lost); a new VulkanBackend opens the device afresh.
   VulkanBackend(const model::Model& model, std::string_view device = {}, const Progress& progress = {});
   ~VulkanBackend() override;
 
@@ -33,6 +36,12 @@ class VulkanBackend final : public model::Backend {
   std::unique_ptr<model::SessionCaches> create_caches(int64_t n_ctx) override;
 
   Context& context() { return *ctx_; }
+
+  // The arithmetic of every later forward pass: Fast (the kernels above, the default) or LlamaCpp
+  // (inference/vulkan/exact_forward.h: llama.cpp's x86 CPU arithmetic bit for bit; slow; needs shaderFloat64,
+  // else throws VulkanError). Set it before a session's first forward: caches written in one mode are not
+  // what the other computes. register_vulkan_backend() offers LlamaCpp as "vulkan-llamacpp".
+  void set_rounding(model::Rounding rounding);
 
  protected:
   void forward_impl(model::Session& session, std::span<const int32_t> tokens, bool want_all_logits) override;
@@ -63,11 +72,14 @@ class VulkanBackend final : public model::Backend {
   uint64_t weight_bytes_ = 0;
   std::unique_ptr<Buffer> readback_;  // attention maps and summaries come back through it; grown on demand
   std::mutex mutex_;                  // one forward at a time: activations are shared by every session
+
+  // Rounding::LlamaCpp only: forwards run there instead of record_step.
+  std::unique_ptr<ExactForward> exact_;
 };
 
 // Makes "vulkan" available to model::create_backend (priority above the CPU for "auto", which skips it when
-// choose_auto_backend() declines: only CPU-implemented Vulkan devices); device: the selector every
-// VulkanBackend it creates uses (see Device::Create).
+// choose_auto_backend() declines: only CPU-implemented Vulkan devices; its reason, either way, is the
+// BackendChoice's); device: the selector every VulkanBackend it creates uses (see Device::Create).
 void register_vulkan_backend(const std::string& device = {});
 
 }  // namespace glasswing::vulkan

@@ -108,8 +108,8 @@ TEST_CASE("Reference-compatible rounding matches llama.cpp to 0.02 for every sha
   const Case c = GENERATE(from_range(std::begin(kCases), std::end(kCases)));
   const Measured m = run_case(c, cpu::Rounding::LlamaCpp);
   // Rounding::LlamaCpp reproduces llama.cpp's roundings and its x86 AVX2 summation order: every shared file
-  // matches (measured: 0 for all but stories260K, 0.0008). Position 0 is checked on its own because it
-  // isolates the activation roundings from attention.
+  // matches (measured: 0 for every file). Position 0 is checked on its own because it isolates the
+  // activation roundings from attention.
   CHECK(m.first <= kTight);
   CHECK(m.all <= kTight);
 }

@@ -225,7 +225,8 @@ TEST_CASE("presets carry the real models' sizes") {
                                                       {"smollm2-135m", 134.5e6},
                                                       {"qwen2.5-0.5b", 494.0e6},
                                                       {"tinyllama-1.1b", 1100.0e6},
-                                                      {"llama-3.2-1b", 1235.8e6}};
+                                                      {"llama-3.2-1b", 1235.8e6},
+                                                      {"llama-2-7b", 6738.4e6}};
   for (const auto& [name, params] : published) {
     INFO(name);
     const synth::Shape* s = synth::find_shape(name);

@@ -3,11 +3,17 @@
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <iostream>
 
 #include "tests/test_support.h"
+#include "tests/ui/memory_backends.h"
+#include "tests/ui/qt_test_app.h"
+#include "ui/app/chat_controller.h"
 #include "ui/backend/engine_adapter.h"
 #if GLASSWING_HAVE_VULKAN
 #include "inference/vulkan/backend_choice.h"
+#include "inference/vulkan/fault_injection.h"
 #endif
 
 using namespace glasswing;
@@ -41,6 +47,21 @@ std::vector<double> load(ui::ChatEngine& engine, const std::string& device, ui::
                      [&](double p) { progress.push_back(p); });
   return progress;
 }
+
+#if GLASSWING_HAVE_VULKAN
+// The first Vulkan entry of devices(); exits 77 (skipped) when there is none.
+std::string first_vulkan_device(ui::ChatEngine& engine) {
+  for (const auto& d : engine.devices())
+    if (d.rfind("Vulkan: ", 0) == 0) return d;
+  std::cout << "SKIP: no Vulkan device on this machine (install mesa-vulkan-drivers for lavapipe)\n";
+  std::exit(77);
+}
+
+// Disarms the fault seam (inference/vulkan/fault_injection.h) when a test ends, however it ends.
+struct Disarm {
+  ~Disarm() { vulkan::fault::arm(""); }
+};
+#endif
 
 }  // namespace
 
@@ -94,3 +115,75 @@ TEST_CASE("Auto runs on a real GPU when there is one, else on the CPU engine and
 #endif
   CHECK_FALSE(greedy_reply(*engine).text.empty());
 }
+
+#if GLASSWING_HAVE_VULKAN
+TEST_CASE("Auto falls back to the CPU engine when the GPU is lost while loading, and says why",
+          "[ui][engine]") {
+  auto engine = ui::create_engine();
+  first_vulkan_device(*engine);
+  Disarm disarm;
+  // Auto declines a CPU implementation such as lavapipe unless the user names the device.
+  ::setenv("GLASSWING_VULKAN_DEVICE", "0", 1);
+  vulkan::fault::arm("device-lost@transfer:2");
+  ui::LoadedModel info;
+  load(*engine, "Auto", info);
+  ::unsetenv("GLASSWING_VULKAN_DEVICE");
+  INFO(info.fallback_reason);
+  CHECK(info.backend == "CPU");
+  CHECK_THAT(info.fallback_reason, Catch::StartsWith("Vulkan could not start: ") &&
+                                       Catch::Contains("VK_ERROR_DEVICE_LOST") &&
+                                       Catch::Contains("device lost"));
+  CHECK_FALSE(greedy_reply(*engine).text.empty());
+}
+
+TEST_CASE("A GPU lost mid-reply keeps the partial reply, marks it failed and shows the error",
+          "[ui][engine]") {
+  const std::string device = first_vulkan_device(*ui::create_engine());
+  Disarm disarm;
+  test::ensure_qt_app();
+  auto data = std::make_shared<test::MemoryStoreData>();
+  ui::Backends b;
+  b.store = [data] { return std::make_unique<test::MemoryStore>(data); };
+  b.engine = [] { return ui::create_engine(); };
+  b.capabilities = [] { return ui::engine_capabilities(); };
+  ui::ChatController controller(b);
+  controller.settings()->setTemperature(0);  // greedy: no end of text within the first tokens
+  controller.start(QString::fromStdString(test::require_shared("models/stories260K.gguf").string()),
+                   QString::fromStdString(device));
+  REQUIRE(test::wait_until([&] { return controller.modelLoaded(); }, 60000));
+  REQUIRE(controller.backendName() == "Vulkan");
+
+  // Compute submissions: the prompt, then one per token; the third is lost after two tokens were shown.
+  vulkan::fault::arm("device-lost@compute:3");
+  REQUIRE(controller.send("Once upon a time"));
+  REQUIRE(test::wait_until([&] { return !controller.generating(); }, 60000));
+  auto* messages = controller.messages();
+  REQUIRE(messages->rowCount() == 2);
+  const QString partial = messages->data(messages->index(1), ui::MessageListModel::TextRole).toString();
+  INFO("partial reply: " << partial.toStdString() << "\nerror: " << controller.lastError().toStdString());
+  CHECK_FALSE(partial.isEmpty());
+  CHECK(messages->data(messages->index(1), ui::MessageListModel::StateRole).toString() == "failed");
+  CHECK(controller.lastError().contains("VK_ERROR_DEVICE_LOST"));
+  CHECK(controller.lastError().contains("device lost"));
+  {
+    // The store has the same partial text, failed, with the error.
+    std::lock_guard lock(data->mutex);
+    const auto& stored = data->messages.at(messages->messageIdAt(1)).second;
+    CHECK(stored.text == partial.toStdString());
+    CHECK(stored.state == ui::MessageState::Failed);
+  }
+
+  // The lost GPU refuses every later reply at once with the same error, until the model is loaded again.
+  const QString error = controller.lastError();
+  REQUIRE(controller.regenerate(1));
+  REQUIRE(test::wait_until([&] { return !controller.generating(); }, 60000));
+  CHECK(messages->data(messages->index(1), ui::MessageListModel::StateRole).toString() == "failed");
+  CHECK(messages->data(messages->index(1), ui::MessageListModel::TextRole).toString().isEmpty());
+  CHECK(controller.lastError() == error);
+  controller.loadModel(QString::fromStdString(test::require_shared("models/stories260K.gguf").string()));
+  REQUIRE(test::wait_until([&] { return controller.modelLoaded() && !controller.modelLoading(); }, 60000));
+  REQUIRE(controller.regenerate(1));
+  REQUIRE(test::wait_until([&] { return !controller.generating(); }, 60000));
+  CHECK(messages->data(messages->index(1), ui::MessageListModel::StateRole).toString() == "complete");
+}
+#endif

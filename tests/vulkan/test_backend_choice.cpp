@@ -1,5 +1,6 @@
 // --backend auto: Vulkan only on GPU hardware, the CPU engine when the only Vulkan devices are CPU
 // implementations (lavapipe). Pure policy on hand-made device lists: needs no device.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <memory>
 #include <stdexcept>
@@ -61,21 +62,57 @@ TEST_CASE("auto backend: a device named by the user means Vulkan, even a CPU imp
   CHECK(c.reason == "Vulkan device 'llvmpipe' was selected");
 }
 
-TEST_CASE("auto backend: the registry skips a backend whose auto check declines") {
+TEST_CASE("auto backend: the registry skips a backend whose auto check declines, and says why") {
   using namespace glasswing;
   const auto path = test::require_shared("models/stories260K.gguf");
   const auto m = model::Model::load(path);
+  auto skipped = [](const model::BackendChoice& c, const std::string& name) {
+    const auto it = std::find_if(c.skipped.begin(), c.skipped.end(),
+                                 [&](const model::SkippedBackend& s) { return s.name == name; });
+    return it == c.skipped.end() ? nullptr : &*it;
+  };
   // Highest priority, and its factory fails loudly: "auto" must not call it while the check declines.
-  auto answer = std::make_shared<std::string>("only a CPU implementation");
+  auto answer = std::make_shared<model::AutoVerdict>(model::AutoVerdict{false, "only a CPU implementation"});
   model::register_backend(
       "test-declines", 1000,
       [](const model::Model&) -> std::unique_ptr<model::Backend> { throw std::runtime_error("factory ran"); },
       [answer] { return *answer; });
-  CHECK(model::create_backend("auto", *m)->name() == "cpu");
-  // Named explicitly, the check does not apply.
+  auto c = model::choose_backend("auto", *m);
+  CHECK(c.name == "cpu");
+  CHECK(c.backend->name() == "cpu");
+  REQUIRE(skipped(c, "test-declines"));
+  CHECK_FALSE(skipped(c, "test-declines")->failed);
+  CHECK(skipped(c, "test-declines")->reason == "only a CPU implementation");
+  CHECK_THAT(c.explanation(), Catch::Contains("only a CPU implementation"));
+  // Named explicitly, the check does not apply, and there is nothing to explain.
   CHECK_THROWS_WITH(model::create_backend("test-declines", *m), "factory ran");
-  // Once the check agrees, "auto" tries it first (and falls back when its factory throws).
-  *answer = "";
-  CHECK(model::create_backend("auto", *m)->name() == "cpu");
-  *answer = "declined";  // stays registered in this process: keep "auto" away from it
+  const auto cpu = model::choose_backend("cpu", *m);
+  CHECK(cpu.name == "cpu");
+  CHECK(cpu.skipped.empty());
+  CHECK(cpu.explanation().empty());
+  // Once the check agrees, "auto" tries it first and falls back, with the factory's error, when it throws.
+  *answer = {true, "a test device"};
+  c = model::choose_backend("auto", *m);
+  CHECK(c.name == "cpu");
+  REQUIRE(skipped(c, "test-declines"));
+  CHECK(skipped(c, "test-declines")->failed);
+  CHECK_THAT(c.explanation(), Catch::Contains("test-declines could not start: factory ran"));
+  *answer = {false, "declined"};  // stays registered in this process: keep "auto" away from it
+
+  // A backend that starts is chosen with its check's reason.
+  model::register_backend(
+      "test-starts", 2000, [](const model::Model& mm) { return model::create_backend("cpu", mm); },
+      [] {
+        return model::AutoVerdict{true, "a test accelerator"};
+      });
+  c = model::choose_backend("auto", *m);
+  CHECK(c.name == "test-starts");
+  CHECK(c.reason == "a test accelerator");
+  CHECK(c.skipped.empty());
+  CHECK(c.explanation() == "a test accelerator");
+  model::register_backend(
+      "test-starts", 2000, [](const model::Model& mm) { return model::create_backend("cpu", mm); },
+      [] {
+        return model::AutoVerdict{false, "declined"};
+      });
 }

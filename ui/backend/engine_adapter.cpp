@@ -10,7 +10,6 @@
 #include "inference/model/model.h"
 #include "inference/tokenizer/tokenizer.h"
 #if GLASSWING_HAVE_VULKAN
-#include "inference/vulkan/backend_choice.h"
 #include "inference/vulkan/instance.h"
 #include "inference/vulkan/vulkan_backend.h"
 #endif
@@ -55,18 +54,21 @@ std::vector<std::string> vulkan_devices() {
   return out;
 }
 
-// The backend for a device entry of devices(). A chosen GPU gets its own VulkanBackend, so that the weight
-// upload (the slow part of loading onto a GPU) drives the progress bar from 0.6 to 1.0.
-std::unique_ptr<model::Backend> create_backend(const std::string& wanted, const std::string& device,
-                                               const model::Model& model,
-                                               const std::function<void(double)>& progress) {
+// The backend for a device entry of devices(), with why "auto" chose it. A chosen GPU gets its own
+// VulkanBackend, so that the weight upload (the slow part of loading onto a GPU) drives the progress bar from
+// 0.6 to 1.0.
+model::BackendChoice create_backend(const std::string& wanted, const std::string& device,
+                                    const model::Model& model, const std::function<void(double)>& progress) {
 #if GLASSWING_HAVE_VULKAN
   if (wanted == "vulkan") {
     const std::string prefix = "Vulkan: ";
     const std::string gpu = device.rfind(prefix, 0) == 0 ? device.substr(prefix.size()) : std::string();
-    return std::make_unique<vulkan::VulkanBackend>(model, gpu, [&](uint64_t done, uint64_t total) {
+    model::BackendChoice choice;
+    choice.name = wanted;
+    choice.backend = std::make_unique<vulkan::VulkanBackend>(model, gpu, [&](uint64_t done, uint64_t total) {
       progress(0.6 + 0.4 * (total ? static_cast<double>(done) / static_cast<double>(total) : 1.0));
     });
+    return choice;
   }
 #else
   (void)device;
@@ -75,17 +77,18 @@ std::unique_ptr<model::Backend> create_backend(const std::string& wanted, const 
   const auto names = model::backend_names();
   if (std::find(names.begin(), names.end(), wanted) == names.end())
     throw std::runtime_error("no " + display_name(wanted) + " backend in this build");
-  return model::create_backend(wanted, model);
+  return model::choose_backend(wanted, model);
 }
 
-// Why "Auto" runs on the CPU: no GPU (the Vulkan policy's own words), or no Vulkan in this build.
-std::string auto_fallback_reason() {
-#if GLASSWING_HAVE_VULKAN
-  const auto choice = vulkan::choose_auto_backend("");
-  return choice.backend == "cpu" ? choice.reason : "the GPU backend could not start";
-#else
-  return "this build has no GPU backend";
-#endif
+// Why "Auto" runs on the CPU, from what the registry saw while choosing (no second look at the devices): the
+// Vulkan policy's own words, or "Vulkan could not start: <error>" (BackendChoice::explanation() with the
+// names as the settings panel shows them).
+std::string auto_fallback_reason(const model::BackendChoice& choice) {
+  std::string why;
+  for (const auto& s : choice.skipped)
+    why += (why.empty() ? "" : "; ") +
+           (s.failed ? display_name(s.name) + " could not start: " + s.reason : s.reason);
+  return why.empty() ? "this build has no GPU backend" : why;
 }
 
 // What one loaded model shares with its sessions.
@@ -226,7 +229,9 @@ class Engine : public ChatEngine {
     LoadedModel info;
     const std::string wanted = registry_name(device);
     try {
-      loaded->backend = create_backend(wanted, device, *loaded->model, progress);
+      model::BackendChoice choice = create_backend(wanted, device, *loaded->model, progress);
+      if (wanted == "auto" && choice.name == "cpu") info.fallback_reason = auto_fallback_reason(choice);
+      loaded->backend = std::move(choice.backend);
     } catch (const std::exception& e) {
       if (wanted == "cpu") throw;
       info.fallback_reason = display_name(wanted) + " unavailable (" + e.what() + "), using the CPU";
@@ -239,8 +244,6 @@ class Engine : public ChatEngine {
     info.architecture = desc.architecture;
     info.device = loaded->backend->capabilities().device;
     info.backend = display_name(loaded->backend->name());
-    if (info.fallback_reason.empty() && wanted == "auto" && loaded->backend->name() == "cpu")
-      info.fallback_reason = auto_fallback_reason();
     info.context_length = static_cast<int>(desc.n_ctx_train);
     info.has_chat_template = loaded->chat_template.has_value();
     loaded_ = std::move(loaded);

@@ -1,0 +1,174 @@
+// The Vulkan engine's reference-compatible mode (vulkan-llamacpp, inference/vulkan/exact_forward.h) on every
+// shared model: llama.cpp's logits within 0.02 (bit for bit on lavapipe), batched prefill and single-token
+// decode steps, agreement with the CPU engine's cpu-llamacpp, attention maps; validation layer silent.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "inference/cpu/cpu_backend.h"
+#include "inference/model/model.h"
+#include "inference/model/session.h"
+#include "inference/vulkan/vulkan_backend.h"
+#include "tests/engine/engine_test_util.h"
+#include "tests/test_support.h"
+#include "tests/vulkan/vk_test_support.h"
+
+using namespace glasswing;
+
+namespace {
+
+struct Case {
+  const char* model;      // under models/
+  const char* reference;  // under reference/logits/
+  bool gpt2;
+};
+
+// The bound; the mode is built to reach 0 (see the printed maxima).
+constexpr float kTolerance = 0.02f;
+
+float max_abs_diff(std::span<const float> a, std::span<const float> b) {
+  REQUIRE(a.size() == b.size());
+  float m = 0;
+  for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(a[i] - b[i]));
+  return m;
+}
+
+std::unique_ptr<vulkan::VulkanBackend> exact_backend(const model::Model& m) {
+  vulkan::test::context();  // exits 77 when there is no device; also sets GLASSWING_VULKAN_VALIDATION=1
+  auto b = std::make_unique<vulkan::VulkanBackend>(m);
+  b->set_rounding(model::Rounding::LlamaCpp);
+  return b;
+}
+
+void require_silent(vulkan::VulkanBackend& b) {
+  const auto messages = b.context().instance().messages().messages();
+  for (const auto& msg : messages) UNSCOPED_INFO(msg);
+  REQUIRE(b.context().instance().validation());
+  REQUIRE(messages.empty());
+}
+
+}  // namespace
+
+TEST_CASE("vulkan-llamacpp logits match llama.cpp's for every shared model, prefill and decode") {
+  const Case c = GENERATE(values<Case>({
+      {"stories260K.gguf", "stories260K", false},
+      {"synthetic/synth-llama-F16.gguf", "synth-llama-F16", false},
+      {"synthetic/synth-llama-Q8_0.gguf", "synth-llama-Q8_0", false},
+      {"synthetic/synth-llama-Q4_0.gguf", "synth-llama-Q4_0", false},
+      {"synthetic/synth-llama-Q4_1.gguf", "synth-llama-Q4_1", false},
+      {"synthetic/synth-llama-Q5_0.gguf", "synth-llama-Q5_0", false},
+      {"synthetic/synth-llama-Q5_1.gguf", "synth-llama-Q5_1", false},
+      {"synthetic/synth-llama-Q2_K.gguf", "synth-llama-Q2_K", false},
+      {"synthetic/synth-llama-Q3_K_M.gguf", "synth-llama-Q3_K_M", false},
+      {"synthetic/synth-llama-Q4_K_M.gguf", "synth-llama-Q4_K_M", false},
+      {"synthetic/synth-llama-Q5_K_M.gguf", "synth-llama-Q5_K_M", false},
+      {"synthetic/synth-llama-Q6_K.gguf", "synth-llama-Q6_K", false},
+      {"synthetic/synth-qwen2-f32.gguf", "synth-qwen2-f32", false},
+      {"synthetic/synth-qwen2-Q8_0.gguf", "synth-qwen2-Q8_0", false},
+      {"synthetic/synth-qwen2-Q4_K_M.gguf", "synth-qwen2-Q4_K_M", false},
+      {"synthetic/synth-gpt2-Q8_0.gguf", "synth-gpt2-Q8_0", true},
+  }));
+  INFO(c.model);
+  const auto ref = test::read_f32_file(
+      test::require_shared(std::string("reference/logits/") + c.reference + ".logits.f32"));
+  auto model = model::Model::load(test::require_shared(std::string("models/") + c.model));
+  const auto& tokens = c.gpt2 ? test::kGpt2ReferenceTokens : test::kLlamaReferenceTokens;
+  const int64_t n_vocab = model->desc().n_vocab;
+  REQUIRE(ref.size() == tokens.size() * static_cast<size_t>(n_vocab));
+  auto gpu = exact_backend(*model);
+
+  // The whole sequence in one batch, every position's logits.
+  model::Session s(*model, *gpu, static_cast<int64_t>(tokens.size()));
+  const auto all = gpu->forward(s, tokens, /*want_all_logits=*/true);
+  const float batched = max_abs_diff(all, ref);
+
+  // A prefill owing only its last logits, then one decode step per remaining token.
+  const size_t prefill = tokens.size() / 2;
+  model::Session s2(*model, *gpu, static_cast<int64_t>(tokens.size()));
+  float stepped = max_abs_diff(gpu->forward(s2, std::span(tokens).first(prefill), false),
+                               std::span(ref).subspan((prefill - 1) * n_vocab, n_vocab));
+  for (size_t i = prefill; i < tokens.size(); ++i)
+    stepped = std::max(stepped, max_abs_diff(gpu->forward(s2, std::span(tokens).subspan(i, 1), false),
+                                             std::span(ref).subspan(i * n_vocab, n_vocab)));
+  std::printf("vulkan-llamacpp %-20s max|d| batched %.3g, prefill+decode %.3g\n", c.reference, batched,
+              stepped);
+  CHECK(batched <= kTolerance);
+  CHECK(stepped <= kTolerance);
+  require_silent(*gpu);
+}
+
+TEST_CASE("vulkan-llamacpp computes what cpu-llamacpp computes, bit for bit on lavapipe") {
+  // stories260K covers the host SwiGLU (n_ff 172) and the F32 ggml_vec_dot_f32 order; gpt2 the GELU table.
+  const char* name =
+      GENERATE("synthetic/synth-llama-Q4_K_M.gguf", "synthetic/synth-qwen2-Q8_0.gguf",
+               "synthetic/synth-llama-Q5_1.gguf", "stories260K.gguf", "synthetic/synth-gpt2-Q8_0.gguf");
+  INFO(name);
+  auto model = model::Model::load(test::require_shared(std::string("models/") + name));
+  auto gpu = exact_backend(*model);
+  cpu::CpuBackend cpu(*model, 0, model::Rounding::LlamaCpp);
+  // A sequence longer than one GPU batch, so the split prefill is covered too.
+  std::vector<int32_t> tokens(70);
+  for (size_t i = 0; i < tokens.size(); ++i)
+    tokens[i] = static_cast<int32_t>((i * 37 + 1) % model->desc().n_vocab);
+  model::Session gs(*model, *gpu, 80), cs(*model, cpu, 80);
+  const auto g = gpu->forward(gs, tokens, true);
+  const auto c = cpu.forward(cs, tokens, true);
+  const float d = max_abs_diff(g, c);
+  std::printf("vulkan-llamacpp vs cpu-llamacpp %s: max|d| %.3g\n", name, d);
+  CHECK(d <= 1e-6f);
+  require_silent(*gpu);
+}
+
+TEST_CASE("vulkan-llamacpp attention maps are distributions and match cpu-llamacpp") {
+  auto model = model::Model::load(test::require_shared("models/synthetic/synth-llama-Q8_0.gguf"));
+  auto gpu = exact_backend(*model);
+  cpu::CpuBackend cpu(*model, 0, model::Rounding::LlamaCpp);
+  const auto& tokens = test::kLlamaReferenceTokens;
+  model::Session s(*model, *gpu, 40), cs(*model, cpu, 40);
+  gpu->forward(s, tokens, false);
+  cpu.forward(cs, tokens, false);
+  const int64_t n = static_cast<int64_t>(tokens.size());
+  for (int64_t layer : {0, 3})
+    for (int64_t head : {0, 5}) {
+      const auto g = gpu->attention(s, layer, head, {0, n}, {0, n});
+      const auto c = cpu.attention(cs, layer, head, {0, n}, {0, n});
+      CHECK(max_abs_diff(g.probs, c.probs) < 1e-4f);
+      for (int64_t q = 0; q < n; ++q) {
+        double sum = 0;
+        for (int64_t k = 0; k < n; ++k) sum += g.probs[static_cast<size_t>(q * n + k)];
+        CHECK(std::fabs(sum - 1.0) < 1e-4);
+      }
+    }
+  const auto gsum = gpu->attention_summary(s, {1, n});
+  const auto csum = cpu.attention_summary(cs, {1, n});
+  REQUIRE(gsum.size() == csum.size());
+  for (size_t i = 0; i < gsum.size(); ++i) {
+    CHECK(std::fabs(gsum[i].entropy - csum[i].entropy) < 1e-3f);
+    CHECK(std::fabs(gsum[i].max_prob - csum[i].max_prob) < 1e-4f);
+  }
+  require_silent(*gpu);
+}
+
+#ifdef GLASSWING_CLI_PATH
+TEST_CASE("glasswing-cli logits --backend vulkan-llamacpp writes llama.cpp's logits") {
+  vulkan::test::context();  // exits 77 without a Vulkan device
+  const auto model_path = test::require_shared("models/synthetic/synth-llama-Q4_K_M.gguf");
+  const auto ref =
+      test::read_f32_file(test::require_shared("reference/logits/synth-llama-Q4_K_M.logits.f32"));
+  const auto dir = test::temp_dir("vulkan_llamacpp_cli");
+  std::string tokens;
+  for (int32_t t : test::kLlamaReferenceTokens) tokens += (tokens.empty() ? "" : ",") + std::to_string(t);
+  const std::string cmd = std::string("'") + GLASSWING_CLI_PATH + "' logits --backend vulkan-llamacpp -m '" +
+                          model_path.string() + "' --tokens " + tokens + " --out '" +
+                          (dir / "logits.f32").string() + "' > '" + (dir / "out.txt").string() + "' 2>&1";
+  const int status = std::system(cmd.c_str());
+  INFO(test::read_file(dir / "out.txt"));
+  REQUIRE(status == 0);
+  const auto logits = test::read_f32_file(dir / "logits.f32");
+  const float d = max_abs_diff(logits, ref);
+  std::printf("glasswing-cli logits --backend vulkan-llamacpp synth-llama-Q4_K_M: max|d| %.3g\n", d);
+  CHECK(d <= kTolerance);
+}
+#endif

@@ -1,0 +1,82 @@
+// The exact-arithmetic helpers of the reference-compatible mode (shaders/common/ggml_exact.glsl) against the
+// host's IEEE results, bit for bit: the single-rounding fma (including inputs where rounding the f64 sum
+// naively to f32 would round twice wrongly), division, sqrt, ggml's expf, fp16 and bf16 rounding.
+#include <bit>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "inference/cpu/ggml_kernels.h"
+#include "inference/cpu/ggml_rounding.h"
+#include "inference/quant/fp16.h"
+#include "tests/vulkan/vk_test_support.h"
+
+using namespace glasswing;
+using namespace glasswing::vulkan;
+
+namespace {
+
+bool same_bits(float a, float b) {
+  return std::bit_cast<uint32_t>(a) == std::bit_cast<uint32_t>(b) || (std::isnan(a) && std::isnan(b));
+}
+
+}  // namespace
+
+TEST_CASE("Exact-mode shader arithmetic equals the host's bit for bit") {
+  Context& ctx = test::context();
+  if (!ctx.device().info().fp64) {
+    WARN("device has no shaderFloat64: the llama.cpp-compatible mode refuses it, nothing to check");
+    return;
+  }
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> unit(1.0f, 2.0f), sym(-1.0f, 1.0f);
+  std::uniform_int_distribution<int> exp(-30, 17);
+  std::vector<float> in;
+  auto add = [&](float a, float b, float c) { in.insert(in.end(), {a, b, c}); };
+  for (int i = 0; i < 40000; ++i) {
+    // Random magnitudes over the f32 range the models use, including fp16 subnormals and overflow.
+    const float a = sym(rng) * std::ldexp(1.0f, exp(rng)), b = sym(rng) * std::ldexp(1.0f, exp(rng) / 2);
+    add(a, b, sym(rng) * std::ldexp(1.0f, exp(rng)));
+    // Cancellation: c = -fl(a·b).
+    add(a, b, -(a * b));
+    // Double-rounding traps: a·b just below (or above) half an ulp of c, whose last bit is odd.
+    float c = unit(rng) * std::ldexp(1.0f, exp(rng) / 2);
+    c = std::bit_cast<float>(std::bit_cast<uint32_t>(c) | 1u) * (i % 2 ? -1.0f : 1.0f);
+    const float half_ulp = (std::nextafter(std::fabs(c), INFINITY) - std::fabs(c)) / 2;
+    const float e = std::ldexp(1.0f, -18);
+    add(half_ulp * (1 + e), (i % 4 < 2 ? 1 - e : -(1 - e)), c);
+    add(half_ulp * (1 + e), (i % 4 < 2 ? 1 + e : -(1 + e)), c);
+    // ggml's exp over the softmax / SiLU range, and exact fp16 ties.
+    add(-std::ldexp(unit(rng), exp(rng) % 7), 1.0f, 0.0f);
+    const auto h = static_cast<uint16_t>(rng() % 0x7BFF);  // a tie between two fp16 values (normal or not)
+    add((quant::fp16_to_f32(h) + quant::fp16_to_f32(static_cast<uint16_t>(h + 1))) / 2, unit(rng), unit(rng));
+  }
+  const auto n = static_cast<uint32_t>(in.size() / 3);
+  Buffer in_buf = test::device_buffer(in);
+  Buffer out_buf = test::device_buffer({}, size_t{n} * 6);
+  Recorder rec(ctx);
+  rec.begin();
+  const BufferRange buffers[] = {whole(in_buf), whole(out_buf)};
+  rec.dispatch_shader("ggml_exact_selftest", buffers, std::as_bytes(std::span(&n, 1)), (n + 63) / 64);
+  rec.end();
+  rec.submit_and_wait();
+  const auto out = test::read_floats(out_buf, size_t{n} * 6);
+  int bad[6] = {};
+  for (uint32_t i = 0; i < n; ++i) {
+    const float a = in[i * 3], b = in[i * 3 + 1], c = in[i * 3 + 2];
+    const float want[6] = {std::fma(a, b, c),       a / b,
+                           std::sqrt(std::fabs(a)), cpu::expf_like_ggml(a),
+                           cpu::round_fp16(a),      quant::bf16_to_f32(quant::f32_to_bf16(a))};
+    for (int k = 0; k < 6; ++k)
+      if (!same_bits(out[i * 6 + k], want[k]) && bad[k]++ < 3)
+        UNSCOPED_INFO("op " << k << " on " << a << ", " << b << ", " << c << ": shader " << out[i * 6 + k]
+                            << ", host " << want[k]);
+  }
+  for (int k = 0; k < 6; ++k) {
+    INFO("op " << k << " (fma, div, sqrt, expf, fp16, bf16)");
+    CHECK(bad[k] == 0);
+  }
+  test::require_no_validation_messages();
+}
