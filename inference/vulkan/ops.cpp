@@ -181,6 +181,10 @@ bool kernel_supports(GgmlType type) {
   }
 }
 
+bool matvec_swiglu_supported(const DeviceInfo& info, GgmlType type) {
+  return uses_tiles(info, type);
+}
+
 std::string kernel_type_name(GgmlType type) {
   std::string name = gguf::ggml_type_name(type);
   for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -364,6 +368,29 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
       dispatch(shader.c_str(), buffers, push, gx, gy, gz, spec);
     }
   }
+}
+
+void Recorder::matvec_swiglu(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
+  check_weight(w);
+  if (!matvec_swiglu_supported(ctx_->device().info(), w.type) || w.slices.size() != 1 || w.rows % 2 != 0)
+    throw VulkanError("matvec_swiglu: needs q8_0 tiles on a CPU device, in one slice, with gate and up rows");
+  const uint32_t nv = s.n_vec > kMatvecMaxVectors ? 8 : 1;
+  const uint32_t sg = std::max(ctx_->device().info().subgroup_size, 1u);
+  const auto& slice = w.slices[0];
+  if (!s.y_stride) s.y_stride = w.rows / 2;
+  s.accumulate = false;
+  const WeightProductPush push = product_push(w, slice, s);
+  const BufferRange buffers[] = {slice.range, x, y};
+  const VkBufferView views[] = {texels(slice.range), texels(x)};
+  if (views[0] == VK_NULL_HANDLE || views[1] == VK_NULL_HANDLE)
+    throw VulkanError("matvec_swiglu: cannot view the weights or x as texels");
+  const uint32_t per_sg = kTilesRowsPerLane[nv == 8 ? 1 : 0] / 2 * sg;  // output rows per subgroup
+  const uint32_t rpw = per_sg * std::max(1u, w.rows / 2 / 8 / per_sg);
+  const uint32_t spec[] = {sg, rpw};
+  const uint32_t groups = (w.rows / 2 + rpw - 1) / rpw;
+  const uint32_t gx = std::min(groups, kMaxGroups);
+  dispatch(nv == 8 ? "matvec8_q8_0_tiles_swiglu" : "matvec_q8_0_tiles_swiglu", buffers, push, gx,
+           (s.n_vec + nv - 1) / nv, (groups + gx - 1) / gx, spec, views);
 }
 
 void Recorder::matmul(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {

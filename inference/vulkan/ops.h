@@ -47,6 +47,8 @@ struct WeightTensor {
 
 // True for the types the kernels read (the same set as quant::can_dequantize).
 bool kernel_supports(gguf::GgmlType type);
+// True where Recorder::matvec_swiglu runs: q8_0 on a CPU device (stored in tiles).
+bool matvec_swiglu_supported(const DeviceInfo& info, gguf::GgmlType type);
 // Shader-name suffix of a type: "f32", "q4_k", ...
 std::string kernel_type_name(gguf::GgmlType type);
 
@@ -125,6 +127,10 @@ class Recorder {
 
   // y[v][r] (+)= W[r] . x[v]: a GEMV per vector, reading each weight byte once per vector.
   void matvec(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape = {});
+  // y[v][r] = silu(W[r] . x[v]) * (W[n + r] . x[v]) for r < n = rows / 2: gate and up rows in one matrix of
+  // one slice, SwiGLU applied as each pair is computed (see matvec_swiglu_supported).
+  void matvec_swiglu(const WeightTensor& gate_up, const BufferRange& x, const BufferRange& y,
+                     MatShape shape = {});
   // As matvec, as a tiled GEMM (prefill: many vectors).
   void matmul(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape = {});
   // matvec for a few vectors, matmul for many.

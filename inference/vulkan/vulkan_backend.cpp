@@ -33,6 +33,7 @@ struct VulkanBackend::LayerTensors {
   BufferRange attn_norm, attn_norm_b, bq, bk, bv, bqkv, bo, ffn_norm, ffn_norm_b, b_up, b_down;
   const WeightTensor *wq = nullptr, *wk = nullptr, *wv = nullptr, *wqkv = nullptr, *wo = nullptr;
   const WeightTensor *w_gate = nullptr, *w_up = nullptr, *w_down = nullptr;
+  const WeightTensor* w_gate_up = nullptr;  // gate|up rows for Recorder::matvec_swiglu (CPU devices)
 };
 
 struct VulkanBackend::DeviceWeights {
@@ -157,6 +158,23 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
       if (progress) progress(std::min(total, base + done), total);
     });
   };
+  // SwiGLU gate and up of one type and width, without an up bias, where matvec_swiglu runs: one matrix whose
+  // matvec applies SwiGLU (one dispatch per layer instead of 3).
+  auto fused_gate_up = [&](const model::LayerWeights& L) -> const WeightTensor* {
+    if (d.traits->ffn != FfnKind::SwiGlu || !L.w_gate || !L.w_up || !L.b_up.empty() ||
+        !matvec_swiglu_supported(ctx_->device().info(), L.w_gate.type) || L.w_up.type != L.w_gate.type ||
+        L.w_up.n_cols != L.w_gate.n_cols || L.w_up.n_rows != L.w_gate.n_rows)
+      return nullptr;
+    // one slice (q8_0: 36 bytes per 32 columns, rows padded to 8): else the pair stays two matrices
+    const uint64_t rows = (uint64_t(L.w_gate.n_rows) * 2 + 7) / 8 * 8;
+    if (rows * uint64_t(L.w_gate.n_cols) / 32 * 36 > ctx_->device().info().max_storage_buffer_range)
+      return nullptr;
+    const uint64_t base = weight_bytes_;
+    const WeightTensor& t = upload_fused({&L.w_gate, &L.w_up}, [&](uint64_t done, uint64_t) {
+      if (progress) progress(std::min(total, base + done), total);
+    });
+    return &t;
+  };
   w_ = std::make_unique<DeviceWeights>();
   w_->token_embd = matrix(w.token_embd);
   w_->position_embd = matrix(w.position_embd);
@@ -180,8 +198,11 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
       t.wv = matrix(L.wv);
     }
     t.wo = matrix(L.wo);
-    t.w_gate = matrix(L.w_gate);
-    t.w_up = matrix(L.w_up);
+    t.w_gate_up = fused_gate_up(L);
+    if (!t.w_gate_up) {
+      t.w_gate = matrix(L.w_gate);
+      t.w_up = matrix(L.w_up);
+    }
     t.w_down = matrix(L.w_down);
     w_->layers.push_back(t);
   }
@@ -368,7 +389,10 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
     rec.barrier();
     const uint32_t n_ff = u32(d.n_ff);
     BufferRange hidden = a.hb;
-    if (arch.ffn == FfnKind::SwiGlu) {
+    if (L.w_gate_up) {  // gate|up in one matrix, SwiGLU applied by the matvec (CPU devices)
+      rec.matvec_swiglu(*L.w_gate_up, a.xb, a.hb3, {.n_vec = n});
+      hidden = a.hb3;
+    } else if (arch.ffn == FfnKind::SwiGlu) {
       rec.project(*L.w_gate, a.xb, a.hb, {.n_vec = n});
       rec.project(*L.w_up, a.xb, a.hb2, {.n_vec = n});
       bias(L.b_up, a.hb2, n_ff);

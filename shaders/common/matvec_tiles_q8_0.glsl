@@ -10,7 +10,7 @@
 // of 18 texels: row i's 32 quants at texels 2i and 2i + 1, then the 8 rows' f32 scales (texels 16 and 17).
 // Each lane owns MR rows and walks them block by block (no cross-lane reduction: on llvmpipe a subgroupAdd
 // and the store after it cost as much as a whole 576-column row).
-// Included by matvec_q8_0_tiles.comp (NV 1) and matvec8_q8_0_tiles.comp (NV 8).
+// Included by matvec_q8_0_tiles.comp (NV 1), matvec8_q8_0_tiles.comp (NV 8) and their _swiglu variants.
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_KHR_shader_subgroup_basic : require
 
@@ -39,15 +39,24 @@ void main() {
   uint xo[NV];  // texel index of each vector; vectors past the batch re-read the last one and store nothing
   [[unroll]] for (uint n = 0u; n < NV; ++n) xo[n] = (min(v0 + n, p.nvec - 1u) * p.x_stride) >> 2;
   uint wg = gl_WorkGroupID.x + gl_WorkGroupID.z * gl_NumWorkGroups.x;
-  const uint rows_per_sg = MR * gl_SubgroupSize;
+  // Output rows; with SWIGLU the rows are gate rows then the matching up rows, and out[r] is
+  // silu(gate_r . x) * (up_r . x): a lane's first MO accumulators are gate rows, the next MO their up rows.
+#ifdef SWIGLU
+  const uint MO = MR / 2u;
+  const uint nout = p.nrows / 2u;
+#else
+  const uint MO = MR;
+  const uint nout = p.nrows;
+#endif
+  const uint rows_per_sg = MO * gl_SubgroupSize;
   for (uint r0 = gl_SubgroupID * rows_per_sg; r0 < ROWS_PER_WG; r0 += gl_NumSubgroups * rows_per_sg) {
     uint row0 = wg * ROWS_PER_WG + r0;
-    if (row0 >= p.nrows) break;  // uniform in the subgroup
-    // This lane's rows: row0 + m * subgroup size + lane. Rows past the end recompute the last row and store
-    // nothing.
+    if (row0 >= nout) break;  // uniform in the subgroup
+    // This lane's output rows: row0 + m * subgroup size + lane. Rows past the end recompute the last row and
+    // store nothing.
     uint tile0[MR], qi[MR];  // each row's first tile (texel index), its quants' texel in a tile
     [[unroll]] for (uint m = 0u; m < MR; ++m) {
-      uint row = min(row0 + m * gl_SubgroupSize + gl_SubgroupInvocationID, p.nrows - 1u);
+      uint row = min(row0 + (m % MO) * gl_SubgroupSize + gl_SubgroupInvocationID, nout - 1u) + (m / MO) * nout;
       tile0[m] = (row >> 3) * nblk * 18u;
       qi[m] = row & 7u;
     }
@@ -77,12 +86,17 @@ void main() {
         }
       }
     }
-    [[unroll]] for (uint m = 0u; m < MR; ++m) {
+    [[unroll]] for (uint m = 0u; m < MO; ++m) {
       uint row = row0 + m * gl_SubgroupSize + gl_SubgroupInvocationID;
       [[unroll]] for (uint n = 0u; n < NV; ++n) {
-        if (row < p.nrows && v0 + n < p.nvec) {
+        if (row < nout && v0 + n < p.nvec) {
           uint yo = (v0 + n) * p.y_stride + p.row_base + row;
+#ifdef SWIGLU
+          float g = acc[m][n];
+          y[yo] = g / (1.0 + exp(-g)) * acc[m + MO][n];  // as swiglu.comp
+#else
           y[yo] = p.accumulate != 0u ? y[yo] + acc[m][n] : acc[m][n];
+#endif
         }
       }
     }
