@@ -38,7 +38,9 @@ const Pipeline& Context::pipeline(std::string_view shader, uint32_t n_buffers, u
 
 void Context::submit_and_wait(CommandBuffer& cmd) {
   cmd.submit_and_wait(*device_, fence_,
-                      &cmd == &transfer_cmd_ ? fault::Site::Transfer : fault::Site::Compute);
+                      in_startup_check         ? fault::Site::Startup
+                      : &cmd == &transfer_cmd_ ? fault::Site::Transfer
+                                               : fault::Site::Compute);
 }
 
 void Context::upload(const BufferRange& dst, const void* data, uint64_t bytes, const Progress& progress) {

@@ -39,6 +39,10 @@ class Context {
                            std::span<const uint32_t> spec = {}, uint32_t n_texels = 0);
   // Pipelines created so far (tests check that forward passes create none).
   size_t pipelines_built() const { return pipelines_.size(); }
+  // Whether matmul uses the tensor-core GEMM, once coopmat_enabled() (coopmat_check.h) has decided.
+  std::optional<bool> coopmat_choice;
+  // True while coopmat_enabled() runs its checks: their submissions are fault::Site::Startup.
+  bool in_startup_check = false;
   // Copies bytes from host memory into dst through a staging buffer, in chunks.
   void upload(const BufferRange& dst, const void* data, uint64_t bytes, const Progress& progress = {});
   // Copies bytes from src into host memory.

@@ -74,7 +74,42 @@ std::optional<uint32_t> compute_queue_family(VkPhysicalDevice pd) {
   return std::nullopt;
 }
 
-DeviceInfo describe(VkPhysicalDevice pd, uint32_t index) {
+// VK_NV_cooperative_matrix with a 16x16x16 f16 x f16 + f32 subgroup product in compute shaders, plus f16
+// arithmetic, the Vulkan memory model and subgroups of 32: what shaders/common/matmul_cm_body.glsl needs.
+bool coopmat_16x16x16(VkInstance instance, VkPhysicalDevice pd, const VkPhysicalDeviceVulkan12Features& f12,
+                      uint32_t subgroup_size) {
+  if (!f12.shaderFloat16 || !f12.vulkanMemoryModel || subgroup_size != 32 ||
+      !has_extension(pd, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME))
+    return false;
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV cm{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+  VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+  features.pNext = &cm;
+  vkGetPhysicalDeviceFeatures2(pd, &features);
+  VkPhysicalDeviceCooperativeMatrixPropertiesNV cm_props{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_PROPERTIES_NV};
+  VkPhysicalDeviceProperties2 props{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+  props.pNext = &cm_props;
+  vkGetPhysicalDeviceProperties2(pd, &props);
+  if (!cm.cooperativeMatrix || !(cm_props.cooperativeMatrixSupportedStages & VK_SHADER_STAGE_COMPUTE_BIT))
+    return false;
+  const auto list = reinterpret_cast<PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV>(
+      vkGetInstanceProcAddr(instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV"));
+  if (!list) return false;
+  uint32_t count = 0;
+  if (list(pd, &count, nullptr) != VK_SUCCESS) return false;
+  std::vector<VkCooperativeMatrixPropertiesNV> shapes(count,
+                                                      {VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV});
+  if (list(pd, &count, shapes.data()) != VK_SUCCESS) return false;
+  for (const auto& m : shapes)
+    if (m.MSize == 16 && m.NSize == 16 && m.KSize == 16 && m.AType == VK_COMPONENT_TYPE_FLOAT16_NV &&
+        m.BType == VK_COMPONENT_TYPE_FLOAT16_NV && m.CType == VK_COMPONENT_TYPE_FLOAT32_NV &&
+        m.DType == VK_COMPONENT_TYPE_FLOAT32_NV && m.scope == VK_SCOPE_SUBGROUP_NV)
+      return true;
+  return false;
+}
+
+DeviceInfo describe(VkInstance instance, VkPhysicalDevice pd, uint32_t index) {
   DeviceInfo info;
   info.index = index;
   info.physical = pd;
@@ -113,6 +148,7 @@ DeviceInfo describe(VkPhysicalDevice pd, uint32_t index) {
   info.fp16 = f12.shaderFloat16;
   info.fp64 = features.features.shaderFloat64;
   info.int8_dot = has_dot && dot.shaderIntegerDotProduct;
+  info.coopmat = coopmat_16x16x16(instance, pd, f12, info.subgroup_size);
 
   VkPhysicalDeviceMemoryProperties mem;
   vkGetPhysicalDeviceMemoryProperties(pd, &mem);
@@ -179,7 +215,9 @@ std::string DeviceInfo::capability_line() const {
     << VK_API_VERSION_MAJOR(api_version) << "." << VK_API_VERSION_MINOR(api_version) << "."
     << VK_API_VERSION_PATCH(api_version) << " | fp16 " << (fp16 ? "yes" : "no") << " | int8 dot "
     << (int8_dot ? "yes" : "no") << " | subgroup " << subgroup_size << " | shared " << (shared_memory >> 10)
-    << " KiB | max storage range " << mib(max_storage_buffer_range) << " | heaps";
+    << " KiB | max storage range " << mib(max_storage_buffer_range);
+  if (coopmat) s << " | coopmat 16x16x16 f16";
+  s << " | heaps";
   for (size_t i = 0; i < heaps.size(); ++i)
     s << (i ? ", " : " ") << mib(heaps[i].size) << (heaps[i].device_local ? " device-local" : " host");
   if (!unusable_reason.empty()) s << " | unusable: " << unusable_reason;
@@ -189,7 +227,7 @@ std::string DeviceInfo::capability_line() const {
 std::vector<DeviceInfo> list_devices(const Instance& instance) {
   std::vector<DeviceInfo> out;
   const auto physical = instance.physical_devices();
-  for (uint32_t i = 0; i < physical.size(); ++i) out.push_back(describe(physical[i], i));
+  for (uint32_t i = 0; i < physical.size(); ++i) out.push_back(describe(instance.handle(), physical[i], i));
   return out;
 }
 
@@ -213,9 +251,24 @@ std::unique_ptr<Device> Device::Create(const Instance& instance, std::string_vie
   VkDeviceCreateInfo create{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
   create.queueCreateInfoCount = 1;
   create.pQueueCreateInfos = &queue;
-  VkPhysicalDeviceFeatures enabled{};
-  enabled.shaderFloat64 = info.fp64 ? VK_TRUE : VK_FALSE;  // f64 sums of the llama.cpp-compatible mode
-  create.pEnabledFeatures = &enabled;
+  // Features go in a VkPhysicalDeviceFeatures2 chain: f64 sums of the llama.cpp-compatible mode, and for the
+  // tensor-core GEMM (matmul_cm_body.glsl) its extension and the features its shaders declare.
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV cm{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+  VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+  VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+  features.features.shaderFloat64 = info.fp64 ? VK_TRUE : VK_FALSE;
+  create.pNext = &features;
+  const char* coopmat_ext = VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME;
+  if (info.coopmat) {
+    cm.cooperativeMatrix = VK_TRUE;
+    f12.shaderFloat16 = VK_TRUE;
+    f12.vulkanMemoryModel = VK_TRUE;
+    f12.pNext = &cm;
+    features.pNext = &f12;
+    create.enabledExtensionCount = 1;
+    create.ppEnabledExtensionNames = &coopmat_ext;
+  }
   check(vkCreateDevice(info.physical, &create, nullptr, &self->device_), "vkCreateDevice",
         "opening " + info.name);
   vkGetDeviceQueue(self->device_, self->queue_family_, 0, &self->queue_);

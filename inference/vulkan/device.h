@@ -32,6 +32,7 @@ struct DeviceInfo {
   bool fp16 = false;      // shaderFloat16
   bool fp64 = false;      // shaderFloat64 (enabled on the device when present: the llama.cpp-compatible mode)
   bool int8_dot = false;  // VK_KHR_shader_integer_dot_product
+  bool coopmat = false;   // VK_NV_cooperative_matrix 16x16x16 f16 -> f32 (enabled on the device when true)
   uint32_t subgroup_size = 0;
   bool subgroup_arithmetic = false;  // required: reductions in the kernels
   uint32_t shared_memory = 0;        // maxComputeSharedMemorySize

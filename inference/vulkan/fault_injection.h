@@ -17,7 +17,9 @@
 
 namespace glasswing::vulkan::fault {
 
-enum class Site { Compute, Transfer };
+// Startup: submissions of the engine's own start-up checks (the tensor-core self-test, coopmat_check.h),
+// which no spec names: N counts only the work above, the same on every device.
+enum class Site { Compute, Transfer, Startup };
 
 // VK_SUCCESS, or the failure an armed fault injects into this submission at `site`.
 VkResult inject(Site site);

@@ -1,12 +1,15 @@
 #include "inference/vulkan/ops.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <numeric>
 #include <utility>
 
 #include "inference/quant/fp16.h"
+#include "inference/vulkan/coopmat_check.h"
 #include "inference/vulkan/device.h"
+#include "inference/vulkan/gpu_layout.h"
 #include "inference/vulkan/vk_error.h"
 
 namespace glasswing::vulkan {
@@ -16,7 +19,10 @@ using gguf::GgmlType;
 namespace {
 
 constexpr uint32_t kMaxGroups = 65535;  // the minimum maxComputeWorkGroupCount every device supports
-constexpr uint32_t kReduceWg = 64;      // workgroup size of the reduction kernels (spec constant 0) on GPUs
+// Workgroup size of the reduction kernels (spec constant 0) on GPUs: a norm of a 4096-wide row is a chain of
+// dependent loads per invocation, so more invocations (fewer loads each) shorten the decode step.
+constexpr uint32_t kReduceWg = 256;
+constexpr uint32_t kAttentionGpuWg = 128;  // attention_gpu.comp: head_dim / 4 must not exceed it
 constexpr uint32_t kMatvecMaxVectors = 4;  // above this, the tiled GEMM wins
 constexpr uint32_t kMatvecRowsPerWg = 8;  // rows per matvec workgroup: a multiple of the shader's MR (4 or 8)
 constexpr uint32_t kTilesRowsPerLane[] = {8, 16};  // MR of matvec_q8_0_tiles.comp, matvec8_q8_0_tiles.comp
@@ -102,10 +108,72 @@ uint64_t row_bytes(GgmlType type, uint32_t cols) {
   return uint64_t{cols} / t.block_elements * t.block_bytes;
 }
 
-// Bytes a row takes on the device: q8_0 is repacked (32 quant bytes + a 4-byte f32 scale per block, see
-// repack_q8_0), every other type keeps its GGUF encoding.
-uint64_t device_row_bytes(GgmlType type, uint32_t cols) {
+// Bytes a row takes on the device: with the GPU kernels the types of gpu_layout() are repacked; otherwise
+// q8_0 is (32 quant bytes + a 4-byte f32 scale per block, see repack_q8_0); every other type keeps its GGUF
+// encoding.
+uint64_t device_row_bytes(GgmlType type, uint32_t cols, bool gpu) {
+  if (gpu) {
+    if (const auto l = gpu_layout(type))
+      return uint64_t{cols} / gguf::ggml_type_traits(type).block_elements * l->block_bytes();
+    return row_bytes(type, cols);
+  }
   return type == GgmlType::Q8_0 ? uint64_t{cols} / 32 * 36 : row_bytes(type, cols);
+}
+
+// Shader-name suffix of a weight as uploaded: "gpu_q4_0" for a repacked type, else the type's name.
+std::string layout_name(GgmlType type, bool gpu) {
+  return (gpu && gpu_layout(type) ? "gpu_" : "") + kernel_type_name(type);
+}
+
+// Tuning knobs of the GPU kernels for benchmarks: GLASSWING_VULKAN_MATVEC="wg,mr,unroll" (invocations per
+// workgroup, rows per subgroup, units per lane loaded together) and GLASSWING_VULKAN_MATMUL="bm,bn,bk,tm,tn"
+// (tile, K step, outputs per invocation). Unset: the defaults below (the best measured on an H100).
+std::vector<uint32_t> env_numbers(const char* name, std::vector<uint32_t> fallback) {
+  const char* env = std::getenv(name);
+  if (!env || !*env) return fallback;
+  std::vector<uint32_t> out;
+  std::string v = env;
+  size_t pos = 0;
+  while (pos <= v.size()) {
+    const size_t end = std::min(v.find(',', pos), v.size());
+    try {
+      out.push_back(static_cast<uint32_t>(std::stoul(v.substr(pos, end - pos))));
+    } catch (const std::exception&) {
+      throw VulkanError(std::string(name) + " must be comma-separated numbers, not '" + v + "'");
+    }
+    pos = end + 1;
+  }
+  if (out.size() != fallback.size())
+    throw VulkanError(std::string(name) + " needs " + std::to_string(fallback.size()) + " numbers");
+  return out;
+}
+
+struct MatvecTuning {
+  uint32_t wg, mr, unroll;
+};
+MatvecTuning matvec_tuning() {
+  const auto v = env_numbers("GLASSWING_VULKAN_MATVEC", {128, 2, 2});
+  if (v[0] == 0 || v[0] > 1024 || v[1] == 0 || v[1] > 8 || v[2] == 0 || v[2] > 8)
+    throw VulkanError("GLASSWING_VULKAN_MATVEC: 1..1024 invocations, 1..8 rows per subgroup, 1..8 units");
+  return {v[0], v[1], v[2]};
+}
+
+struct MatmulTuning {
+  uint32_t bm, bn, bk, tm, tn;
+  uint32_t wg() const { return (bm / tm) * (bn / tn); }
+};
+MatmulTuning matmul_tuning(const DeviceInfo& info) {
+  const auto fits = [&](const MatmulTuning& t) {
+    return t.tm && t.tn && t.tm % 4 == 0 && t.tn % 4 == 0 && t.bm % t.tm == 0 && t.bn % t.tn == 0 && t.bk &&
+           t.bk % 16 == 0 && t.wg() <= 1024 && uint64_t{t.bk} * (t.bm + t.bn) * 4 <= info.shared_memory;
+  };
+  // 128 x 128 tiles, 8 x 8 outputs per invocation; 64 x 64 where shared memory is short.
+  const MatmulTuning best{128, 128, 32, 8, 8};
+  const auto v = env_numbers("GLASSWING_VULKAN_MATMUL", {best.bm, best.bn, best.bk, best.tm, best.tn});
+  const MatmulTuning t{v[0], v[1], v[2], v[3], v[4]};
+  if (fits(t)) return t;
+  if (!std::getenv("GLASSWING_VULKAN_MATMUL")) return {64, 64, 16, 4, 4};
+  throw VulkanError("GLASSWING_VULKAN_MATMUL: bad tile shape");
 }
 
 // q8_0 rows (f16 d, int8 qs[32] per 34-byte block) -> every row's quants (16-byte aligned, so a kernel reads
@@ -150,7 +218,7 @@ std::vector<uint8_t> repack_q8_0_tiles(const uint8_t* src, uint32_t rows, uint32
 // True where a weight of this type is stored in tiles (q8_0 on CPU devices that can view any slice as
 // texels).
 bool uses_tiles(const DeviceInfo& info, GgmlType type) {
-  return type == GgmlType::Q8_0 && info.type == "cpu" &&
+  return type == GgmlType::Q8_0 && !use_gpu_kernels(info) &&
          info.max_storage_buffer_range / 16 <= info.max_texel_buffer_elements;
 }
 
@@ -200,7 +268,9 @@ WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t r
     throw VulkanError("a " + gguf::ggml_type_name(type) + " row of " + std::to_string(cols) +
                       " elements is not a whole number of blocks");
   const uint64_t src_rb = row_bytes(type, cols);
-  const uint64_t rb = device_row_bytes(type, cols);
+  const bool gpu = use_gpu_kernels(ctx.device().info());
+  const bool repack_gpu_layout = gpu && gpu_layout(type).has_value();
+  const uint64_t rb = device_row_bytes(type, cols, gpu);
   const uint64_t max_range = ctx.device().info().max_storage_buffer_range;
   const uint64_t align = std::max<uint64_t>(ctx.device().info().min_storage_offset_alignment, 16);
   if (rb > max_range) throw VulkanError("one tensor row is larger than maxStorageBufferRange");
@@ -226,7 +296,10 @@ WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t r
     if (tiles) {
       const auto packed = repack_q8_0_tiles(bytes + r0 * src_rb, n, cols);
       ctx.upload(range, packed.data(), packed.size(), report);
-    } else if (type == GgmlType::Q8_0) {
+    } else if (repack_gpu_layout) {
+      const auto packed = repack_gpu(type, bytes + r0 * src_rb, n, cols);
+      ctx.upload(range, packed.data(), packed.size(), report);
+    } else if (type == GgmlType::Q8_0 && !gpu) {
       const auto packed = repack_q8_0(bytes + r0 * src_rb, n, cols);
       ctx.upload(range, packed.data(), packed.size(), report);
     } else {
@@ -325,6 +398,10 @@ void Recorder::elementwise(const char* shader, std::span<const BufferRange> buff
 
 void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
   check_weight(w);
+  if (use_gpu_kernels(ctx_->device().info()) && gpu_layout(w.type)) {
+    matvec_gpu(w, x, y, s);
+    return;
+  }
   // More than a few vectors: the variant that computes 8 vectors per subgroup (each weight chunk dequantized
   // once for the 8).
   const uint32_t nv = s.n_vec > kMatvecMaxVectors ? 8 : 1;
@@ -393,22 +470,79 @@ void Recorder::matvec_swiglu(const WeightTensor& w, const BufferRange& x, const 
            (s.n_vec + nv - 1) / nv, (groups + gx - 1) / gx, spec, views);
 }
 
+void Recorder::matvec_gpu(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
+  const uint32_t x_stride = s.x_stride ? s.x_stride : w.cols;
+  if (x_stride % 4 != 0 || x.offset % 16 != 0)
+    throw VulkanError("matvec: quantized weights read x as vec4; x_stride must be a multiple of 4");
+  const std::string shader = "matvec_gpu_" + kernel_type_name(w.type);
+  const MatvecTuning t = matvec_tuning();
+  const uint32_t sg = std::max(ctx_->device().info().subgroup_size, 1u);
+  // Rows per workgroup: MR per subgroup (any real subgroup size stays correct: the subgroups stride).
+  const uint32_t rpw = std::max(1u, t.wg / sg) * t.mr;
+  for (const auto& slice : w.slices) {
+    const WeightProductPush push = product_push(w, slice, s);
+    const BufferRange buffers[] = {slice.range, x, y};
+    const uint32_t spec[] = {t.wg, rpw, t.mr, t.unroll};
+    const uint32_t groups = (slice.rows + rpw - 1) / rpw;
+    const uint32_t gx = std::min(groups, kMaxGroups);
+    dispatch(shader.c_str(), buffers, push, gx, s.n_vec, (groups + gx - 1) / gx, spec);
+  }
+}
+
 void Recorder::matmul(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
   check_weight(w);
   if (uses_tiles(ctx_->device().info(), w.type))
     return matvec(w, x, y, s);  // CPU devices: the batched matvec reads the tiles
-  const std::string shader = "matmul_" + kernel_type_name(w.type);
+  const uint32_t x_stride = s.x_stride ? s.x_stride : w.cols;
+  const bool gpu = use_gpu_kernels(ctx_->device().info());
+  const bool aligned = x_stride % 4 == 0 && x.offset % 16 == 0;
+  if (gpu && aligned && w.cols % 32 == 0 && coopmat_enabled(*ctx_)) {
+    matmul_coopmat(w, x, y, s);
+  } else if (gpu && aligned && w.cols % 4 == 0) {
+    matmul_tiled(w, x, y, s);
+  } else {
+    if (gpu && gpu_layout(w.type))
+      throw VulkanError("matmul: quantized weights read x as vec4; x_stride must be a multiple of 4");
+    const std::string shader = "matmul_" + kernel_type_name(w.type);
+    for (const auto& slice : w.slices) {
+      const WeightProductPush push = product_push(w, slice, s);
+      const BufferRange buffers[] = {slice.range, x, y};
+      dispatch(shader.c_str(), buffers, push, (slice.rows + 31) / 32, (s.n_vec + 31) / 32);
+    }
+  }
+}
+
+void Recorder::matmul_coopmat(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
+  check_weight(w);
+  // tensor cores (matmul_cm_body.glsl): 64 x 64 tiles
+  const std::string shader = "matmul_cm_" + layout_name(w.type, use_gpu_kernels(ctx_->device().info()));
   for (const auto& slice : w.slices) {
     const WeightProductPush push = product_push(w, slice, s);
     const BufferRange buffers[] = {slice.range, x, y};
-    dispatch(shader.c_str(), buffers, push, (slice.rows + 31) / 32, (s.n_vec + 31) / 32);
+    dispatch(shader.c_str(), buffers, push, (slice.rows + 63) / 64, (s.n_vec + 63) / 64);
+  }
+}
+
+void Recorder::matmul_tiled(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
+  check_weight(w);
+  // the register-blocked tiled GEMM (matmul_tiled_body.glsl)
+  const std::string shader = "matmul_tiled_" + layout_name(w.type, use_gpu_kernels(ctx_->device().info()));
+  const MatmulTuning t = matmul_tuning(ctx_->device().info());
+  const uint32_t spec[] = {t.wg(), t.bm, t.bn, t.bk, t.tm, t.tn};
+  for (const auto& slice : w.slices) {
+    const WeightProductPush push = product_push(w, slice, s);
+    const BufferRange buffers[] = {slice.range, x, y};
+    dispatch(shader.c_str(), buffers, push, (slice.rows + t.bm - 1) / t.bm, (s.n_vec + t.bn - 1) / t.bn, 1,
+             spec);
   }
 }
 
 void Recorder::project(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
   // CPU implementations (lavapipe): the batched matvec, whose loads per multiply-add are fewer than the
   // shared-memory GEMM's (every load is a per-lane loop there).
-  if (s.n_vec <= kMatvecMaxVectors || ctx_->device().info().type == "cpu")
+  // The GPU kernels (also when forced on a CPU implementation): the tiled GEMM for batches.
+  const bool gpu = use_gpu_kernels(ctx_->device().info());
+  if (s.n_vec <= kMatvecMaxVectors || (!gpu && ctx_->device().info().type == "cpu"))
     matvec(w, x, y, s);
   else
     matmul(w, x, y, s);
@@ -417,8 +551,10 @@ void Recorder::project(const WeightTensor& w, const BufferRange& x, const Buffer
 void Recorder::get_rows(const WeightTensor& w, const BufferRange& state, const BufferRange& out,
                         uint32_t n_tokens, bool by_position, bool accumulate) {
   check_weight(w);
+  const bool tiles = uses_tiles(ctx_->device().info(), w.type);
   const std::string shader =
-      "get_rows_" + kernel_type_name(w.type) + (uses_tiles(ctx_->device().info(), w.type) ? "_tiles" : "");
+      "get_rows_" + (tiles ? kernel_type_name(w.type) + "_tiles"
+                           : layout_name(w.type, use_gpu_kernels(ctx_->device().info())));
   // One dispatch per slice; each writes only the tokens whose row lies in its slice, so the slices' writes
   // are disjoint (no barrier between them) and accumulate adds each row exactly once.
   for (const auto& slice : w.slices) {
@@ -484,9 +620,15 @@ void Recorder::attention(const BufferRange& q, const BufferRange& k_cache, const
   const bool v4 = p.head_dim % 4 == 0 && push.q_stride % 4 == 0 && p.q_offset % 4 == 0 &&
                   p.kv_offset % 4 == 0 && q.offset % 16 == 0 && k_cache.offset % 16 == 0 &&
                   v_cache.offset % 16 == 0;
-  // CPU devices: one invocation per (token, head) walking its keys, reading through texel loads.
-  const bool cpu = ctx_->device().info().type == "cpu";
-  if (v4 && cpu && p.head_dim <= 512) {
+  const uint32_t d4 = p.head_dim / 4;
+  const bool gpu = use_gpu_kernels(ctx_->device().info());
+  if (v4 && gpu && d4 <= kAttentionGpuWg && push.o_stride % 4 == 0 && out.offset % 16 == 0) {
+    const uint32_t spec_gpu[] = {kAttentionGpuWg};
+    dispatch("attention_gpu", buffers, push, p.n_tokens, p.n_heads, 1, spec_gpu);
+    return;
+  }
+  // CPU kernels on a CPU device: one invocation per (token, head) walking its keys, reading texels.
+  if (v4 && !gpu && ctx_->device().info().type == "cpu" && p.head_dim <= 512) {
     const VkBufferView views[] = {texels(q), texels(k_cache), texels(v_cache)};
     if (views[0] != VK_NULL_HANDLE && views[1] != VK_NULL_HANDLE && views[2] != VK_NULL_HANDLE) {
       const uint32_t wg = std::max(ctx_->device().info().subgroup_size, 1u);

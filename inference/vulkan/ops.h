@@ -133,6 +133,10 @@ class Recorder {
                      MatShape shape = {});
   // As matvec, as a tiled GEMM (prefill: many vectors).
   void matmul(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape = {});
+  // The two GPU GEMMs matmul chooses between (GPU kernels, x_stride % 4 == 0): the tensor-core one (device
+  // coopmat, cols % 32 == 0; see coopmat_check.h) and the register-blocked f32 one.
+  void matmul_coopmat(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape = {});
+  void matmul_tiled(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape = {});
   // matvec for a few vectors, matmul for many.
   void project(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape = {});
   // out[t] (+)= row token_ids[t] (or n_past + t when by_position) of w, for n_tokens tokens. A table split
@@ -178,6 +182,8 @@ class Recorder {
   void dispatch(const char* shader, std::span<const BufferRange> buffers, const Push& push, uint32_t x,
                 uint32_t y = 1, uint32_t z = 1, std::span<const uint32_t> spec = {},
                 std::span<const VkBufferView> texels = {});
+  // matvec over a weight in a GPU layout (gpu_layout.h).
+  void matvec_gpu(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape);
   void dispatch_raw(const Pipeline& pipeline, std::span<const BufferRange> buffers,
                     std::span<const std::byte> push, uint32_t x, uint32_t y, uint32_t z,
                     std::span<const VkBufferView> texels = {});

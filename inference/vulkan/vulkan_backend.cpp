@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -27,6 +28,18 @@ uint64_t align_up(uint64_t v, uint64_t a) {
   return (v + a - 1) / a * a;
 }
 
+int64_t max_batch_for(const DeviceInfo& info) {
+  if (const char* env = std::getenv("GLASSWING_VULKAN_BATCH"); env && *env) {
+    char* end = nullptr;
+    const long v = std::strtol(env, &end, 10);
+    if (*end != '\0' || v < 1 || v > 4096)
+      throw VulkanError(std::string("GLASSWING_VULKAN_BATCH must be a number of tokens in 1..4096, not '") +
+                        env + "'");
+    return v;
+  }
+  return info.type == "cpu" ? VulkanBackend::kMaxBatch : VulkanBackend::kGpuMaxBatch;
+}
+
 }  // namespace
 
 struct VulkanBackend::LayerTensors {
@@ -45,14 +58,14 @@ struct VulkanBackend::DeviceWeights {
   BufferRange zeros;  // (n_embd) stands in for an absent LayerNorm bias
 };
 
-// Activations of up to kMaxBatch tokens, allocated once per backend and shared by its sessions.
+// Activations of up to max_batch tokens, allocated once per backend and shared by its sessions.
 struct VulkanBackend::Activations {
   Arena arena;
   BufferRange x, xb, qkv, q, k, v, att_out, hb, hb2, hb3, x_last, logits;
 
-  Activations(Device& device, const model::ModelDescription& d)
+  Activations(Device& device, const model::ModelDescription& d, int64_t max_batch)
       : arena(device, MemoryUse::DeviceLocal, 16ull << 20, "activations") {
-    const uint64_t b = kMaxBatch, f = sizeof(float);
+    const uint64_t b = static_cast<uint64_t>(max_batch), f = sizeof(float);
     x = arena.allocate(b * d.n_embd * f);
     xb = arena.allocate(b * std::max(d.n_embd, d.q_dim()) * f);
     qkv = arena.allocate(b * (d.q_dim() + 2 * d.kv_dim()) * f);  // also for q, k, v uploaded as one
@@ -73,19 +86,19 @@ struct VulkanBackend::Activations {
 // recorded decode step.
 class VulkanBackend::Caches : public model::SessionCaches {
  public:
-  Caches(Context& ctx, const model::ModelDescription& d, int64_t n_ctx_)
+  Caches(Context& ctx, const model::ModelDescription& d, int64_t n_ctx_, int64_t batch_limit)
       : n_ctx(n_ctx_),
         k_stride(layer_stride(ctx, n_ctx_ * d.kv_dim())),
         q_stride(layer_stride(ctx, n_ctx_ * d.q_dim())),
-        max_batch(batch_for(ctx, d, n_ctx_)),
+        max_batch(batch_for(ctx, d, n_ctx_, batch_limit)),
         k(Buffer::Create(ctx.device(), k_stride * d.n_layer, MemoryUse::DeviceLocal, "the K cache")),
         v(Buffer::Create(ctx.device(), k_stride * d.n_layer, MemoryUse::DeviceLocal, "the V cache")),
         q(Buffer::Create(ctx.device(), q_stride * d.n_layer, MemoryUse::DeviceLocal, "the Q cache")),
         scores(Buffer::Create(ctx.device(), uint64_t(max_batch) * d.n_head * n_ctx_ * sizeof(float),
                               MemoryUse::DeviceLocal, "attention scores")),
-        state(Buffer::Create(ctx.device(), sizeof(StepState) + kMaxBatch * sizeof(uint32_t),
+        state(Buffer::Create(ctx.device(), sizeof(StepState) + max_batch * sizeof(uint32_t),
                              MemoryUse::Upload, "the step state")),
-        readback(Buffer::Create(ctx.device(), uint64_t(kMaxBatch) * d.n_vocab * sizeof(float),
+        readback(Buffer::Create(ctx.device(), uint64_t(max_batch) * d.n_vocab * sizeof(float),
                                 MemoryUse::Readback, "the logits readback")),
         kv_bytes(uint64_t(n_ctx_) * d.kv_dim() * sizeof(float)),
         q_bytes(uint64_t(n_ctx_) * d.q_dim() * sizeof(float)) {}
@@ -124,18 +137,18 @@ class VulkanBackend::Caches : public model::SessionCaches {
                         " MiB) exceeds what this GPU can bind; use a shorter context");
     return align_up(bytes, std::max<uint64_t>(info.min_storage_offset_alignment, 16));
   }
-  static int64_t batch_for(Context& ctx, const model::ModelDescription& d, int64_t n_ctx) {
+  static int64_t batch_for(Context& ctx, const model::ModelDescription& d, int64_t n_ctx, int64_t limit) {
     const uint64_t per_token = uint64_t(d.n_head) * n_ctx * sizeof(float);
     const auto fit = static_cast<int64_t>(ctx.device().info().max_storage_buffer_range / per_token);
     if (fit == 0)
       throw VulkanError("a context of " + std::to_string(n_ctx) +
                         " positions needs an attention scratch larger than this GPU can bind");
-    return std::min(kMaxBatch, fit);
+    return std::min(limit, fit);
   }
 };
 
 VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device, const Progress& progress)
-    : model_(model), ctx_(Context::Create(device)) {
+    : model_(model), ctx_(Context::Create(device)), max_batch_(max_batch_for(ctx_->device().info())) {
   const auto& d = model.desc();
   const auto& w = model.weights();
   arena_ = std::make_unique<Arena>(ctx_->device(), MemoryUse::DeviceLocal, 256ull << 20, "model weights");
@@ -212,15 +225,15 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
   w_->output = matrix(w.output);
   w_->zeros = upload_vector(std::vector<float>(static_cast<size_t>(d.n_embd), 0.0f));
   if (progress) progress(total, total);
-  a_ = std::make_unique<Activations>(ctx_->device(), d);
+  a_ = std::make_unique<Activations>(ctx_->device(), d, max_batch_);
   build_pipelines();
 }
 
 void VulkanBackend::build_pipelines() {
   // Recording a decode step and a batched step (without submitting them) creates every pipeline a forward
   // pass uses, so that no pipeline is ever compiled while a user waits for a token.
-  Caches scratch(*ctx_, model_.desc(), kMaxBatch);
-  for (uint32_t n : {1u, static_cast<uint32_t>(std::min<int64_t>(kMaxBatch, scratch.max_batch))}) {
+  Caches scratch(*ctx_, model_.desc(), max_batch_, max_batch_);
+  for (uint32_t n : {1u, static_cast<uint32_t>(std::min<int64_t>(max_batch_, scratch.max_batch))}) {
     Recorder rec(*ctx_);
     rec.begin();
     record_step(rec, scratch, n, n - 1);
@@ -270,17 +283,17 @@ BufferRange VulkanBackend::upload_vector(std::span<const float> v) {
 }
 
 model::BackendCapabilities VulkanBackend::capabilities() const {
-  return {ctx_->device().info().name + " (Vulkan)", true, kMaxBatch};
+  return {ctx_->device().info().name + " (Vulkan)", true, max_batch_};
 }
 
 model::MemoryEstimate VulkanBackend::estimate_memory(int64_t n_ctx) const {
   const auto& d = model_.desc();
   model::MemoryEstimate m;
   m.weight_bytes = arena_->bytes_used();
-  const uint64_t scores = std::min<uint64_t>(uint64_t(kMaxBatch) * d.n_head * n_ctx * sizeof(float),
+  const uint64_t scores = std::min<uint64_t>(uint64_t(max_batch_) * d.n_head * n_ctx * sizeof(float),
                                              ctx_->device().info().max_storage_buffer_range);
   m.session_bytes = uint64_t(d.n_layer) * n_ctx * (2 * d.kv_dim() + d.q_dim()) * sizeof(float) + scores +
-                    uint64_t(kMaxBatch) * d.n_vocab * sizeof(float);
+                    uint64_t(max_batch_) * d.n_vocab * sizeof(float);
   m.scratch_bytes = a_->arena.bytes_used();
 
   if (exact_) m.weight_bytes += exact_->weight_bytes();  // the decoded copy of the llama.cpp-compatible mode
@@ -289,7 +302,7 @@ model::MemoryEstimate VulkanBackend::estimate_memory(int64_t n_ctx) const {
 
 std::unique_ptr<model::SessionCaches> VulkanBackend::create_caches(int64_t n_ctx) {
   std::lock_guard lock(mutex_);
-  return std::make_unique<Caches>(*ctx_, model_.desc(), n_ctx);
+  return std::make_unique<Caches>(*ctx_, model_.desc(), n_ctx, max_batch_);
 }
 
 void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t first_logit) {

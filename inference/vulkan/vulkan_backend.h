@@ -22,7 +22,10 @@ namespace glasswing::vulkan {
 
 class VulkanBackend final : public model::Backend {
  public:
-  static constexpr int64_t kMaxBatch = 64;  // prompt tokens per recorded prefill step
+  // Prompt tokens per recorded prefill step: kMaxBatch on CPU implementations, kGpuMaxBatch on GPUs (whose
+  // tiled GEMM needs many tokens to fill the device); GLASSWING_VULKAN_BATCH overrides both (benchmarks).
+  static constexpr int64_t kMaxBatch = 64;
+  static constexpr int64_t kGpuMaxBatch = 512;
 
   // device: see Device::Create ("" = $GLASSWING_VULKAN_DEVICE or the best GPU); progress: weight upload.
   // Throws VulkanError (no device, out of device memory, device lost, a tensor type the kernels cannot read);
@@ -74,6 +77,7 @@ class VulkanBackend final : public model::Backend {
   std::unique_ptr<DeviceWeights> w_;
   std::unique_ptr<Activations> a_;
   uint64_t weight_bytes_ = 0;
+  int64_t max_batch_ = kMaxBatch;     // see kGpuMaxBatch
   std::unique_ptr<Buffer> readback_;  // attention maps and summaries come back through it; grown on demand
   std::mutex mutex_;                  // one forward at a time: activations are shared by every session
 

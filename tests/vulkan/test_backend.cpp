@@ -52,7 +52,7 @@ void require_silent(vulkan::VulkanBackend& b) {
 
 }  // namespace
 
-TEST_CASE("Vulkan logits match the reference and the CPU engine for every shared model") {
+TEST_CASE("Vulkan logits match the reference and the CPU engine for every shared model", "[backend]") {
   const Case c = GENERATE(values<Case>({
       {"stories260K.gguf", "stories260K", false, kFloat},
       {"synthetic/synth-llama-F16.gguf", "synth-llama-F16", false, kFloat},
@@ -91,7 +91,7 @@ TEST_CASE("Vulkan logits match the reference and the CPU engine for every shared
   require_silent(*gpu);
 }
 
-TEST_CASE("Vulkan prefill then re-submitted decode steps reproduce the batched logits") {
+TEST_CASE("Vulkan prefill then re-submitted decode steps reproduce the batched logits", "[backend]") {
   const auto path = test::require_shared("models/synthetic/synth-qwen2-Q4_K_M.gguf");
   const auto ref =
       test::read_f32_file(test::require_shared("reference/logits/synth-qwen2-Q4_K_M.logits.f32"));
@@ -118,7 +118,7 @@ TEST_CASE("Vulkan prefill then re-submitted decode steps reproduce the batched l
   require_silent(*gpu);
 }
 
-TEST_CASE("Vulkan attention maps and summaries match the CPU engine") {
+TEST_CASE("Vulkan attention maps and summaries match the CPU engine", "[backend]") {
   const auto path = test::require_shared("models/stories260K.gguf");
   auto model = model::Model::load(path);
   auto gpu = vulkan_backend(*model);
@@ -147,7 +147,7 @@ TEST_CASE("Vulkan attention maps and summaries match the CPU engine") {
   require_silent(*gpu);
 }
 
-TEST_CASE("Vulkan prompts longer than one recorded step are split and match the CPU engine") {
+TEST_CASE("Vulkan prompts longer than one recorded step are split and match the CPU engine", "[backend]") {
   auto model = model::Model::load(test::require_shared("models/stories260K.gguf"));
   auto gpu = vulkan_backend(*model);
   cpu::CpuBackend cpu(*model);

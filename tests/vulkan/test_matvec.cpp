@@ -2,10 +2,13 @@
 // and dot product.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "inference/gguf/ggml_type.h"
 #include "inference/quant/quant.h"
+#include "inference/vulkan/gpu_layout.h"
 #include "tests/vulkan/vk_test_support.h"
 
 using namespace glasswing::vulkan;
@@ -134,7 +137,7 @@ std::vector<Case> cases() {
 
 }  // namespace
 
-TEST_CASE("matvec matches a CPU dequantize + dot for every type") {
+TEST_CASE("matvec matches a CPU dequantize + dot for every type", "[weights]") {
   auto& ctx = context();
   std::mt19937 rng(1);
   for (const auto& c : cases()) {
@@ -161,7 +164,7 @@ TEST_CASE("matvec matches a CPU dequantize + dot for every type") {
   }
 }
 
-TEST_CASE("tiled matmul matches a CPU dequantize + dot for every type") {
+TEST_CASE("tiled matmul matches a CPU dequantize + dot for every type", "[weights]") {
   auto& ctx = context();
   std::mt19937 rng(2);
   for (const auto& c : cases()) {
@@ -172,19 +175,30 @@ TEST_CASE("tiled matmul matches a CPU dequantize + dot for every type") {
       Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
       const WeightTensor t = upload_weight(ctx, arena, c.type, rows, c.cols, w.data());
       Buffer xb = device_buffer(x);
-      Buffer yb = device_buffer({}, rows * n_vec);
-      Recorder rec(ctx);
-      rec.begin();
-      rec.matmul(t, whole(xb), whole(yb), {.n_vec = n_vec});
-      rec.end();
-      rec.submit_and_wait();
-      CHECK(worst_error(read_floats(yb, rows * n_vec), cpu_matmul(c.type, w, rows, c.cols, x, n_vec)) < 1e-5);
+      const auto expect = cpu_matmul(c.type, w, rows, c.cols, x, n_vec);
+      // The GEMM matmul picks, and with the GPU kernels each of the two GPU GEMMs explicitly (whichever the
+      // tensor-core check chose, both stay proven on a device that has both).
+      const bool gpu = use_gpu_kernels(ctx.device().info());
+      for (int variant : {0, 1, 2}) {
+        if (variant == 1 && !gpu) continue;
+        if (variant == 2 && !(gpu && ctx.device().info().coopmat && c.cols % 32 == 0)) continue;
+        INFO("variant " << (variant == 0 ? "matmul" : variant == 1 ? "matmul_tiled" : "matmul_coopmat"));
+        Buffer yb = device_buffer({}, rows * n_vec);
+        Recorder rec(ctx);
+        rec.begin();
+        if (variant == 0) rec.matmul(t, whole(xb), whole(yb), {.n_vec = n_vec});
+        if (variant == 1) rec.matmul_tiled(t, whole(xb), whole(yb), {.n_vec = n_vec});
+        if (variant == 2) rec.matmul_coopmat(t, whole(xb), whole(yb), {.n_vec = n_vec});
+        rec.end();
+        rec.submit_and_wait();
+        CHECK(worst_error(read_floats(yb, rows * n_vec), expect) < 1e-5);
+      }
       require_no_validation_messages();
     }
   }
 }
 
-TEST_CASE("get_rows gathers dequantized rows by token id and by position") {
+TEST_CASE("get_rows gathers dequantized rows by token id and by position", "[weights]") {
   auto& ctx = context();
   std::mt19937 rng(3);
   for (const auto& c : cases()) {
@@ -217,7 +231,8 @@ TEST_CASE("get_rows gathers dequantized rows by token id and by position") {
   }
 }
 
-TEST_CASE("get_rows gathers from a table split into row slices, on both sides of each boundary") {
+TEST_CASE("get_rows gathers from a table split into row slices, on both sides of each boundary",
+          "[weights]") {
   // The slices of a table past maxStorageBufferRange, built cheaply: three separate uploads (three bound
   // ranges) stitched into one tensor, so every type's gather crosses slice boundaries.
   auto& ctx = context();
@@ -296,4 +311,57 @@ TEST_CASE("matvec_swiglu applies SwiGLU to gate and up rows of one q8_0 matrix (
       require_no_validation_messages();
     }
   }
+}
+
+TEST_CASE("a bad GLASSWING_VULKAN_KERNELS or tuning value is a precise error") {
+  auto& ctx = context();
+  const char* old = std::getenv("GLASSWING_VULKAN_KERNELS");
+  const std::string saved = old ? old : "";
+  const std::vector<uint8_t> w(2 * 18, 0);
+  Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
+  setenv("GLASSWING_VULKAN_KERNELS", "fast", 1);
+  CHECK_THROWS_WITH(upload_weight(ctx, arena, GgmlType::Q4_0, 1, 64, w.data()),
+                    Catch::Contains("GLASSWING_VULKAN_KERNELS must be gpu, cpu or auto, not 'fast'"));
+  setenv("GLASSWING_VULKAN_KERNELS", "gpu", 1);
+  const WeightTensor t = upload_weight(ctx, arena, GgmlType::Q4_0, 1, 64, w.data());
+  Buffer xb = device_buffer(std::vector<float>(64, 1.0f));
+  Buffer yb = device_buffer({}, 8);
+  setenv("GLASSWING_VULKAN_MATVEC", "128,x", 1);
+  Recorder rec(ctx);
+  rec.begin();
+  CHECK_THROWS_WITH(rec.matvec(t, whole(xb), whole(yb)), Catch::Contains("GLASSWING_VULKAN_MATVEC must be"));
+  setenv("GLASSWING_VULKAN_MATVEC", "128,2,2", 1);
+  setenv("GLASSWING_VULKAN_MATMUL", "64,64,32,4,3", 1);
+  CHECK_THROWS_WITH(rec.matmul(t, whole(xb), whole(yb), {.n_vec = 8}), Catch::Contains("bad tile shape"));
+  rec.end();
+  unsetenv("GLASSWING_VULKAN_MATVEC");
+  unsetenv("GLASSWING_VULKAN_MATMUL");
+  if (old)
+    setenv("GLASSWING_VULKAN_KERNELS", saved.c_str(), 1);
+  else
+    unsetenv("GLASSWING_VULKAN_KERNELS");
+  require_no_validation_messages();
+}
+
+TEST_CASE("GPU layouts keep every byte of a block exactly once with 16-byte aligned quants") {
+  for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0,
+                     GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
+    INFO(glasswing::gguf::ggml_type_name(t));
+    const auto layout = gpu_layout(t);
+    REQUIRE(layout.has_value());
+    const auto traits = glasswing::gguf::ggml_type_traits(t);
+    CHECK(layout->block_bytes() == traits.block_bytes);
+    CHECK(layout->quant_bytes % 16 == 0);
+    // Three blocks of distinct byte values (mod 256 within a block): each value lands once in the output.
+    const uint32_t blocks = 3;
+    std::vector<uint8_t> src(blocks * traits.block_bytes);
+    for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<uint8_t>(i % traits.block_bytes);
+    const auto out = repack_gpu(t, src.data(), 1, blocks * traits.block_elements);
+    REQUIRE(out.size() == src.size());
+    std::vector<int> seen(traits.block_bytes, 0);
+    for (uint8_t b : out) seen[b]++;
+    for (uint32_t v = 0; v < traits.block_bytes && v < 256; ++v) CHECK(seen[v] == int(blocks));
+  }
+  for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q2_K, GgmlType::Q3_K})
+    CHECK_FALSE(gpu_layout(t).has_value());
 }

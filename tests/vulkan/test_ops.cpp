@@ -115,7 +115,7 @@ TEST_CASE("rope rotates both pairings at the position from the step state") {
   require_no_validation_messages();
 }
 
-TEST_CASE("causal GQA attention over the device KV cache, prefill then decode") {
+TEST_CASE("causal GQA attention over the device KV cache, prefill then decode", "[attention]") {
   std::mt19937 rng(12);
   const uint32_t n_heads = 8, n_kv = 2, hd = 16, n_ctx = 32, prefill = 6;
   const float scale = 1.0f / std::sqrt(float(hd));

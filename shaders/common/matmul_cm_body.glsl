@@ -1,0 +1,108 @@
+// Y[t][row_base + r] (+)= W[r] . X[t] on tensor cores (VK_NV_cooperative_matrix, 16x16x16 f16 products with
+// f32 accumulation), for GPUs that report it. f16 alone would cost ~3 decimal digits, so every operand is
+// split into a high and a low f16 part (v = hi + lo, ~22 bits together) and each product is the three
+// leading terms Whi.Xhi + Whi.Xlo + Wlo.Xhi: the result matches the f32 kernels to ~1e-6 relative, while the
+// tensor cores still do the work many times faster than f32 FMA. (|values| must stay below 65504, the f16
+// range: activations of real models do.)
+// A workgroup of 4 subgroups of 32 owns a 64 x 64 output tile (a 2 x 2 grid of 32 x 32 per subgroup, each
+// 2 x 2 fragments) and walks K in steps of 32: it dequantizes the 64 x 32 weight tile once (dequant_chunk of
+// the type file) and converts the 64 x 32 activation tile, both into shared memory as hi/lo f16 pairs. The
+// accumulators go through shared memory to guarded stores (partial tiles, accumulate). Needs ncols % 32 == 0,
+// x_stride % 4 == 0 and subgroups of 32 (the host checks). Included after a type file.
+#extension GL_NV_cooperative_matrix : require
+#extension GL_KHR_memory_scope_semantics : require
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#extension GL_KHR_shader_subgroup_basic : require
+
+layout(local_size_x = 128) in;
+const uint BM = 64u, BN = 64u, BK = 32u;
+const uint SK = BK + 8u;  // shared row stride (f16 elements): 80 bytes, 16-byte aligned rows
+const uint SC = BM + 4u;  // accumulator staging stride (floats)
+
+layout(std430, binding = 1) readonly buffer X4 { vec4 x4[]; };
+layout(std430, binding = 2) buffer Y { float y[]; };
+
+layout(push_constant) uniform Push {
+  uint ncols;
+  uint nrows;
+  uint row_base;
+  uint x_stride;
+  uint y_stride;
+  uint accumulate;
+  uint nvec;  // vectors (tokens) in the batch
+} p;
+
+shared float16_t wh[BM * SK], wl[BM * SK];  // W tile, row-major [m][k]
+shared float16_t xh[BN * SK], xl[BN * SK];  // X tile, [n][k]: a column-major K x N operand
+shared float cs[BN * SC];                   // accumulators, column-major [n][m]
+
+#define FP16 fcoopmatNV<16, gl_ScopeSubgroup, 16, 16>
+#define FP32 fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>
+
+void main() {
+  w_aux = p.nrows * ((p.ncols / BLOCK_ELEMS) * BLOCK_BYTES);
+  uint m0 = gl_WorkGroupID.x * BM, n0 = gl_WorkGroupID.y * BN;
+  uint tid = gl_LocalInvocationID.x;
+  uint sm = (gl_SubgroupID & 1u) * 32u, sn = (gl_SubgroupID >> 1) * 32u;  // this subgroup's 32 x 32
+  uint rb_stride = (p.ncols / BLOCK_ELEMS) * BLOCK_BYTES;
+  FP32 acc[2][2];
+  [[unroll]] for (uint i = 0u; i < 2u; ++i)
+    [[unroll]] for (uint j = 0u; j < 2u; ++j) acc[i][j] = FP32(0.0);
+
+  for (uint k0 = 0u; k0 < p.ncols; k0 += BK) {
+    // weight tile: 64 rows x 2 chunks of 16, one per invocation
+    for (uint job = tid; job < BM * (BK / CHUNK); job += 128u) {
+      uint r = job % BM, ch = job / BM;
+      float vals[CHUNK];
+      if (m0 + r < p.nrows) {
+        dequant_chunk((m0 + r) * rb_stride, (k0 + ch * CHUNK) / CHUNK, vals);
+      } else {
+        [[unroll]] for (uint i = 0u; i < CHUNK; ++i) vals[i] = 0.0;
+      }
+      [[unroll]] for (uint i = 0u; i < CHUNK; ++i) {
+        float16_t h = float16_t(vals[i]);
+        wh[r * SK + ch * CHUNK + i] = h;
+        wl[r * SK + ch * CHUNK + i] = float16_t(vals[i] - float(h));
+      }
+    }
+    // activation tile: 64 vectors x 8 quads of columns
+    for (uint job = tid; job < BN * (BK / 4u); job += 128u) {
+      uint n = job / (BK / 4u), kq = job % (BK / 4u);
+      vec4 xv = n0 + n < p.nvec ? x4[((n0 + n) * p.x_stride + k0) / 4u + kq] : vec4(0.0);
+      [[unroll]] for (uint c = 0u; c < 4u; ++c) {
+        float16_t h = float16_t(xv[c]);
+        xh[n * SK + 4u * kq + c] = h;
+        xl[n * SK + 4u * kq + c] = float16_t(xv[c] - float(h));
+      }
+    }
+    barrier();
+    [[unroll]] for (uint k = 0u; k < BK; k += 16u) {
+      FP16 ah[2], al[2], bh[2], bl[2];
+      [[unroll]] for (uint i = 0u; i < 2u; ++i) {
+        coopMatLoadNV(ah[i], wh, (sm + 16u * i) * SK + k, SK, false);
+        coopMatLoadNV(al[i], wl, (sm + 16u * i) * SK + k, SK, false);
+        coopMatLoadNV(bh[i], xh, (sn + 16u * i) * SK + k, SK, true);
+        coopMatLoadNV(bl[i], xl, (sn + 16u * i) * SK + k, SK, true);
+      }
+      [[unroll]] for (uint i = 0u; i < 2u; ++i)
+        [[unroll]] for (uint j = 0u; j < 2u; ++j) {
+          acc[i][j] = coopMatMulAddNV(al[i], bh[j], acc[i][j]);
+          acc[i][j] = coopMatMulAddNV(ah[i], bl[j], acc[i][j]);
+          acc[i][j] = coopMatMulAddNV(ah[i], bh[j], acc[i][j]);
+        }
+    }
+    barrier();
+  }
+  [[unroll]] for (uint i = 0u; i < 2u; ++i)
+    [[unroll]] for (uint j = 0u; j < 2u; ++j)
+      coopMatStoreNV(acc[i][j], cs, (sn + 16u * j) * SC + sm + 16u * i, SC, true);
+  barrier();
+  for (uint e = tid; e < BM * BN; e += 128u) {
+    uint m = e % BM, n = e / BM;
+    if (m0 + m < p.nrows && n0 + n < p.nvec) {
+      uint yo = (n0 + n) * p.y_stride + p.row_base + m0 + m;
+      float v = cs[n * SC + m];
+      y[yo] = p.accumulate != 0u ? y[yo] + v : v;
+    }
+  }
+}

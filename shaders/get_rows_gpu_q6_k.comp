@@ -1,0 +1,6 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// get_rows over repacked q6_k weights (gpu_layout.glsl).
+#include "common/weights.glsl"
+#include "common/type_gpu_q6_k.glsl"
+#include "common/get_rows_body.glsl"

@@ -1,0 +1,6 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// Tensor-core GEMM (matmul_cm_body.glsl) over repacked q4_0 weights (gpu_layout.glsl).
+#include "common/weights.glsl"
+#include "common/type_gpu_q4_0.glsl"
+#include "common/matmul_cm_body.glsl"

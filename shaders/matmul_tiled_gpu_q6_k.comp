@@ -1,0 +1,6 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// Register-blocked tiled GEMM (matmul_tiled_body.glsl) over repacked q6_k weights (gpu_layout.glsl).
+#include "common/weights.glsl"
+#include "common/type_gpu_q6_k.glsl"
+#include "common/matmul_tiled_body.glsl"
