@@ -73,8 +73,9 @@ Buffer Buffer::Create(Device& device, uint64_t size, MemoryUse use, const std::s
   if (size == 0) throw VulkanError("cannot create an empty buffer for " + what);
   VkBufferCreateInfo info{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
   info.size = size;
-  info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
-               VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+  // Also a storage texel buffer: the CPU-device kernels read weights and inputs as 16-byte texels.
+  info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_STORAGE_TEXEL_BUFFER_BIT |
+               VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
   info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
   VkBuffer raw = VK_NULL_HANDLE;
   check(vkCreateBuffer(device.handle(), &info, nullptr, &raw), "vkCreateBuffer",
@@ -92,7 +93,8 @@ Arena::Arena(Device& device, MemoryUse use, uint64_t block_size, std::string wha
 
 BufferRange Arena::allocate(uint64_t bytes) {
   const uint64_t align = std::max<uint64_t>(device_->info().min_storage_offset_alignment, 16);
-  const uint64_t size = (std::max<uint64_t>(bytes, 4) + 3) & ~uint64_t{3};
+  // Whole 16-byte units, so that a range can also be read as 16-byte texels (see Recorder::texels).
+  const uint64_t size = (std::max<uint64_t>(bytes, 4) + 15) & ~uint64_t{15};
   uint64_t offset = blocks_.empty() ? 0 : (block_used_ + align - 1) / align * align;
   if (blocks_.empty() || offset + size > blocks_.back().size()) {
     blocks_.push_back(Buffer::Create(*device_, std::max(block_size_, size), use_, what_));

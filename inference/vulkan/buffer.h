@@ -44,7 +44,7 @@ class DeviceMemory {
   void* mapped_ = nullptr;
 };
 
-// A storage buffer (also a transfer source and destination) with its own memory.
+// A storage buffer (also a storage texel buffer, a transfer source and destination) with its own memory.
 class Buffer {
  public:
   // size: bytes (> 0); use: memory kind; what: names the buffer in error messages.

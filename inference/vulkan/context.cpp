@@ -26,12 +26,13 @@ Context::Context(std::unique_ptr<Instance> instance, std::unique_ptr<Device> dev
       staging_(Buffer::Create(*device_, kStagingBytes, MemoryUse::Upload, "the staging buffer")) {}
 
 const Pipeline& Context::pipeline(std::string_view shader, uint32_t n_buffers, uint32_t push_bytes,
-                                  std::span<const uint32_t> spec) {
+                                  std::span<const uint32_t> spec, uint32_t n_texels) {
   std::string key(shader);
   for (uint32_t v : spec) key += ":" + std::to_string(v);
   auto it = pipelines_.find(key);
   if (it == pipelines_.end())
-    it = pipelines_.emplace(key, Pipeline::Create(*device_, shader, n_buffers, push_bytes, spec)).first;
+    it = pipelines_.emplace(key, Pipeline::Create(*device_, shader, n_buffers, push_bytes, spec, n_texels))
+             .first;
   return it->second;
 }
 

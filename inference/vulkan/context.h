@@ -36,7 +36,7 @@ class Context {
 
   // The pipeline for a shader with these bindings, push size and specialization; created on first use.
   const Pipeline& pipeline(std::string_view shader, uint32_t n_buffers, uint32_t push_bytes,
-                           std::span<const uint32_t> spec = {});
+                           std::span<const uint32_t> spec = {}, uint32_t n_texels = 0);
   // Pipelines created so far (tests check that forward passes create none).
   size_t pipelines_built() const { return pipelines_.size(); }
   // Whether matmul uses the tensor-core GEMM, once coopmat_enabled() (coopmat_check.h) has decided.

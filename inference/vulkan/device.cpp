@@ -133,6 +133,8 @@ DeviceInfo describe(VkInstance instance, VkPhysicalDevice pd, uint32_t index) {
   info.shared_memory = p.limits.maxComputeSharedMemorySize;
   info.max_storage_buffer_range = p.limits.maxStorageBufferRange;
   info.min_storage_offset_alignment = p.limits.minStorageBufferOffsetAlignment;
+  info.max_texel_buffer_elements = p.limits.maxTexelBufferElements;
+  info.min_texel_offset_alignment = p.limits.minTexelBufferOffsetAlignment;
 
   const bool has_dot = VK_API_VERSION_MINOR(p.apiVersion) >= 3 ||
                        has_extension(pd, VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME);

@@ -38,6 +38,8 @@ struct DeviceInfo {
   uint32_t shared_memory = 0;        // maxComputeSharedMemorySize
   uint64_t max_storage_buffer_range = 0;
   uint64_t min_storage_offset_alignment = 0;
+  uint64_t max_texel_buffer_elements = 0;
+  uint64_t min_texel_offset_alignment = 0;
   std::vector<MemoryHeap> heaps;
   std::string unusable_reason;  // empty when Glasswing can run on it
 

@@ -8,6 +8,7 @@
 
 #include "inference/quant/fp16.h"
 #include "inference/vulkan/coopmat_check.h"
+#include "inference/vulkan/device.h"
 #include "inference/vulkan/gpu_layout.h"
 #include "inference/vulkan/vk_error.h"
 
@@ -24,6 +25,7 @@ constexpr uint32_t kReduceWg = 256;
 constexpr uint32_t kAttentionGpuWg = 128;  // attention_gpu.comp: head_dim / 4 must not exceed it
 constexpr uint32_t kMatvecMaxVectors = 4;  // above this, the tiled GEMM wins
 constexpr uint32_t kMatvecRowsPerWg = 8;  // rows per matvec workgroup: a multiple of the shader's MR (4 or 8)
+constexpr uint32_t kTilesRowsPerLane[] = {8, 16};  // MR of matvec_q8_0_tiles.comp, matvec8_q8_0_tiles.comp
 
 // Push-constant twins of the GLSL blocks (std430 scalars: 4 bytes each, in order).
 // Shared by the mat-vec and mat-mul shaders (matvec_body.glsl, matmul_body.glsl): one slice of a weight.
@@ -190,6 +192,36 @@ std::vector<uint8_t> repack_q8_0(const uint8_t* src, uint32_t rows, uint32_t col
   return out;
 }
 
+// q8_0 rows for CPU devices (shaders/common/matvec_tiles_q8_0.glsl): rows padded to a multiple of 8 (with
+// zero blocks), then for each group of 8 rows and each block a 288-byte tile: the 8 rows' 32 quants, then
+// their 8 f32 scales. A lane per row walking its blocks reads one contiguous stream per 8 rows (the plain
+// layout has each lane on its own row, 8 or 64 scattered streams), which the CPU's prefetchers follow.
+constexpr uint32_t kTileRows = 8;
+constexpr uint64_t kTileBytes = kTileRows * 36;
+std::vector<uint8_t> repack_q8_0_tiles(const uint8_t* src, uint32_t rows, uint32_t cols) {
+  const uint32_t nblk = cols / 32;
+  const uint32_t groups = (rows + kTileRows - 1) / kTileRows;
+  std::vector<uint8_t> out(uint64_t{groups} * nblk * kTileBytes, 0);
+  for (uint32_t r = 0; r < rows; ++r) {
+    const uint32_t g = r / kTileRows, i = r % kTileRows;
+    for (uint32_t b = 0; b < nblk; ++b) {
+      const uint8_t* block = src + (uint64_t{r} * nblk + b) * 34;
+      uint8_t* tile = out.data() + (uint64_t{g} * nblk + b) * kTileBytes;
+      const float d = quant::fp16_to_f32(static_cast<uint16_t>(block[0] | (block[1] << 8)));
+      std::memcpy(tile + i * 32, block + 2, 32);
+      std::memcpy(tile + kTileRows * 32 + i * 4, &d, 4);
+    }
+  }
+  return out;
+}
+
+// True where a weight of this type is stored in tiles (q8_0 on CPU devices that can view any slice as
+// texels).
+bool uses_tiles(const DeviceInfo& info, GgmlType type) {
+  return type == GgmlType::Q8_0 && !use_gpu_kernels(info) &&
+         info.max_storage_buffer_range / 16 <= info.max_texel_buffer_elements;
+}
+
 void check_weight(const WeightTensor& w) {
   if (w.slices.empty()) throw VulkanError("weight tensor was never uploaded");
 }
@@ -217,6 +249,10 @@ bool kernel_supports(GgmlType type) {
   }
 }
 
+bool matvec_swiglu_supported(const DeviceInfo& info, GgmlType type) {
+  return uses_tiles(info, type);
+}
+
 std::string kernel_type_name(GgmlType type) {
   std::string name = gguf::ggml_type_name(type);
   for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -242,18 +278,25 @@ WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t r
   const uint64_t step = align / std::gcd(rb, align);
   uint64_t per_slice = max_range / rb / step * step;
   if (per_slice == 0) per_slice = max_range / rb;  // cannot align; each slice still starts a fresh range
+  // CPU devices read q8_0 through texel loads in 8-row tiles (every slice but the last a whole number).
+  const bool tiles = uses_tiles(ctx.device().info(), type);
+  if (tiles) per_slice = per_slice / kTileRows * kTileRows;
+  if (per_slice == 0) throw VulkanError("one tile of tensor rows is larger than maxStorageBufferRange");
 
   WeightTensor w{type, rows, cols, {}};
   const uint64_t total = rb * rows;
   const auto* bytes = static_cast<const uint8_t*>(data);
   for (uint64_t r0 = 0; r0 < rows; r0 += per_slice) {
     const auto n = static_cast<uint32_t>(std::min<uint64_t>(per_slice, rows - r0));
-    const BufferRange range = arena.allocate(rb * n);
+    const BufferRange range = arena.allocate(rb * (tiles ? (n + kTileRows - 1) / kTileRows * kTileRows : n));
     const uint64_t base = r0 * rb;
     const auto report = [&](uint64_t done, uint64_t) {
       if (progress) progress(base + done, total);
     };
-    if (repack_gpu_layout) {
+    if (tiles) {
+      const auto packed = repack_q8_0_tiles(bytes + r0 * src_rb, n, cols);
+      ctx.upload(range, packed.data(), packed.size(), report);
+    } else if (repack_gpu_layout) {
       const auto packed = repack_gpu(type, bytes + r0 * src_rb, n, cols);
       ctx.upload(range, packed.data(), packed.size(), report);
     } else if (type == GgmlType::Q8_0 && !gpu) {
@@ -298,9 +341,10 @@ void Recorder::copy(const BufferRange& src, const BufferRange& dst, uint64_t byt
 }
 
 void Recorder::dispatch_raw(const Pipeline& pipeline, std::span<const BufferRange> buffers,
-                            std::span<const std::byte> push, uint32_t x, uint32_t y, uint32_t z) {
+                            std::span<const std::byte> push, uint32_t x, uint32_t y, uint32_t z,
+                            std::span<const VkBufferView> texels) {
   if (x == 0 || y == 0 || z == 0) return;  // nothing to do (e.g. zero tokens)
-  VkDescriptorSet set = descriptors_.allocate(pipeline, buffers);
+  VkDescriptorSet set = descriptors_.allocate(pipeline, buffers, texels);
   cmd_.bind_pipeline_and_descriptor_set(pipeline, set);
   cmd_.push_constants(pipeline, push);
   cmd_.dispatch(x, y, z);
@@ -315,9 +359,31 @@ void Recorder::dispatch_shader(std::string_view shader, std::span<const BufferRa
 
 template <typename Push>
 void Recorder::dispatch(const char* shader, std::span<const BufferRange> buffers, const Push& push,
-                        uint32_t x, uint32_t y, uint32_t z, std::span<const uint32_t> spec) {
-  const Pipeline& p = ctx_->pipeline(shader, static_cast<uint32_t>(buffers.size()), sizeof(Push), spec);
-  dispatch_raw(p, buffers, bytes_of(push), x, y, z);
+                        uint32_t x, uint32_t y, uint32_t z, std::span<const uint32_t> spec,
+                        std::span<const VkBufferView> texels) {
+  const Pipeline& p = ctx_->pipeline(shader, static_cast<uint32_t>(buffers.size()), sizeof(Push), spec,
+                                     static_cast<uint32_t>(texels.size()));
+  dispatch_raw(p, buffers, bytes_of(push), x, y, z, texels);
+}
+
+VkBufferView Recorder::texels(const BufferRange& r) {
+  const auto& info = ctx_->device().info();
+  const uint64_t size = r.size / 16 * 16;
+  if (size == 0 || r.offset % std::max<uint64_t>(info.min_texel_offset_alignment, 1) != 0 ||
+      size / 16 > info.max_texel_buffer_elements)
+    return VK_NULL_HANDLE;
+  auto& view = views_[{r.buffer, r.offset, size}];
+  if (view.get() == VK_NULL_HANDLE) {
+    VkBufferViewCreateInfo vi{VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO};
+    vi.buffer = r.buffer;
+    vi.format = VK_FORMAT_R32G32B32A32_UINT;
+    vi.offset = r.offset;
+    vi.range = size;
+    VkBufferView raw = VK_NULL_HANDLE;
+    check(vkCreateBufferView(ctx_->device().handle(), &vi, nullptr, &raw), "vkCreateBufferView");
+    view = {ctx_->device().handle(), raw};
+  }
+  return view.get();
 }
 
 void Recorder::elementwise(const char* shader, std::span<const BufferRange> buffers,
@@ -357,15 +423,51 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
 
   if (gguf::ggml_type_traits(w.type).block_elements >= 16 && (x_stride % 4 != 0 || x.offset % 16 != 0))
     throw VulkanError("matvec: quantized weights read x as vec4; x_stride must be a multiple of 4");
+  // CPU implementations: q8_0 (in tiles) and x read through texel loads, which llvmpipe turns into one
+  // 16-byte load per lane (its storage-buffer loads are a branchy per-lane loop per 32-bit word); each lane
+  // owns kTilesRowsPerLane rows (matvec_tiles_q8_0.glsl). ~8 workgroups per slice keep every core busy.
+  const bool tiles = uses_tiles(ctx_->device().info(), w.type);
   for (const auto& slice : w.slices) {
     const WeightProductPush push = product_push(w, slice, s);
     const BufferRange buffers[] = {slice.range, x, y};
-    const uint32_t rpw = rows_per_wg(slice.rows);
+    const uint32_t per_sg = kTilesRowsPerLane[nv == 8 ? 1 : 0] * sg;
+    const uint32_t rpw = tiles ? per_sg * std::max(1u, slice.rows / 8 / per_sg) : rows_per_wg(slice.rows);
     const uint32_t spec[] = {sg, rpw};
     const uint32_t groups = (slice.rows + rpw - 1) / rpw;
     const uint32_t gx = std::min(groups, kMaxGroups);
-    dispatch(shader.c_str(), buffers, push, gx, (s.n_vec + nv - 1) / nv, (groups + gx - 1) / gx, spec);
+    const uint32_t gy = (s.n_vec + nv - 1) / nv, gz = (groups + gx - 1) / gx;
+    if (tiles) {
+      const VkBufferView views[] = {texels(slice.range), texels(x)};
+      if (views[0] == VK_NULL_HANDLE || views[1] == VK_NULL_HANDLE)
+        throw VulkanError("matvec: cannot view the weights or x as texels");
+      dispatch((shader + "_tiles").c_str(), buffers, push, gx, gy, gz, spec, views);
+    } else {
+      dispatch(shader.c_str(), buffers, push, gx, gy, gz, spec);
+    }
   }
+}
+
+void Recorder::matvec_swiglu(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
+  check_weight(w);
+  if (!matvec_swiglu_supported(ctx_->device().info(), w.type) || w.slices.size() != 1 || w.rows % 2 != 0)
+    throw VulkanError("matvec_swiglu: needs q8_0 tiles on a CPU device, in one slice, with gate and up rows");
+  const uint32_t nv = s.n_vec > kMatvecMaxVectors ? 8 : 1;
+  const uint32_t sg = std::max(ctx_->device().info().subgroup_size, 1u);
+  const auto& slice = w.slices[0];
+  if (!s.y_stride) s.y_stride = w.rows / 2;
+  s.accumulate = false;
+  const WeightProductPush push = product_push(w, slice, s);
+  const BufferRange buffers[] = {slice.range, x, y};
+  const VkBufferView views[] = {texels(slice.range), texels(x)};
+  if (views[0] == VK_NULL_HANDLE || views[1] == VK_NULL_HANDLE)
+    throw VulkanError("matvec_swiglu: cannot view the weights or x as texels");
+  const uint32_t per_sg = kTilesRowsPerLane[nv == 8 ? 1 : 0] / 2 * sg;  // output rows per subgroup
+  const uint32_t rpw = per_sg * std::max(1u, w.rows / 2 / 8 / per_sg);
+  const uint32_t spec[] = {sg, rpw};
+  const uint32_t groups = (w.rows / 2 + rpw - 1) / rpw;
+  const uint32_t gx = std::min(groups, kMaxGroups);
+  dispatch(nv == 8 ? "matvec8_q8_0_tiles_swiglu" : "matvec_q8_0_tiles_swiglu", buffers, push, gx,
+           (s.n_vec + nv - 1) / nv, (groups + gx - 1) / gx, spec, views);
 }
 
 void Recorder::matvec_gpu(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
@@ -389,6 +491,8 @@ void Recorder::matvec_gpu(const WeightTensor& w, const BufferRange& x, const Buf
 
 void Recorder::matmul(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
   check_weight(w);
+  if (uses_tiles(ctx_->device().info(), w.type))
+    return matvec(w, x, y, s);  // CPU devices: the batched matvec reads the tiles
   const uint32_t x_stride = s.x_stride ? s.x_stride : w.cols;
   const bool gpu = use_gpu_kernels(ctx_->device().info());
   const bool aligned = x_stride % 4 == 0 && x.offset % 16 == 0;
@@ -447,7 +551,10 @@ void Recorder::project(const WeightTensor& w, const BufferRange& x, const Buffer
 void Recorder::get_rows(const WeightTensor& w, const BufferRange& state, const BufferRange& out,
                         uint32_t n_tokens, bool by_position, bool accumulate) {
   check_weight(w);
-  const std::string shader = "get_rows_" + layout_name(w.type, use_gpu_kernels(ctx_->device().info()));
+  const bool tiles = uses_tiles(ctx_->device().info(), w.type);
+  const std::string shader =
+      "get_rows_" + (tiles ? kernel_type_name(w.type) + "_tiles"
+                           : layout_name(w.type, use_gpu_kernels(ctx_->device().info())));
   // One dispatch per slice; each writes only the tokens whose row lies in its slice, so the slices' writes
   // are disjoint (no barrier between them) and accumulate adds each row exactly once.
   for (const auto& slice : w.slices) {
@@ -514,11 +621,22 @@ void Recorder::attention(const BufferRange& q, const BufferRange& k_cache, const
                   p.kv_offset % 4 == 0 && q.offset % 16 == 0 && k_cache.offset % 16 == 0 &&
                   v_cache.offset % 16 == 0;
   const uint32_t d4 = p.head_dim / 4;
-  if (v4 && use_gpu_kernels(ctx_->device().info()) && d4 <= kAttentionGpuWg && push.o_stride % 4 == 0 &&
-      out.offset % 16 == 0) {
+  const bool gpu = use_gpu_kernels(ctx_->device().info());
+  if (v4 && gpu && d4 <= kAttentionGpuWg && push.o_stride % 4 == 0 && out.offset % 16 == 0) {
     const uint32_t spec_gpu[] = {kAttentionGpuWg};
     dispatch("attention_gpu", buffers, push, p.n_tokens, p.n_heads, 1, spec_gpu);
     return;
+  }
+  // CPU kernels on a CPU device: one invocation per (token, head) walking its keys, reading texels.
+  if (v4 && !gpu && ctx_->device().info().type == "cpu" && p.head_dim <= 512) {
+    const VkBufferView views[] = {texels(q), texels(k_cache), texels(v_cache)};
+    if (views[0] != VK_NULL_HANDLE && views[1] != VK_NULL_HANDLE && views[2] != VK_NULL_HANDLE) {
+      const uint32_t wg = std::max(ctx_->device().info().subgroup_size, 1u);
+      const uint32_t spec_lanes[] = {wg, p.head_dim / 4};
+      dispatch("attention_lanes", buffers, push, (p.n_tokens * p.n_heads + wg - 1) / wg, 1, 1, spec_lanes,
+               views);
+      return;
+    }
   }
   if (v4) {
     // CPU devices: few workgroups, but at least ~4 per step so that every core gets one.

@@ -9,8 +9,10 @@
 // a StepState buffer, so a recorded Recorder can be submitted again after the host rewrites that buffer.
 // Each push-constant block has its C++ twin here, checked by static_assert against the GLSL layout size.
 #include <cstdint>
+#include <map>
 #include <span>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "inference/gguf/ggml_type.h"
@@ -45,6 +47,8 @@ struct WeightTensor {
 
 // True for the types the kernels read (the same set as quant::can_dequantize).
 bool kernel_supports(gguf::GgmlType type);
+// True where Recorder::matvec_swiglu runs: q8_0 on a CPU device (stored in tiles).
+bool matvec_swiglu_supported(const DeviceInfo& info, gguf::GgmlType type);
 // Shader-name suffix of a type: "f32", "q4_k", ...
 std::string kernel_type_name(gguf::GgmlType type);
 
@@ -123,6 +127,10 @@ class Recorder {
 
   // y[v][r] (+)= W[r] . x[v]: a GEMV per vector, reading each weight byte once per vector.
   void matvec(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape = {});
+  // y[v][r] = silu(W[r] . x[v]) * (W[n + r] . x[v]) for r < n = rows / 2: gate and up rows in one matrix of
+  // one slice, SwiGLU applied as each pair is computed (see matvec_swiglu_supported).
+  void matvec_swiglu(const WeightTensor& gate_up, const BufferRange& x, const BufferRange& y,
+                     MatShape shape = {});
   // As matvec, as a tiled GEMM (prefill: many vectors).
   void matmul(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape = {});
   // The two GPU GEMMs matmul chooses between (GPU kernels, x_stride % 4 == 0): the tensor-core one (device
@@ -172,17 +180,23 @@ class Recorder {
  private:
   template <typename Push>
   void dispatch(const char* shader, std::span<const BufferRange> buffers, const Push& push, uint32_t x,
-                uint32_t y = 1, uint32_t z = 1, std::span<const uint32_t> spec = {});
+                uint32_t y = 1, uint32_t z = 1, std::span<const uint32_t> spec = {},
+                std::span<const VkBufferView> texels = {});
   // matvec over a weight in a GPU layout (gpu_layout.h).
   void matvec_gpu(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape);
   void dispatch_raw(const Pipeline& pipeline, std::span<const BufferRange> buffers,
-                    std::span<const std::byte> push, uint32_t x, uint32_t y, uint32_t z);
+                    std::span<const std::byte> push, uint32_t x, uint32_t y, uint32_t z,
+                    std::span<const VkBufferView> texels = {});
+  // A view of r as 16-byte texels (R32G32B32A32_UINT), made once per range and kept with the recordings;
+  // VK_NULL_HANDLE when r cannot be one (misaligned, or larger than maxTexelBufferElements).
+  VkBufferView texels(const BufferRange& r);
   uint32_t reduce_wg() const;
   void elementwise(const char* shader, std::span<const BufferRange> buffers, std::span<const std::byte> push,
                    uint64_t n);
   Context* ctx_;
   CommandBuffer cmd_;
   DescriptorPool descriptors_;
+  std::map<std::tuple<VkBuffer, uint64_t, uint64_t>, DeviceHandle<VkBufferView, vkDestroyBufferView>> views_;
 };
 
 }  // namespace glasswing::vulkan

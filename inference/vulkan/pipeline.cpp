@@ -8,24 +8,29 @@ namespace glasswing::vulkan {
 
 namespace {
 constexpr uint32_t kMaxBuffersPerSet = 8;
-}
+constexpr uint32_t kMaxTexelsPerSet = 3;
+}  // namespace
 
 Pipeline Pipeline::Create(Device& device, std::string_view shader, uint32_t n_buffers, uint32_t push_bytes,
-                          std::span<const uint32_t> spec) {
+                          std::span<const uint32_t> spec, uint32_t n_texels) {
   const auto words = find_shader(shader);
   if (!words) throw VulkanError("no embedded shader named '" + std::string(shader) + "'");
-  if (n_buffers > kMaxBuffersPerSet) throw VulkanError("too many buffers for shader " + std::string(shader));
+  if (n_buffers > kMaxBuffersPerSet || n_texels > kMaxTexelsPerSet)
+    throw VulkanError("too many buffers for shader " + std::string(shader));
   const VkDevice dev = device.handle();
   Pipeline p;
   p.name_ = shader;
   p.n_buffers_ = n_buffers;
+  p.n_texels_ = n_texels;
   p.push_bytes_ = push_bytes;
 
-  std::vector<VkDescriptorSetLayoutBinding> bindings(n_buffers);
-  for (uint32_t i = 0; i < n_buffers; ++i)
-    bindings[i] = {i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
+  std::vector<VkDescriptorSetLayoutBinding> bindings(n_buffers + n_texels);
+  for (uint32_t i = 0; i < n_buffers + n_texels; ++i)
+    bindings[i] = {
+        i, i < n_buffers ? VK_DESCRIPTOR_TYPE_STORAGE_BUFFER : VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER, 1,
+        VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
   VkDescriptorSetLayoutCreateInfo set_info{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
-  set_info.bindingCount = n_buffers;
+  set_info.bindingCount = n_buffers + n_texels;
   set_info.pBindings = bindings.data();
   VkDescriptorSetLayout set_layout = VK_NULL_HANDLE;
   check(vkCreateDescriptorSetLayout(dev, &set_info, nullptr, &set_layout), "vkCreateDescriptorSetLayout",
@@ -73,21 +78,25 @@ DescriptorPool::DescriptorPool(Device& device, uint32_t sets_per_block)
     : device_(&device), sets_per_block_(sets_per_block) {}
 
 void DescriptorPool::add_block() {
-  VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, sets_per_block_ * kMaxBuffersPerSet};
+  const VkDescriptorPoolSize sizes[] = {
+      {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, sets_per_block_ * kMaxBuffersPerSet},
+      {VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER, sets_per_block_ * kMaxTexelsPerSet}};
   VkDescriptorPoolCreateInfo info{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
   info.maxSets = sets_per_block_;
-  info.poolSizeCount = 1;
-  info.pPoolSizes = &size;
+  info.poolSizeCount = 2;
+  info.pPoolSizes = sizes;
   VkDescriptorPool pool = VK_NULL_HANDLE;
   check(vkCreateDescriptorPool(device_->handle(), &info, nullptr, &pool), "vkCreateDescriptorPool");
   blocks_.emplace_back(device_->handle(), pool);
   used_in_block_ = 0;
 }
 
-VkDescriptorSet DescriptorPool::allocate(const Pipeline& pipeline, std::span<const BufferRange> buffers) {
-  if (buffers.size() != pipeline.n_buffers())
+VkDescriptorSet DescriptorPool::allocate(const Pipeline& pipeline, std::span<const BufferRange> buffers,
+                                         std::span<const VkBufferView> texels) {
+  if (buffers.size() != pipeline.n_buffers() || texels.size() != pipeline.n_texels())
     throw VulkanError("shader " + pipeline.name() + " takes " + std::to_string(pipeline.n_buffers()) +
-                      " buffers, got " + std::to_string(buffers.size()));
+                      " buffers and " + std::to_string(pipeline.n_texels()) + " texel buffers, got " +
+                      std::to_string(buffers.size()) + " and " + std::to_string(texels.size()));
   if (blocks_.empty() || used_in_block_ == sets_per_block_) add_block();
   VkDescriptorSetLayout layout = pipeline.set_layout();
   VkDescriptorSetAllocateInfo info{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
@@ -100,7 +109,7 @@ VkDescriptorSet DescriptorPool::allocate(const Pipeline& pipeline, std::span<con
   ++used_in_block_;
 
   std::vector<VkDescriptorBufferInfo> infos(buffers.size());
-  std::vector<VkWriteDescriptorSet> writes(buffers.size());
+  std::vector<VkWriteDescriptorSet> writes(buffers.size() + texels.size());
   for (uint32_t i = 0; i < buffers.size(); ++i) {
     infos[i] = {buffers[i].buffer, buffers[i].offset, buffers[i].size};
     writes[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
@@ -109,6 +118,15 @@ VkDescriptorSet DescriptorPool::allocate(const Pipeline& pipeline, std::span<con
     writes[i].descriptorCount = 1;
     writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
     writes[i].pBufferInfo = &infos[i];
+  }
+  for (uint32_t j = 0; j < texels.size(); ++j) {
+    VkWriteDescriptorSet& write = writes[buffers.size() + j];
+    write = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+    write.dstSet = set;
+    write.dstBinding = static_cast<uint32_t>(buffers.size()) + j;
+    write.descriptorCount = 1;
+    write.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER;
+    write.pTexelBufferView = &texels[j];
   }
   vkUpdateDescriptorSets(device_->handle(), static_cast<uint32_t>(writes.size()), writes.data(), 0, nullptr);
   return set;

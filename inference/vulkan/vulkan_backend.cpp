@@ -37,6 +37,7 @@ struct VulkanBackend::LayerTensors {
   BufferRange attn_norm, attn_norm_b, bq, bk, bv, bqkv, bo, ffn_norm, ffn_norm_b, b_up, b_down;
   const WeightTensor *wq = nullptr, *wk = nullptr, *wv = nullptr, *wqkv = nullptr, *wo = nullptr;
   const WeightTensor *w_gate = nullptr, *w_up = nullptr, *w_down = nullptr;
+  const WeightTensor* w_gate_up = nullptr;  // gate|up rows for Recorder::matvec_swiglu (CPU devices)
 };
 
 struct VulkanBackend::DeviceWeights {
@@ -58,7 +59,7 @@ struct VulkanBackend::Activations {
     const uint64_t b = static_cast<uint64_t>(max_batch), f = sizeof(float);
     x = arena.allocate(b * d.n_embd * f);
     xb = arena.allocate(b * std::max(d.n_embd, d.q_dim()) * f);
-    if (d.traits->fused_qkv) qkv = arena.allocate(b * (d.q_dim() + 2 * d.kv_dim()) * f);
+    qkv = arena.allocate(b * (d.q_dim() + 2 * d.kv_dim()) * f);  // also for q, k, v uploaded as one
     q = arena.allocate(b * d.q_dim() * f);
     k = arena.allocate(b * d.kv_dim() * f);
     v = arena.allocate(b * d.kv_dim() * f);
@@ -151,6 +152,33 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     });
     return &t;
   };
+  // q, k and v of one type and width: one matrix (one matvec, one RoPE dispatch per layer instead of 5).
+  auto fused_qkv = [&](const model::LayerWeights& L) -> const WeightTensor* {
+    if (L.wqkv || !L.wq || !L.wk || !L.wv) return nullptr;
+    for (const auto* m : {&L.wk, &L.wv})
+      if (m->type != L.wq.type || m->n_cols != L.wq.n_cols || m->row_bytes != L.wq.row_bytes) return nullptr;
+    const uint64_t base = weight_bytes_;
+    return &upload_fused({&L.wq, &L.wk, &L.wv}, [&](uint64_t done, uint64_t) {
+      if (progress) progress(std::min(total, base + done), total);
+    });
+  };
+  // SwiGLU gate and up of one type and width, without an up bias, where matvec_swiglu runs: one matrix whose
+  // matvec applies SwiGLU (one dispatch per layer instead of 3).
+  auto fused_gate_up = [&](const model::LayerWeights& L) -> const WeightTensor* {
+    if (d.traits->ffn != FfnKind::SwiGlu || !L.w_gate || !L.w_up || !L.b_up.empty() ||
+        !matvec_swiglu_supported(ctx_->device().info(), L.w_gate.type) || L.w_up.type != L.w_gate.type ||
+        L.w_up.n_cols != L.w_gate.n_cols || L.w_up.n_rows != L.w_gate.n_rows)
+      return nullptr;
+    // one slice (q8_0: 36 bytes per 32 columns, rows padded to 8): else the pair stays two matrices
+    const uint64_t rows = (uint64_t(L.w_gate.n_rows) * 2 + 7) / 8 * 8;
+    if (rows * uint64_t(L.w_gate.n_cols) / 32 * 36 > ctx_->device().info().max_storage_buffer_range)
+      return nullptr;
+    const uint64_t base = weight_bytes_;
+    const WeightTensor& t = upload_fused({&L.w_gate, &L.w_up}, [&](uint64_t done, uint64_t) {
+      if (progress) progress(std::min(total, base + done), total);
+    });
+    return &t;
+  };
   w_ = std::make_unique<DeviceWeights>();
   w_->token_embd = matrix(w.token_embd);
   w_->position_embd = matrix(w.position_embd);
@@ -167,13 +195,18 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     t.ffn_norm_b = upload_vector(L.ffn_norm_b);
     t.b_up = upload_vector(L.b_up);
     t.b_down = upload_vector(L.b_down);
-    t.wq = matrix(L.wq);
-    t.wk = matrix(L.wk);
-    t.wv = matrix(L.wv);
-    t.wqkv = matrix(L.wqkv);
+    t.wqkv = L.wqkv ? matrix(L.wqkv) : fused_qkv(L);
+    if (!t.wqkv) {
+      t.wq = matrix(L.wq);
+      t.wk = matrix(L.wk);
+      t.wv = matrix(L.wv);
+    }
     t.wo = matrix(L.wo);
-    t.w_gate = matrix(L.w_gate);
-    t.w_up = matrix(L.w_up);
+    t.w_gate_up = fused_gate_up(L);
+    if (!t.w_gate_up) {
+      t.w_gate = matrix(L.w_gate);
+      t.w_up = matrix(L.w_up);
+    }
     t.w_down = matrix(L.w_down);
     w_->layers.push_back(t);
   }
@@ -211,6 +244,25 @@ const WeightTensor& VulkanBackend::upload_matrix(const model::WeightMatrix& m, c
     return matrices_.emplace(m.data, std::move(t)).first->second;
   } catch (const VulkanError& e) {
     throw VulkanError::described("uploading " + m.name + ": " + e.what(), e.result());
+  }
+}
+
+const WeightTensor& VulkanBackend::upload_fused(std::initializer_list<const model::WeightMatrix*> parts,
+                                                const Progress& progress) {
+  const model::WeightMatrix& first = **parts.begin();
+  std::vector<uint8_t> rows;
+  int64_t n_rows = 0;
+  for (const auto* m : parts) {
+    rows.insert(rows.end(), m->data, m->data + m->row_bytes * static_cast<size_t>(m->n_rows));
+    n_rows += m->n_rows;
+  }
+  try {
+    fused_.push_back(
+        upload_weight(*ctx_, *arena_, first.type, u32(n_rows), u32(first.n_cols), rows.data(), progress));
+    weight_bytes_ += rows.size();
+    return fused_.back();
+  } catch (const VulkanError& e) {
+    throw VulkanError("uploading " + first.name + " with the matrices after it: " + e.what());
   }
 }
 
@@ -281,10 +333,13 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
     // q, k, v (views into the fused projection for gpt2)
     BufferRange qb = a.q, kb = a.k, vb = a.v;
     uint32_t q_stride = q_dim, kv_stride = kv_dim, q_off = 0, k_off = 0, v_off = 0;
-    if (arch.fused_qkv) {
+    if (L.wqkv) {  // one q|k|v matrix (the model's own, or q, k and v uploaded together)
       const uint32_t n_qkv = q_dim + 2 * kv_dim;
       rec.project(*L.wqkv, a.xb, a.qkv, {.n_vec = n});
       bias(L.bqkv, a.qkv, n_qkv);
+      bias(L.bq, a.qkv, q_dim, n_qkv, 0);
+      bias(L.bk, a.qkv, kv_dim, n_qkv, q_dim);
+      bias(L.bv, a.qkv, kv_dim, n_qkv, q_dim + kv_dim);
       qb = kb = vb = a.qkv;
       q_stride = kv_stride = n_qkv;
       k_off = q_dim;
@@ -300,8 +355,14 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
     rec.barrier();
     if (arch.rope != RopeKind::None) {
       const bool neox = arch.rope == RopeKind::NeoX;
-      rec.rope(qb, state, {n, u32(d.n_head), hd, u32(d.n_rot), q_stride, q_off, neox, d.rope_freq_base});
-      rec.rope(kb, state, {n, u32(d.n_head_kv), hd, u32(d.n_rot), kv_stride, k_off, neox, d.rope_freq_base});
+      if (L.wqkv && k_off == q_off + q_dim) {  // k's heads follow q's in each row: one dispatch for both
+        rec.rope(qb, state,
+                 {n, u32(d.n_head + d.n_head_kv), hd, u32(d.n_rot), q_stride, q_off, neox, d.rope_freq_base});
+      } else {
+        rec.rope(qb, state, {n, u32(d.n_head), hd, u32(d.n_rot), q_stride, q_off, neox, d.rope_freq_base});
+        rec.rope(kb, state,
+                 {n, u32(d.n_head_kv), hd, u32(d.n_rot), kv_stride, k_off, neox, d.rope_freq_base});
+      }
       rec.barrier();
     }
     // post-RoPE q, k and v into the caches at this step's positions
@@ -332,7 +393,10 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
     rec.barrier();
     const uint32_t n_ff = u32(d.n_ff);
     BufferRange hidden = a.hb;
-    if (arch.ffn == FfnKind::SwiGlu) {
+    if (L.w_gate_up) {  // gate|up in one matrix, SwiGLU applied by the matvec (CPU devices)
+      rec.matvec_swiglu(*L.w_gate_up, a.xb, a.hb3, {.n_vec = n});
+      hidden = a.hb3;
+    } else if (arch.ffn == FfnKind::SwiGlu) {
       rec.project(*L.w_gate, a.xb, a.hb, {.n_vec = n});
       rec.project(*L.w_up, a.xb, a.hb2, {.n_vec = n});
       bias(L.b_up, a.hb2, n_ff);

@@ -4,6 +4,7 @@
 // in device memory, and the single-token decode step is recorded once per session and re-submitted: per
 // token the host writes the position and token id into a small buffer, submits, and reads back the logits.
 #include <cstdint>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -64,12 +65,15 @@ class VulkanBackend final : public model::Backend {
   void record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t first_logit);
   void build_pipelines();
   const WeightTensor& upload_matrix(const model::WeightMatrix& m, const Progress& progress);
+  const WeightTensor& upload_fused(std::initializer_list<const model::WeightMatrix*> parts,
+                                   const Progress& progress);
   BufferRange upload_vector(std::span<const float> v);
 
   const model::Model& model_;
   std::unique_ptr<Context> ctx_;
   std::unique_ptr<Arena> arena_;
   std::map<const uint8_t*, WeightTensor> matrices_;  // by data pointer: a tied classifier is uploaded once
+  std::list<WeightTensor> fused_;                    // q|k|v rows uploaded as one matrix (upload_fused)
   std::unique_ptr<DeviceWeights> w_;
   std::unique_ptr<Activations> a_;
   uint64_t weight_bytes_ = 0;

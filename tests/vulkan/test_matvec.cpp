@@ -277,6 +277,42 @@ TEST_CASE("get_rows gathers from a table split into row slices, on both sides of
   }
 }
 
+TEST_CASE("matvec_swiglu applies SwiGLU to gate and up rows of one q8_0 matrix (CPU devices)") {
+  auto& ctx = context();
+  if (!matvec_swiglu_supported(ctx.device().info(), GgmlType::Q8_0)) {
+    WARN("matvec_swiglu runs on CPU devices only; this device keeps separate gate/up matvecs");
+    return;
+  }
+  std::mt19937 rng(17);
+  for (const uint32_t n_vec : {1u, 3u, 11u}) {  // the single-vector and the 8-vector kernels, partial batches
+    SECTION("vectors " + std::to_string(n_vec)) {
+      const uint32_t n_ff = 37, cols = 96;  // an odd row count: gate and up rows share a tile
+      const auto w = random_tensor(rng, GgmlType::Q8_0, 2 * n_ff, cols);
+      const auto x = random_floats(rng, uint64_t{cols} * n_vec);
+      Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
+      const WeightTensor t = upload_weight(ctx, arena, GgmlType::Q8_0, 2 * n_ff, cols, w.data());
+      Buffer xb = device_buffer(x);
+      Buffer yb = device_buffer(std::vector<float>(n_ff * n_vec, 7.0f));
+      Recorder rec(ctx);
+      rec.begin();
+      rec.matvec_swiglu(t, whole(xb), whole(yb), {.n_vec = n_vec});
+      rec.end();
+      rec.submit_and_wait();
+      const auto gu = cpu_matmul(GgmlType::Q8_0, w, 2 * n_ff, cols, x, n_vec);
+      const auto got = read_floats(yb, n_ff * n_vec);
+      for (uint32_t v = 0; v < n_vec; ++v)
+        for (uint32_t r = 0; r < n_ff; ++r) {
+          const double g = gu.y[v * 2 * n_ff + r], u = gu.y[v * 2 * n_ff + n_ff + r];
+          const double expect = g / (1.0 + std::exp(-g)) * u;
+          const double scale = 1e-3 + std::abs(u) * gu.magnitude[v * 2 * n_ff + r] +
+                               std::abs(g) * gu.magnitude[v * 2 * n_ff + n_ff + r];
+          CHECK(std::abs(got[v * n_ff + r] - expect) / scale < 1e-5);
+        }
+      require_no_validation_messages();
+    }
+  }
+}
+
 TEST_CASE("a bad GLASSWING_VULKAN_KERNELS or tuning value is a precise error") {
   auto& ctx = context();
   const char* old = std::getenv("GLASSWING_VULKAN_KERNELS");

@@ -1,0 +1,37 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// get_rows (common/get_rows_body.glsl) over q8_0 weights in 8-row tiles (CPU devices; the layout is in
+// common/matvec_tiles_q8_0.glsl). One workgroup per token.
+#include "common/weights.glsl"
+layout(local_size_x = 64) in;
+layout(std430, binding = 1) buffer Out { float o[]; };
+#define STATE_BINDING 2
+#include "common/state.glsl"
+
+layout(push_constant) uniform Push {
+  uint ncols;
+  uint nrows;       // rows in this slice (rows outside it are skipped: the host validates ids)
+  uint by_position; // 1: row = n_past + t
+  uint accumulate;  // 1: out += row
+  uint out_stride;
+  uint first_row;   // matrix row of the slice's first row
+} p;
+
+void main() {
+  uint t = gl_WorkGroupID.x;
+  uint row = (p.by_position != 0u ? st.n_past + t : st.token_ids[t]) - p.first_row;  // unsigned: see body
+  if (row >= p.nrows) return;
+  uint nblk = p.ncols / 32u;
+  for (uint c = gl_LocalInvocationID.x; c < p.ncols / 16u; c += 64u) {  // 16 elements: half a block
+    uint tile = ((row >> 3) * nblk + (c >> 1)) * 18u;  // texel index of the tile
+    float d = uintBitsToFloat(w[(tile + 16u) * 4u + (row & 7u)]);
+    uvec4 q = w4[tile + (row & 7u) * 2u + (c & 1u)];
+    [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+      [[unroll]] for (uint k = 0u; k < 4u; ++k) {
+        float v = d * float(bitfieldExtract(int(q[j]), int(8u * k), 8));
+        uint oi = t * p.out_stride + c * 16u + 4u * j + k;
+        o[oi] = p.accumulate != 0u ? o[oi] + v : v;
+      }
+    }
+  }
+}

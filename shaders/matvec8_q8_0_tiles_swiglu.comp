@@ -1,0 +1,7 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// matvec8_q8_0_tiles over gate|up rows with SwiGLU applied to each output pair (CPU devices).
+#define NV 8u
+#define MR 16u
+#define SWIGLU
+#include "common/matvec_tiles_q8_0.glsl"
