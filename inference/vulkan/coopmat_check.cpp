@@ -1,6 +1,5 @@
 #include "inference/vulkan/coopmat_check.h"
 
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -64,47 +63,15 @@ bool correct(Context& ctx) {
   return true;
 }
 
-// Seconds of the faster of two timed submissions of 8 products of a 2048 x 4096 q4_0 weight with 256
-// vectors (the shape of a prefill step), by one GEMM variant.
-double seconds(Context& ctx, bool coopmat) {
-  const uint32_t rows = 2048, cols = 4096, n = 256;
-  std::mt19937 rng(5);
-  std::vector<uint8_t> q(uint64_t{rows} * cols / 32 * 18);
-  for (auto& b : q) b = static_cast<uint8_t>(rng());
-  for (uint64_t i = 0; i < q.size(); i += 18) q[i] = 0, q[i + 1] = 0x1c;  // d = 2^-8
-  Arena arena(ctx.device(), MemoryUse::DeviceLocal, 8 << 20, "the tensor-core check");
-  const WeightTensor t = upload_weight(ctx, arena, GgmlType::Q4_0, rows, cols, q.data());
-  Buffer xb = device_floats(ctx, random_floats(rng, uint64_t{n} * cols), "the tensor-core check");
-  Buffer yb = Buffer::Create(ctx.device(), uint64_t{rows} * n * sizeof(float), MemoryUse::DeviceLocal,
-                             "the tensor-core check");
-  Recorder rec(ctx);
-  rec.begin();
-  for (int i = 0; i < 8; ++i) {
-    if (coopmat)
-      rec.matmul_coopmat(t, whole(xb), whole(yb), {.n_vec = n});
-    else
-      rec.matmul_tiled(t, whole(xb), whole(yb), {.n_vec = n});
-    rec.barrier();
-  }
-  rec.end();
-  rec.submit_and_wait();  // warm-up
-  double best = 1e9;
-  for (int i = 0; i < 2; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    rec.submit_and_wait();
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  return best;
-}
-
 }  // namespace
 
-bool coopmat_enabled(Context& ctx) {
-  if (!ctx.device().info().coopmat) return false;
+bool coopmat_requested() {
   const char* env = std::getenv("GLASSWING_VULKAN_COOPMAT");
-  const std::string v = env ? env : "";
-  if (v == "1") return true;
-  if (v == "0") return false;
+  return env && std::string(env) == "1";
+}
+
+bool coopmat_enabled(Context& ctx) {
+  if (!ctx.device().info().coopmat || !coopmat_requested()) return false;
   if (ctx.coopmat_choice) return *ctx.coopmat_choice;
   bool use = false;
   struct StartupCheck {  // the checks' submissions are not the work fault injection counts
@@ -113,12 +80,10 @@ bool coopmat_enabled(Context& ctx) {
     ~StartupCheck() { ctx.in_startup_check = false; }
   } guard(ctx);
   try {
-    if (!correct(ctx)) {
+    use = correct(ctx);
+    if (!use)
       std::fprintf(stderr, "glasswing: the tensor-core GEMM gave wrong results on %s; using the f32 GEMM\n",
                    ctx.device().info().name.c_str());
-    } else {
-      use = seconds(ctx, true) < 0.95 * seconds(ctx, false);
-    }
   } catch (const VulkanError& e) {
     if (e.result() == VK_ERROR_DEVICE_LOST) throw;  // the device is gone, not just this kernel
     std::fprintf(stderr, "glasswing: the tensor-core GEMM failed on %s (%s); using the f32 GEMM\n",

@@ -1,12 +1,17 @@
 #pragma once
 // Whether Recorder::matmul uses the tensor-core GEMM (shaders/common/matmul_cm_body.glsl) on a context's
-// device. Only devices that report VK_NV_cooperative_matrix with a 16x16x16 f16 -> f32 shape can; there
-// GLASSWING_VULKAN_COOPMAT=1 forces it and =0 forbids it. Otherwise it must prove itself once per context:
-// match a CPU reference on a small product with partial tiles (a driver that gets it wrong falls back, with
-// a note on stderr), and beat the f32 tiled GEMM on a prefill-sized q4_0 product.
+// device. It is EXPERIMENTAL and off unless GLASSWING_VULKAN_COOPMAT=1: on the one tensor-core GPU it has run
+// on (NVIDIA H100, driver 580.159.04) its products were 7.4e-5 off the f32 kernels (the split-f16 scheme
+// should give ~1e-6; suspected cause: the low f16 halves of small values are subnormal there), and nothing
+// else has checked it. When asked for, only devices that report VK_NV_cooperative_matrix with a 16x16x16
+// f16 -> f32 shape can use it, and it must first match a CPU reference on a small product with partial tiles,
+// once per context (a driver that gets it wrong falls back to the f32 GEMM, with a note on stderr).
 #include "inference/vulkan/context.h"
 
 namespace glasswing::vulkan {
+
+// GLASSWING_VULKAN_COOPMAT=1: the device is created with the extension and features the kernel needs.
+bool coopmat_requested();
 
 bool coopmat_enabled(Context& ctx);
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <sstream>
 
+#include "inference/vulkan/coopmat_check.h"
 #include "inference/vulkan/instance.h"
 #include "inference/vulkan/vk_error.h"
 
@@ -78,8 +79,8 @@ std::optional<uint32_t> compute_queue_family(VkPhysicalDevice pd) {
 // arithmetic, the Vulkan memory model and subgroups of 32: what shaders/common/matmul_cm_body.glsl needs.
 bool coopmat_16x16x16(VkInstance instance, VkPhysicalDevice pd, const VkPhysicalDeviceVulkan12Features& f12,
                       uint32_t subgroup_size) {
-  if (!f12.shaderFloat16 || !f12.vulkanMemoryModel || subgroup_size != 32 ||
-      !has_extension(pd, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME))
+  if (!f12.shaderFloat16 || !f12.vulkanMemoryModel || !f12.vulkanMemoryModelDeviceScope ||
+      subgroup_size != 32 || !has_extension(pd, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME))
     return false;
   VkPhysicalDeviceCooperativeMatrixFeaturesNV cm{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
@@ -251,8 +252,9 @@ std::unique_ptr<Device> Device::Create(const Instance& instance, std::string_vie
   VkDeviceCreateInfo create{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
   create.queueCreateInfoCount = 1;
   create.pQueueCreateInfos = &queue;
-  // Features go in a VkPhysicalDeviceFeatures2 chain: f64 sums of the llama.cpp-compatible mode, and for the
-  // tensor-core GEMM (matmul_cm_body.glsl) its extension and the features its shaders declare.
+  // Features go in a VkPhysicalDeviceFeatures2 chain: f64 sums of the llama.cpp-compatible mode, and, only
+  // when GLASSWING_VULKAN_COOPMAT=1 asks for the experimental tensor-core GEMM (matmul_cm_body.glsl), its
+  // extension and the features its shaders declare.
   VkPhysicalDeviceCooperativeMatrixFeaturesNV cm{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
   VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
@@ -260,10 +262,13 @@ std::unique_ptr<Device> Device::Create(const Instance& instance, std::string_vie
   features.features.shaderFloat64 = info.fp64 ? VK_TRUE : VK_FALSE;
   create.pNext = &features;
   const char* coopmat_ext = VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME;
-  if (info.coopmat) {
+  if (info.coopmat && coopmat_requested()) {
     cm.cooperativeMatrix = VK_TRUE;
     f12.shaderFloat16 = VK_TRUE;
+    // With the Vulkan memory model on, every shader's device-scope barriers need the device-scope feature too
+    // (VUID-RuntimeSpirv-vulkanMemoryModel-06265, seen on an H100).
     f12.vulkanMemoryModel = VK_TRUE;
+    f12.vulkanMemoryModelDeviceScope = VK_TRUE;
     f12.pNext = &cm;
     features.pNext = &f12;
     create.enabledExtensionCount = 1;

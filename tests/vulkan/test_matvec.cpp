@@ -8,6 +8,7 @@
 
 #include "inference/gguf/ggml_type.h"
 #include "inference/quant/quant.h"
+#include "inference/vulkan/coopmat_check.h"
 #include "inference/vulkan/gpu_layout.h"
 #include "tests/vulkan/vk_test_support.h"
 
@@ -176,12 +177,14 @@ TEST_CASE("tiled matmul matches a CPU dequantize + dot for every type", "[weight
       const WeightTensor t = upload_weight(ctx, arena, c.type, rows, c.cols, w.data());
       Buffer xb = device_buffer(x);
       const auto expect = cpu_matmul(c.type, w, rows, c.cols, x, n_vec);
-      // The GEMM matmul picks, and with the GPU kernels each of the two GPU GEMMs explicitly (whichever the
-      // tensor-core check chose, both stay proven on a device that has both).
+      // The GEMM matmul picks, and with the GPU kernels the tiled GEMM explicitly; the experimental
+      // tensor-core GEMM too when GLASSWING_VULKAN_COOPMAT=1 asks for it on a device that has it (it failed
+      // this 1e-5 bound on an H100, see coopmat_check.h).
       const bool gpu = use_gpu_kernels(ctx.device().info());
       for (int variant : {0, 1, 2}) {
         if (variant == 1 && !gpu) continue;
-        if (variant == 2 && !(gpu && ctx.device().info().coopmat && c.cols % 32 == 0)) continue;
+        if (variant == 2 && !(gpu && coopmat_requested() && ctx.device().info().coopmat && c.cols % 32 == 0))
+          continue;
         INFO("variant " << (variant == 0 ? "matmul" : variant == 1 ? "matmul_tiled" : "matmul_coopmat"));
         Buffer yb = device_buffer({}, rows * n_vec);
         Recorder rec(ctx);
