@@ -51,7 +51,7 @@ void main() {
     sum += e;
   }
   sum = workgroup_sum(sum);  // its barrier also makes every score visible to the whole workgroup
-  memoryBarrierBuffer();
+  groupMemoryBarrier();  // workgroup scope: only this workgroup reads its scratch row
   barrier();
   for (uint i = lid; i < p.head_dim; i += WG) {
     float acc = 0.0;

@@ -56,7 +56,8 @@ void main() {
     sum += e;
   }
   sum = workgroup_sum(sum);
-  memoryBarrierBuffer();  // every e in the scratch row, visible to the whole workgroup
+  groupMemoryBarrier();  // every e in the scratch row, visible to the whole workgroup (workgroup scope: only
+                         // this workgroup reads its row)
   barrier();
 
   uint slots = WG / d4;
