@@ -68,7 +68,7 @@ struct VulkanBackend::Activations {
     hb2 = arena.allocate(b * d.n_ff * f);
     hb3 = arena.allocate(b * d.n_ff * f);
     x_last = arena.allocate(d.n_embd * f);
-    logits = arena.allocate(b * d.n_vocab * f);
+    logits = arena.allocate(std::min<uint64_t>(b, kMaxLogitRows) * d.n_vocab * f);
   }
 };
 
@@ -89,8 +89,9 @@ class VulkanBackend::Caches : public model::SessionCaches {
                               MemoryUse::DeviceLocal, "attention scores")),
         state(Buffer::Create(ctx.device(), sizeof(StepState) + max_batch * sizeof(uint32_t),
                              MemoryUse::Upload, "the step state")),
-        readback(Buffer::Create(ctx.device(), uint64_t(max_batch) * d.n_vocab * sizeof(float),
-                                MemoryUse::Readback, "the logits readback")),
+        readback(Buffer::Create(
+            ctx.device(), uint64_t(std::min<int64_t>(max_batch, kMaxLogitRows)) * d.n_vocab * sizeof(float),
+            MemoryUse::Readback, "the logits readback")),
         kv_bytes(uint64_t(n_ctx_) * d.kv_dim() * sizeof(float)),
         q_bytes(uint64_t(n_ctx_) * d.q_dim() * sizeof(float)) {}
 
@@ -228,7 +229,9 @@ void VulkanBackend::build_pipelines() {
     Recorder rec(*ctx_);
     rec.begin();
     record_step(rec, scratch, n, n - 1);
-    record_step(rec, scratch, n, 0);
+    // all logits wanted: steps of at most kMaxLogitRows tokens (see forward_impl)
+    const auto n_all = static_cast<uint32_t>(std::min<int64_t>(n, kMaxLogitRows));
+    record_step(rec, scratch, n_all, 0);
     rec.end();
   }
 }
@@ -284,7 +287,7 @@ model::MemoryEstimate VulkanBackend::estimate_memory(int64_t n_ctx) const {
   const uint64_t scores = std::min<uint64_t>(uint64_t(max_batch_) * d.n_head * n_ctx * sizeof(float),
                                              ctx_->device().info().max_storage_buffer_range);
   m.session_bytes = uint64_t(d.n_layer) * n_ctx * (2 * d.kv_dim() + d.q_dim()) * sizeof(float) + scores +
-                    uint64_t(max_batch_) * d.n_vocab * sizeof(float);
+                    uint64_t(std::min(max_batch_, kMaxLogitRows)) * d.n_vocab * sizeof(float);
   m.scratch_bytes = a_->arena.bytes_used();
 
   if (exact_) m.weight_bytes += exact_->weight_bytes();  // the decoded copy of the llama.cpp-compatible mode
@@ -451,8 +454,9 @@ void VulkanBackend::forward_impl(model::Session& session, std::span<const int32_
     exact_->forward(view, tokens, session.position(), want_all_logits, logits);
     return;
   }
-  for (int64_t start = 0; start < n; start += c.max_batch) {
-    const auto count = static_cast<uint32_t>(std::min(c.max_batch, n - start));
+  const int64_t step = want_all_logits ? std::min(c.max_batch, kMaxLogitRows) : c.max_batch;
+  for (int64_t start = 0; start < n; start += step) {
+    const auto count = static_cast<uint32_t>(std::min(step, n - start));
     const bool last_step = start + count == n;
     const uint32_t first_logit = want_all_logits ? 0 : (last_step ? count - 1 : count);
     c.set_step(u32(session.position() + start), tokens.subspan(static_cast<size_t>(start), count));

@@ -26,6 +26,10 @@ class VulkanBackend final : public model::Backend {
   // tiled GEMM needs many tokens to fill the device); GLASSWING_VULKAN_BATCH overrides both (benchmarks).
   static constexpr int64_t kMaxBatch = 64;
   static constexpr int64_t kGpuMaxBatch = 512;
+  // Tokens per step whose logits are all wanted (perplexity, `logits`): a prompt's logits buffers hold
+  // at most this many rows, so 512-token steps don't cost 512 x n_vocab floats (311 MB for a 152k vocabulary)
+  // on the device and again per session on the host.
+  static constexpr int64_t kMaxLogitRows = 64;
 
   // device: see Device::Create ("" = $GLASSWING_VULKAN_DEVICE or the best GPU); progress: weight upload.
   // Throws VulkanError (no device, out of device memory, device lost, a tensor type the kernels cannot read);
