@@ -31,6 +31,15 @@ int64_t max_batch_for(const DeviceInfo& info) {
   return info.type == "cpu" ? VulkanBackend::kMaxBatch : VulkanBackend::kGpuMaxBatch;
 }
 
+// Tokens per step as the attention score scratch allows: tokens x heads x n_ctx floats must fit one binding,
+// and stay within kScoresBudget so that long contexts take shorter prefill steps instead of gigabytes per
+// session (32 heads x 32768 positions x 512 tokens would be 2 GiB).
+constexpr uint64_t kScoresBudget = 256ull << 20;
+int64_t scores_batch(uint64_t bytes_per_token, uint64_t binding_range, int64_t limit) {
+  const uint64_t fit = std::max<uint64_t>(1, std::min(binding_range, kScoresBudget) / bytes_per_token);
+  return static_cast<int64_t>(std::min<uint64_t>(static_cast<uint64_t>(limit), fit));
+}
+
 }  // namespace
 
 struct VulkanBackend::LayerTensors {
@@ -131,11 +140,11 @@ class VulkanBackend::Caches : public model::SessionCaches {
   }
   static int64_t batch_for(Context& ctx, const model::ModelDescription& d, int64_t n_ctx, int64_t limit) {
     const uint64_t per_token = uint64_t(d.n_head) * n_ctx * sizeof(float);
-    const auto fit = static_cast<int64_t>(ctx.device().info().max_storage_buffer_range / per_token);
-    if (fit == 0)
+    const uint64_t range = ctx.device().info().max_storage_buffer_range;
+    if (range / per_token == 0)
       throw VulkanError("a context of " + std::to_string(n_ctx) +
                         " positions needs an attention scratch larger than this GPU can bind");
-    return std::min(limit, fit);
+    return scores_batch(per_token, range, limit);
   }
 };
 
@@ -284,8 +293,9 @@ model::MemoryEstimate VulkanBackend::estimate_memory(int64_t n_ctx) const {
   const auto& d = model_.desc();
   model::MemoryEstimate m;
   m.weight_bytes = arena_->bytes_used();
-  const uint64_t scores = std::min<uint64_t>(uint64_t(max_batch_) * d.n_head * n_ctx * sizeof(float),
-                                             ctx_->device().info().max_storage_buffer_range);
+  const uint64_t per_token = uint64_t(d.n_head) * n_ctx * sizeof(float);
+  const uint64_t scores =
+      per_token * scores_batch(per_token, ctx_->device().info().max_storage_buffer_range, max_batch_);
   m.session_bytes = uint64_t(d.n_layer) * n_ctx * (2 * d.kv_dim() + d.q_dim()) * sizeof(float) + scores +
                     uint64_t(std::min(max_batch_, kMaxLogitRows)) * d.n_vocab * sizeof(float);
   m.scratch_bytes = a_->arena.bytes_used();
