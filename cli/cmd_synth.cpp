@@ -78,7 +78,8 @@ int run_synth(cli::Args& args) {
 GLASSWING_CLI_COMMAND(
     synth, "synth --shape NAME -t TYPE -o OUT.gguf [--arch llama|qwen2] [--seed S] [--list]",
     "write a random-weight model with a real model's shape and a working tokenizer",
-    ({{"--shape", "", true, "preset: stories15m, smollm2-135m, qwen2.5-0.5b, tinyllama-1.1b, llama-3.2-1b, llama-2-7b"},
+    ({{"--shape", "", true,
+       "preset: stories15m, smollm2-135m, qwen2.5-0.5b, tinyllama-1.1b, llama-3.2-1b, llama-2-7b"},
       {"--type", "-t", true,
        "weight type (default F16): F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q2_K Q3_K Q4_K Q5_K Q6_K"},
       {"--output", "-o", true, "output .gguf path"},

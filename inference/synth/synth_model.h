@@ -25,7 +25,8 @@ struct Shape {
   uint64_t n_params() const;
 };
 
-// Presets: stories15m, smollm2-135m, qwen2.5-0.5b, tinyllama-1.1b, llama-3.2-1b, llama-2-7b (+ hidden test shapes).
+// Presets: stories15m, smollm2-135m, qwen2.5-0.5b, tinyllama-1.1b, llama-3.2-1b, llama-2-7b (+ hidden test
+// shapes).
 const std::vector<Shape>& shapes();
 const Shape* find_shape(std::string_view name);
 

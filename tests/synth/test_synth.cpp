@@ -221,12 +221,9 @@ TEST_CASE("the vocabulary is a usable SentencePiece vocabulary") {
 
 TEST_CASE("presets carry the real models' sizes") {
   // Published parameter counts.
-  const std::pair<const char*, double> published[] = {{"stories15m", 15.2e6},
-                                                      {"smollm2-135m", 134.5e6},
-                                                      {"qwen2.5-0.5b", 494.0e6},
-                                                      {"tinyllama-1.1b", 1100.0e6},
-                                                      {"llama-3.2-1b", 1235.8e6},
-                                                      {"llama-2-7b", 6738.4e6}};
+  const std::pair<const char*, double> published[] = {
+      {"stories15m", 15.2e6},       {"smollm2-135m", 134.5e6},  {"qwen2.5-0.5b", 494.0e6},
+      {"tinyllama-1.1b", 1100.0e6}, {"llama-3.2-1b", 1235.8e6}, {"llama-2-7b", 6738.4e6}};
   for (const auto& [name, params] : published) {
     INFO(name);
     const synth::Shape* s = synth::find_shape(name);
