@@ -1,7 +1,9 @@
 // The Vulkan backend end to end: every shared model's logits against llama.cpp's reference and against the
 // CPU engine, batched prefill and the re-submitted decode step, and attention maps.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdlib>
 #include <iterator>
 #include <random>
 
@@ -128,5 +130,44 @@ TEST_CASE("Vulkan prompts longer than one recorded step are split and match the 
     CHECK(max_abs_diff(g, c) <= kVsCpu);
     CHECK(s.position() == 150);
   }
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
+TEST_CASE("The memory estimate is what a session allocates, and long contexts take shorter steps",
+          "[backend]") {
+  // 512-token steps as on a GPU; stories260K has 8 heads, so at 32768 positions one token's score row is 1
+  // MiB and lavapipe's 128 MiB binding limit caps the scratch at 128 tokens per step.
+  auto model = model::Model::load(test::require_shared("models/stories260K.gguf"));
+  vulkan::test::context();  // exits 77 when there is no device
+  ::setenv("GLASSWING_VULKAN_BATCH", "512", 1);
+  auto gpu = std::make_unique<vulkan::VulkanBackend>(*model);
+  ::unsetenv("GLASSWING_VULKAN_BATCH");
+  const auto& d = model->desc();
+  for (int64_t n_ctx : {int64_t{256}, int64_t{32768}}) {
+    INFO("n_ctx " << n_ctx);
+    const model::MemoryEstimate e = gpu->estimate_memory(n_ctx);
+    const auto caches = gpu->create_caches(n_ctx);
+    const uint64_t logit_rows =
+        uint64_t(std::min(vulkan::VulkanBackend::kMaxLogitRows, vulkan::VulkanBackend::kGpuMaxBatch));
+    const uint64_t logits = logit_rows * d.n_vocab * sizeof(float);
+    // caches->bytes(): K, V and Q caches (layers aligned to the device's offset alignment) and the scores.
+    CHECK(e.session_bytes <= caches->bytes() + logits);
+    CHECK(e.session_bytes + uint64_t(3 * d.n_layer) * 256 >= caches->bytes() + logits);
+  }
+  const uint64_t range = gpu->context().device().info().max_storage_buffer_range;
+  const uint64_t row = uint64_t(d.n_head) * 32768 * sizeof(float);
+  const model::MemoryEstimate e = gpu->estimate_memory(32768);
+  const uint64_t kvq = uint64_t(d.n_layer) * 32768 * (2 * d.kv_dim() + d.q_dim()) * sizeof(float);
+  const uint64_t scores =
+      e.session_bytes - kvq - uint64_t(vulkan::VulkanBackend::kMaxLogitRows) * d.n_vocab * 4;
+  CHECK(scores == row * std::min<uint64_t>(512, std::min<uint64_t>(range, 256ull << 20) / row));
+  // and a prompt longer than such a step still matches the CPU engine
+  std::vector<int32_t> tokens(300);
+  std::mt19937 rng(9);
+  for (auto& t : tokens) t = static_cast<int32_t>(rng() % d.n_vocab);
+  tokens[0] = 1;
+  cpu::CpuBackend cpu(*model);
+  model::Session s(*model, *gpu, 32768), cs(*model, cpu, 400);
+  CHECK(max_abs_diff(gpu->forward(s, tokens, false), cpu.forward(cs, tokens, false)) <= kVsCpu);
   vulkan::test::require_no_validation_messages(gpu->context());
 }
