@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "inference/cpu/ggml_rounding.h"
+#include "inference/gguf/ggml_type.h"
 #include "inference/quant/blocks.h"
 #include "inference/quant/fp16.h"
 #include "inference/quant/quant.h"
@@ -28,28 +29,19 @@ float hsum8(const float acc[8]) {
 bool q8_family(GgmlType t, size_t& block_bytes, bool& has_min) {
   switch (t) {
     case GgmlType::Q8_0:
-      block_bytes = 34;
-      has_min = false;
-      return true;
     case GgmlType::Q4_0:
-      block_bytes = 18;
-      has_min = false;
-      return true;
     case GgmlType::Q5_0:
-      block_bytes = 22;
       has_min = false;
-      return true;
+      break;
     case GgmlType::Q4_1:
-      block_bytes = 20;
-      has_min = true;
-      return true;
     case GgmlType::Q5_1:
-      block_bytes = 24;
       has_min = true;
-      return true;
+      break;
     default:
       return false;
   }
+  block_bytes = gguf::ggml_type_traits(t).block_bytes;
+  return true;
 }
 
 float half_at(const uint8_t* p) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "inference/cpu/ggml_kernels.h"
+#include "inference/gguf/ggml_type.h"
 #include "inference/quant/blocks.h"
 #include "inference/quant/fp16.h"
 #include "inference/quant/quant.h"
@@ -49,46 +50,41 @@ ExactMatrix upload_exact_matrix(Context& ctx, Arena& arena, const model::WeightM
   const auto sz = [](int64_t v) { return static_cast<size_t>(v); };
   const std::string what = "the llama.cpp-compatible copy of " + m.name;
 
-  size_t block_bytes = 0, d_offset = 0;
   switch (m.type) {
     case GgmlType::Q8_0:
-      e.kind = 1, e.variant = 0, block_bytes = 34;
-      break;
     case GgmlType::Q5_0:
-      e.kind = 1, e.variant = 0, block_bytes = 22;
+      e.kind = 1, e.variant = 0;
       break;
     case GgmlType::Q4_1:
-      e.kind = 1, e.variant = 1, block_bytes = 20;
-      break;
     case GgmlType::Q5_1:
-      e.kind = 1, e.variant = 1, block_bytes = 24;
+      e.kind = 1, e.variant = 1;
       break;
     case GgmlType::Q4_0:
-      e.kind = 1, e.variant = 2, block_bytes = 18;
+      e.kind = 1, e.variant = 2;
       break;
     case GgmlType::Q6_K:
-      e.kind = 2, block_bytes = 210, d_offset = 208;
-      break;
     case GgmlType::Q3_K:
-      e.kind = 2, block_bytes = 110, d_offset = 108;
+      e.kind = 2;
       break;
     case GgmlType::Q2_K:
-      e.kind = 3, e.variant = 0, block_bytes = 84;
+      e.kind = 3, e.variant = 0;
       break;
     case GgmlType::Q4_K:
-      e.kind = 3, e.variant = 1, block_bytes = 144;
+      e.kind = 3, e.variant = 1;
       break;
     case GgmlType::Q5_K:
-      e.kind = 3, e.variant = 2, block_bytes = 176;
+      e.kind = 3, e.variant = 2;
       break;
     default:
       e.kind = 0, e.variant = m.type == GgmlType::F16 ? 1 : m.type == GgmlType::BF16 ? 2 : 0;
   }
+  const gguf::GgmlTypeTraits traits = gguf::ggml_type_traits(m.type);
+  const size_t block_bytes = traits.block_bytes;
   if (cpu::uses_vec_dot_f32(m.type, m.n_cols, m.n_rows)) e.variant = 3;
   if (!quant::can_dequantize(m.type))
     throw VulkanError(what + ": tensor type " + std::string(gguf::ggml_type_name(m.type)) +
                       " is not supported");
-  const int64_t block = e.kind == 1 ? 32 : 256;
+  const int64_t block = traits.block_elements;
   if (e.kind != 0 && n % block != 0)
     throw VulkanError(what + ": " + std::to_string(n) + " columns do not divide into blocks of " +
                       std::to_string(block));
@@ -117,8 +113,8 @@ ExactMatrix upload_exact_matrix(Context& ctx, Arena& arena, const model::WeightM
         bp[0] = d;
         bp[1] = mn;
         for (int i = 0; i < 32; ++i) c[i] = d == 0.0f ? 0 : code((w[i] - mn) / d);
-      } else if (e.kind == 2) {  // w = d·(sc·(q − offset))
-        const float d = half_at(p + d_offset);
+      } else if (e.kind == 2) {                        // w = d·(sc·(q − offset))
+        const float d = half_at(p + block_bytes - 2);  // Q6_K / Q3_K: the f16 scale ends the block
         bp[0] = d;
         bp[1] = 0.0f;
         for (int i = 0; i < 256; ++i) c[i] = d == 0.0f ? 0 : code(w[i] / d);
