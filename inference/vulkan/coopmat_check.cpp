@@ -67,7 +67,10 @@ bool correct(Context& ctx) {
 
 bool coopmat_requested() {
   const char* env = std::getenv("GLASSWING_VULKAN_COOPMAT");
-  return env && std::string(env) == "1";
+  const std::string v = env ? env : "";
+  if (v.empty() || v == "0") return false;
+  if (v == "1") return true;
+  throw VulkanError("GLASSWING_VULKAN_COOPMAT must be 0 or 1, not '" + v + "'");
 }
 
 bool coopmat_enabled(Context& ctx) {

@@ -10,7 +10,8 @@
 
 namespace glasswing::vulkan {
 
-// GLASSWING_VULKAN_COOPMAT=1: the device is created with the extension and features the kernel needs.
+// GLASSWING_VULKAN_COOPMAT=1: the device is created with the extension and features the kernel needs
+// (unset or 0: not; any other value throws VulkanError).
 bool coopmat_requested();
 
 bool coopmat_enabled(Context& ctx);

@@ -316,7 +316,7 @@ TEST_CASE("matvec_swiglu applies SwiGLU to gate and up rows of one q8_0 matrix (
   }
 }
 
-TEST_CASE("a bad GLASSWING_VULKAN_KERNELS or tuning value is a precise error") {
+TEST_CASE("a bad GLASSWING_VULKAN_KERNELS, tuning or COOPMAT value is a precise error") {
   auto& ctx = context();
   const char* old = std::getenv("GLASSWING_VULKAN_KERNELS");
   const std::string saved = old ? old : "";
@@ -339,6 +339,19 @@ TEST_CASE("a bad GLASSWING_VULKAN_KERNELS or tuning value is a precise error") {
   rec.end();
   unsetenv("GLASSWING_VULKAN_MATVEC");
   unsetenv("GLASSWING_VULKAN_MATMUL");
+  const char* old_coopmat = std::getenv("GLASSWING_VULKAN_COOPMAT");
+  const std::string saved_coopmat = old_coopmat ? old_coopmat : "";
+  setenv("GLASSWING_VULKAN_COOPMAT", "yes", 1);
+  CHECK_THROWS_WITH(coopmat_requested(),
+                    Catch::Contains("GLASSWING_VULKAN_COOPMAT must be 0 or 1, not 'yes'"));
+  setenv("GLASSWING_VULKAN_COOPMAT", "0", 1);
+  CHECK_FALSE(coopmat_requested());
+  setenv("GLASSWING_VULKAN_COOPMAT", "1", 1);
+  CHECK(coopmat_requested());
+  if (old_coopmat)
+    setenv("GLASSWING_VULKAN_COOPMAT", saved_coopmat.c_str(), 1);
+  else
+    unsetenv("GLASSWING_VULKAN_COOPMAT");
   if (old)
     setenv("GLASSWING_VULKAN_KERNELS", saved.c_str(), 1);
   else
