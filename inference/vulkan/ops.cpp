@@ -53,16 +53,12 @@ struct NormPush {
   float eps;
 };
 static_assert(sizeof(NormPush) == 16);
-struct RopePush {
-  uint32_t n_heads, head_dim, n_rot, row_stride, offset, neox;
+struct RopeStorePush {
+  uint32_t n_tokens, n_heads, n_kv_heads, head_dim, n_rot, neox;
   float freq_base;
-  uint32_t n_tokens;
+  uint32_t q_stride, q_offset, k_stride, k_offset, v_stride, v_offset, q_cache_offset, kv_cache_offset;
 };
-static_assert(sizeof(RopePush) == 32);
-struct StoreRowsPush {
-  uint32_t row, src_stride, src_offset, dst_offset, n_tokens;
-};
-static_assert(sizeof(StoreRowsPush) == 20);
+static_assert(sizeof(RopeStorePush) == 60);
 
 // (x, y) workgroup counts of a flat 1-D dispatch of n invocations in workgroups of 64.
 std::pair<uint32_t, uint32_t> flat_groups(uint64_t n) {
@@ -581,25 +577,24 @@ void Recorder::layernorm(const BufferRange& x, const BufferRange& w, const Buffe
   dispatch("layernorm", buffers, push, s.n_rows, 1, 1, spec);
 }
 
-void Recorder::rope(const BufferRange& data, const BufferRange& state, const RopeParams& p) {
-  if (p.n_rot > p.head_dim || p.n_rot % 2 != 0)
-    throw VulkanError("rope dimension " + std::to_string(p.n_rot) +
-                      " must be even and at most the head size");
-  RopePush push{
-      p.n_heads, p.head_dim,       p.n_rot,     p.row_stride ? p.row_stride : p.n_heads * p.head_dim,
-      p.offset,  p.neox ? 1u : 0u, p.freq_base, p.n_tokens};
-  const BufferRange buffers[] = {data, state};
-  const auto [gx, gy] = flat_groups(uint64_t{p.n_tokens} * p.n_heads * (p.n_rot / 2));
-  dispatch("rope", buffers, push, gx, gy);
-}
-
-void Recorder::store_rows(const BufferRange& src, const BufferRange& dst, const BufferRange& state,
-                          uint32_t n_tokens, uint32_t row, uint32_t src_stride, uint32_t src_offset,
-                          uint32_t dst_offset) {
-  StoreRowsPush push{row, src_stride ? src_stride : row, src_offset, dst_offset, n_tokens};
-  const BufferRange buffers[] = {src, dst, state};
-  const auto [gx, gy] = flat_groups(uint64_t{n_tokens} * row);
-  dispatch("store_rows", buffers, push, gx, gy);
+void Recorder::rope_store(const BufferRange& q, const BufferRange& k, const BufferRange& v,
+                          const BufferRange& q_cache, const BufferRange& k_cache, const BufferRange& v_cache,
+                          const BufferRange& state, const RopeStoreParams& p) {
+  if (p.n_rot > p.head_dim || p.n_rot % 2 != 0 || p.head_dim % 2 != 0)
+    throw VulkanError("rope dimension " + std::to_string(p.n_rot) + " and head size " +
+                      std::to_string(p.head_dim) + " must be even, the rope dimension at most the head size");
+  const uint32_t q_dim = p.n_heads * p.head_dim, kv_dim = p.n_kv_heads * p.head_dim;
+  RopeStorePush push{p.n_tokens,       p.n_heads,
+                     p.n_kv_heads,     p.head_dim,
+                     p.n_rot,          p.neox ? 1u : 0u,
+                     p.freq_base,      p.q_stride ? p.q_stride : q_dim,
+                     p.q_offset,       p.k_stride ? p.k_stride : kv_dim,
+                     p.k_offset,       p.v_stride ? p.v_stride : kv_dim,
+                     p.v_offset,       p.q_cache_offset,
+                     p.kv_cache_offset};
+  const BufferRange buffers[] = {q, k, v, q_cache, k_cache, v_cache, state};
+  const auto [gx, gy] = flat_groups(uint64_t{p.n_tokens} * (q_dim + 2 * kv_dim) / 2);
+  dispatch("rope_store", buffers, push, gx, gy);
 }
 
 void Recorder::attention(const BufferRange& q, const BufferRange& k_cache, const BufferRange& v_cache,

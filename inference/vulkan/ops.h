@@ -71,15 +71,19 @@ struct RowsShape {
   uint32_t y_stride = 0;  // 0 = n
 };
 
-struct RopeParams {
+struct RopeStoreParams {
   uint32_t n_tokens = 1;
   uint32_t n_heads = 0;
+  uint32_t n_kv_heads = 0;
   uint32_t head_dim = 0;
-  uint32_t n_rot = 0;
-  uint32_t row_stride = 0;  // elements between tokens; 0 = n_heads * head_dim
-  uint32_t offset = 0;      // element offset of head 0 of token 0
-  bool neox = false;        // pairs (i, i + n_rot/2) instead of (2i, 2i+1)
+  uint32_t n_rot = 0;  // rotated dims per head; 0: no RoPE (the stores only)
+  bool neox = false;   // pairs (i, i + n_rot/2) instead of (2i, 2i+1)
   float freq_base = 10000.0f;
+  uint32_t q_stride = 0, q_offset = 0;  // elements between tokens (0 = n_heads * head_dim), of token 0
+  uint32_t k_stride = 0, k_offset = 0;  // (0 = n_kv_heads * head_dim)
+  uint32_t v_stride = 0, v_offset = 0;
+  uint32_t q_cache_offset = 0;   // elements into the Q cache
+  uint32_t kv_cache_offset = 0;  // elements into the K and V caches
 };
 
 struct AttentionParams {
@@ -146,10 +150,11 @@ class Recorder {
   void rmsnorm(const BufferRange& x, const BufferRange& w, const BufferRange& y, RowsShape shape, float eps);
   void layernorm(const BufferRange& x, const BufferRange& w, const BufferRange& b, const BufferRange& y,
                  RowsShape shape, float eps);
-  void rope(const BufferRange& data, const BufferRange& state, const RopeParams& p);
-  // dst[dst_offset + (n_past + t) * row + i] = src[src_offset + t * src_stride + i]
-  void store_rows(const BufferRange& src, const BufferRange& dst, const BufferRange& state, uint32_t n_tokens,
-                  uint32_t row, uint32_t src_stride, uint32_t src_offset, uint32_t dst_offset);
+  // RoPE on this step's q (in place) and k, and q, k, v stored into the caches at positions n_past + t (one
+  // dispatch; q, k and v may be views of one fused buffer).
+  void rope_store(const BufferRange& q, const BufferRange& k, const BufferRange& v,
+                  const BufferRange& q_cache, const BufferRange& k_cache, const BufferRange& v_cache,
+                  const BufferRange& state, const RopeStoreParams& p);
   void attention(const BufferRange& q, const BufferRange& k_cache, const BufferRange& v_cache,
                  const BufferRange& out, const BufferRange& scores, const BufferRange& state,
                  const AttentionParams& p);

@@ -366,22 +366,21 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
       bias(L.bv, a.v, kv_dim);
     }
     rec.barrier();
-    if (arch.rope != RopeKind::None) {
-      const bool neox = arch.rope == RopeKind::NeoX;
-      if (L.wqkv && k_off == q_off + q_dim) {  // k's heads follow q's in each row: one dispatch for both
-        rec.rope(qb, state,
-                 {n, u32(d.n_head + d.n_head_kv), hd, u32(d.n_rot), q_stride, q_off, neox, d.rope_freq_base});
-      } else {
-        rec.rope(qb, state, {n, u32(d.n_head), hd, u32(d.n_rot), q_stride, q_off, neox, d.rope_freq_base});
-        rec.rope(kb, state,
-                 {n, u32(d.n_head_kv), hd, u32(d.n_rot), kv_stride, k_off, neox, d.rope_freq_base});
-      }
-      rec.barrier();
-    }
-    // post-RoPE q, k and v into the caches at this step's positions
-    rec.store_rows(qb, c.q_layer(l), state, n, q_dim, q_stride, q_off, 0);
-    rec.store_rows(kb, c.k_layer(l), state, n, kv_dim, kv_stride, k_off, 0);
-    rec.store_rows(vb, c.v_layer(l), state, n, kv_dim, kv_stride, v_off, 0);
+    // RoPE, and post-RoPE q, k and v into the caches at this step's positions
+    rec.rope_store(qb, kb, vb, c.q_layer(l), c.k_layer(l), c.v_layer(l), state,
+                   {.n_tokens = n,
+                    .n_heads = u32(d.n_head),
+                    .n_kv_heads = u32(d.n_head_kv),
+                    .head_dim = hd,
+                    .n_rot = arch.rope == RopeKind::None ? 0u : u32(d.n_rot),
+                    .neox = arch.rope == RopeKind::NeoX,
+                    .freq_base = d.rope_freq_base,
+                    .q_stride = q_stride,
+                    .q_offset = q_off,
+                    .k_stride = kv_stride,
+                    .k_offset = k_off,
+                    .v_stride = kv_stride,
+                    .v_offset = v_off});
     rec.barrier();
     rec.attention(qb, c.k_layer(l), c.v_layer(l), a.att_out, whole(c.scores), state,
                   {.n_tokens = n,

@@ -91,25 +91,70 @@ TEST_CASE("rmsnorm and layernorm match the CPU") {
   require_no_validation_messages();
 }
 
-TEST_CASE("rope rotates both pairings at the position from the step state") {
+TEST_CASE("rope_store rotates q and k (both pairings) and stores q, k and v at the step's positions") {
   std::mt19937 rng(11);
-  const uint32_t n_tokens = 3, n_heads = 4, hd = 16, n_past = 9;
+  const uint32_t n_tokens = 3, n_heads = 4, n_kv = 2, hd = 16, n_past = 9, n_ctx = 16;
+  const uint32_t q_dim = n_heads * hd, kv_dim = n_kv * hd, row = q_dim + 2 * kv_dim;
+  const uint32_t q_cache_off = 5 * q_dim, kv_cache_off = 3 * kv_dim;  // a layer's place in the caches
   for (bool neox : {false, true}) {
-    for (uint32_t n_rot : {16u, 8u}) {
-      const auto x = random_floats(rng, n_tokens * n_heads * hd);
-      Buffer d = device_buffer(x), st = state_buffer(n_past, n_tokens);
+    for (uint32_t n_rot : {16u, 8u, 0u}) {
+      // q, k and v as views of one fused q|k|v buffer, each token's row followed by 2 spare floats
+      const uint32_t stride = row + 2;
+      const auto qkv = random_floats(rng, n_tokens * stride);
+      Buffer b = device_buffer(qkv), st = state_buffer(n_past, n_tokens);
+      Buffer qc = device_buffer({}, q_cache_off + n_ctx * q_dim),
+             kc = device_buffer({}, kv_cache_off + n_ctx * kv_dim),
+             vc = device_buffer({}, kv_cache_off + n_ctx * kv_dim);
       run([&](Recorder& r) {
-        r.rope(whole(d), whole(st),
-               {.n_tokens = n_tokens,
-                .n_heads = n_heads,
-                .head_dim = hd,
-                .n_rot = n_rot,
-                .neox = neox,
-                .freq_base = 10000.0f});
+        r.rope_store(whole(b), whole(b), whole(b), whole(qc), whole(kc), whole(vc), whole(st),
+                     {.n_tokens = n_tokens,
+                      .n_heads = n_heads,
+                      .n_kv_heads = n_kv,
+                      .head_dim = hd,
+                      .n_rot = n_rot,
+                      .neox = neox,
+                      .freq_base = 10000.0f,
+                      .q_stride = stride,
+                      .q_offset = 0,
+                      .k_stride = stride,
+                      .k_offset = q_dim,
+                      .v_stride = stride,
+                      .v_offset = q_dim + kv_dim,
+                      .q_cache_offset = q_cache_off,
+                      .kv_cache_offset = kv_cache_off});
       });
+      std::vector<float> q, k, v;
+      for (uint32_t t = 0; t < n_tokens; ++t) {
+        const float* r = &qkv[t * stride];
+        q.insert(q.end(), r, r + q_dim);
+        k.insert(k.end(), r + q_dim, r + q_dim + kv_dim);
+        v.insert(v.end(), r + q_dim + kv_dim, r + row);
+      }
+      const auto eq = cpu_rope(q, n_tokens, n_heads, hd, n_rot, n_past, neox, 10000);
+      const auto ek = cpu_rope(k, n_tokens, n_kv, hd, n_rot, n_past, neox, 10000);
+      const auto all = read_floats(b, n_tokens * stride), qcs = read_floats(qc, q_cache_off + n_ctx * q_dim),
+                 kcs = read_floats(kc, kv_cache_off + n_ctx * kv_dim),
+                 vcs = read_floats(vc, kv_cache_off + n_ctx * kv_dim);
+      std::vector<float> q_in_place, k_v_in_place, k_v_before;
+      for (uint32_t t = 0; t < n_tokens; ++t) {
+        q_in_place.insert(q_in_place.end(), &all[t * stride], &all[t * stride] + q_dim);
+        k_v_in_place.insert(k_v_in_place.end(), &all[t * stride] + q_dim, &all[(t + 1) * stride]);
+        k_v_before.insert(k_v_before.end(), &qkv[t * stride] + q_dim, &qkv[(t + 1) * stride]);
+      }
+      const auto at = [](const std::vector<float>& c, uint32_t off, uint32_t n) {
+        return std::vector<float>(c.begin() + off, c.begin() + off + n);
+      };
       INFO("neox " << neox << " n_rot " << n_rot);
-      CHECK(max_rel_diff(read_floats(d, x.size()),
-                         cpu_rope(x, n_tokens, n_heads, hd, n_rot, n_past, neox, 10000)) < 1e-4);
+      CHECK(max_rel_diff(q_in_place, eq) < 1e-4);
+      CHECK(k_v_in_place == k_v_before);  // k and v are only read
+      CHECK(max_rel_diff(at(qcs, q_cache_off + n_past * q_dim, n_tokens * q_dim), eq) < 1e-4);
+      CHECK(max_rel_diff(at(kcs, kv_cache_off + n_past * kv_dim, n_tokens * kv_dim), ek) < 1e-4);
+      CHECK(at(vcs, kv_cache_off + n_past * kv_dim, n_tokens * kv_dim) == v);
+      // nothing outside this step's rows
+      CHECK(at(qcs, 0, q_cache_off + n_past * q_dim) ==
+            std::vector<float>(q_cache_off + n_past * q_dim, 0.0f));
+      CHECK(at(kcs, kv_cache_off + (n_past + n_tokens) * kv_dim, (n_ctx - n_past - n_tokens) * kv_dim) ==
+            std::vector<float>((n_ctx - n_past - n_tokens) * kv_dim, 0.0f));
     }
   }
   require_no_validation_messages();
@@ -131,11 +176,16 @@ TEST_CASE("causal GQA attention over the device KV cache, prefill then decode", 
     const auto k = random_floats(rng, n_tokens * kv_row, -2, 2), v = random_floats(rng, n_tokens * kv_row);
     all_k.insert(all_k.end(), k.begin(), k.end());
     all_v.insert(all_v.end(), v.begin(), v.end());
-    Buffer qb = device_buffer(q), kb = device_buffer(k), vb = device_buffer(v);
+    Buffer qb = device_buffer(q), kb = device_buffer(k), vb = device_buffer(v),
+           qc = device_buffer({}, n_ctx * q_row);
     Buffer out = device_buffer({}, n_tokens * q_row), st = state_buffer(n_past, n_tokens);
     run([&](Recorder& r) {
-      r.store_rows(whole(kb), whole(kc), whole(st), n_tokens, kv_row, 0, 0, layer_off);
-      r.store_rows(whole(vb), whole(vc), whole(st), n_tokens, kv_row, 0, 0, layer_off);
+      r.rope_store(whole(qb), whole(kb), whole(vb), whole(qc), whole(kc), whole(vc), whole(st),
+                   {.n_tokens = n_tokens,
+                    .n_heads = n_heads,
+                    .n_kv_heads = n_kv,
+                    .head_dim = hd,
+                    .kv_cache_offset = layer_off});
       r.barrier();
       r.attention(whole(qb), whole(kc), whole(vc), whole(out), whole(scores), whole(st),
                   {.n_tokens = n_tokens,

@@ -1,0 +1,85 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// This step's q and k rotated (RoPE) and q, k and v written into the Q, K and V caches at the step's positions
+// (n_past + t from the step state), in one dispatch: on CPU implementations every dispatch costs a wake-up of
+// the worker threads (~30 us on a 2-vCPU VM), which a RoPE and three stores per layer paid four times.
+// q is also rotated in place (attention reads this step's queries from there); k and v are only read.
+// Pairing: normal (llama: dims 2i, 2i+1) or NeoX (qwen2: dims i, i + n_rot/2); theta_i = pos *
+// base^(-2i/n_rot); dims past n_rot (and all of them when n_rot is 0: no RoPE) are copied as they are.
+// One invocation per pair of elements of one token: q's pairs, then k's, then v's. q, k and v may be views
+// of one fused q|k|v buffer (bound three times; every element is read and written by one invocation only).
+layout(local_size_x = 64) in;
+layout(std430, binding = 0) buffer Q { float q[]; };
+layout(std430, binding = 1) readonly buffer K { float k[]; };
+layout(std430, binding = 2) readonly buffer V { float v[]; };
+layout(std430, binding = 3) writeonly buffer QC { float qc[]; };
+layout(std430, binding = 4) writeonly buffer KC { float kc[]; };
+layout(std430, binding = 5) writeonly buffer VC { float vc[]; };
+#define STATE_BINDING 6
+#include "common/state.glsl"
+layout(push_constant) uniform Push {
+  uint n_tokens;
+  uint n_heads;
+  uint n_kv_heads;
+  uint head_dim;
+  uint n_rot;  // 0: no rotation
+  uint neox;
+  float freq_base;
+  uint q_stride;  // elements between tokens in q, k and v
+  uint q_offset;
+  uint k_stride;
+  uint k_offset;
+  uint v_stride;
+  uint v_offset;
+  uint q_cache_offset;   // elements into the Q cache
+  uint kv_cache_offset;  // elements into the K and V caches
+} p;
+
+void main() {
+  const uint half_hd = p.head_dim / 2u, half_rot = p.n_rot / 2u;
+  const uint q_pairs = p.n_heads * half_hd, kv_pairs = p.n_kv_heads * half_hd;
+  const uint per_token = q_pairs + 2u * kv_pairs;
+  uint idx = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 64u;
+  if (idx >= p.n_tokens * per_token) return;
+  uint t = idx / per_token, j = idx % per_token;
+  uint pos = st.n_past + t;
+  uint q_dim = p.n_heads * p.head_dim, kv_dim = p.n_kv_heads * p.head_dim;
+
+  if (j >= q_pairs + kv_pairs) {  // v: copied
+    uint e = 2u * (j - q_pairs - kv_pairs);
+    uint s = p.v_offset + t * p.v_stride + e, d = p.kv_cache_offset + pos * kv_dim + e;
+    vc[d] = v[s];
+    vc[d + 1u] = v[s + 1u];
+    return;
+  }
+  bool is_q = j < q_pairs;
+  uint jj = is_q ? j : j - q_pairs;
+  uint h = jj / half_hd, i = jj % half_hd;
+  bool rotate = i < half_rot;
+  uint o0 = rotate && p.neox != 0u ? i : 2u * i;  // the pair's dims within the head
+  uint o1 = rotate && p.neox != 0u ? i + half_rot : 2u * i + 1u;
+  uint s = is_q ? p.q_offset + t * p.q_stride : p.k_offset + t * p.k_stride;
+  s += h * p.head_dim;
+  float x0 = is_q ? q[s + o0] : k[s + o0];
+  float x1 = is_q ? q[s + o1] : k[s + o1];
+  if (rotate) {
+    float theta = float(pos) * pow(p.freq_base, -2.0 * float(i) / float(p.n_rot));
+    float c = cos(theta), sn = sin(theta);
+    float r0 = x0 * c - x1 * sn, r1 = x0 * sn + x1 * c;
+    x0 = r0;
+    x1 = r1;
+  }
+  if (is_q) {
+    if (rotate) {
+      q[s + o0] = x0;
+      q[s + o1] = x1;
+    }
+    uint d = p.q_cache_offset + pos * q_dim + h * p.head_dim;
+    qc[d + o0] = x0;
+    qc[d + o1] = x1;
+  } else {
+    uint d = p.kv_cache_offset + pos * kv_dim + h * p.head_dim;
+    kc[d + o0] = x0;
+    kc[d + o1] = x1;
+  }
+}
