@@ -1,6 +1,6 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-// get_rows (common/get_rows_body.glsl) over q8_0 weights in 8-row tiles (CPU devices; the layout is in
+// get_rows (common/get_rows_body.glsl) over q8_0 weights in 64-row tiles (CPU devices; the layout is in
 // common/matvec_tiles_q8_0.glsl). One workgroup per token.
 #include "common/weights.glsl"
 layout(local_size_x = 64) in;
@@ -22,14 +22,15 @@ void main() {
   uint row = (p.by_position != 0u ? st.n_past + t : st.token_ids[t]) - p.first_row;  // unsigned: see body
   if (row >= p.nrows) return;
   uint nblk = p.ncols / 32u;
+  uint j = row & 63u;  // the row's place in its group of 64
   for (uint c = gl_LocalInvocationID.x; c < p.ncols / 16u; c += 64u) {  // 16 elements: half a block
-    uint tile = ((row >> 3) * nblk + (c >> 1)) * 18u;  // texel index of the tile
-    float d = uintBitsToFloat(w[(tile + 16u) * 4u + (row & 7u)]);
-    uvec4 q = w4[tile + (row & 7u) * 2u + (c & 1u)];
-    [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+    uint tile = ((row >> 6) * nblk + (c >> 1)) * 144u;  // texel index of the tile
+    float d = uintBitsToFloat(w[(tile + 128u) * 4u + 8u * (j & 7u) + (j >> 3)]);
+    uvec4 q = w4[tile + j * 2u + (c & 1u)];
+    [[unroll]] for (uint jj = 0u; jj < 4u; ++jj) {
       [[unroll]] for (uint k = 0u; k < 4u; ++k) {
-        float v = d * float(bitfieldExtract(int(q[j]), int(8u * k), 8));
-        uint oi = t * p.out_stride + c * 16u + 4u * j + k;
+        float v = d * float(bitfieldExtract(int(q[jj]), int(8u * k), 8));
+        uint oi = t * p.out_stride + c * 16u + 4u * jj + k;
         o[oi] = p.accumulate != 0u ? o[oi] + v : v;
       }
     }

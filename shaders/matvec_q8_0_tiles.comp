@@ -1,6 +1,6 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-// matvec over q8_0 weights in 8-row tiles through texel loads (CPU devices).
+// matvec over q8_0 weights in 64-row tiles through texel loads (CPU devices).
 #define NV 1u
 #define MR 8u
 #include "common/matvec_tiles_q8_0.glsl"

@@ -3,5 +3,5 @@
 // matvec_q8_0_tiles over gate|up rows with SwiGLU applied to each output pair (CPU devices).
 #define NV 1u
 #define MR 8u
-#define SWIGLU
+#define GATE_UP
 #include "common/matvec_tiles_q8_0.glsl"

@@ -9,6 +9,7 @@
 #include "inference/quant/fp16.h"
 #include "inference/vulkan/coopmat_check.h"
 #include "inference/vulkan/device.h"
+#include "inference/vulkan/dispatch_profile.h"
 #include "inference/vulkan/gpu_layout.h"
 #include "inference/vulkan/vk_error.h"
 
@@ -26,6 +27,7 @@ constexpr uint32_t kAttentionGpuWg = 128;  // attention_gpu.comp: head_dim / 4 m
 constexpr uint32_t kMatvecMaxVectors = 4;  // above this, the tiled GEMM wins
 constexpr uint32_t kMatvecRowsPerWg = 8;  // rows per matvec workgroup: a multiple of the shader's MR (4 or 8)
 constexpr uint32_t kTilesRowsPerLane[] = {8, 16};  // MR of matvec_q8_0_tiles.comp, matvec8_q8_0_tiles.comp
+constexpr uint32_t kTileLanes = 8;  // invocations per workgroup of the tiles kernels (the layout's lanes)
 
 // Push-constant twins of the GLSL blocks (std430 scalars: 4 bytes each, in order).
 // Shared by the mat-vec and mat-mul shaders (matvec_body.glsl, matmul_body.glsl): one slice of a weight.
@@ -188,24 +190,30 @@ std::vector<uint8_t> repack_q8_0(const uint8_t* src, uint32_t rows, uint32_t col
   return out;
 }
 
-// q8_0 rows for CPU devices (shaders/common/matvec_tiles_q8_0.glsl): rows padded to a multiple of 8 (with
-// zero blocks), then for each group of 8 rows and each block a 288-byte tile: the 8 rows' 32 quants, then
-// their 8 f32 scales. A lane per row walking its blocks reads one contiguous stream per 8 rows (the plain
-// layout has each lane on its own row, 8 or 64 scattered streams), which the CPU's prefetchers follow.
-constexpr uint32_t kTileRows = 8;
+// q8_0 for CPU devices (shaders/common/matvec_tiles_q8_0.glsl): rows in groups of 64 (the last padded with
+// zero blocks); for each group and each block a 2304-byte tile: the 64 rows' 32 quants, then their f32 scales
+// in lane order (row 8i + l at scale 8l + i), so that the 8 lanes walking the blocks of their 64 rows read
+// one contiguous stream and each lane's 8 scales are two texels. Gate|up pairs (matvec_swiglu): group k holds
+// gate rows 32k..32k+31 then the matching up rows.
+constexpr uint32_t kTileRows = 64;
 constexpr uint64_t kTileBytes = kTileRows * 36;
-std::vector<uint8_t> repack_q8_0_tiles(const uint8_t* src, uint32_t rows, uint32_t cols) {
-  const uint32_t nblk = cols / 32;
-  const uint32_t groups = (rows + kTileRows - 1) / kTileRows;
-  std::vector<uint8_t> out(uint64_t{groups} * nblk * kTileBytes, 0);
+uint32_t tile_groups(uint32_t rows, RowOrder order) {
+  return order == RowOrder::GateUpPairs ? (rows / 2 + 31) / 32 : (rows + kTileRows - 1) / kTileRows;
+}
+std::vector<uint8_t> repack_q8_0_tiles(const uint8_t* src, uint32_t rows, uint32_t cols, RowOrder order) {
+  const uint32_t nblk = cols / 32, half = rows / 2;
+  std::vector<uint8_t> out(uint64_t{tile_groups(rows, order)} * nblk * kTileBytes, 0);
   for (uint32_t r = 0; r < rows; ++r) {
-    const uint32_t g = r / kTileRows, i = r % kTileRows;
+    uint32_t pos = r;  // the row's place: group pos / 64, index pos % 64 in it
+    if (order == RowOrder::GateUpPairs)
+      pos = r < half ? r / 32 * 64 + r % 32 : (r - half) / 32 * 64 + 32 + (r - half) % 32;
+    const uint32_t g = pos / kTileRows, j = pos % kTileRows;
     for (uint32_t b = 0; b < nblk; ++b) {
       const uint8_t* block = src + (uint64_t{r} * nblk + b) * 34;
       uint8_t* tile = out.data() + (uint64_t{g} * nblk + b) * kTileBytes;
       const float d = quant::fp16_to_f32(static_cast<uint16_t>(block[0] | (block[1] << 8)));
-      std::memcpy(tile + i * 32, block + 2, 32);
-      std::memcpy(tile + kTileRows * 32 + i * 4, &d, 4);
+      std::memcpy(tile + j * 32, block + 2, 32);
+      std::memcpy(tile + kTileRows * 32 + (8 * (j % 8) + j / 8) * 4, &d, 4);
     }
   }
   return out;
@@ -256,7 +264,7 @@ std::string kernel_type_name(GgmlType type) {
 }
 
 WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t rows, uint32_t cols,
-                           const void* data, const Progress& progress) {
+                           const void* data, const Progress& progress, RowOrder order) {
   if (!kernel_supports(type))
     throw VulkanError("the Vulkan kernels cannot read tensors of type " + gguf::ggml_type_name(type));
   const auto traits = gguf::ggml_type_traits(type);
@@ -274,23 +282,30 @@ WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t r
   const uint64_t step = align / std::gcd(rb, align);
   uint64_t per_slice = max_range / rb / step * step;
   if (per_slice == 0) per_slice = max_range / rb;  // cannot align; each slice still starts a fresh range
-  // CPU devices read q8_0 through texel loads in 8-row tiles (every slice but the last a whole number).
+  // CPU devices read q8_0 through texel loads in 64-row tiles (every slice but the last a whole number).
   const bool tiles = uses_tiles(ctx.device().info(), type);
   if (tiles) per_slice = per_slice / kTileRows * kTileRows;
   if (per_slice == 0) throw VulkanError("one tile of tensor rows is larger than maxStorageBufferRange");
+  if (order == RowOrder::GateUpPairs) {
+    if (!tiles || rows % 2 != 0)
+      throw VulkanError("gate|up pairs are the layout of q8_0 on CPU devices, for an even number of rows");
+    if (uint64_t{tile_groups(rows, order)} * kTileRows > per_slice)
+      throw VulkanError("gate|up pairs must fit one slice of maxStorageBufferRange");
+    per_slice = rows;
+  }
 
-  WeightTensor w{type, rows, cols, {}};
+  WeightTensor w{type, rows, cols, {}, order};
   const uint64_t total = rb * rows;
   const auto* bytes = static_cast<const uint8_t*>(data);
   for (uint64_t r0 = 0; r0 < rows; r0 += per_slice) {
     const auto n = static_cast<uint32_t>(std::min<uint64_t>(per_slice, rows - r0));
-    const BufferRange range = arena.allocate(rb * (tiles ? (n + kTileRows - 1) / kTileRows * kTileRows : n));
+    const BufferRange range = arena.allocate(rb * (tiles ? uint64_t{tile_groups(n, order)} * kTileRows : n));
     const uint64_t base = r0 * rb;
     const auto report = [&](uint64_t done, uint64_t) {
       if (progress) progress(base + done, total);
     };
     if (tiles) {
-      const auto packed = repack_q8_0_tiles(bytes + r0 * src_rb, n, cols);
+      const auto packed = repack_q8_0_tiles(bytes + r0 * src_rb, n, cols, order);
       ctx.upload(range, packed.data(), packed.size(), report);
     } else if (repack_gpu_layout) {
       const auto packed = repack_gpu(type, bytes + r0 * src_rb, n, cols);
@@ -314,10 +329,14 @@ uint32_t Recorder::reduce_wg() const {
 }
 
 Recorder::Recorder(Context& ctx)
-    : ctx_(&ctx), cmd_(CommandBuffer::Create(ctx.device(), ctx.command_pool())), descriptors_(ctx.device()) {}
+    : ctx_(&ctx), cmd_(CommandBuffer::Create(ctx.device(), ctx.command_pool())), descriptors_(ctx.device()) {
+  if (profiling_enabled()) timer_ = std::make_unique<DispatchTimer>(ctx.device());
+}
+Recorder::~Recorder() = default;
 
 void Recorder::begin() {
   cmd_.begin();
+  if (timer_) timer_->begin(cmd_.handle());
 }
 void Recorder::end() {
   cmd_.host_read_barrier();
@@ -325,6 +344,7 @@ void Recorder::end() {
 }
 void Recorder::submit_and_wait() {
   ctx_->submit_and_wait(cmd_);
+  if (timer_) timer_->collect();
 }
 void Recorder::barrier() {
   cmd_.dispatch_barrier();
@@ -344,6 +364,7 @@ void Recorder::dispatch_raw(const Pipeline& pipeline, std::span<const BufferRang
   cmd_.bind_pipeline_and_descriptor_set(pipeline, set);
   cmd_.push_constants(pipeline, push);
   cmd_.dispatch(x, y, z);
+  if (timer_) timer_->after_dispatch(cmd_.handle(), pipeline.name());
 }
 
 void Recorder::dispatch_shader(std::string_view shader, std::span<const BufferRange> buffers,
@@ -394,6 +415,7 @@ void Recorder::elementwise(const char* shader, std::span<const BufferRange> buff
 
 void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
   check_weight(w);
+  if (w.order != RowOrder::Plain) throw VulkanError("matvec: gate|up pairs are read by matvec_swiglu only");
   if (use_gpu_kernels(ctx_->device().info()) && gpu_layout(w.type)) {
     matvec_gpu(w, x, y, s);
     return;
@@ -420,15 +442,16 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
   if (gguf::ggml_type_traits(w.type).block_elements >= 16 && (x_stride % 4 != 0 || x.offset % 16 != 0))
     throw VulkanError("matvec: quantized weights read x as vec4; x_stride must be a multiple of 4");
   // CPU implementations: q8_0 (in tiles) and x read through texel loads, which llvmpipe turns into one
-  // 16-byte load per lane (its storage-buffer loads are a branchy per-lane loop per 32-bit word); each lane
-  // owns kTilesRowsPerLane rows (matvec_tiles_q8_0.glsl). ~8 workgroups per slice keep every core busy.
+  // 16-byte load per lane (its storage-buffer loads are a branchy per-lane loop per 32-bit word); each of the
+  // 8 lanes owns kTilesRowsPerLane rows of a pass (matvec_tiles_q8_0.glsl). ~8 workgroups per slice keep
+  // every core busy.
   const bool tiles = uses_tiles(ctx_->device().info(), w.type);
   for (const auto& slice : w.slices) {
     const WeightProductPush push = product_push(w, slice, s);
     const BufferRange buffers[] = {slice.range, x, y};
-    const uint32_t per_sg = kTilesRowsPerLane[nv == 8 ? 1 : 0] * sg;
-    const uint32_t rpw = tiles ? per_sg * std::max(1u, slice.rows / 8 / per_sg) : rows_per_wg(slice.rows);
-    const uint32_t spec[] = {sg, rpw};
+    const uint32_t per_pass = kTilesRowsPerLane[nv == 8 ? 1 : 0] * kTileLanes;
+    const uint32_t rpw = tiles ? per_pass * std::max(1u, slice.rows / 8 / per_pass) : rows_per_wg(slice.rows);
+    const uint32_t spec[] = {tiles ? kTileLanes : sg, rpw};
     const uint32_t groups = (slice.rows + rpw - 1) / rpw;
     const uint32_t gx = std::min(groups, kMaxGroups);
     const uint32_t gy = (s.n_vec + nv - 1) / nv, gz = (groups + gx - 1) / gx;
@@ -445,10 +468,10 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
 
 void Recorder::matvec_swiglu(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
   check_weight(w);
-  if (!matvec_swiglu_supported(ctx_->device().info(), w.type) || w.slices.size() != 1 || w.rows % 2 != 0)
-    throw VulkanError("matvec_swiglu: needs q8_0 tiles on a CPU device, in one slice, with gate and up rows");
+  if (!matvec_swiglu_supported(ctx_->device().info(), w.type) || w.slices.size() != 1 ||
+      w.order != RowOrder::GateUpPairs)
+    throw VulkanError("matvec_swiglu: needs q8_0 gate|up pairs on a CPU device (RowOrder::GateUpPairs)");
   const uint32_t nv = s.n_vec > kMatvecMaxVectors ? 8 : 1;
-  const uint32_t sg = std::max(ctx_->device().info().subgroup_size, 1u);
   const auto& slice = w.slices[0];
   if (!s.y_stride) s.y_stride = w.rows / 2;
   s.accumulate = false;
@@ -457,9 +480,9 @@ void Recorder::matvec_swiglu(const WeightTensor& w, const BufferRange& x, const 
   const VkBufferView views[] = {texels(slice.range), texels(x)};
   if (views[0] == VK_NULL_HANDLE || views[1] == VK_NULL_HANDLE)
     throw VulkanError("matvec_swiglu: cannot view the weights or x as texels");
-  const uint32_t per_sg = kTilesRowsPerLane[nv == 8 ? 1 : 0] / 2 * sg;  // output rows per subgroup
-  const uint32_t rpw = per_sg * std::max(1u, w.rows / 2 / 8 / per_sg);
-  const uint32_t spec[] = {sg, rpw};
+  const uint32_t per_pass = kTilesRowsPerLane[nv == 8 ? 1 : 0] / 2 * kTileLanes;  // output rows per pass
+  const uint32_t rpw = per_pass * std::max(1u, w.rows / 2 / 8 / per_pass);
+  const uint32_t spec[] = {kTileLanes, rpw};
   const uint32_t groups = (w.rows / 2 + rpw - 1) / rpw;
   const uint32_t gx = std::min(groups, kMaxGroups);
   dispatch(nv == 8 ? "matvec8_q8_0_tiles_swiglu" : "matvec_q8_0_tiles_swiglu", buffers, push, gx,

@@ -10,6 +10,7 @@
 // Each push-constant block has its C++ twin here, checked by static_assert against the GLSL layout size.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <tuple>
@@ -23,6 +24,8 @@
 
 namespace glasswing::vulkan {
 
+class DispatchTimer;
+
 // Twin of shaders/common/state.glsl: the header; token ids follow it.
 struct StepState {
   uint32_t n_past = 0;
@@ -30,6 +33,10 @@ struct StepState {
   uint32_t pad[2] = {0, 0};
 };
 static_assert(sizeof(StepState) == 16);
+
+// The order of a matrix's rows on the device. GateUpPairs: gate rows then as many up rows, stored so that
+// Recorder::matvec_swiglu reads each gate row with its up row (CPU devices' q8_0; matvec refuses it).
+enum class RowOrder { Plain, GateUpPairs };
 
 // A weight matrix on the device in its GGUF encoding, split into row slices that each fit
 // maxStorageBufferRange (each slice is bound on its own).
@@ -43,6 +50,7 @@ struct WeightTensor {
   uint32_t rows = 0;
   uint32_t cols = 0;
   std::vector<Slice> slices;
+  RowOrder order = RowOrder::Plain;
 };
 
 // True for the types the kernels read (the same set as quant::can_dequantize).
@@ -55,7 +63,7 @@ std::string kernel_type_name(gguf::GgmlType type);
 // Uploads rows x cols elements of `type` (GGUF bytes at data) into the arena. Throws VulkanError for a type
 // the kernels cannot read or a row that does not divide into blocks.
 WeightTensor upload_weight(Context& ctx, Arena& arena, gguf::GgmlType type, uint32_t rows, uint32_t cols,
-                           const void* data, const Progress& progress = {});
+                           const void* data, const Progress& progress = {}, RowOrder order = RowOrder::Plain);
 
 struct MatShape {
   uint32_t n_vec = 1;       // input vectors (tokens)
@@ -123,6 +131,7 @@ struct AttentionSummaryParams {
 class Recorder {
  public:
   explicit Recorder(Context& ctx);
+  ~Recorder();
   // Starts a new recording; descriptor sets of the previous one are kept until the Recorder dies.
   void begin();
   void end();
@@ -200,6 +209,7 @@ class Recorder {
                    uint64_t n);
   Context* ctx_;
   CommandBuffer cmd_;
+  std::unique_ptr<DispatchTimer> timer_;  // GLASSWING_VULKAN_PROFILE=1 only
   DescriptorPool descriptors_;
   std::map<std::tuple<VkBuffer, uint64_t, uint64_t>, DeviceHandle<VkBufferView, vkDestroyBufferView>> views_;
 };

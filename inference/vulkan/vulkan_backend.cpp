@@ -179,14 +179,18 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
         !matvec_swiglu_supported(ctx_->device().info(), L.w_gate.type) || L.w_up.type != L.w_gate.type ||
         L.w_up.n_cols != L.w_gate.n_cols || L.w_up.n_rows != L.w_gate.n_rows)
       return nullptr;
-    // one slice (q8_0: 36 bytes per 32 columns, rows padded to 8): else the pair stays two matrices
-    const uint64_t rows = (uint64_t(L.w_gate.n_rows) * 2 + 7) / 8 * 8;
+    // one slice (q8_0: 36 bytes per 32 columns, 64-row groups of 32 gate + 32 up rows): else the pair stays
+    // two matrices
+    const uint64_t rows = (uint64_t(L.w_gate.n_rows) + 31) / 32 * 64;
     if (rows * uint64_t(L.w_gate.n_cols) / 32 * 36 > ctx_->device().info().max_storage_buffer_range)
       return nullptr;
     const uint64_t base = weight_bytes_;
-    const WeightTensor& t = upload_fused({&L.w_gate, &L.w_up}, [&](uint64_t done, uint64_t) {
-      if (progress) progress(std::min(total, base + done), total);
-    });
+    const WeightTensor& t = upload_fused(
+        {&L.w_gate, &L.w_up},
+        [&](uint64_t done, uint64_t) {
+          if (progress) progress(std::min(total, base + done), total);
+        },
+        RowOrder::GateUpPairs);
     return &t;
   };
   w_ = std::make_unique<DeviceWeights>();
@@ -260,7 +264,7 @@ const WeightTensor& VulkanBackend::upload_matrix(const model::WeightMatrix& m, c
 }
 
 const WeightTensor& VulkanBackend::upload_fused(std::initializer_list<const model::WeightMatrix*> parts,
-                                                const Progress& progress) {
+                                                const Progress& progress, RowOrder order) {
   const model::WeightMatrix& first = **parts.begin();
   std::vector<uint8_t> rows;
   int64_t n_rows = 0;
@@ -269,8 +273,8 @@ const WeightTensor& VulkanBackend::upload_fused(std::initializer_list<const mode
     n_rows += m->n_rows;
   }
   try {
-    fused_.push_back(
-        upload_weight(*ctx_, *arena_, first.type, u32(n_rows), u32(first.n_cols), rows.data(), progress));
+    fused_.push_back(upload_weight(*ctx_, *arena_, first.type, u32(n_rows), u32(first.n_cols), rows.data(),
+                                   progress, order));
     weight_bytes_ += rows.size();
     return fused_.back();
   } catch (const VulkanError& e) {

@@ -70,7 +70,7 @@ class VulkanBackend final : public model::Backend {
   void build_pipelines();
   const WeightTensor& upload_matrix(const model::WeightMatrix& m, const Progress& progress);
   const WeightTensor& upload_fused(std::initializer_list<const model::WeightMatrix*> parts,
-                                   const Progress& progress);
+                                   const Progress& progress, RowOrder order = RowOrder::Plain);
   BufferRange upload_vector(std::span<const float> v);
 
   const model::Model& model_;

@@ -4,19 +4,24 @@
 // function call clobbering every vector register), but a storage-buffer load whose address differs per lane
 // into a branchy per-lane loop per 32-bit word, which made the storage-buffer matvec cost ~10 instructions
 // per multiply-add. Each lane loads everything of one q8_0 block (32 columns) first and then computes: x for
-// NV vectors, then per row its two quant texels and its scale. The block's scale multiplies the block's dot
-// product once.
-// Layout (repack_q8_0_tiles in ops.cpp), in 16-byte texels: for every group of 8 rows and every block a tile
-// of 18 texels: row i's 32 quants at texels 2i and 2i + 1, then the 8 rows' f32 scales (texels 16 and 17).
-// Each lane owns MR rows and walks them block by block (no cross-lane reduction: on llvmpipe a subgroupAdd
-// and the store after it cost as much as a whole 576-column row).
-// Included by matvec_q8_0_tiles.comp (NV 1), matvec8_q8_0_tiles.comp (NV 8) and their _swiglu variants.
+// NV vectors, its rows' scales, then per row its two quant texels. The block's scale multiplies the block's
+// dot product once.
+// Layout (repack_q8_0_tiles in ops.cpp), in 16-byte texels: rows in groups of 64; for every group and every
+// block a tile of 144 texels (2304 bytes): row j's 32 quants at texels 2j and 2j + 1, then the 64 f32 scales
+// in lane order, row j = 8i + l at scale 8l + i. Lane l of the 8 owns rows 8i + l of a group (i < 8), so:
+// one scale texel load serves 4 of its rows (an 8-row tile had one load per row, ~45 instructions for one
+// float), and the 8 lanes walking their blocks read one contiguous stream per group.
+// GATE_UP (the _swiglu variants): gate rows then up rows, stored in chunks of 32: group k holds gate rows
+// 32k..32k+31 then up rows 32k..32k+31, and out[r] = silu(gate_r . x) * (up_r . x). A lane's first MO
+// accumulators are gate rows, the next MO the matching up rows, in the same groups.
+// Each lane walks its rows block by block (no cross-lane reduction: on llvmpipe a subgroupAdd and the store
+// after it cost as much as a whole 576-column row). No subgroup operation: the 8 lanes are the workgroup.
+// Included by matvec_q8_0_tiles.comp (NV 1, MR 8), matvec8_q8_0_tiles.comp (NV 8, MR 16) and their
+// _swiglu variants.
 #extension GL_EXT_control_flow_attributes : require
-#extension GL_KHR_shader_subgroup_basic : require
 
-layout(local_size_x_id = 0) in;
-layout(constant_id = 0) const uint WG = 8;
-layout(constant_id = 1) const uint ROWS_PER_WG = 8;  // a multiple of MR
+layout(local_size_x = 8) in;  // spec constant 0 (the workgroup size of other kernels) is unused
+layout(constant_id = 1) const uint ROWS_PER_WG = 64;  // output rows per workgroup: a multiple of a pass's
 
 // Bindings 0 and 1 (the weights and x as storage buffers) stay in the layout for the shared recording code.
 layout(std430, binding = 2) buffer Y { float y[]; };
@@ -25,7 +30,7 @@ layout(binding = 4, rgba32ui) readonly uniform uimageBuffer x_texels;  // x (bin
 
 layout(push_constant) uniform Push {
   uint ncols;       // elements per weight row
-  uint nrows;       // rows in this slice
+  uint nrows;       // rows in this slice (gate and up rows for GATE_UP)
   uint row_base;    // first output index of this slice
   uint x_stride;    // elements between input vectors (a multiple of 4)
   uint y_stride;    // elements between output vectors
@@ -33,33 +38,47 @@ layout(push_constant) uniform Push {
   uint nvec;        // vectors in the batch
 } p;
 
+#ifdef GATE_UP
+const uint MO = MR / 2u;       // output rows per lane and pass
+const uint GROUP_OUT = 32u;    // output rows per 64-row group
+#else
+const uint MO = MR;
+const uint GROUP_OUT = 64u;
+#endif
+const uint PASS_OUT = MO * 8u;                // output rows per pass of the 8 lanes
+const uint NG = (PASS_OUT + GROUP_OUT - 1u) / GROUP_OUT;  // groups one pass reads
+
+// Accumulator m's group within the pass (< NG) and its row's index i in the group (row 8i + lane):
+// compile-time constants once the loops over m are unrolled.
+uint group_of(uint m) { return ((m % MO) * 8u) / GROUP_OUT; }
+uint index_of(uint m) {
+#ifdef GATE_UP
+  return (((m % MO) * 8u) % GROUP_OUT) / 8u + (m >= MO ? 4u : 0u);
+#else
+  return m % 8u;
+#endif
+}
+
 void main() {
   const uint nblk = p.ncols / 32u;
+  const uint lane = gl_LocalInvocationID.x;
+#ifdef GATE_UP
+  const uint nout = p.nrows / 2u;
+#else
+  const uint nout = p.nrows;
+#endif
+  const uint ngroups = (nout + GROUP_OUT - 1u) / GROUP_OUT;
   uint v0 = gl_WorkGroupID.y * NV;
   uint xo[NV];  // texel index of each vector; vectors past the batch re-read the last one and store nothing
   [[unroll]] for (uint n = 0u; n < NV; ++n) xo[n] = (min(v0 + n, p.nvec - 1u) * p.x_stride) >> 2;
   uint wg = gl_WorkGroupID.x + gl_WorkGroupID.z * gl_NumWorkGroups.x;
-  // Output rows; with SWIGLU the rows are gate rows then the matching up rows, and out[r] is
-  // silu(gate_r . x) * (up_r . x): a lane's first MO accumulators are gate rows, the next MO their up rows.
-#ifdef SWIGLU
-  const uint MO = MR / 2u;
-  const uint nout = p.nrows / 2u;
-#else
-  const uint MO = MR;
-  const uint nout = p.nrows;
-#endif
-  const uint rows_per_sg = MO * gl_SubgroupSize;
-  for (uint r0 = gl_SubgroupID * rows_per_sg; r0 < ROWS_PER_WG; r0 += gl_NumSubgroups * rows_per_sg) {
-    uint row0 = wg * ROWS_PER_WG + r0;
-    if (row0 >= nout) break;  // uniform in the subgroup
-    // This lane's output rows: row0 + m * subgroup size + lane. Rows past the end recompute the last row and
-    // store nothing.
-    uint tile0[MR], qi[MR];  // each row's first tile (texel index), its quants' texel in a tile
-    [[unroll]] for (uint m = 0u; m < MR; ++m) {
-      uint row = min(row0 + (m % MO) * gl_SubgroupSize + gl_SubgroupInvocationID, nout - 1u) + (m / MO) * nout;
-      tile0[m] = (row >> 3) * nblk * 18u;
-      qi[m] = row & 7u;
-    }
+  for (uint r0 = 0u; r0 < ROWS_PER_WG; r0 += PASS_OUT) {
+    uint row0 = wg * ROWS_PER_WG + r0;  // a multiple of PASS_OUT, so of GROUP_OUT when NG > 1
+    if (row0 >= nout) break;
+    // Texel index of each group's first tile; groups past the end re-read the last one (their rows are past
+    // nout and store nothing).
+    uint tile0[NG];
+    [[unroll]] for (uint g = 0u; g < NG; ++g) tile0[g] = min(row0 / GROUP_OUT + g, ngroups - 1u) * nblk * 144u;
     float acc[MR][NV];
     [[unroll]] for (uint m = 0u; m < MR; ++m)
       [[unroll]] for (uint n = 0u; n < NV; ++n) acc[m][n] = 0.0;
@@ -68,11 +87,16 @@ void main() {
       [[unroll]] for (uint n = 0u; n < NV; ++n)
         [[unroll]] for (uint i = 0u; i < 8u; ++i)
           xs[n][i] = uintBitsToFloat(imageLoad(x_texels, int(xo[n] + b * 8u + i)));
+      vec4 sc[NG][2];  // this lane's 8 scales in each group
+      [[unroll]] for (uint g = 0u; g < NG; ++g)
+        [[unroll]] for (uint h = 0u; h < 2u; ++h)
+          sc[g][h] = uintBitsToFloat(imageLoad(w_texels, int(tile0[g] + b * 144u + 128u + 2u * lane + h)));
       [[unroll]] for (uint m = 0u; m < MR; ++m) {
-        uint tile = tile0[m] + b * 18u;
-        uvec4 q0 = imageLoad(w_texels, int(tile + qi[m] * 2u));
-        uvec4 q1 = imageLoad(w_texels, int(tile + qi[m] * 2u + 1u));
-        float d = uintBitsToFloat(imageLoad(w_texels, int(tile + 16u + (qi[m] >> 2)))[qi[m] & 3u]);
+        const uint g = group_of(m), i = index_of(m);
+        uint q = tile0[g] + b * 144u + 2u * (8u * i + lane);
+        uvec4 q0 = imageLoad(w_texels, int(q));
+        uvec4 q1 = imageLoad(w_texels, int(q + 1u));
+        float d = sc[g][i / 4u][i % 4u];
         vec4 qf[8];
         [[unroll]] for (uint j = 0u; j < 8u; ++j) {
           int word = int(j < 4u ? q0[j] : q1[j - 4u]);
@@ -87,11 +111,11 @@ void main() {
       }
     }
     [[unroll]] for (uint m = 0u; m < MO; ++m) {
-      uint row = row0 + m * gl_SubgroupSize + gl_SubgroupInvocationID;
+      uint row = row0 + m * 8u + lane;
       [[unroll]] for (uint n = 0u; n < NV; ++n) {
         if (row < nout && v0 + n < p.nvec) {
           uint yo = (v0 + n) * p.y_stride + p.row_base + row;
-#ifdef SWIGLU
+#ifdef GATE_UP
           float g = acc[m][n];
           y[yo] = g / (1.0 + exp(-g)) * acc[m + MO][n];  // as swiglu.comp
 #else

@@ -142,25 +142,28 @@ TEST_CASE("matvec matches a CPU dequantize + dot for every type", "[weights]") {
   auto& ctx = context();
   std::mt19937 rng(1);
   for (const auto& c : cases()) {
-    SECTION(glasswing::gguf::ggml_type_name(c.type)) {
-      const uint32_t rows = 37, n_vec = 3;
-      const auto w = random_tensor(rng, c.type, rows, c.cols);
-      const auto x = random_floats(rng, uint64_t{c.cols} * n_vec);
-      Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
-      const WeightTensor t = upload_weight(ctx, arena, c.type, rows, c.cols, w.data());
-      Buffer xb = device_buffer(x);
-      // Output starts at 1 so the accumulate flag is tested too: y = 1 + W.x
-      Buffer yb = device_buffer(std::vector<float>(rows * n_vec, 1.0f));
-      Recorder rec(ctx);
-      rec.begin();
-      rec.matvec(t, whole(xb), whole(yb), {.n_vec = n_vec, .accumulate = true});
-      rec.end();
-      rec.submit_and_wait();
-      auto expect = cpu_matmul(c.type, w, rows, c.cols, x, n_vec);
-      for (auto& e : expect.y) e += 1.0f;
-      for (auto& m : expect.magnitude) m += 1.0f;
-      CHECK(worst_error(read_floats(yb, rows * n_vec), expect) < 1e-5);
-      require_no_validation_messages();
+    // 200 rows: several row groups and workgroups of the CPU devices' q8_0 tiles (64-row groups)
+    for (const uint32_t rows : {37u, 200u}) {
+      SECTION(glasswing::gguf::ggml_type_name(c.type) + ", " + std::to_string(rows) + " rows") {
+        const uint32_t n_vec = 3;
+        const auto w = random_tensor(rng, c.type, rows, c.cols);
+        const auto x = random_floats(rng, uint64_t{c.cols} * n_vec);
+        Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
+        const WeightTensor t = upload_weight(ctx, arena, c.type, rows, c.cols, w.data());
+        Buffer xb = device_buffer(x);
+        // Output starts at 1 so the accumulate flag is tested too: y = 1 + W.x
+        Buffer yb = device_buffer(std::vector<float>(rows * n_vec, 1.0f));
+        Recorder rec(ctx);
+        rec.begin();
+        rec.matvec(t, whole(xb), whole(yb), {.n_vec = n_vec, .accumulate = true});
+        rec.end();
+        rec.submit_and_wait();
+        auto expect = cpu_matmul(c.type, w, rows, c.cols, x, n_vec);
+        for (auto& e : expect.y) e += 1.0f;
+        for (auto& m : expect.magnitude) m += 1.0f;
+        CHECK(worst_error(read_floats(yb, rows * n_vec), expect) < 1e-5);
+        require_no_validation_messages();
+      }
     }
   }
 }
@@ -287,18 +290,21 @@ TEST_CASE("matvec_swiglu applies SwiGLU to gate and up rows of one q8_0 matrix (
     return;
   }
   std::mt19937 rng(17);
-  for (const uint32_t n_vec : {1u, 3u, 11u}) {  // the single-vector and the 8-vector kernels, partial batches
-    SECTION("vectors " + std::to_string(n_vec)) {
-      const uint32_t n_ff = 37, cols = 96;  // an odd row count: gate and up rows share a tile
+  // 37: not a whole number of 32-row chunks (a partial last group); 300: several groups and workgroups
+  for (const auto& [n_vec, n_ff] : {std::pair{1u, 37u}, {3u, 37u}, {11u, 37u}, {1u, 300u}, {11u, 300u}}) {
+    SECTION("vectors " + std::to_string(n_vec) + ", " + std::to_string(n_ff) + " rows") {
+      const uint32_t cols = 96;
       const auto w = random_tensor(rng, GgmlType::Q8_0, 2 * n_ff, cols);
       const auto x = random_floats(rng, uint64_t{cols} * n_vec);
       Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
-      const WeightTensor t = upload_weight(ctx, arena, GgmlType::Q8_0, 2 * n_ff, cols, w.data());
+      const WeightTensor t =
+          upload_weight(ctx, arena, GgmlType::Q8_0, 2 * n_ff, cols, w.data(), {}, RowOrder::GateUpPairs);
       Buffer xb = device_buffer(x);
       Buffer yb = device_buffer(std::vector<float>(n_ff * n_vec, 7.0f));
       Recorder rec(ctx);
       rec.begin();
       rec.matvec_swiglu(t, whole(xb), whole(yb), {.n_vec = n_vec});
+      CHECK_THROWS_WITH(rec.matvec(t, whole(xb), whole(yb)), Catch::Contains("read by matvec_swiglu only"));
       rec.end();
       rec.submit_and_wait();
       const auto gu = cpu_matmul(GgmlType::Q8_0, w, 2 * n_ff, cols, x, n_vec);
