@@ -35,6 +35,13 @@ struct WeightProductPush {
   uint32_t ncols, nrows, row_base, x_stride, y_stride, accumulate, nvec;
 };
 static_assert(sizeof(WeightProductPush) == 28);
+// matvec_tiles_q8_0.glsl: a weight product and the deferred RMSNorm.
+struct TilesPush {
+  WeightProductPush product;
+  uint32_t norm_write, norm_slots, norm_stride;
+  float norm_eps;
+};
+static_assert(sizeof(TilesPush) == 44);
 
 WeightProductPush product_push(const WeightTensor& w, const WeightTensor::Slice& slice, const MatShape& s) {
   return {w.cols,
@@ -226,6 +233,26 @@ bool uses_tiles(const DeviceInfo& info, GgmlType type) {
          info.max_storage_buffer_range / 16 <= info.max_texel_buffer_elements;
 }
 
+// Rows per workgroup and workgroups of a tiles matvec over out_rows output rows: a pass of the 8 lanes
+// covers kTilesRowsPerLane rows each (half of them output rows for gate|up); ~8 workgroups keep every core
+// busy.
+struct TilesGrid {
+  uint32_t rows_per_wg, groups;
+};
+TilesGrid tiles_grid(uint32_t out_rows, uint32_t nv, bool gate_up) {
+  const uint32_t per_pass = kTilesRowsPerLane[nv == 8 ? 1 : 0] / (gate_up ? 2 : 1) * kTileLanes;
+  const uint32_t rpw = per_pass * std::max(1u, out_rows / 8 / per_pass);
+  return {rpw, (out_rows + rpw - 1) / rpw};
+}
+// Subgroups in a workgroup of the 8 tile lanes (each writes its own deferred-norm sum).
+uint32_t subgroups_per_tile_wg(const DeviceInfo& info) {
+  const uint32_t sg = std::max(info.subgroup_size, 1u);
+  return (kTileLanes + sg - 1) / sg;
+}
+uint32_t norm_stride(uint32_t slots) {
+  return (slots + 3) / 4 * 4;
+}
+
 void check_weight(const WeightTensor& w) {
   if (w.slices.empty()) throw VulkanError("weight tensor was never uploaded");
 }
@@ -255,6 +282,14 @@ bool kernel_supports(GgmlType type) {
 
 bool matvec_swiglu_supported(const DeviceInfo& info, GgmlType type) {
   return uses_tiles(info, type);
+}
+
+bool defers_norm(const DeviceInfo& info, const WeightTensor& w) {
+  return uses_tiles(info, w.type) && w.slices.size() == 1;
+}
+
+uint32_t norm_slots(const DeviceInfo& info, const WeightTensor& w, uint32_t n_vec) {
+  return tiles_grid(w.rows, n_vec > kMatvecMaxVectors ? 8 : 1, false).groups * subgroups_per_tile_wg(info);
 }
 
 std::string kernel_type_name(GgmlType type) {
@@ -416,6 +451,8 @@ void Recorder::elementwise(const char* shader, std::span<const BufferRange> buff
 void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
   check_weight(w);
   if (w.order != RowOrder::Plain) throw VulkanError("matvec: gate|up pairs are read by matvec_swiglu only");
+  if ((s.norm_write || s.norm_read) && !defers_norm(ctx_->device().info(), w))
+    throw VulkanError("deferred RMSNorm: only for CPU devices' q8_0 tiles in one slice");
   if (use_gpu_kernels(ctx_->device().info()) && gpu_layout(w.type)) {
     matvec_gpu(w, x, y, s);
     return;
@@ -441,28 +478,67 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
 
   if (gguf::ggml_type_traits(w.type).block_elements >= 16 && (x_stride % 4 != 0 || x.offset % 16 != 0))
     throw VulkanError("matvec: quantized weights read x as vec4; x_stride must be a multiple of 4");
-  // CPU implementations: q8_0 (in tiles) and x read through texel loads, which llvmpipe turns into one
-  // 16-byte load per lane (its storage-buffer loads are a branchy per-lane loop per 32-bit word); each of the
-  // 8 lanes owns kTilesRowsPerLane rows of a pass (matvec_tiles_q8_0.glsl). ~8 workgroups per slice keep
-  // every core busy.
-  const bool tiles = uses_tiles(ctx_->device().info(), w.type);
+  if (uses_tiles(ctx_->device().info(), w.type)) {
+    matvec_tiles(w, x, y, s, false);
+    return;
+  }
   for (const auto& slice : w.slices) {
     const WeightProductPush push = product_push(w, slice, s);
     const BufferRange buffers[] = {slice.range, x, y};
-    const uint32_t per_pass = kTilesRowsPerLane[nv == 8 ? 1 : 0] * kTileLanes;
-    const uint32_t rpw = tiles ? per_pass * std::max(1u, slice.rows / 8 / per_pass) : rows_per_wg(slice.rows);
-    const uint32_t spec[] = {tiles ? kTileLanes : sg, rpw};
+    const uint32_t rpw = rows_per_wg(slice.rows);
+    const uint32_t spec[] = {sg, rpw};
     const uint32_t groups = (slice.rows + rpw - 1) / rpw;
     const uint32_t gx = std::min(groups, kMaxGroups);
     const uint32_t gy = (s.n_vec + nv - 1) / nv, gz = (groups + gx - 1) / gx;
-    if (tiles) {
-      const VkBufferView views[] = {texels(slice.range), texels(x)};
-      if (views[0] == VK_NULL_HANDLE || views[1] == VK_NULL_HANDLE)
-        throw VulkanError("matvec: cannot view the weights or x as texels");
-      dispatch((shader + "_tiles").c_str(), buffers, push, gx, gy, gz, spec, views);
-    } else {
-      dispatch(shader.c_str(), buffers, push, gx, gy, gz, spec);
+    dispatch(shader.c_str(), buffers, push, gx, gy, gz, spec);
+  }
+}
+
+// CPU implementations: q8_0 (in tiles) and x read through texel loads, which llvmpipe turns into one 16-byte
+// load per lane (its storage-buffer loads are a branchy per-lane loop per 32-bit word); each of the 8 lanes
+// owns kTilesRowsPerLane rows of a pass (matvec_tiles_q8_0.glsl).
+void Recorder::matvec_tiles(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s,
+                            bool gate_up) {
+  const uint32_t nv = s.n_vec > kMatvecMaxVectors ? 8 : 1;
+  if ((s.norm_write || s.norm_read) && w.slices.size() != 1)
+    throw VulkanError("deferred RMSNorm: the weight must be one slice");
+  if (s.norm_write && (s.norm_read || gate_up || !s.accumulate))
+    throw VulkanError("deferred RMSNorm is written by a residual-accumulating matvec that reads none");
+  if (gate_up) {
+    if (!s.y_stride) s.y_stride = w.rows / 2;
+    s.accumulate = false;
+  }
+  const VkBufferView x_view = texels(x);
+  for (const auto& slice : w.slices) {
+    const auto grid = tiles_grid(gate_up ? slice.rows / 2 : slice.rows, nv, gate_up);
+    TilesPush push{product_push(w, slice, s), 0, 0, 0, 0.0f};
+    // unused bindings point at y and x (descriptors must be valid)
+    BufferRange gain = y, xg = y, partials = y;
+    VkBufferView partial_view = x_view;
+    if (s.norm_write) {
+      push.norm_write = 1;
+      push.norm_stride = norm_stride(grid.groups * subgroups_per_tile_wg(ctx_->device().info()));
+      gain = s.norm_write->gain;
+      xg = s.norm_write->xg;
+      partials = s.norm_write->partials;
     }
+    if (s.norm_read) {
+      push.norm_slots = s.norm_read->slots;
+      push.norm_stride = norm_stride(s.norm_read->slots);
+      push.norm_eps = s.norm_read->eps;
+      partial_view = texels(s.norm_read->partials);
+    }
+    if (push.norm_stride > kMaxNormStride)
+      throw VulkanError("deferred RMSNorm: more than " + std::to_string(kMaxNormStride) + " partial sums");
+    const BufferRange buffers[] = {slice.range, x, y, gain, xg, partials};
+    const VkBufferView views[] = {texels(slice.range), x_view, partial_view};
+    if (views[0] == VK_NULL_HANDLE || views[1] == VK_NULL_HANDLE || views[2] == VK_NULL_HANDLE)
+      throw VulkanError("matvec: cannot view the weights, x or the norm sums as texels");
+    const uint32_t spec[] = {kTileLanes, grid.rows_per_wg};
+    const uint32_t gx = std::min(grid.groups, kMaxGroups), gz = (grid.groups + gx - 1) / gx;
+    const std::string shader =
+        std::string(nv == 8 ? "matvec8_q8_0_tiles" : "matvec_q8_0_tiles") + (gate_up ? "_swiglu" : "");
+    dispatch(shader.c_str(), buffers, push, gx, (s.n_vec + nv - 1) / nv, gz, spec, views);
   }
 }
 
@@ -471,22 +547,7 @@ void Recorder::matvec_swiglu(const WeightTensor& w, const BufferRange& x, const 
   if (!matvec_swiglu_supported(ctx_->device().info(), w.type) || w.slices.size() != 1 ||
       w.order != RowOrder::GateUpPairs)
     throw VulkanError("matvec_swiglu: needs q8_0 gate|up pairs on a CPU device (RowOrder::GateUpPairs)");
-  const uint32_t nv = s.n_vec > kMatvecMaxVectors ? 8 : 1;
-  const auto& slice = w.slices[0];
-  if (!s.y_stride) s.y_stride = w.rows / 2;
-  s.accumulate = false;
-  const WeightProductPush push = product_push(w, slice, s);
-  const BufferRange buffers[] = {slice.range, x, y};
-  const VkBufferView views[] = {texels(slice.range), texels(x)};
-  if (views[0] == VK_NULL_HANDLE || views[1] == VK_NULL_HANDLE)
-    throw VulkanError("matvec_swiglu: cannot view the weights or x as texels");
-  const uint32_t per_pass = kTilesRowsPerLane[nv == 8 ? 1 : 0] / 2 * kTileLanes;  // output rows per pass
-  const uint32_t rpw = per_pass * std::max(1u, w.rows / 2 / 8 / per_pass);
-  const uint32_t spec[] = {kTileLanes, rpw};
-  const uint32_t groups = (w.rows / 2 + rpw - 1) / rpw;
-  const uint32_t gx = std::min(groups, kMaxGroups);
-  dispatch(nv == 8 ? "matvec8_q8_0_tiles_swiglu" : "matvec_q8_0_tiles_swiglu", buffers, push, gx,
-           (s.n_vec + nv - 1) / nv, (groups + gx - 1) / gx, spec, views);
+  matvec_tiles(w, x, y, s, true);
 }
 
 void Recorder::matvec_gpu(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
@@ -512,6 +573,7 @@ void Recorder::matmul(const WeightTensor& w, const BufferRange& x, const BufferR
   check_weight(w);
   if (uses_tiles(ctx_->device().info(), w.type))
     return matvec(w, x, y, s);  // CPU devices: the batched matvec reads the tiles
+  if (s.norm_write || s.norm_read) throw VulkanError("deferred RMSNorm: only for CPU devices' q8_0 tiles");
   const uint32_t x_stride = s.x_stride ? s.x_stride : w.cols;
   const bool gpu = use_gpu_kernels(ctx_->device().info());
   const bool aligned = x_stride % 4 == 0 && x.offset % 16 == 0;

@@ -57,6 +57,10 @@ struct WeightTensor {
 bool kernel_supports(gguf::GgmlType type);
 // True where Recorder::matvec_swiglu runs: q8_0 on a CPU device (stored in tiles).
 bool matvec_swiglu_supported(const DeviceInfo& info, gguf::GgmlType type);
+// True where a matvec over w can take part in a deferred RMSNorm (NormWrite / NormRead).
+bool defers_norm(const DeviceInfo& info, const WeightTensor& w);
+// The partial sums per vector a NormWrite matvec over w with n_vec vectors leaves (one per subgroup).
+uint32_t norm_slots(const DeviceInfo& info, const WeightTensor& w, uint32_t n_vec);
 // Shader-name suffix of a type: "f32", "q4_k", ...
 std::string kernel_type_name(gguf::GgmlType type);
 
@@ -65,11 +69,30 @@ std::string kernel_type_name(gguf::GgmlType type);
 WeightTensor upload_weight(Context& ctx, Arena& arena, gguf::GgmlType type, uint32_t rows, uint32_t cols,
                            const void* data, const Progress& progress = {}, RowOrder order = RowOrder::Plain);
 
+// Deferred RMSNorm, where defers_norm(weight) holds (CPU devices' q8_0 tiles): a residual-accumulating
+// matvec (y += W.x) with NormWrite also writes xg = y * gain and its workgroups' sums of squares of y (per
+// vector, norm_slots of them) into partials; the next matvec takes xg as x and, with NormRead over those
+// sums, scales its outputs by 1 / sqrt(mean(y^2) + eps). Together: RMSNorm(y) . W without an RMSNorm dispatch
+// between the two (on lavapipe each dispatch costs ~40 us of thread wake-ups; 2 per layer).
+struct NormWrite {
+  BufferRange gain;      // the next RMSNorm's weight
+  BufferRange xg;        // y * gain, laid out as y
+  BufferRange partials;  // kMaxNormStride floats per vector
+};
+struct NormRead {
+  BufferRange partials;  // what the NormWrite matvec wrote
+  uint32_t slots = 0;    // norm_slots() of that matvec
+  float eps = 0.0f;
+};
+constexpr uint32_t kMaxNormStride = 64;
+
 struct MatShape {
-  uint32_t n_vec = 1;       // input vectors (tokens)
-  uint32_t x_stride = 0;    // elements between input vectors; 0 = cols
-  uint32_t y_stride = 0;    // elements between output vectors; 0 = rows
-  bool accumulate = false;  // y += W.x
+  uint32_t n_vec = 1;                     // input vectors (tokens)
+  uint32_t x_stride = 0;                  // elements between input vectors; 0 = cols
+  uint32_t y_stride = 0;                  // elements between output vectors; 0 = rows
+  bool accumulate = false;                // y += W.x
+  const NormWrite* norm_write = nullptr;  // with accumulate
+  const NormRead* norm_read = nullptr;
 };
 
 struct RowsShape {
@@ -196,6 +219,9 @@ class Recorder {
   void dispatch(const char* shader, std::span<const BufferRange> buffers, const Push& push, uint32_t x,
                 uint32_t y = 1, uint32_t z = 1, std::span<const uint32_t> spec = {},
                 std::span<const VkBufferView> texels = {});
+  // matvec over CPU devices' q8_0 tiles; gate_up: SwiGLU over gate|up pairs.
+  void matvec_tiles(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape,
+                    bool gate_up);
   // matvec over a weight in a GPU layout (gpu_layout.h).
   void matvec_gpu(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape);
   void dispatch_raw(const Pipeline& pipeline, std::span<const BufferRange> buffers,

@@ -62,6 +62,7 @@ struct VulkanBackend::DeviceWeights {
 struct VulkanBackend::Activations {
   Arena arena;
   BufferRange x, xb, qkv, q, k, v, att_out, hb, hb2, hb3, x_last, logits;
+  BufferRange norm_sums;  // deferred RMSNorm: partial sums of squares (ops.h NormWrite)
 
   Activations(Device& device, const model::ModelDescription& d, int64_t max_batch)
       : arena(device, MemoryUse::DeviceLocal, 16ull << 20, "activations") {
@@ -78,6 +79,7 @@ struct VulkanBackend::Activations {
     hb3 = arena.allocate(b * d.n_ff * f);
     x_last = arena.allocate(d.n_embd * f);
     logits = arena.allocate(std::min<uint64_t>(b, kMaxLogitRows) * d.n_vocab * f);
+    norm_sums = arena.allocate(b * kMaxNormStride * f);
   }
 };
 
@@ -342,17 +344,32 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
   }
   rec.barrier();
 
+  // Deferred RMSNorm (CPU devices' q8_0 tiles, ops.h NormWrite): the residual matvecs (wo, down) also write
+  // the next norm's input times its gain into xb with partial sums of squares, and the matvecs reading xb
+  // (q|k|v, gate|up) apply the norm's scale: no RMSNorm dispatch inside the stack. Not with biases added to
+  // the residual after the matvec, nor for the first layer (after the embedding) or the output norm.
+  const auto& info = ctx_->device().info();
+  const auto defers = [&](const WeightTensor* m) { return m && defers_norm(info, *m); };
+  const bool defer_norms =
+      arch.norm == NormKind::Rms && std::all_of(w.layers.begin(), w.layers.end(), [&](const LayerTensors& L) {
+        return defers(L.wqkv) && defers(L.wo) && defers(L.w_gate_up) && defers(L.w_down) && !present(L.bo) &&
+               !present(L.b_down);
+      });
+  NormRead attn_read{a.norm_sums, 0, d.norm_eps};  // slots: set by the previous layer's down projection
   for (int64_t l = 0; l < d.n_layer; ++l) {
     const LayerTensors& L = w.layers[static_cast<size_t>(l)];
-    norm(a.x, a.xb, L.attn_norm, L.attn_norm_b, n);
-    rec.barrier();
+    const bool read_attn_norm = defer_norms && l > 0;
+    if (!read_attn_norm) {
+      norm(a.x, a.xb, L.attn_norm, L.attn_norm_b, n);
+      rec.barrier();
+    }
 
     // q, k, v (views into the fused projection for gpt2)
     BufferRange qb = a.q, kb = a.k, vb = a.v;
     uint32_t q_stride = q_dim, kv_stride = kv_dim, q_off = 0, k_off = 0, v_off = 0;
     if (L.wqkv) {  // one q|k|v matrix (the model's own, or q, k and v uploaded together)
       const uint32_t n_qkv = q_dim + 2 * kv_dim;
-      rec.project(*L.wqkv, a.xb, a.qkv, {.n_vec = n});
+      rec.project(*L.wqkv, a.xb, a.qkv, {.n_vec = n, .norm_read = read_attn_norm ? &attn_read : nullptr});
       bias(L.bqkv, a.qkv, n_qkv);
       bias(L.bq, a.qkv, q_dim, n_qkv, 0);
       bias(L.bk, a.qkv, kv_dim, n_qkv, q_dim);
@@ -399,18 +416,24 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
                    .scale = 1.0f / std::sqrt(static_cast<float>(hd))});
     rec.barrier();
 
-    // output projection, fused with the residual add
-    rec.project(*L.wo, a.att_out, a.x, {.n_vec = n, .accumulate = true});
+    // output projection, fused with the residual add (and the FFN norm's first half when deferred)
+    const NormWrite ffn_write{L.ffn_norm, a.xb, a.norm_sums};
+    rec.project(*L.wo, a.att_out, a.x,
+                {.n_vec = n, .accumulate = true, .norm_write = defer_norms ? &ffn_write : nullptr});
     bias(L.bo, a.x, dim);
     rec.barrier();
 
     // MLP: down(silu(gate.x) * up.x) or down(gelu(up.x + b)) + b, added to the residual
-    norm(a.x, a.xb, L.ffn_norm, L.ffn_norm_b, n);
-    rec.barrier();
+    const NormRead ffn_read{a.norm_sums, defer_norms ? norm_slots(info, *L.wo, n) : 0, d.norm_eps};
+    if (!defer_norms) {
+      norm(a.x, a.xb, L.ffn_norm, L.ffn_norm_b, n);
+      rec.barrier();
+    }
     const uint32_t n_ff = u32(d.n_ff);
     BufferRange hidden = a.hb;
     if (L.w_gate_up) {  // gate|up in one matrix, SwiGLU applied by the matvec (CPU devices)
-      rec.matvec_swiglu(*L.w_gate_up, a.xb, a.hb3, {.n_vec = n});
+      rec.matvec_swiglu(*L.w_gate_up, a.xb, a.hb3,
+                        {.n_vec = n, .norm_read = defer_norms ? &ffn_read : nullptr});
       hidden = a.hb3;
     } else if (arch.ffn == FfnKind::SwiGlu) {
       rec.project(*L.w_gate, a.xb, a.hb, {.n_vec = n});
@@ -426,7 +449,13 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
       rec.gelu(a.hb, n * n_ff);
     }
     rec.barrier();
-    rec.project(*L.w_down, hidden, a.x, {.n_vec = n, .accumulate = true});
+    // down projection, fused with the residual add (and the next layer's attention norm when deferred)
+    const bool write_attn_norm = defer_norms && l + 1 < d.n_layer;
+    const NormWrite attn_write{
+        write_attn_norm ? w.layers[static_cast<size_t>(l) + 1].attn_norm : BufferRange{}, a.xb, a.norm_sums};
+    rec.project(*L.w_down, hidden, a.x,
+                {.n_vec = n, .accumulate = true, .norm_write = write_attn_norm ? &attn_write : nullptr});
+    if (write_attn_norm) attn_read.slots = norm_slots(info, *L.w_down, n);
     bias(L.b_down, a.x, dim);
     rec.barrier();
   }

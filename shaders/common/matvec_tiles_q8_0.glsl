@@ -15,28 +15,43 @@
 // 32k..32k+31 then up rows 32k..32k+31, and out[r] = silu(gate_r . x) * (up_r . x). A lane's first MO
 // accumulators are gate rows, the next MO the matching up rows, in the same groups.
 // Each lane walks its rows block by block (no cross-lane reduction: on llvmpipe a subgroupAdd and the store
-// after it cost as much as a whole 576-column row). No subgroup operation: the 8 lanes are the workgroup.
+// after it cost as much as a whole 576-column row; only the deferred norm's sums use one, per workgroup).
 // Included by matvec_q8_0_tiles.comp (NV 1, MR 8), matvec8_q8_0_tiles.comp (NV 8, MR 16) and their
 // _swiglu variants.
 #extension GL_EXT_control_flow_attributes : require
+#extension GL_KHR_shader_subgroup_arithmetic : require
 
 layout(local_size_x = 8) in;  // spec constant 0 (the workgroup size of other kernels) is unused
 layout(constant_id = 1) const uint ROWS_PER_WG = 64;  // output rows per workgroup: a multiple of a pass's
 
+// Deferred RMSNorm (Recorder's NormWrite / NormRead): a residual-accumulating matvec (accumulate 1) with
+// norm_write 1 also writes xg = y * gain (the next RMSNorm's input times its gain, not yet scaled) and each
+// subgroup's sum of squares of y per vector at partials[v * norm_stride + slot]; the next matvec, reading
+// xg as x with norm_slots > 0, scales each output by 1 / sqrt(sum of the slots / ncols + eps) of its vector.
+// That is RMSNorm(y) . W without the RMSNorm dispatch between them (~40 us each on lavapipe, 2 per layer).
 // Bindings 0 and 1 (the weights and x as storage buffers) stay in the layout for the shared recording code.
 layout(std430, binding = 2) buffer Y { float y[]; };
-layout(binding = 3, rgba32ui) readonly uniform uimageBuffer w_texels;  // the weight slice (binding 0) as 16-byte texels
-layout(binding = 4, rgba32ui) readonly uniform uimageBuffer x_texels;  // x (binding 1) as 16-byte texels
+layout(std430, binding = 3) readonly buffer Gain { float gain[]; };      // norm_write: the next norm's gain
+layout(std430, binding = 4) writeonly buffer XG { float xg[]; };         // norm_write: y * gain
+layout(std430, binding = 5) writeonly buffer Partials { float partials[]; };  // norm_write: sums of squares
+layout(binding = 6, rgba32ui) readonly uniform uimageBuffer w_texels;  // the weight slice (binding 0) as 16-byte texels
+layout(binding = 7, rgba32ui) readonly uniform uimageBuffer x_texels;  // x (binding 1) as 16-byte texels
+layout(binding = 8, rgba32ui) readonly uniform uimageBuffer partial_texels;  // norm_slots: the sums to read
 
 layout(push_constant) uniform Push {
-  uint ncols;       // elements per weight row
-  uint nrows;       // rows in this slice (gate and up rows for GATE_UP)
-  uint row_base;    // first output index of this slice
-  uint x_stride;    // elements between input vectors (a multiple of 4)
-  uint y_stride;    // elements between output vectors
-  uint accumulate;  // 1: y += W.x (fused residual add)
-  uint nvec;        // vectors in the batch
+  uint ncols;        // elements per weight row
+  uint nrows;        // rows in this slice (gate and up rows for GATE_UP)
+  uint row_base;     // first output index of this slice
+  uint x_stride;     // elements between input vectors (a multiple of 4)
+  uint y_stride;     // elements between output vectors
+  uint accumulate;   // 1: y += W.x (fused residual add)
+  uint nvec;         // vectors in the batch
+  uint norm_write;   // 1: write xg and this workgroup's sums of squares (with accumulate)
+  uint norm_slots;   // > 0: scale outputs by the RMSNorm factor from this many sums per vector
+  uint norm_stride;  // floats between vectors' sums (a multiple of 4)
+  float norm_eps;
 } p;
+
 
 #ifdef GATE_UP
 const uint MO = MR / 2u;       // output rows per lane and pass
@@ -72,6 +87,21 @@ void main() {
   uint xo[NV];  // texel index of each vector; vectors past the batch re-read the last one and store nothing
   [[unroll]] for (uint n = 0u; n < NV; ++n) xo[n] = (min(v0 + n, p.nvec - 1u) * p.x_stride) >> 2;
   uint wg = gl_WorkGroupID.x + gl_WorkGroupID.z * gl_NumWorkGroups.x;
+  float rms[NV];  // the RMSNorm factor of each vector (1 without norm_slots)
+  [[unroll]] for (uint n = 0u; n < NV; ++n) {
+    rms[n] = 1.0;
+    if (p.norm_slots != 0u) {
+      uint t0 = (min(v0 + n, p.nvec - 1u) * p.norm_stride) >> 2;
+      float ss = 0.0;
+      for (uint i = 0u; i < (p.norm_slots + 3u) / 4u; ++i) {  // slots past norm_slots are 0
+        vec4 s4 = uintBitsToFloat(imageLoad(partial_texels, int(t0 + i)));
+        ss += (s4.x + s4.y) + (s4.z + s4.w);
+      }
+      rms[n] = inversesqrt(ss / float(p.ncols) + p.norm_eps);
+    }
+  }
+  float squares[NV];  // norm_write: this lane's sum of squares of the new y, per vector
+  [[unroll]] for (uint n = 0u; n < NV; ++n) squares[n] = 0.0;
   for (uint r0 = 0u; r0 < ROWS_PER_WG; r0 += PASS_OUT) {
     uint row0 = wg * ROWS_PER_WG + r0;  // a multiple of PASS_OUT, so of GROUP_OUT when NG > 1
     if (row0 >= nout) break;
@@ -116,12 +146,30 @@ void main() {
         if (row < nout && v0 + n < p.nvec) {
           uint yo = (v0 + n) * p.y_stride + p.row_base + row;
 #ifdef GATE_UP
-          float g = acc[m][n];
-          y[yo] = g / (1.0 + exp(-g)) * acc[m + MO][n];  // as swiglu.comp
+          float g = acc[m][n] * rms[n];
+          y[yo] = g / (1.0 + exp(-g)) * (acc[m + MO][n] * rms[n]);  // as swiglu.comp
 #else
-          y[yo] = p.accumulate != 0u ? y[yo] + acc[m][n] : acc[m][n];
+          float v = p.accumulate != 0u ? y[yo] + acc[m][n] * rms[n] : acc[m][n] * rms[n];
+          y[yo] = v;
+          if (p.norm_write != 0u) {
+            xg[yo] = v * gain[p.row_base + row];
+            squares[n] += v * v;
+          }
 #endif
         }
+      }
+    }
+  }
+  if (p.norm_write != 0u) {  // each subgroup's sums (no barrier: on llvmpipe one makes the shader a coroutine)
+    uint slot = wg * gl_NumSubgroups + gl_SubgroupID;
+    [[unroll]] for (uint n = 0u; n < NV; ++n) {
+      float s = subgroupAdd(squares[n]);
+      if (subgroupElect() && v0 + n < p.nvec) {
+        uint o = (v0 + n) * p.norm_stride;
+        partials[o + slot] = s;
+        if (slot == 0u)  // the slots past the last, read as 4-float texels, are 0
+          for (uint i = gl_NumWorkGroups.x * gl_NumWorkGroups.z * gl_NumSubgroups; i < p.norm_stride; ++i)
+            partials[o + i] = 0.0;
       }
     }
   }
