@@ -6,8 +6,10 @@
 // q is also rotated in place (attention reads this step's queries from there); k and v are only read.
 // Pairing: normal (llama: dims 2i, 2i+1) or NeoX (qwen2: dims i, i + n_rot/2); theta_i = pos *
 // base^(-2i/n_rot); dims past n_rot (and all of them when n_rot is 0: no RoPE) are copied as they are.
-// One invocation per pair of elements of one token: q's pairs, then k's, then v's. q, k and v may be views
-// of one fused q|k|v buffer (bound three times; every element is read and written by one invocation only).
+// One invocation per (token, pair index i within a head), looping over the heads: the angle (pow, cos, sin:
+// the costly part on CPU implementations) depends on the position and i only, so it is computed once for all
+// q and k heads. q, k and v may be views of one fused q|k|v buffer (bound three times; every element is read
+// and written by one invocation only).
 layout(local_size_x = 64) in;
 layout(std430, binding = 0) buffer Q { float q[]; };
 layout(std430, binding = 1) readonly buffer K { float k[]; };
@@ -37,49 +39,41 @@ layout(push_constant) uniform Push {
 
 void main() {
   const uint half_hd = p.head_dim / 2u, half_rot = p.n_rot / 2u;
-  const uint q_pairs = p.n_heads * half_hd, kv_pairs = p.n_kv_heads * half_hd;
-  const uint per_token = q_pairs + 2u * kv_pairs;
   uint idx = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 64u;
-  if (idx >= p.n_tokens * per_token) return;
-  uint t = idx / per_token, j = idx % per_token;
+  if (idx >= p.n_tokens * half_hd) return;
+  uint t = idx / half_hd, i = idx % half_hd;
   uint pos = st.n_past + t;
   uint q_dim = p.n_heads * p.head_dim, kv_dim = p.n_kv_heads * p.head_dim;
-
-  if (j >= q_pairs + kv_pairs) {  // v: copied
-    uint e = 2u * (j - q_pairs - kv_pairs);
-    uint s = p.v_offset + t * p.v_stride + e, d = p.kv_cache_offset + pos * kv_dim + e;
-    vc[d] = v[s];
-    vc[d + 1u] = v[s + 1u];
-    return;
-  }
-  bool is_q = j < q_pairs;
-  uint jj = is_q ? j : j - q_pairs;
-  uint h = jj / half_hd, i = jj % half_hd;
   bool rotate = i < half_rot;
-  uint o0 = rotate && p.neox != 0u ? i : 2u * i;  // the pair's dims within the head
+  uint o0 = rotate && p.neox != 0u ? i : 2u * i;  // the pair's dims within a head
   uint o1 = rotate && p.neox != 0u ? i + half_rot : 2u * i + 1u;
-  uint s = is_q ? p.q_offset + t * p.q_stride : p.k_offset + t * p.k_stride;
-  s += h * p.head_dim;
-  float x0 = is_q ? q[s + o0] : k[s + o0];
-  float x1 = is_q ? q[s + o1] : k[s + o1];
+  float c = 1.0, sn = 0.0;
   if (rotate) {
     float theta = float(pos) * pow(p.freq_base, -2.0 * float(i) / float(p.n_rot));
-    float c = cos(theta), sn = sin(theta);
-    float r0 = x0 * c - x1 * sn, r1 = x0 * sn + x1 * c;
-    x0 = r0;
-    x1 = r1;
+    c = cos(theta);
+    sn = sin(theta);
   }
-  if (is_q) {
+  uint qs = p.q_offset + t * p.q_stride, qd = p.q_cache_offset + pos * q_dim;
+  for (uint h = 0u; h < p.n_heads; ++h) {
+    uint s = qs + h * p.head_dim, d = qd + h * p.head_dim;
+    float x0 = q[s + o0], x1 = q[s + o1];
+    float r0 = rotate ? x0 * c - x1 * sn : x0, r1 = rotate ? x0 * sn + x1 * c : x1;
     if (rotate) {
-      q[s + o0] = x0;
-      q[s + o1] = x1;
+      q[s + o0] = r0;
+      q[s + o1] = r1;
     }
-    uint d = p.q_cache_offset + pos * q_dim + h * p.head_dim;
-    qc[d + o0] = x0;
-    qc[d + o1] = x1;
-  } else {
-    uint d = p.kv_cache_offset + pos * kv_dim + h * p.head_dim;
-    kc[d + o0] = x0;
-    kc[d + o1] = x1;
+    qc[d + o0] = r0;
+    qc[d + o1] = r1;
+  }
+  uint ks = p.k_offset + t * p.k_stride, vs = p.v_offset + t * p.v_stride;
+  uint kd = p.kv_cache_offset + pos * kv_dim;
+  for (uint h = 0u; h < p.n_kv_heads; ++h) {
+    uint s = ks + h * p.head_dim, d = kd + h * p.head_dim;
+    float x0 = k[s + o0], x1 = k[s + o1];
+    kc[d + o0] = rotate ? x0 * c - x1 * sn : x0;
+    kc[d + o1] = rotate ? x0 * sn + x1 * c : x1;
+    uint sv = vs + h * p.head_dim;
+    vc[d + 2u * i] = v[sv + 2u * i];
+    vc[d + 2u * i + 1u] = v[sv + 2u * i + 1u];
   }
 }

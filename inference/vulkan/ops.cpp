@@ -678,7 +678,7 @@ void Recorder::rope_store(const BufferRange& q, const BufferRange& k, const Buff
                      p.v_offset,       p.q_cache_offset,
                      p.kv_cache_offset};
   const BufferRange buffers[] = {q, k, v, q_cache, k_cache, v_cache, state};
-  const auto [gx, gy] = flat_groups(uint64_t{p.n_tokens} * (q_dim + 2 * kv_dim) / 2);
+  const auto [gx, gy] = flat_groups(uint64_t{p.n_tokens} * (p.head_dim / 2));
   dispatch("rope_store", buffers, push, gx, gy);
 }
 
