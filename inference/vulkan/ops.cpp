@@ -80,6 +80,12 @@ struct AttentionPush {
   float scale;
 };
 static_assert(sizeof(AttentionPush) == 36);
+struct AttentionRopeStorePush {
+  AttentionPush attention;
+  uint32_t k_offset, v_offset, q_cache_offset, n_rot, neox;
+  float freq_base;
+};
+static_assert(sizeof(AttentionRopeStorePush) == 60);
 struct AttentionProbsPush {
   uint32_t n_heads, n_kv_heads, head_dim, head, q_offset, k_offset, q0, k0, nk;
   float scale;
@@ -729,6 +735,38 @@ void Recorder::attention(const BufferRange& q, const BufferRange& k_cache, const
   } else {
     dispatch("attention", buffers, push, p.n_tokens, p.n_heads, 1, spec);
   }
+}
+
+bool Recorder::attention_rope_store(const BufferRange& qkv, const BufferRange& q_cache,
+                                    const BufferRange& k_cache, const BufferRange& v_cache,
+                                    const BufferRange& out, const BufferRange& state,
+                                    const RopeStoreParams& r, const AttentionParams& p) {
+  const auto& info = ctx_->device().info();
+  const uint32_t q_stride = r.q_stride ? r.q_stride : r.n_heads * r.head_dim;
+  const bool fits = info.type == "cpu" && !use_gpu_kernels(info) && r.n_tokens == 1 && p.n_tokens == 1 &&
+                    r.head_dim == p.head_dim && r.n_heads == p.n_heads && r.n_kv_heads == p.n_kv_heads &&
+                    p.n_kv_heads != 0 && p.n_heads % p.n_kv_heads == 0 && p.head_dim % 4 == 0 &&
+                    p.head_dim <= 512 && (r.n_rot == 0 || (r.n_rot == r.head_dim && r.head_dim % 8 == 0)) &&
+                    r.q_offset % 4 == 0 && r.k_offset % 4 == 0 && r.v_offset % 4 == 0 && q_stride % 4 == 0 &&
+                    r.kv_cache_offset == p.kv_offset && qkv.offset % 16 == 0 && k_cache.offset % 16 == 0 &&
+                    v_cache.offset % 16 == 0 && p.kv_offset % 4 == 0;
+  if (!fits) return false;
+  const VkBufferView views[] = {texels(qkv), texels(k_cache), texels(v_cache)};
+  if (views[0] == VK_NULL_HANDLE || views[1] == VK_NULL_HANDLE || views[2] == VK_NULL_HANDLE) return false;
+  const uint32_t width = p.n_heads * p.head_dim;
+  const AttentionRopeStorePush push{{p.n_heads, p.n_kv_heads, p.head_dim, q_stride, r.q_offset,
+                                     p.o_stride ? p.o_stride : width, p.kv_offset, p.n_ctx, p.scale},
+                                    r.k_offset,
+                                    r.v_offset,
+                                    r.q_cache_offset,
+                                    r.n_rot,
+                                    r.neox ? 1u : 0u,
+                                    r.freq_base};
+  const BufferRange buffers[] = {qkv, k_cache, v_cache, out, q_cache, state};
+  const uint32_t wg = std::max(info.subgroup_size, 1u);
+  const uint32_t spec[] = {wg, p.head_dim / 4};
+  dispatch("attention_lanes_rope_store", buffers, push, (p.n_heads + wg - 1) / wg, 1, 1, spec, views);
+  return true;
 }
 
 void Recorder::attention_probs(const BufferRange& q_cache, const BufferRange& k_cache, const BufferRange& out,

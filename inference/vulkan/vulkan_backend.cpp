@@ -387,33 +387,37 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
       bias(L.bv, a.v, kv_dim);
     }
     rec.barrier();
-    // RoPE, and post-RoPE q, k and v into the caches at this step's positions
-    rec.rope_store(qb, kb, vb, c.q_layer(l), c.k_layer(l), c.v_layer(l), state,
-                   {.n_tokens = n,
-                    .n_heads = u32(d.n_head),
-                    .n_kv_heads = u32(d.n_head_kv),
-                    .head_dim = hd,
-                    .n_rot = arch.rope == RopeKind::None ? 0u : u32(d.n_rot),
-                    .neox = arch.rope == RopeKind::NeoX,
-                    .freq_base = d.rope_freq_base,
-                    .q_stride = q_stride,
-                    .q_offset = q_off,
-                    .k_stride = kv_stride,
-                    .k_offset = k_off,
-                    .v_stride = kv_stride,
-                    .v_offset = v_off});
-    rec.barrier();
-    rec.attention(qb, c.k_layer(l), c.v_layer(l), a.att_out, whole(c.scores), state,
-                  {.n_tokens = n,
-                   .n_heads = u32(d.n_head),
-                   .n_kv_heads = u32(d.n_head_kv),
-                   .head_dim = hd,
-                   .q_stride = q_stride,
-                   .q_offset = q_off,
-                   .o_stride = q_dim,
-                   .kv_offset = 0,
-                   .n_ctx = u32(c.n_ctx),
-                   .scale = 1.0f / std::sqrt(static_cast<float>(hd))});
+    // RoPE, post-RoPE q, k and v into the caches at this step's positions, and attention: one dispatch for a
+    // decode step where the device runs the CPU kernels (q, k and v in one buffer), else two
+    const RopeStoreParams rope{.n_tokens = n,
+                               .n_heads = u32(d.n_head),
+                               .n_kv_heads = u32(d.n_head_kv),
+                               .head_dim = hd,
+                               .n_rot = arch.rope == RopeKind::None ? 0u : u32(d.n_rot),
+                               .neox = arch.rope == RopeKind::NeoX,
+                               .freq_base = d.rope_freq_base,
+                               .q_stride = q_stride,
+                               .q_offset = q_off,
+                               .k_stride = kv_stride,
+                               .k_offset = k_off,
+                               .v_stride = kv_stride,
+                               .v_offset = v_off};
+    const AttentionParams attention{.n_tokens = n,
+                                    .n_heads = u32(d.n_head),
+                                    .n_kv_heads = u32(d.n_head_kv),
+                                    .head_dim = hd,
+                                    .q_stride = q_stride,
+                                    .q_offset = q_off,
+                                    .o_stride = q_dim,
+                                    .kv_offset = 0,
+                                    .n_ctx = u32(c.n_ctx),
+                                    .scale = 1.0f / std::sqrt(static_cast<float>(hd))};
+    if (!(L.wqkv && rec.attention_rope_store(a.qkv, c.q_layer(l), c.k_layer(l), c.v_layer(l), a.att_out,
+                                             state, rope, attention))) {
+      rec.rope_store(qb, kb, vb, c.q_layer(l), c.k_layer(l), c.v_layer(l), state, rope);
+      rec.barrier();
+      rec.attention(qb, c.k_layer(l), c.v_layer(l), a.att_out, whole(c.scores), state, attention);
+    }
     rec.barrier();
 
     // output projection, fused with the residual add (and the FFN norm's first half when deferred)
