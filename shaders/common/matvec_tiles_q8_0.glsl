@@ -127,17 +127,16 @@ void main() {
         uvec4 q0 = imageLoad(w_texels, int(q));
         uvec4 q1 = imageLoad(w_texels, int(q + 1u));
         float d = sc[g][i / 4u][i % 4u];
-        vec4 qf[8];
+        // word by word (4 quants): few live values, so that the unrolled body spills little
+        float s[NV];
+        [[unroll]] for (uint n = 0u; n < NV; ++n) s[n] = 0.0;
         [[unroll]] for (uint j = 0u; j < 8u; ++j) {
           int word = int(j < 4u ? q0[j] : q1[j - 4u]);
-          qf[j] = vec4(float((word << 24) >> 24), float((word << 16) >> 24), float((word << 8) >> 24),
-                       float(word >> 24));
+          vec4 qf = vec4(float((word << 24) >> 24), float((word << 16) >> 24), float((word << 8) >> 24),
+                         float(word >> 24));
+          [[unroll]] for (uint n = 0u; n < NV; ++n) s[n] += dot(qf, xs[n][j]);
         }
-        [[unroll]] for (uint n = 0u; n < NV; ++n) {
-          vec4 s = qf[0] * xs[n][0];
-          [[unroll]] for (uint j = 1u; j < 8u; ++j) s += qf[j] * xs[n][j];
-          acc[m][n] += d * ((s.x + s.y) + (s.z + s.w));
-        }
+        [[unroll]] for (uint n = 0u; n < NV; ++n) acc[m][n] += d * s[n];
       }
     }
     [[unroll]] for (uint m = 0u; m < MO; ++m) {
