@@ -28,17 +28,22 @@ class Table {
     std::lock_guard lock(mutex_);
     untimed_ += n;
   }
+  std::vector<ProfileRow> rows() {
+    std::lock_guard lock(mutex_);
+    std::vector<ProfileRow> out;
+    for (const auto& [name, r] : rows_) out.push_back({name, r.calls, r.ns});
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.ns > b.ns; });
+    return out;
+  }
   ~Table() {
-    if (rows_.empty() && untimed_ == 0) return;
-    std::vector<std::pair<std::string, Row>> rows(rows_.begin(), rows_.end());
-    std::sort(rows.begin(), rows.end(),
-              [](const auto& a, const auto& b) { return a.second.ns > b.second.ns; });
+    const auto all = rows();
+    if (all.empty() && untimed_ == 0) return;
     double total = 0;
-    for (const auto& [name, r] : rows) total += r.ns;
+    for (const auto& r : all) total += r.ns;
     std::fprintf(stderr, "\nGLASSWING_VULKAN_PROFILE: time per shader (all submissions)\n");
     std::fprintf(stderr, "%-34s %10s %12s %7s %10s\n", "shader", "calls", "total ms", "share", "mean us");
-    for (const auto& [name, r] : rows)
-      std::fprintf(stderr, "%-34s %10llu %12.2f %6.1f%% %10.2f\n", name.c_str(),
+    for (const auto& r : all)
+      std::fprintf(stderr, "%-34s %10llu %12.2f %6.1f%% %10.2f\n", r.shader.c_str(),
                    static_cast<unsigned long long>(r.calls), r.ns / 1e6,
                    total > 0 ? 100.0 * r.ns / total : 0.0, r.ns / 1e3 / static_cast<double>(r.calls));
     std::fprintf(stderr, "%-34s %10s %12.2f\n", "all dispatches", "", total / 1e6);
@@ -64,6 +69,10 @@ Table& table() {
 
 }  // namespace
 
+std::vector<ProfileRow> dispatch_profile() {
+  return profiling_enabled() ? table().rows() : std::vector<ProfileRow>{};
+}
+
 bool profiling_enabled() {
   static const bool enabled = [] {
     const char* v = std::getenv("GLASSWING_VULKAN_PROFILE");
@@ -76,13 +85,22 @@ bool profiling_enabled() {
   return enabled;
 }
 
-DispatchTimer::DispatchTimer(Device& device) : device_(&device) {
+namespace {
+uint32_t timestamp_bits(const Device& device) {
   uint32_t count = 0;
   vkGetPhysicalDeviceQueueFamilyProperties(device.info().physical, &count, nullptr);
   std::vector<VkQueueFamilyProperties> families(count);
   vkGetPhysicalDeviceQueueFamilyProperties(device.info().physical, &count, families.data());
-  const uint32_t bits =
-      device.queue_family() < count ? families[device.queue_family()].timestampValidBits : 0;
+  return device.queue_family() < count ? families[device.queue_family()].timestampValidBits : 0;
+}
+}  // namespace
+
+bool has_timestamps(const Device& device) {
+  return timestamp_bits(device) != 0;
+}
+
+DispatchTimer::DispatchTimer(Device& device) : device_(&device) {
+  const uint32_t bits = timestamp_bits(device);
   if (bits == 0) return;  // no timestamps on this queue: every dispatch counts as untimed
   valid_mask_ = bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;
   VkPhysicalDeviceProperties props;

@@ -6,6 +6,7 @@
 // waking the worker threads; on GPUs overlapping dispatches share their time by completion order.
 #include <vulkan/vulkan.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,16 @@ namespace glasswing::vulkan {
 
 // True when GLASSWING_VULKAN_PROFILE is set to 1 (read once). Any other value but 0 is a VulkanError.
 bool profiling_enabled();
+
+struct ProfileRow {
+  std::string shader;
+  uint64_t calls = 0;
+  double ns = 0;  // summed over the calls
+};
+// True when the device's compute queue writes timestamps (else profiling counts its dispatches as untimed).
+bool has_timestamps(const Device& device);
+// What has been timed so far in this process, most time first (empty while profiling is off).
+std::vector<ProfileRow> dispatch_profile();
 
 // The timestamps of one recorded command buffer (one per Recorder when profiling).
 class DispatchTimer {

@@ -322,6 +322,71 @@ TEST_CASE("matvec_swiglu applies SwiGLU to gate and up rows of one q8_0 matrix (
   }
 }
 
+TEST_CASE("a deferred RMSNorm (NormWrite then NormRead) is RMSNorm then the matvec", "[weights]") {
+  auto& ctx = context();
+  const auto& info = ctx.device().info();
+  std::mt19937 rng(19);
+  const uint32_t dim = 224, k = 96, m = 70, n_ff = 40;  // 224 rows: several workgroups write sums
+  const auto wo = random_tensor(rng, GgmlType::Q8_0, dim, k);
+  const auto w2 = random_tensor(rng, GgmlType::Q8_0, m, dim);
+  const auto w3 = random_tensor(rng, GgmlType::Q8_0, 2 * n_ff, dim);
+  Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
+  const WeightTensor to = upload_weight(ctx, arena, GgmlType::Q8_0, dim, k, wo.data());
+  if (!defers_norm(info, to)) {
+    WARN("deferred RMSNorm runs on CPU devices' q8_0 tiles only; this device keeps the norm dispatch");
+    return;
+  }
+  const WeightTensor t2 = upload_weight(ctx, arena, GgmlType::Q8_0, m, dim, w2.data());
+  const WeightTensor t3 =
+      upload_weight(ctx, arena, GgmlType::Q8_0, 2 * n_ff, dim, w3.data(), {}, RowOrder::GateUpPairs);
+  const float eps = 1e-5f;
+  for (const uint32_t n_vec : {1u, 11u}) {  // the single-vector and the 8-vector kernels
+    SECTION("vectors " + std::to_string(n_vec)) {
+      const auto h = random_floats(rng, uint64_t{k} * n_vec);
+      const auto y0 = random_floats(rng, uint64_t{dim} * n_vec);
+      const auto gain = random_floats(rng, dim, 0.5f, 1.5f);
+      Buffer hb = device_buffer(h), yb = device_buffer(y0), gb = device_buffer(gain);
+      Buffer xg = device_buffer({}, dim * n_vec), sums = device_buffer({}, kMaxNormStride * n_vec);
+      Buffer zb = device_buffer({}, m * n_vec), ub = device_buffer({}, n_ff * n_vec);
+      const NormWrite write{whole(gb), whole(xg), whole(sums)};
+      const NormRead read{whole(sums), norm_slots(info, to, n_vec), eps};
+      Recorder rec(ctx);
+      rec.begin();
+      rec.matvec(to, whole(hb), whole(yb), {.n_vec = n_vec, .accumulate = true, .norm_write = &write});
+      rec.barrier();
+      rec.matvec(t2, whole(xg), whole(zb), {.n_vec = n_vec, .norm_read = &read});
+      rec.matvec_swiglu(t3, whole(xg), whole(ub), {.n_vec = n_vec, .norm_read = &read});
+      rec.end();
+      rec.submit_and_wait();
+
+      // y = y0 + Wo.h, then RMSNorm(y) * gain, then W2 and SwiGLU(W3) of it, on the CPU
+      auto y = cpu_matmul(GgmlType::Q8_0, wo, dim, k, h, n_vec);
+      for (size_t i = 0; i < y.y.size(); ++i) y.y[i] += y0[i], y.magnitude[i] += std::abs(y0[i]);
+      CHECK(worst_error(read_floats(yb, dim * n_vec), y) < 1e-5);
+      std::vector<float> xn(uint64_t{dim} * n_vec);
+      for (uint32_t v = 0; v < n_vec; ++v) {
+        double ss = 0;
+        for (uint32_t i = 0; i < dim; ++i) ss += double(y.y[v * dim + i]) * y.y[v * dim + i];
+        const double r = 1.0 / std::sqrt(ss / dim + eps);
+        for (uint32_t i = 0; i < dim; ++i)
+          xn[v * dim + i] = static_cast<float>(y.y[v * dim + i] * r * gain[i]);
+      }
+      CHECK(worst_error(read_floats(zb, m * n_vec), cpu_matmul(GgmlType::Q8_0, w2, m, dim, xn, n_vec)) <
+            1e-5);
+      const auto gu = cpu_matmul(GgmlType::Q8_0, w3, 2 * n_ff, dim, xn, n_vec);
+      const auto got = read_floats(ub, n_ff * n_vec);
+      for (uint32_t v = 0; v < n_vec; ++v)
+        for (uint32_t r = 0; r < n_ff; ++r) {
+          const double g = gu.y[v * 2 * n_ff + r], u = gu.y[v * 2 * n_ff + n_ff + r];
+          const double scale = 1e-3 + std::abs(u) * gu.magnitude[v * 2 * n_ff + r] +
+                               std::abs(g) * gu.magnitude[v * 2 * n_ff + n_ff + r];
+          CHECK(std::abs(got[v * n_ff + r] - g / (1.0 + std::exp(-g)) * u) / scale < 1e-5);
+        }
+      require_no_validation_messages();
+    }
+  }
+}
+
 TEST_CASE("a bad GLASSWING_VULKAN_KERNELS, tuning or COOPMAT value is a precise error") {
   auto& ctx = context();
   const char* old = std::getenv("GLASSWING_VULKAN_KERNELS");
