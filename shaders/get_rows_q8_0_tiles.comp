@@ -1,7 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 // get_rows (common/get_rows_body.glsl) over q8_0 weights in 64-row tiles (CPU devices; the layout is in
-// common/matvec_tiles_q8_0.glsl). One workgroup per token.
+// common/matvec_tiles.glsl). One workgroup per token.
 #include "common/weights.glsl"
 layout(local_size_x = 64) in;
 layout(std430, binding = 1) buffer Out { float o[]; };

@@ -3,4 +3,4 @@
 // matvec of 8 vectors at a time (prefill) over q8_0 weights in 64-row tiles through texel loads (CPU devices).
 #define NV 8u
 #define MR 16u
-#include "common/matvec_tiles_q8_0.glsl"
+#include "common/matvec_tiles.glsl"

@@ -4,4 +4,4 @@
 #define NV 8u
 #define MR 16u
 #define GATE_UP
-#include "common/matvec_tiles_q8_0.glsl"
+#include "common/matvec_tiles.glsl"

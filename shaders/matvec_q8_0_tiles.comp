@@ -3,4 +3,4 @@
 // matvec over q8_0 weights in 64-row tiles through texel loads (CPU devices).
 #define NV 1u
 #define MR 8u
-#include "common/matvec_tiles_q8_0.glsl"
+#include "common/matvec_tiles.glsl"

@@ -4,4 +4,4 @@
 #define NV 1u
 #define MR 8u
 #define GATE_UP
-#include "common/matvec_tiles_q8_0.glsl"
+#include "common/matvec_tiles.glsl"

@@ -26,7 +26,8 @@ constexpr uint32_t kReduceWg = 256;
 constexpr uint32_t kAttentionGpuWg = 128;  // attention_gpu.comp: head_dim / 4 must not exceed it
 constexpr uint32_t kMatvecMaxVectors = 4;  // above this, the tiled GEMM wins
 constexpr uint32_t kMatvecRowsPerWg = 8;  // rows per matvec workgroup: a multiple of the shader's MR (4 or 8)
-constexpr uint32_t kTilesRowsPerLane[] = {8, 16};  // MR of matvec_q8_0_tiles.comp, matvec8_q8_0_tiles.comp
+constexpr uint32_t kTilesRowsPerLane[] = {8,
+                                          16};  // MR of matvec_<type>_tiles.comp, matvec8_<type>_tiles.comp
 constexpr uint32_t kTileLanes = 8;  // invocations per workgroup of the tiles kernels (the layout's lanes)
 
 // Push-constant twins of the GLSL blocks (std430 scalars: 4 bytes each, in order).
@@ -35,7 +36,7 @@ struct WeightProductPush {
   uint32_t ncols, nrows, row_base, x_stride, y_stride, accumulate, nvec;
 };
 static_assert(sizeof(WeightProductPush) == 28);
-// matvec_tiles_q8_0.glsl: a weight product and the deferred RMSNorm.
+// matvec_tiles.glsl: a weight product and the deferred RMSNorm.
 struct TilesPush {
   WeightProductPush product;
   uint32_t norm_write, norm_slots, norm_stride;
@@ -203,39 +204,46 @@ std::vector<uint8_t> repack_q8_0(const uint8_t* src, uint32_t rows, uint32_t col
   return out;
 }
 
-// q8_0 for CPU devices (shaders/common/matvec_tiles_q8_0.glsl): rows in groups of 64 (the last padded with
-// zero blocks); for each group and each block a 2304-byte tile: the 64 rows' 32 quants, then their f32 scales
-// in lane order (row 8i + l at scale 8l + i), so that the 8 lanes walking the blocks of their 64 rows read
-// one contiguous stream and each lane's 8 scales are two texels. Gate|up pairs (matvec_swiglu): group k holds
-// gate rows 32k..32k+31 then the matching up rows.
+// q8_0 and q4_0 for CPU devices (shaders/common/matvec_tiles.glsl): rows in groups of 64 (the last padded
+// with zero blocks); for each group and each block a tile: the 64 rows' quants (32 bytes each for q8_0, 16
+// for q4_0), then their f32 scales in lane order (row 8i + l at scale 8l + i), so that the 8 lanes walking
+// the blocks of their 64 rows read one contiguous stream and each lane's 8 scales are two texels. Gate|up
+// pairs (matvec_swiglu): group k holds gate rows 32k..32k+31 then the matching up rows.
 constexpr uint32_t kTileRows = 64;
-constexpr uint64_t kTileBytes = kTileRows * 36;
+uint32_t tile_quant_bytes(GgmlType type) {  // per row and block (the GGUF block without its f16 scale)
+  return type == GgmlType::Q8_0 ? 32 : 16;
+}
+uint64_t tile_bytes(GgmlType type) {
+  return uint64_t{kTileRows} * (tile_quant_bytes(type) + 4);
+}
 uint32_t tile_groups(uint32_t rows, RowOrder order) {
   return order == RowOrder::GateUpPairs ? (rows / 2 + 31) / 32 : (rows + kTileRows - 1) / kTileRows;
 }
-std::vector<uint8_t> repack_q8_0_tiles(const uint8_t* src, uint32_t rows, uint32_t cols, RowOrder order) {
-  const uint32_t nblk = cols / 32, half = rows / 2;
-  std::vector<uint8_t> out(uint64_t{tile_groups(rows, order)} * nblk * kTileBytes, 0);
+std::vector<uint8_t> repack_tiles(GgmlType type, const uint8_t* src, uint32_t rows, uint32_t cols,
+                                  RowOrder order) {
+  const uint32_t nblk = cols / 32, half = rows / 2, qb = tile_quant_bytes(type);
+  const uint64_t tb = tile_bytes(type);
+  std::vector<uint8_t> out(uint64_t{tile_groups(rows, order)} * nblk * tb, 0);
   for (uint32_t r = 0; r < rows; ++r) {
     uint32_t pos = r;  // the row's place: group pos / 64, index pos % 64 in it
     if (order == RowOrder::GateUpPairs)
       pos = r < half ? r / 32 * 64 + r % 32 : (r - half) / 32 * 64 + 32 + (r - half) % 32;
     const uint32_t g = pos / kTileRows, j = pos % kTileRows;
     for (uint32_t b = 0; b < nblk; ++b) {
-      const uint8_t* block = src + (uint64_t{r} * nblk + b) * 34;
-      uint8_t* tile = out.data() + (uint64_t{g} * nblk + b) * kTileBytes;
+      const uint8_t* block = src + (uint64_t{r} * nblk + b) * (qb + 2);  // f16 d, then the quants
+      uint8_t* tile = out.data() + (uint64_t{g} * nblk + b) * tb;
       const float d = quant::fp16_to_f32(static_cast<uint16_t>(block[0] | (block[1] << 8)));
-      std::memcpy(tile + j * 32, block + 2, 32);
-      std::memcpy(tile + kTileRows * 32 + (8 * (j % 8) + j / 8) * 4, &d, 4);
+      std::memcpy(tile + j * qb, block + 2, qb);
+      std::memcpy(tile + kTileRows * qb + (8 * (j % 8) + j / 8) * 4, &d, 4);
     }
   }
   return out;
 }
 
-// True where a weight of this type is stored in tiles (q8_0 on CPU devices that can view any slice as
-// texels).
+// True where a weight of this type is stored in tiles (q8_0 and q4_0 on CPU devices that can view any slice
+// as texels).
 bool uses_tiles(const DeviceInfo& info, GgmlType type) {
-  return type == GgmlType::Q8_0 && !use_gpu_kernels(info) &&
+  return (type == GgmlType::Q8_0 || type == GgmlType::Q4_0) && !use_gpu_kernels(info) &&
          info.max_storage_buffer_range / 16 <= info.max_texel_buffer_elements;
 }
 
@@ -290,6 +298,10 @@ bool matvec_swiglu_supported(const DeviceInfo& info, GgmlType type) {
   return uses_tiles(info, type);
 }
 
+uint64_t tile_row_bytes(GgmlType type, uint32_t cols) {
+  return uint64_t{cols} / 32 * (tile_quant_bytes(type) + 4);
+}
+
 bool defers_norm(const DeviceInfo& info, const WeightTensor& w) {
   return uses_tiles(info, w.type) && w.slices.size() == 1;
 }
@@ -315,7 +327,10 @@ WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t r
   const uint64_t src_rb = row_bytes(type, cols);
   const bool gpu = use_gpu_kernels(ctx.device().info());
   const bool repack_gpu_layout = gpu && gpu_layout(type).has_value();
-  const uint64_t rb = device_row_bytes(type, cols, gpu);
+  // CPU devices read q8_0 and q4_0 through texel loads in 64-row tiles (every slice but the last a whole
+  // number of them).
+  const bool tiles = uses_tiles(ctx.device().info(), type);
+  const uint64_t rb = tiles ? tile_row_bytes(type, cols) : device_row_bytes(type, cols, gpu);
   const uint64_t max_range = ctx.device().info().max_storage_buffer_range;
   const uint64_t align = std::max<uint64_t>(ctx.device().info().min_storage_offset_alignment, 16);
   if (rb > max_range) throw VulkanError("one tensor row is larger than maxStorageBufferRange");
@@ -323,13 +338,12 @@ WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t r
   const uint64_t step = align / std::gcd(rb, align);
   uint64_t per_slice = max_range / rb / step * step;
   if (per_slice == 0) per_slice = max_range / rb;  // cannot align; each slice still starts a fresh range
-  // CPU devices read q8_0 through texel loads in 64-row tiles (every slice but the last a whole number).
-  const bool tiles = uses_tiles(ctx.device().info(), type);
   if (tiles) per_slice = per_slice / kTileRows * kTileRows;
   if (per_slice == 0) throw VulkanError("one tile of tensor rows is larger than maxStorageBufferRange");
   if (order == RowOrder::GateUpPairs) {
     if (!tiles || rows % 2 != 0)
-      throw VulkanError("gate|up pairs are the layout of q8_0 on CPU devices, for an even number of rows");
+      throw VulkanError(
+          "gate|up pairs are a layout of q8_0 and q4_0 on CPU devices, for an even number of rows");
     if (uint64_t{tile_groups(rows, order)} * kTileRows > per_slice)
       throw VulkanError("gate|up pairs must fit one slice of maxStorageBufferRange");
     per_slice = rows;
@@ -346,7 +360,7 @@ WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t r
       if (progress) progress(base + done, total);
     };
     if (tiles) {
-      const auto packed = repack_q8_0_tiles(bytes + r0 * src_rb, n, cols, order);
+      const auto packed = repack_tiles(type, bytes + r0 * src_rb, n, cols, order);
       ctx.upload(range, packed.data(), packed.size(), report);
     } else if (repack_gpu_layout) {
       const auto packed = repack_gpu(type, bytes + r0 * src_rb, n, cols);
@@ -458,7 +472,7 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
   check_weight(w);
   if (w.order != RowOrder::Plain) throw VulkanError("matvec: gate|up pairs are read by matvec_swiglu only");
   if ((s.norm_write || s.norm_read) && !defers_norm(ctx_->device().info(), w))
-    throw VulkanError("deferred RMSNorm: only for CPU devices' q8_0 tiles in one slice");
+    throw VulkanError("deferred RMSNorm: only for CPU devices' q8_0/q4_0 tiles in one slice");
   if (use_gpu_kernels(ctx_->device().info()) && gpu_layout(w.type)) {
     matvec_gpu(w, x, y, s);
     return;
@@ -500,9 +514,9 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
   }
 }
 
-// CPU implementations: q8_0 (in tiles) and x read through texel loads, which llvmpipe turns into one 16-byte
-// load per lane (its storage-buffer loads are a branchy per-lane loop per 32-bit word); each of the 8 lanes
-// owns kTilesRowsPerLane rows of a pass (matvec_tiles_q8_0.glsl).
+// CPU implementations: q8_0/q4_0 (in tiles) and x read through texel loads, which llvmpipe turns into one
+// 16-byte load per lane (its storage-buffer loads are a branchy per-lane loop per 32-bit word); each of the 8
+// lanes owns kTilesRowsPerLane rows of a pass (matvec_tiles.glsl).
 void Recorder::matvec_tiles(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s,
                             bool gate_up) {
   const uint32_t nv = s.n_vec > kMatvecMaxVectors ? 8 : 1;
@@ -543,7 +557,7 @@ void Recorder::matvec_tiles(const WeightTensor& w, const BufferRange& x, const B
     const uint32_t spec[] = {kTileLanes, grid.rows_per_wg};
     const uint32_t gx = std::min(grid.groups, kMaxGroups), gz = (grid.groups + gx - 1) / gx;
     const std::string shader =
-        std::string(nv == 8 ? "matvec8_q8_0_tiles" : "matvec_q8_0_tiles") + (gate_up ? "_swiglu" : "");
+        (nv == 8 ? "matvec8_" : "matvec_") + kernel_type_name(w.type) + "_tiles" + (gate_up ? "_swiglu" : "");
     dispatch(shader.c_str(), buffers, push, gx, (s.n_vec + nv - 1) / nv, gz, spec, views);
   }
 }
@@ -552,7 +566,8 @@ void Recorder::matvec_swiglu(const WeightTensor& w, const BufferRange& x, const 
   check_weight(w);
   if (!matvec_swiglu_supported(ctx_->device().info(), w.type) || w.slices.size() != 1 ||
       w.order != RowOrder::GateUpPairs)
-    throw VulkanError("matvec_swiglu: needs q8_0 gate|up pairs on a CPU device (RowOrder::GateUpPairs)");
+    throw VulkanError(
+        "matvec_swiglu: needs q8_0 or q4_0 gate|up pairs on a CPU device (RowOrder::GateUpPairs)");
   matvec_tiles(w, x, y, s, true);
 }
 
@@ -579,7 +594,8 @@ void Recorder::matmul(const WeightTensor& w, const BufferRange& x, const BufferR
   check_weight(w);
   if (uses_tiles(ctx_->device().info(), w.type))
     return matvec(w, x, y, s);  // CPU devices: the batched matvec reads the tiles
-  if (s.norm_write || s.norm_read) throw VulkanError("deferred RMSNorm: only for CPU devices' q8_0 tiles");
+  if (s.norm_write || s.norm_read)
+    throw VulkanError("deferred RMSNorm: only for CPU devices' q8_0/q4_0 tiles");
   const uint32_t x_stride = s.x_stride ? s.x_stride : w.cols;
   const bool gpu = use_gpu_kernels(ctx_->device().info());
   const bool aligned = x_stride % 4 == 0 && x.offset % 16 == 0;

@@ -181,10 +181,10 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
         !matvec_swiglu_supported(ctx_->device().info(), L.w_gate.type) || L.w_up.type != L.w_gate.type ||
         L.w_up.n_cols != L.w_gate.n_cols || L.w_up.n_rows != L.w_gate.n_rows)
       return nullptr;
-    // one slice (q8_0: 36 bytes per 32 columns, 64-row groups of 32 gate + 32 up rows): else the pair stays
-    // two matrices
+    // one slice (64-row groups of 32 gate + 32 up rows): else the pair stays two matrices
     const uint64_t rows = (uint64_t(L.w_gate.n_rows) + 31) / 32 * 64;
-    if (rows * uint64_t(L.w_gate.n_cols) / 32 * 36 > ctx_->device().info().max_storage_buffer_range)
+    if (rows * tile_row_bytes(L.w_gate.type, u32(L.w_gate.n_cols)) >
+        ctx_->device().info().max_storage_buffer_range)
       return nullptr;
     const uint64_t base = weight_bytes_;
     const WeightTensor& t = upload_fused(
@@ -344,10 +344,10 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
   }
   rec.barrier();
 
-  // Deferred RMSNorm (CPU devices' q8_0 tiles, ops.h NormWrite): the residual matvecs (wo, down) also write
-  // the next norm's input times its gain into xb with partial sums of squares, and the matvecs reading xb
-  // (q|k|v, gate|up) apply the norm's scale: no RMSNorm dispatch inside the stack. Not with biases added to
-  // the residual after the matvec, nor for the first layer (after the embedding) or the output norm.
+  // Deferred RMSNorm (CPU devices' q8_0 and q4_0 tiles, ops.h NormWrite): the residual matvecs (wo, down)
+  // also write the next norm's input times its gain into xb with partial sums of squares, and the matvecs
+  // reading xb (q|k|v, gate|up) apply the norm's scale: no RMSNorm dispatch inside the stack. Not with biases
+  // added to the residual after the matvec, nor for the first layer (after the embedding) or the output norm.
   const auto& info = ctx_->device().info();
   const auto defers = [&](const WeightTensor* m) { return m && defers_norm(info, *m); };
   const bool defer_norms =

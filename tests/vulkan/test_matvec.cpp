@@ -283,7 +283,7 @@ TEST_CASE("get_rows gathers from a table split into row slices, on both sides of
   }
 }
 
-TEST_CASE("matvec_swiglu applies SwiGLU to gate and up rows of one q8_0 matrix (CPU devices)") {
+TEST_CASE("matvec_swiglu applies SwiGLU to gate and up rows of one q8_0 or q4_0 matrix (CPU devices)") {
   auto& ctx = context();
   if (!matvec_swiglu_supported(ctx.device().info(), GgmlType::Q8_0)) {
     WARN("matvec_swiglu runs on CPU devices only; this device keeps separate gate/up matvecs");
@@ -291,35 +291,37 @@ TEST_CASE("matvec_swiglu applies SwiGLU to gate and up rows of one q8_0 matrix (
   }
   std::mt19937 rng(17);
   // 37: not a whole number of 32-row chunks (a partial last group); 300: several groups and workgroups
-  for (const auto& [n_vec, n_ff] : {std::pair{1u, 37u}, {3u, 37u}, {11u, 37u}, {1u, 300u}, {11u, 300u}}) {
-    SECTION("vectors " + std::to_string(n_vec) + ", " + std::to_string(n_ff) + " rows") {
-      const uint32_t cols = 96;
-      const auto w = random_tensor(rng, GgmlType::Q8_0, 2 * n_ff, cols);
-      const auto x = random_floats(rng, uint64_t{cols} * n_vec);
-      Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
-      const WeightTensor t =
-          upload_weight(ctx, arena, GgmlType::Q8_0, 2 * n_ff, cols, w.data(), {}, RowOrder::GateUpPairs);
-      Buffer xb = device_buffer(x);
-      Buffer yb = device_buffer(std::vector<float>(n_ff * n_vec, 7.0f));
-      Recorder rec(ctx);
-      rec.begin();
-      rec.matvec_swiglu(t, whole(xb), whole(yb), {.n_vec = n_vec});
-      CHECK_THROWS_WITH(rec.matvec(t, whole(xb), whole(yb)), Catch::Contains("read by matvec_swiglu only"));
-      rec.end();
-      rec.submit_and_wait();
-      const auto gu = cpu_matmul(GgmlType::Q8_0, w, 2 * n_ff, cols, x, n_vec);
-      const auto got = read_floats(yb, n_ff * n_vec);
-      for (uint32_t v = 0; v < n_vec; ++v)
-        for (uint32_t r = 0; r < n_ff; ++r) {
-          const double g = gu.y[v * 2 * n_ff + r], u = gu.y[v * 2 * n_ff + n_ff + r];
-          const double expect = g / (1.0 + std::exp(-g)) * u;
-          const double scale = 1e-3 + std::abs(u) * gu.magnitude[v * 2 * n_ff + r] +
-                               std::abs(g) * gu.magnitude[v * 2 * n_ff + n_ff + r];
-          CHECK(std::abs(got[v * n_ff + r] - expect) / scale < 1e-5);
-        }
-      require_no_validation_messages();
+  for (const auto type : {GgmlType::Q8_0, GgmlType::Q4_0})
+    for (const auto& [n_vec, n_ff] : {std::pair{1u, 37u}, {3u, 37u}, {11u, 37u}, {1u, 300u}, {11u, 300u}}) {
+      SECTION(glasswing::gguf::ggml_type_name(type) + ", vectors " + std::to_string(n_vec) + ", " +
+              std::to_string(n_ff) + " rows") {
+        const uint32_t cols = 96;
+        const auto w = random_tensor(rng, type, 2 * n_ff, cols);
+        const auto x = random_floats(rng, uint64_t{cols} * n_vec);
+        Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
+        const WeightTensor t =
+            upload_weight(ctx, arena, type, 2 * n_ff, cols, w.data(), {}, RowOrder::GateUpPairs);
+        Buffer xb = device_buffer(x);
+        Buffer yb = device_buffer(std::vector<float>(n_ff * n_vec, 7.0f));
+        Recorder rec(ctx);
+        rec.begin();
+        rec.matvec_swiglu(t, whole(xb), whole(yb), {.n_vec = n_vec});
+        CHECK_THROWS_WITH(rec.matvec(t, whole(xb), whole(yb)), Catch::Contains("read by matvec_swiglu only"));
+        rec.end();
+        rec.submit_and_wait();
+        const auto gu = cpu_matmul(type, w, 2 * n_ff, cols, x, n_vec);
+        const auto got = read_floats(yb, n_ff * n_vec);
+        for (uint32_t v = 0; v < n_vec; ++v)
+          for (uint32_t r = 0; r < n_ff; ++r) {
+            const double g = gu.y[v * 2 * n_ff + r], u = gu.y[v * 2 * n_ff + n_ff + r];
+            const double expect = g / (1.0 + std::exp(-g)) * u;
+            const double scale = 1e-3 + std::abs(u) * gu.magnitude[v * 2 * n_ff + r] +
+                                 std::abs(g) * gu.magnitude[v * 2 * n_ff + n_ff + r];
+            CHECK(std::abs(got[v * n_ff + r] - expect) / scale < 1e-5);
+          }
+        require_no_validation_messages();
+      }
     }
-  }
 }
 
 TEST_CASE("a deferred RMSNorm (NormWrite then NormRead) is RMSNorm then the matvec", "[weights]") {

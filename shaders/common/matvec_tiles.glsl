@@ -1,14 +1,16 @@
-// y[v][row_base + r] (+)= W[r] . x[v] over q8_0 weights for CPU implementations (lavapipe), reading the
-// weights and x as rgba32ui storage texel buffers (16-byte texels). llvmpipe turns an image load into one
-// 16-byte load per lane (a gather; ~5% fewer instructions than a uniform-texel-buffer texelFetch, which is a
-// function call clobbering every vector register), but a storage-buffer load whose address differs per lane
-// into a branchy per-lane loop per 32-bit word, which made the storage-buffer matvec cost ~10 instructions
-// per multiply-add. Each lane loads everything of one q8_0 block (32 columns) first and then computes: x for
-// NV vectors, its rows' scales, then per row its two quant texels. The block's scale multiplies the block's
+// y[v][row_base + r] (+)= W[r] . x[v] over q8_0 or q4_0 (TILES_Q4_0) weights for CPU implementations
+// (lavapipe), reading the weights and x as rgba32ui storage texel buffers (16-byte texels). llvmpipe turns an
+// image load into one 16-byte load per lane (a gather; ~5% fewer instructions than a uniform-texel-buffer
+// texelFetch, which is a function call clobbering every vector register), but a storage-buffer load whose
+// address differs per lane into a branchy per-lane loop per 32-bit word, which made the storage-buffer matvec
+// cost ~10 instructions per multiply-add. Each lane loads everything of one block (32 columns) first and then computes: x for
+// NV vectors, its rows' scales, then per row its quant texels. The block's scale multiplies the block's
 // dot product once.
-// Layout (repack_q8_0_tiles in ops.cpp), in 16-byte texels: rows in groups of 64; for every group and every
-// block a tile of 144 texels (2304 bytes): row j's 32 quants at texels 2j and 2j + 1, then the 64 f32 scales
-// in lane order, row j = 8i + l at scale 8l + i. Lane l of the 8 owns rows 8i + l of a group (i < 8), so:
+// Layout (repack_tiles in ops.cpp), in 16-byte texels: rows in groups of 64; for every group and every block
+// a tile of TILE texels: row j's quants at texels QT j .. QT j + QT - 1 (q8_0: 32 int8 in 2 texels; q4_0: 16
+// bytes of nibbles in 1, element i < 16 the low nibble of byte i, i >= 16 the high nibble of byte i - 16), then
+// the 64 f32 scales in lane order, row j = 8i + l at scale 8l + i. Lane l of the 8 owns rows 8i + l of a group
+// (i < 8), so:
 // one scale texel load serves 4 of its rows (an 8-row tile had one load per row, ~45 instructions for one
 // float), and the 8 lanes walking their blocks read one contiguous stream per group.
 // GATE_UP (the _swiglu variants): gate rows then up rows, stored in chunks of 32: group k holds gate rows
@@ -16,7 +18,7 @@
 // accumulators are gate rows, the next MO the matching up rows, in the same groups.
 // Each lane walks its rows block by block (no cross-lane reduction: on llvmpipe a subgroupAdd and the store
 // after it cost as much as a whole 576-column row; only the deferred norm's sums use one, per workgroup).
-// Included by matvec_q8_0_tiles.comp (NV 1, MR 8), matvec8_q8_0_tiles.comp (NV 8, MR 16) and their
+// Included by matvec_<type>_tiles.comp (NV 1, MR 8), matvec8_<type>_tiles.comp (NV 8, MR 16) and their
 // _swiglu variants.
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
@@ -52,6 +54,13 @@ layout(push_constant) uniform Push {
   float norm_eps;
 } p;
 
+
+#ifdef TILES_Q4_0
+const uint QT = 1u;  // quant texels per row and block
+#else
+const uint QT = 2u;
+#endif
+const uint TILE = 64u * QT + 16u;  // texels per group and block: the quants, then 64 f32 scales
 
 #ifdef GATE_UP
 const uint MO = MR / 2u;       // output rows per lane and pass
@@ -108,7 +117,7 @@ void main() {
     // Texel index of each group's first tile; groups past the end re-read the last one (their rows are past
     // nout and store nothing).
     uint tile0[NG];
-    [[unroll]] for (uint g = 0u; g < NG; ++g) tile0[g] = min(row0 / GROUP_OUT + g, ngroups - 1u) * nblk * 144u;
+    [[unroll]] for (uint g = 0u; g < NG; ++g) tile0[g] = min(row0 / GROUP_OUT + g, ngroups - 1u) * nblk * TILE;
     float acc[MR][NV];
     [[unroll]] for (uint m = 0u; m < MR; ++m)
       [[unroll]] for (uint n = 0u; n < NV; ++n) acc[m][n] = 0.0;
@@ -117,25 +126,46 @@ void main() {
       [[unroll]] for (uint n = 0u; n < NV; ++n)
         [[unroll]] for (uint i = 0u; i < 8u; ++i)
           xs[n][i] = uintBitsToFloat(imageLoad(x_texels, int(xo[n] + b * 8u + i)));
+#ifdef TILES_Q4_0
+      float xsum[NV];  // the block's sum of x: sum((q - 8) x) = sum(q x) - 8 sum(x), once for all rows
+      [[unroll]] for (uint n = 0u; n < NV; ++n) {
+        vec4 t = ((xs[n][0] + xs[n][1]) + (xs[n][2] + xs[n][3])) + ((xs[n][4] + xs[n][5]) + (xs[n][6] + xs[n][7]));
+        xsum[n] = (t.x + t.y) + (t.z + t.w);
+      }
+#endif
       vec4 sc[NG][2];  // this lane's 8 scales in each group
       [[unroll]] for (uint g = 0u; g < NG; ++g)
         [[unroll]] for (uint h = 0u; h < 2u; ++h)
-          sc[g][h] = uintBitsToFloat(imageLoad(w_texels, int(tile0[g] + b * 144u + 128u + 2u * lane + h)));
+          sc[g][h] = uintBitsToFloat(imageLoad(w_texels, int(tile0[g] + b * TILE + 64u * QT + 2u * lane + h)));
       [[unroll]] for (uint m = 0u; m < MR; ++m) {
         const uint g = group_of(m), i = index_of(m);
-        uint q = tile0[g] + b * 144u + 2u * (8u * i + lane);
+        uint q = tile0[g] + b * TILE + QT * (8u * i + lane);
         uvec4 q0 = imageLoad(w_texels, int(q));
+#ifndef TILES_Q4_0
         uvec4 q1 = imageLoad(w_texels, int(q + 1u));
+#endif
         float d = sc[g][i / 4u][i % 4u];
-        // word by word (4 quants): few live values, so that the unrolled body spills little
+        // word by word: few live values, so that the unrolled body spills little
         float s[NV];
         [[unroll]] for (uint n = 0u; n < NV; ++n) s[n] = 0.0;
-        [[unroll]] for (uint j = 0u; j < 8u; ++j) {
+#ifdef TILES_Q4_0
+        [[unroll]] for (uint j = 0u; j < 4u; ++j) {  // nibbles of elements 4j.. (low) and 16 + 4j.. (high)
+          uint word = q0[j];
+          vec4 lo = vec4(float(word & 15u), float((word >> 8) & 15u), float((word >> 16) & 15u),
+                         float((word >> 24) & 15u));
+          vec4 hi = vec4(float((word >> 4) & 15u), float((word >> 12) & 15u), float((word >> 20) & 15u),
+                         float(word >> 28));
+          [[unroll]] for (uint n = 0u; n < NV; ++n) s[n] += dot(lo, xs[n][j]) + dot(hi, xs[n][4u + j]);
+        }
+        [[unroll]] for (uint n = 0u; n < NV; ++n) s[n] -= 8.0 * xsum[n];
+#else
+        [[unroll]] for (uint j = 0u; j < 8u; ++j) {  // 4 int8 quants per word
           int word = int(j < 4u ? q0[j] : q1[j - 4u]);
           vec4 qf = vec4(float((word << 24) >> 24), float((word << 16) >> 24), float((word << 8) >> 24),
                          float(word >> 24));
           [[unroll]] for (uint n = 0u; n < NV; ++n) s[n] += dot(qf, xs[n][j]);
         }
+#endif
         [[unroll]] for (uint n = 0u; n < NV; ++n) acc[m][n] += d * s[n];
       }
     }
