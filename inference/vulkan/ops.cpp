@@ -6,6 +6,7 @@
 #include <numeric>
 #include <utility>
 
+#include "inference/quant/blocks.h"
 #include "inference/quant/fp16.h"
 #include "inference/vulkan/coopmat_check.h"
 #include "inference/vulkan/device.h"
@@ -204,47 +205,103 @@ std::vector<uint8_t> repack_q8_0(const uint8_t* src, uint32_t rows, uint32_t col
   return out;
 }
 
-// q8_0 and q4_0 for CPU devices (shaders/common/matvec_tiles.glsl): rows in groups of 64 (the last padded
-// with zero blocks); for each group and each block a tile: the 64 rows' quants (32 bytes each for q8_0, 16
-// for q4_0), then their f32 scales in lane order (row 8i + l at scale 8l + i), so that the 8 lanes walking
-// the blocks of their 64 rows read one contiguous stream and each lane's 8 scales are two texels. Gate|up
-// pairs (matvec_swiglu): group k holds gate rows 32k..32k+31 then the matching up rows.
+// q8_0, q4_0, q4_1 and q4_k for CPU devices (shaders/common/matvec_tiles.glsl), as 32-element blocks with an
+// f32 scale (and for q4_1 / q4_k an f32 min: x = d q - min): rows in groups of 64 (the last padded with zero
+// blocks); for each group and each block a tile: the 64 rows' quants (32 int8 for q8_0; else 16 bytes of
+// nibbles, element i < 16 the low nibble of byte i, i >= 16 the high one of byte i - 16), their scales, then
+// their mins, both in lane order (row 8i + l at 8l + i), so that the 8 lanes walking the blocks of their 64
+// rows read one contiguous stream and each lane's 8 scales are two texels. q4_k's sub-blocks become such
+// blocks exactly (d * scale and dmin * min are the products its dequantization uses). Gate|up pairs
+// (matvec_swiglu): group k holds gate rows 32k..32k+31 then the matching up rows.
 constexpr uint32_t kTileRows = 64;
-uint32_t tile_quant_bytes(GgmlType type) {  // per row and block (the GGUF block without its f16 scale)
+uint32_t tile_quant_bytes(GgmlType type) {  // per row and block
   return type == GgmlType::Q8_0 ? 32 : 16;
 }
+bool tile_has_min(GgmlType type) {
+  return type == GgmlType::Q4_1 || type == GgmlType::Q4_K;
+}
 uint64_t tile_bytes(GgmlType type) {
-  return uint64_t{kTileRows} * (tile_quant_bytes(type) + 4);
+  return uint64_t{kTileRows} * (tile_quant_bytes(type) + (tile_has_min(type) ? 8 : 4));
 }
 uint32_t tile_groups(uint32_t rows, RowOrder order) {
   return order == RowOrder::GateUpPairs ? (rows / 2 + 31) / 32 : (rows + kTileRows - 1) / kTileRows;
 }
+// Block b (elements 32b..32b+31) of a row of a tiles type.
+struct TileBlock {
+  float d = 0, min = 0;
+  uint8_t q[32] = {};
+};
+TileBlock tile_block(GgmlType type, const uint8_t* row, uint32_t b) {
+  namespace qb = quant::blocks;
+  TileBlock t;
+  switch (type) {
+    case GgmlType::Q8_0: {
+      qb::Q8_0 blk;
+      std::memcpy(&blk, row + uint64_t{b} * sizeof blk, sizeof blk);
+      t.d = quant::fp16_to_f32(blk.d);
+      std::memcpy(t.q, blk.qs, 32);
+      break;
+    }
+    case GgmlType::Q4_0: {
+      qb::Q4_0 blk;
+      std::memcpy(&blk, row + uint64_t{b} * sizeof blk, sizeof blk);
+      t.d = quant::fp16_to_f32(blk.d);
+      std::memcpy(t.q, blk.qs, 16);
+      break;
+    }
+    case GgmlType::Q4_1: {  // x = d q + m
+      qb::Q4_1 blk;
+      std::memcpy(&blk, row + uint64_t{b} * sizeof blk, sizeof blk);
+      t.d = quant::fp16_to_f32(blk.d);
+      t.min = -quant::fp16_to_f32(blk.m);
+      std::memcpy(t.q, blk.qs, 16);
+      break;
+    }
+    case GgmlType::Q4_K: {  // sub-block g of a 256-element block: x = d * scale_g * q - dmin * min_g
+      qb::Q4_K blk;
+      std::memcpy(&blk, row + uint64_t{b / 8} * sizeof blk, sizeof blk);
+      const int g = static_cast<int>(b % 8);
+      uint8_t sc, mn;
+      qb::scale_min_k4(g, blk.scales, sc, mn);
+      t.d = quant::fp16_to_f32(blk.d) * sc;
+      t.min = quant::fp16_to_f32(blk.dmin) * mn;
+      const uint8_t* q = blk.qs + 32 * (g / 2);  // groups 2j and 2j+1: low and high nibbles of 32 bytes
+      const auto nib = [&](int l) { return g % 2 ? q[l] >> 4 : q[l] & 0xF; };
+      for (int i = 0; i < 16; ++i) t.q[i] = static_cast<uint8_t>(nib(i) | (nib(i + 16) << 4));
+      break;
+    }
+    default:
+      throw VulkanError("no tiles layout for " + gguf::ggml_type_name(type));
+  }
+  return t;
+}
 std::vector<uint8_t> repack_tiles(GgmlType type, const uint8_t* src, uint32_t rows, uint32_t cols,
                                   RowOrder order) {
-  const uint32_t nblk = cols / 32, half = rows / 2, qb = tile_quant_bytes(type);
-  const uint64_t tb = tile_bytes(type);
+  const uint32_t nblk = cols / 32, half = rows / 2, qbytes = tile_quant_bytes(type);
+  const uint64_t tb = tile_bytes(type), src_rb = row_bytes(type, cols);
   std::vector<uint8_t> out(uint64_t{tile_groups(rows, order)} * nblk * tb, 0);
   for (uint32_t r = 0; r < rows; ++r) {
     uint32_t pos = r;  // the row's place: group pos / 64, index pos % 64 in it
     if (order == RowOrder::GateUpPairs)
       pos = r < half ? r / 32 * 64 + r % 32 : (r - half) / 32 * 64 + 32 + (r - half) % 32;
-    const uint32_t g = pos / kTileRows, j = pos % kTileRows;
+    const uint32_t g = pos / kTileRows, j = pos % kTileRows, lane_order = 8 * (j % 8) + j / 8;
     for (uint32_t b = 0; b < nblk; ++b) {
-      const uint8_t* block = src + (uint64_t{r} * nblk + b) * (qb + 2);  // f16 d, then the quants
+      const TileBlock t = tile_block(type, src + uint64_t{r} * src_rb, b);
       uint8_t* tile = out.data() + (uint64_t{g} * nblk + b) * tb;
-      const float d = quant::fp16_to_f32(static_cast<uint16_t>(block[0] | (block[1] << 8)));
-      std::memcpy(tile + j * qb, block + 2, qb);
-      std::memcpy(tile + kTileRows * qb + (8 * (j % 8) + j / 8) * 4, &d, 4);
+      std::memcpy(tile + j * qbytes, t.q, qbytes);
+      std::memcpy(tile + kTileRows * qbytes + lane_order * 4, &t.d, 4);
+      if (tile_has_min(type)) std::memcpy(tile + kTileRows * (qbytes + 4) + lane_order * 4, &t.min, 4);
     }
   }
   return out;
 }
 
-// True where a weight of this type is stored in tiles (q8_0 and q4_0 on CPU devices that can view any slice
-// as texels).
+// True where a weight of this type is stored in tiles (q8_0, q4_0, q4_1 and q4_k on CPU devices that can view
+// any slice as texels).
 bool uses_tiles(const DeviceInfo& info, GgmlType type) {
-  return (type == GgmlType::Q8_0 || type == GgmlType::Q4_0) && !use_gpu_kernels(info) &&
-         info.max_storage_buffer_range / 16 <= info.max_texel_buffer_elements;
+  return (type == GgmlType::Q8_0 || type == GgmlType::Q4_0 || type == GgmlType::Q4_1 ||
+          type == GgmlType::Q4_K) &&
+         !use_gpu_kernels(info) && info.max_storage_buffer_range / 16 <= info.max_texel_buffer_elements;
 }
 
 // Rows per workgroup and workgroups of a tiles matvec over out_rows output rows: a pass of the 8 lanes
@@ -299,7 +356,7 @@ bool matvec_swiglu_supported(const DeviceInfo& info, GgmlType type) {
 }
 
 uint64_t tile_row_bytes(GgmlType type, uint32_t cols) {
-  return uint64_t{cols} / 32 * (tile_quant_bytes(type) + 4);
+  return uint64_t{cols} / 32 * (tile_bytes(type) / kTileRows);
 }
 
 bool defers_norm(const DeviceInfo& info, const WeightTensor& w) {

@@ -1,4 +1,5 @@
-// y[v][row_base + r] (+)= W[r] . x[v] over q8_0 or q4_0 (TILES_Q4_0) weights for CPU implementations
+// y[v][row_base + r] (+)= W[r] . x[v] over q8_0, q4_0 (TILES_Q4_0) or 4-bit blocks with a min (q4_1 and
+// q4_k, TILES_Q4_MIN: x = d q - min) for CPU implementations
 // (lavapipe), reading the weights and x as rgba32ui storage texel buffers (16-byte texels). llvmpipe turns an
 // image load into one 16-byte load per lane (a gather; ~5% fewer instructions than a uniform-texel-buffer
 // texelFetch, which is a function call clobbering every vector register), but a storage-buffer load whose
@@ -7,9 +8,9 @@
 // NV vectors, its rows' scales, then per row its quant texels. The block's scale multiplies the block's
 // dot product once.
 // Layout (repack_tiles in ops.cpp), in 16-byte texels: rows in groups of 64; for every group and every block
-// a tile of TILE texels: row j's quants at texels QT j .. QT j + QT - 1 (q8_0: 32 int8 in 2 texels; q4_0: 16
+// a tile of TILE texels: row j's quants at texels QT j .. QT j + QT - 1 (q8_0: 32 int8 in 2 texels; 4-bit: 16
 // bytes of nibbles in 1, element i < 16 the low nibble of byte i, i >= 16 the high nibble of byte i - 16), then
-// the 64 f32 scales in lane order, row j = 8i + l at scale 8l + i. Lane l of the 8 owns rows 8i + l of a group
+// the 64 f32 scales in lane order, row j = 8i + l at scale 8l + i (and for TILES_Q4_MIN the 64 mins so). Lane l of the 8 owns rows 8i + l of a group
 // (i < 8), so:
 // one scale texel load serves 4 of its rows (an 8-row tile had one load per row, ~45 instructions for one
 // float), and the 8 lanes walking their blocks read one contiguous stream per group.
@@ -55,12 +56,17 @@ layout(push_constant) uniform Push {
 } p;
 
 
-#ifdef TILES_Q4_0
+#if defined(TILES_Q4_0) || defined(TILES_Q4_MIN)
+#define TILES_NIBBLES
 const uint QT = 1u;  // quant texels per row and block
 #else
 const uint QT = 2u;
 #endif
+#ifdef TILES_Q4_MIN
+const uint TILE = 64u * QT + 32u;  // texels per group and block: the quants, 64 f32 scales, 64 f32 mins
+#else
 const uint TILE = 64u * QT + 16u;  // texels per group and block: the quants, then 64 f32 scales
+#endif
 
 #ifdef GATE_UP
 const uint MO = MR / 2u;       // output rows per lane and pass
@@ -126,8 +132,8 @@ void main() {
       [[unroll]] for (uint n = 0u; n < NV; ++n)
         [[unroll]] for (uint i = 0u; i < 8u; ++i)
           xs[n][i] = uintBitsToFloat(imageLoad(x_texels, int(xo[n] + b * 8u + i)));
-#ifdef TILES_Q4_0
-      float xsum[NV];  // the block's sum of x: sum((q - 8) x) = sum(q x) - 8 sum(x), once for all rows
+#ifdef TILES_NIBBLES
+      float xsum[NV];  // the block's sum of x (sum((q - 8) x) = sum(q x) - 8 sum(x)), once for all rows
       [[unroll]] for (uint n = 0u; n < NV; ++n) {
         vec4 t = ((xs[n][0] + xs[n][1]) + (xs[n][2] + xs[n][3])) + ((xs[n][4] + xs[n][5]) + (xs[n][6] + xs[n][7]));
         xsum[n] = (t.x + t.y) + (t.z + t.w);
@@ -137,18 +143,24 @@ void main() {
       [[unroll]] for (uint g = 0u; g < NG; ++g)
         [[unroll]] for (uint h = 0u; h < 2u; ++h)
           sc[g][h] = uintBitsToFloat(imageLoad(w_texels, int(tile0[g] + b * TILE + 64u * QT + 2u * lane + h)));
+#ifdef TILES_Q4_MIN
+      vec4 mn[NG][2];  // and mins
+      [[unroll]] for (uint g = 0u; g < NG; ++g)
+        [[unroll]] for (uint h = 0u; h < 2u; ++h)
+          mn[g][h] = uintBitsToFloat(imageLoad(w_texels, int(tile0[g] + b * TILE + 64u * QT + 16u + 2u * lane + h)));
+#endif
       [[unroll]] for (uint m = 0u; m < MR; ++m) {
         const uint g = group_of(m), i = index_of(m);
         uint q = tile0[g] + b * TILE + QT * (8u * i + lane);
         uvec4 q0 = imageLoad(w_texels, int(q));
-#ifndef TILES_Q4_0
+#ifndef TILES_NIBBLES
         uvec4 q1 = imageLoad(w_texels, int(q + 1u));
 #endif
         float d = sc[g][i / 4u][i % 4u];
         // word by word: few live values, so that the unrolled body spills little
         float s[NV];
         [[unroll]] for (uint n = 0u; n < NV; ++n) s[n] = 0.0;
-#ifdef TILES_Q4_0
+#ifdef TILES_NIBBLES
         [[unroll]] for (uint j = 0u; j < 4u; ++j) {  // nibbles of elements 4j.. (low) and 16 + 4j.. (high)
           uint word = q0[j];
           vec4 lo = vec4(float(word & 15u), float((word >> 8) & 15u), float((word >> 16) & 15u),
@@ -157,7 +169,9 @@ void main() {
                          float(word >> 28));
           [[unroll]] for (uint n = 0u; n < NV; ++n) s[n] += dot(lo, xs[n][j]) + dot(hi, xs[n][4u + j]);
         }
+#ifdef TILES_Q4_0
         [[unroll]] for (uint n = 0u; n < NV; ++n) s[n] -= 8.0 * xsum[n];
+#endif
 #else
         [[unroll]] for (uint j = 0u; j < 8u; ++j) {  // 4 int8 quants per word
           int word = int(j < 4u ? q0[j] : q1[j - 4u]);
@@ -166,7 +180,12 @@ void main() {
           [[unroll]] for (uint n = 0u; n < NV; ++n) s[n] += dot(qf, xs[n][j]);
         }
 #endif
+#ifdef TILES_Q4_MIN
+        float dm = mn[g][i / 4u][i % 4u];
+        [[unroll]] for (uint n = 0u; n < NV; ++n) acc[m][n] += d * s[n] - dm * xsum[n];
+#else
         [[unroll]] for (uint n = 0u; n < NV; ++n) acc[m][n] += d * s[n];
+#endif
       }
     }
     [[unroll]] for (uint m = 0u; m < MO; ++m) {

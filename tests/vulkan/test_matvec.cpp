@@ -283,7 +283,7 @@ TEST_CASE("get_rows gathers from a table split into row slices, on both sides of
   }
 }
 
-TEST_CASE("matvec_swiglu applies SwiGLU to gate and up rows of one q8_0 or q4_0 matrix (CPU devices)") {
+TEST_CASE("matvec_swiglu applies SwiGLU to gate and up rows of one matrix in tiles (CPU devices)") {
   auto& ctx = context();
   if (!matvec_swiglu_supported(ctx.device().info(), GgmlType::Q8_0)) {
     WARN("matvec_swiglu runs on CPU devices only; this device keeps separate gate/up matvecs");
@@ -291,7 +291,7 @@ TEST_CASE("matvec_swiglu applies SwiGLU to gate and up rows of one q8_0 or q4_0 
   }
   std::mt19937 rng(17);
   // 37: not a whole number of 32-row chunks (a partial last group); 300: several groups and workgroups
-  for (const auto type : {GgmlType::Q8_0, GgmlType::Q4_0})
+  for (const auto type : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_1})
     for (const auto& [n_vec, n_ff] : {std::pair{1u, 37u}, {3u, 37u}, {11u, 37u}, {1u, 300u}, {11u, 300u}}) {
       SECTION(glasswing::gguf::ggml_type_name(type) + ", vectors " + std::to_string(n_vec) + ", " +
               std::to_string(n_ff) + " rows") {
