@@ -205,30 +205,35 @@ std::vector<uint8_t> repack_q8_0(const uint8_t* src, uint32_t rows, uint32_t col
   return out;
 }
 
-// q8_0, q4_0, q4_1 and q4_k for CPU devices (shaders/common/matvec_tiles.glsl), as 32-element blocks with an
-// f32 scale (and for q4_1 / q4_k an f32 min: x = d q - min): rows in groups of 64 (the last padded with zero
-// blocks); for each group and each block a tile: the 64 rows' quants (32 int8 for q8_0; else 16 bytes of
-// nibbles, element i < 16 the low nibble of byte i, i >= 16 the high one of byte i - 16), their scales, then
-// their mins, both in lane order (row 8i + l at 8l + i), so that the 8 lanes walking the blocks of their 64
-// rows read one contiguous stream and each lane's 8 scales are two texels. q4_k's sub-blocks become such
-// blocks exactly (d * scale and dmin * min are the products its dequantization uses). Gate|up pairs
-// (matvec_swiglu): group k holds gate rows 32k..32k+31 then the matching up rows.
+// q8_0, q4_0, q4_1, q4_k and q6_k for CPU devices (shaders/common/matvec_tiles.glsl), as 32-element blocks
+// with an f32 scale (q6_k: two, one per 16 elements; q4_1 / q4_k also an f32 min: x = d q - min): rows in
+// groups of 64 (the last padded with zero blocks); for each group and each block a tile: the 64 rows' quants
+// (32 int8 for q8_0 and q6_k (q - 32); else 16 bytes of nibbles, element i < 16 the low nibble of byte i,
+// i >= 16 the high one of byte i - 16), their scales, then their mins, both in lane order (row 8i + l at
+// 8l + i), so that the 8 lanes walking the blocks of their 64 rows read one contiguous stream and each lane's
+// 8 scales are two texels (four for q6_k). The K-quants' sub-blocks become such blocks exactly (d * scale and
+// dmin * min are the products their dequantization uses); q6_k takes 40 bytes per 32 elements instead of 26.
+// Gate|up pairs (matvec_swiglu): group k holds gate rows 32k..32k+31 then the matching up rows.
 constexpr uint32_t kTileRows = 64;
 uint32_t tile_quant_bytes(GgmlType type) {  // per row and block
-  return type == GgmlType::Q8_0 ? 32 : 16;
+  return type == GgmlType::Q8_0 || type == GgmlType::Q6_K ? 32 : 16;
 }
 bool tile_has_min(GgmlType type) {
   return type == GgmlType::Q4_1 || type == GgmlType::Q4_K;
 }
+uint32_t tile_scales(GgmlType type) {  // per row and block: q6_k has one per 16 elements
+  return type == GgmlType::Q6_K ? 2 : 1;
+}
 uint64_t tile_bytes(GgmlType type) {
-  return uint64_t{kTileRows} * (tile_quant_bytes(type) + (tile_has_min(type) ? 8 : 4));
+  return uint64_t{kTileRows} *
+         (tile_quant_bytes(type) + 4 * tile_scales(type) + (tile_has_min(type) ? 4 : 0));
 }
 uint32_t tile_groups(uint32_t rows, RowOrder order) {
   return order == RowOrder::GateUpPairs ? (rows / 2 + 31) / 32 : (rows + kTileRows - 1) / kTileRows;
 }
 // Block b (elements 32b..32b+31) of a row of a tiles type.
 struct TileBlock {
-  float d = 0, min = 0;
+  float d = 0, d2 = 0, min = 0;  // d2: q6_k's scale of elements 16..31
   uint8_t q[32] = {};
 };
 TileBlock tile_block(GgmlType type, const uint8_t* row, uint32_t b) {
@@ -270,6 +275,22 @@ TileBlock tile_block(GgmlType type, const uint8_t* row, uint32_t b) {
       for (int i = 0; i < 16; ++i) t.q[i] = static_cast<uint8_t>(nib(i) | (nib(i + 16) << 4));
       break;
     }
+    case GgmlType::Q6_K: {  // 32 elements of a 256-element block as int8 q - 32, two 16-element scales
+      qb::Q6_K blk;
+      std::memcpy(&blk, row + uint64_t{b / 8} * sizeof blk, sizeof blk);
+      const uint32_t h = b % 8 / 4, k = b % 4;  // half of the block, quarter of the half
+      const uint8_t* ql = blk.ql + 64 * h + (k % 2) * 32;
+      const uint8_t* qh = blk.qh + 32 * h;
+      const int8_t* sc = blk.scales + 8 * h + 2 * k;
+      const float d = quant::fp16_to_f32(blk.d);
+      t.d = d * sc[0];
+      t.d2 = d * sc[1];
+      for (int l = 0; l < 32; ++l) {
+        const int lo = k < 2 ? ql[l] & 0xF : ql[l] >> 4;
+        t.q[l] = static_cast<uint8_t>(static_cast<int8_t>((lo | (((qh[l] >> (2 * k)) & 3) << 4)) - 32));
+      }
+      break;
+    }
     default:
       throw VulkanError("no tiles layout for " + gguf::ggml_type_name(type));
   }
@@ -289,18 +310,23 @@ std::vector<uint8_t> repack_tiles(GgmlType type, const uint8_t* src, uint32_t ro
       const TileBlock t = tile_block(type, src + uint64_t{r} * src_rb, b);
       uint8_t* tile = out.data() + (uint64_t{g} * nblk + b) * tb;
       std::memcpy(tile + j * qbytes, t.q, qbytes);
-      std::memcpy(tile + kTileRows * qbytes + lane_order * 4, &t.d, 4);
+      if (tile_scales(type) == 2) {  // each row's two scales side by side
+        std::memcpy(tile + kTileRows * qbytes + lane_order * 8, &t.d, 4);
+        std::memcpy(tile + kTileRows * qbytes + lane_order * 8 + 4, &t.d2, 4);
+      } else {
+        std::memcpy(tile + kTileRows * qbytes + lane_order * 4, &t.d, 4);
+      }
       if (tile_has_min(type)) std::memcpy(tile + kTileRows * (qbytes + 4) + lane_order * 4, &t.min, 4);
     }
   }
   return out;
 }
 
-// True where a weight of this type is stored in tiles (q8_0, q4_0, q4_1 and q4_k on CPU devices that can view
-// any slice as texels).
+// True where a weight of this type is stored in tiles (q8_0, q4_0, q4_1, q4_k and q6_k on CPU devices that
+// can view any slice as texels).
 bool uses_tiles(const DeviceInfo& info, GgmlType type) {
   return (type == GgmlType::Q8_0 || type == GgmlType::Q4_0 || type == GgmlType::Q4_1 ||
-          type == GgmlType::Q4_K) &&
+          type == GgmlType::Q4_K || type == GgmlType::Q6_K) &&
          !use_gpu_kernels(info) && info.max_storage_buffer_range / 16 <= info.max_texel_buffer_elements;
 }
 

@@ -1,5 +1,5 @@
-// y[v][row_base + r] (+)= W[r] . x[v] over q8_0, q4_0 (TILES_Q4_0) or 4-bit blocks with a min (q4_1 and
-// q4_k, TILES_Q4_MIN: x = d q - min) for CPU implementations
+// y[v][row_base + r] (+)= W[r] . x[v] over q8_0, q4_0 (TILES_Q4_0), 4-bit blocks with a min (q4_1 and q4_k,
+// TILES_Q4_MIN: x = d q - min) or q6_k as int8 with a scale per 16 elements (TILES_Q6_K) for CPU implementations
 // (lavapipe), reading the weights and x as rgba32ui storage texel buffers (16-byte texels). llvmpipe turns an
 // image load into one 16-byte load per lane (a gather; ~5% fewer instructions than a uniform-texel-buffer
 // texelFetch, which is a function call clobbering every vector register), but a storage-buffer load whose
@@ -62,8 +62,8 @@ const uint QT = 1u;  // quant texels per row and block
 #else
 const uint QT = 2u;
 #endif
-#ifdef TILES_Q4_MIN
-const uint TILE = 64u * QT + 32u;  // texels per group and block: the quants, 64 f32 scales, 64 f32 mins
+#if defined(TILES_Q4_MIN) || defined(TILES_Q6_K)
+const uint TILE = 64u * QT + 32u;  // texels per group and block: quants, 64 scales + 64 mins (or 128 scales)
 #else
 const uint TILE = 64u * QT + 16u;  // texels per group and block: the quants, then 64 f32 scales
 #endif
@@ -139,10 +139,17 @@ void main() {
         xsum[n] = (t.x + t.y) + (t.z + t.w);
       }
 #endif
+#ifdef TILES_Q6_K
+      vec4 sc[NG][4];  // this lane's 8 pairs of scales in each group: row i's at [i / 2][2 (i % 2)] and + 1
+      [[unroll]] for (uint g = 0u; g < NG; ++g)
+        [[unroll]] for (uint h = 0u; h < 4u; ++h)
+          sc[g][h] = uintBitsToFloat(imageLoad(w_texels, int(tile0[g] + b * TILE + 64u * QT + 4u * lane + h)));
+#else
       vec4 sc[NG][2];  // this lane's 8 scales in each group
       [[unroll]] for (uint g = 0u; g < NG; ++g)
         [[unroll]] for (uint h = 0u; h < 2u; ++h)
           sc[g][h] = uintBitsToFloat(imageLoad(w_texels, int(tile0[g] + b * TILE + 64u * QT + 2u * lane + h)));
+#endif
 #ifdef TILES_Q4_MIN
       vec4 mn[NG][2];  // and mins
       [[unroll]] for (uint g = 0u; g < NG; ++g)
@@ -156,7 +163,13 @@ void main() {
 #ifndef TILES_NIBBLES
         uvec4 q1 = imageLoad(w_texels, int(q + 1u));
 #endif
+#ifdef TILES_Q6_K
+        float d = sc[g][i / 2u][2u * (i % 2u)], d2 = sc[g][i / 2u][2u * (i % 2u) + 1u];
+        float s2[NV];  // elements 16..31 (their own scale)
+        [[unroll]] for (uint n = 0u; n < NV; ++n) s2[n] = 0.0;
+#else
         float d = sc[g][i / 4u][i % 4u];
+#endif
         // word by word: few live values, so that the unrolled body spills little
         float s[NV];
         [[unroll]] for (uint n = 0u; n < NV; ++n) s[n] = 0.0;
@@ -177,12 +190,22 @@ void main() {
           int word = int(j < 4u ? q0[j] : q1[j - 4u]);
           vec4 qf = vec4(float((word << 24) >> 24), float((word << 16) >> 24), float((word << 8) >> 24),
                          float(word >> 24));
+#ifdef TILES_Q6_K
+          if (j >= 4u) {  // a constant once unrolled
+            [[unroll]] for (uint n = 0u; n < NV; ++n) s2[n] += dot(qf, xs[n][j]);
+          } else {
+            [[unroll]] for (uint n = 0u; n < NV; ++n) s[n] += dot(qf, xs[n][j]);
+          }
+#else
           [[unroll]] for (uint n = 0u; n < NV; ++n) s[n] += dot(qf, xs[n][j]);
+#endif
         }
 #endif
 #ifdef TILES_Q4_MIN
         float dm = mn[g][i / 4u][i % 4u];
         [[unroll]] for (uint n = 0u; n < NV; ++n) acc[m][n] += d * s[n] - dm * xsum[n];
+#elif defined(TILES_Q6_K)
+        [[unroll]] for (uint n = 0u; n < NV; ++n) acc[m][n] += d * s[n] + d2 * s2[n];
 #else
         [[unroll]] for (uint n = 0u; n < NV; ++n) acc[m][n] += d * s[n];
 #endif
