@@ -205,21 +205,29 @@ std::vector<uint8_t> repack_q8_0(const uint8_t* src, uint32_t rows, uint32_t col
   return out;
 }
 
-// q8_0, q4_0, q4_1, q4_k and q6_k for CPU devices (shaders/common/matvec_tiles.glsl), as 32-element blocks
-// with an f32 scale (q6_k: two, one per 16 elements; q4_1 / q4_k also an f32 min: x = d q - min): rows in
-// groups of 64 (the last padded with zero blocks); for each group and each block a tile: the 64 rows' quants
-// (32 int8 for q8_0 and q6_k (q - 32); else 16 bytes of nibbles, element i < 16 the low nibble of byte i,
-// i >= 16 the high one of byte i - 16), their scales, then their mins, both in lane order (row 8i + l at
-// 8l + i), so that the 8 lanes walking the blocks of their 64 rows read one contiguous stream and each lane's
-// 8 scales are two texels (four for q6_k). The K-quants' sub-blocks become such blocks exactly (d * scale and
-// dmin * min are the products their dequantization uses); q6_k takes 40 bytes per 32 elements instead of 26.
+// q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k and q6_k for CPU devices (shaders/common/matvec_tiles.glsl), as
+// 32-element blocks with an f32 scale (q6_k: two, one per 16 elements; q4_1, q5_1, q4_k, q5_k also an f32
+// min: x = d q - min): rows in groups of 64 (the last padded with zero blocks); for each group and each block
+// a tile: the 64 rows' quants (16 bytes of nibbles for q4_*, element i < 16 the low nibble of byte i, i >= 16
+// the high one of byte i - 16; else 32 int8: q5_0 as q - 16, q6_k as q - 32), their scales, then their mins,
+// both in lane order (row 8i + l at 8l + i), so that the 8 lanes walking the blocks of their 64 rows read one
+// contiguous stream and each lane's 8 scales are two texels (four for q6_k). The K-quants' sub-blocks become
+// such blocks exactly (d * scale and dmin * min are the products their dequantization uses). The 5- and 6-bit
+// types take 36-40 bytes per 32 elements instead of 22-26 (CPU devices' memory is the host's).
 // Gate|up pairs (matvec_swiglu): group k holds gate rows 32k..32k+31 then the matching up rows.
 constexpr uint32_t kTileRows = 64;
-uint32_t tile_quant_bytes(GgmlType type) {  // per row and block
-  return type == GgmlType::Q8_0 || type == GgmlType::Q6_K ? 32 : 16;
+uint32_t tile_quant_bytes(GgmlType type) {  // per row and block: int8, or 4-bit for q4_*
+  return type == GgmlType::Q4_0 || type == GgmlType::Q4_1 || type == GgmlType::Q4_K ? 16 : 32;
 }
 bool tile_has_min(GgmlType type) {
-  return type == GgmlType::Q4_1 || type == GgmlType::Q4_K;
+  return type == GgmlType::Q4_1 || type == GgmlType::Q4_K || type == GgmlType::Q5_1 || type == GgmlType::Q5_K;
+}
+// The kernels of a tiles type (matvec_<name>_tiles.comp, get_rows_<name>_tiles.comp): the 5-bit types are
+// stored as int8, so q5_0 is read as q8_0 and q5_1 / q5_k as int8 with a min ("i8m").
+std::string tiles_kernel(GgmlType type) {
+  if (type == GgmlType::Q5_0) return "q8_0";
+  if (type == GgmlType::Q5_1 || type == GgmlType::Q5_K) return "i8m";
+  return kernel_type_name(type);
 }
 uint32_t tile_scales(GgmlType type) {  // per row and block: q6_k has one per 16 elements
   return type == GgmlType::Q6_K ? 2 : 1;
@@ -291,6 +299,41 @@ TileBlock tile_block(GgmlType type, const uint8_t* row, uint32_t b) {
       }
       break;
     }
+    case GgmlType::Q5_0:    // int8 q - 16
+    case GgmlType::Q5_1: {  // int8 q, min -m (x = d q + m)
+      const bool q5_1 = type == GgmlType::Q5_1;
+      const uint64_t bytes = q5_1 ? sizeof(qb::Q5_1) : sizeof(qb::Q5_0);
+      const uint8_t* blk = row + uint64_t{b} * bytes;
+      uint16_t d, m = 0;
+      uint32_t qh;
+      std::memcpy(&d, blk, 2);
+      if (q5_1) std::memcpy(&m, blk + 2, 2);
+      std::memcpy(&qh, blk + (q5_1 ? 4 : 2), 4);
+      const uint8_t* qs = blk + (q5_1 ? 8 : 6);
+      t.d = quant::fp16_to_f32(d);
+      t.min = q5_1 ? -quant::fp16_to_f32(m) : 0.0f;
+      const int offset = q5_1 ? 0 : 16;
+      for (int j = 0; j < 16; ++j) {
+        t.q[j] = static_cast<uint8_t>(static_cast<int8_t>(((qs[j] & 0xF) | (((qh >> j) & 1) << 4)) - offset));
+        t.q[j + 16] = static_cast<uint8_t>(
+            static_cast<int8_t>(((qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4)) - offset));
+      }
+      break;
+    }
+    case GgmlType::Q5_K: {  // sub-block g: int8 q (its fifth bit is bit g of qh[l]), d * scale_g, dmin *
+                            // min_g
+      qb::Q5_K blk;
+      std::memcpy(&blk, row + uint64_t{b / 8} * sizeof blk, sizeof blk);
+      const int g = static_cast<int>(b % 8);
+      uint8_t sc, mn;
+      qb::scale_min_k4(g, blk.scales, sc, mn);
+      t.d = quant::fp16_to_f32(blk.d) * sc;
+      t.min = quant::fp16_to_f32(blk.dmin) * mn;
+      const uint8_t* ql = blk.qs + 32 * (g / 2);
+      for (int l = 0; l < 32; ++l)
+        t.q[l] = static_cast<uint8_t>((g % 2 ? ql[l] >> 4 : ql[l] & 0xF) | (((blk.qh[l] >> g) & 1) << 4));
+      break;
+    }
     default:
       throw VulkanError("no tiles layout for " + gguf::ggml_type_name(type));
   }
@@ -326,7 +369,8 @@ std::vector<uint8_t> repack_tiles(GgmlType type, const uint8_t* src, uint32_t ro
 // can view any slice as texels).
 bool uses_tiles(const DeviceInfo& info, GgmlType type) {
   return (type == GgmlType::Q8_0 || type == GgmlType::Q4_0 || type == GgmlType::Q4_1 ||
-          type == GgmlType::Q4_K || type == GgmlType::Q6_K) &&
+          type == GgmlType::Q4_K || type == GgmlType::Q6_K || type == GgmlType::Q5_0 ||
+          type == GgmlType::Q5_1 || type == GgmlType::Q5_K) &&
          !use_gpu_kernels(info) && info.max_storage_buffer_range / 16 <= info.max_texel_buffer_elements;
 }
 
@@ -640,7 +684,7 @@ void Recorder::matvec_tiles(const WeightTensor& w, const BufferRange& x, const B
     const uint32_t spec[] = {kTileLanes, grid.rows_per_wg};
     const uint32_t gx = std::min(grid.groups, kMaxGroups), gz = (grid.groups + gx - 1) / gx;
     const std::string shader =
-        (nv == 8 ? "matvec8_" : "matvec_") + kernel_type_name(w.type) + "_tiles" + (gate_up ? "_swiglu" : "");
+        (nv == 8 ? "matvec8_" : "matvec_") + tiles_kernel(w.type) + "_tiles" + (gate_up ? "_swiglu" : "");
     dispatch(shader.c_str(), buffers, push, gx, (s.n_vec + nv - 1) / nv, gz, spec, views);
   }
 }
@@ -739,8 +783,8 @@ void Recorder::get_rows(const WeightTensor& w, const BufferRange& state, const B
   check_weight(w);
   const bool tiles = uses_tiles(ctx_->device().info(), w.type);
   const std::string shader =
-      "get_rows_" + (tiles ? kernel_type_name(w.type) + "_tiles"
-                           : layout_name(w.type, use_gpu_kernels(ctx_->device().info())));
+      "get_rows_" +
+      (tiles ? tiles_kernel(w.type) + "_tiles" : layout_name(w.type, use_gpu_kernels(ctx_->device().info())));
   // One dispatch per slice; each writes only the tokens whose row lies in its slice, so the slices' writes
   // are disjoint (no barrier between them) and accumulate adds each row exactly once.
   for (const auto& slice : w.slices) {

@@ -1,5 +1,6 @@
-// y[v][row_base + r] (+)= W[r] . x[v] over q8_0, q4_0 (TILES_Q4_0), 4-bit blocks with a min (q4_1 and q4_k,
-// TILES_Q4_MIN: x = d q - min) or q6_k as int8 with a scale per 16 elements (TILES_Q6_K) for CPU implementations
+// y[v][row_base + r] (+)= W[r] . x[v] over int8 blocks (q8_0, q5_0), q4_0 (TILES_Q4_0), 4-bit blocks with a min
+// (q4_1, q4_k: TILES_Q4_MIN, x = d q - min), int8 blocks with a min (q5_1, q5_k: TILES_I8_MIN) or q6_k as int8
+// with a scale per 16 elements (TILES_Q6_K) for CPU implementations
 // (lavapipe), reading the weights and x as rgba32ui storage texel buffers (16-byte texels). llvmpipe turns an
 // image load into one 16-byte load per lane (a gather; ~5% fewer instructions than a uniform-texel-buffer
 // texelFetch, which is a function call clobbering every vector register), but a storage-buffer load whose
@@ -10,7 +11,7 @@
 // Layout (repack_tiles in ops.cpp), in 16-byte texels: rows in groups of 64; for every group and every block
 // a tile of TILE texels: row j's quants at texels QT j .. QT j + QT - 1 (q8_0: 32 int8 in 2 texels; 4-bit: 16
 // bytes of nibbles in 1, element i < 16 the low nibble of byte i, i >= 16 the high nibble of byte i - 16), then
-// the 64 f32 scales in lane order, row j = 8i + l at scale 8l + i (and for TILES_Q4_MIN the 64 mins so). Lane l of the 8 owns rows 8i + l of a group
+// the 64 f32 scales in lane order, row j = 8i + l at scale 8l + i (and with a min, the 64 mins so). Lane l of the 8 owns rows 8i + l of a group
 // (i < 8), so:
 // one scale texel load serves 4 of its rows (an 8-row tile had one load per row, ~45 instructions for one
 // float), and the 8 lanes walking their blocks read one contiguous stream per group.
@@ -62,7 +63,13 @@ const uint QT = 1u;  // quant texels per row and block
 #else
 const uint QT = 2u;
 #endif
-#if defined(TILES_Q4_MIN) || defined(TILES_Q6_K)
+#if defined(TILES_Q4_MIN) || defined(TILES_I8_MIN)
+#define TILES_MIN  // x = d q - min
+#endif
+#if defined(TILES_NIBBLES) || defined(TILES_MIN)
+#define TILES_XSUM  // the block's sum of x is needed
+#endif
+#if defined(TILES_MIN) || defined(TILES_Q6_K)
 const uint TILE = 64u * QT + 32u;  // texels per group and block: quants, 64 scales + 64 mins (or 128 scales)
 #else
 const uint TILE = 64u * QT + 16u;  // texels per group and block: the quants, then 64 f32 scales
@@ -132,7 +139,7 @@ void main() {
       [[unroll]] for (uint n = 0u; n < NV; ++n)
         [[unroll]] for (uint i = 0u; i < 8u; ++i)
           xs[n][i] = uintBitsToFloat(imageLoad(x_texels, int(xo[n] + b * 8u + i)));
-#ifdef TILES_NIBBLES
+#ifdef TILES_XSUM
       float xsum[NV];  // the block's sum of x (sum((q - 8) x) = sum(q x) - 8 sum(x)), once for all rows
       [[unroll]] for (uint n = 0u; n < NV; ++n) {
         vec4 t = ((xs[n][0] + xs[n][1]) + (xs[n][2] + xs[n][3])) + ((xs[n][4] + xs[n][5]) + (xs[n][6] + xs[n][7]));
@@ -150,7 +157,7 @@ void main() {
         [[unroll]] for (uint h = 0u; h < 2u; ++h)
           sc[g][h] = uintBitsToFloat(imageLoad(w_texels, int(tile0[g] + b * TILE + 64u * QT + 2u * lane + h)));
 #endif
-#ifdef TILES_Q4_MIN
+#ifdef TILES_MIN
       vec4 mn[NG][2];  // and mins
       [[unroll]] for (uint g = 0u; g < NG; ++g)
         [[unroll]] for (uint h = 0u; h < 2u; ++h)
@@ -201,7 +208,7 @@ void main() {
 #endif
         }
 #endif
-#ifdef TILES_Q4_MIN
+#ifdef TILES_MIN
         float dm = mn[g][i / 4u][i % 4u];
         [[unroll]] for (uint n = 0u; n < NV; ++n) acc[m][n] += d * s[n] - dm * xsum[n];
 #elif defined(TILES_Q6_K)

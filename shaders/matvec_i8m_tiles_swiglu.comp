@@ -1,0 +1,8 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// matvec_i8m_tiles over gate|up rows with SwiGLU applied to each output pair (CPU devices).
+#define NV 1u
+#define MR 8u
+#define GATE_UP
+#define TILES_I8_MIN
+#include "common/matvec_tiles.glsl"
