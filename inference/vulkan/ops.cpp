@@ -205,16 +205,17 @@ std::vector<uint8_t> repack_q8_0(const uint8_t* src, uint32_t rows, uint32_t col
   return out;
 }
 
-// q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k and q6_k for CPU devices (shaders/common/matvec_tiles.glsl), as
-// 32-element blocks with an f32 scale (q6_k: two, one per 16 elements; q4_1, q5_1, q4_k, q5_k also an f32
-// min: x = d q - min): rows in groups of 64 (the last padded with zero blocks); for each group and each block
-// a tile: the 64 rows' quants (16 bytes of nibbles for q4_*, element i < 16 the low nibble of byte i, i >= 16
-// the high one of byte i - 16; else 32 int8: q5_0 as q - 16, q6_k as q - 32), their scales, then their mins,
-// both in lane order (row 8i + l at 8l + i), so that the 8 lanes walking the blocks of their 64 rows read one
-// contiguous stream and each lane's 8 scales are two texels (four for q6_k). The K-quants' sub-blocks become
-// such blocks exactly (d * scale and dmin * min are the products their dequantization uses). The 5- and 6-bit
-// types take 36-40 bytes per 32 elements instead of 22-26 (CPU devices' memory is the host's).
-// Gate|up pairs (matvec_swiglu): group k holds gate rows 32k..32k+31 then the matching up rows.
+// q8_0, q4_0, q4_1, q5_0, q5_1, q3_k, q4_k, q5_k and q6_k for CPU devices (shaders/common/matvec_tiles.glsl),
+// as 32-element blocks with an f32 scale (q3_k and q6_k: two, one per 16 elements; q4_1, q5_1, q4_k, q5_k
+// also an f32 min: x = d q - min): rows in groups of 64 (the last padded with zero blocks); for each group
+// and each block a tile: the 64 rows' quants (16 bytes of nibbles for q4_*, element i < 16 the low nibble of
+// byte i, i >= 16 the high one of byte i - 16; else 32 int8: q5_0 as q - 16, q6_k as q - 32, q3_k in [-4,
+// 3]), their scales, then their mins, both in lane order (row 8i + l at 8l + i), so that the 8 lanes walking
+// the blocks of their 64 rows read one contiguous stream and each lane's 8 scales are two texels (four for
+// q3_k, q6_k). The K-quants' sub-blocks become such blocks exactly (d * scale and dmin * min are the products
+// their dequantization uses). The 5- and 6-bit types take 36-40 bytes per 32 elements instead of 14-26 (CPU
+// devices' memory is the host's). Gate|up pairs (matvec_swiglu): group k holds gate rows 32k..32k+31 then the
+// matching up rows.
 constexpr uint32_t kTileRows = 64;
 uint32_t tile_quant_bytes(GgmlType type) {  // per row and block: int8, or 4-bit for q4_*
   return type == GgmlType::Q4_0 || type == GgmlType::Q4_1 || type == GgmlType::Q4_K ? 16 : 32;
@@ -227,10 +228,11 @@ bool tile_has_min(GgmlType type) {
 std::string tiles_kernel(GgmlType type) {
   if (type == GgmlType::Q5_0) return "q8_0";
   if (type == GgmlType::Q5_1 || type == GgmlType::Q5_K) return "i8m";
+  if (type == GgmlType::Q3_K) return "q6_k";  // int8 with a scale per 16 elements
   return kernel_type_name(type);
 }
-uint32_t tile_scales(GgmlType type) {  // per row and block: q6_k has one per 16 elements
-  return type == GgmlType::Q6_K ? 2 : 1;
+uint32_t tile_scales(GgmlType type) {  // per row and block: q3_k and q6_k have one per 16 elements
+  return type == GgmlType::Q6_K || type == GgmlType::Q3_K ? 2 : 1;
 }
 uint64_t tile_bytes(GgmlType type) {
   return uint64_t{kTileRows} *
@@ -320,6 +322,21 @@ TileBlock tile_block(GgmlType type, const uint8_t* row, uint32_t b) {
       }
       break;
     }
+    case GgmlType::Q3_K: {  // 32 elements as int8 q in [-4, 3] (a clear hmask bit subtracts 4), two scales
+      qb::Q3_K blk;
+      std::memcpy(&blk, row + uint64_t{b / 8} * sizeof blk, sizeof blk);
+      int8_t scales[16];
+      qb::q3k_scales(blk.scales, scales);
+      const int g = static_cast<int>(b % 8), shift = 2 * (g % 4);
+      const uint8_t* q = blk.qs + 32 * (g / 4);
+      const float d = quant::fp16_to_f32(blk.d);
+      t.d = d * scales[2 * g];
+      t.d2 = d * scales[2 * g + 1];
+      for (int l = 0; l < 32; ++l)
+        t.q[l] = static_cast<uint8_t>(
+            static_cast<int8_t>(((q[l] >> shift) & 3) - ((blk.hmask[l] & (1 << g)) ? 0 : 4)));
+      break;
+    }
     case GgmlType::Q5_K: {  // sub-block g: int8 q (its fifth bit is bit g of qh[l]), d * scale_g, dmin *
                             // min_g
       qb::Q5_K blk;
@@ -368,10 +385,9 @@ std::vector<uint8_t> repack_tiles(GgmlType type, const uint8_t* src, uint32_t ro
 // True where a weight of this type is stored in tiles (q8_0, q4_0, q4_1, q4_k and q6_k on CPU devices that
 // can view any slice as texels).
 bool uses_tiles(const DeviceInfo& info, GgmlType type) {
-  return (type == GgmlType::Q8_0 || type == GgmlType::Q4_0 || type == GgmlType::Q4_1 ||
-          type == GgmlType::Q4_K || type == GgmlType::Q6_K || type == GgmlType::Q5_0 ||
-          type == GgmlType::Q5_1 || type == GgmlType::Q5_K) &&
-         !use_gpu_kernels(info) && info.max_storage_buffer_range / 16 <= info.max_texel_buffer_elements;
+  const bool tiled_type = gguf::ggml_type_traits(type).block_elements > 1 && type != GgmlType::Q2_K;
+  return tiled_type && !use_gpu_kernels(info) &&
+         info.max_storage_buffer_range / 16 <= info.max_texel_buffer_elements;
 }
 
 // Rows per workgroup and workgroups of a tiles matvec over out_rows output rows: a pass of the 8 lanes
