@@ -273,8 +273,7 @@ TileBlock tile_block(GgmlType type, const uint8_t* row, uint32_t b) {
       break;
     }
     case GgmlType::Q4_K: {  // sub-block g of a 256-element block: x = d * scale_g * q - dmin * min_g
-      qb::Q4_K blk;
-      std::memcpy(&blk, row + uint64_t{b / 8} * sizeof blk, sizeof blk);
+      const auto& blk = reinterpret_cast<const qb::Q4_K*>(row)[b / 8];  // as quant::dequantize reads it
       const int g = static_cast<int>(b % 8);
       uint8_t sc, mn;
       qb::scale_min_k4(g, blk.scales, sc, mn);
@@ -286,8 +285,7 @@ TileBlock tile_block(GgmlType type, const uint8_t* row, uint32_t b) {
       break;
     }
     case GgmlType::Q6_K: {  // 32 elements of a 256-element block as int8 q - 32, two 16-element scales
-      qb::Q6_K blk;
-      std::memcpy(&blk, row + uint64_t{b / 8} * sizeof blk, sizeof blk);
+      const auto& blk = reinterpret_cast<const qb::Q6_K*>(row)[b / 8];  // as quant::dequantize reads it
       const uint32_t h = b % 8 / 4, k = b % 4;  // half of the block, quarter of the half
       const uint8_t* ql = blk.ql + 64 * h + (k % 2) * 32;
       const uint8_t* qh = blk.qh + 32 * h;
@@ -323,8 +321,7 @@ TileBlock tile_block(GgmlType type, const uint8_t* row, uint32_t b) {
       break;
     }
     case GgmlType::Q3_K: {  // 32 elements as int8 q in [-4, 3] (a clear hmask bit subtracts 4), two scales
-      qb::Q3_K blk;
-      std::memcpy(&blk, row + uint64_t{b / 8} * sizeof blk, sizeof blk);
+      const auto& blk = reinterpret_cast<const qb::Q3_K*>(row)[b / 8];  // as quant::dequantize reads it
       int8_t scales[16];
       qb::q3k_scales(blk.scales, scales);
       const int g = static_cast<int>(b % 8), shift = 2 * (g % 4);
@@ -339,8 +336,7 @@ TileBlock tile_block(GgmlType type, const uint8_t* row, uint32_t b) {
     }
     case GgmlType::Q5_K: {  // sub-block g: int8 q (its fifth bit is bit g of qh[l]), d * scale_g, dmin *
                             // min_g
-      qb::Q5_K blk;
-      std::memcpy(&blk, row + uint64_t{b / 8} * sizeof blk, sizeof blk);
+      const auto& blk = reinterpret_cast<const qb::Q5_K*>(row)[b / 8];  // as quant::dequantize reads it
       const int g = static_cast<int>(b % 8);
       uint8_t sc, mn;
       qb::scale_min_k4(g, blk.scales, sc, mn);
