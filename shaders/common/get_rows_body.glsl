@@ -3,19 +3,7 @@
 // A table larger than maxStorageBufferRange is gathered by one dispatch per row slice, each bound to its own
 // slice: a dispatch writes only the tokens whose row falls inside its slice, so the token ids can stay on
 // the device (the decode step is recorded once).
-layout(local_size_x = 64) in;
-layout(std430, binding = 1) buffer Out { float o[]; };
-#define STATE_BINDING 2
-#include "common/state.glsl"
-
-layout(push_constant) uniform Push {
-  uint ncols;
-  uint nrows;       // rows in this slice (rows outside it are skipped: the host validates ids)
-  uint by_position; // 1: row = n_past + t
-  uint accumulate;  // 1: out += row
-  uint out_stride;
-  uint first_row;   // matrix row of the slice's first row
-} p;
+#include "common/get_rows_io.glsl"
 
 void main() {
   w_aux = p.nrows * ((p.ncols / BLOCK_ELEMS) * BLOCK_BYTES);
