@@ -142,7 +142,7 @@ TEST_CASE("matvec matches a CPU dequantize + dot for every type", "[weights]") {
   auto& ctx = context();
   std::mt19937 rng(1);
   for (const auto& c : cases()) {
-    // 200 rows: several row groups and workgroups of the CPU devices' q8_0 tiles (64-row groups)
+    // 200 rows: several row groups and workgroups of the CPU devices' tiles (64-row groups)
     for (const uint32_t rows : {37u, 200u}) {
       SECTION(glasswing::gguf::ggml_type_name(c.type) + ", " + std::to_string(rows) + " rows") {
         const uint32_t n_vec = 3;
@@ -335,7 +335,7 @@ TEST_CASE("a deferred RMSNorm (NormWrite then NormRead) is RMSNorm then the matv
   Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
   const WeightTensor to = upload_weight(ctx, arena, GgmlType::Q8_0, dim, k, wo.data());
   if (!defers_norm(info, to)) {
-    WARN("deferred RMSNorm runs on CPU devices' q8_0 tiles only; this device keeps the norm dispatch");
+    WARN("deferred RMSNorm runs on CPU devices' tiles only; this device keeps the norm dispatch");
     return;
   }
   const WeightTensor t2 = upload_weight(ctx, arena, GgmlType::Q8_0, m, dim, w2.data());
