@@ -3,5 +3,5 @@
 // matvec of 8 vectors at a time (prefill) over q6_k weights in 64-row tiles through texel loads (CPU devices).
 #define NV 8u
 #define MR 16u
-#define TILES_Q6_K
+#define TILES_TWO_SCALES
 #include "common/matvec_tiles.glsl"

@@ -4,5 +4,5 @@
 #define NV 8u
 #define MR 16u
 #define GATE_UP
-#define TILES_Q6_K
+#define TILES_TWO_SCALES
 #include "common/matvec_tiles.glsl"

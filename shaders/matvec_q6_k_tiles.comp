@@ -3,5 +3,5 @@
 // matvec over q6_k weights in 64-row tiles through texel loads (CPU devices).
 #define NV 1u
 #define MR 8u
-#define TILES_Q6_K
+#define TILES_TWO_SCALES
 #include "common/matvec_tiles.glsl"

@@ -4,5 +4,5 @@
 #define NV 1u
 #define MR 8u
 #define GATE_UP
-#define TILES_Q6_K
+#define TILES_TWO_SCALES
 #include "common/matvec_tiles.glsl"

@@ -205,22 +205,23 @@ std::vector<uint8_t> repack_q8_0(const uint8_t* src, uint32_t rows, uint32_t col
   return out;
 }
 
-// q8_0, q4_0, q4_1, q5_0, q5_1, q3_k, q4_k, q5_k and q6_k for CPU devices (shaders/common/matvec_tiles.glsl),
-// as 32-element blocks with an f32 scale (q3_k and q6_k: two, one per 16 elements; q4_1, q5_1, q4_k, q5_k
-// also an f32 min: x = d q - min): rows in groups of 64 (the last padded with zero blocks); for each group
-// and each block a tile: the 64 rows' quants (16 bytes of nibbles for q4_*, element i < 16 the low nibble of
-// byte i, i >= 16 the high one of byte i - 16; else 32 int8: q5_0 as q - 16, q6_k as q - 32, q3_k in [-4,
-// 3]), their scales, then their mins, both in lane order (row 8i + l at 8l + i), so that the 8 lanes walking
-// the blocks of their 64 rows read one contiguous stream and each lane's 8 scales are two texels (four for
-// q3_k, q6_k). The K-quants' sub-blocks become such blocks exactly (d * scale and dmin * min are the products
-// their dequantization uses). The 5- and 6-bit types take 36-40 bytes per 32 elements instead of 14-26 (CPU
-// devices' memory is the host's). Gate|up pairs (matvec_swiglu): group k holds gate rows 32k..32k+31 then the
-// matching up rows.
+// Every quantized type for CPU devices (shaders/common/matvec_tiles.glsl), as 32-element blocks with an f32
+// scale (q2_k, q3_k and q6_k: two, one per 16 elements) and for q4_1, q5_1, q4_k, q5_k an f32 min (q2_k: two;
+// x = d q - min): rows in groups of 64 (the last padded with zero blocks); for each group and each block a
+// tile: the 64 rows' quants (16 bytes of nibbles for q4_*, element i < 16 the low nibble of byte i, i >= 16
+// the high one of byte i - 16; else 32 int8: q5_0 as q - 16, q6_k as q - 32, q3_k in [-4, 3]), their scales,
+// then their mins, both in lane order (row 8i + l at 8l + i), so that the 8 lanes walking the blocks of their
+// 64 rows read one contiguous stream and each lane's 8 scales are two texels (four with two per row). The
+// K-quants' sub-blocks become such blocks exactly (d * scale and dmin * min are the products their
+// dequantization uses). The 2-, 3-, 5- and 6-bit types take 36-48 bytes per 32 elements instead of 11-26
+// (CPU devices' memory is the host's). Gate|up pairs (matvec_swiglu): group k holds gate rows 32k..32k+31
+// then the matching up rows.
 constexpr uint32_t kTileRows = 64;
 uint32_t tile_quant_bytes(GgmlType type) {  // per row and block: int8, or 4-bit for q4_*
   return type == GgmlType::Q4_0 || type == GgmlType::Q4_1 || type == GgmlType::Q4_K ? 16 : 32;
 }
-bool tile_has_min(GgmlType type) {
+uint32_t tile_mins(GgmlType type) {  // per row and block
+  if (type == GgmlType::Q2_K) return 2;
   return type == GgmlType::Q4_1 || type == GgmlType::Q4_K || type == GgmlType::Q5_1 || type == GgmlType::Q5_K;
 }
 // The kernels of a tiles type (matvec_<name>_tiles.comp, get_rows_<name>_tiles.comp): the 5-bit types are
@@ -231,19 +232,18 @@ std::string tiles_kernel(GgmlType type) {
   if (type == GgmlType::Q3_K) return "q6_k";  // int8 with a scale per 16 elements
   return kernel_type_name(type);
 }
-uint32_t tile_scales(GgmlType type) {  // per row and block: q3_k and q6_k have one per 16 elements
-  return type == GgmlType::Q6_K || type == GgmlType::Q3_K ? 2 : 1;
+uint32_t tile_scales(GgmlType type) {  // per row and block: q2_k, q3_k and q6_k have one per 16 elements
+  return type == GgmlType::Q6_K || type == GgmlType::Q3_K || type == GgmlType::Q2_K ? 2 : 1;
 }
 uint64_t tile_bytes(GgmlType type) {
-  return uint64_t{kTileRows} *
-         (tile_quant_bytes(type) + 4 * tile_scales(type) + (tile_has_min(type) ? 4 : 0));
+  return uint64_t{kTileRows} * (tile_quant_bytes(type) + 4 * tile_scales(type) + 4 * tile_mins(type));
 }
 uint32_t tile_groups(uint32_t rows, RowOrder order) {
   return order == RowOrder::GateUpPairs ? (rows / 2 + 31) / 32 : (rows + kTileRows - 1) / kTileRows;
 }
 // Block b (elements 32b..32b+31) of a row of a tiles type.
 struct TileBlock {
-  float d = 0, d2 = 0, min = 0;  // d2: q6_k's scale of elements 16..31
+  float d = 0, d2 = 0, min = 0, min2 = 0;  // d2, min2: of elements 16..31 (q2_k, q3_k, q6_k)
   uint8_t q[32] = {};
 };
 TileBlock tile_block(GgmlType type, const uint8_t* row, uint32_t b) {
@@ -320,6 +320,19 @@ TileBlock tile_block(GgmlType type, const uint8_t* row, uint32_t b) {
       }
       break;
     }
+    case GgmlType::Q2_K: {  // 32 elements as int8 q in [0, 3], a scale and a min per 16
+      const auto& blk = reinterpret_cast<const qb::Q2_K*>(row)[b / 8];  // as quant::dequantize reads it
+      const int g = static_cast<int>(b % 8), shift = 2 * (g % 4);
+      const uint8_t* q = blk.qs + 32 * (g / 4);
+      const uint8_t* sc = blk.scales + 2 * g;
+      const float d = quant::fp16_to_f32(blk.d), dmin = quant::fp16_to_f32(blk.dmin);
+      t.d = d * (sc[0] & 0xF);
+      t.d2 = d * (sc[1] & 0xF);
+      t.min = dmin * (sc[0] >> 4);
+      t.min2 = dmin * (sc[1] >> 4);
+      for (int l = 0; l < 32; ++l) t.q[l] = static_cast<uint8_t>((q[l] >> shift) & 3);
+      break;
+    }
     case GgmlType::Q3_K: {  // 32 elements as int8 q in [-4, 3] (a clear hmask bit subtracts 4), two scales
       const auto& blk = reinterpret_cast<const qb::Q3_K*>(row)[b / 8];  // as quant::dequantize reads it
       int8_t scales[16];
@@ -372,7 +385,13 @@ std::vector<uint8_t> repack_tiles(GgmlType type, const uint8_t* src, uint32_t ro
       } else {
         std::memcpy(tile + kTileRows * qbytes + lane_order * 4, &t.d, 4);
       }
-      if (tile_has_min(type)) std::memcpy(tile + kTileRows * (qbytes + 4) + lane_order * 4, &t.min, 4);
+      uint8_t* mins = tile + kTileRows * (qbytes + 4 * tile_scales(type));
+      if (tile_mins(type) == 2) {
+        std::memcpy(mins + lane_order * 8, &t.min, 4);
+        std::memcpy(mins + lane_order * 8 + 4, &t.min2, 4);
+      } else if (tile_mins(type) == 1) {
+        std::memcpy(mins + lane_order * 4, &t.min, 4);
+      }
     }
   }
   return out;
@@ -381,7 +400,7 @@ std::vector<uint8_t> repack_tiles(GgmlType type, const uint8_t* src, uint32_t ro
 // True where a weight of this type is stored in tiles (q8_0, q4_0, q4_1, q4_k and q6_k on CPU devices that
 // can view any slice as texels).
 bool uses_tiles(const DeviceInfo& info, GgmlType type) {
-  const bool tiled_type = gguf::ggml_type_traits(type).block_elements > 1 && type != GgmlType::Q2_K;
+  const bool tiled_type = gguf::ggml_type_traits(type).block_elements > 1;
   return tiled_type && !use_gpu_kernels(info) &&
          info.max_storage_buffer_range / 16 <= info.max_texel_buffer_elements;
 }

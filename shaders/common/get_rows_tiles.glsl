@@ -1,8 +1,8 @@
 // get_rows (common/get_rows_body.glsl) over CPU devices' tiles (the layout is in common/matvec_tiles.glsl): per
 // group and block the quants (64 texels of nibbles for TILES_NIBBLES, else 128 of int8), then the scales
-// (TILES_TWO_SCALES: two per row, for 16 elements each) and, with TILES_MIN, the mins (x = d q - min). The
-// get_rows_<kernel>_tiles.comp files pick the variant: q8_0 (q8_0, q5_0), q6_k (q6_k, q3_k), i8m (q5_1, q5_k),
-// q4_0, q4_1 and q4_k.
+// (TILES_TWO_SCALES: two per row, for 16 elements each) and, with TILES_MIN, the mins (x = d q - min;
+// TILES_TWO_MINS: two scales and two mins). The get_rows_<kernel>_tiles.comp files pick the variant: q8_0
+// (q8_0, q5_0), q6_k (q6_k, q3_k), i8m (q5_1, q5_k), q2_k, q4_0, q4_1 and q4_k.
 #if defined(TILES_Q4_0) || defined(TILES_Q4_MIN)
 #define TILES_NIBBLES
 #endif
@@ -14,7 +14,10 @@ const uint QUANTS = 64u;  // texels of quants per group and block
 #else
 const uint QUANTS = 128u;
 #endif
-#if defined(TILES_TWO_SCALES) || defined(TILES_MIN)
+#ifdef TILES_TWO_MINS  // q2_k: a scale and a min per 16 elements
+#define TILES_TWO_SCALES
+const uint TILE = QUANTS + 64u;
+#elif defined(TILES_TWO_SCALES) || defined(TILES_MIN)
 const uint TILE = QUANTS + 32u;
 #else
 const uint TILE = QUANTS + 16u;
@@ -45,7 +48,9 @@ void main() {
 #else
     float d = uintBitsToFloat(w[(tile + QUANTS) * 4u + lane_order]);
 #endif
-#ifdef TILES_MIN
+#ifdef TILES_TWO_MINS
+    float mn = uintBitsToFloat(w[(tile + QUANTS + 32u) * 4u + 2u * lane_order + half_scale]);
+#elif defined(TILES_MIN)
     float mn = uintBitsToFloat(w[(tile + QUANTS + 16u) * 4u + lane_order]);
 #else
     const float mn = 0.0;

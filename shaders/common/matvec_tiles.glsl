@@ -1,6 +1,7 @@
 // y[v][row_base + r] (+)= W[r] . x[v] over int8 blocks (q8_0, q5_0), q4_0 (TILES_Q4_0), 4-bit blocks with a min
-// (q4_1, q4_k: TILES_Q4_MIN, x = d q - min), int8 blocks with a min (q5_1, q5_k: TILES_I8_MIN) or q6_k as int8
-// with a scale per 16 elements (TILES_Q6_K) for CPU implementations
+// (q4_1, q4_k: TILES_Q4_MIN, x = d q - min), int8 blocks with a min (q5_1, q5_k: TILES_I8_MIN), int8 with a
+// scale per 16 elements (q6_k, q3_k: TILES_TWO_SCALES) or a scale and a min per 16 (q2_k: TILES_TWO_MINS) for
+// CPU implementations
 // (lavapipe), reading the weights and x as rgba32ui storage texel buffers (16-byte texels). llvmpipe turns an
 // image load into one 16-byte load per lane (a gather; ~5% fewer instructions than a uniform-texel-buffer
 // texelFetch, which is a function call clobbering every vector register), but a storage-buffer load whose
@@ -69,7 +70,10 @@ const uint QT = 2u;
 #if defined(TILES_NIBBLES) || defined(TILES_MIN)
 #define TILES_XSUM  // the block's sum of x is needed
 #endif
-#if defined(TILES_MIN) || defined(TILES_Q6_K)
+#ifdef TILES_TWO_MINS  // q2_k: two scales and two mins per row and block, one each per 16 elements
+#define TILES_TWO_SCALES
+const uint TILE = 64u * QT + 64u;  // texels per group and block: quants, 128 scales, 128 mins
+#elif defined(TILES_MIN) || defined(TILES_TWO_SCALES)
 const uint TILE = 64u * QT + 32u;  // texels per group and block: quants, 64 scales + 64 mins (or 128 scales)
 #else
 const uint TILE = 64u * QT + 16u;  // texels per group and block: the quants, then 64 f32 scales
@@ -146,7 +150,19 @@ void main() {
         xsum[n] = (t.x + t.y) + (t.z + t.w);
       }
 #endif
-#ifdef TILES_Q6_K
+#ifdef TILES_TWO_MINS
+      float xsum_lo[NV], xsum_hi[NV];  // the sums of x over elements 0..15 and 16..31
+      [[unroll]] for (uint n = 0u; n < NV; ++n) {
+        vec4 lo = (xs[n][0] + xs[n][1]) + (xs[n][2] + xs[n][3]), hi = (xs[n][4] + xs[n][5]) + (xs[n][6] + xs[n][7]);
+        xsum_lo[n] = (lo.x + lo.y) + (lo.z + lo.w);
+        xsum_hi[n] = (hi.x + hi.y) + (hi.z + hi.w);
+      }
+      vec4 mn[NG][4];  // this lane's 8 pairs of mins in each group, as the scales
+      [[unroll]] for (uint g = 0u; g < NG; ++g)
+        [[unroll]] for (uint h = 0u; h < 4u; ++h)
+          mn[g][h] = uintBitsToFloat(imageLoad(w_texels, int(tile0[g] + b * TILE + 64u * QT + 32u + 4u * lane + h)));
+#endif
+#ifdef TILES_TWO_SCALES
       vec4 sc[NG][4];  // this lane's 8 pairs of scales in each group: row i's at [i / 2][2 (i % 2)] and + 1
       [[unroll]] for (uint g = 0u; g < NG; ++g)
         [[unroll]] for (uint h = 0u; h < 4u; ++h)
@@ -170,7 +186,7 @@ void main() {
 #ifndef TILES_NIBBLES
         uvec4 q1 = imageLoad(w_texels, int(q + 1u));
 #endif
-#ifdef TILES_Q6_K
+#ifdef TILES_TWO_SCALES
         float d = sc[g][i / 2u][2u * (i % 2u)], d2 = sc[g][i / 2u][2u * (i % 2u) + 1u];
         float s2[NV];  // elements 16..31 (their own scale)
         [[unroll]] for (uint n = 0u; n < NV; ++n) s2[n] = 0.0;
@@ -197,7 +213,7 @@ void main() {
           int word = int(j < 4u ? q0[j] : q1[j - 4u]);
           vec4 qf = vec4(float((word << 24) >> 24), float((word << 16) >> 24), float((word << 8) >> 24),
                          float(word >> 24));
-#ifdef TILES_Q6_K
+#ifdef TILES_TWO_SCALES
           if (j >= 4u) {  // a constant once unrolled
             [[unroll]] for (uint n = 0u; n < NV; ++n) s2[n] += dot(qf, xs[n][j]);
           } else {
@@ -211,7 +227,11 @@ void main() {
 #ifdef TILES_MIN
         float dm = mn[g][i / 4u][i % 4u];
         [[unroll]] for (uint n = 0u; n < NV; ++n) acc[m][n] += d * s[n] - dm * xsum[n];
-#elif defined(TILES_Q6_K)
+#elif defined(TILES_TWO_MINS)
+        float m1 = mn[g][i / 2u][2u * (i % 2u)], m2 = mn[g][i / 2u][2u * (i % 2u) + 1u];
+        [[unroll]] for (uint n = 0u; n < NV; ++n)
+          acc[m][n] += (d * s[n] + d2 * s2[n]) - (m1 * xsum_lo[n] + m2 * xsum_hi[n]);
+#elif defined(TILES_TWO_SCALES)
         [[unroll]] for (uint n = 0u; n < NV; ++n) acc[m][n] += d * s[n] + d2 * s2[n];
 #else
         [[unroll]] for (uint n = 0u; n < NV; ++n) acc[m][n] += d * s[n];

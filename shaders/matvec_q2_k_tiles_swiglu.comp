@@ -1,0 +1,8 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// matvec_q2_k_tiles over gate|up rows with SwiGLU applied to each output pair (CPU devices).
+#define NV 1u
+#define MR 8u
+#define GATE_UP
+#define TILES_TWO_MINS
+#include "common/matvec_tiles.glsl"
