@@ -12,12 +12,12 @@ db="$out/chat.sqlite"
 GLASSWING_TEST_TOKEN_DELAY_MS=40 "$app" --model "$model" --db "$db" --self-test crash-begin \
   --self-test-out "$out" >"$out/first.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 1800); do  # a loaded CI machine once needed more than 60 s
+for _ in $(seq 1 1500); do  # a loaded CI machine once needed more than 60 s
   grep -q '^STREAMING' "$out/first.log" && break
   kill -0 "$pid" 2>/dev/null || { cat "$out/first.log"; echo "FAIL: the app ended before streaming"; exit 1; }
   sleep 0.1
 done
-grep -q '^STREAMING' "$out/first.log" || { cat "$out/first.log"; echo "FAIL: no streaming within 180 s"; kill -9 "$pid"; exit 1; }
+grep -q '^STREAMING' "$out/first.log" || { cat "$out/first.log"; echo "FAIL: no streaming within 150 s"; kill -9 "$pid"; exit 1; }
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
 cat "$out/first.log"

@@ -26,14 +26,18 @@ class SelfTest : public QObject {
   void start();
 
  private:
-  // One step waits for a condition (polled on the GUI thread, never blocking it), then acts.
+  // One step waits for a condition (polled on the GUI thread, never blocking it), then acts. The default
+  // limit is generous: on the shared 2-vCPU CI VM, loading stories260K once took over 60 s at the end of a
+  // full test run (it takes milliseconds); a real hang still fails well inside ctest's 300 s.
+  static constexpr int kStepTimeoutMs = 150000;
   struct Step {
     QString what;
     std::function<bool()> ready;
     std::function<void()> act;
-    int timeout_ms = 60000;
+    int timeout_ms = kStepTimeoutMs;
   };
-  void then(QString what, std::function<bool()> ready, std::function<void()> act, int timeout_ms = 60000);
+  void then(QString what, std::function<bool()> ready, std::function<void()> act,
+            int timeout_ms = kStepTimeoutMs);
   void poll();
   void fail(const QString& why);
   void pass();
