@@ -27,8 +27,8 @@ constexpr uint32_t kReduceWg = 256;
 constexpr uint32_t kAttentionGpuWg = 128;  // attention_gpu.comp: head_dim / 4 must not exceed it
 constexpr uint32_t kMatvecMaxVectors = 4;  // above this, the tiled GEMM wins
 constexpr uint32_t kMatvecRowsPerWg = 8;  // rows per matvec workgroup: a multiple of the shader's MR (4 or 8)
-constexpr uint32_t kTilesRowsPerLane[] = {8,
-                                          16};  // MR of matvec_<type>_tiles.comp, matvec8_<type>_tiles.comp
+// MR of matvec_<kernel>_tiles.comp and matvec8_<kernel>_tiles.comp
+constexpr uint32_t kTilesRowsPerLane[] = {8, 16};
 constexpr uint32_t kTileLanes = 8;  // invocations per workgroup of the tiles kernels (the layout's lanes)
 
 // Push-constant twins of the GLSL blocks (std430 scalars: 4 bytes each, in order).
@@ -224,9 +224,11 @@ uint32_t tile_mins(GgmlType type) {  // per row and block
   if (type == GgmlType::Q2_K) return 2;
   return type == GgmlType::Q4_1 || type == GgmlType::Q4_K || type == GgmlType::Q5_1 || type == GgmlType::Q5_K;
 }
-// The kernels of a tiles type (matvec_<name>_tiles.comp, get_rows_<name>_tiles.comp): the 5-bit types are
-// stored as int8, so q5_0 is read as q8_0 and q5_1 / q5_k as int8 with a min ("i8m").
+// The kernels of a tiles type (matvec_<name>_tiles.comp, get_rows_<name>_tiles.comp): q4_1 and q4_k are both
+// 4-bit with a min ("q4m"); the 5-bit types are stored as int8, so q5_0 is read as q8_0 and q5_1 / q5_k as
+// int8 with a min ("i8m").
 std::string tiles_kernel(GgmlType type) {
+  if (type == GgmlType::Q4_1 || type == GgmlType::Q4_K) return "q4m";
   if (type == GgmlType::Q5_0) return "q8_0";
   if (type == GgmlType::Q5_1 || type == GgmlType::Q5_K) return "i8m";
   if (type == GgmlType::Q3_K) return "q6_k";  // int8 with a scale per 16 elements
@@ -397,8 +399,8 @@ std::vector<uint8_t> repack_tiles(GgmlType type, const uint8_t* src, uint32_t ro
   return out;
 }
 
-// True where a weight of this type is stored in tiles (q8_0, q4_0, q4_1, q4_k and q6_k on CPU devices that
-// can view any slice as texels).
+// True where a weight of this type is stored in tiles (every quantized type) on CPU devices that can view any
+// slice as texels.
 bool uses_tiles(const DeviceInfo& info, GgmlType type) {
   const bool tiled_type = gguf::ggml_type_traits(type).block_elements > 1;
   return tiled_type && !use_gpu_kernels(info) &&
@@ -485,7 +487,7 @@ WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t r
   const uint64_t src_rb = row_bytes(type, cols);
   const bool gpu = use_gpu_kernels(ctx.device().info());
   const bool repack_gpu_layout = gpu && gpu_layout(type).has_value();
-  // CPU devices read q8_0 and q4_0 through texel loads in 64-row tiles (every slice but the last a whole
+  // CPU devices read quantized types through texel loads in 64-row tiles (every slice but the last a whole
   // number of them).
   const bool tiles = uses_tiles(ctx.device().info(), type);
   const uint64_t rb = tiles ? tile_row_bytes(type, cols) : device_row_bytes(type, cols, gpu);
@@ -501,7 +503,7 @@ WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t r
   if (order == RowOrder::GateUpPairs) {
     if (!tiles || rows % 2 != 0)
       throw VulkanError(
-          "gate|up pairs are a layout of q8_0 and q4_0 on CPU devices, for an even number of rows");
+          "gate|up pairs are a layout of quantized types on CPU devices, for an even number of rows");
     if (uint64_t{tile_groups(rows, order)} * kTileRows > per_slice)
       throw VulkanError("gate|up pairs must fit one slice of maxStorageBufferRange");
     per_slice = rows;
@@ -630,7 +632,7 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
   check_weight(w);
   if (w.order != RowOrder::Plain) throw VulkanError("matvec: gate|up pairs are read by matvec_swiglu only");
   if ((s.norm_write || s.norm_read) && !defers_norm(ctx_->device().info(), w))
-    throw VulkanError("deferred RMSNorm: only for CPU devices' q8_0/q4_0 tiles in one slice");
+    throw VulkanError("deferred RMSNorm: only for CPU devices' tiles in one slice");
   if (use_gpu_kernels(ctx_->device().info()) && gpu_layout(w.type)) {
     matvec_gpu(w, x, y, s);
     return;
@@ -672,9 +674,9 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
   }
 }
 
-// CPU implementations: q8_0/q4_0 (in tiles) and x read through texel loads, which llvmpipe turns into one
-// 16-byte load per lane (its storage-buffer loads are a branchy per-lane loop per 32-bit word); each of the 8
-// lanes owns kTilesRowsPerLane rows of a pass (matvec_tiles.glsl).
+// CPU implementations: quantized weights (in tiles) and x read through texel loads, which llvmpipe turns into
+// one 16-byte load per lane (its storage-buffer loads are a branchy per-lane loop per 32-bit word); each of
+// the 8 lanes owns kTilesRowsPerLane rows of a pass (matvec_tiles.glsl).
 void Recorder::matvec_tiles(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s,
                             bool gate_up) {
   const uint32_t nv = s.n_vec > kMatvecMaxVectors ? 8 : 1;
@@ -724,8 +726,7 @@ void Recorder::matvec_swiglu(const WeightTensor& w, const BufferRange& x, const 
   check_weight(w);
   if (!matvec_swiglu_supported(ctx_->device().info(), w.type) || w.slices.size() != 1 ||
       w.order != RowOrder::GateUpPairs)
-    throw VulkanError(
-        "matvec_swiglu: needs q8_0 or q4_0 gate|up pairs on a CPU device (RowOrder::GateUpPairs)");
+    throw VulkanError("matvec_swiglu: needs quantized gate|up pairs on a CPU device (RowOrder::GateUpPairs)");
   matvec_tiles(w, x, y, s, true);
 }
 
@@ -752,8 +753,7 @@ void Recorder::matmul(const WeightTensor& w, const BufferRange& x, const BufferR
   check_weight(w);
   if (uses_tiles(ctx_->device().info(), w.type))
     return matvec(w, x, y, s);  // CPU devices: the batched matvec reads the tiles
-  if (s.norm_write || s.norm_read)
-    throw VulkanError("deferred RMSNorm: only for CPU devices' q8_0/q4_0 tiles");
+  if (s.norm_write || s.norm_read) throw VulkanError("deferred RMSNorm: only for CPU devices' tiles");
   const uint32_t x_stride = s.x_stride ? s.x_stride : w.cols;
   const bool gpu = use_gpu_kernels(ctx_->device().info());
   const bool aligned = x_stride % 4 == 0 && x.offset % 16 == 0;

@@ -35,7 +35,7 @@ struct StepState {
 static_assert(sizeof(StepState) == 16);
 
 // The order of a matrix's rows on the device. GateUpPairs: gate rows then as many up rows, stored so that
-// Recorder::matvec_swiglu reads each gate row with its up row (CPU devices' q8_0 and q4_0; matvec refuses
+// Recorder::matvec_swiglu reads each gate row with its up row (CPU devices' quantized types; matvec refuses
 // it).
 enum class RowOrder { Plain, GateUpPairs };
 
@@ -56,9 +56,9 @@ struct WeightTensor {
 
 // True for the types the kernels read (the same set as quant::can_dequantize).
 bool kernel_supports(gguf::GgmlType type);
-// True where Recorder::matvec_swiglu runs: q8_0 or q4_0 on a CPU device (stored in tiles).
+// True where Recorder::matvec_swiglu runs: a quantized type on a CPU device (stored in tiles).
 bool matvec_swiglu_supported(const DeviceInfo& info, gguf::GgmlType type);
-// Bytes per row of a q8_0 or q4_0 matrix stored in tiles (matvec_swiglu_supported types), padding rows aside.
+// Bytes per row of a quantized matrix stored in tiles (matvec_swiglu_supported types), padding rows aside.
 uint64_t tile_row_bytes(gguf::GgmlType type, uint32_t cols);
 // True where a matvec over w can take part in a deferred RMSNorm (NormWrite / NormRead).
 bool defers_norm(const DeviceInfo& info, const WeightTensor& w);
@@ -72,12 +72,11 @@ std::string kernel_type_name(gguf::GgmlType type);
 WeightTensor upload_weight(Context& ctx, Arena& arena, gguf::GgmlType type, uint32_t rows, uint32_t cols,
                            const void* data, const Progress& progress = {}, RowOrder order = RowOrder::Plain);
 
-// Deferred RMSNorm, where defers_norm(weight) holds (CPU devices' q8_0 and q4_0 tiles): a
-// residual-accumulating matvec (y += W.x) with NormWrite also writes xg = y * gain and its workgroups' sums
-// of squares of y (per vector, norm_slots of them) into partials; the next matvec takes xg as x and, with
-// NormRead over those sums, scales its outputs by 1 / sqrt(mean(y^2) + eps). Together: RMSNorm(y) . W without
-// an RMSNorm dispatch between the two (on lavapipe each dispatch costs ~40 us of thread wake-ups; 2 per
-// layer).
+// Deferred RMSNorm, where defers_norm(weight) holds (CPU devices' tiles): a residual-accumulating matvec
+// (y += W.x) with NormWrite also writes xg = y * gain and the sums of squares of y of each of its subgroups
+// (per vector, norm_slots of them) into partials; the next matvec takes xg as x and, with NormRead over those
+// sums, scales its outputs by 1 / sqrt(mean(y^2) + eps). Together: RMSNorm(y) . W without an RMSNorm dispatch
+// between the two (on lavapipe each dispatch costs ~40 us of thread wake-ups; 2 per layer).
 struct NormWrite {
   BufferRange gain;      // the next RMSNorm's weight
   BufferRange xg;        // y * gain, laid out as y
@@ -229,7 +228,7 @@ class Recorder {
   void dispatch(const char* shader, std::span<const BufferRange> buffers, const Push& push, uint32_t x,
                 uint32_t y = 1, uint32_t z = 1, std::span<const uint32_t> spec = {},
                 std::span<const VkBufferView> texels = {});
-  // matvec over CPU devices' q8_0 and q4_0 tiles; gate_up: SwiGLU over gate|up pairs.
+  // matvec over CPU devices' tiles; gate_up: SwiGLU over gate|up pairs.
   void matvec_tiles(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape,
                     bool gate_up);
   // matvec over a weight in a GPU layout (gpu_layout.h).

@@ -344,7 +344,7 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
   }
   rec.barrier();
 
-  // Deferred RMSNorm (CPU devices' q8_0 and q4_0 tiles, ops.h NormWrite): the residual matvecs (wo, down)
+  // Deferred RMSNorm (CPU devices' tiles, ops.h NormWrite): the residual matvecs (wo, down)
   // also write the next norm's input times its gain into xb with partial sums of squares, and the matvecs
   // reading xb (q|k|v, gate|up) apply the norm's scale: no RMSNorm dispatch inside the stack. Not with biases
   // added to the residual after the matvec, nor for the first layer (after the embedding) or the output norm.

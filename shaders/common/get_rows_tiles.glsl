@@ -2,7 +2,7 @@
 // group and block the quants (64 texels of nibbles for TILES_NIBBLES, else 128 of int8), then the scales
 // (TILES_TWO_SCALES: two per row, for 16 elements each) and, with TILES_MIN, the mins (x = d q - min;
 // TILES_TWO_MINS: two scales and two mins). The get_rows_<kernel>_tiles.comp files pick the variant: q8_0
-// (q8_0, q5_0), q6_k (q6_k, q3_k), i8m (q5_1, q5_k), q2_k, q4_0, q4_1 and q4_k.
+// (q8_0, q5_0), q6_k (q6_k, q3_k), i8m (q5_1, q5_k), q2_k, q4_0 and q4m (q4_1, q4_k).
 #if defined(TILES_Q4_0) || defined(TILES_Q4_MIN)
 #define TILES_NIBBLES
 #endif

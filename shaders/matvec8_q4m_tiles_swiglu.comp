@@ -1,7 +1,8 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-// matvec of 8 vectors at a time (prefill) over q4_k weights in 64-row tiles through texel loads (CPU devices).
+// matvec8_q4m_tiles over gate|up rows with SwiGLU applied to each output pair (CPU devices).
 #define NV 8u
 #define MR 16u
+#define GATE_UP
 #define TILES_Q4_MIN
 #include "common/matvec_tiles.glsl"

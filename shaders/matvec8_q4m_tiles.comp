@@ -1,8 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-// matvec8_q4_1_tiles over gate|up rows with SwiGLU applied to each output pair (CPU devices).
+// matvec of 8 vectors at a time (prefill) over 4-bit tiles with a min (q4_1, q4_k) (CPU devices).
 #define NV 8u
 #define MR 16u
-#define GATE_UP
 #define TILES_Q4_MIN
 #include "common/matvec_tiles.glsl"
