@@ -19,6 +19,7 @@ layout(std430, binding = 4) writeonly buffer KC { float kc[]; };
 layout(std430, binding = 5) writeonly buffer VC { float vc[]; };
 #define STATE_BINDING 6
 #include "common/state.glsl"
+#include "common/rope_angle.glsl"
 layout(push_constant) uniform Push {
   uint n_tokens;
   uint n_heads;
@@ -49,7 +50,7 @@ void main() {
   uint o1 = rotate && p.neox != 0u ? i + half_rot : 2u * i + 1u;
   float c = 1.0, sn = 0.0;
   if (rotate) {
-    float theta = float(pos) * pow(p.freq_base, -2.0 * float(i) / float(p.n_rot));
+    float theta = rope_theta(float(pos), i, p.n_rot, p.freq_base);
     c = cos(theta);
     sn = sin(theta);
   }

@@ -45,6 +45,9 @@ layout(push_constant) uniform Push {
 #endif
 } p;
 
+#ifdef ROPE_STORE
+#include "common/rope_angle.glsl"
+#endif
 #define fetch4(t, i) uintBitsToFloat(imageLoad(t, int(i)))
 
 void main() {
@@ -67,12 +70,12 @@ void main() {
     k_now[i] = fetch4(q_texels, ko_now + i);
     v_now[i] = fetch4(q_texels, vo_now + i);
   }
-  if (p.n_rot != 0u) {  // as rope_store.comp: theta_i = pos * base^(-2i/n_rot)
+  if (p.n_rot != 0u) {  // as rope_store.comp
     float pos = float(st.n_past + t);
     if (p.neox == 0u) {  // pairs (2i, 2i + 1): within a vec4
       [[unroll]] for (uint i = 0u; i < HD4; ++i) {
-        vec2 th = vec2(pos * pow(p.freq_base, -2.0 * float(2u * i) / float(p.n_rot)),
-                       pos * pow(p.freq_base, -2.0 * float(2u * i + 1u) / float(p.n_rot)));
+        vec2 th = vec2(rope_theta(pos, 2u * i, p.n_rot, p.freq_base),
+                       rope_theta(pos, 2u * i + 1u, p.n_rot, p.freq_base));
         vec4 c = cos(th).xxyy, s = sin(th).xxyy;
         q[i] = q[i] * c + vec4(-q[i].y, q[i].x, -q[i].w, q[i].z) * s;
         k_now[i] = k_now[i] * c + vec4(-k_now[i].y, k_now[i].x, -k_now[i].w, k_now[i].z) * s;
@@ -81,7 +84,7 @@ void main() {
       [[unroll]] for (uint i = 0u; i < HD4 / 2u; ++i) {
         vec4 th;
         [[unroll]] for (uint c = 0u; c < 4u; ++c)
-          th[c] = pos * pow(p.freq_base, -2.0 * float(4u * i + c) / float(p.n_rot));
+          th[c] = rope_theta(pos, 4u * i + c, p.n_rot, p.freq_base);
         vec4 c = cos(th), s = sin(th);
         vec4 a = q[i], b = q[i + HD4 / 2u];
         q[i] = a * c - b * s;
