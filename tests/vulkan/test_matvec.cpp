@@ -290,6 +290,14 @@ TEST_CASE("matvec_swiglu applies SwiGLU to gate and up rows of one matrix in til
     return;
   }
   std::mt19937 rng(17);
+  {  // the pair layout needs a tiles type and an even number of rows
+    Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
+    const auto f = random_tensor(rng, GgmlType::F32, 4, 32), q = random_tensor(rng, GgmlType::Q8_0, 3, 32);
+    CHECK_THROWS_WITH(upload_weight(ctx, arena, GgmlType::F32, 4, 32, f.data(), {}, RowOrder::GateUpPairs),
+                      Catch::Contains("gate|up pairs are a layout of quantized types"));
+    CHECK_THROWS_WITH(upload_weight(ctx, arena, GgmlType::Q8_0, 3, 32, q.data(), {}, RowOrder::GateUpPairs),
+                      Catch::Contains("for an even number of rows"));
+  }
   // 37: not a whole number of 32-row chunks (a partial last group); 300: several groups and workgroups
   for (const auto type : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_1})
     for (const auto& [n_vec, n_ff] : {std::pair{1u, 37u}, {3u, 37u}, {11u, 37u}, {1u, 300u}, {11u, 300u}}) {
