@@ -209,7 +209,8 @@ std::vector<uint8_t> repack_q8_0(const uint8_t* src, uint32_t rows, uint32_t col
 // scale (q2_k, q3_k and q6_k: two, one per 16 elements) and for q4_1, q5_1, q4_k, q5_k an f32 min (q2_k: two;
 // x = d q - min): rows in groups of 64 (the last padded with zero blocks); for each group and each block a
 // tile: the 64 rows' quants (16 bytes of nibbles for q4_*, element i < 16 the low nibble of byte i, i >= 16
-// the high one of byte i - 16; else 32 int8: q5_0 as q - 16, q6_k as q - 32, q3_k in [-4, 3]), their scales,
+// the high one of byte i - 16; else 32 int8 stored as the bytes q + 128: q5_0 as q - 16, q6_k as q - 32, q3_k
+// in [-4, 3]), their scales,
 // then their mins, both in lane order (row 8i + l at 8l + i), so that the 8 lanes walking the blocks of their
 // 64 rows read one contiguous stream and each lane's 8 scales are two texels (four with two per row). The
 // K-quants' sub-blocks become such blocks exactly (d * scale and dmin * min are the products their
@@ -380,7 +381,11 @@ std::vector<uint8_t> repack_tiles(GgmlType type, const uint8_t* src, uint32_t ro
     for (uint32_t b = 0; b < nblk; ++b) {
       const TileBlock t = tile_block(type, src + uint64_t{r} * src_rb, b);
       uint8_t* tile = out.data() + (uint64_t{g} * nblk + b) * tb;
-      std::memcpy(tile + j * qbytes, t.q, qbytes);
+      if (qbytes == 32) {  // int8 quants as unsigned bytes q + 128 (the kernels' TILES_INT8)
+        for (uint32_t i = 0; i < 32; ++i) tile[j * qbytes + i] = static_cast<uint8_t>(t.q[i] ^ 0x80);
+      } else {
+        std::memcpy(tile + j * qbytes, t.q, qbytes);
+      }
       if (tile_scales(type) == 2) {  // each row's two scales side by side
         std::memcpy(tile + kTileRows * qbytes + lane_order * 8, &t.d, 4);
         std::memcpy(tile + kTileRows * qbytes + lane_order * 8 + 4, &t.d2, 4);

@@ -1,5 +1,6 @@
 // get_rows (common/get_rows_body.glsl) over CPU devices' tiles (the layout is in common/matvec_tiles.glsl): per
-// group and block the quants (64 texels of nibbles for TILES_NIBBLES, else 128 of int8), then the scales
+// group and block the quants (64 texels of nibbles for TILES_NIBBLES, else 128 of int8 q stored as the byte
+// q + 128), then the scales
 // (TILES_TWO_SCALES: two per row, for 16 elements each) and, with TILES_MIN, the mins (x = d q - min;
 // TILES_TWO_MINS: two scales and two mins). The get_rows_<kernel>_tiles.comp files pick the variant: q8_0
 // (q8_0, q5_0), q6_k (q6_k, q3_k), i8m (q5_1, q5_k), q2_k, q4_0 and q4m (q4_1, q4_k).
@@ -68,7 +69,7 @@ void main() {
         o[oi] = p.accumulate != 0u ? o[oi] + lo : lo;
         o[oi + 16u] = p.accumulate != 0u ? o[oi + 16u] + hi : hi;
 #else
-        float v = d * float(bitfieldExtract(int(q[jj]), int(8u * k), 8)) - mn;
+        float v = d * (float((q[jj] >> (8u * k)) & 255u) - 128.0) - mn;  // stored as q + 128
         uint oi = t * p.out_stride + c * 16u + 4u * jj + k;
         o[oi] = p.accumulate != 0u ? o[oi] + v : v;
 #endif

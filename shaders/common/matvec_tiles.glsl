@@ -10,8 +10,9 @@
 // NV vectors, its rows' scales, then per row its quant texels. The block's scale multiplies the block's
 // dot product once.
 // Layout (repack_tiles in ops.cpp), in 16-byte texels: rows in groups of 64; for every group and every block
-// a tile of TILE texels: row j's quants at texels QT j .. QT j + QT - 1 (q8_0: 32 int8 in 2 texels; 4-bit: 16
-// bytes of nibbles in 1, element i < 16 the low nibble of byte i, i >= 16 the high nibble of byte i - 16), then
+// a tile of TILE texels: row j's quants at texels QT j .. QT j + QT - 1 (int8 types: 32 bytes q + 128 in 2
+// texels; 4-bit: 16 bytes of nibbles in 1, element i < 16 the low nibble of byte i, i >= 16 the high nibble
+// of byte i - 16), then
 // the 64 f32 scales in lane order, row j = 8i + l at scale 8l + i (and with a min, the 64 mins so). Lane l of the 8 owns rows 8i + l of a group
 // (i < 8), so:
 // one scale texel load serves 4 of its rows (an 8-row tile had one load per row, ~45 instructions for one
@@ -67,7 +68,27 @@ const uint QT = 2u;
 #if defined(TILES_Q4_MIN) || defined(TILES_I8_MIN)
 #define TILES_MIN  // x = d q - min
 #endif
-#if defined(TILES_NIBBLES) || defined(TILES_MIN)
+#if !defined(TILES_NIBBLES)
+#define TILES_INT8  // 32 quants per row and block, each stored as the byte q + 128
+#endif
+// One vector (decode) reads int8 quants as the unsigned bytes q + 128: llvmpipe extracts bytes 1 and 2 of a
+// word with one shuffle each and bytes 0 and 3 with one and / shift, where a signed byte takes two shifts
+// (~6% fewer instructions in the loop). Each row's sum starts at -128 sum(x) instead. Eight vectors (prefill)
+// unpack once for 8 vectors, and that start would cost 8 more sums of x and an add per row and vector, more
+// than it saves: there one xor per word turns the bytes back into q, read signed.
+const bool UNSIGNED_INT8 = NV == 1u;
+// The quants as read are q + BIAS (a nibble of q4_0 is q + 8), so each row's sum(q x) is
+// sum(read x) - BIAS sum(x).
+#if defined(TILES_INT8)
+const float BIAS = UNSIGNED_INT8 ? 128.0 : 0.0;
+#elif defined(TILES_Q4_0)
+const float BIAS = 8.0;
+#else
+const float BIAS = 0.0;
+#endif
+#if defined(TILES_TWO_SCALES) || defined(TILES_TWO_MINS)
+#define TILES_XSUM_HALVES  // the sums of x over elements 0..15 and 16..31 are needed
+#elif defined(TILES_NIBBLES) || defined(TILES_MIN) || defined(TILES_INT8)
 #define TILES_XSUM  // the block's sum of x is needed
 #endif
 #ifdef TILES_TWO_MINS  // q2_k: two scales and two mins per row and block, one each per 16 elements
@@ -144,19 +165,21 @@ void main() {
         [[unroll]] for (uint i = 0u; i < 8u; ++i)
           xs[n][i] = uintBitsToFloat(imageLoad(x_texels, int(xo[n] + b * 8u + i)));
 #ifdef TILES_XSUM
-      float xsum[NV];  // the block's sum of x (sum((q - 8) x) = sum(q x) - 8 sum(x)), once for all rows
+      float xsum[NV];  // the block's sum of x (for BIAS and the mins), once for all rows
       [[unroll]] for (uint n = 0u; n < NV; ++n) {
         vec4 t = ((xs[n][0] + xs[n][1]) + (xs[n][2] + xs[n][3])) + ((xs[n][4] + xs[n][5]) + (xs[n][6] + xs[n][7]));
         xsum[n] = (t.x + t.y) + (t.z + t.w);
       }
 #endif
-#ifdef TILES_TWO_MINS
+#ifdef TILES_XSUM_HALVES
       float xsum_lo[NV], xsum_hi[NV];  // the sums of x over elements 0..15 and 16..31
       [[unroll]] for (uint n = 0u; n < NV; ++n) {
         vec4 lo = (xs[n][0] + xs[n][1]) + (xs[n][2] + xs[n][3]), hi = (xs[n][4] + xs[n][5]) + (xs[n][6] + xs[n][7]);
         xsum_lo[n] = (lo.x + lo.y) + (lo.z + lo.w);
         xsum_hi[n] = (hi.x + hi.y) + (hi.z + hi.w);
       }
+#endif
+#ifdef TILES_TWO_MINS
       vec4 mn[NG][4];  // this lane's 8 pairs of mins in each group, as the scales
       [[unroll]] for (uint g = 0u; g < NG; ++g)
         [[unroll]] for (uint h = 0u; h < 4u; ++h)
@@ -188,14 +211,18 @@ void main() {
 #endif
 #ifdef TILES_TWO_SCALES
         float d = sc[g][i / 2u][2u * (i % 2u)], d2 = sc[g][i / 2u][2u * (i % 2u) + 1u];
-        float s2[NV];  // elements 16..31 (their own scale)
-        [[unroll]] for (uint n = 0u; n < NV; ++n) s2[n] = 0.0;
+        // sum(q x) over elements 0..15 (s) and 16..31 (s2, their own scale), from -BIAS sum(x)
+        float s[NV], s2[NV];
+        [[unroll]] for (uint n = 0u; n < NV; ++n) {
+          s[n] = BIAS == 0.0 ? 0.0 : -BIAS * xsum_lo[n];
+          s2[n] = BIAS == 0.0 ? 0.0 : -BIAS * xsum_hi[n];
+        }
 #else
         float d = sc[g][i / 4u][i % 4u];
-#endif
-        // word by word: few live values, so that the unrolled body spills little
+        // sum(q x), word by word (few live values, so that the unrolled body spills little), from -BIAS sum(x)
         float s[NV];
-        [[unroll]] for (uint n = 0u; n < NV; ++n) s[n] = 0.0;
+        [[unroll]] for (uint n = 0u; n < NV; ++n) s[n] = BIAS == 0.0 ? 0.0 : -BIAS * xsum[n];
+#endif
 #ifdef TILES_NIBBLES
         [[unroll]] for (uint j = 0u; j < 4u; ++j) {  // nibbles of elements 4j.. (low) and 16 + 4j.. (high)
           uint word = q0[j];
@@ -205,14 +232,16 @@ void main() {
                          float(word >> 28));
           [[unroll]] for (uint n = 0u; n < NV; ++n) s[n] += dot(lo, xs[n][j]) + dot(hi, xs[n][4u + j]);
         }
-#ifdef TILES_Q4_0
-        [[unroll]] for (uint n = 0u; n < NV; ++n) s[n] -= 8.0 * xsum[n];
-#endif
 #else
-        [[unroll]] for (uint j = 0u; j < 8u; ++j) {  // 4 int8 quants per word
-          int word = int(j < 4u ? q0[j] : q1[j - 4u]);
-          vec4 qf = vec4(float((word << 24) >> 24), float((word << 16) >> 24), float((word << 8) >> 24),
-                         float(word >> 24));
+        [[unroll]] for (uint j = 0u; j < 8u; ++j) {  // 4 quants per word (see UNSIGNED_INT8)
+          uint word = j < 4u ? q0[j] : q1[j - 4u];
+          vec4 qf;
+          if (UNSIGNED_INT8) {
+            qf = vec4(uvec4(word, word >> 8, word >> 16, word >> 24) & 0xffu);
+          } else {
+            int q = int(word ^ 0x80808080u);
+            qf = vec4(ivec4(q << 24, q << 16, q << 8, q) >> 24);
+          }
 #ifdef TILES_TWO_SCALES
           if (j >= 4u) {  // a constant once unrolled
             [[unroll]] for (uint n = 0u; n < NV; ++n) s2[n] += dot(qf, xs[n][j]);
