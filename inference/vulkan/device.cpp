@@ -10,6 +10,7 @@
 #include "inference/vulkan/coopmat_check.h"
 #include "inference/vulkan/instance.h"
 #include "inference/vulkan/vk_error.h"
+#include "inference/vulkan/worker_pinning.h"
 
 namespace glasswing::vulkan {
 
@@ -274,8 +275,12 @@ std::unique_ptr<Device> Device::Create(const Instance& instance, std::string_vie
     create.enabledExtensionCount = 1;
     create.ppEnabledExtensionNames = &coopmat_ext;
   }
+  // lavapipe starts its compute threads here: pin them one per CPU (worker_pinning.h)
+  const bool pin = info.type == "cpu" && info.name.find("llvmpipe") != std::string::npos && pinning_enabled();
+  const auto threads_before = pin ? process_threads() : std::vector<ThreadInfo>{};
   check(vkCreateDevice(info.physical, &create, nullptr, &self->device_), "vkCreateDevice",
         "opening " + info.name);
+  if (pin) pin_threads(settled_worker_threads(threads_before), allowed_cpus());
   vkGetDeviceQueue(self->device_, self->queue_family_, 0, &self->queue_);
   return self;
 }
