@@ -33,6 +33,12 @@ std::filesystem::path temp_dir(const std::string& name) {
   return p;
 }
 
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
 namespace {
 std::ifstream open_or_throw(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

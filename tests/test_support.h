@@ -17,6 +17,9 @@ std::filesystem::path require_shared(const std::string& relative);
 // A fresh, empty temporary directory unique to this process and name.
 std::filesystem::path temp_dir(const std::string& name);
 
+// s as one single-quoted POSIX shell word (for commands run with std::system).
+std::string shell_quote(const std::string& s);
+
 // A whole file, as bytes or in a string (binary-safe); throw std::runtime_error naming the path when it
 // cannot be opened.
 std::vector<uint8_t> read_bytes(const std::filesystem::path& path);

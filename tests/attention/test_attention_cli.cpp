@@ -26,17 +26,11 @@ struct RunResult {
   std::string err;
 };
 
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 RunResult run_cli(const std::vector<std::string>& args) {
   const auto dir = test::temp_dir("attention_cli");
-  std::string cmd = quote(GLASSWING_CLI_PATH) + " attention";
-  for (const auto& a : args) cmd += " " + quote(a);
-  cmd += " 2> " + quote((dir / "stderr.txt").string());
+  std::string cmd = test::shell_quote(GLASSWING_CLI_PATH) + " attention";
+  for (const auto& a : args) cmd += " " + test::shell_quote(a);
+  cmd += " 2> " + test::shell_quote((dir / "stderr.txt").string());
   const int raw = std::system(cmd.c_str());
   return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, test::read_file(dir / "stderr.txt")};
 }

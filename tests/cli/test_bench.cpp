@@ -19,17 +19,12 @@ struct RunResult {
   std::string out, err;
 };
 
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
 RunResult bench(const std::vector<std::string>& args) {
   const auto dir = test::temp_dir("cli_bench");
-  std::string cmd = quote(GLASSWING_CLI_PATH) + " bench --backend cpu";
-  for (const auto& a : args) cmd += " " + quote(a);
-  cmd += " > " + quote((dir / "out.txt").string()) + " 2> " + quote((dir / "err.txt").string());
+  std::string cmd = test::shell_quote(GLASSWING_CLI_PATH) + " bench --backend cpu";
+  for (const auto& a : args) cmd += " " + test::shell_quote(a);
+  cmd += " > " + test::shell_quote((dir / "out.txt").string()) + " 2> " +
+         test::shell_quote((dir / "err.txt").string());
   const int raw = std::system(cmd.c_str());
   return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, test::read_file(dir / "out.txt"),
           test::read_file(dir / "err.txt")};
