@@ -73,9 +73,9 @@ const uint QT = 2u;
 #endif
 // One vector (decode) reads int8 quants as the unsigned bytes q + 128: llvmpipe extracts bytes 1 and 2 of a
 // word with one shuffle each and bytes 0 and 3 with one and / shift, where a signed byte takes two shifts
-// (~6% fewer instructions in the loop). Each row's sum starts at -128 sum(x) instead. Eight vectors (prefill)
-// unpack once for 8 vectors, and that start would cost 8 more sums of x and an add per row and vector, more
-// than it saves: there one xor per word turns the bytes back into q, read signed.
+// (the q8_0 loop: 2751 -> 2648 instructions). Each row's sum starts at -128 sum(x) instead. Eight vectors
+// (prefill) unpack once for 8 vectors, and that start would cost 8 more sums of x and an add per row and
+// vector, more than it saves: there one xor per word turns the bytes back into q, read signed.
 const bool UNSIGNED_INT8 = NV == 1u;
 // The quants as read are q + BIAS (a nibble of q4_0 is q + 8), so each row's sum(q x) is
 // sum(read x) - BIAS sum(x).
