@@ -42,11 +42,11 @@ std::vector<ThreadInfo> process_threads() {
     t.tid = std::atoi(e->d_name);
     const std::string base = std::string("/proc/self/task/") + e->d_name;
     t.name = read_line(base + "/comm");
-    // stat: "tid (comm) state ..." — the comm may hold spaces and parentheses, so count fields after the last
+    // stat is "tid (comm) state ...": the name may hold spaces and parentheses, so fields count from the last
     // ')'
     const std::string stat = read_line(base + "/stat");
     const size_t close = stat.rfind(')');
-    if (close != std::string::npos) {
+    if (close != std::string::npos && close + 2 <= stat.size()) {
       std::istringstream fields(stat.substr(close + 2));
       std::string field;
       for (int i = 3; i <= 22 && fields >> field; ++i)
