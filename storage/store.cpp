@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <ctime>
 #include <system_error>
+#include <thread>
 
 #include "storage/schema.h"
 
@@ -30,6 +32,11 @@ void set_busy_timeout(Database& db, int timeout_ms) {
 void verify_existing_file(const fs::path& path, int busy_timeout_ms) {
   Database db(path.string(), SQLITE_OPEN_READONLY);
   set_busy_timeout(db, busy_timeout_ms);
+  // One read transaction, so that the header and the schema are read from the same state: another connection
+  // may be creating the database right now, and an empty file's application_id with the schema committed just
+  // after it read as "not a Glasswing database" (3 in 300 simultaneous opens of a new file). Closing the
+  // connection ends it on any throw.
+  db.exec("BEGIN");
   const int64_t application_id = db.query_int64("PRAGMA application_id");
   const int64_t version = db.query_int64("PRAGMA user_version");
   if (application_id != kApplicationId) {
@@ -44,15 +51,18 @@ void verify_existing_file(const fs::path& path, int busy_timeout_ms) {
                              std::to_string(version) + ", this version understands up to " +
                              std::to_string(current_schema_version()) +
                              "); it was left untouched. Update Glasswing to open it.");
-  Statement check = db.prepare("PRAGMA quick_check");
   std::string problems;
-  while (check.step()) {
-    const std::string line = check.text(0);
-    if (line == "ok") break;
-    if (!problems.empty()) problems += "; ";
-    problems += line;
+  {
+    Statement check = db.prepare("PRAGMA quick_check");
+    while (check.step()) {
+      const std::string line = check.text(0);
+      if (line == "ok") break;
+      if (!problems.empty()) problems += "; ";
+      problems += line;
+    }
   }
   if (!problems.empty()) throw StorageError("quick_check failed: " + problems, SQLITE_CORRUPT);
+  db.exec("COMMIT");
 }
 
 std::string utc_timestamp() {
@@ -77,12 +87,28 @@ fs::path move_aside(const fs::path& path) {
   return target;
 }
 
+// PRAGMA journal_mode = WAL, retried while the file is locked: SQLite takes the lock that switch needs
+// without calling the busy handler, so when two connections open a new file at the same moment (the app's
+// store thread and its inference worker do at start-up) one of them got SQLITE_BUSY at once — in 43 of 300
+// tries — and the worker never started. Retried until the busy timeout, as any other lock wait.
+std::string switch_to_wal(Database& db, int busy_timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
+  for (;;) {
+    try {
+      return db.query_text("PRAGMA journal_mode = WAL");
+    } catch (const StorageError& e) {
+      if ((e.sqlite_code() & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline) throw;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
 Database open_read_write(const fs::path& path, const OpenOptions& options) {
   int flags = SQLITE_OPEN_READWRITE;
   if (options.create_if_missing) flags |= SQLITE_OPEN_CREATE;
   Database db(path.string(), flags);
   set_busy_timeout(db, options.busy_timeout_ms);
-  const std::string journal_mode = db.query_text("PRAGMA journal_mode = WAL");
+  const std::string journal_mode = switch_to_wal(db, options.busy_timeout_ms);
   if (journal_mode != "wal")
     throw StorageError("cannot switch " + path.string() + " to WAL mode (journal_mode is " + journal_mode +
                        ")");

@@ -1,7 +1,10 @@
 // Opening files that are newer, foreign or corrupt.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <iterator>
+#include <string>
+#include <thread>
 
 #include "storage/schema.h"
 #include "storage/store.h"
@@ -119,4 +122,34 @@ TEST_CASE("Two stores on one file both see each other's commits", "[storage][ope
   second.add_user_message(conv, "from the second connection");
   CHECK(first.active_branch(conv).size() == 1);
   CHECK(second.conversation(conv).title == "shared");
+}
+
+// The app's store thread and its inference worker each open the database as the app starts. On a new file
+// one of them used to fail at once ("PRAGMA journal_mode = WAL": database is locked) or to read an empty
+// header beside a just-created schema ("not a Glasswing database"): the worker then never started.
+TEST_CASE("Two stores opening a new file at the same moment both open it", "[storage][open]") {
+  for (int round = 0; round < 150; ++round) {
+    const auto path = fresh_db_path("race");
+    std::atomic<bool> go{false};
+    std::string errors[2];
+    auto open_it = [&](int k) {
+      while (!go.load()) {
+      }
+      try {
+        Store store(path);  // (Catch's assertions are not for other threads: errors are collected)
+        if (!store.list_conversations().empty()) errors[k] = "a new database has conversations";
+      } catch (const std::exception& e) {
+        errors[k] = e.what();
+      }
+    };
+    std::thread a(open_it, 0), b(open_it, 1);
+    go = true;
+    a.join();
+    b.join();
+    INFO("round " << round);
+    CHECK(errors[0].empty());
+    CHECK(errors[1].empty());
+    REQUIRE(files_in(path.parent_path()).size() <= 3);  // the file, its -wal and -shm: nothing moved aside
+    if (!errors[0].empty() || !errors[1].empty()) break;
+  }
 }
