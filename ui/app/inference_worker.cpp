@@ -48,12 +48,17 @@ void InferenceWorker::start() {
     for (const auto& d : engine_->devices()) devices << QString::fromStdString(d);
     emit started(devices);
   } catch (const std::exception& e) {
-    emit failed(QString::fromStdString(e.what()));
+    start_error_ = QString::fromStdString(e.what());
+    emit failed(start_error_);
   }
 }
 
 void InferenceWorker::loadModel(const QString& path, const QString& device) {
-  if (!engine_) return;
+  if (!engine_) {
+    emit modelLoadFailed(
+        path, start_error_.isEmpty() ? QStringLiteral("the inference worker did not start") : start_error_);
+    return;
+  }
   sessions_.clear();  // sessions belong to the model being replaced
   description_.reset();
   try {

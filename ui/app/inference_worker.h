@@ -57,6 +57,7 @@ class InferenceWorker : public QObject {
   ModelDescriber describe_model_;
   std::unique_ptr<ConversationStore> store_;
   std::unique_ptr<ChatEngine> engine_;
+  QString start_error_;  // why start() failed: every later load says so instead of waiting forever
   std::map<int, std::unique_ptr<ChatSession>> sessions_;
   LoadedModel loaded_;  // what the last load reported (device and backend are stored with each reply)
   std::optional<ModelDescription> description_;  // of the loaded file; recorded with every reply

@@ -136,6 +136,9 @@ void SelfTest::start() {
   MessageListModel& m = *controller_.messages();
   auto modelReady = [this] {
     if (!controller_.modelError().isEmpty()) fail(QStringLiteral("model: %1").arg(controller_.modelError()));
+    // An error before the model loads (the worker's engine or store could not start) means it never will.
+    else if (!controller_.modelLoaded() && !controller_.lastError().isEmpty())
+      fail(QStringLiteral("before the model loaded: %1").arg(controller_.lastError()));
     return controller_.modelLoaded();
   };
   const QString partial_path = QDir(out_dir_).absoluteFilePath(QStringLiteral("partial.txt"));
