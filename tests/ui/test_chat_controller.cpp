@@ -225,6 +225,25 @@ TEST_CASE("A model the engine rejects, or that cannot run here, says why and sta
   CHECK_FALSE(f.controller->send("Hi"));
 }
 
+TEST_CASE("A worker that could not start fails the model load with its reason instead of loading forever",
+          "[ui][controller]") {
+  glasswing::test::ensure_qt_app();
+  const std::string model = glasswing::test::require_shared("models/stories260K.gguf").string();
+  Backends b;
+  b.store = []() -> std::unique_ptr<ConversationStore> { throw std::runtime_error("the disk is on fire"); };
+  b.engine = [] {
+    return std::make_unique<glasswing::test::ScriptedEngine>(
+        std::vector<std::string>{"x"}, std::make_shared<glasswing::test::ScriptedEngineLog>());
+  };
+  b.capabilities = [] { return EngineCapabilities{{"llama"}, 0}; };
+  ChatController controller(b);
+  controller.start(QString::fromStdString(model));
+  REQUIRE(wait_until([&] { return !controller.modelLoading(); }));
+  CHECK_FALSE(controller.modelLoaded());
+  CHECK(controller.modelError().contains("the disk is on fire"));
+  CHECK(controller.lastError().contains("the disk is on fire"));
+}
+
 #if GLASSWING_HAVE_STORAGE
 TEST_CASE("A reply records the conversation's model; opening it under another model says so",
           "[ui][controller]") {
