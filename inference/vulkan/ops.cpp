@@ -249,34 +249,38 @@ struct TileBlock {
   float d = 0, d2 = 0, min = 0, min2 = 0;  // d2, min2: of elements 16..31 (q2_k, q3_k, q6_k)
   uint8_t q[32] = {};
 };
+// Block i of a row of Block-sized blocks, copied out (rows are byte arrays of any alignment).
+template <typename Block>
+Block block_at(const uint8_t* row, uint32_t i) {
+  Block blk;
+  std::memcpy(&blk, row + uint64_t{i} * sizeof blk, sizeof blk);
+  return blk;
+}
 TileBlock tile_block(GgmlType type, const uint8_t* row, uint32_t b) {
   namespace qb = quant::blocks;
   TileBlock t;
   switch (type) {
     case GgmlType::Q8_0: {
-      qb::Q8_0 blk;
-      std::memcpy(&blk, row + uint64_t{b} * sizeof blk, sizeof blk);
+      const auto blk = block_at<qb::Q8_0>(row, b);
       t.d = quant::fp16_to_f32(blk.d);
       std::memcpy(t.q, blk.qs, 32);
       break;
     }
     case GgmlType::Q4_0: {
-      qb::Q4_0 blk;
-      std::memcpy(&blk, row + uint64_t{b} * sizeof blk, sizeof blk);
+      const auto blk = block_at<qb::Q4_0>(row, b);
       t.d = quant::fp16_to_f32(blk.d);
       std::memcpy(t.q, blk.qs, 16);
       break;
     }
     case GgmlType::Q4_1: {  // x = d q + m
-      qb::Q4_1 blk;
-      std::memcpy(&blk, row + uint64_t{b} * sizeof blk, sizeof blk);
+      const auto blk = block_at<qb::Q4_1>(row, b);
       t.d = quant::fp16_to_f32(blk.d);
       t.min = -quant::fp16_to_f32(blk.m);
       std::memcpy(t.q, blk.qs, 16);
       break;
     }
     case GgmlType::Q4_K: {  // sub-block g of a 256-element block: x = d * scale_g * q - dmin * min_g
-      const auto& blk = reinterpret_cast<const qb::Q4_K*>(row)[b / 8];  // as quant::dequantize reads it
+      const auto blk = block_at<qb::Q4_K>(row, b / 8);  // the 256-element block holding block b
       const int g = static_cast<int>(b % 8);
       uint8_t sc, mn;
       qb::scale_min_k4(g, blk.scales, sc, mn);
@@ -288,8 +292,8 @@ TileBlock tile_block(GgmlType type, const uint8_t* row, uint32_t b) {
       break;
     }
     case GgmlType::Q6_K: {  // 32 elements of a 256-element block as int8 q - 32, two 16-element scales
-      const auto& blk = reinterpret_cast<const qb::Q6_K*>(row)[b / 8];  // as quant::dequantize reads it
-      const uint32_t h = b % 8 / 4, k = b % 4;  // half of the block, quarter of the half
+      const auto blk = block_at<qb::Q6_K>(row, b / 8);  // the 256-element block holding block b
+      const uint32_t h = b % 8 / 4, k = b % 4;          // half of the block, quarter of the half
       const uint8_t* ql = blk.ql + 64 * h + (k % 2) * 32;
       const uint8_t* qh = blk.qh + 32 * h;
       const int8_t* sc = blk.scales + 8 * h + 2 * k;
@@ -324,7 +328,7 @@ TileBlock tile_block(GgmlType type, const uint8_t* row, uint32_t b) {
       break;
     }
     case GgmlType::Q2_K: {  // 32 elements as int8 q in [0, 3], a scale and a min per 16
-      const auto& blk = reinterpret_cast<const qb::Q2_K*>(row)[b / 8];  // as quant::dequantize reads it
+      const auto blk = block_at<qb::Q2_K>(row, b / 8);  // the 256-element block holding block b
       const int g = static_cast<int>(b % 8), shift = 2 * (g % 4);
       const uint8_t* q = blk.qs + 32 * (g / 4);
       const uint8_t* sc = blk.scales + 2 * g;
@@ -337,7 +341,7 @@ TileBlock tile_block(GgmlType type, const uint8_t* row, uint32_t b) {
       break;
     }
     case GgmlType::Q3_K: {  // 32 elements as int8 q in [-4, 3] (a clear hmask bit subtracts 4), two scales
-      const auto& blk = reinterpret_cast<const qb::Q3_K*>(row)[b / 8];  // as quant::dequantize reads it
+      const auto blk = block_at<qb::Q3_K>(row, b / 8);  // the 256-element block holding block b
       int8_t scales[16];
       qb::q3k_scales(blk.scales, scales);
       const int g = static_cast<int>(b % 8), shift = 2 * (g % 4);
@@ -352,7 +356,7 @@ TileBlock tile_block(GgmlType type, const uint8_t* row, uint32_t b) {
     }
     case GgmlType::Q5_K: {  // sub-block g: int8 q (its fifth bit is bit g of qh[l]), d * scale_g, dmin *
                             // min_g
-      const auto& blk = reinterpret_cast<const qb::Q5_K*>(row)[b / 8];  // as quant::dequantize reads it
+      const auto blk = block_at<qb::Q5_K>(row, b / 8);  // the 256-element block holding block b
       const int g = static_cast<int>(b % 8);
       uint8_t sc, mn;
       qb::scale_min_k4(g, blk.scales, sc, mn);
@@ -685,8 +689,7 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
 void Recorder::matvec_tiles(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s,
                             bool gate_up) {
   const uint32_t nv = s.n_vec > kMatvecMaxVectors ? 8 : 1;
-  if ((s.norm_write || s.norm_read) && w.slices.size() != 1)
-    throw VulkanError("deferred RMSNorm: the weight must be one slice");
+  // (one slice for a deferred norm: matvec checks defers_norm(), matvec_swiglu takes one slice only)
   if (s.norm_write && (s.norm_read || gate_up || !s.accumulate))
     throw VulkanError("deferred RMSNorm is written by a residual-accumulating matvec that reads none");
   if (gate_up) {
