@@ -100,14 +100,16 @@ std::vector<int> settled_worker_threads(const std::vector<ThreadInfo>& before) {
   return last;
 }
 
-std::vector<int> allowed_cpus() {
+std::vector<int> allowed_cpus(int tid) {
   std::vector<int> cpus;
 #ifdef __linux__
   cpu_set_t set;
   CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
+  if (sched_getaffinity(tid, sizeof set, &set) != 0) return cpus;
   for (int c = 0; c < CPU_SETSIZE; ++c)
     if (CPU_ISSET(c, &set)) cpus.push_back(c);
+#else
+  (void)tid;
 #endif
   return cpus;
 }

@@ -35,8 +35,9 @@ std::vector<int> new_worker_threads(const std::vector<ThreadInfo>& before,
 // new_worker_threads of lavapipe's threads once they have named themselves: a thread sets its own name when
 // it starts running, so the list is read again every 2 ms until it stays the same (at most ~20 ms).
 std::vector<int> settled_worker_threads(const std::vector<ThreadInfo>& before);
-// The CPUs this process may run on (sched_getaffinity), ascending; empty where unknown.
-std::vector<int> allowed_cpus();
+// The CPUs thread `tid` (0: the calling thread, whose mask new threads inherit) may run on
+// (sched_getaffinity), ascending; empty where unknown.
+std::vector<int> allowed_cpus(int tid = 0);
 // Pins thread i of `tids` to cpus[i % cpus.size()]; returns how many were pinned.
 int pin_threads(const std::vector<int>& tids, const std::vector<int>& cpus);
 // The compute threads lavapipe starts: LP_NUM_THREADS when set, else one per online CPU.

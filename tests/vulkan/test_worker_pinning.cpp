@@ -1,5 +1,4 @@
 // lavapipe's compute threads pinned one per CPU when Glasswing opens the device (worker_pinning.h).
-#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,20 +13,6 @@
 
 using namespace glasswing::vulkan;
 using namespace glasswing::vulkan::test;
-
-namespace {
-
-std::vector<int> affinity_of(int tid) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> cpus;
-  if (sched_getaffinity(tid, sizeof set, &set) != 0) return cpus;
-  for (int c = 0; c < CPU_SETSIZE; ++c)
-    if (CPU_ISSET(c, &set)) cpus.push_back(c);
-  return cpus;
-}
-
-}  // namespace
 
 TEST_CASE("the compute threads are those named as their creator after the rasterizer threads", "[pinning]") {
   const std::vector<ThreadInfo> before{{10, "main", 1}, {11, "gui", 2}};
@@ -71,7 +56,7 @@ TEST_CASE("lavapipe's compute threads are pinned one per CPU unless GLASSWING_VU
   REQUIRE(workers.size() == static_cast<size_t>(lavapipe_worker_count()));
   std::set<int> used;
   for (size_t i = 0; i < workers.size(); ++i) {
-    const auto affinity = affinity_of(workers[i]);
+    const auto affinity = allowed_cpus(workers[i]);
     if (!pinned) {
       CHECK(affinity == cpus);
       continue;
