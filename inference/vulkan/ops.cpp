@@ -256,6 +256,14 @@ Block block_at(const uint8_t* row, uint32_t i) {
   std::memcpy(&blk, row + uint64_t{i} * sizeof blk, sizeof blk);
   return blk;
 }
+// Sub-block g's scale and min of a q4_K or q5_K block (the same 12-byte scales): x = d·scale·q − dmin·min.
+template <typename KBlock>
+void set_k4_scale_min(const KBlock& blk, int g, TileBlock& t) {
+  uint8_t sc, mn;
+  quant::blocks::scale_min_k4(g, blk.scales, sc, mn);
+  t.d = quant::fp16_to_f32(blk.d) * sc;
+  t.min = quant::fp16_to_f32(blk.dmin) * mn;
+}
 TileBlock tile_block(GgmlType type, const uint8_t* row, uint32_t b) {
   namespace qb = quant::blocks;
   TileBlock t;
@@ -282,10 +290,7 @@ TileBlock tile_block(GgmlType type, const uint8_t* row, uint32_t b) {
     case GgmlType::Q4_K: {  // sub-block g of a 256-element block: x = d * scale_g * q - dmin * min_g
       const auto blk = block_at<qb::Q4_K>(row, b / 8);  // the 256-element block holding block b
       const int g = static_cast<int>(b % 8);
-      uint8_t sc, mn;
-      qb::scale_min_k4(g, blk.scales, sc, mn);
-      t.d = quant::fp16_to_f32(blk.d) * sc;
-      t.min = quant::fp16_to_f32(blk.dmin) * mn;
+      set_k4_scale_min(blk, g, t);
       const uint8_t* q = blk.qs + 32 * (g / 2);  // groups 2j and 2j+1: low and high nibbles of 32 bytes
       const auto nib = [&](int l) { return g % 2 ? q[l] >> 4 : q[l] & 0xF; };
       for (int i = 0; i < 16; ++i) t.q[i] = static_cast<uint8_t>(nib(i) | (nib(i + 16) << 4));
@@ -358,10 +363,7 @@ TileBlock tile_block(GgmlType type, const uint8_t* row, uint32_t b) {
                             // min_g
       const auto blk = block_at<qb::Q5_K>(row, b / 8);  // the 256-element block holding block b
       const int g = static_cast<int>(b % 8);
-      uint8_t sc, mn;
-      qb::scale_min_k4(g, blk.scales, sc, mn);
-      t.d = quant::fp16_to_f32(blk.d) * sc;
-      t.min = quant::fp16_to_f32(blk.dmin) * mn;
+      set_k4_scale_min(blk, g, t);
       const uint8_t* ql = blk.qs + 32 * (g / 2);
       for (int l = 0; l < 32; ++l)
         t.q[l] = static_cast<uint8_t>((g % 2 ? ql[l] >> 4 : ql[l] & 0xF) | (((blk.qh[l] >> g) & 1) << 4));
