@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include <sys/mman.h>
+
 #include "inference/vulkan/device.h"
 #include "inference/vulkan/vk_error.h"
 
@@ -39,6 +41,12 @@ DeviceMemory DeviceMemory::Allocate(Device& device, const VkMemoryRequirements& 
   if (device.memory_flags(info.memoryTypeIndex) & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)
     check(vkMapMemory(device.handle(), m.memory_, 0, VK_WHOLE_SIZE, 0, &m.mapped_), "vkMapMemory",
           "mapping " + what);
+  if (m.mapped_ && device.info().type == "cpu" && req.size >= (4u << 20)) {
+    const uintptr_t huge = 2u << 20;
+    uintptr_t b = (reinterpret_cast<uintptr_t>(m.mapped_) + huge - 1) & ~(huge - 1);
+    uintptr_t e = (reinterpret_cast<uintptr_t>(m.mapped_) + req.size) & ~(huge - 1);
+    if (e > b) madvise(reinterpret_cast<void*>(b), e - b, MADV_HUGEPAGE);
+  }
   return m;
 }
 
