@@ -1,10 +1,33 @@
 #include "inference/cpu/thread_pool.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <string>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 namespace glasswing::cpu {
 
+namespace {
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+}  // namespace
+
 ThreadPool::ThreadPool(int n_threads) {
+  if (const char* env = std::getenv("GLASSWING_CPU_SPIN_US"); env && *env) {
+    try {
+      spin_ = std::chrono::microseconds(std::max(0L, std::stol(env)));
+    } catch (const std::exception&) {
+      // not a number: keep the default
+    }
+  }
   if (n_threads <= 0) n_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (int i = 1; i < n_threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
 }
@@ -18,6 +41,19 @@ ThreadPool::~ThreadPool() {
   for (auto& t : workers_) t.join();
 }
 
+template <typename Done>
+bool ThreadPool::spin_until(Done done) const {
+  if (spin_.count() == 0) return done();
+  const auto deadline = std::chrono::steady_clock::now() + spin_;
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {  // the clock is read once per 64 checks
+      if (done()) return true;
+      cpu_relax();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return done();
+  }
+}
+
 void ThreadPool::run_chunk(int index) {
   const int64_t per = (job_n_ + size() - 1) / size();
   const int64_t begin = std::min<int64_t>(job_n_, per * index);
@@ -28,15 +64,19 @@ void ThreadPool::run_chunk(int index) {
 void ThreadPool::worker_loop(int index) {
   uint64_t seen = 0;
   for (;;) {
-    {
+    const auto next = [&] { return stopping_.load() || generation_.load() != seen; };
+    if (!spin_until(next)) {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-      if (stopping_) return;
-      seen = generation_;
+      wake_.wait(lock, next);
     }
+    if (stopping_) return;
+    seen = generation_.load();
     run_chunk(index);
-    std::lock_guard lock(mutex_);
-    if (--pending_ == 0) done_.notify_one();
+    if (pending_.fetch_sub(1) == 1) {
+      // Under the mutex, so that a caller about to sleep either sees pending_ == 0 or gets this notify.
+      std::lock_guard lock(mutex_);
+      done_.notify_one();
+    }
   }
 }
 
@@ -46,17 +86,21 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
     fn(0, n, 0);
     return;
   }
+  job_ = &fn;
+  job_n_ = n;
+  pending_ = static_cast<int>(workers_.size());
   {
+    // Under the mutex, so that a worker about to sleep either sees the new generation or gets the notify.
     std::lock_guard lock(mutex_);
-    job_ = &fn;
-    job_n_ = n;
-    pending_ = static_cast<int>(workers_.size());
-    ++generation_;
+    generation_.fetch_add(1);
   }
   wake_.notify_all();
   run_chunk(0);
-  std::unique_lock lock(mutex_);
-  done_.wait(lock, [&] { return pending_ == 0; });
+  const auto all_done = [&] { return pending_.load() == 0; };
+  if (!spin_until(all_done)) {
+    std::unique_lock lock(mutex_);
+    done_.wait(lock, all_done);
+  }
   job_ = nullptr;
 }
 

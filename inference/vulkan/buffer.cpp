@@ -1,8 +1,8 @@
 #include "inference/vulkan/buffer.h"
 
-#include <utility>
-
 #include <sys/mman.h>
+
+#include <utility>
 
 #include "inference/vulkan/device.h"
 #include "inference/vulkan/vk_error.h"
