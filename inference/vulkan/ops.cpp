@@ -106,6 +106,10 @@ struct CountPush {
   uint32_t n;
 };
 static_assert(sizeof(CountPush) == 4);
+struct SwigluPairsPush {
+  uint32_t n, n_ff, o_stride;
+};
+static_assert(sizeof(SwigluPairsPush) == 12);
 struct BiasPush {
   uint32_t n, stride, offset, n_rows;
 };
@@ -465,8 +469,14 @@ bool kernel_supports(GgmlType type) {
   }
 }
 
+uint64_t gate_up_pair_bytes(const DeviceInfo& info, GgmlType type, uint32_t n_ff, uint32_t cols) {
+  if (uses_tiles(info, type))
+    return uint64_t{tile_groups(2 * n_ff, RowOrder::GateUpPairs)} * kTileRows * tile_row_bytes(type, cols);
+  return 2 * uint64_t{n_ff} * device_row_bytes(type, cols, use_gpu_kernels(info));
+}
+
 bool matvec_swiglu_supported(const DeviceInfo& info, GgmlType type) {
-  return uses_tiles(info, type);
+  return uses_tiles(info, type) || (use_gpu_kernels(info) && gpu_layout(type).has_value());
 }
 
 uint64_t tile_row_bytes(GgmlType type, uint32_t cols) {
@@ -511,13 +521,24 @@ WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t r
   if (per_slice == 0) per_slice = max_range / rb;  // cannot align; each slice still starts a fresh range
   if (tiles) per_slice = per_slice / kTileRows * kTileRows;
   if (per_slice == 0) throw VulkanError("one tile of tensor rows is larger than maxStorageBufferRange");
+  std::vector<uint8_t> interleaved;  // GPU layouts' gate|up pairs: the source rows, gate r then up r
   if (order == RowOrder::GateUpPairs) {
-    if (!tiles || rows % 2 != 0)
+    if (!(tiles || repack_gpu_layout) || rows % 2 != 0)
       throw VulkanError(
-          "gate|up pairs are a layout of quantized types on CPU devices, for an even number of rows");
-    if (uint64_t{tile_groups(rows, order)} * kTileRows > per_slice)
+          "gate|up pairs are a layout of quantized types (CPU devices' tiles or the GPU kernels' layouts), "
+          "for an even number of rows");
+    if (tiles ? uint64_t{tile_groups(rows, order)} * kTileRows > per_slice : rows * rb > max_range)
       throw VulkanError("gate|up pairs must fit one slice of maxStorageBufferRange");
     per_slice = rows;
+    if (!tiles) {
+      interleaved.resize(rows * src_rb);
+      const auto* src = static_cast<const uint8_t*>(data);
+      for (uint64_t r = 0; r < rows / 2; ++r) {
+        std::memcpy(interleaved.data() + 2 * r * src_rb, src + r * src_rb, src_rb);
+        std::memcpy(interleaved.data() + (2 * r + 1) * src_rb, src + (rows / 2 + r) * src_rb, src_rb);
+      }
+      data = interleaved.data();
+    }
   }
 
   WeightTensor w{type, rows, cols, {}, order};
@@ -732,20 +753,46 @@ void Recorder::matvec_tiles(const WeightTensor& w, const BufferRange& x, const B
   }
 }
 
-void Recorder::matvec_swiglu(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
+void Recorder::matvec_swiglu(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s,
+                             const BufferRange& scratch) {
   check_weight(w);
-  if (!matvec_swiglu_supported(ctx_->device().info(), w.type) || w.slices.size() != 1 ||
-      w.order != RowOrder::GateUpPairs)
-    throw VulkanError("matvec_swiglu: needs quantized gate|up pairs on a CPU device (RowOrder::GateUpPairs)");
-  matvec_tiles(w, x, y, s, true);
+  const auto& info = ctx_->device().info();
+  if (!matvec_swiglu_supported(info, w.type) || w.slices.size() != 1 || w.order != RowOrder::GateUpPairs)
+    throw VulkanError(
+        "matvec_swiglu: needs gate|up pairs of a matvec_swiglu_supported type (RowOrder::GateUpPairs)");
+  if (uses_tiles(info, w.type)) {
+    matvec_tiles(w, x, y, s, true);
+    return;
+  }
+  // GPU kernels: interleaved pairs
+  if (s.norm_write || s.norm_read || s.accumulate)
+    throw VulkanError("matvec_swiglu: the GPU kernels neither accumulate nor defer a norm");
+  const uint32_t n_ff = w.rows / 2;
+  const uint32_t y_stride = s.y_stride ? s.y_stride : n_ff;
+  if (s.n_vec <= kMatvecMaxVectors) {
+    s.y_stride = y_stride;
+    matvec_gpu(w, x, y, s, true);
+    return;
+  }
+  if (scratch.size < uint64_t{s.n_vec} * w.rows * sizeof(float))
+    throw VulkanError("matvec_swiglu: a batch of " + std::to_string(s.n_vec) +
+                      " vectors needs a scratch of " + std::to_string(uint64_t{s.n_vec} * w.rows) +
+                      " floats");
+  matmul(w, x, scratch, {.n_vec = s.n_vec, .x_stride = s.x_stride, .y_stride = w.rows});
+  barrier();
+  const uint32_t n = s.n_vec * n_ff;
+  const BufferRange buffers[] = {scratch, y};
+  elementwise("swiglu_pairs", buffers, bytes_of(SwigluPairsPush{n, n_ff, y_stride}), n);
 }
 
-void Recorder::matvec_gpu(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
+void Recorder::matvec_gpu(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s,
+                          bool swiglu) {
   const uint32_t x_stride = s.x_stride ? s.x_stride : w.cols;
   if (x_stride % 4 != 0 || x.offset % 16 != 0)
     throw VulkanError("matvec: quantized weights read x as vec4; x_stride must be a multiple of 4");
-  const std::string shader = "matvec_gpu_" + kernel_type_name(w.type);
-  const MatvecTuning t = matvec_tuning();
+  const std::string shader = "matvec_gpu_" + kernel_type_name(w.type) + (swiglu ? "_swiglu" : "");
+  MatvecTuning t = matvec_tuning();
+  if (swiglu) t.mr = (t.mr + 1) / 2 * 2;  // whole gate|up pairs per subgroup
   const uint32_t sg = std::max(ctx_->device().info().subgroup_size, 1u);
   // Rows per workgroup: MR per subgroup (any real subgroup size stays correct: the subgroups stride).
   const uint32_t rpw = std::max(1u, t.wg / sg) * t.mr;

@@ -34,9 +34,10 @@ struct StepState {
 };
 static_assert(sizeof(StepState) == 16);
 
-// The order of a matrix's rows on the device. GateUpPairs: gate rows then as many up rows, stored so that
-// Recorder::matvec_swiglu reads each gate row with its up row (CPU devices' quantized types; matvec refuses
-// it).
+// The order of a matrix's rows on the device. GateUpPairs: gate rows then as many up rows (as uploaded),
+// stored so that Recorder::matvec_swiglu reads each gate row with its up row (matvec_swiglu_supported types;
+// matvec refuses it): CPU devices' tiles hold chunks of 32 gate then 32 up rows, the GPU kernels' layouts
+// interleave them (row 2r is gate r, 2r + 1 up r).
 enum class RowOrder { Plain, GateUpPairs };
 
 // A weight matrix on the device in its GGUF encoding, split into row slices that each fit
@@ -56,8 +57,12 @@ struct WeightTensor {
 
 // True for the types the kernels read (the same set as quant::can_dequantize).
 bool kernel_supports(gguf::GgmlType type);
-// True where Recorder::matvec_swiglu runs: a quantized type on a CPU device (stored in tiles).
+// True where Recorder::matvec_swiglu runs: a quantized type on a CPU device (stored in tiles), or a type
+// with a GPU layout (gpu_layout.h) where the GPU kernels run.
 bool matvec_swiglu_supported(const DeviceInfo& info, gguf::GgmlType type);
+// Bytes of a gate|up matrix of 2 n_ff rows uploaded as RowOrder::GateUpPairs (one slice: at most
+// maxStorageBufferRange), for a matvec_swiglu_supported type.
+uint64_t gate_up_pair_bytes(const DeviceInfo& info, gguf::GgmlType type, uint32_t n_ff, uint32_t cols);
 // Bytes per row of a quantized matrix stored in tiles (matvec_swiglu_supported types), padding rows aside.
 uint64_t tile_row_bytes(gguf::GgmlType type, uint32_t cols);
 // True where a matvec over w can take part in a deferred RMSNorm (NormWrite / NormRead).
@@ -167,9 +172,11 @@ class Recorder {
   // y[v][r] (+)= W[r] . x[v]: a GEMV per vector, reading each weight byte once per vector.
   void matvec(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape = {});
   // y[v][r] = silu(W[r] . x[v]) * (W[n + r] . x[v]) for r < n = rows / 2: gate and up rows in one matrix of
-  // one slice, SwiGLU applied as each pair is computed (see matvec_swiglu_supported).
+  // one slice, SwiGLU applied as each pair is computed (see matvec_swiglu_supported). The GPU kernels with
+  // more vectors than a mat-vec takes compute the product with the GEMM into `scratch` (n_vec x rows floats)
+  // and apply SwiGLU in a second dispatch.
   void matvec_swiglu(const WeightTensor& gate_up, const BufferRange& x, const BufferRange& y,
-                     MatShape shape = {});
+                     MatShape shape = {}, const BufferRange& scratch = {});
   // As matvec, as a tiled GEMM (prefill: many vectors).
   void matmul(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape = {});
   // The two GPU GEMMs matmul chooses between (GPU kernels, x_stride % 4 == 0): the tensor-core one (device
@@ -232,7 +239,8 @@ class Recorder {
   void matvec_tiles(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape,
                     bool gate_up);
   // matvec over a weight in a GPU layout (gpu_layout.h).
-  void matvec_gpu(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape);
+  void matvec_gpu(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape,
+                  bool swiglu = false);
   void dispatch_raw(const Pipeline& pipeline, std::span<const BufferRange> buffers,
                     std::span<const std::byte> push, uint32_t x, uint32_t y, uint32_t z,
                     std::span<const VkBufferView> texels = {});

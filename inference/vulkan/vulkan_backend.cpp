@@ -74,7 +74,7 @@ struct VulkanBackend::Activations {
     k = arena.allocate(b * d.kv_dim() * f);
     v = arena.allocate(b * d.kv_dim() * f);
     att_out = arena.allocate(b * d.q_dim() * f);
-    hb = arena.allocate(b * d.n_ff * f);
+    hb = arena.allocate(2 * b * d.n_ff * f);  // also the GPU kernels' gate|up product of a batch
     hb2 = arena.allocate(b * d.n_ff * f);
     hb3 = arena.allocate(b * d.n_ff * f);
     x_last = arena.allocate(d.n_embd * f);
@@ -175,15 +175,15 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     });
   };
   // SwiGLU gate and up of one type and width, without an up bias, where matvec_swiglu runs: one matrix whose
-  // matvec applies SwiGLU (one dispatch per layer instead of 3).
+  // matvec applies SwiGLU (one dispatch per decode step and layer instead of 3; a batch on the GPU kernels:
+  // the GEMM and a SwiGLU over its interleaved outputs, 2 instead of 3).
   auto fused_gate_up = [&](const model::LayerWeights& L) -> const WeightTensor* {
     if (d.traits->ffn != FfnKind::SwiGlu || !L.w_gate || !L.w_up || !L.b_up.empty() ||
         !matvec_swiglu_supported(ctx_->device().info(), L.w_gate.type) || L.w_up.type != L.w_gate.type ||
         L.w_up.n_cols != L.w_gate.n_cols || L.w_up.n_rows != L.w_gate.n_rows)
       return nullptr;
-    // one slice (64-row groups of 32 gate + 32 up rows): else the pair stays two matrices
-    const uint64_t rows = (uint64_t(L.w_gate.n_rows) + 31) / 32 * 64;
-    if (rows * tile_row_bytes(L.w_gate.type, u32(L.w_gate.n_cols)) >
+    // one slice: else the pair stays two matrices
+    if (gate_up_pair_bytes(ctx_->device().info(), L.w_gate.type, u32(L.w_gate.n_rows), u32(L.w_gate.n_cols)) >
         ctx_->device().info().max_storage_buffer_range)
       return nullptr;
     const uint64_t base = weight_bytes_;
@@ -435,9 +435,9 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
     }
     const uint32_t n_ff = u32(d.n_ff);
     BufferRange hidden = a.hb;
-    if (L.w_gate_up) {  // gate|up in one matrix, SwiGLU applied by the matvec (CPU devices)
+    if (L.w_gate_up) {  // gate|up in one matrix, SwiGLU applied by the matvec
       rec.matvec_swiglu(*L.w_gate_up, a.xb, a.hb3,
-                        {.n_vec = n, .norm_read = defer_norms ? &ffn_read : nullptr});
+                        {.n_vec = n, .norm_read = defer_norms ? &ffn_read : nullptr}, a.hb);
       hidden = a.hb3;
     } else if (arch.ffn == FfnKind::SwiGlu) {
       rec.project(*L.w_gate, a.xb, a.hb, {.n_vec = n});

@@ -5,7 +5,8 @@
 // is what a GPU mat-vec is bound by), then loads the x values of each unit once into registers, reduces
 // them (x_sums) once for the MR rows and multiplies. One subgroupAdd per row. ROWS_PER_WG rows per
 // workgroup (any subgroup size: the subgroups stride over them). One vector per workgroup row
-// (gl_WorkGroupID.y). Included after matvec_gpu_io.glsl and a type_gpu_*.glsl (which defines UNITS, XV,
+// (gl_WorkGroupID.y). SWIGLU (matvec_gpu_<type>_swiglu.comp): the rows are gate|up pairs and each pair's
+// outputs are combined into one SwiGLU output. Included after matvec_gpu_io.glsl and a type_gpu_*.glsl (which defines UNITS, XV,
 // Raw, load_unit, load_x, x_sums and dot_unit).
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
@@ -47,6 +48,14 @@ void main() {
         }
       }
     }
+#ifdef SWIGLU
+    // rows 2r and 2r + 1 are gate r and up r (MR and row0 even): y[r] = silu(gate . x) * (up . x)
+    [[unroll]] for (uint m = 0u; m + 1u < MR; m += 2u) {
+      float g = subgroupAdd(acc[m]), u = subgroupAdd(acc[m + 1u]);
+      if (subgroupElect() && row0 + m + 1u < p.nrows)
+        y[v * p.y_stride + p.row_base + (row0 + m) / 2u] = g / (1.0 + exp(-g)) * u;  // as swiglu.comp
+    }
+#else
     [[unroll]] for (uint m = 0u; m < MR; ++m) {
       float sum = subgroupAdd(acc[m]);
       if (subgroupElect() && row0 + m < p.nrows) {
@@ -54,5 +63,6 @@ void main() {
         y[yo] = p.accumulate != 0u ? y[yo] + sum : sum;
       }
     }
+#endif
   }
 }

@@ -283,12 +283,13 @@ TEST_CASE("get_rows gathers from a table split into row slices, on both sides of
   }
 }
 
-TEST_CASE("matvec_swiglu applies SwiGLU to gate and up rows of one matrix in tiles (CPU devices)") {
+TEST_CASE("matvec_swiglu applies SwiGLU to gate and up rows of one matrix (CPU tiles or GPU layouts)") {
   auto& ctx = context();
   if (!matvec_swiglu_supported(ctx.device().info(), GgmlType::Q8_0)) {
-    WARN("matvec_swiglu runs on CPU devices only; this device keeps separate gate/up matvecs");
+    WARN("this device's kernels keep separate gate/up matvecs");
     return;
   }
+  const bool gpu = glasswing::vulkan::use_gpu_kernels(ctx.device().info());
   std::mt19937 rng(17);
   {  // the pair layout needs a tiles type and an even number of rows
     Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
@@ -299,11 +300,12 @@ TEST_CASE("matvec_swiglu applies SwiGLU to gate and up rows of one matrix in til
                       Catch::Contains("for an even number of rows"));
   }
   // 37: not a whole number of 32-row chunks (a partial last group); 300: several groups and workgroups
-  for (const auto type : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_1})
+  // (the GPU kernels: batches of more than 4 vectors go through the GEMM and swiglu_pairs)
+  for (const auto type : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q4_K, GgmlType::Q6_K})
     for (const auto& [n_vec, n_ff] : {std::pair{1u, 37u}, {3u, 37u}, {11u, 37u}, {1u, 300u}, {11u, 300u}}) {
       SECTION(glasswing::gguf::ggml_type_name(type) + ", vectors " + std::to_string(n_vec) + ", " +
               std::to_string(n_ff) + " rows") {
-        const uint32_t cols = 96;
+        const uint32_t cols = glasswing::gguf::ggml_type_traits(type).block_elements == 256 ? 256 : 96;
         const auto w = random_tensor(rng, type, 2 * n_ff, cols);
         const auto x = random_floats(rng, uint64_t{cols} * n_vec);
         Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
@@ -311,9 +313,13 @@ TEST_CASE("matvec_swiglu applies SwiGLU to gate and up rows of one matrix in til
             upload_weight(ctx, arena, type, 2 * n_ff, cols, w.data(), {}, RowOrder::GateUpPairs);
         Buffer xb = device_buffer(x);
         Buffer yb = device_buffer(std::vector<float>(n_ff * n_vec, 7.0f));
+        Buffer scratch = device_buffer(std::vector<float>(2 * n_ff * n_vec, 0.0f));
         Recorder rec(ctx);
         rec.begin();
-        rec.matvec_swiglu(t, whole(xb), whole(yb), {.n_vec = n_vec});
+        if (gpu && n_vec > 4)
+          CHECK_THROWS_WITH(rec.matvec_swiglu(t, whole(xb), whole(yb), {.n_vec = n_vec}),
+                            Catch::Contains("needs a scratch"));
+        rec.matvec_swiglu(t, whole(xb), whole(yb), {.n_vec = n_vec}, whole(scratch));
         CHECK_THROWS_WITH(rec.matvec(t, whole(xb), whole(yb)), Catch::Contains("read by matvec_swiglu only"));
         rec.end();
         rec.submit_and_wait();
