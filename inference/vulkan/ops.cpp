@@ -475,6 +475,10 @@ uint64_t gate_up_pair_bytes(const DeviceInfo& info, GgmlType type, uint32_t n_ff
   return 2 * uint64_t{n_ff} * device_row_bytes(type, cols, use_gpu_kernels(info));
 }
 
+bool inlines_norm(const DeviceInfo& info, const WeightTensor& w, uint32_t n_vec) {
+  return use_gpu_kernels(info) && gpu_layout(w.type).has_value() && n_vec <= kMatvecMaxVectors;
+}
+
 bool matvec_swiglu_supported(const DeviceInfo& info, GgmlType type) {
   return uses_tiles(info, type) || (use_gpu_kernels(info) && gpu_layout(type).has_value());
 }
@@ -665,6 +669,8 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
   if (w.order != RowOrder::Plain) throw VulkanError("matvec: gate|up pairs are read by matvec_swiglu only");
   if ((s.norm_write || s.norm_read) && !defers_norm(ctx_->device().info(), w))
     throw VulkanError("deferred RMSNorm: only for CPU devices' tiles in one slice");
+  if (s.inline_norm && !inlines_norm(ctx_->device().info(), w, s.n_vec))
+    throw VulkanError("inline RMSNorm: only for the GPU kernels' mat-vec of a few vectors");
   if (use_gpu_kernels(ctx_->device().info()) && gpu_layout(w.type)) {
     matvec_gpu(w, x, y, s);
     return;
@@ -765,6 +771,8 @@ void Recorder::matvec_swiglu(const WeightTensor& w, const BufferRange& x, const 
     return;
   }
   // GPU kernels: interleaved pairs
+  if (s.inline_norm && !inlines_norm(info, w, s.n_vec))
+    throw VulkanError("inline RMSNorm: only for the GPU kernels' mat-vec of a few vectors");
   if (s.norm_write || s.norm_read || s.accumulate)
     throw VulkanError("matvec_swiglu: the GPU kernels neither accumulate nor defer a norm");
   const uint32_t n_ff = w.rows / 2;
@@ -796,10 +804,13 @@ void Recorder::matvec_gpu(const WeightTensor& w, const BufferRange& x, const Buf
   const uint32_t sg = std::max(ctx_->device().info().subgroup_size, 1u);
   // Rows per workgroup: MR per subgroup (any real subgroup size stays correct: the subgroups stride).
   const uint32_t rpw = std::max(1u, t.wg / sg) * t.mr;
+  // inline RMSNorm: its gain at binding 3 and eps as a specialization constant (else binding 3 is x, unused)
+  uint32_t eps_bits = 0;
+  if (s.inline_norm) std::memcpy(&eps_bits, &s.inline_norm->eps, sizeof eps_bits);
   for (const auto& slice : w.slices) {
     const WeightProductPush push = product_push(w, slice, s);
-    const BufferRange buffers[] = {slice.range, x, y};
-    const uint32_t spec[] = {t.wg, rpw, t.mr, t.unroll};
+    const BufferRange buffers[] = {slice.range, x, y, s.inline_norm ? s.inline_norm->gain : x};
+    const uint32_t spec[] = {t.wg, rpw, t.mr, t.unroll, s.inline_norm ? 1u : 0u, eps_bits};
     const uint32_t groups = (slice.rows + rpw - 1) / rpw;
     const uint32_t gx = std::min(groups, kMaxGroups);
     dispatch(shader.c_str(), buffers, push, gx, s.n_vec, (groups + gx - 1) / gx, spec);
@@ -811,6 +822,7 @@ void Recorder::matmul(const WeightTensor& w, const BufferRange& x, const BufferR
   if (uses_tiles(ctx_->device().info(), w.type))
     return matvec(w, x, y, s);  // CPU devices: the batched matvec reads the tiles
   if (s.norm_write || s.norm_read) throw VulkanError("deferred RMSNorm: only for CPU devices' tiles");
+  if (s.inline_norm) throw VulkanError("inline RMSNorm: only for the GPU kernels' mat-vec of a few vectors");
   const uint32_t x_stride = s.x_stride ? s.x_stride : w.cols;
   const bool gpu = use_gpu_kernels(ctx_->device().info());
   const bool aligned = x_stride % 4 == 0 && x.offset % 16 == 0;

@@ -94,6 +94,16 @@ struct NormRead {
 };
 constexpr uint32_t kMaxNormStride = 64;
 
+// Inline RMSNorm, where inlines_norm() holds (the GPU kernels' mat-vec of a few vectors): the matvec reads
+// the un-normalized x and computes (W . (x * gain)) / sqrt(mean(x^2) + eps), i.e. RMSNorm(x) . W without the
+// RMSNorm dispatch and barrier before it (the CPU devices' tiles defer the norm instead: NormWrite/NormRead).
+struct InlineNorm {
+  BufferRange gain;  // the RMSNorm's weight (cols floats)
+  float eps = 0.0f;
+};
+// True where a matvec over w of n_vec vectors can take an InlineNorm.
+bool inlines_norm(const DeviceInfo& info, const WeightTensor& w, uint32_t n_vec);
+
 struct MatShape {
   uint32_t n_vec = 1;                     // input vectors (tokens)
   uint32_t x_stride = 0;                  // elements between input vectors; 0 = cols
@@ -101,6 +111,7 @@ struct MatShape {
   bool accumulate = false;                // y += W.x
   const NormWrite* norm_write = nullptr;  // with accumulate
   const NormRead* norm_read = nullptr;
+  const InlineNorm* inline_norm = nullptr;  // see inlines_norm()
 };
 
 struct RowsShape {

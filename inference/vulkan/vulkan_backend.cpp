@@ -356,10 +356,19 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
                !present(L.b_down);
       });
   NormRead attn_read{a.norm_sums, 0, d.norm_eps};  // slots: set by the previous layer's down projection
+  // Inline RMSNorm (the GPU kernels' mat-vec, ops.h InlineNorm): a step of a few tokens reads the residual
+  // stream x and normalizes it inside the q|k|v, gate|up and classifier mat-vecs, with no RMSNorm dispatch.
+  const auto inlines = [&](const WeightTensor* m) { return m && inlines_norm(info, *m, n); };
   for (int64_t l = 0; l < d.n_layer; ++l) {
     const LayerTensors& L = w.layers[static_cast<size_t>(l)];
     const bool read_attn_norm = defer_norms && l > 0;
-    if (!read_attn_norm) {
+    const bool inline_attn_norm =
+        arch.norm == NormKind::Rms && !defer_norms &&
+        (L.wqkv ? inlines(L.wqkv) : inlines(L.wq) && inlines(L.wk) && inlines(L.wv));
+    const InlineNorm attn_inline{L.attn_norm, d.norm_eps};
+    const InlineNorm* attn_in = inline_attn_norm ? &attn_inline : nullptr;
+    const BufferRange attn_x = inline_attn_norm ? a.x : a.xb;
+    if (!read_attn_norm && !inline_attn_norm) {
       norm(a.x, a.xb, L.attn_norm, L.attn_norm_b, n);
       rec.barrier();
     }
@@ -369,7 +378,8 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
     uint32_t q_stride = q_dim, kv_stride = kv_dim, q_off = 0, k_off = 0, v_off = 0;
     if (L.wqkv) {  // one q|k|v matrix (the model's own, or q, k and v uploaded together)
       const uint32_t n_qkv = q_dim + 2 * kv_dim;
-      rec.project(*L.wqkv, a.xb, a.qkv, {.n_vec = n, .norm_read = read_attn_norm ? &attn_read : nullptr});
+      rec.project(*L.wqkv, attn_x, a.qkv,
+                  {.n_vec = n, .norm_read = read_attn_norm ? &attn_read : nullptr, .inline_norm = attn_in});
       bias(L.bqkv, a.qkv, n_qkv);
       bias(L.bq, a.qkv, q_dim, n_qkv, 0);
       bias(L.bk, a.qkv, kv_dim, n_qkv, q_dim);
@@ -379,9 +389,9 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
       k_off = q_dim;
       v_off = q_dim + kv_dim;
     } else {
-      rec.project(*L.wq, a.xb, a.q, {.n_vec = n});
-      rec.project(*L.wk, a.xb, a.k, {.n_vec = n});
-      rec.project(*L.wv, a.xb, a.v, {.n_vec = n});
+      rec.project(*L.wq, attn_x, a.q, {.n_vec = n, .inline_norm = attn_in});
+      rec.project(*L.wk, attn_x, a.k, {.n_vec = n, .inline_norm = attn_in});
+      rec.project(*L.wv, attn_x, a.v, {.n_vec = n, .inline_norm = attn_in});
       bias(L.bq, a.q, q_dim);
       bias(L.bk, a.k, kv_dim);
       bias(L.bv, a.v, kv_dim);
@@ -429,19 +439,27 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
 
     // MLP: down(silu(gate.x) * up.x) or down(gelu(up.x + b)) + b, added to the residual
     const NormRead ffn_read{a.norm_sums, defer_norms ? norm_slots(info, *L.wo, n) : 0, d.norm_eps};
-    if (!defer_norms) {
+    const bool inline_ffn_norm =
+        arch.norm == NormKind::Rms && !defer_norms &&
+        (L.w_gate_up ? inlines(L.w_gate_up)
+                     : arch.ffn == FfnKind::SwiGlu && inlines(L.w_gate) && inlines(L.w_up));
+    const InlineNorm ffn_inline{L.ffn_norm, d.norm_eps};
+    const InlineNorm* ffn_in = inline_ffn_norm ? &ffn_inline : nullptr;
+    const BufferRange ffn_x = inline_ffn_norm ? a.x : a.xb;
+    if (!defer_norms && !inline_ffn_norm) {
       norm(a.x, a.xb, L.ffn_norm, L.ffn_norm_b, n);
       rec.barrier();
     }
     const uint32_t n_ff = u32(d.n_ff);
     BufferRange hidden = a.hb;
     if (L.w_gate_up) {  // gate|up in one matrix, SwiGLU applied by the matvec
-      rec.matvec_swiglu(*L.w_gate_up, a.xb, a.hb3,
-                        {.n_vec = n, .norm_read = defer_norms ? &ffn_read : nullptr}, a.hb);
+      rec.matvec_swiglu(*L.w_gate_up, ffn_x, a.hb3,
+                        {.n_vec = n, .norm_read = defer_norms ? &ffn_read : nullptr, .inline_norm = ffn_in},
+                        a.hb);
       hidden = a.hb3;
     } else if (arch.ffn == FfnKind::SwiGlu) {
-      rec.project(*L.w_gate, a.xb, a.hb, {.n_vec = n});
-      rec.project(*L.w_up, a.xb, a.hb2, {.n_vec = n});
+      rec.project(*L.w_gate, ffn_x, a.hb, {.n_vec = n, .inline_norm = ffn_in});
+      rec.project(*L.w_up, ffn_x, a.hb2, {.n_vec = n, .inline_norm = ffn_in});
       bias(L.b_up, a.hb2, n_ff);
       rec.barrier();
       rec.swiglu(a.hb, a.hb2, a.hb3, n * n_ff);
@@ -467,16 +485,23 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
   // final norm and classifier for tokens [first_logit, n)
   const uint32_t n_out = n - first_logit;
   if (n_out == 0) return;
-  if (first_logit == 0) {
-    norm(a.x, a.xb, w.output_norm, w.output_norm_b, n);
-  } else {  // only the last token's logits: move its row to the front (descriptor offsets must be aligned)
+  const bool inline_out_norm = arch.norm == NormKind::Rms && inlines_norm(info, *w.output, n_out);
+  const InlineNorm out_inline{w.output_norm, d.norm_eps};
+  BufferRange out_x = a.x;
+  if (first_logit !=
+      0) {  // only the last token's logits: move its row to the front (descriptor offsets must be aligned)
     rec.copy(a.x.sub(uint64_t(first_logit) * dim * sizeof(float), dim * sizeof(float)), a.x_last,
              dim * sizeof(float));
-    norm(a.x_last, a.xb, w.output_norm, w.output_norm_b, 1);
+    out_x = a.x_last;
   }
-  rec.barrier();
+  if (!inline_out_norm) {
+    norm(out_x, a.xb, w.output_norm, w.output_norm_b, n_out);
+    rec.barrier();
+    out_x = a.xb;
+  }
   const uint32_t n_vocab = u32(d.n_vocab);
-  rec.project(*w.output, a.xb, a.logits, {.n_vec = n_out});
+  rec.project(*w.output, out_x, a.logits,
+              {.n_vec = n_out, .inline_norm = inline_out_norm ? &out_inline : nullptr});
   if (present(w.output_b)) {
     rec.barrier();
     rec.add_bias(w.output_b, a.logits, n_vocab, n_out);

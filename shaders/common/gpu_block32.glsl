@@ -13,7 +13,7 @@ uint q5_bytes(uint qs, uint qh, uint j, uint hi) {
 const uint UNITS = 1u;
 const uint XV = 8u;
 void load_x(uint xb, uint u, out vec4 xv[XV]) {
-  [[unroll]] for (uint j = 0u; j < 8u; ++j) xv[j] = x4[xb + j];
+  [[unroll]] for (uint j = 0u; j < 8u; ++j) xv[j] = xin(xb + j);
 }
 vec4 x_sums(in vec4 xv[XV]) {
   return vec4(dot(sum4(xv[0], xv[1], xv[2], xv[3]) + sum4(xv[4], xv[5], xv[6], xv[7]), vec4(1.0)));

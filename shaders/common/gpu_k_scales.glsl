@@ -20,8 +20,8 @@ const uint XV = 8u;
 void load_x(uint xb, uint u, out vec4 xv[XV]) {
   uint o = xb + 16u * (u >> 1) + 4u * (u & 1u);
   [[unroll]] for (uint j = 0u; j < 4u; ++j) {
-    xv[j] = x4[o + j];
-    xv[4u + j] = x4[o + 8u + j];
+    xv[j] = xin(o + j);
+    xv[4u + j] = xin(o + 8u + j);
   }
 }
 vec4 x_sums(in vec4 xv[XV]) {

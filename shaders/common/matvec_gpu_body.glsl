@@ -22,6 +22,7 @@ void main() {
   w_aux = p.nrows * nb * BLOCK_BYTES;
   uint v = gl_WorkGroupID.y;
   uint xb = (v * p.x_stride) >> 2;
+  x_base4 = xb;
   uint wg = gl_WorkGroupID.x + gl_WorkGroupID.z * gl_NumWorkGroups.x;
   uint units = nb * UNITS;
   for (uint r0 = gl_SubgroupID * MR; r0 < ROWS_PER_WG; r0 += gl_NumSubgroups * MR) {
@@ -32,6 +33,7 @@ void main() {
     [[unroll]] for (uint m = 0u; m < MR; ++m) rblk[m] = min(row0 + m, p.nrows - 1u) * nb;
     float acc[MR];
     [[unroll]] for (uint m = 0u; m < MR; ++m) acc[m] = 0.0;
+    x_squares = 0.0;
     for (uint k0 = gl_SubgroupInvocationID; k0 < units; k0 += gl_SubgroupSize * UNROLL) {
       Raw raw[UNROLL][MR];
       [[unroll]] for (uint i = 0u; i < UNROLL; ++i) {
@@ -48,16 +50,18 @@ void main() {
         }
       }
     }
+    float rms = 1.0;  // NORM: the RMSNorm's scale, from the squares of x this subgroup read in this pass
+    if (NORM != 0u) rms = inversesqrt(subgroupAdd(x_squares) / float(p.ncols) + NORM_EPS);
 #ifdef SWIGLU
     // rows 2r and 2r + 1 are gate r and up r (MR and row0 even): y[r] = silu(gate . x) * (up . x)
     [[unroll]] for (uint m = 0u; m + 1u < MR; m += 2u) {
-      float g = subgroupAdd(acc[m]), u = subgroupAdd(acc[m + 1u]);
+      float g = subgroupAdd(acc[m]) * rms, u = subgroupAdd(acc[m + 1u]) * rms;
       if (subgroupElect() && row0 + m + 1u < p.nrows)
         y[v * p.y_stride + p.row_base + (row0 + m) / 2u] = g / (1.0 + exp(-g)) * u;  // as swiglu.comp
     }
 #else
     [[unroll]] for (uint m = 0u; m < MR; ++m) {
-      float sum = subgroupAdd(acc[m]);
+      float sum = subgroupAdd(acc[m]) * rms;
       if (subgroupElect() && row0 + m < p.nrows) {
         uint yo = v * p.y_stride + p.row_base + row0 + m;
         y[yo] = p.accumulate != 0u ? y[yo] + sum : sum;

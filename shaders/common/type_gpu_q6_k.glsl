@@ -38,7 +38,7 @@ Raw load_unit(uint blk, uint u) {
 void load_x(uint xb, uint u, out vec4 xv[XV]) {
   uint o = xb + 32u * (u >> 1) + 4u * (u & 1u);
   [[unroll]] for (uint r = 0u; r < 4u; ++r)
-    [[unroll]] for (uint j = 0u; j < 4u; ++j) xv[4u * r + j] = x4[o + 8u * r + j];
+    [[unroll]] for (uint j = 0u; j < 4u; ++j) xv[4u * r + j] = xin(o + 8u * r + j);
 }
 vec4 x_sums(in vec4 xv[XV]) {
   vec4 s;

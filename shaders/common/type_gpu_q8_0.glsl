@@ -24,7 +24,7 @@ struct Raw {
 };
 Raw load_unit(uint blk, uint u) { return Raw(w4[2u * blk + u], w_f16(w_aux + 2u * blk)); }
 void load_x(uint xb, uint u, out vec4 xv[XV]) {
-  [[unroll]] for (uint j = 0u; j < 4u; ++j) xv[j] = x4[xb + 4u * u + j];
+  [[unroll]] for (uint j = 0u; j < 4u; ++j) xv[j] = xin(xb + 4u * u + j);
 }
 vec4 x_sums(in vec4 xv[XV]) { return vec4(dot(sum4(xv[0], xv[1], xv[2], xv[3]), vec4(1.0))); }
 // d * sum(q x) with f = 1 + (q + 128)/256 (the sign bit flipped): d * (256 sum(f x) - 384 sum(x))

@@ -403,6 +403,67 @@ TEST_CASE("a deferred RMSNorm (NormWrite then NormRead) is RMSNorm then the matv
   }
 }
 
+TEST_CASE("an inline RMSNorm (GPU kernels' mat-vec) is RMSNorm then the matvec", "[weights]") {
+  auto& ctx = context();
+  const auto& info = ctx.device().info();
+  std::mt19937 rng(23);
+  const float eps = 1e-5f;
+  for (const auto type : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_1, GgmlType::Q4_K, GgmlType::Q6_K}) {
+    const uint32_t cols = glasswing::gguf::ggml_type_traits(type).block_elements == 256 ? 512 : 160;
+    const uint32_t rows = 70, n_ff = 37;
+    const auto w = random_tensor(rng, type, rows, cols);
+    const auto wgu = random_tensor(rng, type, 2 * n_ff, cols);
+    Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
+    const WeightTensor t = upload_weight(ctx, arena, type, rows, cols, w.data());
+    for (const uint32_t n_vec : {1u, 3u}) {
+      SECTION(glasswing::gguf::ggml_type_name(type) + ", vectors " + std::to_string(n_vec)) {
+        const auto x = random_floats(rng, uint64_t{cols} * n_vec, -3.0f, 3.0f);
+        const auto gain = random_floats(rng, cols, 0.5f, 1.5f);
+        Buffer xb = device_buffer(x), gb = device_buffer(gain), yb = device_buffer({}, rows * n_vec);
+        const InlineNorm norm{whole(gb), eps};
+        if (!inlines_norm(info, t, n_vec)) {  // CPU devices' kernels: refused, with the reason
+          Recorder rec(ctx);
+          rec.begin();
+          CHECK_THROWS_WITH(rec.matvec(t, whole(xb), whole(yb), {.n_vec = n_vec, .inline_norm = &norm}),
+                            Catch::Contains("inline RMSNorm: only for the GPU kernels"));
+          rec.end();
+          WARN("inline RMSNorm runs on the GPU kernels only (GLASSWING_VULKAN_KERNELS=gpu)");
+          return;
+        }
+        CHECK_FALSE(inlines_norm(info, t, 5));  // a batch goes through the GEMM: the norm stays a dispatch
+        const WeightTensor tgu =
+            upload_weight(ctx, arena, type, 2 * n_ff, cols, wgu.data(), {}, RowOrder::GateUpPairs);
+        Buffer ub = device_buffer({}, n_ff * n_vec);
+        Recorder rec(ctx);
+        rec.begin();
+        rec.matvec(t, whole(xb), whole(yb), {.n_vec = n_vec, .inline_norm = &norm});
+        rec.matvec_swiglu(tgu, whole(xb), whole(ub), {.n_vec = n_vec, .inline_norm = &norm});
+        rec.end();
+        rec.submit_and_wait();
+        std::vector<float> xn(x.size());  // RMSNorm(x) * gain on the CPU
+        for (uint32_t v = 0; v < n_vec; ++v) {
+          double ss = 0;
+          for (uint32_t i = 0; i < cols; ++i) ss += double(x[v * cols + i]) * x[v * cols + i];
+          const double r = 1.0 / std::sqrt(ss / cols + eps);
+          for (uint32_t i = 0; i < cols; ++i)
+            xn[v * cols + i] = static_cast<float>(x[v * cols + i] * r * gain[i]);
+        }
+        CHECK(worst_error(read_floats(yb, rows * n_vec), cpu_matmul(type, w, rows, cols, xn, n_vec)) < 1e-5);
+        const auto gu = cpu_matmul(type, wgu, 2 * n_ff, cols, xn, n_vec);
+        const auto got = read_floats(ub, n_ff * n_vec);
+        for (uint32_t v = 0; v < n_vec; ++v)
+          for (uint32_t r = 0; r < n_ff; ++r) {
+            const double g = gu.y[v * 2 * n_ff + r], u = gu.y[v * 2 * n_ff + n_ff + r];
+            const double scale = 1e-3 + std::abs(u) * gu.magnitude[v * 2 * n_ff + r] +
+                                 std::abs(g) * gu.magnitude[v * 2 * n_ff + n_ff + r];
+            CHECK(std::abs(got[v * n_ff + r] - g / (1.0 + std::exp(-g)) * u) / scale < 1e-5);
+          }
+        require_no_validation_messages();
+      }
+    }
+  }
+}
+
 TEST_CASE("a bad GLASSWING_VULKAN_KERNELS, tuning or COOPMAT value is a precise error") {
   auto& ctx = context();
   const char* old = std::getenv("GLASSWING_VULKAN_KERNELS");
