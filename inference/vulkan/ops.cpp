@@ -982,20 +982,11 @@ void Recorder::attention(const BufferRange& q, const BufferRange& k_cache, const
 
 bool Recorder::attention_rope_store(const BufferRange& qkv, const BufferRange& q_cache,
                                     const BufferRange& k_cache, const BufferRange& v_cache,
-                                    const BufferRange& out, const BufferRange& state,
-                                    const RopeStoreParams& r, const AttentionParams& p) {
+                                    const BufferRange& out, const BufferRange& scores,
+                                    const BufferRange& state, const RopeStoreParams& r,
+                                    const AttentionParams& p) {
   const auto& info = ctx_->device().info();
   const uint32_t q_stride = r.q_stride ? r.q_stride : r.n_heads * r.head_dim;
-  const bool fits = info.type == "cpu" && !use_gpu_kernels(info) && r.n_tokens == 1 && p.n_tokens == 1 &&
-                    r.head_dim == p.head_dim && r.n_heads == p.n_heads && r.n_kv_heads == p.n_kv_heads &&
-                    p.n_kv_heads != 0 && p.n_heads % p.n_kv_heads == 0 && p.head_dim % 4 == 0 &&
-                    p.head_dim <= 512 && (r.n_rot == 0 || (r.n_rot == r.head_dim && r.head_dim % 8 == 0)) &&
-                    r.q_offset % 4 == 0 && r.k_offset % 4 == 0 && r.v_offset % 4 == 0 && q_stride % 4 == 0 &&
-                    r.kv_cache_offset == p.kv_offset && qkv.offset % 16 == 0 && k_cache.offset % 16 == 0 &&
-                    v_cache.offset % 16 == 0 && p.kv_offset % 4 == 0;
-  if (!fits) return false;
-  const VkBufferView views[] = {texels(qkv), texels(k_cache), texels(v_cache)};
-  if (views[0] == VK_NULL_HANDLE || views[1] == VK_NULL_HANDLE || views[2] == VK_NULL_HANDLE) return false;
   const uint32_t width = p.n_heads * p.head_dim;
   const AttentionRopeStorePush push{{p.n_heads, p.n_kv_heads, p.head_dim, q_stride, r.q_offset,
                                      p.o_stride ? p.o_stride : width, p.kv_offset, p.n_ctx, p.scale},
@@ -1005,6 +996,30 @@ bool Recorder::attention_rope_store(const BufferRange& qkv, const BufferRange& q
                                     r.n_rot,
                                     r.neox ? 1u : 0u,
                                     r.freq_base};
+  if (use_gpu_kernels(info)) {  // attention_gpu_rope_store.comp: a workgroup per head
+    const bool fits_gpu = r.n_tokens == 1 && p.n_tokens == 1 && r.head_dim == p.head_dim &&
+                          r.n_heads == p.n_heads && r.n_kv_heads == p.n_kv_heads && p.n_kv_heads != 0 &&
+                          p.n_heads % p.n_kv_heads == 0 && p.head_dim % 4 == 0 &&
+                          p.head_dim / 4 <= kAttentionGpuWg && r.n_rot % 2 == 0 && r.n_rot <= r.head_dim &&
+                          r.kv_cache_offset == p.kv_offset && p.kv_offset % 4 == 0 &&
+                          push.attention.o_stride % 4 == 0 && k_cache.offset % 16 == 0 &&
+                          v_cache.offset % 16 == 0 && out.offset % 16 == 0;
+    if (!fits_gpu) return false;
+    const BufferRange buffers[] = {qkv, k_cache, v_cache, out, scores, state, q_cache};
+    const uint32_t spec[] = {kAttentionGpuWg};
+    dispatch("attention_gpu_rope_store", buffers, push, 1, p.n_heads, 1, spec);
+    return true;
+  }
+  const bool fits = info.type == "cpu" && r.n_tokens == 1 && p.n_tokens == 1 && r.head_dim == p.head_dim &&
+                    r.n_heads == p.n_heads && r.n_kv_heads == p.n_kv_heads && p.n_kv_heads != 0 &&
+                    p.n_heads % p.n_kv_heads == 0 && p.head_dim % 4 == 0 && p.head_dim <= 512 &&
+                    (r.n_rot == 0 || (r.n_rot == r.head_dim && r.head_dim % 8 == 0)) && r.q_offset % 4 == 0 &&
+                    r.k_offset % 4 == 0 && r.v_offset % 4 == 0 && q_stride % 4 == 0 &&
+                    r.kv_cache_offset == p.kv_offset && qkv.offset % 16 == 0 && k_cache.offset % 16 == 0 &&
+                    v_cache.offset % 16 == 0 && p.kv_offset % 4 == 0;
+  if (!fits) return false;
+  const VkBufferView views[] = {texels(qkv), texels(k_cache), texels(v_cache)};
+  if (views[0] == VK_NULL_HANDLE || views[1] == VK_NULL_HANDLE || views[2] == VK_NULL_HANDLE) return false;
   const BufferRange buffers[] = {qkv, k_cache, v_cache, out, q_cache, state};
   const uint32_t wg = std::max(info.subgroup_size, 1u);
   const uint32_t spec[] = {wg, p.head_dim / 4};

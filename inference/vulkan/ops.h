@@ -211,12 +211,14 @@ class Recorder {
   void attention(const BufferRange& q, const BufferRange& k_cache, const BufferRange& v_cache,
                  const BufferRange& out, const BufferRange& scores, const BufferRange& state,
                  const AttentionParams& p);
-  // rope_store then attention for a one-token step, in one dispatch where the device runs the CPU kernels
-  // (common/attention_lanes.glsl); q, k and v are views of the one buffer qkv (RopeStoreParams' strides and
-  // offsets into it). Records nothing and returns false where that kernel does not apply.
+  // rope_store then attention for a one-token step, in one dispatch (the CPU kernels:
+  // common/attention_lanes.glsl; the GPU kernels: common/attention_gpu_body.glsl, which uses `scores`); q, k
+  // and v are views of the one buffer qkv (RopeStoreParams' strides and offsets into it). Records nothing and
+  // returns false where neither kernel applies.
   bool attention_rope_store(const BufferRange& qkv, const BufferRange& q_cache, const BufferRange& k_cache,
-                            const BufferRange& v_cache, const BufferRange& out, const BufferRange& state,
-                            const RopeStoreParams& rope, const AttentionParams& attention);
+                            const BufferRange& v_cache, const BufferRange& out, const BufferRange& scores,
+                            const BufferRange& state, const RopeStoreParams& rope,
+                            const AttentionParams& attention);
   // out[r][c] = probability of key k0 + c for query q0 + r (row-major nq x nk)
   void attention_probs(const BufferRange& q_cache, const BufferRange& k_cache, const BufferRange& out,
                        const AttentionProbsParams& p);

@@ -398,7 +398,7 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
     }
     rec.barrier();
     // RoPE, post-RoPE q, k and v into the caches at this step's positions, and attention: one dispatch for a
-    // decode step where the device runs the CPU kernels (q, k and v in one buffer), else two
+    // decode step (q, k and v in one buffer), else two
     const RopeStoreParams rope{.n_tokens = n,
                                .n_heads = u32(d.n_head),
                                .n_kv_heads = u32(d.n_head_kv),
@@ -423,7 +423,7 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
                                     .n_ctx = u32(c.n_ctx),
                                     .scale = 1.0f / std::sqrt(static_cast<float>(hd))};
     if (!(L.wqkv && rec.attention_rope_store(a.qkv, c.q_layer(l), c.k_layer(l), c.v_layer(l), a.att_out,
-                                             state, rope, attention))) {
+                                             whole(c.scores), state, rope, attention))) {
       rec.rope_store(qb, kb, vb, c.q_layer(l), c.k_layer(l), c.v_layer(l), state, rope);
       rec.barrier();
       rec.attention(qb, c.k_layer(l), c.v_layer(l), a.att_out, whole(c.scores), state, attention);

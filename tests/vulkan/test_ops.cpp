@@ -1,6 +1,7 @@
 // The activation kernels (norms, RoPE, attention, softmax, activations, adds) against CPU computations.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <optional>
 
 #include "tests/vulkan/vk_test_support.h"
 
@@ -157,6 +158,80 @@ TEST_CASE("rope_store rotates q and k (both pairings) and stores q, k and v at t
             std::vector<float>((n_ctx - n_past - n_tokens) * kv_dim, 0.0f));
     }
   }
+  require_no_validation_messages();
+}
+
+TEST_CASE("attention_rope_store of a one-token step equals rope_store then attention", "[attention]") {
+  std::mt19937 rng(13);
+  const uint32_t n_heads = 6, n_kv = 2, hd = 16, n_ctx = 24, n_past = 11;
+  const uint32_t q_dim = n_heads * hd, kv_dim = n_kv * hd, row = q_dim + 2 * kv_dim;
+  const uint32_t layer_off = n_ctx * kv_dim, q_layer_off = n_ctx * q_dim;  // layer 1 of two in the caches
+  const float scale = 1.0f / std::sqrt(float(hd));
+  int fused_runs = 0;
+  for (bool neox : {false, true}) {
+    for (uint32_t n_rot : {16u, 8u, 0u}) {
+      INFO("neox " << neox << " n_rot " << n_rot);
+      const auto qkv = random_floats(rng, row, -2, 2);
+      // the keys and values of the n_past earlier positions, already in both caches
+      auto kv0 = random_floats(rng, 2 * layer_off, -2, 2);
+      const RopeStoreParams rope{.n_tokens = 1,
+                                 .n_heads = n_heads,
+                                 .n_kv_heads = n_kv,
+                                 .head_dim = hd,
+                                 .n_rot = n_rot,
+                                 .neox = neox,
+                                 .freq_base = 10000.0f,
+                                 .q_stride = row,
+                                 .q_offset = 0,
+                                 .k_stride = row,
+                                 .k_offset = q_dim,
+                                 .v_stride = row,
+                                 .v_offset = q_dim + kv_dim,
+                                 .q_cache_offset = q_layer_off,
+                                 .kv_cache_offset = layer_off};
+      const AttentionParams att{.n_tokens = 1,
+                                .n_heads = n_heads,
+                                .n_kv_heads = n_kv,
+                                .head_dim = hd,
+                                .q_stride = row,
+                                .q_offset = 0,
+                                .o_stride = q_dim,
+                                .kv_offset = layer_off,
+                                .n_ctx = n_ctx,
+                                .scale = scale};
+      struct Run {
+        std::vector<float> out, qc, kc, vc;
+      };
+      const auto go = [&](bool fused) -> std::optional<Run> {
+        Buffer b = device_buffer(qkv), st = state_buffer(n_past, 1);
+        Buffer qc = device_buffer({}, 2 * q_layer_off), kc = device_buffer(kv0), vc = device_buffer(kv0);
+        Buffer out = device_buffer({}, q_dim), scores = device_buffer({}, n_heads * n_ctx);
+        bool recorded = true;
+        run([&](Recorder& r) {
+          if (fused) {
+            recorded = r.attention_rope_store(whole(b), whole(qc), whole(kc), whole(vc), whole(out),
+                                              whole(scores), whole(st), rope, att);
+          } else {
+            r.rope_store(whole(b), whole(b), whole(b), whole(qc), whole(kc), whole(vc), whole(st), rope);
+            r.barrier();
+            r.attention(whole(b), whole(kc), whole(vc), whole(out), whole(scores), whole(st), att);
+          }
+        });
+        if (!recorded) return std::nullopt;
+        return Run{read_floats(out, q_dim), read_floats(qc, 2 * q_layer_off), read_floats(kc, 2 * layer_off),
+                   read_floats(vc, 2 * layer_off)};
+      };
+      const auto fused = go(true);
+      if (!fused) continue;  // the device's kernel does not take this rotation
+      ++fused_runs;
+      const auto plain = go(false);
+      CHECK(max_rel_diff(fused->out, plain->out) < 1e-5);
+      CHECK(max_rel_diff(fused->qc, plain->qc) < 1e-5);
+      CHECK(max_rel_diff(fused->kc, plain->kc) < 1e-5);
+      CHECK(fused->vc == plain->vc);
+    }
+  }
+  CHECK(fused_runs >= 2);  // both kernels take at least no rotation and a whole-head rotation, both pairings
   require_no_validation_messages();
 }
 

@@ -1,0 +1,157 @@
+// attention_v4.comp for GPUs (head_dim / 4 <= WG): same inputs and outputs, but the weighted sum of values
+// takes one workgroup reduction instead of one per 4 dimensions. Invocation (s, i), s < S = WG / (head_dim/4),
+// accumulates dimensions 4i..4i+3 over keys s, s + S, ... (consecutive invocations read consecutive vec4s of
+// a value row), then the S partial sums of each dimension quad are added through shared memory.
+// ROPE_STORE (attention_gpu_rope_store.comp, decode steps of one token): also rope_store.comp's work, so that
+// the step needs one dispatch and one barrier for both: each workgroup rotates its head's q and its KV head's
+// k of this token (from the q|k|v row) into shared memory, writes q into the Q cache and, for the first head
+// of each KV group, k and v into the caches; the current key and value are used from shared memory (another
+// workgroup may not have stored them yet), the cached ones from the caches.
+layout(local_size_x_id = 0) in;
+layout(constant_id = 0) const uint WG = 128;
+#include "common/reduce.glsl"
+#ifdef ROPE_STORE
+layout(std430, binding = 0) readonly buffer QKV { float qkv[]; };  // this token's q|k|v row (and more)
+layout(std430, binding = 1) buffer K { vec4 kc[]; };
+layout(std430, binding = 2) buffer V { vec4 vc[]; };
+layout(std430, binding = 6) writeonly buffer QC { float qcache[]; };
+layout(std430, binding = 1) buffer KF { float kcf[]; };  // the same caches, element by element
+layout(std430, binding = 2) buffer VF { float vcf[]; };
+#else
+layout(std430, binding = 0) readonly buffer Q { vec4 q[]; };
+layout(std430, binding = 1) readonly buffer K { vec4 kc[]; };
+layout(std430, binding = 2) readonly buffer V { vec4 vc[]; };
+#endif
+layout(std430, binding = 3) writeonly buffer O { vec4 o[]; };
+layout(std430, binding = 4) buffer Scores { float sc[]; };
+#define STATE_BINDING 5
+#include "common/state.glsl"
+layout(push_constant) uniform Push {
+  uint n_heads;
+  uint n_kv_heads;
+  uint head_dim;
+  uint q_stride;   // elements between tokens in Q (heads are contiguous within a token)
+  uint q_offset;
+  uint o_stride;
+  uint kv_offset;  // element offset of this layer in the K and V caches
+  uint n_ctx;      // scratch row length (cache capacity)
+  float scale;
+#ifdef ROPE_STORE
+  uint k_offset;  // elements into the q|k|v row: this token's k and v
+  uint v_offset;
+  uint q_cache_offset;
+  uint n_rot;  // rotated dims per head (even; 0: no RoPE)
+  uint neox;
+  float freq_base;
+#endif
+} p;
+
+shared vec4 partial[WG];
+#ifdef ROPE_STORE
+#include "common/rope_angle.glsl"
+shared vec4 q_now[WG], k_now[WG], v_now[WG];  // this token's rotated q and k, and v (head_dim / 4 <= WG)
+// one element of a shared vec4 array (a 32-bit store: invocations writing other elements of it do not race)
+#define PUT(a, e, x) a[(e) / 4u][(e) % 4u] = (x)
+#endif
+
+void main() {
+  uint t = gl_WorkGroupID.x, h = gl_WorkGroupID.y;
+  uint lid = gl_LocalInvocationID.x;
+  uint n_keys = st.n_past + t + 1u;
+  uint kvh = h / (p.n_heads / p.n_kv_heads);
+  uint kv_row4 = p.n_kv_heads * p.head_dim / 4u;
+  uint d4 = p.head_dim / 4u;
+  uint kvo = (p.kv_offset + kvh * p.head_dim) / 4u;
+  uint so = (t * p.n_heads + h) * p.n_ctx;
+#ifdef ROPE_STORE
+  // as rope_store.comp, pair by pair: dims (2i, 2i + 1), or (i, i + n_rot/2) with neox; past n_rot copied
+  uint pos = st.n_past + t;
+  uint cur = n_keys - 1u;  // this token's key
+  uint qs = p.q_offset + h * p.head_dim, ks = p.k_offset + kvh * p.head_dim, vs = p.v_offset + kvh * p.head_dim;
+  uint qd = p.q_cache_offset + pos * p.n_heads * p.head_dim + h * p.head_dim;
+  uint kd = p.kv_offset + pos * p.n_kv_heads * p.head_dim + kvh * p.head_dim;
+  bool first_of_group = h % (p.n_heads / p.n_kv_heads) == 0u;
+  uint half_rot = p.n_rot / 2u;
+  for (uint i = lid; i < p.head_dim / 2u; i += WG) {
+    bool rotate = i < half_rot;
+    uint o0 = rotate && p.neox != 0u ? i : 2u * i;
+    uint o1 = rotate && p.neox != 0u ? i + half_rot : 2u * i + 1u;
+    float c = 1.0, sn = 0.0;
+    if (rotate) {
+      float theta = rope_theta(float(pos), i, p.n_rot, p.freq_base);
+      c = cos(theta);
+      sn = sin(theta);
+    }
+    float x0 = qkv[qs + o0], x1 = qkv[qs + o1];
+    float q0 = rotate ? x0 * c - x1 * sn : x0, q1 = rotate ? x0 * sn + x1 * c : x1;
+    x0 = qkv[ks + o0];
+    x1 = qkv[ks + o1];
+    float k0 = rotate ? x0 * c - x1 * sn : x0, k1 = rotate ? x0 * sn + x1 * c : x1;
+    PUT(q_now, o0, q0);
+    PUT(q_now, o1, q1);
+    PUT(k_now, o0, k0);
+    PUT(k_now, o1, k1);
+    PUT(v_now, 2u * i, qkv[vs + 2u * i]);
+    PUT(v_now, 2u * i + 1u, qkv[vs + 2u * i + 1u]);
+    qcache[qd + o0] = q0;
+    qcache[qd + o1] = q1;
+    if (first_of_group) {
+      kcf[kd + o0] = k0;
+      kcf[kd + o1] = k1;
+      vcf[kd + 2u * i] = qkv[vs + 2u * i];
+      vcf[kd + 2u * i + 1u] = qkv[vs + 2u * i + 1u];
+    }
+  }
+  barrier();  // q_now, k_now and v_now complete (shared memory)
+#else
+  uint qo = (p.q_offset + t * p.q_stride + h * p.head_dim) / 4u;
+#endif
+
+  float mx = -3.402823466e38;
+  for (uint j = lid; j < n_keys; j += WG) {
+    uint ko = kvo + j * kv_row4;
+    float s = 0.0;
+#ifdef ROPE_STORE
+    if (j == cur)
+      for (uint i = 0u; i < d4; ++i) s += dot(q_now[i], k_now[i]);
+    else
+      for (uint i = 0u; i < d4; ++i) s += dot(q_now[i], kc[ko + i]);
+#else
+    for (uint i = 0u; i < d4; ++i) s += dot(q[qo + i], kc[ko + i]);
+#endif
+    s *= p.scale;
+    sc[so + j] = s;
+    mx = max(mx, s);
+  }
+  mx = workgroup_max(mx);
+  float sum = 0.0;
+  for (uint j = lid; j < n_keys; j += WG) {  // the keys this invocation scored: no cross-invocation reads
+    float e = exp(sc[so + j] - mx);
+    sc[so + j] = e;
+    sum += e;
+  }
+  sum = workgroup_sum(sum);
+  groupMemoryBarrier();  // every e in the scratch row, visible to the whole workgroup (workgroup scope: only
+                         // this workgroup reads its row)
+  barrier();
+
+  uint slots = WG / d4;
+  uint s = lid / d4, i = lid % d4;
+  vec4 acc = vec4(0.0);
+  if (s < slots)
+    for (uint j = s; j < n_keys; j += slots) {
+#ifdef ROPE_STORE
+      vec4 v = j == cur ? v_now[i] : vc[kvo + j * kv_row4 + i];
+#else
+      vec4 v = vc[kvo + j * kv_row4 + i];
+#endif
+      acc += sc[so + j] * v;
+    }
+  partial[lid] = acc;
+  barrier();
+  if (lid < d4) {
+    vec4 total = vec4(0.0);
+    for (uint k = 0u; k < slots; ++k) total += partial[k * d4 + lid];
+    o[(t * p.o_stride + h * p.head_dim) / 4u + lid] = total / sum;
+  }
+}
