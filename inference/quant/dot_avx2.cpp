@@ -27,6 +27,7 @@ GW_AVX2 float dot_f32(const void* row, const float* x, int64_t n) {
   __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
   int64_t i = 0;
   for (; i + 32 <= n; i += 32) {
+    prefetch_ahead<2>(w + i);  // 128 bytes
     a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
     a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
     a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 16), _mm256_loadu_ps(x + i + 16), a2);
@@ -58,6 +59,7 @@ GW_AVX2 float dot_half(const void* row, const float* x, int64_t n) {
   __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
   int64_t i = 0;
   for (; i + 32 <= n; i += 32) {
+    prefetch_ahead(w + i);  // 64 bytes
     a0 = _mm256_fmadd_ps(load<kBf16>(w + i), _mm256_loadu_ps(x + i), a0);
     a1 = _mm256_fmadd_ps(load<kBf16>(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
     a2 = _mm256_fmadd_ps(load<kBf16>(w + i + 16), _mm256_loadu_ps(x + i + 16), a2);
@@ -72,8 +74,10 @@ GW_AVX2 float dot_half(const void* row, const float* x, int64_t n) {
 GW_AVX2 float dot_q8_0(const void* row, const float* x, int64_t n) {
   const auto* b = static_cast<const Q8_0*>(row);
   __m256 acc = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n / kQK; ++i, x += kQK)
+  for (int64_t i = 0; i < n / kQK; ++i, x += kQK) {
+    prefetch_ahead(b + i);
     acc = _mm256_fmadd_ps(_mm256_set1_ps(f16_scale(b[i].d)), dot32(load32(b[i].qs), x), acc);
+  }
   return hsum(acc);
 }
 
@@ -82,6 +86,7 @@ GW_AVX2 float dot_q4_0(const void* row, const float* x, int64_t n) {
   const __m256i eight = _mm256_set1_epi8(8);
   __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < n / kQK; ++i, x += kQK) {
+    prefetch_ahead(b + i);
     const __m256i q = _mm256_sub_epi8(nibbles(b[i].qs), eight);
     acc = _mm256_fmadd_ps(_mm256_set1_ps(f16_scale(b[i].d)), dot32(q, x), acc);
   }
@@ -92,6 +97,7 @@ GW_AVX2 float dot_q4_1(const void* row, const float* x, int64_t n) {
   const auto* b = static_cast<const Q4_1*>(row);
   __m256 acc = _mm256_setzero_ps(), acc_m = acc;
   for (int64_t i = 0; i < n / kQK; ++i, x += kQK) {
+    prefetch_ahead(b + i);
     acc = _mm256_fmadd_ps(_mm256_set1_ps(f16_scale(b[i].d)), dot32(nibbles(b[i].qs), x), acc);
     acc_m = _mm256_fmadd_ps(_mm256_set1_ps(f16_scale(b[i].m)), sum32(x), acc_m);
   }
@@ -103,6 +109,7 @@ GW_AVX2 float dot_q5_0(const void* row, const float* x, int64_t n) {
   const __m256i sixteen = _mm256_set1_epi8(16);
   __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < n / kQK; ++i, x += kQK) {
+    prefetch_ahead(b + i);
     const __m256i q = _mm256_sub_epi8(q5_codes(b[i].qh, b[i].qs), sixteen);
     acc = _mm256_fmadd_ps(_mm256_set1_ps(f16_scale(b[i].d)), dot32(q, x), acc);
   }
@@ -113,6 +120,7 @@ GW_AVX2 float dot_q5_1(const void* row, const float* x, int64_t n) {
   const auto* b = static_cast<const Q5_1*>(row);
   __m256 acc = _mm256_setzero_ps(), acc_m = acc;
   for (int64_t i = 0; i < n / kQK; ++i, x += kQK) {
+    prefetch_ahead(b + i);
     acc = _mm256_fmadd_ps(_mm256_set1_ps(f16_scale(b[i].d)), dot32(q5_codes(b[i].qh, b[i].qs), x), acc);
     acc_m = _mm256_fmadd_ps(_mm256_set1_ps(f16_scale(b[i].m)), sum32(x), acc_m);
   }
@@ -124,6 +132,7 @@ GW_AVX2 float dot_q2_k(const void* row, const float* x, int64_t n) {
   const __m256i three = _mm256_set1_epi8(3);
   __m256 acc = _mm256_setzero_ps(), acc_m = acc;
   for (int64_t i = 0; i < n / kQKK; ++i) {
+    prefetch_ahead<2>(b + i);  // 84 bytes
     const float d = f16_scale(b[i].d), dmin = f16_scale(b[i].dmin);
     const uint8_t* sc = b[i].scales;
     for (int half = 0; half < 2; ++half) {
@@ -146,6 +155,7 @@ GW_AVX2 float dot_q3_k(const void* row, const float* x, int64_t n) {
   const __m256i three = _mm256_set1_epi8(3), four = _mm256_set1_epi8(4);
   __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < n / kQKK; ++i) {
+    prefetch_ahead<2>(b + i);  // 110 bytes
     const float d = f16_scale(b[i].d);
     int8_t scales[16];
     q3k_scales(b[i].scales, scales);
@@ -173,6 +183,7 @@ GW_AVX2 float dot_q45_k(const void* row, const float* x, int64_t n) {
   const auto* b = static_cast<const Block*>(row);
   __m256 acc = _mm256_setzero_ps(), acc_m = acc;
   for (int64_t i = 0; i < n / kQKK; ++i) {
+    prefetch_ahead<3>(b + i);  // 144 or 176 bytes
     const float d = f16_scale(b[i].d), dmin = f16_scale(b[i].dmin);
     __m256i qh = _mm256_setzero_si256();
     if constexpr (kFifthBit) qh = load32(b[i].qh);
@@ -196,6 +207,7 @@ GW_AVX2 float dot_q6_k(const void* row, const float* x, int64_t n) {
   const __m256i low4 = _mm256_set1_epi8(0x0F), three = _mm256_set1_epi8(3), offset = _mm256_set1_epi8(32);
   __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < n / kQKK; ++i) {
+    prefetch_ahead<4>(b + i);  // 210 bytes
     const float d = f16_scale(b[i].d);
     for (int half = 0; half < 2; ++half) {
       const __m256i ql0 = load32(b[i].ql + 64 * half), ql1 = load32(b[i].ql + 64 * half + 32);
