@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "inference/cpu/attention_f32.h"
 #include "inference/cpu/ggml_kernels.h"
 #include "inference/cpu/ggml_rounding.h"
 #include "inference/cpu/kernels.h"
@@ -98,8 +99,8 @@ void attention_row(float* att, const CpuCaches& c, const model::ModelDescription
   const int64_t hd = d.head_dim, kv_head = head / d.gqa_group();
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   const float* q = c.q_at(layer, pos) + head * hd;
-  for (int64_t j = 0; j <= pos; ++j) att[j] = dot(q, c.k_at(layer, j) + kv_head * hd, hd) * scale;
-  softmax(att, pos + 1);
+  attention_scores(att, q, c.k_at(layer, 0) + kv_head * hd, d.kv_dim(), pos + 1, hd, scale);
+  softmax_f32(att, pos + 1);
 }
 
 namespace {
@@ -220,8 +221,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
           continue;
         }
         attention_row(att, c, d, l, h, pos);
-        std::fill(out, out + hd, 0.0f);
-        for (int64_t j = 0; j <= pos; ++j) axpy(out, att[j], c.v_at(l, j) + kv_head * hd, hd);
+        attention_values(out, att, c.v_at(l, 0) + kv_head * hd, d.kv_dim(), pos + 1, hd);
       }
     });
 

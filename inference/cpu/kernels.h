@@ -27,9 +27,6 @@ void layernorm(float* out, const float* x, model::Vector gain, model::Vector bia
 void rope(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base,
           model::RopeKind kind);
 
-// x (n) = softmax(x), in place.
-void softmax(float* x, int64_t n);
-
 // x (n) += b (n).
 void add(float* x, const float* b, int64_t n);
 

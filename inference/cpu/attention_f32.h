@@ -1,0 +1,26 @@
+#pragma once
+// The three loops of one head's attention for one query over the f32 KV cache (the CPU engine's default,
+// Rounding::Fast): scores, softmax, weighted sum of values. The cache keeps every position's keys (and
+// values) of all KV heads in one row, so a head's keys are `stride` floats apart. AVX2/FMA where the CPU has
+// it (checked once), portable C++ otherwise.
+//
+// Why not dot() and axpy() per key: with a 64-wide head each call did a few multiply-adds around a horizontal
+// sum or a load-add-store of the output through memory, and the softmax called expf per key; at a depth of
+// 1024 that was ~half of a decode step (docs/benchmarks.md, session 5). Here eight keys' scores come out of
+// one transposing reduction, the output stays in registers across all values, and exp is evaluated eight
+// lanes at a time.
+#include <cstdint>
+
+namespace glasswing::cpu {
+
+// att[j] = scale * (q . k[j * stride .. + hd]) for j < n_keys.
+void attention_scores(float* att, const float* q, const float* k, int64_t stride, int64_t n_keys, int64_t hd,
+                      float scale);
+
+// x = softmax(x) over n > 0 values (subtracting the max; relative error of each exp below 2e-7).
+void softmax_f32(float* x, int64_t n);
+
+// out[0 .. hd) = sum over j < n_keys of p[j] * v[j * stride .. + hd].
+void attention_values(float* out, const float* p, const float* v, int64_t stride, int64_t n_keys, int64_t hd);
+
+}  // namespace glasswing::cpu
