@@ -59,6 +59,38 @@ GW_AVX2 void dot4_avx2(const float* const rows[4], const float* x, int64_t n, fl
     for (int k = 0; k < 4; ++k) out[k] += rows[k][i] * x[i];
 }
 
+GW_AVX2 void dot4x2_avx2(const float* const rows[4], const float* x0, const float* x1, int64_t n,
+                         float out0[4], float out1[4]) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 u = _mm256_loadu_ps(x0 + i), v = _mm256_loadu_ps(x1 + i);
+    const __m256 r0 = _mm256_loadu_ps(rows[0] + i), r1 = _mm256_loadu_ps(rows[1] + i);
+    const __m256 r2 = _mm256_loadu_ps(rows[2] + i), r3 = _mm256_loadu_ps(rows[3] + i);
+    a0 = _mm256_fmadd_ps(r0, u, a0);
+    a1 = _mm256_fmadd_ps(r1, u, a1);
+    a2 = _mm256_fmadd_ps(r2, u, a2);
+    a3 = _mm256_fmadd_ps(r3, u, a3);
+    b0 = _mm256_fmadd_ps(r0, v, b0);
+    b1 = _mm256_fmadd_ps(r1, v, b1);
+    b2 = _mm256_fmadd_ps(r2, v, b2);
+    b3 = _mm256_fmadd_ps(r3, v, b3);
+  }
+  out0[0] = hsum(a0);
+  out0[1] = hsum(a1);
+  out0[2] = hsum(a2);
+  out0[3] = hsum(a3);
+  out1[0] = hsum(b0);
+  out1[1] = hsum(b1);
+  out1[2] = hsum(b2);
+  out1[3] = hsum(b3);
+  for (; i < n; ++i)
+    for (int k = 0; k < 4; ++k) {
+      out0[k] += rows[k][i] * x0[i];
+      out1[k] += rows[k][i] * x1[i];
+    }
+}
+
 GW_AVX2 void axpy_avx2(float* y, float a, const float* x, int64_t n) {
   const __m256 va = _mm256_set1_ps(a);
   int64_t i = 0;
@@ -84,6 +116,15 @@ void dot4(const float* const rows[4], const float* x, int64_t n, float out[4]) {
   if (kHasAvx2) return dot4_avx2(rows, x, n, out);
 #endif
   for (int k = 0; k < 4; ++k) out[k] = dot_portable(rows[k], x, n);
+}
+
+void dot4x2(const float* const rows[4], const float* x0, const float* x1, int64_t n, float out0[4],
+            float out1[4]) {
+#ifdef GW_HAVE_X86
+  if (kHasAvx2) return dot4x2_avx2(rows, x0, x1, n, out0, out1);
+#endif
+  dot4(rows, x0, n, out0);
+  dot4(rows, x1, n, out1);
 }
 
 }  // namespace glasswing::cpu
