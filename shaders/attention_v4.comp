@@ -16,17 +16,7 @@ layout(std430, binding = 3) writeonly buffer O { float o[]; };
 layout(std430, binding = 4) buffer Scores { float sc[]; };
 #define STATE_BINDING 5
 #include "common/state.glsl"
-layout(push_constant) uniform Push {
-  uint n_heads;
-  uint n_kv_heads;
-  uint head_dim;
-  uint q_stride;   // elements between tokens in Q (heads are contiguous within a token)
-  uint q_offset;
-  uint o_stride;
-  uint kv_offset;  // element offset of this layer in the K and V caches
-  uint n_ctx;      // scratch row length (cache capacity)
-  float scale;
-} p;
+#include "common/attention_push.glsl"
 
 void attend(uint t, uint h) {
   uint lid = gl_LocalInvocationID.x;

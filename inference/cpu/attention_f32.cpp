@@ -3,11 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define GW_HAVE_X86 1
-#define GW_AVX2 __attribute__((target("avx2,fma")))
-#endif
+#include "inference/cpu/simd_x86.h"
 
 namespace glasswing::cpu {
 
@@ -46,19 +42,12 @@ void values_portable(float* out, const float* p, const float* v, int64_t stride,
 }
 
 #ifdef GW_HAVE_X86
-const bool kHasAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 
 // Head widths the AVX2 kernels keep in registers: a multiple of 8 up to 256 (q or the output: hd / 8
 // vectors).
 constexpr int64_t kMaxHd = 256;
 bool avx2_fits(int64_t hd) {
-  return kHasAvx2 && hd % 8 == 0 && hd <= kMaxHd;
-}
-
-GW_AVX2 inline float hsum(__m256 v) {
-  const __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  const __m128 t = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  return _mm_cvtss_f32(_mm_add_ss(t, _mm_shuffle_ps(t, t, 1)));
+  return has_avx2_fma() && hd % 8 == 0 && hd <= kMaxHd;
 }
 
 // The 8 horizontal sums of a[0..7] as one vector (lane l = sum of a[l]).
@@ -179,7 +168,7 @@ void attention_scores(float* att, const float* q, const float* k, int64_t stride
 
 void softmax_f32(float* x, int64_t n) {
 #ifdef GW_HAVE_X86
-  if (kHasAvx2) return softmax_avx2(x, n);
+  if (has_avx2_fma()) return softmax_avx2(x, n);
 #endif
   softmax_portable(x, n);
 }

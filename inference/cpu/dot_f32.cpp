@@ -1,10 +1,6 @@
 #include "inference/cpu/dot_f32.h"
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define GW_HAVE_X86 1
-#define GW_AVX2 __attribute__((target("avx2,fma")))
-#endif
+#include "inference/cpu/simd_x86.h"
 
 namespace glasswing::cpu {
 
@@ -22,12 +18,6 @@ float dot_portable(const float* a, const float* b, int64_t n) {
 }
 
 #ifdef GW_HAVE_X86
-GW_AVX2 float hsum(__m256 v) {
-  const __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  const __m128 t = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  return _mm_cvtss_f32(_mm_add_ss(t, _mm_shuffle_ps(t, t, 1)));
-}
-
 GW_AVX2 float dot_avx2(const float* a, const float* b, int64_t n) {
   __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
   int64_t i = 0;
@@ -99,21 +89,20 @@ GW_AVX2 void axpy_avx2(float* y, float a, const float* x, int64_t n) {
   for (; i < n; ++i) y[i] += a * x[i];
 }
 
-const bool kHasAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
 
 }  // namespace
 
 float dot(const float* a, const float* b, int64_t n) {
 #ifdef GW_HAVE_X86
-  if (kHasAvx2) return dot_avx2(a, b, n);
+  if (has_avx2_fma()) return dot_avx2(a, b, n);
 #endif
   return dot_portable(a, b, n);
 }
 
 void dot4(const float* const rows[4], const float* x, int64_t n, float out[4]) {
 #ifdef GW_HAVE_X86
-  if (kHasAvx2) return dot4_avx2(rows, x, n, out);
+  if (has_avx2_fma()) return dot4_avx2(rows, x, n, out);
 #endif
   for (int k = 0; k < 4; ++k) out[k] = dot_portable(rows[k], x, n);
 }
@@ -121,7 +110,7 @@ void dot4(const float* const rows[4], const float* x, int64_t n, float out[4]) {
 void dot4x2(const float* const rows[4], const float* x0, const float* x1, int64_t n, float out0[4],
             float out1[4]) {
 #ifdef GW_HAVE_X86
-  if (kHasAvx2) return dot4x2_avx2(rows, x0, x1, n, out0, out1);
+  if (has_avx2_fma()) return dot4x2_avx2(rows, x0, x1, n, out0, out1);
 #endif
   dot4(rows, x0, n, out0);
   dot4(rows, x1, n, out1);
@@ -133,7 +122,7 @@ namespace glasswing::cpu {
 
 void axpy(float* y, float a, const float* x, int64_t n) {
 #ifdef GW_HAVE_X86
-  if (kHasAvx2) return axpy_avx2(y, a, x, n);
+  if (has_avx2_fma()) return axpy_avx2(y, a, x, n);
 #endif
   for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
 }

@@ -26,25 +26,7 @@ layout(std430, binding = 3) writeonly buffer O { vec4 o[]; };
 layout(std430, binding = 4) buffer Scores { float sc[]; };
 #define STATE_BINDING 5
 #include "common/state.glsl"
-layout(push_constant) uniform Push {
-  uint n_heads;
-  uint n_kv_heads;
-  uint head_dim;
-  uint q_stride;   // elements between tokens in Q (heads are contiguous within a token)
-  uint q_offset;
-  uint o_stride;
-  uint kv_offset;  // element offset of this layer in the K and V caches
-  uint n_ctx;      // scratch row length (cache capacity)
-  float scale;
-#ifdef ROPE_STORE
-  uint k_offset;  // elements into the q|k|v row: this token's k and v
-  uint v_offset;
-  uint q_cache_offset;
-  uint n_rot;  // rotated dims per head (even; 0: no RoPE)
-  uint neox;
-  float freq_base;
-#endif
-} p;
+#include "common/attention_push.glsl"
 
 shared vec4 partial[WG];
 #ifdef ROPE_STORE

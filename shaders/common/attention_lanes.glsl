@@ -25,25 +25,7 @@ layout(std430, binding = 4) writeonly buffer QC { float qc[]; };
 layout(binding = 6, rgba32ui) readonly uniform uimageBuffer q_texels;
 layout(binding = 7, rgba32ui) readonly uniform uimageBuffer k_texels;
 layout(binding = 8, rgba32ui) readonly uniform uimageBuffer v_texels;
-layout(push_constant) uniform Push {
-  uint n_heads;
-  uint n_kv_heads;
-  uint head_dim;
-  uint q_stride;   // elements between tokens in Q (heads are contiguous within a token)
-  uint q_offset;
-  uint o_stride;
-  uint kv_offset;  // element offset of this layer in the K and V caches
-  uint n_ctx;      // scratch row length (unused here)
-  float scale;
-#ifdef ROPE_STORE
-  uint k_offset;  // elements into the q|k|v row: this token's k and v
-  uint v_offset;
-  uint q_cache_offset;
-  uint n_rot;  // head_dim or 0
-  uint neox;
-  float freq_base;
-#endif
-} p;
+#include "common/attention_push.glsl"
 
 #ifdef ROPE_STORE
 #include "common/rope_angle.glsl"

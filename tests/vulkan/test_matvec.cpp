@@ -117,6 +117,34 @@ double worst_error(const std::vector<float>& got, const CpuResult& expect) {
   return worst;
 }
 
+// The worst error of SwiGLU outputs got[v][r] against silu(gate_r) * up_r from gu (a product over gate rows
+// then up rows, 2 n_ff per vector), relative to the magnitudes of the products.
+double worst_swiglu_error(const std::vector<float>& got, const CpuResult& gu, uint32_t n_ff, uint32_t n_vec) {
+  double worst = 0;
+  for (uint32_t v = 0; v < n_vec; ++v)
+    for (uint32_t r = 0; r < n_ff; ++r) {
+      const double g = gu.y[v * 2 * n_ff + r], u = gu.y[v * 2 * n_ff + n_ff + r];
+      const double scale = 1e-3 + std::abs(u) * gu.magnitude[v * 2 * n_ff + r] +
+                           std::abs(g) * gu.magnitude[v * 2 * n_ff + n_ff + r];
+      worst = std::max(worst, std::abs(got[v * n_ff + r] - g / (1.0 + std::exp(-g)) * u) / scale);
+    }
+  return worst;
+}
+
+// RMSNorm(x) * gain of n_vec vectors of n floats, in double.
+template <typename T>
+std::vector<float> cpu_rmsnorm(const std::vector<T>& x, const std::vector<float>& gain, uint32_t n,
+                               uint32_t n_vec, float eps) {
+  std::vector<float> out(uint64_t{n} * n_vec);
+  for (uint32_t v = 0; v < n_vec; ++v) {
+    double ss = 0;
+    for (uint32_t i = 0; i < n; ++i) ss += double(x[v * n + i]) * x[v * n + i];
+    const double r = 1.0 / std::sqrt(ss / n + eps);
+    for (uint32_t i = 0; i < n; ++i) out[v * n + i] = static_cast<float>(x[v * n + i] * r * gain[i]);
+  }
+  return out;
+}
+
 struct Case {
   GgmlType type;
   uint32_t cols;
@@ -323,16 +351,8 @@ TEST_CASE("matvec_swiglu applies SwiGLU to gate and up rows of one matrix (CPU t
         CHECK_THROWS_WITH(rec.matvec(t, whole(xb), whole(yb)), Catch::Contains("read by matvec_swiglu only"));
         rec.end();
         rec.submit_and_wait();
-        const auto gu = cpu_matmul(type, w, 2 * n_ff, cols, x, n_vec);
-        const auto got = read_floats(yb, n_ff * n_vec);
-        for (uint32_t v = 0; v < n_vec; ++v)
-          for (uint32_t r = 0; r < n_ff; ++r) {
-            const double g = gu.y[v * 2 * n_ff + r], u = gu.y[v * 2 * n_ff + n_ff + r];
-            const double expect = g / (1.0 + std::exp(-g)) * u;
-            const double scale = 1e-3 + std::abs(u) * gu.magnitude[v * 2 * n_ff + r] +
-                                 std::abs(g) * gu.magnitude[v * 2 * n_ff + n_ff + r];
-            CHECK(std::abs(got[v * n_ff + r] - expect) / scale < 1e-5);
-          }
+        CHECK(worst_swiglu_error(read_floats(yb, n_ff * n_vec), cpu_matmul(type, w, 2 * n_ff, cols, x, n_vec),
+                                 n_ff, n_vec) < 1e-5);
         require_no_validation_messages();
       }
     }
@@ -379,25 +399,11 @@ TEST_CASE("a deferred RMSNorm (NormWrite then NormRead) is RMSNorm then the matv
       auto y = cpu_matmul(GgmlType::Q8_0, wo, dim, k, h, n_vec);
       for (size_t i = 0; i < y.y.size(); ++i) y.y[i] += y0[i], y.magnitude[i] += std::abs(y0[i]);
       CHECK(worst_error(read_floats(yb, dim * n_vec), y) < 1e-5);
-      std::vector<float> xn(uint64_t{dim} * n_vec);
-      for (uint32_t v = 0; v < n_vec; ++v) {
-        double ss = 0;
-        for (uint32_t i = 0; i < dim; ++i) ss += double(y.y[v * dim + i]) * y.y[v * dim + i];
-        const double r = 1.0 / std::sqrt(ss / dim + eps);
-        for (uint32_t i = 0; i < dim; ++i)
-          xn[v * dim + i] = static_cast<float>(y.y[v * dim + i] * r * gain[i]);
-      }
+      const auto xn = cpu_rmsnorm(y.y, gain, dim, n_vec, eps);
       CHECK(worst_error(read_floats(zb, m * n_vec), cpu_matmul(GgmlType::Q8_0, w2, m, dim, xn, n_vec)) <
             1e-5);
-      const auto gu = cpu_matmul(GgmlType::Q8_0, w3, 2 * n_ff, dim, xn, n_vec);
-      const auto got = read_floats(ub, n_ff * n_vec);
-      for (uint32_t v = 0; v < n_vec; ++v)
-        for (uint32_t r = 0; r < n_ff; ++r) {
-          const double g = gu.y[v * 2 * n_ff + r], u = gu.y[v * 2 * n_ff + n_ff + r];
-          const double scale = 1e-3 + std::abs(u) * gu.magnitude[v * 2 * n_ff + r] +
-                               std::abs(g) * gu.magnitude[v * 2 * n_ff + n_ff + r];
-          CHECK(std::abs(got[v * n_ff + r] - g / (1.0 + std::exp(-g)) * u) / scale < 1e-5);
-        }
+      CHECK(worst_swiglu_error(read_floats(ub, n_ff * n_vec),
+                               cpu_matmul(GgmlType::Q8_0, w3, 2 * n_ff, dim, xn, n_vec), n_ff, n_vec) < 1e-5);
       require_no_validation_messages();
     }
   }
@@ -440,24 +446,10 @@ TEST_CASE("an inline RMSNorm (GPU kernels' mat-vec) is RMSNorm then the matvec",
         rec.matvec_swiglu(tgu, whole(xb), whole(ub), {.n_vec = n_vec, .inline_norm = &norm});
         rec.end();
         rec.submit_and_wait();
-        std::vector<float> xn(x.size());  // RMSNorm(x) * gain on the CPU
-        for (uint32_t v = 0; v < n_vec; ++v) {
-          double ss = 0;
-          for (uint32_t i = 0; i < cols; ++i) ss += double(x[v * cols + i]) * x[v * cols + i];
-          const double r = 1.0 / std::sqrt(ss / cols + eps);
-          for (uint32_t i = 0; i < cols; ++i)
-            xn[v * cols + i] = static_cast<float>(x[v * cols + i] * r * gain[i]);
-        }
+        const auto xn = cpu_rmsnorm(x, gain, cols, n_vec, eps);
         CHECK(worst_error(read_floats(yb, rows * n_vec), cpu_matmul(type, w, rows, cols, xn, n_vec)) < 1e-5);
-        const auto gu = cpu_matmul(type, wgu, 2 * n_ff, cols, xn, n_vec);
-        const auto got = read_floats(ub, n_ff * n_vec);
-        for (uint32_t v = 0; v < n_vec; ++v)
-          for (uint32_t r = 0; r < n_ff; ++r) {
-            const double g = gu.y[v * 2 * n_ff + r], u = gu.y[v * 2 * n_ff + n_ff + r];
-            const double scale = 1e-3 + std::abs(u) * gu.magnitude[v * 2 * n_ff + r] +
-                                 std::abs(g) * gu.magnitude[v * 2 * n_ff + n_ff + r];
-            CHECK(std::abs(got[v * n_ff + r] - g / (1.0 + std::exp(-g)) * u) / scale < 1e-5);
-          }
+        CHECK(worst_swiglu_error(read_floats(ub, n_ff * n_vec),
+                                 cpu_matmul(type, wgu, 2 * n_ff, cols, xn, n_vec), n_ff, n_vec) < 1e-5);
         require_no_validation_messages();
       }
     }

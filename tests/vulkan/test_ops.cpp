@@ -92,6 +92,30 @@ TEST_CASE("rmsnorm and layernorm match the CPU") {
   require_no_validation_messages();
 }
 
+namespace {
+// rope_store's parameters for q, k and v as views of one q|k|v buffer, `stride` floats per token.
+RopeStoreParams fused_qkv_rope(uint32_t n_tokens, uint32_t n_heads, uint32_t n_kv, uint32_t hd,
+                               uint32_t n_rot, bool neox, uint32_t stride, uint32_t q_cache_offset,
+                               uint32_t kv_cache_offset) {
+  const uint32_t q_dim = n_heads * hd, kv_dim = n_kv * hd;
+  return {.n_tokens = n_tokens,
+          .n_heads = n_heads,
+          .n_kv_heads = n_kv,
+          .head_dim = hd,
+          .n_rot = n_rot,
+          .neox = neox,
+          .freq_base = 10000.0f,
+          .q_stride = stride,
+          .q_offset = 0,
+          .k_stride = stride,
+          .k_offset = q_dim,
+          .v_stride = stride,
+          .v_offset = q_dim + kv_dim,
+          .q_cache_offset = q_cache_offset,
+          .kv_cache_offset = kv_cache_offset};
+}
+}  // namespace
+
 TEST_CASE("rope_store rotates q and k (both pairings) and stores q, k and v at the step's positions") {
   std::mt19937 rng(11);
   const uint32_t n_tokens = 3, n_heads = 4, n_kv = 2, hd = 16, n_past = 9, n_ctx = 16;
@@ -107,22 +131,9 @@ TEST_CASE("rope_store rotates q and k (both pairings) and stores q, k and v at t
              kc = device_buffer({}, kv_cache_off + n_ctx * kv_dim),
              vc = device_buffer({}, kv_cache_off + n_ctx * kv_dim);
       run([&](Recorder& r) {
-        r.rope_store(whole(b), whole(b), whole(b), whole(qc), whole(kc), whole(vc), whole(st),
-                     {.n_tokens = n_tokens,
-                      .n_heads = n_heads,
-                      .n_kv_heads = n_kv,
-                      .head_dim = hd,
-                      .n_rot = n_rot,
-                      .neox = neox,
-                      .freq_base = 10000.0f,
-                      .q_stride = stride,
-                      .q_offset = 0,
-                      .k_stride = stride,
-                      .k_offset = q_dim,
-                      .v_stride = stride,
-                      .v_offset = q_dim + kv_dim,
-                      .q_cache_offset = q_cache_off,
-                      .kv_cache_offset = kv_cache_off});
+        r.rope_store(
+            whole(b), whole(b), whole(b), whole(qc), whole(kc), whole(vc), whole(st),
+            fused_qkv_rope(n_tokens, n_heads, n_kv, hd, n_rot, neox, stride, q_cache_off, kv_cache_off));
       });
       std::vector<float> q, k, v;
       for (uint32_t t = 0; t < n_tokens; ++t) {
@@ -174,21 +185,8 @@ TEST_CASE("attention_rope_store of a one-token step equals rope_store then atten
       const auto qkv = random_floats(rng, row, -2, 2);
       // the keys and values of the n_past earlier positions, already in both caches
       auto kv0 = random_floats(rng, 2 * layer_off, -2, 2);
-      const RopeStoreParams rope{.n_tokens = 1,
-                                 .n_heads = n_heads,
-                                 .n_kv_heads = n_kv,
-                                 .head_dim = hd,
-                                 .n_rot = n_rot,
-                                 .neox = neox,
-                                 .freq_base = 10000.0f,
-                                 .q_stride = row,
-                                 .q_offset = 0,
-                                 .k_stride = row,
-                                 .k_offset = q_dim,
-                                 .v_stride = row,
-                                 .v_offset = q_dim + kv_dim,
-                                 .q_cache_offset = q_layer_off,
-                                 .kv_cache_offset = layer_off};
+      const RopeStoreParams rope =
+          fused_qkv_rope(1, n_heads, n_kv, hd, n_rot, neox, row, q_layer_off, layer_off);
       const AttentionParams att{.n_tokens = 1,
                                 .n_heads = n_heads,
                                 .n_kv_heads = n_kv,

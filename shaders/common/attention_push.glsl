@@ -1,0 +1,22 @@
+// Push constants of the attention kernels (attention.comp, attention_v4.comp, common/attention_lanes.glsl,
+// common/attention_gpu_body.glsl). Twin of AttentionPush (and, with ROPE_STORE, AttentionRopeStorePush) in
+// inference/vulkan/ops.cpp.
+layout(push_constant) uniform Push {
+  uint n_heads;
+  uint n_kv_heads;
+  uint head_dim;
+  uint q_stride;   // elements between tokens in Q (heads are contiguous within a token)
+  uint q_offset;
+  uint o_stride;
+  uint kv_offset;  // element offset of this layer in the K and V caches
+  uint n_ctx;      // scratch row length (cache capacity; the lanes kernels keep no scratch)
+  float scale;
+#ifdef ROPE_STORE
+  uint k_offset;  // elements into the q|k|v row: this token's k and v
+  uint v_offset;
+  uint q_cache_offset;
+  uint n_rot;  // rotated dims per head (even; 0: no RoPE; the lanes kernel: head_dim or 0)
+  uint neox;
+  float freq_base;
+#endif
+} p;
