@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "inference/cpu/dot_f32.h"
 #include "inference/cpu/simd_x86.h"
 
 namespace glasswing::cpu {
@@ -11,16 +12,7 @@ namespace {
 
 void scores_portable(float* att, const float* q, const float* k, int64_t stride, int64_t n_keys, int64_t hd,
                      float scale) {
-  for (int64_t j = 0; j < n_keys; ++j) {
-    const float* kj = k + j * stride;
-    float s[8] = {};
-    int64_t i = 0;
-    for (; i + 8 <= hd; i += 8)
-      for (int l = 0; l < 8; ++l) s[l] += q[i + l] * kj[i + l];
-    float total = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-    for (; i < hd; ++i) total += q[i] * kj[i];
-    att[j] = total * scale;
-  }
+  for (int64_t j = 0; j < n_keys; ++j) att[j] = dot(q, k + j * stride, hd) * scale;
 }
 
 void softmax_portable(float* x, int64_t n) {
@@ -37,8 +29,7 @@ void softmax_portable(float* x, int64_t n) {
 
 void values_portable(float* out, const float* p, const float* v, int64_t stride, int64_t n_keys, int64_t hd) {
   std::fill(out, out + hd, 0.0f);
-  for (int64_t j = 0; j < n_keys; ++j)
-    for (int64_t i = 0; i < hd; ++i) out[i] += p[j] * v[j * stride + i];
+  for (int64_t j = 0; j < n_keys; ++j) axpy(out, p[j], v + j * stride, hd);
 }
 
 #ifdef GW_HAVE_X86
