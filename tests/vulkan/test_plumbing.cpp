@@ -1,7 +1,10 @@
 // Device discovery, validation, transfers, range splitting, errors and leaks of the Vulkan plumbing.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <string>
 
 #include "inference/gguf/ggml_type.h"
 #include "inference/quant/quant.h"
@@ -218,4 +221,42 @@ TEST_CASE("a token embedding larger than maxStorageBufferRange is gathered from 
                                      expect.data() + uint64_t{i} * cols, cols);
   CHECK(max_rel_diff(got, expect) < 1e-6);
   require_no_validation_messages();
+}
+
+TEST_CASE("device memory of a CPU device asks for transparent huge pages") {
+#ifdef __linux__
+  auto& ctx = context();
+  if (ctx.device().info().type != "cpu") {
+    WARN("not a CPU implementation of Vulkan: its memory is the driver's, not ours to advise");
+    return;
+  }
+  const uint64_t size = 8u << 20;
+  Buffer b = Buffer::Create(ctx.device(), size, MemoryUse::DeviceLocal, "a large buffer");
+  if (!b.mapped()) {
+    WARN("this CPU device's memory is not host-visible");
+    return;
+  }
+  // an address inside the 2 MiB-aligned part of the mapping, which is what gets advised
+  const uintptr_t start = reinterpret_cast<uintptr_t>(b.mapped());
+  const uintptr_t probe = ((start + (2u << 20) - 1) & ~uintptr_t{(2u << 20) - 1}) + 4096;
+  REQUIRE(probe < start + size);
+  std::ifstream smaps("/proc/self/smaps");
+  REQUIRE(smaps.good());
+  std::string line, flags;
+  bool inside = false;
+  while (std::getline(smaps, line)) {
+    uintptr_t lo = 0, hi = 0;
+    if (std::sscanf(line.c_str(), "%lx-%lx ", &lo, &hi) == 2 && line.find('-') < line.find(' ')) {
+      inside = probe >= lo && probe < hi;
+    } else if (inside && line.rfind("VmFlags:", 0) == 0) {
+      flags = line;
+      break;
+    }
+  }
+  INFO(flags);
+  CHECK(flags.find(" hg") != std::string::npos);  // MADV_HUGEPAGE
+  require_no_validation_messages();
+#else
+  WARN("huge pages are advised on Linux only");
+#endif
 }
