@@ -13,11 +13,12 @@ void matmul(float* out, const float* x, const model::WeightMatrix& w, model::Vec
             ThreadPool& pool) {
   const int64_t n = w.n_cols, d = w.n_rows;
   const bool is_f32 = w.type == gguf::GgmlType::F32;
+  const quant::RowDot row_dot = n_batch == 1 && !is_f32 ? quant::row_dot(w.type, n) : nullptr;
   pool.parallel_for(d, [&](int64_t begin, int64_t end, int) {
     auto bias_at = [&](int64_t r) { return bias.empty() ? 0.0f : bias[static_cast<size_t>(r)]; };
-    if (n_batch == 1 && !is_f32) {
+    if (row_dot) {
       // Decode: memory-bound, so read each stored row once and dot it in place.
-      for (int64_t r = begin; r < end; ++r) out[r] = quant::dot_row(w.type, w.row(r), x, n) + bias_at(r);
+      for (int64_t r = begin; r < end; ++r) out[r] = row_dot(w.row(r), x, n) + bias_at(r);
       return;
     }
     // Prefill: a tile of four rows (dequantized once) against every input, so each input is read once per

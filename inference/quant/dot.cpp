@@ -1,5 +1,7 @@
 // dot_row: picks the fastest kernel this CPU runs, once per type.
 #include <array>
+#include <stdexcept>
+#include <string>
 
 #include "inference/quant/dot_kernels.h"
 #include "inference/quant/quant.h"
@@ -22,15 +24,26 @@ std::array<kernels::DotFn, kTypeSlots> build_table() {
   return table;
 }
 
+kernels::DotFn kernel_for(GgmlType type) {
+  static const std::array<kernels::DotFn, kTypeSlots> table = build_table();
+  const auto id = static_cast<uint32_t>(type);
+  return id < kTypeSlots ? table[id] : nullptr;
+}
+
 }  // namespace
 
 float dot_row(GgmlType type, const void* row, const float* x, int64_t n) {
-  static const std::array<kernels::DotFn, kTypeSlots> table = build_table();
-  const auto id = static_cast<uint32_t>(type);
-  const kernels::DotFn fn = id < kTypeSlots ? table[id] : nullptr;
+  const kernels::DotFn fn = kernel_for(type);
   if (!fn) return dot_row_reference(type, row, x, n);  // throws the precise error
   check_row(type, n, "dot_row");
   return fn(row, x, n);
+}
+
+RowDot row_dot(GgmlType type, int64_t n) {
+  const kernels::DotFn fn = kernel_for(type);
+  if (!fn) throw std::invalid_argument("dot_row: unsupported tensor type " + ggml_type_name(type));
+  check_row(type, n, "dot_row");
+  return fn;
 }
 
 }  // namespace glasswing::quant

@@ -19,6 +19,12 @@ void dequantize_row(GgmlType type, const void* src, float* dst, int64_t n);
 // Dot product of one stored row of n elements with an f32 vector x[n], without materialising the row.
 float dot_row(GgmlType type, const void* row, const float* x, int64_t n);
 
+// dot_row's kernel for rows of one type and n elements, looked up and checked once for a whole matrix (a
+// decode step dots thousands of rows; the per-call lookup and checks were ~3 % of it). Throws what dot_row
+// would for an unsupported type or a row length that is not a whole number of blocks.
+using RowDot = float (*)(const void* row, const float* x, int64_t n);
+RowDot row_dot(GgmlType type, int64_t n);
+
 // True for the types quantize_row can write.
 bool can_quantize(GgmlType type);
 

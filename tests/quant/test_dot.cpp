@@ -107,6 +107,7 @@ TEST_CASE("fast dot kernels equal the reference on random rows") {
         REQUIRE(std::isfinite(ref));
         REQUIRE(std::fabs(kernels::portable(t)(row.data(), x.data(), n) - ref) <= tol);
         REQUIRE(std::fabs(dot_row(t, row.data(), x.data(), n) - ref) <= tol);
+        REQUIRE(row_dot(t, n)(row.data(), x.data(), n) == dot_row(t, row.data(), x.data(), n));
         if (avx2) {
           REQUIRE(kernels::avx2(t) != nullptr);
           REQUIRE(std::fabs(kernels::avx2(t)(row.data(), x.data(), n) - ref) <= tol);
@@ -114,6 +115,12 @@ TEST_CASE("fast dot kernels equal the reference on random rows") {
       }
     }
   }
+}
+
+TEST_CASE("row_dot refuses what dot_row refuses") {
+  CHECK_THROWS_WITH(row_dot(GgmlType::Q4_0, 33), Catch::Contains("not a multiple of q4_0's block size 32"));
+  CHECK_THROWS_WITH(row_dot(static_cast<GgmlType>(1000), 32), Catch::Contains("unsupported tensor type"));
+  CHECK(row_dot(GgmlType::Q8_0, 64) != nullptr);
 }
 
 TEST_CASE("dot_row of a hand-built q4_0 block") {
