@@ -53,7 +53,8 @@ void CpuBackend::project(float* out, const float* x, const model::WeightMatrix& 
 }
 
 model::BackendCapabilities CpuBackend::capabilities() const {
-  return {"CPU, " + std::to_string(pool_.size()) + " threads", true, kMaxBatch};
+  return {"CPU, " + std::to_string(pool_.size()) + (pool_.size() == 1 ? " thread" : " threads"), true,
+          kMaxBatch};
 }
 
 model::MemoryEstimate CpuBackend::estimate_memory(int64_t n_ctx) const {

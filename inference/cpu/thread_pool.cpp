@@ -2,7 +2,14 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
+#include <set>
 #include <string>
+#include <utility>
+
+#ifdef __linux__
+#include <sched.h>
+#endif
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -20,6 +27,28 @@ void cpu_relax() {
 }
 }  // namespace
 
+int default_thread_count() {
+  const int logical = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+#ifdef __linux__
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof allowed, &allowed) == 0) {
+    std::set<std::pair<long, long>> cores;  // (package, core) of every CPU this thread may run on
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+      if (!CPU_ISSET(cpu, &allowed)) continue;
+      const std::string dir = "/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/topology/";
+      long package = -1, core = -1;
+      std::ifstream(dir + "physical_package_id") >> package;
+      std::ifstream(dir + "core_id") >> core;
+      // unreadable topology: count the CPU as a core of its own
+      cores.emplace(core < 0 ? -2 - cpu : package, core < 0 ? cpu : core);
+    }
+    if (!cores.empty()) return std::min(logical, static_cast<int>(cores.size()));
+  }
+#endif
+  return logical;
+}
+
 ThreadPool::ThreadPool(int n_threads) {
   if (const char* env = std::getenv("GLASSWING_CPU_SPIN_US"); env && *env) {
     try {
@@ -28,7 +57,7 @@ ThreadPool::ThreadPool(int n_threads) {
       // not a number: keep the default
     }
   }
-  if (n_threads <= 0) n_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (n_threads <= 0) n_threads = default_thread_count();
   for (int i = 1; i < n_threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
 }
 

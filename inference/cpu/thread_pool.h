@@ -19,13 +19,19 @@
 
 namespace glasswing::cpu {
 
+// Threads for a pool created with n_threads = 0: one per physical core this thread may run on (Linux: its
+// affinity mask and sysfs' core ids). SMT siblings share a core's load and FMA units and a decode step is
+// bound by memory bandwidth, so a second thread per core brings contention, and with the spinning wait it
+// takes cycles from its sibling. Elsewhere, or when the topology cannot be read: hardware_concurrency().
+int default_thread_count();
+
 class ThreadPool {
  public:
   // How long a thread spins for the next event before it sleeps ($GLASSWING_CPU_SPIN_US overrides it; 0
   // sleeps at once, as a plain condition-variable pool).
   static constexpr std::chrono::microseconds kSpin{100};
 
-  explicit ThreadPool(int n_threads = 0);  // 0: every hardware thread
+  explicit ThreadPool(int n_threads = 0);  // 0: default_thread_count()
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;

@@ -7,6 +7,10 @@
 #include <thread>
 #include <vector>
 
+#ifdef __linux__
+#include <sched.h>
+#endif
+
 #include "inference/cpu/thread_pool.h"
 
 using glasswing::cpu::ThreadPool;
@@ -92,4 +96,28 @@ TEST_CASE("Thread pool jobs see the caller's writes and the caller sees theirs",
     });
     for (size_t i = 0; i < data.size(); ++i) REQUIRE(data[i] == int64_t(round) * 2 + int64_t(i));
   }
+}
+
+TEST_CASE("The default thread count is one per allowed physical core", "[thread_pool]") {
+  const int n = glasswing::cpu::default_thread_count();
+  CHECK(n >= 1);
+  CHECK(n <= static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  CHECK(ThreadPool().size() == n);
+#ifdef __linux__
+  cpu_set_t all;
+  CPU_ZERO(&all);
+  REQUIRE(sched_getaffinity(0, sizeof all, &all) == 0);
+  CHECK(n <= CPU_COUNT(&all));
+  int first = 0;
+  while (!CPU_ISSET(first, &all)) ++first;
+  int in_thread = 0;
+  std::thread t([&] {  // a thread allowed on one CPU gets one
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    if (sched_setaffinity(0, sizeof one, &one) == 0) in_thread = glasswing::cpu::default_thread_count();
+  });
+  t.join();
+  CHECK(in_thread == 1);
+#endif
 }
