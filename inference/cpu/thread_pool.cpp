@@ -57,6 +57,7 @@ ThreadPool::ThreadPool(int n_threads) {
       // not a number: keep the default
     }
   }
+  caller_budget_ = spin_;
   if (n_threads <= 0) n_threads = default_thread_count();
   for (int i = 1; i < n_threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
 }
@@ -71,15 +72,21 @@ ThreadPool::~ThreadPool() {
 }
 
 template <typename Done>
-bool ThreadPool::spin_until(Done done) const {
+bool ThreadPool::spin_until(Done done, std::chrono::nanoseconds& budget) const {
   if (spin_.count() == 0) return done();
-  const auto deadline = std::chrono::steady_clock::now() + spin_;
+  const auto deadline = std::chrono::steady_clock::now() + budget;
   for (;;) {
     for (int i = 0; i < 64; ++i) {  // the clock is read once per 64 checks
-      if (done()) return true;
+      if (done()) {
+        budget = std::min<std::chrono::nanoseconds>(spin_, budget * 2);
+        return true;
+      }
       cpu_relax();
     }
-    if (std::chrono::steady_clock::now() >= deadline) return done();
+    if (std::chrono::steady_clock::now() >= deadline) {
+      budget = std::max<std::chrono::nanoseconds>(std::chrono::microseconds(1), budget / 2);
+      return done();
+    }
   }
 }
 
@@ -92,9 +99,10 @@ void ThreadPool::run_chunk(int index) {
 
 void ThreadPool::worker_loop(int index) {
   uint64_t seen = 0;
+  std::chrono::nanoseconds budget = spin_;
   for (;;) {
     const auto next = [&] { return stopping_.load() || generation_.load() != seen; };
-    if (!spin_until(next)) {
+    if (!spin_until(next, budget)) {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, next);
     }
@@ -126,7 +134,7 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
   wake_.notify_all();
   run_chunk(0);
   const auto all_done = [&] { return pending_.load() == 0; };
-  if (!spin_until(all_done)) {
+  if (!spin_until(all_done, caller_budget_)) {
     std::unique_lock lock(mutex_);
     done_.wait(lock, all_done);
   }

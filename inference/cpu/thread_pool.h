@@ -44,12 +44,15 @@ class ThreadPool {
  private:
   void worker_loop(int index);
   void run_chunk(int index);
-  // Spins until done() holds or spin_ has passed; true if it holds.
+  // Spins until done() holds or `budget` has passed; true if it holds. The budget adapts: it doubles (up to
+  // spin_) when the wait ended while spinning and halves when it did not, so that a thread whose partner
+  // cannot run meanwhile (more threads than free CPUs: other processes, a CPU quota) stops burning the CPU.
   template <typename Done>
-  bool spin_until(Done done) const;
+  bool spin_until(Done done, std::chrono::nanoseconds& budget) const;
 
   std::vector<std::thread> workers_;
   std::chrono::microseconds spin_ = kSpin;
+  std::chrono::nanoseconds caller_budget_ = kSpin;  // the caller's spin budget (workers keep their own)
   std::mutex mutex_;
   std::condition_variable wake_, done_;
   // The job: written by parallel_for before it bumps generation_, read by workers after they see the bump.

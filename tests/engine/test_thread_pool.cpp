@@ -121,3 +121,30 @@ TEST_CASE("The default thread count is one per allowed physical core", "[thread_
   CHECK(in_thread == 1);
 #endif
 }
+
+TEST_CASE("A pool with more threads than CPUs to run on still runs every job", "[thread_pool]") {
+#ifdef __linux__
+  // Every thread started from a thread confined to one CPU inherits that: four threads share it, so each
+  // spin ends without its partner having run (the spin budget shrinks) and the jobs must still complete.
+  cpu_set_t all;
+  CPU_ZERO(&all);
+  REQUIRE(sched_getaffinity(0, sizeof all, &all) == 0);
+  int first = 0;
+  while (!CPU_ISSET(first, &all)) ++first;
+  bool confined = false;
+  std::thread t([&] {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    confined = sched_setaffinity(0, sizeof one, &one) == 0;
+    if (!confined) return;
+    ThreadPool pool(4);
+    check_jobs(pool, 13, 3000);
+    check_jobs(pool, 13, 10, std::chrono::microseconds(300));
+  });
+  t.join();
+  if (!confined) WARN("could not confine a thread to one CPU");
+#else
+  WARN("needs Linux thread affinity");
+#endif
+}
