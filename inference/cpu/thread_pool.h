@@ -7,7 +7,8 @@
 // sleeps on a condition variable; the caller likewise spins before it sleeps waiting for the workers. A
 // decode step issues its calls a few microseconds apart, and waking a sleeping thread costs ~10-20 us on a
 // virtual machine (a futex wake, an inter-processor interrupt, the other CPU leaving its idle halt) — with
-// ~200 calls per token that was a sixth of a small model's decode time. An idle pool sleeps.
+// ~200 calls per token that was a sixth of a small model's decode time. An idle pool sleeps, and a thread
+// whose spins keep ending in sleep (its partner not running: more threads than free CPUs) spins less.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
