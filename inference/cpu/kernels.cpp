@@ -13,9 +13,21 @@ void matmul(float* out, const float* x, const model::WeightMatrix& w, model::Vec
             ThreadPool& pool) {
   const int64_t n = w.n_cols, d = w.n_rows;
   const bool is_f32 = w.type == gguf::GgmlType::F32;
-  const quant::RowDot row_dot = n_batch == 1 && !is_f32 ? quant::row_dot(w.type, n) : nullptr;
+  const bool decode = n_batch == 1 && !is_f32;
+  const quant::RowDot row_dot = decode ? quant::row_dot(w.type, n) : nullptr;
+  const quant::RowDotMins row_dot_mins = decode ? quant::row_dot_mins(w.type, n) : nullptr;
+  thread_local std::vector<float> sums32;  // x's sums per 32 elements, for row_dot_mins (reused across calls)
+  if (row_dot_mins) {
+    sums32.resize(static_cast<size_t>(n / 32));
+    quant::sums_of_32(x, n, sums32.data());
+  }
+  const float* sums = sums32.data();
   pool.parallel_for(d, [&](int64_t begin, int64_t end, int) {
     auto bias_at = [&](int64_t r) { return bias.empty() ? 0.0f : bias[static_cast<size_t>(r)]; };
+    if (row_dot_mins) {
+      for (int64_t r = begin; r < end; ++r) out[r] = row_dot_mins(w.row(r), x, sums, n) + bias_at(r);
+      return;
+    }
     if (row_dot) {
       // Decode: memory-bound, so read each stored row once and dot it in place.
       for (int64_t r = begin; r < end; ++r) out[r] = row_dot(w.row(r), x, n) + bias_at(r);

@@ -39,6 +39,21 @@ float dot_row(GgmlType type, const void* row, const float* x, int64_t n) {
   return fn(row, x, n);
 }
 
+RowDotMins row_dot_mins(GgmlType type, int64_t n) {
+  static const bool avx2 = kernels::cpu_has_avx2();
+  const kernels::DotMinsFn fn = avx2 ? kernels::avx2_mins(type) : nullptr;
+  if (fn) check_row(type, n, "dot_row");
+  return fn;
+}
+
+void sums_of_32(const float* x, int64_t n, float* out) {
+  for (int64_t k = 0; k < n / 32; ++k) {
+    float s[4] = {};  // four interleaved partial sums, as a vectorised loop would add them
+    for (int64_t i = 0; i < 32; ++i) s[i % 4] += x[32 * k + i];
+    out[k] = (s[0] + s[1]) + (s[2] + s[3]);
+  }
+}
+
 RowDot row_dot(GgmlType type, int64_t n) {
   const kernels::DotFn fn = kernel_for(type);
   if (!fn) throw std::invalid_argument("dot_row: unsupported tensor type " + ggml_type_name(type));

@@ -177,16 +177,20 @@ GW_AVX2 float dot_q3_k(const void* row, const float* x, int64_t n) {
   return hsum(acc);
 }
 
-template <bool kFifthBit>
-GW_AVX2 float dot_q45_k(const void* row, const float* x, int64_t n) {
+// q4_K / q5_K. kSums: the sums of x over each 32 elements come precomputed (row_dot_mins, once per
+// mat-vec) instead of being added up again for every row; the mins then cost one scalar multiply-add each.
+template <bool kFifthBit, bool kSums>
+GW_AVX2 float dot_q45_k_impl(const void* row, const float* x, const float* sums32, int64_t n) {
   using Block = std::conditional_t<kFifthBit, Q5_K, Q4_K>;
   const auto* b = static_cast<const Block*>(row);
   __m256 acc = _mm256_setzero_ps(), acc_m = acc;
+  float mins = 0.0f;
   for (int64_t i = 0; i < n / kQKK; ++i) {
     prefetch_ahead<3>(b + i);  // 144 or 176 bytes
     const float d = f16_scale(b[i].d), dmin = f16_scale(b[i].dmin);
     __m256i qh = _mm256_setzero_si256();
     if constexpr (kFifthBit) qh = load32(b[i].qh);
+    float block_mins = 0.0f;
     for (int g = 0; g < 8; g += 2, x += 64) {
       const __m256i bytes = load32(b[i].qs + 16 * g);
       const auto [q0, q1] = q45_k_codes<kFifthBit>(bytes, qh, g);
@@ -195,11 +199,24 @@ GW_AVX2 float dot_q45_k(const void* row, const float* x, int64_t n) {
       scale_min_k4(g + 1, b[i].scales, s1, m1);
       acc = _mm256_fmadd_ps(_mm256_set1_ps(d * s0), dot32(q0, x), acc);
       acc = _mm256_fmadd_ps(_mm256_set1_ps(d * s1), dot32(q1, x + 32), acc);
-      acc_m = _mm256_fmadd_ps(_mm256_set1_ps(dmin * m0), sum32(x), acc_m);
-      acc_m = _mm256_fmadd_ps(_mm256_set1_ps(dmin * m1), sum32(x + 32), acc_m);
+      if constexpr (kSums) {
+        block_mins += float(m0) * sums32[8 * i + g] + float(m1) * sums32[8 * i + g + 1];
+      } else {
+        acc_m = _mm256_fmadd_ps(_mm256_set1_ps(dmin * m0), sum32(x), acc_m);
+        acc_m = _mm256_fmadd_ps(_mm256_set1_ps(dmin * m1), sum32(x + 32), acc_m);
+      }
     }
+    if constexpr (kSums) mins += dmin * block_mins;
   }
-  return hsum(_mm256_sub_ps(acc, acc_m));
+  return hsum(_mm256_sub_ps(acc, acc_m)) - mins;
+}
+template <bool kFifthBit>
+GW_AVX2 float dot_q45_k(const void* row, const float* x, int64_t n) {
+  return dot_q45_k_impl<kFifthBit, false>(row, x, nullptr, n);
+}
+template <bool kFifthBit>
+GW_AVX2 float dot_q45_k_sums(const void* row, const float* x, const float* sums32, int64_t n) {
+  return dot_q45_k_impl<kFifthBit, true>(row, x, sums32, n);
 }
 
 GW_AVX2 float dot_q6_k(const void* row, const float* x, int64_t n) {
@@ -262,6 +279,17 @@ DotFn avx2(GgmlType type) {
   }
 }
 
+DotMinsFn avx2_mins(GgmlType type) {
+  switch (type) {
+    case GgmlType::Q4_K:
+      return dot_q45_k_sums<false>;
+    case GgmlType::Q5_K:
+      return dot_q45_k_sums<true>;
+    default:
+      return nullptr;
+  }
+}
+
 bool cpu_has_avx2() {
   return cpu_has_avx2_fma_f16c();
 }
@@ -272,6 +300,9 @@ bool cpu_has_avx2() {
 
 namespace glasswing::quant::kernels {
 DotFn avx2(GgmlType) {
+  return nullptr;
+}
+DotMinsFn avx2_mins(GgmlType) {
   return nullptr;
 }
 bool cpu_has_avx2() {

@@ -16,6 +16,11 @@ DotFn portable(GgmlType type);
 // AVX2 + FMA + F16C kernels; nullptr for unsupported types or when not built for x86-64.
 DotFn avx2(GgmlType type);
 
+// AVX2 kernels of the types with per-32 mins (q4_K, q5_K) taking the sums of x over each 32 elements
+// precomputed; nullptr for other types or when not built for x86-64.
+using DotMinsFn = float (*)(const void* row, const float* x, const float* sums32, int64_t n);
+DotMinsFn avx2_mins(GgmlType type);
+
 // Integer kernels against an 8-bit activation (see activation.h): row of xq.n elements (block types only).
 using DotQ8Fn = float (*)(const void* row, const QuantizedActivation& xq);
 DotQ8Fn portable_q8(GgmlType type);

@@ -25,6 +25,14 @@ float dot_row(GgmlType type, const void* row, const float* x, int64_t n);
 using RowDot = float (*)(const void* row, const float* x, int64_t n);
 RowDot row_dot(GgmlType type, int64_t n);
 
+// For the types whose blocks have a min per 32 elements (q4_K, q5_K) on CPUs with the AVX2 kernels: a row
+// kernel that takes the sums of x over each 32 elements (sums_of_32, once per mat-vec) instead of adding them
+// up again for every row. nullptr where there is none (use row_dot). Checks as row_dot does.
+using RowDotMins = float (*)(const void* row, const float* x, const float* sums32, int64_t n);
+RowDotMins row_dot_mins(GgmlType type, int64_t n);
+// out[k] = x[32k] + ... + x[32k + 31] for k < n / 32.
+void sums_of_32(const float* x, int64_t n, float* out);
+
 // True for the types quantize_row can write.
 bool can_quantize(GgmlType type);
 

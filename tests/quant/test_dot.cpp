@@ -108,12 +108,34 @@ TEST_CASE("fast dot kernels equal the reference on random rows") {
         REQUIRE(std::fabs(kernels::portable(t)(row.data(), x.data(), n) - ref) <= tol);
         REQUIRE(std::fabs(dot_row(t, row.data(), x.data(), n) - ref) <= tol);
         REQUIRE(row_dot(t, n)(row.data(), x.data(), n) == dot_row(t, row.data(), x.data(), n));
+        if (const RowDotMins mins = row_dot_mins(t, n)) {  // q4_K, q5_K with AVX2: x's sums precomputed
+          std::vector<float> sums(static_cast<size_t>(n / 32));
+          sums_of_32(x.data(), n, sums.data());
+          REQUIRE(std::fabs(mins(row.data(), x.data(), sums.data(), n) - ref) <= tol);
+        }
         if (avx2) {
           REQUIRE(kernels::avx2(t) != nullptr);
           REQUIRE(std::fabs(kernels::avx2(t)(row.data(), x.data(), n) - ref) <= tol);
         }
       }
     }
+  }
+}
+
+TEST_CASE("row_dot_mins exists for q4_K and q5_K with AVX2 and sums_of_32 adds each 32") {
+  const bool avx2 = kernels::cpu_has_avx2();
+  CHECK((row_dot_mins(GgmlType::Q4_K, 256) != nullptr) == avx2);
+  CHECK((row_dot_mins(GgmlType::Q5_K, 512) != nullptr) == avx2);
+  CHECK(row_dot_mins(GgmlType::Q6_K, 256) == nullptr);
+  CHECK(row_dot_mins(GgmlType::Q8_0, 64) == nullptr);
+  if (avx2) CHECK_THROWS_WITH(row_dot_mins(GgmlType::Q4_K, 100), Catch::Contains("not a multiple"));
+  std::vector<float> x(96), sums(3);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 7) - 2.5f;
+  sums_of_32(x.data(), 96, sums.data());
+  for (int k = 0; k < 3; ++k) {
+    double want = 0;
+    for (int i = 0; i < 32; ++i) want += x[32 * k + i];
+    CHECK(sums[k] == Approx(want).margin(1e-5));
   }
 }
 
