@@ -479,6 +479,15 @@ bool inlines_norm(const DeviceInfo& info, const WeightTensor& w, uint32_t n_vec)
   return use_gpu_kernels(info) && gpu_layout(w.type).has_value() && n_vec <= kMatvecMaxVectors;
 }
 
+namespace {
+// Refuses an InlineNorm where the kernel recorded would not apply it (possible = false: never applied there).
+void check_inline_norm(const DeviceInfo& info, const WeightTensor& w, const MatShape& s,
+                       bool possible = true) {
+  if (s.inline_norm && !(possible && inlines_norm(info, w, s.n_vec)))
+    throw VulkanError("inline RMSNorm: only for the GPU kernels' mat-vec of a few vectors");
+}
+}  // namespace
+
 bool matvec_swiglu_supported(const DeviceInfo& info, GgmlType type) {
   return uses_tiles(info, type) || (use_gpu_kernels(info) && gpu_layout(type).has_value());
 }
@@ -669,8 +678,7 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
   if (w.order != RowOrder::Plain) throw VulkanError("matvec: gate|up pairs are read by matvec_swiglu only");
   if ((s.norm_write || s.norm_read) && !defers_norm(ctx_->device().info(), w))
     throw VulkanError("deferred RMSNorm: only for CPU devices' tiles in one slice");
-  if (s.inline_norm && !inlines_norm(ctx_->device().info(), w, s.n_vec))
-    throw VulkanError("inline RMSNorm: only for the GPU kernels' mat-vec of a few vectors");
+  check_inline_norm(ctx_->device().info(), w, s);
   if (use_gpu_kernels(ctx_->device().info()) && gpu_layout(w.type)) {
     matvec_gpu(w, x, y, s);
     return;
@@ -766,13 +774,12 @@ void Recorder::matvec_swiglu(const WeightTensor& w, const BufferRange& x, const 
   if (!matvec_swiglu_supported(info, w.type) || w.slices.size() != 1 || w.order != RowOrder::GateUpPairs)
     throw VulkanError(
         "matvec_swiglu: needs gate|up pairs of a matvec_swiglu_supported type (RowOrder::GateUpPairs)");
+  check_inline_norm(info, w, s);
   if (uses_tiles(info, w.type)) {
     matvec_tiles(w, x, y, s, true);
     return;
   }
   // GPU kernels: interleaved pairs
-  if (s.inline_norm && !inlines_norm(info, w, s.n_vec))
-    throw VulkanError("inline RMSNorm: only for the GPU kernels' mat-vec of a few vectors");
   if (s.norm_write || s.norm_read || s.accumulate)
     throw VulkanError("matvec_swiglu: the GPU kernels neither accumulate nor defer a norm");
   const uint32_t n_ff = w.rows / 2;
@@ -822,7 +829,7 @@ void Recorder::matmul(const WeightTensor& w, const BufferRange& x, const BufferR
   if (uses_tiles(ctx_->device().info(), w.type))
     return matvec(w, x, y, s);  // CPU devices: the batched matvec reads the tiles
   if (s.norm_write || s.norm_read) throw VulkanError("deferred RMSNorm: only for CPU devices' tiles");
-  if (s.inline_norm) throw VulkanError("inline RMSNorm: only for the GPU kernels' mat-vec of a few vectors");
+  check_inline_norm(ctx_->device().info(), w, s, /*possible=*/false);
   const uint32_t x_stride = s.x_stride ? s.x_stride : w.cols;
   const bool gpu = use_gpu_kernels(ctx_->device().info());
   const bool aligned = x_stride % 4 == 0 && x.offset % 16 == 0;

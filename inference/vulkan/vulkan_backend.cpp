@@ -488,8 +488,8 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
   const bool inline_out_norm = arch.norm == NormKind::Rms && inlines_norm(info, *w.output, n_out);
   const InlineNorm out_inline{w.output_norm, d.norm_eps};
   BufferRange out_x = a.x;
-  if (first_logit !=
-      0) {  // only the last token's logits: move its row to the front (descriptor offsets must be aligned)
+  // only the last token's logits: move its row to the front (descriptor offsets must be aligned)
+  if (first_logit != 0) {
     rec.copy(a.x.sub(uint64_t(first_logit) * dim * sizeof(float), dim * sizeof(float)), a.x_last,
              dim * sizeof(float));
     out_x = a.x_last;

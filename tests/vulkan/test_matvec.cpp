@@ -427,19 +427,22 @@ TEST_CASE("an inline RMSNorm (GPU kernels' mat-vec) is RMSNorm then the matvec",
         const auto gain = random_floats(rng, cols, 0.5f, 1.5f);
         Buffer xb = device_buffer(x), gb = device_buffer(gain), yb = device_buffer({}, rows * n_vec);
         const InlineNorm norm{whole(gb), eps};
+        const WeightTensor tgu =
+            upload_weight(ctx, arena, type, 2 * n_ff, cols, wgu.data(), {}, RowOrder::GateUpPairs);
+        Buffer ub = device_buffer({}, n_ff * n_vec);
         if (!inlines_norm(info, t, n_vec)) {  // CPU devices' kernels: refused, with the reason
           Recorder rec(ctx);
           rec.begin();
           CHECK_THROWS_WITH(rec.matvec(t, whole(xb), whole(yb), {.n_vec = n_vec, .inline_norm = &norm}),
                             Catch::Contains("inline RMSNorm: only for the GPU kernels"));
+          CHECK_THROWS_WITH(
+              rec.matvec_swiglu(tgu, whole(xb), whole(ub), {.n_vec = n_vec, .inline_norm = &norm}),
+              Catch::Contains("inline RMSNorm: only for the GPU kernels"));
           rec.end();
           WARN("inline RMSNorm runs on the GPU kernels only (GLASSWING_VULKAN_KERNELS=gpu)");
           return;
         }
         CHECK_FALSE(inlines_norm(info, t, 5));  // a batch goes through the GEMM: the norm stays a dispatch
-        const WeightTensor tgu =
-            upload_weight(ctx, arena, type, 2 * n_ff, cols, wgu.data(), {}, RowOrder::GateUpPairs);
-        Buffer ub = device_buffer({}, n_ff * n_vec);
         Recorder rec(ctx);
         rec.begin();
         rec.matvec(t, whole(xb), whole(yb), {.n_vec = n_vec, .inline_norm = &norm});
