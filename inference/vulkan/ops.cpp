@@ -143,7 +143,7 @@ std::string layout_name(GgmlType type, bool gpu) {
 }
 
 // Tuning knobs of the GPU kernels for benchmarks: GLASSWING_VULKAN_MATVEC="wg,mr,unroll" (invocations per
-// workgroup, rows per subgroup, units per lane loaded together) and GLASSWING_VULKAN_MATMUL="bm,bn,bk,tm,tn"
+// workgroup, rows per subgroup, items (units or words) per lane loaded together) and GLASSWING_VULKAN_MATMUL="bm,bn,bk,tm,tn"
 // (tile, K step, outputs per invocation). Unset: the defaults below (the best measured on an H100).
 std::vector<uint32_t> env_numbers(const char* name, std::vector<uint32_t> fallback) {
   const char* env = std::getenv(name);
@@ -165,14 +165,28 @@ std::vector<uint32_t> env_numbers(const char* name, std::vector<uint32_t> fallba
   return out;
 }
 
+// GLASSWING_VULKAN_MATVEC_LANES=word|unit: the GPU mat-vec's lane mapping (matvec_gpu_body.glsl). Word lanes
+// (the default) read x in contiguous runs across lanes; unit lanes were the kernel H100 figures until
+// session 5 were measured with (each lane's x load a separate cache line).
+bool matvec_word_lanes() {
+  const char* env = std::getenv("GLASSWING_VULKAN_MATVEC_LANES");
+  const std::string v = env ? env : "";
+  if (v.empty() || v == "word") return true;
+  if (v == "unit") return false;
+  throw VulkanError("GLASSWING_VULKAN_MATVEC_LANES must be word or unit, not '" + v + "'");
+}
+
 struct MatvecTuning {
   uint32_t wg, mr, unroll;
+  bool words;
 };
 MatvecTuning matvec_tuning() {
-  const auto v = env_numbers("GLASSWING_VULKAN_MATVEC", {128, 2, 2});
+  const bool words = matvec_word_lanes();
+  // a word is a quarter of a unit: twice the items per load batch keeps more bytes in flight per lane
+  const auto v = env_numbers("GLASSWING_VULKAN_MATVEC", {128, 2, words ? 4u : 2u});
   if (v[0] == 0 || v[0] > 1024 || v[1] == 0 || v[1] > 8 || v[2] == 0 || v[2] > 8)
     throw VulkanError("GLASSWING_VULKAN_MATVEC: 1..1024 invocations, 1..8 rows per subgroup, 1..8 units");
-  return {v[0], v[1], v[2]};
+  return {v[0], v[1], v[2], words};
 }
 
 struct MatmulTuning {
@@ -817,7 +831,7 @@ void Recorder::matvec_gpu(const WeightTensor& w, const BufferRange& x, const Buf
   for (const auto& slice : w.slices) {
     const WeightProductPush push = product_push(w, slice, s);
     const BufferRange buffers[] = {slice.range, x, y, s.inline_norm ? s.inline_norm->gain : x};
-    const uint32_t spec[] = {t.wg, rpw, t.mr, t.unroll, s.inline_norm ? 1u : 0u, eps_bits};
+    const uint32_t spec[] = {t.wg, rpw, t.mr, t.unroll, s.inline_norm ? 1u : 0u, eps_bits, t.words ? 1u : 0u};
     const uint32_t groups = (slice.rows + rpw - 1) / rpw;
     const uint32_t gx = std::min(groups, kMaxGroups);
     dispatch(shader.c_str(), buffers, push, gx, s.n_vec, (groups + gx - 1) / gx, spec);

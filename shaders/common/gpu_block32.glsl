@@ -18,6 +18,22 @@ void load_x(uint xb, uint u, out vec4 xv[XV]) {
 vec4 x_sums(in vec4 xv[XV]) {
   return vec4(dot(sum4(xv[0], xv[1], xv[2], xv[3]) + sum4(xv[4], xv[5], xv[6], xv[7]), vec4(1.0)));
 }
+// Word lanes (WORDS): word j (0..3) of a block's quants holds elements 4j.. (low nibbles) and 16 + 4j..
+// (high nibbles): x texels j and 4 + j. Four lanes on one block read 64 contiguous bytes of x.
+const uint XW = 2u;
+void load_xw(uint xb, uint u, uint j, out vec4 xv[XW]) {
+  xv[0] = xin(xb + j);
+  xv[1] = xin(xb + 4u + j);
+}
+// Per-lane sum(f x) of one word's 8 quants (f = 1 + q/16, unit4) and sum(x).
+vec2 q4_fx_word(uint q, in vec4 xv[XW]) {
+  return vec2(dot(unit4(q, 0, 4) * xv[0] + unit4(q, 4, 4) * xv[1], vec4(1.0)), dot(xv[0] + xv[1], vec4(1.0)));
+}
+// The same over 5-bit quants (low nibbles q, fifth bits from qh), f = 1 + q/32.
+vec2 q5_fx_word(uint q, uint qh, uint j, in vec4 xv[XW]) {
+  vec4 s = unit4(q5_bytes(q, qh, j, 0u), 0, 5) * xv[0] + unit4(q5_bytes(q, qh, j, 1u), 0, 5) * xv[1];
+  return vec2(dot(s, vec4(1.0)), dot(xv[0] + xv[1], vec4(1.0)));
+}
 // Per-lane partial sums of f x over a block's 4-bit quants q, f = 1 + q/16 (unit4).
 vec4 q4_fx(uvec4 q, in vec4 xv[XV]) {
   vec4 s = vec4(0.0);

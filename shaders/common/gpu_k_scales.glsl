@@ -28,4 +28,23 @@ vec4 x_sums(in vec4 xv[XV]) {
   return vec4(dot(sum4(xv[0], xv[1], xv[2], xv[3]), vec4(1.0)), dot(sum4(xv[4], xv[5], xv[6], xv[7]), vec4(1.0)),
               0.0, 0.0);
 }
+// Word lanes: word j of unit u holds 4 elements of each of the unit's sub-blocks (x texels o + j and
+// o + 8 + j): eight lanes on one 64-element group read 2 x 128 contiguous bytes of x.
+const uint XW = 2u;
+void load_xw(uint xb, uint u, uint j, out vec4 xv[XW]) {
+  uint o = xb + 16u * (u >> 1) + 4u * (u & 1u) + j;
+  xv[0] = xin(o);
+  xv[1] = xin(o + 8u);
+}
+// d sc sum(q x) - dmin m sum(x) over one word's two sub-blocks, from sum(f x) per sub-block (f = 1 + q/2^B,
+// sum(q x) = 2^B (sum(f x) - sum(x))).
+float k_word(uvec4 a, uint u, vec4 flo, vec4 fhi, float two_b, in vec4 xv[XW]) {
+  float sc0, mn0, sc1, mn1;
+  gpu_scale_min_k4(a, 2u * (u >> 1), sc0, mn0);
+  gpu_scale_min_k4(a, 2u * (u >> 1) + 1u, sc1, mn1);
+  vec2 dm = unpackHalf2x16(a.x);
+  float xlo = dot(xv[0], vec4(1.0)), xhi = dot(xv[1], vec4(1.0));
+  float qlo = two_b * (dot(flo, xv[0]) - xlo), qhi = two_b * (dot(fhi, xv[1]) - xhi);
+  return dm.x * (sc0 * qlo + sc1 * qhi) - dm.y * (mn0 * xlo + mn1 * xhi);
+}
 #endif

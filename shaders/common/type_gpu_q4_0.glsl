@@ -28,4 +28,14 @@ float dot_unit(Raw r, uint u, in vec4 xv[XV], vec4 xs) {
   vec4 s = q4_fx(r.q, xv);
   return r.d * (16.0 * dot(s, vec4(1.0)) - 24.0 * xs.x);
 }
+// Word lanes: word j of the block.
+struct Word {
+  uint q;
+  float d;
+};
+Word load_word(uint blk, uint u, uint j) { return Word(w[4u * blk + j], w_f16(w_aux + 2u * blk)); }
+float dot_word(Word r, uint u, uint j, in vec4 xv[XW]) {
+  vec2 s = q4_fx_word(r.q, xv);
+  return r.d * (16.0 * s.x - 24.0 * s.y);
+}
 #endif

@@ -46,4 +46,13 @@ float dot_unit(Raw r, uint u, in vec4 xv[XV], vec4 xs) {
   float qlo = 16.0 * (dot(lo, vec4(1.0)) - xs.x), qhi = 16.0 * (dot(hi, vec4(1.0)) - xs.y);
   return dm.x * (sc0 * qlo + sc1 * qhi) - dm.y * (mn0 * xs.x + mn1 * xs.y);
 }
+// Word lanes: word j of unit u and the block's scales.
+struct Word {
+  uint q;
+  uvec4 a;
+};
+Word load_word(uint blk, uint u, uint j) { return Word(w[4u * (8u * blk + u) + j], w4[(w_aux >> 4) + blk]); }
+float dot_word(Word r, uint u, uint j, in vec4 xv[XW]) {
+  return k_word(r.a, u, unit4(r.q, 0, 4), unit4(r.q, 4, 4), 16.0, xv);
+}
 #endif

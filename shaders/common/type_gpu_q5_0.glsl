@@ -29,4 +29,17 @@ float dot_unit(Raw r, uint u, in vec4 xv[XV], vec4 xs) {
   vec4 s = q5_fx(r.q, r.qh, xv);
   return r.d * (32.0 * dot(s, vec4(1.0)) - 48.0 * xs.x);
 }
+// Word lanes: word j of the block and the block's fifth bits.
+struct Word {
+  uint q;
+  uint qh;
+  float d;
+};
+Word load_word(uint blk, uint u, uint j) {
+  return Word(w[4u * blk + j], w[(w_aux >> 2) + blk], w_f16(gpu_aux2() + 2u * blk));
+}
+float dot_word(Word r, uint u, uint j, in vec4 xv[XW]) {
+  vec2 s = q5_fx_word(r.q, r.qh, j, xv);
+  return r.d * (32.0 * s.x - 48.0 * s.y);
+}
 #endif

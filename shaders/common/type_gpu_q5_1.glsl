@@ -30,4 +30,18 @@ float dot_unit(Raw r, uint u, in vec4 xv[XV], vec4 xs) {
   vec2 dm = unpackHalf2x16(r.dm);
   return dm.x * 32.0 * (dot(s, vec4(1.0)) - xs.x) + dm.y * xs.x;
 }
+// Word lanes: word j of the block and the block's fifth bits.
+struct Word {
+  uint q;
+  uint qh;
+  uint dm;
+};
+Word load_word(uint blk, uint u, uint j) {
+  return Word(w[4u * blk + j], w[(w_aux >> 2) + blk], w[(gpu_aux2() >> 2) + blk]);
+}
+float dot_word(Word r, uint u, uint j, in vec4 xv[XW]) {
+  vec2 s = q5_fx_word(r.q, r.qh, j, xv);
+  vec2 dm = unpackHalf2x16(r.dm);
+  return dm.x * 32.0 * (s.x - s.y) + dm.y * s.y;
+}
 #endif

@@ -47,4 +47,19 @@ float dot_unit(Raw r, uint u, in vec4 xv[XV], vec4 xs) {
   float qlo = 32.0 * (dot(lo, vec4(1.0)) - xs.x), qhi = 32.0 * (dot(hi, vec4(1.0)) - xs.y);
   return dm.x * (sc0 * qlo + sc1 * qhi) - dm.y * (mn0 * xs.x + mn1 * xs.y);
 }
+// Word lanes: word j of unit u, the matching word of its qh piece and the block's scales.
+struct Word {
+  uint q;
+  uint qh;
+  uvec4 a;
+};
+Word load_word(uint blk, uint u, uint j) {
+  return Word(w[4u * (10u * blk + u) + j], w[4u * (10u * blk + 8u + (u & 1u)) + j], w4[(w_aux >> 4) + blk]);
+}
+float dot_word(Word r, uint u, uint j, in vec4 xv[XW]) {
+  uint g = u >> 1;
+  uint lo = (r.q & 0x0f0f0f0fu) | (((r.qh >> (2u * g)) & 0x01010101u) << 4);
+  uint hi = ((r.q >> 4) & 0x0f0f0f0fu) | (((r.qh >> (2u * g + 1u)) & 0x01010101u) << 4);
+  return k_word(r.a, u, unit4(lo, 0, 5), unit4(hi, 0, 5), 32.0, xv);
+}
 #endif

@@ -60,4 +60,32 @@ float dot_unit(Raw raw, uint u, in vec4 xv[XV], vec4 xs) {
   }
   return raw.d * s;
 }
+// Word lanes: word j of the unit's three pieces; x texels o + 8r + j (r < 4): eight lanes on the two units
+// of a half read 4 x 128 contiguous bytes of x.
+const uint XW = 4u;
+struct Word {
+  uint ql0, ql1, qh;
+  uvec4 a;
+  float d;
+};
+Word load_word(uint blk, uint u, uint j) {
+  uint n = u >> 1, h = u & 1u, b = 4u * (12u * blk) + j;
+  return Word(w[b + 4u * (4u * n + h)], w[b + 4u * (4u * n + 2u + h)], w[b + 4u * (8u + 2u * n + h)],
+              w4[(w_aux >> 4) + blk], w_f16(gpu_aux2() + 2u * blk));
+}
+void load_xw(uint xb, uint u, uint j, out vec4 xv[XW]) {
+  uint o = xb + 32u * (u >> 1) + 4u * (u & 1u) + j;
+  [[unroll]] for (uint r = 0u; r < 4u; ++r) xv[r] = xin(o + 8u * r);
+}
+float dot_word(Word raw, uint u, uint j, in vec4 xv[XW]) {
+  uint n = u >> 1, h = u & 1u;
+  float s = 0.0;
+  [[unroll]] for (uint r = 0u; r < 4u; ++r) {
+    uint ql = (r & 1u) == 0u ? raw.ql0 : raw.ql1;
+    uint q = ((ql >> ((r >> 1) * 4u)) & 0x0f0f0f0fu) | (((raw.qh >> (2u * r)) & 0x03030303u) << 4);
+    float sc = float(int(byte16(raw.a, 8u * n + 2u * r + h) << 24) >> 24);
+    s += (64.0 * dot(unit4(q, 0, 6), xv[r]) - 96.0 * dot(xv[r], vec4(1.0))) * sc;
+  }
+  return raw.d * s;
+}
 #endif

@@ -33,4 +33,16 @@ float dot_unit(Raw r, uint u, in vec4 xv[XV], vec4 xs) {
   [[unroll]] for (uint j = 0u; j < 4u; ++j) s += unit4(r.q[j] ^ 0x80808080u, 0, 8) * xv[j];
   return r.d * (256.0 * dot(s, vec4(1.0)) - 384.0 * xs.x);
 }
+// Word lanes: word j of unit u holds elements 16u + 4j..: x texel 4u + j. Eight lanes on one block read
+// its 128 contiguous bytes of x.
+const uint XW = 1u;
+struct Word {
+  uint q;
+  float d;
+};
+Word load_word(uint blk, uint u, uint j) { return Word(w[4u * (2u * blk + u) + j], w_f16(w_aux + 2u * blk)); }
+void load_xw(uint xb, uint u, uint j, out vec4 xv[XW]) { xv[0] = xin(xb + 4u * u + j); }
+float dot_word(Word r, uint u, uint j, in vec4 xv[XW]) {
+  return r.d * (256.0 * dot(unit4(r.q ^ 0x80808080u, 0, 8), xv[0]) - 384.0 * dot(xv[0], vec4(1.0)));
+}
 #endif

@@ -477,6 +477,15 @@ TEST_CASE("a bad GLASSWING_VULKAN_KERNELS, tuning or COOPMAT value is a precise 
   rec.begin();
   CHECK_THROWS_WITH(rec.matvec(t, whole(xb), whole(yb)), Catch::Contains("GLASSWING_VULKAN_MATVEC must be"));
   setenv("GLASSWING_VULKAN_MATVEC", "128,2,2", 1);
+  const char* old_lanes = std::getenv("GLASSWING_VULKAN_MATVEC_LANES");
+  const std::string saved_lanes = old_lanes ? old_lanes : "";
+  setenv("GLASSWING_VULKAN_MATVEC_LANES", "bytes", 1);
+  CHECK_THROWS_WITH(rec.matvec(t, whole(xb), whole(yb)),
+                    Catch::Contains("GLASSWING_VULKAN_MATVEC_LANES must be word or unit, not 'bytes'"));
+  if (old_lanes)
+    setenv("GLASSWING_VULKAN_MATVEC_LANES", saved_lanes.c_str(), 1);
+  else
+    unsetenv("GLASSWING_VULKAN_MATVEC_LANES");
   setenv("GLASSWING_VULKAN_MATMUL", "64,64,32,4,3", 1);
   CHECK_THROWS_WITH(rec.matmul(t, whole(xb), whole(yb), {.n_vec = 8}), Catch::Contains("bad tile shape"));
   rec.end();
