@@ -143,8 +143,9 @@ std::string layout_name(GgmlType type, bool gpu) {
 }
 
 // Tuning knobs of the GPU kernels for benchmarks: GLASSWING_VULKAN_MATVEC="wg,mr,unroll" (invocations per
-// workgroup, rows per subgroup, items (units or words) per lane loaded together) and GLASSWING_VULKAN_MATMUL="bm,bn,bk,tm,tn"
-// (tile, K step, outputs per invocation). Unset: the defaults below (the best measured on an H100).
+// workgroup, rows per subgroup, items (units or words) per lane loaded together) and
+// GLASSWING_VULKAN_MATMUL="bm,bn,bk,tm,tn" (tile, K step, outputs per invocation). Unset: the defaults below
+// (measured on an H100, except the word-lanes unroll: chosen by reasoning, see matvec_word_lanes).
 std::vector<uint32_t> env_numbers(const char* name, std::vector<uint32_t> fallback) {
   const char* env = std::getenv(name);
   if (!env || !*env) return fallback;
