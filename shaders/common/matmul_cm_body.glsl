@@ -1,9 +1,12 @@
 // Y[t][row_base + r] (+)= W[r] . X[t] on tensor cores (VK_NV_cooperative_matrix, 16x16x16 f16 products with
 // f32 accumulation), for GPUs that report it. f16 alone would cost ~3 decimal digits, so every operand is
 // split into a high and a low f16 part (v = hi + lo, ~22 bits together) and each product is the three
-// leading terms Whi.Xhi + Whi.Xlo + Wlo.Xhi: the result matches the f32 kernels to ~1e-6 relative, while the
-// tensor cores still do the work many times faster than f32 FMA. (|values| must stay below 65504, the f16
-// range: activations of real models do.)
+// leading terms Whi.Xhi + Whi.Xlo + Wlo.Xhi: the result should match the f32 kernels to ~1e-6 relative, while
+// the tensor cores still do the work many times faster than f32 FMA. (|values| must stay below 65504, the
+// f16 range: activations of real models do.) The low parts are stored times LO_SCALE = 2^11 and summed in
+// their own accumulators, scaled back at the end: unscaled, the low part of any |v| < 2^-3 is an f16
+// subnormal (|lo| <= 2^-11 |v|), which a GPU may flush to zero; the H100 run of the unscaled kernel was
+// 7.4e-5 off, what losing those low parts gives.
 // A workgroup of 4 subgroups of 32 owns a 64 x 64 output tile (a 2 x 2 grid of 32 x 32 per subgroup, each
 // 2 x 2 fragments) and walks K in steps of 32: it dequantizes the 64 x 32 weight tile once (dequant_chunk of
 // the type file) and converts the 64 x 32 activation tile, both into shared memory as hi/lo f16 pairs. The
@@ -18,6 +21,7 @@ layout(local_size_x = 128) in;
 const uint BM = 64u, BN = 64u, BK = 32u;
 const uint SK = BK + 8u;  // shared row stride (f16 elements): 80 bytes, 16-byte aligned rows
 const uint SC = BM + 4u;  // accumulator staging stride (floats)
+const float LO_SCALE = 2048.0;
 
 layout(std430, binding = 1) readonly buffer X4 { vec4 x4[]; };
 #include "common/product_io.glsl"
@@ -35,9 +39,12 @@ void main() {
   uint tid = gl_LocalInvocationID.x;
   uint sm = (gl_SubgroupID & 1u) * 32u, sn = (gl_SubgroupID >> 1) * 32u;  // this subgroup's 32 x 32
   uint rb_stride = (p.ncols / BLOCK_ELEMS) * BLOCK_BYTES;
-  FP32 acc[2][2];
+  FP32 acc[2][2], acc_lo[2][2];  // Whi.Xhi, and (Wlo.Xhi + Whi.Xlo) * LO_SCALE
   [[unroll]] for (uint i = 0u; i < 2u; ++i)
-    [[unroll]] for (uint j = 0u; j < 2u; ++j) acc[i][j] = FP32(0.0);
+    [[unroll]] for (uint j = 0u; j < 2u; ++j) {
+      acc[i][j] = FP32(0.0);
+      acc_lo[i][j] = FP32(0.0);
+    }
 
   for (uint k0 = 0u; k0 < p.ncols; k0 += BK) {
     // weight tile: 64 rows x 2 chunks of 16, one per invocation
@@ -52,7 +59,7 @@ void main() {
       [[unroll]] for (uint i = 0u; i < CHUNK; ++i) {
         float16_t h = float16_t(vals[i]);
         wh[r * SK + ch * CHUNK + i] = h;
-        wl[r * SK + ch * CHUNK + i] = float16_t(vals[i] - float(h));
+        wl[r * SK + ch * CHUNK + i] = float16_t((vals[i] - float(h)) * LO_SCALE);
       }
     }
     // activation tile: 64 vectors x 8 quads of columns
@@ -62,7 +69,7 @@ void main() {
       [[unroll]] for (uint c = 0u; c < 4u; ++c) {
         float16_t h = float16_t(xv[c]);
         xh[n * SK + 4u * kq + c] = h;
-        xl[n * SK + 4u * kq + c] = float16_t(xv[c] - float(h));
+        xl[n * SK + 4u * kq + c] = float16_t((xv[c] - float(h)) * LO_SCALE);
       }
     }
     barrier();
@@ -76,16 +83,18 @@ void main() {
       }
       [[unroll]] for (uint i = 0u; i < 2u; ++i)
         [[unroll]] for (uint j = 0u; j < 2u; ++j) {
-          acc[i][j] = coopMatMulAddNV(al[i], bh[j], acc[i][j]);
-          acc[i][j] = coopMatMulAddNV(ah[i], bl[j], acc[i][j]);
+          acc_lo[i][j] = coopMatMulAddNV(al[i], bh[j], acc_lo[i][j]);
+          acc_lo[i][j] = coopMatMulAddNV(ah[i], bl[j], acc_lo[i][j]);
           acc[i][j] = coopMatMulAddNV(ah[i], bh[j], acc[i][j]);
         }
     }
     barrier();
   }
   [[unroll]] for (uint i = 0u; i < 2u; ++i)
-    [[unroll]] for (uint j = 0u; j < 2u; ++j)
+    [[unroll]] for (uint j = 0u; j < 2u; ++j) {
+      acc[i][j] = acc[i][j] + acc_lo[i][j] * (1.0 / LO_SCALE);
       coopMatStoreNV(acc[i][j], cs, (sn + 16u * j) * SC + sm + 16u * i, SC, true);
+    }
   barrier();
   for (uint e = tid; e < BM * BN; e += 128u) {
     uint m = e % BM, n = e / BM;
