@@ -177,6 +177,18 @@ bool matvec_word_lanes() {
   throw VulkanError("GLASSWING_VULKAN_MATVEC_LANES must be word or unit, not '" + v + "'");
 }
 
+// GLASSWING_VULKAN_ATTN_SPLIT=keys: keys per workgroup of the GPU kernels' decode attention (split-K; 0: one
+// workgroup per head over the whole context).
+uint32_t attention_split_keys() {
+  const auto v = env_numbers("GLASSWING_VULKAN_ATTN_SPLIT", {256});
+  if (v[0] != 0 && (v[0] < 16 || v[0] > 65536))
+    throw VulkanError("GLASSWING_VULKAN_ATTN_SPLIT: 0 (no split) or 16..65536 keys per workgroup");
+  return v[0];
+}
+uint32_t attention_split_runs(uint32_t n_ctx, uint32_t split) {
+  return split ? (n_ctx + split - 1) / split : 1;
+}
+
 struct MatvecTuning {
   uint32_t wg, mr, unroll;
   bool words;
@@ -1006,7 +1018,7 @@ bool Recorder::attention_rope_store(const BufferRange& qkv, const BufferRange& q
                                     const BufferRange& k_cache, const BufferRange& v_cache,
                                     const BufferRange& out, const BufferRange& scores,
                                     const BufferRange& state, const RopeStoreParams& r,
-                                    const AttentionParams& p) {
+                                    const AttentionParams& p, const BufferRange& split) {
   const auto& info = ctx_->device().info();
   const uint32_t q_stride = r.q_stride ? r.q_stride : r.n_heads * r.head_dim;
   const uint32_t width = p.n_heads * p.head_dim;
@@ -1027,9 +1039,15 @@ bool Recorder::attention_rope_store(const BufferRange& qkv, const BufferRange& q
                           push.attention.o_stride % 4 == 0 && k_cache.offset % 16 == 0 &&
                           v_cache.offset % 16 == 0 && out.offset % 16 == 0;
     if (!fits_gpu) return false;
-    const BufferRange buffers[] = {qkv, k_cache, v_cache, out, scores, state, q_cache};
-    const uint32_t spec[] = {kAttentionGpuWg};
-    dispatch("attention_gpu_rope_store", buffers, push, 1, p.n_heads, 1, spec);
+    // split-K when a scratch for this context came with the call (a context within one run takes the
+    // unsplit path inside the kernel)
+    uint32_t keys = split.size ? attention_split_keys() : 0;
+    if (keys && split.size < attention_split_bytes(p.n_heads, p.head_dim, p.n_ctx))
+      throw VulkanError("attention_rope_store: the split-K scratch is smaller than attention_split_bytes");
+    const BufferRange buffers[] = {qkv, k_cache, v_cache, out, scores, state, q_cache, keys ? split : scores};
+    const uint32_t spec[] = {kAttentionGpuWg, keys};
+    dispatch("attention_gpu_rope_store", buffers, push, attention_split_runs(p.n_ctx, keys), p.n_heads, 1,
+             spec);
     return true;
   }
   const bool fits = info.type == "cpu" && r.n_tokens == 1 && p.n_tokens == 1 && r.head_dim == p.head_dim &&
@@ -1047,6 +1065,13 @@ bool Recorder::attention_rope_store(const BufferRange& qkv, const BufferRange& q
   const uint32_t spec[] = {wg, p.head_dim / 4};
   dispatch("attention_lanes_rope_store", buffers, push, (p.n_heads + wg - 1) / wg, 1, 1, spec, views);
   return true;
+}
+
+uint64_t Recorder::attention_split_bytes(uint32_t n_heads, uint32_t head_dim, uint32_t n_ctx) {
+  const uint32_t keys = attention_split_keys();
+  if (!keys) return 0;
+  const uint64_t runs = attention_split_runs(n_ctx, keys);
+  return ((uint64_t{n_heads} + 3) / 4 * 4 + uint64_t{n_heads} * runs * (2 + head_dim)) * sizeof(float);
 }
 
 void Recorder::attention_probs(const BufferRange& q_cache, const BufferRange& k_cache, const BufferRange& out,

@@ -214,11 +214,15 @@ class Recorder {
   // rope_store then attention for a one-token step, in one dispatch (the CPU kernels:
   // common/attention_lanes.glsl; the GPU kernels: common/attention_gpu_body.glsl, which uses `scores`); q, k
   // and v are views of the one buffer qkv (RopeStoreParams' strides and offsets into it). Records nothing and
-  // returns false where neither kernel applies.
+  // returns false where neither kernel applies. `split`: the GPU kernel's split-K scratch of at least
+  // attention_split_bytes(...) bytes whose counters are zero (it leaves them zero), or empty (no split).
   bool attention_rope_store(const BufferRange& qkv, const BufferRange& q_cache, const BufferRange& k_cache,
                             const BufferRange& v_cache, const BufferRange& out, const BufferRange& scores,
                             const BufferRange& state, const RopeStoreParams& rope,
-                            const AttentionParams& attention);
+                            const AttentionParams& attention, const BufferRange& split = {});
+  // Bytes of attention_rope_store's split-K scratch for a cache of n_ctx positions on GPU kernels (0: the
+  // keys are not split, GLASSWING_VULKAN_ATTN_SPLIT=0). Starts with n_heads zero counters.
+  static uint64_t attention_split_bytes(uint32_t n_heads, uint32_t head_dim, uint32_t n_ctx);
   // out[r][c] = probability of key k0 + c for query q0 + r (row-major nq x nk)
   void attention_probs(const BufferRange& q_cache, const BufferRange& k_cache, const BufferRange& out,
                        const AttentionProbsParams& p);

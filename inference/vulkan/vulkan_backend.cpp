@@ -4,10 +4,12 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "inference/model/backend_registry.h"
 #include "inference/vulkan/backend_choice.h"
+#include "inference/vulkan/gpu_layout.h"
 #include "inference/vulkan/record_util.h"
 #include "inference/vulkan/vk_error.h"
 
@@ -98,6 +100,7 @@ class VulkanBackend::Caches : public model::SessionCaches {
         q(Buffer::Create(ctx.device(), q_stride * d.n_layer, MemoryUse::DeviceLocal, "the Q cache")),
         scores(Buffer::Create(ctx.device(), uint64_t(max_batch) * d.n_head * n_ctx_ * sizeof(float),
                               MemoryUse::DeviceLocal, "attention scores")),
+        split(split_scratch(ctx, d, n_ctx_)),
         state(Buffer::Create(ctx.device(), sizeof(StepState) + max_batch * sizeof(uint32_t),
                              MemoryUse::Upload, "the step state")),
         readback(Buffer::Create(
@@ -106,7 +109,9 @@ class VulkanBackend::Caches : public model::SessionCaches {
         kv_bytes(uint64_t(n_ctx_) * d.kv_dim() * sizeof(float)),
         q_bytes(uint64_t(n_ctx_) * d.q_dim() * sizeof(float)) {}
 
-  uint64_t bytes() const override { return k.size() + v.size() + q.size() + scores.size(); }
+  uint64_t bytes() const override {
+    return k.size() + v.size() + q.size() + scores.size() + (split ? split->size() : 0);
+  }
   BufferRange k_layer(int64_t l) const { return {k.handle(), k_stride * l, kv_bytes}; }
   BufferRange v_layer(int64_t l) const { return {v.handle(), k_stride * l, kv_bytes}; }
   BufferRange q_layer(int64_t l) const { return {q.handle(), q_stride * l, q_bytes}; }
@@ -124,7 +129,10 @@ class VulkanBackend::Caches : public model::SessionCaches {
   int64_t n_ctx;
   uint64_t k_stride, q_stride;
   int64_t max_batch;  // tokens per step: the score scratch (tokens x heads x n_ctx) must fit one binding
-  Buffer k, v, q, scores, state, readback;
+  Buffer k, v, q, scores;
+  std::optional<Buffer>
+      split;  // the GPU kernels' split-K decode attention scratch (empty on CPU devices' kernels)
+  Buffer state, readback;
   uint64_t kv_bytes, q_bytes;
   // Recorded steps by (tokens, first logit), re-submitted after set_step: the decode step (1, 0) and the
   // prefill batches. Recording a step costs more than running it on small models. Bounded: cleared when full.
@@ -139,6 +147,16 @@ class VulkanBackend::Caches : public model::SessionCaches {
       throw VulkanError("one layer of the cache (" + std::to_string(bytes >> 20) +
                         " MiB) exceeds what this GPU can bind; use a shorter context");
     return align_up(bytes, std::max<uint64_t>(info.min_storage_offset_alignment, 16));
+  }
+  static std::optional<Buffer> split_scratch(Context& ctx, const model::ModelDescription& d, int64_t n_ctx) {
+    if (!use_gpu_kernels(ctx.device().info())) return std::nullopt;
+    const uint64_t bytes =
+        Recorder::attention_split_bytes(uint32_t(d.n_head), uint32_t(d.head_dim), uint32_t(n_ctx));
+    if (!bytes) return std::nullopt;
+    Buffer b = Buffer::Create(ctx.device(), bytes, MemoryUse::DeviceLocal, "the split attention scratch");
+    const std::vector<uint32_t> zeros((d.n_head + 3) / 4 * 4, 0);  // the per-head counters start at zero
+    ctx.upload(whole(b), zeros.data(), zeros.size() * sizeof(uint32_t));
+    return b;
   }
   static int64_t batch_for(Context& ctx, const model::ModelDescription& d, int64_t n_ctx, int64_t limit) {
     const uint64_t per_token = uint64_t(d.n_head) * n_ctx * sizeof(float);
@@ -304,6 +322,9 @@ model::MemoryEstimate VulkanBackend::estimate_memory(int64_t n_ctx) const {
       per_token * scores_batch(per_token, ctx_->device().info().max_storage_buffer_range, max_batch_);
   m.session_bytes = uint64_t(d.n_layer) * n_ctx * (2 * d.kv_dim() + d.q_dim()) * sizeof(float) + scores +
                     uint64_t(std::min(max_batch_, kMaxLogitRows)) * d.n_vocab * sizeof(float);
+  if (use_gpu_kernels(ctx_->device().info()))
+    m.session_bytes +=
+        Recorder::attention_split_bytes(uint32_t(d.n_head), uint32_t(d.head_dim), uint32_t(n_ctx));
   m.scratch_bytes = a_->arena.bytes_used();
 
   if (exact_) m.weight_bytes += exact_->weight_bytes();  // the decoded copy of the llama.cpp-compatible mode
@@ -423,7 +444,8 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
                                     .n_ctx = u32(c.n_ctx),
                                     .scale = 1.0f / std::sqrt(static_cast<float>(hd))};
     if (!(L.wqkv && rec.attention_rope_store(a.qkv, c.q_layer(l), c.k_layer(l), c.v_layer(l), a.att_out,
-                                             whole(c.scores), state, rope, attention))) {
+                                             whole(c.scores), state, rope, attention,
+                                             c.split ? whole(*c.split) : BufferRange{}))) {
       rec.rope_store(qb, kb, vb, c.q_layer(l), c.k_layer(l), c.v_layer(l), state, rope);
       rec.barrier();
       rec.attention(qb, c.k_layer(l), c.v_layer(l), a.att_out, whole(c.scores), state, attention);

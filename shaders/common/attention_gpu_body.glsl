@@ -7,6 +7,11 @@
 // k of this token (from the q|k|v row) into shared memory, writes q into the Q cache and, for the first head
 // of each KV group, k and v into the caches; the current key and value are used from shared memory (another
 // workgroup may not have stored them yet), the cached ones from the caches.
+// SPLIT > 0 (ROPE_STORE only; split-K, "flash decoding"): the keys are split into runs of SPLIT, one
+// workgroup per (run, head), so that a long context spreads over many workgroups instead of one per head.
+// Each run's workgroup writes its softmax max, sum and unnormalized output to the split scratch (binding 7);
+// the last of a head's workgroups to finish (a counter per head) rescales and adds them, writes the output
+// and resets the counter. A context within one run takes the unsplit path. Only run 0 stores into the caches.
 layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint WG = 128;
 #include "common/reduce.glsl"
@@ -17,6 +22,12 @@ layout(std430, binding = 2) buffer V { vec4 vc[]; };
 layout(std430, binding = 6) writeonly buffer QC { float qcache[]; };
 layout(std430, binding = 1) buffer KF { float kcf[]; };  // the same caches, element by element
 layout(std430, binding = 2) buffer VF { float vcf[]; };
+layout(constant_id = 1) const uint SPLIT = 0;  // keys per workgroup; 0: one workgroup per head
+// split scratch: a counter per head (n_heads rounded up to 4), then (max, sum) per head and run, then
+// head_dim partial outputs per head and run (runs: gl_NumWorkGroups.x)
+layout(std430, binding = 7) coherent buffer SplitCount { uint split_count[]; };
+layout(std430, binding = 7) coherent buffer SplitF { float split_f[]; };
+shared bool last_run;
 #else
 layout(std430, binding = 0) readonly buffer Q { vec4 q[]; };
 layout(std430, binding = 1) readonly buffer K { vec4 kc[]; };
@@ -37,9 +48,23 @@ shared vec4 q_now[WG], k_now[WG], v_now[WG];  // this token's rotated q and k, a
 #endif
 
 void main() {
-  uint t = gl_WorkGroupID.x, h = gl_WorkGroupID.y;
+#ifdef ROPE_STORE
+  uint t = 0u, run = gl_WorkGroupID.x;  // one token; x: the run of keys
+#else
+  uint t = gl_WorkGroupID.x;
+#endif
+  uint h = gl_WorkGroupID.y;
   uint lid = gl_LocalInvocationID.x;
   uint n_keys = st.n_past + t + 1u;
+  uint j0 = 0u, j1 = n_keys, runs = 1u;  // this workgroup's keys [j0, j1)
+#ifdef ROPE_STORE
+  if (SPLIT != 0u) {
+    runs = (n_keys + SPLIT - 1u) / SPLIT;
+    if (run >= runs) return;  // past the context (uniform: before any barrier)
+    j0 = run * SPLIT;
+    j1 = min(n_keys, j0 + SPLIT);
+  }
+#endif
   uint kvh = h / (p.n_heads / p.n_kv_heads);
   uint kv_row4 = p.n_kv_heads * p.head_dim / 4u;
   uint d4 = p.head_dim / 4u;
@@ -52,7 +77,8 @@ void main() {
   uint qs = p.q_offset + h * p.head_dim, ks = p.k_offset + kvh * p.head_dim, vs = p.v_offset + kvh * p.head_dim;
   uint qd = p.q_cache_offset + pos * p.n_heads * p.head_dim + h * p.head_dim;
   uint kd = p.kv_offset + pos * p.n_kv_heads * p.head_dim + kvh * p.head_dim;
-  bool first_of_group = h % (p.n_heads / p.n_kv_heads) == 0u;
+  bool first_of_group = h % (p.n_heads / p.n_kv_heads) == 0u && run == 0u;
+  bool store_q = run == 0u;
   uint half_rot = p.n_rot / 2u;
   for (uint i = lid; i < p.head_dim / 2u; i += WG) {
     bool rotate = i < half_rot;
@@ -75,8 +101,10 @@ void main() {
     PUT(k_now, o1, k1);
     PUT(v_now, 2u * i, qkv[vs + 2u * i]);
     PUT(v_now, 2u * i + 1u, qkv[vs + 2u * i + 1u]);
-    qcache[qd + o0] = q0;
-    qcache[qd + o1] = q1;
+    if (store_q) {
+      qcache[qd + o0] = q0;
+      qcache[qd + o1] = q1;
+    }
     if (first_of_group) {
       kcf[kd + o0] = k0;
       kcf[kd + o1] = k1;
@@ -90,7 +118,7 @@ void main() {
 #endif
 
   float mx = -3.402823466e38;
-  for (uint j = lid; j < n_keys; j += WG) {
+  for (uint j = j0 + lid; j < j1; j += WG) {
     uint ko = kvo + j * kv_row4;
     float s = 0.0;
 #ifdef ROPE_STORE
@@ -107,7 +135,7 @@ void main() {
   }
   mx = workgroup_max(mx);
   float sum = 0.0;
-  for (uint j = lid; j < n_keys; j += WG) {  // the keys this invocation scored: no cross-invocation reads
+  for (uint j = j0 + lid; j < j1; j += WG) {  // the keys this invocation scored: no cross-invocation reads
     float e = exp(sc[so + j] - mx);
     sc[so + j] = e;
     sum += e;
@@ -121,7 +149,7 @@ void main() {
   uint s = lid / d4, i = lid % d4;
   vec4 acc = vec4(0.0);
   if (s < slots)
-    for (uint j = s; j < n_keys; j += slots) {
+    for (uint j = j0 + s; j < j1; j += slots) {
 #ifdef ROPE_STORE
       vec4 v = j == cur ? v_now[i] : vc[kvo + j * kv_row4 + i];
 #else
@@ -131,9 +159,43 @@ void main() {
     }
   partial[lid] = acc;
   barrier();
-  if (lid < d4) {
-    vec4 total = vec4(0.0);
+  vec4 total = vec4(0.0);
+  if (lid < d4)
     for (uint k = 0u; k < slots; ++k) total += partial[k * d4 + lid];
-    o[(t * p.o_stride + h * p.head_dim) / 4u + lid] = total / sum;
+  uint out4 = (t * p.o_stride + h * p.head_dim) / 4u + lid;
+  if (runs == 1u) {
+    if (lid < d4) o[out4] = total / sum;
+    return;
   }
+#ifdef ROPE_STORE
+  uint ms = gl_NumWorkGroups.x, nc = (p.n_heads + 3u) & ~3u;
+  uint ml = nc + 2u * (h * ms + run), po = nc + 2u * p.n_heads * ms + (h * ms + run) * p.head_dim;
+  if (lid < d4)
+    for (uint c = 0u; c < 4u; ++c) split_f[po + 4u * lid + c] = total[c];
+  if (lid == 0u) {
+    split_f[ml] = mx;
+    split_f[ml + 1u] = sum;
+  }
+  memoryBarrierBuffer();  // this run's partials before the count that publishes them
+  barrier();
+  if (lid == 0u) last_run = atomicAdd(split_count[h], 1u) == runs - 1u;
+  barrier();
+  if (!last_run) return;
+  memoryBarrierBuffer();  // every run counted: their partials are written
+  if (lid < d4) {
+    uint b = nc + 2u * h * ms, bo = nc + 2u * p.n_heads * ms + h * ms * p.head_dim;
+    float m = -3.402823466e38;
+    for (uint r = 0u; r < runs; ++r) m = max(m, split_f[b + 2u * r]);
+    float l = 0.0;
+    vec4 acc_o = vec4(0.0);
+    for (uint r = 0u; r < runs; ++r) {
+      float f = exp(split_f[b + 2u * r] - m);
+      l += f * split_f[b + 2u * r + 1u];
+      uint e = bo + r * p.head_dim + 4u * lid;
+      acc_o += f * vec4(split_f[e], split_f[e + 1u], split_f[e + 2u], split_f[e + 3u]);
+    }
+    o[out4] = acc_o / l;
+  }
+  if (lid == 0u) split_count[h] = 0u;  // ready for the next step
+#endif
 }

@@ -10,6 +10,8 @@
 #include "inference/cpu/cpu_backend.h"
 #include "inference/model/model.h"
 #include "inference/model/session.h"
+#include "inference/vulkan/gpu_layout.h"
+#include "inference/vulkan/gpu_layout.h"
 #include "inference/vulkan/vulkan_backend.h"
 #include "tests/engine/engine_test_util.h"
 #include "tests/test_support.h"
@@ -158,8 +160,13 @@ TEST_CASE("The memory estimate is what a session allocates, and long contexts ta
   const uint64_t row = uint64_t(d.n_head) * 32768 * sizeof(float);
   const model::MemoryEstimate e = gpu->estimate_memory(32768);
   const uint64_t kvq = uint64_t(d.n_layer) * 32768 * (2 * d.kv_dim() + d.q_dim()) * sizeof(float);
+  // the GPU kernels' split-K decode attention scratch beside them
+  const uint64_t split =
+      vulkan::use_gpu_kernels(gpu->context().device().info())
+          ? vulkan::Recorder::attention_split_bytes(uint32_t(d.n_head), uint32_t(d.head_dim), 32768)
+          : 0;
   const uint64_t scores =
-      e.session_bytes - kvq - uint64_t(vulkan::VulkanBackend::kMaxLogitRows) * d.n_vocab * 4;
+      e.session_bytes - kvq - split - uint64_t(vulkan::VulkanBackend::kMaxLogitRows) * d.n_vocab * 4;
   CHECK(scores == row * std::min<uint64_t>(512, std::min<uint64_t>(range, 256ull << 20) / row));
   // and a prompt longer than such a step still matches the CPU engine
   std::vector<int32_t> tokens(300);
@@ -169,5 +176,10 @@ TEST_CASE("The memory estimate is what a session allocates, and long contexts ta
   cpu::CpuBackend cpu(*model);
   model::Session s(*model, *gpu, 32768), cs(*model, cpu, 400);
   CHECK(max_abs_diff(gpu->forward(s, tokens, false), cpu.forward(cs, tokens, false)) <= kVsCpu);
+  // and one-token steps past 256 keys (the GPU kernels split them into runs of 256)
+  for (int32_t t : {5, 17}) {
+    const std::vector<int32_t> one{t};
+    CHECK(max_abs_diff(gpu->forward(s, one, false), cpu.forward(cs, one, false)) <= kVsCpu);
+  }
   vulkan::test::require_no_validation_messages(gpu->context());
 }

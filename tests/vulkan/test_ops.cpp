@@ -1,8 +1,10 @@
 // The activation kernels (norms, RoPE, attention, softmax, activations, adds) against CPU computations.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdlib>
 #include <optional>
 
+#include "inference/vulkan/gpu_layout.h"
 #include "tests/vulkan/vk_test_support.h"
 
 using namespace glasswing::vulkan;
@@ -230,6 +232,97 @@ TEST_CASE("attention_rope_store of a one-token step equals rope_store then atten
     }
   }
   CHECK(fused_runs >= 2);  // both kernels take at least no rotation and a whole-head rotation, both pairings
+  require_no_validation_messages();
+}
+
+TEST_CASE("split-K decode attention (GPU kernels) matches the CPU over long contexts step after step",
+          "[attention]") {
+  auto& ctx = context();
+  if (!use_gpu_kernels(ctx.device().info())) {
+    SUCCEED("the CPU devices' kernels do not split (vulkan_tests_gpu runs this with the GPU kernels)");
+    return;
+  }
+  std::mt19937 rng(29);
+  const uint32_t n_heads = 4, n_kv = 2, hd = 32, n_ctx = 600;
+  const uint32_t q_dim = n_heads * hd, kv_dim = n_kv * hd, row = q_dim + 2 * kv_dim;
+  const float scale = 1.0f / std::sqrt(float(hd));
+  const char* old = std::getenv("GLASSWING_VULKAN_ATTN_SPLIT");
+  const std::string saved = old ? old : "";
+  // 256 keys per workgroup (the default) and 16 (up to 38 runs per head)
+  for (const char* keys : {"256", "16"}) {
+    INFO("GLASSWING_VULKAN_ATTN_SPLIT=" << keys);
+    setenv("GLASSWING_VULKAN_ATTN_SPLIT", keys, 1);
+    const uint64_t split_bytes = Recorder::attention_split_bytes(n_heads, hd, n_ctx);
+    REQUIRE(split_bytes > 0);
+    Buffer split = device_buffer_u32(std::vector<uint32_t>(split_bytes / 4, 0));
+    // earlier positions' keys and values already in the caches; each step adds its own
+    std::vector<float> kv_k = random_floats(rng, n_ctx * kv_dim, -2, 2),
+                       kv_v = random_floats(rng, n_ctx * kv_dim, -2, 2);
+    Buffer kc = device_buffer(kv_k), vc = device_buffer(kv_v), qc = device_buffer({}, n_ctx * q_dim);
+    Buffer out = device_buffer({}, q_dim), scores = device_buffer({}, n_heads * n_ctx);
+    // one run, a run boundary on both sides, the last position: the same scratch throughout
+    for (const uint32_t n_past : {5u, 255u, 256u, 599u}) {
+      INFO("n_past " << n_past);
+      const auto qkv = random_floats(rng, row, -2, 2);
+      Buffer b = device_buffer(qkv), st = state_buffer(n_past, 1);
+      const RopeStoreParams rope = fused_qkv_rope(1, n_heads, n_kv, hd, hd, false, row, 0, 0);
+      const AttentionParams att{.n_tokens = 1,
+                                .n_heads = n_heads,
+                                .n_kv_heads = n_kv,
+                                .head_dim = hd,
+                                .q_stride = row,
+                                .q_offset = 0,
+                                .o_stride = q_dim,
+                                .kv_offset = 0,
+                                .n_ctx = n_ctx,
+                                .scale = scale};
+      bool recorded = false;
+      run([&](Recorder& r) {
+        recorded = r.attention_rope_store(whole(b), whole(qc), whole(kc), whole(vc), whole(out),
+                                          whole(scores), whole(st), rope, att, whole(split));
+      });
+      REQUIRE(recorded);
+      const std::vector<float> q(qkv.begin(), qkv.begin() + q_dim);
+      const auto k = cpu_rope(std::vector<float>(qkv.begin() + q_dim, qkv.begin() + q_dim + kv_dim), 1, n_kv,
+                              hd, hd, n_past, false, 10000);
+      std::copy(k.begin(), k.end(), kv_k.begin() + n_past * kv_dim);
+      std::copy(qkv.begin() + q_dim + kv_dim, qkv.end(), kv_v.begin() + n_past * kv_dim);
+      const auto eq = cpu_rope(q, 1, n_heads, hd, hd, n_past, false, 10000);
+      CHECK(max_rel_diff(read_floats(out, q_dim),
+                         cpu_attention(eq, kv_k, kv_v, 1, n_past, n_heads, n_kv, hd, scale)) < 1e-4);
+      const auto qcs = read_floats(qc, n_ctx * q_dim);
+      CHECK(max_rel_diff(std::vector<float>(qcs.begin() + n_past * q_dim, qcs.begin() + (n_past + 1) * q_dim),
+                         eq) < 1e-4);
+    }
+    // every head's counter back at zero for the next step
+    std::vector<uint32_t> counters(n_heads);
+    ctx.download(BufferRange{split.handle(), 0, n_heads * sizeof(uint32_t)}, counters.data(),
+                 n_heads * sizeof(uint32_t));
+    CHECK(counters == std::vector<uint32_t>(n_heads, 0));
+    // a scratch too small for the context is refused
+    Recorder rec(ctx);
+    rec.begin();
+    Buffer small = device_buffer_u32(std::vector<uint32_t>(16, 0)), st = state_buffer(0, 1);
+    Buffer b = device_buffer(random_floats(rng, row));
+    CHECK_THROWS_WITH(
+        rec.attention_rope_store(whole(b), whole(qc), whole(kc), whole(vc), whole(out), whole(scores),
+                                 whole(st), fused_qkv_rope(1, n_heads, n_kv, hd, hd, false, row, 0, 0),
+                                 {.n_tokens = 1,
+                                  .n_heads = n_heads,
+                                  .n_kv_heads = n_kv,
+                                  .head_dim = hd,
+                                  .q_stride = row,
+                                  .o_stride = q_dim,
+                                  .n_ctx = n_ctx,
+                                  .scale = scale},
+                                 whole(small)),
+        Catch::Contains("split-K scratch is smaller"));
+    rec.end();
+  }
+  if (old)
+    setenv("GLASSWING_VULKAN_ATTN_SPLIT", saved.c_str(), 1);
+  else
+    unsetenv("GLASSWING_VULKAN_ATTN_SPLIT");
   require_no_validation_messages();
 }
 
