@@ -5,6 +5,7 @@
 #include <string>
 
 #include "inference/quant/blocks.h"
+#include "inference/quant/dot_kernels.h"
 #include "inference/quant/fp16.h"
 #include "inference/quant/quant.h"
 #include "inference/quant/quant_internal.h"
@@ -255,8 +256,14 @@ void check_row(GgmlType type, int64_t n, const char* what) {
   }
 }
 
+DequantizeFn fast_dequantize_fn(GgmlType type) {
+  static const bool avx2 = kernels::cpu_has_avx2();
+  const DequantizeFn fast = avx2 ? kernels::avx2_dequant(type) : nullptr;
+  return fast ? fast : dequantize_fn(type);
+}
+
 void dequantize_row(GgmlType type, const void* src, float* dst, int64_t n) {
-  const DequantizeFn fn = dequantize_fn(type);
+  const DequantizeFn fn = fast_dequantize_fn(type);
   if (!fn) throw std::invalid_argument("dequantize_row: unsupported tensor type " + ggml_type_name(type));
   check_row(type, n, "dequantize_row");
   fn(src, dst, n);

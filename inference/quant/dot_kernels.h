@@ -26,6 +26,11 @@ using DotQ8Fn = float (*)(const void* row, const QuantizedActivation& xq);
 DotQ8Fn portable_q8(GgmlType type);
 DotQ8Fn avx2_q8(GgmlType type);  // nullptr when not built for x86-64
 
+// AVX2 decoders giving the reference decoders' exact floats (dequant_avx2.cpp), for the types prefill decodes
+// most; nullptr for other types or when not built for x86-64.
+using DequantFn = void (*)(const void* src, float* dst, int64_t n);
+DequantFn avx2_dequant(GgmlType type);
+
 // True when this CPU can run the avx2() kernels.
 bool cpu_has_avx2();
 

@@ -11,6 +11,10 @@ using DequantizeFn = void (*)(const void* src, float* dst, int64_t n);
 // The reference decoder of a type, or nullptr when unsupported.
 DequantizeFn dequantize_fn(GgmlType type);
 
+// The decoder dequantize_row uses: an AVX2 one with the same results where the CPU and type have one, else
+// the reference.
+DequantizeFn fast_dequantize_fn(GgmlType type);
+
 // Throws std::invalid_argument (naming `what`) when n is negative or not a whole number of blocks.
 void check_row(GgmlType type, int64_t n, const char* what);
 

@@ -8,7 +8,10 @@
 #include <stdexcept>
 #include <vector>
 
+#include "inference/gguf/ggml_type.h"
+#include "inference/quant/dot_kernels.h"
 #include "inference/quant/quant.h"
+#include "inference/quant/quant_internal.h"
 
 using glasswing::gguf::GgmlType;
 using glasswing::quant::dequantize_row;
@@ -292,4 +295,41 @@ TEST_CASE("bad element counts and types are rejected with an exception") {
   CHECK_THROWS_AS(dequantize_row(GgmlType::IQ2_XXS, b.data(), out, 256), std::invalid_argument);
   CHECK_THROWS_WITH(dequantize_row(GgmlType::Q4_K, b.data(), out, 100), Catch::Contains("q4_K"));
   CHECK_THROWS_AS(glasswing::quant::dot_row(GgmlType::Q8_0, b.data(), out, 31), std::invalid_argument);
+}
+
+TEST_CASE("the AVX2 decoders give the reference decoders' floats bit for bit") {
+  // Random payloads and random (not power-of-two) scales, so that every rounding step of d * q - m counts: a
+  // fused multiply-add, another order or another conversion would change some of the bits.
+  if (!glasswing::quant::kernels::cpu_has_avx2()) {
+    WARN("this CPU has no AVX2: dequantize_row uses the reference decoders");
+    return;
+  }
+  std::mt19937 rng(41);
+  int checked = 0;
+  for (GgmlType t : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1,
+                     GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
+    const auto fast = glasswing::quant::kernels::avx2_dequant(t);
+    if (!fast) continue;
+    ++checked;
+    const auto traits = glasswing::gguf::ggml_type_traits(t);
+    const int64_t blocks = 37, n = blocks * traits.block_elements;
+    Bytes b(static_cast<size_t>(blocks * traits.block_bytes));
+    for (auto& x : b) x = static_cast<uint8_t>(rng());
+    // keep every f16 scale finite and sane: the halves at the types' scale offsets get exponents 10..17
+    const auto offsets = t == GgmlType::Q6_K                          ? std::vector<size_t>{208}
+                         : t == GgmlType::Q8_0 || t == GgmlType::Q4_0 ? std::vector<size_t>{0}
+                                                                      : std::vector<size_t>{0, 2};
+    for (int64_t i = 0; i < blocks; ++i)
+      for (size_t off : offsets)
+        put_half(b, static_cast<size_t>(i * traits.block_bytes) + off,
+                 static_cast<uint16_t>(((rng() & 1u) << 15) | ((10u + rng() % 8) << 10) | (rng() & 0x3ffu)));
+    std::vector<float> want(static_cast<size_t>(n)), got(static_cast<size_t>(n), -1.0f);
+    glasswing::quant::dequantize_fn(t)(b.data(), want.data(), n);
+    fast(b.data(), got.data(), n);
+    INFO(glasswing::gguf::ggml_type_name(t));
+    CHECK(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)) == 0);
+    // and dequantize_row takes the fast one
+    CHECK(decode(t, b, n) == got);
+  }
+  CHECK(checked == 5);  // q8_0, q4_0, q4_K, q5_K, q6_K
 }
