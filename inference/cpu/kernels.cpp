@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "inference/cpu/dot_f32.h"
+#include "inference/cpu/gemm_f32.h"
 #include "inference/quant/quant.h"
 
 namespace glasswing::cpu {
@@ -22,6 +23,33 @@ void matmul(float* out, const float* x, const model::WeightMatrix& w, model::Vec
     quant::sums_of_32(x, n, sums32.data());
   }
   const float* sums = sums32.data();
+  if (!decode && n_batch >= 8 && gemm_rows_fast()) {
+    // Prefill: the inputs packed once into panels of 16 (gemm_f32.h), then every group of 6 rows
+    // (dequantized once) against all of them.
+    thread_local std::vector<float> panels;  // reused across calls
+    panels.resize(static_cast<size_t>(x_panels_size(n, n_batch)));
+    pack_x_panels(panels.data(), x, n, n_batch);
+    const float* px = panels.data();
+    pool.parallel_for(d, [&](int64_t begin, int64_t end, int) {
+      thread_local std::vector<float> tile;  // (6, n) rows, reused across calls
+      if (!is_f32 && tile.size() < static_cast<size_t>(kPanelRows * n))
+        tile.resize(static_cast<size_t>(kPanelRows * n));
+      for (int64_t r0 = begin; r0 < end; r0 += kPanelRows) {
+        const int64_t n_rows = std::min(kPanelRows, end - r0);
+        const float* rows[kPanelRows] = {};
+        for (int64_t k = 0; k < n_rows; ++k) {
+          if (is_f32) {
+            rows[k] = static_cast<const float*>(w.row(r0 + k));
+          } else {
+            quant::dequantize_row(w.type, w.row(r0 + k), &tile[static_cast<size_t>(k * n)], n);
+            rows[k] = &tile[static_cast<size_t>(k * n)];
+          }
+        }
+        gemm_rows(rows, n_rows, n, px, n_batch, out + r0, d, bias.empty() ? nullptr : bias.data() + r0);
+      }
+    });
+    return;
+  }
   pool.parallel_for(d, [&](int64_t begin, int64_t end, int) {
     auto bias_at = [&](int64_t r) { return bias.empty() ? 0.0f : bias[static_cast<size_t>(r)]; };
     if (row_dot_mins) {

@@ -1,0 +1,131 @@
+#include "inference/cpu/gemm_f32.h"
+
+#include <algorithm>
+
+#include "inference/cpu/simd_x86.h"
+
+namespace glasswing::cpu {
+
+namespace {
+
+// Writes one block's sums: sums[i][j] for input j < n_in of the block and row i < n_rows.
+void store_block(const float sums[kPanelRows][kPanelInputs], int64_t n_rows, int64_t n_in, float* out,
+                 int64_t out_stride, const float* bias) {
+  for (int64_t j = 0; j < n_in; ++j)
+    for (int64_t i = 0; i < n_rows; ++i) out[j * out_stride + i] = sums[i][j] + (bias ? bias[i] : 0.0f);
+}
+
+// The portable form of gemm_rows (the sums in the same k order as the vector kernel).
+void gemm_rows_portable(const float* const rows[kPanelRows], int64_t n_rows, int64_t n, const float* panels,
+                        int64_t n_batch, float* out, int64_t out_stride, const float* bias) {
+  for (int64_t b = 0; b * kPanelInputs < n_batch; ++b) {
+    float sums[kPanelRows][kPanelInputs] = {};
+    const float* p = panels + b * n * kPanelInputs;
+    for (int64_t i = 0; i < n_rows; ++i)
+      for (int64_t k = 0; k < n; ++k)
+        for (int64_t j = 0; j < kPanelInputs; ++j) sums[i][j] += rows[i][k] * p[k * kPanelInputs + j];
+    store_block(sums, n_rows, std::min(kPanelInputs, n_batch - b * kPanelInputs),
+                out + b * kPanelInputs * out_stride, out_stride, bias);
+  }
+}
+
+#ifdef GW_HAVE_X86
+// MR rows (1..6) against one panel of 16 inputs: 2 x MR accumulators of 8 inputs (the loops over rows
+// unrolled, so that the sums stay in registers).
+template <int MR>
+GW_AVX2 void block_avx2(const float* const rows[kPanelRows], int64_t n, const float* panel,
+                        float sums[kPanelRows][kPanelInputs]) {
+  __m256 lo[MR], hi[MR];
+  const float* r[MR];
+#pragma GCC unroll 6
+  for (int i = 0; i < MR; ++i) {
+    lo[i] = hi[i] = _mm256_setzero_ps();
+    r[i] = rows[i];
+  }
+  for (int64_t k = 0; k < n; ++k) {
+    const __m256 x0 = _mm256_loadu_ps(panel + k * kPanelInputs),
+                 x1 = _mm256_loadu_ps(panel + k * kPanelInputs + 8);
+#pragma GCC unroll 6
+    for (int i = 0; i < MR; ++i) {
+      const __m256 w = _mm256_broadcast_ss(r[i] + k);
+      lo[i] = _mm256_fmadd_ps(w, x0, lo[i]);
+      hi[i] = _mm256_fmadd_ps(w, x1, hi[i]);
+    }
+  }
+#pragma GCC unroll 6
+  for (int i = 0; i < MR; ++i) {
+    _mm256_storeu_ps(sums[i], lo[i]);
+    _mm256_storeu_ps(sums[i] + 8, hi[i]);
+  }
+}
+
+GW_AVX2 void gemm_rows_avx2(const float* const rows[kPanelRows], int64_t n_rows, int64_t n,
+                            const float* panels, int64_t n_batch, float* out, int64_t out_stride,
+                            const float* bias) {
+  for (int64_t b = 0; b * kPanelInputs < n_batch; ++b) {
+    alignas(32) float sums[kPanelRows][kPanelInputs];
+    const float* p = panels + b * n * kPanelInputs;
+    switch (n_rows) {
+      case 6:
+        block_avx2<6>(rows, n, p, sums);
+        break;
+      case 5:
+        block_avx2<5>(rows, n, p, sums);
+        break;
+      case 4:
+        block_avx2<4>(rows, n, p, sums);
+        break;
+      case 3:
+        block_avx2<3>(rows, n, p, sums);
+        break;
+      case 2:
+        block_avx2<2>(rows, n, p, sums);
+        break;
+      default:
+        block_avx2<1>(rows, n, p, sums);
+        break;
+    }
+    store_block(sums, n_rows, std::min(kPanelInputs, n_batch - b * kPanelInputs),
+                out + b * kPanelInputs * out_stride, out_stride, bias);
+  }
+}
+#endif
+
+}  // namespace
+
+int64_t x_panels_size(int64_t n, int64_t n_batch) {
+  return (n_batch + kPanelInputs - 1) / kPanelInputs * kPanelInputs * n;
+}
+
+void pack_x_panels(float* panels, const float* x, int64_t n, int64_t n_batch) {
+  for (int64_t b = 0; b * kPanelInputs < n_batch; ++b) {
+    float* p = panels + b * n * kPanelInputs;
+    for (int64_t j = 0; j < kPanelInputs; ++j) {
+      const int64_t t = b * kPanelInputs + j;
+      if (t < n_batch) {
+        const float* xt = x + t * n;
+        for (int64_t k = 0; k < n; ++k) p[k * kPanelInputs + j] = xt[k];
+      } else {
+        for (int64_t k = 0; k < n; ++k) p[k * kPanelInputs + j] = 0.0f;
+      }
+    }
+  }
+}
+
+void gemm_rows(const float* const rows[kPanelRows], int64_t n_rows, int64_t n, const float* panels,
+               int64_t n_batch, float* out, int64_t out_stride, const float* bias) {
+#ifdef GW_HAVE_X86
+  if (has_avx2_fma()) return gemm_rows_avx2(rows, n_rows, n, panels, n_batch, out, out_stride, bias);
+#endif
+  gemm_rows_portable(rows, n_rows, n, panels, n_batch, out, out_stride, bias);
+}
+
+bool gemm_rows_fast() {
+#ifdef GW_HAVE_X86
+  return has_avx2_fma();
+#else
+  return false;
+#endif
+}
+
+}  // namespace glasswing::cpu

@@ -1,0 +1,31 @@
+#pragma once
+// Prefill's mat-mul inner kernel: a few dequantized weight rows against the batch's inputs packed k-major in
+// blocks of 16 ("x panels", packed once per mat-mul and shared by every row). The AVX2/FMA kernel keeps a
+// 6-row x 16-input block of sums in registers and walks k once, broadcasting one weight of each row and
+// loading 16 inputs' values per step: 12 FMAs per 8 loads, so it runs at the FMA units' rate. The
+// dot-product form it replaces (dot4x2: 4 rows x 2 inputs) read every input once per 4 rows and half its
+// loads were inputs. Sums run in k order in one f32 lane each (a different order from dot4's eight partial
+// sums, so not the same bits).
+#include <cstdint>
+
+namespace glasswing::cpu {
+
+constexpr int64_t kPanelInputs = 16;  // inputs per x panel
+constexpr int64_t kPanelRows = 6;     // weight rows per kernel call
+
+// Floats pack_x_panels writes for n_batch inputs of n values.
+int64_t x_panels_size(int64_t n, int64_t n_batch);
+
+// panels[(b * n + k) * 16 + j] = x[(16 b + j) * n + k] for every block b of 16 inputs (inputs past n_batch:
+// zero).
+void pack_x_panels(float* panels, const float* x, int64_t n, int64_t n_batch);
+
+// For t < n_batch and i < n_rows (<= kPanelRows): out[t * out_stride + i] = Σ_k rows[i][k] · x[t][k]
+// (+ bias[i] when bias is not null), x as packed by pack_x_panels.
+void gemm_rows(const float* const rows[kPanelRows], int64_t n_rows, int64_t n, const float* panels,
+               int64_t n_batch, float* out, int64_t out_stride, const float* bias);
+
+// Whether gemm_rows has a vector kernel on this CPU (else matmul keeps the dot-product form).
+bool gemm_rows_fast();
+
+}  // namespace glasswing::cpu
