@@ -4,22 +4,27 @@
 
 #include "inference/cpu/simd_x86.h"
 
+#ifdef GW_HAVE_X86
+#define GW_AVX512 __attribute__((target("avx512f")))
+#endif
+
 namespace glasswing::cpu {
 
 namespace {
 
 // Writes one block's sums: sums[i][j] for input j < n_in of the block and row i < n_rows.
-void store_block(const float sums[kPanelRows][kPanelInputs], int64_t n_rows, int64_t n_in, float* out,
+void store_block(const float sums[kMaxGroupRows][kPanelInputs], int64_t n_rows, int64_t n_in, float* out,
                  int64_t out_stride, const float* bias) {
   for (int64_t j = 0; j < n_in; ++j)
     for (int64_t i = 0; i < n_rows; ++i) out[j * out_stride + i] = sums[i][j] + (bias ? bias[i] : 0.0f);
 }
 
 // The portable form of gemm_rows (the sums in the same k order as the vector kernel).
-void gemm_rows_portable(const float* const rows[kPanelRows], int64_t n_rows, int64_t n, const float* panels,
-                        int64_t n_batch, float* out, int64_t out_stride, const float* bias) {
+void gemm_rows_portable(const float* const rows[kMaxGroupRows], int64_t n_rows, int64_t n,
+                        const float* panels, int64_t n_batch, float* out, int64_t out_stride,
+                        const float* bias) {
   for (int64_t b = 0; b * kPanelInputs < n_batch; ++b) {
-    float sums[kPanelRows][kPanelInputs] = {};
+    float sums[kMaxGroupRows][kPanelInputs] = {};
     const float* p = panels + b * n * kPanelInputs;
     for (int64_t i = 0; i < n_rows; ++i)
       for (int64_t k = 0; k < n; ++k)
@@ -33,8 +38,8 @@ void gemm_rows_portable(const float* const rows[kPanelRows], int64_t n_rows, int
 // MR rows (1..6) against one panel of 16 inputs: 2 x MR accumulators of 8 inputs (the loops over rows
 // unrolled, so that the sums stay in registers).
 template <int MR>
-GW_AVX2 void block_avx2(const float* const rows[kPanelRows], int64_t n, const float* panel,
-                        float sums[kPanelRows][kPanelInputs]) {
+GW_AVX2 void block_avx2(const float* const rows[kMaxGroupRows], int64_t n, const float* panel,
+                        float sums[kMaxGroupRows][kPanelInputs]) {
   __m256 lo[MR], hi[MR];
   const float* r[MR];
 #pragma GCC unroll 6
@@ -59,11 +64,85 @@ GW_AVX2 void block_avx2(const float* const rows[kPanelRows], int64_t n, const fl
   }
 }
 
-GW_AVX2 void gemm_rows_avx2(const float* const rows[kPanelRows], int64_t n_rows, int64_t n,
+// The same with one 16-input register per row, MR rows (1..12).
+template <int MR>
+GW_AVX512 void block_avx512(const float* const rows[kMaxGroupRows], int64_t n, const float* panel,
+                            float sums[kMaxGroupRows][kPanelInputs]) {
+  __m512 acc[MR];
+  const float* r[MR];
+#pragma GCC unroll 12
+  for (int i = 0; i < MR; ++i) {
+    acc[i] = _mm512_setzero_ps();
+    r[i] = rows[i];
+  }
+  for (int64_t k = 0; k < n; ++k) {
+    const __m512 x = _mm512_loadu_ps(panel + k * kPanelInputs);
+#pragma GCC unroll 12
+    for (int i = 0; i < MR; ++i) acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(r[i][k]), x, acc[i]);
+  }
+#pragma GCC unroll 12
+  for (int i = 0; i < MR; ++i) _mm512_storeu_ps(sums[i], acc[i]);
+}
+
+GW_AVX512 void gemm_rows_avx512(const float* const rows[kMaxGroupRows], int64_t n_rows, int64_t n,
+                                const float* panels, int64_t n_batch, float* out, int64_t out_stride,
+                                const float* bias) {
+  for (int64_t b = 0; b * kPanelInputs < n_batch; ++b) {
+    alignas(64) float sums[kMaxGroupRows][kPanelInputs];
+    const float* p = panels + b * n * kPanelInputs;
+    switch (n_rows) {
+      case 12:
+        block_avx512<12>(rows, n, p, sums);
+        break;
+      case 11:
+        block_avx512<11>(rows, n, p, sums);
+        break;
+      case 10:
+        block_avx512<10>(rows, n, p, sums);
+        break;
+      case 9:
+        block_avx512<9>(rows, n, p, sums);
+        break;
+      case 8:
+        block_avx512<8>(rows, n, p, sums);
+        break;
+      case 7:
+        block_avx512<7>(rows, n, p, sums);
+        break;
+      case 6:
+        block_avx512<6>(rows, n, p, sums);
+        break;
+      case 5:
+        block_avx512<5>(rows, n, p, sums);
+        break;
+      case 4:
+        block_avx512<4>(rows, n, p, sums);
+        break;
+      case 3:
+        block_avx512<3>(rows, n, p, sums);
+        break;
+      case 2:
+        block_avx512<2>(rows, n, p, sums);
+        break;
+      default:
+        block_avx512<1>(rows, n, p, sums);
+        break;
+    }
+    store_block(sums, n_rows, std::min(kPanelInputs, n_batch - b * kPanelInputs),
+                out + b * kPanelInputs * out_stride, out_stride, bias);
+  }
+}
+
+bool has_avx512() {
+  static const bool yes = __builtin_cpu_supports("avx512f");
+  return yes;
+}
+
+GW_AVX2 void gemm_rows_avx2(const float* const rows[kMaxGroupRows], int64_t n_rows, int64_t n,
                             const float* panels, int64_t n_batch, float* out, int64_t out_stride,
                             const float* bias) {
   for (int64_t b = 0; b * kPanelInputs < n_batch; ++b) {
-    alignas(32) float sums[kPanelRows][kPanelInputs];
+    alignas(32) float sums[kMaxGroupRows][kPanelInputs];
     const float* p = panels + b * n * kPanelInputs;
     switch (n_rows) {
       case 6:
@@ -112,20 +191,40 @@ void pack_x_panels(float* panels, const float* x, int64_t n, int64_t n_batch) {
   }
 }
 
-void gemm_rows(const float* const rows[kPanelRows], int64_t n_rows, int64_t n, const float* panels,
-               int64_t n_batch, float* out, int64_t out_stride, const float* bias) {
+bool gemm_kernel_available(GemmKernel kernel) {
+  switch (kernel) {
 #ifdef GW_HAVE_X86
-  if (has_avx2_fma()) return gemm_rows_avx2(rows, n_rows, n, panels, n_batch, out, out_stride, bias);
+    case GemmKernel::Avx512:
+      return has_avx512();
+    case GemmKernel::Avx2:
+      return has_avx2_fma();
 #endif
-  gemm_rows_portable(rows, n_rows, n, panels, n_batch, out, out_stride, bias);
+    case GemmKernel::Portable:
+      return true;
+    default:
+      return false;
+  }
 }
 
-bool gemm_rows_fast() {
+GemmKernel best_gemm_kernel() {
+  if (gemm_kernel_available(GemmKernel::Avx512)) return GemmKernel::Avx512;
+  if (gemm_kernel_available(GemmKernel::Avx2)) return GemmKernel::Avx2;
+  return GemmKernel::Portable;
+}
+
+int64_t gemm_rows_group(GemmKernel kernel) {
+  return kernel == GemmKernel::Avx512 ? 12 : 6;
+}
+
+void gemm_rows(GemmKernel kernel, const float* const rows[kMaxGroupRows], int64_t n_rows, int64_t n,
+               const float* panels, int64_t n_batch, float* out, int64_t out_stride, const float* bias) {
 #ifdef GW_HAVE_X86
-  return has_avx2_fma();
-#else
-  return false;
+  if (kernel == GemmKernel::Avx512)
+    return gemm_rows_avx512(rows, n_rows, n, panels, n_batch, out, out_stride, bias);
+  if (kernel == GemmKernel::Avx2)
+    return gemm_rows_avx2(rows, n_rows, n, panels, n_batch, out, out_stride, bias);
 #endif
+  gemm_rows_portable(rows, n_rows, n, panels, n_batch, out, out_stride, bias);
 }
 
 }  // namespace glasswing::cpu

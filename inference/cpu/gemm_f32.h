@@ -2,7 +2,8 @@
 // Prefill's mat-mul inner kernel: a few dequantized weight rows against the batch's inputs packed k-major in
 // blocks of 16 ("x panels", packed once per mat-mul and shared by every row). The AVX2/FMA kernel keeps a
 // 6-row x 16-input block of sums in registers and walks k once, broadcasting one weight of each row and
-// loading 16 inputs' values per step: 12 FMAs per 8 loads, so it runs at the FMA units' rate. The
+// loading 16 inputs' values per step: 12 FMAs per 8 loads, so it runs at the FMA units' rate. The AVX-512
+// kernel keeps 12 rows x 16 inputs (12 FMAs of twice the width per 13 loads). The
 // dot-product form it replaces (dot4x2: 4 rows x 2 inputs) read every input once per 4 rows and half its
 // loads were inputs. Sums run in k order in one f32 lane each (a different order from dot4's eight partial
 // sums, so not the same bits).
@@ -10,8 +11,8 @@
 
 namespace glasswing::cpu {
 
-constexpr int64_t kPanelInputs = 16;  // inputs per x panel
-constexpr int64_t kPanelRows = 6;     // weight rows per kernel call
+constexpr int64_t kPanelInputs = 16;   // inputs per x panel
+constexpr int64_t kMaxGroupRows = 12;  // weight rows per gemm_rows call, at most (gemm_rows_group())
 
 // Floats pack_x_panels writes for n_batch inputs of n values.
 int64_t x_panels_size(int64_t n, int64_t n_batch);
@@ -20,12 +21,18 @@ int64_t x_panels_size(int64_t n, int64_t n_batch);
 // zero).
 void pack_x_panels(float* panels, const float* x, int64_t n, int64_t n_batch);
 
-// For t < n_batch and i < n_rows (<= kPanelRows): out[t * out_stride + i] = Σ_k rows[i][k] · x[t][k]
-// (+ bias[i] when bias is not null), x as packed by pack_x_panels.
-void gemm_rows(const float* const rows[kPanelRows], int64_t n_rows, int64_t n, const float* panels,
-               int64_t n_batch, float* out, int64_t out_stride, const float* bias);
+// The kernels: portable C++ (any CPU), AVX2/FMA, AVX-512F.
+enum class GemmKernel { Portable, Avx2, Avx512 };
+bool gemm_kernel_available(GemmKernel kernel);
+GemmKernel best_gemm_kernel();  // AVX-512 where the CPU has it, else AVX2, else portable
 
-// Whether gemm_rows has a vector kernel on this CPU (else matmul keeps the dot-product form).
-bool gemm_rows_fast();
+// Rows per gemm_rows call: 12 for AVX-512 (one 16-input register per row), 6 otherwise.
+int64_t gemm_rows_group(GemmKernel kernel);
+
+// For t < n_batch and i < n_rows (<= gemm_rows_group(kernel)): out[t * out_stride + i] = Σ_k rows[i][k] ·
+// x[t][k]
+// (+ bias[i] when bias is not null), x as packed by pack_x_panels, with an available kernel.
+void gemm_rows(GemmKernel kernel, const float* const rows[kMaxGroupRows], int64_t n_rows, int64_t n,
+               const float* panels, int64_t n_batch, float* out, int64_t out_stride, const float* bias);
 
 }  // namespace glasswing::cpu

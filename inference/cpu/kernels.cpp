@@ -23,20 +23,22 @@ void matmul(float* out, const float* x, const model::WeightMatrix& w, model::Vec
     quant::sums_of_32(x, n, sums32.data());
   }
   const float* sums = sums32.data();
-  if (!decode && n_batch >= 8 && gemm_rows_fast()) {
-    // Prefill: the inputs packed once into panels of 16 (gemm_f32.h), then every group of 6 rows
+  static const GemmKernel gemm = best_gemm_kernel();
+  if (!decode && n_batch >= 8 && gemm != GemmKernel::Portable) {
+    const int64_t group = gemm_rows_group(gemm);
+    // Prefill: the inputs packed once into panels of 16 (gemm_f32.h), then every group of 6 or 12 rows
     // (dequantized once) against all of them.
     thread_local std::vector<float> panels;  // reused across calls
     panels.resize(static_cast<size_t>(x_panels_size(n, n_batch)));
     pack_x_panels(panels.data(), x, n, n_batch);
     const float* px = panels.data();
     pool.parallel_for(d, [&](int64_t begin, int64_t end, int) {
-      thread_local std::vector<float> tile;  // (6, n) rows, reused across calls
-      if (!is_f32 && tile.size() < static_cast<size_t>(kPanelRows * n))
-        tile.resize(static_cast<size_t>(kPanelRows * n));
-      for (int64_t r0 = begin; r0 < end; r0 += kPanelRows) {
-        const int64_t n_rows = std::min(kPanelRows, end - r0);
-        const float* rows[kPanelRows] = {};
+      thread_local std::vector<float> tile;  // (group, n) rows, reused across calls
+      if (!is_f32 && tile.size() < static_cast<size_t>(group * n))
+        tile.resize(static_cast<size_t>(group * n));
+      for (int64_t r0 = begin; r0 < end; r0 += group) {
+        const int64_t n_rows = std::min(group, end - r0);
+        const float* rows[kMaxGroupRows] = {};
         for (int64_t k = 0; k < n_rows; ++k) {
           if (is_f32) {
             rows[k] = static_cast<const float*>(w.row(r0 + k));
@@ -45,7 +47,7 @@ void matmul(float* out, const float* x, const model::WeightMatrix& w, model::Vec
             rows[k] = &tile[static_cast<size_t>(k * n)];
           }
         }
-        gemm_rows(rows, n_rows, n, px, n_batch, out + r0, d, bias.empty() ? nullptr : bias.data() + r0);
+        gemm_rows(gemm, rows, n_rows, n, px, n_batch, out + r0, d, bias.empty() ? nullptr : bias.data() + r0);
       }
     });
     return;
