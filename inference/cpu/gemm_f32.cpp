@@ -176,17 +176,15 @@ int64_t x_panels_size(int64_t n, int64_t n_batch) {
   return (n_batch + kPanelInputs - 1) / kPanelInputs * kPanelInputs * n;
 }
 
-void pack_x_panels(float* panels, const float* x, int64_t n, int64_t n_batch) {
-  for (int64_t b = 0; b * kPanelInputs < n_batch; ++b) {
+void pack_x_panels(float* panels, const float* x, int64_t n, int64_t n_batch, int64_t first, int64_t end) {
+  for (int64_t b = first; b < end; ++b) {
     float* p = panels + b * n * kPanelInputs;
-    for (int64_t j = 0; j < kPanelInputs; ++j) {
-      const int64_t t = b * kPanelInputs + j;
-      if (t < n_batch) {
-        const float* xt = x + t * n;
-        for (int64_t k = 0; k < n; ++k) p[k * kPanelInputs + j] = xt[k];
-      } else {
-        for (int64_t k = 0; k < n; ++k) p[k * kPanelInputs + j] = 0.0f;
-      }
+    const float* xs[kPanelInputs];
+    const int64_t n_in = std::min(kPanelInputs, n_batch - b * kPanelInputs);
+    for (int64_t j = 0; j < n_in; ++j) xs[j] = x + (b * kPanelInputs + j) * n;
+    for (int64_t k = 0; k < n; ++k, p += kPanelInputs) {  // written in order, read from 16 rows
+      for (int64_t j = 0; j < n_in; ++j) p[j] = xs[j][k];
+      for (int64_t j = n_in; j < kPanelInputs; ++j) p[j] = 0.0f;
     }
   }
 }

@@ -17,9 +17,12 @@ constexpr int64_t kMaxGroupRows = 12;  // weight rows per gemm_rows call, at mos
 // Floats pack_x_panels writes for n_batch inputs of n values.
 int64_t x_panels_size(int64_t n, int64_t n_batch);
 
-// panels[(b * n + k) * 16 + j] = x[(16 b + j) * n + k] for every block b of 16 inputs (inputs past n_batch:
-// zero).
-void pack_x_panels(float* panels, const float* x, int64_t n, int64_t n_batch);
+// panels[(b * n + k) * 16 + j] = x[(16 b + j) * n + k] for the blocks b in [first, end) of 16 inputs (inputs
+// past n_batch: zero); the blocks are independent (threads may pack different ones).
+void pack_x_panels(float* panels, const float* x, int64_t n, int64_t n_batch, int64_t first, int64_t end);
+inline int64_t x_panel_blocks(int64_t n_batch) {
+  return (n_batch + kPanelInputs - 1) / kPanelInputs;
+}
 
 // The kernels: portable C++ (any CPU), AVX2/FMA, AVX-512F.
 enum class GemmKernel { Portable, Avx2, Avx512 };

@@ -30,8 +30,9 @@ void matmul(float* out, const float* x, const model::WeightMatrix& w, model::Vec
     // (dequantized once) against all of them.
     thread_local std::vector<float> panels;  // reused across calls
     panels.resize(static_cast<size_t>(x_panels_size(n, n_batch)));
-    pack_x_panels(panels.data(), x, n, n_batch);
-    const float* px = panels.data();
+    float* px = panels.data();
+    pool.parallel_for(x_panel_blocks(n_batch),
+                      [&](int64_t first, int64_t end, int) { pack_x_panels(px, x, n, n_batch, first, end); });
     pool.parallel_for(d, [&](int64_t begin, int64_t end, int) {
       thread_local std::vector<float> tile;  // (group, n) rows, reused across calls
       if (!is_f32 && tile.size() < static_cast<size_t>(group * n))

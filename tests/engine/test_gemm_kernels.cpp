@@ -36,7 +36,7 @@ TEST_CASE("CPU prefill GEMM kernels match a double-precision product", "[engine]
           for (auto& v : x) v = dist(rng);
           for (auto& v : bias) v = dist(rng);
           std::vector<float> panels(static_cast<size_t>(x_panels_size(n, n_batch)), NAN);
-          pack_x_panels(panels.data(), x.data(), n, n_batch);
+          pack_x_panels(panels.data(), x.data(), n, n_batch, 0, x_panel_blocks(n_batch));
           const int64_t stride =
               n_rows + 3;  // outputs of other rows between an input's outputs stay untouched
           for (const bool with_bias : {false, true}) {
