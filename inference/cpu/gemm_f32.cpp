@@ -12,25 +12,26 @@ namespace glasswing::cpu {
 
 namespace {
 
-// Writes one block's sums: sums[i][j] for input j < n_in of the block and row i < n_rows.
-void store_block(const float sums[kMaxGroupRows][kPanelInputs], int64_t n_rows, int64_t n_in, float* out,
-                 int64_t out_stride, const float* bias) {
+// Writes block b's sums: sums[i][j] for input 16 b + j < n_batch and row i < n_rows.
+void store_block(const float sums[kMaxGroupRows][kPanelInputs], int64_t n_rows, int64_t b, int64_t n_batch,
+                 const GemmOut& out) {
+  const int64_t n_in = std::min(kPanelInputs, n_batch - b * kPanelInputs);
+  float* o = out.data + b * kPanelInputs * out.input_stride;
   for (int64_t j = 0; j < n_in; ++j)
-    for (int64_t i = 0; i < n_rows; ++i) out[j * out_stride + i] = sums[i][j] + (bias ? bias[i] : 0.0f);
+    for (int64_t i = 0; i < n_rows; ++i)
+      o[j * out.input_stride + i * out.row_stride] = sums[i][j] + (out.bias ? out.bias[i] : 0.0f);
 }
 
 // The portable form of gemm_rows (the sums in the same k order as the vector kernel).
 void gemm_rows_portable(const float* const rows[kMaxGroupRows], int64_t n_rows, int64_t n,
-                        const float* panels, int64_t n_batch, float* out, int64_t out_stride,
-                        const float* bias) {
+                        const float* panels, int64_t n_batch, const GemmOut& out) {
   for (int64_t b = 0; b * kPanelInputs < n_batch; ++b) {
     float sums[kMaxGroupRows][kPanelInputs] = {};
     const float* p = panels + b * n * kPanelInputs;
     for (int64_t i = 0; i < n_rows; ++i)
       for (int64_t k = 0; k < n; ++k)
         for (int64_t j = 0; j < kPanelInputs; ++j) sums[i][j] += rows[i][k] * p[k * kPanelInputs + j];
-    store_block(sums, n_rows, std::min(kPanelInputs, n_batch - b * kPanelInputs),
-                out + b * kPanelInputs * out_stride, out_stride, bias);
+    store_block(sums, n_rows, b, n_batch, out);
   }
 }
 
@@ -85,8 +86,7 @@ GW_AVX512 void block_avx512(const float* const rows[kMaxGroupRows], int64_t n, c
 }
 
 GW_AVX512 void gemm_rows_avx512(const float* const rows[kMaxGroupRows], int64_t n_rows, int64_t n,
-                                const float* panels, int64_t n_batch, float* out, int64_t out_stride,
-                                const float* bias) {
+                                const float* panels, int64_t n_batch, const GemmOut& out) {
   for (int64_t b = 0; b * kPanelInputs < n_batch; ++b) {
     alignas(64) float sums[kMaxGroupRows][kPanelInputs];
     const float* p = panels + b * n * kPanelInputs;
@@ -128,8 +128,7 @@ GW_AVX512 void gemm_rows_avx512(const float* const rows[kMaxGroupRows], int64_t 
         block_avx512<1>(rows, n, p, sums);
         break;
     }
-    store_block(sums, n_rows, std::min(kPanelInputs, n_batch - b * kPanelInputs),
-                out + b * kPanelInputs * out_stride, out_stride, bias);
+    store_block(sums, n_rows, b, n_batch, out);
   }
 }
 
@@ -139,8 +138,7 @@ bool has_avx512() {
 }
 
 GW_AVX2 void gemm_rows_avx2(const float* const rows[kMaxGroupRows], int64_t n_rows, int64_t n,
-                            const float* panels, int64_t n_batch, float* out, int64_t out_stride,
-                            const float* bias) {
+                            const float* panels, int64_t n_batch, const GemmOut& out) {
   for (int64_t b = 0; b * kPanelInputs < n_batch; ++b) {
     alignas(32) float sums[kMaxGroupRows][kPanelInputs];
     const float* p = panels + b * n * kPanelInputs;
@@ -164,8 +162,7 @@ GW_AVX2 void gemm_rows_avx2(const float* const rows[kMaxGroupRows], int64_t n_ro
         block_avx2<1>(rows, n, p, sums);
         break;
     }
-    store_block(sums, n_rows, std::min(kPanelInputs, n_batch - b * kPanelInputs),
-                out + b * kPanelInputs * out_stride, out_stride, bias);
+    store_block(sums, n_rows, b, n_batch, out);
   }
 }
 #endif
@@ -176,15 +173,22 @@ int64_t x_panels_size(int64_t n, int64_t n_batch) {
   return (n_batch + kPanelInputs - 1) / kPanelInputs * kPanelInputs * n;
 }
 
-void pack_x_panels(float* panels, const float* x, int64_t n, int64_t n_batch, int64_t first, int64_t end) {
+void pack_x_panels(float* panels, const GemmInputs& x, int64_t n, int64_t n_batch, int64_t first,
+                   int64_t end) {
   for (int64_t b = first; b < end; ++b) {
     float* p = panels + b * n * kPanelInputs;
-    const float* xs[kPanelInputs];
     const int64_t n_in = std::min(kPanelInputs, n_batch - b * kPanelInputs);
-    for (int64_t j = 0; j < n_in; ++j) xs[j] = x + (b * kPanelInputs + j) * n;
+    const float* x0 = x.data + b * kPanelInputs * x.input_stride;
+    if (x.input_stride == 1) {  // the block's values of one k are contiguous: copy 16 at a time
+      for (int64_t k = 0; k < n; ++k, p += kPanelInputs) {
+        std::copy_n(x0 + k * x.k_stride, n_in, p);
+        std::fill(p + n_in, p + kPanelInputs, 0.0f);
+      }
+      continue;
+    }
     for (int64_t k = 0; k < n; ++k, p += kPanelInputs) {  // written in order, read from 16 rows
-      for (int64_t j = 0; j < n_in; ++j) p[j] = xs[j][k];
-      for (int64_t j = n_in; j < kPanelInputs; ++j) p[j] = 0.0f;
+      for (int64_t j = 0; j < n_in; ++j) p[j] = x0[j * x.input_stride + k * x.k_stride];
+      std::fill(p + n_in, p + kPanelInputs, 0.0f);
     }
   }
 }
@@ -215,14 +219,12 @@ int64_t gemm_rows_group(GemmKernel kernel) {
 }
 
 void gemm_rows(GemmKernel kernel, const float* const rows[kMaxGroupRows], int64_t n_rows, int64_t n,
-               const float* panels, int64_t n_batch, float* out, int64_t out_stride, const float* bias) {
+               const float* panels, int64_t n_batch, const GemmOut& out) {
 #ifdef GW_HAVE_X86
-  if (kernel == GemmKernel::Avx512)
-    return gemm_rows_avx512(rows, n_rows, n, panels, n_batch, out, out_stride, bias);
-  if (kernel == GemmKernel::Avx2)
-    return gemm_rows_avx2(rows, n_rows, n, panels, n_batch, out, out_stride, bias);
+  if (kernel == GemmKernel::Avx512) return gemm_rows_avx512(rows, n_rows, n, panels, n_batch, out);
+  if (kernel == GemmKernel::Avx2) return gemm_rows_avx2(rows, n_rows, n, panels, n_batch, out);
 #endif
-  gemm_rows_portable(rows, n_rows, n, panels, n_batch, out, out_stride, bias);
+  gemm_rows_portable(rows, n_rows, n, panels, n_batch, out);
 }
 
 }  // namespace glasswing::cpu

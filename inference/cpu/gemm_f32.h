@@ -17,9 +17,17 @@ constexpr int64_t kMaxGroupRows = 12;  // weight rows per gemm_rows call, at mos
 // Floats pack_x_panels writes for n_batch inputs of n values.
 int64_t x_panels_size(int64_t n, int64_t n_batch);
 
-// panels[(b * n + k) * 16 + j] = x[(16 b + j) * n + k] for the blocks b in [first, end) of 16 inputs (inputs
-// past n_batch: zero); the blocks are independent (threads may pack different ones).
-void pack_x_panels(float* panels, const float* x, int64_t n, int64_t n_batch, int64_t first, int64_t end);
+// Where the inputs are: value k of input t at data[t * input_stride + k * k_stride].
+struct GemmInputs {
+  const float* data;
+  int64_t input_stride;
+  int64_t k_stride = 1;
+};
+
+// panels[(b * n + k) * 16 + j] = value k of input 16 b + j for the blocks b in [first, end) of 16 inputs
+// (inputs past n_batch: zero); the blocks are independent (threads may pack different ones).
+void pack_x_panels(float* panels, const GemmInputs& x, int64_t n, int64_t n_batch, int64_t first,
+                   int64_t end);
 inline int64_t x_panel_blocks(int64_t n_batch) {
   return (n_batch + kPanelInputs - 1) / kPanelInputs;
 }
@@ -32,10 +40,18 @@ GemmKernel best_gemm_kernel();  // AVX-512 where the CPU has it, else AVX2, else
 // Rows per gemm_rows call: 12 for AVX-512 (one 16-input register per row), 6 otherwise.
 int64_t gemm_rows_group(GemmKernel kernel);
 
-// For t < n_batch and i < n_rows (<= gemm_rows_group(kernel)): out[t * out_stride + i] = Σ_k rows[i][k] ·
-// x[t][k]
-// (+ bias[i] when bias is not null), x as packed by pack_x_panels, with an available kernel.
+// Where the sums go: row i of input t at data[t * input_stride + i * row_stride], plus bias[i] when bias is
+// not null.
+struct GemmOut {
+  float* data;
+  int64_t input_stride;
+  int64_t row_stride = 1;
+  const float* bias = nullptr;
+};
+
+// For t < n_batch and i < n_rows (<= gemm_rows_group(kernel)): out(t, i) = Σ_k rows[i][k] · x(t, k), x as
+// packed by pack_x_panels, with an available kernel.
 void gemm_rows(GemmKernel kernel, const float* const rows[kMaxGroupRows], int64_t n_rows, int64_t n,
-               const float* panels, int64_t n_batch, float* out, int64_t out_stride, const float* bias);
+               const float* panels, int64_t n_batch, const GemmOut& out);
 
 }  // namespace glasswing::cpu

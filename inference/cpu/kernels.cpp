@@ -31,8 +31,9 @@ void matmul(float* out, const float* x, const model::WeightMatrix& w, model::Vec
     thread_local std::vector<float> panels;  // reused across calls
     panels.resize(static_cast<size_t>(x_panels_size(n, n_batch)));
     float* px = panels.data();
-    pool.parallel_for(x_panel_blocks(n_batch),
-                      [&](int64_t first, int64_t end, int) { pack_x_panels(px, x, n, n_batch, first, end); });
+    pool.parallel_for(x_panel_blocks(n_batch), [&](int64_t first, int64_t end, int) {
+      pack_x_panels(px, {x, n}, n, n_batch, first, end);
+    });
     pool.parallel_for(d, [&](int64_t begin, int64_t end, int) {
       thread_local std::vector<float> tile;  // (group, n) rows, reused across calls
       if (!is_f32 && tile.size() < static_cast<size_t>(group * n))
@@ -48,7 +49,8 @@ void matmul(float* out, const float* x, const model::WeightMatrix& w, model::Vec
             rows[k] = &tile[static_cast<size_t>(k * n)];
           }
         }
-        gemm_rows(gemm, rows, n_rows, n, px, n_batch, out + r0, d, bias.empty() ? nullptr : bias.data() + r0);
+        gemm_rows(gemm, rows, n_rows, n, px, n_batch,
+                  {.data = out + r0, .input_stride = d, .bias = bias.empty() ? nullptr : bias.data() + r0});
       }
     });
     return;

@@ -1,6 +1,6 @@
 // cpu::gemm_rows (prefill's mat-mul kernel) against a double-precision product, for every kernel this CPU can
 // run: row counts up to each kernel's group, batches around the 16-input panels, odd widths, with and without
-// a bias.
+// a bias, inputs and outputs in either orientation.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <random>
@@ -36,13 +36,14 @@ TEST_CASE("CPU prefill GEMM kernels match a double-precision product", "[engine]
           for (auto& v : x) v = dist(rng);
           for (auto& v : bias) v = dist(rng);
           std::vector<float> panels(static_cast<size_t>(x_panels_size(n, n_batch)), NAN);
-          pack_x_panels(panels.data(), x.data(), n, n_batch, 0, x_panel_blocks(n_batch));
+          pack_x_panels(panels.data(), {x.data(), n}, n, n_batch, 0, x_panel_blocks(n_batch));
           const int64_t stride =
               n_rows + 3;  // outputs of other rows between an input's outputs stay untouched
           for (const bool with_bias : {false, true}) {
             std::vector<float> out(static_cast<size_t>(stride * n_batch), -7.0f);
-            gemm_rows(kernel, rows, n_rows, n, panels.data(), n_batch, out.data(), stride,
-                      with_bias ? bias.data() : nullptr);
+            gemm_rows(
+                kernel, rows, n_rows, n, panels.data(), n_batch,
+                {.data = out.data(), .input_stride = stride, .bias = with_bias ? bias.data() : nullptr});
             double worst = 0;
             bool untouched = true;
             for (int64_t t = 0; t < n_batch; ++t) {
@@ -61,6 +62,26 @@ TEST_CASE("CPU prefill GEMM kernels match a double-precision product", "[engine]
             }
             CHECK(worst < 2e-5);  // f32 sums of up to 577 terms in k order; a wrong term is off by ~1
             CHECK(untouched);
+            // the same product from inputs stored k-major (x^T) into an output stored row-major (out^T):
+            // the same sums, so the same bits
+            std::vector<float> xt(x.size()), panels_t(panels.size(), NAN);
+            for (int64_t t = 0; t < n_batch; ++t)
+              for (int64_t k = 0; k < n; ++k)
+                xt[static_cast<size_t>(k * n_batch + t)] = x[static_cast<size_t>(t * n + k)];
+            pack_x_panels(panels_t.data(), {.data = xt.data(), .input_stride = 1, .k_stride = n_batch}, n,
+                          n_batch, 0, x_panel_blocks(n_batch));
+            std::vector<float> out_t(static_cast<size_t>(n_rows * n_batch));
+            gemm_rows(kernel, rows, n_rows, n, panels_t.data(), n_batch,
+                      {.data = out_t.data(),
+                       .input_stride = 1,
+                       .row_stride = n_batch,
+                       .bias = with_bias ? bias.data() : nullptr});
+            bool same = true;
+            for (int64_t t = 0; t < n_batch; ++t)
+              for (int64_t i = 0; i < n_rows; ++i)
+                same = same && out_t[static_cast<size_t>(i * n_batch + t)] ==
+                                   out[static_cast<size_t>(t * stride + i)];
+            CHECK(same);
           }
         }
       }
