@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "inference/cpu/attention_f32.h"
+#include "inference/cpu/gemm_f32.h"
 #include "inference/cpu/ggml_kernels.h"
 #include "inference/cpu/ggml_rounding.h"
 #include "inference/cpu/kernels.h"
@@ -145,6 +146,47 @@ void attention_like_ggml(float* out, float* att, const CpuCaches& c, const model
 
 }  // namespace
 
+// Head h's attention outputs for the queries of batch tokens t0 .. t0 + 15 (fewer at the end), at positions
+// pos0 + t: scores = K·Q for keys 0 .. the block's last position (one product, keys as rows, the queries as
+// the packed inputs), each query's scaled row through softmax over its own causal length (later keys zeroed),
+// then out = P·V (queries as rows, the value dimensions as the packed inputs).
+void CpuBackend::attention_block(CpuCaches& c, int64_t l, int64_t h, int64_t t0, int64_t n, int64_t pos0,
+                                 GemmKernel gemm) {
+  const model::ModelDescription& d = model_.desc();
+  const int64_t hd = d.head_dim, q_dim = d.q_dim(), kv_dim = d.kv_dim(), kv_head = h / d.gqa_group();
+  const int64_t nq = std::min(kPanelInputs, n - t0), n_keys = pos0 + t0 + nq, group = gemm_rows_group(gemm);
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  thread_local std::vector<float> q_panel, v_panel, scores;  // reused across calls
+  q_panel.resize(sz(x_panels_size(hd, nq)));
+  v_panel.resize(sz(x_panels_size(n_keys, hd)));
+  scores.resize(sz(kPanelInputs * n_keys));
+  const float* k = c.k_at(l, 0) + kv_head * hd;
+  const float* v = c.v_at(l, 0) + kv_head * hd;
+  pack_x_panels(q_panel.data(), {.data = &s_.q[sz(t0 * q_dim + h * hd)], .input_stride = q_dim}, hd, nq, 0,
+                1);
+  const float* rows[kMaxGroupRows];
+  for (int64_t j0 = 0; j0 < n_keys; j0 += group) {
+    const int64_t n_rows = std::min(group, n_keys - j0);
+    for (int64_t i = 0; i < n_rows; ++i) rows[i] = k + (j0 + i) * kv_dim;
+    gemm_rows(gemm, rows, n_rows, hd, q_panel.data(), nq, {.data = &scores[sz(j0)], .input_stride = n_keys});
+  }
+  for (int64_t i = 0; i < nq; ++i) {
+    float* row = &scores[sz(i * n_keys)];
+    const int64_t count = pos0 + t0 + i + 1;
+    for (int64_t j = 0; j < count; ++j) row[j] *= scale;  // scale · (q·k), as attention_scores
+    softmax_f32(row, count);
+    std::fill(row + count, row + n_keys, 0.0f);
+  }
+  pack_x_panels(v_panel.data(), {.data = v, .input_stride = 1, .k_stride = kv_dim}, n_keys, hd, 0,
+                x_panel_blocks(hd));
+  for (int64_t i0 = 0; i0 < nq; i0 += group) {
+    const int64_t n_rows = std::min(group, nq - i0);
+    for (int64_t i = 0; i < n_rows; ++i) rows[i] = &scores[sz((i0 + i) * n_keys)];
+    gemm_rows(gemm, rows, n_rows, n_keys, v_panel.data(), hd,
+              {.data = &s_.att_out[sz((t0 + i0) * q_dim + h * hd)], .input_stride = 1, .row_stride = q_dim});
+  }
+}
+
 void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, int64_t pos0,
                                int64_t first_logit, float* logits) {
   const model::ModelDescription& d = model_.desc();
@@ -211,20 +253,33 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
       std::memcpy(c.v_at(l, pos0 + t), &s.v[sz(t * kv_dim)], sz(kv_dim) * sizeof(float));
     }
 
-    // causal multi-head attention over the cache: token t sees positions 0…pos0+t (one task per token × head)
-    pool_.parallel_for(n * d.n_head, [&](int64_t begin, int64_t end, int thread) {
-      float* att = &s.att[sz(thread * c.n_ctx)];
-      for (int64_t i = begin; i < end; ++i) {
-        const int64_t t = i / d.n_head, h = i % d.n_head, pos = pos0 + t, kv_head = h / d.gqa_group();
-        float* out = &s.att_out[sz(t * q_dim + h * hd)];
-        if (rounding_ == Rounding::LlamaCpp) {
-          attention_like_ggml(out, att, c, d, l, h, pos);
-          continue;
+    // causal multi-head attention over the cache: token t sees positions 0…pos0+t
+    static const GemmKernel gemm = best_gemm_kernel();
+    if (rounding_ == Rounding::Fast && gemm != GemmKernel::Portable && n >= kPanelInputs &&
+        hd >= kPanelInputs) {
+      // Prompt steps: for each head, blocks of 16 queries as two products with the GEMM kernel (gemm_f32.h),
+      // so that every key and value row is read once per 16 queries, not once per query.
+      const int64_t n_blocks = (n + kPanelInputs - 1) / kPanelInputs;
+      pool_.parallel_for(d.n_head * n_blocks, [&](int64_t begin, int64_t end, int) {
+        for (int64_t i = begin; i < end; ++i)
+          attention_block(c, l, i / n_blocks, (i % n_blocks) * kPanelInputs, n, pos0, gemm);
+      });
+    } else {
+      // one task per token × head
+      pool_.parallel_for(n * d.n_head, [&](int64_t begin, int64_t end, int thread) {
+        float* att = &s.att[sz(thread * c.n_ctx)];
+        for (int64_t i = begin; i < end; ++i) {
+          const int64_t t = i / d.n_head, h = i % d.n_head, pos = pos0 + t, kv_head = h / d.gqa_group();
+          float* out = &s.att_out[sz(t * q_dim + h * hd)];
+          if (rounding_ == Rounding::LlamaCpp) {
+            attention_like_ggml(out, att, c, d, l, h, pos);
+            continue;
+          }
+          attention_row(att, c, d, l, h, pos);
+          attention_values(out, att, c.v_at(l, 0) + kv_head * hd, d.kv_dim(), pos + 1, hd);
         }
-        attention_row(att, c, d, l, h, pos);
-        attention_values(out, att, c.v_at(l, 0) + kv_head * hd, d.kv_dim(), pos + 1, hd);
-      }
-    });
+      });
+    }
 
     // output projection and residual
     project(s.xb2.data(), s.att_out.data(), L.wo, L.bo, n);

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <vector>
 
+#include "inference/cpu/gemm_f32.h"
 #include "inference/cpu/thread_pool.h"
 #include "inference/model/backend.h"
 #include "inference/model/model.h"
@@ -77,6 +78,10 @@ class CpuBackend final : public model::Backend {
   // Runs n tokens at positions pos0…pos0+n−1; writes the logits of tokens [first_logit, n) to `logits`.
   void forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, int64_t pos0, int64_t first_logit,
                      float* logits);
+
+  // Prompt steps' attention of head h for batch tokens t0 .. t0 + 15 (Rounding::Fast, with the GEMM kernel).
+  void attention_block(CpuCaches& c, int64_t l, int64_t h, int64_t t0, int64_t n, int64_t pos0,
+                       GemmKernel gemm);
 
   // matmul, or under Rounding::LlamaCpp matmul_like_ggml (inference/cpu/ggml_kernels.h).
   void project(float* out, const float* x, const model::WeightMatrix& w, model::Vector bias, int64_t n);
