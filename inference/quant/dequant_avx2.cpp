@@ -10,6 +10,8 @@
 
 #include <immintrin.h>
 
+#include <type_traits>
+
 #include "inference/quant/avx2_util.h"
 #include "inference/quant/blocks.h"
 
@@ -78,38 +80,24 @@ GW_AVX2 void k_group(const uint8_t* q, const uint8_t* qh, uint8_t u, float d1, f
   for (int k = 0; k < 32; k += 8) _mm256_storeu_ps(y + k, _mm256_sub_ps(_mm256_mul_ps(d, u8x8(b + k)), m));
 }
 
-GW_AVX2 void dequant_q4_k(const void* src, float* y, int64_t n) {
-  const auto* x = static_cast<const Q4_K*>(src);
+// Q4_K, and Q5_K with its fifth bits: group g's bit is bit g of qh[l].
+template <typename Block>
+GW_AVX2 void dequant_k4(const void* src, float* y, int64_t n) {
+  const auto* x = static_cast<const Block*>(src);
   for (int64_t i = 0; i < n / kQKK; ++i) {
     const float d = f16_scale(x[i].d);
     const float dmin = f16_scale(x[i].dmin);
     const uint8_t* q = x[i].qs;
+    const uint8_t* qh = nullptr;
+    if constexpr (std::is_same_v<Block, Q5_K>) qh = x[i].qh;
     for (int g = 0; g < 8; g += 2, q += 32, y += 64) {
       uint8_t sc, mn;
       scale_min_k4(g, x[i].scales, sc, mn);
       const float d1 = d * sc, m1 = dmin * mn;
       scale_min_k4(g + 1, x[i].scales, sc, mn);
       const float d2 = d * sc, m2 = dmin * mn;
-      k_group<false>(q, nullptr, 0, d1, m1, y);
-      k_group<true>(q, nullptr, 0, d2, m2, y + 32);
-    }
-  }
-}
-
-GW_AVX2 void dequant_q5_k(const void* src, float* y, int64_t n) {
-  const auto* x = static_cast<const Q5_K*>(src);
-  for (int64_t i = 0; i < n / kQKK; ++i) {
-    const float d = f16_scale(x[i].d);
-    const float dmin = f16_scale(x[i].dmin);
-    const uint8_t* ql = x[i].qs;
-    for (int g = 0; g < 8; g += 2, ql += 32, y += 64) {
-      uint8_t sc, mn;
-      scale_min_k4(g, x[i].scales, sc, mn);
-      const float d1 = d * sc, m1 = dmin * mn;
-      scale_min_k4(g + 1, x[i].scales, sc, mn);
-      const float d2 = d * sc, m2 = dmin * mn;
-      k_group<false>(ql, x[i].qh, static_cast<uint8_t>(1u << g), d1, m1, y);
-      k_group<true>(ql, x[i].qh, static_cast<uint8_t>(2u << g), d2, m2, y + 32);
+      k_group<false>(q, qh, static_cast<uint8_t>(1u << g), d1, m1, y);
+      k_group<true>(q, qh, static_cast<uint8_t>(2u << g), d2, m2, y + 32);
     }
   }
 }
@@ -154,9 +142,9 @@ DequantFn avx2_dequant(GgmlType type) {
     case GgmlType::Q4_0:
       return dequant_q4_0;
     case GgmlType::Q4_K:
-      return dequant_q4_k;
+      return dequant_k4<Q4_K>;
     case GgmlType::Q5_K:
-      return dequant_q5_k;
+      return dequant_k4<Q5_K>;
     case GgmlType::Q6_K:
       return dequant_q6_k;
     default:
