@@ -15,7 +15,7 @@ void scores_portable(float* att, const float* q, const float* k, int64_t stride,
   for (int64_t j = 0; j < n_keys; ++j) att[j] = dot(q, k + j * stride, hd) * scale;
 }
 
-void softmax_portable(float* x, int64_t n) {
+SoftmaxStats softmax_portable(float* x, int64_t n) {
   float max = x[0];
   for (int64_t i = 1; i < n; ++i) max = std::max(max, x[i]);
   double sum = 0;
@@ -25,6 +25,7 @@ void softmax_portable(float* x, int64_t n) {
   }
   const float inv = static_cast<float>(1.0 / sum);
   for (int64_t i = 0; i < n; ++i) x[i] *= inv;
+  return {max, sum};
 }
 
 void values_portable(float* out, const float* p, const float* v, int64_t stride, int64_t n_keys, int64_t hd) {
@@ -96,7 +97,7 @@ GW_AVX2 inline __m256 exp_nonpositive(__m256 x) {
   return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
 }
 
-GW_AVX2 void softmax_avx2(float* x, int64_t n) {
+GW_AVX2 SoftmaxStats softmax_avx2(float* x, int64_t n) {
   __m256 vmax = _mm256_set1_ps(-INFINITY);
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(x + i));
@@ -131,6 +132,7 @@ GW_AVX2 void softmax_avx2(float* x, int64_t n) {
   const __m256 inv = _mm256_set1_ps(static_cast<float>(1.0 / sum));
   for (i = 0; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), inv));
   for (; i < n; ++i) x[i] *= _mm256_cvtss_f32(inv);
+  return {max, sum};
 }
 
 GW_AVX2 void values_avx2(float* out, const float* p, const float* v, int64_t stride, int64_t n_keys,
@@ -145,6 +147,85 @@ GW_AVX2 void values_avx2(float* out, const float* p, const float* v, int64_t str
   }
   for (int64_t i = 0; i < nv; ++i) _mm256_storeu_ps(out + 8 * i, acc[i]);
 }
+
+// scores_avx2 for g queries at once, key block outside, query inside: the eight key rows of a block are read
+// from memory once and from L1 for the other queries. Heads up to 64 wide keep a key's row in registers
+// while every query multiplies it (one load per multiply-add instead of two). Per query the same operations
+// in the same order.
+GW_AVX2 void scores_group_avx2(float* att, int64_t att_stride, const float* q, int64_t q_stride, int64_t g,
+                               const float* k, int64_t stride, int64_t n_keys, int64_t hd, float scale) {
+  const int64_t nv = hd / 8;
+  const __m256 vscale = _mm256_set1_ps(scale);
+  constexpr int64_t kMaxGroup = 16;
+  int64_t j = 0;
+  if (nv <= 8 && g <= kMaxGroup) {
+    for (; j + 8 <= n_keys; j += 8) {
+      __m256 s[kMaxGroup][8];
+      for (int l = 0; l < 8; ++l) {
+        const float* kj = k + (j + l) * stride;
+        __m256 kv[8];
+        for (int64_t i = 0; i < nv; ++i) kv[i] = _mm256_loadu_ps(kj + 8 * i);
+        for (int64_t qi = 0; qi < g; ++qi) {
+          const float* qq = q + qi * q_stride;
+          __m256 a = _mm256_mul_ps(_mm256_loadu_ps(qq), kv[0]);
+          for (int64_t i = 1; i < nv; ++i) a = _mm256_fmadd_ps(_mm256_loadu_ps(qq + 8 * i), kv[i], a);
+          s[qi][l] = a;
+        }
+      }
+      for (int64_t qi = 0; qi < g; ++qi)
+        _mm256_storeu_ps(att + qi * att_stride + j, _mm256_mul_ps(hsum8(s[qi]), vscale));
+    }
+  }
+  for (; j + 8 <= n_keys; j += 8) {
+    for (int64_t qi = 0; qi < g; ++qi) {
+      const float* qq = q + qi * q_stride;
+      __m256 s[8];
+      for (int l = 0; l < 8; ++l) {
+        const float* kj = k + (j + l) * stride;
+        __m256 a = _mm256_mul_ps(_mm256_loadu_ps(qq), _mm256_loadu_ps(kj));
+        for (int64_t i = 1; i < nv; ++i)
+          a = _mm256_fmadd_ps(_mm256_loadu_ps(qq + 8 * i), _mm256_loadu_ps(kj + 8 * i), a);
+        s[l] = a;
+      }
+      _mm256_storeu_ps(att + qi * att_stride + j, _mm256_mul_ps(hsum8(s), vscale));
+    }
+  }
+  for (; j < n_keys; ++j) {
+    const float* kj = k + j * stride;
+    for (int64_t qi = 0; qi < g; ++qi) {
+      const float* qq = q + qi * q_stride;
+      __m256 a = _mm256_mul_ps(_mm256_loadu_ps(qq), _mm256_loadu_ps(kj));
+      for (int64_t i = 1; i < nv; ++i)
+        a = _mm256_fmadd_ps(_mm256_loadu_ps(qq + 8 * i), _mm256_loadu_ps(kj + 8 * i), a);
+      att[qi * att_stride + j] = hsum(a) * scale;
+    }
+  }
+}
+
+// values_avx2 for g queries at once: blocks of 64 keys, each query's sums reloaded per block, so a block's
+// value rows (64 x hd floats) come from memory once and from L1 for the other queries. Per query the same
+// multiply-adds in the same key order.
+GW_AVX2 void values_group_avx2(float* out, int64_t out_stride, const float* p, int64_t p_stride, int64_t g,
+                               const float* v, int64_t stride, int64_t n_keys, int64_t hd) {
+  constexpr int64_t kBlock = 64;
+  const int64_t nv = hd / 8;
+  for (int64_t qi = 0; qi < g; ++qi) std::fill(out + qi * out_stride, out + qi * out_stride + hd, 0.0f);
+  for (int64_t j0 = 0; j0 < n_keys; j0 += kBlock) {
+    const int64_t j1 = std::min(n_keys, j0 + kBlock);
+    for (int64_t qi = 0; qi < g; ++qi) {
+      float* o = out + qi * out_stride;
+      const float* pq = p + qi * p_stride;
+      __m256 acc[kMaxHd / 8];
+      for (int64_t i = 0; i < nv; ++i) acc[i] = _mm256_loadu_ps(o + 8 * i);
+      for (int64_t j = j0; j < j1; ++j) {
+        const __m256 pj = _mm256_set1_ps(pq[j]);
+        const float* vj = v + j * stride;
+        for (int64_t i = 0; i < nv; ++i) acc[i] = _mm256_fmadd_ps(pj, _mm256_loadu_ps(vj + 8 * i), acc[i]);
+      }
+      for (int64_t i = 0; i < nv; ++i) _mm256_storeu_ps(o + 8 * i, acc[i]);
+    }
+  }
+}
 #endif
 
 }  // namespace
@@ -157,11 +238,11 @@ void attention_scores(float* att, const float* q, const float* k, int64_t stride
   scores_portable(att, q, k, stride, n_keys, hd, scale);
 }
 
-void softmax_f32(float* x, int64_t n) {
+SoftmaxStats softmax_f32(float* x, int64_t n) {
 #ifdef GW_HAVE_X86
   if (has_avx2_fma()) return softmax_avx2(x, n);
 #endif
-  softmax_portable(x, n);
+  return softmax_portable(x, n);
 }
 
 void attention_values(float* out, const float* p, const float* v, int64_t stride, int64_t n_keys,
@@ -170,6 +251,24 @@ void attention_values(float* out, const float* p, const float* v, int64_t stride
   if (avx2_fits(hd)) return values_avx2(out, p, v, stride, n_keys, hd);
 #endif
   values_portable(out, p, v, stride, n_keys, hd);
+}
+
+void attention_scores_group(float* att, int64_t att_stride, const float* q, int64_t q_stride, int64_t g,
+                            const float* k, int64_t stride, int64_t n_keys, int64_t hd, float scale) {
+#ifdef GW_HAVE_X86
+  if (avx2_fits(hd)) return scores_group_avx2(att, att_stride, q, q_stride, g, k, stride, n_keys, hd, scale);
+#endif
+  for (int64_t qi = 0; qi < g; ++qi)
+    scores_portable(att + qi * att_stride, q + qi * q_stride, k, stride, n_keys, hd, scale);
+}
+
+void attention_values_group(float* out, int64_t out_stride, const float* p, int64_t p_stride, int64_t g,
+                            const float* v, int64_t stride, int64_t n_keys, int64_t hd) {
+#ifdef GW_HAVE_X86
+  if (avx2_fits(hd)) return values_group_avx2(out, out_stride, p, p_stride, g, v, stride, n_keys, hd);
+#endif
+  for (int64_t qi = 0; qi < g; ++qi)
+    values_portable(out + qi * out_stride, p + qi * p_stride, v, stride, n_keys, hd);
 }
 
 }  // namespace glasswing::cpu

@@ -17,10 +17,24 @@ namespace glasswing::cpu {
 void attention_scores(float* att, const float* q, const float* k, int64_t stride, int64_t n_keys, int64_t hd,
                       float scale);
 
-// x = softmax(x) over n > 0 values (subtracting the max; relative error of each exp below 2e-7).
-void softmax_f32(float* x, int64_t n);
+// x = softmax(x) over n > 0 values (subtracting the max; relative error of each exp below 2e-7). Returns the
+// max and the sum of exp(x - max) it divided by (what merging softmaxes over parts of a row needs).
+struct SoftmaxStats {
+  float max;
+  double sum;
+};
+SoftmaxStats softmax_f32(float* x, int64_t n);
 
 // out[0 .. hd) = sum over j < n_keys of p[j] * v[j * stride .. + hd].
 void attention_values(float* out, const float* p, const float* v, int64_t stride, int64_t n_keys, int64_t hd);
+
+// The queries of g heads that share one KV head (GQA), at once: query qi at q + qi * q_stride, its scores at
+// att + qi * att_stride (attention_scores), its output at out + qi * out_stride from the probabilities at
+// p + qi * p_stride (attention_values). Each key and value row is read from memory once for all g queries
+// instead of once per query; each query's results are the same bits as the one-query functions'.
+void attention_scores_group(float* att, int64_t att_stride, const float* q, int64_t q_stride, int64_t g,
+                            const float* k, int64_t stride, int64_t n_keys, int64_t hd, float scale);
+void attention_values_group(float* out, int64_t out_stride, const float* p, int64_t p_stride, int64_t g,
+                            const float* v, int64_t stride, int64_t n_keys, int64_t hd);
 
 }  // namespace glasswing::cpu

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <exception>
 
 #include "inference/cpu/attention_f32.h"
 #include "inference/cpu/gemm_f32.h"
@@ -43,7 +45,19 @@ Scratch::Scratch(const model::ModelDescription& d, int64_t b)
       hb2(sz(b * d.n_ff)) {}
 
 CpuBackend::CpuBackend(const model::Model& model, int n_threads, Rounding rounding)
-    : model_(model), rounding_(rounding), pool_(n_threads), s_(model.desc(), kMaxBatch) {}
+    : model_(model), rounding_(rounding), pool_(n_threads), s_(model.desc(), kMaxBatch) {
+  const auto knob = [](const char* name, int64_t unit, int64_t& value, int64_t least) {
+    if (const char* env = std::getenv(name); env && *env) {
+      try {
+        value = std::max(least, static_cast<int64_t>(std::stol(env))) * unit;
+      } catch (const std::exception&) {
+        // not a number: keep the default
+      }
+    }
+  };
+  knob("GLASSWING_CPU_ATTN_GROUP_KIB", 1024, group_bytes_, 0);
+  knob("GLASSWING_CPU_ATTN_RUN_KEYS", 1, run_keys_, 8);
+}
 
 void CpuBackend::project(float* out, const float* x, const model::WeightMatrix& w, model::Vector bias,
                          int64_t n) {
@@ -72,9 +86,15 @@ model::MemoryEstimate CpuBackend::estimate_memory(int64_t n_ctx) const {
 
 std::unique_ptr<model::SessionCaches> CpuBackend::create_caches(int64_t n_ctx) {
   std::lock_guard lock(mutex_);
-  // The per-thread score rows must span the longest session; growing here keeps forward() allocation-free.
-  const size_t need = sz(pool_.size() * n_ctx);
+  // The per-thread score rows (one per query head of a KV group) must span the longest session; growing here
+  // keeps forward() allocation-free.
+  const model::ModelDescription& d = model_.desc();
+  const size_t need = sz(pool_.size() * d.gqa_group() * n_ctx);
   if (s_.att.size() < need) s_.att.resize(need);
+  // attention_groups' runs of a one-token step: an output and softmax stats per run and query head
+  const int64_t runs = (n_ctx + run_keys_ - 1) / run_keys_;
+  if (s_.run_out.size() < sz(runs * d.q_dim())) s_.run_out.resize(sz(runs * d.q_dim()));
+  if (s_.run_stats.size() < sz(runs * d.n_head)) s_.run_stats.resize(sz(runs * d.n_head));
   return std::make_unique<CpuCaches>(model_.desc(), n_ctx);
 }
 
@@ -187,6 +207,47 @@ void CpuBackend::attention_block(CpuCaches& c, int64_t l, int64_t h, int64_t t0,
   }
 }
 
+// Attention of a one-token step deep in the context, where a KV head's keys and values (n_keys x head_dim x 2
+// floats) no longer stay in L2 while its query heads take turns: the keys are split into runs of run_keys_,
+// and a task takes one run of one KV head with all the query heads of its group at once (attention_f32.h:
+// each key and value row read from memory once per group). Tasks are numbered so that a thread takes the KV
+// heads of one run one after another while the run's cache rows (all heads side by side) are in its L2, and
+// both threads have work whatever the number of KV heads. Each run's outputs (softmax over the run) are then
+// merged with their maxima and sums.
+void CpuBackend::attention_groups(CpuCaches& c, int64_t l, int64_t pos0) {
+  const model::ModelDescription& d = model_.desc();
+  const int64_t hd = d.head_dim, kv_dim = d.kv_dim(), g = d.gqa_group(), n_keys = pos0 + 1;
+  const int64_t groups = d.n_head_kv, runs = (n_keys + run_keys_ - 1) / run_keys_;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  pool_.parallel_for(groups * runs, [&](int64_t begin, int64_t end, int thread) {
+    float* att = &s_.att[sz(thread * g * c.n_ctx)];
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t run = i / groups, kv_head = i % groups;
+      const int64_t j0 = run * run_keys_, len = std::min(n_keys, j0 + run_keys_) - j0;
+      attention_scores_group(att, len, c.q_at(l, pos0) + kv_head * g * hd, hd, g,
+                             c.k_at(l, j0) + kv_head * hd, kv_dim, len, hd, scale);
+      for (int64_t qi = 0; qi < g; ++qi) s_.run_stats[sz(i * g + qi)] = softmax_f32(att + qi * len, len);
+      attention_values_group(&s_.run_out[sz(i * g * hd)], hd, att, len, g, c.v_at(l, j0) + kv_head * hd,
+                             kv_dim, len, hd);
+    }
+  });
+  // out = Σ_r w_r out_r with w_r = sum_r exp(max_r - max) / Σ_r sum_r exp(max_r - max)
+  for (int64_t h = 0; h < d.n_head; ++h) {
+    const int64_t kv_head = h / g, qi = h % g;
+    const auto stats = [&](int64_t r) { return s_.run_stats[sz((r * groups + kv_head) * g + qi)]; };
+    float max = -INFINITY;
+    for (int64_t r = 0; r < runs; ++r) max = std::max(max, stats(r).max);
+    double total = 0;
+    for (int64_t r = 0; r < runs; ++r) total += stats(r).sum * std::exp(double(stats(r).max) - max);
+    float* o = &s_.att_out[sz(h * hd)];
+    std::fill(o, o + hd, 0.0f);
+    for (int64_t r = 0; r < runs; ++r) {
+      const float w = static_cast<float>(stats(r).sum * std::exp(double(stats(r).max) - max) / total);
+      axpy(o, w, &s_.run_out[sz(((r * groups + kv_head) * g + qi) * hd)], hd);
+    }
+  }
+}
+
 void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, int64_t pos0,
                                int64_t first_logit, float* logits) {
   const model::ModelDescription& d = model_.desc();
@@ -264,8 +325,11 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
         for (int64_t i = begin; i < end; ++i)
           attention_block(c, l, i / n_blocks, (i % n_blocks) * kPanelInputs, n, pos0, gemm);
       });
+    } else if (rounding_ == Rounding::Fast && n == 1 &&
+               int64_t((pos0 + 1) * hd * 2 * sizeof(float)) > group_bytes_) {
+      attention_groups(c, l, pos0);
     } else {
-      // one task per token × head
+      // one task per token × head (a KV head's keys and values stay in L2 for its other query heads)
       pool_.parallel_for(n * d.n_head, [&](int64_t begin, int64_t end, int thread) {
         float* att = &s.att[sz(thread * c.n_ctx)];
         for (int64_t i = begin; i < end; ++i) {

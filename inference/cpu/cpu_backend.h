@@ -5,6 +5,7 @@
 #include <mutex>
 #include <vector>
 
+#include "inference/cpu/attention_f32.h"
 #include "inference/cpu/gemm_f32.h"
 #include "inference/cpu/thread_pool.h"
 #include "inference/model/backend.h"
@@ -50,7 +51,11 @@ struct Scratch {
   std::vector<float> att_out;  // (max_batch, q_dim), attention-weighted values of every head
   std::vector<float> hb;       // (max_batch, n_ff), MLP hidden (gate)
   std::vector<float> hb2;      // (max_batch, n_ff), MLP hidden (up)
-  std::vector<float> att;      // (n_threads, n_ctx), one score row per thread; grows with the largest session
+  std::vector<float>
+      att;  // (n_threads, gqa_group, n_ctx), score rows per thread; grows with the largest session
+  std::vector<float>
+      run_out;  // attention_groups' outputs per task and query head, when keys are split in runs
+  std::vector<SoftmaxStats> run_stats;  // and their softmax maxima and sums
 };
 
 // How the forward pass rounds between its f32 operations (see inference/model/rounding.h).
@@ -78,6 +83,13 @@ class CpuBackend final : public model::Backend {
   // Runs n tokens at positions pos0…pos0+n−1; writes the logits of tokens [first_logit, n) to `logits`.
   void forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, int64_t pos0, int64_t first_logit,
                      float* logits);
+
+  // A one-token step's attention deep in the context (cpu_backend.cpp): taken when a KV head's keys and
+  // values exceed group_bytes_ (default half of a 2 MiB L2), keys in runs of run_keys_. Benchmark and test
+  // knobs: $GLASSWING_CPU_ATTN_GROUP_KIB (0: always) and $GLASSWING_CPU_ATTN_RUN_KEYS.
+  int64_t group_bytes_ = int64_t{1} << 20;
+  int64_t run_keys_ = 512;
+  void attention_groups(CpuCaches& c, int64_t l, int64_t pos0);
 
   // Prompt steps' attention of head h for batch tokens t0 .. t0 + 15 (Rounding::Fast, with the GEMM kernel).
   void attention_block(CpuCaches& c, int64_t l, int64_t h, int64_t t0, int64_t n, int64_t pos0,

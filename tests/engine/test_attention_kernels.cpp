@@ -90,3 +90,41 @@ TEST_CASE("CPU softmax keeps exp accurate far below the maximum and underflows t
       REQUIRE(x[i] < 1e-30);
   }
 }
+
+TEST_CASE("Grouped CPU attention kernels give each query the one-query kernels' bits",
+          "[engine][attention]") {
+  std::mt19937 rng(6);
+  for (const int64_t hd : {8, 64, 128, 12}) {
+    for (const int64_t g : {1, 3, 8}) {
+      for (const int64_t n_keys : {1, 9, 64, 65, 300}) {
+        INFO("head width " << hd << ", group " << g << ", keys " << n_keys);
+        const int64_t stride = 2 * hd + 3;  // two KV heads per cache row
+        const auto q = randoms(rng, static_cast<size_t>(g * hd), -2, 2);
+        const auto k = randoms(rng, static_cast<size_t>(n_keys * stride), -2, 2);
+        const auto v = randoms(rng, static_cast<size_t>(n_keys * stride), -1, 1);
+        const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+        const int64_t att_stride = n_keys + 5, out_stride = hd + 1;
+        std::vector<float> att(static_cast<size_t>(g * att_stride), -1.0f),
+            out(static_cast<size_t>(g * out_stride), -1.0f);
+        attention_scores_group(att.data(), att_stride, q.data(), hd, g, k.data() + hd, stride, n_keys, hd,
+                               scale);
+        bool same_scores = true, same_out = true;
+        for (int64_t qi = 0; qi < g; ++qi) {
+          std::vector<float> one(static_cast<size_t>(n_keys));
+          attention_scores(one.data(), q.data() + qi * hd, k.data() + hd, stride, n_keys, hd, scale);
+          same_scores = same_scores && std::equal(one.begin(), one.end(), att.begin() + qi * att_stride);
+          softmax_f32(att.data() + qi * att_stride, n_keys);
+        }
+        attention_values_group(out.data(), out_stride, att.data(), att_stride, g, v.data() + hd, stride,
+                               n_keys, hd);
+        for (int64_t qi = 0; qi < g; ++qi) {
+          std::vector<float> one(static_cast<size_t>(hd));
+          attention_values(one.data(), att.data() + qi * att_stride, v.data() + hd, stride, n_keys, hd);
+          same_out = same_out && std::equal(one.begin(), one.end(), out.begin() + qi * out_stride);
+        }
+        CHECK(same_scores);
+        CHECK(same_out);
+      }
+    }
+  }
+}
