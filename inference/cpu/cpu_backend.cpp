@@ -95,6 +95,11 @@ std::unique_ptr<model::SessionCaches> CpuBackend::create_caches(int64_t n_ctx) {
   const int64_t runs = (n_ctx + run_keys_ - 1) / run_keys_;
   if (s_.run_out.size() < sz(runs * d.q_dim())) s_.run_out.resize(sz(runs * d.q_dim()));
   if (s_.run_stats.size() < sz(runs * d.n_head)) s_.run_stats.resize(sz(runs * d.n_head));
+  // pack_kv_panels: every KV head's keys and values of the longest step
+  const size_t panels =
+      sz(d.n_head_kv * std::max(x_panels_size(d.head_dim, n_ctx), x_panels_size(n_ctx, d.head_dim)));
+  if (s_.k_panels.size() < panels) s_.k_panels.resize(panels);
+  if (s_.v_panels.size() < panels) s_.v_panels.resize(panels);
   return std::make_unique<CpuCaches>(model_.desc(), n_ctx);
 }
 
@@ -166,45 +171,52 @@ void attention_like_ggml(float* out, float* att, const CpuCaches& c, const model
 
 }  // namespace
 
-// Head h's attention outputs for the queries of batch tokens t0 .. t0 + 15 (fewer at the end), at positions
-// pos0 + t: scores = K·Q for keys 0 .. the block's last position (one product, keys as rows, the queries as
-// the packed inputs), each query's scaled row through softmax over its own causal length (later keys zeroed),
-// then out = P·V (queries as rows, the value dimensions as the packed inputs).
-void CpuBackend::attention_block(CpuCaches& c, int64_t l, int64_t h, int64_t t0, int64_t n, int64_t pos0,
+// The keys and values of layer l's positions 0 .. n_keys - 1 packed as GEMM inputs (gemm_f32.h) for
+// attention_block, once per KV head and step: keys as inputs over the head dimensions, value dimensions as
+// inputs over the keys.
+void CpuBackend::pack_kv_panels(CpuCaches& c, int64_t l, int64_t n_keys) {
+  const model::ModelDescription& d = model_.desc();
+  const int64_t hd = d.head_dim, kv_dim = d.kv_dim();
+  const int64_t kp = x_panels_size(hd, n_keys), vp = x_panels_size(n_keys, hd);
+  pool_.parallel_for(d.n_head_kv, [&](int64_t begin, int64_t end, int) {
+    for (int64_t h = begin; h < end; ++h) {
+      pack_x_panels(&s_.k_panels[sz(h * kp)], {.data = c.k_at(l, 0) + h * hd, .input_stride = kv_dim}, hd,
+                    n_keys, 0, x_panel_blocks(n_keys));
+      pack_x_panels(&s_.v_panels[sz(h * vp)],
+                    {.data = c.v_at(l, 0) + h * hd, .input_stride = 1, .k_stride = kv_dim}, n_keys, hd, 0,
+                    x_panel_blocks(hd));
+    }
+  });
+}
+
+// Head h's attention outputs for the batch's queries t0 .. t0 + group - 1 (fewer at the end), at positions
+// pos0 + t, with the GEMM kernel and the panels of pack_kv_panels (n_total keys): scores = Q·K (the queries
+// as rows, the keys as inputs) for keys 0 .. the block's last position, each query's scaled row through
+// softmax over its own causal length (later keys zeroed), then out = P·V (the queries as rows, the value
+// dimensions as inputs). Every key and value row is read once per block of queries, not once per query.
+void CpuBackend::attention_block(int64_t h, int64_t t0, int64_t n, int64_t pos0, int64_t n_total,
                                  GemmKernel gemm) {
   const model::ModelDescription& d = model_.desc();
-  const int64_t hd = d.head_dim, q_dim = d.q_dim(), kv_dim = d.kv_dim(), kv_head = h / d.gqa_group();
-  const int64_t nq = std::min(kPanelInputs, n - t0), n_keys = pos0 + t0 + nq, group = gemm_rows_group(gemm);
+  const int64_t hd = d.head_dim, q_dim = d.q_dim(), kv_head = h / d.gqa_group(),
+                group = gemm_rows_group(gemm);
+  const int64_t nq = std::min(group, n - t0), n_keys = pos0 + t0 + nq;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  thread_local std::vector<float> q_panel, v_panel, scores;  // reused across calls
-  q_panel.resize(sz(x_panels_size(hd, nq)));
-  v_panel.resize(sz(x_panels_size(n_keys, hd)));
-  scores.resize(sz(kPanelInputs * n_keys));
-  const float* k = c.k_at(l, 0) + kv_head * hd;
-  const float* v = c.v_at(l, 0) + kv_head * hd;
-  pack_x_panels(q_panel.data(), {.data = &s_.q[sz(t0 * q_dim + h * hd)], .input_stride = q_dim}, hd, nq, 0,
-                1);
+  thread_local std::vector<float> scores;  // (group, n_keys), reused across calls
+  scores.resize(sz(group * n_keys));
   const float* rows[kMaxGroupRows];
-  for (int64_t j0 = 0; j0 < n_keys; j0 += group) {
-    const int64_t n_rows = std::min(group, n_keys - j0);
-    for (int64_t i = 0; i < n_rows; ++i) rows[i] = k + (j0 + i) * kv_dim;
-    gemm_rows(gemm, rows, n_rows, hd, q_panel.data(), nq, {.data = &scores[sz(j0)], .input_stride = n_keys});
-  }
+  for (int64_t i = 0; i < nq; ++i) rows[i] = &s_.q[sz((t0 + i) * q_dim + h * hd)];
+  gemm_rows(gemm, rows, nq, hd, &s_.k_panels[sz(kv_head * x_panels_size(hd, n_total))], hd, n_keys,
+            {.data = scores.data(), .input_stride = 1, .row_stride = n_keys});
   for (int64_t i = 0; i < nq; ++i) {
     float* row = &scores[sz(i * n_keys)];
     const int64_t count = pos0 + t0 + i + 1;
     for (int64_t j = 0; j < count; ++j) row[j] *= scale;  // scale · (q·k), as attention_scores
     softmax_f32(row, count);
     std::fill(row + count, row + n_keys, 0.0f);
+    rows[i] = row;
   }
-  pack_x_panels(v_panel.data(), {.data = v, .input_stride = 1, .k_stride = kv_dim}, n_keys, hd, 0,
-                x_panel_blocks(hd));
-  for (int64_t i0 = 0; i0 < nq; i0 += group) {
-    const int64_t n_rows = std::min(group, nq - i0);
-    for (int64_t i = 0; i < n_rows; ++i) rows[i] = &scores[sz((i0 + i) * n_keys)];
-    gemm_rows(gemm, rows, n_rows, n_keys, v_panel.data(), hd,
-              {.data = &s_.att_out[sz((t0 + i0) * q_dim + h * hd)], .input_stride = 1, .row_stride = q_dim});
-  }
+  gemm_rows(gemm, rows, nq, n_keys, &s_.v_panels[sz(kv_head * x_panels_size(n_total, hd))], n_total, hd,
+            {.data = &s_.att_out[sz(t0 * q_dim + h * hd)], .input_stride = 1, .row_stride = q_dim});
 }
 
 // Attention of a one-token step deep in the context, where a KV head's keys and values (n_keys x head_dim x 2
@@ -318,12 +330,13 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
     static const GemmKernel gemm = best_gemm_kernel();
     if (rounding_ == Rounding::Fast && gemm != GemmKernel::Portable && n >= kPanelInputs &&
         hd >= kPanelInputs) {
-      // Prompt steps: for each head, blocks of 16 queries as two products with the GEMM kernel (gemm_f32.h),
-      // so that every key and value row is read once per 16 queries, not once per query.
-      const int64_t n_blocks = (n + kPanelInputs - 1) / kPanelInputs;
+      // Prompt steps: the keys and values packed once, then per head blocks of queries as two products with
+      // the GEMM kernel (gemm_f32.h)
+      pack_kv_panels(c, l, pos0 + n);
+      const int64_t group = gemm_rows_group(gemm), n_blocks = (n + group - 1) / group;
       pool_.parallel_for(d.n_head * n_blocks, [&](int64_t begin, int64_t end, int) {
         for (int64_t i = begin; i < end; ++i)
-          attention_block(c, l, i / n_blocks, (i % n_blocks) * kPanelInputs, n, pos0, gemm);
+          attention_block(i / n_blocks, (i % n_blocks) * group, n, pos0, pos0 + n, gemm);
       });
     } else if (rounding_ == Rounding::Fast && n == 1 &&
                int64_t((pos0 + 1) * hd * 2 * sizeof(float)) > group_bytes_) {

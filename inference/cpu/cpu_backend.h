@@ -55,7 +55,8 @@ struct Scratch {
       att;  // (n_threads, gqa_group, n_ctx), score rows per thread; grows with the largest session
   std::vector<float>
       run_out;  // attention_groups' outputs per task and query head, when keys are split in runs
-  std::vector<SoftmaxStats> run_stats;  // and their softmax maxima and sums
+  std::vector<SoftmaxStats> run_stats;    // and their softmax maxima and sums
+  std::vector<float> k_panels, v_panels;  // a prompt step's keys and values as GEMM inputs, per KV head
 };
 
 // How the forward pass rounds between its f32 operations (see inference/model/rounding.h).
@@ -91,9 +92,10 @@ class CpuBackend final : public model::Backend {
   int64_t run_keys_ = 512;
   void attention_groups(CpuCaches& c, int64_t l, int64_t pos0);
 
-  // Prompt steps' attention of head h for batch tokens t0 .. t0 + 15 (Rounding::Fast, with the GEMM kernel).
-  void attention_block(CpuCaches& c, int64_t l, int64_t h, int64_t t0, int64_t n, int64_t pos0,
-                       GemmKernel gemm);
+  // Prompt steps' attention (Rounding::Fast, the GEMM kernel): the step's keys and values packed once per KV
+  // head, then head h's queries t0 .. t0 + gemm_rows_group - 1 against them.
+  void pack_kv_panels(CpuCaches& c, int64_t l, int64_t n_keys);
+  void attention_block(int64_t h, int64_t t0, int64_t n, int64_t pos0, int64_t n_total, GemmKernel gemm);
 
   // matmul, or under Rounding::LlamaCpp matmul_like_ggml (inference/cpu/ggml_kernels.h).
   void project(float* out, const float* x, const model::WeightMatrix& w, model::Vector bias, int64_t n);

@@ -17,6 +17,13 @@ void store_block(const float sums[kMaxGroupRows][kPanelInputs], int64_t n_rows, 
                  const GemmOut& out) {
   const int64_t n_in = std::min(kPanelInputs, n_batch - b * kPanelInputs);
   float* o = out.data + b * kPanelInputs * out.input_stride;
+  if (out.input_stride == 1) {  // each row's outputs contiguous: row by row (vector copies)
+    for (int64_t i = 0; i < n_rows; ++i) {
+      const float bias = out.bias ? out.bias[i] : 0.0f;
+      for (int64_t j = 0; j < n_in; ++j) o[i * out.row_stride + j] = sums[i][j] + bias;
+    }
+    return;
+  }
   for (int64_t j = 0; j < n_in; ++j)
     for (int64_t i = 0; i < n_rows; ++i)
       o[j * out.input_stride + i * out.row_stride] = sums[i][j] + (out.bias ? out.bias[i] : 0.0f);
@@ -24,10 +31,10 @@ void store_block(const float sums[kMaxGroupRows][kPanelInputs], int64_t n_rows, 
 
 // The portable form of gemm_rows (the sums in the same k order as the vector kernel).
 void gemm_rows_portable(const float* const rows[kMaxGroupRows], int64_t n_rows, int64_t n,
-                        const float* panels, int64_t n_batch, const GemmOut& out) {
+                        const float* panels, int64_t panel_n, int64_t n_batch, const GemmOut& out) {
   for (int64_t b = 0; b * kPanelInputs < n_batch; ++b) {
     float sums[kMaxGroupRows][kPanelInputs] = {};
-    const float* p = panels + b * n * kPanelInputs;
+    const float* p = panels + b * panel_n * kPanelInputs;
     for (int64_t i = 0; i < n_rows; ++i)
       for (int64_t k = 0; k < n; ++k)
         for (int64_t j = 0; j < kPanelInputs; ++j) sums[i][j] += rows[i][k] * p[k * kPanelInputs + j];
@@ -86,10 +93,10 @@ GW_AVX512 void block_avx512(const float* const rows[kMaxGroupRows], int64_t n, c
 }
 
 GW_AVX512 void gemm_rows_avx512(const float* const rows[kMaxGroupRows], int64_t n_rows, int64_t n,
-                                const float* panels, int64_t n_batch, const GemmOut& out) {
+                                const float* panels, int64_t panel_n, int64_t n_batch, const GemmOut& out) {
   for (int64_t b = 0; b * kPanelInputs < n_batch; ++b) {
     alignas(64) float sums[kMaxGroupRows][kPanelInputs];
-    const float* p = panels + b * n * kPanelInputs;
+    const float* p = panels + b * panel_n * kPanelInputs;
     switch (n_rows) {
       case 12:
         block_avx512<12>(rows, n, p, sums);
@@ -141,10 +148,10 @@ bool has_avx512() {
 }
 
 GW_AVX2 void gemm_rows_avx2(const float* const rows[kMaxGroupRows], int64_t n_rows, int64_t n,
-                            const float* panels, int64_t n_batch, const GemmOut& out) {
+                            const float* panels, int64_t panel_n, int64_t n_batch, const GemmOut& out) {
   for (int64_t b = 0; b * kPanelInputs < n_batch; ++b) {
     alignas(32) float sums[kMaxGroupRows][kPanelInputs];
-    const float* p = panels + b * n * kPanelInputs;
+    const float* p = panels + b * panel_n * kPanelInputs;
     switch (n_rows) {
       case 6:
         block_avx2<6>(rows, n, p, sums);
@@ -223,12 +230,12 @@ int64_t gemm_rows_group(GemmKernel kernel) {
 }
 
 void gemm_rows(GemmKernel kernel, const float* const rows[kMaxGroupRows], int64_t n_rows, int64_t n,
-               const float* panels, int64_t n_batch, const GemmOut& out) {
+               const float* panels, int64_t panel_n, int64_t n_batch, const GemmOut& out) {
 #ifdef GW_HAVE_X86
-  if (kernel == GemmKernel::Avx512) return gemm_rows_avx512(rows, n_rows, n, panels, n_batch, out);
-  if (kernel == GemmKernel::Avx2) return gemm_rows_avx2(rows, n_rows, n, panels, n_batch, out);
+  if (kernel == GemmKernel::Avx512) return gemm_rows_avx512(rows, n_rows, n, panels, panel_n, n_batch, out);
+  if (kernel == GemmKernel::Avx2) return gemm_rows_avx2(rows, n_rows, n, panels, panel_n, n_batch, out);
 #endif
-  gemm_rows_portable(rows, n_rows, n, panels, n_batch, out);
+  gemm_rows_portable(rows, n_rows, n, panels, panel_n, n_batch, out);
 }
 
 }  // namespace glasswing::cpu

@@ -49,9 +49,10 @@ struct GemmOut {
   const float* bias = nullptr;
 };
 
-// For t < n_batch and i < n_rows (<= gemm_rows_group(kernel)): out(t, i) = Σ_k rows[i][k] · x(t, k), x as
-// packed by pack_x_panels, with an available kernel.
+// For t < n_batch and i < n_rows (<= gemm_rows_group(kernel)): out(t, i) = Σ_{k < n} rows[i][k] · x(t, k), x
+// as packed by pack_x_panels with n = panel_n (>= n: a product over the first n values of longer inputs),
+// with an available kernel.
 void gemm_rows(GemmKernel kernel, const float* const rows[kMaxGroupRows], int64_t n_rows, int64_t n,
-               const float* panels, int64_t n_batch, const GemmOut& out);
+               const float* panels, int64_t panel_n, int64_t n_batch, const GemmOut& out);
 
 }  // namespace glasswing::cpu

@@ -49,7 +49,7 @@ void matmul(float* out, const float* x, const model::WeightMatrix& w, model::Vec
             rows[k] = &tile[static_cast<size_t>(k * n)];
           }
         }
-        gemm_rows(gemm, rows, n_rows, n, px, n_batch,
+        gemm_rows(gemm, rows, n_rows, n, px, n, n_batch,
                   {.data = out + r0, .input_stride = d, .bias = bias.empty() ? nullptr : bias.data() + r0});
       }
     });

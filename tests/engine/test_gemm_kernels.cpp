@@ -1,6 +1,6 @@
 // cpu::gemm_rows (prefill's mat-mul kernel) against a double-precision product, for every kernel this CPU can
 // run: row counts up to each kernel's group, batches around the 16-input panels, odd widths, with and without
-// a bias, inputs and outputs in either orientation.
+// a bias, inputs and outputs in either orientation, inputs packed longer than the product.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <random>
@@ -42,7 +42,7 @@ TEST_CASE("CPU prefill GEMM kernels match a double-precision product", "[engine]
           for (const bool with_bias : {false, true}) {
             std::vector<float> out(static_cast<size_t>(stride * n_batch), -7.0f);
             gemm_rows(
-                kernel, rows, n_rows, n, panels.data(), n_batch,
+                kernel, rows, n_rows, n, panels.data(), n, n_batch,
                 {.data = out.data(), .input_stride = stride, .bias = with_bias ? bias.data() : nullptr});
             double worst = 0;
             bool untouched = true;
@@ -71,7 +71,7 @@ TEST_CASE("CPU prefill GEMM kernels match a double-precision product", "[engine]
             pack_x_panels(panels_t.data(), {.data = xt.data(), .input_stride = 1, .k_stride = n_batch}, n,
                           n_batch, 0, x_panel_blocks(n_batch));
             std::vector<float> out_t(static_cast<size_t>(n_rows * n_batch));
-            gemm_rows(kernel, rows, n_rows, n, panels_t.data(), n_batch,
+            gemm_rows(kernel, rows, n_rows, n, panels_t.data(), n, n_batch,
                       {.data = out_t.data(),
                        .input_stride = 1,
                        .row_stride = n_batch,
@@ -82,6 +82,20 @@ TEST_CASE("CPU prefill GEMM kernels match a double-precision product", "[engine]
                 same = same && out_t[static_cast<size_t>(i * n_batch + t)] ==
                                    out[static_cast<size_t>(t * stride + i)];
             CHECK(same);
+            // inputs packed longer (n + 5 values) and multiplied over their first n: the same sums
+            std::vector<float> x_long(static_cast<size_t>((n + 5) * n_batch));
+            for (int64_t t = 0; t < n_batch; ++t)
+              for (int64_t k = 0; k < n + 5; ++k)
+                x_long[static_cast<size_t>(t * (n + 5) + k)] =
+                    k < n ? x[static_cast<size_t>(t * n + k)] : dist(rng);
+            std::vector<float> panels_long(static_cast<size_t>(x_panels_size(n + 5, n_batch)));
+            pack_x_panels(panels_long.data(), {x_long.data(), n + 5}, n + 5, n_batch, 0,
+                          x_panel_blocks(n_batch));
+            std::vector<float> out_long(out.size(), -7.0f);
+            gemm_rows(
+                kernel, rows, n_rows, n, panels_long.data(), n + 5, n_batch,
+                {.data = out_long.data(), .input_stride = stride, .bias = with_bias ? bias.data() : nullptr});
+            CHECK(out_long == out);
           }
         }
       }
