@@ -92,51 +92,25 @@ GW_AVX512 void block_avx512(const float* const rows[kMaxGroupRows], int64_t n, c
   for (int i = 0; i < MR; ++i) _mm512_storeu_ps(sums[i], acc[i]);
 }
 
-GW_AVX512 void gemm_rows_avx512(const float* const rows[kMaxGroupRows], int64_t n_rows, int64_t n,
-                                const float* panels, int64_t panel_n, int64_t n_batch, const GemmOut& out) {
+// A block kernel by its row count (index 1..12; AVX2 up to 6).
+using BlockFn = void (*)(const float* const rows[kMaxGroupRows], int64_t n, const float* panel,
+                         float sums[kMaxGroupRows][kPanelInputs]);
+constexpr BlockFn kAvx2Blocks[] = {nullptr,       block_avx2<1>, block_avx2<2>, block_avx2<3>,
+                                   block_avx2<4>, block_avx2<5>, block_avx2<6>};
+constexpr BlockFn kAvx512Blocks[] = {nullptr,         block_avx512<1>, block_avx512<2>,  block_avx512<3>,
+                                     block_avx512<4>, block_avx512<5>, block_avx512<6>,  block_avx512<7>,
+                                     block_avx512<8>, block_avx512<9>, block_avx512<10>, block_avx512<11>,
+                                     block_avx512<12>};
+
+// Every panel of the batch through one block kernel, each block's sums then stored.
+GW_AVX2 void gemm_rows_vector(BlockFn block, const float* const rows[kMaxGroupRows], int64_t n_rows,
+                              int64_t n, const float* panels, int64_t panel_n, int64_t n_batch,
+                              const GemmOut& out) {
   for (int64_t b = 0; b * kPanelInputs < n_batch; ++b) {
     alignas(64) float sums[kMaxGroupRows][kPanelInputs];
-    const float* p = panels + b * panel_n * kPanelInputs;
-    switch (n_rows) {
-      case 12:
-        block_avx512<12>(rows, n, p, sums);
-        break;
-      case 11:
-        block_avx512<11>(rows, n, p, sums);
-        break;
-      case 10:
-        block_avx512<10>(rows, n, p, sums);
-        break;
-      case 9:
-        block_avx512<9>(rows, n, p, sums);
-        break;
-      case 8:
-        block_avx512<8>(rows, n, p, sums);
-        break;
-      case 7:
-        block_avx512<7>(rows, n, p, sums);
-        break;
-      case 6:
-        block_avx512<6>(rows, n, p, sums);
-        break;
-      case 5:
-        block_avx512<5>(rows, n, p, sums);
-        break;
-      case 4:
-        block_avx512<4>(rows, n, p, sums);
-        break;
-      case 3:
-        block_avx512<3>(rows, n, p, sums);
-        break;
-      case 2:
-        block_avx512<2>(rows, n, p, sums);
-        break;
-      default:
-        block_avx512<1>(rows, n, p, sums);
-        break;
-    }
-    // The sums are in memory: leave the AVX state clean for store_block and whatever runs next (GCC put
-    // no vzeroupper in these functions, and SSE code after dirty upper halves ran ~50x slower here).
+    block(rows, n, panels + b * panel_n * kPanelInputs, sums);
+    // The sums are in memory: leave the AVX state clean for store_block and whatever runs next (GCC put no
+    // vzeroupper after the kernels, and SSE code after dirty upper halves ran ~50x slower here).
     _mm256_zeroupper();
     store_block(sums, n_rows, b, n_batch, out);
   }
@@ -145,36 +119,6 @@ GW_AVX512 void gemm_rows_avx512(const float* const rows[kMaxGroupRows], int64_t 
 bool has_avx512() {
   static const bool yes = __builtin_cpu_supports("avx512f");
   return yes;
-}
-
-GW_AVX2 void gemm_rows_avx2(const float* const rows[kMaxGroupRows], int64_t n_rows, int64_t n,
-                            const float* panels, int64_t panel_n, int64_t n_batch, const GemmOut& out) {
-  for (int64_t b = 0; b * kPanelInputs < n_batch; ++b) {
-    alignas(32) float sums[kMaxGroupRows][kPanelInputs];
-    const float* p = panels + b * panel_n * kPanelInputs;
-    switch (n_rows) {
-      case 6:
-        block_avx2<6>(rows, n, p, sums);
-        break;
-      case 5:
-        block_avx2<5>(rows, n, p, sums);
-        break;
-      case 4:
-        block_avx2<4>(rows, n, p, sums);
-        break;
-      case 3:
-        block_avx2<3>(rows, n, p, sums);
-        break;
-      case 2:
-        block_avx2<2>(rows, n, p, sums);
-        break;
-      default:
-        block_avx2<1>(rows, n, p, sums);
-        break;
-    }
-    _mm256_zeroupper();  // as in gemm_rows_avx512
-    store_block(sums, n_rows, b, n_batch, out);
-  }
 }
 #endif
 
@@ -232,8 +176,10 @@ int64_t gemm_rows_group(GemmKernel kernel) {
 void gemm_rows(GemmKernel kernel, const float* const rows[kMaxGroupRows], int64_t n_rows, int64_t n,
                const float* panels, int64_t panel_n, int64_t n_batch, const GemmOut& out) {
 #ifdef GW_HAVE_X86
-  if (kernel == GemmKernel::Avx512) return gemm_rows_avx512(rows, n_rows, n, panels, panel_n, n_batch, out);
-  if (kernel == GemmKernel::Avx2) return gemm_rows_avx2(rows, n_rows, n, panels, panel_n, n_batch, out);
+  if (kernel == GemmKernel::Avx512)
+    return gemm_rows_vector(kAvx512Blocks[n_rows], rows, n_rows, n, panels, panel_n, n_batch, out);
+  if (kernel == GemmKernel::Avx2)
+    return gemm_rows_vector(kAvx2Blocks[n_rows], rows, n_rows, n, panels, panel_n, n_batch, out);
 #endif
   gemm_rows_portable(rows, n_rows, n, panels, panel_n, n_batch, out);
 }
