@@ -72,6 +72,18 @@ model::BackendCapabilities CpuBackend::capabilities() const {
           kMaxBatch};
 }
 
+// The scratch that grows with the context: per-thread score rows (one per query head of a KV group),
+// attention_groups' run outputs and softmax stats, and pack_kv_panels' keys and values of the longest step.
+CpuBackend::ContextScratch CpuBackend::context_scratch(int64_t n_ctx) const {
+  const model::ModelDescription& d = model_.desc();
+  const int64_t runs = (n_ctx + run_keys_ - 1) / run_keys_;
+  return {.att = sz(pool_.size() * d.gqa_group() * n_ctx),
+          .run_out = sz(runs * d.q_dim()),
+          .run_stats = sz(runs * d.n_head),
+          .panels =
+              sz(d.n_head_kv * std::max(x_panels_size(d.head_dim, n_ctx), x_panels_size(n_ctx, d.head_dim)))};
+}
+
 model::MemoryEstimate CpuBackend::estimate_memory(int64_t n_ctx) const {
   const auto& d = model_.desc();
   model::MemoryEstimate m;
@@ -80,26 +92,21 @@ model::MemoryEstimate CpuBackend::estimate_memory(int64_t n_ctx) const {
   const Scratch& s = s_;
   for (const auto* v : {&s.x, &s.xb, &s.xb2, &s.qkv, &s.q, &s.k, &s.v, &s.att_out, &s.hb, &s.hb2})
     m.scratch_bytes += v->size() * sizeof(float);
-  m.scratch_bytes += static_cast<uint64_t>(pool_.size() * n_ctx) * sizeof(float);
+  const ContextScratch cs = context_scratch(n_ctx);
+  m.scratch_bytes +=
+      (cs.att + cs.run_out + 2 * cs.panels) * sizeof(float) + cs.run_stats * sizeof(SoftmaxStats);
   return m;
 }
 
 std::unique_ptr<model::SessionCaches> CpuBackend::create_caches(int64_t n_ctx) {
   std::lock_guard lock(mutex_);
-  // The per-thread score rows (one per query head of a KV group) must span the longest session; growing here
-  // keeps forward() allocation-free.
-  const model::ModelDescription& d = model_.desc();
-  const size_t need = sz(pool_.size() * d.gqa_group() * n_ctx);
-  if (s_.att.size() < need) s_.att.resize(need);
-  // attention_groups' runs of a one-token step: an output and softmax stats per run and query head
-  const int64_t runs = (n_ctx + run_keys_ - 1) / run_keys_;
-  if (s_.run_out.size() < sz(runs * d.q_dim())) s_.run_out.resize(sz(runs * d.q_dim()));
-  if (s_.run_stats.size() < sz(runs * d.n_head)) s_.run_stats.resize(sz(runs * d.n_head));
-  // pack_kv_panels: every KV head's keys and values of the longest step
-  const size_t panels =
-      sz(d.n_head_kv * std::max(x_panels_size(d.head_dim, n_ctx), x_panels_size(n_ctx, d.head_dim)));
-  if (s_.k_panels.size() < panels) s_.k_panels.resize(panels);
-  if (s_.v_panels.size() < panels) s_.v_panels.resize(panels);
+  // Growing here keeps forward() allocation-free.
+  const ContextScratch cs = context_scratch(n_ctx);
+  if (s_.att.size() < cs.att) s_.att.resize(cs.att);
+  if (s_.run_out.size() < cs.run_out) s_.run_out.resize(cs.run_out);
+  if (s_.run_stats.size() < cs.run_stats) s_.run_stats.resize(cs.run_stats);
+  if (s_.k_panels.size() < cs.panels) s_.k_panels.resize(cs.panels);
+  if (s_.v_panels.size() < cs.panels) s_.v_panels.resize(cs.panels);
   return std::make_unique<CpuCaches>(model_.desc(), n_ctx);
 }
 

@@ -85,6 +85,11 @@ class CpuBackend final : public model::Backend {
   void forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, int64_t pos0, int64_t first_logit,
                      float* logits);
 
+  struct ContextScratch {
+    size_t att, run_out, run_stats, panels;  // elements of the Scratch vectors of those names (panels: each)
+  };
+  ContextScratch context_scratch(int64_t n_ctx) const;
+
   // A one-token step's attention deep in the context (cpu_backend.cpp): taken when a KV head's keys and
   // values exceed group_bytes_ (default half of a 2 MiB L2), keys in runs of run_keys_. Benchmark and test
   // knobs: $GLASSWING_CPU_ATTN_GROUP_KIB (0: always) and $GLASSWING_CPU_ATTN_RUN_KEYS.
