@@ -486,6 +486,17 @@ TEST_CASE("a bad GLASSWING_VULKAN_KERNELS, tuning or COOPMAT value is a precise 
     setenv("GLASSWING_VULKAN_MATVEC_LANES", saved_lanes.c_str(), 1);
   else
     unsetenv("GLASSWING_VULKAN_MATVEC_LANES");
+  const char* old_split = std::getenv("GLASSWING_VULKAN_ATTN_SPLIT");
+  const std::string saved_split = old_split ? old_split : "";
+  setenv("GLASSWING_VULKAN_ATTN_SPLIT", "5", 1);
+  CHECK_THROWS_WITH(Recorder::attention_split_bytes(8, 64, 1024),
+                    Catch::Contains("GLASSWING_VULKAN_ATTN_SPLIT: 0 (no split) or 16..65536 keys"));
+  setenv("GLASSWING_VULKAN_ATTN_SPLIT", "0", 1);
+  CHECK(Recorder::attention_split_bytes(8, 64, 1024) == 0);
+  if (old_split)
+    setenv("GLASSWING_VULKAN_ATTN_SPLIT", saved_split.c_str(), 1);
+  else
+    unsetenv("GLASSWING_VULKAN_ATTN_SPLIT");
   setenv("GLASSWING_VULKAN_MATMUL", "64,64,32,4,3", 1);
   CHECK_THROWS_WITH(rec.matmul(t, whole(xb), whole(yb), {.n_vec = 8}), Catch::Contains("bad tile shape"));
   rec.end();
