@@ -335,7 +335,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
 
     // causal multi-head attention over the cache: token t sees positions 0…pos0+t
     static const GemmKernel gemm = best_gemm_kernel();
-    if (rounding_ == Rounding::Fast && gemm != GemmKernel::Portable && n >= kPanelInputs &&
+    if (rounding_ == Rounding::Fast && gemm != GemmKernel::Portable && n >= 2 &&
         hd >= kPanelInputs) {
       // Prompt steps: the keys and values packed once, then per head blocks of queries as two products with
       // the GEMM kernel (gemm_f32.h)

@@ -97,11 +97,11 @@ TEST_CASE("Decoding token by token gives the same logits as one batch", "[engine
   CHECK(stepwise_vs_batch(*model, backend) < 1e-3f);
 }
 
-TEST_CASE("Decode steps deep in the context (keys split in runs) give the batch's logits",
-          "[engine][logits]") {
-  // One-token steps at positions 400..439 through CpuBackend::attention_groups (forced for these small heads
-  // with GLASSWING_CPU_ATTN_GROUP_KIB=0): the keys in runs of 512 and 256... here one run below 512 and one
-  // across it, each run's softmax merged; the batch's own attention takes the prompt path.
+TEST_CASE("Short steps deep in the context give the batch's logits", "[engine][logits]") {
+  // After 400 tokens: one-token steps through CpuBackend::attention_groups (forced for these small heads with
+  // GLASSWING_CPU_ATTN_GROUP_KIB=0, keys in runs of 64 with GLASSWING_CPU_ATTN_RUN_KEYS, the last run
+  // partial, the runs' softmaxes merged), and steps of 7 tokens through the prompt path (attention_block with
+  // fewer queries than a block); the batch's own attention takes the prompt path with whole blocks.
   auto model = model::Model::load(test::require_shared("models/synthetic/synth-qwen2-f32.gguf"));
   ::setenv("GLASSWING_CPU_ATTN_GROUP_KIB", "0", 1);
   ::setenv("GLASSWING_CPU_ATTN_RUN_KEYS", "64", 1);
@@ -110,16 +110,24 @@ TEST_CASE("Decode steps deep in the context (keys split in runs) give the batch'
   ::unsetenv("GLASSWING_CPU_ATTN_RUN_KEYS");
   std::vector<int32_t> tokens(500);
   for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = static_cast<int32_t>((i * 7919 + 13) % 500 + 3);
-  model::Session batch(*model, backend), steps(*model, backend);
+  model::Session batch(*model, backend), steps(*model, backend), sevens(*model, backend);
   const auto all = backend.forward(batch, tokens, true);
   const size_t n_vocab = static_cast<size_t>(model->desc().n_vocab), head = 400;
   backend.forward(steps, std::span(tokens.data(), head), false);
-  float worst = 0;
+  backend.forward(sevens, std::span(tokens.data(), head), false);
+  float worst = 0, worst7 = 0;
   for (size_t t = head; t < tokens.size(); ++t) {
     const auto one = backend.forward(steps, std::span(&tokens[t], 1), false);
     for (size_t i = 0; i < n_vocab; ++i) worst = std::max(worst, std::fabs(one[i] - all[t * n_vocab + i]));
   }
+  for (size_t t = head; t < tokens.size(); t += 7) {
+    const size_t n = std::min<size_t>(7, tokens.size() - t);
+    const auto got = backend.forward(sevens, std::span(&tokens[t], n), true);
+    for (size_t i = 0; i < n * n_vocab; ++i)
+      worst7 = std::max(worst7, std::fabs(got[i] - all[t * n_vocab + i]));
+  }
   CHECK(worst < 1e-3f);
+  CHECK(worst7 < 1e-3f);
 }
 
 TEST_CASE("Reference-compatible decoding token by token gives the batch's logits", "[engine][logits]") {
