@@ -21,44 +21,35 @@ namespace {
 
 using namespace blocks;
 
-// Eight bytes as floats (unsigned / signed).
-GW_AVX2 inline __m256 u8x8(const uint8_t* p) {
-  return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
-}
-GW_AVX2 inline __m256i load8(const uint8_t* p) {  // eight bytes as 32-bit lanes
+// Eight unsigned bytes as floats / as 32-bit lanes.
+GW_AVX2 inline __m256i load8(const uint8_t* p) {
   return _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
 }
-GW_AVX2 inline __m256 i8x8(__m128i eight_bytes) {
-  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(eight_bytes));
+GW_AVX2 inline __m256 u8x8(const uint8_t* p) {
+  return _mm256_cvtepi32_ps(load8(p));
+}
+
+// y[0..31] = 32 signed int8 codes (element order) times d.
+GW_AVX2 inline void store_codes(float* y, __m256i codes, __m256 d) {
+  const __m128i lo = _mm256_castsi256_si128(codes), hi = _mm256_extracti128_si256(codes, 1);
+  _mm256_storeu_ps(y, _mm256_mul_ps(widen(lo), d));
+  _mm256_storeu_ps(y + 8, _mm256_mul_ps(widen(_mm_srli_si128(lo, 8)), d));
+  _mm256_storeu_ps(y + 16, _mm256_mul_ps(widen(hi), d));
+  _mm256_storeu_ps(y + 24, _mm256_mul_ps(widen(_mm_srli_si128(hi, 8)), d));
 }
 
 GW_AVX2 void dequant_q8_0(const void* src, float* y, int64_t n) {
   const auto* x = static_cast<const Q8_0*>(src);
-  for (int64_t i = 0; i < n / kQK; ++i, y += kQK) {
-    const __m256 d = _mm256_set1_ps(f16_scale(x[i].d));
-    const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].qs));
-    const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].qs + 16));
-    _mm256_storeu_ps(y, _mm256_mul_ps(i8x8(lo), d));
-    _mm256_storeu_ps(y + 8, _mm256_mul_ps(i8x8(_mm_srli_si128(lo, 8)), d));
-    _mm256_storeu_ps(y + 16, _mm256_mul_ps(i8x8(hi), d));
-    _mm256_storeu_ps(y + 24, _mm256_mul_ps(i8x8(_mm_srli_si128(hi, 8)), d));
-  }
+  for (int64_t i = 0; i < n / kQK; ++i, y += kQK)
+    store_codes(y, load32(x[i].qs), _mm256_set1_ps(f16_scale(x[i].d)));
 }
 
-// (nibble - 8) * d: element j < 16 the low nibble of byte j, 16 + j the high one.
+// (nibble - 8) * d: element j < 16 the low nibble of byte j, 16 + j the high one (avx2_util's nibbles()).
 GW_AVX2 void dequant_q4_0(const void* src, float* y, int64_t n) {
   const auto* x = static_cast<const Q4_0*>(src);
-  const __m128i mask = _mm_set1_epi8(0x0F), eight = _mm_set1_epi8(8);
-  for (int64_t i = 0; i < n / kQK; ++i, y += kQK) {
-    const __m256 d = _mm256_set1_ps(f16_scale(x[i].d));
-    const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].qs));
-    const __m128i lo = _mm_sub_epi8(_mm_and_si128(q, mask), eight);
-    const __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(q, 4), mask), eight);
-    _mm256_storeu_ps(y, _mm256_mul_ps(i8x8(lo), d));
-    _mm256_storeu_ps(y + 8, _mm256_mul_ps(i8x8(_mm_srli_si128(lo, 8)), d));
-    _mm256_storeu_ps(y + 16, _mm256_mul_ps(i8x8(hi), d));
-    _mm256_storeu_ps(y + 24, _mm256_mul_ps(i8x8(_mm_srli_si128(hi, 8)), d));
-  }
+  const __m256i eight = _mm256_set1_epi8(8);
+  for (int64_t i = 0; i < n / kQK; ++i, y += kQK)
+    store_codes(y, _mm256_sub_epi8(nibbles(x[i].qs), eight), _mm256_set1_ps(f16_scale(x[i].d)));
 }
 
 // 32 values v (low or high nibbles of q[0..31], plus 16 where bit u of qh[l] is set when qh is given) as
