@@ -148,58 +148,31 @@ GW_AVX2 void values_avx2(float* out, const float* p, const float* v, int64_t str
   for (int64_t i = 0; i < nv; ++i) _mm256_storeu_ps(out + 8 * i, acc[i]);
 }
 
+// q . k over nv vectors of 8 as one vector of lane sums: the multiply then multiply-adds of scores_avx2.
+GW_AVX2 inline __m256 qk_lanes(const float* q, const float* k, int64_t nv) {
+  __m256 a = _mm256_mul_ps(_mm256_loadu_ps(q), _mm256_loadu_ps(k));
+  for (int64_t i = 1; i < nv; ++i)
+    a = _mm256_fmadd_ps(_mm256_loadu_ps(q + 8 * i), _mm256_loadu_ps(k + 8 * i), a);
+  return a;
+}
+
 // scores_avx2 for g queries at once, key block outside, query inside: the eight key rows of a block are read
-// from memory once and from L1 for the other queries. Heads up to 64 wide keep a key's row in registers
-// while every query multiplies it (one load per multiply-add instead of two). Per query the same operations
-// in the same order.
+// from memory once and from L1 for the other queries. Per query the same operations in the same order.
 GW_AVX2 void scores_group_avx2(float* att, int64_t att_stride, const float* q, int64_t q_stride, int64_t g,
                                const float* k, int64_t stride, int64_t n_keys, int64_t hd, float scale) {
   const int64_t nv = hd / 8;
   const __m256 vscale = _mm256_set1_ps(scale);
-  constexpr int64_t kMaxGroup = 16;
   int64_t j = 0;
-  if (nv <= 8 && g <= kMaxGroup) {
-    for (; j + 8 <= n_keys; j += 8) {
-      __m256 s[kMaxGroup][8];
-      for (int l = 0; l < 8; ++l) {
-        const float* kj = k + (j + l) * stride;
-        __m256 kv[8];
-        for (int64_t i = 0; i < nv; ++i) kv[i] = _mm256_loadu_ps(kj + 8 * i);
-        for (int64_t qi = 0; qi < g; ++qi) {
-          const float* qq = q + qi * q_stride;
-          __m256 a = _mm256_mul_ps(_mm256_loadu_ps(qq), kv[0]);
-          for (int64_t i = 1; i < nv; ++i) a = _mm256_fmadd_ps(_mm256_loadu_ps(qq + 8 * i), kv[i], a);
-          s[qi][l] = a;
-        }
-      }
-      for (int64_t qi = 0; qi < g; ++qi)
-        _mm256_storeu_ps(att + qi * att_stride + j, _mm256_mul_ps(hsum8(s[qi]), vscale));
-    }
-  }
   for (; j + 8 <= n_keys; j += 8) {
     for (int64_t qi = 0; qi < g; ++qi) {
-      const float* qq = q + qi * q_stride;
       __m256 s[8];
-      for (int l = 0; l < 8; ++l) {
-        const float* kj = k + (j + l) * stride;
-        __m256 a = _mm256_mul_ps(_mm256_loadu_ps(qq), _mm256_loadu_ps(kj));
-        for (int64_t i = 1; i < nv; ++i)
-          a = _mm256_fmadd_ps(_mm256_loadu_ps(qq + 8 * i), _mm256_loadu_ps(kj + 8 * i), a);
-        s[l] = a;
-      }
+      for (int l = 0; l < 8; ++l) s[l] = qk_lanes(q + qi * q_stride, k + (j + l) * stride, nv);
       _mm256_storeu_ps(att + qi * att_stride + j, _mm256_mul_ps(hsum8(s), vscale));
     }
   }
-  for (; j < n_keys; ++j) {
-    const float* kj = k + j * stride;
-    for (int64_t qi = 0; qi < g; ++qi) {
-      const float* qq = q + qi * q_stride;
-      __m256 a = _mm256_mul_ps(_mm256_loadu_ps(qq), _mm256_loadu_ps(kj));
-      for (int64_t i = 1; i < nv; ++i)
-        a = _mm256_fmadd_ps(_mm256_loadu_ps(qq + 8 * i), _mm256_loadu_ps(kj + 8 * i), a);
-      att[qi * att_stride + j] = hsum(a) * scale;
-    }
-  }
+  for (; j < n_keys; ++j)
+    for (int64_t qi = 0; qi < g; ++qi)
+      att[qi * att_stride + j] = hsum(qk_lanes(q + qi * q_stride, k + j * stride, nv)) * scale;
 }
 
 // values_avx2 for g queries at once: blocks of 64 keys, each query's sums reloaded per block, so a block's
