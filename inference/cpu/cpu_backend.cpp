@@ -2,11 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
-#include <exception>
 
 #include "inference/cpu/attention_f32.h"
+#include "inference/cpu/env_int.h"
 #include "inference/cpu/gemm_f32.h"
 #include "inference/cpu/ggml_kernels.h"
 #include "inference/cpu/ggml_rounding.h"
@@ -46,17 +45,8 @@ Scratch::Scratch(const model::ModelDescription& d, int64_t b)
 
 CpuBackend::CpuBackend(const model::Model& model, int n_threads, Rounding rounding)
     : model_(model), rounding_(rounding), pool_(n_threads), s_(model.desc(), kMaxBatch) {
-  const auto knob = [](const char* name, int64_t unit, int64_t& value, int64_t least) {
-    if (const char* env = std::getenv(name); env && *env) {
-      try {
-        value = std::max(least, static_cast<int64_t>(std::stol(env))) * unit;
-      } catch (const std::exception&) {
-        // not a number: keep the default
-      }
-    }
-  };
-  knob("GLASSWING_CPU_ATTN_GROUP_KIB", 1024, group_bytes_, 0);
-  knob("GLASSWING_CPU_ATTN_RUN_KEYS", 1, run_keys_, 8);
+  group_bytes_ = env_int("GLASSWING_CPU_ATTN_GROUP_KIB", group_bytes_ / 1024) * 1024;
+  run_keys_ = env_int("GLASSWING_CPU_ATTN_RUN_KEYS", run_keys_, 8);
 }
 
 void CpuBackend::project(float* out, const float* x, const model::WeightMatrix& w, model::Vector bias,
@@ -335,8 +325,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
 
     // causal multi-head attention over the cache: token t sees positions 0…pos0+t
     static const GemmKernel gemm = best_gemm_kernel();
-    if (rounding_ == Rounding::Fast && gemm != GemmKernel::Portable && n >= 2 &&
-        hd >= kPanelInputs) {
+    if (rounding_ == Rounding::Fast && gemm != GemmKernel::Portable && n >= 2 && hd >= kPanelInputs) {
       // Prompt steps: the keys and values packed once, then per head blocks of queries as two products with
       // the GEMM kernel (gemm_f32.h)
       pack_kv_panels(c, l, pos0 + n);

@@ -1,11 +1,12 @@
 #include "inference/cpu/thread_pool.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <string>
 #include <utility>
+
+#include "inference/cpu/env_int.h"
 
 #ifdef __linux__
 #include <sched.h>
@@ -50,13 +51,7 @@ int default_thread_count() {
 }
 
 ThreadPool::ThreadPool(int n_threads) {
-  if (const char* env = std::getenv("GLASSWING_CPU_SPIN_US"); env && *env) {
-    try {
-      spin_ = std::chrono::microseconds(std::max(0L, std::stol(env)));
-    } catch (const std::exception&) {
-      // not a number: keep the default
-    }
-  }
+  spin_ = std::chrono::microseconds(env_int("GLASSWING_CPU_SPIN_US", spin_.count()));
   caller_budget_ = spin_;
   if (n_threads <= 0) n_threads = default_thread_count();
   for (int i = 1; i < n_threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
