@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "inference/vulkan/env_choice.h"
 #include "inference/vulkan/ops.h"
 #include "inference/vulkan/vk_error.h"
 
@@ -70,11 +71,7 @@ double worst_error(Context& ctx) {
 }  // namespace
 
 bool coopmat_requested() {
-  const char* env = std::getenv("GLASSWING_VULKAN_COOPMAT");
-  const std::string v = env ? env : "";
-  if (v.empty() || v == "0") return false;
-  if (v == "1") return true;
-  throw VulkanError("GLASSWING_VULKAN_COOPMAT must be 0 or 1, not '" + v + "'");
+  return env_choice("GLASSWING_VULKAN_COOPMAT", {"0", "1"}, 0) == 1;
 }
 
 bool coopmat_enabled(Context& ctx) {

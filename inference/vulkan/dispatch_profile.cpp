@@ -2,11 +2,10 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <map>
 #include <mutex>
 
+#include "inference/vulkan/env_choice.h"
 #include "inference/vulkan/vk_error.h"
 
 namespace glasswing::vulkan {
@@ -75,10 +74,7 @@ std::vector<ProfileRow> dispatch_profile() {
 
 bool profiling_enabled() {
   static const bool enabled = [] {
-    const char* v = std::getenv("GLASSWING_VULKAN_PROFILE");
-    if (!v || !*v || std::strcmp(v, "0") == 0) return false;
-    if (std::strcmp(v, "1") != 0)
-      throw VulkanError(std::string("GLASSWING_VULKAN_PROFILE must be 0 or 1, not '") + v + "'");
+    if (env_choice("GLASSWING_VULKAN_PROFILE", {"0", "1"}, 0) == 0) return false;
     table();  // constructed before any user, so it is destroyed (and printed) after them
     return true;
   }();

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include "inference/vulkan/env_choice.h"
 #include "inference/vulkan/vk_error.h"
 
 namespace glasswing::vulkan {
@@ -47,13 +48,14 @@ std::optional<Repack> repack_plan(GgmlType type) {
 }  // namespace
 
 bool use_gpu_kernels(const DeviceInfo& info) {
-  const char* env = std::getenv("GLASSWING_VULKAN_KERNELS");
-  const std::string v = env ? env : "";
-  if (v == "gpu") return true;
-  if (v == "cpu") return false;
-  if (!v.empty() && v != "auto")
-    throw VulkanError("GLASSWING_VULKAN_KERNELS must be gpu, cpu or auto, not '" + v + "'");
-  return info.type != "cpu";
+  switch (env_choice("GLASSWING_VULKAN_KERNELS", {"gpu", "cpu", "auto"}, 2)) {
+    case 0:
+      return true;
+    case 1:
+      return false;
+    default:
+      return info.type != "cpu";
+  }
 }
 
 std::optional<GpuLayout> gpu_layout(GgmlType type) {

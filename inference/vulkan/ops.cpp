@@ -11,6 +11,7 @@
 #include "inference/vulkan/coopmat_check.h"
 #include "inference/vulkan/device.h"
 #include "inference/vulkan/dispatch_profile.h"
+#include "inference/vulkan/env_choice.h"
 #include "inference/vulkan/gpu_layout.h"
 #include "inference/vulkan/vk_error.h"
 
@@ -170,11 +171,7 @@ std::vector<uint32_t> env_numbers(const char* name, std::vector<uint32_t> fallba
 // (the default) read x in contiguous runs across lanes; unit lanes were the kernel H100 figures until
 // session 5 were measured with (each lane's x load a separate cache line).
 bool matvec_word_lanes() {
-  const char* env = std::getenv("GLASSWING_VULKAN_MATVEC_LANES");
-  const std::string v = env ? env : "";
-  if (v.empty() || v == "word") return true;
-  if (v == "unit") return false;
-  throw VulkanError("GLASSWING_VULKAN_MATVEC_LANES must be word or unit, not '" + v + "'");
+  return env_choice("GLASSWING_VULKAN_MATVEC_LANES", {"word", "unit"}, 0) == 0;
 }
 
 // GLASSWING_VULKAN_ATTN_SPLIT=keys: keys per workgroup of the GPU kernels' decode attention (split-K; 0: one

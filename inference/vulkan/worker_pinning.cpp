@@ -6,7 +6,6 @@
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <string_view>
 #include <thread>
 
 #ifdef __linux__
@@ -16,6 +15,7 @@
 #include <unistd.h>
 #endif
 
+#include "inference/vulkan/env_choice.h"
 #include "inference/vulkan/vk_error.h"
 
 namespace glasswing::vulkan {
@@ -141,10 +141,7 @@ int lavapipe_worker_count() {
 }
 
 bool pinning_enabled() {
-  const char* env = std::getenv("GLASSWING_VULKAN_PIN_THREADS");
-  if (!env || !*env || std::string_view(env) == "1") return true;
-  if (std::string_view(env) == "0") return false;
-  throw VulkanError(std::string("GLASSWING_VULKAN_PIN_THREADS must be 0 or 1, not '") + env + "'");
+  return env_choice("GLASSWING_VULKAN_PIN_THREADS", {"0", "1"}, 1) == 1;
 }
 
 }  // namespace glasswing::vulkan
