@@ -246,6 +246,18 @@ TEST_CASE("split-K decode attention (GPU kernels) matches the CPU over long cont
   const uint32_t n_heads = 4, n_kv = 2, hd = 32, n_ctx = 600;
   const uint32_t q_dim = n_heads * hd, kv_dim = n_kv * hd, row = q_dim + 2 * kv_dim;
   const float scale = 1.0f / std::sqrt(float(hd));
+  // one decode step: q, k and v in one row, RoPE over whole heads, one layer in the caches
+  const RopeStoreParams rope = fused_qkv_rope(1, n_heads, n_kv, hd, hd, false, row, 0, 0);
+  const AttentionParams att{.n_tokens = 1,
+                            .n_heads = n_heads,
+                            .n_kv_heads = n_kv,
+                            .head_dim = hd,
+                            .q_stride = row,
+                            .q_offset = 0,
+                            .o_stride = q_dim,
+                            .kv_offset = 0,
+                            .n_ctx = n_ctx,
+                            .scale = scale};
   const char* old = std::getenv("GLASSWING_VULKAN_ATTN_SPLIT");
   const std::string saved = old ? old : "";
   // 256 keys per workgroup (the default) and 16 (up to 38 runs per head)
@@ -265,17 +277,6 @@ TEST_CASE("split-K decode attention (GPU kernels) matches the CPU over long cont
       INFO("n_past " << n_past);
       const auto qkv = random_floats(rng, row, -2, 2);
       Buffer b = device_buffer(qkv), st = state_buffer(n_past, 1);
-      const RopeStoreParams rope = fused_qkv_rope(1, n_heads, n_kv, hd, hd, false, row, 0, 0);
-      const AttentionParams att{.n_tokens = 1,
-                                .n_heads = n_heads,
-                                .n_kv_heads = n_kv,
-                                .head_dim = hd,
-                                .q_stride = row,
-                                .q_offset = 0,
-                                .o_stride = q_dim,
-                                .kv_offset = 0,
-                                .n_ctx = n_ctx,
-                                .scale = scale};
       bool recorded = false;
       run([&](Recorder& r) {
         recorded = r.attention_rope_store(whole(b), whole(qc), whole(kc), whole(vc), whole(out),
@@ -304,19 +305,9 @@ TEST_CASE("split-K decode attention (GPU kernels) matches the CPU over long cont
     rec.begin();
     Buffer small = device_buffer_u32(std::vector<uint32_t>(16, 0)), st = state_buffer(0, 1);
     Buffer b = device_buffer(random_floats(rng, row));
-    CHECK_THROWS_WITH(
-        rec.attention_rope_store(whole(b), whole(qc), whole(kc), whole(vc), whole(out), whole(scores),
-                                 whole(st), fused_qkv_rope(1, n_heads, n_kv, hd, hd, false, row, 0, 0),
-                                 {.n_tokens = 1,
-                                  .n_heads = n_heads,
-                                  .n_kv_heads = n_kv,
-                                  .head_dim = hd,
-                                  .q_stride = row,
-                                  .o_stride = q_dim,
-                                  .n_ctx = n_ctx,
-                                  .scale = scale},
-                                 whole(small)),
-        Catch::Contains("split-K scratch is smaller"));
+    CHECK_THROWS_WITH(rec.attention_rope_store(whole(b), whole(qc), whole(kc), whole(vc), whole(out),
+                                               whole(scores), whole(st), rope, att, whole(small)),
+                      Catch::Contains("split-K scratch is smaller"));
     rec.end();
   }
   if (old)
