@@ -133,6 +133,10 @@ ApplicationWindow {
         }
     }
 
+    AttentionView {
+        inspector: window.controller.attention
+    }
+
     DropArea {
         id: drop
         anchors.fill: parent

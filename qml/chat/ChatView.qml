@@ -32,11 +32,13 @@ ListView {
 
     delegate: MessageDelegate {
         busy: root.controller.generating
+        canInspect: root.controller.modelLoaded
         onBranchRequested: (step) => root.controller.switchBranch(index, step)
         onCopyRequested: (text) => root.controller.copyText(text)
         onRegenerateRequested: root.controller.regenerate(index)
         onEditRequested: (text) => root.controller.editMessage(index, text)
         onDeleteRequested: root.controller.deleteMessage(index)
+        onAttentionRequested: root.controller.inspectAttention(index)
     }
 
     Column {

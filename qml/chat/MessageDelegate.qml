@@ -15,12 +15,14 @@ Item {
     required property int siblingCount
     required property var blocks  // BlockListModel (or any model with kind, text, language roles)
     property bool busy: false     // a reply is being generated: no edits or regenerations meanwhile
+    property bool canInspect: true  // a model is loaded: the attention view can read the message
 
     signal branchRequested(int step)
     signal copyRequested(string text)
     signal regenerateRequested()
     signal editRequested(string text)
     signal deleteRequested()
+    signal attentionRequested()
 
     readonly property bool isUser: author === "user"
     property bool editing: false
@@ -189,6 +191,14 @@ Item {
                     text: qsTr("Regenerate")
                     tip: qsTr("Write another reply (keeps this one as a branch)")
                     onClicked: root.regenerateRequested()
+                }
+                IconButton {
+                    objectName: "attentionButton"
+                    visible: root.canInspect
+                    enabled: !root.busy && root.text.length > 0
+                    text: qsTr("Attention")
+                    tip: qsTr("See which earlier tokens each token of this message attended to, layer by layer and head by head")
+                    onClicked: root.attentionRequested()
                 }
                 IconButton {
                     enabled: !root.busy

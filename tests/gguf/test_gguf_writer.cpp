@@ -185,7 +185,7 @@ TEST_CASE("arrays of every element type, nested arrays included, survive a round
   CHECK(n.arrays[2].arrays[0].strings == std::vector<std::string>{"deep"});
 }
 
-TEST_CASE("setting a key again replaces its value in place; remove drops it", "[gguf][writer]") {
+TEST_CASE("setting a key again replaces its value in place: remove drops it", "[gguf][writer]") {
   GgufWriter w;
   w.set_u32("a", 1);
   w.set_string("b", "x");

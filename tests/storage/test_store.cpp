@@ -78,7 +78,7 @@ TEST_CASE("Conversation settings round-trip and a bad settings row does not stop
   CHECK_THAT(b.load_problem, Catch::Contains("sampler settings"));
 }
 
-TEST_CASE("Messages form a tree; edits and regenerations are sibling branches", "[storage]") {
+TEST_CASE("Messages form a tree: edits and regenerations are sibling branches", "[storage]") {
   Store store(fresh_db_path("tree"));
   const int64_t conv = store.create_conversation("tree");
   const int64_t q1 = store.add_user_message(conv, "question");

@@ -1,6 +1,8 @@
 #include "tests/ui/memory_backends.h"
 
 #include <algorithm>
+#include <cmath>
+#include <sstream>
 #include <stdexcept>
 
 namespace glasswing::test {
@@ -205,7 +207,53 @@ class ScriptedSession : public ChatSession {
     return StopReason::EndOfText;
   }
 
+  // Tokens are the words of the turns; 2 layers × 3 heads over 1 KV head. Head (l, h) gives query q half its
+  // attention at key (q + l + h) % (q + 1) and spreads the rest evenly over the others, so every row sums to
+  // 1 and the strongest key is known. A message containing "unreadable" fails, like a backend without maps.
+  AttentionContext inspect_attention(const std::vector<ChatTurn>& turns,
+                                     const GenerationSettings& settings) override {
+    {
+      std::lock_guard lock(log_->mutex);
+      log_->inspected.push_back(turns);
+      log_->settings.push_back(settings);
+    }
+    if (turns.empty()) throw std::invalid_argument("no message to look at");
+    if (turns.back().text.find("unreadable") != std::string::npos)
+      throw std::runtime_error("this backend keeps no attention maps");
+    AttentionContext ctx;
+    for (const auto& t : turns) {
+      if (&t == &turns.back()) ctx.message_begin = static_cast<int>(ctx.tokens.size());
+      std::istringstream words(t.text);
+      for (std::string w; words >> w;) ctx.tokens.push_back(" " + w);
+    }
+    ctx.message_end = ctx.overview_end = static_cast<int>(ctx.tokens.size());
+    ctx.layers = 2;
+    ctx.heads = 3;
+    ctx.kv_heads = 1;
+    for (int l = 0; l < ctx.layers; ++l)
+      for (int h = 0; h < ctx.heads; ++h)
+        ctx.overview.push_back({0.5f + 0.1f * static_cast<float>(h), 1.0f + static_cast<float>(l),
+                                0.1f * static_cast<float>(l)});
+    positions_ = ctx.message_end;
+    return ctx;
+  }
+
+  AttentionMap attention_map(int layer, int head, int query_begin, int query_end, int key_begin,
+                             int key_end) override {
+    if (query_begin < 0 || query_end > positions_ || query_begin >= query_end || key_begin < 0 ||
+        key_end > positions_ || key_begin >= key_end)
+      throw std::out_of_range("range out of bounds");
+    AttentionMap map{layer, head, query_begin, query_end, key_begin, key_end, {}};
+    for (int q = query_begin; q < query_end; ++q)
+      for (int k = key_begin; k < key_end; ++k) {
+        const int peak = (q + layer + head) % (q + 1);
+        map.probs.push_back(k > q ? NAN : q == 0 ? 1.0f : k == peak ? 0.5f : 0.5f / static_cast<float>(q));
+      }
+    return map;
+  }
+
  private:
+  int positions_ = 0;
   std::vector<std::string> pieces_;
   std::shared_ptr<ScriptedEngineLog> log_;
 };

@@ -57,7 +57,8 @@ class MemoryStore : public ConversationStore {
 
 struct ScriptedEngineLog {
   std::mutex mutex;
-  std::vector<std::vector<ChatTurn>> prompts;  // the turns of every generate()
+  std::vector<std::vector<ChatTurn>> prompts;    // the turns of every generate()
+  std::vector<std::vector<ChatTurn>> inspected;  // the turns of every inspect_attention()
   std::vector<GenerationSettings> settings;
 };
 

@@ -178,7 +178,7 @@ TEST_CASE("Settings are saved with the conversation and restored with it", "[ui]
   CHECK(f.log->settings.back().seed == 42);
 }
 
-TEST_CASE("Search lists hits with bold snippets; rename and delete update the sidebar", "[ui][controller]") {
+TEST_CASE("Search lists hits with bold snippets: rename and delete update the sidebar", "[ui][controller]") {
   Fixture f;
   f.loadModel();
   REQUIRE(f.controller->send("Hi"));
@@ -245,7 +245,7 @@ TEST_CASE("A worker that could not start fails the model load with its reason in
 }
 
 #if GLASSWING_HAVE_STORAGE
-TEST_CASE("A reply records the conversation's model; opening it under another model says so",
+TEST_CASE("A reply records the conversation's model: opening it under another model says so",
           "[ui][controller]") {
   Fixture f;
   const auto stories = glasswing::test::require_shared("models/stories260K.gguf");

@@ -3,9 +3,14 @@
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
+#include <optional>
 
+#include "inference/gguf/gguf_file.h"
+#include "inference/gguf/gguf_writer.h"
 #include "tests/test_support.h"
 #include "tests/ui/memory_backends.h"
 #include "tests/ui/qt_test_app.h"
@@ -187,3 +192,141 @@ TEST_CASE("A GPU lost mid-reply keeps the partial reply, marks it failed and sho
   CHECK(messages->data(messages->index(1), ui::MessageListModel::StateRole).toString() == "complete");
 }
 #endif
+
+namespace {
+
+std::string joined(const std::vector<std::string>& tokens, int begin, int end) {
+  std::string out;
+  for (int i = begin; i < end; ++i) out += tokens[static_cast<size_t>(i)];
+  return out;
+}
+
+// Inspects `turns` (ending with a reply) and checks what any backend must give: every head summarised, and a
+// map whose rows are probability distributions over the keys each query sees, NaN after it.
+ui::AttentionContext inspect_and_check(ui::ChatSession& session, const std::vector<ui::ChatTurn>& turns,
+                                       ui::AttentionMap& map) {
+  const ui::AttentionContext ctx = session.inspect_attention(turns, {});
+  REQUIRE(ctx.layers == 5);
+  REQUIRE(ctx.heads == 8);
+  CHECK(ctx.kv_heads == 4);
+  REQUIRE(ctx.overview.size() == 40);
+  REQUIRE(ctx.message_begin > 0);
+  REQUIRE(ctx.message_end == static_cast<int>(ctx.tokens.size()));
+  CHECK(ctx.overview_end == ctx.message_end);
+  for (const auto& h : ctx.overview) {
+    CHECK(h.entropy >= 0);
+    CHECK(std::isfinite(h.entropy));
+    CHECK(h.max_prob > 0);
+    CHECK(h.max_prob <= 1.0001f);
+    CHECK(h.first_token >= 0);
+  }
+  map = session.attention_map(2, 5, ctx.message_begin, ctx.message_end, 0, ctx.message_end);
+  const int keys = ctx.message_end;
+  REQUIRE(map.probs.size() == static_cast<size_t>((ctx.message_end - ctx.message_begin) * keys));
+  for (int q = ctx.message_begin; q < ctx.message_end; ++q) {
+    double sum = 0;
+    int nan = 0;
+    for (int k = 0; k < keys; ++k) {
+      const float p = map.probs[static_cast<size_t>((q - ctx.message_begin) * keys + k)];
+      if (std::isnan(p)) {
+        ++nan;
+        CHECK(k > q);
+      } else {
+        sum += p;
+      }
+    }
+    CHECK(nan == keys - 1 - q);
+    CHECK(sum == Approx(1.0).margin(1e-4));
+  }
+  return ctx;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "The engine adapter shows a reply's attention: its own tokens and every head with rows that sum to 1",
+    "[ui][engine][attention]") {
+  auto engine = ui::create_engine();
+  std::vector<std::string> devices{"CPU"};
+  for (const auto& d : engine->devices())
+    if (d.rfind("Vulkan: ", 0) == 0) devices.push_back(d);
+
+  std::optional<ui::AttentionMap> first_map;
+  std::vector<ui::HeadOverview> first_overview;
+  for (const auto& device : devices) {
+    INFO("device " << device);
+    ui::LoadedModel info;
+    load(*engine, device, info);
+    auto session = engine->new_session();
+    ui::GenerationSettings settings;
+    settings.temperature = 0;
+    settings.max_tokens = 16;
+    std::atomic<bool> stop{false};
+    ui::GenerationStats stats;
+    std::string reply;
+    session->generate(
+        {{"user", "Once upon a time"}}, settings,
+        [&](std::string_view piece, const ui::GenerationStats&) { reply += piece; }, stop, stats);
+    REQUIRE_FALSE(reply.empty());
+
+    ui::AttentionMap map;
+    const auto ctx = inspect_and_check(*session, {{"user", "Once upon a time"}, {"assistant", reply}}, map);
+    // A model without a chat template reads the turns one per line: the reply's tokens are its line.
+    CHECK(joined(ctx.tokens, ctx.message_begin, ctx.message_end) == "\n" + reply);
+    CHECK(joined(ctx.tokens, 0, ctx.message_begin) == "<s> Once upon a time");  // BOS as written
+
+    // Every device shows the same attention (f32 softmax of the same caches, to rounding).
+    if (!first_map) {
+      first_map = map;
+      first_overview = ctx.overview;
+    } else {
+      REQUIRE(map.probs.size() == first_map->probs.size());
+      for (size_t i = 0; i < map.probs.size(); ++i)
+        if (!std::isnan(map.probs[i])) CHECK(map.probs[i] == Approx(first_map->probs[i]).margin(1e-4));
+      for (size_t i = 0; i < ctx.overview.size(); ++i)
+        CHECK(ctx.overview[i].entropy == Approx(first_overview[i].entropy).margin(1e-3));
+    }
+
+    // The user's message is inspectable too; the map then covers its tokens only.
+    const auto user = session->inspect_attention({{"user", "Once upon a time"}}, {});
+    CHECK(user.message_begin == 1);  // after BOS
+    CHECK(user.message_end == ctx.message_begin);
+
+    // A reply changes the caches: maps of the old inspection are refused until the next one.
+    session->generate(
+        {{"user", "Once upon a time"}}, settings, [](std::string_view, const ui::GenerationStats&) {}, stop,
+        stats);
+    CHECK_THROWS_WITH(session->attention_map(0, 0, 1, 2, 0, 2), Catch::Contains("inspect it again"));
+    // Out of range: the backend's own message.
+    session->inspect_attention({{"user", "Once upon a time"}}, {});
+    CHECK_THROWS_WITH(session->attention_map(9, 0, 1, 2, 0, 2), Catch::Contains("layer 9"));
+    ui::GenerationSettings tiny;
+    tiny.context_length = 4;
+    CHECK_THROWS_WITH(session->inspect_attention({{"user", "Once upon a time"}, {"assistant", reply}}, tiny),
+                      Catch::Contains("more than the context of 4"));
+  }
+}
+
+TEST_CASE("With a chat template a reply's tokens start after the template's reply header",
+          "[ui][engine][attention]") {
+  const auto in = gguf::GgufFile::open(test::require_shared("models/stories260K.gguf"));
+  gguf::GgufWriter w;
+  for (const auto& [key, value] : in.metadata())
+    if (key != "general.alignment") w.set(key, value);
+  w.set_string("tokenizer.chat_template",
+               "{{ bos_token }}{% for m in messages %}<{{ m.role }}>{{ m.content }}\n{% endfor %}"
+               "{% if add_generation_prompt %}<assistant>{% endif %}");
+  for (const auto& t : in.tensors()) w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
+  const auto path = std::filesystem::temp_directory_path() / "glasswing-attention-template.gguf";
+  w.write(path.string());
+
+  auto engine = ui::create_engine();
+  engine->load(path.string(), "CPU", [](double) {});
+  auto session = engine->new_session();
+  ui::AttentionMap map;
+  const auto ctx =
+      inspect_and_check(*session, {{"user", "Once upon a time"}, {"assistant", "there was a cat."}}, map);
+  std::filesystem::remove(path);
+  CHECK(joined(ctx.tokens, 0, ctx.message_begin).find("<assistant>") != std::string::npos);
+  CHECK(joined(ctx.tokens, ctx.message_begin, ctx.message_end) == "there was a cat.\n");
+}

@@ -81,7 +81,7 @@ TEST_CASE("Streaming changes only the last row, and only the last Markdown block
   CHECK(role(m, 10, MessageListModel::StateRole).toString() == "complete");
 }
 
-TEST_CASE("Regenerating adds a branch; switching branches replaces only the tail", "[ui][models]") {
+TEST_CASE("Regenerating adds a branch: switching branches replaces only the tail", "[ui][models]") {
   glasswing::test::ensure_qt_app();
   MessageListModel m;
   QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::Fatal);

@@ -36,7 +36,7 @@ TEST_CASE("Quantized files report their file type", "[ui][models][shared]") {
   CHECK(s.runnable);
 }
 
-TEST_CASE("Model folders are searched; Ollama blobs are recognised by their magic", "[ui][models][shared]") {
+TEST_CASE("Model folders are searched: Ollama blobs are recognised by their magic", "[ui][models][shared]") {
   const fs::path model = glasswing::test::require_shared("models/stories260K.gguf");
   const fs::path home = glasswing::test::temp_dir("ui-model-scan");
   fs::create_directories(home / ".lmstudio/models/org/repo");

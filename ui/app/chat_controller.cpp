@@ -29,6 +29,11 @@ ChatController::ChatController(Backends backends, QObject* parent)
   connect(&worker_thread_, &QThread::finished, worker_, &QObject::deleteLater);
   connect(this, &ChatController::requestLoad, worker_, &InferenceWorker::loadModel);
   connect(this, &ChatController::requestGeneration, worker_, &InferenceWorker::generate);
+  connect(this, &ChatController::requestAttention, worker_, &InferenceWorker::inspectAttention);
+  connect(&attention_, &AttentionInspector::mapRequested, worker_, &InferenceWorker::attentionMap);
+  connect(worker_, &InferenceWorker::attentionInspected, &attention_, &AttentionInspector::onInspected);
+  connect(worker_, &InferenceWorker::attentionMapReady, &attention_, &AttentionInspector::onMap);
+  connect(worker_, &InferenceWorker::attentionFailed, &attention_, &AttentionInspector::onFailed);
 
   connect(worker_, &InferenceWorker::started, this, [this](const QStringList& devices) {
     devices_ = devices;
@@ -42,6 +47,7 @@ ChatController::ChatController(Backends backends, QObject* parent)
   connect(worker_, &InferenceWorker::modelLoaded, this, [this](const LoadedModel& model) {
     model_ = model;
     model_description_.reset();  // hashed next, on the worker
+    attention_.close();          // the worker's sessions went with the old model
     model_loaded_ = true;
     model_loading_ = false;
     model_error_.clear();
@@ -247,6 +253,7 @@ void ChatController::deleteConversation(qint64 conversation_id) {
 
 bool ChatController::startGeneration(int64_t parent_id, const QString& user_text) {
   if (!model_loaded_ || generating()) return false;
+  attention_.close();  // the reply changes what the chat's caches hold
   GenerationRequest request;
   request.conversation_id = current_conversation_;
   request.parent_id = parent_id;
@@ -262,6 +269,23 @@ bool ChatController::startGeneration(int64_t parent_id, const QString& user_text
   emit statsChanged();
   emit generatingChanged();
   emit requestGeneration(request);
+  return true;
+}
+
+bool ChatController::inspectAttention(int row) {
+  const qint64 id = messages_.messageIdAt(row);
+  if (id == 0 || !model_loaded_) return false;
+  if (generating()) {
+    setError(tr("Wait for the reply to finish before looking at attention."));
+    return false;
+  }
+  AttentionRequest request;
+  request.settings = settings_.values();
+  if (!request.settings.system_prompt.empty())
+    request.turns.push_back({"system", request.settings.system_prompt});
+  for (const MessageRecord& m : messages_.chainTo(id)) request.turns.push_back({m.role, m.text});
+  request.id = attention_.begin(QString::fromStdString(request.turns.back().role));
+  emit requestAttention(request);
   return true;
 }
 

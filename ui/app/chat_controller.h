@@ -10,6 +10,7 @@
 #include <QThread>
 #include <QTimer>
 
+#include "ui/app/attention_inspector.h"
 #include "ui/app/conversation_settings.h"
 #include "ui/app/inference_worker.h"
 #include "ui/app/store_thread.h"
@@ -37,6 +38,7 @@ class ChatController : public QObject {
   Q_PROPERTY(glasswing::ui::MessageListModel* messages READ messages CONSTANT)
   Q_PROPERTY(glasswing::ui::ModelFileListModel* modelFiles READ modelFiles CONSTANT)
   Q_PROPERTY(glasswing::ui::ConversationSettings* settings READ settings CONSTANT)
+  Q_PROPERTY(glasswing::ui::AttentionInspector* attention READ attention CONSTANT)
   Q_PROPERTY(qint64 currentConversationId READ currentConversationId NOTIFY currentConversationChanged)
   Q_PROPERTY(QString currentTitle READ currentTitle NOTIFY currentConversationChanged)
   Q_PROPERTY(QString searchQuery READ searchQuery WRITE setSearchQuery NOTIFY searchQueryChanged)
@@ -71,6 +73,7 @@ class ChatController : public QObject {
   [[nodiscard]] MessageListModel* messages() { return &messages_; }
   [[nodiscard]] ModelFileListModel* modelFiles() { return &model_files_; }
   [[nodiscard]] ConversationSettings* settings() { return &settings_; }
+  [[nodiscard]] AttentionInspector* attention() { return &attention_; }
   [[nodiscard]] qint64 currentConversationId() const { return current_conversation_; }
   [[nodiscard]] QString currentTitle() const { return current_title_; }
   [[nodiscard]] QString searchQuery() const { return search_query_; }
@@ -116,6 +119,10 @@ class ChatController : public QObject {
   Q_INVOKABLE void switchBranch(int row, int step);
   Q_INVOKABLE void deleteMessage(int row);
   Q_INVOKABLE void copyText(const QString& text);
+  // Opens the attention view on a message: the worker evaluates the conversation up to it (usually already
+  // in the chat's caches) and the view shows every head's overview and one head's map. Not while a reply
+  // is being generated.
+  Q_INVOKABLE bool inspectAttention(int row);
 
   // Models: a path or a file:// URL (file dialog, drag and drop, command line).
   Q_INVOKABLE void loadModel(const QString& path_or_url);
@@ -142,6 +149,7 @@ class ChatController : public QObject {
   // To the worker (queued).
   void requestLoad(const QString& path, const QString& device);
   void requestGeneration(const glasswing::ui::GenerationRequest& request);
+  void requestAttention(const glasswing::ui::AttentionRequest& request);
 
  private:
   bool startGeneration(int64_t parent_id, const QString& user_text);
@@ -159,6 +167,7 @@ class ChatController : public QObject {
   MessageListModel messages_;
   ModelFileListModel model_files_;
   ConversationSettings settings_;
+  AttentionInspector attention_;
   StoreThread store_;
   QThread worker_thread_;
   InferenceWorker* worker_ = nullptr;    // lives on worker_thread_

@@ -162,4 +162,28 @@ void InferenceWorker::generate(const GenerationRequest& request) {
   emit generationFinished(request.slot, assistant.id, final_state, stats, error);
 }
 
+void InferenceWorker::inspectAttention(const AttentionRequest& request) {
+  if (!engine_) return emit attentionFailed(request.id, tr("the inference worker did not start"));
+  try {
+    auto& session = sessions_[0];
+    if (!session) session = engine_->new_session();
+    emit attentionInspected(request.id, session->inspect_attention(request.turns, request.settings));
+  } catch (const std::exception& e) {
+    emit attentionFailed(request.id, QString::fromStdString(e.what()));
+  }
+}
+
+void InferenceWorker::attentionMap(const AttentionMapRequest& request) {
+  const auto session = sessions_.find(0);
+  if (session == sessions_.end() || !session->second)
+    return emit attentionFailed(request.request_id, tr("the model was reloaded: inspect the message again"));
+  try {
+    emit attentionMapReady(request.request_id, session->second->attention_map(
+                                                   request.layer, request.head, request.query_begin,
+                                                   request.query_end, request.key_begin, request.key_end));
+  } catch (const std::exception& e) {
+    emit attentionFailed(request.request_id, QString::fromStdString(e.what()));
+  }
+}
+
 }  // namespace glasswing::ui

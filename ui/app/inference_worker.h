@@ -32,6 +32,10 @@ class InferenceWorker : public QObject {
   void start();
   void loadModel(const QString& path, const QString& device);
   void generate(const glasswing::ui::GenerationRequest& request);
+  // Attention views: they use the chat's session (slot 0), whose caches usually already hold the
+  // conversation, so inspecting the reply just written costs one token's evaluation and no second cache.
+  void inspectAttention(const glasswing::ui::AttentionRequest& request);
+  void attentionMap(const glasswing::ui::AttentionMapRequest& request);
 
  signals:
   void started(const QStringList& devices);
@@ -50,6 +54,9 @@ class InferenceWorker : public QObject {
   void statsChanged(int slot, const glasswing::ui::GenerationStats& stats);
   void generationFinished(int slot, qint64 message_id, glasswing::ui::MessageState state,
                           const glasswing::ui::GenerationStats& stats, const QString& error);
+  void attentionInspected(qint64 request_id, const glasswing::ui::AttentionContext& context);
+  void attentionMapReady(qint64 request_id, const glasswing::ui::AttentionMap& map);
+  void attentionFailed(qint64 request_id, const QString& message);
 
  private:
   StoreFactory store_factory_;

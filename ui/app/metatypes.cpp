@@ -11,6 +11,10 @@ void register_metatypes() {
   qRegisterMetaType<GenerationRequest>();
   qRegisterMetaType<MessageState>();
   qRegisterMetaType<ModelFileSummary>();
+  qRegisterMetaType<AttentionRequest>();
+  qRegisterMetaType<AttentionMapRequest>();
+  qRegisterMetaType<AttentionContext>();
+  qRegisterMetaType<AttentionMap>();
 }
 
 }  // namespace glasswing::ui

@@ -20,6 +20,21 @@ struct GenerationRequest {
   GenerationSettings settings;
 };
 
+// An attention view's question: the conversation up to and including the message to look at (its last turn),
+// evaluated with the conversation's settings (context length) on the chat's session.
+struct AttentionRequest {
+  int64_t id = 0;  // the view's request number: answers to an older one are dropped
+  std::vector<ChatTurn> turns;
+  GenerationSettings settings;
+};
+
+// One head's map asked for by the view that made request `request_id`.
+struct AttentionMapRequest {
+  int64_t request_id = 0;
+  int layer = 0, head = 0;
+  int query_begin = 0, query_end = 0, key_begin = 0, key_end = 0;
+};
+
 void register_metatypes();
 
 }  // namespace glasswing::ui
@@ -32,3 +47,7 @@ Q_DECLARE_METATYPE(glasswing::ui::LoadedModel)
 Q_DECLARE_METATYPE(glasswing::ui::GenerationRequest)
 Q_DECLARE_METATYPE(glasswing::ui::MessageState)
 Q_DECLARE_METATYPE(glasswing::ui::ModelFileSummary)
+Q_DECLARE_METATYPE(glasswing::ui::AttentionRequest)
+Q_DECLARE_METATYPE(glasswing::ui::AttentionMapRequest)
+Q_DECLARE_METATYPE(glasswing::ui::AttentionContext)
+Q_DECLARE_METATYPE(glasswing::ui::AttentionMap)

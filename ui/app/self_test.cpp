@@ -206,6 +206,46 @@ void SelfTest::start() {
           screenshot();
           pass();
         });
+  } else if (mode_ == QLatin1String("attention")) {
+    AttentionInspector& view = *controller_.attention();
+    then("model loaded", modelReady, [this] {
+      controller_.newConversation();
+      if (!controller_.send(QString::fromLatin1(kPrompt))) fail("send() refused the prompt");
+    });
+    then(
+        "reply streamed", [this, &m] { return !controller_.generating() && m.rowCount() == 2; },
+        [this] {
+          if (!controller_.inspectAttention(1)) fail("inspectAttention() refused the reply");
+        });
+    then(
+        "attention view filled",
+        [this, &view] {
+          if (!view.error().isEmpty()) fail("the attention view shows an error: " + view.error());
+          return !view.busy() && !view.mapBusy() && view.map()->rows() > 0;
+        },
+        [this, &view] {
+          std::printf(
+              "self-test: attention of %d reply tokens after %d, %d layers x %d heads; map %d x %d of "
+              "layer %d head %d\n",
+              view.messageEnd() - view.messageBegin(), view.messageBegin(), view.layers(), view.heads(),
+              view.map()->rows(), view.map()->columns(), view.selectedLayer(), view.selectedHead());
+          if (view.overview()->rows() != view.layers() || view.overview()->columns() != view.heads())
+            return fail("the overview is not layers x heads");
+          // The strongest key of the reply's first token is a real position it can see.
+          const QVariantList top = view.topKeys(0, 1);
+          if (top.isEmpty() || top[0].toMap()[QStringLiteral("position")].toInt() > view.messageBegin())
+            return fail("the map's first row has no visible strongest key");
+          view.selectHead(view.layers() - 1, view.heads() - 1);
+        });
+    then(
+        "another head's map",
+        [&view] { return !view.mapBusy() && view.selectedLayer() == view.layers() - 1; }, [] {});
+    then(
+        "window settled", [this] { return step_clock_.elapsed() > 700; },
+        [this] {
+          screenshot();
+          pass();
+        });
   } else if (mode_ == QLatin1String("crash-begin")) {
     then("model loaded", modelReady, [this] {
       controller_.newConversation();

@@ -4,6 +4,8 @@
 // screenshot, and exits with 0 (pass) or 1 (fail, with the reason on stderr).
 //   chat         send a prompt, wait for the streamed reply, check it is in the database, regenerate, switch
 //                back to the first branch; the heartbeat must never see a gap over 50 ms while streaming
+//   attention    send a prompt, open the attention view on the reply, wait for its overview and a head's map,
+//                pick another head, and screenshot the view
 //   crash-begin  send a prompt and print "STREAMING" once text has been committed (the test then SIGKILLs)
 //   crash-check  open the newest conversation and check its last reply shows as interrupted with its text
 #include <QElapsedTimer>

@@ -54,6 +54,36 @@ struct GenerationStats {
 
 enum class StopReason { EndOfText, MaxTokens, ContextFull, Stopped };
 
+// One cell of the attention overview: a (layer, head) summarised over the inspected message's tokens.
+struct HeadOverview {
+  float max_prob = 0;     // mean over the message's tokens of the largest probability in the row
+  float entropy = 0;      // mean −Σ p·ln p (nats): low = focused, high = spread out
+  float first_token = 0;  // mean attention to position 0 (the BOS / attention sink)
+};
+
+// What an attention view shows of one message: the conversation up to and including it, as the model reads
+// it (chat template and all), and every head summarised over the message's own tokens.
+struct AttentionContext {
+  std::vector<std::string> tokens;  // the text of every position (special tokens as written)
+  int message_begin = 0;            // the message's positions: [message_begin, message_end)
+  int message_end = 0;
+  int overview_end = 0;  // the overview covers [message_begin, overview_end) (long messages: their start)
+  int layers = 0;
+  int heads = 0;
+  int kv_heads = 0;
+  std::vector<HeadOverview> overview;  // layers × heads, layer-major
+};
+
+// One head's attention probabilities: rows are query positions, columns key positions; each row is the
+// softmax over every key the query sees, NaN where a key comes after its query (masked, not merely 0).
+struct AttentionMap {
+  int layer = 0;
+  int head = 0;
+  int query_begin = 0, query_end = 0;
+  int key_begin = 0, key_end = 0;
+  std::vector<float> probs;  // (query_end − query_begin) × (key_end − key_begin), row-major
+};
+
 class ChatSession {
  public:
   virtual ~ChatSession() = default;
@@ -64,6 +94,18 @@ class ChatSession {
       const std::vector<ChatTurn>& turns, const GenerationSettings& settings,
       const std::function<void(std::string_view piece, const GenerationStats&)>& on_piece,
       const std::atomic<bool>& stop, GenerationStats& stats) = 0;
+
+  // Evaluates `turns` as generate() lays them out (the last turn is the message to look at, complete: a user
+  // message or a reply) and summarises every head over that message's tokens. The session's caches then hold
+  // exactly this conversation, so attention_map() can read any head of it. Positions already evaluated are
+  // reused, as generate() reuses them. Throws std::exception with a one-line message (no attention maps on
+  // this backend, the conversation does not fit the context, an empty message).
+  virtual AttentionContext inspect_attention(const std::vector<ChatTurn>& turns,
+                                             const GenerationSettings& settings) = 0;
+  // One head of the last inspect_attention(), for queries and keys within its positions. Throws when nothing
+  // was inspected since the last generate(), or a range or index is out of bounds.
+  virtual AttentionMap attention_map(int layer, int head, int query_begin, int query_end, int key_begin,
+                                     int key_end) = 0;
 };
 
 class ChatEngine {

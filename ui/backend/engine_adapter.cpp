@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <optional>
 
 #include "inference/chat/chat_template.h"
@@ -107,11 +108,10 @@ class EngineSession : public ChatSession {
                       const std::function<void(std::string_view, const GenerationStats&)>& on_piece,
                       const std::atomic<bool>& stop, GenerationStats& stats) override {
     const tokenizer::Tokenizer& tok = *loaded_->tokenizer;
-    const int64_t n_ctx = settings.context_length > 0 ? settings.context_length : 0;
-    if (!session_ || (n_ctx > 0 && session_->n_ctx() != n_ctx))
-      session_ = std::make_unique<model::Session>(*loaded_->model, *loaded_->backend, n_ctx);
+    use_context(settings);
+    inspected_ = false;  // the caches will hold this reply, not the inspected conversation
 
-    const std::vector<int32_t> prompt = render_prompt(turns, tok);
+    const std::vector<int32_t> prompt = render_prompt(turns, tok, true);
     // Reuse the cached positions the new prompt shares with what the session has already evaluated
     // (a follow-up turn extends the previous prompt), and evaluate only the rest.
     const auto& seen = session_->tokens();
@@ -171,9 +171,87 @@ class EngineSession : public ChatSession {
     return StopReason::EndOfText;
   }
 
+  AttentionContext inspect_attention(const std::vector<ChatTurn>& turns,
+                                     const GenerationSettings& settings) override {
+    if (turns.empty()) throw std::invalid_argument("no message to look at");
+    model::Backend& backend = *loaded_->backend;
+    if (!backend.capabilities().attention_maps)
+      throw std::runtime_error(display_name(backend.name()) + " backend keeps no attention maps");
+    const tokenizer::Tokenizer& tok = *loaded_->tokenizer;
+    use_context(settings);
+    inspected_ = false;
+
+    // The message's tokens are what the conversation with it adds to the conversation before it; before a
+    // reply that includes the template's "assistant:" header, which the model read and did not write.
+    const bool reply = turns.back().role == "assistant";
+    const std::vector<ChatTurn> before(turns.begin(), turns.end() - 1);
+    const std::vector<int32_t> prefix = render_prompt(before, tok, reply);
+    const std::vector<int32_t> all = render_prompt(turns, tok, false);
+    const size_t begin = common_prefix(prefix, all);
+    if (begin >= all.size()) throw std::runtime_error("the message has no tokens to look at");
+    if (static_cast<int64_t>(all.size()) > session_->n_ctx())
+      throw std::runtime_error("the conversation up to this message is " + std::to_string(all.size()) +
+                               " tokens, more than the context of " + std::to_string(session_->n_ctx()) +
+                               " (raise the context length in the settings)");
+
+    // Evaluate only what the caches do not already hold (after a reply, usually nothing but its last token).
+    const size_t cached = common_prefix(session_->tokens(), all);
+    session_->truncate(static_cast<int64_t>(cached));
+    if (cached < all.size()) backend.forward(*session_, std::span<const int32_t>(all).subspan(cached), false);
+
+    const auto& d = loaded_->model->desc();
+    AttentionContext ctx;
+    ctx.tokens.reserve(all.size());
+    for (const int32_t id : all) ctx.tokens.push_back(tok.token_piece(id));
+    ctx.message_begin = static_cast<int>(begin);
+    ctx.message_end = static_cast<int>(all.size());
+    // The overview reads every key of every head for each query: a long message's start stands for it.
+    ctx.overview_end = static_cast<int>(std::min(all.size(), begin + kOverviewQueries));
+    ctx.layers = static_cast<int>(d.n_layer);
+    ctx.heads = static_cast<int>(d.n_head);
+    ctx.kv_heads = static_cast<int>(d.n_head_kv);
+    ctx.overview.resize(static_cast<size_t>(ctx.layers) * static_cast<size_t>(ctx.heads));
+    for (const model::HeadSummary& h :
+         backend.attention_summary(*session_, {ctx.message_begin, ctx.overview_end}))
+      ctx.overview[static_cast<size_t>(h.layer * ctx.heads + h.head)] = {h.max_prob, h.entropy,
+                                                                         h.first_token};
+    inspected_ = true;
+    return ctx;
+  }
+
+  AttentionMap attention_map(int layer, int head, int query_begin, int query_end, int key_begin,
+                             int key_end) override {
+    if (!inspected_ || !session_)
+      throw std::runtime_error("the conversation changed since it was inspected: inspect it again");
+    const model::AttentionMatrix m =
+        loaded_->backend->attention(*session_, layer, head, {query_begin, query_end}, {key_begin, key_end});
+    AttentionMap map{layer, head, query_begin, query_end, key_begin, key_end, m.probs};
+    const size_t n_keys = static_cast<size_t>(key_end - key_begin);
+    for (int q = query_begin; q < query_end; ++q)
+      for (int k = std::max(key_begin, q + 1); k < key_end; ++k)
+        map.probs[static_cast<size_t>(q - query_begin) * n_keys + static_cast<size_t>(k - key_begin)] = NAN;
+    return map;
+  }
+
  private:
-  std::vector<int32_t> render_prompt(const std::vector<ChatTurn>& turns,
-                                     const tokenizer::Tokenizer& tok) const {
+  static constexpr size_t kOverviewQueries = 256;
+
+  static size_t common_prefix(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
+    size_t n = 0;
+    while (n < a.size() && n < b.size() && a[n] == b[n]) ++n;
+    return n;
+  }
+
+  // The chat's session, made anew when the conversation asks for another context length.
+  void use_context(const GenerationSettings& settings) {
+    const int64_t n_ctx = settings.context_length > 0 ? settings.context_length : 0;
+    if (!session_ || (n_ctx > 0 && session_->n_ctx() != n_ctx))
+      session_ = std::make_unique<model::Session>(*loaded_->model, *loaded_->backend, n_ctx);
+  }
+
+  // The turns as the model reads them; add_generation_prompt appends the template's header of a reply.
+  std::vector<int32_t> render_prompt(const std::vector<ChatTurn>& turns, const tokenizer::Tokenizer& tok,
+                                     bool add_generation_prompt) const {
     std::string text;
     if (loaded_->chat_template) {
       std::vector<chat::ChatMessage> messages;
@@ -181,7 +259,7 @@ class EngineSession : public ChatSession {
       chat::ChatTemplate::Options options;
       if (tok.bos_id() >= 0) options.bos_token = tok.token_text(tok.bos_id());
       if (tok.eos_id() >= 0) options.eos_token = tok.token_text(tok.eos_id());
-      options.add_generation_prompt = true;
+      options.add_generation_prompt = add_generation_prompt;
       text = loaded_->chat_template->render(messages, options);
       // Templates usually write the BOS themselves; add it only when they do not.
       const bool has_bos = !options.bos_token.empty() && text.rfind(options.bos_token, 0) == 0;
@@ -198,6 +276,7 @@ class EngineSession : public ChatSession {
 
   std::shared_ptr<Loaded> loaded_;
   std::unique_ptr<model::Session> session_;
+  bool inspected_ = false;  // the caches hold the conversation of the last inspect_attention()
 };
 
 class Engine : public ChatEngine {

@@ -1,0 +1,155 @@
+// The attention view's state (AttentionInspector) driven through ChatController and the worker thread, with
+// the scripted engine twin: its tokens are words, and head (l, h) gives query q half its attention at key
+// (q + l + h) % (q + 1), so every map has a known strongest key.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "tests/test_support.h"
+#include "tests/ui/memory_backends.h"
+#include "tests/ui/qt_test_app.h"
+#include "ui/app/chat_controller.h"
+
+using namespace glasswing::ui;
+using glasswing::test::wait_until;
+
+namespace {
+
+struct Fixture {
+  std::shared_ptr<glasswing::test::MemoryStoreData> data =
+      std::make_shared<glasswing::test::MemoryStoreData>();
+  std::shared_ptr<glasswing::test::ScriptedEngineLog> log =
+      std::make_shared<glasswing::test::ScriptedEngineLog>();
+  std::unique_ptr<ChatController> controller;
+
+  Fixture() {
+    glasswing::test::ensure_qt_app();
+    Backends b;
+    b.store = [d = data] { return std::make_unique<glasswing::test::MemoryStore>(d); };
+    b.engine = [l = log] {
+      return std::make_unique<glasswing::test::ScriptedEngine>(
+          std::vector<std::string>{"Once", " upon", " a", " time."}, l);
+    };
+    b.capabilities = [] { return EngineCapabilities{{"llama"}, 0}; };
+    controller = std::make_unique<ChatController>(b);
+    controller->start(
+        QString::fromStdString(glasswing::test::require_shared("models/stories260K.gguf").string()));
+    REQUIRE(wait_until([&] { return controller->modelLoaded(); }));
+  }
+  AttentionInspector& view() { return *controller->attention(); }
+  void send(const QString& text) {
+    REQUIRE(controller->send(text));
+    REQUIRE(wait_until([&] { return !controller->generating(); }));
+  }
+  // Waits for the map of (layer, head) to arrive.
+  void waitForMap(int layer, int head) {
+    REQUIRE(wait_until([&] {
+      return !view().mapBusy() && view().selectedLayer() == layer && view().selectedHead() == head &&
+             view().map()->rows() > 0;
+    }));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("The attention view reads a reply: its tokens and every head's overview and one head's map",
+          "[ui][attention]") {
+  Fixture f;
+  f.controller->settings()->setSystemPrompt("Be kind");
+  f.send("Tell me a story");
+  REQUIRE(f.controller->inspectAttention(1));
+  CHECK(f.view().active());
+  CHECK(f.view().busy());
+  REQUIRE(wait_until([&] { return !f.view().busy(); }));
+  CHECK(f.view().error().isEmpty());
+  {
+    // The worker was asked about the conversation up to and including the reply, system prompt first.
+    std::lock_guard lock(f.log->mutex);
+    REQUIRE(f.log->inspected.size() == 1);
+    const auto& turns = f.log->inspected[0];
+    REQUIRE(turns.size() == 3);
+    CHECK(turns[0].role == "system");
+    CHECK(turns[1].text == "Tell me a story");
+    CHECK(turns[2].role == "assistant");
+    CHECK(turns[2].text == "Once upon a time.");
+  }
+  CHECK(f.view().messageRole() == "assistant");
+  CHECK(f.view().tokens().size() == 10);  // "Be kind" + 4 words + 4 words
+  CHECK(f.view().messageBegin() == 6);
+  CHECK(f.view().messageEnd() == 10);
+  CHECK(f.view().tokenText(6) == " Once");
+  CHECK(f.view().layers() == 2);
+  CHECK(f.view().heads() == 3);
+
+  // Overview: rows are layers, columns heads, coloured by entropy by default (the twin: 1 + layer).
+  HeatmapMatrix& overview = *f.view().overview();
+  REQUIRE(overview.rows() == 2);
+  REQUIRE(overview.columns() == 3);
+  CHECK(overview.value(1, 2) == Approx(2.0));
+  f.view().setMetric(AttentionInspector::MaxProbability);
+  CHECK(overview.value(1, 2) == Approx(0.7));  // twin: 0.5 + 0.1 · head
+  CHECK(overview.low() == 0.0);
+  CHECK(f.view().headDescription(1, 2).contains("layer 1, head 2"));
+
+  // The most focused head opens first (every layer-0 head ties at entropy 1: the first of them).
+  f.waitForMap(0, 0);
+  HeatmapMatrix& map = *f.view().map();
+  CHECK(f.view().mapQueryBegin() == 6);
+  CHECK(f.view().mapQueryEnd() == 10);
+  CHECK(f.view().mapKeyBegin() == 0);
+  CHECK(f.view().mapKeyEnd() == 10);
+  REQUIRE(map.rows() == 4);
+  REQUIRE(map.columns() == 10);
+  CHECK(map.value(0, 6) == Approx(0.5));  // query 6, head (0, 0): peak at (6 + 0) % 7 = 6
+  CHECK(std::isnan(map.value(0, 7)));     // a later key: masked
+  CHECK(map.high() == Approx(0.5));
+  QVariantList top = f.view().topKeys(0, 3);
+  REQUIRE(top.size() == 3);
+  CHECK(top[0].toMap()["position"].toInt() == 6);
+  CHECK(top[0].toMap()["token"].toString() == " Once");
+  CHECK(top[0].toMap()["probability"].toDouble() == Approx(0.5));
+  CHECK(top[1].toMap()["probability"].toDouble() == Approx(0.5 / 6));
+  CHECK(top[1].toMap()["position"].toInt() == 0);  // ties: earlier positions first
+
+  // Another head: its own map, with its own strongest key.
+  f.view().selectHead(1, 2);
+  CHECK(f.view().mapBusy());
+  f.waitForMap(1, 2);
+  REQUIRE(f.view().topKeys(3, 1).size() == 1);
+  CHECK(f.view().topKeys(3, 1)[0].toMap()["position"].toInt() == (9 + 1 + 2) % 10);
+  f.view().selectHead(7, 0);  // out of range: ignored
+  CHECK(f.view().selectedLayer() == 1);
+
+  f.view().close();
+  CHECK_FALSE(f.view().active());
+}
+
+TEST_CASE(
+    "The attention view shows why it cannot read a message and drops stale answers and closes for a reply",
+    "[ui][attention]") {
+  Fixture f;
+  f.send("an unreadable question");
+  CHECK_FALSE(f.controller->inspectAttention(5));  // no such row
+  REQUIRE(f.controller->inspectAttention(0));
+  REQUIRE(wait_until([&] { return !f.view().busy(); }));
+  CHECK(f.view().error().contains("no attention maps"));
+  CHECK(f.view().layers() == 0);
+
+  // Two inspections in a row: only the second one's answer is shown.
+  f.send("Tell me a story");
+  REQUIRE(f.controller->inspectAttention(0));
+  REQUIRE(f.controller->inspectAttention(3));
+  CHECK(f.view().error().isEmpty());
+  REQUIRE(wait_until([&] {
+    std::lock_guard lock(f.log->mutex);
+    return f.log->inspected.size() == 3;
+  }));
+  REQUIRE(wait_until([&] { return !f.view().busy() && f.view().map()->rows() > 0; }));
+  CHECK(f.view().error().isEmpty());
+  CHECK(f.view().messageRole() == "assistant");
+  CHECK(f.view().messageEnd() == 3 + 4 + 4 + 4);
+
+  // A new reply changes what the session holds: the view closes.
+  REQUIRE(f.controller->send("More"));
+  CHECK_FALSE(f.view().active());
+  REQUIRE(wait_until([&] { return !f.controller->generating(); }));
+}

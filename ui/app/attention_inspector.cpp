@@ -1,0 +1,166 @@
+#include "ui/app/attention_inspector.h"
+
+#include <QVariantMap>
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace glasswing::ui {
+
+// The matrices are children too, so that QML never takes ownership of them.
+AttentionInspector::AttentionInspector(QObject* parent) : QObject(parent), overview_(this), map_(this) {}
+
+int64_t AttentionInspector::begin(const QString& role) {
+  ++request_;
+  role_ = role;
+  context_ = {};
+  tokens_.clear();
+  map_data_ = {};
+  overview_.clear();
+  map_.clear();
+  layer_ = head_ = -1;
+  if (!active_) {
+    active_ = true;
+    emit activeChanged();
+  }
+  setBusy(true, false, {});
+  emit contextChanged();
+  emit selectionChanged();
+  emit mapChanged();
+  return request_;
+}
+
+void AttentionInspector::close() {
+  ++request_;  // answers still on their way are for a view that is gone
+  if (active_) {
+    active_ = false;
+    emit activeChanged();
+  }
+  setBusy(false, false, {});
+}
+
+void AttentionInspector::setBusy(bool busy, bool map_busy, const QString& error) {
+  if (busy == busy_ && map_busy == map_busy_ && error == error_) return;
+  busy_ = busy;
+  map_busy_ = map_busy;
+  error_ = error;
+  emit stateChanged();
+}
+
+void AttentionInspector::onInspected(qint64 request_id, const AttentionContext& context) {
+  if (request_id != request_) return;
+  context_ = context;
+  tokens_.clear();
+  for (const auto& t : context_.tokens) tokens_ << QString::fromStdString(t);
+  setBusy(false, false, {});
+  emit contextChanged();
+  rebuildOverview();
+  // Open on the most focused head that is not just resting on the first token (an "attention sink"): the
+  // one most likely to show the message reading something in particular.
+  int best = 0;
+  for (int i = 0; i < static_cast<int>(context_.overview.size()); ++i) {
+    const HeadOverview& c = context_.overview[static_cast<size_t>(i)];
+    const HeadOverview& b = context_.overview[static_cast<size_t>(best)];
+    const bool c_sink = c.first_token > 0.5f, b_sink = b.first_token > 0.5f;
+    if (c_sink != b_sink ? !c_sink : c.entropy < b.entropy) best = i;
+  }
+  if (context_.heads > 0 && !context_.overview.empty())
+    selectHead(best / context_.heads, best % context_.heads);
+}
+
+void AttentionInspector::onMap(qint64 request_id, const AttentionMap& map) {
+  if (request_id != request_ || map.layer != layer_ || map.head != head_) return;  // another head since
+  map_data_ = map;
+  float high = 0;
+  for (const float p : map.probs)
+    if (!std::isnan(p)) high = std::max(high, p);
+  map_.set(map.query_end - map.query_begin, map.key_end - map.key_begin, map.probs, 0.0f, high);
+  setBusy(false, false, {});
+  emit mapChanged();
+}
+
+void AttentionInspector::onFailed(qint64 request_id, const QString& message) {
+  if (request_id != request_) return;
+  setBusy(false, false, message);
+}
+
+void AttentionInspector::setMetric(int metric) {
+  metric = std::clamp(metric, 0, 2);
+  if (metric == metric_) return;
+  metric_ = metric;
+  emit metricChanged();
+  rebuildOverview();
+}
+
+void AttentionInspector::rebuildOverview() {
+  if (context_.overview.empty()) return overview_.clear();
+  std::vector<float> values;
+  values.reserve(context_.overview.size());
+  for (const HeadOverview& c : context_.overview)
+    values.push_back(metric_ == Entropy ? c.entropy : metric_ == MaxProbability ? c.max_prob : c.first_token);
+  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  // Probabilities are coloured on their own scale from 0; entropy from its smallest to its largest.
+  overview_.set(context_.layers, context_.heads, values, metric_ == Entropy ? *lo : 0.0f, *hi);
+}
+
+void AttentionInspector::selectHead(int layer, int head) {
+  if (layer < 0 || layer >= context_.layers || head < 0 || head >= context_.heads) return;
+  if (layer == layer_ && head == head_) return;
+  layer_ = layer;
+  head_ = head;
+  emit selectionChanged();
+  setBusy(false, true, {});
+  AttentionMapRequest r;
+  r.request_id = request_;
+  r.layer = layer;
+  r.head = head;
+  r.query_begin = context_.message_begin;
+  r.query_end = std::min(context_.message_end, context_.message_begin + kMaxMapQueries);
+  r.key_begin = 0;
+  r.key_end = r.query_end;  // a query sees only the keys up to itself
+  emit mapRequested(r);
+}
+
+QString AttentionInspector::tokenText(int position) const {
+  if (position < 0 || position >= tokens_.size()) return {};
+  QString t = tokens_[position];
+  if (t.isEmpty()) return QStringLiteral("\u2205");
+  t.replace(QLatin1Char('\n'), QChar(0x21B5)).replace(QLatin1Char('\t'), QChar(0x2192));
+  return t;
+}
+
+QString AttentionInspector::headDescription(int layer, int head) const {
+  if (layer < 0 || layer >= context_.layers || head < 0 || head >= context_.heads) return {};
+  const HeadOverview& c = context_.overview[static_cast<size_t>(layer * context_.heads + head)];
+  const int group = context_.kv_heads > 0 ? context_.heads / context_.kv_heads : 1;
+  return tr("layer %1, head %2 (KV head %3): entropy %4 nats, largest probability %5, to the first token %6")
+      .arg(layer)
+      .arg(head)
+      .arg(head / std::max(group, 1))
+      .arg(static_cast<double>(c.entropy), 0, 'f', 2)
+      .arg(static_cast<double>(c.max_prob), 0, 'f', 2)
+      .arg(static_cast<double>(c.first_token), 0, 'f', 2);
+}
+
+QVariantList AttentionInspector::topKeys(int row, int count) const {
+  const int rows = map_data_.query_end - map_data_.query_begin;
+  const int keys = map_data_.key_end - map_data_.key_begin;
+  if (row < 0 || row >= rows || count <= 0 || keys <= 0) return {};
+  const float* p = map_data_.probs.data() + static_cast<size_t>(row) * static_cast<size_t>(keys);
+  std::vector<int> order;
+  for (int k = 0; k < keys; ++k)
+    if (!std::isnan(p[k])) order.push_back(k);
+  const auto n = std::min<size_t>(order.size(), static_cast<size_t>(count));
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(),
+                    [p](int a, int b) { return p[a] > p[b] || (p[a] == p[b] && a < b); });
+  QVariantList out;
+  for (size_t i = 0; i < n; ++i) {
+    const int position = map_data_.key_begin + order[i];
+    out << QVariantMap{{QStringLiteral("position"), position},
+                       {QStringLiteral("token"), tokenText(position)},
+                       {QStringLiteral("probability"), static_cast<double>(p[order[i]])}};
+  }
+  return out;
+}
+
+}  // namespace glasswing::ui
