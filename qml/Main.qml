@@ -79,6 +79,13 @@ ApplicationWindow {
                     }
                 }
                 IconButton {
+                    objectName: "openCompare"
+                    text: qsTr("Compare")
+                    tip: qsTr("Two prompts or settings side by side on the same model and seed")
+                    enabled: window.controller.modelLoaded
+                    onClicked: compareView.open()
+                }
+                IconButton {
                     objectName: "togglePanel"
                     text: panel.visible ? qsTr("Hide panel") : qsTr("Model & settings")
                     onClicked: panel.visible = !panel.visible
@@ -135,6 +142,11 @@ ApplicationWindow {
 
     AttentionView {
         inspector: window.controller.attention
+    }
+    CompareView {
+        id: compareView
+        objectName: "compareView"
+        controller: window.controller
     }
 
     DropArea {

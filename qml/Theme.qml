@@ -22,6 +22,7 @@ QtObject {
     readonly property color codeBackground: dark ? "#111216" : "#f3f4f7"
     readonly property color warning: dark ? "#f0b35a" : "#b26a00"
     readonly property color error: dark ? "#ff7b7b" : "#c62828"
+    readonly property color attentionHighlight: dark ? "#b07a1c" : "#ffc94d"  // text shaded by attention
 
     readonly property int radius: 8
     readonly property int spacing: 8

@@ -32,76 +32,74 @@ std::string_view stop_reason_name(StopReason reason) {
 Generator::Generator(Backend& backend, Session& session, const tokenizer::Tokenizer& tokenizer)
     : backend_(backend), session_(session), tokenizer_(tokenizer) {}
 
-GenerationStats Generator::run(const GenerationRequest& request_in, const TokenCallback& on_token) {
-  GenerationRequest text_request;
-  if (request_in.prompt.empty() && !request_in.prompt_text.empty()) {
-    text_request = request_in;
-    text_request.prompt = tokenizer_.encode(
-        request_in.prompt_text,
-        {.add_bos = session_.position() == 0 && tokenizer_.add_bos_by_default(), .parse_special = true});
+GenerationStats Generator::run(const GenerationRequest& request, const TokenCallback& on_token) {
+  start(request);
+  while (step(on_token)) {
   }
-  const GenerationRequest& request = text_request.prompt.empty() ? request_in : text_request;
-  GenerationStats stats;
-  stats.prompt_tokens = static_cast<int64_t>(request.prompt.size());
-  if (stats.prompt_tokens >= session_.remaining())
-    throw ContextFullError("the prompt has " + std::to_string(stats.prompt_tokens) + " tokens but only " +
+  return stats_;
+}
+
+void Generator::start(const GenerationRequest& request) {
+  request_ = request;
+  if (request_.prompt.empty() && !request_.prompt_text.empty())
+    request_.prompt = tokenizer_.encode(
+        request_.prompt_text,
+        {.add_bos = session_.position() == 0 && tokenizer_.add_bos_by_default(), .parse_special = true});
+  stats_ = {};
+  stats_.prompt_tokens = static_cast<int64_t>(request_.prompt.size());
+  if (stats_.prompt_tokens >= session_.remaining())
+    throw ContextFullError("the prompt has " + std::to_string(stats_.prompt_tokens) + " tokens but only " +
                            std::to_string(session_.remaining()) + " of the context's " +
                            std::to_string(session_.n_ctx()) +
                            " positions are free (one is needed to answer)");
-  if (request.prompt.empty() && session_.logits().empty())
+  if (request_.prompt.empty() && session_.logits().empty())
     throw std::invalid_argument("an empty prompt needs a session that has already been evaluated");
 
-  sampling::Sampler sampler(request.sampler);
-  tokenizer::StreamingDecoder decoder(tokenizer_);
+  sampler_.emplace(request_.sampler);
+  decoder_.emplace(tokenizer_);
   // The answer continues the text so far: feed the decoder the prompt first so that it does not treat the
   // first generated token as the start of a text (SentencePiece drops a leading space there).
-  for (int32_t id : request.prompt) decoder.push(id);
+  for (int32_t id : request_.prompt) decoder_->push(id);
 
   // prefill
-  const auto start = Clock::now();
-  std::span<const float> logits =
-      request.prompt.empty() ? session_.logits() : backend_.forward(session_, request.prompt, false);
-  stats.prompt_seconds = seconds_since(start);
+  start_at_ = Clock::now();
+  logits_ = request_.prompt.empty() ? session_.logits() : backend_.forward(session_, request_.prompt, false);
+  stats_.prompt_seconds = seconds_since(start_at_);
+  done_ = false;
+}
 
-  // decode loop: sample, report, evaluate the sampled token
-  Clock::time_point first_token_at{};
-  for (;;) {
-    if (request.stop && request.stop->load(std::memory_order_relaxed)) {
-      stats.stop_reason = StopReason::Stopped;
-      break;
-    }
-    if (stats.generated_tokens >= request.max_tokens) {
-      stats.stop_reason = StopReason::MaxTokens;
-      break;
-    }
-    const int32_t id = sampler.sample(logits, session_.tokens());
-    if (stats.generated_tokens++ == 0) {
-      first_token_at = Clock::now();
-      stats.time_to_first_token_ms =
-          std::chrono::duration<double, std::milli>(first_token_at - start).count();
-    }
-    stats.unevaluated_token = id;
-    if (tokenizer_.is_end_of_generation(id)) {
-      on_token(id, {});
-      stats.stop_reason = StopReason::EndOfGeneration;
-      break;
-    }
-    on_token(id, decoder.push(id));
-    if (stats.generated_tokens >= request.max_tokens) {
-      stats.stop_reason = StopReason::MaxTokens;
-      break;
-    }
-    if (session_.remaining() == 0) {
-      stats.stop_reason = StopReason::ContextFull;
-      break;
-    }
-    logits = backend_.forward(session_, std::span(&id, 1), false);
-    stats.unevaluated_token = -1;
-    ++stats.decode_steps;
+// One round of the decode loop: sample, report, evaluate the sampled token.
+bool Generator::step(const TokenCallback& on_token) {
+  if (done_) return false;
+  if (request_.stop && request_.stop->load(std::memory_order_relaxed))
+    return end(StopReason::Stopped, on_token);
+  if (stats_.generated_tokens >= request_.max_tokens) return end(StopReason::MaxTokens, on_token);
+  const int32_t id = sampler_->sample(logits_, session_.tokens());
+  if (stats_.generated_tokens++ == 0) {
+    first_token_at_ = Clock::now();
+    stats_.time_to_first_token_ms =
+        std::chrono::duration<double, std::milli>(first_token_at_ - start_at_).count();
   }
-  if (stats.generated_tokens > 0) stats.decode_seconds = seconds_since(first_token_at);
-  if (std::string rest = decoder.flush(); !rest.empty()) on_token(-1, rest);
-  return stats;
+  stats_.unevaluated_token = id;
+  if (tokenizer_.is_end_of_generation(id)) {
+    on_token(id, {});
+    return end(StopReason::EndOfGeneration, on_token);
+  }
+  on_token(id, decoder_->push(id));
+  if (stats_.generated_tokens >= request_.max_tokens) return end(StopReason::MaxTokens, on_token);
+  if (session_.remaining() == 0) return end(StopReason::ContextFull, on_token);
+  logits_ = backend_.forward(session_, std::span(&id, 1), false);
+  stats_.unevaluated_token = -1;
+  ++stats_.decode_steps;
+  return true;
+}
+
+bool Generator::end(StopReason reason, const TokenCallback& on_token) {
+  done_ = true;
+  stats_.stop_reason = reason;
+  if (stats_.generated_tokens > 0) stats_.decode_seconds = seconds_since(first_token_at_);
+  if (std::string rest = decoder_->flush(); !rest.empty()) on_token(-1, rest);
+  return false;
 }
 
 }  // namespace glasswing::model

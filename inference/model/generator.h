@@ -2,8 +2,10 @@
 // One generation turn: prefill the prompt, then decode and sample token by token until end-of-generation,
 // the token limit, the stop flag or a full context. What the chat CLI and the app's worker thread call.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -12,6 +14,7 @@
 #include "inference/model/backend.h"
 #include "inference/model/session.h"
 #include "inference/sampling/sampler.h"
+#include "inference/tokenizer/streaming_decoder.h"
 
 namespace glasswing::tokenizer {
 class Tokenizer;
@@ -59,13 +62,31 @@ class Generator {
  public:
   Generator(Backend& backend, Session& session, const tokenizer::Tokenizer& tokenizer);
 
-  // Throws ContextFullError before doing any work when the prompt does not fit the session's context.
+  // The whole turn: start(), then step() until it ends. Throws ContextFullError before doing any work when
+  // the prompt does not fit the session's context.
   GenerationStats run(const GenerationRequest& request, const TokenCallback& on_token);
 
+  // The same turn a token at a time, so that one thread can interleave several generators (the compare
+  // view streams two replies side by side on one backend). start() evaluates the prompt; each step()
+  // samples a token, reports it and evaluates it, and returns false once the turn has ended (after
+  // reporting any text still held back; stats().stop_reason says why).
+  void start(const GenerationRequest& request);
+  bool step(const TokenCallback& on_token);
+  const GenerationStats& stats() const { return stats_; }
+
  private:
+  bool end(StopReason reason, const TokenCallback& on_token);
+
   Backend& backend_;
   Session& session_;
   const tokenizer::Tokenizer& tokenizer_;
+  GenerationRequest request_;
+  GenerationStats stats_;
+  std::optional<sampling::Sampler> sampler_;
+  std::optional<tokenizer::StreamingDecoder> decoder_;
+  std::span<const float> logits_;
+  std::chrono::steady_clock::time_point start_at_{}, first_token_at_{};
+  bool done_ = true;
 };
 
 }  // namespace glasswing::model

@@ -146,3 +146,47 @@ TEST_CASE("A text prompt is encoded with BOS like a token prompt", "[engine][gen
   CHECK(by_text.tokens().front() == s.tokenizer.bos_id());
   CHECK(b.stats.prompt_tokens == 5);
 }
+
+TEST_CASE("Two generators stepped in turn on one backend give what each gives alone", "[engine][generate]") {
+  Stories s;
+  sampling::SamplerSettings sampled;
+  sampled.temperature = 0.9f;
+  sampled.seed = 7;
+  const auto a_request = request(s.prompt("Once upon a time"), sampled, 40);
+  const auto b_request = request(s.prompt("The dog"), greedy(), 40);
+  model::Session alone_a(*s.model, s.backend), alone_b(*s.model, s.backend);
+  const Output a = generate(s, alone_a, a_request);
+  const Output b = generate(s, alone_b, b_request);
+  REQUIRE(a.tokens.size() > 5);
+  REQUIRE(b.tokens.size() > 5);
+
+  // Interleaved: each session keeps its own caches and logits; the backend's scratch is shared.
+  model::Session sa(*s.model, s.backend), sb(*s.model, s.backend);
+  model::Generator ga(s.backend, sa, s.tokenizer), gb(s.backend, sb, s.tokenizer);
+  Output ia, ib;
+  auto into = [](Output& o) {
+    return [&o](int32_t id, std::string_view delta) {
+      if (id >= 0) o.tokens.push_back(id);
+      o.text += delta;
+    };
+  };
+  ga.start(a_request);
+  gb.start(b_request);
+  bool live_a = true, live_b = true;
+  int steps = 0;
+  while (live_a || live_b) {
+    if (live_a) live_a = ga.step(into(ia));
+    if (live_b) live_b = gb.step(into(ib));
+    ++steps;
+  }
+  CHECK(ia.tokens == a.tokens);
+  CHECK(ia.text == a.text);
+  CHECK(ib.tokens == b.tokens);
+  CHECK(ib.text == b.text);
+  CHECK(ga.stats().stop_reason == a.stats.stop_reason);
+  CHECK(ga.stats().generated_tokens == a.stats.generated_tokens);
+  CHECK(ga.stats().decode_steps == a.stats.decode_steps);
+  CHECK_FALSE(ga.step(into(ia)));  // ended: no more tokens
+  CHECK(ia.tokens == a.tokens);
+  CHECK(steps >= static_cast<int>(std::max(a.tokens.size(), b.tokens.size())));
+}

@@ -263,4 +263,31 @@ std::unique_ptr<ChatSession> ScriptedEngine::new_session() {
   return std::make_unique<ScriptedSession>(pieces_, log_);
 }
 
+std::array<StopReason, 2> ScriptedEngine::compare(
+    const std::array<CompareSide, 2>& sides,
+    const std::function<void(int, int32_t, std::string_view)>& on_token, const std::atomic<bool>& stop,
+    std::array<GenerationStats, 2>& stats) {
+  {
+    std::lock_guard lock(log_->mutex);
+    log_->compared.push_back(sides);
+  }
+  std::array<bool, 2> shout{};
+  for (size_t i = 0; i < 2; ++i) {
+    stats[i] = {};
+    shout[i] = !sides[i].turns.empty() && sides[i].turns.back().text.find("shout") != std::string::npos;
+  }
+  for (size_t k = 0; k < pieces_.size(); ++k)
+    for (int side = 0; side < 2; ++side) {
+      if (stop.load()) return {StopReason::Stopped, StopReason::Stopped};
+      const bool loud = shout[static_cast<size_t>(side)] && k >= 2;
+      std::string piece = pieces_[k];
+      if (loud)
+        std::transform(piece.begin(), piece.end(), piece.begin(),
+                       [](unsigned char c) { return std::toupper(c); });
+      ++stats[static_cast<size_t>(side)].generated_tokens;
+      on_token(side, static_cast<int32_t>(2 * k + (loud ? 1 : 0)), piece);
+    }
+  return {StopReason::EndOfText, StopReason::EndOfText};
+}
+
 }  // namespace glasswing::test

@@ -57,8 +57,9 @@ class MemoryStore : public ConversationStore {
 
 struct ScriptedEngineLog {
   std::mutex mutex;
-  std::vector<std::vector<ChatTurn>> prompts;    // the turns of every generate()
-  std::vector<std::vector<ChatTurn>> inspected;  // the turns of every inspect_attention()
+  std::vector<std::vector<ChatTurn>> prompts;        // the turns of every generate()
+  std::vector<std::vector<ChatTurn>> inspected;      // the turns of every inspect_attention()
+  std::vector<std::array<CompareSide, 2>> compared;  // the sides of every compare()
   std::vector<GenerationSettings> settings;
 };
 
@@ -71,6 +72,12 @@ class ScriptedEngine : public ChatEngine {
   LoadedModel load(const std::string& path, const std::string& device,
                    const std::function<void(double)>& progress) override;
   std::unique_ptr<ChatSession> new_session() override;
+  // Both sides replay the pieces, a piece of each in turn; a side whose last turn contains "shout" says
+  // every piece from the third on in capitals (a different token), so the replies diverge at token 2.
+  std::array<StopReason, 2> compare(const std::array<CompareSide, 2>& sides,
+                                    const std::function<void(int, int32_t, std::string_view)>& on_token,
+                                    const std::atomic<bool>& stop,
+                                    std::array<GenerationStats, 2>& stats) override;
 
  private:
   std::vector<std::string> pieces_;

@@ -116,7 +116,13 @@ TEST_CASE("The attention view reads a reply: its tokens and every head's overvie
   f.waitForMap(1, 2);
   REQUIRE(f.view().topKeys(3, 1).size() == 1);
   CHECK(f.view().topKeys(3, 1)[0].toMap()["position"].toInt() == (9 + 1 + 2) % 10);
-  f.view().selectHead(7, 0);  // out of range: ignored
+  // The text view: the strongest key in full colour, the others at sqrt(1/9) of the way, the query framed.
+  const QString html = f.view().attendedText(3, QColor("#ff0000"), QColor("#ffffff"));
+  CHECK(html.contains("<span style=\"background-color: #ff0000\"> Tell</span>"));
+  CHECK(html.count("background-color: #ffaaaa") == 8);  // 255 - 255/3 = 170
+  CHECK(html.contains("border: 1px solid #ff0000; font-weight: 600\"> time.</span>"));
+  CHECK(f.view().attendedText(4, QColor("#ff0000"), QColor("#ffffff")).isEmpty());  // no such row
+  f.view().selectHead(7, 0);                                                        // out of range: ignored
   CHECK(f.view().selectedLayer() == 1);
 
   f.view().close();

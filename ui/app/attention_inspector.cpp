@@ -163,4 +163,37 @@ QVariantList AttentionInspector::topKeys(int row, int count) const {
   return out;
 }
 
+QString AttentionInspector::attendedText(int row, const QColor& color, const QColor& background) const {
+  const int rows = map_data_.query_end - map_data_.query_begin;
+  const int keys = map_data_.key_end - map_data_.key_begin;
+  if (row < 0 || row >= rows || keys <= 0) return {};
+  const float* p = map_data_.probs.data() + static_cast<size_t>(row) * static_cast<size_t>(keys);
+  float top = 0;
+  for (int k = 0; k < keys; ++k)
+    if (!std::isnan(p[k])) top = std::max(top, p[k]);
+  const int query = map_data_.query_begin + row;
+  QString html = QStringLiteral("<div style=\"white-space: pre-wrap\">");
+  for (int position = 0; position < tokens_.size(); ++position) {
+    QString piece = tokens_[position].toHtmlEscaped();
+    if (piece.isEmpty()) piece = QStringLiteral("\u2205");
+    piece.replace(QLatin1Char('\n'), QStringLiteral("\u21B5<br>"));
+    const int k = position - map_data_.key_begin;
+    const float prob = k >= 0 && k < keys ? p[k] : NAN;
+    if (position == query) {
+      html += QStringLiteral("<span style=\"border: 1px solid %1; font-weight: 600\">%2</span>")
+                  .arg(color.name(QColor::HexRgb), piece);
+    } else if (!std::isnan(prob) && top > 0 && prob > 0) {
+      const float a = std::sqrt(prob / top);
+      const auto mix = [a](float from, float to) { return from + a * (to - from); };
+      const QColor shade =
+          QColor::fromRgbF(mix(background.redF(), color.redF()), mix(background.greenF(), color.greenF()),
+                           mix(background.blueF(), color.blueF()));
+      html += QStringLiteral("<span style=\"background-color: %1\">%2</span>").arg(shade.name(), piece);
+    } else {
+      html += piece;
+    }
+  }
+  return html + QStringLiteral("</div>");
+}
+
 }  // namespace glasswing::ui

@@ -5,6 +5,7 @@
 // inspection gets a new request number, so an answer to an earlier one (the user moved on) is dropped.
 #include <QtQml/qqmlregistration.h>
 
+#include <QColor>
 #include <QObject>
 #include <QStringList>
 #include <QVariantList>
@@ -85,6 +86,11 @@ class AttentionInspector : public QObject {
   Q_INVOKABLE QString headDescription(int layer, int head) const;
   // The `count` keys the map's row `row` attends to most, strongest first: [{position, token, probability}].
   Q_INVOKABLE QVariantList topKeys(int row, int count) const;
+
+  // The conversation as rich text, each token's background blended from `background` to `color` as far as
+  // the map's row `row` attends to it (relative to the row's largest probability; square root, as the map),
+  // the row's own token framed. Tokens the row cannot see are left plain. Newlines break the line.
+  Q_INVOKABLE QString attendedText(int row, const QColor& color, const QColor& background) const;
 
   // ChatController's side: a new inspection of a message with `role` starts (returns its request number),
   // and the worker's answers arrive.

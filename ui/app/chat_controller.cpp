@@ -34,6 +34,10 @@ ChatController::ChatController(Backends backends, QObject* parent)
   connect(worker_, &InferenceWorker::attentionInspected, &attention_, &AttentionInspector::onInspected);
   connect(worker_, &InferenceWorker::attentionMapReady, &attention_, &AttentionInspector::onMap);
   connect(worker_, &InferenceWorker::attentionFailed, &attention_, &AttentionInspector::onFailed);
+  connect(&compare_, &CompareController::runRequested, worker_, &InferenceWorker::compare);
+  connect(&compare_, &CompareController::stopRequested, this, [this] { worker_->requestStop(1); });
+  connect(worker_, &InferenceWorker::compareToken, &compare_, &CompareController::onToken);
+  connect(worker_, &InferenceWorker::compareFinished, &compare_, &CompareController::onFinished);
 
   connect(worker_, &InferenceWorker::started, this, [this](const QStringList& devices) {
     devices_ = devices;
@@ -287,6 +291,13 @@ bool ChatController::inspectAttention(int row) {
   request.id = attention_.begin(QString::fromStdString(request.turns.back().role));
   emit requestAttention(request);
   return true;
+}
+
+QString ChatController::compareBlocker(GenerationSettings& base) const {
+  base = settings_.values();
+  if (!model_loaded_) return tr("no model is loaded");
+  if (generating()) return tr("wait for the chat's reply to finish");
+  return {};
 }
 
 bool ChatController::send(const QString& text) {

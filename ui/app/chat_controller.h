@@ -11,6 +11,7 @@
 #include <QTimer>
 
 #include "ui/app/attention_inspector.h"
+#include "ui/app/compare_controller.h"
 #include "ui/app/conversation_settings.h"
 #include "ui/app/inference_worker.h"
 #include "ui/app/store_thread.h"
@@ -39,6 +40,7 @@ class ChatController : public QObject {
   Q_PROPERTY(glasswing::ui::ModelFileListModel* modelFiles READ modelFiles CONSTANT)
   Q_PROPERTY(glasswing::ui::ConversationSettings* settings READ settings CONSTANT)
   Q_PROPERTY(glasswing::ui::AttentionInspector* attention READ attention CONSTANT)
+  Q_PROPERTY(glasswing::ui::CompareController* compare READ compare CONSTANT)
   Q_PROPERTY(qint64 currentConversationId READ currentConversationId NOTIFY currentConversationChanged)
   Q_PROPERTY(QString currentTitle READ currentTitle NOTIFY currentConversationChanged)
   Q_PROPERTY(QString searchQuery READ searchQuery WRITE setSearchQuery NOTIFY searchQueryChanged)
@@ -74,6 +76,7 @@ class ChatController : public QObject {
   [[nodiscard]] ModelFileListModel* modelFiles() { return &model_files_; }
   [[nodiscard]] ConversationSettings* settings() { return &settings_; }
   [[nodiscard]] AttentionInspector* attention() { return &attention_; }
+  [[nodiscard]] CompareController* compare() { return &compare_; }
   [[nodiscard]] qint64 currentConversationId() const { return current_conversation_; }
   [[nodiscard]] QString currentTitle() const { return current_title_; }
   [[nodiscard]] QString searchQuery() const { return search_query_; }
@@ -157,6 +160,7 @@ class ChatController : public QObject {
   void loadModelOn(const QString& path_or_url, const QString& device);
   void setConversationModel(std::optional<ModelDescription> model);
   void setError(const QString& message);
+  QString compareBlocker(GenerationSettings& base) const;
   void flushText();
   void onModelProbed(const ModelFileSummary& summary);
   void onGenerationFinished(int slot, qint64 message_id, MessageState state, const GenerationStats& stats,
@@ -168,6 +172,7 @@ class ChatController : public QObject {
   ModelFileListModel model_files_;
   ConversationSettings settings_;
   AttentionInspector attention_;
+  CompareController compare_{[this](GenerationSettings& base) { return compareBlocker(base); }};
   StoreThread store_;
   QThread worker_thread_;
   InferenceWorker* worker_ = nullptr;    // lives on worker_thread_

@@ -186,4 +186,34 @@ void InferenceWorker::attentionMap(const AttentionMapRequest& request) {
   }
 }
 
+void InferenceWorker::compare(const CompareRequest& request) {
+  std::array<GenerationStats, 2> stats{};
+  if (!engine_) {
+    emit compareFinished(request.id, StopReason::Stopped, StopReason::Stopped, stats[0], stats[1],
+                         tr("the inference worker did not start"));
+    return;
+  }
+  stop_[1].store(false);
+  std::array<std::string, 2> partial;  // per side: the start of a character still to come
+  std::array<StopReason, 2> reasons{StopReason::Stopped, StopReason::Stopped};
+  QString error;
+  try {
+    reasons = engine_->compare(
+        request.sides,
+        [&](int side, int32_t token, std::string_view piece) {
+          if (token_delay_ms_ > 0) QThread::msleep(static_cast<unsigned long>(token_delay_ms_));
+          std::string& held = partial[static_cast<size_t>(side)];
+          held.append(piece);
+          const size_t complete = complete_utf8_prefix(held);
+          emit compareToken(request.id, side, token,
+                            QString::fromUtf8(held.data(), static_cast<qsizetype>(complete)));
+          held.erase(0, complete);
+        },
+        stop_[1], stats);
+  } catch (const std::exception& e) {
+    error = QString::fromStdString(e.what());
+  }
+  emit compareFinished(request.id, reasons[0], reasons[1], stats[0], stats[1], error);
+}
+
 }  // namespace glasswing::ui

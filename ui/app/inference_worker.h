@@ -36,6 +36,8 @@ class InferenceWorker : public QObject {
   // conversation, so inspecting the reply just written costs one token's evaluation and no second cache.
   void inspectAttention(const glasswing::ui::AttentionRequest& request);
   void attentionMap(const glasswing::ui::AttentionMapRequest& request);
+  // The compare view: two replies a token of each in turn, on sessions of their own (slot 1's stop flag).
+  void compare(const glasswing::ui::CompareRequest& request);
 
  signals:
   void started(const QStringList& devices);
@@ -57,6 +59,10 @@ class InferenceWorker : public QObject {
   void attentionInspected(qint64 request_id, const glasswing::ui::AttentionContext& context);
   void attentionMapReady(qint64 request_id, const glasswing::ui::AttentionMap& map);
   void attentionFailed(qint64 request_id, const QString& message);
+  void compareToken(qint64 request_id, int side, int token, const QString& text);
+  void compareFinished(qint64 request_id, glasswing::ui::StopReason reason_a,
+                       glasswing::ui::StopReason reason_b, const glasswing::ui::GenerationStats& stats_a,
+                       const glasswing::ui::GenerationStats& stats_b, const QString& error);
 
  private:
   StoreFactory store_factory_;

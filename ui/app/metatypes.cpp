@@ -15,6 +15,8 @@ void register_metatypes() {
   qRegisterMetaType<AttentionMapRequest>();
   qRegisterMetaType<AttentionContext>();
   qRegisterMetaType<AttentionMap>();
+  qRegisterMetaType<CompareRequest>();
+  qRegisterMetaType<StopReason>();
 }
 
 }  // namespace glasswing::ui

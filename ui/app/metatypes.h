@@ -1,6 +1,7 @@
 #pragma once
 // The plain structs that travel between the GUI thread and the workers in queued signals.
 #include <QMetaType>
+#include <array>
 #include <vector>
 
 #include "ui/backend/chat_engine.h"
@@ -35,6 +36,12 @@ struct AttentionMapRequest {
   int query_begin = 0, query_end = 0, key_begin = 0, key_end = 0;
 };
 
+// Two replies to stream side by side (the compare view), on sessions of their own.
+struct CompareRequest {
+  int64_t id = 0;  // the view's run number: tokens of an older run are dropped
+  std::array<CompareSide, 2> sides;
+};
+
 void register_metatypes();
 
 }  // namespace glasswing::ui
@@ -51,3 +58,5 @@ Q_DECLARE_METATYPE(glasswing::ui::AttentionRequest)
 Q_DECLARE_METATYPE(glasswing::ui::AttentionMapRequest)
 Q_DECLARE_METATYPE(glasswing::ui::AttentionContext)
 Q_DECLARE_METATYPE(glasswing::ui::AttentionMap)
+Q_DECLARE_METATYPE(glasswing::ui::CompareRequest)
+Q_DECLARE_METATYPE(glasswing::ui::StopReason)

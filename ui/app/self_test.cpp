@@ -246,6 +246,40 @@ void SelfTest::start() {
           screenshot();
           pass();
         });
+  } else if (mode_ == QLatin1String("compare")) {
+    CompareController& compare = *controller_.compare();
+    const QString prompt = QString::fromLatin1(kPrompt);
+    then("model loaded", modelReady, [this, &compare, prompt] {
+      QObject* view = window_.findChild<QObject*>(QStringLiteral("compareView"));
+      if (!view || !QMetaObject::invokeMethod(view, "open")) return fail("no compare view to open");
+      // Same prompt, settings and seed: the two sides must agree token for token.
+      if (!compare.run(prompt, prompt, {}, {}, 0.8, 0.8, 42, 64)) fail("run() refused: " + compare.error());
+    });
+    then(
+        "identical sides compared", [&compare] { return !compare.running(); },
+        [this, &compare, prompt] {
+          if (!compare.error().isEmpty()) return fail("compare: " + compare.error());
+          if (compare.tokensA() == 0 || compare.textA() != compare.textB() || compare.divergence() != -1)
+            return fail("the same prompt, settings and seed gave different replies:\n  A: " +
+                        compare.textA() + "\n  B: " + compare.textB());
+          std::printf("self-test: %s\n", qPrintable(compare.summary()));
+          // Another temperature for B: the replies part somewhere, and the view says where.
+          if (!compare.run(prompt, prompt, {}, {}, 0.8, 1.6, 42, 64))
+            fail("run() refused: " + compare.error());
+        });
+    then(
+        "different temperatures compared", [&compare] { return !compare.running(); },
+        [this, &compare] {
+          if (!compare.error().isEmpty()) return fail("compare: " + compare.error());
+          std::printf("self-test: %s\n", qPrintable(compare.summary()));
+          if (compare.divergence() < 0) return fail("temperatures 0.8 and 1.6 gave the same reply");
+        });
+    then(
+        "window settled", [this] { return step_clock_.elapsed() > 700; },
+        [this] {
+          screenshot();
+          pass();
+        });
   } else if (mode_ == QLatin1String("crash-begin")) {
     then("model loaded", modelReady, [this] {
       controller_.newConversation();

@@ -6,6 +6,8 @@
 //                back to the first branch; the heartbeat must never see a gap over 50 ms while streaming
 //   attention    send a prompt, open the attention view on the reply, wait for its overview and a head's map,
 //                pick another head, and screenshot the view
+//   compare      open the compare view, compare a prompt with itself (same seed: identical replies), then
+//                with another temperature for B (the replies must part), and screenshot the view
 //   crash-begin  send a prompt and print "STREAMING" once text has been committed (the test then SIGKILLs)
 //   crash-check  open the newest conversation and check its last reply shows as interrupted with its text
 #include <QElapsedTimer>

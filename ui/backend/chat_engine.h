@@ -2,6 +2,7 @@
 // What the app needs from the inference engine, as a small Qt-free interface. The real implementation
 // (backend/engine_adapter.cpp) wraps inference/model; tests plug in a scripted twin. An engine and its
 // sessions live on the InferenceWorker thread only.
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -108,6 +109,12 @@ class ChatSession {
                                      int key_end) = 0;
 };
 
+// One side of a comparison: the turns to answer and the settings to answer them with.
+struct CompareSide {
+  std::vector<ChatTurn> turns;
+  GenerationSettings settings;
+};
+
 class ChatEngine {
  public:
   virtual ~ChatEngine() = default;
@@ -118,6 +125,14 @@ class ChatEngine {
                            const std::function<void(double)>& progress) = 0;
   // A fresh session on the loaded model; many may exist at once (the compare view runs two).
   virtual std::unique_ptr<ChatSession> new_session() = 0;
+  // Answers both sides on two fresh sessions of the loaded model, one token of each in turn, so that the
+  // replies grow side by side. on_token(side, token, piece) gets every sampled token's id and the text it
+  // completes (token −1: text held back until the end). A seed of 0 on both sides means one fresh seed for
+  // both. `stop` is read before every token. Throws std::exception with a one-line message on failure.
+  virtual std::array<StopReason, 2> compare(
+      const std::array<CompareSide, 2>& sides,
+      const std::function<void(int side, int32_t token, std::string_view piece)>& on_token,
+      const std::atomic<bool>& stop, std::array<GenerationStats, 2>& stats) = 0;
 };
 
 using EngineFactory = std::function<std::unique_ptr<ChatEngine>()>;

@@ -100,6 +100,76 @@ struct Loaded {
   std::optional<chat::ChatTemplate> chat_template;  // none: a plain text-completion model
 };
 
+// The turns as the model reads them; add_generation_prompt appends the template's header of a reply.
+std::vector<int32_t> render_prompt(const Loaded& loaded, const std::vector<ChatTurn>& turns,
+                                   bool add_generation_prompt) {
+  const tokenizer::Tokenizer& tok = *loaded.tokenizer;
+  std::string text;
+  if (loaded.chat_template) {
+    std::vector<chat::ChatMessage> messages;
+    for (const auto& t : turns) messages.push_back({t.role, t.text});
+    chat::ChatTemplate::Options options;
+    if (tok.bos_id() >= 0) options.bos_token = tok.token_text(tok.bos_id());
+    if (tok.eos_id() >= 0) options.eos_token = tok.token_text(tok.eos_id());
+    options.add_generation_prompt = add_generation_prompt;
+    text = loaded.chat_template->render(messages, options);
+    // Templates usually write the BOS themselves; add it only when they do not.
+    const bool has_bos = !options.bos_token.empty() && text.rfind(options.bos_token, 0) == 0;
+    return tok.encode(text, {.add_bos = tok.add_bos_by_default() && !has_bos, .parse_special = true});
+  }
+  // A text-completion model (e.g. stories260K) continues the conversation's text as written.
+  for (const auto& t : turns) {
+    if (t.text.empty()) continue;
+    if (!text.empty()) text += "\n";
+    text += t.text;
+  }
+  return tok.encode(text, {.add_bos = tok.add_bos_by_default() && tok.bos_id() >= 0});
+}
+
+uint64_t fresh_seed() {
+  return static_cast<uint64_t>(Clock::now().time_since_epoch().count());
+}
+
+// The engine's request for a reply to `prompt` with the conversation's sampling settings.
+model::GenerationRequest make_request(const GenerationSettings& settings, std::vector<int32_t> prompt,
+                                      const std::atomic<bool>& stop) {
+  model::GenerationRequest request;
+  request.prompt = std::move(prompt);
+  request.sampler.temperature = static_cast<float>(settings.temperature);
+  request.sampler.top_k = settings.top_k;
+  request.sampler.top_p = static_cast<float>(settings.top_p);
+  request.sampler.min_p = static_cast<float>(settings.min_p);
+  request.sampler.repeat_penalty = static_cast<float>(settings.repetition_penalty);
+  request.sampler.seed = settings.seed != 0 ? settings.seed : fresh_seed();
+  request.max_tokens = std::max(1, settings.max_tokens);
+  request.stop = &stop;
+  return request;
+}
+
+// A finished turn's numbers as the status bar shows them (the engine's own timings are the exact ones).
+void finish_stats(GenerationStats& stats, const model::GenerationStats& done, const model::Session& session) {
+  stats.generated_tokens = static_cast<int>(done.generated_tokens);
+  stats.context_used = static_cast<int>(session.position());
+  stats.context_total = static_cast<int>(session.n_ctx());
+  stats.time_to_first_token_ms = done.time_to_first_token_ms;
+  stats.prompt_tokens_per_s = done.prompt_tokens_per_second();
+  stats.generation_tokens_per_s = done.generation_tokens_per_second();
+}
+
+StopReason stop_reason(model::StopReason reason) {
+  switch (reason) {
+    case model::StopReason::EndOfGeneration:
+      return StopReason::EndOfText;
+    case model::StopReason::MaxTokens:
+      return StopReason::MaxTokens;
+    case model::StopReason::Stopped:
+      return StopReason::Stopped;
+    case model::StopReason::ContextFull:
+      return StopReason::ContextFull;
+  }
+  return StopReason::EndOfText;
+}
+
 class EngineSession : public ChatSession {
  public:
   explicit EngineSession(std::shared_ptr<Loaded> loaded) : loaded_(std::move(loaded)) {}
@@ -111,7 +181,7 @@ class EngineSession : public ChatSession {
     use_context(settings);
     inspected_ = false;  // the caches will hold this reply, not the inspected conversation
 
-    const std::vector<int32_t> prompt = render_prompt(turns, tok, true);
+    const std::vector<int32_t> prompt = render_prompt(*loaded_, turns, true);
     // Reuse the cached positions the new prompt shares with what the session has already evaluated
     // (a follow-up turn extends the previous prompt), and evaluate only the rest.
     const auto& seen = session_->tokens();
@@ -120,17 +190,8 @@ class EngineSession : public ChatSession {
     if (common == prompt.size() && common > 0) --common;  // the last prompt token must run to give logits
     session_->truncate(static_cast<int64_t>(common));
 
-    model::GenerationRequest request;
-    request.prompt.assign(prompt.begin() + static_cast<std::ptrdiff_t>(common), prompt.end());
-    request.sampler.temperature = static_cast<float>(settings.temperature);
-    request.sampler.top_k = settings.top_k;
-    request.sampler.top_p = static_cast<float>(settings.top_p);
-    request.sampler.min_p = static_cast<float>(settings.min_p);
-    request.sampler.repeat_penalty = static_cast<float>(settings.repetition_penalty);
-    request.sampler.seed =
-        settings.seed != 0 ? settings.seed : static_cast<uint64_t>(Clock::now().time_since_epoch().count());
-    request.max_tokens = std::max(1, settings.max_tokens);
-    request.stop = &stop;
+    const model::GenerationRequest request =
+        make_request(settings, {prompt.begin() + static_cast<std::ptrdiff_t>(common), prompt.end()}, stop);
 
     stats = {};
     stats.prompt_tokens = static_cast<int>(prompt.size());
@@ -152,23 +213,8 @@ class EngineSession : public ChatSession {
       if (decode_s > 0) stats.generation_tokens_per_s = (stats.generated_tokens - 1) / decode_s;
       on_piece(text_delta, stats);
     });
-    // The engine's own timings are the exact ones.
-    stats.generated_tokens = static_cast<int>(done.generated_tokens);
-    stats.context_used = static_cast<int>(session_->position());
-    stats.time_to_first_token_ms = done.time_to_first_token_ms;
-    stats.prompt_tokens_per_s = done.prompt_tokens_per_second();
-    stats.generation_tokens_per_s = done.generation_tokens_per_second();
-    switch (done.stop_reason) {
-      case model::StopReason::EndOfGeneration:
-        return StopReason::EndOfText;
-      case model::StopReason::MaxTokens:
-        return StopReason::MaxTokens;
-      case model::StopReason::Stopped:
-        return StopReason::Stopped;
-      case model::StopReason::ContextFull:
-        return StopReason::ContextFull;
-    }
-    return StopReason::EndOfText;
+    finish_stats(stats, done, *session_);
+    return stop_reason(done.stop_reason);
   }
 
   AttentionContext inspect_attention(const std::vector<ChatTurn>& turns,
@@ -185,8 +231,8 @@ class EngineSession : public ChatSession {
     // reply that includes the template's "assistant:" header, which the model read and did not write.
     const bool reply = turns.back().role == "assistant";
     const std::vector<ChatTurn> before(turns.begin(), turns.end() - 1);
-    const std::vector<int32_t> prefix = render_prompt(before, tok, reply);
-    const std::vector<int32_t> all = render_prompt(turns, tok, false);
+    const std::vector<int32_t> prefix = render_prompt(*loaded_, before, reply);
+    const std::vector<int32_t> all = render_prompt(*loaded_, turns, false);
     const size_t begin = common_prefix(prefix, all);
     if (begin >= all.size()) throw std::runtime_error("the message has no tokens to look at");
     if (static_cast<int64_t>(all.size()) > session_->n_ctx())
@@ -249,31 +295,6 @@ class EngineSession : public ChatSession {
       session_ = std::make_unique<model::Session>(*loaded_->model, *loaded_->backend, n_ctx);
   }
 
-  // The turns as the model reads them; add_generation_prompt appends the template's header of a reply.
-  std::vector<int32_t> render_prompt(const std::vector<ChatTurn>& turns, const tokenizer::Tokenizer& tok,
-                                     bool add_generation_prompt) const {
-    std::string text;
-    if (loaded_->chat_template) {
-      std::vector<chat::ChatMessage> messages;
-      for (const auto& t : turns) messages.push_back({t.role, t.text});
-      chat::ChatTemplate::Options options;
-      if (tok.bos_id() >= 0) options.bos_token = tok.token_text(tok.bos_id());
-      if (tok.eos_id() >= 0) options.eos_token = tok.token_text(tok.eos_id());
-      options.add_generation_prompt = add_generation_prompt;
-      text = loaded_->chat_template->render(messages, options);
-      // Templates usually write the BOS themselves; add it only when they do not.
-      const bool has_bos = !options.bos_token.empty() && text.rfind(options.bos_token, 0) == 0;
-      return tok.encode(text, {.add_bos = tok.add_bos_by_default() && !has_bos, .parse_special = true});
-    }
-    // A text-completion model (e.g. stories260K) continues the conversation's text as written.
-    for (const auto& t : turns) {
-      if (t.text.empty()) continue;
-      if (!text.empty()) text += "\n";
-      text += t.text;
-    }
-    return tok.encode(text, {.add_bos = tok.add_bos_by_default() && tok.bos_id() >= 0});
-  }
-
   std::shared_ptr<Loaded> loaded_;
   std::unique_ptr<model::Session> session_;
   bool inspected_ = false;  // the caches hold the conversation of the last inspect_attention()
@@ -332,6 +353,51 @@ class Engine : public ChatEngine {
   std::unique_ptr<ChatSession> new_session() override {
     if (!loaded_) throw std::runtime_error("no model is loaded");
     return std::make_unique<EngineSession>(loaded_);
+  }
+
+  std::array<StopReason, 2> compare(const std::array<CompareSide, 2>& sides,
+                                    const std::function<void(int, int32_t, std::string_view)>& on_token,
+                                    const std::atomic<bool>& stop,
+                                    std::array<GenerationStats, 2>& stats) override {
+    if (!loaded_) throw std::runtime_error("no model is loaded");
+    const Loaded& loaded = *loaded_;
+    const uint64_t shared_seed = fresh_seed();
+    // Sessions of their own, sized for this comparison only (the chat's caches stay as they are).
+    std::array<std::unique_ptr<model::Session>, 2> sessions;
+    std::array<std::optional<model::Generator>, 2> generators;
+    for (int i = 0; i < 2; ++i) {
+      const CompareSide& side = sides[static_cast<size_t>(i)];
+      std::vector<int32_t> prompt = render_prompt(loaded, side.turns, true);
+      const int64_t n_ctx = side.settings.context_length > 0 ? side.settings.context_length
+                                                             : static_cast<int64_t>(prompt.size()) +
+                                                                   std::max(1, side.settings.max_tokens) + 1;
+      auto& session = sessions[static_cast<size_t>(i)];
+      session = std::make_unique<model::Session>(*loaded.model, *loaded.backend, n_ctx);
+      GenerationSettings settings = side.settings;
+      if (sides[0].settings.seed == 0 && sides[1].settings.seed == 0) settings.seed = shared_seed;
+      stats[static_cast<size_t>(i)] = {};
+      stats[static_cast<size_t>(i)].prompt_tokens = static_cast<int>(prompt.size());
+      auto& generator = generators[static_cast<size_t>(i)];
+      generator.emplace(*loaded.backend, *session, *loaded.tokenizer);
+      try {
+        generator->start(make_request(settings, std::move(prompt), stop));
+      } catch (const std::exception& e) {
+        throw std::runtime_error(std::string(i == 0 ? "A" : "B") + ": " + e.what());
+      }
+    }
+    // A token of each in turn: both replies grow together, and a stop ends both within one token.
+    std::array<bool, 2> live{true, true};
+    while (live[0] || live[1])
+      for (int i = 0; i < 2; ++i)
+        if (live[static_cast<size_t>(i)])
+          live[static_cast<size_t>(i)] = generators[static_cast<size_t>(i)]->step(
+              [&](int32_t token, std::string_view piece) { on_token(i, token, piece); });
+    std::array<StopReason, 2> reasons{};
+    for (size_t i = 0; i < 2; ++i) {
+      finish_stats(stats[i], generators[i]->stats(), *sessions[i]);
+      reasons[i] = stop_reason(generators[i]->stats().stop_reason);
+    }
+    return reasons;
   }
 
  private:
