@@ -334,51 +334,57 @@ TEST_CASE("With a chat template a reply's tokens start after the template's repl
 TEST_CASE("Compare answers both sides a token of each in turn with what a reply of the same seed says",
           "[ui][engine][compare]") {
   auto engine = ui::create_engine();
-  ui::LoadedModel info;
-  load(*engine, "CPU", info);
-  const Reply greedy = greedy_reply(*engine);
+  std::vector<std::string> devices{"CPU"};
+  for (const auto& d : engine->devices())
+    if (d.rfind("Vulkan: ", 0) == 0) devices.push_back(d);  // sessions interleaved on a GPU backend too
+  for (const auto& device : devices) {
+    INFO("device " << device);
+    ui::LoadedModel info;
+    load(*engine, device, info);
+    const Reply greedy = greedy_reply(*engine);
 
-  ui::GenerationSettings sampled;
-  sampled.temperature = 0.9;
-  sampled.seed = 42;
-  sampled.max_tokens = 24;
-  std::atomic<bool> stop{false};
-  ui::GenerationStats stats;
-  std::string sampled_reply;
-  engine->new_session()->generate(
-      {{"user", "Once upon a time"}}, sampled,
-      [&](std::string_view piece, const ui::GenerationStats&) { sampled_reply += piece; }, stop, stats);
+    ui::GenerationSettings sampled;
+    sampled.temperature = 0.9;
+    sampled.seed = 42;
+    sampled.max_tokens = 24;
+    std::atomic<bool> stop{false};
+    ui::GenerationStats stats;
+    std::string sampled_reply;
+    engine->new_session()->generate(
+        {{"user", "Once upon a time"}}, sampled,
+        [&](std::string_view piece, const ui::GenerationStats&) { sampled_reply += piece; }, stop, stats);
 
-  ui::GenerationSettings greedy_settings = sampled;
-  greedy_settings.temperature = 0;
-  greedy_settings.repetition_penalty = 1.0;
-  std::array<ui::CompareSide, 2> sides{ui::CompareSide{{{"user", "Once upon a time"}}, sampled},
-                                       ui::CompareSide{{{"user", "Once upon a time"}}, greedy_settings}};
-  std::array<std::string, 2> text;
-  std::vector<int> order;
-  std::array<ui::GenerationStats, 2> both;
-  const auto reasons = engine->compare(
-      sides,
-      [&](int side, int32_t token, std::string_view piece) {
-        if (token >= 0) order.push_back(side);
-        text[static_cast<size_t>(side)] += piece;
-      },
-      stop, both);
-  CHECK(text[0] == sampled_reply);
-  CHECK(text[1] == greedy.text);
-  CHECK(reasons[0] == ui::StopReason::MaxTokens);
-  CHECK(both[0].generated_tokens == 24);
-  CHECK(both[1].generated_tokens == 24);
-  REQUIRE(order.size() == 48);
-  for (size_t i = 0; i < order.size(); ++i) CHECK(order[i] == static_cast<int>(i % 2));
+    ui::GenerationSettings greedy_settings = sampled;
+    greedy_settings.temperature = 0;
+    greedy_settings.repetition_penalty = 1.0;
+    std::array<ui::CompareSide, 2> sides{ui::CompareSide{{{"user", "Once upon a time"}}, sampled},
+                                         ui::CompareSide{{{"user", "Once upon a time"}}, greedy_settings}};
+    std::array<std::string, 2> text;
+    std::vector<int> order;
+    std::array<ui::GenerationStats, 2> both;
+    const auto reasons = engine->compare(
+        sides,
+        [&](int side, int32_t token, std::string_view piece) {
+          if (token >= 0) order.push_back(side);
+          text[static_cast<size_t>(side)] += piece;
+        },
+        stop, both);
+    CHECK(text[0] == sampled_reply);
+    CHECK(text[1] == greedy.text);
+    CHECK(reasons[0] == ui::StopReason::MaxTokens);
+    CHECK(both[0].generated_tokens == 24);
+    CHECK(both[1].generated_tokens == 24);
+    REQUIRE(order.size() == 48);
+    for (size_t i = 0; i < order.size(); ++i) CHECK(order[i] == static_cast<int>(i % 2));
 
-  // Seed 0 on both sides: one fresh seed for both, so the same settings give the same reply.
-  sides[1].settings = sides[0].settings;
-  sides[0].settings.seed = sides[1].settings.seed = 0;
-  text = {};
-  engine->compare(
-      sides, [&](int side, int32_t, std::string_view piece) { text[static_cast<size_t>(side)] += piece; },
-      stop, both);
-  CHECK(text[0] == text[1]);
-  CHECK_FALSE(text[0].empty());
+    // Seed 0 on both sides: one fresh seed for both, so the same settings give the same reply.
+    sides[1].settings = sides[0].settings;
+    sides[0].settings.seed = sides[1].settings.seed = 0;
+    text = {};
+    engine->compare(
+        sides, [&](int side, int32_t, std::string_view piece) { text[static_cast<size_t>(side)] += piece; },
+        stop, both);
+    CHECK(text[0] == text[1]);
+    CHECK_FALSE(text[0].empty());
+  }
 }
