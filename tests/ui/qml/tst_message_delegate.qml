@@ -39,6 +39,8 @@ Item {
     SignalSpy { id: copied; target: reply; signalName: "copyRequested" }
     SignalSpy { id: regenerated; target: reply; signalName: "regenerateRequested" }
     SignalSpy { id: edited; target: question; signalName: "editRequested" }
+    SignalSpy { id: inspectedReply; target: reply; signalName: "attentionRequested" }
+    SignalSpy { id: inspectedQuestion; target: question; signalName: "attentionRequested" }
 
     TestCase {
         name: "MessageDelegate"
@@ -68,6 +70,19 @@ Item {
             verify(!findChild(question, "regenerateButton").visible)
             mouseClick(findChild(reply, "regenerateButton"))
             compare(regenerated.count, 1)
+        }
+
+        function test_attention_on_every_message_when_a_model_is_loaded() {
+            mouseClick(findChild(reply, "attentionButton"))
+            compare(inspectedReply.count, 1)
+            mouseClick(findChild(question, "attentionButton"))
+            compare(inspectedQuestion.count, 1)
+            reply.busy = true  // not while a reply is being written: the caches are in use
+            verify(!findChild(reply, "attentionButton").enabled)
+            reply.busy = false
+            reply.canInspect = false  // no model loaded
+            verify(!findChild(reply, "attentionButton").visible)
+            reply.canInspect = true
         }
 
         function test_busy_disables_branch_actions() {
