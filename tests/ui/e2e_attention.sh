@@ -6,16 +6,10 @@
 set -euo pipefail
 app=$1 shared=$2 out=$3
 source "$(dirname "${BASH_SOURCE[0]}")/e2e_common.sh"
-set +e
-"$app" --model "$model" --db "$out/chat.sqlite" --self-test attention --self-test-out "$out" 2>&1 | tee "$out/app.log"
-status=${PIPESTATUS[0]}
-set -e
-[[ $status -eq 0 ]] || { echo "FAIL: the app's self-test exited with $status"; exit 1; }
+run_self_test attention
 grep -q '^self-test: attention of [1-9][0-9]* reply tokens after [1-9][0-9]*, 5 layers x 8 heads' "$out/app.log" ||
   { echo "FAIL: the attention view did not report stories260K's 5 layers x 8 heads"; exit 1; }
 # QML errors (a bad binding in the view) reach the log as warnings; the view must have none.
 if grep -E 'AttentionView\.qml:[0-9]+' "$out/app.log"; then echo "FAIL: QML warnings in the attention view"; exit 1; fi
-shot="$out/screenshot-attention.png"
-[[ -s "$shot" ]] || { echo "FAIL: no screenshot"; exit 1; }
-echo "screenshot: $shot"
+check_screenshot attention
 echo "PASS"

@@ -9,12 +9,7 @@ app=$1 shared=$2 out=$3
 source "$(dirname "${BASH_SOURCE[0]}")/e2e_common.sh"
 # stories260K writes a whole story in milliseconds; pace it so streaming lasts long enough to watch the GUI.
 export GLASSWING_TEST_TOKEN_DELAY_MS=${GLASSWING_TEST_TOKEN_DELAY_MS:-4}
-db="$out/chat.sqlite"
-set +e
-"$app" --model "$model" --db "$db" --self-test chat --self-test-out "$out" 2>&1 | tee "$out/app.log"
-status=${PIPESTATUS[0]}
-set -e
-[[ $status -eq 0 ]] || { echo "FAIL: the app's self-test exited with $status"; exit 1; }
+run_self_test chat
 
 q() { sqlite3 -batch -noheader "$db" "$1"; }
 replies=$(q "SELECT count(*) FROM messages WHERE role = 'assistant' AND status = 'complete' AND length(content) > 0")
@@ -24,7 +19,5 @@ echo "database: $replies complete replies below $siblings prompt(s); prompt: $pr
 [[ "$replies" == 2 ]] || { echo "FAIL: expected 2 complete replies (first and regenerated) in the database"; exit 1; }
 [[ "$siblings" == 1 ]] || { echo "FAIL: the regenerated reply is not a sibling of the first"; exit 1; }
 [[ "$prompt" == "Once upon a time" ]] || { echo "FAIL: the prompt was not stored"; exit 1; }
-shot="$out/screenshot-chat.png"
-[[ -s "$shot" ]] || { echo "FAIL: no screenshot"; exit 1; }
-echo "screenshot: $shot"
+check_screenshot chat
 echo "PASS"

@@ -6,11 +6,7 @@
 set -euo pipefail
 app=$1 shared=$2 out=$3
 source "$(dirname "${BASH_SOURCE[0]}")/e2e_common.sh"
-set +e
-"$app" --model "$model" --db "$out/chat.sqlite" --self-test compare --self-test-out "$out" 2>&1 | tee "$out/app.log"
-status=${PIPESTATUS[0]}
-set -e
-[[ $status -eq 0 ]] || { echo "FAIL: the app's self-test exited with $status"; exit 1; }
+run_self_test compare
 grep -q '^self-test: Identical: both replies are the same [1-9][0-9]* tokens\.' "$out/app.log" ||
   { echo "FAIL: the view did not report the identical replies"; exit 1; }
 grep -q '^self-test: \(The same for\|Different from the first token\)' "$out/app.log" ||
@@ -18,9 +14,7 @@ grep -q '^self-test: \(The same for\|Different from the first token\)' "$out/app
 # QML errors (a bad binding, a layout loop) reach the log as warnings; the view must have none.
 if grep -E 'CompareView\.qml:[0-9]+' "$out/app.log"; then echo "FAIL: QML warnings in the compare view"; exit 1; fi
 # Nothing of a comparison is stored: it is not a conversation.
-count=$(sqlite3 -batch -noheader "$out/chat.sqlite" "SELECT count(*) FROM messages")
+count=$(sqlite3 -batch -noheader "$db" "SELECT count(*) FROM messages")
 [[ "$count" == 0 ]] || { echo "FAIL: the comparison wrote $count messages to the database"; exit 1; }
-shot="$out/screenshot-compare.png"
-[[ -s "$shot" ]] || { echo "FAIL: no screenshot"; exit 1; }
-echo "screenshot: $shot"
+check_screenshot compare
 echo "PASS"

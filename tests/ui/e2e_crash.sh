@@ -6,7 +6,6 @@
 set -euo pipefail
 app=$1 shared=$2 out=$3
 source "$(dirname "${BASH_SOURCE[0]}")/e2e_common.sh"
-db="$out/chat.sqlite"
 
 # 1. Stream slowly (40 ms a token) so the kill lands mid-answer, after several 250 ms commits.
 GLASSWING_TEST_TOKEN_DELAY_MS=40 "$app" --model "$model" --db "$db" --self-test crash-begin \

@@ -7,6 +7,7 @@
 #include "tests/test_support.h"
 #include "tests/ui/memory_backends.h"
 #include "tests/ui/qt_test_app.h"
+#include "tests/ui/twin_app.h"
 #include "ui/app/chat_controller.h"
 
 using namespace glasswing::ui;
@@ -14,27 +15,8 @@ using glasswing::test::wait_until;
 
 namespace {
 
-struct Fixture {
-  std::shared_ptr<glasswing::test::MemoryStoreData> data =
-      std::make_shared<glasswing::test::MemoryStoreData>();
-  std::shared_ptr<glasswing::test::ScriptedEngineLog> log =
-      std::make_shared<glasswing::test::ScriptedEngineLog>();
-  std::unique_ptr<ChatController> controller;
-
-  Fixture() {
-    glasswing::test::ensure_qt_app();
-    Backends b;
-    b.store = [d = data] { return std::make_unique<glasswing::test::MemoryStore>(d); };
-    b.engine = [l = log] {
-      return std::make_unique<glasswing::test::ScriptedEngine>(
-          std::vector<std::string>{"Once", " upon", " a", " time."}, l);
-    };
-    b.capabilities = [] { return EngineCapabilities{{"llama"}, 0}; };
-    controller = std::make_unique<ChatController>(b);
-    controller->start(
-        QString::fromStdString(glasswing::test::require_shared("models/stories260K.gguf").string()));
-    REQUIRE(wait_until([&] { return controller->modelLoaded(); }));
-  }
+struct Fixture : glasswing::test::TwinApp {
+  Fixture() : TwinApp({"Once", " upon", " a", " time."}) { load(); }
   AttentionInspector& view() { return *controller->attention(); }
   void send(const QString& text) {
     REQUIRE(controller->send(text));

@@ -3,6 +3,7 @@
 #include "tests/test_support.h"
 #include "tests/ui/memory_backends.h"
 #include "tests/ui/qt_test_app.h"
+#include "tests/ui/twin_app.h"
 #include "ui/app/chat_controller.h"
 #if GLASSWING_HAVE_STORAGE
 #include "ui/backend/model_description.h"
@@ -13,24 +14,19 @@ using glasswing::test::wait_until;
 
 namespace {
 
-struct Fixture {
-  std::shared_ptr<glasswing::test::MemoryStoreData> data =
-      std::make_shared<glasswing::test::MemoryStoreData>();
-  std::shared_ptr<glasswing::test::ScriptedEngineLog> log =
-      std::make_shared<glasswing::test::ScriptedEngineLog>();
-  std::unique_ptr<ChatController> controller;
-
-  explicit Fixture(std::vector<std::string> pieces = {"Once", " upon", " a", " time", "."}) {
-    glasswing::test::ensure_qt_app();
-    Backends b;
-    b.store = [d = data] { return std::make_unique<glasswing::test::MemoryStore>(d); };
-    b.engine = [pieces, l = log] { return std::make_unique<glasswing::test::ScriptedEngine>(pieces, l); };
-    b.capabilities = [] { return EngineCapabilities{{"llama"}, 0}; };
 #if GLASSWING_HAVE_STORAGE
-    b.describe_model = [](const std::string& path) { return describe_model_file(path); };
+ModelDescriber describer() {
+  return [](const std::string& path) { return describe_model_file(path); };
+}
+#else
+ModelDescriber describer() {
+  return {};
+}
 #endif
-    controller = std::make_unique<ChatController>(b);
-  }
+
+struct Fixture : glasswing::test::TwinApp {
+  explicit Fixture(std::vector<std::string> pieces = {"Once", " upon", " a", " time", "."})
+      : TwinApp(std::move(pieces), describer()) {}
   QString text(int row) {
     return controller->messages()
         ->data(controller->messages()->index(row), MessageListModel::TextRole)
@@ -47,11 +43,7 @@ struct Fixture {
     std::lock_guard lock(data->mutex);
     return data->messages.at(id).second.state;
   }
-  void loadModel() {
-    const std::string model = glasswing::test::require_shared("models/stories260K.gguf").string();
-    controller->start(QString::fromStdString(model));
-    REQUIRE(wait_until([&] { return controller->modelLoaded(); }));
-  }
+  void loadModel() { load(); }
 };
 
 }  // namespace

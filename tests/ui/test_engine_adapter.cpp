@@ -30,12 +30,9 @@ struct Reply {
   ui::StopReason reason = ui::StopReason::Stopped;
 };
 
-Reply greedy_reply(ui::ChatEngine& engine) {
+// A fresh session's reply to "Once upon a time" (24 tokens: neither setting below ends the story sooner).
+Reply reply_with(ui::ChatEngine& engine, const ui::GenerationSettings& settings) {
   auto session = engine.new_session();
-  ui::GenerationSettings settings;
-  settings.temperature = 0;
-  settings.repetition_penalty = 1.0;
-  settings.max_tokens = 24;
   std::atomic<bool> stop{false};
   ui::GenerationStats stats;
   Reply r;
@@ -44,6 +41,18 @@ Reply greedy_reply(ui::ChatEngine& engine) {
       [&](std::string_view piece, const ui::GenerationStats&) { r.text += piece; }, stop, stats);
   CHECK(stats.generated_tokens == 24);
   return r;
+}
+
+ui::GenerationSettings greedy_settings() {
+  ui::GenerationSettings settings;
+  settings.temperature = 0;
+  settings.repetition_penalty = 1.0;
+  settings.max_tokens = 24;
+  return settings;
+}
+
+Reply greedy_reply(ui::ChatEngine& engine) {
+  return reply_with(engine, greedy_settings());
 }
 
 std::vector<double> load(ui::ChatEngine& engine, const std::string& device, ui::LoadedModel& info) {
@@ -195,6 +204,14 @@ TEST_CASE("A GPU lost mid-reply keeps the partial reply, marks it failed and sho
 
 namespace {
 
+// "CPU" and every "Vulkan: …" entry of the engine's device list.
+std::vector<std::string> cpu_and_gpus(ui::ChatEngine& engine) {
+  std::vector<std::string> devices{"CPU"};
+  for (const auto& d : engine.devices())
+    if (d.rfind("Vulkan: ", 0) == 0) devices.push_back(d);
+  return devices;
+}
+
 std::string joined(const std::vector<std::string>& tokens, int begin, int end) {
   std::string out;
   for (int i = begin; i < end; ++i) out += tokens[static_cast<size_t>(i)];
@@ -247,9 +264,7 @@ TEST_CASE(
     "The engine adapter shows a reply's attention: its own tokens and every head with rows that sum to 1",
     "[ui][engine][attention]") {
   auto engine = ui::create_engine();
-  std::vector<std::string> devices{"CPU"};
-  for (const auto& d : engine->devices())
-    if (d.rfind("Vulkan: ", 0) == 0) devices.push_back(d);
+  const std::vector<std::string> devices = cpu_and_gpus(*engine);
 
   std::optional<ui::AttentionMap> first_map;
   std::vector<ui::HeadOverview> first_overview;
@@ -334,9 +349,7 @@ TEST_CASE("With a chat template a reply's tokens start after the template's repl
 TEST_CASE("Compare answers both sides a token of each in turn with what a reply of the same seed says",
           "[ui][engine][compare]") {
   auto engine = ui::create_engine();
-  std::vector<std::string> devices{"CPU"};
-  for (const auto& d : engine->devices())
-    if (d.rfind("Vulkan: ", 0) == 0) devices.push_back(d);  // sessions interleaved on a GPU backend too
+  const std::vector<std::string> devices = cpu_and_gpus(*engine);  // two sessions interleaved on a GPU too
   for (const auto& device : devices) {
     INFO("device " << device);
     ui::LoadedModel info;
@@ -347,18 +360,11 @@ TEST_CASE("Compare answers both sides a token of each in turn with what a reply 
     sampled.temperature = 0.9;
     sampled.seed = 42;
     sampled.max_tokens = 24;
+    const std::string sampled_reply = reply_with(*engine, sampled).text;
     std::atomic<bool> stop{false};
-    ui::GenerationStats stats;
-    std::string sampled_reply;
-    engine->new_session()->generate(
-        {{"user", "Once upon a time"}}, sampled,
-        [&](std::string_view piece, const ui::GenerationStats&) { sampled_reply += piece; }, stop, stats);
 
-    ui::GenerationSettings greedy_settings = sampled;
-    greedy_settings.temperature = 0;
-    greedy_settings.repetition_penalty = 1.0;
     std::array<ui::CompareSide, 2> sides{ui::CompareSide{{{"user", "Once upon a time"}}, sampled},
-                                         ui::CompareSide{{{"user", "Once upon a time"}}, greedy_settings}};
+                                         ui::CompareSide{{{"user", "Once upon a time"}}, greedy_settings()}};
     std::array<std::string, 2> text;
     std::vector<int> order;
     std::array<ui::GenerationStats, 2> both;
