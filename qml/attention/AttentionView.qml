@@ -108,207 +108,211 @@ Popup {
             }
         }
 
-        // The views fill what the header leaves; an Item between keeps their changing sizes (texts that wrap
-        // anew with every head) from re-laying out the whole popup.
-        Item {
+        RowLayout {
             Layout.fillWidth: true
             Layout.fillHeight: true
             visible: !root.inspector.busy && root.inspector.layers > 0
-            RowLayout {
-                anchors.fill: parent
-                spacing: 20
+            spacing: 20
 
-                // Overview: rows are layers (0 at the top), columns heads.
-                ColumnLayout {
-                    id: overviewColumn
-                    Layout.preferredWidth: 300
-                    Layout.maximumWidth: 300
-                    Layout.fillHeight: true
-                    spacing: 6
-                    readonly property real cell: Math.max(4, Math.min(28, 300 / Math.max(1, root.inspector.heads)))
+            // Overview: rows are layers (0 at the top), columns heads.
+            ColumnLayout {
+                id: overviewColumn
+                Layout.preferredWidth: 300
+                Layout.maximumWidth: 300
+                Layout.fillHeight: true
+                spacing: 6
+                readonly property real cell: Math.max(4, Math.min(28, 300 / Math.max(1, root.inspector.heads)))
 
+                Text {
+                    text: qsTr("Heads")
+                    font.pixelSize: 14
+                    font.weight: Font.DemiBold
+                    color: Theme.text
+                }
+                Text {
+                    Layout.fillWidth: true
+                    text: qsTr("Rows: layers 0\u2013%1 (top to bottom). Columns: heads 0\u2013%2. Over the message's first %3 tokens.")
+                          .arg(root.inspector.layers - 1).arg(root.inspector.heads - 1)
+                          .arg(root.inspector.overviewEnd - root.inspector.messageBegin)
+                    wrapMode: Text.Wrap
+                    color: Theme.mutedText
+                    font.pixelSize: 12
+                }
+                HeatmapItem {
+                    id: overviewItem
+                    objectName: "overviewHeatmap"
+                    // Square cells from the width; very deep models get flatter ones.
+                    Layout.preferredWidth: overviewColumn.cell * root.inspector.heads
+                    Layout.preferredHeight: overviewColumn.cell * root.inspector.layers
+                    Layout.maximumHeight: 420
+                    matrix: root.inspector.overview
+                    selectedRow: root.inspector.selectedLayer
+                    selectedColumn: root.inspector.selectedHead
+                    selectionColor: Theme.accent
+                    onClicked: (row, column) => root.inspector.selectHead(row, column)
+                }
+                Text {
+                    objectName: "headDescription"
+                    Layout.fillWidth: true
+                    readonly property bool hovering: overviewItem.hoveredRow >= 0
+                    text: root.inspector.headDescription(hovering ? overviewItem.hoveredRow : root.inspector.selectedLayer,
+                                                         hovering ? overviewItem.hoveredColumn : root.inspector.selectedHead)
+                    wrapMode: Text.Wrap
+                    color: hovering ? Theme.text : Theme.mutedText
+                    font.pixelSize: 12
+                }
+                Text {
+                    Layout.fillWidth: true
+                    text: qsTr("Colour: %1, dark %2 to bright %3")
+                          .arg(root.metricNames[root.inspector.metric])
+                          .arg(root.inspector.overview.low.toFixed(2)).arg(root.inspector.overview.high.toFixed(2))
+                    wrapMode: Text.Wrap
+                    color: Theme.mutedText
+                    font.pixelSize: 12
+                }
+                Item { Layout.fillHeight: true }
+            }
+
+            // The chosen head's map.
+            ColumnLayout {
+                Layout.fillWidth: true
+                Layout.fillHeight: true
+                spacing: 6
+
+                RowLayout {
                     Text {
-                        text: qsTr("Heads")
+                        objectName: "mapTitle"
+                        text: qsTr("Layer %1, head %2").arg(root.inspector.selectedLayer).arg(root.inspector.selectedHead)
                         font.pixelSize: 14
                         font.weight: Font.DemiBold
                         color: Theme.text
                     }
-                    Text {
-                        Layout.fillWidth: true
-                        Layout.preferredWidth: 0  // wrapped text: its width comes from the layout, not its length
-                        text: qsTr("Rows: layers 0\u2013%1 (top to bottom). Columns: heads 0\u2013%2. Over the message's first %3 tokens.")
-                              .arg(root.inspector.layers - 1).arg(root.inspector.heads - 1)
-                              .arg(root.inspector.overviewEnd - root.inspector.messageBegin)
-                        wrapMode: Text.Wrap
-                        color: Theme.mutedText
-                        font.pixelSize: 12
+                    BusyIndicator {  // always laid out (it draws nothing when not running): no re-layout per head
+                        Layout.preferredWidth: 22
+                        Layout.preferredHeight: 22
+                        running: root.inspector.mapBusy
                     }
-                    HeatmapItem {
-                        id: overviewItem
-                        objectName: "overviewHeatmap"
-                        // Square cells from the width; very deep models get flatter ones.
-                        Layout.preferredWidth: overviewColumn.cell * root.inspector.heads
-                        Layout.preferredHeight: overviewColumn.cell * root.inspector.layers
-                        Layout.maximumHeight: 420
-                        matrix: root.inspector.overview
-                        selectedRow: root.inspector.selectedLayer
-                        selectedColumn: root.inspector.selectedHead
-                        selectionColor: Theme.accent
-                        onClicked: (row, column) => root.inspector.selectHead(row, column)
-                    }
-                    Text {
-                        objectName: "headDescription"
-                        Layout.fillWidth: true
-                        Layout.preferredWidth: 0  // wrapped text: its width comes from the layout, not its length
-                        readonly property bool hovering: overviewItem.hoveredRow >= 0
-                        text: root.inspector.headDescription(hovering ? overviewItem.hoveredRow : root.inspector.selectedLayer,
-                                                             hovering ? overviewItem.hoveredColumn : root.inspector.selectedHead)
-                        wrapMode: Text.Wrap
-                        color: hovering ? Theme.text : Theme.mutedText
-                        font.pixelSize: 12
-                    }
-                    Text {
-                        Layout.fillWidth: true
-                        Layout.preferredWidth: 0  // wrapped text: its width comes from the layout, not its length
-                        text: qsTr("Colour: %1, dark %2 to bright %3")
-                              .arg(root.metricNames[root.inspector.metric])
-                              .arg(root.inspector.overview.low.toFixed(2)).arg(root.inspector.overview.high.toFixed(2))
-                        wrapMode: Text.Wrap
-                        color: Theme.mutedText
-                        font.pixelSize: 12
-                    }
-                    Item { Layout.fillHeight: true }
                 }
-
-                // The chosen head's map.
-                ColumnLayout {
+                Text {
+                    Layout.fillWidth: true
+                    Layout.preferredWidth: 0  // wrapped text: its width comes from the layout, not its length
+                    text: qsTr("Rows: the message's tokens %1\u2013%2 (queries). Columns: the tokens each can see, from the start of the conversation (keys). Brighter means more attention (square-root scale, brightest %3).")
+                          .arg(root.inspector.mapQueryBegin).arg(root.inspector.mapQueryEnd - 1)
+                          .arg(root.inspector.map.high.toFixed(3))
+                    wrapMode: Text.Wrap
+                    color: Theme.mutedText
+                    font.pixelSize: 12
+                }
+                Rectangle {
                     Layout.fillWidth: true
                     Layout.fillHeight: true
-                    spacing: 6
-
-                    RowLayout {
-                        Text {
-                            objectName: "mapTitle"
-                            text: qsTr("Layer %1, head %2").arg(root.inspector.selectedLayer).arg(root.inspector.selectedHead)
-                            font.pixelSize: 14
-                            font.weight: Font.DemiBold
-                            color: Theme.text
-                        }
-                        BusyIndicator {  // always laid out (it draws nothing when not running): no re-layout per head
-                            Layout.preferredWidth: 22
-                            Layout.preferredHeight: 22
-                            running: root.inspector.mapBusy
-                        }
+                    color: Theme.codeBackground
+                    border.color: Theme.border
+                    HeatmapItem {
+                        id: mapItem
+                        objectName: "mapHeatmap"
+                        anchors.fill: parent
+                        anchors.margins: 1
+                        matrix: root.inspector.map
+                        gamma: 0.5
+                        zoomable: true
+                        selectedRow: root.pinnedRow
+                        selectionColor: Theme.accent
+                        onClicked: (row, column) => root.pinnedRow = (root.pinnedRow === row ? -1 : row)
                     }
+                }
+                Text {
+                    objectName: "mapKeys"
+                    Layout.fillWidth: true
+                    text: qsTr("Keys %1\u2013%2 of %3 \u00b7 the wheel zooms, Shift+wheel pans, a double click shows all")
+                          .arg(root.inspector.mapKeyBegin + mapItem.viewColumnBegin)
+                          .arg(root.inspector.mapKeyBegin + mapItem.viewColumnEnd - 1)
+                          .arg(root.inspector.mapKeyEnd - root.inspector.mapKeyBegin)
+                    elide: Text.ElideRight
+                    color: Theme.mutedText
+                    font.pixelSize: 12
+                }
+                Text {
+                    objectName: "mapHover"
+                    Layout.fillWidth: true
+                    text: mapItem.hoveredRow < 0 ? qsTr("Hover over the map to read it; click a row to keep its strongest keys listed.")
+                          : isNaN(mapItem.hoveredValue)
+                            ? qsTr("\u201c%1\u201d (position %2) cannot see position %3: it comes later")
+                              .arg(root.inspector.tokenText(root.inspector.mapQueryBegin + mapItem.hoveredRow))
+                              .arg(root.inspector.mapQueryBegin + mapItem.hoveredRow)
+                              .arg(root.inspector.mapKeyBegin + mapItem.hoveredColumn)
+                            : qsTr("\u201c%1\u201d (position %2) \u2192 \u201c%3\u201d (position %4): %5")
+                              .arg(root.inspector.tokenText(root.inspector.mapQueryBegin + mapItem.hoveredRow))
+                              .arg(root.inspector.mapQueryBegin + mapItem.hoveredRow)
+                              .arg(root.inspector.tokenText(root.inspector.mapKeyBegin + mapItem.hoveredColumn))
+                              .arg(root.inspector.mapKeyBegin + mapItem.hoveredColumn)
+                              .arg(mapItem.hoveredValue.toFixed(4))
+                    elide: Text.ElideRight
+                    color: mapItem.hoveredRow < 0 ? Theme.mutedText : Theme.text
+                    font.pixelSize: 12
+                }
+                // The conversation shaded by where the row looks (updated a moment after the mouse rests, so
+                // that sweeping over the map does not re-lay out thousands of tokens per pixel).
+                Timer {
+                    id: textDelay
+                    interval: 80
+                    onTriggered: attendedText.row = root.listedRow
+                }
+                Connections {
+                    target: root
+                    function onListedRowChanged() { textDelay.restart() }
+                }
+                Flickable {
+                    id: attendedView
+                    Layout.fillWidth: true
+                    Layout.preferredWidth: 0
+                    Layout.preferredHeight: 130
+                    clip: true
+                    contentWidth: width
+                    contentHeight: attendedText.height
+                    boundsBehavior: Flickable.StopAtBounds
+                    ScrollBar.vertical: ScrollBar {}
                     Text {
-                        Layout.fillWidth: true
-                        Layout.preferredWidth: 0  // wrapped text: its width comes from the layout, not its length
-                        text: qsTr("Rows: the message's tokens %1\u2013%2 (queries). Columns: the tokens each can see, from the start of the conversation (keys). Brighter means more attention (square-root scale, brightest %3).")
-                              .arg(root.inspector.mapQueryBegin).arg(root.inspector.mapQueryEnd - 1)
-                              .arg(root.inspector.map.high.toFixed(3))
+                        id: attendedText
+                        objectName: "attendedText"
+                        property int row: -1
+                        width: attendedView.width - 12
+                        textFormat: Text.RichText
                         wrapMode: Text.Wrap
-                        color: Theme.mutedText
-                        font.pixelSize: 12
-                    }
-                    Rectangle {
-                        Layout.fillWidth: true
-                        Layout.fillHeight: true
-                        color: Theme.codeBackground
-                        border.color: Theme.border
-                        HeatmapItem {
-                            id: mapItem
-                            objectName: "mapHeatmap"
-                            anchors.fill: parent
-                            anchors.margins: 1
-                            matrix: root.inspector.map
-                            gamma: 0.5
-                            selectedRow: root.pinnedRow
-                            selectionColor: Theme.accent
-                            onClicked: (row, column) => root.pinnedRow = (root.pinnedRow === row ? -1 : row)
-                        }
-                    }
-                    Text {
-                        objectName: "mapHover"
-                        Layout.fillWidth: true
-                        text: mapItem.hoveredRow < 0 ? qsTr("Hover over the map to read it; click a row to keep its strongest keys listed.")
-                              : isNaN(mapItem.hoveredValue)
-                                ? qsTr("\u201c%1\u201d (position %2) cannot see position %3: it comes later")
-                                  .arg(root.inspector.tokenText(root.inspector.mapQueryBegin + mapItem.hoveredRow))
-                                  .arg(root.inspector.mapQueryBegin + mapItem.hoveredRow)
-                                  .arg(root.inspector.mapKeyBegin + mapItem.hoveredColumn)
-                                : qsTr("\u201c%1\u201d (position %2) \u2192 \u201c%3\u201d (position %4): %5")
-                                  .arg(root.inspector.tokenText(root.inspector.mapQueryBegin + mapItem.hoveredRow))
-                                  .arg(root.inspector.mapQueryBegin + mapItem.hoveredRow)
-                                  .arg(root.inspector.tokenText(root.inspector.mapKeyBegin + mapItem.hoveredColumn))
-                                  .arg(root.inspector.mapKeyBegin + mapItem.hoveredColumn)
-                                  .arg(mapItem.hoveredValue.toFixed(4))
-                        elide: Text.ElideRight
-                        color: mapItem.hoveredRow < 0 ? Theme.mutedText : Theme.text
-                        font.pixelSize: 12
-                    }
-                    // The conversation shaded by where the row looks (updated a moment after the mouse rests, so
-                    // that sweeping over the map does not re-lay out thousands of tokens per pixel).
-                    Timer {
-                        id: textDelay
-                        interval: 80
-                        onTriggered: attendedText.row = root.listedRow
-                    }
-                    Connections {
-                        target: root
-                        function onListedRowChanged() { textDelay.restart() }
-                    }
-                    Flickable {
-                        id: attendedView
-                        Layout.fillWidth: true
-                        Layout.preferredWidth: 0
-                        Layout.preferredHeight: 130
-                        clip: true
-                        contentWidth: width
-                        contentHeight: attendedText.height
-                        boundsBehavior: Flickable.StopAtBounds
-                        ScrollBar.vertical: ScrollBar {}
-                        Text {
-                            id: attendedText
-                            objectName: "attendedText"
-                            property int row: -1
-                            width: attendedView.width - 12
-                            textFormat: Text.RichText
-                            wrapMode: Text.Wrap
-                            text: row < 0 || root.listedRow < 0 ? ""
-                                  : root.inspector.attendedText(row, Theme.attentionHighlight, Theme.panel)
-                            color: Theme.text
-                            font.pixelSize: 13
-                        }
-                    }
-                    // Below the map, everything keeps its size whatever is hovered: the map's size decides which
-                    // cell is under a resting mouse, so a size that followed the hovered cell could oscillate.
-                    Text {
-                        objectName: "topKeys"
-                        Layout.fillWidth: true
-                        Layout.preferredWidth: 0  // wrapped text: its width comes from the layout, not its length
-                        Layout.preferredHeight: 2 * fontMetrics.lineSpacing
-                        maximumLineCount: 2
-                        elide: Text.ElideRight
-                        FontMetrics {
-                            id: fontMetrics
-                            font.pixelSize: 12
-                            font.family: Theme.monoFont
-                        }
-                        text: {
-                            if (root.listedRow < 0) return ""
-                            const keys = root.inspector.topKeys(root.listedRow, 8)
-                            let parts = []
-                            for (const k of keys)
-                                parts.push("\u201c" + k.token + "\u201d\u00a0" + k.probability.toFixed(3))
-                            return qsTr("\u201c%1\u201d looks most at: %2")
-                                   .arg(root.inspector.tokenText(root.inspector.mapQueryBegin + root.listedRow))
-                                   .arg(parts.join(",  "))
-                        }
-                        wrapMode: Text.Wrap
+                        text: row < 0 || root.listedRow < 0 ? ""
+                              : root.inspector.attendedText(row, Theme.attentionHighlight, Theme.panel)
                         color: Theme.text
+                        font.pixelSize: 13
+                    }
+                }
+                // Below the map, everything keeps its size whatever is hovered: the map's size decides which
+                // cell is under a resting mouse, so a size that followed the hovered cell could oscillate.
+                Text {
+                    objectName: "topKeys"
+                    Layout.fillWidth: true
+                    Layout.preferredWidth: 0  // wrapped text: its width comes from the layout, not its length
+                    Layout.preferredHeight: 2 * fontMetrics.lineSpacing
+                    maximumLineCount: 2
+                    elide: Text.ElideRight
+                    FontMetrics {
+                        id: fontMetrics
                         font.pixelSize: 12
                         font.family: Theme.monoFont
                     }
+                    text: {
+                        if (root.listedRow < 0) return ""
+                        const keys = root.inspector.topKeys(root.listedRow, 8)
+                        let parts = []
+                        for (const k of keys)
+                            parts.push("\u201c" + k.token + "\u201d\u00a0" + k.probability.toFixed(3))
+                        return qsTr("\u201c%1\u201d looks most at: %2")
+                               .arg(root.inspector.tokenText(root.inspector.mapQueryBegin + root.listedRow))
+                               .arg(parts.join(",  "))
+                    }
+                    wrapMode: Text.Wrap
+                    color: Theme.text
+                    font.pixelSize: 12
+                    font.family: Theme.monoFont
                 }
             }
         }

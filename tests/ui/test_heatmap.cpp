@@ -197,6 +197,65 @@ TEST_CASE("HeatmapItem maps item coordinates to cells", "[ui][heatmap]") {
   CHECK(item.columnAt(0) == -1);
 }
 
+TEST_CASE("A column window renders only its columns with the peak kept", "[ui][heatmap]") {
+  // 1 x 100 zeros, 1 at column 60: columns 50..70 into 10 px put it at pixel 5; 0..50 show no peak.
+  std::vector<float> v(100, 0.0f);
+  v[60] = 1.0f;
+  const QRgb dark = heatmap_color(0), bright = heatmap_color(1);
+  const QImage in = render_heatmap(1, 100, v, 0, 1, 1, QSize(10, 1), 0, 50, 70);
+  REQUIRE(in.width() == 10);
+  for (int x = 0; x < 10; ++x) CHECK(in.pixel(x, 0) == (x == 5 ? bright : dark));
+  const QImage out = render_heatmap(1, 100, v, 0, 1, 1, QSize(10, 1), 0, 0, 50);
+  for (int x = 0; x < 10; ++x) CHECK(out.pixel(x, 0) == dark);
+  CHECK(render_heatmap(1, 100, v, 0, 1, 1, QSize(40, 1), 0, 50, 70).width() == 20);  // clamped to the window
+  CHECK(render_heatmap(1, 100, v, 0, 1, 1, QSize(10, 1), 0, 70, 50).isNull());
+  CHECK(render_heatmap(1, 100, v, 0, 1, 1, QSize(10, 1), 0, 90, 101).isNull());
+}
+
+TEST_CASE("A zoomable HeatmapItem zooms around the mouse and pans within the matrix", "[ui][heatmap]") {
+  glasswing::test::ensure_qt_app();
+  HeatmapItem item;
+  item.setWidth(100);
+  item.setHeight(10);
+  HeatmapMatrix m;
+  item.setMatrix(&m);
+  m.set(1, 1000, std::vector<float>(1000, 0.0f), 0, 1);
+  CHECK(item.viewColumnBegin() == 0);
+  CHECK(item.viewColumnEnd() == 1000);
+  CHECK(item.columnAt(75) == 750);
+
+  item.zoomColumns(0.1, 75);  // 100 columns, column 750 still under x = 75
+  CHECK(item.viewColumnEnd() - item.viewColumnBegin() == 100);
+  CHECK(item.columnAt(75) == 750);
+  CHECK(item.columnAt(0) == item.viewColumnBegin());
+  item.zoomColumns(0.001, 10);  // never fewer than 8
+  CHECK(item.viewColumnEnd() - item.viewColumnBegin() == 8);
+  item.zoomColumns(1000, 50);  // never more than all
+  CHECK(item.viewColumnBegin() == 0);
+  CHECK(item.viewColumnEnd() == 1000);
+
+  item.zoomColumns(0.1, 0);  // at the left edge
+  CHECK(item.viewColumnBegin() == 0);
+  CHECK(item.viewColumnEnd() == 100);
+  item.panColumns(-0.5);  // already at the start
+  CHECK(item.viewColumnBegin() == 0);
+  item.panColumns(0.5);
+  CHECK(item.viewColumnBegin() == 50);
+  item.panColumns(100);  // stops at the end
+  CHECK(item.viewColumnEnd() == 1000);
+  CHECK(item.viewColumnBegin() == 900);
+
+  // Another matrix of the same width (another head) keeps the zoom; another width shows all.
+  m.set(1, 1000, std::vector<float>(1000, 0.5f), 0, 1);
+  CHECK(item.viewColumnBegin() == 900);
+  m.set(2, 500, std::vector<float>(1000, 0.5f), 0, 1);
+  CHECK(item.viewColumnBegin() == 0);
+  CHECK(item.viewColumnEnd() == 500);
+  item.zoomColumns(0.5, 50);
+  item.resetZoom();
+  CHECK(item.viewColumnEnd() == 500);
+}
+
 TEST_CASE("HeatmapItem forgets a destroyed matrix", "[ui][heatmap]") {
   glasswing::test::ensure_qt_app();
   HeatmapItem item;

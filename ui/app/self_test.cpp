@@ -4,6 +4,7 @@
 #include <QDir>
 #include <QFile>
 #include <QPointer>
+#include <QQuickItem>
 #include <QQuickWindow>
 #include <QThreadPool>
 #include <cstdio>
@@ -239,10 +240,38 @@ void SelfTest::start() {
         });
     then(
         "another head's map",
-        [&view] { return !view.mapBusy() && view.selectedLayer() == view.layers() - 1; }, [] {});
+        [&view] { return !view.mapBusy() && view.selectedLayer() == view.layers() - 1; },
+        [this, &view] {
+          // Zoom the map's keys to a quarter around its middle, as the wheel does.
+          QObject* map = window_.findChild<QObject*>(QStringLiteral("mapHeatmap"));
+          if (!map) return fail("no map in the attention view");
+          const double middle = map->property("width").toDouble() / 2;
+          QMetaObject::invokeMethod(map, "zoomColumns", Q_ARG(double, 0.25), Q_ARG(double, middle));
+          const int shown = map->property("viewColumnEnd").toInt() - map->property("viewColumnBegin").toInt();
+          std::printf("self-test: map zoomed to %d of %d keys\n", shown,
+                      view.mapKeyEnd() - view.mapKeyBegin());
+          if (shown >= view.mapKeyEnd() - view.mapKeyBegin()) fail("the map did not zoom");
+        });
     then(
         "window settled", [this] { return step_clock_.elapsed() > 700; },
-        [this] {
+        [this, &view] {
+          // Both heatmaps are on screen: laid out at a useful size and drawn (their middle is not the
+          // background just beside them).
+          const QImage shot = window_.grabWindow();
+          for (const char* name : {"overviewHeatmap", "mapHeatmap"}) {
+            auto* item = window_.findChild<QQuickItem*>(QString::fromLatin1(name));
+            if (!item) return fail(QStringLiteral("no %1").arg(QString::fromLatin1(name)));
+            if (item->width() < 4 * view.heads() || item->height() < 4 * view.layers())
+              return fail(QStringLiteral("%1 is laid out at %2 x %3")
+                              .arg(QString::fromLatin1(name))
+                              .arg(item->width())
+                              .arg(item->height()));
+            const qreal dpr = shot.devicePixelRatio();
+            const QPointF middle = item->mapToScene(QPointF(item->width() / 2, item->height() - 2)) * dpr;
+            const QPointF beside = item->mapToScene(QPointF(item->width() + 3, item->height() - 2)) * dpr;
+            if (shot.pixel(middle.toPoint()) == shot.pixel(beside.toPoint()))
+              return fail(QStringLiteral("%1 is not drawn").arg(QString::fromLatin1(name)));
+          }
           screenshot();
           pass();
         });

@@ -4,6 +4,7 @@
 #include <QMouseEvent>
 #include <QPainter>
 #include <QQuickWindow>
+#include <QWheelEvent>
 #include <algorithm>
 #include <cmath>
 
@@ -88,7 +89,77 @@ int HeatmapItem::rowAt(double y) const {
 }
 
 int HeatmapItem::columnAt(double x) const {
-  return matrix_ ? cell_at(x, width(), matrix_->columns()) : -1;
+  if (!matrix_ || view_end_ <= view_begin_) return -1;
+  const int c = cell_at(x, width(), view_end_ - view_begin_);
+  return c < 0 ? -1 : view_begin_ + c;
+}
+
+void HeatmapItem::setZoomable(bool zoomable) {
+  if (zoomable == zoomable_) return;
+  zoomable_ = zoomable;
+  if (!zoomable_) resetZoom();
+  emit zoomableChanged();
+}
+
+void HeatmapItem::setView(int begin, int end) {
+  if (begin == view_begin_ && end == view_end_) return;
+  view_begin_ = begin;
+  view_end_ = end;
+  invalidateImage();
+  refreshHover();
+  emit viewChanged();
+}
+
+void HeatmapItem::resetZoom() {
+  setView(0, matrix_ ? matrix_->columns() : 0);
+}
+
+void HeatmapItem::zoomColumns(double factor, double x) {
+  const int columns = matrix_ ? matrix_->columns() : 0;
+  if (columns == 0 || !(factor > 0) || !(width() > 0)) return;
+  const int span = view_end_ - view_begin_;
+  const int wanted = static_cast<int>(std::lround(span * factor));
+  const int new_span = std::clamp(wanted, std::min(8, columns), columns);
+  // The column under x stays under x: it sits at the same fraction of the shown columns.
+  const double f = std::clamp(x / width(), 0.0, 1.0);
+  const double anchor = view_begin_ + f * span;
+  const int begin = std::clamp(static_cast<int>(std::lround(anchor - f * new_span)), 0, columns - new_span);
+  setView(begin, begin + new_span);
+}
+
+void HeatmapItem::panColumns(double fraction) {
+  const int columns = matrix_ ? matrix_->columns() : 0;
+  const int span = view_end_ - view_begin_;
+  if (columns == 0 || span <= 0) return;
+  const int shift = static_cast<int>(std::lround(fraction * span));
+  const int begin =
+      std::clamp(view_begin_ + (shift == 0 ? (fraction > 0) - (fraction < 0) : shift), 0, columns - span);
+  setView(begin, begin + span);
+}
+
+void HeatmapItem::wheelEvent(QWheelEvent* event) {
+  if (!zoomable_ || !matrix_ || matrix_->columns() == 0) {
+    event->ignore();
+    return;
+  }
+  const QPoint delta = event->angleDelta();
+  // One notch is 120; a horizontal wheel, or Shift with the vertical one, pans by a tenth per notch.
+  if (delta.x() != 0 || (event->modifiers() & Qt::ShiftModifier)) {
+    const int notches = delta.x() != 0 ? delta.x() : delta.y();
+    panColumns(-0.1 * notches / 120.0);
+  } else {
+    zoomColumns(std::pow(0.8, delta.y() / 120.0), event->position().x());
+  }
+  event->accept();
+}
+
+void HeatmapItem::mouseDoubleClickEvent(QMouseEvent* event) {
+  if (!zoomable_ || event->button() != Qt::LeftButton) {
+    event->ignore();
+    return;
+  }
+  resetZoom();
+  event->accept();
 }
 
 void HeatmapItem::paint(QPainter* painter) {
@@ -98,7 +169,7 @@ void HeatmapItem::paint(QPainter* painter) {
   if (image_dirty_ || target != image_target_) {
     image_ = render_heatmap(matrix_->rows(), matrix_->columns(), matrix_->values(),
                             static_cast<float>(matrix_->low()), static_cast<float>(matrix_->high()), gamma_,
-                            target, empty_color_.rgba());
+                            target, empty_color_.rgba(), view_begin_, view_end_);
     image_target_ = target;
     image_dirty_ = false;
   }
@@ -110,17 +181,17 @@ void HeatmapItem::paint(QPainter* painter) {
 }
 
 void HeatmapItem::paintSelection(QPainter* painter) const {
-  const int rows = matrix_->rows(), columns = matrix_->columns();
-  if (selected_row_ < 0 || selected_row_ >= rows) return;
-  const double cell_w = width() / columns, cell_h = height() / rows;
+  const int rows = matrix_->rows(), shown = view_end_ - view_begin_;
+  if (selected_row_ < 0 || selected_row_ >= rows || shown <= 0) return;
+  const double cell_w = width() / shown, cell_h = height() / rows;
   painter->setBrush(Qt::NoBrush);
   if (selected_column_ < 0) {
     painter->setPen(QPen(selection_color_, 1));
     painter->drawRect(QRectF(0, selected_row_ * cell_h, width(), cell_h).adjusted(0.5, 0.5, -0.5, -0.5));
     return;
   }
-  if (selected_column_ >= columns) return;
-  QRectF cell(selected_column_ * cell_w, selected_row_ * cell_h, cell_w, cell_h);
+  if (selected_column_ < view_begin_ || selected_column_ >= view_end_) return;  // zoomed away from it
+  QRectF cell((selected_column_ - view_begin_) * cell_w, selected_row_ * cell_h, cell_w, cell_h);
   // A cell of a large matrix can be narrower than the pen; grow the outline around its centre so the
   // selection stays visible.
   constexpr double kMinOutline = 6;
@@ -174,6 +245,14 @@ void HeatmapItem::geometryChange(const QRectF& new_geometry, const QRectF& old_g
 }
 
 void HeatmapItem::onMatrixChanged() {
+  // Another matrix of the same width (another head's map) keeps the zoom; another width shows all.
+  const int columns = matrix_ ? matrix_->columns() : 0;
+  if (columns != view_columns_) {
+    view_columns_ = columns;
+    view_begin_ = 0;
+    view_end_ = columns;
+    emit viewChanged();
+  }
   invalidateImage();
   refreshHover();
 }

@@ -36,6 +36,12 @@ class HeatmapItem : public QQuickPaintedItem {
   Q_PROPERTY(int hoveredRow READ hoveredRow NOTIFY hoverChanged)
   Q_PROPERTY(int hoveredColumn READ hoveredColumn NOTIFY hoverChanged)
   Q_PROPERTY(double hoveredValue READ hoveredValue NOTIFY hoverChanged)
+  // Zoomable: the wheel narrows or widens the shown columns around the mouse, Shift+wheel (or a horizontal
+  // wheel) pans, a double click shows all again. Cells keep their matrix indices whatever is shown.
+  Q_PROPERTY(bool zoomable READ zoomable WRITE setZoomable NOTIFY zoomableChanged)
+  // The columns shown: [viewColumnBegin, viewColumnEnd); all of them until zoomed.
+  Q_PROPERTY(int viewColumnBegin READ viewColumnBegin NOTIFY viewChanged)
+  Q_PROPERTY(int viewColumnEnd READ viewColumnEnd NOTIFY viewChanged)
 
  public:
   explicit HeatmapItem(QQuickItem* parent = nullptr);
@@ -55,9 +61,20 @@ class HeatmapItem : public QQuickPaintedItem {
   [[nodiscard]] int hoveredRow() const { return hovered_row_; }
   [[nodiscard]] int hoveredColumn() const { return hovered_column_; }
   [[nodiscard]] double hoveredValue() const { return hovered_value_; }
+  [[nodiscard]] bool zoomable() const { return zoomable_; }
+  void setZoomable(bool zoomable);
+  [[nodiscard]] int viewColumnBegin() const { return view_begin_; }
+  [[nodiscard]] int viewColumnEnd() const { return view_end_; }
 
-  // Item coordinates to cell index (cells spread evenly over the item); -1 outside or when the matrix is
-  // empty.
+  // Shows `factor` times as many columns (< 1 zooms in), keeping the column under item x where it is; at
+  // least 8 columns (or all when there are fewer), at most all.
+  Q_INVOKABLE void zoomColumns(double factor, double x);
+  // Moves the shown columns by `fraction` of their count (negative: left), within the matrix.
+  Q_INVOKABLE void panColumns(double fraction);
+  Q_INVOKABLE void resetZoom();
+
+  // Item coordinates to cell index (the shown cells spread evenly over the item); -1 outside or when the
+  // matrix is empty.
   [[nodiscard]] Q_INVOKABLE int rowAt(double y) const;
   [[nodiscard]] Q_INVOKABLE int columnAt(double x) const;
 
@@ -72,6 +89,8 @@ class HeatmapItem : public QQuickPaintedItem {
   void selectedColumnChanged();
   void hoverChanged();
   void clicked(int row, int column);
+  void zoomableChanged();
+  void viewChanged();
 
  protected:
   void hoverEnterEvent(QHoverEvent* event) override;
@@ -81,6 +100,8 @@ class HeatmapItem : public QQuickPaintedItem {
   void mouseReleaseEvent(QMouseEvent* event) override;
   void mouseUngrabEvent() override;
   void geometryChange(const QRectF& new_geometry, const QRectF& old_geometry) override;
+  void wheelEvent(QWheelEvent* event) override;
+  void mouseDoubleClickEvent(QMouseEvent* event) override;
 
  private:
   void onMatrixChanged();
@@ -89,6 +110,7 @@ class HeatmapItem : public QQuickPaintedItem {
   void setHoveredCell(int row, int column);
   void invalidateImage();
   void paintSelection(QPainter* painter) const;
+  void setView(int begin, int end);
 
   QPointer<HeatmapMatrix> matrix_;
   double gamma_ = 1.0;
@@ -96,6 +118,9 @@ class HeatmapItem : public QQuickPaintedItem {
   QColor selection_color_ = Qt::white;
   int selected_row_ = -1;
   int selected_column_ = -1;
+  bool zoomable_ = false;
+  int view_begin_ = 0, view_end_ = 0;  // shown columns; the whole matrix until zoomed
+  int view_columns_ = 0;               // the matrix's column count the view was set for
 
   std::optional<QPointF> hover_pos_;  // unset while the mouse is outside the item
   int hovered_row_ = -1;

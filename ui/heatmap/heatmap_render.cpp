@@ -41,17 +41,21 @@ QRgb heatmap_color(double t) {
 }
 
 QImage render_heatmap(int rows, int columns, const std::vector<float>& values, float low, float high,
-                      double gamma, QSize target, QRgb empty) {
+                      double gamma, QSize target, QRgb empty, int column_begin, int column_end) {
   if (rows <= 0 || columns <= 0 || target.isEmpty()) return {};
   if (values.size() != static_cast<size_t>(rows) * static_cast<size_t>(columns)) return {};
-  const int width = std::min(target.width(), columns);
+  if (column_end < 0) column_end = columns;
+  if (column_begin < 0 || column_end > columns || column_begin >= column_end) return {};
+  const int shown = column_end - column_begin;
+  const int width = std::min(target.width(), shown);
   const int height = std::min(target.height(), rows);
   if (!(gamma > 0)) gamma = 1.0;
   const double span = static_cast<double>(high) - static_cast<double>(low);
 
   QImage image(width, height, QImage::Format_ARGB32_Premultiplied);
   const QRgb empty_pixel = qPremultiply(empty);
-  const std::vector<int> col_bounds = bin_bounds(columns, width);
+  std::vector<int> col_bounds = bin_bounds(shown, width);
+  for (int& b : col_bounds) b += column_begin;
   const std::vector<int> row_bounds = bin_bounds(rows, height);
   // Max-pooling: the colour map is non-decreasing in v, so the colour of the largest value is the brightest
   // colour in the bin, and a single strong attention peak survives any amount of shrinking. NaN in bin_max

@@ -17,8 +17,9 @@ QRgb heatmap_color(double t);
 // most columns x rows pixels. Each pixel shows the maximum of the cells in its bin, ignoring NaN, coloured at
 // t = clamp((v - low) / (high - low), 0, 1)^gamma (t = 0 when high <= low; gamma <= 0 counts as 1); a bin
 // with no value gets `empty` (unpremultiplied ARGB). Format_ARGB32_Premultiplied; null for an empty matrix,
-// an empty target or a values vector of the wrong size.
+// an empty target or a values vector of the wrong size. Only columns [column_begin, column_end) are drawn
+// (a zoomed view; column_end < 0: to the last column); the clamp is then to their count.
 QImage render_heatmap(int rows, int columns, const std::vector<float>& values, float low, float high,
-                      double gamma, QSize target, QRgb empty);
+                      double gamma, QSize target, QRgb empty, int column_begin = 0, int column_end = -1);
 
 }  // namespace glasswing::ui

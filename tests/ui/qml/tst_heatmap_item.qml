@@ -79,6 +79,33 @@ Item {
             verify(luma(half) > luma(zero), "half " + half + " zero " + zero)
         }
 
+        function test_wheel_zooms_only_when_zoomable() {
+            mouseWheel(heatmap, 5 * 20 + 10, 10, 0, 120)
+            compare(heatmap.viewColumnEnd - heatmap.viewColumnBegin, 8)  // not zoomable: unchanged
+            heatmap.zoomable = true
+            heatmap.resetZoom()
+            // 8 columns are already the fewest shown; a notch out keeps all 8, Shift+wheel has nothing to pan.
+            mouseWheel(heatmap, 5 * 20 + 10, 10, 0, 120)
+            compare(heatmap.viewColumnEnd - heatmap.viewColumnBegin, 8)
+            mouseWheel(heatmap, 5 * 20 + 10, 10, 0, 120, Qt.NoButton, Qt.ShiftModifier)
+            compare(heatmap.viewColumnBegin, 0)
+            // A wider matrix: a notch in shows fewer columns, the one under the mouse stays under it.
+            var values = []
+            for (var i = 0; i < 4 * 80; ++i) values.push(0)
+            matrix.setValues(4, 80, values, 0, 1)
+            compare(heatmap.viewColumnEnd, 80)
+            compare(heatmap.columnAt(130), 65)
+            mouseWheel(heatmap, 130, 10, 0, 120)
+            verify(heatmap.viewColumnEnd - heatmap.viewColumnBegin < 80)
+            compare(heatmap.columnAt(130), 65)
+            mouseMove(heatmap, 130, 10)
+            compare(heatmap.hoveredColumn, 65)  // hover keeps matrix indices
+            mouseDoubleClickSequence(heatmap, 130, 10)
+            compare(heatmap.viewColumnBegin, 0)
+            compare(heatmap.viewColumnEnd, 80)
+            heatmap.zoomable = false
+        }
+
         function test_selection_outline_is_drawn() {
             heatmap.selectionColor = "red"
             heatmap.selectedRow = 1
