@@ -73,6 +73,9 @@ class Generator {
   void start(const GenerationRequest& request);
   bool step(const TokenCallback& on_token);
   const GenerationStats& stats() const { return stats_; }
+  // Inside the token callback: the logits the reported token was sampled from (n_vocab; the model's own,
+  // before the sampler's temperature and filters). Valid until the generator's next forward.
+  std::span<const float> logits() const { return logits_; }
 
  private:
   bool end(StopReason reason, const TokenCallback& on_token);

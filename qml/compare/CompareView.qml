@@ -6,7 +6,8 @@ import Glasswing
 
 // Side-by-side comparison: two prompts (or the same prompt with another system prompt or temperature) answered
 // by the loaded model with the same seed, a token of each in turn, and where the replies first part. The
-// other sampling settings are the conversation's. Everything it shows comes from CompareController.
+// other sampling settings are the conversation's. Where they part, the view shows what the model rated most
+// likely at that step on each side. Everything it shows comes from CompareController.
 Popup {
     id: root
     required property ChatController controller
@@ -191,6 +192,7 @@ Popup {
             Text { text: qsTr("Max tokens"); color: Theme.mutedText; font.pixelSize: 12 }
             TextField {
                 id: maxTokensField
+                objectName: "compareMaxTokens"
                 implicitWidth: 70
                 text: "200"
                 validator: IntValidator { bottom: 1; top: 8192 }
@@ -231,6 +233,16 @@ Popup {
             color: Theme.text
             font.pixelSize: 13
             font.weight: Font.DemiBold
+        }
+        Text {
+            objectName: "divergenceDetail"
+            Layout.fillWidth: true
+            Layout.preferredWidth: 0  // wrapped text: its width comes from the layout, not its length
+            visible: text.length > 0
+            text: root.compare.divergenceDetail
+            wrapMode: Text.Wrap
+            color: Theme.mutedText
+            font.pixelSize: 12
         }
 
         RowLayout {

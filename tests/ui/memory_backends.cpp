@@ -263,10 +263,10 @@ std::unique_ptr<ChatSession> ScriptedEngine::new_session() {
   return std::make_unique<ScriptedSession>(pieces_, log_);
 }
 
-std::array<StopReason, 2> ScriptedEngine::compare(
-    const std::array<CompareSide, 2>& sides,
-    const std::function<void(int, int32_t, std::string_view)>& on_token, const std::atomic<bool>& stop,
-    std::array<GenerationStats, 2>& stats) {
+std::array<StopReason, 2> ScriptedEngine::compare(const std::array<CompareSide, 2>& sides, int top,
+                                                  const std::function<void(const CompareToken&)>& on_token,
+                                                  const std::atomic<bool>& stop,
+                                                  std::array<GenerationStats, 2>& stats) {
   {
     std::lock_guard lock(log_->mutex);
     log_->compared.push_back(sides);
@@ -285,7 +285,9 @@ std::array<StopReason, 2> ScriptedEngine::compare(
         std::transform(piece.begin(), piece.end(), piece.begin(),
                        [](unsigned char c) { return std::toupper(c); });
       ++stats[static_cast<size_t>(side)].generated_tokens;
-      on_token(side, static_cast<int32_t>(2 * k + (loud ? 1 : 0)), piece);
+      CompareToken t{side, static_cast<int32_t>(2 * k + (loud ? 1 : 0)), piece, {{piece, 0.6f}, {"x", 0.4f}}};
+      t.candidates.resize(std::min<size_t>(t.candidates.size(), static_cast<size_t>(std::max(top, 0))));
+      on_token(t);
     }
   return {StopReason::EndOfText, StopReason::EndOfText};
 }

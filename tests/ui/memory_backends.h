@@ -74,8 +74,9 @@ class ScriptedEngine : public ChatEngine {
   std::unique_ptr<ChatSession> new_session() override;
   // Both sides replay the pieces, a piece of each in turn; a side whose last turn contains "shout" says
   // every piece from the third on in capitals (a different token), so the replies diverge at token 2.
-  std::array<StopReason, 2> compare(const std::array<CompareSide, 2>& sides,
-                                    const std::function<void(int, int32_t, std::string_view)>& on_token,
+  // Candidates: the piece itself at 60 % and "x" at 40 % (at most `top`).
+  std::array<StopReason, 2> compare(const std::array<CompareSide, 2>& sides, int top,
+                                    const std::function<void(const CompareToken&)>& on_token,
                                     const std::atomic<bool>& stop,
                                     std::array<GenerationStats, 2>& stats) override;
 

@@ -39,6 +39,7 @@ TEST_CASE("Comparing the same prompt twice gives identical replies with the same
   CHECK(f.compare().tokensA() == 4);
   CHECK(f.compare().divergence() == -1);
   CHECK(f.compare().summary() == "Identical: both replies are the same 4 tokens.");
+  CHECK(f.compare().divergenceDetail().isEmpty());
   CHECK(f.compare().statusA().startsWith("4 tokens, ended"));
   // All shared text is shown muted.
   CHECK(f.compare().richText(0, QColor("#888888"), QColor("#ffff00")) ==
@@ -72,6 +73,12 @@ TEST_CASE("Compared replies that part show where: the token index and both token
   CHECK(f.compare().divergence() == 2);
   CHECK(f.compare().summary().toStdString() ==
         "The same for 2 tokens, then A \u201c a\u201d and B \u201c A\u201d.");
+  // What the model rated at that step on each side (the twin: the piece 60 %, "x" 40 %).
+  CHECK(f.compare().divergenceDetail().toStdString() ==
+        "A took \u201c a\u201d where the model rated \u201c a\u201d 60% \u00b7 \u201cx\u201d 40%\n"
+        "B took \u201c A\u201d where the model rated \u201c A\u201d 60% \u00b7 \u201cx\u201d 40%");
+  CHECK(f.compare().candidatesAt(0, 3).toStdString() == "\u201c time.\u201d 60% \u00b7 \u201cx\u201d 40%");
+  CHECK(f.compare().candidatesAt(0, 4).isEmpty());
   CHECK(f.compare().richText(1, QColor("#888888"), QColor("#ffff00")) ==
         "<span style=\"color: #888888\">Once upon</span><span style=\"background-color: #ffff00\"> A</span>"
         " TIME.");

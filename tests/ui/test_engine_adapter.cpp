@@ -368,13 +368,23 @@ TEST_CASE("Compare answers both sides a token of each in turn with what a reply 
     std::array<std::string, 2> text;
     std::vector<int> order;
     std::array<ui::GenerationStats, 2> both;
+    int greedy_tops = 0;
     const auto reasons = engine->compare(
-        sides,
-        [&](int side, int32_t token, std::string_view piece) {
-          if (token >= 0) order.push_back(side);
-          text[static_cast<size_t>(side)] += piece;
+        sides, 3,
+        [&](const ui::CompareToken& t) {
+          if (t.token >= 0) order.push_back(t.side);
+          text[static_cast<size_t>(t.side)] += t.text;
+          if (t.token < 0) return;
+          // The model's three most likely tokens, most likely first; greedy B took the first of them.
+          REQUIRE(t.candidates.size() == 3);
+          CHECK(t.candidates[0].probability >= t.candidates[1].probability);
+          CHECK(t.candidates[1].probability >= t.candidates[2].probability);
+          CHECK(t.candidates[0].probability + t.candidates[1].probability + t.candidates[2].probability <=
+                1.0001f);
+          if (t.side == 1 && t.text == t.candidates[0].text) ++greedy_tops;
         },
         stop, both);
+    CHECK(greedy_tops == 24);
     CHECK(text[0] == sampled_reply);
     CHECK(text[1] == greedy.text);
     CHECK(reasons[0] == ui::StopReason::MaxTokens);
@@ -388,8 +398,8 @@ TEST_CASE("Compare answers both sides a token of each in turn with what a reply 
     sides[0].settings.seed = sides[1].settings.seed = 0;
     text = {};
     engine->compare(
-        sides, [&](int side, int32_t, std::string_view piece) { text[static_cast<size_t>(side)] += piece; },
-        stop, both);
+        sides, 0, [&](const ui::CompareToken& t) { text[static_cast<size_t>(t.side)] += t.text; }, stop,
+        both);
     CHECK(text[0] == text[1]);
     CHECK_FALSE(text[0].empty());
   }

@@ -1,5 +1,6 @@
 #include "ui/app/compare_controller.h"
 
+#include <QStringList>
 #include <algorithm>
 
 namespace glasswing::ui {
@@ -83,13 +84,14 @@ void CompareController::stop() {
   if (running_) emit stopRequested();
 }
 
-void CompareController::onToken(qint64 run_id, int side, int token, const QString& text) {
-  if (run_id != run_ || side < 0 || side > 1) return;
-  Side& s = sides_[static_cast<size_t>(side)];
-  s.text += text;
-  if (token >= 0) {
-    s.tokens.push_back(token);
+void CompareController::onToken(qint64 run_id, const CompareToken& token) {
+  if (run_id != run_ || token.side < 0 || token.side > 1) return;
+  Side& s = sides_[static_cast<size_t>(token.side)];
+  s.text += QString::fromStdString(token.text);
+  if (token.token >= 0) {
+    s.tokens.push_back(token.token);
     s.ends.push_back(static_cast<int>(s.text.size()));
+    s.candidates.push_back(token.candidates);
   } else if (!s.ends.empty()) {
     s.ends.back() = static_cast<int>(s.text.size());  // text held back belongs to the last token
   }
@@ -132,16 +134,49 @@ QString CompareController::summary() const {
     return running_ || !finished_ ? tr("Identical so far: %1.").arg(tokens(n))
                                   : tr("Identical: both replies are the same %1.").arg(tokens(n));
   }
-  auto token_text = [this](int side) -> QString {
-    const Side& s = sides_[static_cast<size_t>(side)];
-    if (divergence_ >= static_cast<int>(s.tokens.size())) return tr("(nothing more)");
-    const int begin = divergence_ > 0 ? s.ends[static_cast<size_t>(divergence_ - 1)] : 0;
-    const int end = s.ends[static_cast<size_t>(divergence_)];
-    return QStringLiteral("\u201c%1\u201d").arg(s.text.mid(begin, end - begin));
+  auto token_text = [this](int side) {
+    const QString t = tokenText(side, divergence_);
+    return t.isNull() ? tr("(nothing more)") : QStringLiteral("\u201c%1\u201d").arg(t);
   };
   if (divergence_ == 0)
     return tr("Different from the first token: A %1, B %2.").arg(token_text(0), token_text(1));
   return tr("The same for %1, then A %2 and B %3.").arg(tokens(divergence_), token_text(0), token_text(1));
+}
+
+// The text of side's token `index` (null when the side has no such token).
+QString CompareController::tokenText(int side, int index) const {
+  const Side& s = sides_[static_cast<size_t>(side)];
+  if (index < 0 || index >= static_cast<int>(s.tokens.size())) return {};
+  const int begin = index > 0 ? s.ends[static_cast<size_t>(index - 1)] : 0;
+  return s.text.mid(begin, s.ends[static_cast<size_t>(index)] - begin);
+}
+
+QString CompareController::candidatesAt(int side, int index) const {
+  if (side < 0 || side > 1) return {};
+  const Side& s = sides_[static_cast<size_t>(side)];
+  if (index < 0 || index >= static_cast<int>(s.candidates.size())) return {};
+  QStringList parts;
+  for (const TokenCandidate& c : s.candidates[static_cast<size_t>(index)])
+    parts << QStringLiteral("\u201c%1\u201d %2%")
+                 .arg(QString::fromStdString(c.text))
+                 .arg(100.0 * static_cast<double>(c.probability), 0, 'f', c.probability < 0.1f ? 1 : 0);
+  return parts.join(QStringLiteral(" \u00b7 "));
+}
+
+QString CompareController::divergenceDetail() const {
+  if (divergence_ < 0) return {};
+  QStringList lines;
+  for (int side = 0; side < 2; ++side) {
+    const QString name = side == 0 ? QStringLiteral("A") : QStringLiteral("B");
+    const QString token = tokenText(side, divergence_);
+    if (token.isNull()) {
+      lines << tr("%1 ended before token %2").arg(name).arg(divergence_);
+      continue;
+    }
+    lines << tr("%1 took \u201c%2\u201d where the model rated %3")
+                 .arg(name, token, candidatesAt(side, divergence_));
+  }
+  return lines.join(QLatin1Char('\n'));
 }
 
 QString CompareController::richText(int side, const QColor& shared_color, const QColor& mark) const {

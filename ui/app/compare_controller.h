@@ -30,6 +30,9 @@ class CompareController : public QObject {
   // The first token index where the replies differ; -1 while they agree (so far, or to the end).
   Q_PROPERTY(int divergence READ divergence NOTIFY textChanged)
   Q_PROPERTY(QString summary READ summary NOTIFY textChanged)
+  // Where the replies part: each side's token and the model's most likely candidates at that step, e.g.
+  // "A: “ lo” of “ lo” 41% · “ li” 22% · …" (one line per side; "" while they agree).
+  Q_PROPERTY(QString divergenceDetail READ divergenceDetail NOTIFY textChanged)
   Q_PROPERTY(QString statusA READ statusA NOTIFY runningChanged)
   Q_PROPERTY(QString statusB READ statusB NOTIFY runningChanged)
 
@@ -47,6 +50,9 @@ class CompareController : public QObject {
   [[nodiscard]] int tokensB() const { return static_cast<int>(sides_[1].tokens.size()); }
   [[nodiscard]] int divergence() const { return divergence_; }
   [[nodiscard]] QString summary() const;
+  [[nodiscard]] QString divergenceDetail() const;
+  // Side 0 or 1's candidates at its token `index`, most likely first: "“ lo” 41% · “ li” 22%".
+  Q_INVOKABLE QString candidatesAt(int side, int index) const;
   [[nodiscard]] QString statusA() const { return sides_[0].status; }
   [[nodiscard]] QString statusB() const { return sides_[1].status; }
 
@@ -61,7 +67,7 @@ class CompareController : public QObject {
   // differs on a `mark` background, the rest plain.
   Q_INVOKABLE QString richText(int side, const QColor& shared_color, const QColor& mark) const;
 
-  void onToken(qint64 run_id, int side, int token, const QString& text);
+  void onToken(qint64 run_id, const CompareToken& token);
   void onFinished(qint64 run_id, StopReason reason_a, StopReason reason_b, const GenerationStats& stats_a,
                   const GenerationStats& stats_b, const QString& error);
 
@@ -76,10 +82,12 @@ class CompareController : public QObject {
   struct Side {
     QString text;
     std::vector<int> tokens;
-    std::vector<int> ends;  // text length after each token
+    std::vector<int> ends;                                // text length after each token
+    std::vector<std::vector<TokenCandidate>> candidates;  // the model's top tokens at each step
     QString status;
   };
   void updateDivergence();
+  QString tokenText(int side, int index) const;
 
   Gate can_run_;
   bool running_ = false;

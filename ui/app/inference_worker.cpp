@@ -8,6 +8,9 @@ namespace glasswing::ui {
 
 namespace {
 
+// How many of the model's most likely tokens the compare view gets with each compared token.
+constexpr int kCompareCandidates = 5;
+
 // A title from the first words of the first prompt.
 std::string title_from(const std::string& text) {
   QString t = QString::fromStdString(text).simplified();
@@ -199,15 +202,16 @@ void InferenceWorker::compare(const CompareRequest& request) {
   QString error;
   try {
     reasons = engine_->compare(
-        request.sides,
-        [&](int side, int32_t token, std::string_view piece) {
+        request.sides, kCompareCandidates,
+        [&](const CompareToken& token) {
           if (token_delay_ms_ > 0) QThread::msleep(static_cast<unsigned long>(token_delay_ms_));
-          std::string& held = partial[static_cast<size_t>(side)];
-          held.append(piece);
+          std::string& held = partial[static_cast<size_t>(token.side)];
+          held.append(token.text);
           const size_t complete = complete_utf8_prefix(held);
-          emit compareToken(request.id, side, token,
-                            QString::fromUtf8(held.data(), static_cast<qsizetype>(complete)));
+          CompareToken whole = token;
+          whole.text = held.substr(0, complete);
           held.erase(0, complete);
+          emit compareToken(request.id, whole);
         },
         stop_[1], stats);
   } catch (const std::exception& e) {

@@ -59,7 +59,8 @@ class InferenceWorker : public QObject {
   void attentionInspected(qint64 request_id, const glasswing::ui::AttentionContext& context);
   void attentionMapReady(qint64 request_id, const glasswing::ui::AttentionMap& map);
   void attentionFailed(qint64 request_id, const QString& message);
-  void compareToken(qint64 request_id, int side, int token, const QString& text);
+  // A compared token; its text is whole characters (bytes of one that is not complete yet come later).
+  void compareToken(qint64 request_id, const glasswing::ui::CompareToken& token);
   void compareFinished(qint64 request_id, glasswing::ui::StopReason reason_a,
                        glasswing::ui::StopReason reason_b, const glasswing::ui::GenerationStats& stats_a,
                        const glasswing::ui::GenerationStats& stats_b, const QString& error);

@@ -16,6 +16,7 @@ void register_metatypes() {
   qRegisterMetaType<AttentionContext>();
   qRegisterMetaType<AttentionMap>();
   qRegisterMetaType<CompareRequest>();
+  qRegisterMetaType<CompareToken>();
   qRegisterMetaType<StopReason>();
 }
 

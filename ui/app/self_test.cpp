@@ -277,31 +277,48 @@ void SelfTest::start() {
         });
   } else if (mode_ == QLatin1String("compare")) {
     CompareController& compare = *controller_.compare();
-    const QString prompt = QString::fromLatin1(kPrompt);
-    then("model loaded", modelReady, [this, &compare, prompt] {
+    // Fills the view's fields and presses Run, as a user would (the same QML handlers run).
+    auto run_from_view = [this, &compare](const QString& temperature_b) {
+      const QList<std::pair<const char*, QString>> fields{
+          {"promptA", QString::fromLatin1(kPrompt)}, {"promptB", QString::fromLatin1(kPrompt)},
+          {"temperatureA", QStringLiteral("0.80")},  {"temperatureB", temperature_b},
+          {"compareSeed", QStringLiteral("42")},     {"compareMaxTokens", QStringLiteral("64")}};
+      for (const auto& [name, text] : fields) {
+        QObject* field = window_.findChild<QObject*>(QString::fromLatin1(name));
+        if (!field || !field->setProperty("text", text))
+          return fail(QStringLiteral("no field %1 in the compare view").arg(QString::fromLatin1(name)));
+      }
+      QObject* run = window_.findChild<QObject*>(QStringLiteral("runCompare"));
+      if (!run || !QMetaObject::invokeMethod(run, "clicked"))
+        return fail("no Run button in the compare view");
+      if (!compare.running()) fail("Run did not start a comparison: " + compare.error());
+    };
+    then("model loaded", modelReady, [this, run_from_view] {
       QObject* view = window_.findChild<QObject*>(QStringLiteral("compareView"));
       if (!view || !QMetaObject::invokeMethod(view, "open")) return fail("no compare view to open");
       // Same prompt, settings and seed: the two sides must agree token for token.
-      if (!compare.run(prompt, prompt, {}, {}, 0.8, 0.8, 42, 64)) fail("run() refused: " + compare.error());
+      run_from_view(QStringLiteral("0.80"));
     });
     then(
         "identical sides compared", [&compare] { return !compare.running(); },
-        [this, &compare, prompt] {
+        [this, &compare, run_from_view] {
           if (!compare.error().isEmpty()) return fail("compare: " + compare.error());
           if (compare.tokensA() == 0 || compare.textA() != compare.textB() || compare.divergence() != -1)
             return fail("the same prompt, settings and seed gave different replies:\n  A: " +
                         compare.textA() + "\n  B: " + compare.textB());
           std::printf("self-test: %s\n", qPrintable(compare.summary()));
           // Another temperature for B: the replies part somewhere, and the view says where.
-          if (!compare.run(prompt, prompt, {}, {}, 0.8, 1.6, 42, 64))
-            fail("run() refused: " + compare.error());
+          run_from_view(QStringLiteral("1.60"));
         });
     then(
         "different temperatures compared", [&compare] { return !compare.running(); },
         [this, &compare] {
           if (!compare.error().isEmpty()) return fail("compare: " + compare.error());
-          std::printf("self-test: %s\n", qPrintable(compare.summary()));
+          std::printf("self-test: %s\n%s\n", qPrintable(compare.summary()),
+                      qPrintable(compare.divergenceDetail()));
           if (compare.divergence() < 0) return fail("temperatures 0.8 and 1.6 gave the same reply");
+          if (!compare.divergenceDetail().contains(QLatin1Char('%')))
+            return fail("no candidates where the replies part: " + compare.divergenceDetail());
         });
     then(
         "window settled", [this] { return step_clock_.elapsed() > 700; },

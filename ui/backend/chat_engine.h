@@ -109,6 +109,22 @@ class ChatSession {
                                      int key_end) = 0;
 };
 
+// One of the tokens the model rated most likely at a step, with its probability under the model's own
+// distribution (softmax of the logits, temperature 1, no filters).
+struct TokenCandidate {
+  std::string text;
+  float probability = 0;
+};
+
+// One sampled token of a comparison: its id, the text it completes, and the model's top candidates at that
+// step (the chosen token need not be among them).
+struct CompareToken {
+  int side = 0;
+  int32_t token = -1;  // −1: text held back until the end
+  std::string text;
+  std::vector<TokenCandidate> candidates;
+};
+
 // One side of a comparison: the turns to answer and the settings to answer them with.
 struct CompareSide {
   std::vector<ChatTurn> turns;
@@ -126,13 +142,13 @@ class ChatEngine {
   // A fresh session on the loaded model; many may exist at once (the compare view runs two).
   virtual std::unique_ptr<ChatSession> new_session() = 0;
   // Answers both sides on two fresh sessions of the loaded model, one token of each in turn, so that the
-  // replies grow side by side. on_token(side, token, piece) gets every sampled token's id and the text it
-  // completes (token −1: text held back until the end). A seed of 0 on both sides means one fresh seed for
-  // both. `stop` is read before every token. Throws std::exception with a one-line message on failure.
-  virtual std::array<StopReason, 2> compare(
-      const std::array<CompareSide, 2>& sides,
-      const std::function<void(int side, int32_t token, std::string_view piece)>& on_token,
-      const std::atomic<bool>& stop, std::array<GenerationStats, 2>& stats) = 0;
+  // replies grow side by side. on_token gets every sampled token with the model's `top` most likely
+  // candidates at that step. A seed of 0 on both sides means one fresh seed for both. `stop` is read before
+  // every token. Throws std::exception with a one-line message on failure.
+  virtual std::array<StopReason, 2> compare(const std::array<CompareSide, 2>& sides, int top,
+                                            const std::function<void(const CompareToken&)>& on_token,
+                                            const std::atomic<bool>& stop,
+                                            std::array<GenerationStats, 2>& stats) = 0;
 };
 
 using EngineFactory = std::function<std::unique_ptr<ChatEngine>()>;

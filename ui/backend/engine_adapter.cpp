@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <numeric>
 #include <optional>
 
 #include "inference/chat/chat_template.h"
@@ -154,6 +155,27 @@ void finish_stats(GenerationStats& stats, const model::GenerationStats& done, co
   stats.time_to_first_token_ms = done.time_to_first_token_ms;
   stats.prompt_tokens_per_s = done.prompt_tokens_per_second();
   stats.generation_tokens_per_s = done.generation_tokens_per_second();
+}
+
+// The `top` most likely tokens under softmax(logits), most likely first.
+std::vector<TokenCandidate> top_candidates(const tokenizer::Tokenizer& tok, std::span<const float> logits,
+                                           int top) {
+  if (top <= 0 || logits.empty()) return {};
+  const float max = *std::max_element(logits.begin(), logits.end());
+  double sum = 0;
+  for (const float l : logits) sum += std::exp(static_cast<double>(l - max));
+  std::vector<int32_t> ids(logits.size());
+  std::iota(ids.begin(), ids.end(), 0);
+  const size_t n = std::min(ids.size(), static_cast<size_t>(top));
+  std::partial_sort(
+      ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(n), ids.end(),
+      [&](int32_t a, int32_t b) { return logits[static_cast<size_t>(a)] > logits[static_cast<size_t>(b)]; });
+  std::vector<TokenCandidate> out;
+  for (size_t k = 0; k < n; ++k)
+    out.push_back(
+        {tok.token_piece(ids[k]),
+         static_cast<float>(std::exp(static_cast<double>(logits[static_cast<size_t>(ids[k])] - max)) / sum)});
+  return out;
 }
 
 StopReason stop_reason(model::StopReason reason) {
@@ -355,8 +377,8 @@ class Engine : public ChatEngine {
     return std::make_unique<EngineSession>(loaded_);
   }
 
-  std::array<StopReason, 2> compare(const std::array<CompareSide, 2>& sides,
-                                    const std::function<void(int, int32_t, std::string_view)>& on_token,
+  std::array<StopReason, 2> compare(const std::array<CompareSide, 2>& sides, int top,
+                                    const std::function<void(const CompareToken&)>& on_token,
                                     const std::atomic<bool>& stop,
                                     std::array<GenerationStats, 2>& stats) override {
     if (!loaded_) throw std::runtime_error("no model is loaded");
@@ -390,8 +412,14 @@ class Engine : public ChatEngine {
     while (live[0] || live[1])
       for (int i = 0; i < 2; ++i)
         if (live[static_cast<size_t>(i)])
-          live[static_cast<size_t>(i)] = generators[static_cast<size_t>(i)]->step(
-              [&](int32_t token, std::string_view piece) { on_token(i, token, piece); });
+          live[static_cast<size_t>(i)] =
+              generators[static_cast<size_t>(i)]->step([&](int32_t token, std::string_view piece) {
+                CompareToken t{i, token, std::string(piece), {}};
+                if (token >= 0)
+                  t.candidates =
+                      top_candidates(*loaded.tokenizer, generators[static_cast<size_t>(i)]->logits(), top);
+                on_token(t);
+              });
     std::array<StopReason, 2> reasons{};
     for (size_t i = 0; i < 2; ++i) {
       finish_stats(stats[i], generators[i]->stats(), *sessions[i]);
