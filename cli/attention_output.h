@@ -1,13 +1,9 @@
 #pragma once
-// File formats of `glasswing-cli attention`: the (queries × keys) probability matrix as CSV or as raw
-// float32 with a JSON header, and the layer × head summary as CSV. Kept apart from the command so the
-// tests can check the formats byte for byte.
+// `glasswing-cli attention`'s position ranges, and its file formats (inference/model/attention_export.h).
 #include <cstdint>
-#include <ostream>
-#include <string>
 #include <string_view>
-#include <vector>
 
+#include "inference/model/attention_export.h"
 #include "inference/model/backend.h"
 
 namespace glasswing::cli::attention_output {
@@ -16,31 +12,13 @@ namespace glasswing::cli::attention_output {
 // (naming `flag`) for bad syntax, an empty range or one past the n positions of the sequence.
 model::Range parse_range(std::string_view flag, std::string_view text, int64_t n);
 
-// A token's text for people: its bytes when they are valid UTF-8, with every invalid byte written as
-// <0xNN> (byte-fallback pieces of a multi-byte character), so CSV and JSON stay valid UTF-8.
-std::string display_token(std::string_view piece);
-
-// RFC 4180 field: quoted (quotes doubled) when it holds a comma, quote, CR/LF or leading/trailing space.
-std::string csv_field(std::string_view text);
-
-// A JSON string literal (quotes included); control characters become \n, \t, \u00XX.
-std::string json_string(std::string_view utf8);
-
-// Everything the writers need besides the numbers.
-struct MatrixInfo {
-  std::string model;    // file name
-  std::string backend;  // "cpu", "vulkan"
-  int64_t layer = 0, head = 0, kv_head = 0;
-  std::vector<std::string> tokens;  // display text of every position of the sequence
-};
-
-// Header row: "query\key", then the key tokens; then one row per query: its token, then the probabilities.
-void write_matrix_csv(std::ostream& out, const model::AttentionMatrix& m, const MatrixInfo& info);
-
-// The header FILE.json beside a raw float32 file: shape, positions and token strings.
-std::string matrix_json(const model::AttentionMatrix& m, const MatrixInfo& info);
-
-// layer,head,kv_head,max_prob,entropy,first_token — one row per (layer, head), in the summary's order.
-void write_summary_csv(std::ostream& out, const std::vector<model::HeadSummary>& summary, int64_t gqa_group);
+// The file formats themselves live in the engine library, shared with the app.
+using model::attention_export::csv_field;
+using model::attention_export::display_token;
+using model::attention_export::json_string;
+using model::attention_export::matrix_json;
+using model::attention_export::MatrixInfo;
+using model::attention_export::write_matrix_csv;
+using model::attention_export::write_summary_csv;
 
 }  // namespace glasswing::cli::attention_output

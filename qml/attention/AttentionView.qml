@@ -1,6 +1,7 @@
 pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Dialogs
 import QtQuick.Layouts
 import Glasswing
 
@@ -30,6 +31,15 @@ Popup {
     Connections {
         target: root.inspector
         function onSelectionChanged() { root.pinnedRow = -1 }
+    }
+
+    FileDialog {
+        id: saveDialog
+        title: qsTr("Save the attention map")
+        fileMode: FileDialog.SaveFile
+        defaultSuffix: "csv"
+        nameFilters: [qsTr("CSV files (*.csv)"), qsTr("All files (*)")]
+        onAccepted: root.inspector.saveMap(selectedFile)
     }
 
     background: Rectangle {
@@ -192,6 +202,28 @@ Popup {
                         Layout.preferredHeight: 22
                         running: root.inspector.mapBusy
                     }
+                    Item { Layout.fillWidth: true }
+                    Text {
+                        id: saveStatus
+                        objectName: "saveStatus"
+                        Layout.maximumWidth: 420
+                        elide: Text.ElideMiddle
+                        color: Theme.mutedText
+                        font.pixelSize: 12
+                        Connections {
+                            target: root.inspector
+                            function onMapSaved(path) { saveStatus.text = qsTr("Saved %1").arg(path) }
+                            function onMapSaveFailed(message) { saveStatus.text = qsTr("Not saved: %1").arg(message) }
+                            function onSelectionChanged() { saveStatus.text = "" }
+                        }
+                    }
+                    IconButton {
+                        objectName: "saveMap"
+                        text: qsTr("Save as CSV\u2026")
+                        tip: qsTr("This head's map as CSV: a row per token of the message, a column per key (the format of glasswing-cli attention)")
+                        enabled: !root.inspector.mapBusy && root.inspector.map.rows > 0
+                        onClicked: saveDialog.open()
+                    }
                 }
                 Text {
                     Layout.fillWidth: true
@@ -272,17 +304,29 @@ Popup {
                     contentHeight: attendedText.height
                     boundsBehavior: Flickable.StopAtBounds
                     ScrollBar.vertical: ScrollBar {}
-                    Text {
+                    TextEdit {
                         id: attendedText
                         objectName: "attendedText"
                         property int row: -1
                         width: attendedView.width - 12
-                        textFormat: Text.RichText
-                        wrapMode: Text.Wrap
+                        readOnly: true
+                        selectByMouse: false
+                        textFormat: TextEdit.RichText
+                        wrapMode: TextEdit.Wrap
                         text: row < 0 || root.listedRow < 0 ? ""
                               : root.inspector.attendedText(row, Theme.attentionHighlight, Theme.panel)
                         color: Theme.text
                         font.pixelSize: 13
+                        // Bring the row's own token into sight, a third of the way down.
+                        // (after the new text is laid out and the view knows its height).
+                        onTextChanged: Qt.callLater(scrollToRow)
+                        function scrollToRow() {
+                            const offset = root.inspector.attendedTextOffset(row)
+                            if (offset < 0) return
+                            const r = positionToRectangle(offset)
+                            attendedView.contentY = Math.max(0, Math.min(r.y - attendedView.height / 3,
+                                                                         attendedView.contentHeight - attendedView.height))
+                        }
                     }
                 }
                 // Below the map, everything keeps its size whatever is hovered: the map's size decides which

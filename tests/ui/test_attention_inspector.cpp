@@ -1,6 +1,10 @@
 // The attention view's state (AttentionInspector) driven through ChatController and the worker thread, with
 // the scripted engine twin: its tokens are words, and head (l, h) gives query q half its attention at key
 // (q + l + h) % (q + 1), so every map has a known strongest key.
+#include <QDir>
+#include <QFile>
+#include <QSignalSpy>
+#include <QTextDocument>
 #include <catch2/catch.hpp>
 #include <cmath>
 
@@ -104,8 +108,40 @@ TEST_CASE("The attention view reads a reply: its tokens and every head's overvie
   CHECK(html.count("background-color: #ffaaaa") == 8);  // 255 - 255/3 = 170
   CHECK(html.contains("border: 1px solid #ff0000; font-weight: 600\"> time.</span>"));
   CHECK(f.view().attendedText(4, QColor("#ff0000"), QColor("#ffffff")).isEmpty());  // no such row
-  f.view().selectHead(7, 0);                                                        // out of range: ignored
+  // The offset of the row's own token in the text's plain characters, as a rich-text view lays it out.
+  QTextDocument doc;
+  doc.setHtml(html);
+  CHECK(f.view().attendedTextOffset(3) == 36);
+  CHECK(doc.toPlainText().mid(36, 6) == " time.");
+  CHECK(f.view().attendedTextOffset(4) == -1);
+  f.view().selectHead(7, 0);  // out of range: ignored
   CHECK(f.view().selectedLayer() == 1);
+
+  // Save as CSV: the CLI's format, 0 where a key is masked.
+  const QString csv = QDir::temp().filePath(QStringLiteral("glasswing-attention-test.csv"));
+  QFile::remove(csv);
+  QSignalSpy saved(&f.view(), &AttentionInspector::mapSaved);
+  QSignalSpy failed(&f.view(), &AttentionInspector::mapSaveFailed);
+  f.view().saveMap(QUrl::fromLocalFile(csv));
+  REQUIRE(wait_until([&] { return saved.count() + failed.count() > 0; }));
+  REQUIRE(saved.count() == 1);
+  CHECK(saved[0][0].toString() == csv);
+  QFile file(csv);
+  REQUIRE(file.open(QIODevice::ReadOnly));
+  const QStringList lines = QString::fromUtf8(file.readAll()).split('\n', Qt::SkipEmptyParts);
+  REQUIRE(lines.size() == 1 + 4);
+  CHECK(lines[0].toStdString() ==
+        R"(query\key," Be"," kind"," Tell"," me"," a"," story"," Once"," upon"," a"," time.")");
+  // Row 0 is query 6 (" Once") of head (1, 2): its peak is key (6 + 3) % 7 = 2, later keys are 0.
+  const QStringList row = lines[1].split(',');
+  REQUIRE(row.size() == 11);
+  CHECK(row[0] == "\" Once\"");
+  CHECK(row[1 + 2] == "0.5");
+  CHECK(row[1 + 7] == "0");
+  file.remove();
+  f.view().saveMap(QUrl::fromLocalFile(QStringLiteral("/nonexistent-dir/map.csv")));
+  REQUIRE(wait_until([&] { return failed.count() == 1; }));
+  CHECK(failed[0][0].toString().contains("/nonexistent-dir/map.csv.part"));
 
   f.view().close();
   CHECK_FALSE(f.view().active());

@@ -1,9 +1,15 @@
 #include "ui/app/attention_inspector.h"
 
+#include <QPointer>
+#include <QThreadPool>
 #include <QVariantMap>
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <numeric>
+
+#include "inference/model/attention_export.h"
 
 namespace glasswing::ui {
 
@@ -194,6 +200,60 @@ QString AttentionInspector::attendedText(int row, const QColor& color, const QCo
     }
   }
   return html + QStringLiteral("</div>");
+}
+
+int AttentionInspector::attendedTextOffset(int row) const {
+  const int query = map_data_.query_begin + row;
+  if (row < 0 || query >= map_data_.query_end) return -1;
+  int offset = 0;
+  for (int position = 0; position < query && position < tokens_.size(); ++position) {
+    const QString& t = tokens_[position];
+    // As attendedText writes it: "∅" for an empty piece, and each newline as "↵" and a line break.
+    offset += t.isEmpty() ? 1 : static_cast<int>(t.size() + t.count(QLatin1Char('\n')));
+  }
+  return offset;
+}
+
+void AttentionInspector::saveMap(const QUrl& file) {
+  const QString path = file.isLocalFile() ? file.toLocalFile() : file.toString();
+  if (map_data_.probs.empty()) return emit mapSaveFailed(tr("there is no map to save yet"));
+  // The writer's own types: masked cells (NaN here) are 0 there, as the CLI writes them.
+  model::AttentionMatrix m{{map_data_.query_begin, map_data_.query_end},
+                           {map_data_.key_begin, map_data_.key_end},
+                           map_data_.probs};
+  for (float& p : m.probs)
+    if (std::isnan(p)) p = 0;
+  model::attention_export::MatrixInfo info;
+  for (const auto& t : context_.tokens) info.tokens.push_back(model::attention_export::display_token(t));
+  QPointer<AttentionInspector> self(this);
+  QThreadPool::globalInstance()->start([self, path, m = std::move(m), info = std::move(info)] {
+    QString error;
+    const std::filesystem::path target = path.toStdString(), part = target.string() + ".part";
+    try {
+      {
+        std::ofstream out(part, std::ios::binary);
+        if (!out) throw std::runtime_error("cannot write " + part.string());
+        model::attention_export::write_matrix_csv(out, m, info);
+        out.flush();
+        if (!out) throw std::runtime_error("writing " + part.string() + " failed (disk full?)");
+      }
+      std::filesystem::rename(part, target);
+    } catch (const std::exception& e) {
+      error = QString::fromStdString(e.what());
+      std::error_code ignored;
+      std::filesystem::remove(part, ignored);  // no half-written file left behind
+    }
+    QMetaObject::invokeMethod(
+        self.data(),
+        [self, path, error] {
+          if (!self) return;
+          if (error.isEmpty())
+            emit self->mapSaved(path);
+          else
+            emit self->mapSaveFailed(error);
+        },
+        Qt::QueuedConnection);
+  });
 }
 
 }  // namespace glasswing::ui

@@ -8,6 +8,7 @@
 #include <QColor>
 #include <QObject>
 #include <QStringList>
+#include <QUrl>
 #include <QVariantList>
 
 #include "ui/app/metatypes.h"
@@ -91,6 +92,13 @@ class AttentionInspector : public QObject {
   // the map's row `row` attends to it (relative to the row's largest probability; square root, as the map),
   // the row's own token framed. Tokens the row cannot see are left plain. Newlines break the line.
   Q_INVOKABLE QString attendedText(int row, const QColor& color, const QColor& background) const;
+  // Where the row's own token starts in that text's plain characters (a view scrolls it into sight).
+  Q_INVOKABLE int attendedTextOffset(int row) const;
+
+  // Writes the map as CSV, the format of `glasswing-cli attention` (a header row of key tokens, then one row
+  // per query token; 0 where a key comes after the query), on a pool thread: mapSaved or mapSaveFailed
+  // follows. The file appears whole or not at all.
+  Q_INVOKABLE void saveMap(const QUrl& file);
 
   // ChatController's side: a new inspection of a message with `role` starts (returns its request number),
   // and the worker's answers arrive.
@@ -106,6 +114,8 @@ class AttentionInspector : public QObject {
   void metricChanged();
   void selectionChanged();
   void mapChanged();
+  void mapSaved(const QString& path);
+  void mapSaveFailed(const QString& message);
   // To the worker, through ChatController (queued).
   void mapRequested(const glasswing::ui::AttentionMapRequest& request);
 

@@ -6,6 +6,7 @@
 #include <QPointer>
 #include <QQuickItem>
 #include <QQuickWindow>
+#include <QTextDocument>
 #include <QThreadPool>
 #include <cstdio>
 
@@ -232,6 +233,20 @@ void SelfTest::start() {
               view.map()->rows(), view.map()->columns(), view.selectedLayer(), view.selectedHead());
           if (view.overview()->rows() != view.layers() || view.overview()->columns() != view.heads())
             return fail("the overview is not layers x heads");
+          // The shaded text's offsets find each row's own token, newlines (two characters there) and all.
+          QTextDocument doc;
+          doc.setHtml(view.attendedText(0, Qt::yellow, Qt::white));
+          const QString plain = doc.toPlainText();
+          for (const int row : {0, view.map()->rows() / 2, view.map()->rows() - 1}) {
+            QString token = view.tokens()[view.mapQueryBegin() + row];
+            token.replace(QLatin1Char('\n'), QStringLiteral("\u21B5\n"));  // a <br> reads back as "\n"
+            if (token.isEmpty()) token = QStringLiteral("\u2205");
+            if (plain.mid(view.attendedTextOffset(row), token.size()) != token)
+              return fail(
+                  QStringLiteral("the shaded text's offset of row %1 does not find its token: [%2] vs [%3]")
+                      .arg(row)
+                      .arg(plain.mid(view.attendedTextOffset(row) - 5, token.size() + 10), token));
+          }
           // The strongest key of the reply's first token is a real position it can see.
           const QVariantList top = view.topKeys(0, 1);
           if (top.isEmpty() || top[0].toMap()[QStringLiteral("position")].toInt() > view.messageBegin())
