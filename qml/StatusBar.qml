@@ -47,6 +47,16 @@ Rectangle {
             visible: root.controller.modelLoaded
             text: qsTr("context %1 / %2").arg(root.controller.contextUsed).arg(root.controller.contextTotal)
         }
+        Item_ {
+            objectName: "statusLeftOut"
+            visible: root.controller.turnsLeftOut > 0
+            text: root.controller.turnsLeftOut === 1 ? qsTr("1 early message left out")
+                  : qsTr("%1 early messages left out").arg(root.controller.turnsLeftOut)
+            color: Theme.warning
+            ToolTip.visible: leftOutHover.hovered
+            ToolTip.text: qsTr("The conversation is longer than the context: the model read the system prompt and the latest messages only. A larger context length (settings) keeps more.")
+            HoverHandler { id: leftOutHover }
+        }
         Item { Layout.fillWidth: true }
         Item_ {
             visible: root.controller.timeToFirstTokenMs > 0

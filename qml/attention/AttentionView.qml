@@ -70,6 +70,8 @@ Popup {
                       .arg(root.inspector.messageEnd - root.inspector.messageBegin)
                       .arg(root.inspector.messageBegin)
                       .arg(root.inspector.layers).arg(root.inspector.heads).arg(root.inspector.kvHeads)
+                      + (root.inspector.turnsLeftOut > 0
+                         ? qsTr(" \u00b7 the %1 earliest messages did not fit the context").arg(root.inspector.turnsLeftOut) : "")
                 color: Theme.mutedText
                 font.pixelSize: 13
             }

@@ -404,3 +404,46 @@ TEST_CASE("Compare answers both sides a token of each in turn with what a reply 
     CHECK_FALSE(text[0].empty());
   }
 }
+
+TEST_CASE("A conversation longer than the context loses its earliest turns and still gets a reply",
+          "[ui][engine]") {
+  auto engine = ui::create_engine();
+  ui::LoadedModel info;
+  load(*engine, "CPU", info);
+  auto session = engine->new_session();
+  ui::GenerationSettings settings = greedy_settings();
+  settings.context_length = 64;
+  settings.max_tokens = 8;
+  std::vector<ui::ChatTurn> turns{{"system", "Be kind"}};
+  for (int i = 0; i < 6; ++i) {
+    turns.push_back({"user", "Once upon a time there was a little girl named Lily"});
+    turns.push_back({"assistant", "She liked to play with her ball in the park"});
+  }
+  turns.push_back({"user", "Tell me more"});
+  std::atomic<bool> stop{false};
+  ui::GenerationStats stats;
+  std::string reply;
+  session->generate(
+      turns, settings, [&](std::string_view piece, const ui::GenerationStats&) { reply += piece; }, stop,
+      stats);
+  INFO("prompt " << stats.prompt_tokens << " tokens, " << stats.turns_left_out << " turns left out");
+  CHECK_FALSE(reply.empty());
+  CHECK(stats.turns_left_out > 0);
+  CHECK(stats.turns_left_out % 2 == 0);  // whole exchanges: what is left starts with a user turn
+  CHECK(stats.prompt_tokens + 8 <= 64);  // room for the reply
+  CHECK(stats.prompt_tokens + 22 > 64);  // and no more was cut than needed (an exchange is ~22 tokens)
+
+  // The attention view of that last message shows what the model read.
+  const ui::AttentionContext ctx = session->inspect_attention(turns, settings);
+  CHECK(ctx.turns_left_out == stats.turns_left_out);
+  CHECK(ctx.message_end == stats.prompt_tokens);
+  CHECK(joined(ctx.tokens, 0, ctx.message_begin).find("Be kind") != std::string::npos);
+
+  // One turn longer than the context cannot be cut: the reply fails with the context named.
+  std::string long_text;
+  for (int i = 0; i < 12; ++i) long_text += "Once upon a time there was a little girl. ";
+  CHECK_THROWS_WITH(
+      session->generate(
+          {{"user", long_text}}, settings, [](std::string_view, const ui::GenerationStats&) {}, stop, stats),
+      Catch::Contains("context"));
+}

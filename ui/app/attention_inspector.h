@@ -33,6 +33,7 @@ class AttentionInspector : public QObject {
   Q_PROPERTY(int layers READ layers NOTIFY contextChanged)
   Q_PROPERTY(int heads READ heads NOTIFY contextChanged)
   Q_PROPERTY(int kvHeads READ kvHeads NOTIFY contextChanged)
+  Q_PROPERTY(int turnsLeftOut READ turnsLeftOut NOTIFY contextChanged)
   Q_PROPERTY(int metric READ metric WRITE setMetric NOTIFY metricChanged)
   Q_PROPERTY(int selectedLayer READ selectedLayer NOTIFY selectionChanged)
   Q_PROPERTY(int selectedHead READ selectedHead NOTIFY selectionChanged)
@@ -67,6 +68,7 @@ class AttentionInspector : public QObject {
   [[nodiscard]] int layers() const { return context_.layers; }
   [[nodiscard]] int heads() const { return context_.heads; }
   [[nodiscard]] int kvHeads() const { return context_.kv_heads; }
+  [[nodiscard]] int turnsLeftOut() const { return context_.turns_left_out; }
   [[nodiscard]] int metric() const { return metric_; }
   void setMetric(int metric);
   [[nodiscard]] int selectedLayer() const { return layer_; }

@@ -61,6 +61,8 @@ class ChatController : public QObject {
   Q_PROPERTY(double timeToFirstTokenMs READ timeToFirstTokenMs NOTIFY statsChanged)
   Q_PROPERTY(double promptTokensPerSecond READ promptTokensPerSecond NOTIFY statsChanged)
   Q_PROPERTY(double generationTokensPerSecond READ generationTokensPerSecond NOTIFY statsChanged)
+  // The earliest messages the last reply's prompt left out: the conversation outgrew the context.
+  Q_PROPERTY(int turnsLeftOut READ turnsLeftOut NOTIFY statsChanged)
   Q_PROPERTY(QString lastError READ lastError NOTIFY lastErrorChanged)
   // The model file the current conversation last used ("" when none is recorded), and whether it is not the
   // loaded one (the header then says "last used: X"; the app never switches models by itself).
@@ -100,6 +102,7 @@ class ChatController : public QObject {
   [[nodiscard]] double timeToFirstTokenMs() const { return stats_.time_to_first_token_ms; }
   [[nodiscard]] double promptTokensPerSecond() const { return stats_.prompt_tokens_per_s; }
   [[nodiscard]] double generationTokensPerSecond() const { return stats_.generation_tokens_per_s; }
+  [[nodiscard]] int turnsLeftOut() const { return stats_.turns_left_out; }
   [[nodiscard]] QString lastError() const { return last_error_; }
   [[nodiscard]] qint64 streamingMessageId() const { return streaming_message_; }
   [[nodiscard]] QString conversationModelName() const;

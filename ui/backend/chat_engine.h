@@ -51,6 +51,7 @@ struct GenerationStats {
   double time_to_first_token_ms = 0;
   double prompt_tokens_per_s = 0;
   double generation_tokens_per_s = 0;
+  int turns_left_out = 0;  // the earliest turns the model did not see: the conversation outgrew the context
 };
 
 enum class StopReason { EndOfText, MaxTokens, ContextFull, Stopped };
@@ -68,7 +69,8 @@ struct AttentionContext {
   std::vector<std::string> tokens;  // the text of every position (special tokens as written)
   int message_begin = 0;            // the message's positions: [message_begin, message_end)
   int message_end = 0;
-  int overview_end = 0;  // the overview covers [message_begin, overview_end) (long messages: their start)
+  int overview_end = 0;    // the overview covers [message_begin, overview_end) (long messages: their start)
+  int turns_left_out = 0;  // earliest turns not in `tokens`: cut, as for the reply, to fit the context
   int layers = 0;
   int heads = 0;
   int kv_heads = 0;
@@ -89,8 +91,10 @@ class ChatSession {
  public:
   virtual ~ChatSession() = default;
   // Renders the turns with the model's chat template (or a plain continuation when it has none), then
-  // generates. on_piece gets each decoded piece of text as soon as it is sampled. `stop` is read before
-  // every token. Throws std::exception with a one-line message on failure.
+  // generates. A conversation longer than the context loses its earliest turns (the system prompt stays)
+  // until it fits with room for the reply; stats.turns_left_out says how many. on_piece gets each decoded
+  // piece of text as soon as it is sampled. `stop` is read before every token. Throws std::exception with a
+  // one-line message on failure.
   virtual StopReason generate(
       const std::vector<ChatTurn>& turns, const GenerationSettings& settings,
       const std::function<void(std::string_view piece, const GenerationStats&)>& on_piece,

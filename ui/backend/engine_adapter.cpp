@@ -127,6 +127,32 @@ std::vector<int32_t> render_prompt(const Loaded& loaded, const std::vector<ChatT
   return tok.encode(text, {.add_bos = tok.add_bos_by_default() && tok.bos_id() >= 0});
 }
 
+// Positions kept free for the reply when a conversation has to be cut to fit the context.
+int64_t reply_reserve(const GenerationSettings& settings, int64_t n_ctx) {
+  return std::min<int64_t>(std::max(1, settings.max_tokens), n_ctx / 4);
+}
+
+// A conversation longer than the context, as the model gets to read it: the system turns and as many of the
+// latest turns as fit with `reserve` positions to spare, starting with a user turn (templates expect one
+// after the system prompt). The last turn always stays (alone it may still not fit: the caller's error).
+// `left_out` counts the turns dropped. Returns the prompt of the kept turns.
+std::vector<int32_t> fit_turns(const Loaded& loaded, std::vector<ChatTurn>& turns, int64_t n_ctx,
+                               int64_t reserve, int& left_out) {
+  left_out = 0;
+  std::vector<int32_t> prompt = render_prompt(loaded, turns, true);
+  while (static_cast<int64_t>(prompt.size()) + reserve > n_ctx) {
+    const auto first =
+        std::find_if(turns.begin(), turns.end(), [](const ChatTurn& t) { return t.role != "system"; });
+    if (turns.end() - first <= 1) break;
+    auto last = first + 1;
+    while (last + 1 < turns.end() && last->role != "user") ++last;  // through the replies to that turn
+    left_out += static_cast<int>(last - first);
+    turns.erase(first, last);
+    prompt = render_prompt(loaded, turns, true);
+  }
+  return prompt;
+}
+
 uint64_t fresh_seed() {
   return static_cast<uint64_t>(Clock::now().time_since_epoch().count());
 }
@@ -203,7 +229,10 @@ class EngineSession : public ChatSession {
     use_context(settings);
     inspected_ = false;  // the caches will hold this reply, not the inspected conversation
 
-    const std::vector<int32_t> prompt = render_prompt(*loaded_, turns, true);
+    std::vector<ChatTurn> kept = turns;
+    int left_out = 0;
+    const std::vector<int32_t> prompt =
+        fit_turns(*loaded_, kept, session_->n_ctx(), reply_reserve(settings, session_->n_ctx()), left_out);
     // Reuse the cached positions the new prompt shares with what the session has already evaluated
     // (a follow-up turn extends the previous prompt), and evaluate only the rest.
     const auto& seen = session_->tokens();
@@ -217,6 +246,7 @@ class EngineSession : public ChatSession {
 
     stats = {};
     stats.prompt_tokens = static_cast<int>(prompt.size());
+    stats.turns_left_out = left_out;
     stats.context_total = static_cast<int>(session_->n_ctx());
     const auto start = Clock::now();
     std::optional<Clock::time_point> first_token;
@@ -252,9 +282,18 @@ class EngineSession : public ChatSession {
     // The message's tokens are what the conversation with it adds to the conversation before it; before a
     // reply that includes the template's "assistant:" header, which the model read and did not write.
     const bool reply = turns.back().role == "assistant";
-    const std::vector<ChatTurn> before(turns.begin(), turns.end() - 1);
+    // Cut as generate() cut the prompt of this reply (or of the reply to this message), so the view shows
+    // what the model read.
+    std::vector<ChatTurn> before(turns.begin(), turns.end() - (reply ? 1 : 0));
+    int left_out = 0;
+    fit_turns(*loaded_, before, session_->n_ctx(), reply_reserve(settings, session_->n_ctx()), left_out);
+    std::vector<ChatTurn> shown = before;
+    if (reply)
+      shown.push_back(turns.back());
+    else
+      before.pop_back();
     const std::vector<int32_t> prefix = render_prompt(*loaded_, before, reply);
-    const std::vector<int32_t> all = render_prompt(*loaded_, turns, false);
+    const std::vector<int32_t> all = render_prompt(*loaded_, shown, false);
     const size_t begin = common_prefix(prefix, all);
     if (begin >= all.size()) throw std::runtime_error("the message has no tokens to look at");
     if (static_cast<int64_t>(all.size()) > session_->n_ctx())
@@ -272,6 +311,7 @@ class EngineSession : public ChatSession {
     ctx.tokens.reserve(all.size());
     for (const int32_t id : all) ctx.tokens.push_back(tok.token_piece(id));
     ctx.message_begin = static_cast<int>(begin);
+    ctx.turns_left_out = left_out;
     ctx.message_end = static_cast<int>(all.size());
     // The overview reads every key of every head for each query: a long message's start stands for it.
     ctx.overview_end = static_cast<int>(std::min(all.size(), begin + kOverviewQueries));
