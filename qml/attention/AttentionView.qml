@@ -205,6 +205,21 @@ Popup {
                         running: root.inspector.mapBusy
                     }
                     Item { Layout.fillWidth: true }
+                    // A message longer than a map's rows (512) is shown a page at a time.
+                    IconButton {
+                        objectName: "earlierRows"
+                        visible: root.inspector.messageEnd - root.inspector.messageBegin > 512
+                        enabled: !root.inspector.mapBusy && root.inspector.mapQueryBegin > root.inspector.messageBegin
+                        text: qsTr("\u2039 Earlier tokens")
+                        onClicked: root.inspector.showRows(root.inspector.mapQueryBegin - root.inspector.messageBegin - 512)
+                    }
+                    IconButton {
+                        objectName: "laterRows"
+                        visible: root.inspector.messageEnd - root.inspector.messageBegin > 512
+                        enabled: !root.inspector.mapBusy && root.inspector.mapQueryEnd < root.inspector.messageEnd
+                        text: qsTr("Later tokens \u203a")
+                        onClicked: root.inspector.showRows(root.inspector.mapQueryEnd - root.inspector.messageBegin)
+                    }
                     Text {
                         id: saveStatus
                         objectName: "saveStatus"

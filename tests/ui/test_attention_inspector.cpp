@@ -177,3 +177,35 @@ TEST_CASE(
   CHECK_FALSE(f.view().active());
   REQUIRE(wait_until([&] { return !f.controller->generating(); }));
 }
+
+TEST_CASE("A message longer than a map's rows is shown a page of 512 tokens at a time", "[ui][attention]") {
+  glasswing::test::TwinApp app(std::vector<std::string>(600, " la"));
+  app.load();
+  AttentionInspector& view = *app.controller->attention();
+  REQUIRE(app.controller->send("Sing"));
+  REQUIRE(wait_until([&] { return !app.controller->generating(); }));
+  REQUIRE(app.controller->inspectAttention(1));
+  REQUIRE(wait_until([&] { return !view.busy() && !view.mapBusy() && view.map()->rows() > 0; }));
+  REQUIRE(view.messageEnd() - view.messageBegin() == 600);
+  CHECK(view.map()->rows() == 512);
+  CHECK(view.mapQueryBegin() == view.messageBegin());
+
+  view.showRows(512);
+  CHECK(view.mapBusy());
+  REQUIRE(wait_until([&] { return !view.mapBusy(); }));
+  CHECK(view.mapQueryBegin() == view.messageBegin() + 512);
+  CHECK(view.mapQueryEnd() == view.messageEnd());
+  CHECK(view.map()->rows() == 88);
+  CHECK(view.map()->columns() == view.messageEnd());  // every key up to the last query
+  view.showRows(5000);  // past the end: the last page, already shown
+  CHECK_FALSE(view.mapBusy());
+
+  // Another head keeps the page.
+  view.selectHead(1, 1);
+  REQUIRE(wait_until([&] { return !view.mapBusy() && view.selectedHead() == 1; }));
+  CHECK(view.mapQueryBegin() == view.messageBegin() + 512);
+  view.showRows(3);  // within the first page
+  REQUIRE(wait_until([&] { return !view.mapBusy(); }));
+  CHECK(view.mapQueryBegin() == view.messageBegin());
+  CHECK(view.map()->rows() == 512);
+}

@@ -22,6 +22,7 @@ int64_t AttentionInspector::begin(const QString& role) {
   context_ = {};
   tokens_.clear();
   map_data_ = {};
+  rows_from_ = 0;
   overview_.clear();
   map_.clear();
   layer_ = head_ = -1;
@@ -75,7 +76,10 @@ void AttentionInspector::onInspected(qint64 request_id, const AttentionContext& 
 }
 
 void AttentionInspector::onMap(qint64 request_id, const AttentionMap& map) {
-  if (request_id != request_ || map.layer != layer_ || map.head != head_) return;  // another head since
+  // Another head or page since: its own answer follows.
+  if (request_id != request_ || map.layer != layer_ || map.head != head_ ||
+      map.query_begin != context_.message_begin + rows_from_)
+    return;
   map_data_ = map;
   float high = 0;
   for (const float p : map.probs)
@@ -115,13 +119,27 @@ void AttentionInspector::selectHead(int layer, int head) {
   layer_ = layer;
   head_ = head;
   emit selectionChanged();
+  requestMap();
+}
+
+void AttentionInspector::showRows(int first) {
+  const int length = context_.message_end - context_.message_begin;
+  first = std::clamp(first, 0, std::max(0, length - 1));
+  first -= first % kMaxMapQueries;  // pages of kMaxMapQueries rows
+  if (first == rows_from_ || layer_ < 0) return;
+  rows_from_ = first;
+  requestMap();
+}
+
+// The selected head's map over the current page of the message's tokens.
+void AttentionInspector::requestMap() {
   setBusy(false, true, {});
   AttentionMapRequest r;
   r.request_id = request_;
-  r.layer = layer;
-  r.head = head;
-  r.query_begin = context_.message_begin;
-  r.query_end = std::min(context_.message_end, context_.message_begin + kMaxMapQueries);
+  r.layer = layer_;
+  r.head = head_;
+  r.query_begin = context_.message_begin + rows_from_;
+  r.query_end = std::min(context_.message_end, r.query_begin + kMaxMapQueries);
   r.key_begin = 0;
   r.key_end = r.query_end;  // a query sees only the keys up to itself
   emit mapRequested(r);

@@ -82,6 +82,9 @@ class AttentionInspector : public QObject {
 
   // Shows the map of one head (a click in the overview).
   Q_INVOKABLE void selectHead(int layer, int head);
+  // Shows the page of the message's tokens holding token `first` (counted from the message's start) as the
+  // map's rows; a message longer than kMaxMapQueries has several.
+  Q_INVOKABLE void showRows(int first);
   Q_INVOKABLE void close();
   // Token `position` for display: newlines and tabs made visible, an empty piece as "∅".
   Q_INVOKABLE QString tokenText(int position) const;
@@ -123,6 +126,7 @@ class AttentionInspector : public QObject {
 
  private:
   void rebuildOverview();
+  void requestMap();
   void setBusy(bool busy, bool map_busy, const QString& error);
 
   bool active_ = false;
@@ -135,6 +139,7 @@ class AttentionInspector : public QObject {
   QStringList tokens_;
   int metric_ = Entropy;
   int layer_ = -1, head_ = -1;
+  int rows_from_ = 0;  // the map's first row, counted from the message's first token
   AttentionMap map_data_;
   HeatmapMatrix overview_;
   HeatmapMatrix map_;

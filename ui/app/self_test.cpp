@@ -266,7 +266,25 @@ void SelfTest::start() {
           std::printf("self-test: map zoomed to %d of %d keys\n", shown,
                       view.mapKeyEnd() - view.mapKeyBegin());
           if (shown >= view.mapKeyEnd() - view.mapKeyBegin()) fail("the map did not zoom");
+          // A reply longer than 512 tokens has a second page of rows: show it with the view's button.
+          if (view.messageEnd() - view.messageBegin() > AttentionInspector::kMaxMapQueries) {
+            QObject* later = window_.findChild<QObject*>(QStringLiteral("laterRows"));
+            if (!later || !QMetaObject::invokeMethod(later, "clicked")) fail("no Later tokens button");
+          }
         });
+    then(
+        "the reply's last page of rows",
+        [&view] { return !view.mapBusy() && view.mapQueryEnd() == view.messageEnd(); },
+        [this, &view] {
+          std::printf("self-test: map rows %d-%d of the reply's %d-%d\n", view.mapQueryBegin(),
+                      view.mapQueryEnd() - 1, view.messageBegin(), view.messageEnd() - 1);
+          if (view.messageEnd() - view.messageBegin() <= AttentionInspector::kMaxMapQueries) return;
+          QObject* earlier = window_.findChild<QObject*>(QStringLiteral("earlierRows"));
+          if (!earlier || !QMetaObject::invokeMethod(earlier, "clicked")) fail("no Earlier tokens button");
+        });
+    then(
+        "the reply's first page of rows",
+        [&view] { return !view.mapBusy() && view.mapQueryBegin() == view.messageBegin(); }, [] {});
     then(
         "window settled", [this] { return step_clock_.elapsed() > 700; },
         [this, &view] {
