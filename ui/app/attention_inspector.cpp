@@ -58,7 +58,9 @@ void AttentionInspector::onInspected(qint64 request_id, const AttentionContext& 
   if (request_id != request_) return;
   context_ = context;
   tokens_.clear();
-  for (const auto& t : context_.tokens) tokens_ << QString::fromStdString(t);
+  // Bytes of a character split over several tokens show as <0xNN>, as in the CLI's files.
+  for (const auto& t : context_.tokens)
+    tokens_ << QString::fromStdString(model::attention_export::display_token(t));
   setBusy(false, false, {});
   emit contextChanged();
   rebuildOverview();

@@ -71,6 +71,7 @@ bool CompareController::run(const QString& prompt_a, const QString& prompt_b, co
     sides_[i] = {};
   }
   divergence_ = -1;
+  agreed_ = 0;
   error_.clear();
   running_ = true;
   finished_ = false;
@@ -119,12 +120,13 @@ void CompareController::updateDivergence() {
   const auto& a = sides_[0].tokens;
   const auto& b = sides_[1].tokens;
   const size_t n = std::min(a.size(), b.size());
-  const auto [ia, ib] = std::mismatch(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(n), b.begin());
-  if (ia != a.begin() + static_cast<std::ptrdiff_t>(n)) {
-    divergence_ = static_cast<int>(ia - a.begin());
-  } else if (finished_ && a.size() != b.size()) {
-    divergence_ = static_cast<int>(n);  // one reply ended where the other went on
-  }
+  // Only the positions both sides reached since the last call are new.
+  for (; agreed_ < n; ++agreed_)
+    if (a[agreed_] != b[agreed_]) {
+      divergence_ = static_cast<int>(agreed_);
+      return;
+    }
+  if (finished_ && a.size() != b.size()) divergence_ = static_cast<int>(n);  // one ended, the other went on
 }
 
 QString CompareController::summary() const {

@@ -96,7 +96,8 @@ class CompareController : public QObject {
   int64_t run_ = 0;
   std::array<Side, 2> sides_;
   int divergence_ = -1;
-  QTimer repaint_;  // one textChanged per frame while tokens stream
+  size_t agreed_ = 0;  // leading positions both sides have and agree on
+  QTimer repaint_;     // one textChanged per frame while tokens stream
 };
 
 }  // namespace glasswing::ui
