@@ -41,7 +41,9 @@ Item {
     Rectangle {
         id: card
         readonly property real maxWidth: Math.min(root.width - 40, Theme.maxMessageWidth)
-        width: root.isUser ? Math.min(maxWidth * 0.8, Math.max(measure.implicitWidth + 30, 140)) : maxWidth
+        // A user's bubble hugs the text, but is never narrower than its row of actions.
+        width: root.isUser ? Math.min(maxWidth * 0.8, Math.max(measure.implicitWidth + 30, actions.implicitWidth + 28, 140))
+                           : maxWidth
         readonly property real columnX: (root.width - maxWidth) / 2
         x: root.isUser ? columnX + maxWidth - width : columnX
         anchors.top: parent.top
@@ -140,6 +142,7 @@ Item {
             }
 
             RowLayout {
+                id: actions
                 spacing: 2
                 Layout.alignment: root.isUser ? Qt.AlignRight : Qt.AlignLeft
                 visible: !root.editing && root.status !== "streaming"
@@ -201,6 +204,7 @@ Item {
                     onClicked: root.attentionRequested()
                 }
                 IconButton {
+                    objectName: "deleteButton"
                     enabled: !root.busy
                     text: qsTr("Delete")
                     tip: qsTr("Delete this message and everything below it")

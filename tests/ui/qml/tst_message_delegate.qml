@@ -85,6 +85,16 @@ Item {
             reply.canInspect = true
         }
 
+        function test_user_bubble_holds_its_actions() {
+            // A short question's bubble is still wide enough for Copy, Edit, Attention and Delete.
+            const button = findChild(question, "deleteButton")  // the last of them
+            let bubble = button.parent
+            while (bubble && bubble.radius !== 12) bubble = bubble.parent
+            verify(bubble, "no bubble")
+            const right = button.mapToItem(bubble, button.width, 0).x
+            verify(right <= bubble.width, "actions end at " + right + " in a bubble of " + bubble.width)
+        }
+
         function test_busy_disables_branch_actions() {
             reply.busy = true
             verify(!findChild(reply, "regenerateButton").enabled)
