@@ -49,6 +49,7 @@ Popup {
                 id: promptArea
                 objectName: "prompt" + side.label
                 placeholderText: qsTr("Prompt")
+                placeholderTextColor: Theme.mutedText
                 wrapMode: TextEdit.Wrap
                 color: Theme.text
                 background: Rectangle { color: Theme.surface; radius: 6; border.color: Theme.border }
@@ -60,6 +61,7 @@ Popup {
                 id: systemField
                 Layout.fillWidth: true
                 placeholderText: qsTr("System prompt (optional)")
+                placeholderTextColor: Theme.mutedText
                 color: Theme.text
             }
             Text {
