@@ -83,7 +83,7 @@ ApplicationWindow {
                     text: qsTr("Compare")
                     tip: qsTr("Two prompts or settings side by side on the same model and seed")
                     enabled: window.controller.modelLoaded
-                    onClicked: compareView.open()
+                    onClicked: compareView.openFromChat()
                 }
                 IconButton {
                     objectName: "togglePanel"

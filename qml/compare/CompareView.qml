@@ -21,6 +21,18 @@ Popup {
     focus: true
     padding: 16
     onClosed: compare.stop()
+    // Opened from the chat: empty prompts start from the conversation's last question and system prompt.
+    function openFromChat() {
+        if (inputA.prompt.length === 0) {
+            inputA.prompt = controller.lastUserText()
+            inputA.system = controller.settings.systemPrompt
+        }
+        if (inputB.prompt.length === 0) {
+            inputB.prompt = inputA.prompt
+            inputB.system = inputA.system
+        }
+        open()
+    }
 
     background: Rectangle {
         color: Theme.panel

@@ -64,6 +64,19 @@ TEST_CASE("Comparing the same prompt twice gives identical replies with the same
   }
 }
 
+TEST_CASE("The compare view starts from the conversation's last question", "[ui][compare]") {
+  Fixture f;
+  f.load();
+  CHECK(f.controller->lastUserText().isEmpty());
+  REQUIRE(f.controller->send("Tell me a story"));
+  REQUIRE(wait_until([&] { return !f.controller->generating(); }));
+  REQUIRE(f.controller->send("And another"));
+  REQUIRE(wait_until([&] { return !f.controller->generating(); }));
+  CHECK(f.controller->lastUserText() == "And another");
+  f.controller->switchBranch(0, 0);  // no other branch: unchanged
+  CHECK(f.controller->lastUserText() == "And another");
+}
+
 TEST_CASE("Compared replies that part show where: the token index and both tokens", "[ui][compare]") {
   Fixture f;
   f.load();

@@ -300,6 +300,15 @@ QString ChatController::compareBlocker(GenerationSettings& base) const {
   return {};
 }
 
+QString ChatController::lastUserText() const {
+  for (int row = messages_.rowCount() - 1; row >= 0; --row) {
+    const QModelIndex index = messages_.index(row);
+    if (messages_.data(index, MessageListModel::AuthorRole).toString() == QLatin1String("user"))
+      return messages_.data(index, MessageListModel::TextRole).toString();
+  }
+  return {};
+}
+
 bool ChatController::send(const QString& text) {
   if (text.trimmed().isEmpty()) return false;
   const qint64 last = messages_.messageIdAt(messages_.rowCount() - 1);

@@ -129,6 +129,9 @@ class ChatController : public QObject {
   // in the chat's caches) and the view shows every head's overview and one head's map. Not while a reply
   // is being generated.
   Q_INVOKABLE bool inspectAttention(int row);
+  // The text of the last user message of the branch shown ("" when there is none): the compare view starts
+  // from it.
+  Q_INVOKABLE QString lastUserText() const;
 
   // Models: a path or a file:// URL (file dialog, drag and drop, command line).
   Q_INVOKABLE void loadModel(const QString& path_or_url);

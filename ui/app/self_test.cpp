@@ -328,7 +328,7 @@ void SelfTest::start() {
     };
     then("model loaded", modelReady, [this, run_from_view] {
       QObject* view = window_.findChild<QObject*>(QStringLiteral("compareView"));
-      if (!view || !QMetaObject::invokeMethod(view, "open")) return fail("no compare view to open");
+      if (!view || !QMetaObject::invokeMethod(view, "openFromChat")) return fail("no compare view to open");
       // Same prompt, settings and seed: the two sides must agree token for token.
       run_from_view(QStringLiteral("0.80"));
     });
