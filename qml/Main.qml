@@ -32,11 +32,42 @@ ApplicationWindow {
 
     footer: StatusBar { controller: window.controller }
 
+    // Keyboard: the usual desktop keys for a new chat, search, opening a model and stopping a reply.
+    Shortcut {
+        sequences: [StandardKey.New]
+        onActivated: {
+            window.controller.newConversation()
+            composer.focusInput()
+        }
+    }
+    Shortcut {
+        sequences: [StandardKey.Find]
+        onActivated: sidebar.focusSearch()
+    }
+    Shortcut {
+        sequences: [StandardKey.Open]
+        onActivated: {
+            panel.visible = true
+            tabs.currentIndex = 0
+            modelPanel.openFileDialog()
+        }
+    }
+    Shortcut {
+        sequence: "Ctrl+L"
+        onActivated: composer.focusInput()
+    }
+    Shortcut {
+        sequence: "Esc"
+        enabled: window.controller.generating
+        onActivated: window.controller.stop()
+    }
+
     RowLayout {
         anchors.fill: parent
         spacing: 0
 
         Sidebar {
+            id: sidebar
             Layout.preferredWidth: Theme.sidebarWidth
             Layout.fillHeight: true
             controller: window.controller
@@ -133,7 +164,10 @@ ApplicationWindow {
                     Layout.fillWidth: true
                     Layout.fillHeight: true
                     currentIndex: tabs.currentIndex
-                    ModelPanel { controller: window.controller }
+                    ModelPanel {
+                        id: modelPanel
+                        controller: window.controller
+                    }
                     SettingsPanel { controller: window.controller }
                 }
             }

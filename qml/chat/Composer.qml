@@ -15,6 +15,8 @@ Rectangle {
 
     readonly property bool canSend: modelLoaded && !generating && input.text.trim().length > 0
 
+    function focusInput() { input.forceActiveFocus() }
+
     function submit() {
         if (!canSend) return false
         const t = input.text

@@ -10,6 +10,8 @@ import Glasswing
 ColumnLayout {
     id: root
     required property ChatController controller
+
+    function openFileDialog() { fileDialog.open() }
     spacing: 10
 
     Rectangle {

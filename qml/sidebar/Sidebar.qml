@@ -10,6 +10,11 @@ Rectangle {
     required property ChatController controller
     color: Theme.sidebar
 
+    function focusSearch() {
+        search.forceActiveFocus()
+        search.selectAll()
+    }
+
     ColumnLayout {
         anchors.fill: parent
         anchors.margins: 10

@@ -1,0 +1,55 @@
+// The whole main window (qml/Main.qml) on the twins: its keyboard shortcuts.
+#include <QtQml/qqmlextensionplugin.h>
+
+#include <QQmlApplicationEngine>
+#include <QQuickItem>
+#include <QQuickWindow>
+#include <QTest>
+#include <catch2/catch.hpp>
+
+#include "tests/ui/qt_test_app.h"
+#include "tests/ui/twin_app.h"
+
+Q_IMPORT_QML_PLUGIN(GlasswingPlugin)
+
+using namespace glasswing::ui;
+using glasswing::test::wait_until;
+
+TEST_CASE("The main window's keys: new chat, find, focus the composer, and Esc stops a reply", "[ui][qml]") {
+  qputenv("GLASSWING_TEST_TOKEN_DELAY_MS", "2");  // read when the worker is made
+  glasswing::test::TwinApp app(std::vector<std::string>(3000, "la "));
+  qunsetenv("GLASSWING_TEST_TOKEN_DELAY_MS");
+  QQmlApplicationEngine engine;
+  engine.addImportPath(QStringLiteral("qrc:/"));
+  engine.setInitialProperties({{QStringLiteral("controller"), QVariant::fromValue(app.controller.get())}});
+  engine.load(QUrl(QStringLiteral("qrc:/Glasswing/Main.qml")));
+  REQUIRE(engine.rootObjects().size() == 1);
+  auto* window = qobject_cast<QQuickWindow*>(engine.rootObjects().first());
+  REQUIRE(window);
+  window->requestActivate();
+  REQUIRE(QTest::qWaitForWindowExposed(window));
+  app.load();
+  auto item = [&](const char* name) { return window->findChild<QQuickItem*>(QString::fromLatin1(name)); };
+  REQUIRE(item("searchField"));
+  REQUIRE(item("composerInput"));
+
+  QTest::keyClick(window, Qt::Key_F, Qt::ControlModifier);
+  CHECK(wait_until([&] { return item("searchField")->hasActiveFocus(); }, 2000));
+  QTest::keyClick(window, Qt::Key_L, Qt::ControlModifier);
+  CHECK(wait_until([&] { return item("composerInput")->hasActiveFocus(); }, 2000));
+
+  // A reply streams (3000 pieces, 2 ms each); Esc stops it within a piece.
+  REQUIRE(app.controller->send(QStringLiteral("Sing")));
+  REQUIRE(wait_until([&] { return app.controller->streamingMessageId() != 0; }));
+  QTest::keyClick(window, Qt::Key_Escape);
+  REQUIRE(wait_until([&] { return !app.controller->generating(); }, 3000));
+  auto* messages = app.controller->messages();
+  CHECK(messages->data(messages->index(1), MessageListModel::StateRole).toString() == "stopped");
+
+  // Ctrl+N: a new, empty chat, ready to type in.
+  REQUIRE(app.controller->currentConversationId() != 0);
+  QTest::keyClick(window, Qt::Key_N, Qt::ControlModifier);
+  CHECK(wait_until([&] { return app.controller->currentConversationId() == 0; }, 2000));
+  CHECK(messages->rowCount() == 0);
+  CHECK(item("composerInput")->hasActiveFocus());
+}
