@@ -14,6 +14,7 @@ Item {
     required property int siblingIndex
     required property int siblingCount
     required property var blocks  // BlockListModel (or any model with kind, text, language roles)
+    required property string detail  // a reply's tokens, speed and device, or why it failed
     property bool busy: false     // a reply is being generated: no edits or regenerations meanwhile
     property bool canInspect: true  // a model is loaded: the attention view can read the message
 
@@ -131,6 +132,17 @@ Item {
             }
 
             Text {
+                objectName: "failureReason"
+                Layout.fillWidth: true
+                Layout.preferredWidth: 0  // wrapped text: its width comes from the layout, not its length
+                visible: root.status === "failed" && root.detail.length > 0
+                text: root.detail
+                wrapMode: Text.Wrap
+                color: Theme.warning
+                font.pixelSize: 12
+            }
+
+            Text {
                 objectName: "stateLabel"
                 visible: root.status === "interrupted" || root.status === "stopped" || root.status === "failed"
                 text: root.status === "interrupted" ? qsTr("\u26a0 Interrupted: the app closed before this reply finished")
@@ -209,6 +221,14 @@ Item {
                     text: qsTr("Delete")
                     tip: qsTr("Delete this message and everything below it")
                     onClicked: root.deleteRequested()
+                }
+                Text {
+                    objectName: "replyDetail"
+                    visible: !root.isUser && root.status !== "failed" && root.detail.length > 0
+                    Layout.leftMargin: 8
+                    text: root.detail
+                    color: Theme.mutedText
+                    font.pixelSize: 11
                 }
             }
         }

@@ -114,9 +114,14 @@ class MemoryReplyWriter : public ReplyWriter {
     data_->messages.at(id_).second.text += text_delta;
     ++data_->writes;
   }
-  void finish(MessageState state, const std::string&, const ReplyMetrics&) override {
+  void finish(MessageState state, const std::string& reason, const ReplyMetrics& metrics) override {
     std::lock_guard lock(data_->mutex);
-    data_->messages.at(id_).second.state = state;
+    MessageRecord& m = data_->messages.at(id_).second;
+    m.state = state;
+    m.generated_tokens = metrics.generated_tokens;
+    m.generation_tokens_per_s = metrics.generation_tokens_per_s;
+    m.device = metrics.device;
+    m.reason = state == MessageState::Failed ? reason : std::string();
   }
 
  private:

@@ -62,7 +62,15 @@ TEST_CASE("Sending streams a reply into the list and the store, then regenerate 
   CHECK(f.text(0) == "Tell me a story");
   CHECK(f.text(1) == "Once upon a time.");
   CHECK(f.role(1, MessageListModel::StateRole).toString() == "complete");
+  // How the reply was made, shown under it; the store has the same numbers for the next time it opens.
+  CHECK(f.role(1, MessageListModel::DetailRole).toString().toStdString() == "5 tokens \u00b7 CPU");
+  CHECK(f.role(0, MessageListModel::DetailRole).toString().isEmpty());
   const qint64 first_reply = f.controller->messages()->messageIdAt(1);
+  {
+    std::lock_guard lock(f.data->mutex);
+    CHECK(f.data->messages.at(first_reply).second.generated_tokens == 5);
+    CHECK(f.data->messages.at(first_reply).second.device == "CPU");
+  }
   CHECK(f.stored(first_reply) == "Once upon a time.");
   CHECK(f.storedState(first_reply) == MessageState::Complete);
   CHECK(f.controller->currentConversationId() != 0);

@@ -41,8 +41,13 @@ TEST_CASE("The SQLite adapter keeps trees, branches, streamed replies, settings 
   REQUIRE(messages.size() == 3);
   CHECK(messages[1].text == "there was a dragon.");
   CHECK(messages[1].state == MessageState::Complete);
+  CHECK(messages[1].generated_tokens == 2);  // how it was made comes back with it
+  CHECK(messages[1].generation_tokens_per_s == 50);
+  CHECK(messages[1].device == "CPU");
+  CHECK(messages[1].reason.empty());
   CHECK(messages[2].text == "a cat");
   CHECK(messages[2].state == MessageState::Stopped);
+  CHECK(messages[2].reason.empty());  // stopped by the user: nothing to explain
   CHECK(path == std::vector<int64_t>{user.id, second.id});
 
   reader->set_active(first.id);
@@ -70,6 +75,17 @@ TEST_CASE("The SQLite adapter keeps trees, branches, streamed replies, settings 
   messages = reader->messages(c, path);
   CHECK(messages.back().text == "half");
   CHECK(messages.back().state == MessageState::Interrupted);
+
+  // A failed reply keeps why, for the next time the conversation opens.
+  {
+    MessageRecord fourth;
+    auto w = store->start_reply(c, user.id, fourth);
+    w->append("par");
+    w->finish(MessageState::Failed, "VK_ERROR_DEVICE_LOST: the GPU was lost", {});
+  }
+  messages = reader->messages(c, path);
+  CHECK(messages.back().state == MessageState::Failed);
+  CHECK(messages.back().reason == "VK_ERROR_DEVICE_LOST: the GPU was lost");
 
   reader->delete_message(user.id);
   CHECK(reader->messages(c, path).empty());

@@ -356,7 +356,8 @@ void ChatController::onGenerationFinished(int slot, qint64 message_id, MessageSt
                                           const GenerationStats& stats, const QString& error) {
   if (slot != 0) return;
   flushText();
-  messages_.setState(message_id, state);
+  messages_.setFinished(message_id, state, stats.generated_tokens, stats.generation_tokens_per_s,
+                        model_.device, error.toStdString());
   messages_.setActive(message_id, false);
   stats_ = stats;
   request_pending_ = false;

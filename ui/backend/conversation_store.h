@@ -32,6 +32,11 @@ struct MessageRecord {
   std::string text;
   MessageState state = MessageState::Complete;
   int64_t created_ms = 0;
+  // How a reply was made (0 / "" when not recorded), and why one failed or was cut off ("" otherwise).
+  int generated_tokens = 0;
+  double generation_tokens_per_s = 0;
+  std::string device{};
+  std::string reason{};
 };
 
 // How a finished reply was made, kept with it.

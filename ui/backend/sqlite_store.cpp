@@ -25,6 +25,10 @@ MessageRecord to_record(const st::Message& m) {
   r.role = std::string(st::to_string(m.role));
   r.text = m.content;
   r.created_ms = m.created_ms;
+  r.generated_tokens = static_cast<int>(m.token_count);
+  r.generation_tokens_per_s = m.timings.generation_tokens_per_s.value_or(0);
+  r.device = m.device;
+  if (m.status_reason != kStoppedReason) r.reason = m.status_reason;
   switch (m.status) {
     case st::MessageStatus::complete:
       r.state = MessageState::Complete;

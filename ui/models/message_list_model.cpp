@@ -28,6 +28,8 @@ QVariant MessageListModel::data(const QModelIndex& index, int role) const {
       return static_cast<int>(tree_.siblings(id).size());
     case BlocksRole:
       return QVariant::fromValue<QObject*>(blocks_.value(id));
+    case DetailRole:
+      return detail(m);
     default:
       return {};
   }
@@ -40,7 +42,8 @@ QHash<int, QByteArray> MessageListModel::roleNames() const {
           {StateRole, "status"},
           {SiblingIndexRole, "siblingIndex"},
           {SiblingCountRole, "siblingCount"},
-          {BlocksRole, "blocks"}};
+          {BlocksRole, "blocks"},
+          {DetailRole, "detail"}};
 }
 
 QString MessageListModel::stateName(const MessageRecord& m) const {
@@ -127,6 +130,29 @@ void MessageListModel::setState(qint64 message_id, MessageState state) {
   if (!tree_.contains(message_id)) return;
   tree_.message(message_id).state = state;
   if (const int row = rowOf(message_id); row >= 0) emit dataChanged(index(row), index(row), {StateRole});
+}
+
+void MessageListModel::setFinished(qint64 message_id, MessageState state, int generated_tokens,
+                                   double tokens_per_s, const std::string& device,
+                                   const std::string& reason) {
+  if (!tree_.contains(message_id)) return;
+  MessageRecord& m = tree_.message(message_id);
+  m.state = state;
+  m.generated_tokens = generated_tokens;
+  m.generation_tokens_per_s = tokens_per_s;
+  m.device = device;
+  m.reason = state == MessageState::Failed ? reason : std::string();
+  if (const int row = rowOf(message_id); row >= 0)
+    emit dataChanged(index(row), index(row), {StateRole, DetailRole});
+}
+
+QString MessageListModel::detail(const MessageRecord& m) {
+  if (!m.reason.empty()) return QString::fromStdString(m.reason);
+  if (m.role != "assistant" || m.generated_tokens <= 0) return {};
+  QString d = m.generated_tokens == 1 ? tr("1 token") : tr("%1 tokens").arg(m.generated_tokens);
+  if (m.generation_tokens_per_s > 0) d += tr(" \u00b7 %1 tok/s").arg(m.generation_tokens_per_s, 0, 'f', 1);
+  if (!m.device.empty()) d += QStringLiteral(" \u00b7 ") + QString::fromStdString(m.device);
+  return d;
 }
 
 void MessageListModel::setActive(qint64 message_id, bool active) {

@@ -28,6 +28,7 @@ class MessageListModel : public QAbstractListModel {
     SiblingIndexRole,  // 0-based position among the branches at this point
     SiblingCountRole,
     BlocksRole,  // BlockListModel*
+    DetailRole,  // a reply's "42 tokens · 35.1 tok/s · CPU, 2 threads", or why it failed
   };
   Q_ENUM(Role)
 
@@ -44,6 +45,9 @@ class MessageListModel : public QAbstractListModel {
   void addMessage(const MessageRecord& record);
   void appendText(qint64 message_id, const QString& text_delta);
   void setState(qint64 message_id, MessageState state);
+  // A reply has ended: its state, numbers and (failed) reason, as storage now records them.
+  void setFinished(qint64 message_id, MessageState state, int generated_tokens, double tokens_per_s,
+                   const std::string& device, const std::string& reason);
   void removeMessage(qint64 message_id);
   // Shows the sibling `step` places away from the message in `row`; returns the id now shown there.
   qint64 switchBranch(int row, int step);
@@ -62,6 +66,7 @@ class MessageListModel : public QAbstractListModel {
  private:
   void syncPath();
   [[nodiscard]] QString stateName(const MessageRecord& m) const;
+  [[nodiscard]] static QString detail(const MessageRecord& m);
   BlockListModel* blocksFor(qint64 message_id);
 
   ConversationTree tree_;

@@ -22,6 +22,7 @@ Item {
         siblingIndex: 1
         siblingCount: 3
         blocks: replyBlocks
+        detail: "42 tokens \u00b7 35.1 tok/s \u00b7 CPU, 2 threads"
     }
     MessageDelegate {
         id: question
@@ -34,6 +35,7 @@ Item {
         siblingIndex: 0
         siblingCount: 1
         blocks: ListModel { ListElement { kind: "prose"; text: "Write code"; language: "" } }
+        detail: ""
     }
     SignalSpy { id: branch; target: reply; signalName: "branchRequested" }
     SignalSpy { id: copied; target: reply; signalName: "copyRequested" }
@@ -93,6 +95,19 @@ Item {
             verify(bubble, "no bubble")
             const right = button.mapToItem(bubble, button.width, 0).x
             verify(right <= bubble.width, "actions end at " + right + " in a bubble of " + bubble.width)
+        }
+
+        function test_reply_detail_and_failure_reason() {
+            verify(findChild(reply, "replyDetail").visible)
+            compare(findChild(reply, "replyDetail").text, "42 tokens \u00b7 35.1 tok/s \u00b7 CPU, 2 threads")
+            verify(!findChild(question, "replyDetail").visible)
+            verify(!findChild(reply, "failureReason").visible)
+            reply.status = "failed"
+            reply.detail = "VK_ERROR_DEVICE_LOST: the GPU was lost"
+            verify(findChild(reply, "failureReason").visible)
+            verify(!findChild(reply, "replyDetail").visible)
+            reply.status = "complete"
+            reply.detail = "42 tokens \u00b7 35.1 tok/s \u00b7 CPU, 2 threads"
         }
 
         function test_busy_disables_branch_actions() {
