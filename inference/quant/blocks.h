@@ -4,6 +4,7 @@
 // Every block stores one or two fp16 scales and packed integer codes; a row of n elements is n / QK
 // consecutive blocks. Sizes are asserted so a layout mistake fails to compile instead of misreading files.
 #include <cstdint>
+#include <cstring>
 
 namespace glasswing::quant::blocks {
 
@@ -82,14 +83,37 @@ inline void scale_min_k4(int j, const uint8_t* q, uint8_t& scale, uint8_t& min) 
   }
 }
 
+// All eight scales (out[0..7]) and eight mins (out[8..15]) of a Q4_K/Q5_K block at once, with word
+// operations: the same values as scale_min_k4(0..7), for kernels that convert them to floats together.
+inline void scales_mins_k4(const uint8_t* q, uint8_t out[16]) {
+  uint32_t w[3];
+  std::memcpy(w, q, 12);
+  constexpr uint32_t low6 = 0x3F3F3F3F, low4 = 0x0F0F0F0F, top2 = 0x03030303;
+  // j < 4: the low six bits of bytes j (scale) and j + 4 (min). j >= 4: a nibble of byte j + 4, topped by
+  // the two high bits of byte j - 4 (scale) or j (min), each shifted down within its own byte.
+  const uint32_t scales_lo = w[0] & low6, mins_lo = w[1] & low6;
+  const uint32_t scales_hi = (w[2] & low4) | (((w[0] >> 6) & top2) << 4);
+  const uint32_t mins_hi = ((w[2] >> 4) & low4) | (((w[1] >> 6) & top2) << 4);
+  std::memcpy(out, &scales_lo, 4);
+  std::memcpy(out + 4, &scales_hi, 4);
+  std::memcpy(out + 8, &mins_lo, 4);
+  std::memcpy(out + 12, &mins_hi, 4);
+}
+
 // The 16 signed scales of a Q3_K block (each 6-bit value minus 32). Scale i has its low 4 bits in
 // byte i (i < 8, low nibble) or byte i-8 (high nibble), and its top 2 bits in byte 8 + i%4, bits 2*(i/4).
+// Done four scales to a word (the decode kernels call it once per 256 elements).
 inline void q3k_scales(const uint8_t* packed, int8_t out[16]) {
-  for (int i = 0; i < 16; ++i) {
-    const int low = i < 8 ? (packed[i] & 0xF) : (packed[i - 8] >> 4);
-    const int high = (packed[8 + i % 4] >> (2 * (i / 4))) & 3;
-    out[i] = static_cast<int8_t>((low | (high << 4)) - 32);
-  }
+  uint32_t w[3];
+  std::memcpy(w, packed, 12);
+  constexpr uint32_t low4 = 0x0F0F0F0F, top2 = 0x03030303;
+  const uint32_t words[4] = {(w[0] & low4) | ((w[2] & top2) << 4),                 // scales 0..3
+                             (w[1] & low4) | (((w[2] >> 2) & top2) << 4),          // 4..7
+                             ((w[0] >> 4) & low4) | (((w[2] >> 4) & top2) << 4),   // 8..11
+                             ((w[1] >> 4) & low4) | (((w[2] >> 6) & top2) << 4)};  // 12..15
+  uint8_t u[16];
+  std::memcpy(u, words, 16);
+  for (int i = 0; i < 16; ++i) out[i] = static_cast<int8_t>(u[i] - 32);
 }
 
 }  // namespace glasswing::quant::blocks

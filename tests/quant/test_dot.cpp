@@ -9,6 +9,7 @@
 
 #include "inference/gguf/ggml_type.h"
 #include "inference/quant/activation.h"
+#include "inference/quant/blocks.h"
 #include "inference/quant/dot_kernels.h"
 #include "inference/quant/fp16.h"
 #include "inference/quant/quant.h"
@@ -214,6 +215,41 @@ TEST_CASE("8-bit activation kernels equal the exact dot with the rounded activat
           }
         }
       }
+    }
+  }
+}
+
+TEST_CASE("q4_K/q5_K scales and mins unpacked eight at a time equal the one-pair decoder", "[quant]") {
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (int trial = 0; trial < 2000; ++trial) {
+    uint8_t packed[12];
+    for (auto& v : packed) v = static_cast<uint8_t>(byte(rng));
+    uint8_t all[16];
+    blocks::scales_mins_k4(packed, all);
+    for (int j = 0; j < 8; ++j) {
+      uint8_t scale = 0, min = 0;
+      blocks::scale_min_k4(j, packed, scale, min);
+      REQUIRE(all[j] == scale);
+      REQUIRE(all[8 + j] == min);
+    }
+  }
+}
+
+TEST_CASE("q3_K scales unpacked four to a word equal the one-at-a-time formula", "[quant]") {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (int trial = 0; trial < 2000; ++trial) {
+    uint8_t packed[12];
+    for (auto& v : packed) v = static_cast<uint8_t>(byte(rng));
+    int8_t scales[16];
+    blocks::q3k_scales(packed, scales);
+    for (int i = 0; i < 16; ++i) {
+      // Scale i: its low four bits in byte i (i < 8) or the high nibble of byte i - 8, its top two bits in
+      // byte 8 + i % 4 at bit 2 * (i / 4); stored offset by 32.
+      const int low = i < 8 ? (packed[i] & 0xF) : (packed[i - 8] >> 4);
+      const int high = (packed[8 + i % 4] >> (2 * (i / 4))) & 3;
+      REQUIRE(scales[i] == (low | (high << 4)) - 32);
     }
   }
 }
