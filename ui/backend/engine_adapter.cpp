@@ -140,17 +140,41 @@ std::vector<int32_t> fit_turns(const Loaded& loaded, std::vector<ChatTurn>& turn
                                int64_t reserve, int& left_out) {
   left_out = 0;
   std::vector<int32_t> prompt = render_prompt(loaded, turns, true);
-  while (static_cast<int64_t>(prompt.size()) + reserve > n_ctx) {
-    const auto first =
-        std::find_if(turns.begin(), turns.end(), [](const ChatTurn& t) { return t.role != "system"; });
-    if (turns.end() - first <= 1) break;
-    auto last = first + 1;
-    while (last + 1 < turns.end() && last->role != "user") ++last;  // through the replies to that turn
-    left_out += static_cast<int>(last - first);
-    turns.erase(first, last);
-    prompt = render_prompt(loaded, turns, true);
+  if (static_cast<int64_t>(prompt.size()) + reserve <= n_ctx) return prompt;
+  // Where the kept part may start: a user turn after the system turns, or at the latest the last turn.
+  const size_t first = static_cast<size_t>(
+      std::find_if(turns.begin(), turns.end(), [](const ChatTurn& t) { return t.role != "system"; }) -
+      turns.begin());
+  if (first + 1 >= turns.size()) return prompt;  // nothing to drop but the last turn
+  std::vector<size_t> starts;
+  for (size_t i = first + 1; i + 1 < turns.size(); ++i)
+    if (turns[i].role == "user") starts.push_back(i);
+  starts.push_back(turns.size() - 1);
+  auto kept = [&](size_t start) {
+    std::vector<ChatTurn> t(turns.begin(), turns.begin() + static_cast<std::ptrdiff_t>(first));
+    t.insert(t.end(), turns.begin() + static_cast<std::ptrdiff_t>(start), turns.end());
+    return t;
+  };
+  // The longest conversation that fits: the prompt shrinks as the start moves on, so a binary search over
+  // the starts renders the conversation a handful of times, not once per dropped turn.
+  size_t lo = 0, hi = starts.size() - 1;
+  std::vector<int32_t> best = render_prompt(loaded, kept(starts[hi]), true);
+  if (static_cast<int64_t>(best.size()) + reserve <= n_ctx) {
+    while (lo < hi) {
+      const size_t mid = (lo + hi) / 2;
+      std::vector<int32_t> p = render_prompt(loaded, kept(starts[mid]), true);
+      if (static_cast<int64_t>(p.size()) + reserve <= n_ctx) {
+        hi = mid;
+        best = std::move(p);
+      } else {
+        lo = mid + 1;
+      }
+    }
   }
-  return prompt;
+  const size_t start = starts[hi];
+  left_out = static_cast<int>(start - first);
+  turns = kept(start);
+  return best;
 }
 
 uint64_t fresh_seed() {
