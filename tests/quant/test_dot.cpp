@@ -219,12 +219,22 @@ TEST_CASE("8-bit activation kernels equal the exact dot with the rounded activat
   }
 }
 
-TEST_CASE("q4_K/q5_K scales and mins unpacked eight at a time equal the one-pair decoder", "[quant]") {
-  std::mt19937 rng(7);
+namespace {
+// Calls `check` with 2000 random 12-byte packed scale fields (every bit pattern is a valid one).
+template <typename Check>
+void for_random_scale_fields(uint32_t seed, Check check) {
+  std::mt19937 rng(seed);
   std::uniform_int_distribution<int> byte(0, 255);
   for (int trial = 0; trial < 2000; ++trial) {
     uint8_t packed[12];
     for (auto& v : packed) v = static_cast<uint8_t>(byte(rng));
+    check(packed);
+  }
+}
+}  // namespace
+
+TEST_CASE("q4_K/q5_K scales and mins unpacked eight at a time equal the one-pair decoder", "[quant]") {
+  for_random_scale_fields(7, [](const uint8_t* packed) {
     uint8_t all[16];
     blocks::scales_mins_k4(packed, all);
     for (int j = 0; j < 8; ++j) {
@@ -233,15 +243,11 @@ TEST_CASE("q4_K/q5_K scales and mins unpacked eight at a time equal the one-pair
       REQUIRE(all[j] == scale);
       REQUIRE(all[8 + j] == min);
     }
-  }
+  });
 }
 
 TEST_CASE("q3_K scales unpacked four to a word equal the one-at-a-time formula", "[quant]") {
-  std::mt19937 rng(11);
-  std::uniform_int_distribution<int> byte(0, 255);
-  for (int trial = 0; trial < 2000; ++trial) {
-    uint8_t packed[12];
-    for (auto& v : packed) v = static_cast<uint8_t>(byte(rng));
+  for_random_scale_fields(11, [](const uint8_t* packed) {
     int8_t scales[16];
     blocks::q3k_scales(packed, scales);
     for (int i = 0; i < 16; ++i) {
@@ -251,5 +257,5 @@ TEST_CASE("q3_K scales unpacked four to a word equal the one-at-a-time formula",
       const int high = (packed[8 + i % 4] >> (2 * (i / 4))) & 3;
       REQUIRE(scales[i] == (low | (high << 4)) - 32);
     }
-  }
+  });
 }
