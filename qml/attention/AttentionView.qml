@@ -270,6 +270,14 @@ Popup {
                         onClicked: (row, column) => root.pinnedRow = (root.pinnedRow === row ? -1 : row)
                     }
                 }
+                CheckBox {
+                    objectName: "scaleWithoutFirst"
+                    text: qsTr("Colour scale without the first token (where many heads park their attention)")
+                    checked: root.inspector.scaleWithoutFirstToken
+                    onToggled: root.inspector.scaleWithoutFirstToken = checked
+                    font.pixelSize: 12
+                    padding: 0
+                }
                 Text {
                     objectName: "mapKeys"
                     Layout.fillWidth: true

@@ -114,8 +114,19 @@ TEST_CASE("The attention view reads a reply: its tokens and every head's overvie
   CHECK(f.view().attendedTextOffset(3) == 36);
   CHECK(doc.toPlainText().mid(36, 6) == " time.");
   CHECK(f.view().attendedTextOffset(4) == -1);
+  // Head (1, 0) puts half of every row on the first token (the twin's peak (q + 1) % (q + 1) = 0), like an
+  // attention sink; leaving it out of the colour scale lets the rest show.
+  f.view().selectHead(1, 0);
+  f.waitForMap(1, 0);
+  CHECK(map.high() == Approx(0.5));
+  f.view().setScaleWithoutFirstToken(true);
+  CHECK(map.high() == Approx(0.5 / 6));   // the largest elsewhere: query 6's 0.5 / 6
+  CHECK(map.value(0, 0) == Approx(0.5));  // the values themselves are unchanged
+  f.view().setScaleWithoutFirstToken(false);
+  CHECK(map.high() == Approx(0.5));
   f.view().selectHead(7, 0);  // out of range: ignored
   CHECK(f.view().selectedLayer() == 1);
+  CHECK(f.view().selectedHead() == 0);
 
   // Save as CSV: the CLI's format, 0 where a key is masked.
   const QString csv = QDir::temp().filePath(QStringLiteral("glasswing-attention-test.csv"));
@@ -132,11 +143,11 @@ TEST_CASE("The attention view reads a reply: its tokens and every head's overvie
   REQUIRE(lines.size() == 1 + 4);
   CHECK(lines[0].toStdString() ==
         R"(query\key," Be"," kind"," Tell"," me"," a"," story"," Once"," upon"," a"," time.")");
-  // Row 0 is query 6 (" Once") of head (1, 2): its peak is key (6 + 3) % 7 = 2, later keys are 0.
+  // Row 0 is query 6 (" Once") of head (1, 0): its peak is key 0, later keys are 0.
   const QStringList row = lines[1].split(',');
   REQUIRE(row.size() == 11);
   CHECK(row[0] == "\" Once\"");
-  CHECK(row[1 + 2] == "0.5");
+  CHECK(row[1 + 0] == "0.5");
   CHECK(row[1 + 7] == "0");
   file.remove();
   f.view().saveMap(QUrl::fromLocalFile(QStringLiteral("/nonexistent-dir/map.csv")));
@@ -197,7 +208,7 @@ TEST_CASE("A message longer than a map's rows is shown a page of 512 tokens at a
   CHECK(view.mapQueryEnd() == view.messageEnd());
   CHECK(view.map()->rows() == 88);
   CHECK(view.map()->columns() == view.messageEnd());  // every key up to the last query
-  view.showRows(5000);  // past the end: the last page, already shown
+  view.showRows(5000);                                // past the end: the last page, already shown
   CHECK_FALSE(view.mapBusy());
 
   // Another head keeps the page.

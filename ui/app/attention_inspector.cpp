@@ -83,12 +83,31 @@ void AttentionInspector::onMap(qint64 request_id, const AttentionMap& map) {
       map.query_begin != context_.message_begin + rows_from_)
     return;
   map_data_ = map;
-  float high = 0;
-  for (const float p : map.probs)
-    if (!std::isnan(p)) high = std::max(high, p);
-  map_.set(map.query_end - map.query_begin, map.key_end - map.key_begin, map.probs, 0.0f, high);
+  showMap();
   setBusy(false, false, {});
   emit mapChanged();
+}
+
+// The map's colours run from 0 to its largest probability, or to the largest away from position 0 when the
+// first token is left out of the scale: many heads of real models park most of their attention there (an
+// "attention sink"), which would leave everything else dark.
+void AttentionInspector::showMap() {
+  const int keys = map_data_.key_end - map_data_.key_begin;
+  if (keys <= 0) return map_.clear();
+  float high = 0;
+  for (size_t i = 0; i < map_data_.probs.size(); ++i) {
+    const float p = map_data_.probs[i];
+    const bool sink = map_data_.key_begin + static_cast<int>(i % static_cast<size_t>(keys)) == 0;
+    if (!std::isnan(p) && !(sink && scale_without_first_ && keys > 1)) high = std::max(high, p);
+  }
+  map_.set(map_data_.query_end - map_data_.query_begin, keys, map_data_.probs, 0.0f, high);
+}
+
+void AttentionInspector::setScaleWithoutFirstToken(bool on) {
+  if (on == scale_without_first_) return;
+  scale_without_first_ = on;
+  emit scaleChanged();
+  if (!map_data_.probs.empty()) showMap();
 }
 
 void AttentionInspector::onFailed(qint64 request_id, const QString& message) {

@@ -41,6 +41,9 @@ class AttentionInspector : public QObject {
   Q_PROPERTY(int mapQueryEnd READ mapQueryEnd NOTIFY mapChanged)
   Q_PROPERTY(int mapKeyBegin READ mapKeyBegin NOTIFY mapChanged)
   Q_PROPERTY(int mapKeyEnd READ mapKeyEnd NOTIFY mapChanged)
+  // Colour the map up to the largest probability away from the first token (which attention sinks saturate).
+  Q_PROPERTY(bool scaleWithoutFirstToken READ scaleWithoutFirstToken WRITE setScaleWithoutFirstToken NOTIFY
+                 scaleChanged)
   Q_PROPERTY(glasswing::ui::HeatmapMatrix* overview READ overview CONSTANT)
   Q_PROPERTY(glasswing::ui::HeatmapMatrix* map READ map CONSTANT)
 
@@ -77,6 +80,8 @@ class AttentionInspector : public QObject {
   [[nodiscard]] int mapQueryEnd() const { return map_data_.query_end; }
   [[nodiscard]] int mapKeyBegin() const { return map_data_.key_begin; }
   [[nodiscard]] int mapKeyEnd() const { return map_data_.key_end; }
+  [[nodiscard]] bool scaleWithoutFirstToken() const { return scale_without_first_; }
+  void setScaleWithoutFirstToken(bool on);
   [[nodiscard]] HeatmapMatrix* overview() { return &overview_; }
   [[nodiscard]] HeatmapMatrix* map() { return &map_; }
 
@@ -119,6 +124,7 @@ class AttentionInspector : public QObject {
   void metricChanged();
   void selectionChanged();
   void mapChanged();
+  void scaleChanged();
   void mapSaved(const QString& path);
   void mapSaveFailed(const QString& message);
   // To the worker, through ChatController (queued).
@@ -127,6 +133,7 @@ class AttentionInspector : public QObject {
  private:
   void rebuildOverview();
   void requestMap();
+  void showMap();
   void setBusy(bool busy, bool map_busy, const QString& error);
 
   bool active_ = false;
@@ -140,6 +147,7 @@ class AttentionInspector : public QObject {
   int metric_ = Entropy;
   int layer_ = -1, head_ = -1;
   int rows_from_ = 0;  // the map's first row, counted from the message's first token
+  bool scale_without_first_ = false;
   AttentionMap map_data_;
   HeatmapMatrix overview_;
   HeatmapMatrix map_;
