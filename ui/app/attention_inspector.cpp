@@ -267,7 +267,10 @@ void AttentionInspector::saveMap(const QUrl& file) {
   QPointer<AttentionInspector> self(this);
   QThreadPool::globalInstance()->start([self, path, m = std::move(m), info = std::move(info)] {
     QString error;
-    const std::filesystem::path target = path.toStdString(), part = target.string() + ".part";
+    // From UTF-16, so that a non-ASCII path also works where the narrow encoding is not UTF-8 (Windows).
+    const std::filesystem::path target(path.toStdU16String());
+    std::filesystem::path part = target;
+    part += ".part";
     try {
       {
         std::ofstream out(part, std::ios::binary);
