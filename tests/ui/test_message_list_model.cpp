@@ -77,8 +77,10 @@ TEST_CASE("Streaming changes only the last row, and only the last Markdown block
 
   m.setActive(11, false);  // the generation ended without a final state: a crash would look like this
   CHECK(role(m, 10, MessageListModel::StateRole).toString() == "interrupted");
-  m.setState(11, MessageState::Complete);
+  m.setFinished(11, MessageState::Complete, 3, 12.5, "CPU", "");
   CHECK(role(m, 10, MessageListModel::StateRole).toString() == "complete");
+  CHECK(role(m, 10, MessageListModel::DetailRole).toString().toStdString() ==
+        "3 tokens \u00b7 12.5 tok/s \u00b7 CPU");
 }
 
 TEST_CASE("Regenerating adds a branch: switching branches replaces only the tail", "[ui][models]") {

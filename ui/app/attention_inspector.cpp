@@ -187,11 +187,18 @@ QString AttentionInspector::headDescription(int layer, int head) const {
       .arg(static_cast<double>(c.first_token), 0, 'f', 2);
 }
 
-QVariantList AttentionInspector::topKeys(int row, int count) const {
+// The probabilities of the map's row `row` (key_end - key_begin of them), or null outside the map.
+const float* AttentionInspector::mapRow(int row) const {
   const int rows = map_data_.query_end - map_data_.query_begin;
   const int keys = map_data_.key_end - map_data_.key_begin;
-  if (row < 0 || row >= rows || count <= 0 || keys <= 0) return {};
-  const float* p = map_data_.probs.data() + static_cast<size_t>(row) * static_cast<size_t>(keys);
+  if (row < 0 || row >= rows || keys <= 0) return nullptr;
+  return map_data_.probs.data() + static_cast<size_t>(row) * static_cast<size_t>(keys);
+}
+
+QVariantList AttentionInspector::topKeys(int row, int count) const {
+  const float* p = mapRow(row);
+  if (!p || count <= 0) return {};
+  const int keys = map_data_.key_end - map_data_.key_begin;
   std::vector<int> order;
   for (int k = 0; k < keys; ++k)
     if (!std::isnan(p[k])) order.push_back(k);
@@ -209,10 +216,9 @@ QVariantList AttentionInspector::topKeys(int row, int count) const {
 }
 
 QString AttentionInspector::attendedText(int row, const QColor& color, const QColor& background) const {
-  const int rows = map_data_.query_end - map_data_.query_begin;
+  const float* p = mapRow(row);
+  if (!p) return {};
   const int keys = map_data_.key_end - map_data_.key_begin;
-  if (row < 0 || row >= rows || keys <= 0) return {};
-  const float* p = map_data_.probs.data() + static_cast<size_t>(row) * static_cast<size_t>(keys);
   float top = 0;
   for (int k = 0; k < keys; ++k)
     if (!std::isnan(p[k])) top = std::max(top, p[k]);

@@ -134,6 +134,7 @@ class AttentionInspector : public QObject {
   void rebuildOverview();
   void requestMap();
   void showMap();
+  const float* mapRow(int row) const;
   void setBusy(bool busy, bool map_busy, const QString& error);
 
   bool active_ = false;

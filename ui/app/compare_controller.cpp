@@ -145,12 +145,20 @@ QString CompareController::summary() const {
   return tr("The same for %1, then A %2 and B %3.").arg(tokens(divergence_), token_text(0), token_text(1));
 }
 
+// Where side's token `index` (0 <= index <= its token count) lies in its text: [begin, end); empty just
+// after the last token when index is the count.
+std::pair<int, int> CompareController::tokenSpan(int side, int index) const {
+  const Side& s = sides_[static_cast<size_t>(side)];
+  const int begin = index > 0 ? s.ends[static_cast<size_t>(index - 1)] : 0;
+  return {begin, index < static_cast<int>(s.tokens.size()) ? s.ends[static_cast<size_t>(index)] : begin};
+}
+
 // The text of side's token `index` (null when the side has no such token).
 QString CompareController::tokenText(int side, int index) const {
   const Side& s = sides_[static_cast<size_t>(side)];
   if (index < 0 || index >= static_cast<int>(s.tokens.size())) return {};
-  const int begin = index > 0 ? s.ends[static_cast<size_t>(index - 1)] : 0;
-  return s.text.mid(begin, s.ends[static_cast<size_t>(index)] - begin);
+  const auto [begin, end] = tokenSpan(side, index);
+  return s.text.mid(begin, end - begin);
 }
 
 QString CompareController::candidatesAt(int side, int index) const {
@@ -191,13 +199,11 @@ QString CompareController::richText(int side, const QColor& shared_color, const 
   if (divergence_ < 0) {
     // Agreeing so far: what both have is shared; a longer side's extra tokens are not different yet.
     const int other = static_cast<int>(sides_[static_cast<size_t>(1 - side)].tokens.size());
-    const int shared = std::min(tokens, other);
-    const int cut = shared > 0 ? s.ends[static_cast<size_t>(shared - 1)] : 0;
+    const int cut = tokenSpan(side, std::min(tokens, other)).first;
     return QStringLiteral("<span style=\"color: %1\">%2</span>%3")
         .arg(shared_color.name(), html(s.text.left(cut)), html(s.text.mid(cut)));
   }
-  const int begin = divergence_ > 0 ? s.ends[static_cast<size_t>(divergence_ - 1)] : 0;
-  const int end = divergence_ < tokens ? s.ends[static_cast<size_t>(divergence_)] : begin;
+  const auto [begin, end] = tokenSpan(side, divergence_);
   return QStringLiteral("<span style=\"color: %1\">%2</span><span style=\"background-color: %3\">%4</span>%5")
       .arg(shared_color.name(), html(s.text.left(begin)), mark.name(), html(s.text.mid(begin, end - begin)),
            html(s.text.mid(end)));

@@ -11,6 +11,7 @@
 #include <QTimer>
 #include <array>
 #include <functional>
+#include <utility>
 
 #include "ui/app/metatypes.h"
 
@@ -87,6 +88,7 @@ class CompareController : public QObject {
     QString status;
   };
   void updateDivergence();
+  std::pair<int, int> tokenSpan(int side, int index) const;
   QString tokenText(int side, int index) const;
 
   Gate can_run_;

@@ -120,7 +120,6 @@ void InferenceWorker::generate(const GenerationRequest& request) {
     return;
   }
 
-  auto& session = sessions_[request.slot];
   GenerationStats stats;
   std::string partial;  // the start of a character whose remaining bytes are still to come
   QElapsedTimer since_stats;
@@ -128,25 +127,27 @@ void InferenceWorker::generate(const GenerationRequest& request) {
   MessageState final_state = MessageState::Complete;
   QString error;
   try {
-    if (!session) session = engine_->new_session();
-    const StopReason reason = session->generate(
-        turns, request.settings,
-        [&](std::string_view piece, const GenerationStats& live) {
-          if (token_delay_ms_ > 0) QThread::msleep(static_cast<unsigned long>(token_delay_ms_));
-          partial.append(piece);
-          const size_t complete = complete_utf8_prefix(partial);
-          if (complete > 0) {
-            const std::string_view text(partial.data(), complete);
-            writer->append(text);  // storage batches the commits
-            emit textDelta(assistant.id, QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size())));
-            partial.erase(0, complete);
-          }
-          if (since_stats.elapsed() >= 100) {
-            emit statsChanged(request.slot, live);
-            since_stats.restart();
-          }
-        },
-        stop_[slot], stats);
+    const StopReason reason =
+        session(request.slot)
+            .generate(
+                turns, request.settings,
+                [&](std::string_view piece, const GenerationStats& live) {
+                  if (token_delay_ms_ > 0) QThread::msleep(static_cast<unsigned long>(token_delay_ms_));
+                  partial.append(piece);
+                  const size_t complete = complete_utf8_prefix(partial);
+                  if (complete > 0) {
+                    const std::string_view text(partial.data(), complete);
+                    writer->append(text);  // storage batches the commits
+                    emit textDelta(assistant.id,
+                                   QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size())));
+                    partial.erase(0, complete);
+                  }
+                  if (since_stats.elapsed() >= 100) {
+                    emit statsChanged(request.slot, live);
+                    since_stats.restart();
+                  }
+                },
+                stop_[slot], stats);
     if (reason == StopReason::Stopped) final_state = MessageState::Stopped;
   } catch (const std::exception& e) {
     final_state = MessageState::Failed;
@@ -165,12 +166,16 @@ void InferenceWorker::generate(const GenerationRequest& request) {
   emit generationFinished(request.slot, assistant.id, final_state, stats, error);
 }
 
+ChatSession& InferenceWorker::session(int slot) {
+  auto& s = sessions_[slot];
+  if (!s) s = engine_->new_session();  // on first use after a load: the engine must have a model
+  return *s;
+}
+
 void InferenceWorker::inspectAttention(const AttentionRequest& request) {
   if (!engine_) return emit attentionFailed(request.id, tr("the inference worker did not start"));
   try {
-    auto& session = sessions_[0];
-    if (!session) session = engine_->new_session();
-    emit attentionInspected(request.id, session->inspect_attention(request.turns, request.settings));
+    emit attentionInspected(request.id, session(0).inspect_attention(request.turns, request.settings));
   } catch (const std::exception& e) {
     emit attentionFailed(request.id, QString::fromStdString(e.what()));
   }

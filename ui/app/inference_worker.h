@@ -66,6 +66,9 @@ class InferenceWorker : public QObject {
                        const glasswing::ui::GenerationStats& stats_b, const QString& error);
 
  private:
+  // The engine session of `slot`, made on first use after a model load.
+  ChatSession& session(int slot);
+
   StoreFactory store_factory_;
   EngineFactory engine_factory_;
   ModelDescriber describe_model_;

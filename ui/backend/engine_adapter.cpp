@@ -259,9 +259,7 @@ class EngineSession : public ChatSession {
         fit_turns(*loaded_, kept, session_->n_ctx(), reply_reserve(settings, session_->n_ctx()), left_out);
     // Reuse the cached positions the new prompt shares with what the session has already evaluated
     // (a follow-up turn extends the previous prompt), and evaluate only the rest.
-    const auto& seen = session_->tokens();
-    size_t common = 0;
-    while (common < seen.size() && common < prompt.size() && seen[common] == prompt[common]) ++common;
+    size_t common = common_prefix(session_->tokens(), prompt);
     if (common == prompt.size() && common > 0) --common;  // the last prompt token must run to give logits
     session_->truncate(static_cast<int64_t>(common));
 
@@ -310,13 +308,15 @@ class EngineSession : public ChatSession {
     // what the model read.
     std::vector<ChatTurn> before(turns.begin(), turns.end() - (reply ? 1 : 0));
     int left_out = 0;
-    fit_turns(*loaded_, before, session_->n_ctx(), reply_reserve(settings, session_->n_ctx()), left_out);
+    std::vector<int32_t> prefix =
+        fit_turns(*loaded_, before, session_->n_ctx(), reply_reserve(settings, session_->n_ctx()), left_out);
     std::vector<ChatTurn> shown = before;
-    if (reply)
-      shown.push_back(turns.back());
-    else
+    if (reply) {
+      shown.push_back(turns.back());  // `prefix` is the reply's prompt, header included
+    } else {
       before.pop_back();
-    const std::vector<int32_t> prefix = render_prompt(*loaded_, before, reply);
+      prefix = render_prompt(*loaded_, before, false);
+    }
     const std::vector<int32_t> all = render_prompt(*loaded_, shown, false);
     const size_t begin = common_prefix(prefix, all);
     if (begin >= all.size()) throw std::runtime_error("the message has no tokens to look at");

@@ -126,12 +126,6 @@ void MessageListModel::appendText(qint64 message_id, const QString& text_delta) 
   emit dataChanged(index(row), index(row), {TextRole});
 }
 
-void MessageListModel::setState(qint64 message_id, MessageState state) {
-  if (!tree_.contains(message_id)) return;
-  tree_.message(message_id).state = state;
-  if (const int row = rowOf(message_id); row >= 0) emit dataChanged(index(row), index(row), {StateRole});
-}
-
 void MessageListModel::setFinished(qint64 message_id, MessageState state, int generated_tokens,
                                    double tokens_per_s, const std::string& device,
                                    const std::string& reason) {

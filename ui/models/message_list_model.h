@@ -44,7 +44,6 @@ class MessageListModel : public QAbstractListModel {
   // A new message becomes the chosen branch below its parent.
   void addMessage(const MessageRecord& record);
   void appendText(qint64 message_id, const QString& text_delta);
-  void setState(qint64 message_id, MessageState state);
   // A reply has ended: its state, numbers and (failed) reason, as storage now records them.
   void setFinished(qint64 message_id, MessageState state, int generated_tokens, double tokens_per_s,
                    const std::string& device, const std::string& reason);
