@@ -116,6 +116,22 @@ RopeStoreParams fused_qkv_rope(uint32_t n_tokens, uint32_t n_heads, uint32_t n_k
           .q_cache_offset = q_cache_offset,
           .kv_cache_offset = kv_cache_offset};
 }
+
+// Attention of one decode step reading q from that q|k|v row (`stride` floats), keys and values of one
+// layer at `kv_offset` in caches of n_ctx positions.
+AttentionParams decode_attention(uint32_t n_heads, uint32_t n_kv, uint32_t hd, uint32_t stride,
+                                 uint32_t kv_offset, uint32_t n_ctx) {
+  return {.n_tokens = 1,
+          .n_heads = n_heads,
+          .n_kv_heads = n_kv,
+          .head_dim = hd,
+          .q_stride = stride,
+          .q_offset = 0,
+          .o_stride = n_heads * hd,
+          .kv_offset = kv_offset,
+          .n_ctx = n_ctx,
+          .scale = 1.0f / std::sqrt(float(hd))};
+}
 }  // namespace
 
 TEST_CASE("rope_store rotates q and k (both pairings) and stores q, k and v at the step's positions") {
@@ -179,7 +195,6 @@ TEST_CASE("attention_rope_store of a one-token step equals rope_store then atten
   const uint32_t n_heads = 6, n_kv = 2, hd = 16, n_ctx = 24, n_past = 11;
   const uint32_t q_dim = n_heads * hd, kv_dim = n_kv * hd, row = q_dim + 2 * kv_dim;
   const uint32_t layer_off = n_ctx * kv_dim, q_layer_off = n_ctx * q_dim;  // layer 1 of two in the caches
-  const float scale = 1.0f / std::sqrt(float(hd));
   int fused_runs = 0;
   for (bool neox : {false, true}) {
     for (uint32_t n_rot : {16u, 8u, 0u}) {
@@ -189,16 +204,7 @@ TEST_CASE("attention_rope_store of a one-token step equals rope_store then atten
       auto kv0 = random_floats(rng, 2 * layer_off, -2, 2);
       const RopeStoreParams rope =
           fused_qkv_rope(1, n_heads, n_kv, hd, n_rot, neox, row, q_layer_off, layer_off);
-      const AttentionParams att{.n_tokens = 1,
-                                .n_heads = n_heads,
-                                .n_kv_heads = n_kv,
-                                .head_dim = hd,
-                                .q_stride = row,
-                                .q_offset = 0,
-                                .o_stride = q_dim,
-                                .kv_offset = layer_off,
-                                .n_ctx = n_ctx,
-                                .scale = scale};
+      const AttentionParams att = decode_attention(n_heads, n_kv, hd, row, layer_off, n_ctx);
       struct Run {
         std::vector<float> out, qc, kc, vc;
       };
@@ -245,19 +251,9 @@ TEST_CASE("split-K decode attention (GPU kernels) matches the CPU over long cont
   std::mt19937 rng(29);
   const uint32_t n_heads = 4, n_kv = 2, hd = 32, n_ctx = 600;
   const uint32_t q_dim = n_heads * hd, kv_dim = n_kv * hd, row = q_dim + 2 * kv_dim;
-  const float scale = 1.0f / std::sqrt(float(hd));
   // one decode step: q, k and v in one row, RoPE over whole heads, one layer in the caches
   const RopeStoreParams rope = fused_qkv_rope(1, n_heads, n_kv, hd, hd, false, row, 0, 0);
-  const AttentionParams att{.n_tokens = 1,
-                            .n_heads = n_heads,
-                            .n_kv_heads = n_kv,
-                            .head_dim = hd,
-                            .q_stride = row,
-                            .q_offset = 0,
-                            .o_stride = q_dim,
-                            .kv_offset = 0,
-                            .n_ctx = n_ctx,
-                            .scale = scale};
+  const AttentionParams att = decode_attention(n_heads, n_kv, hd, row, 0, n_ctx);
   const char* old = std::getenv("GLASSWING_VULKAN_ATTN_SPLIT");
   const std::string saved = old ? old : "";
   // 256 keys per workgroup (the default) and 16 (up to 38 runs per head)
@@ -290,7 +286,7 @@ TEST_CASE("split-K decode attention (GPU kernels) matches the CPU over long cont
       std::copy(qkv.begin() + q_dim + kv_dim, qkv.end(), kv_v.begin() + n_past * kv_dim);
       const auto eq = cpu_rope(q, 1, n_heads, hd, hd, n_past, false, 10000);
       CHECK(max_rel_diff(read_floats(out, q_dim),
-                         cpu_attention(eq, kv_k, kv_v, 1, n_past, n_heads, n_kv, hd, scale)) < 1e-4);
+                         cpu_attention(eq, kv_k, kv_v, 1, n_past, n_heads, n_kv, hd, att.scale)) < 1e-4);
       const auto qcs = read_floats(qc, n_ctx * q_dim);
       CHECK(max_rel_diff(std::vector<float>(qcs.begin() + n_past * q_dim, qcs.begin() + (n_past + 1) * q_dim),
                          eq) < 1e-4);
