@@ -81,12 +81,11 @@ GW_AVX2 void dequant_k4(const void* src, float* y, int64_t n) {
     const uint8_t* q = x[i].qs;
     const uint8_t* qh = nullptr;
     if constexpr (std::is_same_v<Block, Q5_K>) qh = x[i].qh;
+    uint8_t sm[16];  // eight scales, then eight mins
+    scales_mins_k4(x[i].scales, sm);
     for (int g = 0; g < 8; g += 2, q += 32, y += 64) {
-      uint8_t sc, mn;
-      scale_min_k4(g, x[i].scales, sc, mn);
-      const float d1 = d * sc, m1 = dmin * mn;
-      scale_min_k4(g + 1, x[i].scales, sc, mn);
-      const float d2 = d * sc, m2 = dmin * mn;
+      const float d1 = d * sm[g], m1 = dmin * sm[8 + g];
+      const float d2 = d * sm[g + 1], m2 = dmin * sm[9 + g];
       k_group<false>(q, qh, static_cast<uint8_t>(1u << g), d1, m1, y);
       k_group<true>(q, qh, static_cast<uint8_t>(2u << g), d2, m2, y + 32);
     }
