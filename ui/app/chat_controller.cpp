@@ -255,6 +255,16 @@ void ChatController::deleteConversation(qint64 conversation_id) {
 
 // ---- chat --------------------------------------------------------------------------------------------
 
+// The conversation as the model is given it: the settings' system prompt, then the messages from the first
+// down to `message_id` (none for 0).
+std::vector<ChatTurn> ChatController::turnsTo(qint64 message_id, const GenerationSettings& settings) const {
+  std::vector<ChatTurn> turns;
+  if (!settings.system_prompt.empty()) turns.push_back({"system", settings.system_prompt});
+  if (message_id != 0)
+    for (const MessageRecord& m : messages_.chainTo(message_id)) turns.push_back({m.role, m.text});
+  return turns;
+}
+
 bool ChatController::startGeneration(int64_t parent_id, const QString& user_text) {
   if (!model_loaded_ || generating()) return false;
   attention_.close();  // the reply changes what the chat's caches hold
@@ -263,10 +273,7 @@ bool ChatController::startGeneration(int64_t parent_id, const QString& user_text
   request.parent_id = parent_id;
   request.user_text = user_text.toStdString();
   request.settings = settings_.values();
-  if (!request.settings.system_prompt.empty())
-    request.history.push_back({"system", request.settings.system_prompt});
-  if (parent_id != 0)
-    for (const MessageRecord& m : messages_.chainTo(parent_id)) request.history.push_back({m.role, m.text});
+  request.history = turnsTo(parent_id, request.settings);
   request_pending_ = true;
   streaming_conversation_ = current_conversation_;
   stats_ = {};
@@ -285,9 +292,7 @@ bool ChatController::inspectAttention(int row) {
   }
   AttentionRequest request;
   request.settings = settings_.values();
-  if (!request.settings.system_prompt.empty())
-    request.turns.push_back({"system", request.settings.system_prompt});
-  for (const MessageRecord& m : messages_.chainTo(id)) request.turns.push_back({m.role, m.text});
+  request.turns = turnsTo(id, request.settings);
   request.id = attention_.begin(QString::fromStdString(request.turns.back().role));
   emit requestAttention(request);
   return true;

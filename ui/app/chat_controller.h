@@ -167,6 +167,7 @@ class ChatController : public QObject {
   void setConversationModel(std::optional<ModelDescription> model);
   void setError(const QString& message);
   QString compareBlocker(GenerationSettings& base) const;
+  std::vector<ChatTurn> turnsTo(qint64 message_id, const GenerationSettings& settings) const;
   void flushText();
   void onModelProbed(const ModelFileSummary& summary);
   void onGenerationFinished(int slot, qint64 message_id, MessageState state, const GenerationStats& stats,
