@@ -303,10 +303,15 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
       project(s.v.data(), s.xb.data(), L.wv, L.bv, n);
     }
 
-    // RoPE on q and k, then q into the Q cache and k, v into the KV cache
+    // RMSNorm of every q and k head (qwen3), RoPE on q and k, then q into the Q cache and k, v into the KV
+    // cache
     for (int64_t t = 0; t < n; ++t) {
       float* q = &s.q[sz(t * q_dim)];
       float* k = &s.k[sz(t * kv_dim)];
+      if (arch.qk_norm) {
+        for (int64_t h = 0; h < d.n_head; ++h) rmsnorm(q + h * hd, q + h * hd, L.q_norm, hd, d.norm_eps);
+        for (int64_t h = 0; h < d.n_head_kv; ++h) rmsnorm(k + h * hd, k + h * hd, L.k_norm, hd, d.norm_eps);
+      }
       const auto rope_fn = rounding_ == Rounding::Fast ? rope : rope_like_ggml;
       rope_fn(q, d.n_head, hd, d.n_rot, pos0 + t, d.rope_freq_base, arch.rope);
       rope_fn(k, d.n_head_kv, hd, d.n_rot, pos0 + t, d.rope_freq_base, arch.rope);

@@ -7,10 +7,11 @@ namespace glasswing::model {
 
 namespace {
 constexpr std::array kArchitectures = {
-    //          name     norm            ffn              rope             positions fused_qkv
-    ArchTraits{"llama", NormKind::Rms, FfnKind::SwiGlu, RopeKind::Normal, false, false},
-    ArchTraits{"qwen2", NormKind::Rms, FfnKind::SwiGlu, RopeKind::NeoX, false, false},
-    ArchTraits{"gpt2", NormKind::Layer, FfnKind::Gelu, RopeKind::None, true, true},
+    //          name     norm            ffn              rope             positions fused_qkv qk_norm
+    ArchTraits{"llama", NormKind::Rms, FfnKind::SwiGlu, RopeKind::Normal, false, false, false},
+    ArchTraits{"qwen2", NormKind::Rms, FfnKind::SwiGlu, RopeKind::NeoX, false, false, false},
+    ArchTraits{"qwen3", NormKind::Rms, FfnKind::SwiGlu, RopeKind::NeoX, false, false, true},
+    ArchTraits{"gpt2", NormKind::Layer, FfnKind::Gelu, RopeKind::None, true, true, false},
 };
 }  // namespace
 

@@ -19,6 +19,7 @@ struct ArchTraits {
   RopeKind rope;
   bool learned_positions;  // position_embd.weight added to the token embedding (gpt2)
   bool fused_qkv;          // one attn_qkv matrix instead of attn_q/attn_k/attn_v
+  bool qk_norm = false;  // each head of q and k RMS-normalized (attn_q_norm, attn_k_norm) before RoPE (qwen3)
 };
 
 // Every architecture this engine runs.

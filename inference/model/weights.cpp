@@ -86,6 +86,10 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       L.bk = load.vector(p + "attn_k.bias", d.kv_dim(), false);
       L.bv = load.vector(p + "attn_v.bias", d.kv_dim(), false);
     }
+    if (arch.qk_norm) {
+      L.q_norm = load.vector(p + "attn_q_norm.weight", d.head_dim);
+      L.k_norm = load.vector(p + "attn_k_norm.weight", d.head_dim);
+    }
     L.wo = load.matrix(p + "attn_output.weight", d.n_embd, d.q_dim());
     L.bo = load.vector(p + "attn_output.bias", d.n_embd, false);
     L.ffn_norm = load.vector(p + "ffn_norm.weight", d.n_embd);

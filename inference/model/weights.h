@@ -34,6 +34,7 @@ struct LayerWeights {
   Vector bq, bk, bv;              // (q_dim|kv_dim), optional (qwen2)
   WeightMatrix wqkv;              // (q_dim + 2·kv_dim rows, n_embd cols), fused architectures only
   Vector bqkv;                    // (q_dim + 2·kv_dim), optional
+  Vector q_norm, k_norm;          // (head_dim) per-head RMSNorm gains of q and k, qk_norm architectures only
   WeightMatrix wo;                // (n_embd rows, q_dim cols)
   Vector bo;                      // (n_embd), optional
   Vector ffn_norm, ffn_norm_b;    // (n_embd)

@@ -26,14 +26,43 @@ std::vector<Shape> make_shapes() {
   add({"stories15m", "llama", 288, 6, 6, 6, 768, 32000, 256, 10000.0f, 1e-5f, true, false});
   add({"smollm2-135m", "llama", 576, 30, 9, 3, 1536, 49152, 8192, 100000.0f, 1e-5f, true, false});
   add({"qwen2.5-0.5b", "qwen2", 896, 24, 14, 2, 4864, 151936, 32768, 1000000.0f, 1e-6f, true, false});
+  // Qwen3 0.6B: q and k heads of 128 (16 x 128 = 2048 wide against n_embd 1024), per-head q and k norms.
+  add({.name = "qwen3-0.6b",
+       .arch = "qwen3",
+       .n_embd = 1024,
+       .n_layer = 28,
+       .n_head = 16,
+       .n_head_kv = 8,
+       .n_ff = 3072,
+       .n_vocab = 151936,
+       .n_ctx = 40960,
+       .rope_base = 1000000.0f,
+       .norm_eps = 1e-6f,
+       .tied_embeddings = true,
+       .key_length = 128});
   add({"tinyllama-1.1b", "llama", 2048, 22, 32, 4, 5632, 32000, 2048, 10000.0f, 1e-5f, false, false});
   add({"llama-3.2-1b", "llama", 2048, 16, 32, 8, 8192, 128256, 131072, 500000.0f, 1e-5f, true, false});
   // Llama 2 7B: the model of llama.cpp's published GPU benchmark tables ("llama 7B Q4_0", 6.74 B).
   add({"llama-2-7b", "llama", 4096, 32, 32, 32, 11008, 32000, 4096, 10000.0f, 1e-5f, false, false});
-  // Small shapes for tests: K-quant-compatible rows, rows that force fallbacks, and qwen2 biases.
+  // Small shapes for tests: K-quant-compatible rows, rows that force fallbacks, qwen2 biases, qwen3 heads
+  // wider than n_embd / n_head.
   add({"test-tiny", "llama", 256, 2, 4, 2, 512, 320, 128, 10000.0f, 1e-5f, false, true});
   add({"test-tiny-odd", "llama", 96, 2, 4, 2, 160, 300, 128, 10000.0f, 1e-5f, true, true});
   add({"test-tiny-qwen2", "qwen2", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-6f, true, true});
+  add({.name = "test-tiny-qwen3",
+       .arch = "qwen3",
+       .n_embd = 128,
+       .n_layer = 2,
+       .n_head = 4,
+       .n_head_kv = 2,
+       .n_ff = 256,
+       .n_vocab = 300,
+       .n_ctx = 128,
+       .rope_base = 1000000.0f,
+       .norm_eps = 1e-6f,
+       .tied_embeddings = true,
+       .hidden = true,
+       .key_length = 64});
   return s;
 }
 
@@ -103,17 +132,17 @@ uint32_t file_type(GgmlType type) {
 
 void validate(const Shape& s) {
   auto fail = [&](const std::string& why) { throw std::invalid_argument("shape " + s.name + ": " + why); };
-  if (s.arch != "llama" && s.arch != "qwen2")
-    fail("architecture must be llama or qwen2, not '" + s.arch + "'");
+  if (s.arch != "llama" && s.arch != "qwen2" && s.arch != "qwen3")
+    fail("architecture must be llama, qwen2 or qwen3, not '" + s.arch + "'");
   if (!s.n_embd || !s.n_layer || !s.n_head || !s.n_head_kv || !s.n_ff || !s.n_ctx)
     fail("a dimension is zero");
-  if (s.n_embd % s.n_head) fail("n_embd is not a multiple of the head count");
+  if (!s.key_length && s.n_embd % s.n_head) fail("n_embd is not a multiple of the head count");
   if (s.n_head % s.n_head_kv) fail("the head count is not a multiple of the KV head count");
   if (s.head_dim() % 2) fail("the head dimension must be even for RoPE");
   if (s.n_vocab < 260) fail("the vocabulary needs at least 260 tokens");
 }
 
-enum class Kind { Weight, Norm, Bias };
+enum class Kind { Weight, Norm, HeadNorm, Bias };
 
 struct TensorSpec {
   std::string name;
@@ -137,6 +166,10 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "attn_q.bias", Kind::Bias, q, 1});
       t.push_back({p + "attn_k.bias", Kind::Bias, kv, 1});
       t.push_back({p + "attn_v.bias", Kind::Bias, kv, 1});
+    }
+    if (s.arch == "qwen3") {
+      t.push_back({p + "attn_q_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
+      t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
     }
     t.push_back({p + "attn_output.weight", Kind::Weight, q, e});
     t.push_back({p + "ffn_norm.weight", Kind::Norm, e, 1});
@@ -242,6 +275,10 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   w.set_f32(a + ".rope.freq_base", s.rope_base);
   w.set_u32(a + ".rope.dimension_count", s.head_dim());
   w.set_f32(a + ".attention.layer_norm_rms_epsilon", s.norm_eps);
+  if (s.key_length) {
+    w.set_u32(a + ".attention.key_length", s.key_length);
+    w.set_u32(a + ".attention.value_length", s.key_length);
+  }
 
   const Vocab vocab = make_vocab(s.n_vocab);
   w.set_string("tokenizer.ggml.model", "llama");
@@ -268,6 +305,10 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     } else {
       std::vector<float> v(t.row, 1.0f);
       if (t.kind == Kind::Bias) normal_row(row_seed(options.seed, i, 0), 0.02f, v.data(), t.row);
+      if (t.kind == Kind::HeadNorm) {
+        normal_row(row_seed(options.seed, i, 0), 0.25f, v.data(), t.row);
+        for (float& g : v) g += 1.0f;
+      }
       bytes.resize(v.size() * 4);
       std::memcpy(bytes.data(), v.data(), bytes.size());
       w.add_tensor(t.name, GgmlType::F32, {t.row}, bytes);

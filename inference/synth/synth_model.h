@@ -1,6 +1,7 @@
 #pragma once
 // Random-weight models with the exact shape of real ones, for benchmarks and engine tests
-// (`glasswing-cli synth`). Weights are N(0, 0.02), norms 1.0, quantized with our ggml-exact quantizers;
+// (`glasswing-cli synth`). Weights are N(0, 0.02), norms 1.0 (qwen3's per-head q and k norms 1 + N(0, 0.25),
+// so that their gains are visible in the output), quantized with our ggml-exact quantizers;
 // the metadata is what a llama.cpp loader needs, and the tokenizer is a working SentencePiece ("llama")
 // vocabulary: <unk>, <s>, </s>, 256 byte tokens, then generated pieces with scores.
 #include <cstdint>
@@ -15,18 +16,19 @@ namespace glasswing::synth {
 
 struct Shape {
   std::string name;
-  std::string arch;  // "llama" or "qwen2" (qwen2 adds Q/K/V biases)
+  std::string arch;  // "llama", "qwen2" (adds Q/K/V biases) or "qwen3" (adds per-head q and k norms)
   uint32_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, n_ctx = 0;
   float rope_base = 10000.0f;
   float norm_eps = 1e-5f;
   bool tied_embeddings = false;  // no output.weight: the output projection reuses token_embd
   bool hidden = false;           // test shapes, not listed
-  uint32_t head_dim() const { return n_head ? n_embd / n_head : 0; }
+  uint32_t key_length = 0;       // per-head width when not n_embd / n_head (qwen3), written as key_length
+  uint32_t head_dim() const { return key_length ? key_length : n_head ? n_embd / n_head : 0; }
   uint64_t n_params() const;
 };
 
-// Presets: stories15m, smollm2-135m, qwen2.5-0.5b, tinyllama-1.1b, llama-3.2-1b, llama-2-7b (+ hidden test
-// shapes).
+// Presets: stories15m, smollm2-135m, qwen2.5-0.5b, qwen3-0.6b, tinyllama-1.1b, llama-3.2-1b, llama-2-7b
+// (+ hidden test shapes).
 const std::vector<Shape>& shapes();
 const Shape* find_shape(std::string_view name);
 

@@ -54,6 +54,7 @@ uint32_t groups(uint64_t n) {
 
 struct ExactForward::Layer {
   BufferRange attn_norm, attn_norm_b, bq, bk, bv, bqkv, bo, ffn_norm, ffn_norm_b, b_up, b_down;
+  BufferRange q_norm, k_norm;  // per-head gains (qwen3), else empty
   ExactMatrix wq, wk, wv, wqkv, wo, w_gate, w_up, w_down;
 };
 
@@ -90,6 +91,8 @@ ExactForward::ExactForward(Context& ctx, const model::Model& model)
     t.bk = vec(L.bk);
     t.bv = vec(L.bv);
     t.bqkv = vec(L.bqkv);
+    t.q_norm = vec(L.q_norm);
+    t.k_norm = vec(L.k_norm);
     t.bo = vec(L.bo);
     t.ffn_norm = vec(L.ffn_norm);
     t.ffn_norm_b = vec(L.ffn_norm_b);
@@ -235,8 +238,9 @@ void ExactForward::step(const ExactCacheView& c, const int32_t* tokens, uint32_t
     rec.dispatch_shader("ggml_matmul_exact", buffers, bytes_of(p), groups(m.rows), rows_n);
   };
   auto norm = [&](const BufferRange& in, const BufferRange& out, const BufferRange& gain,
-                  const BufferRange& bias, uint32_t rows) {
-    const NormPush p{dim, rows, arch.norm == NormKind::Rms ? 0u : 1u, present(bias) ? 1u : 0u, d.norm_eps};
+                  const BufferRange& bias, uint32_t rows, uint32_t width = 0) {
+    const NormPush p{width ? width : dim, rows, arch.norm == NormKind::Rms ? 0u : 1u, present(bias) ? 1u : 0u,
+                     d.norm_eps};
     const BufferRange buffers[] = {in, gain, present(bias) ? bias : dummy_, out};
     rec.dispatch_shader("ggml_norm_exact", buffers, bytes_of(p), groups(rows));
   };
@@ -268,6 +272,11 @@ void ExactForward::step(const ExactCacheView& c, const int32_t* tokens, uint32_t
       matmul(L.wv, xb_, dim, 0, v_, kv_dim, 0, false, L.bv, n);
     }
     rec.barrier();
+    if (present(L.q_norm)) {  // qwen3: each head of q and k RMS-normalized in place, rows of head_dim
+      norm(q_, q_, L.q_norm, {}, n * u32(d.n_head), hd);
+      norm(k_, k_, L.k_norm, {}, n * u32(d.n_head_kv), hd);
+      rec.barrier();
+    }
     {
       const uint32_t rope = arch.rope == RopeKind::None ? 0u : arch.rope == RopeKind::Normal ? 1u : 2u;
       const StorePush p{q_dim, kv_dim,    hd,    u32(d.n_rot), rope,  q_stride,

@@ -65,6 +65,11 @@ struct NormPush {
   float eps;
 };
 static_assert(sizeof(NormPush) == 16);
+struct HeadNormPush {
+  uint32_t n_heads, head_dim, q_stride, q_offset, k_stride, k_offset;
+  float eps;
+};
+static_assert(sizeof(HeadNormPush) == 28);
 struct RopeStorePush {
   uint32_t n_tokens, n_heads, n_kv_heads, head_dim, n_rot, neox;
   float freq_base;
@@ -940,6 +945,23 @@ void Recorder::layernorm(const BufferRange& x, const BufferRange& w, const Buffe
   const BufferRange buffers[] = {x, w, b, y};
   const uint32_t spec[] = {reduce_wg()};
   dispatch("layernorm", buffers, push, s.n_rows, 1, 1, spec);
+}
+
+void Recorder::head_rmsnorm(const BufferRange& q, const BufferRange& k, const BufferRange& q_gain,
+                            const BufferRange& k_gain, const RopeStoreParams& p, float eps) {
+  if (q_gain.size < uint64_t{p.head_dim} * sizeof(float) ||
+      k_gain.size < uint64_t{p.head_dim} * sizeof(float))
+    throw VulkanError("head norm gains must hold head_dim (" + std::to_string(p.head_dim) + ") floats");
+  const HeadNormPush push{p.n_heads,
+                          p.head_dim,
+                          p.q_stride ? p.q_stride : p.n_heads * p.head_dim,
+                          p.q_offset,
+                          p.k_stride ? p.k_stride : p.n_kv_heads * p.head_dim,
+                          p.k_offset,
+                          eps};
+  const BufferRange buffers[] = {q, k, q_gain, k_gain};
+  const uint32_t spec[] = {reduce_wg()};
+  dispatch("head_rmsnorm", buffers, push, p.n_heads + p.n_kv_heads, p.n_tokens, 1, spec);
 }
 
 void Recorder::rope_store(const BufferRange& q, const BufferRange& k, const BufferRange& v,

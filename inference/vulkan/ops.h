@@ -203,6 +203,11 @@ class Recorder {
   void rmsnorm(const BufferRange& x, const BufferRange& w, const BufferRange& y, RowsShape shape, float eps);
   void layernorm(const BufferRange& x, const BufferRange& w, const BufferRange& b, const BufferRange& y,
                  RowsShape shape, float eps);
+  // RMSNorm of every head of this step's q and k in place (qwen3: before RoPE), with one gain vector
+  // (head_dim floats) for the q heads and one for the k heads; q and k are laid out as for rope_store (the
+  // same strides and offsets; they may be views of one fused buffer). One dispatch.
+  void head_rmsnorm(const BufferRange& q, const BufferRange& k, const BufferRange& q_gain,
+                    const BufferRange& k_gain, const RopeStoreParams& layout, float eps);
   // RoPE on this step's q (in place) and k, and q, k, v stored into the caches at positions n_past + t (one
   // dispatch; q, k and v may be views of one fused buffer).
   void rope_store(const BufferRange& q, const BufferRange& k, const BufferRange& v,

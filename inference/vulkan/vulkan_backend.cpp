@@ -46,6 +46,7 @@ int64_t scores_batch(uint64_t bytes_per_token, uint64_t binding_range, int64_t l
 
 struct VulkanBackend::LayerTensors {
   BufferRange attn_norm, attn_norm_b, bq, bk, bv, bqkv, bo, ffn_norm, ffn_norm_b, b_up, b_down;
+  BufferRange q_norm, k_norm;  // per-head gains (qwen3), else empty
   const WeightTensor *wq = nullptr, *wk = nullptr, *wv = nullptr, *wqkv = nullptr, *wo = nullptr;
   const WeightTensor *w_gate = nullptr, *w_up = nullptr, *w_down = nullptr;
   const WeightTensor* w_gate_up = nullptr;  // gate|up rows for Recorder::matvec_swiglu (CPU devices)
@@ -224,6 +225,8 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     t.bk = upload_vector(L.bk);
     t.bv = upload_vector(L.bv);
     t.bqkv = upload_vector(L.bqkv);
+    t.q_norm = upload_vector(L.q_norm);
+    t.k_norm = upload_vector(L.k_norm);
     t.bo = upload_vector(L.bo);
     t.ffn_norm = upload_vector(L.ffn_norm);
     t.ffn_norm_b = upload_vector(L.ffn_norm_b);
@@ -418,8 +421,8 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
       bias(L.bv, a.v, kv_dim);
     }
     rec.barrier();
-    // RoPE, post-RoPE q, k and v into the caches at this step's positions, and attention: one dispatch for a
-    // decode step (q, k and v in one buffer), else two
+    // (per-head q and k norms,) RoPE, post-RoPE q, k and v into the caches at this step's positions, and
+    // attention: one dispatch for a decode step (q, k and v in one buffer), else two
     const RopeStoreParams rope{.n_tokens = n,
                                .n_heads = u32(d.n_head),
                                .n_kv_heads = u32(d.n_head_kv),
@@ -433,6 +436,10 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
                                .k_offset = k_off,
                                .v_stride = kv_stride,
                                .v_offset = v_off};
+    if (present(L.q_norm)) {  // qwen3: every q and k head RMS-normalized before RoPE
+      rec.head_rmsnorm(qb, kb, L.q_norm, L.k_norm, rope, d.norm_eps);
+      rec.barrier();
+    }
     const AttentionParams attention{.n_tokens = n,
                                     .n_heads = u32(d.n_head),
                                     .n_kv_heads = u32(d.n_head_kv),

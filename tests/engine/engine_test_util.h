@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "inference/gguf/ggml_type.h"
+#include "inference/synth/synth_model.h"
 #include "tests/test_support.h"
 
 namespace glasswing::test {
@@ -65,6 +67,22 @@ inline float max_abs_diff(std::span<const float> a, std::span<const float> b) {
   float m = 0;
   for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(a[i] - b[i]));
   return m;
+}
+
+// A synthetic model of one of synth's shapes (e.g. "test-tiny-qwen3": the architectures that ../shared has no
+// model of), written once per process into a temporary folder.
+inline std::filesystem::path synth_model_file(const std::string& shape, gguf::GgmlType type) {
+  static const std::filesystem::path dir = temp_dir("synth-models");
+  const auto path = dir / (shape + "-" + gguf::ggml_type_name(type) + ".gguf");
+  if (!std::filesystem::exists(path)) {
+    const synth::Shape* s = synth::find_shape(shape);
+    REQUIRE(s != nullptr);
+    synth::Options o;
+    o.shape = *s;
+    o.type = type;
+    synth::write_model(o, path);
+  }
+  return path;
 }
 
 }  // namespace glasswing::test

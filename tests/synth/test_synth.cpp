@@ -1,5 +1,6 @@
 // Synthetic models: written with the hidden small shapes only (the real presets are far too large for tests)
 // and read back with GgufFile: metadata, tensor shapes and types, fallbacks, weight statistics, tokenizer.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
@@ -173,6 +174,36 @@ TEST_CASE("qwen2 shapes carry Q/K/V biases and qwen2 metadata") {
   check_spread(f.require_tensor("blk.0.ffn_down.weight"), 0.02);
 }
 
+TEST_CASE("qwen3 shapes carry per-head q and k norms and their head width") {
+  const auto w = write("test-tiny-qwen3", GgmlType::Q8_0);
+  const auto f = gguf::GgufFile::open(w.path);
+  CHECK(f.architecture() == "qwen3");
+  CHECK(f.require_uint("qwen3.attention.key_length") == 64);
+  CHECK(f.require_uint("qwen3.attention.value_length") == 64);
+  CHECK(f.require_uint("qwen3.rope.dimension_count") == 64);
+  CHECK(f.find_tensor("output.weight") == nullptr);
+  for (int l = 0; l < 2; ++l) {
+    const std::string p = "blk." + std::to_string(l) + ".";
+    CHECK(f.find_tensor(p + "attn_q.bias") == nullptr);
+    CHECK(f.require_tensor(p + "attn_q.weight").dims == std::vector<uint64_t>{128, 4 * 64});
+    CHECK(f.require_tensor(p + "attn_k.weight").dims == std::vector<uint64_t>{128, 2 * 64});
+    CHECK(f.require_tensor(p + "attn_output.weight").dims == std::vector<uint64_t>{4 * 64, 128});
+    for (const char* norm : {"attn_q_norm.weight", "attn_k_norm.weight"}) {
+      const auto& t = f.require_tensor(p + norm);
+      CHECK(t.dims == std::vector<uint64_t>{64});
+      CHECK(t.type == GgmlType::F32);
+      // gains around 1 that differ from head dim to head dim, so that an engine ignoring them is caught
+      const auto g = decode(t);
+      const auto [lo, hi] = std::minmax_element(g.begin(), g.end());
+      CHECK(*lo > 0.0f);
+      CHECK(*hi - *lo > 0.3f);
+    }
+  }
+  const auto model = model::Model::from_gguf(gguf::GgufFile::open(w.path));
+  CHECK(model->desc().head_dim == 64);
+  CHECK(model->desc().q_dim() == 256);
+}
+
 TEST_CASE("the same seed writes the same bytes whatever the thread count") {
   const auto a = write("test-tiny", GgmlType::Q6_K, 7, 1, "a.gguf");
   const auto b = write("test-tiny", GgmlType::Q6_K, 7, 3, "b.gguf");
@@ -223,7 +254,8 @@ TEST_CASE("presets carry the real models' sizes") {
   // Published parameter counts.
   const std::pair<const char*, double> published[] = {
       {"stories15m", 15.2e6},       {"smollm2-135m", 134.5e6},  {"qwen2.5-0.5b", 494.0e6},
-      {"tinyllama-1.1b", 1100.0e6}, {"llama-3.2-1b", 1235.8e6}, {"llama-2-7b", 6738.4e6}};
+      {"tinyllama-1.1b", 1100.0e6}, {"llama-3.2-1b", 1235.8e6}, {"llama-2-7b", 6738.4e6},
+      {"qwen3-0.6b", 596.0e6}};
   for (const auto& [name, params] : published) {
     INFO(name);
     const synth::Shape* s = synth::find_shape(name);
@@ -232,6 +264,7 @@ TEST_CASE("presets carry the real models' sizes") {
     CHECK(std::fabs(double(s->n_params()) - params) / params < 0.01);
   }
   CHECK(synth::find_shape("qwen2.5-0.5b")->arch == "qwen2");
+  CHECK(synth::find_shape("qwen3-0.6b")->head_dim() == 128);  // not 1024 / 16
   CHECK(synth::find_shape("llama-3.2-1b")->n_head_kv == 8);
   CHECK(synth::find_shape("tinyllama-1.1b")->tied_embeddings == false);
   CHECK(synth::find_shape("nope") == nullptr);
@@ -248,7 +281,7 @@ TEST_CASE("bad synth options are rejected") {
   CHECK_THROWS_AS(synth::write_model(o, dir / "x.gguf"), std::invalid_argument);
   o.shape = *synth::find_shape("test-tiny");
   o.shape.arch = "gpt2";
-  CHECK_THROWS_WITH(synth::write_model(o, dir / "x.gguf"), Catch::Contains("llama or qwen2"));
+  CHECK_THROWS_WITH(synth::write_model(o, dir / "x.gguf"), Catch::Contains("llama, qwen2 or qwen3"));
   CHECK_FALSE(std::filesystem::exists(dir / "x.gguf"));
 }
 

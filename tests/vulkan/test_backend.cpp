@@ -11,7 +11,6 @@
 #include "inference/model/model.h"
 #include "inference/model/session.h"
 #include "inference/vulkan/gpu_layout.h"
-#include "inference/vulkan/gpu_layout.h"
 #include "inference/vulkan/vulkan_backend.h"
 #include "tests/engine/engine_test_util.h"
 #include "tests/test_support.h"
@@ -181,5 +180,35 @@ TEST_CASE("The memory estimate is what a session allocates, and long contexts ta
     const std::vector<int32_t> one{t};
     CHECK(max_abs_diff(gpu->forward(s, one, false), cpu.forward(cs, one, false)) <= kVsCpu);
   }
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
+TEST_CASE(
+    "Vulkan runs qwen3 (per-head q and k norms, heads wider than n_embd / n_head) as the CPU engine does",
+    "[backend]") {
+  // ../shared has no qwen3 model: a synthetic one, whose CPU logits tests/engine/test_architectures.cpp
+  // checks against a textbook forward pass.
+  const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::Q8_0, gguf::GgmlType::Q4_0);
+  INFO(gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file("test-tiny-qwen3", type));
+  REQUIRE(model->desc().traits->qk_norm);
+  const int64_t n_vocab = model->desc().n_vocab;
+  const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7, 180, 260, 5, 64};
+  const size_t prefill = 7;
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  model::Session s(*model, *gpu, 32), cs(*model, cpu, 32);
+  const auto all = gpu->forward(s, std::span(tokens).first(prefill), true);
+  REQUIRE(all.size() == prefill * static_cast<size_t>(n_vocab));
+  CHECK(max_abs_diff(all, cpu.forward(cs, std::span(tokens).first(prefill), true)) <= kVsCpu);
+  for (size_t i = prefill; i < tokens.size(); ++i) {
+    INFO("position " << i);
+    const auto step = gpu->forward(s, std::span(tokens).subspan(i, 1), false);
+    CHECK(max_abs_diff(step, cpu.forward(cs, std::span(tokens).subspan(i, 1), false)) <= kVsCpu);
+  }
+  // the Q cache holds the normalized, rotated queries: the attention maps agree too
+  const model::Range q{0, static_cast<int64_t>(tokens.size())};
+  const auto gm = gpu->attention(s, 1, 3, q, q), cm = cpu.attention(cs, 1, 3, q, q);
+  CHECK(max_abs_diff(gm.probs, cm.probs) <= 1e-4f);
   vulkan::test::require_no_validation_messages(gpu->context());
 }

@@ -31,6 +31,23 @@ std::unique_ptr<vulkan::VulkanBackend> exact_backend(const model::Model& m) {
   return b;
 }
 
+// vulkan-llamacpp against cpu-llamacpp over a sequence longer than one GPU batch (so the split prefill is
+// covered too), every position's logits.
+void compare_with_cpu(const model::Model& model, const char* name) {
+  auto gpu = exact_backend(model);
+  cpu::CpuBackend cpu(model, 0, model::Rounding::LlamaCpp);
+  std::vector<int32_t> tokens(70);
+  for (size_t i = 0; i < tokens.size(); ++i)
+    tokens[i] = static_cast<int32_t>((i * 37 + 1) % model.desc().n_vocab);
+  model::Session gs(model, *gpu, 80), cs(model, cpu, 80);
+  const auto g = gpu->forward(gs, tokens, true);
+  const auto c = cpu.forward(cs, tokens, true);
+  const float d = max_abs_diff(g, c);
+  std::printf("vulkan-llamacpp vs cpu-llamacpp %s: max|d| %.3g\n", name, d);
+  CHECK(d <= 1e-6f);
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
 }  // namespace
 
 TEST_CASE("vulkan-llamacpp logits match llama.cpp's for every shared model, prefill and decode") {
@@ -72,19 +89,14 @@ TEST_CASE("vulkan-llamacpp computes what cpu-llamacpp computes, bit for bit on l
                "synthetic/synth-llama-Q5_1.gguf", "stories260K.gguf", "synthetic/synth-gpt2-Q8_0.gguf");
   INFO(name);
   auto model = model::Model::load(test::require_shared(std::string("models/") + name));
-  auto gpu = exact_backend(*model);
-  cpu::CpuBackend cpu(*model, 0, model::Rounding::LlamaCpp);
-  // A sequence longer than one GPU batch, so the split prefill is covered too.
-  std::vector<int32_t> tokens(70);
-  for (size_t i = 0; i < tokens.size(); ++i)
-    tokens[i] = static_cast<int32_t>((i * 37 + 1) % model->desc().n_vocab);
-  model::Session gs(*model, *gpu, 80), cs(*model, cpu, 80);
-  const auto g = gpu->forward(gs, tokens, true);
-  const auto c = cpu.forward(cs, tokens, true);
-  const float d = max_abs_diff(g, c);
-  std::printf("vulkan-llamacpp vs cpu-llamacpp %s: max|d| %.3g\n", name, d);
-  CHECK(d <= 1e-6f);
-  vulkan::test::require_no_validation_messages(gpu->context());
+  compare_with_cpu(*model, name);
+}
+
+TEST_CASE("vulkan-llamacpp computes what cpu-llamacpp computes on qwen3 (per-head q and k norms)") {
+  // ../shared has no qwen3 model: a synthetic one (tests/engine/test_architectures.cpp checks the CPU
+  // engine's qwen3 against a textbook forward pass).
+  auto model = model::Model::load(test::synth_model_file("test-tiny-qwen3", gguf::GgmlType::Q8_0));
+  compare_with_cpu(*model, "test-tiny-qwen3 Q8_0");
 }
 
 TEST_CASE("vulkan-llamacpp attention maps are distributions and match cpu-llamacpp") {

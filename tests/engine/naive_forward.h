@@ -1,0 +1,135 @@
+#pragma once
+// A textbook forward pass of the llama family (llama, qwen2, qwen3) in double precision, written for the
+// tests and sharing nothing with the engine but the weight loader and the dequantizers: every weight row is
+// dequantized to doubles, and RMSNorm, the per-head q/k norms, RoPE, causal softmax attention with GQA and
+// SwiGLU are computed one loop at a time, as the papers state them. Slow (tiny models only) and obviously
+// right: it is checked against llama.cpp's logits of the shared models, and new architectures are then
+// checked against it.
+#include <cmath>
+#include <cstdint>
+#include <span>
+#include <stdexcept>
+#include <vector>
+
+#include "inference/model/model.h"
+#include "inference/quant/quant.h"
+
+namespace glasswing::test {
+
+namespace naive {
+
+using Vec = std::vector<double>;
+
+inline Vec row(const model::WeightMatrix& w, int64_t r) {
+  std::vector<float> f(static_cast<size_t>(w.n_cols));
+  quant::dequantize_row(w.type, w.row(r), f.data(), w.n_cols);
+  return Vec(f.begin(), f.end());
+}
+
+// W·x (+ b)
+inline Vec matvec(const model::WeightMatrix& w, const Vec& x, model::Vector b = {}) {
+  Vec y(static_cast<size_t>(w.n_rows));
+  for (int64_t r = 0; r < w.n_rows; ++r) {
+    const Vec wr = row(w, r);
+    double s = 0;
+    for (size_t i = 0; i < x.size(); ++i) s += wr[i] * x[i];
+    y[static_cast<size_t>(r)] = s + (b.empty() ? 0.0 : b[static_cast<size_t>(r)]);
+  }
+  return y;
+}
+
+// x / sqrt(mean(x²) + eps) · gain over x[begin, begin + n), in place
+inline void rmsnorm(Vec& x, size_t begin, size_t n, model::Vector gain, double eps) {
+  double ss = 0;
+  for (size_t i = 0; i < n; ++i) ss += x[begin + i] * x[begin + i];
+  const double scale = 1.0 / std::sqrt(ss / static_cast<double>(n) + eps);
+  for (size_t i = 0; i < n; ++i) x[begin + i] *= scale * gain[i];
+}
+
+// Rotates each head of x (n_heads heads of hd) at position pos: pairs (2i, 2i+1), or (i, i + n_rot/2) for
+// NeoX.
+inline void rope(Vec& x, int64_t n_heads, int64_t hd, int64_t n_rot, int64_t pos, double base, bool neox) {
+  for (int64_t h = 0; h < n_heads; ++h)
+    for (int64_t i = 0; i < n_rot / 2; ++i) {
+      const double theta = static_cast<double>(pos) * std::pow(base, -2.0 * static_cast<double>(i) / n_rot);
+      const size_t a = static_cast<size_t>(h * hd + (neox ? i : 2 * i));
+      const size_t b = static_cast<size_t>(h * hd + (neox ? i + n_rot / 2 : 2 * i + 1));
+      const double x0 = x[a], x1 = x[b];
+      x[a] = x0 * std::cos(theta) - x1 * std::sin(theta);
+      x[b] = x0 * std::sin(theta) + x1 * std::cos(theta);
+    }
+}
+
+}  // namespace naive
+
+// The logits of every token of `tokens` evaluated from position 0, [n_tokens][n_vocab].
+inline std::vector<float> naive_logits(const model::Model& m, std::span<const int32_t> tokens) {
+  using naive::Vec;
+  const model::ModelDescription& d = m.desc();
+  const model::Weights& w = m.weights();
+  const model::ArchTraits& arch = *d.traits;
+  if (arch.norm != model::NormKind::Rms || arch.ffn != model::FfnKind::SwiGlu || arch.fused_qkv ||
+      arch.learned_positions)
+    throw std::runtime_error("naive_logits covers the llama family only");
+  const auto n = static_cast<int64_t>(tokens.size());
+  const int64_t hd = d.head_dim, dim = d.n_embd;
+  const double eps = d.norm_eps;
+  const auto u = [](int64_t i) { return static_cast<size_t>(i); };
+
+  std::vector<Vec> x(u(n));
+  for (int64_t t = 0; t < n; ++t) x[u(t)] = naive::row(w.token_embd, tokens[u(t)]);
+
+  for (const model::LayerWeights& L : w.layers) {
+    std::vector<Vec> q(u(n)), k(u(n)), v(u(n));
+    for (int64_t t = 0; t < n; ++t) {
+      Vec xn = x[u(t)];
+      naive::rmsnorm(xn, 0, u(dim), L.attn_norm, eps);
+      q[u(t)] = naive::matvec(L.wq, xn, L.bq);
+      k[u(t)] = naive::matvec(L.wk, xn, L.bk);
+      v[u(t)] = naive::matvec(L.wv, xn, L.bv);
+      if (arch.qk_norm) {
+        for (int64_t h = 0; h < d.n_head; ++h) naive::rmsnorm(q[u(t)], u(h * hd), u(hd), L.q_norm, eps);
+        for (int64_t h = 0; h < d.n_head_kv; ++h) naive::rmsnorm(k[u(t)], u(h * hd), u(hd), L.k_norm, eps);
+      }
+      const bool neox = arch.rope == model::RopeKind::NeoX;
+      naive::rope(q[u(t)], d.n_head, hd, d.n_rot, t, d.rope_freq_base, neox);
+      naive::rope(k[u(t)], d.n_head_kv, hd, d.n_rot, t, d.rope_freq_base, neox);
+    }
+    for (int64_t t = 0; t < n; ++t) {
+      Vec att(u(d.n_head * hd), 0.0);
+      for (int64_t h = 0; h < d.n_head; ++h) {
+        const int64_t kvh = h / (d.n_head / d.n_head_kv);
+        Vec p(u(t + 1));
+        double max = -INFINITY, sum = 0;
+        for (int64_t j = 0; j <= t; ++j) {
+          double s = 0;
+          for (int64_t i = 0; i < hd; ++i) s += q[u(t)][u(h * hd + i)] * k[u(j)][u(kvh * hd + i)];
+          p[u(j)] = s / std::sqrt(static_cast<double>(hd));
+          max = std::max(max, p[u(j)]);
+        }
+        for (double& e : p) sum += (e = std::exp(e - max));
+        for (int64_t j = 0; j <= t; ++j)
+          for (int64_t i = 0; i < hd; ++i) att[u(h * hd + i)] += p[u(j)] / sum * v[u(j)][u(kvh * hd + i)];
+      }
+      const Vec o = naive::matvec(L.wo, att, L.bo);
+      for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += o[u(i)];
+
+      Vec xn = x[u(t)];
+      naive::rmsnorm(xn, 0, u(dim), L.ffn_norm, eps);
+      Vec g = naive::matvec(L.w_gate, xn), up = naive::matvec(L.w_up, xn, L.b_up);
+      for (size_t i = 0; i < g.size(); ++i) g[i] = g[i] / (1.0 + std::exp(-g[i])) * up[i];
+      const Vec down = naive::matvec(L.w_down, g, L.b_down);
+      for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += down[u(i)];
+    }
+  }
+
+  std::vector<float> logits;
+  for (int64_t t = 0; t < n; ++t) {
+    Vec xn = x[u(t)];
+    naive::rmsnorm(xn, 0, u(dim), w.output_norm, eps);
+    for (double l : naive::matvec(w.output, xn, w.output_b)) logits.push_back(static_cast<float>(l));
+  }
+  return logits;
+}
+
+}  // namespace glasswing::test

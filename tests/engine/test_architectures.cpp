@@ -1,0 +1,127 @@
+// Architectures without llama.cpp reference logits in ../shared (qwen3) are checked against the textbook
+// forward pass of naive_forward.h, which is first checked against llama.cpp's logits of the shared llama and
+// qwen2 models. The qwen3 models are written by synth (random weights of a tiny qwen3 shape: heads of 64
+// against n_embd / n_head = 32, per-head q and k norm gains around 1).
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cstring>
+
+#include "inference/cpu/cpu_backend.h"
+#include "inference/model/backend_registry.h"
+#include "inference/model/model.h"
+#include "inference/model/session.h"
+#include "tests/engine/engine_test_util.h"
+#include "tests/engine/naive_forward.h"
+#include "tests/test_support.h"
+
+using namespace glasswing;
+using Catch::Matchers::Contains;
+
+namespace {
+
+const std::vector<int32_t> kTokens = {1, 17, 250, 3, 99, 42, 7, 180, 260, 5, 64};
+
+std::filesystem::path qwen3_file(gguf::GgmlType type) {
+  return test::synth_model_file("test-tiny-qwen3", type);
+}
+
+std::vector<float> engine_logits(const model::Model& m, const std::string& backend_name) {
+  auto backend = model::create_backend(backend_name, m);
+  model::Session session(m, *backend, static_cast<int64_t>(kTokens.size()));
+  const auto logits = backend->forward(session, kTokens, true);
+  return {logits.begin(), logits.end()};
+}
+
+// The model's bytes with every float of one F32 tensor transformed.
+std::vector<uint8_t> with_tensor(const std::filesystem::path& path, const std::string& name,
+                                 float (*change)(float, size_t)) {
+  std::vector<uint8_t> bytes = test::read_bytes(path);
+  const auto file = gguf::GgufFile::parse(bytes);
+  const gguf::TensorInfo& t = file.require_tensor(name);
+  REQUIRE(t.type == gguf::GgmlType::F32);
+  const size_t at = file.data_offset() + t.offset;
+  for (size_t i = 0; i < t.n_elements; ++i) {
+    float v;
+    std::memcpy(&v, &bytes[at + 4 * i], 4);
+    v = change(v, i);
+    std::memcpy(&bytes[at + 4 * i], &v, 4);
+  }
+  return bytes;
+}
+
+}  // namespace
+
+TEST_CASE("The textbook forward pass reproduces llama.cpp's logits of the shared float models",
+          "[engine][architectures]") {
+  const char* name = GENERATE("stories260K", "synth-llama-F16", "synth-qwen2-f32");
+  INFO(name);
+  const std::string file = std::string(name) == "stories260K"
+                               ? "models/stories260K.gguf"
+                               : std::string("models/synthetic/") + name + ".gguf";
+  auto model = model::Model::load(test::require_shared(file));
+  const auto ref =
+      test::read_f32_file(test::require_shared(std::string("reference/logits/") + name + ".logits.f32"));
+  const auto logits = test::naive_logits(*model, test::kLlamaReferenceTokens);
+  REQUIRE(logits.size() == ref.size());
+  CHECK(test::max_abs_diff(logits, ref) <= 0.02f);  // llama.cpp keeps K and V in fp16
+}
+
+TEST_CASE("qwen3 logits match the textbook forward pass on every CPU path", "[engine][architectures]") {
+  const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::Q8_0, gguf::GgmlType::Q4_0);
+  INFO(gguf::ggml_type_name(type));
+  auto model = model::Model::load(qwen3_file(type));
+  REQUIRE(model->desc().architecture == "qwen3");
+  const auto ref = test::naive_logits(*model, kTokens);
+  float spread = 0;
+  for (float l : ref) spread = std::max(spread, std::fabs(l));
+  REQUIRE(spread > 0.1f);  // logits that say something
+
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  // llama.cpp's arithmetic: fp16 K and V, and 8-bit activations for quantized weights
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.02f);
+
+  // one token at a time through the caches gives the batch's last logits
+  cpu::CpuBackend cpu(*model);
+  model::Session session(*model, cpu, static_cast<int64_t>(kTokens.size()));
+  std::span<const float> last;
+  for (int32_t token : kTokens) last = cpu.forward(session, std::span(&token, 1), false);
+  const auto n_vocab = static_cast<size_t>(model->desc().n_vocab);
+  CHECK(test::max_abs_diff(last, std::span(ref).last(n_vocab)) <= 1e-4f);
+}
+
+TEST_CASE("qwen3 normalizes every q and k head before RoPE, with the model's gains",
+          "[engine][architectures]") {
+  const auto path = qwen3_file(gguf::GgmlType::F32);
+  auto base_model = model::Model::load(path);
+  const auto base = engine_logits(*base_model, "cpu");
+
+  SECTION("q and k projections scaled by 8 leave the logits as they are") {
+    for (const char* t : {"blk.0.attn_q.weight", "blk.1.attn_k.weight"}) {
+      INFO(t);
+      const auto bytes = with_tensor(path, t, [](float v, size_t) { return 8.0f * v; });
+      auto scaled = model::Model::from_gguf(gguf::GgufFile::parse(bytes));
+      CHECK(test::max_abs_diff(engine_logits(*scaled, "cpu"), base) <= 1e-4f);
+    }
+    // while the v projection is not normalized
+    const auto bytes = with_tensor(path, "blk.0.attn_v.weight", [](float v, size_t) { return 8.0f * v; });
+    auto scaled = model::Model::from_gguf(gguf::GgufFile::parse(bytes));
+    CHECK(test::max_abs_diff(engine_logits(*scaled, "cpu"), base) > 1e-2f);
+  }
+  SECTION("the gains count, dimension by dimension") {
+    for (const char* t : {"blk.0.attn_q_norm.weight", "blk.1.attn_k_norm.weight"}) {
+      INFO(t);
+      const auto bytes = with_tensor(path, t, [](float v, size_t i) { return i % 2 ? v : 2.0f * v; });
+      auto changed = model::Model::from_gguf(gguf::GgufFile::parse(bytes));
+      CHECK(test::max_abs_diff(engine_logits(*changed, "cpu"), base) > 1e-2f);
+    }
+  }
+  SECTION("a missing norm is named") {
+    std::vector<uint8_t> bytes = test::read_bytes(path);
+    const std::string name = "blk.1.attn_k_norm.weight";
+    const auto it = std::search(bytes.begin(), bytes.end(), name.begin(), name.end());
+    REQUIRE(it != bytes.end());
+    it[6] = 'x';  // blk.1.xttn_k_norm.weight
+    CHECK_THROWS_WITH(model::Model::from_gguf(gguf::GgufFile::parse(bytes)),
+                      Contains("'blk.1.attn_k_norm.weight' is missing"));
+  }
+}
