@@ -76,11 +76,19 @@ Item {
                     required property string kind
                     required property string text
                     required property string language
+                    required property bool open
                     Layout.fillWidth: true
-                    sourceComponent: kind === "code" ? codeBlock : proseBlock
+                    sourceComponent: kind === "code" ? codeBlock : kind === "reasoning" ? reasoningBlock : proseBlock
                     Component {
                         id: proseBlock
                         ProseBlock { blockText: blockLoader.text }
+                    }
+                    Component {
+                        id: reasoningBlock
+                        ReasoningBlock {
+                            blockText: blockLoader.text
+                            thinking: blockLoader.open
+                        }
                     }
                     Component {
                         id: codeBlock

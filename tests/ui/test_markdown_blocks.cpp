@@ -55,3 +55,74 @@ TEST_CASE("An unclosed code fence is a code block while it streams", "[ui][markd
   s.append(" = 1;\n```\n");
   CHECK(s.blocks()[1].text == "int x = 1;");
 }
+
+TEST_CASE("A reasoning model's thinking becomes one reasoning block ahead of the answer", "[ui][markdown]") {
+  using Kind = MarkdownBlock::Kind;
+  MarkdownBlockSplitter s;
+  SECTION("between <think> and </think> at the start (Qwen3, QwQ)") {
+    s.reset("<think>\nThe user greets me.\n\nI should greet back.\n</think>\n\nHello!\n\n```\ncode\n```");
+    REQUIRE(s.blocks().size() == 3);
+    CHECK(s.blocks()[0].kind == Kind::Reasoning);
+    CHECK(s.blocks()[0].text ==
+          "The user greets me.\n\nI should greet back.");  // one block, blank lines kept
+    CHECK_FALSE(s.blocks()[0].open);
+    CHECK(s.blocks()[1].kind == Kind::Prose);
+    CHECK(s.blocks()[1].text == "Hello!");
+    CHECK(s.blocks()[2].kind == Kind::Code);
+  }
+  SECTION("before a </think> whose tag the template opened in the prompt (DeepSeek-R1)") {
+    s.reset("Let me count.\n\n1, 2, 3.\n</think>\n\nThree.");
+    REQUIRE(s.blocks().size() == 2);
+    CHECK(s.blocks()[0].kind == Kind::Reasoning);
+    CHECK(s.blocks()[0].text == "Let me count.\n\n1, 2, 3.");
+    CHECK(s.blocks()[1].text == "Three.");
+  }
+  SECTION("an empty thinking block (Qwen3 with thinking off) is an empty reasoning block") {
+    s.reset("<think>\n\n</think>\n\nHi.");
+    REQUIRE(s.blocks().size() == 2);
+    CHECK(s.blocks()[0].kind == Kind::Reasoning);
+    CHECK(s.blocks()[0].text.isEmpty());
+  }
+  SECTION("tags elsewhere are the answer's text") {
+    s.reset("Use `<think>` tags like <think>this</think> in your prompt.");
+    REQUIRE(s.blocks().size() == 1);
+    CHECK(s.blocks()[0].kind == Kind::Prose);
+  }
+  SECTION("while the model thinks the block is open and holds what has come so far") {
+    s.append("<thi");
+    s.append("nk>\nFirst");
+    REQUIRE(s.blocks().size() == 1);
+    CHECK(s.blocks()[0].kind == Kind::Reasoning);
+    CHECK(s.blocks()[0].open);
+    CHECK(s.blocks()[0].text == "First");
+    s.append(" idea.\n\nSecond.\n</thin");
+    REQUIRE(s.blocks().size() == 1);
+    CHECK(s.blocks()[0].open);
+    CHECK(s.append("k>\n\nDone.") == 0);
+    REQUIRE(s.blocks().size() == 2);
+    CHECK_FALSE(s.blocks()[0].open);
+    CHECK(s.blocks()[0].text == "First idea.\n\nSecond.");
+    CHECK(s.blocks()[1].text == "Done.");
+  }
+}
+
+TEST_CASE("Streaming a reply whose </think> has no opening tag folds the blocks so far into reasoning",
+          "[ui][markdown]") {
+  const QString reply =
+      QStringLiteral("Okay.\n\nLet me think.\n\n- a\n- b\n</think>\n\nSo:\n\n```\nx\n```\nEnd.");
+  MarkdownBlockSplitter whole;
+  whole.reset(reply);
+  REQUIRE(whole.blocks().size() == 4);
+  CHECK(whole.blocks()[0].kind == MarkdownBlock::Kind::Reasoning);
+  for (int piece = 1; piece <= 9; ++piece) {
+    INFO("piece size " << piece);
+    MarkdownBlockSplitter streamed;
+    qsizetype most = 0;
+    for (qsizetype i = 0; i < reply.size(); i += piece) {
+      streamed.append(reply.mid(i, piece));
+      most = std::max(most, streamed.blocks().size());
+    }
+    CHECK(most >= 3);  // three prose blocks before the </think> came
+    CHECK(streamed.blocks() == whole.blocks());
+  }
+}

@@ -116,3 +116,26 @@ TEST_CASE("Regenerating adds a branch: switching branches replaces only the tail
   m.removeMessage(4);
   CHECK(m.messageIdAt(3) == 5);
 }
+
+TEST_CASE("A streamed </think> without an opening tag folds the reply's blocks into one reasoning row",
+          "[ui][models]") {
+  glasswing::test::ensure_qt_app();
+  MessageListModel m;
+  m.setMessages(linearChat(1));
+  m.addMessage({2, 1, "assistant", "", MessageState::Streaming, 0});
+  m.setActive(2, true);
+  auto* blocks = qobject_cast<BlockListModel*>(role(m, 1, MessageListModel::BlocksRole).value<QObject*>());
+  REQUIRE(blocks);
+  QAbstractItemModelTester block_tester(blocks, QAbstractItemModelTester::FailureReportingMode::Fatal);
+  QSignalSpy removed(blocks, &QAbstractItemModel::rowsRemoved);
+  for (const QString& p : {"Hmm.", "\n\nThe user", " asks.\n\n", "Say hi.\n</th", "ink>\n\n", "Hi!"})
+    m.appendText(2, p);
+  CHECK(removed.size() == 1);
+  REQUIRE(blocks->rowCount() == 2);
+  CHECK(blocks->data(blocks->index(0), BlockListModel::KindRole).toString() == "reasoning");
+  CHECK(blocks->data(blocks->index(0), BlockListModel::TextRole).toString() ==
+        "Hmm.\n\nThe user asks.\n\nSay hi.");
+  CHECK_FALSE(blocks->data(blocks->index(0), BlockListModel::OpenRole).toBool());
+  CHECK(blocks->data(blocks->index(1), BlockListModel::TextRole).toString() == "Hi!");
+  CHECK(blocks->roleNames().value(BlockListModel::OpenRole) == "open");
+}

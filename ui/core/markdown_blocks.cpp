@@ -81,22 +81,56 @@ void parse(const QString& text, qsizetype from, QList<MarkdownBlock>& out) {
   close();
 }
 
+const QString kThinkOpen = QStringLiteral("<think>");
+const QString kThinkClose = QStringLiteral("</think>");
+
+// The whole text: a reasoning block first where there is one (see the header), then the answer's blocks.
+void parse_all(const QString& text, QList<MarkdownBlock>& out) {
+  qsizetype lead = 0;
+  while (lead < text.size() && text[lead].isSpace()) ++lead;
+  qsizetype body = -1;  // where the thinking starts
+  if (QStringView(text).mid(lead).startsWith(kThinkOpen)) body = lead + kThinkOpen.size();
+  const qsizetype close = text.indexOf(kThinkClose, body < 0 ? 0 : body);
+  if (body < 0 && close >= 0 && !QStringView(text).left(close).contains(kThinkOpen)) body = 0;
+  if (body < 0) {
+    parse(text, 0, out);
+    return;
+  }
+  MarkdownBlock thinking;
+  thinking.kind = MarkdownBlock::Kind::Reasoning;
+  thinking.open = close < 0;
+  thinking.text = QStringView(text).mid(body, (close < 0 ? text.size() : close) - body).trimmed().toString();
+  out.push_back(thinking);
+  if (close >= 0) parse(text, close + kThinkClose.size(), out);
+}
+
 }  // namespace
 
 void MarkdownBlockSplitter::reset(const QString& text) {
   text_ = text;
   blocks_.clear();
-  parse(text_, 0, blocks_);
+  parse_all(text_, blocks_);
 }
 
 qsizetype MarkdownBlockSplitter::append(const QString& delta) {
+  const qsizetype old_size = text_.size();
   text_ += delta;
-  const qsizetype first = blocks_.isEmpty() ? 0 : blocks_.size() - 1;
+  qsizetype first = blocks_.isEmpty() ? 0 : blocks_.size() - 1;
+  // A </think> without an opening tag makes everything before it reasoning: parse again from the start.
+  const bool reasoning = !blocks_.isEmpty() && blocks_[0].kind == MarkdownBlock::Kind::Reasoning;
+  if (!reasoning &&
+      text_.indexOf(kThinkClose, std::max<qsizetype>(0, old_size - (kThinkClose.size() - 1))) >= 0)
+    first = 0;
   reparse_from(first);
   return first;
 }
 
 void MarkdownBlockSplitter::reparse_from(qsizetype block_index) {
+  if (block_index == 0) {
+    blocks_.clear();
+    parse_all(text_, blocks_);
+    return;
+  }
   const qsizetype from = block_index < blocks_.size() ? blocks_[block_index].start : 0;
   blocks_.resize(block_index);
   parse(text_, from, blocks_);

@@ -11,7 +11,17 @@ QVariant BlockListModel::data(const QModelIndex& index, int role) const {
   const MarkdownBlock& b = shown_[index.row()];
   switch (role) {
     case KindRole:
-      return b.kind == MarkdownBlock::Kind::Code ? QStringLiteral("code") : QStringLiteral("prose");
+      switch (b.kind) {
+        case MarkdownBlock::Kind::Code:
+          return QStringLiteral("code");
+        case MarkdownBlock::Kind::Reasoning:
+          return QStringLiteral("reasoning");
+        case MarkdownBlock::Kind::Prose:
+          break;
+      }
+      return QStringLiteral("prose");
+    case OpenRole:
+      return b.open;
     case TextRole:
     case Qt::DisplayRole:
       return b.text;
@@ -23,7 +33,7 @@ QVariant BlockListModel::data(const QModelIndex& index, int role) const {
 }
 
 QHash<int, QByteArray> BlockListModel::roleNames() const {
-  return {{KindRole, "kind"}, {TextRole, "text"}, {LanguageRole, "language"}};
+  return {{KindRole, "kind"}, {TextRole, "text"}, {LanguageRole, "language"}, {OpenRole, "open"}};
 }
 
 void BlockListModel::setText(const QString& text) {
@@ -38,13 +48,19 @@ void BlockListModel::appendText(const QString& delta) {
   if (delta.isEmpty()) return;
   const qsizetype first = splitter_.append(delta);
   const QList<MarkdownBlock>& now = splitter_.blocks();
-  // Rows before `first` are untouched by construction; report the re-parsed rows that changed...
+  // Rows before `first` are untouched by construction; rows past the new count go (a </think> that folds
+  // earlier blocks into reasoning), the re-parsed rows that changed are reported...
+  if (now.size() < shown_.size()) {
+    beginRemoveRows({}, static_cast<int>(now.size()), static_cast<int>(shown_.size() - 1));
+    shown_.resize(now.size());
+    endRemoveRows();
+  }
   const qsizetype old_count = shown_.size();
   for (qsizetype row = first; row < old_count; ++row) {
     if (shown_[row] == now[row]) continue;
     shown_[row] = now[row];
     const QModelIndex i = index(static_cast<int>(row));
-    emit dataChanged(i, i, {KindRole, TextRole, LanguageRole});
+    emit dataChanged(i, i, {KindRole, TextRole, LanguageRole, OpenRole});
   }
   // ...and add the new ones.
   if (now.size() > old_count) {

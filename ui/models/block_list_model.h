@@ -1,6 +1,7 @@
 #pragma once
 // The Markdown blocks of one message, as a list model the message delegate repeats over. Streaming appends
 // change only the last row (dataChanged) or add rows (rowsInserted), so QML re-lays out one Text per token.
+// Kinds: "prose", "code" and "reasoning" (a reasoning model's thinking; `open` while it still thinks).
 #include <QtQml/qqmlregistration.h>
 
 #include <QAbstractListModel>
@@ -15,7 +16,7 @@ class BlockListModel : public QAbstractListModel {
   QML_UNCREATABLE("Owned by MessageListModel")
 
  public:
-  enum Role { KindRole = Qt::UserRole + 1, TextRole, LanguageRole };
+  enum Role { KindRole = Qt::UserRole + 1, TextRole, LanguageRole, OpenRole };
   Q_ENUM(Role)
 
   using QAbstractListModel::QAbstractListModel;

@@ -8,8 +8,8 @@ Item {
 
     ListModel {
         id: replyBlocks
-        ListElement { kind: "prose"; text: "Here is **code**:"; language: "" }
-        ListElement { kind: "code"; text: "x = 1"; language: "python" }
+        ListElement { kind: "prose"; text: "Here is **code**:"; language: ""; open: false }
+        ListElement { kind: "code"; text: "x = 1"; language: "python"; open: false }
     }
 
     MessageDelegate {
@@ -34,7 +34,25 @@ Item {
         status: "complete"
         siblingIndex: 0
         siblingCount: 1
-        blocks: ListModel { ListElement { kind: "prose"; text: "Write code"; language: "" } }
+        blocks: ListModel { ListElement { kind: "prose"; text: "Write code"; language: ""; open: false } }
+        detail: ""
+    }
+    ListModel {
+        id: thinkingBlocks
+        ListElement { kind: "reasoning"; text: "Two plus two."; language: ""; open: false }
+        ListElement { kind: "prose"; text: "Four."; language: ""; open: false }
+    }
+    MessageDelegate {
+        id: thoughtReply
+        y: 400
+        width: 900
+        index: 3
+        author: "assistant"
+        text: "<think>\nTwo plus two.\n</think>\n\nFour."
+        status: "complete"
+        siblingIndex: 0
+        siblingCount: 1
+        blocks: thinkingBlocks
         detail: ""
     }
     SignalSpy { id: branch; target: reply; signalName: "branchRequested" }
@@ -57,6 +75,24 @@ Item {
             compare(branch.signalArguments[0][0], -1)
             mouseClick(findChild(reply, "nextBranch"))
             compare(branch.signalArguments[1][0], 1)
+        }
+
+        function test_reasoning_folds_once_the_answer_starts() {
+            const header = findChild(thoughtReply, "reasoningHeader")
+            const body = findChild(thoughtReply, "reasoningText")
+            verify(header && body)
+            compare(header.text, "\u25b8 Reasoning (3 words)")
+            verify(!body.visible)
+            mouseClick(header)
+            verify(body.visible)
+            compare(body.text, "Two plus two.")
+            compare(header.text.substring(0, 1), "\u25be")
+            mouseClick(header)
+            verify(!body.visible)
+            // while the model still thinks the block is open and unfolded
+            thinkingBlocks.setProperty(0, "open", true)
+            const header2 = findChild(thoughtReply, "reasoningHeader")
+            verify(header2.text.indexOf("Thinking") >= 0)
         }
 
         function test_code_block_copy_button() {
