@@ -66,10 +66,10 @@ struct NormPush {
 };
 static_assert(sizeof(NormPush) == 16);
 struct HeadNormPush {
-  uint32_t n_heads, head_dim, q_stride, q_offset, k_stride, k_offset;
+  uint32_t n_tokens, n_heads, n_kv_heads, head_dim, q_stride, q_offset, k_stride, k_offset;
   float eps;
 };
-static_assert(sizeof(HeadNormPush) == 28);
+static_assert(sizeof(HeadNormPush) == 36);
 struct RopeStorePush {
   uint32_t n_tokens, n_heads, n_kv_heads, head_dim, n_rot, neox;
   float freq_base;
@@ -952,7 +952,9 @@ void Recorder::head_rmsnorm(const BufferRange& q, const BufferRange& k, const Bu
   if (q_gain.size < uint64_t{p.head_dim} * sizeof(float) ||
       k_gain.size < uint64_t{p.head_dim} * sizeof(float))
     throw VulkanError("head norm gains must hold head_dim (" + std::to_string(p.head_dim) + ") floats");
-  const HeadNormPush push{p.n_heads,
+  const HeadNormPush push{p.n_tokens,
+                          p.n_heads,
+                          p.n_kv_heads,
                           p.head_dim,
                           p.q_stride ? p.q_stride : p.n_heads * p.head_dim,
                           p.q_offset,
@@ -960,8 +962,8 @@ void Recorder::head_rmsnorm(const BufferRange& q, const BufferRange& k, const Bu
                           p.k_offset,
                           eps};
   const BufferRange buffers[] = {q, k, q_gain, k_gain};
-  const uint32_t spec[] = {reduce_wg()};
-  dispatch("head_rmsnorm", buffers, push, p.n_heads + p.n_kv_heads, p.n_tokens, 1, spec);
+  const auto [gx, gy] = flat_groups(uint64_t{p.n_tokens} * (p.n_heads + p.n_kv_heads));
+  dispatch("head_rmsnorm", buffers, push, gx, gy);
 }
 
 void Recorder::rope_store(const BufferRange& q, const BufferRange& k, const BufferRange& v,
