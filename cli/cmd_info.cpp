@@ -16,12 +16,22 @@ int run_info(cli::Args& args) {
   std::printf("file:          %s\n", file.path().c_str());
   std::printf("file size:     %.2f MiB (%llu bytes)\n", file.file_size() / 1048576.0,
               static_cast<unsigned long long>(file.file_size()));
-  std::printf("gguf version:  %u, alignment %llu\n", file.version(), static_cast<unsigned long long>(file.alignment()));
+  std::printf("gguf version:  %u, alignment %llu\n", file.version(),
+              static_cast<unsigned long long>(file.alignment()));
   std::printf("architecture:  %s\n", arch.empty() ? "(none)" : arch.c_str());
   if (auto name = file.get_string("general.name")) std::printf("name:          %s\n", name->c_str());
-  const char* keys[] = {"context_length", "embedding_length", "block_count", "feed_forward_length",
-                        "attention.head_count", "attention.head_count_kv", "rope.dimension_count",
-                        "rope.freq_base", "attention.layer_norm_rms_epsilon", "attention.layer_norm_epsilon"};
+  const char* keys[] = {"context_length",
+                        "embedding_length",
+                        "block_count",
+                        "feed_forward_length",
+                        "attention.head_count",
+                        "attention.head_count_kv",
+                        "attention.key_length",
+                        "attention.value_length",
+                        "rope.dimension_count",
+                        "rope.freq_base",
+                        "attention.layer_norm_rms_epsilon",
+                        "attention.layer_norm_epsilon"};
   for (const char* k : keys)
     if (const auto* v = file.find(arch + "." + k))
       std::printf("%-40s %s\n", (arch + "." + k).c_str(), v->to_display_string().c_str());
@@ -47,7 +57,8 @@ int run_info(cli::Args& args) {
   if (args.has("--tensors")) {
     std::printf("\n%-40s %-8s %s\n", "tensor", "type", "shape");
     for (const auto& t : file.tensors())
-      std::printf("%-40s %-8s %s\n", t.name.c_str(), gguf::ggml_type_name(t.type).c_str(), t.shape_string().c_str());
+      std::printf("%-40s %-8s %s\n", t.name.c_str(), gguf::ggml_type_name(t.type).c_str(),
+                  t.shape_string().c_str());
   }
   return 0;
 }
