@@ -83,6 +83,16 @@ TEST_CASE("A reasoning model's thinking becomes one reasoning block ahead of the
     CHECK(s.blocks()[0].kind == Kind::Reasoning);
     CHECK(s.blocks()[0].text.isEmpty());
   }
+  SECTION("what a user wrote has no reasoning, whatever its tags") {
+    MarkdownBlockSplitter user(/*reasoning=*/false);
+    user.reset("<think>\nmine\n</think>\n\nText.");
+    for (const auto& b : user.blocks()) CHECK(b.kind == Kind::Prose);
+    MarkdownBlockSplitter streamed(false);
+    streamed.append("Why does R1 print ");
+    streamed.append("</think>?");
+    REQUIRE(streamed.blocks().size() == 1);
+    CHECK(streamed.blocks()[0].text == "Why does R1 print </think>?");
+  }
   SECTION("tags elsewhere are the answer's text") {
     s.reset("Use `<think>` tags like <think>this</think> in your prompt.");
     REQUIRE(s.blocks().size() == 1);

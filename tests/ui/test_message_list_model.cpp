@@ -138,4 +138,11 @@ TEST_CASE("A streamed </think> without an opening tag folds the reply's blocks i
   CHECK_FALSE(blocks->data(blocks->index(0), BlockListModel::OpenRole).toBool());
   CHECK(blocks->data(blocks->index(1), BlockListModel::TextRole).toString() == "Hi!");
   CHECK(blocks->roleNames().value(BlockListModel::OpenRole) == "open");
+
+  // a user's message is shown as written
+  m.addMessage({3, 2, "user", "<think>x</think> means what?", MessageState::Complete, 0});
+  auto* user = qobject_cast<BlockListModel*>(role(m, 2, MessageListModel::BlocksRole).value<QObject*>());
+  REQUIRE(user);
+  REQUIRE(user->rowCount() == 1);
+  CHECK(user->data(user->index(0), BlockListModel::KindRole).toString() == "prose");
 }

@@ -85,7 +85,11 @@ const QString kThinkOpen = QStringLiteral("<think>");
 const QString kThinkClose = QStringLiteral("</think>");
 
 // The whole text: a reasoning block first where there is one (see the header), then the answer's blocks.
-void parse_all(const QString& text, QList<MarkdownBlock>& out) {
+void parse_all(const QString& text, bool reasoning, QList<MarkdownBlock>& out) {
+  if (!reasoning) {
+    parse(text, 0, out);
+    return;
+  }
   qsizetype lead = 0;
   while (lead < text.size() && text[lead].isSpace()) ++lead;
   qsizetype body = -1;  // where the thinking starts
@@ -109,7 +113,7 @@ void parse_all(const QString& text, QList<MarkdownBlock>& out) {
 void MarkdownBlockSplitter::reset(const QString& text) {
   text_ = text;
   blocks_.clear();
-  parse_all(text_, blocks_);
+  parse_all(text_, reasoning_, blocks_);
 }
 
 qsizetype MarkdownBlockSplitter::append(const QString& delta) {
@@ -118,7 +122,7 @@ qsizetype MarkdownBlockSplitter::append(const QString& delta) {
   qsizetype first = blocks_.isEmpty() ? 0 : blocks_.size() - 1;
   // A </think> without an opening tag makes everything before it reasoning: parse again from the start.
   const bool reasoning = !blocks_.isEmpty() && blocks_[0].kind == MarkdownBlock::Kind::Reasoning;
-  if (!reasoning &&
+  if (reasoning_ && !reasoning &&
       text_.indexOf(kThinkClose, std::max<qsizetype>(0, old_size - (kThinkClose.size() - 1))) >= 0)
     first = 0;
   reparse_from(first);
@@ -128,7 +132,7 @@ qsizetype MarkdownBlockSplitter::append(const QString& delta) {
 void MarkdownBlockSplitter::reparse_from(qsizetype block_index) {
   if (block_index == 0) {
     blocks_.clear();
-    parse_all(text_, blocks_);
+    parse_all(text_, reasoning_, blocks_);
     return;
   }
   const qsizetype from = block_index < blocks_.size() ? blocks_[block_index].start : 0;

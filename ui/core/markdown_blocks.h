@@ -26,6 +26,10 @@ struct MarkdownBlock {
 
 class MarkdownBlockSplitter {
  public:
+  // reasoning: recognise a reasoning block (a model's reply); off for what a user wrote, where "</think>" is
+  // just text.
+  explicit MarkdownBlockSplitter(bool reasoning = true) : reasoning_(reasoning) {}
+
   // Replaces the whole text.
   void reset(const QString& text);
   // Appends streamed text; returns the index of the first block that may differ from before (0 when a
@@ -38,6 +42,7 @@ class MarkdownBlockSplitter {
  private:
   void reparse_from(qsizetype block_index);
 
+  bool reasoning_ = true;
   QString text_;
   QList<MarkdownBlock> blocks_;
 };

@@ -19,7 +19,10 @@ class BlockListModel : public QAbstractListModel {
   enum Role { KindRole = Qt::UserRole + 1, TextRole, LanguageRole, OpenRole };
   Q_ENUM(Role)
 
-  using QAbstractListModel::QAbstractListModel;
+  // reasoning: the text is a model's reply, whose thinking becomes a reasoning block (MarkdownBlockSplitter)
+  explicit BlockListModel(bool reasoning, QObject* parent = nullptr)
+      : QAbstractListModel(parent), splitter_(reasoning) {}
+  explicit BlockListModel(QObject* parent = nullptr) : BlockListModel(true, parent) {}
 
   [[nodiscard]] int rowCount(const QModelIndex& parent = {}) const override;
   [[nodiscard]] QVariant data(const QModelIndex& index, int role) const override;

@@ -66,8 +66,9 @@ QString MessageListModel::stateName(const MessageRecord& m) const {
 BlockListModel* MessageListModel::blocksFor(qint64 message_id) {
   BlockListModel*& b = blocks_[message_id];
   if (!b) {
-    b = new BlockListModel(this);
-    b->setText(QString::fromStdString(tree_.message(message_id).text));
+    const MessageRecord& m = tree_.message(message_id);
+    b = new BlockListModel(m.role == "assistant", this);
+    b->setText(QString::fromStdString(m.text));
   }
   return b;
 }
