@@ -72,6 +72,18 @@ ScrollView {
             NumberField { value: root.settings.maxTokens; decimals: 0; minimum: 1; maximum: 1000000; onEdited: (v) => root.settings.maxTokens = v }
             Label_ { text: qsTr("Context length (0 = model's)"); Layout.fillWidth: true }
             NumberField { value: root.settings.contextLength; decimals: 0; maximum: 1048576; onEdited: (v) => root.settings.contextLength = v }
+            // Only where the model's chat template has the switch (Qwen3's enable_thinking).
+            Label_ {
+                visible: root.controller.modelHasThinkingSwitch
+                text: qsTr("Think before answering")
+                Layout.fillWidth: true
+            }
+            Switch {
+                objectName: "thinkingSwitch"
+                visible: root.controller.modelHasThinkingSwitch
+                checked: root.settings.thinking
+                onToggled: root.settings.thinking = checked
+            }
             Label_ { text: qsTr("Device"); Layout.fillWidth: true }
             ComboBox {
                 Layout.preferredWidth: 160

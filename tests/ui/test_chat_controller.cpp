@@ -159,6 +159,7 @@ TEST_CASE("Settings are saved with the conversation and restored with it", "[ui]
   f.controller->settings()->setTemperature(0.25);
   f.controller->settings()->setSystemPrompt("Be brief.");
   f.controller->settings()->setSeed(42);
+  f.controller->settings()->setThinking(false);
   REQUIRE(wait_until([&] {
     std::lock_guard lock(f.data->mutex);
     return f.data->settings.count(id) && f.data->settings[id].find("Be brief.") != std::string::npos;
@@ -169,6 +170,7 @@ TEST_CASE("Settings are saved with the conversation and restored with it", "[ui]
   REQUIRE(wait_until([&] { return f.controller->settings()->seed() == 42; }));
   CHECK(f.controller->settings()->temperature() == Approx(0.25));
   CHECK(f.controller->settings()->systemPrompt() == "Be brief.");
+  CHECK_FALSE(f.controller->settings()->thinking());
 
   // The system prompt goes first in the next prompt.
   REQUIRE(f.controller->send("Again"));
@@ -176,6 +178,7 @@ TEST_CASE("Settings are saved with the conversation and restored with it", "[ui]
   std::lock_guard lock(f.log->mutex);
   CHECK(f.log->prompts.back().front().role == "system");
   CHECK(f.log->settings.back().seed == 42);
+  CHECK_FALSE(f.log->settings.back().thinking);
 }
 
 TEST_CASE("Search lists hits with bold snippets: rename and delete update the sidebar", "[ui][controller]") {

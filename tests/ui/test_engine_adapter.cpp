@@ -1,5 +1,7 @@
 // The app's adapter onto the real engine: device list, loading with progress, and a reply on every device it
 // offers. A Vulkan device (lavapipe in CI) must give the same greedy reply as the CPU.
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -322,28 +324,78 @@ TEST_CASE(
   }
 }
 
+namespace {
+
+// stories260K with a chat template added, written to a temporary file (removed when the object dies).
+struct TemplatedModel {
+  std::filesystem::path path;
+  TemplatedModel(const std::string& chat_template, const std::string& name) {
+    const auto in = gguf::GgufFile::open(test::require_shared("models/stories260K.gguf"));
+    gguf::GgufWriter w;
+    for (const auto& [key, value] : in.metadata())
+      if (key != "general.alignment") w.set(key, value);
+    w.set_string("tokenizer.chat_template", chat_template);
+    for (const auto& t : in.tensors()) w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
+    path = std::filesystem::temp_directory_path() /
+           ("glasswing-" + name + "-" + std::to_string(getpid()) + ".gguf");
+    w.write(path.string());
+  }
+  ~TemplatedModel() { std::filesystem::remove(path); }
+};
+
+}  // namespace
+
 TEST_CASE("With a chat template a reply's tokens start after the template's reply header",
           "[ui][engine][attention]") {
-  const auto in = gguf::GgufFile::open(test::require_shared("models/stories260K.gguf"));
-  gguf::GgufWriter w;
-  for (const auto& [key, value] : in.metadata())
-    if (key != "general.alignment") w.set(key, value);
-  w.set_string("tokenizer.chat_template",
-               "{{ bos_token }}{% for m in messages %}<{{ m.role }}>{{ m.content }}\n{% endfor %}"
-               "{% if add_generation_prompt %}<assistant>{% endif %}");
-  for (const auto& t : in.tensors()) w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
-  const auto path = std::filesystem::temp_directory_path() / "glasswing-attention-template.gguf";
-  w.write(path.string());
-
+  const TemplatedModel model(
+      "{{ bos_token }}{% for m in messages %}<{{ m.role }}>{{ m.content }}\n{% endfor %}"
+      "{% if add_generation_prompt %}<assistant>{% endif %}",
+      "attention-template");
   auto engine = ui::create_engine();
-  engine->load(path.string(), "CPU", [](double) {});
+  const ui::LoadedModel info = engine->load(model.path.string(), "CPU", [](double) {});
+  CHECK(info.has_chat_template);
+  CHECK_FALSE(info.thinking_switch);
   auto session = engine->new_session();
   ui::AttentionMap map;
   const auto ctx =
       inspect_and_check(*session, {{"user", "Once upon a time"}, {"assistant", "there was a cat."}}, map);
-  std::filesystem::remove(path);
   CHECK(joined(ctx.tokens, 0, ctx.message_begin).find("<assistant>") != std::string::npos);
   CHECK(joined(ctx.tokens, ctx.message_begin, ctx.message_end) == "there was a cat.\n");
+}
+
+TEST_CASE("Thinking off is the template's enable_thinking false, where the template has the switch",
+          "[ui][engine]") {
+  // As Qwen3's template: with enable_thinking false a reply starts with an empty thinking block, in the
+  // generation prompt and in the conversation's history alike.
+  const TemplatedModel model(
+      "{{ bos_token }}{% set off = enable_thinking is defined and enable_thinking is false %}"
+      "{% for m in messages %}<{{ m.role }}>{% if m.role == 'assistant' and off %}Ok.\n{% endif %}"
+      "{{ m.content }}\n{% endfor %}"
+      "{% if add_generation_prompt %}<assistant>{% if off %}Ok.\n{% endif %}{% endif %}",
+      "thinking-template");
+  auto engine = ui::create_engine();
+  const ui::LoadedModel info = engine->load(model.path.string(), "CPU", [](double) {});
+  CHECK(info.thinking_switch);
+
+  ui::GenerationSettings on = greedy_settings(), off = greedy_settings();
+  off.thinking = false;
+  int prompt_tokens[2] = {};
+  for (const bool thinking : {true, false}) {
+    INFO("thinking " << thinking);
+    auto session = engine->new_session();
+    std::atomic<bool> stop{false};
+    ui::GenerationStats stats;
+    session->generate(
+        {{"user", "Once upon a time"}}, thinking ? on : off,
+        [](std::string_view, const ui::GenerationStats&) {}, stop, stats);
+    prompt_tokens[thinking ? 0 : 1] = stats.prompt_tokens;
+    // the attention view reads what the reply read
+    const auto ctx = session->inspect_attention(
+        {{"user", "Once upon a time"}, {"assistant", "there was a cat."}}, thinking ? on : off);
+    CHECK((joined(ctx.tokens, 0, ctx.message_begin).find("Ok.") != std::string::npos) == !thinking);
+    CHECK(joined(ctx.tokens, ctx.message_begin, ctx.message_end) == "there was a cat.\n");
+  }
+  CHECK(prompt_tokens[1] > prompt_tokens[0]);
 }
 
 TEST_CASE("Compare answers both sides a token of each in turn with what a reply of the same seed says",

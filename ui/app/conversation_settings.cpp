@@ -45,6 +45,10 @@ void ConversationSettings::setDevice(const QString& v) {
   assign(s_.device, v.toStdString());
 }
 
+void ConversationSettings::setThinking(bool v) {
+  assign(s_.thinking, v);
+}
+
 void ConversationSettings::load(const GenerationSettings& values) {
   s_ = values;
   emit changed();
@@ -60,7 +64,8 @@ std::string ConversationSettings::toJson(const GenerationSettings& v) {
                 {"seed", QString::number(v.seed)},  // as text: JSON numbers lose 64-bit precision
                 {"max_tokens", v.max_tokens},
                 {"context_length", v.context_length},
-                {"device", QString::fromStdString(v.device)}};
+                {"device", QString::fromStdString(v.device)},
+                {"thinking", v.thinking}};
   return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString();
 }
 
@@ -77,6 +82,7 @@ GenerationSettings ConversationSettings::fromJson(const std::string& json) {
   v.max_tokens = o.value("max_tokens").toInt(v.max_tokens);
   v.context_length = o.value("context_length").toInt(v.context_length);
   v.device = o.value("device").toString().toStdString();
+  v.thinking = o.value("thinking").toBool(v.thinking);  // absent before session 8: on
   return v;
 }
 

@@ -23,6 +23,7 @@ class ConversationSettings : public QObject {
   Q_PROPERTY(int maxTokens READ maxTokens WRITE setMaxTokens NOTIFY changed)
   Q_PROPERTY(int contextLength READ contextLength WRITE setContextLength NOTIFY changed)
   Q_PROPERTY(QString device READ device WRITE setDevice NOTIFY changed)
+  Q_PROPERTY(bool thinking READ thinking WRITE setThinking NOTIFY changed)
 
  public:
   using QObject::QObject;
@@ -37,6 +38,7 @@ class ConversationSettings : public QObject {
   [[nodiscard]] int maxTokens() const { return s_.max_tokens; }
   [[nodiscard]] int contextLength() const { return s_.context_length; }
   [[nodiscard]] QString device() const { return QString::fromStdString(s_.device); }
+  [[nodiscard]] bool thinking() const { return s_.thinking; }
 
   void setSystemPrompt(const QString& v);
   void setTemperature(double v);
@@ -48,6 +50,7 @@ class ConversationSettings : public QObject {
   void setMaxTokens(int v);
   void setContextLength(int v);
   void setDevice(const QString& v);
+  void setThinking(bool v);
 
   [[nodiscard]] const GenerationSettings& values() const { return s_; }
   // Replaces every value without emitting `edited` (loading a conversation is not an edit).

@@ -25,6 +25,7 @@ struct GenerationSettings {
   int max_tokens = 512;    // per reply
   int context_length = 0;  // 0: the model's own
   std::string device;      // "" or "CPU" or a Vulkan device name
+  bool thinking = true;    // reasoning models think before they answer (the template's enable_thinking)
 };
 
 struct ChatTurn {
@@ -40,6 +41,8 @@ struct LoadedModel {
   std::string fallback_reason;  // why it runs on the CPU although another device was asked for; "" otherwise
   int context_length = 0;       // the model's trained context
   bool has_chat_template = false;
+  bool thinking_switch =
+      false;  // the template reads enable_thinking (Qwen3): GenerationSettings::thinking works
 };
 
 // Live numbers of one reply; sent with every token so the status bar can update while generating.

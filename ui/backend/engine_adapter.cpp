@@ -102,8 +102,10 @@ struct Loaded {
 };
 
 // The turns as the model reads them; add_generation_prompt appends the template's header of a reply.
+// thinking: the template's enable_thinking (Qwen3's starts a reply with an empty <think></think> when false;
+// templates without the switch ignore it).
 std::vector<int32_t> render_prompt(const Loaded& loaded, const std::vector<ChatTurn>& turns,
-                                   bool add_generation_prompt) {
+                                   bool add_generation_prompt, bool thinking) {
   const tokenizer::Tokenizer& tok = *loaded.tokenizer;
   std::string text;
   if (loaded.chat_template) {
@@ -113,6 +115,7 @@ std::vector<int32_t> render_prompt(const Loaded& loaded, const std::vector<ChatT
     if (tok.bos_id() >= 0) options.bos_token = tok.token_text(tok.bos_id());
     if (tok.eos_id() >= 0) options.eos_token = tok.token_text(tok.eos_id());
     options.add_generation_prompt = add_generation_prompt;
+    options.extra_context["enable_thinking"] = thinking;
     text = loaded.chat_template->render(messages, options);
     // Templates usually write the BOS themselves; add it only when they do not.
     const bool has_bos = !options.bos_token.empty() && text.rfind(options.bos_token, 0) == 0;
@@ -133,13 +136,17 @@ int64_t reply_reserve(const GenerationSettings& settings, int64_t n_ctx) {
 }
 
 // A conversation longer than the context, as the model gets to read it: the system turns and as many of the
-// latest turns as fit with `reserve` positions to spare, starting with a user turn (templates expect one
-// after the system prompt). The last turn always stays (alone it may still not fit: the caller's error).
+// latest turns as fit with reply_reserve() positions to spare, starting with a user turn (templates expect
+// one after the system prompt). The last turn always stays (alone it may still not fit: the caller's error).
 // `left_out` counts the turns dropped. Returns the prompt of the kept turns.
 std::vector<int32_t> fit_turns(const Loaded& loaded, std::vector<ChatTurn>& turns, int64_t n_ctx,
-                               int64_t reserve, int& left_out) {
+                               const GenerationSettings& settings, int& left_out) {
   left_out = 0;
-  std::vector<int32_t> prompt = render_prompt(loaded, turns, true);
+  const int64_t reserve = reply_reserve(settings, n_ctx);
+  const auto render = [&](const std::vector<ChatTurn>& t) {
+    return render_prompt(loaded, t, true, settings.thinking);
+  };
+  std::vector<int32_t> prompt = render(turns);
   if (static_cast<int64_t>(prompt.size()) + reserve <= n_ctx) return prompt;
   // Where the kept part may start: a user turn after the system turns, or at the latest the last turn.
   const size_t first = static_cast<size_t>(
@@ -158,11 +165,11 @@ std::vector<int32_t> fit_turns(const Loaded& loaded, std::vector<ChatTurn>& turn
   // The longest conversation that fits: the prompt shrinks as the start moves on, so a binary search over
   // the starts renders the conversation a handful of times, not once per dropped turn.
   size_t lo = 0, hi = starts.size() - 1;
-  std::vector<int32_t> best = render_prompt(loaded, kept(starts[hi]), true);
+  std::vector<int32_t> best = render(kept(starts[hi]));
   if (static_cast<int64_t>(best.size()) + reserve <= n_ctx) {
     while (lo < hi) {
       const size_t mid = (lo + hi) / 2;
-      std::vector<int32_t> p = render_prompt(loaded, kept(starts[mid]), true);
+      std::vector<int32_t> p = render(kept(starts[mid]));
       if (static_cast<int64_t>(p.size()) + reserve <= n_ctx) {
         hi = mid;
         best = std::move(p);
@@ -255,8 +262,7 @@ class EngineSession : public ChatSession {
 
     std::vector<ChatTurn> kept = turns;
     int left_out = 0;
-    const std::vector<int32_t> prompt =
-        fit_turns(*loaded_, kept, session_->n_ctx(), reply_reserve(settings, session_->n_ctx()), left_out);
+    const std::vector<int32_t> prompt = fit_turns(*loaded_, kept, session_->n_ctx(), settings, left_out);
     // Reuse the cached positions the new prompt shares with what the session has already evaluated
     // (a follow-up turn extends the previous prompt), and evaluate only the rest.
     size_t common = common_prefix(session_->tokens(), prompt);
@@ -308,16 +314,15 @@ class EngineSession : public ChatSession {
     // what the model read.
     std::vector<ChatTurn> before(turns.begin(), turns.end() - (reply ? 1 : 0));
     int left_out = 0;
-    std::vector<int32_t> prefix =
-        fit_turns(*loaded_, before, session_->n_ctx(), reply_reserve(settings, session_->n_ctx()), left_out);
+    std::vector<int32_t> prefix = fit_turns(*loaded_, before, session_->n_ctx(), settings, left_out);
     std::vector<ChatTurn> shown = before;
     if (reply) {
       shown.push_back(turns.back());  // `prefix` is the reply's prompt, header included
     } else {
       before.pop_back();
-      prefix = render_prompt(*loaded_, before, false);
+      prefix = render_prompt(*loaded_, before, false, settings.thinking);
     }
-    const std::vector<int32_t> all = render_prompt(*loaded_, shown, false);
+    const std::vector<int32_t> all = render_prompt(*loaded_, shown, false, settings.thinking);
     const size_t begin = common_prefix(prefix, all);
     if (begin >= all.size()) throw std::runtime_error("the message has no tokens to look at");
     if (static_cast<int64_t>(all.size()) > session_->n_ctx())
@@ -432,6 +437,10 @@ class Engine : public ChatEngine {
     info.backend = display_name(loaded->backend->name());
     info.context_length = static_cast<int>(desc.n_ctx_train);
     info.has_chat_template = loaded->chat_template.has_value();
+    info.thinking_switch =
+        info.has_chat_template &&
+        loaded->model->file().get_string("tokenizer.chat_template").value_or("").find("enable_thinking") !=
+            std::string::npos;
     loaded_ = std::move(loaded);
     return info;
   }
@@ -453,7 +462,7 @@ class Engine : public ChatEngine {
     std::array<std::optional<model::Generator>, 2> generators;
     for (int i = 0; i < 2; ++i) {
       const CompareSide& side = sides[static_cast<size_t>(i)];
-      std::vector<int32_t> prompt = render_prompt(loaded, side.turns, true);
+      std::vector<int32_t> prompt = render_prompt(loaded, side.turns, true, side.settings.thinking);
       const int64_t n_ctx = side.settings.context_length > 0 ? side.settings.context_length
                                                              : static_cast<int64_t>(prompt.size()) +
                                                                    std::max(1, side.settings.max_tokens) + 1;
