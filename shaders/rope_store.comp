@@ -5,7 +5,7 @@
 // the worker threads (~30 us on a 2-vCPU VM), which a RoPE and three stores per layer paid four times.
 // q is also rotated in place (attention reads this step's queries from there); k and v are only read.
 // Pairing: normal (llama: dims 2i, 2i+1) or NeoX (qwen2: dims i, i + n_rot/2); theta_i = pos *
-// base^(-2i/n_rot); dims past n_rot (and all of them when n_rot is 0: no RoPE) are copied as they are.
+// base^(-2i/n_rot) / rope_factors[i] (binding 7); dims past n_rot (and all of them when n_rot is 0: no RoPE) are copied as they are.
 // One invocation per (token, pair index i within a head), looping over the heads: the angle (pow, cos, sin:
 // the costly part on CPU implementations) depends on the position and i only, so it is computed once for all
 // q and k heads. q, k and v may be views of one fused q|k|v buffer (bound three times; every element is read
@@ -19,6 +19,7 @@ layout(std430, binding = 4) writeonly buffer KC { float kc[]; };
 layout(std430, binding = 5) writeonly buffer VC { float vc[]; };
 #define STATE_BINDING 6
 #include "common/state.glsl"
+#define ROPE_FACTORS_BINDING 7
 #include "common/rope_angle.glsl"
 layout(push_constant) uniform Push {
   uint n_tokens;

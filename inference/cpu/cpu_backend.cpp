@@ -313,8 +313,8 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
         for (int64_t h = 0; h < d.n_head_kv; ++h) rmsnorm(k + h * hd, k + h * hd, L.k_norm, hd, d.norm_eps);
       }
       const auto rope_fn = rounding_ == Rounding::Fast ? rope : rope_like_ggml;
-      rope_fn(q, d.n_head, hd, d.n_rot, pos0 + t, d.rope_freq_base, arch.rope);
-      rope_fn(k, d.n_head_kv, hd, d.n_rot, pos0 + t, d.rope_freq_base, arch.rope);
+      rope_fn(q, d.n_head, hd, d.n_rot, pos0 + t, d.rope_freq_base, arch.rope, w.rope_freqs);
+      rope_fn(k, d.n_head_kv, hd, d.n_rot, pos0 + t, d.rope_freq_base, arch.rope, w.rope_freqs);
       if (rounding_ == Rounding::LlamaCpp) {
         // F16 KV cache; the query is converted to fp16 for the F16 K·Q product.
         for (int64_t i = 0; i < q_dim; ++i) q[i] = round_fp16(q[i]);

@@ -419,12 +419,14 @@ float expf_like_ggml(float x) {
 }
 
 void rope_like_ggml(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base,
-                    model::RopeKind kind) {
+                    model::RopeKind kind, model::Vector freq_factors) {
   if (kind == model::RopeKind::None) return;
   const float theta_scale = std::pow(freq_base, -2.0f / static_cast<float>(n_rot));
   const int64_t half = n_rot / 2;
-  float theta = static_cast<float>(pos);
-  for (int64_t i = 0; i < half; ++i, theta *= theta_scale) {
+  float theta_base = static_cast<float>(pos);
+  for (int64_t i = 0; i < half; ++i, theta_base *= theta_scale) {
+    // ggml's rope_yarn with ext_factor 0 and freq_scale 1: theta_base / freq_factor, cos and sin times 1
+    const float theta = freq_factors.empty() ? theta_base : theta_base / freq_factors[static_cast<size_t>(i)];
     const float c = std::cos(theta), s = std::sin(theta);
     const int64_t i0 = kind == model::RopeKind::Normal ? 2 * i : i;
     const int64_t i1 = kind == model::RopeKind::Normal ? 2 * i + 1 : i + half;

@@ -56,8 +56,9 @@ KMinBlock decode_kmin(gguf::GgmlType t, const uint8_t* block);
 float expf_like_ggml(float x);
 
 // RoPE as ggml computes it: θ_i = pos·base^(−2i/n_rot) by repeated f32 multiplication, cosf/sinf, and the
-// rotation contracted to FMAs (GCC's default -ffp-contract=fast).
+// rotation contracted to FMAs (GCC's default -ffp-contract=fast); each angle divided by its freq_factor (f32)
+// when there are factors.
 void rope_like_ggml(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base,
-                    model::RopeKind kind);
+                    model::RopeKind kind, model::Vector freq_factors = {});
 
 }  // namespace glasswing::cpu

@@ -1,5 +1,6 @@
 #include "inference/model/weights.h"
 
+#include <cmath>
 #include <stdexcept>
 
 #include "inference/quant/quant.h"
@@ -105,6 +106,13 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
   w.output_norm_b = load.vector("output_norm.bias", d.n_embd, layer_norm);
   w.output = d.tied_embeddings ? w.token_embd : load.matrix("output.weight", d.n_vocab, d.n_embd);
   w.output_b = load.vector("output.bias", d.n_vocab, false);
+  if (arch.rope != RopeKind::None) {
+    w.rope_freqs = load.vector("rope_freqs.weight", d.n_rot / 2, false);
+    for (float f : w.rope_freqs)
+      if (!(f > 0.0f) || !std::isfinite(f))
+        throw std::runtime_error("tensor 'rope_freqs.weight' holds " + std::to_string(f) +
+                                 ", not a positive frequency divisor");
+  }
   return w;
 }
 

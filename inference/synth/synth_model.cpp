@@ -41,7 +41,19 @@ std::vector<Shape> make_shapes() {
        .tied_embeddings = true,
        .key_length = 128});
   add({"tinyllama-1.1b", "llama", 2048, 22, 32, 4, 5632, 32000, 2048, 10000.0f, 1e-5f, false, false});
-  add({"llama-3.2-1b", "llama", 2048, 16, 32, 8, 8192, 128256, 131072, 500000.0f, 1e-5f, true, false});
+  add({.name = "llama-3.2-1b",
+       .arch = "llama",
+       .n_embd = 2048,
+       .n_layer = 16,
+       .n_head = 32,
+       .n_head_kv = 8,
+       .n_ff = 8192,
+       .n_vocab = 128256,
+       .n_ctx = 131072,
+       .rope_base = 500000.0f,
+       .norm_eps = 1e-5f,
+       .tied_embeddings = true,
+       .rope_scaling_factor = 32.0f});
   // Llama 2 7B: the model of llama.cpp's published GPU benchmark tables ("llama 7B Q4_0", 6.74 B).
   add({"llama-2-7b", "llama", 4096, 32, 32, 32, 11008, 32000, 4096, 10000.0f, 1e-5f, false, false});
   // Small shapes for tests: K-quant-compatible rows, rows that force fallbacks, qwen2 biases, qwen3 heads
@@ -49,6 +61,22 @@ std::vector<Shape> make_shapes() {
   add({"test-tiny", "llama", 256, 2, 4, 2, 512, 320, 128, 10000.0f, 1e-5f, false, true});
   add({"test-tiny-odd", "llama", 96, 2, 4, 2, 160, 300, 128, 10000.0f, 1e-5f, true, true});
   add({"test-tiny-qwen2", "qwen2", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-6f, true, true});
+  // Llama 3.1 RoPE scaling with an original context of 16, so that it turns most pairs within a short test.
+  add({.name = "test-tiny-llama3",
+       .arch = "llama",
+       .n_embd = 256,
+       .n_layer = 2,
+       .n_head = 4,
+       .n_head_kv = 2,
+       .n_ff = 512,
+       .n_vocab = 320,
+       .n_ctx = 128,
+       .rope_base = 500000.0f,
+       .norm_eps = 1e-5f,
+       .tied_embeddings = true,
+       .hidden = true,
+       .rope_scaling_factor = 8.0f,
+       .rope_original_ctx = 16});
   add({.name = "test-tiny-qwen3",
        .arch = "qwen3",
        .n_embd = 128,
@@ -142,7 +170,7 @@ void validate(const Shape& s) {
   if (s.n_vocab < 260) fail("the vocabulary needs at least 260 tokens");
 }
 
-enum class Kind { Weight, Norm, HeadNorm, Bias };
+enum class Kind { Weight, Norm, HeadNorm, Bias, RopeFreqs };
 
 struct TensorSpec {
   std::string name;
@@ -177,6 +205,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     t.push_back({p + "ffn_up.weight", Kind::Weight, e, s.n_ff});
     t.push_back({p + "ffn_down.weight", Kind::Weight, s.n_ff, e});
   }
+  if (s.rope_scaling_factor > 0) t.push_back({"rope_freqs.weight", Kind::RopeFreqs, s.head_dim() / 2, 1});
   t.push_back({"output_norm.weight", Kind::Norm, e, 1});
   if (!s.tied_embeddings) t.push_back({"output.weight", Kind::Weight, e, s.n_vocab});
   return t;
@@ -204,6 +233,29 @@ void fill_rows(const TensorSpec& spec, GgmlType type, uint64_t seed, uint64_t te
   for (uint64_t t = 0; t < n_threads; ++t)
     pool.emplace_back(work, spec.rows * t / n_threads, spec.rows * (t + 1) / n_threads);
   for (auto& th : pool) th.join();
+}
+
+// The divisor of each RoPE pair's frequency under Llama 3.1's "llama3" scaling, as llama.cpp's converter
+// computes rope_freqs.weight: 1 for wavelengths below original_ctx / 4, the factor above original_ctx, and a
+// smooth blend between.
+std::vector<float> llama3_rope_factors(const Shape& s) {
+  const double dim = s.head_dim(), low_freq_factor = 1.0, high_freq_factor = 4.0;
+  const double old_ctx = s.rope_original_ctx, factor = s.rope_scaling_factor;
+  const double low_freq_wavelen = old_ctx / low_freq_factor, high_freq_wavelen = old_ctx / high_freq_factor;
+  std::vector<float> out;
+  for (uint32_t i = 0; i < s.head_dim() / 2; ++i) {
+    const double freq = 1.0 / std::pow(double(s.rope_base), 2.0 * i / dim);
+    const double wavelen = 2.0 * M_PI / freq;
+    if (wavelen < high_freq_wavelen) {
+      out.push_back(1.0f);
+    } else if (wavelen > low_freq_wavelen) {
+      out.push_back(static_cast<float>(factor));
+    } else {
+      const double smooth = (old_ctx / wavelen - low_freq_factor) / (high_freq_factor - low_freq_factor);
+      out.push_back(static_cast<float>(1.0 / ((1.0 - smooth) / factor + smooth)));
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -305,6 +357,7 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     } else {
       std::vector<float> v(t.row, 1.0f);
       if (t.kind == Kind::Bias) normal_row(row_seed(options.seed, i, 0), 0.02f, v.data(), t.row);
+      if (t.kind == Kind::RopeFreqs) v = llama3_rope_factors(s);
       if (t.kind == Kind::HeadNorm) {
         normal_row(row_seed(options.seed, i, 0), 0.25f, v.data(), t.row);
         for (float& g : v) g += 1.0f;

@@ -23,6 +23,10 @@ struct Shape {
   bool tied_embeddings = false;  // no output.weight: the output projection reuses token_embd
   bool hidden = false;           // test shapes, not listed
   uint32_t key_length = 0;       // per-head width when not n_embd / n_head (qwen3), written as key_length
+  // Llama 3.1+'s "llama3" RoPE scaling (factor, low_freq_factor 1, high_freq_factor 4, the original context),
+  // written as the tensor rope_freqs.weight as llama.cpp's converter does; 0: none.
+  float rope_scaling_factor = 0.0f;
+  uint32_t rope_original_ctx = 8192;
   uint32_t head_dim() const { return key_length ? key_length : n_head ? n_embd / n_head : 0; }
   uint64_t n_params() const;
 };

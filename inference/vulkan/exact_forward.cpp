@@ -203,9 +203,11 @@ void ExactForward::step(const ExactCacheView& c, const int32_t* tokens, uint32_t
   if (arch.rope != RopeKind::None) {
     auto* cs = static_cast<float*>(rope_upload_->mapped());
     const float theta_scale = std::pow(d.rope_freq_base, -2.0f / static_cast<float>(d.n_rot));
+    const model::Vector factors = model_.weights().rope_freqs;
     for (uint32_t t = 0; t < n; ++t) {
-      float theta = static_cast<float>(n_past + t);
-      for (uint32_t i = 0; i < half; ++i, theta *= theta_scale) {
+      float theta_base = static_cast<float>(n_past + t);
+      for (uint32_t i = 0; i < half; ++i, theta_base *= theta_scale) {
+        const float theta = factors.empty() ? theta_base : theta_base / factors[i];
         cs[(t * half + i) * 2] = std::cos(theta);
         cs[(t * half + i) * 2 + 1] = std::sin(theta);
       }

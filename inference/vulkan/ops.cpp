@@ -947,6 +947,16 @@ void Recorder::layernorm(const BufferRange& x, const BufferRange& w, const Buffe
   dispatch("layernorm", buffers, push, s.n_rows, 1, 1, spec);
 }
 
+// The RoPE frequency divisors a rope_store shader binds: the model's (n_rot / 2 floats); without RoPE the
+// shaders read none, and `unused` (any buffer of the dispatch) fills the binding.
+static BufferRange rope_factors(const RopeStoreParams& p, const BufferRange& unused) {
+  if (p.n_rot == 0) return p.freq_factors.buffer != VK_NULL_HANDLE ? p.freq_factors : unused;
+  if (p.freq_factors.size < uint64_t{p.n_rot / 2} * sizeof(float))
+    throw VulkanError("RoPE needs " + std::to_string(p.n_rot / 2) +
+                      " frequency divisors (RopeStoreParams::freq_factors; ones for models without)");
+  return p.freq_factors;
+}
+
 void Recorder::head_rmsnorm(const BufferRange& q, const BufferRange& k, const BufferRange& q_gain,
                             const BufferRange& k_gain, const RopeStoreParams& p, float eps) {
   if (q_gain.size < uint64_t{p.head_dim} * sizeof(float) ||
@@ -981,7 +991,7 @@ void Recorder::rope_store(const BufferRange& q, const BufferRange& k, const Buff
                      p.k_offset,       p.v_stride ? p.v_stride : kv_dim,
                      p.v_offset,       p.q_cache_offset,
                      p.kv_cache_offset};
-  const BufferRange buffers[] = {q, k, v, q_cache, k_cache, v_cache, state};
+  const BufferRange buffers[] = {q, k, v, q_cache, k_cache, v_cache, state, rope_factors(p, state)};
   const auto [gx, gy] = flat_groups(uint64_t{p.n_tokens} * (p.head_dim / 2));
   dispatch("rope_store", buffers, push, gx, gy);
 }
@@ -1065,7 +1075,8 @@ bool Recorder::attention_rope_store(const BufferRange& qkv, const BufferRange& q
     uint32_t keys = split.size ? attention_split_keys() : 0;
     if (keys && split.size < attention_split_bytes(p.n_heads, p.head_dim, p.n_ctx))
       throw VulkanError("attention_rope_store: the split-K scratch is smaller than attention_split_bytes");
-    const BufferRange buffers[] = {qkv, k_cache, v_cache, out, scores, state, q_cache, keys ? split : scores};
+    const BufferRange buffers[] = {
+        qkv, k_cache, v_cache, out, scores, state, q_cache, keys ? split : scores, rope_factors(r, state)};
     const uint32_t spec[] = {kAttentionGpuWg, keys};
     dispatch("attention_gpu_rope_store", buffers, push, attention_split_runs(p.n_ctx, keys), p.n_heads, 1,
              spec);
@@ -1081,7 +1092,7 @@ bool Recorder::attention_rope_store(const BufferRange& qkv, const BufferRange& q
   if (!fits) return false;
   const VkBufferView views[] = {texels(qkv), texels(k_cache), texels(v_cache)};
   if (views[0] == VK_NULL_HANDLE || views[1] == VK_NULL_HANDLE || views[2] == VK_NULL_HANDLE) return false;
-  const BufferRange buffers[] = {qkv, k_cache, v_cache, out, q_cache, state};
+  const BufferRange buffers[] = {qkv, k_cache, v_cache, out, q_cache, state, rope_factors(r, state)};
   const uint32_t wg = std::max(info.subgroup_size, 1u);
   const uint32_t spec[] = {wg, p.head_dim / 4};
   dispatch("attention_lanes_rope_store", buffers, push, (p.n_heads + wg - 1) / wg, 1, 1, spec, views);

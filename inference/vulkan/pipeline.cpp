@@ -7,7 +7,9 @@
 namespace glasswing::vulkan {
 
 namespace {
-constexpr uint32_t kMaxBuffersPerSet = 8;
+// Storage buffers per descriptor set: the decode attention with RoPE and split-K binds 9. Desktop drivers
+// allow far more per stage (MoltenVK: 31, Metal's buffer table).
+constexpr uint32_t kMaxBuffersPerSet = 10;
 constexpr uint32_t kMaxTexelsPerSet = 3;
 }  // namespace
 

@@ -58,7 +58,8 @@ struct VulkanBackend::DeviceWeights {
   std::vector<LayerTensors> layers;
   BufferRange output_norm, output_norm_b, output_b;
   const WeightTensor* output = nullptr;
-  BufferRange zeros;  // (n_embd) stands in for an absent LayerNorm bias
+  BufferRange zeros;         // (n_embd) stands in for an absent LayerNorm bias
+  BufferRange rope_factors;  // (n_rot / 2) RoPE frequency divisors: the model's rope_freqs, else ones
 };
 
 // Activations of up to max_batch tokens, allocated once per backend and shared by its sessions.
@@ -252,6 +253,10 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
   w_->output_b = upload_vector(w.output_b);
   w_->output = matrix(w.output);
   w_->zeros = upload_vector(std::vector<float>(static_cast<size_t>(d.n_embd), 0.0f));
+  if (d.n_rot > 0)
+    w_->rope_factors = !w.rope_freqs.empty()
+                           ? upload_vector(w.rope_freqs)
+                           : upload_vector(std::vector<float>(static_cast<size_t>(d.n_rot / 2), 1.0f));
   if (progress) progress(total, total);
   a_ = std::make_unique<Activations>(ctx_->device(), d, max_batch_);
   build_pipelines();
@@ -435,7 +440,8 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
                                .k_stride = kv_stride,
                                .k_offset = k_off,
                                .v_stride = kv_stride,
-                               .v_offset = v_off};
+                               .v_offset = v_off,
+                               .freq_factors = w.rope_factors};
     if (present(L.q_norm)) {  // qwen3: every q and k head RMS-normalized before RoPE
       rec.head_rmsnorm(qb, kb, L.q_norm, L.k_norm, rope, d.norm_eps);
       rec.barrier();

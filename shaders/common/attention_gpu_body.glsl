@@ -41,6 +41,7 @@ layout(std430, binding = 4) buffer Scores { float sc[]; };
 
 shared vec4 partial[WG];
 #ifdef ROPE_STORE
+#define ROPE_FACTORS_BINDING 8
 #include "common/rope_angle.glsl"
 shared vec4 q_now[WG], k_now[WG], v_now[WG];  // this token's rotated q and k, and v (head_dim / 4 <= WG)
 // one element of a shared vec4 array (a 32-bit store: invocations writing other elements of it do not race)

@@ -3,7 +3,8 @@
 // read through texel loads (one 16-byte load per lane; a storage-buffer load whose address differs per
 // lane is a branchy per-lane loop per word on llvmpipe). No scores scratch, no cross-invocation sums and no
 // barriers, which were most of the v4 kernel's cost there (4 workgroup sums per 4 output dimensions).
-// Same inputs and outputs as attention.comp; q, k and v are bound again as 16-byte texels (bindings 6-8).
+// Same inputs and outputs as attention.comp; q, k and v are bound again as 16-byte texels (bindings 6-8; 7-9
+// with ROPE_STORE, whose RoPE frequency divisors take binding 6).
 // ROPE_STORE (attention_lanes_rope_store.comp, decode steps of one token): also what rope_store.comp does, so
 // the step needs one dispatch for both (on lavapipe each costs ~40 us of thread wake-ups): q, k and v of the
 // token come from the q|k|v row (binding 6), each invocation rotates its head's q and its KV head's k, writes
@@ -22,14 +23,17 @@ layout(std430, binding = 4) writeonly buffer QC { float qc[]; };
 #endif
 #define STATE_BINDING 5
 #include "common/state.glsl"
-layout(binding = 6, rgba32ui) readonly uniform uimageBuffer q_texels;
-layout(binding = 7, rgba32ui) readonly uniform uimageBuffer k_texels;
-layout(binding = 8, rgba32ui) readonly uniform uimageBuffer v_texels;
-#include "common/attention_push.glsl"
-
 #ifdef ROPE_STORE
+#define ROPE_FACTORS_BINDING 6  // a storage buffer: before the texels (binding 7-9)
 #include "common/rope_angle.glsl"
+#define TEXEL_BINDING 7
+#else
+#define TEXEL_BINDING 6
 #endif
+layout(binding = TEXEL_BINDING, rgba32ui) readonly uniform uimageBuffer q_texels;
+layout(binding = TEXEL_BINDING + 1, rgba32ui) readonly uniform uimageBuffer k_texels;
+layout(binding = TEXEL_BINDING + 2, rgba32ui) readonly uniform uimageBuffer v_texels;
+#include "common/attention_push.glsl"
 #define fetch4(t, i) uintBitsToFloat(imageLoad(t, int(i)))
 
 void main() {

@@ -1,5 +1,6 @@
 #pragma once
-// A textbook forward pass of the llama family (llama, qwen2, qwen3) in double precision, written for the
+// A textbook forward pass of the llama family (llama with Llama 3.1's RoPE divisors, qwen2, qwen3) in double
+// precision, written for the
 // tests and sharing nothing with the engine but the weight loader and the dequantizers: every weight row is
 // dequantized to doubles, and RMSNorm, the per-head q/k norms, RoPE, causal softmax attention with GQA and
 // SwiGLU are computed one loop at a time, as the papers state them. Slow (tiny models only) and obviously
@@ -47,11 +48,13 @@ inline void rmsnorm(Vec& x, size_t begin, size_t n, model::Vector gain, double e
 }
 
 // Rotates each head of x (n_heads heads of hd) at position pos: pairs (2i, 2i+1), or (i, i + n_rot/2) for
-// NeoX.
-inline void rope(Vec& x, int64_t n_heads, int64_t hd, int64_t n_rot, int64_t pos, double base, bool neox) {
+// NeoX; pair i's angle pos · base^(−2i/n_rot) divided by divisors[i] where the model has them (Llama 3.1+).
+inline void rope(Vec& x, int64_t n_heads, int64_t hd, int64_t n_rot, int64_t pos, double base, bool neox,
+                 model::Vector divisors) {
   for (int64_t h = 0; h < n_heads; ++h)
     for (int64_t i = 0; i < n_rot / 2; ++i) {
-      const double theta = static_cast<double>(pos) * std::pow(base, -2.0 * static_cast<double>(i) / n_rot);
+      const double theta = static_cast<double>(pos) * std::pow(base, -2.0 * static_cast<double>(i) / n_rot) /
+                           (divisors.empty() ? 1.0 : divisors[static_cast<size_t>(i)]);
       const size_t a = static_cast<size_t>(h * hd + (neox ? i : 2 * i));
       const size_t b = static_cast<size_t>(h * hd + (neox ? i + n_rot / 2 : 2 * i + 1));
       const double x0 = x[a], x1 = x[b];
@@ -92,8 +95,8 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         for (int64_t h = 0; h < d.n_head_kv; ++h) naive::rmsnorm(k[u(t)], u(h * hd), u(hd), L.k_norm, eps);
       }
       const bool neox = arch.rope == model::RopeKind::NeoX;
-      naive::rope(q[u(t)], d.n_head, hd, d.n_rot, t, d.rope_freq_base, neox);
-      naive::rope(k[u(t)], d.n_head_kv, hd, d.n_rot, t, d.rope_freq_base, neox);
+      naive::rope(q[u(t)], d.n_head, hd, d.n_rot, t, d.rope_freq_base, neox, w.rope_freqs);
+      naive::rope(k[u(t)], d.n_head_kv, hd, d.n_rot, t, d.rope_freq_base, neox, w.rope_freqs);
     }
     for (int64_t t = 0; t < n; ++t) {
       Vec att(u(d.n_head * hd), 0.0);

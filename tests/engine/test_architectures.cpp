@@ -125,3 +125,34 @@ TEST_CASE("qwen3 normalizes every q and k head before RoPE, with the model's gai
                       Contains("'blk.1.attn_k_norm.weight' is missing"));
   }
 }
+
+TEST_CASE("Llama 3.1's RoPE scaling (rope_freqs) divides each pair's frequency on every CPU path",
+          "[engine][architectures]") {
+  // test-tiny-llama3: the llama3 scaling of a model trained on 16 positions, so that most pairs turn slower
+  // within these 11 tokens (real models: 8192, which shows deep in a long conversation).
+  const auto type = GENERATE(gguf::GgmlType::F16, gguf::GgmlType::Q8_0);
+  INFO(gguf::ggml_type_name(type));
+  const auto path = test::synth_model_file("test-tiny-llama3", type);
+  auto model = model::Model::load(path);
+  const model::Vector divisors = model->weights().rope_freqs;
+  REQUIRE(divisors.size() == 32);
+  // from a blend (the fastest pair's wavelength, 2π, is past 16 / 4) up to the factor for the slowest pairs
+  CHECK(divisors.front() > 1.0f);
+  CHECK(std::is_sorted(divisors.begin(), divisors.end()));
+  CHECK(divisors.back() == 8.0f);
+  const auto ref = test::naive_logits(*model, kTokens);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.02f);
+
+  // the same weights with every divisor 1 (as before Glasswing read rope_freqs) answer otherwise
+  const auto ones = with_tensor(path, "rope_freqs.weight", [](float, size_t) { return 1.0f; });
+  auto unscaled = model::Model::from_gguf(gguf::GgufFile::parse(ones));
+  CHECK(test::max_abs_diff(engine_logits(*unscaled, "cpu"), ref) > 1e-2f);
+
+  SECTION("a divisor that is not a positive number is refused") {
+    const auto bad =
+        with_tensor(path, "rope_freqs.weight", [](float v, size_t i) { return i == 3 ? 0.0f : v; });
+    CHECK_THROWS_WITH(model::Model::from_gguf(gguf::GgufFile::parse(bad)),
+                      Contains("'rope_freqs.weight' holds 0.0"));
+  }
+}

@@ -204,6 +204,44 @@ TEST_CASE("qwen3 shapes carry per-head q and k norms and their head width") {
   CHECK(model->desc().q_dim() == 256);
 }
 
+TEST_CASE("Llama 3.1-style shapes carry rope_freqs as llama.cpp's converter computes them") {
+  // llama-3.2-1b itself is too large to write here: its divisors through a small shape of the same RoPE
+  // (head 64, base 500000, factor 32, original context 8192)
+  synth::Shape s = *synth::find_shape("test-tiny-llama3");
+  const synth::Shape& big = *synth::find_shape("llama-3.2-1b");
+  CHECK(big.rope_scaling_factor == 32.0f);
+  CHECK(big.rope_original_ctx == 8192);
+  s.rope_scaling_factor = big.rope_scaling_factor;
+  s.rope_original_ctx = big.rope_original_ctx;
+  s.rope_base = big.rope_base;
+  synth::Options o;
+  o.shape = s;
+  o.type = GgmlType::Q8_0;
+  const auto path = test::temp_dir("synth-llama3") / "x.gguf";
+  synth::write_model(o, path);
+  const auto f = gguf::GgufFile::open(path);
+  const auto& t = f.require_tensor("rope_freqs.weight");
+  CHECK(t.type == GgmlType::F32);
+  REQUIRE(t.dims == std::vector<uint64_t>{32});
+  const auto v = decode(t);
+  // wavelength 2π·500000^(2i/64): below 8192 / 4 = 2048 tokens 1, above 8192 the factor, a blend between
+  int blended = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const double wavelen = 2 * M_PI * std::pow(500000.0, 2.0 * double(i) / 64);
+    INFO("pair " << i << " wavelength " << wavelen);
+    if (wavelen < 2048) CHECK(v[i] == 1.0f);
+    if (wavelen > 8192) CHECK(v[i] == 32.0f);
+    if (wavelen > 2048 && wavelen < 8192) {
+      ++blended;
+      const double smooth = (8192 / wavelen - 1) / 3;
+      CHECK(v[i] == Approx(1 / ((1 - smooth) / 32 + smooth)));
+    }
+  }
+  CHECK(blended > 0);
+  CHECK(gguf::GgufFile::open(write("test-tiny", GgmlType::Q8_0).path).find_tensor("rope_freqs.weight") ==
+        nullptr);
+}
+
 TEST_CASE("the same seed writes the same bytes whatever the thread count") {
   const auto a = write("test-tiny", GgmlType::Q6_K, 7, 1, "a.gguf");
   const auto b = write("test-tiny", GgmlType::Q6_K, 7, 3, "b.gguf");

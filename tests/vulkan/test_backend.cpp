@@ -183,15 +183,18 @@ TEST_CASE("The memory estimate is what a session allocates, and long contexts ta
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
-TEST_CASE(
-    "Vulkan runs qwen3 (per-head q and k norms, heads wider than n_embd / n_head) as the CPU engine does",
-    "[backend]") {
-  // ../shared has no qwen3 model: a synthetic one, whose CPU logits tests/engine/test_architectures.cpp
-  // checks against a textbook forward pass.
-  const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::Q8_0, gguf::GgmlType::Q4_0);
-  INFO(gguf::ggml_type_name(type));
-  auto model = model::Model::load(test::synth_model_file("test-tiny-qwen3", type));
-  REQUIRE(model->desc().traits->qk_norm);
+TEST_CASE("Vulkan runs qwen3 and Llama 3.1's RoPE scaling as the CPU engine does", "[backend]") {
+  // ../shared has neither: synthetic models, whose CPU logits tests/engine/test_architectures.cpp checks
+  // against a textbook forward pass. qwen3: per-head q and k norms, heads wider than n_embd / n_head;
+  // test-tiny-llama3: rope_freqs dividing each RoPE pair's frequency.
+  using T = gguf::GgmlType;
+  const auto [shape, type] =
+      GENERATE(std::pair{"test-tiny-qwen3", T::F32}, std::pair{"test-tiny-qwen3", T::Q8_0},
+               std::pair{"test-tiny-qwen3", T::Q4_0}, std::pair{"test-tiny-llama3", T::F16},
+               std::pair{"test-tiny-llama3", T::Q8_0});
+  INFO(shape << " " << gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file(shape, type));
+  REQUIRE((model->desc().traits->qk_norm || !model->weights().rope_freqs.empty()));
   const int64_t n_vocab = model->desc().n_vocab;
   const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7, 180, 260, 5, 64};
   const size_t prefill = 7;

@@ -92,11 +92,12 @@ TEST_CASE("vulkan-llamacpp computes what cpu-llamacpp computes, bit for bit on l
   compare_with_cpu(*model, name);
 }
 
-TEST_CASE("vulkan-llamacpp computes what cpu-llamacpp computes on qwen3 (per-head q and k norms)") {
-  // ../shared has no qwen3 model: a synthetic one (tests/engine/test_architectures.cpp checks the CPU
-  // engine's qwen3 against a textbook forward pass).
-  auto model = model::Model::load(test::synth_model_file("test-tiny-qwen3", gguf::GgmlType::Q8_0));
-  compare_with_cpu(*model, "test-tiny-qwen3 Q8_0");
+TEST_CASE("vulkan-llamacpp computes what cpu-llamacpp computes on qwen3 and with Llama 3.1's RoPE scaling") {
+  // ../shared has neither: synthetic models (tests/engine/test_architectures.cpp checks the CPU engine's
+  // against a textbook forward pass).
+  const char* shape = GENERATE("test-tiny-qwen3", "test-tiny-llama3");
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+  compare_with_cpu(*model, shape);
 }
 
 TEST_CASE("vulkan-llamacpp attention maps are distributions and match cpu-llamacpp") {

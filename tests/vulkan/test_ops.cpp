@@ -22,12 +22,15 @@ void run(F&& record) {
   rec.submit_and_wait();
 }
 
+// factors: divisors of each pair's angle (none: 1)
 std::vector<float> cpu_rope(std::vector<float> d, uint32_t n_tokens, uint32_t n_heads, uint32_t head_dim,
-                            uint32_t n_rot, uint32_t n_past, bool neox, float base) {
+                            uint32_t n_rot, uint32_t n_past, bool neox, float base,
+                            const std::vector<float>& factors = {}) {
   for (uint32_t t = 0; t < n_tokens; ++t)
     for (uint32_t h = 0; h < n_heads; ++h)
       for (uint32_t i = 0; i < n_rot / 2; ++i) {
-        const double theta = double(n_past + t) * std::pow(double(base), -2.0 * i / n_rot);
+        const double theta = double(n_past + t) * std::pow(double(base), -2.0 * i / n_rot) /
+                             (factors.empty() ? 1.0 : double(factors[i]));
         float* x = &d[(t * n_heads + h) * head_dim];
         const uint32_t a = neox ? i : 2 * i, b = neox ? i + n_rot / 2 : 2 * i + 1;
         const double x0 = x[a], x1 = x[b];
@@ -95,10 +98,11 @@ TEST_CASE("rmsnorm and layernorm match the CPU") {
 }
 
 namespace {
-// rope_store's parameters for q, k and v as views of one q|k|v buffer, `stride` floats per token.
+// rope_store's parameters for q, k and v as views of one q|k|v buffer, `stride` floats per token, with the
+// RoPE frequency divisors `factors` (n_rot / 2 floats).
 RopeStoreParams fused_qkv_rope(uint32_t n_tokens, uint32_t n_heads, uint32_t n_kv, uint32_t hd,
                                uint32_t n_rot, bool neox, uint32_t stride, uint32_t q_cache_offset,
-                               uint32_t kv_cache_offset) {
+                               uint32_t kv_cache_offset, const BufferRange& factors) {
   const uint32_t q_dim = n_heads * hd, kv_dim = n_kv * hd;
   return {.n_tokens = n_tokens,
           .n_heads = n_heads,
@@ -114,7 +118,17 @@ RopeStoreParams fused_qkv_rope(uint32_t n_tokens, uint32_t n_heads, uint32_t n_k
           .v_stride = stride,
           .v_offset = q_dim + kv_dim,
           .q_cache_offset = q_cache_offset,
-          .kv_cache_offset = kv_cache_offset};
+          .kv_cache_offset = kv_cache_offset,
+          .freq_factors = factors};
+}
+
+// Divisors of each RoPE pair's frequency as Llama 3.1's rope_freqs spreads them: 1 for the fast pairs up to
+// 40 for the slow ones, so that a kernel ignoring them is far off.
+std::vector<float> rope_divisors(uint32_t n_rot) {
+  std::vector<float> f(n_rot / 2);
+  for (uint32_t i = 0; i < f.size(); ++i)
+    f[i] = 1.0f + 39.0f * float(i) / float(std::max<size_t>(1, f.size() - 1));
+  return f;
 }
 
 // Attention of one decode step reading q from that q|k|v row (`stride` floats), keys and values of one
@@ -144,14 +158,15 @@ TEST_CASE("rope_store rotates q and k (both pairings) and stores q, k and v at t
       // q, k and v as views of one fused q|k|v buffer, each token's row followed by 2 spare floats
       const uint32_t stride = row + 2;
       const auto qkv = random_floats(rng, n_tokens * stride);
-      Buffer b = device_buffer(qkv), st = state_buffer(n_past, n_tokens);
+      const auto divisors = rope_divisors(hd);
+      Buffer b = device_buffer(qkv), st = state_buffer(n_past, n_tokens), factors = device_buffer(divisors);
       Buffer qc = device_buffer({}, q_cache_off + n_ctx * q_dim),
              kc = device_buffer({}, kv_cache_off + n_ctx * kv_dim),
              vc = device_buffer({}, kv_cache_off + n_ctx * kv_dim);
       run([&](Recorder& r) {
-        r.rope_store(
-            whole(b), whole(b), whole(b), whole(qc), whole(kc), whole(vc), whole(st),
-            fused_qkv_rope(n_tokens, n_heads, n_kv, hd, n_rot, neox, stride, q_cache_off, kv_cache_off));
+        r.rope_store(whole(b), whole(b), whole(b), whole(qc), whole(kc), whole(vc), whole(st),
+                     fused_qkv_rope(n_tokens, n_heads, n_kv, hd, n_rot, neox, stride, q_cache_off,
+                                    kv_cache_off, whole(factors)));
       });
       std::vector<float> q, k, v;
       for (uint32_t t = 0; t < n_tokens; ++t) {
@@ -160,8 +175,8 @@ TEST_CASE("rope_store rotates q and k (both pairings) and stores q, k and v at t
         k.insert(k.end(), r + q_dim, r + q_dim + kv_dim);
         v.insert(v.end(), r + q_dim + kv_dim, r + row);
       }
-      const auto eq = cpu_rope(q, n_tokens, n_heads, hd, n_rot, n_past, neox, 10000);
-      const auto ek = cpu_rope(k, n_tokens, n_kv, hd, n_rot, n_past, neox, 10000);
+      const auto eq = cpu_rope(q, n_tokens, n_heads, hd, n_rot, n_past, neox, 10000, divisors);
+      const auto ek = cpu_rope(k, n_tokens, n_kv, hd, n_rot, n_past, neox, 10000, divisors);
       const auto all = read_floats(b, n_tokens * stride), qcs = read_floats(qc, q_cache_off + n_ctx * q_dim),
                  kcs = read_floats(kc, kv_cache_off + n_ctx * kv_dim),
                  vcs = read_floats(vc, kv_cache_off + n_ctx * kv_dim);
@@ -202,8 +217,9 @@ TEST_CASE("attention_rope_store of a one-token step equals rope_store then atten
       const auto qkv = random_floats(rng, row, -2, 2);
       // the keys and values of the n_past earlier positions, already in both caches
       auto kv0 = random_floats(rng, 2 * layer_off, -2, 2);
+      Buffer factors = device_buffer(rope_divisors(hd));
       const RopeStoreParams rope =
-          fused_qkv_rope(1, n_heads, n_kv, hd, n_rot, neox, row, q_layer_off, layer_off);
+          fused_qkv_rope(1, n_heads, n_kv, hd, n_rot, neox, row, q_layer_off, layer_off, whole(factors));
       const AttentionParams att = decode_attention(n_heads, n_kv, hd, row, layer_off, n_ctx);
       struct Run {
         std::vector<float> out, qc, kc, vc;
@@ -252,7 +268,8 @@ TEST_CASE("split-K decode attention (GPU kernels) matches the CPU over long cont
   const uint32_t n_heads = 4, n_kv = 2, hd = 32, n_ctx = 600;
   const uint32_t q_dim = n_heads * hd, kv_dim = n_kv * hd, row = q_dim + 2 * kv_dim;
   // one decode step: q, k and v in one row, RoPE over whole heads, one layer in the caches
-  const RopeStoreParams rope = fused_qkv_rope(1, n_heads, n_kv, hd, hd, false, row, 0, 0);
+  Buffer factors = device_buffer(std::vector<float>(hd / 2, 1.0f));
+  const RopeStoreParams rope = fused_qkv_rope(1, n_heads, n_kv, hd, hd, false, row, 0, 0, whole(factors));
   const AttentionParams att = decode_attention(n_heads, n_kv, hd, row, 0, n_ctx);
   const char* old = std::getenv("GLASSWING_VULKAN_ATTN_SPLIT");
   const std::string saved = old ? old : "";
