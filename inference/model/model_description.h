@@ -23,8 +23,9 @@ struct ModelDescription {
   int64_t n_ctx_train = 0;  // context length the model was trained for
   float norm_eps = 1e-5f;   // RMSNorm or LayerNorm epsilon
   float rope_freq_base = 10000.0f;
-  int64_t n_rot = 0;             // leading dimensions of each head that RoPE rotates
-  bool tied_embeddings = false;  // no output.weight: the classifier reuses token_embd.weight
+  int64_t n_rot = 0;               // leading dimensions of each head that RoPE rotates
+  float rope_linear_scale = 1.0f;  // rope.scaling.type "linear": every angle divided by rope.scaling.factor
+  bool tied_embeddings = false;    // no output.weight: the classifier reuses token_embd.weight
 
   int64_t q_dim() const { return n_head * head_dim; }       // width of all query heads together
   int64_t kv_dim() const { return n_head_kv * head_dim; }   // width of all key (or value) heads together

@@ -112,6 +112,11 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       if (!(f > 0.0f) || !std::isfinite(f))
         throw std::runtime_error("tensor 'rope_freqs.weight' holds " + std::to_string(f) +
                                  ", not a positive frequency divisor");
+    if (d.rope_linear_scale != 1.0f) {  // linear scaling: the same divisor for every pair (times rope_freqs)
+      auto& v = w.converted_.emplace_back(static_cast<size_t>(d.n_rot / 2), d.rope_linear_scale);
+      for (size_t i = 0; i < w.rope_freqs.size(); ++i) v[i] *= w.rope_freqs[i];
+      w.rope_freqs = v;
+    }
   }
   return w;
 }

@@ -59,8 +59,8 @@ struct Weights {
   WeightMatrix output;                // (n_vocab rows, n_embd cols); token_embd when tied
   Vector output_b;                    // (n_vocab), optional
   // (n_rot / 2) divisors of each RoPE pair's frequency, θ_i = pos · base^(−2i/n_rot) / rope_freqs[i]:
-  // Llama 3.1 and later write their "llama3" rope scaling as this tensor (rope_freqs.weight); empty for other
-  // models.
+  // Llama 3.1 and later write their "llama3" rope scaling as this tensor (rope_freqs.weight); linear rope
+  // scaling is its factor for every pair (times the tensor's); empty for other models.
   Vector rope_freqs;
 
   // Finds every tensor the architecture needs and checks its shape and type. Throws std::runtime_error

@@ -1,12 +1,15 @@
-// Architectures without llama.cpp reference logits in ../shared (qwen3) are checked against the textbook
-// forward pass of naive_forward.h, which is first checked against llama.cpp's logits of the shared llama and
-// qwen2 models. The qwen3 models are written by synth (random weights of a tiny qwen3 shape: heads of 64
-// against n_embd / n_head = 32, per-head q and k norm gains around 1).
+// Architectures and RoPE variants without llama.cpp reference logits in ../shared (qwen3, Llama 3.1's and
+// linear RoPE scaling) are checked against the textbook forward pass of naive_forward.h, which is first
+// checked against llama.cpp's logits of the shared llama and qwen2 models. The models are written by synth
+// (random weights of tiny shapes; qwen3: heads of 64 against n_embd / n_head = 32, per-head q and k norm
+// gains around 1).
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <functional>
 
 #include "inference/cpu/cpu_backend.h"
+#include "inference/gguf/gguf_writer.h"
 #include "inference/model/backend_registry.h"
 #include "inference/model/model.h"
 #include "inference/model/session.h"
@@ -155,4 +158,52 @@ TEST_CASE("Llama 3.1's RoPE scaling (rope_freqs) divides each pair's frequency o
     CHECK_THROWS_WITH(model::Model::from_gguf(gguf::GgufFile::parse(bad)),
                       Contains("'rope_freqs.weight' holds 0.0"));
   }
+}
+
+namespace {
+
+// A copy of a model file with metadata added, in a temporary folder.
+std::filesystem::path with_metadata(const std::filesystem::path& path, const std::string& name,
+                                    const std::function<void(gguf::GgufWriter&)>& add) {
+  const auto in = gguf::GgufFile::open(path);
+  gguf::GgufWriter w;
+  for (const auto& [key, value] : in.metadata())
+    if (key != "general.alignment") w.set(key, value);
+  add(w);
+  for (const auto& t : in.tensors()) w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
+  static const std::filesystem::path dir = test::temp_dir("architectures-metadata");
+  const auto out = dir / (name + ".gguf");
+  w.write(out.string());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Linear RoPE scaling divides every angle by its factor; other scalings are refused by name",
+          "[engine][architectures]") {
+  const auto path = test::synth_model_file("test-tiny", gguf::GgmlType::Q8_0);
+  const auto linear = with_metadata(path, "linear", [](gguf::GgufWriter& w) {
+    w.set_string("llama.rope.scaling.type", "linear");
+    w.set_f32("llama.rope.scaling.factor", 4.0f);
+  });
+  auto model = model::Model::load(linear);
+  REQUIRE(model->weights().rope_freqs.size() == 32);
+  for (float f : model->weights().rope_freqs) CHECK(f == 4.0f);
+  const auto ref = test::naive_logits(*model, kTokens);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  auto plain = model::Model::load(path);
+  CHECK(test::max_abs_diff(engine_logits(*plain, "cpu"), ref) > 1e-2f);
+
+  for (const char* type : {"yarn", "longrope"}) {
+    INFO(type);
+    const auto other = with_metadata(path, type, [&](gguf::GgufWriter& w) {
+      w.set_string("llama.rope.scaling.type", type);
+      w.set_f32("llama.rope.scaling.factor", 4.0f);
+    });
+    CHECK_THROWS_WITH(model::Model::load(other), Contains(std::string("RoPE scaling '") + type +
+                                                          "' (rope.scaling.type) is not supported"));
+  }
+  const auto none = with_metadata(
+      path, "none", [](gguf::GgufWriter& w) { w.set_string("llama.rope.scaling.type", "none"); });
+  CHECK(model::Model::load(none)->weights().rope_freqs.empty());
 }
