@@ -11,6 +11,7 @@ constexpr std::array kArchitectures = {
     ArchTraits{"llama", NormKind::Rms, FfnKind::SwiGlu, RopeKind::Normal, false, false, false},
     ArchTraits{"qwen2", NormKind::Rms, FfnKind::SwiGlu, RopeKind::NeoX, false, false, false},
     ArchTraits{"qwen3", NormKind::Rms, FfnKind::SwiGlu, RopeKind::NeoX, false, false, true},
+    ArchTraits{"phi3", NormKind::Rms, FfnKind::SwiGlu, RopeKind::NeoX, false, false, false, true, true},
     ArchTraits{"gpt2", NormKind::Layer, FfnKind::Gelu, RopeKind::None, true, true, false},
 };
 }  // namespace

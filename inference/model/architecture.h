@@ -20,6 +20,11 @@ struct ArchTraits {
   bool learned_positions;  // position_embd.weight added to the token embedding (gpt2)
   bool fused_qkv;          // one attn_qkv matrix instead of attn_q/attn_k/attn_v
   bool qk_norm = false;  // each head of q and k RMS-normalized (attn_q_norm, attn_k_norm) before RoPE (qwen3)
+  // phi3 packs projections that the forward pass computes apart: attn_qkv (when present) holds the q, k and v
+  // rows, ffn_up the gate rows then the up rows (2·n_ff). The loader views them as separate matrices, so every
+  // backend runs them as it runs llama's.
+  bool packed_qkv = false;
+  bool packed_gate_up = false;
 };
 
 // Every architecture this engine runs.

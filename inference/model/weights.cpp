@@ -53,10 +53,21 @@ class Loader {
     return v;
   }
 
+  bool has(const std::string& name) const { return file_.find_tensor(name) != nullptr; }
+
  private:
   const gguf::GgufFile& file_;
   std::deque<std::vector<float>>& converted_;
 };
+
+// Rows [first, first + count) of m, as a matrix of its own (rows are independent in every type).
+WeightMatrix rows_of(const WeightMatrix& m, int64_t first, int64_t count, const std::string& what) {
+  WeightMatrix v = m;
+  v.name = m.name + " (" + what + ")";
+  v.data = m.data + static_cast<size_t>(first) * m.row_bytes;
+  v.n_rows = count;
+  return v;
+}
 
 }  // namespace
 
@@ -79,6 +90,11 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       const int64_t n_qkv = d.q_dim() + 2 * d.kv_dim();
       L.wqkv = load.matrix(p + "attn_qkv.weight", n_qkv, d.n_embd);
       L.bqkv = load.vector(p + "attn_qkv.bias", n_qkv, false);
+    } else if (arch.packed_qkv && load.has(p + "attn_qkv.weight")) {
+      const WeightMatrix qkv = load.matrix(p + "attn_qkv.weight", d.q_dim() + 2 * d.kv_dim(), d.n_embd);
+      L.wq = rows_of(qkv, 0, d.q_dim(), "q rows");
+      L.wk = rows_of(qkv, d.q_dim(), d.kv_dim(), "k rows");
+      L.wv = rows_of(qkv, d.q_dim() + d.kv_dim(), d.kv_dim(), "v rows");
     } else {
       L.wq = load.matrix(p + "attn_q.weight", d.q_dim(), d.n_embd);
       L.wk = load.matrix(p + "attn_k.weight", d.kv_dim(), d.n_embd);
@@ -95,9 +111,15 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
     L.bo = load.vector(p + "attn_output.bias", d.n_embd, false);
     L.ffn_norm = load.vector(p + "ffn_norm.weight", d.n_embd);
     L.ffn_norm_b = load.vector(p + "ffn_norm.bias", d.n_embd, layer_norm);
-    if (arch.ffn == FfnKind::SwiGlu) L.w_gate = load.matrix(p + "ffn_gate.weight", d.n_ff, d.n_embd);
-    L.w_up = load.matrix(p + "ffn_up.weight", d.n_ff, d.n_embd);
-    L.b_up = load.vector(p + "ffn_up.bias", d.n_ff, false);
+    if (arch.packed_gate_up) {
+      const WeightMatrix gate_up = load.matrix(p + "ffn_up.weight", 2 * d.n_ff, d.n_embd);
+      L.w_gate = rows_of(gate_up, 0, d.n_ff, "gate rows");
+      L.w_up = rows_of(gate_up, d.n_ff, d.n_ff, "up rows");
+    } else {
+      if (arch.ffn == FfnKind::SwiGlu) L.w_gate = load.matrix(p + "ffn_gate.weight", d.n_ff, d.n_embd);
+      L.w_up = load.matrix(p + "ffn_up.weight", d.n_ff, d.n_embd);
+      L.b_up = load.vector(p + "ffn_up.bias", d.n_ff, false);
+    }
     L.w_down = load.matrix(p + "ffn_down.weight", d.n_embd, d.n_ff);
     L.b_down = load.vector(p + "ffn_down.bias", d.n_embd, false);
   }
@@ -106,6 +128,12 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
   w.output_norm_b = load.vector("output_norm.bias", d.n_embd, layer_norm);
   w.output = d.tied_embeddings ? w.token_embd : load.matrix("output.weight", d.n_vocab, d.n_embd);
   w.output_b = load.vector("output.bias", d.n_vocab, false);
+  // Phi-3.5's and Phi-4-mini's LongRoPE: per-pair divisors for short and for long contexts and a scale of the
+  // rotation itself, chosen by the context length; not computed here, refused rather than run wrong.
+  for (const char* t : {"rope_factors_short.weight", "rope_factors_long.weight"})
+    if (load.has(t))
+      throw std::runtime_error(std::string("tensor '") + t +
+                               "': LongRoPE scaling (Phi-3.5, Phi-4-mini) is not supported");
   if (arch.rope != RopeKind::None) {
     w.rope_freqs = load.vector("rope_freqs.weight", d.n_rot / 2, false);
     for (float f : w.rope_freqs)

@@ -40,6 +40,18 @@ std::vector<Shape> make_shapes() {
        .norm_eps = 1e-6f,
        .tied_embeddings = true,
        .key_length = 128});
+  // Phi-3-mini-4k: q|k|v in one attn_qkv, gate|up in one ffn_up (2 x 8192 rows).
+  add({.name = "phi-3-mini",
+       .arch = "phi3",
+       .n_embd = 3072,
+       .n_layer = 32,
+       .n_head = 32,
+       .n_head_kv = 32,
+       .n_ff = 8192,
+       .n_vocab = 32064,
+       .n_ctx = 4096,
+       .rope_base = 10000.0f,
+       .norm_eps = 1e-5f});
   add({"tinyllama-1.1b", "llama", 2048, 22, 32, 4, 5632, 32000, 2048, 10000.0f, 1e-5f, false, false});
   add({.name = "llama-3.2-1b",
        .arch = "llama",
@@ -77,6 +89,18 @@ std::vector<Shape> make_shapes() {
        .hidden = true,
        .rope_scaling_factor = 8.0f,
        .rope_original_ctx = 16});
+  add({.name = "test-tiny-phi3",
+       .arch = "phi3",
+       .n_embd = 256,
+       .n_layer = 2,
+       .n_head = 4,
+       .n_head_kv = 2,
+       .n_ff = 512,
+       .n_vocab = 320,
+       .n_ctx = 128,
+       .rope_base = 10000.0f,
+       .norm_eps = 1e-5f,
+       .hidden = true});
   add({.name = "test-tiny-qwen3",
        .arch = "qwen3",
        .n_embd = 128,
@@ -160,8 +184,8 @@ uint32_t file_type(GgmlType type) {
 
 void validate(const Shape& s) {
   auto fail = [&](const std::string& why) { throw std::invalid_argument("shape " + s.name + ": " + why); };
-  if (s.arch != "llama" && s.arch != "qwen2" && s.arch != "qwen3")
-    fail("architecture must be llama, qwen2 or qwen3, not '" + s.arch + "'");
+  if (s.arch != "llama" && s.arch != "qwen2" && s.arch != "qwen3" && s.arch != "phi3")
+    fail("architecture must be llama, qwen2, qwen3 or phi3, not '" + s.arch + "'");
   if (!s.n_embd || !s.n_layer || !s.n_head || !s.n_head_kv || !s.n_ff || !s.n_ctx)
     fail("a dimension is zero");
   if (!s.key_length && s.n_embd % s.n_head) fail("n_embd is not a multiple of the head count");
@@ -187,9 +211,13 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
   for (uint32_t l = 0; l < s.n_layer; ++l) {
     const std::string p = "blk." + std::to_string(l) + ".";
     t.push_back({p + "attn_norm.weight", Kind::Norm, e, 1});
-    t.push_back({p + "attn_q.weight", Kind::Weight, e, q});
-    t.push_back({p + "attn_k.weight", Kind::Weight, e, kv});
-    t.push_back({p + "attn_v.weight", Kind::Weight, e, kv});
+    if (s.arch == "phi3") {
+      t.push_back({p + "attn_qkv.weight", Kind::Weight, e, q + 2 * kv});
+    } else {
+      t.push_back({p + "attn_q.weight", Kind::Weight, e, q});
+      t.push_back({p + "attn_k.weight", Kind::Weight, e, kv});
+      t.push_back({p + "attn_v.weight", Kind::Weight, e, kv});
+    }
     if (s.arch == "qwen2") {
       t.push_back({p + "attn_q.bias", Kind::Bias, q, 1});
       t.push_back({p + "attn_k.bias", Kind::Bias, kv, 1});
@@ -201,8 +229,12 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     }
     t.push_back({p + "attn_output.weight", Kind::Weight, q, e});
     t.push_back({p + "ffn_norm.weight", Kind::Norm, e, 1});
-    t.push_back({p + "ffn_gate.weight", Kind::Weight, e, s.n_ff});
-    t.push_back({p + "ffn_up.weight", Kind::Weight, e, s.n_ff});
+    if (s.arch == "phi3") {
+      t.push_back({p + "ffn_up.weight", Kind::Weight, e, 2 * uint64_t{s.n_ff}});  // gate rows, then up rows
+    } else {
+      t.push_back({p + "ffn_gate.weight", Kind::Weight, e, s.n_ff});
+      t.push_back({p + "ffn_up.weight", Kind::Weight, e, s.n_ff});
+    }
     t.push_back({p + "ffn_down.weight", Kind::Weight, s.n_ff, e});
   }
   if (s.rope_scaling_factor > 0) t.push_back({"rope_freqs.weight", Kind::RopeFreqs, s.head_dim() / 2, 1});

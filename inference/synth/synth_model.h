@@ -16,7 +16,9 @@ namespace glasswing::synth {
 
 struct Shape {
   std::string name;
-  std::string arch;  // "llama", "qwen2" (adds Q/K/V biases) or "qwen3" (adds per-head q and k norms)
+  // "llama", "qwen2" (adds Q/K/V biases), "qwen3" (adds per-head q and k norms) or "phi3" (q|k|v in one
+  // attn_qkv, gate|up in one ffn_up)
+  std::string arch;
   uint32_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, n_ctx = 0;
   float rope_base = 10000.0f;
   float norm_eps = 1e-5f;
@@ -31,7 +33,8 @@ struct Shape {
   uint64_t n_params() const;
 };
 
-// Presets: stories15m, smollm2-135m, qwen2.5-0.5b, qwen3-0.6b, tinyllama-1.1b, llama-3.2-1b, llama-2-7b
+// Presets: stories15m, smollm2-135m, qwen2.5-0.5b, qwen3-0.6b, phi-3-mini, tinyllama-1.1b, llama-3.2-1b,
+// llama-2-7b
 // (+ hidden test shapes).
 const std::vector<Shape>& shapes();
 const Shape* find_shape(std::string_view name);

@@ -207,3 +207,51 @@ TEST_CASE("Linear RoPE scaling divides every angle by its factor; other scalings
       path, "none", [](gguf::GgufWriter& w) { w.set_string("llama.rope.scaling.type", "none"); });
   CHECK(model::Model::load(none)->weights().rope_freqs.empty());
 }
+
+TEST_CASE("phi3: packed q|k|v and gate|up are read as their row ranges and match the textbook forward pass",
+          "[engine][architectures]") {
+  const auto type = GENERATE(gguf::GgmlType::F16, gguf::GgmlType::Q4_K);
+  INFO(gguf::ggml_type_name(type));
+  const auto path = test::synth_model_file("test-tiny-phi3", type);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  REQUIRE(d.architecture == "phi3");
+  // the views are the packed tensors' rows, in llama.cpp's order (q, k, v; gate, then up)
+  const gguf::TensorInfo& qkv = model->file().require_tensor("blk.1.attn_qkv.weight");
+  const gguf::TensorInfo& gate_up = model->file().require_tensor("blk.1.ffn_up.weight");
+  const model::LayerWeights& L = model->weights().layers[1];
+  const size_t qkv_row = qkv.row_bytes(), ffn_row = gate_up.row_bytes();
+  CHECK(L.wq.row(0) == qkv.data);
+  CHECK(L.wk.row(0) == qkv.data + d.q_dim() * qkv_row);
+  CHECK(L.wv.row(d.kv_dim() - 1) == qkv.data + (d.q_dim() + 2 * d.kv_dim() - 1) * qkv_row);
+  CHECK(L.w_gate.row(0) == gate_up.data);
+  CHECK(L.w_up.row(0) == gate_up.data + d.n_ff * ffn_row);
+  CHECK(L.w_up.n_rows == d.n_ff);
+  CHECK(model->weights().matrix_bytes() == [&] {
+    uint64_t total = model->file().require_tensor("output.weight").n_bytes;
+    for (const auto& t : model->file().tensors())
+      if (t.name.rfind("blk.", 0) == 0 && t.dims.size() == 2) total += t.n_bytes;
+    return total;
+  }());
+
+  const auto ref = test::naive_logits(*model, kTokens);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.05f);
+}
+
+TEST_CASE("LongRoPE models (Phi-3.5, Phi-4-mini) are refused by name", "[engine][architectures]") {
+  const auto path = test::synth_model_file("test-tiny-phi3", gguf::GgmlType::Q8_0);
+  const auto in = gguf::GgufFile::open(path);
+  gguf::GgufWriter w;
+  for (const auto& [key, value] : in.metadata())
+    if (key != "general.alignment") w.set(key, value);
+  for (const auto& t : in.tensors()) w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
+  const std::vector<float> factors(32, 1.5f);
+  w.add_tensor("rope_factors_short.weight", gguf::GgmlType::F32, {32},
+               {reinterpret_cast<const uint8_t*>(factors.data()), factors.size() * 4});
+  const auto out = test::temp_dir("architectures-longrope") / "longrope.gguf";
+  w.write(out.string());
+  CHECK_THROWS_WITH(
+      model::Model::load(out),
+      Contains("'rope_factors_short.weight': LongRoPE scaling (Phi-3.5, Phi-4-mini) is not supported"));
+}

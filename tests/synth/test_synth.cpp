@@ -242,6 +242,22 @@ TEST_CASE("Llama 3.1-style shapes carry rope_freqs as llama.cpp's converter comp
         nullptr);
 }
 
+TEST_CASE("phi3 shapes pack q|k|v into attn_qkv and gate|up into ffn_up") {
+  const auto w = write("test-tiny-phi3", GgmlType::Q8_0);
+  const auto f = gguf::GgufFile::open(w.path);
+  CHECK(f.architecture() == "phi3");
+  CHECK(f.require_uint("phi3.feed_forward_length") == 512);
+  for (int l = 0; l < 2; ++l) {
+    const std::string p = "blk." + std::to_string(l) + ".";
+    CHECK(f.require_tensor(p + "attn_qkv.weight").dims == std::vector<uint64_t>{256, 256 + 2 * 128});
+    CHECK(f.require_tensor(p + "ffn_up.weight").dims == std::vector<uint64_t>{256, 2 * 512});
+    CHECK(f.find_tensor(p + "attn_q.weight") == nullptr);
+    CHECK(f.find_tensor(p + "ffn_gate.weight") == nullptr);
+  }
+  CHECK(f.find_tensor("output.weight") != nullptr);
+  check_spread(f.require_tensor("blk.0.ffn_up.weight"), 0.02);
+}
+
 TEST_CASE("the same seed writes the same bytes whatever the thread count") {
   const auto a = write("test-tiny", GgmlType::Q6_K, 7, 1, "a.gguf");
   const auto b = write("test-tiny", GgmlType::Q6_K, 7, 3, "b.gguf");
@@ -293,7 +309,7 @@ TEST_CASE("presets carry the real models' sizes") {
   const std::pair<const char*, double> published[] = {
       {"stories15m", 15.2e6},       {"smollm2-135m", 134.5e6},  {"qwen2.5-0.5b", 494.0e6},
       {"tinyllama-1.1b", 1100.0e6}, {"llama-3.2-1b", 1235.8e6}, {"llama-2-7b", 6738.4e6},
-      {"qwen3-0.6b", 596.0e6}};
+      {"qwen3-0.6b", 596.0e6},      {"phi-3-mini", 3821.1e6}};
   for (const auto& [name, params] : published) {
     INFO(name);
     const synth::Shape* s = synth::find_shape(name);
@@ -319,7 +335,7 @@ TEST_CASE("bad synth options are rejected") {
   CHECK_THROWS_AS(synth::write_model(o, dir / "x.gguf"), std::invalid_argument);
   o.shape = *synth::find_shape("test-tiny");
   o.shape.arch = "gpt2";
-  CHECK_THROWS_WITH(synth::write_model(o, dir / "x.gguf"), Catch::Contains("llama, qwen2 or qwen3"));
+  CHECK_THROWS_WITH(synth::write_model(o, dir / "x.gguf"), Catch::Contains("llama, qwen2, qwen3 or phi3"));
   CHECK_FALSE(std::filesystem::exists(dir / "x.gguf"));
 }
 
