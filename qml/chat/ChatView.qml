@@ -35,6 +35,7 @@ ListView {
         canInspect: root.controller.modelLoaded
         onBranchRequested: (step) => root.controller.switchBranch(index, step)
         onCopyRequested: (text) => root.controller.copyText(text)
+        onCopyMessageRequested: (text, reply) => root.controller.copyMessage(text, reply)
         onRegenerateRequested: root.controller.regenerate(index)
         onEditRequested: (text) => root.controller.editMessage(index, text)
         onDeleteRequested: root.controller.deleteMessage(index)

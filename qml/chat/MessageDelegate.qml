@@ -19,7 +19,8 @@ Item {
     property bool canInspect: true  // a model is loaded: the attention view can read the message
 
     signal branchRequested(int step)
-    signal copyRequested(string text)
+    signal copyRequested(string text)  // a code block's code
+    signal copyMessageRequested(string text, bool reply)
     signal regenerateRequested()
     signal editRequested(string text)
     signal deleteRequested()
@@ -191,9 +192,10 @@ Item {
                     onClicked: root.branchRequested(1)
                 }
                 IconButton {
+                    objectName: "copyMessageButton"
                     text: qsTr("Copy")
-                    tip: qsTr("Copy the message")
-                    onClicked: root.copyRequested(root.text)
+                    tip: root.isUser ? qsTr("Copy the message") : qsTr("Copy the answer (without its reasoning)")
+                    onClicked: root.copyMessageRequested(root.text, !root.isUser)
                 }
                 IconButton {
                     objectName: "editButton"

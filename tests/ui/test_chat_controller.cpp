@@ -1,3 +1,5 @@
+#include <QClipboard>
+#include <QGuiApplication>
 #include <catch2/catch.hpp>
 
 #include "tests/test_support.h"
@@ -301,3 +303,12 @@ TEST_CASE("A reply records the conversation's model: opening it under another mo
         std::filesystem::absolute(other).lexically_normal().string());
 }
 #endif
+
+TEST_CASE("Copying a reply leaves its reasoning out; a user's message is copied as written",
+          "[ui][controller]") {
+  Fixture f;
+  f.controller->copyMessage("<think>\nThe user says hi.\n</think>\n\nHello!", true);
+  CHECK(QGuiApplication::clipboard()->text() == "Hello!");
+  f.controller->copyMessage("<think>mine</think> is a tag", false);
+  CHECK(QGuiApplication::clipboard()->text() == "<think>mine</think> is a tag");
+}

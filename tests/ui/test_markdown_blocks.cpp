@@ -136,3 +136,11 @@ TEST_CASE("Streaming a reply whose </think> has no opening tag folds the blocks 
     CHECK(streamed.blocks() == whole.blocks());
   }
 }
+
+TEST_CASE("A reply's answer is its text after the reasoning", "[ui][markdown]") {
+  CHECK(MarkdownBlockSplitter::answer("<think>\nhmm\n</think>\n\nHello!") == "Hello!");
+  CHECK(MarkdownBlockSplitter::answer("Counting.\n</think>\n\nThree.") == "Three.");
+  CHECK(MarkdownBlockSplitter::answer("<think>\nstill thinking") == "");
+  CHECK(MarkdownBlockSplitter::answer("Plain **text**.\n") == "Plain **text**.\n");  // as written
+  CHECK(MarkdownBlockSplitter::answer("Use <think> and </think>.") == "Use <think> and </think>.");
+}

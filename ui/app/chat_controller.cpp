@@ -5,6 +5,8 @@
 #include <QGuiApplication>
 #include <QUrl>
 
+#include "ui/core/markdown_blocks.h"
+
 namespace glasswing::ui {
 
 ChatController::ChatController(Backends backends, QObject* parent)
@@ -355,6 +357,10 @@ void ChatController::deleteMessage(int row) {
 
 void ChatController::copyText(const QString& text) {
   QGuiApplication::clipboard()->setText(text);
+}
+
+void ChatController::copyMessage(const QString& text, bool reply) {
+  copyText(reply ? MarkdownBlockSplitter::answer(text) : text);
 }
 
 void ChatController::onGenerationFinished(int slot, qint64 message_id, MessageState state,

@@ -128,6 +128,8 @@ class ChatController : public QObject {
   Q_INVOKABLE void switchBranch(int row, int step);
   Q_INVOKABLE void deleteMessage(int row);
   Q_INVOKABLE void copyText(const QString& text);
+  // A message to the clipboard: a reply without its reasoning (MarkdownBlockSplitter::answer).
+  Q_INVOKABLE void copyMessage(const QString& text, bool reply);
   // Opens the attention view on a message: the worker evaluates the conversation up to it (usually already
   // in the chat's caches) and the view shows every head's overview and one head's map. Not while a reply
   // is being generated.

@@ -1,5 +1,7 @@
 #include "ui/core/markdown_blocks.h"
 
+#include <optional>
+
 namespace glasswing::ui {
 
 namespace {
@@ -84,31 +86,46 @@ void parse(const QString& text, qsizetype from, QList<MarkdownBlock>& out) {
 const QString kThinkOpen = QStringLiteral("<think>");
 const QString kThinkClose = QStringLiteral("</think>");
 
-// The whole text: a reasoning block first where there is one (see the header), then the answer's blocks.
-void parse_all(const QString& text, bool reasoning, QList<MarkdownBlock>& out) {
-  if (!reasoning) {
-    parse(text, 0, out);
-    return;
-  }
+// Where a reply's thinking is (see the header): its text [body, close), close -1 while no </think> has come.
+struct ReasoningSpan {
+  qsizetype body = 0, close = -1;
+};
+std::optional<ReasoningSpan> find_reasoning(const QString& text) {
   qsizetype lead = 0;
   while (lead < text.size() && text[lead].isSpace()) ++lead;
-  qsizetype body = -1;  // where the thinking starts
-  if (QStringView(text).mid(lead).startsWith(kThinkOpen)) body = lead + kThinkOpen.size();
-  const qsizetype close = text.indexOf(kThinkClose, body < 0 ? 0 : body);
-  if (body < 0 && close >= 0 && !QStringView(text).left(close).contains(kThinkOpen)) body = 0;
-  if (body < 0) {
+  if (QStringView(text).mid(lead).startsWith(kThinkOpen)) {
+    const qsizetype body = lead + kThinkOpen.size();
+    return ReasoningSpan{body, text.indexOf(kThinkClose, body)};
+  }
+  const qsizetype close = text.indexOf(kThinkClose);
+  if (close < 0 || QStringView(text).left(close).contains(kThinkOpen)) return std::nullopt;
+  return ReasoningSpan{0, close};
+}
+
+// The whole text: a reasoning block first where there is one, then the answer's blocks.
+void parse_all(const QString& text, bool reasoning, QList<MarkdownBlock>& out) {
+  const auto span = reasoning ? find_reasoning(text) : std::nullopt;
+  if (!span) {
     parse(text, 0, out);
     return;
   }
   MarkdownBlock thinking;
   thinking.kind = MarkdownBlock::Kind::Reasoning;
-  thinking.open = close < 0;
-  thinking.text = QStringView(text).mid(body, (close < 0 ? text.size() : close) - body).trimmed().toString();
+  thinking.open = span->close < 0;
+  const qsizetype end = thinking.open ? text.size() : span->close;
+  thinking.text = QStringView(text).mid(span->body, end - span->body).trimmed().toString();
   out.push_back(thinking);
-  if (close >= 0) parse(text, close + kThinkClose.size(), out);
+  if (!thinking.open) parse(text, span->close + kThinkClose.size(), out);
 }
 
 }  // namespace
+
+QString MarkdownBlockSplitter::answer(const QString& reply) {
+  const auto span = find_reasoning(reply);
+  if (!span) return reply;
+  return span->close < 0 ? QString()
+                         : QStringView(reply).mid(span->close + kThinkClose.size()).trimmed().toString();
+}
 
 void MarkdownBlockSplitter::reset(const QString& text) {
   text_ = text;

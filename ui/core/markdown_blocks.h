@@ -37,6 +37,10 @@ class MarkdownBlockSplitter {
   qsizetype append(const QString& delta);
 
   [[nodiscard]] const QList<MarkdownBlock>& blocks() const { return blocks_; }
+
+  // A reply without its reasoning (what Copy puts on the clipboard): the text after </think>, or all of it
+  // when there is no reasoning block; empty while the model still thinks.
+  [[nodiscard]] static QString answer(const QString& reply);
   [[nodiscard]] const QString& text() const { return text_; }
 
  private:

@@ -57,6 +57,7 @@ Item {
     }
     SignalSpy { id: branch; target: reply; signalName: "branchRequested" }
     SignalSpy { id: copied; target: reply; signalName: "copyRequested" }
+    SignalSpy { id: copiedMessage; target: thoughtReply; signalName: "copyMessageRequested" }
     SignalSpy { id: regenerated; target: reply; signalName: "regenerateRequested" }
     SignalSpy { id: edited; target: question; signalName: "editRequested" }
     SignalSpy { id: inspectedReply; target: reply; signalName: "attentionRequested" }
@@ -93,6 +94,12 @@ Item {
             thinkingBlocks.setProperty(0, "open", true)
             const header2 = findChild(thoughtReply, "reasoningHeader")
             verify(header2.text.indexOf("Thinking") >= 0)
+        }
+
+        function test_copy_a_reply_as_a_reply() {
+            mouseClick(findChild(thoughtReply, "copyMessageButton"))
+            compare(copiedMessage.count, 1)
+            compare(copiedMessage.signalArguments[0][1], true)  // the controller leaves its reasoning out
         }
 
         function test_code_block_copy_button() {
