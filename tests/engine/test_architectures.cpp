@@ -179,7 +179,7 @@ std::filesystem::path with_metadata(const std::filesystem::path& path, const std
 
 }  // namespace
 
-TEST_CASE("Linear RoPE scaling divides every angle by its factor; other scalings are refused by name",
+TEST_CASE("Linear RoPE scaling divides every angle by its factor, and other scalings are refused by name",
           "[engine][architectures]") {
   const auto path = test::synth_model_file("test-tiny", gguf::GgmlType::Q8_0);
   const auto linear = with_metadata(path, "linear", [](gguf::GgufWriter& w) {

@@ -304,7 +304,7 @@ TEST_CASE("A reply records the conversation's model: opening it under another mo
 }
 #endif
 
-TEST_CASE("Copying a reply leaves its reasoning out; a user's message is copied as written",
+TEST_CASE("Copying a reply leaves its reasoning out, and a user message is copied as written",
           "[ui][controller]") {
   Fixture f;
   f.controller->copyMessage("<think>\nThe user says hi.\n</think>\n\nHello!", true);
