@@ -22,99 +22,32 @@ namespace {
 std::vector<Shape> make_shapes() {
   std::vector<Shape> s;
   auto add = [&](Shape shape) { s.push_back(std::move(shape)); };
-  //   name              arch     embd  layer head kv  ff    vocab   ctx     rope       eps    tied
-  add({"stories15m", "llama", 288, 6, 6, 6, 768, 32000, 256, 10000.0f, 1e-5f, true, false});
-  add({"smollm2-135m", "llama", 576, 30, 9, 3, 1536, 49152, 8192, 100000.0f, 1e-5f, true, false});
-  add({"qwen2.5-0.5b", "qwen2", 896, 24, 14, 2, 4864, 151936, 32768, 1000000.0f, 1e-6f, true, false});
+  // Columns: name, arch, embd, layers, heads, kv heads, ff, vocab, ctx, rope base, eps, tied, hidden, then
+  // where needed key_length (0: n_embd / n_head), the llama3 RoPE scaling factor and its original context.
+  // clang-format off
+  add({"stories15m",     "llama", 288,  6,  6,  6,  768,   32000,  256,    10000.0f,   1e-5f, true,  false});
+  add({"smollm2-135m",   "llama", 576,  30, 9,  3,  1536,  49152,  8192,   100000.0f,  1e-5f, true,  false});
+  add({"qwen2.5-0.5b",   "qwen2", 896,  24, 14, 2,  4864,  151936, 32768,  1000000.0f, 1e-6f, true,  false});
   // Qwen3 0.6B: q and k heads of 128 (16 x 128 = 2048 wide against n_embd 1024), per-head q and k norms.
-  add({.name = "qwen3-0.6b",
-       .arch = "qwen3",
-       .n_embd = 1024,
-       .n_layer = 28,
-       .n_head = 16,
-       .n_head_kv = 8,
-       .n_ff = 3072,
-       .n_vocab = 151936,
-       .n_ctx = 40960,
-       .rope_base = 1000000.0f,
-       .norm_eps = 1e-6f,
-       .tied_embeddings = true,
-       .key_length = 128});
+  add({"qwen3-0.6b",     "qwen3", 1024, 28, 16, 8,  3072,  151936, 40960,  1000000.0f, 1e-6f, true,  false, 128});
   // Phi-3-mini-4k: q|k|v in one attn_qkv, gate|up in one ffn_up (2 x 8192 rows).
-  add({.name = "phi-3-mini",
-       .arch = "phi3",
-       .n_embd = 3072,
-       .n_layer = 32,
-       .n_head = 32,
-       .n_head_kv = 32,
-       .n_ff = 8192,
-       .n_vocab = 32064,
-       .n_ctx = 4096,
-       .rope_base = 10000.0f,
-       .norm_eps = 1e-5f});
-  add({"tinyllama-1.1b", "llama", 2048, 22, 32, 4, 5632, 32000, 2048, 10000.0f, 1e-5f, false, false});
-  add({.name = "llama-3.2-1b",
-       .arch = "llama",
-       .n_embd = 2048,
-       .n_layer = 16,
-       .n_head = 32,
-       .n_head_kv = 8,
-       .n_ff = 8192,
-       .n_vocab = 128256,
-       .n_ctx = 131072,
-       .rope_base = 500000.0f,
-       .norm_eps = 1e-5f,
-       .tied_embeddings = true,
-       .rope_scaling_factor = 32.0f});
+  add({"phi-3-mini",     "phi3",  3072, 32, 32, 32, 8192,  32064,  4096,   10000.0f,   1e-5f, false, false});
+  add({"tinyllama-1.1b", "llama", 2048, 22, 32, 4,  5632,  32000,  2048,   10000.0f,   1e-5f, false, false});
+  // Llama 3.2 1B: the llama3 RoPE scaling (factor 32, original context 8192) as rope_freqs.weight.
+  add({"llama-3.2-1b",   "llama", 2048, 16, 32, 8,  8192,  128256, 131072, 500000.0f,  1e-5f, true,  false, 0,
+       32.0f, 8192});
   // Llama 2 7B: the model of llama.cpp's published GPU benchmark tables ("llama 7B Q4_0", 6.74 B).
-  add({"llama-2-7b", "llama", 4096, 32, 32, 32, 11008, 32000, 4096, 10000.0f, 1e-5f, false, false});
+  add({"llama-2-7b",     "llama", 4096, 32, 32, 32, 11008, 32000,  4096,   10000.0f,   1e-5f, false, false});
   // Small shapes for tests: K-quant-compatible rows, rows that force fallbacks, qwen2 biases, qwen3 heads
-  // wider than n_embd / n_head.
-  add({"test-tiny", "llama", 256, 2, 4, 2, 512, 320, 128, 10000.0f, 1e-5f, false, true});
-  add({"test-tiny-odd", "llama", 96, 2, 4, 2, 160, 300, 128, 10000.0f, 1e-5f, true, true});
-  add({"test-tiny-qwen2", "qwen2", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-6f, true, true});
-  // Llama 3.1 RoPE scaling with an original context of 16, so that it turns most pairs within a short test.
-  add({.name = "test-tiny-llama3",
-       .arch = "llama",
-       .n_embd = 256,
-       .n_layer = 2,
-       .n_head = 4,
-       .n_head_kv = 2,
-       .n_ff = 512,
-       .n_vocab = 320,
-       .n_ctx = 128,
-       .rope_base = 500000.0f,
-       .norm_eps = 1e-5f,
-       .tied_embeddings = true,
-       .hidden = true,
-       .rope_scaling_factor = 8.0f,
-       .rope_original_ctx = 16});
-  add({.name = "test-tiny-phi3",
-       .arch = "phi3",
-       .n_embd = 256,
-       .n_layer = 2,
-       .n_head = 4,
-       .n_head_kv = 2,
-       .n_ff = 512,
-       .n_vocab = 320,
-       .n_ctx = 128,
-       .rope_base = 10000.0f,
-       .norm_eps = 1e-5f,
-       .hidden = true});
-  add({.name = "test-tiny-qwen3",
-       .arch = "qwen3",
-       .n_embd = 128,
-       .n_layer = 2,
-       .n_head = 4,
-       .n_head_kv = 2,
-       .n_ff = 256,
-       .n_vocab = 300,
-       .n_ctx = 128,
-       .rope_base = 1000000.0f,
-       .norm_eps = 1e-6f,
-       .tied_embeddings = true,
-       .hidden = true,
-       .key_length = 64});
+  // wider than n_embd / n_head, phi3's packed projections, and the llama3 RoPE scaling of a model trained on
+  // 16 positions (so that it turns most pairs within a short test).
+  add({"test-tiny",        "llama", 256, 2, 4, 2, 512, 320, 128, 10000.0f,   1e-5f, false, true});
+  add({"test-tiny-odd",    "llama", 96,  2, 4, 2, 160, 300, 128, 10000.0f,   1e-5f, true,  true});
+  add({"test-tiny-qwen2",  "qwen2", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-6f, true,  true});
+  add({"test-tiny-qwen3",  "qwen3", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-6f, true,  true, 64});
+  add({"test-tiny-phi3",   "phi3",  256, 2, 4, 2, 512, 320, 128, 10000.0f,   1e-5f, false, true});
+  add({"test-tiny-llama3", "llama", 256, 2, 4, 2, 512, 320, 128, 500000.0f,  1e-5f, true,  true, 0, 8.0f, 16});
+  // clang-format on
   return s;
 }
 
