@@ -185,6 +185,8 @@ LoadedModel ScriptedEngine::load(const std::string& path, const std::string& dev
   m.device = device.empty() ? "CPU" : device;
   m.backend = "CPU";
   m.context_length = 512;
+  m.has_chat_template = true;
+  m.thinking_switch = path.find("thinking") != std::string::npos;
   return m;
 }
 

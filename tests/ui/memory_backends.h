@@ -68,7 +68,8 @@ class ScriptedEngine : public ChatEngine {
   ScriptedEngine(std::vector<std::string> pieces, std::shared_ptr<ScriptedEngineLog> log)
       : pieces_(std::move(pieces)), log_(std::move(log)) {}
   std::vector<std::string> devices() override { return {"CPU"}; }
-  // A path containing "broken" fails to load, like a file the engine rejects.
+  // A path containing "broken" fails to load, like a file the engine rejects; one containing "thinking" has a
+  // chat template with the thinking switch (LoadedModel::thinking_switch).
   LoadedModel load(const std::string& path, const std::string& device,
                    const std::function<void(double)>& progress) override;
   std::unique_ptr<ChatSession> new_session() override;

@@ -1,4 +1,4 @@
-// The whole main window (qml/Main.qml) on the twins: its keyboard shortcuts.
+// The whole main window (qml/Main.qml) on the twins: its keyboard shortcuts, and a reasoning reply.
 #include <QtQml/qqmlextensionplugin.h>
 
 #include <QQmlApplicationEngine>
@@ -6,7 +6,10 @@
 #include <QQuickWindow>
 #include <QTest>
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <functional>
 
+#include "tests/test_support.h"
 #include "tests/ui/qt_test_app.h"
 #include "tests/ui/twin_app.h"
 
@@ -52,4 +55,44 @@ TEST_CASE("The main window's keys: new chat, find, focus the composer, and Esc s
   CHECK(wait_until([&] { return app.controller->currentConversationId() == 0; }, 2000));
   CHECK(messages->rowCount() == 0);
   CHECK(item("composerInput")->hasActiveFocus());
+}
+
+TEST_CASE("A reasoning model's reply shows its thinking folded in the real window", "[ui][qml]") {
+  glasswing::test::TwinApp app({"<think>", "\nThe user", " greets me.", "\n</think>", "\n\nHello", "!"});
+  QQmlApplicationEngine engine;
+  engine.addImportPath(QStringLiteral("qrc:/"));
+  engine.setInitialProperties({{QStringLiteral("controller"), QVariant::fromValue(app.controller.get())}});
+  engine.load(QUrl(QStringLiteral("qrc:/Glasswing/Main.qml")));
+  REQUIRE(engine.rootObjects().size() == 1);
+  auto* window = qobject_cast<QQuickWindow*>(engine.rootObjects().first());
+  REQUIRE(window);
+  REQUIRE(QTest::qWaitForWindowExposed(window));
+  // the twin reads "thinking" in the name as a template with the thinking switch
+  const auto path = glasswing::test::temp_dir("thinking-window") / "qwen3-thinking.gguf";
+  std::filesystem::copy_file(glasswing::test::require_shared("models/stories260K.gguf"), path);
+  app.load(path.string());
+  CHECK(app.controller->modelHasThinkingSwitch());
+  auto* thinking_switch = window->findChild<QObject*>(QStringLiteral("thinkingSwitch"));
+  REQUIRE(thinking_switch);
+  CHECK(thinking_switch->property("checked").toBool());
+
+  REQUIRE(app.controller->send(QStringLiteral("Hi")));
+  REQUIRE(wait_until([&] { return !app.controller->generating(); }, 5000));
+  // delegates are found through the item tree (a view's delegates are not its QObject children)
+  const std::function<QQuickItem*(QQuickItem*, const QString&)> find = [&](QQuickItem* at,
+                                                                           const QString& name) {
+    if (at->objectName() == name) return at;
+    for (QQuickItem* child : at->childItems())
+      if (QQuickItem* found = find(child, name)) return found;
+    return static_cast<QQuickItem*>(nullptr);
+  };
+  QQuickItem* header = nullptr;
+  REQUIRE(
+      wait_until([&] { return (header = find(window->contentItem(), "reasoningHeader")) != nullptr; }, 3000));
+  CHECK(header->property("text").toString() == QStringLiteral("\u25b8 Reasoning (4 words)"));
+  CHECK(header->isVisible());
+  QQuickItem* body = find(window->contentItem(), "reasoningText");
+  REQUIRE(body);
+  CHECK_FALSE(body->isVisible());  // folded once the answer came
+  CHECK(body->property("text").toString() == QStringLiteral("The user greets me."));
 }

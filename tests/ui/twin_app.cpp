@@ -17,8 +17,9 @@ TwinApp::TwinApp(std::vector<std::string> pieces, ui::ModelDescriber describe_mo
   controller = std::make_unique<ui::ChatController>(b);
 }
 
-void TwinApp::load() {
-  controller->start(QString::fromStdString(require_shared("models/stories260K.gguf").string()));
+void TwinApp::load(const std::string& path) {
+  controller->start(
+      QString::fromStdString(path.empty() ? require_shared("models/stories260K.gguf").string() : path));
   REQUIRE(wait_until([&] { return controller->modelLoaded(); }));
 }
 

@@ -17,8 +17,9 @@ struct TwinApp {
 
   // The engine twin replays `pieces` for every reply.
   explicit TwinApp(std::vector<std::string> pieces, ui::ModelDescriber describe_model = {});
-  // Starts the workers on stories260K's path (the twin only looks at the name) and waits for the load.
-  void load();
+  // Starts the workers on stories260K's path, or `path` (the twin only looks at the name), and waits for the
+  // load.
+  void load(const std::string& path = {});
 };
 
 }  // namespace glasswing::test
