@@ -120,11 +120,12 @@ void CpuBackend::forward_impl(model::Session& session, std::span<const int32_t> 
 
 void attention_row(float* att, const CpuCaches& c, const model::ModelDescription& d, int64_t layer,
                    int64_t head, int64_t pos) {
-  const int64_t hd = d.head_dim, kv_head = head / d.gqa_group();
-  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  const int64_t hd = d.head_dim, kv_head = head / d.gqa_group(), first = d.first_key(layer, pos);
   const float* q = c.q_at(layer, pos) + head * hd;
-  attention_scores(att, q, c.k_at(layer, 0) + kv_head * hd, d.kv_dim(), pos + 1, hd, scale);
-  softmax_f32(att, pos + 1);
+  std::fill(att, att + first, 0.0f);  // keys before a sliding window
+  attention_scores(att + first, q, c.k_at(layer, first) + kv_head * hd, d.kv_dim(), pos + 1 - first, hd,
+                   d.attention_scale);
+  softmax_f32(att + first, pos + 1 - first);
 }
 
 namespace {
@@ -135,12 +136,13 @@ namespace {
 // to fp16 for the F16 V product, which again sums in 8 lanes (lane = key index mod 8).
 void attention_like_ggml(float* out, float* att, const CpuCaches& c, const model::ModelDescription& d,
                          int64_t layer, int64_t head, int64_t pos) {
-  const int64_t hd = d.head_dim, kv_head = head / d.gqa_group();
-  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  const int64_t hd = d.head_dim, kv_head = head / d.gqa_group(), first = d.first_key(layer, pos);
+  const float scale = d.attention_scale;
   const float* q = c.q_at(layer, pos) + head * hd;
   float max = -INFINITY;
   for (int64_t j = 0; j <= pos; ++j) {
-    att[j] = dot_lanes(q, c.k_at(layer, j) + kv_head * hd, hd) * scale;
+    // keys before a sliding window are masked with −inf, as ggml's mask does (exp gives them 0)
+    att[j] = j < first ? -INFINITY : dot_lanes(q, c.k_at(layer, j) + kv_head * hd, hd) * scale;
     max = std::max(max, att[j]);
   }
   // ggml_vec_soft_max_f32 (AVX2): each group of 8 keys summed in f32 (ggml's horizontal sum), the group sums
@@ -191,13 +193,13 @@ void CpuBackend::pack_kv_panels(CpuCaches& c, int64_t l, int64_t n_keys) {
 // as rows, the keys as inputs) for keys 0 .. the block's last position, each query's scaled row through
 // softmax over its own causal length (later keys zeroed), then out = P·V (the queries as rows, the value
 // dimensions as inputs). Every key and value row is read once per block of queries, not once per query.
-void CpuBackend::attention_block(int64_t h, int64_t t0, int64_t n, int64_t pos0, int64_t n_total,
-                                 GemmKernel gemm) {
+void CpuBackend::attention_block(int64_t layer, int64_t h, int64_t t0, int64_t n, int64_t pos0,
+                                 int64_t n_total, GemmKernel gemm) {
   const model::ModelDescription& d = model_.desc();
   const int64_t hd = d.head_dim, q_dim = d.q_dim(), kv_head = h / d.gqa_group(),
                 group = gemm_rows_group(gemm);
   const int64_t nq = std::min(group, n - t0), n_keys = pos0 + t0 + nq;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  const float scale = d.attention_scale;
   thread_local std::vector<float> scores;  // (group, n_keys), reused across calls
   scores.resize(sz(group * n_keys));
   const float* rows[kMaxGroupRows];
@@ -206,9 +208,10 @@ void CpuBackend::attention_block(int64_t h, int64_t t0, int64_t n, int64_t pos0,
             {.data = scores.data(), .input_stride = 1, .row_stride = n_keys});
   for (int64_t i = 0; i < nq; ++i) {
     float* row = &scores[sz(i * n_keys)];
-    const int64_t count = pos0 + t0 + i + 1;
-    for (int64_t j = 0; j < count; ++j) row[j] *= scale;  // scale · (q·k), as attention_scores
-    softmax_f32(row, count);
+    const int64_t count = pos0 + t0 + i + 1, first = d.first_key(layer, count - 1);
+    for (int64_t j = first; j < count; ++j) row[j] *= scale;  // scale · (q·k), as attention_scores
+    softmax_f32(row + first, count - first);
+    std::fill(row, row + first, 0.0f);  // keys before a sliding window
     std::fill(row + count, row + n_keys, 0.0f);
     rows[i] = row;
   }
@@ -226,13 +229,14 @@ void CpuBackend::attention_block(int64_t h, int64_t t0, int64_t n, int64_t pos0,
 void CpuBackend::attention_groups(CpuCaches& c, int64_t l, int64_t pos0) {
   const model::ModelDescription& d = model_.desc();
   const int64_t hd = d.head_dim, kv_dim = d.kv_dim(), g = d.gqa_group(), n_keys = pos0 + 1;
-  const int64_t groups = d.n_head_kv, runs = (n_keys + run_keys_ - 1) / run_keys_;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  const int64_t first = d.first_key(l, pos0);  // the runs start at the sliding window's first key
+  const int64_t groups = d.n_head_kv, runs = (n_keys - first + run_keys_ - 1) / run_keys_;
+  const float scale = d.attention_scale;
   pool_.parallel_for(groups * runs, [&](int64_t begin, int64_t end, int thread) {
     float* att = &s_.att[sz(thread * g * c.n_ctx)];
     for (int64_t i = begin; i < end; ++i) {
       const int64_t run = i / groups, kv_head = i % groups;
-      const int64_t j0 = run * run_keys_, len = std::min(n_keys, j0 + run_keys_) - j0;
+      const int64_t j0 = first + run * run_keys_, len = std::min(n_keys, j0 + run_keys_) - j0;
       attention_scores_group(att, len, c.q_at(l, pos0) + kv_head * g * hd, hd, g,
                              c.k_at(l, j0) + kv_head * hd, kv_dim, len, hd, scale);
       for (int64_t qi = 0; qi < g; ++qi) s_.run_stats[sz(i * g + qi)] = softmax_f32(att + qi * len, len);
@@ -275,6 +279,8 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
   for (int64_t t = 0; t < n; ++t) {
     float* x = &s.x[sz(t * dim)];
     quant::dequantize_row(w.token_embd.type, w.token_embd.row(tokens[t]), x, dim);
+    if (arch.embed_scale)
+      for (int64_t i = 0; i < dim; ++i) x[i] *= std::sqrt(static_cast<float>(dim));  // ggml_scale, f32
     if (arch.learned_positions) {
       quant::dequantize_row(w.position_embd.type, w.position_embd.row(pos0 + t), s.xb2.data(), dim);
       add(x, s.xb2.data(), dim);
@@ -313,8 +319,10 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
         for (int64_t h = 0; h < d.n_head_kv; ++h) rmsnorm(k + h * hd, k + h * hd, L.k_norm, hd, d.norm_eps);
       }
       const auto rope_fn = rounding_ == Rounding::Fast ? rope : rope_like_ggml;
-      rope_fn(q, d.n_head, hd, d.n_rot, pos0 + t, d.rope_freq_base, arch.rope, w.rope_freqs);
-      rope_fn(k, d.n_head_kv, hd, d.n_rot, pos0 + t, d.rope_freq_base, arch.rope, w.rope_freqs);
+      const float base = d.rope_base(l);  // sliding-window layers: their own base, no RoPE scaling
+      const model::Vector divisors = d.is_local(l) ? model::Vector{} : w.rope_freqs;
+      rope_fn(q, d.n_head, hd, d.n_rot, pos0 + t, base, arch.rope, divisors);
+      rope_fn(k, d.n_head_kv, hd, d.n_rot, pos0 + t, base, arch.rope, divisors);
       if (rounding_ == Rounding::LlamaCpp) {
         // F16 KV cache; the query is converted to fp16 for the F16 K·Q product.
         for (int64_t i = 0; i < q_dim; ++i) q[i] = round_fp16(q[i]);
@@ -337,10 +345,10 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
       const int64_t group = gemm_rows_group(gemm), n_blocks = (n + group - 1) / group;
       pool_.parallel_for(d.n_head * n_blocks, [&](int64_t begin, int64_t end, int) {
         for (int64_t i = begin; i < end; ++i)
-          attention_block(i / n_blocks, (i % n_blocks) * group, n, pos0, pos0 + n, gemm);
+          attention_block(l, i / n_blocks, (i % n_blocks) * group, n, pos0, pos0 + n, gemm);
       });
     } else if (rounding_ == Rounding::Fast && n == 1 &&
-               int64_t((pos0 + 1) * hd * 2 * sizeof(float)) > group_bytes_) {
+               int64_t((pos0 + 1 - d.first_key(l, pos0)) * hd * 2 * sizeof(float)) > group_bytes_) {
       attention_groups(c, l, pos0);
     } else {
       // one task per token × head (a KV head's keys and values stay in L2 for its other query heads)
@@ -354,20 +362,33 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
             continue;
           }
           attention_row(att, c, d, l, h, pos);
-          attention_values(out, att, c.v_at(l, 0) + kv_head * hd, d.kv_dim(), pos + 1, hd);
+          const int64_t first = d.first_key(l, pos);
+          attention_values(out, att + first, c.v_at(l, first) + kv_head * hd, d.kv_dim(), pos + 1 - first,
+                           hd);
         }
       });
     }
 
-    // output projection and residual
+    // output projection (RMS-normalized with post_norms) and residual
     project(s.xb2.data(), s.att_out.data(), L.wo, L.bo, n);
+    if (arch.post_norms)
+      for (int64_t t = 0; t < n; ++t)
+        rmsnorm(&s.xb2[sz(t * dim)], &s.xb2[sz(t * dim)], L.attn_post_norm, dim, d.norm_eps);
     add(s.x.data(), s.xb2.data(), n * dim);
 
     // ffn norm
     for (int64_t t = 0; t < n; ++t) norm(&s.xb[sz(t * dim)], &s.x[sz(t * dim)], L.ffn_norm, L.ffn_norm_b);
 
-    // MLP: down(silu(gate·x) ⊙ up·x) or down(gelu(up·x + b)) + b
-    if (arch.ffn == FfnKind::SwiGlu) {
+    // MLP: down(silu(gate·x) ⊙ up·x), down(gelu(gate·x) ⊙ up·x) or down(gelu(up·x + b)) + b
+    if (arch.ffn == FfnKind::GeGlu) {
+      project(s.hb.data(), s.xb.data(), L.w_gate, {}, n);
+      project(s.hb2.data(), s.xb.data(), L.w_up, L.b_up, n);
+      if (rounding_ == Rounding::LlamaCpp)
+        for (int64_t i = 0; i < n * d.n_ff; ++i) s.hb[sz(i)] = gelu_ggml(s.hb[sz(i)]);
+      else
+        gelu(s.hb.data(), n * d.n_ff);
+      for (int64_t i = 0; i < n * d.n_ff; ++i) s.hb[sz(i)] *= s.hb2[sz(i)];
+    } else if (arch.ffn == FfnKind::SwiGlu) {
       project(s.hb.data(), s.xb.data(), L.w_gate, {}, n);
       project(s.hb2.data(), s.xb.data(), L.w_up, L.b_up, n);
       if (rounding_ == Rounding::LlamaCpp)
@@ -382,6 +403,9 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
         gelu(s.hb.data(), n * d.n_ff);
     }
     project(s.xb2.data(), s.hb.data(), L.w_down, L.b_down, n);
+    if (arch.post_norms)
+      for (int64_t t = 0; t < n; ++t)
+        rmsnorm(&s.xb2[sz(t * dim)], &s.xb2[sz(t * dim)], L.ffn_post_norm, dim, d.norm_eps);
 
     // residual
     add(s.x.data(), s.xb2.data(), n * dim);

@@ -100,7 +100,8 @@ class CpuBackend final : public model::Backend {
   // Prompt steps' attention (Rounding::Fast, the GEMM kernel): the step's keys and values packed once per KV
   // head, then head h's queries t0 .. t0 + gemm_rows_group - 1 against them.
   void pack_kv_panels(CpuCaches& c, int64_t l, int64_t n_keys);
-  void attention_block(int64_t h, int64_t t0, int64_t n, int64_t pos0, int64_t n_total, GemmKernel gemm);
+  void attention_block(int64_t layer, int64_t h, int64_t t0, int64_t n, int64_t pos0, int64_t n_total,
+                       GemmKernel gemm);
 
   // matmul, or under Rounding::LlamaCpp matmul_like_ggml (inference/cpu/ggml_kernels.h).
   void project(float* out, const float* x, const model::WeightMatrix& w, model::Vector bias, int64_t n);

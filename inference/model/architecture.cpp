@@ -12,6 +12,8 @@ constexpr std::array kArchitectures = {
     ArchTraits{"qwen2", NormKind::Rms, FfnKind::SwiGlu, RopeKind::NeoX, false, false, false},
     ArchTraits{"qwen3", NormKind::Rms, FfnKind::SwiGlu, RopeKind::NeoX, false, false, true},
     ArchTraits{"phi3", NormKind::Rms, FfnKind::SwiGlu, RopeKind::NeoX, false, false, false, true, true},
+    ArchTraits{"gemma3", NormKind::Rms, FfnKind::GeGlu, RopeKind::NeoX, false, false, true, false, false,
+               true, true, 6},
     ArchTraits{"gpt2", NormKind::Layer, FfnKind::Gelu, RopeKind::None, true, true, false},
 };
 }  // namespace

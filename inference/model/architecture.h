@@ -8,8 +8,9 @@
 
 namespace glasswing::model {
 
-enum class NormKind { Rms, Layer };          // RMSNorm (x/rms·w) or LayerNorm ((x-mean)/std·w + b)
-enum class FfnKind { SwiGlu, Gelu };         // down(silu(gate·x) ⊙ up·x) or down(gelu(up·x + b) + b)
+enum class NormKind { Rms, Layer };  // RMSNorm (x/rms·w) or LayerNorm ((x-mean)/std·w + b)
+// down(silu(gate·x) ⊙ up·x), down(gelu(up·x + b) + b), or down(gelu(gate·x) ⊙ up·x) (GeGLU, gemma)
+enum class FfnKind { SwiGlu, Gelu, GeGlu };
 enum class RopeKind { None, Normal, NeoX };  // Normal rotates pairs (2i, 2i+1); NeoX rotates (i, i + n_rot/2)
 
 struct ArchTraits {
@@ -21,10 +22,17 @@ struct ArchTraits {
   bool fused_qkv;          // one attn_qkv matrix instead of attn_q/attn_k/attn_v
   bool qk_norm = false;  // each head of q and k RMS-normalized (attn_q_norm, attn_k_norm) before RoPE (qwen3)
   // phi3 packs projections that the forward pass computes apart: attn_qkv (when present) holds the q, k and v
-  // rows, ffn_up the gate rows then the up rows (2·n_ff). The loader views them as separate matrices, so every
-  // backend runs them as it runs llama's.
+  // rows, ffn_up the gate rows then the up rows (2·n_ff). The loader views them as separate matrices, so
+  // every backend runs them as it runs llama's.
   bool packed_qkv = false;
   bool packed_gate_up = false;
+  // gemma3: token embeddings scaled by √n_embd; each sublayer's output RMS-normalized (post_attention_norm,
+  // post_ffw_norm) before its residual add; sliding-window attention (attention.sliding_window keys) with a
+  // RoPE base of 10000 on every layer but each swa_pattern-th, which attends to all keys with the model's
+  // base and RoPE scaling.
+  bool embed_scale = false;
+  bool post_norms = false;
+  int swa_pattern = 0;
 };
 
 // Every architecture this engine runs.

@@ -64,6 +64,20 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
     throw std::runtime_error("rope.dimension_count " + std::to_string(d.n_rot) +
                              " must be even and at most the head dimension " + std::to_string(d.head_dim));
 
+  d.attention_scale = 1.0f / std::sqrt(static_cast<float>(d.head_dim));
+  if (d.traits->swa_pattern > 0) {
+    d.sliding_window = file.get_int(a + "attention.sliding_window").value_or(0);
+    if (d.sliding_window < 0) throw std::runtime_error("attention.sliding_window must not be negative");
+    // as llama.cpp (after gemma_pytorch's config): the 27B model (62 layers) scales by its n_embd / n_head
+    if (d.architecture == "gemma3" && d.n_layer == 62)
+      d.attention_scale = 1.0f / std::sqrt(static_cast<float>(d.n_embd / d.n_head));
+  }
+  if (file.get_float(a + "final_logit_softcapping").value_or(0.0) > 0 ||
+      file.get_float(a + "attn_logit_softcapping").value_or(0.0) > 0)
+    throw std::runtime_error("logit soft-capping (" + a +
+                             "final_logit_softcapping, attn_logit_softcapping) is not "
+                             "supported");
+
   const auto* embd = file.find_tensor("token_embd.weight");
   if (!embd || embd->dims.size() != 2)
     throw std::runtime_error("tensor 'token_embd.weight' is missing or not 2-dimensional");

@@ -1,6 +1,7 @@
 #pragma once
 // The blueprint of a model: every size and constant the forward pass needs, read from GGUF metadata
 // (never hard-coded). Sizes that the tensors also carry are checked against them when the weights load.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -25,11 +26,25 @@ struct ModelDescription {
   float rope_freq_base = 10000.0f;
   int64_t n_rot = 0;               // leading dimensions of each head that RoPE rotates
   float rope_linear_scale = 1.0f;  // rope.scaling.type "linear": every angle divided by rope.scaling.factor
-  bool tied_embeddings = false;    // no output.weight: the classifier reuses token_embd.weight
+  float attention_scale = 0.0f;    // multiplies q·k: 1/√head_dim (gemma3 27B: 1/√(n_embd / n_head))
+  int64_t sliding_window = 0;      // keys a local layer's query sees, itself included (0: no local layers)
+  float rope_freq_base_local = 10000.0f;  // RoPE base of the local layers (no RoPE scaling there)
+  bool tied_embeddings = false;           // no output.weight: the classifier reuses token_embd.weight
 
   int64_t q_dim() const { return n_head * head_dim; }       // width of all query heads together
   int64_t kv_dim() const { return n_head_kv * head_dim; }   // width of all key (or value) heads together
   int64_t gqa_group() const { return n_head / n_head_kv; }  // query heads sharing one KV head
+
+  // A sliding-window layer (gemma3: all but every swa_pattern-th)?
+  bool is_local(int64_t layer) const {
+    return sliding_window > 0 && traits->swa_pattern > 0 &&
+           layer % traits->swa_pattern < traits->swa_pattern - 1;
+  }
+  // The first key position a query at `pos` sees in `layer` (0 but in sliding-window layers).
+  int64_t first_key(int64_t layer, int64_t pos) const {
+    return is_local(layer) ? std::max<int64_t>(0, pos - sliding_window + 1) : 0;
+  }
+  float rope_base(int64_t layer) const { return is_local(layer) ? rope_freq_base_local : rope_freq_base; }
 
   // Reads and validates the metadata; throws std::runtime_error naming the missing or bad key.
   static ModelDescription from_gguf(const gguf::GgufFile& file);

@@ -109,6 +109,10 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
     }
     L.wo = load.matrix(p + "attn_output.weight", d.n_embd, d.q_dim());
     L.bo = load.vector(p + "attn_output.bias", d.n_embd, false);
+    if (arch.post_norms) {
+      L.attn_post_norm = load.vector(p + "post_attention_norm.weight", d.n_embd);
+      L.ffn_post_norm = load.vector(p + "post_ffw_norm.weight", d.n_embd);
+    }
     L.ffn_norm = load.vector(p + "ffn_norm.weight", d.n_embd);
     L.ffn_norm_b = load.vector(p + "ffn_norm.bias", d.n_embd, layer_norm);
     if (arch.packed_gate_up) {
@@ -116,7 +120,7 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       L.w_gate = rows_of(gate_up, 0, d.n_ff, "gate rows");
       L.w_up = rows_of(gate_up, d.n_ff, d.n_ff, "up rows");
     } else {
-      if (arch.ffn == FfnKind::SwiGlu) L.w_gate = load.matrix(p + "ffn_gate.weight", d.n_ff, d.n_embd);
+      if (arch.ffn != FfnKind::Gelu) L.w_gate = load.matrix(p + "ffn_gate.weight", d.n_ff, d.n_embd);
       L.w_up = load.matrix(p + "ffn_up.weight", d.n_ff, d.n_embd);
       L.b_up = load.vector(p + "ffn_up.bias", d.n_ff, false);
     }

@@ -37,7 +37,9 @@ struct LayerWeights {
   Vector q_norm, k_norm;          // (head_dim) per-head RMSNorm gains of q and k, qk_norm architectures only
   WeightMatrix wo;                // (n_embd rows, q_dim cols)
   Vector bo;                      // (n_embd), optional
+  Vector attn_post_norm;          // (n_embd) on the attention's output before the residual add (gemma3)
   Vector ffn_norm, ffn_norm_b;    // (n_embd)
+  Vector ffn_post_norm;           // (n_embd) on the FFN's output before the residual add (gemma3)
   WeightMatrix w_gate;            // (n_ff rows, n_embd cols), SwiGLU only
   WeightMatrix w_up;              // (n_ff rows, n_embd cols)
   Vector b_up;                    // (n_ff), optional

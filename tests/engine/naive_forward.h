@@ -71,18 +71,30 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   const model::ModelDescription& d = m.desc();
   const model::Weights& w = m.weights();
   const model::ArchTraits& arch = *d.traits;
-  if (arch.norm != model::NormKind::Rms || arch.ffn != model::FfnKind::SwiGlu || arch.fused_qkv ||
+  if (arch.norm != model::NormKind::Rms || arch.ffn == model::FfnKind::Gelu || arch.fused_qkv ||
       arch.learned_positions)
-    throw std::runtime_error("naive_logits covers the llama family only");
+    throw std::runtime_error("naive_logits covers the llama family (and gemma3) only");
+  // gemma3, as its paper and reference code state it: embeddings × √n_embd, GeGLU (tanh GELU), each
+  // sublayer's output RMS-normalized before the residual add, and five local layers (a window of
+  // sliding_window keys, RoPE base 10000 without scaling) to every global one.
+  const bool gemma3 = d.architecture == "gemma3";
+  const auto local = [&](int64_t layer) { return gemma3 && d.sliding_window > 0 && layer % 6 != 5; };
   const auto n = static_cast<int64_t>(tokens.size());
   const int64_t hd = d.head_dim, dim = d.n_embd;
   const double eps = d.norm_eps;
   const auto u = [](int64_t i) { return static_cast<size_t>(i); };
 
   std::vector<Vec> x(u(n));
-  for (int64_t t = 0; t < n; ++t) x[u(t)] = naive::row(w.token_embd, tokens[u(t)]);
+  for (int64_t t = 0; t < n; ++t) {
+    x[u(t)] = naive::row(w.token_embd, tokens[u(t)]);
+    if (gemma3)
+      for (double& e : x[u(t)]) e *= std::sqrt(static_cast<double>(dim));
+  }
 
-  for (const model::LayerWeights& L : w.layers) {
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    const model::LayerWeights& L = w.layers[u(l)];
+    const double base = local(l) ? 10000.0 : d.rope_freq_base;
+    const model::Vector divisors = local(l) ? model::Vector{} : w.rope_freqs;
     std::vector<Vec> q(u(n)), k(u(n)), v(u(n));
     for (int64_t t = 0; t < n; ++t) {
       Vec xn = x[u(t)];
@@ -95,16 +107,17 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         for (int64_t h = 0; h < d.n_head_kv; ++h) naive::rmsnorm(k[u(t)], u(h * hd), u(hd), L.k_norm, eps);
       }
       const bool neox = arch.rope == model::RopeKind::NeoX;
-      naive::rope(q[u(t)], d.n_head, hd, d.n_rot, t, d.rope_freq_base, neox, w.rope_freqs);
-      naive::rope(k[u(t)], d.n_head_kv, hd, d.n_rot, t, d.rope_freq_base, neox, w.rope_freqs);
+      naive::rope(q[u(t)], d.n_head, hd, d.n_rot, t, base, neox, divisors);
+      naive::rope(k[u(t)], d.n_head_kv, hd, d.n_rot, t, base, neox, divisors);
     }
     for (int64_t t = 0; t < n; ++t) {
       Vec att(u(d.n_head * hd), 0.0);
       for (int64_t h = 0; h < d.n_head; ++h) {
         const int64_t kvh = h / (d.n_head / d.n_head_kv);
-        Vec p(u(t + 1));
+        Vec p(u(t + 1), -INFINITY);
         double max = -INFINITY, sum = 0;
         for (int64_t j = 0; j <= t; ++j) {
+          if (local(l) && t - j >= d.sliding_window) continue;  // outside the window: probability 0
           double s = 0;
           for (int64_t i = 0; i < hd; ++i) s += q[u(t)][u(h * hd + i)] * k[u(j)][u(kvh * hd + i)];
           p[u(j)] = s / std::sqrt(static_cast<double>(hd));
@@ -114,14 +127,20 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         for (int64_t j = 0; j <= t; ++j)
           for (int64_t i = 0; i < hd; ++i) att[u(h * hd + i)] += p[u(j)] / sum * v[u(j)][u(kvh * hd + i)];
       }
-      const Vec o = naive::matvec(L.wo, att, L.bo);
+      Vec o = naive::matvec(L.wo, att, L.bo);
+      if (gemma3) naive::rmsnorm(o, 0, u(dim), L.attn_post_norm, eps);
       for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += o[u(i)];
 
       Vec xn = x[u(t)];
       naive::rmsnorm(xn, 0, u(dim), L.ffn_norm, eps);
       Vec g = naive::matvec(L.w_gate, xn), up = naive::matvec(L.w_up, xn, L.b_up);
-      for (size_t i = 0; i < g.size(); ++i) g[i] = g[i] / (1.0 + std::exp(-g[i])) * up[i];
-      const Vec down = naive::matvec(L.w_down, g, L.b_down);
+      for (size_t i = 0; i < g.size(); ++i)
+        g[i] = (gemma3 ? 0.5 * g[i] *
+                             (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (g[i] + 0.044715 * std::pow(g[i], 3))))
+                       : g[i] / (1.0 + std::exp(-g[i]))) *
+               up[i];
+      Vec down = naive::matvec(L.w_down, g, L.b_down);
+      if (gemma3) naive::rmsnorm(down, 0, u(dim), L.ffn_post_norm, eps);
       for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += down[u(i)];
     }
   }
