@@ -18,14 +18,14 @@ layout(std430, binding = 4) buffer Scores { float sc[]; };
 void main() {
   uint t = gl_WorkGroupID.x, h = gl_WorkGroupID.y;
   uint lid = gl_LocalInvocationID.x;
-  uint n_keys = st.n_past + t + 1u;
+  uint n_keys = st.n_past + t + 1u, j0 = first_key(n_keys - 1u);
   uint kvh = h / (p.n_heads / p.n_kv_heads);
   uint kv_row = p.n_kv_heads * p.head_dim;
   uint qo = p.q_offset + t * p.q_stride + h * p.head_dim;
   uint so = (t * p.n_heads + h) * p.n_ctx;
 
   float mx = -3.402823466e38;
-  for (uint j = lid; j < n_keys; j += WG) {
+  for (uint j = j0 + lid; j < n_keys; j += WG) {
     uint ko = p.kv_offset + j * kv_row + kvh * p.head_dim;
     float s = 0.0;
     for (uint i = 0u; i < p.head_dim; ++i) s += q[qo + i] * kc[ko + i];
@@ -35,7 +35,7 @@ void main() {
   }
   mx = workgroup_max(mx);
   float sum = 0.0;
-  for (uint j = lid; j < n_keys; j += WG) {
+  for (uint j = j0 + lid; j < n_keys; j += WG) {
     float e = exp(sc[so + j] - mx);
     sc[so + j] = e;
     sum += e;
@@ -45,7 +45,7 @@ void main() {
   barrier();
   for (uint i = lid; i < p.head_dim; i += WG) {
     float acc = 0.0;
-    for (uint j = 0u; j < n_keys; ++j) acc += sc[so + j] * vc[p.kv_offset + j * kv_row + kvh * p.head_dim + i];
+    for (uint j = j0; j < n_keys; ++j) acc += sc[so + j] * vc[p.kv_offset + j * kv_row + kvh * p.head_dim + i];
     o[t * p.o_stride + h * p.head_dim + i] = acc / sum;
   }
 }

@@ -2,7 +2,8 @@
 #extension GL_GOOGLE_include_directive : require
 // Attention probabilities of one (layer, head) recomputed from the Q and K caches for the query rows
 // [q0, q0 + nq) and key columns [k0, k0 + nk): p = softmax over keys 0..q of q.k*scale, causal (keys after
-// the query are 0). One workgroup per query row; the normalisation covers all keys, not only the window.
+// the query, and before a sliding window, are 0). One workgroup per query row; the normalisation covers all
+// keys the query sees, not only the requested columns.
 layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint WG = 64;
 #include "common/reduce.glsl"
@@ -20,6 +21,7 @@ layout(push_constant) uniform Push {
   uint k0;
   uint nk;
   float scale;
+  uint window;  // keys a query sees in a sliding-window layer; 0: all
 } p;
 
 float score(uint qpos, uint j) {
@@ -34,14 +36,15 @@ void main() {
   uint r = gl_WorkGroupID.x;
   uint qpos = p.q0 + r;
   uint lid = gl_LocalInvocationID.x;
+  uint first = p.window != 0u && qpos + 1u > p.window ? qpos + 1u - p.window : 0u;
   float mx = -3.402823466e38;
-  for (uint j = lid; j <= qpos; j += WG) mx = max(mx, score(qpos, j));
+  for (uint j = first + lid; j <= qpos; j += WG) mx = max(mx, score(qpos, j));
   mx = workgroup_max(mx);
   float sum = 0.0;
-  for (uint j = lid; j <= qpos; j += WG) sum += exp(score(qpos, j) - mx);
+  for (uint j = first + lid; j <= qpos; j += WG) sum += exp(score(qpos, j) - mx);
   sum = workgroup_sum(sum);
   for (uint c = lid; c < p.nk; c += WG) {
     uint j = p.k0 + c;
-    pr[r * p.nk + c] = j <= qpos ? exp(score(qpos, j) - mx) / sum : 0.0;
+    pr[r * p.nk + c] = j >= first && j <= qpos ? exp(score(qpos, j) - mx) / sum : 0.0;
   }
 }

@@ -17,6 +17,7 @@ layout(push_constant) uniform Push {
   uint nq;
   uint out_offset;  // elements; output is [head][query][3] from here
   float scale;
+  uint window;  // keys a query sees in a sliding-window layer; 0: all
 } p;
 
 float score(uint qpos, uint head, uint j) {
@@ -31,11 +32,12 @@ void main() {
   uint r = gl_WorkGroupID.x, head = gl_WorkGroupID.y;
   uint qpos = p.q0 + r;
   uint lid = gl_LocalInvocationID.x;
+  uint first = p.window != 0u && qpos + 1u > p.window ? qpos + 1u - p.window : 0u;
   float mx = -3.402823466e38;
-  for (uint j = lid; j <= qpos; j += WG) mx = max(mx, score(qpos, head, j));
+  for (uint j = first + lid; j <= qpos; j += WG) mx = max(mx, score(qpos, head, j));
   mx = workgroup_max(mx);
   float sum = 0.0, weighted = 0.0;
-  for (uint j = lid; j <= qpos; j += WG) {
+  for (uint j = first + lid; j <= qpos; j += WG) {
     float d = score(qpos, head, j) - mx;
     float e = exp(d);
     sum += e;
@@ -47,6 +49,6 @@ void main() {
     uint o = p.out_offset + (head * p.nq + r) * 3u;
     stats[o] = 1.0 / sum;
     stats[o + 1u] = log(sum) - weighted / sum;
-    stats[o + 2u] = exp(score(qpos, head, 0u) - mx) / sum;
+    stats[o + 2u] = first == 0u ? exp(score(qpos, head, 0u) - mx) / sum : 0.0;
   }
 }

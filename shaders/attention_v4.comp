@@ -20,7 +20,7 @@ layout(std430, binding = 4) buffer Scores { float sc[]; };
 
 void attend(uint t, uint h) {
   uint lid = gl_LocalInvocationID.x;
-  uint n_keys = st.n_past + t + 1u;
+  uint n_keys = st.n_past + t + 1u, j0 = first_key(n_keys - 1u);
   uint kvh = h / (p.n_heads / p.n_kv_heads);
   uint kv_row = p.n_kv_heads * p.head_dim;
   uint d4 = p.head_dim / 4u;
@@ -28,7 +28,7 @@ void attend(uint t, uint h) {
   uint so = (t * p.n_heads + h) * p.n_ctx;
 
   float mx = -3.402823466e38;
-  for (uint j = lid; j < n_keys; j += WG) {
+  for (uint j = j0 + lid; j < n_keys; j += WG) {
     uint ko = (p.kv_offset + j * kv_row + kvh * p.head_dim) / 4u;
     float s = 0.0;
     for (uint i = 0u; i < d4; ++i) s += dot(q[qo + i], kc[ko + i]);
@@ -38,7 +38,7 @@ void attend(uint t, uint h) {
   }
   mx = workgroup_max(mx);
   float sum = 0.0;
-  for (uint j = lid; j < n_keys; j += WG) {  // the keys this invocation scored: no cross-invocation reads
+  for (uint j = j0 + lid; j < n_keys; j += WG) {  // the keys this invocation scored: no cross-invocation reads
     float e = exp(sc[so + j] - mx);
     sc[so + j] = e;
     sum += e;
@@ -46,7 +46,7 @@ void attend(uint t, uint h) {
   sum = workgroup_sum(sum);
   for (uint i = 0u; i < d4; ++i) {
     vec4 acc = vec4(0.0);
-    for (uint j = lid; j < n_keys; j += WG) acc += sc[so + j] * vc[(p.kv_offset + j * kv_row + kvh * p.head_dim) / 4u + i];
+    for (uint j = j0 + lid; j < n_keys; j += WG) acc += sc[so + j] * vc[(p.kv_offset + j * kv_row + kvh * p.head_dim) / 4u + i];
     acc = vec4(workgroup_sum(acc.x), workgroup_sum(acc.y), workgroup_sum(acc.z), workgroup_sum(acc.w));
     if (lid == 0u) {
       uint oo = t * p.o_stride + h * p.head_dim + 4u * i;

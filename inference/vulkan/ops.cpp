@@ -86,24 +86,27 @@ std::pair<uint32_t, uint32_t> flat_groups(uint64_t n) {
 struct AttentionPush {
   uint32_t n_heads, n_kv_heads, head_dim, q_stride, q_offset, o_stride, kv_offset, n_ctx;
   float scale;
+  uint32_t window;
 };
-static_assert(sizeof(AttentionPush) == 36);
+static_assert(sizeof(AttentionPush) == 40);
 struct AttentionRopeStorePush {
   AttentionPush attention;
   uint32_t k_offset, v_offset, q_cache_offset, n_rot, neox;
   float freq_base;
 };
-static_assert(sizeof(AttentionRopeStorePush) == 60);
+static_assert(sizeof(AttentionRopeStorePush) == 64);
 struct AttentionProbsPush {
   uint32_t n_heads, n_kv_heads, head_dim, head, q_offset, k_offset, q0, k0, nk;
   float scale;
+  uint32_t window;
 };
-static_assert(sizeof(AttentionProbsPush) == 40);
+static_assert(sizeof(AttentionProbsPush) == 44);
 struct AttentionSummaryPush {
   uint32_t n_heads, n_kv_heads, head_dim, q0, nq, out_offset;
   float scale;
+  uint32_t window;
 };
-static_assert(sizeof(AttentionSummaryPush) == 28);
+static_assert(sizeof(AttentionSummaryPush) == 32);
 struct SoftmaxPush {
   uint32_t n, stride;
 };
@@ -1007,7 +1010,7 @@ void Recorder::attention(const BufferRange& q, const BufferRange& k_cache, const
                      p.head_dim,  p.q_stride ? p.q_stride : width,
                      p.q_offset,  p.o_stride ? p.o_stride : width,
                      p.kv_offset, p.n_ctx,
-                     p.scale};
+                     p.scale,     p.window};
   const BufferRange buffers[] = {q, k_cache, v_cache, out, scores, state};
   const uint32_t spec[] = {reduce_wg()};
   // Everything a multiple of 4 floats (and the bindings 16-byte aligned): the vec4 variant.
@@ -1053,14 +1056,15 @@ bool Recorder::attention_rope_store(const BufferRange& qkv, const BufferRange& q
   const auto& info = ctx_->device().info();
   const uint32_t q_stride = r.q_stride ? r.q_stride : r.n_heads * r.head_dim;
   const uint32_t width = p.n_heads * p.head_dim;
-  const AttentionRopeStorePush push{{p.n_heads, p.n_kv_heads, p.head_dim, q_stride, r.q_offset,
-                                     p.o_stride ? p.o_stride : width, p.kv_offset, p.n_ctx, p.scale},
-                                    r.k_offset,
-                                    r.v_offset,
-                                    r.q_cache_offset,
-                                    r.n_rot,
-                                    r.neox ? 1u : 0u,
-                                    r.freq_base};
+  const AttentionRopeStorePush push{
+      {p.n_heads, p.n_kv_heads, p.head_dim, q_stride, r.q_offset, p.o_stride ? p.o_stride : width,
+       p.kv_offset, p.n_ctx, p.scale, p.window},
+      r.k_offset,
+      r.v_offset,
+      r.q_cache_offset,
+      r.n_rot,
+      r.neox ? 1u : 0u,
+      r.freq_base};
   if (use_gpu_kernels(info)) {  // attention_gpu_rope_store.comp: a workgroup per head
     const bool fits_gpu = r.n_tokens == 1 && p.n_tokens == 1 && r.head_dim == p.head_dim &&
                           r.n_heads == p.n_heads && r.n_kv_heads == p.n_kv_heads && p.n_kv_heads != 0 &&
@@ -1110,8 +1114,8 @@ void Recorder::attention_probs(const BufferRange& q_cache, const BufferRange& k_
                                const AttentionProbsParams& p) {
   if (p.n_kv_heads == 0 || p.n_heads % p.n_kv_heads != 0 || p.head >= p.n_heads)
     throw VulkanError("attention_probs: head " + std::to_string(p.head) + " out of range or bad head counts");
-  AttentionProbsPush push{p.n_heads,  p.n_kv_heads, p.head_dim, p.head, p.q_offset,
-                          p.k_offset, p.q0,         p.k0,       p.nk,   p.scale};
+  AttentionProbsPush push{p.n_heads, p.n_kv_heads, p.head_dim, p.head,  p.q_offset, p.k_offset,
+                          p.q0,      p.k0,         p.nk,       p.scale, p.window};
   const BufferRange buffers[] = {q_cache, k_cache, out};
   const uint32_t spec[] = {reduce_wg()};
   dispatch("attention_probs", buffers, push, p.nq, 1, 1, spec);
@@ -1121,7 +1125,7 @@ void Recorder::attention_summary(const BufferRange& q_cache, const BufferRange& 
                                  const BufferRange& out, const AttentionSummaryParams& p) {
   if (p.n_kv_heads == 0 || p.n_heads % p.n_kv_heads != 0)
     throw VulkanError("attention_summary: attention heads must be a multiple of KV heads");
-  AttentionSummaryPush push{p.n_heads, p.n_kv_heads, p.head_dim, p.q0, p.nq, p.out_offset, p.scale};
+  AttentionSummaryPush push{p.n_heads, p.n_kv_heads, p.head_dim, p.q0, p.nq, p.out_offset, p.scale, p.window};
   const BufferRange buffers[] = {q_cache, k_cache, out};
   const uint32_t spec[] = {reduce_wg()};
   dispatch("attention_summary", buffers, push, p.nq, p.n_heads, 1, spec);
@@ -1137,6 +1141,20 @@ void Recorder::softmax(const BufferRange& data, RowsShape s) {
 void Recorder::swiglu(const BufferRange& gate, const BufferRange& up, const BufferRange& out, uint32_t n) {
   const BufferRange buffers[] = {gate, up, out};
   elementwise("swiglu", buffers, bytes_of(CountPush{n}), n);
+}
+
+void Recorder::geglu(const BufferRange& gate, const BufferRange& up, const BufferRange& out, uint32_t n) {
+  const BufferRange buffers[] = {gate, up, out};
+  elementwise("geglu", buffers, bytes_of(CountPush{n}), n);
+}
+
+void Recorder::scale(const BufferRange& data, uint32_t n, float s) {
+  struct {
+    uint32_t n;
+    float s;
+  } push{n, s};
+  const BufferRange buffers[] = {data};
+  elementwise("scale", buffers, bytes_of(push), n);
 }
 
 void Recorder::gelu(const BufferRange& data, uint32_t n) {

@@ -149,6 +149,7 @@ struct AttentionParams {
   uint32_t kv_offset = 0;  // element offset of the layer in the caches
   uint32_t n_ctx = 0;      // cache capacity (positions); scores need n_tokens * n_heads * n_ctx floats
   float scale = 1.0f;
+  uint32_t window = 0;  // keys a query sees, itself included, in a sliding-window layer; 0: all
 };
 
 struct AttentionProbsParams {
@@ -161,6 +162,7 @@ struct AttentionProbsParams {
   uint32_t q0 = 0, nq = 0;  // query rows
   uint32_t k0 = 0, nk = 0;  // key columns
   float scale = 1.0f;
+  uint32_t window = 0;  // as AttentionParams::window
 };
 
 struct AttentionSummaryParams {
@@ -170,6 +172,7 @@ struct AttentionSummaryParams {
   uint32_t q0 = 0, nq = 0;  // query rows
   uint32_t out_offset = 0;  // elements into the output
   float scale = 1.0f;
+  uint32_t window = 0;  // as AttentionParams::window
 };
 
 class Recorder {
@@ -240,6 +243,9 @@ class Recorder {
   void softmax(const BufferRange& data, RowsShape shape);
   void swiglu(const BufferRange& gate, const BufferRange& up, const BufferRange& out, uint32_t n);
   void gelu(const BufferRange& data, uint32_t n);
+  void geglu(const BufferRange& gate, const BufferRange& up, const BufferRange& out,
+             uint32_t n);                                            // gelu(g)·u
+  void scale(const BufferRange& data, uint32_t n, float s);          // data *= s
   void add(const BufferRange& x, const BufferRange& y, uint32_t n);  // y += x
   // y[r * stride + offset + i] += b[i] for r < n_rows, i < n
   void add_bias(const BufferRange& b, const BufferRange& y, uint32_t n, uint32_t n_rows, uint32_t stride = 0,

@@ -46,7 +46,8 @@ int64_t scores_batch(uint64_t bytes_per_token, uint64_t binding_range, int64_t l
 
 struct VulkanBackend::LayerTensors {
   BufferRange attn_norm, attn_norm_b, bq, bk, bv, bqkv, bo, ffn_norm, ffn_norm_b, b_up, b_down;
-  BufferRange q_norm, k_norm;  // per-head gains (qwen3), else empty
+  BufferRange q_norm, k_norm;                 // per-head gains (qwen3), else empty
+  BufferRange attn_post_norm, ffn_post_norm;  // post-sublayer norm gains (gemma3), else empty
   const WeightTensor *wq = nullptr, *wk = nullptr, *wv = nullptr, *wqkv = nullptr, *wo = nullptr;
   const WeightTensor *w_gate = nullptr, *w_up = nullptr, *w_down = nullptr;
   const WeightTensor* w_gate_up = nullptr;  // gate|up rows for Recorder::matvec_swiglu (CPU devices)
@@ -60,6 +61,7 @@ struct VulkanBackend::DeviceWeights {
   const WeightTensor* output = nullptr;
   BufferRange zeros;         // (n_embd) stands in for an absent LayerNorm bias
   BufferRange rope_factors;  // (n_rot / 2) RoPE frequency divisors: the model's rope_freqs, else ones
+  BufferRange rope_ones;     // (n_rot / 2) ones: sliding-window layers, which take no RoPE scaling
 };
 
 // Activations of up to max_batch tokens, allocated once per backend and shared by its sessions.
@@ -228,6 +230,8 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     t.bqkv = upload_vector(L.bqkv);
     t.q_norm = upload_vector(L.q_norm);
     t.k_norm = upload_vector(L.k_norm);
+    t.attn_post_norm = upload_vector(L.attn_post_norm);
+    t.ffn_post_norm = upload_vector(L.ffn_post_norm);
     t.bo = upload_vector(L.bo);
     t.ffn_norm = upload_vector(L.ffn_norm);
     t.ffn_norm_b = upload_vector(L.ffn_norm_b);
@@ -253,10 +257,10 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
   w_->output_b = upload_vector(w.output_b);
   w_->output = matrix(w.output);
   w_->zeros = upload_vector(std::vector<float>(static_cast<size_t>(d.n_embd), 0.0f));
-  if (d.n_rot > 0)
-    w_->rope_factors = !w.rope_freqs.empty()
-                           ? upload_vector(w.rope_freqs)
-                           : upload_vector(std::vector<float>(static_cast<size_t>(d.n_rot / 2), 1.0f));
+  if (d.n_rot > 0) {
+    w_->rope_ones = upload_vector(std::vector<float>(static_cast<size_t>(d.n_rot / 2), 1.0f));
+    w_->rope_factors = !w.rope_freqs.empty() ? upload_vector(w.rope_freqs) : w_->rope_ones;
+  }
   if (progress) progress(total, total);
   a_ = std::make_unique<Activations>(ctx_->device(), d, max_batch_);
   build_pipelines();
@@ -358,6 +362,14 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
     else
       rec.layernorm(in, gain, present(bias) ? bias : w.zeros, out, {dim, rows}, d.norm_eps);
   };
+  // x += RMSNorm(out) · gain (gemma3's post-sublayer norms), out normalized in place
+  auto add_post_normed = [&](Recorder& r, const BufferRange& out, const BufferRange& gain,
+                             const BufferRange& x, uint32_t rows) {
+    r.barrier();
+    r.rmsnorm(out, gain, out, {dim, rows}, d.norm_eps);
+    r.barrier();
+    r.add(out, x, rows * dim);
+  };
   auto bias = [&](const BufferRange& b, const BufferRange& y, uint32_t width, uint32_t stride = 0,
                   uint32_t offset = 0) {
     if (!present(b)) return;
@@ -365,8 +377,12 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
     rec.add_bias(b, y, width, n, stride, offset);
   };
 
-  // token embedding (+ learned position embedding)
+  // token embedding (+ learned position embedding; × √n_embd for gemma)
   rec.get_rows(*w.token_embd, state, a.x, n);
+  if (arch.embed_scale) {
+    rec.barrier();
+    rec.scale(a.x, n * dim, std::sqrt(static_cast<float>(dim)));
+  }
   if (arch.learned_positions) {
     rec.barrier();
     rec.get_rows(*w.position_embd, state, a.x, n, /*by_position=*/true, /*accumulate=*/true);
@@ -379,11 +395,12 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
   // added to the residual after the matvec, nor for the first layer (after the embedding) or the output norm.
   const auto& info = ctx_->device().info();
   const auto defers = [&](const WeightTensor* m) { return m && defers_norm(info, *m); };
-  const bool defer_norms =
-      arch.norm == NormKind::Rms && std::all_of(w.layers.begin(), w.layers.end(), [&](const LayerTensors& L) {
-        return defers(L.wqkv) && defers(L.wo) && defers(L.w_gate_up) && defers(L.w_down) && !present(L.bo) &&
-               !present(L.b_down);
-      });
+  // (not with post-sublayer norms: the wo and down outputs are normalized before they reach the residual)
+  const bool defer_norms = arch.norm == NormKind::Rms && !arch.post_norms &&
+                           std::all_of(w.layers.begin(), w.layers.end(), [&](const LayerTensors& L) {
+                             return defers(L.wqkv) && defers(L.wo) && defers(L.w_gate_up) &&
+                                    defers(L.w_down) && !present(L.bo) && !present(L.b_down);
+                           });
   NormRead attn_read{a.norm_sums, 0, d.norm_eps};  // slots: set by the previous layer's down projection
   // Inline RMSNorm (the GPU kernels' mat-vec, ops.h InlineNorm): a step of a few tokens reads the residual
   // stream x and normalizes it inside the q|k|v, gate|up and classifier mat-vecs, with no RMSNorm dispatch.
@@ -434,14 +451,14 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
                                .head_dim = hd,
                                .n_rot = arch.rope == RopeKind::None ? 0u : u32(d.n_rot),
                                .neox = arch.rope == RopeKind::NeoX,
-                               .freq_base = d.rope_freq_base,
+                               .freq_base = d.rope_base(l),
                                .q_stride = q_stride,
                                .q_offset = q_off,
                                .k_stride = kv_stride,
                                .k_offset = k_off,
                                .v_stride = kv_stride,
                                .v_offset = v_off,
-                               .freq_factors = w.rope_factors};
+                               .freq_factors = d.is_local(l) ? w.rope_ones : w.rope_factors};
     if (present(L.q_norm)) {  // qwen3: every q and k head RMS-normalized before RoPE
       rec.head_rmsnorm(qb, kb, L.q_norm, L.k_norm, rope, d.norm_eps);
       rec.barrier();
@@ -455,7 +472,8 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
                                     .o_stride = q_dim,
                                     .kv_offset = 0,
                                     .n_ctx = u32(c.n_ctx),
-                                    .scale = 1.0f / std::sqrt(static_cast<float>(hd))};
+                                    .scale = d.attention_scale,
+                                    .window = d.is_local(l) ? u32(d.sliding_window) : 0u};
     if (!(L.wqkv && rec.attention_rope_store(a.qkv, c.q_layer(l), c.k_layer(l), c.v_layer(l), a.att_out,
                                              whole(c.scores), state, rope, attention,
                                              c.split ? whole(*c.split) : BufferRange{}))) {
@@ -465,11 +483,18 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
     }
     rec.barrier();
 
-    // output projection, fused with the residual add (and the FFN norm's first half when deferred)
+    // output projection, fused with the residual add (and the FFN norm's first half when deferred); with
+    // post-sublayer norms into xb, normalized there, then added
     const NormWrite ffn_write{L.ffn_norm, a.xb, a.norm_sums};
-    rec.project(*L.wo, a.att_out, a.x,
-                {.n_vec = n, .accumulate = true, .norm_write = defer_norms ? &ffn_write : nullptr});
-    bias(L.bo, a.x, dim);
+    if (arch.post_norms) {
+      rec.project(*L.wo, a.att_out, a.xb, {.n_vec = n});
+      bias(L.bo, a.xb, dim);
+      add_post_normed(rec, a.xb, L.attn_post_norm, a.x, n);
+    } else {
+      rec.project(*L.wo, a.att_out, a.x,
+                  {.n_vec = n, .accumulate = true, .norm_write = defer_norms ? &ffn_write : nullptr});
+      bias(L.bo, a.x, dim);
+    }
     rec.barrier();
 
     // MLP: down(silu(gate.x) * up.x) or down(gelu(up.x + b)) + b, added to the residual
@@ -477,7 +502,7 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
     const bool inline_ffn_norm =
         arch.norm == NormKind::Rms && !defer_norms &&
         (L.w_gate_up ? inlines(L.w_gate_up)
-                     : arch.ffn == FfnKind::SwiGlu && inlines(L.w_gate) && inlines(L.w_up));
+                     : arch.ffn != FfnKind::Gelu && inlines(L.w_gate) && inlines(L.w_up));
     const InlineNorm ffn_inline{L.ffn_norm, d.norm_eps};
     const InlineNorm* ffn_in = inline_ffn_norm ? &ffn_inline : nullptr;
     const BufferRange ffn_x = inline_ffn_norm ? a.x : a.xb;
@@ -492,12 +517,15 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
                         {.n_vec = n, .norm_read = defer_norms ? &ffn_read : nullptr, .inline_norm = ffn_in},
                         a.hb);
       hidden = a.hb3;
-    } else if (arch.ffn == FfnKind::SwiGlu) {
+    } else if (arch.ffn != FfnKind::Gelu) {  // SwiGLU or GeGLU
       rec.project(*L.w_gate, ffn_x, a.hb, {.n_vec = n, .inline_norm = ffn_in});
       rec.project(*L.w_up, ffn_x, a.hb2, {.n_vec = n, .inline_norm = ffn_in});
       bias(L.b_up, a.hb2, n_ff);
       rec.barrier();
-      rec.swiglu(a.hb, a.hb2, a.hb3, n * n_ff);
+      if (arch.ffn == FfnKind::GeGlu)
+        rec.geglu(a.hb, a.hb2, a.hb3, n * n_ff);
+      else
+        rec.swiglu(a.hb, a.hb2, a.hb3, n * n_ff);
       hidden = a.hb3;
     } else {
       rec.project(*L.w_up, a.xb, a.hb, {.n_vec = n});
@@ -510,10 +538,16 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
     const bool write_attn_norm = defer_norms && l + 1 < d.n_layer;
     const NormWrite attn_write{
         write_attn_norm ? w.layers[static_cast<size_t>(l) + 1].attn_norm : BufferRange{}, a.xb, a.norm_sums};
-    rec.project(*L.w_down, hidden, a.x,
-                {.n_vec = n, .accumulate = true, .norm_write = write_attn_norm ? &attn_write : nullptr});
-    if (write_attn_norm) attn_read.slots = norm_slots(info, *L.w_down, n);
-    bias(L.b_down, a.x, dim);
+    if (arch.post_norms) {
+      rec.project(*L.w_down, hidden, a.xb, {.n_vec = n});
+      bias(L.b_down, a.xb, dim);
+      add_post_normed(rec, a.xb, L.ffn_post_norm, a.x, n);
+    } else {
+      rec.project(*L.w_down, hidden, a.x,
+                  {.n_vec = n, .accumulate = true, .norm_write = write_attn_norm ? &attn_write : nullptr});
+      if (write_attn_norm) attn_read.slots = norm_slots(info, *L.w_down, n);
+      bias(L.b_down, a.x, dim);
+    }
     rec.barrier();
   }
 
@@ -609,7 +643,8 @@ model::AttentionMatrix VulkanBackend::attention_impl(const model::Session& sessi
                        .nq = u32(queries.size()),
                        .k0 = u32(keys.begin),
                        .nk = u32(keys.size()),
-                       .scale = 1.0f / std::sqrt(static_cast<float>(d.head_dim))});
+                       .scale = d.attention_scale,
+                       .window = d.is_local(layer) ? u32(d.sliding_window) : 0u});
   rec.end();
   rec.submit_and_wait();
   std::memcpy(m.probs.data(), readback_->mapped(), bytes);
@@ -642,7 +677,8 @@ std::vector<model::HeadSummary> VulkanBackend::attention_summary_impl(const mode
                            .q0 = u32(queries.begin),
                            .nq = nq,
                            .out_offset = u32(per_layer * l),
-                           .scale = 1.0f / std::sqrt(static_cast<float>(d.head_dim))});
+                           .scale = d.attention_scale,
+                           .window = d.is_local(l) ? u32(d.sliding_window) : 0u});
   rec.end();
   rec.submit_and_wait();
   const auto* s = static_cast<const float*>(readback_->mapped());

@@ -56,13 +56,13 @@ void main() {
 #endif
   uint h = gl_WorkGroupID.y;
   uint lid = gl_LocalInvocationID.x;
-  uint n_keys = st.n_past + t + 1u;
-  uint j0 = 0u, j1 = n_keys, runs = 1u;  // this workgroup's keys [j0, j1)
+  uint n_keys = st.n_past + t + 1u, first = first_key(n_keys - 1u);
+  uint j0 = first, j1 = n_keys, runs = 1u;  // this workgroup's keys [j0, j1)
 #ifdef ROPE_STORE
-  if (SPLIT != 0u) {
-    runs = (n_keys + SPLIT - 1u) / SPLIT;
+  if (SPLIT != 0u) {  // runs of SPLIT keys from the first one the query sees
+    runs = (n_keys - first + SPLIT - 1u) / SPLIT;
     if (run >= runs) return;  // past the context (uniform: before any barrier)
-    j0 = run * SPLIT;
+    j0 = first + run * SPLIT;
     j1 = min(n_keys, j0 + SPLIT);
   }
 #endif

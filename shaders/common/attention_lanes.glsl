@@ -104,7 +104,7 @@ void main() {
   float mx = -3.402823466e38, sum = 0.0;
   vec4 acc[HD4];
   [[unroll]] for (uint i = 0u; i < HD4; ++i) acc[i] = vec4(0.0);
-  for (uint j = 0u; j < n_keys; ++j) {
+  for (uint j = first_key(st.n_past + t); j < n_keys; ++j) {
     uint ko = kv0 + j * kv_row;
     vec4 s4 = vec4(0.0);
     [[unroll]] for (uint i = 0u; i < HD4; ++i) s4 += q[i] * fetch4(k_texels, ko + i);

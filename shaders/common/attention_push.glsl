@@ -11,6 +11,7 @@ layout(push_constant) uniform Push {
   uint kv_offset;  // element offset of this layer in the K and V caches
   uint n_ctx;      // scratch row length (cache capacity; the lanes kernels keep no scratch)
   float scale;
+  uint window;  // keys a query sees, itself included, in a sliding-window layer (gemma3); 0: all
 #ifdef ROPE_STORE
   uint k_offset;  // elements into the q|k|v row: this token's k and v
   uint v_offset;
@@ -20,3 +21,8 @@ layout(push_constant) uniform Push {
   float freq_base;
 #endif
 } p;
+
+// The first key a query at position pos sees.
+uint first_key(uint pos) {
+  return p.window != 0u && pos + 1u > p.window ? pos + 1u - p.window : 0u;
+}

@@ -258,6 +258,24 @@ TEST_CASE("phi3 shapes pack q|k|v into attn_qkv and gate|up into ffn_up") {
   check_spread(f.require_tensor("blk.0.ffn_up.weight"), 0.02);
 }
 
+TEST_CASE("gemma3 shapes carry post-sublayer norms, per-head norms, the sliding window and RoPE scaling") {
+  const auto w = write("test-tiny-gemma3", GgmlType::Q8_0);
+  const auto f = gguf::GgufFile::open(w.path);
+  CHECK(f.architecture() == "gemma3");
+  CHECK(f.require_uint("gemma3.attention.sliding_window") == 4);
+  CHECK(f.require_uint("gemma3.attention.key_length") == 64);
+  CHECK(f.get_string("gemma3.rope.scaling.type") == "linear");
+  CHECK(f.require_float("gemma3.rope.scaling.factor") == 8.0);
+  for (int l = 0; l < 6; ++l) {
+    const std::string p = "blk." + std::to_string(l) + ".";
+    for (const char* norm : {"post_attention_norm.weight", "post_ffw_norm.weight"})
+      CHECK(f.require_tensor(p + norm).dims == std::vector<uint64_t>{128});
+    CHECK(f.require_tensor(p + "attn_q_norm.weight").dims == std::vector<uint64_t>{64});
+    CHECK(f.require_tensor(p + "ffn_gate.weight").dims == std::vector<uint64_t>{128, 256});
+  }
+  CHECK(f.find_tensor("output.weight") == nullptr);
+}
+
 TEST_CASE("the same seed writes the same bytes whatever the thread count") {
   const auto a = write("test-tiny", GgmlType::Q6_K, 7, 1, "a.gguf");
   const auto b = write("test-tiny", GgmlType::Q6_K, 7, 3, "b.gguf");
@@ -309,7 +327,7 @@ TEST_CASE("presets carry the real models' sizes") {
   const std::pair<const char*, double> published[] = {
       {"stories15m", 15.2e6},       {"smollm2-135m", 134.5e6},  {"qwen2.5-0.5b", 494.0e6},
       {"tinyllama-1.1b", 1100.0e6}, {"llama-3.2-1b", 1235.8e6}, {"llama-2-7b", 6738.4e6},
-      {"qwen3-0.6b", 596.0e6},      {"phi-3-mini", 3821.1e6}};
+      {"qwen3-0.6b", 596.0e6},      {"phi-3-mini", 3821.1e6},   {"gemma-3-1b", 999.9e6}};
   for (const auto& [name, params] : published) {
     INFO(name);
     const synth::Shape* s = synth::find_shape(name);

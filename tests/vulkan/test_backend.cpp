@@ -183,16 +183,19 @@ TEST_CASE("The memory estimate is what a session allocates, and long contexts ta
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
-TEST_CASE("Vulkan runs qwen3, phi3 and Llama 3.1's RoPE scaling as the CPU engine does", "[backend]") {
+TEST_CASE("Vulkan runs qwen3, phi3, gemma3 and Llama 3.1's RoPE scaling as the CPU engine does",
+          "[backend]") {
   // ../shared has none of them: synthetic models, whose CPU logits tests/engine/test_architectures.cpp checks
   // against a textbook forward pass. qwen3: per-head q and k norms, heads wider than n_embd / n_head; phi3:
-  // packed q|k|v and gate|up; test-tiny-llama3: rope_freqs dividing each RoPE pair's frequency.
+  // packed q|k|v and gate|up; test-tiny-llama3: rope_freqs dividing each RoPE pair's frequency; gemma3:
+  // sliding windows of 4 keys, post-sublayer norms, GeGLU, scaled embeddings.
   using T = gguf::GgmlType;
   const auto [shape, type] =
       GENERATE(std::pair{"test-tiny-qwen3", T::F32}, std::pair{"test-tiny-qwen3", T::Q8_0},
                std::pair{"test-tiny-qwen3", T::Q4_0}, std::pair{"test-tiny-llama3", T::F16},
                std::pair{"test-tiny-llama3", T::Q8_0}, std::pair{"test-tiny-phi3", T::F16},
-               std::pair{"test-tiny-phi3", T::Q4_K});
+               std::pair{"test-tiny-phi3", T::Q4_K}, std::pair{"test-tiny-gemma3", T::F32},
+               std::pair{"test-tiny-gemma3", T::Q8_0});
   INFO(shape << " " << gguf::ggml_type_name(type));
   auto model = model::Model::load(test::synth_model_file(shape, type));
   REQUIRE((model->desc().traits->qk_norm || model->desc().traits->packed_gate_up ||
@@ -215,5 +218,12 @@ TEST_CASE("Vulkan runs qwen3, phi3 and Llama 3.1's RoPE scaling as the CPU engin
   const model::Range q{0, static_cast<int64_t>(tokens.size())};
   const auto gm = gpu->attention(s, 1, 3, q, q), cm = cpu.attention(cs, 1, 3, q, q);
   CHECK(max_abs_diff(gm.probs, cm.probs) <= 1e-4f);
+  const auto gs = gpu->attention_summary(s, q), css = cpu.attention_summary(cs, q);
+  REQUIRE(gs.size() == css.size());
+  for (size_t i = 0; i < gs.size(); ++i) {
+    CHECK(gs[i].max_prob == Approx(css[i].max_prob).margin(1e-4));
+    CHECK(gs[i].entropy == Approx(css[i].entropy).margin(1e-3));
+    CHECK(gs[i].first_token == Approx(css[i].first_token).margin(1e-4));
+  }
   vulkan::test::require_no_validation_messages(gpu->context());
 }

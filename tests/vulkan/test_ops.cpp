@@ -40,10 +40,12 @@ std::vector<float> cpu_rope(std::vector<float> d, uint32_t n_tokens, uint32_t n_
   return d;
 }
 
-// Causal GQA attention of queries at positions n_past.. over keys 0..pos; q [t][h][d], k/v [pos][kvh][d].
+// Causal GQA attention of queries at positions n_past.. over keys 0..pos (the last `window` of them when
+// window > 0); q [t][h][d], k/v [pos][kvh][d].
 std::vector<float> cpu_attention(const std::vector<float>& q, const std::vector<float>& k,
                                  const std::vector<float>& v, uint32_t n_tokens, uint32_t n_past,
-                                 uint32_t n_heads, uint32_t n_kv, uint32_t hd, float scale) {
+                                 uint32_t n_heads, uint32_t n_kv, uint32_t hd, float scale,
+                                 uint32_t window = 0) {
   std::vector<float> out(n_tokens * n_heads * hd);
   for (uint32_t t = 0; t < n_tokens; ++t)
     for (uint32_t h = 0; h < n_heads; ++h) {
@@ -54,7 +56,7 @@ std::vector<float> cpu_attention(const std::vector<float>& q, const std::vector<
         double acc = 0;
         for (uint32_t i = 0; i < hd; ++i)
           acc += double(q[(t * n_heads + h) * hd + i]) * k[(j * n_kv + kvh) * hd + i];
-        s[j] = acc * scale;
+        s[j] = window && n_keys - j > window ? -INFINITY : acc * scale;
         mx = std::max(mx, s[j]);
       }
       double sum = 0;
@@ -270,12 +272,15 @@ TEST_CASE("split-K decode attention (GPU kernels) matches the CPU over long cont
   // one decode step: q, k and v in one row, RoPE over whole heads, one layer in the caches
   Buffer factors = device_buffer(std::vector<float>(hd / 2, 1.0f));
   const RopeStoreParams rope = fused_qkv_rope(1, n_heads, n_kv, hd, hd, false, row, 0, 0, whole(factors));
-  const AttentionParams att = decode_attention(n_heads, n_kv, hd, row, 0, n_ctx);
+  AttentionParams att = decode_attention(n_heads, n_kv, hd, row, 0, n_ctx);
   const char* old = std::getenv("GLASSWING_VULKAN_ATTN_SPLIT");
   const std::string saved = old ? old : "";
-  // 256 keys per workgroup (the default) and 16 (up to 38 runs per head)
-  for (const char* keys : {"256", "16"}) {
-    INFO("GLASSWING_VULKAN_ATTN_SPLIT=" << keys);
+  // 256 keys per workgroup (the default) and 16 (up to 38 runs per head); all keys, and a sliding window of
+  // 100 (gemma3's local layers), whose runs start at its first key
+  for (const auto& [keys, window] :
+       {std::pair{"256", 0u}, std::pair{"16", 0u}, std::pair{"256", 100u}, std::pair{"16", 100u}}) {
+    INFO("GLASSWING_VULKAN_ATTN_SPLIT=" << keys << " window " << window);
+    att.window = window;
     setenv("GLASSWING_VULKAN_ATTN_SPLIT", keys, 1);
     const uint64_t split_bytes = Recorder::attention_split_bytes(n_heads, hd, n_ctx);
     REQUIRE(split_bytes > 0);
@@ -302,8 +307,8 @@ TEST_CASE("split-K decode attention (GPU kernels) matches the CPU over long cont
       std::copy(k.begin(), k.end(), kv_k.begin() + n_past * kv_dim);
       std::copy(qkv.begin() + q_dim + kv_dim, qkv.end(), kv_v.begin() + n_past * kv_dim);
       const auto eq = cpu_rope(q, 1, n_heads, hd, hd, n_past, false, 10000);
-      CHECK(max_rel_diff(read_floats(out, q_dim),
-                         cpu_attention(eq, kv_k, kv_v, 1, n_past, n_heads, n_kv, hd, att.scale)) < 1e-4);
+      CHECK(max_rel_diff(read_floats(out, q_dim), cpu_attention(eq, kv_k, kv_v, 1, n_past, n_heads, n_kv, hd,
+                                                                att.scale, window)) < 1e-4);
       const auto qcs = read_floats(qc, n_ctx * q_dim);
       CHECK(max_rel_diff(std::vector<float>(qcs.begin() + n_past * q_dim, qcs.begin() + (n_past + 1) * q_dim),
                          eq) < 1e-4);
