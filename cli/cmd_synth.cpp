@@ -36,8 +36,10 @@ int run_synth(cli::Args& args) {
   synth::Options options;
   options.shape = *shape;
   if (auto arch = args.get("--arch")) {
-    if (*arch != "llama" && *arch != "qwen2" && *arch != "qwen3" && *arch != "phi3" && *arch != "gemma3")
-      throw cli::UsageError("--arch must be llama, qwen2, qwen3, phi3 or gemma3, got '" + *arch + "'");
+    if (*arch != "llama" && *arch != "qwen2" && *arch != "qwen3" && *arch != "phi3" && *arch != "gemma2" &&
+        *arch != "gemma3")
+      throw cli::UsageError("--arch must be llama, qwen2, qwen3, phi3, gemma2 or gemma3, got '" + *arch +
+                            "'");
     options.shape.arch = *arch;
   }
   const std::string type_name = args.get_or("--type", "F16");
@@ -84,7 +86,8 @@ GLASSWING_CLI_COMMAND(
        "weight type (default F16): F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q2_K Q3_K Q4_K Q5_K Q6_K"},
       {"--output", "-o", true, "output .gguf path"},
       {"--arch", "", true,
-       "llama, qwen2, qwen3, phi3 or gemma3 (default: the preset's; qwen2 adds Q/K/V biases, qwen3 per-head "
+       "llama, qwen2, qwen3, phi3, gemma2 or gemma3 (default: the preset's; qwen2 adds Q/K/V biases, qwen3 "
+       "per-head "
        "q and k "
        "norms, phi3 packs q|k|v and gate|up)"},
       {"--seed", "", true, "random seed (default 42); the same seed writes the same file"},

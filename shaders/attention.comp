@@ -29,7 +29,7 @@ void main() {
     uint ko = p.kv_offset + j * kv_row + kvh * p.head_dim;
     float s = 0.0;
     for (uint i = 0u; i < p.head_dim; ++i) s += q[qo + i] * kc[ko + i];
-    s *= p.scale;
+    s = capped(s * p.scale);
     sc[so + j] = s;
     mx = max(mx, s);
   }

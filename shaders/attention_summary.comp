@@ -18,6 +18,7 @@ layout(push_constant) uniform Push {
   uint out_offset;  // elements; output is [head][query][3] from here
   float scale;
   uint window;  // keys a query sees in a sliding-window layer; 0: all
+  float softcap;  // scores become softcap·tanh(s / softcap); 0: none
 } p;
 
 float score(uint qpos, uint head, uint j) {
@@ -25,7 +26,8 @@ float score(uint qpos, uint head, uint j) {
   uint ko = j * p.n_kv_heads * p.head_dim + (head / (p.n_heads / p.n_kv_heads)) * p.head_dim;
   float s = 0.0;
   for (uint i = 0u; i < p.head_dim; ++i) s += qc[qo + i] * kc[ko + i];
-  return s * p.scale;
+  s *= p.scale;  // soft-capped as common/attention_push.glsl's capped()
+  return p.softcap == 0.0 ? s : p.softcap * (1.0 - 2.0 / (exp(2.0 * s / p.softcap) + 1.0));
 }
 
 void main() {

@@ -32,7 +32,7 @@ void attend(uint t, uint h) {
     uint ko = (p.kv_offset + j * kv_row + kvh * p.head_dim) / 4u;
     float s = 0.0;
     for (uint i = 0u; i < d4; ++i) s += dot(q[qo + i], kc[ko + i]);
-    s *= p.scale;
+    s = capped(s * p.scale);
     sc[so + j] = s;
     mx = max(mx, s);
   }

@@ -125,6 +125,7 @@ void attention_row(float* att, const CpuCaches& c, const model::ModelDescription
   std::fill(att, att + first, 0.0f);  // keys before a sliding window
   attention_scores(att + first, q, c.k_at(layer, first) + kv_head * hd, d.kv_dim(), pos + 1 - first, hd,
                    d.attention_scale);
+  softcap(att + first, pos + 1 - first, d.attn_softcap);
   softmax_f32(att + first, pos + 1 - first);
 }
 
@@ -143,6 +144,7 @@ void attention_like_ggml(float* out, float* att, const CpuCaches& c, const model
   for (int64_t j = 0; j <= pos; ++j) {
     // keys before a sliding window are masked with −inf, as ggml's mask does (exp gives them 0)
     att[j] = j < first ? -INFINITY : dot_lanes(q, c.k_at(layer, j) + kv_head * hd, hd) * scale;
+    if (j >= first) softcap(&att[j], 1, d.attn_softcap);
     max = std::max(max, att[j]);
   }
   // ggml_vec_soft_max_f32 (AVX2): each group of 8 keys summed in f32 (ggml's horizontal sum), the group sums
@@ -210,6 +212,7 @@ void CpuBackend::attention_block(int64_t layer, int64_t h, int64_t t0, int64_t n
     float* row = &scores[sz(i * n_keys)];
     const int64_t count = pos0 + t0 + i + 1, first = d.first_key(layer, count - 1);
     for (int64_t j = first; j < count; ++j) row[j] *= scale;  // scale · (q·k), as attention_scores
+    softcap(row + first, count - first, d.attn_softcap);
     softmax_f32(row + first, count - first);
     std::fill(row, row + first, 0.0f);  // keys before a sliding window
     std::fill(row + count, row + n_keys, 0.0f);
@@ -239,6 +242,7 @@ void CpuBackend::attention_groups(CpuCaches& c, int64_t l, int64_t pos0) {
       const int64_t j0 = first + run * run_keys_, len = std::min(n_keys, j0 + run_keys_) - j0;
       attention_scores_group(att, len, c.q_at(l, pos0) + kv_head * g * hd, hd, g,
                              c.k_at(l, j0) + kv_head * hd, kv_dim, len, hd, scale);
+      softcap(att, g * len, d.attn_softcap);
       for (int64_t qi = 0; qi < g; ++qi) s_.run_stats[sz(i * g + qi)] = softmax_f32(att + qi * len, len);
       attention_values_group(&s_.run_out[sz(i * g * hd)], hd, att, len, g, c.v_at(l, j0) + kv_head * hd,
                              kv_dim, len, hd);
@@ -417,6 +421,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
   for (int64_t t = 0; t < n_out; ++t)
     norm(&s.xb[sz(t * dim)], &s.x[sz((first_logit + t) * dim)], w.output_norm, w.output_norm_b);
   project(logits, s.xb.data(), w.output, w.output_b, n_out);
+  softcap(logits, n_out * d.n_vocab, d.final_softcap);
 }
 
 model::AttentionMatrix CpuBackend::attention_impl(const model::Session& session, int64_t layer, int64_t head,

@@ -34,6 +34,9 @@ void add(float* x, const float* b, int64_t n);
 // gate (n) = silu(gate) ⊙ up: the SwiGLU nonlinearity.
 void swiglu(float* gate, const float* up, int64_t n);
 
+// x (n) = cap · tanh(x / cap) (gemma2's soft-capping), as ggml: x · (1/cap), tanh, · cap; nothing for cap 0.
+void softcap(float* x, int64_t n, float cap);
+
 // x (n) = gelu(x), tanh approximation as in ggml and GPT-2.
 void gelu(float* x, int64_t n);
 

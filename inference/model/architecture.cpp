@@ -7,14 +7,19 @@ namespace glasswing::model {
 
 namespace {
 constexpr std::array kArchitectures = {
-    //          name     norm            ffn              rope             positions fused_qkv qk_norm
-    ArchTraits{"llama", NormKind::Rms, FfnKind::SwiGlu, RopeKind::Normal, false, false, false},
-    ArchTraits{"qwen2", NormKind::Rms, FfnKind::SwiGlu, RopeKind::NeoX, false, false, false},
-    ArchTraits{"qwen3", NormKind::Rms, FfnKind::SwiGlu, RopeKind::NeoX, false, false, true},
-    ArchTraits{"phi3", NormKind::Rms, FfnKind::SwiGlu, RopeKind::NeoX, false, false, false, true, true},
-    ArchTraits{"gemma3", NormKind::Rms, FfnKind::GeGlu, RopeKind::NeoX, false, false, true, false, false,
-               true, true, 6},
-    ArchTraits{"gpt2", NormKind::Layer, FfnKind::Gelu, RopeKind::None, true, true, false},
+    // clang-format off
+    //         name      norm           ffn              rope              positions fused  qk_norm packed_qkv
+    //                                                                     packed_gate_up embed_scale post_norms swa_pattern
+    ArchTraits{"llama",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::Normal, false, false, false},
+    ArchTraits{"qwen2",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, false},
+    ArchTraits{"qwen3",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true},
+    ArchTraits{"phi3",   NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, false, true, true},
+    ArchTraits{"gemma2", NormKind::Rms,   FfnKind::GeGlu,  RopeKind::NeoX,   false, false, false, false, false, true,
+               true, 2},
+    ArchTraits{"gemma3", NormKind::Rms,   FfnKind::GeGlu,  RopeKind::NeoX,   false, false, true,  false, false, true,
+               true, 6},
+    ArchTraits{"gpt2",   NormKind::Layer, FfnKind::Gelu,   RopeKind::None,   true,  true,  false},
+    // clang-format on
 };
 }  // namespace
 

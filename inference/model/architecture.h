@@ -26,10 +26,10 @@ struct ArchTraits {
   // every backend runs them as it runs llama's.
   bool packed_qkv = false;
   bool packed_gate_up = false;
-  // gemma3: token embeddings scaled by √n_embd; each sublayer's output RMS-normalized (post_attention_norm,
-  // post_ffw_norm) before its residual add; sliding-window attention (attention.sliding_window keys) with a
-  // RoPE base of 10000 on every layer but each swa_pattern-th, which attends to all keys with the model's
-  // base and RoPE scaling.
+  // gemma2/3: token embeddings scaled by √n_embd; each sublayer's output RMS-normalized (post_attention_norm,
+  // post_ffw_norm) before its residual add; sliding-window attention (attention.sliding_window keys) on every
+  // layer but each swa_pattern-th, which attends to all keys (gemma3's local layers also turn with a RoPE base
+  // of 10000, without RoPE scaling).
   bool embed_scale = false;
   bool post_norms = false;
   int swa_pattern = 0;

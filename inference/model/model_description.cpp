@@ -65,18 +65,22 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
                              " must be even and at most the head dimension " + std::to_string(d.head_dim));
 
   d.attention_scale = 1.0f / std::sqrt(static_cast<float>(d.head_dim));
+  d.rope_freq_base_local = d.rope_freq_base;
   if (d.traits->swa_pattern > 0) {
-    d.sliding_window = file.get_int(a + "attention.sliding_window").value_or(0);
+    const bool gemma2 = d.architecture == "gemma2";
+    d.sliding_window = file.get_int(a + "attention.sliding_window").value_or(gemma2 ? 4096 : 0);
     if (d.sliding_window < 0) throw std::runtime_error("attention.sliding_window must not be negative");
-    // as llama.cpp (after gemma_pytorch's config): the 27B model (62 layers) scales by its n_embd / n_head
-    if (d.architecture == "gemma3" && d.n_layer == 62)
+    // as llama.cpp (after gemma_pytorch's configs): the 27B models (gemma2: 46 layers, gemma3: 62) scale by
+    // n_embd / n_head; gemma3's local layers turn with a base of 10000
+    if (d.n_layer == (gemma2 ? 46 : 62))
       d.attention_scale = 1.0f / std::sqrt(static_cast<float>(d.n_embd / d.n_head));
+    if (!gemma2) d.rope_freq_base_local = 10000.0f;
   }
-  if (file.get_float(a + "final_logit_softcapping").value_or(0.0) > 0 ||
-      file.get_float(a + "attn_logit_softcapping").value_or(0.0) > 0)
-    throw std::runtime_error("logit soft-capping (" + a +
-                             "final_logit_softcapping, attn_logit_softcapping) is not "
-                             "supported");
+  d.attn_softcap = static_cast<float>(file.get_float(a + "attn_logit_softcapping").value_or(0.0));
+  d.final_softcap = static_cast<float>(file.get_float(a + "final_logit_softcapping").value_or(0.0));
+  if (d.attn_softcap < 0 || d.final_softcap < 0 || !std::isfinite(d.attn_softcap) ||
+      !std::isfinite(d.final_softcap))
+    throw std::runtime_error("logit soft-capping values must be positive (0: none)");
 
   const auto* embd = file.find_tensor("token_embd.weight");
   if (!embd || embd->dims.size() != 2)

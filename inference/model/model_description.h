@@ -29,7 +29,11 @@ struct ModelDescription {
   float attention_scale = 0.0f;    // multiplies q·k: 1/√head_dim (gemma3 27B: 1/√(n_embd / n_head))
   int64_t sliding_window = 0;      // keys a local layer's query sees, itself included (0: no local layers)
   float rope_freq_base_local = 10000.0f;  // RoPE base of the local layers (no RoPE scaling there)
-  bool tied_embeddings = false;           // no output.weight: the classifier reuses token_embd.weight
+  // Soft-capping (gemma2): attention scores become c·tanh(s / c) before the softmax, logits c·tanh(l / c); 0:
+  // none
+  float attn_softcap = 0.0f;
+  float final_softcap = 0.0f;
+  bool tied_embeddings = false;  // no output.weight: the classifier reuses token_embd.weight
 
   int64_t q_dim() const { return n_head * head_dim; }       // width of all query heads together
   int64_t kv_dim() const { return n_head_kv * head_dim; }   // width of all key (or value) heads together

@@ -24,7 +24,7 @@ std::vector<Shape> make_shapes() {
   auto add = [&](Shape shape) { s.push_back(std::move(shape)); };
   // Columns: name, arch, embd, layers, heads, kv heads, ff, vocab, ctx, rope base, eps, tied, hidden, then
   // where needed key_length (0: n_embd / n_head), the llama3 RoPE scaling factor and its original context,
-  // the sliding window (gemma3) and a linear RoPE scaling factor.
+  // the sliding window (gemma2/3), a linear RoPE scaling factor and the soft caps of attention and logits.
   // clang-format off
   add({"stories15m",     "llama", 288,  6,  6,  6,  768,   32000,  256,    10000.0f,   1e-5f, true,  false});
   add({"smollm2-135m",   "llama", 576,  30, 9,  3,  1536,  49152,  8192,   100000.0f,  1e-5f, true,  false});
@@ -40,6 +40,9 @@ std::vector<Shape> make_shapes() {
   // Gemma 3 1B: heads of 256, one KV head, a window of 512 keys on five layers of six.
   add({"gemma-3-1b",     "gemma3", 1152, 26, 4, 1,  6912,  262144, 32768,  1000000.0f, 1e-6f, true,  false, 256,
        0.0f, 8192, 512});
+  // Gemma 2 2B: heads of 256, a window of 4096 keys on even layers, soft-capping 50 (attention) and 30 (logits).
+  add({"gemma-2-2b",     "gemma2", 2304, 26, 8, 4,  9216,  256000, 8192,   10000.0f,   1e-6f, true,  false, 256,
+       0.0f, 8192, 4096, 0.0f, 50.0f, 30.0f});
   // Llama 2 7B: the model of llama.cpp's published GPU benchmark tables ("llama 7B Q4_0", 6.74 B).
   add({"llama-2-7b",     "llama", 4096, 32, 32, 32, 11008, 32000,  4096,   10000.0f,   1e-5f, false, false});
   // Small shapes for tests: K-quant-compatible rows, rows that force fallbacks, qwen2 biases, qwen3 heads
@@ -52,6 +55,9 @@ std::vector<Shape> make_shapes() {
   add({"test-tiny-phi3",   "phi3",  256, 2, 4, 2, 512, 320, 128, 10000.0f,   1e-5f, false, true});
   add({"test-tiny-llama3", "llama", 256, 2, 4, 2, 512, 320, 128, 500000.0f,  1e-5f, true,  true, 0, 8.0f, 16});
   // gemma3 with six layers (the last one global), a window of 4 keys and linear RoPE scaling on the global layer
+  // gemma2 with a window of 4 keys on layers 0 and 2, and soft caps small enough to shape random weights' outputs
+  add({"test-tiny-gemma2", "gemma2", 128, 4, 4, 2, 256, 300, 128, 10000.0f, 1e-6f, true, true, 64, 0.0f, 8192, 4,
+       0.0f, 1.0f, 0.5f});
   add({"test-tiny-gemma3", "gemma3", 128, 6, 4, 2, 256, 300, 128, 1000000.0f, 1e-6f, true, true, 64, 0.0f, 8192, 4,
        8.0f});
   // clang-format on
@@ -124,8 +130,9 @@ uint32_t file_type(GgmlType type) {
 
 void validate(const Shape& s) {
   auto fail = [&](const std::string& why) { throw std::invalid_argument("shape " + s.name + ": " + why); };
-  if (s.arch != "llama" && s.arch != "qwen2" && s.arch != "qwen3" && s.arch != "phi3" && s.arch != "gemma3")
-    fail("architecture must be llama, qwen2, qwen3, phi3 or gemma3, not '" + s.arch + "'");
+  if (s.arch != "llama" && s.arch != "qwen2" && s.arch != "qwen3" && s.arch != "phi3" && s.arch != "gemma3" &&
+      s.arch != "gemma2")
+    fail("architecture must be llama, qwen2, qwen3, phi3, gemma2 or gemma3, not '" + s.arch + "'");
   if (!s.n_embd || !s.n_layer || !s.n_head || !s.n_head_kv || !s.n_ff || !s.n_ctx)
     fail("a dimension is zero");
   if (!s.key_length && s.n_embd % s.n_head) fail("n_embd is not a multiple of the head count");
@@ -168,7 +175,8 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
     }
     t.push_back({p + "attn_output.weight", Kind::Weight, q, e});
-    if (s.arch == "gemma3") t.push_back({p + "post_attention_norm.weight", Kind::Norm, e, 1});
+    const bool gemma = s.arch == "gemma2" || s.arch == "gemma3";
+    if (gemma) t.push_back({p + "post_attention_norm.weight", Kind::Norm, e, 1});
     t.push_back({p + "ffn_norm.weight", Kind::Norm, e, 1});
     if (s.arch == "phi3") {
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, 2 * uint64_t{s.n_ff}});  // gate rows, then up rows
@@ -177,7 +185,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, s.n_ff});
     }
     t.push_back({p + "ffn_down.weight", Kind::Weight, s.n_ff, e});
-    if (s.arch == "gemma3") t.push_back({p + "post_ffw_norm.weight", Kind::Norm, e, 1});
+    if (gemma) t.push_back({p + "post_ffw_norm.weight", Kind::Norm, e, 1});
   }
   if (s.rope_scaling_factor > 0) t.push_back({"rope_freqs.weight", Kind::RopeFreqs, s.head_dim() / 2, 1});
   t.push_back({"output_norm.weight", Kind::Norm, e, 1});
@@ -302,6 +310,8 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   w.set_u32(a + ".rope.dimension_count", s.head_dim());
   w.set_f32(a + ".attention.layer_norm_rms_epsilon", s.norm_eps);
   if (s.sliding_window) w.set_u32(a + ".attention.sliding_window", s.sliding_window);
+  if (s.attn_softcap > 0) w.set_f32(a + ".attn_logit_softcapping", s.attn_softcap);
+  if (s.final_softcap > 0) w.set_f32(a + ".final_logit_softcapping", s.final_softcap);
   if (s.rope_linear_factor > 0) {
     w.set_string(a + ".rope.scaling.type", "linear");
     w.set_f32(a + ".rope.scaling.factor", s.rope_linear_factor);

@@ -17,7 +17,8 @@ namespace glasswing::synth {
 struct Shape {
   std::string name;
   // "llama", "qwen2" (adds Q/K/V biases), "qwen3" (adds per-head q and k norms), "phi3" (q|k|v in one
-  // attn_qkv, gate|up in one ffn_up) or "gemma3" (qwen3's norms, post-sublayer norms, sliding windows)
+  // attn_qkv, gate|up in one ffn_up), "gemma3" (qwen3's norms, post-sublayer norms, sliding windows) or
+  // "gemma2" (post-sublayer norms, sliding windows, soft-capping)
   std::string arch;
   uint32_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, n_ctx = 0;
   float rope_base = 10000.0f;
@@ -31,6 +32,8 @@ struct Shape {
   uint32_t rope_original_ctx = 8192;
   uint32_t sliding_window = 0;      // gemma3: keys a local layer sees (attention.sliding_window)
   float rope_linear_factor = 0.0f;  // rope.scaling.type "linear" with this factor; 0: none
+  float attn_softcap = 0.0f;        // gemma2: attn_logit_softcapping; 0: none
+  float final_softcap = 0.0f;       // gemma2: final_logit_softcapping; 0: none
   uint32_t head_dim() const { return key_length ? key_length : n_head ? n_embd / n_head : 0; }
   uint64_t n_params() const;
 };

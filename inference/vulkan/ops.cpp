@@ -87,26 +87,29 @@ struct AttentionPush {
   uint32_t n_heads, n_kv_heads, head_dim, q_stride, q_offset, o_stride, kv_offset, n_ctx;
   float scale;
   uint32_t window;
+  float softcap;
 };
-static_assert(sizeof(AttentionPush) == 40);
+static_assert(sizeof(AttentionPush) == 44);
 struct AttentionRopeStorePush {
   AttentionPush attention;
   uint32_t k_offset, v_offset, q_cache_offset, n_rot, neox;
   float freq_base;
 };
-static_assert(sizeof(AttentionRopeStorePush) == 64);
+static_assert(sizeof(AttentionRopeStorePush) == 68);
 struct AttentionProbsPush {
   uint32_t n_heads, n_kv_heads, head_dim, head, q_offset, k_offset, q0, k0, nk;
   float scale;
   uint32_t window;
+  float softcap;
 };
-static_assert(sizeof(AttentionProbsPush) == 44);
+static_assert(sizeof(AttentionProbsPush) == 48);
 struct AttentionSummaryPush {
   uint32_t n_heads, n_kv_heads, head_dim, q0, nq, out_offset;
   float scale;
   uint32_t window;
+  float softcap;
 };
-static_assert(sizeof(AttentionSummaryPush) == 32);
+static_assert(sizeof(AttentionSummaryPush) == 36);
 struct SoftmaxPush {
   uint32_t n, stride;
 };
@@ -1010,7 +1013,8 @@ void Recorder::attention(const BufferRange& q, const BufferRange& k_cache, const
                      p.head_dim,  p.q_stride ? p.q_stride : width,
                      p.q_offset,  p.o_stride ? p.o_stride : width,
                      p.kv_offset, p.n_ctx,
-                     p.scale,     p.window};
+                     p.scale,     p.window,
+                     p.softcap};
   const BufferRange buffers[] = {q, k_cache, v_cache, out, scores, state};
   const uint32_t spec[] = {reduce_wg()};
   // Everything a multiple of 4 floats (and the bindings 16-byte aligned): the vec4 variant.
@@ -1058,7 +1062,7 @@ bool Recorder::attention_rope_store(const BufferRange& qkv, const BufferRange& q
   const uint32_t width = p.n_heads * p.head_dim;
   const AttentionRopeStorePush push{
       {p.n_heads, p.n_kv_heads, p.head_dim, q_stride, r.q_offset, p.o_stride ? p.o_stride : width,
-       p.kv_offset, p.n_ctx, p.scale, p.window},
+       p.kv_offset, p.n_ctx, p.scale, p.window, p.softcap},
       r.k_offset,
       r.v_offset,
       r.q_cache_offset,
@@ -1115,7 +1119,7 @@ void Recorder::attention_probs(const BufferRange& q_cache, const BufferRange& k_
   if (p.n_kv_heads == 0 || p.n_heads % p.n_kv_heads != 0 || p.head >= p.n_heads)
     throw VulkanError("attention_probs: head " + std::to_string(p.head) + " out of range or bad head counts");
   AttentionProbsPush push{p.n_heads, p.n_kv_heads, p.head_dim, p.head,  p.q_offset, p.k_offset,
-                          p.q0,      p.k0,         p.nk,       p.scale, p.window};
+                          p.q0,      p.k0,         p.nk,       p.scale, p.window,   p.softcap};
   const BufferRange buffers[] = {q_cache, k_cache, out};
   const uint32_t spec[] = {reduce_wg()};
   dispatch("attention_probs", buffers, push, p.nq, 1, 1, spec);
@@ -1125,7 +1129,8 @@ void Recorder::attention_summary(const BufferRange& q_cache, const BufferRange& 
                                  const BufferRange& out, const AttentionSummaryParams& p) {
   if (p.n_kv_heads == 0 || p.n_heads % p.n_kv_heads != 0)
     throw VulkanError("attention_summary: attention heads must be a multiple of KV heads");
-  AttentionSummaryPush push{p.n_heads, p.n_kv_heads, p.head_dim, p.q0, p.nq, p.out_offset, p.scale, p.window};
+  AttentionSummaryPush push{p.n_heads,    p.n_kv_heads, p.head_dim, p.q0,     p.nq,
+                            p.out_offset, p.scale,      p.window,   p.softcap};
   const BufferRange buffers[] = {q_cache, k_cache, out};
   const uint32_t spec[] = {reduce_wg()};
   dispatch("attention_summary", buffers, push, p.nq, p.n_heads, 1, spec);
@@ -1146,6 +1151,15 @@ void Recorder::swiglu(const BufferRange& gate, const BufferRange& up, const Buff
 void Recorder::geglu(const BufferRange& gate, const BufferRange& up, const BufferRange& out, uint32_t n) {
   const BufferRange buffers[] = {gate, up, out};
   elementwise("geglu", buffers, bytes_of(CountPush{n}), n);
+}
+
+void Recorder::softcap(const BufferRange& data, uint32_t n, float cap) {
+  struct {
+    uint32_t n;
+    float cap;
+  } push{n, cap};
+  const BufferRange buffers[] = {data};
+  elementwise("softcap", buffers, bytes_of(push), n);
 }
 
 void Recorder::scale(const BufferRange& data, uint32_t n, float s) {

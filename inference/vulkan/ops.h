@@ -149,7 +149,8 @@ struct AttentionParams {
   uint32_t kv_offset = 0;  // element offset of the layer in the caches
   uint32_t n_ctx = 0;      // cache capacity (positions); scores need n_tokens * n_heads * n_ctx floats
   float scale = 1.0f;
-  uint32_t window = 0;  // keys a query sees, itself included, in a sliding-window layer; 0: all
+  uint32_t window = 0;   // keys a query sees, itself included, in a sliding-window layer; 0: all
+  float softcap = 0.0f;  // scores become softcap·tanh(s / softcap) after the scale (gemma2); 0: none
 };
 
 struct AttentionProbsParams {
@@ -162,7 +163,8 @@ struct AttentionProbsParams {
   uint32_t q0 = 0, nq = 0;  // query rows
   uint32_t k0 = 0, nk = 0;  // key columns
   float scale = 1.0f;
-  uint32_t window = 0;  // as AttentionParams::window
+  uint32_t window = 0;   // as AttentionParams::window
+  float softcap = 0.0f;  // as AttentionParams::softcap
 };
 
 struct AttentionSummaryParams {
@@ -172,7 +174,8 @@ struct AttentionSummaryParams {
   uint32_t q0 = 0, nq = 0;  // query rows
   uint32_t out_offset = 0;  // elements into the output
   float scale = 1.0f;
-  uint32_t window = 0;  // as AttentionParams::window
+  uint32_t window = 0;   // as AttentionParams::window
+  float softcap = 0.0f;  // as AttentionParams::softcap
 };
 
 class Recorder {
@@ -246,6 +249,7 @@ class Recorder {
   void geglu(const BufferRange& gate, const BufferRange& up, const BufferRange& out,
              uint32_t n);                                            // gelu(g)·u
   void scale(const BufferRange& data, uint32_t n, float s);          // data *= s
+  void softcap(const BufferRange& data, uint32_t n, float cap);      // data = cap · tanh(data / cap)
   void add(const BufferRange& x, const BufferRange& y, uint32_t n);  // y += x
   // y[r * stride + offset + i] += b[i] for r < n_rows, i < n
   void add_bias(const BufferRange& b, const BufferRange& y, uint32_t n, uint32_t n_rows, uint32_t stride = 0,

@@ -473,7 +473,8 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
                                     .kv_offset = 0,
                                     .n_ctx = u32(c.n_ctx),
                                     .scale = d.attention_scale,
-                                    .window = d.is_local(l) ? u32(d.sliding_window) : 0u};
+                                    .window = d.is_local(l) ? u32(d.sliding_window) : 0u,
+                                    .softcap = d.attn_softcap};
     if (!(L.wqkv && rec.attention_rope_store(a.qkv, c.q_layer(l), c.k_layer(l), c.v_layer(l), a.att_out,
                                              whole(c.scores), state, rope, attention,
                                              c.split ? whole(*c.split) : BufferRange{}))) {
@@ -575,6 +576,10 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
     rec.barrier();
     rec.add_bias(w.output_b, a.logits, n_vocab, n_out);
   }
+  if (d.final_softcap > 0) {  // gemma2
+    rec.barrier();
+    rec.softcap(a.logits, n_out * n_vocab, d.final_softcap);
+  }
   rec.copy(a.logits, whole(c.readback), uint64_t(n_out) * n_vocab * sizeof(float));
 }
 
@@ -644,7 +649,8 @@ model::AttentionMatrix VulkanBackend::attention_impl(const model::Session& sessi
                        .k0 = u32(keys.begin),
                        .nk = u32(keys.size()),
                        .scale = d.attention_scale,
-                       .window = d.is_local(layer) ? u32(d.sliding_window) : 0u});
+                       .window = d.is_local(layer) ? u32(d.sliding_window) : 0u,
+                       .softcap = d.attn_softcap});
   rec.end();
   rec.submit_and_wait();
   std::memcpy(m.probs.data(), readback_->mapped(), bytes);
@@ -678,7 +684,8 @@ std::vector<model::HeadSummary> VulkanBackend::attention_summary_impl(const mode
                            .nq = nq,
                            .out_offset = u32(per_layer * l),
                            .scale = d.attention_scale,
-                           .window = d.is_local(l) ? u32(d.sliding_window) : 0u});
+                           .window = d.is_local(l) ? u32(d.sliding_window) : 0u,
+                           .softcap = d.attn_softcap});
   rec.end();
   rec.submit_and_wait();
   const auto* s = static_cast<const float*>(readback_->mapped());

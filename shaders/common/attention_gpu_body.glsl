@@ -130,7 +130,7 @@ void main() {
 #else
     for (uint i = 0u; i < d4; ++i) s += dot(q[qo + i], kc[ko + i]);
 #endif
-    s *= p.scale;
+    s = capped(s * p.scale);
     sc[so + j] = s;
     mx = max(mx, s);
   }

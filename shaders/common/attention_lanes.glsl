@@ -108,7 +108,7 @@ void main() {
     uint ko = kv0 + j * kv_row;
     vec4 s4 = vec4(0.0);
     [[unroll]] for (uint i = 0u; i < HD4; ++i) s4 += q[i] * fetch4(k_texels, ko + i);
-    float s = (s4.x + s4.y) + (s4.z + s4.w);
+    float s = capped((s4.x + s4.y) + (s4.z + s4.w));
     float m = max(mx, s);
     float c = exp(mx - m), e = exp(s - m);
     sum = sum * c + e;
@@ -119,7 +119,7 @@ void main() {
   {  // the current key, as one more step of the loop
     vec4 s4 = vec4(0.0);
     [[unroll]] for (uint i = 0u; i < HD4; ++i) s4 += q[i] * k_now[i];
-    float s = (s4.x + s4.y) + (s4.z + s4.w);
+    float s = capped((s4.x + s4.y) + (s4.z + s4.w));
     float m = max(mx, s);
     float c = exp(mx - m), e = exp(s - m);
     sum = sum * c + e;

@@ -11,7 +11,8 @@ layout(push_constant) uniform Push {
   uint kv_offset;  // element offset of this layer in the K and V caches
   uint n_ctx;      // scratch row length (cache capacity; the lanes kernels keep no scratch)
   float scale;
-  uint window;  // keys a query sees, itself included, in a sliding-window layer (gemma3); 0: all
+  uint window;  // keys a query sees, itself included, in a sliding-window layer (gemma2/3); 0: all
+  float softcap;  // scores become softcap·tanh(s / softcap) (gemma2); 0: none
 #ifdef ROPE_STORE
   uint k_offset;  // elements into the q|k|v row: this token's k and v
   uint v_offset;
@@ -21,6 +22,12 @@ layout(push_constant) uniform Push {
   float freq_base;
 #endif
 } p;
+
+// A scaled score after soft-capping (tanh as 1 - 2/(exp(2z)+1): finite for any z, where GLSL's tanh may not be).
+float capped(float s) {
+  if (p.softcap == 0.0) return s;
+  return p.softcap * (1.0 - 2.0 / (exp(2.0 * s / p.softcap) + 1.0));
+}
 
 // The first key a query at position pos sees.
 uint first_key(uint pos) {

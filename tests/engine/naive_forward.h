@@ -73,12 +73,17 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   const model::ArchTraits& arch = *d.traits;
   if (arch.norm != model::NormKind::Rms || arch.ffn == model::FfnKind::Gelu || arch.fused_qkv ||
       arch.learned_positions)
-    throw std::runtime_error("naive_logits covers the llama family (and gemma3) only");
-  // gemma3, as its paper and reference code state it: embeddings × √n_embd, GeGLU (tanh GELU), each
-  // sublayer's output RMS-normalized before the residual add, and five local layers (a window of
-  // sliding_window keys, RoPE base 10000 without scaling) to every global one.
-  const bool gemma3 = d.architecture == "gemma3";
-  const auto local = [&](int64_t layer) { return gemma3 && d.sliding_window > 0 && layer % 6 != 5; };
+    throw std::runtime_error("naive_logits covers the llama family (and gemma2/3) only");
+  // gemma2 and gemma3, as their papers and reference code state them: embeddings × √n_embd, GeGLU (tanh
+  // GELU), each sublayer's output RMS-normalized before the residual add, local layers that see a window of
+  // sliding_window keys: gemma2's even layers; gemma3's five of every six, which also turn with RoPE base
+  // 10000 without scaling. gemma2 soft-caps attention scores and logits: c·tanh(s/c).
+  const bool gemma2 = d.architecture == "gemma2", gemma3 = d.architecture == "gemma3",
+             gemma = gemma2 || gemma3;
+  const auto local = [&](int64_t layer) {
+    return d.sliding_window > 0 && ((gemma3 && layer % 6 != 5) || (gemma2 && layer % 2 == 0));
+  };
+  const auto cap = [](double s, double c) { return c > 0 ? c * std::tanh(s / c) : s; };
   const auto n = static_cast<int64_t>(tokens.size());
   const int64_t hd = d.head_dim, dim = d.n_embd;
   const double eps = d.norm_eps;
@@ -87,13 +92,13 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   std::vector<Vec> x(u(n));
   for (int64_t t = 0; t < n; ++t) {
     x[u(t)] = naive::row(w.token_embd, tokens[u(t)]);
-    if (gemma3)
+    if (gemma)
       for (double& e : x[u(t)]) e *= std::sqrt(static_cast<double>(dim));
   }
 
   for (int64_t l = 0; l < d.n_layer; ++l) {
     const model::LayerWeights& L = w.layers[u(l)];
-    const double base = local(l) ? 10000.0 : d.rope_freq_base;
+    const double base = local(l) && gemma3 ? 10000.0 : d.rope_freq_base;
     const model::Vector divisors = local(l) ? model::Vector{} : w.rope_freqs;
     std::vector<Vec> q(u(n)), k(u(n)), v(u(n));
     for (int64_t t = 0; t < n; ++t) {
@@ -120,7 +125,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
           if (local(l) && t - j >= d.sliding_window) continue;  // outside the window: probability 0
           double s = 0;
           for (int64_t i = 0; i < hd; ++i) s += q[u(t)][u(h * hd + i)] * k[u(j)][u(kvh * hd + i)];
-          p[u(j)] = s / std::sqrt(static_cast<double>(hd));
+          p[u(j)] = cap(s / std::sqrt(static_cast<double>(hd)), d.attn_softcap);
           max = std::max(max, p[u(j)]);
         }
         for (double& e : p) sum += (e = std::exp(e - max));
@@ -128,19 +133,19 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
           for (int64_t i = 0; i < hd; ++i) att[u(h * hd + i)] += p[u(j)] / sum * v[u(j)][u(kvh * hd + i)];
       }
       Vec o = naive::matvec(L.wo, att, L.bo);
-      if (gemma3) naive::rmsnorm(o, 0, u(dim), L.attn_post_norm, eps);
+      if (gemma) naive::rmsnorm(o, 0, u(dim), L.attn_post_norm, eps);
       for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += o[u(i)];
 
       Vec xn = x[u(t)];
       naive::rmsnorm(xn, 0, u(dim), L.ffn_norm, eps);
       Vec g = naive::matvec(L.w_gate, xn), up = naive::matvec(L.w_up, xn, L.b_up);
       for (size_t i = 0; i < g.size(); ++i)
-        g[i] = (gemma3 ? 0.5 * g[i] *
-                             (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (g[i] + 0.044715 * std::pow(g[i], 3))))
-                       : g[i] / (1.0 + std::exp(-g[i]))) *
+        g[i] = (gemma ? 0.5 * g[i] *
+                            (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (g[i] + 0.044715 * std::pow(g[i], 3))))
+                      : g[i] / (1.0 + std::exp(-g[i]))) *
                up[i];
       Vec down = naive::matvec(L.w_down, g, L.b_down);
-      if (gemma3) naive::rmsnorm(down, 0, u(dim), L.ffn_post_norm, eps);
+      if (gemma) naive::rmsnorm(down, 0, u(dim), L.ffn_post_norm, eps);
       for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += down[u(i)];
     }
   }
@@ -149,7 +154,8 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   for (int64_t t = 0; t < n; ++t) {
     Vec xn = x[u(t)];
     naive::rmsnorm(xn, 0, u(dim), w.output_norm, eps);
-    for (double l : naive::matvec(w.output, xn, w.output_b)) logits.push_back(static_cast<float>(l));
+    for (double l : naive::matvec(w.output, xn, w.output_b))
+      logits.push_back(static_cast<float>(cap(l, d.final_softcap)));
   }
   return logits;
 }

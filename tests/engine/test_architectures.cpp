@@ -309,3 +309,37 @@ TEST_CASE("gemma3: sliding windows, post-sublayer norms, GeGLU and scaled embedd
   }
   CHECK(global.at(10, 0) > 0.0f);
 }
+
+TEST_CASE("gemma2: soft-capped attention and logits, windows on even layers, match the textbook pass",
+          "[engine][architectures]") {
+  // test-tiny-gemma2: four layers, 0 and 2 with a window of 4 keys; soft caps of 1 (attention scores) and 0.5
+  // (logits), small enough to shape the outputs of random weights.
+  const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::Q8_0);
+  INFO(gguf::ggml_type_name(type));
+  const auto path = test::synth_model_file("test-tiny-gemma2", type);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  REQUIRE(d.architecture == "gemma2");
+  CHECK(d.is_local(0));
+  CHECK_FALSE(d.is_local(1));
+  CHECK(d.is_local(2));
+  CHECK(d.rope_base(0) == d.rope_freq_base);
+  CHECK(d.attn_softcap == 1.0f);
+  CHECK(d.final_softcap == 0.5f);
+  const auto ref = test::naive_logits(*model, kTokens);
+  const auto cpu = engine_logits(*model, "cpu");
+  CHECK(test::max_abs_diff(cpu, ref) <= 1e-4f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.02f);
+  for (float l : cpu) CHECK(std::fabs(l) < 0.5f);  // c·tanh(l/c) stays within the cap
+
+  // one token at a time, also through the grouped runs
+  setenv("GLASSWING_CPU_ATTN_GROUP_KIB", "0", 1);
+  setenv("GLASSWING_CPU_ATTN_RUN_KEYS", "8", 1);
+  cpu::CpuBackend grouped(*model);
+  unsetenv("GLASSWING_CPU_ATTN_GROUP_KIB");
+  unsetenv("GLASSWING_CPU_ATTN_RUN_KEYS");
+  model::Session session(*model, grouped, static_cast<int64_t>(kTokens.size()));
+  std::span<const float> last;
+  for (int32_t token : kTokens) last = grouped.forward(session, std::span(&token, 1), false);
+  CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
+}

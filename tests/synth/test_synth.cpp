@@ -276,6 +276,21 @@ TEST_CASE("gemma3 shapes carry post-sublayer norms, per-head norms, the sliding 
   CHECK(f.find_tensor("output.weight") == nullptr);
 }
 
+TEST_CASE("gemma2 shapes carry post-sublayer norms, the sliding window and the soft caps") {
+  const auto w = write("test-tiny-gemma2", GgmlType::Q8_0);
+  const auto f = gguf::GgufFile::open(w.path);
+  CHECK(f.architecture() == "gemma2");
+  CHECK(f.require_uint("gemma2.attention.sliding_window") == 4);
+  CHECK(f.require_float("gemma2.attn_logit_softcapping") == 1.0);
+  CHECK(f.require_float("gemma2.final_logit_softcapping") == 0.5);
+  CHECK(f.find_tensor("blk.0.attn_q_norm.weight") == nullptr);
+  CHECK(f.require_tensor("blk.3.post_ffw_norm.weight").dims == std::vector<uint64_t>{128});
+  const synth::Shape& big = *synth::find_shape("gemma-2-2b");
+  CHECK(big.attn_softcap == 50.0f);
+  CHECK(big.final_softcap == 30.0f);
+  CHECK(big.sliding_window == 4096);
+}
+
 TEST_CASE("the same seed writes the same bytes whatever the thread count") {
   const auto a = write("test-tiny", GgmlType::Q6_K, 7, 1, "a.gguf");
   const auto b = write("test-tiny", GgmlType::Q6_K, 7, 3, "b.gguf");
@@ -327,7 +342,8 @@ TEST_CASE("presets carry the real models' sizes") {
   const std::pair<const char*, double> published[] = {
       {"stories15m", 15.2e6},       {"smollm2-135m", 134.5e6},  {"qwen2.5-0.5b", 494.0e6},
       {"tinyllama-1.1b", 1100.0e6}, {"llama-3.2-1b", 1235.8e6}, {"llama-2-7b", 6738.4e6},
-      {"qwen3-0.6b", 596.0e6},      {"phi-3-mini", 3821.1e6},   {"gemma-3-1b", 999.9e6}};
+      {"qwen3-0.6b", 596.0e6},      {"phi-3-mini", 3821.1e6},   {"gemma-3-1b", 999.9e6},
+      {"gemma-2-2b", 2614.3e6}};
   for (const auto& [name, params] : published) {
     INFO(name);
     const synth::Shape* s = synth::find_shape(name);
@@ -354,7 +370,7 @@ TEST_CASE("bad synth options are rejected") {
   o.shape = *synth::find_shape("test-tiny");
   o.shape.arch = "gpt2";
   CHECK_THROWS_WITH(synth::write_model(o, dir / "x.gguf"),
-                    Catch::Contains("llama, qwen2, qwen3, phi3 or gemma3"));
+                    Catch::Contains("llama, qwen2, qwen3, phi3, gemma2 or gemma3"));
   CHECK_FALSE(std::filesystem::exists(dir / "x.gguf"));
 }
 

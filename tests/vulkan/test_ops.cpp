@@ -41,11 +41,11 @@ std::vector<float> cpu_rope(std::vector<float> d, uint32_t n_tokens, uint32_t n_
 }
 
 // Causal GQA attention of queries at positions n_past.. over keys 0..pos (the last `window` of them when
-// window > 0); q [t][h][d], k/v [pos][kvh][d].
+// window > 0), scores soft-capped when softcap > 0; q [t][h][d], k/v [pos][kvh][d].
 std::vector<float> cpu_attention(const std::vector<float>& q, const std::vector<float>& k,
                                  const std::vector<float>& v, uint32_t n_tokens, uint32_t n_past,
                                  uint32_t n_heads, uint32_t n_kv, uint32_t hd, float scale,
-                                 uint32_t window = 0) {
+                                 uint32_t window = 0, float softcap = 0) {
   std::vector<float> out(n_tokens * n_heads * hd);
   for (uint32_t t = 0; t < n_tokens; ++t)
     for (uint32_t h = 0; h < n_heads; ++h) {
@@ -56,7 +56,9 @@ std::vector<float> cpu_attention(const std::vector<float>& q, const std::vector<
         double acc = 0;
         for (uint32_t i = 0; i < hd; ++i)
           acc += double(q[(t * n_heads + h) * hd + i]) * k[(j * n_kv + kvh) * hd + i];
-        s[j] = window && n_keys - j > window ? -INFINITY : acc * scale;
+        s[j] = window && n_keys - j > window ? -INFINITY
+               : softcap > 0                 ? softcap * std::tanh(acc * scale / softcap)
+                                             : acc * scale;
         mx = std::max(mx, s[j]);
       }
       double sum = 0;
@@ -276,10 +278,11 @@ TEST_CASE("split-K decode attention (GPU kernels) matches the CPU over long cont
   const char* old = std::getenv("GLASSWING_VULKAN_ATTN_SPLIT");
   const std::string saved = old ? old : "";
   // 256 keys per workgroup (the default) and 16 (up to 38 runs per head); all keys, and a sliding window of
-  // 100 (gemma3's local layers), whose runs start at its first key
+  // 100 (gemma's local layers), whose runs start at its first key, with soft-capped scores (gemma2)
   for (const auto& [keys, window] :
        {std::pair{"256", 0u}, std::pair{"16", 0u}, std::pair{"256", 100u}, std::pair{"16", 100u}}) {
     INFO("GLASSWING_VULKAN_ATTN_SPLIT=" << keys << " window " << window);
+    att.softcap = window ? 1.5f : 0.0f;  // gemma2's soft-capping, with the window
     att.window = window;
     setenv("GLASSWING_VULKAN_ATTN_SPLIT", keys, 1);
     const uint64_t split_bytes = Recorder::attention_split_bytes(n_heads, hd, n_ctx);
@@ -308,7 +311,7 @@ TEST_CASE("split-K decode attention (GPU kernels) matches the CPU over long cont
       std::copy(qkv.begin() + q_dim + kv_dim, qkv.end(), kv_v.begin() + n_past * kv_dim);
       const auto eq = cpu_rope(q, 1, n_heads, hd, hd, n_past, false, 10000);
       CHECK(max_rel_diff(read_floats(out, q_dim), cpu_attention(eq, kv_k, kv_v, 1, n_past, n_heads, n_kv, hd,
-                                                                att.scale, window)) < 1e-4);
+                                                                att.scale, window, att.softcap)) < 1e-4);
       const auto qcs = read_floats(qc, n_ctx * q_dim);
       CHECK(max_rel_diff(std::vector<float>(qcs.begin() + n_past * q_dim, qcs.begin() + (n_past + 1) * q_dim),
                          eq) < 1e-4);
