@@ -1153,22 +1153,22 @@ void Recorder::geglu(const BufferRange& gate, const BufferRange& up, const Buffe
   elementwise("geglu", buffers, bytes_of(CountPush{n}), n);
 }
 
-void Recorder::softcap(const BufferRange& data, uint32_t n, float cap) {
-  struct {
+// An in-place elementwise op of one float parameter (softcap.comp, scale.comp).
+void Recorder::elementwise_with(const char* shader, const BufferRange& data, uint32_t n, float v) {
+  const struct {
     uint32_t n;
-    float cap;
-  } push{n, cap};
+    float v;
+  } push{n, v};
   const BufferRange buffers[] = {data};
-  elementwise("softcap", buffers, bytes_of(push), n);
+  elementwise(shader, buffers, bytes_of(push), n);
+}
+
+void Recorder::softcap(const BufferRange& data, uint32_t n, float cap) {
+  elementwise_with("softcap", data, n, cap);
 }
 
 void Recorder::scale(const BufferRange& data, uint32_t n, float s) {
-  struct {
-    uint32_t n;
-    float s;
-  } push{n, s};
-  const BufferRange buffers[] = {data};
-  elementwise("scale", buffers, bytes_of(push), n);
+  elementwise_with("scale", data, n, s);
 }
 
 void Recorder::gelu(const BufferRange& data, uint32_t n) {

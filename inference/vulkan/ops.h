@@ -284,6 +284,7 @@ class Recorder {
   uint32_t reduce_wg() const;
   void elementwise(const char* shader, std::span<const BufferRange> buffers, std::span<const std::byte> push,
                    uint64_t n);
+  void elementwise_with(const char* shader, const BufferRange& data, uint32_t n, float v);
   Context* ctx_;
   CommandBuffer cmd_;
   std::unique_ptr<DispatchTimer> timer_;  // GLASSWING_VULKAN_PROFILE=1 only

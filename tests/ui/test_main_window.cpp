@@ -18,17 +18,27 @@ Q_IMPORT_QML_PLUGIN(GlasswingPlugin)
 using namespace glasswing::ui;
 using glasswing::test::wait_until;
 
-TEST_CASE("The main window's keys: new chat, find, focus the composer, and Esc stops a reply", "[ui][qml]") {
-  qputenv("GLASSWING_TEST_TOKEN_DELAY_MS", "2");  // read when the worker is made
-  glasswing::test::TwinApp app(std::vector<std::string>(3000, "la "));
-  qunsetenv("GLASSWING_TEST_TOKEN_DELAY_MS");
-  QQmlApplicationEngine engine;
+namespace {
+
+// qml/Main.qml on the app's controller.
+QQuickWindow* load_main_window(QQmlApplicationEngine& engine, glasswing::test::TwinApp& app) {
   engine.addImportPath(QStringLiteral("qrc:/"));
   engine.setInitialProperties({{QStringLiteral("controller"), QVariant::fromValue(app.controller.get())}});
   engine.load(QUrl(QStringLiteral("qrc:/Glasswing/Main.qml")));
   REQUIRE(engine.rootObjects().size() == 1);
   auto* window = qobject_cast<QQuickWindow*>(engine.rootObjects().first());
   REQUIRE(window);
+  return window;
+}
+
+}  // namespace
+
+TEST_CASE("The main window's keys: new chat, find, focus the composer, and Esc stops a reply", "[ui][qml]") {
+  qputenv("GLASSWING_TEST_TOKEN_DELAY_MS", "2");  // read when the worker is made
+  glasswing::test::TwinApp app(std::vector<std::string>(3000, "la "));
+  qunsetenv("GLASSWING_TEST_TOKEN_DELAY_MS");
+  QQmlApplicationEngine engine;
+  QQuickWindow* window = load_main_window(engine, app);
   window->requestActivate();
   REQUIRE(QTest::qWaitForWindowExposed(window));
   app.load();
@@ -60,12 +70,7 @@ TEST_CASE("The main window's keys: new chat, find, focus the composer, and Esc s
 TEST_CASE("A reasoning model's reply shows its thinking folded in the real window", "[ui][qml]") {
   glasswing::test::TwinApp app({"<think>", "\nThe user", " greets me.", "\n</think>", "\n\nHello", "!"});
   QQmlApplicationEngine engine;
-  engine.addImportPath(QStringLiteral("qrc:/"));
-  engine.setInitialProperties({{QStringLiteral("controller"), QVariant::fromValue(app.controller.get())}});
-  engine.load(QUrl(QStringLiteral("qrc:/Glasswing/Main.qml")));
-  REQUIRE(engine.rootObjects().size() == 1);
-  auto* window = qobject_cast<QQuickWindow*>(engine.rootObjects().first());
-  REQUIRE(window);
+  QQuickWindow* window = load_main_window(engine, app);
   REQUIRE(QTest::qWaitForWindowExposed(window));
   // the twin reads "thinking" in the name as a template with the thinking switch
   const auto path = glasswing::test::temp_dir("thinking-window") / "qwen3-thinking.gguf";
