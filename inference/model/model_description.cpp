@@ -33,6 +33,12 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
   if (auto v = file.get_int(a + "attention.value_length"); v && *v != d.head_dim)
     throw std::runtime_error("attention.value_length " + std::to_string(*v) + " differs from key_length " +
                              std::to_string(d.head_dim) + " (not supported)");
+  // Mixture-of-experts models (Mixtral, Qwen3-30B-A3B, ...) carry expert tensors the forward pass has no step
+  // for
+  if (const auto experts = file.get_int(a + "expert_count");
+      (experts && *experts > 0) || file.find_tensor("blk.0.ffn_gate_inp.weight"))
+    throw std::runtime_error("mixture-of-experts models (" + std::to_string(experts.value_or(0)) +
+                             " experts per layer) are not supported");
   d.n_ff = positive(file, a + "feed_forward_length");
   d.n_ctx_train = positive(file, a + "context_length");
 

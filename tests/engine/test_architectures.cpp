@@ -343,3 +343,11 @@ TEST_CASE("gemma2: soft-capped attention and logits, windows on even layers, mat
   for (int32_t token : kTokens) last = grouped.forward(session, std::span(&token, 1), false);
   CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
 }
+
+TEST_CASE("Mixture-of-experts models (a llama-architecture Mixtral) are refused by name",
+          "[engine][architectures]") {
+  const auto path = test::synth_model_file("test-tiny", gguf::GgmlType::Q8_0);
+  const auto moe =
+      with_metadata(path, "moe", [](gguf::GgufWriter& w) { w.set_u32("llama.expert_count", 8); });
+  CHECK_THROWS_WITH(model::Model::load(moe), Contains("mixture-of-experts models (8 experts per layer)"));
+}
