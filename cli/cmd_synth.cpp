@@ -37,9 +37,9 @@ int run_synth(cli::Args& args) {
   options.shape = *shape;
   if (auto arch = args.get("--arch")) {
     if (*arch != "llama" && *arch != "qwen2" && *arch != "qwen3" && *arch != "phi3" && *arch != "gemma2" &&
-        *arch != "gemma3")
-      throw cli::UsageError("--arch must be llama, qwen2, qwen3, phi3, gemma2 or gemma3, got '" + *arch +
-                            "'");
+        *arch != "gemma3" && *arch != "qwen3moe")
+      throw cli::UsageError("--arch must be llama, qwen2, qwen3, qwen3moe, phi3, gemma2 or gemma3, got '" +
+                            *arch + "'");
     options.shape.arch = *arch;
   }
   const std::string type_name = args.get_or("--type", "F16");

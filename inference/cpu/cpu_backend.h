@@ -51,6 +51,16 @@ struct Scratch {
   std::vector<float> att_out;  // (max_batch, q_dim), attention-weighted values of every head
   std::vector<float> hb;       // (max_batch, n_ff), MLP hidden (gate)
   std::vector<float> hb2;      // (max_batch, n_ff), MLP hidden (up)
+  // mixture of experts (empty for dense models): router probabilities, each token's chosen experts and
+  // weights, the tokens routed to each expert (counting-sorted), an expert's batch of inputs, hidden and
+  // output rows, and every chosen expert's output per token before the weighted sum
+  std::vector<float> router;                  // (max_batch, n_expert)
+  std::vector<int32_t> chosen;                // (max_batch, n_expert_used) expert ids
+  std::vector<float> chosen_w;                // (max_batch, n_expert_used)
+  std::vector<int32_t> routed, routed_begin;  // (max_batch · n_expert_used) token·k + rank; (n_expert + 1)
+  std::vector<int64_t> routed_next;           // (n_expert) the counting sort's cursors
+  std::vector<float> moe_x, moe_g, moe_u, moe_d;  // (max_batch, n_embd | n_ff_exp | n_ff_exp | n_embd)
+  std::vector<float> moe_out;                     // (max_batch, n_expert_used, n_embd)
   std::vector<float>
       att;  // (n_threads, gqa_group, n_ctx), score rows per thread; grows with the largest session
   std::vector<float>
@@ -96,6 +106,8 @@ class CpuBackend final : public model::Backend {
   int64_t group_bytes_ = int64_t{1} << 20;
   int64_t run_keys_ = 512;
   void attention_groups(CpuCaches& c, int64_t l, int64_t pos0);
+  // The mixture-of-experts FFN of n tokens: s_.xb (normalized) -> s_.xb2.
+  void moe_ffn(const model::LayerWeights& L, int64_t n);
 
   // Prompt steps' attention (Rounding::Fast, the GEMM kernel): the step's keys and values packed once per KV
   // head, then head h's queries t0 .. t0 + gemm_rows_group - 1 against them.

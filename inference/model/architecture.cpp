@@ -13,6 +13,7 @@ constexpr std::array kArchitectures = {
     ArchTraits{"llama",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::Normal, false, false, false},
     ArchTraits{"qwen2",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, false},
     ArchTraits{"qwen3",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true},
+    ArchTraits{"qwen3moe", NormKind::Rms, FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true},
     ArchTraits{"phi3",   NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, false, true, true},
     ArchTraits{"gemma2", NormKind::Rms,   FfnKind::GeGlu,  RopeKind::NeoX,   false, false, false, false, false, true,
                true, 2},

@@ -28,8 +28,8 @@ struct ArchTraits {
   bool packed_gate_up = false;
   // gemma2/3: token embeddings scaled by √n_embd; each sublayer's output RMS-normalized (post_attention_norm,
   // post_ffw_norm) before its residual add; sliding-window attention (attention.sliding_window keys) on every
-  // layer but each swa_pattern-th, which attends to all keys (gemma3's local layers also turn with a RoPE base
-  // of 10000, without RoPE scaling).
+  // layer but each swa_pattern-th, which attends to all keys (gemma3's local layers also turn with a RoPE
+  // base of 10000, without RoPE scaling).
   bool embed_scale = false;
   bool post_norms = false;
   int swa_pattern = 0;

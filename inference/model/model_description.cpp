@@ -33,13 +33,28 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
   if (auto v = file.get_int(a + "attention.value_length"); v && *v != d.head_dim)
     throw std::runtime_error("attention.value_length " + std::to_string(*v) + " differs from key_length " +
                              std::to_string(d.head_dim) + " (not supported)");
-  // Mixture-of-experts models (Mixtral, Qwen3-30B-A3B, ...) carry expert tensors the forward pass has no step
-  // for
-  if (const auto experts = file.get_int(a + "expert_count");
-      (experts && *experts > 0) || file.find_tensor("blk.0.ffn_gate_inp.weight"))
-    throw std::runtime_error("mixture-of-experts models (" + std::to_string(experts.value_or(0)) +
-                             " experts per layer) are not supported");
-  d.n_ff = positive(file, a + "feed_forward_length");
+  d.n_ff = file.get_int(a + "feed_forward_length").value_or(0);
+  d.n_expert = file.get_int(a + "expert_count").value_or(0);
+  if (d.n_expert > 0) {
+    d.n_expert_used = positive(file, a + "expert_used_count");
+    if (d.n_expert_used > d.n_expert)
+      throw std::runtime_error("expert_used_count " + std::to_string(d.n_expert_used) +
+                               " exceeds expert_count " + std::to_string(d.n_expert));
+    d.n_ff_exp = file.get_int(a + "expert_feed_forward_length").value_or(d.n_ff);
+    if (d.n_ff_exp <= 0) throw std::runtime_error("the experts' feed_forward_length must be positive");
+    // variants whose extra steps this engine does not have: refused rather than run wrong
+    if (file.get_int(a + "expert_shared_count").value_or(0) > 0 ||
+        file.get_int(a + "expert_shared_feed_forward_length").value_or(0) > 0 ||
+        file.find_tensor("blk.0.ffn_gate_shexp.weight"))
+      throw std::runtime_error("mixture-of-experts models with shared experts are not supported");
+    if (file.get_int(a + "expert_gating_func").value_or(1) != 1)
+      throw std::runtime_error("mixture-of-experts gating other than softmax is not supported");
+  } else if (file.find_tensor("blk.0.ffn_gate_inp.weight")) {
+    throw std::runtime_error("tensor 'blk.0.ffn_gate_inp.weight' (an expert router) without " + a +
+                             "expert_count: per-expert tensors of old GGUFs are not supported");
+  } else if (d.n_ff <= 0) {
+    throw std::runtime_error("metadata " + a + "feed_forward_length must be positive");
+  }
   d.n_ctx_train = positive(file, a + "context_length");
 
   const auto rms_eps = file.get_float(a + "attention.layer_norm_rms_epsilon");

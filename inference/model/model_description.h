@@ -17,10 +17,14 @@ struct ModelDescription {
   int64_t n_vocab = 0;  // rows of token_embd.weight
   int64_t n_embd = 0;   // residual stream width
   int64_t n_layer = 0;
-  int64_t n_head = 0;       // query heads
-  int64_t n_head_kv = 0;    // key/value heads (GQA: n_head is a multiple of it)
-  int64_t head_dim = 0;     // per-head width of q and k (attention.key_length, else n_embd / n_head)
-  int64_t n_ff = 0;         // MLP hidden width
+  int64_t n_head = 0;     // query heads
+  int64_t n_head_kv = 0;  // key/value heads (GQA: n_head is a multiple of it)
+  int64_t head_dim = 0;   // per-head width of q and k (attention.key_length, else n_embd / n_head)
+  int64_t n_ff = 0;       // MLP hidden width
+  // Mixture of experts (Mixtral as llama, qwen3moe): each token's FFN is the router's n_expert_used most
+  // likely of n_expert SwiGLU experts of width n_ff_exp, weighted by their softmax probabilities
+  // renormalized; 0: dense
+  int64_t n_expert = 0, n_expert_used = 0, n_ff_exp = 0;
   int64_t n_ctx_train = 0;  // context length the model was trained for
   float norm_eps = 1e-5f;   // RMSNorm or LayerNorm epsilon
   float rope_freq_base = 10000.0f;

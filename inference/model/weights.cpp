@@ -37,6 +37,13 @@ class Loader {
     return t;
   }
 
+  // A 3-D tensor of `n` matrices of (rows, cols), as one matrix of n·rows rows.
+  WeightMatrix matrices(const std::string& name, int64_t rows, int64_t cols, int64_t n) {
+    const auto* t = find(
+        name, {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows), static_cast<uint64_t>(n)}, true);
+    return WeightMatrix{name, t->type, t->data, cols, rows * n, static_cast<size_t>(t->row_bytes())};
+  }
+
   WeightMatrix matrix(const std::string& name, int64_t rows, int64_t cols, bool required = true) {
     const auto* t = find(name, {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows)}, required);
     if (!t) return {};
@@ -115,7 +122,18 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
     }
     L.ffn_norm = load.vector(p + "ffn_norm.weight", d.n_embd);
     L.ffn_norm_b = load.vector(p + "ffn_norm.bias", d.n_embd, layer_norm);
-    if (arch.packed_gate_up) {
+    if (d.n_expert > 0) {  // each expert's slice of the ffn_*_exps tensors
+      L.router = load.matrix(p + "ffn_gate_inp.weight", d.n_expert, d.n_embd);
+      const WeightMatrix gate = load.matrices(p + "ffn_gate_exps.weight", d.n_ff_exp, d.n_embd, d.n_expert);
+      const WeightMatrix up = load.matrices(p + "ffn_up_exps.weight", d.n_ff_exp, d.n_embd, d.n_expert);
+      const WeightMatrix down = load.matrices(p + "ffn_down_exps.weight", d.n_embd, d.n_ff_exp, d.n_expert);
+      for (int64_t e = 0; e < d.n_expert; ++e) {
+        const std::string which = "expert " + std::to_string(e);
+        L.gate_exps.push_back(rows_of(gate, e * d.n_ff_exp, d.n_ff_exp, which));
+        L.up_exps.push_back(rows_of(up, e * d.n_ff_exp, d.n_ff_exp, which));
+        L.down_exps.push_back(rows_of(down, e * d.n_embd, d.n_embd, which));
+      }
+    } else if (arch.packed_gate_up) {
       const WeightMatrix gate_up = load.matrix(p + "ffn_up.weight", 2 * d.n_ff, d.n_embd);
       L.w_gate = rows_of(gate_up, 0, d.n_ff, "gate rows");
       L.w_up = rows_of(gate_up, d.n_ff, d.n_ff, "up rows");
@@ -124,8 +142,10 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       L.w_up = load.matrix(p + "ffn_up.weight", d.n_ff, d.n_embd);
       L.b_up = load.vector(p + "ffn_up.bias", d.n_ff, false);
     }
-    L.w_down = load.matrix(p + "ffn_down.weight", d.n_embd, d.n_ff);
-    L.b_down = load.vector(p + "ffn_down.bias", d.n_embd, false);
+    if (d.n_expert == 0) {
+      L.w_down = load.matrix(p + "ffn_down.weight", d.n_embd, d.n_ff);
+      L.b_down = load.vector(p + "ffn_down.bias", d.n_embd, false);
+    }
   }
 
   w.output_norm = load.vector("output_norm.weight", d.n_embd);
@@ -158,8 +178,12 @@ uint64_t Weights::matrix_bytes() const {
   auto add = [&](const WeightMatrix& m) {
     if (m) total += m.row_bytes * static_cast<uint64_t>(m.n_rows);
   };
-  for (const auto& L : layers)
-    for (const auto* m : {&L.wq, &L.wk, &L.wv, &L.wqkv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) add(*m);
+  for (const auto& L : layers) {
+    for (const auto* m : {&L.wq, &L.wk, &L.wv, &L.wqkv, &L.wo, &L.w_gate, &L.w_up, &L.w_down, &L.router})
+      add(*m);
+    for (const auto* experts : {&L.gate_exps, &L.up_exps, &L.down_exps})
+      for (const auto& m : *experts) add(m);
+  }
   add(output);
   return total;
 }

@@ -45,6 +45,10 @@ struct LayerWeights {
   Vector b_up;                    // (n_ff), optional
   WeightMatrix w_down;            // (n_embd rows, n_ff cols)
   Vector b_down;                  // (n_embd), optional
+  // Mixture of experts (instead of w_gate, w_up, w_down): the router and each expert's matrices (views into
+  // the ffn_*_exps tensors, one slice per expert)
+  WeightMatrix router;                                      // (n_expert rows, n_embd cols)
+  std::vector<WeightMatrix> gate_exps, up_exps, down_exps;  // (n_ff_exp, n_embd) x2, (n_embd, n_ff_exp)
 };
 
 struct Weights {
@@ -69,7 +73,8 @@ struct Weights {
   // naming the tensor, the expected and the actual shape, or the unsupported type.
   static Weights from_gguf(const gguf::GgufFile& file, const ModelDescription& desc);
 
-  uint64_t matrix_bytes() const;  // bytes of every matrix (what a backend must read per token)
+  uint64_t matrix_bytes()
+      const;  // bytes of every matrix (a mixture of experts reads its chosen ones per token)
 
  private:
   std::deque<std::vector<float>> converted_;  // 1-D parameters stored as F16/BF16, converted once

@@ -43,6 +43,9 @@ std::vector<Shape> make_shapes() {
   // Gemma 2 2B: heads of 256, a window of 4096 keys on even layers, soft-capping 50 (attention) and 30 (logits).
   add({"gemma-2-2b",     "gemma2", 2304, 26, 8, 4,  9216,  256000, 8192,   10000.0f,   1e-6f, true,  false, 256,
        0.0f, 8192, 4096, 0.0f, 50.0f, 30.0f});
+  // Qwen3 30B-A3B: 128 experts of width 768, 8 per token.
+  add({"qwen3-30b-a3b",  "qwen3moe", 2048, 48, 32, 4, 6144, 151936, 40960, 1000000.0f, 1e-6f, false, false, 128,
+       0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 128, 8, 768});
   // Llama 2 7B: the model of llama.cpp's published GPU benchmark tables ("llama 7B Q4_0", 6.74 B).
   add({"llama-2-7b",     "llama", 4096, 32, 32, 32, 11008, 32000,  4096,   10000.0f,   1e-5f, false, false});
   // Small shapes for tests: K-quant-compatible rows, rows that force fallbacks, qwen2 biases, qwen3 heads
@@ -58,6 +61,11 @@ std::vector<Shape> make_shapes() {
   // gemma2 with a window of 4 keys on layers 0 and 2, and soft caps small enough to shape random weights' outputs
   add({"test-tiny-gemma2", "gemma2", 128, 4, 4, 2, 256, 300, 128, 10000.0f, 1e-6f, true, true, 64, 0.0f, 8192, 4,
        0.0f, 1.0f, 0.5f});
+  // mixtures of 4 experts, 2 per token: qwen3moe (experts of 64) and a Mixtral-style llama (experts of n_ff)
+  add({"test-tiny-qwen3moe", "qwen3moe", 128, 2, 4, 2, 192, 300, 128, 1000000.0f, 1e-6f, true, true, 64, 0.0f,
+       8192, 0, 0.0f, 0.0f, 0.0f, 4, 2, 64});
+  add({"test-tiny-mixtral", "llama", 128, 2, 4, 2, 256, 300, 128, 10000.0f, 1e-5f, false, true, 0, 0.0f, 8192, 0,
+       0.0f, 0.0f, 0.0f, 4, 2, 0});
   add({"test-tiny-gemma3", "gemma3", 128, 6, 4, 2, 256, 300, 128, 1000000.0f, 1e-6f, true, true, 64, 0.0f, 8192, 4,
        8.0f});
   // clang-format on
@@ -131,8 +139,10 @@ uint32_t file_type(GgmlType type) {
 void validate(const Shape& s) {
   auto fail = [&](const std::string& why) { throw std::invalid_argument("shape " + s.name + ": " + why); };
   if (s.arch != "llama" && s.arch != "qwen2" && s.arch != "qwen3" && s.arch != "phi3" && s.arch != "gemma3" &&
-      s.arch != "gemma2")
-    fail("architecture must be llama, qwen2, qwen3, phi3, gemma2 or gemma3, not '" + s.arch + "'");
+      s.arch != "gemma2" && s.arch != "qwen3moe")
+    fail("architecture must be llama, qwen2, qwen3, qwen3moe, phi3, gemma2 or gemma3, not '" + s.arch + "'");
+  if (s.n_expert && (!s.n_expert_used || s.n_expert_used > s.n_expert))
+    fail("experts used per token must be between 1 and the expert count");
   if (!s.n_embd || !s.n_layer || !s.n_head || !s.n_head_kv || !s.n_ff || !s.n_ctx)
     fail("a dimension is zero");
   if (!s.key_length && s.n_embd % s.n_head) fail("n_embd is not a multiple of the head count");
@@ -141,13 +151,14 @@ void validate(const Shape& s) {
   if (s.n_vocab < 260) fail("the vocabulary needs at least 260 tokens");
 }
 
-enum class Kind { Weight, Norm, HeadNorm, Bias, RopeFreqs };
+enum class Kind { Weight, Norm, HeadNorm, Bias, RopeFreqs, Router };
 
 struct TensorSpec {
   std::string name;
   Kind kind;
-  uint64_t row;   // dims[0]
-  uint64_t rows;  // dims[1] (1 for vectors)
+  uint64_t row;          // dims[0]
+  uint64_t rows;         // dims[1] (1 for vectors); all rows of a 3-D tensor
+  uint64_t experts = 0;  // dims[2] of a 3-D tensor (rows / experts per expert)
 };
 
 std::vector<TensorSpec> tensor_list(const Shape& s) {
@@ -170,7 +181,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "attn_k.bias", Kind::Bias, kv, 1});
       t.push_back({p + "attn_v.bias", Kind::Bias, kv, 1});
     }
-    if (s.arch == "qwen3" || s.arch == "gemma3") {
+    if (s.arch == "qwen3" || s.arch == "qwen3moe" || s.arch == "gemma3") {
       t.push_back({p + "attn_q_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
       t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
     }
@@ -178,13 +189,19 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     const bool gemma = s.arch == "gemma2" || s.arch == "gemma3";
     if (gemma) t.push_back({p + "post_attention_norm.weight", Kind::Norm, e, 1});
     t.push_back({p + "ffn_norm.weight", Kind::Norm, e, 1});
-    if (s.arch == "phi3") {
+    if (s.n_expert) {
+      const uint64_t nf = s.n_ff_exp ? s.n_ff_exp : s.n_ff, ne = s.n_expert;
+      t.push_back({p + "ffn_gate_inp.weight", Kind::Router, e, ne});
+      t.push_back({p + "ffn_gate_exps.weight", Kind::Weight, e, nf * ne, ne});
+      t.push_back({p + "ffn_up_exps.weight", Kind::Weight, e, nf * ne, ne});
+      t.push_back({p + "ffn_down_exps.weight", Kind::Weight, nf, e * ne, ne});
+    } else if (s.arch == "phi3") {
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, 2 * uint64_t{s.n_ff}});  // gate rows, then up rows
     } else {
       t.push_back({p + "ffn_gate.weight", Kind::Weight, e, s.n_ff});
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, s.n_ff});
     }
-    t.push_back({p + "ffn_down.weight", Kind::Weight, s.n_ff, e});
+    if (!s.n_expert) t.push_back({p + "ffn_down.weight", Kind::Weight, s.n_ff, e});
     if (gemma) t.push_back({p + "post_ffw_norm.weight", Kind::Norm, e, 1});
   }
   if (s.rope_scaling_factor > 0) t.push_back({"rope_freqs.weight", Kind::RopeFreqs, s.head_dim() / 2, 1});
@@ -310,6 +327,11 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   w.set_u32(a + ".rope.dimension_count", s.head_dim());
   w.set_f32(a + ".attention.layer_norm_rms_epsilon", s.norm_eps);
   if (s.sliding_window) w.set_u32(a + ".attention.sliding_window", s.sliding_window);
+  if (s.n_expert) {
+    w.set_u32(a + ".expert_count", s.n_expert);
+    w.set_u32(a + ".expert_used_count", s.n_expert_used);
+    if (s.n_ff_exp) w.set_u32(a + ".expert_feed_forward_length", s.n_ff_exp);
+  }
   if (s.attn_softcap > 0) w.set_f32(a + ".attn_logit_softcapping", s.attn_softcap);
   if (s.final_softcap > 0) w.set_f32(a + ".final_logit_softcapping", s.final_softcap);
   if (s.rope_linear_factor > 0) {
@@ -342,7 +364,13 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
       const GgmlType type = fallback_type(options.type, t.row);
       if (type != options.type) report.fallbacks.push_back({t.name, options.type, type, t.row});
       fill_rows(t, type, options.seed, i, 0.02f, threads, bytes);
-      w.add_tensor(t.name, type, {t.row, t.rows}, bytes);
+      if (t.experts)
+        w.add_tensor(t.name, type, {t.row, t.rows / t.experts, t.experts}, bytes);
+      else
+        w.add_tensor(t.name, type, {t.row, t.rows}, bytes);
+    } else if (t.kind == Kind::Router) {  // F32, as llama.cpp keeps it; N(0, 0.2): routing with clear winners
+      fill_rows(t, GgmlType::F32, options.seed, i, 0.2f, threads, bytes);
+      w.add_tensor(t.name, GgmlType::F32, {t.row, t.rows}, bytes);
     } else {
       std::vector<float> v(t.row, 1.0f);
       if (t.kind == Kind::Bias) normal_row(row_seed(options.seed, i, 0), 0.02f, v.data(), t.row);

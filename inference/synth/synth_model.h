@@ -34,6 +34,9 @@ struct Shape {
   float rope_linear_factor = 0.0f;  // rope.scaling.type "linear" with this factor; 0: none
   float attn_softcap = 0.0f;        // gemma2: attn_logit_softcapping; 0: none
   float final_softcap = 0.0f;       // gemma2: final_logit_softcapping; 0: none
+  // mixture of experts: n_expert SwiGLU experts of width n_ff_exp (0: n_ff, and no expert_feed_forward_length
+  // key, as Mixtral's files), the router's top n_expert_used per token; 0 experts: a dense FFN
+  uint32_t n_expert = 0, n_expert_used = 0, n_ff_exp = 0;
   uint32_t head_dim() const { return key_length ? key_length : n_head ? n_embd / n_head : 0; }
   uint64_t n_params() const;
 };

@@ -176,6 +176,9 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     : model_(model), ctx_(Context::Create(device)), max_batch_(max_batch_for(ctx_->device().info())) {
   const auto& d = model.desc();
   const auto& w = model.weights();
+  if (d.n_expert > 0)
+    throw VulkanError("the Vulkan engine does not run mixture-of-experts models (" +
+                      std::to_string(d.n_expert) + " experts) yet; the CPU engine does");
   arena_ = std::make_unique<Arena>(ctx_->device(), MemoryUse::DeviceLocal, 256ull << 20, "model weights");
   const uint64_t total = w.matrix_bytes();
   auto matrix = [&](const model::WeightMatrix& m) -> const WeightTensor* {

@@ -6,6 +6,7 @@
 // SwiGLU are computed one loop at a time, as the papers state them. Slow (tiny models only) and obviously
 // right: it is checked against llama.cpp's logits of the shared models, and new architectures are then
 // checked against it.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <span>
@@ -138,13 +139,39 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
 
       Vec xn = x[u(t)];
       naive::rmsnorm(xn, 0, u(dim), L.ffn_norm, eps);
-      Vec g = naive::matvec(L.w_gate, xn), up = naive::matvec(L.w_up, xn, L.b_up);
-      for (size_t i = 0; i < g.size(); ++i)
-        g[i] = (gemma ? 0.5 * g[i] *
-                            (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (g[i] + 0.044715 * std::pow(g[i], 3))))
-                      : g[i] / (1.0 + std::exp(-g[i]))) *
-               up[i];
-      Vec down = naive::matvec(L.w_down, g, L.b_down);
+      // SwiGLU (GeGLU for gemma) of one expert, or of the dense FFN
+      const auto ffn = [&](const model::WeightMatrix& wg, const model::WeightMatrix& wu,
+                           const model::WeightMatrix& wd, model::Vector b_up, model::Vector b_down) {
+        Vec g = naive::matvec(wg, xn), up = naive::matvec(wu, xn, b_up);
+        for (size_t i = 0; i < g.size(); ++i)
+          g[i] = (gemma ? 0.5 * g[i] *
+                              (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (g[i] + 0.044715 * std::pow(g[i], 3))))
+                        : g[i] / (1.0 + std::exp(-g[i]))) *
+                 up[i];
+        return naive::matvec(wd, g, b_down);
+      };
+      Vec down(u(dim), 0.0);
+      if (d.n_expert > 0) {
+        // mixture of experts: softmax over the router's logits, the n_expert_used most likely experts (ties
+        // to the lower id), their probabilities renormalized to sum 1
+        Vec p = naive::matvec(L.router, xn);
+        const double mx = *std::max_element(p.begin(), p.end());
+        double total = 0;
+        for (double& e : p) total += (e = std::exp(e - mx));
+        for (double& e : p) e /= total;
+        std::vector<int64_t> order(p.size());
+        for (size_t e = 0; e < order.size(); ++e) order[e] = static_cast<int64_t>(e);
+        std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return p[u(a)] > p[u(b)]; });
+        double chosen = 0;
+        for (int64_t r = 0; r < d.n_expert_used; ++r) chosen += p[u(order[u(r)])];
+        for (int64_t r = 0; r < d.n_expert_used; ++r) {
+          const int64_t e = order[u(r)];
+          const Vec o = ffn(L.gate_exps[u(e)], L.up_exps[u(e)], L.down_exps[u(e)], {}, {});
+          for (int64_t i = 0; i < dim; ++i) down[u(i)] += p[u(e)] / chosen * o[u(i)];
+        }
+      } else {
+        down = ffn(L.w_gate, L.w_up, L.w_down, L.b_up, L.b_down);
+      }
       if (gemma) naive::rmsnorm(down, 0, u(dim), L.ffn_post_norm, eps);
       for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += down[u(i)];
     }

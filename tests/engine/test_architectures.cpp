@@ -344,10 +344,41 @@ TEST_CASE("gemma2: soft-capped attention and logits, windows on even layers, mat
   CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
 }
 
-TEST_CASE("Mixture-of-experts models (a llama-architecture Mixtral) are refused by name",
+TEST_CASE("Mixture-of-experts variants without their steps here are refused by name",
           "[engine][architectures]") {
-  const auto path = test::synth_model_file("test-tiny", gguf::GgmlType::Q8_0);
-  const auto moe =
-      with_metadata(path, "moe", [](gguf::GgufWriter& w) { w.set_u32("llama.expert_count", 8); });
-  CHECK_THROWS_WITH(model::Model::load(moe), Contains("mixture-of-experts models (8 experts per layer)"));
+  const auto path = test::synth_model_file("test-tiny-qwen3moe", gguf::GgmlType::Q8_0);
+  const auto shared = with_metadata(
+      path, "moe-shared", [](gguf::GgufWriter& w) { w.set_u32("qwen3moe.expert_shared_count", 1); });
+  CHECK_THROWS_WITH(model::Model::load(shared), Contains("shared experts are not supported"));
+  const auto gating = with_metadata(path, "moe-sigmoid",
+                                    [](gguf::GgufWriter& w) { w.set_u32("qwen3moe.expert_gating_func", 2); });
+  CHECK_THROWS_WITH(model::Model::load(gating), Contains("gating other than softmax"));
+}
+
+TEST_CASE("Mixtures of experts (qwen3moe, a Mixtral-style llama) match the textbook forward pass",
+          "[engine][architectures]") {
+  // 4 experts, 2 per token; qwen3moe: experts of 64 with their own width key, Mixtral: experts of n_ff
+  const auto [shape, type] = GENERATE(std::pair{"test-tiny-qwen3moe", gguf::GgmlType::F32},
+                                      std::pair{"test-tiny-qwen3moe", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-mixtral", gguf::GgmlType::Q4_0});
+  INFO(shape << " " << gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file(shape, type));
+  const model::ModelDescription& d = model->desc();
+  REQUIRE(d.n_expert == 4);
+  CHECK(d.n_expert_used == 2);
+  CHECK(d.n_ff_exp == (std::string(shape) == "test-tiny-mixtral" ? 256 : 64));
+  REQUIRE(model->weights().layers[1].down_exps.size() == 4);
+  // expert 3's down matrix is the last slice of ffn_down_exps
+  const gguf::TensorInfo& down = model->file().require_tensor("blk.1.ffn_down_exps.weight");
+  CHECK(model->weights().layers[1].down_exps[3].row(0) == down.data + 3 * d.n_embd * down.row_bytes());
+
+  const auto ref = test::naive_logits(*model, kTokens);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.05f);
+  // one token at a time: each expert's batch of one
+  cpu::CpuBackend cpu(*model);
+  model::Session session(*model, cpu, static_cast<int64_t>(kTokens.size()));
+  std::span<const float> last;
+  for (int32_t token : kTokens) last = cpu.forward(session, std::span(&token, 1), false);
+  CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
 }

@@ -291,6 +291,24 @@ TEST_CASE("gemma2 shapes carry post-sublayer norms, the sliding window and the s
   CHECK(big.sliding_window == 4096);
 }
 
+TEST_CASE("mixture-of-experts shapes carry a router and 3-D expert tensors") {
+  const auto w = write("test-tiny-qwen3moe", GgmlType::Q8_0);
+  const auto f = gguf::GgufFile::open(w.path);
+  CHECK(f.architecture() == "qwen3moe");
+  CHECK(f.require_uint("qwen3moe.expert_count") == 4);
+  CHECK(f.require_uint("qwen3moe.expert_used_count") == 2);
+  CHECK(f.require_uint("qwen3moe.expert_feed_forward_length") == 64);
+  CHECK(f.require_tensor("blk.0.ffn_gate_inp.weight").type == GgmlType::F32);
+  CHECK(f.require_tensor("blk.0.ffn_gate_inp.weight").dims == std::vector<uint64_t>{128, 4});
+  CHECK(f.require_tensor("blk.1.ffn_up_exps.weight").dims == std::vector<uint64_t>{128, 64, 4});
+  CHECK(f.require_tensor("blk.1.ffn_down_exps.weight").dims == std::vector<uint64_t>{64, 128, 4});
+  CHECK(f.find_tensor("blk.0.ffn_gate.weight") == nullptr);
+  check_spread(f.require_tensor("blk.0.ffn_gate_inp.weight"), 0.2);
+  const auto mixtral = gguf::GgufFile::open(write("test-tiny-mixtral", GgmlType::Q8_0).path);
+  CHECK_FALSE(mixtral.find("llama.expert_feed_forward_length"));  // experts of feed_forward_length
+  CHECK(mixtral.require_tensor("blk.0.ffn_gate_exps.weight").dims == std::vector<uint64_t>{128, 256, 4});
+}
+
 TEST_CASE("the same seed writes the same bytes whatever the thread count") {
   const auto a = write("test-tiny", GgmlType::Q6_K, 7, 1, "a.gguf");
   const auto b = write("test-tiny", GgmlType::Q6_K, 7, 3, "b.gguf");
@@ -340,10 +358,10 @@ TEST_CASE("the vocabulary is a usable SentencePiece vocabulary") {
 TEST_CASE("presets carry the real models' sizes") {
   // Published parameter counts.
   const std::pair<const char*, double> published[] = {
-      {"stories15m", 15.2e6},       {"smollm2-135m", 134.5e6},  {"qwen2.5-0.5b", 494.0e6},
-      {"tinyllama-1.1b", 1100.0e6}, {"llama-3.2-1b", 1235.8e6}, {"llama-2-7b", 6738.4e6},
-      {"qwen3-0.6b", 596.0e6},      {"phi-3-mini", 3821.1e6},   {"gemma-3-1b", 999.9e6},
-      {"gemma-2-2b", 2614.3e6}};
+      {"stories15m", 15.2e6},       {"smollm2-135m", 134.5e6},   {"qwen2.5-0.5b", 494.0e6},
+      {"tinyllama-1.1b", 1100.0e6}, {"llama-3.2-1b", 1235.8e6},  {"llama-2-7b", 6738.4e6},
+      {"qwen3-0.6b", 596.0e6},      {"phi-3-mini", 3821.1e6},    {"gemma-3-1b", 999.9e6},
+      {"gemma-2-2b", 2614.3e6},     {"qwen3-30b-a3b", 30532.1e6}};
   for (const auto& [name, params] : published) {
     INFO(name);
     const synth::Shape* s = synth::find_shape(name);
@@ -370,7 +388,7 @@ TEST_CASE("bad synth options are rejected") {
   o.shape = *synth::find_shape("test-tiny");
   o.shape.arch = "gpt2";
   CHECK_THROWS_WITH(synth::write_model(o, dir / "x.gguf"),
-                    Catch::Contains("llama, qwen2, qwen3, phi3, gemma2 or gemma3"));
+                    Catch::Contains("llama, qwen2, qwen3, qwen3moe, phi3, gemma2 or gemma3"));
   CHECK_FALSE(std::filesystem::exists(dir / "x.gguf"));
 }
 

@@ -228,3 +228,11 @@ TEST_CASE("Vulkan runs qwen3, phi3, gemma2, gemma3 and Llama 3.1's RoPE scaling 
   }
   vulkan::test::require_no_validation_messages(gpu->context());
 }
+
+TEST_CASE("A mixture of experts is refused by the Vulkan engine with its reason (the CPU engine runs it)",
+          "[backend]") {
+  auto model = model::Model::load(test::synth_model_file("test-tiny-qwen3moe", gguf::GgmlType::Q8_0));
+  vulkan::test::context();  // exits 77 when there is no device
+  CHECK_THROWS_WITH(vulkan::VulkanBackend(*model),
+                    Catch::Contains("does not run mixture-of-experts models (4 experts) yet"));
+}
