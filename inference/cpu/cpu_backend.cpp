@@ -40,8 +40,8 @@ Scratch::Scratch(const model::ModelDescription& d, int64_t b)
       k(sz(b * d.kv_dim())),
       v(sz(b * d.kv_dim())),
       att_out(sz(b * d.q_dim())),
-      hb(sz(b * d.n_ff)),
-      hb2(sz(b * d.n_ff)),
+      hb(d.n_expert ? 0 : sz(b * d.n_ff)),  // a mixture's dense width is metadata only: no tensor bounds it
+      hb2(d.n_expert ? 0 : sz(b * d.n_ff)),
       router(sz(b * d.n_expert)),
       chosen(sz(b * d.n_expert_used)),
       chosen_w(sz(b * d.n_expert_used)),

@@ -382,3 +382,17 @@ TEST_CASE("Mixtures of experts (qwen3moe, a Mixtral-style llama) match the textb
   for (int32_t token : kTokens) last = cpu.forward(session, std::span(&token, 1), false);
   CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
 }
+
+TEST_CASE("A mixture of experts ignores its dense feed_forward_length, which no tensor bounds",
+          "[engine][architectures]") {
+  // a hostile or odd file: 2^40 for the (unused) dense width must not size any buffer
+  const auto path = test::synth_model_file("test-tiny-qwen3moe", gguf::GgmlType::Q8_0);
+  const auto odd = with_metadata(path, "moe-dense-width", [](gguf::GgufWriter& w) {
+    w.set_u64("qwen3moe.feed_forward_length", uint64_t{1} << 40);
+    w.set_u32("qwen3moe.expert_feed_forward_length", 64);
+  });
+  auto model = model::Model::load(odd);
+  CHECK(model->desc().n_ff == int64_t{1} << 40);
+  auto plain = model::Model::load(path);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), engine_logits(*plain, "cpu")) == 0.0f);
+}
