@@ -61,6 +61,21 @@ struct Q6_K {
   int8_t scales[kQKK / 16];  // 8-bit signed scales, per 16 elements
   uint16_t d;
 };
+// IQ4_NL and IQ4_XS: 4-bit indices into a 16-value non-linear codebook, times the block's scale; IQ4_NL per
+// 32 elements (like Q4_0's nibble order), IQ4_XS per super-block with a 6-bit scale (minus 32) per 32
+// elements
+inline constexpr int8_t kIq4Values[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
+                                          1,    13,   25,  38,  53,  69,  89,  113};
+struct IQ4_NL {
+  uint16_t d;
+  uint8_t qs[kQK / 2];  // element j in the low nibble of qs[j], element j+16 in the high nibble
+};
+struct IQ4_XS {
+  uint16_t d;
+  uint16_t scales_h;            // the high 2 bits of each sub-block's 6-bit scale
+  uint8_t scales_l[kQKK / 64];  // the low 4 bits, two sub-blocks per byte
+  uint8_t qs[kQKK / 2];         // per 32-element sub-block: 16 bytes as IQ4_NL's
+};
 struct Q8_K {
   float d;
   int8_t qs[kQKK];
@@ -115,5 +130,8 @@ inline void q3k_scales(const uint8_t* packed, int8_t out[16]) {
   std::memcpy(u, words, 16);
   for (int i = 0; i < 16; ++i) out[i] = static_cast<int8_t>(u[i] - 32);
 }
+
+static_assert(sizeof(IQ4_NL) == 18);
+static_assert(sizeof(IQ4_XS) == 136);
 
 }  // namespace glasswing::quant::blocks

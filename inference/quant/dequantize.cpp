@@ -208,6 +208,33 @@ void dequant_q6_k(const void* src, float* y, int64_t n) {
   }
 }
 
+void dequant_iq4_nl(const void* src, float* y, int64_t n) {
+  const auto* x = static_cast<const IQ4_NL*>(src);
+  for (int64_t i = 0; i < n / kQK; ++i, y += kQK) {
+    const float d = fp16_to_f32(x[i].d);
+    for (int j = 0; j < kQK / 2; ++j) {
+      y[j] = d * kIq4Values[x[i].qs[j] & 0xf];
+      y[j + kQK / 2] = d * kIq4Values[x[i].qs[j] >> 4];
+    }
+  }
+}
+
+void dequant_iq4_xs(const void* src, float* y, int64_t n) {
+  const auto* x = static_cast<const IQ4_XS*>(src);
+  for (int64_t i = 0; i < n / kQKK; ++i) {
+    const float d = fp16_to_f32(x[i].d);
+    const uint8_t* qs = x[i].qs;
+    for (int ib = 0; ib < kQKK / kQK; ++ib, y += kQK, qs += kQK / 2) {
+      const int ls = ((x[i].scales_l[ib / 2] >> 4 * (ib % 2)) & 0xf) | (((x[i].scales_h >> 2 * ib) & 3) << 4);
+      const float dl = d * static_cast<float>(ls - 32);
+      for (int j = 0; j < kQK / 2; ++j) {
+        y[j] = dl * kIq4Values[qs[j] & 0xf];
+        y[j + kQK / 2] = dl * kIq4Values[qs[j] >> 4];
+      }
+    }
+  }
+}
+
 }  // namespace
 
 DequantizeFn dequantize_fn(GgmlType type) {
@@ -238,6 +265,10 @@ DequantizeFn dequantize_fn(GgmlType type) {
       return dequant_q5_k;
     case GgmlType::Q6_K:
       return dequant_q6_k;
+    case GgmlType::IQ4_NL:
+      return dequant_iq4_nl;
+    case GgmlType::IQ4_XS:
+      return dequant_iq4_xs;
     default:
       return nullptr;
   }

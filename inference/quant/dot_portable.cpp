@@ -73,6 +73,10 @@ DotFn portable(GgmlType type) {
       return dot_blocks<GgmlType::Q5_K>;
     case GgmlType::Q6_K:
       return dot_blocks<GgmlType::Q6_K>;
+    case GgmlType::IQ4_NL:
+      return dot_blocks<GgmlType::IQ4_NL>;
+    case GgmlType::IQ4_XS:
+      return dot_blocks<GgmlType::IQ4_XS>;
     default:
       return nullptr;
   }

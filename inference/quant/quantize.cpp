@@ -1,6 +1,7 @@
 // Quantizers producing the same bytes as ggml's quantize_row_*_ref (what llama-quantize writes without an
 // importance matrix): same search for scales, same rounding (nearest_int's round-half-even trick, roundf,
 // truncating casts), same float operation order.
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstring>
@@ -560,6 +561,62 @@ void quant_q6_k(const float* x, void* dst, int64_t n) {
   }
 }
 
+// IQ4_NL and IQ4_XS: not llama.cpp's search (which tries several scales per block), but a valid encoding of
+// the same format, for synthetic models and tests: the block's largest magnitude maps to the codebook's end
+// (-127), every element to its nearest codebook value.
+uint8_t nearest_iq4(float v) {
+  uint8_t best = 0;
+  for (uint8_t i = 1; i < 16; ++i)
+    if (std::fabs(v - kIq4Values[i]) < std::fabs(v - kIq4Values[best])) best = i;
+  return best;
+}
+
+// 32 elements as 16 bytes of codebook indices at scale d (element j low nibble, j+16 high, as IQ4_NL)
+void pack_iq4(const float* x, float d, uint8_t* qs) {
+  const float id = d != 0.0f ? 1.0f / d : 0.0f;
+  for (int j = 0; j < kQK / 2; ++j)
+    qs[j] = static_cast<uint8_t>(nearest_iq4(x[j] * id) | (nearest_iq4(x[j + kQK / 2] * id) << 4));
+}
+
+// The signed element of largest magnitude of x[0, n).
+float signed_max(const float* x, int n) {
+  float m = 0.0f;
+  for (int j = 0; j < n; ++j)
+    if (std::fabs(x[j]) > std::fabs(m)) m = x[j];
+  return m;
+}
+
+void quant_iq4_nl(const float* x, void* dst, int64_t n) {
+  auto* y = static_cast<IQ4_NL*>(dst);
+  for (int64_t i = 0; i < n / kQK; ++i, x += kQK) {
+    const uint16_t d = f32_to_fp16(signed_max(x, kQK) / kIq4Values[0]);
+    y[i].d = d;
+    pack_iq4(x, fp16_to_f32(d), y[i].qs);
+  }
+}
+
+void quant_iq4_xs(const float* x, void* dst, int64_t n) {
+  auto* y = static_cast<IQ4_XS*>(dst);
+  for (int64_t i = 0; i < n / kQKK; ++i, x += kQKK) {
+    float scales[kQKK / kQK], max_scale = 0.0f;
+    for (int ib = 0; ib < kQKK / kQK; ++ib) {
+      scales[ib] = signed_max(x + ib * kQK, kQK) / kIq4Values[0];
+      if (std::fabs(scales[ib]) > std::fabs(max_scale)) max_scale = scales[ib];
+    }
+    // 6-bit sub-block scales ls - 32 in [-32, 31] times the super-block's d; the largest is -32·d
+    const uint16_t dh = f32_to_fp16(-max_scale / 32.0f);
+    const float d = fp16_to_f32(dh), id = d != 0.0f ? 1.0f / d : 0.0f;
+    y[i] = IQ4_XS{};
+    y[i].d = dh;
+    for (int ib = 0; ib < kQKK / kQK; ++ib) {
+      const int l = std::clamp(nearest_int(id * scales[ib]), -32, 31), ls = l + 32;
+      y[i].scales_l[ib / 2] |= static_cast<uint8_t>((ls & 0xf) << (4 * (ib % 2)));
+      y[i].scales_h |= static_cast<uint16_t>((ls >> 4) << (2 * ib));
+      pack_iq4(x + ib * kQK, d * static_cast<float>(l), y[i].qs + ib * (kQK / 2));
+    }
+  }
+}
+
 using QuantizeFn = void (*)(const float*, void*, int64_t);
 
 QuantizeFn quantize_fn(GgmlType type) {
@@ -590,6 +647,10 @@ QuantizeFn quantize_fn(GgmlType type) {
       return quant_q5_k;
     case GgmlType::Q6_K:
       return quant_q6_k;
+    case GgmlType::IQ4_NL:
+      return quant_iq4_nl;
+    case GgmlType::IQ4_XS:
+      return quant_iq4_xs;
     default:
       return nullptr;
   }

@@ -129,6 +129,10 @@ uint32_t file_type(GgmlType type) {
       return 16;  // Q5_K_S
     case GgmlType::Q6_K:
       return 18;
+    case GgmlType::IQ4_NL:
+      return 25;  // LLAMA_FTYPE_MOSTLY_IQ4_NL
+    case GgmlType::IQ4_XS:
+      return 30;  // LLAMA_FTYPE_MOSTLY_IQ4_XS
     case GgmlType::BF16:
       return 32;
     default:
@@ -289,6 +293,9 @@ GgmlType fallback_type(GgmlType wanted, uint64_t row_length) {
       break;
     case GgmlType::Q6_K:
       next = GgmlType::Q8_0;
+      break;
+    case GgmlType::IQ4_XS:
+      next = GgmlType::IQ4_NL;
       break;
     case GgmlType::Q2_K:
     case GgmlType::Q3_K:

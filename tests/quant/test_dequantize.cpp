@@ -280,9 +280,9 @@ TEST_CASE("can_dequantize lists exactly the supported types") {
   using glasswing::quant::can_dequantize;
   for (auto t : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_1,
                  GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K,
-                 GgmlType::Q5_K, GgmlType::Q6_K})
+                 GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS})
     CHECK(can_dequantize(t));
-  for (auto t : {GgmlType::Q8_1, GgmlType::Q8_K, GgmlType::IQ2_XXS, GgmlType::IQ4_NL, GgmlType::I32,
+  for (auto t : {GgmlType::Q8_1, GgmlType::Q8_K, GgmlType::IQ2_XXS, GgmlType::IQ3_S, GgmlType::I32,
                  GgmlType::F64, GgmlType::TQ1_0, GgmlType::MXFP4})
     CHECK_FALSE(can_dequantize(t));
 }
@@ -332,4 +332,53 @@ TEST_CASE("the AVX2 decoders give the reference decoders' floats bit for bit") {
     CHECK(decode(t, b, n) == got);
   }
   CHECK(checked == 5);  // q8_0, q4_0, q4_K, q5_K, q6_K
+}
+
+namespace {
+// ggml's IQ4 codebook (ggml-common.h kvalues_iq4nl), written out here rather than taken from the code under
+// test
+constexpr int kCodebook[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+}  // namespace
+
+TEST_CASE("iq4_nl: nibbles index the non-linear codebook, low nibbles elements 0..15, high 16..31") {
+  Bytes b(18);
+  put_half(b, 0, kHalf0_5);
+  for (int j = 0; j < 16; ++j) b[2 + j] = static_cast<uint8_t>(j | ((15 - j) << 4));
+  const auto y = decode(GgmlType::IQ4_NL, b, 32);
+  for (int j = 0; j < 16; ++j) {
+    REQUIRE(y[j] == kCodebook[j] * 0.5f);
+    REQUIRE(y[16 + j] == kCodebook[15 - j] * 0.5f);
+  }
+  // requantized as Q8_0: the same scale and the codebook values as int8 codes, so the same floats
+  Bytes q8(34);
+  glasswing::quant::requantize_to_q8_0(GgmlType::IQ4_NL, b.data(), q8.data(), 32);
+  CHECK(decode(GgmlType::Q8_0, q8, 32) == y);
+}
+
+TEST_CASE("iq4_xs: a 6-bit scale per 32 elements (4 low bits in scales_l, 2 high in scales_h), minus 32") {
+  // layout: d (fp16), scales_h (u16), scales_l[4], qs[128]
+  Bytes b(136);
+  put_half(b, 0, kHalf0_25);
+  const int ls[8] = {0, 31, 32, 33, 47, 63, 16, 40};  // each sub-block's 6-bit scale
+  uint16_t scales_h = 0;
+  for (int ib = 0; ib < 8; ++ib) {
+    b[4 + ib / 2] |= static_cast<uint8_t>((ls[ib] & 0xf) << (4 * (ib % 2)));
+    scales_h |= static_cast<uint16_t>((ls[ib] >> 4) << (2 * ib));
+  }
+  put_half(b, 2, scales_h);
+  std::mt19937 rng(5);
+  const auto codes = random_codes(rng, 256, 0, 15);
+  for (int ib = 0; ib < 8; ++ib)
+    for (int j = 0; j < 16; ++j)
+      b[8 + ib * 16 + j] = static_cast<uint8_t>(codes[ib * 32 + j] | (codes[ib * 32 + 16 + j] << 4));
+  const auto y = decode(GgmlType::IQ4_XS, b, 256);
+  for (int ib = 0; ib < 8; ++ib)
+    for (int j = 0; j < 32; ++j) {
+      INFO("sub-block " << ib << " element " << j);
+      REQUIRE(y[ib * 32 + j] == 0.25f * static_cast<float>(ls[ib] - 32) * kCodebook[codes[ib * 32 + j]]);
+    }
+  // requantized as Q8_0: these scales (0.25 · small integers) are exact in fp16, so the same floats
+  Bytes q8(8 * 34);
+  glasswing::quant::requantize_to_q8_0(GgmlType::IQ4_XS, b.data(), q8.data(), 256);
+  CHECK(decode(GgmlType::Q8_0, q8, 256) == y);
 }

@@ -1,5 +1,7 @@
 // Quantizers: exact block bytes on inputs whose result can be worked out by hand, round-trip error bounds,
 // and byte-for-byte agreement with files written by the reference implementation (llama.cpp).
+#include <algorithm>
+#include <array>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
@@ -194,5 +196,37 @@ TEST_CASE("can_quantize and bad arguments") {
   std::vector<float> x(256, 1.0f);
   std::vector<uint8_t> out(1024);
   CHECK_THROWS_AS(quant::quantize_row(GgmlType::Q4_K, x.data(), out.data(), 128), std::invalid_argument);
-  CHECK_THROWS_AS(quant::quantize_row(GgmlType::IQ4_NL, x.data(), out.data(), 32), std::invalid_argument);
+  CHECK_THROWS_AS(quant::quantize_row(GgmlType::IQ2_XXS, x.data(), out.data(), 256), std::invalid_argument);
+  CHECK_THROWS_AS(quant::quantize_row(GgmlType::IQ4_XS, x.data(), out.data(), 32), std::invalid_argument);
+}
+
+TEST_CASE(
+    "iq4_nl and iq4_xs: values on the codebook come back exactly, random rows within the grid's spacing") {
+  using glasswing::quant::quantize_row;
+  // a block whose values are the codebook itself (times 2): the largest magnitude, -254, maps to -127·2
+  std::vector<float> x(256);
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] =
+        2.0f * std::array{-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113}[i % 16];
+  for (auto type : {GgmlType::IQ4_NL, GgmlType::IQ4_XS}) {
+    INFO(glasswing::gguf::ggml_type_name(type));
+    std::vector<uint8_t> q(glasswing::gguf::ggml_type_traits(type).block_bytes * 256 /
+                           glasswing::gguf::ggml_type_traits(type).block_elements);
+    quantize_row(type, x.data(), q.data(), 256);
+    std::vector<float> y(256);
+    glasswing::quant::dequantize_row(type, q.data(), y.data(), 256);
+    CHECK(y == x);
+    // random normal rows: every element within half the codebook's widest gap (24) times its block's scale
+    std::mt19937 rng(3);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<float> r(256);
+    for (float& v : r) v = normal(rng);
+    quantize_row(type, r.data(), q.data(), 256);
+    glasswing::quant::dequantize_row(type, q.data(), y.data(), 256);
+    for (size_t b = 0; b < 256; b += 32) {
+      float amax = 0;
+      for (size_t j = b; j < b + 32; ++j) amax = std::max(amax, std::fabs(r[j]));
+      for (size_t j = b; j < b + 32; ++j) CHECK(std::fabs(y[j] - r[j]) <= amax / 127.0f * 12.5f + 1e-3f);
+    }
+  }
 }

@@ -309,6 +309,18 @@ TEST_CASE("mixture-of-experts shapes carry a router and 3-D expert tensors") {
   CHECK(mixtral.require_tensor("blk.0.ffn_gate_exps.weight").dims == std::vector<uint64_t>{128, 256, 4});
 }
 
+TEST_CASE("iq4_xs and iq4_nl files: llama.cpp's file types, iq4_xs falling back to iq4_nl like llama.cpp") {
+  const auto xs = gguf::GgufFile::open(write("test-tiny", GgmlType::IQ4_XS, 42, 0, "xs.gguf").path);
+  CHECK(xs.require_uint("general.file_type") == 30);
+  CHECK(xs.require_tensor("blk.0.attn_q.weight").type == GgmlType::IQ4_XS);
+  CHECK(gguf::GgufFile::open(write("test-tiny", GgmlType::IQ4_NL, 42, 0, "nl.gguf").path)
+            .require_uint("general.file_type") == 25);
+  const auto odd = write("test-tiny-odd", GgmlType::IQ4_XS, 42, 0, "odd-xs.gguf");  // rows of 96 and 160
+  const auto f = gguf::GgufFile::open(odd.path);
+  CHECK(f.require_tensor("blk.0.attn_q.weight").type == GgmlType::IQ4_NL);
+  CHECK_FALSE(odd.report.fallbacks.empty());
+}
+
 TEST_CASE("the same seed writes the same bytes whatever the thread count") {
   const auto a = write("test-tiny", GgmlType::Q6_K, 7, 1, "a.gguf");
   const auto b = write("test-tiny", GgmlType::Q6_K, 7, 3, "b.gguf");

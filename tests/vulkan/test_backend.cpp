@@ -236,3 +236,21 @@ TEST_CASE("A mixture of experts is refused by the Vulkan engine with its reason 
   CHECK_THROWS_WITH(vulkan::VulkanBackend(*model),
                     Catch::Contains("does not run mixture-of-experts models (4 experts) yet"));
 }
+
+TEST_CASE("IQ4_NL and IQ4_XS weights run on Vulkan, requantized as Q8_0 at upload", "[backend]") {
+  // IQ4_NL exactly (the same floats as the CPU engine's), IQ4_XS with each 32-element scale rounded to fp16
+  const auto [type, tolerance] =
+      GENERATE(std::pair{gguf::GgmlType::IQ4_NL, kVsCpu}, std::pair{gguf::GgmlType::IQ4_XS, 5e-3f});
+  INFO(gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file("test-tiny", type));
+  REQUIRE(model->weights().layers[0].wq.type == type);
+  const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7};
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  model::Session s(*model, *gpu, 16), cs(*model, cpu, 16);
+  CHECK(max_abs_diff(gpu->forward(s, tokens, true), cpu.forward(cs, tokens, true)) <= tolerance);
+  const int32_t next = 12;
+  CHECK(max_abs_diff(gpu->forward(s, std::span(&next, 1), false),
+                     cpu.forward(cs, std::span(&next, 1), false)) <= tolerance);
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
