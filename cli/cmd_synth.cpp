@@ -45,9 +45,9 @@ int run_synth(cli::Args& args) {
   const std::string type_name = args.get_or("--type", "F16");
   const auto type = gguf::ggml_type_from_name(type_name);
   if (!type || !quant::can_quantize(*type))
-    throw cli::UsageError(
-        "cannot write type '" + type_name +
-        "' (use F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K or Q6_K)");
+    throw cli::UsageError("cannot write type '" + type_name +
+                          "' (use F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, "
+                          "Q6_K, IQ4_NL or IQ4_XS)");
   options.type = *type;
   const int64_t seed = args.integer("--seed", 42);
   if (seed < 0) throw cli::UsageError("--seed must not be negative");
