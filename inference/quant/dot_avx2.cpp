@@ -93,6 +93,38 @@ GW_AVX2 float dot_q4_0(const void* row, const float* x, int64_t n) {
   return hsum(acc);
 }
 
+// IQ4: 32 nibbles (IQ4_NL's order) looked up in the 16-entry codebook with one byte shuffle.
+GW_AVX2 inline __m256i iq4_values(const uint8_t* qs) {
+  const __m256i table =
+      _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kIq4Values)));
+  return _mm256_shuffle_epi8(table, nibbles(qs));
+}
+
+GW_AVX2 float dot_iq4_nl(const void* row, const float* x, int64_t n) {
+  const auto* b = static_cast<const IQ4_NL*>(row);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / kQK; ++i, x += kQK) {
+    prefetch_ahead(b + i);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(f16_scale(b[i].d)), dot32(iq4_values(b[i].qs), x), acc);
+  }
+  return hsum(acc);
+}
+
+GW_AVX2 float dot_iq4_xs(const void* row, const float* x, int64_t n) {
+  const auto* b = static_cast<const IQ4_XS*>(row);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / kQKK; ++i) {
+    prefetch_ahead(b + i);
+    const float d = f16_scale(b[i].d);
+    for (int ib = 0; ib < kQKK / kQK; ++ib, x += kQK) {
+      const int ls = ((b[i].scales_l[ib / 2] >> 4 * (ib % 2)) & 0xf) | (((b[i].scales_h >> 2 * ib) & 3) << 4);
+      acc = _mm256_fmadd_ps(_mm256_set1_ps(d * static_cast<float>(ls - 32)),
+                            dot32(iq4_values(b[i].qs + ib * (kQK / 2)), x), acc);
+    }
+  }
+  return hsum(acc);
+}
+
 GW_AVX2 float dot_q4_1(const void* row, const float* x, int64_t n) {
   const auto* b = static_cast<const Q4_1*>(row);
   __m256 acc = _mm256_setzero_ps(), acc_m = acc;
@@ -305,6 +337,10 @@ DotFn avx2(GgmlType type) {
       return dot_q45_k<true>;
     case GgmlType::Q6_K:
       return dot_q6_k;
+    case GgmlType::IQ4_NL:
+      return dot_iq4_nl;
+    case GgmlType::IQ4_XS:
+      return dot_iq4_xs;
     default:
       return nullptr;
   }
