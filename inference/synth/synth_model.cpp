@@ -248,7 +248,7 @@ std::vector<float> llama3_rope_factors(const Shape& s) {
   std::vector<float> out;
   for (uint32_t i = 0; i < s.head_dim() / 2; ++i) {
     const double freq = 1.0 / std::pow(double(s.rope_base), 2.0 * i / dim);
-    const double wavelen = 2.0 * M_PI / freq;
+    const double wavelen = 2.0 * std::numbers::pi / freq;
     if (wavelen < high_freq_wavelen) {
       out.push_back(1.0f);
     } else if (wavelen > low_freq_wavelen) {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <numbers>
 #include <span>
 #include <stdexcept>
 #include <vector>
@@ -145,7 +146,8 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         Vec g = naive::matvec(wg, xn), up = naive::matvec(wu, xn, b_up);
         for (size_t i = 0; i < g.size(); ++i)
           g[i] = (gemma ? 0.5 * g[i] *
-                              (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (g[i] + 0.044715 * std::pow(g[i], 3))))
+                              (1.0 + std::tanh(std::sqrt(2.0 / std::numbers::pi) *
+                                               (g[i] + 0.044715 * std::pow(g[i], 3))))
                         : g[i] / (1.0 + std::exp(-g[i]))) *
                  up[i];
         return naive::matvec(wd, g, b_down);

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <numbers>
 #include <set>
 #include <string>
 #include <vector>
@@ -227,7 +228,7 @@ TEST_CASE("Llama 3.1-style shapes carry rope_freqs as llama.cpp's converter comp
   // wavelength 2π·500000^(2i/64): below 8192 / 4 = 2048 tokens 1, above 8192 the factor, a blend between
   int blended = 0;
   for (size_t i = 0; i < v.size(); ++i) {
-    const double wavelen = 2 * M_PI * std::pow(500000.0, 2.0 * double(i) / 64);
+    const double wavelen = 2 * std::numbers::pi * std::pow(500000.0, 2.0 * double(i) / 64);
     INFO("pair " << i << " wavelength " << wavelen);
     if (wavelen < 2048) CHECK(v[i] == 1.0f);
     if (wavelen > 8192) CHECK(v[i] == 32.0f);
