@@ -1,7 +1,9 @@
 #include "inference/gguf/gguf_file.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <sstream>
 
@@ -166,6 +168,47 @@ GgufFile GgufFile::open(const std::filesystem::path& path) {
     throw e.prefixed(path.filename().string() + ": ");
   }
   return f;
+}
+
+GgufFile GgufFile::open_model(const std::filesystem::path& path) {
+  GgufFile first = open(path);
+  const uint64_t count = first.get_uint("split.count").value_or(1);
+  if (count <= 1) return first;
+  const std::string name = path.filename().string();
+  const uint64_t no = first.get_uint("split.no").value_or(0);
+  // "<prefix>-00001-of-00003.gguf": the part numbers are 1-based in the names, 0-based in split.no
+  char tail[32];
+  std::snprintf(tail, sizeof tail, "-%05llu-of-%05llu.gguf", static_cast<unsigned long long>(no + 1),
+                static_cast<unsigned long long>(count));
+  if (no != 0)
+    throw GgufError(name + " is part " + std::to_string(no + 1) + " of " + std::to_string(count) +
+                    " of a split model: open the first part");
+  if (name.size() <= std::strlen(tail) ||
+      name.compare(name.size() - std::strlen(tail), std::string::npos, tail) != 0)
+    throw GgufError(name + ": a split model's first part must be named <name>" + tail);
+  const std::string prefix = name.substr(0, name.size() - std::strlen(tail));
+  for (uint64_t i = 1; i < count; ++i) {
+    std::snprintf(tail, sizeof tail, "-%05llu-of-%05llu.gguf", static_cast<unsigned long long>(i + 1),
+                  static_cast<unsigned long long>(count));
+    const std::filesystem::path part_path = path.parent_path() / (prefix + tail);
+    if (!std::filesystem::exists(part_path))
+      throw GgufError("part " + std::to_string(i + 1) + " of " + std::to_string(count) + " (" +
+                      part_path.filename().string() + ") of the split model is missing");
+    GgufFile part = open(part_path);
+    if (part.get_uint("split.no").value_or(count) != i || part.get_uint("split.count").value_or(0) != count)
+      throw GgufError(part_path.filename().string() + " is not part " + std::to_string(i + 1) + " of " +
+                      std::to_string(count) + " (its split.no and split.count say otherwise)");
+    for (auto& t : part.tensors_) {
+      if (first.find_tensor(t.name))
+        throw GgufError("tensor '" + t.name + "' is in two parts of the split model");
+      first.tensors_.push_back(std::move(t));
+    }
+    first.part_maps_.push_back(std::move(part.map_));
+  }
+  if (const auto total = first.get_uint("split.tensors.count"); total && *total != first.tensors_.size())
+    throw GgufError("the split model's parts hold " + std::to_string(first.tensors_.size()) +
+                    " tensors, its first part says " + std::to_string(*total));
+  return first;
 }
 
 GgufFile GgufFile::parse(std::span<const uint8_t> bytes) {

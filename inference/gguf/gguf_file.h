@@ -109,6 +109,11 @@ class GgufFile {
   static GgufFile open(const std::filesystem::path& path);
   // Parses bytes already in memory; they must outlive the returned object (used by the fuzzer and tests).
   static GgufFile parse(std::span<const uint8_t> bytes);
+  // A model split by llama.cpp's gguf-split ("NAME-00001-of-00003.gguf" ...): opens the first part at `path`
+  // and takes the tensors of the others in (their mappings live as long as this object); any other file is
+  // opened as open() does. Throws GgufError naming a missing, mismatched or out-of-order part, or a part
+  // other than the first.
+  static GgufFile open_model(const std::filesystem::path& path);
 
   uint32_t version() const { return version_; }
   uint64_t alignment() const { return alignment_; }
@@ -145,6 +150,7 @@ class GgufFile {
   void parse_all();  // gguf_parse.cpp
 
   std::shared_ptr<MappedFile> map_;
+  std::vector<std::shared_ptr<MappedFile>> part_maps_;  // the other parts of a split model (open_model)
   std::span<const uint8_t> bytes_;
   std::filesystem::path path_;
   uint32_t version_ = 0;

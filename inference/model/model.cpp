@@ -8,7 +8,7 @@ Model::Model(gguf::GgufFile file)
       weights_(Weights::from_gguf(file_, desc_)) {}
 
 std::unique_ptr<Model> Model::load(const std::filesystem::path& path) {
-  return from_gguf(gguf::GgufFile::open(path));
+  return from_gguf(gguf::GgufFile::open_model(path));
 }
 
 std::unique_ptr<Model> Model::from_gguf(gguf::GgufFile file) {

@@ -12,8 +12,9 @@ namespace glasswing::model {
 
 class Model {
  public:
-  // Maps and validates a model file. Throws std::runtime_error (GgufError for format problems) with a
-  // precise message: unsupported architecture, missing tensor, wrong shape, unsupported tensor type.
+  // Maps and validates a model file (all parts of a split one: gguf::GgufFile::open_model). Throws
+  // std::runtime_error (GgufError for format problems) with a precise message: unsupported architecture,
+  // missing tensor, wrong shape, unsupported tensor type, a missing part.
   static std::unique_ptr<Model> load(const std::filesystem::path& path);
   // Same, from a file already parsed (its bytes must outlive the model); used by tests.
   static std::unique_ptr<Model> from_gguf(gguf::GgufFile file);

@@ -5,7 +5,9 @@
 // gains around 1).
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 
 #include "inference/cpu/cpu_backend.h"
@@ -395,4 +397,55 @@ TEST_CASE("A mixture of experts ignores its dense feed_forward_length, which no 
   CHECK(model->desc().n_ff == int64_t{1} << 40);
   auto plain = model::Model::load(path);
   CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), engine_logits(*plain, "cpu")) == 0.0f);
+}
+
+namespace {
+
+// The model at `path` written as llama.cpp's gguf-split does: every part carries split.no and split.count,
+// the first also split.tensors.count and all other metadata; the tensors are spread over the parts in order.
+std::vector<std::filesystem::path> split_model(const std::filesystem::path& path, const std::string& stem,
+                                               int parts) {
+  const auto in = gguf::GgufFile::open(path);
+  static const std::filesystem::path dir = test::temp_dir("split-models");
+  std::vector<std::filesystem::path> out;
+  const size_t n = in.tensors().size();
+  for (int p = 0; p < parts; ++p) {
+    gguf::GgufWriter w;
+    if (p == 0)
+      for (const auto& [key, value] : in.metadata())
+        if (key != "general.alignment") w.set(key, value);
+    w.set_u16("split.no", static_cast<uint16_t>(p));
+    w.set_u16("split.count", static_cast<uint16_t>(parts));
+    if (p == 0) w.set_i32("split.tensors.count", static_cast<int32_t>(n));
+    for (size_t i = n * p / parts; i < n * (p + 1) / parts; ++i) {
+      const auto& t = in.tensors()[i];
+      w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
+    }
+    char tail[32];
+    std::snprintf(tail, sizeof tail, "-%05d-of-%05d.gguf", p + 1, parts);
+    out.push_back(dir / (stem + tail));
+    w.write(out.back().string());
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("A model split by gguf-split loads from its first part, with every part's tensors",
+          "[engine][architectures]") {
+  const auto path = test::synth_model_file("test-tiny-qwen3", gguf::GgmlType::Q8_0);
+  const auto parts = split_model(path, "tiny", 3);
+  auto whole = model::Model::load(path);
+  auto split = model::Model::load(parts[0]);
+  CHECK(split->file().tensors().size() == whole->file().tensors().size());
+  CHECK(test::max_abs_diff(engine_logits(*split, "cpu"), engine_logits(*whole, "cpu")) == 0.0f);
+
+  CHECK_THROWS_WITH(model::Model::load(parts[1]),
+                    Contains("is part 2 of 3 of a split model: open the first part"));
+  const auto renamed = parts[0].parent_path() / "renamed.gguf";
+  std::filesystem::copy_file(parts[0], renamed, std::filesystem::copy_options::overwrite_existing);
+  CHECK_THROWS_WITH(model::Model::load(renamed), Contains("must be named <name>-00001-of-00003.gguf"));
+  std::filesystem::remove(parts[2]);
+  CHECK_THROWS_WITH(model::Model::load(parts[0]),
+                    Contains("part 3 of 3 (tiny-00003-of-00003.gguf) of the split model is missing"));
 }

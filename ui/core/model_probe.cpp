@@ -106,7 +106,8 @@ ModelFileSummary probe_model_file(const fs::path& path, const EngineCapabilities
   s.path = path;
   s.name = path.filename().string();
   try {
-    const auto file = gguf::GgufFile::open(path);
+    // a split model's first part with the others (their tensors count); a later part says to open the first
+    const auto file = gguf::GgufFile::open_model(path);
     s.file_bytes = file.file_size();
     s.architecture = file.architecture();
     if (auto name = file.get_string("general.name"); name && !name->empty()) s.name = *name;
