@@ -6,6 +6,7 @@
 layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint WG = 64;
 #include "common/reduce.glsl"
+#include "common/scores.glsl"
 layout(std430, binding = 0) readonly buffer Q { float qc[]; };
 layout(std430, binding = 1) readonly buffer K { float kc[]; };
 layout(std430, binding = 2) writeonly buffer S { float stats[]; };
@@ -26,15 +27,14 @@ float score(uint qpos, uint head, uint j) {
   uint ko = j * p.n_kv_heads * p.head_dim + (head / (p.n_heads / p.n_kv_heads)) * p.head_dim;
   float s = 0.0;
   for (uint i = 0u; i < p.head_dim; ++i) s += qc[qo + i] * kc[ko + i];
-  s *= p.scale;  // soft-capped as common/attention_push.glsl's capped()
-  return p.softcap == 0.0 ? s : p.softcap * (1.0 - 2.0 / (exp(2.0 * s / p.softcap) + 1.0));
+  return soft_capped(s * p.scale, p.softcap);
 }
 
 void main() {
   uint r = gl_WorkGroupID.x, head = gl_WorkGroupID.y;
   uint qpos = p.q0 + r;
   uint lid = gl_LocalInvocationID.x;
-  uint first = p.window != 0u && qpos + 1u > p.window ? qpos + 1u - p.window : 0u;
+  uint first = window_first_key(qpos, p.window);
   float mx = -3.402823466e38;
   for (uint j = first + lid; j <= qpos; j += WG) mx = max(mx, score(qpos, head, j));
   mx = workgroup_max(mx);

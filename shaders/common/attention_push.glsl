@@ -23,13 +23,14 @@ layout(push_constant) uniform Push {
 #endif
 } p;
 
-// A scaled score after soft-capping (tanh as 1 - 2/(exp(2z)+1): finite for any z, where GLSL's tanh may not be).
+#include "common/scores.glsl"
+
+// A scaled score after soft-capping.
 float capped(float s) {
-  if (p.softcap == 0.0) return s;
-  return p.softcap * (1.0 - 2.0 / (exp(2.0 * s / p.softcap) + 1.0));
+  return soft_capped(s, p.softcap);
 }
 
 // The first key a query at position pos sees.
 uint first_key(uint pos) {
-  return p.window != 0u && pos + 1u > p.window ? pos + 1u - p.window : 0u;
+  return window_first_key(pos, p.window);
 }
