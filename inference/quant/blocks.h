@@ -76,6 +76,10 @@ struct IQ4_XS {
   uint8_t scales_l[kQKK / 64];  // the low 4 bits, two sub-blocks per byte
   uint8_t qs[kQKK / 2];         // per 32-element sub-block: 16 bytes as IQ4_NL's
 };
+// Sub-block ib's signed scale (its 6-bit scale minus 32): the value is d · iq4_xs_scale · codebook value.
+inline int iq4_xs_scale(const IQ4_XS& b, int ib) {
+  return (((b.scales_l[ib / 2] >> 4 * (ib % 2)) & 0xf) | (((b.scales_h >> 2 * ib) & 3) << 4)) - 32;
+}
 struct Q8_K {
   float d;
   int8_t qs[kQKK];

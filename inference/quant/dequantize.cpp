@@ -208,30 +208,25 @@ void dequant_q6_k(const void* src, float* y, int64_t n) {
   }
 }
 
+// 32 IQ4 codebook indices (IQ4_NL's nibble order) times the scale d
+void dequant_iq4_block(const uint8_t* qs, float d, float* y) {
+  for (int j = 0; j < kQK / 2; ++j) {
+    y[j] = d * kIq4Values[qs[j] & 0xf];
+    y[j + kQK / 2] = d * kIq4Values[qs[j] >> 4];
+  }
+}
+
 void dequant_iq4_nl(const void* src, float* y, int64_t n) {
   const auto* x = static_cast<const IQ4_NL*>(src);
-  for (int64_t i = 0; i < n / kQK; ++i, y += kQK) {
-    const float d = fp16_to_f32(x[i].d);
-    for (int j = 0; j < kQK / 2; ++j) {
-      y[j] = d * kIq4Values[x[i].qs[j] & 0xf];
-      y[j + kQK / 2] = d * kIq4Values[x[i].qs[j] >> 4];
-    }
-  }
+  for (int64_t i = 0; i < n / kQK; ++i, y += kQK) dequant_iq4_block(x[i].qs, fp16_to_f32(x[i].d), y);
 }
 
 void dequant_iq4_xs(const void* src, float* y, int64_t n) {
   const auto* x = static_cast<const IQ4_XS*>(src);
   for (int64_t i = 0; i < n / kQKK; ++i) {
     const float d = fp16_to_f32(x[i].d);
-    const uint8_t* qs = x[i].qs;
-    for (int ib = 0; ib < kQKK / kQK; ++ib, y += kQK, qs += kQK / 2) {
-      const int ls = ((x[i].scales_l[ib / 2] >> 4 * (ib % 2)) & 0xf) | (((x[i].scales_h >> 2 * ib) & 3) << 4);
-      const float dl = d * static_cast<float>(ls - 32);
-      for (int j = 0; j < kQK / 2; ++j) {
-        y[j] = dl * kIq4Values[qs[j] & 0xf];
-        y[j + kQK / 2] = dl * kIq4Values[qs[j] >> 4];
-      }
-    }
+    for (int ib = 0; ib < kQKK / kQK; ++ib, y += kQK)
+      dequant_iq4_block(x[i].qs + ib * (kQK / 2), d * static_cast<float>(iq4_xs_scale(x[i], ib)), y);
   }
 }
 

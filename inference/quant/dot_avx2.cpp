@@ -117,8 +117,7 @@ GW_AVX2 float dot_iq4_xs(const void* row, const float* x, int64_t n) {
     prefetch_ahead(b + i);
     const float d = f16_scale(b[i].d);
     for (int ib = 0; ib < kQKK / kQK; ++ib, x += kQK) {
-      const int ls = ((b[i].scales_l[ib / 2] >> 4 * (ib % 2)) & 0xf) | (((b[i].scales_h >> 2 * ib) & 3) << 4);
-      acc = _mm256_fmadd_ps(_mm256_set1_ps(d * static_cast<float>(ls - 32)),
+      acc = _mm256_fmadd_ps(_mm256_set1_ps(d * static_cast<float>(iq4_xs_scale(b[i], ib))),
                             dot32(iq4_values(b[i].qs + ib * (kQK / 2)), x), acc);
     }
   }

@@ -42,8 +42,7 @@ void requantize_to_q8_0(GgmlType type, const void* src, void* dst, int64_t n) {
   for (int64_t i = 0; i < n / kQKK; ++i) {
     const float d = fp16_to_f32(x[i].d);
     for (int ib = 0; ib < kQKK / kQK; ++ib) {
-      const int ls = ((x[i].scales_l[ib / 2] >> 4 * (ib % 2)) & 0xf) | (((x[i].scales_h >> 2 * ib) & 3) << 4);
-      iq4_block_as_q8_0(x[i].qs + ib * (kQK / 2), f32_to_fp16(d * static_cast<float>(ls - 32)),
+      iq4_block_as_q8_0(x[i].qs + ib * (kQK / 2), f32_to_fp16(d * static_cast<float>(iq4_xs_scale(x[i], ib))),
                         y[i * (kQKK / kQK) + ib]);
     }
   }
