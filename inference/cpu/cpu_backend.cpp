@@ -386,6 +386,9 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
 
     // RMSNorm of every q and k head (qwen3), RoPE on q and k, then q into the Q cache and k, v into the KV
     // cache
+    const auto rope_fn = rounding_ == Rounding::Fast ? rope : rope_like_ggml;
+    const float base = d.rope_base(l);  // sliding-window layers: their own base, no RoPE scaling
+    const model::Vector divisors = d.is_local(l) ? model::Vector{} : w.rope_freqs;
     for (int64_t t = 0; t < n; ++t) {
       float* q = &s.q[sz(t * q_dim)];
       float* k = &s.k[sz(t * kv_dim)];
@@ -393,9 +396,6 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
         for (int64_t h = 0; h < d.n_head; ++h) rmsnorm(q + h * hd, q + h * hd, L.q_norm, hd, d.norm_eps);
         for (int64_t h = 0; h < d.n_head_kv; ++h) rmsnorm(k + h * hd, k + h * hd, L.k_norm, hd, d.norm_eps);
       }
-      const auto rope_fn = rounding_ == Rounding::Fast ? rope : rope_like_ggml;
-      const float base = d.rope_base(l);  // sliding-window layers: their own base, no RoPE scaling
-      const model::Vector divisors = d.is_local(l) ? model::Vector{} : w.rope_freqs;
       rope_fn(q, d.n_head, hd, d.n_rot, pos0 + t, base, arch.rope, divisors);
       rope_fn(k, d.n_head_kv, hd, d.n_rot, pos0 + t, base, arch.rope, divisors);
       if (rounding_ == Rounding::LlamaCpp) {
@@ -444,11 +444,16 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
       });
     }
 
-    // output projection (RMS-normalized with post_norms) and residual
+    // a sublayer's output in xb2 RMS-normalized before its residual add (post_norms)
+    const auto post_norm = [&](model::Vector gain) {
+      if (arch.post_norms)
+        for (int64_t t = 0; t < n; ++t)
+          rmsnorm(&s.xb2[sz(t * dim)], &s.xb2[sz(t * dim)], gain, dim, d.norm_eps);
+    };
+
+    // output projection and residual
     project(s.xb2.data(), s.att_out.data(), L.wo, L.bo, n);
-    if (arch.post_norms)
-      for (int64_t t = 0; t < n; ++t)
-        rmsnorm(&s.xb2[sz(t * dim)], &s.xb2[sz(t * dim)], L.attn_post_norm, dim, d.norm_eps);
+    post_norm(L.attn_post_norm);
     add(s.x.data(), s.xb2.data(), n * dim);
 
     // ffn norm
@@ -458,32 +463,31 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
     // mixture of experts
     if (!L.gate_exps.empty()) {
       moe_ffn(L, n);
-    } else if (arch.ffn == FfnKind::GeGlu) {
-      project(s.hb.data(), s.xb.data(), L.w_gate, {}, n);
-      project(s.hb2.data(), s.xb.data(), L.w_up, L.b_up, n);
-      if (rounding_ == Rounding::LlamaCpp)
-        for (int64_t i = 0; i < n * d.n_ff; ++i) s.hb[sz(i)] = gelu_ggml(s.hb[sz(i)]);
-      else
-        gelu(s.hb.data(), n * d.n_ff);
-      for (int64_t i = 0; i < n * d.n_ff; ++i) s.hb[sz(i)] *= s.hb2[sz(i)];
-    } else if (arch.ffn == FfnKind::SwiGlu) {
-      project(s.hb.data(), s.xb.data(), L.w_gate, {}, n);
-      project(s.hb2.data(), s.xb.data(), L.w_up, L.b_up, n);
-      if (rounding_ == Rounding::LlamaCpp)
-        swiglu_like_ggml(s.hb.data(), s.hb2.data(), n, d.n_ff);
-      else
-        swiglu(s.hb.data(), s.hb2.data(), n * d.n_ff);
     } else {
-      project(s.hb.data(), s.xb.data(), L.w_up, L.b_up, n);
-      if (rounding_ == Rounding::LlamaCpp)
-        for (int64_t i = 0; i < n * d.n_ff; ++i) s.hb[sz(i)] = gelu_ggml(s.hb[sz(i)]);
-      else
-        gelu(s.hb.data(), n * d.n_ff);
+      const auto gelu_hidden = [&] {
+        if (rounding_ == Rounding::LlamaCpp)
+          for (int64_t i = 0; i < n * d.n_ff; ++i) s.hb[sz(i)] = gelu_ggml(s.hb[sz(i)]);
+        else
+          gelu(s.hb.data(), n * d.n_ff);
+      };
+      if (arch.ffn == FfnKind::Gelu) {
+        project(s.hb.data(), s.xb.data(), L.w_up, L.b_up, n);
+        gelu_hidden();
+      } else {  // gated: SwiGLU or GeGLU
+        project(s.hb.data(), s.xb.data(), L.w_gate, {}, n);
+        project(s.hb2.data(), s.xb.data(), L.w_up, L.b_up, n);
+        if (arch.ffn == FfnKind::GeGlu) {
+          gelu_hidden();
+          for (int64_t i = 0; i < n * d.n_ff; ++i) s.hb[sz(i)] *= s.hb2[sz(i)];
+        } else if (rounding_ == Rounding::LlamaCpp) {
+          swiglu_like_ggml(s.hb.data(), s.hb2.data(), n, d.n_ff);
+        } else {
+          swiglu(s.hb.data(), s.hb2.data(), n * d.n_ff);
+        }
+      }
+      project(s.xb2.data(), s.hb.data(), L.w_down, L.b_down, n);
     }
-    if (L.gate_exps.empty()) project(s.xb2.data(), s.hb.data(), L.w_down, L.b_down, n);
-    if (arch.post_norms)
-      for (int64_t t = 0; t < n; ++t)
-        rmsnorm(&s.xb2[sz(t * dim)], &s.xb2[sz(t * dim)], L.ffn_post_norm, dim, d.norm_eps);
+    post_norm(L.ffn_post_norm);
 
     // residual
     add(s.x.data(), s.xb2.data(), n * dim);
