@@ -30,7 +30,7 @@ struct ModelDescription {
   float rope_freq_base = 10000.0f;
   int64_t n_rot = 0;               // leading dimensions of each head that RoPE rotates
   float rope_linear_scale = 1.0f;  // rope.scaling.type "linear": every angle divided by rope.scaling.factor
-  float attention_scale = 0.0f;    // multiplies q·k: 1/√head_dim (gemma3 27B: 1/√(n_embd / n_head))
+  float attention_scale = 0.0f;    // multiplies q·k: 1/√head_dim (gemma 27B: 1/√(n_embd / n_head))
   int64_t sliding_window = 0;      // keys a local layer's query sees, itself included (0: no local layers)
   float rope_freq_base_local = 10000.0f;  // RoPE base of the local layers (no RoPE scaling there)
   // Soft-capping (gemma2): attention scores become c·tanh(s / c) before the softmax, logits c·tanh(l / c); 0:
@@ -43,7 +43,7 @@ struct ModelDescription {
   int64_t kv_dim() const { return n_head_kv * head_dim; }   // width of all key (or value) heads together
   int64_t gqa_group() const { return n_head / n_head_kv; }  // query heads sharing one KV head
 
-  // A sliding-window layer (gemma3: all but every swa_pattern-th)?
+  // A sliding-window layer (gemma2/3: all but every swa_pattern-th)?
   bool is_local(int64_t layer) const {
     return sliding_window > 0 && traits->swa_pattern > 0 &&
            layer % traits->swa_pattern < traits->swa_pattern - 1;

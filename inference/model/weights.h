@@ -37,10 +37,10 @@ struct LayerWeights {
   Vector q_norm, k_norm;          // (head_dim) per-head RMSNorm gains of q and k, qk_norm architectures only
   WeightMatrix wo;                // (n_embd rows, q_dim cols)
   Vector bo;                      // (n_embd), optional
-  Vector attn_post_norm;          // (n_embd) on the attention's output before the residual add (gemma3)
+  Vector attn_post_norm;          // (n_embd) on the attention's output before the residual add (gemma2/3)
   Vector ffn_norm, ffn_norm_b;    // (n_embd)
-  Vector ffn_post_norm;           // (n_embd) on the FFN's output before the residual add (gemma3)
-  WeightMatrix w_gate;            // (n_ff rows, n_embd cols), SwiGLU only
+  Vector ffn_post_norm;           // (n_embd) on the FFN's output before the residual add (gemma2/3)
+  WeightMatrix w_gate;            // (n_ff rows, n_embd cols), gated FFNs only (SwiGLU, GeGLU)
   WeightMatrix w_up;              // (n_ff rows, n_embd cols)
   Vector b_up;                    // (n_ff), optional
   WeightMatrix w_down;            // (n_embd rows, n_ff cols)
@@ -73,8 +73,8 @@ struct Weights {
   // naming the tensor, the expected and the actual shape, or the unsupported type.
   static Weights from_gguf(const gguf::GgufFile& file, const ModelDescription& desc);
 
-  uint64_t matrix_bytes()
-      const;  // bytes of every matrix (a mixture of experts reads its chosen ones per token)
+  // Bytes of every matrix (what a dense model reads per token; a mixture of experts reads its chosen ones).
+  uint64_t matrix_bytes() const;
 
  private:
   std::deque<std::vector<float>> converted_;  // 1-D parameters stored as F16/BF16, converted once
