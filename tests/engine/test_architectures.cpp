@@ -5,7 +5,6 @@
 // gains around 1).
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -17,6 +16,7 @@
 #include "inference/model/session.h"
 #include "tests/engine/engine_test_util.h"
 #include "tests/engine/naive_forward.h"
+#include "tests/gguf_copy.h"
 #include "tests/test_support.h"
 
 using namespace glasswing;
@@ -169,10 +169,9 @@ std::filesystem::path with_metadata(const std::filesystem::path& path, const std
                                     const std::function<void(gguf::GgufWriter&)>& add) {
   const auto in = gguf::GgufFile::open(path);
   gguf::GgufWriter w;
-  for (const auto& [key, value] : in.metadata())
-    if (key != "general.alignment") w.set(key, value);
+  test::copy_metadata(in, w);
   add(w);
-  for (const auto& t : in.tensors()) w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
+  test::copy_tensors(in, w);
   static const std::filesystem::path dir = test::temp_dir("architectures-metadata");
   const auto out = dir / (name + ".gguf");
   w.write(out.string());
@@ -245,9 +244,8 @@ TEST_CASE("LongRoPE models (Phi-3.5, Phi-4-mini) are refused by name", "[engine]
   const auto path = test::synth_model_file("test-tiny-phi3", gguf::GgmlType::Q8_0);
   const auto in = gguf::GgufFile::open(path);
   gguf::GgufWriter w;
-  for (const auto& [key, value] : in.metadata())
-    if (key != "general.alignment") w.set(key, value);
-  for (const auto& t : in.tensors()) w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
+  test::copy_metadata(in, w);
+  test::copy_tensors(in, w);
   const std::vector<float> factors(32, 1.5f);
   w.add_tensor("rope_factors_short.weight", gguf::GgmlType::F32, {32},
                {reinterpret_cast<const uint8_t*>(factors.data()), factors.size() * 4});
@@ -399,42 +397,10 @@ TEST_CASE("A mixture of experts ignores its dense feed_forward_length, which no 
   CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), engine_logits(*plain, "cpu")) == 0.0f);
 }
 
-namespace {
-
-// The model at `path` written as llama.cpp's gguf-split does: every part carries split.no and split.count,
-// the first also split.tensors.count and all other metadata; the tensors are spread over the parts in order.
-std::vector<std::filesystem::path> split_model(const std::filesystem::path& path, const std::string& stem,
-                                               int parts) {
-  const auto in = gguf::GgufFile::open(path);
-  static const std::filesystem::path dir = test::temp_dir("split-models");
-  std::vector<std::filesystem::path> out;
-  const size_t n = in.tensors().size();
-  for (int p = 0; p < parts; ++p) {
-    gguf::GgufWriter w;
-    if (p == 0)
-      for (const auto& [key, value] : in.metadata())
-        if (key != "general.alignment") w.set(key, value);
-    w.set_u16("split.no", static_cast<uint16_t>(p));
-    w.set_u16("split.count", static_cast<uint16_t>(parts));
-    if (p == 0) w.set_i32("split.tensors.count", static_cast<int32_t>(n));
-    for (size_t i = n * p / parts; i < n * (p + 1) / parts; ++i) {
-      const auto& t = in.tensors()[i];
-      w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
-    }
-    char tail[32];
-    std::snprintf(tail, sizeof tail, "-%05d-of-%05d.gguf", p + 1, parts);
-    out.push_back(dir / (stem + tail));
-    w.write(out.back().string());
-  }
-  return out;
-}
-
-}  // namespace
-
 TEST_CASE("A model split by gguf-split loads from its first part, with every part's tensors",
           "[engine][architectures]") {
   const auto path = test::synth_model_file("test-tiny-qwen3", gguf::GgmlType::Q8_0);
-  const auto parts = split_model(path, "tiny", 3);
+  const auto parts = test::write_split(gguf::GgufFile::open(path), test::temp_dir("split-models"), "tiny", 3);
   auto whole = model::Model::load(path);
   auto split = model::Model::load(parts[0]);
   CHECK(split->file().tensors().size() == whole->file().tensors().size());

@@ -13,6 +13,7 @@
 
 #include "inference/gguf/gguf_file.h"
 #include "inference/gguf/gguf_writer.h"
+#include "tests/gguf_copy.h"
 #include "tests/test_support.h"
 #include "tests/ui/memory_backends.h"
 #include "tests/ui/qt_test_app.h"
@@ -332,10 +333,9 @@ struct TemplatedModel {
   TemplatedModel(const std::string& chat_template, const std::string& name) {
     const auto in = gguf::GgufFile::open(test::require_shared("models/stories260K.gguf"));
     gguf::GgufWriter w;
-    for (const auto& [key, value] : in.metadata())
-      if (key != "general.alignment") w.set(key, value);
+    test::copy_metadata(in, w);
     w.set_string("tokenizer.chat_template", chat_template);
-    for (const auto& t : in.tensors()) w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
+    test::copy_tensors(in, w);
     path = std::filesystem::temp_directory_path() /
            ("glasswing-" + name + "-" + std::to_string(getpid()) + ".gguf");
     w.write(path.string());

@@ -3,7 +3,7 @@
 #include <fstream>
 
 #include "inference/gguf/gguf_file.h"
-#include "inference/gguf/gguf_writer.h"
+#include "tests/gguf_copy.h"
 #include "tests/test_support.h"
 #include "ui/core/model_probe.h"
 
@@ -66,20 +66,7 @@ TEST_CASE("A split model counts every part from its first, and a later part says
           "[ui][models][shared]") {
   const auto in = glasswing::gguf::GgufFile::open(glasswing::test::require_shared("models/stories260K.gguf"));
   const fs::path dir = glasswing::test::temp_dir("probe-split");
-  const size_t n = in.tensors().size();
-  for (uint16_t p = 0; p < 2; ++p) {  // as gguf-split writes them
-    glasswing::gguf::GgufWriter w;
-    if (p == 0)
-      for (const auto& [key, value] : in.metadata())
-        if (key != "general.alignment") w.set(key, value);
-    w.set_u16("split.no", p);
-    w.set_u16("split.count", 2);
-    for (size_t i = n * p / 2; i < n * (p + 1) / 2; ++i) {
-      const auto& t = in.tensors()[i];
-      w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
-    }
-    w.write((dir / (p == 0 ? "story-00001-of-00002.gguf" : "story-00002-of-00002.gguf")).string());
-  }
+  glasswing::test::write_split(in, dir, "story", 2);  // as gguf-split writes them
   const ModelFileSummary first = probe_model_file(dir / "story-00001-of-00002.gguf", {{"llama"}, 0});
   CHECK(first.runnable);
   CHECK(first.n_parameters == probe_model_file(in.path(), {{"llama"}, 0}).n_parameters);
