@@ -437,10 +437,8 @@ class Engine : public ChatEngine {
     info.backend = display_name(loaded->backend->name());
     info.context_length = static_cast<int>(desc.n_ctx_train);
     info.has_chat_template = loaded->chat_template.has_value();
-    info.thinking_switch =
-        info.has_chat_template &&
-        loaded->model->file().get_string("tokenizer.chat_template").value_or("").find("enable_thinking") !=
-            std::string::npos;
+    info.thinking_switch = info.has_chat_template &&
+                           loaded->chat_template->source().find("enable_thinking") != std::string::npos;
     loaded_ = std::move(loaded);
     return info;
   }
