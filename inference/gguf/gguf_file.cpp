@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <sstream>
@@ -177,20 +176,21 @@ GgufFile GgufFile::open_model(const std::filesystem::path& path) {
   const std::string name = path.filename().string();
   const uint64_t no = first.get_uint("split.no").value_or(0);
   // "<prefix>-00001-of-00003.gguf": the part numbers are 1-based in the names, 0-based in split.no
-  char tail[32];
-  std::snprintf(tail, sizeof tail, "-%05llu-of-%05llu.gguf", static_cast<unsigned long long>(no + 1),
-                static_cast<unsigned long long>(count));
+  const auto tail = [count](uint64_t part) {
+    char s[64];
+    std::snprintf(s, sizeof s, "-%05llu-of-%05llu.gguf", static_cast<unsigned long long>(part + 1),
+                  static_cast<unsigned long long>(count));
+    return std::string(s);
+  };
   if (no != 0)
     throw GgufError(name + " is part " + std::to_string(no + 1) + " of " + std::to_string(count) +
                     " of a split model: open the first part");
-  if (name.size() <= std::strlen(tail) ||
-      name.compare(name.size() - std::strlen(tail), std::string::npos, tail) != 0)
-    throw GgufError(name + ": a split model's first part must be named <name>" + tail);
-  const std::string prefix = name.substr(0, name.size() - std::strlen(tail));
+  const std::string first_tail = tail(0);
+  if (name.size() <= first_tail.size() || !name.ends_with(first_tail))
+    throw GgufError(name + ": a split model's first part must be named <name>" + first_tail);
+  const std::string prefix = name.substr(0, name.size() - first_tail.size());
   for (uint64_t i = 1; i < count; ++i) {
-    std::snprintf(tail, sizeof tail, "-%05llu-of-%05llu.gguf", static_cast<unsigned long long>(i + 1),
-                  static_cast<unsigned long long>(count));
-    const std::filesystem::path part_path = path.parent_path() / (prefix + tail);
+    const std::filesystem::path part_path = path.parent_path() / (prefix + tail(i));
     if (!std::filesystem::exists(part_path))
       throw GgufError("part " + std::to_string(i + 1) + " of " + std::to_string(count) + " (" +
                       part_path.filename().string() + ") of the split model is missing");
