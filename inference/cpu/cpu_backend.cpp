@@ -43,11 +43,6 @@ Scratch::Scratch(const model::ModelDescription& d, int64_t b)
       hb(d.n_expert ? 0 : sz(b * d.n_ff)),  // a mixture's dense width is metadata only: no tensor bounds it
       hb2(d.n_expert ? 0 : sz(b * d.n_ff)),
       router(sz(b * d.n_expert)),
-      chosen(sz(b * d.n_expert_used)),
-      chosen_w(sz(b * d.n_expert_used)),
-      routed(sz(b * d.n_expert_used)),
-      routed_begin(d.n_expert ? sz(d.n_expert + 1) : 0),
-      routed_next(sz(d.n_expert)),
       moe_x(d.n_expert ? sz(b * d.n_embd) : 0),
       moe_g(sz(b * d.n_ff_exp)),
       moe_u(sz(b * d.n_ff_exp)),
@@ -92,7 +87,7 @@ model::MemoryEstimate CpuBackend::estimate_memory(int64_t n_ctx) const {
   m.session_bytes = static_cast<uint64_t>(d.n_layer * n_ctx * (2 * d.kv_dim() + d.q_dim())) * sizeof(float);
   const Scratch& s = s_;
   for (const auto* v : {&s.x, &s.xb, &s.xb2, &s.qkv, &s.q, &s.k, &s.v, &s.att_out, &s.hb, &s.hb2, &s.router,
-                        &s.chosen_w, &s.moe_x, &s.moe_g, &s.moe_u, &s.moe_d, &s.moe_out})
+                        &s.moe_x, &s.moe_g, &s.moe_u, &s.moe_d, &s.moe_out})
     m.scratch_bytes += v->size() * sizeof(float);
   const ContextScratch cs = context_scratch(n_ctx);
   m.scratch_bytes +=
@@ -286,34 +281,14 @@ void CpuBackend::moe_ffn(const model::LayerWeights& L, int64_t n) {
   const int64_t dim = d.n_embd, n_exp = d.n_expert, k = d.n_expert_used, nf = d.n_ff_exp;
   Scratch& s = s_;
   project(s.router.data(), s.xb.data(), L.router, {}, n);
-  std::fill(s.routed_begin.begin(), s.routed_begin.end(), 0);
-  for (int64_t t = 0; t < n; ++t) {
-    float* p = &s.router[sz(t * n_exp)];
-    softmax_f32(p, n_exp);
-    int32_t* ids = &s.chosen[sz(t * k)];
-    float* w = &s.chosen_w[sz(t * k)];
-    float sum = 0;
-    for (int64_t r = 0; r < k; ++r) {  // the r-th most likely expert not chosen yet
-      int32_t best = -1;
-      for (int32_t e = 0; e < n_exp; ++e)
-        if ((best < 0 || p[e] > p[best]) && std::find(ids, ids + r, e) == ids + r) best = e;
-      ids[r] = best;
-      w[r] = p[best];
-      sum += w[r];
-      ++s.routed_begin[sz(best) + 1];
-    }
-    for (int64_t r = 0; r < k; ++r) w[r] /= sum;
-  }
-  // the (token, rank) pairs of each expert, in token order (a counting sort)
-  for (int64_t e = 0; e < n_exp; ++e) s.routed_begin[sz(e + 1)] += s.routed_begin[sz(e)];
-  std::copy(s.routed_begin.begin(), s.routed_begin.end() - 1, s.routed_next.begin());
-  for (int64_t i = 0; i < n * k; ++i)
-    s.routed[sz(s.routed_next[sz(s.chosen[sz(i)])]++)] = static_cast<int32_t>(i);
+  for (int64_t t = 0; t < n; ++t) softmax_f32(&s.router[sz(t * n_exp)], n_exp);
+  s.routing.route(s.router.data(), n, n_exp, k);
+  const model::ExpertRouting& route = s.routing;
   for (int64_t e = 0; e < n_exp; ++e) {
-    const int64_t begin = s.routed_begin[sz(e)], count = s.routed_begin[sz(e + 1)] - begin;
+    const int64_t begin = route.begin[sz(e)], count = route.count(e);
     if (count == 0) continue;
     for (int64_t i = 0; i < count; ++i) {
-      const int64_t t = s.routed[sz(begin + i)] / k;
+      const int64_t t = route.pairs[sz(begin + i)] / k;
       std::copy_n(&s.xb[sz(t * dim)], dim, &s.moe_x[sz(i * dim)]);
     }
     project(s.moe_g.data(), s.moe_x.data(), L.gate_exps[sz(e)], {}, count);
@@ -324,12 +299,12 @@ void CpuBackend::moe_ffn(const model::LayerWeights& L, int64_t n) {
       swiglu(s.moe_g.data(), s.moe_u.data(), count * nf);
     project(s.moe_d.data(), s.moe_g.data(), L.down_exps[sz(e)], {}, count);
     for (int64_t i = 0; i < count; ++i)
-      std::copy_n(&s.moe_d[sz(i * dim)], dim, &s.moe_out[sz(s.routed[sz(begin + i)]) * sz(dim)]);
+      std::copy_n(&s.moe_d[sz(i * dim)], dim, &s.moe_out[sz(route.pairs[sz(begin + i)]) * sz(dim)]);
   }
   for (int64_t t = 0; t < n; ++t) {
     float* out = &s.xb2[sz(t * dim)];
     for (int64_t r = 0; r < k; ++r) {
-      const float w = s.chosen_w[sz(t * k + r)];
+      const float w = route.weight[sz(t * k + r)];
       const float* o = &s.moe_out[sz((t * k + r) * dim)];
       for (int64_t i = 0; i < dim; ++i) out[i] = r == 0 ? o[i] * w : out[i] + o[i] * w;
     }

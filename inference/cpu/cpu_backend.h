@@ -9,6 +9,7 @@
 #include "inference/cpu/gemm_f32.h"
 #include "inference/cpu/thread_pool.h"
 #include "inference/model/backend.h"
+#include "inference/model/expert_routing.h"
 #include "inference/model/model.h"
 #include "inference/model/rounding.h"
 
@@ -52,13 +53,10 @@ struct Scratch {
   std::vector<float> hb;       // (max_batch, n_ff), MLP hidden (gate)
   std::vector<float> hb2;      // (max_batch, n_ff), MLP hidden (up)
   // mixture of experts (empty for dense models): router probabilities, each token's chosen experts and
-  // weights, the tokens routed to each expert (counting-sorted), an expert's batch of inputs, hidden and
-  // output rows, and every chosen expert's output per token before the weighted sum
-  std::vector<float> router;                  // (max_batch, n_expert)
-  std::vector<int32_t> chosen;                // (max_batch, n_expert_used) expert ids
-  std::vector<float> chosen_w;                // (max_batch, n_expert_used)
-  std::vector<int32_t> routed, routed_begin;  // (max_batch · n_expert_used) token·k + rank; (n_expert + 1)
-  std::vector<int64_t> routed_next;           // (n_expert) the counting sort's cursors
+  // weights with the tokens routed to each expert, an expert's batch of inputs, hidden and output rows, and
+  // every chosen expert's output per token before the weighted sum
+  std::vector<float> router;  // (max_batch, n_expert)
+  model::ExpertRouting routing;
   std::vector<float> moe_x, moe_g, moe_u, moe_d;  // (max_batch, n_embd | n_ff_exp | n_ff_exp | n_embd)
   std::vector<float> moe_out;                     // (max_batch, n_expert_used, n_embd)
   std::vector<float>
