@@ -66,6 +66,9 @@ ExactForward::ExactForward(Context& ctx, const model::Model& model)
   if (model.desc().traits->swa_pattern > 0 || model.desc().traits->post_norms)
     throw VulkanError("the llama.cpp-compatible Vulkan mode does not run " + model.desc().architecture +
                       " (sliding windows, post-sublayer norms); use cpu-llamacpp");
+  if (model.desc().n_expert > 0)
+    throw VulkanError(
+        "the llama.cpp-compatible Vulkan mode does not run mixtures of experts; use cpu-llamacpp");
   if (!ctx.device().info().fp64)
     throw VulkanError(
         "the llama.cpp-compatible Vulkan mode needs 64-bit floats in shaders (shaderFloat64), "

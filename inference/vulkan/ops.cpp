@@ -1188,4 +1188,18 @@ void Recorder::add_bias(const BufferRange& b, const BufferRange& y, uint32_t n, 
   elementwise("add_bias", buffers, bytes_of(push), uint64_t{n} * n_rows);
 }
 
+void Recorder::gather_rows(const BufferRange& x, const BufferRange& rows, const BufferRange& out, uint32_t n,
+                           uint32_t n_rows) {
+  const BufferRange buffers[] = {x, rows, out};
+  const struct { uint32_t n, n_rows; } push{n, n_rows};
+  elementwise("gather_rows", buffers, bytes_of(push), uint64_t{n} * n_rows);
+}
+
+void Recorder::combine_experts(const BufferRange& y, const BufferRange& slots, const BufferRange& weights,
+                               const BufferRange& x, uint32_t n, uint32_t n_tokens, uint32_t k) {
+  const BufferRange buffers[] = {y, slots, weights, x};
+  const struct { uint32_t n, n_tokens, k; } push{n, n_tokens, k};
+  elementwise("combine_experts", buffers, bytes_of(push), uint64_t{n} * n_tokens);
+}
+
 }  // namespace glasswing::vulkan

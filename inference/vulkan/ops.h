@@ -254,6 +254,12 @@ class Recorder {
   // y[r * stride + offset + i] += b[i] for r < n_rows, i < n
   void add_bias(const BufferRange& b, const BufferRange& y, uint32_t n, uint32_t n_rows, uint32_t stride = 0,
                 uint32_t offset = 0);
+  // Mixtures of experts: out[r] = x[rows[r]] (uint row ids) for n_rows rows of n floats; and
+  // x[t] += Σ_r weights[t·k + r] · y[slots[t·k + r]] in rank order for n_tokens rows of n floats.
+  void gather_rows(const BufferRange& x, const BufferRange& rows, const BufferRange& out, uint32_t n,
+                   uint32_t n_rows);
+  void combine_experts(const BufferRange& y, const BufferRange& slots, const BufferRange& weights,
+                       const BufferRange& x, uint32_t n, uint32_t n_tokens, uint32_t k);
   // compute write -> compute read
   void barrier();
   // copies bytes (for reading results back through a host-visible buffer)

@@ -4,10 +4,12 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <numeric>
 #include <optional>
 #include <utility>
 
 #include "inference/model/backend_registry.h"
+#include "inference/model/expert_routing.h"
 #include "inference/quant/quant.h"
 #include "inference/vulkan/backend_choice.h"
 #include "inference/vulkan/gpu_layout.h"
@@ -52,6 +54,10 @@ struct VulkanBackend::LayerTensors {
   const WeightTensor *wq = nullptr, *wk = nullptr, *wv = nullptr, *wqkv = nullptr, *wo = nullptr;
   const WeightTensor *w_gate = nullptr, *w_up = nullptr, *w_down = nullptr;
   const WeightTensor* w_gate_up = nullptr;  // gate|up rows for Recorder::matvec_swiglu (CPU devices)
+  // mixture of experts: the router and, per expert, gate|up pairs where matvec_swiglu runs (else null) or
+  // gate and up (else null), and down
+  const WeightTensor* router = nullptr;
+  std::vector<const WeightTensor*> gate_up_exps, gate_exps, up_exps, down_exps;
 };
 
 struct VulkanBackend::DeviceWeights {
@@ -81,12 +87,82 @@ struct VulkanBackend::Activations {
     k = arena.allocate(b * d.kv_dim() * f);
     v = arena.allocate(b * d.kv_dim() * f);
     att_out = arena.allocate(b * d.q_dim() * f);
-    hb = arena.allocate(2 * b * d.n_ff * f);  // also the GPU kernels' gate|up product of a batch
-    hb2 = arena.allocate(b * d.n_ff * f);
-    hb3 = arena.allocate(b * d.n_ff * f);
+    // (a mixture's dense feed_forward_length is metadata only: no tensor bounds it)
+    const uint64_t n_ff = d.n_expert > 0 ? 0 : static_cast<uint64_t>(d.n_ff);
+    hb = arena.allocate(2 * b * n_ff * f);  // also the GPU kernels' gate|up product of a batch
+    hb2 = arena.allocate(b * n_ff * f);
+    hb3 = arena.allocate(b * n_ff * f);
     x_last = arena.allocate(d.n_embd * f);
     logits = arena.allocate(std::min<uint64_t>(b, kMaxLogitRows) * d.n_vocab * f);
     norm_sums = arena.allocate(b * kMaxNormStride * f);
+  }
+};
+
+// A mixture of experts' buffers (n_expert > 0 only), allocated once per backend like Activations: the
+// router's probabilities (read back by the host, which routes), what the host writes after routing, and each
+// expert's batch of rows. A batch row is one (token, chosen expert); every expert's rows start at a multiple
+// of row_align, so that each expert's rows can be bound on their own.
+struct VulkanBackend::ExpertScratch {
+  struct Batch {
+    int64_t expert = 0;
+    uint32_t first_row = 0, rows = 0;
+  };
+  Arena arena;
+  uint32_t row_align, capacity;          // rows
+  BufferRange router;                    // (max_batch, n_expert) logits, then probabilities
+  BufferRange x, gate, up, hidden, out;  // (capacity, n_embd | 2 n_ff_exp | n_ff_exp | n_ff_exp | n_embd)
+  Buffer probs;                          // readback: the router's probabilities
+  Buffer rows, slots, weights;  // upload: per batch row its token; per (token, rank) its batch row; weight
+  model::ExpertRouting routing;
+  std::vector<Batch> batches;  // this layer's experts with tokens, in expert order
+  uint32_t n_rows = 0;         // batch rows in use, padding included
+
+  ExpertScratch(Device& device, const model::ModelDescription& d, int64_t max_batch)
+      : arena(device, MemoryUse::DeviceLocal, 16ull << 20, "expert activations"),
+        row_align(align_rows(device.info(), d)),
+        capacity(rows_for(device.info(), d, max_batch)),
+        probs(Buffer::Create(device, uint64_t(max_batch) * d.n_expert * sizeof(float), MemoryUse::Readback,
+                             "the router probabilities")),
+        rows(Buffer::Create(device, uint64_t(capacity) * sizeof(uint32_t), MemoryUse::Upload,
+                            "the expert batch rows")),
+        slots(Buffer::Create(device, uint64_t(max_batch) * d.n_expert_used * sizeof(uint32_t),
+                             MemoryUse::Upload, "the expert output rows")),
+        weights(Buffer::Create(device, uint64_t(max_batch) * d.n_expert_used * sizeof(float),
+                               MemoryUse::Upload, "the expert weights")) {
+    const uint64_t f = sizeof(float), c = capacity;
+    router = arena.allocate(uint64_t(max_batch) * d.n_expert * f);
+    x = arena.allocate(c * d.n_embd * f);
+    gate = arena.allocate(2 * c * d.n_ff_exp * f);  // also matvec_swiglu's gate|up product of a batch
+    up = arena.allocate(c * d.n_ff_exp * f);
+    hidden = arena.allocate(c * d.n_ff_exp * f);
+    out = arena.allocate(c * d.n_embd * f);
+  }
+  uint64_t bytes() const {
+    return arena.bytes_used() + probs.size() + rows.size() + slots.size() + weights.size();
+  }
+
+  // The tokens per step whose batch rows fit one binding each (at most `limit`).
+  static int64_t batch_limit(const DeviceInfo& info, const model::ModelDescription& d, int64_t limit) {
+    const uint64_t widest = uint64_t(std::max(d.n_embd, 2 * d.n_ff_exp)) * sizeof(float);
+    int64_t b = limit;
+    while (b > 1 && uint64_t(rows_for(info, d, b)) * widest > info.max_storage_buffer_range) b /= 2;
+    if (uint64_t(rows_for(info, d, b)) * widest > info.max_storage_buffer_range)
+      throw VulkanError("one token's expert rows exceed what this GPU can bind");
+    return b;
+  }
+
+ private:
+  static uint32_t align_rows(const DeviceInfo& info, const model::ModelDescription& d) {
+    const uint64_t align = std::max<uint64_t>(info.min_storage_offset_alignment, 16);
+    uint64_t rows = 1;
+    for (uint64_t width : {uint64_t(d.n_embd), uint64_t(d.n_ff_exp), 2 * uint64_t(d.n_ff_exp)})
+      rows = std::lcm(rows, align / std::gcd(align, width * sizeof(float)));
+    return static_cast<uint32_t>(rows);
+  }
+  // each token once per chosen expert, and the padding before each expert's rows
+  static uint32_t rows_for(const DeviceInfo& info, const model::ModelDescription& d, int64_t max_batch) {
+    const uint64_t pairs = uint64_t(max_batch) * d.n_expert_used;
+    return static_cast<uint32_t>(pairs + std::min<uint64_t>(d.n_expert, pairs) * (align_rows(info, d) - 1));
   }
 };
 
@@ -177,9 +253,6 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     : model_(model), ctx_(Context::Create(device)), max_batch_(max_batch_for(ctx_->device().info())) {
   const auto& d = model.desc();
   const auto& w = model.weights();
-  if (d.n_expert > 0)
-    throw VulkanError("the Vulkan engine does not run mixture-of-experts models (" +
-                      std::to_string(d.n_expert) + " experts) yet; the CPU engine does");
   arena_ = std::make_unique<Arena>(ctx_->device(), MemoryUse::DeviceLocal, 256ull << 20, "model weights");
   const uint64_t total = w.matrix_bytes();
   auto matrix = [&](const model::WeightMatrix& m) -> const WeightTensor* {
@@ -200,21 +273,22 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
       if (progress) progress(std::min(total, base + done), total);
     });
   };
-  // SwiGLU gate and up of one type and width, without an up bias, where matvec_swiglu runs: one matrix whose
-  // matvec applies SwiGLU (one dispatch per decode step and layer instead of 3; a batch on the GPU kernels:
-  // the GEMM and a SwiGLU over its interleaved outputs, 2 instead of 3).
-  auto fused_gate_up = [&](const model::LayerWeights& L) -> const WeightTensor* {
-    if (d.traits->ffn != FfnKind::SwiGlu || !L.w_gate || !L.w_up || !L.b_up.empty() ||
-        !matvec_swiglu_supported(ctx_->device().info(), L.w_gate.type) || L.w_up.type != L.w_gate.type ||
-        L.w_up.n_cols != L.w_gate.n_cols || L.w_up.n_rows != L.w_gate.n_rows)
+  // SwiGLU gate and up of one type and width, where matvec_swiglu runs: one matrix whose matvec applies
+  // SwiGLU (one dispatch per decode step and layer instead of 3; a batch on the GPU kernels: the GEMM and a
+  // SwiGLU over its interleaved outputs, 2 instead of 3). Also each expert's gate and up.
+  auto fused_gate_up = [&](const model::WeightMatrix& gate,
+                           const model::WeightMatrix& up) -> const WeightTensor* {
+    if (d.traits->ffn != FfnKind::SwiGlu || !gate || !up ||
+        !matvec_swiglu_supported(ctx_->device().info(), gate.type) || up.type != gate.type ||
+        up.n_cols != gate.n_cols || up.n_rows != gate.n_rows)
       return nullptr;
     // one slice: else the pair stays two matrices
-    if (gate_up_pair_bytes(ctx_->device().info(), L.w_gate.type, u32(L.w_gate.n_rows), u32(L.w_gate.n_cols)) >
+    if (gate_up_pair_bytes(ctx_->device().info(), gate.type, u32(gate.n_rows), u32(gate.n_cols)) >
         ctx_->device().info().max_storage_buffer_range)
       return nullptr;
     const uint64_t base = weight_bytes_;
     const WeightTensor& t = upload_fused(
-        {&L.w_gate, &L.w_up},
+        {&gate, &up},
         [&](uint64_t done, uint64_t) {
           if (progress) progress(std::min(total, base + done), total);
         },
@@ -248,13 +322,23 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
       t.wv = matrix(L.wv);
     }
     t.wo = matrix(L.wo);
-    t.w_gate_up = fused_gate_up(L);
+    t.w_gate_up = L.b_up.empty() ? fused_gate_up(L.w_gate, L.w_up) : nullptr;
     if (!t.w_gate_up) {
       t.w_gate = matrix(L.w_gate);
       t.w_up = matrix(L.w_up);
     }
     t.w_down = matrix(L.w_down);
-    w_->layers.push_back(t);
+    if (d.n_expert > 0) {  // each expert's matrices on their own (views into the ffn_*_exps tensors)
+      t.router = matrix(L.router);
+      for (int64_t e = 0; e < d.n_expert; ++e) {
+        const auto i = static_cast<size_t>(e);
+        t.gate_up_exps.push_back(fused_gate_up(L.gate_exps[i], L.up_exps[i]));
+        t.gate_exps.push_back(t.gate_up_exps.back() ? nullptr : matrix(L.gate_exps[i]));
+        t.up_exps.push_back(t.gate_up_exps.back() ? nullptr : matrix(L.up_exps[i]));
+        t.down_exps.push_back(matrix(L.down_exps[i]));
+      }
+    }
+    w_->layers.push_back(std::move(t));
   }
   w_->output_norm = upload_vector(w.output_norm);
   w_->output_norm_b = upload_vector(w.output_norm_b);
@@ -266,6 +350,10 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     w_->rope_factors = !w.rope_freqs.empty() ? upload_vector(w.rope_freqs) : w_->rope_ones;
   }
   if (progress) progress(total, total);
+  if (d.n_expert > 0) {
+    max_batch_ = ExpertScratch::batch_limit(ctx_->device().info(), d, max_batch_);
+    moe_ = std::make_unique<ExpertScratch>(ctx_->device(), d, max_batch_);
+  }
   a_ = std::make_unique<Activations>(ctx_->device(), d, max_batch_);
   build_pipelines();
 }
@@ -273,8 +361,16 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
 void VulkanBackend::build_pipelines() {
   // Recording a decode step and a batched step (without submitting them) creates every pipeline a forward
   // pass uses, so that no pipeline is ever compiled while a user waits for a token.
-  Caches scratch(*ctx_, model_.desc(), max_batch_, max_batch_);
+  // A mixture of experts records every layer's experts with its tokens routed to experts 0..k-1 (one token:
+  // the mat-vecs; a batch: the GEMMs).
+  const auto& d = model_.desc();
+  Caches scratch(*ctx_, d, max_batch_, max_batch_);
   for (uint32_t n : {1u, static_cast<uint32_t>(std::min<int64_t>(max_batch_, scratch.max_batch))}) {
+    if (moe_) {
+      std::vector<float> probs(size_t(n) * d.n_expert);
+      for (size_t i = 0; i < probs.size(); ++i) probs[i] = 1.0f / float(1 + i % d.n_expert);
+      route_experts(probs.data(), n);
+    }
     Recorder rec(*ctx_);
     rec.begin();
     record_step(rec, scratch, n, n - 1);
@@ -367,7 +463,7 @@ model::MemoryEstimate VulkanBackend::estimate_memory(int64_t n_ctx) const {
   if (use_gpu_kernels(ctx_->device().info()))
     m.session_bytes +=
         Recorder::attention_split_bytes(uint32_t(d.n_head), uint32_t(d.head_dim), uint32_t(n_ctx));
-  m.scratch_bytes = a_->arena.bytes_used();
+  m.scratch_bytes = a_->arena.bytes_used() + (moe_ ? moe_->bytes() : 0);
 
   if (exact_) m.weight_bytes += exact_->weight_bytes();  // the decoded copy of the llama.cpp-compatible mode
   return m;
@@ -378,214 +474,263 @@ std::unique_ptr<model::SessionCaches> VulkanBackend::create_caches(int64_t n_ctx
   return std::make_unique<Caches>(*ctx_, model_.desc(), n_ctx, max_batch_);
 }
 
+void VulkanBackend::record_norm(Recorder& rec, const BufferRange& in, const BufferRange& out,
+                                const BufferRange& gain, const BufferRange& bias, uint32_t rows) {
+  const auto& d = model_.desc();
+  if (d.traits->norm == NormKind::Rms)
+    rec.rmsnorm(in, gain, out, {u32(d.n_embd), rows}, d.norm_eps);
+  else
+    rec.layernorm(in, gain, present(bias) ? bias : w_->zeros, out, {u32(d.n_embd), rows}, d.norm_eps);
+}
+
+// x += RMSNorm(out) · gain (gemma's post-sublayer norms), out normalized in place
+void VulkanBackend::record_add_post_normed(Recorder& rec, const BufferRange& out, const BufferRange& gain,
+                                           const BufferRange& x, uint32_t rows) {
+  const auto& d = model_.desc();
+  rec.barrier();
+  rec.rmsnorm(out, gain, out, {u32(d.n_embd), rows}, d.norm_eps);
+  rec.barrier();
+  rec.add(out, x, rows * u32(d.n_embd));
+}
+
+void VulkanBackend::record_bias(Recorder& rec, const BufferRange& b, const BufferRange& y, uint32_t width,
+                                uint32_t n, uint32_t stride, uint32_t offset) {
+  if (!present(b)) return;
+  rec.barrier();
+  rec.add_bias(b, y, width, n, stride, offset);
+}
+
 void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t first_logit) {
+  LayerFlow flow = layer_flow();
+  record_embedding(rec, c, n);
+  for (int64_t l = 0; l < model_.desc().n_layer; ++l) {
+    record_attention(rec, c, n, l, flow);
+    if (moe_) {  // with the routing already in moe_ (build_pipelines); run_expert_step routes as it goes
+      record_router(rec, n, l);
+      record_experts(rec, n, l);
+    } else {
+      record_ffn(rec, n, l, flow);
+    }
+  }
+  record_output(rec, c, n, first_logit);
+}
+
+// Deferred RMSNorm (CPU devices' tiles, ops.h NormWrite): the residual matvecs (wo, down) also write the next
+// norm's input times its gain into xb with partial sums of squares, and the matvecs reading xb (q|k|v,
+// gate|up) apply the norm's scale: no RMSNorm dispatch inside the stack. Not with biases added to the
+// residual after the matvec, nor for the first layer (after the embedding) or the output norm; not with
+// post-sublayer norms (the wo and down outputs are normalized before they reach the residual), nor for a
+// mixture of experts (no gate|up matrix).
+VulkanBackend::LayerFlow VulkanBackend::layer_flow() const {
+  const auto& d = model_.desc();
+  const auto& info = ctx_->device().info();
+  const auto defers = [&](const WeightTensor* m) { return m && defers_norm(info, *m); };
+  LayerFlow flow;
+  flow.defer_norms = d.traits->norm == NormKind::Rms && !d.traits->post_norms &&
+                     std::all_of(w_->layers.begin(), w_->layers.end(), [&](const LayerTensors& L) {
+                       return defers(L.wqkv) && defers(L.wo) && defers(L.w_gate_up) && defers(L.w_down) &&
+                              !present(L.bo) && !present(L.b_down);
+                     });
+  flow.attn_read = {a_->norm_sums, 0, d.norm_eps};  // slots: set by the previous layer's down projection
+  return flow;
+}
+
+// token embedding (+ learned position embedding; × √n_embd for gemma)
+void VulkanBackend::record_embedding(Recorder& rec, Caches& c, uint32_t n) {
+  const auto& d = model_.desc();
+  const Activations& a = *a_;
+  const BufferRange state = whole(c.state);
+  rec.get_rows(*w_->token_embd, state, a.x, n);
+  if (d.traits->embed_scale) {
+    rec.barrier();
+    rec.scale(a.x, n * u32(d.n_embd), std::sqrt(static_cast<float>(d.n_embd)));
+  }
+  if (d.traits->learned_positions) {
+    rec.barrier();
+    rec.get_rows(*w_->position_embd, state, a.x, n, /*by_position=*/true, /*accumulate=*/true);
+  }
+  rec.barrier();
+}
+
+// Layer l's attention sublayer, from the residual stream x back into it.
+void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64_t l, LayerFlow& flow) {
   const auto& d = model_.desc();
   const auto& arch = *d.traits;
   const DeviceWeights& w = *w_;
   const Activations& a = *a_;
+  const auto& info = ctx_->device().info();
   const uint32_t dim = u32(d.n_embd), q_dim = u32(d.q_dim()), kv_dim = u32(d.kv_dim()), hd = u32(d.head_dim);
   const BufferRange state = whole(c.state);
-  auto norm = [&](const BufferRange& in, const BufferRange& out, const BufferRange& gain,
-                  const BufferRange& bias, uint32_t rows) {
-    if (arch.norm == NormKind::Rms)
-      rec.rmsnorm(in, gain, out, {dim, rows}, d.norm_eps);
-    else
-      rec.layernorm(in, gain, present(bias) ? bias : w.zeros, out, {dim, rows}, d.norm_eps);
-  };
-  // x += RMSNorm(out) · gain (gemma3's post-sublayer norms), out normalized in place
-  auto add_post_normed = [&](Recorder& r, const BufferRange& out, const BufferRange& gain,
-                             const BufferRange& x, uint32_t rows) {
-    r.barrier();
-    r.rmsnorm(out, gain, out, {dim, rows}, d.norm_eps);
-    r.barrier();
-    r.add(out, x, rows * dim);
-  };
-  auto bias = [&](const BufferRange& b, const BufferRange& y, uint32_t width, uint32_t stride = 0,
-                  uint32_t offset = 0) {
-    if (!present(b)) return;
-    rec.barrier();
-    rec.add_bias(b, y, width, n, stride, offset);
-  };
-
-  // token embedding (+ learned position embedding; × √n_embd for gemma)
-  rec.get_rows(*w.token_embd, state, a.x, n);
-  if (arch.embed_scale) {
-    rec.barrier();
-    rec.scale(a.x, n * dim, std::sqrt(static_cast<float>(dim)));
-  }
-  if (arch.learned_positions) {
-    rec.barrier();
-    rec.get_rows(*w.position_embd, state, a.x, n, /*by_position=*/true, /*accumulate=*/true);
-  }
-  rec.barrier();
-
-  // Deferred RMSNorm (CPU devices' tiles, ops.h NormWrite): the residual matvecs (wo, down)
-  // also write the next norm's input times its gain into xb with partial sums of squares, and the matvecs
-  // reading xb (q|k|v, gate|up) apply the norm's scale: no RMSNorm dispatch inside the stack. Not with biases
-  // added to the residual after the matvec, nor for the first layer (after the embedding) or the output norm.
-  const auto& info = ctx_->device().info();
-  const auto defers = [&](const WeightTensor* m) { return m && defers_norm(info, *m); };
-  // (not with post-sublayer norms: the wo and down outputs are normalized before they reach the residual)
-  const bool defer_norms = arch.norm == NormKind::Rms && !arch.post_norms &&
-                           std::all_of(w.layers.begin(), w.layers.end(), [&](const LayerTensors& L) {
-                             return defers(L.wqkv) && defers(L.wo) && defers(L.w_gate_up) &&
-                                    defers(L.w_down) && !present(L.bo) && !present(L.b_down);
-                           });
-  NormRead attn_read{a.norm_sums, 0, d.norm_eps};  // slots: set by the previous layer's down projection
+  const LayerTensors& L = w.layers[static_cast<size_t>(l)];
   // Inline RMSNorm (the GPU kernels' mat-vec, ops.h InlineNorm): a step of a few tokens reads the residual
   // stream x and normalizes it inside the q|k|v, gate|up and classifier mat-vecs, with no RMSNorm dispatch.
   const auto inlines = [&](const WeightTensor* m) { return m && inlines_norm(info, *m, n); };
-  for (int64_t l = 0; l < d.n_layer; ++l) {
-    const LayerTensors& L = w.layers[static_cast<size_t>(l)];
-    const bool read_attn_norm = defer_norms && l > 0;
-    const bool inline_attn_norm =
-        arch.norm == NormKind::Rms && !defer_norms &&
-        (L.wqkv ? inlines(L.wqkv) : inlines(L.wq) && inlines(L.wk) && inlines(L.wv));
-    const InlineNorm attn_inline{L.attn_norm, d.norm_eps};
-    const InlineNorm* attn_in = inline_attn_norm ? &attn_inline : nullptr;
-    const BufferRange attn_x = inline_attn_norm ? a.x : a.xb;
-    if (!read_attn_norm && !inline_attn_norm) {
-      norm(a.x, a.xb, L.attn_norm, L.attn_norm_b, n);
-      rec.barrier();
-    }
-
-    // q, k, v (views into the fused projection for gpt2)
-    BufferRange qb = a.q, kb = a.k, vb = a.v;
-    uint32_t q_stride = q_dim, kv_stride = kv_dim, q_off = 0, k_off = 0, v_off = 0;
-    if (L.wqkv) {  // one q|k|v matrix (the model's own, or q, k and v uploaded together)
-      const uint32_t n_qkv = q_dim + 2 * kv_dim;
-      rec.project(*L.wqkv, attn_x, a.qkv,
-                  {.n_vec = n, .norm_read = read_attn_norm ? &attn_read : nullptr, .inline_norm = attn_in});
-      bias(L.bqkv, a.qkv, n_qkv);
-      bias(L.bq, a.qkv, q_dim, n_qkv, 0);
-      bias(L.bk, a.qkv, kv_dim, n_qkv, q_dim);
-      bias(L.bv, a.qkv, kv_dim, n_qkv, q_dim + kv_dim);
-      qb = kb = vb = a.qkv;
-      q_stride = kv_stride = n_qkv;
-      k_off = q_dim;
-      v_off = q_dim + kv_dim;
-    } else {
-      rec.project(*L.wq, attn_x, a.q, {.n_vec = n, .inline_norm = attn_in});
-      rec.project(*L.wk, attn_x, a.k, {.n_vec = n, .inline_norm = attn_in});
-      rec.project(*L.wv, attn_x, a.v, {.n_vec = n, .inline_norm = attn_in});
-      bias(L.bq, a.q, q_dim);
-      bias(L.bk, a.k, kv_dim);
-      bias(L.bv, a.v, kv_dim);
-    }
-    rec.barrier();
-    // (per-head q and k norms,) RoPE, post-RoPE q, k and v into the caches at this step's positions, and
-    // attention: one dispatch for a decode step (q, k and v in one buffer), else two
-    const RopeStoreParams rope{.n_tokens = n,
-                               .n_heads = u32(d.n_head),
-                               .n_kv_heads = u32(d.n_head_kv),
-                               .head_dim = hd,
-                               .n_rot = arch.rope == RopeKind::None ? 0u : u32(d.n_rot),
-                               .neox = arch.rope == RopeKind::NeoX,
-                               .freq_base = d.rope_base(l),
-                               .q_stride = q_stride,
-                               .q_offset = q_off,
-                               .k_stride = kv_stride,
-                               .k_offset = k_off,
-                               .v_stride = kv_stride,
-                               .v_offset = v_off,
-                               .freq_factors = d.is_local(l) ? w.rope_ones : w.rope_factors};
-    if (present(L.q_norm)) {  // qwen3: every q and k head RMS-normalized before RoPE
-      rec.head_rmsnorm(qb, kb, L.q_norm, L.k_norm, rope, d.norm_eps);
-      rec.barrier();
-    }
-    const AttentionParams attention{.n_tokens = n,
-                                    .n_heads = u32(d.n_head),
-                                    .n_kv_heads = u32(d.n_head_kv),
-                                    .head_dim = hd,
-                                    .q_stride = q_stride,
-                                    .q_offset = q_off,
-                                    .o_stride = q_dim,
-                                    .kv_offset = 0,
-                                    .n_ctx = u32(c.n_ctx),
-                                    .scale = d.attention_scale,
-                                    .window = d.is_local(l) ? u32(d.sliding_window) : 0u,
-                                    .softcap = d.attn_softcap};
-    if (!(L.wqkv && rec.attention_rope_store(a.qkv, c.q_layer(l), c.k_layer(l), c.v_layer(l), a.att_out,
-                                             whole(c.scores), state, rope, attention,
-                                             c.split ? whole(*c.split) : BufferRange{}))) {
-      rec.rope_store(qb, kb, vb, c.q_layer(l), c.k_layer(l), c.v_layer(l), state, rope);
-      rec.barrier();
-      rec.attention(qb, c.k_layer(l), c.v_layer(l), a.att_out, whole(c.scores), state, attention);
-    }
-    rec.barrier();
-
-    // output projection, fused with the residual add (and the FFN norm's first half when deferred); with
-    // post-sublayer norms into xb, normalized there, then added
-    const NormWrite ffn_write{L.ffn_norm, a.xb, a.norm_sums};
-    if (arch.post_norms) {
-      rec.project(*L.wo, a.att_out, a.xb, {.n_vec = n});
-      bias(L.bo, a.xb, dim);
-      add_post_normed(rec, a.xb, L.attn_post_norm, a.x, n);
-    } else {
-      rec.project(*L.wo, a.att_out, a.x,
-                  {.n_vec = n, .accumulate = true, .norm_write = defer_norms ? &ffn_write : nullptr});
-      bias(L.bo, a.x, dim);
-    }
-    rec.barrier();
-
-    // MLP: down(silu(gate.x) * up.x) or down(gelu(up.x + b)) + b, added to the residual
-    const NormRead ffn_read{a.norm_sums, defer_norms ? norm_slots(info, *L.wo, n) : 0, d.norm_eps};
-    const bool inline_ffn_norm =
-        arch.norm == NormKind::Rms && !defer_norms &&
-        (L.w_gate_up ? inlines(L.w_gate_up)
-                     : arch.ffn != FfnKind::Gelu && inlines(L.w_gate) && inlines(L.w_up));
-    const InlineNorm ffn_inline{L.ffn_norm, d.norm_eps};
-    const InlineNorm* ffn_in = inline_ffn_norm ? &ffn_inline : nullptr;
-    const BufferRange ffn_x = inline_ffn_norm ? a.x : a.xb;
-    if (!defer_norms && !inline_ffn_norm) {
-      norm(a.x, a.xb, L.ffn_norm, L.ffn_norm_b, n);
-      rec.barrier();
-    }
-    const uint32_t n_ff = u32(d.n_ff);
-    BufferRange hidden = a.hb;
-    if (L.w_gate_up) {  // gate|up in one matrix, SwiGLU applied by the matvec
-      rec.matvec_swiglu(*L.w_gate_up, ffn_x, a.hb3,
-                        {.n_vec = n, .norm_read = defer_norms ? &ffn_read : nullptr, .inline_norm = ffn_in},
-                        a.hb);
-      hidden = a.hb3;
-    } else if (arch.ffn != FfnKind::Gelu) {  // SwiGLU or GeGLU
-      rec.project(*L.w_gate, ffn_x, a.hb, {.n_vec = n, .inline_norm = ffn_in});
-      rec.project(*L.w_up, ffn_x, a.hb2, {.n_vec = n, .inline_norm = ffn_in});
-      bias(L.b_up, a.hb2, n_ff);
-      rec.barrier();
-      if (arch.ffn == FfnKind::GeGlu)
-        rec.geglu(a.hb, a.hb2, a.hb3, n * n_ff);
-      else
-        rec.swiglu(a.hb, a.hb2, a.hb3, n * n_ff);
-      hidden = a.hb3;
-    } else {
-      rec.project(*L.w_up, a.xb, a.hb, {.n_vec = n});
-      bias(L.b_up, a.hb, n_ff);
-      rec.barrier();
-      rec.gelu(a.hb, n * n_ff);
-    }
-    rec.barrier();
-    // down projection, fused with the residual add (and the next layer's attention norm when deferred)
-    const bool write_attn_norm = defer_norms && l + 1 < d.n_layer;
-    const NormWrite attn_write{
-        write_attn_norm ? w.layers[static_cast<size_t>(l) + 1].attn_norm : BufferRange{}, a.xb, a.norm_sums};
-    if (arch.post_norms) {
-      rec.project(*L.w_down, hidden, a.xb, {.n_vec = n});
-      bias(L.b_down, a.xb, dim);
-      add_post_normed(rec, a.xb, L.ffn_post_norm, a.x, n);
-    } else {
-      rec.project(*L.w_down, hidden, a.x,
-                  {.n_vec = n, .accumulate = true, .norm_write = write_attn_norm ? &attn_write : nullptr});
-      if (write_attn_norm) attn_read.slots = norm_slots(info, *L.w_down, n);
-      bias(L.b_down, a.x, dim);
-    }
+  const bool read_attn_norm = flow.defer_norms && l > 0;
+  const bool inline_attn_norm = arch.norm == NormKind::Rms && !flow.defer_norms &&
+                                (L.wqkv ? inlines(L.wqkv) : inlines(L.wq) && inlines(L.wk) && inlines(L.wv));
+  const InlineNorm attn_inline{L.attn_norm, d.norm_eps};
+  const InlineNorm* attn_in = inline_attn_norm ? &attn_inline : nullptr;
+  const BufferRange attn_x = inline_attn_norm ? a.x : a.xb;
+  if (!read_attn_norm && !inline_attn_norm) {
+    record_norm(rec, a.x, a.xb, L.attn_norm, L.attn_norm_b, n);
     rec.barrier();
   }
 
-  // final norm and classifier for tokens [first_logit, n)
+  // q, k, v (views into the fused projection for gpt2)
+  BufferRange qb = a.q, kb = a.k, vb = a.v;
+  uint32_t q_stride = q_dim, kv_stride = kv_dim, q_off = 0, k_off = 0, v_off = 0;
+  if (L.wqkv) {  // one q|k|v matrix (the model's own, or q, k and v uploaded together)
+    const uint32_t n_qkv = q_dim + 2 * kv_dim;
+    rec.project(
+        *L.wqkv, attn_x, a.qkv,
+        {.n_vec = n, .norm_read = read_attn_norm ? &flow.attn_read : nullptr, .inline_norm = attn_in});
+    record_bias(rec, L.bqkv, a.qkv, n_qkv, n);
+    record_bias(rec, L.bq, a.qkv, q_dim, n, n_qkv, 0);
+    record_bias(rec, L.bk, a.qkv, kv_dim, n, n_qkv, q_dim);
+    record_bias(rec, L.bv, a.qkv, kv_dim, n, n_qkv, q_dim + kv_dim);
+    qb = kb = vb = a.qkv;
+    q_stride = kv_stride = n_qkv;
+    k_off = q_dim;
+    v_off = q_dim + kv_dim;
+  } else {
+    rec.project(*L.wq, attn_x, a.q, {.n_vec = n, .inline_norm = attn_in});
+    rec.project(*L.wk, attn_x, a.k, {.n_vec = n, .inline_norm = attn_in});
+    rec.project(*L.wv, attn_x, a.v, {.n_vec = n, .inline_norm = attn_in});
+    record_bias(rec, L.bq, a.q, q_dim, n);
+    record_bias(rec, L.bk, a.k, kv_dim, n);
+    record_bias(rec, L.bv, a.v, kv_dim, n);
+  }
+  rec.barrier();
+  // (per-head q and k norms,) RoPE, post-RoPE q, k and v into the caches at this step's positions, and
+  // attention: one dispatch for a decode step (q, k and v in one buffer), else two
+  const RopeStoreParams rope{.n_tokens = n,
+                             .n_heads = u32(d.n_head),
+                             .n_kv_heads = u32(d.n_head_kv),
+                             .head_dim = hd,
+                             .n_rot = arch.rope == RopeKind::None ? 0u : u32(d.n_rot),
+                             .neox = arch.rope == RopeKind::NeoX,
+                             .freq_base = d.rope_base(l),
+                             .q_stride = q_stride,
+                             .q_offset = q_off,
+                             .k_stride = kv_stride,
+                             .k_offset = k_off,
+                             .v_stride = kv_stride,
+                             .v_offset = v_off,
+                             .freq_factors = d.is_local(l) ? w.rope_ones : w.rope_factors};
+  if (present(L.q_norm)) {  // qwen3: every q and k head RMS-normalized before RoPE
+    rec.head_rmsnorm(qb, kb, L.q_norm, L.k_norm, rope, d.norm_eps);
+    rec.barrier();
+  }
+  const AttentionParams attention{.n_tokens = n,
+                                  .n_heads = u32(d.n_head),
+                                  .n_kv_heads = u32(d.n_head_kv),
+                                  .head_dim = hd,
+                                  .q_stride = q_stride,
+                                  .q_offset = q_off,
+                                  .o_stride = q_dim,
+                                  .kv_offset = 0,
+                                  .n_ctx = u32(c.n_ctx),
+                                  .scale = d.attention_scale,
+                                  .window = d.is_local(l) ? u32(d.sliding_window) : 0u,
+                                  .softcap = d.attn_softcap};
+  if (!(L.wqkv &&
+        rec.attention_rope_store(a.qkv, c.q_layer(l), c.k_layer(l), c.v_layer(l), a.att_out, whole(c.scores),
+                                 state, rope, attention, c.split ? whole(*c.split) : BufferRange{}))) {
+    rec.rope_store(qb, kb, vb, c.q_layer(l), c.k_layer(l), c.v_layer(l), state, rope);
+    rec.barrier();
+    rec.attention(qb, c.k_layer(l), c.v_layer(l), a.att_out, whole(c.scores), state, attention);
+  }
+  rec.barrier();
+
+  // output projection, fused with the residual add (and the FFN norm's first half when deferred); with
+  // post-sublayer norms into xb, normalized there, then added
+  const NormWrite ffn_write{L.ffn_norm, a.xb, a.norm_sums};
+  if (arch.post_norms) {
+    rec.project(*L.wo, a.att_out, a.xb, {.n_vec = n});
+    record_bias(rec, L.bo, a.xb, dim, n);
+    record_add_post_normed(rec, a.xb, L.attn_post_norm, a.x, n);
+  } else {
+    rec.project(*L.wo, a.att_out, a.x,
+                {.n_vec = n, .accumulate = true, .norm_write = flow.defer_norms ? &ffn_write : nullptr});
+    record_bias(rec, L.bo, a.x, dim, n);
+  }
+  rec.barrier();
+}
+
+// Layer l's dense feed-forward sublayer: down(silu(gate.x) * up.x) or down(gelu(up.x + b)) + b, added to
+// the residual stream.
+void VulkanBackend::record_ffn(Recorder& rec, uint32_t n, int64_t l, LayerFlow& flow) {
+  const auto& d = model_.desc();
+  const auto& arch = *d.traits;
+  const DeviceWeights& w = *w_;
+  const Activations& a = *a_;
+  const auto& info = ctx_->device().info();
+  const uint32_t dim = u32(d.n_embd);
+  const LayerTensors& L = w.layers[static_cast<size_t>(l)];
+  const auto inlines = [&](const WeightTensor* m) { return m && inlines_norm(info, *m, n); };
+  const NormRead ffn_read{a.norm_sums, flow.defer_norms ? norm_slots(info, *L.wo, n) : 0, d.norm_eps};
+  const bool inline_ffn_norm =
+      arch.norm == NormKind::Rms && !flow.defer_norms &&
+      (L.w_gate_up ? inlines(L.w_gate_up)
+                   : arch.ffn != FfnKind::Gelu && inlines(L.w_gate) && inlines(L.w_up));
+  const InlineNorm ffn_inline{L.ffn_norm, d.norm_eps};
+  const InlineNorm* ffn_in = inline_ffn_norm ? &ffn_inline : nullptr;
+  const BufferRange ffn_x = inline_ffn_norm ? a.x : a.xb;
+  if (!flow.defer_norms && !inline_ffn_norm) {
+    record_norm(rec, a.x, a.xb, L.ffn_norm, L.ffn_norm_b, n);
+    rec.barrier();
+  }
+  const uint32_t n_ff = u32(d.n_ff);
+  BufferRange hidden = a.hb;
+  if (L.w_gate_up) {  // gate|up in one matrix, SwiGLU applied by the matvec
+    rec.matvec_swiglu(
+        *L.w_gate_up, ffn_x, a.hb3,
+        {.n_vec = n, .norm_read = flow.defer_norms ? &ffn_read : nullptr, .inline_norm = ffn_in}, a.hb);
+    hidden = a.hb3;
+  } else if (arch.ffn != FfnKind::Gelu) {  // SwiGLU or GeGLU
+    rec.project(*L.w_gate, ffn_x, a.hb, {.n_vec = n, .inline_norm = ffn_in});
+    rec.project(*L.w_up, ffn_x, a.hb2, {.n_vec = n, .inline_norm = ffn_in});
+    record_bias(rec, L.b_up, a.hb2, n_ff, n);
+    rec.barrier();
+    if (arch.ffn == FfnKind::GeGlu)
+      rec.geglu(a.hb, a.hb2, a.hb3, n * n_ff);
+    else
+      rec.swiglu(a.hb, a.hb2, a.hb3, n * n_ff);
+    hidden = a.hb3;
+  } else {
+    rec.project(*L.w_up, a.xb, a.hb, {.n_vec = n});
+    record_bias(rec, L.b_up, a.hb, n_ff, n);
+    rec.barrier();
+    rec.gelu(a.hb, n * n_ff);
+  }
+  rec.barrier();
+  // down projection, fused with the residual add (and the next layer's attention norm when deferred)
+  const bool write_attn_norm = flow.defer_norms && l + 1 < d.n_layer;
+  const NormWrite attn_write{write_attn_norm ? w.layers[static_cast<size_t>(l) + 1].attn_norm : BufferRange{},
+                             a.xb, a.norm_sums};
+  if (arch.post_norms) {
+    rec.project(*L.w_down, hidden, a.xb, {.n_vec = n});
+    record_bias(rec, L.b_down, a.xb, dim, n);
+    record_add_post_normed(rec, a.xb, L.ffn_post_norm, a.x, n);
+  } else {
+    rec.project(*L.w_down, hidden, a.x,
+                {.n_vec = n, .accumulate = true, .norm_write = write_attn_norm ? &attn_write : nullptr});
+    if (write_attn_norm) flow.attn_read.slots = norm_slots(info, *L.w_down, n);
+    record_bias(rec, L.b_down, a.x, dim, n);
+  }
+  rec.barrier();
+}
+
+// final norm and classifier for tokens [first_logit, n), the logits copied to the readback buffer
+void VulkanBackend::record_output(Recorder& rec, Caches& c, uint32_t n, uint32_t first_logit) {
+  const auto& d = model_.desc();
+  const DeviceWeights& w = *w_;
+  const Activations& a = *a_;
+  const uint32_t dim = u32(d.n_embd);
   const uint32_t n_out = n - first_logit;
   if (n_out == 0) return;
-  const bool inline_out_norm = arch.norm == NormKind::Rms && inlines_norm(info, *w.output, n_out);
+  const bool inline_out_norm =
+      d.traits->norm == NormKind::Rms && inlines_norm(ctx_->device().info(), *w.output, n_out);
   const InlineNorm out_inline{w.output_norm, d.norm_eps};
   BufferRange out_x = a.x;
   // only the last token's logits: move its row to the front (descriptor offsets must be aligned)
@@ -595,7 +740,7 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
     out_x = a.x_last;
   }
   if (!inline_out_norm) {
-    norm(out_x, a.xb, w.output_norm, w.output_norm_b, n_out);
+    record_norm(rec, out_x, a.xb, w.output_norm, w.output_norm_b, n_out);
     rec.barrier();
     out_x = a.xb;
   }
@@ -611,6 +756,113 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
     rec.softcap(a.logits, n_out * n_vocab, d.final_softcap);
   }
   rec.copy(a.logits, whole(c.readback), uint64_t(n_out) * n_vocab * sizeof(float));
+}
+
+// A mixture of experts' layer, once the host has routed this step's tokens (route_experts): each expert with
+// tokens runs once on its batch, gathered from the normalized xb into contiguous rows; the outputs are
+// weighted and added to the residual stream in each token's rank order.
+void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
+  const auto& d = model_.desc();
+  const ExpertScratch& m = *moe_;
+  const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
+  const uint32_t dim = u32(d.n_embd), nf = u32(d.n_ff_exp);
+  auto rows_of = [](const BufferRange& b, uint32_t width, const ExpertScratch::Batch& e) {
+    const uint64_t row = uint64_t(width) * sizeof(float);
+    return b.sub(e.first_row * row, e.rows * row);
+  };
+  rec.gather_rows(a_->xb, whole(m.rows), m.x, dim, m.n_rows);
+  rec.barrier();
+  bool unfused = false;  // experts whose gate and up are two matrices: SwiGLU in a dispatch of its own
+  for (const auto& e : m.batches) {
+    const auto i = static_cast<size_t>(e.expert);
+    const BufferRange x = rows_of(m.x, dim, e);
+    if (const WeightTensor* gate_up = L.gate_up_exps[i]) {
+      rec.matvec_swiglu(*gate_up, x, rows_of(m.hidden, nf, e), {.n_vec = e.rows}, rows_of(m.gate, 2 * nf, e));
+    } else {
+      rec.project(*L.gate_exps[i], x, rows_of(m.gate, nf, e), {.n_vec = e.rows});
+      rec.project(*L.up_exps[i], x, rows_of(m.up, nf, e), {.n_vec = e.rows});
+      unfused = true;
+    }
+  }
+  rec.barrier();
+  if (unfused) {
+    for (const auto& e : m.batches)
+      if (!L.gate_up_exps[static_cast<size_t>(e.expert)])
+        rec.swiglu(rows_of(m.gate, nf, e), rows_of(m.up, nf, e), rows_of(m.hidden, nf, e), e.rows * nf);
+    rec.barrier();
+  }
+  for (const auto& e : m.batches)
+    rec.project(*L.down_exps[static_cast<size_t>(e.expert)], rows_of(m.hidden, nf, e), rows_of(m.out, dim, e),
+                {.n_vec = e.rows});
+  rec.barrier();
+  rec.combine_experts(m.out, whole(m.slots), whole(m.weights), a_->x, dim, n, u32(d.n_expert_used));
+  rec.barrier();
+}
+
+// The router of layer l: its probabilities for this step's tokens (from the FFN-normalized x, left in xb for
+// the experts) copied to the host, which chooses the experts (route_experts).
+void VulkanBackend::record_router(Recorder& rec, uint32_t n, int64_t l) {
+  const auto& d = model_.desc();
+  const ExpertScratch& m = *moe_;
+  const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
+  record_norm(rec, a_->x, a_->xb, L.ffn_norm, L.ffn_norm_b, n);
+  rec.barrier();
+  rec.project(*L.router, a_->xb, m.router, {.n_vec = n});
+  rec.barrier();
+  rec.softmax(m.router, {.n = u32(d.n_expert), .n_rows = n});
+  rec.copy(m.router, whole(m.probs), uint64_t(n) * d.n_expert * sizeof(float));
+}
+
+// Chooses each token's experts from the router's probabilities (model::ExpertRouting, as the CPU engine
+// does) and writes the batches for record_experts: per batch row the token it gathers, per (token, rank) the
+// batch row of its output, and the weights. Each expert's rows start at an aligned offset (bindable).
+void VulkanBackend::route_experts(const float* probs, uint32_t n) {
+  const auto& d = model_.desc();
+  ExpertScratch& m = *moe_;
+  const int64_t k = d.n_expert_used;
+  m.routing.route(probs, n, d.n_expert, k);
+  auto* rows = static_cast<uint32_t*>(m.rows.mapped());
+  auto* slots = static_cast<uint32_t*>(m.slots.mapped());
+  m.batches.clear();
+  uint32_t next = 0;
+  for (int64_t e = 0; e < d.n_expert; ++e) {
+    const auto count = static_cast<uint32_t>(m.routing.count(e));
+    if (count == 0) continue;
+    const uint32_t first = (next + m.row_align - 1) / m.row_align * m.row_align;
+    std::fill(rows + next, rows + first, 0u);  // padding rows: gathered, never read
+    const int32_t* pairs = &m.routing.pairs[static_cast<size_t>(m.routing.begin[static_cast<size_t>(e)])];
+    for (uint32_t i = 0; i < count; ++i) {
+      rows[first + i] = static_cast<uint32_t>(pairs[i] / k);
+      slots[pairs[i]] = first + i;
+    }
+    m.batches.push_back({e, first, count});
+    next = first + count;
+  }
+  m.n_rows = next;
+  std::memcpy(m.weights.mapped(), m.routing.weight.data(), m.routing.weight.size() * sizeof(float));
+}
+
+// A mixture of experts' step: which experts run is known only after the router, so the step is recorded
+// afresh and submitted once per layer: [the embedding,] layer l's attention and router; the host routes;
+// layer l's experts, then layer l + 1's attention and router, ...; the last layer's experts and the
+// classifier.
+void VulkanBackend::run_expert_step(Caches& c, uint32_t n, uint32_t first_logit) {
+  Recorder rec(*ctx_);
+  LayerFlow flow = layer_flow();
+  rec.begin();
+  record_embedding(rec, c, n);
+  for (int64_t l = 0; l < model_.desc().n_layer; ++l) {
+    record_attention(rec, c, n, l, flow);
+    record_router(rec, n, l);
+    rec.end();
+    rec.submit_and_wait();
+    route_experts(static_cast<const float*>(moe_->probs.mapped()), n);
+    rec.begin();
+    record_experts(rec, n, l);
+  }
+  record_output(rec, c, n, first_logit);
+  rec.end();
+  rec.submit_and_wait();
 }
 
 void VulkanBackend::forward_impl(model::Session& session, std::span<const int32_t> tokens,
@@ -635,18 +887,22 @@ void VulkanBackend::forward_impl(model::Session& session, std::span<const int32_
     const bool last_step = start + count == n;
     const uint32_t first_logit = want_all_logits ? 0 : (last_step ? count - 1 : count);
     c.set_step(u32(session.position() + start), tokens.subspan(static_cast<size_t>(start), count));
-    // The same commands every time for a given shape (positions and ids come from the state buffer).
-    const std::pair<uint32_t, uint32_t> key{count, first_logit};
-    auto it = c.steps.find(key);
-    if (it == c.steps.end()) {
-      if (c.steps.size() >= Caches::kMaxRecordedSteps) c.steps.clear();
-      auto rec = std::make_unique<Recorder>(*ctx_);
-      rec->begin();
-      record_step(*rec, c, count, first_logit);
-      rec->end();
-      it = c.steps.emplace(key, std::move(rec)).first;
+    if (moe_) {
+      run_expert_step(c, count, first_logit);
+    } else {
+      // The same commands every time for a given shape (positions and ids come from the state buffer).
+      const std::pair<uint32_t, uint32_t> key{count, first_logit};
+      auto it = c.steps.find(key);
+      if (it == c.steps.end()) {
+        if (c.steps.size() >= Caches::kMaxRecordedSteps) c.steps.clear();
+        auto rec = std::make_unique<Recorder>(*ctx_);
+        rec->begin();
+        record_step(*rec, c, count, first_logit);
+        rec->end();
+        it = c.steps.emplace(key, std::move(rec)).first;
+      }
+      it->second->submit_and_wait();
     }
-    it->second->submit_and_wait();
     const uint32_t n_out = count - first_logit;
     if (n_out > 0)
       std::memcpy(logits + (want_all_logits ? start * n_vocab : 0), c.readback.mapped(),

@@ -62,11 +62,34 @@ class VulkanBackend final : public model::Backend {
   struct LayerTensors;
   struct DeviceWeights;
   struct Activations;
+  struct ExpertScratch;
   class Caches;
+  // What one layer's recording leaves for the next: the deferred RMSNorm's partial sums (see layer_flow).
+  struct LayerFlow {
+    bool defer_norms = false;
+    NormRead attn_read;
+  };
 
   // Records the forward of n tokens (positions and ids come from the caches' state buffer) whose logits of
-  // tokens [first_logit, n) end in the caches' readback buffer.
+  // tokens [first_logit, n) end in the caches' readback buffer. The parts, in order:
   void record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t first_logit);
+  LayerFlow layer_flow() const;
+  void record_embedding(Recorder& rec, Caches& c, uint32_t n);
+  void record_attention(Recorder& rec, Caches& c, uint32_t n, int64_t l, LayerFlow& flow);
+  void record_ffn(Recorder& rec, uint32_t n, int64_t l, LayerFlow& flow);
+  void record_output(Recorder& rec, Caches& c, uint32_t n, uint32_t first_logit);
+  void record_norm(Recorder& rec, const BufferRange& in, const BufferRange& out, const BufferRange& gain,
+                   const BufferRange& bias, uint32_t rows);
+  void record_add_post_normed(Recorder& rec, const BufferRange& out, const BufferRange& gain,
+                              const BufferRange& x, uint32_t rows);
+  void record_bias(Recorder& rec, const BufferRange& b, const BufferRange& y, uint32_t width, uint32_t n,
+                   uint32_t stride = 0, uint32_t offset = 0);
+  // Mixtures of experts: a step runs as one submission per layer (run_expert_step), the host routing each
+  // layer's tokens between them.
+  void run_expert_step(Caches& c, uint32_t n, uint32_t first_logit);
+  void record_router(Recorder& rec, uint32_t n, int64_t l);
+  void route_experts(const float* probs, uint32_t n);
+  void record_experts(Recorder& rec, uint32_t n, int64_t l);
   void build_pipelines();
   const WeightTensor& upload_matrix(const model::WeightMatrix& m, const Progress& progress);
   const WeightTensor& upload_fused(std::initializer_list<const model::WeightMatrix*> parts,
@@ -80,6 +103,7 @@ class VulkanBackend final : public model::Backend {
   std::list<WeightTensor> fused_;                    // q|k|v rows uploaded as one matrix (upload_fused)
   std::unique_ptr<DeviceWeights> w_;
   std::unique_ptr<Activations> a_;
+  std::unique_ptr<ExpertScratch> moe_;  // mixtures of experts only
   uint64_t weight_bytes_ = 0;
   int64_t max_batch_ = kMaxBatch;     // see kGpuMaxBatch
   std::unique_ptr<Buffer> readback_;  // attention maps and summaries come back through it; grown on demand
