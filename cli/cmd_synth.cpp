@@ -42,6 +42,13 @@ int run_synth(cli::Args& args) {
                             *arch + "'");
     options.shape.arch = *arch;
   }
+  if (args.has("--layers")) {
+    const int64_t layers = args.integer("--layers", 0);
+    if (layers < 1 || layers > options.shape.n_layer)
+      throw cli::UsageError("--layers must be between 1 and the shape's " +
+                            std::to_string(options.shape.n_layer));
+    options.shape.n_layer = static_cast<uint32_t>(layers);
+  }
   const std::string type_name = args.get_or("--type", "F16");
   const auto type = gguf::ggml_type_from_name(type_name);
   if (!type || !quant::can_quantize(*type))
@@ -78,18 +85,18 @@ int run_synth(cli::Args& args) {
 }  // namespace
 
 GLASSWING_CLI_COMMAND(
-    synth, "synth --shape NAME -t TYPE -o OUT.gguf [--arch llama|qwen2] [--seed S] [--list]",
+    synth, "synth --shape NAME -t TYPE -o OUT.gguf [--arch ARCH] [--layers N] [--seed S] [--list]",
     "write a random-weight model with a real model's shape and a working tokenizer",
-    ({{"--shape", "", true,
-       "preset: stories15m, smollm2-135m, qwen2.5-0.5b, tinyllama-1.1b, llama-3.2-1b, llama-2-7b"},
+    ({{"--shape", "", true, "preset (see --list): stories15m, smollm2-135m, qwen3-30b-a3b, llama-2-7b, ..."},
       {"--type", "-t", true,
-       "weight type (default F16): F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q2_K Q3_K Q4_K Q5_K Q6_K"},
+       "weight type (default F16): F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q2_K Q3_K Q4_K Q5_K Q6_K IQ4_NL "
+       "IQ4_XS"},
       {"--output", "-o", true, "output .gguf path"},
       {"--arch", "", true,
-       "llama, qwen2, qwen3, phi3, gemma2 or gemma3 (default: the preset's; qwen2 adds Q/K/V biases, qwen3 "
-       "per-head "
-       "q and k "
-       "norms, phi3 packs q|k|v and gate|up)"},
+       "llama, qwen2, qwen3, qwen3moe, phi3, gemma2 or gemma3 (default: the preset's; qwen2 adds Q/K/V "
+       "biases, qwen3 per-head q and k norms, phi3 packs q|k|v and gate|up)"},
+      {"--layers", "", true,
+       "only the first N layers (default: the preset's): a large model's per-layer speed in a small file"},
       {"--seed", "", true, "random seed (default 42); the same seed writes the same file"},
       {"--threads", "", true, "worker threads (default: all); does not change the output"},
       {"--list", "", false, "list the shapes"}}),

@@ -27,6 +27,14 @@ run(0 info ${WORK}/tiny.gguf)
 expect_match("${out}" "tokenizer: +llama, 320 tokens")
 expect_match("${out}" "q4_K +16")
 
+# --layers keeps the first N layers of a preset.
+run(0 synth --shape test-tiny -t Q8_0 -o ${WORK}/one-layer.gguf --layers 1)
+run(0 info ${WORK}/one-layer.gguf)
+expect_match("${out}" "llama.block_count +1\n")
+expect_match("${out}" "tensors: +12\n")  # the embedding, one layer's 9, the output norm and the classifier
+run(2 synth --shape test-tiny -t Q8_0 -o ${WORK}/bad.gguf --layers 0)
+expect_match("${err}" "--layers must be between 1 and the shape's 2")
+
 # Rows K-quants cannot hold are reported as fallbacks.
 run(0 synth --shape test-tiny-odd --type q6_k --output ${WORK}/odd.gguf)
 expect_match("${out}" "fallback: [0-9]+ tensors with rows of 96 -> q8_0 \\(q6_K needs rows that are a multiple of 256\\)")
