@@ -52,8 +52,8 @@ void main() {
   float c = 1.0, sn = 0.0;
   if (rotate) {
     float theta = rope_theta(float(pos), i, p.n_rot, p.freq_base);
-    c = cos(theta);
-    sn = sin(theta);
+    c = cos(theta) * rope_mscale(p.n_rot);
+    sn = sin(theta) * rope_mscale(p.n_rot);
   }
   uint qs = p.q_offset + t * p.q_stride, qd = p.q_cache_offset + pos * q_dim;
   for (uint h = 0u; h < p.n_heads; ++h) {

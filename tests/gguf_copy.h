@@ -5,8 +5,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "inference/gguf/gguf_file.h"
@@ -27,6 +29,21 @@ inline void copy_tensors(const gguf::GgufFile& in, gguf::GgufWriter& w, size_t f
     const auto& t = in.tensors()[i];
     w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
   }
+}
+
+// The model at `path` written to `out` with `edit` applied to its metadata and F32 vectors added as tensors.
+inline void rewrite_model(const std::filesystem::path& path, const std::filesystem::path& out,
+                          const std::function<void(gguf::GgufWriter&)>& edit,
+                          const std::vector<std::pair<std::string, std::vector<float>>>& vectors = {}) {
+  const auto in = gguf::GgufFile::open(path);
+  gguf::GgufWriter w;
+  copy_metadata(in, w);
+  edit(w);
+  copy_tensors(in, w);
+  for (const auto& [tensor, v] : vectors)
+    w.add_tensor(tensor, gguf::GgmlType::F32, {v.size()},
+                 {reinterpret_cast<const uint8_t*>(v.data()), v.size() * sizeof(float)});
+  w.write(out.string());
 }
 
 // in written as gguf-split writes a model: dir / (stem + "-0000i-of-0000n.gguf"), every part with split.no

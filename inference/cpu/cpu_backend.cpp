@@ -361,9 +361,18 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
 
     // RMSNorm of every q and k head (qwen3), RoPE on q and k, then q into the Q cache and k, v into the KV
     // cache
-    const auto rope_fn = rounding_ == Rounding::Fast ? rope : rope_like_ggml;
-    const float base = d.rope_base(l);  // sliding-window layers: their own base, no RoPE scaling
-    const model::Vector divisors = d.is_local(l) ? model::Vector{} : w.rope_freqs;
+    // (sliding-window layers: their own base, no RoPE scaling)
+    const float base = d.rope_base(l);
+    const bool scaled = !d.is_local(l);
+    const model::Vector factors = scaled ? w.rope_factors(d, c.n_ctx) : model::Vector{};
+    const model::Vector divisors = scaled ? w.rope_divisors(d, c.n_ctx) : model::Vector{};
+    const model::RopeScaling scaling = scaled ? d.rope_scaling : model::RopeScaling{};
+    const auto rope_qk = [&](float* x, int64_t heads, int64_t pos) {
+      if (rounding_ == Rounding::Fast)
+        rope(x, heads, hd, d.n_rot, pos, base, arch.rope, divisors, scaling.mscale());
+      else
+        rope_like_ggml(x, heads, hd, d.n_rot, pos, base, arch.rope, factors, scaling);
+    };
     for (int64_t t = 0; t < n; ++t) {
       float* q = &s.q[sz(t * q_dim)];
       float* k = &s.k[sz(t * kv_dim)];
@@ -371,8 +380,8 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
         for (int64_t h = 0; h < d.n_head; ++h) rmsnorm(q + h * hd, q + h * hd, L.q_norm, hd, d.norm_eps);
         for (int64_t h = 0; h < d.n_head_kv; ++h) rmsnorm(k + h * hd, k + h * hd, L.k_norm, hd, d.norm_eps);
       }
-      rope_fn(q, d.n_head, hd, d.n_rot, pos0 + t, base, arch.rope, divisors);
-      rope_fn(k, d.n_head_kv, hd, d.n_rot, pos0 + t, base, arch.rope, divisors);
+      rope_qk(q, d.n_head, pos0 + t);
+      rope_qk(k, d.n_head_kv, pos0 + t);
       if (rounding_ == Rounding::LlamaCpp) {
         // F16 KV cache; the query is converted to fp16 for the F16 K·Q product.
         for (int64_t i = 0; i < q_dim; ++i) q[i] = round_fp16(q[i]);

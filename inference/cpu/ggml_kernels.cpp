@@ -418,16 +418,45 @@ float expf_like_ggml(float x) {
   return std::fma(j, k, k);
 }
 
-void rope_like_ggml(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base,
-                    model::RopeKind kind, model::Vector freq_factors) {
-  if (kind == model::RopeKind::None) return;
+void rope_cos_sin_like_ggml(int64_t pos, int64_t n_rot, float freq_base, model::Vector freq_factors,
+                            const model::RopeScaling& scaling, float* cs) {
   const float theta_scale = std::pow(freq_base, -2.0f / static_cast<float>(n_rot));
+  const float freq_scale = scaling.freq_scale, ext_factor = scaling.ext_factor;
+  // the magnitude llama.cpp's context passes (attn_factor, with YaRN's 1 + 0.1 ln(factor) divided back out
+  // of what rope_yarn multiplies in below)
+  float mscale = scaling.attn_factor;
+  if (ext_factor != 0.0f && freq_scale < 1.0f) {
+    const float factor = 1.0f / freq_scale;
+    mscale *= (0.1f * std::log(factor) + 1.0f) * (1.0f / (1.0f + 0.1f * std::log(factor)));
+  }
   const int64_t half = n_rot / 2;
   float theta_base = static_cast<float>(pos);
   for (int64_t i = 0; i < half; ++i, theta_base *= theta_scale) {
-    // ggml's rope_yarn with ext_factor 0 and freq_scale 1: theta_base / freq_factor, cos and sin times 1
-    const float theta = freq_factors.empty() ? theta_base : theta_base / freq_factors[static_cast<size_t>(i)];
-    const float c = std::cos(theta), s = std::sin(theta);
+    const float theta_extrap =
+        freq_factors.empty() ? theta_base : theta_base / freq_factors[static_cast<size_t>(i)];
+    const float theta_interp = freq_scale * theta_extrap;
+    float theta = theta_interp, m = mscale;
+    if (ext_factor != 0.0f) {  // YaRN: ggml's rope_yarn_ramp of i0 = 2i
+      const float y =
+          (static_cast<float>(i) - scaling.corr_low) / std::max(0.001f, scaling.corr_high - scaling.corr_low);
+      const float ramp_mix = (1.0f - std::min(1.0f, std::max(0.0f, y))) * ext_factor;
+      theta = theta_interp * (1.0f - ramp_mix) + theta_extrap * ramp_mix;
+      m *= 1.0f + 0.1f * std::log(1.0f / freq_scale);
+    }
+    cs[2 * i] = std::cos(theta) * m;
+    cs[2 * i + 1] = std::sin(theta) * m;
+  }
+}
+
+void rope_like_ggml(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base,
+                    model::RopeKind kind, model::Vector freq_factors, const model::RopeScaling& scaling) {
+  if (kind == model::RopeKind::None) return;
+  const int64_t half = n_rot / 2;
+  float cs[2 * 512];
+  if (half > 512) throw std::invalid_argument("rope_like_ggml: more than 1024 rotated dimensions");
+  rope_cos_sin_like_ggml(pos, n_rot, freq_base, freq_factors, scaling, cs);
+  for (int64_t i = 0; i < half; ++i) {
+    const float c = cs[2 * i], s = cs[2 * i + 1];
     const int64_t i0 = kind == model::RopeKind::Normal ? 2 * i : i;
     const int64_t i1 = kind == model::RopeKind::Normal ? 2 * i + 1 : i + half;
     for (int64_t h = 0; h < n_heads; ++h) {

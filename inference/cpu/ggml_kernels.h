@@ -55,10 +55,16 @@ KMinBlock decode_kmin(gguf::GgmlType t, const uint8_t* block);
 // ggml_v_expf (AVX2): ARM optimized-routines polynomial, ≤ 1.95 ulp; 0 for x < −103.9 (and −inf).
 float expf_like_ggml(float x);
 
-// RoPE as ggml computes it: θ_i = pos·base^(−2i/n_rot) by repeated f32 multiplication, cosf/sinf, and the
-// rotation contracted to FMAs (GCC's default -ffp-contract=fast); each angle divided by its freq_factor (f32)
-// when there are factors.
+// RoPE's cos and sin of every pair at `pos` as ggml computes them (ggml_rope_cache_init, rope_yarn):
+// θ_i = pos·base^(−2i/n_rot) by repeated f32 multiplication, divided by its freq_factor (f32) when there are
+// factors, then scaled and ramped as `scaling` says (model/rope_scaling.h; none: the default), cosf/sinf
+// times the magnitude. cs: n_rot / 2 (cos, sin) pairs.
+void rope_cos_sin_like_ggml(int64_t pos, int64_t n_rot, float freq_base, model::Vector freq_factors,
+                            const model::RopeScaling& scaling, float* cs);
+// RoPE as ggml computes it: those angles, and the rotation contracted to FMAs (GCC's default
+// -ffp-contract=fast).
 void rope_like_ggml(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base,
-                    model::RopeKind kind, model::Vector freq_factors = {});
+                    model::RopeKind kind, model::Vector freq_factors = {},
+                    const model::RopeScaling& scaling = {});
 
 }  // namespace glasswing::cpu

@@ -128,14 +128,15 @@ void layernorm(float* out, const float* x, model::Vector gain, model::Vector bia
 }
 
 void rope(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base,
-          model::RopeKind kind, model::Vector freq_factors) {
+          model::RopeKind kind, model::Vector divisors, float mscale) {
   if (kind == model::RopeKind::None) return;
   const int64_t half = n_rot / 2;
   for (int64_t i = 0; i < half; ++i) {
     // Pair i turns at θ_i = pos · base^(−2i / n_rot) (/ its frequency divisor), the same in both pairings.
     double theta = static_cast<double>(pos) * std::pow(static_cast<double>(freq_base), -2.0 * i / n_rot);
-    if (!freq_factors.empty()) theta /= freq_factors[static_cast<size_t>(i)];
-    const float c = static_cast<float>(std::cos(theta)), s = static_cast<float>(std::sin(theta));
+    if (!divisors.empty()) theta /= divisors[static_cast<size_t>(i)];
+    const float c = static_cast<float>(std::cos(theta)) * mscale,
+                s = static_cast<float>(std::sin(theta)) * mscale;
     const int64_t i0 = kind == model::RopeKind::Normal ? 2 * i : i;
     const int64_t i1 = kind == model::RopeKind::Normal ? 2 * i + 1 : i + half;
     for (int64_t h = 0; h < n_heads; ++h) {

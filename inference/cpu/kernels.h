@@ -24,9 +24,10 @@ void rmsnorm(float* out, const float* x, model::Vector gain, int64_t n, float ep
 void layernorm(float* out, const float* x, model::Vector gain, model::Vector bias, int64_t n, float eps);
 
 // Rotates the first n_rot dimensions of each of n_heads heads (head_dim apart) in place for position pos;
-// freq_factors (n_rot / 2, or empty): divisors of each pair's angle (model::Weights::rope_freqs).
+// divisors (n_rot / 2, or empty): of each pair's angle (model::Weights::rope_divisors); cos and sin times
+// mscale (model::RopeScaling::mscale).
 void rope(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base,
-          model::RopeKind kind, model::Vector freq_factors = {});
+          model::RopeKind kind, model::Vector divisors = {}, float mscale = 1.0f);
 
 // x (n) += b (n).
 void add(float* x, const float* b, int64_t n);

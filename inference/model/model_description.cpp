@@ -66,24 +66,13 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
 
   d.rope_freq_base = static_cast<float>(file.get_float(a + "rope.freq_base").value_or(10000.0));
   d.n_rot = file.get_int(a + "rope.dimension_count").value_or(d.head_dim);
-  // RoPE scaling: "linear" divides every angle by the factor (older long-context fine-tunes); Llama 3.1's
-  // "llama3" scaling has no type here, it comes as the tensor rope_freqs.weight (Weights). YaRN and LongRoPE
-  // change the rotation in ways this engine does not compute: refused rather than run wrong.
-  const std::string scaling = file.get_string(a + "rope.scaling.type").value_or("none");
-  if (scaling == "linear") {
-    const double factor = file.get_float(a + "rope.scaling.factor").value_or(1.0);
-    if (!(factor > 0) || !std::isfinite(factor))
-      throw std::runtime_error("rope.scaling.factor " + std::to_string(factor) + " must be positive");
-    d.rope_linear_scale = static_cast<float>(factor);
-  } else if (scaling != "none" && d.traits->rope != RopeKind::None) {
-    throw std::runtime_error(
-        "RoPE scaling '" + scaling +
-        "' (rope.scaling.type) is not supported: Glasswing computes none, linear and Llama "
-        "3's rope_freqs");
-  }
   if (d.traits->rope != RopeKind::None && (d.n_rot <= 0 || d.n_rot > d.head_dim || d.n_rot % 2 != 0))
     throw std::runtime_error("rope.dimension_count " + std::to_string(d.n_rot) +
                              " must be even and at most the head dimension " + std::to_string(d.head_dim));
+  // RoPE scaling (rope_scaling.h): linear, YaRN and LongRoPE's attn_factor here; the per-pair factors
+  // (Llama 3.1's rope_freqs, LongRoPE's short and long ones) are tensors (Weights)
+  if (d.traits->rope != RopeKind::None)
+    d.rope_scaling = RopeScaling::from_gguf(file, a, d.n_rot, d.rope_freq_base, d.n_ctx_train);
 
   d.attention_scale = 1.0f / std::sqrt(static_cast<float>(d.head_dim));
   d.rope_freq_base_local = d.rope_freq_base;

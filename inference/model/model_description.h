@@ -7,6 +7,7 @@
 
 #include "inference/gguf/gguf_file.h"
 #include "inference/model/architecture.h"
+#include "inference/model/rope_scaling.h"
 
 namespace glasswing::model {
 
@@ -28,10 +29,10 @@ struct ModelDescription {
   int64_t n_ctx_train = 0;  // context length the model was trained for
   float norm_eps = 1e-5f;   // RMSNorm or LayerNorm epsilon
   float rope_freq_base = 10000.0f;
-  int64_t n_rot = 0;               // leading dimensions of each head that RoPE rotates
-  float rope_linear_scale = 1.0f;  // rope.scaling.type "linear": every angle divided by rope.scaling.factor
-  float attention_scale = 0.0f;    // multiplies q·k: 1/√head_dim (gemma 27B: 1/√(n_embd / n_head))
-  int64_t sliding_window = 0;      // keys a local layer's query sees, itself included (0: no local layers)
+  int64_t n_rot = 0;             // leading dimensions of each head that RoPE rotates
+  RopeScaling rope_scaling;      // linear, YaRN, LongRoPE's magnitude (none: the default)
+  float attention_scale = 0.0f;  // multiplies q·k: 1/√head_dim (gemma 27B: 1/√(n_embd / n_head))
+  int64_t sliding_window = 0;    // keys a local layer's query sees, itself included (0: no local layers)
   float rope_freq_base_local = 10000.0f;  // RoPE base of the local layers (no RoPE scaling there)
   // Soft-capping (gemma2): attention scores become c·tanh(s / c) before the softmax, logits c·tanh(l / c); 0:
   // none

@@ -152,25 +152,45 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
   w.output_norm_b = load.vector("output_norm.bias", d.n_embd, layer_norm);
   w.output = d.tied_embeddings ? w.token_embd : load.matrix("output.weight", d.n_vocab, d.n_embd);
   w.output_b = load.vector("output.bias", d.n_vocab, false);
-  // Phi-3.5's and Phi-4-mini's LongRoPE: per-pair divisors for short and for long contexts and a scale of the
-  // rotation itself, chosen by the context length; not computed here, refused rather than run wrong.
-  for (const char* t : {"rope_factors_short.weight", "rope_factors_long.weight"})
-    if (load.has(t))
-      throw std::runtime_error(std::string("tensor '") + t +
-                               "': LongRoPE scaling (Phi-3.5, Phi-4-mini) is not supported");
   if (arch.rope != RopeKind::None) {
-    w.rope_freqs = load.vector("rope_freqs.weight", d.n_rot / 2, false);
-    for (float f : w.rope_freqs)
-      if (!(f > 0.0f) || !std::isfinite(f))
-        throw std::runtime_error("tensor 'rope_freqs.weight' holds " + std::to_string(f) +
-                                 ", not a positive frequency divisor");
-    if (d.rope_linear_scale != 1.0f) {  // linear scaling: the same divisor for every pair (times rope_freqs)
-      auto& v = w.converted_.emplace_back(static_cast<size_t>(d.n_rot / 2), d.rope_linear_scale);
-      for (size_t i = 0; i < w.rope_freqs.size(); ++i) v[i] *= w.rope_freqs[i];
-      w.rope_freqs = v;
+    // Per-pair frequency factors: Llama 3.1+'s rope_freqs, else LongRoPE's short and long ones (Phi-3.5,
+    // Phi-4-mini), both or neither; llama.cpp takes rope_freqs where a file had both.
+    const int64_t pairs = d.n_rot / 2;
+    auto factors = [&](const char* name) {
+      const Vector v = load.vector(name, pairs, false);
+      for (float f : v)
+        if (!(f > 0.0f) || !std::isfinite(f))
+          throw std::runtime_error(std::string("tensor '") + name + "' holds " + std::to_string(f) +
+                                   ", not a positive frequency divisor");
+      return v;
+    };
+    w.rope_freqs = factors("rope_freqs.weight");
+    if (w.rope_freqs.empty()) {
+      w.rope_freqs = factors("rope_factors_short.weight");
+      w.rope_freqs_long = factors("rope_factors_long.weight");
+      if (w.rope_freqs.empty() != w.rope_freqs_long.empty())
+        throw std::runtime_error(
+            "LongRoPE needs both rope_factors_short.weight and rope_factors_long.weight");
     }
+    // the fast engines' divisors: the factors with linear or YaRN scaling folded in (empty: all 1)
+    const RopeScaling& r = d.rope_scaling;
+    auto divisors = [&](const Vector& f) -> Vector {
+      if (f.empty() && !r.scales_angles()) return {};
+      auto& v = w.converted_.emplace_back(static_cast<size_t>(pairs));
+      for (int64_t i = 0; i < pairs; ++i) {
+        const auto k = static_cast<size_t>(i);
+        v[k] = static_cast<float>((f.empty() ? 1.0 : static_cast<double>(f[k])) / r.angle_scale(i));
+      }
+      return v;
+    };
+    w.rope_divisors_ = divisors(w.rope_freqs);
+    w.rope_divisors_long_ = w.rope_freqs_long.empty() ? w.rope_divisors_ : divisors(w.rope_freqs_long);
   }
   return w;
+}
+
+bool Weights::long_rope(const ModelDescription& d, int64_t n_ctx) const {
+  return !rope_freqs_long.empty() && n_ctx > d.rope_scaling.n_ctx_orig;
 }
 
 uint64_t Weights::matrix_bytes() const {

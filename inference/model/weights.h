@@ -64,10 +64,20 @@ struct Weights {
   Vector output_norm, output_norm_b;  // (n_embd)
   WeightMatrix output;                // (n_vocab rows, n_embd cols); token_embd when tied
   Vector output_b;                    // (n_vocab), optional
-  // (n_rot / 2) divisors of each RoPE pair's frequency, θ_i = pos · base^(−2i/n_rot) / rope_freqs[i]:
-  // Llama 3.1 and later write their "llama3" rope scaling as this tensor (rope_freqs.weight); linear rope
-  // scaling is its factor for every pair (times the tensor's); empty for other models.
-  Vector rope_freqs;
+  // (n_rot / 2) factors f_i dividing each RoPE pair's frequency (rope_scaling.h): Llama 3.1 and later write
+  // their "llama3" scaling as rope_freqs.weight; LongRoPE (Phi-3.5, Phi-4-mini) as short factors (here) and
+  // long ones, which sessions longer than rope.scaling.original_context_length use. Empty: all 1.
+  Vector rope_freqs, rope_freqs_long;
+  // Whether a session of n_ctx positions turns with the long factors (as llama.cpp chooses).
+  bool long_rope(const ModelDescription& d, int64_t n_ctx) const;
+  // The factors of such a session, and its divisors with linear or YaRN scaling folded in,
+  // θ_i = pos · base^(−2i/n_rot) / divisor_i (the fast engines' RoPE, with cos and sin times mscale()).
+  Vector rope_factors(const ModelDescription& d, int64_t n_ctx) const {
+    return long_rope(d, n_ctx) ? rope_freqs_long : rope_freqs;
+  }
+  Vector rope_divisors(const ModelDescription& d, int64_t n_ctx) const {
+    return long_rope(d, n_ctx) ? rope_divisors_long_ : rope_divisors_;
+  }
 
   // Finds every tensor the architecture needs and checks its shape and type. Throws std::runtime_error
   // naming the tensor, the expected and the actual shape, or the unsupported type.
@@ -78,6 +88,7 @@ struct Weights {
 
  private:
   std::deque<std::vector<float>> converted_;  // 1-D parameters stored as F16/BF16, converted once
+  Vector rope_divisors_, rope_divisors_long_;
 };
 
 }  // namespace glasswing::model

@@ -204,20 +204,14 @@ void ExactForward::step(const ExactCacheView& c, const int32_t* tokens, uint32_t
       for (uint32_t i = 0; i < dim; ++i) x[t * dim + i] += pos_row[i];
     }
   }
-  // RoPE cos/sin per token and pair, exactly as inference/cpu/ggml_kernels.cpp rope_like_ggml makes them.
+  // RoPE cos/sin per token and pair, as inference/cpu/ggml_kernels.cpp rope_like_ggml makes them.
   const uint32_t half = u32(d.n_rot / 2);
   if (arch.rope != RopeKind::None) {
     auto* cs = static_cast<float*>(rope_upload_->mapped());
-    const float theta_scale = std::pow(d.rope_freq_base, -2.0f / static_cast<float>(d.n_rot));
-    const model::Vector factors = model_.weights().rope_freqs;
-    for (uint32_t t = 0; t < n; ++t) {
-      float theta_base = static_cast<float>(n_past + t);
-      for (uint32_t i = 0; i < half; ++i, theta_base *= theta_scale) {
-        const float theta = factors.empty() ? theta_base : theta_base / factors[i];
-        cs[(t * half + i) * 2] = std::cos(theta);
-        cs[(t * half + i) * 2 + 1] = std::sin(theta);
-      }
-    }
+    const model::Vector factors = model_.weights().rope_factors(d, c.n_ctx);
+    for (uint32_t t = 0; t < n; ++t)
+      cpu::rope_cos_sin_like_ggml(n_past + t, d.n_rot, d.rope_freq_base, factors, d.rope_scaling,
+                                  cs + uint64_t(t) * half * 2);
   }
 
   Recorder rec(ctx_);

@@ -134,7 +134,8 @@ struct RopeStoreParams {
   uint32_t v_stride = 0, v_offset = 0;
   uint32_t q_cache_offset = 0;   // elements into the Q cache
   uint32_t kv_cache_offset = 0;  // elements into the K and V caches
-  // n_rot / 2 floats dividing each pair's frequency (model::Weights::rope_freqs, or ones): required with RoPE
+  // n_rot / 2 floats dividing each pair's frequency (model::Weights::rope_divisors, or ones), then the
+  // magnitude of cos and sin (model::RopeScaling::mscale): required with RoPE
   BufferRange freq_factors;
 };
 

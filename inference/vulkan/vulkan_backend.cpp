@@ -66,9 +66,11 @@ struct VulkanBackend::DeviceWeights {
   std::vector<LayerTensors> layers;
   BufferRange output_norm, output_norm_b, output_b;
   const WeightTensor* output = nullptr;
-  BufferRange zeros;         // (n_embd) stands in for an absent LayerNorm bias
-  BufferRange rope_factors;  // (n_rot / 2) RoPE frequency divisors: the model's rope_freqs, else ones
-  BufferRange rope_ones;     // (n_rot / 2) ones: sliding-window layers, which take no RoPE scaling
+  BufferRange zeros;  // (n_embd) stands in for an absent LayerNorm bias
+  // RoPE tables (common/rope_angle.glsl): n_rot / 2 divisors of each pair's frequency, then the magnitude of
+  // cos and sin. The model's (model::Weights::rope_divisors), LongRoPE's for long sessions, and ones for
+  // sliding-window layers, which take no RoPE scaling.
+  BufferRange rope_factors, rope_factors_long, rope_ones;
 };
 
 // Activations of up to max_batch tokens, allocated once per backend and shared by its sessions.
@@ -346,8 +348,18 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
   w_->output = matrix(w.output);
   w_->zeros = upload_vector(std::vector<float>(static_cast<size_t>(d.n_embd), 0.0f));
   if (d.n_rot > 0) {
-    w_->rope_ones = upload_vector(std::vector<float>(static_cast<size_t>(d.n_rot / 2), 1.0f));
-    w_->rope_factors = !w.rope_freqs.empty() ? upload_vector(w.rope_freqs) : w_->rope_ones;
+    auto rope_table = [&](model::Vector divisors, float mscale) {
+      std::vector<float> t(static_cast<size_t>(d.n_rot / 2), 1.0f);
+      std::copy(divisors.begin(), divisors.end(), t.begin());
+      t.push_back(mscale);
+      return upload_vector(t);
+    };
+    w_->rope_ones = rope_table({}, 1.0f);
+    const float mscale = d.rope_scaling.mscale();
+    w_->rope_factors = rope_table(w.rope_divisors(d, 0), mscale);
+    w_->rope_factors_long = w.rope_freqs_long.empty()
+                                ? w_->rope_factors
+                                : rope_table(w.rope_divisors(d, d.rope_scaling.n_ctx_orig + 1), mscale);
   }
   if (progress) progress(total, total);
   if (d.n_expert > 0) {
@@ -616,7 +628,9 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
                              .k_offset = k_off,
                              .v_stride = kv_stride,
                              .v_offset = v_off,
-                             .freq_factors = d.is_local(l) ? w.rope_ones : w.rope_factors};
+                             .freq_factors = d.is_local(l)                            ? w.rope_ones
+                                             : model_.weights().long_rope(d, c.n_ctx) ? w.rope_factors_long
+                                                                                      : w.rope_factors};
   if (present(L.q_norm)) {  // qwen3: every q and k head RMS-normalized before RoPE
     rec.head_rmsnorm(qb, kb, L.q_norm, L.k_norm, rope, d.norm_eps);
     rec.barrier();

@@ -88,8 +88,8 @@ void main() {
     float c = 1.0, sn = 0.0;
     if (rotate) {
       float theta = rope_theta(float(pos), i, p.n_rot, p.freq_base);
-      c = cos(theta);
-      sn = sin(theta);
+      c = cos(theta) * rope_mscale(p.n_rot);
+      sn = sin(theta) * rope_mscale(p.n_rot);
     }
     float x0 = qkv[qs + o0], x1 = qkv[qs + o1];
     float q0 = rotate ? x0 * c - x1 * sn : x0, q1 = rotate ? x0 * sn + x1 * c : x1;

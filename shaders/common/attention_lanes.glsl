@@ -62,7 +62,7 @@ void main() {
       [[unroll]] for (uint i = 0u; i < HD4; ++i) {
         vec2 th = vec2(rope_theta(pos, 2u * i, p.n_rot, p.freq_base),
                        rope_theta(pos, 2u * i + 1u, p.n_rot, p.freq_base));
-        vec4 c = cos(th).xxyy, s = sin(th).xxyy;
+        vec4 c = cos(th).xxyy * rope_mscale(p.n_rot), s = sin(th).xxyy * rope_mscale(p.n_rot);
         q[i] = q[i] * c + vec4(-q[i].y, q[i].x, -q[i].w, q[i].z) * s;
         k_now[i] = k_now[i] * c + vec4(-k_now[i].y, k_now[i].x, -k_now[i].w, k_now[i].z) * s;
       }
@@ -71,7 +71,7 @@ void main() {
         vec4 th;
         [[unroll]] for (uint c = 0u; c < 4u; ++c)
           th[c] = rope_theta(pos, 4u * i + c, p.n_rot, p.freq_base);
-        vec4 c = cos(th), s = sin(th);
+        vec4 c = cos(th) * rope_mscale(p.n_rot), s = sin(th) * rope_mscale(p.n_rot);
         vec4 a = q[i], b = q[i + HD4 / 2u];
         q[i] = a * c - b * s;
         q[i + HD4 / 2u] = a * s + b * c;

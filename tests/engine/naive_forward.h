@@ -1,5 +1,5 @@
 #pragma once
-// A textbook forward pass of the llama family (llama with Llama 3.1's RoPE divisors, qwen2, qwen3) in double
+// A textbook forward pass of the llama family (llama with RoPE scaling, qwen2, qwen3, gemma2/3) in double
 // precision, written for the
 // tests and sharing nothing with the engine but the weight loader and the dequantizers: every weight row is
 // dequantized to doubles, and RMSNorm, the per-head q/k norms, RoPE, causal softmax attention with GQA and
@@ -49,26 +49,74 @@ inline void rmsnorm(Vec& x, size_t begin, size_t n, model::Vector gain, double e
   for (size_t i = 0; i < n; ++i) x[begin + i] *= scale * gain[i];
 }
 
+// RoPE's per-pair angular frequencies and the magnitude of cos and sin, as the papers and Hugging Face's
+// modeling_rope_utils define them: base^(−2i/n_rot), divided by the file's per-pair factors (Llama 3.1's
+// rope_freqs; LongRoPE's long factors when the context exceeds the original one, else its short ones);
+// linear scaling divides every frequency by the factor; YaRN blends each pair between the interpolated
+// (divided) and the extrapolated frequency with its linear ramp between the pairs that turn beta_fast and
+// beta_slow times over the original context, and scales cos and sin by 0.1 · ln(factor) + 1; the GGUF's
+// attn_factor multiplies the magnitude (LongRoPE's √(1 + ln(s) / ln(n_orig))).
+struct Rope {
+  Vec freq;
+  double mscale = 1.0;
+};
+inline Rope rope_frequencies(const model::Model& m, int64_t n_ctx, double base, bool scaled) {
+  const model::ModelDescription& d = m.desc();
+  const model::RopeScaling& r = d.rope_scaling;
+  const int64_t half = d.n_rot / 2;
+  Rope out;
+  out.freq.resize(static_cast<size_t>(half));
+  const model::Vector& factors = !m.weights().rope_freqs_long.empty() && n_ctx > r.n_ctx_orig
+                                     ? m.weights().rope_freqs_long
+                                     : m.weights().rope_freqs;
+  const double factor = 1.0 / static_cast<double>(r.freq_scale);
+  const bool yarn = r.ext_factor != 0.0f;
+  const auto correction = [&](double rotations) {
+    return static_cast<double>(d.n_rot) *
+           std::log(static_cast<double>(r.n_ctx_orig) / (rotations * 2.0 * std::numbers::pi)) /
+           (2.0 * std::log(base));
+  };
+  double low = std::max(0.0, std::floor(correction(r.beta_fast)));
+  double high = std::min(static_cast<double>(d.n_rot - 1), std::ceil(correction(r.beta_slow)));
+  if (low == high) high += 0.001;
+  for (int64_t i = 0; i < half; ++i) {
+    double f = std::pow(base, -2.0 * static_cast<double>(i) / static_cast<double>(d.n_rot));
+    if (!scaled) {
+      out.freq[static_cast<size_t>(i)] = f;
+      continue;
+    }
+    if (!factors.empty()) f /= factors[static_cast<size_t>(i)];
+    const double interpolated = f / factor;
+    double extrapolated_share = 0.0;  // YaRN: 1 for the fast pairs, 0 for the slow ones
+    if (yarn)
+      extrapolated_share = (1.0 - std::clamp((static_cast<double>(i) - low) / (high - low), 0.0, 1.0)) *
+                           static_cast<double>(r.ext_factor);
+    out.freq[static_cast<size_t>(i)] = interpolated * (1.0 - extrapolated_share) + f * extrapolated_share;
+  }
+  if (scaled) out.mscale = r.attn_factor * (yarn && factor > 1.0 ? 0.1 * std::log(factor) + 1.0 : 1.0);
+  return out;
+}
+
 // Rotates each head of x (n_heads heads of hd) at position pos: pairs (2i, 2i+1), or (i, i + n_rot/2) for
-// NeoX; pair i's angle pos · base^(−2i/n_rot) divided by divisors[i] where the model has them (Llama 3.1+).
-inline void rope(Vec& x, int64_t n_heads, int64_t hd, int64_t n_rot, int64_t pos, double base, bool neox,
-                 model::Vector divisors) {
+// NeoX; pair i turns at pos · freq[i], its cos and sin times mscale.
+inline void rope(Vec& x, int64_t n_heads, int64_t hd, int64_t n_rot, int64_t pos, bool neox, const Rope& r) {
   for (int64_t h = 0; h < n_heads; ++h)
     for (int64_t i = 0; i < n_rot / 2; ++i) {
-      const double theta = static_cast<double>(pos) * std::pow(base, -2.0 * static_cast<double>(i) / n_rot) /
-                           (divisors.empty() ? 1.0 : divisors[static_cast<size_t>(i)]);
+      const double theta = static_cast<double>(pos) * r.freq[static_cast<size_t>(i)];
       const size_t a = static_cast<size_t>(h * hd + (neox ? i : 2 * i));
       const size_t b = static_cast<size_t>(h * hd + (neox ? i + n_rot / 2 : 2 * i + 1));
-      const double x0 = x[a], x1 = x[b];
-      x[a] = x0 * std::cos(theta) - x1 * std::sin(theta);
-      x[b] = x0 * std::sin(theta) + x1 * std::cos(theta);
+      const double x0 = x[a], x1 = x[b], c = std::cos(theta) * r.mscale, s = std::sin(theta) * r.mscale;
+      x[a] = x0 * c - x1 * s;
+      x[b] = x0 * s + x1 * c;
     }
 }
 
 }  // namespace naive
 
-// The logits of every token of `tokens` evaluated from position 0, [n_tokens][n_vocab].
-inline std::vector<float> naive_logits(const model::Model& m, std::span<const int32_t> tokens) {
+// The logits of every token of `tokens` evaluated from position 0, [n_tokens][n_vocab], in a session of n_ctx
+// positions (which only LongRoPE's choice of factors reads).
+inline std::vector<float> naive_logits(const model::Model& m, std::span<const int32_t> tokens,
+                                       int64_t n_ctx = 0) {
   using naive::Vec;
   const model::ModelDescription& d = m.desc();
   const model::Weights& w = m.weights();
@@ -101,7 +149,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   for (int64_t l = 0; l < d.n_layer; ++l) {
     const model::LayerWeights& L = w.layers[u(l)];
     const double base = local(l) && gemma3 ? 10000.0 : d.rope_freq_base;
-    const model::Vector divisors = local(l) ? model::Vector{} : w.rope_freqs;
+    const naive::Rope rope = naive::rope_frequencies(m, n_ctx, base, !local(l));
     std::vector<Vec> q(u(n)), k(u(n)), v(u(n));
     for (int64_t t = 0; t < n; ++t) {
       Vec xn = x[u(t)];
@@ -114,8 +162,8 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         for (int64_t h = 0; h < d.n_head_kv; ++h) naive::rmsnorm(k[u(t)], u(h * hd), u(hd), L.k_norm, eps);
       }
       const bool neox = arch.rope == model::RopeKind::NeoX;
-      naive::rope(q[u(t)], d.n_head, hd, d.n_rot, t, base, neox, divisors);
-      naive::rope(k[u(t)], d.n_head_kv, hd, d.n_rot, t, base, neox, divisors);
+      naive::rope(q[u(t)], d.n_head, hd, d.n_rot, t, neox, rope);
+      naive::rope(k[u(t)], d.n_head_kv, hd, d.n_rot, t, neox, rope);
     }
     for (int64_t t = 0; t < n; ++t) {
       Vec att(u(d.n_head * hd), 0.0);

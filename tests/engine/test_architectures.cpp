@@ -16,6 +16,7 @@
 #include "inference/model/session.h"
 #include "tests/engine/engine_test_util.h"
 #include "tests/engine/naive_forward.h"
+#include "tests/engine/rope_scaled_models.h"
 #include "tests/gguf_copy.h"
 #include "tests/test_support.h"
 
@@ -188,14 +189,17 @@ TEST_CASE("Linear RoPE scaling divides every angle by its factor, and other scal
     w.set_f32("llama.rope.scaling.factor", 4.0f);
   });
   auto model = model::Model::load(linear);
-  REQUIRE(model->weights().rope_freqs.size() == 32);
-  for (float f : model->weights().rope_freqs) CHECK(f == 4.0f);
+  const model::Vector divisors = model->weights().rope_divisors(model->desc(), 128);
+  REQUIRE(divisors.size() == 32);
+  for (float f : divisors) CHECK(f == 4.0f);
+  CHECK(model->desc().rope_scaling.mscale() == 1.0f);
   const auto ref = test::naive_logits(*model, kTokens);
   CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.02f);
   auto plain = model::Model::load(path);
   CHECK(test::max_abs_diff(engine_logits(*plain, "cpu"), ref) > 1e-2f);
 
-  for (const char* type : {"yarn", "longrope"}) {
+  for (const char* type : {"dynamic", "su"}) {
     INFO(type);
     const auto other = with_metadata(path, type, [&](gguf::GgufWriter& w) {
       w.set_string("llama.rope.scaling.type", type);
@@ -206,7 +210,83 @@ TEST_CASE("Linear RoPE scaling divides every angle by its factor, and other scal
   }
   const auto none = with_metadata(
       path, "none", [](gguf::GgufWriter& w) { w.set_string("llama.rope.scaling.type", "none"); });
-  CHECK(model::Model::load(none)->weights().rope_freqs.empty());
+  CHECK(model::Model::load(none)->weights().rope_divisors(model->desc(), 128).empty());
+}
+
+namespace {
+
+std::vector<float> engine_logits(const model::Model& m, const std::string& backend_name, int64_t n_ctx) {
+  auto backend = model::create_backend(backend_name, m);
+  model::Session session(m, *backend, n_ctx);
+  const auto logits = backend->forward(session, kTokens, true);
+  return {logits.begin(), logits.end()};
+}
+
+}  // namespace
+
+TEST_CASE(
+    "YaRN RoPE scaling blends each pair between its extrapolated and interpolated angle as the textbook does",
+    "[engine][architectures]") {
+  // a 4x YaRN over an original context of 64: the fast pairs keep their angles, the slow ones turn 4x slower,
+  // a ramp between; cos and sin grow by 0.1 ln 4 + 1 (Qwen2.5/Qwen3 long-context GGUFs)
+  const std::string shape = GENERATE("test-tiny", "test-tiny-qwen3");
+  INFO(shape);
+  const auto path = test::synth_model_file(shape, gguf::GgmlType::Q8_0);
+  const std::string arch = shape == "test-tiny" ? "llama" : "qwen3";
+  const auto yarn = test::yarn_model_file(shape);
+  auto model = model::Model::load(yarn);
+  const model::RopeScaling& r = model->desc().rope_scaling;
+  CHECK(r.ext_factor == 1.0f);
+  CHECK(r.freq_scale == 0.25f);
+  CHECK(r.corr_low == 0.0f);
+  CHECK(r.corr_high > 2.0f);
+  CHECK(r.mscale() == Approx(1.0 + 0.1 * std::log(4.0)));
+  const model::Vector divisors = model->weights().rope_divisors(model->desc(), 128);
+  REQUIRE(divisors.size() == static_cast<size_t>(model->desc().n_rot / 2));
+  CHECK(divisors.front() == 1.0f);  // pair 0 extrapolates
+  CHECK(divisors.back() == 4.0f);   // the slowest pair interpolates
+  CHECK(std::is_sorted(divisors.begin(), divisors.end()));
+
+  const auto ref = test::naive_logits(*model, kTokens);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.02f);
+  auto plain = model::Model::load(path);
+  CHECK(test::max_abs_diff(engine_logits(*plain, "cpu"), ref) > 1e-2f);
+
+  const auto deepseek = with_metadata(path, "yarn-log-mul", [&](gguf::GgufWriter& w) {
+    w.set_string(arch + ".rope.scaling.type", "yarn");
+    w.set_f32(arch + ".rope.scaling.factor", 4.0f);
+    w.set_f32(arch + ".rope.scaling.yarn_log_multiplier", 0.1f);
+  });
+  CHECK_THROWS_WITH(model::Model::load(deepseek),
+                    Contains("yarn_log_multiplier (DeepSeek) is not supported"));
+}
+
+TEST_CASE("LongRoPE turns with the short factors up to the original context and the long ones past it",
+          "[engine][architectures]") {
+  // Phi-3.5 / Phi-4-mini: per-pair factors for short and long sessions, an original context (here 32 of the
+  // trained 128) and attn_factor scaling cos and sin; rotary on 32 of the 64 head dimensions (Phi-4-mini
+  // rotates three quarters)
+  const auto file = test::longrope_model_file();
+  auto model = model::Model::load(file);
+  const model::ModelDescription& d = model->desc();
+  REQUIRE(d.n_rot == 32);
+  CHECK(d.rope_scaling.mscale() == 1.19f);
+  CHECK_FALSE(model->weights().long_rope(d, 32));
+  CHECK(model->weights().long_rope(d, 33));
+  std::vector<float> by_ctx[2];
+  for (int64_t n_ctx : {int64_t{16}, int64_t{64}}) {
+    INFO("n_ctx " << n_ctx);
+    const auto ref = test::naive_logits(*model, kTokens, n_ctx);
+    const auto cpu = engine_logits(*model, "cpu", n_ctx);
+    CHECK(test::max_abs_diff(cpu, ref) <= 1e-4f);
+    CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp", n_ctx), ref) <= 0.02f);
+    by_ctx[n_ctx == 64] = cpu;
+  }
+  CHECK(test::max_abs_diff(by_ctx[0], by_ctx[1]) > 1e-2f);
+
+  CHECK_THROWS_WITH(model::Model::load(test::longrope_model_file(false)),
+                    Contains("needs both rope_factors_short.weight"));
 }
 
 TEST_CASE("phi3: packed q|k|v and gate|up are read as their row ranges and match the textbook forward pass",
@@ -238,22 +318,6 @@ TEST_CASE("phi3: packed q|k|v and gate|up are read as their row ranges and match
   const auto ref = test::naive_logits(*model, kTokens);
   CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
   CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.05f);
-}
-
-TEST_CASE("LongRoPE models (Phi-3.5, Phi-4-mini) are refused by name", "[engine][architectures]") {
-  const auto path = test::synth_model_file("test-tiny-phi3", gguf::GgmlType::Q8_0);
-  const auto in = gguf::GgufFile::open(path);
-  gguf::GgufWriter w;
-  test::copy_metadata(in, w);
-  test::copy_tensors(in, w);
-  const std::vector<float> factors(32, 1.5f);
-  w.add_tensor("rope_factors_short.weight", gguf::GgmlType::F32, {32},
-               {reinterpret_cast<const uint8_t*>(factors.data()), factors.size() * 4});
-  const auto out = test::temp_dir("architectures-longrope") / "longrope.gguf";
-  w.write(out.string());
-  CHECK_THROWS_WITH(
-      model::Model::load(out),
-      Contains("'rope_factors_short.weight': LongRoPE scaling (Phi-3.5, Phi-4-mini) is not supported"));
 }
 
 TEST_CASE("gemma3: sliding windows, post-sublayer norms, GeGLU and scaled embeddings match the textbook pass",

@@ -13,6 +13,7 @@
 #include "inference/vulkan/gpu_layout.h"
 #include "inference/vulkan/vulkan_backend.h"
 #include "tests/engine/engine_test_util.h"
+#include "tests/engine/rope_scaled_models.h"
 #include "tests/gguf_copy.h"
 #include "tests/test_support.h"
 #include "tests/vulkan/vk_test_support.h"
@@ -226,6 +227,32 @@ TEST_CASE("Vulkan runs qwen3, phi3, gemma2, gemma3 and Llama 3.1's RoPE scaling 
     CHECK(gs[i].max_prob == Approx(css[i].max_prob).margin(1e-4));
     CHECK(gs[i].entropy == Approx(css[i].entropy).margin(1e-3));
     CHECK(gs[i].first_token == Approx(css[i].first_token).margin(1e-4));
+  }
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
+TEST_CASE("Vulkan turns RoPE with YaRN and LongRoPE scaling as the CPU engine does", "[backend]") {
+  // YaRN on llama and NeoX pairs; LongRoPE (partial rotary, attn_factor) in a session within its original
+  // context (short factors) and one past it (long factors). Prefill, then the one-token steps, whose kernels
+  // rotate on their own.
+  const auto [file, n_ctx] = GENERATE(std::pair{std::string("yarn-test-tiny"), int64_t{32}},
+                                      std::pair{std::string("yarn-test-tiny-qwen3"), int64_t{32}},
+                                      std::pair{std::string("longrope"), int64_t{16}},
+                                      std::pair{std::string("longrope"), int64_t{64}});
+  INFO(file << ", n_ctx " << n_ctx);
+  auto model = model::Model::load(file == "longrope" ? test::longrope_model_file()
+                                                     : test::yarn_model_file(file.substr(5)));
+  const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7, 180, 260, 5, 64};
+  const size_t prefill = 7;
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  model::Session s(*model, *gpu, n_ctx), cs(*model, cpu, n_ctx);
+  CHECK(max_abs_diff(gpu->forward(s, std::span(tokens).first(prefill), true),
+                     cpu.forward(cs, std::span(tokens).first(prefill), true)) <= kVsCpu);
+  for (size_t i = prefill; i < tokens.size(); ++i) {
+    INFO("position " << i);
+    CHECK(max_abs_diff(gpu->forward(s, std::span(tokens).subspan(i, 1), false),
+                       cpu.forward(cs, std::span(tokens).subspan(i, 1), false)) <= kVsCpu);
   }
   vulkan::test::require_no_validation_messages(gpu->context());
 }

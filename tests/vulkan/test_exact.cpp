@@ -13,6 +13,7 @@
 #include "inference/model/session.h"
 #include "inference/vulkan/vulkan_backend.h"
 #include "tests/engine/engine_test_util.h"
+#include "tests/engine/rope_scaled_models.h"
 #include "tests/test_support.h"
 #include "tests/vulkan/vk_test_support.h"
 
@@ -99,6 +100,14 @@ TEST_CASE(
   const char* shape = GENERATE("test-tiny-qwen3", "test-tiny-llama3", "test-tiny-phi3");
   auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
   compare_with_cpu(*model, shape);
+}
+
+TEST_CASE("vulkan-llamacpp computes what cpu-llamacpp computes with YaRN and LongRoPE scaling") {
+  // (its session of 80 positions is past the LongRoPE model's original 32: the long factors)
+  const std::string name = GENERATE("yarn-test-tiny", "yarn-test-tiny-qwen3", "longrope");
+  auto model = model::Model::load(name == "longrope" ? test::longrope_model_file()
+                                                     : test::yarn_model_file(name.substr(5)));
+  compare_with_cpu(*model, name.c_str());
 }
 
 TEST_CASE("vulkan-llamacpp refuses gemma3 by name (cpu-llamacpp runs it)") {

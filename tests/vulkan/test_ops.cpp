@@ -22,7 +22,7 @@ void run(F&& record) {
   rec.submit_and_wait();
 }
 
-// factors: divisors of each pair's angle (none: 1)
+// factors: divisors of each pair's angle (none: 1), then (a rope table) the magnitude of cos and sin
 std::vector<float> cpu_rope(std::vector<float> d, uint32_t n_tokens, uint32_t n_heads, uint32_t head_dim,
                             uint32_t n_rot, uint32_t n_past, bool neox, float base,
                             const std::vector<float>& factors = {}) {
@@ -31,11 +31,13 @@ std::vector<float> cpu_rope(std::vector<float> d, uint32_t n_tokens, uint32_t n_
       for (uint32_t i = 0; i < n_rot / 2; ++i) {
         const double theta = double(n_past + t) * std::pow(double(base), -2.0 * i / n_rot) /
                              (factors.empty() ? 1.0 : double(factors[i]));
+        // a rope table (ops.h RopeStoreParams::freq_factors) ends in the magnitude of cos and sin
+        const double m = factors.size() > n_rot / 2 ? double(factors[n_rot / 2]) : 1.0;
         float* x = &d[(t * n_heads + h) * head_dim];
         const uint32_t a = neox ? i : 2 * i, b = neox ? i + n_rot / 2 : 2 * i + 1;
-        const double x0 = x[a], x1 = x[b];
-        x[a] = static_cast<float>(x0 * std::cos(theta) - x1 * std::sin(theta));
-        x[b] = static_cast<float>(x0 * std::sin(theta) + x1 * std::cos(theta));
+        const double x0 = x[a], x1 = x[b], c = std::cos(theta) * m, s = std::sin(theta) * m;
+        x[a] = static_cast<float>(x0 * c - x1 * s);
+        x[b] = static_cast<float>(x0 * s + x1 * c);
       }
   return d;
 }
@@ -103,7 +105,7 @@ TEST_CASE("rmsnorm and layernorm match the CPU") {
 
 namespace {
 // rope_store's parameters for q, k and v as views of one q|k|v buffer, `stride` floats per token, with the
-// RoPE frequency divisors `factors` (n_rot / 2 floats).
+// rope table `factors` (n_rot / 2 divisors, then the magnitude).
 RopeStoreParams fused_qkv_rope(uint32_t n_tokens, uint32_t n_heads, uint32_t n_kv, uint32_t hd,
                                uint32_t n_rot, bool neox, uint32_t stride, uint32_t q_cache_offset,
                                uint32_t kv_cache_offset, const BufferRange& factors) {
@@ -126,12 +128,14 @@ RopeStoreParams fused_qkv_rope(uint32_t n_tokens, uint32_t n_heads, uint32_t n_k
           .freq_factors = factors};
 }
 
-// Divisors of each RoPE pair's frequency as Llama 3.1's rope_freqs spreads them: 1 for the fast pairs up to
-// 40 for the slow ones, so that a kernel ignoring them is far off.
+// A rope table: divisors of each RoPE pair's frequency as Llama 3.1's rope_freqs spreads them, 1 for the fast
+// pairs up to 40 for the slow ones, then a magnitude of cos and sin of 1.25 (YaRN, LongRoPE), so that a
+// kernel ignoring either is far off.
 std::vector<float> rope_divisors(uint32_t n_rot) {
   std::vector<float> f(n_rot / 2);
   for (uint32_t i = 0; i < f.size(); ++i)
     f[i] = 1.0f + 39.0f * float(i) / float(std::max<size_t>(1, f.size() - 1));
+  f.push_back(1.25f);
   return f;
 }
 
@@ -162,7 +166,7 @@ TEST_CASE("rope_store rotates q and k (both pairings) and stores q, k and v at t
       // q, k and v as views of one fused q|k|v buffer, each token's row followed by 2 spare floats
       const uint32_t stride = row + 2;
       const auto qkv = random_floats(rng, n_tokens * stride);
-      const auto divisors = rope_divisors(hd);
+      const auto divisors = rope_divisors(n_rot);
       Buffer b = device_buffer(qkv), st = state_buffer(n_past, n_tokens), factors = device_buffer(divisors);
       Buffer qc = device_buffer({}, q_cache_off + n_ctx * q_dim),
              kc = device_buffer({}, kv_cache_off + n_ctx * kv_dim),
@@ -221,7 +225,7 @@ TEST_CASE("attention_rope_store of a one-token step equals rope_store then atten
       const auto qkv = random_floats(rng, row, -2, 2);
       // the keys and values of the n_past earlier positions, already in both caches
       auto kv0 = random_floats(rng, 2 * layer_off, -2, 2);
-      Buffer factors = device_buffer(rope_divisors(hd));
+      Buffer factors = device_buffer(rope_divisors(n_rot));
       const RopeStoreParams rope =
           fused_qkv_rope(1, n_heads, n_kv, hd, n_rot, neox, row, q_layer_off, layer_off, whole(factors));
       const AttentionParams att = decode_attention(n_heads, n_kv, hd, row, layer_off, n_ctx);
@@ -272,7 +276,7 @@ TEST_CASE("split-K decode attention (GPU kernels) matches the CPU over long cont
   const uint32_t n_heads = 4, n_kv = 2, hd = 32, n_ctx = 600;
   const uint32_t q_dim = n_heads * hd, kv_dim = n_kv * hd, row = q_dim + 2 * kv_dim;
   // one decode step: q, k and v in one row, RoPE over whole heads, one layer in the caches
-  Buffer factors = device_buffer(std::vector<float>(hd / 2, 1.0f));
+  Buffer factors = device_buffer(std::vector<float>(hd / 2 + 1, 1.0f));  // ones, magnitude 1
   const RopeStoreParams rope = fused_qkv_rope(1, n_heads, n_kv, hd, hd, false, row, 0, 0, whole(factors));
   AttentionParams att = decode_attention(n_heads, n_kv, hd, row, 0, n_ctx);
   const char* old = std::getenv("GLASSWING_VULKAN_ATTN_SPLIT");
