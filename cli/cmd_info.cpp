@@ -30,11 +30,19 @@ int run_info(cli::Args& args) {
                         "attention.value_length",
                         "rope.dimension_count",
                         "rope.freq_base",
+                        "rope.scaling.type",
+                        "rope.scaling.factor",
+                        "rope.scaling.original_context_length",
+                        "rope.scaling.attn_factor",
+                        "attention.sliding_window",
+                        "expert_count",
+                        "expert_used_count",
+                        "expert_feed_forward_length",
                         "attention.layer_norm_rms_epsilon",
                         "attention.layer_norm_epsilon"};
   for (const char* k : keys)
     if (const auto* v = file.find(arch + "." + k))
-      std::printf("%-40s %s\n", (arch + "." + k).c_str(), v->to_display_string().c_str());
+      std::printf("%-44s %s\n", (arch + "." + k).c_str(), v->to_display_string().c_str());
   const std::string tok_model = file.get_string("tokenizer.ggml.model").value_or("(none)");
   const auto* tokens = file.get_array("tokenizer.ggml.tokens");
   std::printf("tokenizer:     %s, %zu tokens", tok_model.c_str(), tokens ? tokens->size() : size_t{0});
