@@ -80,6 +80,22 @@ struct IQ4_XS {
 inline int iq4_xs_scale(const IQ4_XS& b, int ib) {
   return (((b.scales_l[ib / 2] >> 4 * (ib % 2)) & 0xf) | (((b.scales_h >> 2 * ib) & 3) << 4)) - 32;
 }
+// MXFP4 (OCP microscaling, gpt-oss's experts): 32 FP4 (E2M1) values under a shared power-of-two scale
+// (E8M0). As ggml stores them: the E2M1 values doubled to integers (so the scale is halved), element j in
+// the low nibble of qs[j], element j+16 in the high nibble.
+inline constexpr int8_t kMxfp4Values[16] = {0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12};
+struct MXFP4 {
+  uint8_t e;  // E8M0 exponent: the doubled values are scaled by 2^(e - 128)
+  uint8_t qs[kQK / 2];
+};
+// 2^(e - 128) as a float (denormal for e < 2), as ggml's GGML_E8M0_TO_FP32_HALF.
+inline float mxfp4_scale(uint8_t e) {
+  const uint32_t bits = e < 2 ? 0x00200000u << e : static_cast<uint32_t>(e - 1) << 23;
+  float f;
+  static_assert(sizeof f == sizeof bits);
+  __builtin_memcpy(&f, &bits, sizeof f);
+  return f;
+}
 struct Q8_K {
   float d;
   int8_t qs[kQKK];
@@ -137,5 +153,6 @@ inline void q3k_scales(const uint8_t* packed, int8_t out[16]) {
 
 static_assert(sizeof(IQ4_NL) == 18);
 static_assert(sizeof(IQ4_XS) == 136);
+static_assert(sizeof(MXFP4) == 17);
 
 }  // namespace glasswing::quant::blocks

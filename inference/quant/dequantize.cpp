@@ -230,6 +230,17 @@ void dequant_iq4_xs(const void* src, float* y, int64_t n) {
   }
 }
 
+void dequant_mxfp4(const void* src, float* y, int64_t n) {
+  const auto* x = static_cast<const MXFP4*>(src);
+  for (int64_t i = 0; i < n / kQK; ++i, y += kQK) {
+    const float d = mxfp4_scale(x[i].e);
+    for (int j = 0; j < kQK / 2; ++j) {
+      y[j] = d * kMxfp4Values[x[i].qs[j] & 0xf];
+      y[j + kQK / 2] = d * kMxfp4Values[x[i].qs[j] >> 4];
+    }
+  }
+}
+
 }  // namespace
 
 DequantizeFn dequantize_fn(GgmlType type) {
@@ -264,6 +275,8 @@ DequantizeFn dequantize_fn(GgmlType type) {
       return dequant_iq4_nl;
     case GgmlType::IQ4_XS:
       return dequant_iq4_xs;
+    case GgmlType::MXFP4:
+      return dequant_mxfp4;
     default:
       return nullptr;
   }

@@ -77,6 +77,8 @@ DotFn portable(GgmlType type) {
       return dot_blocks<GgmlType::IQ4_NL>;
     case GgmlType::IQ4_XS:
       return dot_blocks<GgmlType::IQ4_XS>;
+    case GgmlType::MXFP4:
+      return dot_blocks<GgmlType::MXFP4>;
     default:
       return nullptr;
   }

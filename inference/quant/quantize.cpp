@@ -595,6 +595,28 @@ void quant_iq4_nl(const float* x, void* dst, int64_t n) {
   }
 }
 
+// MXFP4: the smallest power-of-two scale that fits the block's largest magnitude under 12 (the doubled
+// E2M1 grid's end), every element to its nearest grid value (not llama.cpp's, a valid encoding).
+void quant_mxfp4(const float* x, void* dst, int64_t n) {
+  auto* y = static_cast<MXFP4*>(dst);
+  for (int64_t i = 0; i < n / kQK; ++i, x += kQK) {
+    float amax = 0.0f;
+    for (int j = 0; j < kQK; ++j) amax = std::max(amax, std::fabs(x[j]));
+    int e = 0;
+    if (amax > 0.0f) e = std::clamp(static_cast<int>(std::ceil(std::log2(amax / 12.0f))) + 128, 0, 254);
+    y[i].e = static_cast<uint8_t>(e);
+    const float id = 1.0f / mxfp4_scale(y[i].e);
+    auto nearest = [&](float v) {
+      uint8_t best = 0;
+      for (uint8_t k = 1; k < 16; ++k)
+        if (std::fabs(v * id - kMxfp4Values[k]) < std::fabs(v * id - kMxfp4Values[best])) best = k;
+      return best;
+    };
+    for (int j = 0; j < kQK / 2; ++j)
+      y[i].qs[j] = static_cast<uint8_t>(nearest(x[j]) | (nearest(x[j + kQK / 2]) << 4));
+  }
+}
+
 void quant_iq4_xs(const float* x, void* dst, int64_t n) {
   auto* y = static_cast<IQ4_XS*>(dst);
   for (int64_t i = 0; i < n / kQKK; ++i, x += kQKK) {
@@ -651,6 +673,8 @@ QuantizeFn quantize_fn(GgmlType type) {
       return quant_iq4_nl;
     case GgmlType::IQ4_XS:
       return quant_iq4_xs;
+    case GgmlType::MXFP4:
+      return quant_mxfp4;
     default:
       return nullptr;
   }

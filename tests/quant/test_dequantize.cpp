@@ -280,10 +280,10 @@ TEST_CASE("can_dequantize lists exactly the supported types") {
   using glasswing::quant::can_dequantize;
   for (auto t : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_1,
                  GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K,
-                 GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS})
+                 GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::MXFP4})
     CHECK(can_dequantize(t));
   for (auto t : {GgmlType::Q8_1, GgmlType::Q8_K, GgmlType::IQ2_XXS, GgmlType::IQ3_S, GgmlType::I32,
-                 GgmlType::F64, GgmlType::TQ1_0, GgmlType::MXFP4})
+                 GgmlType::F64, GgmlType::TQ1_0})
     CHECK_FALSE(can_dequantize(t));
 }
 
@@ -353,6 +353,40 @@ TEST_CASE("iq4_nl: nibbles index the non-linear codebook, low nibbles elements 0
   Bytes q8(34);
   glasswing::quant::requantize_to_q8_0(GgmlType::IQ4_NL, b.data(), q8.data(), 32);
   CHECK(decode(GgmlType::Q8_0, q8, 32) == y);
+}
+
+TEST_CASE("mxfp4: E2M1 nibbles (low: elements 0..15) under an E8M0 power-of-two scale, as Q8_0 exactly") {
+  // E2M1's values {0, 0.5, 1, 1.5, 2, 3, 4, 6} and their negatives (sign bit 8), written out from the OCP
+  // microscaling spec rather than taken from the code under test; the block scale is 2^(e - 127)
+  constexpr float kE2M1[16] = {0, 0.5f, 1, 1.5f, 2, 3, 4, 6, -0.0f, -0.5f, -1, -1.5f, -2, -3, -4, -6};
+  for (int e : {127, 120, 135, 146, 1, 0, 150, 250}) {
+    INFO("e " << e);
+    Bytes b(17);
+    b[0] = static_cast<uint8_t>(e);
+    for (int j = 0; j < 16; ++j) b[1 + j] = static_cast<uint8_t>(j | ((15 - j) << 4));
+    const auto y = decode(GgmlType::MXFP4, b, 32);
+    const float scale = std::ldexp(1.0f, e - 127);
+    for (int j = 0; j < 16; ++j) {
+      REQUIRE(y[j] == kE2M1[j] * scale);
+      REQUIRE(y[16 + j] == kE2M1[15 - j] * scale);
+    }
+    // requantized as Q8_0: the same floats where the scale is an fp16 number (2^-24 .. 2^18), else within
+    // Q8_0's step
+    // Q8_0 within its step below that, refused above it (values past fp16's range)
+    Bytes q8(34);
+    if (e - 128 > 18) {
+      CHECK_THROWS_WITH(glasswing::quant::requantize_to_q8_0(GgmlType::MXFP4, b.data(), q8.data(), 32),
+                        Catch::Contains("beyond what Q8_0 holds"));
+      continue;
+    }
+    glasswing::quant::requantize_to_q8_0(GgmlType::MXFP4, b.data(), q8.data(), 32);
+    const auto r = decode(GgmlType::Q8_0, q8, 32);
+    if (e - 128 >= -24) {
+      CHECK(r == y);
+    } else {
+      for (int j = 0; j < 32; ++j) CHECK(std::fabs(r[j] - y[j]) <= 6.0f * scale / 127.0f * 0.51f + 1e-30f);
+    }
+  }
 }
 
 TEST_CASE("iq4_xs: a 6-bit scale per 32 elements (4 low bits in scales_l, 2 high in scales_h), minus 32") {

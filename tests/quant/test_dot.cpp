@@ -69,6 +69,11 @@ std::vector<uint8_t> random_row(GgmlType t, int64_t n, std::mt19937& rng) {
     return row;
   }
   for (auto& b : row) b = static_cast<uint8_t>(rng());
+  if (t == GgmlType::MXFP4) {  // each block's E8M0 exponent: scales 2^-10 .. 2^-2 (weights' range)
+    for (size_t blk = 0; blk < row.size() / traits.block_bytes; ++blk)
+      row[blk * traits.block_bytes] = static_cast<uint8_t>(118 + rng() % 9);
+    return row;
+  }
   std::uniform_real_distribution<float> scale(0.001f, 0.05f);
   for (size_t blk = 0; blk < row.size() / traits.block_bytes; ++blk) {
     for (const auto& f : scale_fields(t)) {
@@ -80,10 +85,10 @@ std::vector<uint8_t> random_row(GgmlType t, int64_t n, std::mt19937& rng) {
   return row;
 }
 
-const GgmlType kTypes[] = {GgmlType::F32,  GgmlType::F16,    GgmlType::BF16,  GgmlType::Q8_0,
-                           GgmlType::Q4_0, GgmlType::Q4_1,   GgmlType::Q5_0,  GgmlType::Q5_1,
-                           GgmlType::Q2_K, GgmlType::Q3_K,   GgmlType::Q4_K,  GgmlType::Q5_K,
-                           GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS};
+const GgmlType kTypes[] = {GgmlType::F32,  GgmlType::F16,    GgmlType::BF16,   GgmlType::Q8_0,
+                           GgmlType::Q4_0, GgmlType::Q4_1,   GgmlType::Q5_0,   GgmlType::Q5_1,
+                           GgmlType::Q2_K, GgmlType::Q3_K,   GgmlType::Q4_K,   GgmlType::Q5_K,
+                           GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::MXFP4};
 
 }  // namespace
 

@@ -200,6 +200,30 @@ TEST_CASE("can_quantize and bad arguments") {
   CHECK_THROWS_AS(quant::quantize_row(GgmlType::IQ4_XS, x.data(), out.data(), 32), std::invalid_argument);
 }
 
+TEST_CASE("mxfp4: values on the E2M1 grid come back exactly, random rows within half a grid step") {
+  using glasswing::quant::quantize_row;
+  std::vector<float> x(64), y(64);
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = 0.25f *
+           std::array<float, 16>{0, 0.5f, 1, 1.5f, 2, 3, 4, 6, 0, -0.5f, -1, -1.5f, -2, -3, -4, -6}[i % 16];
+  std::vector<uint8_t> q(2 * 17);
+  quantize_row(GgmlType::MXFP4, x.data(), q.data(), 64);
+  glasswing::quant::dequantize_row(GgmlType::MXFP4, q.data(), y.data(), 64);
+  CHECK(y == x);
+  std::mt19937 rng(8);
+  std::normal_distribution<float> normal(0.0f, 0.02f);
+  for (float& v : x) v = normal(rng);
+  quantize_row(GgmlType::MXFP4, x.data(), q.data(), 64);
+  glasswing::quant::dequantize_row(GgmlType::MXFP4, q.data(), y.data(), 64);
+  for (size_t b = 0; b < 64; b += 32) {
+    float amax = 0;
+    for (size_t j = b; j < b + 32; ++j) amax = std::max(amax, std::fabs(x[j]));
+    // the scale s puts amax in (6, 12] doubled-grid units, s < amax / 6; the widest gap (8 to 12) is 4 units:
+    // at most 2 s off
+    for (size_t j = b; j < b + 32; ++j) CHECK(std::fabs(y[j] - x[j]) <= amax / 3.0f + 1e-9f);
+  }
+}
+
 TEST_CASE(
     "iq4_nl and iq4_xs: values on the codebook come back exactly, random rows within the grid's spacing") {
   using glasswing::quant::quantize_row;
