@@ -37,9 +37,10 @@ int run_synth(cli::Args& args) {
   options.shape = *shape;
   if (auto arch = args.get("--arch")) {
     if (*arch != "llama" && *arch != "qwen2" && *arch != "qwen3" && *arch != "phi3" && *arch != "gemma2" &&
-        *arch != "gemma3" && *arch != "qwen3moe")
-      throw cli::UsageError("--arch must be llama, qwen2, qwen3, qwen3moe, phi3, gemma2 or gemma3, got '" +
-                            *arch + "'");
+        *arch != "gemma3" && *arch != "qwen3moe" && *arch != "gpt-oss")
+      throw cli::UsageError(
+          "--arch must be llama, qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3 or gpt-oss, got '" + *arch +
+          "'");
     options.shape.arch = *arch;
   }
   if (args.has("--layers")) {
@@ -54,7 +55,7 @@ int run_synth(cli::Args& args) {
   if (!type || !quant::can_quantize(*type))
     throw cli::UsageError("cannot write type '" + type_name +
                           "' (use F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, "
-                          "Q6_K, IQ4_NL or IQ4_XS)");
+                          "Q6_K, IQ4_NL, IQ4_XS or MXFP4)");
   options.type = *type;
   const int64_t seed = args.integer("--seed", 42);
   if (seed < 0) throw cli::UsageError("--seed must not be negative");
@@ -90,10 +91,11 @@ GLASSWING_CLI_COMMAND(
     ({{"--shape", "", true, "preset (see --list): stories15m, smollm2-135m, qwen3-30b-a3b, llama-2-7b, ..."},
       {"--type", "-t", true,
        "weight type (default F16): F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q2_K Q3_K Q4_K Q5_K Q6_K IQ4_NL "
-       "IQ4_XS"},
+       "IQ4_XS MXFP4"},
       {"--output", "-o", true, "output .gguf path"},
       {"--arch", "", true,
-       "llama, qwen2, qwen3, qwen3moe, phi3, gemma2 or gemma3 (default: the preset's; qwen2 adds Q/K/V "
+       "llama, qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3 or gpt-oss (default: the preset's; qwen2 adds "
+       "Q/K/V "
        "biases, qwen3 per-head q and k norms, phi3 packs q|k|v and gate|up)"},
       {"--layers", "", true,
        "only the first N layers (default: the preset's): a large model's per-layer speed in a small file"},

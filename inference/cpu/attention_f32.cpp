@@ -218,6 +218,19 @@ SoftmaxStats softmax_f32(float* x, int64_t n) {
   return softmax_portable(x, n);
 }
 
+double sink_factor(SoftmaxStats row, float sink) {
+  if (sink == -INFINITY) return 1.0;
+  const double m = std::max<double>(row.max, sink);
+  const double s = row.sum * std::exp(static_cast<double>(row.max) - m);
+  return s / (s + std::exp(static_cast<double>(sink) - m));
+}
+
+void fold_sink(float* p, int64_t n, SoftmaxStats row, float sink) {
+  if (sink == -INFINITY) return;
+  const auto f = static_cast<float>(sink_factor(row, sink));
+  for (int64_t i = 0; i < n; ++i) p[i] *= f;
+}
+
 void attention_values(float* out, const float* p, const float* v, int64_t stride, int64_t n_keys,
                       int64_t hd) {
 #ifdef GW_HAVE_X86

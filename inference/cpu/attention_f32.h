@@ -25,6 +25,13 @@ struct SoftmaxStats {
 };
 SoftmaxStats softmax_f32(float* x, int64_t n);
 
+// An attention sink (gpt-oss: a logit per head that joins each softmax without a value) folded into
+// probabilities softmax_f32 made of the rest of the row: each times S / (S + e^(sink − m)), where m is the
+// larger of the row's max and the sink and S the row's exponentials' sum shifted to m. sink −inf: none
+// (the factor is 1).
+double sink_factor(SoftmaxStats row, float sink);
+void fold_sink(float* p, int64_t n, SoftmaxStats row, float sink);
+
 // out[0 .. hd) = sum over j < n_keys of p[j] * v[j * stride .. + hd].
 void attention_values(float* out, const float* p, const float* v, int64_t stride, int64_t n_keys, int64_t hd);
 

@@ -126,14 +126,15 @@ void CpuBackend::forward_impl(model::Session& session, std::span<const int32_t> 
 }
 
 void attention_row(float* att, const CpuCaches& c, const model::ModelDescription& d, int64_t layer,
-                   int64_t head, int64_t pos) {
+                   int64_t head, int64_t pos, float sink) {
   const int64_t hd = d.head_dim, kv_head = head / d.gqa_group(), first = d.first_key(layer, pos);
   const float* q = c.q_at(layer, pos) + head * hd;
   std::fill(att, att + first, 0.0f);  // keys before a sliding window
   attention_scores(att + first, q, c.k_at(layer, first) + kv_head * hd, d.kv_dim(), pos + 1 - first, hd,
                    d.attention_scale);
   softcap(att + first, pos + 1 - first, d.attn_softcap);
-  softmax_f32(att + first, pos + 1 - first);
+  const SoftmaxStats stats = softmax_f32(att + first, pos + 1 - first);
+  fold_sink(att + first, pos + 1 - first, stats, sink);
 }
 
 namespace {
@@ -143,7 +144,7 @@ namespace {
 // approximation, f32 sums of 8 added in double, and a multiply by the f32 reciprocal), probabilities rounded
 // to fp16 for the F16 V product, which again sums in 8 lanes (lane = key index mod 8).
 void attention_like_ggml(float* out, float* att, const CpuCaches& c, const model::ModelDescription& d,
-                         int64_t layer, int64_t head, int64_t pos) {
+                         int64_t layer, int64_t head, int64_t pos, float sink) {
   const int64_t hd = d.head_dim, kv_head = head / d.gqa_group(), first = d.first_key(layer, pos);
   const float scale = d.attention_scale;
   const float* q = c.q_at(layer, pos) + head * hd;
@@ -154,6 +155,7 @@ void attention_like_ggml(float* out, float* att, const CpuCaches& c, const model
     if (j >= first) softcap(&att[j], 1, d.attn_softcap);
     max = std::max(max, att[j]);
   }
+  max = std::max(max, sink);  // ggml's soft_max with sinks: the sink joins the max and (below) the sum
   // ggml_vec_soft_max_f32 (AVX2): each group of 8 keys summed in f32 (ggml's horizontal sum), the group sums
   // in double; the masked keys past pos complete the last group with exp(−inf) = 0 (the cache's key count
   // is padded to a multiple of 8, so no key takes the C library's expf).
@@ -166,6 +168,7 @@ void attention_like_ggml(float* out, float* att, const CpuCaches& c, const model
     const float a3 = group[3] + group[7];
     sum += static_cast<double>((a0 + a2) + (a1 + a3));
   }
+  if (sink != -INFINITY) sum += static_cast<double>(std::exp(sink - max));
   const auto inv = static_cast<float>(1.0 / sum);
   for (int64_t j = 0; j <= pos; ++j) att[j] = round_fp16(att[j] * inv);
   for (int64_t i = 0; i < hd; ++i) {
@@ -208,7 +211,7 @@ void CpuBackend::attention_block(int64_t layer, int64_t h, int64_t t0, int64_t n
   const int64_t hd = d.head_dim, q_dim = d.q_dim(), kv_head = h / d.gqa_group(),
                 group = gemm_rows_group(gemm);
   const int64_t nq = std::min(group, n - t0), n_keys = pos0 + t0 + nq;
-  const float scale = d.attention_scale;
+  const float scale = d.attention_scale, sink = head_sink(model_.weights().layers[sz(layer)], h);
   thread_local std::vector<float> scores;  // (group, n_keys), reused across calls
   scores.resize(sz(group * n_keys));
   const float* rows[kMaxGroupRows];
@@ -220,7 +223,7 @@ void CpuBackend::attention_block(int64_t layer, int64_t h, int64_t t0, int64_t n
     const int64_t count = pos0 + t0 + i + 1, first = d.first_key(layer, count - 1);
     for (int64_t j = first; j < count; ++j) row[j] *= scale;  // scale · (q·k), as attention_scores
     softcap(row + first, count - first, d.attn_softcap);
-    softmax_f32(row + first, count - first);
+    fold_sink(row + first, count - first, softmax_f32(row + first, count - first), sink);
     std::fill(row, row + first, 0.0f);  // keys before a sliding window
     std::fill(row + count, row + n_keys, 0.0f);
     rows[i] = row;
@@ -259,9 +262,10 @@ void CpuBackend::attention_groups(CpuCaches& c, int64_t l, int64_t pos0) {
   for (int64_t h = 0; h < d.n_head; ++h) {
     const int64_t kv_head = h / g, qi = h % g;
     const auto stats = [&](int64_t r) { return s_.run_stats[sz((r * groups + kv_head) * g + qi)]; };
-    float max = -INFINITY;
+    const float sink = head_sink(model_.weights().layers[sz(l)], h);
+    float max = sink;  // −inf without a sink
     for (int64_t r = 0; r < runs; ++r) max = std::max(max, stats(r).max);
-    double total = 0;
+    double total = sink == -INFINITY ? 0.0 : std::exp(double(sink) - max);
     for (int64_t r = 0; r < runs; ++r) total += stats(r).sum * std::exp(double(stats(r).max) - max);
     float* o = &s_.att_out[sz(h * hd)];
     std::fill(o, o + hd, 0.0f);
@@ -280,9 +284,14 @@ void CpuBackend::moe_ffn(const model::LayerWeights& L, int64_t n) {
   const model::ModelDescription& d = model_.desc();
   const int64_t dim = d.n_embd, n_exp = d.n_expert, k = d.n_expert_used, nf = d.n_ff_exp;
   Scratch& s = s_;
-  project(s.router.data(), s.xb.data(), L.router, {}, n);
-  for (int64_t t = 0; t < n; ++t) softmax_f32(&s.router[sz(t * n_exp)], n_exp);
-  s.routing.route(s.router.data(), n, n_exp, k);
+  const bool softmax_weight = d.traits->moe_softmax_weight;  // gpt-oss: top-k logits, their softmax
+  project(s.router.data(), s.xb.data(), L.router, L.router_b, n);
+  if (!softmax_weight)
+    for (int64_t t = 0; t < n; ++t) softmax_f32(&s.router[sz(t * n_exp)], n_exp);
+  s.routing.route(s.router.data(), n, n_exp, k, softmax_weight);
+  const auto bias = [](const std::vector<model::Vector>& b, int64_t e) {
+    return b.empty() ? model::Vector{} : b[sz(e)];
+  };
   const model::ExpertRouting& route = s.routing;
   for (int64_t e = 0; e < n_exp; ++e) {
     const int64_t begin = route.begin[sz(e)], count = route.count(e);
@@ -291,13 +300,15 @@ void CpuBackend::moe_ffn(const model::LayerWeights& L, int64_t n) {
       const int64_t t = route.pairs[sz(begin + i)] / k;
       std::copy_n(&s.xb[sz(t * dim)], dim, &s.moe_x[sz(i * dim)]);
     }
-    project(s.moe_g.data(), s.moe_x.data(), L.gate_exps[sz(e)], {}, count);
-    project(s.moe_u.data(), s.moe_x.data(), L.up_exps[sz(e)], {}, count);
-    if (rounding_ == Rounding::LlamaCpp)
+    project(s.moe_g.data(), s.moe_x.data(), L.gate_exps[sz(e)], bias(L.gate_exps_b, e), count);
+    project(s.moe_u.data(), s.moe_x.data(), L.up_exps[sz(e)], bias(L.up_exps_b, e), count);
+    if (d.traits->ffn == FfnKind::SwiGluOai)
+      swiglu_oai(s.moe_g.data(), s.moe_u.data(), count * nf);
+    else if (rounding_ == Rounding::LlamaCpp)
       swiglu_like_ggml(s.moe_g.data(), s.moe_u.data(), count, nf);
     else
       swiglu(s.moe_g.data(), s.moe_u.data(), count * nf);
-    project(s.moe_d.data(), s.moe_g.data(), L.down_exps[sz(e)], {}, count);
+    project(s.moe_d.data(), s.moe_g.data(), L.down_exps[sz(e)], bias(L.down_exps_b, e), count);
     for (int64_t i = 0; i < count; ++i)
       std::copy_n(&s.moe_d[sz(i * dim)], dim, &s.moe_out[sz(route.pairs[sz(begin + i)]) * sz(dim)]);
   }
@@ -363,7 +374,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
     // cache
     // (sliding-window layers: their own base, no RoPE scaling)
     const float base = d.rope_base(l);
-    const bool scaled = !d.is_local(l);
+    const bool scaled = d.rope_scaled(l);
     const model::Vector factors = scaled ? w.rope_factors(d, c.n_ctx) : model::Vector{};
     const model::Vector divisors = scaled ? w.rope_divisors(d, c.n_ctx) : model::Vector{};
     const model::RopeScaling scaling = scaled ? d.rope_scaling : model::RopeScaling{};
@@ -417,10 +428,10 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
           const int64_t t = i / d.n_head, h = i % d.n_head, pos = pos0 + t, kv_head = h / d.gqa_group();
           float* out = &s.att_out[sz(t * q_dim + h * hd)];
           if (rounding_ == Rounding::LlamaCpp) {
-            attention_like_ggml(out, att, c, d, l, h, pos);
+            attention_like_ggml(out, att, c, d, l, h, pos, head_sink(L, h));
             continue;
           }
-          attention_row(att, c, d, l, h, pos);
+          attention_row(att, c, d, l, h, pos, head_sink(L, h));
           const int64_t first = d.first_key(l, pos);
           attention_values(out, att + first, c.v_at(l, first) + kv_head * hd, d.kv_dim(), pos + 1 - first,
                            hd);
@@ -496,7 +507,7 @@ model::AttentionMatrix CpuBackend::attention_impl(const model::Session& session,
     std::vector<float> att(sz(session.position()));
     for (int64_t i = begin; i < end; ++i) {
       const int64_t pos = queries.begin + i;
-      attention_row(att.data(), c, d, layer, head, pos);
+      attention_row(att.data(), c, d, layer, head, pos, head_sink(model_.weights().layers[sz(layer)], head));
       for (int64_t k = keys.begin; k < std::min(keys.end, pos + 1); ++k)
         m.probs[sz(i * keys.size() + k - keys.begin)] = att[sz(k)];
     }
@@ -517,7 +528,8 @@ std::vector<model::HeadSummary> CpuBackend::attention_summary_impl(const model::
       h.layer = i / d.n_head;
       h.head = i % d.n_head;
       for (int64_t pos = queries.begin; pos < queries.end; ++pos) {
-        attention_row(att.data(), c, d, h.layer, h.head, pos);
+        attention_row(att.data(), c, d, h.layer, h.head, pos,
+                      head_sink(model_.weights().layers[sz(h.layer)], h.head));
         float max = 0, entropy = 0;
         for (int64_t j = 0; j <= pos; ++j) {
           max = std::max(max, att[sz(j)]);

@@ -1,6 +1,7 @@
 #pragma once
 // The reference engine: the forward pass on the CPU, in plain C++, read top to bottom like llama2.c's run.c.
 // Every other backend is checked against it.
+#include <cmath>
 #include <cstdint>
 #include <mutex>
 #include <vector>
@@ -123,8 +124,13 @@ class CpuBackend final : public model::Backend {
   std::mutex mutex_;  // one forward or attention job at a time: scratch and pool are shared by all sessions
 };
 
-// Scores of the query at `pos` of (layer, head) against keys 0…pos, softmaxed: att (pos + 1).
+// Scores of the query at `pos` of (layer, head) against keys 0…pos, softmaxed: att (pos + 1); with the
+// head's attention sink (head_sink) in the softmax.
 void attention_row(float* att, const CpuCaches& c, const model::ModelDescription& d, int64_t layer,
-                   int64_t head, int64_t pos);
+                   int64_t head, int64_t pos, float sink = -INFINITY);
+// The sink logit of one head (gpt-oss), −inf where the model has none.
+inline float head_sink(const model::LayerWeights& L, int64_t head) {
+  return L.attn_sinks.empty() ? -INFINITY : L.attn_sinks[static_cast<size_t>(head)];
+}
 
 }  // namespace glasswing::cpu

@@ -34,6 +34,9 @@ void add(float* x, const float* b, int64_t n);
 
 // gate (n) = silu(gate) ⊙ up: the SwiGLU nonlinearity.
 void swiglu(float* gate, const float* up, int64_t n);
+// gpt-oss's clamped SwiGLU, as ggml's swiglu_oai (f32, expf): g = min(gate, 7), u = clamp(up, −7, 7),
+// gate = g / (1 + e^(−1.702 g)) · (u + 1).
+void swiglu_oai(float* gate, const float* up, int64_t n);
 
 // x (n) = cap · tanh(x / cap) (gemma2's soft-capping), as ggml: x · (1/cap), tanh, · cap; nothing for cap 0.
 void softcap(float* x, int64_t n, float cap);

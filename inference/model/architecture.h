@@ -9,8 +9,9 @@
 namespace glasswing::model {
 
 enum class NormKind { Rms, Layer };  // RMSNorm (x/rms·w) or LayerNorm ((x-mean)/std·w + b)
-// down(silu(gate·x) ⊙ up·x), down(gelu(up·x + b) + b), or down(gelu(gate·x) ⊙ up·x) (GeGLU, gemma)
-enum class FfnKind { SwiGlu, Gelu, GeGlu };
+// down(silu(gate·x) ⊙ up·x), down(gelu(up·x + b) + b), down(gelu(gate·x) ⊙ up·x) (GeGLU, gemma), or
+// gpt-oss's clamped SwiGLU: g = min(gate·x, 7), u = clamp(up·x, ±7), g·σ(1.702 g)·(u + 1)
+enum class FfnKind { SwiGlu, Gelu, GeGlu, SwiGluOai };
 enum class RopeKind { None, Normal, NeoX };  // Normal rotates pairs (2i, 2i+1); NeoX rotates (i, i + n_rot/2)
 
 struct ArchTraits {
@@ -33,6 +34,14 @@ struct ArchTraits {
   bool embed_scale = false;
   bool post_norms = false;
   int swa_pattern = 0;
+  // gpt-oss: a learned logit per head (attn_sinks) that takes part in each attention softmax without a value
+  // ("attention sinks"); its sliding-window layers turn like the others (RoPE base and scaling); its
+  // experts are chosen by the router's logits (plus a bias) and weighted by the softmax over the chosen
+  // ones; the pre-FFN norm is named post_attention_norm.
+  bool attn_sinks = false;
+  bool local_rope_scaling = false;
+  bool moe_softmax_weight = false;
+  std::string_view ffn_norm = "ffn_norm";
 };
 
 // Every architecture this engine runs.

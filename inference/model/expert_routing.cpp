@@ -1,11 +1,12 @@
 #include "inference/model/expert_routing.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace glasswing::model {
 
-void ExpertRouting::route(const float* probs, int64_t n, int64_t n_expert, int64_t k) {
+void ExpertRouting::route(const float* scores, int64_t n, int64_t n_expert, int64_t k, bool softmax_weight) {
   if (k <= 0 || k > n_expert) throw std::invalid_argument("expert routing: k must be in 1..n_expert");
   const auto nk = static_cast<size_t>(n * k);
   chosen.assign(nk, 0);
@@ -13,7 +14,7 @@ void ExpertRouting::route(const float* probs, int64_t n, int64_t n_expert, int64
   pairs.assign(nk, 0);
   begin.assign(static_cast<size_t>(n_expert) + 1, 0);
   for (int64_t t = 0; t < n; ++t) {
-    const float* p = probs + t * n_expert;
+    const float* p = scores + t * n_expert;
     int32_t* ids = &chosen[static_cast<size_t>(t * k)];
     float* w = &weight[static_cast<size_t>(t * k)];
     float sum = 0;
@@ -25,6 +26,10 @@ void ExpertRouting::route(const float* probs, int64_t n, int64_t n_expert, int64
       w[r] = p[best];
       sum += w[r];
       ++begin[static_cast<size_t>(best) + 1];
+    }
+    if (softmax_weight) {  // the chosen logits' softmax (the first is the largest)
+      sum = 0;
+      for (int64_t r = 0; r < k; ++r) sum += (w[r] = std::exp(w[r] - p[ids[0]]));
     }
     for (int64_t r = 0; r < k; ++r) w[r] /= sum;
   }

@@ -17,8 +17,9 @@ struct ExpertRouting {
   std::vector<int32_t> pairs;
   std::vector<int32_t> begin;
 
-  // probs: n rows of n_expert router probabilities (after the softmax).
-  void route(const float* probs, int64_t n, int64_t n_expert, int64_t k);
+  // scores: n rows of n_expert router probabilities (after the softmax), whose chosen ones are renormalized;
+  // or, with softmax_weight (gpt-oss), the router's logits, the chosen ones' weights their softmax.
+  void route(const float* scores, int64_t n, int64_t n_expert, int64_t k, bool softmax_weight = false);
   int64_t count(int64_t expert) const {
     return begin[static_cast<size_t>(expert) + 1] - begin[static_cast<size_t>(expert)];
   }

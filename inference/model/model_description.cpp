@@ -47,11 +47,14 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
         file.get_int(a + "expert_shared_feed_forward_length").value_or(0) > 0 ||
         file.find_tensor("blk.0.ffn_gate_shexp.weight"))
       throw std::runtime_error("mixture-of-experts models with shared experts are not supported");
-    if (file.get_int(a + "expert_gating_func").value_or(1) != 1)
+    // (gpt-oss's gating, a softmax over the chosen experts' logits, comes with its architecture)
+    if (!d.traits->moe_softmax_weight && file.get_int(a + "expert_gating_func").value_or(1) != 1)
       throw std::runtime_error("mixture-of-experts gating other than softmax is not supported");
   } else if (file.find_tensor("blk.0.ffn_gate_inp.weight")) {
     throw std::runtime_error("tensor 'blk.0.ffn_gate_inp.weight' (an expert router) without " + a +
                              "expert_count: per-expert tensors of old GGUFs are not supported");
+  } else if (d.traits->ffn == FfnKind::SwiGluOai) {
+    throw std::runtime_error(d.architecture + " without " + a + "expert_count is not supported");
   } else if (d.n_ff <= 0) {
     throw std::runtime_error("metadata " + a + "feed_forward_length must be positive");
   }
@@ -77,14 +80,19 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
   d.attention_scale = 1.0f / std::sqrt(static_cast<float>(d.head_dim));
   d.rope_freq_base_local = d.rope_freq_base;
   if (d.traits->swa_pattern > 0) {
-    const bool gemma2 = d.architecture == "gemma2";
+    const bool gemma2 = d.architecture == "gemma2", gemma3 = d.architecture == "gemma3";
     d.sliding_window = file.get_int(a + "attention.sliding_window").value_or(gemma2 ? 4096 : 0);
     if (d.sliding_window < 0) throw std::runtime_error("attention.sliding_window must not be negative");
     // as llama.cpp (after gemma_pytorch's configs): the 27B models (gemma2: 46 layers, gemma3: 62) scale by
     // n_embd / n_head; gemma3's local layers turn with a base of 10000
-    if (d.n_layer == (gemma2 ? 46 : 62))
+    if ((gemma2 && d.n_layer == 46) || (gemma3 && d.n_layer == 62))
       d.attention_scale = 1.0f / std::sqrt(static_cast<float>(d.n_embd / d.n_head));
-    if (!gemma2) d.rope_freq_base_local = 10000.0f;
+    if (gemma3) d.rope_freq_base_local = 10000.0f;
+    // gpt-oss: sliding_window_pattern, where written, must be the one its layers follow (every other one)
+    if (const auto pattern = file.get_int(a + "attention.sliding_window_pattern");
+        pattern && *pattern != d.traits->swa_pattern)
+      throw std::runtime_error("attention.sliding_window_pattern " + std::to_string(*pattern) +
+                               " is not supported for " + d.architecture);
   }
   d.attn_softcap = static_cast<float>(file.get_float(a + "attn_logit_softcapping").value_or(0.0));
   d.final_softcap = static_cast<float>(file.get_float(a + "final_logit_softcapping").value_or(0.0));

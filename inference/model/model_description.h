@@ -54,6 +54,8 @@ struct ModelDescription {
     return is_local(layer) ? std::max<int64_t>(0, pos - sliding_window + 1) : 0;
   }
   float rope_base(int64_t layer) const { return is_local(layer) ? rope_freq_base_local : rope_freq_base; }
+  // Whether `layer` turns with the model's RoPE scaling (gemma's local layers do not, gpt-oss's do).
+  bool rope_scaled(int64_t layer) const { return !is_local(layer) || traits->local_rope_scaling; }
 
   // Reads and validates the metadata; throws std::runtime_error naming the missing or bad key.
   static ModelDescription from_gguf(const gguf::GgufFile& file);

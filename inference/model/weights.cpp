@@ -60,6 +60,26 @@ class Loader {
     return v;
   }
 
+  // A 2-D tensor of `n` vectors of `len` (per-expert biases), as views of its rows.
+  std::vector<Vector> vectors(const std::string& name, int64_t len, int64_t n, bool required) {
+    const auto* t = find(name, {static_cast<uint64_t>(len), static_cast<uint64_t>(n)}, required);
+    if (!t) return {};
+    std::span<const float> all;
+    if (t->type == gguf::GgmlType::F32) {
+      all = {reinterpret_cast<const float*>(t->data), static_cast<size_t>(len * n)};
+    } else {
+      auto& v = converted_.emplace_back(static_cast<size_t>(len * n));
+      for (int64_t r = 0; r < n; ++r)
+        quant::dequantize_row(t->type, t->data + static_cast<size_t>(r) * t->row_bytes(), v.data() + r * len,
+                              len);
+      all = v;
+    }
+    std::vector<Vector> out;
+    for (int64_t r = 0; r < n; ++r)
+      out.push_back(all.subspan(static_cast<size_t>(r * len), static_cast<size_t>(len)));
+    return out;
+  }
+
   bool has(const std::string& name) const { return file_.find_tensor(name) != nullptr; }
 
  private:
@@ -120,10 +140,16 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       L.attn_post_norm = load.vector(p + "post_attention_norm.weight", d.n_embd);
       L.ffn_post_norm = load.vector(p + "post_ffw_norm.weight", d.n_embd);
     }
-    L.ffn_norm = load.vector(p + "ffn_norm.weight", d.n_embd);
-    L.ffn_norm_b = load.vector(p + "ffn_norm.bias", d.n_embd, layer_norm);
+    if (arch.attn_sinks) L.attn_sinks = load.vector(p + "attn_sinks.weight", d.n_head);
+    const std::string ffn_norm = p + std::string(arch.ffn_norm);
+    L.ffn_norm = load.vector(ffn_norm + ".weight", d.n_embd);
+    L.ffn_norm_b = load.vector(ffn_norm + ".bias", d.n_embd, layer_norm);
     if (d.n_expert > 0) {  // each expert's slice of the ffn_*_exps tensors
       L.router = load.matrix(p + "ffn_gate_inp.weight", d.n_expert, d.n_embd);
+      L.router_b = load.vector(p + "ffn_gate_inp.bias", d.n_expert, false);
+      L.gate_exps_b = load.vectors(p + "ffn_gate_exps.bias", d.n_ff_exp, d.n_expert, false);
+      L.up_exps_b = load.vectors(p + "ffn_up_exps.bias", d.n_ff_exp, d.n_expert, false);
+      L.down_exps_b = load.vectors(p + "ffn_down_exps.bias", d.n_embd, d.n_expert, false);
       const WeightMatrix gate = load.matrices(p + "ffn_gate_exps.weight", d.n_ff_exp, d.n_embd, d.n_expert);
       const WeightMatrix up = load.matrices(p + "ffn_up_exps.weight", d.n_ff_exp, d.n_embd, d.n_expert);
       const WeightMatrix down = load.matrices(p + "ffn_down_exps.weight", d.n_embd, d.n_ff_exp, d.n_expert);

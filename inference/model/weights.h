@@ -48,7 +48,10 @@ struct LayerWeights {
   // Mixture of experts (instead of w_gate, w_up, w_down): the router and each expert's matrices (views into
   // the ffn_*_exps tensors, one slice per expert)
   WeightMatrix router;                                      // (n_expert rows, n_embd cols)
+  Vector router_b;                                          // (n_expert), optional (gpt-oss)
   std::vector<WeightMatrix> gate_exps, up_exps, down_exps;  // (n_ff_exp, n_embd) x2, (n_embd, n_ff_exp)
+  std::vector<Vector> gate_exps_b, up_exps_b, down_exps_b;  // per expert (n_ff_exp) x2, (n_embd); or none
+  Vector attn_sinks;  // (n_head) each head's sink logit (gpt-oss), attn_sinks architectures only
 };
 
 struct Weights {

@@ -46,6 +46,10 @@ std::vector<Shape> make_shapes() {
   // Qwen3 30B-A3B: 128 experts of width 768, 8 per token.
   add({"qwen3-30b-a3b",  "qwen3moe", 2048, 48, 32, 4, 6144, 151936, 40960, 1000000.0f, 1e-6f, false, false, 128,
        0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 128, 8, 768});
+  // gpt-oss-20b: 32 experts of width 2880, 4 per token; 64 heads of 64 (4096 wide against n_embd 2880), a
+  // window of 128 keys on even layers, YaRN x32 over 4096 positions.
+  add({"gpt-oss-20b",    "gpt-oss", 2880, 24, 64, 8, 2880, 201088, 131072, 150000.0f, 1e-5f, false, false, 64,
+       0.0f, 4096, 128, 0.0f, 0.0f, 0.0f, 32, 4, 2880, 32.0f});
   // Llama 2 7B: the model of llama.cpp's published GPU benchmark tables ("llama 7B Q4_0", 6.74 B).
   add({"llama-2-7b",     "llama", 4096, 32, 32, 32, 11008, 32000,  4096,   10000.0f,   1e-5f, false, false});
   // Small shapes for tests: K-quant-compatible rows, rows that force fallbacks, qwen2 biases, qwen3 heads
@@ -68,6 +72,10 @@ std::vector<Shape> make_shapes() {
        0.0f, 0.0f, 0.0f, 4, 2, 0});
   add({"test-tiny-gemma3", "gemma3", 128, 6, 4, 2, 256, 300, 128, 1000000.0f, 1e-6f, true, true, 64, 0.0f, 8192, 4,
        8.0f});
+  // gpt-oss with heads of 64 (256 wide against n_embd 128), a window of 4 keys on layer 0, 4 experts of 64 (2
+  // per token) and YaRN x4 over 32 positions
+  add({"test-tiny-gpt-oss", "gpt-oss", 128, 2, 4, 2, 128, 300, 128, 150000.0f, 1e-5f, false, true, 64, 0.0f, 32,
+       4, 0.0f, 0.0f, 0.0f, 4, 2, 64, 4.0f});
   // clang-format on
   return s;
 }
@@ -135,6 +143,8 @@ uint32_t file_type(GgmlType type) {
       return 30;  // LLAMA_FTYPE_MOSTLY_IQ4_XS
     case GgmlType::BF16:
       return 32;
+    case GgmlType::MXFP4:
+      return 38;  // LLAMA_FTYPE_MOSTLY_MXFP4_MOE
     default:
       throw std::invalid_argument("synth cannot write weights of type " + gguf::ggml_type_name(type));
   }
@@ -143,8 +153,9 @@ uint32_t file_type(GgmlType type) {
 void validate(const Shape& s) {
   auto fail = [&](const std::string& why) { throw std::invalid_argument("shape " + s.name + ": " + why); };
   if (s.arch != "llama" && s.arch != "qwen2" && s.arch != "qwen3" && s.arch != "phi3" && s.arch != "gemma3" &&
-      s.arch != "gemma2" && s.arch != "qwen3moe")
-    fail("architecture must be llama, qwen2, qwen3, qwen3moe, phi3, gemma2 or gemma3, not '" + s.arch + "'");
+      s.arch != "gemma2" && s.arch != "qwen3moe" && s.arch != "gpt-oss")
+    fail("architecture must be llama, qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3 or gpt-oss, not '" +
+         s.arch + "'");
   if (s.n_expert && (!s.n_expert_used || s.n_expert_used > s.n_expert))
     fail("experts used per token must be between 1 and the expert count");
   if (!s.n_embd || !s.n_layer || !s.n_head || !s.n_head_kv || !s.n_ff || !s.n_ctx)
@@ -155,7 +166,7 @@ void validate(const Shape& s) {
   if (s.n_vocab < 260) fail("the vocabulary needs at least 260 tokens");
 }
 
-enum class Kind { Weight, Norm, HeadNorm, Bias, RopeFreqs, Router };
+enum class Kind { Weight, Norm, HeadNorm, Bias, RopeFreqs, Router, Sink };
 
 struct TensorSpec {
   std::string name;
@@ -180,7 +191,8 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "attn_k.weight", Kind::Weight, e, kv});
       t.push_back({p + "attn_v.weight", Kind::Weight, e, kv});
     }
-    if (s.arch == "qwen2") {
+    const bool gpt_oss = s.arch == "gpt-oss";
+    if (s.arch == "qwen2" || gpt_oss) {
       t.push_back({p + "attn_q.bias", Kind::Bias, q, 1});
       t.push_back({p + "attn_k.bias", Kind::Bias, kv, 1});
       t.push_back({p + "attn_v.bias", Kind::Bias, kv, 1});
@@ -190,15 +202,25 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
     }
     t.push_back({p + "attn_output.weight", Kind::Weight, q, e});
+    if (gpt_oss) {
+      t.push_back({p + "attn_output.bias", Kind::Bias, e, 1});
+      t.push_back({p + "attn_sinks.weight", Kind::Sink, s.n_head, 1});
+    }
     const bool gemma = s.arch == "gemma2" || s.arch == "gemma3";
     if (gemma) t.push_back({p + "post_attention_norm.weight", Kind::Norm, e, 1});
-    t.push_back({p + "ffn_norm.weight", Kind::Norm, e, 1});
+    t.push_back({p + (gpt_oss ? "post_attention_norm.weight" : "ffn_norm.weight"), Kind::Norm, e, 1});
     if (s.n_expert) {
       const uint64_t nf = s.n_ff_exp ? s.n_ff_exp : s.n_ff, ne = s.n_expert;
       t.push_back({p + "ffn_gate_inp.weight", Kind::Router, e, ne});
       t.push_back({p + "ffn_gate_exps.weight", Kind::Weight, e, nf * ne, ne});
       t.push_back({p + "ffn_up_exps.weight", Kind::Weight, e, nf * ne, ne});
       t.push_back({p + "ffn_down_exps.weight", Kind::Weight, nf, e * ne, ne});
+      if (gpt_oss) {  // the router's bias and each expert's biases (2-D: one row per expert)
+        t.push_back({p + "ffn_gate_inp.bias", Kind::Bias, ne, 1});
+        t.push_back({p + "ffn_gate_exps.bias", Kind::Bias, nf, ne});
+        t.push_back({p + "ffn_up_exps.bias", Kind::Bias, nf, ne});
+        t.push_back({p + "ffn_down_exps.bias", Kind::Bias, e, ne});
+      }
     } else if (s.arch == "phi3") {
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, 2 * uint64_t{s.n_ff}});  // gate rows, then up rows
     } else {
@@ -345,6 +367,11 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     w.set_string(a + ".rope.scaling.type", "linear");
     w.set_f32(a + ".rope.scaling.factor", s.rope_linear_factor);
   }
+  if (s.rope_yarn_factor > 0) {
+    w.set_string(a + ".rope.scaling.type", "yarn");
+    w.set_f32(a + ".rope.scaling.factor", s.rope_yarn_factor);
+    w.set_u32(a + ".rope.scaling.original_context_length", s.rope_original_ctx);
+  }
   if (s.key_length) {
     w.set_u32(a + ".attention.key_length", s.key_length);
     w.set_u32(a + ".attention.value_length", s.key_length);
@@ -378,17 +405,23 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     } else if (t.kind == Kind::Router) {  // F32, as llama.cpp keeps it; N(0, 0.2): routing with clear winners
       fill_rows(t, GgmlType::F32, options.seed, i, 0.2f, threads, bytes);
       w.add_tensor(t.name, GgmlType::F32, {t.row, t.rows}, bytes);
-    } else {
-      std::vector<float> v(t.row, 1.0f);
-      if (t.kind == Kind::Bias) normal_row(row_seed(options.seed, i, 0), 0.02f, v.data(), t.row);
+    } else {  // F32 vectors (biases may be one row per expert)
+      std::vector<float> v(t.row * t.rows, 1.0f);
+      if (t.kind == Kind::Bias)
+        for (uint64_t r = 0; r < t.rows; ++r)
+          normal_row(row_seed(options.seed, i, r), 0.02f, v.data() + r * t.row, t.row);
       if (t.kind == Kind::RopeFreqs) v = llama3_rope_factors(s);
       if (t.kind == Kind::HeadNorm) {
         normal_row(row_seed(options.seed, i, 0), 0.25f, v.data(), t.row);
         for (float& g : v) g += 1.0f;
       }
+      if (t.kind == Kind::Sink) normal_row(row_seed(options.seed, i, 0), 1.0f, v.data(), t.row);  // N(0, 1)
       bytes.resize(v.size() * 4);
       std::memcpy(bytes.data(), v.data(), bytes.size());
-      w.add_tensor(t.name, GgmlType::F32, {t.row}, bytes);
+      if (t.rows == 1)
+        w.add_tensor(t.name, GgmlType::F32, {t.row}, bytes);
+      else
+        w.add_tensor(t.name, GgmlType::F32, {t.row, t.rows}, bytes);
     }
   }
   bytes = {};

@@ -17,8 +17,9 @@ namespace glasswing::synth {
 struct Shape {
   std::string name;
   // "llama", "qwen2" (adds Q/K/V biases), "qwen3" (adds per-head q and k norms), "phi3" (q|k|v in one
-  // attn_qkv, gate|up in one ffn_up), "gemma3" (qwen3's norms, post-sublayer norms, sliding windows) or
-  // "gemma2" (post-sublayer norms, sliding windows, soft-capping)
+  // attn_qkv, gate|up in one ffn_up), "gemma3" (qwen3's norms, post-sublayer norms, sliding windows),
+  // "gemma2" (post-sublayer norms, sliding windows, soft-capping), "qwen3moe" or "gpt-oss" (attention biases
+  // and sinks, sliding windows on even layers, experts with biases; its pre-FFN norm is post_attention_norm)
   std::string arch;
   uint32_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, n_ctx = 0;
   float rope_base = 10000.0f;
@@ -37,6 +38,7 @@ struct Shape {
   // mixture of experts: n_expert SwiGLU experts of width n_ff_exp (0: n_ff, and no expert_feed_forward_length
   // key, as Mixtral's files), the router's top n_expert_used per token; 0 experts: a dense FFN
   uint32_t n_expert = 0, n_expert_used = 0, n_ff_exp = 0;
+  float rope_yarn_factor = 0.0f;  // rope.scaling.type "yarn" with this factor over rope_original_ctx; 0: none
   uint32_t head_dim() const { return key_length ? key_length : n_head ? n_embd / n_head : 0; }
   uint64_t n_params() const;
 };

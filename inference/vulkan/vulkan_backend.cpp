@@ -255,6 +255,9 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     : model_(model), ctx_(Context::Create(device)), max_batch_(max_batch_for(ctx_->device().info())) {
   const auto& d = model.desc();
   const auto& w = model.weights();
+  if (d.traits->attn_sinks || d.traits->ffn == FfnKind::SwiGluOai)
+    throw VulkanError("the Vulkan engine does not run " + d.architecture +
+                      " (attention sinks, clamped SwiGLU) yet; the CPU engine does");
   arena_ = std::make_unique<Arena>(ctx_->device(), MemoryUse::DeviceLocal, 256ull << 20, "model weights");
   const uint64_t total = w.matrix_bytes();
   auto matrix = [&](const model::WeightMatrix& m) -> const WeightTensor* {
@@ -628,7 +631,7 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
                              .k_offset = k_off,
                              .v_stride = kv_stride,
                              .v_offset = v_off,
-                             .freq_factors = d.is_local(l)                            ? w.rope_ones
+                             .freq_factors = !d.rope_scaled(l)                        ? w.rope_ones
                                              : model_.weights().long_rope(d, c.n_ctx) ? w.rope_factors_long
                                                                                       : w.rope_factors};
   if (present(L.q_norm)) {  // qwen3: every q and k head RMS-normalized before RoPE

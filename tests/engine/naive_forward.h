@@ -123,15 +123,18 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   const model::ArchTraits& arch = *d.traits;
   if (arch.norm != model::NormKind::Rms || arch.ffn == model::FfnKind::Gelu || arch.fused_qkv ||
       arch.learned_positions)
-    throw std::runtime_error("naive_logits covers the llama family (and gemma2/3) only");
+    throw std::runtime_error("naive_logits covers the llama family (and gemma2/3, gpt-oss) only");
   // gemma2 and gemma3, as their papers and reference code state them: embeddings × √n_embd, GeGLU (tanh
   // GELU), each sublayer's output RMS-normalized before the residual add, local layers that see a window of
   // sliding_window keys: gemma2's even layers; gemma3's five of every six, which also turn with RoPE base
   // 10000 without scaling. gemma2 soft-caps attention scores and logits: c·tanh(s/c).
+  // gpt-oss: its even layers are sliding-window ones too, but turn with the model's RoPE base and scaling;
+  // each head has a sink logit that joins its softmax without a value; attention and experts have biases;
+  // the router's top experts by logit are weighted by the softmax of those logits; its SwiGLU is clamped.
   const bool gemma2 = d.architecture == "gemma2", gemma3 = d.architecture == "gemma3",
-             gemma = gemma2 || gemma3;
+             gemma = gemma2 || gemma3, gpt_oss = d.architecture == "gpt-oss";
   const auto local = [&](int64_t layer) {
-    return d.sliding_window > 0 && ((gemma3 && layer % 6 != 5) || (gemma2 && layer % 2 == 0));
+    return d.sliding_window > 0 && ((gemma3 && layer % 6 != 5) || ((gemma2 || gpt_oss) && layer % 2 == 0));
   };
   const auto cap = [](double s, double c) { return c > 0 ? c * std::tanh(s / c) : s; };
   const auto n = static_cast<int64_t>(tokens.size());
@@ -149,7 +152,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   for (int64_t l = 0; l < d.n_layer; ++l) {
     const model::LayerWeights& L = w.layers[u(l)];
     const double base = local(l) && gemma3 ? 10000.0 : d.rope_freq_base;
-    const naive::Rope rope = naive::rope_frequencies(m, n_ctx, base, !local(l));
+    const naive::Rope rope = naive::rope_frequencies(m, n_ctx, base, !local(l) || gpt_oss);
     std::vector<Vec> q(u(n)), k(u(n)), v(u(n));
     for (int64_t t = 0; t < n; ++t) {
       Vec xn = x[u(t)];
@@ -178,7 +181,10 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
           p[u(j)] = cap(s / std::sqrt(static_cast<double>(hd)), d.attn_softcap);
           max = std::max(max, p[u(j)]);
         }
+        const double sink = L.attn_sinks.empty() ? -INFINITY : L.attn_sinks[u(h)];
+        max = std::max(max, sink);
         for (double& e : p) sum += (e = std::exp(e - max));
+        sum += std::exp(sink - max);  // the sink's share of the softmax goes to no value
         for (int64_t j = 0; j <= t; ++j)
           for (int64_t i = 0; i < hd; ++i) att[u(h * hd + i)] += p[u(j)] / sum * v[u(j)][u(kvh * hd + i)];
       }
@@ -188,27 +194,39 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
 
       Vec xn = x[u(t)];
       naive::rmsnorm(xn, 0, u(dim), L.ffn_norm, eps);
-      // SwiGLU (GeGLU for gemma) of one expert, or of the dense FFN
+      // SwiGLU (GeGLU for gemma, clamped for gpt-oss) of one expert, or of the dense FFN
       const auto ffn = [&](const model::WeightMatrix& wg, const model::WeightMatrix& wu,
-                           const model::WeightMatrix& wd, model::Vector b_up, model::Vector b_down) {
-        Vec g = naive::matvec(wg, xn), up = naive::matvec(wu, xn, b_up);
-        for (size_t i = 0; i < g.size(); ++i)
+                           const model::WeightMatrix& wd, model::Vector b_gate, model::Vector b_up,
+                           model::Vector b_down) {
+        Vec g = naive::matvec(wg, xn, b_gate), up = naive::matvec(wu, xn, b_up);
+        for (size_t i = 0; i < g.size(); ++i) {
+          if (gpt_oss) {
+            const double gc = std::min(g[i], 7.0), uc = std::clamp(up[i], -7.0, 7.0);
+            g[i] = gc / (1.0 + std::exp(-1.702 * gc)) * (uc + 1.0);
+            continue;
+          }
           g[i] = (gemma ? 0.5 * g[i] *
                               (1.0 + std::tanh(std::sqrt(2.0 / std::numbers::pi) *
                                                (g[i] + 0.044715 * std::pow(g[i], 3))))
                         : g[i] / (1.0 + std::exp(-g[i]))) *
                  up[i];
+        }
         return naive::matvec(wd, g, b_down);
+      };
+      const auto expert_bias = [&](const std::vector<model::Vector>& b, int64_t e) {
+        return b.empty() ? model::Vector{} : b[u(e)];
       };
       Vec down(u(dim), 0.0);
       if (d.n_expert > 0) {
         // mixture of experts: softmax over the router's logits, the n_expert_used most likely experts (ties
         // to the lower id), their probabilities renormalized to sum 1
-        Vec p = naive::matvec(L.router, xn);
+        // (gpt-oss: the top experts by logit, plus the router's bias, weighted by the softmax over those)
+        Vec p = naive::matvec(L.router, xn, L.router_b);
         const double mx = *std::max_element(p.begin(), p.end());
         double total = 0;
         for (double& e : p) total += (e = std::exp(e - mx));
-        for (double& e : p) e /= total;
+        if (!gpt_oss)
+          for (double& e : p) e /= total;
         std::vector<int64_t> order(p.size());
         for (size_t e = 0; e < order.size(); ++e) order[e] = static_cast<int64_t>(e);
         std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return p[u(a)] > p[u(b)]; });
@@ -216,11 +234,13 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         for (int64_t r = 0; r < d.n_expert_used; ++r) chosen += p[u(order[u(r)])];
         for (int64_t r = 0; r < d.n_expert_used; ++r) {
           const int64_t e = order[u(r)];
-          const Vec o = ffn(L.gate_exps[u(e)], L.up_exps[u(e)], L.down_exps[u(e)], {}, {});
+          const Vec o =
+              ffn(L.gate_exps[u(e)], L.up_exps[u(e)], L.down_exps[u(e)], expert_bias(L.gate_exps_b, e),
+                  expert_bias(L.up_exps_b, e), expert_bias(L.down_exps_b, e));
           for (int64_t i = 0; i < dim; ++i) down[u(i)] += p[u(e)] / chosen * o[u(i)];
         }
       } else {
-        down = ffn(L.w_gate, L.w_up, L.w_down, L.b_up, L.b_down);
+        down = ffn(L.w_gate, L.w_up, L.w_down, {}, L.b_up, L.b_down);
       }
       if (gemma) naive::rmsnorm(down, 0, u(dim), L.ffn_post_norm, eps);
       for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += down[u(i)];

@@ -479,3 +479,73 @@ TEST_CASE("A model split by gguf-split loads from its first part, with every par
   CHECK_THROWS_WITH(model::Model::load(parts[0]),
                     Contains("part 3 of 3 (tiny-00003-of-00003.gguf) of the split model is missing"));
 }
+
+TEST_CASE("gpt-oss: attention sinks, biases, windows on even layers with YaRN, clamped SwiGLU experts",
+          "[engine][architectures]") {
+  // test-tiny-gpt-oss: layer 0 with a window of 4 keys, layer 1 global, both with YaRN x4 over 32 positions;
+  // 4 experts (2 per token) with biases, a sink logit per head; MXFP4 experts as gpt-oss's GGUFs have them
+  const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::Q8_0, gguf::GgmlType::MXFP4);
+  INFO(gguf::ggml_type_name(type));
+  const auto path = test::synth_model_file("test-tiny-gpt-oss", type);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  REQUIRE(d.architecture == "gpt-oss");
+  CHECK(d.is_local(0));
+  CHECK_FALSE(d.is_local(1));
+  CHECK(d.rope_scaled(0));  // unlike gemma's local layers
+  CHECK(d.rope_base(0) == d.rope_freq_base);
+  CHECK(d.rope_scaling.ext_factor == 1.0f);
+  CHECK(d.q_dim() == 256);
+  const model::LayerWeights& L = model->weights().layers[1];
+  CHECK(L.attn_sinks.size() == 4);
+  CHECK(L.router_b.size() == 4);
+  REQUIRE(L.down_exps_b.size() == 4);
+  CHECK(L.down_exps_b[3].size() == 128);
+  CHECK(!L.bo.empty());
+  CHECK(L.gate_exps[2].type == type);
+
+  const auto ref = test::naive_logits(*model, kTokens);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.05f);
+
+  // one token at a time, also through the grouped runs (the sink merged with the runs' maxima and sums)
+  setenv("GLASSWING_CPU_ATTN_GROUP_KIB", "0", 1);
+  setenv("GLASSWING_CPU_ATTN_RUN_KEYS", "4", 1);
+  cpu::CpuBackend grouped(*model);
+  unsetenv("GLASSWING_CPU_ATTN_GROUP_KIB");
+  unsetenv("GLASSWING_CPU_ATTN_RUN_KEYS");
+  cpu::CpuBackend plain(*model);
+  model::Session gs(*model, grouped, 16), ps(*model, plain, 16);
+  std::span<const float> g, p;
+  for (int32_t token : kTokens) {
+    g = grouped.forward(gs, std::span(&token, 1), false);
+    p = plain.forward(ps, std::span(&token, 1), false);
+  }
+  const auto last = std::span(ref).last(static_cast<size_t>(d.n_vocab));
+  CHECK(test::max_abs_diff(g, last) <= 1e-4f);
+  CHECK(test::max_abs_diff(p, last) <= 1e-4f);
+
+  // the maps show where the attention went: each row's keys get what the sink leaves, less than 1
+  const model::Range all{0, static_cast<int64_t>(kTokens.size())};
+  const auto map = plain.attention(ps, 1, 2, all, all);
+  for (int64_t q = 0; q < all.end; ++q) {
+    float sum = 0;
+    for (int64_t k = 0; k <= q; ++k) sum += map.at(q, k);
+    CHECK(sum < 0.999f);
+    CHECK(sum > 0.0f);
+  }
+  // without the sinks (−100: no share) the logits are others
+  const auto sinkless = with_metadata(path, "gpt-oss-no-sinks", [](gguf::GgufWriter&) {});
+  auto bytes = test::read_bytes(sinkless);
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    const std::string name = "blk." + std::to_string(l) + ".attn_sinks.weight";
+    const auto file = gguf::GgufFile::parse(bytes);
+    const gguf::TensorInfo& t = file.require_tensor(name);
+    for (size_t i = 0; i < t.n_elements; ++i) {
+      const float v = -100.0f;
+      std::memcpy(&bytes[file.data_offset() + t.offset + 4 * i], &v, 4);
+    }
+  }
+  auto no_sinks = model::Model::from_gguf(gguf::GgufFile::parse(bytes));
+  CHECK(test::max_abs_diff(engine_logits(*no_sinks, "cpu"), ref) > 1e-2f);
+}

@@ -310,6 +310,25 @@ TEST_CASE("mixture-of-experts shapes carry a router and 3-D expert tensors") {
   CHECK(mixtral.require_tensor("blk.0.ffn_gate_exps.weight").dims == std::vector<uint64_t>{128, 256, 4});
 }
 
+TEST_CASE("gpt-oss shapes carry attention biases and sinks, per-expert biases, YaRN and MXFP4 experts") {
+  const auto w = write("test-tiny-gpt-oss", GgmlType::MXFP4, 42, 0, "gpt-oss.gguf");
+  const auto f = gguf::GgufFile::open(w.path);
+  CHECK(f.architecture() == "gpt-oss");
+  CHECK(f.require_uint("general.file_type") == 38);  // LLAMA_FTYPE_MOSTLY_MXFP4_MOE
+  CHECK(f.require_tensor("blk.1.ffn_up_exps.weight").type == GgmlType::MXFP4);
+  CHECK(f.require_tensor("blk.0.attn_sinks.weight").dims == std::vector<uint64_t>{4});
+  CHECK(f.require_tensor("blk.0.attn_output.bias").dims == std::vector<uint64_t>{128});
+  CHECK(f.require_tensor("blk.0.ffn_gate_inp.bias").dims == std::vector<uint64_t>{4});
+  CHECK(f.require_tensor("blk.1.ffn_down_exps.bias").dims == std::vector<uint64_t>{128, 4});
+  CHECK(f.require_tensor("blk.1.ffn_gate_exps.bias").dims == std::vector<uint64_t>{64, 4});
+  CHECK(f.find_tensor("blk.0.ffn_norm.weight") == nullptr);  // its pre-FFN norm is post_attention_norm
+  CHECK(f.require_tensor("blk.0.post_attention_norm.weight").dims == std::vector<uint64_t>{128});
+  CHECK(f.require_string("gpt-oss.rope.scaling.type") == "yarn");
+  CHECK(f.require_uint("gpt-oss.attention.sliding_window") == 4);
+  // the real one: about 20.9 B parameters (OpenAI: 21 B)
+  CHECK(synth::find_shape("gpt-oss-20b")->n_params() / 100000000 == 209);
+}
+
 TEST_CASE("iq4_xs and iq4_nl files: llama.cpp's file types, iq4_xs falling back to iq4_nl like llama.cpp") {
   const auto xs = gguf::GgufFile::open(write("test-tiny", GgmlType::IQ4_XS, 42, 0, "xs.gguf").path);
   CHECK(xs.require_uint("general.file_type") == 30);
@@ -401,7 +420,7 @@ TEST_CASE("bad synth options are rejected") {
   o.shape = *synth::find_shape("test-tiny");
   o.shape.arch = "gpt2";
   CHECK_THROWS_WITH(synth::write_model(o, dir / "x.gguf"),
-                    Catch::Contains("llama, qwen2, qwen3, qwen3moe, phi3, gemma2 or gemma3"));
+                    Catch::Contains("llama, qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3 or gpt-oss"));
   CHECK_FALSE(std::filesystem::exists(dir / "x.gguf"));
 }
 

@@ -322,10 +322,12 @@ TEST_CASE("A mixture's memory estimate counts its expert buffers, not its dense 
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
-TEST_CASE("IQ4_NL and IQ4_XS weights run on Vulkan, requantized as Q8_0 at upload", "[backend]") {
-  // IQ4_NL exactly (the same floats as the CPU engine's), IQ4_XS with each 32-element scale rounded to fp16
+TEST_CASE("IQ4_NL, IQ4_XS and MXFP4 weights run on Vulkan, requantized as Q8_0 at upload", "[backend]") {
+  // IQ4_NL and MXFP4 exactly (the same floats as the CPU engine's), IQ4_XS with each 32-element scale
+  // rounded to fp16
   const auto [type, tolerance] =
-      GENERATE(std::pair{gguf::GgmlType::IQ4_NL, kVsCpu}, std::pair{gguf::GgmlType::IQ4_XS, 5e-3f});
+      GENERATE(std::pair{gguf::GgmlType::IQ4_NL, kVsCpu}, std::pair{gguf::GgmlType::IQ4_XS, 5e-3f},
+               std::pair{gguf::GgmlType::MXFP4, kVsCpu});
   INFO(gguf::ggml_type_name(type));
   auto model = model::Model::load(test::synth_model_file("test-tiny", type));
   REQUIRE(model->weights().layers[0].wq.type == type);
@@ -338,4 +340,11 @@ TEST_CASE("IQ4_NL and IQ4_XS weights run on Vulkan, requantized as Q8_0 at uploa
   CHECK(max_abs_diff(gpu->forward(s, std::span(&next, 1), false),
                      cpu.forward(cs, std::span(&next, 1), false)) <= tolerance);
   vulkan::test::require_no_validation_messages(gpu->context());
+}
+
+TEST_CASE("gpt-oss is refused by the Vulkan engine with its reason (the CPU engine runs it)", "[backend]") {
+  auto model = model::Model::load(test::synth_model_file("test-tiny-gpt-oss", gguf::GgmlType::Q8_0));
+  vulkan::test::context();  // exits 77 when there is no device
+  CHECK_THROWS_WITH(vulkan::VulkanBackend(*model),
+                    Catch::Contains("does not run gpt-oss (attention sinks, clamped SwiGLU) yet"));
 }
