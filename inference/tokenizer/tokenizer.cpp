@@ -222,6 +222,13 @@ Tokenizer Tokenizer::from_gguf(const gguf::GgufFile& file) {
   }
   for (int32_t id : {t.eos, t.eot, t.eom})
     if (id >= 0) t.eog[id] = 1;
+  // gpt-oss (the harmony format): a reply ends with <|return|> (or <|call|> for a tool call); its <|end|>
+  // only closes one channel (the reasoning) before the next begins, so it must not stop the generation (as
+  // llama.cpp decides, by these tokens' presence).
+  if (const int32_t ret = v.find("<|return|>"), call = v.find("<|call|>"); ret >= 0 && call >= 0) {
+    t.eog[ret] = t.eog[call] = 1;
+    if (const int32_t end = v.find("<|end|>"); end >= 0) t.eog[end] = 0;
+  }
 
   // Pieces.
   t.pieces.resize(n);

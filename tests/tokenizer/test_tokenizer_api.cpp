@@ -200,6 +200,41 @@ std::vector<uint8_t> gpt2_with_pre(const std::string* pre) {
 
 }  // namespace
 
+TEST_CASE("harmony vocabularies (gpt-oss) end a reply at <|return|> or <|call|>, not at <|end|>") {
+  const auto src = GgufFile::open(glasswing::test::require_shared("tokenizers/ggml-vocab-gpt-2.gguf"));
+  auto tokens = src.require_array("tokenizer.ggml.tokens").strings;
+  std::vector<int32_t> types;
+  for (int64_t t : src.require_array("tokenizer.ggml.token_type").ints)
+    types.push_back(static_cast<int32_t>(t));
+  const auto base = static_cast<int32_t>(tokens.size());
+  const std::vector<std::string> harmony = {"<|start|>", "<|channel|>", "<|message|>",
+                                            "<|end|>",   "<|return|>",  "<|call|>"};
+  const auto make = [&](bool with_call) {
+    GgufBytes b;
+    b.str("tokenizer.ggml.model", "gpt2").str("tokenizer.ggml.pre", "gpt-2");
+    auto t = tokens;
+    auto ty = types;
+    for (const auto& h : harmony) {
+      if (h == "<|call|>" && !with_call) continue;
+      t.push_back(h);
+      ty.push_back(3);  // control
+    }
+    b.strings("tokenizer.ggml.tokens", t);
+    b.strings("tokenizer.ggml.merges", src.require_array("tokenizer.ggml.merges").strings);
+    b.ints("tokenizer.ggml.token_type", ty);
+    b.u32("tokenizer.ggml.eos_token_id", static_cast<uint32_t>(base + 4));  // <|return|>
+    return b.bytes();
+  };
+  const auto with = make(true), without = make(false);
+  const auto tok = Tokenizer::from_gguf(GgufFile::parse(with));
+  CHECK(tok.is_end_of_generation(base + 4));        // <|return|>
+  CHECK(tok.is_end_of_generation(base + 5));        // <|call|>
+  CHECK_FALSE(tok.is_end_of_generation(base + 3));  // <|end|>: the reasoning channel's end
+  // elsewhere (Phi-3's <|end|>, without <|return|> and <|call|>) <|end|> ends the turn
+  const auto other = Tokenizer::from_gguf(GgufFile::parse(without));
+  CHECK(other.is_end_of_generation(base + 3));
+}
+
 TEST_CASE("unknown pre-tokenizer falls back to 'default' with a warning") {
   const std::string name = "no-such-pre";
   const auto bytes = gpt2_with_pre(&name);

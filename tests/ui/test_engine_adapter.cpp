@@ -398,6 +398,27 @@ TEST_CASE("Thinking off is the template's enable_thinking false, where the templ
   CHECK(prompt_tokens[1] > prompt_tokens[0]);
 }
 
+TEST_CASE("A harmony template (gpt-oss) reads a past reply's answer without its reasoning", "[ui][engine]") {
+  // gpt-oss's template refuses channel markup in content and drops past reasoning: a stored reply
+  // "<think>…</think>answer" (what chat/harmony.h made of its channels) goes back as the answer alone
+  const TemplatedModel model(
+      "{% for m in messages %}<|start|>{{ m.role }}{% if m.role == 'assistant' %}<|channel|>final{% endif %}"
+      "<|message|>{{ m.content }}<|end|>{% endfor %}{% if add_generation_prompt %}<|start|>assistant{% endif "
+      "%}",
+      "harmony-template");
+  auto engine = ui::create_engine();
+  engine->load(model.path.string(), "CPU", [](double) {});
+  auto session = engine->new_session();
+  ui::AttentionMap map;
+  const auto ctx = inspect_and_check(
+      *session, {{"user", "Once upon a time"}, {"assistant", "<think>A story.</think>there was a cat."}},
+      map);
+  const std::string message = joined(ctx.tokens, ctx.message_begin, ctx.message_end);
+  CHECK(message.find("there was a cat.") != std::string::npos);
+  CHECK(message.find("A story.") == std::string::npos);
+  CHECK(message.find("think>") == std::string::npos);
+}
+
 TEST_CASE("Compare answers both sides a token of each in turn with what a reply of the same seed says",
           "[ui][engine][compare]") {
   auto engine = ui::create_engine();

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "inference/chat/chat_template.h"
+#include "inference/chat/harmony.h"
 #include "inference/model/backend_registry.h"
 #include "inference/model/generator.h"
 #include "inference/model/model.h"
@@ -15,6 +16,8 @@
 #include "inference/vulkan/instance.h"
 #include "inference/vulkan/vulkan_backend.h"
 #endif
+// (after the engine's headers: Qt's `slots` macro would rename members there)
+#include "ui/core/markdown_blocks.h"
 
 namespace glasswing::ui {
 
@@ -99,6 +102,20 @@ struct Loaded {
   std::unique_ptr<model::Backend> backend;
   std::optional<tokenizer::Tokenizer> tokenizer;
   std::optional<chat::ChatTemplate> chat_template;  // none: a plain text-completion model
+  // gpt-oss: replies come in harmony channels, shown and stored as <think>…</think> (chat/harmony.h)
+  bool harmony = false;
+};
+
+// A reply's text as the app shows it: harmony markup rewritten for gpt-oss, else as generated.
+class ReplyText {
+ public:
+  explicit ReplyText(bool harmony) : harmony_(harmony) {}
+  std::string feed(std::string_view piece) { return harmony_ ? rewriter_.feed(piece) : std::string(piece); }
+  std::string flush() { return harmony_ ? rewriter_.flush() : std::string(); }
+
+ private:
+  bool harmony_;
+  chat::HarmonyRewriter rewriter_;
 };
 
 // The turns as the model reads them; add_generation_prompt appends the template's header of a reply.
@@ -110,7 +127,12 @@ std::vector<int32_t> render_prompt(const Loaded& loaded, const std::vector<ChatT
   std::string text;
   if (loaded.chat_template) {
     std::vector<chat::ChatMessage> messages;
-    for (const auto& t : turns) messages.push_back({t.role, t.text});
+    // (harmony templates take a past reply's answer alone: they refuse channel markup and drop reasoning)
+    for (const auto& t : turns)
+      messages.push_back(
+          {t.role, loaded.harmony && t.role == "assistant"
+                       ? MarkdownBlockSplitter::answer(QString::fromStdString(t.text)).toStdString()
+                       : t.text});
     chat::ChatTemplate::Options options;
     if (tok.bos_id() >= 0) options.bos_token = tok.token_text(tok.bos_id());
     if (tok.eos_id() >= 0) options.eos_token = tok.token_text(tok.eos_id());
@@ -279,6 +301,7 @@ class EngineSession : public ChatSession {
     const auto start = Clock::now();
     std::optional<Clock::time_point> first_token;
     model::Generator generator(*loaded_->backend, *session_, tok);
+    ReplyText reply(loaded_->harmony);
     const model::GenerationStats done = generator.run(request, [&](int32_t, std::string_view text_delta) {
       const auto now = Clock::now();
       if (!first_token) {
@@ -291,8 +314,9 @@ class EngineSession : public ChatSession {
       stats.context_used = static_cast<int>(session_->position());
       const double decode_s = std::chrono::duration<double>(now - *first_token).count();
       if (decode_s > 0) stats.generation_tokens_per_s = (stats.generated_tokens - 1) / decode_s;
-      on_piece(text_delta, stats);
+      on_piece(reply.feed(text_delta), stats);
     });
+    if (const std::string rest = reply.flush(); !rest.empty()) on_piece(rest, stats);
     finish_stats(stats, done, *session_);
     return stop_reason(done.stop_reason);
   }
@@ -415,6 +439,7 @@ class Engine : public ChatEngine {
     progress(0.5);
     loaded->tokenizer = tokenizer::Tokenizer::from_gguf(loaded->model->file());
     loaded->chat_template = chat::ChatTemplate::from_gguf(loaded->model->file());
+    loaded->harmony = loaded->chat_template && chat::is_harmony_template(loaded->chat_template->source());
     progress(0.6);
 
     LoadedModel info;
@@ -458,6 +483,7 @@ class Engine : public ChatEngine {
     // Sessions of their own, sized for this comparison only (the chat's caches stay as they are).
     std::array<std::unique_ptr<model::Session>, 2> sessions;
     std::array<std::optional<model::Generator>, 2> generators;
+    std::array<ReplyText, 2> replies{ReplyText(loaded.harmony), ReplyText(loaded.harmony)};
     for (int i = 0; i < 2; ++i) {
       const CompareSide& side = sides[static_cast<size_t>(i)];
       std::vector<int32_t> prompt = render_prompt(loaded, side.turns, true, side.settings.thinking);
@@ -485,7 +511,8 @@ class Engine : public ChatEngine {
         if (live[static_cast<size_t>(i)])
           live[static_cast<size_t>(i)] =
               generators[static_cast<size_t>(i)]->step([&](int32_t token, std::string_view piece) {
-                CompareToken t{i, token, std::string(piece), {}};
+                CompareToken t{i, token, replies[static_cast<size_t>(i)].feed(piece), {}};
+                if (token < 0) t.text += replies[static_cast<size_t>(i)].flush();
                 if (token >= 0)
                   t.candidates =
                       top_candidates(*loaded.tokenizer, generators[static_cast<size_t>(i)]->logits(), top);
