@@ -1017,6 +1017,11 @@ void Recorder::attention(const BufferRange& q, const BufferRange& k_cache, const
                      p.softcap};
   const BufferRange buffers[] = {q, k_cache, v_cache, out, scores, state};
   const uint32_t spec[] = {reduce_wg()};
+  if (p.sinks.buffer != VK_NULL_HANDLE) {  // gpt-oss: the plain kernel with the sinks
+    const BufferRange with_sinks[] = {q, k_cache, v_cache, out, scores, state, p.sinks};
+    dispatch("attention_sinks", with_sinks, push, p.n_tokens, p.n_heads, 1, spec);
+    return;
+  }
   // Everything a multiple of 4 floats (and the bindings 16-byte aligned): the vec4 variant.
   const bool v4 = p.head_dim % 4 == 0 && push.q_stride % 4 == 0 && p.q_offset % 4 == 0 &&
                   p.kv_offset % 4 == 0 && q.offset % 16 == 0 && k_cache.offset % 16 == 0 &&
@@ -1058,6 +1063,7 @@ bool Recorder::attention_rope_store(const BufferRange& qkv, const BufferRange& q
                                     const BufferRange& state, const RopeStoreParams& r,
                                     const AttentionParams& p, const BufferRange& split) {
   const auto& info = ctx_->device().info();
+  if (p.sinks.buffer != VK_NULL_HANDLE) return false;  // (the fused kernels have no sinks)
   const uint32_t q_stride = r.q_stride ? r.q_stride : r.n_heads * r.head_dim;
   const uint32_t width = p.n_heads * p.head_dim;
   const AttentionRopeStorePush push{
@@ -1120,8 +1126,13 @@ void Recorder::attention_probs(const BufferRange& q_cache, const BufferRange& k_
     throw VulkanError("attention_probs: head " + std::to_string(p.head) + " out of range or bad head counts");
   AttentionProbsPush push{p.n_heads, p.n_kv_heads, p.head_dim, p.head,  p.q_offset, p.k_offset,
                           p.q0,      p.k0,         p.nk,       p.scale, p.window,   p.softcap};
-  const BufferRange buffers[] = {q_cache, k_cache, out};
   const uint32_t spec[] = {reduce_wg()};
+  if (p.sinks.buffer != VK_NULL_HANDLE) {
+    const BufferRange buffers[] = {q_cache, k_cache, out, p.sinks};
+    dispatch("attention_probs_sinks", buffers, push, p.nq, 1, 1, spec);
+    return;
+  }
+  const BufferRange buffers[] = {q_cache, k_cache, out};
   dispatch("attention_probs", buffers, push, p.nq, 1, 1, spec);
 }
 
@@ -1131,8 +1142,13 @@ void Recorder::attention_summary(const BufferRange& q_cache, const BufferRange& 
     throw VulkanError("attention_summary: attention heads must be a multiple of KV heads");
   AttentionSummaryPush push{p.n_heads,    p.n_kv_heads, p.head_dim, p.q0,     p.nq,
                             p.out_offset, p.scale,      p.window,   p.softcap};
-  const BufferRange buffers[] = {q_cache, k_cache, out};
   const uint32_t spec[] = {reduce_wg()};
+  if (p.sinks.buffer != VK_NULL_HANDLE) {
+    const BufferRange buffers[] = {q_cache, k_cache, out, p.sinks};
+    dispatch("attention_summary_sinks", buffers, push, p.nq, p.n_heads, 1, spec);
+    return;
+  }
+  const BufferRange buffers[] = {q_cache, k_cache, out};
   dispatch("attention_summary", buffers, push, p.nq, p.n_heads, 1, spec);
 }
 
@@ -1146,6 +1162,12 @@ void Recorder::softmax(const BufferRange& data, RowsShape s) {
 void Recorder::swiglu(const BufferRange& gate, const BufferRange& up, const BufferRange& out, uint32_t n) {
   const BufferRange buffers[] = {gate, up, out};
   elementwise("swiglu", buffers, bytes_of(CountPush{n}), n);
+}
+
+void Recorder::swiglu_oai(const BufferRange& gate, const BufferRange& up, const BufferRange& out,
+                          uint32_t n) {
+  const BufferRange buffers[] = {gate, up, out};
+  elementwise("swiglu_oai", buffers, bytes_of(CountPush{n}), n);
 }
 
 void Recorder::geglu(const BufferRange& gate, const BufferRange& up, const BufferRange& out, uint32_t n) {

@@ -152,6 +152,9 @@ struct AttentionParams {
   float scale = 1.0f;
   uint32_t window = 0;   // keys a query sees, itself included, in a sliding-window layer; 0: all
   float softcap = 0.0f;  // scores become softcap·tanh(s / softcap) after the scale (gemma2); 0: none
+  // n_heads sink logits (gpt-oss: each joins its head's softmax without a value), or empty: none. Taken by
+  // the plain kernel (attention_sinks.comp); attention_rope_store declines them.
+  BufferRange sinks;
 };
 
 struct AttentionProbsParams {
@@ -166,6 +169,7 @@ struct AttentionProbsParams {
   float scale = 1.0f;
   uint32_t window = 0;   // as AttentionParams::window
   float softcap = 0.0f;  // as AttentionParams::softcap
+  BufferRange sinks;     // as AttentionParams::sinks
 };
 
 struct AttentionSummaryParams {
@@ -177,6 +181,7 @@ struct AttentionSummaryParams {
   float scale = 1.0f;
   uint32_t window = 0;   // as AttentionParams::window
   float softcap = 0.0f;  // as AttentionParams::softcap
+  BufferRange sinks;     // as AttentionParams::sinks
 };
 
 class Recorder {
@@ -246,6 +251,8 @@ class Recorder {
                          const AttentionSummaryParams& p);
   void softmax(const BufferRange& data, RowsShape shape);
   void swiglu(const BufferRange& gate, const BufferRange& up, const BufferRange& out, uint32_t n);
+  // gpt-oss's clamped SwiGLU (swiglu_oai.comp): min(g, 7)·σ(1.702·min(g, 7))·(clamp(u, ±7) + 1)
+  void swiglu_oai(const BufferRange& gate, const BufferRange& up, const BufferRange& out, uint32_t n);
   void gelu(const BufferRange& data, uint32_t n);
   void geglu(const BufferRange& gate, const BufferRange& up, const BufferRange& out,
              uint32_t n);                                            // gelu(g)·u

@@ -58,6 +58,9 @@ struct VulkanBackend::LayerTensors {
   // gate and up (else null), and down
   const WeightTensor* router = nullptr;
   std::vector<const WeightTensor*> gate_up_exps, gate_exps, up_exps, down_exps;
+  BufferRange router_b;                                          // (n_expert), or empty (gpt-oss has one)
+  std::vector<BufferRange> gate_exps_b, up_exps_b, down_exps_b;  // per expert, or none (gpt-oss has them)
+  BufferRange attn_sinks;                                        // (n_head) gpt-oss's sink logits, or empty
 };
 
 struct VulkanBackend::DeviceWeights {
@@ -255,9 +258,6 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     : model_(model), ctx_(Context::Create(device)), max_batch_(max_batch_for(ctx_->device().info())) {
   const auto& d = model.desc();
   const auto& w = model.weights();
-  if (d.traits->attn_sinks || d.traits->ffn == FfnKind::SwiGluOai)
-    throw VulkanError("the Vulkan engine does not run " + d.architecture +
-                      " (attention sinks, clamped SwiGLU) yet; the CPU engine does");
   arena_ = std::make_unique<Arena>(ctx_->device(), MemoryUse::DeviceLocal, 256ull << 20, "model weights");
   const uint64_t total = w.matrix_bytes();
   auto matrix = [&](const model::WeightMatrix& m) -> const WeightTensor* {
@@ -333,11 +333,19 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
       t.w_up = matrix(L.w_up);
     }
     t.w_down = matrix(L.w_down);
+    t.attn_sinks = upload_vector(L.attn_sinks);
     if (d.n_expert > 0) {  // each expert's matrices on their own (views into the ffn_*_exps tensors)
       t.router = matrix(L.router);
+      t.router_b = upload_vector(L.router_b);
+      for (const auto& [from, to] :
+           {std::pair{&L.gate_exps_b, &t.gate_exps_b}, std::pair{&L.up_exps_b, &t.up_exps_b},
+            std::pair{&L.down_exps_b, &t.down_exps_b}})
+        for (const model::Vector& b : *from) to->push_back(upload_vector(b));
       for (int64_t e = 0; e < d.n_expert; ++e) {
         const auto i = static_cast<size_t>(e);
-        t.gate_up_exps.push_back(fused_gate_up(L.gate_exps[i], L.up_exps[i]));
+        // (biased experts, gpt-oss's, take their biases before the activation: two matrices)
+        const bool biased = !L.gate_exps_b.empty() || !L.up_exps_b.empty();
+        t.gate_up_exps.push_back(biased ? nullptr : fused_gate_up(L.gate_exps[i], L.up_exps[i]));
         t.gate_exps.push_back(t.gate_up_exps.back() ? nullptr : matrix(L.gate_exps[i]));
         t.up_exps.push_back(t.gate_up_exps.back() ? nullptr : matrix(L.up_exps[i]));
         t.down_exps.push_back(matrix(L.down_exps[i]));
@@ -649,7 +657,8 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
                                   .n_ctx = u32(c.n_ctx),
                                   .scale = d.attention_scale,
                                   .window = d.is_local(l) ? u32(d.sliding_window) : 0u,
-                                  .softcap = d.attn_softcap};
+                                  .softcap = d.attn_softcap,
+                                  .sinks = L.attn_sinks};
   if (!(L.wqkv &&
         rec.attention_rope_store(a.qkv, c.q_layer(l), c.k_layer(l), c.v_layer(l), a.att_out, whole(c.scores),
                                  state, rope, attention, c.split ? whole(*c.split) : BufferRange{}))) {
@@ -789,6 +798,13 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
   };
   rec.gather_rows(a_->xb, whole(m.rows), m.x, dim, m.n_rows);
   rec.barrier();
+  // each expert's bias over its batch rows (gpt-oss), after a barrier for all experts' products at once
+  const auto biases = [&](const std::vector<BufferRange>& b, const BufferRange& y, uint32_t width) {
+    if (b.empty()) return;
+    rec.barrier();
+    for (const auto& e : m.batches)
+      rec.add_bias(b[static_cast<size_t>(e.expert)], rows_of(y, width, e), width, e.rows);
+  };
   bool unfused = false;  // experts whose gate and up are two matrices: SwiGLU in a dispatch of its own
   for (const auto& e : m.batches) {
     const auto i = static_cast<size_t>(e.expert);
@@ -801,16 +817,24 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
       unfused = true;
     }
   }
+  biases(L.gate_exps_b, m.gate, nf);
+  biases(L.up_exps_b, m.up, nf);
   rec.barrier();
   if (unfused) {
-    for (const auto& e : m.batches)
-      if (!L.gate_up_exps[static_cast<size_t>(e.expert)])
-        rec.swiglu(rows_of(m.gate, nf, e), rows_of(m.up, nf, e), rows_of(m.hidden, nf, e), e.rows * nf);
+    for (const auto& e : m.batches) {
+      if (L.gate_up_exps[static_cast<size_t>(e.expert)]) continue;
+      const BufferRange g = rows_of(m.gate, nf, e), u = rows_of(m.up, nf, e), h = rows_of(m.hidden, nf, e);
+      if (d.traits->ffn == FfnKind::SwiGluOai)
+        rec.swiglu_oai(g, u, h, e.rows * nf);
+      else
+        rec.swiglu(g, u, h, e.rows * nf);
+    }
     rec.barrier();
   }
   for (const auto& e : m.batches)
     rec.project(*L.down_exps[static_cast<size_t>(e.expert)], rows_of(m.hidden, nf, e), rows_of(m.out, dim, e),
                 {.n_vec = e.rows});
+  biases(L.down_exps_b, m.out, dim);
   rec.barrier();
   rec.combine_experts(m.out, whole(m.slots), whole(m.weights), a_->x, dim, n, u32(d.n_expert_used));
   rec.barrier();
@@ -825,8 +849,11 @@ void VulkanBackend::record_router(Recorder& rec, uint32_t n, int64_t l) {
   record_norm(rec, a_->x, a_->xb, L.ffn_norm, L.ffn_norm_b, n);
   rec.barrier();
   rec.project(*L.router, a_->xb, m.router, {.n_vec = n});
-  rec.barrier();
-  rec.softmax(m.router, {.n = u32(d.n_expert), .n_rows = n});
+  record_bias(rec, L.router_b, m.router, u32(d.n_expert), n);
+  if (!d.traits->moe_softmax_weight) {  // (gpt-oss: the host takes the logits, see route_experts)
+    rec.barrier();
+    rec.softmax(m.router, {.n = u32(d.n_expert), .n_rows = n});
+  }
   rec.copy(m.router, whole(m.probs), uint64_t(n) * d.n_expert * sizeof(float));
 }
 
@@ -837,7 +864,7 @@ void VulkanBackend::route_experts(const float* probs, uint32_t n) {
   const auto& d = model_.desc();
   ExpertScratch& m = *moe_;
   const int64_t k = d.n_expert_used;
-  m.routing.route(probs, n, d.n_expert, k);
+  m.routing.route(probs, n, d.n_expert, k, d.traits->moe_softmax_weight);
   auto* rows = static_cast<uint32_t*>(m.rows.mapped());
   auto* slots = static_cast<uint32_t*>(m.slots.mapped());
   m.batches.clear();
@@ -953,7 +980,8 @@ model::AttentionMatrix VulkanBackend::attention_impl(const model::Session& sessi
                        .nk = u32(keys.size()),
                        .scale = d.attention_scale,
                        .window = d.is_local(layer) ? u32(d.sliding_window) : 0u,
-                       .softcap = d.attn_softcap});
+                       .softcap = d.attn_softcap,
+                       .sinks = w_->layers[static_cast<size_t>(layer)].attn_sinks});
   rec.end();
   rec.submit_and_wait();
   std::memcpy(m.probs.data(), readback_->mapped(), bytes);
@@ -988,7 +1016,8 @@ std::vector<model::HeadSummary> VulkanBackend::attention_summary_impl(const mode
                            .out_offset = u32(per_layer * l),
                            .scale = d.attention_scale,
                            .window = d.is_local(l) ? u32(d.sliding_window) : 0u,
-                           .softcap = d.attn_softcap});
+                           .softcap = d.attn_softcap,
+                           .sinks = w_->layers[static_cast<size_t>(l)].attn_sinks});
   rec.end();
   rec.submit_and_wait();
   const auto* s = static_cast<const float*>(readback_->mapped());
