@@ -47,6 +47,9 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
         file.get_int(a + "expert_shared_feed_forward_length").value_or(0) > 0 ||
         file.find_tensor("blk.0.ffn_gate_shexp.weight"))
       throw std::runtime_error("mixture-of-experts models with shared experts are not supported");
+    if (const auto scale = file.get_float(a + "expert_weights_scale");
+        scale && *scale != 0.0 && *scale != 1.0)
+      throw std::runtime_error("mixture-of-experts weights scaled by expert_weights_scale are not supported");
     // (gpt-oss's gating, a softmax over the chosen experts' logits, comes with its architecture)
     if (!d.traits->moe_softmax_weight && file.get_int(a + "expert_gating_func").value_or(1) != 1)
       throw std::runtime_error("mixture-of-experts gating other than softmax is not supported");

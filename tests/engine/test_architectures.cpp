@@ -417,6 +417,9 @@ TEST_CASE("Mixture-of-experts variants without their steps here are refused by n
   const auto gating = with_metadata(path, "moe-sigmoid",
                                     [](gguf::GgufWriter& w) { w.set_u32("qwen3moe.expert_gating_func", 2); });
   CHECK_THROWS_WITH(model::Model::load(gating), Contains("gating other than softmax"));
+  const auto scaled = with_metadata(
+      path, "moe-scaled", [](gguf::GgufWriter& w) { w.set_f32("qwen3moe.expert_weights_scale", 2.5f); });
+  CHECK_THROWS_WITH(model::Model::load(scaled), Contains("expert_weights_scale are not supported"));
 }
 
 TEST_CASE("Mixtures of experts (qwen3moe, a Mixtral-style llama) match the textbook forward pass",
