@@ -94,7 +94,8 @@ GLASSWING_CLI_COMMAND(
        "IQ4_XS MXFP4"},
       {"--output", "-o", true, "output .gguf path"},
       {"--arch", "", true,
-       "llama, qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3 or gpt-oss (default: the preset's; qwen2 adds "
+       "llama, qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3, gpt-oss or smollm3 (default: the preset's; "
+       "qwen2 adds "
        "Q/K/V "
        "biases, qwen3 per-head q and k norms, phi3 packs q|k|v and gate|up)"},
       {"--layers", "", true,

@@ -379,6 +379,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
     const model::Vector divisors = scaled ? w.rope_divisors(d, c.n_ctx) : model::Vector{};
     const model::RopeScaling scaling = scaled ? d.rope_scaling : model::RopeScaling{};
     const auto rope_qk = [&](float* x, int64_t heads, int64_t pos) {
+      if (!d.rope_in_layer(l)) return;  // SmolLM3's NoPE layers
       if (rounding_ == Rounding::Fast)
         rope(x, heads, hd, d.n_rot, pos, base, arch.rope, divisors, scaling.mscale());
       else

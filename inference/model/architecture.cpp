@@ -19,6 +19,8 @@ constexpr std::array kArchitectures = {
                true, 2},
     ArchTraits{"gemma3", NormKind::Rms,   FfnKind::GeGlu,  RopeKind::NeoX,   false, false, true,  false, false, true,
                true, 6},
+    ArchTraits{"smollm3", NormKind::Rms,  FfnKind::SwiGlu, RopeKind::Normal, false, false, false, false, false, false,
+               false, 0, false, false, false, "ffn_norm", 4},
     ArchTraits{"gpt2",   NormKind::Layer, FfnKind::Gelu,   RopeKind::None,   true,  true,  false},
     ArchTraits{"gpt-oss", NormKind::Rms,  FfnKind::SwiGluOai, RopeKind::NeoX, false, false, false, false, false, false,
                false, 2, true, true, true, "post_attention_norm"},

@@ -42,6 +42,9 @@ struct ArchTraits {
   bool local_rope_scaling = false;
   bool moe_softmax_weight = false;
   std::string_view ffn_norm = "ffn_norm";
+  // SmolLM3: every no_rope_step-th layer attends without RoPE ("NoPE"; llama.cpp's step, a constant of the
+  // architecture, not a key); 0: RoPE on every layer.
+  int no_rope_step = 0;
 };
 
 // Every architecture this engine runs.

@@ -54,6 +54,11 @@ struct ModelDescription {
     return is_local(layer) ? std::max<int64_t>(0, pos - sliding_window + 1) : 0;
   }
   float rope_base(int64_t layer) const { return is_local(layer) ? rope_freq_base_local : rope_freq_base; }
+  // Whether `layer` rotates q and k at all (SmolLM3's every fourth layer does not).
+  bool rope_in_layer(int64_t layer) const {
+    return traits->rope != RopeKind::None &&
+           (traits->no_rope_step == 0 || (layer + 1) % traits->no_rope_step != 0);
+  }
   // Whether `layer` turns with the model's RoPE scaling (gemma's local layers do not, gpt-oss's do).
   bool rope_scaled(int64_t layer) const { return !is_local(layer) || traits->local_rope_scaling; }
 

@@ -50,6 +50,8 @@ std::vector<Shape> make_shapes() {
   // window of 128 keys on even layers, YaRN x32 over 4096 positions.
   add({"gpt-oss-20b",    "gpt-oss", 2880, 24, 64, 8, 2880, 201088, 131072, 150000.0f, 1e-5f, false, false, 64,
        0.0f, 4096, 128, 0.0f, 0.0f, 0.0f, 32, 4, 2880, 32.0f});
+  // SmolLM3 3B: llama's layers, every fourth without RoPE.
+  add({"smollm3-3b",     "smollm3", 2048, 36, 16, 4, 11008, 128256, 65536, 5000000.0f, 1e-6f, true, false});
   // Llama 2 7B: the model of llama.cpp's published GPU benchmark tables ("llama 7B Q4_0", 6.74 B).
   add({"llama-2-7b",     "llama", 4096, 32, 32, 32, 11008, 32000,  4096,   10000.0f,   1e-5f, false, false});
   // Small shapes for tests: K-quant-compatible rows, rows that force fallbacks, qwen2 biases, qwen3 heads
@@ -72,6 +74,8 @@ std::vector<Shape> make_shapes() {
        0.0f, 0.0f, 0.0f, 4, 2, 0});
   add({"test-tiny-gemma3", "gemma3", 128, 6, 4, 2, 256, 300, 128, 1000000.0f, 1e-6f, true, true, 64, 0.0f, 8192, 4,
        8.0f});
+  // smollm3 with four layers, the last without RoPE
+  add({"test-tiny-smollm3", "smollm3", 128, 4, 4, 2, 256, 300, 128, 10000.0f, 1e-6f, true, true});
   // gpt-oss with heads of 64 (256 wide against n_embd 128), a window of 4 keys on layer 0, 4 experts of 64 (2
   // per token) and YaRN x4 over 32 positions
   add({"test-tiny-gpt-oss", "gpt-oss", 128, 2, 4, 2, 128, 300, 128, 150000.0f, 1e-5f, false, true, 64, 0.0f, 32,
@@ -153,9 +157,11 @@ uint32_t file_type(GgmlType type) {
 void validate(const Shape& s) {
   auto fail = [&](const std::string& why) { throw std::invalid_argument("shape " + s.name + ": " + why); };
   if (s.arch != "llama" && s.arch != "qwen2" && s.arch != "qwen3" && s.arch != "phi3" && s.arch != "gemma3" &&
-      s.arch != "gemma2" && s.arch != "qwen3moe" && s.arch != "gpt-oss")
-    fail("architecture must be llama, qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3 or gpt-oss, not '" +
-         s.arch + "'");
+      s.arch != "gemma2" && s.arch != "qwen3moe" && s.arch != "gpt-oss" && s.arch != "smollm3")
+    fail(
+        "architecture must be llama, qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3, gpt-oss or smollm3, not "
+        "'" +
+        s.arch + "'");
   if (s.n_expert && (!s.n_expert_used || s.n_expert_used > s.n_expert))
     fail("experts used per token must be between 1 and the expert count");
   if (!s.n_embd || !s.n_layer || !s.n_head || !s.n_head_kv || !s.n_ff || !s.n_ctx)

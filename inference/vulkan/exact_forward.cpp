@@ -280,7 +280,9 @@ void ExactForward::step(const ExactCacheView& c, const int32_t* tokens, uint32_t
       rec.barrier();
     }
     {
-      const uint32_t rope = arch.rope == RopeKind::None ? 0u : arch.rope == RopeKind::Normal ? 1u : 2u;
+      const uint32_t rope = !d.rope_in_layer(l)             ? 0u  // (SmolLM3's NoPE layers)
+                            : arch.rope == RopeKind::Normal ? 1u
+                                                            : 2u;
       const StorePush p{q_dim, kv_dim,    hd,    u32(d.n_rot), rope,  q_stride,
                         q_off, kv_stride, k_off, kv_stride,    v_off, n_past};
       const BufferRange rope_table = rope ? whole(*rope_upload_) : dummy_;

@@ -630,7 +630,7 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
                              .n_heads = u32(d.n_head),
                              .n_kv_heads = u32(d.n_head_kv),
                              .head_dim = hd,
-                             .n_rot = arch.rope == RopeKind::None ? 0u : u32(d.n_rot),
+                             .n_rot = d.rope_in_layer(l) ? u32(d.n_rot) : 0u,
                              .neox = arch.rope == RopeKind::NeoX,
                              .freq_base = d.rope_base(l),
                              .q_stride = q_stride,

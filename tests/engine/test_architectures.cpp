@@ -552,3 +552,30 @@ TEST_CASE("gpt-oss: attention sinks, biases, windows on even layers with YaRN, c
   auto no_sinks = model::Model::from_gguf(gguf::GgufFile::parse(bytes));
   CHECK(test::max_abs_diff(engine_logits(*no_sinks, "cpu"), ref) > 1e-2f);
 }
+
+TEST_CASE("smollm3: every fourth layer attends without RoPE, as the textbook pass does",
+          "[engine][architectures]") {
+  const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::Q8_0);
+  INFO(gguf::ggml_type_name(type));
+  const auto path = test::synth_model_file("test-tiny-smollm3", type);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  REQUIRE(d.architecture == "smollm3");
+  CHECK(d.rope_in_layer(0));
+  CHECK(d.rope_in_layer(2));
+  CHECK_FALSE(d.rope_in_layer(3));
+  const auto ref = test::naive_logits(*model, kTokens);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.02f);
+  // the same weights read as llama (RoPE everywhere) answer otherwise
+  const auto in = gguf::GgufFile::open(path);
+  const auto as_llama = with_metadata(path, "smollm3-as-llama", [&](gguf::GgufWriter& w) {
+    w.set_string("general.architecture", "llama");
+    for (const char* k : {"context_length", "embedding_length", "block_count", "feed_forward_length",
+                          "attention.head_count", "attention.head_count_kv", "rope.freq_base",
+                          "rope.dimension_count", "attention.layer_norm_rms_epsilon"})
+      w.set(std::string("llama.") + k, *in.find(std::string("smollm3.") + k));
+  });
+  // (random weights attend almost evenly, so RoPE moves the logits little: still 20x the tolerance above)
+  CHECK(test::max_abs_diff(engine_logits(*model::Model::load(as_llama), "cpu"), ref) > 1e-3f);
+}

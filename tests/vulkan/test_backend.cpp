@@ -185,8 +185,9 @@ TEST_CASE("The memory estimate is what a session allocates, and long contexts ta
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
-TEST_CASE("Vulkan runs qwen3, phi3, gemma2, gemma3 and Llama 3.1's RoPE scaling as the CPU engine does",
-          "[backend]") {
+TEST_CASE(
+    "Vulkan runs qwen3, phi3, gemma2, gemma3, smollm3 and Llama 3.1's RoPE scaling as the CPU engine does",
+    "[backend]") {
   // ../shared has none of them: synthetic models, whose CPU logits tests/engine/test_architectures.cpp checks
   // against a textbook forward pass. qwen3: per-head q and k norms, heads wider than n_embd / n_head; phi3:
   // packed q|k|v and gate|up; test-tiny-llama3: rope_freqs dividing each RoPE pair's frequency; gemma3:
@@ -198,11 +199,12 @@ TEST_CASE("Vulkan runs qwen3, phi3, gemma2, gemma3 and Llama 3.1's RoPE scaling 
                std::pair{"test-tiny-llama3", T::Q8_0}, std::pair{"test-tiny-phi3", T::F16},
                std::pair{"test-tiny-phi3", T::Q4_K}, std::pair{"test-tiny-gemma3", T::F32},
                std::pair{"test-tiny-gemma3", T::Q8_0}, std::pair{"test-tiny-gemma2", T::F32},
-               std::pair{"test-tiny-gemma2", T::Q8_0});
+               std::pair{"test-tiny-gemma2", T::Q8_0}, std::pair{"test-tiny-smollm3", T::Q8_0});
   INFO(shape << " " << gguf::ggml_type_name(type));
   auto model = model::Model::load(test::synth_model_file(shape, type));
   REQUIRE((model->desc().traits->qk_norm || model->desc().traits->packed_gate_up ||
-           model->desc().traits->post_norms || !model->weights().rope_freqs.empty()));
+           model->desc().traits->post_norms || !model->weights().rope_freqs.empty() ||
+           model->desc().traits->no_rope_step > 0));
   const int64_t n_vocab = model->desc().n_vocab;
   const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7, 180, 260, 5, 64};
   const size_t prefill = 7;

@@ -97,7 +97,7 @@ TEST_CASE(
     "vulkan-llamacpp computes what cpu-llamacpp computes on qwen3, phi3 and with Llama 3.1's RoPE scaling") {
   // ../shared has neither: synthetic models (tests/engine/test_architectures.cpp checks the CPU engine's
   // against a textbook forward pass).
-  const char* shape = GENERATE("test-tiny-qwen3", "test-tiny-llama3", "test-tiny-phi3");
+  const char* shape = GENERATE("test-tiny-qwen3", "test-tiny-llama3", "test-tiny-phi3", "test-tiny-smollm3");
   auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
   compare_with_cpu(*model, shape);
 }
