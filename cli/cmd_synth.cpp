@@ -36,11 +36,8 @@ int run_synth(cli::Args& args) {
   synth::Options options;
   options.shape = *shape;
   if (auto arch = args.get("--arch")) {
-    if (*arch != "llama" && *arch != "qwen2" && *arch != "qwen3" && *arch != "phi3" && *arch != "gemma2" &&
-        *arch != "gemma3" && *arch != "qwen3moe" && *arch != "gpt-oss")
-      throw cli::UsageError(
-          "--arch must be llama, qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3 or gpt-oss, got '" + *arch +
-          "'");
+    if (!synth::can_write_architecture(*arch))
+      throw cli::UsageError("--arch must be " + synth::architecture_list() + ", got '" + *arch + "'");
     options.shape.arch = *arch;
   }
   if (args.has("--layers")) {
@@ -94,7 +91,8 @@ GLASSWING_CLI_COMMAND(
        "IQ4_XS MXFP4"},
       {"--output", "-o", true, "output .gguf path"},
       {"--arch", "", true,
-       "llama, qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3, gpt-oss or smollm3 (default: the preset's; "
+       "llama, qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3, gpt-oss, smollm3, granite or granitemoe "
+       "(default: the preset's; "
        "qwen2 adds "
        "Q/K/V "
        "biases, qwen3 per-head q and k norms, phi3 packs q|k|v and gate|up)"},

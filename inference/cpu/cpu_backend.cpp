@@ -340,8 +340,8 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
   for (int64_t t = 0; t < n; ++t) {
     float* x = &s.x[sz(t * dim)];
     quant::dequantize_row(w.token_embd.type, w.token_embd.row(tokens[t]), x, dim);
-    if (arch.embed_scale)
-      for (int64_t i = 0; i < dim; ++i) x[i] *= std::sqrt(static_cast<float>(dim));  // ggml_scale, f32
+    if (d.embedding_scale != 1.0f)
+      for (int64_t i = 0; i < dim; ++i) x[i] *= d.embedding_scale;  // ggml_scale, f32
     if (arch.learned_positions) {
       quant::dequantize_row(w.position_embd.type, w.position_embd.row(pos0 + t), s.xb2.data(), dim);
       add(x, s.xb2.data(), dim);
@@ -447,9 +447,16 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
           rmsnorm(&s.xb2[sz(t * dim)], &s.xb2[sz(t * dim)], gain, dim, d.norm_eps);
     };
 
+    // a sublayer's output scaled before its residual add (granite)
+    const auto residual_scale = [&] {
+      if (d.residual_scale != 1.0f)
+        for (int64_t i = 0; i < n * dim; ++i) s.xb2[sz(i)] *= d.residual_scale;
+    };
+
     // output projection and residual
     project(s.xb2.data(), s.att_out.data(), L.wo, L.bo, n);
     post_norm(L.attn_post_norm);
+    residual_scale();
     add(s.x.data(), s.xb2.data(), n * dim);
 
     // ffn norm
@@ -486,6 +493,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
     post_norm(L.ffn_post_norm);
 
     // residual
+    residual_scale();
     add(s.x.data(), s.xb2.data(), n * dim);
   }
 
@@ -495,6 +503,10 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
   for (int64_t t = 0; t < n_out; ++t)
     norm(&s.xb[sz(t * dim)], &s.x[sz((first_logit + t) * dim)], w.output_norm, w.output_norm_b);
   project(logits, s.xb.data(), w.output, w.output_b, n_out);
+  if (d.logit_scale != 1.0f) {  // granite: logits divided by logit_scale (as ggml: times its f32 reciprocal)
+    const float inv = 1.0f / d.logit_scale;
+    for (int64_t i = 0; i < n_out * d.n_vocab; ++i) logits[i] *= inv;
+  }
   softcap(logits, n_out * d.n_vocab, d.final_softcap);
 }
 

@@ -45,6 +45,9 @@ struct ArchTraits {
   // SmolLM3: every no_rope_step-th layer attends without RoPE ("NoPE"; llama.cpp's step, a constant of the
   // architecture, not a key); 0: RoPE on every layer.
   int no_rope_step = 0;
+  // granite: the multipliers of its config, as keys (embedding_scale, residual_scale, attention.scale,
+  // logit_scale): see ModelDescription
+  bool granite_scales = false;
 };
 
 // Every architecture this engine runs.

@@ -97,6 +97,19 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
       throw std::runtime_error("attention.sliding_window_pattern " + std::to_string(*pattern) +
                                " is not supported for " + d.architecture);
   }
+  if (d.traits->embed_scale) d.embedding_scale = std::sqrt(static_cast<float>(d.n_embd));
+  if (d.traits->granite_scales) {
+    // as llama.cpp: a key that is absent or 0 scales nothing
+    auto multiplier = [&](const std::string& key) {
+      const double v = file.get_float(a + key).value_or(0.0);
+      if (!std::isfinite(v) || v < 0) throw std::runtime_error(a + key + " must be a positive number");
+      return static_cast<float>(v);
+    };
+    if (const float v = multiplier("embedding_scale"); v != 0) d.embedding_scale = v;
+    if (const float v = multiplier("residual_scale"); v != 0) d.residual_scale = v;
+    if (const float v = multiplier("attention.scale"); v != 0) d.attention_scale = v;
+    if (const float v = multiplier("logit_scale"); v != 0) d.logit_scale = v;
+  }
   d.attn_softcap = static_cast<float>(file.get_float(a + "attn_logit_softcapping").value_or(0.0));
   d.final_softcap = static_cast<float>(file.get_float(a + "final_logit_softcapping").value_or(0.0));
   if (d.attn_softcap < 0 || d.final_softcap < 0 || !std::isfinite(d.attn_softcap) ||

@@ -29,10 +29,14 @@ struct ModelDescription {
   int64_t n_ctx_train = 0;  // context length the model was trained for
   float norm_eps = 1e-5f;   // RMSNorm or LayerNorm epsilon
   float rope_freq_base = 10000.0f;
-  int64_t n_rot = 0;             // leading dimensions of each head that RoPE rotates
-  RopeScaling rope_scaling;      // linear, YaRN, LongRoPE's magnitude (none: the default)
-  float attention_scale = 0.0f;  // multiplies q·k: 1/√head_dim (gemma 27B: 1/√(n_embd / n_head))
-  int64_t sliding_window = 0;    // keys a local layer's query sees, itself included (0: no local layers)
+  int64_t n_rot = 0;         // leading dimensions of each head that RoPE rotates
+  RopeScaling rope_scaling;  // linear, YaRN, LongRoPE's magnitude (none: the default)
+  float attention_scale =
+      0.0f;  // multiplies q·k: 1/√head_dim (gemma 27B: 1/√(n_embd / n_head); granite's key)
+  // Multipliers: of the token embeddings (gemma: √n_embd; granite's key), of each sublayer's output before
+  // its residual add (granite), and the divisor of the logits (granite); 1: none
+  float embedding_scale = 1.0f, residual_scale = 1.0f, logit_scale = 1.0f;
+  int64_t sliding_window = 0;  // keys a local layer's query sees, itself included (0: no local layers)
   float rope_freq_base_local = 10000.0f;  // RoPE base of the local layers (no RoPE scaling there)
   // Soft-capping (gemma2): attention scores become c·tanh(s / c) before the softmax, logits c·tanh(l / c); 0:
   // none

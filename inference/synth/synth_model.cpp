@@ -74,6 +74,19 @@ std::vector<Shape> make_shapes() {
        0.0f, 0.0f, 0.0f, 4, 2, 0});
   add({"test-tiny-gemma3", "gemma3", 128, 6, 4, 2, 256, 300, 128, 1000000.0f, 1e-6f, true, true, 64, 0.0f, 8192, 4,
        8.0f});
+  // granite's multipliers (embeddings x12, residuals x0.22, scores x1/64, logits /8), dense and with 4 experts
+  Shape granite{"test-tiny-granite", "granite", 128, 2, 4, 2, 256, 300, 128, 10000.0f, 1e-5f, true, true};
+  granite.embedding_scale = 12.0f;
+  granite.residual_scale = 0.22f;
+  granite.attention_scale = 0.015625f;
+  granite.logit_scale = 8.0f;
+  add(granite);
+  granite.name = "test-tiny-granitemoe";
+  granite.arch = "granitemoe";
+  granite.n_expert = 4;
+  granite.n_expert_used = 2;
+  granite.n_ff_exp = 64;
+  add(granite);
   // smollm3 with four layers, the last without RoPE
   add({"test-tiny-smollm3", "smollm3", 128, 4, 4, 2, 256, 300, 128, 10000.0f, 1e-6f, true, true});
   // gpt-oss with heads of 64 (256 wide against n_embd 128), a window of 4 keys on layer 0, 4 experts of 64 (2
@@ -156,12 +169,8 @@ uint32_t file_type(GgmlType type) {
 
 void validate(const Shape& s) {
   auto fail = [&](const std::string& why) { throw std::invalid_argument("shape " + s.name + ": " + why); };
-  if (s.arch != "llama" && s.arch != "qwen2" && s.arch != "qwen3" && s.arch != "phi3" && s.arch != "gemma3" &&
-      s.arch != "gemma2" && s.arch != "qwen3moe" && s.arch != "gpt-oss" && s.arch != "smollm3")
-    fail(
-        "architecture must be llama, qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3, gpt-oss or smollm3, not "
-        "'" +
-        s.arch + "'");
+  if (!can_write_architecture(s.arch))
+    fail("architecture must be " + architecture_list() + ", not '" + s.arch + "'");
   if (s.n_expert && (!s.n_expert_used || s.n_expert_used > s.n_expert))
     fail("experts used per token must be between 1 and the expert count");
   if (!s.n_embd || !s.n_layer || !s.n_head || !s.n_head_kv || !s.n_ff || !s.n_ctx)
@@ -291,6 +300,26 @@ std::vector<float> llama3_rope_factors(const Shape& s) {
 
 }  // namespace
 
+namespace {
+constexpr std::string_view kArchitectures[] = {"llama",   "qwen2",   "qwen3",     "qwen3moe",
+                                               "phi3",    "gemma2",  "gemma3",    "gpt-oss",
+                                               "smollm3", "granite", "granitemoe"};
+}  // namespace
+
+bool can_write_architecture(std::string_view arch) {
+  return std::find(std::begin(kArchitectures), std::end(kArchitectures), arch) != std::end(kArchitectures);
+}
+
+std::string architecture_list() {
+  std::string out;
+  for (size_t i = 0; i < std::size(kArchitectures); ++i)
+    out += std::string(i == 0                               ? ""
+                       : i + 1 == std::size(kArchitectures) ? " or "
+                                                            : ", ") +
+           std::string(kArchitectures[i]);
+  return out;
+}
+
 uint64_t Shape::n_params() const {
   uint64_t n = 0;
   for (const auto& t : tensor_list(*this)) n += t.row * t.rows;
@@ -373,6 +402,10 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     w.set_string(a + ".rope.scaling.type", "linear");
     w.set_f32(a + ".rope.scaling.factor", s.rope_linear_factor);
   }
+  for (const auto& [key, v] :
+       {std::pair{".embedding_scale", s.embedding_scale}, std::pair{".residual_scale", s.residual_scale},
+        std::pair{".attention.scale", s.attention_scale}, std::pair{".logit_scale", s.logit_scale}})
+    if (v > 0) w.set_f32(a + key, v);
   if (s.rope_yarn_factor > 0) {
     w.set_string(a + ".rope.scaling.type", "yarn");
     w.set_f32(a + ".rope.scaling.factor", s.rope_yarn_factor);

@@ -39,6 +39,8 @@ struct Shape {
   // key, as Mixtral's files), the router's top n_expert_used per token; 0 experts: a dense FFN
   uint32_t n_expert = 0, n_expert_used = 0, n_ff_exp = 0;
   float rope_yarn_factor = 0.0f;  // rope.scaling.type "yarn" with this factor over rope_original_ctx; 0: none
+  // granite's multipliers (embedding_scale, residual_scale, attention.scale, logit_scale); 0: none written
+  float embedding_scale = 0.0f, residual_scale = 0.0f, attention_scale = 0.0f, logit_scale = 0.0f;
   uint32_t head_dim() const { return key_length ? key_length : n_head ? n_embd / n_head : 0; }
   uint64_t n_params() const;
 };
@@ -47,6 +49,9 @@ struct Shape {
 // llama-2-7b
 // (+ hidden test shapes).
 const std::vector<Shape>& shapes();
+// The architectures write_model writes ("llama", ...), and them as "a, b or c" for messages.
+bool can_write_architecture(std::string_view arch);
+std::string architecture_list();
 const Shape* find_shape(std::string_view name);
 
 struct Options {

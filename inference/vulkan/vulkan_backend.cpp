@@ -506,14 +506,22 @@ void VulkanBackend::record_norm(Recorder& rec, const BufferRange& in, const Buff
     rec.layernorm(in, gain, present(bias) ? bias : w_->zeros, out, {u32(d.n_embd), rows}, d.norm_eps);
 }
 
-// x += RMSNorm(out) · gain (gemma's post-sublayer norms), out normalized in place
-void VulkanBackend::record_add_post_normed(Recorder& rec, const BufferRange& out, const BufferRange& gain,
-                                           const BufferRange& x, uint32_t rows) {
+// x += RMSNorm(out) · gain (gemma's post-sublayer norms, where `gain` is there) · residual_scale (granite),
+// out changed in place
+void VulkanBackend::record_add_sublayer(Recorder& rec, const BufferRange& out, const BufferRange& gain,
+                                        const BufferRange& x, uint32_t rows) {
   const auto& d = model_.desc();
+  const uint32_t dim = u32(d.n_embd);
+  if (present(gain)) {
+    rec.barrier();
+    rec.rmsnorm(out, gain, out, {dim, rows}, d.norm_eps);
+  }
+  if (d.residual_scale != 1.0f) {
+    rec.barrier();
+    rec.scale(out, rows * dim, d.residual_scale);
+  }
   rec.barrier();
-  rec.rmsnorm(out, gain, out, {u32(d.n_embd), rows}, d.norm_eps);
-  rec.barrier();
-  rec.add(out, x, rows * u32(d.n_embd));
+  rec.add(out, x, rows * dim);
 }
 
 void VulkanBackend::record_bias(Recorder& rec, const BufferRange& b, const BufferRange& y, uint32_t width,
@@ -549,7 +557,7 @@ VulkanBackend::LayerFlow VulkanBackend::layer_flow() const {
   const auto& info = ctx_->device().info();
   const auto defers = [&](const WeightTensor* m) { return m && defers_norm(info, *m); };
   LayerFlow flow;
-  flow.defer_norms = d.traits->norm == NormKind::Rms && !d.traits->post_norms &&
+  flow.defer_norms = d.traits->norm == NormKind::Rms && !d.traits->post_norms && d.residual_scale == 1.0f &&
                      std::all_of(w_->layers.begin(), w_->layers.end(), [&](const LayerTensors& L) {
                        return defers(L.wqkv) && defers(L.wo) && defers(L.w_gate_up) && defers(L.w_down) &&
                               !present(L.bo) && !present(L.b_down);
@@ -564,9 +572,9 @@ void VulkanBackend::record_embedding(Recorder& rec, Caches& c, uint32_t n) {
   const Activations& a = *a_;
   const BufferRange state = whole(c.state);
   rec.get_rows(*w_->token_embd, state, a.x, n);
-  if (d.traits->embed_scale) {
+  if (d.embedding_scale != 1.0f) {
     rec.barrier();
-    rec.scale(a.x, n * u32(d.n_embd), std::sqrt(static_cast<float>(d.n_embd)));
+    rec.scale(a.x, n * u32(d.n_embd), d.embedding_scale);
   }
   if (d.traits->learned_positions) {
     rec.barrier();
@@ -671,10 +679,10 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
   // output projection, fused with the residual add (and the FFN norm's first half when deferred); with
   // post-sublayer norms into xb, normalized there, then added
   const NormWrite ffn_write{L.ffn_norm, a.xb, a.norm_sums};
-  if (arch.post_norms) {
+  if (arch.post_norms || d.residual_scale != 1.0f) {
     rec.project(*L.wo, a.att_out, a.xb, {.n_vec = n});
     record_bias(rec, L.bo, a.xb, dim, n);
-    record_add_post_normed(rec, a.xb, L.attn_post_norm, a.x, n);
+    record_add_sublayer(rec, a.xb, L.attn_post_norm, a.x, n);
   } else {
     rec.project(*L.wo, a.att_out, a.x,
                 {.n_vec = n, .accumulate = true, .norm_write = flow.defer_norms ? &ffn_write : nullptr});
@@ -734,10 +742,10 @@ void VulkanBackend::record_ffn(Recorder& rec, uint32_t n, int64_t l, LayerFlow& 
   const bool write_attn_norm = flow.defer_norms && l + 1 < d.n_layer;
   const NormWrite attn_write{write_attn_norm ? w.layers[static_cast<size_t>(l) + 1].attn_norm : BufferRange{},
                              a.xb, a.norm_sums};
-  if (arch.post_norms) {
+  if (arch.post_norms || d.residual_scale != 1.0f) {
     rec.project(*L.w_down, hidden, a.xb, {.n_vec = n});
     record_bias(rec, L.b_down, a.xb, dim, n);
-    record_add_post_normed(rec, a.xb, L.ffn_post_norm, a.x, n);
+    record_add_sublayer(rec, a.xb, L.ffn_post_norm, a.x, n);
   } else {
     rec.project(*L.w_down, hidden, a.x,
                 {.n_vec = n, .accumulate = true, .norm_write = write_attn_norm ? &attn_write : nullptr});
@@ -776,6 +784,10 @@ void VulkanBackend::record_output(Recorder& rec, Caches& c, uint32_t n, uint32_t
   if (present(w.output_b)) {
     rec.barrier();
     rec.add_bias(w.output_b, a.logits, n_vocab, n_out);
+  }
+  if (d.logit_scale != 1.0f) {  // granite: logits divided by logit_scale
+    rec.barrier();
+    rec.scale(a.logits, n_out * n_vocab, 1.0f / d.logit_scale);
   }
   if (d.final_softcap > 0) {  // gemma2
     rec.barrier();
@@ -883,7 +895,9 @@ void VulkanBackend::route_experts(const float* probs, uint32_t n) {
     next = first + count;
   }
   m.n_rows = next;
-  std::memcpy(m.weights.mapped(), m.routing.weight.data(), m.routing.weight.size() * sizeof(float));
+  // (granite: the residual scale of the experts' sum folded into their weights)
+  auto* weights = static_cast<float*>(m.weights.mapped());
+  for (size_t i = 0; i < m.routing.weight.size(); ++i) weights[i] = m.routing.weight[i] * d.residual_scale;
 }
 
 // A mixture of experts' step: which experts run is known only after the router, so the step is recorded

@@ -80,8 +80,8 @@ class VulkanBackend final : public model::Backend {
   void record_output(Recorder& rec, Caches& c, uint32_t n, uint32_t first_logit);
   void record_norm(Recorder& rec, const BufferRange& in, const BufferRange& out, const BufferRange& gain,
                    const BufferRange& bias, uint32_t rows);
-  void record_add_post_normed(Recorder& rec, const BufferRange& out, const BufferRange& gain,
-                              const BufferRange& x, uint32_t rows);
+  void record_add_sublayer(Recorder& rec, const BufferRange& out, const BufferRange& gain,
+                           const BufferRange& x, uint32_t rows);
   void record_bias(Recorder& rec, const BufferRange& b, const BufferRange& y, uint32_t width, uint32_t n,
                    uint32_t stride = 0, uint32_t offset = 0);
   // Mixtures of experts: a step runs as one submission per layer (run_expert_step), the host routing each

@@ -137,6 +137,10 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
     return d.sliding_window > 0 && ((gemma3 && layer % 6 != 5) || ((gemma2 || gpt_oss) && layer % 2 == 0));
   };
   const auto cap = [](double s, double c) { return c > 0 ? c * std::tanh(s / c) : s; };
+  // granite: its config's multipliers (the GGUF's keys): embeddings times embedding_scale, each sublayer's
+  // output times residual_scale, scores times attention.scale instead of 1/√d, logits divided by logit_scale
+  const bool granite = d.traits->granite_scales;
+  const double residual = granite ? d.residual_scale : 1.0;
   const auto n = static_cast<int64_t>(tokens.size());
   const int64_t hd = d.head_dim, dim = d.n_embd;
   const double eps = d.norm_eps;
@@ -147,6 +151,8 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
     x[u(t)] = naive::row(w.token_embd, tokens[u(t)]);
     if (gemma)
       for (double& e : x[u(t)]) e *= std::sqrt(static_cast<double>(dim));
+    if (granite)
+      for (double& e : x[u(t)]) e *= d.embedding_scale;
   }
 
   for (int64_t l = 0; l < d.n_layer; ++l) {
@@ -180,7 +186,8 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
           if (local(l) && t - j >= d.sliding_window) continue;  // outside the window: probability 0
           double s = 0;
           for (int64_t i = 0; i < hd; ++i) s += q[u(t)][u(h * hd + i)] * k[u(j)][u(kvh * hd + i)];
-          p[u(j)] = cap(s / std::sqrt(static_cast<double>(hd)), d.attn_softcap);
+          p[u(j)] =
+              cap(granite ? s * d.attention_scale : s / std::sqrt(static_cast<double>(hd)), d.attn_softcap);
           max = std::max(max, p[u(j)]);
         }
         const double sink = L.attn_sinks.empty() ? -INFINITY : L.attn_sinks[u(h)];
@@ -192,7 +199,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
       }
       Vec o = naive::matvec(L.wo, att, L.bo);
       if (gemma) naive::rmsnorm(o, 0, u(dim), L.attn_post_norm, eps);
-      for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += o[u(i)];
+      for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += residual * o[u(i)];
 
       Vec xn = x[u(t)];
       naive::rmsnorm(xn, 0, u(dim), L.ffn_norm, eps);
@@ -245,7 +252,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         down = ffn(L.w_gate, L.w_up, L.w_down, {}, L.b_up, L.b_down);
       }
       if (gemma) naive::rmsnorm(down, 0, u(dim), L.ffn_post_norm, eps);
-      for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += down[u(i)];
+      for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += residual * down[u(i)];
     }
   }
 
@@ -254,7 +261,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
     Vec xn = x[u(t)];
     naive::rmsnorm(xn, 0, u(dim), w.output_norm, eps);
     for (double l : naive::matvec(w.output, xn, w.output_b))
-      logits.push_back(static_cast<float>(cap(l, d.final_softcap)));
+      logits.push_back(static_cast<float>(cap(granite ? l / d.logit_scale : l, d.final_softcap)));
   }
   return logits;
 }

@@ -579,3 +579,28 @@ TEST_CASE("smollm3: every fourth layer attends without RoPE, as the textbook pas
   // (random weights attend almost evenly, so RoPE moves the logits little: still 20x the tolerance above)
   CHECK(test::max_abs_diff(engine_logits(*model::Model::load(as_llama), "cpu"), ref) > 1e-3f);
 }
+
+TEST_CASE("granite and granitemoe: embedding, residual, attention and logit multipliers match the textbook",
+          "[engine][architectures]") {
+  // test-tiny-granite(moe): embeddings x12, each sublayer's output x0.22 before its residual add, scores
+  // x1/64 instead of 1/sqrt(64), logits divided by 8; the mixture with 4 experts, 2 per token
+  const auto [shape, type] = GENERATE(std::pair{"test-tiny-granite", gguf::GgmlType::F32},
+                                      std::pair{"test-tiny-granite", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-granitemoe", gguf::GgmlType::Q8_0});
+  INFO(shape << " " << gguf::ggml_type_name(type));
+  const auto path = test::synth_model_file(shape, type);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  CHECK(d.embedding_scale == 12.0f);
+  CHECK(d.residual_scale == 0.22f);
+  CHECK(d.attention_scale == 0.015625f);
+  CHECK(d.logit_scale == 8.0f);
+  const auto ref = test::naive_logits(*model, kTokens);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.02f);
+  // without the residual multiplier (0: none, as llama.cpp reads it) the logits are others
+  const auto unscaled = with_metadata(path, std::string(shape) + "-unscaled", [&](gguf::GgufWriter& w) {
+    w.set_f32(d.architecture + ".residual_scale", 0.0f);
+  });
+  CHECK(test::max_abs_diff(engine_logits(*model::Model::load(unscaled), "cpu"), ref) > 1e-3f);
+}

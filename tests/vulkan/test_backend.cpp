@@ -199,12 +199,13 @@ TEST_CASE(
                std::pair{"test-tiny-llama3", T::Q8_0}, std::pair{"test-tiny-phi3", T::F16},
                std::pair{"test-tiny-phi3", T::Q4_K}, std::pair{"test-tiny-gemma3", T::F32},
                std::pair{"test-tiny-gemma3", T::Q8_0}, std::pair{"test-tiny-gemma2", T::F32},
-               std::pair{"test-tiny-gemma2", T::Q8_0}, std::pair{"test-tiny-smollm3", T::Q8_0});
+               std::pair{"test-tiny-gemma2", T::Q8_0}, std::pair{"test-tiny-smollm3", T::Q8_0},
+               std::pair{"test-tiny-granite", T::Q8_0}, std::pair{"test-tiny-granite", T::F32});
   INFO(shape << " " << gguf::ggml_type_name(type));
   auto model = model::Model::load(test::synth_model_file(shape, type));
   REQUIRE((model->desc().traits->qk_norm || model->desc().traits->packed_gate_up ||
            model->desc().traits->post_norms || !model->weights().rope_freqs.empty() ||
-           model->desc().traits->no_rope_step > 0));
+           model->desc().traits->no_rope_step > 0 || model->desc().traits->granite_scales));
   const int64_t n_vocab = model->desc().n_vocab;
   const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7, 180, 260, 5, 64};
   const size_t prefill = 7;
@@ -265,7 +266,8 @@ TEST_CASE("Vulkan runs mixtures of experts (qwen3moe, Mixtral) as the CPU engine
   // longer than a step, and the attention maps.
   const auto [shape, type] = GENERATE(std::pair{"test-tiny-qwen3moe", gguf::GgmlType::F32},
                                       std::pair{"test-tiny-qwen3moe", gguf::GgmlType::Q8_0},
-                                      std::pair{"test-tiny-mixtral", gguf::GgmlType::Q4_0});
+                                      std::pair{"test-tiny-mixtral", gguf::GgmlType::Q4_0},
+                                      std::pair{"test-tiny-granitemoe", gguf::GgmlType::Q8_0});
   INFO(shape << " " << gguf::ggml_type_name(type));
   auto model = model::Model::load(test::synth_model_file(shape, type));
   REQUIRE(model->desc().n_expert == 4);
