@@ -36,6 +36,47 @@ std::unique_ptr<vulkan::VulkanBackend> vulkan_backend(const model::Model& m) {
   return std::make_unique<vulkan::VulkanBackend>(m);
 }
 
+// The tokens the synthetic-model cases run: a prefill of the first 7 (every position's logits), then one
+// decode step per token.
+const std::vector<int32_t> kSteps = {1, 17, 250, 3, 99, 42, 7, 180, 260, 5, 64};
+constexpr size_t kPrefill = 7;
+
+// kSteps through both engines' sessions, each result against the CPU engine's.
+void check_steps_against_cpu(model::Backend& gpu, model::Session& s, cpu::CpuBackend& cpu,
+                             model::Session& cs) {
+  const auto all = gpu.forward(s, std::span(kSteps).first(kPrefill), true);
+  REQUIRE(all.size() == kPrefill * static_cast<size_t>(s.model().desc().n_vocab));
+  CHECK(max_abs_diff(all, cpu.forward(cs, std::span(kSteps).first(kPrefill), true)) <= kVsCpu);
+  for (size_t i = kPrefill; i < kSteps.size(); ++i) {
+    INFO("position " << i);
+    CHECK(max_abs_diff(gpu.forward(s, std::span(kSteps).subspan(i, 1), false),
+                       cpu.forward(cs, std::span(kSteps).subspan(i, 1), false)) <= kVsCpu);
+  }
+}
+
+// Every head's overview cell of the sessions after kSteps, against the CPU engine's.
+void check_summaries_against_cpu(model::Backend& gpu, model::Session& s, cpu::CpuBackend& cpu,
+                                 model::Session& cs) {
+  const model::Range q{0, static_cast<int64_t>(kSteps.size())};
+  const auto gs = gpu.attention_summary(s, q), css = cpu.attention_summary(cs, q);
+  REQUIRE(gs.size() == css.size());
+  for (size_t i = 0; i < gs.size(); ++i) {
+    CHECK(gs[i].max_prob == Approx(css[i].max_prob).margin(1e-4));
+    CHECK(gs[i].entropy == Approx(css[i].entropy).margin(1e-3));
+    CHECK(gs[i].first_token == Approx(css[i].first_token).margin(1e-4));
+  }
+}
+
+// A 100-token prompt (more than lavapipe's steps of 64; the GPU-sized run takes it in one) in fresh sessions.
+void check_long_prompt_against_cpu(const model::Model& model, model::Backend& gpu, cpu::CpuBackend& cpu,
+                                   uint32_t seed) {
+  std::vector<int32_t> prompt(100);  // the tiny models' context: 128
+  std::mt19937 rng(seed);
+  for (auto& t : prompt) t = static_cast<int32_t>(rng() % model.desc().n_vocab);
+  model::Session s(model, gpu, 100), cs(model, cpu, 100);
+  CHECK(max_abs_diff(gpu.forward(s, prompt, false), cpu.forward(cs, prompt, false)) <= kVsCpu);
+}
+
 }  // namespace
 
 TEST_CASE("Vulkan logits match the reference and the CPU engine for every shared model", "[backend]") {
@@ -206,31 +247,14 @@ TEST_CASE(
   REQUIRE((model->desc().traits->qk_norm || model->desc().traits->packed_gate_up ||
            model->desc().traits->post_norms || !model->weights().rope_freqs.empty() ||
            model->desc().traits->no_rope_step > 0 || model->desc().traits->granite_scales));
-  const int64_t n_vocab = model->desc().n_vocab;
-  const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7, 180, 260, 5, 64};
-  const size_t prefill = 7;
   auto gpu = vulkan_backend(*model);
   cpu::CpuBackend cpu(*model);
   model::Session s(*model, *gpu, 32), cs(*model, cpu, 32);
-  const auto all = gpu->forward(s, std::span(tokens).first(prefill), true);
-  REQUIRE(all.size() == prefill * static_cast<size_t>(n_vocab));
-  CHECK(max_abs_diff(all, cpu.forward(cs, std::span(tokens).first(prefill), true)) <= kVsCpu);
-  for (size_t i = prefill; i < tokens.size(); ++i) {
-    INFO("position " << i);
-    const auto step = gpu->forward(s, std::span(tokens).subspan(i, 1), false);
-    CHECK(max_abs_diff(step, cpu.forward(cs, std::span(tokens).subspan(i, 1), false)) <= kVsCpu);
-  }
+  check_steps_against_cpu(*gpu, s, cpu, cs);
   // the Q cache holds the normalized, rotated queries: the attention maps agree too
-  const model::Range q{0, static_cast<int64_t>(tokens.size())};
-  const auto gm = gpu->attention(s, 1, 3, q, q), cm = cpu.attention(cs, 1, 3, q, q);
-  CHECK(max_abs_diff(gm.probs, cm.probs) <= 1e-4f);
-  const auto gs = gpu->attention_summary(s, q), css = cpu.attention_summary(cs, q);
-  REQUIRE(gs.size() == css.size());
-  for (size_t i = 0; i < gs.size(); ++i) {
-    CHECK(gs[i].max_prob == Approx(css[i].max_prob).margin(1e-4));
-    CHECK(gs[i].entropy == Approx(css[i].entropy).margin(1e-3));
-    CHECK(gs[i].first_token == Approx(css[i].first_token).margin(1e-4));
-  }
+  const model::Range q{0, static_cast<int64_t>(kSteps.size())};
+  CHECK(max_abs_diff(gpu->attention(s, 1, 3, q, q).probs, cpu.attention(cs, 1, 3, q, q).probs) <= 1e-4f);
+  check_summaries_against_cpu(*gpu, s, cpu, cs);
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
@@ -245,18 +269,10 @@ TEST_CASE("Vulkan turns RoPE with YaRN and LongRoPE scaling as the CPU engine do
   INFO(file << ", n_ctx " << n_ctx);
   auto model = model::Model::load(file == "longrope" ? test::longrope_model_file()
                                                      : test::yarn_model_file(file.substr(5)));
-  const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7, 180, 260, 5, 64};
-  const size_t prefill = 7;
   auto gpu = vulkan_backend(*model);
   cpu::CpuBackend cpu(*model);
   model::Session s(*model, *gpu, n_ctx), cs(*model, cpu, n_ctx);
-  CHECK(max_abs_diff(gpu->forward(s, std::span(tokens).first(prefill), true),
-                     cpu.forward(cs, std::span(tokens).first(prefill), true)) <= kVsCpu);
-  for (size_t i = prefill; i < tokens.size(); ++i) {
-    INFO("position " << i);
-    CHECK(max_abs_diff(gpu->forward(s, std::span(tokens).subspan(i, 1), false),
-                       cpu.forward(cs, std::span(tokens).subspan(i, 1), false)) <= kVsCpu);
-  }
+  check_steps_against_cpu(*gpu, s, cpu, cs);
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
@@ -271,29 +287,14 @@ TEST_CASE("Vulkan runs mixtures of experts (qwen3moe, Mixtral) as the CPU engine
   INFO(shape << " " << gguf::ggml_type_name(type));
   auto model = model::Model::load(test::synth_model_file(shape, type));
   REQUIRE(model->desc().n_expert == 4);
-  const int64_t n_vocab = model->desc().n_vocab;
-  const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7, 180, 260, 5, 64};
-  const size_t prefill = 7;
   auto gpu = vulkan_backend(*model);
   cpu::CpuBackend cpu(*model);
   model::Session s(*model, *gpu, 32), cs(*model, cpu, 32);
-  const auto all = gpu->forward(s, std::span(tokens).first(prefill), true);
-  REQUIRE(all.size() == prefill * static_cast<size_t>(n_vocab));
-  CHECK(max_abs_diff(all, cpu.forward(cs, std::span(tokens).first(prefill), true)) <= kVsCpu);
-  for (size_t i = prefill; i < tokens.size(); ++i) {
-    INFO("position " << i);
-    const auto step = gpu->forward(s, std::span(tokens).subspan(i, 1), false);
-    CHECK(max_abs_diff(step, cpu.forward(cs, std::span(tokens).subspan(i, 1), false)) <= kVsCpu);
-  }
-  const model::Range q{0, static_cast<int64_t>(tokens.size())};
+  check_steps_against_cpu(*gpu, s, cpu, cs);
+  const model::Range q{0, static_cast<int64_t>(kSteps.size())};
   CHECK(max_abs_diff(gpu->attention(s, 1, 3, q, q).probs, cpu.attention(cs, 1, 3, q, q).probs) <= 1e-4f);
-  // more tokens than one step takes (lavapipe's steps of 64; the GPU-sized run takes them in one): the
-  // experts of every step see only that step's tokens
-  std::vector<int32_t> prompt(100);  // the tiny models' context: 128
-  std::mt19937 rng(11);
-  for (auto& t : prompt) t = static_cast<int32_t>(rng() % n_vocab);
-  model::Session s2(*model, *gpu, 100), cs2(*model, cpu, 100);
-  CHECK(max_abs_diff(gpu->forward(s2, prompt, false), cpu.forward(cs2, prompt, false)) <= kVsCpu);
+  // more tokens than one step takes: the experts of every step see only that step's tokens
+  check_long_prompt_against_cpu(*model, *gpu, cpu, 11);
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
@@ -354,37 +355,17 @@ TEST_CASE("Vulkan runs gpt-oss (attention sinks, biases, clamped SwiGLU experts)
   const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::MXFP4);
   INFO(gguf::ggml_type_name(type));
   auto model = model::Model::load(test::synth_model_file("test-tiny-gpt-oss", type));
-  const int64_t n_vocab = model->desc().n_vocab;
-  const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7, 180, 260, 5, 64};
-  const size_t prefill = 7;
   auto gpu = vulkan_backend(*model);
   cpu::CpuBackend cpu(*model);
   model::Session s(*model, *gpu, 32), cs(*model, cpu, 32);
-  const auto all = gpu->forward(s, std::span(tokens).first(prefill), true);
-  REQUIRE(all.size() == prefill * static_cast<size_t>(n_vocab));
-  CHECK(max_abs_diff(all, cpu.forward(cs, std::span(tokens).first(prefill), true)) <= kVsCpu);
-  for (size_t i = prefill; i < tokens.size(); ++i) {
-    INFO("position " << i);
-    CHECK(max_abs_diff(gpu->forward(s, std::span(tokens).subspan(i, 1), false),
-                       cpu.forward(cs, std::span(tokens).subspan(i, 1), false)) <= kVsCpu);
-  }
-  const model::Range q{0, static_cast<int64_t>(tokens.size())};
+  check_steps_against_cpu(*gpu, s, cpu, cs);
+  const model::Range q{0, static_cast<int64_t>(kSteps.size())};
   for (int64_t layer : {0, 1}) {
     INFO("layer " << layer);
     CHECK(max_abs_diff(gpu->attention(s, layer, 2, q, q).probs, cpu.attention(cs, layer, 2, q, q).probs) <=
           1e-4f);
   }
-  const auto gs = gpu->attention_summary(s, q), css = cpu.attention_summary(cs, q);
-  REQUIRE(gs.size() == css.size());
-  for (size_t i = 0; i < gs.size(); ++i) {
-    CHECK(gs[i].max_prob == Approx(css[i].max_prob).margin(1e-4));
-    CHECK(gs[i].entropy == Approx(css[i].entropy).margin(1e-3));
-    CHECK(gs[i].first_token == Approx(css[i].first_token).margin(1e-4));
-  }
-  std::vector<int32_t> prompt(100);
-  std::mt19937 rng(13);
-  for (auto& t : prompt) t = static_cast<int32_t>(rng() % n_vocab);
-  model::Session s2(*model, *gpu, 100), cs2(*model, cpu, 100);
-  CHECK(max_abs_diff(gpu->forward(s2, prompt, false), cpu.forward(cs2, prompt, false)) <= kVsCpu);
+  check_summaries_against_cpu(*gpu, s, cpu, cs);
+  check_long_prompt_against_cpu(*model, *gpu, cpu, 13);
   vulkan::test::require_no_validation_messages(gpu->context());
 }
