@@ -155,6 +155,7 @@ ApplicationWindow {
                 spacing: 10
                 TabBar {
                     id: tabs
+                    objectName: "panelTabs"
                     Layout.fillWidth: true
                     background: null
                     PanelTab { text: qsTr("Model") }

@@ -84,6 +84,20 @@ ScrollView {
                 checked: root.settings.thinking
                 onToggled: root.settings.thinking = checked
             }
+            // Only where the template takes a reasoning effort (gpt-oss's reasoning_effort).
+            Label_ {
+                visible: root.controller.modelHasReasoningEffort
+                text: qsTr("Reasoning effort")
+                Layout.fillWidth: true
+            }
+            ComboBox {
+                objectName: "reasoningEffort"
+                visible: root.controller.modelHasReasoningEffort
+                Layout.preferredWidth: 160
+                model: ["low", "medium", "high"]
+                currentIndex: Math.max(0, model.indexOf(root.settings.reasoningEffort))
+                onActivated: (i) => root.settings.reasoningEffort = model[i]
+            }
             Label_ { text: qsTr("Device"); Layout.fillWidth: true }
             ComboBox {
                 Layout.preferredWidth: 160

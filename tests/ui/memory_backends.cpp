@@ -187,6 +187,7 @@ LoadedModel ScriptedEngine::load(const std::string& path, const std::string& dev
   m.context_length = 512;
   m.has_chat_template = true;
   m.thinking_switch = path.find("thinking") != std::string::npos;
+  m.reasoning_effort = path.find("effort") != std::string::npos;
   return m;
 }
 

@@ -69,7 +69,8 @@ class ScriptedEngine : public ChatEngine {
       : pieces_(std::move(pieces)), log_(std::move(log)) {}
   std::vector<std::string> devices() override { return {"CPU"}; }
   // A path containing "broken" fails to load, like a file the engine rejects; one containing "thinking" has a
-  // chat template with the thinking switch (LoadedModel::thinking_switch).
+  // chat template with the thinking switch (LoadedModel::thinking_switch), one containing "effort" one with
+  // a reasoning effort (LoadedModel::reasoning_effort, gpt-oss's).
   LoadedModel load(const std::string& path, const std::string& device,
                    const std::function<void(double)>& progress) override;
   std::unique_ptr<ChatSession> new_session() override;

@@ -398,16 +398,21 @@ TEST_CASE("Thinking off is the template's enable_thinking false, where the templ
   CHECK(prompt_tokens[1] > prompt_tokens[0]);
 }
 
-TEST_CASE("A harmony template (gpt-oss) reads a past reply's answer without its reasoning", "[ui][engine]") {
+TEST_CASE("A harmony template (gpt-oss) reads a past reply's answer without its reasoning, and the effort",
+          "[ui][engine]") {
   // gpt-oss's template refuses channel markup in content and drops past reasoning: a stored reply
-  // "<think>…</think>answer" (what chat/harmony.h made of its channels) goes back as the answer alone
+  // "<think>…</think>answer" (what chat/harmony.h made of its channels) goes back as the answer alone; like
+  // gpt-oss's it takes a reasoning effort, the settings' one
   const TemplatedModel model(
+      "Reasoning: {{ reasoning_effort }}\n"
       "{% for m in messages %}<|start|>{{ m.role }}{% if m.role == 'assistant' %}<|channel|>final{% endif %}"
       "<|message|>{{ m.content }}<|end|>{% endfor %}{% if add_generation_prompt %}<|start|>assistant{% endif "
       "%}",
       "harmony-template");
   auto engine = ui::create_engine();
-  engine->load(model.path.string(), "CPU", [](double) {});
+  const ui::LoadedModel info = engine->load(model.path.string(), "CPU", [](double) {});
+  CHECK(info.reasoning_effort);
+  CHECK_FALSE(info.thinking_switch);
   auto session = engine->new_session();
   ui::AttentionMap map;
   const auto ctx = inspect_and_check(
@@ -417,6 +422,12 @@ TEST_CASE("A harmony template (gpt-oss) reads a past reply's answer without its 
   CHECK(message.find("there was a cat.") != std::string::npos);
   CHECK(message.find("A story.") == std::string::npos);
   CHECK(message.find("think>") == std::string::npos);
+  CHECK(joined(ctx.tokens, 0, ctx.message_begin).find("Reasoning: medium") != std::string::npos);
+  ui::GenerationSettings high;
+  high.reasoning_effort = "high";
+  const auto ctx_high =
+      session->inspect_attention({{"user", "Once upon a time"}, {"assistant", "there"}}, high);
+  CHECK(joined(ctx_high.tokens, 0, ctx_high.message_begin).find("Reasoning: high") != std::string::npos);
 }
 
 TEST_CASE("Compare answers both sides a token of each in turn with what a reply of the same seed says",

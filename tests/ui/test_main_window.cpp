@@ -101,3 +101,37 @@ TEST_CASE("A reasoning model's reply shows its thinking folded in the real windo
   CHECK_FALSE(body->isVisible());  // folded once the answer came
   CHECK(body->property("text").toString() == QStringLiteral("The user greets me."));
 }
+
+TEST_CASE(
+    "A template with a reasoning effort (gpt-oss) offers it in the settings, saved with the conversation",
+    "[ui][qml]") {
+  glasswing::test::TwinApp app({"Hello", "!"});
+  QQmlApplicationEngine engine;
+  QQuickWindow* window = load_main_window(engine, app);
+  REQUIRE(QTest::qWaitForWindowExposed(window));
+  auto* effort = window->findChild<QObject*>(QStringLiteral("reasoningEffort"));
+  REQUIRE(effort);
+  auto* tabs = window->findChild<QObject*>(QStringLiteral("panelTabs"));
+  REQUIRE(tabs);
+  tabs->setProperty("currentIndex", 1);  // the Settings tab
+  // a model whose template has none: not offered
+  app.load();
+  CHECK_FALSE(app.controller->modelHasReasoningEffort());
+  CHECK_FALSE(effort->property("visible").toBool());
+  // the twin reads "effort" in the name as a template with reasoning_effort
+  const auto path = glasswing::test::temp_dir("effort-window") / "gpt-oss-effort.gguf";
+  std::filesystem::copy_file(glasswing::test::require_shared("models/stories260K.gguf"), path,
+                             std::filesystem::copy_options::overwrite_existing);
+  app.controller->loadModel(QString::fromStdString(path.string()));
+  REQUIRE(wait_until([&] { return app.controller->modelHasReasoningEffort(); }, 5000));
+  CHECK(wait_until([&] { return effort->property("visible").toBool(); }, 2000));
+  CHECK(effort->property("currentText").toString() == QStringLiteral("medium"));
+  QMetaObject::invokeMethod(effort, "activated", Q_ARG(int, 2));  // "high", as a click on it
+  CHECK(app.controller->settings()->reasoningEffort() == QStringLiteral("high"));
+  const auto json = glasswing::ui::ConversationSettings::toJson(
+      glasswing::ui::ConversationSettings::fromJson(R"({"reasoning_effort": "high"})"));
+  CHECK(json.find(R"("reasoning_effort":"high")") != std::string::npos);
+  // a bad value in a stored conversation is ignored: the default stays
+  CHECK(glasswing::ui::ConversationSettings::fromJson(R"({"reasoning_effort": "max"})").reasoning_effort ==
+        "medium");
+}

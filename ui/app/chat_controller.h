@@ -57,6 +57,8 @@ class ChatController : public QObject {
   Q_PROPERTY(QString fallbackReason READ fallbackReason NOTIFY modelChanged)
   // The loaded model's chat template can turn thinking off (Qwen3's enable_thinking; settings.thinking).
   Q_PROPERTY(bool modelHasThinkingSwitch READ modelHasThinkingSwitch NOTIFY modelChanged)
+  // ... or takes a reasoning effort (gpt-oss's reasoning_effort; settings.reasoningEffort).
+  Q_PROPERTY(bool modelHasReasoningEffort READ modelHasReasoningEffort NOTIFY modelChanged)
   Q_PROPERTY(bool generating READ generating NOTIFY generatingChanged)
   Q_PROPERTY(int contextUsed READ contextUsed NOTIFY statsChanged)
   Q_PROPERTY(int contextTotal READ contextTotal NOTIFY statsChanged)
@@ -97,6 +99,7 @@ class ChatController : public QObject {
   [[nodiscard]] QString backendName() const { return QString::fromStdString(model_.backend); }
   [[nodiscard]] QString fallbackReason() const { return QString::fromStdString(model_.fallback_reason); }
   [[nodiscard]] bool modelHasThinkingSwitch() const { return model_.thinking_switch; }
+  [[nodiscard]] bool modelHasReasoningEffort() const { return model_.reasoning_effort; }
   [[nodiscard]] bool generating() const { return streaming_message_ != 0 || request_pending_; }
   [[nodiscard]] int contextUsed() const { return stats_.context_used; }
   [[nodiscard]] int contextTotal() const {

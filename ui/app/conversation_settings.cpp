@@ -49,6 +49,16 @@ void ConversationSettings::setThinking(bool v) {
   assign(s_.thinking, v);
 }
 
+namespace {
+bool is_effort(const QString& v) {
+  return v == "low" || v == "medium" || v == "high";
+}
+}  // namespace
+
+void ConversationSettings::setReasoningEffort(const QString& v) {
+  if (is_effort(v)) assign(s_.reasoning_effort, v.toStdString());
+}
+
 void ConversationSettings::load(const GenerationSettings& values) {
   s_ = values;
   emit changed();
@@ -65,7 +75,8 @@ std::string ConversationSettings::toJson(const GenerationSettings& v) {
                 {"max_tokens", v.max_tokens},
                 {"context_length", v.context_length},
                 {"device", QString::fromStdString(v.device)},
-                {"thinking", v.thinking}};
+                {"thinking", v.thinking},
+                {"reasoning_effort", QString::fromStdString(v.reasoning_effort)}};
   return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString();
 }
 
@@ -83,6 +94,8 @@ GenerationSettings ConversationSettings::fromJson(const std::string& json) {
   v.context_length = o.value("context_length").toInt(v.context_length);
   v.device = o.value("device").toString().toStdString();
   v.thinking = o.value("thinking").toBool(v.thinking);  // absent before session 8: on
+  if (const QString effort = o.value("reasoning_effort").toString(); is_effort(effort))  // (session 9)
+    v.reasoning_effort = effort.toStdString();
   return v;
 }
 

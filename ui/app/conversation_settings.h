@@ -24,6 +24,7 @@ class ConversationSettings : public QObject {
   Q_PROPERTY(int contextLength READ contextLength WRITE setContextLength NOTIFY changed)
   Q_PROPERTY(QString device READ device WRITE setDevice NOTIFY changed)
   Q_PROPERTY(bool thinking READ thinking WRITE setThinking NOTIFY changed)
+  Q_PROPERTY(QString reasoningEffort READ reasoningEffort WRITE setReasoningEffort NOTIFY changed)
 
  public:
   using QObject::QObject;
@@ -39,6 +40,7 @@ class ConversationSettings : public QObject {
   [[nodiscard]] int contextLength() const { return s_.context_length; }
   [[nodiscard]] QString device() const { return QString::fromStdString(s_.device); }
   [[nodiscard]] bool thinking() const { return s_.thinking; }
+  [[nodiscard]] QString reasoningEffort() const { return QString::fromStdString(s_.reasoning_effort); }
 
   void setSystemPrompt(const QString& v);
   void setTemperature(double v);
@@ -51,6 +53,7 @@ class ConversationSettings : public QObject {
   void setContextLength(int v);
   void setDevice(const QString& v);
   void setThinking(bool v);
+  void setReasoningEffort(const QString& v);  // "low", "medium" or "high"; anything else is ignored
 
   [[nodiscard]] const GenerationSettings& values() const { return s_; }
   // Replaces every value without emitting `edited` (loading a conversation is not an edit).

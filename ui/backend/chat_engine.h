@@ -26,6 +26,8 @@ struct GenerationSettings {
   int context_length = 0;  // 0: the model's own
   std::string device;      // "" or "CPU" or a Vulkan device name
   bool thinking = true;    // reasoning models think before they answer (the template's enable_thinking)
+  std::string reasoning_effort =
+      "medium";  // gpt-oss: "low", "medium" or "high" (the template's reasoning_effort)
 };
 
 struct ChatTurn {
@@ -43,6 +45,7 @@ struct LoadedModel {
   bool has_chat_template = false;
   bool thinking_switch =
       false;  // the template reads enable_thinking (Qwen3): GenerationSettings::thinking works
+  bool reasoning_effort = false;  // the template reads reasoning_effort (gpt-oss): GenerationSettings's works
 };
 
 // Live numbers of one reply; sent with every token so the status bar can update while generating.

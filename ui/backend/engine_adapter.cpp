@@ -119,10 +119,10 @@ class ReplyText {
 };
 
 // The turns as the model reads them; add_generation_prompt appends the template's header of a reply.
-// thinking: the template's enable_thinking (Qwen3's starts a reply with an empty <think></think> when false;
-// templates without the switch ignore it).
+// settings.thinking: the template's enable_thinking (Qwen3's starts a reply with an empty <think></think>
+// when false; templates without the switch ignore it); settings.reasoning_effort: gpt-oss's reasoning_effort.
 std::vector<int32_t> render_prompt(const Loaded& loaded, const std::vector<ChatTurn>& turns,
-                                   bool add_generation_prompt, bool thinking) {
+                                   bool add_generation_prompt, const GenerationSettings& settings) {
   const tokenizer::Tokenizer& tok = *loaded.tokenizer;
   std::string text;
   if (loaded.chat_template) {
@@ -137,7 +137,8 @@ std::vector<int32_t> render_prompt(const Loaded& loaded, const std::vector<ChatT
     if (tok.bos_id() >= 0) options.bos_token = tok.token_text(tok.bos_id());
     if (tok.eos_id() >= 0) options.eos_token = tok.token_text(tok.eos_id());
     options.add_generation_prompt = add_generation_prompt;
-    options.extra_context["enable_thinking"] = thinking;
+    options.extra_context["enable_thinking"] = settings.thinking;
+    options.extra_context["reasoning_effort"] = settings.reasoning_effort;
     text = loaded.chat_template->render(messages, options);
     // Templates usually write the BOS themselves; add it only when they do not.
     const bool has_bos = !options.bos_token.empty() && text.rfind(options.bos_token, 0) == 0;
@@ -166,7 +167,7 @@ std::vector<int32_t> fit_turns(const Loaded& loaded, std::vector<ChatTurn>& turn
   left_out = 0;
   const int64_t reserve = reply_reserve(settings, n_ctx);
   const auto render = [&](const std::vector<ChatTurn>& t) {
-    return render_prompt(loaded, t, true, settings.thinking);
+    return render_prompt(loaded, t, true, settings);
   };
   std::vector<int32_t> prompt = render(turns);
   if (static_cast<int64_t>(prompt.size()) + reserve <= n_ctx) return prompt;
@@ -344,9 +345,9 @@ class EngineSession : public ChatSession {
       shown.push_back(turns.back());  // `prefix` is the reply's prompt, header included
     } else {
       before.pop_back();
-      prefix = render_prompt(*loaded_, before, false, settings.thinking);
+      prefix = render_prompt(*loaded_, before, false, settings);
     }
-    const std::vector<int32_t> all = render_prompt(*loaded_, shown, false, settings.thinking);
+    const std::vector<int32_t> all = render_prompt(*loaded_, shown, false, settings);
     const size_t begin = common_prefix(prefix, all);
     if (begin >= all.size()) throw std::runtime_error("the message has no tokens to look at");
     if (static_cast<int64_t>(all.size()) > session_->n_ctx())
@@ -464,6 +465,8 @@ class Engine : public ChatEngine {
     info.has_chat_template = loaded->chat_template.has_value();
     info.thinking_switch = info.has_chat_template &&
                            loaded->chat_template->source().find("enable_thinking") != std::string::npos;
+    info.reasoning_effort = info.has_chat_template &&
+                            loaded->chat_template->source().find("reasoning_effort") != std::string::npos;
     loaded_ = std::move(loaded);
     return info;
   }
@@ -486,7 +489,7 @@ class Engine : public ChatEngine {
     std::array<ReplyText, 2> replies{ReplyText(loaded.harmony), ReplyText(loaded.harmony)};
     for (int i = 0; i < 2; ++i) {
       const CompareSide& side = sides[static_cast<size_t>(i)];
-      std::vector<int32_t> prompt = render_prompt(loaded, side.turns, true, side.settings.thinking);
+      std::vector<int32_t> prompt = render_prompt(loaded, side.turns, true, side.settings);
       const int64_t n_ctx = side.settings.context_length > 0 ? side.settings.context_length
                                                              : static_cast<int64_t>(prompt.size()) +
                                                                    std::max(1, side.settings.max_tokens) + 1;
