@@ -25,6 +25,8 @@ constexpr std::array kArchitectures = {
                false, 0, false, false, false, "ffn_norm", 0, true},
     ArchTraits{"granitemoe", NormKind::Rms, FfnKind::SwiGlu, RopeKind::Normal, false, false, false, false, false,
                false, false, 0, false, false, false, "ffn_norm", 0, true},
+    ArchTraits{"glm4",   NormKind::Rms,   FfnKind::SwiGlu, RopeKind::Normal, false, false, false, true,  true,  false,
+               true},
     ArchTraits{"gpt2",   NormKind::Layer, FfnKind::Gelu,   RopeKind::None,   true,  true,  false},
     ArchTraits{"gpt-oss", NormKind::Rms,  FfnKind::SwiGluOai, RopeKind::NeoX, false, false, false, false, false, false,
                false, 2, true, true, true, "post_attention_norm"},

@@ -87,6 +87,10 @@ std::vector<Shape> make_shapes() {
   granite.n_expert_used = 2;
   granite.n_ff_exp = 64;
   add(granite);
+  // glm4: q, k and v with biases, gate|up in one ffn_up, post-sublayer norms, RoPE on half of each head
+  Shape glm4{"test-tiny-glm4", "glm4", 128, 2, 4, 2, 256, 300, 128, 10000.0f, 1e-5f, false, true, 64};
+  glm4.rope_dims = 32;
+  add(glm4);
   // smollm3 with four layers, the last without RoPE
   add({"test-tiny-smollm3", "smollm3", 128, 4, 4, 2, 256, 300, 128, 10000.0f, 1e-6f, true, true});
   // gpt-oss with heads of 64 (256 wide against n_embd 128), a window of 4 keys on layer 0, 4 experts of 64 (2
@@ -206,8 +210,8 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "attn_k.weight", Kind::Weight, e, kv});
       t.push_back({p + "attn_v.weight", Kind::Weight, e, kv});
     }
-    const bool gpt_oss = s.arch == "gpt-oss";
-    if (s.arch == "qwen2" || gpt_oss) {
+    const bool gpt_oss = s.arch == "gpt-oss", glm4 = s.arch == "glm4";
+    if (s.arch == "qwen2" || gpt_oss || glm4) {
       t.push_back({p + "attn_q.bias", Kind::Bias, q, 1});
       t.push_back({p + "attn_k.bias", Kind::Bias, kv, 1});
       t.push_back({p + "attn_v.bias", Kind::Bias, kv, 1});
@@ -221,8 +225,8 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "attn_output.bias", Kind::Bias, e, 1});
       t.push_back({p + "attn_sinks.weight", Kind::Sink, s.n_head, 1});
     }
-    const bool gemma = s.arch == "gemma2" || s.arch == "gemma3";
-    if (gemma) t.push_back({p + "post_attention_norm.weight", Kind::Norm, e, 1});
+    const bool post_norms = s.arch == "gemma2" || s.arch == "gemma3" || glm4;
+    if (post_norms) t.push_back({p + "post_attention_norm.weight", Kind::Norm, e, 1});
     t.push_back({p + (gpt_oss ? "post_attention_norm.weight" : "ffn_norm.weight"), Kind::Norm, e, 1});
     if (s.n_expert) {
       const uint64_t nf = s.n_ff_exp ? s.n_ff_exp : s.n_ff, ne = s.n_expert;
@@ -236,14 +240,14 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
         t.push_back({p + "ffn_up_exps.bias", Kind::Bias, nf, ne});
         t.push_back({p + "ffn_down_exps.bias", Kind::Bias, e, ne});
       }
-    } else if (s.arch == "phi3") {
+    } else if (s.arch == "phi3" || glm4) {
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, 2 * uint64_t{s.n_ff}});  // gate rows, then up rows
     } else {
       t.push_back({p + "ffn_gate.weight", Kind::Weight, e, s.n_ff});
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, s.n_ff});
     }
     if (!s.n_expert) t.push_back({p + "ffn_down.weight", Kind::Weight, s.n_ff, e});
-    if (gemma) t.push_back({p + "post_ffw_norm.weight", Kind::Norm, e, 1});
+    if (post_norms) t.push_back({p + "post_ffw_norm.weight", Kind::Norm, e, 1});
   }
   if (s.rope_scaling_factor > 0) t.push_back({"rope_freqs.weight", Kind::RopeFreqs, s.head_dim() / 2, 1});
   t.push_back({"output_norm.weight", Kind::Norm, e, 1});
@@ -301,9 +305,9 @@ std::vector<float> llama3_rope_factors(const Shape& s) {
 }  // namespace
 
 namespace {
-constexpr std::string_view kArchitectures[] = {"llama",   "qwen2",   "qwen3",     "qwen3moe",
-                                               "phi3",    "gemma2",  "gemma3",    "gpt-oss",
-                                               "smollm3", "granite", "granitemoe"};
+constexpr std::string_view kArchitectures[] = {"llama",   "qwen2",   "qwen3",      "qwen3moe",
+                                               "phi3",    "gemma2",  "gemma3",     "gpt-oss",
+                                               "smollm3", "granite", "granitemoe", "glm4"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -388,7 +392,7 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   w.set_u32(a + ".attention.head_count", s.n_head);
   w.set_u32(a + ".attention.head_count_kv", s.n_head_kv);
   w.set_f32(a + ".rope.freq_base", s.rope_base);
-  w.set_u32(a + ".rope.dimension_count", s.head_dim());
+  w.set_u32(a + ".rope.dimension_count", s.rope_dims ? s.rope_dims : s.head_dim());
   w.set_f32(a + ".attention.layer_norm_rms_epsilon", s.norm_eps);
   if (s.sliding_window) w.set_u32(a + ".attention.sliding_window", s.sliding_window);
   if (s.n_expert) {

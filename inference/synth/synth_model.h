@@ -41,6 +41,7 @@ struct Shape {
   float rope_yarn_factor = 0.0f;  // rope.scaling.type "yarn" with this factor over rope_original_ctx; 0: none
   // granite's multipliers (embedding_scale, residual_scale, attention.scale, logit_scale); 0: none written
   float embedding_scale = 0.0f, residual_scale = 0.0f, attention_scale = 0.0f, logit_scale = 0.0f;
+  uint32_t rope_dims = 0;  // rope.dimension_count when RoPE turns part of each head (glm4: half); 0: all
   uint32_t head_dim() const { return key_length ? key_length : n_head ? n_embd / n_head : 0; }
   uint64_t n_params() const;
 };

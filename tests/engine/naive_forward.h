@@ -1,11 +1,10 @@
 #pragma once
-// A textbook forward pass of the llama family (llama with RoPE scaling, qwen2, qwen3, gemma2/3) in double
-// precision, written for the
-// tests and sharing nothing with the engine but the weight loader and the dequantizers: every weight row is
-// dequantized to doubles, and RMSNorm, the per-head q/k norms, RoPE, causal softmax attention with GQA and
-// SwiGLU are computed one loop at a time, as the papers state them. Slow (tiny models only) and obviously
-// right: it is checked against llama.cpp's logits of the shared models, and new architectures are then
-// checked against it.
+// A textbook forward pass of the llama family (llama with RoPE scaling, qwen2/3, gemma2/3, glm4, ...) in
+// double precision, written for the tests and sharing nothing with the engine but the weight loader and the
+// dequantizers: every weight row is dequantized to doubles, and RMSNorm, the per-head q/k norms, RoPE, causal
+// softmax attention with GQA and SwiGLU are computed one loop at a time, as the papers state them. Slow (tiny
+// models only) and obviously right: it is checked against llama.cpp's logits of the shared models, and new
+// architectures are then checked against it.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -198,7 +197,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
           for (int64_t i = 0; i < hd; ++i) att[u(h * hd + i)] += p[u(j)] / sum * v[u(j)][u(kvh * hd + i)];
       }
       Vec o = naive::matvec(L.wo, att, L.bo);
-      if (gemma) naive::rmsnorm(o, 0, u(dim), L.attn_post_norm, eps);
+      if (arch.post_norms) naive::rmsnorm(o, 0, u(dim), L.attn_post_norm, eps);  // gemma, glm4
       for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += residual * o[u(i)];
 
       Vec xn = x[u(t)];
@@ -251,7 +250,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
       } else {
         down = ffn(L.w_gate, L.w_up, L.w_down, {}, L.b_up, L.b_down);
       }
-      if (gemma) naive::rmsnorm(down, 0, u(dim), L.ffn_post_norm, eps);
+      if (arch.post_norms) naive::rmsnorm(down, 0, u(dim), L.ffn_post_norm, eps);
       for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += residual * down[u(i)];
     }
   }

@@ -604,3 +604,30 @@ TEST_CASE("granite and granitemoe: embedding, residual, attention and logit mult
   });
   CHECK(test::max_abs_diff(engine_logits(*model::Model::load(unscaled), "cpu"), ref) > 1e-3f);
 }
+
+TEST_CASE(
+    "glm4: post-sublayer norms, packed gate|up, biased q/k/v and half-head RoPE match the textbook pass",
+    "[engine][architectures]") {
+  const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::Q8_0);
+  INFO(gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file("test-tiny-glm4", type));
+  const model::ModelDescription& d = model->desc();
+  REQUIRE(d.architecture == "glm4");
+  CHECK(d.n_rot == 32);
+  CHECK(d.head_dim == 64);
+  const model::LayerWeights& L = model->weights().layers[0];
+  CHECK(!L.attn_post_norm.empty());
+  CHECK(!L.ffn_post_norm.empty());
+  CHECK(!L.bq.empty());
+  CHECK(L.w_gate.n_rows == d.n_ff);  // the gate rows of ffn_up
+  const auto ref = test::naive_logits(*model, kTokens);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.02f);
+  // the vision variant's multimodal RoPE sections (GLM-4.1V) are refused by name
+  const auto mrope =
+      with_metadata(test::synth_model_file("test-tiny-glm4", type), "glm4-mrope", [](gguf::GgufWriter& w) {
+        const std::vector<int32_t> sections = {8, 12, 12, 0};
+        w.set_i32s("glm4.rope.dimension_sections", sections);
+      });
+  CHECK_THROWS_WITH(model::Model::load(mrope), Contains("rope.dimension_sections) are not supported"));
+}
