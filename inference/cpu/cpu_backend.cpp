@@ -330,7 +330,9 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
   const int64_t dim = d.n_embd, q_dim = d.q_dim(), kv_dim = d.kv_dim(), hd = d.head_dim;
   Scratch& s = s_;
   auto norm = [&](float* out, const float* in, model::Vector gain, model::Vector bias) {
-    if (arch.norm == NormKind::Rms)
+    if (gain.empty())  // olmo2: no norm before a sublayer
+      std::copy_n(in, dim, out);
+    else if (arch.norm == NormKind::Rms)
       rmsnorm(out, in, gain, dim, d.norm_eps);
     else
       layernorm(out, in, gain, bias, dim, d.norm_eps);
@@ -388,7 +390,10 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
     for (int64_t t = 0; t < n; ++t) {
       float* q = &s.q[sz(t * q_dim)];
       float* k = &s.k[sz(t * kv_dim)];
-      if (arch.qk_norm) {
+      if (arch.qk_norm_full) {
+        rmsnorm(q, q, L.q_norm, q_dim, d.norm_eps);
+        rmsnorm(k, k, L.k_norm, kv_dim, d.norm_eps);
+      } else if (arch.qk_norm) {
         for (int64_t h = 0; h < d.n_head; ++h) rmsnorm(q + h * hd, q + h * hd, L.q_norm, hd, d.norm_eps);
         for (int64_t h = 0; h < d.n_head_kv; ++h) rmsnorm(k + h * hd, k + h * hd, L.k_norm, hd, d.norm_eps);
       }

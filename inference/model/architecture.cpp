@@ -27,6 +27,8 @@ constexpr std::array kArchitectures = {
                false, false, 0, false, false, false, "ffn_norm", 0, true},
     ArchTraits{"glm4",   NormKind::Rms,   FfnKind::SwiGlu, RopeKind::Normal, false, false, false, true,  true,  false,
                true},
+    ArchTraits{"olmo2",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true,  false, false, false,
+               true, 4, false, false, false, "ffn_norm", 0, false, true, true},
     ArchTraits{"gpt2",   NormKind::Layer, FfnKind::Gelu,   RopeKind::None,   true,  true,  false},
     ArchTraits{"gpt-oss", NormKind::Rms,  FfnKind::SwiGluOai, RopeKind::NeoX, false, false, false, false, false, false,
                false, 2, true, true, true, "post_attention_norm"},

@@ -48,6 +48,10 @@ struct ArchTraits {
   // granite: the multipliers of its config, as keys (embedding_scale, residual_scale, attention.scale,
   // logit_scale): see ModelDescription
   bool granite_scales = false;
+  // olmo2: no norm before the sublayers (only after them, post_norms), and q and k RMS-normalized over their
+  // whole width (q_dim, kv_dim) rather than per head
+  bool no_pre_norms = false;
+  bool qk_norm_full = false;
 };
 
 // Every architecture this engine runs.

@@ -111,7 +111,7 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
   for (int64_t l = 0; l < d.n_layer; ++l) {
     LayerWeights& L = w.layers[static_cast<size_t>(l)];
     const std::string p = "blk." + std::to_string(l) + ".";
-    L.attn_norm = load.vector(p + "attn_norm.weight", d.n_embd);
+    if (!arch.no_pre_norms) L.attn_norm = load.vector(p + "attn_norm.weight", d.n_embd);
     L.attn_norm_b = load.vector(p + "attn_norm.bias", d.n_embd, layer_norm);
     if (arch.fused_qkv) {
       const int64_t n_qkv = d.q_dim() + 2 * d.kv_dim();
@@ -130,9 +130,9 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       L.bk = load.vector(p + "attn_k.bias", d.kv_dim(), false);
       L.bv = load.vector(p + "attn_v.bias", d.kv_dim(), false);
     }
-    if (arch.qk_norm) {
-      L.q_norm = load.vector(p + "attn_q_norm.weight", d.head_dim);
-      L.k_norm = load.vector(p + "attn_k_norm.weight", d.head_dim);
+    if (arch.qk_norm) {  // per head, or over the whole of q and of k (olmo2)
+      L.q_norm = load.vector(p + "attn_q_norm.weight", arch.qk_norm_full ? d.q_dim() : d.head_dim);
+      L.k_norm = load.vector(p + "attn_k_norm.weight", arch.qk_norm_full ? d.kv_dim() : d.head_dim);
     }
     L.wo = load.matrix(p + "attn_output.weight", d.n_embd, d.q_dim());
     L.bo = load.vector(p + "attn_output.bias", d.n_embd, false);
@@ -142,7 +142,7 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
     }
     if (arch.attn_sinks) L.attn_sinks = load.vector(p + "attn_sinks.weight", d.n_head);
     const std::string ffn_norm = p + std::string(arch.ffn_norm);
-    L.ffn_norm = load.vector(ffn_norm + ".weight", d.n_embd);
+    if (!arch.no_pre_norms) L.ffn_norm = load.vector(ffn_norm + ".weight", d.n_embd);
     L.ffn_norm_b = load.vector(ffn_norm + ".bias", d.n_embd, layer_norm);
     if (d.n_expert > 0) {  // each expert's slice of the ffn_*_exps tensors
       L.router = load.matrix(p + "ffn_gate_inp.weight", d.n_expert, d.n_embd);

@@ -91,6 +91,11 @@ std::vector<Shape> make_shapes() {
   Shape glm4{"test-tiny-glm4", "glm4", 128, 2, 4, 2, 256, 300, 128, 10000.0f, 1e-5f, false, true, 64};
   glm4.rope_dims = 32;
   add(glm4);
+  // olmo2: norms after the sublayers only, q and k normalized whole; four layers, three of them with a
+  // window of 4 keys (OLMo 3's layout)
+  Shape olmo2{"test-tiny-olmo2", "olmo2", 128, 4, 4, 2, 256, 300, 128, 500000.0f, 1e-6f, false, true};
+  olmo2.sliding_window = 4;
+  add(olmo2);
   // smollm3 with four layers, the last without RoPE
   add({"test-tiny-smollm3", "smollm3", 128, 4, 4, 2, 256, 300, 128, 10000.0f, 1e-6f, true, true});
   // gpt-oss with heads of 64 (256 wide against n_embd 128), a window of 4 keys on layer 0, 4 experts of 64 (2
@@ -202,7 +207,8 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
   t.push_back({"token_embd.weight", Kind::Weight, e, s.n_vocab});
   for (uint32_t l = 0; l < s.n_layer; ++l) {
     const std::string p = "blk." + std::to_string(l) + ".";
-    t.push_back({p + "attn_norm.weight", Kind::Norm, e, 1});
+    const bool olmo2 = s.arch == "olmo2";  // norms after the sublayers only; q and k normalized whole
+    if (!olmo2) t.push_back({p + "attn_norm.weight", Kind::Norm, e, 1});
     if (s.arch == "phi3") {
       t.push_back({p + "attn_qkv.weight", Kind::Weight, e, q + 2 * kv});
     } else {
@@ -220,14 +226,19 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "attn_q_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
       t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
     }
+    if (olmo2) {
+      t.push_back({p + "attn_q_norm.weight", Kind::HeadNorm, q, 1});
+      t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, kv, 1});
+    }
     t.push_back({p + "attn_output.weight", Kind::Weight, q, e});
     if (gpt_oss) {
       t.push_back({p + "attn_output.bias", Kind::Bias, e, 1});
       t.push_back({p + "attn_sinks.weight", Kind::Sink, s.n_head, 1});
     }
-    const bool post_norms = s.arch == "gemma2" || s.arch == "gemma3" || glm4;
+    const bool post_norms = s.arch == "gemma2" || s.arch == "gemma3" || glm4 || olmo2;
     if (post_norms) t.push_back({p + "post_attention_norm.weight", Kind::Norm, e, 1});
-    t.push_back({p + (gpt_oss ? "post_attention_norm.weight" : "ffn_norm.weight"), Kind::Norm, e, 1});
+    if (!olmo2)
+      t.push_back({p + (gpt_oss ? "post_attention_norm.weight" : "ffn_norm.weight"), Kind::Norm, e, 1});
     if (s.n_expert) {
       const uint64_t nf = s.n_ff_exp ? s.n_ff_exp : s.n_ff, ne = s.n_expert;
       t.push_back({p + "ffn_gate_inp.weight", Kind::Router, e, ne});
@@ -305,9 +316,9 @@ std::vector<float> llama3_rope_factors(const Shape& s) {
 }  // namespace
 
 namespace {
-constexpr std::string_view kArchitectures[] = {"llama",   "qwen2",   "qwen3",      "qwen3moe",
-                                               "phi3",    "gemma2",  "gemma3",     "gpt-oss",
-                                               "smollm3", "granite", "granitemoe", "glm4"};
+constexpr std::string_view kArchitectures[] = {"llama",      "qwen2",  "qwen3",   "qwen3moe", "phi3",
+                                               "gemma2",     "gemma3", "gpt-oss", "smollm3",  "granite",
+                                               "granitemoe", "glm4",   "olmo2"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {

@@ -499,6 +499,11 @@ std::unique_ptr<model::SessionCaches> VulkanBackend::create_caches(int64_t n_ctx
 
 void VulkanBackend::record_norm(Recorder& rec, const BufferRange& in, const BufferRange& out,
                                 const BufferRange& gain, const BufferRange& bias, uint32_t rows) {
+  if (!present(gain)) {  // olmo2: no norm before a sublayer, its input as it is
+    const uint64_t bytes = uint64_t(rows) * model_.desc().n_embd * sizeof(float);
+    rec.copy(in.sub(0, bytes), out, bytes);
+    return;
+  }
   const auto& d = model_.desc();
   if (d.traits->norm == NormKind::Rms)
     rec.rmsnorm(in, gain, out, {u32(d.n_embd), rows}, d.norm_eps);
@@ -557,7 +562,8 @@ VulkanBackend::LayerFlow VulkanBackend::layer_flow() const {
   const auto& info = ctx_->device().info();
   const auto defers = [&](const WeightTensor* m) { return m && defers_norm(info, *m); };
   LayerFlow flow;
-  flow.defer_norms = d.traits->norm == NormKind::Rms && !d.traits->post_norms && d.residual_scale == 1.0f &&
+  flow.defer_norms = d.traits->norm == NormKind::Rms && !d.traits->post_norms && !d.traits->no_pre_norms &&
+                     d.residual_scale == 1.0f &&
                      std::all_of(w_->layers.begin(), w_->layers.end(), [&](const LayerTensors& L) {
                        return defers(L.wqkv) && defers(L.wo) && defers(L.w_gate_up) && defers(L.w_down) &&
                               !present(L.bo) && !present(L.b_down);
@@ -597,7 +603,7 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
   // stream x and normalizes it inside the q|k|v, gate|up and classifier mat-vecs, with no RMSNorm dispatch.
   const auto inlines = [&](const WeightTensor* m) { return m && inlines_norm(info, *m, n); };
   const bool read_attn_norm = flow.defer_norms && l > 0;
-  const bool inline_attn_norm = arch.norm == NormKind::Rms && !flow.defer_norms &&
+  const bool inline_attn_norm = arch.norm == NormKind::Rms && !flow.defer_norms && present(L.attn_norm) &&
                                 (L.wqkv ? inlines(L.wqkv) : inlines(L.wq) && inlines(L.wk) && inlines(L.wv));
   const InlineNorm attn_inline{L.attn_norm, d.norm_eps};
   const InlineNorm* attn_in = inline_attn_norm ? &attn_inline : nullptr;
@@ -650,7 +656,16 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
                              .freq_factors = !d.rope_scaled(l)                        ? w.rope_ones
                                              : model_.weights().long_rope(d, c.n_ctx) ? w.rope_factors_long
                                                                                       : w.rope_factors};
-  if (present(L.q_norm)) {  // qwen3: every q and k head RMS-normalized before RoPE
+  if (present(L.q_norm) && arch.qk_norm_full) {  // olmo2: the whole of q and of k RMS-normalized
+    rec.rmsnorm(qb.sub(uint64_t(q_off) * sizeof(float), qb.size - uint64_t(q_off) * sizeof(float)), L.q_norm,
+                qb.sub(uint64_t(q_off) * sizeof(float), qb.size - uint64_t(q_off) * sizeof(float)),
+                {.n = q_dim, .n_rows = n, .x_stride = q_stride, .y_stride = q_stride}, d.norm_eps);
+    const BufferRange k_rows =
+        kb.sub(uint64_t(k_off) * sizeof(float), kb.size - uint64_t(k_off) * sizeof(float));
+    rec.rmsnorm(k_rows, L.k_norm, k_rows,
+                {.n = kv_dim, .n_rows = n, .x_stride = kv_stride, .y_stride = kv_stride}, d.norm_eps);
+    rec.barrier();
+  } else if (present(L.q_norm)) {  // qwen3: every q and k head RMS-normalized before RoPE
     rec.head_rmsnorm(qb, kb, L.q_norm, L.k_norm, rope, d.norm_eps);
     rec.barrier();
   }
@@ -704,7 +719,7 @@ void VulkanBackend::record_ffn(Recorder& rec, uint32_t n, int64_t l, LayerFlow& 
   const auto inlines = [&](const WeightTensor* m) { return m && inlines_norm(info, *m, n); };
   const NormRead ffn_read{a.norm_sums, flow.defer_norms ? norm_slots(info, *L.wo, n) : 0, d.norm_eps};
   const bool inline_ffn_norm =
-      arch.norm == NormKind::Rms && !flow.defer_norms &&
+      arch.norm == NormKind::Rms && !flow.defer_norms && present(L.ffn_norm) &&
       (L.w_gate_up ? inlines(L.w_gate_up)
                    : arch.ffn != FfnKind::Gelu && inlines(L.w_gate) && inlines(L.w_up));
   const InlineNorm ffn_inline{L.ffn_norm, d.norm_eps};

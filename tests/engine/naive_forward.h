@@ -132,8 +132,10 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   // the router's top experts by logit are weighted by the softmax of those logits; its SwiGLU is clamped.
   const bool gemma2 = d.architecture == "gemma2", gemma3 = d.architecture == "gemma3",
              gemma = gemma2 || gemma3, gpt_oss = d.architecture == "gpt-oss";
+  const bool olmo3 = d.architecture == "olmo2";  // OLMo 3's windows: three layers of four
   const auto local = [&](int64_t layer) {
-    return d.sliding_window > 0 && ((gemma3 && layer % 6 != 5) || ((gemma2 || gpt_oss) && layer % 2 == 0));
+    return d.sliding_window > 0 && ((gemma3 && layer % 6 != 5) || ((gemma2 || gpt_oss) && layer % 2 == 0) ||
+                                    (olmo3 && layer % 4 != 3));
   };
   const auto cap = [](double s, double c) { return c > 0 ? c * std::tanh(s / c) : s; };
   // granite: its config's multipliers (the GGUF's keys): embeddings times embedding_scale, each sublayer's
@@ -161,11 +163,14 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
     std::vector<Vec> q(u(n)), k(u(n)), v(u(n));
     for (int64_t t = 0; t < n; ++t) {
       Vec xn = x[u(t)];
-      naive::rmsnorm(xn, 0, u(dim), L.attn_norm, eps);
+      if (!arch.no_pre_norms) naive::rmsnorm(xn, 0, u(dim), L.attn_norm, eps);  // (olmo2 has none)
       q[u(t)] = naive::matvec(L.wq, xn, L.bq);
       k[u(t)] = naive::matvec(L.wk, xn, L.bk);
       v[u(t)] = naive::matvec(L.wv, xn, L.bv);
-      if (arch.qk_norm) {
+      if (arch.qk_norm_full) {  // olmo2: over the whole of q and of k
+        naive::rmsnorm(q[u(t)], 0, u(d.q_dim()), L.q_norm, eps);
+        naive::rmsnorm(k[u(t)], 0, u(d.kv_dim()), L.k_norm, eps);
+      } else if (arch.qk_norm) {
         for (int64_t h = 0; h < d.n_head; ++h) naive::rmsnorm(q[u(t)], u(h * hd), u(hd), L.q_norm, eps);
         for (int64_t h = 0; h < d.n_head_kv; ++h) naive::rmsnorm(k[u(t)], u(h * hd), u(hd), L.k_norm, eps);
       }
@@ -201,7 +206,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
       for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += residual * o[u(i)];
 
       Vec xn = x[u(t)];
-      naive::rmsnorm(xn, 0, u(dim), L.ffn_norm, eps);
+      if (!arch.no_pre_norms) naive::rmsnorm(xn, 0, u(dim), L.ffn_norm, eps);
       // SwiGLU (GeGLU for gemma, clamped for gpt-oss) of one expert, or of the dense FFN
       const auto ffn = [&](const model::WeightMatrix& wg, const model::WeightMatrix& wu,
                            const model::WeightMatrix& wd, model::Vector b_gate, model::Vector b_up,

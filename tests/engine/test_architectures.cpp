@@ -631,3 +631,35 @@ TEST_CASE(
       });
   CHECK_THROWS_WITH(model::Model::load(mrope), Contains("rope.dimension_sections) are not supported"));
 }
+
+TEST_CASE("olmo2: norms after the sublayers only, q and k normalized whole, OLMo 3's windows",
+          "[engine][architectures]") {
+  // test-tiny-olmo2: four layers, the first three with a window of 4 keys (OLMo 3; OLMo 2 has none)
+  const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::Q8_0);
+  INFO(gguf::ggml_type_name(type));
+  const auto path = test::synth_model_file("test-tiny-olmo2", type);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  REQUIRE(d.architecture == "olmo2");
+  CHECK(d.is_local(0));
+  CHECK(d.is_local(2));
+  CHECK_FALSE(d.is_local(3));
+  const model::LayerWeights& L = model->weights().layers[1];
+  CHECK(L.attn_norm.empty());
+  CHECK(L.ffn_norm.empty());
+  CHECK(L.q_norm.size() == static_cast<size_t>(d.q_dim()));
+  CHECK(L.k_norm.size() == static_cast<size_t>(d.kv_dim()));
+  const auto ref = test::naive_logits(*model, kTokens);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  // (llama.cpp's 8-bit activations of quantized weights: here the raw residual stream, no norm before)
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.05f);
+  // OLMo 2: no windows
+  const auto olmo2 =
+      with_metadata(path, std::string("olmo2-no-window-") + gguf::ggml_type_name(type),
+                    [](gguf::GgufWriter& w) { w.set_u32("olmo2.attention.sliding_window", 0); });
+  auto unwindowed = model::Model::load(olmo2);
+  CHECK_FALSE(unwindowed->desc().is_local(0));
+  const auto ref2 = test::naive_logits(*unwindowed, kTokens);
+  CHECK(test::max_abs_diff(engine_logits(*unwindowed, "cpu"), ref2) <= 1e-4f);
+  CHECK(test::max_abs_diff(ref2, ref) > 1e-3f);
+}

@@ -242,7 +242,8 @@ TEST_CASE(
                std::pair{"test-tiny-gemma3", T::Q8_0}, std::pair{"test-tiny-gemma2", T::F32},
                std::pair{"test-tiny-gemma2", T::Q8_0}, std::pair{"test-tiny-smollm3", T::Q8_0},
                std::pair{"test-tiny-granite", T::Q8_0}, std::pair{"test-tiny-granite", T::F32},
-               std::pair{"test-tiny-glm4", T::Q8_0}, std::pair{"test-tiny-glm4", T::F32});
+               std::pair{"test-tiny-glm4", T::Q8_0}, std::pair{"test-tiny-glm4", T::F32},
+               std::pair{"test-tiny-olmo2", T::Q8_0}, std::pair{"test-tiny-olmo2", T::F32});
   INFO(shape << " " << gguf::ggml_type_name(type));
   auto model = model::Model::load(test::synth_model_file(shape, type));
   REQUIRE((model->desc().traits->qk_norm || model->desc().traits->packed_gate_up ||
