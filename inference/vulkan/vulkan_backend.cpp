@@ -867,8 +867,9 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
   rec.barrier();
 }
 
-// The router of layer l: its probabilities for this step's tokens (from the FFN-normalized x, left in xb for
-// the experts) copied to the host, which chooses the experts (route_experts).
+// The router of layer l: its probabilities for this step's tokens (gpt-oss: its biased logits), from the
+// FFN-normalized x (left in xb for the experts), copied to the host, which chooses the experts
+// (route_experts).
 void VulkanBackend::record_router(Recorder& rec, uint32_t n, int64_t l) {
   const auto& d = model_.desc();
   const ExpertScratch& m = *moe_;
