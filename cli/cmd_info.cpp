@@ -1,9 +1,11 @@
-// glasswing-cli info MODEL.gguf — what a model file holds, without loading its weights.
+// glasswing-cli info MODEL.gguf — what a model file holds, and whether the engine runs it (its tensors are
+// checked in place, through the mapping: nothing is read into memory).
 #include <cstdio>
 #include <map>
 
 #include "cli/command.h"
 #include "inference/gguf/gguf_file.h"
+#include "inference/model/model.h"
 
 namespace {
 
@@ -48,6 +50,13 @@ int run_info(cli::Args& args) {
   std::printf("tokenizer:     %s, %zu tokens", tok_model.c_str(), tokens ? tokens->size() : size_t{0});
   if (auto pre = file.get_string("tokenizer.ggml.pre")) std::printf(", pre-tokenizer %s", pre->c_str());
   std::printf("\nchat template: %s\n", file.find("tokenizer.chat_template") ? "present" : "absent");
+  // Whether Glasswing runs it: the description and every tensor's shape and type, as loading checks them.
+  try {
+    const auto model = model::Model::load(args.positional()[0]);
+    std::printf("engine:        runs it\n");
+  } catch (const std::exception& e) {
+    std::printf("engine:        refuses it: %s\n", e.what());
+  }
 
   uint64_t n_params = 0;
   std::map<std::string, std::pair<size_t, uint64_t>> by_type;  // type -> (tensor count, bytes)

@@ -25,6 +25,7 @@ if(NOT EXISTS ${WORK}/tiny.gguf)
 endif()
 run(0 info ${WORK}/tiny.gguf)
 expect_match("${out}" "tokenizer: +llama, 320 tokens")
+expect_match("${out}" "engine: +runs it\n")
 expect_match("${out}" "q4_K +16")
 
 # --layers keeps the first N layers of a preset.

@@ -1,0 +1,38 @@
+// `glasswing-cli info`: a model file's metadata and whether the engine runs it, or why it refuses it.
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <string>
+
+#include "inference/gguf/gguf_file.h"
+#include "inference/gguf/gguf_writer.h"
+#include "tests/gguf_copy.h"
+#include "tests/test_support.h"
+
+using namespace glasswing;
+
+namespace {
+
+std::string info(const std::string& model) {
+  const auto out = test::temp_dir("cli_info") / "out.txt";
+  const std::string cmd = test::shell_quote(GLASSWING_CLI_PATH) + " info " + test::shell_quote(model) +
+                          " > " + test::shell_quote(out.string()) + " 2>&1";
+  const int raw = std::system(cmd.c_str());
+  REQUIRE(WIFEXITED(raw));
+  REQUIRE(WEXITSTATUS(raw) == 0);
+  return test::read_file(out);
+}
+
+}  // namespace
+
+TEST_CASE("info says whether the engine runs a model, and why it refuses one", "[cli][info]") {
+  const auto stories = test::require_shared("models/stories260K.gguf");
+  CHECK_THAT(info(stories.string()), Catch::Contains("engine:        runs it\n"));
+  // the same tensors under an architecture the engine does not have
+  const auto other = test::temp_dir("cli_info_models") / "mamba.gguf";
+  test::rewrite_model(stories, other,
+                      [](gguf::GgufWriter& w) { w.set_string("general.architecture", "mamba"); });
+  CHECK_THAT(info(other.string()),
+             Catch::Contains("engine:        refuses it: unsupported architecture 'mamba'"));
+}
