@@ -52,6 +52,10 @@ struct ArchTraits {
   // whole width (q_dim, kv_dim) rather than per head
   bool no_pre_norms = false;
   bool qk_norm_full = false;
+  // Qwen2-VL, Qwen2.5-VL, Qwen3-VL: their multimodal RoPE (rope.dimension_sections) gives an image's tokens
+  // three positions (time, height, width); a text token has one in all three, which is plain RoPE, so the
+  // text model runs as qwen2 / qwen3 does (text only: Glasswing reads no images).
+  bool text_of_multimodal = false;
 };
 
 // Every architecture this engine runs.

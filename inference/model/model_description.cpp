@@ -75,7 +75,7 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
   if (d.traits->rope != RopeKind::None && (d.n_rot <= 0 || d.n_rot > d.head_dim || d.n_rot % 2 != 0))
     throw std::runtime_error("rope.dimension_count " + std::to_string(d.n_rot) +
                              " must be even and at most the head dimension " + std::to_string(d.head_dim));
-  if (file.find(a + "rope.dimension_sections"))
+  if (file.find(a + "rope.dimension_sections") && !d.traits->text_of_multimodal)
     throw std::runtime_error("multimodal RoPE sections (" + a + "rope.dimension_sections) are not supported");
   // RoPE scaling (rope_scaling.h): linear, YaRN and LongRoPE's attn_factor here; the per-pair factors
   // (Llama 3.1's rope_freqs, LongRoPE's short and long ones) are tensors (Weights)
