@@ -11,6 +11,8 @@ constexpr std::array kArchitectures = {
     //         name      norm           ffn              rope              positions fused  qk_norm packed_qkv
     //                                                                     packed_gate_up embed_scale post_norms swa_pattern
     ArchTraits{"llama",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::Normal, false, false, false},
+    // Baidu's ERNIE 4.5 dense models: llama's layers under their own name
+    ArchTraits{"ernie4_5", NormKind::Rms, FfnKind::SwiGlu, RopeKind::Normal, false, false, false},
     ArchTraits{"qwen2",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, false},
     ArchTraits{"qwen3",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true},
     ArchTraits{"qwen3moe", NormKind::Rms, FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true},

@@ -664,22 +664,25 @@ TEST_CASE("olmo2: norms after the sublayers only, q and k normalized whole, OLMo
   CHECK(test::max_abs_diff(ref2, ref) > 1e-3f);
 }
 
-TEST_CASE("Qwen2-VL, Qwen2.5-VL and Qwen3-VL chat as text: their text models compute as qwen2 / qwen3 do",
+TEST_CASE("Qwen2/3-VL chat as text, and ERNIE 4.5 is llama: the same weights, the same logits",
           "[engine][architectures]") {
   // a text token's three multimodal positions are one, which is plain RoPE: the same weights under the VL
-  // architecture (with its rope.dimension_sections) give the same logits
+  // architecture (with its rope.dimension_sections) give the same logits; ERNIE 4.5's dense models are
+  // llama's layers under another name
   const auto [base, vl] = GENERATE(std::pair{"qwen2", "qwen2vl"}, std::pair{"qwen3", "qwen3vl"},
-                                   std::pair{"qwen3moe", "qwen3vlmoe"});
+                                   std::pair{"qwen3moe", "qwen3vlmoe"}, std::pair{"", "ernie4_5"});
   INFO(vl);
-  const auto path = test::synth_model_file(std::string("test-tiny-") + base, gguf::GgmlType::Q8_0);
+  const std::string shape = *base ? std::string("test-tiny-") + base : "test-tiny";  // ("": llama)
+  const auto path = test::synth_model_file(shape, gguf::GgmlType::Q8_0);
   const auto in = gguf::GgufFile::open(path);
   const auto renamed = with_metadata(path, std::string("as-") + vl, [&](gguf::GgufWriter& w) {
     w.set_string("general.architecture", vl);
-    const std::string from = std::string(base) + ".";
+    const std::string from = in.architecture() + ".";
     for (const auto& [key, value] : in.metadata())
       if (key.rfind(from, 0) == 0) w.set(std::string(vl) + "." + key.substr(from.size()), value);
     const std::vector<int32_t> sections = {8, 12, 12, 0};
-    w.set_i32s(std::string(vl) + ".rope.dimension_sections", sections);
+    if (std::string(vl).find("vl") != std::string::npos)
+      w.set_i32s(std::string(vl) + ".rope.dimension_sections", sections);
   });
   auto model = model::Model::load(renamed);
   REQUIRE(model->desc().architecture == vl);
