@@ -82,8 +82,7 @@ std::string HarmonyRewriter::flush() {
 }
 
 bool is_harmony_template(std::string_view source) {
-  return source.find("<|channel|>") != std::string_view::npos &&
-         source.find("<|message|>") != std::string_view::npos;
+  return source.find(kChannel) != std::string_view::npos && source.find(kMessage) != std::string_view::npos;
 }
 
 }  // namespace glasswing::chat

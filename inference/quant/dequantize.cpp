@@ -208,17 +208,18 @@ void dequant_q6_k(const void* src, float* y, int64_t n) {
   }
 }
 
-// 32 IQ4 codebook indices (IQ4_NL's nibble order) times the scale d
-void dequant_iq4_block(const uint8_t* qs, float d, float* y) {
+// 32 indices into a 16-entry codebook (IQ4_NL's nibble order, MXFP4's too) times the scale d
+void dequant_codebook_block(const int8_t (&codebook)[16], const uint8_t* qs, float d, float* y) {
   for (int j = 0; j < kQK / 2; ++j) {
-    y[j] = d * kIq4Values[qs[j] & 0xf];
-    y[j + kQK / 2] = d * kIq4Values[qs[j] >> 4];
+    y[j] = d * codebook[qs[j] & 0xf];
+    y[j + kQK / 2] = d * codebook[qs[j] >> 4];
   }
 }
 
 void dequant_iq4_nl(const void* src, float* y, int64_t n) {
   const auto* x = static_cast<const IQ4_NL*>(src);
-  for (int64_t i = 0; i < n / kQK; ++i, y += kQK) dequant_iq4_block(x[i].qs, fp16_to_f32(x[i].d), y);
+  for (int64_t i = 0; i < n / kQK; ++i, y += kQK)
+    dequant_codebook_block(kIq4Values, x[i].qs, fp16_to_f32(x[i].d), y);
 }
 
 void dequant_iq4_xs(const void* src, float* y, int64_t n) {
@@ -226,19 +227,15 @@ void dequant_iq4_xs(const void* src, float* y, int64_t n) {
   for (int64_t i = 0; i < n / kQKK; ++i) {
     const float d = fp16_to_f32(x[i].d);
     for (int ib = 0; ib < kQKK / kQK; ++ib, y += kQK)
-      dequant_iq4_block(x[i].qs + ib * (kQK / 2), d * static_cast<float>(iq4_xs_scale(x[i], ib)), y);
+      dequant_codebook_block(kIq4Values, x[i].qs + ib * (kQK / 2),
+                             d * static_cast<float>(iq4_xs_scale(x[i], ib)), y);
   }
 }
 
 void dequant_mxfp4(const void* src, float* y, int64_t n) {
   const auto* x = static_cast<const MXFP4*>(src);
-  for (int64_t i = 0; i < n / kQK; ++i, y += kQK) {
-    const float d = mxfp4_scale(x[i].e);
-    for (int j = 0; j < kQK / 2; ++j) {
-      y[j] = d * kMxfp4Values[x[i].qs[j] & 0xf];
-      y[j + kQK / 2] = d * kMxfp4Values[x[i].qs[j] >> 4];
-    }
-  }
+  for (int64_t i = 0; i < n / kQK; ++i, y += kQK)
+    dequant_codebook_block(kMxfp4Values, x[i].qs, mxfp4_scale(x[i].e), y);
 }
 
 }  // namespace

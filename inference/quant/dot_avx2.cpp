@@ -93,10 +93,10 @@ GW_AVX2 float dot_q4_0(const void* row, const float* x, int64_t n) {
   return hsum(acc);
 }
 
-// IQ4: 32 nibbles (IQ4_NL's order) looked up in the 16-entry codebook with one byte shuffle.
-GW_AVX2 inline __m256i iq4_values(const uint8_t* qs) {
+// 32 nibbles (IQ4_NL's order, MXFP4's too) looked up in a 16-entry codebook with one byte shuffle.
+GW_AVX2 inline __m256i codebook_values(const int8_t (&codebook)[16], const uint8_t* qs) {
   const __m256i table =
-      _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kIq4Values)));
+      _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(codebook)));
   return _mm256_shuffle_epi8(table, nibbles(qs));
 }
 
@@ -105,7 +105,8 @@ GW_AVX2 float dot_iq4_nl(const void* row, const float* x, int64_t n) {
   __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < n / kQK; ++i, x += kQK) {
     prefetch_ahead(b + i);
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(f16_scale(b[i].d)), dot32(iq4_values(b[i].qs), x), acc);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(f16_scale(b[i].d)), dot32(codebook_values(kIq4Values, b[i].qs), x),
+                          acc);
   }
   return hsum(acc);
 }
@@ -118,22 +119,20 @@ GW_AVX2 float dot_iq4_xs(const void* row, const float* x, int64_t n) {
     const float d = f16_scale(b[i].d);
     for (int ib = 0; ib < kQKK / kQK; ++ib, x += kQK) {
       acc = _mm256_fmadd_ps(_mm256_set1_ps(d * static_cast<float>(iq4_xs_scale(b[i], ib))),
-                            dot32(iq4_values(b[i].qs + ib * (kQK / 2)), x), acc);
+                            dot32(codebook_values(kIq4Values, b[i].qs + ib * (kQK / 2)), x), acc);
     }
   }
   return hsum(acc);
 }
 
-// MXFP4: the same nibble order, the doubled E2M1 grid looked up with one byte shuffle, a power-of-two scale.
+// MXFP4: the doubled E2M1 grid as the codebook, a power-of-two scale.
 GW_AVX2 float dot_mxfp4(const void* row, const float* x, int64_t n) {
   const auto* b = static_cast<const MXFP4*>(row);
-  const __m256i table =
-      _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kMxfp4Values)));
   __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < n / kQK; ++i, x += kQK) {
     prefetch_ahead(b + i);
     acc = _mm256_fmadd_ps(_mm256_set1_ps(mxfp4_scale(b[i].e)),
-                          dot32(_mm256_shuffle_epi8(table, nibbles(b[i].qs)), x), acc);
+                          dot32(codebook_values(kMxfp4Values, b[i].qs), x), acc);
   }
   return hsum(acc);
 }

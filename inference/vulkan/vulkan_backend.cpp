@@ -341,10 +341,10 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
            {std::pair{&L.gate_exps_b, &t.gate_exps_b}, std::pair{&L.up_exps_b, &t.up_exps_b},
             std::pair{&L.down_exps_b, &t.down_exps_b}})
         for (const model::Vector& b : *from) to->push_back(upload_vector(b));
+      // (biased experts, gpt-oss's, take their biases before the activation: two matrices)
+      const bool biased = !L.gate_exps_b.empty() || !L.up_exps_b.empty();
       for (int64_t e = 0; e < d.n_expert; ++e) {
         const auto i = static_cast<size_t>(e);
-        // (biased experts, gpt-oss's, take their biases before the activation: two matrices)
-        const bool biased = !L.gate_exps_b.empty() || !L.up_exps_b.empty();
         t.gate_up_exps.push_back(biased ? nullptr : fused_gate_up(L.gate_exps[i], L.up_exps[i]));
         t.gate_exps.push_back(t.gate_up_exps.back() ? nullptr : matrix(L.gate_exps[i]));
         t.up_exps.push_back(t.gate_up_exps.back() ? nullptr : matrix(L.up_exps[i]));
@@ -499,12 +499,12 @@ std::unique_ptr<model::SessionCaches> VulkanBackend::create_caches(int64_t n_ctx
 
 void VulkanBackend::record_norm(Recorder& rec, const BufferRange& in, const BufferRange& out,
                                 const BufferRange& gain, const BufferRange& bias, uint32_t rows) {
+  const auto& d = model_.desc();
   if (!present(gain)) {  // olmo2: no norm before a sublayer, its input as it is
-    const uint64_t bytes = uint64_t(rows) * model_.desc().n_embd * sizeof(float);
+    const uint64_t bytes = uint64_t(rows) * d.n_embd * sizeof(float);
     rec.copy(in.sub(0, bytes), out, bytes);
     return;
   }
-  const auto& d = model_.desc();
   if (d.traits->norm == NormKind::Rms)
     rec.rmsnorm(in, gain, out, {u32(d.n_embd), rows}, d.norm_eps);
   else
@@ -657,9 +657,8 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
                                              : model_.weights().long_rope(d, c.n_ctx) ? w.rope_factors_long
                                                                                       : w.rope_factors};
   if (present(L.q_norm) && arch.qk_norm_full) {  // olmo2: the whole of q and of k RMS-normalized
-    rec.rmsnorm(qb.sub(uint64_t(q_off) * sizeof(float), qb.size - uint64_t(q_off) * sizeof(float)), L.q_norm,
-                qb.sub(uint64_t(q_off) * sizeof(float), qb.size - uint64_t(q_off) * sizeof(float)),
-                {.n = q_dim, .n_rows = n, .x_stride = q_stride, .y_stride = q_stride}, d.norm_eps);
+    rec.rmsnorm(qb, L.q_norm, qb, {.n = q_dim, .n_rows = n, .x_stride = q_stride, .y_stride = q_stride},
+                d.norm_eps);  // (q starts each row: q_off is 0)
     const BufferRange k_rows =
         kb.sub(uint64_t(k_off) * sizeof(float), kb.size - uint64_t(k_off) * sizeof(float));
     rec.rmsnorm(k_rows, L.k_norm, k_rows,
