@@ -52,28 +52,14 @@ class Loader {
 
   Vector vector(const std::string& name, int64_t n, bool required = true) {
     const auto* t = find(name, {static_cast<uint64_t>(n)}, required);
-    if (!t) return {};
-    if (t->type == gguf::GgmlType::F32)
-      return {reinterpret_cast<const float*>(t->data), static_cast<size_t>(n)};
-    auto& v = converted_.emplace_back(static_cast<size_t>(n));
-    quant::dequantize_row(t->type, t->data, v.data(), n);
-    return v;
+    return t ? floats(*t, n, 1) : Vector{};
   }
 
   // A 2-D tensor of `n` vectors of `len` (per-expert biases), as views of its rows.
   std::vector<Vector> vectors(const std::string& name, int64_t len, int64_t n, bool required) {
     const auto* t = find(name, {static_cast<uint64_t>(len), static_cast<uint64_t>(n)}, required);
     if (!t) return {};
-    std::span<const float> all;
-    if (t->type == gguf::GgmlType::F32) {
-      all = {reinterpret_cast<const float*>(t->data), static_cast<size_t>(len * n)};
-    } else {
-      auto& v = converted_.emplace_back(static_cast<size_t>(len * n));
-      for (int64_t r = 0; r < n; ++r)
-        quant::dequantize_row(t->type, t->data + static_cast<size_t>(r) * t->row_bytes(), v.data() + r * len,
-                              len);
-      all = v;
-    }
+    const Vector all = floats(*t, len, n);
     std::vector<Vector> out;
     for (int64_t r = 0; r < n; ++r)
       out.push_back(all.subspan(static_cast<size_t>(r * len), static_cast<size_t>(len)));
@@ -83,6 +69,16 @@ class Loader {
   bool has(const std::string& name) const { return file_.find_tensor(name) != nullptr; }
 
  private:
+  // The `rows` rows of `len` floats in t: the file's own bytes for F32, else dequantized into converted_.
+  Vector floats(const gguf::TensorInfo& t, int64_t len, int64_t rows) {
+    if (t.type == gguf::GgmlType::F32)
+      return {reinterpret_cast<const float*>(t.data), static_cast<size_t>(len * rows)};
+    auto& v = converted_.emplace_back(static_cast<size_t>(len * rows));
+    for (int64_t r = 0; r < rows; ++r)
+      quant::dequantize_row(t.type, t.data + static_cast<size_t>(r) * t.row_bytes(), v.data() + r * len, len);
+    return v;
+  }
+
   const gguf::GgufFile& file_;
   std::deque<std::vector<float>>& converted_;
 };
