@@ -40,6 +40,12 @@ int run_info(cli::Args& args) {
                         "expert_count",
                         "expert_used_count",
                         "expert_feed_forward_length",
+                        "expert_shared_count",
+                        "leading_dense_block_count",
+                        "expert_gating_func",
+                        "expert_weights_norm",
+                        "expert_weights_scale",
+                        "nextn_predict_layers",
                         "attention.layer_norm_rms_epsilon",
                         "attention.layer_norm_epsilon"};
   for (const char* k : keys)

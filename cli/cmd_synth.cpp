@@ -14,14 +14,15 @@ namespace {
 using namespace glasswing;
 
 void list_shapes() {
-  std::printf("%-16s %-6s %6s %6s %5s %4s %6s %7s %7s %10s %6s %s\n", "shape", "arch", "embd", "layers",
+  std::printf("%-16s %-10s %6s %6s %5s %4s %6s %7s %7s %10s %6s %s\n", "shape", "arch", "embd", "layers",
               "heads", "kv", "ff", "vocab", "ctx", "rope base", "eps", "params");
   for (const auto& s : synth::shapes()) {
     if (s.hidden) continue;
-    std::printf("%-16s %-6s %6u %6u %5u %4u %6u %7u %7u %10.0f %6.0e %.1fM%s\n", s.name.c_str(),
+    std::printf("%-16s %-10s %6u %6u %5u %4u %6u %7u %7u %10.0f %6.0e %.1fM%s\n", s.name.c_str(),
                 s.arch.c_str(), s.n_embd, s.n_layer, s.n_head, s.n_head_kv, s.n_ff, s.n_vocab, s.n_ctx,
                 s.rope_base, s.norm_eps, s.n_params() / 1e6, s.tied_embeddings ? " (tied embeddings)" : "");
   }
+  std::printf("\n--arch may be %s\n", synth::architecture_list().c_str());
 }
 
 int run_synth(cli::Args& args) {
@@ -91,11 +92,8 @@ GLASSWING_CLI_COMMAND(
        "IQ4_XS MXFP4"},
       {"--output", "-o", true, "output .gguf path"},
       {"--arch", "", true,
-       "llama, qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3, gpt-oss, smollm3, granite or granitemoe "
-       "(default: the preset's; "
-       "qwen2 adds "
-       "Q/K/V "
-       "biases, qwen3 per-head q and k norms, phi3 packs q|k|v and gate|up)"},
+       "another architecture for the preset's shape (see --list; qwen2 adds Q/K/V biases, "
+       "qwen3 per-head q and k norms, phi3 packs q|k|v and gate|up)"},
       {"--layers", "", true,
        "only the first N layers (default: the preset's): a large model's per-layer speed in a small file"},
       {"--seed", "", true, "random seed (default 42); the same seed writes the same file"},

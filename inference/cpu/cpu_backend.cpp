@@ -40,8 +40,8 @@ Scratch::Scratch(const model::ModelDescription& d, int64_t b)
       k(sz(b * d.kv_dim())),
       v(sz(b * d.kv_dim())),
       att_out(sz(b * d.q_dim())),
-      hb(d.n_expert ? 0 : sz(b * d.n_ff)),  // a mixture's dense width is metadata only: no tensor bounds it
-      hb2(d.n_expert ? 0 : sz(b * d.n_ff)),
+      hb(sz(b * d.dense_ff_width())),
+      hb2(sz(b * d.dense_ff_width())),
       router(sz(b * d.n_expert)),
       moe_x(d.n_expert ? sz(b * d.n_embd) : 0),
       moe_g(sz(b * d.n_ff_exp)),
@@ -276,19 +276,17 @@ void CpuBackend::attention_groups(CpuCaches& c, int64_t l, int64_t pos0) {
   }
 }
 
-// Mixture of experts, as llama.cpp's build_moe_ffn with softmax gating and renormalized weights: each token's
-// router probabilities, its n_expert_used most likely experts (ties to the lower id) and their probabilities
-// divided by their sum; each expert then runs once on all the tokens routed to it (gathered into one batch);
-// each token's output is Σ_r weight_r · expert_r(x) in the order of the choice.
+// Mixture of experts, as llama.cpp's build_moe_ffn: each token's router logits become its n_expert_used
+// chosen experts and their weights (model::ExpertRouting: Mixtral's softmax probabilities renormalized, or
+// as the model's rule says); each expert then runs once on all the tokens routed to it (gathered into one
+// batch); each token's output is Σ_r weight_r · expert_r(x) in the order of the choice, plus the shared
+// experts' output where the model has them (GLM-4.5).
 void CpuBackend::moe_ffn(const model::LayerWeights& L, int64_t n) {
   const model::ModelDescription& d = model_.desc();
   const int64_t dim = d.n_embd, n_exp = d.n_expert, k = d.n_expert_used, nf = d.n_ff_exp;
   Scratch& s = s_;
-  const bool softmax_weight = d.traits->moe_softmax_weight;  // gpt-oss: top-k logits, their softmax
   project(s.router.data(), s.xb.data(), L.router, L.router_b, n);
-  if (!softmax_weight)
-    for (int64_t t = 0; t < n; ++t) softmax_f32(&s.router[sz(t * n_exp)], n_exp);
-  s.routing.route(s.router.data(), n, n_exp, k, softmax_weight);
+  s.routing.route(s.router.data(), n, n_exp, k, d.router, L.exp_probs_b);
   const auto bias = [](const std::vector<model::Vector>& b, int64_t e) {
     return b.empty() ? model::Vector{} : b[sz(e)];
   };
@@ -319,6 +317,17 @@ void CpuBackend::moe_ffn(const model::LayerWeights& L, int64_t n) {
       const float* o = &s.moe_out[sz((t * k + r) * dim)];
       for (int64_t i = 0; i < dim; ++i) out[i] = r == 0 ? o[i] * w : out[i] + o[i] * w;
     }
+  }
+  if (L.gate_shexp) {  // the shared experts: one SwiGLU over every token, added to the routed experts' sum
+    const int64_t ns = d.n_ff_shexp;
+    project(s.hb.data(), s.xb.data(), L.gate_shexp, {}, n);
+    project(s.hb2.data(), s.xb.data(), L.up_shexp, {}, n);
+    if (rounding_ == Rounding::LlamaCpp)
+      swiglu_like_ggml(s.hb.data(), s.hb2.data(), n, ns);
+    else
+      swiglu(s.hb.data(), s.hb2.data(), n * ns);
+    project(s.moe_d.data(), s.hb.data(), L.down_shexp, {}, n);
+    add(s.xb2.data(), s.moe_d.data(), n * dim);
   }
 }
 
@@ -393,7 +402,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
       if (arch.qk_norm_full) {
         rmsnorm(q, q, L.q_norm, q_dim, d.norm_eps);
         rmsnorm(k, k, L.k_norm, kv_dim, d.norm_eps);
-      } else if (arch.qk_norm) {
+      } else if (!L.q_norm.empty()) {
         for (int64_t h = 0; h < d.n_head; ++h) rmsnorm(q + h * hd, q + h * hd, L.q_norm, hd, d.norm_eps);
         for (int64_t h = 0; h < d.n_head_kv; ++h) rmsnorm(k + h * hd, k + h * hd, L.k_norm, hd, d.norm_eps);
       }

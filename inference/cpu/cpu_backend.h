@@ -51,9 +51,9 @@ struct Scratch {
   std::vector<float> k;        // (max_batch, kv_dim)
   std::vector<float> v;        // (max_batch, kv_dim)
   std::vector<float> att_out;  // (max_batch, q_dim), attention-weighted values of every head
-  std::vector<float> hb;       // (max_batch, n_ff), MLP hidden (gate)
-  std::vector<float> hb2;      // (max_batch, n_ff), MLP hidden (up)
-  // mixture of experts (empty for dense models): router probabilities, each token's chosen experts and
+  std::vector<float> hb;       // (max_batch, dense_ff_width), MLP hidden (gate)
+  std::vector<float> hb2;      // (max_batch, dense_ff_width), MLP hidden (up)
+  // mixture of experts (empty for dense models): router logits, each token's chosen experts and
   // weights with the tokens routed to each expert, an expert's batch of inputs, hidden and output rows, and
   // every chosen expert's output per token before the weighted sum
   std::vector<float> router;  // (max_batch, n_expert)

@@ -35,6 +35,11 @@ constexpr std::array kArchitectures = {
                false, false, 0, false, false, false, "ffn_norm", 0, true},
     ArchTraits{"glm4",   NormKind::Rms,   FfnKind::SwiGlu, RopeKind::Normal, false, false, false, true,  true,  false,
                true},
+    // GLM-4.5, GLM-4.5-Air, GLM-4.6: q, k and v with biases, RoPE on half of each head (NeoX pairs), the
+    // pre-FFN norm named post_attention_norm, DeepSeek-style experts after the first dense layers
+    ArchTraits{"glm4moe", NormKind::Rms, FfnKind::SwiGlu, RopeKind::NeoX, false, false, false, false, false,
+               false, false, 0, false, false, false, "post_attention_norm", 0, false, false, false, false, true,
+               true},
     ArchTraits{"olmo2",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true,  false, false, false,
                true, 4, false, false, false, "ffn_norm", 0, false, true, true},
     ArchTraits{"gpt2",   NormKind::Layer, FfnKind::Gelu,   RopeKind::None,   true,  true,  false},

@@ -56,6 +56,13 @@ struct ArchTraits {
   // three positions (time, height, width); a text token has one in all three, which is plain RoPE, so the
   // text model runs as qwen2 / qwen3 does (text only: Glasswing reads no images).
   bool text_of_multimodal = false;
+  // GLM-4.5: per-head q and k norms where the file has them (GLM-4.5 does, GLM-4.5-Air does not)
+  bool qk_norm_if_present = false;
+  // DeepSeek-style mixtures of experts (GLM-4.5's glm4moe): leading dense layers, shared experts beside the
+  // routed ones, a sigmoid (or softmax) router whose choice a per-expert bias steers (exp_probs_b), weights
+  // renormalized and scaled as keys say, and multi-token-prediction layers at the end that are skipped
+  // (ModelDescription reads them)
+  bool deepseek_moe = false;
 };
 
 // Every architecture this engine runs.

@@ -11,6 +11,47 @@ int64_t positive(const gguf::GgufFile& file, const std::string& key) {
   if (v <= 0) throw std::runtime_error("metadata " + key + " must be positive, got " + std::to_string(v));
   return v;
 }
+// A DeepSeek-style mixture (GLM-4.5: glm4moe) as llama.cpp reads its keys: leading dense layers, shared
+// experts of n_ff_exp each, the gating function (absent or 0: sigmoid), whether the chosen weights are
+// renormalized (absent: no) and their scale, and the multi-token-prediction layers after the model's own.
+void read_deepseek_moe(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
+  auto count = [&](const std::string& key, int64_t max) {
+    const int64_t v = file.get_int(a + key).value_or(0);
+    if (v < 0 || v > max)
+      throw std::runtime_error("metadata " + a + key + " = " + std::to_string(v) + " is out of range 0.." +
+                               std::to_string(max));
+    return v;
+  };
+  d.n_layer_nextn = count("nextn_predict_layers", d.n_layer - 1);
+  d.n_layer -= d.n_layer_nextn;
+  d.n_layer_dense_lead = count("leading_dense_block_count", d.n_layer);
+  if (d.n_layer_dense_lead > 0 && d.n_ff <= 0)
+    throw std::runtime_error("metadata " + a +
+                             "feed_forward_length (the leading dense layers' width) must be positive");
+  d.n_expert_shared = count("expert_shared_count", 1 << 10);
+  d.n_ff_shexp = d.n_expert_shared * d.n_ff_exp;
+  switch (file.get_int(a + "expert_gating_func").value_or(0)) {
+    case 1:
+      d.router.gating = ExpertGating::Softmax;
+      break;
+    case 0:  // (llama.cpp: none given means sigmoid for these models)
+    case 2:
+      d.router.gating = ExpertGating::Sigmoid;
+      break;
+    default:
+      throw std::runtime_error("metadata " + a + "expert_gating_func " +
+                               std::to_string(*file.get_int(a + "expert_gating_func")) + " is not supported");
+  }
+  d.router.normalize = file.get_bool(a + "expert_weights_norm").value_or(false);
+  const double scale = file.get_float(a + "expert_weights_scale").value_or(1.0);
+  if (!std::isfinite(scale) || scale <= 0)
+    throw std::runtime_error("metadata " + a + "expert_weights_scale must be a positive number");
+  d.router.scale = static_cast<float>(scale);
+  // DeepSeek-V3's group-limited choice (experts in groups, the best groups first): not here
+  if (file.get_int(a + "expert_group_count").value_or(1) > 1)
+    throw std::runtime_error("grouped expert selection (" + a + "expert_group_count) is not supported");
+}
+
 }  // namespace
 
 ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
@@ -42,17 +83,23 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
                                " exceeds expert_count " + std::to_string(d.n_expert));
     d.n_ff_exp = file.get_int(a + "expert_feed_forward_length").value_or(d.n_ff);
     if (d.n_ff_exp <= 0) throw std::runtime_error("the experts' feed_forward_length must be positive");
-    // variants whose extra steps this engine does not have: refused rather than run wrong
-    if (file.get_int(a + "expert_shared_count").value_or(0) > 0 ||
-        file.get_int(a + "expert_shared_feed_forward_length").value_or(0) > 0 ||
-        file.find_tensor("blk.0.ffn_gate_shexp.weight"))
-      throw std::runtime_error("mixture-of-experts models with shared experts are not supported");
-    if (const auto scale = file.get_float(a + "expert_weights_scale");
-        scale && *scale != 0.0 && *scale != 1.0)
-      throw std::runtime_error("mixture-of-experts weights scaled by expert_weights_scale are not supported");
-    // (gpt-oss's gating, a softmax over the chosen experts' logits, comes with its architecture)
-    if (!d.traits->moe_softmax_weight && file.get_int(a + "expert_gating_func").value_or(1) != 1)
-      throw std::runtime_error("mixture-of-experts gating other than softmax is not supported");
+    if (d.traits->moe_softmax_weight)  // gpt-oss's gating comes with its architecture
+      d.router = {ExpertGating::SoftmaxOfChosen, false, 1.0f};
+    if (d.traits->deepseek_moe) {
+      read_deepseek_moe(file, a, d);
+    } else {
+      // variants whose extra steps these architectures do not have: refused rather than run wrong
+      if (file.get_int(a + "expert_shared_count").value_or(0) > 0 ||
+          file.get_int(a + "expert_shared_feed_forward_length").value_or(0) > 0 ||
+          file.find_tensor("blk.0.ffn_gate_shexp.weight"))
+        throw std::runtime_error("mixture-of-experts models with shared experts are not supported");
+      if (const auto scale = file.get_float(a + "expert_weights_scale");
+          scale && *scale != 0.0 && *scale != 1.0)
+        throw std::runtime_error(
+            "mixture-of-experts weights scaled by expert_weights_scale are not supported");
+      if (!d.traits->moe_softmax_weight && file.get_int(a + "expert_gating_func").value_or(1) != 1)
+        throw std::runtime_error("mixture-of-experts gating other than softmax is not supported");
+    }
   } else if (file.find_tensor("blk.0.ffn_gate_inp.weight")) {
     throw std::runtime_error("tensor 'blk.0.ffn_gate_inp.weight' (an expert router) without " + a +
                              "expert_count: per-expert tensors of old GGUFs are not supported");

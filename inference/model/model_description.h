@@ -7,6 +7,7 @@
 
 #include "inference/gguf/gguf_file.h"
 #include "inference/model/architecture.h"
+#include "inference/model/expert_routing.h"
 #include "inference/model/rope_scaling.h"
 
 namespace glasswing::model {
@@ -23,9 +24,16 @@ struct ModelDescription {
   int64_t head_dim = 0;   // per-head width of q and k (attention.key_length, else n_embd / n_head)
   int64_t n_ff = 0;       // MLP hidden width
   // Mixture of experts (Mixtral as llama, qwen3moe): each token's FFN is the router's n_expert_used most
-  // likely of n_expert SwiGLU experts of width n_ff_exp, weighted by their softmax probabilities
-  // renormalized; 0: dense
+  // likely of n_expert SwiGLU experts of width n_ff_exp, weighted as `router` says (Mixtral: their softmax
+  // probabilities renormalized); 0: dense
   int64_t n_expert = 0, n_expert_used = 0, n_ff_exp = 0;
+  RouterRule router;
+  // DeepSeek-style mixtures (glm4moe): the first n_layer_dense_lead layers have a dense FFN of n_ff; the
+  // others add n_expert_shared shared experts, one SwiGLU of n_ff_shexp that every token runs
+  int64_t n_layer_dense_lead = 0, n_expert_shared = 0, n_ff_shexp = 0;
+  // Layers the file holds after the n_layer that the forward pass runs: GLM-4.5's multi-token-prediction
+  // ("NextN") layer, which only speculative decoding would use
+  int64_t n_layer_nextn = 0;
   int64_t n_ctx_train = 0;  // context length the model was trained for
   float norm_eps = 1e-5f;   // RMSNorm or LayerNorm epsilon
   float rope_freq_base = 10000.0f;
@@ -47,6 +55,14 @@ struct ModelDescription {
   int64_t q_dim() const { return n_head * head_dim; }       // width of all query heads together
   int64_t kv_dim() const { return n_head_kv * head_dim; }   // width of all key (or value) heads together
   int64_t gqa_group() const { return n_head / n_head_kv; }  // query heads sharing one KV head
+
+  // Whether layer l's FFN is a mixture of experts (else dense, of n_ff).
+  bool moe_layer(int64_t l) const { return n_expert > 0 && l >= n_layer_dense_lead; }
+  // The widest dense SwiGLU any layer runs (a dense FFN or the shared experts); 0: none. A mixture's
+  // feed_forward_length bounds no tensor unless it has dense layers, so it sizes nothing then.
+  int64_t dense_ff_width() const {
+    return std::max(n_expert == 0 || n_layer_dense_lead > 0 ? n_ff : 0, n_ff_shexp);
+  }
 
   // A sliding-window layer (gemma2/3: all but every swa_pattern-th)?
   bool is_local(int64_t layer) const {

@@ -126,7 +126,8 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       L.bk = load.vector(p + "attn_k.bias", d.kv_dim(), false);
       L.bv = load.vector(p + "attn_v.bias", d.kv_dim(), false);
     }
-    if (arch.qk_norm) {  // per head, or over the whole of q and of k (olmo2)
+    if (arch.qk_norm || (arch.qk_norm_if_present && load.has(p + "attn_q_norm.weight"))) {
+      // per head, or over the whole of q and of k (olmo2)
       L.q_norm = load.vector(p + "attn_q_norm.weight", arch.qk_norm_full ? d.q_dim() : d.head_dim);
       L.k_norm = load.vector(p + "attn_k_norm.weight", arch.qk_norm_full ? d.kv_dim() : d.head_dim);
     }
@@ -140,9 +141,15 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
     const std::string ffn_norm = p + std::string(arch.ffn_norm);
     if (!arch.no_pre_norms) L.ffn_norm = load.vector(ffn_norm + ".weight", d.n_embd);
     L.ffn_norm_b = load.vector(ffn_norm + ".bias", d.n_embd, layer_norm);
-    if (d.n_expert > 0) {  // each expert's slice of the ffn_*_exps tensors
+    if (d.moe_layer(l)) {  // each expert's slice of the ffn_*_exps tensors
       L.router = load.matrix(p + "ffn_gate_inp.weight", d.n_expert, d.n_embd);
       L.router_b = load.vector(p + "ffn_gate_inp.bias", d.n_expert, false);
+      L.exp_probs_b = load.vector(p + "exp_probs_b.bias", d.n_expert, false);
+      if (d.n_expert_shared > 0) {
+        L.gate_shexp = load.matrix(p + "ffn_gate_shexp.weight", d.n_ff_shexp, d.n_embd);
+        L.up_shexp = load.matrix(p + "ffn_up_shexp.weight", d.n_ff_shexp, d.n_embd);
+        L.down_shexp = load.matrix(p + "ffn_down_shexp.weight", d.n_embd, d.n_ff_shexp);
+      }
       L.gate_exps_b = load.vectors(p + "ffn_gate_exps.bias", d.n_ff_exp, d.n_expert, false);
       L.up_exps_b = load.vectors(p + "ffn_up_exps.bias", d.n_ff_exp, d.n_expert, false);
       L.down_exps_b = load.vectors(p + "ffn_down_exps.bias", d.n_embd, d.n_expert, false);
@@ -164,7 +171,7 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       L.w_up = load.matrix(p + "ffn_up.weight", d.n_ff, d.n_embd);
       L.b_up = load.vector(p + "ffn_up.bias", d.n_ff, false);
     }
-    if (d.n_expert == 0) {
+    if (!d.moe_layer(l)) {
       L.w_down = load.matrix(p + "ffn_down.weight", d.n_embd, d.n_ff);
       L.b_down = load.vector(p + "ffn_down.bias", d.n_embd, false);
     }
@@ -221,7 +228,8 @@ uint64_t Weights::matrix_bytes() const {
     if (m) total += m.row_bytes * static_cast<uint64_t>(m.n_rows);
   };
   for (const auto& L : layers) {
-    for (const auto* m : {&L.wq, &L.wk, &L.wv, &L.wqkv, &L.wo, &L.w_gate, &L.w_up, &L.w_down, &L.router})
+    for (const auto* m : {&L.wq, &L.wk, &L.wv, &L.wqkv, &L.wo, &L.w_gate, &L.w_up, &L.w_down, &L.router,
+                          &L.gate_shexp, &L.up_shexp, &L.down_shexp})
       add(*m);
     for (const auto* experts : {&L.gate_exps, &L.up_exps, &L.down_exps})
       for (const auto& m : *experts) add(m);

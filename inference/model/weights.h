@@ -52,6 +52,9 @@ struct LayerWeights {
   Vector router_b;                                          // (n_expert), optional (gpt-oss)
   std::vector<WeightMatrix> gate_exps, up_exps, down_exps;  // (n_ff_exp, n_embd) x2, (n_embd, n_ff_exp)
   std::vector<Vector> gate_exps_b, up_exps_b, down_exps_b;  // per expert (n_ff_exp) x2, (n_embd); or none
+  Vector exp_probs_b;  // (n_expert) added to the router's probabilities to choose, not to weight (GLM-4.5)
+  // the shared experts (GLM-4.5), one SwiGLU every token runs: (n_ff_shexp, n_embd) x2, (n_embd, n_ff_shexp)
+  WeightMatrix gate_shexp, up_shexp, down_shexp;
   Vector attn_sinks;  // (n_head) each head's sink logit (gpt-oss), attn_sinks architectures only
 };
 

@@ -50,6 +50,16 @@ std::vector<Shape> make_shapes() {
   // window of 128 keys on even layers, YaRN x32 over 4096 positions.
   add({"gpt-oss-20b",    "gpt-oss", 2880, 24, 64, 8, 2880, 201088, 131072, 150000.0f, 1e-5f, false, false, 64,
        0.0f, 4096, 128, 0.0f, 0.0f, 0.0f, 32, 4, 2880, 32.0f});
+  // GLM-4.5-Air: 128 experts of 1408 (8 per token) and one shared, the first layer dense (10944), heads of 128
+  // (96 x 128 = 12288 wide against n_embd 4096) with RoPE on half, and one multi-token-prediction layer.
+  Shape air{"glm-4.5-air", "glm4moe", 4096, 46, 96, 8, 10944, 151552, 131072, 1000000.0f, 1e-5f, false, false, 128,
+            0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 128, 8, 1408};
+  air.rope_dims = 64;
+  air.n_dense_lead = 1;
+  air.n_expert_shared = 1;
+  air.n_nextn = 1;
+  air.expert_weights_scale = 1.0f;
+  add(air);
   // SmolLM3 3B: llama's layers, every fourth without RoPE.
   add({"smollm3-3b",     "smollm3", 2048, 36, 16, 4, 11008, 128256, 65536, 5000000.0f, 1e-6f, true, false});
   // Llama 2 7B: the model of llama.cpp's published GPU benchmark tables ("llama 7B Q4_0", 6.74 B).
@@ -91,6 +101,23 @@ std::vector<Shape> make_shapes() {
   Shape glm4{"test-tiny-glm4", "glm4", 128, 2, 4, 2, 256, 300, 128, 10000.0f, 1e-5f, false, true, 64};
   glm4.rope_dims = 32;
   add(glm4);
+  // glm4moe with a dense first layer, 4 routed experts of 64 (2 per token) and 2 shared ones, a sigmoid router
+  // whose weights are renormalized and scaled by 2.5, RoPE on half of each head, and a multi-token-prediction
+  // layer after the two (GLM-4.5's layout; "-qk": with per-head q and k norms, no dense layer)
+  Shape glm4moe{"test-tiny-glm4moe", "glm4moe", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, false, true, 64,
+                0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 4, 2, 64};
+  glm4moe.rope_dims = 32;
+  glm4moe.n_dense_lead = 1;
+  glm4moe.n_expert_shared = 2;
+  glm4moe.n_nextn = 1;
+  glm4moe.expert_weights_scale = 2.5f;
+  add(glm4moe);
+  glm4moe.name = "test-tiny-glm4moe-qk";
+  glm4moe.n_dense_lead = 0;
+  glm4moe.n_expert_shared = 1;
+  glm4moe.n_nextn = 0;
+  glm4moe.qk_norm = true;
+  add(glm4moe);
   // olmo2: norms after the sublayers only, q and k normalized whole; four layers, three of them with a
   // window of 4 keys (OLMo 3's layout)
   Shape olmo2{"test-tiny-olmo2", "olmo2", 128, 4, 4, 2, 256, 300, 128, 500000.0f, 1e-6f, false, true};
@@ -180,6 +207,7 @@ void validate(const Shape& s) {
   auto fail = [&](const std::string& why) { throw std::invalid_argument("shape " + s.name + ": " + why); };
   if (!can_write_architecture(s.arch))
     fail("architecture must be " + architecture_list() + ", not '" + s.arch + "'");
+  if (s.n_dense_lead > s.n_layer) fail("more leading dense layers than layers");
   if (s.n_expert && (!s.n_expert_used || s.n_expert_used > s.n_expert))
     fail("experts used per token must be between 1 and the expert count");
   if (!s.n_embd || !s.n_layer || !s.n_head || !s.n_head_kv || !s.n_ff || !s.n_ctx)
@@ -190,7 +218,8 @@ void validate(const Shape& s) {
   if (s.n_vocab < 260) fail("the vocabulary needs at least 260 tokens");
 }
 
-enum class Kind { Weight, Norm, HeadNorm, Bias, RopeFreqs, Router, Sink };
+// ExpertBias: GLM-4.5's exp_probs_b, N(0, 0.3), so that it changes which experts a sigmoid router chooses
+enum class Kind { Weight, Norm, HeadNorm, Bias, RopeFreqs, Router, Sink, ExpertBias };
 
 struct TensorSpec {
   std::string name;
@@ -205,7 +234,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
                  kv = uint64_t{s.n_head_kv} * s.head_dim();
   std::vector<TensorSpec> t;
   t.push_back({"token_embd.weight", Kind::Weight, e, s.n_vocab});
-  for (uint32_t l = 0; l < s.n_layer; ++l) {
+  for (uint32_t l = 0; l < s.n_layer + s.n_nextn; ++l) {
     const std::string p = "blk." + std::to_string(l) + ".";
     const bool olmo2 = s.arch == "olmo2";  // norms after the sublayers only; q and k normalized whole
     if (!olmo2) t.push_back({p + "attn_norm.weight", Kind::Norm, e, 1});
@@ -216,13 +245,13 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "attn_k.weight", Kind::Weight, e, kv});
       t.push_back({p + "attn_v.weight", Kind::Weight, e, kv});
     }
-    const bool gpt_oss = s.arch == "gpt-oss", glm4 = s.arch == "glm4";
-    if (s.arch == "qwen2" || gpt_oss || glm4) {
+    const bool gpt_oss = s.arch == "gpt-oss", glm4 = s.arch == "glm4", glm4moe = s.arch == "glm4moe";
+    if (s.arch == "qwen2" || gpt_oss || glm4 || glm4moe) {
       t.push_back({p + "attn_q.bias", Kind::Bias, q, 1});
       t.push_back({p + "attn_k.bias", Kind::Bias, kv, 1});
       t.push_back({p + "attn_v.bias", Kind::Bias, kv, 1});
     }
-    if (s.arch == "qwen3" || s.arch == "qwen3moe" || s.arch == "gemma3") {
+    if (s.arch == "qwen3" || s.arch == "qwen3moe" || s.arch == "gemma3" || (glm4moe && s.qk_norm)) {
       t.push_back({p + "attn_q_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
       t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
     }
@@ -238,10 +267,21 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     const bool post_norms = s.arch == "gemma2" || s.arch == "gemma3" || glm4 || olmo2;
     if (post_norms) t.push_back({p + "post_attention_norm.weight", Kind::Norm, e, 1});
     if (!olmo2)
-      t.push_back({p + (gpt_oss ? "post_attention_norm.weight" : "ffn_norm.weight"), Kind::Norm, e, 1});
-    if (s.n_expert) {
+      t.push_back(
+          {p + (gpt_oss || glm4moe ? "post_attention_norm.weight" : "ffn_norm.weight"), Kind::Norm, e, 1});
+    const bool experts = s.n_expert && l >= s.n_dense_lead;
+    if (experts) {
       const uint64_t nf = s.n_ff_exp ? s.n_ff_exp : s.n_ff, ne = s.n_expert;
       t.push_back({p + "ffn_gate_inp.weight", Kind::Router, e, ne});
+      if (glm4moe) {
+        t.push_back({p + "exp_probs_b.bias", Kind::ExpertBias, ne, 1});
+        const uint64_t ns = nf * s.n_expert_shared;
+        if (ns) {
+          t.push_back({p + "ffn_gate_shexp.weight", Kind::Weight, e, ns});
+          t.push_back({p + "ffn_up_shexp.weight", Kind::Weight, e, ns});
+          t.push_back({p + "ffn_down_shexp.weight", Kind::Weight, ns, e});
+        }
+      }
       t.push_back({p + "ffn_gate_exps.weight", Kind::Weight, e, nf * ne, ne});
       t.push_back({p + "ffn_up_exps.weight", Kind::Weight, e, nf * ne, ne});
       t.push_back({p + "ffn_down_exps.weight", Kind::Weight, nf, e * ne, ne});
@@ -257,8 +297,14 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "ffn_gate.weight", Kind::Weight, e, s.n_ff});
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, s.n_ff});
     }
-    if (!s.n_expert) t.push_back({p + "ffn_down.weight", Kind::Weight, s.n_ff, e});
+    if (!experts) t.push_back({p + "ffn_down.weight", Kind::Weight, s.n_ff, e});
     if (post_norms) t.push_back({p + "post_ffw_norm.weight", Kind::Norm, e, 1});
+    if (l >= s.n_layer) {  // a multi-token-prediction layer's own tensors (GLM-4.5's NextN), unused here
+      t.push_back({p + "nextn.eh_proj.weight", Kind::Weight, 2 * e, e});
+      t.push_back({p + "nextn.enorm.weight", Kind::Norm, e, 1});
+      t.push_back({p + "nextn.hnorm.weight", Kind::Norm, e, 1});
+      t.push_back({p + "nextn.shared_head_norm.weight", Kind::Norm, e, 1});
+    }
   }
   if (s.rope_scaling_factor > 0) t.push_back({"rope_freqs.weight", Kind::RopeFreqs, s.head_dim() / 2, 1});
   t.push_back({"output_norm.weight", Kind::Norm, e, 1});
@@ -318,7 +364,7 @@ std::vector<float> llama3_rope_factors(const Shape& s) {
 namespace {
 constexpr std::string_view kArchitectures[] = {"llama",      "qwen2",  "qwen3",   "qwen3moe", "phi3",
                                                "gemma2",     "gemma3", "gpt-oss", "smollm3",  "granite",
-                                               "granitemoe", "glm4",   "olmo2"};
+                                               "granitemoe", "glm4",   "glm4moe", "olmo2"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -398,7 +444,7 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   w.set_u32(a + ".vocab_size", s.n_vocab);
   w.set_u32(a + ".context_length", s.n_ctx);
   w.set_u32(a + ".embedding_length", s.n_embd);
-  w.set_u32(a + ".block_count", s.n_layer);
+  w.set_u32(a + ".block_count", s.n_layer + s.n_nextn);
   w.set_u32(a + ".feed_forward_length", s.n_ff);
   w.set_u32(a + ".attention.head_count", s.n_head);
   w.set_u32(a + ".attention.head_count_kv", s.n_head_kv);
@@ -411,6 +457,14 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     w.set_u32(a + ".expert_used_count", s.n_expert_used);
     if (s.n_ff_exp) w.set_u32(a + ".expert_feed_forward_length", s.n_ff_exp);
   }
+  if (a == "glm4moe") {  // as llama.cpp's converter writes GLM-4.5's config
+    w.set_u32(a + ".leading_dense_block_count", s.n_dense_lead);
+    w.set_u32(a + ".expert_shared_count", s.n_expert_shared);
+    w.set_u32(a + ".expert_gating_func", 2);  // sigmoid
+    w.set_bool(a + ".expert_weights_norm", true);
+    w.set_u32(a + ".nextn_predict_layers", s.n_nextn);
+  }
+  if (s.expert_weights_scale > 0) w.set_f32(a + ".expert_weights_scale", s.expert_weights_scale);
   if (s.attn_softcap > 0) w.set_f32(a + ".attn_logit_softcapping", s.attn_softcap);
   if (s.final_softcap > 0) w.set_f32(a + ".final_logit_softcapping", s.final_softcap);
   if (s.rope_linear_factor > 0) {
@@ -470,6 +524,7 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
         for (float& g : v) g += 1.0f;
       }
       if (t.kind == Kind::Sink) normal_row(row_seed(options.seed, i, 0), 1.0f, v.data(), t.row);  // N(0, 1)
+      if (t.kind == Kind::ExpertBias) normal_row(row_seed(options.seed, i, 0), 0.3f, v.data(), t.row);
       bytes.resize(v.size() * 4);
       std::memcpy(bytes.data(), v.data(), bytes.size());
       if (t.rows == 1)

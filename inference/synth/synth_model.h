@@ -19,7 +19,8 @@ struct Shape {
   // "llama", "qwen2" (adds Q/K/V biases), "qwen3" (adds per-head q and k norms), "phi3" (q|k|v in one
   // attn_qkv, gate|up in one ffn_up), "gemma3" (qwen3's norms, post-sublayer norms, sliding windows),
   // "gemma2" (post-sublayer norms, sliding windows, soft-capping), "qwen3moe" or "gpt-oss" (attention biases
-  // and sinks, sliding windows on even layers, experts with biases; its pre-FFN norm is post_attention_norm)
+  // and sinks, sliding windows on even layers, experts with biases; its pre-FFN norm is post_attention_norm),
+  // "glm4moe" (attention biases, DeepSeek-style experts: see below)
   std::string arch;
   uint32_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, n_ctx = 0;
   float rope_base = 10000.0f;
@@ -42,6 +43,12 @@ struct Shape {
   // granite's multipliers (embedding_scale, residual_scale, attention.scale, logit_scale); 0: none written
   float embedding_scale = 0.0f, residual_scale = 0.0f, attention_scale = 0.0f, logit_scale = 0.0f;
   uint32_t rope_dims = 0;  // rope.dimension_count when RoPE turns part of each head (glm4: half); 0: all
+  // glm4moe (GLM-4.5): the first n_dense_lead layers dense, n_expert_shared shared experts of n_ff_exp, a
+  // sigmoid router with a selection bias, weights renormalized and times expert_weights_scale (0: no key),
+  // per-head q and k norms where qk_norm, and n_nextn multi-token-prediction layers after the n_layer
+  uint32_t n_dense_lead = 0, n_expert_shared = 0, n_nextn = 0;
+  float expert_weights_scale = 0.0f;
+  bool qk_norm = false;
   uint32_t head_dim() const { return key_length ? key_length : n_head ? n_embd / n_head : 0; }
   uint64_t n_params() const;
 };

@@ -61,6 +61,9 @@ struct VulkanBackend::LayerTensors {
   BufferRange router_b;                                          // (n_expert), or empty (gpt-oss has one)
   std::vector<BufferRange> gate_exps_b, up_exps_b, down_exps_b;  // per expert, or none (gpt-oss has them)
   BufferRange attn_sinks;                                        // (n_head) gpt-oss's sink logits, or empty
+  // the shared experts (GLM-4.5): gate|up where matvec_swiglu runs (else null) or gate and up, and down
+  const WeightTensor *gate_up_shexp = nullptr, *gate_shexp = nullptr, *up_shexp = nullptr,
+                     *down_shexp = nullptr;
 };
 
 struct VulkanBackend::DeviceWeights {
@@ -92,8 +95,8 @@ struct VulkanBackend::Activations {
     k = arena.allocate(b * d.kv_dim() * f);
     v = arena.allocate(b * d.kv_dim() * f);
     att_out = arena.allocate(b * d.q_dim() * f);
-    // (a mixture's dense feed_forward_length is metadata only: no tensor bounds it)
-    const uint64_t n_ff = d.n_expert > 0 ? 0 : static_cast<uint64_t>(d.n_ff);
+    // (a dense FFN's or the shared experts' width; a mixture's dense feed_forward_length is metadata only)
+    const uint64_t n_ff = static_cast<uint64_t>(d.dense_ff_width());
     hb = arena.allocate(2 * b * n_ff * f);  // also the GPU kernels' gate|up product of a batch
     hb2 = arena.allocate(b * n_ff * f);
     hb3 = arena.allocate(b * n_ff * f);
@@ -114,9 +117,9 @@ struct VulkanBackend::ExpertScratch {
   };
   Arena arena;
   uint32_t row_align, capacity;          // rows
-  BufferRange router;                    // (max_batch, n_expert) logits, then probabilities
+  BufferRange router;                    // (max_batch, n_expert) logits
   BufferRange x, gate, up, hidden, out;  // (capacity, n_embd | 2 n_ff_exp | n_ff_exp | n_ff_exp | n_embd)
-  Buffer probs;                          // readback: the router's probabilities
+  Buffer logits;                         // readback: the router's logits
   Buffer rows, slots, weights;  // upload: per batch row its token; per (token, rank) its batch row; weight
   model::ExpertRouting routing;
   std::vector<Batch> batches;  // this layer's experts with tokens, in expert order
@@ -126,8 +129,8 @@ struct VulkanBackend::ExpertScratch {
       : arena(device, MemoryUse::DeviceLocal, 16ull << 20, "expert activations"),
         row_align(align_rows(device.info(), d)),
         capacity(rows_for(device.info(), d, max_batch)),
-        probs(Buffer::Create(device, uint64_t(max_batch) * d.n_expert * sizeof(float), MemoryUse::Readback,
-                             "the router probabilities")),
+        logits(Buffer::Create(device, uint64_t(max_batch) * d.n_expert * sizeof(float), MemoryUse::Readback,
+                              "the router logits")),
         rows(Buffer::Create(device, uint64_t(capacity) * sizeof(uint32_t), MemoryUse::Upload,
                             "the expert batch rows")),
         slots(Buffer::Create(device, uint64_t(max_batch) * d.n_expert_used * sizeof(uint32_t),
@@ -143,7 +146,7 @@ struct VulkanBackend::ExpertScratch {
     out = arena.allocate(c * d.n_embd * f);
   }
   uint64_t bytes() const {
-    return arena.bytes_used() + probs.size() + rows.size() + slots.size() + weights.size();
+    return arena.bytes_used() + logits.size() + rows.size() + slots.size() + weights.size();
   }
 
   // The tokens per step whose batch rows fit one binding each (at most `limit`).
@@ -334,7 +337,7 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     }
     t.w_down = matrix(L.w_down);
     t.attn_sinks = upload_vector(L.attn_sinks);
-    if (d.n_expert > 0) {  // each expert's matrices on their own (views into the ffn_*_exps tensors)
+    if (!L.gate_exps.empty()) {  // each expert's matrices on their own (views into the ffn_*_exps tensors)
       t.router = matrix(L.router);
       t.router_b = upload_vector(L.router_b);
       for (const auto& [from, to] :
@@ -350,6 +353,12 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
         t.up_exps.push_back(t.gate_up_exps.back() ? nullptr : matrix(L.up_exps[i]));
         t.down_exps.push_back(matrix(L.down_exps[i]));
       }
+      t.gate_up_shexp = fused_gate_up(L.gate_shexp, L.up_shexp);
+      if (!t.gate_up_shexp) {
+        t.gate_shexp = matrix(L.gate_shexp);
+        t.up_shexp = matrix(L.up_shexp);
+      }
+      t.down_shexp = matrix(L.down_shexp);
     }
     w_->layers.push_back(std::move(t));
   }
@@ -390,9 +399,9 @@ void VulkanBackend::build_pipelines() {
   Caches scratch(*ctx_, d, max_batch_, max_batch_);
   for (uint32_t n : {1u, static_cast<uint32_t>(std::min<int64_t>(max_batch_, scratch.max_batch))}) {
     if (moe_) {
-      std::vector<float> probs(size_t(n) * d.n_expert);
-      for (size_t i = 0; i < probs.size(); ++i) probs[i] = 1.0f / float(1 + i % d.n_expert);
-      route_experts(probs.data(), n);
+      std::vector<float> logits(size_t(n) * d.n_expert);
+      for (size_t i = 0; i < logits.size(); ++i) logits[i] = 1.0f / float(1 + i % d.n_expert);
+      route_experts(logits.data(), n, d.n_layer_dense_lead);
     }
     Recorder rec(*ctx_);
     rec.begin();
@@ -541,7 +550,8 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
   record_embedding(rec, c, n);
   for (int64_t l = 0; l < model_.desc().n_layer; ++l) {
     record_attention(rec, c, n, l, flow);
-    if (moe_) {  // with the routing already in moe_ (build_pipelines); run_expert_step routes as it goes
+    if (model_.desc().moe_layer(l)) {
+      // with the routing already in moe_ (build_pipelines); run_expert_step routes as it goes
       record_router(rec, n, l);
       record_experts(rec, n, l);
     } else {
@@ -864,11 +874,30 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
   rec.barrier();
   rec.combine_experts(m.out, whole(m.slots), whole(m.weights), a_->x, dim, n, u32(d.n_expert_used));
   rec.barrier();
+  if (L.down_shexp) record_shared_experts(rec, n, L);
 }
 
-// The router of layer l: its probabilities for this step's tokens (gpt-oss: its biased logits), from the
-// FFN-normalized x (left in xb for the experts), copied to the host, which chooses the experts
-// (route_experts).
+// The shared experts (GLM-4.5): one SwiGLU over every token's FFN-normalized x (still in xb), added to the
+// residual stream beside the routed experts' sum.
+void VulkanBackend::record_shared_experts(Recorder& rec, uint32_t n, const LayerTensors& L) {
+  const auto& d = model_.desc();
+  const Activations& a = *a_;
+  const uint32_t nf = u32(d.n_ff_shexp);
+  if (L.gate_up_shexp) {
+    rec.matvec_swiglu(*L.gate_up_shexp, a.xb, a.hb3, {.n_vec = n}, a.hb);
+  } else {
+    rec.project(*L.gate_shexp, a.xb, a.hb, {.n_vec = n});
+    rec.project(*L.up_shexp, a.xb, a.hb2, {.n_vec = n});
+    rec.barrier();
+    rec.swiglu(a.hb, a.hb2, a.hb3, n * nf);
+  }
+  rec.barrier();
+  rec.project(*L.down_shexp, a.hb3, a.x, {.n_vec = n, .accumulate = true});
+  rec.barrier();
+}
+
+// The router of layer l: its logits (with its bias, gpt-oss) for this step's tokens, from the FFN-normalized
+// x (left in xb for the experts), copied to the host, which chooses the experts (route_experts).
 void VulkanBackend::record_router(Recorder& rec, uint32_t n, int64_t l) {
   const auto& d = model_.desc();
   const ExpertScratch& m = *moe_;
@@ -877,21 +906,18 @@ void VulkanBackend::record_router(Recorder& rec, uint32_t n, int64_t l) {
   rec.barrier();
   rec.project(*L.router, a_->xb, m.router, {.n_vec = n});
   record_bias(rec, L.router_b, m.router, u32(d.n_expert), n);
-  if (!d.traits->moe_softmax_weight) {  // (gpt-oss: the host takes the logits, see route_experts)
-    rec.barrier();
-    rec.softmax(m.router, {.n = u32(d.n_expert), .n_rows = n});
-  }
-  rec.copy(m.router, whole(m.probs), uint64_t(n) * d.n_expert * sizeof(float));
+  rec.copy(m.router, whole(m.logits), uint64_t(n) * d.n_expert * sizeof(float));
 }
 
-// Chooses each token's experts from the router's probabilities (model::ExpertRouting, as the CPU engine
+// Chooses each token's experts in layer l from the router's logits (model::ExpertRouting, as the CPU engine
 // does) and writes the batches for record_experts: per batch row the token it gathers, per (token, rank) the
 // batch row of its output, and the weights. Each expert's rows start at an aligned offset (bindable).
-void VulkanBackend::route_experts(const float* probs, uint32_t n) {
+void VulkanBackend::route_experts(const float* logits, uint32_t n, int64_t l) {
   const auto& d = model_.desc();
   ExpertScratch& m = *moe_;
   const int64_t k = d.n_expert_used;
-  m.routing.route(probs, n, d.n_expert, k, d.traits->moe_softmax_weight);
+  m.routing.route(logits, n, d.n_expert, k, d.router,
+                  model_.weights().layers[static_cast<size_t>(l)].exp_probs_b);
   auto* rows = static_cast<uint32_t*>(m.rows.mapped());
   auto* slots = static_cast<uint32_t*>(m.slots.mapped());
   m.batches.clear();
@@ -926,10 +952,14 @@ void VulkanBackend::run_expert_step(Caches& c, uint32_t n, uint32_t first_logit)
   record_embedding(rec, c, n);
   for (int64_t l = 0; l < model_.desc().n_layer; ++l) {
     record_attention(rec, c, n, l, flow);
+    if (!model_.desc().moe_layer(l)) {  // (GLM-4.5's leading dense layers)
+      record_ffn(rec, n, l, flow);
+      continue;
+    }
     record_router(rec, n, l);
     rec.end();
     rec.submit_and_wait();
-    route_experts(static_cast<const float*>(moe_->probs.mapped()), n);
+    route_experts(static_cast<const float*>(moe_->logits.mapped()), n, l);
     rec.begin();
     record_experts(rec, n, l);
   }

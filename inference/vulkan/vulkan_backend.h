@@ -88,8 +88,9 @@ class VulkanBackend final : public model::Backend {
   // layer's tokens between them.
   void run_expert_step(Caches& c, uint32_t n, uint32_t first_logit);
   void record_router(Recorder& rec, uint32_t n, int64_t l);
-  void route_experts(const float* probs, uint32_t n);
+  void route_experts(const float* logits, uint32_t n, int64_t l);
   void record_experts(Recorder& rec, uint32_t n, int64_t l);
+  void record_shared_experts(Recorder& rec, uint32_t n, const LayerTensors& L);
   void build_pipelines();
   const WeightTensor& upload_matrix(const model::WeightMatrix& m, const Progress& progress);
   const WeightTensor& upload_fused(std::initializer_list<const model::WeightMatrix*> parts,

@@ -170,7 +170,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
       if (arch.qk_norm_full) {  // olmo2: over the whole of q and of k
         naive::rmsnorm(q[u(t)], 0, u(d.q_dim()), L.q_norm, eps);
         naive::rmsnorm(k[u(t)], 0, u(d.kv_dim()), L.k_norm, eps);
-      } else if (arch.qk_norm) {
+      } else if (!L.q_norm.empty()) {  // qwen3, gemma3, GLM-4.5
         for (int64_t h = 0; h < d.n_head; ++h) naive::rmsnorm(q[u(t)], u(h * hd), u(hd), L.q_norm, eps);
         for (int64_t h = 0; h < d.n_head_kv; ++h) naive::rmsnorm(k[u(t)], u(h * hd), u(hd), L.k_norm, eps);
       }
@@ -230,27 +230,41 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         return b.empty() ? model::Vector{} : b[u(e)];
       };
       Vec down(u(dim), 0.0);
-      if (d.n_expert > 0) {
+      if (!L.gate_exps.empty()) {
         // mixture of experts: softmax over the router's logits, the n_expert_used most likely experts (ties
         // to the lower id), their probabilities renormalized to sum 1
         // (gpt-oss: the top experts by logit, plus the router's bias, weighted by the softmax over those)
+        // (GLM-4.5, as DeepSeek-V3: each logit's sigmoid; the experts chosen by sigmoid plus a per-expert
+        // bias, weighted by their sigmoids, renormalized if the file says so, times a scale; then the shared
+        // experts added for every token)
+        const bool sigmoid = d.router.gating == model::ExpertGating::Sigmoid;
         Vec p = naive::matvec(L.router, xn, L.router_b);
         const double mx = *std::max_element(p.begin(), p.end());
         double total = 0;
-        for (double& e : p) total += (e = std::exp(e - mx));
-        if (!gpt_oss)
+        for (double& e : p) total += sigmoid ? 0.0 : (e = std::exp(e - mx));
+        if (sigmoid)
+          for (double& e : p) e = 1.0 / (1.0 + std::exp(-e));
+        else if (!gpt_oss)
           for (double& e : p) e /= total;
+        Vec choice = p;
+        for (size_t e = 0; e < L.exp_probs_b.size(); ++e) choice[e] += L.exp_probs_b[e];
         std::vector<int64_t> order(p.size());
         for (size_t e = 0; e < order.size(); ++e) order[e] = static_cast<int64_t>(e);
-        std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return p[u(a)] > p[u(b)]; });
+        std::stable_sort(order.begin(), order.end(),
+                         [&](int64_t a, int64_t b) { return choice[u(a)] > choice[u(b)]; });
         double chosen = 0;
         for (int64_t r = 0; r < d.n_expert_used; ++r) chosen += p[u(order[u(r)])];
+        if (!gpt_oss && !d.router.normalize) chosen = 1.0;
         for (int64_t r = 0; r < d.n_expert_used; ++r) {
           const int64_t e = order[u(r)];
           const Vec o =
               ffn(L.gate_exps[u(e)], L.up_exps[u(e)], L.down_exps[u(e)], expert_bias(L.gate_exps_b, e),
                   expert_bias(L.up_exps_b, e), expert_bias(L.down_exps_b, e));
-          for (int64_t i = 0; i < dim; ++i) down[u(i)] += p[u(e)] / chosen * o[u(i)];
+          for (int64_t i = 0; i < dim; ++i) down[u(i)] += d.router.scale * p[u(e)] / chosen * o[u(i)];
+        }
+        if (L.gate_shexp) {
+          const Vec o = ffn(L.gate_shexp, L.up_shexp, L.down_shexp, {}, {}, {});
+          for (int64_t i = 0; i < dim; ++i) down[u(i)] += o[u(i)];
         }
       } else {
         down = ffn(L.w_gate, L.w_up, L.w_down, {}, L.b_up, L.b_down);

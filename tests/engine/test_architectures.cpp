@@ -632,6 +632,100 @@ TEST_CASE(
   CHECK_THROWS_WITH(model::Model::load(mrope), Contains("rope.dimension_sections) are not supported"));
 }
 
+TEST_CASE(
+    "glm4moe (GLM-4.5): dense first layers, shared experts, a biased sigmoid router, MTP layers skipped",
+    "[engine][architectures]") {
+  // test-tiny-glm4moe: layer 0 dense, layer 1 with 4 routed experts (2 per token) and 2 shared ones, and a
+  // multi-token-prediction block 2 that the forward pass must not run; -qk: per-head q and k norms, every
+  // layer a mixture, one shared expert
+  const auto [shape, type] = GENERATE(std::pair{"test-tiny-glm4moe", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-glm4moe", gguf::GgmlType::F32},
+                                      std::pair{"test-tiny-glm4moe-qk", gguf::GgmlType::Q4_0});
+  INFO(shape << " " << gguf::ggml_type_name(type));
+  const auto path = test::synth_model_file(shape, type);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  const bool qk = std::string(shape) == "test-tiny-glm4moe-qk";
+  CHECK(d.n_layer == 2);
+  CHECK(d.n_layer_nextn == (qk ? 0 : 1));
+  CHECK(d.n_layer_dense_lead == (qk ? 0 : 1));
+  CHECK(d.n_expert_shared == (qk ? 1 : 2));
+  CHECK(d.n_ff_shexp == d.n_expert_shared * 64);
+  CHECK(d.router.gating == model::ExpertGating::Sigmoid);
+  CHECK(d.router.normalize);
+  CHECK(d.router.scale == 2.5f);
+  CHECK(d.n_rot == 32);
+  const auto& layers = model->weights().layers;
+  REQUIRE(layers.size() == 2);
+  CHECK(layers[0].gate_exps.empty() == !qk);
+  CHECK(static_cast<bool>(layers[0].w_down) == !qk);
+  CHECK(layers[1].gate_exps.size() == 4);
+  CHECK(layers[1].gate_shexp.n_rows == d.n_ff_shexp);
+  CHECK(layers[1].exp_probs_b.size() == 4);
+  CHECK(layers[1].q_norm.empty() == !qk);
+
+  const auto ref = test::naive_logits(*model, kTokens);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.05f);
+  cpu::CpuBackend cpu(*model);  // one token at a time: each expert's batch of one
+  model::Session session(*model, cpu, static_cast<int64_t>(kTokens.size()));
+  std::span<const float> last;
+  for (int32_t token : kTokens) last = cpu.forward(session, std::span(&token, 1), false);
+  CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
+
+  if (type != gguf::GgmlType::Q8_0) return;
+  // Each part changes the logits, and the engine follows the textbook pass through each change: without
+  // the selection bias other experts are chosen; without renormalization or scale the weights differ.
+  const auto unbiased = with_tensor(path, "blk.1.exp_probs_b.bias", [](float, size_t) { return 0.0f; });
+  std::vector<std::pair<const char*, std::unique_ptr<model::Model>>> variants;
+  variants.emplace_back("no selection bias", model::Model::from_gguf(gguf::GgufFile::parse(unbiased)));
+  variants.emplace_back("weights neither renormalized nor scaled",
+                        model::Model::load(with_metadata(path, "glm4moe-raw", [](gguf::GgufWriter& w) {
+                          w.set_bool("glm4moe.expert_weights_norm", false);
+                          w.set_f32("glm4moe.expert_weights_scale", 1.0f);
+                        })));
+  variants.emplace_back("softmax router",
+                        model::Model::load(with_metadata(path, "glm4moe-softmax", [](auto& w) {
+                          w.set_u32("glm4moe.expert_gating_func", 1);
+                        })));
+  for (const auto& [what, m] : variants) {
+    INFO(what);
+    const auto logits = engine_logits(*m, "cpu");
+    CHECK(test::max_abs_diff(logits, ref) > 1e-3f);
+    CHECK(test::max_abs_diff(logits, test::naive_logits(*m, kTokens)) <= 1e-4f);
+  }
+}
+
+TEST_CASE("glm4moe keys out of range, and DeepSeek-V3's grouped choice, are refused by name",
+          "[engine][architectures]") {
+  const auto path = test::synth_model_file("test-tiny-glm4moe", gguf::GgmlType::Q8_0);
+  const auto refused = [&](const char* name, const std::function<void(gguf::GgufWriter&)>& add,
+                           const std::string& message) {
+    INFO(name);
+    CHECK_THROWS_WITH(model::Model::load(with_metadata(path, name, add)), Contains(message));
+  };
+  refused(
+      "grouped", [](gguf::GgufWriter& w) { w.set_u32("glm4moe.expert_group_count", 8); },
+      "grouped expert selection (glm4moe.expert_group_count) is not supported");
+  refused(
+      "gating", [](gguf::GgufWriter& w) { w.set_u32("glm4moe.expert_gating_func", 3); },
+      "expert_gating_func 3 is not supported");
+  refused(
+      "nextn", [](gguf::GgufWriter& w) { w.set_u32("glm4moe.nextn_predict_layers", 3); },
+      "glm4moe.nextn_predict_layers = 3 is out of range 0..2");
+  refused(
+      "dense", [](gguf::GgufWriter& w) { w.set_u32("glm4moe.leading_dense_block_count", 3); },
+      "glm4moe.leading_dense_block_count = 3 is out of range 0..2");
+  refused(
+      "scale", [](gguf::GgufWriter& w) { w.set_f32("glm4moe.expert_weights_scale", -1.0f); },
+      "expert_weights_scale must be a positive number");
+  // a layer the keys call a mixture must have its experts: one more dense layer than the tensors hold
+  CHECK_THROWS_WITH(model::Model::load(with_metadata(
+                        path, "dense-missing",
+                        [](gguf::GgufWriter& w) { w.set_u32("glm4moe.leading_dense_block_count", 0); })),
+                    Contains("'blk.0.ffn_gate_inp.weight' is missing"));
+}
+
 TEST_CASE("olmo2: norms after the sublayers only, q and k normalized whole, OLMo 3's windows",
           "[engine][architectures]") {
   // test-tiny-olmo2: four layers, the first three with a window of 4 keys (OLMo 3; OLMo 2 has none)

@@ -310,6 +310,34 @@ TEST_CASE("mixture-of-experts shapes carry a router and 3-D expert tensors") {
   CHECK(mixtral.require_tensor("blk.0.ffn_gate_exps.weight").dims == std::vector<uint64_t>{128, 256, 4});
 }
 
+TEST_CASE("glm4moe shapes carry a dense first layer, shared experts, a selection bias and an MTP layer") {
+  const auto f = gguf::GgufFile::open(write("test-tiny-glm4moe", GgmlType::Q8_0).path);
+  CHECK(f.architecture() == "glm4moe");
+  CHECK(f.require_uint("glm4moe.block_count") == 3);  // two layers and the NextN one
+  CHECK(f.require_uint("glm4moe.nextn_predict_layers") == 1);
+  CHECK(f.require_uint("glm4moe.leading_dense_block_count") == 1);
+  CHECK(f.require_uint("glm4moe.expert_shared_count") == 2);
+  CHECK(f.require_uint("glm4moe.expert_gating_func") == 2);
+  CHECK(f.get_bool("glm4moe.expert_weights_norm") == true);
+  CHECK(f.require_float("glm4moe.expert_weights_scale") == 2.5);
+  CHECK(f.require_uint("glm4moe.rope.dimension_count") == 32);
+  CHECK(f.require_tensor("blk.0.ffn_down.weight").dims == std::vector<uint64_t>{256, 128});
+  CHECK(f.find_tensor("blk.0.ffn_gate_inp.weight") == nullptr);
+  CHECK(f.require_tensor("blk.1.ffn_gate_shexp.weight").dims == std::vector<uint64_t>{128, 128});
+  CHECK(f.require_tensor("blk.1.ffn_down_shexp.weight").dims == std::vector<uint64_t>{128, 128});
+  CHECK(f.require_tensor("blk.1.exp_probs_b.bias").dims == std::vector<uint64_t>{4});
+  CHECK(f.require_tensor("blk.1.attn_q.bias").dims == std::vector<uint64_t>{256});
+  CHECK(f.require_tensor("blk.1.post_attention_norm.weight").dims == std::vector<uint64_t>{128});
+  CHECK(f.require_tensor("blk.2.nextn.eh_proj.weight").dims == std::vector<uint64_t>{256, 128});
+  CHECK(f.find_tensor("blk.1.nextn.eh_proj.weight") == nullptr);
+  CHECK(f.find_tensor("blk.0.attn_q_norm.weight") == nullptr);
+  const auto qk = gguf::GgufFile::open(write("test-tiny-glm4moe-qk", GgmlType::Q8_0).path);
+  CHECK(qk.require_tensor("blk.0.attn_q_norm.weight").dims == std::vector<uint64_t>{64});
+  CHECK(qk.require_tensor("blk.0.ffn_gate_inp.weight").dims == std::vector<uint64_t>{128, 4});
+  // the real one: about 109 B parameters, 2.3 B of them its MTP layer (Z.ai: 106 B, 12 B active)
+  CHECK(synth::find_shape("glm-4.5-air")->n_params() / 1000000000 == 109);
+}
+
 TEST_CASE("gpt-oss shapes carry attention biases and sinks, per-expert biases, YaRN and MXFP4 experts") {
   const auto w = write("test-tiny-gpt-oss", GgmlType::MXFP4, 42, 0, "gpt-oss.gguf");
   const auto f = gguf::GgufFile::open(w.path);

@@ -278,14 +278,18 @@ TEST_CASE("Vulkan turns RoPE with YaRN and LongRoPE scaling as the CPU engine do
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
-TEST_CASE("Vulkan runs mixtures of experts (qwen3moe, Mixtral) as the CPU engine does", "[backend]") {
-  // 4 experts, 2 per token. F32: gate and up as two matrices per expert and a SwiGLU dispatch; quantized: one
-  // gate|up matrix per expert (matvec_swiglu). Prefill batches, decode steps (one token per expert), a prompt
-  // longer than a step, and the attention maps.
+TEST_CASE("Vulkan runs mixtures of experts (qwen3moe, Mixtral, GLM-4.5) as the CPU engine does",
+          "[backend]") {
+  // 4 experts, 2 per token (GLM-4.5's: a dense first layer, shared experts, a sigmoid router). F32: gate and
+  // up as two matrices per expert and a SwiGLU dispatch; quantized: one gate|up matrix per expert
+  // (matvec_swiglu). Prefill batches, decode steps (one token per expert), a prompt longer than a step, and
+  // the attention maps.
   const auto [shape, type] = GENERATE(std::pair{"test-tiny-qwen3moe", gguf::GgmlType::F32},
                                       std::pair{"test-tiny-qwen3moe", gguf::GgmlType::Q8_0},
                                       std::pair{"test-tiny-mixtral", gguf::GgmlType::Q4_0},
-                                      std::pair{"test-tiny-granitemoe", gguf::GgmlType::Q8_0});
+                                      std::pair{"test-tiny-granitemoe", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-glm4moe", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-glm4moe-qk", gguf::GgmlType::F32});
   INFO(shape << " " << gguf::ggml_type_name(type));
   auto model = model::Model::load(test::synth_model_file(shape, type));
   REQUIRE(model->desc().n_expert == 4);
