@@ -46,6 +46,10 @@ int run_info(cli::Args& args) {
                         "expert_weights_norm",
                         "expert_weights_scale",
                         "nextn_predict_layers",
+                        "attention.q_lora_rank",
+                        "attention.kv_lora_rank",
+                        "attention.key_length_mla",
+                        "attention.value_length_mla",
                         "attention.layer_norm_rms_epsilon",
                         "attention.layer_norm_epsilon"};
   for (const char* k : keys)

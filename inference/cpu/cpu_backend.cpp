@@ -47,7 +47,13 @@ Scratch::Scratch(const model::ModelDescription& d, int64_t b)
       moe_g(sz(b * d.n_ff_exp)),
       moe_u(sz(b * d.n_ff_exp)),
       moe_d(d.n_expert ? sz(b * d.n_embd) : 0),
-      moe_out(sz(b * d.n_expert_used * d.n_embd)) {}
+      moe_out(sz(b * d.n_expert_used * d.n_embd)),
+      mla_q(d.is_mla() ? sz(b * d.n_head * (d.mla.nope + d.n_rot)) : 0),
+      mla_qa(sz(b * d.mla.q_rank)),
+      mla_kv(d.is_mla() ? sz(b * (d.mla.kv_rank + d.n_rot)) : 0),
+      mla_in(sz(b * std::max(d.mla.nope, d.mla.kv_rank))),
+      mla_out(sz(b * std::max(d.mla.kv_rank, d.mla.v_head))),
+      mla_o(sz(b * d.n_head * d.mla.v_head)) {}
 
 CpuBackend::CpuBackend(const model::Model& model, int n_threads, Rounding rounding)
     : model_(model), rounding_(rounding), pool_(n_threads), s_(model.desc(), kMaxBatch) {
@@ -331,6 +337,58 @@ void CpuBackend::moe_ffn(const model::LayerWeights& L, int64_t n) {
   }
 }
 
+// Multi-head latent attention's queries, keys and values before RoPE (model::ModelDescription::Mla): per head
+// q = [its RoPE part, k_b · its nope part], one key [the shared RoPE key, the normalized latent], the value
+// the key itself.
+void CpuBackend::mla_qkv(const model::LayerWeights& L, int64_t n) {
+  const model::ModelDescription& d = model_.desc();
+  const model::ModelDescription::Mla& m = d.mla;
+  Scratch& s = s_;
+  const int64_t r = d.n_rot, hq = m.nope + r, hd = d.head_dim, kv_a = m.kv_rank + r;
+  if (L.wq_a) {
+    project(s.mla_qa.data(), s.xb.data(), L.wq_a, {}, n);
+    for (int64_t t = 0; t < n; ++t)
+      rmsnorm(&s.mla_qa[sz(t * m.q_rank)], &s.mla_qa[sz(t * m.q_rank)], L.q_a_norm, m.q_rank, d.norm_eps);
+    project(s.mla_q.data(), s.mla_qa.data(), L.wq_b, {}, n);
+  } else {
+    project(s.mla_q.data(), s.xb.data(), L.wq, {}, n);
+  }
+  project(s.mla_kv.data(), s.xb.data(), L.wkv_a, {}, n);
+  for (int64_t t = 0; t < n; ++t) {
+    const float* kv = &s.mla_kv[sz(t * kv_a)];
+    float* k = &s.k[sz(t * hd)];
+    std::copy_n(kv + m.kv_rank, r, k);
+    rmsnorm(k + r, kv, L.kv_a_norm, m.kv_rank, d.norm_eps);
+    std::copy_n(k, hd, &s.v[sz(t * hd)]);
+  }
+  for (int64_t h = 0; h < d.n_head; ++h) {
+    for (int64_t t = 0; t < n; ++t) {
+      const float* q = &s.mla_q[sz((t * d.n_head + h) * hq)];
+      std::copy_n(q, m.nope, &s.mla_in[sz(t * m.nope)]);
+      std::copy_n(q + m.nope, r, &s.q[sz((t * d.n_head + h) * hd)]);
+    }
+    project(s.mla_out.data(), s.mla_in.data(), L.k_b[sz(h)], {}, n);
+    for (int64_t t = 0; t < n; ++t)
+      std::copy_n(&s.mla_out[sz(t * m.kv_rank)], m.kv_rank, &s.q[sz((t * d.n_head + h) * hd + r)]);
+  }
+}
+
+// Each head's attention output (its latent part, after the RoPE part) back from latent space through v_b,
+// into mla_o for wo.
+void CpuBackend::mla_values(const model::LayerWeights& L, int64_t n) {
+  const model::ModelDescription& d = model_.desc();
+  const model::ModelDescription::Mla& m = d.mla;
+  Scratch& s = s_;
+  const int64_t hd = d.head_dim, vd = d.attn_out_dim();
+  for (int64_t h = 0; h < d.n_head; ++h) {
+    for (int64_t t = 0; t < n; ++t)
+      std::copy_n(&s.att_out[sz((t * d.n_head + h) * hd + d.n_rot)], m.kv_rank, &s.mla_in[sz(t * m.kv_rank)]);
+    project(s.mla_out.data(), s.mla_in.data(), L.v_b[sz(h)], {}, n);
+    for (int64_t t = 0; t < n; ++t)
+      std::copy_n(&s.mla_out[sz(t * m.v_head)], m.v_head, &s.mla_o[sz(t * vd + h * m.v_head)]);
+  }
+}
+
 void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, int64_t pos0,
                                int64_t first_logit, float* logits) {
   const model::ModelDescription& d = model_.desc();
@@ -375,6 +433,8 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
         std::memcpy(&s.k[sz(t * kv_dim)], row + q_dim, sz(kv_dim) * sizeof(float));
         std::memcpy(&s.v[sz(t * kv_dim)], row + q_dim + kv_dim, sz(kv_dim) * sizeof(float));
       }
+    } else if (d.is_mla()) {
+      mla_qkv(L, n);
     } else {
       project(s.q.data(), s.xb.data(), L.wq, L.bq, n);
       project(s.k.data(), s.xb.data(), L.wk, L.bk, n);
@@ -467,8 +527,10 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
         for (int64_t i = 0; i < n * dim; ++i) s.xb2[sz(i)] *= d.residual_scale;
     };
 
-    // output projection and residual
-    project(s.xb2.data(), s.att_out.data(), L.wo, L.bo, n);
+    // output projection and residual (multi-head latent attention: each head's output from latent space
+    // first)
+    if (d.is_mla()) mla_values(L, n);
+    project(s.xb2.data(), d.is_mla() ? s.mla_o.data() : s.att_out.data(), L.wo, L.bo, n);
     post_norm(L.attn_post_norm);
     residual_scale();
     add(s.x.data(), s.xb2.data(), n * dim);

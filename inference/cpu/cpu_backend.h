@@ -60,6 +60,10 @@ struct Scratch {
   model::ExpertRouting routing;
   std::vector<float> moe_x, moe_g, moe_u, moe_d;  // (max_batch, n_embd | n_ff_exp | n_ff_exp | n_embd)
   std::vector<float> moe_out;                     // (max_batch, n_expert_used, n_embd)
+  // multi-head latent attention (empty otherwise): the query before absorption (max_batch, n_head, nope +
+  // n_rot), its low-rank step (max_batch, q_rank), the latent with the RoPE key (max_batch, kv_rank + n_rot),
+  // one head's input and output of k_b or v_b, and every head's value for wo (max_batch, n_head·v_head)
+  std::vector<float> mla_q, mla_qa, mla_kv, mla_in, mla_out, mla_o;
   std::vector<float>
       att;  // (n_threads, gqa_group, n_ctx), score rows per thread; grows with the largest session
   std::vector<float>
@@ -107,6 +111,8 @@ class CpuBackend final : public model::Backend {
   void attention_groups(CpuCaches& c, int64_t l, int64_t pos0);
   // The mixture-of-experts FFN of n tokens: s_.xb (normalized) -> s_.xb2.
   void moe_ffn(const model::LayerWeights& L, int64_t n);
+  void mla_qkv(const model::LayerWeights& L, int64_t n);
+  void mla_values(const model::LayerWeights& L, int64_t n);
 
   // Prompt steps' attention (Rounding::Fast, the GEMM kernel): the step's keys and values packed once per KV
   // head, then head h's queries t0 .. t0 + gemm_rows_group - 1 against them.

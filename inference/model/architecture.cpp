@@ -40,6 +40,10 @@ constexpr std::array kArchitectures = {
     ArchTraits{"glm4moe", NormKind::Rms, FfnKind::SwiGlu, RopeKind::NeoX, false, false, false, false, false,
                false, false, 0, false, false, false, "post_attention_norm", 0, false, false, false, false, true,
                true},
+    // DeepSeek-V2, V2.5, V3, R1, GLM-4.7-Flash, Kimi K2, Moonlight: multi-head latent attention (adjacent
+    // RoPE pairs on its rotary part) and DeepSeek's experts
+    ArchTraits{"deepseek2", NormKind::Rms, FfnKind::SwiGlu, RopeKind::Normal, false, false, false, false, false,
+               false, false, 0, false, false, false, "ffn_norm", 0, false, false, false, false, false, true, true},
     ArchTraits{"olmo2",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true,  false, false, false,
                true, 4, false, false, false, "ffn_norm", 0, false, true, true},
     ArchTraits{"gpt2",   NormKind::Layer, FfnKind::Gelu,   RopeKind::None,   true,  true,  false},

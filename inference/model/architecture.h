@@ -63,6 +63,8 @@ struct ArchTraits {
   // renormalized and scaled as keys say, and multi-token-prediction layers at the end that are skipped
   // (ModelDescription reads them)
   bool deepseek_moe = false;
+  // DeepSeek-V2/V3, GLM-4.7-Flash: multi-head latent attention (ModelDescription::Mla)
+  bool mla = false;
 };
 
 // Every architecture this engine runs.

@@ -30,11 +30,12 @@ void read_deepseek_moe(const gguf::GgufFile& file, const std::string& a, ModelDe
                              "feed_forward_length (the leading dense layers' width) must be positive");
   d.n_expert_shared = count("expert_shared_count", 1 << 10);
   d.n_ff_shexp = d.n_expert_shared * d.n_ff_exp;
-  switch (file.get_int(a + "expert_gating_func").value_or(0)) {
+  // (llama.cpp: none given means softmax for DeepSeek-V2's files, sigmoid for GLM-4.5's)
+  const int64_t gating = file.get_int(a + "expert_gating_func").value_or(0);
+  switch (gating != 0 ? gating : d.architecture == "deepseek2" ? 1 : 2) {
     case 1:
       d.router.gating = ExpertGating::Softmax;
       break;
-    case 0:  // (llama.cpp: none given means sigmoid for these models)
     case 2:
       d.router.gating = ExpertGating::Sigmoid;
       break;
@@ -50,6 +51,33 @@ void read_deepseek_moe(const gguf::GgufFile& file, const std::string& a, ModelDe
   // DeepSeek-V3's group-limited choice (experts in groups, the best groups first): not here
   if (file.get_int(a + "expert_group_count").value_or(1) > 1)
     throw std::runtime_error("grouped expert selection (" + a + "expert_group_count) is not supported");
+}
+
+// Multi-head latent attention as llama.cpp's converter writes it (since it splits attn_kv_b): key_length
+// and value_length are the latent's (kv_rank + n_rot, kv_rank), one KV head, and the *_mla keys hold the
+// unabsorbed head widths.
+void read_mla(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
+  ModelDescription::Mla& m = d.mla;
+  m.q_rank = file.get_int(a + "attention.q_lora_rank").value_or(0);
+  m.kv_rank = positive(file, a + "attention.kv_lora_rank");
+  const auto k_mla = file.get_int(a + "attention.key_length_mla");
+  const auto v_mla = file.get_int(a + "attention.value_length_mla");
+  if (!k_mla || !v_mla || file.find_tensor("blk.0.attn_kv_b.weight"))
+    throw std::runtime_error("this " + d.architecture +
+                             " file predates llama.cpp's split attn_k_b/attn_v_b tensors (no " + a +
+                             "attention.key_length_mla); convert it again with a current llama.cpp");
+  const int64_t n_rot = file.get_int(a + "rope.dimension_count").value_or(0);
+  m.nope = *k_mla - n_rot;
+  m.v_head = *v_mla;
+  if (m.q_rank < 0 || n_rot <= 0 || n_rot % 2 != 0 || m.nope <= 0 || m.v_head <= 0)
+    throw std::runtime_error("multi-head latent attention: attention.key_length_mla " +
+                             std::to_string(*k_mla) + ", rope.dimension_count " + std::to_string(n_rot) +
+                             " and value_length_mla " + std::to_string(*v_mla) + " do not describe heads");
+  if (d.head_dim != m.kv_rank + n_rot || d.n_head_kv != 1 ||
+      file.get_int(a + "attention.value_length").value_or(m.kv_rank) != m.kv_rank)
+    throw std::runtime_error(
+        "multi-head latent attention needs attention.key_length = kv_lora_rank + " +
+        std::string("rope.dimension_count, value_length = kv_lora_rank and one KV head"));
 }
 
 }  // namespace
@@ -71,7 +99,8 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
                              " is not a multiple of attention.head_count_kv " + std::to_string(d.n_head_kv));
   d.head_dim = file.get_int(a + "attention.key_length").value_or(d.n_embd / d.n_head);
   if (d.head_dim <= 0) throw std::runtime_error("head dimension must be positive");
-  if (auto v = file.get_int(a + "attention.value_length"); v && *v != d.head_dim)
+  if (d.traits->mla) read_mla(file, a, d);
+  if (auto v = file.get_int(a + "attention.value_length"); v && *v != d.head_dim && !d.is_mla())
     throw std::runtime_error("attention.value_length " + std::to_string(*v) + " differs from key_length " +
                              std::to_string(d.head_dim) + " (not supported)");
   d.n_ff = file.get_int(a + "feed_forward_length").value_or(0);
@@ -129,7 +158,9 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
   if (d.traits->rope != RopeKind::None)
     d.rope_scaling = RopeScaling::from_gguf(file, a, d.n_rot, d.rope_freq_base, d.n_ctx_train);
 
-  d.attention_scale = 1.0f / std::sqrt(static_cast<float>(d.head_dim));
+  d.attention_scale = 1.0f / std::sqrt(static_cast<float>(d.is_mla() ? d.mla.nope + d.n_rot : d.head_dim));
+  if (d.is_mla() && d.rope_scaling.scales_angles())
+    throw std::runtime_error("RoPE scaling with multi-head latent attention is not supported");
   d.rope_freq_base_local = d.rope_freq_base;
   if (d.traits->swa_pattern > 0) {
     const bool gemma2 = d.architecture == "gemma2", gemma3 = d.architecture == "gemma3";

@@ -34,6 +34,18 @@ struct ModelDescription {
   // Layers the file holds after the n_layer that the forward pass runs: GLM-4.5's multi-token-prediction
   // ("NextN") layer, which only speculative decoding would use
   int64_t n_layer_nextn = 0;
+  // Multi-head latent attention (DeepSeek-V2/V3, GLM-4.7-Flash), as llama.cpp runs it: each token's keys and
+  // values are one latent vector of kv_rank (plus a RoPE key of n_rot shared by the heads); a head's query
+  // is its nope part turned into latent space by its k_b matrix (the "absorbed" key projection) and its RoPE
+  // part; attention over the latent is MQA with one KV head, and each head's output goes back from latent
+  // space through its v_b matrix (v_head wide) before wo. Here a head's query and key put the RoPE part
+  // first: head_dim = n_rot + kv_rank, n_head_kv = 1, and the value is the key itself (the output's first
+  // n_rot values are dropped). Scores scale by 1/√(nope + n_rot), the unabsorbed head's width. kv_rank 0:
+  // not MLA.
+  struct Mla {
+    int64_t q_rank = 0;  // q through a low-rank wq_a then wq_b; 0: one wq
+    int64_t kv_rank = 0, nope = 0, v_head = 0;
+  } mla;
   int64_t n_ctx_train = 0;  // context length the model was trained for
   float norm_eps = 1e-5f;   // RMSNorm or LayerNorm epsilon
   float rope_freq_base = 10000.0f;
@@ -52,7 +64,10 @@ struct ModelDescription {
   float final_softcap = 0.0f;
   bool tied_embeddings = false;  // no output.weight: the classifier reuses token_embd.weight
 
-  int64_t q_dim() const { return n_head * head_dim; }       // width of all query heads together
+  int64_t q_dim() const { return n_head * head_dim; }  // width of all query heads together
+  bool is_mla() const { return mla.kv_rank > 0; }
+  // width of the attention output that wo reads: q_dim, or every head's value under MLA
+  int64_t attn_out_dim() const { return is_mla() ? n_head * mla.v_head : q_dim(); }
   int64_t kv_dim() const { return n_head_kv * head_dim; }   // width of all key (or value) heads together
   int64_t gqa_group() const { return n_head / n_head_kv; }  // query heads sharing one KV head
 

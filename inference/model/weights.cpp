@@ -92,6 +92,28 @@ WeightMatrix rows_of(const WeightMatrix& m, int64_t first, int64_t count, const 
   return v;
 }
 
+// Multi-head latent attention's projections (LayerWeights), k_b and v_b as one matrix per head.
+void load_mla(Loader& load, const std::string& p, const ModelDescription& d, LayerWeights& L) {
+  const ModelDescription::Mla& m = d.mla;
+  const int64_t q_rows = d.n_head * (m.nope + d.n_rot);
+  if (m.q_rank > 0) {
+    L.wq_a = load.matrix(p + "attn_q_a.weight", m.q_rank, d.n_embd);
+    L.q_a_norm = load.vector(p + "attn_q_a_norm.weight", m.q_rank);
+    L.wq_b = load.matrix(p + "attn_q_b.weight", q_rows, m.q_rank);
+  } else {
+    L.wq = load.matrix(p + "attn_q.weight", q_rows, d.n_embd);
+  }
+  L.wkv_a = load.matrix(p + "attn_kv_a_mqa.weight", m.kv_rank + d.n_rot, d.n_embd);
+  L.kv_a_norm = load.vector(p + "attn_kv_a_norm.weight", m.kv_rank);
+  const WeightMatrix k_b = load.matrices(p + "attn_k_b.weight", m.kv_rank, m.nope, d.n_head);
+  const WeightMatrix v_b = load.matrices(p + "attn_v_b.weight", m.v_head, m.kv_rank, d.n_head);
+  for (int64_t h = 0; h < d.n_head; ++h) {
+    const std::string which = "head " + std::to_string(h);
+    L.k_b.push_back(rows_of(k_b, h * m.kv_rank, m.kv_rank, which));
+    L.v_b.push_back(rows_of(v_b, h * m.v_head, m.v_head, which));
+  }
+}
+
 }  // namespace
 
 Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d) {
@@ -118,6 +140,8 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       L.wq = rows_of(qkv, 0, d.q_dim(), "q rows");
       L.wk = rows_of(qkv, d.q_dim(), d.kv_dim(), "k rows");
       L.wv = rows_of(qkv, d.q_dim() + d.kv_dim(), d.kv_dim(), "v rows");
+    } else if (d.is_mla()) {
+      load_mla(load, p, d, L);
     } else {
       L.wq = load.matrix(p + "attn_q.weight", d.q_dim(), d.n_embd);
       L.wk = load.matrix(p + "attn_k.weight", d.kv_dim(), d.n_embd);
@@ -131,7 +155,7 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       L.q_norm = load.vector(p + "attn_q_norm.weight", arch.qk_norm_full ? d.q_dim() : d.head_dim);
       L.k_norm = load.vector(p + "attn_k_norm.weight", arch.qk_norm_full ? d.kv_dim() : d.head_dim);
     }
-    L.wo = load.matrix(p + "attn_output.weight", d.n_embd, d.q_dim());
+    L.wo = load.matrix(p + "attn_output.weight", d.n_embd, d.attn_out_dim());
     L.bo = load.vector(p + "attn_output.bias", d.n_embd, false);
     if (arch.post_norms) {
       L.attn_post_norm = load.vector(p + "post_attention_norm.weight", d.n_embd);
@@ -231,7 +255,8 @@ uint64_t Weights::matrix_bytes() const {
     for (const auto* m : {&L.wq, &L.wk, &L.wv, &L.wqkv, &L.wo, &L.w_gate, &L.w_up, &L.w_down, &L.router,
                           &L.gate_shexp, &L.up_shexp, &L.down_shexp})
       add(*m);
-    for (const auto* experts : {&L.gate_exps, &L.up_exps, &L.down_exps})
+    for (const auto* m : {&L.wq_a, &L.wq_b, &L.wkv_a}) add(*m);
+    for (const auto* experts : {&L.gate_exps, &L.up_exps, &L.down_exps, &L.k_b, &L.v_b})
       for (const auto& m : *experts) add(m);
   }
   add(output);

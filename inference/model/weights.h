@@ -56,6 +56,13 @@ struct LayerWeights {
   // the shared experts (GLM-4.5), one SwiGLU every token runs: (n_ff_shexp, n_embd) x2, (n_embd, n_ff_shexp)
   WeightMatrix gate_shexp, up_shexp, down_shexp;
   Vector attn_sinks;  // (n_head) each head's sink logit (gpt-oss), attn_sinks architectures only
+  // Multi-head latent attention (ModelDescription::Mla) instead of wq, wk, wv: the query through wq (n_head
+  // heads of nope + n_rot rows, nope first) or wq_a, its RMSNorm and wq_b; the latent and the shared RoPE key
+  // (wkv_a: kv_rank rows, then n_rot), the latent's RMSNorm; per head k_b (kv_rank rows of nope: a query's
+  // nope part into latent space) and v_b (v_head rows of kv_rank: its output back from latent space)
+  WeightMatrix wq_a, wq_b, wkv_a;
+  Vector q_a_norm, kv_a_norm;
+  std::vector<WeightMatrix> k_b, v_b;
 };
 
 struct Weights {

@@ -60,6 +60,20 @@ std::vector<Shape> make_shapes() {
   air.n_nextn = 1;
   air.expert_weights_scale = 1.0f;
   add(air);
+  // GLM-4.7-Flash (30B-A3B): latent attention (20 heads, q rank 768, latent 512, heads of 192 + 64 for q and k
+  // and of 256 for v), 64 experts of 1536 (4 per token) and one shared, the first layer dense, one MTP layer.
+  Shape flash{"glm-4.7-flash", "deepseek2", 2048, 47, 20, 1, 10240, 154880, 202752, 1000000.0f, 1e-5f, false,
+              false, 576, 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 64, 4, 1536};
+  flash.rope_dims = 64;
+  flash.q_rank = 768;
+  flash.kv_rank = 512;
+  flash.qk_nope = 192;
+  flash.v_head = 256;
+  flash.n_dense_lead = 1;
+  flash.n_expert_shared = 1;
+  flash.n_nextn = 1;
+  flash.expert_weights_scale = 1.8f;
+  add(flash);
   // SmolLM3 3B: llama's layers, every fourth without RoPE.
   add({"smollm3-3b",     "smollm3", 2048, 36, 16, 4, 11008, 128256, 65536, 5000000.0f, 1e-6f, true, false});
   // Llama 2 7B: the model of llama.cpp's published GPU benchmark tables ("llama 7B Q4_0", 6.74 B).
@@ -118,6 +132,26 @@ std::vector<Shape> make_shapes() {
   glm4moe.n_nextn = 0;
   glm4moe.qk_norm = true;
   add(glm4moe);
+  // deepseek2: latent attention (a latent of 64 with a RoPE key of 16, heads of 32 + 16 for q and k and of 48
+  // for v, one attn_q), a dense first layer, 4 experts of 64 (2 per token) and one shared, a sigmoid router
+  // scaled by 1.8 (GLM-4.7-Flash's layout); "-q": q through a rank of 96, DeepSeek-V2's softmax router (no
+  // gating key), no dense layer
+  Shape ds2{"test-tiny-deepseek2", "deepseek2", 128, 2, 4, 1, 256, 300, 128, 10000.0f, 1e-6f, false, true, 80,
+            0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 4, 2, 64};
+  ds2.rope_dims = 16;
+  ds2.kv_rank = 64;
+  ds2.qk_nope = 32;
+  ds2.v_head = 48;
+  ds2.n_dense_lead = 1;
+  ds2.n_expert_shared = 1;
+  ds2.expert_weights_scale = 1.8f;
+  add(ds2);
+  ds2.name = "test-tiny-deepseek2-q";
+  ds2.q_rank = 96;
+  ds2.n_dense_lead = 0;
+  ds2.expert_gating_func = 0;
+  ds2.expert_weights_scale = 0.0f;
+  add(ds2);
   // olmo2: norms after the sublayers only, q and k normalized whole; four layers, three of them with a
   // window of 4 keys (OLMo 3's layout)
   Shape olmo2{"test-tiny-olmo2", "olmo2", 128, 4, 4, 2, 256, 300, 128, 500000.0f, 1e-6f, false, true};
@@ -240,6 +274,19 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     if (!olmo2) t.push_back({p + "attn_norm.weight", Kind::Norm, e, 1});
     if (s.arch == "phi3") {
       t.push_back({p + "attn_qkv.weight", Kind::Weight, e, q + 2 * kv});
+    } else if (s.kv_rank) {  // multi-head latent attention
+      const uint64_t hq = uint64_t{s.n_head} * (s.qk_nope + s.rope_dims), nh = s.n_head;
+      if (s.q_rank) {
+        t.push_back({p + "attn_q_a.weight", Kind::Weight, e, s.q_rank});
+        t.push_back({p + "attn_q_a_norm.weight", Kind::HeadNorm, s.q_rank, 1});
+        t.push_back({p + "attn_q_b.weight", Kind::Weight, s.q_rank, hq});
+      } else {
+        t.push_back({p + "attn_q.weight", Kind::Weight, e, hq});
+      }
+      t.push_back({p + "attn_kv_a_mqa.weight", Kind::Weight, e, uint64_t{s.kv_rank} + s.rope_dims});
+      t.push_back({p + "attn_kv_a_norm.weight", Kind::HeadNorm, s.kv_rank, 1});
+      t.push_back({p + "attn_k_b.weight", Kind::Weight, s.qk_nope, s.kv_rank * nh, nh});
+      t.push_back({p + "attn_v_b.weight", Kind::Weight, s.kv_rank, s.v_head * nh, nh});
     } else {
       t.push_back({p + "attn_q.weight", Kind::Weight, e, q});
       t.push_back({p + "attn_k.weight", Kind::Weight, e, kv});
@@ -259,7 +306,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "attn_q_norm.weight", Kind::HeadNorm, q, 1});
       t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, kv, 1});
     }
-    t.push_back({p + "attn_output.weight", Kind::Weight, q, e});
+    t.push_back({p + "attn_output.weight", Kind::Weight, s.kv_rank ? uint64_t{s.n_head} * s.v_head : q, e});
     if (gpt_oss) {
       t.push_back({p + "attn_output.bias", Kind::Bias, e, 1});
       t.push_back({p + "attn_sinks.weight", Kind::Sink, s.n_head, 1});
@@ -273,8 +320,8 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     if (experts) {
       const uint64_t nf = s.n_ff_exp ? s.n_ff_exp : s.n_ff, ne = s.n_expert;
       t.push_back({p + "ffn_gate_inp.weight", Kind::Router, e, ne});
-      if (glm4moe) {
-        t.push_back({p + "exp_probs_b.bias", Kind::ExpertBias, ne, 1});
+      if (glm4moe || s.arch == "deepseek2") {
+        if (s.expert_gating_func == 2) t.push_back({p + "exp_probs_b.bias", Kind::ExpertBias, ne, 1});
         const uint64_t ns = nf * s.n_expert_shared;
         if (ns) {
           t.push_back({p + "ffn_gate_shexp.weight", Kind::Weight, e, ns});
@@ -364,7 +411,7 @@ std::vector<float> llama3_rope_factors(const Shape& s) {
 namespace {
 constexpr std::string_view kArchitectures[] = {"llama",      "qwen2",  "qwen3",   "qwen3moe", "phi3",
                                                "gemma2",     "gemma3", "gpt-oss", "smollm3",  "granite",
-                                               "granitemoe", "glm4",   "glm4moe", "olmo2"};
+                                               "granitemoe", "glm4",   "glm4moe", "olmo2",    "deepseek2"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -457,10 +504,10 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     w.set_u32(a + ".expert_used_count", s.n_expert_used);
     if (s.n_ff_exp) w.set_u32(a + ".expert_feed_forward_length", s.n_ff_exp);
   }
-  if (a == "glm4moe") {  // as llama.cpp's converter writes GLM-4.5's config
+  if (a == "glm4moe" || a == "deepseek2") {  // as llama.cpp's converter writes GLM-4.5's and DeepSeek's
     w.set_u32(a + ".leading_dense_block_count", s.n_dense_lead);
     w.set_u32(a + ".expert_shared_count", s.n_expert_shared);
-    w.set_u32(a + ".expert_gating_func", 2);  // sigmoid
+    if (s.expert_gating_func) w.set_u32(a + ".expert_gating_func", s.expert_gating_func);
     w.set_bool(a + ".expert_weights_norm", true);
     w.set_u32(a + ".nextn_predict_layers", s.n_nextn);
   }
@@ -480,7 +527,14 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     w.set_f32(a + ".rope.scaling.factor", s.rope_yarn_factor);
     w.set_u32(a + ".rope.scaling.original_context_length", s.rope_original_ctx);
   }
-  if (s.key_length) {
+  if (s.kv_rank) {  // multi-head latent attention: the latent's widths, and the heads' as *_mla
+    w.set_u32(a + ".attention.key_length", s.kv_rank + s.rope_dims);
+    w.set_u32(a + ".attention.value_length", s.kv_rank);
+    w.set_u32(a + ".attention.key_length_mla", s.qk_nope + s.rope_dims);
+    w.set_u32(a + ".attention.value_length_mla", s.v_head);
+    w.set_u32(a + ".attention.kv_lora_rank", s.kv_rank);
+    if (s.q_rank) w.set_u32(a + ".attention.q_lora_rank", s.q_rank);
+  } else if (s.key_length) {
     w.set_u32(a + ".attention.key_length", s.key_length);
     w.set_u32(a + ".attention.value_length", s.key_length);
   }

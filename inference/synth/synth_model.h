@@ -20,7 +20,8 @@ struct Shape {
   // attn_qkv, gate|up in one ffn_up), "gemma3" (qwen3's norms, post-sublayer norms, sliding windows),
   // "gemma2" (post-sublayer norms, sliding windows, soft-capping), "qwen3moe" or "gpt-oss" (attention biases
   // and sinks, sliding windows on even layers, experts with biases; its pre-FFN norm is post_attention_norm),
-  // "glm4moe" (attention biases, DeepSeek-style experts: see below)
+  // "glm4moe" (attention biases, DeepSeek-style experts: see below), "deepseek2" (latent attention and
+  // DeepSeek-style experts)
   std::string arch;
   uint32_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, n_ctx = 0;
   float rope_base = 10000.0f;
@@ -49,6 +50,11 @@ struct Shape {
   uint32_t n_dense_lead = 0, n_expert_shared = 0, n_nextn = 0;
   float expert_weights_scale = 0.0f;
   bool qk_norm = false;
+  uint32_t expert_gating_func = 2;  // glm4moe, deepseek2: llama.cpp's 1 softmax, 2 sigmoid; 0: no key
+  // deepseek2: multi-head latent attention with a latent of kv_rank, query heads of qk_nope + rope_dims
+  // (through a low rank q_rank, or 0: one attn_q), values of v_head; key_length is kv_rank + rope_dims and
+  // there is one KV head, as llama.cpp's converter writes them
+  uint32_t q_rank = 0, kv_rank = 0, qk_nope = 0, v_head = 0;
   uint32_t head_dim() const { return key_length ? key_length : n_head ? n_embd / n_head : 0; }
   uint64_t n_params() const;
 };

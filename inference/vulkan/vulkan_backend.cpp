@@ -45,6 +45,15 @@ int64_t scores_batch(uint64_t bytes_per_token, uint64_t binding_range, int64_t l
   return static_cast<int64_t>(std::min<uint64_t>(static_cast<uint64_t>(limit), fit));
 }
 
+// The model, if this engine runs its architecture (checked before any device is opened; auto then runs the
+// CPU engine, saying why).
+const model::Model& runnable(const model::Model& m) {
+  if (m.desc().is_mla())
+    throw VulkanError("the Vulkan engine does not run multi-head latent attention (" + m.desc().architecture +
+                      ") yet; the CPU engine does");
+  return m;
+}
+
 }  // namespace
 
 struct VulkanBackend::LayerTensors {
@@ -258,7 +267,9 @@ class VulkanBackend::Caches : public model::SessionCaches {
 };
 
 VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device, const Progress& progress)
-    : model_(model), ctx_(Context::Create(device)), max_batch_(max_batch_for(ctx_->device().info())) {
+    : model_(runnable(model)),
+      ctx_(Context::Create(device)),
+      max_batch_(max_batch_for(ctx_->device().info())) {
   const auto& d = model.desc();
   const auto& w = model.weights();
   arena_ = std::make_unique<Arena>(ctx_->device(), MemoryUse::DeviceLocal, 256ull << 20, "model weights");

@@ -161,7 +161,48 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
     const double base = local(l) && gemma3 ? 10000.0 : d.rope_freq_base;
     const naive::Rope rope = naive::rope_frequencies(m, n_ctx, base, !local(l) || gpt_oss);
     std::vector<Vec> q(u(n)), k(u(n)), v(u(n));
-    for (int64_t t = 0; t < n; ++t) {
+    // per head: the widths of q and k, and of v; heads per KV head
+    int64_t qk_hd = hd, v_hd = hd, group = d.n_head / d.n_head_kv;
+    for (int64_t t = 0; t < n && d.is_mla(); ++t) {
+      // multi-head latent attention as DeepSeek-V2's paper states it, every head's key and value decompressed
+      // from the latent c: q = W_q x, [q_nope, q_pe] per head; c = RMSNorm(W_kv_a x) with the shared RoPE key
+      // k_pe; head h's key [K_h^T c, k_pe] (K_h: its k_b, kv_rank x nope) and value V_h c (V_h: its v_b)
+      const model::ModelDescription::Mla& mla = d.mla;
+      const int64_t r = d.n_rot;
+      qk_hd = mla.nope + r;
+      v_hd = mla.v_head;
+      group = 1;
+      Vec xn = x[u(t)];
+      naive::rmsnorm(xn, 0, u(dim), L.attn_norm, eps);
+      Vec qf;
+      if (L.wq_a) {
+        Vec qa = naive::matvec(L.wq_a, xn);
+        naive::rmsnorm(qa, 0, qa.size(), L.q_a_norm, eps);
+        qf = naive::matvec(L.wq_b, qa);
+      } else {
+        qf = naive::matvec(L.wq, xn);
+      }
+      const Vec kv = naive::matvec(L.wkv_a, xn);
+      Vec c(kv.begin(), kv.begin() + mla.kv_rank), k_pe(kv.begin() + mla.kv_rank, kv.end());
+      naive::rmsnorm(c, 0, c.size(), L.kv_a_norm, eps);
+      naive::rope(k_pe, 1, r, r, t, false, rope);
+      for (int64_t h = 0; h < d.n_head; ++h) {
+        Vec q_pe(qf.begin() + h * qk_hd + mla.nope, qf.begin() + (h + 1) * qk_hd);
+        naive::rope(q_pe, 1, r, r, t, false, rope);
+        std::copy(q_pe.begin(), q_pe.end(), qf.begin() + h * qk_hd + mla.nope);
+        Vec k_nope(u(mla.nope), 0.0);
+        for (int64_t j = 0; j < mla.kv_rank; ++j) {
+          const Vec kr = naive::row(L.k_b[u(h)], j);
+          for (int64_t i = 0; i < mla.nope; ++i) k_nope[u(i)] += kr[u(i)] * c[u(j)];
+        }
+        k[u(t)].insert(k[u(t)].end(), k_nope.begin(), k_nope.end());
+        k[u(t)].insert(k[u(t)].end(), k_pe.begin(), k_pe.end());
+        const Vec vh = naive::matvec(L.v_b[u(h)], c);
+        v[u(t)].insert(v[u(t)].end(), vh.begin(), vh.end());
+      }
+      q[u(t)] = qf;
+    }
+    for (int64_t t = 0; t < n && !d.is_mla(); ++t) {
       Vec xn = x[u(t)];
       if (!arch.no_pre_norms) naive::rmsnorm(xn, 0, u(dim), L.attn_norm, eps);  // (olmo2 has none)
       q[u(t)] = naive::matvec(L.wq, xn, L.bq);
@@ -181,17 +222,17 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
       }
     }
     for (int64_t t = 0; t < n; ++t) {
-      Vec att(u(d.n_head * hd), 0.0);
+      Vec att(u(d.n_head * v_hd), 0.0);
       for (int64_t h = 0; h < d.n_head; ++h) {
-        const int64_t kvh = h / (d.n_head / d.n_head_kv);
+        const int64_t kvh = h / group;
         Vec p(u(t + 1), -INFINITY);
         double max = -INFINITY, sum = 0;
         for (int64_t j = 0; j <= t; ++j) {
           if (local(l) && t - j >= d.sliding_window) continue;  // outside the window: probability 0
           double s = 0;
-          for (int64_t i = 0; i < hd; ++i) s += q[u(t)][u(h * hd + i)] * k[u(j)][u(kvh * hd + i)];
-          p[u(j)] =
-              cap(granite ? s * d.attention_scale : s / std::sqrt(static_cast<double>(hd)), d.attn_softcap);
+          for (int64_t i = 0; i < qk_hd; ++i) s += q[u(t)][u(h * qk_hd + i)] * k[u(j)][u(kvh * qk_hd + i)];
+          p[u(j)] = cap(granite ? s * d.attention_scale : s / std::sqrt(static_cast<double>(qk_hd)),
+                        d.attn_softcap);
           max = std::max(max, p[u(j)]);
         }
         const double sink = L.attn_sinks.empty() ? -INFINITY : L.attn_sinks[u(h)];
@@ -199,7 +240,8 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         for (double& e : p) sum += (e = std::exp(e - max));
         sum += std::exp(sink - max);  // the sink's share of the softmax goes to no value
         for (int64_t j = 0; j <= t; ++j)
-          for (int64_t i = 0; i < hd; ++i) att[u(h * hd + i)] += p[u(j)] / sum * v[u(j)][u(kvh * hd + i)];
+          for (int64_t i = 0; i < v_hd; ++i)
+            att[u(h * v_hd + i)] += p[u(j)] / sum * v[u(j)][u(kvh * v_hd + i)];
       }
       Vec o = naive::matvec(L.wo, att, L.bo);
       if (arch.post_norms) naive::rmsnorm(o, 0, u(dim), L.attn_post_norm, eps);  // gemma, glm4

@@ -726,6 +726,93 @@ TEST_CASE("glm4moe keys out of range, and DeepSeek-V3's grouped choice, are refu
                     Contains("'blk.0.ffn_gate_inp.weight' is missing"));
 }
 
+TEST_CASE("deepseek2: multi-head latent attention, absorbed as llama.cpp runs it, matches the textbook pass",
+          "[engine][architectures]") {
+  // The engine attends over the latent (one KV head of 16 + 64, each head's nope query through its k_b, its
+  // output back through its v_b); the textbook pass decompresses every head's key and value from the latent
+  // as DeepSeek-V2's paper states it. -q: the query through a rank of 96 and DeepSeek-V2's softmax router.
+  const auto [shape, type] = GENERATE(std::pair{"test-tiny-deepseek2", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-deepseek2", gguf::GgmlType::F32},
+                                      std::pair{"test-tiny-deepseek2-q", gguf::GgmlType::Q4_0});
+  INFO(shape << " " << gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file(shape, type));
+  const model::ModelDescription& d = model->desc();
+  const bool q_rank = std::string(shape) == "test-tiny-deepseek2-q";
+  REQUIRE(d.is_mla());
+  CHECK(d.mla.kv_rank == 64);
+  CHECK(d.mla.nope == 32);
+  CHECK(d.mla.v_head == 48);
+  CHECK(d.mla.q_rank == (q_rank ? 96 : 0));
+  CHECK(d.n_rot == 16);
+  CHECK(d.head_dim == 80);  // the RoPE key, then the latent
+  CHECK(d.n_head_kv == 1);
+  CHECK(d.attn_out_dim() == 4 * 48);
+  CHECK(d.attention_scale == Approx(1.0 / std::sqrt(48.0)));
+  CHECK(d.router.gating == (q_rank ? model::ExpertGating::Softmax : model::ExpertGating::Sigmoid));
+  CHECK(d.router.scale == (q_rank ? 1.0f : 1.8f));
+  CHECK(d.n_layer_dense_lead == (q_rank ? 0 : 1));
+  const model::LayerWeights& L = model->weights().layers[1];
+  REQUIRE(L.k_b.size() == 4);
+  CHECK(L.k_b[3].n_rows == 64);
+  CHECK(L.k_b[3].n_cols == 32);
+  CHECK(L.v_b[3].n_rows == 48);
+  CHECK(L.v_b[3].n_cols == 64);
+  CHECK(static_cast<bool>(L.wq_a) == q_rank);
+  CHECK(L.wo.n_cols == 4 * 48);
+  CHECK(L.gate_shexp.n_rows == 64);
+
+  const auto ref = test::naive_logits(*model, kTokens);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.05f);
+  cpu::CpuBackend cpu(*model);  // one token at a time
+  model::Session session(*model, cpu, static_cast<int64_t>(kTokens.size()));
+  std::span<const float> last;
+  for (int32_t token : kTokens) last = cpu.forward(session, std::span(&token, 1), false);
+  CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
+  // attention maps per head over the shared latent keys: rows of probabilities
+  const model::Range all{0, static_cast<int64_t>(kTokens.size())};
+  const auto map = cpu.attention(session, 1, 3, all, all);
+  for (int64_t i = 0; i < all.size(); ++i) {
+    double sum = 0;
+    for (int64_t j = 0; j < all.size(); ++j) sum += map.probs[static_cast<size_t>(i * all.size() + j)];
+    CHECK(sum == Approx(1.0).margin(1e-5));
+  }
+}
+
+TEST_CASE("deepseek2 files the latent attention here cannot run are refused by name",
+          "[engine][architectures]") {
+  const auto path = test::synth_model_file("test-tiny-deepseek2", gguf::GgmlType::Q8_0);
+  const auto refused = [&](const char* name, const std::function<void(gguf::GgufWriter&)>& add,
+                           const std::string& message) {
+    INFO(name);
+    CHECK_THROWS_WITH(model::Model::load(with_metadata(path, name, add)), Contains(message));
+  };
+  // a file converted before llama.cpp split attn_kv_b (its keys and values decompressed)
+  const auto in = gguf::GgufFile::open(path);
+  gguf::GgufWriter legacy;
+  for (const auto& [key, value] : in.metadata())
+    if (key != "general.alignment" && key != "deepseek2.attention.key_length_mla") legacy.set(key, value);
+  test::copy_tensors(in, legacy);
+  const auto legacy_path = test::temp_dir("architectures-metadata") / "deepseek2-legacy.gguf";
+  legacy.write(legacy_path.string());
+  CHECK_THROWS_WITH(model::Model::load(legacy_path),
+                    Contains("predates llama.cpp's split attn_k_b/attn_v_b"));
+  refused(
+      "yarn",
+      [](gguf::GgufWriter& w) {
+        w.set_string("deepseek2.rope.scaling.type", "yarn");
+        w.set_f32("deepseek2.rope.scaling.factor", 4.0f);
+        w.set_u32("deepseek2.rope.scaling.original_context_length", 32);
+      },
+      "RoPE scaling with multi-head latent attention is not supported");
+  refused(
+      "kv-heads", [](gguf::GgufWriter& w) { w.set_u32("deepseek2.attention.head_count_kv", 4); },
+      "multi-head latent attention needs attention.key_length = kv_lora_rank");
+  refused(
+      "grouped", [](gguf::GgufWriter& w) { w.set_u32("deepseek2.expert_group_count", 8); },
+      "grouped expert selection (deepseek2.expert_group_count) is not supported");
+}
+
 TEST_CASE("olmo2: norms after the sublayers only, q and k normalized whole, OLMo 3's windows",
           "[engine][architectures]") {
   // test-tiny-olmo2: four layers, the first three with a window of 4 keys (OLMo 3; OLMo 2 has none)

@@ -338,6 +338,31 @@ TEST_CASE("glm4moe shapes carry a dense first layer, shared experts, a selection
   CHECK(synth::find_shape("glm-4.5-air")->n_params() / 1000000000 == 109);
 }
 
+TEST_CASE("deepseek2 shapes carry latent attention as llama.cpp's converter writes it") {
+  const auto f = gguf::GgufFile::open(write("test-tiny-deepseek2", GgmlType::Q8_0).path);
+  CHECK(f.architecture() == "deepseek2");
+  CHECK(f.require_uint("deepseek2.attention.head_count_kv") == 1);
+  CHECK(f.require_uint("deepseek2.attention.key_length") == 80);  // the latent and the RoPE key
+  CHECK(f.require_uint("deepseek2.attention.value_length") == 64);
+  CHECK(f.require_uint("deepseek2.attention.key_length_mla") == 48);
+  CHECK(f.require_uint("deepseek2.attention.value_length_mla") == 48);
+  CHECK(f.require_uint("deepseek2.attention.kv_lora_rank") == 64);
+  CHECK_FALSE(f.find("deepseek2.attention.q_lora_rank"));
+  CHECK(f.require_tensor("blk.0.attn_q.weight").dims == std::vector<uint64_t>{128, 4 * 48});
+  CHECK(f.require_tensor("blk.0.attn_kv_a_mqa.weight").dims == std::vector<uint64_t>{128, 80});
+  CHECK(f.require_tensor("blk.0.attn_k_b.weight").dims == std::vector<uint64_t>{32, 64, 4});
+  CHECK(f.require_tensor("blk.0.attn_v_b.weight").dims == std::vector<uint64_t>{64, 48, 4});
+  CHECK(f.require_tensor("blk.0.attn_output.weight").dims == std::vector<uint64_t>{4 * 48, 128});
+  CHECK(f.require_tensor("blk.1.exp_probs_b.bias").dims == std::vector<uint64_t>{4});
+  const auto q = gguf::GgufFile::open(write("test-tiny-deepseek2-q", GgmlType::Q8_0).path);
+  CHECK(q.require_uint("deepseek2.attention.q_lora_rank") == 96);
+  CHECK(q.require_tensor("blk.0.attn_q_b.weight").dims == std::vector<uint64_t>{96, 4 * 48});
+  CHECK_FALSE(q.find("deepseek2.expert_gating_func"));  // DeepSeek-V2's files: softmax
+  CHECK(q.find_tensor("blk.0.exp_probs_b.bias") == nullptr);
+  // the real one: about 30 B parameters (Z.ai: 30 B, 3 B active), 0.6 B of them its MTP layer
+  CHECK(synth::find_shape("glm-4.7-flash")->n_params() / 1000000000 == 30);
+}
+
 TEST_CASE("gpt-oss shapes carry attention biases and sinks, per-expert biases, YaRN and MXFP4 experts") {
   const auto w = write("test-tiny-gpt-oss", GgmlType::MXFP4, 42, 0, "gpt-oss.gguf");
   const auto f = gguf::GgufFile::open(w.path);

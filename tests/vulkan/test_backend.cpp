@@ -304,6 +304,16 @@ TEST_CASE("Vulkan runs mixtures of experts (qwen3moe, Mixtral, GLM-4.5) as the C
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
+TEST_CASE("Vulkan refuses multi-head latent attention by name, before opening a device", "[backend]") {
+  // (auto, on a GPU, then runs the CPU engine and shows this reason; see backend_registry.h)
+  vulkan::test::context();
+  auto model = model::Model::load(test::synth_model_file("test-tiny-deepseek2", gguf::GgmlType::Q8_0));
+  CHECK_THROWS_WITH(
+      vulkan::VulkanBackend(*model),
+      Catch::Contains(
+          "the Vulkan engine does not run multi-head latent attention (deepseek2) yet; the CPU engine"));
+}
+
 TEST_CASE("A mixture's memory estimate counts its expert buffers, not its dense feed_forward_length",
           "[backend]") {
   auto model = model::Model::load(test::synth_model_file("test-tiny-qwen3moe", gguf::GgmlType::Q8_0));
