@@ -1,6 +1,7 @@
 #include "inference/vulkan/command.h"
 
 #include <utility>
+#include <vector>
 
 #include "inference/vulkan/device.h"
 #include "inference/vulkan/pipeline.h"
@@ -87,6 +88,14 @@ void CommandBuffer::dispatch_barrier() {
 void CommandBuffer::copy_buffer(const BufferRange& src, const BufferRange& dst, uint64_t size) {
   VkBufferCopy region{src.offset, dst.offset, size};
   vkCmdCopyBuffer(cmd_, src.buffer, dst.buffer, 1, &region);
+}
+
+void CommandBuffer::copy_buffer_rows(const BufferRange& src, const BufferRange& dst, uint64_t row_bytes,
+                                     uint32_t rows, uint64_t src_stride, uint64_t dst_stride) {
+  std::vector<VkBufferCopy> regions(rows);
+  for (uint32_t i = 0; i < rows; ++i)
+    regions[i] = {src.offset + i * src_stride, dst.offset + i * dst_stride, row_bytes};
+  if (rows) vkCmdCopyBuffer(cmd_, src.buffer, dst.buffer, rows, regions.data());
 }
 
 void CommandBuffer::transfer_barrier() {

@@ -61,6 +61,9 @@ class CommandBuffer {
   void dispatch_barrier();
   // copies size bytes between ranges (offsets relative to each range)
   void copy_buffer(const BufferRange& src, const BufferRange& dst, uint64_t size);
+  // rows runs of row_bytes, the i-th from src.offset + i * src_stride to dst.offset + i * dst_stride
+  void copy_buffer_rows(const BufferRange& src, const BufferRange& dst, uint64_t row_bytes, uint32_t rows,
+                        uint64_t src_stride, uint64_t dst_stride);
   // transfer writes -> compute reads, and compute writes -> transfer reads
   void transfer_barrier();
   // compute and transfer writes -> host reads after the fence

@@ -651,6 +651,18 @@ void Recorder::copy(const BufferRange& src, const BufferRange& dst, uint64_t byt
   cmd_.transfer_barrier();
 }
 
+void Recorder::copy_rows(const BufferRange& src, const BufferRange& dst, uint32_t floats, uint32_t rows,
+                         uint32_t src_stride, uint32_t dst_stride) {
+  const uint64_t f = sizeof(float);
+  if (rows && (uint64_t(rows - 1) * src_stride + floats) * f > src.size)
+    throw VulkanError("copy_rows: the rows overrun the source range");
+  if (rows && (uint64_t(rows - 1) * dst_stride + floats) * f > dst.size)
+    throw VulkanError("copy_rows: the rows overrun the destination range");
+  cmd_.transfer_barrier();
+  cmd_.copy_buffer_rows(src, dst, floats * f, rows, src_stride * f, dst_stride * f);
+  cmd_.transfer_barrier();
+}
+
 void Recorder::dispatch_raw(const Pipeline& pipeline, std::span<const BufferRange> buffers,
                             std::span<const std::byte> push, uint32_t x, uint32_t y, uint32_t z,
                             std::span<const VkBufferView> texels) {

@@ -272,6 +272,10 @@ class Recorder {
   void barrier();
   // copies bytes (for reading results back through a host-visible buffer)
   void copy(const BufferRange& src, const BufferRange& dst, uint64_t bytes);
+  // rows runs of `floats` floats, the i-th at element i * src_stride of src and i * dst_stride of dst
+  // (transfer commands: any offsets; barriers on both sides, as copy)
+  void copy_rows(const BufferRange& src, const BufferRange& dst, uint32_t floats, uint32_t rows,
+                 uint32_t src_stride, uint32_t dst_stride);
 
   // Any embedded shader (shaders/<shader>.comp) with buffers at bindings 0..N-1 and a push-constant block:
   // for kernels recorded outside this file (the reference-compatible forward, exact_forward.cpp).

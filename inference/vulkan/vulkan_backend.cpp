@@ -45,15 +45,6 @@ int64_t scores_batch(uint64_t bytes_per_token, uint64_t binding_range, int64_t l
   return static_cast<int64_t>(std::min<uint64_t>(static_cast<uint64_t>(limit), fit));
 }
 
-// The model, if this engine runs its architecture (checked before any device is opened; auto then runs the
-// CPU engine, saying why).
-const model::Model& runnable(const model::Model& m) {
-  if (m.desc().is_mla())
-    throw VulkanError("the Vulkan engine does not run multi-head latent attention (" + m.desc().architecture +
-                      ") yet; the CPU engine does");
-  return m;
-}
-
 }  // namespace
 
 struct VulkanBackend::LayerTensors {
@@ -73,6 +64,11 @@ struct VulkanBackend::LayerTensors {
   // the shared experts (GLM-4.5): gate|up where matvec_swiglu runs (else null) or gate and up, and down
   const WeightTensor *gate_up_shexp = nullptr, *gate_shexp = nullptr, *up_shexp = nullptr,
                      *down_shexp = nullptr;
+  // multi-head latent attention (model::LayerWeights): wq (or wq_a, its norm, wq_b), wkv_a, the latent's
+  // norm, per head k_b and v_b
+  const WeightTensor *wq_a = nullptr, *wq_b = nullptr, *wkv_a = nullptr;
+  BufferRange q_a_norm, kv_a_norm;
+  std::vector<const WeightTensor*> k_b, v_b;
 };
 
 struct VulkanBackend::DeviceWeights {
@@ -93,6 +89,9 @@ struct VulkanBackend::Activations {
   Arena arena;
   BufferRange x, xb, qkv, q, k, v, att_out, hb, hb2, hb3, x_last, logits;
   BufferRange norm_sums;  // deferred RMSNorm: partial sums of squares (ops.h NormWrite)
+  // multi-head latent attention: the query before absorption, its low-rank step, the latent with the RoPE
+  // key, and every head's value for wo
+  BufferRange mla_q, mla_qa, mla_kv, mla_o;
 
   Activations(Device& device, const model::ModelDescription& d, int64_t max_batch)
       : arena(device, MemoryUse::DeviceLocal, 16ull << 20, "activations") {
@@ -110,6 +109,12 @@ struct VulkanBackend::Activations {
     hb2 = arena.allocate(b * n_ff * f);
     hb3 = arena.allocate(b * n_ff * f);
     x_last = arena.allocate(d.n_embd * f);
+    if (d.is_mla()) {  // (see record_mla_qkv)
+      mla_q = arena.allocate(b * d.n_head * (d.mla.nope + d.n_rot) * f);
+      mla_qa = arena.allocate(b * d.mla.q_rank * f);
+      mla_kv = arena.allocate(b * (d.mla.kv_rank + d.n_rot) * f);
+      mla_o = arena.allocate(b * d.attn_out_dim() * f);
+    }
     logits = arena.allocate(std::min<uint64_t>(b, kMaxLogitRows) * d.n_vocab * f);
     norm_sums = arena.allocate(b * kMaxNormStride * f);
   }
@@ -267,11 +272,17 @@ class VulkanBackend::Caches : public model::SessionCaches {
 };
 
 VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device, const Progress& progress)
-    : model_(runnable(model)),
-      ctx_(Context::Create(device)),
-      max_batch_(max_batch_for(ctx_->device().info())) {
+    : model_(model), ctx_(Context::Create(device)), max_batch_(max_batch_for(ctx_->device().info())) {
   const auto& d = model.desc();
   const auto& w = model.weights();
+  if (d.is_mla()) {  // record_mla_qkv and record_mla_values bind per-head views of the activations
+    const uint64_t align = ctx_->device().info().min_storage_offset_alignment;
+    for (int64_t floats : {d.mla.nope + d.n_rot, d.head_dim, d.n_rot, d.mla.v_head})
+      if (uint64_t(floats) * sizeof(float) % align != 0)
+        throw VulkanError("latent attention heads of " + std::to_string(floats) +
+                          " floats do not start at this GPU's storage buffer alignment (" +
+                          std::to_string(align) + " bytes)");
+  }
   arena_ = std::make_unique<Arena>(ctx_->device(), MemoryUse::DeviceLocal, 256ull << 20, "model weights");
   const uint64_t total = w.matrix_bytes();
   auto matrix = [&](const model::WeightMatrix& m) -> const WeightTensor* {
@@ -348,6 +359,17 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     }
     t.w_down = matrix(L.w_down);
     t.attn_sinks = upload_vector(L.attn_sinks);
+    if (d.is_mla()) {
+      t.wq_a = matrix(L.wq_a);
+      t.wq_b = matrix(L.wq_b);
+      t.wkv_a = matrix(L.wkv_a);
+      t.q_a_norm = upload_vector(L.q_a_norm);
+      t.kv_a_norm = upload_vector(L.kv_a_norm);
+      for (size_t h = 0; h < L.k_b.size(); ++h) {
+        t.k_b.push_back(matrix(L.k_b[h]));
+        t.v_b.push_back(matrix(L.v_b[h]));
+      }
+    }
     if (!L.gate_exps.empty()) {  // each expert's matrices on their own (views into the ffn_*_exps tensors)
       t.router = matrix(L.router);
       t.router_b = upload_vector(L.router_b);
@@ -650,6 +672,8 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
     q_stride = kv_stride = n_qkv;
     k_off = q_dim;
     v_off = q_dim + kv_dim;
+  } else if (d.is_mla()) {
+    record_mla_qkv(rec, n, L);
   } else {
     rec.project(*L.wq, attn_x, a.q, {.n_vec = n, .inline_norm = attn_in});
     rec.project(*L.wk, attn_x, a.k, {.n_vec = n, .inline_norm = attn_in});
@@ -712,17 +736,70 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
   rec.barrier();
 
   // output projection, fused with the residual add (and the FFN norm's first half when deferred); with
-  // post-sublayer norms into xb, normalized there, then added
+  // post-sublayer norms into xb, normalized there, then added (multi-head latent attention: each head's
+  // output from latent space first)
+  if (d.is_mla()) record_mla_values(rec, n, L);
+  const BufferRange att_out = d.is_mla() ? a.mla_o : a.att_out;
   const NormWrite ffn_write{L.ffn_norm, a.xb, a.norm_sums};
   if (arch.post_norms || d.residual_scale != 1.0f) {
-    rec.project(*L.wo, a.att_out, a.xb, {.n_vec = n});
+    rec.project(*L.wo, att_out, a.xb, {.n_vec = n});
     record_bias(rec, L.bo, a.xb, dim, n);
     record_add_sublayer(rec, a.xb, L.attn_post_norm, a.x, n);
   } else {
-    rec.project(*L.wo, a.att_out, a.x,
+    rec.project(*L.wo, att_out, a.x,
                 {.n_vec = n, .accumulate = true, .norm_write = flow.defer_norms ? &ffn_write : nullptr});
     record_bias(rec, L.bo, a.x, dim, n);
   }
+  rec.barrier();
+}
+
+// Multi-head latent attention's queries, keys and values before RoPE (model::ModelDescription::Mla), from
+// the normalized x in xb: per head q = [its RoPE part, k_b . its nope part], one key [the shared RoPE key,
+// the normalized latent], the value the key itself. Copies move the RoPE parts (any offsets); the per-head
+// mat-vecs bind views whose alignment the constructor checked.
+void VulkanBackend::record_mla_qkv(Recorder& rec, uint32_t n, const LayerTensors& L) {
+  const auto& d = model_.desc();
+  const auto& m = d.mla;
+  const Activations& a = *a_;
+  const uint32_t r = u32(d.n_rot), hq = u32(m.nope) + r, hd = u32(d.head_dim), heads = u32(d.n_head);
+  const uint32_t kv_a = u32(m.kv_rank) + r, f = sizeof(float);
+  if (L.wq_a) {
+    rec.project(*L.wq_a, a.xb, a.mla_qa, {.n_vec = n});
+    rec.barrier();
+    rec.rmsnorm(a.mla_qa, L.q_a_norm, a.mla_qa, {u32(m.q_rank), n}, d.norm_eps);
+    rec.barrier();
+    rec.project(*L.wq_b, a.mla_qa, a.mla_q, {.n_vec = n});
+  } else {
+    rec.project(*L.wq, a.xb, a.mla_q, {.n_vec = n});
+  }
+  rec.project(*L.wkv_a, a.xb, a.mla_kv, {.n_vec = n});
+  rec.barrier();
+  const auto from = [f](const BufferRange& b, uint64_t floats) {
+    return b.sub(floats * f, b.size - floats * f);
+  };
+  rec.rmsnorm(a.mla_kv, L.kv_a_norm, from(a.k, r),
+              {.n = u32(m.kv_rank), .n_rows = n, .x_stride = kv_a, .y_stride = hd}, d.norm_eps);
+  rec.copy_rows(from(a.mla_kv, u32(m.kv_rank)), a.k, r, n, kv_a, hd);
+  rec.copy_rows(from(a.mla_q, u32(m.nope)), a.q, r, n * heads, hq, hd);
+  for (uint32_t h = 0; h < heads; ++h)
+    rec.project(*L.k_b[h], from(a.mla_q, uint64_t(h) * hq), from(a.q, uint64_t(h) * hd + r),
+                {.n_vec = n, .x_stride = heads * hq, .y_stride = heads * hd});
+  rec.barrier();
+  rec.copy(a.k, a.v, uint64_t(n) * hd * f);
+}
+
+// Each head's attention output (its latent part, after the RoPE part) back from latent space through its
+// v_b, into mla_o for wo.
+void VulkanBackend::record_mla_values(Recorder& rec, uint32_t n, const LayerTensors& L) {
+  const auto& d = model_.desc();
+  const Activations& a = *a_;
+  const uint32_t hd = u32(d.head_dim), heads = u32(d.n_head), vh = u32(d.mla.v_head), f = sizeof(float);
+  const auto from = [f](const BufferRange& b, uint64_t floats) {
+    return b.sub(floats * f, b.size - floats * f);
+  };
+  for (uint32_t h = 0; h < heads; ++h)
+    rec.project(*L.v_b[h], from(a.att_out, uint64_t(h) * hd + u32(d.n_rot)), from(a.mla_o, uint64_t(h) * vh),
+                {.n_vec = n, .x_stride = heads * hd, .y_stride = heads * vh});
   rec.barrier();
 }
 

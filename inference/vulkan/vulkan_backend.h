@@ -77,6 +77,8 @@ class VulkanBackend final : public model::Backend {
   void record_embedding(Recorder& rec, Caches& c, uint32_t n);
   void record_attention(Recorder& rec, Caches& c, uint32_t n, int64_t l, LayerFlow& flow);
   void record_ffn(Recorder& rec, uint32_t n, int64_t l, LayerFlow& flow);
+  void record_mla_qkv(Recorder& rec, uint32_t n, const LayerTensors& L);
+  void record_mla_values(Recorder& rec, uint32_t n, const LayerTensors& L);
   void record_output(Recorder& rec, Caches& c, uint32_t n, uint32_t first_logit);
   void record_norm(Recorder& rec, const BufferRange& in, const BufferRange& out, const BufferRange& gain,
                    const BufferRange& bias, uint32_t rows);
