@@ -159,8 +159,24 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
     d.rope_scaling = RopeScaling::from_gguf(file, a, d.n_rot, d.rope_freq_base, d.n_ctx_train);
 
   d.attention_scale = 1.0f / std::sqrt(static_cast<float>(d.is_mla() ? d.mla.nope + d.n_rot : d.head_dim));
-  if (d.is_mla() && d.rope_scaling.scales_angles())
-    throw std::runtime_error("RoPE scaling with multi-head latent attention is not supported");
+  if (d.rope_scaling.yarn_log_mul != 0.0f) {
+    // DeepSeek's YaRN, as its reference code and llama.cpp's deepseek2 graph: cos and sin of magnitude 1
+    // (the file's attn_factor aside), the scores times mscale² with mscale = 1 + yarn_log_mul · ln(factor)
+    if (!d.is_mla())
+      throw std::runtime_error("YaRN with rope.scaling.yarn_log_multiplier (DeepSeek) is not supported for " +
+                               d.architecture);
+    RopeScaling& r = d.rope_scaling;
+    const float factor = 1.0f / r.freq_scale;
+    if (factor > 1.0f) {
+      r.attn_factor /= 1.0f + 0.1f * std::log(factor);  // (what RopeScaling::mscale() multiplies back in)
+      const float mscale = 1.0f + r.yarn_log_mul * std::log(factor);
+      d.attention_scale *= mscale * mscale;
+    }
+  } else if (d.is_mla() && d.rope_scaling.scales_angles()) {
+    throw std::runtime_error(
+        "RoPE scaling with multi-head latent attention is supported as DeepSeek's YaRN "
+        "only (rope.scaling.yarn_log_multiplier)");
+  }
   d.rope_freq_base_local = d.rope_freq_base;
   if (d.traits->swa_pattern > 0) {
     const bool gemma2 = d.architecture == "gemma2", gemma3 = d.architecture == "gemma3";

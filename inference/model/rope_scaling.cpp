@@ -45,8 +45,9 @@ RopeScaling RopeScaling::from_gguf(const gguf::GgufFile& file, const std::string
   r.freq_scale = 1.0f / positive_key(file, factor_key, 1.0);
   if (type == "linear") return r;
 
-  if (file.get_float(a + "rope.scaling.yarn_log_multiplier").value_or(0.0) != 0.0)
-    throw std::runtime_error("YaRN with rope.scaling.yarn_log_multiplier (DeepSeek) is not supported");
+  r.yarn_log_mul = static_cast<float>(file.get_float(a + "rope.scaling.yarn_log_multiplier").value_or(0.0));
+  if (!(r.yarn_log_mul >= 0.0f) || !std::isfinite(r.yarn_log_mul))
+    throw std::runtime_error("rope.scaling.yarn_log_multiplier must not be negative");
   r.ext_factor = static_cast<float>(file.get_float(a + "rope.scaling.yarn_ext_factor").value_or(1.0));
   if (!(r.ext_factor >= 0.0f && r.ext_factor <= 1.0f))
     throw std::runtime_error("rope.scaling.yarn_ext_factor must be between 0 and 1");

@@ -20,6 +20,10 @@ struct RopeScaling {
   int64_t n_ctx_orig = 0;    // rope.scaling.original_context_length, else the training context
   float beta_fast = 32.0f, beta_slow = 1.0f;  // YaRN: rotations over n_ctx_orig bounding the ramp
   float corr_low = 0.0f, corr_high = 0.0f;    // YaRN: the ramp's first and last pair
+  // DeepSeek's YaRN (rope.scaling.yarn_log_multiplier, 0.1 · mscale_all_dim of its config): cos and sin keep
+  // magnitude 1 and the attention scores scale by (1 + yarn_log_mul · ln(factor))² instead
+  // (ModelDescription applies both); 0: none
+  float yarn_log_mul = 0.0f;
 
   // Reads the rope.scaling.* keys of architecture prefix `a` ("llama."); n_rot, base and the training
   // context bound YaRN's ramp. Throws std::runtime_error for a type it does not compute or a bad value.

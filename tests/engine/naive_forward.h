@@ -161,17 +161,29 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
     const double base = local(l) && gemma3 ? 10000.0 : d.rope_freq_base;
     const naive::Rope rope = naive::rope_frequencies(m, n_ctx, base, !local(l) || gpt_oss);
     std::vector<Vec> q(u(n)), k(u(n)), v(u(n));
-    // per head: the widths of q and k, and of v; heads per KV head
+    // per head: the widths of q and k, and of v; heads per KV head; the scores' scale
     int64_t qk_hd = hd, v_hd = hd, group = d.n_head / d.n_head_kv;
+    double score_scale = granite ? d.attention_scale : 1.0 / std::sqrt(static_cast<double>(hd));
     for (int64_t t = 0; t < n && d.is_mla(); ++t) {
       // multi-head latent attention as DeepSeek-V2's paper states it, every head's key and value decompressed
       // from the latent c: q = W_q x, [q_nope, q_pe] per head; c = RMSNorm(W_kv_a x) with the shared RoPE key
       // k_pe; head h's key [K_h^T c, k_pe] (K_h: its k_b, kv_rank x nope) and value V_h c (V_h: its v_b)
+      // With DeepSeek's YaRN (its yarn_get_mscale): cos and sin unscaled (mscale = mscale_all_dim), the
+      // scores times (0.1 · mscale_all_dim · ln(factor) + 1)²; the GGUF holds 0.1 · mscale_all_dim.
       const model::ModelDescription::Mla& mla = d.mla;
       const int64_t r = d.n_rot;
       qk_hd = mla.nope + r;
       v_hd = mla.v_head;
       group = 1;
+      score_scale = 1.0 / std::sqrt(static_cast<double>(qk_hd));
+      naive::Rope mla_rope = naive::rope_frequencies(m, n_ctx, base, true);
+      if (d.rope_scaling.yarn_log_mul != 0.0f) {
+        const double factor = 1.0 / d.rope_scaling.freq_scale,
+                     mscale_all_dim = d.rope_scaling.yarn_log_mul / 0.1;
+        const double mscale = 0.1 * mscale_all_dim * std::log(factor) + 1.0;
+        score_scale *= mscale * mscale;
+        mla_rope.mscale = 1.0;
+      }
       Vec xn = x[u(t)];
       naive::rmsnorm(xn, 0, u(dim), L.attn_norm, eps);
       Vec qf;
@@ -185,10 +197,10 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
       const Vec kv = naive::matvec(L.wkv_a, xn);
       Vec c(kv.begin(), kv.begin() + mla.kv_rank), k_pe(kv.begin() + mla.kv_rank, kv.end());
       naive::rmsnorm(c, 0, c.size(), L.kv_a_norm, eps);
-      naive::rope(k_pe, 1, r, r, t, false, rope);
+      naive::rope(k_pe, 1, r, r, t, false, mla_rope);
       for (int64_t h = 0; h < d.n_head; ++h) {
         Vec q_pe(qf.begin() + h * qk_hd + mla.nope, qf.begin() + (h + 1) * qk_hd);
-        naive::rope(q_pe, 1, r, r, t, false, rope);
+        naive::rope(q_pe, 1, r, r, t, false, mla_rope);
         std::copy(q_pe.begin(), q_pe.end(), qf.begin() + h * qk_hd + mla.nope);
         Vec k_nope(u(mla.nope), 0.0);
         for (int64_t j = 0; j < mla.kv_rank; ++j) {
@@ -231,8 +243,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
           if (local(l) && t - j >= d.sliding_window) continue;  // outside the window: probability 0
           double s = 0;
           for (int64_t i = 0; i < qk_hd; ++i) s += q[u(t)][u(h * qk_hd + i)] * k[u(j)][u(kvh * qk_hd + i)];
-          p[u(j)] = cap(granite ? s * d.attention_scale : s / std::sqrt(static_cast<double>(qk_hd)),
-                        d.attn_softcap);
+          p[u(j)] = cap(s * score_scale, d.attn_softcap);
           max = std::max(max, p[u(j)]);
         }
         const double sink = L.attn_sinks.empty() ? -INFINITY : L.attn_sinks[u(h)];

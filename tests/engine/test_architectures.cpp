@@ -259,7 +259,7 @@ TEST_CASE(
     w.set_f32(arch + ".rope.scaling.yarn_log_multiplier", 0.1f);
   });
   CHECK_THROWS_WITH(model::Model::load(deepseek),
-                    Contains("yarn_log_multiplier (DeepSeek) is not supported"));
+                    Contains("yarn_log_multiplier (DeepSeek) is not supported for " + arch));
 }
 
 TEST_CASE("LongRoPE turns with the short factors up to the original context and the long ones past it",
@@ -779,6 +779,28 @@ TEST_CASE("deepseek2: multi-head latent attention, absorbed as llama.cpp runs it
   }
 }
 
+TEST_CASE("deepseek2 with DeepSeek's YaRN: unscaled cos and sin, scores times mscale squared",
+          "[engine][architectures]") {
+  // DeepSeek-V2-Lite's scaling (factor 40 over 4096, mscale_all_dim 0.707) shrunk to this model: factor 4
+  // over 16 positions, so that the ramp turns pairs within the test's tokens
+  const auto path = test::synth_model_file("test-tiny-deepseek2", gguf::GgmlType::Q8_0);
+  auto model = model::Model::load(with_metadata(path, "deepseek2-yarn", [](gguf::GgufWriter& w) {
+    w.set_string("deepseek2.rope.scaling.type", "yarn");
+    w.set_f32("deepseek2.rope.scaling.factor", 4.0f);
+    w.set_u32("deepseek2.rope.scaling.original_context_length", 16);
+    w.set_f32("deepseek2.rope.scaling.yarn_log_multiplier", 0.0707f);
+  }));
+  const model::ModelDescription& d = model->desc();
+  const double mscale = 1.0 + 0.0707 * std::log(4.0);
+  CHECK(d.attention_scale == Approx(mscale * mscale / std::sqrt(48.0)).epsilon(1e-6));
+  CHECK(d.rope_scaling.mscale() == Approx(1.0f));
+  const auto ref = test::naive_logits(*model, kTokens);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.05f);
+  auto plain = model::Model::load(path);
+  CHECK(test::max_abs_diff(engine_logits(*plain, "cpu"), ref) > 1e-3f);
+}
+
 TEST_CASE("deepseek2 files the latent attention here cannot run are refused by name",
           "[engine][architectures]") {
   const auto path = test::synth_model_file("test-tiny-deepseek2", gguf::GgmlType::Q8_0);
@@ -804,7 +826,7 @@ TEST_CASE("deepseek2 files the latent attention here cannot run are refused by n
         w.set_f32("deepseek2.rope.scaling.factor", 4.0f);
         w.set_u32("deepseek2.rope.scaling.original_context_length", 32);
       },
-      "RoPE scaling with multi-head latent attention is not supported");
+      "RoPE scaling with multi-head latent attention is supported as DeepSeek's YaRN only");
   refused(
       "kv-heads", [](gguf::GgufWriter& w) { w.set_u32("deepseek2.attention.head_count_kv", 4); },
       "multi-head latent attention needs attention.key_length = kv_lora_rank");

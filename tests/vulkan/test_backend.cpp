@@ -326,6 +326,23 @@ TEST_CASE("Vulkan runs deepseek2's multi-head latent attention as the CPU engine
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
+TEST_CASE("Vulkan turns deepseek2 with DeepSeek's YaRN as the CPU engine does", "[backend]") {
+  const auto yarn = test::temp_dir("vulkan-deepseek2") / "yarn.gguf";
+  test::rewrite_model(test::synth_model_file("test-tiny-deepseek2", gguf::GgmlType::Q8_0), yarn,
+                      [](gguf::GgufWriter& w) {
+                        w.set_string("deepseek2.rope.scaling.type", "yarn");
+                        w.set_f32("deepseek2.rope.scaling.factor", 4.0f);
+                        w.set_u32("deepseek2.rope.scaling.original_context_length", 16);
+                        w.set_f32("deepseek2.rope.scaling.yarn_log_multiplier", 0.0707f);
+                      });
+  auto model = model::Model::load(yarn);
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  model::Session s(*model, *gpu, 32), cs(*model, cpu, 32);
+  check_steps_against_cpu(*gpu, s, cpu, cs);
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
 TEST_CASE("A mixture's memory estimate counts its expert buffers, not its dense feed_forward_length",
           "[backend]") {
   auto model = model::Model::load(test::synth_model_file("test-tiny-qwen3moe", gguf::GgmlType::Q8_0));
