@@ -1029,11 +1029,7 @@ void Recorder::attention(const BufferRange& q, const BufferRange& k_cache, const
                      p.softcap};
   const BufferRange buffers[] = {q, k_cache, v_cache, out, scores, state};
   const uint32_t spec[] = {reduce_wg()};
-  if (p.sinks.buffer != VK_NULL_HANDLE) {  // gpt-oss: the plain kernel with the sinks
-    const BufferRange with_sinks[] = {q, k_cache, v_cache, out, scores, state, p.sinks};
-    dispatch("attention_sinks", with_sinks, push, p.n_tokens, p.n_heads, 1, spec);
-    return;
-  }
+  const bool sinks = p.sinks.buffer != VK_NULL_HANDLE;  // gpt-oss
   // Everything a multiple of 4 floats (and the bindings 16-byte aligned): the vec4 variant.
   const bool v4 = p.head_dim % 4 == 0 && push.q_stride % 4 == 0 && p.q_offset % 4 == 0 &&
                   p.kv_offset % 4 == 0 && q.offset % 16 == 0 && k_cache.offset % 16 == 0 &&
@@ -1042,7 +1038,16 @@ void Recorder::attention(const BufferRange& q, const BufferRange& k_cache, const
   const bool gpu = use_gpu_kernels(ctx_->device().info());
   if (v4 && gpu && d4 <= kAttentionGpuWg && push.o_stride % 4 == 0 && out.offset % 16 == 0) {
     const uint32_t spec_gpu[] = {kAttentionGpuWg};
-    dispatch("attention_gpu", buffers, push, p.n_tokens, p.n_heads, 1, spec_gpu);
+    const BufferRange with_sinks[] = {q, k_cache, v_cache, out, scores, state, p.sinks};
+    if (sinks)
+      dispatch("attention_gpu_sinks", with_sinks, push, p.n_tokens, p.n_heads, 1, spec_gpu);
+    else
+      dispatch("attention_gpu", buffers, push, p.n_tokens, p.n_heads, 1, spec_gpu);
+    return;
+  }
+  if (sinks) {  // the plain kernel with the sinks
+    const BufferRange with_sinks[] = {q, k_cache, v_cache, out, scores, state, p.sinks};
+    dispatch("attention_sinks", with_sinks, push, p.n_tokens, p.n_heads, 1, spec);
     return;
   }
   // CPU kernels on a CPU device: one invocation per (token, head) walking its keys, reading texels.
@@ -1075,7 +1080,7 @@ bool Recorder::attention_rope_store(const BufferRange& qkv, const BufferRange& q
                                     const BufferRange& state, const RopeStoreParams& r,
                                     const AttentionParams& p, const BufferRange& split) {
   const auto& info = ctx_->device().info();
-  if (p.sinks.buffer != VK_NULL_HANDLE) return false;  // (the fused kernels have no sinks)
+  const bool sinks = p.sinks.buffer != VK_NULL_HANDLE;  // gpt-oss: the GPU kernel has them, the lanes not
   const uint32_t q_stride = r.q_stride ? r.q_stride : r.n_heads * r.head_dim;
   const uint32_t width = p.n_heads * p.head_dim;
   const AttentionRopeStorePush push{
@@ -1102,12 +1107,15 @@ bool Recorder::attention_rope_store(const BufferRange& qkv, const BufferRange& q
     if (keys && split.size < attention_split_bytes(p.n_heads, p.head_dim, p.n_ctx))
       throw VulkanError("attention_rope_store: the split-K scratch is smaller than attention_split_bytes");
     const BufferRange buffers[] = {
-        qkv, k_cache, v_cache, out, scores, state, q_cache, keys ? split : scores, rope_factors(r, state)};
+        qkv,    k_cache, v_cache, out, scores, state, q_cache, keys ? split : scores, rope_factors(r, state),
+        p.sinks};
     const uint32_t spec[] = {kAttentionGpuWg, keys};
-    dispatch("attention_gpu_rope_store", buffers, push, attention_split_runs(p.n_ctx, keys), p.n_heads, 1,
-             spec);
+    dispatch(sinks ? "attention_gpu_rope_store_sinks" : "attention_gpu_rope_store",
+             std::span(buffers).first(sinks ? 10 : 9), push, attention_split_runs(p.n_ctx, keys), p.n_heads,
+             1, spec);
     return true;
   }
+  if (sinks) return false;
   const bool fits = info.type == "cpu" && r.n_tokens == 1 && p.n_tokens == 1 && r.head_dim == p.head_dim &&
                     r.n_heads == p.n_heads && r.n_kv_heads == p.n_kv_heads && p.n_kv_heads != 0 &&
                     p.n_heads % p.n_kv_heads == 0 && p.head_dim % 4 == 0 && p.head_dim <= 512 &&

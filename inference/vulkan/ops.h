@@ -153,7 +153,8 @@ struct AttentionParams {
   uint32_t window = 0;   // keys a query sees, itself included, in a sliding-window layer; 0: all
   float softcap = 0.0f;  // scores become softcap·tanh(s / softcap) after the scale (gemma2); 0: none
   // n_heads sink logits (gpt-oss: each joins its head's softmax without a value), or empty: none. Taken by
-  // the plain kernel (attention_sinks.comp); attention_rope_store declines them.
+  // the GPU kernels (attention_gpu_sinks, attention_gpu_rope_store_sinks, split-K included) and the plain
+  // kernel (attention_sinks); the CPU devices' fused decode kernel declines them.
   BufferRange sinks;
 };
 

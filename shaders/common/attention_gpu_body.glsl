@@ -12,6 +12,9 @@
 // Each run's workgroup writes its softmax max, sum and unnormalized output to the split scratch (binding 7);
 // the last of a head's workgroups to finish (a counter per head) rescales and adds them, writes the output
 // and resets the counter. A context within one run takes the unsplit path. Only run 0 stores into the caches.
+// SINKS (gpt-oss; attention_gpu_sinks.comp, attention_gpu_rope_store_sinks.comp): each head's sink logit
+// (binding 6, or 9 with ROPE_STORE) joins its softmax's denominator without a value: the output is the
+// weighted values over (sum + e^(sink - max)), all shifted to the larger of the scores' max and the sink.
 layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint WG = 128;
 #include "common/reduce.glsl"
@@ -38,6 +41,13 @@ layout(std430, binding = 4) buffer Scores { float sc[]; };
 #define STATE_BINDING 5
 #include "common/state.glsl"
 #include "common/attention_push.glsl"
+#ifdef SINKS
+#ifdef ROPE_STORE
+layout(std430, binding = 9) readonly buffer Sinks { float sinks[]; };
+#else
+layout(std430, binding = 6) readonly buffer Sinks { float sinks[]; };
+#endif
+#endif
 
 shared vec4 partial[WG];
 #ifdef ROPE_STORE
@@ -165,7 +175,13 @@ void main() {
     for (uint k = 0u; k < slots; ++k) total += partial[k * d4 + lid];
   uint out4 = (t * p.o_stride + h * p.head_dim) / 4u + lid;
   if (runs == 1u) {
+#ifdef SINKS
+    // sum' = sum · e^(mx − m) + e^(sink − m), total' = total · e^(mx − m), m = max(mx, sink)
+    float m = max(mx, sinks[h]), shift = exp(mx - m);
+    if (lid < d4) o[out4] = total * shift / (sum * shift + exp(sinks[h] - m));
+#else
     if (lid < d4) o[out4] = total / sum;
+#endif
     return;
   }
 #ifdef ROPE_STORE
@@ -187,7 +203,12 @@ void main() {
     uint b = nc + 2u * h * ms, bo = nc + 2u * p.n_heads * ms + h * ms * p.head_dim;
     float m = -3.402823466e38;
     for (uint r = 0u; r < runs; ++r) m = max(m, split_f[b + 2u * r]);
+#ifdef SINKS
+    m = max(m, sinks[h]);
+    float l = exp(sinks[h] - m);
+#else
     float l = 0.0;
+#endif
     vec4 acc_o = vec4(0.0);
     for (uint r = 0u; r < runs; ++r) {
       float f = exp(split_f[b + 2u * r] - m);

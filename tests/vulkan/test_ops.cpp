@@ -47,7 +47,8 @@ std::vector<float> cpu_rope(std::vector<float> d, uint32_t n_tokens, uint32_t n_
 std::vector<float> cpu_attention(const std::vector<float>& q, const std::vector<float>& k,
                                  const std::vector<float>& v, uint32_t n_tokens, uint32_t n_past,
                                  uint32_t n_heads, uint32_t n_kv, uint32_t hd, float scale,
-                                 uint32_t window = 0, float softcap = 0) {
+                                 uint32_t window = 0, float softcap = 0,
+                                 const std::vector<float>& sinks = {}) {
   std::vector<float> out(n_tokens * n_heads * hd);
   for (uint32_t t = 0; t < n_tokens; ++t)
     for (uint32_t h = 0; h < n_heads; ++h) {
@@ -63,7 +64,9 @@ std::vector<float> cpu_attention(const std::vector<float>& q, const std::vector<
                                              : acc * scale;
         mx = std::max(mx, s[j]);
       }
-      double sum = 0;
+      const double sink = sinks.empty() ? -INFINITY : sinks[h];  // (joins the softmax without a value)
+      mx = std::max(mx, sink);
+      double sum = std::exp(sink - mx);
       for (auto& x : s) sum += (x = std::exp(x - mx));
       for (uint32_t i = 0; i < hd; ++i) {
         double acc = 0;
@@ -152,7 +155,8 @@ AttentionParams decode_attention(uint32_t n_heads, uint32_t n_kv, uint32_t hd, u
           .o_stride = n_heads * hd,
           .kv_offset = kv_offset,
           .n_ctx = n_ctx,
-          .scale = 1.0f / std::sqrt(float(hd))};
+          .scale = 1.0f / std::sqrt(float(hd)),
+          .sinks = {}};
 }
 }  // namespace
 
@@ -282,12 +286,18 @@ TEST_CASE("split-K decode attention (GPU kernels) matches the CPU over long cont
   const char* old = std::getenv("GLASSWING_VULKAN_ATTN_SPLIT");
   const std::string saved = old ? old : "";
   // 256 keys per workgroup (the default) and 16 (up to 38 runs per head); all keys, and a sliding window of
-  // 100 (gemma's local layers), whose runs start at its first key, with soft-capped scores (gemma2)
-  for (const auto& [keys, window] :
-       {std::pair{"256", 0u}, std::pair{"16", 0u}, std::pair{"256", 100u}, std::pair{"16", 100u}}) {
-    INFO("GLASSWING_VULKAN_ATTN_SPLIT=" << keys << " window " << window);
-    att.softcap = window ? 1.5f : 0.0f;  // gemma2's soft-capping, with the window
+  // 100 (gemma's local layers), whose runs start at its first key, with soft-capped scores (gemma2); and with
+  // attention sinks (gpt-oss: its windows of 128 keys), one head's sink far above every score
+  const std::vector<float> sink_logits = {0.5f, -1.0f, 40.0f, 2.0f};
+  Buffer sinks = device_buffer(sink_logits);
+  for (const auto& [keys, window, with_sinks] :
+       {std::tuple{"256", 0u, false}, std::tuple{"16", 0u, false}, std::tuple{"256", 100u, false},
+        std::tuple{"16", 100u, false}, std::tuple{"256", 0u, true}, std::tuple{"16", 0u, true},
+        std::tuple{"16", 100u, true}}) {
+    INFO("GLASSWING_VULKAN_ATTN_SPLIT=" << keys << " window " << window << " sinks " << with_sinks);
+    att.softcap = window && !with_sinks ? 1.5f : 0.0f;  // gemma2's soft-capping, with the window
     att.window = window;
+    att.sinks = with_sinks ? whole(sinks) : BufferRange{};
     setenv("GLASSWING_VULKAN_ATTN_SPLIT", keys, 1);
     const uint64_t split_bytes = Recorder::attention_split_bytes(n_heads, hd, n_ctx);
     REQUIRE(split_bytes > 0);
@@ -314,8 +324,9 @@ TEST_CASE("split-K decode attention (GPU kernels) matches the CPU over long cont
       std::copy(k.begin(), k.end(), kv_k.begin() + n_past * kv_dim);
       std::copy(qkv.begin() + q_dim + kv_dim, qkv.end(), kv_v.begin() + n_past * kv_dim);
       const auto eq = cpu_rope(q, 1, n_heads, hd, hd, n_past, false, 10000);
-      CHECK(max_rel_diff(read_floats(out, q_dim), cpu_attention(eq, kv_k, kv_v, 1, n_past, n_heads, n_kv, hd,
-                                                                att.scale, window, att.softcap)) < 1e-4);
+      CHECK(max_rel_diff(read_floats(out, q_dim),
+                         cpu_attention(eq, kv_k, kv_v, 1, n_past, n_heads, n_kv, hd, att.scale, window,
+                                       att.softcap, with_sinks ? sink_logits : std::vector<float>{})) < 1e-4);
       const auto qcs = read_floats(qc, n_ctx * q_dim);
       CHECK(max_rel_diff(std::vector<float>(qcs.begin() + n_past * q_dim, qcs.begin() + (n_past + 1) * q_dim),
                          eq) < 1e-4);
@@ -343,6 +354,11 @@ TEST_CASE("split-K decode attention (GPU kernels) matches the CPU over long cont
 }
 
 TEST_CASE("causal GQA attention over the device KV cache, prefill then decode", "[attention]") {
+  // (with_sinks: gpt-oss's sink logits, the plain kernel's or the GPU kernel's variant)
+  const bool with_sinks = GENERATE(false, true);
+  INFO("sinks " << with_sinks);
+  const std::vector<float> sink_logits = {0.3f, -2.0f, 1.0f, 5.0f, 0.0f, -0.5f, 2.5f, 30.0f};
+  Buffer sinks = device_buffer(sink_logits);
   std::mt19937 rng(12);
   const uint32_t n_heads = 8, n_kv = 2, hd = 16, n_ctx = 32, prefill = 6;
   const float scale = 1.0f / std::sqrt(float(hd));
@@ -367,7 +383,8 @@ TEST_CASE("causal GQA attention over the device KV cache, prefill then decode", 
                     .n_heads = n_heads,
                     .n_kv_heads = n_kv,
                     .head_dim = hd,
-                    .kv_cache_offset = layer_off});
+                    .kv_cache_offset = layer_off,
+                    .freq_factors = {}});
       r.barrier();
       r.attention(whole(qb), whole(kc), whole(vc), whole(out), whole(scores), whole(st),
                   {.n_tokens = n_tokens,
@@ -376,9 +393,11 @@ TEST_CASE("causal GQA attention over the device KV cache, prefill then decode", 
                    .head_dim = hd,
                    .kv_offset = layer_off,
                    .n_ctx = n_ctx,
-                   .scale = scale});
+                   .scale = scale,
+                   .sinks = with_sinks ? whole(sinks) : BufferRange{}});
     });
-    const auto expect = cpu_attention(q, all_k, all_v, n_tokens, n_past, n_heads, n_kv, hd, scale);
+    const auto expect = cpu_attention(q, all_k, all_v, n_tokens, n_past, n_heads, n_kv, hd, scale, 0, 0,
+                                      with_sinks ? sink_logits : std::vector<float>{});
     CHECK(max_rel_diff(read_floats(out, n_tokens * q_row), expect) < 1e-5);
   };
   step(0, prefill);
@@ -407,7 +426,8 @@ TEST_CASE("attention probabilities for a query and key window come from the Q an
                        .nq = nq,
                        .k0 = k0,
                        .nk = nk,
-                       .scale = scale});
+                       .scale = scale,
+                       .sinks = {}});
   });
   std::vector<float> expect(nq * nk, 0.0f);
   const float* q = &qc[layer * n_pos * n_heads * hd];
@@ -484,7 +504,8 @@ TEST_CASE("attention summaries reduce each causal row to max, entropy and attent
                          .q0 = q0,
                          .nq = nq,
                          .out_offset = 5,
-                         .scale = scale});
+                         .scale = scale,
+                         .sinks = {}});
   });
   std::vector<float> expect(5 + n_heads * nq * 3, 0.0f);
   for (uint32_t h = 0; h < n_heads; ++h)
