@@ -48,6 +48,7 @@ Scratch::Scratch(const model::ModelDescription& d, int64_t b)
       moe_u(sz(b * d.n_ff_exp)),
       moe_d(d.n_expert ? sz(b * d.n_embd) : 0),
       moe_out(sz(b * d.n_expert_used * d.n_embd)),
+      shexp_gate(d.traits->gated_shared_expert ? sz(b) : 0),
       mla_q(d.is_mla() ? sz(b * d.n_head * (d.mla.nope + d.n_rot)) : 0),
       mla_qa(sz(b * d.mla.q_rank)),
       mla_kv(d.is_mla() ? sz(b * (d.mla.kv_rank + d.n_rot)) : 0),
@@ -333,6 +334,13 @@ void CpuBackend::moe_ffn(const model::LayerWeights& L, int64_t n) {
     else
       swiglu(s.hb.data(), s.hb2.data(), n * ns);
     project(s.moe_d.data(), s.hb.data(), L.down_shexp, {}, n);
+    if (L.shexp_gate) {  // Qwen2-MoE: each token's shared output times σ(gate · x)
+      project(s.shexp_gate.data(), s.xb.data(), L.shexp_gate, {}, n);
+      for (int64_t t = 0; t < n; ++t) {
+        const float g = 1.0f / (1.0f + std::exp(-s.shexp_gate[sz(t)]));
+        for (int64_t i = 0; i < dim; ++i) s.moe_d[sz(t * dim + i)] *= g;
+      }
+    }
     add(s.xb2.data(), s.moe_d.data(), n * dim);
   }
 }

@@ -60,6 +60,7 @@ struct Scratch {
   model::ExpertRouting routing;
   std::vector<float> moe_x, moe_g, moe_u, moe_d;  // (max_batch, n_embd | n_ff_exp | n_ff_exp | n_embd)
   std::vector<float> moe_out;                     // (max_batch, n_expert_used, n_embd)
+  std::vector<float> shexp_gate;                  // (max_batch) the shared expert's gate logits (Qwen2-MoE)
   // multi-head latent attention (empty otherwise): the query before absorption (max_batch, n_head, nope +
   // n_rot), its low-rank step (max_batch, q_rank), the latent with the RoPE key (max_batch, kv_rank + n_rot),
   // one head's input and output of k_b or v_b, and every head's value for wo (max_batch, n_head·v_head)

@@ -15,6 +15,10 @@ constexpr std::array kArchitectures = {
     ArchTraits{"ernie4_5", NormKind::Rms, FfnKind::SwiGlu, RopeKind::Normal, false, false, false},
     ArchTraits{"qwen2",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, false},
     ArchTraits{"qwen3",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true},
+    // Qwen1.5-MoE-A2.7B, Qwen2-57B-A14B: qwen2's layers, experts with a gated shared one
+    ArchTraits{"qwen2moe", NormKind::Rms, FfnKind::SwiGlu, RopeKind::NeoX,   false, false, false, false, false,
+               false, false, 0, false, false, false, "ffn_norm", 0, false, false, false, false, false, false,
+               false, true},
     ArchTraits{"qwen3moe", NormKind::Rms, FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true},
     ArchTraits{"qwen2vl", NormKind::Rms,  FfnKind::SwiGlu, RopeKind::NeoX,   false, false, false, false, false, false,
                false, 0, false, false, false, "ffn_norm", 0, false, false, false, true},

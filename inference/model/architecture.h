@@ -65,6 +65,9 @@ struct ArchTraits {
   bool deepseek_moe = false;
   // DeepSeek-V2/V3, GLM-4.7-Flash: multi-head latent attention (ModelDescription::Mla)
   bool mla = false;
+  // Qwen2-MoE: one shared expert (expert_shared_feed_forward_length wide) whose output each token weights by
+  // σ(ffn_gate_inp_shexp · x), and routed weights that are not renormalized
+  bool gated_shared_expert = false;
 };
 
 // Every architecture this engine runs.

@@ -116,6 +116,12 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
       d.router = {ExpertGating::SoftmaxOfChosen, false, 1.0f};
     if (d.traits->deepseek_moe) {
       read_deepseek_moe(file, a, d);
+    } else if (d.traits->gated_shared_expert) {  // as llama.cpp's qwen2moe
+      d.n_expert_shared = 1;
+      d.n_ff_shexp = file.get_int(a + "expert_shared_feed_forward_length").value_or(d.n_ff);
+      if (d.n_ff_shexp <= 0)
+        throw std::runtime_error("the shared expert's feed_forward_length must be positive");
+      d.router.normalize = false;
     } else {
       // variants whose extra steps these architectures do not have: refused rather than run wrong
       if (file.get_int(a + "expert_shared_count").value_or(0) > 0 ||

@@ -30,6 +30,7 @@ struct ModelDescription {
   RouterRule router;
   // DeepSeek-style mixtures (glm4moe): the first n_layer_dense_lead layers have a dense FFN of n_ff; the
   // others add n_expert_shared shared experts, one SwiGLU of n_ff_shexp that every token runs
+  // (Qwen2-MoE: one shared expert of expert_shared_feed_forward_length, gated per token)
   int64_t n_layer_dense_lead = 0, n_expert_shared = 0, n_ff_shexp = 0;
   // Layers the file holds after the n_layer that the forward pass runs: GLM-4.5's multi-token-prediction
   // ("NextN") layer, which only speculative decoding would use

@@ -44,6 +44,12 @@ class Loader {
     return WeightMatrix{name, t->type, t->data, cols, rows * n, static_cast<size_t>(t->row_bytes())};
   }
 
+  // A 1-D tensor of `cols` as a matrix of one row (a dot product with each token's x).
+  WeightMatrix row_matrix(const std::string& name, int64_t cols) {
+    const auto* t = find(name, {static_cast<uint64_t>(cols)}, true);
+    return WeightMatrix{name, t->type, t->data, cols, 1, static_cast<size_t>(t->row_bytes())};
+  }
+
   WeightMatrix matrix(const std::string& name, int64_t rows, int64_t cols, bool required = true) {
     const auto* t = find(name, {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows)}, required);
     if (!t) return {};
@@ -173,6 +179,8 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
         L.gate_shexp = load.matrix(p + "ffn_gate_shexp.weight", d.n_ff_shexp, d.n_embd);
         L.up_shexp = load.matrix(p + "ffn_up_shexp.weight", d.n_ff_shexp, d.n_embd);
         L.down_shexp = load.matrix(p + "ffn_down_shexp.weight", d.n_embd, d.n_ff_shexp);
+        if (arch.gated_shared_expert)
+          L.shexp_gate = load.row_matrix(p + "ffn_gate_inp_shexp.weight", d.n_embd);
       }
       L.gate_exps_b = load.vectors(p + "ffn_gate_exps.bias", d.n_ff_exp, d.n_expert, false);
       L.up_exps_b = load.vectors(p + "ffn_up_exps.bias", d.n_ff_exp, d.n_expert, false);
@@ -255,7 +263,7 @@ uint64_t Weights::matrix_bytes() const {
     for (const auto* m : {&L.wq, &L.wk, &L.wv, &L.wqkv, &L.wo, &L.w_gate, &L.w_up, &L.w_down, &L.router,
                           &L.gate_shexp, &L.up_shexp, &L.down_shexp})
       add(*m);
-    for (const auto* m : {&L.wq_a, &L.wq_b, &L.wkv_a}) add(*m);
+    for (const auto* m : {&L.wq_a, &L.wq_b, &L.wkv_a, &L.shexp_gate}) add(*m);
     for (const auto* experts : {&L.gate_exps, &L.up_exps, &L.down_exps, &L.k_b, &L.v_b})
       for (const auto& m : *experts) add(m);
   }

@@ -55,7 +55,8 @@ struct LayerWeights {
   Vector exp_probs_b;  // (n_expert) added to the router's probabilities to choose, not to weight (GLM-4.5)
   // the shared experts (GLM-4.5), one SwiGLU every token runs: (n_ff_shexp, n_embd) x2, (n_embd, n_ff_shexp)
   WeightMatrix gate_shexp, up_shexp, down_shexp;
-  Vector attn_sinks;  // (n_head) each head's sink logit (gpt-oss), attn_sinks architectures only
+  WeightMatrix shexp_gate;  // (1 row, n_embd cols): the shared expert's per-token gate logit (Qwen2-MoE)
+  Vector attn_sinks;        // (n_head) each head's sink logit (gpt-oss), attn_sinks architectures only
   // Multi-head latent attention (ModelDescription::Mla) instead of wq, wk, wv: the query through wq (n_head
   // heads of nope + n_rot rows, nope first) or wq_a, its RMSNorm and wq_b; the latent and the shared RoPE key
   // (wkv_a: kv_rank rows, then n_rot), the latent's RMSNorm; per head k_b (kv_rank rows of nope: a query's

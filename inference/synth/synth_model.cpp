@@ -152,6 +152,12 @@ std::vector<Shape> make_shapes() {
   ds2.expert_gating_func = 0;
   ds2.expert_weights_scale = 0.0f;
   add(ds2);
+  // qwen2moe: qwen2's layers, 4 experts of 64 (2 per token, weights not renormalized) and a shared expert of
+  // 4 x 64 gated per token (Qwen1.5-MoE's layout)
+  Shape qwen2moe{"test-tiny-qwen2moe", "qwen2moe", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-6f, true, true, 0,
+                 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 4, 2, 64};
+  qwen2moe.n_expert_shared = 4;
+  add(qwen2moe);
   // olmo2: norms after the sublayers only, q and k normalized whole; four layers, three of them with a
   // window of 4 keys (OLMo 3's layout)
   Shape olmo2{"test-tiny-olmo2", "olmo2", 128, 4, 4, 2, 256, 300, 128, 500000.0f, 1e-6f, false, true};
@@ -253,6 +259,7 @@ void validate(const Shape& s) {
 }
 
 // ExpertBias: GLM-4.5's exp_probs_b, N(0, 0.3), so that it changes which experts a sigmoid router chooses
+// (also Qwen2-MoE's shared-expert gate vector: its gate then ranges over σ's slope)
 enum class Kind { Weight, Norm, HeadNorm, Bias, RopeFreqs, Router, Sink, ExpertBias };
 
 struct TensorSpec {
@@ -293,7 +300,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "attn_v.weight", Kind::Weight, e, kv});
     }
     const bool gpt_oss = s.arch == "gpt-oss", glm4 = s.arch == "glm4", glm4moe = s.arch == "glm4moe";
-    if (s.arch == "qwen2" || gpt_oss || glm4 || glm4moe) {
+    if (s.arch == "qwen2" || s.arch == "qwen2moe" || gpt_oss || glm4 || glm4moe) {
       t.push_back({p + "attn_q.bias", Kind::Bias, q, 1});
       t.push_back({p + "attn_k.bias", Kind::Bias, kv, 1});
       t.push_back({p + "attn_v.bias", Kind::Bias, kv, 1});
@@ -320,13 +327,16 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     if (experts) {
       const uint64_t nf = s.n_ff_exp ? s.n_ff_exp : s.n_ff, ne = s.n_expert;
       t.push_back({p + "ffn_gate_inp.weight", Kind::Router, e, ne});
-      if (glm4moe || s.arch == "deepseek2") {
-        if (s.expert_gating_func == 2) t.push_back({p + "exp_probs_b.bias", Kind::ExpertBias, ne, 1});
+      const bool qwen2moe = s.arch == "qwen2moe";
+      if (glm4moe || s.arch == "deepseek2" || qwen2moe) {
+        if (!qwen2moe && s.expert_gating_func == 2)
+          t.push_back({p + "exp_probs_b.bias", Kind::ExpertBias, ne, 1});
         const uint64_t ns = nf * s.n_expert_shared;
         if (ns) {
           t.push_back({p + "ffn_gate_shexp.weight", Kind::Weight, e, ns});
           t.push_back({p + "ffn_up_shexp.weight", Kind::Weight, e, ns});
           t.push_back({p + "ffn_down_shexp.weight", Kind::Weight, ns, e});
+          if (qwen2moe) t.push_back({p + "ffn_gate_inp_shexp.weight", Kind::ExpertBias, e, 1});
         }
       }
       t.push_back({p + "ffn_gate_exps.weight", Kind::Weight, e, nf * ne, ne});
@@ -409,9 +419,9 @@ std::vector<float> llama3_rope_factors(const Shape& s) {
 }  // namespace
 
 namespace {
-constexpr std::string_view kArchitectures[] = {"llama",      "qwen2",  "qwen3",   "qwen3moe", "phi3",
-                                               "gemma2",     "gemma3", "gpt-oss", "smollm3",  "granite",
-                                               "granitemoe", "glm4",   "glm4moe", "olmo2",    "deepseek2"};
+constexpr std::string_view kArchitectures[] = {
+    "llama",   "qwen2",   "qwen3",      "qwen3moe", "phi3",    "gemma2", "gemma3",    "gpt-oss",
+    "smollm3", "granite", "granitemoe", "glm4",     "glm4moe", "olmo2",  "deepseek2", "qwen2moe"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -512,6 +522,8 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     w.set_u32(a + ".nextn_predict_layers", s.n_nextn);
   }
   if (s.expert_weights_scale > 0) w.set_f32(a + ".expert_weights_scale", s.expert_weights_scale);
+  if (a == "qwen2moe" && s.n_expert_shared)  // its shared experts as one, as llama.cpp's converter writes it
+    w.set_u32(a + ".expert_shared_feed_forward_length", s.n_ff_exp * s.n_expert_shared);
   if (s.attn_softcap > 0) w.set_f32(a + ".attn_logit_softcapping", s.attn_softcap);
   if (s.final_softcap > 0) w.set_f32(a + ".final_logit_softcapping", s.final_softcap);
   if (s.rope_linear_factor > 0) {

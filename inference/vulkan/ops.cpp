@@ -1205,6 +1205,14 @@ void Recorder::elementwise_with(const char* shader, const BufferRange& data, uin
   elementwise(shader, buffers, bytes_of(push), n);
 }
 
+void Recorder::scale_rows_sigmoid(const BufferRange& data, const BufferRange& gate, uint32_t width,
+                                  uint32_t n) {
+  if (width == 0 || n % width != 0) throw VulkanError("scale_rows_sigmoid: n must be whole rows of width");
+  const struct { uint32_t n, width; } push{n, width};
+  const BufferRange buffers[] = {data, gate};
+  elementwise("scale_rows_sigmoid", buffers, bytes_of(push), n);
+}
+
 void Recorder::softcap(const BufferRange& data, uint32_t n, float cap) {
   elementwise_with("softcap", data, n, cap);
 }

@@ -256,8 +256,10 @@ class Recorder {
   void swiglu_oai(const BufferRange& gate, const BufferRange& up, const BufferRange& out, uint32_t n);
   void gelu(const BufferRange& data, uint32_t n);
   void geglu(const BufferRange& gate, const BufferRange& up, const BufferRange& out,
-             uint32_t n);                                            // gelu(g)·u
-  void scale(const BufferRange& data, uint32_t n, float s);          // data *= s
+             uint32_t n);                                    // gelu(g)·u
+  void scale(const BufferRange& data, uint32_t n, float s);  // data *= s
+  // data[r][i] *= sigmoid(gate[r]) over rows of `width`, n elements in all
+  void scale_rows_sigmoid(const BufferRange& data, const BufferRange& gate, uint32_t width, uint32_t n);
   void softcap(const BufferRange& data, uint32_t n, float cap);      // data = cap · tanh(data / cap)
   void add(const BufferRange& x, const BufferRange& y, uint32_t n);  // y += x
   // y[r * stride + offset + i] += b[i] for r < n_rows, i < n

@@ -66,6 +66,7 @@ struct VulkanBackend::LayerTensors {
                      *down_shexp = nullptr;
   // multi-head latent attention (model::LayerWeights): wq (or wq_a, its norm, wq_b), wkv_a, the latent's
   // norm, per head k_b and v_b
+  const WeightTensor* shexp_gate = nullptr;  // (1 row) the shared expert's gate (Qwen2-MoE)
   const WeightTensor *wq_a = nullptr, *wq_b = nullptr, *wkv_a = nullptr;
   BufferRange q_a_norm, kv_a_norm;
   std::vector<const WeightTensor*> k_b, v_b;
@@ -132,6 +133,7 @@ struct VulkanBackend::ExpertScratch {
   Arena arena;
   uint32_t row_align, capacity;          // rows
   BufferRange router;                    // (max_batch, n_expert) logits
+  BufferRange gate_logits;               // (max_batch) the shared expert's gate logits (Qwen2-MoE)
   BufferRange x, gate, up, hidden, out;  // (capacity, n_embd | 2 n_ff_exp | n_ff_exp | n_ff_exp | n_embd)
   Buffer logits;                         // readback: the router's logits
   Buffer rows, slots, weights;  // upload: per batch row its token; per (token, rank) its batch row; weight
@@ -153,6 +155,7 @@ struct VulkanBackend::ExpertScratch {
                                MemoryUse::Upload, "the expert weights")) {
     const uint64_t f = sizeof(float), c = capacity;
     router = arena.allocate(uint64_t(max_batch) * d.n_expert * f);
+    gate_logits = arena.allocate(uint64_t(max_batch) * f);
     x = arena.allocate(c * d.n_embd * f);
     gate = arena.allocate(2 * c * d.n_ff_exp * f);  // also matvec_swiglu's gate|up product of a batch
     up = arena.allocate(c * d.n_ff_exp * f);
@@ -392,6 +395,7 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
         t.up_shexp = matrix(L.up_shexp);
       }
       t.down_shexp = matrix(L.down_shexp);
+      t.shexp_gate = matrix(L.shexp_gate);
     }
     w_->layers.push_back(std::move(t));
   }
@@ -978,6 +982,11 @@ void VulkanBackend::record_shared_experts(Recorder& rec, uint32_t n, const Layer
     rec.project(*L.up_shexp, a.xb, a.hb2, {.n_vec = n});
     rec.barrier();
     rec.swiglu(a.hb, a.hb2, a.hb3, n * nf);
+  }
+  if (L.shexp_gate) {  // Qwen2-MoE: the hidden rows times σ(gate · x) (down is linear: its output the same)
+    rec.project(*L.shexp_gate, a.xb, moe_->gate_logits, {.n_vec = n});
+    rec.barrier();
+    rec.scale_rows_sigmoid(a.hb3, moe_->gate_logits, nf, n * nf);
   }
   rec.barrier();
   rec.project(*L.down_shexp, a.hb3, a.x, {.n_vec = n, .accumulate = true});

@@ -315,9 +315,11 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
                   expert_bias(L.up_exps_b, e), expert_bias(L.down_exps_b, e));
           for (int64_t i = 0; i < dim; ++i) down[u(i)] += d.router.scale * p[u(e)] / chosen * o[u(i)];
         }
-        if (L.gate_shexp) {
+        if (L.gate_shexp) {  // (Qwen2-MoE: times σ(w · x) of its gate vector)
           const Vec o = ffn(L.gate_shexp, L.up_shexp, L.down_shexp, {}, {}, {});
-          for (int64_t i = 0; i < dim; ++i) down[u(i)] += o[u(i)];
+          const double gate =
+              L.shexp_gate ? 1.0 / (1.0 + std::exp(-naive::matvec(L.shexp_gate, xn)[0])) : 1.0;
+          for (int64_t i = 0; i < dim; ++i) down[u(i)] += gate * o[u(i)];
         }
       } else {
         down = ffn(L.w_gate, L.w_up, L.w_down, {}, L.b_up, L.b_down);

@@ -696,6 +696,30 @@ TEST_CASE(
   }
 }
 
+TEST_CASE("qwen2moe: a shared expert gated per token, routed weights not renormalized",
+          "[engine][architectures]") {
+  const auto path = test::synth_model_file("test-tiny-qwen2moe", gguf::GgmlType::Q8_0);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  CHECK(d.n_ff_shexp == 256);
+  CHECK_FALSE(d.router.normalize);
+  CHECK(d.router.gating == model::ExpertGating::Softmax);
+  const model::LayerWeights& L = model->weights().layers[0];
+  CHECK(L.shexp_gate.n_rows == 1);
+  CHECK(L.shexp_gate.n_cols == d.n_embd);
+  CHECK(L.gate_shexp.n_rows == 256);
+  const auto ref = test::naive_logits(*model, kTokens);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.05f);
+  // the gate matters: with its vector zeroed every token's shared output is halved
+  const auto ungated =
+      with_tensor(path, "blk.1.ffn_gate_inp_shexp.weight", [](float, size_t) { return 0.0f; });
+  auto half = model::Model::from_gguf(gguf::GgufFile::parse(ungated));
+  const auto half_logits = engine_logits(*half, "cpu");
+  CHECK(test::max_abs_diff(half_logits, ref) > 1e-3f);
+  CHECK(test::max_abs_diff(half_logits, test::naive_logits(*half, kTokens)) <= 1e-4f);
+}
+
 TEST_CASE("glm4moe keys out of range, and DeepSeek-V3's grouped choice, are refused by name",
           "[engine][architectures]") {
   const auto path = test::synth_model_file("test-tiny-glm4moe", gguf::GgmlType::Q8_0);
