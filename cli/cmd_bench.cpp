@@ -80,10 +80,10 @@ int run_bench(cli::Args& args) {
   auto e = cli::load_engine(args);
   const auto& d = e.model->desc();
   for (int64_t n : {n_prompt, n_gen})
-    if (depth + n > d.n_ctx_train)
+    if (depth + n > d.n_ctx_max)
       throw std::runtime_error("test of " + std::to_string(n) + " tokens" +
                                (depth ? " after " + std::to_string(depth) : std::string()) +
-                               " exceeds the model's context of " + std::to_string(d.n_ctx_train));
+                               " exceeds the model's context of " + std::to_string(d.n_ctx_max));
   const std::string at = depth ? " @ d" + std::to_string(depth) : "";  // llama-bench's test names
 
   std::vector<TestResult> results;

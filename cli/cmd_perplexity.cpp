@@ -24,9 +24,9 @@ int run_perplexity(cli::Args& args) {
 
   auto engine = cli::load_engine(args);
   const auto& d = engine.model->desc();
-  const int64_t n_ctx = args.integer("--ctx", std::min<int64_t>(512, d.n_ctx_train));
-  if (n_ctx < 4 || n_ctx > d.n_ctx_train)
-    throw cli::UsageError("--ctx must be between 4 and the model's context " + std::to_string(d.n_ctx_train));
+  const int64_t n_ctx = args.integer("--ctx", std::min<int64_t>(512, d.n_ctx_max));
+  if (n_ctx < 4 || n_ctx > d.n_ctx_max)
+    throw cli::UsageError("--ctx must be between 4 and the model's context " + std::to_string(d.n_ctx_max));
   const auto tokenizer = tokenizer::Tokenizer::from_gguf(engine.model->file());
   const bool add_bos = tokenizer.add_bos_by_default();
   const auto tokens = tokenizer.encode(text.str(), {.add_bos = add_bos});

@@ -11,6 +11,11 @@ constexpr std::array kArchitectures = {
     //         name      norm           ffn              rope              positions fused  qk_norm packed_qkv
     //                                                                     packed_gate_up embed_scale post_norms swa_pattern
     ArchTraits{"llama",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::Normal, false, false, false},
+    // Ministral 3, Devstral 2: llama's layers (text), YaRN at unit magnitude, attention temperature tuning
+    // past the original context (ModelDescription::n_ctx_max)
+    ArchTraits{"mistral3", NormKind::Rms, FfnKind::SwiGlu, RopeKind::Normal, false, false, false, false, false,
+               false, false, 0, false, false, false, "ffn_norm", 0, false, false, false, false, false, false,
+               false, false, true},
     // Baidu's ERNIE 4.5 dense models: llama's layers under their own name
     ArchTraits{"ernie4_5", NormKind::Rms, FfnKind::SwiGlu, RopeKind::Normal, false, false, false},
     ArchTraits{"qwen2",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, false},

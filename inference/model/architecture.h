@@ -68,6 +68,9 @@ struct ArchTraits {
   // Qwen2-MoE: one shared expert (expert_shared_feed_forward_length wide) whose output each token weights by
   // σ(ffn_gate_inp_shexp · x), and routed weights that are not renormalized
   bool gated_shared_expert = false;
+  // Ministral 3, Devstral 2 (mistral3): YaRN's frequencies without its magnitude on cos and sin (llama.cpp's
+  // mistral3 graph; Hugging Face's attention_factor is 1 for their mscale = mscale_all_dim)
+  bool yarn_unit_magnitude = false;
 };
 
 // Every architecture this engine runs.

@@ -31,8 +31,12 @@ void read_deepseek_moe(const gguf::GgufFile& file, const std::string& a, ModelDe
   d.n_expert_shared = count("expert_shared_count", 1 << 10);
   d.n_ff_shexp = d.n_expert_shared * d.n_ff_exp;
   // (llama.cpp: none given means softmax for DeepSeek-V2's files, sigmoid for GLM-4.5's)
+  // (llama.cpp: GLM-4.7-Flash's deepseek2 files, known by their 47 or 48 blocks and 154880 tokens, sigmoid)
+  const auto* embd = file.find_tensor("token_embd.weight");
+  const bool glm_flash =
+      embd && embd->dims.size() == 2 && embd->dims[1] == 154880 && (d.n_layer == 47 || d.n_layer == 48);
   const int64_t gating = file.get_int(a + "expert_gating_func").value_or(0);
-  switch (gating != 0 ? gating : d.architecture == "deepseek2" ? 1 : 2) {
+  switch (gating != 0 ? gating : d.architecture == "deepseek2" && !glm_flash ? 1 : 2) {
     case 1:
       d.router.gating = ExpertGating::Softmax;
       break;
@@ -165,7 +169,14 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
     d.rope_scaling = RopeScaling::from_gguf(file, a, d.n_rot, d.rope_freq_base, d.n_ctx_train);
 
   d.attention_scale = 1.0f / std::sqrt(static_cast<float>(d.is_mla() ? d.mla.nope + d.n_rot : d.head_dim));
-  if (d.rope_scaling.yarn_log_mul != 0.0f) {
+  if (d.traits->yarn_unit_magnitude) {
+    // llama.cpp's mistral3 graph: YaRN's cos and sin at magnitude 1 (its attn_factor replaces the file's),
+    // the log multiplier unused
+    RopeScaling& r = d.rope_scaling;
+    r.attn_factor = r.ext_factor != 0.0f && r.freq_scale < 1.0f
+                        ? 1.0f / (1.0f + 0.1f * std::log(1.0f / r.freq_scale))
+                        : 1.0f;
+  } else if (d.rope_scaling.yarn_log_mul != 0.0f) {
     // DeepSeek's YaRN, as its reference code and llama.cpp's deepseek2 graph: cos and sin of magnitude 1
     // (the file's attn_factor aside), the scores times mscale² with mscale = 1 + yarn_log_mul · ln(factor)
     if (!d.is_mla())
@@ -217,6 +228,19 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
   if (d.attn_softcap < 0 || d.final_softcap < 0 || !std::isfinite(d.attn_softcap) ||
       !std::isfinite(d.final_softcap))
     throw std::runtime_error("logit soft-capping values must be positive (0: none)");
+
+  d.n_ctx_max = d.n_ctx_train;
+  if (const double t = file.get_float(a + "attention.temperature_scale").value_or(0.0); t != 0.0) {
+    // as llama.cpp: the length is attention.temperature_length (deepseek2), or YaRN's original context
+    // (mistral3)
+    const int64_t length = file.get_int(a + "attention.temperature_length")
+                               .value_or(d.traits->yarn_unit_magnitude ? d.rope_scaling.n_ctx_orig : 0);
+    if (length <= 0)
+      throw std::runtime_error("attention temperature tuning (" + a +
+                               "attention.temperature_scale) without " +
+                               "the length it starts at is not supported");
+    d.n_ctx_max = std::min(d.n_ctx_train, length);
+  }
 
   const auto* embd = file.find_tensor("token_embd.weight");
   if (!embd || embd->dims.size() != 2)

@@ -48,7 +48,11 @@ struct ModelDescription {
     int64_t kv_rank = 0, nope = 0, v_head = 0;
   } mla;
   int64_t n_ctx_train = 0;  // context length the model was trained for
-  float norm_eps = 1e-5f;   // RMSNorm or LayerNorm epsilon
+  // The longest session this engine runs: n_ctx_train, or the length where a step it lacks would start.
+  // Attention temperature tuning (Llama 4's, Ministral 3's, Mistral Large 3's) multiplies each query by
+  // 1 + scale · ln(1 + ⌊pos / length⌋), which is exactly 1 before `length` positions: sessions stop there.
+  int64_t n_ctx_max = 0;
+  float norm_eps = 1e-5f;  // RMSNorm or LayerNorm epsilon
   float rope_freq_base = 10000.0f;
   int64_t n_rot = 0;         // leading dimensions of each head that RoPE rotates
   RopeScaling rope_scaling;  // linear, YaRN, LongRoPE's magnitude (none: the default)

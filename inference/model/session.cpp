@@ -9,7 +9,7 @@
 namespace glasswing::model {
 
 Session::Session(const Model& model, Backend& backend, int64_t n_ctx) : model_(&model), backend_(&backend) {
-  const int64_t trained = model.desc().n_ctx_train;
+  const int64_t trained = model.desc().n_ctx_max;  // (n_ctx_train, or where a missing step would start)
   n_ctx_ = n_ctx <= 0 ? std::min(trained, kDefaultContext) : std::min(trained, n_ctx);
   tokens_.reserve(static_cast<size_t>(n_ctx_));
   logits_buffer_.resize(static_cast<size_t>(model.desc().n_vocab));

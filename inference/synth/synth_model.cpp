@@ -158,6 +158,13 @@ std::vector<Shape> make_shapes() {
                  0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 4, 2, 64};
   qwen2moe.n_expert_shared = 4;
   add(qwen2moe);
+  // mistral3: llama's layers with YaRN x4 over 32 positions at unit magnitude, and Llama 4's attention
+  // temperature past those 32 (sessions stop there)
+  Shape mistral3{"test-tiny-mistral3", "mistral3", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, false, true};
+  mistral3.rope_yarn_factor = 4.0f;
+  mistral3.rope_original_ctx = 32;
+  mistral3.attn_temp_scale = 0.1f;
+  add(mistral3);
   // olmo2: norms after the sublayers only, q and k normalized whole; four layers, three of them with a
   // window of 4 keys (OLMo 3's layout)
   Shape olmo2{"test-tiny-olmo2", "olmo2", 128, 4, 4, 2, 256, 300, 128, 500000.0f, 1e-6f, false, true};
@@ -420,8 +427,8 @@ std::vector<float> llama3_rope_factors(const Shape& s) {
 
 namespace {
 constexpr std::string_view kArchitectures[] = {
-    "llama",   "qwen2",   "qwen3",      "qwen3moe", "phi3",    "gemma2", "gemma3",    "gpt-oss",
-    "smollm3", "granite", "granitemoe", "glm4",     "glm4moe", "olmo2",  "deepseek2", "qwen2moe"};
+    "llama",   "qwen2",      "qwen3", "qwen3moe", "phi3",  "gemma2",    "gemma3",   "gpt-oss", "smollm3",
+    "granite", "granitemoe", "glm4",  "glm4moe",  "olmo2", "deepseek2", "qwen2moe", "mistral3"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -522,6 +529,7 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     w.set_u32(a + ".nextn_predict_layers", s.n_nextn);
   }
   if (s.expert_weights_scale > 0) w.set_f32(a + ".expert_weights_scale", s.expert_weights_scale);
+  if (s.attn_temp_scale > 0) w.set_f32(a + ".attention.temperature_scale", s.attn_temp_scale);
   if (a == "qwen2moe" && s.n_expert_shared)  // its shared experts as one, as llama.cpp's converter writes it
     w.set_u32(a + ".expert_shared_feed_forward_length", s.n_ff_exp * s.n_expert_shared);
   if (s.attn_softcap > 0) w.set_f32(a + ".attn_logit_softcapping", s.attn_softcap);

@@ -55,6 +55,7 @@ struct Shape {
   // (through a low rank q_rank, or 0: one attn_q), values of v_head; key_length is kv_rank + rope_dims and
   // there is one KV head, as llama.cpp's converter writes them
   uint32_t q_rank = 0, kv_rank = 0, qk_nope = 0, v_head = 0;
+  float attn_temp_scale = 0.0f;  // attention.temperature_scale (mistral3: Llama 4's tuning); 0: no key
   uint32_t head_dim() const { return key_length ? key_length : n_head ? n_embd / n_head : 0; }
   uint64_t n_params() const;
 };

@@ -159,7 +159,8 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   for (int64_t l = 0; l < d.n_layer; ++l) {
     const model::LayerWeights& L = w.layers[u(l)];
     const double base = local(l) && gemma3 ? 10000.0 : d.rope_freq_base;
-    const naive::Rope rope = naive::rope_frequencies(m, n_ctx, base, !local(l) || gpt_oss);
+    naive::Rope rope = naive::rope_frequencies(m, n_ctx, base, !local(l) || gpt_oss);
+    if (arch.yarn_unit_magnitude) rope.mscale = 1.0;  // Ministral 3: HF's attention_factor is 1
     std::vector<Vec> q(u(n)), k(u(n)), v(u(n));
     // per head: the widths of q and k, and of v; heads per KV head; the scores' scale
     int64_t qk_hd = hd, v_hd = hd, group = d.n_head / d.n_head_kv;

@@ -720,6 +720,36 @@ TEST_CASE("qwen2moe: a shared expert gated per token, routed weights not renorma
   CHECK(test::max_abs_diff(half_logits, test::naive_logits(*half, kTokens)) <= 1e-4f);
 }
 
+TEST_CASE(
+    "mistral3 (Ministral 3, Devstral 2): YaRN at unit magnitude, sessions up to the temperature's start",
+    "[engine][architectures]") {
+  const auto path = test::synth_model_file("test-tiny-mistral3", gguf::GgmlType::Q8_0);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  CHECK(d.rope_scaling.mscale() == Approx(1.0f));
+  CHECK(d.rope_scaling.freq_scale == 0.25f);
+  CHECK(d.n_ctx_max == 32);  // Llama 4's temperature tuning starts at YaRN's original context
+  cpu::CpuBackend cpu(*model);
+  CHECK(model::Session(*model, cpu, 128).n_ctx() == 32);
+  const auto ref = test::naive_logits(*model, kTokens, 32);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.02f);
+  // YaRN changes the logits (here without it)
+  auto plain = model::Model::load(with_metadata(path, "mistral3-plain", [](gguf::GgufWriter& w) {
+    w.set_string("mistral3.rope.scaling.type", "none");
+  }));
+  CHECK(plain->desc().n_ctx_max == 32);  // (the temperature starts at the original context all the same)
+  CHECK(test::max_abs_diff(engine_logits(*plain, "cpu"), ref) > 1e-3f);
+  // Mistral Large 3's deepseek2 files name the length
+  auto tuned =
+      model::Model::load(with_metadata(test::synth_model_file("test-tiny-deepseek2", gguf::GgmlType::Q8_0),
+                                       "deepseek2-temperature", [](gguf::GgufWriter& w) {
+                                         w.set_f32("deepseek2.attention.temperature_scale", 0.1f);
+                                         w.set_u32("deepseek2.attention.temperature_length", 16);
+                                       }));
+  CHECK(tuned->desc().n_ctx_max == 16);
+}
+
 TEST_CASE("glm4moe keys out of range, and DeepSeek-V3's grouped choice, are refused by name",
           "[engine][architectures]") {
   const auto path = test::synth_model_file("test-tiny-glm4moe", gguf::GgmlType::Q8_0);
@@ -857,6 +887,9 @@ TEST_CASE("deepseek2 files the latent attention here cannot run are refused by n
   refused(
       "grouped", [](gguf::GgufWriter& w) { w.set_u32("deepseek2.expert_group_count", 8); },
       "grouped expert selection (deepseek2.expert_group_count) is not supported");
+  refused(
+      "temperature", [](gguf::GgufWriter& w) { w.set_f32("deepseek2.attention.temperature_scale", 0.1f); },
+      "attention temperature tuning (deepseek2.attention.temperature_scale) without the length");
 }
 
 TEST_CASE("olmo2: norms after the sublayers only, q and k normalized whole, OLMo 3's windows",

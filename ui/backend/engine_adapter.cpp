@@ -461,7 +461,7 @@ class Engine : public ChatEngine {
     info.architecture = desc.architecture;
     info.device = loaded->backend->capabilities().device;
     info.backend = display_name(loaded->backend->name());
-    info.context_length = static_cast<int>(desc.n_ctx_train);
+    info.context_length = static_cast<int>(desc.n_ctx_max);
     info.has_chat_template = loaded->chat_template.has_value();
     info.thinking_switch = info.has_chat_template &&
                            loaded->chat_template->source().find("enable_thinking") != std::string::npos;
