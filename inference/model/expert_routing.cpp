@@ -6,11 +6,41 @@
 
 namespace glasswing::model {
 
+// DeepSeek-V3's group-limited choice, as llama.cpp's build_moe_ffn: each group's score is the sum of its two
+// best selection scores; the groups_used best groups stay (ties to the lower group), the others' experts
+// are excluded (−∞).
+void ExpertRouting::mask_groups(const RouterRule& rule) {
+  const auto per_group = static_cast<int64_t>(choice_.size()) / rule.groups;
+  group_scores_.clear();
+  for (int64_t g = 0; g < rule.groups; ++g) {
+    float best = -INFINITY, second = -INFINITY;
+    for (int64_t e = g * per_group; e < (g + 1) * per_group; ++e) {
+      const float c = choice_[static_cast<size_t>(e)];
+      if (c > best) {
+        second = best;
+        best = c;
+      } else if (c > second) {
+        second = c;
+      }
+    }
+    group_scores_.emplace_back(per_group > 1 ? best + second : best, g);
+  }
+  std::stable_sort(group_scores_.begin(), group_scores_.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (size_t i = static_cast<size_t>(rule.groups_used); i < group_scores_.size(); ++i) {
+    const int64_t g = group_scores_[i].second;
+    std::fill(choice_.begin() + g * per_group, choice_.begin() + (g + 1) * per_group, -INFINITY);
+  }
+}
+
 void ExpertRouting::route(const float* logits, int64_t n, int64_t n_expert, int64_t k, const RouterRule& rule,
                           std::span<const float> selection_bias) {
   if (k <= 0 || k > n_expert) throw std::invalid_argument("expert routing: k must be in 1..n_expert");
   if (!selection_bias.empty() && static_cast<int64_t>(selection_bias.size()) != n_expert)
     throw std::invalid_argument("expert routing: the selection bias must have one value per expert");
+  if (rule.groups < 1 || n_expert % rule.groups != 0 || rule.groups_used < 1 ||
+      rule.groups_used > rule.groups || rule.groups_used * (n_expert / rule.groups) < k)
+    throw std::invalid_argument("expert routing: the groups must divide the experts and hold k of them");
   const auto nk = static_cast<size_t>(n * k);
   const auto ne = static_cast<size_t>(n_expert);
   chosen.assign(nk, 0);
@@ -39,6 +69,7 @@ void ExpertRouting::route(const float* logits, int64_t n, int64_t n_expert, int6
     }
     for (size_t e = 0; e < ne; ++e)
       choice_[e] = probs_[e] + (selection_bias.empty() ? 0.0f : selection_bias[e]);
+    if (rule.groups > 1) mask_groups(rule);
     int32_t* ids = &chosen[static_cast<size_t>(t * k)];
     float* w = &weight[static_cast<size_t>(t * k)];
     for (int64_t r = 0; r < k; ++r) {  // the r-th best expert not chosen yet

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace glasswing::model {
@@ -17,6 +18,9 @@ struct RouterRule {
   ExpertGating gating = ExpertGating::Softmax;
   bool normalize = true;  // the chosen probabilities divided by their sum (floored at 2^-14, as llama.cpp)
   float scale = 1.0f;     // then multiplied by this (GLM-4.5's routed_scaling_factor)
+  // DeepSeek-V3's group-limited choice: the experts in `groups` equal groups, each scored by the sum of its
+  // two best selection scores; only the groups_used best groups' experts can be chosen. 1: no groups.
+  int64_t groups = 1, groups_used = 1;
 };
 
 struct ExpertRouting {
@@ -38,8 +42,10 @@ struct ExpertRouting {
   }
 
  private:
+  void mask_groups(const RouterRule& rule);
   std::vector<int32_t> cursor_;  // the counting sort's next slot per expert (kept: no allocation per step)
-  std::vector<float> probs_, choice_;  // one token's probabilities and selection scores
+  std::vector<float> probs_, choice_;                    // one token's probabilities and selection scores
+  std::vector<std::pair<float, int64_t>> group_scores_;  // (score, group) per group
 };
 
 }  // namespace glasswing::model

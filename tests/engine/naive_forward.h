@@ -302,6 +302,20 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
           for (double& e : p) e /= total;
         Vec choice = p;
         for (size_t e = 0; e < L.exp_probs_b.size(); ++e) choice[e] += L.exp_probs_b[e];
+        if (d.router.groups > 1) {
+          // DeepSeek-V3's group-limited choice: groups ranked by the sum of their two best scores, only the
+          // best groups_used groups' experts eligible
+          const int64_t per = d.n_expert / d.router.groups;
+          std::vector<std::pair<double, int64_t>> ranked;
+          for (int64_t g = 0; g < d.router.groups; ++g) {
+            std::vector<double> members(choice.begin() + g * per, choice.begin() + (g + 1) * per);
+            std::sort(members.rbegin(), members.rend());
+            ranked.emplace_back(members[0] + (per > 1 ? members[1] : 0.0), g);
+          }
+          std::stable_sort(ranked.begin(), ranked.end(), [](auto& a, auto& b) { return a.first > b.first; });
+          for (size_t i = u(d.router.groups_used); i < ranked.size(); ++i)
+            for (int64_t e = 0; e < per; ++e) choice[u(ranked[i].second * per + e)] = -INFINITY;
+        }
         std::vector<int64_t> order(p.size());
         for (size_t e = 0; e < order.size(); ++e) order[e] = static_cast<int64_t>(e);
         std::stable_sort(order.begin(), order.end(),

@@ -760,7 +760,7 @@ TEST_CASE("glm4moe keys out of range, and DeepSeek-V3's grouped choice, are refu
   };
   refused(
       "grouped", [](gguf::GgufWriter& w) { w.set_u32("glm4moe.expert_group_count", 8); },
-      "grouped expert selection (glm4moe.expert_group_count) is not supported");
+      "expert_group_count 8 and expert_group_used_count 8 do not divide 4 experts");
   refused(
       "gating", [](gguf::GgufWriter& w) { w.set_u32("glm4moe.expert_gating_func", 3); },
       "expert_gating_func 3 is not supported");
@@ -855,6 +855,29 @@ TEST_CASE("deepseek2 with DeepSeek's YaRN: unscaled cos and sin, scores times ms
   CHECK(test::max_abs_diff(engine_logits(*plain, "cpu"), ref) > 1e-3f);
 }
 
+TEST_CASE("DeepSeek-V3's group-limited expert choice: only the best groups' experts are chosen",
+          "[engine][architectures]") {
+  // 4 experts in 2 groups of 2, the best group's (by its two best scores) both chosen
+  const auto path = test::synth_model_file("test-tiny-deepseek2", gguf::GgmlType::Q8_0);
+  auto model = model::Model::load(with_metadata(path, "deepseek2-groups", [](gguf::GgufWriter& w) {
+    w.set_u32("deepseek2.expert_group_count", 2);
+    w.set_u32("deepseek2.expert_group_used_count", 1);
+  }));
+  CHECK(model->desc().router.groups == 2);
+  CHECK(model->desc().router.groups_used == 1);
+  const auto ref = test::naive_logits(*model, kTokens);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  auto ungrouped = model::Model::load(path);
+  CHECK(test::max_abs_diff(engine_logits(*ungrouped, "cpu"), ref) > 1e-3f);
+  // the routing alone: group 1 (experts 2, 3) has the better pair though expert 0 is the best expert
+  model::ExpertRouting routing;
+  const float logits[] = {3.0f, -4.0f, 2.0f, 1.5f};
+  routing.route(logits, 1, 4, 2, {model::ExpertGating::Sigmoid, true, 1.0f, 2, 1});
+  CHECK(routing.chosen == std::vector<int32_t>{2, 3});
+  routing.route(logits, 1, 4, 2, {model::ExpertGating::Sigmoid, true, 1.0f, 1, 1});
+  CHECK(routing.chosen == std::vector<int32_t>{0, 2});
+}
+
 TEST_CASE("deepseek2 files the latent attention here cannot run are refused by name",
           "[engine][architectures]") {
   const auto path = test::synth_model_file("test-tiny-deepseek2", gguf::GgmlType::Q8_0);
@@ -885,8 +908,8 @@ TEST_CASE("deepseek2 files the latent attention here cannot run are refused by n
       "kv-heads", [](gguf::GgufWriter& w) { w.set_u32("deepseek2.attention.head_count_kv", 4); },
       "multi-head latent attention needs attention.key_length = kv_lora_rank");
   refused(
-      "grouped", [](gguf::GgufWriter& w) { w.set_u32("deepseek2.expert_group_count", 8); },
-      "grouped expert selection (deepseek2.expert_group_count) is not supported");
+      "grouped", [](gguf::GgufWriter& w) { w.set_u32("deepseek2.expert_group_count", 3); },
+      "expert_group_count 3 and expert_group_used_count 3 do not divide 4 experts");
   refused(
       "temperature", [](gguf::GgufWriter& w) { w.set_f32("deepseek2.attention.temperature_scale", 0.1f); },
       "attention temperature tuning (deepseek2.attention.temperature_scale) without the length");
