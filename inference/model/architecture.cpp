@@ -18,6 +18,10 @@ constexpr std::array kArchitectures = {
                false, false, true},
     // Baidu's ERNIE 4.5 dense models: llama's layers under their own name
     ArchTraits{"ernie4_5", NormKind::Rms, FfnKind::SwiGlu, RopeKind::Normal, false, false, false},
+    // ERNIE-4.5-21B-A3B, ERNIE-4.5-300B-A47B: the same layers with experts after the first dense ones
+    ArchTraits{"ernie4_5-moe", NormKind::Rms, FfnKind::SwiGlu, RopeKind::Normal, false, false, false, false,
+               false, false, false, 0, false, false, false, "ffn_norm", 0, false, false, false, false, false,
+               false, false, false, false, true},
     ArchTraits{"qwen2",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, false},
     ArchTraits{"qwen3",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true},
     // Qwen1.5-MoE-A2.7B, Qwen2-57B-A14B: qwen2's layers, experts with a gated shared one

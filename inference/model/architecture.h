@@ -71,6 +71,10 @@ struct ArchTraits {
   // Ministral 3, Devstral 2 (mistral3): YaRN's frequencies without its magnitude on cos and sin (llama.cpp's
   // mistral3 graph; Hugging Face's attention_factor is 1 for their mscale = mscale_all_dim)
   bool yarn_unit_magnitude = false;
+  // ERNIE 4.5's mixtures (ernie4_5-moe): leading dense layers, a softmax router whose choice a per-expert
+  // bias steers, weights renormalized, and a shared expert of expert_shared_feed_forward_length where it has
+  // one
+  bool ernie_moe = false;
 };
 
 // Every architecture this engine runs.

@@ -128,6 +128,21 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
       d.router = {ExpertGating::SoftmaxOfChosen, false, 1.0f};
     if (d.traits->deepseek_moe) {
       read_deepseek_moe(file, a, d);
+    } else if (d.traits->ernie_moe) {  // as llama.cpp's ernie4_5-moe
+      d.n_layer_dense_lead = file.get_int(a + "leading_dense_block_count").value_or(0);
+      if (d.n_layer_dense_lead < 0 || d.n_layer_dense_lead > d.n_layer)
+        throw std::runtime_error("metadata " + a + "leading_dense_block_count is out of range");
+      if (d.n_layer_dense_lead > 0 && d.n_ff <= 0)
+        throw std::runtime_error("metadata " + a +
+                                 "feed_forward_length (the dense layers' width) must be positive");
+      // (llama.cpp's loader gives every layer after the dense ones experts: only a step of 1 agrees with it)
+      if (const int64_t step = file.get_int(a + "interleave_moe_layer_step").value_or(1); step != 1)
+        throw std::runtime_error("mixtures of experts on every " + std::to_string(step) +
+                                 "th layer (interleave_moe_layer_step) are not supported");
+      d.n_ff_shexp = file.get_int(a + "expert_shared_feed_forward_length").value_or(0);
+      if (d.n_ff_shexp < 0)
+        throw std::runtime_error("the shared expert's feed_forward_length must not be negative");
+      d.n_expert_shared = d.n_ff_shexp > 0 ? 1 : 0;
     } else if (d.traits->gated_shared_expert) {  // as llama.cpp's qwen2moe
       d.n_expert_shared = 1;
       d.n_ff_shexp = file.get_int(a + "expert_shared_feed_forward_length").value_or(d.n_ff);

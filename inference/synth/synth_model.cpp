@@ -165,6 +165,13 @@ std::vector<Shape> make_shapes() {
   mistral3.rope_original_ctx = 32;
   mistral3.attn_temp_scale = 0.1f;
   add(mistral3);
+  // ernie4_5-moe: a dense first layer, 4 experts of 64 (2 per token) chosen by softmax plus a bias, and a
+  // shared expert of 2 x 64 (ERNIE-4.5-21B-A3B's layout)
+  Shape ernie{"test-tiny-ernie4_5-moe", "ernie4_5-moe", 128, 2, 4, 2, 256, 300, 128, 500000.0f, 1e-5f, true, true,
+              0, 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 4, 2, 64};
+  ernie.n_dense_lead = 1;
+  ernie.n_expert_shared = 2;
+  add(ernie);
   // olmo2: norms after the sublayers only, q and k normalized whole; four layers, three of them with a
   // window of 4 keys (OLMo 3's layout)
   Shape olmo2{"test-tiny-olmo2", "olmo2", 128, 4, 4, 2, 256, 300, 128, 500000.0f, 1e-6f, false, true};
@@ -334,9 +341,9 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     if (experts) {
       const uint64_t nf = s.n_ff_exp ? s.n_ff_exp : s.n_ff, ne = s.n_expert;
       t.push_back({p + "ffn_gate_inp.weight", Kind::Router, e, ne});
-      const bool qwen2moe = s.arch == "qwen2moe";
-      if (glm4moe || s.arch == "deepseek2" || qwen2moe) {
-        if (!qwen2moe && s.expert_gating_func == 2)
+      const bool qwen2moe = s.arch == "qwen2moe", ernie = s.arch == "ernie4_5-moe";
+      if (glm4moe || s.arch == "deepseek2" || qwen2moe || ernie) {
+        if (!qwen2moe && (s.expert_gating_func == 2 || ernie))
           t.push_back({p + "exp_probs_b.bias", Kind::ExpertBias, ne, 1});
         const uint64_t ns = nf * s.n_expert_shared;
         if (ns) {
@@ -427,8 +434,9 @@ std::vector<float> llama3_rope_factors(const Shape& s) {
 
 namespace {
 constexpr std::string_view kArchitectures[] = {
-    "llama",   "qwen2",      "qwen3", "qwen3moe", "phi3",  "gemma2",    "gemma3",   "gpt-oss", "smollm3",
-    "granite", "granitemoe", "glm4",  "glm4moe",  "olmo2", "deepseek2", "qwen2moe", "mistral3"};
+    "llama",   "qwen2",   "qwen3",     "qwen3moe", "phi3",       "gemma2",
+    "gemma3",  "gpt-oss", "smollm3",   "granite",  "granitemoe", "glm4",
+    "glm4moe", "olmo2",   "deepseek2", "qwen2moe", "mistral3",   "ernie4_5-moe"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -530,8 +538,12 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   }
   if (s.expert_weights_scale > 0) w.set_f32(a + ".expert_weights_scale", s.expert_weights_scale);
   if (s.attn_temp_scale > 0) w.set_f32(a + ".attention.temperature_scale", s.attn_temp_scale);
-  if (a == "qwen2moe" && s.n_expert_shared)  // its shared experts as one, as llama.cpp's converter writes it
+  if ((a == "qwen2moe" || a == "ernie4_5-moe") && s.n_expert_shared)  // its shared experts as one
     w.set_u32(a + ".expert_shared_feed_forward_length", s.n_ff_exp * s.n_expert_shared);
+  if (a == "ernie4_5-moe") {
+    w.set_u32(a + ".leading_dense_block_count", s.n_dense_lead);
+    w.set_u32(a + ".interleave_moe_layer_step", 1);
+  }
   if (s.attn_softcap > 0) w.set_f32(a + ".attn_logit_softcapping", s.attn_softcap);
   if (s.final_softcap > 0) w.set_f32(a + ".final_logit_softcapping", s.final_softcap);
   if (s.rope_linear_factor > 0) {

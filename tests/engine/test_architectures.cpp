@@ -750,6 +750,29 @@ TEST_CASE(
   CHECK(tuned->desc().n_ctx_max == 16);
 }
 
+TEST_CASE("ernie4_5-moe: a dense first layer, a biased softmax router, a shared expert",
+          "[engine][architectures]") {
+  const auto path = test::synth_model_file("test-tiny-ernie4_5-moe", gguf::GgmlType::Q8_0);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  CHECK(d.n_layer_dense_lead == 1);
+  CHECK(d.n_ff_shexp == 128);
+  CHECK(d.router.gating == model::ExpertGating::Softmax);
+  CHECK(d.router.normalize);
+  CHECK(model->weights().layers[0].gate_exps.empty());
+  CHECK(model->weights().layers[1].exp_probs_b.size() == 4);
+  const auto ref = test::naive_logits(*model, kTokens);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.05f);
+  const auto unbiased = with_tensor(path, "blk.1.exp_probs_b.bias", [](float, size_t) { return 0.0f; });
+  auto plain = model::Model::from_gguf(gguf::GgufFile::parse(unbiased));
+  CHECK(test::max_abs_diff(engine_logits(*plain, "cpu"), ref) > 1e-3f);
+  CHECK_THROWS_WITH(model::Model::load(with_metadata(
+                        path, "ernie-step",
+                        [](gguf::GgufWriter& w) { w.set_u32("ernie4_5-moe.interleave_moe_layer_step", 2); })),
+                    Contains("(interleave_moe_layer_step) are not supported"));
+}
+
 TEST_CASE("glm4moe keys out of range, and DeepSeek-V3's grouped choice, are refused by name",
           "[engine][architectures]") {
   const auto path = test::synth_model_file("test-tiny-glm4moe", gguf::GgmlType::Q8_0);

@@ -294,7 +294,8 @@ TEST_CASE("Vulkan runs mixtures of experts (qwen3moe, Mixtral, GLM-4.5) as the C
                                       std::pair{"test-tiny-granitemoe", gguf::GgmlType::Q8_0},
                                       std::pair{"test-tiny-glm4moe", gguf::GgmlType::Q8_0},
                                       std::pair{"test-tiny-glm4moe-qk", gguf::GgmlType::F32},
-                                      std::pair{"test-tiny-qwen2moe", gguf::GgmlType::Q8_0});
+                                      std::pair{"test-tiny-qwen2moe", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-ernie4_5-moe", gguf::GgmlType::Q4_0});
   INFO(shape << " " << gguf::ggml_type_name(type));
   auto model = model::Model::load(test::synth_model_file(shape, type));
   REQUIRE(model->desc().n_expert == 4);
