@@ -37,11 +37,19 @@ class Loader {
     return t;
   }
 
-  // A 3-D tensor of `n` matrices of (rows, cols), as one matrix of n·rows rows.
-  WeightMatrix matrices(const std::string& name, int64_t rows, int64_t cols, int64_t n) {
+  // A 3-D tensor of `n` matrices of (rows, cols) (each expert's, or each head's), as views of its slices,
+  // named "<what> i".
+  std::vector<WeightMatrix> slices(const std::string& name, int64_t rows, int64_t cols, int64_t n,
+                                   const std::string& what) {
     const auto* t = find(
         name, {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows), static_cast<uint64_t>(n)}, true);
-    return WeightMatrix{name, t->type, t->data, cols, rows * n, static_cast<size_t>(t->row_bytes())};
+    const auto row_bytes = static_cast<size_t>(t->row_bytes());
+    std::vector<WeightMatrix> out;
+    for (int64_t i = 0; i < n; ++i) {
+      out.push_back(WeightMatrix{name + " (" + what + " " + std::to_string(i) + ")", t->type,
+                                 t->data + static_cast<size_t>(i * rows) * row_bytes, cols, rows, row_bytes});
+    }
+    return out;
   }
 
   // A 1-D tensor of `cols` as a matrix of one row (a dot product with each token's x).
@@ -111,13 +119,8 @@ void load_mla(Loader& load, const std::string& p, const ModelDescription& d, Lay
   }
   L.wkv_a = load.matrix(p + "attn_kv_a_mqa.weight", m.kv_rank + d.n_rot, d.n_embd);
   L.kv_a_norm = load.vector(p + "attn_kv_a_norm.weight", m.kv_rank);
-  const WeightMatrix k_b = load.matrices(p + "attn_k_b.weight", m.kv_rank, m.nope, d.n_head);
-  const WeightMatrix v_b = load.matrices(p + "attn_v_b.weight", m.v_head, m.kv_rank, d.n_head);
-  for (int64_t h = 0; h < d.n_head; ++h) {
-    const std::string which = "head " + std::to_string(h);
-    L.k_b.push_back(rows_of(k_b, h * m.kv_rank, m.kv_rank, which));
-    L.v_b.push_back(rows_of(v_b, h * m.v_head, m.v_head, which));
-  }
+  L.k_b = load.slices(p + "attn_k_b.weight", m.kv_rank, m.nope, d.n_head, "head");
+  L.v_b = load.slices(p + "attn_v_b.weight", m.v_head, m.kv_rank, d.n_head, "head");
 }
 
 }  // namespace
@@ -185,15 +188,9 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       L.gate_exps_b = load.vectors(p + "ffn_gate_exps.bias", d.n_ff_exp, d.n_expert, false);
       L.up_exps_b = load.vectors(p + "ffn_up_exps.bias", d.n_ff_exp, d.n_expert, false);
       L.down_exps_b = load.vectors(p + "ffn_down_exps.bias", d.n_embd, d.n_expert, false);
-      const WeightMatrix gate = load.matrices(p + "ffn_gate_exps.weight", d.n_ff_exp, d.n_embd, d.n_expert);
-      const WeightMatrix up = load.matrices(p + "ffn_up_exps.weight", d.n_ff_exp, d.n_embd, d.n_expert);
-      const WeightMatrix down = load.matrices(p + "ffn_down_exps.weight", d.n_embd, d.n_ff_exp, d.n_expert);
-      for (int64_t e = 0; e < d.n_expert; ++e) {
-        const std::string which = "expert " + std::to_string(e);
-        L.gate_exps.push_back(rows_of(gate, e * d.n_ff_exp, d.n_ff_exp, which));
-        L.up_exps.push_back(rows_of(up, e * d.n_ff_exp, d.n_ff_exp, which));
-        L.down_exps.push_back(rows_of(down, e * d.n_embd, d.n_embd, which));
-      }
+      L.gate_exps = load.slices(p + "ffn_gate_exps.weight", d.n_ff_exp, d.n_embd, d.n_expert, "expert");
+      L.up_exps = load.slices(p + "ffn_up_exps.weight", d.n_ff_exp, d.n_embd, d.n_expert, "expert");
+      L.down_exps = load.slices(p + "ffn_down_exps.weight", d.n_embd, d.n_ff_exp, d.n_expert, "expert");
     } else if (arch.packed_gate_up) {
       const WeightMatrix gate_up = load.matrix(p + "ffn_up.weight", 2 * d.n_ff, d.n_embd);
       L.w_gate = rows_of(gate_up, 0, d.n_ff, "gate rows");

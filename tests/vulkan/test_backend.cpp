@@ -67,6 +67,16 @@ void check_summaries_against_cpu(model::Backend& gpu, model::Session& s, cpu::Cp
   }
 }
 
+// Fresh sessions of 32 positions on both engines: kSteps (check_steps_against_cpu), then head 3 of layer 1's
+// map and every head's overview cell, against the CPU engine's.
+void check_model_against_cpu(const model::Model& model, model::Backend& gpu, cpu::CpuBackend& cpu) {
+  model::Session s(model, gpu, 32), cs(model, cpu, 32);
+  check_steps_against_cpu(gpu, s, cpu, cs);
+  const model::Range q{0, static_cast<int64_t>(kSteps.size())};
+  CHECK(max_abs_diff(gpu.attention(s, 1, 3, q, q).probs, cpu.attention(cs, 1, 3, q, q).probs) <= 1e-4f);
+  check_summaries_against_cpu(gpu, s, cpu, cs);
+}
+
 // A 100-token prompt (more than lavapipe's steps of 64; the GPU-sized run takes it in one) in fresh sessions.
 void check_long_prompt_against_cpu(const model::Model& model, model::Backend& gpu, cpu::CpuBackend& cpu,
                                    uint32_t seed) {
@@ -251,12 +261,8 @@ TEST_CASE(
            model->desc().traits->no_rope_step > 0 || model->desc().traits->granite_scales));
   auto gpu = vulkan_backend(*model);
   cpu::CpuBackend cpu(*model);
-  model::Session s(*model, *gpu, 32), cs(*model, cpu, 32);
-  check_steps_against_cpu(*gpu, s, cpu, cs);
-  // the Q cache holds the normalized, rotated queries: the attention maps agree too
-  const model::Range q{0, static_cast<int64_t>(kSteps.size())};
-  CHECK(max_abs_diff(gpu->attention(s, 1, 3, q, q).probs, cpu.attention(cs, 1, 3, q, q).probs) <= 1e-4f);
-  check_summaries_against_cpu(*gpu, s, cpu, cs);
+  // (the Q cache holds the normalized, rotated queries: the attention maps agree too)
+  check_model_against_cpu(*model, *gpu, cpu);
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
@@ -301,10 +307,7 @@ TEST_CASE("Vulkan runs mixtures of experts (qwen3moe, Mixtral, GLM-4.5) as the C
   REQUIRE(model->desc().n_expert == 4);
   auto gpu = vulkan_backend(*model);
   cpu::CpuBackend cpu(*model);
-  model::Session s(*model, *gpu, 32), cs(*model, cpu, 32);
-  check_steps_against_cpu(*gpu, s, cpu, cs);
-  const model::Range q{0, static_cast<int64_t>(kSteps.size())};
-  CHECK(max_abs_diff(gpu->attention(s, 1, 3, q, q).probs, cpu.attention(cs, 1, 3, q, q).probs) <= 1e-4f);
+  check_model_against_cpu(*model, *gpu, cpu);
   // more tokens than one step takes: the experts of every step see only that step's tokens
   check_long_prompt_against_cpu(*model, *gpu, cpu, 11);
   vulkan::test::require_no_validation_messages(gpu->context());
@@ -321,11 +324,7 @@ TEST_CASE("Vulkan runs deepseek2's multi-head latent attention as the CPU engine
   REQUIRE(model->desc().is_mla());
   auto gpu = vulkan_backend(*model);
   cpu::CpuBackend cpu(*model);
-  model::Session s(*model, *gpu, 32), cs(*model, cpu, 32);
-  check_steps_against_cpu(*gpu, s, cpu, cs);
-  const model::Range q{0, static_cast<int64_t>(kSteps.size())};
-  CHECK(max_abs_diff(gpu->attention(s, 1, 3, q, q).probs, cpu.attention(cs, 1, 3, q, q).probs) <= 1e-4f);
-  check_summaries_against_cpu(*gpu, s, cpu, cs);
+  check_model_against_cpu(*model, *gpu, cpu);
   check_long_prompt_against_cpu(*model, *gpu, cpu, 5);
   CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
                     Catch::Contains("does not run multi-head latent attention; use cpu-llamacpp"));
