@@ -796,6 +796,11 @@ TEST_CASE("glm4moe keys out of range, and DeepSeek-V3's grouped choice, are refu
   refused(
       "scale", [](gguf::GgufWriter& w) { w.set_f32("glm4moe.expert_weights_scale", -1.0f); },
       "expert_weights_scale must be a positive number");
+  // every layer dense by its keys: layer 1's dense tensors are missing
+  CHECK_THROWS_WITH(
+      model::Model::load(with_metadata(
+          path, "all-dense", [](gguf::GgufWriter& w) { w.set_u32("glm4moe.leading_dense_block_count", 2); })),
+      Contains("'blk.1.ffn_gate.weight' is missing"));
   // a layer the keys call a mixture must have its experts: one more dense layer than the tensors hold
   CHECK_THROWS_WITH(model::Model::load(with_metadata(
                         path, "dense-missing",
