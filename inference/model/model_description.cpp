@@ -162,6 +162,12 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
       if (!d.traits->moe_softmax_weight && file.get_int(a + "expert_gating_func").value_or(1) != 1)
         throw std::runtime_error("mixture-of-experts gating other than softmax is not supported");
     }
+    if (d.n_layer_dense_lead >= d.n_layer) {
+      // every layer dense by its keys (a cut of a model's first layers): no mixture to run, and the expert
+      // widths, which no tensor then bounds, must size nothing
+      d.n_expert = d.n_expert_used = d.n_ff_exp = d.n_expert_shared = d.n_ff_shexp = d.n_layer_dense_lead = 0;
+      d.router = {};
+    }
   } else if (file.find_tensor("blk.0.ffn_gate_inp.weight")) {
     throw std::runtime_error("tensor 'blk.0.ffn_gate_inp.weight' (an expert router) without " + a +
                              "expert_count: per-expert tensors of old GGUFs are not supported");

@@ -435,7 +435,7 @@ void VulkanBackend::build_pipelines() {
   const auto& d = model_.desc();
   Caches scratch(*ctx_, d, max_batch_, max_batch_);
   for (uint32_t n : {1u, static_cast<uint32_t>(std::min<int64_t>(max_batch_, scratch.max_batch))}) {
-    if (moe_ && d.n_layer_dense_lead < d.n_layer) {  // (a file may make every layer a dense one)
+    if (moe_) {
       std::vector<float> logits(size_t(n) * d.n_expert);
       for (size_t i = 0; i < logits.size(); ++i) logits[i] = 1.0f / float(1 + i % d.n_expert);
       route_experts(logits.data(), n, d.n_layer_dense_lead);

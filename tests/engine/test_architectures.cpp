@@ -773,7 +773,7 @@ TEST_CASE("ernie4_5-moe: a dense first layer, a biased softmax router, a shared 
                     Contains("(interleave_moe_layer_step) are not supported"));
 }
 
-TEST_CASE("glm4moe keys out of range, and DeepSeek-V3's grouped choice, are refused by name",
+TEST_CASE("glm4moe keys out of range are refused by name, and a cut of its dense layers is a dense model",
           "[engine][architectures]") {
   const auto path = test::synth_model_file("test-tiny-glm4moe", gguf::GgmlType::Q8_0);
   const auto refused = [&](const char* name, const std::function<void(gguf::GgufWriter&)>& add,
@@ -801,6 +801,19 @@ TEST_CASE("glm4moe keys out of range, and DeepSeek-V3's grouped choice, are refu
       model::Model::load(with_metadata(
           path, "all-dense", [](gguf::GgufWriter& w) { w.set_u32("glm4moe.leading_dense_block_count", 2); })),
       Contains("'blk.1.ffn_gate.weight' is missing"));
+  // a cut of its dense first layer alone is a dense model, whatever widths its expert keys claim
+  const auto cut = test::temp_dir("architectures-metadata") / "glm4moe-dense-cut.gguf";
+  synth::Options options;
+  options.shape = *synth::find_shape("test-tiny-glm4moe");
+  options.shape.n_layer = 1;
+  options.type = gguf::GgmlType::Q8_0;
+  synth::write_model(options, cut);
+  auto dense = model::Model::load(with_metadata(cut, "glm4moe-dense-cut-wide", [](gguf::GgufWriter& w) {
+    w.set_u64("glm4moe.expert_feed_forward_length", uint64_t{1} << 40);
+  }));
+  CHECK(dense->desc().n_expert == 0);
+  CHECK(dense->desc().dense_ff_width() == 256);
+  CHECK(test::max_abs_diff(engine_logits(*dense, "cpu"), test::naive_logits(*dense, kTokens)) <= 1e-4f);
   // a layer the keys call a mixture must have its experts: one more dense layer than the tensors hold
   CHECK_THROWS_WITH(model::Model::load(with_metadata(
                         path, "dense-missing",
