@@ -11,9 +11,9 @@ int64_t positive(const gguf::GgufFile& file, const std::string& key) {
   if (v <= 0) throw std::runtime_error("metadata " + key + " must be positive, got " + std::to_string(v));
   return v;
 }
-// A DeepSeek-style mixture (GLM-4.5: glm4moe) as llama.cpp reads its keys: leading dense layers, shared
-// experts of n_ff_exp each, the gating function (absent or 0: sigmoid), whether the chosen weights are
-// renormalized (absent: no) and their scale, and the multi-token-prediction layers after the model's own.
+// A DeepSeek-style mixture (glm4moe, deepseek2) as llama.cpp reads its keys: leading dense layers, shared
+// experts of n_ff_exp each, the gating function, whether the chosen weights are renormalized (absent: no),
+// their scale, DeepSeek-V3's expert groups, and the multi-token-prediction layers after the model's own.
 void read_deepseek_moe(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
   auto count = [&](const std::string& key, int64_t max) {
     const int64_t v = file.get_int(a + key).value_or(0);
@@ -63,6 +63,25 @@ void read_deepseek_moe(const gguf::GgufFile& file, const std::string& a, ModelDe
                              " do not divide " + std::to_string(d.n_expert) +
                              " experts into groups that hold " + std::to_string(d.n_expert_used) +
                              " of them");
+}
+
+// ERNIE 4.5's mixtures as llama.cpp's ernie4_5-moe reads them: leading dense layers, one shared expert of
+// expert_shared_feed_forward_length (absent or 0: none); softmax gating, renormalized (RouterRule's default).
+void read_ernie_moe(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
+  d.n_layer_dense_lead = file.get_int(a + "leading_dense_block_count").value_or(0);
+  if (d.n_layer_dense_lead < 0 || d.n_layer_dense_lead > d.n_layer)
+    throw std::runtime_error("metadata " + a + "leading_dense_block_count is out of range");
+  if (d.n_layer_dense_lead > 0 && d.n_ff <= 0)
+    throw std::runtime_error("metadata " + a +
+                             "feed_forward_length (the dense layers' width) must be positive");
+  // (llama.cpp's loader gives every layer after the dense ones experts: only a step of 1 agrees with it)
+  if (const int64_t step = file.get_int(a + "interleave_moe_layer_step").value_or(1); step != 1)
+    throw std::runtime_error("mixtures of experts on every " + std::to_string(step) +
+                             "th layer (interleave_moe_layer_step) are not supported");
+  d.n_ff_shexp = file.get_int(a + "expert_shared_feed_forward_length").value_or(0);
+  if (d.n_ff_shexp < 0)
+    throw std::runtime_error("the shared expert's feed_forward_length must not be negative");
+  d.n_expert_shared = d.n_ff_shexp > 0 ? 1 : 0;
 }
 
 // Multi-head latent attention as llama.cpp's converter writes it (since it splits attn_kv_b): key_length
@@ -128,21 +147,8 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
       d.router = {ExpertGating::SoftmaxOfChosen, false, 1.0f};
     if (d.traits->deepseek_moe) {
       read_deepseek_moe(file, a, d);
-    } else if (d.traits->ernie_moe) {  // as llama.cpp's ernie4_5-moe
-      d.n_layer_dense_lead = file.get_int(a + "leading_dense_block_count").value_or(0);
-      if (d.n_layer_dense_lead < 0 || d.n_layer_dense_lead > d.n_layer)
-        throw std::runtime_error("metadata " + a + "leading_dense_block_count is out of range");
-      if (d.n_layer_dense_lead > 0 && d.n_ff <= 0)
-        throw std::runtime_error("metadata " + a +
-                                 "feed_forward_length (the dense layers' width) must be positive");
-      // (llama.cpp's loader gives every layer after the dense ones experts: only a step of 1 agrees with it)
-      if (const int64_t step = file.get_int(a + "interleave_moe_layer_step").value_or(1); step != 1)
-        throw std::runtime_error("mixtures of experts on every " + std::to_string(step) +
-                                 "th layer (interleave_moe_layer_step) are not supported");
-      d.n_ff_shexp = file.get_int(a + "expert_shared_feed_forward_length").value_or(0);
-      if (d.n_ff_shexp < 0)
-        throw std::runtime_error("the shared expert's feed_forward_length must not be negative");
-      d.n_expert_shared = d.n_ff_shexp > 0 ? 1 : 0;
+    } else if (d.traits->ernie_moe) {
+      read_ernie_moe(file, a, d);
     } else if (d.traits->gated_shared_expert) {  // as llama.cpp's qwen2moe
       d.n_expert_shared = 1;
       d.n_ff_shexp = file.get_int(a + "expert_shared_feed_forward_length").value_or(d.n_ff);
