@@ -26,10 +26,10 @@ size_t sz(int64_t n) {
 CpuCaches::CpuCaches(const model::ModelDescription& d, int64_t n_ctx_)
     : n_ctx(n_ctx_),
       kv_dim(d.kv_dim()),
-      q_dim(d.q_dim()),
+      q_dim(d.q_cache_dim()),
       k(sz(d.n_layer * n_ctx_ * d.kv_dim())),
       v(sz(d.n_layer * n_ctx_ * d.kv_dim())),
-      q(sz(d.n_layer * n_ctx_ * d.q_dim())) {}
+      q(sz(d.n_layer * n_ctx_ * d.q_cache_dim())) {}
 
 Scratch::Scratch(const model::ModelDescription& d, int64_t b)
     : x(sz(b * d.n_embd)),
@@ -91,7 +91,8 @@ model::MemoryEstimate CpuBackend::estimate_memory(int64_t n_ctx) const {
   const auto& d = model_.desc();
   model::MemoryEstimate m;
   m.weight_bytes = model_.weights().matrix_bytes();
-  m.session_bytes = static_cast<uint64_t>(d.n_layer * n_ctx * (2 * d.kv_dim() + d.q_dim())) * sizeof(float);
+  m.session_bytes =
+      static_cast<uint64_t>(d.n_layer * n_ctx * (2 * d.kv_dim() + d.q_cache_dim())) * sizeof(float);
   const Scratch& s = s_;
   for (const auto* v : {&s.x, &s.xb, &s.xb2, &s.qkv, &s.q, &s.k, &s.v, &s.att_out, &s.hb, &s.hb2, &s.router,
                         &s.moe_x, &s.moe_g, &s.moe_u, &s.moe_d, &s.moe_out})
@@ -132,10 +133,9 @@ void CpuBackend::forward_impl(model::Session& session, std::span<const int32_t> 
   }
 }
 
-void attention_row(float* att, const CpuCaches& c, const model::ModelDescription& d, int64_t layer,
-                   int64_t head, int64_t pos, float sink) {
+void attention_row(float* att, const float* q, const CpuCaches& c, const model::ModelDescription& d,
+                   int64_t layer, int64_t head, int64_t pos, float sink) {
   const int64_t hd = d.head_dim, kv_head = head / d.gqa_group(), first = d.first_key(layer, pos);
-  const float* q = c.q_at(layer, pos) + head * hd;
   std::fill(att, att + first, 0.0f);  // keys before a sliding window
   attention_scores(att + first, q, c.k_at(layer, first) + kv_head * hd, d.kv_dim(), pos + 1 - first, hd,
                    d.attention_scale);
@@ -150,11 +150,11 @@ namespace {
 // an F16 cache (q, k, v are already fp16-rounded): K·Q in the 8-lane order, scale, ggml's softmax (its exp
 // approximation, f32 sums of 8 added in double, and a multiply by the f32 reciprocal), probabilities rounded
 // to fp16 for the F16 V product, which again sums in 8 lanes (lane = key index mod 8).
-void attention_like_ggml(float* out, float* att, const CpuCaches& c, const model::ModelDescription& d,
-                         int64_t layer, int64_t head, int64_t pos, float sink) {
+void attention_like_ggml(float* out, float* att, const float* q, const CpuCaches& c,
+                         const model::ModelDescription& d, int64_t layer, int64_t head, int64_t pos,
+                         float sink) {
   const int64_t hd = d.head_dim, kv_head = head / d.gqa_group(), first = d.first_key(layer, pos);
   const float scale = d.attention_scale;
-  const float* q = c.q_at(layer, pos) + head * hd;
   float max = -INFINITY;
   for (int64_t j = 0; j <= pos; ++j) {
     // keys before a sliding window are masked with −inf, as ggml's mask does (exp gives them 0)
@@ -257,7 +257,7 @@ void CpuBackend::attention_groups(CpuCaches& c, int64_t l, int64_t pos0) {
     for (int64_t i = begin; i < end; ++i) {
       const int64_t run = i / groups, kv_head = i % groups;
       const int64_t j0 = first + run * run_keys_, len = std::min(n_keys, j0 + run_keys_) - j0;
-      attention_scores_group(att, len, c.q_at(l, pos0) + kv_head * g * hd, hd, g,
+      attention_scores_group(att, len, s_.q.data() + kv_head * g * hd, hd, g,  // (this step's one query)
                              c.k_at(l, j0) + kv_head * hd, kv_dim, len, hd, scale);
       softcap(att, g * len, d.attn_softcap);
       for (int64_t qi = 0; qi < g; ++qi) s_.run_stats[sz(i * g + qi)] = softmax_f32(att + qi * len, len);
@@ -484,7 +484,16 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
           s.v[sz(t * kv_dim + i)] = round_fp16(s.v[sz(t * kv_dim + i)]);
         }
       }
-      std::memcpy(c.q_at(l, pos0 + t), q, sz(q_dim) * sizeof(float));
+      if (d.is_mla()) {  // each head unabsorbed: its RoPE part, its nope part (map_queries absorbs them)
+        const int64_t r = d.n_rot, nope = d.mla.nope;
+        for (int64_t h = 0; h < d.n_head; ++h) {
+          float* row = c.q_at(l, pos0 + t) + h * (r + nope);
+          std::copy_n(q + h * hd, r, row);
+          std::copy_n(&s.mla_q[sz((t * d.n_head + h) * (nope + r))], nope, row + r);
+        }
+      } else {
+        std::memcpy(c.q_at(l, pos0 + t), q, sz(q_dim) * sizeof(float));
+      }
       std::memcpy(c.k_at(l, pos0 + t), k, sz(kv_dim) * sizeof(float));
       std::memcpy(c.v_at(l, pos0 + t), &s.v[sz(t * kv_dim)], sz(kv_dim) * sizeof(float));
     }
@@ -510,11 +519,12 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
         for (int64_t i = begin; i < end; ++i) {
           const int64_t t = i / d.n_head, h = i % d.n_head, pos = pos0 + t, kv_head = h / d.gqa_group();
           float* out = &s.att_out[sz(t * q_dim + h * hd)];
+          const float* qh = &s.q[sz(t * q_dim + h * hd)];
           if (rounding_ == Rounding::LlamaCpp) {
-            attention_like_ggml(out, att, c, d, l, h, pos, head_sink(L, h));
+            attention_like_ggml(out, att, qh, c, d, l, h, pos, head_sink(L, h));
             continue;
           }
-          attention_row(att, c, d, l, h, pos, head_sink(L, h));
+          attention_row(att, qh, c, d, l, h, pos, head_sink(L, h));
           const int64_t first = d.first_key(l, pos);
           attention_values(out, att + first, c.v_at(l, first) + kv_head * hd, d.kv_dim(), pos + 1 - first,
                            hd);
@@ -594,17 +604,45 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
   softcap(logits, n_out * d.n_vocab, d.final_softcap);
 }
 
+std::vector<float> CpuBackend::map_queries(const CpuCaches& c, int64_t l, model::Range positions) {
+  const model::ModelDescription& d = model_.desc();
+  if (!d.is_mla() || positions.size() <= 0) return {};
+  const model::LayerWeights& L = model_.weights().layers[sz(l)];
+  const int64_t r = d.n_rot, nope = d.mla.nope, rank = d.mla.kv_rank, hd = d.head_dim, q_dim = d.q_dim();
+  const int64_t n = positions.size();
+  std::vector<float> out(sz(n * q_dim)), in(sz(n * nope)), absorbed(sz(n * rank));
+  for (int64_t h = 0; h < d.n_head; ++h) {
+    for (int64_t t = 0; t < n; ++t) {
+      const float* row = c.q_at(l, positions.begin + t) + h * (r + nope);
+      std::copy_n(row, r, &out[sz(t * q_dim + h * hd)]);
+      std::copy_n(row + r, nope, &in[sz(t * nope)]);
+    }
+    project(absorbed.data(), in.data(), L.k_b[sz(h)], {}, n);
+    for (int64_t t = 0; t < n; ++t) {
+      float* q = &out[sz(t * q_dim + h * hd + r)];
+      std::copy_n(&absorbed[sz(t * rank)], rank, q);
+      if (rounding_ == Rounding::LlamaCpp)  // as the forward pass rounds its queries
+        for (int64_t i = 0; i < rank; ++i) q[i] = round_fp16(q[i]);
+    }
+  }
+  return out;
+}
+
 model::AttentionMatrix CpuBackend::attention_impl(const model::Session& session, int64_t layer, int64_t head,
                                                   model::Range queries, model::Range keys) {
   std::lock_guard lock(mutex_);  // the pool runs one job at a time
   const auto& c = static_cast<const CpuCaches&>(session.caches());
   const auto& d = model_.desc();
   model::AttentionMatrix m{queries, keys, std::vector<float>(sz(queries.size() * keys.size()), 0.0f)};
+  const std::vector<float> absorbed = map_queries(c, layer, queries);
   pool_.parallel_for(queries.size(), [&](int64_t begin, int64_t end, int) {
     std::vector<float> att(sz(session.position()));
     for (int64_t i = begin; i < end; ++i) {
       const int64_t pos = queries.begin + i;
-      attention_row(att.data(), c, d, layer, head, pos, head_sink(model_.weights().layers[sz(layer)], head));
+      const float* q = absorbed.empty() ? c.q_at(layer, pos) + head * d.head_dim
+                                        : &absorbed[sz(i * d.q_dim() + head * d.head_dim)];
+      attention_row(att.data(), q, c, d, layer, head, pos,
+                    head_sink(model_.weights().layers[sz(layer)], head));
       for (int64_t k = keys.begin; k < std::min(keys.end, pos + 1); ++k)
         m.probs[sz(i * keys.size() + k - keys.begin)] = att[sz(k)];
     }
@@ -618,32 +656,40 @@ std::vector<model::HeadSummary> CpuBackend::attention_summary_impl(const model::
   const auto& c = static_cast<const CpuCaches&>(session.caches());
   const auto& d = model_.desc();
   std::vector<model::HeadSummary> out(sz(d.n_layer * d.n_head));
-  pool_.parallel_for(d.n_layer * d.n_head, [&](int64_t begin, int64_t end, int) {
-    std::vector<float> att(sz(session.position()));
-    for (int64_t i = begin; i < end; ++i) {
-      model::HeadSummary& h = out[sz(i)];
-      h.layer = i / d.n_head;
-      h.head = i % d.n_head;
-      for (int64_t pos = queries.begin; pos < queries.end; ++pos) {
-        attention_row(att.data(), c, d, h.layer, h.head, pos,
-                      head_sink(model_.weights().layers[sz(h.layer)], h.head));
-        float max = 0, entropy = 0;
-        for (int64_t j = 0; j <= pos; ++j) {
-          max = std::max(max, att[sz(j)]);
-          if (att[sz(j)] > 0) entropy -= att[sz(j)] * std::log(att[sz(j)]);
+  // (latent attention: one layer at a time, its queries absorbed first; else every layer's heads at once)
+  const int64_t layers_at_once = d.is_mla() ? 1 : d.n_layer;
+  for (int64_t l0 = 0; l0 < d.n_layer; l0 += layers_at_once) {
+    const std::vector<float> absorbed = map_queries(c, l0, queries);
+    pool_.parallel_for(layers_at_once * d.n_head, [&](int64_t begin, int64_t end, int) {
+      std::vector<float> att(sz(session.position()));
+      for (int64_t i = l0 * d.n_head + begin; i < l0 * d.n_head + end; ++i) {
+        model::HeadSummary& h = out[sz(i)];
+        h.layer = i / d.n_head;
+        h.head = i % d.n_head;
+        for (int64_t pos = queries.begin; pos < queries.end; ++pos) {
+          const float* q = absorbed.empty()
+                               ? c.q_at(h.layer, pos) + h.head * d.head_dim
+                               : &absorbed[sz((pos - queries.begin) * d.q_dim() + h.head * d.head_dim)];
+          attention_row(att.data(), q, c, d, h.layer, h.head, pos,
+                        head_sink(model_.weights().layers[sz(h.layer)], h.head));
+          float max = 0, entropy = 0;
+          for (int64_t j = 0; j <= pos; ++j) {
+            max = std::max(max, att[sz(j)]);
+            if (att[sz(j)] > 0) entropy -= att[sz(j)] * std::log(att[sz(j)]);
+          }
+          h.max_prob += max;
+          h.entropy += entropy;
+          h.first_token += att[0];
         }
-        h.max_prob += max;
-        h.entropy += entropy;
-        h.first_token += att[0];
+        if (queries.size() > 0) {
+          const float inv = 1.0f / static_cast<float>(queries.size());
+          h.max_prob *= inv;
+          h.entropy *= inv;
+          h.first_token *= inv;
+        }
       }
-      if (queries.size() > 0) {
-        const float inv = 1.0f / static_cast<float>(queries.size());
-        h.max_prob *= inv;
-        h.entropy *= inv;
-        h.first_token *= inv;
-      }
-    }
-  });
+    });
+  }
   return out;
 }
 

@@ -24,7 +24,9 @@ struct CpuCaches : model::SessionCaches {
   int64_t n_ctx, kv_dim, q_dim;
   std::vector<float> k;  // (n_layer, n_ctx, kv_dim), post-RoPE keys
   std::vector<float> v;  // (n_layer, n_ctx, kv_dim)
-  std::vector<float> q;  // (n_layer, n_ctx, q_dim), post-RoPE queries, kept for attention maps
+  // (n_layer, n_ctx, q_dim), post-RoPE queries, kept for attention maps (latent attention: unabsorbed, q_dim
+  // is ModelDescription::q_cache_dim)
+  std::vector<float> q;
 
   float* k_at(int64_t layer, int64_t pos) { return &k[static_cast<size_t>((layer * n_ctx + pos) * kv_dim)]; }
   float* v_at(int64_t layer, int64_t pos) { return &v[static_cast<size_t>((layer * n_ctx + pos) * kv_dim)]; }
@@ -114,6 +116,9 @@ class CpuBackend final : public model::Backend {
   void moe_ffn(const model::LayerWeights& L, int64_t n);
   void mla_qkv(const model::LayerWeights& L, int64_t n);
   void mla_values(const model::LayerWeights& L, int64_t n);
+  // Layer l's queries at `positions` as attention reads them ((count, q_dim)): under latent attention
+  // absorbed from the cache's unabsorbed ones (as mla_qkv does), else empty (the cache holds them).
+  std::vector<float> map_queries(const CpuCaches& c, int64_t l, model::Range positions);
 
   // Prompt steps' attention (Rounding::Fast, the GEMM kernel): the step's keys and values packed once per KV
   // head, then head h's queries t0 .. t0 + gemm_rows_group - 1 against them.
@@ -131,10 +136,10 @@ class CpuBackend final : public model::Backend {
   std::mutex mutex_;  // one forward or attention job at a time: scratch and pool are shared by all sessions
 };
 
-// Scores of the query at `pos` of (layer, head) against keys 0…pos, softmaxed: att (pos + 1); with the
-// head's attention sink (head_sink) in the softmax.
-void attention_row(float* att, const CpuCaches& c, const model::ModelDescription& d, int64_t layer,
-                   int64_t head, int64_t pos, float sink = -INFINITY);
+// Scores of (layer, head)'s query q (head_dim floats) at `pos` against keys 0…pos, softmaxed: att (pos + 1);
+// with the head's attention sink (head_sink) in the softmax.
+void attention_row(float* att, const float* q, const CpuCaches& c, const model::ModelDescription& d,
+                   int64_t layer, int64_t head, int64_t pos, float sink = -INFINITY);
 // The sink logit of one head (gpt-oss), −inf where the model has none.
 inline float head_sink(const model::LayerWeights& L, int64_t head) {
   return L.attn_sinks.empty() ? -INFINITY : L.attn_sinks[static_cast<size_t>(head)];

@@ -73,6 +73,10 @@ struct ModelDescription {
   bool is_mla() const { return mla.kv_rank > 0; }
   // width of the attention output that wo reads: q_dim, or every head's value under MLA
   int64_t attn_out_dim() const { return is_mla() ? n_head * mla.v_head : q_dim(); }
+  // Floats per position of the query cache that a backend may keep for the attention maps: q_dim, or under
+  // MLA each head's query before absorption ([its RoPE part, its nope part]: n_rot + nope, not n_rot +
+  // kv_rank), from which the maps absorb the queries they need.
+  int64_t q_cache_dim() const { return is_mla() ? n_head * (n_rot + mla.nope) : q_dim(); }
   int64_t kv_dim() const { return n_head_kv * head_dim; }   // width of all key (or value) heads together
   int64_t gqa_group() const { return n_head / n_head_kv; }  // query heads sharing one KV head
 
