@@ -101,15 +101,17 @@ struct AttentionProbsPush {
   float scale;
   uint32_t window;
   float softcap;
+  uint32_t q_first;
 };
-static_assert(sizeof(AttentionProbsPush) == 48);
+static_assert(sizeof(AttentionProbsPush) == 52);
 struct AttentionSummaryPush {
   uint32_t n_heads, n_kv_heads, head_dim, q0, nq, out_offset;
   float scale;
   uint32_t window;
   float softcap;
+  uint32_t q_first;
 };
-static_assert(sizeof(AttentionSummaryPush) == 36);
+static_assert(sizeof(AttentionSummaryPush) == 40);
 struct SoftmaxPush {
   uint32_t n, stride;
 };
@@ -1144,8 +1146,10 @@ void Recorder::attention_probs(const BufferRange& q_cache, const BufferRange& k_
                                const AttentionProbsParams& p) {
   if (p.n_kv_heads == 0 || p.n_heads % p.n_kv_heads != 0 || p.head >= p.n_heads)
     throw VulkanError("attention_probs: head " + std::to_string(p.head) + " out of range or bad head counts");
-  AttentionProbsPush push{p.n_heads, p.n_kv_heads, p.head_dim, p.head,  p.q_offset, p.k_offset,
-                          p.q0,      p.k0,         p.nk,       p.scale, p.window,   p.softcap};
+  if (p.q_first > p.q0)
+    throw VulkanError("attention_probs: the first query precedes the Q buffer's first row");
+  AttentionProbsPush push{p.n_heads, p.n_kv_heads, p.head_dim, p.head,   p.q_offset, p.k_offset, p.q0,
+                          p.k0,      p.nk,         p.scale,    p.window, p.softcap,  p.q_first};
   const uint32_t spec[] = {reduce_wg()};
   if (p.sinks.buffer != VK_NULL_HANDLE) {
     const BufferRange buffers[] = {q_cache, k_cache, out, p.sinks};
@@ -1160,8 +1164,10 @@ void Recorder::attention_summary(const BufferRange& q_cache, const BufferRange& 
                                  const BufferRange& out, const AttentionSummaryParams& p) {
   if (p.n_kv_heads == 0 || p.n_heads % p.n_kv_heads != 0)
     throw VulkanError("attention_summary: attention heads must be a multiple of KV heads");
-  AttentionSummaryPush push{p.n_heads,    p.n_kv_heads, p.head_dim, p.q0,     p.nq,
-                            p.out_offset, p.scale,      p.window,   p.softcap};
+  if (p.q_first > p.q0)
+    throw VulkanError("attention_summary: the first query precedes the Q buffer's first row");
+  AttentionSummaryPush push{p.n_heads,    p.n_kv_heads, p.head_dim, p.q0,      p.nq,
+                            p.out_offset, p.scale,      p.window,   p.softcap, p.q_first};
   const uint32_t spec[] = {reduce_wg()};
   if (p.sinks.buffer != VK_NULL_HANDLE) {
     const BufferRange buffers[] = {q_cache, k_cache, out, p.sinks};

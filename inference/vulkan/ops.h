@@ -171,6 +171,7 @@ struct AttentionProbsParams {
   uint32_t window = 0;   // as AttentionParams::window
   float softcap = 0.0f;  // as AttentionParams::softcap
   BufferRange sinks;     // as AttentionParams::sinks
+  uint32_t q_first = 0;  // the position of q_cache's first row (latent attention's absorbed queries: q0)
 };
 
 struct AttentionSummaryParams {
@@ -183,6 +184,7 @@ struct AttentionSummaryParams {
   uint32_t window = 0;   // as AttentionParams::window
   float softcap = 0.0f;  // as AttentionParams::softcap
   BufferRange sinks;     // as AttentionParams::sinks
+  uint32_t q_first = 0;  // as AttentionProbsParams::q_first
 };
 
 class Recorder {

@@ -93,6 +93,7 @@ struct VulkanBackend::Activations {
   // multi-head latent attention: the query before absorption, its low-rank step, the latent with the RoPE
   // key, and every head's value for wo
   BufferRange mla_q, mla_qa, mla_kv, mla_o;
+  BufferRange mla_qc;  // the queries as the Q cache keeps them: per head [RoPE part, nope part]
 
   Activations(Device& device, const model::ModelDescription& d, int64_t max_batch)
       : arena(device, MemoryUse::DeviceLocal, 16ull << 20, "activations") {
@@ -115,6 +116,7 @@ struct VulkanBackend::Activations {
       mla_qa = arena.allocate(b * d.mla.q_rank * f);
       mla_kv = arena.allocate(b * (d.mla.kv_rank + d.n_rot) * f);
       mla_o = arena.allocate(b * d.attn_out_dim() * f);
+      mla_qc = arena.allocate(b * d.q_cache_dim() * f);
     }
     logits = arena.allocate(std::min<uint64_t>(b, kMaxLogitRows) * d.n_vocab * f);
     norm_sums = arena.allocate(b * kMaxNormStride * f);
@@ -199,7 +201,7 @@ class VulkanBackend::Caches : public model::SessionCaches {
   Caches(Context& ctx, const model::ModelDescription& d, int64_t n_ctx_, int64_t batch_limit)
       : n_ctx(n_ctx_),
         k_stride(layer_stride(ctx, n_ctx_ * d.kv_dim())),
-        q_stride(layer_stride(ctx, n_ctx_ * d.q_dim())),
+        q_stride(layer_stride(ctx, n_ctx_ * d.q_cache_dim())),
         max_batch(batch_for(ctx, d, n_ctx_, batch_limit)),
         k(Buffer::Create(ctx.device(), k_stride * d.n_layer, MemoryUse::DeviceLocal, "the K cache")),
         v(Buffer::Create(ctx.device(), k_stride * d.n_layer, MemoryUse::DeviceLocal, "the V cache")),
@@ -213,7 +215,7 @@ class VulkanBackend::Caches : public model::SessionCaches {
             ctx.device(), uint64_t(std::min<int64_t>(max_batch, kMaxLogitRows)) * d.n_vocab * sizeof(float),
             MemoryUse::Readback, "the logits readback")),
         kv_bytes(uint64_t(n_ctx_) * d.kv_dim() * sizeof(float)),
-        q_bytes(uint64_t(n_ctx_) * d.q_dim() * sizeof(float)) {}
+        q_bytes(uint64_t(n_ctx_) * d.q_cache_dim() * sizeof(float)) {}
 
   uint64_t bytes() const override {
     return k.size() + v.size() + q.size() + scores.size() + (split ? split->size() : 0);
@@ -527,8 +529,8 @@ model::MemoryEstimate VulkanBackend::estimate_memory(int64_t n_ctx) const {
   const uint64_t per_token = uint64_t(d.n_head) * n_ctx * sizeof(float);
   const uint64_t scores =
       per_token * scores_batch(per_token, ctx_->device().info().max_storage_buffer_range, max_batch_);
-  m.session_bytes = uint64_t(d.n_layer) * n_ctx * (2 * d.kv_dim() + d.q_dim()) * sizeof(float) + scores +
-                    uint64_t(std::min(max_batch_, kMaxLogitRows)) * d.n_vocab * sizeof(float);
+  m.session_bytes = uint64_t(d.n_layer) * n_ctx * (2 * d.kv_dim() + d.q_cache_dim()) * sizeof(float) +
+                    scores + uint64_t(std::min(max_batch_, kMaxLogitRows)) * d.n_vocab * sizeof(float);
   if (use_gpu_kernels(ctx_->device().info()))
     m.session_bytes +=
         Recorder::attention_split_bytes(uint32_t(d.n_head), uint32_t(d.head_dim), uint32_t(n_ctx));
@@ -733,7 +735,10 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
   if (!(L.wqkv &&
         rec.attention_rope_store(a.qkv, c.q_layer(l), c.k_layer(l), c.v_layer(l), a.att_out, whole(c.scores),
                                  state, rope, attention, c.split ? whole(*c.split) : BufferRange{}))) {
-    rec.rope_store(qb, kb, vb, c.q_layer(l), c.k_layer(l), c.v_layer(l), state, rope);
+    if (d.is_mla())
+      record_mla_rope_store(rec, c, n, l, rope);
+    else
+      rec.rope_store(qb, kb, vb, c.q_layer(l), c.k_layer(l), c.v_layer(l), state, rope);
     rec.barrier();
     rec.attention(qb, c.k_layer(l), c.v_layer(l), a.att_out, whole(c.scores), state, attention);
   }
@@ -788,8 +793,33 @@ void VulkanBackend::record_mla_qkv(Recorder& rec, uint32_t n, const LayerTensors
   for (uint32_t h = 0; h < heads; ++h)
     rec.project(*L.k_b[h], from(a.mla_q, uint64_t(h) * hq), from(a.q, uint64_t(h) * hd + r),
                 {.n_vec = n, .x_stride = heads * hq, .y_stride = heads * hd});
+  // the Q cache's rows (record_mla_rope_store): per head the RoPE part, then the nope part
+  rec.copy_rows(from(a.mla_q, u32(m.nope)), a.mla_qc, r, n * heads, hq, hq);
+  rec.copy_rows(a.mla_q, from(a.mla_qc, r), u32(m.nope), n * heads, hq, hq);
   rec.barrier();
   rec.copy(a.k, a.v, uint64_t(n) * hd * f);
+}
+
+// Latent attention's RoPE and cache stores: the Q cache keeps each head unabsorbed (q_cache_dim), so q is
+// rotated in those rows (and stored from them), its RoPE parts copied into the absorbed queries, and the key
+// rotated and stored (with the value) by a second pass without queries.
+void VulkanBackend::record_mla_rope_store(Recorder& rec, Caches& c, uint32_t n, int64_t l,
+                                          const RopeStoreParams& rope) {
+  const auto& d = model_.desc();
+  const Activations& a = *a_;
+  const uint32_t r = u32(d.n_rot), hq = r + u32(d.mla.nope), hd = u32(d.head_dim), heads = u32(d.n_head);
+  const BufferRange state = whole(c.state);
+  RopeStoreParams queries = rope;
+  queries.n_kv_heads = 0;
+  queries.head_dim = hq;
+  queries.q_stride = heads * hq;
+  queries.q_offset = 0;
+  rec.rope_store(a.mla_qc, a.k, a.v, c.q_layer(l), c.k_layer(l), c.v_layer(l), state, queries);
+  RopeStoreParams keys = rope;
+  keys.n_heads = 0;
+  rec.rope_store(a.q, a.k, a.v, c.q_layer(l), c.k_layer(l), c.v_layer(l), state, keys);
+  rec.barrier();
+  rec.copy_rows(a.mla_qc, a.q, r, n * heads, hq, hd);
 }
 
 // Each head's attention output (its latent part, after the RoPE part) back from latent space through its
@@ -1110,11 +1140,136 @@ void VulkanBackend::forward_impl(model::Session& session, std::span<const int32_
   }
 }
 
+// Latent attention's Q cache keeps each head unabsorbed ([RoPE part, nope part], record_mla_rope_store): the
+// maps absorb the queries they read, as record_mla_qkv does, into map_queries_, a bounded number of rows per
+// submission.
+void VulkanBackend::record_map_queries(Recorder& rec, const Caches& c, int64_t l, uint32_t q0, uint32_t nq,
+                                       const BufferRange& out) {
+  const auto& d = model_.desc();
+  const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
+  const uint32_t r = u32(d.n_rot), hq = r + u32(d.mla.nope), hd = u32(d.head_dim), heads = u32(d.n_head);
+  const uint64_t f = sizeof(float);
+  const auto from = [f](const BufferRange& b, uint64_t floats) {
+    return b.sub(floats * f, b.size - floats * f);
+  };
+  const BufferRange rows = from(c.q_layer(l), uint64_t(q0) * heads * hq);
+  rec.copy_rows(rows, out, r, nq * heads, hq, hd);
+  for (uint32_t h = 0; h < heads; ++h)
+    rec.project(*L.k_b[h], from(rows, uint64_t(h) * hq + r), from(out, uint64_t(h) * hd + r),
+                {.n_vec = nq, .x_stride = heads * hq, .y_stride = heads * hd});
+  rec.barrier();
+}
+
+uint32_t VulkanBackend::map_query_rows() const {
+  // one binding, and at most 64 MiB (GLASSWING_VULKAN_MAP_ROWS: fewer, for tests)
+  const uint64_t row = uint64_t(model_.desc().q_dim()) * sizeof(float);
+  uint64_t rows = std::min<uint64_t>(ctx_->device().info().max_storage_buffer_range, 64ull << 20) / row;
+  if (const char* env = std::getenv("GLASSWING_VULKAN_MAP_ROWS"); env && *env)
+    rows = std::min<uint64_t>(rows, std::strtoull(env, nullptr, 10));
+  return static_cast<uint32_t>(std::max<uint64_t>(rows, 1));
+}
+
+BufferRange VulkanBackend::map_query_buffer(uint32_t rows) {
+  const uint64_t bytes = uint64_t(rows) * model_.desc().q_dim() * sizeof(float);
+  if (!map_queries_ || map_queries_->size() < bytes)
+    map_queries_ = std::make_unique<Buffer>(
+        Buffer::Create(ctx_->device(), bytes, MemoryUse::DeviceLocal, "the maps' absorbed queries"));
+  return {map_queries_->handle(), 0, bytes};
+}
+
+model::AttentionMatrix VulkanBackend::mla_attention(const Caches& c, int64_t layer, int64_t head,
+                                                    model::Range queries, model::Range keys) {
+  const auto& d = model_.desc();
+  model::AttentionMatrix m{queries, keys,
+                           std::vector<float>(static_cast<size_t>(queries.size() * keys.size()))};
+  if (m.probs.empty()) return m;
+  const uint32_t step = map_query_rows();
+  const BufferRange q = map_query_buffer(std::min<uint32_t>(step, u32(queries.size())));
+  const uint64_t bytes = uint64_t(std::min<int64_t>(step, queries.size())) * keys.size() * sizeof(float);
+  if (!readback_ || readback_->size() < bytes)
+    readback_ = std::make_unique<Buffer>(Buffer::Create(ctx_->device(), std::max<uint64_t>(bytes, 1 << 20),
+                                                        MemoryUse::Readback, "attention readback"));
+  for (int64_t q0 = queries.begin; q0 < queries.end; q0 += step) {
+    const auto nq = static_cast<uint32_t>(std::min<int64_t>(step, queries.end - q0));
+    const uint64_t chunk = uint64_t(nq) * keys.size() * sizeof(float);
+    Recorder rec(*ctx_);
+    rec.begin();
+    record_map_queries(rec, c, layer, u32(q0), nq, q);
+    rec.attention_probs(q, c.k_layer(layer), BufferRange{readback_->handle(), 0, chunk},
+                        {.n_heads = u32(d.n_head),
+                         .n_kv_heads = u32(d.n_head_kv),
+                         .head_dim = u32(d.head_dim),
+                         .head = u32(head),
+                         .q0 = u32(q0),
+                         .nq = nq,
+                         .k0 = u32(keys.begin),
+                         .nk = u32(keys.size()),
+                         .scale = d.attention_scale,
+                         .q_first = u32(q0)});
+    rec.end();
+    rec.submit_and_wait();
+    std::memcpy(m.probs.data() + (q0 - queries.begin) * keys.size(), readback_->mapped(), chunk);
+  }
+  return m;
+}
+
+std::vector<model::HeadSummary> VulkanBackend::mla_attention_summary(const Caches& c, model::Range queries) {
+  const auto& d = model_.desc();
+  const uint32_t n_head = u32(d.n_head);
+  std::vector<model::HeadSummary> out;
+  for (int64_t i = 0; i < d.n_layer * d.n_head; ++i) out.push_back({i / d.n_head, i % d.n_head, 0, 0, 0});
+  if (queries.size() <= 0) return out;
+  const uint32_t step = map_query_rows();
+  const uint32_t most = std::min<uint32_t>(step, u32(queries.size()));
+  const BufferRange q = map_query_buffer(most);
+  const uint64_t bytes = uint64_t(n_head) * most * 3 * d.n_layer * sizeof(float);
+  if (!readback_ || readback_->size() < bytes)
+    readback_ = std::make_unique<Buffer>(Buffer::Create(ctx_->device(), std::max<uint64_t>(bytes, 1 << 20),
+                                                        MemoryUse::Readback, "attention readback"));
+  for (int64_t q0 = queries.begin; q0 < queries.end; q0 += step) {
+    const auto nq = static_cast<uint32_t>(std::min<int64_t>(step, queries.end - q0));
+    const uint64_t per_layer = uint64_t(n_head) * nq * 3;
+    Recorder rec(*ctx_);
+    rec.begin();
+    for (int64_t l = 0; l < d.n_layer; ++l) {  // (each layer's queries overwrite the last's, after it)
+      record_map_queries(rec, c, l, u32(q0), nq, q);
+      rec.attention_summary(q, c.k_layer(l), BufferRange{readback_->handle(), 0, bytes},
+                            {.n_heads = n_head,
+                             .n_kv_heads = u32(d.n_head_kv),
+                             .head_dim = u32(d.head_dim),
+                             .q0 = u32(q0),
+                             .nq = nq,
+                             .out_offset = u32(per_layer * l),
+                             .scale = d.attention_scale,
+                             .q_first = u32(q0)});
+      rec.barrier();
+    }
+    rec.end();
+    rec.submit_and_wait();
+    const auto* s = static_cast<const float*>(readback_->mapped());
+    for (size_t i = 0; i < out.size(); ++i)
+      for (uint32_t r = 0; r < nq; ++r) {
+        const float* stats = s + (i * nq + r) * 3;  // (layer, head) i = layer * n_head + head
+        out[i].max_prob += stats[0];
+        out[i].entropy += stats[1];
+        out[i].first_token += stats[2];
+      }
+  }
+  const float inv = 1.0f / static_cast<float>(queries.size());
+  for (auto& h : out) {
+    h.max_prob *= inv;
+    h.entropy *= inv;
+    h.first_token *= inv;
+  }
+  return out;
+}
+
 model::AttentionMatrix VulkanBackend::attention_impl(const model::Session& session, int64_t layer,
                                                      int64_t head, model::Range queries, model::Range keys) {
   std::lock_guard lock(mutex_);
   const auto& c = static_cast<const Caches&>(session.caches());
   const auto& d = model_.desc();
+  if (d.is_mla()) return mla_attention(c, layer, head, queries, keys);
   model::AttentionMatrix m{queries, keys,
                            std::vector<float>(static_cast<size_t>(queries.size() * keys.size()))};
   if (m.probs.empty()) return m;
@@ -1149,6 +1304,7 @@ std::vector<model::HeadSummary> VulkanBackend::attention_summary_impl(const mode
   std::lock_guard lock(mutex_);
   const auto& c = static_cast<const Caches&>(session.caches());
   const auto& d = model_.desc();
+  if (d.is_mla()) return mla_attention_summary(c, queries);
   const auto nq = static_cast<uint32_t>(queries.size()), n_head = u32(d.n_head);
   std::vector<model::HeadSummary> out;
   for (int64_t i = 0; i < d.n_layer * d.n_head; ++i) out.push_back({i / d.n_head, i % d.n_head, 0, 0, 0});

@@ -79,6 +79,16 @@ class VulkanBackend final : public model::Backend {
   void record_ffn(Recorder& rec, uint32_t n, int64_t l, LayerFlow& flow);
   void record_mla_qkv(Recorder& rec, uint32_t n, const LayerTensors& L);
   void record_mla_values(Recorder& rec, uint32_t n, const LayerTensors& L);
+  void record_mla_rope_store(Recorder& rec, Caches& c, uint32_t n, int64_t l, const RopeStoreParams& rope);
+  // Latent attention's maps: the queries of positions [q0, q0 + nq) of layer l absorbed from the Q cache
+  // into `out` (nq rows of q_dim); the rows per submission that map_queries_ holds; and that buffer.
+  void record_map_queries(Recorder& rec, const Caches& c, int64_t l, uint32_t q0, uint32_t nq,
+                          const BufferRange& out);
+  uint32_t map_query_rows() const;
+  BufferRange map_query_buffer(uint32_t rows);
+  model::AttentionMatrix mla_attention(const Caches& c, int64_t layer, int64_t head, model::Range queries,
+                                       model::Range keys);
+  std::vector<model::HeadSummary> mla_attention_summary(const Caches& c, model::Range queries);
   void record_output(Recorder& rec, Caches& c, uint32_t n, uint32_t first_logit);
   void record_norm(Recorder& rec, const BufferRange& in, const BufferRange& out, const BufferRange& gain,
                    const BufferRange& bias, uint32_t rows);
@@ -108,9 +118,10 @@ class VulkanBackend final : public model::Backend {
   std::unique_ptr<Activations> a_;
   std::unique_ptr<ExpertScratch> moe_;  // mixtures of experts only
   uint64_t weight_bytes_ = 0;
-  int64_t max_batch_ = kMaxBatch;     // see kGpuMaxBatch
-  std::unique_ptr<Buffer> readback_;  // attention maps and summaries come back through it; grown on demand
-  std::mutex mutex_;                  // one forward at a time: activations are shared by every session
+  int64_t max_batch_ = kMaxBatch;        // see kGpuMaxBatch
+  std::unique_ptr<Buffer> readback_;     // attention maps and summaries come back through it; grown on demand
+  std::unique_ptr<Buffer> map_queries_;  // latent attention's absorbed queries for the maps; grown on demand
+  std::mutex mutex_;                     // one forward at a time: activations are shared by every session
 
   // Rounding::LlamaCpp only: forwards run there instead of record_step.
   std::unique_ptr<ExactForward> exact_;

@@ -21,10 +21,11 @@ layout(push_constant) uniform Push {
   float scale;
   uint window;  // keys a query sees in a sliding-window layer; 0: all
   float softcap;  // scores become softcap·tanh(s / softcap); 0: none
+  uint q_first;   // the position of the Q buffer's first row (0: the cache; latent attention: the first query)
 } p;
 
 float score(uint qpos, uint head, uint j) {
-  uint qo = qpos * p.n_heads * p.head_dim + head * p.head_dim;
+  uint qo = (qpos - p.q_first) * p.n_heads * p.head_dim + head * p.head_dim;
   uint ko = j * p.n_kv_heads * p.head_dim + (head / (p.n_heads / p.n_kv_heads)) * p.head_dim;
   float s = 0.0;
   for (uint i = 0u; i < p.head_dim; ++i) s += qc[qo + i] * kc[ko + i];

@@ -326,6 +326,20 @@ TEST_CASE("Vulkan runs deepseek2's multi-head latent attention as the CPU engine
   cpu::CpuBackend cpu(*model);
   check_model_against_cpu(*model, *gpu, cpu);
   check_long_prompt_against_cpu(*model, *gpu, cpu, 5);
+  {
+    // the Q cache keeps each head unabsorbed (16 + 32 floats); the maps absorb the queries they read, here
+    // 3 rows per submission
+    CHECK(model->desc().q_cache_dim() == 4 * 48);
+    setenv("GLASSWING_VULKAN_MAP_ROWS", "3", 1);
+    model::Session s(*model, *gpu, 16), cs(*model, cpu, 16);
+    gpu->forward(s, std::span(kSteps).first(kPrefill), false);
+    cpu.forward(cs, std::span(kSteps).first(kPrefill), false);
+    const model::Range q{1, static_cast<int64_t>(kPrefill)}, k{0, static_cast<int64_t>(kPrefill)};
+    CHECK(max_abs_diff(gpu->attention(s, 1, 2, q, k).probs, cpu.attention(cs, 1, 2, q, k).probs) <= 1e-4f);
+    const auto gs = gpu->attention_summary(s, q), css = cpu.attention_summary(cs, q);
+    for (size_t i = 0; i < gs.size(); ++i) CHECK(gs[i].entropy == Approx(css[i].entropy).margin(1e-3));
+    unsetenv("GLASSWING_VULKAN_MAP_ROWS");
+  }
   CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
                     Catch::Contains("does not run multi-head latent attention; use cpu-llamacpp"));
   vulkan::test::require_no_validation_messages(gpu->context());
