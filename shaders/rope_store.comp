@@ -37,6 +37,7 @@ layout(push_constant) uniform Push {
   uint v_offset;
   uint q_cache_offset;   // elements into the Q cache
   uint kv_cache_offset;  // elements into the K and V caches
+  uint store_v;          // 0: v is not stored (latent attention: the V cache is the K cache)
 } p;
 
 void main() {
@@ -74,6 +75,7 @@ void main() {
     float x0 = k[s + o0], x1 = k[s + o1];
     kc[d + o0] = rotate ? x0 * c - x1 * sn : x0;
     kc[d + o1] = rotate ? x0 * sn + x1 * c : x1;
+    if (p.store_v == 0u) continue;
     uint sv = vs + h * p.head_dim;
     vc[d + 2u * i] = v[sv + 2u * i];
     vc[d + 2u * i + 1u] = v[sv + 2u * i + 1u];

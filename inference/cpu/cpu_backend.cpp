@@ -27,8 +27,9 @@ CpuCaches::CpuCaches(const model::ModelDescription& d, int64_t n_ctx_)
     : n_ctx(n_ctx_),
       kv_dim(d.kv_dim()),
       q_dim(d.q_cache_dim()),
+      v_is_k(d.is_mla()),
       k(sz(d.n_layer * n_ctx_ * d.kv_dim())),
-      v(sz(d.n_layer * n_ctx_ * d.kv_dim())),
+      v(d.is_mla() ? 0 : sz(d.n_layer * n_ctx_ * d.kv_dim())),
       q(sz(d.n_layer * n_ctx_ * d.q_cache_dim())) {}
 
 Scratch::Scratch(const model::ModelDescription& d, int64_t b)
@@ -92,7 +93,8 @@ model::MemoryEstimate CpuBackend::estimate_memory(int64_t n_ctx) const {
   model::MemoryEstimate m;
   m.weight_bytes = model_.weights().matrix_bytes();
   m.session_bytes =
-      static_cast<uint64_t>(d.n_layer * n_ctx * (2 * d.kv_dim() + d.q_cache_dim())) * sizeof(float);
+      static_cast<uint64_t>(d.n_layer * n_ctx * ((d.is_mla() ? 1 : 2) * d.kv_dim() + d.q_cache_dim())) *
+      sizeof(float);
   const Scratch& s = s_;
   for (const auto* v : {&s.x, &s.xb, &s.xb2, &s.qkv, &s.q, &s.k, &s.v, &s.att_out, &s.hb, &s.hb2, &s.router,
                         &s.moe_x, &s.moe_g, &s.moe_u, &s.moe_d, &s.moe_out})
@@ -367,7 +369,6 @@ void CpuBackend::mla_qkv(const model::LayerWeights& L, int64_t n) {
     float* k = &s.k[sz(t * hd)];
     std::copy_n(kv + m.kv_rank, r, k);
     rmsnorm(k + r, kv, L.kv_a_norm, m.kv_rank, d.norm_eps);
-    std::copy_n(k, hd, &s.v[sz(t * hd)]);
   }
   for (int64_t h = 0; h < d.n_head; ++h) {
     for (int64_t t = 0; t < n; ++t) {
@@ -495,7 +496,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
         std::memcpy(c.q_at(l, pos0 + t), q, sz(q_dim) * sizeof(float));
       }
       std::memcpy(c.k_at(l, pos0 + t), k, sz(kv_dim) * sizeof(float));
-      std::memcpy(c.v_at(l, pos0 + t), &s.v[sz(t * kv_dim)], sz(kv_dim) * sizeof(float));
+      if (!c.v_is_k) std::memcpy(c.v_at(l, pos0 + t), &s.v[sz(t * kv_dim)], sz(kv_dim) * sizeof(float));
     }
 
     // causal multi-head attention over the cache: token t sees positions 0…pos0+t

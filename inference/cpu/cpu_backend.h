@@ -22,6 +22,7 @@ struct CpuCaches : model::SessionCaches {
   uint64_t bytes() const override { return (k.size() + v.size() + q.size()) * sizeof(float); }
 
   int64_t n_ctx, kv_dim, q_dim;
+  bool v_is_k;           // latent attention: the values are the keys (v stays empty, v_at reads k)
   std::vector<float> k;  // (n_layer, n_ctx, kv_dim), post-RoPE keys
   std::vector<float> v;  // (n_layer, n_ctx, kv_dim)
   // (n_layer, n_ctx, q_dim), post-RoPE queries, kept for attention maps (latent attention: unabsorbed, q_dim
@@ -29,7 +30,9 @@ struct CpuCaches : model::SessionCaches {
   std::vector<float> q;
 
   float* k_at(int64_t layer, int64_t pos) { return &k[static_cast<size_t>((layer * n_ctx + pos) * kv_dim)]; }
-  float* v_at(int64_t layer, int64_t pos) { return &v[static_cast<size_t>((layer * n_ctx + pos) * kv_dim)]; }
+  float* v_at(int64_t layer, int64_t pos) {
+    return &(v_is_k ? k : v)[static_cast<size_t>((layer * n_ctx + pos) * kv_dim)];
+  }
   float* q_at(int64_t layer, int64_t pos) { return &q[static_cast<size_t>((layer * n_ctx + pos) * q_dim)]; }
   const float* k_at(int64_t layer, int64_t pos) const {
     return const_cast<CpuCaches*>(this)->k_at(layer, pos);

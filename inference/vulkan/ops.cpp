@@ -74,8 +74,9 @@ struct RopeStorePush {
   uint32_t n_tokens, n_heads, n_kv_heads, head_dim, n_rot, neox;
   float freq_base;
   uint32_t q_stride, q_offset, k_stride, k_offset, v_stride, v_offset, q_cache_offset, kv_cache_offset;
+  uint32_t store_v;
 };
-static_assert(sizeof(RopeStorePush) == 60);
+static_assert(sizeof(RopeStorePush) == 64);
 
 // (x, y) workgroup counts of a flat 1-D dispatch of n invocations in workgroups of 64.
 std::pair<uint32_t, uint32_t> flat_groups(uint64_t n) {
@@ -1003,14 +1004,14 @@ void Recorder::rope_store(const BufferRange& q, const BufferRange& k, const Buff
     throw VulkanError("rope dimension " + std::to_string(p.n_rot) + " and head size " +
                       std::to_string(p.head_dim) + " must be even, the rope dimension at most the head size");
   const uint32_t q_dim = p.n_heads * p.head_dim, kv_dim = p.n_kv_heads * p.head_dim;
-  RopeStorePush push{p.n_tokens,       p.n_heads,
-                     p.n_kv_heads,     p.head_dim,
-                     p.n_rot,          p.neox ? 1u : 0u,
-                     p.freq_base,      p.q_stride ? p.q_stride : q_dim,
-                     p.q_offset,       p.k_stride ? p.k_stride : kv_dim,
-                     p.k_offset,       p.v_stride ? p.v_stride : kv_dim,
-                     p.v_offset,       p.q_cache_offset,
-                     p.kv_cache_offset};
+  RopeStorePush push{p.n_tokens,        p.n_heads,
+                     p.n_kv_heads,      p.head_dim,
+                     p.n_rot,           p.neox ? 1u : 0u,
+                     p.freq_base,       p.q_stride ? p.q_stride : q_dim,
+                     p.q_offset,        p.k_stride ? p.k_stride : kv_dim,
+                     p.k_offset,        p.v_stride ? p.v_stride : kv_dim,
+                     p.v_offset,        p.q_cache_offset,
+                     p.kv_cache_offset, p.store_v ? 1u : 0u};
   const BufferRange buffers[] = {q, k, v, q_cache, k_cache, v_cache, state, rope_factors(p, state)};
   const auto [gx, gy] = flat_groups(uint64_t{p.n_tokens} * (p.head_dim / 2));
   dispatch("rope_store", buffers, push, gx, gy);
@@ -1083,6 +1084,7 @@ bool Recorder::attention_rope_store(const BufferRange& qkv, const BufferRange& q
                                     const AttentionParams& p, const BufferRange& split) {
   const auto& info = ctx_->device().info();
   const bool sinks = p.sinks.buffer != VK_NULL_HANDLE;  // gpt-oss: the GPU kernel has them, the lanes not
+  if (!r.store_v) return false;                         // (the fused kernels always store v)
   const uint32_t q_stride = r.q_stride ? r.q_stride : r.n_heads * r.head_dim;
   const uint32_t width = p.n_heads * p.head_dim;
   const AttentionRopeStorePush push{

@@ -137,6 +137,7 @@ struct RopeStoreParams {
   // n_rot / 2 floats dividing each pair's frequency (model::Weights::rope_divisors, or ones), then the
   // magnitude of cos and sin (model::RopeScaling::mscale): required with RoPE
   BufferRange freq_factors;
+  bool store_v = true;  // rope_store: false leaves the V cache alone (latent attention: V is the K cache)
 };
 
 struct AttentionParams {

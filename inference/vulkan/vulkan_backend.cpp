@@ -204,10 +204,13 @@ class VulkanBackend::Caches : public model::SessionCaches {
         q_stride(layer_stride(ctx, n_ctx_ * d.q_cache_dim())),
         max_batch(batch_for(ctx, d, n_ctx_, batch_limit)),
         k(Buffer::Create(ctx.device(), k_stride * d.n_layer, MemoryUse::DeviceLocal, "the K cache")),
-        v(Buffer::Create(ctx.device(), k_stride * d.n_layer, MemoryUse::DeviceLocal, "the V cache")),
+        // (latent attention: the values are the keys, the V cache is the K cache; a placeholder here)
+        v(Buffer::Create(ctx.device(), d.is_mla() ? 16 : k_stride * d.n_layer, MemoryUse::DeviceLocal,
+                         "the V cache")),
         q(Buffer::Create(ctx.device(), q_stride * d.n_layer, MemoryUse::DeviceLocal, "the Q cache")),
         scores(Buffer::Create(ctx.device(), uint64_t(max_batch) * d.n_head * n_ctx_ * sizeof(float),
                               MemoryUse::DeviceLocal, "attention scores")),
+        v_is_k(d.is_mla()),
         split(split_scratch(ctx, d, n_ctx_)),
         state(Buffer::Create(ctx.device(), sizeof(StepState) + max_batch * sizeof(uint32_t),
                              MemoryUse::Upload, "the step state")),
@@ -221,7 +224,9 @@ class VulkanBackend::Caches : public model::SessionCaches {
     return k.size() + v.size() + q.size() + scores.size() + (split ? split->size() : 0);
   }
   BufferRange k_layer(int64_t l) const { return {k.handle(), k_stride * l, kv_bytes}; }
-  BufferRange v_layer(int64_t l) const { return {v.handle(), k_stride * l, kv_bytes}; }
+  BufferRange v_layer(int64_t l) const {
+    return v_is_k ? k_layer(l) : BufferRange{v.handle(), k_stride * l, kv_bytes};
+  }
   BufferRange q_layer(int64_t l) const { return {q.handle(), q_stride * l, q_bytes}; }
 
   // Writes the next step's position and token ids (read by the kernels at execution).
@@ -238,6 +243,7 @@ class VulkanBackend::Caches : public model::SessionCaches {
   uint64_t k_stride, q_stride;
   int64_t max_batch;  // tokens per step: the score scratch (tokens x heads x n_ctx) must fit one binding
   Buffer k, v, q, scores;
+  bool v_is_k;
   std::optional<Buffer>
       split;  // the GPU kernels' split-K decode attention scratch (empty on CPU devices' kernels)
   Buffer state, readback;
@@ -529,8 +535,10 @@ model::MemoryEstimate VulkanBackend::estimate_memory(int64_t n_ctx) const {
   const uint64_t per_token = uint64_t(d.n_head) * n_ctx * sizeof(float);
   const uint64_t scores =
       per_token * scores_batch(per_token, ctx_->device().info().max_storage_buffer_range, max_batch_);
-  m.session_bytes = uint64_t(d.n_layer) * n_ctx * (2 * d.kv_dim() + d.q_cache_dim()) * sizeof(float) +
-                    scores + uint64_t(std::min(max_batch_, kMaxLogitRows)) * d.n_vocab * sizeof(float);
+  // (latent attention: one cache for keys and values)
+  m.session_bytes =
+      uint64_t(d.n_layer) * n_ctx * ((d.is_mla() ? 1 : 2) * d.kv_dim() + d.q_cache_dim()) * sizeof(float) +
+      scores + uint64_t(std::min(max_batch_, kMaxLogitRows)) * d.n_vocab * sizeof(float);
   if (use_gpu_kernels(ctx_->device().info()))
     m.session_bytes +=
         Recorder::attention_split_bytes(uint32_t(d.n_head), uint32_t(d.head_dim), uint32_t(n_ctx));
@@ -797,7 +805,6 @@ void VulkanBackend::record_mla_qkv(Recorder& rec, uint32_t n, const LayerTensors
   rec.copy_rows(from(a.mla_q, u32(m.nope)), a.mla_qc, r, n * heads, hq, hq);
   rec.copy_rows(a.mla_q, from(a.mla_qc, r), u32(m.nope), n * heads, hq, hq);
   rec.barrier();
-  rec.copy(a.k, a.v, uint64_t(n) * hd * f);
 }
 
 // Latent attention's RoPE and cache stores: the Q cache keeps each head unabsorbed (q_cache_dim), so q is
@@ -817,6 +824,7 @@ void VulkanBackend::record_mla_rope_store(Recorder& rec, Caches& c, uint32_t n, 
   rec.rope_store(a.mla_qc, a.k, a.v, c.q_layer(l), c.k_layer(l), c.v_layer(l), state, queries);
   RopeStoreParams keys = rope;
   keys.n_heads = 0;
+  keys.store_v = false;  // (the V cache is the K cache)
   rec.rope_store(a.q, a.k, a.v, c.q_layer(l), c.k_layer(l), c.v_layer(l), state, keys);
   rec.barrier();
   rec.copy_rows(a.mla_qc, a.q, r, n * heads, hq, hd);

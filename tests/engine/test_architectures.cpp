@@ -865,9 +865,9 @@ TEST_CASE("deepseek2: multi-head latent attention, absorbed as llama.cpp runs it
   for (int32_t token : kTokens) last = cpu.forward(session, std::span(&token, 1), false);
   CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
   // the query cache behind the maps keeps each head unabsorbed (16 + 32 floats, not 16 + 64), beside the
-  // latent keys and values (80 each)
+  // latent keys (80), which are the values too
   CHECK(d.q_cache_dim() == 4 * 48);
-  CHECK(session.caches().bytes() == uint64_t(2) * kTokens.size() * (2 * 80 + 4 * 48) * sizeof(float));
+  CHECK(session.caches().bytes() == uint64_t(2) * kTokens.size() * (80 + 4 * 48) * sizeof(float));
   // attention maps per head over the shared latent keys: rows of probabilities (the Vulkan tests compare them
   // with the Vulkan engine's, whose query cache holds the absorbed queries)
   const model::Range all{0, static_cast<int64_t>(kTokens.size())};

@@ -330,6 +330,13 @@ TEST_CASE("Vulkan runs deepseek2's multi-head latent attention as the CPU engine
     // the Q cache keeps each head unabsorbed (16 + 32 floats); the maps absorb the queries they read, here
     // 3 rows per submission
     CHECK(model->desc().q_cache_dim() == 4 * 48);
+    // one cache for the latent keys and values: the estimate counts it once, as the session allocates it
+    const auto caches = gpu->create_caches(64);
+    const uint64_t kq = uint64_t(2) * 64 * (80 + 4 * 48) * sizeof(float);
+    const uint64_t scores = uint64_t(gpu->capabilities().max_batch) * 4 * 64 * sizeof(float);
+    CHECK(caches->bytes() >= kq + scores);
+    CHECK(caches->bytes() < kq + scores + uint64_t(2) * 64 * 80 * sizeof(float));  // (no V cache beside)
+    CHECK(gpu->estimate_memory(64).session_bytes >= kq);
     setenv("GLASSWING_VULKAN_MAP_ROWS", "3", 1);
     model::Session s(*model, *gpu, 16), cs(*model, cpu, 16);
     gpu->forward(s, std::span(kSteps).first(kPrefill), false);
