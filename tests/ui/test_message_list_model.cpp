@@ -128,8 +128,8 @@ TEST_CASE("A streamed </think> without an opening tag folds the reply's blocks i
   REQUIRE(blocks);
   QAbstractItemModelTester block_tester(blocks, QAbstractItemModelTester::FailureReportingMode::Fatal);
   QSignalSpy removed(blocks, &QAbstractItemModel::rowsRemoved);
-  for (const QString& p : {"Hmm.", "\n\nThe user", " asks.\n\n", "Say hi.\n</th", "ink>\n\n", "Hi!"})
-    m.appendText(2, p);
+  for (const char* p : {"Hmm.", "\n\nThe user", " asks.\n\n", "Say hi.\n</th", "ink>\n\n", "Hi!"})
+    m.appendText(2, QString::fromUtf8(p));
   CHECK(removed.size() == 1);
   REQUIRE(blocks->rowCount() == 2);
   CHECK(blocks->data(blocks->index(0), BlockListModel::KindRole).toString() == "reasoning");
