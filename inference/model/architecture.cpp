@@ -57,6 +57,14 @@ constexpr std::array kArchitectures = {
     // RoPE pairs on its rotary part) and DeepSeek's experts
     ArchTraits{"deepseek2", NormKind::Rms, FfnKind::SwiGlu, RopeKind::Normal, false, false, false, false, false,
                false, false, 0, false, false, false, "ffn_norm", 0, false, false, false, false, false, true, true},
+    // OLMoE: q and k RMS-normalized whole before RoPE (as olmo2) with the usual pre-norms, 64 experts of n_ff
+    ArchTraits{"olmoe",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true,  false, false, false,
+               false, 0, false, false, false, "ffn_norm", 0, false, false, true, false, false, false, false,
+               false, false, false, true},
+    // ByteDance Seed-OSS: llama's layers with NeoX pairs, optional attention biases, the pre-FFN norm named
+    // post_attention_norm
+    ArchTraits{"seed_oss", NormKind::Rms, FfnKind::SwiGlu, RopeKind::NeoX,   false, false, false, false, false,
+               false, false, 0, false, false, false, "post_attention_norm"},
     ArchTraits{"olmo2",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true,  false, false, false,
                true, 4, false, false, false, "ffn_norm", 0, false, true, true},
     ArchTraits{"gpt2",   NormKind::Layer, FfnKind::Gelu,   RopeKind::None,   true,  true,  false},

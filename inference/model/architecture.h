@@ -75,6 +75,8 @@ struct ArchTraits {
   // bias steers, weights renormalized, and a shared expert of expert_shared_feed_forward_length where it has
   // one
   bool ernie_moe = false;
+  // OLMoE: its experts weighted by their softmax probabilities as they are (not renormalized over the chosen)
+  bool moe_unnormalized = false;
 };
 
 // Every architecture this engine runs.

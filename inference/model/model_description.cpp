@@ -145,6 +145,7 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
     if (d.n_ff_exp <= 0) throw std::runtime_error("the experts' feed_forward_length must be positive");
     if (d.traits->moe_softmax_weight)  // gpt-oss's gating comes with its architecture
       d.router = {ExpertGating::SoftmaxOfChosen, false, 1.0f};
+    if (d.traits->moe_unnormalized) d.router.normalize = false;
     if (d.traits->deepseek_moe) {
       read_deepseek_moe(file, a, d);
     } else if (d.traits->ernie_moe) {

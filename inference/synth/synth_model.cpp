@@ -172,6 +172,11 @@ std::vector<Shape> make_shapes() {
   ernie.n_dense_lead = 1;
   ernie.n_expert_shared = 2;
   add(ernie);
+  // olmoe: q and k normalized whole, 4 experts of n_ff (2 per token) weighted by their probabilities as they
+  // are (OLMoE's layout); seed_oss: attention biases (output too), the pre-FFN norm named post_attention_norm
+  add({"test-tiny-olmoe", "olmoe", 128, 2, 4, 4, 64, 300, 128, 10000.0f, 1e-5f, false, true, 0, 0.0f, 8192, 0,
+       0.0f, 0.0f, 0.0f, 4, 2, 0});
+  add({"test-tiny-seed-oss", "seed_oss", 128, 2, 4, 2, 256, 300, 128, 10000000.0f, 1e-6f, false, true});
   // olmo2: norms after the sublayers only, q and k normalized whole; four layers, three of them with a
   // window of 4 keys (OLMo 3's layout)
   Shape olmo2{"test-tiny-olmo2", "olmo2", 128, 4, 4, 2, 256, 300, 128, 500000.0f, 1e-6f, false, true};
@@ -314,7 +319,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "attn_v.weight", Kind::Weight, e, kv});
     }
     const bool gpt_oss = s.arch == "gpt-oss", glm4 = s.arch == "glm4", glm4moe = s.arch == "glm4moe";
-    if (s.arch == "qwen2" || s.arch == "qwen2moe" || gpt_oss || glm4 || glm4moe) {
+    if (s.arch == "qwen2" || s.arch == "qwen2moe" || s.arch == "seed_oss" || gpt_oss || glm4 || glm4moe) {
       t.push_back({p + "attn_q.bias", Kind::Bias, q, 1});
       t.push_back({p + "attn_k.bias", Kind::Bias, kv, 1});
       t.push_back({p + "attn_v.bias", Kind::Bias, kv, 1});
@@ -323,20 +328,19 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "attn_q_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
       t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
     }
-    if (olmo2) {
+    const bool seed_oss = s.arch == "seed_oss";
+    if (olmo2 || s.arch == "olmoe") {  // q and k normalized whole
       t.push_back({p + "attn_q_norm.weight", Kind::HeadNorm, q, 1});
       t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, kv, 1});
     }
     t.push_back({p + "attn_output.weight", Kind::Weight, s.kv_rank ? uint64_t{s.n_head} * s.v_head : q, e});
-    if (gpt_oss) {
-      t.push_back({p + "attn_output.bias", Kind::Bias, e, 1});
-      t.push_back({p + "attn_sinks.weight", Kind::Sink, s.n_head, 1});
-    }
+    if (gpt_oss || seed_oss) t.push_back({p + "attn_output.bias", Kind::Bias, e, 1});
+    if (gpt_oss) t.push_back({p + "attn_sinks.weight", Kind::Sink, s.n_head, 1});
     const bool post_norms = s.arch == "gemma2" || s.arch == "gemma3" || glm4 || olmo2;
     if (post_norms) t.push_back({p + "post_attention_norm.weight", Kind::Norm, e, 1});
     if (!olmo2)
-      t.push_back(
-          {p + (gpt_oss || glm4moe ? "post_attention_norm.weight" : "ffn_norm.weight"), Kind::Norm, e, 1});
+      t.push_back({p + (gpt_oss || glm4moe || seed_oss ? "post_attention_norm.weight" : "ffn_norm.weight"),
+                   Kind::Norm, e, 1});
     const bool experts = s.n_expert && l >= s.n_dense_lead;
     if (experts) {
       const uint64_t nf = s.n_ff_exp ? s.n_ff_exp : s.n_ff, ne = s.n_expert;
@@ -434,9 +438,9 @@ std::vector<float> llama3_rope_factors(const Shape& s) {
 
 namespace {
 constexpr std::string_view kArchitectures[] = {
-    "llama",   "qwen2",   "qwen3",     "qwen3moe", "phi3",       "gemma2",
-    "gemma3",  "gpt-oss", "smollm3",   "granite",  "granitemoe", "glm4",
-    "glm4moe", "olmo2",   "deepseek2", "qwen2moe", "mistral3",   "ernie4_5-moe"};
+    "llama",     "qwen2",    "qwen3",    "qwen3moe",     "phi3",  "gemma2",  "gemma3",
+    "gpt-oss",   "smollm3",  "granite",  "granitemoe",   "glm4",  "glm4moe", "olmo2",
+    "deepseek2", "qwen2moe", "mistral3", "ernie4_5-moe", "olmoe", "seed_oss"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {

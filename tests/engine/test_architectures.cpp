@@ -773,6 +773,28 @@ TEST_CASE("ernie4_5-moe: a dense first layer, a biased softmax router, a shared 
                     Contains("(interleave_moe_layer_step) are not supported"));
 }
 
+TEST_CASE("olmoe and seed_oss match the textbook forward pass", "[engine][architectures]") {
+  // olmoe: q and k normalized whole, experts weighted by their probabilities as they are; seed_oss: attention
+  // biases (the output's too), the pre-FFN norm named post_attention_norm
+  const std::string shape = GENERATE("test-tiny-olmoe", "test-tiny-seed-oss");
+  INFO(shape);
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+  const model::ModelDescription& d = model->desc();
+  const model::LayerWeights& L = model->weights().layers[1];
+  if (shape == "test-tiny-olmoe") {
+    CHECK(d.n_expert == 4);
+    CHECK_FALSE(d.router.normalize);
+    CHECK(L.q_norm.size() == static_cast<size_t>(d.q_dim()));
+  } else {
+    CHECK(L.bo.size() == static_cast<size_t>(d.n_embd));
+    CHECK(L.bq.size() == static_cast<size_t>(d.q_dim()));
+    CHECK(model->file().find_tensor("blk.1.ffn_norm.weight") == nullptr);
+  }
+  const auto ref = test::naive_logits(*model, kTokens);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.05f);
+}
+
 TEST_CASE("glm4moe keys out of range are refused by name, and a cut of its dense layers is a dense model",
           "[engine][architectures]") {
   const auto path = test::synth_model_file("test-tiny-glm4moe", gguf::GgmlType::Q8_0);

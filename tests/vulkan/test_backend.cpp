@@ -301,7 +301,8 @@ TEST_CASE("Vulkan runs mixtures of experts (qwen3moe, Mixtral, GLM-4.5) as the C
                                       std::pair{"test-tiny-glm4moe", gguf::GgmlType::Q8_0},
                                       std::pair{"test-tiny-glm4moe-qk", gguf::GgmlType::F32},
                                       std::pair{"test-tiny-qwen2moe", gguf::GgmlType::Q8_0},
-                                      std::pair{"test-tiny-ernie4_5-moe", gguf::GgmlType::Q4_0});
+                                      std::pair{"test-tiny-ernie4_5-moe", gguf::GgmlType::Q4_0},
+                                      std::pair{"test-tiny-olmoe", gguf::GgmlType::Q8_0});
   INFO(shape << " " << gguf::ggml_type_name(type));
   auto model = model::Model::load(test::synth_model_file(shape, type));
   REQUIRE(model->desc().n_expert == 4);
@@ -349,6 +350,14 @@ TEST_CASE("Vulkan runs deepseek2's multi-head latent attention as the CPU engine
   }
   CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
                     Catch::Contains("does not run multi-head latent attention; use cpu-llamacpp"));
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
+TEST_CASE("Vulkan runs seed_oss (attention biases, the output's too) as the CPU engine does", "[backend]") {
+  auto model = model::Model::load(test::synth_model_file("test-tiny-seed-oss", gguf::GgmlType::Q8_0));
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  check_model_against_cpu(*model, *gpu, cpu);
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
