@@ -285,6 +285,15 @@ void CpuBackend::attention_groups(CpuCaches& c, int64_t l, int64_t pos0) {
   }
 }
 
+// gate = silu(gate) · up over `rows` rows of `width`, rounded as this backend's mode says (ggml's order and
+// exp for cpu-llamacpp).
+void CpuBackend::swiglu_rows(float* gate, const float* up, int64_t rows, int64_t width) const {
+  if (rounding_ == Rounding::LlamaCpp)
+    swiglu_like_ggml(gate, up, rows, width);
+  else
+    swiglu(gate, up, rows * width);
+}
+
 // Mixture of experts, as llama.cpp's build_moe_ffn: each token's router logits become its n_expert_used
 // chosen experts and their weights (model::ExpertRouting: Mixtral's softmax probabilities renormalized, or
 // as the model's rule says); each expert then runs once on all the tokens routed to it (gathered into one
@@ -311,10 +320,8 @@ void CpuBackend::moe_ffn(const model::LayerWeights& L, int64_t n) {
     project(s.moe_u.data(), s.moe_x.data(), L.up_exps[sz(e)], bias(L.up_exps_b, e), count);
     if (d.traits->ffn == FfnKind::SwiGluOai)
       swiglu_oai(s.moe_g.data(), s.moe_u.data(), count * nf);
-    else if (rounding_ == Rounding::LlamaCpp)
-      swiglu_like_ggml(s.moe_g.data(), s.moe_u.data(), count, nf);
     else
-      swiglu(s.moe_g.data(), s.moe_u.data(), count * nf);
+      swiglu_rows(s.moe_g.data(), s.moe_u.data(), count, nf);
     project(s.moe_d.data(), s.moe_g.data(), L.down_exps[sz(e)], bias(L.down_exps_b, e), count);
     for (int64_t i = 0; i < count; ++i)
       std::copy_n(&s.moe_d[sz(i * dim)], dim, &s.moe_out[sz(route.pairs[sz(begin + i)]) * sz(dim)]);
@@ -328,13 +335,9 @@ void CpuBackend::moe_ffn(const model::LayerWeights& L, int64_t n) {
     }
   }
   if (L.gate_shexp) {  // the shared experts: one SwiGLU over every token, added to the routed experts' sum
-    const int64_t ns = d.n_ff_shexp;
     project(s.hb.data(), s.xb.data(), L.gate_shexp, {}, n);
     project(s.hb2.data(), s.xb.data(), L.up_shexp, {}, n);
-    if (rounding_ == Rounding::LlamaCpp)
-      swiglu_like_ggml(s.hb.data(), s.hb2.data(), n, ns);
-    else
-      swiglu(s.hb.data(), s.hb2.data(), n * ns);
+    swiglu_rows(s.hb.data(), s.hb2.data(), n, d.n_ff_shexp);
     project(s.moe_d.data(), s.hb.data(), L.down_shexp, {}, n);
     if (L.shexp_gate) {  // Qwen2-MoE: each token's shared output times σ(gate · x)
       project(s.shexp_gate.data(), s.xb.data(), L.shexp_gate, {}, n);
@@ -370,15 +373,27 @@ void CpuBackend::mla_qkv(const model::LayerWeights& L, int64_t n) {
     std::copy_n(kv + m.kv_rank, r, k);
     rmsnorm(k + r, kv, L.kv_a_norm, m.kv_rank, d.norm_eps);
   }
+  // (mla_q's heads are [nope part, RoPE part])
+  absorb_queries(L, s.mla_q.data(), d.n_head * hq, m.nope, 0, n, s.q.data(), s.mla_in.data(),
+                 s.mla_out.data());
+}
+
+// n queries absorbed into attention's heads ([RoPE part, k_b · nope part], q_dim per query) from unabsorbed
+// ones: query t's head h at src + t * src_row + h * (n_rot + nope), its RoPE part at pe_at and its nope part
+// at nope_at within the head; in and out: n × nope and n × kv_rank floats of scratch.
+void CpuBackend::absorb_queries(const model::LayerWeights& L, const float* src, int64_t src_row,
+                                int64_t pe_at, int64_t nope_at, int64_t n, float* dst, float* in,
+                                float* out) {
+  const model::ModelDescription& d = model_.desc();
+  const int64_t r = d.n_rot, nope = d.mla.nope, rank = d.mla.kv_rank, hd = d.head_dim, q_dim = d.q_dim();
   for (int64_t h = 0; h < d.n_head; ++h) {
     for (int64_t t = 0; t < n; ++t) {
-      const float* q = &s.mla_q[sz((t * d.n_head + h) * hq)];
-      std::copy_n(q, m.nope, &s.mla_in[sz(t * m.nope)]);
-      std::copy_n(q + m.nope, r, &s.q[sz((t * d.n_head + h) * hd)]);
+      const float* head = src + t * src_row + h * (r + nope);
+      std::copy_n(head + pe_at, r, dst + t * q_dim + h * hd);
+      std::copy_n(head + nope_at, nope, in + t * nope);
     }
-    project(s.mla_out.data(), s.mla_in.data(), L.k_b[sz(h)], {}, n);
-    for (int64_t t = 0; t < n; ++t)
-      std::copy_n(&s.mla_out[sz(t * m.kv_rank)], m.kv_rank, &s.q[sz((t * d.n_head + h) * hd + r)]);
+    project(out, in, L.k_b[sz(h)], {}, n);
+    for (int64_t t = 0; t < n; ++t) std::copy_n(out + t * rank, rank, dst + t * q_dim + h * hd + r);
   }
 }
 
@@ -577,10 +592,8 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
         if (arch.ffn == FfnKind::GeGlu) {
           gelu_hidden();
           for (int64_t i = 0; i < n * d.n_ff; ++i) s.hb[sz(i)] *= s.hb2[sz(i)];
-        } else if (rounding_ == Rounding::LlamaCpp) {
-          swiglu_like_ggml(s.hb.data(), s.hb2.data(), n, d.n_ff);
         } else {
-          swiglu(s.hb.data(), s.hb2.data(), n * d.n_ff);
+          swiglu_rows(s.hb.data(), s.hb2.data(), n, d.n_ff);
         }
       }
       project(s.xb2.data(), s.hb.data(), L.w_down, L.b_down, n);
@@ -608,24 +621,14 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
 std::vector<float> CpuBackend::map_queries(const CpuCaches& c, int64_t l, model::Range positions) {
   const model::ModelDescription& d = model_.desc();
   if (!d.is_mla() || positions.size() <= 0) return {};
-  const model::LayerWeights& L = model_.weights().layers[sz(l)];
-  const int64_t r = d.n_rot, nope = d.mla.nope, rank = d.mla.kv_rank, hd = d.head_dim, q_dim = d.q_dim();
   const int64_t n = positions.size();
-  std::vector<float> out(sz(n * q_dim)), in(sz(n * nope)), absorbed(sz(n * rank));
-  for (int64_t h = 0; h < d.n_head; ++h) {
-    for (int64_t t = 0; t < n; ++t) {
-      const float* row = c.q_at(l, positions.begin + t) + h * (r + nope);
-      std::copy_n(row, r, &out[sz(t * q_dim + h * hd)]);
-      std::copy_n(row + r, nope, &in[sz(t * nope)]);
-    }
-    project(absorbed.data(), in.data(), L.k_b[sz(h)], {}, n);
-    for (int64_t t = 0; t < n; ++t) {
-      float* q = &out[sz(t * q_dim + h * hd + r)];
-      std::copy_n(&absorbed[sz(t * rank)], rank, q);
-      if (rounding_ == Rounding::LlamaCpp)  // as the forward pass rounds its queries
-        for (int64_t i = 0; i < rank; ++i) q[i] = round_fp16(q[i]);
-    }
-  }
+  std::vector<float> out(sz(n * d.q_dim())), in(sz(n * d.mla.nope)), absorbed(sz(n * d.mla.kv_rank));
+  // (the cache's heads are [RoPE part, nope part])
+  absorb_queries(model_.weights().layers[sz(l)], c.q_at(l, positions.begin), c.q_dim, 0, d.n_rot, n,
+                 out.data(), in.data(), absorbed.data());
+  if (rounding_ ==
+      Rounding::LlamaCpp)  // as the forward pass rounds its queries (the RoPE parts already were)
+    for (float& q : out) q = round_fp16(q);
   return out;
 }
 

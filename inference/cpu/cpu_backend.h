@@ -119,6 +119,9 @@ class CpuBackend final : public model::Backend {
   void moe_ffn(const model::LayerWeights& L, int64_t n);
   void mla_qkv(const model::LayerWeights& L, int64_t n);
   void mla_values(const model::LayerWeights& L, int64_t n);
+  void swiglu_rows(float* gate, const float* up, int64_t rows, int64_t width) const;
+  void absorb_queries(const model::LayerWeights& L, const float* src, int64_t src_row, int64_t pe_at,
+                      int64_t nope_at, int64_t n, float* dst, float* in, float* out);
   // Layer l's queries at `positions` as attention reads them ((count, q_dim)): under latent attention
   // absorbed from the cache's unabsorbed ones (as mla_qkv does), else empty (the cache holds them).
   std::vector<float> map_queries(const CpuCaches& c, int64_t l, model::Range positions);

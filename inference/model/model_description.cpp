@@ -11,24 +11,31 @@ int64_t positive(const gguf::GgufFile& file, const std::string& key) {
   if (v <= 0) throw std::runtime_error("metadata " + key + " must be positive, got " + std::to_string(v));
   return v;
 }
+// The count under key `a + key` (absent: 0), which must be in 0..max.
+int64_t count_key(const gguf::GgufFile& file, const std::string& a, const std::string& key, int64_t max) {
+  const int64_t v = file.get_int(a + key).value_or(0);
+  if (v < 0 || v > max)
+    throw std::runtime_error("metadata " + a + key + " = " + std::to_string(v) + " is out of range 0.." +
+                             std::to_string(max));
+  return v;
+}
+
+// The leading dense layers of a mixture (leading_dense_block_count), whose width n_ff must then be given.
+void read_dense_lead(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
+  d.n_layer_dense_lead = count_key(file, a, "leading_dense_block_count", d.n_layer);
+  if (d.n_layer_dense_lead > 0 && d.n_ff <= 0)
+    throw std::runtime_error("metadata " + a +
+                             "feed_forward_length (the leading dense layers' width) must be positive");
+}
+
 // A DeepSeek-style mixture (glm4moe, deepseek2) as llama.cpp reads its keys: leading dense layers, shared
 // experts of n_ff_exp each, the gating function, whether the chosen weights are renormalized (absent: no),
 // their scale, DeepSeek-V3's expert groups, and the multi-token-prediction layers after the model's own.
 void read_deepseek_moe(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
-  auto count = [&](const std::string& key, int64_t max) {
-    const int64_t v = file.get_int(a + key).value_or(0);
-    if (v < 0 || v > max)
-      throw std::runtime_error("metadata " + a + key + " = " + std::to_string(v) + " is out of range 0.." +
-                               std::to_string(max));
-    return v;
-  };
-  d.n_layer_nextn = count("nextn_predict_layers", d.n_layer - 1);
+  d.n_layer_nextn = count_key(file, a, "nextn_predict_layers", d.n_layer - 1);
   d.n_layer -= d.n_layer_nextn;
-  d.n_layer_dense_lead = count("leading_dense_block_count", d.n_layer);
-  if (d.n_layer_dense_lead > 0 && d.n_ff <= 0)
-    throw std::runtime_error("metadata " + a +
-                             "feed_forward_length (the leading dense layers' width) must be positive");
-  d.n_expert_shared = count("expert_shared_count", 1 << 10);
+  read_dense_lead(file, a, d);
+  d.n_expert_shared = count_key(file, a, "expert_shared_count", 1 << 10);
   d.n_ff_shexp = d.n_expert_shared * d.n_ff_exp;
   // (llama.cpp: none given means softmax for DeepSeek-V2's files, sigmoid for GLM-4.5's)
   // (llama.cpp: GLM-4.7-Flash's deepseek2 files, known by their 47 or 48 blocks and 154880 tokens, sigmoid)
@@ -68,12 +75,7 @@ void read_deepseek_moe(const gguf::GgufFile& file, const std::string& a, ModelDe
 // ERNIE 4.5's mixtures as llama.cpp's ernie4_5-moe reads them: leading dense layers, one shared expert of
 // expert_shared_feed_forward_length (absent or 0: none); softmax gating, renormalized (RouterRule's default).
 void read_ernie_moe(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
-  d.n_layer_dense_lead = file.get_int(a + "leading_dense_block_count").value_or(0);
-  if (d.n_layer_dense_lead < 0 || d.n_layer_dense_lead > d.n_layer)
-    throw std::runtime_error("metadata " + a + "leading_dense_block_count is out of range");
-  if (d.n_layer_dense_lead > 0 && d.n_ff <= 0)
-    throw std::runtime_error("metadata " + a +
-                             "feed_forward_length (the dense layers' width) must be positive");
+  read_dense_lead(file, a, d);
   // (llama.cpp's loader gives every layer after the dense ones experts: only a step of 1 agrees with it)
   if (const int64_t step = file.get_int(a + "interleave_moe_layer_step").value_or(1); step != 1)
     throw std::runtime_error("mixtures of experts on every " + std::to_string(step) +

@@ -17,6 +17,12 @@ inline uint32_t u32(int64_t v) {
   return static_cast<uint32_t>(v);
 }
 
+// r from its `floats`-th float to its end (a view that starts at a head or part of a row, for strided work).
+inline BufferRange floats_from(const BufferRange& r, uint64_t floats) {
+  const uint64_t bytes = floats * sizeof(float);
+  return r.sub(bytes, r.size - bytes);
+}
+
 // Whether an optional tensor (a bias, a norm weight) is there: absent ones are a null buffer range.
 inline bool present(const BufferRange& r) {
   return r.buffer != VK_NULL_HANDLE;

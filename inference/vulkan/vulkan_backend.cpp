@@ -64,9 +64,9 @@ struct VulkanBackend::LayerTensors {
   // the shared experts (GLM-4.5): gate|up where matvec_swiglu runs (else null) or gate and up, and down
   const WeightTensor *gate_up_shexp = nullptr, *gate_shexp = nullptr, *up_shexp = nullptr,
                      *down_shexp = nullptr;
+  const WeightTensor* shexp_gate = nullptr;  // (1 row) the shared expert's gate (Qwen2-MoE)
   // multi-head latent attention (model::LayerWeights): wq (or wq_a, its norm, wq_b), wkv_a, the latent's
   // norm, per head k_b and v_b
-  const WeightTensor* shexp_gate = nullptr;  // (1 row) the shared expert's gate (Qwen2-MoE)
   const WeightTensor *wq_a = nullptr, *wq_b = nullptr, *wkv_a = nullptr;
   BufferRange q_a_norm, kv_a_norm;
   std::vector<const WeightTensor*> k_b, v_b;
@@ -718,8 +718,7 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
   if (present(L.q_norm) && arch.qk_norm_full) {  // olmo2: the whole of q and of k RMS-normalized
     rec.rmsnorm(qb, L.q_norm, qb, {.n = q_dim, .n_rows = n, .x_stride = q_stride, .y_stride = q_stride},
                 d.norm_eps);  // (q starts each row: q_off is 0)
-    const BufferRange k_rows =
-        kb.sub(uint64_t(k_off) * sizeof(float), kb.size - uint64_t(k_off) * sizeof(float));
+    const BufferRange k_rows = floats_from(kb, k_off);
     rec.rmsnorm(k_rows, L.k_norm, k_rows,
                 {.n = kv_dim, .n_rows = n, .x_stride = kv_stride, .y_stride = kv_stride}, d.norm_eps);
     rec.barrier();
@@ -779,7 +778,7 @@ void VulkanBackend::record_mla_qkv(Recorder& rec, uint32_t n, const LayerTensors
   const auto& m = d.mla;
   const Activations& a = *a_;
   const uint32_t r = u32(d.n_rot), hq = u32(m.nope) + r, hd = u32(d.head_dim), heads = u32(d.n_head);
-  const uint32_t kv_a = u32(m.kv_rank) + r, f = sizeof(float);
+  const uint32_t kv_a = u32(m.kv_rank) + r;
   if (L.wq_a) {
     rec.project(*L.wq_a, a.xb, a.mla_qa, {.n_vec = n});
     rec.barrier();
@@ -791,19 +790,16 @@ void VulkanBackend::record_mla_qkv(Recorder& rec, uint32_t n, const LayerTensors
   }
   rec.project(*L.wkv_a, a.xb, a.mla_kv, {.n_vec = n});
   rec.barrier();
-  const auto from = [f](const BufferRange& b, uint64_t floats) {
-    return b.sub(floats * f, b.size - floats * f);
-  };
-  rec.rmsnorm(a.mla_kv, L.kv_a_norm, from(a.k, r),
+  rec.rmsnorm(a.mla_kv, L.kv_a_norm, floats_from(a.k, r),
               {.n = u32(m.kv_rank), .n_rows = n, .x_stride = kv_a, .y_stride = hd}, d.norm_eps);
-  rec.copy_rows(from(a.mla_kv, u32(m.kv_rank)), a.k, r, n, kv_a, hd);
-  rec.copy_rows(from(a.mla_q, u32(m.nope)), a.q, r, n * heads, hq, hd);
+  rec.copy_rows(floats_from(a.mla_kv, u32(m.kv_rank)), a.k, r, n, kv_a, hd);
+  // (the RoPE parts reach q rotated, from the Q cache's rows: record_mla_rope_store)
   for (uint32_t h = 0; h < heads; ++h)
-    rec.project(*L.k_b[h], from(a.mla_q, uint64_t(h) * hq), from(a.q, uint64_t(h) * hd + r),
+    rec.project(*L.k_b[h], floats_from(a.mla_q, uint64_t(h) * hq), floats_from(a.q, uint64_t(h) * hd + r),
                 {.n_vec = n, .x_stride = heads * hq, .y_stride = heads * hd});
   // the Q cache's rows (record_mla_rope_store): per head the RoPE part, then the nope part
-  rec.copy_rows(from(a.mla_q, u32(m.nope)), a.mla_qc, r, n * heads, hq, hq);
-  rec.copy_rows(a.mla_q, from(a.mla_qc, r), u32(m.nope), n * heads, hq, hq);
+  rec.copy_rows(floats_from(a.mla_q, u32(m.nope)), a.mla_qc, r, n * heads, hq, hq);
+  rec.copy_rows(a.mla_q, floats_from(a.mla_qc, r), u32(m.nope), n * heads, hq, hq);
   rec.barrier();
 }
 
@@ -835,12 +831,10 @@ void VulkanBackend::record_mla_rope_store(Recorder& rec, Caches& c, uint32_t n, 
 void VulkanBackend::record_mla_values(Recorder& rec, uint32_t n, const LayerTensors& L) {
   const auto& d = model_.desc();
   const Activations& a = *a_;
-  const uint32_t hd = u32(d.head_dim), heads = u32(d.n_head), vh = u32(d.mla.v_head), f = sizeof(float);
-  const auto from = [f](const BufferRange& b, uint64_t floats) {
-    return b.sub(floats * f, b.size - floats * f);
-  };
+  const uint32_t hd = u32(d.head_dim), heads = u32(d.n_head), vh = u32(d.mla.v_head);
   for (uint32_t h = 0; h < heads; ++h)
-    rec.project(*L.v_b[h], from(a.att_out, uint64_t(h) * hd + u32(d.n_rot)), from(a.mla_o, uint64_t(h) * vh),
+    rec.project(*L.v_b[h], floats_from(a.att_out, uint64_t(h) * hd + u32(d.n_rot)),
+                floats_from(a.mla_o, uint64_t(h) * vh),
                 {.n_vec = n, .x_stride = heads * hd, .y_stride = heads * vh});
   rec.barrier();
 }
@@ -1150,60 +1144,64 @@ void VulkanBackend::forward_impl(model::Session& session, std::span<const int32_
 
 // Latent attention's Q cache keeps each head unabsorbed ([RoPE part, nope part], record_mla_rope_store): the
 // maps absorb the queries they read, as record_mla_qkv does, into map_queries_, a bounded number of rows per
-// submission.
-void VulkanBackend::record_map_queries(Recorder& rec, const Caches& c, int64_t l, uint32_t q0, uint32_t nq,
-                                       const BufferRange& out) {
+// submission (one binding, at most 64 MiB; GLASSWING_VULKAN_MAP_ROWS: fewer, for tests). Other models' maps
+// read the Q cache, all their rows in one submission.
+uint32_t VulkanBackend::map_query_rows(int64_t n_queries) const {
   const auto& d = model_.desc();
-  const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
-  const uint32_t r = u32(d.n_rot), hq = r + u32(d.mla.nope), hd = u32(d.head_dim), heads = u32(d.n_head);
-  const uint64_t f = sizeof(float);
-  const auto from = [f](const BufferRange& b, uint64_t floats) {
-    return b.sub(floats * f, b.size - floats * f);
-  };
-  const BufferRange rows = from(c.q_layer(l), uint64_t(q0) * heads * hq);
-  rec.copy_rows(rows, out, r, nq * heads, hq, hd);
-  for (uint32_t h = 0; h < heads; ++h)
-    rec.project(*L.k_b[h], from(rows, uint64_t(h) * hq + r), from(out, uint64_t(h) * hd + r),
-                {.n_vec = nq, .x_stride = heads * hq, .y_stride = heads * hd});
-  rec.barrier();
-}
-
-uint32_t VulkanBackend::map_query_rows() const {
-  // one binding, and at most 64 MiB (GLASSWING_VULKAN_MAP_ROWS: fewer, for tests)
-  const uint64_t row = uint64_t(model_.desc().q_dim()) * sizeof(float);
+  if (!d.is_mla()) return u32(n_queries);
+  const uint64_t row = uint64_t(d.q_dim()) * sizeof(float);
   uint64_t rows = std::min<uint64_t>(ctx_->device().info().max_storage_buffer_range, 64ull << 20) / row;
   if (const char* env = std::getenv("GLASSWING_VULKAN_MAP_ROWS"); env && *env)
     rows = std::min<uint64_t>(rows, std::strtoull(env, nullptr, 10));
   return static_cast<uint32_t>(std::max<uint64_t>(rows, 1));
 }
 
-BufferRange VulkanBackend::map_query_buffer(uint32_t rows) {
+// Grows the readback buffer, and map_queries_ under latent attention, before a recording binds them.
+void VulkanBackend::prepare_maps(uint32_t rows, uint64_t readback_bytes) {
+  if (!readback_ || readback_->size() < readback_bytes)
+    readback_ =
+        std::make_unique<Buffer>(Buffer::Create(ctx_->device(), std::max<uint64_t>(readback_bytes, 1 << 20),
+                                                MemoryUse::Readback, "attention readback"));
   const uint64_t bytes = uint64_t(rows) * model_.desc().q_dim() * sizeof(float);
-  if (!map_queries_ || map_queries_->size() < bytes)
+  if (model_.desc().is_mla() && (!map_queries_ || map_queries_->size() < bytes))
     map_queries_ = std::make_unique<Buffer>(
         Buffer::Create(ctx_->device(), bytes, MemoryUse::DeviceLocal, "the maps' absorbed queries"));
-  return {map_queries_->handle(), 0, bytes};
 }
 
-model::AttentionMatrix VulkanBackend::mla_attention(const Caches& c, int64_t layer, int64_t head,
-                                                    model::Range queries, model::Range keys) {
+VulkanBackend::MapQueries VulkanBackend::record_map_queries(Recorder& rec, const Caches& c, int64_t l,
+                                                            uint32_t q0, uint32_t nq) {
+  const auto& d = model_.desc();
+  if (!d.is_mla()) return {c.q_layer(l), 0};
+  const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
+  const uint32_t r = u32(d.n_rot), hq = r + u32(d.mla.nope), hd = u32(d.head_dim), heads = u32(d.n_head);
+  const BufferRange rows = floats_from(c.q_layer(l), uint64_t(q0) * heads * hq);
+  const BufferRange out{map_queries_->handle(), 0, uint64_t(nq) * d.q_dim() * sizeof(float)};
+  rec.copy_rows(rows, out, r, nq * heads, hq, hd);
+  for (uint32_t h = 0; h < heads; ++h)
+    rec.project(*L.k_b[h], floats_from(rows, uint64_t(h) * hq + r), floats_from(out, uint64_t(h) * hd + r),
+                {.n_vec = nq, .x_stride = heads * hq, .y_stride = heads * hd});
+  rec.barrier();
+  return {out, q0};
+}
+
+model::AttentionMatrix VulkanBackend::attention_impl(const model::Session& session, int64_t layer,
+                                                     int64_t head, model::Range queries, model::Range keys) {
+  std::lock_guard lock(mutex_);
+  const auto& c = static_cast<const Caches&>(session.caches());
   const auto& d = model_.desc();
   model::AttentionMatrix m{queries, keys,
                            std::vector<float>(static_cast<size_t>(queries.size() * keys.size()))};
   if (m.probs.empty()) return m;
-  const uint32_t step = map_query_rows();
-  const BufferRange q = map_query_buffer(std::min<uint32_t>(step, u32(queries.size())));
-  const uint64_t bytes = uint64_t(std::min<int64_t>(step, queries.size())) * keys.size() * sizeof(float);
-  if (!readback_ || readback_->size() < bytes)
-    readback_ = std::make_unique<Buffer>(Buffer::Create(ctx_->device(), std::max<uint64_t>(bytes, 1 << 20),
-                                                        MemoryUse::Readback, "attention readback"));
+  const uint32_t step = map_query_rows(queries.size());
+  const uint32_t most = static_cast<uint32_t>(std::min<int64_t>(step, queries.size()));
+  prepare_maps(most, uint64_t(most) * keys.size() * sizeof(float));
   for (int64_t q0 = queries.begin; q0 < queries.end; q0 += step) {
     const auto nq = static_cast<uint32_t>(std::min<int64_t>(step, queries.end - q0));
-    const uint64_t chunk = uint64_t(nq) * keys.size() * sizeof(float);
+    const uint64_t bytes = uint64_t(nq) * keys.size() * sizeof(float);
     Recorder rec(*ctx_);
     rec.begin();
-    record_map_queries(rec, c, layer, u32(q0), nq, q);
-    rec.attention_probs(q, c.k_layer(layer), BufferRange{readback_->handle(), 0, chunk},
+    const MapQueries q = record_map_queries(rec, c, layer, u32(q0), nq);
+    rec.attention_probs(q.q, c.k_layer(layer), BufferRange{readback_->handle(), 0, bytes},
                         {.n_heads = u32(d.n_head),
                          .n_kv_heads = u32(d.n_head_kv),
                          .head_dim = u32(d.head_dim),
@@ -1213,97 +1211,14 @@ model::AttentionMatrix VulkanBackend::mla_attention(const Caches& c, int64_t lay
                          .k0 = u32(keys.begin),
                          .nk = u32(keys.size()),
                          .scale = d.attention_scale,
-                         .q_first = u32(q0)});
+                         .window = d.is_local(layer) ? u32(d.sliding_window) : 0u,
+                         .softcap = d.attn_softcap,
+                         .sinks = w_->layers[static_cast<size_t>(layer)].attn_sinks,
+                         .q_first = q.first});
     rec.end();
     rec.submit_and_wait();
-    std::memcpy(m.probs.data() + (q0 - queries.begin) * keys.size(), readback_->mapped(), chunk);
+    std::memcpy(m.probs.data() + (q0 - queries.begin) * keys.size(), readback_->mapped(), bytes);
   }
-  return m;
-}
-
-std::vector<model::HeadSummary> VulkanBackend::mla_attention_summary(const Caches& c, model::Range queries) {
-  const auto& d = model_.desc();
-  const uint32_t n_head = u32(d.n_head);
-  std::vector<model::HeadSummary> out;
-  for (int64_t i = 0; i < d.n_layer * d.n_head; ++i) out.push_back({i / d.n_head, i % d.n_head, 0, 0, 0});
-  if (queries.size() <= 0) return out;
-  const uint32_t step = map_query_rows();
-  const uint32_t most = std::min<uint32_t>(step, u32(queries.size()));
-  const BufferRange q = map_query_buffer(most);
-  const uint64_t bytes = uint64_t(n_head) * most * 3 * d.n_layer * sizeof(float);
-  if (!readback_ || readback_->size() < bytes)
-    readback_ = std::make_unique<Buffer>(Buffer::Create(ctx_->device(), std::max<uint64_t>(bytes, 1 << 20),
-                                                        MemoryUse::Readback, "attention readback"));
-  for (int64_t q0 = queries.begin; q0 < queries.end; q0 += step) {
-    const auto nq = static_cast<uint32_t>(std::min<int64_t>(step, queries.end - q0));
-    const uint64_t per_layer = uint64_t(n_head) * nq * 3;
-    Recorder rec(*ctx_);
-    rec.begin();
-    for (int64_t l = 0; l < d.n_layer; ++l) {  // (each layer's queries overwrite the last's, after it)
-      record_map_queries(rec, c, l, u32(q0), nq, q);
-      rec.attention_summary(q, c.k_layer(l), BufferRange{readback_->handle(), 0, bytes},
-                            {.n_heads = n_head,
-                             .n_kv_heads = u32(d.n_head_kv),
-                             .head_dim = u32(d.head_dim),
-                             .q0 = u32(q0),
-                             .nq = nq,
-                             .out_offset = u32(per_layer * l),
-                             .scale = d.attention_scale,
-                             .q_first = u32(q0)});
-      rec.barrier();
-    }
-    rec.end();
-    rec.submit_and_wait();
-    const auto* s = static_cast<const float*>(readback_->mapped());
-    for (size_t i = 0; i < out.size(); ++i)
-      for (uint32_t r = 0; r < nq; ++r) {
-        const float* stats = s + (i * nq + r) * 3;  // (layer, head) i = layer * n_head + head
-        out[i].max_prob += stats[0];
-        out[i].entropy += stats[1];
-        out[i].first_token += stats[2];
-      }
-  }
-  const float inv = 1.0f / static_cast<float>(queries.size());
-  for (auto& h : out) {
-    h.max_prob *= inv;
-    h.entropy *= inv;
-    h.first_token *= inv;
-  }
-  return out;
-}
-
-model::AttentionMatrix VulkanBackend::attention_impl(const model::Session& session, int64_t layer,
-                                                     int64_t head, model::Range queries, model::Range keys) {
-  std::lock_guard lock(mutex_);
-  const auto& c = static_cast<const Caches&>(session.caches());
-  const auto& d = model_.desc();
-  if (d.is_mla()) return mla_attention(c, layer, head, queries, keys);
-  model::AttentionMatrix m{queries, keys,
-                           std::vector<float>(static_cast<size_t>(queries.size() * keys.size()))};
-  if (m.probs.empty()) return m;
-  const uint64_t bytes = m.probs.size() * sizeof(float);
-  if (!readback_ || readback_->size() < bytes)
-    readback_ = std::make_unique<Buffer>(Buffer::Create(ctx_->device(), std::max<uint64_t>(bytes, 1 << 20),
-                                                        MemoryUse::Readback, "attention readback"));
-  const BufferRange out{readback_->handle(), 0, bytes};
-  Recorder rec(*ctx_);
-  rec.begin();
-  rec.attention_probs(c.q_layer(layer), c.k_layer(layer), out,
-                      {.n_heads = u32(d.n_head),
-                       .n_kv_heads = u32(d.n_head_kv),
-                       .head_dim = u32(d.head_dim),
-                       .head = u32(head),
-                       .q0 = u32(queries.begin),
-                       .nq = u32(queries.size()),
-                       .k0 = u32(keys.begin),
-                       .nk = u32(keys.size()),
-                       .scale = d.attention_scale,
-                       .window = d.is_local(layer) ? u32(d.sliding_window) : 0u,
-                       .softcap = d.attn_softcap,
-                       .sinks = w_->layers[static_cast<size_t>(layer)].attn_sinks});
-  rec.end();
-  rec.submit_and_wait();
-  std::memcpy(m.probs.data(), readback_->mapped(), bytes);
   return m;
 }
 
@@ -1312,45 +1227,53 @@ std::vector<model::HeadSummary> VulkanBackend::attention_summary_impl(const mode
   std::lock_guard lock(mutex_);
   const auto& c = static_cast<const Caches&>(session.caches());
   const auto& d = model_.desc();
-  if (d.is_mla()) return mla_attention_summary(c, queries);
-  const auto nq = static_cast<uint32_t>(queries.size()), n_head = u32(d.n_head);
+  const uint32_t n_head = u32(d.n_head);
   std::vector<model::HeadSummary> out;
   for (int64_t i = 0; i < d.n_layer * d.n_head; ++i) out.push_back({i / d.n_head, i % d.n_head, 0, 0, 0});
-  if (nq == 0) return out;
-  // Per-query statistics of every (layer, head) in one submission; only they come back, never the matrices.
-  const uint64_t per_layer = uint64_t(n_head) * nq * 3;
-  const uint64_t bytes = per_layer * d.n_layer * sizeof(float);
-  if (!readback_ || readback_->size() < bytes)
-    readback_ = std::make_unique<Buffer>(Buffer::Create(ctx_->device(), std::max<uint64_t>(bytes, 1 << 20),
-                                                        MemoryUse::Readback, "attention readback"));
-  const BufferRange stats{readback_->handle(), 0, bytes};
-  Recorder rec(*ctx_);
-  rec.begin();
-  for (int64_t l = 0; l < d.n_layer; ++l)
-    rec.attention_summary(c.q_layer(l), c.k_layer(l), stats,
-                          {.n_heads = n_head,
-                           .n_kv_heads = u32(d.n_head_kv),
-                           .head_dim = u32(d.head_dim),
-                           .q0 = u32(queries.begin),
-                           .nq = nq,
-                           .out_offset = u32(per_layer * l),
-                           .scale = d.attention_scale,
-                           .window = d.is_local(l) ? u32(d.sliding_window) : 0u,
-                           .softcap = d.attn_softcap,
-                           .sinks = w_->layers[static_cast<size_t>(l)].attn_sinks});
-  rec.end();
-  rec.submit_and_wait();
-  const auto* s = static_cast<const float*>(readback_->mapped());
-  for (size_t i = 0; i < out.size(); ++i) {
-    const float* row = s + i * nq * 3;  // (layer, head) i = layer * n_head + head
-    for (uint32_t r = 0; r < nq; ++r) {
-      out[i].max_prob += row[r * 3];
-      out[i].entropy += row[r * 3 + 1];
-      out[i].first_token += row[r * 3 + 2];
+  if (queries.size() <= 0) return out;
+  // Per-query statistics of every (layer, head) in one submission per step of queries; only they come back,
+  // never the matrices.
+  const uint32_t step = map_query_rows(queries.size());
+  const uint32_t most = static_cast<uint32_t>(std::min<int64_t>(step, queries.size()));
+  const uint64_t bytes = uint64_t(n_head) * most * 3 * d.n_layer * sizeof(float);
+  prepare_maps(most, bytes);
+  for (int64_t q0 = queries.begin; q0 < queries.end; q0 += step) {
+    const auto nq = static_cast<uint32_t>(std::min<int64_t>(step, queries.end - q0));
+    const uint64_t per_layer = uint64_t(n_head) * nq * 3;
+    Recorder rec(*ctx_);
+    rec.begin();
+    for (int64_t l = 0; l < d.n_layer; ++l) {
+      const MapQueries q = record_map_queries(rec, c, l, u32(q0), nq);
+      rec.attention_summary(q.q, c.k_layer(l), BufferRange{readback_->handle(), 0, bytes},
+                            {.n_heads = n_head,
+                             .n_kv_heads = u32(d.n_head_kv),
+                             .head_dim = u32(d.head_dim),
+                             .q0 = u32(q0),
+                             .nq = nq,
+                             .out_offset = u32(per_layer * l),
+                             .scale = d.attention_scale,
+                             .window = d.is_local(l) ? u32(d.sliding_window) : 0u,
+                             .softcap = d.attn_softcap,
+                             .sinks = w_->layers[static_cast<size_t>(l)].attn_sinks,
+                             .q_first = q.first});
+      if (d.is_mla()) rec.barrier();  // (the next layer's absorbed queries overwrite these)
     }
-    out[i].max_prob /= static_cast<float>(nq);
-    out[i].entropy /= static_cast<float>(nq);
-    out[i].first_token /= static_cast<float>(nq);
+    rec.end();
+    rec.submit_and_wait();
+    const auto* s = static_cast<const float*>(readback_->mapped());
+    for (size_t i = 0; i < out.size(); ++i) {
+      const float* row = s + i * nq * 3;  // (layer, head) i = layer * n_head + head
+      for (uint32_t r = 0; r < nq; ++r) {
+        out[i].max_prob += row[r * 3];
+        out[i].entropy += row[r * 3 + 1];
+        out[i].first_token += row[r * 3 + 2];
+      }
+    }
+  }
+  for (auto& h : out) {
+    h.max_prob /= static_cast<float>(queries.size());
+    h.entropy /= static_cast<float>(queries.size());
+    h.first_token /= static_cast<float>(queries.size());
   }
   return out;
 }

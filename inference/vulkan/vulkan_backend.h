@@ -80,15 +80,17 @@ class VulkanBackend final : public model::Backend {
   void record_mla_qkv(Recorder& rec, uint32_t n, const LayerTensors& L);
   void record_mla_values(Recorder& rec, uint32_t n, const LayerTensors& L);
   void record_mla_rope_store(Recorder& rec, Caches& c, uint32_t n, int64_t l, const RopeStoreParams& rope);
-  // Latent attention's maps: the queries of positions [q0, q0 + nq) of layer l absorbed from the Q cache
-  // into `out` (nq rows of q_dim); the rows per submission that map_queries_ holds; and that buffer.
-  void record_map_queries(Recorder& rec, const Caches& c, int64_t l, uint32_t q0, uint32_t nq,
-                          const BufferRange& out);
-  uint32_t map_query_rows() const;
-  BufferRange map_query_buffer(uint32_t rows);
-  model::AttentionMatrix mla_attention(const Caches& c, int64_t layer, int64_t head, model::Range queries,
-                                       model::Range keys);
-  std::vector<model::HeadSummary> mla_attention_summary(const Caches& c, model::Range queries);
+  // The maps' queries: the query rows per submission (all of them, except under latent attention, whose
+  // absorbed queries take map_queries_: map_query_rows), and the Q buffer that layer l's maps of positions
+  // [q0, q0 + nq) read with the position of its first row (the Q cache itself, or the queries absorbed into
+  // map_queries_, which prepare_maps sized).
+  struct MapQueries {
+    BufferRange q;
+    uint32_t first = 0;
+  };
+  uint32_t map_query_rows(int64_t n_queries) const;
+  void prepare_maps(uint32_t rows, uint64_t readback_bytes);
+  MapQueries record_map_queries(Recorder& rec, const Caches& c, int64_t l, uint32_t q0, uint32_t nq);
   void record_output(Recorder& rec, Caches& c, uint32_t n, uint32_t first_logit);
   void record_norm(Recorder& rec, const BufferRange& in, const BufferRange& out, const BufferRange& gain,
                    const BufferRange& bias, uint32_t rows);

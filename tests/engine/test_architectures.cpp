@@ -771,6 +771,10 @@ TEST_CASE("ernie4_5-moe: a dense first layer, a biased softmax router, a shared 
                         path, "ernie-step",
                         [](gguf::GgufWriter& w) { w.set_u32("ernie4_5-moe.interleave_moe_layer_step", 2); })),
                     Contains("(interleave_moe_layer_step) are not supported"));
+  CHECK_THROWS_WITH(model::Model::load(with_metadata(
+                        path, "ernie-dense",
+                        [](gguf::GgufWriter& w) { w.set_u32("ernie4_5-moe.leading_dense_block_count", 5); })),
+                    Contains("ernie4_5-moe.leading_dense_block_count = 5 is out of range 0..2"));
 }
 
 TEST_CASE("olmoe and seed_oss match the textbook forward pass", "[engine][architectures]") {
