@@ -38,8 +38,7 @@ void ExpertRouting::route(const float* logits, int64_t n, int64_t n_expert, int6
   if (k <= 0 || k > n_expert) throw std::invalid_argument("expert routing: k must be in 1..n_expert");
   if (!selection_bias.empty() && static_cast<int64_t>(selection_bias.size()) != n_expert)
     throw std::invalid_argument("expert routing: the selection bias must have one value per expert");
-  if (rule.groups < 1 || n_expert % rule.groups != 0 || rule.groups_used < 1 ||
-      rule.groups_used > rule.groups || rule.groups_used * (n_expert / rule.groups) < k)
+  if (!rule.groups_fit(n_expert, k))
     throw std::invalid_argument("expert routing: the groups must divide the experts and hold k of them");
   const auto nk = static_cast<size_t>(n * k);
   const auto ne = static_cast<size_t>(n_expert);

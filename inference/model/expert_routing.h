@@ -21,6 +21,11 @@ struct RouterRule {
   // DeepSeek-V3's group-limited choice: the experts in `groups` equal groups, each scored by the sum of its
   // two best selection scores; only the groups_used best groups' experts can be chosen. 1: no groups.
   int64_t groups = 1, groups_used = 1;
+  // Whether the groups divide n_expert experts and the ones used hold k of them.
+  bool groups_fit(int64_t n_expert, int64_t k) const {
+    return groups >= 1 && n_expert % groups == 0 && groups_used >= 1 && groups_used <= groups &&
+           groups_used * (n_expert / groups) >= k;
+  }
 };
 
 struct ExpertRouting {

@@ -62,9 +62,7 @@ void read_deepseek_moe(const gguf::GgufFile& file, const std::string& a, ModelDe
   // DeepSeek-V3's group-limited choice (experts in groups, only the best groups' experts chosen)
   d.router.groups = file.get_int(a + "expert_group_count").value_or(1);
   d.router.groups_used = file.get_int(a + "expert_group_used_count").value_or(d.router.groups);
-  if (d.router.groups < 1 || d.n_expert % d.router.groups != 0 || d.router.groups_used < 1 ||
-      d.router.groups_used > d.router.groups ||
-      d.router.groups_used * (d.n_expert / d.router.groups) < d.n_expert_used)
+  if (!d.router.groups_fit(d.n_expert, d.n_expert_used))
     throw std::runtime_error("metadata " + a + "expert_group_count " + std::to_string(d.router.groups) +
                              " and expert_group_used_count " + std::to_string(d.router.groups_used) +
                              " do not divide " + std::to_string(d.n_expert) +
