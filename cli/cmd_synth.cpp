@@ -51,9 +51,11 @@ int run_synth(cli::Args& args) {
   const std::string type_name = args.get_or("--type", "F16");
   const auto type = gguf::ggml_type_from_name(type_name);
   if (!type || !quant::can_quantize(*type))
-    throw cli::UsageError("cannot write type '" + type_name +
-                          "' (use F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, "
-                          "Q6_K, IQ4_NL, IQ4_XS or MXFP4)");
+    throw cli::UsageError(
+        "cannot write type '" + type_name +
+        "' (use F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, "
+        "Q6_K, IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ4_NL, IQ4_XS, TQ1_0, TQ2_0 "
+        "or MXFP4)");
   options.type = *type;
   const int64_t seed = args.integer("--seed", 42);
   if (seed < 0) throw cli::UsageError("--seed must not be negative");
@@ -88,8 +90,8 @@ GLASSWING_CLI_COMMAND(
     "write a random-weight model with a real model's shape and a working tokenizer",
     ({{"--shape", "", true, "preset (see --list): stories15m, smollm2-135m, qwen3-30b-a3b, llama-2-7b, ..."},
       {"--type", "-t", true,
-       "weight type (default F16): F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q2_K Q3_K Q4_K Q5_K Q6_K IQ4_NL "
-       "IQ4_XS MXFP4"},
+       "weight type (default F16): F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q2_K Q3_K Q4_K Q5_K Q6_K IQ1_S "
+       "IQ1_M IQ2_XXS IQ2_XS IQ2_S IQ3_XXS IQ3_S IQ4_NL IQ4_XS TQ1_0 TQ2_0 MXFP4"},
       {"--output", "-o", true, "output .gguf path"},
       {"--arch", "", true,
        "another architecture for the preset's shape (see --list; qwen2 adds Q/K/V biases, "

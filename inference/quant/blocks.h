@@ -96,6 +96,61 @@ inline float mxfp4_scale(uint8_t e) {
   __builtin_memcpy(&f, &bits, sizeof f);
   return f;
 }
+// The i-quants (IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S): 256-element super-blocks whose
+// elements come in groups of 8 (or 4) read from a codebook of lattice points (iq_grids.h) with a sign per
+// element, under a small integer scale per 32 or 16 elements. The ternary TQ1_0 / TQ2_0 (BitNet b1.58): codes
+// -1, 0, 1 under one scale per 256. Layouts from ggml-common.h; decoded by iquants.h.
+struct IQ2_XXS {
+  uint16_t d;
+  uint16_t qs[kQKK / 8];  // per 32 elements, two u32: 4 grid indices (bytes), then 4 x 7 sign bits and a
+                          // 4-bit scale on top
+};
+struct IQ2_XS {
+  uint16_t d;
+  uint16_t qs[kQKK / 8];      // per 8 elements: 9-bit grid index, 7 sign bits above it
+  uint8_t scales[kQKK / 32];  // two 4-bit scales per 32 elements (one per 16)
+};
+struct IQ2_S {
+  uint16_t d;
+  uint8_t qs[kQKK / 4];       // low 8 bits of the 32 grid indices, then 32 bytes of signs (one per element)
+  uint8_t qh[kQKK / 32];      // the indices' high 2 bits, four groups per byte
+  uint8_t scales[kQKK / 32];  // as IQ2_XS
+};
+struct IQ3_XXS {
+  uint16_t d;
+  uint8_t qs[3 * kQKK / 8];  // 64 grid indices (4 elements each), then per 32 elements a u32 as IQ2_XXS's
+};
+struct IQ3_S {
+  uint16_t d;
+  uint8_t qs[kQKK / 4];       // low 8 bits of the 64 grid indices (4 elements each)
+  uint8_t qh[kQKK / 32];      // their ninth bits, one byte per 32 elements
+  uint8_t signs[kQKK / 8];    // one bit per element
+  uint8_t scales[kQKK / 64];  // 4-bit scales, two sub-blocks of 32 per byte
+};
+struct IQ1_S {
+  uint16_t d;
+  uint8_t qs[kQKK / 8];    // low 8 bits of the 32 grid indices
+  uint16_t qh[kQKK / 32];  // per 32 elements: 4 x 3 high index bits, a 3-bit scale, the delta's sign on top
+};
+struct IQ1_M {
+  uint8_t qs[kQKK / 8];       // low 8 bits of the 32 grid indices
+  uint8_t qh[kQKK / 16];      // per 8 elements a nibble: 3 high index bits, the delta's sign
+  uint8_t scales[kQKK / 32];  // 3-bit scales per 16 elements in the low 12 bits of each u16; the fp16 super
+                              // scale in the four top nibbles
+};
+struct TQ1_0 {
+  uint8_t qs[(kQKK - 4 * kQKK / 64) / 5];  // five base-3 digits per byte (240 elements)
+  uint8_t qh[kQKK / 64];                   // four digits per byte (the last 16)
+  uint16_t d;
+};
+struct TQ2_0 {
+  uint8_t qs[kQKK / 4];  // 2-bit codes (code - 1 is the value)
+  uint16_t d;
+};
+static_assert(sizeof(IQ2_XXS) == 66 && sizeof(IQ2_XS) == 74 && sizeof(IQ2_S) == 82 && sizeof(IQ3_XXS) == 98);
+static_assert(sizeof(IQ3_S) == 110 && sizeof(IQ1_S) == 50 && sizeof(IQ1_M) == 56);
+static_assert(sizeof(TQ1_0) == 54 && sizeof(TQ2_0) == 66);
+
 struct Q8_K {
   float d;
   int8_t qs[kQKK];

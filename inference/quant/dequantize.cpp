@@ -275,7 +275,7 @@ DequantizeFn dequantize_fn(GgmlType type) {
     case GgmlType::MXFP4:
       return dequant_mxfp4;
     default:
-      return nullptr;
+      return sub32_dequantize_fn(type);
   }
 }
 

@@ -13,6 +13,9 @@ using DotFn = float (*)(const void* row, const float* x, int64_t n);
 // Plain C++ kernels (any CPU; the compiler may vectorise them). nullptr for unsupported types.
 DotFn portable(GgmlType type);
 
+// The i-quants' and ternary types' kernels (iquants.cpp, any CPU); nullptr for other types.
+DotFn sub32_dot(GgmlType type);
+
 // AVX2 + FMA + F16C kernels; nullptr for unsupported types or when not built for x86-64.
 DotFn avx2(GgmlType type);
 

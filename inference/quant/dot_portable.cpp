@@ -80,7 +80,7 @@ DotFn portable(GgmlType type) {
     case GgmlType::MXFP4:
       return dot_blocks<GgmlType::MXFP4>;
     default:
-      return nullptr;
+      return sub32_dot(type);
   }
 }
 

@@ -10,7 +10,8 @@ namespace glasswing::quant {
 using gguf::GgmlType;
 
 // True for the types this engine can compute with: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1,
-// Q2_K, Q3_K, Q4_K, Q5_K, Q6_K.
+// Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS, MXFP4, the i-quants IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S,
+// IQ3_XXS, IQ3_S and the ternary TQ1_0, TQ2_0.
 bool can_dequantize(GgmlType type);
 
 // Decodes n elements (a multiple of the type's block size) starting at src into dst.

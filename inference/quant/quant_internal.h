@@ -11,6 +11,14 @@ using DequantizeFn = void (*)(const void* src, float* dst, int64_t n);
 // The reference decoder of a type, or nullptr when unsupported.
 DequantizeFn dequantize_fn(GgmlType type);
 
+using QuantizeFn = void (*)(const float* src, void* dst, int64_t n);
+
+// The quantizers of the i-quants and ternary types (iquant_quantize.cpp), or nullptr for other types.
+QuantizeFn sub32_quantize_fn(GgmlType type);
+
+// The decoders of the i-quants and ternary types (iquants.cpp), or nullptr for other types.
+DequantizeFn sub32_dequantize_fn(GgmlType type);
+
 // The decoder dequantize_row uses: an AVX2 one with the same results where the CPU and type have one, else
 // the reference.
 DequantizeFn fast_dequantize_fn(GgmlType type);

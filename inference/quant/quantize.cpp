@@ -639,8 +639,6 @@ void quant_iq4_xs(const float* x, void* dst, int64_t n) {
   }
 }
 
-using QuantizeFn = void (*)(const float*, void*, int64_t);
-
 QuantizeFn quantize_fn(GgmlType type) {
   switch (type) {
     case GgmlType::F32:
@@ -676,7 +674,7 @@ QuantizeFn quantize_fn(GgmlType type) {
     case GgmlType::MXFP4:
       return quant_mxfp4;
     default:
-      return nullptr;
+      return sub32_quantize_fn(type);
   }
 }
 

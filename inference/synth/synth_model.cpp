@@ -253,6 +253,24 @@ uint32_t file_type(GgmlType type) {
       return 25;  // LLAMA_FTYPE_MOSTLY_IQ4_NL
     case GgmlType::IQ4_XS:
       return 30;  // LLAMA_FTYPE_MOSTLY_IQ4_XS
+    case GgmlType::IQ2_XXS:
+      return 19;  // LLAMA_FTYPE_MOSTLY_IQ2_XXS
+    case GgmlType::IQ2_XS:
+      return 20;
+    case GgmlType::IQ3_XXS:
+      return 23;
+    case GgmlType::IQ1_S:
+      return 24;
+    case GgmlType::IQ3_S:
+      return 26;
+    case GgmlType::IQ2_S:
+      return 28;
+    case GgmlType::IQ1_M:
+      return 31;
+    case GgmlType::TQ1_0:
+      return 36;
+    case GgmlType::TQ2_0:
+      return 37;
     case GgmlType::BF16:
       return 32;
     case GgmlType::MXFP4:
@@ -489,7 +507,18 @@ GgmlType fallback_type(GgmlType wanted, uint64_t row_length) {
       next = GgmlType::Q8_0;
       break;
     case GgmlType::IQ4_XS:
+    case GgmlType::IQ1_S:  // the i-quants as llama.cpp falls them back
+    case GgmlType::IQ1_M:
+    case GgmlType::IQ2_XXS:
+    case GgmlType::IQ2_XS:
+    case GgmlType::IQ2_S:
+    case GgmlType::IQ3_XXS:
+    case GgmlType::IQ3_S:
       next = GgmlType::IQ4_NL;
+      break;
+    case GgmlType::TQ1_0:
+    case GgmlType::TQ2_0:
+      next = GgmlType::Q4_0;
       break;
     case GgmlType::Q2_K:
     case GgmlType::Q3_K:

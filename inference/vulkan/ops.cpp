@@ -8,6 +8,8 @@
 
 #include "inference/quant/blocks.h"
 #include "inference/quant/fp16.h"
+#include "inference/quant/iquants.h"
+#include "inference/vulkan/codebook_words.h"
 #include "inference/vulkan/coopmat_check.h"
 #include "inference/vulkan/device.h"
 #include "inference/vulkan/dispatch_profile.h"
@@ -274,11 +276,15 @@ std::string tiles_kernel(GgmlType type) {
   if (type == GgmlType::Q4_1 || type == GgmlType::Q4_K) return "q4m";
   if (type == GgmlType::Q5_0) return "q8_0";
   if (type == GgmlType::Q5_1 || type == GgmlType::Q5_K) return "i8m";
-  if (type == GgmlType::Q3_K) return "q6_k";  // int8 with a scale per 16 elements
+  // int8 with a scale per 16 elements: q3_k, and the i-quants and ternary types (quant::Sub32)
+  if (type == GgmlType::Q3_K || quant::is_sub32_type(type)) return "q6_k";
   return kernel_type_name(type);
 }
-uint32_t tile_scales(GgmlType type) {  // per row and block: q2_k, q3_k and q6_k have one per 16 elements
-  return type == GgmlType::Q6_K || type == GgmlType::Q3_K || type == GgmlType::Q2_K ? 2 : 1;
+uint32_t tile_scales(GgmlType type) {  // per row and block: q2_k, q3_k, q6_k and Sub32 have one per 16
+  return type == GgmlType::Q6_K || type == GgmlType::Q3_K || type == GgmlType::Q2_K ||
+                 quant::is_sub32_type(type)
+             ? 2
+             : 1;
 }
 uint64_t tile_bytes(GgmlType type) {
   return uint64_t{kTileRows} * (tile_quant_bytes(type) + 4 * tile_scales(type) + 4 * tile_mins(type));
@@ -411,8 +417,16 @@ TileBlock tile_block(GgmlType type, const uint8_t* row, uint32_t b) {
         t.q[l] = static_cast<uint8_t>((g % 2 ? ql[l] >> 4 : ql[l] & 0xF) | (((blk.qh[l] >> g) & 1) << 4));
       break;
     }
-    default:
-      throw VulkanError("no tiles layout for " + gguf::ggml_type_name(type));
+    default: {
+      if (!quant::is_sub32_type(type)) throw VulkanError("no tiles layout for " + gguf::ggml_type_name(type));
+      // the i-quants and ternary types: int8 codes under two scales, exactly (quant::Sub32)
+      quant::Sub32 subs[8];
+      quant::decode_block(type, row + uint64_t{b / 8} * gguf::ggml_type_traits(type).block_bytes, subs);
+      const quant::Sub32& sub = subs[b % 8];
+      t.d = sub.d[0];
+      t.d2 = sub.d[1];
+      std::memcpy(t.q, sub.q, 32);
+    }
   }
   return t;
 }
@@ -503,7 +517,7 @@ bool kernel_supports(GgmlType type) {
     case GgmlType::Q6_K:
       return true;
     default:
-      return false;
+      return quant::is_sub32_type(type);
   }
 }
 
@@ -568,8 +582,15 @@ WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t r
   if (rb > max_range) throw VulkanError("one tensor row is larger than maxStorageBufferRange");
   // Slice boundaries must land on aligned offsets: a multiple of `step` rows is.
   const uint64_t step = align / std::gcd(rb, align);
-  uint64_t per_slice = max_range / rb / step * step;
-  if (per_slice == 0) per_slice = max_range / rb;  // cannot align; each slice still starts a fresh range
+  // The i-quants' codebook follows each slice's rows where the kernels read the GGUF layout.
+  const std::vector<uint32_t> no_codebook;
+  const std::vector<uint32_t>& codebook = tiles ? no_codebook : codebook_words(type);
+  const uint64_t codebook_bytes = codebook.empty() ? 0 : 4 * codebook.size() + 3;  // + padding to a word
+  if (rb + codebook_bytes > max_range)
+    throw VulkanError("one tensor row is larger than maxStorageBufferRange");
+  uint64_t per_slice = (max_range - codebook_bytes) / rb / step * step;
+  if (per_slice == 0)
+    per_slice = (max_range - codebook_bytes) / rb;  // cannot align; each slice starts a range
   if (tiles) per_slice = per_slice / kTileRows * kTileRows;
   if (per_slice == 0) throw VulkanError("one tile of tensor rows is larger than maxStorageBufferRange");
   std::vector<uint8_t> interleaved;  // GPU layouts' gate|up pairs: the source rows, gate r then up r
@@ -597,7 +618,8 @@ WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t r
   const auto* bytes = static_cast<const uint8_t*>(data);
   for (uint64_t r0 = 0; r0 < rows; r0 += per_slice) {
     const auto n = static_cast<uint32_t>(std::min<uint64_t>(per_slice, rows - r0));
-    const BufferRange range = arena.allocate(rb * (tiles ? uint64_t{tile_groups(n, order)} * kTileRows : n));
+    const BufferRange range =
+        arena.allocate(rb * (tiles ? uint64_t{tile_groups(n, order)} * kTileRows : n) + codebook_bytes);
     const uint64_t base = r0 * rb;
     const auto report = [&](uint64_t done, uint64_t) {
       if (progress) progress(base + done, total);
@@ -610,6 +632,11 @@ WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t r
       ctx.upload(range, packed.data(), packed.size(), report);
     } else if (type == GgmlType::Q8_0 && !gpu) {
       const auto packed = repack_q8_0(bytes + r0 * src_rb, n, cols);
+      ctx.upload(range, packed.data(), packed.size(), report);
+    } else if (!codebook.empty()) {
+      std::vector<uint8_t> packed((rb * n + 3) / 4 * 4 + 4 * codebook.size(), 0);
+      std::memcpy(packed.data(), bytes + r0 * src_rb, rb * n);
+      std::memcpy(packed.data() + (rb * n + 3) / 4 * 4, codebook.data(), 4 * codebook.size());
       ctx.upload(range, packed.data(), packed.size(), report);
     } else {
       ctx.upload(range, bytes + r0 * src_rb, rb * n, report);

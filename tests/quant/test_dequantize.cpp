@@ -282,8 +282,10 @@ TEST_CASE("can_dequantize lists exactly the supported types") {
                  GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K,
                  GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::MXFP4})
     CHECK(can_dequantize(t));
-  for (auto t : {GgmlType::Q8_1, GgmlType::Q8_K, GgmlType::IQ2_XXS, GgmlType::IQ3_S, GgmlType::I32,
-                 GgmlType::F64, GgmlType::TQ1_0})
+  for (auto t : {GgmlType::IQ1_S, GgmlType::IQ1_M, GgmlType::IQ2_XXS, GgmlType::IQ2_XS, GgmlType::IQ2_S,
+                 GgmlType::IQ3_XXS, GgmlType::IQ3_S, GgmlType::TQ1_0, GgmlType::TQ2_0})
+    CHECK(can_dequantize(t));
+  for (auto t : {GgmlType::Q8_1, GgmlType::Q8_K, GgmlType::I32, GgmlType::F64})
     CHECK_FALSE(can_dequantize(t));
 }
 
@@ -292,7 +294,8 @@ TEST_CASE("bad element counts and types are rejected with an exception") {
   float out[512];
   CHECK_THROWS_AS(dequantize_row(GgmlType::Q4_0, b.data(), out, 33), std::invalid_argument);
   CHECK_THROWS_AS(dequantize_row(GgmlType::Q6_K, b.data(), out, 128), std::invalid_argument);
-  CHECK_THROWS_AS(dequantize_row(GgmlType::IQ2_XXS, b.data(), out, 256), std::invalid_argument);
+  CHECK_THROWS_AS(dequantize_row(GgmlType::Q8_K, b.data(), out, 256), std::invalid_argument);
+  CHECK_THROWS_AS(dequantize_row(GgmlType::IQ2_XXS, b.data(), out, 128), std::invalid_argument);
   CHECK_THROWS_WITH(dequantize_row(GgmlType::Q4_K, b.data(), out, 100), Catch::Contains("q4_K"));
   CHECK_THROWS_AS(glasswing::quant::dot_row(GgmlType::Q8_0, b.data(), out, 31), std::invalid_argument);
 }

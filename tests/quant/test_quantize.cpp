@@ -191,12 +191,13 @@ TEST_CASE("requantizing the llama F16 file comes close to llama.cpp's files for 
 
 TEST_CASE("can_quantize and bad arguments") {
   for (GgmlType t : kAll) CHECK(quant::can_quantize(t));
-  CHECK_FALSE(quant::can_quantize(GgmlType::IQ2_XXS));
+  CHECK_FALSE(quant::can_quantize(GgmlType::Q8_1));
   CHECK_FALSE(quant::can_quantize(GgmlType::Q8_K));
   std::vector<float> x(256, 1.0f);
   std::vector<uint8_t> out(1024);
   CHECK_THROWS_AS(quant::quantize_row(GgmlType::Q4_K, x.data(), out.data(), 128), std::invalid_argument);
-  CHECK_THROWS_AS(quant::quantize_row(GgmlType::IQ2_XXS, x.data(), out.data(), 256), std::invalid_argument);
+  CHECK_THROWS_AS(quant::quantize_row(GgmlType::Q8_1, x.data(), out.data(), 256), std::invalid_argument);
+  CHECK_THROWS_AS(quant::quantize_row(GgmlType::IQ2_XXS, x.data(), out.data(), 128), std::invalid_argument);
   CHECK_THROWS_AS(quant::quantize_row(GgmlType::IQ4_XS, x.data(), out.data(), 32), std::invalid_argument);
 }
 

@@ -48,8 +48,8 @@ if(out MATCHES "test-tiny")
 endif()
 
 # Usage errors exit 2 with one line naming the problem; nothing is written.
-run(2 synth --shape test-tiny -t IQ2_XXS -o ${WORK}/bad.gguf)
-expect_match("${err}" "cannot write type 'IQ2_XXS'")
+run(2 synth --shape test-tiny -t Q8_K -o ${WORK}/bad.gguf)
+expect_match("${err}" "cannot write type 'Q8_K'")
 run(2 synth --shape no-such-model -o ${WORK}/bad.gguf)
 expect_match("${err}" "unknown shape 'no-such-model'")
 run(2 synth --shape test-tiny)

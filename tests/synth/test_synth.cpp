@@ -394,6 +394,23 @@ TEST_CASE("iq4_xs and iq4_nl files: llama.cpp's file types, iq4_xs falling back 
   CHECK_FALSE(odd.report.fallbacks.empty());
 }
 
+TEST_CASE("i-quant and ternary files: llama.cpp's file types and fallbacks") {
+  const std::pair<GgmlType, uint32_t> types[] = {
+      {GgmlType::IQ2_XXS, 19}, {GgmlType::IQ2_XS, 20}, {GgmlType::IQ3_XXS, 23},
+      {GgmlType::IQ1_S, 24},   {GgmlType::IQ3_S, 26},  {GgmlType::IQ2_S, 28},
+      {GgmlType::IQ1_M, 31},   {GgmlType::TQ1_0, 36},  {GgmlType::TQ2_0, 37}};
+  for (const auto& [type, ftype] : types) {
+    INFO(gguf::ggml_type_name(type));
+    const auto w = write("test-tiny", type, 42, 0, "iq.gguf");
+    const auto f = gguf::GgufFile::open(w.path);
+    CHECK(f.require_uint("general.file_type") == ftype);
+    CHECK(f.require_tensor("blk.0.attn_q.weight").type == type);
+    // rows that are not a whole 256: IQ4_NL for the i-quants, Q4_0 for the ternary types (llama.cpp's)
+    const bool ternary = type == GgmlType::TQ1_0 || type == GgmlType::TQ2_0;
+    CHECK(synth::fallback_type(type, 96) == (ternary ? GgmlType::Q4_0 : GgmlType::IQ4_NL));
+  }
+}
+
 TEST_CASE("the same seed writes the same bytes whatever the thread count") {
   const auto a = write("test-tiny", GgmlType::Q6_K, 7, 1, "a.gguf");
   const auto b = write("test-tiny", GgmlType::Q6_K, 7, 3, "b.gguf");
@@ -464,7 +481,7 @@ TEST_CASE("presets carry the real models' sizes") {
 TEST_CASE("bad synth options are rejected") {
   synth::Options o;
   o.shape = *synth::find_shape("test-tiny");
-  o.type = GgmlType::IQ2_XXS;
+  o.type = GgmlType::Q8_K;  // a type of ggml's dot products, never of files
   const auto dir = test::temp_dir("synth-bad");
   CHECK_THROWS_AS(synth::write_model(o, dir / "x.gguf"), std::invalid_argument);
   o.type = GgmlType::F16;

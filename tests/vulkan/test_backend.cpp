@@ -427,6 +427,27 @@ TEST_CASE("IQ4_NL, IQ4_XS and MXFP4 weights run on Vulkan, requantized as Q8_0 a
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
+TEST_CASE("i-quant and ternary weights run on Vulkan as on the CPU engine", "[backend]") {
+  // CPU devices read them as int8 tiles under two scales per 32 elements, GPUs decode the codebooks in the
+  // kernels: both the same floats as the CPU engine's (test-tiny's rows are 256 and 512 wide: every matrix
+  // has the type).
+  const auto type = GENERATE(gguf::GgmlType::IQ1_S, gguf::GgmlType::IQ1_M, gguf::GgmlType::IQ2_XXS,
+                             gguf::GgmlType::IQ2_XS, gguf::GgmlType::IQ2_S, gguf::GgmlType::IQ3_XXS,
+                             gguf::GgmlType::IQ3_S, gguf::GgmlType::TQ1_0, gguf::GgmlType::TQ2_0);
+  INFO(gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file("test-tiny", type));
+  REQUIRE(model->weights().layers[0].wq.type == type);
+  const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7};
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  model::Session s(*model, *gpu, 16), cs(*model, cpu, 16);
+  CHECK(max_abs_diff(gpu->forward(s, tokens, true), cpu.forward(cs, tokens, true)) <= kVsCpu);
+  const int32_t next = 12;
+  CHECK(max_abs_diff(gpu->forward(s, std::span(&next, 1), false),
+                     cpu.forward(cs, std::span(&next, 1), false)) <= kVsCpu);
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
 TEST_CASE("Vulkan runs gpt-oss (attention sinks, biases, clamped SwiGLU experts) as the CPU engine does",
           "[backend]") {
   // test-tiny-gpt-oss: a window of 4 keys on layer 0 with YaRN on both layers, sinks on every head, biased

@@ -42,7 +42,18 @@ std::vector<uint32_t> scale_offsets(GgmlType t) {
       return {108};
     case GgmlType::Q6_K:
       return {208};
-    default:
+    case GgmlType::IQ1_S:
+    case GgmlType::IQ2_XXS:
+    case GgmlType::IQ2_XS:
+    case GgmlType::IQ2_S:
+    case GgmlType::IQ3_XXS:
+    case GgmlType::IQ3_S:
+      return {0};
+    case GgmlType::TQ1_0:
+      return {52};
+    case GgmlType::TQ2_0:
+      return {64};
+    default:  // (IQ1_M's scale is spread over four nibbles: random_tensor)
       return {};
   }
 }
@@ -80,6 +91,16 @@ std::vector<uint8_t> random_tensor(std::mt19937& rng, GgmlType type, uint32_t ro
       const uint16_t h = random_scale_bits(rng);
       std::memcpy(&bytes[blk * traits.block_bytes + off], &h, 2);
     }
+  if (type ==
+      GgmlType::IQ1_M) {  // the f16 scale in the top nibbles of the four u16 scale words (bytes 48..55)
+    for (uint64_t blk = 0; blk < n_blocks; ++blk) {
+      const uint16_t h = random_scale_bits(rng);
+      for (uint32_t k = 0; k < 4; ++k) {
+        uint8_t& top = bytes[blk * traits.block_bytes + 48 + 2 * k + 1];
+        top = static_cast<uint8_t>((top & 0x0f) | (((h >> (4 * k)) & 0xf) << 4));
+      }
+    }
+  }
   return bytes;
 }
 
@@ -152,9 +173,11 @@ struct Case {
 
 std::vector<Case> cases() {
   std::vector<Case> out;
-  for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0,
-                     GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q2_K, GgmlType::Q3_K,
-                     GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
+  for (GgmlType t : {GgmlType::F32,     GgmlType::F16,    GgmlType::BF16,  GgmlType::Q8_0,    GgmlType::Q4_0,
+                     GgmlType::Q4_1,    GgmlType::Q5_0,   GgmlType::Q5_1,  GgmlType::Q2_K,    GgmlType::Q3_K,
+                     GgmlType::Q4_K,    GgmlType::Q5_K,   GgmlType::Q6_K,  GgmlType::IQ1_S,   GgmlType::IQ1_M,
+                     GgmlType::IQ2_XXS, GgmlType::IQ2_XS, GgmlType::IQ2_S, GgmlType::IQ3_XXS, GgmlType::IQ3_S,
+                     GgmlType::TQ1_0,   GgmlType::TQ2_0}) {
     REQUIRE(glasswing::quant::can_dequantize(t));
     REQUIRE(kernel_supports(t));
     const uint32_t block = glasswing::gguf::ggml_type_traits(t).block_elements;
@@ -541,6 +564,7 @@ TEST_CASE("GPU layouts keep every byte of a block exactly once with 16-byte alig
     for (uint8_t b : out) seen[b]++;
     for (uint32_t v = 0; v < traits.block_bytes && v < 256; ++v) CHECK(seen[v] == int(blocks));
   }
-  for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q2_K, GgmlType::Q3_K})
+  for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q2_K, GgmlType::Q3_K,
+                     GgmlType::IQ2_XXS, GgmlType::TQ1_0})
     CHECK_FALSE(gpu_layout(t).has_value());
 }

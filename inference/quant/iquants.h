@@ -1,0 +1,26 @@
+#pragma once
+// The i-quants (IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S) and the ternary types (TQ1_0, TQ2_0)
+// decoded to small integers under per-16-element scales: one form that the CPU dequantizer, its dot product
+// and the Vulkan engine's upload all read, so every engine computes with the same numbers.
+#include <cstdint>
+
+#include "inference/gguf/ggml_type.h"
+
+namespace glasswing::quant {
+
+// 32 consecutive elements of such a block: element j is d[j / 16] · q[j], bit for bit the float ggml's
+// dequantizer computes. The grids' magnitudes are the codes (IQ2: 8, 25, 43; IQ3_XXS: 4 .. 62; IQ3_S:
+// 1 .. 15) under the block's scale; IQ1's value scale · (g ± 1/8), g in {-1, 0, 1}, is the code 8g ± 1
+// under scale / 8 (exact: a power-of-two division of a normal float); the ternary types' codes are -1, 0, 1.
+struct Sub32 {
+  float d[2];
+  int8_t q[32];
+};
+
+// True for the nine types decode_block reads.
+bool is_sub32_type(gguf::GgmlType type);
+
+// The eight Sub32 of the 256-element block at `block` (the type's block_bytes bytes, any alignment).
+void decode_block(gguf::GgmlType type, const void* block, Sub32 (&out)[8]);
+
+}  // namespace glasswing::quant

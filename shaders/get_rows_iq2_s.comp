@@ -1,0 +1,6 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// get_rows over iq2_s weights.
+#include "common/weights.glsl"
+#include "common/type_iq2_s.glsl"
+#include "common/get_rows_body.glsl"

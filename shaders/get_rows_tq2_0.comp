@@ -1,0 +1,6 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// get_rows over tq2_0 weights.
+#include "common/weights.glsl"
+#include "common/type_tq2_0.glsl"
+#include "common/get_rows_body.glsl"

@@ -1,0 +1,6 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// matmul over iq1_m weights.
+#include "common/weights.glsl"
+#include "common/type_iq1_m.glsl"
+#include "common/matmul_body.glsl"

@@ -1,0 +1,6 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// matvec over iq3_s weights.
+#include "common/weights.glsl"
+#include "common/type_iq3_s.glsl"
+#include "common/matvec_body.glsl"
