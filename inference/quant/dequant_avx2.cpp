@@ -138,7 +138,7 @@ DequantFn avx2_dequant(GgmlType type) {
     case GgmlType::Q6_K:
       return dequant_q6_k;
     default:
-      return nullptr;
+      return avx2_iquant_dequant(type);
   }
 }
 

@@ -8,6 +8,7 @@
 
 #include <immintrin.h>
 
+#include <array>
 #include <cstring>
 #include <type_traits>
 
@@ -15,6 +16,8 @@
 #include "inference/quant/blocks.h"
 #include "inference/quant/cpu_features.h"
 #include "inference/quant/fp16.h"
+#include "inference/quant/iq_grids.h"
+#include "inference/quant/iquants.h"
 
 namespace glasswing::quant::kernels {
 
@@ -321,6 +324,176 @@ GW_AVX2 float dot_q6_k(const void* row, const float* x, int64_t n) {
 
 }  // namespace
 
+// The ternary types: each block decoded to int8 codes (quant::decode_block, scalar), widened to float and
+// multiply-added with x per 16 elements, then scaled.
+template <GgmlType T>
+GW_AVX2 float dot_sub32(const void* row, const float* x, int64_t n) {
+  const auto* p = static_cast<const uint8_t*>(row);
+  const uint32_t bytes = gguf::ggml_type_traits(T).block_bytes;
+  Sub32 sub[8];
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / 256; ++i, p += bytes) {
+    decode_block(T, p, sub);
+    for (const Sub32& s : sub) {
+      const Halves h = dot32_halves(load32(s.q), x);
+      acc = _mm256_fmadd_ps(_mm256_set1_ps(s.d[0]), h.lo, acc);
+      acc = _mm256_fmadd_ps(_mm256_set1_ps(s.d[1]), h.hi, acc);
+      x += 32;
+    }
+  }
+  return hsum(acc);
+}
+
+// The i-quants, 32 elements at a time in registers: four (or eight) grid entries gathered into 32 magnitude
+// bytes, their signs applied with one byte-sign instruction, under the scales d0 (elements 0..15) and d1
+// (16..31): the same int8 codes and scales as quant::decode_block's.
+struct Codes32 {
+  __m256i q;
+  float d0, d1;
+};
+uint32_t u16_at(const uint8_t* p) {
+  return static_cast<uint32_t>(p[0] | (p[1] << 8));
+}
+uint32_t u32_at(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+// -m where the sign bit of element i (bit i of signs) is set.
+GW_AVX2 inline __m256i with_signs(__m256i magnitudes, uint32_t signs) {
+  return _mm256_sign_epi8(magnitudes, _mm256_or_si256(bit_lanes(signs), _mm256_set1_epi8(1)));
+}
+// The sign bytes of four groups from their 7-bit indices (IQ2_XXS, IQ2_XS, IQ3_XXS).
+uint32_t ksigns4(uint32_t i0, uint32_t i1, uint32_t i2, uint32_t i3) {
+  return kKsignsIq2xs[i0] | (kKsignsIq2xs[i1] << 8) | (kKsignsIq2xs[i2] << 16) |
+         (static_cast<uint32_t>(kKsignsIq2xs[i3]) << 24);
+}
+// Grid entries by index: four 64-bit entries (32 bytes) or eight 32-bit ones. (AVX2's gathers were slower
+// here than these scalar loads.)
+template <size_t N>
+GW_AVX2 inline __m256i grid4(const std::array<uint64_t, N>& g, const uint32_t (&i)[4]) {
+  return _mm256_set_epi64x(static_cast<long long>(g[i[3]]), static_cast<long long>(g[i[2]]),
+                           static_cast<long long>(g[i[1]]), static_cast<long long>(g[i[0]]));
+}
+template <size_t N>
+GW_AVX2 inline __m256i grid8(const std::array<uint32_t, N>& g, const uint32_t (&i)[8]) {
+  return _mm256_set_epi32(static_cast<int>(g[i[7]]), static_cast<int>(g[i[6]]), static_cast<int>(g[i[5]]),
+                          static_cast<int>(g[i[4]]), static_cast<int>(g[i[3]]), static_cast<int>(g[i[2]]),
+                          static_cast<int>(g[i[1]]), static_cast<int>(g[i[0]]));
+}
+
+template <GgmlType T>
+float block_scale(const uint8_t* p) {
+  if constexpr (T == GgmlType::IQ1_M)  // the four top nibbles of the scales' u16s
+    return fp16_to_f32(static_cast<uint16_t>((u16_at(p + 48) >> 12) | ((u16_at(p + 50) >> 8) & 0x00f0) |
+                                             ((u16_at(p + 52) >> 4) & 0x0f00) | (u16_at(p + 54) & 0xf000)));
+  return fp16_to_f32(static_cast<uint16_t>(u16_at(p)));
+}
+
+template <GgmlType T>
+GW_AVX2 inline Codes32 codes32(const uint8_t* p, int ib, float d) {
+  if constexpr (T == GgmlType::IQ2_XXS) {
+    const uint8_t* q8 = p + 2 + 8 * ib;
+    const uint32_t aux = u32_at(q8 + 4);
+    const uint32_t idx[4] = {q8[0], q8[1], q8[2], q8[3]};
+    const float db = d * (0.5f + static_cast<float>(aux >> 28)) * 0.25f;
+    return {with_signs(grid4(kIq2xxsGrid, idx),
+                       ksigns4(aux & 127, (aux >> 7) & 127, (aux >> 14) & 127, (aux >> 21) & 127)),
+            db, db};
+  } else if constexpr (T == GgmlType::IQ2_XS) {
+    uint32_t v[4];
+    for (int l = 0; l < 4; ++l) v[l] = u16_at(p + 2 + 2 * (4 * ib + l));
+    const uint32_t idx[4] = {v[0] & 511, v[1] & 511, v[2] & 511, v[3] & 511};
+    const uint8_t sc = p[66 + ib];
+    return {with_signs(grid4(kIq2xsGrid, idx), ksigns4(v[0] >> 9, v[1] >> 9, v[2] >> 9, v[3] >> 9)),
+            d * (0.5f + static_cast<float>(sc & 0xf)) * 0.25f,
+            d * (0.5f + static_cast<float>(sc >> 4)) * 0.25f};
+  } else if constexpr (T == GgmlType::IQ2_S) {
+    const uint8_t* qs = p + 2 + 4 * ib;
+    const uint32_t qh = p[66 + ib];
+    const uint32_t idx[4] = {qs[0] | ((qh << 8) & 0x300), qs[1] | ((qh << 6) & 0x300),
+                             qs[2] | ((qh << 4) & 0x300), qs[3] | ((qh << 2) & 0x300)};
+    const uint8_t sc = p[74 + ib];
+    return {with_signs(grid4(kIq2sGrid, idx), u32_at(p + 34 + 4 * ib)),
+            d * (0.5f + static_cast<float>(sc & 0xf)) * 0.25f,
+            d * (0.5f + static_cast<float>(sc >> 4)) * 0.25f};
+  } else if constexpr (T == GgmlType::IQ3_XXS) {
+    const uint8_t* qs = p + 2 + 8 * ib;
+    const uint32_t aux = u32_at(p + 66 + 4 * ib);
+    const uint32_t idx[8] = {qs[0], qs[1], qs[2], qs[3], qs[4], qs[5], qs[6], qs[7]};
+    const float db = d * (0.5f + static_cast<float>(aux >> 28)) * 0.5f;
+    return {with_signs(grid8(kIq3xxsGrid, idx),
+                       ksigns4(aux & 127, (aux >> 7) & 127, (aux >> 14) & 127, (aux >> 21) & 127)),
+            db, db};
+  } else if constexpr (T == GgmlType::IQ3_S) {
+    const uint8_t* qs = p + 2 + 8 * ib;
+    const uint32_t qh = p[66 + ib];
+    uint32_t idx[8];
+    for (int k = 0; k < 8; ++k) idx[k] = qs[k] | ((qh << (8 - k)) & 256);
+    const float db = d * static_cast<float>(1 + 2 * ((p[106 + ib / 2] >> (4 * (ib % 2))) & 0xf));
+    return {with_signs(grid8(kIq3sGrid, idx), u32_at(p + 74 + 4 * ib)), db, db};
+  } else if constexpr (T == GgmlType::IQ1_S) {
+    const uint32_t qh = u16_at(p + 34 + 2 * ib);
+    const uint8_t* qs = p + 2 + 4 * ib;
+    uint32_t idx[4];
+    for (int l = 0; l < 4; ++l) idx[l] = qs[l] | (((qh >> (3 * l)) & 7) << 8);
+    const float dl = d * static_cast<float>(2 * ((qh >> 12) & 7) + 1) * 0.125f;
+    const __m256i delta = _mm256_set1_epi8(qh & 0x8000 ? -1 : 1);
+    return {_mm256_add_epi8(grid4(iq1_code_table(), idx), delta), dl, dl};
+  } else {  // IQ1_M
+    const uint8_t* qs = p + 4 * ib;
+    const uint8_t* qh = p + 32 + 2 * ib;
+    uint32_t idx[4];
+    long long delta[4];
+    for (int l = 0; l < 4; ++l) {
+      const int nibble = (qh[l / 2] >> (4 * (l % 2))) & 0xf;
+      idx[l] = qs[l] | ((nibble & 7) << 8);
+      delta[l] = nibble & 8 ? -1ll : 0x0101010101010101ll;
+    }
+    const uint32_t s = u16_at(p + 48 + 2 * (ib / 2)) >> (6 * (ib % 2));
+    return {_mm256_add_epi8(grid4(iq1_code_table(), idx),
+                            _mm256_set_epi64x(delta[3], delta[2], delta[1], delta[0])),
+            d * static_cast<float>(2 * (s & 7) + 1) * 0.125f,
+            d * static_cast<float>(2 * ((s >> 3) & 7) + 1) * 0.125f};
+  }
+}
+
+template <GgmlType T>
+GW_AVX2 float dot_iquant(const void* row, const float* x, int64_t n) {
+  const auto* p = static_cast<const uint8_t*>(row);
+  const uint32_t bytes = gguf::ggml_type_traits(T).block_bytes;
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / 256; ++i, p += bytes) {
+    const float d = block_scale<T>(p);
+    for (int ib = 0; ib < 8; ++ib, x += 32) {
+      const Codes32 c = codes32<T>(p, ib, d);
+      const Halves h = dot32_halves(c.q, x);
+      acc = _mm256_fmadd_ps(_mm256_set1_ps(c.d0), h.lo, acc);
+      acc = _mm256_fmadd_ps(_mm256_set1_ps(c.d1), h.hi, acc);
+    }
+  }
+  return hsum(acc);
+}
+
+// d · q for every element, 32 at a time: the products decode_block's users compute, so the same floats.
+template <GgmlType T>
+GW_AVX2 void dequant_iquant(const void* src, float* y, int64_t n) {
+  const auto* p = static_cast<const uint8_t*>(src);
+  const uint32_t bytes = gguf::ggml_type_traits(T).block_bytes;
+  for (int64_t i = 0; i < n / 256; ++i, p += bytes) {
+    const float d = block_scale<T>(p);
+    for (int ib = 0; ib < 8; ++ib, y += 32) {
+      const Codes32 c = codes32<T>(p, ib, d);
+      const __m128i a = _mm256_castsi256_si128(c.q), b = _mm256_extracti128_si256(c.q, 1);
+      const __m256 d0 = _mm256_set1_ps(c.d0), d1 = _mm256_set1_ps(c.d1);
+      _mm256_storeu_ps(y, _mm256_mul_ps(d0, widen(a)));
+      _mm256_storeu_ps(y + 8, _mm256_mul_ps(d0, widen(_mm_srli_si128(a, 8))));
+      _mm256_storeu_ps(y + 16, _mm256_mul_ps(d1, widen(b)));
+      _mm256_storeu_ps(y + 24, _mm256_mul_ps(d1, widen(_mm_srli_si128(b, 8))));
+    }
+  }
+}
+
 DotFn avx2(GgmlType type) {
   switch (type) {
     case GgmlType::F32:
@@ -355,6 +528,45 @@ DotFn avx2(GgmlType type) {
       return dot_iq4_nl;
     case GgmlType::IQ4_XS:
       return dot_iq4_xs;
+    case GgmlType::IQ1_S:
+      return dot_iquant<GgmlType::IQ1_S>;
+    case GgmlType::IQ1_M:
+      return dot_iquant<GgmlType::IQ1_M>;
+    case GgmlType::IQ2_XXS:
+      return dot_iquant<GgmlType::IQ2_XXS>;
+    case GgmlType::IQ2_XS:
+      return dot_iquant<GgmlType::IQ2_XS>;
+    case GgmlType::IQ2_S:
+      return dot_iquant<GgmlType::IQ2_S>;
+    case GgmlType::IQ3_XXS:
+      return dot_iquant<GgmlType::IQ3_XXS>;
+    case GgmlType::IQ3_S:
+      return dot_iquant<GgmlType::IQ3_S>;
+    case GgmlType::TQ1_0:
+      return dot_sub32<GgmlType::TQ1_0>;
+    case GgmlType::TQ2_0:
+      return dot_sub32<GgmlType::TQ2_0>;
+    default:
+      return nullptr;
+  }
+}
+
+DequantFn avx2_iquant_dequant(GgmlType type) {
+  switch (type) {
+    case GgmlType::IQ1_S:
+      return dequant_iquant<GgmlType::IQ1_S>;
+    case GgmlType::IQ1_M:
+      return dequant_iquant<GgmlType::IQ1_M>;
+    case GgmlType::IQ2_XXS:
+      return dequant_iquant<GgmlType::IQ2_XXS>;
+    case GgmlType::IQ2_XS:
+      return dequant_iquant<GgmlType::IQ2_XS>;
+    case GgmlType::IQ2_S:
+      return dequant_iquant<GgmlType::IQ2_S>;
+    case GgmlType::IQ3_XXS:
+      return dequant_iquant<GgmlType::IQ3_XXS>;
+    case GgmlType::IQ3_S:
+      return dequant_iquant<GgmlType::IQ3_S>;
     default:
       return nullptr;
   }
@@ -384,6 +596,9 @@ DotFn avx2(GgmlType) {
   return nullptr;
 }
 DotMinsFn avx2_mins(GgmlType) {
+  return nullptr;
+}
+DequantFn avx2_iquant_dequant(GgmlType) {
   return nullptr;
 }
 bool cpu_has_avx2() {

@@ -34,6 +34,9 @@ DotQ8Fn avx2_q8(GgmlType type);  // nullptr when not built for x86-64
 using DequantFn = void (*)(const void* src, float* dst, int64_t n);
 DequantFn avx2_dequant(GgmlType type);
 
+// The i-quants' AVX2 decoders (dot_avx2.cpp), exact as avx2_dequant's; nullptr for other types.
+DequantFn avx2_iquant_dequant(GgmlType type);
+
 // True when this CPU can run the avx2() kernels.
 bool cpu_has_avx2();
 

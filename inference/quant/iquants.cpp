@@ -1,6 +1,7 @@
 // Decoding the i-quants and ternary types into Sub32 (iquants.h), and their dequantizer and dot product.
 #include "inference/quant/iquants.h"
 
+#include <array>
 #include <cstring>
 #include <stdexcept>
 
@@ -23,18 +24,28 @@ uint32_t load_u32(const uint8_t* p) {
   return v;
 }
 
-// Byte j of a grid entry (the grids store one element per byte, element 0 lowest).
-int grid_byte(uint64_t entry, int j) {
-  return static_cast<int>((entry >> (8 * j)) & 0xff);
+// Byte-wise a + b (mod 256 in each byte, no carry between bytes).
+uint64_t add_bytes(uint64_t a, uint64_t b) {
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  return ((a & ~kHigh) + (b & ~kHigh)) ^ ((a ^ b) & kHigh);
 }
+constexpr uint64_t kOnes = 0x0101010101010101ull;
 
-// Eight elements of an IQ2 / IQ3 group: magnitudes from the grid entry bytes, negated where the sign mask
-// has the element's bit.
-void put_signed(int8_t* q, uint64_t magnitudes, uint32_t sign_mask, int count = 8, int first_bit = 0) {
-  for (int j = 0; j < count; ++j) {
-    const int m = grid_byte(magnitudes, j);
-    q[j] = static_cast<int8_t>((sign_mask >> (first_bit + j)) & 1 ? -m : m);
-  }
+// Byte j is 0xff where bit j of the index is set: a sign mask as bytes.
+constexpr std::array<uint64_t, 256> kSignBytes = [] {
+  std::array<uint64_t, 256> t{};
+  for (int m = 0; m < 256; ++m)
+    for (int j = 0; j < 8; ++j)
+      if ((m >> j) & 1) t[m] |= uint64_t{0xff} << (8 * j);
+  return t;
+}();
+
+// Eight elements of an IQ2 / IQ3 group: the grid entry's magnitudes (one byte each, element 0 lowest),
+// negated where the sign mask has the element's bit (in every byte at once: m ^ 0xff + 1 = -m).
+void put_signed(int8_t* q, uint64_t magnitudes, uint32_t sign_mask) {
+  const uint64_t s = kSignBytes[sign_mask & 255];
+  const uint64_t v = add_bytes(magnitudes ^ s, s & kOnes);
+  std::memcpy(q, &v, 8);
 }
 
 void both_scales(Sub32& s, float d) {
@@ -93,8 +104,8 @@ void decode_iq3_xxs(const IQ3_XXS& b, Sub32 (&out)[8]) {
     both_scales(out[ib], d * (0.5f + static_cast<float>(aux >> 28)) * 0.5f);
     for (int l = 0; l < 4; ++l) {
       const uint32_t signs = kKsignsIq2xs[(aux >> (7 * l)) & 127];
-      put_signed(out[ib].q + 8 * l, kIq3xxsGrid[qs[2 * l]], signs, 4, 0);
-      put_signed(out[ib].q + 8 * l + 4, kIq3xxsGrid[qs[2 * l + 1]], signs, 4, 4);
+      put_signed(out[ib].q + 8 * l, kIq3xxsGrid[qs[2 * l]] | (uint64_t{kIq3xxsGrid[qs[2 * l + 1]]} << 32),
+                 signs);
     }
   }
 }
@@ -109,18 +120,34 @@ void decode_iq3_s(const IQ3_S& b, Sub32 (&out)[8]) {
     const int qh = b.qh[ib];
     for (int l = 0; l < 4; ++l) {
       const uint32_t signs = b.signs[4 * ib + l];
-      put_signed(out[ib].q + 8 * l, kIq3sGrid[qs[2 * l] | ((qh << (8 - 2 * l)) & 256)], signs, 4, 0);
-      put_signed(out[ib].q + 8 * l + 4, kIq3sGrid[qs[2 * l + 1] | ((qh << (7 - 2 * l)) & 256)], signs, 4, 4);
+      const uint64_t lo = kIq3sGrid[qs[2 * l] | ((qh << (8 - 2 * l)) & 256)];
+      const uint64_t hi = kIq3sGrid[qs[2 * l + 1] | ((qh << (7 - 2 * l)) & 256)];
+      put_signed(out[ib].q + 8 * l, lo | (hi << 32), signs);
     }
   }
 }
 
-// Eight IQ1 elements: grid points g in {-1, 0, 1} (bytes 0xff, 0, 1) shifted by ±1/8, as the codes 8g ± 1.
-void put_iq1(int8_t* q, uint64_t entry, bool negative_delta) {
-  for (int j = 0; j < 8; ++j) {
-    const int g = static_cast<int8_t>(grid_byte(entry, j));
-    q[j] = static_cast<int8_t>(8 * g + (negative_delta ? -1 : 1));
-  }
+}  // namespace
+
+const std::array<uint64_t, 2048>& iq1_code_table() {
+  static const std::array<uint64_t, 2048> codes = [] {
+    std::array<uint64_t, 2048> t{};
+    for (size_t e = 0; e < t.size(); ++e)
+      for (int j = 0; j < 8; ++j) {
+        const auto g = static_cast<int8_t>(kIq1sGrid[e] >> (8 * j));
+        t[e] |= uint64_t{static_cast<uint8_t>(8 * g)} << (8 * j);
+      }
+    return t;
+  }();
+  return codes;
+}
+
+namespace {
+
+// Eight IQ1 elements: grid points g shifted by ±1/8, as the codes 8g ± 1.
+void put_iq1(int8_t* q, int index, bool negative_delta) {
+  const uint64_t v = add_bytes(iq1_code_table()[index], negative_delta ? ~uint64_t{0} : kOnes);
+  std::memcpy(q, &v, 8);
 }
 
 // IQ1_S: 11-bit grid indices per 8 elements; per 32 elements a u16 with their high 3 bits, a 3-bit scale
@@ -131,7 +158,7 @@ void decode_iq1_s(const IQ1_S& b, Sub32 (&out)[8]) {
     const int qh = b.qh[ib];
     both_scales(out[ib], d * static_cast<float>(2 * ((qh >> 12) & 7) + 1) * 0.125f);
     for (int l = 0; l < 4; ++l)
-      put_iq1(out[ib].q + 8 * l, kIq1sGrid[b.qs[4 * ib + l] | (((qh >> (3 * l)) & 7) << 8)], qh & 0x8000);
+      put_iq1(out[ib].q + 8 * l, b.qs[4 * ib + l] | (((qh >> (3 * l)) & 7) << 8), qh & 0x8000);
   }
 }
 
@@ -151,7 +178,7 @@ void decode_iq1_m(const IQ1_M& b, Sub32 (&out)[8]) {
     const uint8_t* qh = b.qh + 2 * ib;
     for (int l = 0; l < 4; ++l) {
       const int nibble = (qh[l / 2] >> (4 * (l % 2))) & 0xf;
-      put_iq1(out[ib].q + 8 * l, kIq1sGrid[qs[l] | ((nibble & 7) << 8)], nibble & 8);
+      put_iq1(out[ib].q + 8 * l, qs[l] | ((nibble & 7) << 8), nibble & 8);
     }
   }
 }

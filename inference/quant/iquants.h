@@ -2,6 +2,7 @@
 // The i-quants (IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S) and the ternary types (TQ1_0, TQ2_0)
 // decoded to small integers under per-16-element scales: one form that the CPU dequantizer, its dot product
 // and the Vulkan engine's upload all read, so every engine computes with the same numbers.
+#include <array>
 #include <cstdint>
 
 #include "inference/gguf/ggml_type.h"
@@ -22,5 +23,9 @@ bool is_sub32_type(gguf::GgmlType type);
 
 // The eight Sub32 of the 256-element block at `block` (the type's block_bytes bytes, any alignment).
 void decode_block(gguf::GgmlType type, const void* block, Sub32 (&out)[8]);
+
+// IQ1's grid (iq_grids.h kIq1sGrid) with each point g in {-1, 0, 1} as the byte 8g: the codes before the
+// ±1 of the delta.
+const std::array<uint64_t, 2048>& iq1_code_table();
 
 }  // namespace glasswing::quant

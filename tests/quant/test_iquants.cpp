@@ -307,7 +307,10 @@ TEST_CASE("i-quant and ternary rows decode as ggml's dequantize_row_* does, bit 
       const auto y = decode(t, b);
       std::vector<float> expected(y.size());
       for (size_t i = 0; i < 3; ++i) ggml_block(t, b.data() + i * block_bytes(t), expected.data() + 256 * i);
-      REQUIRE(y == expected);
+      REQUIRE(y == expected);  // dequantize_row: the AVX2 decoder where the CPU has one
+      std::vector<float> reference(y.size());
+      dequantize_fn(t)(b.data(), reference.data(), static_cast<int64_t>(y.size()));
+      REQUIRE(reference == expected);  // the portable one
     }
   }
   CHECK_FALSE(is_sub32_type(GgmlType::IQ4_XS));
@@ -334,6 +337,11 @@ TEST_CASE("i-quant dot products equal decode-then-multiply") {
       CHECK(std::fabs(dot_row(t, row.data(), x.data(), n) - ref) <= 1e-5 * magnitude);
       CHECK(std::fabs(dot_row_reference(t, row.data(), x.data(), n) - ref) <= 1e-5 * magnitude);
       CHECK(row_dot(t, n)(row.data(), x.data(), n) == dot_row(t, row.data(), x.data(), n));
+      CHECK(std::fabs(kernels::portable(t)(row.data(), x.data(), n) - ref) <= 1e-5 * magnitude);
+      if (kernels::cpu_has_avx2()) {
+        REQUIRE(kernels::avx2(t) != nullptr);
+        CHECK(std::fabs(kernels::avx2(t)(row.data(), x.data(), n) - ref) <= 1e-5 * magnitude);
+      }
     }
     CHECK_THROWS_AS(dot_row(t, nullptr, nullptr, 128), std::invalid_argument);
   }
