@@ -420,8 +420,15 @@ TileBlock tile_block(GgmlType type, const uint8_t* row, uint32_t b) {
     default: {
       if (!quant::is_sub32_type(type)) throw VulkanError("no tiles layout for " + gguf::ggml_type_name(type));
       // the i-quants and ternary types: int8 codes under two scales, exactly (quant::Sub32)
-      quant::Sub32 subs[8];
-      quant::decode_block(type, row + uint64_t{b / 8} * gguf::ggml_type_traits(type).block_bytes, subs);
+      // (repack_tiles asks for the 8 sub-blocks of a block in turn: decode each block once)
+      thread_local quant::Sub32 subs[8];
+      // (from the first sub-block on, so a block's bytes are always read afresh)
+      thread_local const uint8_t* decoded = nullptr;
+      thread_local GgmlType decoded_type = GgmlType::F32;
+      const uint8_t* block = row + uint64_t{b / 8} * gguf::ggml_type_traits(type).block_bytes;
+      if (block != decoded || type != decoded_type || b % 8 == 0) quant::decode_block(type, block, subs);
+      decoded = block;
+      decoded_type = type;
       const quant::Sub32& sub = subs[b % 8];
       t.d = sub.d[0];
       t.d2 = sub.d[1];
