@@ -34,14 +34,6 @@ RowDotMins row_dot_mins(GgmlType type, int64_t n);
 // out[k] = x[32k] + ... + x[32k + 31] for k < n / 32.
 void sums_of_32(const float* x, int64_t n, float* out);
 
-// IQ4_NL, IQ4_XS and MXFP4 rows (n elements, a multiple of 256 for IQ4_XS) re-encoded as Q8_0 blocks: IQ4_NL
-// exactly (the codebook's values are int8 codes under the same fp16 scale), IQ4_XS with each 32-element
-// sub-block's scale d·(ls - 32) rounded to fp16 (within 2^-11 of it), MXFP4 exactly where its power-of-two
-// scale fits fp16 (2^-24 .. 2^18; weights' are near 2^-6). For engines that read Q8_0 but not these
-// codebooks.
-bool requantizes_to_q8_0(GgmlType type);
-void requantize_to_q8_0(GgmlType type, const void* src, void* dst, int64_t n);
-
 // True for the types quantize_row can write.
 bool can_quantize(GgmlType type);
 

@@ -274,7 +274,10 @@ uint32_t tile_mins(GgmlType type) {  // per row and block
 // int8 with a min ("i8m").
 std::string tiles_kernel(GgmlType type) {
   if (type == GgmlType::Q4_1 || type == GgmlType::Q4_K) return "q4m";
-  if (type == GgmlType::Q5_0) return "q8_0";
+  // int8 with one scale per 32 elements: q5_0 (as q - 16) and the 16-entry codebooks (their int8 values)
+  if (type == GgmlType::Q5_0 || type == GgmlType::IQ4_NL || type == GgmlType::IQ4_XS ||
+      type == GgmlType::MXFP4)
+    return "q8_0";
   if (type == GgmlType::Q5_1 || type == GgmlType::Q5_K) return "i8m";
   // int8 with a scale per 16 elements: q3_k, and the i-quants and ternary types (quant::Sub32)
   if (type == GgmlType::Q3_K || quant::is_sub32_type(type)) return "q6_k";
@@ -417,6 +420,30 @@ TileBlock tile_block(GgmlType type, const uint8_t* row, uint32_t b) {
         t.q[l] = static_cast<uint8_t>((g % 2 ? ql[l] >> 4 : ql[l] & 0xF) | (((blk.qh[l] >> g) & 1) << 4));
       break;
     }
+    case GgmlType::IQ4_NL:  // int8 codebook values under the block's scale, exactly as the CPU decodes them
+    case GgmlType::MXFP4: {
+      const bool iq4 = type == GgmlType::IQ4_NL;
+      const uint8_t* blk = row + uint64_t{b} * (iq4 ? sizeof(qb::IQ4_NL) : sizeof(qb::MXFP4));
+      const int8_t* book = iq4 ? qb::kIq4Values : qb::kMxfp4Values;
+      t.d = iq4 ? quant::fp16_to_f32(static_cast<uint16_t>(blk[0] | (blk[1] << 8))) : qb::mxfp4_scale(blk[0]);
+      const uint8_t* qs = blk + (iq4 ? 2 : 1);
+      for (int j = 0; j < 16; ++j) {
+        t.q[j] = static_cast<uint8_t>(book[qs[j] & 0xf]);
+        t.q[j + 16] = static_cast<uint8_t>(book[qs[j] >> 4]);
+      }
+      break;
+    }
+    case GgmlType::IQ4_XS: {  // sub-block g: d · (its 6-bit scale − 32), as the CPU's dequantizer multiplies
+      const auto blk = block_at<qb::IQ4_XS>(row, b / 8);
+      const int g = static_cast<int>(b % 8);
+      t.d = quant::fp16_to_f32(blk.d) * static_cast<float>(qb::iq4_xs_scale(blk, g));
+      const uint8_t* qs = blk.qs + 16 * g;
+      for (int j = 0; j < 16; ++j) {
+        t.q[j] = static_cast<uint8_t>(qb::kIq4Values[qs[j] & 0xf]);
+        t.q[j + 16] = static_cast<uint8_t>(qb::kIq4Values[qs[j] >> 4]);
+      }
+      break;
+    }
     default: {
       if (!quant::is_sub32_type(type)) throw VulkanError("no tiles layout for " + gguf::ggml_type_name(type));
       // the i-quants and ternary types: int8 codes under two scales, exactly (quant::Sub32)
@@ -522,6 +549,9 @@ bool kernel_supports(GgmlType type) {
     case GgmlType::Q4_K:
     case GgmlType::Q5_K:
     case GgmlType::Q6_K:
+    case GgmlType::IQ4_NL:
+    case GgmlType::IQ4_XS:
+    case GgmlType::MXFP4:
       return true;
     default:
       return quant::is_sub32_type(type);

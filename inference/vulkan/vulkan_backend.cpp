@@ -460,36 +460,11 @@ void VulkanBackend::build_pipelines() {
 
 VulkanBackend::~VulkanBackend() = default;
 
-namespace {
-
-// IQ4_NL / IQ4_XS rows as Q8_0 (quant::requantize_to_q8_0), which every kernel set reads; other types as they
-// are.
-struct UploadRows {
-  gguf::GgmlType type;
-  const uint8_t* data;
-  std::vector<uint8_t> converted;
-};
-UploadRows upload_rows(gguf::GgmlType type, const uint8_t* data, int64_t rows, int64_t cols,
-                       size_t row_bytes) {
-  if (!quant::requantizes_to_q8_0(type)) return {type, data, {}};
-  const size_t q8_row = static_cast<size_t>(cols / 32) * 34;
-  UploadRows r{gguf::GgmlType::Q8_0, nullptr, std::vector<uint8_t>(q8_row * static_cast<size_t>(rows))};
-  for (int64_t i = 0; i < rows; ++i)
-    quant::requantize_to_q8_0(type, data + static_cast<size_t>(i) * row_bytes,
-                              &r.converted[static_cast<size_t>(i) * q8_row], cols);
-  r.data = r.converted.data();
-  return r;
-}
-
-}  // namespace
-
 const WeightTensor& VulkanBackend::upload_matrix(const model::WeightMatrix& m, const Progress& progress) {
   auto it = matrices_.find(m.data);
   if (it != matrices_.end()) return it->second;
   try {
-    const UploadRows rows = upload_rows(m.type, m.data, m.n_rows, m.n_cols, m.row_bytes);
-    WeightTensor t =
-        upload_weight(*ctx_, *arena_, rows.type, u32(m.n_rows), u32(m.n_cols), rows.data, progress);
+    WeightTensor t = upload_weight(*ctx_, *arena_, m.type, u32(m.n_rows), u32(m.n_cols), m.data, progress);
     weight_bytes_ += m.row_bytes * static_cast<uint64_t>(m.n_rows);
     return matrices_.emplace(m.data, std::move(t)).first->second;
   } catch (const VulkanError& e) {
@@ -507,9 +482,8 @@ const WeightTensor& VulkanBackend::upload_fused(std::initializer_list<const mode
     n_rows += m->n_rows;
   }
   try {
-    const UploadRows as = upload_rows(first.type, rows.data(), n_rows, first.n_cols, first.row_bytes);
-    fused_.push_back(
-        upload_weight(*ctx_, *arena_, as.type, u32(n_rows), u32(first.n_cols), as.data, progress, order));
+    fused_.push_back(upload_weight(*ctx_, *arena_, first.type, u32(n_rows), u32(first.n_cols), rows.data(),
+                                   progress, order));
     weight_bytes_ += rows.size();
     return fused_.back();
   } catch (const VulkanError& e) {

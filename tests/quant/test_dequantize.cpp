@@ -352,13 +352,9 @@ TEST_CASE("iq4_nl: nibbles index the non-linear codebook, low nibbles elements 0
     REQUIRE(y[j] == kCodebook[j] * 0.5f);
     REQUIRE(y[16 + j] == kCodebook[15 - j] * 0.5f);
   }
-  // requantized as Q8_0: the same scale and the codebook values as int8 codes, so the same floats
-  Bytes q8(34);
-  glasswing::quant::requantize_to_q8_0(GgmlType::IQ4_NL, b.data(), q8.data(), 32);
-  CHECK(decode(GgmlType::Q8_0, q8, 32) == y);
 }
 
-TEST_CASE("mxfp4: E2M1 nibbles (low: elements 0..15) under an E8M0 power-of-two scale, as Q8_0 exactly") {
+TEST_CASE("mxfp4: E2M1 nibbles (low: elements 0..15) under an E8M0 power-of-two scale") {
   // E2M1's values {0, 0.5, 1, 1.5, 2, 3, 4, 6} and their negatives (sign bit 8), written out from the OCP
   // microscaling spec rather than taken from the code under test; the block scale is 2^(e - 127)
   constexpr float kE2M1[16] = {0, 0.5f, 1, 1.5f, 2, 3, 4, 6, -0.0f, -0.5f, -1, -1.5f, -2, -3, -4, -6};
@@ -372,22 +368,6 @@ TEST_CASE("mxfp4: E2M1 nibbles (low: elements 0..15) under an E8M0 power-of-two 
     for (int j = 0; j < 16; ++j) {
       REQUIRE(y[j] == kE2M1[j] * scale);
       REQUIRE(y[16 + j] == kE2M1[15 - j] * scale);
-    }
-    // requantized as Q8_0: the same floats where the scale is an fp16 number (2^-24 .. 2^18), else within
-    // Q8_0's step
-    // Q8_0 within its step below that, refused above it (values past fp16's range)
-    Bytes q8(34);
-    if (e - 128 > 18) {
-      CHECK_THROWS_WITH(glasswing::quant::requantize_to_q8_0(GgmlType::MXFP4, b.data(), q8.data(), 32),
-                        Catch::Contains("beyond what Q8_0 holds"));
-      continue;
-    }
-    glasswing::quant::requantize_to_q8_0(GgmlType::MXFP4, b.data(), q8.data(), 32);
-    const auto r = decode(GgmlType::Q8_0, q8, 32);
-    if (e - 128 >= -24) {
-      CHECK(r == y);
-    } else {
-      for (int j = 0; j < 32; ++j) CHECK(std::fabs(r[j] - y[j]) <= 6.0f * scale / 127.0f * 0.51f + 1e-30f);
     }
   }
 }
@@ -414,8 +394,4 @@ TEST_CASE("iq4_xs: a 6-bit scale per 32 elements (4 low bits in scales_l, 2 high
       INFO("sub-block " << ib << " element " << j);
       REQUIRE(y[ib * 32 + j] == 0.25f * static_cast<float>(ls[ib] - 32) * kCodebook[codes[ib * 32 + j]]);
     }
-  // requantized as Q8_0: these scales (0.25 · small integers) are exact in fp16, so the same floats
-  Bytes q8(8 * 34);
-  glasswing::quant::requantize_to_q8_0(GgmlType::IQ4_XS, b.data(), q8.data(), 256);
-  CHECK(decode(GgmlType::Q8_0, q8, 256) == y);
 }

@@ -30,6 +30,8 @@ std::vector<uint32_t> scale_offsets(GgmlType t) {
     case GgmlType::Q8_0:
     case GgmlType::Q4_0:
     case GgmlType::Q5_0:
+    case GgmlType::IQ4_NL:
+    case GgmlType::IQ4_XS:
       return {0};
     case GgmlType::Q4_1:
     case GgmlType::Q5_1:
@@ -91,8 +93,11 @@ std::vector<uint8_t> random_tensor(std::mt19937& rng, GgmlType type, uint32_t ro
       const uint16_t h = random_scale_bits(rng);
       std::memcpy(&bytes[blk * traits.block_bytes + off], &h, 2);
     }
-  if (type ==
-      GgmlType::IQ1_M) {  // the f16 scale in the top nibbles of the four u16 scale words (bytes 48..55)
+  if (type == GgmlType::MXFP4)  // E8M0 block scales 2^-10 .. 2^-2 (random bytes reach 2^127)
+    for (uint64_t blk = 0; blk < n_blocks; ++blk)
+      bytes[blk * traits.block_bytes] = static_cast<uint8_t>(118 + rng() % 9);
+  // IQ1_M: the f16 scale in the top nibbles of the four u16 scale words (bytes 48..55)
+  if (type == GgmlType::IQ1_M) {
     for (uint64_t blk = 0; blk < n_blocks; ++blk) {
       const uint16_t h = random_scale_bits(rng);
       for (uint32_t k = 0; k < 4; ++k) {
@@ -173,11 +178,12 @@ struct Case {
 
 std::vector<Case> cases() {
   std::vector<Case> out;
-  for (GgmlType t : {GgmlType::F32,     GgmlType::F16,    GgmlType::BF16,  GgmlType::Q8_0,    GgmlType::Q4_0,
-                     GgmlType::Q4_1,    GgmlType::Q5_0,   GgmlType::Q5_1,  GgmlType::Q2_K,    GgmlType::Q3_K,
-                     GgmlType::Q4_K,    GgmlType::Q5_K,   GgmlType::Q6_K,  GgmlType::IQ1_S,   GgmlType::IQ1_M,
-                     GgmlType::IQ2_XXS, GgmlType::IQ2_XS, GgmlType::IQ2_S, GgmlType::IQ3_XXS, GgmlType::IQ3_S,
-                     GgmlType::TQ1_0,   GgmlType::TQ2_0}) {
+  for (GgmlType t :
+       {GgmlType::F32,     GgmlType::F16,    GgmlType::BF16,   GgmlType::Q8_0,    GgmlType::Q4_0,
+        GgmlType::Q4_1,    GgmlType::Q5_0,   GgmlType::Q5_1,   GgmlType::Q2_K,    GgmlType::Q3_K,
+        GgmlType::Q4_K,    GgmlType::Q5_K,   GgmlType::Q6_K,   GgmlType::IQ1_S,   GgmlType::IQ1_M,
+        GgmlType::IQ2_XXS, GgmlType::IQ2_XS, GgmlType::IQ2_S,  GgmlType::IQ3_XXS, GgmlType::IQ3_S,
+        GgmlType::TQ1_0,   GgmlType::TQ2_0,  GgmlType::IQ4_NL, GgmlType::IQ4_XS,  GgmlType::MXFP4}) {
     REQUIRE(glasswing::quant::can_dequantize(t));
     REQUIRE(kernel_supports(t));
     const uint32_t block = glasswing::gguf::ggml_type_traits(t).block_elements;

@@ -1,0 +1,6 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// get_rows over iq4_xs weights.
+#include "common/weights.glsl"
+#include "common/type_iq4_xs.glsl"
+#include "common/get_rows_body.glsl"
