@@ -60,6 +60,28 @@ constexpr const char* kCjk = R"([\x{4E00}-\x{9FA5}\x{0800}-\x{4E00}\x{AC00}-\x{D
 constexpr const char* kDeepseek3Mixed =
     R"([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~][A-Za-z]+|[^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+| ?[\p{P}\p{S}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
 
+// Seed-Coder / Seed-OSS: Qwen 2's regex except that a punctuation run takes no newlines after it.
+constexpr const char* kSeedCoder =
+    R"((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}\r\n]+|\s*[\r\n]+|\s+(?!\S)|\s+)";
+
+// Ling / Ring (bailingmoe): contractions after the apostrophe only, and newlines one at a time after any
+// whitespace.
+constexpr const char* kBailing =
+    R"('(?:[sSdDmMtT]|[lL][lL]|[vV][eE]|[rR][eE])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+)";
+
+// Kimi K2 (tokenization_kimi.py): o200k's pattern with Han runs split off and kept out of the letter classes.
+// Its [X&&[^\p{Han}]] class intersections are written as a negative lookahead before each class.
+#define GW_NOT_HAN_UPPER R"((?:(?!\p{Han})[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]))"
+#define GW_NOT_HAN_LOWER R"((?:(?!\p{Han})[\p{Ll}\p{Lm}\p{Lo}\p{M}]))"
+#define GW_CONTRACTION R"((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])?)"
+constexpr const char* kKimiK2 =
+    R"(\p{Han}+|[^\r\n\p{L}\p{N}]?)" GW_NOT_HAN_UPPER "*" GW_NOT_HAN_LOWER "+" GW_CONTRACTION
+    R"(|[^\r\n\p{L}\p{N}]?)" GW_NOT_HAN_UPPER "+" GW_NOT_HAN_LOWER "*" GW_CONTRACTION
+    R"(|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+#undef GW_NOT_HAN_UPPER
+#undef GW_NOT_HAN_LOWER
+#undef GW_CONTRACTION
+
 constexpr const char* kPoro = R"( ?[^(\s|.,!?\x{2026}\x{3002}\x{FF0C}\x{3001}\x{0964}\x{06D4}\x{060C})]+)";
 
 struct Entry {
@@ -80,25 +102,32 @@ const std::vector<Entry>& table() {
       e.push_back({std::move(names), std::move(s)});
     };
     add({"default"}, {R"([\p{P}\$\+<=>\^~\|]+)", kGpt2, R"(\p{N}+)", "[0-9][0-9][0-9]"});
-    add({"gpt-2", "gpt2", "phi-2", "mpt", "olmo", "jais", "gpt-neox", "jina-es", "jina-de", "jina-v1-en",
-         "jina-v2-es", "jina-v2-de", "jina-v2-code", "roberta-bpe", "gigachat", "exaone4"},
+    add({"gpt-2",    "gpt2",    "phi-2",      "mpt",        "olmo",       "jais",           "gpt-neox",
+         "jina-es",  "jina-de", "jina-v1-en", "jina-v2-es", "jina-v2-de", "jina-v2-code",   "roberta-bpe",
+         "gigachat", "exaone4", "a.x-4.0",    "mellum",     "trillion",   "granite-docling"},
         {kGpt2});
     add({"llama3", "llama-bpe", "llama-v3", "falcon3", "falcon-h1", "pixtral", "lfm2"}, {kLlama3}, true,
         true);
     add({"dbrx", "smaug-bpe"}, {kLlama3});
-    add({"qwen2", "qwen2.5", "qwen-2.5", "deepseek-r1-qwen", "stablelm2", "megrez"}, {kQwen2});
+    // (Hunyuan's and Grok 2's tokenizer.json regexes are Qwen 2's)
+    add({"qwen2", "qwen2.5", "qwen-2.5", "deepseek-r1-qwen", "stablelm2", "megrez", "kormo", "hunyuan",
+         "grok-2"},
+        {kQwen2});
+    add({"seed-coder"}, {kSeedCoder});
+    add({"bailingmoe", "bailingmoe2", "llada-moe"}, {kBailing});
+    add({"kimi-k2"}, {kKimiK2});
     add({"starcoder", "refact", "command-r", "smollm", "codeshell", "exaone", "minerva-7b"},
         {R"(\p{N})", kGpt2});
     add({"falcon"}, {R"([\p{P}\$\+<=>\^~\|`]+)", kGpt2, "[0-9][0-9][0-9]"});
     add({"deepseek-llm"}, {"[\r\n]", kDeepseekLetters, kDeepseekPunct, R"(\s+$)", kCjk, R"(\p{N}+)"});
     add({"deepseek-coder"}, {"[\r\n]", R"(\s?\p{L}+)", R"(\s?\p{P}+)", kCjk, R"(\p{N})"});
-    add({"deepseek-v3"},
+    add({"deepseek-v3", "hunyuan-dense"},
         {R"(\p{N}{1,3})", R"([\x{4E00}-\x{9FA5}\x{3040}-\x{309F}\x{30A0}-\x{30FF}]+)", kDeepseek3Mixed});
     add({"chatglm-bpe", "glm4"}, {kChatGlm4});
     add({"poro-chat", "bloom", "gpt3-finnish"}, {kPoro});
     add({"viking"}, {kPoro, R"(\p{N})"});
     add({"tekken"}, {kTekken}, true, true);
-    add({"gpt-4o", "llama4"}, {kGpt4o});
+    add({"gpt-4o", "llama4", "minimax-m2"}, {kGpt4o});
     return e;
   }();
   return t;

@@ -62,4 +62,18 @@ TEST_CASE("pre-tokenizer families split like their reference regexes") {
   CHECK(words("mpt", "a  b") == words("gpt-2", "a  b"));
   CHECK(words("gpt-neox", "a  b") == W{"a", " ", " b"});
   CHECK(words("phi-2", "don't") == W{"don", "'t"});
+  // Seed-Coder / Seed-OSS: as Qwen 2, but a punctuation run leaves the newlines after it on their own.
+  CHECK(words("seed-coder", "a.\n\nb 12") == W{"a", ".", "\n\n", "b", " ", "1", "2"});
+  CHECK(words("qwen2", "a.\n\nb") == W{"a", ".\n\n", "b"});
+  // Ling (bailingmoe): contractions in any case, single digits.
+  CHECK(words("bailingmoe2", "HE'S 12") == W{"HE", "'S", " ", "1", "2"});
+  // Kimi K2: Han runs on their own, never inside a letter run (o200k's regex keeps "AI模型" whole); words
+  // keep their contraction, digits in threes.
+  CHECK(words("kimi-k2", "Hello世界 don't 12345") == W{"Hello", "世界", " don't", " ", "123", "45"});
+  CHECK(words("kimi-k2", "AI模型") == W{"AI", "模型"});
+  CHECK(words("gpt-4o", "AI模型") == W{"AI模型"});
+  // aliases of families above, as llama.cpp maps them
+  CHECK(words("hunyuan", "a.\n\nb 12") == words("qwen2", "a.\n\nb 12"));
+  CHECK(words("hunyuan-dense", "x 12345") == words("deepseek-v3", "x 12345"));
+  CHECK(words("minimax-m2", "AI模型 don't") == words("gpt-4o", "AI模型 don't"));
 }
