@@ -407,7 +407,7 @@ GW_AVX2_INLINE Codes32 codes32(const uint8_t* p, int ib, float d) {
             db, db};
   } else if constexpr (T == GgmlType::IQ2_XS) {
     uint32_t v[4];
-    #pragma GCC unroll 8
+#pragma GCC unroll 8
     for (int l = 0; l < 4; ++l) v[l] = u16_at(p + 2 + 2 * (4 * ib + l));
     const uint32_t idx[4] = {v[0] & 511, v[1] & 511, v[2] & 511, v[3] & 511};
     const uint8_t sc = p[66 + ib];
@@ -435,7 +435,7 @@ GW_AVX2_INLINE Codes32 codes32(const uint8_t* p, int ib, float d) {
     const uint8_t* qs = p + 2 + 8 * ib;
     const uint32_t qh = p[66 + ib];
     uint32_t idx[8];
-    #pragma GCC unroll 8
+#pragma GCC unroll 8
     for (int k = 0; k < 8; ++k) idx[k] = qs[k] | ((qh << (8 - k)) & 256);
     const float db = d * static_cast<float>(1 + 2 * ((p[106 + ib / 2] >> (4 * (ib % 2))) & 0xf));
     return {with_signs(grid8(kIq3sGrid, idx), u32_at(p + 74 + 4 * ib)), db, db};
@@ -443,7 +443,7 @@ GW_AVX2_INLINE Codes32 codes32(const uint8_t* p, int ib, float d) {
     const uint32_t qh = u16_at(p + 34 + 2 * ib);
     const uint8_t* qs = p + 2 + 4 * ib;
     uint32_t idx[4];
-    #pragma GCC unroll 8
+#pragma GCC unroll 8
     for (int l = 0; l < 4; ++l) idx[l] = qs[l] | (((qh >> (3 * l)) & 7) << 8);
     const float dl = d * static_cast<float>(2 * ((qh >> 12) & 7) + 1) * 0.125f;
     const __m256i delta = _mm256_set1_epi8(qh & 0x8000 ? -1 : 1);
@@ -452,7 +452,7 @@ GW_AVX2_INLINE Codes32 codes32(const uint8_t* p, int ib, float d) {
     const uint8_t* qs = p + 4 * ib;
     const uint8_t* qh = p + 32 + 2 * ib;
     uint32_t idx[4], negative = 0;  // 8 bits per group whose delta is negative
-    #pragma GCC unroll 8
+#pragma GCC unroll 8
     for (int l = 0; l < 4; ++l) {
       const uint32_t nibble = (qh[l / 2] >> (4 * (l % 2))) & 0xf;
       idx[l] = qs[l] | ((nibble & 7) << 8);
@@ -536,48 +536,29 @@ DotFn avx2(GgmlType type) {
       return dot_iq4_nl;
     case GgmlType::IQ4_XS:
       return dot_iq4_xs;
-    case GgmlType::IQ1_S:
-      return dot_iquant<GgmlType::IQ1_S>;
-    case GgmlType::IQ1_M:
-      return dot_iquant<GgmlType::IQ1_M>;
-    case GgmlType::IQ2_XXS:
-      return dot_iquant<GgmlType::IQ2_XXS>;
-    case GgmlType::IQ2_XS:
-      return dot_iquant<GgmlType::IQ2_XS>;
-    case GgmlType::IQ2_S:
-      return dot_iquant<GgmlType::IQ2_S>;
-    case GgmlType::IQ3_XXS:
-      return dot_iquant<GgmlType::IQ3_XXS>;
-    case GgmlType::IQ3_S:
-      return dot_iquant<GgmlType::IQ3_S>;
-    case GgmlType::TQ1_0:
-      return dot_sub32<GgmlType::TQ1_0>;
-    case GgmlType::TQ2_0:
-      return dot_sub32<GgmlType::TQ2_0>;
-    default:
-      return nullptr;
+    default:  // the i-quants in registers, the ternary types through decode_block
+      return with_sub32_type(
+          type,
+          [](auto t) -> DotFn {
+            if constexpr (t() == GgmlType::TQ1_0 || t() == GgmlType::TQ2_0)
+              return dot_sub32<t()>;
+            else
+              return dot_iquant<t()>;
+          },
+          DotFn{});
   }
 }
 
 DequantFn avx2_iquant_dequant(GgmlType type) {
-  switch (type) {
-    case GgmlType::IQ1_S:
-      return dequant_iquant<GgmlType::IQ1_S>;
-    case GgmlType::IQ1_M:
-      return dequant_iquant<GgmlType::IQ1_M>;
-    case GgmlType::IQ2_XXS:
-      return dequant_iquant<GgmlType::IQ2_XXS>;
-    case GgmlType::IQ2_XS:
-      return dequant_iquant<GgmlType::IQ2_XS>;
-    case GgmlType::IQ2_S:
-      return dequant_iquant<GgmlType::IQ2_S>;
-    case GgmlType::IQ3_XXS:
-      return dequant_iquant<GgmlType::IQ3_XXS>;
-    case GgmlType::IQ3_S:
-      return dequant_iquant<GgmlType::IQ3_S>;
-    default:
-      return nullptr;
-  }
+  return with_sub32_type(
+      type,
+      [](auto t) -> DequantFn {
+        if constexpr (t() == GgmlType::TQ1_0 || t() == GgmlType::TQ2_0)
+          return nullptr;  // (their scalar decoder)
+        else
+          return dequant_iquant<t()>;
+      },
+      DequantFn{});
 }
 
 DotMinsFn avx2_mins(GgmlType type) {

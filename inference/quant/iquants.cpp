@@ -258,20 +258,8 @@ float dot_sub32(const void* row, const float* x, int64_t n) {
 }  // namespace
 
 bool is_sub32_type(GgmlType type) {
-  switch (type) {
-    case GgmlType::IQ1_S:
-    case GgmlType::IQ1_M:
-    case GgmlType::IQ2_XXS:
-    case GgmlType::IQ2_XS:
-    case GgmlType::IQ2_S:
-    case GgmlType::IQ3_XXS:
-    case GgmlType::IQ3_S:
-    case GgmlType::TQ1_0:
-    case GgmlType::TQ2_0:
-      return true;
-    default:
-      return false;
-  }
+  return with_sub32_type(
+      type, [](auto) { return true; }, false);
 }
 
 void decode_block(GgmlType type, const void* block, Sub32 (&out)[8]) {
@@ -301,54 +289,14 @@ void decode_block(GgmlType type, const void* block, Sub32 (&out)[8]) {
 }
 
 DequantizeFn sub32_dequantize_fn(GgmlType type) {
-  switch (type) {
-    case GgmlType::IQ2_XXS:
-      return dequant_sub32<GgmlType::IQ2_XXS>;
-    case GgmlType::IQ2_XS:
-      return dequant_sub32<GgmlType::IQ2_XS>;
-    case GgmlType::IQ2_S:
-      return dequant_sub32<GgmlType::IQ2_S>;
-    case GgmlType::IQ3_XXS:
-      return dequant_sub32<GgmlType::IQ3_XXS>;
-    case GgmlType::IQ3_S:
-      return dequant_sub32<GgmlType::IQ3_S>;
-    case GgmlType::IQ1_S:
-      return dequant_sub32<GgmlType::IQ1_S>;
-    case GgmlType::IQ1_M:
-      return dequant_sub32<GgmlType::IQ1_M>;
-    case GgmlType::TQ1_0:
-      return dequant_sub32<GgmlType::TQ1_0>;
-    case GgmlType::TQ2_0:
-      return dequant_sub32<GgmlType::TQ2_0>;
-    default:
-      return nullptr;
-  }
+  return with_sub32_type(
+      type, [](auto t) -> DequantizeFn { return dequant_sub32<t()>; }, DequantizeFn{});
 }
 
 namespace kernels {
 DotFn sub32_dot(GgmlType type) {
-  switch (type) {
-    case GgmlType::IQ2_XXS:
-      return dot_sub32<GgmlType::IQ2_XXS>;
-    case GgmlType::IQ2_XS:
-      return dot_sub32<GgmlType::IQ2_XS>;
-    case GgmlType::IQ2_S:
-      return dot_sub32<GgmlType::IQ2_S>;
-    case GgmlType::IQ3_XXS:
-      return dot_sub32<GgmlType::IQ3_XXS>;
-    case GgmlType::IQ3_S:
-      return dot_sub32<GgmlType::IQ3_S>;
-    case GgmlType::IQ1_S:
-      return dot_sub32<GgmlType::IQ1_S>;
-    case GgmlType::IQ1_M:
-      return dot_sub32<GgmlType::IQ1_M>;
-    case GgmlType::TQ1_0:
-      return dot_sub32<GgmlType::TQ1_0>;
-    case GgmlType::TQ2_0:
-      return dot_sub32<GgmlType::TQ2_0>;
-    default:
-      return nullptr;
-  }
+  return with_sub32_type(
+      type, [](auto t) -> DotFn { return dot_sub32<t()>; }, DotFn{});
 }
 }  // namespace kernels
 

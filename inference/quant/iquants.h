@@ -4,6 +4,7 @@
 // and the Vulkan engine's upload all read, so every engine computes with the same numbers.
 #include <array>
 #include <cstdint>
+#include <type_traits>
 
 #include "inference/gguf/ggml_type.h"
 
@@ -20,6 +21,35 @@ struct Sub32 {
 
 // True for the nine types decode_block reads.
 bool is_sub32_type(gguf::GgmlType type);
+
+// f(std::integral_constant<GgmlType, T>{}) for the one of the nine types T that type is, else none: one
+// switch for every table of per-type kernels.
+template <typename F, typename R>
+R with_sub32_type(gguf::GgmlType type, F f, R none) {
+  using T = gguf::GgmlType;
+  switch (type) {
+    case T::IQ1_S:
+      return f(std::integral_constant<T, T::IQ1_S>{});
+    case T::IQ1_M:
+      return f(std::integral_constant<T, T::IQ1_M>{});
+    case T::IQ2_XXS:
+      return f(std::integral_constant<T, T::IQ2_XXS>{});
+    case T::IQ2_XS:
+      return f(std::integral_constant<T, T::IQ2_XS>{});
+    case T::IQ2_S:
+      return f(std::integral_constant<T, T::IQ2_S>{});
+    case T::IQ3_XXS:
+      return f(std::integral_constant<T, T::IQ3_XXS>{});
+    case T::IQ3_S:
+      return f(std::integral_constant<T, T::IQ3_S>{});
+    case T::TQ1_0:
+      return f(std::integral_constant<T, T::TQ1_0>{});
+    case T::TQ2_0:
+      return f(std::integral_constant<T, T::TQ2_0>{});
+    default:
+      return none;
+  }
+}
 
 // The eight Sub32 of the 256-element block at `block` (the type's block_bytes bytes, any alignment).
 void decode_block(gguf::GgmlType type, const void* block, Sub32 (&out)[8]);

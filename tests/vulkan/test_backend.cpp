@@ -407,32 +407,15 @@ TEST_CASE("A mixture's memory estimate counts its expert buffers, not its dense 
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
-TEST_CASE("IQ4_NL, IQ4_XS and MXFP4 weights run on Vulkan as on the CPU engine", "[backend]") {
-  // Read in their file layout: CPU devices as int8 tiles under each 32 elements' scale, GPUs decoding the
-  // codebook in the kernels; both the CPU engine's floats (IQ4_XS's scale d·(s − 32) included)
-  const auto type = GENERATE(gguf::GgmlType::IQ4_NL, gguf::GgmlType::IQ4_XS, gguf::GgmlType::MXFP4);
-  const float tolerance = kVsCpu;
-  INFO(gguf::ggml_type_name(type));
-  auto model = model::Model::load(test::synth_model_file("test-tiny", type));
-  REQUIRE(model->weights().layers[0].wq.type == type);
-  const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7};
-  auto gpu = vulkan_backend(*model);
-  cpu::CpuBackend cpu(*model);
-  model::Session s(*model, *gpu, 16), cs(*model, cpu, 16);
-  CHECK(max_abs_diff(gpu->forward(s, tokens, true), cpu.forward(cs, tokens, true)) <= tolerance);
-  const int32_t next = 12;
-  CHECK(max_abs_diff(gpu->forward(s, std::span(&next, 1), false),
-                     cpu.forward(cs, std::span(&next, 1), false)) <= tolerance);
-  vulkan::test::require_no_validation_messages(gpu->context());
-}
-
-TEST_CASE("i-quant and ternary weights run on Vulkan as on the CPU engine", "[backend]") {
-  // CPU devices read them as int8 tiles under two scales per 32 elements, GPUs decode the codebooks in the
-  // kernels: both the same floats as the CPU engine's (test-tiny's rows are 256 and 512 wide: every matrix
-  // has the type).
-  const auto type = GENERATE(gguf::GgmlType::IQ1_S, gguf::GgmlType::IQ1_M, gguf::GgmlType::IQ2_XXS,
-                             gguf::GgmlType::IQ2_XS, gguf::GgmlType::IQ2_S, gguf::GgmlType::IQ3_XXS,
-                             gguf::GgmlType::IQ3_S, gguf::GgmlType::TQ1_0, gguf::GgmlType::TQ2_0);
+TEST_CASE("codebook and i-quant weights run on Vulkan as on the CPU engine", "[backend]") {
+  // Read in their file layout: CPU devices as int8 tiles under one or two scales per 32 elements, GPUs
+  // decoding the blocks (and the i-quants' codebooks, appended to each slice) in the kernels; both the CPU
+  // engine's floats (IQ4_XS's d·(s − 32) and IQ1's d·(g ± 1/8) included). test-tiny's rows are 256 and 512
+  // wide: every matrix has the type.
+  const auto type =
+      GENERATE(gguf::GgmlType::IQ4_NL, gguf::GgmlType::IQ4_XS, gguf::GgmlType::MXFP4, gguf::GgmlType::IQ1_S,
+               gguf::GgmlType::IQ1_M, gguf::GgmlType::IQ2_XXS, gguf::GgmlType::IQ2_XS, gguf::GgmlType::IQ2_S,
+               gguf::GgmlType::IQ3_XXS, gguf::GgmlType::IQ3_S, gguf::GgmlType::TQ1_0, gguf::GgmlType::TQ2_0);
   INFO(gguf::ggml_type_name(type));
   auto model = model::Model::load(test::synth_model_file("test-tiny", type));
   REQUIRE(model->weights().layers[0].wq.type == type);
