@@ -15,10 +15,7 @@ void dequant_chunk(uint rb, uint c, out float v[CHUNK]) {
     uint l = 2u * h + k;
     uint e = w_u8(b + 2u + 4u * ib + l) | ((qh << (8u - 2u * l)) & 0x300u);
     uint signs = w_u8(b + 34u + 4u * ib + l);
-    uvec2 entry = grid64(e);
-    [[unroll]] for (uint j = 0u; j < 8u; ++j) {
-      float g = db * float(byte64(entry, j));
-      v[8u * k + j] = ((signs >> j) & 1u) != 0u ? -g : g;
-    }
+    float g[8] = signed_grid64(grid64(e), db, signs);
+    [[unroll]] for (uint j = 0u; j < 8u; ++j) v[8u * k + j] = g[j];
   }
 }

@@ -16,12 +16,7 @@ void dequant_chunk(uint rb, uint c, out float v[CHUNK]) {
     uint signs = w_u8(b + 74u + 4u * ib + l);
     uint i1 = w_u8(b + 2u + 8u * ib + 2u * l) | ((qh << (8u - 2u * l)) & 256u);
     uint i2 = w_u8(b + 3u + 8u * ib + 2u * l) | ((qh << (7u - 2u * l)) & 256u);
-    uint e1 = grid32(i1), e2 = grid32(i2);
-    [[unroll]] for (uint j = 0u; j < 4u; ++j) {
-      float g1 = db * float(byte32(e1, j));
-      float g2 = db * float(byte32(e2, j));
-      v[8u * k + j] = ((signs >> j) & 1u) != 0u ? -g1 : g1;
-      v[8u * k + 4u + j] = ((signs >> (j + 4u)) & 1u) != 0u ? -g2 : g2;
-    }
+    float g[8] = signed_grid32x2(grid32(i1), grid32(i2), db, signs);
+    [[unroll]] for (uint j = 0u; j < 8u; ++j) v[8u * k + j] = g[j];
   }
 }

@@ -15,12 +15,7 @@ void dequant_chunk(uint rb, uint c, out float v[CHUNK]) {
     uint l = 2u * h + k;
     uint signs = ksigns((aux >> (7u * l)) & 127u);
     uint i1 = w_u8(b + 2u + 8u * ib + 2u * l), i2 = w_u8(b + 3u + 8u * ib + 2u * l);
-    uint e1 = grid32(i1), e2 = grid32(i2);
-    [[unroll]] for (uint j = 0u; j < 4u; ++j) {
-      float g1 = db * float(byte32(e1, j));
-      float g2 = db * float(byte32(e2, j));
-      v[8u * k + j] = ((signs >> j) & 1u) != 0u ? -g1 : g1;
-      v[8u * k + 4u + j] = ((signs >> (j + 4u)) & 1u) != 0u ? -g2 : g2;
-    }
+    float g[8] = signed_grid32x2(grid32(i1), grid32(i2), db, signs);
+    [[unroll]] for (uint j = 0u; j < 8u; ++j) v[8u * k + j] = g[j];
   }
 }
