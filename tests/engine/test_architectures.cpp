@@ -95,6 +95,28 @@ TEST_CASE("qwen3 logits match the textbook forward pass on every CPU path", "[en
   CHECK(test::max_abs_diff(last, std::span(ref).last(n_vocab)) <= 1e-4f);
 }
 
+TEST_CASE("i-quant and ternary weights: prefill and decode match the textbook forward pass",
+          "[engine][architectures]") {
+  // test-tiny's rows are 256 and 512 wide, so every matrix has the type: the engine's decode dot products
+  // (AVX2 where the CPU has it) and its prefill (rows decoded into the GEMM) against the dequantized weights
+  const auto type = GENERATE(gguf::GgmlType::IQ1_S, gguf::GgmlType::IQ1_M, gguf::GgmlType::IQ2_XXS,
+                             gguf::GgmlType::IQ2_XS, gguf::GgmlType::IQ2_S, gguf::GgmlType::IQ3_XXS,
+                             gguf::GgmlType::IQ3_S, gguf::GgmlType::TQ1_0, gguf::GgmlType::TQ2_0);
+  INFO(gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file("test-tiny", type));
+  REQUIRE(model->weights().layers[0].wq.type == type);
+  const auto ref = test::naive_logits(*model, kTokens);
+  float spread = 0;
+  for (float l : ref) spread = std::max(spread, std::fabs(l));
+  REQUIRE(spread > 0.1f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  cpu::CpuBackend cpu(*model);
+  model::Session session(*model, cpu, static_cast<int64_t>(kTokens.size()));
+  std::span<const float> last;
+  for (int32_t token : kTokens) last = cpu.forward(session, std::span(&token, 1), false);
+  CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(model->desc().n_vocab))) <= 1e-4f);
+}
+
 TEST_CASE("qwen3 normalizes every q and k head before RoPE, with the model's gains",
           "[engine][architectures]") {
   const auto path = qwen3_file(gguf::GgmlType::F32);
