@@ -4,6 +4,7 @@
 #include <map>
 
 #include "cli/command.h"
+#include "inference/gguf/file_type.h"
 #include "inference/gguf/gguf_file.h"
 #include "inference/model/model.h"
 
@@ -83,8 +84,16 @@ int run_info(cli::Args& args) {
     e.first++;
     e.second += t.n_bytes;
   }
+  uint64_t tensor_bytes = 0;
+  for (const auto& [type, e] : by_type) tensor_bytes += e.second;
   std::printf("tensors:       %zu\n", file.tensors().size());
-  std::printf("parameters:    %llu (%.2f M)\n", static_cast<unsigned long long>(n_params), n_params / 1e6);
+  std::printf("parameters:    %llu (%.2f M), %.2f bits per weight\n",
+              static_cast<unsigned long long>(n_params), n_params / 1e6,
+              n_params ? 8.0 * static_cast<double>(tensor_bytes) / static_cast<double>(n_params) : 0.0);
+  if (auto ft = file.get_uint("general.file_type")) {
+    const std::string name = gguf::file_type_name(*ft);
+    std::printf("file type:     %s\n", name.empty() ? ("#" + std::to_string(*ft)).c_str() : name.c_str());
+  }
   std::printf("\n%-10s %8s %14s\n", "type", "tensors", "bytes");
   for (const auto& [type, e] : by_type)
     std::printf("%-10s %8zu %14llu\n", type.c_str(), e.first, static_cast<unsigned long long>(e.second));

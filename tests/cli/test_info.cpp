@@ -7,6 +7,7 @@
 
 #include "inference/gguf/gguf_file.h"
 #include "inference/gguf/gguf_writer.h"
+#include "tests/engine/engine_test_util.h"
 #include "tests/gguf_copy.h"
 #include "tests/test_support.h"
 
@@ -35,4 +36,16 @@ TEST_CASE("info says whether the engine runs a model, and why it refuses one", "
                       [](gguf::GgufWriter& w) { w.set_string("general.architecture", "mamba"); });
   CHECK_THAT(info(other.string()),
              Catch::Contains("engine:        refuses it: unsupported architecture 'mamba'"));
+}
+
+TEST_CASE("info prints the file type and the bits per weight", "[cli][info]") {
+  const auto iq = test::synth_model_file("test-tiny", gguf::GgmlType::IQ2_XXS);
+  const std::string out = info(iq.string());
+  CHECK_THAT(out, Catch::Contains("file type:     IQ2_XXS\n"));
+  // IQ2_XXS is 2.06 bits per weight; test-tiny's norms are f32 and its output matrix IQ2_XXS too
+  const auto at = out.find(" bits per weight");
+  REQUIRE(at != std::string::npos);
+  const double bpw = std::stod(out.substr(out.rfind(", ", at) + 2, at - out.rfind(", ", at) - 2));
+  CHECK(bpw > 2.0);
+  CHECK(bpw < 2.5);
 }

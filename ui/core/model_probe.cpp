@@ -6,6 +6,7 @@
 #include <map>
 #include <system_error>
 
+#include "inference/gguf/file_type.h"
 #include "inference/gguf/gguf_file.h"
 #include "inference/quant/quant.h"
 
@@ -61,23 +62,6 @@ std::vector<FoundModelFile> find_model_files(const std::vector<ModelFolder>& fol
   return found;
 }
 
-namespace {
-
-// llama.cpp's llama_ftype values as written to general.file_type.
-std::string file_type_name(uint64_t file_type) {
-  static const std::map<uint64_t, std::string> names = {
-      {0, "F32"},     {1, "F16"},     {2, "Q4_0"},     {3, "Q4_1"},    {7, "Q8_0"},     {8, "Q5_0"},
-      {9, "Q5_1"},    {10, "Q2_K"},   {11, "Q3_K_S"},  {12, "Q3_K_M"}, {13, "Q3_K_L"},  {14, "Q4_K_S"},
-      {15, "Q4_K_M"}, {16, "Q5_K_S"}, {17, "Q5_K_M"},  {18, "Q6_K"},   {19, "IQ2_XXS"}, {20, "IQ2_XS"},
-      {21, "Q2_K_S"}, {22, "IQ3_XS"}, {23, "IQ3_XXS"}, {24, "IQ1_S"},  {25, "IQ4_NL"},  {26, "IQ3_S"},
-      {27, "IQ3_M"},  {28, "IQ2_S"},  {29, "IQ2_M"},   {30, "IQ4_XS"}, {31, "IQ1_M"},   {32, "BF16"},
-      {36, "TQ1_0"},  {37, "TQ2_0"},  {38, "MXFP4"}};
-  auto it = names.find(file_type);
-  return it == names.end() ? std::string() : it->second;
-}
-
-}  // namespace
-
 std::string format_bytes(uint64_t bytes) {
   char text[32];
   if (bytes >= (1ull << 30))
@@ -124,7 +108,7 @@ ModelFileSummary probe_model_file(const fs::path& path, const EngineCapabilities
       if (t.dims.size() >= 2) bytes_by_type[t.type] += t.n_bytes;
       if (!quant::can_dequantize(t.type) && unsupported.empty()) unsupported = gguf::ggml_type_name(t.type);
     }
-    if (auto ft = file.get_uint("general.file_type")) s.quantization = file_type_name(*ft);
+    if (auto ft = file.get_uint("general.file_type")) s.quantization = gguf::file_type_name(*ft);
     if (s.quantization.empty() && !bytes_by_type.empty()) {
       auto top = std::max_element(bytes_by_type.begin(), bytes_by_type.end(),
                                   [](const auto& a, const auto& b) { return a.second < b.second; });
