@@ -483,15 +483,19 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
     for (int64_t t = 0; t < n; ++t) {
       float* q = &s.q[sz(t * q_dim)];
       float* k = &s.k[sz(t * kv_dim)];
-      if (arch.qk_norm_full) {
-        rmsnorm(q, q, L.q_norm, q_dim, d.norm_eps);
-        rmsnorm(k, k, L.k_norm, kv_dim, d.norm_eps);
-      } else if (!L.q_norm.empty()) {
-        for (int64_t h = 0; h < d.n_head; ++h) rmsnorm(q + h * hd, q + h * hd, L.q_norm, hd, d.norm_eps);
-        for (int64_t h = 0; h < d.n_head_kv; ++h) rmsnorm(k + h * hd, k + h * hd, L.k_norm, hd, d.norm_eps);
-      }
+      const auto norm_qk = [&] {
+        if (arch.qk_norm_full) {
+          rmsnorm(q, q, L.q_norm, q_dim, d.norm_eps);
+          rmsnorm(k, k, L.k_norm, kv_dim, d.norm_eps);
+        } else if (!L.q_norm.empty()) {
+          for (int64_t h = 0; h < d.n_head; ++h) rmsnorm(q + h * hd, q + h * hd, L.q_norm, hd, d.norm_eps);
+          for (int64_t h = 0; h < d.n_head_kv; ++h) rmsnorm(k + h * hd, k + h * hd, L.k_norm, hd, d.norm_eps);
+        }
+      };
+      if (!arch.qk_norm_after_rope) norm_qk();
       rope_qk(q, d.n_head, pos0 + t);
       rope_qk(k, d.n_head_kv, pos0 + t);
+      if (arch.qk_norm_after_rope) norm_qk();  // (Hunyuan)
       if (rounding_ == Rounding::LlamaCpp) {
         // F16 KV cache; the query is converted to fp16 for the F16 K·Q product.
         for (int64_t i = 0; i < q_dim; ++i) q[i] = round_fp16(q[i]);

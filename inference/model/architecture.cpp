@@ -65,6 +65,9 @@ constexpr std::array kArchitectures = {
     // post_attention_norm
     ArchTraits{"seed_oss", NormKind::Rms, FfnKind::SwiGlu, RopeKind::NeoX,   false, false, false, false, false,
                false, false, 0, false, false, false, "post_attention_norm"},
+    // Tencent Hunyuan dense (0.5B .. 7B): llama's layers with NeoX pairs and per-head q and k norms after RoPE
+    ArchTraits{.name = "hunyuan-dense", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .qk_norm = true, .qk_norm_after_rope = true},
     ArchTraits{"olmo2",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true,  false, false, false,
                true, 4, false, false, false, "ffn_norm", 0, false, true, true},
     ArchTraits{"gpt2",   NormKind::Layer, FfnKind::Gelu,   RopeKind::None,   true,  true,  false},

@@ -77,6 +77,9 @@ struct ArchTraits {
   bool ernie_moe = false;
   // OLMoE: its experts weighted by their softmax probabilities as they are (not renormalized over the chosen)
   bool moe_unnormalized = false;
+  // Hunyuan: the per-head q and k norms (qk_norm) come after RoPE, not before. (RMSNorm commutes with the
+  // rotation, its per-element gains do not.)
+  bool qk_norm_after_rope = false;
 };
 
 // Every architecture this engine runs.

@@ -85,6 +85,7 @@ std::vector<Shape> make_shapes() {
   add({"test-tiny-odd",    "llama", 96,  2, 4, 2, 160, 300, 128, 10000.0f,   1e-5f, true,  true});
   add({"test-tiny-qwen2",  "qwen2", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-6f, true,  true});
   add({"test-tiny-qwen3",  "qwen3", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-6f, true,  true, 64});
+  add({"test-tiny-hunyuan-dense", "hunyuan-dense", 128, 2, 4, 2, 256, 300, 128, 10000.0f, 1e-5f, true, true, 64});
   add({"test-tiny-phi3",   "phi3",  256, 2, 4, 2, 512, 320, 128, 10000.0f,   1e-5f, false, true});
   add({"test-tiny-llama3", "llama", 256, 2, 4, 2, 512, 320, 128, 500000.0f,  1e-5f, true,  true, 0, 8.0f, 16});
   // gemma3 with six layers (the last one global), a window of 4 keys and linear RoPE scaling on the global layer
@@ -342,7 +343,8 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "attn_k.bias", Kind::Bias, kv, 1});
       t.push_back({p + "attn_v.bias", Kind::Bias, kv, 1});
     }
-    if (s.arch == "qwen3" || s.arch == "qwen3moe" || s.arch == "gemma3" || (glm4moe && s.qk_norm)) {
+    if (s.arch == "qwen3" || s.arch == "qwen3moe" || s.arch == "gemma3" || s.arch == "hunyuan-dense" ||
+        (glm4moe && s.qk_norm)) {
       t.push_back({p + "attn_q_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
       t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
     }
@@ -456,9 +458,9 @@ std::vector<float> llama3_rope_factors(const Shape& s) {
 
 namespace {
 constexpr std::string_view kArchitectures[] = {
-    "llama",     "qwen2",    "qwen3",    "qwen3moe",     "phi3",  "gemma2",  "gemma3",
-    "gpt-oss",   "smollm3",  "granite",  "granitemoe",   "glm4",  "glm4moe", "olmo2",
-    "deepseek2", "qwen2moe", "mistral3", "ernie4_5-moe", "olmoe", "seed_oss"};
+    "llama",     "qwen2",    "qwen3",    "qwen3moe",     "phi3",  "gemma2",   "gemma3",
+    "gpt-oss",   "smollm3",  "granite",  "granitemoe",   "glm4",  "glm4moe",  "olmo2",
+    "deepseek2", "qwen2moe", "mistral3", "ernie4_5-moe", "olmoe", "seed_oss", "hunyuan-dense"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {

@@ -286,6 +286,10 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     : model_(model), ctx_(Context::Create(device)), max_batch_(max_batch_for(ctx_->device().info())) {
   const auto& d = model.desc();
   const auto& w = model.weights();
+  if (d.traits->qk_norm_after_rope)
+    throw VulkanError(
+        std::string(d.architecture) +
+        ": q and k normalized after RoPE are not in the Vulkan kernels yet (the CPU engine runs it)");
   if (d.is_mla()) {  // record_mla_qkv and record_mla_values bind per-head views of the activations
     const uint64_t align = ctx_->device().info().min_storage_offset_alignment;
     for (int64_t floats : {d.mla.nope + d.n_rot, d.head_dim, d.n_rot, d.mla.v_head})

@@ -221,18 +221,22 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
       q[u(t)] = naive::matvec(L.wq, xn, L.bq);
       k[u(t)] = naive::matvec(L.wk, xn, L.bk);
       v[u(t)] = naive::matvec(L.wv, xn, L.bv);
-      if (arch.qk_norm_full) {  // olmo2: over the whole of q and of k
-        naive::rmsnorm(q[u(t)], 0, u(d.q_dim()), L.q_norm, eps);
-        naive::rmsnorm(k[u(t)], 0, u(d.kv_dim()), L.k_norm, eps);
-      } else if (!L.q_norm.empty()) {  // qwen3, gemma3, GLM-4.5
-        for (int64_t h = 0; h < d.n_head; ++h) naive::rmsnorm(q[u(t)], u(h * hd), u(hd), L.q_norm, eps);
-        for (int64_t h = 0; h < d.n_head_kv; ++h) naive::rmsnorm(k[u(t)], u(h * hd), u(hd), L.k_norm, eps);
-      }
+      const auto norm_qk = [&] {
+        if (arch.qk_norm_full) {  // olmo2: over the whole of q and of k
+          naive::rmsnorm(q[u(t)], 0, u(d.q_dim()), L.q_norm, eps);
+          naive::rmsnorm(k[u(t)], 0, u(d.kv_dim()), L.k_norm, eps);
+        } else if (!L.q_norm.empty()) {  // qwen3, gemma3, GLM-4.5, Hunyuan
+          for (int64_t h = 0; h < d.n_head; ++h) naive::rmsnorm(q[u(t)], u(h * hd), u(hd), L.q_norm, eps);
+          for (int64_t h = 0; h < d.n_head_kv; ++h) naive::rmsnorm(k[u(t)], u(h * hd), u(hd), L.k_norm, eps);
+        }
+      };
+      if (d.architecture != "hunyuan-dense") norm_qk();
       const bool neox = arch.rope == model::RopeKind::NeoX;
       if (d.architecture != "smollm3" || (l + 1) % 4 != 0) {  // SmolLM3: no RoPE on every fourth layer
         naive::rope(q[u(t)], d.n_head, hd, d.n_rot, t, neox, rope);
         naive::rope(k[u(t)], d.n_head_kv, hd, d.n_rot, t, neox, rope);
       }
+      if (d.architecture == "hunyuan-dense") norm_qk();  // Hunyuan: the norms after RoPE
     }
     for (int64_t t = 0; t < n; ++t) {
       Vec att(u(d.n_head * v_hd), 0.0);

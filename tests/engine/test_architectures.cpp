@@ -117,6 +117,37 @@ TEST_CASE("i-quant and ternary weights: prefill and decode match the textbook fo
   CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(model->desc().n_vocab))) <= 1e-4f);
 }
 
+TEST_CASE("hunyuan-dense: per-head q and k norms after RoPE match the textbook forward pass",
+          "[engine][architectures]") {
+  // the norms' gains are random (synth), so normalizing before RoPE (as qwen3) would give other logits
+  const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::Q8_0);
+  INFO(gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file("test-tiny-hunyuan-dense", type));
+  REQUIRE(model->desc().architecture == "hunyuan-dense");
+  REQUIRE(model->desc().traits->qk_norm_after_rope);
+  const auto ref = test::naive_logits(*model, kTokens);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.02f);
+  cpu::CpuBackend cpu(*model);
+  model::Session session(*model, cpu, static_cast<int64_t>(kTokens.size()));
+  std::span<const float> last;
+  for (int32_t token : kTokens) last = cpu.forward(session, std::span(&token, 1), false);
+  CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(model->desc().n_vocab))) <= 1e-4f);
+
+  // the same weights as qwen3 (norms before RoPE) give other logits: the order is what this checks
+  const auto source = test::synth_model_file("test-tiny-hunyuan-dense", type);
+  const auto moved = test::temp_dir("hunyuan") / "as-qwen3.gguf";
+  const auto file = gguf::GgufFile::open(source);
+  test::rewrite_model(source, moved, [&](gguf::GgufWriter& w) {
+    w.set_string("general.architecture", "qwen3");
+    const std::string prefix = "hunyuan-dense.";
+    for (const auto& [key, value] : file.metadata())
+      if (key.rfind(prefix, 0) == 0) w.set("qwen3." + key.substr(prefix.size()), value);
+  });
+  auto as_qwen3 = model::Model::load(moved);
+  CHECK(test::max_abs_diff(engine_logits(*as_qwen3, "cpu"), ref) > 1e-2f);
+}
+
 TEST_CASE("qwen3 normalizes every q and k head before RoPE, with the model's gains",
           "[engine][architectures]") {
   const auto path = qwen3_file(gguf::GgmlType::F32);

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "inference/cpu/cpu_backend.h"
+#include "inference/model/backend_registry.h"
 #include "inference/model/model.h"
 #include "inference/model/session.h"
 #include "inference/vulkan/gpu_layout.h"
@@ -405,6 +406,20 @@ TEST_CASE("A mixture's memory estimate counts its expert buffers, not its dense 
   CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
                     Catch::Contains("does not run mixtures of experts; use cpu-llamacpp"));
   vulkan::test::require_no_validation_messages(gpu->context());
+}
+
+TEST_CASE("hunyuan-dense (q and k norms after RoPE) is refused by name, and auto runs it on the CPU",
+          "[backend]") {
+  auto model = model::Model::load(test::synth_model_file("test-tiny-hunyuan-dense", gguf::GgmlType::Q8_0));
+  CHECK_THROWS_WITH(vulkan_backend(*model), Catch::Contains("hunyuan-dense: q and k normalized after RoPE"));
+  // "auto" with the device named (on lavapipe it declines Vulkan by policy otherwise): Vulkan refuses, the
+  // CPU engine runs it, and the choice says why
+  vulkan::register_vulkan_backend("0");
+  const auto choice = model::choose_backend("auto", *model);
+  vulkan::register_vulkan_backend();  // the default selector again
+  CHECK(choice.name == "cpu");
+  CHECK_THAT(choice.explanation(),
+             Catch::Contains("vulkan could not start: ") && Catch::Contains("normalized after RoPE"));
 }
 
 TEST_CASE("codebook and i-quant weights run on Vulkan as on the CPU engine", "[backend]") {
