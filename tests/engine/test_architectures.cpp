@@ -38,6 +38,15 @@ std::vector<float> engine_logits(const model::Model& m, const std::string& backe
   return {logits.begin(), logits.end()};
 }
 
+// The last token's logits after feeding kTokens one at a time through the CPU engine's caches.
+std::vector<float> decoded_one_by_one(const model::Model& m) {
+  cpu::CpuBackend cpu(m);
+  model::Session session(m, cpu, static_cast<int64_t>(kTokens.size()));
+  std::span<const float> last;
+  for (int32_t token : kTokens) last = cpu.forward(session, std::span(&token, 1), false);
+  return {last.begin(), last.end()};
+}
+
 // The model's bytes with every float of one F32 tensor transformed.
 std::vector<uint8_t> with_tensor(const std::filesystem::path& path, const std::string& name,
                                  float (*change)(float, size_t)) {
@@ -87,10 +96,7 @@ TEST_CASE("qwen3 logits match the textbook forward pass on every CPU path", "[en
   CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.02f);
 
   // one token at a time through the caches gives the batch's last logits
-  cpu::CpuBackend cpu(*model);
-  model::Session session(*model, cpu, static_cast<int64_t>(kTokens.size()));
-  std::span<const float> last;
-  for (int32_t token : kTokens) last = cpu.forward(session, std::span(&token, 1), false);
+  const std::vector<float> last = decoded_one_by_one(*model);
   const auto n_vocab = static_cast<size_t>(model->desc().n_vocab);
   CHECK(test::max_abs_diff(last, std::span(ref).last(n_vocab)) <= 1e-4f);
 }
@@ -110,10 +116,7 @@ TEST_CASE("i-quant and ternary weights: prefill and decode match the textbook fo
   for (float l : ref) spread = std::max(spread, std::fabs(l));
   REQUIRE(spread > 0.1f);
   CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
-  cpu::CpuBackend cpu(*model);
-  model::Session session(*model, cpu, static_cast<int64_t>(kTokens.size()));
-  std::span<const float> last;
-  for (int32_t token : kTokens) last = cpu.forward(session, std::span(&token, 1), false);
+  const std::vector<float> last = decoded_one_by_one(*model);
   CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(model->desc().n_vocab))) <= 1e-4f);
 }
 
@@ -128,10 +131,7 @@ TEST_CASE("hunyuan-dense: per-head q and k norms after RoPE match the textbook f
   const auto ref = test::naive_logits(*model, kTokens);
   CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
   CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.02f);
-  cpu::CpuBackend cpu(*model);
-  model::Session session(*model, cpu, static_cast<int64_t>(kTokens.size()));
-  std::span<const float> last;
-  for (int32_t token : kTokens) last = cpu.forward(session, std::span(&token, 1), false);
+  const std::vector<float> last = decoded_one_by_one(*model);
   CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(model->desc().n_vocab))) <= 1e-4f);
 
   // the same weights as qwen3 (norms before RoPE) give other logits: the order is what this checks
@@ -496,10 +496,7 @@ TEST_CASE("Mixtures of experts (qwen3moe, a Mixtral-style llama) match the textb
   CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
   CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.05f);
   // one token at a time: each expert's batch of one
-  cpu::CpuBackend cpu(*model);
-  model::Session session(*model, cpu, static_cast<int64_t>(kTokens.size()));
-  std::span<const float> last;
-  for (int32_t token : kTokens) last = cpu.forward(session, std::span(&token, 1), false);
+  const std::vector<float> last = decoded_one_by_one(*model);
   CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
 }
 
