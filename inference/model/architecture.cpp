@@ -68,6 +68,11 @@ constexpr std::array kArchitectures = {
     // Tencent Hunyuan dense (0.5B .. 7B): llama's layers with NeoX pairs and per-head q and k norms after RoPE
     ArchTraits{.name = "hunyuan-dense", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
                .learned_positions = false, .fused_qkv = false, .qk_norm = true, .qk_norm_after_rope = true},
+    // Hunyuan-A13B: the same attention, a shared expert beside experts chosen by softmax and renormalized (as
+    // ERNIE's mixtures are read, without their dense lead)
+    ArchTraits{.name = "hunyuan-moe", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .qk_norm = true, .ernie_moe = true,
+               .qk_norm_after_rope = true},
     ArchTraits{"olmo2",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true,  false, false, false,
                true, 4, false, false, false, "ffn_norm", 0, false, true, true},
     ArchTraits{"gpt2",   NormKind::Layer, FfnKind::Gelu,   RopeKind::None,   true,  true,  false},

@@ -70,15 +70,19 @@ void read_deepseek_moe(const gguf::GgufFile& file, const std::string& a, ModelDe
                              " of them");
 }
 
-// ERNIE 4.5's mixtures as llama.cpp's ernie4_5-moe reads them: leading dense layers, one shared expert of
-// expert_shared_feed_forward_length (absent or 0: none); softmax gating, renormalized (RouterRule's default).
+// ERNIE 4.5's mixtures as llama.cpp's ernie4_5-moe reads them (and Hunyuan-A13B's): leading dense layers, one
+// shared expert of expert_shared_feed_forward_length (absent or 0: none); softmax gating, renormalized
+// (RouterRule's default).
 void read_ernie_moe(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
   read_dense_lead(file, a, d);
   // (llama.cpp's loader gives every layer after the dense ones experts: only a step of 1 agrees with it)
   if (const int64_t step = file.get_int(a + "interleave_moe_layer_step").value_or(1); step != 1)
     throw std::runtime_error("mixtures of experts on every " + std::to_string(step) +
                              "th layer (interleave_moe_layer_step) are not supported");
-  d.n_ff_shexp = file.get_int(a + "expert_shared_feed_forward_length").value_or(0);
+  // (Hunyuan-A13B: its shared expert is feed_forward_length wide when the key is absent, as llama.cpp reads
+  // it)
+  d.n_ff_shexp = file.get_int(a + "expert_shared_feed_forward_length")
+                     .value_or(d.architecture == "hunyuan-moe" ? d.n_ff : 0);
   if (d.n_ff_shexp < 0)
     throw std::runtime_error("the shared expert's feed_forward_length must not be negative");
   d.n_expert_shared = d.n_ff_shexp > 0 ? 1 : 0;

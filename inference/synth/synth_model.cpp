@@ -173,6 +173,12 @@ std::vector<Shape> make_shapes() {
   ernie.n_dense_lead = 1;
   ernie.n_expert_shared = 2;
   add(ernie);
+  // hunyuan-moe: q and k norms after RoPE, 4 experts of 64 (2 per token, softmax, renormalized) beside a
+  // shared expert of 64 (Hunyuan-A13B's layout)
+  Shape hunyuan_moe{"test-tiny-hunyuan-moe", "hunyuan-moe", 128, 2, 4, 2, 256, 300, 128, 10000.0f, 1e-5f, true,
+                    true, 64, 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 4, 2, 64};
+  hunyuan_moe.n_expert_shared = 1;
+  add(hunyuan_moe);
   // olmoe: q and k normalized whole, 4 experts of n_ff (2 per token) weighted by their probabilities as they
   // are (OLMoE's layout); seed_oss: attention biases (output too), the pre-FFN norm named post_attention_norm
   add({"test-tiny-olmoe", "olmoe", 128, 2, 4, 4, 64, 300, 128, 10000.0f, 1e-5f, false, true, 0, 0.0f, 8192, 0,
@@ -343,7 +349,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "attn_k.bias", Kind::Bias, kv, 1});
       t.push_back({p + "attn_v.bias", Kind::Bias, kv, 1});
     }
-    if (s.arch == "qwen3" || s.arch == "qwen3moe" || s.arch == "gemma3" || s.arch == "hunyuan-dense" ||
+    if (s.arch == "qwen3" || s.arch == "qwen3moe" || s.arch == "gemma3" || s.arch.rfind("hunyuan", 0) == 0 ||
         (glm4moe && s.qk_norm)) {
       t.push_back({p + "attn_q_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
       t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
@@ -366,7 +372,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       const uint64_t nf = s.n_ff_exp ? s.n_ff_exp : s.n_ff, ne = s.n_expert;
       t.push_back({p + "ffn_gate_inp.weight", Kind::Router, e, ne});
       const bool qwen2moe = s.arch == "qwen2moe", ernie = s.arch == "ernie4_5-moe";
-      if (glm4moe || s.arch == "deepseek2" || qwen2moe || ernie) {
+      if (glm4moe || s.arch == "deepseek2" || qwen2moe || ernie || s.arch == "hunyuan-moe") {
         if (!qwen2moe && (s.expert_gating_func == 2 || ernie))
           t.push_back({p + "exp_probs_b.bias", Kind::ExpertBias, ne, 1});
         const uint64_t ns = nf * s.n_expert_shared;
@@ -458,9 +464,10 @@ std::vector<float> llama3_rope_factors(const Shape& s) {
 
 namespace {
 constexpr std::string_view kArchitectures[] = {
-    "llama",     "qwen2",    "qwen3",    "qwen3moe",     "phi3",  "gemma2",   "gemma3",
-    "gpt-oss",   "smollm3",  "granite",  "granitemoe",   "glm4",  "glm4moe",  "olmo2",
-    "deepseek2", "qwen2moe", "mistral3", "ernie4_5-moe", "olmoe", "seed_oss", "hunyuan-dense"};
+    "llama",   "qwen2",    "qwen3",         "qwen3moe",   "phi3",       "gemma2",
+    "gemma3",  "gpt-oss",  "smollm3",       "granite",    "granitemoe", "glm4",
+    "glm4moe", "olmo2",    "deepseek2",     "qwen2moe",   "mistral3",   "ernie4_5-moe",
+    "olmoe",   "seed_oss", "hunyuan-dense", "hunyuan-moe"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -573,7 +580,7 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   }
   if (s.expert_weights_scale > 0) w.set_f32(a + ".expert_weights_scale", s.expert_weights_scale);
   if (s.attn_temp_scale > 0) w.set_f32(a + ".attention.temperature_scale", s.attn_temp_scale);
-  if ((a == "qwen2moe" || a == "ernie4_5-moe") && s.n_expert_shared)  // its shared experts as one
+  if ((a == "qwen2moe" || a == "ernie4_5-moe" || a == "hunyuan-moe") && s.n_expert_shared)  // as one
     w.set_u32(a + ".expert_shared_feed_forward_length", s.n_ff_exp * s.n_expert_shared);
   if (a == "ernie4_5-moe") {
     w.set_u32(a + ".leading_dense_block_count", s.n_dense_lead);

@@ -230,13 +230,14 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
           for (int64_t h = 0; h < d.n_head_kv; ++h) naive::rmsnorm(k[u(t)], u(h * hd), u(hd), L.k_norm, eps);
         }
       };
-      if (d.architecture != "hunyuan-dense") norm_qk();
+      const bool hunyuan = d.architecture.rfind("hunyuan", 0) == 0;
+      if (!hunyuan) norm_qk();
       const bool neox = arch.rope == model::RopeKind::NeoX;
       if (d.architecture != "smollm3" || (l + 1) % 4 != 0) {  // SmolLM3: no RoPE on every fourth layer
         naive::rope(q[u(t)], d.n_head, hd, d.n_rot, t, neox, rope);
         naive::rope(k[u(t)], d.n_head_kv, hd, d.n_rot, t, neox, rope);
       }
-      if (d.architecture == "hunyuan-dense") norm_qk();  // Hunyuan: the norms after RoPE
+      if (hunyuan) norm_qk();  // Hunyuan: the norms after RoPE
     }
     for (int64_t t = 0; t < n; ++t) {
       Vec att(u(d.n_head * v_hd), 0.0);

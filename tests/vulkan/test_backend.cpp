@@ -408,10 +408,10 @@ TEST_CASE("A mixture's memory estimate counts its expert buffers, not its dense 
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
-TEST_CASE("hunyuan-dense (q and k norms after RoPE) is refused by name, and auto runs it on the CPU",
-          "[backend]") {
-  auto model = model::Model::load(test::synth_model_file("test-tiny-hunyuan-dense", gguf::GgmlType::Q8_0));
-  CHECK_THROWS_WITH(vulkan_backend(*model), Catch::Contains("hunyuan-dense: q and k normalized after RoPE"));
+TEST_CASE("Hunyuan (q and k norms after RoPE) is refused by name, and auto runs it on the CPU", "[backend]") {
+  const std::string arch = GENERATE("hunyuan-dense", "hunyuan-moe");
+  auto model = model::Model::load(test::synth_model_file("test-tiny-" + arch, gguf::GgmlType::Q8_0));
+  CHECK_THROWS_WITH(vulkan_backend(*model), Catch::Contains(arch + ": q and k normalized after RoPE"));
   // "auto" with the device named (on lavapipe it declines Vulkan by policy otherwise): Vulkan refuses, the
   // CPU engine runs it, and the choice says why
   vulkan::register_vulkan_backend("0");
