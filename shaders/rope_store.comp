@@ -21,6 +21,11 @@ layout(std430, binding = 5) writeonly buffer VC { float vc[]; };
 #include "common/state.glsl"
 #define ROPE_FACTORS_BINDING 7
 #include "common/rope_angle.glsl"
+// Hunyuan's q and k norms come after RoPE: RMSNorm commutes with the rotation (it keeps each head's sum of
+// squares), so the heads arrive normalized with unit gains and the gains multiply each element after it is
+// rotated (post_gain); otherwise these bindings are not read.
+layout(std430, binding = 8) readonly buffer QG { float q_gain[]; };
+layout(std430, binding = 9) readonly buffer KG { float k_gain[]; };
 layout(push_constant) uniform Push {
   uint n_tokens;
   uint n_heads;
@@ -38,6 +43,7 @@ layout(push_constant) uniform Push {
   uint q_cache_offset;   // elements into the Q cache
   uint kv_cache_offset;  // elements into the K and V caches
   uint store_v;          // 0: v is not stored (latent attention: the V cache is the K cache)
+  uint post_gain;        // 1: q and k times q_gain / k_gain (per element of a head) after the rotation
 } p;
 
 void main() {
@@ -61,7 +67,11 @@ void main() {
     uint s = qs + h * p.head_dim, d = qd + h * p.head_dim;
     float x0 = q[s + o0], x1 = q[s + o1];
     float r0 = rotate ? x0 * c - x1 * sn : x0, r1 = rotate ? x0 * sn + x1 * c : x1;
-    if (rotate) {
+    if (p.post_gain != 0u) {
+      r0 *= q_gain[o0];
+      r1 *= q_gain[o1];
+    }
+    if (rotate || p.post_gain != 0u) {
       q[s + o0] = r0;
       q[s + o1] = r1;
     }
@@ -73,8 +83,13 @@ void main() {
   for (uint h = 0u; h < p.n_kv_heads; ++h) {
     uint s = ks + h * p.head_dim, d = kd + h * p.head_dim;
     float x0 = k[s + o0], x1 = k[s + o1];
-    kc[d + o0] = rotate ? x0 * c - x1 * sn : x0;
-    kc[d + o1] = rotate ? x0 * sn + x1 * c : x1;
+    float r0 = rotate ? x0 * c - x1 * sn : x0, r1 = rotate ? x0 * sn + x1 * c : x1;
+    if (p.post_gain != 0u) {
+      r0 *= k_gain[o0];
+      r1 *= k_gain[o1];
+    }
+    kc[d + o0] = r0;
+    kc[d + o1] = r1;
     if (p.store_v == 0u) continue;
     uint sv = vs + h * p.head_dim;
     vc[d + 2u * i] = v[sv + 2u * i];

@@ -76,9 +76,9 @@ struct RopeStorePush {
   uint32_t n_tokens, n_heads, n_kv_heads, head_dim, n_rot, neox;
   float freq_base;
   uint32_t q_stride, q_offset, k_stride, k_offset, v_stride, v_offset, q_cache_offset, kv_cache_offset;
-  uint32_t store_v;
+  uint32_t store_v, post_gain;
 };
-static_assert(sizeof(RopeStorePush) == 64);
+static_assert(sizeof(RopeStorePush) == 68);
 
 // (x, y) workgroup counts of a flat 1-D dispatch of n invocations in workgroups of 64.
 std::pair<uint32_t, uint32_t> flat_groups(uint64_t n) {
@@ -1068,15 +1068,33 @@ void Recorder::rope_store(const BufferRange& q, const BufferRange& k, const Buff
     throw VulkanError("rope dimension " + std::to_string(p.n_rot) + " and head size " +
                       std::to_string(p.head_dim) + " must be even, the rope dimension at most the head size");
   const uint32_t q_dim = p.n_heads * p.head_dim, kv_dim = p.n_kv_heads * p.head_dim;
-  RopeStorePush push{p.n_tokens,        p.n_heads,
-                     p.n_kv_heads,      p.head_dim,
-                     p.n_rot,           p.neox ? 1u : 0u,
-                     p.freq_base,       p.q_stride ? p.q_stride : q_dim,
-                     p.q_offset,        p.k_stride ? p.k_stride : kv_dim,
-                     p.k_offset,        p.v_stride ? p.v_stride : kv_dim,
-                     p.v_offset,        p.q_cache_offset,
-                     p.kv_cache_offset, p.store_v ? 1u : 0u};
-  const BufferRange buffers[] = {q, k, v, q_cache, k_cache, v_cache, state, rope_factors(p, state)};
+  RopeStorePush push{p.n_tokens,
+                     p.n_heads,
+                     p.n_kv_heads,
+                     p.head_dim,
+                     p.n_rot,
+                     p.neox ? 1u : 0u,
+                     p.freq_base,
+                     p.q_stride ? p.q_stride : q_dim,
+                     p.q_offset,
+                     p.k_stride ? p.k_stride : kv_dim,
+                     p.k_offset,
+                     p.v_stride ? p.v_stride : kv_dim,
+                     p.v_offset,
+                     p.q_cache_offset,
+                     p.kv_cache_offset,
+                     p.store_v ? 1u : 0u,
+                     p.q_post_gain.buffer != VK_NULL_HANDLE ? 1u : 0u};
+  if ((p.q_post_gain.buffer != VK_NULL_HANDLE) != (p.k_post_gain.buffer != VK_NULL_HANDLE))
+    throw VulkanError("rope_store: post-rotation gains for both q and k, or for neither");
+  if (push.post_gain &&
+      std::min(p.q_post_gain.size, p.k_post_gain.size) < uint64_t{p.head_dim} * sizeof(float))
+    throw VulkanError("rope_store: the post-rotation gains need head_dim floats each");
+  const BufferRange factors = rope_factors(p, state);
+  // (without gains, any bound range: the kernel does not read them)
+  const BufferRange q_gain = push.post_gain ? p.q_post_gain : factors;
+  const BufferRange k_gain = push.post_gain ? p.k_post_gain : factors;
+  const BufferRange buffers[] = {q, k, v, q_cache, k_cache, v_cache, state, factors, q_gain, k_gain};
   const auto [gx, gy] = flat_groups(uint64_t{p.n_tokens} * (p.head_dim / 2));
   dispatch("rope_store", buffers, push, gx, gy);
 }

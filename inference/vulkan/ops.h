@@ -138,6 +138,9 @@ struct RopeStoreParams {
   // magnitude of cos and sin (model::RopeScaling::mscale): required with RoPE
   BufferRange freq_factors;
   bool store_v = true;  // rope_store: false leaves the V cache alone (latent attention: V is the K cache)
+  // rope_store: head_dim gains multiplying every q / k element after its rotation (Hunyuan's norms after
+  // RoPE, with the heads normalized before it at unit gain); empty: none
+  BufferRange q_post_gain{}, k_post_gain{};
 };
 
 struct AttentionParams {

@@ -83,6 +83,7 @@ struct VulkanBackend::DeviceWeights {
   // cos and sin. The model's (model::Weights::rope_divisors), LongRoPE's for long sessions, and ones for
   // sliding-window layers, which take no RoPE scaling.
   BufferRange rope_factors, rope_factors_long, rope_ones;
+  BufferRange head_ones;  // (head_dim) unit gains: Hunyuan's heads normalized before RoPE, their gains after
 };
 
 // Activations of up to max_batch tokens, allocated once per backend and shared by its sessions.
@@ -286,10 +287,6 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     : model_(model), ctx_(Context::Create(device)), max_batch_(max_batch_for(ctx_->device().info())) {
   const auto& d = model.desc();
   const auto& w = model.weights();
-  if (d.traits->qk_norm_after_rope)
-    throw VulkanError(
-        std::string(d.architecture) +
-        ": q and k normalized after RoPE are not in the Vulkan kernels yet (the CPU engine runs it)");
   if (d.is_mla()) {  // record_mla_qkv and record_mla_values bind per-head views of the activations
     const uint64_t align = ctx_->device().info().min_storage_offset_alignment;
     for (int64_t floats : {d.mla.nope + d.n_rot, d.head_dim, d.n_rot, d.mla.v_head})
@@ -424,6 +421,8 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
       return upload_vector(t);
     };
     w_->rope_ones = rope_table({}, 1.0f);
+    if (d.traits->qk_norm_after_rope)
+      w_->head_ones = upload_vector(std::vector<float>(static_cast<size_t>(d.head_dim), 1.0f));
     const float mscale = d.rope_scaling.mscale();
     w_->rope_factors = rope_table(w.rope_divisors(d, 0), mscale);
     w_->rope_factors_long = w.rope_freqs_long.empty()
@@ -677,22 +676,22 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
   rec.barrier();
   // (per-head q and k norms,) RoPE, post-RoPE q, k and v into the caches at this step's positions, and
   // attention: one dispatch for a decode step (q, k and v in one buffer), else two
-  const RopeStoreParams rope{.n_tokens = n,
-                             .n_heads = u32(d.n_head),
-                             .n_kv_heads = u32(d.n_head_kv),
-                             .head_dim = hd,
-                             .n_rot = d.rope_in_layer(l) ? u32(d.n_rot) : 0u,
-                             .neox = arch.rope == RopeKind::NeoX,
-                             .freq_base = d.rope_base(l),
-                             .q_stride = q_stride,
-                             .q_offset = q_off,
-                             .k_stride = kv_stride,
-                             .k_offset = k_off,
-                             .v_stride = kv_stride,
-                             .v_offset = v_off,
-                             .freq_factors = !d.rope_scaled(l)                        ? w.rope_ones
-                                             : model_.weights().long_rope(d, c.n_ctx) ? w.rope_factors_long
-                                                                                      : w.rope_factors};
+  RopeStoreParams rope{.n_tokens = n,
+                       .n_heads = u32(d.n_head),
+                       .n_kv_heads = u32(d.n_head_kv),
+                       .head_dim = hd,
+                       .n_rot = d.rope_in_layer(l) ? u32(d.n_rot) : 0u,
+                       .neox = arch.rope == RopeKind::NeoX,
+                       .freq_base = d.rope_base(l),
+                       .q_stride = q_stride,
+                       .q_offset = q_off,
+                       .k_stride = kv_stride,
+                       .k_offset = k_off,
+                       .v_stride = kv_stride,
+                       .v_offset = v_off,
+                       .freq_factors = !d.rope_scaled(l)                        ? w.rope_ones
+                                       : model_.weights().long_rope(d, c.n_ctx) ? w.rope_factors_long
+                                                                                : w.rope_factors};
   if (present(L.q_norm) && arch.qk_norm_full) {  // olmo2: the whole of q and of k RMS-normalized
     rec.rmsnorm(qb, L.q_norm, qb, {.n = q_dim, .n_rows = n, .x_stride = q_stride, .y_stride = q_stride},
                 d.norm_eps);  // (q starts each row: q_off is 0)
@@ -700,6 +699,13 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
     rec.rmsnorm(k_rows, L.k_norm, k_rows,
                 {.n = kv_dim, .n_rows = n, .x_stride = kv_stride, .y_stride = kv_stride}, d.norm_eps);
     rec.barrier();
+  } else if (present(L.q_norm) && arch.qk_norm_after_rope) {
+    // Hunyuan: the norms after RoPE. The rotation keeps each head's sum of squares, so the heads are
+    // normalized before it at unit gain, and rope_store multiplies the gains in after rotating.
+    rec.head_rmsnorm(qb, kb, w.head_ones, w.head_ones, rope, d.norm_eps);
+    rec.barrier();
+    rope.q_post_gain = L.q_norm;
+    rope.k_post_gain = L.k_norm;
   } else if (present(L.q_norm)) {  // qwen3: every q and k head RMS-normalized before RoPE
     rec.head_rmsnorm(qb, kb, L.q_norm, L.k_norm, rope, d.norm_eps);
     rec.barrier();
@@ -717,7 +723,8 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
                                   .window = d.is_local(l) ? u32(d.sliding_window) : 0u,
                                   .softcap = d.attn_softcap,
                                   .sinks = L.attn_sinks};
-  if (!(L.wqkv &&
+  // (the fused kernels take no post-rotation gains)
+  if (!(L.wqkv && rope.q_post_gain.buffer == VK_NULL_HANDLE &&
         rec.attention_rope_store(a.qkv, c.q_layer(l), c.k_layer(l), c.v_layer(l), a.att_out, whole(c.scores),
                                  state, rope, attention, c.split ? whole(*c.split) : BufferRange{}))) {
     if (d.is_mla())
