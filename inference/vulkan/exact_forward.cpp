@@ -66,6 +66,9 @@ ExactForward::ExactForward(Context& ctx, const model::Model& model)
   if (model.desc().traits->swa_pattern > 0 || model.desc().traits->post_norms)
     throw VulkanError("the llama.cpp-compatible Vulkan mode does not run " + model.desc().architecture +
                       " (sliding windows, post-sublayer norms); use cpu-llamacpp");
+  if (model.desc().traits->qk_norm_after_rope)
+    throw VulkanError("the llama.cpp-compatible Vulkan mode does not run q and k norms after RoPE (" +
+                      model.desc().architecture + "); use cpu-llamacpp");
   if (model.desc().traits->granite_scales)
     throw VulkanError(
         "the llama.cpp-compatible Vulkan mode does not run granite's multipliers; use cpu-llamacpp");

@@ -425,6 +425,10 @@ TEST_CASE("Vulkan runs Hunyuan (q and k norms after RoPE, a shared expert) as th
     CHECK(max_abs_diff(gpu->forward(s, std::span(&next, 1), false),
                        cpu.forward(cs, std::span(&next, 1), false)) <= kVsCpu);
   }
+  // the llama.cpp-compatible mode refuses them by name (its kernels normalize before RoPE)
+  CHECK_THROWS_WITH(
+      gpu->set_rounding(model::Rounding::LlamaCpp),
+      Catch::Contains("does not run q and k norms after RoPE (" + arch + "); use cpu-llamacpp"));
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
