@@ -76,16 +76,15 @@ int run_info(cli::Args& args) {
     std::printf("engine:        refuses it: %s\n", e.what());
   }
 
-  uint64_t n_params = 0;
+  uint64_t n_params = 0, tensor_bytes = 0;
   std::map<std::string, std::pair<size_t, uint64_t>> by_type;  // type -> (tensor count, bytes)
   for (const auto& t : file.tensors()) {
     n_params += t.n_elements;
+    tensor_bytes += t.n_bytes;
     auto& e = by_type[gguf::ggml_type_name(t.type)];
     e.first++;
     e.second += t.n_bytes;
   }
-  uint64_t tensor_bytes = 0;
-  for (const auto& [type, e] : by_type) tensor_bytes += e.second;
   std::printf("tensors:       %zu\n", file.tensors().size());
   std::printf("parameters:    %llu (%.2f M), %.2f bits per weight\n",
               static_cast<unsigned long long>(n_params), n_params / 1e6,

@@ -11,6 +11,13 @@ namespace glasswing::quant::blocks {
 constexpr int kQK = 32;    // elements per block of the legacy types
 constexpr int kQKK = 256;  // elements per super-block of the K types
 
+// The little-endian u32 at p (any alignment): packed bits and indices inside a block.
+inline uint32_t load_u32(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
 struct Q4_0 {
   uint16_t d;           // fp16 scale
   uint8_t qs[kQK / 2];  // element j in the low nibble of qs[j], element j+16 in the high nibble

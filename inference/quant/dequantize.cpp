@@ -61,11 +61,6 @@ void dequant_q4_1(const void* src, float* y, int64_t n) {
   }
 }
 
-uint32_t load_u32(const uint8_t* p) {
-  return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 |
-         static_cast<uint32_t>(p[3]) << 24;
-}
-
 void dequant_q5_0(const void* src, float* y, int64_t n) {
   const auto* x = static_cast<const Q5_0*>(src);
   for (int64_t i = 0; i < n / kQK; ++i, y += kQK) {

@@ -356,11 +356,6 @@ struct Codes32 {
 GW_AVX2_INLINE uint32_t u16_at(const uint8_t* p) {
   return static_cast<uint32_t>(p[0] | (p[1] << 8));
 }
-GW_AVX2_INLINE uint32_t u32_at(const uint8_t* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
 // -m where the sign bit of element i (bit i of signs) is set.
 GW_AVX2_INLINE __m256i with_signs(__m256i magnitudes, uint32_t signs) {
   return _mm256_sign_epi8(magnitudes, _mm256_or_si256(bit_lanes(signs), _mm256_set1_epi8(1)));
@@ -399,7 +394,7 @@ template <GgmlType T>
 GW_AVX2_INLINE Codes32 codes32(const uint8_t* p, int ib, float d) {
   if constexpr (T == GgmlType::IQ2_XXS) {
     const uint8_t* q8 = p + 2 + 8 * ib;
-    const uint32_t aux = u32_at(q8 + 4);
+    const uint32_t aux = load_u32(q8 + 4);
     const uint32_t idx[4] = {q8[0], q8[1], q8[2], q8[3]};
     const float db = d * (0.5f + static_cast<float>(aux >> 28)) * 0.25f;
     return {with_signs(grid4(kIq2xxsGrid, idx),
@@ -420,12 +415,12 @@ GW_AVX2_INLINE Codes32 codes32(const uint8_t* p, int ib, float d) {
     const uint32_t idx[4] = {qs[0] | ((qh << 8) & 0x300), qs[1] | ((qh << 6) & 0x300),
                              qs[2] | ((qh << 4) & 0x300), qs[3] | ((qh << 2) & 0x300)};
     const uint8_t sc = p[74 + ib];
-    return {with_signs(grid4(kIq2sGrid, idx), u32_at(p + 34 + 4 * ib)),
+    return {with_signs(grid4(kIq2sGrid, idx), load_u32(p + 34 + 4 * ib)),
             d * (0.5f + static_cast<float>(sc & 0xf)) * 0.25f,
             d * (0.5f + static_cast<float>(sc >> 4)) * 0.25f};
   } else if constexpr (T == GgmlType::IQ3_XXS) {
     const uint8_t* qs = p + 2 + 8 * ib;
-    const uint32_t aux = u32_at(p + 66 + 4 * ib);
+    const uint32_t aux = load_u32(p + 66 + 4 * ib);
     const uint32_t idx[8] = {qs[0], qs[1], qs[2], qs[3], qs[4], qs[5], qs[6], qs[7]};
     const float db = d * (0.5f + static_cast<float>(aux >> 28)) * 0.5f;
     return {with_signs(grid8(kIq3xxsGrid, idx),
@@ -438,7 +433,7 @@ GW_AVX2_INLINE Codes32 codes32(const uint8_t* p, int ib, float d) {
 #pragma GCC unroll 8
     for (int k = 0; k < 8; ++k) idx[k] = qs[k] | ((qh << (8 - k)) & 256);
     const float db = d * static_cast<float>(1 + 2 * ((p[106 + ib / 2] >> (4 * (ib % 2))) & 0xf));
-    return {with_signs(grid8(kIq3sGrid, idx), u32_at(p + 74 + 4 * ib)), db, db};
+    return {with_signs(grid8(kIq3sGrid, idx), load_u32(p + 74 + 4 * ib)), db, db};
   } else if constexpr (T == GgmlType::IQ1_S) {
     const uint32_t qh = u16_at(p + 34 + 2 * ib);
     const uint8_t* qs = p + 2 + 4 * ib;

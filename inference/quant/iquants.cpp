@@ -18,12 +18,6 @@ using namespace blocks;
 
 namespace {
 
-uint32_t load_u32(const uint8_t* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-
 // Byte-wise a + b (mod 256 in each byte, no carry between bytes).
 uint64_t add_bytes(uint64_t a, uint64_t b) {
   constexpr uint64_t kHigh = 0x8080808080808080ull;

@@ -619,10 +619,9 @@ WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t r
   if (rb > max_range) throw VulkanError("one tensor row is larger than maxStorageBufferRange");
   // Slice boundaries must land on aligned offsets: a multiple of `step` rows is.
   const uint64_t step = align / std::gcd(rb, align);
-  // The i-quants' codebook follows each slice's rows where the kernels read the GGUF layout.
-  const std::vector<uint32_t> no_codebook;
-  const std::vector<uint32_t>& codebook = tiles ? no_codebook : codebook_words(type);
-  const uint64_t codebook_bytes = codebook.empty() ? 0 : 4 * codebook.size() + 3;  // + padding to a word
+  // The i-quants' codebook follows each slice's rows where the kernels read the GGUF layout (not in tiles).
+  const std::vector<uint32_t>& codebook = codebook_words(type);
+  const uint64_t codebook_bytes = tiles || codebook.empty() ? 0 : 4 * codebook.size() + 3;  // + word padding
   if (rb + codebook_bytes > max_range)
     throw VulkanError("one tensor row is larger than maxStorageBufferRange");
   uint64_t per_slice = (max_range - codebook_bytes) / rb / step * step;
@@ -670,7 +669,7 @@ WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t r
     } else if (type == GgmlType::Q8_0 && !gpu) {
       const auto packed = repack_q8_0(bytes + r0 * src_rb, n, cols);
       ctx.upload(range, packed.data(), packed.size(), report);
-    } else if (!codebook.empty()) {
+    } else if (codebook_bytes) {
       std::vector<uint8_t> packed((rb * n + 3) / 4 * 4 + 4 * codebook.size(), 0);
       std::memcpy(packed.data(), bytes + r0 * src_rb, rb * n);
       std::memcpy(packed.data() + (rb * n + 3) / 4 * 4, codebook.data(), 4 * codebook.size());
