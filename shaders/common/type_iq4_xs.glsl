@@ -2,7 +2,6 @@
 // scales_l[4] (their low 4 bits, two per byte); u8 qs[128] (per 32 elements 16 bytes as iq4_nl's). Value
 // d·(scale − 32)·codebook. Chunk c = half h of sub-block ib (c = 2 ib + h within the block).
 #include "common/codebook16.glsl"
-const uvec4 IQ4_VALUES = uvec4(0xbfad9881u, 0xf6eaddcfu, 0x26190d01u, 0x71594535u);  // -127, -104, ..., 113
 const uint BLOCK_ELEMS = 256u;
 const uint BLOCK_BYTES = 136u;
 const uint CHUNK = 16u;
@@ -12,5 +11,5 @@ void dequant_chunk(uint rb, uint c, out float v[CHUNK]) {
   uint ls = ((w_u8(b + 4u + (ib >> 1)) >> (4u * (ib & 1u))) & 15u) | (((w_u16(b + 2u) >> (2u * ib)) & 3u) << 4);
   float dl = w_f16(b) * float(int(ls) - 32);
   uint q = b + 8u + 16u * ib;
-  [[unroll]] for (uint j = 0u; j < 16u; ++j) v[j] = dl * float(codebook16(IQ4_VALUES, (w_u8(q + j) >> shift) & 15u));
+  codebook16_half(IQ4_VALUES, q, shift, dl, v);
 }

@@ -1,7 +1,6 @@
 // mxfp4 (17 bytes / 32): u8 e (E8M0: the doubled E2M1 values are scaled by 2^(e − 128)); u8 qs[16] (nibble
 // order as iq4_nl's), each nibble an E2M1 value doubled to an integer. Chunk c: half c & 1 of block c >> 1.
 #include "common/codebook16.glsl"
-const uvec4 E2M1_DOUBLED = uvec4(0x03020100u, 0x0c080604u, 0xfdfeff00u, 0xf4f8fafcu);  // 0, 1, 2, 3, 4, 6, 8, 12, -0, -1, ..., -12
 const uint BLOCK_ELEMS = 32u;
 const uint BLOCK_BYTES = 17u;
 const uint CHUNK = 16u;
@@ -11,6 +10,5 @@ void dequant_chunk(uint rb, uint c, out float v[CHUNK]) {
   uint e = w_u8(b);
   // 2^(e − 128) as ggml's GGML_E8M0_TO_FP32_HALF (a denormal for e < 2)
   float d = uintBitsToFloat(e < 2u ? 0x00200000u << e : (e - 1u) << 23);
-  [[unroll]] for (uint j = 0u; j < 16u; ++j)
-    v[j] = d * float(codebook16(E2M1_DOUBLED, (w_u8(b + 1u + j) >> shift) & 15u));
+  codebook16_half(E2M1_DOUBLED, b + 1u, shift, d, v);
 }
