@@ -47,6 +47,7 @@ int run_synth(cli::Args& args) {
       throw cli::UsageError("--layers must be between 1 and the shape's " +
                             std::to_string(options.shape.n_layer));
     options.shape.n_layer = static_cast<uint32_t>(layers);
+    std::erase_if(options.shape.attention_layers, [&](uint32_t l) { return l >= layers; });  // (LFM2)
   }
   const std::string type_name = args.get_or("--type", "F16");
   const auto type = gguf::ggml_type_from_name(type_name);

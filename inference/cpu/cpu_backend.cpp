@@ -28,9 +28,13 @@ CpuCaches::CpuCaches(const model::ModelDescription& d, int64_t n_ctx_)
       kv_dim(d.kv_dim()),
       q_dim(d.q_cache_dim()),
       v_is_k(d.is_mla()),
-      k(sz(d.n_layer * n_ctx_ * d.kv_dim())),
-      v(d.is_mla() ? 0 : sz(d.n_layer * n_ctx_ * d.kv_dim())),
-      q(sz(d.n_layer * n_ctx_ * d.q_cache_dim())) {}
+      k(sz(d.n_attention_layers() * n_ctx_ * d.kv_dim())),
+      v(d.is_mla() ? 0 : sz(d.n_attention_layers() * n_ctx_ * d.kv_dim())),
+      q(sz(d.n_attention_layers() * n_ctx_ * d.q_cache_dim())),
+      conv(sz(d.n_conv_layers() * n_ctx_ * d.n_embd)),
+      conv_dim(d.n_embd) {
+  for (int64_t l = 0; l < d.n_layer; ++l) slot.push_back(d.cache_slot(l));
+}
 
 Scratch::Scratch(const model::ModelDescription& d, int64_t b)
     : x(sz(b * d.n_embd)),
@@ -55,7 +59,8 @@ Scratch::Scratch(const model::ModelDescription& d, int64_t b)
       mla_kv(d.is_mla() ? sz(b * (d.mla.kv_rank + d.n_rot)) : 0),
       mla_in(sz(b * std::max(d.mla.nope, d.mla.kv_rank))),
       mla_out(sz(b * std::max(d.mla.kv_rank, d.mla.v_head))),
-      mla_o(sz(b * d.n_head * d.mla.v_head)) {}
+      mla_o(sz(b * d.n_head * d.mla.v_head)),
+      conv_bcx(d.n_conv_layers() > 0 ? sz(b * 3 * d.n_embd) : 0) {}
 
 CpuBackend::CpuBackend(const model::Model& model, int n_threads, Rounding rounding)
     : model_(model), rounding_(rounding), pool_(n_threads), s_(model.desc(), kMaxBatch) {
@@ -92,12 +97,13 @@ model::MemoryEstimate CpuBackend::estimate_memory(int64_t n_ctx) const {
   const auto& d = model_.desc();
   model::MemoryEstimate m;
   m.weight_bytes = model_.weights().matrix_bytes();
-  m.session_bytes =
-      static_cast<uint64_t>(d.n_layer * n_ctx * ((d.is_mla() ? 1 : 2) * d.kv_dim() + d.q_cache_dim())) *
-      sizeof(float);
+  m.session_bytes = static_cast<uint64_t>(d.n_attention_layers() * n_ctx *
+                                              ((d.is_mla() ? 1 : 2) * d.kv_dim() + d.q_cache_dim()) +
+                                          d.n_conv_layers() * n_ctx * d.n_embd) *
+                    sizeof(float);
   const Scratch& s = s_;
   for (const auto* v : {&s.x, &s.xb, &s.xb2, &s.qkv, &s.q, &s.k, &s.v, &s.att_out, &s.hb, &s.hb2, &s.router,
-                        &s.moe_x, &s.moe_g, &s.moe_u, &s.moe_d, &s.moe_out})
+                        &s.moe_x, &s.moe_g, &s.moe_u, &s.moe_d, &s.moe_out, &s.conv_bcx})
     m.scratch_bytes += v->size() * sizeof(float);
   const ContextScratch cs = context_scratch(n_ctx);
   m.scratch_bytes +=
@@ -413,6 +419,33 @@ void CpuBackend::mla_values(const model::LayerWeights& L, int64_t n) {
   }
 }
 
+// A short-convolution layer (LFM2, as llama.cpp's build_shortconv_block): per token [b, c, x] = in_proj · xb;
+// b·x goes into the layer's convolution cache at the token's position; each channel's causal convolution
+// over the last kernel positions (none before the first: zeros), oldest tap first, times c; out_proj.
+void CpuBackend::short_conv(CpuCaches& c, const model::LayerWeights& L, int64_t l, int64_t n, int64_t pos0) {
+  const model::ModelDescription& d = model_.desc();
+  const int64_t dim = d.n_embd, taps = d.shortconv_kernel;
+  Scratch& s = s_;
+  project(s.conv_bcx.data(), s.xb.data(), L.conv_in, {}, n);
+  for (int64_t t = 0; t < n; ++t) {
+    const float* bcx = &s.conv_bcx[sz(t * 3 * dim)];
+    float* bx = c.conv_at(l, pos0 + t);
+    for (int64_t i = 0; i < dim; ++i) bx[i] = bcx[i] * bcx[2 * dim + i];
+  }
+  for (int64_t t = 0; t < n; ++t) {
+    const int64_t pos = pos0 + t;
+    const float* gate = &s.conv_bcx[sz(t * 3 * dim + dim)];
+    float* y = &s.xb[sz(t * dim)];  // (in_proj has read xb)
+    for (int64_t i = 0; i < dim; ++i) {
+      float acc = 0.0f;
+      for (int64_t j = std::max<int64_t>(0, taps - 1 - pos); j < taps; ++j)
+        acc += L.conv_taps[sz(i * taps + j)] * c.conv_at(l, pos - (taps - 1) + j)[i];
+      y[i] = gate[i] * acc;
+    }
+  }
+  project(s.xb2.data(), s.xb.data(), L.conv_out, {}, n);
+}
+
 void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, int64_t pos0,
                                int64_t first_logit, float* logits) {
   const model::ModelDescription& d = model_.desc();
@@ -447,111 +480,6 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
     // attention norm
     for (int64_t t = 0; t < n; ++t) norm(&s.xb[sz(t * dim)], &s.x[sz(t * dim)], L.attn_norm, L.attn_norm_b);
 
-    // q, k, v projections (+ biases)
-    if (arch.fused_qkv) {
-      const int64_t n_qkv = q_dim + 2 * kv_dim;
-      project(s.qkv.data(), s.xb.data(), L.wqkv, L.bqkv, n);
-      for (int64_t t = 0; t < n; ++t) {
-        const float* row = &s.qkv[sz(t * n_qkv)];
-        std::memcpy(&s.q[sz(t * q_dim)], row, sz(q_dim) * sizeof(float));
-        std::memcpy(&s.k[sz(t * kv_dim)], row + q_dim, sz(kv_dim) * sizeof(float));
-        std::memcpy(&s.v[sz(t * kv_dim)], row + q_dim + kv_dim, sz(kv_dim) * sizeof(float));
-      }
-    } else if (d.is_mla()) {
-      mla_qkv(L, n);
-    } else {
-      project(s.q.data(), s.xb.data(), L.wq, L.bq, n);
-      project(s.k.data(), s.xb.data(), L.wk, L.bk, n);
-      project(s.v.data(), s.xb.data(), L.wv, L.bv, n);
-    }
-
-    // RMSNorm of every q and k head (qwen3), RoPE on q and k, then q into the Q cache and k, v into the KV
-    // cache
-    // (sliding-window layers: their own base, no RoPE scaling)
-    const float base = d.rope_base(l);
-    const bool scaled = d.rope_scaled(l);
-    const model::Vector factors = scaled ? w.rope_factors(d, c.n_ctx) : model::Vector{};
-    const model::Vector divisors = scaled ? w.rope_divisors(d, c.n_ctx) : model::Vector{};
-    const model::RopeScaling scaling = scaled ? d.rope_scaling : model::RopeScaling{};
-    const auto rope_qk = [&](float* x, int64_t heads, int64_t pos) {
-      if (!d.rope_in_layer(l)) return;  // SmolLM3's NoPE layers
-      if (rounding_ == Rounding::Fast)
-        rope(x, heads, hd, d.n_rot, pos, base, arch.rope, divisors, scaling.mscale());
-      else
-        rope_like_ggml(x, heads, hd, d.n_rot, pos, base, arch.rope, factors, scaling);
-    };
-    for (int64_t t = 0; t < n; ++t) {
-      float* q = &s.q[sz(t * q_dim)];
-      float* k = &s.k[sz(t * kv_dim)];
-      const auto norm_qk = [&] {
-        if (arch.qk_norm_full) {
-          rmsnorm(q, q, L.q_norm, q_dim, d.norm_eps);
-          rmsnorm(k, k, L.k_norm, kv_dim, d.norm_eps);
-        } else if (!L.q_norm.empty()) {
-          for (int64_t h = 0; h < d.n_head; ++h) rmsnorm(q + h * hd, q + h * hd, L.q_norm, hd, d.norm_eps);
-          for (int64_t h = 0; h < d.n_head_kv; ++h) rmsnorm(k + h * hd, k + h * hd, L.k_norm, hd, d.norm_eps);
-        }
-      };
-      if (!arch.qk_norm_after_rope) norm_qk();
-      rope_qk(q, d.n_head, pos0 + t);
-      rope_qk(k, d.n_head_kv, pos0 + t);
-      if (arch.qk_norm_after_rope) norm_qk();  // (Hunyuan)
-      if (rounding_ == Rounding::LlamaCpp) {
-        // F16 KV cache; the query is converted to fp16 for the F16 K·Q product.
-        for (int64_t i = 0; i < q_dim; ++i) q[i] = round_fp16(q[i]);
-        for (int64_t i = 0; i < kv_dim; ++i) {
-          k[i] = round_fp16(k[i]);
-          s.v[sz(t * kv_dim + i)] = round_fp16(s.v[sz(t * kv_dim + i)]);
-        }
-      }
-      if (d.is_mla()) {  // each head unabsorbed: its RoPE part, its nope part (map_queries absorbs them)
-        const int64_t r = d.n_rot, nope = d.mla.nope;
-        for (int64_t h = 0; h < d.n_head; ++h) {
-          float* row = c.q_at(l, pos0 + t) + h * (r + nope);
-          std::copy_n(q + h * hd, r, row);
-          std::copy_n(&s.mla_q[sz((t * d.n_head + h) * (nope + r))], nope, row + r);
-        }
-      } else {
-        std::memcpy(c.q_at(l, pos0 + t), q, sz(q_dim) * sizeof(float));
-      }
-      std::memcpy(c.k_at(l, pos0 + t), k, sz(kv_dim) * sizeof(float));
-      if (!c.v_is_k) std::memcpy(c.v_at(l, pos0 + t), &s.v[sz(t * kv_dim)], sz(kv_dim) * sizeof(float));
-    }
-
-    // causal multi-head attention over the cache: token t sees positions 0…pos0+t
-    static const GemmKernel gemm = best_gemm_kernel();
-    if (rounding_ == Rounding::Fast && gemm != GemmKernel::Portable && n >= 2 && hd >= kPanelInputs) {
-      // Prompt steps: the keys and values packed once, then per head blocks of queries as two products with
-      // the GEMM kernel (gemm_f32.h)
-      pack_kv_panels(c, l, pos0 + n);
-      const int64_t group = gemm_rows_group(gemm), n_blocks = (n + group - 1) / group;
-      pool_.parallel_for(d.n_head * n_blocks, [&](int64_t begin, int64_t end, int) {
-        for (int64_t i = begin; i < end; ++i)
-          attention_block(l, i / n_blocks, (i % n_blocks) * group, n, pos0, pos0 + n, gemm);
-      });
-    } else if (rounding_ == Rounding::Fast && n == 1 &&
-               int64_t((pos0 + 1 - d.first_key(l, pos0)) * hd * 2 * sizeof(float)) > group_bytes_) {
-      attention_groups(c, l, pos0);
-    } else {
-      // one task per token × head (a KV head's keys and values stay in L2 for its other query heads)
-      pool_.parallel_for(n * d.n_head, [&](int64_t begin, int64_t end, int thread) {
-        float* att = &s.att[sz(thread * c.n_ctx)];
-        for (int64_t i = begin; i < end; ++i) {
-          const int64_t t = i / d.n_head, h = i % d.n_head, pos = pos0 + t, kv_head = h / d.gqa_group();
-          float* out = &s.att_out[sz(t * q_dim + h * hd)];
-          const float* qh = &s.q[sz(t * q_dim + h * hd)];
-          if (rounding_ == Rounding::LlamaCpp) {
-            attention_like_ggml(out, att, qh, c, d, l, h, pos, head_sink(L, h));
-            continue;
-          }
-          attention_row(att, qh, c, d, l, h, pos, head_sink(L, h));
-          const int64_t first = d.first_key(l, pos);
-          attention_values(out, att + first, c.v_at(l, first) + kv_head * hd, d.kv_dim(), pos + 1 - first,
-                           hd);
-        }
-      });
-    }
-
     // a sublayer's output in xb2 RMS-normalized before its residual add (post_norms)
     const auto post_norm = [&](model::Vector gain) {
       if (arch.post_norms)
@@ -565,10 +493,120 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
         for (int64_t i = 0; i < n * dim; ++i) s.xb2[sz(i)] *= d.residual_scale;
     };
 
-    // output projection and residual (multi-head latent attention: each head's output from latent space
-    // first)
-    if (d.is_mla()) mla_values(L, n);
-    project(s.xb2.data(), d.is_mla() ? s.mla_o.data() : s.att_out.data(), L.wo, L.bo, n);
+    if (!d.has_attention(l)) {  // a short-convolution layer (LFM2) mixes the tokens instead
+      short_conv(c, L, l, n, pos0);
+    } else {
+      // q, k, v projections (+ biases)
+      if (arch.fused_qkv) {
+        const int64_t n_qkv = q_dim + 2 * kv_dim;
+        project(s.qkv.data(), s.xb.data(), L.wqkv, L.bqkv, n);
+        for (int64_t t = 0; t < n; ++t) {
+          const float* row = &s.qkv[sz(t * n_qkv)];
+          std::memcpy(&s.q[sz(t * q_dim)], row, sz(q_dim) * sizeof(float));
+          std::memcpy(&s.k[sz(t * kv_dim)], row + q_dim, sz(kv_dim) * sizeof(float));
+          std::memcpy(&s.v[sz(t * kv_dim)], row + q_dim + kv_dim, sz(kv_dim) * sizeof(float));
+        }
+      } else if (d.is_mla()) {
+        mla_qkv(L, n);
+      } else {
+        project(s.q.data(), s.xb.data(), L.wq, L.bq, n);
+        project(s.k.data(), s.xb.data(), L.wk, L.bk, n);
+        project(s.v.data(), s.xb.data(), L.wv, L.bv, n);
+      }
+
+      // RMSNorm of every q and k head (qwen3), RoPE on q and k, then q into the Q cache and k, v into the KV
+      // cache
+      // (sliding-window layers: their own base, no RoPE scaling)
+      const float base = d.rope_base(l);
+      const bool scaled = d.rope_scaled(l);
+      const model::Vector factors = scaled ? w.rope_factors(d, c.n_ctx) : model::Vector{};
+      const model::Vector divisors = scaled ? w.rope_divisors(d, c.n_ctx) : model::Vector{};
+      const model::RopeScaling scaling = scaled ? d.rope_scaling : model::RopeScaling{};
+      const auto rope_qk = [&](float* x, int64_t heads, int64_t pos) {
+        if (!d.rope_in_layer(l)) return;  // SmolLM3's NoPE layers
+        if (rounding_ == Rounding::Fast)
+          rope(x, heads, hd, d.n_rot, pos, base, arch.rope, divisors, scaling.mscale());
+        else
+          rope_like_ggml(x, heads, hd, d.n_rot, pos, base, arch.rope, factors, scaling);
+      };
+      for (int64_t t = 0; t < n; ++t) {
+        float* q = &s.q[sz(t * q_dim)];
+        float* k = &s.k[sz(t * kv_dim)];
+        const auto norm_qk = [&] {
+          if (arch.qk_norm_full) {
+            rmsnorm(q, q, L.q_norm, q_dim, d.norm_eps);
+            rmsnorm(k, k, L.k_norm, kv_dim, d.norm_eps);
+          } else if (!L.q_norm.empty()) {
+            for (int64_t h = 0; h < d.n_head; ++h) rmsnorm(q + h * hd, q + h * hd, L.q_norm, hd, d.norm_eps);
+            for (int64_t h = 0; h < d.n_head_kv; ++h)
+              rmsnorm(k + h * hd, k + h * hd, L.k_norm, hd, d.norm_eps);
+          }
+        };
+        if (!arch.qk_norm_after_rope) norm_qk();
+        rope_qk(q, d.n_head, pos0 + t);
+        rope_qk(k, d.n_head_kv, pos0 + t);
+        if (arch.qk_norm_after_rope) norm_qk();  // (Hunyuan)
+        if (rounding_ == Rounding::LlamaCpp) {
+          // F16 KV cache; the query is converted to fp16 for the F16 K·Q product.
+          for (int64_t i = 0; i < q_dim; ++i) q[i] = round_fp16(q[i]);
+          for (int64_t i = 0; i < kv_dim; ++i) {
+            k[i] = round_fp16(k[i]);
+            s.v[sz(t * kv_dim + i)] = round_fp16(s.v[sz(t * kv_dim + i)]);
+          }
+        }
+        if (d.is_mla()) {  // each head unabsorbed: its RoPE part, its nope part (map_queries absorbs them)
+          const int64_t r = d.n_rot, nope = d.mla.nope;
+          for (int64_t h = 0; h < d.n_head; ++h) {
+            float* row = c.q_at(l, pos0 + t) + h * (r + nope);
+            std::copy_n(q + h * hd, r, row);
+            std::copy_n(&s.mla_q[sz((t * d.n_head + h) * (nope + r))], nope, row + r);
+          }
+        } else {
+          std::memcpy(c.q_at(l, pos0 + t), q, sz(q_dim) * sizeof(float));
+        }
+        std::memcpy(c.k_at(l, pos0 + t), k, sz(kv_dim) * sizeof(float));
+        if (!c.v_is_k) std::memcpy(c.v_at(l, pos0 + t), &s.v[sz(t * kv_dim)], sz(kv_dim) * sizeof(float));
+      }
+
+      // causal multi-head attention over the cache: token t sees positions 0…pos0+t
+      static const GemmKernel gemm = best_gemm_kernel();
+      if (rounding_ == Rounding::Fast && gemm != GemmKernel::Portable && n >= 2 && hd >= kPanelInputs) {
+        // Prompt steps: the keys and values packed once, then per head blocks of queries as two products with
+        // the GEMM kernel (gemm_f32.h)
+        pack_kv_panels(c, l, pos0 + n);
+        const int64_t group = gemm_rows_group(gemm), n_blocks = (n + group - 1) / group;
+        pool_.parallel_for(d.n_head * n_blocks, [&](int64_t begin, int64_t end, int) {
+          for (int64_t i = begin; i < end; ++i)
+            attention_block(l, i / n_blocks, (i % n_blocks) * group, n, pos0, pos0 + n, gemm);
+        });
+      } else if (rounding_ == Rounding::Fast && n == 1 &&
+                 int64_t((pos0 + 1 - d.first_key(l, pos0)) * hd * 2 * sizeof(float)) > group_bytes_) {
+        attention_groups(c, l, pos0);
+      } else {
+        // one task per token × head (a KV head's keys and values stay in L2 for its other query heads)
+        pool_.parallel_for(n * d.n_head, [&](int64_t begin, int64_t end, int thread) {
+          float* att = &s.att[sz(thread * c.n_ctx)];
+          for (int64_t i = begin; i < end; ++i) {
+            const int64_t t = i / d.n_head, h = i % d.n_head, pos = pos0 + t, kv_head = h / d.gqa_group();
+            float* out = &s.att_out[sz(t * q_dim + h * hd)];
+            const float* qh = &s.q[sz(t * q_dim + h * hd)];
+            if (rounding_ == Rounding::LlamaCpp) {
+              attention_like_ggml(out, att, qh, c, d, l, h, pos, head_sink(L, h));
+              continue;
+            }
+            attention_row(att, qh, c, d, l, h, pos, head_sink(L, h));
+            const int64_t first = d.first_key(l, pos);
+            attention_values(out, att + first, c.v_at(l, first) + kv_head * hd, d.kv_dim(), pos + 1 - first,
+                             hd);
+          }
+        });
+      }
+
+      // output projection and residual (multi-head latent attention: each head's output from latent space
+      // first)
+      if (d.is_mla()) mla_values(L, n);
+      project(s.xb2.data(), d.is_mla() ? s.mla_o.data() : s.att_out.data(), L.wo, L.bo, n);
+    }
     post_norm(L.attn_post_norm);
     residual_scale();
     add(s.x.data(), s.xb2.data(), n * dim);
@@ -674,6 +712,7 @@ std::vector<model::HeadSummary> CpuBackend::attention_summary_impl(const model::
         model::HeadSummary& h = out[sz(i)];
         h.layer = i / d.n_head;
         h.head = i % d.n_head;
+        if (!d.has_attention(h.layer)) continue;  // (Backend::attention_summary marks it)
         for (int64_t pos = queries.begin; pos < queries.end; ++pos) {
           const float* q = absorbed.empty()
                                ? c.q_at(h.layer, pos) + h.head * d.head_dim

@@ -16,10 +16,11 @@
 
 namespace glasswing::cpu {
 
-// A session's caches on the host, all F32 and post-RoPE.
+// A session's caches on the host, all F32 and post-RoPE. Each attention layer has its K, V and Q rows, each
+// short-convolution layer (LFM2) its convolution inputs, at the layer's ModelDescription::cache_slot.
 struct CpuCaches : model::SessionCaches {
   CpuCaches(const model::ModelDescription& d, int64_t n_ctx);
-  uint64_t bytes() const override { return (k.size() + v.size() + q.size()) * sizeof(float); }
+  uint64_t bytes() const override { return (k.size() + v.size() + q.size() + conv.size()) * sizeof(float); }
 
   int64_t n_ctx, kv_dim, q_dim;
   bool v_is_k;           // latent attention: the values are the keys (v stays empty, v_at reads k)
@@ -28,12 +29,16 @@ struct CpuCaches : model::SessionCaches {
   // (n_layer, n_ctx, q_dim), post-RoPE queries, kept for attention maps (latent attention: unabsorbed, q_dim
   // is ModelDescription::q_cache_dim)
   std::vector<float> q;
+  // (n_conv_layers, n_ctx, n_embd) b·x of every position of each short-convolution layer: the convolution's
+  // inputs, kept whole (not only the last kernel - 1) so that a session can go back to any position
+  std::vector<float> conv;
+  int64_t conv_dim;
+  std::vector<int64_t> slot;  // per layer: ModelDescription::cache_slot
 
-  float* k_at(int64_t layer, int64_t pos) { return &k[static_cast<size_t>((layer * n_ctx + pos) * kv_dim)]; }
-  float* v_at(int64_t layer, int64_t pos) {
-    return &(v_is_k ? k : v)[static_cast<size_t>((layer * n_ctx + pos) * kv_dim)];
-  }
-  float* q_at(int64_t layer, int64_t pos) { return &q[static_cast<size_t>((layer * n_ctx + pos) * q_dim)]; }
+  float* k_at(int64_t layer, int64_t pos) { return &k[at(layer, pos, kv_dim)]; }
+  float* v_at(int64_t layer, int64_t pos) { return &(v_is_k ? k : v)[at(layer, pos, kv_dim)]; }
+  float* q_at(int64_t layer, int64_t pos) { return &q[at(layer, pos, q_dim)]; }
+  float* conv_at(int64_t layer, int64_t pos) { return &conv[at(layer, pos, conv_dim)]; }
   const float* k_at(int64_t layer, int64_t pos) const {
     return const_cast<CpuCaches*>(this)->k_at(layer, pos);
   }
@@ -42,6 +47,11 @@ struct CpuCaches : model::SessionCaches {
   }
   const float* q_at(int64_t layer, int64_t pos) const {
     return const_cast<CpuCaches*>(this)->q_at(layer, pos);
+  }
+
+ private:
+  size_t at(int64_t layer, int64_t pos, int64_t width) const {
+    return static_cast<size_t>((slot[static_cast<size_t>(layer)] * n_ctx + pos) * width);
   }
 };
 
@@ -70,6 +80,7 @@ struct Scratch {
   // n_rot), its low-rank step (max_batch, q_rank), the latent with the RoPE key (max_batch, kv_rank + n_rot),
   // one head's input and output of k_b or v_b, and every head's value for wo (max_batch, n_head·v_head)
   std::vector<float> mla_q, mla_qa, mla_kv, mla_in, mla_out, mla_o;
+  std::vector<float> conv_bcx;  // (max_batch, 3·n_embd) a short-convolution layer's b, c, x (empty otherwise)
   std::vector<float>
       att;  // (n_threads, gqa_group, n_ctx), score rows per thread; grows with the largest session
   std::vector<float>
@@ -118,6 +129,8 @@ class CpuBackend final : public model::Backend {
   // The mixture-of-experts FFN of n tokens: s_.xb (normalized) -> s_.xb2.
   void moe_ffn(const model::LayerWeights& L, int64_t n);
   void mla_qkv(const model::LayerWeights& L, int64_t n);
+  // A short-convolution layer's mixing of n tokens at pos0 (LFM2): s_.xb (normalized) -> s_.xb2.
+  void short_conv(CpuCaches& c, const model::LayerWeights& L, int64_t l, int64_t n, int64_t pos0);
   void mla_values(const model::LayerWeights& L, int64_t n);
   void swiglu_rows(float* gate, const float* up, int64_t rows, int64_t width) const;
   void absorb_queries(const model::LayerWeights& L, const float* src, int64_t src_row, int64_t pe_at,

@@ -73,6 +73,12 @@ constexpr std::array kArchitectures = {
     ArchTraits{.name = "hunyuan-moe", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
                .learned_positions = false, .fused_qkv = false, .qk_norm = true, .ernie_moe = true,
                .qk_norm_after_rope = true},
+    // Liquid AI LFM2 (350M .. 2.6B) and LFM2-8B-A1B: attention layers (per-head q and k norms before RoPE,
+    // NeoX pairs) between gated short-convolution layers
+    ArchTraits{.name = "lfm2", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .qk_norm = true, .short_conv = true},
+    ArchTraits{.name = "lfm2moe", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .qk_norm = true, .short_conv = true},
     ArchTraits{"olmo2",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true,  false, false, false,
                true, 4, false, false, false, "ffn_norm", 0, false, true, true},
     ArchTraits{"gpt2",   NormKind::Layer, FfnKind::Gelu,   RopeKind::None,   true,  true,  false},

@@ -80,6 +80,12 @@ struct ArchTraits {
   // Hunyuan: the per-head q and k norms (qk_norm) come after RoPE, not before. (RMSNorm commutes with the
   // rotation, its per-element gains do not.)
   bool qk_norm_after_rope = false;
+  // LFM2 (Liquid AI): a hybrid whose layers mix tokens either by attention (with qwen3's per-head q and k
+  // norms) or by a gated short convolution (ModelDescription::conv_layers): in_proj makes b, c and x per
+  // token, b·x runs through a causal depthwise convolution of shortconv_kernel taps over the positions, c
+  // gates its output and out_proj projects it. The final norm is named token_embd_norm. lfm2moe adds experts
+  // after the leading dense layers (a sigmoid router steered by exp_probs_b, weights renormalized).
+  bool short_conv = false;
 };
 
 // Every architecture this engine runs.

@@ -1,5 +1,7 @@
 #include "inference/model/backend.h"
 
+#include <cmath>
+
 #include "inference/model/model.h"
 
 namespace glasswing::model {
@@ -43,6 +45,10 @@ AttentionMatrix Backend::attention(const Session& session, int64_t layer, int64_
   if (layer < 0 || layer >= d.n_layer)
     throw std::out_of_range("layer " + std::to_string(layer) + " out of range");
   if (head < 0 || head >= d.n_head) throw std::out_of_range("head " + std::to_string(head) + " out of range");
+  if (!d.has_attention(layer))
+    throw std::invalid_argument(
+        "layer " + std::to_string(layer) +
+        " mixes tokens by a short convolution, not attention: it has no attention map");
   check_range("query", queries, session.position());
   check_range("key", keys, session.position());
   return attention_impl(session, layer, head, queries, keys);
@@ -51,7 +57,12 @@ AttentionMatrix Backend::attention(const Session& session, int64_t layer, int64_
 std::vector<HeadSummary> Backend::attention_summary(const Session& session, Range queries) {
   if (&session.backend() != this) throw std::invalid_argument("the session belongs to another backend");
   check_range("query", queries, session.position());
-  return attention_summary_impl(session, queries);
+  std::vector<HeadSummary> out = attention_summary_impl(session, queries);
+  // a short-convolution layer's heads (LFM2) have no attention to sum up
+  const auto& d = session.model().desc();
+  for (HeadSummary& h : out)
+    if (!d.has_attention(h.layer)) h.max_prob = h.entropy = h.first_token = NAN;
+  return out;
 }
 
 }  // namespace glasswing::model

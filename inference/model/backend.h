@@ -56,6 +56,7 @@ struct HeadSummary {
   float max_prob = 0;     // mean over queries of the largest probability in the row
   float entropy = 0;      // mean over queries of −Σ p·ln p (nats)
   float first_token = 0;  // mean attention to position 0 (the BOS / attention sink)
+  // (all three NaN for the heads of a layer without attention: LFM2's short-convolution layers)
 };
 
 class Backend {

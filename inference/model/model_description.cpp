@@ -115,6 +115,70 @@ void read_mla(const gguf::GgufFile& file, const std::string& a, ModelDescription
         std::string("rope.dimension_count, value_length = kv_lora_rank and one KV head"));
 }
 
+// LFM2-MoE's mixtures as llama.cpp's lfm2moe reads them: leading dense layers, the gating function of
+// expert_gating_func (sigmoid when absent), a selection bias (exp_probs_b), the chosen weights always
+// renormalized and scaled by expert_weights_scale where given.
+void read_lfm2_moe(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
+  read_dense_lead(file, a, d);
+  switch (file.get_int(a + "expert_gating_func").value_or(2)) {
+    case 1:
+      d.router.gating = ExpertGating::Softmax;
+      break;
+    case 2:
+      d.router.gating = ExpertGating::Sigmoid;
+      break;
+    default:
+      throw std::runtime_error("metadata " + a + "expert_gating_func " +
+                               std::to_string(*file.get_int(a + "expert_gating_func")) + " is not supported");
+  }
+  d.router.normalize = true;
+  const double scale = file.get_float(a + "expert_weights_scale").value_or(0.0);
+  if (!std::isfinite(scale) || scale < 0)
+    throw std::runtime_error("metadata " + a + "expert_weights_scale must be a positive number");
+  d.router.scale = scale > 0 ? static_cast<float>(scale) : 1.0f;
+}
+
+// attention.head_count_kv: one number, or (hybrids) one per layer, where 0 marks a short-convolution layer
+// and the attention layers share one count.
+void read_kv_heads(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
+  const std::string key = a + "attention.head_count_kv";
+  const gguf::Value* v = file.find(key);
+  if (!v || v->type != gguf::ValueType::Array) {
+    d.n_head_kv = file.get_int(key).value_or(d.n_head);
+    return;
+  }
+  if (!d.traits->short_conv)
+    throw std::runtime_error("per-layer " + key + " (an array) is not supported for " + d.architecture);
+  const gguf::Array& counts = *v->array;
+  if (!gguf::is_integer_type(counts.elem_type) || static_cast<int64_t>(counts.ints.size()) != d.n_layer)
+    throw std::runtime_error(key + " must hold one integer per layer (" + std::to_string(d.n_layer) + ")");
+  d.n_head_kv = 0;
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    const int64_t n = counts.ints[static_cast<size_t>(l)];
+    d.conv_layers.push_back(n == 0);
+    if (n == 0) continue;
+    if (n < 0 || (d.n_head_kv != 0 && n != d.n_head_kv))
+      throw std::runtime_error(key + " gives layer " + std::to_string(l) + " " + std::to_string(n) +
+                               " KV heads: the attention layers must share one positive count");
+    d.n_head_kv = n;
+  }
+  if (d.n_head_kv == 0) throw std::runtime_error(key + " leaves no attention layer (all are 0)");
+  int32_t slots[2] = {0, 0};  // (attention, convolution)
+  for (const bool conv : d.conv_layers) d.layer_slots.push_back(slots[conv ? 1 : 0]++);
+}
+
+// The short convolution's taps (shortconv.l_cache), which a hybrid needs when it has convolution layers.
+void read_short_conv(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
+  if (d.n_conv_layers() == 0) return;
+  d.shortconv_kernel = positive(file, a + "shortconv.l_cache");
+  if (d.shortconv_kernel < 2 || d.shortconv_kernel > 16)
+    throw std::runtime_error("metadata " + a + "shortconv.l_cache " + std::to_string(d.shortconv_kernel) +
+                             " is outside the supported 2..16 taps");
+  if (file.get_int(a + "attention.sliding_window").value_or(0) > 0)
+    throw std::runtime_error(d.architecture + " with sliding-window attention (" + a +
+                             "attention.sliding_window) is not supported");
+}
+
 }  // namespace
 
 ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
@@ -128,7 +192,8 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
   d.n_embd = positive(file, a + "embedding_length");
   d.n_layer = positive(file, a + "block_count");
   d.n_head = positive(file, a + "attention.head_count");
-  d.n_head_kv = file.get_int(a + "attention.head_count_kv").value_or(d.n_head);
+  read_kv_heads(file, a, d);
+  read_short_conv(file, a, d);
   if (d.n_head_kv <= 0 || d.n_head % d.n_head_kv != 0)
     throw std::runtime_error("attention.head_count " + std::to_string(d.n_head) +
                              " is not a multiple of attention.head_count_kv " + std::to_string(d.n_head_kv));
@@ -154,6 +219,8 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
       read_deepseek_moe(file, a, d);
     } else if (d.traits->ernie_moe) {
       read_ernie_moe(file, a, d);
+    } else if (d.traits->short_conv) {
+      read_lfm2_moe(file, a, d);
     } else if (d.traits->gated_shared_expert) {  // as llama.cpp's qwen2moe
       d.n_expert_shared = 1;
       d.n_ff_shexp = file.get_int(a + "expert_shared_feed_forward_length").value_or(d.n_ff);

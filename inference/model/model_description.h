@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "inference/gguf/gguf_file.h"
 #include "inference/model/architecture.h"
@@ -68,6 +69,12 @@ struct ModelDescription {
   float attn_softcap = 0.0f;
   float final_softcap = 0.0f;
   bool tied_embeddings = false;  // no output.weight: the classifier reuses token_embd.weight
+  // Hybrid models (ArchTraits::short_conv, LFM2): the layers that mix tokens by a gated short convolution of
+  // shortconv_kernel taps instead of attention (their attention.head_count_kv is 0 in the file's per-layer
+  // array); empty: every layer attends. Each kind keeps its own caches, indexed by cache_slot.
+  std::vector<bool> conv_layers;
+  int64_t shortconv_kernel = 0;
+  std::vector<int32_t> layer_slots;  // per layer: its index among the layers of its kind (hybrids only)
 
   int64_t q_dim() const { return n_head * head_dim; }  // width of all query heads together
   bool is_mla() const { return mla.kv_rank > 0; }
@@ -79,6 +86,18 @@ struct ModelDescription {
   int64_t q_cache_dim() const { return is_mla() ? n_head * (n_rot + mla.nope) : q_dim(); }
   int64_t kv_dim() const { return n_head_kv * head_dim; }   // width of all key (or value) heads together
   int64_t gqa_group() const { return n_head / n_head_kv; }  // query heads sharing one KV head
+
+  // Whether layer l mixes tokens by attention (else by the short convolution).
+  bool has_attention(int64_t l) const { return conv_layers.empty() || !conv_layers[static_cast<size_t>(l)]; }
+  int64_t n_conv_layers() const {
+    return static_cast<int64_t>(std::count(conv_layers.begin(), conv_layers.end(), true));
+  }
+  int64_t n_attention_layers() const { return n_layer - n_conv_layers(); }
+  // Layer l's index among the layers of its kind: its K, V and Q caches' (attention) or its convolution
+  // cache's (ModelDescription::conv_layers).
+  int64_t cache_slot(int64_t l) const {
+    return layer_slots.empty() ? l : layer_slots[static_cast<size_t>(l)];
+  }
 
   // Whether layer l's FFN is a mixture of experts (else dense, of n_ff).
   bool moe_layer(int64_t l) const { return n_expert > 0 && l >= n_layer_dense_lead; }

@@ -69,6 +69,11 @@ class Loader {
     return t ? floats(*t, n, 1) : Vector{};
   }
 
+  // A 2-D tensor of `n` rows of `len` floats, as one span.
+  Vector table(const std::string& name, int64_t len, int64_t n) {
+    return floats(*find(name, {static_cast<uint64_t>(len), static_cast<uint64_t>(n)}, true), len, n);
+  }
+
   // A 2-D tensor of `n` vectors of `len` (per-expert biases), as views of its rows.
   std::vector<Vector> vectors(const std::string& name, int64_t len, int64_t n, bool required) {
     const auto* t = find(name, {static_cast<uint64_t>(len), static_cast<uint64_t>(n)}, required);
@@ -140,7 +145,11 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
     const std::string p = "blk." + std::to_string(l) + ".";
     if (!arch.no_pre_norms) L.attn_norm = load.vector(p + "attn_norm.weight", d.n_embd);
     L.attn_norm_b = load.vector(p + "attn_norm.bias", d.n_embd, layer_norm);
-    if (arch.fused_qkv) {
+    if (!d.has_attention(l)) {  // a short-convolution layer (LFM2)
+      L.conv_in = load.matrix(p + "shortconv.in_proj.weight", 3 * d.n_embd, d.n_embd);
+      L.conv_taps = load.table(p + "shortconv.conv.weight", d.shortconv_kernel, d.n_embd);
+      L.conv_out = load.matrix(p + "shortconv.out_proj.weight", d.n_embd, d.n_embd);
+    } else if (arch.fused_qkv) {
       const int64_t n_qkv = d.q_dim() + 2 * d.kv_dim();
       L.wqkv = load.matrix(p + "attn_qkv.weight", n_qkv, d.n_embd);
       L.bqkv = load.vector(p + "attn_qkv.bias", n_qkv, false);
@@ -159,13 +168,17 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       L.bk = load.vector(p + "attn_k.bias", d.kv_dim(), false);
       L.bv = load.vector(p + "attn_v.bias", d.kv_dim(), false);
     }
-    if (arch.qk_norm || (arch.qk_norm_if_present && load.has(p + "attn_q_norm.weight"))) {
+    if (!d.has_attention(l)) {
+      // (no attention tensors)
+    } else if (arch.qk_norm || (arch.qk_norm_if_present && load.has(p + "attn_q_norm.weight"))) {
       // per head, or over the whole of q and of k (olmo2)
       L.q_norm = load.vector(p + "attn_q_norm.weight", arch.qk_norm_full ? d.q_dim() : d.head_dim);
       L.k_norm = load.vector(p + "attn_k_norm.weight", arch.qk_norm_full ? d.kv_dim() : d.head_dim);
     }
-    L.wo = load.matrix(p + "attn_output.weight", d.n_embd, d.attn_out_dim());
-    L.bo = load.vector(p + "attn_output.bias", d.n_embd, false);
+    if (d.has_attention(l)) {
+      L.wo = load.matrix(p + "attn_output.weight", d.n_embd, d.attn_out_dim());
+      L.bo = load.vector(p + "attn_output.bias", d.n_embd, false);
+    }
     if (arch.post_norms) {
       L.attn_post_norm = load.vector(p + "post_attention_norm.weight", d.n_embd);
       L.ffn_post_norm = load.vector(p + "post_ffw_norm.weight", d.n_embd);
@@ -206,7 +219,10 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
     }
   }
 
-  w.output_norm = load.vector("output_norm.weight", d.n_embd);
+  // (LFM2's final norm is named token_embd_norm)
+  w.output_norm = load.vector(
+      arch.short_conv && load.has("token_embd_norm.weight") ? "token_embd_norm.weight" : "output_norm.weight",
+      d.n_embd);
   w.output_norm_b = load.vector("output_norm.bias", d.n_embd, layer_norm);
   w.output = d.tied_embeddings ? w.token_embd : load.matrix("output.weight", d.n_vocab, d.n_embd);
   w.output_b = load.vector("output.bias", d.n_vocab, false);
@@ -260,7 +276,7 @@ uint64_t Weights::matrix_bytes() const {
     for (const auto* m : {&L.wq, &L.wk, &L.wv, &L.wqkv, &L.wo, &L.w_gate, &L.w_up, &L.w_down, &L.router,
                           &L.gate_shexp, &L.up_shexp, &L.down_shexp})
       add(*m);
-    for (const auto* m : {&L.wq_a, &L.wq_b, &L.wkv_a, &L.shexp_gate}) add(*m);
+    for (const auto* m : {&L.wq_a, &L.wq_b, &L.wkv_a, &L.shexp_gate, &L.conv_in, &L.conv_out}) add(*m);
     for (const auto* experts : {&L.gate_exps, &L.up_exps, &L.down_exps, &L.k_b, &L.v_b})
       for (const auto& m : *experts) add(m);
   }

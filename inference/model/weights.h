@@ -64,6 +64,11 @@ struct LayerWeights {
   WeightMatrix wq_a, wq_b, wkv_a;
   Vector q_a_norm, kv_a_norm;
   std::vector<WeightMatrix> k_b, v_b;
+  // A short-convolution layer (ModelDescription::conv_layers) instead of attention: in_proj (3·n_embd rows:
+  // b, then c, then x), the taps of each channel's causal convolution (n_embd × shortconv_kernel: channel i's
+  // tap j at i·kernel + j, the last tap on the current position), and out_proj (n_embd rows)
+  WeightMatrix conv_in, conv_out;
+  Vector conv_taps;
 };
 
 struct Weights {

@@ -195,6 +195,25 @@ std::vector<Shape> make_shapes() {
   // per token) and YaRN x4 over 32 positions
   add({"test-tiny-gpt-oss", "gpt-oss", 128, 2, 4, 2, 128, 300, 128, 150000.0f, 1e-5f, false, true, 64, 0.0f, 32,
        4, 0.0f, 0.0f, 0.0f, 4, 2, 64, 4.0f});
+  // LFM2-1.2B and LFM2-350M: attention on layers 2, 5, 8, 10, 12 and 14, short convolutions of 3 taps between
+  Shape lfm2{"lfm2-1.2b", "lfm2", 2048, 16, 32, 8, 8192, 65536, 128000, 1000000.0f, 1e-5f, true, false};
+  lfm2.attention_layers = {2, 5, 8, 10, 12, 14};
+  add(lfm2);
+  lfm2.name = "lfm2-350m";
+  lfm2.n_embd = 1024;
+  lfm2.n_head = 16;
+  lfm2.n_ff = 4608;
+  add(lfm2);
+  // lfm2 with attention on layers 2 and 4 of five; lfm2moe with attention on layers 1 and 3 of four, a dense
+  // first layer, then 4 experts of 64 (2 per token) chosen by sigmoid plus a bias (LFM2-8B-A1B's layout)
+  Shape lfm2_tiny{"test-tiny-lfm2", "lfm2", 128, 5, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, true, true};
+  lfm2_tiny.attention_layers = {2, 4};
+  add(lfm2_tiny);
+  Shape lfm2moe{"test-tiny-lfm2moe", "lfm2moe", 128, 4, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, true, true, 0,
+                0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 4, 2, 64};
+  lfm2moe.attention_layers = {1, 3};
+  lfm2moe.n_dense_lead = 1;
+  add(lfm2moe);
   // clang-format on
   return s;
 }
@@ -300,11 +319,17 @@ void validate(const Shape& s) {
   if (s.n_head % s.n_head_kv) fail("the head count is not a multiple of the KV head count");
   if (s.head_dim() % 2) fail("the head dimension must be even for RoPE");
   if (s.n_vocab < 260) fail("the vocabulary needs at least 260 tokens");
+  const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe";
+  if (!s.attention_layers.empty() && !lfm2) fail("only lfm2 and lfm2moe have short-convolution layers");
+  for (uint32_t l : s.attention_layers)
+    if (l >= s.n_layer) fail("attention layer " + std::to_string(l) + " is past the last layer");
+  if (lfm2 && (s.attention_layers.empty() || s.conv_kernel < 2)) fail("lfm2 needs attention layers and taps");
 }
 
 // ExpertBias: GLM-4.5's exp_probs_b, N(0, 0.3), so that it changes which experts a sigmoid router chooses
 // (also Qwen2-MoE's shared-expert gate vector: its gate then ranges over σ's slope)
-enum class Kind { Weight, Norm, HeadNorm, Bias, RopeFreqs, Router, Sink, ExpertBias };
+// ConvTaps: a short convolution's taps, N(0, 0.5)
+enum class Kind { Weight, Norm, HeadNorm, Bias, RopeFreqs, Router, Sink, ExpertBias, ConvTaps };
 
 struct TensorSpec {
   std::string name;
@@ -323,7 +348,12 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     const std::string p = "blk." + std::to_string(l) + ".";
     const bool olmo2 = s.arch == "olmo2";  // norms after the sublayers only; q and k normalized whole
     if (!olmo2) t.push_back({p + "attn_norm.weight", Kind::Norm, e, 1});
-    if (s.arch == "phi3") {
+    const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe";
+    if (!s.attends(l)) {  // a short-convolution layer (LFM2)
+      t.push_back({p + "shortconv.in_proj.weight", Kind::Weight, e, 3 * e});
+      t.push_back({p + "shortconv.conv.weight", Kind::ConvTaps, s.conv_kernel, e});
+      t.push_back({p + "shortconv.out_proj.weight", Kind::Weight, e, e});
+    } else if (s.arch == "phi3") {
       t.push_back({p + "attn_qkv.weight", Kind::Weight, e, q + 2 * kv});
     } else if (s.kv_rank) {  // multi-head latent attention
       const uint64_t hq = uint64_t{s.n_head} * (s.qk_nope + s.rope_dims), nh = s.n_head;
@@ -344,13 +374,16 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "attn_v.weight", Kind::Weight, e, kv});
     }
     const bool gpt_oss = s.arch == "gpt-oss", glm4 = s.arch == "glm4", glm4moe = s.arch == "glm4moe";
-    if (s.arch == "qwen2" || s.arch == "qwen2moe" || s.arch == "seed_oss" || gpt_oss || glm4 || glm4moe) {
+    if (!s.attends(l)) {
+      // (no attention tensors)
+    } else if (s.arch == "qwen2" || s.arch == "qwen2moe" || s.arch == "seed_oss" || gpt_oss || glm4 || glm4moe) {
       t.push_back({p + "attn_q.bias", Kind::Bias, q, 1});
       t.push_back({p + "attn_k.bias", Kind::Bias, kv, 1});
       t.push_back({p + "attn_v.bias", Kind::Bias, kv, 1});
     }
-    if (s.arch == "qwen3" || s.arch == "qwen3moe" || s.arch == "gemma3" || s.arch.rfind("hunyuan", 0) == 0 ||
-        (glm4moe && s.qk_norm)) {
+    if ((s.arch == "qwen3" || s.arch == "qwen3moe" || s.arch == "gemma3" || s.arch.rfind("hunyuan", 0) == 0 ||
+         (glm4moe && s.qk_norm) || lfm2) &&
+        s.attends(l)) {
       t.push_back({p + "attn_q_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
       t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
     }
@@ -359,7 +392,8 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "attn_q_norm.weight", Kind::HeadNorm, q, 1});
       t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, kv, 1});
     }
-    t.push_back({p + "attn_output.weight", Kind::Weight, s.kv_rank ? uint64_t{s.n_head} * s.v_head : q, e});
+    if (s.attends(l))
+      t.push_back({p + "attn_output.weight", Kind::Weight, s.kv_rank ? uint64_t{s.n_head} * s.v_head : q, e});
     if (gpt_oss || seed_oss) t.push_back({p + "attn_output.bias", Kind::Bias, e, 1});
     if (gpt_oss) t.push_back({p + "attn_sinks.weight", Kind::Sink, s.n_head, 1});
     const bool post_norms = s.arch == "gemma2" || s.arch == "gemma3" || glm4 || olmo2;
@@ -372,7 +406,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       const uint64_t nf = s.n_ff_exp ? s.n_ff_exp : s.n_ff, ne = s.n_expert;
       t.push_back({p + "ffn_gate_inp.weight", Kind::Router, e, ne});
       const bool qwen2moe = s.arch == "qwen2moe", ernie = s.arch == "ernie4_5-moe";
-      if (glm4moe || s.arch == "deepseek2" || qwen2moe || ernie || s.arch == "hunyuan-moe") {
+      if (glm4moe || s.arch == "deepseek2" || qwen2moe || ernie || s.arch == "hunyuan-moe" || lfm2) {
         if (!qwen2moe && (s.expert_gating_func == 2 || ernie))
           t.push_back({p + "exp_probs_b.bias", Kind::ExpertBias, ne, 1});
         const uint64_t ns = nf * s.n_expert_shared;
@@ -408,7 +442,9 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     }
   }
   if (s.rope_scaling_factor > 0) t.push_back({"rope_freqs.weight", Kind::RopeFreqs, s.head_dim() / 2, 1});
-  t.push_back({"output_norm.weight", Kind::Norm, e, 1});
+  // (LFM2's final norm is named token_embd_norm, as llama.cpp's converter writes it)
+  const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe";
+  t.push_back({lfm2 ? "token_embd_norm.weight" : "output_norm.weight", Kind::Norm, e, 1});
   if (!s.tied_embeddings) t.push_back({"output.weight", Kind::Weight, e, s.n_vocab});
   return t;
 }
@@ -467,7 +503,7 @@ constexpr std::string_view kArchitectures[] = {
     "llama",   "qwen2",    "qwen3",         "qwen3moe",   "phi3",       "gemma2",
     "gemma3",  "gpt-oss",  "smollm3",       "granite",    "granitemoe", "glm4",
     "glm4moe", "olmo2",    "deepseek2",     "qwen2moe",   "mistral3",   "ernie4_5-moe",
-    "olmoe",   "seed_oss", "hunyuan-dense", "hunyuan-moe"};
+    "olmoe",   "seed_oss", "hunyuan-dense", "hunyuan-moe", "lfm2",       "lfm2moe"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -561,7 +597,15 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   w.set_u32(a + ".block_count", s.n_layer + s.n_nextn);
   w.set_u32(a + ".feed_forward_length", s.n_ff);
   w.set_u32(a + ".attention.head_count", s.n_head);
-  w.set_u32(a + ".attention.head_count_kv", s.n_head_kv);
+  if (s.attention_layers.empty()) {
+    w.set_u32(a + ".attention.head_count_kv", s.n_head_kv);
+  } else {  // per layer, 0 for the short-convolution layers (as llama.cpp's converter writes LFM2's)
+    gguf::Array kv;
+    kv.elem_type = gguf::ValueType::Uint32;
+    for (uint32_t l = 0; l < s.n_layer; ++l) kv.ints.push_back(s.attends(l) ? s.n_head_kv : 0);
+    w.set_array(a + ".attention.head_count_kv", kv);
+    w.set_u32(a + ".shortconv.l_cache", s.conv_kernel);
+  }
   w.set_f32(a + ".rope.freq_base", s.rope_base);
   w.set_u32(a + ".rope.dimension_count", s.rope_dims ? s.rope_dims : s.head_dim());
   w.set_f32(a + ".attention.layer_norm_rms_epsilon", s.norm_eps);
@@ -582,6 +626,10 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   if (s.attn_temp_scale > 0) w.set_f32(a + ".attention.temperature_scale", s.attn_temp_scale);
   if ((a == "qwen2moe" || a == "ernie4_5-moe" || a == "hunyuan-moe") && s.n_expert_shared)  // as one
     w.set_u32(a + ".expert_shared_feed_forward_length", s.n_ff_exp * s.n_expert_shared);
+  if (a == "lfm2moe") {
+    w.set_u32(a + ".leading_dense_block_count", s.n_dense_lead);
+    w.set_u32(a + ".expert_gating_func", s.expert_gating_func);
+  }
   if (a == "ernie4_5-moe") {
     w.set_u32(a + ".leading_dense_block_count", s.n_dense_lead);
     w.set_u32(a + ".interleave_moe_layer_step", 1);
@@ -653,6 +701,9 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
       }
       if (t.kind == Kind::Sink) normal_row(row_seed(options.seed, i, 0), 1.0f, v.data(), t.row);  // N(0, 1)
       if (t.kind == Kind::ExpertBias) normal_row(row_seed(options.seed, i, 0), 0.3f, v.data(), t.row);
+      if (t.kind == Kind::ConvTaps)
+        for (uint64_t r = 0; r < t.rows; ++r)
+          normal_row(row_seed(options.seed, i, r), 0.5f, v.data() + r * t.row, t.row);
       bytes.resize(v.size() * 4);
       std::memcpy(bytes.data(), v.data(), bytes.size());
       if (t.rows == 1)

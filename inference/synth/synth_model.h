@@ -4,6 +4,7 @@
 // so that their gains are visible in the output), quantized with our ggml-exact quantizers;
 // the metadata is what a llama.cpp loader needs, and the tokenizer is a working SentencePiece ("llama")
 // vocabulary: <unk>, <s>, </s>, 256 byte tokens, then generated pieces with scores.
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -21,7 +22,7 @@ struct Shape {
   // "gemma2" (post-sublayer norms, sliding windows, soft-capping), "qwen3moe" or "gpt-oss" (attention biases
   // and sinks, sliding windows on even layers, experts with biases; its pre-FFN norm is post_attention_norm),
   // "glm4moe" (attention biases, DeepSeek-style experts: see below), "deepseek2" (latent attention and
-  // DeepSeek-style experts)
+  // DeepSeek-style experts), "lfm2" / "lfm2moe" (short-convolution layers between attention_layers)
   std::string arch;
   uint32_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, n_ctx = 0;
   float rope_base = 10000.0f;
@@ -56,6 +57,14 @@ struct Shape {
   // there is one KV head, as llama.cpp's converter writes them
   uint32_t q_rank = 0, kv_rank = 0, qk_nope = 0, v_head = 0;
   float attn_temp_scale = 0.0f;  // attention.temperature_scale (mistral3: Llama 4's tuning); 0: no key
+  // lfm2, lfm2moe: the layers that attend (the others are gated short convolutions of conv_kernel taps),
+  // written as a per-layer attention.head_count_kv with 0 for the convolution layers
+  std::vector<uint32_t> attention_layers = {};
+  uint32_t conv_kernel = 3;
+  bool attends(uint32_t layer) const {
+    return attention_layers.empty() ||
+           std::find(attention_layers.begin(), attention_layers.end(), layer) != attention_layers.end();
+  }
   uint32_t head_dim() const { return key_length ? key_length : n_head ? n_embd / n_head : 0; }
   uint64_t n_params() const;
 };

@@ -215,7 +215,34 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
       }
       q[u(t)] = qf;
     }
-    for (int64_t t = 0; t < n && !d.is_mla(); ++t) {
+    // LFM2's short-convolution layers, as Liquid AI's reference code (Lfm2ShortConv) states them: per token
+    // [B, C, x] = in_proj · RMSNorm(x); B·x through a causal depthwise convolution over the positions (kernel
+    // taps per channel, zero before the first position); C times its output; out_proj.
+    std::vector<Vec> conv_out(u(n));
+    if (!d.has_attention(l)) {
+      const int64_t taps = d.shortconv_kernel;
+      std::vector<Vec> bx(u(n), Vec(u(dim))), gate(u(n), Vec(u(dim)));
+      for (int64_t t = 0; t < n; ++t) {
+        Vec xn = x[u(t)];
+        naive::rmsnorm(xn, 0, u(dim), L.attn_norm, eps);
+        const Vec bcx = naive::matvec(L.conv_in, xn);
+        for (int64_t i = 0; i < dim; ++i) {
+          bx[u(t)][u(i)] = bcx[u(i)] * bcx[u(2 * dim + i)];
+          gate[u(t)][u(i)] = bcx[u(dim + i)];
+        }
+      }
+      for (int64_t t = 0; t < n; ++t) {
+        Vec y(u(dim), 0.0);
+        for (int64_t i = 0; i < dim; ++i) {
+          for (int64_t j = 0; j < taps; ++j)
+            if (const int64_t src = t - (taps - 1) + j; src >= 0)
+              y[u(i)] += L.conv_taps[u(i * taps + j)] * bx[u(src)][u(i)];
+          y[u(i)] *= gate[u(t)][u(i)];
+        }
+        conv_out[u(t)] = naive::matvec(L.conv_out, y);
+      }
+    }
+    for (int64_t t = 0; t < n && !d.is_mla() && d.has_attention(l); ++t) {
       Vec xn = x[u(t)];
       if (!arch.no_pre_norms) naive::rmsnorm(xn, 0, u(dim), L.attn_norm, eps);  // (olmo2 has none)
       q[u(t)] = naive::matvec(L.wq, xn, L.bq);
@@ -240,8 +267,10 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
       if (hunyuan) norm_qk();  // Hunyuan: the norms after RoPE
     }
     for (int64_t t = 0; t < n; ++t) {
+      if (!d.has_attention(l))
+        for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += conv_out[u(t)][u(i)];
       Vec att(u(d.n_head * v_hd), 0.0);
-      for (int64_t h = 0; h < d.n_head; ++h) {
+      for (int64_t h = 0; h < d.n_head && d.has_attention(l); ++h) {
         const int64_t kvh = h / group;
         Vec p(u(t + 1), -INFINITY);
         double max = -INFINITY, sum = 0;
@@ -260,9 +289,11 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
           for (int64_t i = 0; i < v_hd; ++i)
             att[u(h * v_hd + i)] += p[u(j)] / sum * v[u(j)][u(kvh * v_hd + i)];
       }
-      Vec o = naive::matvec(L.wo, att, L.bo);
-      if (arch.post_norms) naive::rmsnorm(o, 0, u(dim), L.attn_post_norm, eps);  // gemma, glm4
-      for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += residual * o[u(i)];
+      if (d.has_attention(l)) {
+        Vec o = naive::matvec(L.wo, att, L.bo);
+        if (arch.post_norms) naive::rmsnorm(o, 0, u(dim), L.attn_post_norm, eps);  // gemma, glm4
+        for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += residual * o[u(i)];
+      }
 
       Vec xn = x[u(t)];
       if (!arch.no_pre_norms) naive::rmsnorm(xn, 0, u(dim), L.ffn_norm, eps);

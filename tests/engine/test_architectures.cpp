@@ -1105,3 +1105,83 @@ TEST_CASE("Qwen2/3-VL chat as text, and ERNIE 4.5 is llama: the same weights, th
   CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), engine_logits(*model::Model::load(path), "cpu")) ==
         0.0f);
 }
+
+TEST_CASE(
+    "lfm2 and lfm2moe: short-convolution layers between attention layers match the textbook forward pass",
+    "[engine][architectures]") {
+  // test-tiny-lfm2: attention on layers 2 and 4 of five, gated short convolutions of 3 taps on the others;
+  // test-tiny-lfm2moe: attention on layers 1 and 3 of four, a dense first layer, then 4 experts (2 per token)
+  // chosen by sigmoid plus a bias, renormalized
+  const auto [shape, type] = GENERATE(std::pair{"test-tiny-lfm2", gguf::GgmlType::F32},
+                                      std::pair{"test-tiny-lfm2", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-lfm2moe", gguf::GgmlType::F32},
+                                      std::pair{"test-tiny-lfm2moe", gguf::GgmlType::Q8_0});
+  INFO(shape << " " << gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file(shape, type));
+  const model::ModelDescription& d = model->desc();
+  const bool moe = std::string(shape) == "test-tiny-lfm2moe";
+  REQUIRE(d.traits->short_conv);
+  CHECK(d.shortconv_kernel == 3);
+  CHECK(d.n_head_kv == 2);
+  CHECK(d.n_attention_layers() == 2);
+  CHECK(d.conv_layers == (moe ? std::vector<bool>{true, false, true, false}
+                              : std::vector<bool>{true, true, false, true, false}));
+  CHECK(d.cache_slot(moe ? 3 : 4) == 1);  // the second attention layer's caches
+  CHECK(d.cache_slot(moe ? 2 : 3) == (moe ? 1 : 2));
+  if (moe) {
+    CHECK(d.n_expert == 4);
+    CHECK(d.n_layer_dense_lead == 1);
+    CHECK(d.router.gating == model::ExpertGating::Sigmoid);
+    CHECK(d.router.normalize);
+    REQUIRE_FALSE(model->weights().layers[1].exp_probs_b.empty());
+  }
+  REQUIRE(model->weights().layers[0].conv_in);
+  REQUIRE_FALSE(model->weights().layers[0].wq);
+
+  const auto ref = test::naive_logits(*model, kTokens);
+  float spread = 0;
+  for (float l : ref) spread = std::max(spread, std::fabs(l));
+  REQUIRE(spread > 0.1f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= (moe ? 0.05f : 0.02f));
+  const std::vector<float> last = decoded_one_by_one(*model);
+  const auto n_vocab = static_cast<size_t>(d.n_vocab);
+  CHECK(test::max_abs_diff(last, std::span(ref).last(n_vocab)) <= 1e-4f);
+
+  // the convolution is what mixes the tokens of its layers: without the taps of the first layer's oldest
+  // two positions the logits change
+  if (type == gguf::GgmlType::F32) {
+    const auto path = test::synth_model_file(shape, type);
+    const auto bytes = with_tensor(path, "blk.0.shortconv.conv.weight",
+                                   [](float v, size_t i) { return i % 3 == 2 ? v : 0.0f; });
+    auto cut = model::Model::from_gguf(gguf::GgufFile::parse(bytes));
+    CHECK(test::max_abs_diff(engine_logits(*cut, "cpu"), ref) > 1e-2f);
+  }
+}
+
+TEST_CASE("lfm2: a session taken back to an earlier position convolves what it holds there",
+          "[engine][architectures]") {
+  // The convolution layers keep each position's input (b·x), as attention keeps its keys: going back and
+  // taking another way, then back again, gives the first way's logits.
+  auto model = model::Model::load(test::synth_model_file("test-tiny-lfm2", gguf::GgmlType::F32));
+  const auto ref = test::naive_logits(*model, kTokens);
+  const auto n_vocab = static_cast<size_t>(model->desc().n_vocab);
+  const auto backend_name = GENERATE("cpu", "cpu-llamacpp");
+  INFO(backend_name);
+  auto backend = model::create_backend(backend_name, *model);
+  model::Session session(*model, *backend, static_cast<int64_t>(kTokens.size()));
+  const std::span<const int32_t> all(kTokens);
+  backend->forward(session, all, false);
+  session.truncate(5);
+  const std::vector<int32_t> other = {200, 201, 202, 203};
+  const auto other_logits = backend->forward(session, other, false);
+  const float tolerance = backend_name == std::string("cpu") ? 1e-4f : 0.02f;
+  const std::vector<float> other_ref =
+      test::naive_logits(*model, std::vector<int32_t>{1, 17, 250, 3, 99, 200, 201, 202, 203});
+  CHECK(test::max_abs_diff({other_logits.begin(), other_logits.end()}, std::span(other_ref).last(n_vocab)) <=
+        tolerance);
+  session.truncate(5);
+  std::span<const float> last;
+  for (size_t i = 5; i < kTokens.size(); ++i) last = backend->forward(session, all.subspan(i, 1), false);
+  CHECK(test::max_abs_diff({last.begin(), last.end()}, std::span(ref).last(n_vocab)) <= tolerance);
+}
