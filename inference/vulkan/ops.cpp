@@ -1098,6 +1098,18 @@ void Recorder::rope_store(const BufferRange& q, const BufferRange& k, const Buff
   dispatch("rope_store", buffers, push, gx, gy);
 }
 
+void Recorder::short_conv(const BufferRange& bcx, const BufferRange& taps, const BufferRange& cache,
+                          const BufferRange& y, const BufferRange& state, uint32_t n_tokens, uint32_t dim,
+                          uint32_t kernel) {
+  if (kernel < 2 || kernel > 16) throw VulkanError("short_conv: 2 to 16 taps, not " + std::to_string(kernel));
+  if (taps.size < uint64_t{dim} * kernel * sizeof(float) || bcx.size < uint64_t{n_tokens} * 3 * dim * 4 ||
+      y.size < uint64_t{n_tokens} * dim * sizeof(float))
+    throw VulkanError("short_conv: a buffer is smaller than the step's rows");
+  const struct { uint32_t n_tokens, dim, kernel; } push{n_tokens, dim, kernel};
+  const BufferRange buffers[] = {bcx, taps, cache, y, state};
+  dispatch("short_conv", buffers, push, (dim + 63) / 64);
+}
+
 void Recorder::attention(const BufferRange& q, const BufferRange& k_cache, const BufferRange& v_cache,
                          const BufferRange& out, const BufferRange& scores, const BufferRange& state,
                          const AttentionParams& p) {

@@ -237,6 +237,12 @@ class Recorder {
   void attention(const BufferRange& q, const BufferRange& k_cache, const BufferRange& v_cache,
                  const BufferRange& out, const BufferRange& scores, const BufferRange& state,
                  const AttentionParams& p);
+  // LFM2's gated short convolution of this step's n_tokens (shaders/short_conv.comp): from in_proj's rows
+  // bcx (n_tokens × [b, c, x] of dim each), b·x stored into `cache` (n_ctx × dim) at positions n_past + t,
+  // and y (n_tokens × dim) = c · the causal convolution with `taps` (dim × kernel, 2..16 taps).
+  void short_conv(const BufferRange& bcx, const BufferRange& taps, const BufferRange& cache,
+                  const BufferRange& y, const BufferRange& state, uint32_t n_tokens, uint32_t dim,
+                  uint32_t kernel);
   // rope_store then attention for a one-token step, in one dispatch (the CPU kernels:
   // common/attention_lanes.glsl; the GPU kernels: common/attention_gpu_body.glsl, which uses `scores`); q, k
   // and v are views of the one buffer qkv (RopeStoreParams' strides and offsets into it). Records nothing and

@@ -70,6 +70,9 @@ struct VulkanBackend::LayerTensors {
   const WeightTensor *wq_a = nullptr, *wq_b = nullptr, *wkv_a = nullptr;
   BufferRange q_a_norm, kv_a_norm;
   std::vector<const WeightTensor*> k_b, v_b;
+  // a short-convolution layer (LFM2) instead of attention: in_proj, the taps, out_proj
+  const WeightTensor *conv_in = nullptr, *conv_out = nullptr;
+  BufferRange conv_taps;
 };
 
 struct VulkanBackend::DeviceWeights {
@@ -94,7 +97,8 @@ struct VulkanBackend::Activations {
   // multi-head latent attention: the query before absorption, its low-rank step, the latent with the RoPE
   // key, and every head's value for wo
   BufferRange mla_q, mla_qa, mla_kv, mla_o;
-  BufferRange mla_qc;  // the queries as the Q cache keeps them: per head [RoPE part, nope part]
+  BufferRange mla_qc;    // the queries as the Q cache keeps them: per head [RoPE part, nope part]
+  BufferRange conv_bcx;  // a short-convolution layer's b, c, x rows (LFM2)
 
   Activations(Device& device, const model::ModelDescription& d, int64_t max_batch)
       : arena(device, MemoryUse::DeviceLocal, 16ull << 20, "activations") {
@@ -119,6 +123,7 @@ struct VulkanBackend::Activations {
       mla_o = arena.allocate(b * d.attn_out_dim() * f);
       mla_qc = arena.allocate(b * d.q_cache_dim() * f);
     }
+    if (d.n_conv_layers() > 0) conv_bcx = arena.allocate(b * 3 * d.n_embd * f);
     logits = arena.allocate(std::min<uint64_t>(b, kMaxLogitRows) * d.n_vocab * f);
     norm_sums = arena.allocate(b * kMaxNormStride * f);
   }
@@ -194,7 +199,8 @@ struct VulkanBackend::ExpertScratch {
   }
 };
 
-// One session's device state: post-RoPE K, V and Q caches (one aligned range per layer), the attention score
+// One session's device state: post-RoPE K, V and Q caches (one aligned range per attention layer; LFM2's
+// short-convolution layers each have a range of the convolution cache instead), the attention score
 // scratch, the step-state buffer the host writes before each submission, the logits readback buffer and the
 // recorded decode step.
 class VulkanBackend::Caches : public model::SessionCaches {
@@ -203,12 +209,18 @@ class VulkanBackend::Caches : public model::SessionCaches {
       : n_ctx(n_ctx_),
         k_stride(layer_stride(ctx, n_ctx_ * d.kv_dim())),
         q_stride(layer_stride(ctx, n_ctx_ * d.q_cache_dim())),
+        conv_stride(d.n_conv_layers() > 0 ? layer_stride(ctx, n_ctx_ * d.n_embd) : 16),
         max_batch(batch_for(ctx, d, n_ctx_, batch_limit)),
-        k(Buffer::Create(ctx.device(), k_stride * d.n_layer, MemoryUse::DeviceLocal, "the K cache")),
+        k(Buffer::Create(ctx.device(), k_stride * d.n_attention_layers(), MemoryUse::DeviceLocal,
+                         "the K cache")),
         // (latent attention: the values are the keys, the V cache is the K cache; a placeholder here)
-        v(Buffer::Create(ctx.device(), d.is_mla() ? 16 : k_stride * d.n_layer, MemoryUse::DeviceLocal,
-                         "the V cache")),
-        q(Buffer::Create(ctx.device(), q_stride * d.n_layer, MemoryUse::DeviceLocal, "the Q cache")),
+        v(Buffer::Create(ctx.device(), d.is_mla() ? 16 : k_stride * d.n_attention_layers(),
+                         MemoryUse::DeviceLocal, "the V cache")),
+        q(Buffer::Create(ctx.device(), q_stride * d.n_attention_layers(), MemoryUse::DeviceLocal,
+                         "the Q cache")),
+        // (no convolution layers: a placeholder)
+        conv(Buffer::Create(ctx.device(), conv_stride * std::max<int64_t>(1, d.n_conv_layers()),
+                            MemoryUse::DeviceLocal, "the convolution cache")),
         scores(Buffer::Create(ctx.device(), uint64_t(max_batch) * d.n_head * n_ctx_ * sizeof(float),
                               MemoryUse::DeviceLocal, "attention scores")),
         v_is_k(d.is_mla()),
@@ -219,16 +231,23 @@ class VulkanBackend::Caches : public model::SessionCaches {
             ctx.device(), uint64_t(std::min<int64_t>(max_batch, kMaxLogitRows)) * d.n_vocab * sizeof(float),
             MemoryUse::Readback, "the logits readback")),
         kv_bytes(uint64_t(n_ctx_) * d.kv_dim() * sizeof(float)),
-        q_bytes(uint64_t(n_ctx_) * d.q_cache_dim() * sizeof(float)) {}
+        q_bytes(uint64_t(n_ctx_) * d.q_cache_dim() * sizeof(float)),
+        conv_bytes(uint64_t(n_ctx_) * d.n_embd * sizeof(float)) {
+    for (int64_t l = 0; l < d.n_layer; ++l) slot.push_back(uint64_t(d.cache_slot(l)));
+  }
 
   uint64_t bytes() const override {
-    return k.size() + v.size() + q.size() + scores.size() + (split ? split->size() : 0);
+    return k.size() + v.size() + q.size() + conv.size() + scores.size() + (split ? split->size() : 0);
   }
-  BufferRange k_layer(int64_t l) const { return {k.handle(), k_stride * l, kv_bytes}; }
+  // (by the layer's model::ModelDescription::cache_slot)
+  BufferRange k_layer(int64_t l) const { return {k.handle(), k_stride * slot[size_t(l)], kv_bytes}; }
   BufferRange v_layer(int64_t l) const {
-    return v_is_k ? k_layer(l) : BufferRange{v.handle(), k_stride * l, kv_bytes};
+    return v_is_k ? k_layer(l) : BufferRange{v.handle(), k_stride * slot[size_t(l)], kv_bytes};
   }
-  BufferRange q_layer(int64_t l) const { return {q.handle(), q_stride * l, q_bytes}; }
+  BufferRange q_layer(int64_t l) const { return {q.handle(), q_stride * slot[size_t(l)], q_bytes}; }
+  BufferRange conv_layer(int64_t l) const {
+    return {conv.handle(), conv_stride * slot[size_t(l)], conv_bytes};
+  }
 
   // Writes the next step's position and token ids (read by the kernels at execution).
   void set_step(uint32_t n_past, std::span<const int32_t> ids) {
@@ -241,14 +260,15 @@ class VulkanBackend::Caches : public model::SessionCaches {
   }
 
   int64_t n_ctx;
-  uint64_t k_stride, q_stride;
+  uint64_t k_stride, q_stride, conv_stride;
   int64_t max_batch;  // tokens per step: the score scratch (tokens x heads x n_ctx) must fit one binding
-  Buffer k, v, q, scores;
+  Buffer k, v, q, conv, scores;
   bool v_is_k;
   std::optional<Buffer>
       split;  // the GPU kernels' split-K decode attention scratch (empty on CPU devices' kernels)
   Buffer state, readback;
-  uint64_t kv_bytes, q_bytes;
+  uint64_t kv_bytes, q_bytes, conv_bytes;
+  std::vector<uint64_t> slot;  // per layer: its cache slot
   // Recorded steps by (tokens, first logit), re-submitted after set_step: the decode step (1, 0) and the
   // prefill batches. Recording a step costs more than running it on small models. Bounded: cleared when full.
   std::map<std::pair<uint32_t, uint32_t>, std::unique_ptr<Recorder>> steps;
@@ -287,8 +307,6 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     : model_(model), ctx_(Context::Create(device)), max_batch_(max_batch_for(ctx_->device().info())) {
   const auto& d = model.desc();
   const auto& w = model.weights();
-  if (d.n_conv_layers() > 0)
-    throw VulkanError("the Vulkan engine does not run short-convolution layers (" + d.architecture + ") yet");
   if (d.is_mla()) {  // record_mla_qkv and record_mla_values bind per-head views of the activations
     const uint64_t align = ctx_->device().info().min_storage_offset_alignment;
     for (int64_t floats : {d.mla.nope + d.n_rot, d.head_dim, d.n_rot, d.mla.v_head})
@@ -373,6 +391,9 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     }
     t.w_down = matrix(L.w_down);
     t.attn_sinks = upload_vector(L.attn_sinks);
+    t.conv_in = matrix(L.conv_in);
+    t.conv_out = matrix(L.conv_out);
+    t.conv_taps = upload_vector(L.conv_taps);
     if (d.is_mla()) {
       t.wq_a = matrix(L.wq_a);
       t.wq_b = matrix(L.wq_b);
@@ -515,9 +536,10 @@ model::MemoryEstimate VulkanBackend::estimate_memory(int64_t n_ctx) const {
   const uint64_t scores =
       per_token * scores_batch(per_token, ctx_->device().info().max_storage_buffer_range, max_batch_);
   // (latent attention: one cache for keys and values)
-  m.session_bytes =
-      uint64_t(d.n_layer) * n_ctx * ((d.is_mla() ? 1 : 2) * d.kv_dim() + d.q_cache_dim()) * sizeof(float) +
-      scores + uint64_t(std::min(max_batch_, kMaxLogitRows)) * d.n_vocab * sizeof(float);
+  m.session_bytes = uint64_t(d.n_attention_layers()) * n_ctx *
+                        ((d.is_mla() ? 1 : 2) * d.kv_dim() + d.q_cache_dim()) * sizeof(float) +
+                    uint64_t(d.n_conv_layers()) * n_ctx * d.n_embd * sizeof(float) + scores +
+                    uint64_t(std::min(max_batch_, kMaxLogitRows)) * d.n_vocab * sizeof(float);
   if (use_gpu_kernels(ctx_->device().info()))
     m.session_bytes +=
         Recorder::attention_split_bytes(uint32_t(d.n_head), uint32_t(d.head_dim), uint32_t(n_ctx));
@@ -575,7 +597,7 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
   LayerFlow flow = layer_flow();
   record_embedding(rec, c, n);
   for (int64_t l = 0; l < model_.desc().n_layer; ++l) {
-    record_attention(rec, c, n, l, flow);
+    record_mixer(rec, c, n, l, flow);
     if (model_.desc().moe_layer(l)) {
       // with the routing already in moe_ (build_pipelines); run_expert_step routes as it goes
       record_router(rec, n, l);
@@ -622,6 +644,31 @@ void VulkanBackend::record_embedding(Recorder& rec, Caches& c, uint32_t n) {
     rec.barrier();
     rec.get_rows(*w_->position_embd, state, a.x, n, /*by_position=*/true, /*accumulate=*/true);
   }
+  rec.barrier();
+}
+
+// Layer l's token mixing: attention, or (LFM2) the gated short convolution.
+void VulkanBackend::record_mixer(Recorder& rec, Caches& c, uint32_t n, int64_t l, LayerFlow& flow) {
+  if (model_.desc().has_attention(l))
+    record_attention(rec, c, n, l, flow);
+  else
+    record_short_conv(rec, c, n, l);
+}
+
+// A short-convolution layer (LFM2), from the residual stream x back into it: RMSNorm into xb, in_proj's b, c
+// and x rows, the convolution (its inputs into the layer's cache) into xb, out_proj added to x.
+void VulkanBackend::record_short_conv(Recorder& rec, Caches& c, uint32_t n, int64_t l) {
+  const auto& d = model_.desc();
+  const Activations& a = *a_;
+  const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
+  record_norm(rec, a.x, a.xb, L.attn_norm, L.attn_norm_b, n);
+  rec.barrier();
+  rec.project(*L.conv_in, a.xb, a.conv_bcx, {.n_vec = n});
+  rec.barrier();
+  rec.short_conv(a.conv_bcx, L.conv_taps, c.conv_layer(l), a.xb, whole(c.state), n, u32(d.n_embd),
+                 u32(d.shortconv_kernel));
+  rec.barrier();
+  rec.project(*L.conv_out, a.xb, a.x, {.n_vec = n, .accumulate = true});  // (LFM2: no post-sublayer norm)
   rec.barrier();
 }
 
@@ -1067,7 +1114,7 @@ void VulkanBackend::run_expert_step(Caches& c, uint32_t n, uint32_t first_logit)
   rec.begin();
   record_embedding(rec, c, n);
   for (int64_t l = 0; l < model_.desc().n_layer; ++l) {
-    record_attention(rec, c, n, l, flow);
+    record_mixer(rec, c, n, l, flow);
     if (!model_.desc().moe_layer(l)) {  // (GLM-4.5's leading dense layers)
       record_ffn(rec, n, l, flow);
       continue;
@@ -1230,6 +1277,7 @@ std::vector<model::HeadSummary> VulkanBackend::attention_summary_impl(const mode
     Recorder rec(*ctx_);
     rec.begin();
     for (int64_t l = 0; l < d.n_layer; ++l) {
+      if (!d.has_attention(l)) continue;  // (Backend::attention_summary marks its heads)
       const MapQueries q = record_map_queries(rec, c, l, u32(q0), nq);
       rec.attention_summary(q.q, c.k_layer(l), BufferRange{readback_->handle(), 0, bytes},
                             {.n_heads = n_head,

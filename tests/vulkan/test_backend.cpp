@@ -477,3 +477,67 @@ TEST_CASE("Vulkan runs gpt-oss (attention sinks, biases, clamped SwiGLU experts)
   check_long_prompt_against_cpu(*model, *gpu, cpu, 13);
   vulkan::test::require_no_validation_messages(gpu->context());
 }
+
+TEST_CASE("Vulkan runs LFM2's short-convolution layers as the CPU engine does", "[backend]") {
+  // test-tiny-lfm2 (attention on layers 2 and 4 of five) and test-tiny-lfm2moe (experts after a dense first
+  // layer): prefill, decode steps, a prompt of several recorded steps, a session taken back and forward
+  // another way (the convolution cache kept per position), the maps of its attention layers.
+  const auto [shape, type] = GENERATE(std::pair{"test-tiny-lfm2", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-lfm2", gguf::GgmlType::F32},
+                                      std::pair{"test-tiny-lfm2moe", gguf::GgmlType::Q8_0});
+  INFO(shape << " " << gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file(shape, type));
+  const auto& d = model->desc();
+  REQUIRE(d.n_conv_layers() > 0);
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  model::Session s(*model, *gpu, 32), cs(*model, cpu, 32);
+  const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7};
+  CHECK(max_abs_diff(gpu->forward(s, tokens, true), cpu.forward(cs, tokens, true)) <= kVsCpu);
+  for (const int32_t next : {12, 200, 5})
+    CHECK(max_abs_diff(gpu->forward(s, std::span(&next, 1), false),
+                       cpu.forward(cs, std::span(&next, 1), false)) <= kVsCpu);
+  // back to position 4 and another way: the convolution reads the inputs the session kept there
+  s.truncate(4);
+  cs.truncate(4);
+  const std::vector<int32_t> other = {60, 61, 62};
+  CHECK(max_abs_diff(gpu->forward(s, other, false), cpu.forward(cs, other, false)) <= kVsCpu);
+
+  // a prompt longer than one recorded step: each step's convolution reads the previous step's inputs
+  std::vector<int32_t> long_prompt(120);  // (two recorded steps of 64: the context is 128)
+  std::mt19937 rng(3);
+  for (auto& t : long_prompt) t = static_cast<int32_t>(rng() % d.n_vocab);
+  model::Session ls(*model, *gpu, 128), lcs(*model, cpu, 128);
+  CHECK(max_abs_diff(gpu->forward(ls, long_prompt, true), cpu.forward(lcs, long_prompt, true)) <= kVsCpu);
+
+  // maps of the attention layers; a convolution layer has none, and its summary heads are NaN
+  const int64_t attn_layer = std::string(shape) == "test-tiny-lfm2" ? 4 : 3;
+  REQUIRE(d.has_attention(attn_layer));
+  CHECK(max_abs_diff(gpu->attention(ls, attn_layer, 1, {70, 120}, {0, 120}).probs,
+                     cpu.attention(lcs, attn_layer, 1, {70, 120}, {0, 120}).probs) < 1e-4f);
+  CHECK_THROWS_WITH(gpu->attention(ls, 0, 0, {0, 4}, {0, 4}), Catch::Contains("short convolution"));
+  const auto gs = gpu->attention_summary(ls, {70, 120});
+  const auto csum = cpu.attention_summary(lcs, {70, 120});
+  REQUIRE(gs.size() == csum.size());
+  for (size_t i = 0; i < gs.size(); ++i) {
+    INFO("layer " << gs[i].layer << " head " << gs[i].head);
+    if (!d.has_attention(gs[i].layer)) {
+      CHECK(std::isnan(gs[i].entropy));
+      CHECK(std::isnan(csum[i].max_prob));
+      continue;
+    }
+    CHECK(std::fabs(gs[i].entropy - csum[i].entropy) < 1e-3f);
+    CHECK(std::fabs(gs[i].max_prob - csum[i].max_prob) < 1e-4f);
+  }
+
+  // the estimate counts the caches of each kind of layer
+  const uint64_t logits =
+      uint64_t(std::min(vulkan::VulkanBackend::kMaxLogitRows, gpu->capabilities().max_batch)) * d.n_vocab * 4;
+  const auto caches = gpu->create_caches(256);
+  CHECK(gpu->estimate_memory(256).session_bytes <= caches->bytes() + logits);
+  CHECK(gpu->estimate_memory(256).session_bytes + uint64_t(4 * d.n_layer) * 256 >= caches->bytes() + logits);
+
+  CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
+                    Catch::Contains("does not run short-convolution layers"));
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
