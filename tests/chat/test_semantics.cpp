@@ -166,3 +166,30 @@ TEST_CASE("tests (is ...)", "[chat][semantics]") {
       "True True True True True True True True True True True True True True True True True True True True "
       "True False");
 }
+
+TEST_CASE("LFM2's ChatML with a system prompt taken out of the messages and tool responses",
+          "[chat][semantics]") {
+  // The constructs of Liquid AI's LFM2 template: a namespace carrying the system prompt, `messages`
+  // reassigned to its slice [1:] at the top level, content that is not a string dumped with tojson, tool
+  // results wrapped in their markers.
+  const std::string source =
+      "{{- bos_token -}}{%- set ns = namespace(system_prompt='') -%}"
+      "{%- if messages[0]['role'] == 'system' -%}{%- set ns.system_prompt = messages[0]['content'] -%}"
+      "{%- set messages = messages[1:] -%}{%- endif -%}"
+      "{%- if ns.system_prompt -%}{{- '<|im_start|>system\\n' + ns.system_prompt + '<|im_end|>\\n' -}}"
+      "{%- endif -%}{%- for message in messages -%}{{- '<|im_start|>' + message['role'] + '\\n' -}}"
+      "{%- set content = message['content'] -%}"
+      "{%- if content is not string -%}{%- set content = content | tojson -%}{%- endif -%}"
+      "{%- if message['role'] == 'tool' -%}"
+      "{%- set content = '<|tool_response_start|>' + content + '<|tool_response_end|>' -%}{%- endif -%}"
+      "{{- content + '<|im_end|>\\n' -}}{%- endfor -%}"
+      "{%- if add_generation_prompt -%}{{- '<|im_start|>assistant\\n' -}}{%- endif -%}";
+  const json messages = json::parse(R"([{"role": "system", "content": "Be brief."},
+    {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"},
+    {"role": "tool", "content": {"temp": 21}}])");
+  CHECK(render(source,
+               {{"messages", messages}, {"bos_token", "<|startoftext|>"}, {"add_generation_prompt", true}}) ==
+        "<|startoftext|><|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
+        "<|im_start|>assistant\nHello!<|im_end|>\n<|im_start|>tool\n<|tool_response_start|>{\"temp\": 21}"
+        "<|tool_response_end|><|im_end|>\n<|im_start|>assistant\n");
+}

@@ -238,10 +238,16 @@ class ScriptedSession : public ChatSession {
     ctx.layers = 2;
     ctx.heads = 3;
     ctx.kv_heads = 1;
+    // a conversation that speaks of a "convolution" makes layer 0 a hybrid's short-convolution layer
+    // (LFM2's): no attention, its summaries NaN
+    hybrid_ = std::any_of(turns.begin(), turns.end(),
+                          [](const auto& t) { return t.text.find("convolution") != std::string::npos; });
     for (int l = 0; l < ctx.layers; ++l)
       for (int h = 0; h < ctx.heads; ++h)
-        ctx.overview.push_back({0.5f + 0.1f * static_cast<float>(h), 1.0f + static_cast<float>(l),
-                                0.1f * static_cast<float>(l)});
+        ctx.overview.push_back(hybrid_ && l == 0 ? HeadOverview{NAN, NAN, NAN}
+                                                 : HeadOverview{0.5f + 0.1f * static_cast<float>(h),
+                                                                1.0f + static_cast<float>(l),
+                                                                0.1f * static_cast<float>(l)});
     positions_ = ctx.message_end;
     return ctx;
   }
@@ -251,6 +257,7 @@ class ScriptedSession : public ChatSession {
     if (query_begin < 0 || query_end > positions_ || query_begin >= query_end || key_begin < 0 ||
         key_end > positions_ || key_begin >= key_end)
       throw std::out_of_range("range out of bounds");
+    if (hybrid_ && layer == 0) throw std::invalid_argument("layer 0 has no attention map");
     AttentionMap map{layer, head, query_begin, query_end, key_begin, key_end, {}};
     for (int q = query_begin; q < query_end; ++q)
       for (int k = key_begin; k < key_end; ++k) {
@@ -262,6 +269,7 @@ class ScriptedSession : public ChatSession {
 
  private:
   int positions_ = 0;
+  bool hybrid_ = false;  // the last inspected message made layer 0 a short-convolution layer
   std::vector<std::string> pieces_;
   std::shared_ptr<ScriptedEngineLog> log_;
 };

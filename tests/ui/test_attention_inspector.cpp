@@ -220,3 +220,28 @@ TEST_CASE("A message longer than a map's rows is shown a page of 512 tokens at a
   CHECK(view.mapQueryBegin() == view.messageBegin());
   CHECK(view.map()->rows() == 512);
 }
+
+TEST_CASE("A hybrid's short-convolution layer shows empty in the overview and opens no map",
+          "[ui][attention]") {
+  // The twin makes layer 0 a short-convolution layer (LFM2's) when the message speaks of a convolution: its
+  // summaries are NaN.
+  Fixture f;
+  f.send("Tell me about the convolution");
+  REQUIRE(f.controller->inspectAttention(1));
+  REQUIRE(wait_until([&] { return !f.view().busy(); }));
+  HeatmapMatrix& overview = *f.view().overview();
+  REQUIRE(overview.rows() == 2);
+  CHECK(std::isnan(overview.value(0, 1)));
+  CHECK(overview.value(1, 1) == Approx(2.0));
+  CHECK(overview.low() == Approx(2.0));  // the scale is the attention layer's alone
+  CHECK(overview.high() == Approx(2.0));
+  CHECK(f.view().headDescription(0, 1).contains("short-convolution layer"));
+  // the first head opened is an attention layer's
+  f.waitForMap(1, 0);
+  CHECK(f.view().error().isEmpty());
+  // and a convolution layer's head asks for no map: the selection stays, a message says why
+  f.view().selectHead(0, 2);
+  CHECK(f.view().selectedLayer() == 1);
+  CHECK(f.view().error().contains("short convolution"));
+  CHECK_FALSE(f.view().mapBusy());
+}

@@ -66,15 +66,20 @@ void AttentionInspector::onInspected(qint64 request_id, const AttentionContext& 
   rebuildOverview();
   // Open on the most focused head that is not just resting on the first token (an "attention sink"): the
   // one most likely to show the message reading something in particular.
-  int best = 0;
+  // (LFM2's short-convolution layers have no heads to open: their summaries are NaN)
+  int best = -1;
   for (int i = 0; i < static_cast<int>(context_.overview.size()); ++i) {
     const HeadOverview& c = context_.overview[static_cast<size_t>(i)];
+    if (std::isnan(c.entropy)) continue;
+    if (best < 0) {
+      best = i;
+      continue;
+    }
     const HeadOverview& b = context_.overview[static_cast<size_t>(best)];
     const bool c_sink = c.first_token > 0.5f, b_sink = b.first_token > 0.5f;
     if (c_sink != b_sink ? !c_sink : c.entropy < b.entropy) best = i;
   }
-  if (context_.heads > 0 && !context_.overview.empty())
-    selectHead(best / context_.heads, best % context_.heads);
+  if (context_.heads > 0 && best >= 0) selectHead(best / context_.heads, best % context_.heads);
 }
 
 void AttentionInspector::onMap(qint64 request_id, const AttentionMap& map) {
@@ -129,14 +134,26 @@ void AttentionInspector::rebuildOverview() {
   values.reserve(context_.overview.size());
   for (const HeadOverview& c : context_.overview)
     values.push_back(metric_ == Entropy ? c.entropy : metric_ == MaxProbability ? c.max_prob : c.first_token);
-  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  // (NaN: a layer without attention, shown empty and left out of the scale)
+  float lo = INFINITY, hi = -INFINITY;
+  for (const float v : values)
+    if (!std::isnan(v)) {
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+  if (lo > hi) lo = hi = 0.0f;
   // Probabilities are coloured on their own scale from 0; entropy from its smallest to its largest.
-  overview_.set(context_.layers, context_.heads, values, metric_ == Entropy ? *lo : 0.0f, *hi);
+  overview_.set(context_.layers, context_.heads, values, metric_ == Entropy ? lo : 0.0f, hi);
 }
 
 void AttentionInspector::selectHead(int layer, int head) {
   if (layer < 0 || layer >= context_.layers || head < 0 || head >= context_.heads) return;
   if (layer == layer_ && head == head_) return;
+  if (std::isnan(context_.overview[static_cast<size_t>(layer * context_.heads + head)].entropy)) {
+    setBusy(false, false,
+            tr("Layer %1 mixes tokens by a short convolution, not attention: it has no map.").arg(layer));
+    return;
+  }
   layer_ = layer;
   head_ = head;
   emit selectionChanged();
@@ -177,6 +194,7 @@ QString AttentionInspector::tokenText(int position) const {
 QString AttentionInspector::headDescription(int layer, int head) const {
   if (layer < 0 || layer >= context_.layers || head < 0 || head >= context_.heads) return {};
   const HeadOverview& c = context_.overview[static_cast<size_t>(layer * context_.heads + head)];
+  if (std::isnan(c.entropy)) return tr("layer %1: a short-convolution layer, without attention").arg(layer);
   const int group = context_.kv_heads > 0 ? context_.heads / context_.kv_heads : 1;
   return tr("layer %1, head %2 (KV head %3): entropy %4 nats, largest probability %5, to the first token %6")
       .arg(layer)
