@@ -32,8 +32,35 @@ CpuCaches::CpuCaches(const model::ModelDescription& d, int64_t n_ctx_)
       v(d.is_mla() ? 0 : sz(d.n_attention_layers() * n_ctx_ * d.kv_dim())),
       q(sz(d.n_attention_layers() * n_ctx_ * d.q_cache_dim())),
       conv(sz(d.n_conv_layers() * n_ctx_ * d.n_embd)),
-      conv_dim(d.n_embd) {
+      conv_dim(d.n_embd),
+      state_floats(d.delta.state_floats()),
+      window_floats((d.delta.conv_kernel - 1) * d.delta.conv_dim()) {
   for (int64_t l = 0; l < d.n_layer; ++l) slot.push_back(d.cache_slot(l));
+  delta_state.assign(sz(d.n_delta_layers() * state_floats), 0.0f);
+  delta_window.assign(sz(d.n_delta_layers() * window_floats), 0.0f);
+}
+
+uint64_t CpuCaches::bytes() const {
+  size_t floats = k.size() + v.size() + q.size() + conv.size() + delta_state.size() + delta_window.size();
+  for (const Checkpoint& c : checkpoints) floats += c.state.size() + c.window.size();
+  return floats * sizeof(float);
+}
+
+void CpuCaches::checkpoint(int64_t position) {
+  if (checkpoints.size() >= kMaxCheckpoints) checkpoints.erase(checkpoints.begin());  // the oldest goes
+  checkpoints.push_back({position, delta_state, delta_window});
+}
+
+int64_t CpuCaches::rewind(int64_t position) {
+  while (!checkpoints.empty() && checkpoints.back().position > position) checkpoints.pop_back();
+  if (checkpoints.empty()) {  // the empty state of position 0
+    std::fill(delta_state.begin(), delta_state.end(), 0.0f);
+    std::fill(delta_window.begin(), delta_window.end(), 0.0f);
+    return 0;
+  }
+  delta_state = checkpoints.back().state;
+  delta_window = checkpoints.back().window;
+  return checkpoints.back().position;
 }
 
 Scratch::Scratch(const model::ModelDescription& d, int64_t b)
@@ -60,7 +87,14 @@ Scratch::Scratch(const model::ModelDescription& d, int64_t b)
       mla_in(sz(b * std::max(d.mla.nope, d.mla.kv_rank))),
       mla_out(sz(b * std::max(d.mla.kv_rank, d.mla.v_head))),
       mla_o(sz(b * d.n_head * d.mla.v_head)),
-      conv_bcx(d.n_conv_layers() > 0 ? sz(b * 3 * d.n_embd) : 0) {}
+      conv_bcx(d.n_conv_layers() > 0 ? sz(b * 3 * d.n_embd) : 0),
+      dn_qkv(sz(d.n_delta_layers() > 0 ? b * d.delta.conv_dim() : 0)),
+      dn_z(sz(d.n_delta_layers() > 0 ? b * d.delta.value_dim() : 0)),
+      dn_beta(sz(d.n_delta_layers() > 0 ? b * d.delta.n_v_heads : 0)),
+      dn_alpha(sz(d.n_delta_layers() > 0 ? b * d.delta.n_v_heads : 0)),
+      dn_out(sz(d.n_delta_layers() > 0 ? b * d.delta.value_dim() : 0)),
+      attn_gate(d.traits->attn_output_gate ? sz(b * d.q_dim()) : 0),
+      q_gate(d.traits->attn_output_gate ? sz(b * 2 * d.q_dim()) : 0) {}
 
 CpuBackend::CpuBackend(const model::Model& model, int n_threads, Rounding rounding)
     : model_(model), rounding_(rounding), pool_(n_threads), s_(model.desc(), kMaxBatch) {
@@ -97,13 +131,18 @@ model::MemoryEstimate CpuBackend::estimate_memory(int64_t n_ctx) const {
   const auto& d = model_.desc();
   model::MemoryEstimate m;
   m.weight_bytes = model_.weights().matrix_bytes();
-  m.session_bytes = static_cast<uint64_t>(d.n_attention_layers() * n_ctx *
-                                              ((d.is_mla() ? 1 : 2) * d.kv_dim() + d.q_cache_dim()) +
-                                          d.n_conv_layers() * n_ctx * d.n_embd) *
-                    sizeof(float);
+  m.session_bytes =
+      static_cast<uint64_t>(
+          d.n_attention_layers() * n_ctx * ((d.is_mla() ? 1 : 2) * d.kv_dim() + d.q_cache_dim()) +
+          d.n_conv_layers() * n_ctx * d.n_embd +
+          d.n_delta_layers() * (d.delta.state_floats() + (d.delta.conv_kernel - 1) * d.delta.conv_dim()) *
+              int64_t(1 + CpuCaches::kMaxCheckpoints)) *
+      sizeof(float);
   const Scratch& s = s_;
-  for (const auto* v : {&s.x, &s.xb, &s.xb2, &s.qkv, &s.q, &s.k, &s.v, &s.att_out, &s.hb, &s.hb2, &s.router,
-                        &s.moe_x, &s.moe_g, &s.moe_u, &s.moe_d, &s.moe_out, &s.conv_bcx})
+  for (const auto* v :
+       {&s.x,        &s.xb,     &s.xb2,    &s.qkv,     &s.q,        &s.k,      &s.v,         &s.att_out,
+        &s.hb,       &s.hb2,    &s.router, &s.moe_x,   &s.moe_g,    &s.moe_u,  &s.moe_d,     &s.moe_out,
+        &s.conv_bcx, &s.dn_qkv, &s.dn_z,   &s.dn_beta, &s.dn_alpha, &s.dn_out, &s.attn_gate, &s.q_gate})
     m.scratch_bytes += v->size() * sizeof(float);
   const ContextScratch cs = context_scratch(n_ctx);
   m.scratch_bytes +=
@@ -446,6 +485,85 @@ void CpuBackend::short_conv(CpuCaches& c, const model::LayerWeights& L, int64_t 
   project(s.xb2.data(), s.xb.data(), L.conv_out, {}, n);
 }
 
+// A gated delta-net layer (Qwen3.5, as llama.cpp's qwen35 graph and its delta_net_autoregressive): per
+// token q|k|v through the layer's causal convolution (its last conv_kernel - 1 inputs kept in the caches) and
+// SiLU; q and k L2-normalized per head (divided by max(‖x‖, eps)), q times 1/√head_k_dim; per value head h
+// (key head h % n_k_heads) the decay g = softplus(α + dt_bias) · A and β = σ(β logit), then S ← e^g S,
+// S ← S + β (v − S k) kᵀ, o = S q; o RMS-normalized with the norm's gains, times SiLU(z); out_proj. Tokens
+// run in order (the state carries each into the next); the value heads in parallel.
+void CpuBackend::delta_net(CpuCaches& c, const model::LayerWeights& L, int64_t l, int64_t n) {
+  const model::ModelDescription& d = model_.desc();
+  const model::ModelDescription::DeltaNet& dn = d.delta;
+  const int64_t channels = dn.conv_dim(), taps = dn.conv_kernel, dk = dn.head_k_dim, dv = dn.head_v_dim;
+  const int64_t key_dim = dn.key_dim(), value_dim = dn.value_dim();
+  Scratch& s = s_;
+  project(s.dn_qkv.data(), s.xb.data(), L.dn_qkv, {}, n);
+  project(s.dn_z.data(), s.xb.data(), L.dn_z, {}, n);
+  project(s.dn_beta.data(), s.xb.data(), L.dn_beta, {}, n);
+  project(s.dn_alpha.data(), s.xb.data(), L.dn_alpha, {}, n);
+  float* window = c.window_at(l);  // ((taps - 1) × channels), oldest first
+  float* state = c.state_at(l);
+  const auto silu = [](float x) { return x / (1.0f + std::exp(-x)); };
+  const auto l2_normalize = [&](float* x, int64_t len) {
+    float sum = 0.0f;
+    for (int64_t i = 0; i < len; ++i) sum += x[i] * x[i];
+    const float scale = 1.0f / std::max(std::sqrt(sum), d.norm_eps);
+    for (int64_t i = 0; i < len; ++i) x[i] *= scale;
+  };
+  for (int64_t t = 0; t < n; ++t) {
+    // the convolution over this token and the window's inputs, SiLU, then the window moves on
+    float* qkv = &s.dn_qkv[sz(t * channels)];
+    for (int64_t ch = 0; ch < channels; ++ch) {
+      const float* w = &L.dn_conv[sz(ch * taps)];
+      float acc = 0.0f;
+      for (int64_t j = 0; j + 1 < taps; ++j) acc += w[j] * window[sz(j * channels + ch)];
+      acc += w[taps - 1] * qkv[ch];
+      if (taps > 1) {
+        for (int64_t j = 0; j + 2 < taps; ++j)
+          window[sz(j * channels + ch)] = window[sz((j + 1) * channels + ch)];
+        window[sz((taps - 2) * channels + ch)] = qkv[ch];
+      }
+      qkv[ch] = silu(acc);
+    }
+    for (int64_t h = 0; h < dn.n_k_heads; ++h) {
+      l2_normalize(qkv + h * dk, dk);
+      l2_normalize(qkv + key_dim + h * dk, dk);
+    }
+    const float q_scale = 1.0f / std::sqrt(static_cast<float>(dk));
+    pool_.parallel_for(dn.n_v_heads, [&](int64_t begin, int64_t end, int) {
+      std::vector<float> q(sz(dk));
+      for (int64_t h = begin; h < end; ++h) {
+        const int64_t kh = h % dn.n_k_heads;
+        for (int64_t j = 0; j < dk; ++j) q[sz(j)] = qkv[kh * dk + j] * q_scale;
+        const float* k = qkv + key_dim + kh * dk;
+        const float* v = qkv + 2 * key_dim + h * dv;
+        const float a = s.dn_alpha[sz(t * dn.n_v_heads + h)] + L.dn_dt_bias[sz(h)];
+        const float softplus = a > 20.0f ? a : std::log1p(std::exp(a));
+        const float decay = std::exp(softplus * L.dn_a[sz(h)]);
+        const float beta = 1.0f / (1.0f + std::exp(-s.dn_beta[sz(t * dn.n_v_heads + h)]));
+        float* S = state + h * dv * dk;  // row i: value dimension i, over the key dimensions
+        float* o = &s.dn_out[sz(t * value_dim + h * dv)];
+        for (int64_t i = 0; i < dv; ++i) {
+          float* row = S + i * dk;
+          float sk = 0.0f;
+          for (int64_t j = 0; j < dk; ++j) sk += (row[j] *= decay) * k[j];
+          const float delta = (v[i] - sk) * beta;
+          float out = 0.0f;
+          for (int64_t j = 0; j < dk; ++j) out += (row[j] += k[j] * delta) * q[sz(j)];
+          o[i] = out;
+        }
+        // RMSNorm over the head with the norm's gains, times SiLU of the gate
+        float ss = 0.0f;
+        for (int64_t i = 0; i < dv; ++i) ss += o[i] * o[i];
+        const float scale = 1.0f / std::sqrt(ss / static_cast<float>(dv) + d.norm_eps);
+        const float* z = &s.dn_z[sz(t * value_dim + h * dv)];
+        for (int64_t i = 0; i < dv; ++i) o[i] = o[i] * scale * L.dn_norm[sz(i)] * silu(z[i]);
+      }
+    });
+  }
+  project(s.xb2.data(), s.dn_out.data(), L.dn_out, {}, n);
+}
+
 void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, int64_t pos0,
                                int64_t first_logit, float* logits) {
   const model::ModelDescription& d = model_.desc();
@@ -493,7 +611,9 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
         for (int64_t i = 0; i < n * dim; ++i) s.xb2[sz(i)] *= d.residual_scale;
     };
 
-    if (!d.has_attention(l)) {  // a short-convolution layer (LFM2) mixes the tokens instead
+    if (d.mixer(l) == model::ModelDescription::Mixer::DeltaNet) {  // Qwen3.5's linear attention
+      delta_net(c, L, l, n);
+    } else if (!d.has_attention(l)) {  // a short-convolution layer (LFM2) mixes the tokens instead
       short_conv(c, L, l, n, pos0);
     } else {
       // q, k, v projections (+ biases)
@@ -509,7 +629,17 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
       } else if (d.is_mla()) {
         mla_qkv(L, n);
       } else {
-        project(s.q.data(), s.xb.data(), L.wq, L.bq, n);
+        if (arch.attn_output_gate) {  // per head [q, gate] rows (Qwen3.5)
+          project(s.q_gate.data(), s.xb.data(), L.wq, L.bq, n);
+          for (int64_t t = 0; t < n; ++t)
+            for (int64_t h = 0; h < d.n_head; ++h) {
+              const float* row = &s.q_gate[sz((t * d.n_head + h) * 2 * hd)];
+              std::copy_n(row, hd, &s.q[sz(t * q_dim + h * hd)]);
+              std::copy_n(row + hd, hd, &s.attn_gate[sz(t * q_dim + h * hd)]);
+            }
+        } else {
+          project(s.q.data(), s.xb.data(), L.wq, L.bq, n);
+        }
         project(s.k.data(), s.xb.data(), L.wk, L.bk, n);
         project(s.v.data(), s.xb.data(), L.wv, L.bv, n);
       }
@@ -605,6 +735,9 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
       // output projection and residual (multi-head latent attention: each head's output from latent space
       // first)
       if (d.is_mla()) mla_values(L, n);
+      if (arch.attn_output_gate)  // each head's output times σ(its gate) (Qwen3.5)
+        for (int64_t i = 0; i < n * q_dim; ++i)
+          s.att_out[sz(i)] *= 1.0f / (1.0f + std::exp(-s.attn_gate[sz(i)]));
       project(s.xb2.data(), d.is_mla() ? s.mla_o.data() : s.att_out.data(), L.wo, L.bo, n);
     }
     post_norm(L.attn_post_norm);

@@ -20,7 +20,8 @@ namespace glasswing::cpu {
 // short-convolution layer (LFM2) its convolution inputs, at the layer's ModelDescription::cache_slot.
 struct CpuCaches : model::SessionCaches {
   CpuCaches(const model::ModelDescription& d, int64_t n_ctx);
-  uint64_t bytes() const override { return (k.size() + v.size() + q.size() + conv.size()) * sizeof(float); }
+  uint64_t bytes() const override;
+  static constexpr size_t kMaxCheckpoints = 8;  // of the delta-net state (model::SessionCaches::rewind)
 
   int64_t n_ctx, kv_dim, q_dim;
   bool v_is_k;           // latent attention: the values are the keys (v stays empty, v_at reads k)
@@ -34,6 +35,25 @@ struct CpuCaches : model::SessionCaches {
   std::vector<float> conv;
   int64_t conv_dim;
   std::vector<int64_t> slot;  // per layer: ModelDescription::cache_slot
+  // Qwen3.5's delta-net layers: each one's state (n_v_heads × head_v_dim × head_k_dim) and the convolution's
+  // last conv_kernel - 1 inputs (× conv_dim), after the session's positions; with checkpoints of both
+  std::vector<float> delta_state, delta_window;
+  int64_t state_floats = 0, window_floats = 0;
+  struct Checkpoint {
+    int64_t position;
+    std::vector<float> state, window;
+  };
+  std::vector<Checkpoint> checkpoints;  // oldest first
+  bool recurrent() const override { return !delta_state.empty(); }
+  void checkpoint(int64_t position) override;
+  int64_t newest_checkpoint() const override { return checkpoints.empty() ? 0 : checkpoints.back().position; }
+  int64_t rewind(int64_t position) override;
+  float* state_at(int64_t layer) {
+    return &delta_state[static_cast<size_t>(slot[size_t(layer)] * state_floats)];
+  }
+  float* window_at(int64_t layer) {
+    return &delta_window[static_cast<size_t>(slot[size_t(layer)] * window_floats)];
+  }
 
   float* k_at(int64_t layer, int64_t pos) { return &k[at(layer, pos, kv_dim)]; }
   float* v_at(int64_t layer, int64_t pos) { return &(v_is_k ? k : v)[at(layer, pos, kv_dim)]; }
@@ -81,6 +101,9 @@ struct Scratch {
   // one head's input and output of k_b or v_b, and every head's value for wo (max_batch, n_head·v_head)
   std::vector<float> mla_q, mla_qa, mla_kv, mla_in, mla_out, mla_o;
   std::vector<float> conv_bcx;  // (max_batch, 3·n_embd) a short-convolution layer's b, c, x (empty otherwise)
+  // a delta-net layer's q|k|v, gate z, β and α logits per token, and its output (before out_proj); an
+  // attention layer's output gates (ArchTraits::attn_output_gate) and its q|gate projection
+  std::vector<float> dn_qkv, dn_z, dn_beta, dn_alpha, dn_out, attn_gate, q_gate;
   std::vector<float>
       att;  // (n_threads, gqa_group, n_ctx), score rows per thread; grows with the largest session
   std::vector<float>
@@ -131,6 +154,8 @@ class CpuBackend final : public model::Backend {
   void mla_qkv(const model::LayerWeights& L, int64_t n);
   // A short-convolution layer's mixing of n tokens at pos0 (LFM2): s_.xb (normalized) -> s_.xb2.
   void short_conv(CpuCaches& c, const model::LayerWeights& L, int64_t l, int64_t n, int64_t pos0);
+  // A gated delta-net layer's mixing of n tokens (Qwen3.5): s_.xb (normalized) -> s_.xb2.
+  void delta_net(CpuCaches& c, const model::LayerWeights& L, int64_t l, int64_t n);
   void mla_values(const model::LayerWeights& L, int64_t n);
   void swiglu_rows(float* gate, const float* up, int64_t rows, int64_t width) const;
   void absorb_queries(const model::LayerWeights& L, const float* src, int64_t src_row, int64_t pe_at,

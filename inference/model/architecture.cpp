@@ -79,6 +79,12 @@ constexpr std::array kArchitectures = {
                .learned_positions = false, .fused_qkv = false, .qk_norm = true, .short_conv = true},
     ArchTraits{.name = "lfm2moe", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
                .learned_positions = false, .fused_qkv = false, .qk_norm = true, .short_conv = true},
+    // Qwen3.5 (0.8B .. 27B): gated delta-net layers between attention layers with an output gate, partial
+    // NeoX RoPE (its multimodal sections are plain RoPE for text), the pre-FFN norm named post_attention_norm
+    ArchTraits{.name = "qwen35", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .qk_norm = true,
+               .ffn_norm = "post_attention_norm", .text_of_multimodal = true, .delta_net = true,
+               .attn_output_gate = true},
     ArchTraits{"olmo2",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true,  false, false, false,
                true, 4, false, false, false, "ffn_norm", 0, false, true, true},
     ArchTraits{"gpt2",   NormKind::Layer, FfnKind::Gelu,   RopeKind::None,   true,  true,  false},

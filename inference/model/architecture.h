@@ -81,11 +81,16 @@ struct ArchTraits {
   // rotation, its per-element gains do not.)
   bool qk_norm_after_rope = false;
   // LFM2 (Liquid AI): a hybrid whose layers mix tokens either by attention (with qwen3's per-head q and k
-  // norms) or by a gated short convolution (ModelDescription::conv_layers): in_proj makes b, c and x per
+  // norms) or by a gated short convolution (ModelDescription::mixers): in_proj makes b, c and x per
   // token, b·x runs through a causal depthwise convolution of shortconv_kernel taps over the positions, c
   // gates its output and out_proj projects it. The final norm is named token_embd_norm. lfm2moe adds experts
   // after the leading dense layers (a sigmoid router steered by exp_probs_b, weights renormalized).
   bool short_conv = false;
+  // Qwen3.5: gated delta-net layers (ModelDescription::DeltaNet) with, every full_attention_interval-th
+  // layer, attention whose q projection also makes a per-head output gate (attn_output_gate: each head's
+  // output times σ(gate) before wo; q_proj's rows are [q, gate] per head)
+  bool delta_net = false;
+  bool attn_output_gate = false;
 };
 
 // Every architecture this engine runs.

@@ -32,8 +32,17 @@ std::span<const float> Backend::forward(Session& session, std::span<const int32_
                               ") is outside the vocabulary of " + std::to_string(d.n_vocab) + " tokens");
   const size_t n_logits = static_cast<size_t>(d.n_vocab) * (want_all_logits ? tokens.size() : 1);
   if (session.logits_buffer().size() < n_logits) session.logits_buffer().resize(n_logits);
+  // A recurrent state's checkpoints (SessionCaches::rewind): before and after every prompt, and every
+  // kCheckpointEvery positions of one-token steps, so that going back (an edit, a regenerate) evaluates a
+  // few dozen tokens again, not the conversation.
+  SessionCaches& caches = session.caches();
+  const bool prompt = tokens.size() > 1;
+  if (caches.recurrent() && session.position() > caches.newest_checkpoint() &&
+      (prompt || session.position() - caches.newest_checkpoint() >= kCheckpointEvery))
+    caches.checkpoint(session.position());
   forward_impl(session, tokens, want_all_logits);
   session.mutable_tokens().insert(session.mutable_tokens().end(), tokens.begin(), tokens.end());
+  if (caches.recurrent() && prompt) caches.checkpoint(session.position());
   session.set_logits({session.logits_buffer().data(), n_logits});
   return session.logits();
 }
@@ -47,8 +56,9 @@ AttentionMatrix Backend::attention(const Session& session, int64_t layer, int64_
   if (head < 0 || head >= d.n_head) throw std::out_of_range("head " + std::to_string(head) + " out of range");
   if (!d.has_attention(layer))
     throw std::invalid_argument(
-        "layer " + std::to_string(layer) +
-        " mixes tokens by a short convolution, not attention: it has no attention map");
+        "layer " + std::to_string(layer) + " mixes tokens by " +
+        (d.mixer(layer) == ModelDescription::Mixer::ShortConv ? "a short convolution" : "a gated delta net") +
+        ", not attention: it has no attention map");
   check_range("query", queries, session.position());
   check_range("key", keys, session.position());
   return attention_impl(session, layer, head, queries, keys);
@@ -58,7 +68,7 @@ std::vector<HeadSummary> Backend::attention_summary(const Session& session, Rang
   if (&session.backend() != this) throw std::invalid_argument("the session belongs to another backend");
   check_range("query", queries, session.position());
   std::vector<HeadSummary> out = attention_summary_impl(session, queries);
-  // a short-convolution layer's heads (LFM2) have no attention to sum up
+  // the heads of a layer without attention (LFM2's convolutions, Qwen3.5's delta nets) have nothing to sum up
   const auto& d = session.model().desc();
   for (HeadSummary& h : out)
     if (!d.has_attention(h.layer)) h.max_prob = h.entropy = h.first_token = NAN;

@@ -75,6 +75,7 @@ class Backend {
   // session until its next forward. Throws ContextFullError when the tokens do not fit, std::out_of_range
   // for a token id outside the vocabulary; the session is unchanged then.
   std::span<const float> forward(Session& session, std::span<const int32_t> tokens, bool want_all_logits);
+  static constexpr int64_t kCheckpointEvery = 32;  // positions between a recurrent state's checkpoints
 
   // Recomputes softmax(q·kᵀ/√d + causal mask) of one head from the session's Q and K caches.
   AttentionMatrix attention(const Session& session, int64_t layer, int64_t head, Range queries, Range keys);

@@ -138,6 +138,12 @@ void read_lfm2_moe(const gguf::GgufFile& file, const std::string& a, ModelDescri
   d.router.scale = scale > 0 ? static_cast<float>(scale) : 1.0f;
 }
 
+// Each layer's index among the layers of its kind (ModelDescription::cache_slot).
+void number_slots(ModelDescription& d) {
+  int32_t slots[3] = {0, 0, 0};
+  for (const ModelDescription::Mixer m : d.mixers) d.layer_slots.push_back(slots[static_cast<int>(m)]++);
+}
+
 // attention.head_count_kv: one number, or (hybrids) one per layer, where 0 marks a short-convolution layer
 // and the attention layers share one count.
 void read_kv_heads(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
@@ -155,7 +161,7 @@ void read_kv_heads(const gguf::GgufFile& file, const std::string& a, ModelDescri
   d.n_head_kv = 0;
   for (int64_t l = 0; l < d.n_layer; ++l) {
     const int64_t n = counts.ints[static_cast<size_t>(l)];
-    d.conv_layers.push_back(n == 0);
+    d.mixers.push_back(n == 0 ? ModelDescription::Mixer::ShortConv : ModelDescription::Mixer::Attention);
     if (n == 0) continue;
     if (n < 0 || (d.n_head_kv != 0 && n != d.n_head_kv))
       throw std::runtime_error(key + " gives layer " + std::to_string(l) + " " + std::to_string(n) +
@@ -163,8 +169,7 @@ void read_kv_heads(const gguf::GgufFile& file, const std::string& a, ModelDescri
     d.n_head_kv = n;
   }
   if (d.n_head_kv == 0) throw std::runtime_error(key + " leaves no attention layer (all are 0)");
-  int32_t slots[2] = {0, 0};  // (attention, convolution)
-  for (const bool conv : d.conv_layers) d.layer_slots.push_back(slots[conv ? 1 : 0]++);
+  number_slots(d);
 }
 
 // The short convolution's taps (shortconv.l_cache), which a hybrid needs when it has convolution layers.
@@ -177,6 +182,34 @@ void read_short_conv(const gguf::GgufFile& file, const std::string& a, ModelDesc
   if (file.get_int(a + "attention.sliding_window").value_or(0) > 0)
     throw std::runtime_error(d.architecture + " with sliding-window attention (" + a +
                              "attention.sliding_window) is not supported");
+}
+
+// Qwen3.5's gated delta net as llama.cpp's qwen35 reads it: every full_attention_interval-th layer attends
+// (default 4), the others are delta-net layers whose sizes are the ssm.* keys.
+void read_delta_net(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
+  const int64_t interval = file.get_int(a + "full_attention_interval").value_or(4);
+  if (interval <= 0 || interval > d.n_layer)
+    throw std::runtime_error("metadata " + a + "full_attention_interval " + std::to_string(interval) +
+                             " is out of range 1.." + std::to_string(d.n_layer));
+  for (int64_t l = 0; l < d.n_layer; ++l)
+    d.mixers.push_back((l + 1) % interval != 0 ? ModelDescription::Mixer::DeltaNet
+                                               : ModelDescription::Mixer::Attention);
+  number_slots(d);
+  ModelDescription::DeltaNet& n = d.delta;
+  n.conv_kernel = positive(file, a + "ssm.conv_kernel");
+  n.head_k_dim = positive(file, a + "ssm.state_size");
+  n.n_k_heads = positive(file, a + "ssm.group_count");
+  n.n_v_heads = positive(file, a + "ssm.time_step_rank");
+  const int64_t inner = positive(file, a + "ssm.inner_size");
+  n.head_v_dim = inner / n.n_v_heads;
+  if (n.conv_kernel < 2 || n.conv_kernel > 16)
+    throw std::runtime_error("metadata " + a + "ssm.conv_kernel " + std::to_string(n.conv_kernel) +
+                             " is outside the supported 2..16 taps");
+  if (inner % n.n_v_heads != 0 || n.n_v_heads % n.n_k_heads != 0 || n.head_v_dim != n.head_k_dim)
+    throw std::runtime_error("the delta net's ssm.inner_size " + std::to_string(inner) + ", " +
+                             std::to_string(n.n_v_heads) + " value heads (ssm.time_step_rank) and " +
+                             std::to_string(n.n_k_heads) + " key heads of " + std::to_string(n.head_k_dim) +
+                             " (ssm.group_count, ssm.state_size) do not make heads of one width");
 }
 
 }  // namespace
@@ -192,8 +225,14 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
   d.n_embd = positive(file, a + "embedding_length");
   d.n_layer = positive(file, a + "block_count");
   d.n_head = positive(file, a + "attention.head_count");
+  // (Qwen3.5's multi-token-prediction layer after the model's own is not run)
+  if (d.traits->delta_net) {
+    d.n_layer_nextn = count_key(file, a, "nextn_predict_layers", d.n_layer - 1);
+    d.n_layer -= d.n_layer_nextn;
+  }
   read_kv_heads(file, a, d);
   read_short_conv(file, a, d);
+  if (d.traits->delta_net) read_delta_net(file, a, d);
   if (d.n_head_kv <= 0 || d.n_head % d.n_head_kv != 0)
     throw std::runtime_error("attention.head_count " + std::to_string(d.n_head) +
                              " is not a multiple of attention.head_count_kv " + std::to_string(d.n_head_kv));

@@ -69,12 +69,27 @@ struct ModelDescription {
   float attn_softcap = 0.0f;
   float final_softcap = 0.0f;
   bool tied_embeddings = false;  // no output.weight: the classifier reuses token_embd.weight
-  // Hybrid models (ArchTraits::short_conv, LFM2): the layers that mix tokens by a gated short convolution of
-  // shortconv_kernel taps instead of attention (their attention.head_count_kv is 0 in the file's per-layer
-  // array); empty: every layer attends. Each kind keeps its own caches, indexed by cache_slot.
-  std::vector<bool> conv_layers;
+  // Hybrid models: how each layer mixes its tokens. Attention (every layer of the others), LFM2's gated short
+  // convolution of shortconv_kernel taps (ArchTraits::short_conv: attention.head_count_kv is 0 for them in
+  // the file's per-layer array), or Qwen3.5's gated delta net (ArchTraits::delta_net: all but every
+  // full_attention_interval-th layer). Empty: every layer attends. Each kind keeps its own caches, indexed by
+  // cache_slot.
+  enum class Mixer : uint8_t { Attention, ShortConv, DeltaNet };
+  std::vector<Mixer> mixers;
   int64_t shortconv_kernel = 0;
   std::vector<int32_t> layer_slots;  // per layer: its index among the layers of its kind (hybrids only)
+  // The gated delta net (Qwen3.5's linear attention): per token a causal convolution of conv_kernel taps over
+  // q, k and v (then SiLU), n_k_heads heads of q and k (L2-normalized) of head_k_dim, n_v_heads heads of v of
+  // head_v_dim (value head h reads key head h % n_k_heads, as llama.cpp lays them out), and per value head
+  // a state S (head_v_dim × head_k_dim): S ← e^g S, S ← S + β (v − S k) kᵀ, o = S q / √head_k_dim; o
+  // RMS-normalized per head, times SiLU of the gate z, then out_proj.
+  struct DeltaNet {
+    int64_t conv_kernel = 0, n_k_heads = 0, n_v_heads = 0, head_k_dim = 0, head_v_dim = 0;
+    int64_t key_dim() const { return n_k_heads * head_k_dim; }
+    int64_t value_dim() const { return n_v_heads * head_v_dim; }
+    int64_t conv_dim() const { return 2 * key_dim() + value_dim(); }  // q, k, v channels of the convolution
+    int64_t state_floats() const { return n_v_heads * head_v_dim * head_k_dim; }
+  } delta;
 
   int64_t q_dim() const { return n_head * head_dim; }  // width of all query heads together
   bool is_mla() const { return mla.kv_rank > 0; }
@@ -87,14 +102,18 @@ struct ModelDescription {
   int64_t kv_dim() const { return n_head_kv * head_dim; }   // width of all key (or value) heads together
   int64_t gqa_group() const { return n_head / n_head_kv; }  // query heads sharing one KV head
 
-  // Whether layer l mixes tokens by attention (else by the short convolution).
-  bool has_attention(int64_t l) const { return conv_layers.empty() || !conv_layers[static_cast<size_t>(l)]; }
-  int64_t n_conv_layers() const {
-    return static_cast<int64_t>(std::count(conv_layers.begin(), conv_layers.end(), true));
+  Mixer mixer(int64_t l) const { return mixers.empty() ? Mixer::Attention : mixers[static_cast<size_t>(l)]; }
+  // Whether layer l mixes tokens by attention (else by a short convolution or a delta net).
+  bool has_attention(int64_t l) const { return mixer(l) == Mixer::Attention; }
+  int64_t n_mixer_layers(Mixer m) const {
+    if (mixers.empty()) return m == Mixer::Attention ? n_layer : 0;
+    return static_cast<int64_t>(std::count(mixers.begin(), mixers.end(), m));
   }
-  int64_t n_attention_layers() const { return n_layer - n_conv_layers(); }
-  // Layer l's index among the layers of its kind: its K, V and Q caches' (attention) or its convolution
-  // cache's (ModelDescription::conv_layers).
+  int64_t n_conv_layers() const { return n_mixer_layers(Mixer::ShortConv); }
+  int64_t n_delta_layers() const { return n_mixer_layers(Mixer::DeltaNet); }
+  int64_t n_attention_layers() const { return n_mixer_layers(Mixer::Attention); }
+  // Layer l's index among the layers of its kind: its K, V and Q caches' (attention), its convolution
+  // cache's (short convolution) or its recurrent state's (delta net).
   int64_t cache_slot(int64_t l) const {
     return layer_slots.empty() ? l : layer_slots[static_cast<size_t>(l)];
   }

@@ -20,6 +20,12 @@ void Session::truncate(int64_t n_tokens) {
   if (n_tokens < 0 || n_tokens > position())
     throw std::out_of_range("cannot truncate a session of " + std::to_string(position()) + " tokens to " +
                             std::to_string(n_tokens));
+  const int64_t from = n_tokens < position() ? caches_->rewind(n_tokens) : n_tokens;
+  if (from < n_tokens) {
+    const std::vector<int32_t> again(tokens_.begin() + from, tokens_.begin() + n_tokens);
+    tokens_.resize(static_cast<size_t>(from));
+    backend_->forward(*this, again, false);
+  }
   tokens_.resize(static_cast<size_t>(n_tokens));
   logits_ = {};
 }

@@ -16,6 +16,16 @@ class SessionCaches {
  public:
   virtual ~SessionCaches() = default;
   virtual uint64_t bytes() const = 0;
+
+  // A recurrent state (Qwen3.5's delta-net layers) carries every position into the next and cannot forget
+  // positions the way K and V caches do, so the caches keep checkpoints of it: checkpoint(p) records the
+  // state now as the state after p positions; rewind(p) restores the newest checkpoint at or before p (0:
+  // the empty state), drops the later ones and returns its position, from which the session evaluates its
+  // tokens again. Caches without such state keep nothing and rewind to p itself.
+  virtual bool recurrent() const { return false; }
+  virtual void checkpoint(int64_t /*position*/) {}
+  virtual int64_t newest_checkpoint() const { return 0; }
+  virtual int64_t rewind(int64_t position) { return position; }
 };
 
 class Session {
@@ -37,7 +47,8 @@ class Session {
   std::span<const float> logits() const { return logits_; }
 
   // Forgets positions from `n_tokens` on (0: the whole conversation); the caches are simply overwritten
-  // later.
+  // later. With a recurrent state, the tokens after its newest checkpoint at or before n_tokens are evaluated
+  // again (SessionCaches::rewind).
   void truncate(int64_t n_tokens);
 
   // For backends: their caches and the buffers forward() fills.

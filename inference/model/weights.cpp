@@ -145,7 +145,18 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
     const std::string p = "blk." + std::to_string(l) + ".";
     if (!arch.no_pre_norms) L.attn_norm = load.vector(p + "attn_norm.weight", d.n_embd);
     L.attn_norm_b = load.vector(p + "attn_norm.bias", d.n_embd, layer_norm);
-    if (!d.has_attention(l)) {  // a short-convolution layer (LFM2)
+    if (d.mixer(l) == ModelDescription::Mixer::DeltaNet) {  // a gated delta-net layer (Qwen3.5)
+      const ModelDescription::DeltaNet& n = d.delta;
+      L.dn_qkv = load.matrix(p + "attn_qkv.weight", n.conv_dim(), d.n_embd);
+      L.dn_z = load.matrix(p + "attn_gate.weight", n.value_dim(), d.n_embd);
+      L.dn_conv = load.table(p + "ssm_conv1d.weight", n.conv_kernel, n.conv_dim());
+      L.dn_dt_bias = load.vector(p + "ssm_dt.bias", n.n_v_heads);
+      L.dn_a = load.vector(p + "ssm_a", n.n_v_heads);
+      L.dn_beta = load.matrix(p + "ssm_beta.weight", n.n_v_heads, d.n_embd);
+      L.dn_alpha = load.matrix(p + "ssm_alpha.weight", n.n_v_heads, d.n_embd);
+      L.dn_norm = load.vector(p + "ssm_norm.weight", n.head_v_dim);
+      L.dn_out = load.matrix(p + "ssm_out.weight", d.n_embd, n.value_dim());
+    } else if (!d.has_attention(l)) {  // a short-convolution layer (LFM2)
       L.conv_in = load.matrix(p + "shortconv.in_proj.weight", 3 * d.n_embd, d.n_embd);
       L.conv_taps = load.table(p + "shortconv.conv.weight", d.shortconv_kernel, d.n_embd);
       L.conv_out = load.matrix(p + "shortconv.out_proj.weight", d.n_embd, d.n_embd);
@@ -161,7 +172,7 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
     } else if (d.is_mla()) {
       load_mla(load, p, d, L);
     } else {
-      L.wq = load.matrix(p + "attn_q.weight", d.q_dim(), d.n_embd);
+      L.wq = load.matrix(p + "attn_q.weight", (arch.attn_output_gate ? 2 : 1) * d.q_dim(), d.n_embd);
       L.wk = load.matrix(p + "attn_k.weight", d.kv_dim(), d.n_embd);
       L.wv = load.matrix(p + "attn_v.weight", d.kv_dim(), d.n_embd);
       L.bq = load.vector(p + "attn_q.bias", d.q_dim(), false);
@@ -276,7 +287,9 @@ uint64_t Weights::matrix_bytes() const {
     for (const auto* m : {&L.wq, &L.wk, &L.wv, &L.wqkv, &L.wo, &L.w_gate, &L.w_up, &L.w_down, &L.router,
                           &L.gate_shexp, &L.up_shexp, &L.down_shexp})
       add(*m);
-    for (const auto* m : {&L.wq_a, &L.wq_b, &L.wkv_a, &L.shexp_gate, &L.conv_in, &L.conv_out}) add(*m);
+    for (const auto* m : {&L.wq_a, &L.wq_b, &L.wkv_a, &L.shexp_gate, &L.conv_in, &L.conv_out, &L.dn_qkv,
+                          &L.dn_z, &L.dn_beta, &L.dn_alpha, &L.dn_out})
+      add(*m);
     for (const auto* experts : {&L.gate_exps, &L.up_exps, &L.down_exps, &L.k_b, &L.v_b})
       for (const auto& m : *experts) add(m);
   }

@@ -30,7 +30,8 @@ using Vector = std::span<const float>;  // a 1-D parameter; empty when the model
 
 struct LayerWeights {
   Vector attn_norm, attn_norm_b;  // (n_embd)
-  WeightMatrix wq, wk, wv;        // (q_dim|kv_dim rows, n_embd cols); empty when fused
+  WeightMatrix wq, wk, wv;        // (q_dim|kv_dim rows, n_embd cols); empty when fused; wq: [q, gate] per
+                                  // head (2·q_dim rows) with ArchTraits::attn_output_gate
   Vector bq, bk, bv;              // (q_dim|kv_dim), optional (qwen2)
   WeightMatrix wqkv;              // (q_dim + 2·kv_dim rows, n_embd cols), fused architectures only
   Vector bqkv;                    // (q_dim + 2·kv_dim), optional
@@ -64,11 +65,17 @@ struct LayerWeights {
   WeightMatrix wq_a, wq_b, wkv_a;
   Vector q_a_norm, kv_a_norm;
   std::vector<WeightMatrix> k_b, v_b;
-  // A short-convolution layer (ModelDescription::conv_layers) instead of attention: in_proj (3·n_embd rows:
+  // A short-convolution layer (ModelDescription::mixers) instead of attention: in_proj (3·n_embd rows:
   // b, then c, then x), the taps of each channel's causal convolution (n_embd × shortconv_kernel: channel i's
   // tap j at i·kernel + j, the last tap on the current position), and out_proj (n_embd rows)
   WeightMatrix conv_in, conv_out;
   Vector conv_taps;
+  // A gated delta-net layer (ModelDescription::DeltaNet) instead of attention: q|k|v (conv_dim rows), the
+  // gate z (value_dim rows), the convolution's taps (conv_dim × conv_kernel), each value head's decay bias,
+  // its A (−exp(A_log), as the converter stores it), β's and α's projections (n_v_heads rows), the output
+  // norm's gains (head_v_dim) and out_proj (n_embd rows)
+  WeightMatrix dn_qkv, dn_z, dn_beta, dn_alpha, dn_out;
+  Vector dn_conv, dn_dt_bias, dn_a, dn_norm;
 };
 
 struct Weights {

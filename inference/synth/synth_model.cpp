@@ -204,6 +204,25 @@ std::vector<Shape> make_shapes() {
   lfm2.n_head = 16;
   lfm2.n_ff = 4608;
   add(lfm2);
+  // Qwen3.5-0.8B as its config lists it: attention (heads of 256, RoPE on a quarter, an output gate) on every
+  // fourth layer, gated delta nets of 16 key and 16 value heads of 128 on the others
+  Shape qwen35{"qwen3.5-0.8b", "qwen35", 1024, 24, 8, 2, 3584, 248320, 262144, 10000000.0f, 1e-6f, true, false,
+               256};
+  qwen35.rope_dims = 64;
+  qwen35.full_attention_interval = 4;
+  qwen35.dn_k_heads = qwen35.dn_v_heads = 16;
+  qwen35.dn_head_dim = 128;
+  qwen35.conv_kernel = 4;
+  add(qwen35);
+  // qwen35 with attention on layers 2 and 5 of six, delta nets of 2 key and 4 value heads of 32
+  Shape qwen35_tiny{"test-tiny-qwen35", "qwen35", 128, 6, 4, 2, 256, 300, 128, 10000000.0f, 1e-6f, true, true, 64};
+  qwen35_tiny.rope_dims = 16;
+  qwen35_tiny.full_attention_interval = 3;
+  qwen35_tiny.dn_k_heads = 2;
+  qwen35_tiny.dn_v_heads = 4;
+  qwen35_tiny.dn_head_dim = 32;
+  qwen35_tiny.conv_kernel = 4;
+  add(qwen35_tiny);
   // lfm2 with attention on layers 2 and 4 of five; lfm2moe with attention on layers 1 and 3 of four, a dense
   // first layer, then 4 experts of 64 (2 per token) chosen by sigmoid plus a bias (LFM2-8B-A1B's layout)
   Shape lfm2_tiny{"test-tiny-lfm2", "lfm2", 128, 5, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, true, true};
@@ -324,12 +343,18 @@ void validate(const Shape& s) {
   for (uint32_t l : s.attention_layers)
     if (l >= s.n_layer) fail("attention layer " + std::to_string(l) + " is past the last layer");
   if (lfm2 && (s.attention_layers.empty() || s.conv_kernel < 2)) fail("lfm2 needs attention layers and taps");
+  if ((s.arch == "qwen35") != (s.full_attention_interval > 0) ||
+      (s.full_attention_interval &&
+       (!s.dn_k_heads || !s.dn_head_dim || s.dn_v_heads % s.dn_k_heads || s.conv_kernel < 2)))
+    fail(
+        "qwen35 needs its full_attention_interval and delta-net heads (value heads a multiple of key heads)");
 }
 
 // ExpertBias: GLM-4.5's exp_probs_b, N(0, 0.3), so that it changes which experts a sigmoid router chooses
 // (also Qwen2-MoE's shared-expert gate vector: its gate then ranges over σ's slope)
 // ConvTaps: a short convolution's taps, N(0, 0.5)
-enum class Kind { Weight, Norm, HeadNorm, Bias, RopeFreqs, Router, Sink, ExpertBias, ConvTaps };
+// SsmA: a delta net's A per head, −exp(N(0, 0.5)); DtBias: its decay bias, N(0, 1)
+enum class Kind { Weight, Norm, HeadNorm, Bias, RopeFreqs, Router, Sink, ExpertBias, ConvTaps, SsmA, DtBias };
 
 struct TensorSpec {
   std::string name;
@@ -348,8 +373,20 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     const std::string p = "blk." + std::to_string(l) + ".";
     const bool olmo2 = s.arch == "olmo2";  // norms after the sublayers only; q and k normalized whole
     if (!olmo2) t.push_back({p + "attn_norm.weight", Kind::Norm, e, 1});
-    const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe";
-    if (!s.attends(l)) {  // a short-convolution layer (LFM2)
+    const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe", qwen35 = s.arch == "qwen35";
+    if (qwen35 && !s.attends(l)) {  // a gated delta-net layer (Qwen3.5)
+      const uint64_t key = uint64_t{s.dn_k_heads} * s.dn_head_dim,
+                     value = uint64_t{s.dn_v_heads} * s.dn_head_dim;
+      t.push_back({p + "attn_qkv.weight", Kind::Weight, e, 2 * key + value});
+      t.push_back({p + "attn_gate.weight", Kind::Weight, e, value});
+      t.push_back({p + "ssm_conv1d.weight", Kind::ConvTaps, s.conv_kernel, 2 * key + value});
+      t.push_back({p + "ssm_dt.bias", Kind::DtBias, s.dn_v_heads, 1});
+      t.push_back({p + "ssm_a", Kind::SsmA, s.dn_v_heads, 1});
+      t.push_back({p + "ssm_beta.weight", Kind::Weight, e, s.dn_v_heads});
+      t.push_back({p + "ssm_alpha.weight", Kind::Weight, e, s.dn_v_heads});
+      t.push_back({p + "ssm_norm.weight", Kind::HeadNorm, s.dn_head_dim, 1});
+      t.push_back({p + "ssm_out.weight", Kind::Weight, value, e});
+    } else if (!s.attends(l)) {  // a short-convolution layer (LFM2)
       t.push_back({p + "shortconv.in_proj.weight", Kind::Weight, e, 3 * e});
       t.push_back({p + "shortconv.conv.weight", Kind::ConvTaps, s.conv_kernel, e});
       t.push_back({p + "shortconv.out_proj.weight", Kind::Weight, e, e});
@@ -369,20 +406,22 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "attn_k_b.weight", Kind::Weight, s.qk_nope, s.kv_rank * nh, nh});
       t.push_back({p + "attn_v_b.weight", Kind::Weight, s.kv_rank, s.v_head * nh, nh});
     } else {
-      t.push_back({p + "attn_q.weight", Kind::Weight, e, q});
+      t.push_back(
+          {p + "attn_q.weight", Kind::Weight, e, (qwen35 ? 2 : 1) * q});  // (qwen35: [q, gate] per head)
       t.push_back({p + "attn_k.weight", Kind::Weight, e, kv});
       t.push_back({p + "attn_v.weight", Kind::Weight, e, kv});
     }
     const bool gpt_oss = s.arch == "gpt-oss", glm4 = s.arch == "glm4", glm4moe = s.arch == "glm4moe";
     if (!s.attends(l)) {
       // (no attention tensors)
-    } else if (s.arch == "qwen2" || s.arch == "qwen2moe" || s.arch == "seed_oss" || gpt_oss || glm4 || glm4moe) {
+    } else if (s.arch == "qwen2" || s.arch == "qwen2moe" || s.arch == "seed_oss" || gpt_oss || glm4 ||
+               glm4moe) {
       t.push_back({p + "attn_q.bias", Kind::Bias, q, 1});
       t.push_back({p + "attn_k.bias", Kind::Bias, kv, 1});
       t.push_back({p + "attn_v.bias", Kind::Bias, kv, 1});
     }
     if ((s.arch == "qwen3" || s.arch == "qwen3moe" || s.arch == "gemma3" || s.arch.rfind("hunyuan", 0) == 0 ||
-         (glm4moe && s.qk_norm) || lfm2) &&
+         (glm4moe && s.qk_norm) || lfm2 || qwen35) &&
         s.attends(l)) {
       t.push_back({p + "attn_q_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
       t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
@@ -399,8 +438,9 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     const bool post_norms = s.arch == "gemma2" || s.arch == "gemma3" || glm4 || olmo2;
     if (post_norms) t.push_back({p + "post_attention_norm.weight", Kind::Norm, e, 1});
     if (!olmo2)
-      t.push_back({p + (gpt_oss || glm4moe || seed_oss ? "post_attention_norm.weight" : "ffn_norm.weight"),
-                   Kind::Norm, e, 1});
+      t.push_back(
+          {p + (gpt_oss || glm4moe || seed_oss || qwen35 ? "post_attention_norm.weight" : "ffn_norm.weight"),
+           Kind::Norm, e, 1});
     const bool experts = s.n_expert && l >= s.n_dense_lead;
     if (experts) {
       const uint64_t nf = s.n_ff_exp ? s.n_ff_exp : s.n_ff, ne = s.n_expert;
@@ -500,10 +540,10 @@ std::vector<float> llama3_rope_factors(const Shape& s) {
 
 namespace {
 constexpr std::string_view kArchitectures[] = {
-    "llama",   "qwen2",    "qwen3",         "qwen3moe",   "phi3",       "gemma2",
-    "gemma3",  "gpt-oss",  "smollm3",       "granite",    "granitemoe", "glm4",
-    "glm4moe", "olmo2",    "deepseek2",     "qwen2moe",   "mistral3",   "ernie4_5-moe",
-    "olmoe",   "seed_oss", "hunyuan-dense", "hunyuan-moe", "lfm2",       "lfm2moe"};
+    "llama",       "qwen2",    "qwen3",    "qwen3moe",     "phi3",  "gemma2",   "gemma3",
+    "gpt-oss",     "smollm3",  "granite",  "granitemoe",   "glm4",  "glm4moe",  "olmo2",
+    "deepseek2",   "qwen2moe", "mistral3", "ernie4_5-moe", "olmoe", "seed_oss", "hunyuan-dense",
+    "hunyuan-moe", "lfm2",     "lfm2moe",  "qwen35"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -626,6 +666,19 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   if (s.attn_temp_scale > 0) w.set_f32(a + ".attention.temperature_scale", s.attn_temp_scale);
   if ((a == "qwen2moe" || a == "ernie4_5-moe" || a == "hunyuan-moe") && s.n_expert_shared)  // as one
     w.set_u32(a + ".expert_shared_feed_forward_length", s.n_ff_exp * s.n_expert_shared);
+  if (a == "qwen35") {  // as llama.cpp's converter writes Qwen3.5's linear-attention sizes
+    w.set_u32(a + ".full_attention_interval", s.full_attention_interval);
+    w.set_u32(a + ".ssm.conv_kernel", s.conv_kernel);
+    w.set_u32(a + ".ssm.state_size", s.dn_head_dim);
+    w.set_u32(a + ".ssm.group_count", s.dn_k_heads);
+    w.set_u32(a + ".ssm.time_step_rank", s.dn_v_heads);
+    w.set_u32(a + ".ssm.inner_size", s.dn_v_heads * s.dn_head_dim);
+    gguf::Array sections;  // text positions: every section turns alike
+    sections.elem_type = gguf::ValueType::Int32;
+    const int64_t pairs = (s.rope_dims ? s.rope_dims : s.head_dim()) / 2;
+    sections.ints = {pairs - 2 * (pairs / 3), pairs / 3, pairs / 3, 0};
+    w.set_array(a + ".rope.dimension_sections", sections);
+  }
   if (a == "lfm2moe") {
     w.set_u32(a + ".leading_dense_block_count", s.n_dense_lead);
     w.set_u32(a + ".expert_gating_func", s.expert_gating_func);
@@ -701,6 +754,11 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
       }
       if (t.kind == Kind::Sink) normal_row(row_seed(options.seed, i, 0), 1.0f, v.data(), t.row);  // N(0, 1)
       if (t.kind == Kind::ExpertBias) normal_row(row_seed(options.seed, i, 0), 0.3f, v.data(), t.row);
+      if (t.kind == Kind::SsmA) {
+        normal_row(row_seed(options.seed, i, 0), 0.5f, v.data(), t.row);
+        for (float& x : v) x = -std::exp(x);
+      }
+      if (t.kind == Kind::DtBias) normal_row(row_seed(options.seed, i, 0), 1.0f, v.data(), t.row);
       if (t.kind == Kind::ConvTaps)
         for (uint64_t r = 0; r < t.rows; ++r)
           normal_row(row_seed(options.seed, i, r), 0.5f, v.data() + r * t.row, t.row);

@@ -22,7 +22,8 @@ struct Shape {
   // "gemma2" (post-sublayer norms, sliding windows, soft-capping), "qwen3moe" or "gpt-oss" (attention biases
   // and sinks, sliding windows on even layers, experts with biases; its pre-FFN norm is post_attention_norm),
   // "glm4moe" (attention biases, DeepSeek-style experts: see below), "deepseek2" (latent attention and
-  // DeepSeek-style experts), "lfm2" / "lfm2moe" (short-convolution layers between attention_layers)
+  // DeepSeek-style experts), "lfm2" / "lfm2moe" (short-convolution layers between attention_layers),
+  // "qwen35" (gated delta-net layers, attention with an output gate)
   std::string arch;
   uint32_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, n_ctx = 0;
   float rope_base = 10000.0f;
@@ -61,7 +62,11 @@ struct Shape {
   // written as a per-layer attention.head_count_kv with 0 for the convolution layers
   std::vector<uint32_t> attention_layers = {};
   uint32_t conv_kernel = 3;
+  // qwen35: every full_attention_interval-th layer attends, the others are gated delta nets of dn_k_heads key
+  // heads and dn_v_heads value heads of dn_head_dim, with a convolution of conv_kernel taps
+  uint32_t full_attention_interval = 0, dn_k_heads = 0, dn_v_heads = 0, dn_head_dim = 0;
   bool attends(uint32_t layer) const {
+    if (full_attention_interval) return (layer + 1) % full_attention_interval == 0;
     return attention_layers.empty() ||
            std::find(attention_layers.begin(), attention_layers.end(), layer) != attention_layers.end();
   }

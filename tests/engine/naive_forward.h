@@ -218,8 +218,70 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
     // LFM2's short-convolution layers, as Liquid AI's reference code (Lfm2ShortConv) states them: per token
     // [B, C, x] = in_proj · RMSNorm(x); B·x through a causal depthwise convolution over the positions (kernel
     // taps per channel, zero before the first position); C times its output; out_proj.
-    std::vector<Vec> conv_out(u(n));
-    if (!d.has_attention(l)) {
+    std::vector<Vec> conv_out(u(n));  // (also the delta net's output)
+    // Qwen3.5's gated delta net, as the Gated DeltaNet paper and Qwen's reference code
+    // (torch_recurrent_gated_delta_rule) state it, value head h reading key head h % n_k_heads as llama.cpp
+    // lays them out: per token q|k|v through a causal convolution over the positions (zeros before the
+    // first) and SiLU, q and k L2-normalized per head, then per value head with g = softplus(α + dt_bias) · A
+    // and β = σ(β logit): S ← e^g S; S ← S + β (v − S k) kᵀ; o = S q / √d_k; o RMS-normalized with the
+    // norm's gains, times SiLU(z); out_proj.
+    if (d.mixer(l) == model::ModelDescription::Mixer::DeltaNet) {
+      const model::ModelDescription::DeltaNet& dn = d.delta;
+      const int64_t taps = dn.conv_kernel, channels = dn.conv_dim(), dk = dn.head_k_dim, dv = dn.head_v_dim;
+      const auto silu = [](double v) { return v / (1.0 + std::exp(-v)); };
+      std::vector<Vec> raw(u(n));
+      Vec S(u(dn.n_v_heads * dv * dk), 0.0);
+      for (int64_t t = 0; t < n; ++t) {
+        Vec xn = x[u(t)];
+        naive::rmsnorm(xn, 0, u(dim), L.attn_norm, eps);
+        raw[u(t)] = naive::matvec(L.dn_qkv, xn);
+        const Vec z = naive::matvec(L.dn_z, xn), b = naive::matvec(L.dn_beta, xn),
+                  a = naive::matvec(L.dn_alpha, xn);
+        Vec qkv(u(channels));
+        for (int64_t ch = 0; ch < channels; ++ch) {
+          double acc = 0;
+          for (int64_t j = 0; j < taps; ++j)
+            if (const int64_t src = t - (taps - 1) + j; src >= 0)
+              acc += L.dn_conv[u(ch * taps + j)] * raw[u(src)][u(ch)];
+          qkv[u(ch)] = silu(acc);
+        }
+        for (int64_t h = 0; h < 2 * dn.n_k_heads; ++h) {  // the q heads, then the k heads
+          double ss = 0;
+          for (int64_t j = 0; j < dk; ++j) ss += qkv[u(h * dk + j)] * qkv[u(h * dk + j)];
+          const double norm = std::max(std::sqrt(ss), eps);
+          for (int64_t j = 0; j < dk; ++j) qkv[u(h * dk + j)] /= norm;
+        }
+        Vec o(u(dn.value_dim()));
+        for (int64_t h = 0; h < dn.n_v_heads; ++h) {
+          const int64_t kh = h % dn.n_k_heads;
+          const double* q = &qkv[u(kh * dk)];
+          const double* k = &qkv[u(dn.key_dim() + kh * dk)];
+          const double* v = &qkv[u(2 * dn.key_dim() + h * dv)];
+          const double pre = a[u(h)] + L.dn_dt_bias[u(h)];
+          const double g = std::log1p(std::exp(pre)) * L.dn_a[u(h)];
+          const double beta = 1.0 / (1.0 + std::exp(-b[u(h)]));
+          double* Sh = &S[u(h * dv * dk)];
+          for (int64_t i = 0; i < dv * dk; ++i) Sh[i] *= std::exp(g);
+          for (int64_t i = 0; i < dv; ++i) {
+            double sk = 0;
+            for (int64_t j = 0; j < dk; ++j) sk += Sh[i * dk + j] * k[j];
+            const double delta = beta * (v[i] - sk);
+            for (int64_t j = 0; j < dk; ++j) Sh[i * dk + j] += delta * k[j];
+          }
+          double ss = 0;
+          for (int64_t i = 0; i < dv; ++i) {
+            double oi = 0;
+            for (int64_t j = 0; j < dk; ++j) oi += Sh[i * dk + j] * q[j];
+            o[u(h * dv + i)] = oi / std::sqrt(static_cast<double>(dk));
+            ss += o[u(h * dv + i)] * o[u(h * dv + i)];
+          }
+          const double scale = 1.0 / std::sqrt(ss / static_cast<double>(dv) + eps);
+          for (int64_t i = 0; i < dv; ++i)
+            o[u(h * dv + i)] *= scale * L.dn_norm[u(i)] * silu(z[u(h * dv + i)]);
+        }
+        conv_out[u(t)] = naive::matvec(L.dn_out, o);
+      }
+    } else if (!d.has_attention(l)) {
       const int64_t taps = d.shortconv_kernel;
       std::vector<Vec> bx(u(n), Vec(u(dim))), gate(u(n), Vec(u(dim)));
       for (int64_t t = 0; t < n; ++t) {
@@ -242,10 +304,20 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         conv_out[u(t)] = naive::matvec(L.conv_out, y);
       }
     }
+    std::vector<Vec> out_gate(u(n));  // Qwen3.5: σ(gate) times each head's output
     for (int64_t t = 0; t < n && !d.is_mla() && d.has_attention(l); ++t) {
       Vec xn = x[u(t)];
       if (!arch.no_pre_norms) naive::rmsnorm(xn, 0, u(dim), L.attn_norm, eps);  // (olmo2 has none)
       q[u(t)] = naive::matvec(L.wq, xn, L.bq);
+      if (arch.attn_output_gate) {  // rows [q, gate] per head
+        const Vec both = q[u(t)];
+        q[u(t)].clear();
+        for (int64_t h = 0; h < d.n_head; ++h) {
+          q[u(t)].insert(q[u(t)].end(), both.begin() + 2 * h * hd, both.begin() + (2 * h + 1) * hd);
+          out_gate[u(t)].insert(out_gate[u(t)].end(), both.begin() + (2 * h + 1) * hd,
+                                both.begin() + (2 * h + 2) * hd);
+        }
+      }
       k[u(t)] = naive::matvec(L.wk, xn, L.bk);
       v[u(t)] = naive::matvec(L.wv, xn, L.bv);
       const auto norm_qk = [&] {
@@ -290,6 +362,8 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
             att[u(h * v_hd + i)] += p[u(j)] / sum * v[u(j)][u(kvh * v_hd + i)];
       }
       if (d.has_attention(l)) {
+        if (arch.attn_output_gate)
+          for (size_t i = 0; i < att.size(); ++i) att[i] /= 1.0 + std::exp(-out_gate[u(t)][i]);
         Vec o = naive::matvec(L.wo, att, L.bo);
         if (arch.post_norms) naive::rmsnorm(o, 0, u(dim), L.attn_post_norm, eps);  // gemma, glm4
         for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += residual * o[u(i)];

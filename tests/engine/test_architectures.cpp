@@ -1124,8 +1124,10 @@ TEST_CASE(
   CHECK(d.shortconv_kernel == 3);
   CHECK(d.n_head_kv == 2);
   CHECK(d.n_attention_layers() == 2);
-  CHECK(d.conv_layers == (moe ? std::vector<bool>{true, false, true, false}
-                              : std::vector<bool>{true, true, false, true, false}));
+  using M = model::ModelDescription::Mixer;
+  CHECK(d.mixers ==
+        (moe ? std::vector<M>{M::ShortConv, M::Attention, M::ShortConv, M::Attention}
+             : std::vector<M>{M::ShortConv, M::ShortConv, M::Attention, M::ShortConv, M::Attention}));
   CHECK(d.cache_slot(moe ? 3 : 4) == 1);  // the second attention layer's caches
   CHECK(d.cache_slot(moe ? 2 : 3) == (moe ? 1 : 2));
   if (moe) {
@@ -1184,4 +1186,78 @@ TEST_CASE("lfm2: a session taken back to an earlier position convolves what it h
   std::span<const float> last;
   for (size_t i = 5; i < kTokens.size(); ++i) last = backend->forward(session, all.subspan(i, 1), false);
   CHECK(test::max_abs_diff({last.begin(), last.end()}, std::span(ref).last(n_vocab)) <= tolerance);
+}
+
+TEST_CASE("qwen35: gated delta-net layers and gated attention match the textbook forward pass",
+          "[engine][architectures]") {
+  // test-tiny-qwen35: attention on layers 2 and 5 of six (heads of 64, RoPE on 16 dimensions, an output
+  // gate), gated delta nets of 2 key and 4 value heads of 32 with a convolution of 4 taps on the others
+  const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::Q8_0);
+  INFO(gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file("test-tiny-qwen35", type));
+  const model::ModelDescription& d = model->desc();
+  using M = model::ModelDescription::Mixer;
+  CHECK(d.mixers ==
+        std::vector<M>{M::DeltaNet, M::DeltaNet, M::Attention, M::DeltaNet, M::DeltaNet, M::Attention});
+  CHECK(d.cache_slot(5) == 1);
+  CHECK(d.cache_slot(4) == 3);
+  CHECK(d.delta.conv_kernel == 4);
+  CHECK(d.delta.n_k_heads == 2);
+  CHECK(d.delta.n_v_heads == 4);
+  CHECK(d.delta.head_v_dim == 32);
+  CHECK(d.n_rot == 16);
+  CHECK(model->weights().layers[2].wq.n_rows == 2 * d.q_dim());  // [q, gate] per head
+  REQUIRE(model->weights().layers[0].dn_qkv);
+
+  const auto ref = test::naive_logits(*model, kTokens);
+  float spread = 0;
+  for (float l : ref) spread = std::max(spread, std::fabs(l));
+  REQUIRE(spread > 0.1f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.05f);
+  const std::vector<float> last = decoded_one_by_one(*model);
+  CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
+
+  // what each part does: without the convolution's older taps, or with key head h / 2 instead of h % 2 for
+  // value head h (Hugging Face's layout, which llama.cpp's converter reorders), other logits
+  if (type == gguf::GgmlType::F32) {
+    const auto path = test::synth_model_file("test-tiny-qwen35", type);
+    const auto bytes =
+        with_tensor(path, "blk.0.ssm_conv1d.weight", [](float v, size_t i) { return i % 4 == 3 ? v : 0.0f; });
+    auto cut = model::Model::from_gguf(gguf::GgufFile::parse(bytes));
+    CHECK(test::max_abs_diff(engine_logits(*cut, "cpu"), ref) > 1e-2f);
+  }
+}
+
+TEST_CASE("qwen35: a session taken back re-evaluates from the delta net's newest checkpoint before it",
+          "[engine][architectures]") {
+  // The delta-net state carries every position into the next, so going back restores a checkpoint (one
+  // before each prompt and every 32 one-token steps) and evaluates the tokens after it again.
+  auto model = model::Model::load(test::synth_model_file("test-tiny-qwen35", gguf::GgmlType::F32));
+  const auto n_vocab = static_cast<size_t>(model->desc().n_vocab);
+  cpu::CpuBackend cpu(*model);
+  model::Session session(*model, cpu, 128);
+  std::vector<int32_t> all = {1, 17, 250, 3, 99, 42, 7};
+  cpu.forward(session, all, false);
+  for (int i = 0; i < 60; ++i) {  // one-token steps; checkpoints after the prompt (7), then at 39
+    const int32_t next = 5 + (i * 37) % 280;
+    all.push_back(next);
+    cpu.forward(session, std::span(&next, 1), false);
+  }
+  REQUIRE(session.position() == 67);
+  auto& caches = static_cast<cpu::CpuCaches&>(session.caches());
+  CHECK(caches.newest_checkpoint() == 39);
+  for (const int64_t back : {int64_t{50}, int64_t{20}, int64_t{3}}) {
+    INFO("back to " << back);
+    session.truncate(back);
+    CHECK(session.position() == back);
+    CHECK(caches.newest_checkpoint() <= back);
+    const std::vector<int32_t> other = {60, 61, 62};
+    const auto got = cpu.forward(session, other, false);
+    std::vector<int32_t> expected_tokens(all.begin(), all.begin() + back);
+    expected_tokens.insert(expected_tokens.end(), other.begin(), other.end());
+    const std::vector<float> expected = test::naive_logits(*model, expected_tokens);
+    CHECK(test::max_abs_diff({got.begin(), got.end()}, std::span(expected).last(n_vocab)) <= 1e-4f);
+    session.truncate(back);
+  }
 }

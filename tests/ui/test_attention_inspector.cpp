@@ -235,13 +235,13 @@ TEST_CASE("A hybrid's short-convolution layer shows empty in the overview and op
   CHECK(overview.value(1, 1) == Approx(2.0));
   CHECK(overview.low() == Approx(2.0));  // the scale is the attention layer's alone
   CHECK(overview.high() == Approx(2.0));
-  CHECK(f.view().headDescription(0, 1).contains("short-convolution layer"));
+  CHECK(f.view().headDescription(0, 1).contains("no attention"));
   // the first head opened is an attention layer's
   f.waitForMap(1, 0);
   CHECK(f.view().error().isEmpty());
   // and a convolution layer's head asks for no map: the selection stays, a message says why
   f.view().selectHead(0, 2);
   CHECK(f.view().selectedLayer() == 1);
-  CHECK(f.view().error().contains("short convolution"));
+  CHECK(f.view().error().contains("no attention map"));
   CHECK_FALSE(f.view().mapBusy());
 }

@@ -66,7 +66,7 @@ void AttentionInspector::onInspected(qint64 request_id, const AttentionContext& 
   rebuildOverview();
   // Open on the most focused head that is not just resting on the first token (an "attention sink"): the
   // one most likely to show the message reading something in particular.
-  // (LFM2's short-convolution layers have no heads to open: their summaries are NaN)
+  // (LFM2's short-convolution and Qwen3.5's delta-net layers have no heads to open: their summaries are NaN)
   int best = -1;
   for (int i = 0; i < static_cast<int>(context_.overview.size()); ++i) {
     const HeadOverview& c = context_.overview[static_cast<size_t>(i)];
@@ -151,7 +151,8 @@ void AttentionInspector::selectHead(int layer, int head) {
   if (layer == layer_ && head == head_) return;
   if (std::isnan(context_.overview[static_cast<size_t>(layer * context_.heads + head)].entropy)) {
     setBusy(false, false,
-            tr("Layer %1 mixes tokens by a short convolution, not attention: it has no map.").arg(layer));
+            tr("Layer %1 has no attention map: it mixes tokens by a convolution or a recurrent state.")
+                .arg(layer));
     return;
   }
   layer_ = layer;
@@ -194,7 +195,8 @@ QString AttentionInspector::tokenText(int position) const {
 QString AttentionInspector::headDescription(int layer, int head) const {
   if (layer < 0 || layer >= context_.layers || head < 0 || head >= context_.heads) return {};
   const HeadOverview& c = context_.overview[static_cast<size_t>(layer * context_.heads + head)];
-  if (std::isnan(c.entropy)) return tr("layer %1: a short-convolution layer, without attention").arg(layer);
+  if (std::isnan(c.entropy))
+    return tr("layer %1: no attention (a convolution or recurrent layer)").arg(layer);
   const int group = context_.kv_heads > 0 ? context_.heads / context_.kv_heads : 1;
   return tr("layer %1, head %2 (KV head %3): entropy %4 nats, largest probability %5, to the first token %6")
       .arg(layer)

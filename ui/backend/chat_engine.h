@@ -67,7 +67,7 @@ struct HeadOverview {
   float max_prob = 0;     // mean over the message's tokens of the largest probability in the row
   float entropy = 0;      // mean −Σ p·ln p (nats): low = focused, high = spread out
   float first_token = 0;  // mean attention to position 0 (the BOS / attention sink)
-  // (all three NaN for a layer without attention: a hybrid's short-convolution layer, LFM2's)
+  // (all three NaN for a layer without attention: LFM2's short convolutions, Qwen3.5's delta nets)
 };
 
 // What an attention view shows of one message: the conversation up to and including it, as the model reads
