@@ -72,6 +72,9 @@ TEST_CASE("pre-tokenizer families split like their reference regexes") {
   CHECK(words("kimi-k2", "Hello世界 don't 12345") == W{"Hello", "世界", " don't", " ", "123", "45"});
   CHECK(words("kimi-k2", "AI模型") == W{"AI", "模型"});
   CHECK(words("gpt-4o", "AI模型") == W{"AI模型"});
+  // Qwen 3.5: a combining mark stays in its word (Qwen 2 splits it off as punctuation)
+  CHECK(words("qwen35", "cafe\u0301 ok 12") == W{"cafe\u0301", " ok", " ", "1", "2"});
+  CHECK(words("qwen2", "cafe\u0301 ok") == W{"cafe", "\u0301", " ok"});
   // aliases of families above, as llama.cpp maps them
   CHECK(words("hunyuan", "a.\n\nb 12") == words("qwen2", "a.\n\nb 12"));
   CHECK(words("hunyuan-dense", "x 12345") == words("deepseek-v3", "x 12345"));
