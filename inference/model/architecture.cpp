@@ -85,6 +85,12 @@ constexpr std::array kArchitectures = {
                .learned_positions = false, .fused_qkv = false, .qk_norm = true,
                .ffn_norm = "post_attention_norm", .text_of_multimodal = true, .delta_net = true,
                .attn_output_gate = true},
+    // Qwen3.5-35B-A3B .. 397B-A17B: the same layers, experts by softmax (renormalized) with a shared expert
+    // gated per token as Qwen2-MoE's
+    ArchTraits{.name = "qwen35moe", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .qk_norm = true,
+               .ffn_norm = "post_attention_norm", .text_of_multimodal = true, .gated_shared_expert = true,
+               .delta_net = true, .attn_output_gate = true},
     ArchTraits{"olmo2",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true,  false, false, false,
                true, 4, false, false, false, "ffn_norm", 0, false, true, true},
     ArchTraits{"gpt2",   NormKind::Layer, FfnKind::Gelu,   RopeKind::None,   true,  true,  false},

@@ -265,7 +265,7 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
       d.n_ff_shexp = file.get_int(a + "expert_shared_feed_forward_length").value_or(d.n_ff);
       if (d.n_ff_shexp <= 0)
         throw std::runtime_error("the shared expert's feed_forward_length must be positive");
-      d.router.normalize = false;
+      d.router.normalize = d.traits->delta_net;  // (Qwen3.5's mixtures renormalize, Qwen2-MoE's do not)
     } else {
       // variants whose extra steps these architectures do not have: refused rather than run wrong
       if (file.get_int(a + "expert_shared_count").value_or(0) > 0 ||

@@ -223,6 +223,15 @@ std::vector<Shape> make_shapes() {
   qwen35_tiny.dn_head_dim = 32;
   qwen35_tiny.conv_kernel = 4;
   add(qwen35_tiny);
+  // qwen35moe: the same layers, 4 experts of 64 (2 per token, softmax, renormalized) and a shared expert of 64
+  // gated per token (Qwen3.5-35B-A3B's layout)
+  qwen35_tiny.name = "test-tiny-qwen35moe";
+  qwen35_tiny.arch = "qwen35moe";
+  qwen35_tiny.n_expert = 4;
+  qwen35_tiny.n_expert_used = 2;
+  qwen35_tiny.n_ff_exp = 64;
+  qwen35_tiny.n_expert_shared = 1;
+  add(qwen35_tiny);
   // lfm2 with attention on layers 2 and 4 of five; lfm2moe with attention on layers 1 and 3 of four, a dense
   // first layer, then 4 experts of 64 (2 per token) chosen by sigmoid plus a bias (LFM2-8B-A1B's layout)
   Shape lfm2_tiny{"test-tiny-lfm2", "lfm2", 128, 5, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, true, true};
@@ -343,7 +352,7 @@ void validate(const Shape& s) {
   for (uint32_t l : s.attention_layers)
     if (l >= s.n_layer) fail("attention layer " + std::to_string(l) + " is past the last layer");
   if (lfm2 && (s.attention_layers.empty() || s.conv_kernel < 2)) fail("lfm2 needs attention layers and taps");
-  if ((s.arch == "qwen35") != (s.full_attention_interval > 0) ||
+  if ((s.arch.rfind("qwen35", 0) == 0) != (s.full_attention_interval > 0) ||
       (s.full_attention_interval &&
        (!s.dn_k_heads || !s.dn_head_dim || s.dn_v_heads % s.dn_k_heads || s.conv_kernel < 2)))
     fail(
@@ -373,7 +382,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     const std::string p = "blk." + std::to_string(l) + ".";
     const bool olmo2 = s.arch == "olmo2";  // norms after the sublayers only; q and k normalized whole
     if (!olmo2) t.push_back({p + "attn_norm.weight", Kind::Norm, e, 1});
-    const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe", qwen35 = s.arch == "qwen35";
+    const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe", qwen35 = s.arch.rfind("qwen35", 0) == 0;
     if (qwen35 && !s.attends(l)) {  // a gated delta-net layer (Qwen3.5)
       const uint64_t key = uint64_t{s.dn_k_heads} * s.dn_head_dim,
                      value = uint64_t{s.dn_v_heads} * s.dn_head_dim;
@@ -445,7 +454,8 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     if (experts) {
       const uint64_t nf = s.n_ff_exp ? s.n_ff_exp : s.n_ff, ne = s.n_expert;
       t.push_back({p + "ffn_gate_inp.weight", Kind::Router, e, ne});
-      const bool qwen2moe = s.arch == "qwen2moe", ernie = s.arch == "ernie4_5-moe";
+      // (Qwen3.5's mixtures gate their shared expert as Qwen2-MoE's)
+      const bool qwen2moe = s.arch == "qwen2moe" || s.arch == "qwen35moe", ernie = s.arch == "ernie4_5-moe";
       if (glm4moe || s.arch == "deepseek2" || qwen2moe || ernie || s.arch == "hunyuan-moe" || lfm2) {
         if (!qwen2moe && (s.expert_gating_func == 2 || ernie))
           t.push_back({p + "exp_probs_b.bias", Kind::ExpertBias, ne, 1});
@@ -540,10 +550,10 @@ std::vector<float> llama3_rope_factors(const Shape& s) {
 
 namespace {
 constexpr std::string_view kArchitectures[] = {
-    "llama",       "qwen2",    "qwen3",    "qwen3moe",     "phi3",  "gemma2",   "gemma3",
-    "gpt-oss",     "smollm3",  "granite",  "granitemoe",   "glm4",  "glm4moe",  "olmo2",
-    "deepseek2",   "qwen2moe", "mistral3", "ernie4_5-moe", "olmoe", "seed_oss", "hunyuan-dense",
-    "hunyuan-moe", "lfm2",     "lfm2moe",  "qwen35"};
+    "llama",       "qwen2",    "qwen3",    "qwen3moe",     "phi3",     "gemma2",   "gemma3",
+    "gpt-oss",     "smollm3",  "granite",  "granitemoe",   "glm4",     "glm4moe",  "olmo2",
+    "deepseek2",   "qwen2moe", "mistral3", "ernie4_5-moe", "olmoe",    "seed_oss", "hunyuan-dense",
+    "hunyuan-moe", "lfm2",     "lfm2moe",  "qwen35",       "qwen35moe"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -664,9 +674,11 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   }
   if (s.expert_weights_scale > 0) w.set_f32(a + ".expert_weights_scale", s.expert_weights_scale);
   if (s.attn_temp_scale > 0) w.set_f32(a + ".attention.temperature_scale", s.attn_temp_scale);
-  if ((a == "qwen2moe" || a == "ernie4_5-moe" || a == "hunyuan-moe") && s.n_expert_shared)  // as one
+  if ((a == "qwen2moe" || a == "ernie4_5-moe" || a == "hunyuan-moe" || a == "qwen35moe") &&
+      s.n_expert_shared)  // as one
     w.set_u32(a + ".expert_shared_feed_forward_length", s.n_ff_exp * s.n_expert_shared);
-  if (a == "qwen35") {  // as llama.cpp's converter writes Qwen3.5's linear-attention sizes
+  if (a == "qwen35" ||
+      a == "qwen35moe") {  // as llama.cpp's converter writes Qwen3.5's linear-attention sizes
     w.set_u32(a + ".full_attention_interval", s.full_attention_interval);
     w.set_u32(a + ".ssm.conv_kernel", s.conv_kernel);
     w.set_u32(a + ".ssm.state_size", s.dn_head_dim);

@@ -1192,10 +1192,21 @@ TEST_CASE("qwen35: gated delta-net layers and gated attention match the textbook
           "[engine][architectures]") {
   // test-tiny-qwen35: attention on layers 2 and 5 of six (heads of 64, RoPE on 16 dimensions, an output
   // gate), gated delta nets of 2 key and 4 value heads of 32 with a convolution of 4 taps on the others
-  const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::Q8_0);
-  INFO(gguf::ggml_type_name(type));
-  auto model = model::Model::load(test::synth_model_file("test-tiny-qwen35", type));
+  // test-tiny-qwen35moe: the same, with 4 experts (2 per token, softmax, renormalized) and a shared expert
+  // gated per token
+  const auto [shape, type] = GENERATE(std::pair{"test-tiny-qwen35", gguf::GgmlType::F32},
+                                      std::pair{"test-tiny-qwen35", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-qwen35moe", gguf::GgmlType::F32},
+                                      std::pair{"test-tiny-qwen35moe", gguf::GgmlType::Q8_0});
+  INFO(shape << " " << gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file(shape, type));
   const model::ModelDescription& d = model->desc();
+  if (std::string(shape) == "test-tiny-qwen35moe") {
+    CHECK(d.n_expert == 4);
+    CHECK(d.router.normalize);
+    CHECK(d.router.gating == model::ExpertGating::Softmax);
+    REQUIRE(model->weights().layers[0].shexp_gate);
+  }
   using M = model::ModelDescription::Mixer;
   CHECK(d.mixers ==
         std::vector<M>{M::DeltaNet, M::DeltaNet, M::Attention, M::DeltaNet, M::DeltaNet, M::Attention});
@@ -1214,14 +1225,14 @@ TEST_CASE("qwen35: gated delta-net layers and gated attention match the textbook
   for (float l : ref) spread = std::max(spread, std::fabs(l));
   REQUIRE(spread > 0.1f);
   CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
-  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.05f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.06f);
   const std::vector<float> last = decoded_one_by_one(*model);
   CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
 
   // what each part does: without the convolution's older taps, or with key head h / 2 instead of h % 2 for
   // value head h (Hugging Face's layout, which llama.cpp's converter reorders), other logits
   if (type == gguf::GgmlType::F32) {
-    const auto path = test::synth_model_file("test-tiny-qwen35", type);
+    const auto path = test::synth_model_file(shape, type);
     const auto bytes =
         with_tensor(path, "blk.0.ssm_conv1d.weight", [](float v, size_t i) { return i % 4 == 3 ? v : 0.0f; });
     auto cut = model::Model::from_gguf(gguf::GgufFile::parse(bytes));
