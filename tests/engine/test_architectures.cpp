@@ -1229,8 +1229,8 @@ TEST_CASE("qwen35: gated delta-net layers and gated attention match the textbook
   const std::vector<float> last = decoded_one_by_one(*model);
   CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
 
-  // what each part does: without the convolution's older taps, or with key head h / 2 instead of h % 2 for
-  // value head h (Hugging Face's layout, which llama.cpp's converter reorders), other logits
+  // the convolution reads the positions before: without its older taps, other logits (the textbook pass fixes
+  // the rest, e.g. value head h reading key head h % 2, not h / 2 as Hugging Face's layout would)
   if (type == gguf::GgmlType::F32) {
     const auto path = test::synth_model_file(shape, type);
     const auto bytes =
