@@ -1110,6 +1110,32 @@ void Recorder::short_conv(const BufferRange& bcx, const BufferRange& taps, const
   dispatch("short_conv", buffers, push, (dim + 63) / 64);
 }
 
+void Recorder::delta_conv(const BufferRange& qkv, const BufferRange& taps, const BufferRange& window,
+                          const BufferRange& y, uint32_t n_tokens, uint32_t channels, uint32_t kernel) {
+  if (kernel < 2 || kernel > 16) throw VulkanError("delta_conv: 2 to 16 taps, not " + std::to_string(kernel));
+  const struct { uint32_t n_tokens, channels, kernel; } push{n_tokens, channels, kernel};
+  const BufferRange buffers[] = {qkv, taps, window, y};
+  dispatch("delta_conv", buffers, push, (channels + 63) / 64);
+}
+
+void Recorder::delta_rule(const DeltaRuleInputs& in, uint32_t n_tokens, uint32_t n_k_heads,
+                          uint32_t n_v_heads, uint32_t head_k_dim, uint32_t head_v_dim, float eps) {
+  if (head_k_dim > 256 || head_v_dim > 256 || n_k_heads == 0 || n_v_heads % n_k_heads != 0)
+    throw VulkanError("delta_rule: heads of at most 256, value heads a multiple of key heads");
+  const struct {
+    uint32_t n_tokens, n_k_heads, n_v_heads, dk, dv;
+    float eps;
+  } push{n_tokens, n_k_heads, n_v_heads, head_k_dim, head_v_dim, eps};
+  const BufferRange buffers[] = {in.qkv, in.z,    in.beta,  in.alpha, in.dt_bias,
+                                 in.a,   in.norm, in.state, in.out};
+  dispatch("delta_rule", buffers, push, n_v_heads);
+}
+
+void Recorder::mul_sigmoid(const BufferRange& y, const BufferRange& gate, uint32_t n) {
+  const BufferRange buffers[] = {y, gate};
+  elementwise("mul_sigmoid", buffers, bytes_of(CountPush{n}), n);
+}
+
 void Recorder::attention(const BufferRange& q, const BufferRange& k_cache, const BufferRange& v_cache,
                          const BufferRange& out, const BufferRange& scores, const BufferRange& state,
                          const AttentionParams& p) {

@@ -243,6 +243,19 @@ class Recorder {
   void short_conv(const BufferRange& bcx, const BufferRange& taps, const BufferRange& cache,
                   const BufferRange& y, const BufferRange& state, uint32_t n_tokens, uint32_t dim,
                   uint32_t kernel);
+  // A gated delta-net layer (Qwen3.5; model::ModelDescription::DeltaNet), in two dispatches: delta_conv runs
+  // the causal convolution and SiLU over q|k|v (qkv: n_tokens × channels) into y, the layer's last inputs
+  // kept in `window` ((kernel − 1) × channels); delta_rule runs the delta rule of every value head over the
+  // tokens with the layer's `state`, into `out` (n_tokens × value_dim, gated RMSNorm applied). The other
+  // inputs are the projections' z, β and α logits and the layer's dt_bias, A and norm gains.
+  struct DeltaRuleInputs {
+    BufferRange qkv, z, beta, alpha, dt_bias, a, norm, state, out;
+  };
+  void delta_conv(const BufferRange& qkv, const BufferRange& taps, const BufferRange& window,
+                  const BufferRange& y, uint32_t n_tokens, uint32_t channels, uint32_t kernel);
+  void delta_rule(const DeltaRuleInputs& in, uint32_t n_tokens, uint32_t n_k_heads, uint32_t n_v_heads,
+                  uint32_t head_k_dim, uint32_t head_v_dim, float eps);
+  void mul_sigmoid(const BufferRange& y, const BufferRange& gate, uint32_t n);  // y *= σ(gate)
   // rope_store then attention for a one-token step, in one dispatch (the CPU kernels:
   // common/attention_lanes.glsl; the GPU kernels: common/attention_gpu_body.glsl, which uses `scores`); q, k
   // and v are views of the one buffer qkv (RopeStoreParams' strides and offsets into it). Records nothing and

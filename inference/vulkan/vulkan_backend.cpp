@@ -73,6 +73,10 @@ struct VulkanBackend::LayerTensors {
   // a short-convolution layer (LFM2) instead of attention: in_proj, the taps, out_proj
   const WeightTensor *conv_in = nullptr, *conv_out = nullptr;
   BufferRange conv_taps;
+  // a gated delta-net layer (Qwen3.5; model::LayerWeights' dn_*)
+  const WeightTensor *dn_qkv = nullptr, *dn_z = nullptr, *dn_beta = nullptr, *dn_alpha = nullptr,
+                     *dn_out = nullptr;
+  BufferRange dn_conv, dn_dt_bias, dn_a, dn_norm;
 };
 
 struct VulkanBackend::DeviceWeights {
@@ -99,6 +103,9 @@ struct VulkanBackend::Activations {
   BufferRange mla_q, mla_qa, mla_kv, mla_o;
   BufferRange mla_qc;    // the queries as the Q cache keeps them: per head [RoPE part, nope part]
   BufferRange conv_bcx;  // a short-convolution layer's b, c, x rows (LFM2)
+  // a delta-net layer's q|k|v before and after its convolution, gate z, β and α logits, and output; an
+  // attention layer's [q, gate] rows and its gates (Qwen3.5)
+  BufferRange dn_qkv, dn_conv, dn_z, dn_beta, dn_alpha, dn_out, q_gate, attn_gate;
 
   Activations(Device& device, const model::ModelDescription& d, int64_t max_batch)
       : arena(device, MemoryUse::DeviceLocal, 16ull << 20, "activations") {
@@ -124,6 +131,19 @@ struct VulkanBackend::Activations {
       mla_qc = arena.allocate(b * d.q_cache_dim() * f);
     }
     if (d.n_conv_layers() > 0) conv_bcx = arena.allocate(b * 3 * d.n_embd * f);
+    if (d.n_delta_layers() > 0) {
+      const auto& dn = d.delta;
+      dn_qkv = arena.allocate(b * dn.conv_dim() * f);
+      dn_conv = arena.allocate(b * dn.conv_dim() * f);
+      dn_z = arena.allocate(b * dn.value_dim() * f);
+      dn_beta = arena.allocate(b * dn.n_v_heads * f);
+      dn_alpha = arena.allocate(b * dn.n_v_heads * f);
+      dn_out = arena.allocate(b * dn.value_dim() * f);
+    }
+    if (d.traits->attn_output_gate) {
+      q_gate = arena.allocate(b * 2 * d.q_dim() * f);
+      attn_gate = arena.allocate(b * d.q_dim() * f);
+    }
     logits = arena.allocate(std::min<uint64_t>(b, kMaxLogitRows) * d.n_vocab * f);
     norm_sums = arena.allocate(b * kMaxNormStride * f);
   }
@@ -205,7 +225,8 @@ struct VulkanBackend::ExpertScratch {
 // recorded decode step.
 class VulkanBackend::Caches : public model::SessionCaches {
  public:
-  Caches(Context& ctx, const model::ModelDescription& d, int64_t n_ctx_, int64_t batch_limit)
+  Caches(Context& ctx, const model::ModelDescription& d, int64_t n_ctx_, int64_t batch_limit,
+         std::mutex& lock)
       : n_ctx(n_ctx_),
         k_stride(layer_stride(ctx, n_ctx_ * d.kv_dim())),
         q_stride(layer_stride(ctx, n_ctx_ * d.q_cache_dim())),
@@ -221,6 +242,14 @@ class VulkanBackend::Caches : public model::SessionCaches {
         // (no convolution layers: a placeholder)
         conv(Buffer::Create(ctx.device(), conv_stride * std::max<int64_t>(1, d.n_conv_layers()),
                             MemoryUse::DeviceLocal, "the convolution cache")),
+        state_stride(delta_stride(ctx, d.delta.state_floats())),
+        window_stride(delta_stride(ctx, (d.delta.conv_kernel - 1) * d.delta.conv_dim())),
+        // (no delta-net layers: placeholders)
+        delta_state(Buffer::Create(ctx.device(), state_stride * std::max<int64_t>(1, d.n_delta_layers()),
+                                   MemoryUse::DeviceLocal, "the delta-net state")),
+        delta_window(Buffer::Create(ctx.device(), window_stride * std::max<int64_t>(1, d.n_delta_layers()),
+                                    MemoryUse::DeviceLocal, "the delta-net convolution inputs")),
+        n_delta(d.n_delta_layers()),
         scores(Buffer::Create(ctx.device(), uint64_t(max_batch) * d.n_head * n_ctx_ * sizeof(float),
                               MemoryUse::DeviceLocal, "attention scores")),
         v_is_k(d.is_mla()),
@@ -232,13 +261,52 @@ class VulkanBackend::Caches : public model::SessionCaches {
             MemoryUse::Readback, "the logits readback")),
         kv_bytes(uint64_t(n_ctx_) * d.kv_dim() * sizeof(float)),
         q_bytes(uint64_t(n_ctx_) * d.q_cache_dim() * sizeof(float)),
-        conv_bytes(uint64_t(n_ctx_) * d.n_embd * sizeof(float)) {
+        conv_bytes(uint64_t(n_ctx_) * d.n_embd * sizeof(float)),
+        ctx_(&ctx),
+        lock_(&lock) {
     for (int64_t l = 0; l < d.n_layer; ++l) slot.push_back(uint64_t(d.cache_slot(l)));
+    if (n_delta > 0) zero_delta();
   }
 
   uint64_t bytes() const override {
-    return k.size() + v.size() + q.size() + conv.size() + scores.size() + (split ? split->size() : 0);
+    return k.size() + v.size() + q.size() + conv.size() + delta_state.size() + delta_window.size() +
+           scores.size() + (split ? split->size() : 0);
   }
+  BufferRange state_layer(int64_t l) const {
+    return {delta_state.handle(), state_stride * slot[size_t(l)], state_stride};
+  }
+  BufferRange window_layer(int64_t l) const {
+    return {delta_window.handle(), window_stride * slot[size_t(l)], window_stride};
+  }
+
+  // The delta-net state's checkpoints (model::SessionCaches::rewind), kept on the host: each one a copy of
+  // the state and convolution buffers, read back once per prompt and every 32 one-token steps.
+  bool recurrent() const override { return n_delta > 0; }
+  void checkpoint(int64_t position) override {
+    std::lock_guard guard(*lock_);
+    if (checkpoints_.size() >= kMaxCheckpoints) checkpoints_.erase(checkpoints_.begin());
+    Checkpoint cp{position, std::vector<uint8_t>(delta_state.size()),
+                  std::vector<uint8_t>(delta_window.size())};
+    ctx_->download(whole(delta_state), cp.state.data(), cp.state.size());
+    ctx_->download(whole(delta_window), cp.window.data(), cp.window.size());
+    checkpoints_.push_back(std::move(cp));
+  }
+  int64_t newest_checkpoint() const override {
+    return checkpoints_.empty() ? 0 : checkpoints_.back().position;
+  }
+  int64_t rewind(int64_t position) override {
+    std::lock_guard guard(*lock_);
+    while (!checkpoints_.empty() && checkpoints_.back().position > position) checkpoints_.pop_back();
+    if (checkpoints_.empty()) {
+      zero_delta();
+      return 0;
+    }
+    const Checkpoint& cp = checkpoints_.back();
+    ctx_->upload(whole(delta_state), cp.state.data(), cp.state.size());
+    ctx_->upload(whole(delta_window), cp.window.data(), cp.window.size());
+    return cp.position;
+  }
+  static constexpr size_t kMaxCheckpoints = 8;
   // (by the layer's model::ModelDescription::cache_slot)
   BufferRange k_layer(int64_t l) const { return {k.handle(), k_stride * slot[size_t(l)], kv_bytes}; }
   BufferRange v_layer(int64_t l) const {
@@ -262,19 +330,39 @@ class VulkanBackend::Caches : public model::SessionCaches {
   int64_t n_ctx;
   uint64_t k_stride, q_stride, conv_stride;
   int64_t max_batch;  // tokens per step: the score scratch (tokens x heads x n_ctx) must fit one binding
-  Buffer k, v, q, conv, scores;
+  Buffer k, v, q, conv;
+  uint64_t state_stride, window_stride;
+  Buffer delta_state, delta_window;
+  int64_t n_delta;
+  Buffer scores;
   bool v_is_k;
   std::optional<Buffer>
       split;  // the GPU kernels' split-K decode attention scratch (empty on CPU devices' kernels)
   Buffer state, readback;
   uint64_t kv_bytes, q_bytes, conv_bytes;
   std::vector<uint64_t> slot;  // per layer: its cache slot
+  Context* ctx_;
+  std::mutex* lock_;  // the backend's: checkpoints use the device between forwards
+  struct Checkpoint {
+    int64_t position;
+    std::vector<uint8_t> state, window;
+  };
+  std::vector<Checkpoint> checkpoints_;  // oldest first
   // Recorded steps by (tokens, first logit), re-submitted after set_step: the decode step (1, 0) and the
   // prefill batches. Recording a step costs more than running it on small models. Bounded: cleared when full.
   std::map<std::pair<uint32_t, uint32_t>, std::unique_ptr<Recorder>> steps;
   static constexpr size_t kMaxRecordedSteps = 8;
 
  private:
+  void zero_delta() {
+    const std::vector<uint8_t> zeros(std::max(delta_state.size(), delta_window.size()), 0);
+    ctx_->upload(whole(delta_state), zeros.data(), delta_state.size());
+    ctx_->upload(whole(delta_window), zeros.data(), delta_window.size());
+  }
+  static uint64_t delta_stride(Context& ctx, int64_t floats) {
+    return align_up(uint64_t(std::max<int64_t>(floats, 4)) * sizeof(float),
+                    std::max<uint64_t>(ctx.device().info().min_storage_offset_alignment, 16));
+  }
   static uint64_t layer_stride(Context& ctx, int64_t floats) {
     const auto& info = ctx.device().info();
     const uint64_t bytes = uint64_t(floats) * sizeof(float);
@@ -307,9 +395,6 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     : model_(model), ctx_(Context::Create(device)), max_batch_(max_batch_for(ctx_->device().info())) {
   const auto& d = model.desc();
   const auto& w = model.weights();
-  if (d.n_delta_layers() > 0)
-    throw VulkanError("the Vulkan engine does not run gated delta-net layers (" + d.architecture +
-                      ") yet; the CPU engine does");
   if (d.is_mla()) {  // record_mla_qkv and record_mla_values bind per-head views of the activations
     const uint64_t align = ctx_->device().info().min_storage_offset_alignment;
     for (int64_t floats : {d.mla.nope + d.n_rot, d.head_dim, d.n_rot, d.mla.v_head})
@@ -330,7 +415,8 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
   };
   // q, k and v of one type and width: one matrix (one matvec, one RoPE dispatch per layer instead of 5).
   auto fused_qkv = [&](const model::LayerWeights& L) -> const WeightTensor* {
-    if (L.wqkv || !L.wq || !L.wk || !L.wv) return nullptr;
+    // (Qwen3.5's q rows carry each head's output gate: q stays its own matrix)
+    if (L.wqkv || !L.wq || !L.wk || !L.wv || d.traits->attn_output_gate) return nullptr;
     for (const auto* m : {&L.wk, &L.wv})
       if (m->type != L.wq.type || m->n_cols != L.wq.n_cols || m->row_bytes != L.wq.row_bytes) return nullptr;
     const uint64_t base = weight_bytes_;
@@ -397,6 +483,15 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     t.conv_in = matrix(L.conv_in);
     t.conv_out = matrix(L.conv_out);
     t.conv_taps = upload_vector(L.conv_taps);
+    t.dn_qkv = matrix(L.dn_qkv);
+    t.dn_z = matrix(L.dn_z);
+    t.dn_beta = matrix(L.dn_beta);
+    t.dn_alpha = matrix(L.dn_alpha);
+    t.dn_out = matrix(L.dn_out);
+    t.dn_conv = upload_vector(L.dn_conv);
+    t.dn_dt_bias = upload_vector(L.dn_dt_bias);
+    t.dn_a = upload_vector(L.dn_a);
+    t.dn_norm = upload_vector(L.dn_norm);
     if (d.is_mla()) {
       t.wq_a = matrix(L.wq_a);
       t.wq_b = matrix(L.wq_b);
@@ -470,7 +565,7 @@ void VulkanBackend::build_pipelines() {
   // A mixture of experts records every layer's experts with its tokens routed to experts 0..k-1 (one token:
   // the mat-vecs; a batch: the GEMMs).
   const auto& d = model_.desc();
-  Caches scratch(*ctx_, d, max_batch_, max_batch_);
+  Caches scratch(*ctx_, d, max_batch_, max_batch_, mutex_);
   for (uint32_t n : {1u, static_cast<uint32_t>(std::min<int64_t>(max_batch_, scratch.max_batch))}) {
     if (moe_) {
       std::vector<float> logits(size_t(n) * d.n_expert);
@@ -541,8 +636,11 @@ model::MemoryEstimate VulkanBackend::estimate_memory(int64_t n_ctx) const {
   // (latent attention: one cache for keys and values)
   m.session_bytes = uint64_t(d.n_attention_layers()) * n_ctx *
                         ((d.is_mla() ? 1 : 2) * d.kv_dim() + d.q_cache_dim()) * sizeof(float) +
-                    uint64_t(d.n_conv_layers()) * n_ctx * d.n_embd * sizeof(float) + scores +
-                    uint64_t(std::min(max_batch_, kMaxLogitRows)) * d.n_vocab * sizeof(float);
+                    uint64_t(d.n_conv_layers()) * n_ctx * d.n_embd * sizeof(float) +
+                    uint64_t(d.n_delta_layers()) *
+                        (d.delta.state_floats() + (d.delta.conv_kernel - 1) * d.delta.conv_dim()) *
+                        sizeof(float) +
+                    scores + uint64_t(std::min(max_batch_, kMaxLogitRows)) * d.n_vocab * sizeof(float);
   if (use_gpu_kernels(ctx_->device().info()))
     m.session_bytes +=
         Recorder::attention_split_bytes(uint32_t(d.n_head), uint32_t(d.head_dim), uint32_t(n_ctx));
@@ -554,7 +652,7 @@ model::MemoryEstimate VulkanBackend::estimate_memory(int64_t n_ctx) const {
 
 std::unique_ptr<model::SessionCaches> VulkanBackend::create_caches(int64_t n_ctx) {
   std::lock_guard lock(mutex_);
-  return std::make_unique<Caches>(*ctx_, model_.desc(), n_ctx, max_batch_);
+  return std::make_unique<Caches>(*ctx_, model_.desc(), n_ctx, max_batch_, mutex_);
 }
 
 void VulkanBackend::record_norm(Recorder& rec, const BufferRange& in, const BufferRange& out,
@@ -652,10 +750,38 @@ void VulkanBackend::record_embedding(Recorder& rec, Caches& c, uint32_t n) {
 
 // Layer l's token mixing: attention, or (LFM2) the gated short convolution.
 void VulkanBackend::record_mixer(Recorder& rec, Caches& c, uint32_t n, int64_t l, LayerFlow& flow) {
-  if (model_.desc().has_attention(l))
+  if (model_.desc().mixer(l) == model::ModelDescription::Mixer::DeltaNet)
+    record_delta_net(rec, c, n, l);
+  else if (model_.desc().has_attention(l))
     record_attention(rec, c, n, l, flow);
   else
     record_short_conv(rec, c, n, l);
+}
+
+// A gated delta-net layer (Qwen3.5), from the residual stream x back into it: RMSNorm into xb, the q|k|v, z,
+// β and α projections, the convolution (delta_conv), the delta rule with its gated norm (delta_rule),
+// out_proj added to x.
+void VulkanBackend::record_delta_net(Recorder& rec, Caches& c, uint32_t n, int64_t l) {
+  const auto& d = model_.desc();
+  const auto& dn = d.delta;
+  const Activations& a = *a_;
+  const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
+  record_norm(rec, a.x, a.xb, L.attn_norm, L.attn_norm_b, n);
+  rec.barrier();
+  rec.project(*L.dn_qkv, a.xb, a.dn_qkv, {.n_vec = n});
+  rec.project(*L.dn_z, a.xb, a.dn_z, {.n_vec = n});
+  rec.project(*L.dn_beta, a.xb, a.dn_beta, {.n_vec = n});
+  rec.project(*L.dn_alpha, a.xb, a.dn_alpha, {.n_vec = n});
+  rec.barrier();
+  rec.delta_conv(a.dn_qkv, L.dn_conv, c.window_layer(l), a.dn_conv, n, u32(dn.conv_dim()),
+                 u32(dn.conv_kernel));
+  rec.barrier();
+  rec.delta_rule(
+      {a.dn_conv, a.dn_z, a.dn_beta, a.dn_alpha, L.dn_dt_bias, L.dn_a, L.dn_norm, c.state_layer(l), a.dn_out},
+      n, u32(dn.n_k_heads), u32(dn.n_v_heads), u32(dn.head_k_dim), u32(dn.head_v_dim), d.norm_eps);
+  rec.barrier();
+  rec.project(*L.dn_out, a.dn_out, a.x, {.n_vec = n, .accumulate = true});
+  rec.barrier();
 }
 
 // A short-convolution layer (LFM2), from the residual stream x back into it: RMSNorm into xb, in_proj's b, c
@@ -717,6 +843,12 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
     v_off = q_dim + kv_dim;
   } else if (d.is_mla()) {
     record_mla_qkv(rec, n, L);
+  } else if (arch.attn_output_gate) {  // per head [q, gate] rows (Qwen3.5), taken apart
+    rec.project(*L.wq, attn_x, a.q_gate, {.n_vec = n, .inline_norm = attn_in});
+    rec.project(*L.wk, attn_x, a.k, {.n_vec = n, .inline_norm = attn_in});
+    rec.project(*L.wv, attn_x, a.v, {.n_vec = n, .inline_norm = attn_in});
+    rec.copy_rows(a.q_gate, a.q, hd, n * u32(d.n_head), 2 * hd, hd);
+    rec.copy_rows(floats_from(a.q_gate, hd), a.attn_gate, hd, n * u32(d.n_head), 2 * hd, hd);
   } else {
     rec.project(*L.wq, attn_x, a.q, {.n_vec = n, .inline_norm = attn_in});
     rec.project(*L.wk, attn_x, a.k, {.n_vec = n, .inline_norm = attn_in});
@@ -792,6 +924,10 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
   // post-sublayer norms into xb, normalized there, then added (multi-head latent attention: each head's
   // output from latent space first)
   if (d.is_mla()) record_mla_values(rec, n, L);
+  if (arch.attn_output_gate) {  // each head's output times σ(its gate)
+    rec.mul_sigmoid(a.att_out, a.attn_gate, n * q_dim);
+    rec.barrier();
+  }
   const BufferRange att_out = d.is_mla() ? a.mla_o : a.att_out;
   const NormWrite ffn_write{L.ffn_norm, a.xb, a.norm_sums};
   if (arch.post_norms || d.residual_scale != 1.0f) {

@@ -538,6 +538,54 @@ TEST_CASE("Vulkan runs LFM2's short-convolution layers as the CPU engine does", 
   CHECK(gpu->estimate_memory(256).session_bytes + uint64_t(4 * d.n_layer) * 256 >= caches->bytes() + logits);
 
   CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
-                    Catch::Contains("does not run short-convolution layers"));
+                    Catch::Contains("does not run short-convolution or delta-net layers (lfm2"));
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
+TEST_CASE("Vulkan runs Qwen3.5's gated delta nets and gated attention as the CPU engine does", "[backend]") {
+  // test-tiny-qwen35 (attention on layers 2 and 5 of six) and its mixture: prefill, decode steps, a prompt of
+  // several recorded steps, and a session taken back (the delta-net state restored from a checkpoint and the
+  // tokens after it evaluated again), against the CPU engine doing the same.
+  const auto [shape, type] = GENERATE(std::pair{"test-tiny-qwen35", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-qwen35", gguf::GgmlType::F32},
+                                      std::pair{"test-tiny-qwen35moe", gguf::GgmlType::Q8_0});
+  INFO(shape << " " << gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file(shape, type));
+  const auto& d = model->desc();
+  REQUIRE(d.n_delta_layers() == 4);
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  model::Session s(*model, *gpu, 128), cs(*model, cpu, 128);
+  const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7};
+  CHECK(max_abs_diff(gpu->forward(s, tokens, true), cpu.forward(cs, tokens, true)) <= kVsCpu);
+  for (int i = 0; i < 40; ++i) {  // one-token steps, past a checkpoint at 39
+    const int32_t next = 5 + (i * 37) % 280;
+    CHECK(max_abs_diff(gpu->forward(s, std::span(&next, 1), false),
+                       cpu.forward(cs, std::span(&next, 1), false)) <= kVsCpu);
+  }
+  REQUIRE(s.caches().newest_checkpoint() == 39);
+  for (const int64_t back : {int64_t{44}, int64_t{20}, int64_t{2}}) {
+    INFO("back to " << back);
+    s.truncate(back);
+    cs.truncate(back);
+    const std::vector<int32_t> other = {60, 61, 62};
+    CHECK(max_abs_diff(gpu->forward(s, other, false), cpu.forward(cs, other, false)) <= kVsCpu);
+  }
+  // a prompt longer than one recorded step
+  std::vector<int32_t> long_prompt(120);
+  std::mt19937 rng(4);
+  for (auto& t : long_prompt) t = static_cast<int32_t>(rng() % d.n_vocab);
+  model::Session ls(*model, *gpu, 128), lcs(*model, cpu, 128);
+  CHECK(max_abs_diff(gpu->forward(ls, long_prompt, true), cpu.forward(lcs, long_prompt, true)) <= kVsCpu);
+  CHECK(max_abs_diff(gpu->attention(ls, 5, 1, {70, 120}, {0, 120}).probs,
+                     cpu.attention(lcs, 5, 1, {70, 120}, {0, 120}).probs) < 1e-4f);
+  CHECK_THROWS_WITH(gpu->attention(ls, 0, 0, {0, 4}, {0, 4}), Catch::Contains("gated delta net"));
+
+  const uint64_t logits =
+      uint64_t(std::min(vulkan::VulkanBackend::kMaxLogitRows, gpu->capabilities().max_batch)) * d.n_vocab * 4;
+  const auto caches = gpu->create_caches(128);
+  CHECK(gpu->estimate_memory(128).session_bytes <= caches->bytes() + logits);
+  CHECK(gpu->estimate_memory(128).session_bytes + uint64_t(6 * d.n_layer) * 256 >= caches->bytes() + logits);
+  CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp), Catch::Contains("delta-net layers"));
   vulkan::test::require_no_validation_messages(gpu->context());
 }
