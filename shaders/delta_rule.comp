@@ -6,6 +6,8 @@
 // with the head's state S (head_v_dim rows over head_k_dim columns, kept in `state`): S ← e^g S,
 // S ← S + β (v − S k) kᵀ, o = S q; o RMS-normalized with the norm's gains, times SiLU(z). Each invocation owns
 // state rows tid, tid + 64, ... (no other invocation touches them); q, k and o pass through shared memory.
+// The state is stored column by column (element (i, j) at j · head_v_dim + i), so that the invocations
+// walking their rows read neighbouring floats at each step (coalesced on GPUs).
 layout(local_size_x = 64) in;
 layout(std430, binding = 0) readonly buffer QKV { float qkv[]; };      // (n_tokens, 2·key_dim + value_dim)
 layout(std430, binding = 1) readonly buffer Z { float z[]; };          // (n_tokens, value_dim)
@@ -63,18 +65,18 @@ void main() {
     const float decay = exp(softplus * a_log[h]);
     const float beta = 1.0 / (1.0 + exp(-beta_in[t * p.n_v_heads + h]));
     for (uint i = tid; i < p.dv; i += kThreads) {
-      const uint r = state0 + i * p.dk;
+      const uint r = state0 + i;
       float sk = 0.0;
       for (uint j = 0; j < p.dk; ++j) {
-        const float s = S[r + j] * decay;
-        S[r + j] = s;
+        const float s = S[r + j * p.dv] * decay;
+        S[r + j * p.dv] = s;
         sk += s * (k_sh[j] * k_scale);
       }
       const float d = (qkv[row + 2u * key_dim + h * p.dv + i] - sk) * beta;
       float o = 0.0;
       for (uint j = 0; j < p.dk; ++j) {
-        const float s = S[r + j] + (k_sh[j] * k_scale) * d;
-        S[r + j] = s;
+        const float s = S[r + j * p.dv] + (k_sh[j] * k_scale) * d;
+        S[r + j * p.dv] = s;
         o += s * (q_sh[j] * q_scale);
       }
       o_sh[i] = o;
