@@ -33,11 +33,11 @@ CpuCaches::CpuCaches(const model::ModelDescription& d, int64_t n_ctx_)
       q(sz(d.n_attention_layers() * n_ctx_ * d.q_cache_dim())),
       conv(sz(d.n_conv_layers() * n_ctx_ * d.n_embd)),
       conv_dim(d.n_embd),
-      state_floats(d.delta.state_floats()),
-      window_floats((d.delta.conv_kernel - 1) * d.delta.conv_dim()) {
+      state_floats(d.recurrent_state_floats()),
+      window_floats(d.recurrent_window_floats()) {
   for (int64_t l = 0; l < d.n_layer; ++l) slot.push_back(d.cache_slot(l));
-  delta_state.assign(sz(d.n_delta_layers() * state_floats), 0.0f);
-  delta_window.assign(sz(d.n_delta_layers() * window_floats), 0.0f);
+  delta_state.assign(sz(d.n_recurrent_layers() * state_floats), 0.0f);
+  delta_window.assign(sz(d.n_recurrent_layers() * window_floats), 0.0f);
 }
 
 uint64_t CpuCaches::bytes() const {
@@ -94,7 +94,9 @@ Scratch::Scratch(const model::ModelDescription& d, int64_t b)
       dn_alpha(sz(d.n_delta_layers() > 0 ? b * d.delta.n_v_heads : 0)),
       dn_out(sz(d.n_delta_layers() > 0 ? b * d.delta.value_dim() : 0)),
       attn_gate(d.traits->attn_output_gate ? sz(b * d.q_dim()) : 0),
-      q_gate(d.traits->attn_output_gate ? sz(b * 2 * d.q_dim()) : 0) {}
+      q_gate(d.traits->attn_output_gate ? sz(b * 2 * d.q_dim()) : 0),
+      mb_in(sz(d.n_mamba_layers() > 0 ? b * d.mamba.in_dim() : 0)),
+      mb_y(sz(d.n_mamba_layers() > 0 ? b * d.mamba.d_inner : 0)) {}
 
 CpuBackend::CpuBackend(const model::Model& model, int n_threads, Rounding rounding)
     : model_(model), rounding_(rounding), pool_(n_threads), s_(model.desc(), kMaxBatch) {
@@ -135,14 +137,14 @@ model::MemoryEstimate CpuBackend::estimate_memory(int64_t n_ctx) const {
       static_cast<uint64_t>(
           d.n_attention_layers() * n_ctx * ((d.is_mla() ? 1 : 2) * d.kv_dim() + d.q_cache_dim()) +
           d.n_conv_layers() * n_ctx * d.n_embd +
-          d.n_delta_layers() * (d.delta.state_floats() + (d.delta.conv_kernel - 1) * d.delta.conv_dim()) *
+          d.n_recurrent_layers() * (d.recurrent_state_floats() + d.recurrent_window_floats()) *
               int64_t(1 + CpuCaches::kMaxCheckpoints)) *
       sizeof(float);
   const Scratch& s = s_;
-  for (const auto* v :
-       {&s.x,        &s.xb,     &s.xb2,    &s.qkv,     &s.q,        &s.k,      &s.v,         &s.att_out,
-        &s.hb,       &s.hb2,    &s.router, &s.moe_x,   &s.moe_g,    &s.moe_u,  &s.moe_d,     &s.moe_out,
-        &s.conv_bcx, &s.dn_qkv, &s.dn_z,   &s.dn_beta, &s.dn_alpha, &s.dn_out, &s.attn_gate, &s.q_gate})
+  for (const auto* v : {&s.x,       &s.xb,        &s.xb2,      &s.qkv,    &s.q,     &s.k,       &s.v,
+                        &s.att_out, &s.hb,        &s.hb2,      &s.router, &s.moe_x, &s.moe_g,   &s.moe_u,
+                        &s.moe_d,   &s.moe_out,   &s.conv_bcx, &s.dn_qkv, &s.dn_z,  &s.dn_beta, &s.dn_alpha,
+                        &s.dn_out,  &s.attn_gate, &s.q_gate,   &s.mb_in,  &s.mb_y})
     m.scratch_bytes += v->size() * sizeof(float);
   const ContextScratch cs = context_scratch(n_ctx);
   m.scratch_bytes +=
@@ -564,6 +566,68 @@ void CpuBackend::delta_net(CpuCaches& c, const model::LayerWeights& L, int64_t l
   project(s.xb2.data(), s.dn_out.data(), L.dn_out, {}, n);
 }
 
+// A Mamba-2 layer (Granite 4.0-H, as llama.cpp's build_mamba2_layer and ggml's ssm_scan): per token
+// [z, x|B|C, dt] = in_proj · xb; x|B|C through the layer's causal convolution (its last conv_kernel - 1
+// inputs kept in the caches) plus its bias, then SiLU; per head h (B and C of group h / (n_head / n_group),
+// as Hugging Face's repeat_interleave) with dt = softplus(dt + dt_bias): state ← e^{dt·A} state + (x·dt) Bᵀ,
+// y = state C + D·x; y times SiLU(z), RMS-normalized over each group of d_inner / n_group with the norm's
+// gains; out_proj. Tokens run in order, the heads in parallel.
+void CpuBackend::mamba2(CpuCaches& c, const model::LayerWeights& L, int64_t l, int64_t n) {
+  const model::ModelDescription& d = model_.desc();
+  const model::ModelDescription::Mamba2& m = d.mamba;
+  const int64_t channels = m.conv_dim(), taps = m.conv_kernel, hd = m.head_dim(), ds = m.d_state;
+  const int64_t in_dim = m.in_dim(), heads_per_group = m.n_head / m.n_group, gw = m.d_inner / m.n_group;
+  Scratch& s = s_;
+  project(s.mb_in.data(), s.xb.data(), L.mb_in, {}, n);
+  float* window = c.window_at(l);  // ((taps - 1) × channels), oldest first
+  float* state = c.state_at(l);    // (n_head, head_dim, d_state)
+  const auto silu = [](float x) { return x / (1.0f + std::exp(-x)); };
+  for (int64_t t = 0; t < n; ++t) {
+    float* row = &s.mb_in[sz(t * in_dim)];
+    const float* z = row;
+    float* xbc = row + m.d_inner;
+    const float* dt = row + m.d_inner + channels;
+    for (int64_t ch = 0; ch < channels; ++ch) {
+      const float* w = &L.mb_conv[sz(ch * taps)];
+      float acc = 0.0f;
+      for (int64_t j = 0; j + 1 < taps; ++j) acc += w[j] * window[sz(j * channels + ch)];
+      acc += w[taps - 1] * xbc[ch];
+      for (int64_t j = 0; j + 2 < taps; ++j)
+        window[sz(j * channels + ch)] = window[sz((j + 1) * channels + ch)];
+      window[sz((taps - 2) * channels + ch)] = xbc[ch];
+      if (!L.mb_conv_b.empty()) acc += L.mb_conv_b[sz(ch)];
+      xbc[ch] = silu(acc);
+    }
+    const float* x = xbc;
+    float* y = &s.mb_y[sz(t * m.d_inner)];
+    pool_.parallel_for(m.n_head, [&](int64_t begin, int64_t end, int) {
+      for (int64_t h = begin; h < end; ++h) {
+        const int64_t g = h / heads_per_group;
+        const float* B = xbc + m.d_inner + g * ds;
+        const float* C = xbc + m.d_inner + m.n_group * ds + g * ds;
+        const float pre = dt[h] + L.mb_dt_bias[sz(h)];
+        const float dt_h = pre > 20.0f ? pre : std::log1p(std::exp(pre));
+        const float decay = std::exp(dt_h * L.mb_a[sz(h)]);
+        for (int64_t p = 0; p < hd; ++p) {
+          float* S = state + (h * hd + p) * ds;
+          const float x_dt = x[h * hd + p] * dt_h;
+          float out = 0.0f;
+          for (int64_t k = 0; k < ds; ++k) {
+            S[k] = S[k] * decay + B[k] * x_dt;
+            out += S[k] * C[k];
+          }
+          out += L.mb_d[sz(h)] * x[h * hd + p];
+          y[h * hd + p] = out * silu(z[h * hd + p]);
+        }
+      }
+    });
+    // RMSNorm over each group of d_inner / n_group, with the norm's gains
+    for (int64_t g = 0; g < m.n_group; ++g)
+      rmsnorm(y + g * gw, y + g * gw, L.mb_norm.subspan(sz(g * gw), sz(gw)), gw, d.norm_eps);
+  }
+  project(s.xb2.data(), s.mb_y.data(), L.mb_out, {}, n);
+}
+
 void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, int64_t pos0,
                                int64_t first_logit, float* logits) {
   const model::ModelDescription& d = model_.desc();
@@ -613,6 +677,8 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
 
     if (d.mixer(l) == model::ModelDescription::Mixer::DeltaNet) {  // Qwen3.5's linear attention
       delta_net(c, L, l, n);
+    } else if (d.mixer(l) == model::ModelDescription::Mixer::Mamba2) {  // Granite 4.0-H's state spaces
+      mamba2(c, L, l, n);
     } else if (!d.has_attention(l)) {  // a short-convolution layer (LFM2) mixes the tokens instead
       short_conv(c, L, l, n, pos0);
     } else {

@@ -35,8 +35,9 @@ struct CpuCaches : model::SessionCaches {
   std::vector<float> conv;
   int64_t conv_dim;
   std::vector<int64_t> slot;  // per layer: ModelDescription::cache_slot
-  // Qwen3.5's delta-net layers: each one's state (n_v_heads × head_v_dim × head_k_dim) and the convolution's
-  // last conv_kernel - 1 inputs (× conv_dim), after the session's positions; with checkpoints of both
+  // The recurrent layers (Qwen3.5's delta nets, Granite 4.0-H's Mamba-2): each one's state (delta net:
+  // n_v_heads × head_v_dim × head_k_dim; Mamba-2: n_head × head_dim × d_state) and its convolution's last
+  // conv_kernel - 1 inputs (× its channels), after the session's positions; with checkpoints of both
   std::vector<float> delta_state, delta_window;
   int64_t state_floats = 0, window_floats = 0;
   struct Checkpoint {
@@ -104,6 +105,7 @@ struct Scratch {
   // a delta-net layer's q|k|v, gate z, β and α logits per token, and its output (before out_proj); an
   // attention layer's output gates (ArchTraits::attn_output_gate) and its q|gate projection
   std::vector<float> dn_qkv, dn_z, dn_beta, dn_alpha, dn_out, attn_gate, q_gate;
+  std::vector<float> mb_in, mb_y;  // a Mamba-2 layer's in_proj rows (z, x|B|C, dt) and its output
   std::vector<float>
       att;  // (n_threads, gqa_group, n_ctx), score rows per thread; grows with the largest session
   std::vector<float>
@@ -156,6 +158,8 @@ class CpuBackend final : public model::Backend {
   void short_conv(CpuCaches& c, const model::LayerWeights& L, int64_t l, int64_t n, int64_t pos0);
   // A gated delta-net layer's mixing of n tokens (Qwen3.5): s_.xb (normalized) -> s_.xb2.
   void delta_net(CpuCaches& c, const model::LayerWeights& L, int64_t l, int64_t n);
+  // A Mamba-2 layer's mixing of n tokens (Granite 4.0-H): s_.xb (normalized) -> s_.xb2.
+  void mamba2(CpuCaches& c, const model::LayerWeights& L, int64_t l, int64_t n);
   void mla_values(const model::LayerWeights& L, int64_t n);
   void swiglu_rows(float* gate, const float* up, int64_t rows, int64_t width) const;
   void absorb_queries(const model::LayerWeights& L, const float* src, int64_t src_row, int64_t pe_at,

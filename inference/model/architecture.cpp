@@ -91,6 +91,10 @@ constexpr std::array kArchitectures = {
                .learned_positions = false, .fused_qkv = false, .qk_norm = true,
                .ffn_norm = "post_attention_norm", .text_of_multimodal = true, .gated_shared_expert = true,
                .delta_net = true, .attn_output_gate = true},
+    // IBM Granite 4.0-H (Micro, Tiny, Small): Mamba-2 layers between attention layers (without RoPE where
+    // the file says so), granite's multipliers, dense or mixture FFNs (a shared expert beside the routed ones)
+    ArchTraits{.name = "granitehybrid", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::Normal,
+               .learned_positions = false, .fused_qkv = false, .granite_scales = true, .mamba2 = true},
     ArchTraits{"olmo2",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true,  false, false, false,
                true, 4, false, false, false, "ffn_norm", 0, false, true, true},
     ArchTraits{"gpt2",   NormKind::Layer, FfnKind::Gelu,   RopeKind::None,   true,  true,  false},

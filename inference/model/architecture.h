@@ -91,6 +91,9 @@ struct ArchTraits {
   // output times σ(gate) before wo; q_proj's rows are [q, gate] per head)
   bool delta_net = false;
   bool attn_output_gate = false;
+  // Granite 4.0-H: Mamba-2 layers (ModelDescription::Mamba2) between attention layers, which the file marks
+  // with attention.head_count_kv 0 per layer
+  bool mamba2 = false;
 };
 
 // Every architecture this engine runs.

@@ -140,7 +140,7 @@ void read_lfm2_moe(const gguf::GgufFile& file, const std::string& a, ModelDescri
 
 // Each layer's index among the layers of its kind (ModelDescription::cache_slot).
 void number_slots(ModelDescription& d) {
-  int32_t slots[3] = {0, 0, 0};
+  int32_t slots[static_cast<int>(ModelDescription::Mixer::Mamba2) + 1] = {};  // (per kind of mixer)
   for (const ModelDescription::Mixer m : d.mixers) d.layer_slots.push_back(slots[static_cast<int>(m)]++);
 }
 
@@ -153,15 +153,17 @@ void read_kv_heads(const gguf::GgufFile& file, const std::string& a, ModelDescri
     d.n_head_kv = file.get_int(key).value_or(d.n_head);
     return;
   }
-  if (!d.traits->short_conv)
+  if (!d.traits->short_conv && !d.traits->mamba2)
     throw std::runtime_error("per-layer " + key + " (an array) is not supported for " + d.architecture);
+  const auto zero_kv =
+      d.traits->mamba2 ? ModelDescription::Mixer::Mamba2 : ModelDescription::Mixer::ShortConv;
   const gguf::Array& counts = *v->array;
   if (!gguf::is_integer_type(counts.elem_type) || static_cast<int64_t>(counts.ints.size()) != d.n_layer)
     throw std::runtime_error(key + " must hold one integer per layer (" + std::to_string(d.n_layer) + ")");
   d.n_head_kv = 0;
   for (int64_t l = 0; l < d.n_layer; ++l) {
     const int64_t n = counts.ints[static_cast<size_t>(l)];
-    d.mixers.push_back(n == 0 ? ModelDescription::Mixer::ShortConv : ModelDescription::Mixer::Attention);
+    d.mixers.push_back(n == 0 ? zero_kv : ModelDescription::Mixer::Attention);
     if (n == 0) continue;
     if (n < 0 || (d.n_head_kv != 0 && n != d.n_head_kv))
       throw std::runtime_error(key + " gives layer " + std::to_string(l) + " " + std::to_string(n) +
@@ -212,6 +214,27 @@ void read_delta_net(const gguf::GgufFile& file, const std::string& a, ModelDescr
                              " (ssm.group_count, ssm.state_size) do not make heads of one width");
 }
 
+// Mamba-2's sizes as llama.cpp's granitehybrid reads them (the ssm.* keys), where the file has Mamba-2
+// layers.
+void read_mamba2(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
+  if (d.n_mamba_layers() == 0) return;
+  ModelDescription::Mamba2& m = d.mamba;
+  m.conv_kernel = positive(file, a + "ssm.conv_kernel");
+  m.d_inner = positive(file, a + "ssm.inner_size");
+  m.d_state = positive(file, a + "ssm.state_size");
+  m.n_head = positive(file, a + "ssm.time_step_rank");
+  m.n_group = positive(file, a + "ssm.group_count");
+  if (m.conv_kernel < 2 || m.conv_kernel > 16)
+    throw std::runtime_error("metadata " + a + "ssm.conv_kernel " + std::to_string(m.conv_kernel) +
+                             " is outside the supported 2..16 taps");
+  if (m.d_inner % m.n_head != 0 || m.n_head % m.n_group != 0 || m.d_inner % m.n_group != 0)
+    throw std::runtime_error("Mamba-2's ssm.inner_size " + std::to_string(m.d_inner) + ", " +
+                             std::to_string(m.n_head) + " heads (ssm.time_step_rank) and " +
+                             std::to_string(m.n_group) + " groups (ssm.group_count) do not divide evenly");
+  // granite's switch for RoPE (absent: on)
+  d.rope_off = !file.get_bool(a + "rope.scaling.finetuned").value_or(true);
+}
+
 }  // namespace
 
 ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
@@ -233,6 +256,7 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
   read_kv_heads(file, a, d);
   read_short_conv(file, a, d);
   if (d.traits->delta_net) read_delta_net(file, a, d);
+  if (d.traits->mamba2) read_mamba2(file, a, d);
   if (d.n_head_kv <= 0 || d.n_head % d.n_head_kv != 0)
     throw std::runtime_error("attention.head_count " + std::to_string(d.n_head) +
                              " is not a multiple of attention.head_count_kv " + std::to_string(d.n_head_kv));
@@ -260,6 +284,11 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
       read_ernie_moe(file, a, d);
     } else if (d.traits->short_conv) {
       read_lfm2_moe(file, a, d);
+    } else if (d.traits->mamba2) {  // Granite 4.0-H: softmax, renormalized, a shared expert where it has one
+      d.n_ff_shexp = file.get_int(a + "expert_shared_feed_forward_length").value_or(0);
+      if (d.n_ff_shexp < 0)
+        throw std::runtime_error("the shared expert's feed_forward_length must not be negative");
+      d.n_expert_shared = d.n_ff_shexp > 0 ? 1 : 0;
     } else if (d.traits->gated_shared_expert) {  // as llama.cpp's qwen2moe
       d.n_expert_shared = 1;
       d.n_ff_shexp = file.get_int(a + "expert_shared_feed_forward_length").value_or(d.n_ff);

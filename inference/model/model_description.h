@@ -74,7 +74,7 @@ struct ModelDescription {
   // the file's per-layer array), or Qwen3.5's gated delta net (ArchTraits::delta_net: all but every
   // full_attention_interval-th layer). Empty: every layer attends. Each kind keeps its own caches, indexed by
   // cache_slot.
-  enum class Mixer : uint8_t { Attention, ShortConv, DeltaNet };
+  enum class Mixer : uint8_t { Attention, ShortConv, DeltaNet, Mamba2 };
   std::vector<Mixer> mixers;
   int64_t shortconv_kernel = 0;
   std::vector<int32_t> layer_slots;  // per layer: its index among the layers of its kind (hybrids only)
@@ -90,6 +90,21 @@ struct ModelDescription {
     int64_t conv_dim() const { return 2 * key_dim() + value_dim(); }  // q, k, v channels of the convolution
     int64_t state_floats() const { return n_v_heads * head_v_dim * head_k_dim; }
   } delta;
+  // Mamba-2 (Granite 4.0's hybrids, ArchTraits::mamba2; its layers have attention.head_count_kv 0): in_proj
+  // makes per token z (d_inner), x|B|C (d_inner + 2·n_group·d_state) and dt (n_head); x|B|C runs through a
+  // causal convolution of conv_kernel taps with a bias, then SiLU; per head h of head_dim = d_inner / n_head
+  // (B and C of group h / (n_head / n_group)) with dt = softplus(dt + dt_bias): state ← e^{dt·A} state +
+  // dt·x Bᵀ, y = state C + D·x; y times SiLU(z), RMS-normalized per group of d_inner / n_group; out_proj.
+  struct Mamba2 {
+    int64_t conv_kernel = 0, d_inner = 0, d_state = 0, n_head = 0, n_group = 0;
+    int64_t head_dim() const { return n_head ? d_inner / n_head : 0; }
+    int64_t conv_dim() const { return d_inner + 2 * n_group * d_state; }  // x, B, C channels
+    int64_t in_dim() const { return d_inner + conv_dim() + n_head; }      // in_proj's rows: z, x|B|C, dt
+    int64_t state_floats() const { return d_inner * d_state; }
+  } mamba;
+  // RoPE switched off by the file (granitehybrid's rope.scaling.finetuned false: Granite 4.0-H attends
+  // without positions)
+  bool rope_off = false;
 
   int64_t q_dim() const { return n_head * head_dim; }  // width of all query heads together
   bool is_mla() const { return mla.kv_rank > 0; }
@@ -111,6 +126,17 @@ struct ModelDescription {
   }
   int64_t n_conv_layers() const { return n_mixer_layers(Mixer::ShortConv); }
   int64_t n_delta_layers() const { return n_mixer_layers(Mixer::DeltaNet); }
+  int64_t n_mamba_layers() const { return n_mixer_layers(Mixer::Mamba2); }
+  // The layers that carry a recurrent state from position to position (delta nets or Mamba-2; a model has one
+  // kind), the floats of each one's state and of its convolution's last inputs.
+  int64_t n_recurrent_layers() const { return n_delta_layers() + n_mamba_layers(); }
+  int64_t recurrent_state_floats() const {
+    return n_mamba_layers() > 0 ? mamba.state_floats() : delta.state_floats();
+  }
+  int64_t recurrent_window_floats() const {
+    return n_mamba_layers() > 0 ? (mamba.conv_kernel - 1) * mamba.conv_dim()
+                                : (delta.conv_kernel - 1) * delta.conv_dim();
+  }
   int64_t n_attention_layers() const { return n_mixer_layers(Mixer::Attention); }
   // Layer l's index among the layers of its kind: its K, V and Q caches' (attention), its convolution
   // cache's (short convolution) or its recurrent state's (delta net).
@@ -138,7 +164,7 @@ struct ModelDescription {
   float rope_base(int64_t layer) const { return is_local(layer) ? rope_freq_base_local : rope_freq_base; }
   // Whether `layer` rotates q and k at all (SmolLM3's every fourth layer does not).
   bool rope_in_layer(int64_t layer) const {
-    return traits->rope != RopeKind::None &&
+    return traits->rope != RopeKind::None && !rope_off &&
            (traits->no_rope_step == 0 || (layer + 1) % traits->no_rope_step != 0);
   }
   // Whether `layer` turns with the model's RoPE scaling (gemma's local layers do not, gpt-oss's do).

@@ -145,7 +145,17 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
     const std::string p = "blk." + std::to_string(l) + ".";
     if (!arch.no_pre_norms) L.attn_norm = load.vector(p + "attn_norm.weight", d.n_embd);
     L.attn_norm_b = load.vector(p + "attn_norm.bias", d.n_embd, layer_norm);
-    if (d.mixer(l) == ModelDescription::Mixer::DeltaNet) {  // a gated delta-net layer (Qwen3.5)
+    if (d.mixer(l) == ModelDescription::Mixer::Mamba2) {  // a Mamba-2 layer (Granite 4.0-H)
+      const ModelDescription::Mamba2& m = d.mamba;
+      L.mb_in = load.matrix(p + "ssm_in.weight", m.in_dim(), d.n_embd);
+      L.mb_conv = load.table(p + "ssm_conv1d.weight", m.conv_kernel, m.conv_dim());
+      L.mb_conv_b = load.vector(p + "ssm_conv1d.bias", m.conv_dim(), false);
+      L.mb_dt_bias = load.vector(p + "ssm_dt.bias", m.n_head);
+      L.mb_a = load.table(p + "ssm_a", 1, m.n_head);
+      L.mb_d = load.table(p + "ssm_d", 1, m.n_head);
+      L.mb_norm = load.table(p + "ssm_norm.weight", m.d_inner / m.n_group, m.n_group);
+      L.mb_out = load.matrix(p + "ssm_out.weight", d.n_embd, m.d_inner);
+    } else if (d.mixer(l) == ModelDescription::Mixer::DeltaNet) {  // a gated delta-net layer (Qwen3.5)
       const ModelDescription::DeltaNet& n = d.delta;
       L.dn_qkv = load.matrix(p + "attn_qkv.weight", n.conv_dim(), d.n_embd);
       L.dn_z = load.matrix(p + "attn_gate.weight", n.value_dim(), d.n_embd);
@@ -288,7 +298,7 @@ uint64_t Weights::matrix_bytes() const {
                           &L.gate_shexp, &L.up_shexp, &L.down_shexp})
       add(*m);
     for (const auto* m : {&L.wq_a, &L.wq_b, &L.wkv_a, &L.shexp_gate, &L.conv_in, &L.conv_out, &L.dn_qkv,
-                          &L.dn_z, &L.dn_beta, &L.dn_alpha, &L.dn_out})
+                          &L.dn_z, &L.dn_beta, &L.dn_alpha, &L.dn_out, &L.mb_in, &L.mb_out})
       add(*m);
     for (const auto* experts : {&L.gate_exps, &L.up_exps, &L.down_exps, &L.k_b, &L.v_b})
       for (const auto& m : *experts) add(m);

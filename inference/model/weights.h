@@ -76,6 +76,11 @@ struct LayerWeights {
   // norm's gains (head_v_dim) and out_proj (n_embd rows)
   WeightMatrix dn_qkv, dn_z, dn_beta, dn_alpha, dn_out;
   Vector dn_conv, dn_dt_bias, dn_a, dn_norm;
+  // A Mamba-2 layer (ModelDescription::Mamba2) instead of attention: in_proj (z, x|B|C, dt rows), the
+  // convolution's taps (conv_dim × conv_kernel) and bias, each head's dt bias, A (−exp(A_log)) and D, the
+  // gated norm's gains (d_inner) and out_proj (n_embd rows)
+  WeightMatrix mb_in, mb_out;
+  Vector mb_conv, mb_conv_b, mb_dt_bias, mb_a, mb_d, mb_norm;
 };
 
 struct Weights {

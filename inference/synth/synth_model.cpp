@@ -232,6 +232,29 @@ std::vector<Shape> make_shapes() {
   qwen35_tiny.n_ff_exp = 64;
   qwen35_tiny.n_expert_shared = 1;
   add(qwen35_tiny);
+  // granitehybrid: Mamba-2 on layers 0, 1 and 3 (256 channels in 8 heads of 32, a state of 16, B and C in 2
+  // groups, a convolution of 4 taps with a bias), attention without RoPE on layer 2, granite's multipliers
+  // and a dense FFN; "-moe": 4 experts of 64 (2 per token) beside a shared expert of 64 (Granite 4.0-H
+  // Tiny's layout)
+  Shape gh{"test-tiny-granitehybrid", "granitehybrid", 128, 4, 4, 2, 256, 300, 128, 10000.0f, 1e-5f, true, true};
+  gh.attention_layers = {2};
+  gh.conv_kernel = 4;
+  gh.ssm_inner = 256;
+  gh.ssm_state = 16;
+  gh.ssm_heads = 8;
+  gh.ssm_groups = 2;
+  gh.rope_off = true;
+  gh.embedding_scale = 12.0f;
+  gh.residual_scale = 0.22f;
+  gh.attention_scale = 0.015625f;
+  gh.logit_scale = 8.0f;
+  add(gh);
+  gh.name = "test-tiny-granitehybrid-moe";
+  gh.n_expert = 4;
+  gh.n_expert_used = 2;
+  gh.n_ff_exp = 64;
+  gh.n_expert_shared = 1;
+  add(gh);
   // lfm2 with attention on layers 2 and 4 of five; lfm2moe with attention on layers 1 and 3 of four, a dense
   // first layer, then 4 experts of 64 (2 per token) chosen by sigmoid plus a bias (LFM2-8B-A1B's layout)
   Shape lfm2_tiny{"test-tiny-lfm2", "lfm2", 128, 5, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, true, true};
@@ -348,7 +371,14 @@ void validate(const Shape& s) {
   if (s.head_dim() % 2) fail("the head dimension must be even for RoPE");
   if (s.n_vocab < 260) fail("the vocabulary needs at least 260 tokens");
   const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe";
-  if (!s.attention_layers.empty() && !lfm2) fail("only lfm2 and lfm2moe have short-convolution layers");
+  if (!s.attention_layers.empty() && !lfm2 && s.arch != "granitehybrid")
+    fail("only lfm2, lfm2moe and granitehybrid have layers without attention");
+  if (s.arch == "granitehybrid" &&
+      (s.attention_layers.empty() || !s.ssm_heads || !s.ssm_groups || !s.ssm_state ||
+       s.ssm_inner % s.ssm_heads || s.ssm_heads % s.ssm_groups || s.conv_kernel < 2))
+    fail(
+        "granitehybrid needs attention layers and Mamba-2 sizes (heads dividing the channels, groups the "
+        "heads)");
   for (uint32_t l : s.attention_layers)
     if (l >= s.n_layer) fail("attention layer " + std::to_string(l) + " is past the last layer");
   if (lfm2 && (s.attention_layers.empty() || s.conv_kernel < 2)) fail("lfm2 needs attention layers and taps");
@@ -364,6 +394,7 @@ void validate(const Shape& s) {
 // ConvTaps: a short convolution's taps, N(0, 0.5)
 // SsmA: a delta net's A per head, −exp(N(0, 0.5)); DtBias: its decay bias, N(0, 1)
 enum class Kind { Weight, Norm, HeadNorm, Bias, RopeFreqs, Router, Sink, ExpertBias, ConvTaps, SsmA, DtBias };
+// (SsmA, DtBias and HeadNorm fill every row of a 2-D tensor: Mamba-2's A, D and norm gains)
 
 struct TensorSpec {
   std::string name;
@@ -383,7 +414,17 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     const bool olmo2 = s.arch == "olmo2";  // norms after the sublayers only; q and k normalized whole
     if (!olmo2) t.push_back({p + "attn_norm.weight", Kind::Norm, e, 1});
     const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe", qwen35 = s.arch.rfind("qwen35", 0) == 0;
-    if (qwen35 && !s.attends(l)) {  // a gated delta-net layer (Qwen3.5)
+    if (s.arch == "granitehybrid" && !s.attends(l)) {  // a Mamba-2 layer (Granite 4.0-H)
+      const uint64_t conv = uint64_t{s.ssm_inner} + 2ull * s.ssm_groups * s.ssm_state;
+      t.push_back({p + "ssm_in.weight", Kind::Weight, e, s.ssm_inner + conv + s.ssm_heads});
+      t.push_back({p + "ssm_conv1d.weight", Kind::ConvTaps, s.conv_kernel, conv});
+      t.push_back({p + "ssm_conv1d.bias", Kind::Bias, conv, 1});
+      t.push_back({p + "ssm_dt.bias", Kind::DtBias, s.ssm_heads, 1});
+      t.push_back({p + "ssm_a", Kind::SsmA, 1, s.ssm_heads});
+      t.push_back({p + "ssm_d", Kind::HeadNorm, 1, s.ssm_heads});
+      t.push_back({p + "ssm_norm.weight", Kind::HeadNorm, s.ssm_inner / s.ssm_groups, s.ssm_groups});
+      t.push_back({p + "ssm_out.weight", Kind::Weight, s.ssm_inner, e});
+    } else if (qwen35 && !s.attends(l)) {  // a gated delta-net layer (Qwen3.5)
       const uint64_t key = uint64_t{s.dn_k_heads} * s.dn_head_dim,
                      value = uint64_t{s.dn_v_heads} * s.dn_head_dim;
       t.push_back({p + "attn_qkv.weight", Kind::Weight, e, 2 * key + value});
@@ -456,8 +497,10 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "ffn_gate_inp.weight", Kind::Router, e, ne});
       // (Qwen3.5's mixtures gate their shared expert as Qwen2-MoE's)
       const bool qwen2moe = s.arch == "qwen2moe" || s.arch == "qwen35moe", ernie = s.arch == "ernie4_5-moe";
-      if (glm4moe || s.arch == "deepseek2" || qwen2moe || ernie || s.arch == "hunyuan-moe" || lfm2) {
-        if (!qwen2moe && (s.expert_gating_func == 2 || ernie))
+      const bool granite_h = s.arch == "granitehybrid";  // (a shared expert, no selection bias)
+      if (glm4moe || s.arch == "deepseek2" || qwen2moe || ernie || s.arch == "hunyuan-moe" || lfm2 ||
+          granite_h) {
+        if (!qwen2moe && !granite_h && (s.expert_gating_func == 2 || ernie))
           t.push_back({p + "exp_probs_b.bias", Kind::ExpertBias, ne, 1});
         const uint64_t ns = nf * s.n_expert_shared;
         if (ns) {
@@ -550,10 +593,10 @@ std::vector<float> llama3_rope_factors(const Shape& s) {
 
 namespace {
 constexpr std::string_view kArchitectures[] = {
-    "llama",       "qwen2",    "qwen3",    "qwen3moe",     "phi3",     "gemma2",   "gemma3",
-    "gpt-oss",     "smollm3",  "granite",  "granitemoe",   "glm4",     "glm4moe",  "olmo2",
-    "deepseek2",   "qwen2moe", "mistral3", "ernie4_5-moe", "olmoe",    "seed_oss", "hunyuan-dense",
-    "hunyuan-moe", "lfm2",     "lfm2moe",  "qwen35",       "qwen35moe"};
+    "llama",       "qwen2",    "qwen3",    "qwen3moe",     "phi3",      "gemma2",       "gemma3",
+    "gpt-oss",     "smollm3",  "granite",  "granitemoe",   "glm4",      "glm4moe",      "olmo2",
+    "deepseek2",   "qwen2moe", "mistral3", "ernie4_5-moe", "olmoe",     "seed_oss",     "hunyuan-dense",
+    "hunyuan-moe", "lfm2",     "lfm2moe",  "qwen35",       "qwen35moe", "granitehybrid"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -649,12 +692,13 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   w.set_u32(a + ".attention.head_count", s.n_head);
   if (s.attention_layers.empty()) {
     w.set_u32(a + ".attention.head_count_kv", s.n_head_kv);
-  } else {  // per layer, 0 for the short-convolution layers (as llama.cpp's converter writes LFM2's)
+  } else {  // per layer, 0 for the layers without attention (as llama.cpp's converter writes LFM2's,
+            // Granite's)
     gguf::Array kv;
     kv.elem_type = gguf::ValueType::Uint32;
     for (uint32_t l = 0; l < s.n_layer; ++l) kv.ints.push_back(s.attends(l) ? s.n_head_kv : 0);
     w.set_array(a + ".attention.head_count_kv", kv);
-    w.set_u32(a + ".shortconv.l_cache", s.conv_kernel);
+    if (a != "granitehybrid") w.set_u32(a + ".shortconv.l_cache", s.conv_kernel);
   }
   w.set_f32(a + ".rope.freq_base", s.rope_base);
   w.set_u32(a + ".rope.dimension_count", s.rope_dims ? s.rope_dims : s.head_dim());
@@ -674,7 +718,16 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   }
   if (s.expert_weights_scale > 0) w.set_f32(a + ".expert_weights_scale", s.expert_weights_scale);
   if (s.attn_temp_scale > 0) w.set_f32(a + ".attention.temperature_scale", s.attn_temp_scale);
-  if ((a == "qwen2moe" || a == "ernie4_5-moe" || a == "hunyuan-moe" || a == "qwen35moe") &&
+  if (s.rope_off) w.set_bool(a + ".rope.scaling.finetuned", false);
+  if (a == "granitehybrid") {  // Mamba-2's sizes, as llama.cpp's converter writes them
+    w.set_u32(a + ".ssm.conv_kernel", s.conv_kernel);
+    w.set_u32(a + ".ssm.inner_size", s.ssm_inner);
+    w.set_u32(a + ".ssm.state_size", s.ssm_state);
+    w.set_u32(a + ".ssm.time_step_rank", s.ssm_heads);
+    w.set_u32(a + ".ssm.group_count", s.ssm_groups);
+  }
+  if ((a == "qwen2moe" || a == "ernie4_5-moe" || a == "hunyuan-moe" || a == "qwen35moe" ||
+       a == "granitehybrid") &&
       s.n_expert_shared)  // as one
     w.set_u32(a + ".expert_shared_feed_forward_length", s.n_ff_exp * s.n_expert_shared);
   if (a == "qwen35" ||
@@ -761,16 +814,16 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
           normal_row(row_seed(options.seed, i, r), 0.02f, v.data() + r * t.row, t.row);
       if (t.kind == Kind::RopeFreqs) v = llama3_rope_factors(s);
       if (t.kind == Kind::HeadNorm) {
-        normal_row(row_seed(options.seed, i, 0), 0.25f, v.data(), t.row);
+        normal_row(row_seed(options.seed, i, 0), 0.25f, v.data(), t.row * t.rows);
         for (float& g : v) g += 1.0f;
       }
       if (t.kind == Kind::Sink) normal_row(row_seed(options.seed, i, 0), 1.0f, v.data(), t.row);  // N(0, 1)
       if (t.kind == Kind::ExpertBias) normal_row(row_seed(options.seed, i, 0), 0.3f, v.data(), t.row);
       if (t.kind == Kind::SsmA) {
-        normal_row(row_seed(options.seed, i, 0), 0.5f, v.data(), t.row);
+        normal_row(row_seed(options.seed, i, 0), 0.5f, v.data(), t.row * t.rows);
         for (float& x : v) x = -std::exp(x);
       }
-      if (t.kind == Kind::DtBias) normal_row(row_seed(options.seed, i, 0), 1.0f, v.data(), t.row);
+      if (t.kind == Kind::DtBias) normal_row(row_seed(options.seed, i, 0), 1.0f, v.data(), t.row * t.rows);
       if (t.kind == Kind::ConvTaps)
         for (uint64_t r = 0; r < t.rows; ++r)
           normal_row(row_seed(options.seed, i, r), 0.5f, v.data() + r * t.row, t.row);

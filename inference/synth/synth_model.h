@@ -23,7 +23,7 @@ struct Shape {
   // and sinks, sliding windows on even layers, experts with biases; its pre-FFN norm is post_attention_norm),
   // "glm4moe" (attention biases, DeepSeek-style experts: see below), "deepseek2" (latent attention and
   // DeepSeek-style experts), "lfm2" / "lfm2moe" (short-convolution layers between attention_layers),
-  // "qwen35" (gated delta-net layers, attention with an output gate)
+  // "qwen35" (gated delta-net layers, attention with an output gate), "granitehybrid" (Mamba-2 layers)
   std::string arch;
   uint32_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, n_ctx = 0;
   float rope_base = 10000.0f;
@@ -65,6 +65,11 @@ struct Shape {
   // qwen35: every full_attention_interval-th layer attends, the others are gated delta nets of dn_k_heads key
   // heads and dn_v_heads value heads of dn_head_dim, with a convolution of conv_kernel taps
   uint32_t full_attention_interval = 0, dn_k_heads = 0, dn_v_heads = 0, dn_head_dim = 0;
+  // granitehybrid: Mamba-2 layers (all but attention_layers) of ssm_inner channels in ssm_heads heads, a
+  // state of ssm_state per channel, B and C in ssm_groups groups; rope_off writes rope.scaling.finetuned
+  // false
+  uint32_t ssm_inner = 0, ssm_state = 0, ssm_heads = 0, ssm_groups = 0;
+  bool rope_off = false;
   bool attends(uint32_t layer) const {
     if (full_attention_interval) return (layer + 1) % full_attention_interval == 0;
     return attention_layers.empty() ||

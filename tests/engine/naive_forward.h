@@ -225,7 +225,56 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
     // first) and SiLU, q and k L2-normalized per head, then per value head with g = softplus(α + dt_bias) · A
     // and β = σ(β logit): S ← e^g S; S ← S + β (v − S k) kᵀ; o = S q / √d_k; o RMS-normalized with the
     // norm's gains, times SiLU(z); out_proj.
-    if (d.mixer(l) == model::ModelDescription::Mixer::DeltaNet) {
+    // Mamba-2 (Granite 4.0-H), as the Mamba-2 paper and Hugging Face's torch_forward state it: per token
+    // [z, x|B|C, dt] = in_proj · RMSNorm(x); x|B|C through a causal convolution (zeros before the first
+    // position) plus its bias, then SiLU; per head h with dt = softplus(dt + dt_bias) and B, C of group
+    // h / (heads per group): state ← exp(dt·A) state + dt·x Bᵀ, y = state C + D·x; y·SiLU(z) RMS-normalized
+    // per group with the norm's gains; out_proj.
+    if (d.mixer(l) == model::ModelDescription::Mixer::Mamba2) {
+      const model::ModelDescription::Mamba2& mb = d.mamba;
+      const int64_t taps = mb.conv_kernel, channels = mb.conv_dim(), hd = mb.head_dim(), ds = mb.d_state;
+      const auto silu = [](double v) { return v / (1.0 + std::exp(-v)); };
+      std::vector<Vec> raw(u(n));
+      Vec S(u(mb.d_inner * ds), 0.0);
+      for (int64_t t = 0; t < n; ++t) {
+        Vec xn = x[u(t)];
+        naive::rmsnorm(xn, 0, u(dim), L.attn_norm, eps);
+        const Vec in = naive::matvec(L.mb_in, xn);
+        raw[u(t)] = Vec(in.begin() + mb.d_inner, in.begin() + mb.d_inner + channels);
+        Vec xbc(u(channels));
+        for (int64_t ch = 0; ch < channels; ++ch) {
+          double acc = L.mb_conv_b.empty() ? 0.0 : L.mb_conv_b[u(ch)];
+          for (int64_t j = 0; j < taps; ++j)
+            if (const int64_t src = t - (taps - 1) + j; src >= 0)
+              acc += L.mb_conv[u(ch * taps + j)] * raw[u(src)][u(ch)];
+          xbc[u(ch)] = silu(acc);
+        }
+        Vec y(u(mb.d_inner));
+        for (int64_t h = 0; h < mb.n_head; ++h) {
+          const int64_t g = h / (mb.n_head / mb.n_group);
+          const double pre = in[u(mb.d_inner + channels + h)] + L.mb_dt_bias[u(h)];
+          const double dt = std::log1p(std::exp(pre));
+          for (int64_t p = 0; p < hd; ++p) {
+            const double xp = xbc[u(h * hd + p)];
+            double out = 0;
+            for (int64_t k = 0; k < ds; ++k) {
+              double& st = S[u((h * hd + p) * ds + k)];
+              st = st * std::exp(dt * L.mb_a[u(h)]) + dt * xp * xbc[u(mb.d_inner + g * ds + k)];
+              out += st * xbc[u(mb.d_inner + mb.n_group * ds + g * ds + k)];
+            }
+            y[u(h * hd + p)] = (out + L.mb_d[u(h)] * xp) * silu(in[u(h * hd + p)]);
+          }
+        }
+        const int64_t gw = mb.d_inner / mb.n_group;
+        for (int64_t g = 0; g < mb.n_group; ++g) {
+          double ss = 0;
+          for (int64_t i = 0; i < gw; ++i) ss += y[u(g * gw + i)] * y[u(g * gw + i)];
+          const double scale = 1.0 / std::sqrt(ss / static_cast<double>(gw) + eps);
+          for (int64_t i = 0; i < gw; ++i) y[u(g * gw + i)] *= scale * L.mb_norm[u(g * gw + i)];
+        }
+        conv_out[u(t)] = naive::matvec(L.mb_out, y);
+      }
+    } else if (d.mixer(l) == model::ModelDescription::Mixer::DeltaNet) {
       const model::ModelDescription::DeltaNet& dn = d.delta;
       const int64_t taps = dn.conv_kernel, channels = dn.conv_dim(), dk = dn.head_k_dim, dv = dn.head_v_dim;
       const auto silu = [](double v) { return v / (1.0 + std::exp(-v)); };
@@ -332,7 +381,8 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
       const bool hunyuan = d.architecture.rfind("hunyuan", 0) == 0;
       if (!hunyuan) norm_qk();
       const bool neox = arch.rope == model::RopeKind::NeoX;
-      if (d.architecture != "smollm3" || (l + 1) % 4 != 0) {  // SmolLM3: no RoPE on every fourth layer
+      // (SmolLM3: no RoPE on every fourth layer; Granite 4.0-H: none where the file switches it off)
+      if (!d.rope_off && (d.architecture != "smollm3" || (l + 1) % 4 != 0)) {
         naive::rope(q[u(t)], d.n_head, hd, d.n_rot, t, neox, rope);
         naive::rope(k[u(t)], d.n_head_kv, hd, d.n_rot, t, neox, rope);
       }
@@ -340,7 +390,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
     }
     for (int64_t t = 0; t < n; ++t) {
       if (!d.has_attention(l))
-        for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += conv_out[u(t)][u(i)];
+        for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += residual * conv_out[u(t)][u(i)];
       Vec att(u(d.n_head * v_hd), 0.0);
       for (int64_t h = 0; h < d.n_head && d.has_attention(l); ++h) {
         const int64_t kvh = h / group;

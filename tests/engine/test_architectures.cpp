@@ -1272,3 +1272,54 @@ TEST_CASE("qwen35: a session taken back re-evaluates from the delta net's newest
     session.truncate(back);
   }
 }
+
+TEST_CASE("granitehybrid: Mamba-2 layers beside attention without RoPE match the textbook forward pass",
+          "[engine][architectures]") {
+  // test-tiny-granitehybrid: Mamba-2 on layers 0, 1 and 3 (8 heads of 32 channels, a state of 16, B and C in
+  // 2 groups), attention without RoPE on layer 2, granite's multipliers; "-moe": experts beside a shared one
+  const auto [shape, type] = GENERATE(std::pair{"test-tiny-granitehybrid", gguf::GgmlType::F32},
+                                      std::pair{"test-tiny-granitehybrid", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-granitehybrid-moe", gguf::GgmlType::F32},
+                                      std::pair{"test-tiny-granitehybrid-moe", gguf::GgmlType::Q8_0});
+  INFO(shape << " " << gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file(shape, type));
+  const model::ModelDescription& d = model->desc();
+  using M = model::ModelDescription::Mixer;
+  CHECK(d.mixers == std::vector<M>{M::Mamba2, M::Mamba2, M::Attention, M::Mamba2});
+  CHECK(d.cache_slot(3) == 2);
+  CHECK(d.mamba.n_head == 8);
+  CHECK(d.mamba.head_dim() == 32);
+  CHECK(d.mamba.n_group == 2);
+  CHECK(d.rope_off);
+  CHECK(d.residual_scale == Approx(0.22f));
+  const bool moe = std::string(shape) == "test-tiny-granitehybrid-moe";
+  if (moe) {
+    CHECK(d.n_expert == 4);
+    CHECK(d.n_ff_shexp == 64);
+    REQUIRE(model->weights().layers[0].gate_shexp);
+  }
+  const auto ref = test::naive_logits(*model, kTokens);
+  float spread = 0;
+  for (float l : ref) spread = std::max(spread, std::fabs(l));
+  REQUIRE(spread > 0.1f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.05f);
+  const std::vector<float> last = decoded_one_by_one(*model);
+  CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
+
+  // a session taken back restores the Mamba-2 state's checkpoint and evaluates again
+  cpu::CpuBackend cpu(*model);
+  model::Session session(*model, cpu, 64);
+  cpu.forward(session, kTokens, false);
+  const int32_t more[] = {30, 31};
+  cpu.forward(session, std::span(more, 1), false);
+  cpu.forward(session, std::span(more + 1, 1), false);
+  session.truncate(5);
+  const std::vector<int32_t> other = {60, 61, 62};
+  const auto got = cpu.forward(session, other, false);
+  std::vector<int32_t> expected_tokens(kTokens.begin(), kTokens.begin() + 5);
+  expected_tokens.insert(expected_tokens.end(), other.begin(), other.end());
+  const std::vector<float> expected = test::naive_logits(*model, expected_tokens);
+  CHECK(test::max_abs_diff({got.begin(), got.end()},
+                           std::span(expected).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
+}
