@@ -1111,11 +1111,26 @@ void Recorder::short_conv(const BufferRange& bcx, const BufferRange& taps, const
 }
 
 void Recorder::delta_conv(const BufferRange& qkv, const BufferRange& taps, const BufferRange& window,
-                          const BufferRange& y, uint32_t n_tokens, uint32_t channels, uint32_t kernel) {
+                          const BufferRange& y, uint32_t n_tokens, uint32_t channels, uint32_t kernel,
+                          uint32_t in_stride, uint32_t in_offset, const BufferRange& bias) {
   if (kernel < 2 || kernel > 16) throw VulkanError("delta_conv: 2 to 16 taps, not " + std::to_string(kernel));
-  const struct { uint32_t n_tokens, channels, kernel; } push{n_tokens, channels, kernel};
-  const BufferRange buffers[] = {qkv, taps, window, y};
+  const bool has_bias = bias.buffer != VK_NULL_HANDLE;
+  const struct {
+    uint32_t n_tokens, channels, kernel, in_stride, in_offset, has_bias;
+  } push{n_tokens, channels, kernel, in_stride ? in_stride : channels, in_offset, has_bias ? 1u : 0u};
+  const BufferRange buffers[] = {qkv, taps, window, y, has_bias ? bias : taps};  // (without: not read)
   dispatch("delta_conv", buffers, push, (channels + 63) / 64);
+}
+
+void Recorder::mamba_scan(const MambaScanInputs& in, uint32_t n_tokens, uint32_t d_inner, uint32_t d_state,
+                          uint32_t n_head, uint32_t n_group, uint32_t in_dim) {
+  if (d_state > 256 || n_head == 0 || n_group == 0 || n_head % n_group != 0 || d_inner % n_head != 0)
+    throw VulkanError("mamba_scan: a state of at most 256, heads dividing the channels, groups the heads");
+  const struct {
+    uint32_t n_tokens, d_inner, d_state, n_head, n_group, in_dim;
+  } push{n_tokens, d_inner, d_state, n_head, n_group, in_dim};
+  const BufferRange buffers[] = {in.xbc, in.in, in.dt_bias, in.a, in.d, in.state, in.y};
+  dispatch("mamba_scan", buffers, push, n_head);
 }
 
 void Recorder::delta_rule(const DeltaRuleInputs& in, uint32_t n_tokens, uint32_t n_k_heads,

@@ -251,8 +251,18 @@ class Recorder {
   struct DeltaRuleInputs {
     BufferRange qkv, z, beta, alpha, dt_bias, a, norm, state, out;
   };
+  // (Mamba-2: the inputs are columns in_offset.. of rows in_stride apart, and a bias is added before SiLU)
   void delta_conv(const BufferRange& qkv, const BufferRange& taps, const BufferRange& window,
-                  const BufferRange& y, uint32_t n_tokens, uint32_t channels, uint32_t kernel);
+                  const BufferRange& y, uint32_t n_tokens, uint32_t channels, uint32_t kernel,
+                  uint32_t in_stride = 0, uint32_t in_offset = 0, const BufferRange& bias = {});
+  // Mamba-2's selective scan of every head over the tokens (shaders/mamba_scan.comp), from the convolved
+  // x|B|C, in_proj's rows (z, dt) and the layer's dt bias, A and D, with its `state`, into y (n_tokens ×
+  // d_inner, times SiLU(z), before the grouped norm).
+  struct MambaScanInputs {
+    BufferRange xbc, in, dt_bias, a, d, state, y;
+  };
+  void mamba_scan(const MambaScanInputs& in, uint32_t n_tokens, uint32_t d_inner, uint32_t d_state,
+                  uint32_t n_head, uint32_t n_group, uint32_t in_dim);
   void delta_rule(const DeltaRuleInputs& in, uint32_t n_tokens, uint32_t n_k_heads, uint32_t n_v_heads,
                   uint32_t head_k_dim, uint32_t head_v_dim, float eps);
   void mul_sigmoid(const BufferRange& y, const BufferRange& gate, uint32_t n);  // y *= σ(gate)

@@ -77,6 +77,10 @@ struct VulkanBackend::LayerTensors {
   const WeightTensor *dn_qkv = nullptr, *dn_z = nullptr, *dn_beta = nullptr, *dn_alpha = nullptr,
                      *dn_out = nullptr;
   BufferRange dn_conv, dn_dt_bias, dn_a, dn_norm;
+  // a Mamba-2 layer (Granite 4.0-H; model::LayerWeights' mb_*), the norm's gains per group
+  const WeightTensor *mb_in = nullptr, *mb_out = nullptr;
+  BufferRange mb_conv, mb_conv_b, mb_dt_bias, mb_a, mb_d;
+  std::vector<BufferRange> mb_norm;
 };
 
 struct VulkanBackend::DeviceWeights {
@@ -106,6 +110,7 @@ struct VulkanBackend::Activations {
   // a delta-net layer's q|k|v before and after its convolution, gate z, β and α logits, and output; an
   // attention layer's [q, gate] rows and its gates (Qwen3.5)
   BufferRange dn_qkv, dn_conv, dn_z, dn_beta, dn_alpha, dn_out, q_gate, attn_gate;
+  BufferRange mb_in, mb_xbc, mb_y;  // a Mamba-2 layer's in_proj rows, x|B|C after the convolution, output
 
   Activations(Device& device, const model::ModelDescription& d, int64_t max_batch)
       : arena(device, MemoryUse::DeviceLocal, 16ull << 20, "activations") {
@@ -139,6 +144,11 @@ struct VulkanBackend::Activations {
       dn_beta = arena.allocate(b * dn.n_v_heads * f);
       dn_alpha = arena.allocate(b * dn.n_v_heads * f);
       dn_out = arena.allocate(b * dn.value_dim() * f);
+    }
+    if (d.n_mamba_layers() > 0) {
+      mb_in = arena.allocate(b * d.mamba.in_dim() * f);
+      mb_xbc = arena.allocate(b * d.mamba.conv_dim() * f);
+      mb_y = arena.allocate(b * d.mamba.d_inner * f);
     }
     if (d.traits->attn_output_gate) {
       q_gate = arena.allocate(b * 2 * d.q_dim() * f);
@@ -242,14 +252,15 @@ class VulkanBackend::Caches : public model::SessionCaches {
         // (no convolution layers: a placeholder)
         conv(Buffer::Create(ctx.device(), conv_stride * std::max<int64_t>(1, d.n_conv_layers()),
                             MemoryUse::DeviceLocal, "the convolution cache")),
-        state_stride(delta_stride(ctx, d.delta.state_floats())),
-        window_stride(delta_stride(ctx, (d.delta.conv_kernel - 1) * d.delta.conv_dim())),
-        // (no delta-net layers: placeholders)
-        delta_state(Buffer::Create(ctx.device(), state_stride * std::max<int64_t>(1, d.n_delta_layers()),
-                                   MemoryUse::DeviceLocal, "the delta-net state")),
-        delta_window(Buffer::Create(ctx.device(), window_stride * std::max<int64_t>(1, d.n_delta_layers()),
-                                    MemoryUse::DeviceLocal, "the delta-net convolution inputs")),
-        n_delta(d.n_delta_layers()),
+        state_stride(delta_stride(ctx, d.recurrent_state_floats())),
+        window_stride(delta_stride(ctx, d.recurrent_window_floats())),
+        // (no recurrent layers: placeholders)
+        delta_state(Buffer::Create(ctx.device(), state_stride * std::max<int64_t>(1, d.n_recurrent_layers()),
+                                   MemoryUse::DeviceLocal, "the recurrent state")),
+        delta_window(Buffer::Create(ctx.device(),
+                                    window_stride * std::max<int64_t>(1, d.n_recurrent_layers()),
+                                    MemoryUse::DeviceLocal, "the recurrent layers' convolution inputs")),
+        n_delta(d.n_recurrent_layers()),
         scores(Buffer::Create(ctx.device(), uint64_t(max_batch) * d.n_head * n_ctx_ * sizeof(float),
                               MemoryUse::DeviceLocal, "attention scores")),
         v_is_k(d.is_mla()),
@@ -395,9 +406,12 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     : model_(model), ctx_(Context::Create(device)), max_batch_(max_batch_for(ctx_->device().info())) {
   const auto& d = model.desc();
   const auto& w = model.weights();
-  if (d.n_mamba_layers() > 0)
-    throw VulkanError("the Vulkan engine does not run Mamba-2 layers (" + d.architecture +
-                      ") yet; the CPU engine does");
+  if (d.n_mamba_layers() > 0) {  // record_mamba2 binds each group's view of its output
+    const uint64_t align = ctx_->device().info().min_storage_offset_alignment;
+    if (uint64_t(d.mamba.d_inner / d.mamba.n_group) * sizeof(float) % std::max<uint64_t>(align, 1) != 0)
+      throw VulkanError("Mamba-2 groups of " + std::to_string(d.mamba.d_inner / d.mamba.n_group) +
+                        " floats do not start at this GPU's storage buffer alignment");
+  }
   if (d.is_mla()) {  // record_mla_qkv and record_mla_values bind per-head views of the activations
     const uint64_t align = ctx_->device().info().min_storage_offset_alignment;
     for (int64_t floats : {d.mla.nope + d.n_rot, d.head_dim, d.n_rot, d.mla.v_head})
@@ -495,6 +509,16 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     t.dn_dt_bias = upload_vector(L.dn_dt_bias);
     t.dn_a = upload_vector(L.dn_a);
     t.dn_norm = upload_vector(L.dn_norm);
+    t.mb_in = matrix(L.mb_in);
+    t.mb_out = matrix(L.mb_out);
+    t.mb_conv = upload_vector(L.mb_conv);
+    t.mb_conv_b = upload_vector(L.mb_conv_b);
+    t.mb_dt_bias = upload_vector(L.mb_dt_bias);
+    t.mb_a = upload_vector(L.mb_a);
+    t.mb_d = upload_vector(L.mb_d);
+    if (!L.mb_norm.empty())
+      for (int64_t g = 0, gw = d.mamba.d_inner / d.mamba.n_group; g < d.mamba.n_group; ++g)
+        t.mb_norm.push_back(upload_vector(L.mb_norm.subspan(size_t(g * gw), size_t(gw))));
     if (d.is_mla()) {
       t.wq_a = matrix(L.wq_a);
       t.wq_b = matrix(L.wq_b);
@@ -640,9 +664,8 @@ model::MemoryEstimate VulkanBackend::estimate_memory(int64_t n_ctx) const {
   m.session_bytes = uint64_t(d.n_attention_layers()) * n_ctx *
                         ((d.is_mla() ? 1 : 2) * d.kv_dim() + d.q_cache_dim()) * sizeof(float) +
                     uint64_t(d.n_conv_layers()) * n_ctx * d.n_embd * sizeof(float) +
-                    uint64_t(d.n_delta_layers()) *
-                        (d.delta.state_floats() + (d.delta.conv_kernel - 1) * d.delta.conv_dim()) *
-                        sizeof(float) +
+                    uint64_t(d.n_recurrent_layers()) *
+                        (d.recurrent_state_floats() + d.recurrent_window_floats()) * sizeof(float) +
                     scores + uint64_t(std::min(max_batch_, kMaxLogitRows)) * d.n_vocab * sizeof(float);
   if (use_gpu_kernels(ctx_->device().info()))
     m.session_bytes +=
@@ -755,10 +778,46 @@ void VulkanBackend::record_embedding(Recorder& rec, Caches& c, uint32_t n) {
 void VulkanBackend::record_mixer(Recorder& rec, Caches& c, uint32_t n, int64_t l, LayerFlow& flow) {
   if (model_.desc().mixer(l) == model::ModelDescription::Mixer::DeltaNet)
     record_delta_net(rec, c, n, l);
+  else if (model_.desc().mixer(l) == model::ModelDescription::Mixer::Mamba2)
+    record_mamba2(rec, c, n, l);
   else if (model_.desc().has_attention(l))
     record_attention(rec, c, n, l, flow);
   else
     record_short_conv(rec, c, n, l);
+}
+
+// A Mamba-2 layer (Granite 4.0-H), from the residual stream x back into it: RMSNorm into xb, in_proj, the
+// convolution of x|B|C (delta_conv with the bias), the scan (mamba_scan), the norm of each group, out_proj
+// added to x (times granite's residual scale).
+void VulkanBackend::record_mamba2(Recorder& rec, Caches& c, uint32_t n, int64_t l) {
+  const auto& d = model_.desc();
+  const auto& m = d.mamba;
+  const Activations& a = *a_;
+  const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
+  record_norm(rec, a.x, a.xb, L.attn_norm, L.attn_norm_b, n);
+  rec.barrier();
+  rec.project(*L.mb_in, a.xb, a.mb_in, {.n_vec = n});
+  rec.barrier();
+  rec.delta_conv(a.mb_in, L.mb_conv, c.window_layer(l), a.mb_xbc, n, u32(m.conv_dim()), u32(m.conv_kernel),
+                 u32(m.in_dim()), u32(m.d_inner), L.mb_conv_b);
+  rec.barrier();
+  rec.mamba_scan({a.mb_xbc, a.mb_in, L.mb_dt_bias, L.mb_a, L.mb_d, c.state_layer(l), a.mb_y}, n,
+                 u32(m.d_inner), u32(m.d_state), u32(m.n_head), u32(m.n_group), u32(m.in_dim()));
+  rec.barrier();
+  const uint32_t gw = u32(m.d_inner / m.n_group);
+  for (uint32_t g = 0; g < u32(m.n_group); ++g) {
+    const BufferRange group = floats_from(a.mb_y, uint64_t(g) * gw);
+    rec.rmsnorm(group, L.mb_norm[g], group,
+                {.n = gw, .n_rows = n, .x_stride = u32(m.d_inner), .y_stride = u32(m.d_inner)}, d.norm_eps);
+  }
+  rec.barrier();
+  if (d.residual_scale != 1.0f) {
+    rec.project(*L.mb_out, a.mb_y, a.xb, {.n_vec = n});
+    record_add_sublayer(rec, a.xb, {}, a.x, n);
+  } else {
+    rec.project(*L.mb_out, a.mb_y, a.x, {.n_vec = n, .accumulate = true});
+  }
+  rec.barrier();
 }
 
 // A gated delta-net layer (Qwen3.5), from the residual stream x back into it: RMSNorm into xb, the q|k|v, z,
@@ -1197,7 +1256,14 @@ void VulkanBackend::record_shared_experts(Recorder& rec, uint32_t n, const Layer
     rec.scale_rows_sigmoid(a.hb3, moe_->gate_logits, nf, n * nf);
   }
   rec.barrier();
-  rec.project(*L.down_shexp, a.hb3, a.x, {.n_vec = n, .accumulate = true});
+  if (d.residual_scale !=
+      1.0f) {  // (Granite 4.0-H: times the residual scale, as the routed experts' weights)
+    const BufferRange out = moe_->out.sub(0, uint64_t(n) * d.n_embd * sizeof(float));
+    rec.project(*L.down_shexp, a.hb3, out, {.n_vec = n});
+    record_add_sublayer(rec, out, {}, a.x, n);
+  } else {
+    rec.project(*L.down_shexp, a.hb3, a.x, {.n_vec = n, .accumulate = true});
+  }
   rec.barrier();
 }
 

@@ -538,7 +538,7 @@ TEST_CASE("Vulkan runs LFM2's short-convolution layers as the CPU engine does", 
   CHECK(gpu->estimate_memory(256).session_bytes + uint64_t(4 * d.n_layer) * 256 >= caches->bytes() + logits);
 
   CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
-                    Catch::Contains("does not run short-convolution or delta-net layers (lfm2"));
+                    Catch::Contains("does not run short-convolution or recurrent layers (lfm2"));
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
@@ -586,6 +586,45 @@ TEST_CASE("Vulkan runs Qwen3.5's gated delta nets and gated attention as the CPU
   const auto caches = gpu->create_caches(128);
   CHECK(gpu->estimate_memory(128).session_bytes <= caches->bytes() + logits);
   CHECK(gpu->estimate_memory(128).session_bytes + uint64_t(6 * d.n_layer) * 256 >= caches->bytes() + logits);
-  CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp), Catch::Contains("delta-net layers"));
+  CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
+                    Catch::Contains("recurrent layers (qwen35"));
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
+TEST_CASE("Vulkan runs Granite 4.0-H's Mamba-2 layers as the CPU engine does", "[backend]") {
+  // test-tiny-granitehybrid (Mamba-2 on layers 0, 1 and 3 with B and C in 2 groups, attention without RoPE,
+  // granite's multipliers) and its mixture: prefill, decode steps, a session taken back, a long prompt.
+  const auto [shape, type] = GENERATE(std::pair{"test-tiny-granitehybrid", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-granitehybrid", gguf::GgmlType::F32},
+                                      std::pair{"test-tiny-granitehybrid-moe", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-granitehybrid-moe", gguf::GgmlType::F32});
+  INFO(shape << " " << gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file(shape, type));
+  const auto& d = model->desc();
+  REQUIRE(d.n_mamba_layers() == 3);
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  model::Session s(*model, *gpu, 128), cs(*model, cpu, 128);
+  const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7};
+  CHECK(max_abs_diff(gpu->forward(s, tokens, true), cpu.forward(cs, tokens, true)) <= kVsCpu);
+  for (int i = 0; i < 34; ++i) {  // one-token steps, past a checkpoint at 39
+    const int32_t next = 5 + (i * 37) % 280;
+    CHECK(max_abs_diff(gpu->forward(s, std::span(&next, 1), false),
+                       cpu.forward(cs, std::span(&next, 1), false)) <= kVsCpu);
+  }
+  for (const int64_t back : {int64_t{40}, int64_t{3}}) {
+    INFO("back to " << back);
+    s.truncate(back);
+    cs.truncate(back);
+    const std::vector<int32_t> other = {60, 61, 62};
+    CHECK(max_abs_diff(gpu->forward(s, other, false), cpu.forward(cs, other, false)) <= kVsCpu);
+  }
+  std::vector<int32_t> long_prompt(120);
+  std::mt19937 rng(6);
+  for (auto& t : long_prompt) t = static_cast<int32_t>(rng() % d.n_vocab);
+  model::Session ls(*model, *gpu, 128), lcs(*model, cpu, 128);
+  CHECK(max_abs_diff(gpu->forward(ls, long_prompt, true), cpu.forward(lcs, long_prompt, true)) <= kVsCpu);
+  CHECK(max_abs_diff(gpu->attention(ls, 2, 3, {70, 120}, {0, 120}).probs,
+                     cpu.attention(lcs, 2, 3, {70, 120}, {0, 120}).probs) < 1e-4f);
   vulkan::test::require_no_validation_messages(gpu->context());
 }
