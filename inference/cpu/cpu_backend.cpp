@@ -659,8 +659,10 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
   for (int64_t l = 0; l < d.n_layer; ++l) {
     const model::LayerWeights& L = w.layers[sz(l)];
 
-    // attention norm
-    for (int64_t t = 0; t < n; ++t) norm(&s.xb[sz(t * dim)], &s.x[sz(t * dim)], L.attn_norm, L.attn_norm_b);
+    // attention norm (Nemotron-H's FFN layers mix nothing: their norm comes with the FFN below)
+    const bool mixes = d.mixer(l) != model::ModelDescription::Mixer::None;
+    if (mixes)
+      for (int64_t t = 0; t < n; ++t) norm(&s.xb[sz(t * dim)], &s.x[sz(t * dim)], L.attn_norm, L.attn_norm_b);
 
     // a sublayer's output in xb2 RMS-normalized before its residual add (post_norms)
     const auto post_norm = [&](model::Vector gain) {
@@ -675,7 +677,9 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
         for (int64_t i = 0; i < n * dim; ++i) s.xb2[sz(i)] *= d.residual_scale;
     };
 
-    if (d.mixer(l) == model::ModelDescription::Mixer::DeltaNet) {  // Qwen3.5's linear attention
+    if (!mixes) {
+      // (an FFN layer)
+    } else if (d.mixer(l) == model::ModelDescription::Mixer::DeltaNet) {  // Qwen3.5's linear attention
       delta_net(c, L, l, n);
     } else if (d.mixer(l) == model::ModelDescription::Mixer::Mamba2) {  // Granite 4.0-H's state spaces
       mamba2(c, L, l, n);
@@ -806,9 +810,12 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
           s.att_out[sz(i)] *= 1.0f / (1.0f + std::exp(-s.attn_gate[sz(i)]));
       project(s.xb2.data(), d.is_mla() ? s.mla_o.data() : s.att_out.data(), L.wo, L.bo, n);
     }
-    post_norm(L.attn_post_norm);
-    residual_scale();
-    add(s.x.data(), s.xb2.data(), n * dim);
+    if (mixes) {
+      post_norm(L.attn_post_norm);
+      residual_scale();
+      add(s.x.data(), s.xb2.data(), n * dim);
+    }
+    if (!d.has_ffn(l)) continue;  // (Nemotron-H's mixer layers)
 
     // ffn norm
     for (int64_t t = 0; t < n; ++t) norm(&s.xb[sz(t * dim)], &s.x[sz(t * dim)], L.ffn_norm, L.ffn_norm_b);
@@ -827,6 +834,12 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
       if (arch.ffn == FfnKind::Gelu) {
         project(s.hb.data(), s.xb.data(), L.w_up, L.b_up, n);
         gelu_hidden();
+      } else if (arch.ffn == FfnKind::ReluSqr) {  // Nemotron-H: relu(up·x + b)², ungated
+        project(s.hb.data(), s.xb.data(), L.w_up, L.b_up, n);
+        for (int64_t i = 0; i < n * d.n_ff; ++i) {
+          const float r = std::max(s.hb[sz(i)], 0.0f);
+          s.hb[sz(i)] = r * r;
+        }
       } else {  // gated: SwiGLU or GeGLU
         project(s.hb.data(), s.xb.data(), L.w_gate, {}, n);
         project(s.hb2.data(), s.xb.data(), L.w_up, L.b_up, n);

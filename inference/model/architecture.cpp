@@ -95,6 +95,10 @@ constexpr std::array kArchitectures = {
     // the file says so), granite's multipliers, dense or mixture FFNs (a shared expert beside the routed ones)
     ArchTraits{.name = "granitehybrid", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::Normal,
                .learned_positions = false, .fused_qkv = false, .granite_scales = true, .mamba2 = true},
+    // NVIDIA Nemotron-H (Nemotron Nano 9B v2, Nemotron-H 4B/8B): Mamba-2, attention without positions and
+    // ReLU² FFNs, each a layer of its own
+    ArchTraits{.name = "nemotron_h", .norm = NormKind::Rms, .ffn = FfnKind::ReluSqr, .rope = RopeKind::None,
+               .learned_positions = false, .fused_qkv = false, .mamba2 = true, .single_sublayer = true},
     ArchTraits{"olmo2",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true,  false, false, false,
                true, 4, false, false, false, "ffn_norm", 0, false, true, true},
     ArchTraits{"gpt2",   NormKind::Layer, FfnKind::Gelu,   RopeKind::None,   true,  true,  false},

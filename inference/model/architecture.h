@@ -11,7 +11,8 @@ namespace glasswing::model {
 enum class NormKind { Rms, Layer };  // RMSNorm (x/rms·w) or LayerNorm ((x-mean)/std·w + b)
 // down(silu(gate·x) ⊙ up·x), down(gelu(up·x + b) + b), down(gelu(gate·x) ⊙ up·x) (GeGLU, gemma), or
 // gpt-oss's clamped SwiGLU: g = min(gate·x, 7), u = clamp(up·x, ±7), g·σ(1.702 g)·(u + 1)
-enum class FfnKind { SwiGlu, Gelu, GeGlu, SwiGluOai };
+// (ReluSqr: down(relu(up·x + b)² ) + b, ungated: Nemotron-H)
+enum class FfnKind { SwiGlu, Gelu, GeGlu, SwiGluOai, ReluSqr };
 enum class RopeKind { None, Normal, NeoX };  // Normal rotates pairs (2i, 2i+1); NeoX rotates (i, i + n_rot/2)
 
 struct ArchTraits {
@@ -94,6 +95,9 @@ struct ArchTraits {
   // Granite 4.0-H: Mamba-2 layers (ModelDescription::Mamba2) between attention layers, which the file marks
   // with attention.head_count_kv 0 per layer
   bool mamba2 = false;
+  // Nemotron-H: every layer one sublayer with its own norm (attn_norm): Mamba-2, attention (no RoPE) or an
+  // FFN (the file's per-layer feed_forward_length is nonzero for these, ModelDescription::Mixer::None)
+  bool single_sublayer = false;
 };
 
 // Every architecture this engine runs.

@@ -7,6 +7,23 @@
 namespace glasswing::model {
 
 namespace {
+// What a layer without attention does instead, for messages.
+const char* mixer_words(ModelDescription::Mixer m) {
+  switch (m) {
+    case ModelDescription::Mixer::ShortConv:
+      return "mixes tokens by a short convolution";
+    case ModelDescription::Mixer::DeltaNet:
+      return "mixes tokens by a gated delta net";
+    case ModelDescription::Mixer::Mamba2:
+      return "mixes tokens by a Mamba-2 state space";
+    case ModelDescription::Mixer::None:
+      return "is an FFN layer (it mixes no tokens)";
+    case ModelDescription::Mixer::Attention:
+      break;
+  }
+  return "attends";
+}
+
 void check_range(const char* what, Range r, int64_t limit) {
   if (r.begin < 0 || r.end < r.begin || r.end > limit)
     throw std::out_of_range(std::string(what) + " range [" + std::to_string(r.begin) + ", " +
@@ -55,10 +72,8 @@ AttentionMatrix Backend::attention(const Session& session, int64_t layer, int64_
     throw std::out_of_range("layer " + std::to_string(layer) + " out of range");
   if (head < 0 || head >= d.n_head) throw std::out_of_range("head " + std::to_string(head) + " out of range");
   if (!d.has_attention(layer))
-    throw std::invalid_argument(
-        "layer " + std::to_string(layer) + " mixes tokens by " +
-        (d.mixer(layer) == ModelDescription::Mixer::ShortConv ? "a short convolution" : "a gated delta net") +
-        ", not attention: it has no attention map");
+    throw std::invalid_argument("layer " + std::to_string(layer) + " " + mixer_words(d.mixer(layer)) +
+                                ", not attention: it has no attention map");
   check_range("query", queries, session.position());
   check_range("key", keys, session.position());
   return attention_impl(session, layer, head, queries, keys);

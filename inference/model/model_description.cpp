@@ -138,9 +138,26 @@ void read_lfm2_moe(const gguf::GgufFile& file, const std::string& a, ModelDescri
   d.router.scale = scale > 0 ? static_cast<float>(scale) : 1.0f;
 }
 
+// feed_forward_length: one number, or (Nemotron-H) one per layer, 0 for the layers without an FFN, the others
+// sharing one width.
+int64_t read_ff_width(const gguf::GgufFile& file, const std::string& a, const ModelDescription& d) {
+  const gguf::Value* v = file.find(a + "feed_forward_length");
+  if (!v || v->type != gguf::ValueType::Array) return file.get_int(a + "feed_forward_length").value_or(0);
+  if (!d.traits->single_sublayer)
+    throw std::runtime_error("per-layer " + a + "feed_forward_length (an array) is not supported for " +
+                             d.architecture);
+  int64_t width = 0;
+  for (const int64_t w : v->array->ints) {
+    if (w < 0 || (w > 0 && width > 0 && w != width))
+      throw std::runtime_error(a + "feed_forward_length: the FFN layers must share one positive width");
+    if (w > 0) width = w;
+  }
+  return width;
+}
+
 // Each layer's index among the layers of its kind (ModelDescription::cache_slot).
 void number_slots(ModelDescription& d) {
-  int32_t slots[static_cast<int>(ModelDescription::Mixer::Mamba2) + 1] = {};  // (per kind of mixer)
+  int32_t slots[ModelDescription::kMixerKinds] = {};  // (per kind of mixer)
   for (const ModelDescription::Mixer m : d.mixers) d.layer_slots.push_back(slots[static_cast<int>(m)]++);
 }
 
@@ -157,13 +174,25 @@ void read_kv_heads(const gguf::GgufFile& file, const std::string& a, ModelDescri
     throw std::runtime_error("per-layer " + key + " (an array) is not supported for " + d.architecture);
   const auto zero_kv =
       d.traits->mamba2 ? ModelDescription::Mixer::Mamba2 : ModelDescription::Mixer::ShortConv;
+  // Nemotron-H: a layer with a feed_forward_length (per-layer array) is an FFN layer, not Mamba-2
+  std::vector<int64_t> ff(static_cast<size_t>(d.n_layer), 0);
+  if (const gguf::Value* f = file.find(a + "feed_forward_length");
+      d.traits->single_sublayer && f && f->type == gguf::ValueType::Array) {
+    if (!gguf::is_integer_type(f->array->elem_type) ||
+        static_cast<int64_t>(f->array->ints.size()) != d.n_layer)
+      throw std::runtime_error(a + "feed_forward_length must hold one integer per layer (" +
+                               std::to_string(d.n_layer) + ")");
+    ff = f->array->ints;
+  }
   const gguf::Array& counts = *v->array;
   if (!gguf::is_integer_type(counts.elem_type) || static_cast<int64_t>(counts.ints.size()) != d.n_layer)
     throw std::runtime_error(key + " must hold one integer per layer (" + std::to_string(d.n_layer) + ")");
   d.n_head_kv = 0;
   for (int64_t l = 0; l < d.n_layer; ++l) {
     const int64_t n = counts.ints[static_cast<size_t>(l)];
-    d.mixers.push_back(n == 0 ? zero_kv : ModelDescription::Mixer::Attention);
+    d.mixers.push_back(n != 0                           ? ModelDescription::Mixer::Attention
+                       : ff[static_cast<size_t>(l)] > 0 ? ModelDescription::Mixer::None
+                                                        : zero_kv);
     if (n == 0) continue;
     if (n < 0 || (d.n_head_kv != 0 && n != d.n_head_kv))
       throw std::runtime_error(key + " gives layer " + std::to_string(l) + " " + std::to_string(n) +
@@ -266,7 +295,7 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
   if (auto v = file.get_int(a + "attention.value_length"); v && *v != d.head_dim && !d.is_mla())
     throw std::runtime_error("attention.value_length " + std::to_string(*v) + " differs from key_length " +
                              std::to_string(d.head_dim) + " (not supported)");
-  d.n_ff = file.get_int(a + "feed_forward_length").value_or(0);
+  d.n_ff = read_ff_width(file, a, d);
   d.n_expert = file.get_int(a + "expert_count").value_or(0);
   if (d.n_expert > 0) {
     d.n_expert_used = positive(file, a + "expert_used_count");

@@ -74,7 +74,9 @@ struct ModelDescription {
   // the file's per-layer array), or Qwen3.5's gated delta net (ArchTraits::delta_net: all but every
   // full_attention_interval-th layer). Empty: every layer attends. Each kind keeps its own caches, indexed by
   // cache_slot.
-  enum class Mixer : uint8_t { Attention, ShortConv, DeltaNet, Mamba2 };
+  // (None: Nemotron-H's FFN layers, which mix nothing)
+  enum class Mixer : uint8_t { Attention, ShortConv, DeltaNet, Mamba2, None };
+  static constexpr int kMixerKinds = 5;
   std::vector<Mixer> mixers;
   int64_t shortconv_kernel = 0;
   std::vector<int32_t> layer_slots;  // per layer: its index among the layers of its kind (hybrids only)
@@ -143,6 +145,9 @@ struct ModelDescription {
   int64_t cache_slot(int64_t l) const {
     return layer_slots.empty() ? l : layer_slots[static_cast<size_t>(l)];
   }
+
+  // Whether layer l has an FFN sublayer (ArchTraits::single_sublayer: only the layers without a mixer).
+  bool has_ffn(int64_t l) const { return !traits->single_sublayer || mixer(l) == Mixer::None; }
 
   // Whether layer l's FFN is a mixture of experts (else dense, of n_ff).
   bool moe_layer(int64_t l) const { return n_expert > 0 && l >= n_layer_dense_lead; }

@@ -166,6 +166,8 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       L.dn_alpha = load.matrix(p + "ssm_alpha.weight", n.n_v_heads, d.n_embd);
       L.dn_norm = load.vector(p + "ssm_norm.weight", n.head_v_dim);
       L.dn_out = load.matrix(p + "ssm_out.weight", d.n_embd, n.value_dim());
+    } else if (d.mixer(l) == ModelDescription::Mixer::None) {
+      // (Nemotron-H: an FFN layer, no mixer)
     } else if (!d.has_attention(l)) {  // a short-convolution layer (LFM2)
       L.conv_in = load.matrix(p + "shortconv.in_proj.weight", 3 * d.n_embd, d.n_embd);
       L.conv_taps = load.table(p + "shortconv.conv.weight", d.shortconv_kernel, d.n_embd);
@@ -205,8 +207,13 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       L.ffn_post_norm = load.vector(p + "post_ffw_norm.weight", d.n_embd);
     }
     if (arch.attn_sinks) L.attn_sinks = load.vector(p + "attn_sinks.weight", d.n_head);
+    // (Nemotron-H: an FFN layer's norm is its attn_norm; a mixer layer has no FFN)
+    if (!d.has_ffn(l)) continue;
     const std::string ffn_norm = p + std::string(arch.ffn_norm);
-    if (!arch.no_pre_norms) L.ffn_norm = load.vector(ffn_norm + ".weight", d.n_embd);
+    if (arch.single_sublayer)
+      L.ffn_norm = L.attn_norm;
+    else if (!arch.no_pre_norms)
+      L.ffn_norm = load.vector(ffn_norm + ".weight", d.n_embd);
     L.ffn_norm_b = load.vector(ffn_norm + ".bias", d.n_embd, layer_norm);
     if (d.moe_layer(l)) {  // each expert's slice of the ffn_*_exps tensors
       L.router = load.matrix(p + "ffn_gate_inp.weight", d.n_expert, d.n_embd);
@@ -230,7 +237,8 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       L.w_gate = rows_of(gate_up, 0, d.n_ff, "gate rows");
       L.w_up = rows_of(gate_up, d.n_ff, d.n_ff, "up rows");
     } else {
-      if (arch.ffn != FfnKind::Gelu) L.w_gate = load.matrix(p + "ffn_gate.weight", d.n_ff, d.n_embd);
+      if (arch.ffn != FfnKind::Gelu && arch.ffn != FfnKind::ReluSqr)  // (ungated)
+        L.w_gate = load.matrix(p + "ffn_gate.weight", d.n_ff, d.n_embd);
       L.w_up = load.matrix(p + "ffn_up.weight", d.n_ff, d.n_embd);
       L.b_up = load.vector(p + "ffn_up.bias", d.n_ff, false);
     }

@@ -255,6 +255,17 @@ std::vector<Shape> make_shapes() {
   gh.n_ff_exp = 64;
   gh.n_expert_shared = 1;
   add(gh);
+  // nemotron_h: Mamba-2 on layers 0, 2 and 5 (as granitehybrid's), attention on layer 3, ReLU² FFNs of 256 on
+  // layers 1 and 4 (Nemotron-H's pattern "M-M*-M")
+  Shape nh{"test-tiny-nemotron-h", "nemotron_h", 128, 6, 4, 2, 256, 300, 128, 10000.0f, 1e-5f, false, true};
+  nh.attention_layers = {3};
+  nh.ffn_layers = {1, 4};
+  nh.conv_kernel = 4;
+  nh.ssm_inner = 256;
+  nh.ssm_state = 16;
+  nh.ssm_heads = 8;
+  nh.ssm_groups = 2;
+  add(nh);
   // lfm2 with attention on layers 2 and 4 of five; lfm2moe with attention on layers 1 and 3 of four, a dense
   // first layer, then 4 experts of 64 (2 per token) chosen by sigmoid plus a bias (LFM2-8B-A1B's layout)
   Shape lfm2_tiny{"test-tiny-lfm2", "lfm2", 128, 5, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, true, true};
@@ -371,9 +382,9 @@ void validate(const Shape& s) {
   if (s.head_dim() % 2) fail("the head dimension must be even for RoPE");
   if (s.n_vocab < 260) fail("the vocabulary needs at least 260 tokens");
   const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe";
-  if (!s.attention_layers.empty() && !lfm2 && s.arch != "granitehybrid")
-    fail("only lfm2, lfm2moe and granitehybrid have layers without attention");
-  if (s.arch == "granitehybrid" &&
+  if (!s.attention_layers.empty() && !lfm2 && s.arch != "granitehybrid" && s.arch != "nemotron_h")
+    fail("only lfm2, lfm2moe, granitehybrid and nemotron_h have layers without attention");
+  if ((s.arch == "granitehybrid" || s.arch == "nemotron_h") &&
       (s.attention_layers.empty() || !s.ssm_heads || !s.ssm_groups || !s.ssm_state ||
        s.ssm_inner % s.ssm_heads || s.ssm_heads % s.ssm_groups || s.conv_kernel < 2))
     fail(
@@ -414,7 +425,10 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     const bool olmo2 = s.arch == "olmo2";  // norms after the sublayers only; q and k normalized whole
     if (!olmo2) t.push_back({p + "attn_norm.weight", Kind::Norm, e, 1});
     const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe", qwen35 = s.arch.rfind("qwen35", 0) == 0;
-    if (s.arch == "granitehybrid" && !s.attends(l)) {  // a Mamba-2 layer (Granite 4.0-H)
+    const bool nemotron = s.arch == "nemotron_h";
+    if (nemotron && s.ffn_layer(l)) {
+      // (an FFN layer: its tensors below)
+    } else if ((s.arch == "granitehybrid" || nemotron) && !s.attends(l)) {  // a Mamba-2 layer
       const uint64_t conv = uint64_t{s.ssm_inner} + 2ull * s.ssm_groups * s.ssm_state;
       t.push_back({p + "ssm_in.weight", Kind::Weight, e, s.ssm_inner + conv + s.ssm_heads});
       t.push_back({p + "ssm_conv1d.weight", Kind::ConvTaps, s.conv_kernel, conv});
@@ -487,7 +501,8 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     if (gpt_oss) t.push_back({p + "attn_sinks.weight", Kind::Sink, s.n_head, 1});
     const bool post_norms = s.arch == "gemma2" || s.arch == "gemma3" || glm4 || olmo2;
     if (post_norms) t.push_back({p + "post_attention_norm.weight", Kind::Norm, e, 1});
-    if (!olmo2)
+    if (nemotron && !s.ffn_layer(l)) continue;  // (Nemotron-H: a mixer layer has no FFN)
+    if (!olmo2 && !nemotron)                    // (Nemotron-H's FFN layers are normalized by their attn_norm)
       t.push_back(
           {p + (gpt_oss || glm4moe || seed_oss || qwen35 ? "post_attention_norm.weight" : "ffn_norm.weight"),
            Kind::Norm, e, 1});
@@ -522,7 +537,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     } else if (s.arch == "phi3" || glm4) {
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, 2 * uint64_t{s.n_ff}});  // gate rows, then up rows
     } else {
-      t.push_back({p + "ffn_gate.weight", Kind::Weight, e, s.n_ff});
+      if (!nemotron) t.push_back({p + "ffn_gate.weight", Kind::Weight, e, s.n_ff});  // (ReLU²: no gate)
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, s.n_ff});
     }
     if (!experts) t.push_back({p + "ffn_down.weight", Kind::Weight, s.n_ff, e});
@@ -593,10 +608,10 @@ std::vector<float> llama3_rope_factors(const Shape& s) {
 
 namespace {
 constexpr std::string_view kArchitectures[] = {
-    "llama",       "qwen2",    "qwen3",    "qwen3moe",     "phi3",      "gemma2",       "gemma3",
-    "gpt-oss",     "smollm3",  "granite",  "granitemoe",   "glm4",      "glm4moe",      "olmo2",
-    "deepseek2",   "qwen2moe", "mistral3", "ernie4_5-moe", "olmoe",     "seed_oss",     "hunyuan-dense",
-    "hunyuan-moe", "lfm2",     "lfm2moe",  "qwen35",       "qwen35moe", "granitehybrid"};
+    "llama",       "qwen2",    "qwen3",    "qwen3moe",     "phi3",      "gemma2",        "gemma3",
+    "gpt-oss",     "smollm3",  "granite",  "granitemoe",   "glm4",      "glm4moe",       "olmo2",
+    "deepseek2",   "qwen2moe", "mistral3", "ernie4_5-moe", "olmoe",     "seed_oss",      "hunyuan-dense",
+    "hunyuan-moe", "lfm2",     "lfm2moe",  "qwen35",       "qwen35moe", "granitehybrid", "nemotron_h"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -698,7 +713,7 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     kv.elem_type = gguf::ValueType::Uint32;
     for (uint32_t l = 0; l < s.n_layer; ++l) kv.ints.push_back(s.attends(l) ? s.n_head_kv : 0);
     w.set_array(a + ".attention.head_count_kv", kv);
-    if (a != "granitehybrid") w.set_u32(a + ".shortconv.l_cache", s.conv_kernel);
+    if (a != "granitehybrid" && a != "nemotron_h") w.set_u32(a + ".shortconv.l_cache", s.conv_kernel);
   }
   w.set_f32(a + ".rope.freq_base", s.rope_base);
   w.set_u32(a + ".rope.dimension_count", s.rope_dims ? s.rope_dims : s.head_dim());
@@ -719,7 +734,13 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   if (s.expert_weights_scale > 0) w.set_f32(a + ".expert_weights_scale", s.expert_weights_scale);
   if (s.attn_temp_scale > 0) w.set_f32(a + ".attention.temperature_scale", s.attn_temp_scale);
   if (s.rope_off) w.set_bool(a + ".rope.scaling.finetuned", false);
-  if (a == "granitehybrid") {  // Mamba-2's sizes, as llama.cpp's converter writes them
+  if (a == "nemotron_h") {  // per layer: the FFN layers' width, 0 for the others
+    gguf::Array ff;
+    ff.elem_type = gguf::ValueType::Uint32;
+    for (uint32_t l = 0; l < s.n_layer; ++l) ff.ints.push_back(s.ffn_layer(l) ? s.n_ff : 0);
+    w.set_array(a + ".feed_forward_length", ff);
+  }
+  if (a == "granitehybrid" || a == "nemotron_h") {  // Mamba-2's sizes, as llama.cpp's converter writes them
     w.set_u32(a + ".ssm.conv_kernel", s.conv_kernel);
     w.set_u32(a + ".ssm.inner_size", s.ssm_inner);
     w.set_u32(a + ".ssm.state_size", s.ssm_state);

@@ -23,7 +23,8 @@ struct Shape {
   // and sinks, sliding windows on even layers, experts with biases; its pre-FFN norm is post_attention_norm),
   // "glm4moe" (attention biases, DeepSeek-style experts: see below), "deepseek2" (latent attention and
   // DeepSeek-style experts), "lfm2" / "lfm2moe" (short-convolution layers between attention_layers),
-  // "qwen35" (gated delta-net layers, attention with an output gate), "granitehybrid" (Mamba-2 layers)
+  // "qwen35" (gated delta-net layers, attention with an output gate), "granitehybrid" (Mamba-2 layers),
+  // "nemotron_h" (Mamba-2, attention without RoPE and ReLU² FFNs, each a layer of its own)
   std::string arch;
   uint32_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, n_ctx = 0;
   float rope_base = 10000.0f;
@@ -70,6 +71,11 @@ struct Shape {
   // false
   uint32_t ssm_inner = 0, ssm_state = 0, ssm_heads = 0, ssm_groups = 0;
   bool rope_off = false;
+  // nemotron_h: the layers that are FFNs alone (the others Mamba-2, or attention on attention_layers)
+  std::vector<uint32_t> ffn_layers = {};
+  bool ffn_layer(uint32_t layer) const {
+    return std::find(ffn_layers.begin(), ffn_layers.end(), layer) != ffn_layers.end();
+  }
   bool attends(uint32_t layer) const {
     if (full_attention_interval) return (layer + 1) % full_attention_interval == 0;
     return attention_layers.empty() ||

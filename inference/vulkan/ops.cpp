@@ -1146,6 +1146,11 @@ void Recorder::delta_rule(const DeltaRuleInputs& in, uint32_t n_tokens, uint32_t
   dispatch("delta_rule", buffers, push, n_v_heads);
 }
 
+void Recorder::relu_sqr(const BufferRange& y, uint32_t n) {
+  const BufferRange buffers[] = {y};
+  elementwise("relu_sqr", buffers, bytes_of(CountPush{n}), n);
+}
+
 void Recorder::mul_sigmoid(const BufferRange& y, const BufferRange& gate, uint32_t n) {
   const BufferRange buffers[] = {y, gate};
   elementwise("mul_sigmoid", buffers, bytes_of(CountPush{n}), n);

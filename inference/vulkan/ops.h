@@ -266,6 +266,7 @@ class Recorder {
   void delta_rule(const DeltaRuleInputs& in, uint32_t n_tokens, uint32_t n_k_heads, uint32_t n_v_heads,
                   uint32_t head_k_dim, uint32_t head_v_dim, float eps);
   void mul_sigmoid(const BufferRange& y, const BufferRange& gate, uint32_t n);  // y *= σ(gate)
+  void relu_sqr(const BufferRange& y, uint32_t n);                              // y = relu(y)²
   // rope_store then attention for a one-token step, in one dispatch (the CPU kernels:
   // common/attention_lanes.glsl; the GPU kernels: common/attention_gpu_body.glsl, which uses `scores`); q, k
   // and v are views of the one buffer qkv (RopeStoreParams' strides and offsets into it). Records nothing and

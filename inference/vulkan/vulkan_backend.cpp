@@ -725,6 +725,7 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
   record_embedding(rec, c, n);
   for (int64_t l = 0; l < model_.desc().n_layer; ++l) {
     record_mixer(rec, c, n, l, flow);
+    if (!model_.desc().has_ffn(l)) continue;  // (Nemotron-H's mixer layers)
     if (model_.desc().moe_layer(l)) {
       // with the routing already in moe_ (build_pipelines); run_expert_step routes as it goes
       record_router(rec, n, l);
@@ -776,6 +777,7 @@ void VulkanBackend::record_embedding(Recorder& rec, Caches& c, uint32_t n) {
 
 // Layer l's token mixing: attention, or (LFM2) the gated short convolution.
 void VulkanBackend::record_mixer(Recorder& rec, Caches& c, uint32_t n, int64_t l, LayerFlow& flow) {
+  if (model_.desc().mixer(l) == model::ModelDescription::Mixer::None) return;  // (Nemotron-H's FFN layers)
   if (model_.desc().mixer(l) == model::ModelDescription::Mixer::DeltaNet)
     record_delta_net(rec, c, n, l);
   else if (model_.desc().mixer(l) == model::ModelDescription::Mixer::Mamba2)
@@ -1104,6 +1106,11 @@ void VulkanBackend::record_ffn(Recorder& rec, uint32_t n, int64_t l, LayerFlow& 
         *L.w_gate_up, ffn_x, a.hb3,
         {.n_vec = n, .norm_read = flow.defer_norms ? &ffn_read : nullptr, .inline_norm = ffn_in}, a.hb);
     hidden = a.hb3;
+  } else if (arch.ffn == FfnKind::ReluSqr) {  // Nemotron-H: relu(up·x + b)², ungated
+    rec.project(*L.w_up, a.xb, a.hb, {.n_vec = n});
+    record_bias(rec, L.b_up, a.hb, n_ff, n);
+    rec.barrier();
+    rec.relu_sqr(a.hb, n * n_ff);
   } else if (arch.ffn != FfnKind::Gelu) {  // SwiGLU or GeGLU
     rec.project(*L.w_gate, ffn_x, a.hb, {.n_vec = n, .inline_norm = ffn_in});
     rec.project(*L.w_up, ffn_x, a.hb2, {.n_vec = n, .inline_norm = ffn_in});
@@ -1323,7 +1330,8 @@ void VulkanBackend::run_expert_step(Caches& c, uint32_t n, uint32_t first_logit)
   record_embedding(rec, c, n);
   for (int64_t l = 0; l < model_.desc().n_layer; ++l) {
     record_mixer(rec, c, n, l, flow);
-    if (!model_.desc().moe_layer(l)) {  // (GLM-4.5's leading dense layers)
+    if (!model_.desc().has_ffn(l)) continue;  // (Nemotron-H's mixer layers)
+    if (!model_.desc().moe_layer(l)) {        // (GLM-4.5's leading dense layers)
       record_ffn(rec, n, l, flow);
       continue;
     }

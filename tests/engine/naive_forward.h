@@ -330,7 +330,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         }
         conv_out[u(t)] = naive::matvec(L.dn_out, o);
       }
-    } else if (!d.has_attention(l)) {
+    } else if (d.mixer(l) == model::ModelDescription::Mixer::ShortConv) {
       const int64_t taps = d.shortconv_kernel;
       std::vector<Vec> bx(u(n), Vec(u(dim))), gate(u(n), Vec(u(dim)));
       for (int64_t t = 0; t < n; ++t) {
@@ -382,14 +382,15 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
       if (!hunyuan) norm_qk();
       const bool neox = arch.rope == model::RopeKind::NeoX;
       // (SmolLM3: no RoPE on every fourth layer; Granite 4.0-H: none where the file switches it off)
-      if (!d.rope_off && (d.architecture != "smollm3" || (l + 1) % 4 != 0)) {
+      if (arch.rope != model::RopeKind::None && !d.rope_off &&
+          (d.architecture != "smollm3" || (l + 1) % 4 != 0)) {
         naive::rope(q[u(t)], d.n_head, hd, d.n_rot, t, neox, rope);
         naive::rope(k[u(t)], d.n_head_kv, hd, d.n_rot, t, neox, rope);
       }
       if (hunyuan) norm_qk();  // Hunyuan: the norms after RoPE
     }
     for (int64_t t = 0; t < n; ++t) {
-      if (!d.has_attention(l))
+      if (!d.has_attention(l) && d.mixer(l) != model::ModelDescription::Mixer::None)
         for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += residual * conv_out[u(t)][u(i)];
       Vec att(u(d.n_head * v_hd), 0.0);
       for (int64_t h = 0; h < d.n_head && d.has_attention(l); ++h) {
@@ -419,12 +420,19 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += residual * o[u(i)];
       }
 
+      // (Nemotron-H: one sublayer per layer, an FFN only where no mixer is, normalized by its attn_norm)
+      if (!d.has_ffn(l)) continue;
       Vec xn = x[u(t)];
       if (!arch.no_pre_norms) naive::rmsnorm(xn, 0, u(dim), L.ffn_norm, eps);
       // SwiGLU (GeGLU for gemma, clamped for gpt-oss) of one expert, or of the dense FFN
       const auto ffn = [&](const model::WeightMatrix& wg, const model::WeightMatrix& wu,
                            const model::WeightMatrix& wd, model::Vector b_gate, model::Vector b_up,
                            model::Vector b_down) {
+        if (arch.ffn == model::FfnKind::ReluSqr) {  // Nemotron-H: down(relu(up·x + b)²) + b, no gate
+          Vec h = naive::matvec(wu, xn, b_up);
+          for (double& e : h) e = e > 0 ? e * e : 0.0;
+          return naive::matvec(wd, h, b_down);
+        }
         Vec g = naive::matvec(wg, xn, b_gate), up = naive::matvec(wu, xn, b_up);
         for (size_t i = 0; i < g.size(); ++i) {
           if (gpt_oss) {

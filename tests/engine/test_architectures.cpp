@@ -1323,3 +1323,38 @@ TEST_CASE("granitehybrid: Mamba-2 layers beside attention without RoPE match the
   CHECK(test::max_abs_diff({got.begin(), got.end()},
                            std::span(expected).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
 }
+
+TEST_CASE(
+    "nemotron_h: Mamba-2, attention without RoPE and ReLU² FFNs as layers of their own match the "
+    "textbook forward pass",
+    "[engine][architectures]") {
+  // test-tiny-nemotron-h: "M-M*-M" (Mamba-2 on 0, 2 and 5, FFNs on 1 and 4, attention on 3)
+  const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::Q8_0);
+  INFO(gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file("test-tiny-nemotron-h", type));
+  const model::ModelDescription& d = model->desc();
+  using M = model::ModelDescription::Mixer;
+  CHECK(d.mixers == std::vector<M>{M::Mamba2, M::None, M::Mamba2, M::Attention, M::None, M::Mamba2});
+  CHECK(d.n_ff == 256);
+  CHECK(d.has_ffn(1));
+  CHECK_FALSE(d.has_ffn(3));
+  CHECK_FALSE(d.rope_in_layer(3));
+  REQUIRE(model->weights().layers[1].w_up);
+  CHECK_FALSE(model->weights().layers[1].w_gate);
+  CHECK_FALSE(model->weights().layers[0].w_up);
+
+  const auto ref = test::naive_logits(*model, kTokens);
+  float spread = 0;
+  for (float l : ref) spread = std::max(spread, std::fabs(l));
+  REQUIRE(spread > 0.1f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
+  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.05f);
+  const std::vector<float> last = decoded_one_by_one(*model);
+  CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
+  // an FFN layer has no attention map, and says why
+  cpu::CpuBackend cpu(*model);
+  model::Session session(*model, cpu, 16);
+  cpu.forward(session, kTokens, false);
+  CHECK_THROWS_WITH(cpu.attention(session, 1, 0, {0, 4}, {0, 4}), Contains("is an FFN layer"));
+  CHECK(cpu.attention(session, 3, 1, {0, 11}, {0, 11}).probs.size() == 121);
+}

@@ -628,3 +628,38 @@ TEST_CASE("Vulkan runs Granite 4.0-H's Mamba-2 layers as the CPU engine does", "
                      cpu.attention(lcs, 2, 3, {70, 120}, {0, 120}).probs) < 1e-4f);
   vulkan::test::require_no_validation_messages(gpu->context());
 }
+
+TEST_CASE("Vulkan runs Nemotron-H (Mamba-2, attention and ReLU² FFN layers) as the CPU engine does",
+          "[backend]") {
+  const auto type = GENERATE(gguf::GgmlType::Q8_0, gguf::GgmlType::F32);
+  INFO(gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file("test-tiny-nemotron-h", type));
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  model::Session s(*model, *gpu, 128), cs(*model, cpu, 128);
+  const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7};
+  CHECK(max_abs_diff(gpu->forward(s, tokens, true), cpu.forward(cs, tokens, true)) <= kVsCpu);
+  for (const int32_t next : {12, 200, 5})
+    CHECK(max_abs_diff(gpu->forward(s, std::span(&next, 1), false),
+                       cpu.forward(cs, std::span(&next, 1), false)) <= kVsCpu);
+  s.truncate(4);
+  cs.truncate(4);
+  const std::vector<int32_t> other = {60, 61, 62};
+  CHECK(max_abs_diff(gpu->forward(s, other, false), cpu.forward(cs, other, false)) <= kVsCpu);
+  std::vector<int32_t> long_prompt(120);
+  std::mt19937 rng(7);
+  for (auto& t : long_prompt) t = static_cast<int32_t>(rng() % model->desc().n_vocab);
+  model::Session ls(*model, *gpu, 128), lcs(*model, cpu, 128);
+  CHECK(max_abs_diff(gpu->forward(ls, long_prompt, true), cpu.forward(lcs, long_prompt, true)) <= kVsCpu);
+  const auto gs = gpu->attention_summary(ls, {70, 120});
+  const auto csum = cpu.attention_summary(lcs, {70, 120});
+  for (size_t i = 0; i < gs.size(); ++i) {
+    INFO("layer " << gs[i].layer << " head " << gs[i].head);
+    if (gs[i].layer != 3) {
+      CHECK(std::isnan(gs[i].entropy));
+      continue;
+    }
+    CHECK(std::fabs(gs[i].entropy - csum[i].entropy) < 1e-3f);
+  }
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
