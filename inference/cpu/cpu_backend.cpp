@@ -104,6 +104,16 @@ CpuBackend::CpuBackend(const model::Model& model, int n_threads, Rounding roundi
   run_keys_ = env_int("GLASSWING_CPU_ATTN_RUN_KEYS", run_keys_, 8);
 }
 
+namespace {
+// x = relu(x)², elementwise (Nemotron-H's FFNs and experts)
+void relu_sqr(float* x, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float r = std::max(x[i], 0.0f);
+    x[i] = r * r;
+  }
+}
+}  // namespace
+
 void CpuBackend::project(float* out, const float* x, const model::WeightMatrix& w, model::Vector bias,
                          int64_t n) {
   if (rounding_ == Rounding::Fast)
@@ -363,6 +373,14 @@ void CpuBackend::moe_ffn(const model::LayerWeights& L, int64_t n) {
       const int64_t t = route.pairs[sz(begin + i)] / k;
       std::copy_n(&s.xb[sz(t * dim)], dim, &s.moe_x[sz(i * dim)]);
     }
+    if (d.traits->ffn == FfnKind::ReluSqr) {  // Nemotron: relu(up·x)², no gate
+      project(s.moe_g.data(), s.moe_x.data(), L.up_exps[sz(e)], bias(L.up_exps_b, e), count);
+      relu_sqr(s.moe_g.data(), count * nf);
+      project(s.moe_d.data(), s.moe_g.data(), L.down_exps[sz(e)], bias(L.down_exps_b, e), count);
+      for (int64_t i = 0; i < count; ++i)
+        std::copy_n(&s.moe_d[sz(i * dim)], dim, &s.moe_out[sz(route.pairs[sz(begin + i)]) * sz(dim)]);
+      continue;
+    }
     project(s.moe_g.data(), s.moe_x.data(), L.gate_exps[sz(e)], bias(L.gate_exps_b, e), count);
     project(s.moe_u.data(), s.moe_x.data(), L.up_exps[sz(e)], bias(L.up_exps_b, e), count);
     if (d.traits->ffn == FfnKind::SwiGluOai)
@@ -381,10 +399,15 @@ void CpuBackend::moe_ffn(const model::LayerWeights& L, int64_t n) {
       for (int64_t i = 0; i < dim; ++i) out[i] = r == 0 ? o[i] * w : out[i] + o[i] * w;
     }
   }
-  if (L.gate_shexp) {  // the shared experts: one SwiGLU over every token, added to the routed experts' sum
-    project(s.hb.data(), s.xb.data(), L.gate_shexp, {}, n);
-    project(s.hb2.data(), s.xb.data(), L.up_shexp, {}, n);
-    swiglu_rows(s.hb.data(), s.hb2.data(), n, d.n_ff_shexp);
+  if (L.up_shexp) {  // the shared experts: one SwiGLU over every token, added to the routed experts' sum
+    if (L.gate_shexp) {
+      project(s.hb.data(), s.xb.data(), L.gate_shexp, {}, n);
+      project(s.hb2.data(), s.xb.data(), L.up_shexp, {}, n);
+      swiglu_rows(s.hb.data(), s.hb2.data(), n, d.n_ff_shexp);
+    } else {  // (Nemotron: relu(up·x)²)
+      project(s.hb.data(), s.xb.data(), L.up_shexp, {}, n);
+      relu_sqr(s.hb.data(), n * d.n_ff_shexp);
+    }
     project(s.moe_d.data(), s.hb.data(), L.down_shexp, {}, n);
     if (L.shexp_gate) {  // Qwen2-MoE: each token's shared output times σ(gate · x)
       project(s.shexp_gate.data(), s.xb.data(), L.shexp_gate, {}, n);
@@ -822,7 +845,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
 
     // MLP: down(silu(gate·x) ⊙ up·x), down(gelu(gate·x) ⊙ up·x) or down(gelu(up·x + b)) + b; or the
     // mixture of experts
-    if (!L.gate_exps.empty()) {
+    if (!L.up_exps.empty()) {
       moe_ffn(L, n);
     } else {
       const auto gelu_hidden = [&] {
@@ -836,10 +859,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
         gelu_hidden();
       } else if (arch.ffn == FfnKind::ReluSqr) {  // Nemotron-H: relu(up·x + b)², ungated
         project(s.hb.data(), s.xb.data(), L.w_up, L.b_up, n);
-        for (int64_t i = 0; i < n * d.n_ff; ++i) {
-          const float r = std::max(s.hb[sz(i)], 0.0f);
-          s.hb[sz(i)] = r * r;
-        }
+        relu_sqr(s.hb.data(), n * d.n_ff);
       } else {  // gated: SwiGLU or GeGLU
         project(s.hb.data(), s.xb.data(), L.w_gate, {}, n);
         project(s.hb2.data(), s.xb.data(), L.w_up, L.b_up, n);

@@ -99,6 +99,10 @@ constexpr std::array kArchitectures = {
     // ReLU² FFNs, each a layer of its own
     ArchTraits{.name = "nemotron_h", .norm = NormKind::Rms, .ffn = FfnKind::ReluSqr, .rope = RopeKind::None,
                .learned_positions = false, .fused_qkv = false, .mamba2 = true, .single_sublayer = true},
+    // Nemotron 3 Nano (30B-A3B): the same layers with mixtures of ReLU² experts (sigmoid router steered by a
+    // bias) beside a shared ReLU² expert
+    ArchTraits{.name = "nemotron_h_moe", .norm = NormKind::Rms, .ffn = FfnKind::ReluSqr, .rope = RopeKind::None,
+               .learned_positions = false, .fused_qkv = false, .mamba2 = true, .single_sublayer = true},
     ArchTraits{"olmo2",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true,  false, false, false,
                true, 4, false, false, false, "ffn_norm", 0, false, true, true},
     ArchTraits{"gpt2",   NormKind::Layer, FfnKind::Gelu,   RopeKind::None,   true,  true,  false},

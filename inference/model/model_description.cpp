@@ -243,6 +243,28 @@ void read_delta_net(const gguf::GgufFile& file, const std::string& a, ModelDescr
                              " (ssm.group_count, ssm.state_size) do not make heads of one width");
 }
 
+// Nemotron 3's mixtures as llama.cpp's nemotron_h_moe reads them: a sigmoid router whose choice a bias
+// steers, the chosen weights renormalized where expert_weights_norm says so and times expert_weights_scale,
+// and a shared ReLU² expert of expert_shared_feed_forward_length. Its latent experts (Nemotron 3 Super) are
+// refused.
+void read_nemotron_moe(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
+  if (file.find_tensor("blk.1.ffn_latent_down.weight") || file.get_int(a + "moe_latent_size").value_or(0) > 0)
+    throw std::runtime_error("mixtures whose experts run in a latent width (" + a +
+                             "moe_latent_size, Nemotron 3 Super) are not supported");
+  if (file.get_int(a + "expert_gating_func").value_or(2) != 2)
+    throw std::runtime_error("metadata " + a + "expert_gating_func: only the sigmoid router is supported");
+  d.router.gating = ExpertGating::Sigmoid;
+  d.router.normalize = file.get_bool(a + "expert_weights_norm").value_or(false);
+  const double scale = file.get_float(a + "expert_weights_scale").value_or(0.0);
+  if (!std::isfinite(scale) || scale < 0)
+    throw std::runtime_error("metadata " + a + "expert_weights_scale must be a positive number");
+  d.router.scale = scale > 0 ? static_cast<float>(scale) : 1.0f;
+  d.n_ff_shexp = file.get_int(a + "expert_shared_feed_forward_length").value_or(0);
+  if (d.n_ff_shexp < 0)
+    throw std::runtime_error("the shared expert's feed_forward_length must not be negative");
+  d.n_expert_shared = d.n_ff_shexp > 0 ? 1 : 0;
+}
+
 // Mamba-2's sizes as llama.cpp's granitehybrid reads them (the ssm.* keys), where the file has Mamba-2
 // layers.
 void read_mamba2(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
@@ -313,6 +335,8 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
       read_ernie_moe(file, a, d);
     } else if (d.traits->short_conv) {
       read_lfm2_moe(file, a, d);
+    } else if (d.traits->single_sublayer) {
+      read_nemotron_moe(file, a, d);
     } else if (d.traits->mamba2) {  // Granite 4.0-H: softmax, renormalized, a shared expert where it has one
       d.n_ff_shexp = file.get_int(a + "expert_shared_feed_forward_length").value_or(0);
       if (d.n_ff_shexp < 0)

@@ -219,8 +219,9 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       L.router = load.matrix(p + "ffn_gate_inp.weight", d.n_expert, d.n_embd);
       L.router_b = load.vector(p + "ffn_gate_inp.bias", d.n_expert, false);
       L.exp_probs_b = load.vector(p + "exp_probs_b.bias", d.n_expert, false);
+      const bool gated = arch.ffn != FfnKind::ReluSqr;  // (Nemotron's ReLU² experts have no gate)
       if (d.n_expert_shared > 0) {
-        L.gate_shexp = load.matrix(p + "ffn_gate_shexp.weight", d.n_ff_shexp, d.n_embd);
+        if (gated) L.gate_shexp = load.matrix(p + "ffn_gate_shexp.weight", d.n_ff_shexp, d.n_embd);
         L.up_shexp = load.matrix(p + "ffn_up_shexp.weight", d.n_ff_shexp, d.n_embd);
         L.down_shexp = load.matrix(p + "ffn_down_shexp.weight", d.n_embd, d.n_ff_shexp);
         if (arch.gated_shared_expert)
@@ -229,7 +230,8 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       L.gate_exps_b = load.vectors(p + "ffn_gate_exps.bias", d.n_ff_exp, d.n_expert, false);
       L.up_exps_b = load.vectors(p + "ffn_up_exps.bias", d.n_ff_exp, d.n_expert, false);
       L.down_exps_b = load.vectors(p + "ffn_down_exps.bias", d.n_embd, d.n_expert, false);
-      L.gate_exps = load.slices(p + "ffn_gate_exps.weight", d.n_ff_exp, d.n_embd, d.n_expert, "expert");
+      if (gated)
+        L.gate_exps = load.slices(p + "ffn_gate_exps.weight", d.n_ff_exp, d.n_embd, d.n_expert, "expert");
       L.up_exps = load.slices(p + "ffn_up_exps.weight", d.n_ff_exp, d.n_embd, d.n_expert, "expert");
       L.down_exps = load.slices(p + "ffn_down_exps.weight", d.n_embd, d.n_ff_exp, d.n_expert, "expert");
     } else if (arch.packed_gate_up) {

@@ -266,6 +266,16 @@ std::vector<Shape> make_shapes() {
   nh.ssm_heads = 8;
   nh.ssm_groups = 2;
   add(nh);
+  // nemotron_h_moe: the same pattern with the FFN layers mixtures of 4 ReLU² experts of 64 (2 per token, sigmoid
+  // plus a bias, renormalized, times 2.5) beside a shared ReLU² expert of 64 (Nemotron 3 Nano's layout)
+  nh.name = "test-tiny-nemotron-h-moe";
+  nh.arch = "nemotron_h_moe";
+  nh.n_expert = 4;
+  nh.n_expert_used = 2;
+  nh.n_ff_exp = 64;
+  nh.n_expert_shared = 1;
+  nh.expert_weights_scale = 2.5f;
+  add(nh);
   // lfm2 with attention on layers 2 and 4 of five; lfm2moe with attention on layers 1 and 3 of four, a dense
   // first layer, then 4 experts of 64 (2 per token) chosen by sigmoid plus a bias (LFM2-8B-A1B's layout)
   Shape lfm2_tiny{"test-tiny-lfm2", "lfm2", 128, 5, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, true, true};
@@ -382,11 +392,11 @@ void validate(const Shape& s) {
   if (s.head_dim() % 2) fail("the head dimension must be even for RoPE");
   if (s.n_vocab < 260) fail("the vocabulary needs at least 260 tokens");
   const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe";
-  if (!s.attention_layers.empty() && !lfm2 && s.arch != "granitehybrid" && s.arch != "nemotron_h")
-    fail("only lfm2, lfm2moe, granitehybrid and nemotron_h have layers without attention");
-  if ((s.arch == "granitehybrid" || s.arch == "nemotron_h") &&
-      (s.attention_layers.empty() || !s.ssm_heads || !s.ssm_groups || !s.ssm_state ||
-       s.ssm_inner % s.ssm_heads || s.ssm_heads % s.ssm_groups || s.conv_kernel < 2))
+  const bool mamba = s.arch == "granitehybrid" || s.arch.rfind("nemotron_h", 0) == 0;
+  if (!s.attention_layers.empty() && !lfm2 && !mamba)
+    fail("only lfm2, lfm2moe, granitehybrid and nemotron_h(_moe) have layers without attention");
+  if (mamba && (s.attention_layers.empty() || !s.ssm_heads || !s.ssm_groups || !s.ssm_state ||
+                s.ssm_inner % s.ssm_heads || s.ssm_heads % s.ssm_groups || s.conv_kernel < 2))
     fail(
         "granitehybrid needs attention layers and Mamba-2 sizes (heads dividing the channels, groups the "
         "heads)");
@@ -425,7 +435,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     const bool olmo2 = s.arch == "olmo2";  // norms after the sublayers only; q and k normalized whole
     if (!olmo2) t.push_back({p + "attn_norm.weight", Kind::Norm, e, 1});
     const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe", qwen35 = s.arch.rfind("qwen35", 0) == 0;
-    const bool nemotron = s.arch == "nemotron_h";
+    const bool nemotron = s.arch.rfind("nemotron_h", 0) == 0;  // (and nemotron_h_moe)
     if (nemotron && s.ffn_layer(l)) {
       // (an FFN layer: its tensors below)
     } else if ((s.arch == "granitehybrid" || nemotron) && !s.attends(l)) {  // a Mamba-2 layer
@@ -514,18 +524,18 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       const bool qwen2moe = s.arch == "qwen2moe" || s.arch == "qwen35moe", ernie = s.arch == "ernie4_5-moe";
       const bool granite_h = s.arch == "granitehybrid";  // (a shared expert, no selection bias)
       if (glm4moe || s.arch == "deepseek2" || qwen2moe || ernie || s.arch == "hunyuan-moe" || lfm2 ||
-          granite_h) {
+          granite_h || nemotron) {
         if (!qwen2moe && !granite_h && (s.expert_gating_func == 2 || ernie))
           t.push_back({p + "exp_probs_b.bias", Kind::ExpertBias, ne, 1});
         const uint64_t ns = nf * s.n_expert_shared;
         if (ns) {
-          t.push_back({p + "ffn_gate_shexp.weight", Kind::Weight, e, ns});
+          if (!nemotron) t.push_back({p + "ffn_gate_shexp.weight", Kind::Weight, e, ns});  // (ReLU²: no gate)
           t.push_back({p + "ffn_up_shexp.weight", Kind::Weight, e, ns});
           t.push_back({p + "ffn_down_shexp.weight", Kind::Weight, ns, e});
           if (qwen2moe) t.push_back({p + "ffn_gate_inp_shexp.weight", Kind::ExpertBias, e, 1});
         }
       }
-      t.push_back({p + "ffn_gate_exps.weight", Kind::Weight, e, nf * ne, ne});
+      if (!nemotron) t.push_back({p + "ffn_gate_exps.weight", Kind::Weight, e, nf * ne, ne});
       t.push_back({p + "ffn_up_exps.weight", Kind::Weight, e, nf * ne, ne});
       t.push_back({p + "ffn_down_exps.weight", Kind::Weight, nf, e * ne, ne});
       if (gpt_oss) {  // the router's bias and each expert's biases (2-D: one row per expert)
@@ -608,10 +618,11 @@ std::vector<float> llama3_rope_factors(const Shape& s) {
 
 namespace {
 constexpr std::string_view kArchitectures[] = {
-    "llama",       "qwen2",    "qwen3",    "qwen3moe",     "phi3",      "gemma2",        "gemma3",
-    "gpt-oss",     "smollm3",  "granite",  "granitemoe",   "glm4",      "glm4moe",       "olmo2",
-    "deepseek2",   "qwen2moe", "mistral3", "ernie4_5-moe", "olmoe",     "seed_oss",      "hunyuan-dense",
-    "hunyuan-moe", "lfm2",     "lfm2moe",  "qwen35",       "qwen35moe", "granitehybrid", "nemotron_h"};
+    "llama",   "qwen2",     "qwen3",         "qwen3moe",    "phi3",          "gemma2",
+    "gemma3",  "gpt-oss",   "smollm3",       "granite",     "granitemoe",    "glm4",
+    "glm4moe", "olmo2",     "deepseek2",     "qwen2moe",    "mistral3",      "ernie4_5-moe",
+    "olmoe",   "seed_oss",  "hunyuan-dense", "hunyuan-moe", "lfm2",          "lfm2moe",
+    "qwen35",  "qwen35moe", "granitehybrid", "nemotron_h",  "nemotron_h_moe"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -713,7 +724,7 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     kv.elem_type = gguf::ValueType::Uint32;
     for (uint32_t l = 0; l < s.n_layer; ++l) kv.ints.push_back(s.attends(l) ? s.n_head_kv : 0);
     w.set_array(a + ".attention.head_count_kv", kv);
-    if (a != "granitehybrid" && a != "nemotron_h") w.set_u32(a + ".shortconv.l_cache", s.conv_kernel);
+    if (a == "lfm2" || a == "lfm2moe") w.set_u32(a + ".shortconv.l_cache", s.conv_kernel);
   }
   w.set_f32(a + ".rope.freq_base", s.rope_base);
   w.set_u32(a + ".rope.dimension_count", s.rope_dims ? s.rope_dims : s.head_dim());
@@ -734,13 +745,18 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   if (s.expert_weights_scale > 0) w.set_f32(a + ".expert_weights_scale", s.expert_weights_scale);
   if (s.attn_temp_scale > 0) w.set_f32(a + ".attention.temperature_scale", s.attn_temp_scale);
   if (s.rope_off) w.set_bool(a + ".rope.scaling.finetuned", false);
-  if (a == "nemotron_h") {  // per layer: the FFN layers' width, 0 for the others
+  if (a == "nemotron_h_moe") {  // Nemotron 3's router: weights renormalized, one shared expert
+    w.set_bool(a + ".expert_weights_norm", true);
+    w.set_u32(a + ".expert_shared_feed_forward_length", s.n_ff_exp * s.n_expert_shared);
+  }
+  if (a == "nemotron_h" || a == "nemotron_h_moe") {  // per layer: the FFN layers' width, 0 for the others
     gguf::Array ff;
     ff.elem_type = gguf::ValueType::Uint32;
     for (uint32_t l = 0; l < s.n_layer; ++l) ff.ints.push_back(s.ffn_layer(l) ? s.n_ff : 0);
     w.set_array(a + ".feed_forward_length", ff);
   }
-  if (a == "granitehybrid" || a == "nemotron_h") {  // Mamba-2's sizes, as llama.cpp's converter writes them
+  if (a == "granitehybrid" || a == "nemotron_h" ||
+      a == "nemotron_h_moe") {  // Mamba-2's sizes, as llama.cpp's converter writes them
     w.set_u32(a + ".ssm.conv_kernel", s.conv_kernel);
     w.set_u32(a + ".ssm.inner_size", s.ssm_inner);
     w.set_u32(a + ".ssm.state_size", s.ssm_state);

@@ -530,7 +530,7 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
         t.v_b.push_back(matrix(L.v_b[h]));
       }
     }
-    if (!L.gate_exps.empty()) {  // each expert's matrices on their own (views into the ffn_*_exps tensors)
+    if (!L.up_exps.empty()) {  // each expert's matrices on their own (views into the ffn_*_exps tensors)
       t.router = matrix(L.router);
       t.router_b = upload_vector(L.router_b);
       for (const auto& [from, to] :
@@ -541,8 +541,10 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
       const bool biased = !L.gate_exps_b.empty() || !L.up_exps_b.empty();
       for (int64_t e = 0; e < d.n_expert; ++e) {
         const auto i = static_cast<size_t>(e);
-        t.gate_up_exps.push_back(biased ? nullptr : fused_gate_up(L.gate_exps[i], L.up_exps[i]));
-        t.gate_exps.push_back(t.gate_up_exps.back() ? nullptr : matrix(L.gate_exps[i]));
+        const model::WeightMatrix gate =
+            L.gate_exps.empty() ? model::WeightMatrix{} : L.gate_exps[i];  // (ReLU²)
+        t.gate_up_exps.push_back(biased ? nullptr : fused_gate_up(gate, L.up_exps[i]));
+        t.gate_exps.push_back(t.gate_up_exps.back() ? nullptr : matrix(gate));
         t.up_exps.push_back(t.gate_up_exps.back() ? nullptr : matrix(L.up_exps[i]));
         t.down_exps.push_back(matrix(L.down_exps[i]));
       }
@@ -1213,6 +1215,8 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
     const BufferRange x = rows_of(m.x, dim, e);
     if (const WeightTensor* gate_up = L.gate_up_exps[i]) {
       rec.matvec_swiglu(*gate_up, x, rows_of(m.hidden, nf, e), {.n_vec = e.rows}, rows_of(m.gate, 2 * nf, e));
+    } else if (d.traits->ffn == FfnKind::ReluSqr) {  // Nemotron: relu(up·x)² (below), no gate
+      rec.project(*L.up_exps[i], x, rows_of(m.hidden, nf, e), {.n_vec = e.rows});
     } else {
       rec.project(*L.gate_exps[i], x, rows_of(m.gate, nf, e), {.n_vec = e.rows});
       rec.project(*L.up_exps[i], x, rows_of(m.up, nf, e), {.n_vec = e.rows});
@@ -1222,6 +1226,10 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
   biases(L.gate_exps_b, m.gate, nf);
   biases(L.up_exps_b, m.up, nf);
   rec.barrier();
+  if (d.traits->ffn == FfnKind::ReluSqr) {
+    for (const auto& e : m.batches) rec.relu_sqr(rows_of(m.hidden, nf, e), e.rows * nf);
+    rec.barrier();
+  }
   if (unfused) {
     for (const auto& e : m.batches) {
       if (L.gate_up_exps[static_cast<size_t>(e.expert)]) continue;
@@ -1251,6 +1259,10 @@ void VulkanBackend::record_shared_experts(Recorder& rec, uint32_t n, const Layer
   const uint32_t nf = u32(d.n_ff_shexp);
   if (L.gate_up_shexp) {
     rec.matvec_swiglu(*L.gate_up_shexp, a.xb, a.hb3, {.n_vec = n}, a.hb);
+  } else if (!L.gate_shexp) {  // (Nemotron: relu(up·x)²)
+    rec.project(*L.up_shexp, a.xb, a.hb3, {.n_vec = n});
+    rec.barrier();
+    rec.relu_sqr(a.hb3, n * nf);
   } else {
     rec.project(*L.gate_shexp, a.xb, a.hb, {.n_vec = n});
     rec.project(*L.up_shexp, a.xb, a.hb2, {.n_vec = n});

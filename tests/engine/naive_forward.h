@@ -452,7 +452,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         return b.empty() ? model::Vector{} : b[u(e)];
       };
       Vec down(u(dim), 0.0);
-      if (!L.gate_exps.empty()) {
+      if (!L.up_exps.empty()) {
         // mixture of experts: softmax over the router's logits, the n_expert_used most likely experts (ties
         // to the lower id), their probabilities renormalized to sum 1
         // (gpt-oss: the top experts by logit, plus the router's bias, weighted by the softmax over those)
@@ -493,12 +493,12 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         if (!gpt_oss && !d.router.normalize) chosen = 1.0;
         for (int64_t r = 0; r < d.n_expert_used; ++r) {
           const int64_t e = order[u(r)];
-          const Vec o =
-              ffn(L.gate_exps[u(e)], L.up_exps[u(e)], L.down_exps[u(e)], expert_bias(L.gate_exps_b, e),
-                  expert_bias(L.up_exps_b, e), expert_bias(L.down_exps_b, e));
+          const Vec o = ffn(L.gate_exps.empty() ? model::WeightMatrix{} : L.gate_exps[u(e)], L.up_exps[u(e)],
+                            L.down_exps[u(e)], expert_bias(L.gate_exps_b, e), expert_bias(L.up_exps_b, e),
+                            expert_bias(L.down_exps_b, e));
           for (int64_t i = 0; i < dim; ++i) down[u(i)] += d.router.scale * p[u(e)] / chosen * o[u(i)];
         }
-        if (L.gate_shexp) {  // (Qwen2-MoE: times σ(w · x) of its gate vector)
+        if (L.up_shexp) {  // (Qwen2-MoE: times σ(w · x) of its gate vector)
           const Vec o = ffn(L.gate_shexp, L.up_shexp, L.down_shexp, {}, {}, {});
           const double gate =
               L.shexp_gate ? 1.0 / (1.0 + std::exp(-naive::matvec(L.shexp_gate, xn)[0])) : 1.0;

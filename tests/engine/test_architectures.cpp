@@ -1328,20 +1328,36 @@ TEST_CASE(
     "nemotron_h: Mamba-2, attention without RoPE and ReLU² FFNs as layers of their own match the "
     "textbook forward pass",
     "[engine][architectures]") {
-  // test-tiny-nemotron-h: "M-M*-M" (Mamba-2 on 0, 2 and 5, FFNs on 1 and 4, attention on 3)
-  const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::Q8_0);
-  INFO(gguf::ggml_type_name(type));
-  auto model = model::Model::load(test::synth_model_file("test-tiny-nemotron-h", type));
+  // test-tiny-nemotron-h: "M-M*-M" (Mamba-2 on 0, 2 and 5, FFNs on 1 and 4, attention on 3); "-moe": the FFN
+  // layers mixtures of ReLU² experts (sigmoid router with a bias, renormalized, times 2.5) and a shared one
+  const auto [shape, type] = GENERATE(std::pair{"test-tiny-nemotron-h", gguf::GgmlType::F32},
+                                      std::pair{"test-tiny-nemotron-h", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-nemotron-h-moe", gguf::GgmlType::F32},
+                                      std::pair{"test-tiny-nemotron-h-moe", gguf::GgmlType::Q8_0});
+  INFO(shape << " " << gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file(shape, type));
   const model::ModelDescription& d = model->desc();
   using M = model::ModelDescription::Mixer;
   CHECK(d.mixers == std::vector<M>{M::Mamba2, M::None, M::Mamba2, M::Attention, M::None, M::Mamba2});
-  CHECK(d.n_ff == 256);
   CHECK(d.has_ffn(1));
   CHECK_FALSE(d.has_ffn(3));
   CHECK_FALSE(d.rope_in_layer(3));
-  REQUIRE(model->weights().layers[1].w_up);
-  CHECK_FALSE(model->weights().layers[1].w_gate);
   CHECK_FALSE(model->weights().layers[0].w_up);
+  if (std::string(shape) == "test-tiny-nemotron-h") {
+    CHECK(d.n_ff == 256);
+    REQUIRE(model->weights().layers[1].w_up);
+    CHECK_FALSE(model->weights().layers[1].w_gate);
+  } else {
+    CHECK(d.n_expert == 4);
+    CHECK(d.router.gating == model::ExpertGating::Sigmoid);
+    CHECK(d.router.normalize);
+    CHECK(d.router.scale == 2.5f);
+    CHECK(d.n_ff_shexp == 64);
+    REQUIRE(model->weights().layers[1].up_exps.size() == 4);
+    CHECK(model->weights().layers[1].gate_exps.empty());
+    CHECK_FALSE(model->weights().layers[1].gate_shexp);
+    REQUIRE_FALSE(model->weights().layers[1].exp_probs_b.empty());
+  }
 
   const auto ref = test::naive_logits(*model, kTokens);
   float spread = 0;

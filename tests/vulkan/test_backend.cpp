@@ -631,9 +631,11 @@ TEST_CASE("Vulkan runs Granite 4.0-H's Mamba-2 layers as the CPU engine does", "
 
 TEST_CASE("Vulkan runs Nemotron-H (Mamba-2, attention and ReLU² FFN layers) as the CPU engine does",
           "[backend]") {
-  const auto type = GENERATE(gguf::GgmlType::Q8_0, gguf::GgmlType::F32);
-  INFO(gguf::ggml_type_name(type));
-  auto model = model::Model::load(test::synth_model_file("test-tiny-nemotron-h", type));
+  const auto [shape, type] = GENERATE(std::pair{"test-tiny-nemotron-h", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-nemotron-h", gguf::GgmlType::F32},
+                                      std::pair{"test-tiny-nemotron-h-moe", gguf::GgmlType::Q8_0});
+  INFO(shape << " " << gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file(shape, type));
   auto gpu = vulkan_backend(*model);
   cpu::CpuBackend cpu(*model);
   model::Session s(*model, *gpu, 128), cs(*model, cpu, 128);
