@@ -1374,3 +1374,59 @@ TEST_CASE(
   CHECK_THROWS_WITH(cpu.attention(session, 1, 0, {0, 4}, {0, 4}), Contains("is an FFN layer"));
   CHECK(cpu.attention(session, 3, 1, {0, 11}, {0, 11}).probs.size() == 121);
 }
+
+TEST_CASE("Hybrid models with inconsistent metadata fail to load with a message that names it",
+          "[engine][architectures][errors]") {
+  struct Case {
+    const char* shape;
+    std::function<void(gguf::GgufWriter&)> edit;
+    const char* message;
+  };
+  const auto u32s = [](std::vector<int64_t> values) {
+    gguf::Array a;
+    a.elem_type = gguf::ValueType::Uint32;
+    a.ints = std::move(values);
+    return a;
+  };
+  const std::vector<Case> cases = {
+      {"test-tiny-lfm2",
+       [&](gguf::GgufWriter& w) {
+         w.set_array("lfm2.attention.head_count_kv", u32s({0, 0, 0, 0, 0}));
+       },
+       "leaves no attention layer"},
+      {"test-tiny-lfm2",
+       [&](gguf::GgufWriter& w) {
+         w.set_array("lfm2.attention.head_count_kv", u32s({0, 0, 2, 0, 1}));
+       },
+       "must share one positive count"},
+      {"test-tiny-lfm2",
+       [&](gguf::GgufWriter& w) {
+         w.set_array("lfm2.attention.head_count_kv", u32s({0, 2, 0}));
+       },
+       "one integer per layer (5)"},
+      {"test-tiny-lfm2", [](gguf::GgufWriter& w) { w.set_u32("lfm2.shortconv.l_cache", 40); },
+       "outside the supported 2..16 taps"},
+      {"test-tiny-qwen3",
+       [&](gguf::GgufWriter& w) {
+         w.set_array("qwen3.attention.head_count_kv", u32s({2, 2}));
+       },
+       "per-layer qwen3.attention.head_count_kv (an array) is not supported for qwen3"},
+      {"test-tiny-qwen35", [](gguf::GgufWriter& w) { w.set_u32("qwen35.ssm.time_step_rank", 3); },
+       "do not make heads of one width"},
+      {"test-tiny-granitehybrid", [](gguf::GgufWriter& w) { w.set_u32("granitehybrid.ssm.group_count", 3); },
+       "do not divide evenly"},
+      {"test-tiny-nemotron-h",
+       [&](gguf::GgufWriter& w) {
+         w.set_array("nemotron_h.feed_forward_length", u32s({0, 256, 0, 0, 128, 0}));
+       },
+       "the FFN layers must share one positive width"},
+      {"test-tiny-nemotron-h-moe",
+       [](gguf::GgufWriter& w) { w.set_u32("nemotron_h_moe.moe_latent_size", 64); }, "latent width"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.shape << ": " << c.message);
+    const auto out = test::temp_dir("hybrid-errors") / "edited.gguf";
+    test::rewrite_model(test::synth_model_file(c.shape, gguf::GgmlType::F32), out, c.edit);
+    CHECK_THROWS_WITH(model::Model::load(out), Contains(c.message));
+  }
+}
