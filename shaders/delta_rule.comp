@@ -25,6 +25,7 @@ layout(push_constant) uniform Push {
   uint dk;
   uint dv;
   float eps;
+  uint grouped;  // Qwen3-Next: key head h / (n_v / n_k), β and α packed per key head in one row of 2·n_v
 } p;
 const uint kMaxDim = 256;
 const uint kThreads = 64;
@@ -35,7 +36,12 @@ shared float red[2 * kThreads];
 
 void main() {
   const uint h = gl_WorkGroupID.x, tid = gl_LocalInvocationID.x;
-  const uint kh = h % p.n_k_heads, key_dim = p.n_k_heads * p.dk, value_dim = p.n_v_heads * p.dv;
+  const uint r = p.n_v_heads / p.n_k_heads;
+  const uint kh = p.grouped != 0u ? h / r : h % p.n_k_heads;
+  const uint key_dim = p.n_k_heads * p.dk, value_dim = p.n_v_heads * p.dv;
+  const uint ba_width = p.grouped != 0u ? 2u * p.n_v_heads : p.n_v_heads;
+  const uint b_at = p.grouped != 0u ? (h / r) * 2u * r + h % r : h;
+  const uint a_at = p.grouped != 0u ? b_at + r : h;
   const uint channels = 2u * key_dim + value_dim;
   const uint state0 = h * p.dv * p.dk;
   for (uint t = 0; t < p.n_tokens; ++t) {
@@ -60,10 +66,10 @@ void main() {
     }
     const float q_scale = 1.0 / max(sqrt(red[0]), p.eps) / sqrt(float(p.dk));
     const float k_scale = 1.0 / max(sqrt(red[kThreads]), p.eps);
-    const float pre = alpha[t * p.n_v_heads + h] + dt_bias[h];
+    const float pre = alpha[t * ba_width + a_at] + dt_bias[h];
     const float softplus = pre > 20.0 ? pre : log(1.0 + exp(pre));
     const float decay = exp(softplus * a_log[h]);
-    const float beta = 1.0 / (1.0 + exp(-beta_in[t * p.n_v_heads + h]));
+    const float beta = 1.0 / (1.0 + exp(-beta_in[t * ba_width + b_at]));
     for (uint i = tid; i < p.dv; i += kThreads) {
       const uint r = state0 + i;
       float sk = 0.0;

@@ -90,7 +90,7 @@ Scratch::Scratch(const model::ModelDescription& d, int64_t b)
       conv_bcx(d.n_conv_layers() > 0 ? sz(b * 3 * d.n_embd) : 0),
       dn_qkv(sz(d.n_delta_layers() > 0 ? b * d.delta.conv_dim() : 0)),
       dn_z(sz(d.n_delta_layers() > 0 ? b * d.delta.value_dim() : 0)),
-      dn_beta(sz(d.n_delta_layers() > 0 ? b * d.delta.n_v_heads : 0)),
+      dn_beta(sz(d.n_delta_layers() > 0 ? b * d.delta.ba_width() : 0)),
       dn_alpha(sz(d.n_delta_layers() > 0 ? b * d.delta.n_v_heads : 0)),
       dn_out(sz(d.n_delta_layers() > 0 ? b * d.delta.value_dim() : 0)),
       attn_gate(d.traits->attn_output_gate ? sz(b * d.q_dim()) : 0),
@@ -525,7 +525,10 @@ void CpuBackend::delta_net(CpuCaches& c, const model::LayerWeights& L, int64_t l
   project(s.dn_qkv.data(), s.xb.data(), L.dn_qkv, {}, n);
   project(s.dn_z.data(), s.xb.data(), L.dn_z, {}, n);
   project(s.dn_beta.data(), s.xb.data(), L.dn_beta, {}, n);
-  project(s.dn_alpha.data(), s.xb.data(), L.dn_alpha, {}, n);
+  // (grouped: α beside β in the same rows)
+  const float* alpha = L.dn_alpha ? s.dn_alpha.data() : s.dn_beta.data();
+  if (L.dn_alpha) project(s.dn_alpha.data(), s.xb.data(), L.dn_alpha, {}, n);
+  const int64_t ba = dn.ba_width();
   float* window = c.window_at(l);  // ((taps - 1) × channels), oldest first
   float* state = c.state_at(l);
   const auto silu = [](float x) { return x / (1.0f + std::exp(-x)); };
@@ -558,14 +561,14 @@ void CpuBackend::delta_net(CpuCaches& c, const model::LayerWeights& L, int64_t l
     pool_.parallel_for(dn.n_v_heads, [&](int64_t begin, int64_t end, int) {
       std::vector<float> q(sz(dk));
       for (int64_t h = begin; h < end; ++h) {
-        const int64_t kh = h % dn.n_k_heads;
+        const int64_t kh = dn.key_head(h);
         for (int64_t j = 0; j < dk; ++j) q[sz(j)] = qkv[kh * dk + j] * q_scale;
         const float* k = qkv + key_dim + kh * dk;
         const float* v = qkv + 2 * key_dim + h * dv;
-        const float a = s.dn_alpha[sz(t * dn.n_v_heads + h)] + L.dn_dt_bias[sz(h)];
+        const float a = alpha[sz(t * ba + dn.alpha_at(h))] + L.dn_dt_bias[sz(h)];
         const float softplus = a > 20.0f ? a : std::log1p(std::exp(a));
         const float decay = std::exp(softplus * L.dn_a[sz(h)]);
-        const float beta = 1.0f / (1.0f + std::exp(-s.dn_beta[sz(t * dn.n_v_heads + h)]));
+        const float beta = 1.0f / (1.0f + std::exp(-s.dn_beta[sz(t * ba + dn.beta_at(h))]));
         float* S = state + h * dv * dk;  // row i: value dimension i, over the key dimensions
         float* o = &s.dn_out[sz(t * value_dim + h * dv)];
         for (int64_t i = 0; i < dv; ++i) {

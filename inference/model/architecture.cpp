@@ -103,6 +103,12 @@ constexpr std::array kArchitectures = {
     // bias) beside a shared ReLU² expert
     ArchTraits{.name = "nemotron_h_moe", .norm = NormKind::Rms, .ffn = FfnKind::ReluSqr, .rope = RopeKind::None,
                .learned_positions = false, .fused_qkv = false, .mamba2 = true, .single_sublayer = true},
+    // Qwen3-Next-80B-A3B: Qwen3.5's layers with its mixture (as qwen35moe), plain NeoX RoPE, and the delta
+    // net's heads grouped (ModelDescription::DeltaNet::grouped)
+    ArchTraits{.name = "qwen3next", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .qk_norm = true,
+               .ffn_norm = "post_attention_norm", .gated_shared_expert = true, .delta_net = true,
+               .attn_output_gate = true},
     ArchTraits{"olmo2",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true,  false, false, false,
                true, 4, false, false, false, "ffn_norm", 0, false, true, true},
     ArchTraits{"gpt2",   NormKind::Layer, FfnKind::Gelu,   RopeKind::None,   true,  true,  false},

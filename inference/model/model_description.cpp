@@ -227,6 +227,11 @@ void read_delta_net(const gguf::GgufFile& file, const std::string& a, ModelDescr
                                                : ModelDescription::Mixer::Attention);
   number_slots(d);
   ModelDescription::DeltaNet& n = d.delta;
+  n.grouped = d.architecture == "qwen3next";
+  if (n.grouped && file.find_tensor("blk.0.ssm_in.weight"))
+    throw std::runtime_error(
+        "this qwen3next file packs q, k, v and z in one ssm_in per key head (an older "
+        "llama.cpp conversion); convert it again with a current llama.cpp");
   n.conv_kernel = positive(file, a + "ssm.conv_kernel");
   n.head_k_dim = positive(file, a + "ssm.state_size");
   n.n_k_heads = positive(file, a + "ssm.group_count");

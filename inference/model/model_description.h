@@ -85,8 +85,20 @@ struct ModelDescription {
   // head_v_dim (value head h reads key head h % n_k_heads, as llama.cpp lays them out), and per value head
   // a state S (head_v_dim × head_k_dim): S ← e^g S, S ← S + β (v − S k) kᵀ, o = S q / √head_k_dim; o
   // RMS-normalized per head, times SiLU of the gate z, then out_proj.
+  // Qwen3-Next (grouped): value head h reads key head h / (n_v_heads / n_k_heads), as Hugging Face's
+  // repeat_interleave, and β and α come from one projection packed per key head ([β, α] of its value heads).
   struct DeltaNet {
     int64_t conv_kernel = 0, n_k_heads = 0, n_v_heads = 0, head_k_dim = 0, head_v_dim = 0;
+    bool grouped = false;
+    int64_t key_head(int64_t h) const { return grouped ? h / (n_v_heads / n_k_heads) : h % n_k_heads; }
+    // Where value head h's β and α logits are in a token's row of the β (and α) projection, and that row's
+    // width: separate rows of n_v_heads, or (grouped) one row of 2·n_v_heads
+    int64_t beta_at(int64_t h) const {
+      const int64_t r = n_v_heads / n_k_heads;
+      return grouped ? (h / r) * 2 * r + h % r : h;
+    }
+    int64_t alpha_at(int64_t h) const { return grouped ? beta_at(h) + n_v_heads / n_k_heads : h; }
+    int64_t ba_width() const { return grouped ? 2 * n_v_heads : n_v_heads; }
     int64_t key_dim() const { return n_k_heads * head_k_dim; }
     int64_t value_dim() const { return n_v_heads * head_v_dim; }
     int64_t conv_dim() const { return 2 * key_dim() + value_dim(); }  // q, k, v channels of the convolution

@@ -162,8 +162,12 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       L.dn_conv = load.table(p + "ssm_conv1d.weight", n.conv_kernel, n.conv_dim());
       L.dn_dt_bias = load.vector(p + "ssm_dt.bias", n.n_v_heads);
       L.dn_a = load.vector(p + "ssm_a", n.n_v_heads);
-      L.dn_beta = load.matrix(p + "ssm_beta.weight", n.n_v_heads, d.n_embd);
-      L.dn_alpha = load.matrix(p + "ssm_alpha.weight", n.n_v_heads, d.n_embd);
+      if (n.grouped) {  // (Qwen3-Next: β and α in one matrix, packed per key head)
+        L.dn_beta = load.matrix(p + "ssm_beta_alpha.weight", 2 * n.n_v_heads, d.n_embd);
+      } else {
+        L.dn_beta = load.matrix(p + "ssm_beta.weight", n.n_v_heads, d.n_embd);
+        L.dn_alpha = load.matrix(p + "ssm_alpha.weight", n.n_v_heads, d.n_embd);
+      }
       L.dn_norm = load.vector(p + "ssm_norm.weight", n.head_v_dim);
       L.dn_out = load.matrix(p + "ssm_out.weight", d.n_embd, n.value_dim());
     } else if (d.mixer(l) == ModelDescription::Mixer::None) {

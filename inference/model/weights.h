@@ -74,7 +74,7 @@ struct LayerWeights {
   // gate z (value_dim rows), the convolution's taps (conv_dim × conv_kernel), each value head's decay bias,
   // its A (−exp(A_log), as the converter stores it), β's and α's projections (n_v_heads rows), the output
   // norm's gains (head_v_dim) and out_proj (n_embd rows)
-  WeightMatrix dn_qkv, dn_z, dn_beta, dn_alpha, dn_out;
+  WeightMatrix dn_qkv, dn_z, dn_beta, dn_alpha, dn_out;  // (grouped: dn_beta holds β and α, dn_alpha empty)
   Vector dn_conv, dn_dt_bias, dn_a, dn_norm;
   // A Mamba-2 layer (ModelDescription::Mamba2) instead of attention: in_proj (z, x|B|C, dt rows), the
   // convolution's taps (conv_dim × conv_kernel) and bias, each head's dt bias, A (−exp(A_log)) and D, the

@@ -232,6 +232,10 @@ std::vector<Shape> make_shapes() {
   qwen35_tiny.n_ff_exp = 64;
   qwen35_tiny.n_expert_shared = 1;
   add(qwen35_tiny);
+  // qwen3next: the mixture's layers with β and α in one matrix and value head h reading key head h / 2
+  qwen35_tiny.name = "test-tiny-qwen3next";
+  qwen35_tiny.arch = "qwen3next";
+  add(qwen35_tiny);
   // granitehybrid: Mamba-2 on layers 0, 1 and 3 (256 channels in 8 heads of 32, a state of 16, B and C in 2
   // groups, a convolution of 4 taps with a bias), attention without RoPE on layer 2, granite's multipliers
   // and a dense FFN; "-moe": 4 experts of 64 (2 per token) beside a shared expert of 64 (Granite 4.0-H
@@ -403,7 +407,7 @@ void validate(const Shape& s) {
   for (uint32_t l : s.attention_layers)
     if (l >= s.n_layer) fail("attention layer " + std::to_string(l) + " is past the last layer");
   if (lfm2 && (s.attention_layers.empty() || s.conv_kernel < 2)) fail("lfm2 needs attention layers and taps");
-  if ((s.arch.rfind("qwen35", 0) == 0) != (s.full_attention_interval > 0) ||
+  if ((s.arch.rfind("qwen35", 0) == 0 || s.arch == "qwen3next") != (s.full_attention_interval > 0) ||
       (s.full_attention_interval &&
        (!s.dn_k_heads || !s.dn_head_dim || s.dn_v_heads % s.dn_k_heads || s.conv_kernel < 2)))
     fail(
@@ -434,8 +438,9 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     const std::string p = "blk." + std::to_string(l) + ".";
     const bool olmo2 = s.arch == "olmo2";  // norms after the sublayers only; q and k normalized whole
     if (!olmo2) t.push_back({p + "attn_norm.weight", Kind::Norm, e, 1});
-    const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe", qwen35 = s.arch.rfind("qwen35", 0) == 0;
-    const bool nemotron = s.arch.rfind("nemotron_h", 0) == 0;  // (and nemotron_h_moe)
+    const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe";
+    const bool qwen35 = s.arch.rfind("qwen35", 0) == 0 || s.arch == "qwen3next";  // (Qwen3-Next's layers too)
+    const bool nemotron = s.arch.rfind("nemotron_h", 0) == 0;                     // (and nemotron_h_moe)
     if (nemotron && s.ffn_layer(l)) {
       // (an FFN layer: its tensors below)
     } else if ((s.arch == "granitehybrid" || nemotron) && !s.attends(l)) {  // a Mamba-2 layer
@@ -456,8 +461,12 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "ssm_conv1d.weight", Kind::ConvTaps, s.conv_kernel, 2 * key + value});
       t.push_back({p + "ssm_dt.bias", Kind::DtBias, s.dn_v_heads, 1});
       t.push_back({p + "ssm_a", Kind::SsmA, s.dn_v_heads, 1});
-      t.push_back({p + "ssm_beta.weight", Kind::Weight, e, s.dn_v_heads});
-      t.push_back({p + "ssm_alpha.weight", Kind::Weight, e, s.dn_v_heads});
+      if (s.arch == "qwen3next") {  // β and α in one matrix, [β…, α…] per key head
+        t.push_back({p + "ssm_beta_alpha.weight", Kind::Weight, e, 2 * uint64_t{s.dn_v_heads}});
+      } else {
+        t.push_back({p + "ssm_beta.weight", Kind::Weight, e, s.dn_v_heads});
+        t.push_back({p + "ssm_alpha.weight", Kind::Weight, e, s.dn_v_heads});
+      }
       t.push_back({p + "ssm_norm.weight", Kind::HeadNorm, s.dn_head_dim, 1});
       t.push_back({p + "ssm_out.weight", Kind::Weight, value, e});
     } else if (!s.attends(l)) {  // a short-convolution layer (LFM2)
@@ -521,7 +530,8 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       const uint64_t nf = s.n_ff_exp ? s.n_ff_exp : s.n_ff, ne = s.n_expert;
       t.push_back({p + "ffn_gate_inp.weight", Kind::Router, e, ne});
       // (Qwen3.5's mixtures gate their shared expert as Qwen2-MoE's)
-      const bool qwen2moe = s.arch == "qwen2moe" || s.arch == "qwen35moe", ernie = s.arch == "ernie4_5-moe";
+      const bool qwen2moe = s.arch == "qwen2moe" || s.arch == "qwen35moe" || s.arch == "qwen3next",
+                 ernie = s.arch == "ernie4_5-moe";
       const bool granite_h = s.arch == "granitehybrid";  // (a shared expert, no selection bias)
       if (glm4moe || s.arch == "deepseek2" || qwen2moe || ernie || s.arch == "hunyuan-moe" || lfm2 ||
           granite_h || nemotron) {
@@ -618,11 +628,11 @@ std::vector<float> llama3_rope_factors(const Shape& s) {
 
 namespace {
 constexpr std::string_view kArchitectures[] = {
-    "llama",   "qwen2",     "qwen3",         "qwen3moe",    "phi3",          "gemma2",
-    "gemma3",  "gpt-oss",   "smollm3",       "granite",     "granitemoe",    "glm4",
-    "glm4moe", "olmo2",     "deepseek2",     "qwen2moe",    "mistral3",      "ernie4_5-moe",
-    "olmoe",   "seed_oss",  "hunyuan-dense", "hunyuan-moe", "lfm2",          "lfm2moe",
-    "qwen35",  "qwen35moe", "granitehybrid", "nemotron_h",  "nemotron_h_moe"};
+    "llama",   "qwen2",     "qwen3",         "qwen3moe",      "phi3",       "gemma2",
+    "gemma3",  "gpt-oss",   "smollm3",       "granite",       "granitemoe", "glm4",
+    "glm4moe", "olmo2",     "deepseek2",     "qwen2moe",      "mistral3",   "ernie4_5-moe",
+    "olmoe",   "seed_oss",  "hunyuan-dense", "hunyuan-moe",   "lfm2",       "lfm2moe",
+    "qwen35",  "qwen35moe", "qwen3next",     "granitehybrid", "nemotron_h", "nemotron_h_moe"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -764,17 +774,19 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     w.set_u32(a + ".ssm.group_count", s.ssm_groups);
   }
   if ((a == "qwen2moe" || a == "ernie4_5-moe" || a == "hunyuan-moe" || a == "qwen35moe" ||
-       a == "granitehybrid") &&
+       a == "granitehybrid" || a == "qwen3next") &&
       s.n_expert_shared)  // as one
     w.set_u32(a + ".expert_shared_feed_forward_length", s.n_ff_exp * s.n_expert_shared);
-  if (a == "qwen35" ||
-      a == "qwen35moe") {  // as llama.cpp's converter writes Qwen3.5's linear-attention sizes
+  if (a == "qwen35" || a == "qwen35moe" ||
+      a == "qwen3next") {  // as llama.cpp's converter writes Qwen3.5's linear-attention sizes
     w.set_u32(a + ".full_attention_interval", s.full_attention_interval);
     w.set_u32(a + ".ssm.conv_kernel", s.conv_kernel);
     w.set_u32(a + ".ssm.state_size", s.dn_head_dim);
     w.set_u32(a + ".ssm.group_count", s.dn_k_heads);
     w.set_u32(a + ".ssm.time_step_rank", s.dn_v_heads);
     w.set_u32(a + ".ssm.inner_size", s.dn_v_heads * s.dn_head_dim);
+  }
+  if (a == "qwen35" || a == "qwen35moe") {
     gguf::Array sections;  // text positions: every section turns alike
     sections.elem_type = gguf::ValueType::Int32;
     const int64_t pairs = (s.rope_dims ? s.rope_dims : s.head_dim()) / 2;

@@ -1134,13 +1134,15 @@ void Recorder::mamba_scan(const MambaScanInputs& in, uint32_t n_tokens, uint32_t
 }
 
 void Recorder::delta_rule(const DeltaRuleInputs& in, uint32_t n_tokens, uint32_t n_k_heads,
-                          uint32_t n_v_heads, uint32_t head_k_dim, uint32_t head_v_dim, float eps) {
+                          uint32_t n_v_heads, uint32_t head_k_dim, uint32_t head_v_dim, float eps,
+                          bool grouped) {
   if (head_k_dim > 256 || head_v_dim > 256 || n_k_heads == 0 || n_v_heads % n_k_heads != 0)
     throw VulkanError("delta_rule: heads of at most 256, value heads a multiple of key heads");
   const struct {
     uint32_t n_tokens, n_k_heads, n_v_heads, dk, dv;
     float eps;
-  } push{n_tokens, n_k_heads, n_v_heads, head_k_dim, head_v_dim, eps};
+    uint32_t grouped;
+  } push{n_tokens, n_k_heads, n_v_heads, head_k_dim, head_v_dim, eps, grouped ? 1u : 0u};
   const BufferRange buffers[] = {in.qkv, in.z,    in.beta,  in.alpha, in.dt_bias,
                                  in.a,   in.norm, in.state, in.out};
   dispatch("delta_rule", buffers, push, n_v_heads);

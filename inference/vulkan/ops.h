@@ -263,8 +263,9 @@ class Recorder {
   };
   void mamba_scan(const MambaScanInputs& in, uint32_t n_tokens, uint32_t d_inner, uint32_t d_state,
                   uint32_t n_head, uint32_t n_group, uint32_t in_dim);
+  // (grouped: Qwen3-Next's head mapping and packed β|α rows, model::ModelDescription::DeltaNet::grouped)
   void delta_rule(const DeltaRuleInputs& in, uint32_t n_tokens, uint32_t n_k_heads, uint32_t n_v_heads,
-                  uint32_t head_k_dim, uint32_t head_v_dim, float eps);
+                  uint32_t head_k_dim, uint32_t head_v_dim, float eps, bool grouped = false);
   void mul_sigmoid(const BufferRange& y, const BufferRange& gate, uint32_t n);  // y *= σ(gate)
   void relu_sqr(const BufferRange& y, uint32_t n);                              // y = relu(y)²
   // rope_store then attention for a one-token step, in one dispatch (the CPU kernels:

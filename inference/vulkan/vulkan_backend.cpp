@@ -141,7 +141,7 @@ struct VulkanBackend::Activations {
       dn_qkv = arena.allocate(b * dn.conv_dim() * f);
       dn_conv = arena.allocate(b * dn.conv_dim() * f);
       dn_z = arena.allocate(b * dn.value_dim() * f);
-      dn_beta = arena.allocate(b * dn.n_v_heads * f);
+      dn_beta = arena.allocate(b * dn.ba_width() * f);
       dn_alpha = arena.allocate(b * dn.n_v_heads * f);
       dn_out = arena.allocate(b * dn.value_dim() * f);
     }
@@ -837,14 +837,15 @@ void VulkanBackend::record_delta_net(Recorder& rec, Caches& c, uint32_t n, int64
   rec.project(*L.dn_qkv, a.xb, a.dn_qkv, {.n_vec = n});
   rec.project(*L.dn_z, a.xb, a.dn_z, {.n_vec = n});
   rec.project(*L.dn_beta, a.xb, a.dn_beta, {.n_vec = n});
-  rec.project(*L.dn_alpha, a.xb, a.dn_alpha, {.n_vec = n});
+  if (L.dn_alpha) rec.project(*L.dn_alpha, a.xb, a.dn_alpha, {.n_vec = n});  // (grouped: α beside β)
   rec.barrier();
   rec.delta_conv(a.dn_qkv, L.dn_conv, c.window_layer(l), a.dn_conv, n, u32(dn.conv_dim()),
                  u32(dn.conv_kernel));
   rec.barrier();
-  rec.delta_rule(
-      {a.dn_conv, a.dn_z, a.dn_beta, a.dn_alpha, L.dn_dt_bias, L.dn_a, L.dn_norm, c.state_layer(l), a.dn_out},
-      n, u32(dn.n_k_heads), u32(dn.n_v_heads), u32(dn.head_k_dim), u32(dn.head_v_dim), d.norm_eps);
+  rec.delta_rule({a.dn_conv, a.dn_z, a.dn_beta, L.dn_alpha ? a.dn_alpha : a.dn_beta, L.dn_dt_bias, L.dn_a,
+                  L.dn_norm, c.state_layer(l), a.dn_out},
+                 n, u32(dn.n_k_heads), u32(dn.n_v_heads), u32(dn.head_k_dim), u32(dn.head_v_dim), d.norm_eps,
+                 dn.grouped);
   rec.barrier();
   rec.project(*L.dn_out, a.dn_out, a.x, {.n_vec = n, .accumulate = true});
   rec.barrier();

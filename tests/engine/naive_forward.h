@@ -284,8 +284,15 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         Vec xn = x[u(t)];
         naive::rmsnorm(xn, 0, u(dim), L.attn_norm, eps);
         raw[u(t)] = naive::matvec(L.dn_qkv, xn);
-        const Vec z = naive::matvec(L.dn_z, xn), b = naive::matvec(L.dn_beta, xn),
-                  a = naive::matvec(L.dn_alpha, xn);
+        // (Qwen3-Next: β and α of a key head's value heads packed in one projection, [β…, α…] per key head)
+        const Vec z = naive::matvec(L.dn_z, xn), ba = naive::matvec(L.dn_beta, xn);
+        const Vec alpha = dn.grouped ? Vec{} : naive::matvec(L.dn_alpha, xn);
+        Vec b(u(dn.n_v_heads)), a(u(dn.n_v_heads));
+        const int64_t per = dn.n_v_heads / dn.n_k_heads;
+        for (int64_t h = 0; h < dn.n_v_heads; ++h) {
+          b[u(h)] = dn.grouped ? ba[u((h / per) * 2 * per + h % per)] : ba[u(h)];
+          a[u(h)] = dn.grouped ? ba[u((h / per) * 2 * per + per + h % per)] : alpha[u(h)];
+        }
         Vec qkv(u(channels));
         for (int64_t ch = 0; ch < channels; ++ch) {
           double acc = 0;
@@ -302,7 +309,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         }
         Vec o(u(dn.value_dim()));
         for (int64_t h = 0; h < dn.n_v_heads; ++h) {
-          const int64_t kh = h % dn.n_k_heads;
+          const int64_t kh = dn.grouped ? h / per : h % dn.n_k_heads;  // (repeat_interleave, or tiling)
           const double* q = &qkv[u(kh * dk)];
           const double* k = &qkv[u(dn.key_dim() + kh * dk)];
           const double* v = &qkv[u(2 * dn.key_dim() + h * dv)];

@@ -1197,11 +1197,16 @@ TEST_CASE("qwen35: gated delta-net layers and gated attention match the textbook
   const auto [shape, type] = GENERATE(std::pair{"test-tiny-qwen35", gguf::GgmlType::F32},
                                       std::pair{"test-tiny-qwen35", gguf::GgmlType::Q8_0},
                                       std::pair{"test-tiny-qwen35moe", gguf::GgmlType::F32},
-                                      std::pair{"test-tiny-qwen35moe", gguf::GgmlType::Q8_0});
+                                      std::pair{"test-tiny-qwen35moe", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-qwen3next", gguf::GgmlType::F32},
+                                      std::pair{"test-tiny-qwen3next", gguf::GgmlType::Q8_0});
   INFO(shape << " " << gguf::ggml_type_name(type));
   auto model = model::Model::load(test::synth_model_file(shape, type));
   const model::ModelDescription& d = model->desc();
-  if (std::string(shape) == "test-tiny-qwen35moe") {
+  // (qwen3next: β and α in one matrix, value head h reading key head h / 2; the textbook pass reads them so)
+  CHECK(d.delta.grouped == (std::string(shape) == "test-tiny-qwen3next"));
+  CHECK(d.delta.key_head(1) == (d.delta.grouped ? 0 : 1));
+  if (std::string(shape) != "test-tiny-qwen35") {
     CHECK(d.n_expert == 4);
     CHECK(d.router.normalize);
     CHECK(d.router.gating == model::ExpertGating::Softmax);
@@ -1429,4 +1434,9 @@ TEST_CASE("Hybrid models with inconsistent metadata fail to load with a message 
     test::rewrite_model(test::synth_model_file(c.shape, gguf::GgmlType::F32), out, c.edit);
     CHECK_THROWS_WITH(model::Model::load(out), Contains(c.message));
   }
+  // an older Qwen3-Next conversion (q, k, v and z packed per key head in ssm_in) is refused, not misread
+  const auto old_next = test::temp_dir("hybrid-errors") / "old-qwen3next.gguf";
+  test::rewrite_model(test::synth_model_file("test-tiny-qwen3next", gguf::GgmlType::F32), old_next,
+                      [](gguf::GgufWriter&) {}, {{"blk.0.ssm_in.weight", std::vector<float>(4, 0.0f)}});
+  CHECK_THROWS_WITH(model::Model::load(old_next), Contains("convert it again with a current llama.cpp"));
 }

@@ -548,7 +548,8 @@ TEST_CASE("Vulkan runs Qwen3.5's gated delta nets and gated attention as the CPU
   // tokens after it evaluated again), against the CPU engine doing the same.
   const auto [shape, type] = GENERATE(std::pair{"test-tiny-qwen35", gguf::GgmlType::Q8_0},
                                       std::pair{"test-tiny-qwen35", gguf::GgmlType::F32},
-                                      std::pair{"test-tiny-qwen35moe", gguf::GgmlType::Q8_0});
+                                      std::pair{"test-tiny-qwen35moe", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-qwen3next", gguf::GgmlType::Q8_0});
   INFO(shape << " " << gguf::ggml_type_name(type));
   auto model = model::Model::load(test::synth_model_file(shape, type));
   const auto& d = model->desc();
@@ -586,8 +587,7 @@ TEST_CASE("Vulkan runs Qwen3.5's gated delta nets and gated attention as the CPU
   const auto caches = gpu->create_caches(128);
   CHECK(gpu->estimate_memory(128).session_bytes <= caches->bytes() + logits);
   CHECK(gpu->estimate_memory(128).session_bytes + uint64_t(6 * d.n_layer) * 256 >= caches->bytes() + logits);
-  CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
-                    Catch::Contains("recurrent layers (qwen35"));
+  CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp), Catch::Contains("recurrent layers (qwen3"));
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
