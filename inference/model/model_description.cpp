@@ -210,9 +210,10 @@ void read_short_conv(const gguf::GgufFile& file, const std::string& a, ModelDesc
   if (d.shortconv_kernel < 2 || d.shortconv_kernel > 16)
     throw std::runtime_error("metadata " + a + "shortconv.l_cache " + std::to_string(d.shortconv_kernel) +
                              " is outside the supported 2..16 taps");
-  if (file.get_int(a + "attention.sliding_window").value_or(0) > 0)
-    throw std::runtime_error(d.architecture + " with sliding-window attention (" + a +
-                             "attention.sliding_window) is not supported");
+  // LFM2 with sliding windows (llama.cpp's lfm2 with attention.sliding_window): every attention layer sees
+  // the last sliding_window keys, its RoPE as the others'
+  d.sliding_window = file.get_int(a + "attention.sliding_window").value_or(0);
+  if (d.sliding_window < 0) throw std::runtime_error("attention.sliding_window must not be negative");
 }
 
 // Qwen3.5's gated delta net as llama.cpp's qwen35 reads it: every full_attention_interval-th layer attends

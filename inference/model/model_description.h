@@ -171,6 +171,7 @@ struct ModelDescription {
 
   // A sliding-window layer (gemma2/3: all but every swa_pattern-th)?
   bool is_local(int64_t layer) const {
+    if (sliding_window > 0 && traits->short_conv) return true;  // (LFM2 with windows: every attention layer)
     return sliding_window > 0 && traits->swa_pattern > 0 &&
            layer % traits->swa_pattern < traits->swa_pattern - 1;
   }

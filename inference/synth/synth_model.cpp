@@ -285,6 +285,9 @@ std::vector<Shape> make_shapes() {
   Shape lfm2_tiny{"test-tiny-lfm2", "lfm2", 128, 5, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, true, true};
   lfm2_tiny.attention_layers = {2, 4};
   add(lfm2_tiny);
+  lfm2_tiny.name = "test-tiny-lfm2-swa";  // (every attention layer sees the last 4 keys)
+  lfm2_tiny.sliding_window = 4;
+  add(lfm2_tiny);
   Shape lfm2moe{"test-tiny-lfm2moe", "lfm2moe", 128, 4, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, true, true, 0,
                 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 4, 2, 64};
   lfm2moe.attention_layers = {1, 3};

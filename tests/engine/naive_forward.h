@@ -135,7 +135,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   const bool olmo3 = d.architecture == "olmo2";  // OLMo 3's windows: three layers of four
   const auto local = [&](int64_t layer) {
     return d.sliding_window > 0 && ((gemma3 && layer % 6 != 5) || ((gemma2 || gpt_oss) && layer % 2 == 0) ||
-                                    (olmo3 && layer % 4 != 3));
+                                    (olmo3 && layer % 4 != 3) || d.traits->short_conv);  // (LFM2: all)
   };
   const auto cap = [](double s, double c) { return c > 0 ? c * std::tanh(s / c) : s; };
   // granite: its config's multipliers (the GGUF's keys): embeddings times embedding_scale, each sublayer's

@@ -1115,12 +1115,16 @@ TEST_CASE(
   const auto [shape, type] = GENERATE(std::pair{"test-tiny-lfm2", gguf::GgmlType::F32},
                                       std::pair{"test-tiny-lfm2", gguf::GgmlType::Q8_0},
                                       std::pair{"test-tiny-lfm2moe", gguf::GgmlType::F32},
-                                      std::pair{"test-tiny-lfm2moe", gguf::GgmlType::Q8_0});
+                                      std::pair{"test-tiny-lfm2moe", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-lfm2-swa", gguf::GgmlType::F32});
   INFO(shape << " " << gguf::ggml_type_name(type));
   auto model = model::Model::load(test::synth_model_file(shape, type));
   const model::ModelDescription& d = model->desc();
   const bool moe = std::string(shape) == "test-tiny-lfm2moe";
   REQUIRE(d.traits->short_conv);
+  // (test-tiny-lfm2-swa: its attention layers see the last 4 keys, which kTokens' 11 exceed)
+  CHECK(d.sliding_window == (std::string(shape) == "test-tiny-lfm2-swa" ? 4 : 0));
+  CHECK(d.is_local(2) == (d.sliding_window > 0));
   CHECK(d.shortconv_kernel == 3);
   CHECK(d.n_head_kv == 2);
   CHECK(d.n_attention_layers() == 2);

@@ -484,7 +484,8 @@ TEST_CASE("Vulkan runs LFM2's short-convolution layers as the CPU engine does", 
   // another way (the convolution cache kept per position), the maps of its attention layers.
   const auto [shape, type] = GENERATE(std::pair{"test-tiny-lfm2", gguf::GgmlType::Q8_0},
                                       std::pair{"test-tiny-lfm2", gguf::GgmlType::F32},
-                                      std::pair{"test-tiny-lfm2moe", gguf::GgmlType::Q8_0});
+                                      std::pair{"test-tiny-lfm2moe", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-lfm2-swa", gguf::GgmlType::Q8_0});
   INFO(shape << " " << gguf::ggml_type_name(type));
   auto model = model::Model::load(test::synth_model_file(shape, type));
   const auto& d = model->desc();
@@ -511,7 +512,7 @@ TEST_CASE("Vulkan runs LFM2's short-convolution layers as the CPU engine does", 
   CHECK(max_abs_diff(gpu->forward(ls, long_prompt, true), cpu.forward(lcs, long_prompt, true)) <= kVsCpu);
 
   // maps of the attention layers; a convolution layer has none, and its summary heads are NaN
-  const int64_t attn_layer = std::string(shape) == "test-tiny-lfm2" ? 4 : 3;
+  const int64_t attn_layer = std::string(shape) == "test-tiny-lfm2moe" ? 3 : 4;
   REQUIRE(d.has_attention(attn_layer));
   CHECK(max_abs_diff(gpu->attention(ls, attn_layer, 1, {70, 120}, {0, 120}).probs,
                      cpu.attention(lcs, attn_layer, 1, {70, 120}, {0, 120}).probs) < 1e-4f);
