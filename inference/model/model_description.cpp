@@ -20,6 +20,29 @@ int64_t count_key(const gguf::GgufFile& file, const std::string& a, const std::s
   return v;
 }
 
+// A mixture's router: llama.cpp's expert_gating_func (1 softmax, 2 sigmoid; absent or 0: `fallback`).
+ExpertGating read_gating(const gguf::GgufFile& file, const std::string& a, int64_t fallback) {
+  const int64_t gating = file.get_int(a + "expert_gating_func").value_or(0);
+  switch (gating != 0 ? gating : fallback) {
+    case 1:
+      return ExpertGating::Softmax;
+    case 2:
+      return ExpertGating::Sigmoid;
+    default:
+      throw std::runtime_error("metadata " + a + "expert_gating_func " + std::to_string(gating) +
+                               " is not supported");
+  }
+}
+
+// The chosen experts' weights' scale: expert_weights_scale, where a key that is absent or 0 scales nothing
+// (as llama.cpp reads it).
+float read_weights_scale(const gguf::GgufFile& file, const std::string& a) {
+  const double scale = file.get_float(a + "expert_weights_scale").value_or(0.0);
+  if (!std::isfinite(scale) || scale < 0)
+    throw std::runtime_error("metadata " + a + "expert_weights_scale must be a positive number");
+  return scale > 0 ? static_cast<float>(scale) : 1.0f;
+}
+
 // The leading dense layers of a mixture (leading_dense_block_count), whose width n_ff must then be given.
 void read_dense_lead(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
   d.n_layer_dense_lead = count_key(file, a, "leading_dense_block_count", d.n_layer);
@@ -42,18 +65,7 @@ void read_deepseek_moe(const gguf::GgufFile& file, const std::string& a, ModelDe
   const auto* embd = file.find_tensor("token_embd.weight");
   const bool glm_flash =
       embd && embd->dims.size() == 2 && embd->dims[1] == 154880 && (d.n_layer == 47 || d.n_layer == 48);
-  const int64_t gating = file.get_int(a + "expert_gating_func").value_or(0);
-  switch (gating != 0 ? gating : d.architecture == "deepseek2" && !glm_flash ? 1 : 2) {
-    case 1:
-      d.router.gating = ExpertGating::Softmax;
-      break;
-    case 2:
-      d.router.gating = ExpertGating::Sigmoid;
-      break;
-    default:
-      throw std::runtime_error("metadata " + a + "expert_gating_func " +
-                               std::to_string(*file.get_int(a + "expert_gating_func")) + " is not supported");
-  }
+  d.router.gating = read_gating(file, a, d.architecture == "deepseek2" && !glm_flash ? 1 : 2);
   d.router.normalize = file.get_bool(a + "expert_weights_norm").value_or(false);
   const double scale = file.get_float(a + "expert_weights_scale").value_or(1.0);
   if (!std::isfinite(scale) || scale <= 0)
@@ -120,22 +132,9 @@ void read_mla(const gguf::GgufFile& file, const std::string& a, ModelDescription
 // renormalized and scaled by expert_weights_scale where given.
 void read_lfm2_moe(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
   read_dense_lead(file, a, d);
-  switch (file.get_int(a + "expert_gating_func").value_or(2)) {
-    case 1:
-      d.router.gating = ExpertGating::Softmax;
-      break;
-    case 2:
-      d.router.gating = ExpertGating::Sigmoid;
-      break;
-    default:
-      throw std::runtime_error("metadata " + a + "expert_gating_func " +
-                               std::to_string(*file.get_int(a + "expert_gating_func")) + " is not supported");
-  }
+  d.router.gating = read_gating(file, a, 2);
   d.router.normalize = true;
-  const double scale = file.get_float(a + "expert_weights_scale").value_or(0.0);
-  if (!std::isfinite(scale) || scale < 0)
-    throw std::runtime_error("metadata " + a + "expert_weights_scale must be a positive number");
-  d.router.scale = scale > 0 ? static_cast<float>(scale) : 1.0f;
+  d.router.scale = read_weights_scale(file, a);
 }
 
 // feed_forward_length: one number, or (Nemotron-H) one per layer, 0 for the layers without an FFN, the others
@@ -257,14 +256,11 @@ void read_nemotron_moe(const gguf::GgufFile& file, const std::string& a, ModelDe
   if (file.find_tensor("blk.1.ffn_latent_down.weight") || file.get_int(a + "moe_latent_size").value_or(0) > 0)
     throw std::runtime_error("mixtures whose experts run in a latent width (" + a +
                              "moe_latent_size, Nemotron 3 Super) are not supported");
-  if (file.get_int(a + "expert_gating_func").value_or(2) != 2)
+  if (read_gating(file, a, 2) != ExpertGating::Sigmoid)
     throw std::runtime_error("metadata " + a + "expert_gating_func: only the sigmoid router is supported");
   d.router.gating = ExpertGating::Sigmoid;
   d.router.normalize = file.get_bool(a + "expert_weights_norm").value_or(false);
-  const double scale = file.get_float(a + "expert_weights_scale").value_or(0.0);
-  if (!std::isfinite(scale) || scale < 0)
-    throw std::runtime_error("metadata " + a + "expert_weights_scale must be a positive number");
-  d.router.scale = scale > 0 ? static_cast<float>(scale) : 1.0f;
+  d.router.scale = read_weights_scale(file, a);
   d.n_ff_shexp = file.get_int(a + "expert_shared_feed_forward_length").value_or(0);
   if (d.n_ff_shexp < 0)
     throw std::runtime_error("the shared expert's feed_forward_length must not be negative");

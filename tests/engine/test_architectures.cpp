@@ -47,6 +47,21 @@ std::vector<float> decoded_one_by_one(const model::Model& m) {
   return {last.begin(), last.end()};
 }
 
+// The textbook pass's logits of kTokens, once it is checked that they say something and that the CPU engine
+// gives them: in one batch (cpu-llamacpp within `llamacpp`, for its 8-bit activations and fp16 K and V) and
+// one token at a time through the caches.
+std::vector<float> check_against_textbook(const model::Model& m, float llamacpp) {
+  const auto ref = test::naive_logits(m, kTokens);
+  float spread = 0;
+  for (float l : ref) spread = std::max(spread, std::fabs(l));
+  REQUIRE(spread > 0.1f);  // logits that say something
+  CHECK(test::max_abs_diff(engine_logits(m, "cpu"), ref) <= 1e-4f);
+  CHECK(test::max_abs_diff(engine_logits(m, "cpu-llamacpp"), ref) <= llamacpp);
+  const std::vector<float> last = decoded_one_by_one(m);
+  CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(m.desc().n_vocab))) <= 1e-4f);
+  return ref;
+}
+
 // The model's bytes with every float of one F32 tensor transformed.
 std::vector<uint8_t> with_tensor(const std::filesystem::path& path, const std::string& name,
                                  float (*change)(float, size_t)) {
@@ -1144,15 +1159,7 @@ TEST_CASE(
   REQUIRE(model->weights().layers[0].conv_in);
   REQUIRE_FALSE(model->weights().layers[0].wq);
 
-  const auto ref = test::naive_logits(*model, kTokens);
-  float spread = 0;
-  for (float l : ref) spread = std::max(spread, std::fabs(l));
-  REQUIRE(spread > 0.1f);
-  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
-  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= (moe ? 0.05f : 0.02f));
-  const std::vector<float> last = decoded_one_by_one(*model);
-  const auto n_vocab = static_cast<size_t>(d.n_vocab);
-  CHECK(test::max_abs_diff(last, std::span(ref).last(n_vocab)) <= 1e-4f);
+  const auto ref = check_against_textbook(*model, (moe ? 0.05f : 0.02f));
 
   // the convolution is what mixes the tokens of its layers: without the taps of the first layer's oldest
   // two positions the logits change
@@ -1229,14 +1236,7 @@ TEST_CASE("qwen35: gated delta-net layers and gated attention match the textbook
   CHECK(model->weights().layers[2].wq.n_rows == 2 * d.q_dim());  // [q, gate] per head
   REQUIRE(model->weights().layers[0].dn_qkv);
 
-  const auto ref = test::naive_logits(*model, kTokens);
-  float spread = 0;
-  for (float l : ref) spread = std::max(spread, std::fabs(l));
-  REQUIRE(spread > 0.1f);
-  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
-  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.06f);
-  const std::vector<float> last = decoded_one_by_one(*model);
-  CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
+  const auto ref = check_against_textbook(*model, 0.06f);
 
   // the convolution reads the positions before: without its older taps, other logits (the textbook pass fixes
   // the rest, e.g. value head h reading key head h % 2, not h / 2 as Hugging Face's layout would)
@@ -1307,14 +1307,7 @@ TEST_CASE("granitehybrid: Mamba-2 layers beside attention without RoPE match the
     CHECK(d.n_ff_shexp == 64);
     REQUIRE(model->weights().layers[0].gate_shexp);
   }
-  const auto ref = test::naive_logits(*model, kTokens);
-  float spread = 0;
-  for (float l : ref) spread = std::max(spread, std::fabs(l));
-  REQUIRE(spread > 0.1f);
-  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
-  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.05f);
-  const std::vector<float> last = decoded_one_by_one(*model);
-  CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
+  const auto ref = check_against_textbook(*model, 0.05f);
 
   // a session taken back restores the Mamba-2 state's checkpoint and evaluates again
   cpu::CpuBackend cpu(*model);
@@ -1368,14 +1361,7 @@ TEST_CASE(
     REQUIRE_FALSE(model->weights().layers[1].exp_probs_b.empty());
   }
 
-  const auto ref = test::naive_logits(*model, kTokens);
-  float spread = 0;
-  for (float l : ref) spread = std::max(spread, std::fabs(l));
-  REQUIRE(spread > 0.1f);
-  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
-  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.05f);
-  const std::vector<float> last = decoded_one_by_one(*model);
-  CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
+  const auto ref = check_against_textbook(*model, 0.05f);
   // an FFN layer has no attention map, and says why
   cpu::CpuBackend cpu(*model);
   model::Session session(*model, cpu, 16);

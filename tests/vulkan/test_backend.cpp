@@ -87,6 +87,37 @@ void check_long_prompt_against_cpu(const model::Model& model, model::Backend& gp
   CHECK(max_abs_diff(gpu.forward(s, prompt, false), cpu.forward(cs, prompt, false)) <= kVsCpu);
 }
 
+// A hybrid model's sessions on Vulkan and on the CPU engine side by side: a prompt, `steps` one-token steps
+// (34 or more pass a recurrent state's checkpoint at 39), then for each of `backs` both taken back there and
+// forward another way; each step's logits compared.
+void check_steps_against_cpu(model::Session& s, model::Session& cs, int steps, std::vector<int64_t> backs) {
+  const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7};
+  CHECK(max_abs_diff(s.backend().forward(s, tokens, true), cs.backend().forward(cs, tokens, true)) <= kVsCpu);
+  for (int i = 0; i < steps; ++i) {
+    const int32_t next = 5 + (i * 37) % 280;
+    CHECK(max_abs_diff(s.backend().forward(s, std::span(&next, 1), false),
+                       cs.backend().forward(cs, std::span(&next, 1), false)) <= kVsCpu);
+  }
+  for (const int64_t back : backs) {
+    INFO("back to " << back);
+    s.truncate(back);
+    cs.truncate(back);
+    const std::vector<int32_t> other = {60, 61, 62};
+    CHECK(max_abs_diff(s.backend().forward(s, other, false), cs.backend().forward(cs, other, false)) <=
+          kVsCpu);
+  }
+}
+
+// A prompt of 120 random tokens (two recorded steps of 64) in fresh sessions of 128, all logits compared; the
+// sessions are left holding it.
+void check_long_prompt_against_cpu(model::Session& ls, model::Session& lcs, uint32_t seed) {
+  std::vector<int32_t> long_prompt(120);
+  std::mt19937 rng(seed);
+  for (auto& t : long_prompt) t = static_cast<int32_t>(rng() % ls.model().desc().n_vocab);
+  CHECK(max_abs_diff(ls.backend().forward(ls, long_prompt, true),
+                     lcs.backend().forward(lcs, long_prompt, true)) <= kVsCpu);
+}
+
 }  // namespace
 
 TEST_CASE("Vulkan logits match the reference and the CPU engine for every shared model", "[backend]") {
@@ -492,24 +523,12 @@ TEST_CASE("Vulkan runs LFM2's short-convolution layers as the CPU engine does", 
   REQUIRE(d.n_conv_layers() > 0);
   auto gpu = vulkan_backend(*model);
   cpu::CpuBackend cpu(*model);
+  // (going back: the convolution reads the inputs the session kept there; the long prompt's second step
+  // reads its first's)
   model::Session s(*model, *gpu, 32), cs(*model, cpu, 32);
-  const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7};
-  CHECK(max_abs_diff(gpu->forward(s, tokens, true), cpu.forward(cs, tokens, true)) <= kVsCpu);
-  for (const int32_t next : {12, 200, 5})
-    CHECK(max_abs_diff(gpu->forward(s, std::span(&next, 1), false),
-                       cpu.forward(cs, std::span(&next, 1), false)) <= kVsCpu);
-  // back to position 4 and another way: the convolution reads the inputs the session kept there
-  s.truncate(4);
-  cs.truncate(4);
-  const std::vector<int32_t> other = {60, 61, 62};
-  CHECK(max_abs_diff(gpu->forward(s, other, false), cpu.forward(cs, other, false)) <= kVsCpu);
-
-  // a prompt longer than one recorded step: each step's convolution reads the previous step's inputs
-  std::vector<int32_t> long_prompt(120);  // (two recorded steps of 64: the context is 128)
-  std::mt19937 rng(3);
-  for (auto& t : long_prompt) t = static_cast<int32_t>(rng() % d.n_vocab);
+  check_steps_against_cpu(s, cs, 3, {4});
   model::Session ls(*model, *gpu, 128), lcs(*model, cpu, 128);
-  CHECK(max_abs_diff(gpu->forward(ls, long_prompt, true), cpu.forward(lcs, long_prompt, true)) <= kVsCpu);
+  check_long_prompt_against_cpu(ls, lcs, 3);
 
   // maps of the attention layers; a convolution layer has none, and its summary heads are NaN
   const int64_t attn_layer = std::string(shape) == "test-tiny-lfm2moe" ? 3 : 4;
@@ -558,27 +577,11 @@ TEST_CASE("Vulkan runs Qwen3.5's gated delta nets and gated attention as the CPU
   auto gpu = vulkan_backend(*model);
   cpu::CpuBackend cpu(*model);
   model::Session s(*model, *gpu, 128), cs(*model, cpu, 128);
-  const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7};
-  CHECK(max_abs_diff(gpu->forward(s, tokens, true), cpu.forward(cs, tokens, true)) <= kVsCpu);
-  for (int i = 0; i < 40; ++i) {  // one-token steps, past a checkpoint at 39
-    const int32_t next = 5 + (i * 37) % 280;
-    CHECK(max_abs_diff(gpu->forward(s, std::span(&next, 1), false),
-                       cpu.forward(cs, std::span(&next, 1), false)) <= kVsCpu);
-  }
-  REQUIRE(s.caches().newest_checkpoint() == 39);
-  for (const int64_t back : {int64_t{44}, int64_t{20}, int64_t{2}}) {
-    INFO("back to " << back);
-    s.truncate(back);
-    cs.truncate(back);
-    const std::vector<int32_t> other = {60, 61, 62};
-    CHECK(max_abs_diff(gpu->forward(s, other, false), cpu.forward(cs, other, false)) <= kVsCpu);
-  }
-  // a prompt longer than one recorded step
-  std::vector<int32_t> long_prompt(120);
-  std::mt19937 rng(4);
-  for (auto& t : long_prompt) t = static_cast<int32_t>(rng() % d.n_vocab);
+  check_steps_against_cpu(s, cs, 40, {44, 20, 2});
+  // (going back to 44 restored the checkpoint taken at 39; the last prompt, 3 tokens at 2, left one at 5)
+  CHECK(s.caches().newest_checkpoint() == 5);
   model::Session ls(*model, *gpu, 128), lcs(*model, cpu, 128);
-  CHECK(max_abs_diff(gpu->forward(ls, long_prompt, true), cpu.forward(lcs, long_prompt, true)) <= kVsCpu);
+  check_long_prompt_against_cpu(ls, lcs, 4);
   CHECK(max_abs_diff(gpu->attention(ls, 5, 1, {70, 120}, {0, 120}).probs,
                      cpu.attention(lcs, 5, 1, {70, 120}, {0, 120}).probs) < 1e-4f);
   CHECK_THROWS_WITH(gpu->attention(ls, 0, 0, {0, 4}, {0, 4}), Catch::Contains("gated delta net"));
@@ -606,25 +609,9 @@ TEST_CASE("Vulkan runs Granite 4.0-H's Mamba-2 layers as the CPU engine does", "
   auto gpu = vulkan_backend(*model);
   cpu::CpuBackend cpu(*model);
   model::Session s(*model, *gpu, 128), cs(*model, cpu, 128);
-  const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7};
-  CHECK(max_abs_diff(gpu->forward(s, tokens, true), cpu.forward(cs, tokens, true)) <= kVsCpu);
-  for (int i = 0; i < 34; ++i) {  // one-token steps, past a checkpoint at 39
-    const int32_t next = 5 + (i * 37) % 280;
-    CHECK(max_abs_diff(gpu->forward(s, std::span(&next, 1), false),
-                       cpu.forward(cs, std::span(&next, 1), false)) <= kVsCpu);
-  }
-  for (const int64_t back : {int64_t{40}, int64_t{3}}) {
-    INFO("back to " << back);
-    s.truncate(back);
-    cs.truncate(back);
-    const std::vector<int32_t> other = {60, 61, 62};
-    CHECK(max_abs_diff(gpu->forward(s, other, false), cpu.forward(cs, other, false)) <= kVsCpu);
-  }
-  std::vector<int32_t> long_prompt(120);
-  std::mt19937 rng(6);
-  for (auto& t : long_prompt) t = static_cast<int32_t>(rng() % d.n_vocab);
+  check_steps_against_cpu(s, cs, 34, {40, 3});
   model::Session ls(*model, *gpu, 128), lcs(*model, cpu, 128);
-  CHECK(max_abs_diff(gpu->forward(ls, long_prompt, true), cpu.forward(lcs, long_prompt, true)) <= kVsCpu);
+  check_long_prompt_against_cpu(ls, lcs, 6);
   CHECK(max_abs_diff(gpu->attention(ls, 2, 3, {70, 120}, {0, 120}).probs,
                      cpu.attention(lcs, 2, 3, {70, 120}, {0, 120}).probs) < 1e-4f);
   vulkan::test::require_no_validation_messages(gpu->context());
@@ -640,20 +627,9 @@ TEST_CASE("Vulkan runs Nemotron-H (Mamba-2, attention and ReLU² FFN layers) as 
   auto gpu = vulkan_backend(*model);
   cpu::CpuBackend cpu(*model);
   model::Session s(*model, *gpu, 128), cs(*model, cpu, 128);
-  const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7};
-  CHECK(max_abs_diff(gpu->forward(s, tokens, true), cpu.forward(cs, tokens, true)) <= kVsCpu);
-  for (const int32_t next : {12, 200, 5})
-    CHECK(max_abs_diff(gpu->forward(s, std::span(&next, 1), false),
-                       cpu.forward(cs, std::span(&next, 1), false)) <= kVsCpu);
-  s.truncate(4);
-  cs.truncate(4);
-  const std::vector<int32_t> other = {60, 61, 62};
-  CHECK(max_abs_diff(gpu->forward(s, other, false), cpu.forward(cs, other, false)) <= kVsCpu);
-  std::vector<int32_t> long_prompt(120);
-  std::mt19937 rng(7);
-  for (auto& t : long_prompt) t = static_cast<int32_t>(rng() % model->desc().n_vocab);
+  check_steps_against_cpu(s, cs, 3, {4});
   model::Session ls(*model, *gpu, 128), lcs(*model, cpu, 128);
-  CHECK(max_abs_diff(gpu->forward(ls, long_prompt, true), cpu.forward(lcs, long_prompt, true)) <= kVsCpu);
+  check_long_prompt_against_cpu(ls, lcs, 7);
   const auto gs = gpu->attention_summary(ls, {70, 120});
   const auto csum = cpu.attention_summary(lcs, {70, 120});
   for (size_t i = 0; i < gs.size(); ++i) {
