@@ -72,6 +72,19 @@ int run_info(cli::Args& args) {
   try {
     const auto model = model::Model::load(args.positional()[0]);
     std::printf("engine:        runs it\n");
+    // a hybrid's layers by how they mix tokens (their attention maps exist for the attention layers only)
+    const model::ModelDescription& d = model->desc();
+    if (!d.mixers.empty()) {
+      using M = model::ModelDescription::Mixer;
+      std::string kinds;
+      for (const auto& [m, name] :
+           {std::pair{M::Attention, "attention"}, std::pair{M::ShortConv, "short convolution"},
+            std::pair{M::DeltaNet, "gated delta net"}, std::pair{M::Mamba2, "Mamba-2"},
+            std::pair{M::None, "FFN only"}})
+        if (const int64_t n = d.n_mixer_layers(m); n > 0)
+          kinds += (kinds.empty() ? "" : ", ") + std::to_string(n) + " " + name;
+      std::printf("layers:        %s\n", kinds.c_str());
+    }
   } catch (const std::exception& e) {
     std::printf("engine:        refuses it: %s\n", e.what());
   }

@@ -49,3 +49,11 @@ TEST_CASE("info prints the file type and the bits per weight", "[cli][info]") {
   CHECK(bpw > 2.0);
   CHECK(bpw < 2.5);
 }
+
+TEST_CASE("info counts a hybrid's layers by how they mix tokens", "[cli][info]") {
+  CHECK_THAT(info(test::synth_model_file("test-tiny-qwen35", gguf::GgmlType::F32).string()),
+             Catch::Contains("layers:        2 attention, 4 gated delta net\n"));
+  CHECK_THAT(info(test::synth_model_file("test-tiny-nemotron-h", gguf::GgmlType::F32).string()),
+             Catch::Contains("layers:        1 attention, 3 Mamba-2, 2 FFN only\n"));
+  CHECK_THAT(info(test::require_shared("models/stories260K.gguf").string()), !Catch::Contains("layers:"));
+}
