@@ -49,17 +49,28 @@ std::span<const float> Backend::forward(Session& session, std::span<const int32_
                               ") is outside the vocabulary of " + std::to_string(d.n_vocab) + " tokens");
   const size_t n_logits = static_cast<size_t>(d.n_vocab) * (want_all_logits ? tokens.size() : 1);
   if (session.logits_buffer().size() < n_logits) session.logits_buffer().resize(n_logits);
-  // A recurrent state's checkpoints (SessionCaches::rewind): before and after every prompt, and every
-  // kCheckpointEvery positions of one-token steps, so that going back (an edit, a regenerate) evaluates a
-  // few dozen tokens again, not the conversation.
+  // A recurrent state's checkpoints (SessionCaches::rewind): before every prompt, before its last token (or
+  // after it, when all its logits are wanted), and every kCheckpointEvery positions of one-token steps, so
+  // that going back (an edit, a regenerate) evaluates a few dozen tokens again, not the conversation.
   SessionCaches& caches = session.caches();
   const bool prompt = tokens.size() > 1;
   if (caches.recurrent() && session.position() > caches.newest_checkpoint() &&
       (prompt || session.position() - caches.newest_checkpoint() >= kCheckpointEvery))
     caches.checkpoint(session.position());
-  forward_impl(session, tokens, want_all_logits);
-  session.mutable_tokens().insert(session.mutable_tokens().end(), tokens.begin(), tokens.end());
-  if (caches.recurrent() && prompt) caches.checkpoint(session.position());
+  std::vector<int32_t>& seen = session.mutable_tokens();
+  if (caches.recurrent() && prompt && !want_all_logits) {
+    // All but the prompt's last token, a checkpoint there, then the last token: going back to that point is
+    // what a regenerate does (a chat evaluates its prompt's last token again for the logits it needs).
+    forward_impl(session, tokens.first(tokens.size() - 1), false);
+    seen.insert(seen.end(), tokens.begin(), tokens.end() - 1);
+    caches.checkpoint(session.position());
+    forward_impl(session, tokens.last(1), false);
+    seen.push_back(tokens.back());
+  } else {
+    forward_impl(session, tokens, want_all_logits);
+    seen.insert(seen.end(), tokens.begin(), tokens.end());
+    if (caches.recurrent() && prompt) caches.checkpoint(session.position());
+  }
   session.set_logits({session.logits_buffer().data(), n_logits});
   return session.logits();
 }

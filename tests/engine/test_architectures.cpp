@@ -1259,14 +1259,15 @@ TEST_CASE("qwen35: a session taken back re-evaluates from the delta net's newest
   model::Session session(*model, cpu, 128);
   std::vector<int32_t> all = {1, 17, 250, 3, 99, 42, 7};
   cpu.forward(session, all, false);
-  for (int i = 0; i < 60; ++i) {  // one-token steps; checkpoints after the prompt (7), then at 39
+  for (int i = 0; i < 60;
+       ++i) {  // one-token steps; checkpoints before the prompt's last token (6), then at 38
     const int32_t next = 5 + (i * 37) % 280;
     all.push_back(next);
     cpu.forward(session, std::span(&next, 1), false);
   }
   REQUIRE(session.position() == 67);
   auto& caches = static_cast<cpu::CpuCaches&>(session.caches());
-  CHECK(caches.newest_checkpoint() == 39);
+  CHECK(caches.newest_checkpoint() == 38);
   for (const int64_t back : {int64_t{50}, int64_t{20}, int64_t{3}}) {
     INFO("back to " << back);
     session.truncate(back);

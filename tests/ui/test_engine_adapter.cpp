@@ -13,6 +13,7 @@
 
 #include "inference/gguf/gguf_file.h"
 #include "inference/gguf/gguf_writer.h"
+#include "tests/engine/engine_test_util.h"
 #include "tests/gguf_copy.h"
 #include "tests/test_support.h"
 #include "tests/ui/memory_backends.h"
@@ -530,4 +531,53 @@ TEST_CASE("A conversation longer than the context loses its earliest turns and s
       session->generate(
           {{"user", long_text}}, settings, [](std::string_view, const ui::GenerationStats&) {}, stop, stats),
       Catch::Contains("context"));
+}
+
+TEST_CASE("A hybrid model's chat through the engine adapter: regenerates, next turns and attention views",
+          "[ui][engine][hybrid]") {
+  // Qwen3.5's shape (delta-net layers 0, 1, 3 and 4; attention on 2 and 5): the regenerate goes back to the
+  // prompt's end, where the delta nets' state is restored from its checkpoint; the next turn keeps the
+  // conversation's tokens and re-evaluates from the newest checkpoint before them. Both must give what a
+  // fresh session gives. On the CPU engine and on every Vulkan device listed.
+  const auto model_path = test::synth_model_file("test-tiny-qwen35", gguf::GgmlType::F32);
+  auto engine = ui::create_engine();
+  for (const auto& device : cpu_and_gpus(*engine)) {
+    INFO("device " << device);
+    engine->load(model_path.string(), device, [](double) {});
+    ui::GenerationSettings settings = greedy_settings();
+    settings.max_tokens = 12;
+    std::atomic<bool> stop{false};
+    ui::GenerationStats stats;
+    const auto reply_to = [&](ui::ChatSession& session, const std::vector<ui::ChatTurn>& turns) {
+      std::string text;
+      session.generate(
+          turns, settings, [&](std::string_view piece, const ui::GenerationStats&) { text += piece; }, stop,
+          stats);
+      return text;
+    };
+    auto session = engine->new_session();
+    const std::vector<ui::ChatTurn> first = {{"user", "hello world"}};
+    const std::string reply = reply_to(*session, first);
+    REQUIRE_FALSE(reply.empty());
+    CHECK(reply_to(*session, first) == reply);  // a regenerate
+    const std::vector<ui::ChatTurn> next = {
+        {"user", "hello world"}, {"assistant", reply}, {"user", "and then"}};
+    const std::string second = reply_to(*session, next);
+    auto fresh = engine->new_session();
+    CHECK(reply_to(*fresh, next) == second);
+
+    // the attention overview: the delta-net layers' heads are NaN, the attention layers' summed
+    const ui::AttentionContext ctx = session->inspect_attention({first[0], {"assistant", reply}}, {});
+    REQUIRE(ctx.layers == 6);
+    for (int l = 0; l < ctx.layers; ++l) {
+      INFO("layer " << l);
+      const ui::HeadOverview& h = ctx.overview[static_cast<size_t>(l * ctx.heads)];
+      CHECK(std::isnan(h.entropy) == (l != 2 && l != 5));
+    }
+    CHECK_THROWS_WITH(session->attention_map(0, 0, ctx.message_begin, ctx.message_end, 0, ctx.message_end),
+                      Catch::Contains("gated delta net"));
+    const ui::AttentionMap map =
+        session->attention_map(5, 1, ctx.message_begin, ctx.message_end, 0, ctx.message_end);
+    CHECK(map.probs.size() == static_cast<size_t>((ctx.message_end - ctx.message_begin) * ctx.message_end));
+  }
 }

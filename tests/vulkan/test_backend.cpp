@@ -88,7 +88,7 @@ void check_long_prompt_against_cpu(const model::Model& model, model::Backend& gp
 }
 
 // A hybrid model's sessions on Vulkan and on the CPU engine side by side: a prompt, `steps` one-token steps
-// (34 or more pass a recurrent state's checkpoint at 39), then for each of `backs` both taken back there and
+// (34 or more pass a recurrent state's checkpoint at 38), then for each of `backs` both taken back there and
 // forward another way; each step's logits compared.
 void check_steps_against_cpu(model::Session& s, model::Session& cs, int steps, std::vector<int64_t> backs) {
   const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7};
@@ -578,8 +578,9 @@ TEST_CASE("Vulkan runs Qwen3.5's gated delta nets and gated attention as the CPU
   cpu::CpuBackend cpu(*model);
   model::Session s(*model, *gpu, 128), cs(*model, cpu, 128);
   check_steps_against_cpu(s, cs, 40, {44, 20, 2});
-  // (going back to 44 restored the checkpoint taken at 39; the last prompt, 3 tokens at 2, left one at 5)
-  CHECK(s.caches().newest_checkpoint() == 5);
+  // (going back to 44 restored the checkpoint taken at 38; the last prompt, 3 tokens at 2, one before its
+  // last token, at 4)
+  CHECK(s.caches().newest_checkpoint() == 4);
   model::Session ls(*model, *gpu, 128), lcs(*model, cpu, 128);
   check_long_prompt_against_cpu(ls, lcs, 4);
   CHECK(max_abs_diff(gpu->attention(ls, 5, 1, {70, 120}, {0, 120}).probs,
