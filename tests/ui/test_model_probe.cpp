@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "inference/gguf/gguf_file.h"
+#include "tests/engine/engine_test_util.h"
 #include "tests/gguf_copy.h"
 #include "tests/test_support.h"
 #include "ui/core/model_probe.h"
@@ -73,4 +74,17 @@ TEST_CASE("A split model counts every part from its first, and a later part says
   const ModelFileSummary second = probe_model_file(dir / "story-00002-of-00002.gguf", {{"llama"}, 0});
   CHECK_FALSE(second.runnable);
   CHECK(second.problem.find("part 2 of 2 of a split model: open the first part") != std::string::npos);
+}
+
+TEST_CASE("Hybrid models, whose KV heads are given per layer, are runnable and their caches estimated",
+          "[ui][models]") {
+  // test-tiny-lfm2: 128 wide, 5 layers of which 2 attend (2 KV heads of 32), a context of 128
+  const fs::path model = glasswing::test::synth_model_file("test-tiny-lfm2", glasswing::gguf::GgmlType::F32);
+  const ModelFileSummary s = probe_model_file(model, {{"lfm2"}, 0});
+  CHECK(s.problem.empty());
+  CHECK(s.runnable);
+  uint64_t weights = 0;
+  for (const auto& t : glasswing::gguf::GgufFile::open(model).tensors()) weights += t.n_bytes;
+  // 2 attention layers × (K, V: 64 each, Q: 128) + 3 others × 128, per position, f32
+  CHECK(s.estimated_bytes == weights + (2 * (2 * 64 + 128) + 3 * 128) * 128 * 4);
 }

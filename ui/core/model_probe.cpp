@@ -118,14 +118,28 @@ ModelFileSummary probe_model_file(const fs::path& path, const EngineCapabilities
     }
 
     // KV cache (K and V) plus the Q cache the attention view keeps, as F32, at a context of at most 8192.
+    // Hybrids (LFM2, Granite 4.0-H, Nemotron-H) give the KV heads per layer, 0 where a layer has no
+    // attention: those layers keep at most n_embd floats per position instead (LFM2's convolution inputs; a
+    // recurrent state is smaller).
     const int64_t n_layers = file.get_int(arch + ".block_count").value_or(0);
     const int64_t n_embd = file.get_int(arch + ".embedding_length").value_or(0);
     const int64_t n_heads = std::max<int64_t>(1, file.get_int(arch + ".attention.head_count").value_or(1));
-    const int64_t n_kv_heads = file.get_int(arch + ".attention.head_count_kv").value_or(n_heads);
+    int64_t n_kv_heads = n_heads, attention_layers = n_layers;
+    if (const auto* kv = file.find(arch + ".attention.head_count_kv"); kv && kv->array) {
+      const std::vector<int64_t>& per_layer = kv->array->ints;
+      n_kv_heads = per_layer.empty() ? 0 : *std::max_element(per_layer.begin(), per_layer.end());
+      attention_layers = std::count_if(per_layer.begin(), per_layer.end(), [](int64_t n) { return n > 0; });
+    } else if (kv) {
+      n_kv_heads = kv->as_int().value_or(n_heads);
+    }
+    if (const auto interval = file.get_int(arch + ".full_attention_interval"); interval && *interval > 0)
+      attention_layers = n_layers / *interval;  // (Qwen3.5: the other layers are delta nets)
     const int64_t n_ctx = std::min<int64_t>(s.context_length > 0 ? s.context_length : 2048, 8192);
     const uint64_t kv_dim = static_cast<uint64_t>(n_embd / n_heads * n_kv_heads);
-    const uint64_t cache_bytes = static_cast<uint64_t>(n_layers) * static_cast<uint64_t>(n_ctx) *
-                                 (2 * kv_dim + static_cast<uint64_t>(n_embd)) * 4;
+    const uint64_t cache_bytes =
+        (static_cast<uint64_t>(attention_layers) * (2 * kv_dim + static_cast<uint64_t>(n_embd)) +
+         static_cast<uint64_t>(n_layers - attention_layers) * static_cast<uint64_t>(n_embd)) *
+        static_cast<uint64_t>(n_ctx) * 4;
     s.estimated_bytes = weight_bytes + cache_bytes;
 
     const auto& archs = capabilities.architectures;
