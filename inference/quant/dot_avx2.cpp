@@ -324,29 +324,10 @@ GW_AVX2 float dot_q6_k(const void* row, const float* x, int64_t n) {
 
 }  // namespace
 
-// The ternary types: each block decoded to int8 codes (quant::decode_block, scalar), widened to float and
-// multiply-added with x per 16 elements, then scaled.
-template <GgmlType T>
-GW_AVX2 float dot_sub32(const void* row, const float* x, int64_t n) {
-  const auto* p = static_cast<const uint8_t*>(row);
-  const uint32_t bytes = gguf::ggml_type_traits(T).block_bytes;
-  Sub32 sub[8];
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n / 256; ++i, p += bytes) {
-    decode_block(T, p, sub);
-    for (const Sub32& s : sub) {
-      const Halves h = dot32_halves(load32(s.q), x);
-      acc = _mm256_fmadd_ps(_mm256_set1_ps(s.d[0]), h.lo, acc);
-      acc = _mm256_fmadd_ps(_mm256_set1_ps(s.d[1]), h.hi, acc);
-      x += 32;
-    }
-  }
-  return hsum(acc);
-}
-
 // The i-quants, 32 elements at a time in registers: four (or eight) grid entries gathered into 32 magnitude
 // bytes, their signs applied with one byte-sign instruction, under the scales d0 (elements 0..15) and d1
-// (16..31): the same int8 codes and scales as quant::decode_block's.
+// (16..31): the same int8 codes and scales as quant::decode_block's. The ternary types' digits are computed
+// 32 at a time the same way.
 struct Codes32 {
   __m256i q;
   float d0, d1;
@@ -384,7 +365,24 @@ GW_AVX2_INLINE float block_scale(const uint8_t* p) {
   if constexpr (T == GgmlType::IQ1_M)  // the four top nibbles of the scales' u16s
     return fp16_to_f32(static_cast<uint16_t>((u16_at(p + 48) >> 12) | ((u16_at(p + 50) >> 8) & 0x00f0) |
                                              ((u16_at(p + 52) >> 4) & 0x0f00) | (u16_at(p + 54) & 0xf000)));
+  else if constexpr (T == GgmlType::TQ1_0 || T == GgmlType::TQ2_0)  // (after the codes)
+    return fp16_to_f32(static_cast<uint16_t>(u16_at(p + (T == GgmlType::TQ1_0 ? 52 : 64))));
   return fp16_to_f32(static_cast<uint16_t>(u16_at(p)));
+}
+
+// TQ1_0's base-3 digits (iquants.cpp, decode_tq1_0), 32 at a time: digit n of byte v is
+// ⌊3 · (v · 3^n mod 256) / 256⌋, here in 16-bit lanes (AVX2 has no byte multiply), bytes 0..15 of v times
+// the multipliers in `lo`, bytes 16..31 times those in `hi`; returned as the values -1, 0, 1.
+GW_AVX2_INLINE __m256i ternary_digits16(__m128i bytes, __m256i pow3) {
+  const __m256i shifted =
+      _mm256_and_si256(_mm256_mullo_epi16(_mm256_cvtepu8_epi16(bytes), pow3), _mm256_set1_epi16(0xff));
+  return _mm256_srli_epi16(_mm256_mullo_epi16(shifted, _mm256_set1_epi16(3)), 8);
+}
+GW_AVX2_INLINE __m256i ternary_digits(__m256i v, __m256i lo, __m256i hi) {
+  // (packus interleaves the two 128-bit lanes; the permute puts elements 0..31 back in order)
+  const __m256i packed = _mm256_packus_epi16(ternary_digits16(_mm256_castsi256_si128(v), lo),
+                                             ternary_digits16(_mm256_extracti128_si256(v, 1), hi));
+  return _mm256_sub_epi8(_mm256_permute4x64_epi64(packed, 0xD8), _mm256_set1_epi8(1));
 }
 
 // IQ1's grid as the bytes 8g (a reference taken once: its function is not inlined).
@@ -392,7 +390,29 @@ const std::array<uint64_t, 2048>& kIq1Codes = iq1_code_table();
 
 template <GgmlType T>
 GW_AVX2_INLINE Codes32 codes32(const uint8_t* p, int ib, float d) {
-  if constexpr (T == GgmlType::IQ2_XXS) {
+  if constexpr (T == GgmlType::TQ1_0) {
+    // Elements 0..159: digit ib of qs[0..31]; 160..239: digits 0..4 of qs[32..47], 16 elements each;
+    // 240..255: digit n of qh[j] at 240 + 4n + j.
+    const __m128i tail = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 32));
+    if (ib < 5) {
+      static constexpr int16_t kPow3[5] = {1, 3, 9, 27, 81};
+      const __m256i pow3 = _mm256_set1_epi16(kPow3[ib]);
+      return {ternary_digits(load32(p), pow3, pow3), d, d};
+    }
+    if (ib < 7) {
+      const int16_t n = ib == 5 ? 1 : 9;  // digits 0 and 1, or 2 and 3
+      return {ternary_digits(_mm256_set_m128i(tail, tail), _mm256_set1_epi16(n), _mm256_set1_epi16(3 * n)), d,
+              d};
+    }
+    const __m128i qh = _mm_set1_epi32(static_cast<int>(load_u32(p + 48)));
+    return {ternary_digits(_mm256_set_m128i(qh, tail), _mm256_set1_epi16(81),
+                           _mm256_set_epi16(27, 27, 27, 27, 9, 9, 9, 9, 3, 3, 3, 3, 1, 1, 1, 1)),
+            d, d};
+  } else if constexpr (T == GgmlType::TQ2_0) {
+    // 2-bit codes c (value c - 1): bytes 32h .. 32h + 31, bits 2l, give elements 128h + 32l + m.
+    const __m256i codes = _mm256_srl_epi16(load32(p + 32 * (ib / 4)), _mm_cvtsi32_si128(2 * (ib % 4)));
+    return {_mm256_sub_epi8(_mm256_and_si256(codes, _mm256_set1_epi8(3)), _mm256_set1_epi8(1)), d, d};
+  } else if constexpr (T == GgmlType::IQ2_XXS) {
     const uint8_t* q8 = p + 2 + 8 * ib;
     const uint32_t aux = load_u32(q8 + 4);
     const uint32_t idx[4] = {q8[0], q8[1], q8[2], q8[3]};
@@ -531,29 +551,15 @@ DotFn avx2(GgmlType type) {
       return dot_iq4_nl;
     case GgmlType::IQ4_XS:
       return dot_iq4_xs;
-    default:  // the i-quants in registers, the ternary types through decode_block
+    default:  // the i-quants and the ternary types in registers
       return with_sub32_type(
-          type,
-          [](auto t) -> DotFn {
-            if constexpr (t() == GgmlType::TQ1_0 || t() == GgmlType::TQ2_0)
-              return dot_sub32<t()>;
-            else
-              return dot_iquant<t()>;
-          },
-          DotFn{});
+          type, [](auto t) -> DotFn { return dot_iquant<t()>; }, DotFn{});
   }
 }
 
 DequantFn avx2_iquant_dequant(GgmlType type) {
   return with_sub32_type(
-      type,
-      [](auto t) -> DequantFn {
-        if constexpr (t() == GgmlType::TQ1_0 || t() == GgmlType::TQ2_0)
-          return nullptr;  // (their scalar decoder)
-        else
-          return dequant_iquant<t()>;
-      },
-      DequantFn{});
+      type, [](auto t) -> DequantFn { return dequant_iquant<t()>; }, DequantFn{});
 }
 
 DotMinsFn avx2_mins(GgmlType type) {
