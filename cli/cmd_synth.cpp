@@ -14,11 +14,11 @@ namespace {
 using namespace glasswing;
 
 void list_shapes() {
-  std::printf("%-16s %-10s %6s %6s %5s %4s %6s %7s %7s %10s %6s %s\n", "shape", "arch", "embd", "layers",
+  std::printf("%-18s %-14s %6s %6s %5s %4s %6s %7s %7s %10s %6s %s\n", "shape", "arch", "embd", "layers",
               "heads", "kv", "ff", "vocab", "ctx", "rope base", "eps", "params");
   for (const auto& s : synth::shapes()) {
     if (s.hidden) continue;
-    std::printf("%-16s %-10s %6u %6u %5u %4u %6u %7u %7u %10.0f %6.0e %.1fM%s\n", s.name.c_str(),
+    std::printf("%-18s %-14s %6u %6u %5u %4u %6u %7u %7u %10.0f %6.0e %.1fM%s\n", s.name.c_str(),
                 s.arch.c_str(), s.n_embd, s.n_layer, s.n_head, s.n_head_kv, s.n_ff, s.n_vocab, s.n_ctx,
                 s.rope_base, s.norm_eps, s.n_params() / 1e6, s.tied_embeddings ? " (tied embeddings)" : "");
   }

@@ -214,6 +214,30 @@ std::vector<Shape> make_shapes() {
   qwen35.dn_head_dim = 128;
   qwen35.conv_kernel = 4;
   add(qwen35);
+  // Qwen3.5-35B-A3B: the same layers at 2048 wide (attention of 16 heads, 2 KV heads; delta nets of 16 key and
+  // 32 value heads), every FFN 256 experts of 512 (8 per token) beside a gated shared expert of 512
+  Shape qwen35moe{"qwen3.5-35b-a3b", "qwen35moe", 2048, 40, 16, 2, 512, 248320, 262144, 10000000.0f, 1e-6f,
+                  false, false, 256};
+  qwen35moe.rope_dims = 64;
+  qwen35moe.full_attention_interval = 4;
+  qwen35moe.dn_k_heads = 16;
+  qwen35moe.dn_v_heads = 32;
+  qwen35moe.dn_head_dim = 128;
+  qwen35moe.conv_kernel = 4;
+  qwen35moe.n_expert = 256;
+  qwen35moe.n_expert_used = 8;
+  qwen35moe.n_ff_exp = 512;
+  qwen35moe.n_expert_shared = 1;
+  add(qwen35moe);
+  // Qwen3-Next-80B-A3B: 48 such layers of 512 experts (10 per token), Qwen3's vocabulary
+  Shape next = qwen35moe;
+  next.name = "qwen3-next-80b-a3b";
+  next.arch = "qwen3next";
+  next.n_layer = 48;
+  next.n_vocab = 151936;
+  next.n_expert = 512;
+  next.n_expert_used = 10;
+  add(next);
   // qwen35 with attention on layers 2 and 5 of six, delta nets of 2 key and 4 value heads of 32
   Shape qwen35_tiny{"test-tiny-qwen35", "qwen35", 128, 6, 4, 2, 256, 300, 128, 10000000.0f, 1e-6f, true, true, 64};
   qwen35_tiny.rope_dims = 16;

@@ -471,6 +471,11 @@ TEST_CASE("presets carry the real models' sizes") {
     CHECK_FALSE(s->hidden);
     CHECK(std::fabs(double(s->n_params()) - params) / params < 0.01);
   }
+  // The hybrid mixtures' cards round to whole billions (80 B; 35 B, its vision tower in another file) and the
+  // synthetic files leave out the multi-token-prediction layer, as llama.cpp's converter does
+  CHECK(std::fabs(double(synth::find_shape("qwen3-next-80b-a3b")->n_params()) / 80e9 - 1) < 0.01);
+  CHECK(std::fabs(double(synth::find_shape("qwen3.5-35b-a3b")->n_params()) / 35e9 - 1) < 0.015);
+  CHECK(synth::find_shape("qwen3-next-80b-a3b")->n_expert == 512);
   CHECK(synth::find_shape("qwen2.5-0.5b")->arch == "qwen2");
   CHECK(synth::find_shape("qwen3-0.6b")->head_dim() == 128);  // not 1024 / 16
   CHECK(synth::find_shape("llama-3.2-1b")->n_head_kv == 8);
