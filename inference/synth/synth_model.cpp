@@ -216,14 +216,15 @@ std::vector<Shape> make_shapes() {
   add(qwen35);
   // Qwen3.5-35B-A3B: the same layers at 2048 wide (attention of 16 heads, 2 KV heads; delta nets of 16 key and
   // 32 value heads), every FFN 256 experts of 512 (8 per token) beside a gated shared expert of 512
-  Shape qwen35moe{"qwen3.5-35b-a3b", "qwen35moe", 2048, 40, 16, 2, 512, 248320, 262144, 10000000.0f, 1e-6f,
-                  false, false, 256};
-  qwen35moe.rope_dims = 64;
-  qwen35moe.full_attention_interval = 4;
-  qwen35moe.dn_k_heads = 16;
+  Shape qwen35moe = qwen35;
+  qwen35moe.name = "qwen3.5-35b-a3b";
+  qwen35moe.arch = "qwen35moe";
+  qwen35moe.n_embd = 2048;
+  qwen35moe.n_layer = 40;
+  qwen35moe.n_head = 16;
+  qwen35moe.n_ff = 512;
+  qwen35moe.tied_embeddings = false;
   qwen35moe.dn_v_heads = 32;
-  qwen35moe.dn_head_dim = 128;
-  qwen35moe.conv_kernel = 4;
   qwen35moe.n_expert = 256;
   qwen35moe.n_expert_used = 8;
   qwen35moe.n_ff_exp = 512;
