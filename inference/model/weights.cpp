@@ -15,6 +15,14 @@ std::string shape(const std::vector<uint64_t>& dims) {
   return s + "]";
 }
 
+// ggml's view of a shape: trailing dimensions of 1 do not count (a 1-D [n] and a 2-D [n, 1] are the same
+// tensor; llama.cpp's converter writes Mamba-2's one-group norm as [d_inner, 1], other writers as [d_inner]).
+bool same_shape(std::vector<uint64_t> a, std::vector<uint64_t> b) {
+  while (a.size() > 1 && a.back() == 1) a.pop_back();
+  while (b.size() > 1 && b.back() == 1) b.pop_back();
+  return a == b;
+}
+
 // Finds tensors and checks them against the shapes the description implies.
 class Loader {
  public:
@@ -28,7 +36,7 @@ class Loader {
       if (required) throw std::runtime_error("tensor '" + name + "' is missing from the model file");
       return nullptr;
     }
-    if (t->dims != expected)
+    if (!same_shape(t->dims, expected))
       throw std::runtime_error("tensor '" + name + "' has shape " + shape(t->dims) + ", expected " +
                                shape(expected));
     if (!quant::can_dequantize(t->type))

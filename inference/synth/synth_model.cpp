@@ -239,6 +239,22 @@ std::vector<Shape> make_shapes() {
   next.n_expert = 512;
   next.n_expert_used = 10;
   add(next);
+  // Granite-4.0-H-350M: attention (no RoPE) on layers 10, 13, 17 and 27 of 32, Mamba-2 on the others (48 heads
+  // of 32, a state of 128 in one group, a convolution of 4 taps with a bias), granite's multipliers
+  Shape granite_h{"granite-4.0-h-350m", "granitehybrid", 768, 32, 12, 4, 2048, 100352, 32768, 10000.0f, 1e-5f,
+                  true, false};
+  granite_h.attention_layers = {10, 13, 17, 27};
+  granite_h.conv_kernel = 4;
+  granite_h.ssm_inner = 1536;
+  granite_h.ssm_state = 128;
+  granite_h.ssm_heads = 48;
+  granite_h.ssm_groups = 1;
+  granite_h.rope_off = true;
+  granite_h.embedding_scale = 12.0f;
+  granite_h.residual_scale = 0.246f;
+  granite_h.attention_scale = 0.015625f;
+  granite_h.logit_scale = 3.0f;
+  add(granite_h);
   // qwen35 with attention on layers 2 and 5 of six, delta nets of 2 key and 4 value heads of 32
   Shape qwen35_tiny{"test-tiny-qwen35", "qwen35", 128, 6, 4, 2, 256, 300, 128, 10000000.0f, 1e-6f, true, true, 64};
   qwen35_tiny.rope_dims = 16;
@@ -278,7 +294,8 @@ std::vector<Shape> make_shapes() {
   gh.attention_scale = 0.015625f;
   gh.logit_scale = 8.0f;
   add(gh);
-  gh.name = "test-tiny-granitehybrid-moe";
+  gh.name = "test-tiny-granitehybrid-moe";  // (with B and C in one group, its norm one [256, 1] table)
+  gh.ssm_groups = 1;
   gh.n_expert = 4;
   gh.n_expert_used = 2;
   gh.n_ff_exp = 64;

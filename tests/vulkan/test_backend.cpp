@@ -598,7 +598,8 @@ TEST_CASE("Vulkan runs Qwen3.5's gated delta nets and gated attention as the CPU
 
 TEST_CASE("Vulkan runs Granite 4.0-H's Mamba-2 layers as the CPU engine does", "[backend]") {
   // test-tiny-granitehybrid (Mamba-2 on layers 0, 1 and 3 with B and C in 2 groups, attention without RoPE,
-  // granite's multipliers) and its mixture: prefill, decode steps, a session taken back, a long prompt.
+  // granite's multipliers) and its mixture (one group): prefill, decode steps, a session taken back, a long
+  // prompt.
   const auto [shape, type] = GENERATE(std::pair{"test-tiny-granitehybrid", gguf::GgmlType::Q8_0},
                                       std::pair{"test-tiny-granitehybrid", gguf::GgmlType::F32},
                                       std::pair{"test-tiny-granitehybrid-moe", gguf::GgmlType::Q8_0},
