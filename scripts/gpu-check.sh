@@ -4,7 +4,7 @@
 #   tests    every Vulkan unit test on the GPU with the validation layer (the shared-model tests last, apart:
 #            the kit leaves out the three largest shared models, and such a test stops at the first missing)
 #   bench    llama.cpp's reference (llama 7B Q4_0, pp512/tg128) and two smaller shapes, --backend vulkan
-#   hybrids  LFM2, Qwen3.5 and a Granite-4.0-H-like cut: CPU engine against Vulkan logits, and their speed
+#   hybrids  LFM2, Qwen3.5 and Granite-4.0-H-350M (with Llama-3.2-1B beside them): CPU engine against Vulkan logits, and their speed
 #   all      the three (about 8 minutes on an H100)
 # Results go under $OUT (the device tool brings them back); progress is printed as it goes.
 set -uo pipefail
@@ -54,7 +54,7 @@ run_bench() {
 
 run_hybrids() {
   local tokens=1,500,2000,77,9000,12,345,6789,4,650,100,200
-  for m in "lfm2-1.2b Q4_K" "qwen3.5-0.8b Q4_K" "llama-3.2-1b Q4_K"; do
+  for m in "lfm2-1.2b Q4_K" "qwen3.5-0.8b Q4_K" "granite-4.0-h-350m Q8_0" "llama-3.2-1b Q4_K"; do
     # shellcheck disable=SC2086  # (shape and type, split on purpose)
     set -- $m
     local f
