@@ -41,26 +41,25 @@ CpuCaches::CpuCaches(const model::ModelDescription& d, int64_t n_ctx_)
 }
 
 uint64_t CpuCaches::bytes() const {
-  size_t floats = k.size() + v.size() + q.size() + conv.size() + delta_state.size() + delta_window.size();
-  for (const Checkpoint& c : checkpoints) floats += c.state.size() + c.window.size();
+  const size_t floats = k.size() + v.size() + q.size() + conv.size() + delta_state.size() +
+                        delta_window.size() + checkpoints.elements();
   return floats * sizeof(float);
 }
 
 void CpuCaches::checkpoint(int64_t position) {
-  if (checkpoints.size() >= kMaxCheckpoints) checkpoints.erase(checkpoints.begin());  // the oldest goes
-  checkpoints.push_back({position, delta_state, delta_window});
+  checkpoints.add({position, delta_state, delta_window});
 }
 
 int64_t CpuCaches::rewind(int64_t position) {
-  while (!checkpoints.empty() && checkpoints.back().position > position) checkpoints.pop_back();
-  if (checkpoints.empty()) {  // the empty state of position 0
+  const auto* cp = checkpoints.back_to(position);
+  if (!cp) {  // the empty state of position 0
     std::fill(delta_state.begin(), delta_state.end(), 0.0f);
     std::fill(delta_window.begin(), delta_window.end(), 0.0f);
     return 0;
   }
-  delta_state = checkpoints.back().state;
-  delta_window = checkpoints.back().window;
-  return checkpoints.back().position;
+  delta_state = cp->state;
+  delta_window = cp->window;
+  return cp->position;
 }
 
 Scratch::Scratch(const model::ModelDescription& d, int64_t b)
@@ -148,7 +147,7 @@ model::MemoryEstimate CpuBackend::estimate_memory(int64_t n_ctx) const {
           d.n_attention_layers() * n_ctx * ((d.is_mla() ? 1 : 2) * d.kv_dim() + d.q_cache_dim()) +
           d.n_conv_layers() * n_ctx * d.n_embd +
           d.n_recurrent_layers() * (d.recurrent_state_floats() + d.recurrent_window_floats()) *
-              int64_t(1 + CpuCaches::kMaxCheckpoints)) *
+              int64_t(1 + model::StateCheckpoints<float>::kMax)) *
       sizeof(float);
   const Scratch& s = s_;
   for (const auto* v : {&s.x,       &s.xb,        &s.xb2,      &s.qkv,    &s.q,     &s.k,       &s.v,

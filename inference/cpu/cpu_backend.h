@@ -21,7 +21,6 @@ namespace glasswing::cpu {
 struct CpuCaches : model::SessionCaches {
   CpuCaches(const model::ModelDescription& d, int64_t n_ctx);
   uint64_t bytes() const override;
-  static constexpr size_t kMaxCheckpoints = 8;  // of the delta-net state (model::SessionCaches::rewind)
 
   int64_t n_ctx, kv_dim, q_dim;
   bool v_is_k;           // latent attention: the values are the keys (v stays empty, v_at reads k)
@@ -40,14 +39,10 @@ struct CpuCaches : model::SessionCaches {
   // conv_kernel - 1 inputs (× its channels), after the session's positions; with checkpoints of both
   std::vector<float> delta_state, delta_window;
   int64_t state_floats = 0, window_floats = 0;
-  struct Checkpoint {
-    int64_t position;
-    std::vector<float> state, window;
-  };
-  std::vector<Checkpoint> checkpoints;  // oldest first
+  model::StateCheckpoints<float> checkpoints;
   bool recurrent() const override { return !delta_state.empty(); }
   void checkpoint(int64_t position) override;
-  int64_t newest_checkpoint() const override { return checkpoints.empty() ? 0 : checkpoints.back().position; }
+  int64_t newest_checkpoint() const override { return checkpoints.newest(); }
   int64_t rewind(int64_t position) override;
   float* state_at(int64_t layer) {
     return &delta_state[static_cast<size_t>(slot[size_t(layer)] * state_floats)];

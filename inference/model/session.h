@@ -28,6 +28,37 @@ class SessionCaches {
   virtual int64_t rewind(int64_t position) { return position; }
 };
 
+// The checkpoints themselves, oldest first, at most kMax (the oldest goes): copies of a recurrent state and
+// its convolution window, as floats on the host (the CPU engine) or bytes read back from a device (Vulkan).
+template <typename T>
+class StateCheckpoints {
+ public:
+  static constexpr size_t kMax = 8;
+  struct Entry {
+    int64_t position;
+    std::vector<T> state, window;
+  };
+  void add(Entry e) {
+    if (entries_.size() >= kMax) entries_.erase(entries_.begin());
+    entries_.push_back(std::move(e));
+  }
+  int64_t newest() const { return entries_.empty() ? 0 : entries_.back().position; }
+  // Drops the checkpoints after `position` and returns the newest left; null when none is (the empty state
+  // of position 0 is the one to restore).
+  const Entry* back_to(int64_t position) {
+    while (!entries_.empty() && entries_.back().position > position) entries_.pop_back();
+    return entries_.empty() ? nullptr : &entries_.back();
+  }
+  size_t elements() const {
+    size_t n = 0;
+    for (const Entry& e : entries_) n += e.state.size() + e.window.size();
+    return n;
+  }
+
+ private:
+  std::vector<Entry> entries_;
+};
+
 class Session {
  public:
   // Caches are sized for the whole context up front, so the default stays modest for long-context models.

@@ -290,34 +290,30 @@ class VulkanBackend::Caches : public model::SessionCaches {
     return {delta_window.handle(), window_stride * slot[size_t(l)], window_stride};
   }
 
-  // The delta-net state's checkpoints (model::SessionCaches::rewind), kept on the host: each one a copy of
-  // the state and convolution buffers, read back once per prompt and every 32 one-token steps.
+  // The recurrent state's checkpoints (model::SessionCaches::rewind), kept on the host: each one a copy of
+  // the state and convolution buffers, read back when model::Backend::forward asks (around each prompt and
+  // every kCheckpointEvery one-token steps).
   bool recurrent() const override { return n_delta > 0; }
   void checkpoint(int64_t position) override {
     std::lock_guard guard(*lock_);
-    if (checkpoints_.size() >= kMaxCheckpoints) checkpoints_.erase(checkpoints_.begin());
-    Checkpoint cp{position, std::vector<uint8_t>(delta_state.size()),
-                  std::vector<uint8_t>(delta_window.size())};
+    model::StateCheckpoints<uint8_t>::Entry cp{position, std::vector<uint8_t>(delta_state.size()),
+                                               std::vector<uint8_t>(delta_window.size())};
     ctx_->download(whole(delta_state), cp.state.data(), cp.state.size());
     ctx_->download(whole(delta_window), cp.window.data(), cp.window.size());
-    checkpoints_.push_back(std::move(cp));
+    checkpoints_.add(std::move(cp));
   }
-  int64_t newest_checkpoint() const override {
-    return checkpoints_.empty() ? 0 : checkpoints_.back().position;
-  }
+  int64_t newest_checkpoint() const override { return checkpoints_.newest(); }
   int64_t rewind(int64_t position) override {
     std::lock_guard guard(*lock_);
-    while (!checkpoints_.empty() && checkpoints_.back().position > position) checkpoints_.pop_back();
-    if (checkpoints_.empty()) {
+    const auto* cp = checkpoints_.back_to(position);
+    if (!cp) {
       zero_delta();
       return 0;
     }
-    const Checkpoint& cp = checkpoints_.back();
-    ctx_->upload(whole(delta_state), cp.state.data(), cp.state.size());
-    ctx_->upload(whole(delta_window), cp.window.data(), cp.window.size());
-    return cp.position;
+    ctx_->upload(whole(delta_state), cp->state.data(), cp->state.size());
+    ctx_->upload(whole(delta_window), cp->window.data(), cp->window.size());
+    return cp->position;
   }
-  static constexpr size_t kMaxCheckpoints = 8;
   // (by the layer's model::ModelDescription::cache_slot)
   BufferRange k_layer(int64_t l) const { return {k.handle(), k_stride * slot[size_t(l)], kv_bytes}; }
   BufferRange v_layer(int64_t l) const {
@@ -354,11 +350,7 @@ class VulkanBackend::Caches : public model::SessionCaches {
   std::vector<uint64_t> slot;  // per layer: its cache slot
   Context* ctx_;
   std::mutex* lock_;  // the backend's: checkpoints use the device between forwards
-  struct Checkpoint {
-    int64_t position;
-    std::vector<uint8_t> state, window;
-  };
-  std::vector<Checkpoint> checkpoints_;  // oldest first
+  model::StateCheckpoints<uint8_t> checkpoints_;
   // Recorded steps by (tokens, first logit), re-submitted after set_step: the decode step (1, 0) and the
   // prefill batches. Recording a step costs more than running it on small models. Bounded: cleared when full.
   std::map<std::pair<uint32_t, uint32_t>, std::unique_ptr<Recorder>> steps;
