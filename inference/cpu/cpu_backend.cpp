@@ -66,6 +66,7 @@ Scratch::Scratch(const model::ModelDescription& d, int64_t b)
     : x(sz(b * d.n_embd)),
       xb(sz(b * std::max(d.n_embd, d.q_dim()))),
       xb2(sz(b * d.n_embd)),
+      attn_res(d.parallel_residual ? sz(b * d.n_embd) : 0),
       qkv(d.traits->fused_qkv ? sz(b * (d.q_dim() + 2 * d.kv_dim())) : 0),
       q(sz(b * d.q_dim())),
       k(sz(b * d.kv_dim())),
@@ -150,10 +151,10 @@ model::MemoryEstimate CpuBackend::estimate_memory(int64_t n_ctx) const {
               int64_t(1 + model::StateCheckpoints<float>::kMax)) *
       sizeof(float);
   const Scratch& s = s_;
-  for (const auto* v : {&s.x,       &s.xb,        &s.xb2,      &s.qkv,    &s.q,     &s.k,       &s.v,
-                        &s.att_out, &s.hb,        &s.hb2,      &s.router, &s.moe_x, &s.moe_g,   &s.moe_u,
-                        &s.moe_d,   &s.moe_out,   &s.conv_bcx, &s.dn_qkv, &s.dn_z,  &s.dn_beta, &s.dn_alpha,
-                        &s.dn_out,  &s.attn_gate, &s.q_gate,   &s.mb_in,  &s.mb_y})
+  for (const auto* v : {&s.x,        &s.xb,      &s.xb2,       &s.attn_res, &s.qkv,    &s.q,     &s.k,
+                        &s.v,        &s.att_out, &s.hb,        &s.hb2,      &s.router, &s.moe_x, &s.moe_g,
+                        &s.moe_u,    &s.moe_d,   &s.moe_out,   &s.conv_bcx, &s.dn_qkv, &s.dn_z,  &s.dn_beta,
+                        &s.dn_alpha, &s.dn_out,  &s.attn_gate, &s.q_gate,   &s.mb_in,  &s.mb_y})
     m.scratch_bytes += v->size() * sizeof(float);
   const ContextScratch cs = context_scratch(n_ctx);
   m.scratch_bytes +=
@@ -835,15 +836,19 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
           s.att_out[sz(i)] *= 1.0f / (1.0f + std::exp(-s.attn_gate[sz(i)]));
       project(s.xb2.data(), d.is_mla() ? s.mla_o.data() : s.att_out.data(), L.wo, L.bo, n);
     }
-    if (mixes) {
+    // (a parallel block keeps the attention's output aside: the FFN reads the layer's input too)
+    if (mixes && d.parallel_residual) {
+      s.attn_res.swap(s.xb2);
+    } else if (mixes) {
       post_norm(L.attn_post_norm);
       residual_scale();
       add(s.x.data(), s.xb2.data(), n * dim);
     }
     if (!d.has_ffn(l)) continue;  // (Nemotron-H's mixer layers)
 
-    // ffn norm
-    for (int64_t t = 0; t < n; ++t) norm(&s.xb[sz(t * dim)], &s.x[sz(t * dim)], L.ffn_norm, L.ffn_norm_b);
+    // ffn norm (a parallel block without one: the attention norm's output, still in xb)
+    if (!d.parallel_residual || !L.ffn_norm.empty())
+      for (int64_t t = 0; t < n; ++t) norm(&s.xb[sz(t * dim)], &s.x[sz(t * dim)], L.ffn_norm, L.ffn_norm_b);
 
     // MLP: down(silu(gate·x) ⊙ up·x), down(gelu(gate·x) ⊙ up·x) or down(gelu(up·x + b)) + b; or the
     // mixture of experts
@@ -879,6 +884,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
     // residual
     residual_scale();
     add(s.x.data(), s.xb2.data(), n * dim);
+    if (d.parallel_residual) add(s.x.data(), s.attn_res.data(), n * dim);
   }
 
   // final norm and classifier, for the tokens whose logits are wanted
@@ -887,10 +893,8 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
   for (int64_t t = 0; t < n_out; ++t)
     norm(&s.xb[sz(t * dim)], &s.x[sz((first_logit + t) * dim)], w.output_norm, w.output_norm_b);
   project(logits, s.xb.data(), w.output, w.output_b, n_out);
-  if (d.logit_scale != 1.0f) {  // granite: logits divided by logit_scale (as ggml: times its f32 reciprocal)
-    const float inv = 1.0f / d.logit_scale;
-    for (int64_t i = 0; i < n_out * d.n_vocab; ++i) logits[i] *= inv;
-  }
+  if (d.logit_multiplier != 1.0f)  // (granite, Command-R)
+    for (int64_t i = 0; i < n_out * d.n_vocab; ++i) logits[i] *= d.logit_multiplier;
   softcap(logits, n_out * d.n_vocab, d.final_softcap);
 }
 

@@ -74,16 +74,17 @@ struct CpuCaches : model::SessionCaches {
 // Activations of up to max_batch tokens, allocated once and reused by every forward.
 struct Scratch {
   Scratch(const model::ModelDescription& d, int64_t max_batch);
-  std::vector<float> x;        // (max_batch, n_embd), the residual stream
-  std::vector<float> xb;       // (max_batch, max(n_embd, q_dim)), normed input of a sublayer
-  std::vector<float> xb2;      // (max_batch, n_embd), a sublayer's output before the residual add
-  std::vector<float> qkv;      // (max_batch, q_dim + 2·kv_dim), fused projection (gpt2)
-  std::vector<float> q;        // (max_batch, q_dim)
-  std::vector<float> k;        // (max_batch, kv_dim)
-  std::vector<float> v;        // (max_batch, kv_dim)
-  std::vector<float> att_out;  // (max_batch, q_dim), attention-weighted values of every head
-  std::vector<float> hb;       // (max_batch, dense_ff_width), MLP hidden (gate)
-  std::vector<float> hb2;      // (max_batch, dense_ff_width), MLP hidden (up)
+  std::vector<float> x;         // (max_batch, n_embd), the residual stream
+  std::vector<float> xb;        // (max_batch, max(n_embd, q_dim)), normed input of a sublayer
+  std::vector<float> xb2;       // (max_batch, n_embd), a sublayer's output before the residual add
+  std::vector<float> attn_res;  // (max_batch, n_embd), a parallel block's attention output (else empty)
+  std::vector<float> qkv;       // (max_batch, q_dim + 2·kv_dim), fused projection (gpt2)
+  std::vector<float> q;         // (max_batch, q_dim)
+  std::vector<float> k;         // (max_batch, kv_dim)
+  std::vector<float> v;         // (max_batch, kv_dim)
+  std::vector<float> att_out;   // (max_batch, q_dim), attention-weighted values of every head
+  std::vector<float> hb;        // (max_batch, dense_ff_width), MLP hidden (gate)
+  std::vector<float> hb2;       // (max_batch, dense_ff_width), MLP hidden (up)
   // mixture of experts (empty for dense models): router logits, each token's chosen experts and
   // weights with the tokens routed to each expert, an expert's batch of inputs, hidden and output rows, and
   // every chosen expert's output per token before the weighted sum

@@ -112,6 +112,26 @@ constexpr std::array kArchitectures = {
     ArchTraits{"olmo2",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true,  false, false, false,
                true, 4, false, false, false, "ffn_norm", 0, false, true, true},
     ArchTraits{"gpt2",   NormKind::Layer, FfnKind::Gelu,   RopeKind::None,   true,  true,  false},
+    // GPT-NeoX (Pythia, GPT-NeoX-20B, RedPajama-INCITE): gpt2's LayerNorms, biases and fused q|k|v with NeoX
+    // RoPE on part of each head, attention and FFN in parallel from their own norms
+    ArchTraits{.name = "gptneox", .norm = NormKind::Layer, .ffn = FfnKind::Gelu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = true, .parallel_block = true},
+    // Microsoft Phi-2, Phi-1.5: the same parallel block from one norm, q|k|v packed or apart (with biases),
+    // a biased classifier
+    ArchTraits{.name = "phi2", .norm = NormKind::Layer, .ffn = FfnKind::Gelu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .packed_qkv = true, .ffn_norm = "",
+               .parallel_block = true},
+    // Cohere Command-R (35B), Aya 23, Aya Expanse: LayerNorms without biases, llama's attention and SwiGLU in
+    // parallel from one norm, scaled logits
+    ArchTraits{.name = "command-r", .norm = NormKind::Layer, .ffn = FfnKind::SwiGlu, .rope = RopeKind::Normal,
+               .learned_positions = false, .fused_qkv = false, .ffn_norm = "", .parallel_block = true,
+               .logit_multiplier = true, .layer_norm_bias = false},
+    // Cohere2 (Command R7B, Command A): the same with sliding windows on three layers of four, the fourth
+    // attending to all keys without RoPE
+    ArchTraits{.name = "cohere2", .norm = NormKind::Layer, .ffn = FfnKind::SwiGlu, .rope = RopeKind::Normal,
+               .learned_positions = false, .fused_qkv = false, .swa_pattern = 4, .local_rope_scaling = true,
+               .ffn_norm = "", .no_rope_step = 4, .parallel_block = true, .logit_multiplier = true,
+               .layer_norm_bias = false},
     ArchTraits{"gpt-oss", NormKind::Rms,  FfnKind::SwiGluOai, RopeKind::NeoX, false, false, false, false, false, false,
                false, 2, true, true, true, "post_attention_norm"},
     // clang-format on

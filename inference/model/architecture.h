@@ -98,6 +98,15 @@ struct ArchTraits {
   // Nemotron-H: every layer one sublayer with its own norm (attn_norm): Mamba-2, attention (no RoPE) or an
   // FFN (the file's per-layer feed_forward_length is nonzero for these, ModelDescription::Mixer::None)
   bool single_sublayer = false;
+  // GPT-NeoX, Phi-2, Command-R: attention and the FFN both read the layer's input, x + attn(norm(x)) +
+  // ffn(norm'(x)): the FFN's norm is the layer's ffn_norm where the architecture has one (GPT-NeoX, whose
+  // files may also switch this off: ModelDescription::parallel_residual), else the attention norm's output
+  // (ffn_norm empty: the architecture has no FFN norm)
+  bool parallel_block = false;
+  // Command-R, Cohere2: the logits times the file's logit_scale (granite divides by its own), and LayerNorms
+  // without biases
+  bool logit_multiplier = false;
+  bool layer_norm_bias = true;
 };
 
 // Every architecture this engine runs.

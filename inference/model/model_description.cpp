@@ -451,8 +451,17 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
     if (const float v = multiplier("embedding_scale"); v != 0) d.embedding_scale = v;
     if (const float v = multiplier("residual_scale"); v != 0) d.residual_scale = v;
     if (const float v = multiplier("attention.scale"); v != 0) d.attention_scale = v;
-    if (const float v = multiplier("logit_scale"); v != 0) d.logit_scale = v;
+    if (const float v = multiplier("logit_scale"); v != 0) d.logit_multiplier = 1.0f / v;  // (as ggml)
   }
+  if (d.traits->logit_multiplier) {  // Command-R: the logits times logit_scale (absent or 0: none)
+    const double v = file.get_float(a + "logit_scale").value_or(0.0);
+    if (!std::isfinite(v) || v < 0) throw std::runtime_error(a + "logit_scale must be a positive number");
+    if (v != 0) d.logit_multiplier = static_cast<float>(v);
+  }
+  // (GPT-NeoX's files say whether their block is parallel; llama.cpp's default is parallel)
+  d.parallel_residual =
+      d.traits->parallel_block &&
+      (d.architecture != "gptneox" || file.get_bool(a + "use_parallel_residual").value_or(true));
   d.attn_softcap = static_cast<float>(file.get_float(a + "attn_logit_softcapping").value_or(0.0));
   d.final_softcap = static_cast<float>(file.get_float(a + "final_logit_softcapping").value_or(0.0));
   if (d.attn_softcap < 0 || d.final_softcap < 0 || !std::isfinite(d.attn_softcap) ||

@@ -60,8 +60,12 @@ struct ModelDescription {
   float attention_scale =
       0.0f;  // multiplies q·k: 1/√head_dim (gemma 27B: 1/√(n_embd / n_head); granite's key)
   // Multipliers: of the token embeddings (gemma: √n_embd; granite's key), of each sublayer's output before
-  // its residual add (granite), and the divisor of the logits (granite); 1: none
-  float embedding_scale = 1.0f, residual_scale = 1.0f, logit_scale = 1.0f;
+  // its residual add (granite), and of the logits (granite: 1 / its logit_scale, Command-R: its logit_scale);
+  // 1: none
+  float embedding_scale = 1.0f, residual_scale = 1.0f, logit_multiplier = 1.0f;
+  // Attention and FFN in parallel from the layer's input (ArchTraits::parallel_block; GPT-NeoX files may
+  // switch it off with use_parallel_residual, and run gpt2's sequential block with their RoPE)
+  bool parallel_residual = false;
   int64_t sliding_window = 0;  // keys a local layer's query sees, itself included (0: no local layers)
   float rope_freq_base_local = 10000.0f;  // RoPE base of the local layers (no RoPE scaling there)
   // Soft-capping (gemma2): attention scores become c·tanh(s / c) before the softmax, logits c·tanh(l / c); 0:

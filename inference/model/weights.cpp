@@ -142,7 +142,7 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
   Weights w;
   Loader load(file, w.converted_);
   const ArchTraits& arch = *d.traits;
-  const bool layer_norm = arch.norm == NormKind::Layer;
+  const bool layer_norm = arch.norm == NormKind::Layer && arch.layer_norm_bias;  // (their biases required)
 
   w.token_embd = load.matrix("token_embd.weight", d.n_vocab, d.n_embd);
   if (arch.learned_positions) w.position_embd = load.matrix("position_embd.weight", d.n_ctx_train, d.n_embd);
@@ -193,6 +193,11 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       L.wq = rows_of(qkv, 0, d.q_dim(), "q rows");
       L.wk = rows_of(qkv, d.q_dim(), d.kv_dim(), "k rows");
       L.wv = rows_of(qkv, d.q_dim() + d.kv_dim(), d.kv_dim(), "v rows");
+      if (const Vector b = load.vector(p + "attn_qkv.bias", d.q_dim() + 2 * d.kv_dim(), false); !b.empty()) {
+        L.bq = b.subspan(0, static_cast<size_t>(d.q_dim()));  // (phi2)
+        L.bk = b.subspan(static_cast<size_t>(d.q_dim()), static_cast<size_t>(d.kv_dim()));
+        L.bv = b.subspan(static_cast<size_t>(d.q_dim() + d.kv_dim()), static_cast<size_t>(d.kv_dim()));
+      }
     } else if (d.is_mla()) {
       load_mla(load, p, d, L);
     } else {
@@ -205,6 +210,10 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
     }
     if (!d.has_attention(l)) {
       // (no attention tensors)
+    } else if (arch.logit_multiplier && load.has(p + "attn_q_norm.weight")) {
+      throw std::runtime_error("tensor '" + p +
+                               "attn_q_norm.weight': Command R+'s per-head LayerNorms of q and k are not "
+                               "supported");
     } else if (arch.qk_norm || (arch.qk_norm_if_present && load.has(p + "attn_q_norm.weight"))) {
       // per head, or over the whole of q and of k (olmo2)
       L.q_norm = load.vector(p + "attn_q_norm.weight", arch.qk_norm_full ? d.q_dim() : d.head_dim);
@@ -224,9 +233,9 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
     const std::string ffn_norm = p + std::string(arch.ffn_norm);
     if (arch.single_sublayer)
       L.ffn_norm = L.attn_norm;
-    else if (!arch.no_pre_norms)
+    else if (!arch.no_pre_norms && !arch.ffn_norm.empty())  // (Phi-2, Command-R: none)
       L.ffn_norm = load.vector(ffn_norm + ".weight", d.n_embd);
-    L.ffn_norm_b = load.vector(ffn_norm + ".bias", d.n_embd, layer_norm);
+    if (!arch.ffn_norm.empty()) L.ffn_norm_b = load.vector(ffn_norm + ".bias", d.n_embd, layer_norm);
     if (d.moe_layer(l)) {  // each expert's slice of the ffn_*_exps tensors
       L.router = load.matrix(p + "ffn_gate_inp.weight", d.n_expert, d.n_embd);
       L.router_b = load.vector(p + "ffn_gate_inp.bias", d.n_expert, false);

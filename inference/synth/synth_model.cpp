@@ -239,6 +239,24 @@ std::vector<Shape> make_shapes() {
   next.n_expert = 512;
   next.n_expert_used = 10;
   add(next);
+  // Pythia-160M and -1.4B (EleutherAI, GPT-NeoX): LayerNorms, RoPE on a quarter of each head, attention and
+  // FFN in parallel
+  Shape pythia{"pythia-160m", "gptneox", 768, 12, 12, 12, 3072, 50304, 2048, 10000.0f, 1e-5f, false, false};
+  pythia.rope_dims = 16;
+  add(pythia);
+  Shape pythia_1b{"pythia-1.4b", "gptneox", 2048, 24, 16, 16, 8192, 50304, 2048, 10000.0f, 1e-5f, false, false};
+  pythia_1b.rope_dims = 32;
+  add(pythia_1b);
+  // Phi-2: the same parallel block from one LayerNorm, RoPE on 32 of each head's 80, a biased classifier
+  Shape phi2{"phi-2", "phi2", 2560, 32, 32, 32, 10240, 51200, 2048, 10000.0f, 1e-5f, false, false};
+  phi2.rope_dims = 32;
+  add(phi2);
+  // Command R7B (cohere2): windows of 4096 keys on three layers of four, the fourth without RoPE; logits
+  // times 0.25
+  Shape r7b{"command-r7b", "cohere2", 4096, 32, 32, 8, 14336, 256000, 8192, 50000.0f, 1e-5f, true, false};
+  r7b.sliding_window = 4096;
+  r7b.logit_scale = 0.25f;
+  add(r7b);
   // Granite-4.0-H-350M: attention (no RoPE) on layers 10, 13, 17 and 27 of 32, Mamba-2 on the others (48 heads
   // of 32, a state of 128 in one group, a convolution of 4 taps with a bias), granite's multipliers
   Shape granite_h{"granite-4.0-h-350m", "granitehybrid", 768, 32, 12, 4, 2048, 100352, 32768, 10000.0f, 1e-5f,
@@ -330,6 +348,22 @@ std::vector<Shape> make_shapes() {
   lfm2_tiny.name = "test-tiny-lfm2-swa";  // (every attention layer sees the last 4 keys)
   lfm2_tiny.sliding_window = 4;
   add(lfm2_tiny);
+  // gptneox: parallel attention and FFN from their own LayerNorms, fused q|k|v, RoPE on 8 of 32; phi2: the
+  // same from one norm, q|k|v packed, a biased classifier; command-r: llama's sublayers in parallel from one
+  // LayerNorm without biases, scaled logits; cohere2: that with windows of 4 keys on three layers of four
+  Shape neox{"test-tiny-gptneox", "gptneox", 128, 2, 4, 4, 512, 300, 128, 10000.0f, 1e-5f, false, true};
+  neox.rope_dims = 8;
+  add(neox);
+  Shape phi2_tiny{"test-tiny-phi2", "phi2", 128, 2, 4, 4, 512, 300, 128, 10000.0f, 1e-5f, false, true};
+  phi2_tiny.rope_dims = 12;
+  add(phi2_tiny);
+  Shape command_r{"test-tiny-command-r", "command-r", 128, 2, 4, 2, 256, 300, 128, 10000.0f, 1e-5f, true, true};
+  command_r.logit_scale = 0.0625f;
+  add(command_r);
+  Shape cohere2{"test-tiny-cohere2", "cohere2", 128, 4, 4, 2, 256, 300, 128, 50000.0f, 1e-5f, true, true};
+  cohere2.sliding_window = 4;
+  cohere2.logit_scale = 0.25f;
+  add(cohere2);
   Shape lfm2moe{"test-tiny-lfm2moe", "lfm2moe", 128, 4, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, true, true, 0,
                 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 4, 2, 64};
   lfm2moe.attention_layers = {1, 3};
@@ -482,7 +516,15 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
   for (uint32_t l = 0; l < s.n_layer + s.n_nextn; ++l) {
     const std::string p = "blk." + std::to_string(l) + ".";
     const bool olmo2 = s.arch == "olmo2";  // norms after the sublayers only; q and k normalized whole
-    if (!olmo2) t.push_back({p + "attn_norm.weight", Kind::Norm, e, 1});
+    // GPT-NeoX, Phi-2: LayerNorms with biases (gains 1 + N(0, 0.25), so that each norm's own shows), fused or
+    // packed q|k|v with biases, biased ungated FFNs; Command-R, Cohere2: LayerNorms without biases. Phi-2,
+    // Command-R and Cohere2 have no FFN norm (their parallel FFN reads the attention norm's output).
+    const bool neox = s.arch == "gptneox", phi2 = s.arch == "phi2",
+               cohere = s.arch == "command-r" || s.arch == "cohere2";
+    const bool layer_norm = neox || phi2 || cohere;
+    const Kind norm = layer_norm ? Kind::HeadNorm : Kind::Norm;
+    if (!olmo2) t.push_back({p + "attn_norm.weight", norm, e, 1});
+    if (neox || phi2) t.push_back({p + "attn_norm.bias", Kind::Bias, e, 1});
     const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe";
     const bool qwen35 = s.arch.rfind("qwen35", 0) == 0 || s.arch == "qwen3next";  // (Qwen3-Next's layers too)
     const bool nemotron = s.arch.rfind("nemotron_h", 0) == 0;                     // (and nemotron_h_moe)
@@ -518,8 +560,9 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "shortconv.in_proj.weight", Kind::Weight, e, 3 * e});
       t.push_back({p + "shortconv.conv.weight", Kind::ConvTaps, s.conv_kernel, e});
       t.push_back({p + "shortconv.out_proj.weight", Kind::Weight, e, e});
-    } else if (s.arch == "phi3") {
+    } else if (s.arch == "phi3" || neox || phi2) {
       t.push_back({p + "attn_qkv.weight", Kind::Weight, e, q + 2 * kv});
+      if (neox || phi2) t.push_back({p + "attn_qkv.bias", Kind::Bias, q + 2 * kv, 1});
     } else if (s.kv_rank) {  // multi-head latent attention
       const uint64_t hq = uint64_t{s.n_head} * (s.qk_nope + s.rope_dims), nh = s.n_head;
       if (s.q_rank) {
@@ -561,15 +604,16 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     }
     if (s.attends(l))
       t.push_back({p + "attn_output.weight", Kind::Weight, s.kv_rank ? uint64_t{s.n_head} * s.v_head : q, e});
-    if (gpt_oss || seed_oss) t.push_back({p + "attn_output.bias", Kind::Bias, e, 1});
+    if (gpt_oss || seed_oss || neox || phi2) t.push_back({p + "attn_output.bias", Kind::Bias, e, 1});
     if (gpt_oss) t.push_back({p + "attn_sinks.weight", Kind::Sink, s.n_head, 1});
     const bool post_norms = s.arch == "gemma2" || s.arch == "gemma3" || glm4 || olmo2;
     if (post_norms) t.push_back({p + "post_attention_norm.weight", Kind::Norm, e, 1});
-    if (nemotron && !s.ffn_layer(l)) continue;  // (Nemotron-H: a mixer layer has no FFN)
-    if (!olmo2 && !nemotron)                    // (Nemotron-H's FFN layers are normalized by their attn_norm)
+    if (nemotron && !s.ffn_layer(l)) continue;    // (Nemotron-H: a mixer layer has no FFN)
+    if (!olmo2 && !nemotron && !phi2 && !cohere)  // (Nemotron-H's FFN layers: their attn_norm)
       t.push_back(
           {p + (gpt_oss || glm4moe || seed_oss || qwen35 ? "post_attention_norm.weight" : "ffn_norm.weight"),
-           Kind::Norm, e, 1});
+           norm, e, 1});
+    if (neox) t.push_back({p + "ffn_norm.bias", Kind::Bias, e, 1});
     const bool experts = s.n_expert && l >= s.n_dense_lead;
     if (experts) {
       const uint64_t nf = s.n_ff_exp ? s.n_ff_exp : s.n_ff, ne = s.n_expert;
@@ -602,10 +646,13 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     } else if (s.arch == "phi3" || glm4) {
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, 2 * uint64_t{s.n_ff}});  // gate rows, then up rows
     } else {
-      if (!nemotron) t.push_back({p + "ffn_gate.weight", Kind::Weight, e, s.n_ff});  // (ReLU²: no gate)
+      if (!nemotron && !neox && !phi2)
+        t.push_back({p + "ffn_gate.weight", Kind::Weight, e, s.n_ff});  // (ReLU², GELU: no gate)
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, s.n_ff});
+      if (neox || phi2) t.push_back({p + "ffn_up.bias", Kind::Bias, s.n_ff, 1});
     }
     if (!experts) t.push_back({p + "ffn_down.weight", Kind::Weight, s.n_ff, e});
+    if (!experts && (neox || phi2)) t.push_back({p + "ffn_down.bias", Kind::Bias, e, 1});
     if (post_norms) t.push_back({p + "post_ffw_norm.weight", Kind::Norm, e, 1});
     if (l >= s.n_layer) {  // a multi-token-prediction layer's own tensors (GLM-4.5's NextN), unused here
       t.push_back({p + "nextn.eh_proj.weight", Kind::Weight, 2 * e, e});
@@ -617,8 +664,13 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
   if (s.rope_scaling_factor > 0) t.push_back({"rope_freqs.weight", Kind::RopeFreqs, s.head_dim() / 2, 1});
   // (LFM2's final norm is named token_embd_norm, as llama.cpp's converter writes it)
   const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe";
-  t.push_back({lfm2 ? "token_embd_norm.weight" : "output_norm.weight", Kind::Norm, e, 1});
+  const bool norm_bias = s.arch == "gptneox" || s.arch == "phi2";
+  t.push_back({lfm2 ? "token_embd_norm.weight" : "output_norm.weight",
+               norm_bias || s.arch == "command-r" || s.arch == "cohere2" ? Kind::HeadNorm : Kind::Norm, e,
+               1});
+  if (norm_bias) t.push_back({"output_norm.bias", Kind::Bias, e, 1});
   if (!s.tied_embeddings) t.push_back({"output.weight", Kind::Weight, e, s.n_vocab});
+  if (s.arch == "phi2") t.push_back({"output.bias", Kind::Bias, s.n_vocab, 1});
   return t;
 }
 
@@ -673,11 +725,11 @@ std::vector<float> llama3_rope_factors(const Shape& s) {
 
 namespace {
 constexpr std::string_view kArchitectures[] = {
-    "llama",   "qwen2",     "qwen3",         "qwen3moe",      "phi3",       "gemma2",
-    "gemma3",  "gpt-oss",   "smollm3",       "granite",       "granitemoe", "glm4",
-    "glm4moe", "olmo2",     "deepseek2",     "qwen2moe",      "mistral3",   "ernie4_5-moe",
-    "olmoe",   "seed_oss",  "hunyuan-dense", "hunyuan-moe",   "lfm2",       "lfm2moe",
-    "qwen35",  "qwen35moe", "qwen3next",     "granitehybrid", "nemotron_h", "nemotron_h_moe"};
+    "llama",       "qwen2",          "qwen3",    "qwen3moe",     "phi3",      "gemma2",    "gemma3",
+    "gpt-oss",     "smollm3",        "granite",  "granitemoe",   "glm4",      "glm4moe",   "olmo2",
+    "deepseek2",   "qwen2moe",       "mistral3", "ernie4_5-moe", "olmoe",     "seed_oss",  "hunyuan-dense",
+    "hunyuan-moe", "lfm2",           "lfm2moe",  "qwen35",       "qwen35moe", "qwen3next", "granitehybrid",
+    "nemotron_h",  "nemotron_h_moe", "gptneox",  "phi2",         "command-r", "cohere2"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -783,7 +835,12 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   }
   w.set_f32(a + ".rope.freq_base", s.rope_base);
   w.set_u32(a + ".rope.dimension_count", s.rope_dims ? s.rope_dims : s.head_dim());
-  w.set_f32(a + ".attention.layer_norm_rms_epsilon", s.norm_eps);
+  if (a == "gptneox" || a == "phi2" || a == "command-r" || a == "cohere2") {  // (LayerNorms)
+    w.set_f32(a + ".attention.layer_norm_epsilon", s.norm_eps);
+  } else {
+    w.set_f32(a + ".attention.layer_norm_rms_epsilon", s.norm_eps);
+  }
+  if (a == "gptneox") w.set_bool(a + ".use_parallel_residual", true);
   if (s.sliding_window) w.set_u32(a + ".attention.sliding_window", s.sliding_window);
   if (s.n_expert) {
     w.set_u32(a + ".expert_count", s.n_expert);

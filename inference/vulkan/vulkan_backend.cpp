@@ -101,6 +101,7 @@ struct VulkanBackend::DeviceWeights {
 struct VulkanBackend::Activations {
   Arena arena;
   BufferRange x, xb, qkv, q, k, v, att_out, hb, hb2, hb3, x_last, logits;
+  BufferRange xf;         // a parallel block's FFN input, normalized before attention adds to x (GPT-NeoX)
   BufferRange norm_sums;  // deferred RMSNorm: partial sums of squares (ops.h NormWrite)
   // multi-head latent attention: the query before absorption, its low-rank step, the latent with the RoPE
   // key, and every head's value for wo
@@ -117,6 +118,7 @@ struct VulkanBackend::Activations {
     const uint64_t b = static_cast<uint64_t>(max_batch), f = sizeof(float);
     x = arena.allocate(b * d.n_embd * f);
     xb = arena.allocate(b * std::max(d.n_embd, d.q_dim()) * f);
+    if (d.parallel_residual) xf = arena.allocate(b * d.n_embd * f);
     qkv = arena.allocate(b * (d.q_dim() + 2 * d.kv_dim()) * f);  // also for q, k, v uploaded as one
     q = arena.allocate(b * d.q_dim() * f);
     k = arena.allocate(b * d.kv_dim() * f);
@@ -731,6 +733,15 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
   record_output(rec, c, n, first_logit);
 }
 
+// A parallel block (GPT-NeoX, Phi-2, Command-R) adds attention and FFN to the layer's input x: the FFN's
+// norm of x goes to xf before attention accumulates into x (without an FFN norm, the FFN reads the
+// attention norm's output in xb, which attention leaves as it is).
+void VulkanBackend::record_parallel_ffn_norm(Recorder& rec, uint32_t n, int64_t l) {
+  const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
+  if (!present(L.ffn_norm)) return;
+  record_norm(rec, a_->x, a_->xf, L.ffn_norm, L.ffn_norm_b, n);  // (attention's norm barrier follows)
+}
+
 // Deferred RMSNorm (CPU devices' tiles, ops.h NormWrite): the residual matvecs (wo, down) also write the next
 // norm's input times its gain into xb with partial sums of squares, and the matvecs reading xb (q|k|v,
 // gate|up) apply the norm's scale: no RMSNorm dispatch inside the stack. Not with biases added to the
@@ -743,7 +754,7 @@ VulkanBackend::LayerFlow VulkanBackend::layer_flow() const {
   const auto defers = [&](const WeightTensor* m) { return m && defers_norm(info, *m); };
   LayerFlow flow;
   flow.defer_norms = d.traits->norm == NormKind::Rms && !d.traits->post_norms && !d.traits->no_pre_norms &&
-                     d.residual_scale == 1.0f &&
+                     d.residual_scale == 1.0f && !d.parallel_residual &&
                      std::all_of(w_->layers.begin(), w_->layers.end(), [&](const LayerTensors& L) {
                        return defers(L.wqkv) && defers(L.wo) && defers(L.w_gate_up) && defers(L.w_down) &&
                               !present(L.bo) && !present(L.b_down);
@@ -771,6 +782,7 @@ void VulkanBackend::record_embedding(Recorder& rec, Caches& c, uint32_t n) {
 
 // Layer l's token mixing: attention, or (LFM2) the gated short convolution.
 void VulkanBackend::record_mixer(Recorder& rec, Caches& c, uint32_t n, int64_t l, LayerFlow& flow) {
+  if (model_.desc().parallel_residual) record_parallel_ffn_norm(rec, n, l);
   if (model_.desc().mixer(l) == model::ModelDescription::Mixer::None) return;  // (Nemotron-H's FFN layers)
   if (model_.desc().mixer(l) == model::ModelDescription::Mixer::DeltaNet)
     record_delta_net(rec, c, n, l);
@@ -875,6 +887,7 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
   const auto inlines = [&](const WeightTensor* m) { return m && inlines_norm(info, *m, n); };
   const bool read_attn_norm = flow.defer_norms && l > 0;
   const bool inline_attn_norm = arch.norm == NormKind::Rms && !flow.defer_norms && present(L.attn_norm) &&
+                                !d.parallel_residual &&  // (a parallel FFN reads xb)
                                 (L.wqkv ? inlines(L.wqkv) : inlines(L.wq) && inlines(L.wk) && inlines(L.wv));
   const InlineNorm attn_inline{L.attn_norm, d.norm_eps};
   const InlineNorm* attn_in = inline_attn_norm ? &attn_inline : nullptr;
@@ -1084,13 +1097,14 @@ void VulkanBackend::record_ffn(Recorder& rec, uint32_t n, int64_t l, LayerFlow& 
   const auto inlines = [&](const WeightTensor* m) { return m && inlines_norm(info, *m, n); };
   const NormRead ffn_read{a.norm_sums, flow.defer_norms ? norm_slots(info, *L.wo, n) : 0, d.norm_eps};
   const bool inline_ffn_norm =
-      arch.norm == NormKind::Rms && !flow.defer_norms && present(L.ffn_norm) &&
+      arch.norm == NormKind::Rms && !flow.defer_norms && present(L.ffn_norm) && !d.parallel_residual &&
       (L.w_gate_up ? inlines(L.w_gate_up)
                    : arch.ffn != FfnKind::Gelu && inlines(L.w_gate) && inlines(L.w_up));
   const InlineNorm ffn_inline{L.ffn_norm, d.norm_eps};
   const InlineNorm* ffn_in = inline_ffn_norm ? &ffn_inline : nullptr;
-  const BufferRange ffn_x = inline_ffn_norm ? a.x : a.xb;
-  if (!flow.defer_norms && !inline_ffn_norm) {
+  // (a parallel block's FFN input: see record_parallel_ffn_norm)
+  const BufferRange ffn_x = inline_ffn_norm ? a.x : d.parallel_residual && present(L.ffn_norm) ? a.xf : a.xb;
+  if (!flow.defer_norms && !inline_ffn_norm && !d.parallel_residual) {
     record_norm(rec, a.x, a.xb, L.ffn_norm, L.ffn_norm_b, n);
     rec.barrier();
   }
@@ -1102,7 +1116,7 @@ void VulkanBackend::record_ffn(Recorder& rec, uint32_t n, int64_t l, LayerFlow& 
         {.n_vec = n, .norm_read = flow.defer_norms ? &ffn_read : nullptr, .inline_norm = ffn_in}, a.hb);
     hidden = a.hb3;
   } else if (arch.ffn == FfnKind::ReluSqr) {  // Nemotron-H: relu(up·x + b)², ungated
-    rec.project(*L.w_up, a.xb, a.hb, {.n_vec = n});
+    rec.project(*L.w_up, ffn_x, a.hb, {.n_vec = n});
     record_bias(rec, L.b_up, a.hb, n_ff, n);
     rec.barrier();
     rec.relu_sqr(a.hb, n * n_ff);
@@ -1117,7 +1131,7 @@ void VulkanBackend::record_ffn(Recorder& rec, uint32_t n, int64_t l, LayerFlow& 
       rec.swiglu(a.hb, a.hb2, a.hb3, n * n_ff);
     hidden = a.hb3;
   } else {
-    rec.project(*L.w_up, a.xb, a.hb, {.n_vec = n});
+    rec.project(*L.w_up, ffn_x, a.hb, {.n_vec = n});
     record_bias(rec, L.b_up, a.hb, n_ff, n);
     rec.barrier();
     rec.gelu(a.hb, n * n_ff);
@@ -1170,9 +1184,9 @@ void VulkanBackend::record_output(Recorder& rec, Caches& c, uint32_t n, uint32_t
     rec.barrier();
     rec.add_bias(w.output_b, a.logits, n_vocab, n_out);
   }
-  if (d.logit_scale != 1.0f) {  // granite: logits divided by logit_scale
+  if (d.logit_multiplier != 1.0f) {  // (granite, Command-R)
     rec.barrier();
-    rec.scale(a.logits, n_out * n_vocab, 1.0f / d.logit_scale);
+    rec.scale(a.logits, n_out * n_vocab, d.logit_multiplier);
   }
   if (d.final_softcap > 0) {  // gemma2
     rec.barrier();

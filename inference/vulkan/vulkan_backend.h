@@ -75,6 +75,7 @@ class VulkanBackend final : public model::Backend {
   void record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t first_logit);
   LayerFlow layer_flow() const;
   void record_embedding(Recorder& rec, Caches& c, uint32_t n);
+  void record_parallel_ffn_norm(Recorder& rec, uint32_t n, int64_t l);
   void record_mixer(Recorder& rec, Caches& c, uint32_t n, int64_t l, LayerFlow& flow);
   void record_attention(Recorder& rec, Caches& c, uint32_t n, int64_t l, LayerFlow& flow);
   void record_short_conv(Recorder& rec, Caches& c, uint32_t n, int64_t l);

@@ -48,6 +48,17 @@ inline void rmsnorm(Vec& x, size_t begin, size_t n, model::Vector gain, double e
   for (size_t i = 0; i < n; ++i) x[begin + i] *= scale * gain[i];
 }
 
+// (x − mean) / sqrt(var + eps) · gain + bias over the whole of x, in place (no bias: Command-R)
+inline void layernorm(Vec& x, model::Vector gain, model::Vector bias, double eps) {
+  double mean = 0, var = 0;
+  for (double e : x) mean += e;
+  mean /= static_cast<double>(x.size());
+  for (double e : x) var += (e - mean) * (e - mean);
+  const double scale = 1.0 / std::sqrt(var / static_cast<double>(x.size()) + eps);
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = (x[i] - mean) * scale * gain[i] + (bias.empty() ? 0.0 : bias[i]);
+}
+
 // RoPE's per-pair angular frequencies and the magnitude of cos and sin, as the papers and Hugging Face's
 // modeling_rope_utils define them: base^(−2i/n_rot), divided by the file's per-pair factors (Llama 3.1's
 // rope_freqs; LongRoPE's long factors when the context exceeds the original one, else its short ones);
@@ -120,9 +131,8 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   const model::ModelDescription& d = m.desc();
   const model::Weights& w = m.weights();
   const model::ArchTraits& arch = *d.traits;
-  if (arch.norm != model::NormKind::Rms || arch.ffn == model::FfnKind::Gelu || arch.fused_qkv ||
-      arch.learned_positions)
-    throw std::runtime_error("naive_logits covers the llama family (and gemma2/3, gpt-oss) only");
+  if (arch.learned_positions)
+    throw std::runtime_error("naive_logits covers the llama family (and gemma2/3, gpt-oss, ...), not gpt2");
   // gemma2 and gemma3, as their papers and reference code state them: embeddings × √n_embd, GeGLU (tanh
   // GELU), each sublayer's output RMS-normalized before the residual add, local layers that see a window of
   // sliding_window keys: gemma2's even layers; gemma3's five of every six, which also turn with RoPE base
@@ -133,13 +143,28 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   const bool gemma2 = d.architecture == "gemma2", gemma3 = d.architecture == "gemma3",
              gemma = gemma2 || gemma3, gpt_oss = d.architecture == "gpt-oss";
   const bool olmo3 = d.architecture == "olmo2";  // OLMo 3's windows: three layers of four
+  // Cohere2 (Command R7B): windows on three layers of four; the fourth attends to every key without RoPE
+  const bool cohere2 = d.architecture == "cohere2";
   const auto local = [&](int64_t layer) {
-    return d.sliding_window > 0 && ((gemma3 && layer % 6 != 5) || ((gemma2 || gpt_oss) && layer % 2 == 0) ||
-                                    (olmo3 && layer % 4 != 3) || d.traits->short_conv);  // (LFM2: all)
+    return d.sliding_window > 0 &&
+           ((gemma3 && layer % 6 != 5) || ((gemma2 || gpt_oss) && layer % 2 == 0) ||
+            ((olmo3 || cohere2) && layer % 4 != 3) || d.traits->short_conv);  // (LFM2: all)
+  };
+  // GPT-NeoX, Phi-2, Command-R: LayerNorms (Command-R's without biases); attention and FFN in parallel, both
+  // reading the layer's input: x + attn(LN₁(x)) + ffn(LN₂(x)), with LN₂ = LN₁ where there is no ffn_norm
+  // (Phi-2, Command-R); GPT-NeoX's and Phi-2's FFN is down(gelu(up·x + b)) + b (GELU's tanh form, as
+  // llama.cpp computes it); Command-R's logits times its logit_scale.
+  const bool layer_norm = arch.norm == model::NormKind::Layer;
+  const auto norm = [&](Vec& v, model::Vector gain, model::Vector bias) {
+    if (layer_norm)
+      naive::layernorm(v, gain, bias, d.norm_eps);
+    else
+      naive::rmsnorm(v, 0, v.size(), gain, d.norm_eps);
   };
   const auto cap = [](double s, double c) { return c > 0 ? c * std::tanh(s / c) : s; };
   // granite: its config's multipliers (the GGUF's keys): embeddings times embedding_scale, each sublayer's
   // output times residual_scale, scores times attention.scale instead of 1/√d, logits divided by logit_scale
+  // (ModelDescription::logit_multiplier holds its reciprocal)
   const bool granite = d.traits->granite_scales;
   const double residual = granite ? d.residual_scale : 1.0;
   const auto n = static_cast<int64_t>(tokens.size());
@@ -363,8 +388,17 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
     std::vector<Vec> out_gate(u(n));  // Qwen3.5: σ(gate) times each head's output
     for (int64_t t = 0; t < n && !d.is_mla() && d.has_attention(l); ++t) {
       Vec xn = x[u(t)];
-      if (!arch.no_pre_norms) naive::rmsnorm(xn, 0, u(dim), L.attn_norm, eps);  // (olmo2 has none)
-      q[u(t)] = naive::matvec(L.wq, xn, L.bq);
+      if (!arch.no_pre_norms) norm(xn, L.attn_norm, L.attn_norm_b);  // (olmo2 has none)
+      if (L.wqkv) {                                                  // GPT-NeoX: one matrix, [q, k, v]
+        const Vec qkv = naive::matvec(L.wqkv, xn, L.bqkv);
+        q[u(t)].assign(qkv.begin(), qkv.begin() + d.q_dim());
+        k[u(t)].assign(qkv.begin() + d.q_dim(), qkv.begin() + d.q_dim() + d.kv_dim());
+        v[u(t)].assign(qkv.begin() + d.q_dim() + d.kv_dim(), qkv.end());
+      } else {
+        q[u(t)] = naive::matvec(L.wq, xn, L.bq);
+        k[u(t)] = naive::matvec(L.wk, xn, L.bk);
+        v[u(t)] = naive::matvec(L.wv, xn, L.bv);
+      }
       if (arch.attn_output_gate) {  // rows [q, gate] per head
         const Vec both = q[u(t)];
         q[u(t)].clear();
@@ -374,8 +408,6 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
                                 both.begin() + (2 * h + 2) * hd);
         }
       }
-      k[u(t)] = naive::matvec(L.wk, xn, L.bk);
-      v[u(t)] = naive::matvec(L.wv, xn, L.bv);
       const auto norm_qk = [&] {
         if (arch.qk_norm_full) {  // olmo2: over the whole of q and of k
           naive::rmsnorm(q[u(t)], 0, u(d.q_dim()), L.q_norm, eps);
@@ -390,13 +422,14 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
       const bool neox = arch.rope == model::RopeKind::NeoX;
       // (SmolLM3: no RoPE on every fourth layer; Granite 4.0-H: none where the file switches it off)
       if (arch.rope != model::RopeKind::None && !d.rope_off &&
-          (d.architecture != "smollm3" || (l + 1) % 4 != 0)) {
+          ((d.architecture != "smollm3" && !cohere2) || (l + 1) % 4 != 0)) {
         naive::rope(q[u(t)], d.n_head, hd, d.n_rot, t, neox, rope);
         naive::rope(k[u(t)], d.n_head_kv, hd, d.n_rot, t, neox, rope);
       }
       if (hunyuan) norm_qk();  // Hunyuan: the norms after RoPE
     }
     for (int64_t t = 0; t < n; ++t) {
+      const Vec x_in = x[u(t)];  // (a parallel block's FFN reads it)
       if (!d.has_attention(l) && d.mixer(l) != model::ModelDescription::Mixer::None)
         for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += residual * conv_out[u(t)][u(i)];
       Vec att(u(d.n_head * v_hd), 0.0);
@@ -429,8 +462,12 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
 
       // (Nemotron-H: one sublayer per layer, an FFN only where no mixer is, normalized by its attn_norm)
       if (!d.has_ffn(l)) continue;
-      Vec xn = x[u(t)];
-      if (!arch.no_pre_norms) naive::rmsnorm(xn, 0, u(dim), L.ffn_norm, eps);
+      const bool parallel = d.parallel_residual;
+      Vec xn = parallel ? x_in : x[u(t)];
+      if (parallel && L.ffn_norm.empty())
+        norm(xn, L.attn_norm, L.attn_norm_b);
+      else if (!arch.no_pre_norms)
+        norm(xn, L.ffn_norm, L.ffn_norm_b);
       // SwiGLU (GeGLU for gemma, clamped for gpt-oss) of one expert, or of the dense FFN
       const auto ffn = [&](const model::WeightMatrix& wg, const model::WeightMatrix& wu,
                            const model::WeightMatrix& wd, model::Vector b_gate, model::Vector b_up,
@@ -438,6 +475,12 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         if (arch.ffn == model::FfnKind::ReluSqr) {  // Nemotron-H: down(relu(up·x + b)²) + b, no gate
           Vec h = naive::matvec(wu, xn, b_up);
           for (double& e : h) e = e > 0 ? e * e : 0.0;
+          return naive::matvec(wd, h, b_down);
+        }
+        if (arch.ffn == model::FfnKind::Gelu) {  // GPT-NeoX, Phi-2: down(gelu(up·x + b)) + b, no gate
+          Vec h = naive::matvec(wu, xn, b_up);
+          for (double& e : h)
+            e = 0.5 * e * (1.0 + std::tanh(std::sqrt(2.0 / std::numbers::pi) * (e + 0.044715 * e * e * e)));
           return naive::matvec(wd, h, b_down);
         }
         Vec g = naive::matvec(wg, xn, b_gate), up = naive::matvec(wu, xn, b_up);
@@ -522,9 +565,11 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   std::vector<float> logits;
   for (int64_t t = 0; t < n; ++t) {
     Vec xn = x[u(t)];
-    naive::rmsnorm(xn, 0, u(dim), w.output_norm, eps);
+    norm(xn, w.output_norm, w.output_norm_b);
+    // (granite: divided by its logit_scale; Command-R: times its logit_scale)
+    const double multiplier = granite || arch.logit_multiplier ? d.logit_multiplier : 1.0;
     for (double l : naive::matvec(w.output, xn, w.output_b))
-      logits.push_back(static_cast<float>(cap(granite ? l / d.logit_scale : l, d.final_softcap)));
+      logits.push_back(static_cast<float>(cap(l * multiplier, d.final_softcap)));
   }
   return logits;
 }

@@ -670,7 +670,7 @@ TEST_CASE("granite and granitemoe: embedding, residual, attention and logit mult
   CHECK(d.embedding_scale == 12.0f);
   CHECK(d.residual_scale == 0.22f);
   CHECK(d.attention_scale == 0.015625f);
-  CHECK(d.logit_scale == 8.0f);
+  CHECK(d.logit_multiplier == 1.0f / 8.0f);
   const auto ref = test::naive_logits(*model, kTokens);
   CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
   CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.02f);
@@ -851,6 +851,65 @@ TEST_CASE("ernie4_5-moe: a dense first layer, a biased softmax router, a shared 
                         path, "ernie-dense",
                         [](gguf::GgufWriter& w) { w.set_u32("ernie4_5-moe.leading_dense_block_count", 5); })),
                     Contains("ernie4_5-moe.leading_dense_block_count = 5 is out of range 0..2"));
+}
+
+TEST_CASE("gptneox, phi2, command-r and cohere2 (parallel blocks) match the textbook forward pass",
+          "[engine][architectures]") {
+  // attention and FFN both read the layer's input: GPT-NeoX from their own LayerNorms (fused q|k|v, RoPE on
+  // part of each head), Phi-2 from one (packed q|k|v, a biased classifier), Command-R from one LayerNorm
+  // without biases (scaled logits), Cohere2 also with windows on three layers of four and no RoPE on the
+  // fourth
+  const std::string shape =
+      GENERATE("test-tiny-gptneox", "test-tiny-phi2", "test-tiny-command-r", "test-tiny-cohere2");
+  INFO(shape);
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+  const model::ModelDescription& d = model->desc();
+  const model::LayerWeights& L = model->weights().layers[1];
+  CHECK(d.parallel_residual);
+  if (shape == "test-tiny-gptneox") {
+    CHECK(L.wqkv);
+    CHECK(L.bqkv.size() == static_cast<size_t>(d.q_dim() + 2 * d.kv_dim()));
+    CHECK(L.ffn_norm_b.size() == static_cast<size_t>(d.n_embd));
+    CHECK(d.n_rot == 8);
+  } else if (shape == "test-tiny-phi2") {
+    CHECK(L.ffn_norm.empty());
+    CHECK(L.bv.size() == static_cast<size_t>(d.kv_dim()));
+    CHECK(model->weights().output_b.size() == static_cast<size_t>(d.n_vocab));
+  } else {
+    CHECK(L.attn_norm_b.empty());
+    CHECK(L.ffn_norm.empty());
+    CHECK(d.tied_embeddings);
+    CHECK(d.logit_multiplier == (shape == "test-tiny-command-r" ? 0.0625f : 0.25f));
+  }
+  if (shape == "test-tiny-cohere2") {
+    for (int64_t l = 0; l < 4; ++l) {
+      CHECK(d.is_local(l) == (l != 3));
+      CHECK(d.rope_in_layer(l) == (l != 3));
+      CHECK(d.rope_base(l) == 50000.0f);
+    }
+  }
+  check_against_textbook(*model, 0.05f);
+}
+
+TEST_CASE("gptneox files that switch the parallel block off run it in sequence", "[engine][architectures]") {
+  const auto path = test::temp_dir("gptneox-sequential") / "sequential.gguf";
+  test::rewrite_model(test::synth_model_file("test-tiny-gptneox", gguf::GgmlType::Q8_0), path,
+                      [](gguf::GgufWriter& w) { w.set_bool("gptneox.use_parallel_residual", false); });
+  auto sequential = model::Model::load(path);
+  auto parallel = model::Model::load(test::synth_model_file("test-tiny-gptneox", gguf::GgmlType::Q8_0));
+  CHECK_FALSE(sequential->desc().parallel_residual);
+  const auto ref = check_against_textbook(*sequential, 0.05f);
+  CHECK(test::max_abs_diff(ref, engine_logits(*parallel, "cpu")) > 0.01f);  // (the block's order shows)
+}
+
+TEST_CASE("Command R+'s per-head LayerNorms of q and k are refused by name", "[engine][architectures]") {
+  const auto path = test::temp_dir("command-r-qk") / "qk.gguf";
+  const auto& d =
+      model::Model::load(test::synth_model_file("test-tiny-command-r", gguf::GgmlType::F32))->desc();
+  test::rewrite_model(
+      test::synth_model_file("test-tiny-command-r", gguf::GgmlType::F32), path, [](gguf::GgufWriter&) {},
+      {{"blk.0.attn_q_norm.weight", std::vector<float>(static_cast<size_t>(d.q_dim()), 1.0f)}});
+  CHECK_THROWS_WITH(model::Model::load(path), Contains("Command R+'s per-head LayerNorms of q and k"));
 }
 
 TEST_CASE("olmoe and seed_oss match the textbook forward pass", "[engine][architectures]") {

@@ -475,6 +475,11 @@ TEST_CASE("presets carry the real models' sizes") {
   // synthetic files leave out the multi-token-prediction layer, as llama.cpp's converter does
   CHECK(std::fabs(double(synth::find_shape("qwen3-next-80b-a3b")->n_params()) / 80e9 - 1) < 0.01);
   CHECK(std::fabs(double(synth::find_shape("qwen3.5-35b-a3b")->n_params()) / 35e9 - 1) < 0.015);
+  // GPT-NeoX's, Phi-2's and Command R7B's counts to the parameter (their biases and norms included)
+  CHECK(synth::find_shape("pythia-160m")->n_params() == 162322944);
+  CHECK(synth::find_shape("pythia-1.4b")->n_params() == 1414647808);
+  CHECK(synth::find_shape("phi-2")->n_params() == 2779683840);
+  CHECK(synth::find_shape("command-r7b")->n_params() == 8028033024);
   CHECK(synth::find_shape("qwen3-next-80b-a3b")->n_expert == 512);
   CHECK(synth::find_shape("qwen2.5-0.5b")->arch == "qwen2");
   CHECK(synth::find_shape("qwen3-0.6b")->head_dim() == 128);  // not 1024 / 16

@@ -392,6 +392,19 @@ TEST_CASE("Vulkan runs seed_oss (attention biases, the output's too) as the CPU 
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
+TEST_CASE("Vulkan runs parallel blocks (GPT-NeoX, Phi-2, Command-R, Cohere2) as the CPU engine does",
+          "[backend]") {
+  const std::string shape =
+      GENERATE("test-tiny-gptneox", "test-tiny-phi2", "test-tiny-command-r", "test-tiny-cohere2");
+  INFO(shape);
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  check_model_against_cpu(*model, *gpu, cpu);
+  check_long_prompt_against_cpu(*model, *gpu, cpu, 11);
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
 TEST_CASE("Vulkan turns deepseek2 with DeepSeek's YaRN as the CPU engine does", "[backend]") {
   const auto yarn = test::temp_dir("vulkan-deepseek2") / "yarn.gguf";
   test::rewrite_model(test::synth_model_file("test-tiny-deepseek2", gguf::GgmlType::Q8_0), yarn,
