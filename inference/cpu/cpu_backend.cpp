@@ -25,17 +25,29 @@ size_t sz(int64_t n) {
 
 CpuCaches::CpuCaches(const model::ModelDescription& d, int64_t n_ctx_)
     : n_ctx(n_ctx_),
-      kv_dim(d.kv_dim()),
       q_dim(d.q_cache_dim()),
       v_is_k(d.is_mla()),
-      k(sz(d.n_attention_layers() * n_ctx_ * d.kv_dim())),
-      v(d.is_mla() ? 0 : sz(d.n_attention_layers() * n_ctx_ * d.kv_dim())),
-      q(sz(d.n_attention_layers() * n_ctx_ * d.q_cache_dim())),
       conv(sz(d.n_conv_layers() * n_ctx_ * d.n_embd)),
       conv_dim(d.n_embd),
       state_floats(d.recurrent_state_floats()),
       window_floats(d.recurrent_window_floats()) {
   for (int64_t l = 0; l < d.n_layer; ++l) slot.push_back(d.cache_slot(l));
+  // (a layer without attention has no rows; one that shares another's keys and values reads that one's)
+  size_t kv_floats = 0, q_floats = 0;
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    const bool attends = d.has_attention(l);
+    const int64_t kv_w = attends ? d.heads(l).kv_dim() : 0;
+    const int64_t q_w = !attends ? 0 : d.is_mla() ? d.q_cache_dim() : d.heads(l).q_dim();
+    kv_width.push_back(kv_w);
+    q_width.push_back(q_w);
+    kv_base.push_back(d.keeps_kv(l) ? kv_floats : kv_base[sz(d.kv_layer(l))]);
+    if (d.keeps_kv(l)) kv_floats += sz(n_ctx * kv_w);
+    q_base.push_back(q_floats);
+    q_floats += sz(n_ctx * q_w);
+  }
+  k.assign(kv_floats, 0.0f);
+  if (!v_is_k) v.assign(kv_floats, 0.0f);
+  q.assign(q_floats, 0.0f);
   delta_state.assign(sz(d.n_recurrent_layers() * state_floats), 0.0f);
   delta_window.assign(sz(d.n_recurrent_layers() * window_floats), 0.0f);
 }
@@ -64,14 +76,14 @@ int64_t CpuCaches::rewind(int64_t position) {
 
 Scratch::Scratch(const model::ModelDescription& d, int64_t b)
     : x(sz(b * d.n_embd)),
-      xb(sz(b * std::max(d.n_embd, d.q_dim()))),
+      xb(sz(b * std::max(d.n_embd, d.max_q_dim()))),
       xb2(sz(b * d.n_embd)),
       attn_res(d.parallel_residual ? sz(b * d.n_embd) : 0),
       qkv(d.traits->fused_qkv ? sz(b * (d.q_dim() + 2 * d.kv_dim())) : 0),
-      q(sz(b * d.q_dim())),
-      k(sz(b * d.kv_dim())),
-      v(sz(b * d.kv_dim())),
-      att_out(sz(b * d.q_dim())),
+      q(sz(b * d.max_q_dim())),
+      k(sz(b * d.max_kv_dim())),
+      v(sz(b * d.max_kv_dim())),
+      att_out(sz(b * d.max_q_dim())),
       hb(sz(b * d.dense_ff_width())),
       hb2(sz(b * d.dense_ff_width())),
       router(sz(b * d.n_expert)),
@@ -96,7 +108,10 @@ Scratch::Scratch(const model::ModelDescription& d, int64_t b)
       attn_gate(d.traits->attn_output_gate ? sz(b * d.q_dim()) : 0),
       q_gate(d.traits->attn_output_gate ? sz(b * 2 * d.q_dim()) : 0),
       mb_in(sz(d.n_mamba_layers() > 0 ? b * d.mamba.in_dim() : 0)),
-      mb_y(sz(d.n_mamba_layers() > 0 ? b * d.mamba.d_inner : 0)) {}
+      mb_y(sz(d.n_mamba_layers() > 0 ? b * d.mamba.d_inner : 0)),
+      ple(sz(b * d.n_layer * d.per_layer_embd)),
+      ple_g(sz(b * d.per_layer_embd)),
+      ones(sz(d.traits->layer_shapes ? d.max_head_dim() : 0), 1.0f) {}
 
 CpuBackend::CpuBackend(const model::Model& model, int n_threads, Rounding rounding)
     : model_(model), rounding_(rounding), pool_(n_threads), s_(model.desc(), kMaxBatch) {
@@ -132,29 +147,34 @@ model::BackendCapabilities CpuBackend::capabilities() const {
 CpuBackend::ContextScratch CpuBackend::context_scratch(int64_t n_ctx) const {
   const model::ModelDescription& d = model_.desc();
   const int64_t runs = (n_ctx + run_keys_ - 1) / run_keys_;
-  return {.att = sz(pool_.size() * d.gqa_group() * n_ctx),
-          .run_out = sz(runs * d.q_dim()),
+  int64_t group = 0, panels = 0;  // (the widest of any attention layer)
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    const model::ModelDescription::Heads h = d.heads(l);
+    group = std::max(group, h.group());
+    panels = std::max(
+        panels, h.n_head_kv * std::max(x_panels_size(h.head_dim, n_ctx), x_panels_size(n_ctx, h.head_dim)));
+  }
+  return {.att = sz(pool_.size() * group * n_ctx),
+          .run_out = sz(runs * d.max_q_dim()),
           .run_stats = sz(runs * d.n_head),
-          .panels =
-              sz(d.n_head_kv * std::max(x_panels_size(d.head_dim, n_ctx), x_panels_size(n_ctx, d.head_dim)))};
+          .panels = sz(panels)};
 }
 
 model::MemoryEstimate CpuBackend::estimate_memory(int64_t n_ctx) const {
   const auto& d = model_.desc();
   model::MemoryEstimate m;
   m.weight_bytes = model_.weights().matrix_bytes();
-  m.session_bytes =
-      static_cast<uint64_t>(
-          d.n_attention_layers() * n_ctx * ((d.is_mla() ? 1 : 2) * d.kv_dim() + d.q_cache_dim()) +
-          d.n_conv_layers() * n_ctx * d.n_embd +
-          d.n_recurrent_layers() * (d.recurrent_state_floats() + d.recurrent_window_floats()) *
-              int64_t(1 + model::StateCheckpoints<float>::kMax)) *
-      sizeof(float);
+  m.session_bytes = static_cast<uint64_t>(
+                        n_ctx * d.attention_cache_floats() + d.n_conv_layers() * n_ctx * d.n_embd +
+                        d.n_recurrent_layers() * (d.recurrent_state_floats() + d.recurrent_window_floats()) *
+                            int64_t(1 + model::StateCheckpoints<float>::kMax)) *
+                    sizeof(float);
   const Scratch& s = s_;
-  for (const auto* v : {&s.x,        &s.xb,      &s.xb2,       &s.attn_res, &s.qkv,    &s.q,     &s.k,
-                        &s.v,        &s.att_out, &s.hb,        &s.hb2,      &s.router, &s.moe_x, &s.moe_g,
-                        &s.moe_u,    &s.moe_d,   &s.moe_out,   &s.conv_bcx, &s.dn_qkv, &s.dn_z,  &s.dn_beta,
-                        &s.dn_alpha, &s.dn_out,  &s.attn_gate, &s.q_gate,   &s.mb_in,  &s.mb_y})
+  for (const auto* v :
+       {&s.x,       &s.xb,       &s.xb2,    &s.attn_res, &s.qkv,     &s.q,        &s.k,      &s.v,
+        &s.att_out, &s.hb,       &s.hb2,    &s.router,   &s.moe_x,   &s.moe_g,    &s.moe_u,  &s.moe_d,
+        &s.moe_out, &s.conv_bcx, &s.dn_qkv, &s.dn_z,     &s.dn_beta, &s.dn_alpha, &s.dn_out, &s.attn_gate,
+        &s.q_gate,  &s.mb_in,    &s.mb_y,   &s.ple,      &s.ple_g})
     m.scratch_bytes += v->size() * sizeof(float);
   const ContextScratch cs = context_scratch(n_ctx);
   m.scratch_bytes +=
@@ -194,9 +214,10 @@ void CpuBackend::forward_impl(model::Session& session, std::span<const int32_t> 
 
 void attention_row(float* att, const float* q, const CpuCaches& c, const model::ModelDescription& d,
                    int64_t layer, int64_t head, int64_t pos, float sink) {
-  const int64_t hd = d.head_dim, kv_head = head / d.gqa_group(), first = d.first_key(layer, pos);
+  const model::ModelDescription::Heads h = d.heads(layer);
+  const int64_t hd = h.head_dim, kv_head = head / h.group(), first = d.first_key(layer, pos);
   std::fill(att, att + first, 0.0f);  // keys before a sliding window
-  attention_scores(att + first, q, c.k_at(layer, first) + kv_head * hd, d.kv_dim(), pos + 1 - first, hd,
+  attention_scores(att + first, q, c.k_at(layer, first) + kv_head * hd, h.kv_dim(), pos + 1 - first, hd,
                    d.attention_scale);
   softcap(att + first, pos + 1 - first, d.attn_softcap);
   const SoftmaxStats stats = softmax_f32(att + first, pos + 1 - first);
@@ -212,7 +233,8 @@ namespace {
 void attention_like_ggml(float* out, float* att, const float* q, const CpuCaches& c,
                          const model::ModelDescription& d, int64_t layer, int64_t head, int64_t pos,
                          float sink) {
-  const int64_t hd = d.head_dim, kv_head = head / d.gqa_group(), first = d.first_key(layer, pos);
+  const model::ModelDescription::Heads h = d.heads(layer);
+  const int64_t hd = h.head_dim, kv_head = head / h.group(), first = d.first_key(layer, pos);
   const float scale = d.attention_scale;
   float max = -INFINITY;
   for (int64_t j = 0; j <= pos; ++j) {
@@ -253,9 +275,10 @@ void attention_like_ggml(float* out, float* att, const float* q, const CpuCaches
 // inputs over the keys.
 void CpuBackend::pack_kv_panels(CpuCaches& c, int64_t l, int64_t n_keys) {
   const model::ModelDescription& d = model_.desc();
-  const int64_t hd = d.head_dim, kv_dim = d.kv_dim();
+  const model::ModelDescription::Heads heads = d.heads(l);
+  const int64_t hd = heads.head_dim, kv_dim = heads.kv_dim();
   const int64_t kp = x_panels_size(hd, n_keys), vp = x_panels_size(n_keys, hd);
-  pool_.parallel_for(d.n_head_kv, [&](int64_t begin, int64_t end, int) {
+  pool_.parallel_for(heads.n_head_kv, [&](int64_t begin, int64_t end, int) {
     for (int64_t h = begin; h < end; ++h) {
       pack_x_panels(&s_.k_panels[sz(h * kp)], {.data = c.k_at(l, 0) + h * hd, .input_stride = kv_dim}, hd,
                     n_keys, 0, x_panel_blocks(n_keys));
@@ -274,7 +297,8 @@ void CpuBackend::pack_kv_panels(CpuCaches& c, int64_t l, int64_t n_keys) {
 void CpuBackend::attention_block(int64_t layer, int64_t h, int64_t t0, int64_t n, int64_t pos0,
                                  int64_t n_total, GemmKernel gemm) {
   const model::ModelDescription& d = model_.desc();
-  const int64_t hd = d.head_dim, q_dim = d.q_dim(), kv_head = h / d.gqa_group(),
+  const model::ModelDescription::Heads heads = d.heads(layer);
+  const int64_t hd = heads.head_dim, q_dim = heads.q_dim(), kv_head = h / heads.group(),
                 group = gemm_rows_group(gemm);
   const int64_t nq = std::min(group, n - t0), n_keys = pos0 + t0 + nq;
   const float scale = d.attention_scale, sink = head_sink(model_.weights().layers[sz(layer)], h);
@@ -307,9 +331,10 @@ void CpuBackend::attention_block(int64_t layer, int64_t h, int64_t t0, int64_t n
 // merged with their maxima and sums.
 void CpuBackend::attention_groups(CpuCaches& c, int64_t l, int64_t pos0) {
   const model::ModelDescription& d = model_.desc();
-  const int64_t hd = d.head_dim, kv_dim = d.kv_dim(), g = d.gqa_group(), n_keys = pos0 + 1;
+  const model::ModelDescription::Heads heads = d.heads(l);
+  const int64_t hd = heads.head_dim, kv_dim = heads.kv_dim(), g = heads.group(), n_keys = pos0 + 1;
   const int64_t first = d.first_key(l, pos0);  // the runs start at the sliding window's first key
-  const int64_t groups = d.n_head_kv, runs = (n_keys - first + run_keys_ - 1) / run_keys_;
+  const int64_t groups = heads.n_head_kv, runs = (n_keys - first + run_keys_ - 1) / run_keys_;
   const float scale = d.attention_scale;
   pool_.parallel_for(groups * runs, [&](int64_t begin, int64_t end, int thread) {
     float* att = &s_.att[sz(thread * g * c.n_ctx)];
@@ -659,7 +684,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
   const model::ModelDescription& d = model_.desc();
   const model::Weights& w = model_.weights();
   const model::ArchTraits& arch = *d.traits;
-  const int64_t dim = d.n_embd, q_dim = d.q_dim(), kv_dim = d.kv_dim(), hd = d.head_dim;
+  const int64_t dim = d.n_embd;
   Scratch& s = s_;
   auto norm = [&](float* out, const float* in, model::Vector gain, model::Vector bias) {
     if (gain.empty())  // olmo2: no norm before a sublayer
@@ -681,9 +706,13 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
       add(x, s.xb2.data(), dim);
     }
   }
+  if (d.per_layer_embd > 0) per_layer_inputs(tokens, n);
 
   for (int64_t l = 0; l < d.n_layer; ++l) {
     const model::LayerWeights& L = w.layers[sz(l)];
+    // this layer's attention shape (Gemma 4's differ by kind of layer)
+    const model::ModelDescription::Heads heads = d.heads(l);
+    const int64_t q_dim = heads.q_dim(), kv_dim = heads.kv_dim(), hd = heads.head_dim;
 
     // attention norm (Nemotron-H's FFN layers mix nothing: their norm comes with the FFN below)
     const bool mixes = d.mixer(l) != model::ModelDescription::Mixer::None;
@@ -736,8 +765,13 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
         } else {
           project(s.q.data(), s.xb.data(), L.wq, L.bq, n);
         }
-        project(s.k.data(), s.xb.data(), L.wk, L.bk, n);
-        project(s.v.data(), s.xb.data(), L.wv, L.bv, n);
+        if (d.keeps_kv(l)) {  // (Gemma 4's last layers attend over an earlier layer's)
+          project(s.k.data(), s.xb.data(), L.wk, L.bk, n);
+          if (L.wv)
+            project(s.v.data(), s.xb.data(), L.wv, L.bv, n);
+          else  // (Gemma 4's full layers without attn_v: V = K, before K's norm)
+            std::copy_n(s.k.data(), n * kv_dim, s.v.data());
+        }
       }
 
       // RMSNorm of every q and k head (qwen3), RoPE on q and k, then q into the Q cache and k, v into the KV
@@ -748,12 +782,12 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
       const model::Vector factors = scaled ? w.rope_factors(d, c.n_ctx) : model::Vector{};
       const model::Vector divisors = scaled ? w.rope_divisors(d, c.n_ctx) : model::Vector{};
       const model::RopeScaling scaling = scaled ? d.rope_scaling : model::RopeScaling{};
-      const auto rope_qk = [&](float* x, int64_t heads, int64_t pos) {
+      const auto rope_qk = [&](float* x, int64_t n_heads, int64_t pos) {
         if (!d.rope_in_layer(l)) return;  // SmolLM3's NoPE layers
         if (rounding_ == Rounding::Fast)
-          rope(x, heads, hd, d.n_rot, pos, base, arch.rope, divisors, scaling.mscale());
+          rope(x, n_heads, hd, heads.n_rot, pos, base, arch.rope, divisors, scaling.mscale());
         else
-          rope_like_ggml(x, heads, hd, d.n_rot, pos, base, arch.rope, factors, scaling);
+          rope_like_ggml(x, n_heads, hd, heads.n_rot, pos, base, arch.rope, factors, scaling);
       };
       for (int64_t t = 0; t < n; ++t) {
         float* q = &s.q[sz(t * q_dim)];
@@ -764,18 +798,24 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
             rmsnorm(k, k, L.k_norm, kv_dim, d.norm_eps);
           } else if (!L.q_norm.empty()) {
             for (int64_t h = 0; h < d.n_head; ++h) rmsnorm(q + h * hd, q + h * hd, L.q_norm, hd, d.norm_eps);
-            for (int64_t h = 0; h < d.n_head_kv; ++h)
+            for (int64_t h = 0; h < heads.n_head_kv && !L.k_norm.empty(); ++h)
               rmsnorm(k + h * hd, k + h * hd, L.k_norm, hd, d.norm_eps);
+          }
+          if (arch.layer_shapes && !L.k_norm.empty()) {  // Gemma 4: each V head RMS-normalized, no gains
+            float* v = &s.v[sz(t * kv_dim)];
+            for (int64_t h = 0; h < heads.n_head_kv; ++h)
+              rmsnorm(v + h * hd, v + h * hd, model::Vector(s.ones).first(sz(hd)), hd, d.norm_eps);
           }
         };
         if (!arch.qk_norm_after_rope) norm_qk();
+        const bool own_kv = d.keeps_kv(l);  // (else k and v are an earlier layer's, already cached)
         rope_qk(q, d.n_head, pos0 + t);
-        rope_qk(k, d.n_head_kv, pos0 + t);
+        if (own_kv) rope_qk(k, heads.n_head_kv, pos0 + t);
         if (arch.qk_norm_after_rope) norm_qk();  // (Hunyuan)
         if (rounding_ == Rounding::LlamaCpp) {
           // F16 KV cache; the query is converted to fp16 for the F16 K·Q product.
           for (int64_t i = 0; i < q_dim; ++i) q[i] = round_fp16(q[i]);
-          for (int64_t i = 0; i < kv_dim; ++i) {
+          for (int64_t i = 0; i < kv_dim && own_kv; ++i) {
             k[i] = round_fp16(k[i]);
             s.v[sz(t * kv_dim + i)] = round_fp16(s.v[sz(t * kv_dim + i)]);
           }
@@ -790,6 +830,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
         } else {
           std::memcpy(c.q_at(l, pos0 + t), q, sz(q_dim) * sizeof(float));
         }
+        if (!own_kv) continue;
         std::memcpy(c.k_at(l, pos0 + t), k, sz(kv_dim) * sizeof(float));
         if (!c.v_is_k) std::memcpy(c.v_at(l, pos0 + t), &s.v[sz(t * kv_dim)], sz(kv_dim) * sizeof(float));
       }
@@ -813,7 +854,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
         pool_.parallel_for(n * d.n_head, [&](int64_t begin, int64_t end, int thread) {
           float* att = &s.att[sz(thread * c.n_ctx)];
           for (int64_t i = begin; i < end; ++i) {
-            const int64_t t = i / d.n_head, h = i % d.n_head, pos = pos0 + t, kv_head = h / d.gqa_group();
+            const int64_t t = i / d.n_head, h = i % d.n_head, pos = pos0 + t, kv_head = h / heads.group();
             float* out = &s.att_out[sz(t * q_dim + h * hd)];
             const float* qh = &s.q[sz(t * q_dim + h * hd)];
             if (rounding_ == Rounding::LlamaCpp) {
@@ -822,8 +863,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
             }
             attention_row(att, qh, c, d, l, h, pos, head_sink(L, h));
             const int64_t first = d.first_key(l, pos);
-            attention_values(out, att + first, c.v_at(l, first) + kv_head * hd, d.kv_dim(), pos + 1 - first,
-                             hd);
+            attention_values(out, att + first, c.v_at(l, first) + kv_head * hd, kv_dim, pos + 1 - first, hd);
           }
         });
       }
@@ -855,26 +895,27 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
     if (!L.up_exps.empty()) {
       moe_ffn(L, n);
     } else {
+      const int64_t n_ff = d.ff_width(l);  // (Gemma 4's shared-KV layers may be twice as wide)
       const auto gelu_hidden = [&] {
         if (rounding_ == Rounding::LlamaCpp)
-          for (int64_t i = 0; i < n * d.n_ff; ++i) s.hb[sz(i)] = gelu_ggml(s.hb[sz(i)]);
+          for (int64_t i = 0; i < n * n_ff; ++i) s.hb[sz(i)] = gelu_ggml(s.hb[sz(i)]);
         else
-          gelu(s.hb.data(), n * d.n_ff);
+          gelu(s.hb.data(), n * n_ff);
       };
       if (arch.ffn == FfnKind::Gelu) {
         project(s.hb.data(), s.xb.data(), L.w_up, L.b_up, n);
         gelu_hidden();
       } else if (arch.ffn == FfnKind::ReluSqr) {  // Nemotron-H: relu(up·x + b)², ungated
         project(s.hb.data(), s.xb.data(), L.w_up, L.b_up, n);
-        relu_sqr(s.hb.data(), n * d.n_ff);
+        relu_sqr(s.hb.data(), n * n_ff);
       } else {  // gated: SwiGLU or GeGLU
         project(s.hb.data(), s.xb.data(), L.w_gate, {}, n);
         project(s.hb2.data(), s.xb.data(), L.w_up, L.b_up, n);
         if (arch.ffn == FfnKind::GeGlu) {
           gelu_hidden();
-          for (int64_t i = 0; i < n * d.n_ff; ++i) s.hb[sz(i)] *= s.hb2[sz(i)];
+          for (int64_t i = 0; i < n * n_ff; ++i) s.hb[sz(i)] *= s.hb2[sz(i)];
         } else {
-          swiglu_rows(s.hb.data(), s.hb2.data(), n, d.n_ff);
+          swiglu_rows(s.hb.data(), s.hb2.data(), n, n_ff);
         }
       }
       project(s.xb2.data(), s.hb.data(), L.w_down, L.b_down, n);
@@ -885,6 +926,28 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
     residual_scale();
     add(s.x.data(), s.xb2.data(), n * dim);
     if (d.parallel_residual) add(s.x.data(), s.attn_res.data(), n * dim);
+
+    // Gemma 4: the layer's per-layer input, gated by GELU of the output, projected, normalized and added;
+    // then the whole output scaled
+    if (L.ple_gate) {
+      const int64_t p = d.per_layer_embd;
+      project(s.ple_g.data(), s.x.data(), L.ple_gate, {}, n);
+      for (int64_t t = 0; t < n; ++t) {
+        float* g = &s.ple_g[sz(t * p)];
+        if (rounding_ == Rounding::LlamaCpp)
+          for (int64_t i = 0; i < p; ++i) g[i] = gelu_ggml(g[i]);
+        else
+          gelu(g, p);
+        const float* input = &s.ple[sz((t * d.n_layer + l) * p)];
+        for (int64_t i = 0; i < p; ++i) g[i] *= input[i];
+      }
+      project(s.xb2.data(), s.ple_g.data(), L.ple_proj, {}, n);
+      for (int64_t t = 0; t < n; ++t)
+        rmsnorm(&s.xb2[sz(t * dim)], &s.xb2[sz(t * dim)], L.ple_norm, dim, d.norm_eps);
+      add(s.x.data(), s.xb2.data(), n * dim);
+    }
+    if (!L.out_scale.empty())
+      for (int64_t i = 0; i < n * dim; ++i) s.x[sz(i)] *= L.out_scale[0];
   }
 
   // final norm and classifier, for the tokens whose logits are wanted
@@ -896,6 +959,29 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
   if (d.logit_multiplier != 1.0f)  // (granite, Command-R)
     for (int64_t i = 0; i < n_out * d.n_vocab; ++i) logits[i] *= d.logit_multiplier;
   softcap(logits, n_out * d.n_vocab, d.final_softcap);
+}
+
+// Gemma 4's per-layer inputs of the step's tokens into s_.ple (token, layer, per_layer_embd), from the scaled
+// embeddings in s_.x: per layer RMSNorm(proj · x / √n_embd) · gains, plus the token's own per-layer
+// embedding × √per_layer_embd, the sum × 1/√2.
+void CpuBackend::per_layer_inputs(const int32_t* tokens, int64_t n) {
+  const model::ModelDescription& d = model_.desc();
+  const model::Weights& w = model_.weights();
+  const int64_t p = d.per_layer_embd, all = p * d.n_layer;
+  project(s_.ple.data(), s_.x.data(), w.per_layer_model_proj, {}, n);
+  std::vector<float> own(sz(all));
+  const float proj_scale = 1.0f / std::sqrt(static_cast<float>(d.n_embd));
+  const float own_scale = std::sqrt(static_cast<float>(p)), sum_scale = 1.0f / std::sqrt(2.0f);
+  for (int64_t t = 0; t < n; ++t) {
+    quant::dequantize_row(w.per_layer_token_embd.type, w.per_layer_token_embd.row(tokens[t]), own.data(),
+                          all);
+    for (int64_t l = 0; l < d.n_layer; ++l) {
+      float* x = &s_.ple[sz(t * all + l * p)];
+      for (int64_t i = 0; i < p; ++i) x[i] *= proj_scale;
+      rmsnorm(x, x, w.per_layer_proj_norm, p, d.norm_eps);
+      for (int64_t i = 0; i < p; ++i) x[i] = (x[i] + own[sz(l * p + i)] * own_scale) * sum_scale;
+    }
+  }
 }
 
 std::vector<float> CpuBackend::map_queries(const CpuCaches& c, int64_t l, model::Range positions) {
@@ -923,7 +1009,7 @@ model::AttentionMatrix CpuBackend::attention_impl(const model::Session& session,
     std::vector<float> att(sz(session.position()));
     for (int64_t i = begin; i < end; ++i) {
       const int64_t pos = queries.begin + i;
-      const float* q = absorbed.empty() ? c.q_at(layer, pos) + head * d.head_dim
+      const float* q = absorbed.empty() ? c.q_at(layer, pos) + head * d.heads(layer).head_dim
                                         : &absorbed[sz(i * d.q_dim() + head * d.head_dim)];
       attention_row(att.data(), q, c, d, layer, head, pos,
                     head_sink(model_.weights().layers[sz(layer)], head));
@@ -953,7 +1039,7 @@ std::vector<model::HeadSummary> CpuBackend::attention_summary_impl(const model::
         if (!d.has_attention(h.layer)) continue;  // (Backend::attention_summary marks it)
         for (int64_t pos = queries.begin; pos < queries.end; ++pos) {
           const float* q = absorbed.empty()
-                               ? c.q_at(h.layer, pos) + h.head * d.head_dim
+                               ? c.q_at(h.layer, pos) + h.head * d.heads(h.layer).head_dim
                                : &absorbed[sz((pos - queries.begin) * d.q_dim() + h.head * d.head_dim)];
           attention_row(att.data(), q, c, d, h.layer, h.head, pos,
                         head_sink(model_.weights().layers[sz(h.layer)], h.head));

@@ -22,13 +22,16 @@ struct CpuCaches : model::SessionCaches {
   CpuCaches(const model::ModelDescription& d, int64_t n_ctx);
   uint64_t bytes() const override;
 
-  int64_t n_ctx, kv_dim, q_dim;
+  int64_t n_ctx, q_dim;  // (q_dim: the latent attention's unabsorbed query width, q_cache_dim)
   bool v_is_k;           // latent attention: the values are the keys (v stays empty, v_at reads k)
-  std::vector<float> k;  // (n_layer, n_ctx, kv_dim), post-RoPE keys
-  std::vector<float> v;  // (n_layer, n_ctx, kv_dim)
-  // (n_layer, n_ctx, q_dim), post-RoPE queries, kept for attention maps (latent attention: unabsorbed, q_dim
-  // is ModelDescription::q_cache_dim)
-  std::vector<float> q;
+  // Each attention layer that keeps its own: (n_ctx, its kv_dim) post-RoPE keys and values, one layer after
+  // the other; (n_ctx, its q_dim) post-RoPE queries, kept for the attention maps (latent attention:
+  // unabsorbed, ModelDescription::q_cache_dim). Gemma 4's layers differ in width, and its last layers read
+  // an earlier layer's keys and values (ModelDescription::kv_layer): where each layer's rows start and how
+  // wide they are.
+  std::vector<float> k, v, q;
+  std::vector<size_t> kv_base, q_base;
+  std::vector<int64_t> kv_width, q_width;
   // (n_conv_layers, n_ctx, n_embd) b·x of every position of each short-convolution layer: the convolution's
   // inputs, kept whole (not only the last kernel - 1) so that a session can go back to any position
   std::vector<float> conv;
@@ -51,9 +54,12 @@ struct CpuCaches : model::SessionCaches {
     return &delta_window[static_cast<size_t>(slot[size_t(layer)] * window_floats)];
   }
 
-  float* k_at(int64_t layer, int64_t pos) { return &k[at(layer, pos, kv_dim)]; }
-  float* v_at(int64_t layer, int64_t pos) { return &(v_is_k ? k : v)[at(layer, pos, kv_dim)]; }
-  float* q_at(int64_t layer, int64_t pos) { return &q[at(layer, pos, q_dim)]; }
+  float* k_at(int64_t layer, int64_t pos) { return &k[kv_at(layer, pos)]; }
+  float* v_at(int64_t layer, int64_t pos) { return &(v_is_k ? k : v)[kv_at(layer, pos)]; }
+  float* q_at(int64_t layer, int64_t pos) {
+    const auto l = static_cast<size_t>(layer);
+    return &q[q_base[l] + static_cast<size_t>(pos * q_width[l])];
+  }
   float* conv_at(int64_t layer, int64_t pos) { return &conv[at(layer, pos, conv_dim)]; }
   const float* k_at(int64_t layer, int64_t pos) const {
     return const_cast<CpuCaches*>(this)->k_at(layer, pos);
@@ -68,6 +74,10 @@ struct CpuCaches : model::SessionCaches {
  private:
   size_t at(int64_t layer, int64_t pos, int64_t width) const {
     return static_cast<size_t>((slot[static_cast<size_t>(layer)] * n_ctx + pos) * width);
+  }
+  size_t kv_at(int64_t layer, int64_t pos) const {
+    const auto l = static_cast<size_t>(layer);
+    return kv_base[l] + static_cast<size_t>(pos * kv_width[l]);
   }
 };
 
@@ -102,6 +112,9 @@ struct Scratch {
   // attention layer's output gates (ArchTraits::attn_output_gate) and its q|gate projection
   std::vector<float> dn_qkv, dn_z, dn_beta, dn_alpha, dn_out, attn_gate, q_gate;
   std::vector<float> mb_in, mb_y;  // a Mamba-2 layer's in_proj rows (z, x|B|C, dt) and its output
+  // Gemma 4: every layer's per-layer input per token (max_batch, n_layer, per_layer_embd), one layer's gated
+  // input (max_batch, per_layer_embd), and unit gains for its weightless RMSNorm of V (max head_dim)
+  std::vector<float> ple, ple_g, ones;
   std::vector<float>
       att;  // (n_threads, gqa_group, n_ctx), score rows per thread; grows with the largest session
   std::vector<float>
@@ -133,6 +146,7 @@ class CpuBackend final : public model::Backend {
 
  private:
   // Runs n tokens at positions pos0…pos0+n−1; writes the logits of tokens [first_logit, n) to `logits`.
+  void per_layer_inputs(const int32_t* tokens, int64_t n);
   void forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, int64_t pos0, int64_t first_logit,
                      float* logits);
 

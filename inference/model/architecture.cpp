@@ -109,6 +109,11 @@ constexpr std::array kArchitectures = {
                .learned_positions = false, .fused_qkv = false, .qk_norm = true,
                .ffn_norm = "post_attention_norm", .gated_shared_expert = true, .delta_net = true,
                .attn_output_gate = true},
+    // Google Gemma 4 (E2B, E4B, 31B; text): gemma3's sublayers with heads shaped per layer kind, shared
+    // keys and values in the last layers, per-layer inputs in the small models
+    ArchTraits{.name = "gemma4", .norm = NormKind::Rms, .ffn = FfnKind::GeGlu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .qk_norm = true, .embed_scale = true,
+               .post_norms = true, .layer_shapes = true},
     ArchTraits{"olmo2",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true,  false, false, false,
                true, 4, false, false, false, "ffn_norm", 0, false, true, true},
     ArchTraits{"gpt2",   NormKind::Layer, FfnKind::Gelu,   RopeKind::None,   true,  true,  false},

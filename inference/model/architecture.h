@@ -107,6 +107,12 @@ struct ArchTraits {
   // without biases
   bool logit_multiplier = false;
   bool layer_norm_bias = true;
+  // Gemma 4: attention shapes per layer (ModelDescription::heads: the sliding layers' own head width, rotary
+  // width and KV heads), the last layers reading an earlier layer's keys and values (kv_layer), V
+  // RMS-normalized per head without gains (and V = K where a layer has no attn_v), scores q·k unscaled (the
+  // q and k norms set their scale), per-layer inputs (ModelDescription::per_layer_embd) and each layer's
+  // output scale (layer_output_scale)
+  bool layer_shapes = false;
 };
 
 // Every architecture this engine runs.

@@ -20,6 +20,16 @@ int64_t count_key(const gguf::GgufFile& file, const std::string& a, const std::s
   return v;
 }
 
+// A per-layer array of n integers (bools too) under `key`.
+std::vector<int64_t> per_layer_ints(const gguf::GgufFile& file, const std::string& key, int64_t n) {
+  const gguf::Value* v = file.find(key);
+  if (!v || v->type != gguf::ValueType::Array ||
+      !(gguf::is_integer_type(v->array->elem_type) || v->array->elem_type == gguf::ValueType::Bool) ||
+      static_cast<int64_t>(v->array->ints.size()) != n)
+    throw std::runtime_error(key + " must hold one integer per layer (" + std::to_string(n) + ")");
+  return v->array->ints;
+}
+
 // A mixture's router: llama.cpp's expert_gating_func (1 softmax, 2 sigmoid; absent or 0: `fallback`).
 ExpertGating read_gating(const gguf::GgufFile& file, const std::string& a, int64_t fallback) {
   const int64_t gating = file.get_int(a + "expert_gating_func").value_or(0);
@@ -139,9 +149,15 @@ void read_lfm2_moe(const gguf::GgufFile& file, const std::string& a, ModelDescri
 
 // feed_forward_length: one number, or (Nemotron-H) one per layer, 0 for the layers without an FFN, the others
 // sharing one width.
-int64_t read_ff_width(const gguf::GgufFile& file, const std::string& a, const ModelDescription& d) {
+int64_t read_ff_width(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
   const gguf::Value* v = file.find(a + "feed_forward_length");
   if (!v || v->type != gguf::ValueType::Array) return file.get_int(a + "feed_forward_length").value_or(0);
+  if (d.traits->layer_shapes) {  // (Gemma 4's double-wide FFNs in its shared-KV layers)
+    d.layer_ff = per_layer_ints(file, a + "feed_forward_length", d.n_layer);
+    for (const int64_t w : d.layer_ff)
+      if (w <= 0) throw std::runtime_error(a + "feed_forward_length must be positive in every layer");
+    return *std::max_element(d.layer_ff.begin(), d.layer_ff.end());
+  }
   if (!d.traits->single_sublayer)
     throw std::runtime_error("per-layer " + a + "feed_forward_length (an array) is not supported for " +
                              d.architecture);
@@ -152,6 +168,43 @@ int64_t read_ff_width(const gguf::GgufFile& file, const std::string& a, const Mo
     if (w > 0) width = w;
   }
   return width;
+}
+
+// Gemma 4's layer shapes as llama.cpp's gemma4 reads them: the sliding layers by the per-layer
+// sliding_window_pattern (a bool per layer, or one for all), their own head and rotary widths, their RoPE
+// base (rope.freq_base_swa, 10000 when absent); the last shared_kv_layers layers attending over the keys
+// and values of the last layer of their kind that keeps its own; scores unscaled; the final soft-cap 30
+// when the key is absent; the per-layer inputs' width.
+void read_layer_shapes(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
+  const std::string pattern = a + "attention.sliding_window_pattern";
+  const gguf::Value* v = file.find(pattern);
+  if (!v) throw std::runtime_error("metadata " + pattern + " is missing");
+  if (v->type == gguf::ValueType::Array) {
+    for (const int64_t f : per_layer_ints(file, pattern, d.n_layer)) d.local_layers.push_back(f != 0);
+  } else {
+    d.local_layers.assign(static_cast<size_t>(d.n_layer), file.get_bool(pattern).value_or(false));
+  }
+  d.sliding_window = positive(file, a + "attention.sliding_window");
+  d.head_dim_local = positive(file, a + "attention.key_length_swa");
+  if (file.get_int(a + "attention.value_length_swa").value_or(d.head_dim_local) != d.head_dim_local)
+    throw std::runtime_error("attention.value_length_swa differs from key_length_swa (not supported)");
+  d.n_rot_local = file.get_int(a + "rope.dimension_count_swa").value_or(d.n_rot);
+  if (d.n_rot_local <= 0 || d.n_rot_local > d.head_dim_local || d.n_rot_local % 2 != 0)
+    throw std::runtime_error("rope.dimension_count_swa " + std::to_string(d.n_rot_local) +
+                             " must be even and at most the sliding layers' head dimension " +
+                             std::to_string(d.head_dim_local));
+  d.rope_freq_base_local = static_cast<float>(file.get_float(a + "rope.freq_base_swa").value_or(10000.0));
+  const int64_t shared = count_key(file, a, "attention.shared_kv_layers", d.n_layer);
+  if (shared > 0) {
+    d.n_layer_kv = d.n_layer - shared;
+    if (d.n_layer_kv < 2 || d.is_local(d.n_layer_kv - 1) || !d.is_local(d.n_layer_kv - 2))
+      throw std::runtime_error("metadata " + a + "attention.shared_kv_layers " + std::to_string(shared) +
+                               ": the last two layers that keep their keys and values must be a sliding "
+                               "one, then a full one");
+  }
+  d.attention_scale = 1.0f;
+  d.final_softcap = static_cast<float>(file.get_float(a + "final_logit_softcapping").value_or(30.0));
+  d.per_layer_embd = count_key(file, a, "embedding_length_per_layer_input", 1 << 16);
 }
 
 // Each layer's index among the layers of its kind (ModelDescription::cache_slot).
@@ -167,6 +220,15 @@ void read_kv_heads(const gguf::GgufFile& file, const std::string& a, ModelDescri
   const gguf::Value* v = file.find(key);
   if (!v || v->type != gguf::ValueType::Array) {
     d.n_head_kv = file.get_int(key).value_or(d.n_head);
+    return;
+  }
+  if (d.traits->layer_shapes) {  // (Gemma 4: each layer's own count)
+    d.layer_kv_heads = per_layer_ints(file, key, d.n_layer);
+    for (const int64_t n : d.layer_kv_heads)
+      if (n <= 0 || d.n_head % n != 0)
+        throw std::runtime_error(key + " holds " + std::to_string(n) + ", which does not divide the " +
+                                 std::to_string(d.n_head) + " query heads");
+    d.n_head_kv = d.layer_kv_heads[0];
     return;
   }
   if (!d.traits->short_conv && !d.traits->mamba2)
@@ -464,6 +526,7 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
       (d.architecture != "gptneox" || file.get_bool(a + "use_parallel_residual").value_or(true));
   d.attn_softcap = static_cast<float>(file.get_float(a + "attn_logit_softcapping").value_or(0.0));
   d.final_softcap = static_cast<float>(file.get_float(a + "final_logit_softcapping").value_or(0.0));
+  if (d.traits->layer_shapes) read_layer_shapes(file, a, d);
   if (d.attn_softcap < 0 || d.final_softcap < 0 || !std::isfinite(d.attn_softcap) ||
       !std::isfinite(d.final_softcap))
     throw std::runtime_error("logit soft-capping values must be positive (0: none)");
@@ -487,6 +550,26 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
   d.n_vocab = static_cast<int64_t>(embd->dims[1]);
   d.tied_embeddings = file.find_tensor("output.weight") == nullptr;
   return d;
+}
+
+int64_t ModelDescription::max_q_dim() const {
+  return n_head * max_head_dim();
+}
+
+int64_t ModelDescription::attention_cache_floats() const {
+  int64_t floats = 0;
+  for (int64_t l = 0; l < n_layer; ++l) {
+    if (!has_attention(l)) continue;
+    if (keeps_kv(l)) floats += (is_mla() ? 1 : 2) * heads(l).kv_dim();
+    floats += is_mla() ? q_cache_dim() : heads(l).q_dim();
+  }
+  return floats;
+}
+
+int64_t ModelDescription::max_kv_dim() const {
+  int64_t m = 0;
+  for (int64_t l = 0; l < n_layer; ++l) m = std::max(m, heads(l).kv_dim());
+  return m;
 }
 
 }  // namespace glasswing::model

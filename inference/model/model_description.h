@@ -123,6 +123,51 @@ struct ModelDescription {
   // RoPE switched off by the file (granitehybrid's rope.scaling.finetuned false: Granite 4.0-H attends
   // without positions)
   bool rope_off = false;
+  // Gemma 4 (ArchTraits::layer_shapes): which layers slide a window (the file's sliding_window_pattern, one
+  // flag per layer; empty: the architecture's pattern), the sliding layers' head and rotary widths
+  // (key_length_swa, rope.dimension_count_swa; head_dim and n_rot are the full layers'), the KV heads per
+  // layer where the file gives an array (empty: n_head_kv everywhere), and the FFN width per layer (empty:
+  // n_ff everywhere).
+  std::vector<uint8_t> local_layers;
+  int64_t head_dim_local = 0, n_rot_local = 0;
+  std::vector<int64_t> layer_kv_heads, layer_ff;
+  // Layers from n_layer_kv on keep no keys and values: they attend over an earlier layer's (kv_layer); 0 or
+  // n_layer: every layer keeps its own
+  int64_t n_layer_kv = 0;
+  // Gemma 4's per-layer inputs: per_layer_embd floats per layer and token, from per_layer_token_embd and a
+  // projection of the embedding, gated into each layer's output (0: none)
+  int64_t per_layer_embd = 0;
+
+  // One attention layer's shape: its KV heads, head width (q, k and v alike), rotary width, and widths of
+  // all its query heads and of its key (or value) heads.
+  struct Heads {
+    int64_t n_head_kv, head_dim, n_rot;
+    int64_t q_dim() const { return n_head_kv ? q_heads * head_dim : 0; }
+    int64_t kv_dim() const { return n_head_kv * head_dim; }
+    int64_t group() const { return q_heads / n_head_kv; }  // query heads per KV head
+    int64_t q_heads;
+  };
+  Heads heads(int64_t l) const {
+    const bool local = head_dim_local > 0 && is_local(l);
+    return {layer_kv_heads.empty() ? n_head_kv : layer_kv_heads[static_cast<size_t>(l)],
+            local ? head_dim_local : head_dim, local ? n_rot_local : n_rot, n_head};
+  }
+  // The widest q, k|v and head of any attention layer (scratch sizes)
+  int64_t max_q_dim() const;
+  int64_t max_kv_dim() const;
+  int64_t max_head_dim() const { return std::max(head_dim, head_dim_local); }
+  // The layer whose keys and values layer l attends over: itself, or (past n_layer_kv) the last layer of its
+  // kind that keeps its own, as llama.cpp shares them (n_layer_kv - 2 for a sliding layer, - 1 for a full
+  // one)
+  int64_t kv_layer(int64_t l) const {
+    if (n_layer_kv <= 0 || l < n_layer_kv) return l;
+    return n_layer_kv - (is_local(l) ? 2 : 1);
+  }
+  bool keeps_kv(int64_t l) const { return kv_layer(l) == l; }
+  // Floats per position of every attention layer's caches: its keys and values where it keeps its own (one
+  // latent under latent attention) and its queries (q_cache_dim)
+  int64_t attention_cache_floats() const;
+  int64_t ff_width(int64_t l) const { return layer_ff.empty() ? n_ff : layer_ff[static_cast<size_t>(l)]; }
 
   int64_t q_dim() const { return n_head * head_dim; }  // width of all query heads together
   bool is_mla() const { return mla.kv_rank > 0; }
@@ -170,12 +215,13 @@ struct ModelDescription {
   // The widest dense SwiGLU any layer runs (a dense FFN or the shared experts); 0: none. A mixture's
   // feed_forward_length bounds no tensor unless it has dense layers, so it sizes nothing then.
   int64_t dense_ff_width() const {
-    return std::max(n_expert == 0 || n_layer_dense_lead > 0 ? n_ff : 0, n_ff_shexp);
+    return std::max(n_expert == 0 || n_layer_dense_lead > 0 ? n_ff : 0, n_ff_shexp);  // (n_ff: the widest)
   }
 
   // A sliding-window layer (gemma2/3: all but every swa_pattern-th)?
   bool is_local(int64_t layer) const {
     if (sliding_window > 0 && traits->short_conv) return true;  // (LFM2 with windows: every attention layer)
+    if (!local_layers.empty()) return sliding_window > 0 && local_layers[static_cast<size_t>(layer)] != 0;
     return sliding_window > 0 && traits->swa_pattern > 0 &&
            layer % traits->swa_pattern < traits->swa_pattern - 1;
   }

@@ -200,6 +200,15 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       }
     } else if (d.is_mla()) {
       load_mla(load, p, d, L);
+    } else if (arch.layer_shapes) {
+      // Gemma 4: this layer's own head shape; k (and v: absent means V = K) only where the layer keeps its
+      // own keys and values
+      const ModelDescription::Heads h = d.heads(l);
+      L.wq = load.matrix(p + "attn_q.weight", h.q_dim(), d.n_embd);
+      if (d.keeps_kv(l)) {
+        L.wk = load.matrix(p + "attn_k.weight", h.kv_dim(), d.n_embd);
+        if (load.has(p + "attn_v.weight")) L.wv = load.matrix(p + "attn_v.weight", h.kv_dim(), d.n_embd);
+      }
     } else {
       L.wq = load.matrix(p + "attn_q.weight", (arch.attn_output_gate ? 2 : 1) * d.q_dim(), d.n_embd);
       L.wk = load.matrix(p + "attn_k.weight", d.kv_dim(), d.n_embd);
@@ -216,12 +225,23 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
                                "supported");
     } else if (arch.qk_norm || (arch.qk_norm_if_present && load.has(p + "attn_q_norm.weight"))) {
       // per head, or over the whole of q and of k (olmo2)
-      L.q_norm = load.vector(p + "attn_q_norm.weight", arch.qk_norm_full ? d.q_dim() : d.head_dim);
-      L.k_norm = load.vector(p + "attn_k_norm.weight", arch.qk_norm_full ? d.kv_dim() : d.head_dim);
+      const int64_t hd = d.heads(l).head_dim;
+      L.q_norm = load.vector(p + "attn_q_norm.weight", arch.qk_norm_full ? d.q_dim() : hd);
+      if (d.keeps_kv(l))
+        L.k_norm = load.vector(p + "attn_k_norm.weight", arch.qk_norm_full ? d.kv_dim() : hd);
     }
     if (d.has_attention(l)) {
-      L.wo = load.matrix(p + "attn_output.weight", d.n_embd, d.attn_out_dim());
+      L.wo =
+          load.matrix(p + "attn_output.weight", d.n_embd, d.is_mla() ? d.attn_out_dim() : d.heads(l).q_dim());
       L.bo = load.vector(p + "attn_output.bias", d.n_embd, false);
+    }
+    if (arch.layer_shapes) {  // Gemma 4: the layer's output scale, and where the model has them its inputs
+      L.out_scale = load.vector(p + "layer_output_scale.weight", 1, false);
+      if (d.per_layer_embd > 0) {
+        L.ple_gate = load.matrix(p + "inp_gate.weight", d.per_layer_embd, d.n_embd);
+        L.ple_proj = load.matrix(p + "proj.weight", d.n_embd, d.per_layer_embd);
+        L.ple_norm = load.vector(p + "post_norm.weight", d.n_embd);
+      }
     }
     if (arch.post_norms) {
       L.attn_post_norm = load.vector(p + "post_attention_norm.weight", d.n_embd);
@@ -260,13 +280,14 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       L.w_gate = rows_of(gate_up, 0, d.n_ff, "gate rows");
       L.w_up = rows_of(gate_up, d.n_ff, d.n_ff, "up rows");
     } else {
+      const int64_t n_ff = d.ff_width(l);
       if (arch.ffn != FfnKind::Gelu && arch.ffn != FfnKind::ReluSqr)  // (ungated)
-        L.w_gate = load.matrix(p + "ffn_gate.weight", d.n_ff, d.n_embd);
-      L.w_up = load.matrix(p + "ffn_up.weight", d.n_ff, d.n_embd);
-      L.b_up = load.vector(p + "ffn_up.bias", d.n_ff, false);
+        L.w_gate = load.matrix(p + "ffn_gate.weight", n_ff, d.n_embd);
+      L.w_up = load.matrix(p + "ffn_up.weight", n_ff, d.n_embd);
+      L.b_up = load.vector(p + "ffn_up.bias", n_ff, false);
     }
     if (!d.moe_layer(l)) {
-      L.w_down = load.matrix(p + "ffn_down.weight", d.n_embd, d.n_ff);
+      L.w_down = load.matrix(p + "ffn_down.weight", d.n_embd, d.ff_width(l));
       L.b_down = load.vector(p + "ffn_down.bias", d.n_embd, false);
     }
   }
@@ -278,6 +299,12 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
   w.output_norm_b = load.vector("output_norm.bias", d.n_embd, layer_norm);
   w.output = d.tied_embeddings ? w.token_embd : load.matrix("output.weight", d.n_vocab, d.n_embd);
   w.output_b = load.vector("output.bias", d.n_vocab, false);
+  if (d.per_layer_embd > 0) {  // Gemma 4's per-layer inputs: per token, per_layer_embd floats of each layer
+    const int64_t all = d.per_layer_embd * d.n_layer;
+    w.per_layer_token_embd = load.matrix("per_layer_token_embd.weight", d.n_vocab, all);
+    w.per_layer_model_proj = load.matrix("per_layer_model_proj.weight", all, d.n_embd);
+    w.per_layer_proj_norm = load.vector("per_layer_proj_norm.weight", d.per_layer_embd);
+  }
   if (arch.rope != RopeKind::None) {
     // Per-pair frequency factors: Llama 3.1+'s rope_freqs, else LongRoPE's short and long ones (Phi-3.5,
     // Phi-4-mini), both or neither; llama.cpp takes rope_freqs where a file had both.
@@ -328,13 +355,15 @@ uint64_t Weights::matrix_bytes() const {
     for (const auto* m : {&L.wq, &L.wk, &L.wv, &L.wqkv, &L.wo, &L.w_gate, &L.w_up, &L.w_down, &L.router,
                           &L.gate_shexp, &L.up_shexp, &L.down_shexp})
       add(*m);
-    for (const auto* m : {&L.wq_a, &L.wq_b, &L.wkv_a, &L.shexp_gate, &L.conv_in, &L.conv_out, &L.dn_qkv,
-                          &L.dn_z, &L.dn_beta, &L.dn_alpha, &L.dn_out, &L.mb_in, &L.mb_out})
+    for (const auto* m :
+         {&L.wq_a, &L.wq_b, &L.wkv_a, &L.shexp_gate, &L.conv_in, &L.conv_out, &L.dn_qkv, &L.dn_z, &L.dn_beta,
+          &L.dn_alpha, &L.dn_out, &L.mb_in, &L.mb_out, &L.ple_gate, &L.ple_proj})
       add(*m);
     for (const auto* experts : {&L.gate_exps, &L.up_exps, &L.down_exps, &L.k_b, &L.v_b})
       for (const auto& m : *experts) add(m);
   }
   add(output);
+  add(per_layer_model_proj);  // (per_layer_token_embd, as token_embd, is read a row per token)
   return total;
 }
 

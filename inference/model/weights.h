@@ -81,6 +81,11 @@ struct LayerWeights {
   // gated norm's gains (d_inner) and out_proj (n_embd rows)
   WeightMatrix mb_in, mb_out;
   Vector mb_conv, mb_conv_b, mb_dt_bias, mb_a, mb_d, mb_norm;
+  // Gemma 4: the scale of the layer's whole output (1 float; empty: 1), and its per-layer input's gate
+  // (per_layer_embd rows), projection (n_embd rows) and that projection's RMSNorm gains
+  Vector out_scale;
+  WeightMatrix ple_gate, ple_proj;
+  Vector ple_norm;
 };
 
 struct Weights {
@@ -96,6 +101,11 @@ struct Weights {
   Vector output_norm, output_norm_b;  // (n_embd)
   WeightMatrix output;                // (n_vocab rows, n_embd cols); token_embd when tied
   Vector output_b;                    // (n_vocab), optional
+  // Gemma 4's per-layer inputs (ModelDescription::per_layer_embd): each token's embedding of every layer's
+  // (n_vocab rows of n_layer × per_layer_embd), the projection of the scaled embedding into them, and their
+  // RMSNorm gains (per_layer_embd)
+  WeightMatrix per_layer_token_embd, per_layer_model_proj;
+  Vector per_layer_proj_norm;
   // (n_rot / 2) factors f_i dividing each RoPE pair's frequency (rope_scaling.h): Llama 3.1 and later write
   // their "llama3" scaling as rope_freqs.weight; LongRoPE (Phi-3.5, Phi-4-mini) as short factors (here) and
   // long ones, which sessions longer than rope.scaling.original_context_length use. Empty: all 1.

@@ -364,6 +364,21 @@ std::vector<Shape> make_shapes() {
   cohere2.sliding_window = 4;
   cohere2.logit_scale = 0.25f;
   add(cohere2);
+  // gemma4: sliding layers 0, 1, 3 (heads of 32, two KV heads) and full layers 2, 4 (heads of 64, one KV
+  // head, RoPE on 8 of its 32 pairs, no attn_v: V = K); layers 3 and 4 read layers 1's and 2's keys and
+  // values with FFNs twice as wide; per-layer inputs of 16; the final soft-cap left to its default
+  Shape g4{"test-tiny-gemma4", "gemma4", 128, 5, 4, 2, 256, 300, 128, 1000000.0f, 1e-6f, true, true, 64};
+  g4.sliding_window = 4;
+  g4.sliding_layers = {1, 1, 0, 1, 0};
+  g4.layer_kv_heads = {2, 2, 1, 2, 1};
+  g4.layer_ff = {256, 256, 256, 512, 512};
+  g4.key_length_swa = 32;
+  g4.rope_dims_swa = 32;
+  g4.rope_pairs_full = 8;
+  g4.shared_kv_layers = 2;
+  g4.per_layer_embd = 16;
+  g4.k_eq_v = true;
+  add(g4);
   Shape lfm2moe{"test-tiny-lfm2moe", "lfm2moe", 128, 4, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, true, true, 0,
                 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 4, 2, 64};
   lfm2moe.attention_layers = {1, 3};
@@ -560,6 +575,15 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "shortconv.in_proj.weight", Kind::Weight, e, 3 * e});
       t.push_back({p + "shortconv.conv.weight", Kind::ConvTaps, s.conv_kernel, e});
       t.push_back({p + "shortconv.out_proj.weight", Kind::Weight, e, e});
+    } else if (s.arch == "gemma4") {  // heads shaped per layer; k and v only where the layer keeps its own
+      const uint64_t hd = s.layer_head_dim(l), kvl = uint64_t{s.layer_kv(l)} * hd;
+      t.push_back({p + "attn_q.weight", Kind::Weight, e, uint64_t{s.n_head} * hd});
+      t.push_back({p + "attn_q_norm.weight", Kind::HeadNorm, hd, 1});
+      if (s.keeps_kv(l)) {
+        t.push_back({p + "attn_k.weight", Kind::Weight, e, kvl});
+        if (!(s.k_eq_v && !s.sliding(l))) t.push_back({p + "attn_v.weight", Kind::Weight, e, kvl});
+        t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, hd, 1});
+      }
     } else if (s.arch == "phi3" || neox || phi2) {
       t.push_back({p + "attn_qkv.weight", Kind::Weight, e, q + 2 * kv});
       if (neox || phi2) t.push_back({p + "attn_qkv.bias", Kind::Bias, q + 2 * kv, 1});
@@ -602,11 +626,13 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "attn_q_norm.weight", Kind::HeadNorm, q, 1});
       t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, kv, 1});
     }
+    const uint64_t q_l = s.arch == "gemma4" ? uint64_t{s.n_head} * s.layer_head_dim(l) : q;
     if (s.attends(l))
-      t.push_back({p + "attn_output.weight", Kind::Weight, s.kv_rank ? uint64_t{s.n_head} * s.v_head : q, e});
+      t.push_back(
+          {p + "attn_output.weight", Kind::Weight, s.kv_rank ? uint64_t{s.n_head} * s.v_head : q_l, e});
     if (gpt_oss || seed_oss || neox || phi2) t.push_back({p + "attn_output.bias", Kind::Bias, e, 1});
     if (gpt_oss) t.push_back({p + "attn_sinks.weight", Kind::Sink, s.n_head, 1});
-    const bool post_norms = s.arch == "gemma2" || s.arch == "gemma3" || glm4 || olmo2;
+    const bool post_norms = s.arch == "gemma2" || s.arch == "gemma3" || s.arch == "gemma4" || glm4 || olmo2;
     if (post_norms) t.push_back({p + "post_attention_norm.weight", Kind::Norm, e, 1});
     if (nemotron && !s.ffn_layer(l)) continue;    // (Nemotron-H: a mixer layer has no FFN)
     if (!olmo2 && !nemotron && !phi2 && !cohere)  // (Nemotron-H's FFN layers: their attn_norm)
@@ -647,13 +673,21 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, 2 * uint64_t{s.n_ff}});  // gate rows, then up rows
     } else {
       if (!nemotron && !neox && !phi2)
-        t.push_back({p + "ffn_gate.weight", Kind::Weight, e, s.n_ff});  // (ReLU², GELU: no gate)
-      t.push_back({p + "ffn_up.weight", Kind::Weight, e, s.n_ff});
+        t.push_back({p + "ffn_gate.weight", Kind::Weight, e, s.layer_ff_width(l)});  // (ReLU², GELU: no gate)
+      t.push_back({p + "ffn_up.weight", Kind::Weight, e, s.layer_ff_width(l)});
       if (neox || phi2) t.push_back({p + "ffn_up.bias", Kind::Bias, s.n_ff, 1});
     }
-    if (!experts) t.push_back({p + "ffn_down.weight", Kind::Weight, s.n_ff, e});
+    if (!experts) t.push_back({p + "ffn_down.weight", Kind::Weight, s.layer_ff_width(l), e});
     if (!experts && (neox || phi2)) t.push_back({p + "ffn_down.bias", Kind::Bias, e, 1});
     if (post_norms) t.push_back({p + "post_ffw_norm.weight", Kind::Norm, e, 1});
+    if (s.arch == "gemma4") {  // the layer's output scale and per-layer input
+      t.push_back({p + "layer_output_scale.weight", Kind::HeadNorm, 1, 1});
+      if (s.per_layer_embd) {
+        t.push_back({p + "inp_gate.weight", Kind::Weight, e, s.per_layer_embd});
+        t.push_back({p + "proj.weight", Kind::Weight, s.per_layer_embd, e});
+        t.push_back({p + "post_norm.weight", Kind::HeadNorm, e, 1});
+      }
+    }
     if (l >= s.n_layer) {  // a multi-token-prediction layer's own tensors (GLM-4.5's NextN), unused here
       t.push_back({p + "nextn.eh_proj.weight", Kind::Weight, 2 * e, e});
       t.push_back({p + "nextn.enorm.weight", Kind::Norm, e, 1});
@@ -661,7 +695,14 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "nextn.shared_head_norm.weight", Kind::Norm, e, 1});
     }
   }
-  if (s.rope_scaling_factor > 0) t.push_back({"rope_freqs.weight", Kind::RopeFreqs, s.head_dim() / 2, 1});
+  if (s.rope_scaling_factor > 0 || s.rope_pairs_full)
+    t.push_back({"rope_freqs.weight", Kind::RopeFreqs, s.head_dim() / 2, 1});
+  if (s.per_layer_embd) {  // Gemma 4's per-layer inputs
+    const uint64_t all = uint64_t{s.per_layer_embd} * s.n_layer;
+    t.push_back({"per_layer_token_embd.weight", Kind::Weight, all, s.n_vocab});
+    t.push_back({"per_layer_model_proj.weight", Kind::Weight, e, all});
+    t.push_back({"per_layer_proj_norm.weight", Kind::HeadNorm, s.per_layer_embd, 1});
+  }
   // (LFM2's final norm is named token_embd_norm, as llama.cpp's converter writes it)
   const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe";
   const bool norm_bias = s.arch == "gptneox" || s.arch == "phi2";
@@ -729,7 +770,7 @@ constexpr std::string_view kArchitectures[] = {
     "gpt-oss",     "smollm3",        "granite",  "granitemoe",   "glm4",      "glm4moe",   "olmo2",
     "deepseek2",   "qwen2moe",       "mistral3", "ernie4_5-moe", "olmoe",     "seed_oss",  "hunyuan-dense",
     "hunyuan-moe", "lfm2",           "lfm2moe",  "qwen35",       "qwen35moe", "qwen3next", "granitehybrid",
-    "nemotron_h",  "nemotron_h_moe", "gptneox",  "phi2",         "command-r", "cohere2"};
+    "nemotron_h",  "nemotron_h_moe", "gptneox",  "phi2",         "command-r", "cohere2",   "gemma4"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -823,7 +864,12 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   w.set_u32(a + ".block_count", s.n_layer + s.n_nextn);
   w.set_u32(a + ".feed_forward_length", s.n_ff);
   w.set_u32(a + ".attention.head_count", s.n_head);
-  if (s.attention_layers.empty()) {
+  if (!s.layer_kv_heads.empty()) {  // (Gemma 4: per layer)
+    gguf::Array kv;
+    kv.elem_type = gguf::ValueType::Uint32;
+    for (uint32_t l = 0; l < s.n_layer; ++l) kv.ints.push_back(s.layer_kv(l));
+    w.set_array(a + ".attention.head_count_kv", kv);
+  } else if (s.attention_layers.empty()) {
     w.set_u32(a + ".attention.head_count_kv", s.n_head_kv);
   } else {  // per layer, 0 for the layers without attention (as llama.cpp's converter writes LFM2's,
             // Granite's)
@@ -841,6 +887,23 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     w.set_f32(a + ".attention.layer_norm_rms_epsilon", s.norm_eps);
   }
   if (a == "gptneox") w.set_bool(a + ".use_parallel_residual", true);
+  if (a == "gemma4") {  // as llama.cpp's converter writes Gemma 4's layer shapes
+    gguf::Array pattern, ff;
+    pattern.elem_type = gguf::ValueType::Bool;
+    ff.elem_type = gguf::ValueType::Uint32;
+    for (uint32_t l = 0; l < s.n_layer; ++l) {
+      pattern.ints.push_back(s.sliding(l) ? 1 : 0);
+      ff.ints.push_back(s.layer_ff_width(l));
+    }
+    w.set_array(a + ".attention.sliding_window_pattern", pattern);
+    if (!s.layer_ff.empty()) w.set_array(a + ".feed_forward_length", ff);
+    w.set_u32(a + ".attention.key_length_swa", s.key_length_swa);
+    w.set_u32(a + ".attention.value_length_swa", s.key_length_swa);
+    w.set_u32(a + ".rope.dimension_count_swa", s.rope_dims_swa);
+    w.set_f32(a + ".rope.freq_base_swa", s.rope_base_swa);
+    w.set_u32(a + ".attention.shared_kv_layers", s.shared_kv_layers);
+    w.set_u32(a + ".embedding_length_per_layer_input", s.per_layer_embd);
+  }
   if (s.sliding_window) w.set_u32(a + ".attention.sliding_window", s.sliding_window);
   if (s.n_expert) {
     w.set_u32(a + ".expert_count", s.n_expert);
@@ -963,7 +1026,11 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
       if (t.kind == Kind::Bias)
         for (uint64_t r = 0; r < t.rows; ++r)
           normal_row(row_seed(options.seed, i, r), 0.02f, v.data() + r * t.row, t.row);
-      if (t.kind == Kind::RopeFreqs) v = llama3_rope_factors(s);
+      if (t.kind == Kind::RopeFreqs && s.rope_pairs_full) {  // (Gemma 4: only the first pairs turn)
+        for (uint64_t i = 0; i < v.size(); ++i) v[i] = i < s.rope_pairs_full ? 1.0f : 1e30f;
+      } else if (t.kind == Kind::RopeFreqs) {
+        v = llama3_rope_factors(s);
+      }
       if (t.kind == Kind::HeadNorm) {
         normal_row(row_seed(options.seed, i, 0), 0.25f, v.data(), t.row * t.rows);
         for (float& g : v) g += 1.0f;

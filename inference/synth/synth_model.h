@@ -71,6 +71,21 @@ struct Shape {
   // false
   uint32_t ssm_inner = 0, ssm_state = 0, ssm_heads = 0, ssm_groups = 0;
   bool rope_off = false;
+  // gemma4: per layer whether it slides a window (1) and its KV heads and FFN width; the sliding layers'
+  // head and rotary widths (key_length and rope_dims are the full layers'), the full layers' rotated pairs
+  // (rope_freqs: 1 for them, 1e30 for the rest, as Gemma 4's proportional RoPE is written), the sliding
+  // layers' RoPE base, the last shared_kv_layers reading earlier layers' keys and values, per-layer inputs
+  // of per_layer_embd, and full layers without attn_v (V = K) where k_eq_v
+  std::vector<uint32_t> sliding_layers = {}, layer_kv_heads = {}, layer_ff = {};
+  uint32_t key_length_swa = 0, rope_dims_swa = 0, rope_pairs_full = 0, shared_kv_layers = 0,
+           per_layer_embd = 0;
+  float rope_base_swa = 10000.0f;
+  bool k_eq_v = false;
+  bool sliding(uint32_t l) const { return !sliding_layers.empty() && sliding_layers[l] != 0; }
+  uint32_t layer_head_dim(uint32_t l) const { return sliding(l) ? key_length_swa : head_dim(); }
+  uint32_t layer_kv(uint32_t l) const { return layer_kv_heads.empty() ? n_head_kv : layer_kv_heads[l]; }
+  uint32_t layer_ff_width(uint32_t l) const { return layer_ff.empty() ? n_ff : layer_ff[l]; }
+  bool keeps_kv(uint32_t l) const { return l + shared_kv_layers < n_layer; }
   // nemotron_h: the layers that are FFNs alone (the others Mamba-2, or attention on attention_layers)
   std::vector<uint32_t> ffn_layers = {};
   bool ffn_layer(uint32_t layer) const {

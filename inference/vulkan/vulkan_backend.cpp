@@ -400,6 +400,9 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     : model_(model), ctx_(Context::Create(device)), max_batch_(max_batch_for(ctx_->device().info())) {
   const auto& d = model.desc();
   const auto& w = model.weights();
+  if (d.traits->layer_shapes)  // (auto then runs the CPU engine)
+    throw VulkanError("the Vulkan engine does not run " + d.architecture +
+                      " yet (attention shaped per layer, shared keys and values); the CPU engine does");
   if (d.n_mamba_layers() > 0) {  // record_mamba2 binds each group's view of its output
     const uint64_t align = ctx_->device().info().min_storage_offset_alignment;
     if (uint64_t(d.mamba.d_inner / d.mamba.n_group) * sizeof(float) % std::max<uint64_t>(align, 1) != 0)

@@ -70,10 +70,12 @@ struct Rope {
   Vec freq;
   double mscale = 1.0;
 };
-inline Rope rope_frequencies(const model::Model& m, int64_t n_ctx, double base, bool scaled) {
+inline Rope rope_frequencies(const model::Model& m, int64_t n_ctx, double base, bool scaled,
+                             int64_t n_rot = 0) {
   const model::ModelDescription& d = m.desc();
   const model::RopeScaling& r = d.rope_scaling;
-  const int64_t half = d.n_rot / 2;
+  if (n_rot == 0) n_rot = d.n_rot;
+  const int64_t half = n_rot / 2;
   Rope out;
   out.freq.resize(static_cast<size_t>(half));
   const model::Vector& factors = !m.weights().rope_freqs_long.empty() && n_ctx > r.n_ctx_orig
@@ -82,15 +84,15 @@ inline Rope rope_frequencies(const model::Model& m, int64_t n_ctx, double base, 
   const double factor = 1.0 / static_cast<double>(r.freq_scale);
   const bool yarn = r.ext_factor != 0.0f;
   const auto correction = [&](double rotations) {
-    return static_cast<double>(d.n_rot) *
+    return static_cast<double>(n_rot) *
            std::log(static_cast<double>(r.n_ctx_orig) / (rotations * 2.0 * std::numbers::pi)) /
            (2.0 * std::log(base));
   };
   double low = std::max(0.0, std::floor(correction(r.beta_fast)));
-  double high = std::min(static_cast<double>(d.n_rot - 1), std::ceil(correction(r.beta_slow)));
+  double high = std::min(static_cast<double>(n_rot - 1), std::ceil(correction(r.beta_slow)));
   if (low == high) high += 0.001;
   for (int64_t i = 0; i < half; ++i) {
-    double f = std::pow(base, -2.0 * static_cast<double>(i) / static_cast<double>(d.n_rot));
+    double f = std::pow(base, -2.0 * static_cast<double>(i) / static_cast<double>(n_rot));
     if (!scaled) {
       out.freq[static_cast<size_t>(i)] = f;
       continue;
@@ -140,15 +142,24 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   // gpt-oss: its even layers are sliding-window ones too, but turn with the model's RoPE base and scaling;
   // each head has a sink logit that joins its softmax without a value; attention and experts have biases;
   // the router's top experts by logit are weighted by the softmax of those logits; its SwiGLU is clamped.
+  // Gemma 4, as llama.cpp's gemma4 graph and Hugging Face's modeling_gemma4 state it: gemma3's sublayers;
+  // sliding layers (the file's per-layer pattern) with their own head width, KV heads, rotary width and RoPE
+  // base; full layers rotating only their first pairs (the file's rope_freqs hold 1e30 for the others); V =
+  // K (before K's norm) where a layer has no attn_v, each V head RMS-normalized without gains; scores q·k
+  // unscaled; the last layers without keys and values of their own attending over the last earlier layer
+  // of their kind that has them; each layer's output then gets its per-layer input (GELU(gate · x) times
+  // that layer's slice of (RMSNorm(proj · x₀ / √n_embd) + per-layer embedding × √P) / √2, projected,
+  // RMS-normalized) and is scaled by layer_output_scale; the logits soft-capped.
+  const bool gemma4 = d.architecture == "gemma4";
   const bool gemma2 = d.architecture == "gemma2", gemma3 = d.architecture == "gemma3",
-             gemma = gemma2 || gemma3, gpt_oss = d.architecture == "gpt-oss";
+             gemma = gemma2 || gemma3 || gemma4, gpt_oss = d.architecture == "gpt-oss";
   const bool olmo3 = d.architecture == "olmo2";  // OLMo 3's windows: three layers of four
   // Cohere2 (Command R7B): windows on three layers of four; the fourth attends to every key without RoPE
   const bool cohere2 = d.architecture == "cohere2";
   const auto local = [&](int64_t layer) {
-    return d.sliding_window > 0 &&
-           ((gemma3 && layer % 6 != 5) || ((gemma2 || gpt_oss) && layer % 2 == 0) ||
-            ((olmo3 || cohere2) && layer % 4 != 3) || d.traits->short_conv);  // (LFM2: all)
+    return d.sliding_window > 0 && ((gemma3 && layer % 6 != 5) || ((gemma2 || gpt_oss) && layer % 2 == 0) ||
+                                    ((olmo3 || cohere2) && layer % 4 != 3) || (gemma4 && d.is_local(layer)) ||
+                                    d.traits->short_conv);  // (LFM2: all)
   };
   // GPT-NeoX, Phi-2, Command-R: LayerNorms (Command-R's without biases); attention and FFN in parallel, both
   // reading the layer's input: x + attn(LN₁(x)) + ffn(LN₂(x)), with LN₂ = LN₁ where there is no ffn_norm
@@ -168,9 +179,10 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   const bool granite = d.traits->granite_scales;
   const double residual = granite ? d.residual_scale : 1.0;
   const auto n = static_cast<int64_t>(tokens.size());
-  const int64_t hd = d.head_dim, dim = d.n_embd;
+  const int64_t dim = d.n_embd;
   const double eps = d.norm_eps;
   const auto u = [](int64_t i) { return static_cast<size_t>(i); };
+  std::vector<std::vector<Vec>> layer_k(u(d.n_layer)), layer_v(u(d.n_layer));  // (Gemma 4 shares them)
 
   std::vector<Vec> x(u(n));
   for (int64_t t = 0; t < n; ++t) {
@@ -180,16 +192,38 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
     if (granite)
       for (double& e : x[u(t)]) e *= d.embedding_scale;
   }
+  // Gemma 4's per-layer inputs, per token: n_layer slices of P
+  const int64_t P = d.per_layer_embd;
+  std::vector<Vec> per_layer(u(n));
+  for (int64_t t = 0; t < n && P > 0; ++t) {
+    Vec proj = naive::matvec(w.per_layer_model_proj, x[u(t)]);
+    const Vec own = naive::row(w.per_layer_token_embd, tokens[u(t)]);
+    for (int64_t l = 0; l < d.n_layer; ++l) {
+      for (int64_t i = 0; i < P; ++i) proj[u(l * P + i)] /= std::sqrt(static_cast<double>(dim));
+      naive::rmsnorm(proj, u(l * P), u(P), w.per_layer_proj_norm, eps);
+      for (int64_t i = 0; i < P; ++i)
+        proj[u(l * P + i)] =
+            (proj[u(l * P + i)] + own[u(l * P + i)] * std::sqrt(static_cast<double>(P))) / std::sqrt(2.0);
+    }
+    per_layer[u(t)] = proj;
+  }
 
   for (int64_t l = 0; l < d.n_layer; ++l) {
     const model::LayerWeights& L = w.layers[u(l)];
-    const double base = local(l) && gemma3 ? 10000.0 : d.rope_freq_base;
-    naive::Rope rope = naive::rope_frequencies(m, n_ctx, base, !local(l) || gpt_oss);
+    const double base = local(l) && gemma3   ? 10000.0
+                        : local(l) && gemma4 ? d.rope_freq_base_local
+                                             : d.rope_freq_base;
+    const int64_t hd = gemma4 ? d.heads(l).head_dim : d.head_dim;
+    const int64_t n_rot = gemma4 ? d.heads(l).n_rot : d.n_rot;
+    const int64_t n_kv = gemma4 ? d.heads(l).n_head_kv : d.n_head_kv;
+    naive::Rope rope = naive::rope_frequencies(m, n_ctx, base, !local(l) || gpt_oss, n_rot);
     if (arch.yarn_unit_magnitude) rope.mscale = 1.0;  // Ministral 3: HF's attention_factor is 1
     std::vector<Vec> q(u(n)), k(u(n)), v(u(n));
     // per head: the widths of q and k, and of v; heads per KV head; the scores' scale
-    int64_t qk_hd = hd, v_hd = hd, group = d.n_head / d.n_head_kv;
-    double score_scale = granite ? d.attention_scale : 1.0 / std::sqrt(static_cast<double>(hd));
+    int64_t qk_hd = hd, v_hd = hd, group = d.n_head / n_kv;
+    double score_scale = granite  ? d.attention_scale
+                         : gemma4 ? 1.0
+                                  : 1.0 / std::sqrt(static_cast<double>(hd));
     for (int64_t t = 0; t < n && d.is_mla(); ++t) {
       // multi-head latent attention as DeepSeek-V2's paper states it, every head's key and value decompressed
       // from the latent c: q = W_q x, [q_nope, q_pe] per head; c = RMSNorm(W_kv_a x) with the shared RoPE key
@@ -396,8 +430,8 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         v[u(t)].assign(qkv.begin() + d.q_dim() + d.kv_dim(), qkv.end());
       } else {
         q[u(t)] = naive::matvec(L.wq, xn, L.bq);
-        k[u(t)] = naive::matvec(L.wk, xn, L.bk);
-        v[u(t)] = naive::matvec(L.wv, xn, L.bv);
+        if (L.wk) k[u(t)] = naive::matvec(L.wk, xn, L.bk);         // (Gemma 4's shared layers have none)
+        v[u(t)] = L.wv ? naive::matvec(L.wv, xn, L.bv) : k[u(t)];  // (Gemma 4: V = K where no attn_v)
       }
       if (arch.attn_output_gate) {  // rows [q, gate] per head
         const Vec both = q[u(t)];
@@ -414,7 +448,11 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
           naive::rmsnorm(k[u(t)], 0, u(d.kv_dim()), L.k_norm, eps);
         } else if (!L.q_norm.empty()) {  // qwen3, gemma3, GLM-4.5, Hunyuan
           for (int64_t h = 0; h < d.n_head; ++h) naive::rmsnorm(q[u(t)], u(h * hd), u(hd), L.q_norm, eps);
-          for (int64_t h = 0; h < d.n_head_kv; ++h) naive::rmsnorm(k[u(t)], u(h * hd), u(hd), L.k_norm, eps);
+          for (int64_t h = 0; h < n_kv && L.wk; ++h) naive::rmsnorm(k[u(t)], u(h * hd), u(hd), L.k_norm, eps);
+        }
+        if (gemma4 && L.wk) {  // V's heads RMS-normalized, no gains
+          const std::vector<float> ones(u(hd), 1.0f);
+          for (int64_t h = 0; h < n_kv; ++h) naive::rmsnorm(v[u(t)], u(h * hd), u(hd), ones, eps);
         }
       };
       const bool hunyuan = d.architecture.rfind("hunyuan", 0) == 0;
@@ -423,11 +461,24 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
       // (SmolLM3: no RoPE on every fourth layer; Granite 4.0-H: none where the file switches it off)
       if (arch.rope != model::RopeKind::None && !d.rope_off &&
           ((d.architecture != "smollm3" && !cohere2) || (l + 1) % 4 != 0)) {
-        naive::rope(q[u(t)], d.n_head, hd, d.n_rot, t, neox, rope);
-        naive::rope(k[u(t)], d.n_head_kv, hd, d.n_rot, t, neox, rope);
+        naive::rope(q[u(t)], d.n_head, hd, n_rot, t, neox, rope);
+        if (L.wk) naive::rope(k[u(t)], n_kv, hd, n_rot, t, neox, rope);
       }
       if (hunyuan) norm_qk();  // Hunyuan: the norms after RoPE
     }
+    // (Gemma 4: a layer without keys and values of its own reads those of the last earlier layer of its kind
+    // that has them)
+    int64_t kv_from = l;
+    if (gemma4 && !L.wk)
+      for (kv_from = l - 1; kv_from >= 0 && (!w.layers[u(kv_from)].wk || local(kv_from) != local(l));)
+        --kv_from;
+    if (kv_from < 0) throw std::runtime_error("naive_logits: no layer to share keys and values with");
+    if (kv_from == l) {
+      layer_k[u(l)] = k;
+      layer_v[u(l)] = v;
+    }
+    const std::vector<Vec>& keys = layer_k[u(kv_from)];
+    const std::vector<Vec>& values = layer_v[u(kv_from)];
     for (int64_t t = 0; t < n; ++t) {
       const Vec x_in = x[u(t)];  // (a parallel block's FFN reads it)
       if (!d.has_attention(l) && d.mixer(l) != model::ModelDescription::Mixer::None)
@@ -440,7 +491,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         for (int64_t j = 0; j <= t; ++j) {
           if (local(l) && t - j >= d.sliding_window) continue;  // outside the window: probability 0
           double s = 0;
-          for (int64_t i = 0; i < qk_hd; ++i) s += q[u(t)][u(h * qk_hd + i)] * k[u(j)][u(kvh * qk_hd + i)];
+          for (int64_t i = 0; i < qk_hd; ++i) s += q[u(t)][u(h * qk_hd + i)] * keys[u(j)][u(kvh * qk_hd + i)];
           p[u(j)] = cap(s * score_scale, d.attn_softcap);
           max = std::max(max, p[u(j)]);
         }
@@ -450,7 +501,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         sum += std::exp(sink - max);  // the sink's share of the softmax goes to no value
         for (int64_t j = 0; j <= t; ++j)
           for (int64_t i = 0; i < v_hd; ++i)
-            att[u(h * v_hd + i)] += p[u(j)] / sum * v[u(j)][u(kvh * v_hd + i)];
+            att[u(h * v_hd + i)] += p[u(j)] / sum * values[u(j)][u(kvh * v_hd + i)];
       }
       if (d.has_attention(l)) {
         if (arch.attn_output_gate)
@@ -559,6 +610,20 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
       }
       if (arch.post_norms) naive::rmsnorm(down, 0, u(dim), L.ffn_post_norm, eps);
       for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += residual * down[u(i)];
+      if (P > 0) {  // Gemma 4's per-layer input, then the layer's output scale
+        Vec g = naive::matvec(L.ple_gate, x[u(t)]);
+        for (int64_t i = 0; i < P; ++i) {
+          const double e = g[u(i)];
+          g[u(i)] = 0.5 * e *
+                    (1.0 + std::tanh(std::sqrt(2.0 / std::numbers::pi) * (e + 0.044715 * e * e * e))) *
+                    per_layer[u(t)][u(l * P + i)];
+        }
+        Vec o = naive::matvec(L.ple_proj, g);
+        naive::rmsnorm(o, 0, u(dim), L.ple_norm, eps);
+        for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += o[u(i)];
+      }
+      if (!L.out_scale.empty())
+        for (double& e : x[u(t)]) e *= L.out_scale[0];
     }
   }
 

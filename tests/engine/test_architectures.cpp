@@ -912,6 +912,32 @@ TEST_CASE("Command R+'s per-head LayerNorms of q and k are refused by name", "[e
   CHECK_THROWS_WITH(model::Model::load(path), Contains("Command R+'s per-head LayerNorms of q and k"));
 }
 
+TEST_CASE("gemma4 (layer shapes, shared keys and values, per-layer inputs) matches the textbook forward pass",
+          "[engine][architectures]") {
+  auto model = model::Model::load(test::synth_model_file("test-tiny-gemma4", gguf::GgmlType::Q8_0));
+  const model::ModelDescription& d = model->desc();
+  // the file's layer kinds, their shapes and the sharing, read as llama.cpp reads them
+  for (int64_t l = 0; l < 5; ++l) {
+    INFO("layer " << l);
+    const bool sliding = l != 2 && l != 4;
+    CHECK(d.is_local(l) == sliding);
+    CHECK(d.heads(l).head_dim == (sliding ? 32 : 64));
+    CHECK(d.heads(l).n_head_kv == (sliding ? 2 : 1));
+    CHECK(d.heads(l).n_rot == (sliding ? 32 : 64));
+    CHECK(d.rope_base(l) == (sliding ? 10000.0f : 1000000.0f));
+    CHECK(d.ff_width(l) == (l < 3 ? 256 : 512));
+  }
+  CHECK(d.kv_layer(3) == 1);
+  CHECK(d.kv_layer(4) == 2);
+  CHECK(d.keeps_kv(2));
+  CHECK_FALSE(model->weights().layers[2].wv);  // (V = K)
+  CHECK(d.attention_scale == 1.0f);
+  CHECK(d.final_softcap == 30.0f);  // (its default)
+  CHECK(d.per_layer_embd == 16);
+  CHECK(model->weights().layers[4].out_scale.size() == 1);
+  check_against_textbook(*model, 0.05f);
+}
+
 TEST_CASE("olmoe and seed_oss match the textbook forward pass", "[engine][architectures]") {
   // olmoe: q and k normalized whole, experts weighted by their probabilities as they are; seed_oss: attention
   // biases (the output's too), the pre-FFN norm named post_attention_norm
