@@ -1,8 +1,12 @@
 #pragma once
-// Byte-level BPE (`tokenizer.ggml.model = gpt2`): the pre-tokenizer cuts the text into words, every byte
-// of a word becomes its GPT-2 byte symbol, and the pair with the lowest merge rank is merged until no
-// listed merge applies. Merges are looked up by token-id pair in a hash map, and finished words are
-// cached, because prompts repeat the same words many times.
+// Rank-ordered BPE over tokenizer.ggml.merges, in two alphabets:
+//   byte-level (`tokenizer.ggml.model = gpt2`): the pre-tokenizer cuts the text into words and every byte
+//     of a word becomes its GPT-2 byte symbol;
+//   SentencePiece-style (`gemma4`, PreTokenizerSpec::spm_style): spaces become U+2581, every UTF-8
+//     character is a symbol, and a symbol no token covers falls back to <0xNN> byte tokens.
+// Then the pair with the lowest merge rank is merged until no listed merge applies. Merges are looked up
+// by token-id pair in a hash map, and finished words are cached, because prompts repeat the same words
+// many times.
 #include <array>
 #include <cstdint>
 #include <string>
@@ -24,6 +28,7 @@ class BpeModel {
            std::vector<std::string>& warnings);
 
   // Encodes a fragment of raw text (no special tokens in it). Invalid UTF-8 is replaced by U+FFFD first.
+  // SentencePiece-style: the fragment's spaces are escaped here, so pass the text as written.
   void encode(std::string_view text, std::vector<int32_t>& out) const;
 
  private:
@@ -32,12 +37,15 @@ class BpeModel {
   const Vocab& vocab_;
   RegexSplitter splitter_;
   bool ignore_merges_;
+  bool spm_style_;
   struct Merge {
     int32_t rank;
     int32_t result;
   };
   std::unordered_map<uint64_t, Merge> merges_;  // (left id << 32 | right id) → rank and merged token
-  std::array<int32_t, 256> byte_ids_{};         // token of each byte's symbol, -1 if the vocab lacks it
+  // Token of each byte, -1 if the vocabulary lacks it: its GPT-2 symbol (byte-level, where bytes are the
+  // starting symbols) or its <0xNN> token (SentencePiece-style, where bytes are only the fallback).
+  std::array<int32_t, 256> byte_ids_{};
 
   WordCache cache_;
 };

@@ -133,6 +133,11 @@ const std::vector<Entry>& table() {
     add({"viking"}, {kPoro, R"(\p{N})"});
     add({"tekken"}, {kTekken}, true, true);
     add({"gpt-4o", "llama4", "minimax-m2"}, {kGpt4o});
+    // Gemma 4 cuts only runs of newlines from the rest: merges then span whole lines, spaces included
+    // (escaped to U+2581). llama.cpp forces its BOS whatever the file says.
+    add({"gemma4", "granite-embed-multi-311m"}, {R"([^\n]+|[\n]+)"});
+    e.back().spec.spm_style = true;
+    e.back().spec.add_bos = e.back().spec.force_bos = true;
     return e;
   }();
   return t;

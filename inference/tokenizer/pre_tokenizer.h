@@ -17,6 +17,12 @@ struct PreTokenizerSpec {
   std::vector<std::string> regexes;  // applied in order
   bool ignore_merges = false;        // a word that is itself a token is emitted whole (Llama 3, Tekken)
   bool add_bos = false;              // default for tokenizer.ggml.add_bos_token when the key is absent
+  // SentencePiece-style BPE (Gemma 4; llama.cpp's escape_whitespaces with byte_encode = false): spaces
+  // become U+2581 before the split, merges run over raw UTF-8 characters rather than GPT-2 byte symbols, a
+  // character no token covers falls back to its <0xNN> byte tokens, a run of newlines that is itself a
+  // token is taken whole, and decoding turns U+2581 back into spaces.
+  bool spm_style = false;
+  bool force_bos = false;  // BOS even when tokenizer.ggml.add_bos_token says false (llama.cpp's Gemma 4 rule)
 };
 
 // The spec for a tokenizer.ggml.pre value (aliases included), or nullptr when the name is unknown.

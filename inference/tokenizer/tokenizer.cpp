@@ -18,6 +18,7 @@ namespace glasswing::tokenizer {
 struct Tokenizer::Impl {
   Vocab vocab;
   bool is_spm = true;
+  bool spm_pieces = false;  // pieces spell spaces as U+2581 and bytes as <0xNN> (llama, gemma4)
   std::string pre_name;
   std::unique_ptr<SpmModel> spm;
   std::unique_ptr<BpeModel> bpe;
@@ -110,12 +111,16 @@ Tokenizer Tokenizer::from_gguf(const gguf::GgufFile& file) {
   const auto model = file.get_string("tokenizer.ggml.model");
   if (!model)
     throw std::runtime_error("GGUF metadata has no tokenizer.ggml.model: the file carries no tokenizer");
+  // "gemma4" is BPE with merges, as "gpt2", but over SentencePiece-style pieces: llama.cpp gives it the
+  // "gemma4" pre-tokenizer whatever tokenizer.ggml.pre says, and reads no default special ids.
+  const bool gemma4 = *model == "gemma4";
   if (*model == "llama") {
     t.is_spm = true;
-  } else if (*model == "gpt2") {
+  } else if (*model == "gpt2" || gemma4) {
     t.is_spm = false;
   } else {
-    throw std::runtime_error("unsupported tokenizer.ggml.model '" + *model + "' (supported: llama, gpt2)");
+    throw std::runtime_error("unsupported tokenizer.ggml.model '" + *model +
+                             "' (supported: llama, gpt2, gemma4)");
   }
 
   // Token table.
@@ -170,7 +175,9 @@ Tokenizer Tokenizer::from_gguf(const gguf::GgufFile& file) {
   if (auto id = read_id(file, "tokenizer.ggml.eom_token_id", nv, t.warnings)) t.eom = *id;
 
   // Model.
+  bool force_bos = false;
   if (t.is_spm) {
+    t.spm_pieces = true;
     t.add_bos = true;
     t.add_space_prefix = true;
     t.spm = std::make_unique<SpmModel>(v, t.unk);
@@ -178,7 +185,8 @@ Tokenizer Tokenizer::from_gguf(const gguf::GgufFile& file) {
       t.warnings.push_back("vocabulary has no <0xNN> byte tokens; unknown characters encode to <unk>");
   } else {
     const PreTokenizerSpec* pre = nullptr;
-    const auto pre_name = file.get_string("tokenizer.ggml.pre");
+    const auto pre_name =
+        gemma4 ? std::optional<std::string>("gemma4") : file.get_string("tokenizer.ggml.pre");
     if (pre_name) pre = find_pre_tokenizer(*pre_name);
     if (!pre) {
       pre = &default_pre_tokenizer();
@@ -189,12 +197,16 @@ Tokenizer Tokenizer::from_gguf(const gguf::GgufFile& file) {
     }
     t.pre_name = pre->name;
     t.add_bos = pre->add_bos;
+    force_bos = pre->force_bos;
+    t.spm_pieces = pre->spm_style;
     const gguf::Array* merges = read_array(file, "tokenizer.ggml.merges", 0, true);
     if (merges->elem_type != gguf::ValueType::String)
       throw std::runtime_error("tokenizer.ggml.merges must be an array of strings");
     t.bpe = std::make_unique<BpeModel>(v, merges->strings, *pre, t.warnings);
   }
   if (auto b = file.get_bool("tokenizer.ggml.add_bos_token")) t.add_bos = *b;
+  // Gemma 4 files may say add_bos_token = false, yet the model needs its <bos> (llama.cpp overrides it too).
+  if (force_bos) t.add_bos = true;
   if (auto b = file.get_bool("tokenizer.ggml.add_eos_token")) t.add_eos = *b;
   if (auto b = file.get_bool("tokenizer.ggml.add_space_prefix")) t.add_space_prefix = *b;
   if (t.add_bos && t.bos < 0)
@@ -215,8 +227,10 @@ Tokenizer Tokenizer::from_gguf(const gguf::GgufFile& file) {
 
   // End of generation.
   t.eog.assign(n, 0);
-  for (const char* s : {"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|eom_id|>",
-                        "<EOT>", "<|end_of_text|>", "<｜end▁of▁sentence｜>", "<end_of_utterance>"}) {
+  // Gemma 4 ends a turn with <turn|>, and a tool call by opening <|tool_response> for the caller to fill.
+  for (const char* s :
+       {"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<EOT>",
+        "<|end_of_text|>", "<｜end▁of▁sentence｜>", "<end_of_utterance>", "<turn|>", "<|tool_response>"}) {
     const int32_t id = v.find(s);
     if (id >= 0) t.eog[id] = 1;
   }
@@ -234,7 +248,7 @@ Tokenizer Tokenizer::from_gguf(const gguf::GgufFile& file) {
   t.pieces.resize(n);
   for (size_t i = 0; i < n; ++i) {
     const TokenType ty = v.type[i];
-    if (ty == TokenType::Byte && t.is_spm) {
+    if (ty == TokenType::Byte && t.spm_pieces) {
       const std::string& s = v.text[i];  // "<0xNN>"
       unsigned value = 0;
       if (s.size() == 6 && s.compare(0, 3, "<0x") == 0 && s[5] == '>' &&
@@ -243,7 +257,7 @@ Tokenizer Tokenizer::from_gguf(const gguf::GgufFile& file) {
       else
         t.pieces[i] = s;
     } else if (ty == TokenType::Normal || ty == TokenType::Undefined) {
-      t.pieces[i] = t.is_spm ? spm_piece(v.text[i]) : byte_level_piece(v.text[i]);
+      t.pieces[i] = t.spm_pieces ? spm_piece(v.text[i]) : byte_level_piece(v.text[i]);
     } else {
       t.pieces[i] = v.text[i];  // control, user-defined, unknown, unused: their text
     }

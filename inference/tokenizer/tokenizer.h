@@ -1,9 +1,11 @@
 #pragma once
 // Text ↔ token ids for a GGUF model, built from its `tokenizer.ggml.*` metadata.
 //
-// Two families, chosen by tokenizer.ggml.model:
-//   "llama" — SentencePiece-style (scores, <0xNN> byte fallback, a leading space added to the text);
-//   "gpt2"  — byte-level BPE (merges, a regex pre-tokenizer chosen by tokenizer.ggml.pre).
+// Three families, chosen by tokenizer.ggml.model:
+//   "llama"  — SentencePiece-style (scores, <0xNN> byte fallback, a leading space added to the text);
+//   "gpt2"   — byte-level BPE (merges, a regex pre-tokenizer chosen by tokenizer.ggml.pre);
+//   "gemma4" — BPE with merges over SentencePiece-style pieces: spaces as U+2581, raw UTF-8 characters,
+//              <0xNN> byte fallback, text split only at runs of newlines, BOS always added.
 // Results match llama.cpp's tokenizer on the reference cases in ../shared/tokenizers. An unknown or missing
 // tokenizer.ggml.pre falls back to llama.cpp's "default" pre-tokenizer (see pre_tokenizer.h) and says so
 // in warnings().
@@ -68,11 +70,11 @@ class Tokenizer {
   // <end_of_turn>, <|endoftext|>, ...): generation stops on any of them.
   bool is_end_of_generation(int32_t id) const;
 
-  bool add_bos_by_default() const;  // tokenizer.ggml.add_bos_token, or the family's default
+  bool add_bos_by_default() const;  // tokenizer.ggml.add_bos_token, or the family's default (gemma4: true)
   bool add_eos_by_default() const;  // tokenizer.ggml.add_eos_token, default false
 
   const std::vector<std::string>& warnings() const;
-  std::string kind() const;                  // "spm" or "bpe"
+  std::string kind() const;                  // "spm" or "bpe" (gemma4 is "bpe", pre-tokenizer "gemma4")
   const std::string& pre_tokenizer() const;  // the pre-tokenizer in use for "bpe" ("" for "spm")
 
  private:

@@ -79,4 +79,10 @@ TEST_CASE("pre-tokenizer families split like their reference regexes") {
   CHECK(words("hunyuan", "a.\n\nb 12") == words("qwen2", "a.\n\nb 12"));
   CHECK(words("hunyuan-dense", "x 12345") == words("deepseek-v3", "x 12345"));
   CHECK(words("minimax-m2", "AI模型 don't") == words("gpt-4o", "AI模型 don't"));
+  // Gemma 4: only runs of newlines are cut off (spaces, tabs and \r stay in the line); SentencePiece-style
+  // pieces and a forced BOS.
+  CHECK(words("gemma4", "a b\t\r\n\nc  d\n") == W{"a b\t\r", "\n\n", "c  d", "\n"});
+  CHECK(find_pre_tokenizer("gemma4")->spm_style);
+  CHECK(find_pre_tokenizer("gemma4")->force_bos);
+  CHECK_FALSE(find_pre_tokenizer("gpt-2")->spm_style);
 }
