@@ -221,6 +221,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
     std::vector<Vec> q(u(n)), k(u(n)), v(u(n));
     // per head: the widths of q and k, and of v; heads per KV head; the scores' scale
     int64_t qk_hd = hd, v_hd = hd, group = d.n_head / n_kv;
+    const bool own_kv = !gemma4 || L.wk;  // (Gemma 4's last layers have no keys and values of their own)
     double score_scale = granite  ? d.attention_scale
                          : gemma4 ? 1.0
                                   : 1.0 / std::sqrt(static_cast<double>(hd));
@@ -448,9 +449,10 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
           naive::rmsnorm(k[u(t)], 0, u(d.kv_dim()), L.k_norm, eps);
         } else if (!L.q_norm.empty()) {  // qwen3, gemma3, GLM-4.5, Hunyuan
           for (int64_t h = 0; h < d.n_head; ++h) naive::rmsnorm(q[u(t)], u(h * hd), u(hd), L.q_norm, eps);
-          for (int64_t h = 0; h < n_kv && L.wk; ++h) naive::rmsnorm(k[u(t)], u(h * hd), u(hd), L.k_norm, eps);
+          for (int64_t h = 0; h < n_kv && own_kv; ++h)
+            naive::rmsnorm(k[u(t)], u(h * hd), u(hd), L.k_norm, eps);
         }
-        if (gemma4 && L.wk) {  // V's heads RMS-normalized, no gains
+        if (gemma4 && own_kv) {  // V's heads RMS-normalized, no gains
           const std::vector<float> ones(u(hd), 1.0f);
           for (int64_t h = 0; h < n_kv; ++h) naive::rmsnorm(v[u(t)], u(h * hd), u(hd), ones, eps);
         }
@@ -462,14 +464,14 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
       if (arch.rope != model::RopeKind::None && !d.rope_off &&
           ((d.architecture != "smollm3" && !cohere2) || (l + 1) % 4 != 0)) {
         naive::rope(q[u(t)], d.n_head, hd, n_rot, t, neox, rope);
-        if (L.wk) naive::rope(k[u(t)], n_kv, hd, n_rot, t, neox, rope);
+        if (own_kv) naive::rope(k[u(t)], n_kv, hd, n_rot, t, neox, rope);
       }
       if (hunyuan) norm_qk();  // Hunyuan: the norms after RoPE
     }
     // (Gemma 4: a layer without keys and values of its own reads those of the last earlier layer of its kind
     // that has them)
     int64_t kv_from = l;
-    if (gemma4 && !L.wk)
+    if (!own_kv)
       for (kv_from = l - 1; kv_from >= 0 && (!w.layers[u(kv_from)].wk || local(kv_from) != local(l));)
         --kv_from;
     if (kv_from < 0) throw std::runtime_error("naive_logits: no layer to share keys and values with");

@@ -904,8 +904,8 @@ TEST_CASE("gptneox files that switch the parallel block off run it in sequence",
 
 TEST_CASE("Command R+'s per-head LayerNorms of q and k are refused by name", "[engine][architectures]") {
   const auto path = test::temp_dir("command-r-qk") / "qk.gguf";
-  const auto& d =
-      model::Model::load(test::synth_model_file("test-tiny-command-r", gguf::GgmlType::F32))->desc();
+  const auto model = model::Model::load(test::synth_model_file("test-tiny-command-r", gguf::GgmlType::F32));
+  const model::ModelDescription& d = model->desc();
   test::rewrite_model(
       test::synth_model_file("test-tiny-command-r", gguf::GgmlType::F32), path, [](gguf::GgufWriter&) {},
       {{"blk.0.attn_q_norm.weight", std::vector<float>(static_cast<size_t>(d.q_dim()), 1.0f)}});
