@@ -111,6 +111,8 @@ Scratch::Scratch(const model::ModelDescription& d, int64_t b)
       mb_y(sz(d.n_mamba_layers() > 0 ? b * d.mamba.d_inner : 0)),
       ple(sz(b * d.n_layer * d.per_layer_embd)),
       ple_g(sz(b * d.per_layer_embd)),
+      ffn_res(d.traits->layer_shapes && d.n_expert ? sz(b * d.n_embd) : 0),
+      router_in(d.traits->layer_shapes && d.n_expert ? sz(b * d.n_embd) : 0),
       ones(sz(d.traits->layer_shapes ? d.max_head_dim() : 0), 1.0f) {}
 
 CpuBackend::CpuBackend(const model::Model& model, int n_threads, Rounding rounding)
@@ -171,10 +173,10 @@ model::MemoryEstimate CpuBackend::estimate_memory(int64_t n_ctx) const {
                     sizeof(float);
   const Scratch& s = s_;
   for (const auto* v :
-       {&s.x,       &s.xb,       &s.xb2,    &s.attn_res, &s.qkv,     &s.q,        &s.k,      &s.v,
-        &s.att_out, &s.hb,       &s.hb2,    &s.router,   &s.moe_x,   &s.moe_g,    &s.moe_u,  &s.moe_d,
-        &s.moe_out, &s.conv_bcx, &s.dn_qkv, &s.dn_z,     &s.dn_beta, &s.dn_alpha, &s.dn_out, &s.attn_gate,
-        &s.q_gate,  &s.mb_in,    &s.mb_y,   &s.ple,      &s.ple_g})
+       {&s.x,       &s.xb,       &s.xb2,    &s.attn_res, &s.qkv,     &s.q,        &s.k,        &s.v,
+        &s.att_out, &s.hb,       &s.hb2,    &s.router,   &s.moe_x,   &s.moe_g,    &s.moe_u,    &s.moe_d,
+        &s.moe_out, &s.conv_bcx, &s.dn_qkv, &s.dn_z,     &s.dn_beta, &s.dn_alpha, &s.dn_out,   &s.attn_gate,
+        &s.q_gate,  &s.mb_in,    &s.mb_y,   &s.ple,      &s.ple_g,   &s.ffn_res,  &s.router_in})
     m.scratch_bytes += v->size() * sizeof(float);
   const ContextScratch cs = context_scratch(n_ctx);
   m.scratch_bytes +=
@@ -381,11 +383,11 @@ void CpuBackend::swiglu_rows(float* gate, const float* up, int64_t rows, int64_t
 // as the model's rule says); each expert then runs once on all the tokens routed to it (gathered into one
 // batch); each token's output is Σ_r weight_r · expert_r(x) in the order of the choice, plus the shared
 // experts' output where the model has them (GLM-4.5).
-void CpuBackend::moe_ffn(const model::LayerWeights& L, int64_t n) {
+void CpuBackend::moe_ffn(const model::LayerWeights& L, int64_t n, const float* router_in) {
   const model::ModelDescription& d = model_.desc();
   const int64_t dim = d.n_embd, n_exp = d.n_expert, k = d.n_expert_used, nf = d.n_ff_exp;
   Scratch& s = s_;
-  project(s.router.data(), s.xb.data(), L.router, L.router_b, n);
+  project(s.router.data(), router_in ? router_in : s.xb.data(), L.router, L.router_b, n);
   s.routing.route(s.router.data(), n, n_exp, k, d.router, L.exp_probs_b);
   const auto bias = [](const std::vector<model::Vector>& b, int64_t e) {
     return b.empty() ? model::Vector{} : b[sz(e)];
@@ -408,11 +410,17 @@ void CpuBackend::moe_ffn(const model::LayerWeights& L, int64_t n) {
     }
     project(s.moe_g.data(), s.moe_x.data(), L.gate_exps[sz(e)], bias(L.gate_exps_b, e), count);
     project(s.moe_u.data(), s.moe_x.data(), L.up_exps[sz(e)], bias(L.up_exps_b, e), count);
-    if (d.traits->ffn == FfnKind::SwiGluOai)
+    if (d.traits->ffn == FfnKind::SwiGluOai) {
       swiglu_oai(s.moe_g.data(), s.moe_u.data(), count * nf);
-    else
+    } else if (d.traits->ffn == FfnKind::GeGlu) {  // (Gemma 4)
+      gelu_rows(s.moe_g.data(), count * nf);
+      for (int64_t i = 0; i < count * nf; ++i) s.moe_g[sz(i)] *= s.moe_u[sz(i)];
+    } else {
       swiglu_rows(s.moe_g.data(), s.moe_u.data(), count, nf);
+    }
     project(s.moe_d.data(), s.moe_g.data(), L.down_exps[sz(e)], bias(L.down_exps_b, e), count);
+    if (!L.down_exps_scale.empty())  // (Gemma 4: each expert's output scale)
+      for (int64_t i = 0; i < count * dim; ++i) s.moe_d[sz(i)] *= L.down_exps_scale[sz(e)];
     for (int64_t i = 0; i < count; ++i)
       std::copy_n(&s.moe_d[sz(i * dim)], dim, &s.moe_out[sz(route.pairs[sz(begin + i)]) * sz(dim)]);
   }
@@ -443,6 +451,61 @@ void CpuBackend::moe_ffn(const model::LayerWeights& L, int64_t n) {
     }
     add(s.xb2.data(), s.moe_d.data(), n * dim);
   }
+}
+
+// GELU of n values in place, as the rounding mode computes it (ggml's table or the tanh form).
+void CpuBackend::gelu_rows(float* x, int64_t n) const {
+  if (rounding_ == Rounding::LlamaCpp)
+    for (int64_t i = 0; i < n; ++i) x[i] = gelu_ggml(x[i]);
+  else
+    gelu(x, n);
+}
+
+// A dense FFN of width n_ff from the normalized xb into xb2: down(silu(gate·x) ⊙ up·x), down(gelu(gate·x) ⊙
+// up·x), down(gelu(up·x + b)) + b or down(relu(up·x + b)²) + b.
+void CpuBackend::dense_ffn(const model::LayerWeights& L, int64_t n, int64_t n_ff) {
+  const model::ArchTraits& arch = *model_.desc().traits;
+  Scratch& s = s_;
+  if (arch.ffn == FfnKind::Gelu) {
+    project(s.hb.data(), s.xb.data(), L.w_up, L.b_up, n);
+    gelu_rows(s.hb.data(), n * n_ff);
+  } else if (arch.ffn == FfnKind::ReluSqr) {  // Nemotron-H: relu(up·x + b)², ungated
+    project(s.hb.data(), s.xb.data(), L.w_up, L.b_up, n);
+    relu_sqr(s.hb.data(), n * n_ff);
+  } else {  // gated: SwiGLU or GeGLU
+    project(s.hb.data(), s.xb.data(), L.w_gate, {}, n);
+    project(s.hb2.data(), s.xb.data(), L.w_up, L.b_up, n);
+    if (arch.ffn == FfnKind::GeGlu) {
+      gelu_rows(s.hb.data(), n * n_ff);
+      for (int64_t i = 0; i < n * n_ff; ++i) s.hb[sz(i)] *= s.hb2[sz(i)];
+    } else {
+      swiglu_rows(s.hb.data(), s.hb2.data(), n, n_ff);
+    }
+  }
+  project(s.xb2.data(), s.hb.data(), L.w_down, L.b_down, n);
+}
+
+// Gemma 4's mixture layer, from x (after attention) and xb (x normalized by ffn_norm) into xb2: the dense FFN
+// on xb, normalized by post_ffw_norm_1, plus the experts on x normalized by pre_ffw_norm_2, their weighted
+// sum normalized by post_ffw_norm_2. The router reads x RMS-normalized, times its input gains, over
+// √n_embd.
+void CpuBackend::gemma4_moe(const model::LayerWeights& L, int64_t n) {
+  const model::ModelDescription& d = model_.desc();
+  const int64_t dim = d.n_embd;
+  Scratch& s = s_;
+  dense_ffn(L, n, d.n_ff);
+  const float inv_sqrt = 1.0f / std::sqrt(static_cast<float>(dim));
+  for (int64_t t = 0; t < n; ++t) {
+    const size_t row = sz(t * dim);
+    rmsnorm(&s.ffn_res[row], &s.xb2[row], L.ffn_post_norm_1, dim, d.norm_eps);
+    rmsnorm(&s.router_in[row], &s.x[row], L.router_scale, dim, d.norm_eps);
+    for (int64_t i = 0; i < dim; ++i) s.router_in[row + sz(i)] *= inv_sqrt;
+    rmsnorm(&s.xb[row], &s.x[row], L.moe_norm, dim, d.norm_eps);
+  }
+  moe_ffn(L, n, s.router_in.data());
+  for (int64_t t = 0; t < n; ++t)
+    rmsnorm(&s.xb2[sz(t * dim)], &s.xb2[sz(t * dim)], L.moe_post_norm, dim, d.norm_eps);
+  add(s.xb2.data(), s.ffn_res.data(), n * dim);
 }
 
 // Multi-head latent attention's queries, keys and values before RoPE (model::ModelDescription::Mla): per head
@@ -892,33 +955,12 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
 
     // MLP: down(silu(gate·x) ⊙ up·x), down(gelu(gate·x) ⊙ up·x) or down(gelu(up·x + b)) + b; or the
     // mixture of experts
-    if (!L.up_exps.empty()) {
+    if (!L.up_exps.empty() && arch.layer_shapes) {
+      gemma4_moe(L, n);
+    } else if (!L.up_exps.empty()) {
       moe_ffn(L, n);
     } else {
-      const int64_t n_ff = d.ff_width(l);  // (Gemma 4's shared-KV layers may be twice as wide)
-      const auto gelu_hidden = [&] {
-        if (rounding_ == Rounding::LlamaCpp)
-          for (int64_t i = 0; i < n * n_ff; ++i) s.hb[sz(i)] = gelu_ggml(s.hb[sz(i)]);
-        else
-          gelu(s.hb.data(), n * n_ff);
-      };
-      if (arch.ffn == FfnKind::Gelu) {
-        project(s.hb.data(), s.xb.data(), L.w_up, L.b_up, n);
-        gelu_hidden();
-      } else if (arch.ffn == FfnKind::ReluSqr) {  // Nemotron-H: relu(up·x + b)², ungated
-        project(s.hb.data(), s.xb.data(), L.w_up, L.b_up, n);
-        relu_sqr(s.hb.data(), n * n_ff);
-      } else {  // gated: SwiGLU or GeGLU
-        project(s.hb.data(), s.xb.data(), L.w_gate, {}, n);
-        project(s.hb2.data(), s.xb.data(), L.w_up, L.b_up, n);
-        if (arch.ffn == FfnKind::GeGlu) {
-          gelu_hidden();
-          for (int64_t i = 0; i < n * n_ff; ++i) s.hb[sz(i)] *= s.hb2[sz(i)];
-        } else {
-          swiglu_rows(s.hb.data(), s.hb2.data(), n, n_ff);
-        }
-      }
-      project(s.xb2.data(), s.hb.data(), L.w_down, L.b_down, n);
+      dense_ffn(L, n, d.ff_width(l));  // (Gemma 4's shared-KV layers may be twice as wide)
     }
     post_norm(L.ffn_post_norm);
 
@@ -934,10 +976,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
       project(s.ple_g.data(), s.x.data(), L.ple_gate, {}, n);
       for (int64_t t = 0; t < n; ++t) {
         float* g = &s.ple_g[sz(t * p)];
-        if (rounding_ == Rounding::LlamaCpp)
-          for (int64_t i = 0; i < p; ++i) g[i] = gelu_ggml(g[i]);
-        else
-          gelu(g, p);
+        gelu_rows(g, p);
         const float* input = &s.ple[sz((t * d.n_layer + l) * p)];
         for (int64_t i = 0; i < p; ++i) g[i] *= input[i];
       }

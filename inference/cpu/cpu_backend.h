@@ -114,7 +114,10 @@ struct Scratch {
   std::vector<float> mb_in, mb_y;  // a Mamba-2 layer's in_proj rows (z, x|B|C, dt) and its output
   // Gemma 4: every layer's per-layer input per token (max_batch, n_layer, per_layer_embd), one layer's gated
   // input (max_batch, per_layer_embd), and unit gains for its weightless RMSNorm of V (max head_dim)
-  std::vector<float> ple, ple_g, ones;
+  std::vector<float> ple, ple_g;
+  // Gemma 4's mixtures: the dense FFN's normalized output, the router's input (max_batch, n_embd)
+  std::vector<float> ffn_res, router_in;
+  std::vector<float> ones;
   std::vector<float>
       att;  // (n_threads, gqa_group, n_ctx), score rows per thread; grows with the largest session
   std::vector<float>
@@ -162,7 +165,11 @@ class CpuBackend final : public model::Backend {
   int64_t run_keys_ = 512;
   void attention_groups(CpuCaches& c, int64_t l, int64_t pos0);
   // The mixture-of-experts FFN of n tokens: s_.xb (normalized) -> s_.xb2.
-  void moe_ffn(const model::LayerWeights& L, int64_t n);
+  // (router_in: the router's input rows; null: xb, the experts' input)
+  void moe_ffn(const model::LayerWeights& L, int64_t n, const float* router_in = nullptr);
+  void dense_ffn(const model::LayerWeights& L, int64_t n, int64_t n_ff);
+  void gemma4_moe(const model::LayerWeights& L, int64_t n);
+  void gelu_rows(float* x, int64_t n) const;
   void mla_qkv(const model::LayerWeights& L, int64_t n);
   // A short-convolution layer's mixing of n tokens at pos0 (LFM2): s_.xb (normalized) -> s_.xb2.
   void short_conv(CpuCaches& c, const model::LayerWeights& L, int64_t l, int64_t n, int64_t pos0);

@@ -215,7 +215,9 @@ struct ModelDescription {
   // The widest dense SwiGLU any layer runs (a dense FFN or the shared experts); 0: none. A mixture's
   // feed_forward_length bounds no tensor unless it has dense layers, so it sizes nothing then.
   int64_t dense_ff_width() const {
-    return std::max(n_expert == 0 || n_layer_dense_lead > 0 ? n_ff : 0, n_ff_shexp);  // (n_ff: the widest)
+    // (n_ff: the widest; Gemma 4's mixtures run a dense FFN beside their experts)
+    const bool dense = n_expert == 0 || n_layer_dense_lead > 0 || traits->layer_shapes;
+    return std::max(dense ? n_ff : 0, n_ff_shexp);
   }
 
   // A sliding-window layer (gemma2/3: all but every swa_pattern-th)?

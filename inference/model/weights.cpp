@@ -256,7 +256,26 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
     else if (!arch.no_pre_norms && !arch.ffn_norm.empty())  // (Phi-2, Command-R: none)
       L.ffn_norm = load.vector(ffn_norm + ".weight", d.n_embd);
     if (!arch.ffn_norm.empty()) L.ffn_norm_b = load.vector(ffn_norm + ".bias", d.n_embd, layer_norm);
-    if (d.moe_layer(l)) {  // each expert's slice of the ffn_*_exps tensors
+    if (d.moe_layer(l) && arch.layer_shapes) {
+      // Gemma 4's mixture: experts (gate and up rows in one tensor per expert) beside the dense FFN, a router
+      // reading its own normalization of x, each expert's output scaled
+      L.router = load.matrix(p + "ffn_gate_inp.weight", d.n_expert, d.n_embd);
+      L.router_scale = load.vector(p + "ffn_gate_inp.scale", d.n_embd);
+      const auto gate_up =
+          load.slices(p + "ffn_gate_up_exps.weight", 2 * d.n_ff_exp, d.n_embd, d.n_expert, "expert");
+      for (const WeightMatrix& m : gate_up) {
+        L.gate_exps.push_back(rows_of(m, 0, d.n_ff_exp, "gate rows"));
+        L.up_exps.push_back(rows_of(m, d.n_ff_exp, d.n_ff_exp, "up rows"));
+      }
+      L.down_exps = load.slices(p + "ffn_down_exps.weight", d.n_embd, d.n_ff_exp, d.n_expert, "expert");
+      L.down_exps_scale = load.vector(p + "ffn_down_exps.scale", d.n_expert, false);
+      L.moe_norm = load.vector(p + "pre_ffw_norm_2.weight", d.n_embd);
+      L.ffn_post_norm_1 = load.vector(p + "post_ffw_norm_1.weight", d.n_embd);
+      L.moe_post_norm = load.vector(p + "post_ffw_norm_2.weight", d.n_embd);
+      L.w_gate = load.matrix(p + "ffn_gate.weight", d.n_ff, d.n_embd);
+      L.w_up = load.matrix(p + "ffn_up.weight", d.n_ff, d.n_embd);
+      L.w_down = load.matrix(p + "ffn_down.weight", d.n_embd, d.n_ff);
+    } else if (d.moe_layer(l)) {  // each expert's slice of the ffn_*_exps tensors
       L.router = load.matrix(p + "ffn_gate_inp.weight", d.n_expert, d.n_embd);
       L.router_b = load.vector(p + "ffn_gate_inp.bias", d.n_expert, false);
       L.exp_probs_b = load.vector(p + "exp_probs_b.bias", d.n_expert, false);

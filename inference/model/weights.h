@@ -86,6 +86,10 @@ struct LayerWeights {
   Vector out_scale;
   WeightMatrix ple_gate, ple_proj;
   Vector ple_norm;
+  // Gemma 4's mixture (26B-A4B), beside its dense FFN (w_gate, w_up, w_down): the router's input gains
+  // (n_embd), each expert's output scale (n_expert; empty: 1), the norms of the experts' input and of the
+  // dense FFN's and the experts' outputs (n_embd)
+  Vector router_scale, down_exps_scale, moe_norm, ffn_post_norm_1, moe_post_norm;
 };
 
 struct Weights {

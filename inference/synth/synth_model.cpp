@@ -379,6 +379,17 @@ std::vector<Shape> make_shapes() {
   g4.per_layer_embd = 16;
   g4.k_eq_v = true;
   add(g4);
+  // gemma4's mixture (26B-A4B's layout): a sliding and a full layer, 4 experts of 64 (2 per token) beside a
+  // dense FFN of 128
+  Shape g4moe{"test-tiny-gemma4-moe", "gemma4", 128, 2, 4, 2, 128, 300, 128, 1000000.0f, 1e-6f, true, true, 64,
+              0.0f, 8192, 4, 0.0f, 0.0f, 0.0f, 4, 2, 64};
+  g4moe.sliding_layers = {1, 0};
+  g4moe.layer_kv_heads = {2, 1};
+  g4moe.key_length_swa = 32;
+  g4moe.rope_dims_swa = 32;
+  g4moe.rope_pairs_full = 8;
+  g4moe.k_eq_v = true;
+  add(g4moe);
   Shape lfm2moe{"test-tiny-lfm2moe", "lfm2moe", 128, 4, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, true, true, 0,
                 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 4, 2, 64};
   lfm2moe.attention_layers = {1, 3};
@@ -641,7 +652,20 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
            norm, e, 1});
     if (neox) t.push_back({p + "ffn_norm.bias", Kind::Bias, e, 1});
     const bool experts = s.n_expert && l >= s.n_dense_lead;
-    if (experts) {
+    if (experts && s.arch == "gemma4") {  // experts (gate|up per expert) beside the dense FFN, their norms
+      const uint64_t nf = s.n_ff_exp, ne = s.n_expert;
+      t.push_back({p + "ffn_gate.weight", Kind::Weight, e, s.n_ff});
+      t.push_back({p + "ffn_up.weight", Kind::Weight, e, s.n_ff});
+      t.push_back({p + "ffn_down.weight", Kind::Weight, s.n_ff, e});
+      t.push_back({p + "ffn_gate_inp.weight", Kind::Router, e, ne});
+      t.push_back({p + "ffn_gate_inp.scale", Kind::HeadNorm, e, 1});
+      t.push_back({p + "ffn_gate_up_exps.weight", Kind::Weight, e, 2 * nf * ne, ne});
+      t.push_back({p + "ffn_down_exps.weight", Kind::Weight, nf, e * ne, ne});
+      t.push_back({p + "ffn_down_exps.scale", Kind::HeadNorm, ne, 1});
+      for (const char* norm_name :
+           {"pre_ffw_norm_2.weight", "post_ffw_norm_1.weight", "post_ffw_norm_2.weight"})
+        t.push_back({p + norm_name, Kind::HeadNorm, e, 1});
+    } else if (experts) {
       const uint64_t nf = s.n_ff_exp ? s.n_ff_exp : s.n_ff, ne = s.n_expert;
       t.push_back({p + "ffn_gate_inp.weight", Kind::Router, e, ne});
       // (Qwen3.5's mixtures gate their shared expert as Qwen2-MoE's)

@@ -555,7 +555,40 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         return b.empty() ? model::Vector{} : b[u(e)];
       };
       Vec down(u(dim), 0.0);
-      if (!L.up_exps.empty()) {
+      if (gemma4 && !L.up_exps.empty()) {
+        // Gemma 4's mixture: the dense FFN (normalized by post_ffw_norm_1) plus the experts on x normalized
+        // by pre_ffw_norm_2 (their weighted sum normalized by post_ffw_norm_2); the router's input is x
+        // RMS-normalized without gains, over √n_embd, times its own gains; softmax over every expert, the
+        // best n_expert_used renormalized; each expert's output times its scale
+        down = ffn(L.w_gate, L.w_up, L.w_down, {}, {}, {});
+        naive::rmsnorm(down, 0, u(dim), L.ffn_post_norm_1, eps);
+        Vec r = x[u(t)];
+        const std::vector<float> ones(u(dim), 1.0f);
+        naive::rmsnorm(r, 0, u(dim), ones, eps);
+        for (int64_t i = 0; i < dim; ++i)
+          r[u(i)] *= L.router_scale[u(i)] / std::sqrt(static_cast<double>(dim));
+        Vec p = naive::matvec(L.router, r);
+        const double mx = *std::max_element(p.begin(), p.end());
+        double total = 0;
+        for (double& e : p) total += (e = std::exp(e - mx));
+        for (double& e : p) e /= total;
+        std::vector<int64_t> order(p.size());
+        for (size_t e = 0; e < order.size(); ++e) order[e] = static_cast<int64_t>(e);
+        std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return p[u(a)] > p[u(b)]; });
+        double chosen = 0;
+        for (int64_t rank = 0; rank < d.n_expert_used; ++rank) chosen += p[u(order[u(rank)])];
+        xn = x[u(t)];
+        naive::rmsnorm(xn, 0, u(dim), L.moe_norm, eps);
+        Vec experts(u(dim), 0.0);
+        for (int64_t rank = 0; rank < d.n_expert_used; ++rank) {
+          const int64_t e = order[u(rank)];
+          const Vec o = ffn(L.gate_exps[u(e)], L.up_exps[u(e)], L.down_exps[u(e)], {}, {}, {});
+          const double scale = L.down_exps_scale.empty() ? 1.0 : L.down_exps_scale[u(e)];
+          for (int64_t i = 0; i < dim; ++i) experts[u(i)] += p[u(e)] / chosen * scale * o[u(i)];
+        }
+        naive::rmsnorm(experts, 0, u(dim), L.moe_post_norm, eps);
+        for (int64_t i = 0; i < dim; ++i) down[u(i)] += experts[u(i)];
+      } else if (!L.up_exps.empty()) {
         // mixture of experts: softmax over the router's logits, the n_expert_used most likely experts (ties
         // to the lower id), their probabilities renormalized to sum 1
         // (gpt-oss: the top experts by logit, plus the router's bias, weighted by the softmax over those)

@@ -938,6 +938,25 @@ TEST_CASE("gemma4 (layer shapes, shared keys and values, per-layer inputs) match
   check_against_textbook(*model, 0.05f);
 }
 
+TEST_CASE("gemma4's mixture (experts beside the dense FFN, their own router input) matches the textbook pass",
+          "[engine][architectures]") {
+  auto model = model::Model::load(test::synth_model_file("test-tiny-gemma4-moe", gguf::GgmlType::F32));
+  const model::ModelDescription& d = model->desc();
+  const model::LayerWeights& L = model->weights().layers[1];
+  CHECK(d.n_expert == 4);
+  CHECK(d.n_expert_used == 2);
+  CHECK(d.dense_ff_width() == 128);
+  CHECK(L.gate_exps.size() == 4);
+  CHECK(L.up_exps[3].n_rows == 64);
+  CHECK(L.down_exps_scale.size() == 4);
+  CHECK(L.w_down.n_cols == 128);
+  check_against_textbook(*model, 0.05f);
+  // quantized experts on the fast engine too (cpu-llamacpp's 8-bit activations may flip a close choice of
+  // experts there, as they would in llama.cpp)
+  auto q8 = model::Model::load(test::synth_model_file("test-tiny-gemma4-moe", gguf::GgmlType::Q8_0));
+  CHECK(test::max_abs_diff(engine_logits(*q8, "cpu"), test::naive_logits(*q8, kTokens)) <= 1e-4f);
+}
+
 TEST_CASE("olmoe and seed_oss match the textbook forward pass", "[engine][architectures]") {
   // olmoe: q and k normalized whole, experts weighted by their probabilities as they are; seed_oss: attention
   // biases (the output's too), the pre-FFN norm named post_attention_norm
