@@ -36,6 +36,9 @@ constexpr std::array kArchitectures = {
     ArchTraits{"qwen3vlmoe", NormKind::Rms, FfnKind::SwiGlu, RopeKind::NeoX, false, false, true,  false, false,
                false, false, 0, false, false, false, "ffn_norm", 0, false, false, false, true},
     ArchTraits{"phi3",   NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, false, true, true},
+    // Gemma 1, CodeGemma: llama's layers with scaled embeddings, GeGLU and NeoX pairs
+    ArchTraits{.name = "gemma", .norm = NormKind::Rms, .ffn = FfnKind::GeGlu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .embed_scale = true},
     ArchTraits{"gemma2", NormKind::Rms,   FfnKind::GeGlu,  RopeKind::NeoX,   false, false, false, false, false, true,
                true, 2},
     ArchTraits{"gemma3", NormKind::Rms,   FfnKind::GeGlu,  RopeKind::NeoX,   false, false, true,  false, false, true,
@@ -114,6 +117,14 @@ constexpr std::array kArchitectures = {
     ArchTraits{.name = "gemma4", .norm = NormKind::Rms, .ffn = FfnKind::GeGlu, .rope = RopeKind::NeoX,
                .learned_positions = false, .fused_qkv = false, .qk_norm = true, .embed_scale = true,
                .post_norms = true, .layer_shapes = true},
+    // LG AI EXAONE 3.0, 3.5, Deep: llama's layers with NeoX pairs
+    ArchTraits{.name = "exaone", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false},
+    // EXAONE 4.0 (1.2B, 32B): norms after the sublayers only (as OLMo 2's), per-head q and k norms; the 32B's
+    // windows on three layers of four, whose fourth attends without RoPE
+    ArchTraits{.name = "exaone4", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .qk_norm = true, .post_norms = true,
+               .swa_pattern = 4, .local_rope_scaling = true, .no_pre_norms = true, .rope_local_only = true},
     ArchTraits{"olmo2",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true,  false, false, false,
                true, 4, false, false, false, "ffn_norm", 0, false, true, true},
     ArchTraits{"gpt2",   NormKind::Layer, FfnKind::Gelu,   RopeKind::None,   true,  true,  false},

@@ -113,6 +113,9 @@ struct ArchTraits {
   // q and k norms set their scale), per-layer inputs (ModelDescription::per_layer_embd) and each layer's
   // output scale (layer_output_scale)
   bool layer_shapes = false;
+  // EXAONE 4.0: where the model has sliding-window layers, only they turn q and k (the full layers attend
+  // without positions); without windows every layer turns
+  bool rope_local_only = false;
 };
 
 // Every architecture this engine runs.

@@ -491,6 +491,10 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
     const bool gemma2 = d.architecture == "gemma2", gemma3 = d.architecture == "gemma3";
     d.sliding_window = file.get_int(a + "attention.sliding_window").value_or(gemma2 ? 4096 : 0);
     if (d.sliding_window < 0) throw std::runtime_error("attention.sliding_window must not be negative");
+    // (EXAONE 4.0, as llama.cpp: only the 32B, known by its 64 layers, slides windows, of 4096 keys unless
+    // the file says otherwise)
+    if (d.architecture == "exaone4")
+      d.sliding_window = d.n_layer == 64 ? file.get_int(a + "attention.sliding_window").value_or(4096) : 0;
     // as llama.cpp (after gemma_pytorch's configs): the 27B models (gemma2: 46 layers, gemma3: 62) scale by
     // n_embd / n_head; gemma3's local layers turn with a base of 10000
     if ((gemma2 && d.n_layer == 46) || (gemma3 && d.n_layer == 62))

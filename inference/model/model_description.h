@@ -235,7 +235,8 @@ struct ModelDescription {
   // Whether `layer` rotates q and k at all (SmolLM3's every fourth layer does not).
   bool rope_in_layer(int64_t layer) const {
     return traits->rope != RopeKind::None && !rope_off &&
-           (traits->no_rope_step == 0 || (layer + 1) % traits->no_rope_step != 0);
+           (traits->no_rope_step == 0 || (layer + 1) % traits->no_rope_step != 0) &&
+           (!traits->rope_local_only || sliding_window == 0 || is_local(layer));
   }
   // Whether `layer` turns with the model's RoPE scaling (gemma's local layers do not, gpt-oss's do).
   bool rope_scaled(int64_t layer) const { return !is_local(layer) || traits->local_rope_scaling; }

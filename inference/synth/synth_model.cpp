@@ -390,6 +390,15 @@ std::vector<Shape> make_shapes() {
   g4moe.rope_pairs_full = 8;
   g4moe.k_eq_v = true;
   add(g4moe);
+  // gemma (Gemma 1): scaled embeddings, GeGLU, NeoX pairs; exaone: llama's layers with NeoX pairs; exaone4:
+  // norms after the sublayers only with per-head q and k norms, and (64 layers, as the 32B) windows of 4 keys
+  // on three layers of four, the fourth without RoPE
+  add({"test-tiny-gemma", "gemma", 128, 2, 4, 1, 256, 300, 128, 10000.0f, 1e-6f, true, true, 64});
+  add({"test-tiny-exaone", "exaone", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, false, true});
+  add({"test-tiny-exaone4", "exaone4", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, true, true});
+  Shape exaone4_swa{"test-tiny-exaone4-swa", "exaone4", 64, 64, 4, 2, 128, 300, 128, 1000000.0f, 1e-5f, true, true};
+  exaone4_swa.sliding_window = 4;
+  add(exaone4_swa);
   Shape lfm2moe{"test-tiny-lfm2moe", "lfm2moe", 128, 4, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, true, true, 0,
                 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 4, 2, 64};
   lfm2moe.attention_layers = {1, 3};
@@ -549,7 +558,8 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
                cohere = s.arch == "command-r" || s.arch == "cohere2";
     const bool layer_norm = neox || phi2 || cohere;
     const Kind norm = layer_norm ? Kind::HeadNorm : Kind::Norm;
-    if (!olmo2) t.push_back({p + "attn_norm.weight", norm, e, 1});
+    const bool exaone4 = s.arch == "exaone4";  // (as olmo2's norms, per-head q and k norms)
+    if (!olmo2 && !exaone4) t.push_back({p + "attn_norm.weight", norm, e, 1});
     if (neox || phi2) t.push_back({p + "attn_norm.bias", Kind::Bias, e, 1});
     const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe";
     const bool qwen35 = s.arch.rfind("qwen35", 0) == 0 || s.arch == "qwen3next";  // (Qwen3-Next's layers too)
@@ -627,7 +637,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "attn_v.bias", Kind::Bias, kv, 1});
     }
     if ((s.arch == "qwen3" || s.arch == "qwen3moe" || s.arch == "gemma3" || s.arch.rfind("hunyuan", 0) == 0 ||
-         (glm4moe && s.qk_norm) || lfm2 || qwen35) &&
+         (glm4moe && s.qk_norm) || lfm2 || qwen35 || s.arch == "exaone4") &&
         s.attends(l)) {
       t.push_back({p + "attn_q_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
       t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
@@ -643,10 +653,11 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
           {p + "attn_output.weight", Kind::Weight, s.kv_rank ? uint64_t{s.n_head} * s.v_head : q_l, e});
     if (gpt_oss || seed_oss || neox || phi2) t.push_back({p + "attn_output.bias", Kind::Bias, e, 1});
     if (gpt_oss) t.push_back({p + "attn_sinks.weight", Kind::Sink, s.n_head, 1});
-    const bool post_norms = s.arch == "gemma2" || s.arch == "gemma3" || s.arch == "gemma4" || glm4 || olmo2;
+    const bool post_norms =
+        s.arch == "gemma2" || s.arch == "gemma3" || s.arch == "gemma4" || glm4 || olmo2 || exaone4;
     if (post_norms) t.push_back({p + "post_attention_norm.weight", Kind::Norm, e, 1});
-    if (nemotron && !s.ffn_layer(l)) continue;    // (Nemotron-H: a mixer layer has no FFN)
-    if (!olmo2 && !nemotron && !phi2 && !cohere)  // (Nemotron-H's FFN layers: their attn_norm)
+    if (nemotron && !s.ffn_layer(l)) continue;                // (Nemotron-H: a mixer layer has no FFN)
+    if (!olmo2 && !exaone4 && !nemotron && !phi2 && !cohere)  // (Nemotron-H's FFN layers: their attn_norm)
       t.push_back(
           {p + (gpt_oss || glm4moe || seed_oss || qwen35 ? "post_attention_norm.weight" : "ffn_norm.weight"),
            norm, e, 1});
@@ -794,7 +805,8 @@ constexpr std::string_view kArchitectures[] = {
     "gpt-oss",     "smollm3",        "granite",  "granitemoe",   "glm4",      "glm4moe",   "olmo2",
     "deepseek2",   "qwen2moe",       "mistral3", "ernie4_5-moe", "olmoe",     "seed_oss",  "hunyuan-dense",
     "hunyuan-moe", "lfm2",           "lfm2moe",  "qwen35",       "qwen35moe", "qwen3next", "granitehybrid",
-    "nemotron_h",  "nemotron_h_moe", "gptneox",  "phi2",         "command-r", "cohere2",   "gemma4"};
+    "nemotron_h",  "nemotron_h_moe", "gptneox",  "phi2",         "command-r", "cohere2",   "gemma4",
+    "gemma",       "exaone",         "exaone4"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {

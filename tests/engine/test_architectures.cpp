@@ -957,6 +957,32 @@ TEST_CASE("gemma4's mixture (experts beside the dense FFN, their own router inpu
   CHECK(test::max_abs_diff(engine_logits(*q8, "cpu"), test::naive_logits(*q8, kTokens)) <= 1e-4f);
 }
 
+TEST_CASE("gemma (Gemma 1), exaone and exaone4 match the textbook forward pass", "[engine][architectures]") {
+  const std::string shape =
+      GENERATE("test-tiny-gemma", "test-tiny-exaone", "test-tiny-exaone4", "test-tiny-exaone4-swa");
+  INFO(shape);
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+  const model::ModelDescription& d = model->desc();
+  const model::LayerWeights& L = model->weights().layers[1];
+  if (shape == "test-tiny-gemma") {
+    CHECK(d.embedding_scale == Approx(std::sqrt(128.0f)));
+    CHECK(d.tied_embeddings);
+  } else if (shape == "test-tiny-exaone4") {  // (the 1.2B: no windows, RoPE everywhere)
+    CHECK(L.attn_norm.empty());
+    CHECK(L.q_norm.size() == static_cast<size_t>(d.head_dim));
+    CHECK(d.sliding_window == 0);
+    CHECK(d.rope_in_layer(3 % d.n_layer));
+  } else if (shape == "test-tiny-exaone4-swa") {  // (the 32B's 64 layers: windows, RoPE only on them)
+    CHECK(d.sliding_window == 4);
+    for (int64_t l = 0; l < 8; ++l) {
+      CHECK(d.is_local(l) == (l % 4 != 3));
+      CHECK(d.rope_in_layer(l) == (l % 4 != 3));
+    }
+  }
+  // (cpu-llamacpp's 8-bit activations through 64 layers drift further)
+  check_against_textbook(*model, shape == "test-tiny-exaone4-swa" ? 0.1f : 0.05f);
+}
+
 TEST_CASE("olmoe and seed_oss match the textbook forward pass", "[engine][architectures]") {
   // olmoe: q and k normalized whole, experts weighted by their probabilities as they are; seed_oss: attention
   // biases (the output's too), the pre-FFN norm named post_attention_norm

@@ -405,6 +405,26 @@ TEST_CASE("Vulkan runs parallel blocks (GPT-NeoX, Phi-2, Command-R, Cohere2) as 
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
+TEST_CASE("Vulkan runs gemma (Gemma 1), exaone and exaone4 as the CPU engine does", "[backend]") {
+  const std::string shape =
+      GENERATE("test-tiny-gemma", "test-tiny-exaone", "test-tiny-exaone4", "test-tiny-exaone4-swa");
+  INFO(shape);
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  check_model_against_cpu(*model, *gpu, cpu);
+  check_long_prompt_against_cpu(*model, *gpu, cpu, 12);
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
+TEST_CASE("Vulkan refuses gemma4 by name (auto then runs the CPU engine)", "[backend]") {
+  auto model = model::Model::load(test::synth_model_file("test-tiny-gemma4", gguf::GgmlType::Q8_0));
+  vulkan::test::context();  // exits 77 when there is no device
+  CHECK_THROWS_WITH(vulkan::VulkanBackend(*model),
+                    Catch::Contains("does not run gemma4 yet") && Catch::Contains("the CPU engine does"));
+  // (a backend that cannot start is skipped by "auto" with its error: test_backend_choice.cpp)
+}
+
 TEST_CASE("Vulkan turns deepseek2 with DeepSeek's YaRN as the CPU engine does", "[backend]") {
   const auto yarn = test::temp_dir("vulkan-deepseek2") / "yarn.gguf";
   test::rewrite_model(test::synth_model_file("test-tiny-deepseek2", gguf::GgmlType::Q8_0), yarn,
