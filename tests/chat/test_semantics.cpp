@@ -193,3 +193,35 @@ TEST_CASE("LFM2's ChatML with a system prompt taken out of the messages and tool
         "<|im_start|>assistant\nHello!<|im_end|>\n<|im_start|>tool\n<|tool_response_start|>{\"temp\": 21}"
         "<|tool_response_end|><|im_end|>\n<|im_start|>assistant\n");
 }
+
+TEST_CASE("the constructs of Gemma 4's template: splitting out channels, filters inside + and not, macros",
+          "[chat][semantics]") {
+  // its strip_thinking: split on the close marker, keep what comes before each open marker
+  CHECK(render("{% for p in 'a<c|>b<o>x<c|>d<o>'.split('<c|>') %}[{{ p }}|{{ '<o>' in p }}|{{ "
+               "p.split('<o>')[0] }}]"
+               "{% endfor %}") == "[a|False|a][b<o>x|True|b][d<o>|True|d]");
+  // a filter binds tighter than `not` and `+`
+  CHECK(render("{{ not x | default(false) }} {{ not t | default(false) }} {{ not f | default(true) }}",
+               {{"t", true}, {"f", false}}) == "True False True");
+  CHECK(render("{{ 'n:' + name | default('unknown') + '{' }} {{ 'n:' + other | default('unknown') + '{' }}",
+               {{"other", "w"}}) == "n:unknown{ n:w{");
+  // upper on a list upper-cases its printed form; map('upper') each item
+  CHECK(render("{{ ['string', 'null'] | map('upper') | list }} {{ ['integer', 'null'] | upper }} "
+               "{{ 'object' | upper == 'OBJECT' }}") == "['STRING', 'NULL'] ['INTEGER', 'NULL'] True");
+  CHECK(render("{% for v in ['str', ['num', 'null']] %}{{ v if v is string else v[0] }},{% endfor %}") ==
+        "str,num,");
+  // its format_argument: a recursive macro passing its keyword argument on, over mappings and sequences
+  CHECK(
+      render(
+          "{% macro f(v, esc=True) %}{% if v is string %}{{ '<q>' + v + '<q>' }}{% elif v is mapping %}"
+          "{% for k, w in v | dictsort %}{{ ('<q>' + k + '<q>') if esc else k }}:{{ f(w, esc=esc) }};"
+          "{% endfor %}{% elif v is sequence %}[{% for i in v %}{{ f(i, esc=esc) }}{{ ',' if not loop.last }}"
+          "{% endfor %}]{% else %}{{ v }}{% endif %}{% endmacro %}"
+          "{{ f({'b': {'c': none, 'd': ['x', 2]}, 'a': true}, esc=False) }}|{{ f({'k': 1}) }}") ==
+      "a:True;b:c:None;d:[<q>x<q>,2];;|<q>k<q>:1;");
+  CHECK(render("{{ 'response' in {'response': 1} }} {{ 'r' in {'response': 1} }}") == "True False");
+  // a macro's output through a filter (trim), with a namespace accumulating inside the macro
+  CHECK(render("{% macro m(t) %}{% set ns = namespace(out='') %}{% for c in t.split(',') %}"
+               "{% set ns.out = ns.out + c %}{% endfor %}  {{ ns.out }}  {% endmacro %}[{{ m('a, b,c ') | "
+               "trim }}]") == "[a bc]");
+}

@@ -431,6 +431,45 @@ TEST_CASE("A harmony template (gpt-oss) reads a past reply's answer without its 
   CHECK(joined(ctx_high.tokens, 0, ctx_high.message_begin).find("Reasoning: high") != std::string::npos);
 }
 
+TEST_CASE(
+    "A Gemma 4-style template reads a past reply's answer without its reasoning channel, thinking as set",
+    "[ui][engine]") {
+  // Gemma 4's turn format (a template of our own): <|think|> in a system turn switches thinking on, a past
+  // reply's reasoning channel is dropped, and with thinking off the reply header closes an empty channel. The
+  // app stores the reply as "<think>…</think>answer" (what chat/gemma4_channels.h made of the channel), so
+  // the template must get the answer alone: it only knows to drop <|channel>…<channel|>.
+  const TemplatedModel model(
+      "{{ bos_token }}{% if enable_thinking %}<|turn>system\n<|think|>\n<turn|>\n{% endif %}"
+      "{% for m in messages %}<|turn>{{ 'model' if m.role == 'assistant' else m.role }}\n"
+      "{% if m.role == 'assistant' %}{{ m.content.split('<channel|>')[-1] | trim }}{% else %}{{ m.content }}"
+      "{% endif %}<turn|>\n{% endfor %}"
+      "{% if add_generation_prompt %}<|turn>model\n{% if not enable_thinking %}<|channel>thought\n<channel|>"
+      "{% endif %}{% endif %}",
+      "gemma4-template");
+  auto engine = ui::create_engine();
+  const ui::LoadedModel info = engine->load(model.path.string(), "CPU", [](double) {});
+  CHECK(info.thinking_switch);
+  CHECK_FALSE(info.reasoning_effort);
+  ui::GenerationSettings on = greedy_settings(), off = greedy_settings();
+  off.thinking = false;
+  for (const bool thinking : {true, false}) {
+    INFO("thinking " << thinking);
+    auto session = engine->new_session();
+    const std::vector<ui::ChatTurn> turns = {{"user", "Once upon a time"},
+                                             {"assistant", "<think>A story.</think>\n\nthere was a cat."}};
+    const auto ctx = session->inspect_attention(turns, thinking ? on : off);
+    CHECK(joined(ctx.tokens, ctx.message_begin, ctx.message_end) == "there was a cat.<turn|>\n");
+    const std::string before = joined(ctx.tokens, 0, ctx.message_begin);
+    CHECK((before.find("<|think|>") != std::string::npos) == thinking);
+    CHECK(before.substr(before.size() - std::string("<|turn>model\n").size()) == "<|turn>model\n");
+    // the whole conversation as the model read it
+    CHECK(joined(ctx.tokens, 0, ctx.message_end) ==
+          std::string("<s>") +
+              (thinking ? " <|turn>system\n<|think|>\n<turn|>\n<|turn>user\n" : " <|turn>user\n") +
+              "Once upon a time<turn|>\n<|turn>model\nthere was a cat.<turn|>\n");
+  }
+}
+
 TEST_CASE("Compare answers both sides a token of each in turn with what a reply of the same seed says",
           "[ui][engine][compare]") {
   auto engine = ui::create_engine();

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "inference/chat/chat_template.h"
+#include "inference/chat/gemma4_channels.h"
 #include "inference/chat/harmony.h"
 #include "inference/model/backend_registry.h"
 #include "inference/model/generator.h"
@@ -96,26 +97,61 @@ std::string auto_fallback_reason(const model::BackendChoice& choice) {
   return why.empty() ? "this build has no GPU backend" : why;
 }
 
+// How a model marks the reasoning in its replies, where it does not write <think>…</think> itself.
+enum class ReplyMarkup {
+  Plain,    // as generated (<think>…</think> or no reasoning at all)
+  Harmony,  // gpt-oss: channels (chat/harmony.h)
+  Gemma4,   // Gemma 4: <|channel>thought\n…<channel|> ahead of the answer (chat/gemma4_channels.h)
+};
+
+ReplyMarkup reply_markup(const std::optional<chat::ChatTemplate>& tmpl) {
+  if (!tmpl) return ReplyMarkup::Plain;
+  if (chat::is_harmony_template(tmpl->source())) return ReplyMarkup::Harmony;
+  if (chat::is_gemma4_channel_template(tmpl->source())) return ReplyMarkup::Gemma4;
+  return ReplyMarkup::Plain;
+}
+
 // What one loaded model shares with its sessions.
 struct Loaded {
   std::unique_ptr<model::Model> model;
   std::unique_ptr<model::Backend> backend;
   std::optional<tokenizer::Tokenizer> tokenizer;
   std::optional<chat::ChatTemplate> chat_template;  // none: a plain text-completion model
-  // gpt-oss: replies come in harmony channels, shown and stored as <think>…</think> (chat/harmony.h)
-  bool harmony = false;
+  // gpt-oss's and Gemma 4's replies mark their reasoning in channels, shown and stored as <think>…</think>
+  ReplyMarkup markup = ReplyMarkup::Plain;
 };
 
-// A reply's text as the app shows it: harmony markup rewritten for gpt-oss, else as generated.
+// A reply's text as the app shows it: a model's channel markup rewritten, else as generated.
 class ReplyText {
  public:
-  explicit ReplyText(bool harmony) : harmony_(harmony) {}
-  std::string feed(std::string_view piece) { return harmony_ ? rewriter_.feed(piece) : std::string(piece); }
-  std::string flush() { return harmony_ ? rewriter_.flush() : std::string(); }
+  explicit ReplyText(ReplyMarkup markup) : markup_(markup) {}
+  std::string feed(std::string_view piece) {
+    switch (markup_) {
+      case ReplyMarkup::Harmony:
+        return harmony_.feed(piece);
+      case ReplyMarkup::Gemma4:
+        return gemma4_.feed(piece);
+      case ReplyMarkup::Plain:
+        break;
+    }
+    return std::string(piece);
+  }
+  std::string flush() {
+    switch (markup_) {
+      case ReplyMarkup::Harmony:
+        return harmony_.flush();
+      case ReplyMarkup::Gemma4:
+        return gemma4_.flush();
+      case ReplyMarkup::Plain:
+        break;
+    }
+    return {};
+  }
 
  private:
-  bool harmony_;
-  chat::HarmonyRewriter rewriter_;
+  ReplyMarkup markup_;
+  chat::HarmonyRewriter harmony_;
+  chat::Gemma4ChannelRewriter gemma4_;
 };
 
 // The turns as the model reads them; add_generation_prompt appends the template's header of a reply.
@@ -127,10 +163,13 @@ std::vector<int32_t> render_prompt(const Loaded& loaded, const std::vector<ChatT
   std::string text;
   if (loaded.chat_template) {
     std::vector<chat::ChatMessage> messages;
-    // (harmony templates take a past reply's answer alone: they refuse channel markup and drop reasoning)
+    // A past reply goes back as its answer alone where the reasoning was rewritten from channels: harmony
+    // templates refuse channel markup and drop reasoning; Gemma 4's drop a past reply's reasoning channel
+    // (strip_thinking) and would read <think>…</think> as answer text.
+    const bool answer_only = loaded.markup != ReplyMarkup::Plain;
     for (const auto& t : turns)
       messages.push_back(
-          {t.role, loaded.harmony && t.role == "assistant"
+          {t.role, answer_only && t.role == "assistant"
                        ? MarkdownBlockSplitter::answer(QString::fromStdString(t.text)).toStdString()
                        : t.text});
     chat::ChatTemplate::Options options;
@@ -302,7 +341,7 @@ class EngineSession : public ChatSession {
     const auto start = Clock::now();
     std::optional<Clock::time_point> first_token;
     model::Generator generator(*loaded_->backend, *session_, tok);
-    ReplyText reply(loaded_->harmony);
+    ReplyText reply(loaded_->markup);
     const model::GenerationStats done = generator.run(request, [&](int32_t, std::string_view text_delta) {
       const auto now = Clock::now();
       if (!first_token) {
@@ -440,7 +479,7 @@ class Engine : public ChatEngine {
     progress(0.5);
     loaded->tokenizer = tokenizer::Tokenizer::from_gguf(loaded->model->file());
     loaded->chat_template = chat::ChatTemplate::from_gguf(loaded->model->file());
-    loaded->harmony = loaded->chat_template && chat::is_harmony_template(loaded->chat_template->source());
+    loaded->markup = reply_markup(loaded->chat_template);
     progress(0.6);
 
     LoadedModel info;
@@ -486,7 +525,7 @@ class Engine : public ChatEngine {
     // Sessions of their own, sized for this comparison only (the chat's caches stay as they are).
     std::array<std::unique_ptr<model::Session>, 2> sessions;
     std::array<std::optional<model::Generator>, 2> generators;
-    std::array<ReplyText, 2> replies{ReplyText(loaded.harmony), ReplyText(loaded.harmony)};
+    std::array<ReplyText, 2> replies{ReplyText(loaded.markup), ReplyText(loaded.markup)};
     for (int i = 0; i < 2; ++i) {
       const CompareSide& side = sides[static_cast<size_t>(i)];
       std::vector<int32_t> prompt = render_prompt(loaded, side.turns, true, side.settings);
