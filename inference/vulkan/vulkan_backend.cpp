@@ -45,6 +45,44 @@ int64_t scores_batch(uint64_t bytes_per_token, uint64_t binding_range, int64_t l
   return static_cast<int64_t>(std::min<uint64_t>(static_cast<uint64_t>(limit), fit));
 }
 
+// Where each attention layer's K, V and Q cache rows live in a session of n_ctx positions: one aligned range
+// per layer that keeps its own (each as wide as its heads: Gemma 4's layers differ), a layer that shares
+// another's keys and values (model::ModelDescription::kv_layer) pointing at that one's.
+struct CacheLayout {
+  std::vector<uint64_t> kv_at, kv_bytes, q_at, q_bytes;  // per layer (0 for layers without attention)
+  uint64_t kv_total = 0, q_total = 0;
+};
+
+uint64_t layer_stride(const DeviceInfo& info, uint64_t bytes) {
+  if (bytes > info.max_storage_buffer_range)
+    throw VulkanError("one layer of the cache (" + std::to_string(bytes >> 20) +
+                      " MiB) exceeds what this GPU can bind; use a shorter context");
+  return align_up(bytes, std::max<uint64_t>(info.min_storage_offset_alignment, 16));
+}
+
+CacheLayout cache_layout(Context& ctx, const model::ModelDescription& d, int64_t n_ctx) {
+  const auto& info = ctx.device().info();
+  CacheLayout c;
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    const bool attends = d.has_attention(l);
+    const uint64_t kv = attends ? uint64_t(n_ctx) * d.heads(l).kv_dim() * sizeof(float) : 0;
+    const uint64_t q =
+        attends ? uint64_t(n_ctx) * (d.is_mla() ? d.q_cache_dim() : d.heads(l).q_dim()) * sizeof(float) : 0;
+    c.q_at.push_back(c.q_total);
+    c.q_bytes.push_back(q);
+    if (attends) c.q_total += layer_stride(info, q);
+    if (attends && !d.keeps_kv(l)) {
+      c.kv_at.push_back(c.kv_at[size_t(d.kv_layer(l))]);
+      c.kv_bytes.push_back(c.kv_bytes[size_t(d.kv_layer(l))]);
+      continue;
+    }
+    c.kv_at.push_back(c.kv_total);
+    c.kv_bytes.push_back(kv);
+    if (attends) c.kv_total += layer_stride(info, kv);
+  }
+  return c;
+}
+
 }  // namespace
 
 struct VulkanBackend::LayerTensors {
@@ -81,11 +119,23 @@ struct VulkanBackend::LayerTensors {
   const WeightTensor *mb_in = nullptr, *mb_out = nullptr;
   BufferRange mb_conv, mb_conv_b, mb_dt_bias, mb_a, mb_d;
   std::vector<BufferRange> mb_norm;
+  // Gemma 4: the per-layer input's gate, projection and norm; the layer's output scale (host side: a
+  // constant of the recording)
+  const WeightTensor *ple_gate = nullptr, *ple_proj = nullptr;
+  BufferRange ple_norm;
+  float out_scale = 1.0f;
+  // Gemma 4's mixture: the router's input gains, the experts' input norm and the dense FFN's and experts'
+  // output norms; each expert's output scale (host side: constants of the recording)
+  BufferRange router_scale, moe_norm, ffn_post_norm_1, moe_post_norm;
+  std::vector<float> down_exps_scale;
 };
 
 struct VulkanBackend::DeviceWeights {
   const WeightTensor* token_embd = nullptr;
   const WeightTensor* position_embd = nullptr;
+  // Gemma 4's per-layer inputs (model::Weights): the token table, the projection and its norm's gains
+  const WeightTensor *per_layer_token_embd = nullptr, *per_layer_model_proj = nullptr;
+  BufferRange per_layer_proj_norm;
   std::vector<LayerTensors> layers;
   BufferRange output_norm, output_norm_b, output_b;
   const WeightTensor* output = nullptr;
@@ -94,14 +144,22 @@ struct VulkanBackend::DeviceWeights {
   // cos and sin. The model's (model::Weights::rope_divisors), LongRoPE's for long sessions, and ones for
   // sliding-window layers, which take no RoPE scaling.
   BufferRange rope_factors, rope_factors_long, rope_ones;
-  BufferRange head_ones;  // (head_dim) unit gains: Hunyuan's heads normalized before RoPE, their gains after
+  // (the widest head_dim) unit gains: Hunyuan's heads normalized before RoPE, their gains after; Gemma 4's
+  // V heads normalized without gains
+  BufferRange head_ones;
 };
 
 // Activations of up to max_batch tokens, allocated once per backend and shared by its sessions.
 struct VulkanBackend::Activations {
   Arena arena;
   BufferRange x, xb, qkv, q, k, v, att_out, hb, hb2, hb3, x_last, logits;
-  BufferRange xf;         // a parallel block's FFN input, normalized before attention adds to x (GPT-NeoX)
+  BufferRange xf;  // a parallel block's FFN input, normalized before attention adds to x (GPT-NeoX)
+  // Gemma 4: every layer's per-layer input (max_batch, n_layer, P), one layer's slice of it and its gated
+  // input (max_batch, P)
+  BufferRange ple, ple_in, ple_g;
+  // Gemma 4's mixtures: the router's input, the dense FFN's normalized output, the experts' sum (max_batch,
+  // n_embd)
+  BufferRange router_in, ffn_dense, moe_sum;
   BufferRange norm_sums;  // deferred RMSNorm: partial sums of squares (ops.h NormWrite)
   // multi-head latent attention: the query before absorption, its low-rank step, the latent with the RoPE
   // key, and every head's value for wo
@@ -117,13 +175,23 @@ struct VulkanBackend::Activations {
       : arena(device, MemoryUse::DeviceLocal, 16ull << 20, "activations") {
     const uint64_t b = static_cast<uint64_t>(max_batch), f = sizeof(float);
     x = arena.allocate(b * d.n_embd * f);
-    xb = arena.allocate(b * std::max(d.n_embd, d.q_dim()) * f);
+    xb = arena.allocate(b * std::max(d.n_embd, d.max_q_dim()) * f);
     if (d.parallel_residual) xf = arena.allocate(b * d.n_embd * f);
-    qkv = arena.allocate(b * (d.q_dim() + 2 * d.kv_dim()) * f);  // also for q, k, v uploaded as one
-    q = arena.allocate(b * d.q_dim() * f);
-    k = arena.allocate(b * d.kv_dim() * f);
-    v = arena.allocate(b * d.kv_dim() * f);
-    att_out = arena.allocate(b * d.q_dim() * f);
+    qkv = arena.allocate(b * (d.max_q_dim() + 2 * d.max_kv_dim()) * f);  // also for q, k, v uploaded as one
+    q = arena.allocate(b * d.max_q_dim() * f);
+    k = arena.allocate(b * d.max_kv_dim() * f);
+    v = arena.allocate(b * d.max_kv_dim() * f);
+    att_out = arena.allocate(b * d.max_q_dim() * f);
+    if (d.traits->layer_shapes && d.n_expert > 0) {
+      router_in = arena.allocate(b * d.n_embd * f);
+      ffn_dense = arena.allocate(b * d.n_embd * f);
+      moe_sum = arena.allocate(b * d.n_embd * f);
+    }
+    if (d.per_layer_embd > 0) {
+      ple = arena.allocate(b * d.n_layer * d.per_layer_embd * f);
+      ple_in = arena.allocate(b * d.per_layer_embd * f);
+      ple_g = arena.allocate(b * d.per_layer_embd * f);
+    }
     // (a dense FFN's or the shared experts' width; a mixture's dense feed_forward_length is metadata only)
     const uint64_t n_ff = static_cast<uint64_t>(d.dense_ff_width());
     hb = arena.allocate(2 * b * n_ff * f);  // also the GPU kernels' gate|up product of a batch
@@ -240,16 +308,17 @@ class VulkanBackend::Caches : public model::SessionCaches {
   Caches(Context& ctx, const model::ModelDescription& d, int64_t n_ctx_, int64_t batch_limit,
          std::mutex& lock)
       : n_ctx(n_ctx_),
-        k_stride(layer_stride(ctx, n_ctx_ * d.kv_dim())),
-        q_stride(layer_stride(ctx, n_ctx_ * d.q_cache_dim())),
-        conv_stride(d.n_conv_layers() > 0 ? layer_stride(ctx, n_ctx_ * d.n_embd) : 16),
+        layout(cache_layout(ctx, d, n_ctx_)),
+        conv_stride(d.n_conv_layers() > 0
+                        ? layer_stride(ctx.device().info(), uint64_t(n_ctx_) * d.n_embd * sizeof(float))
+                        : 16),
         max_batch(batch_for(ctx, d, n_ctx_, batch_limit)),
-        k(Buffer::Create(ctx.device(), k_stride * d.n_attention_layers(), MemoryUse::DeviceLocal,
+        k(Buffer::Create(ctx.device(), std::max<uint64_t>(layout.kv_total, 16), MemoryUse::DeviceLocal,
                          "the K cache")),
         // (latent attention: the values are the keys, the V cache is the K cache; a placeholder here)
-        v(Buffer::Create(ctx.device(), d.is_mla() ? 16 : k_stride * d.n_attention_layers(),
+        v(Buffer::Create(ctx.device(), d.is_mla() ? 16 : std::max<uint64_t>(layout.kv_total, 16),
                          MemoryUse::DeviceLocal, "the V cache")),
-        q(Buffer::Create(ctx.device(), q_stride * d.n_attention_layers(), MemoryUse::DeviceLocal,
+        q(Buffer::Create(ctx.device(), std::max<uint64_t>(layout.q_total, 16), MemoryUse::DeviceLocal,
                          "the Q cache")),
         // (no convolution layers: a placeholder)
         conv(Buffer::Create(ctx.device(), conv_stride * std::max<int64_t>(1, d.n_conv_layers()),
@@ -272,8 +341,6 @@ class VulkanBackend::Caches : public model::SessionCaches {
         readback(Buffer::Create(
             ctx.device(), uint64_t(std::min<int64_t>(max_batch, kMaxLogitRows)) * d.n_vocab * sizeof(float),
             MemoryUse::Readback, "the logits readback")),
-        kv_bytes(uint64_t(n_ctx_) * d.kv_dim() * sizeof(float)),
-        q_bytes(uint64_t(n_ctx_) * d.q_cache_dim() * sizeof(float)),
         conv_bytes(uint64_t(n_ctx_) * d.n_embd * sizeof(float)),
         ctx_(&ctx),
         lock_(&lock) {
@@ -317,11 +384,16 @@ class VulkanBackend::Caches : public model::SessionCaches {
     return cp->position;
   }
   // (by the layer's model::ModelDescription::cache_slot)
-  BufferRange k_layer(int64_t l) const { return {k.handle(), k_stride * slot[size_t(l)], kv_bytes}; }
-  BufferRange v_layer(int64_t l) const {
-    return v_is_k ? k_layer(l) : BufferRange{v.handle(), k_stride * slot[size_t(l)], kv_bytes};
+  // (a layer that shares another's keys and values: that one's ranges)
+  BufferRange k_layer(int64_t l) const {
+    return {k.handle(), layout.kv_at[size_t(l)], layout.kv_bytes[size_t(l)]};
   }
-  BufferRange q_layer(int64_t l) const { return {q.handle(), q_stride * slot[size_t(l)], q_bytes}; }
+  BufferRange v_layer(int64_t l) const {
+    return v_is_k ? k_layer(l) : BufferRange{v.handle(), layout.kv_at[size_t(l)], layout.kv_bytes[size_t(l)]};
+  }
+  BufferRange q_layer(int64_t l) const {
+    return {q.handle(), layout.q_at[size_t(l)], layout.q_bytes[size_t(l)]};
+  }
   BufferRange conv_layer(int64_t l) const {
     return {conv.handle(), conv_stride * slot[size_t(l)], conv_bytes};
   }
@@ -337,7 +409,8 @@ class VulkanBackend::Caches : public model::SessionCaches {
   }
 
   int64_t n_ctx;
-  uint64_t k_stride, q_stride, conv_stride;
+  CacheLayout layout;
+  uint64_t conv_stride;
   int64_t max_batch;  // tokens per step: the score scratch (tokens x heads x n_ctx) must fit one binding
   Buffer k, v, q, conv;
   uint64_t state_stride, window_stride;
@@ -348,7 +421,7 @@ class VulkanBackend::Caches : public model::SessionCaches {
   std::optional<Buffer>
       split;  // the GPU kernels' split-K decode attention scratch (empty on CPU devices' kernels)
   Buffer state, readback;
-  uint64_t kv_bytes, q_bytes, conv_bytes;
+  uint64_t conv_bytes;
   std::vector<uint64_t> slot;  // per layer: its cache slot
   Context* ctx_;
   std::mutex* lock_;  // the backend's: checkpoints use the device between forwards
@@ -368,18 +441,10 @@ class VulkanBackend::Caches : public model::SessionCaches {
     return align_up(uint64_t(std::max<int64_t>(floats, 4)) * sizeof(float),
                     std::max<uint64_t>(ctx.device().info().min_storage_offset_alignment, 16));
   }
-  static uint64_t layer_stride(Context& ctx, int64_t floats) {
-    const auto& info = ctx.device().info();
-    const uint64_t bytes = uint64_t(floats) * sizeof(float);
-    if (bytes > info.max_storage_buffer_range)
-      throw VulkanError("one layer of the cache (" + std::to_string(bytes >> 20) +
-                        " MiB) exceeds what this GPU can bind; use a shorter context");
-    return align_up(bytes, std::max<uint64_t>(info.min_storage_offset_alignment, 16));
-  }
   static std::optional<Buffer> split_scratch(Context& ctx, const model::ModelDescription& d, int64_t n_ctx) {
     if (!use_gpu_kernels(ctx.device().info())) return std::nullopt;
     const uint64_t bytes =
-        Recorder::attention_split_bytes(uint32_t(d.n_head), uint32_t(d.head_dim), uint32_t(n_ctx));
+        Recorder::attention_split_bytes(uint32_t(d.n_head), uint32_t(d.max_head_dim()), uint32_t(n_ctx));
     if (!bytes) return std::nullopt;
     Buffer b = Buffer::Create(ctx.device(), bytes, MemoryUse::DeviceLocal, "the split attention scratch");
     const std::vector<uint32_t> zeros((d.n_head + 3) / 4 * 4, 0);  // the per-head counters start at zero
@@ -400,9 +465,12 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     : model_(model), ctx_(Context::Create(device)), max_batch_(max_batch_for(ctx_->device().info())) {
   const auto& d = model.desc();
   const auto& w = model.weights();
-  if (d.traits->layer_shapes)  // (auto then runs the CPU engine)
-    throw VulkanError("the Vulkan engine does not run " + d.architecture +
-                      " yet (attention shaped per layer, shared keys and values); the CPU engine does");
+  if (d.per_layer_embd > 0) {  // record_layer_end binds each layer's slice of the per-layer inputs
+    const uint64_t align = ctx_->device().info().min_storage_offset_alignment;
+    if (uint64_t(d.per_layer_embd) * sizeof(float) % std::max<uint64_t>(align, 1) != 0)
+      throw VulkanError("per-layer inputs of " + std::to_string(d.per_layer_embd) +
+                        " floats do not start at this GPU's storage buffer alignment");
+  }
   if (d.n_mamba_layers() > 0) {  // record_mamba2 binds each group's view of its output
     const uint64_t align = ctx_->device().info().min_storage_offset_alignment;
     if (uint64_t(d.mamba.d_inner / d.mamba.n_group) * sizeof(float) % std::max<uint64_t>(align, 1) != 0)
@@ -430,7 +498,9 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
   // q, k and v of one type and width: one matrix (one matvec, one RoPE dispatch per layer instead of 5).
   auto fused_qkv = [&](const model::LayerWeights& L) -> const WeightTensor* {
     // (Qwen3.5's q rows carry each head's output gate: q stays its own matrix)
-    if (L.wqkv || !L.wq || !L.wk || !L.wv || d.traits->attn_output_gate) return nullptr;
+    // (Gemma 4's V is normalized on its own before the fused kernels would store it)
+    if (L.wqkv || !L.wq || !L.wk || !L.wv || d.traits->attn_output_gate || d.traits->layer_shapes)
+      return nullptr;
     for (const auto* m : {&L.wk, &L.wv})
       if (m->type != L.wq.type || m->n_cols != L.wq.n_cols || m->row_bytes != L.wq.row_bytes) return nullptr;
     const uint64_t base = weight_bytes_;
@@ -463,6 +533,9 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
   w_ = std::make_unique<DeviceWeights>();
   w_->token_embd = matrix(w.token_embd);
   w_->position_embd = matrix(w.position_embd);
+  w_->per_layer_token_embd = matrix(w.per_layer_token_embd);
+  w_->per_layer_model_proj = matrix(w.per_layer_model_proj);
+  w_->per_layer_proj_norm = upload_vector(w.per_layer_proj_norm);
   for (const auto& L : w.layers) {
     LayerTensors t;
     t.attn_norm = upload_vector(L.attn_norm);
@@ -494,6 +567,15 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     }
     t.w_down = matrix(L.w_down);
     t.attn_sinks = upload_vector(L.attn_sinks);
+    t.ple_gate = matrix(L.ple_gate);
+    t.ple_proj = matrix(L.ple_proj);
+    t.ple_norm = upload_vector(L.ple_norm);
+    if (!L.out_scale.empty()) t.out_scale = L.out_scale[0];
+    t.router_scale = upload_vector(L.router_scale);
+    t.moe_norm = upload_vector(L.moe_norm);
+    t.ffn_post_norm_1 = upload_vector(L.ffn_post_norm_1);
+    t.moe_post_norm = upload_vector(L.moe_post_norm);
+    t.down_exps_scale.assign(L.down_exps_scale.begin(), L.down_exps_scale.end());
     t.conv_in = matrix(L.conv_in);
     t.conv_out = matrix(L.conv_out);
     t.conv_taps = upload_vector(L.conv_taps);
@@ -562,14 +644,14 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
   w_->zeros = upload_vector(std::vector<float>(static_cast<size_t>(d.n_embd), 0.0f));
   if (d.n_rot > 0) {
     auto rope_table = [&](model::Vector divisors, float mscale) {
-      std::vector<float> t(static_cast<size_t>(d.n_rot / 2), 1.0f);
+      std::vector<float> t(static_cast<size_t>(std::max(d.n_rot, d.n_rot_local) / 2), 1.0f);
       std::copy(divisors.begin(), divisors.end(), t.begin());
       t.push_back(mscale);
       return upload_vector(t);
     };
     w_->rope_ones = rope_table({}, 1.0f);
-    if (d.traits->qk_norm_after_rope)
-      w_->head_ones = upload_vector(std::vector<float>(static_cast<size_t>(d.head_dim), 1.0f));
+    if (d.traits->qk_norm_after_rope || d.traits->layer_shapes)
+      w_->head_ones = upload_vector(std::vector<float>(static_cast<size_t>(d.max_head_dim()), 1.0f));
     const float mscale = d.rope_scaling.mscale();
     w_->rope_factors = rope_table(w.rope_divisors(d, 0), mscale);
     w_->rope_factors_long = w.rope_freqs_long.empty()
@@ -660,15 +742,15 @@ model::MemoryEstimate VulkanBackend::estimate_memory(int64_t n_ctx) const {
   const uint64_t scores =
       per_token * scores_batch(per_token, ctx_->device().info().max_storage_buffer_range, max_batch_);
   // (latent attention: one cache for keys and values)
-  m.session_bytes = uint64_t(d.n_attention_layers()) * n_ctx *
-                        ((d.is_mla() ? 1 : 2) * d.kv_dim() + d.q_cache_dim()) * sizeof(float) +
+  const CacheLayout layout = cache_layout(*ctx_, d, n_ctx);
+  m.session_bytes = (d.is_mla() ? 1 : 2) * layout.kv_total + layout.q_total +
                     uint64_t(d.n_conv_layers()) * n_ctx * d.n_embd * sizeof(float) +
                     uint64_t(d.n_recurrent_layers()) *
                         (d.recurrent_state_floats() + d.recurrent_window_floats()) * sizeof(float) +
                     scores + uint64_t(std::min(max_batch_, kMaxLogitRows)) * d.n_vocab * sizeof(float);
   if (use_gpu_kernels(ctx_->device().info()))
     m.session_bytes +=
-        Recorder::attention_split_bytes(uint32_t(d.n_head), uint32_t(d.head_dim), uint32_t(n_ctx));
+        Recorder::attention_split_bytes(uint32_t(d.n_head), uint32_t(d.max_head_dim()), uint32_t(n_ctx));
   m.scratch_bytes = a_->arena.bytes_used() + (moe_ ? moe_->bytes() : 0);
 
   if (exact_) m.weight_bytes += exact_->weight_bytes();  // the decoded copy of the llama.cpp-compatible mode
@@ -732,6 +814,7 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
     } else {
       record_ffn(rec, n, l, flow);
     }
+    record_layer_end(rec, n, l);
   }
   record_output(rec, c, n, first_logit);
 }
@@ -781,6 +864,53 @@ void VulkanBackend::record_embedding(Recorder& rec, Caches& c, uint32_t n) {
     rec.get_rows(*w_->position_embd, state, a.x, n, /*by_position=*/true, /*accumulate=*/true);
   }
   rec.barrier();
+  if (d.per_layer_embd > 0) record_per_layer_inputs(rec, c, n);
+}
+
+// Gemma 4's per-layer inputs of the step's tokens into a.ple (token, layer, P), from the scaled embeddings in
+// x: per layer RMSNorm(proj · x / √n_embd) · gains, plus the token's own per-layer embedding × √P, the sum ×
+// 1/√2 (the norm's output divided by √P first, so that the token's rows add in unscaled).
+void VulkanBackend::record_per_layer_inputs(Recorder& rec, Caches& c, uint32_t n) {
+  const auto& d = model_.desc();
+  const Activations& a = *a_;
+  const uint32_t p = u32(d.per_layer_embd), all = p * u32(d.n_layer);
+  rec.project(*w_->per_layer_model_proj, a.x, a.ple, {.n_vec = n});
+  rec.barrier();
+  rec.scale(a.ple, n * all, 1.0f / std::sqrt(static_cast<float>(d.n_embd)));
+  rec.barrier();
+  rec.rmsnorm(a.ple, w_->per_layer_proj_norm, a.ple, {.n = p, .n_rows = n * u32(d.n_layer)}, d.norm_eps);
+  rec.barrier();
+  rec.scale(a.ple, n * all, 1.0f / std::sqrt(static_cast<float>(p)));
+  rec.barrier();
+  rec.get_rows(*w_->per_layer_token_embd, whole(c.state), a.ple, n, /*by_position=*/false,
+               /*accumulate=*/true);
+  rec.barrier();
+  rec.scale(a.ple, n * all, std::sqrt(static_cast<float>(p)) / std::sqrt(2.0f));
+  rec.barrier();
+}
+
+// The end of layer l (Gemma 4): its per-layer input, gated by GELU of the output, projected, normalized and
+// added; then the whole output scaled.
+void VulkanBackend::record_layer_end(Recorder& rec, uint32_t n, int64_t l) {
+  const auto& d = model_.desc();
+  const Activations& a = *a_;
+  const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
+  const uint32_t dim = u32(d.n_embd);
+  if (L.ple_gate) {
+    const uint32_t p = u32(d.per_layer_embd);
+    rec.project(*L.ple_gate, a.x, a.ple_g, {.n_vec = n});
+    rec.copy_rows(floats_from(a.ple, uint64_t(l) * p), a.ple_in, p, n, p * u32(d.n_layer), p);
+    rec.barrier();
+    rec.geglu(a.ple_g, a.ple_in, a.hb, n * p);
+    rec.barrier();
+    rec.project(*L.ple_proj, a.hb, a.xb, {.n_vec = n});
+    record_add_sublayer(rec, a.xb, L.ple_norm, a.x, n);
+    rec.barrier();
+  }
+  if (L.out_scale != 1.0f) {
+    rec.scale(a.x, n * dim, L.out_scale);
+    rec.barrier();
+  }
 }
 
 // Layer l's token mixing: attention, or (LFM2) the gated short convolution.
@@ -882,7 +1012,10 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
   const DeviceWeights& w = *w_;
   const Activations& a = *a_;
   const auto& info = ctx_->device().info();
-  const uint32_t dim = u32(d.n_embd), q_dim = u32(d.q_dim()), kv_dim = u32(d.kv_dim()), hd = u32(d.head_dim);
+  // (this layer's shape: Gemma 4's differ by kind of layer)
+  const model::ModelDescription::Heads heads = d.heads(l);
+  const uint32_t dim = u32(d.n_embd), q_dim = u32(heads.q_dim()), kv_dim = u32(heads.kv_dim()),
+                 hd = u32(heads.head_dim);
   const BufferRange state = whole(c.state);
   const LayerTensors& L = w.layers[static_cast<size_t>(l)];
   // Inline RMSNorm (the GPU kernels' mat-vec, ops.h InlineNorm): a step of a few tokens reads the residual
@@ -924,6 +1057,21 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
     rec.project(*L.wv, attn_x, a.v, {.n_vec = n, .inline_norm = attn_in});
     rec.copy_rows(a.q_gate, a.q, hd, n * u32(d.n_head), 2 * hd, hd);
     rec.copy_rows(floats_from(a.q_gate, hd), a.attn_gate, hd, n * u32(d.n_head), 2 * hd, hd);
+  } else if (arch.layer_shapes) {
+    // Gemma 4: k and v only where the layer keeps its own (V = K where it has no attn_v), each V head
+    // RMS-normalized without gains
+    rec.project(*L.wq, attn_x, a.q, {.n_vec = n, .inline_norm = attn_in});
+    if (d.keeps_kv(l)) {
+      rec.project(*L.wk, attn_x, a.k, {.n_vec = n, .inline_norm = attn_in});
+      if (L.wv) {
+        rec.project(*L.wv, attn_x, a.v, {.n_vec = n, .inline_norm = attn_in});
+      } else {
+        rec.barrier();
+        rec.copy(a.k, a.v, uint64_t(n) * kv_dim * sizeof(float));
+      }
+      rec.barrier();
+      rec.rmsnorm(a.v, w.head_ones, a.v, {.n = hd, .n_rows = n * u32(heads.n_head_kv)}, d.norm_eps);
+    }
   } else {
     rec.project(*L.wq, attn_x, a.q, {.n_vec = n, .inline_norm = attn_in});
     rec.project(*L.wk, attn_x, a.k, {.n_vec = n, .inline_norm = attn_in});
@@ -933,13 +1081,15 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
     record_bias(rec, L.bv, a.v, kv_dim, n);
   }
   rec.barrier();
+  // (a layer attending over another's keys and values rotates and stores only its queries)
+  const uint32_t own_kv_heads = d.keeps_kv(l) ? u32(heads.n_head_kv) : 0u;
   // (per-head q and k norms,) RoPE, post-RoPE q, k and v into the caches at this step's positions, and
   // attention: one dispatch for a decode step (q, k and v in one buffer), else two
   RopeStoreParams rope{.n_tokens = n,
                        .n_heads = u32(d.n_head),
-                       .n_kv_heads = u32(d.n_head_kv),
+                       .n_kv_heads = own_kv_heads,
                        .head_dim = hd,
-                       .n_rot = d.rope_in_layer(l) ? u32(d.n_rot) : 0u,
+                       .n_rot = d.rope_in_layer(l) ? u32(heads.n_rot) : 0u,
                        .neox = arch.rope == RopeKind::NeoX,
                        .freq_base = d.rope_base(l),
                        .q_stride = q_stride,
@@ -966,12 +1116,12 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
     rope.q_post_gain = L.q_norm;
     rope.k_post_gain = L.k_norm;
   } else if (present(L.q_norm)) {  // qwen3: every q and k head RMS-normalized before RoPE
-    rec.head_rmsnorm(qb, kb, L.q_norm, L.k_norm, rope, d.norm_eps);
+    rec.head_rmsnorm(qb, kb, L.q_norm, present(L.k_norm) ? L.k_norm : L.q_norm, rope, d.norm_eps);
     rec.barrier();
   }
   const AttentionParams attention{.n_tokens = n,
                                   .n_heads = u32(d.n_head),
-                                  .n_kv_heads = u32(d.n_head_kv),
+                                  .n_kv_heads = u32(heads.n_head_kv),
                                   .head_dim = hd,
                                   .q_stride = q_stride,
                                   .q_offset = q_off,
@@ -1111,7 +1261,7 @@ void VulkanBackend::record_ffn(Recorder& rec, uint32_t n, int64_t l, LayerFlow& 
     record_norm(rec, a.x, a.xb, L.ffn_norm, L.ffn_norm_b, n);
     rec.barrier();
   }
-  const uint32_t n_ff = u32(d.n_ff);
+  const uint32_t n_ff = u32(d.ff_width(l));  // (Gemma 4's shared-KV layers may be twice as wide)
   BufferRange hidden = a.hb;
   if (L.w_gate_up) {  // gate|up in one matrix, SwiGLU applied by the matvec
     rec.matvec_swiglu(
@@ -1246,6 +1396,8 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
       const BufferRange g = rows_of(m.gate, nf, e), u = rows_of(m.up, nf, e), h = rows_of(m.hidden, nf, e);
       if (d.traits->ffn == FfnKind::SwiGluOai)
         rec.swiglu_oai(g, u, h, e.rows * nf);
+      else if (d.traits->ffn == FfnKind::GeGlu)  // (Gemma 4)
+        rec.geglu(g, u, h, e.rows * nf);
       else
         rec.swiglu(g, u, h, e.rows * nf);
     }
@@ -1256,6 +1408,25 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
                 {.n_vec = e.rows});
   biases(L.down_exps_b, m.out, dim);
   rec.barrier();
+  if (!L.down_exps_scale.empty()) {  // (Gemma 4: each expert's output scale)
+    for (const auto& e : m.batches)
+      rec.scale(rows_of(m.out, dim, e), e.rows * dim, L.down_exps_scale[static_cast<size_t>(e.expert)]);
+    rec.barrier();
+  }
+  if (d.traits->layer_shapes) {
+    // Gemma 4: the experts' sum normalized, plus the dense FFN's output, normalized by post_ffw_norm, added
+    const Activations& a = *a_;
+    rec.copy_rows(w_->zeros, a.moe_sum, dim, n, 0, dim);
+    rec.barrier();
+    rec.combine_experts(m.out, whole(m.slots), whole(m.weights), a.moe_sum, dim, n, u32(d.n_expert_used));
+    rec.barrier();
+    rec.rmsnorm(a.moe_sum, L.moe_post_norm, a.moe_sum, {dim, n}, d.norm_eps);
+    rec.barrier();
+    rec.add(a.ffn_dense, a.moe_sum, n * dim);
+    record_add_sublayer(rec, a.moe_sum, L.ffn_post_norm, a.x, n);
+    rec.barrier();
+    return;
+  }
   rec.combine_experts(m.out, whole(m.slots), whole(m.weights), a_->x, dim, n, u32(d.n_expert_used));
   rec.barrier();
   if (L.down_shexp) record_shared_experts(rec, n, L);
@@ -1304,9 +1475,38 @@ void VulkanBackend::record_router(Recorder& rec, uint32_t n, int64_t l) {
   const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
   record_norm(rec, a_->x, a_->xb, L.ffn_norm, L.ffn_norm_b, n);
   rec.barrier();
+  if (d.traits->layer_shapes) {
+    record_gemma4_moe_inputs(rec, n, l);
+    return;
+  }
   rec.project(*L.router, a_->xb, m.router, {.n_vec = n});
   record_bias(rec, L.router_b, m.router, u32(d.n_expert), n);
   rec.copy(m.router, whole(m.logits), uint64_t(n) * d.n_expert * sizeof(float));
+}
+
+// Gemma 4's mixture layer before routing, with x normalized by ffn_norm in xb: the dense FFN (GeGLU) into
+// ffn_dense, normalized by post_ffw_norm_1; the router's logits of x RMS-normalized times its input gains
+// over √n_embd; then the experts' input, x normalized by pre_ffw_norm_2, into xb (record_experts).
+void VulkanBackend::record_gemma4_moe_inputs(Recorder& rec, uint32_t n, int64_t l) {
+  const auto& d = model_.desc();
+  const ExpertScratch& m = *moe_;
+  const Activations& a = *a_;
+  const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
+  const uint32_t dim = u32(d.n_embd), n_ff = u32(d.n_ff);
+  rec.project(*L.w_gate, a.xb, a.hb, {.n_vec = n});
+  rec.project(*L.w_up, a.xb, a.hb2, {.n_vec = n});
+  rec.rmsnorm(a.x, L.router_scale, a.router_in, {dim, n}, d.norm_eps);
+  rec.barrier();
+  rec.geglu(a.hb, a.hb2, a.hb3, n * n_ff);
+  rec.scale(a.router_in, n * dim, 1.0f / std::sqrt(static_cast<float>(dim)));
+  rec.barrier();
+  rec.project(*L.w_down, a.hb3, a.ffn_dense, {.n_vec = n});
+  rec.project(*L.router, a.router_in, m.router, {.n_vec = n});
+  rec.barrier();
+  rec.rmsnorm(a.ffn_dense, L.ffn_post_norm_1, a.ffn_dense, {dim, n}, d.norm_eps);
+  rec.rmsnorm(a.x, L.moe_norm, a.xb, {dim, n}, d.norm_eps);
+  rec.copy(m.router, whole(m.logits), uint64_t(n) * d.n_expert * sizeof(float));
+  rec.barrier();
 }
 
 // Chooses each token's experts in layer l from the router's logits (model::ExpertRouting, as the CPU engine
@@ -1355,6 +1555,7 @@ void VulkanBackend::run_expert_step(Caches& c, uint32_t n, uint32_t first_logit)
     if (!model_.desc().has_ffn(l)) continue;  // (Nemotron-H's mixer layers)
     if (!model_.desc().moe_layer(l)) {        // (GLM-4.5's leading dense layers)
       record_ffn(rec, n, l, flow);
+      record_layer_end(rec, n, l);
       continue;
     }
     record_router(rec, n, l);
@@ -1363,6 +1564,7 @@ void VulkanBackend::run_expert_step(Caches& c, uint32_t n, uint32_t first_logit)
     route_experts(static_cast<const float*>(moe_->logits.mapped()), n, l);
     rec.begin();
     record_experts(rec, n, l);
+    record_layer_end(rec, n, l);
   }
   record_output(rec, c, n, first_logit);
   rec.end();
@@ -1475,8 +1677,8 @@ model::AttentionMatrix VulkanBackend::attention_impl(const model::Session& sessi
     const MapQueries q = record_map_queries(rec, c, layer, u32(q0), nq);
     rec.attention_probs(q.q, c.k_layer(layer), BufferRange{readback_->handle(), 0, bytes},
                         {.n_heads = u32(d.n_head),
-                         .n_kv_heads = u32(d.n_head_kv),
-                         .head_dim = u32(d.head_dim),
+                         .n_kv_heads = u32(d.heads(layer).n_head_kv),
+                         .head_dim = u32(d.heads(layer).head_dim),
                          .head = u32(head),
                          .q0 = u32(q0),
                          .nq = nq,
@@ -1519,8 +1721,8 @@ std::vector<model::HeadSummary> VulkanBackend::attention_summary_impl(const mode
       const MapQueries q = record_map_queries(rec, c, l, u32(q0), nq);
       rec.attention_summary(q.q, c.k_layer(l), BufferRange{readback_->handle(), 0, bytes},
                             {.n_heads = n_head,
-                             .n_kv_heads = u32(d.n_head_kv),
-                             .head_dim = u32(d.head_dim),
+                             .n_kv_heads = u32(d.heads(l).n_head_kv),
+                             .head_dim = u32(d.heads(l).head_dim),
                              .q0 = u32(q0),
                              .nq = nq,
                              .out_offset = u32(per_layer * l),

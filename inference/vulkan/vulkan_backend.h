@@ -76,6 +76,9 @@ class VulkanBackend final : public model::Backend {
   LayerFlow layer_flow() const;
   void record_embedding(Recorder& rec, Caches& c, uint32_t n);
   void record_parallel_ffn_norm(Recorder& rec, uint32_t n, int64_t l);
+  void record_per_layer_inputs(Recorder& rec, Caches& c, uint32_t n);
+  void record_layer_end(Recorder& rec, uint32_t n, int64_t l);
+  void record_gemma4_moe_inputs(Recorder& rec, uint32_t n, int64_t l);
   void record_mixer(Recorder& rec, Caches& c, uint32_t n, int64_t l, LayerFlow& flow);
   void record_attention(Recorder& rec, Caches& c, uint32_t n, int64_t l, LayerFlow& flow);
   void record_short_conv(Recorder& rec, Caches& c, uint32_t n, int64_t l);

@@ -417,12 +417,44 @@ TEST_CASE("Vulkan runs gemma (Gemma 1), exaone and exaone4 as the CPU engine doe
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
-TEST_CASE("Vulkan refuses gemma4 by name (auto then runs the CPU engine)", "[backend]") {
+TEST_CASE(
+    "Vulkan runs gemma4 (layer shapes, shared keys and values, per-layer inputs) as the CPU engine does",
+    "[backend]") {
   auto model = model::Model::load(test::synth_model_file("test-tiny-gemma4", gguf::GgmlType::Q8_0));
-  vulkan::test::context();  // exits 77 when there is no device
-  CHECK_THROWS_WITH(vulkan::VulkanBackend(*model),
-                    Catch::Contains("does not run gemma4 yet") && Catch::Contains("the CPU engine does"));
-  // (a backend that cannot start is skipped by "auto" with its error: test_backend_choice.cpp)
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  check_model_against_cpu(*model, *gpu, cpu);
+  check_long_prompt_against_cpu(*model, *gpu, cpu, 13);
+  // the maps of a layer that reads another's keys (4 reads 2's) and of a sliding one
+  model::Session s(*model, *gpu, 32), cs(*model, cpu, 32);
+  const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7, 180};
+  gpu->forward(s, tokens, false);
+  cpu.forward(cs, tokens, false);
+  const model::Range q{0, static_cast<int64_t>(tokens.size())};
+  for (int64_t layer : {3, 4})
+    CHECK(max_abs_diff(gpu->attention(s, layer, 2, q, q).probs, cpu.attention(cs, layer, 2, q, q).probs) <=
+          1e-4f);
+  // the estimate is what a session allocates: each layer's caches at its own width, none for the sharing
+  // layers' keys and values (as the CPU engine's)
+  const uint64_t logits =
+      uint64_t(std::min<int64_t>(vulkan::VulkanBackend::kMaxLogitRows, gpu->capabilities().max_batch)) *
+      model->desc().n_vocab * sizeof(float);
+  const auto caches = gpu->create_caches(64);
+  const uint64_t estimate = gpu->estimate_memory(64).session_bytes;
+  CHECK(estimate <= caches->bytes() + logits);
+  CHECK(estimate + 64 >= caches->bytes() + logits);  // (the placeholders of absent caches)
+  CHECK(cpu.estimate_memory(64).session_bytes == cpu.create_caches(64)->bytes());
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
+TEST_CASE("Vulkan runs gemma4's mixture (experts beside the dense FFN) as the CPU engine does", "[backend]") {
+  auto model = model::Model::load(test::synth_model_file("test-tiny-gemma4-moe", gguf::GgmlType::Q8_0));
+  REQUIRE(model->desc().n_expert == 4);
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  check_model_against_cpu(*model, *gpu, cpu);
+  check_long_prompt_against_cpu(*model, *gpu, cpu, 14);
+  vulkan::test::require_no_validation_messages(gpu->context());
 }
 
 TEST_CASE("Vulkan turns deepseek2 with DeepSeek's YaRN as the CPU engine does", "[backend]") {
