@@ -117,6 +117,9 @@ constexpr std::array kArchitectures = {
     ArchTraits{.name = "gemma4", .norm = NormKind::Rms, .ffn = FfnKind::GeGlu, .rope = RopeKind::NeoX,
                .learned_positions = false, .fused_qkv = false, .qk_norm = true, .embed_scale = true,
                .post_norms = true, .layer_shapes = true},
+    // Arcee AFM-4.5B: llama's layers with an ungated ReLU² FFN
+    ArchTraits{.name = "arcee", .norm = NormKind::Rms, .ffn = FfnKind::ReluSqr, .rope = RopeKind::Normal,
+               .learned_positions = false, .fused_qkv = false},
     // LG AI EXAONE 3.0, 3.5, Deep: llama's layers with NeoX pairs
     ArchTraits{.name = "exaone", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
                .learned_positions = false, .fused_qkv = false},

@@ -394,6 +394,7 @@ std::vector<Shape> make_shapes() {
   // norms after the sublayers only with per-head q and k norms, and (64 layers, as the 32B) windows of 4 keys
   // on three layers of four, the fourth without RoPE
   add({"test-tiny-gemma", "gemma", 128, 2, 4, 1, 256, 300, 128, 10000.0f, 1e-6f, true, true, 64});
+  add({"test-tiny-arcee", "arcee", 128, 2, 4, 2, 256, 300, 128, 10000.0f, 1e-5f, false, true});  // (ReLU²)
   add({"test-tiny-exaone", "exaone", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, false, true});
   add({"test-tiny-exaone4", "exaone4", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, true, true});
   Shape exaone4_swa{"test-tiny-exaone4-swa", "exaone4", 64, 64, 4, 2, 128, 300, 128, 1000000.0f, 1e-5f, true, true};
@@ -707,7 +708,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     } else if (s.arch == "phi3" || glm4) {
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, 2 * uint64_t{s.n_ff}});  // gate rows, then up rows
     } else {
-      if (!nemotron && !neox && !phi2)
+      if (!nemotron && !neox && !phi2 && s.arch != "arcee")
         t.push_back({p + "ffn_gate.weight", Kind::Weight, e, s.layer_ff_width(l)});  // (ReLU², GELU: no gate)
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, s.layer_ff_width(l)});
       if (neox || phi2) t.push_back({p + "ffn_up.bias", Kind::Bias, s.n_ff, 1});
@@ -806,7 +807,7 @@ constexpr std::string_view kArchitectures[] = {
     "deepseek2",   "qwen2moe",       "mistral3", "ernie4_5-moe", "olmoe",     "seed_oss",  "hunyuan-dense",
     "hunyuan-moe", "lfm2",           "lfm2moe",  "qwen35",       "qwen35moe", "qwen3next", "granitehybrid",
     "nemotron_h",  "nemotron_h_moe", "gptneox",  "phi2",         "command-r", "cohere2",   "gemma4",
-    "gemma",       "exaone",         "exaone4"};
+    "gemma",       "exaone",         "exaone4",  "arcee"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {

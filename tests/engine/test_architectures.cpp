@@ -957,14 +957,17 @@ TEST_CASE("gemma4's mixture (experts beside the dense FFN, their own router inpu
   CHECK(test::max_abs_diff(engine_logits(*q8, "cpu"), test::naive_logits(*q8, kTokens)) <= 1e-4f);
 }
 
-TEST_CASE("gemma (Gemma 1), exaone and exaone4 match the textbook forward pass", "[engine][architectures]") {
-  const std::string shape =
-      GENERATE("test-tiny-gemma", "test-tiny-exaone", "test-tiny-exaone4", "test-tiny-exaone4-swa");
+TEST_CASE("gemma (Gemma 1), exaone, exaone4 and arcee match the textbook forward pass",
+          "[engine][architectures]") {
+  const std::string shape = GENERATE("test-tiny-gemma", "test-tiny-exaone", "test-tiny-exaone4",
+                                     "test-tiny-exaone4-swa", "test-tiny-arcee");
   INFO(shape);
   auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
   const model::ModelDescription& d = model->desc();
   const model::LayerWeights& L = model->weights().layers[1];
-  if (shape == "test-tiny-gemma") {
+  if (shape == "test-tiny-arcee") {
+    CHECK_FALSE(L.w_gate);  // (ReLU², ungated)
+  } else if (shape == "test-tiny-gemma") {
     CHECK(d.embedding_scale == Approx(std::sqrt(128.0f)));
     CHECK(d.tied_embeddings);
   } else if (shape == "test-tiny-exaone4") {  // (the 1.2B: no windows, RoPE everywhere)

@@ -405,9 +405,9 @@ TEST_CASE("Vulkan runs parallel blocks (GPT-NeoX, Phi-2, Command-R, Cohere2) as 
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
-TEST_CASE("Vulkan runs gemma (Gemma 1), exaone and exaone4 as the CPU engine does", "[backend]") {
-  const std::string shape =
-      GENERATE("test-tiny-gemma", "test-tiny-exaone", "test-tiny-exaone4", "test-tiny-exaone4-swa");
+TEST_CASE("Vulkan runs gemma (Gemma 1), exaone, exaone4 and arcee as the CPU engine does", "[backend]") {
+  const std::string shape = GENERATE("test-tiny-gemma", "test-tiny-exaone", "test-tiny-exaone4",
+                                     "test-tiny-exaone4-swa", "test-tiny-arcee");
   INFO(shape);
   auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
   auto gpu = vulkan_backend(*model);
