@@ -1,7 +1,8 @@
 #include "inference/chat/gemma4_channels.h"
 
 #include <array>
-#include <utility>
+
+#include "inference/chat/stream_markers.h"
 
 namespace glasswing::chat {
 
@@ -9,28 +10,6 @@ namespace {
 
 constexpr std::string_view kOpen = "<|channel>", kClose = "<channel|>";
 constexpr std::array kMarkers = {kOpen, kClose};
-
-// The first marker in s at or after `from`: its position and length; npos when none.
-std::pair<size_t, size_t> next_marker(std::string_view s, size_t from) {
-  size_t best = std::string_view::npos, len = 0;
-  for (std::string_view m : kMarkers)
-    if (const size_t at = s.find(m, from); at < best) {
-      best = at;
-      len = m.size();
-    }
-  return {best, len};
-}
-
-// How many trailing bytes of s could begin a marker (kept back until the next text decides). Each marker
-// has one '<', its first byte, so only the text from the last '<' can be one.
-size_t partial_marker(std::string_view s) {
-  const size_t lt = s.rfind('<');
-  if (lt == std::string_view::npos) return 0;
-  const std::string_view tail = s.substr(lt);
-  for (std::string_view m : kMarkers)
-    if (tail.size() < m.size() && m.substr(0, tail.size()) == tail) return tail.size();
-  return 0;
-}
 
 }  // namespace
 
@@ -56,7 +35,7 @@ std::string Gemma4ChannelRewriter::feed(std::string_view delta) {
   const std::string_view all(pending_);
   size_t pos = 0;
   while (true) {
-    const auto [at, len] = next_marker(all, pos);
+    const auto [at, len] = next_marker(all, pos, kMarkers);
     if (at == std::string_view::npos) break;
     emit(all.substr(pos, at - pos), out);
     if (all.substr(at, len) == kOpen) {
@@ -69,7 +48,7 @@ std::string Gemma4ChannelRewriter::feed(std::string_view delta) {
     pos = at + len;
   }
   const std::string_view rest = all.substr(pos);
-  const size_t hold = partial_marker(rest);
+  const size_t hold = partial_marker(rest, kMarkers);
   emit(rest.substr(0, rest.size() - hold), out);
   pending_ = std::string(rest.substr(rest.size() - hold));
   return out;

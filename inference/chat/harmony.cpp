@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "inference/chat/stream_markers.h"
+
 namespace glasswing::chat {
 
 namespace {
@@ -11,27 +13,6 @@ constexpr std::string_view kChannel = "<|channel|>", kMessage = "<|message|>", k
                            kConstrain = "<|constrain|>";
 constexpr std::array kMarkers = {kChannel, kMessage, kStart, kEnd, kReturn, kCall, kConstrain};
 
-// The first marker in s at or after `from`: its position and length; npos when none.
-std::pair<size_t, size_t> next_marker(std::string_view s, size_t from) {
-  size_t best = std::string_view::npos, len = 0;
-  for (std::string_view m : kMarkers)
-    if (const size_t at = s.find(m, from); at < best) {
-      best = at;
-      len = m.size();
-    }
-  return {best, len};
-}
-
-// How many trailing bytes of s could begin a marker (kept back until the next text decides).
-size_t partial_marker(std::string_view s) {
-  const size_t lt = s.rfind('<');
-  if (lt == std::string_view::npos) return 0;
-  const std::string_view tail = s.substr(lt);
-  for (std::string_view m : kMarkers)
-    if (tail.size() < m.size() && m.substr(0, tail.size()) == tail) return tail.size();
-  return 0;
-}
-
 }  // namespace
 
 std::string HarmonyRewriter::feed(std::string_view delta) {
@@ -39,7 +20,7 @@ std::string HarmonyRewriter::feed(std::string_view delta) {
   std::string out;
   size_t pos = 0;
   while (true) {
-    const auto [at, len] = next_marker(pending_, pos);
+    const auto [at, len] = next_marker(pending_, pos, kMarkers);
     if (at == std::string_view::npos) break;
     const std::string_view before = std::string_view(pending_).substr(pos, at - pos);
     const std::string_view marker = std::string_view(pending_).substr(at, len);
@@ -67,7 +48,7 @@ std::string HarmonyRewriter::feed(std::string_view delta) {
     pos = at + len;
   }
   const std::string_view rest = std::string_view(pending_).substr(pos);
-  const size_t hold = partial_marker(rest);
+  const size_t hold = partial_marker(rest, kMarkers);
   const std::string_view ready = rest.substr(0, rest.size() - hold);
   if (state_ == State::Text) out += ready;
   if (state_ == State::Channel) channel_ += ready;
