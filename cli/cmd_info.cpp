@@ -59,8 +59,9 @@ void print_layer_shapes(const model::Model& model) {
                    "'s (" + (kind ? "sliding" : "full") + ")";
           break;
         }
-    std::printf("shared kv:     layers %s read %s keys and values\n",
-                layer_range(d.n_layer_kv, d.n_layer - 1).c_str(), reads.c_str());
+    const bool one = d.n_layer_kv + 1 == d.n_layer;
+    std::printf("shared kv:     %s %s %s %s keys and values\n", one ? "layer" : "layers",
+                layer_range(d.n_layer_kv, d.n_layer - 1).c_str(), one ? "reads" : "read", reads.c_str());
   }
   std::string ff;
   for (int64_t l = 0, start = 0; l < d.n_layer; ++l)
