@@ -1,7 +1,9 @@
 // glasswing-cli info MODEL.gguf — what a model file holds, and whether the engine runs it (its tensors are
 // checked in place, through the mapping: nothing is read into memory).
+#include <algorithm>
 #include <cstdio>
 #include <map>
+#include <string>
 
 #include "cli/command.h"
 #include "inference/gguf/file_type.h"
@@ -11,6 +13,73 @@
 namespace {
 
 using namespace glasswing;
+
+// "a-b" or "a" for a run of layers
+std::string layer_range(int64_t first, int64_t last) {
+  return first == last ? std::to_string(first) : std::to_string(first) + "-" + std::to_string(last);
+}
+
+// Gemma 4's layers as the engine reads them: which slide a window, the two kinds' heads (their widths, the
+// dimensions RoPE turns, KV heads), the layers that read an earlier layer's keys and values, the FFN widths,
+// the per-layer inputs and the experts.
+void print_layer_shapes(const model::Model& model) {
+  const model::ModelDescription& d = model.desc();
+  int64_t first[2] = {-1, -1}, n_local = 0;  // the first full and the first sliding layer
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    if (first[d.is_local(l)] < 0) first[d.is_local(l)] = l;
+    n_local += d.is_local(l);
+  }
+  std::printf("layers:        %lld sliding (window %lld), %lld full\n", static_cast<long long>(n_local),
+              static_cast<long long>(d.sliding_window), static_cast<long long>(d.n_layer - n_local));
+  // RoPE's per-pair factors turn off the full layers' pairs past a fraction (a factor of 1e30: no rotation)
+  const auto& factors = model.weights().rope_freqs;
+  const int64_t turned = 2 * std::count_if(factors.begin(), factors.end(), [](float f) { return f < 1e20f; });
+  std::string heads, kv;
+  for (const int kind : {1, 0}) {
+    const int64_t l = first[kind];
+    if (l < 0) continue;
+    const auto h = d.heads(l);
+    int64_t rot = h.n_rot;
+    if (!kind && !factors.empty()) rot = std::min(rot, turned);
+    const bool v_is_k = !model.weights().layers[static_cast<size_t>(l)].wv;
+    heads += std::string(heads.empty() ? "" : ", ") + (kind ? "sliding " : "full ") +
+             std::to_string(h.q_heads) + " x " + std::to_string(h.head_dim) + " (RoPE on " +
+             std::to_string(rot) + ", base " + std::to_string(static_cast<long long>(d.rope_base(l))) + ")";
+    kv += std::string(kv.empty() ? "" : ", ") + (kind ? "sliding " : "full ") + std::to_string(h.n_head_kv) +
+          (v_is_k ? " (V = K)" : "");
+  }
+  std::printf("heads:         %s\n", heads.c_str());
+  std::printf("kv heads:      %s\n", kv.c_str());
+  if (d.n_layer_kv > 0 && d.n_layer_kv < d.n_layer) {
+    std::string reads;
+    for (const int kind : {1, 0})
+      for (int64_t l = d.n_layer_kv; l < d.n_layer; ++l)
+        if (d.is_local(l) == (kind == 1)) {
+          reads += std::string(reads.empty() ? "" : ", ") + "layer " + std::to_string(d.kv_layer(l)) +
+                   "'s (" + (kind ? "sliding" : "full") + ")";
+          break;
+        }
+    const bool one = d.n_layer_kv + 1 == d.n_layer;
+    std::printf("shared kv:     %s %s %s %s keys and values\n", one ? "layer" : "layers",
+                layer_range(d.n_layer_kv, d.n_layer - 1).c_str(), one ? "reads" : "read", reads.c_str());
+  }
+  std::string ff;
+  for (int64_t l = 0, start = 0; l < d.n_layer; ++l)
+    if (l + 1 == d.n_layer || d.ff_width(l + 1) != d.ff_width(l)) {
+      ff += std::string(ff.empty() ? "" : ", ") + std::to_string(d.ff_width(l)) +
+            (start == l ? " on layer " : " on layers ") + layer_range(start, l);
+      start = l + 1;
+    }
+  std::printf("ffn:           %s\n", ff.c_str());
+  if (d.per_layer_embd > 0)
+    std::printf("per-layer in:  %lld per layer (%lld per token in all)\n",
+                static_cast<long long>(d.per_layer_embd),
+                static_cast<long long>(d.per_layer_embd * d.n_layer));
+  if (d.n_expert > 0)
+    std::printf("experts:       %lld of %lld, %lld per token, beside the dense FFN\n",
+                static_cast<long long>(d.n_expert), static_cast<long long>(d.n_ff_exp),
+                static_cast<long long>(d.n_expert_used));
+}
 
 int run_info(cli::Args& args) {
   if (args.positional().size() != 1) throw cli::UsageError("expected exactly one MODEL.gguf");
@@ -85,6 +154,7 @@ int run_info(cli::Args& args) {
           kinds += (kinds.empty() ? "" : ", ") + std::to_string(n) + " " + name;
       std::printf("layers:        %s\n", kinds.c_str());
     }
+    if (d.traits && d.traits->layer_shapes) print_layer_shapes(*model);
   } catch (const std::exception& e) {
     std::printf("engine:        refuses it: %s\n", e.what());
   }

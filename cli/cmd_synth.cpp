@@ -46,8 +46,15 @@ int run_synth(cli::Args& args) {
     if (layers < 1 || layers > options.shape.n_layer)
       throw cli::UsageError("--layers must be between 1 and the shape's " +
                             std::to_string(options.shape.n_layer));
-    options.shape.n_layer = static_cast<uint32_t>(layers);
-    std::erase_if(options.shape.attention_layers, [&](uint32_t l) { return l >= layers; });  // (LFM2)
+    // (Gemma 4: the kept layers' own shapes, and those past the model's last layer with its own keys and
+    // values still reading that layer's)
+    auto& shape = options.shape;
+    const uint32_t n_layer_kv = shape.n_layer - shape.shared_kv_layers, kept = static_cast<uint32_t>(layers);
+    shape.shared_kv_layers = kept > n_layer_kv ? kept - n_layer_kv : 0;
+    for (auto* per_layer : {&shape.sliding_layers, &shape.layer_kv_heads, &shape.layer_ff})
+      if (!per_layer->empty()) per_layer->resize(kept);
+    shape.n_layer = kept;
+    std::erase_if(shape.attention_layers, [&](uint32_t l) { return l >= layers; });  // (LFM2)
   }
   const std::string type_name = args.get_or("--type", "F16");
   const auto type = gguf::ggml_type_from_name(type_name);

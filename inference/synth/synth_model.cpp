@@ -273,6 +273,49 @@ std::vector<Shape> make_shapes() {
   granite_h.attention_scale = 0.015625f;
   granite_h.logit_scale = 3.0f;
   add(granite_h);
+  // Gemma 4 (google-deepmind/gemma's gm.nn.Gemma4_* and transformers' conversion variants agree): a window on
+  // every layer but each period-th (heads of 256, RoPE θ 10⁴ on all of them), full layers with heads of 512
+  // (θ 10⁶ on 64 of their 256 pairs), GeGLU FFNs of 4 × n_embd, a final soft-cap of 30, tied embeddings and
+  // 262144 tokens. The KV heads of the full layers (num_global_key_value_heads) are written per layer where
+  // the config has them (26B-A4B, 31B: those layers also have no attn_v, V = K).
+  auto gemma4 = [&](const char* name, uint32_t embd, uint32_t layers, uint32_t heads, uint32_t kv_swa,
+                    uint32_t kv_full, uint32_t period, uint32_t window, uint32_t ctx) {
+    Shape g{name, "gemma4", embd, layers, heads, kv_swa, 4 * embd, 262144, ctx, 1000000.0f, 1e-6f, true, false,
+            512};
+    g.sliding_window = window;
+    g.final_softcap = 30.0f;
+    g.key_length_swa = g.rope_dims_swa = 256;
+    g.rope_pairs_full = 64;  // partial_rotary_factor 0.25 of 512
+    for (uint32_t l = 0; l < layers; ++l) {
+      g.sliding_layers.push_back((l + 1) % period != 0);
+      if (kv_full) g.layer_kv_heads.push_back(g.sliding_layers.back() ? kv_swa : kv_full);
+    }
+    g.k_eq_v = kv_full != 0;
+    return g;
+  };
+  // E2B: 35 layers of 1536 (four sliding, one full), one KV head; the last 20 read layers 13's and 14's keys
+  // and values, and their FFNs are twice as wide (use_double_wide_mlp: 12288); per-layer inputs of 256
+  Shape e2b = gemma4("gemma-4-e2b", 1536, 35, 8, 1, 0, 5, 512, 131072);
+  e2b.shared_kv_layers = 20;
+  e2b.per_layer_embd = 256;
+  for (uint32_t l = 0; l < e2b.n_layer; ++l) e2b.layer_ff.push_back(e2b.keeps_kv(l) ? e2b.n_ff : 2 * e2b.n_ff);
+  add(e2b);
+  // E4B: 42 layers of 2560 (five sliding, one full), two KV heads; the last 18 read layers 22's and 23's (FFNs
+  // of 10240 throughout); per-layer inputs of 256
+  Shape e4b = gemma4("gemma-4-e4b", 2560, 42, 8, 2, 0, 6, 512, 131072);
+  e4b.shared_kv_layers = 18;
+  e4b.per_layer_embd = 256;
+  add(e4b);
+  // 26B-A4B: 30 layers of 2816, 8 KV heads on the sliding layers and 2 on the full ones; every FFN 128 experts
+  // of 704 (8 per token) beside a dense one of 2112
+  Shape a4b = gemma4("gemma-4-26b-a4b", 2816, 30, 16, 8, 2, 6, 1024, 262144);
+  a4b.n_ff = 2112;
+  a4b.n_expert = 128;
+  a4b.n_expert_used = 8;
+  a4b.n_ff_exp = 704;
+  add(a4b);
+  // 31B: 60 layers of 5376, 16 KV heads on the sliding layers and 4 on the full ones, FFNs of 21504
+  add(gemma4("gemma-4-31b", 5376, 60, 32, 16, 4, 6, 1024, 262144));
   // qwen35 with attention on layers 2 and 5 of six, delta nets of 2 key and 4 value heads of 32
   Shape qwen35_tiny{"test-tiny-qwen35", "qwen35", 128, 6, 4, 2, 256, 300, 128, 10000000.0f, 1e-6f, true, true, 64};
   qwen35_tiny.rope_dims = 16;

@@ -57,3 +57,30 @@ TEST_CASE("info counts a hybrid's layers by how they mix tokens", "[cli][info]")
              Catch::Contains("layers:        1 attention, 3 Mamba-2, 2 FFN only\n"));
   CHECK_THAT(info(test::require_shared("models/stories260K.gguf").string()), !Catch::Contains("layers:"));
 }
+
+TEST_CASE("info prints Gemma 4's layer shapes as the engine reads them", "[cli][info]") {
+  // test-tiny-gemma4: sliding layers 0, 1 and 3 (heads of 32, RoPE on all of them, two KV heads), full layers
+  // 2 and 4 (heads of 64, RoPE on 8 of their 32 pairs, one KV head and no attn_v); layers 3 and 4 read layers
+  // 1's and 2's keys and values with FFNs twice as wide; per-layer inputs of 16
+  const std::string out = info(test::synth_model_file("test-tiny-gemma4", gguf::GgmlType::F32).string());
+  CHECK_THAT(out, Catch::Contains("engine:        runs it\n"));
+  CHECK_THAT(out, Catch::Contains("layers:        3 sliding (window 4), 2 full\n"));
+  CHECK_THAT(out, Catch::Contains("heads:         sliding 4 x 32 (RoPE on 32, base 10000), full 4 x 64 (RoPE "
+                                  "on 16, base 1000000)\n"));
+  CHECK_THAT(out, Catch::Contains("kv heads:      sliding 2, full 1 (V = K)\n"));
+  CHECK_THAT(out,
+             Catch::Contains(
+                 "shared kv:     layers 3-4 read layer 1's (sliding), layer 2's (full) keys and values\n"));
+  CHECK_THAT(out, Catch::Contains("ffn:           256 on layers 0-2, 512 on layers 3-4\n"));
+  CHECK_THAT(out, Catch::Contains("per-layer in:  16 per layer (80 per token in all)\n"));
+  CHECK_THAT(out, !Catch::Contains("experts:       "));
+  // the mixture: a sliding and a full layer, 4 experts of 64 (2 per token) beside a dense FFN of 128
+  const std::string moe = info(test::synth_model_file("test-tiny-gemma4-moe", gguf::GgmlType::F32).string());
+  CHECK_THAT(moe, Catch::Contains("layers:        1 sliding (window 4), 1 full\n"));
+  CHECK_THAT(moe, Catch::Contains("ffn:           128 on layers 0-1\n"));
+  CHECK_THAT(moe, Catch::Contains("experts:       4 of 64, 2 per token, beside the dense FFN\n"));
+  CHECK_THAT(moe, !Catch::Contains("shared kv:"));
+  CHECK_THAT(moe, !Catch::Contains("per-layer in:"));
+  // other architectures print none of it
+  CHECK_THAT(info(test::require_shared("models/stories260K.gguf").string()), !Catch::Contains("heads:"));
+}

@@ -488,6 +488,83 @@ TEST_CASE("presets carry the real models' sizes") {
   CHECK(synth::find_shape("nope") == nullptr);
 }
 
+TEST_CASE("the Gemma 4 presets carry the real models' sizes and layer shapes") {
+  const auto* e2b = synth::find_shape("gemma-4-e2b");
+  const auto* e4b = synth::find_shape("gemma-4-e4b");
+  const auto* a4b = synth::find_shape("gemma-4-26b-a4b");
+  const auto* g31 = synth::find_shape("gemma-4-31b");
+  REQUIRE(e2b);
+  REQUIRE(e4b);
+  REQUIRE(a4b);
+  REQUIRE(g31);
+  for (const auto* s : {e2b, e4b, a4b, g31}) {
+    INFO(s->name);
+    CHECK_FALSE(s->hidden);
+    CHECK(s->n_vocab == 262144);
+    CHECK(s->head_dim() == 512);  // the full layers'
+    CHECK(s->key_length_swa == 256);
+    CHECK(s->rope_dims_swa == 256);
+    CHECK(s->rope_pairs_full == 64);  // a quarter of the full layers' 256 pairs
+    CHECK(s->final_softcap == 30.0f);
+    CHECK(s->tied_embeddings);
+    CHECK(s->sliding(0));
+    CHECK_FALSE(s->sliding(s->n_layer - 1));  // the last layer is full
+  }
+  // Google's cards round to tenths of a billion: 31B 30.7 B; 26B-A4B 25.2 B in all and 3.8 B active (8 of
+  // the 128 experts of every layer, the embedding counted once)
+  auto billions = [](double n, double card) { return std::fabs(n - card * 1e9) < 0.05e9; };
+  CHECK(billions(double(g31->n_params()), 30.7));
+  CHECK(billions(double(a4b->n_params()), 25.2));
+  const double experts = 30.0 * (2.0 * 2816 * 704 * 128 + 704.0 * 2816 * 128);
+  CHECK(billions(double(a4b->n_params()) - experts * 120 / 128, 3.8));
+  // E2B "2.3B effective (5.1B with embeddings)", E4B "8B with embeddings": effective leaves out the per-layer
+  // token embeddings (262144 x layers x 256), and the totals hold the vision (16 layers of 768, ~0.15 B) and
+  // audio (12 conformer layers of 1024, ~0.3 B) encoders, which llama.cpp writes to the mmproj file, not here
+  auto per_layer_table = [](const synth::Shape* s) { return 262144.0 * s->n_layer * s->per_layer_embd; };
+  CHECK(billions(double(e2b->n_params()) - per_layer_table(e2b), 2.3));
+  CHECK(billions(double(e2b->n_params()) + 0.45e9, 5.1));
+  CHECK(std::fabs(double(e4b->n_params()) + 0.45e9 - 8e9) < 0.5e9);  // (whole billions)
+  // Per-layer shapes as llama.cpp's converter writes them. E2B: the last 20 layers read layers 13's and 14's
+  // keys and values and have FFNs twice as wide (use_double_wide_mlp); E4B's (18 shared) stay 10240 wide
+  CHECK(e2b->n_ff == 6144);
+  CHECK(e2b->layer_ff_width(14) == 6144);
+  CHECK(e2b->layer_ff_width(15) == 12288);
+  CHECK(e2b->layer_ff_width(34) == 12288);
+  CHECK(e2b->keeps_kv(14));
+  CHECK_FALSE(e2b->keeps_kv(15));
+  CHECK_FALSE(e2b->sliding(4));
+  CHECK(e2b->sliding(5));
+  CHECK(e2b->per_layer_embd == 256);
+  CHECK(e2b->layer_kv_heads.empty());  // one KV head everywhere, written as a scalar
+  CHECK_FALSE(e2b->k_eq_v);
+  CHECK(e4b->layer_ff.empty());
+  CHECK(e4b->n_ff == 10240);
+  CHECK(e4b->shared_kv_layers == 18);
+  CHECK(e4b->keeps_kv(23));
+  CHECK_FALSE(e4b->keeps_kv(24));
+  CHECK_FALSE(e4b->sliding(5));
+  CHECK(e4b->n_head_kv == 2);
+  CHECK(e4b->per_layer_embd == 256);
+  // 26B-A4B and 31B: fewer KV heads on the full layers, which have no attn_v (V = K), no shared layers
+  CHECK(a4b->layer_kv(0) == 8);
+  CHECK(a4b->layer_kv(5) == 2);
+  CHECK(a4b->n_ff == 2112);  // the dense FFN beside the experts
+  CHECK(a4b->n_expert == 128);
+  CHECK(a4b->n_expert_used == 8);
+  CHECK(a4b->n_ff_exp == 704);
+  CHECK(a4b->sliding_window == 1024);
+  CHECK(g31->layer_kv(0) == 16);
+  CHECK(g31->layer_kv(59) == 4);
+  CHECK(g31->n_ff == 21504);
+  CHECK(g31->n_expert == 0);
+  for (const auto* s : {a4b, g31}) {
+    CHECK(s->k_eq_v);
+    CHECK(s->shared_kv_layers == 0);
+    CHECK(s->per_layer_embd == 0);
+    CHECK(s->n_ctx == 262144);
+  }
+}
+
 TEST_CASE("bad synth options are rejected") {
   synth::Options o;
   o.shape = *synth::find_shape("test-tiny");
