@@ -84,7 +84,23 @@ TEST_CASE("Hybrid models, whose KV heads are given per layer, are runnable and t
   CHECK(s.problem.empty());
   CHECK(s.runnable);
   uint64_t weights = 0;
-  for (const auto& t : glasswing::gguf::GgufFile::open(model).tensors()) weights += t.n_bytes;
+  const auto file = glasswing::gguf::GgufFile::open(model);
+  for (const auto& t : file.tensors()) weights += t.n_bytes;
   // 2 attention layers × (K, V: 64 each, Q: 128) + 3 others × 128, per position, f32
   CHECK(s.estimated_bytes == weights + (2 * (2 * 64 + 128) + 3 * 128) * 128 * 4);
+}
+
+TEST_CASE("A model's caches are estimated as the engine lays them out (Gemma 4's layer shapes and sharing)",
+          "[ui][models]") {
+  const fs::path model =
+      glasswing::test::synth_model_file("test-tiny-gemma4", glasswing::gguf::GgmlType::F32);
+  const ModelFileSummary s = probe_model_file(model, {{"gemma4"}, 0});
+  CHECK(s.runnable);
+  uint64_t weights = 0;
+  const auto file = glasswing::gguf::GgufFile::open(model);
+  for (const auto& t : file.tensors()) weights += t.n_bytes;
+  // its context of 128: sliding layers 0, 1, 3 (K, V: 2 heads of 32; Q: 4 of 32), full layers 2, 4 (K, V: one
+  // head of 64; Q: 4 of 64); layers 3 and 4 keep only their queries
+  const uint64_t per_position = (2 * 64 + 128) * 2 + 128 + (2 * 64 + 256) + 256;
+  CHECK(s.estimated_bytes == weights + per_position * 128 * 4);
 }

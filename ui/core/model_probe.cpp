@@ -8,6 +8,8 @@
 
 #include "inference/gguf/file_type.h"
 #include "inference/gguf/gguf_file.h"
+#include "inference/model/model_description.h"
+#include "inference/model/session.h"
 #include "inference/quant/quant.h"
 
 namespace glasswing::ui {
@@ -136,10 +138,23 @@ ModelFileSummary probe_model_file(const fs::path& path, const EngineCapabilities
       attention_layers = n_layers / *interval;  // (Qwen3.5: the other layers are delta nets)
     const int64_t n_ctx = std::min<int64_t>(s.context_length > 0 ? s.context_length : 2048, 8192);
     const uint64_t kv_dim = static_cast<uint64_t>(n_embd / n_heads * n_kv_heads);
-    const uint64_t cache_bytes =
+    uint64_t cache_bytes =
         (static_cast<uint64_t>(attention_layers) * (2 * kv_dim + static_cast<uint64_t>(n_embd)) +
          static_cast<uint64_t>(n_layers - attention_layers) * static_cast<uint64_t>(n_embd)) *
         static_cast<uint64_t>(n_ctx) * 4;
+    // Where the engine can describe the file, its caches as the engine lays them out (head widths, Gemma 4's
+    // layers of two shapes and shared keys and values, latent attention, recurrent states); the estimate
+    // above for the others.
+    try {
+      const model::ModelDescription d = model::ModelDescription::from_gguf(file);
+      cache_bytes = (static_cast<uint64_t>(n_ctx) *
+                         static_cast<uint64_t>(d.attention_cache_floats() + d.n_conv_layers() * d.n_embd) +
+                     static_cast<uint64_t>(d.n_recurrent_layers() *
+                                           (d.recurrent_state_floats() + d.recurrent_window_floats()) *
+                                           (1 + model::StateCheckpoints<float>::kMax))) *
+                    sizeof(float);
+    } catch (const std::exception&) {
+    }
     s.estimated_bytes = weight_bytes + cache_bytes;
 
     const auto& archs = capabilities.architectures;
