@@ -986,6 +986,51 @@ TEST_CASE("gemma (Gemma 1), exaone, exaone4 and arcee match the textbook forward
   check_against_textbook(*model, shape == "test-tiny-exaone4-swa" ? 0.1f : 0.05f);
 }
 
+TEST_CASE("gemma4 files whose layer shapes do not add up fail to load with a message that names it",
+          "[engine][architectures][errors]") {
+  const auto u32s = [](std::vector<int64_t> values, gguf::ValueType type = gguf::ValueType::Uint32) {
+    gguf::Array a;
+    a.elem_type = type;
+    a.ints = std::move(values);
+    return a;
+  };
+  const std::vector<std::pair<std::function<void(gguf::GgufWriter&)>, const char*>> cases = {
+      {[&](gguf::GgufWriter& w) {
+         w.set_array("gemma4.attention.sliding_window_pattern", u32s({1, 1, 0}, gguf::ValueType::Bool));
+       },
+       "sliding_window_pattern must hold one integer per layer (5)"},
+      {[&](gguf::GgufWriter& w) {
+         w.set_array("gemma4.attention.head_count_kv", u32s({2, 3, 1, 2, 1}));
+       },
+       "which does not divide the 4 query heads"},
+      {[&](gguf::GgufWriter& w) { w.set_u32("gemma4.attention.shared_kv_layers", 3); },
+       "must be a sliding one, then a full one"},
+      {[&](gguf::GgufWriter& w) { w.set_u32("gemma4.rope.dimension_count_swa", 48); },
+       "at most the sliding layers' head dimension 32"},
+      {[&](gguf::GgufWriter& w) { w.set_u32("gemma4.attention.value_length_swa", 16); },
+       "value_length_swa differs from key_length_swa"},
+      {[&](gguf::GgufWriter& w) {
+         w.set_array("gemma4.feed_forward_length", u32s({256, 0, 256, 512, 512}));
+       },
+       "feed_forward_length must be positive in every layer"},
+  };
+  for (const auto& [edit, message] : cases) {
+    INFO(message);
+    const auto out = test::temp_dir("gemma4-errors") / "edited.gguf";
+    test::rewrite_model(test::synth_model_file("test-tiny-gemma4", gguf::GgmlType::F32), out, edit);
+    CHECK_THROWS_WITH(model::Model::load(out), Contains(message));
+  }
+  // (a missing key is named too)
+  const auto out = test::temp_dir("gemma4-errors") / "no-pattern.gguf";
+  const auto in = gguf::GgufFile::open(test::synth_model_file("test-tiny-gemma4", gguf::GgmlType::F32));
+  gguf::GgufWriter w;
+  for (const auto& [key, value] : in.metadata())
+    if (key != "gemma4.attention.sliding_window_pattern") w.set(key, value);
+  test::copy_tensors(in, w);
+  w.write(out.string());
+  CHECK_THROWS_WITH(model::Model::load(out), Contains("gemma4.attention.sliding_window_pattern is missing"));
+}
+
 TEST_CASE("olmoe and seed_oss match the textbook forward pass", "[engine][architectures]") {
   // olmoe: q and k normalized whole, experts weighted by their probabilities as they are; seed_oss: attention
   // biases (the output's too), the pre-FFN norm named post_attention_norm
