@@ -202,7 +202,12 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       load_mla(load, p, d, L);
     } else if (arch.layer_shapes) {
       // Gemma 4: this layer's own head shape; k (and v: absent means V = K) only where the layer keeps its
-      // own keys and values
+      // own keys and values. (NVFP4 exports scale each matrix's output by a .scale tensor: refused, not
+      // ignored.)
+      for (const char* m : {"attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"})
+        if (load.has(p + m + ".scale") || load.has(p + m + ".input_scale"))
+          throw std::runtime_error("tensor '" + p + m +
+                                   ".scale': per-matrix output scales (NVFP4 exports) are not supported");
       const ModelDescription::Heads h = d.heads(l);
       L.wq = load.matrix(p + "attn_q.weight", h.q_dim(), d.n_embd);
       if (d.keeps_kv(l)) {
@@ -261,11 +266,16 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       // reading its own normalization of x, each expert's output scaled
       L.router = load.matrix(p + "ffn_gate_inp.weight", d.n_expert, d.n_embd);
       L.router_scale = load.vector(p + "ffn_gate_inp.scale", d.n_embd);
-      const auto gate_up =
-          load.slices(p + "ffn_gate_up_exps.weight", 2 * d.n_ff_exp, d.n_embd, d.n_expert, "expert");
-      for (const WeightMatrix& m : gate_up) {
-        L.gate_exps.push_back(rows_of(m, 0, d.n_ff_exp, "gate rows"));
-        L.up_exps.push_back(rows_of(m, d.n_ff_exp, d.n_ff_exp, "up rows"));
+      if (load.has(p + "ffn_gate_up_exps.weight")) {
+        const auto gate_up =
+            load.slices(p + "ffn_gate_up_exps.weight", 2 * d.n_ff_exp, d.n_embd, d.n_expert, "expert");
+        for (const WeightMatrix& m : gate_up) {
+          L.gate_exps.push_back(rows_of(m, 0, d.n_ff_exp, "gate rows"));
+          L.up_exps.push_back(rows_of(m, d.n_ff_exp, d.n_ff_exp, "up rows"));
+        }
+      } else {  // (gate and up as two tensors, as llama.cpp's loader also accepts them)
+        L.gate_exps = load.slices(p + "ffn_gate_exps.weight", d.n_ff_exp, d.n_embd, d.n_expert, "expert");
+        L.up_exps = load.slices(p + "ffn_up_exps.weight", d.n_ff_exp, d.n_embd, d.n_expert, "expert");
       }
       L.down_exps = load.slices(p + "ffn_down_exps.weight", d.n_embd, d.n_ff_exp, d.n_expert, "expert");
       L.down_exps_scale = load.vector(p + "ffn_down_exps.scale", d.n_expert, false);

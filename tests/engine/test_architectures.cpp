@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <functional>
 
@@ -951,6 +952,35 @@ TEST_CASE("gemma4's mixture (experts beside the dense FFN, their own router inpu
   CHECK(L.down_exps_scale.size() == 4);
   CHECK(L.w_down.n_cols == 128);
   check_against_textbook(*model, 0.05f);
+  // gate and up as two tensors per layer (llama.cpp's loader takes either): the same model
+  const auto split = test::temp_dir("gemma4-moe") / "split.gguf";
+  {
+    const auto in = gguf::GgufFile::open(test::synth_model_file("test-tiny-gemma4-moe", gguf::GgmlType::F32));
+    gguf::GgufWriter w;
+    for (const auto& [key, value] : in.metadata()) w.set(key, value);
+    std::deque<std::vector<uint8_t>> keep;  // (the writer holds views until it writes: stable elements)
+    for (const auto& t : in.tensors()) {
+      const std::string name(t.name);
+      if (name.find("ffn_gate_up_exps") == std::string::npos) {
+        w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
+        continue;
+      }
+      REQUIRE(t.type == gguf::GgmlType::F32);
+      const uint64_t cols = t.dims[0], rows = t.dims[1] / 2, experts = t.dims[2], row = cols * 4;
+      auto &gate = keep.emplace_back(), &up = keep.emplace_back();
+      for (uint64_t e = 0; e < experts; ++e) {
+        const uint8_t* expert = t.data + e * 2 * rows * row;
+        gate.insert(gate.end(), expert, expert + rows * row);
+        up.insert(up.end(), expert + rows * row, expert + 2 * rows * row);
+      }
+      const std::string prefix = name.substr(0, name.find("ffn_gate_up_exps"));
+      w.add_tensor(prefix + "ffn_gate_exps.weight", t.type, {cols, rows, experts}, gate);
+      w.add_tensor(prefix + "ffn_up_exps.weight", t.type, {cols, rows, experts}, up);
+    }
+    w.write(split.string());
+  }
+  CHECK(test::max_abs_diff(engine_logits(*model::Model::load(split), "cpu"), engine_logits(*model, "cpu")) ==
+        0.0f);
   // quantized experts on the fast engine too (cpu-llamacpp's 8-bit activations may flip a close choice of
   // experts there, as they would in llama.cpp)
   auto q8 = model::Model::load(test::synth_model_file("test-tiny-gemma4-moe", gguf::GgmlType::Q8_0));
@@ -1029,6 +1059,11 @@ TEST_CASE("gemma4 files whose layer shapes do not add up fail to load with a mes
   test::copy_tensors(in, w);
   w.write(out.string());
   CHECK_THROWS_WITH(model::Model::load(out), Contains("gemma4.attention.sliding_window_pattern is missing"));
+  // an NVFP4 export's per-matrix output scales are refused, not ignored
+  const auto scaled = test::temp_dir("gemma4-errors") / "scaled.gguf";
+  test::rewrite_model(test::synth_model_file("test-tiny-gemma4", gguf::GgmlType::F32), scaled,
+                      [](gguf::GgufWriter&) {}, {{"blk.1.ffn_down.scale", std::vector<float>(1, 0.5f)}});
+  CHECK_THROWS_WITH(model::Model::load(scaled), Contains("per-matrix output scales (NVFP4 exports)"));
 }
 
 TEST_CASE("olmoe and seed_oss match the textbook forward pass", "[engine][architectures]") {
