@@ -1,6 +1,7 @@
 #include "inference/model/generator.h"
 
 #include <chrono>
+#include <cmath>
 
 #include "inference/model/model.h"
 #include "inference/tokenizer/streaming_decoder.h"
@@ -74,7 +75,13 @@ bool Generator::step(const TokenCallback& on_token) {
   if (request_.stop && request_.stop->load(std::memory_order_relaxed))
     return end(StopReason::Stopped, on_token);
   if (stats_.generated_tokens >= request_.max_tokens) return end(StopReason::MaxTokens, on_token);
-  const int32_t id = sampler_->sample(logits_, session_.tokens());
+  std::span<const float> logits = logits_;
+  if (!tokenizer_.suppressed_tokens().empty()) {  // (tokens the model must not write: never drawn)
+    masked_.assign(logits_.begin(), logits_.end());
+    for (const int32_t t : tokenizer_.suppressed_tokens()) masked_[static_cast<size_t>(t)] = -INFINITY;
+    logits = masked_;
+  }
+  const int32_t id = sampler_->sample(logits, session_.tokens());
   if (stats_.generated_tokens++ == 0) {
     first_token_at_ = Clock::now();
     stats_.time_to_first_token_ms =

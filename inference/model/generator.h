@@ -88,6 +88,7 @@ class Generator {
   std::optional<sampling::Sampler> sampler_;
   std::optional<tokenizer::StreamingDecoder> decoder_;
   std::span<const float> logits_;
+  std::vector<float> masked_;  // the logits with the tokenizer's suppressed tokens at −∞
   std::chrono::steady_clock::time_point start_at_{}, first_token_at_{};
   bool done_ = true;
 };

@@ -26,6 +26,7 @@ struct Tokenizer::Impl {
   int32_t bos = -1, eos = -1, eot = -1, eom = -1, unk = -1, pad = -1;
   bool add_bos = false, add_eos = false, add_space_prefix = false;
   std::vector<uint8_t> eog;         // per id
+  std::vector<int32_t> suppressed;  // tokenizer.ggml.suppress_tokens
   std::vector<std::string> pieces;  // per id: token_piece()
   std::vector<std::string> warnings;
 
@@ -244,6 +245,19 @@ Tokenizer Tokenizer::from_gguf(const gguf::GgufFile& file) {
     if (const int32_t end = v.find("<|end|>"); end >= 0) t.eog[end] = 0;
   }
 
+  // Tokens the model must never be given to write (Gemma 4's image and audio markers: a generation that
+  // sampled one would be cut off mid-reply), as llama.cpp reads them.
+  if (const gguf::Value* s = file.find("tokenizer.ggml.suppress_tokens")) {
+    if (s->type != gguf::ValueType::Array || !gguf::is_integer_type(s->array->elem_type))
+      throw std::runtime_error("tokenizer.ggml.suppress_tokens must be an array of token ids");
+    for (const int64_t id : s->array->ints) {
+      if (id < 0 || id >= static_cast<int64_t>(n))
+        throw std::runtime_error("tokenizer.ggml.suppress_tokens holds " + std::to_string(id) +
+                                 ", outside the vocabulary of " + std::to_string(n) + " tokens");
+      t.suppressed.push_back(static_cast<int32_t>(id));
+    }
+  }
+
   // Pieces.
   t.pieces.resize(n);
   for (size_t i = 0; i < n; ++i) {
@@ -365,6 +379,10 @@ int32_t Tokenizer::unk_id() const {
 int32_t Tokenizer::pad_id() const {
   return impl_->pad;
 }
+std::span<const int32_t> Tokenizer::suppressed_tokens() const {
+  return impl_->suppressed;
+}
+
 bool Tokenizer::is_end_of_generation(int32_t id) const {
   return impl_->vocab.valid(id) && impl_->eog[id];
 }

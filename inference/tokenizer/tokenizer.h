@@ -69,6 +69,8 @@ class Tokenizer {
   // EOS, EOT, EOM and the usual end-of-turn tokens found by text (<|eot_id|>, <|im_end|>, <|end|>,
   // <end_of_turn>, <|endoftext|>, ...): generation stops on any of them.
   bool is_end_of_generation(int32_t id) const;
+  // Tokens a generation must never sample (tokenizer.ggml.suppress_tokens; Gemma 4's multimodal markers).
+  std::span<const int32_t> suppressed_tokens() const;
 
   bool add_bos_by_default() const;  // tokenizer.ggml.add_bos_token, or the family's default (gemma4: true)
   bool add_eos_by_default() const;  // tokenizer.ggml.add_eos_token, default false

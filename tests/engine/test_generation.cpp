@@ -1,10 +1,12 @@
 // The Generator on the real stories260K model: greedy text, seeded sampling, every stop reason.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "inference/cpu/cpu_backend.h"
 #include "inference/model/generator.h"
 #include "inference/model/model.h"
 #include "inference/tokenizer/tokenizer.h"
+#include "tests/gguf_copy.h"
 #include "tests/test_support.h"
 
 using namespace glasswing;
@@ -189,4 +191,43 @@ TEST_CASE("Two generators stepped in turn on one backend give what each gives al
   CHECK_FALSE(ga.step(into(ia)));  // ended: no more tokens
   CHECK(ia.tokens == a.tokens);
   CHECK(steps >= static_cast<int>(std::max(a.tokens.size(), b.tokens.size())));
+}
+
+TEST_CASE("Tokens the file suppresses are never drawn, and a bad list is refused by name", "[generation]") {
+  Stories s;
+  model::Session plain(*s.model, s.backend, 64);
+  const Output before = generate(s, plain, request(s.prompt("Once upon a time"), greedy(), 8));
+  REQUIRE(before.tokens.size() == 8);
+  // the same model with greedy's choices at the first two steps suppressed (as Gemma 4 files list their image
+  // and audio markers)
+  const auto path = test::temp_dir("suppress") / "suppressed.gguf";
+  const std::vector<int32_t> banned = {before.tokens[0], before.tokens[1]};
+  test::rewrite_model(s.model->file().path(), path, [&](gguf::GgufWriter& w) {
+    gguf::Array a;
+    a.elem_type = gguf::ValueType::Int32;
+    a.ints.assign(banned.begin(), banned.end());
+    w.set_array("tokenizer.ggml.suppress_tokens", a);
+  });
+  const auto model = model::Model::load(path);
+  const auto tokenizer = tokenizer::Tokenizer::from_gguf(model->file());
+  REQUIRE(tokenizer.suppressed_tokens().size() == 2);
+  cpu::CpuBackend backend(*model);
+  model::Session session(*model, backend, 64);
+  model::Generator generator(backend, session, tokenizer);
+  std::vector<int32_t> got;
+  generator.run(request(s.prompt("Once upon a time"), greedy(), 8), [&](int32_t id, std::string_view) {
+    if (id >= 0) got.push_back(id);
+  });
+  REQUIRE_FALSE(got.empty());
+  CHECK(got[0] != before.tokens[0]);
+  for (int32_t id : got) CHECK(std::find(banned.begin(), banned.end(), id) == banned.end());
+
+  test::rewrite_model(s.model->file().path(), path, [&](gguf::GgufWriter& w) {
+    gguf::Array a;
+    a.elem_type = gguf::ValueType::Int32;
+    a.ints = {5, 1 << 20};
+    w.set_array("tokenizer.ggml.suppress_tokens", a);
+  });
+  CHECK_THROWS_WITH(tokenizer::Tokenizer::from_gguf(model::Model::load(path)->file()),
+                    Contains("tokenizer.ggml.suppress_tokens holds 1048576, outside the vocabulary"));
 }
