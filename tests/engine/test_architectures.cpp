@@ -1490,7 +1490,16 @@ TEST_CASE("falcon-h1: Mamba-2 beside attention in every layer matches the textbo
   CHECK(d.mamba.head_dim() == 32);
   const model::LayerWeights& L0 = model->weights().layers[0];
   CHECK(L0.mb_norm.empty() == (std::string(shape) == "test-tiny-falcon-h1"));
-  CHECK_FALSE(L0.ffn_norm.empty());  // (blk.0.ffn_norm, without ".weight")
+  // the FFN norm's gains are the file's blk.0.ffn_norm (without ".weight"), not the attention norm's
+  const std::vector<uint8_t> bytes = test::read_bytes(test::synth_model_file(shape, type));
+  const auto file = gguf::GgufFile::parse(bytes);
+  const gguf::TensorInfo& ffn_norm = file.require_tensor("blk.0.ffn_norm");
+  REQUIRE(ffn_norm.type == gguf::GgmlType::F32);
+  std::vector<float> gains(static_cast<size_t>(d.n_embd));
+  std::memcpy(gains.data(), &bytes[file.data_offset() + ffn_norm.offset], gains.size() * sizeof(float));
+  REQUIRE(L0.ffn_norm.size() == gains.size());
+  CHECK(std::equal(gains.begin(), gains.end(), L0.ffn_norm.begin()));
+  CHECK_FALSE(std::equal(gains.begin(), gains.end(), L0.attn_norm.begin()));
   REQUIRE(L0.wq);
   REQUIRE(L0.mb_in);
   const auto ref = check_against_textbook(*model, 0.05f);
