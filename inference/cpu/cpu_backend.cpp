@@ -109,6 +109,7 @@ Scratch::Scratch(const model::ModelDescription& d, int64_t b)
       q_gate(d.traits->attn_output_gate ? sz(b * 2 * d.q_dim()) : 0),
       mb_in(sz(d.n_mamba_layers() > 0 ? b * d.mamba.in_dim() : 0)),
       mb_y(sz(d.n_mamba_layers() > 0 ? b * d.mamba.d_inner : 0)),
+      ssm_res(d.traits->parallel_hybrid ? sz(b * d.n_embd) : 0),
       ple(sz(b * d.n_layer * d.per_layer_embd)),
       ple_g(sz(b * d.per_layer_embd)),
       ffn_res(d.traits->layer_shapes && d.n_expert ? sz(b * d.n_embd) : 0),
@@ -173,10 +174,10 @@ model::MemoryEstimate CpuBackend::estimate_memory(int64_t n_ctx) const {
                     sizeof(float);
   const Scratch& s = s_;
   for (const auto* v :
-       {&s.x,       &s.xb,       &s.xb2,    &s.attn_res, &s.qkv,     &s.q,        &s.k,        &s.v,
-        &s.att_out, &s.hb,       &s.hb2,    &s.router,   &s.moe_x,   &s.moe_g,    &s.moe_u,    &s.moe_d,
-        &s.moe_out, &s.conv_bcx, &s.dn_qkv, &s.dn_z,     &s.dn_beta, &s.dn_alpha, &s.dn_out,   &s.attn_gate,
-        &s.q_gate,  &s.mb_in,    &s.mb_y,   &s.ple,      &s.ple_g,   &s.ffn_res,  &s.router_in})
+       {&s.x,       &s.xb,       &s.xb2,    &s.attn_res, &s.qkv,     &s.q,        &s.k,       &s.v,
+        &s.att_out, &s.hb,       &s.hb2,    &s.router,   &s.moe_x,   &s.moe_g,    &s.moe_u,   &s.moe_d,
+        &s.moe_out, &s.conv_bcx, &s.dn_qkv, &s.dn_z,     &s.dn_beta, &s.dn_alpha, &s.dn_out,  &s.attn_gate,
+        &s.q_gate,  &s.mb_in,    &s.mb_y,   &s.ssm_res,  &s.ple,     &s.ple_g,    &s.ffn_res, &s.router_in})
     m.scratch_bytes += v->size() * sizeof(float);
   const ContextScratch cs = context_scratch(n_ctx);
   m.scratch_bytes +=
@@ -685,7 +686,8 @@ void CpuBackend::delta_net(CpuCaches& c, const model::LayerWeights& L, int64_t l
 // inputs kept in the caches) plus its bias, then SiLU; per head h (B and C of group h / (n_head / n_group),
 // as Hugging Face's repeat_interleave) with dt = softplus(dt + dt_bias): state ← e^{dt·A} state + (x·dt) Bᵀ,
 // y = state C + D·x; y times SiLU(z), RMS-normalized over each group of d_inner / n_group with the norm's
-// gains; out_proj. Tokens run in order, the heads in parallel.
+// gains (where the layer has a norm: Falcon-H1's may not); out_proj. Tokens run in order, the heads in
+// parallel.
 void CpuBackend::mamba2(CpuCaches& c, const model::LayerWeights& L, int64_t l, int64_t n) {
   const model::ModelDescription& d = model_.desc();
   const model::ModelDescription::Mamba2& m = d.mamba;
@@ -736,7 +738,7 @@ void CpuBackend::mamba2(CpuCaches& c, const model::LayerWeights& L, int64_t l, i
       }
     });
     // RMSNorm over each group of d_inner / n_group, with the norm's gains
-    for (int64_t g = 0; g < m.n_group; ++g)
+    for (int64_t g = 0; g < m.n_group && !L.mb_norm.empty(); ++g)
       rmsnorm(y + g * gw, y + g * gw, L.mb_norm.subspan(sz(g * gw), sz(gw)), gw, d.norm_eps);
   }
   project(s.xb2.data(), s.mb_y.data(), L.mb_out, {}, n);
@@ -794,6 +796,14 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
       if (d.residual_scale != 1.0f)
         for (int64_t i = 0; i < n * dim; ++i) s.xb2[sz(i)] *= d.residual_scale;
     };
+
+    // Falcon-H1: Mamba-2 beside attention, both reading the norm's output in xb; its output kept aside
+    // until attention's joins it
+    const bool beside = d.mixer(l) == model::ModelDescription::Mixer::Mamba2Attention;
+    if (beside) {
+      mamba2(c, L, l, n);
+      s.ssm_res.swap(s.xb2);
+    }
 
     if (!mixes) {
       // (an FFN layer)
@@ -939,6 +949,8 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
           s.att_out[sz(i)] *= 1.0f / (1.0f + std::exp(-s.attn_gate[sz(i)]));
       project(s.xb2.data(), d.is_mla() ? s.mla_o.data() : s.att_out.data(), L.wo, L.bo, n);
     }
+    // (as llama.cpp's falcon-h1: x + (attn + ssm))
+    if (beside) add(s.xb2.data(), s.ssm_res.data(), n * dim);
     // (a parallel block keeps the attention's output aside: the FFN reads the layer's input too)
     if (mixes && d.parallel_residual) {
       s.attn_res.swap(s.xb2);

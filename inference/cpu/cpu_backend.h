@@ -112,6 +112,7 @@ struct Scratch {
   // attention layer's output gates (ArchTraits::attn_output_gate) and its q|gate projection
   std::vector<float> dn_qkv, dn_z, dn_beta, dn_alpha, dn_out, attn_gate, q_gate;
   std::vector<float> mb_in, mb_y;  // a Mamba-2 layer's in_proj rows (z, x|B|C, dt) and its output
+  std::vector<float> ssm_res;      // (max_batch, n_embd) Falcon-H1's Mamba-2 output beside attention
   // Gemma 4: every layer's per-layer input per token (max_batch, n_layer, per_layer_embd), one layer's gated
   // input (max_batch, per_layer_embd), and unit gains for its weightless RMSNorm of V (max head_dim)
   std::vector<float> ple, ple_g;

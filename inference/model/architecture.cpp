@@ -106,6 +106,9 @@ constexpr std::array kArchitectures = {
     // bias) beside a shared ReLU² expert
     ArchTraits{.name = "nemotron_h_moe", .norm = NormKind::Rms, .ffn = FfnKind::ReluSqr, .rope = RopeKind::None,
                .learned_positions = false, .fused_qkv = false, .mamba2 = true, .single_sublayer = true},
+    // TII Falcon-H1 (0.5B .. 34B): Mamba-2 and attention (NeoX pairs) in parallel in every layer, SwiGLU
+    ArchTraits{.name = "falcon-h1", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .mamba2 = true, .parallel_hybrid = true},
     // Qwen3-Next-80B-A3B: Qwen3.5's layers with its mixture (as qwen35moe), plain NeoX RoPE, and the delta
     // net's heads grouped (ModelDescription::DeltaNet::grouped)
     ArchTraits{.name = "qwen3next", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,

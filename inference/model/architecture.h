@@ -116,6 +116,11 @@ struct ArchTraits {
   // EXAONE 4.0: where the model has sliding-window layers, only they turn q and k (the full layers attend
   // without positions); without windows every layer turns
   bool rope_local_only = false;
+  // Falcon-H1: every layer runs Mamba-2 and attention side by side on the output of one norm (attn_norm)
+  // and adds both to the residual, x + attn(n) + ssm(n), then the FFN (ModelDescription::Mixer::
+  // Mamba2Attention). The converter folds the model's muP multipliers into the weights; its FFN norm is
+  // named without ".weight" (blk.N.ffn_norm), its Mamba-2 norm may be absent (no grouped norm then).
+  bool parallel_hybrid = false;
 };
 
 // Every architecture this engine runs.

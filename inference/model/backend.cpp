@@ -19,6 +19,7 @@ const char* mixer_words(ModelDescription::Mixer m) {
     case ModelDescription::Mixer::None:
       return "is an FFN layer (it mixes no tokens)";
     case ModelDescription::Mixer::Attention:
+    case ModelDescription::Mixer::Mamba2Attention:  // (Falcon-H1: attends beside its Mamba-2)
       break;
   }
   return "attends";

@@ -210,7 +210,11 @@ void read_layer_shapes(const gguf::GgufFile& file, const std::string& a, ModelDe
 // Each layer's index among the layers of its kind (ModelDescription::cache_slot).
 void number_slots(ModelDescription& d) {
   int32_t slots[ModelDescription::kMixerKinds] = {};  // (per kind of mixer)
-  for (const ModelDescription::Mixer m : d.mixers) d.layer_slots.push_back(slots[static_cast<int>(m)]++);
+  for (ModelDescription::Mixer m : d.mixers) {
+    // (a layer with Mamba-2 beside attention: its recurrent state numbered with the Mamba-2 layers')
+    if (m == ModelDescription::Mixer::Mamba2Attention) m = ModelDescription::Mixer::Mamba2;
+    d.layer_slots.push_back(slots[static_cast<int>(m)]++);
+  }
 }
 
 // attention.head_count_kv: one number, or (hybrids) one per layer, where 0 marks a short-convolution layer
@@ -347,7 +351,19 @@ void read_mamba2(const gguf::GgufFile& file, const std::string& a, ModelDescript
                              std::to_string(m.n_head) + " heads (ssm.time_step_rank) and " +
                              std::to_string(m.n_group) + " groups (ssm.group_count) do not divide evenly");
   // granite's switch for RoPE (absent: on)
-  d.rope_off = !file.get_bool(a + "rope.scaling.finetuned").value_or(true);
+  if (d.traits->granite_scales) d.rope_off = !file.get_bool(a + "rope.scaling.finetuned").value_or(true);
+}
+
+// Falcon-H1 as llama.cpp's falcon-h1 reads it: every layer runs Mamba-2 beside attention (one KV head count
+// for all; per-layer counts would mark layers without attention, which it has none of), without experts.
+void read_parallel_hybrid(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
+  if (!d.mixers.empty())
+    throw std::runtime_error("per-layer " + a + "attention.head_count_kv (an array) is not supported for " +
+                             d.architecture + ": every layer attends beside its Mamba-2");
+  if (file.get_int(a + "expert_count").value_or(0) > 0)
+    throw std::runtime_error(a + "expert_count: " + d.architecture + " with experts is not supported");
+  d.mixers.assign(static_cast<size_t>(d.n_layer), ModelDescription::Mixer::Mamba2Attention);
+  number_slots(d);
 }
 
 }  // namespace
@@ -369,6 +385,7 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
     d.n_layer -= d.n_layer_nextn;
   }
   read_kv_heads(file, a, d);
+  if (d.traits->parallel_hybrid) read_parallel_hybrid(file, a, d);
   read_short_conv(file, a, d);
   if (d.traits->delta_net) read_delta_net(file, a, d);
   if (d.traits->mamba2) read_mamba2(file, a, d);

@@ -78,9 +78,11 @@ struct ModelDescription {
   // the file's per-layer array), or Qwen3.5's gated delta net (ArchTraits::delta_net: all but every
   // full_attention_interval-th layer). Empty: every layer attends. Each kind keeps its own caches, indexed by
   // cache_slot.
-  // (None: Nemotron-H's FFN layers, which mix nothing)
-  enum class Mixer : uint8_t { Attention, ShortConv, DeltaNet, Mamba2, None };
-  static constexpr int kMixerKinds = 5;
+  // (None: Nemotron-H's FFN layers, which mix nothing; Mamba2Attention: Falcon-H1's layers, which run both
+  // side by side and keep both kinds of caches: K, V and Q rows per layer as attention layers do, and a
+  // Mamba-2 state at the cache_slot that they number with the Mamba-2 layers)
+  enum class Mixer : uint8_t { Attention, ShortConv, DeltaNet, Mamba2, None, Mamba2Attention };
+  static constexpr int kMixerKinds = 6;
   std::vector<Mixer> mixers;
   int64_t shortconv_kernel = 0;
   std::vector<int32_t> layer_slots;  // per layer: its index among the layers of its kind (hybrids only)
@@ -181,15 +183,22 @@ struct ModelDescription {
   int64_t gqa_group() const { return n_head / n_head_kv; }  // query heads sharing one KV head
 
   Mixer mixer(int64_t l) const { return mixers.empty() ? Mixer::Attention : mixers[static_cast<size_t>(l)]; }
-  // Whether layer l mixes tokens by attention (else by a short convolution or a delta net).
-  bool has_attention(int64_t l) const { return mixer(l) == Mixer::Attention; }
+  // Whether layer l mixes tokens by attention (else by a short convolution or a delta net; Falcon-H1's
+  // layers attend beside their Mamba-2).
+  bool has_attention(int64_t l) const {
+    return mixer(l) == Mixer::Attention || mixer(l) == Mixer::Mamba2Attention;
+  }
+  // Whether layer l runs Mamba-2 (alone, or beside attention).
+  bool has_mamba2(int64_t l) const { return mixer(l) == Mixer::Mamba2 || mixer(l) == Mixer::Mamba2Attention; }
   int64_t n_mixer_layers(Mixer m) const {
     if (mixers.empty()) return m == Mixer::Attention ? n_layer : 0;
     return static_cast<int64_t>(std::count(mixers.begin(), mixers.end(), m));
   }
   int64_t n_conv_layers() const { return n_mixer_layers(Mixer::ShortConv); }
   int64_t n_delta_layers() const { return n_mixer_layers(Mixer::DeltaNet); }
-  int64_t n_mamba_layers() const { return n_mixer_layers(Mixer::Mamba2); }
+  int64_t n_mamba_layers() const {
+    return n_mixer_layers(Mixer::Mamba2) + n_mixer_layers(Mixer::Mamba2Attention);
+  }
   // The layers that carry a recurrent state from position to position (delta nets or Mamba-2; a model has one
   // kind), the floats of each one's state and of its convolution's last inputs.
   int64_t n_recurrent_layers() const { return n_delta_layers() + n_mamba_layers(); }
@@ -200,9 +209,12 @@ struct ModelDescription {
     return n_mamba_layers() > 0 ? (mamba.conv_kernel - 1) * mamba.conv_dim()
                                 : (delta.conv_kernel - 1) * delta.conv_dim();
   }
-  int64_t n_attention_layers() const { return n_mixer_layers(Mixer::Attention); }
+  int64_t n_attention_layers() const {
+    return n_mixer_layers(Mixer::Attention) + n_mixer_layers(Mixer::Mamba2Attention);
+  }
   // Layer l's index among the layers of its kind: its K, V and Q caches' (attention), its convolution
-  // cache's (short convolution) or its recurrent state's (delta net).
+  // cache's (short convolution) or its recurrent state's (delta net, Mamba-2, and Falcon-H1's layers, which
+  // count among the Mamba-2 ones: their K, V and Q rows are per layer).
   int64_t cache_slot(int64_t l) const {
     return layer_slots.empty() ? l : layer_slots[static_cast<size_t>(l)];
   }

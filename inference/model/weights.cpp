@@ -78,8 +78,9 @@ class Loader {
   }
 
   // A 2-D tensor of `n` rows of `len` floats, as one span.
-  Vector table(const std::string& name, int64_t len, int64_t n) {
-    return floats(*find(name, {static_cast<uint64_t>(len), static_cast<uint64_t>(n)}, true), len, n);
+  Vector table(const std::string& name, int64_t len, int64_t n, bool required = true) {
+    const auto* t = find(name, {static_cast<uint64_t>(len), static_cast<uint64_t>(n)}, required);
+    return t ? floats(*t, len, n) : Vector{};
   }
 
   // A 2-D tensor of `n` vectors of `len` (per-expert biases), as views of its rows.
@@ -136,6 +137,20 @@ void load_mla(Loader& load, const std::string& p, const ModelDescription& d, Lay
   L.v_b = load.slices(p + "attn_v_b.weight", m.v_head, m.kv_rank, d.n_head, "head");
 }
 
+// A Mamba-2 mixer's tensors (LayerWeights' mb_*): its grouped norm required but where it runs beside
+// attention (Falcon-H1, whose files may have none: llama.cpp then gates y by SiLU(z) without a norm).
+void load_mamba2(Loader& load, const std::string& p, const ModelDescription& d, LayerWeights& L) {
+  const ModelDescription::Mamba2& m = d.mamba;
+  L.mb_in = load.matrix(p + "ssm_in.weight", m.in_dim(), d.n_embd);
+  L.mb_conv = load.table(p + "ssm_conv1d.weight", m.conv_kernel, m.conv_dim());
+  L.mb_conv_b = load.vector(p + "ssm_conv1d.bias", m.conv_dim(), false);
+  L.mb_dt_bias = load.vector(p + "ssm_dt.bias", m.n_head);
+  L.mb_a = load.table(p + "ssm_a", 1, m.n_head);
+  L.mb_d = load.table(p + "ssm_d", 1, m.n_head);
+  L.mb_norm = load.table(p + "ssm_norm.weight", m.d_inner / m.n_group, m.n_group, !d.traits->parallel_hybrid);
+  L.mb_out = load.matrix(p + "ssm_out.weight", d.n_embd, m.d_inner);
+}
+
 }  // namespace
 
 Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d) {
@@ -153,16 +168,10 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
     const std::string p = "blk." + std::to_string(l) + ".";
     if (!arch.no_pre_norms) L.attn_norm = load.vector(p + "attn_norm.weight", d.n_embd);
     L.attn_norm_b = load.vector(p + "attn_norm.bias", d.n_embd, layer_norm);
+    // (Falcon-H1: Mamba-2 beside attention, whose tensors the attention branches below load)
+    if (d.mixer(l) == ModelDescription::Mixer::Mamba2Attention) load_mamba2(load, p, d, L);
     if (d.mixer(l) == ModelDescription::Mixer::Mamba2) {  // a Mamba-2 layer (Granite 4.0-H)
-      const ModelDescription::Mamba2& m = d.mamba;
-      L.mb_in = load.matrix(p + "ssm_in.weight", m.in_dim(), d.n_embd);
-      L.mb_conv = load.table(p + "ssm_conv1d.weight", m.conv_kernel, m.conv_dim());
-      L.mb_conv_b = load.vector(p + "ssm_conv1d.bias", m.conv_dim(), false);
-      L.mb_dt_bias = load.vector(p + "ssm_dt.bias", m.n_head);
-      L.mb_a = load.table(p + "ssm_a", 1, m.n_head);
-      L.mb_d = load.table(p + "ssm_d", 1, m.n_head);
-      L.mb_norm = load.table(p + "ssm_norm.weight", m.d_inner / m.n_group, m.n_group);
-      L.mb_out = load.matrix(p + "ssm_out.weight", d.n_embd, m.d_inner);
+      load_mamba2(load, p, d, L);
     } else if (d.mixer(l) == ModelDescription::Mixer::DeltaNet) {  // a gated delta-net layer (Qwen3.5)
       const ModelDescription::DeltaNet& n = d.delta;
       L.dn_qkv = load.matrix(p + "attn_qkv.weight", n.conv_dim(), d.n_embd);
@@ -258,6 +267,8 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
     const std::string ffn_norm = p + std::string(arch.ffn_norm);
     if (arch.single_sublayer)
       L.ffn_norm = L.attn_norm;
+    else if (arch.parallel_hybrid && load.has(ffn_norm))  // (Falcon-H1's converter: no ".weight")
+      L.ffn_norm = load.vector(ffn_norm, d.n_embd);
     else if (!arch.no_pre_norms && !arch.ffn_norm.empty())  // (Phi-2, Command-R: none)
       L.ffn_norm = load.vector(ffn_norm + ".weight", d.n_embd);
     if (!arch.ffn_norm.empty()) L.ffn_norm_b = load.vector(ffn_norm + ".bias", d.n_embd, layer_norm);

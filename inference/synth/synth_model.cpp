@@ -383,6 +383,21 @@ std::vector<Shape> make_shapes() {
   nh.n_expert_shared = 1;
   nh.expert_weights_scale = 2.5f;
   add(nh);
+  // falcon-h1 as llama.cpp's converter writes it: Mamba-2 (256 channels in 8 heads of 32, a state of 16, B
+  // and C in 2 groups, 4 taps with a bias) beside attention (heads of 64: q 256 wide against n_embd 128, NeoX
+  // pairs) in each of 3 layers, no rope.dimension_count, the FFN norm without ".weight"; without the
+  // Mamba-2 norm (mamba_rms_norm false), and "-norm" with it
+  Shape fh{"test-tiny-falcon-h1", "falcon-h1", 128, 3, 4, 2, 256, 300, 128, 10000.0f, 1e-5f, false, true, 64};
+  fh.conv_kernel = 4;
+  fh.ssm_inner = 256;
+  fh.ssm_state = 16;
+  fh.ssm_heads = 8;
+  fh.ssm_groups = 2;
+  fh.ssm_norm = false;
+  add(fh);
+  fh.name = "test-tiny-falcon-h1-norm";
+  fh.ssm_norm = true;
+  add(fh);
   // lfm2 with attention on layers 2 and 4 of five; lfm2moe with attention on layers 1 and 3 of four, a dense
   // first layer, then 4 experts of 64 (2 per token) chosen by sigmoid plus a bias (LFM2-8B-A1B's layout)
   Shape lfm2_tiny{"test-tiny-lfm2", "lfm2", 128, 5, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, true, true};
@@ -562,6 +577,12 @@ void validate(const Shape& s) {
     fail(
         "granitehybrid needs attention layers and Mamba-2 sizes (heads dividing the channels, groups the "
         "heads)");
+  if (s.arch == "falcon-h1" &&
+      (!s.attention_layers.empty() || !s.ssm_heads || !s.ssm_groups || !s.ssm_state ||
+       s.ssm_inner % s.ssm_heads || s.ssm_heads % s.ssm_groups || s.conv_kernel < 2))
+    fail(
+        "falcon-h1 attends in every layer and needs Mamba-2 sizes (heads dividing the channels, groups the "
+        "heads)");
   for (uint32_t l : s.attention_layers)
     if (l >= s.n_layer) fail("attention layer " + std::to_string(l) + " is past the last layer");
   if (lfm2 && (s.attention_layers.empty() || s.conv_kernel < 2)) fail("lfm2 needs attention layers and taps");
@@ -601,16 +622,16 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     const bool neox = s.arch == "gptneox", phi2 = s.arch == "phi2",
                cohere = s.arch == "command-r" || s.arch == "cohere2";
     const bool layer_norm = neox || phi2 || cohere;
-    const Kind norm = layer_norm ? Kind::HeadNorm : Kind::Norm;
+    // (Falcon-H1: gains 1 + N(0, 0.25) too, so that a sublayer reading the other norm's output shows)
+    const bool falcon_h1 = s.arch == "falcon-h1";
+    const Kind norm = layer_norm || falcon_h1 ? Kind::HeadNorm : Kind::Norm;
     const bool exaone4 = s.arch == "exaone4";  // (as olmo2's norms, per-head q and k norms)
     if (!olmo2 && !exaone4) t.push_back({p + "attn_norm.weight", norm, e, 1});
     if (neox || phi2) t.push_back({p + "attn_norm.bias", Kind::Bias, e, 1});
     const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe";
     const bool qwen35 = s.arch.rfind("qwen35", 0) == 0 || s.arch == "qwen3next";  // (Qwen3-Next's layers too)
     const bool nemotron = s.arch.rfind("nemotron_h", 0) == 0;                     // (and nemotron_h_moe)
-    if (nemotron && s.ffn_layer(l)) {
-      // (an FFN layer: its tensors below)
-    } else if ((s.arch == "granitehybrid" || nemotron) && !s.attends(l)) {  // a Mamba-2 layer
+    const auto mamba2 = [&] {  // (ssm_a and ssm_d without ".weight", as llama.cpp's converter writes them)
       const uint64_t conv = uint64_t{s.ssm_inner} + 2ull * s.ssm_groups * s.ssm_state;
       t.push_back({p + "ssm_in.weight", Kind::Weight, e, s.ssm_inner + conv + s.ssm_heads});
       t.push_back({p + "ssm_conv1d.weight", Kind::ConvTaps, s.conv_kernel, conv});
@@ -618,8 +639,15 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "ssm_dt.bias", Kind::DtBias, s.ssm_heads, 1});
       t.push_back({p + "ssm_a", Kind::SsmA, 1, s.ssm_heads});
       t.push_back({p + "ssm_d", Kind::HeadNorm, 1, s.ssm_heads});
-      t.push_back({p + "ssm_norm.weight", Kind::HeadNorm, s.ssm_inner / s.ssm_groups, s.ssm_groups});
+      if (s.ssm_norm)
+        t.push_back({p + "ssm_norm.weight", Kind::HeadNorm, s.ssm_inner / s.ssm_groups, s.ssm_groups});
       t.push_back({p + "ssm_out.weight", Kind::Weight, s.ssm_inner, e});
+    };
+    if (falcon_h1) mamba2();  // (beside the attention below)
+    if (nemotron && s.ffn_layer(l)) {
+      // (an FFN layer: its tensors below)
+    } else if ((s.arch == "granitehybrid" || nemotron) && !s.attends(l)) {  // a Mamba-2 layer
+      mamba2();
     } else if (qwen35 && !s.attends(l)) {  // a gated delta-net layer (Qwen3.5)
       const uint64_t key = uint64_t{s.dn_k_heads} * s.dn_head_dim,
                      value = uint64_t{s.dn_v_heads} * s.dn_head_dim;
@@ -700,11 +728,13 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     const bool post_norms =
         s.arch == "gemma2" || s.arch == "gemma3" || s.arch == "gemma4" || glm4 || olmo2 || exaone4;
     if (post_norms) t.push_back({p + "post_attention_norm.weight", Kind::Norm, e, 1});
-    if (nemotron && !s.ffn_layer(l)) continue;                // (Nemotron-H: a mixer layer has no FFN)
+    if (nemotron && !s.ffn_layer(l)) continue;  // (Nemotron-H: a mixer layer has no FFN)
+    // (Falcon-H1's converter maps pre_ff_layernorm.weight whole: "ffn_norm" without ".weight")
     if (!olmo2 && !exaone4 && !nemotron && !phi2 && !cohere)  // (Nemotron-H's FFN layers: their attn_norm)
-      t.push_back(
-          {p + (gpt_oss || glm4moe || seed_oss || qwen35 ? "post_attention_norm.weight" : "ffn_norm.weight"),
-           norm, e, 1});
+      t.push_back({p + (gpt_oss || glm4moe || seed_oss || qwen35 ? "post_attention_norm.weight"
+                        : falcon_h1                              ? "ffn_norm"
+                                                                 : "ffn_norm.weight"),
+                   norm, e, 1});
     if (neox) t.push_back({p + "ffn_norm.bias", Kind::Bias, e, 1});
     const bool experts = s.n_expert && l >= s.n_dense_lead;
     if (experts && s.arch == "gemma4") {  // experts (gate|up per expert) beside the dense FFN, their norms
@@ -850,7 +880,7 @@ constexpr std::string_view kArchitectures[] = {
     "deepseek2",   "qwen2moe",       "mistral3", "ernie4_5-moe", "olmoe",     "seed_oss",  "hunyuan-dense",
     "hunyuan-moe", "lfm2",           "lfm2moe",  "qwen35",       "qwen35moe", "qwen3next", "granitehybrid",
     "nemotron_h",  "nemotron_h_moe", "gptneox",  "phi2",         "command-r", "cohere2",   "gemma4",
-    "gemma",       "exaone",         "exaone4",  "arcee"};
+    "gemma",       "exaone",         "exaone4",  "arcee",        "falcon-h1"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -960,7 +990,8 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     if (a == "lfm2" || a == "lfm2moe") w.set_u32(a + ".shortconv.l_cache", s.conv_kernel);
   }
   w.set_f32(a + ".rope.freq_base", s.rope_base);
-  w.set_u32(a + ".rope.dimension_count", s.rope_dims ? s.rope_dims : s.head_dim());
+  // (Falcon-H1's converter writes none: llama.cpp then turns all of each head, key_length)
+  if (a != "falcon-h1") w.set_u32(a + ".rope.dimension_count", s.rope_dims ? s.rope_dims : s.head_dim());
   if (a == "gptneox" || a == "phi2" || a == "command-r" || a == "cohere2") {  // (LayerNorms)
     w.set_f32(a + ".attention.layer_norm_epsilon", s.norm_eps);
   } else {
@@ -1010,8 +1041,8 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     for (uint32_t l = 0; l < s.n_layer; ++l) ff.ints.push_back(s.ffn_layer(l) ? s.n_ff : 0);
     w.set_array(a + ".feed_forward_length", ff);
   }
-  if (a == "granitehybrid" || a == "nemotron_h" ||
-      a == "nemotron_h_moe") {  // Mamba-2's sizes, as llama.cpp's converter writes them
+  if (a == "granitehybrid" || a == "nemotron_h" || a == "nemotron_h_moe" ||
+      a == "falcon-h1") {  // Mamba-2's sizes, as llama.cpp's converter writes them
     w.set_u32(a + ".ssm.conv_kernel", s.conv_kernel);
     w.set_u32(a + ".ssm.inner_size", s.ssm_inner);
     w.set_u32(a + ".ssm.state_size", s.ssm_state);

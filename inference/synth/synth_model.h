@@ -24,7 +24,8 @@ struct Shape {
   // "glm4moe" (attention biases, DeepSeek-style experts: see below), "deepseek2" (latent attention and
   // DeepSeek-style experts), "lfm2" / "lfm2moe" (short-convolution layers between attention_layers),
   // "qwen35" (gated delta-net layers, attention with an output gate), "granitehybrid" (Mamba-2 layers),
-  // "nemotron_h" (Mamba-2, attention without RoPE and ReLU² FFNs, each a layer of its own)
+  // "nemotron_h" (Mamba-2, attention without RoPE and ReLU² FFNs, each a layer of its own), "falcon-h1"
+  // (Mamba-2 and attention side by side in every layer)
   std::string arch;
   uint32_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, n_ctx = 0;
   float rope_base = 10000.0f;
@@ -71,6 +72,9 @@ struct Shape {
   // false
   uint32_t ssm_inner = 0, ssm_state = 0, ssm_heads = 0, ssm_groups = 0;
   bool rope_off = false;
+  // falcon-h1: Mamba-2 (the sizes above) beside attention in every layer; ssm_norm writes its grouped norm
+  // (Falcon-H1's mamba_rms_norm; llama.cpp's converter writes the tensor only where the model has one)
+  bool ssm_norm = true;
   // gemma4: per layer whether it slides a window (1) and its KV heads and FFN width; the sliding layers'
   // head and rotary widths (key_length and rope_dims are the full layers'), the full layers' rotated pairs
   // (rope_freqs: 1 for them, 1e30 for the rest, as Gemma 4's proportional RoPE is written), the sliding

@@ -170,6 +170,7 @@ struct VulkanBackend::Activations {
   // attention layer's [q, gate] rows and its gates (Qwen3.5)
   BufferRange dn_qkv, dn_conv, dn_z, dn_beta, dn_alpha, dn_out, q_gate, attn_gate;
   BufferRange mb_in, mb_xbc, mb_y;  // a Mamba-2 layer's in_proj rows, x|B|C after the convolution, output
+  BufferRange mb_res;               // (max_batch, n_embd) Falcon-H1's Mamba-2 output, added after attention's
 
   Activations(Device& device, const model::ModelDescription& d, int64_t max_batch)
       : arena(device, MemoryUse::DeviceLocal, 16ull << 20, "activations") {
@@ -220,6 +221,7 @@ struct VulkanBackend::Activations {
       mb_xbc = arena.allocate(b * d.mamba.conv_dim() * f);
       mb_y = arena.allocate(b * d.mamba.d_inner * f);
     }
+    if (d.traits->parallel_hybrid) mb_res = arena.allocate(b * d.n_embd * f);
     if (d.traits->attn_output_gate) {
       q_gate = arena.allocate(b * 2 * d.q_dim() * f);
       attn_gate = arena.allocate(b * d.q_dim() * f);
@@ -839,8 +841,9 @@ VulkanBackend::LayerFlow VulkanBackend::layer_flow() const {
   const auto& info = ctx_->device().info();
   const auto defers = [&](const WeightTensor* m) { return m && defers_norm(info, *m); };
   LayerFlow flow;
+  // (Falcon-H1: its Mamba-2 output joins x after wo has written it, so wo cannot start the FFN's norm)
   flow.defer_norms = d.traits->norm == NormKind::Rms && !d.traits->post_norms && !d.traits->no_pre_norms &&
-                     d.residual_scale == 1.0f && !d.parallel_residual &&
+                     d.residual_scale == 1.0f && !d.parallel_residual && !d.traits->parallel_hybrid &&
                      std::all_of(w_->layers.begin(), w_->layers.end(), [&](const LayerTensors& L) {
                        return defers(L.wqkv) && defers(L.wo) && defers(L.w_gate_up) && defers(L.w_down) &&
                               !present(L.bo) && !present(L.b_down);
@@ -913,11 +916,17 @@ void VulkanBackend::record_layer_end(Recorder& rec, uint32_t n, int64_t l) {
   }
 }
 
-// Layer l's token mixing: attention, or (LFM2) the gated short convolution.
+// Layer l's token mixing: attention, or (LFM2) the gated short convolution; Falcon-H1's Mamba-2 beside
+// attention: its output kept in mb_res while attention reads the same x, then added.
 void VulkanBackend::record_mixer(Recorder& rec, Caches& c, uint32_t n, int64_t l, LayerFlow& flow) {
   if (model_.desc().parallel_residual) record_parallel_ffn_norm(rec, n, l);
   if (model_.desc().mixer(l) == model::ModelDescription::Mixer::None) return;  // (Nemotron-H's FFN layers)
-  if (model_.desc().mixer(l) == model::ModelDescription::Mixer::DeltaNet)
+  if (model_.desc().mixer(l) == model::ModelDescription::Mixer::Mamba2Attention) {
+    record_mamba2(rec, c, n, l);
+    record_attention(rec, c, n, l, flow);
+    rec.add(a_->mb_res, a_->x, n * u32(model_.desc().n_embd));
+    rec.barrier();
+  } else if (model_.desc().mixer(l) == model::ModelDescription::Mixer::DeltaNet)
     record_delta_net(rec, c, n, l);
   else if (model_.desc().mixer(l) == model::ModelDescription::Mixer::Mamba2)
     record_mamba2(rec, c, n, l);
@@ -928,8 +937,9 @@ void VulkanBackend::record_mixer(Recorder& rec, Caches& c, uint32_t n, int64_t l
 }
 
 // A Mamba-2 layer (Granite 4.0-H), from the residual stream x back into it: RMSNorm into xb, in_proj, the
-// convolution of x|B|C (delta_conv with the bias), the scan (mamba_scan), the norm of each group, out_proj
-// added to x (times granite's residual scale).
+// convolution of x|B|C (delta_conv with the bias), the scan (mamba_scan), the norm of each group (where the
+// layer has one), out_proj added to x (times granite's residual scale); beside attention (Falcon-H1)
+// out_proj into mb_res, x left for attention to read.
 void VulkanBackend::record_mamba2(Recorder& rec, Caches& c, uint32_t n, int64_t l) {
   const auto& d = model_.desc();
   const auto& m = d.mamba;
@@ -946,13 +956,15 @@ void VulkanBackend::record_mamba2(Recorder& rec, Caches& c, uint32_t n, int64_t 
                  u32(m.d_inner), u32(m.d_state), u32(m.n_head), u32(m.n_group), u32(m.in_dim()));
   rec.barrier();
   const uint32_t gw = u32(m.d_inner / m.n_group);
-  for (uint32_t g = 0; g < u32(m.n_group); ++g) {
+  for (uint32_t g = 0; g < u32(m.n_group) && !L.mb_norm.empty(); ++g) {
     const BufferRange group = floats_from(a.mb_y, uint64_t(g) * gw);
     rec.rmsnorm(group, L.mb_norm[g], group,
                 {.n = gw, .n_rows = n, .x_stride = u32(m.d_inner), .y_stride = u32(m.d_inner)}, d.norm_eps);
   }
   rec.barrier();
-  if (d.residual_scale != 1.0f) {
+  if (d.mixer(l) == model::ModelDescription::Mixer::Mamba2Attention) {
+    rec.project(*L.mb_out, a.mb_y, a.mb_res, {.n_vec = n});
+  } else if (d.residual_scale != 1.0f) {
     rec.project(*L.mb_out, a.mb_y, a.xb, {.n_vec = n});
     record_add_sublayer(rec, a.xb, {}, a.x, n);
   } else {

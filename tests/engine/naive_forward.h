@@ -295,7 +295,9 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
     // position) plus its bias, then SiLU; per head h with dt = softplus(dt + dt_bias) and B, C of group
     // h / (heads per group): state ← exp(dt·A) state + dt·x Bᵀ, y = state C + D·x; y·SiLU(z) RMS-normalized
     // per group with the norm's gains; out_proj.
-    if (d.mixer(l) == model::ModelDescription::Mixer::Mamba2) {
+    // Falcon-H1 runs the same Mamba-2 beside attention, both on the attention norm's output, and may have no
+    // grouped norm (y·SiLU(z) as it is then).
+    if (d.has_mamba2(l)) {
       const model::ModelDescription::Mamba2& mb = d.mamba;
       const int64_t taps = mb.conv_kernel, channels = mb.conv_dim(), hd = mb.head_dim(), ds = mb.d_state;
       const auto silu = [](double v) { return v / (1.0 + std::exp(-v)); };
@@ -331,7 +333,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
           }
         }
         const int64_t gw = mb.d_inner / mb.n_group;
-        for (int64_t g = 0; g < mb.n_group; ++g) {
+        for (int64_t g = 0; g < mb.n_group && !L.mb_norm.empty(); ++g) {
           double ss = 0;
           for (int64_t i = 0; i < gw; ++i) ss += y[u(g * gw + i)] * y[u(g * gw + i)];
           const double scale = 1.0 / std::sqrt(ss / static_cast<double>(gw) + eps);
@@ -488,7 +490,8 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
     const std::vector<Vec>& values = layer_v[u(kv_from)];
     for (int64_t t = 0; t < n; ++t) {
       const Vec x_in = x[u(t)];  // (a parallel block's FFN reads it)
-      if (!d.has_attention(l) && d.mixer(l) != model::ModelDescription::Mixer::None)
+      // (Falcon-H1: the Mamba-2 output beside attention's, both from the layer's input)
+      if (d.has_mamba2(l) || (!d.has_attention(l) && d.mixer(l) != model::ModelDescription::Mixer::None))
         for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += residual * conv_out[u(t)][u(i)];
       Vec att(u(d.n_head * v_hd), 0.0);
       for (int64_t h = 0; h < d.n_head && d.has_attention(l); ++h) {

@@ -1542,6 +1542,69 @@ TEST_CASE("granitehybrid: Mamba-2 layers beside attention without RoPE match the
                            std::span(expected).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
 }
 
+TEST_CASE("falcon-h1: Mamba-2 beside attention in every layer matches the textbook forward pass",
+          "[engine][architectures]") {
+  // test-tiny-falcon-h1: 3 layers, each Mamba-2 (8 heads of 32 channels, a state of 16, B and C in 2 groups)
+  // and attention (4 heads of 64, 2 KV heads, NeoX RoPE; q 256 wide against n_embd 128) on one norm's
+  // output, then SwiGLU; without the Mamba-2 norm, and "-norm" with it
+  const auto [shape, type] = GENERATE(std::pair{"test-tiny-falcon-h1", gguf::GgmlType::F32},
+                                      std::pair{"test-tiny-falcon-h1", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-falcon-h1-norm", gguf::GgmlType::F32});
+  INFO(shape << " " << gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file(shape, type));
+  const model::ModelDescription& d = model->desc();
+  using M = model::ModelDescription::Mixer;
+  CHECK(d.mixers == std::vector<M>(3, M::Mamba2Attention));
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    CHECK(d.has_attention(l));
+    CHECK(d.has_ffn(l));
+    CHECK(d.rope_in_layer(l));
+    CHECK(d.cache_slot(l) == l);
+  }
+  CHECK(d.n_recurrent_layers() == 3);
+  CHECK(d.n_attention_layers() == 3);
+  CHECK(d.head_dim == 64);
+  CHECK(d.n_rot == 64);  // (no rope.dimension_count: the whole head)
+  CHECK(d.q_dim() == 256);
+  CHECK(d.attention_scale == Approx(0.125f));
+  CHECK(d.mamba.head_dim() == 32);
+  const model::LayerWeights& L0 = model->weights().layers[0];
+  CHECK(L0.mb_norm.empty() == (std::string(shape) == "test-tiny-falcon-h1"));
+  // the FFN norm's gains are the file's blk.0.ffn_norm (without ".weight"), not the attention norm's
+  const std::vector<uint8_t> bytes = test::read_bytes(test::synth_model_file(shape, type));
+  const auto file = gguf::GgufFile::parse(bytes);
+  const gguf::TensorInfo& ffn_norm = file.require_tensor("blk.0.ffn_norm");
+  REQUIRE(ffn_norm.type == gguf::GgmlType::F32);
+  std::vector<float> gains(static_cast<size_t>(d.n_embd));
+  std::memcpy(gains.data(), &bytes[file.data_offset() + ffn_norm.offset], gains.size() * sizeof(float));
+  REQUIRE(L0.ffn_norm.size() == gains.size());
+  CHECK(std::equal(gains.begin(), gains.end(), L0.ffn_norm.begin()));
+  CHECK_FALSE(std::equal(gains.begin(), gains.end(), L0.attn_norm.begin()));
+  REQUIRE(L0.wq);
+  REQUIRE(L0.mb_in);
+  const auto ref = check_against_textbook(*model, 0.05f);
+
+  // every layer attends: its attention map is there
+  cpu::CpuBackend cpu(*model);
+  model::Session session(*model, cpu, 64);
+  cpu.forward(session, kTokens, false);
+  CHECK(cpu.attention(session, 2, 1, {0, 11}, {0, 11}).probs.size() == 121);
+
+  // a session taken back restores the Mamba-2 state's checkpoint and evaluates again (the keys and values
+  // past the cut overwritten)
+  const int32_t more[] = {30, 31};
+  cpu.forward(session, std::span(more, 1), false);
+  cpu.forward(session, std::span(more + 1, 1), false);
+  session.truncate(5);
+  const std::vector<int32_t> other = {60, 61, 62};
+  const auto got = cpu.forward(session, other, false);
+  std::vector<int32_t> expected_tokens(kTokens.begin(), kTokens.begin() + 5);
+  expected_tokens.insert(expected_tokens.end(), other.begin(), other.end());
+  const std::vector<float> expected = test::naive_logits(*model, expected_tokens);
+  CHECK(test::max_abs_diff({got.begin(), got.end()},
+                           std::span(expected).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
+}
+
 TEST_CASE(
     "nemotron_h: Mamba-2, attention without RoPE and ReLU² FFNs as layers of their own match the "
     "textbook forward pass",
@@ -1633,6 +1696,23 @@ TEST_CASE("Hybrid models with inconsistent metadata fail to load with a message 
        "the FFN layers must share one positive width"},
       {"test-tiny-nemotron-h-moe",
        [](gguf::GgufWriter& w) { w.set_u32("nemotron_h_moe.moe_latent_size", 64); }, "latent width"},
+      {"test-tiny-falcon-h1", [](gguf::GgufWriter& w) { w.set_u32("falcon-h1.ssm.time_step_rank", 6); },
+       "do not divide evenly"},
+      {"test-tiny-falcon-h1", [](gguf::GgufWriter& w) { w.set_u32("falcon-h1.ssm.inner_size", 128); },
+       "blk.0.ssm_in.weight"},
+      {"test-tiny-falcon-h1",
+       [](gguf::GgufWriter& w) {
+         w.set_u32("falcon-h1.attention.key_length", 32);
+         w.set_u32("falcon-h1.attention.value_length", 32);
+       },
+       "blk.0.attn_q.weight"},
+      {"test-tiny-falcon-h1",
+       [&](gguf::GgufWriter& w) {
+         w.set_array("falcon-h1.attention.head_count_kv", u32s({2, 0, 2}));
+       },
+       "is not supported for falcon-h1"},
+      {"test-tiny-falcon-h1", [](gguf::GgufWriter& w) { w.set_u32("falcon-h1.expert_count", 4); },
+       "falcon-h1 with experts is not supported"},
   };
   for (const Case& c : cases) {
     INFO(c.shape << ": " << c.message);

@@ -709,3 +709,29 @@ TEST_CASE("Vulkan runs Nemotron-H (Mamba-2, attention and ReLU² FFN layers) as 
   }
   vulkan::test::require_no_validation_messages(gpu->context());
 }
+
+TEST_CASE("Vulkan runs Falcon-H1's Mamba-2 beside attention in every layer as the CPU engine does",
+          "[backend]") {
+  // test-tiny-falcon-h1 (3 layers of Mamba-2 and attention side by side, no Mamba-2 norm) and "-norm" (with
+  // it): prefill, decode steps past a checkpoint, sessions taken back, a long prompt, every layer's map.
+  const auto [shape, type] = GENERATE(std::pair{"test-tiny-falcon-h1", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-falcon-h1", gguf::GgmlType::F32},
+                                      std::pair{"test-tiny-falcon-h1-norm", gguf::GgmlType::F32});
+  INFO(shape << " " << gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file(shape, type));
+  const auto& d = model->desc();
+  REQUIRE(d.n_mamba_layers() == 3);
+  REQUIRE(d.n_attention_layers() == 3);
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  model::Session s(*model, *gpu, 128), cs(*model, cpu, 128);
+  check_steps_against_cpu(s, cs, 34, {40, 3});
+  model::Session ls(*model, *gpu, 128), lcs(*model, cpu, 128);
+  check_long_prompt_against_cpu(ls, lcs, 8);
+  for (int64_t l = 0; l < d.n_layer; ++l)
+    CHECK(max_abs_diff(gpu->attention(ls, l, 1, {70, 120}, {0, 120}).probs,
+                       cpu.attention(lcs, l, 1, {70, 120}, {0, 120}).probs) < 1e-4f);
+  CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
+                    Catch::Contains("recurrent layers (falcon-h1"));
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
