@@ -273,6 +273,23 @@ std::vector<Shape> make_shapes() {
   granite_h.attention_scale = 0.015625f;
   granite_h.logit_scale = 3.0f;
   add(granite_h);
+  // Nemotron-H-8B-Base-8K (nvidia): 52 layers as its hybrid_override_pattern
+  // "M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M-" lays them out: 24 Mamba-2 (128 heads of 64, a state
+  // of 128, B and C in 8 groups, a convolution of 4 taps), 4 attention without RoPE (32 heads of 128, 8 KV
+  // heads) and 24 ReLU² FFNs of 21504; 131072 tokens, the output not tied
+  Shape nemotron_h{"nemotron-h-8b", "nemotron_h", 4096, 52, 32, 8, 21504, 131072, 8192, 10000.0f, 1e-5f, false,
+                   false};
+  const std::string_view pattern = "M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M-";
+  for (uint32_t l = 0; l < pattern.size(); ++l) {
+    if (pattern[l] == '*') nemotron_h.attention_layers.push_back(l);
+    if (pattern[l] == '-') nemotron_h.ffn_layers.push_back(l);
+  }
+  nemotron_h.conv_kernel = 4;
+  nemotron_h.ssm_inner = 8192;
+  nemotron_h.ssm_state = 128;
+  nemotron_h.ssm_heads = 128;
+  nemotron_h.ssm_groups = 8;
+  add(nemotron_h);
   // Gemma 4 (google-deepmind/gemma's gm.nn.Gemma4_* and transformers' conversion variants agree): a window on
   // every layer but each period-th (heads of 256, RoPE θ 10⁴ on all of them), full layers with heads of 512
   // (θ 10⁶ on 64 of their 256 pairs), GeGLU FFNs of 4 × n_embd, a final soft-cap of 30, tied embeddings and

@@ -480,6 +480,22 @@ TEST_CASE("presets carry the real models' sizes") {
   CHECK(synth::find_shape("pythia-1.4b")->n_params() == 1414647808);
   CHECK(synth::find_shape("phi-2")->n_params() == 2779683840);
   CHECK(synth::find_shape("command-r7b")->n_params() == 8028033024);
+  // Nemotron-H-8B-Base-8K to the parameter, its safetensors' count: 24 Mamba-2 layers, 4 of attention and
+  // 24 FFN layers, each one kind, the Mamba-2 layers with B and C in 8 groups
+  const synth::Shape* nemotron_h = synth::find_shape("nemotron-h-8b");
+  REQUIRE(nemotron_h != nullptr);
+  CHECK_FALSE(nemotron_h->hidden);
+  CHECK(nemotron_h->n_params() == 8100852736);
+  const std::vector<uint32_t> attention_layers = {7, 18, 29, 40};
+  CHECK(nemotron_h->attention_layers == attention_layers);
+  CHECK(nemotron_h->ffn_layers.size() == 24);
+  CHECK(nemotron_h->ffn_layer(1));
+  CHECK(nemotron_h->ffn_layer(51));  // the pattern ends on an FFN
+  CHECK_FALSE(nemotron_h->ffn_layer(0));
+  CHECK_FALSE(nemotron_h->attends(0));  // a Mamba-2 layer
+  CHECK(nemotron_h->attends(7));
+  CHECK(nemotron_h->ssm_groups == 8);
+  CHECK(nemotron_h->n_expert == 0);
   CHECK(synth::find_shape("qwen3-next-80b-a3b")->n_expert == 512);
   CHECK(synth::find_shape("qwen2.5-0.5b")->arch == "qwen2");
   CHECK(synth::find_shape("qwen3-0.6b")->head_dim() == 128);  // not 1024 / 16
