@@ -591,9 +591,9 @@ void validate(const Shape& s) {
     fail("only lfm2, lfm2moe, granitehybrid and nemotron_h(_moe) have layers without attention");
   if (mamba && (s.attention_layers.empty() || !s.ssm_heads || !s.ssm_groups || !s.ssm_state ||
                 s.ssm_inner % s.ssm_heads || s.ssm_heads % s.ssm_groups || s.conv_kernel < 2))
-    fail(
-        "granitehybrid needs attention layers and Mamba-2 sizes (heads dividing the channels, groups the "
-        "heads)");
+    fail(s.arch +
+         " needs attention layers (a cut by --layers must keep one) and Mamba-2 sizes (heads dividing the "
+         "channels, groups the heads)");
   if (s.arch == "falcon-h1" &&
       (!s.attention_layers.empty() || !s.ssm_heads || !s.ssm_groups || !s.ssm_state ||
        s.ssm_inner % s.ssm_heads || s.ssm_heads % s.ssm_groups || s.conv_kernel < 2))
