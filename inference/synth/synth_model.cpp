@@ -614,7 +614,23 @@ void validate(const Shape& s) {
 // (also Qwen2-MoE's shared-expert gate vector: its gate then ranges over σ's slope)
 // ConvTaps: a short convolution's taps, N(0, 0.5)
 // SsmA: a delta net's A per head, −exp(N(0, 0.5)); DtBias: its decay bias, N(0, 1)
-enum class Kind { Weight, Norm, HeadNorm, Bias, RopeFreqs, Router, Sink, ExpertBias, ConvTaps, SsmA, DtBias };
+// QkGain: Gemma 4's q and k norm gains, HeadNorm's over the fourth root of the head width, so that q·k (its
+// scores are not scaled by 1/√d: the trained gains do that) has the spread of other models' scores rather
+// than a nearly one-hot softmax that amplifies rounding
+enum class Kind {
+  Weight,
+  Norm,
+  HeadNorm,
+  Bias,
+  RopeFreqs,
+  Router,
+  Sink,
+  ExpertBias,
+  ConvTaps,
+  SsmA,
+  DtBias,
+  QkGain
+};
 // (SsmA, DtBias and HeadNorm fill every row of a 2-D tensor: Mamba-2's A, D and norm gains)
 
 struct TensorSpec {
@@ -688,11 +704,11 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     } else if (s.arch == "gemma4") {  // heads shaped per layer; k and v only where the layer keeps its own
       const uint64_t hd = s.layer_head_dim(l), kvl = uint64_t{s.layer_kv(l)} * hd;
       t.push_back({p + "attn_q.weight", Kind::Weight, e, uint64_t{s.n_head} * hd});
-      t.push_back({p + "attn_q_norm.weight", Kind::HeadNorm, hd, 1});
+      t.push_back({p + "attn_q_norm.weight", Kind::QkGain, hd, 1});
       if (s.keeps_kv(l)) {
         t.push_back({p + "attn_k.weight", Kind::Weight, e, kvl});
         if (!(s.k_eq_v && !s.sliding(l))) t.push_back({p + "attn_v.weight", Kind::Weight, e, kvl});
-        t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, hd, 1});
+        t.push_back({p + "attn_k_norm.weight", Kind::QkGain, hd, 1});
       }
     } else if (s.arch == "phi3" || neox || phi2) {
       t.push_back({p + "attn_qkv.weight", Kind::Weight, e, q + 2 * kv});
@@ -1159,9 +1175,11 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
       } else if (t.kind == Kind::RopeFreqs) {
         v = llama3_rope_factors(s);
       }
-      if (t.kind == Kind::HeadNorm) {
+      if (t.kind == Kind::HeadNorm || t.kind == Kind::QkGain) {
         normal_row(row_seed(options.seed, i, 0), 0.25f, v.data(), t.row * t.rows);
-        for (float& g : v) g += 1.0f;
+        const float scale =
+            t.kind == Kind::QkGain ? 1.0f / std::sqrt(std::sqrt(static_cast<float>(t.row))) : 1.0f;
+        for (float& g : v) g = (g + 1.0f) * scale;
       }
       if (t.kind == Kind::Sink) normal_row(row_seed(options.seed, i, 0), 1.0f, v.data(), t.row);  // N(0, 1)
       if (t.kind == Kind::ExpertBias) normal_row(row_seed(options.seed, i, 0), 0.3f, v.data(), t.row);
