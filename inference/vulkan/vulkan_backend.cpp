@@ -133,8 +133,9 @@ struct VulkanBackend::LayerTensors {
 struct VulkanBackend::DeviceWeights {
   const WeightTensor* token_embd = nullptr;
   const WeightTensor* position_embd = nullptr;
-  // Gemma 4's per-layer inputs (model::Weights): the token table, the projection and its norm's gains
-  const WeightTensor *per_layer_token_embd = nullptr, *per_layer_model_proj = nullptr;
+  // Gemma 4's per-layer inputs (model::Weights): the projection and its norm's gains (the token table stays
+  // on the host: VulkanBackend::write_per_layer_rows)
+  const WeightTensor* per_layer_model_proj = nullptr;
   BufferRange per_layer_proj_norm;
   std::vector<LayerTensors> layers;
   BufferRange output_norm, output_norm_b, output_b;
@@ -535,7 +536,8 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
   w_ = std::make_unique<DeviceWeights>();
   w_->token_embd = matrix(w.token_embd);
   w_->position_embd = matrix(w.position_embd);
-  w_->per_layer_token_embd = matrix(w.per_layer_token_embd);
+  // (Gemma 4's per-layer token table, 2.3 G parameters in E2B, stays on the host, as llama.cpp keeps it: a
+  // step needs one row of it per token, which write_per_layer_rows uploads)
   w_->per_layer_model_proj = matrix(w.per_layer_model_proj);
   w_->per_layer_proj_norm = upload_vector(w.per_layer_proj_norm);
   for (const auto& L : w.layers) {
@@ -666,6 +668,10 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     moe_ = std::make_unique<ExpertScratch>(ctx_->device(), d, max_batch_);
   }
   a_ = std::make_unique<Activations>(ctx_->device(), d, max_batch_);
+  if (d.per_layer_embd > 0)
+    ple_rows_ = std::make_unique<Buffer>(
+        Buffer::Create(ctx_->device(), uint64_t(max_batch_) * d.n_layer * d.per_layer_embd * sizeof(float),
+                       MemoryUse::Upload, "the per-layer token rows"));
   build_pipelines();
 }
 
@@ -753,7 +759,7 @@ model::MemoryEstimate VulkanBackend::estimate_memory(int64_t n_ctx) const {
   if (use_gpu_kernels(ctx_->device().info()))
     m.session_bytes +=
         Recorder::attention_split_bytes(uint32_t(d.n_head), uint32_t(d.max_head_dim()), uint32_t(n_ctx));
-  m.scratch_bytes = a_->arena.bytes_used() + (moe_ ? moe_->bytes() : 0);
+  m.scratch_bytes = a_->arena.bytes_used() + (moe_ ? moe_->bytes() : 0) + (ple_rows_ ? ple_rows_->size() : 0);
 
   if (exact_) m.weight_bytes += exact_->weight_bytes();  // the decoded copy of the llama.cpp-compatible mode
   return m;
@@ -867,13 +873,14 @@ void VulkanBackend::record_embedding(Recorder& rec, Caches& c, uint32_t n) {
     rec.get_rows(*w_->position_embd, state, a.x, n, /*by_position=*/true, /*accumulate=*/true);
   }
   rec.barrier();
-  if (d.per_layer_embd > 0) record_per_layer_inputs(rec, c, n);
+  if (d.per_layer_embd > 0) record_per_layer_inputs(rec, n);
 }
 
 // Gemma 4's per-layer inputs of the step's tokens into a.ple (token, layer, P), from the scaled embeddings in
 // x: per layer RMSNorm(proj · x / √n_embd) · gains, plus the token's own per-layer embedding × √P, the sum ×
-// 1/√2 (the norm's output divided by √P first, so that the token's rows add in unscaled).
-void VulkanBackend::record_per_layer_inputs(Recorder& rec, Caches& c, uint32_t n) {
+// 1/√2 (the norm's output divided by √P first, so that the token's rows, uploaded by write_per_layer_rows,
+// add in unscaled).
+void VulkanBackend::record_per_layer_inputs(Recorder& rec, uint32_t n) {
   const auto& d = model_.desc();
   const Activations& a = *a_;
   const uint32_t p = u32(d.per_layer_embd), all = p * u32(d.n_layer);
@@ -885,8 +892,7 @@ void VulkanBackend::record_per_layer_inputs(Recorder& rec, Caches& c, uint32_t n
   rec.barrier();
   rec.scale(a.ple, n * all, 1.0f / std::sqrt(static_cast<float>(p)));
   rec.barrier();
-  rec.get_rows(*w_->per_layer_token_embd, whole(c.state), a.ple, n, /*by_position=*/false,
-               /*accumulate=*/true);
+  rec.add(BufferRange{ple_rows_->handle(), 0, uint64_t(n) * all * sizeof(float)}, a.ple, n * all);
   rec.barrier();
   rec.scale(a.ple, n * all, std::sqrt(static_cast<float>(p)) / std::sqrt(2.0f));
   rec.barrier();
@@ -1605,6 +1611,7 @@ void VulkanBackend::forward_impl(model::Session& session, std::span<const int32_
     const bool last_step = start + count == n;
     const uint32_t first_logit = want_all_logits ? 0 : (last_step ? count - 1 : count);
     c.set_step(u32(session.position() + start), tokens.subspan(static_cast<size_t>(start), count));
+    if (ple_rows_) write_per_layer_rows(tokens.subspan(static_cast<size_t>(start), count));
     if (moe_) {
       run_expert_step(c, count, first_logit);
     } else {
@@ -1625,6 +1632,18 @@ void VulkanBackend::forward_impl(model::Session& session, std::span<const int32_
     if (n_out > 0)
       std::memcpy(logits + (want_all_logits ? start * n_vocab : 0), c.readback.mapped(),
                   uint64_t(n_out) * n_vocab * sizeof(float));
+  }
+}
+
+// Gemma 4: the step's tokens' rows of the per-layer token table, dequantized on the host into ple_rows_
+// (record_per_layer_inputs adds them).
+void VulkanBackend::write_per_layer_rows(std::span<const int32_t> ids) {
+  const model::WeightMatrix& table = model_.weights().per_layer_token_embd;
+  auto* out = static_cast<float*>(ple_rows_->mapped());
+  for (size_t t = 0; t < ids.size(); ++t) {
+    if (ids[t] < 0 || ids[t] >= table.n_rows)
+      throw std::out_of_range("token id " + std::to_string(ids[t]) + " outside the vocabulary");
+    quant::dequantize_row(table.type, table.row(ids[t]), out + t * uint64_t(table.n_cols), table.n_cols);
   }
 }
 

@@ -76,7 +76,8 @@ class VulkanBackend final : public model::Backend {
   LayerFlow layer_flow() const;
   void record_embedding(Recorder& rec, Caches& c, uint32_t n);
   void record_parallel_ffn_norm(Recorder& rec, uint32_t n, int64_t l);
-  void record_per_layer_inputs(Recorder& rec, Caches& c, uint32_t n);
+  void record_per_layer_inputs(Recorder& rec, uint32_t n);
+  void write_per_layer_rows(std::span<const int32_t> ids);
   void record_layer_end(Recorder& rec, uint32_t n, int64_t l);
   void record_gemma4_moe_inputs(Recorder& rec, uint32_t n, int64_t l);
   void record_mixer(Recorder& rec, Caches& c, uint32_t n, int64_t l, LayerFlow& flow);
@@ -130,6 +131,7 @@ class VulkanBackend final : public model::Backend {
   uint64_t weight_bytes_ = 0;
   int64_t max_batch_ = kMaxBatch;        // see kGpuMaxBatch
   std::unique_ptr<Buffer> readback_;     // attention maps and summaries come back through it; grown on demand
+  std::unique_ptr<Buffer> ple_rows_;     // Gemma 4: the step's per-layer token rows (write_per_layer_rows)
   std::unique_ptr<Buffer> map_queries_;  // latent attention's absorbed queries for the maps; grown on demand
   std::mutex mutex_;                     // one forward at a time: activations are shared by every session
 
