@@ -111,6 +111,7 @@ Scratch::Scratch(const model::ModelDescription& d, int64_t b)
       mb_y(sz(d.n_mamba_layers() > 0 ? b * d.mamba.d_inner : 0)),
       ssm_res(d.traits->parallel_hybrid ? sz(b * d.n_embd) : 0),
       ple(sz(b * d.n_layer * d.per_layer_embd)),
+      ple_own(sz(d.n_layer * d.per_layer_embd)),
       ple_g(sz(b * d.per_layer_embd)),
       ffn_res(d.traits->layer_shapes && d.n_expert ? sz(b * d.n_embd) : 0),
       router_in(d.traits->layer_shapes && d.n_expert ? sz(b * d.n_embd) : 0),
@@ -173,11 +174,11 @@ model::MemoryEstimate CpuBackend::estimate_memory(int64_t n_ctx) const {
                             int64_t(1 + model::StateCheckpoints<float>::kMax)) *
                     sizeof(float);
   const Scratch& s = s_;
-  for (const auto* v :
-       {&s.x,       &s.xb,       &s.xb2,    &s.attn_res, &s.qkv,     &s.q,        &s.k,       &s.v,
-        &s.att_out, &s.hb,       &s.hb2,    &s.router,   &s.moe_x,   &s.moe_g,    &s.moe_u,   &s.moe_d,
-        &s.moe_out, &s.conv_bcx, &s.dn_qkv, &s.dn_z,     &s.dn_beta, &s.dn_alpha, &s.dn_out,  &s.attn_gate,
-        &s.q_gate,  &s.mb_in,    &s.mb_y,   &s.ssm_res,  &s.ple,     &s.ple_g,    &s.ffn_res, &s.router_in})
+  for (const auto* v : {&s.x,        &s.xb,      &s.xb2,       &s.attn_res, &s.qkv,      &s.q,     &s.k,
+                        &s.v,        &s.att_out, &s.hb,        &s.hb2,      &s.router,   &s.moe_x, &s.moe_g,
+                        &s.moe_u,    &s.moe_d,   &s.moe_out,   &s.conv_bcx, &s.dn_qkv,   &s.dn_z,  &s.dn_beta,
+                        &s.dn_alpha, &s.dn_out,  &s.attn_gate, &s.q_gate,   &s.mb_in,    &s.mb_y,  &s.ssm_res,
+                        &s.ple,      &s.ple_g,   &s.ple_own,   &s.ffn_res,  &s.router_in})
     m.scratch_bytes += v->size() * sizeof(float);
   const ContextScratch cs = context_scratch(n_ctx);
   m.scratch_bytes +=
@@ -1020,17 +1021,16 @@ void CpuBackend::per_layer_inputs(const int32_t* tokens, int64_t n) {
   const model::Weights& w = model_.weights();
   const int64_t p = d.per_layer_embd, all = p * d.n_layer;
   project(s_.ple.data(), s_.x.data(), w.per_layer_model_proj, {}, n);
-  std::vector<float> own(sz(all));
   const float proj_scale = 1.0f / std::sqrt(static_cast<float>(d.n_embd));
   const float own_scale = std::sqrt(static_cast<float>(p)), sum_scale = 1.0f / std::sqrt(2.0f);
   for (int64_t t = 0; t < n; ++t) {
-    quant::dequantize_row(w.per_layer_token_embd.type, w.per_layer_token_embd.row(tokens[t]), own.data(),
-                          all);
+    float* own = s_.ple_own.data();
+    quant::dequantize_row(w.per_layer_token_embd.type, w.per_layer_token_embd.row(tokens[t]), own, all);
     for (int64_t l = 0; l < d.n_layer; ++l) {
       float* x = &s_.ple[sz(t * all + l * p)];
       for (int64_t i = 0; i < p; ++i) x[i] *= proj_scale;
       rmsnorm(x, x, w.per_layer_proj_norm, p, d.norm_eps);
-      for (int64_t i = 0; i < p; ++i) x[i] = (x[i] + own[sz(l * p + i)] * own_scale) * sum_scale;
+      for (int64_t i = 0; i < p; ++i) x[i] = (x[i] + own[l * p + i] * own_scale) * sum_scale;
     }
   }
 }

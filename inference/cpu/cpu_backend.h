@@ -113,12 +113,12 @@ struct Scratch {
   std::vector<float> dn_qkv, dn_z, dn_beta, dn_alpha, dn_out, attn_gate, q_gate;
   std::vector<float> mb_in, mb_y;  // a Mamba-2 layer's in_proj rows (z, x|B|C, dt) and its output
   std::vector<float> ssm_res;      // (max_batch, n_embd) Falcon-H1's Mamba-2 output beside attention
-  // Gemma 4: every layer's per-layer input per token (max_batch, n_layer, per_layer_embd), one layer's gated
-  // input (max_batch, per_layer_embd), and unit gains for its weightless RMSNorm of V (max head_dim)
-  std::vector<float> ple, ple_g;
+  // Gemma 4: every layer's per-layer input per token (max_batch, n_layer, per_layer_embd), one token's row of
+  // the per-layer token table (n_layer·per_layer_embd), one layer's gated input (max_batch, per_layer_embd)
+  std::vector<float> ple, ple_own, ple_g;
   // Gemma 4's mixtures: the dense FFN's normalized output, the router's input (max_batch, n_embd)
   std::vector<float> ffn_res, router_in;
-  std::vector<float> ones;
+  std::vector<float> ones;  // (max head_dim) unit gains: Gemma 4's weightless RMSNorm of V
   std::vector<float>
       att;  // (n_threads, gqa_group, n_ctx), score rows per thread; grows with the largest session
   std::vector<float>

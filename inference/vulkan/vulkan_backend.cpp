@@ -877,9 +877,8 @@ void VulkanBackend::record_embedding(Recorder& rec, Caches& c, uint32_t n) {
 }
 
 // Gemma 4's per-layer inputs of the step's tokens into a.ple (token, layer, P), from the scaled embeddings in
-// x: per layer RMSNorm(proj · x / √n_embd) · gains, plus the token's own per-layer embedding × √P, the sum ×
-// 1/√2 (the norm's output divided by √P first, so that the token's rows, uploaded by write_per_layer_rows,
-// add in unscaled).
+// x: per layer RMSNorm(proj · x / √n_embd) · gains, plus the token's own per-layer embedding × √P (uploaded
+// so by write_per_layer_rows), the sum × 1/√2.
 void VulkanBackend::record_per_layer_inputs(Recorder& rec, uint32_t n) {
   const auto& d = model_.desc();
   const Activations& a = *a_;
@@ -890,11 +889,9 @@ void VulkanBackend::record_per_layer_inputs(Recorder& rec, uint32_t n) {
   rec.barrier();
   rec.rmsnorm(a.ple, w_->per_layer_proj_norm, a.ple, {.n = p, .n_rows = n * u32(d.n_layer)}, d.norm_eps);
   rec.barrier();
-  rec.scale(a.ple, n * all, 1.0f / std::sqrt(static_cast<float>(p)));
-  rec.barrier();
   rec.add(BufferRange{ple_rows_->handle(), 0, uint64_t(n) * all * sizeof(float)}, a.ple, n * all);
   rec.barrier();
-  rec.scale(a.ple, n * all, std::sqrt(static_cast<float>(p)) / std::sqrt(2.0f));
+  rec.scale(a.ple, n * all, 1.0f / std::sqrt(2.0f));
   rec.barrier();
 }
 
@@ -1635,15 +1632,18 @@ void VulkanBackend::forward_impl(model::Session& session, std::span<const int32_
   }
 }
 
-// Gemma 4: the step's tokens' rows of the per-layer token table, dequantized on the host into ple_rows_
-// (record_per_layer_inputs adds them).
+// Gemma 4: the step's tokens' rows of the per-layer token table, dequantized on the host into ple_rows_ and
+// scaled by √per_layer_embd (record_per_layer_inputs adds them).
 void VulkanBackend::write_per_layer_rows(std::span<const int32_t> ids) {
   const model::WeightMatrix& table = model_.weights().per_layer_token_embd;
   auto* out = static_cast<float*>(ple_rows_->mapped());
+  const float scale = std::sqrt(static_cast<float>(model_.desc().per_layer_embd));
   for (size_t t = 0; t < ids.size(); ++t) {
     if (ids[t] < 0 || ids[t] >= table.n_rows)
       throw std::out_of_range("token id " + std::to_string(ids[t]) + " outside the vocabulary");
-    quant::dequantize_row(table.type, table.row(ids[t]), out + t * uint64_t(table.n_cols), table.n_cols);
+    float* row = out + t * uint64_t(table.n_cols);
+    quant::dequantize_row(table.type, table.row(ids[t]), row, table.n_cols);
+    for (int64_t i = 0; i < table.n_cols; ++i) row[i] *= scale;
   }
 }
 

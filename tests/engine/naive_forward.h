@@ -48,6 +48,12 @@ inline void rmsnorm(Vec& x, size_t begin, size_t n, model::Vector gain, double e
   for (size_t i = 0; i < n; ++i) x[begin + i] *= scale * gain[i];
 }
 
+// GELU in its tanh form (Hugging Face's gelu_pytorch_tanh / gelu_new, and llama.cpp's), which the GELU FFNs,
+// GeGLU and Gemma 4's per-layer gates use
+inline double gelu(double x) {
+  return 0.5 * x * (1.0 + std::tanh(std::sqrt(2.0 / std::numbers::pi) * (x + 0.044715 * x * x * x)));
+}
+
 // (x − mean) / sqrt(var + eps) · gain + bias over the whole of x, in place (no bias: Command-R)
 inline void layernorm(Vec& x, model::Vector gain, model::Vector bias, double eps) {
   double mean = 0, var = 0;
@@ -540,8 +546,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         }
         if (arch.ffn == model::FfnKind::Gelu) {  // GPT-NeoX, Phi-2: down(gelu(up·x + b)) + b, no gate
           Vec h = naive::matvec(wu, xn, b_up);
-          for (double& e : h)
-            e = 0.5 * e * (1.0 + std::tanh(std::sqrt(2.0 / std::numbers::pi) * (e + 0.044715 * e * e * e)));
+          for (double& e : h) e = naive::gelu(e);
           return naive::matvec(wd, h, b_down);
         }
         Vec g = naive::matvec(wg, xn, b_gate), up = naive::matvec(wu, xn, b_up);
@@ -551,11 +556,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
             g[i] = gc / (1.0 + std::exp(-1.702 * gc)) * (uc + 1.0);
             continue;
           }
-          g[i] = (gemma ? 0.5 * g[i] *
-                              (1.0 + std::tanh(std::sqrt(2.0 / std::numbers::pi) *
-                                               (g[i] + 0.044715 * std::pow(g[i], 3))))
-                        : g[i] / (1.0 + std::exp(-g[i]))) *
-                 up[i];
+          g[i] = (gemma ? naive::gelu(g[i]) : g[i] / (1.0 + std::exp(-g[i]))) * up[i];
         }
         return naive::matvec(wd, g, b_down);
       };
@@ -655,12 +656,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
       for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += residual * down[u(i)];
       if (P > 0) {  // Gemma 4's per-layer input, then the layer's output scale
         Vec g = naive::matvec(L.ple_gate, x[u(t)]);
-        for (int64_t i = 0; i < P; ++i) {
-          const double e = g[u(i)];
-          g[u(i)] = 0.5 * e *
-                    (1.0 + std::tanh(std::sqrt(2.0 / std::numbers::pi) * (e + 0.044715 * e * e * e))) *
-                    per_layer[u(t)][u(l * P + i)];
-        }
+        for (int64_t i = 0; i < P; ++i) g[u(i)] = naive::gelu(g[u(i)]) * per_layer[u(t)][u(l * P + i)];
         Vec o = naive::matvec(L.ple_proj, g);
         naive::rmsnorm(o, 0, u(dim), L.ple_norm, eps);
         for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += o[u(i)];

@@ -63,6 +63,19 @@ std::vector<float> check_against_textbook(const model::Model& m, float llamacpp)
   return ref;
 }
 
+// A session taken back to `back` of the tokens `so_far` it held, given {60, 61, 62}: the last logits against
+// the textbook pass over so_far's first `back` tokens and those three.
+void check_other_way(const model::Model& m, model::Backend& backend, model::Session& session,
+                     std::span<const int32_t> so_far, int64_t back) {
+  const std::vector<int32_t> other = {60, 61, 62};
+  const auto got = backend.forward(session, other, false);
+  std::vector<int32_t> expected_tokens(so_far.begin(), so_far.begin() + back);
+  expected_tokens.insert(expected_tokens.end(), other.begin(), other.end());
+  const std::vector<float> expected = test::naive_logits(m, expected_tokens);
+  CHECK(test::max_abs_diff({got.begin(), got.end()},
+                           std::span(expected).last(static_cast<size_t>(m.desc().n_vocab))) <= 1e-4f);
+}
+
 // The model's bytes with every float of one F32 tensor transformed.
 std::vector<uint8_t> with_tensor(const std::filesystem::path& path, const std::string& name,
                                  float (*change)(float, size_t)) {
@@ -1467,7 +1480,6 @@ TEST_CASE("qwen35: a session taken back re-evaluates from the delta net's newest
   // The delta-net state carries every position into the next, so going back restores a checkpoint (one
   // before each prompt and every 32 one-token steps) and evaluates the tokens after it again.
   auto model = model::Model::load(test::synth_model_file("test-tiny-qwen35", gguf::GgmlType::F32));
-  const auto n_vocab = static_cast<size_t>(model->desc().n_vocab);
   cpu::CpuBackend cpu(*model);
   model::Session session(*model, cpu, 128);
   std::vector<int32_t> all = {1, 17, 250, 3, 99, 42, 7};
@@ -1486,12 +1498,7 @@ TEST_CASE("qwen35: a session taken back re-evaluates from the delta net's newest
     session.truncate(back);
     CHECK(session.position() == back);
     CHECK(caches.newest_checkpoint() <= back);
-    const std::vector<int32_t> other = {60, 61, 62};
-    const auto got = cpu.forward(session, other, false);
-    std::vector<int32_t> expected_tokens(all.begin(), all.begin() + back);
-    expected_tokens.insert(expected_tokens.end(), other.begin(), other.end());
-    const std::vector<float> expected = test::naive_logits(*model, expected_tokens);
-    CHECK(test::max_abs_diff({got.begin(), got.end()}, std::span(expected).last(n_vocab)) <= 1e-4f);
+    check_other_way(*model, cpu, session, all, back);
     session.truncate(back);
   }
 }
@@ -1533,13 +1540,7 @@ TEST_CASE("granitehybrid: Mamba-2 layers beside attention without RoPE match the
   cpu.forward(session, std::span(more, 1), false);
   cpu.forward(session, std::span(more + 1, 1), false);
   session.truncate(5);
-  const std::vector<int32_t> other = {60, 61, 62};
-  const auto got = cpu.forward(session, other, false);
-  std::vector<int32_t> expected_tokens(kTokens.begin(), kTokens.begin() + 5);
-  expected_tokens.insert(expected_tokens.end(), other.begin(), other.end());
-  const std::vector<float> expected = test::naive_logits(*model, expected_tokens);
-  CHECK(test::max_abs_diff({got.begin(), got.end()},
-                           std::span(expected).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
+  check_other_way(*model, cpu, session, kTokens, 5);
 }
 
 TEST_CASE("falcon-h1: Mamba-2 beside attention in every layer matches the textbook forward pass",
@@ -1596,13 +1597,7 @@ TEST_CASE("falcon-h1: Mamba-2 beside attention in every layer matches the textbo
   cpu.forward(session, std::span(more, 1), false);
   cpu.forward(session, std::span(more + 1, 1), false);
   session.truncate(5);
-  const std::vector<int32_t> other = {60, 61, 62};
-  const auto got = cpu.forward(session, other, false);
-  std::vector<int32_t> expected_tokens(kTokens.begin(), kTokens.begin() + 5);
-  expected_tokens.insert(expected_tokens.end(), other.begin(), other.end());
-  const std::vector<float> expected = test::naive_logits(*model, expected_tokens);
-  CHECK(test::max_abs_diff({got.begin(), got.end()},
-                           std::span(expected).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
+  check_other_way(*model, cpu, session, kTokens, 5);
 }
 
 TEST_CASE(

@@ -14,6 +14,47 @@
 
 namespace glasswing::ui {
 
+namespace {
+
+// The caches of a session at the file's context (at most 8192 positions), as F32: as the engine lays them out
+// where it can describe the file (head widths, Gemma 4's layers of two shapes and shared keys and values,
+// latent attention, recurrent states). For the others, the K and V caches and the Q cache the attention view
+// keeps from the attention keys; hybrids (LFM2, Granite 4.0-H, Nemotron-H) give the KV heads per layer, 0
+// where a layer has no attention: those layers keep at most n_embd floats per position instead (LFM2's
+// convolution inputs; a recurrent state is smaller).
+uint64_t estimated_cache_bytes(const gguf::GgufFile& file, const std::string& arch, int64_t context_length) {
+  const int64_t n_ctx = std::min<int64_t>(context_length > 0 ? context_length : 2048, 8192);
+  try {
+    const model::ModelDescription d = model::ModelDescription::from_gguf(file);
+    return (static_cast<uint64_t>(n_ctx) *
+                static_cast<uint64_t>(d.attention_cache_floats() + d.n_conv_layers() * d.n_embd) +
+            static_cast<uint64_t>(d.n_recurrent_layers() *
+                                  (d.recurrent_state_floats() + d.recurrent_window_floats()) *
+                                  (1 + model::StateCheckpoints<float>::kMax))) *
+           sizeof(float);
+  } catch (const std::exception&) {
+  }
+  const int64_t n_layers = file.get_int(arch + ".block_count").value_or(0);
+  const int64_t n_embd = file.get_int(arch + ".embedding_length").value_or(0);
+  const int64_t n_heads = std::max<int64_t>(1, file.get_int(arch + ".attention.head_count").value_or(1));
+  int64_t n_kv_heads = n_heads, attention_layers = n_layers;
+  if (const auto* kv = file.find(arch + ".attention.head_count_kv"); kv && kv->array) {
+    const std::vector<int64_t>& per_layer = kv->array->ints;
+    n_kv_heads = per_layer.empty() ? 0 : *std::max_element(per_layer.begin(), per_layer.end());
+    attention_layers = std::count_if(per_layer.begin(), per_layer.end(), [](int64_t n) { return n > 0; });
+  } else if (kv) {
+    n_kv_heads = kv->as_int().value_or(n_heads);
+  }
+  if (const auto interval = file.get_int(arch + ".full_attention_interval"); interval && *interval > 0)
+    attention_layers = n_layers / *interval;  // (Qwen3.5: the other layers are delta nets)
+  const uint64_t kv_dim = static_cast<uint64_t>(n_embd / n_heads * n_kv_heads);
+  return (static_cast<uint64_t>(attention_layers) * (2 * kv_dim + static_cast<uint64_t>(n_embd)) +
+          static_cast<uint64_t>(n_layers - attention_layers) * static_cast<uint64_t>(n_embd)) *
+         static_cast<uint64_t>(n_ctx) * 4;
+}
+
+}  // namespace
+
 namespace fs = std::filesystem;
 
 std::vector<ModelFolder> default_model_folders(const fs::path& home) {
@@ -119,42 +160,7 @@ ModelFileSummary probe_model_file(const fs::path& path, const EngineCapabilities
                      [](unsigned char c) { return std::toupper(c); });
     }
 
-    // KV cache (K and V) plus the Q cache the attention view keeps, as F32, at a context of at most 8192.
-    // Hybrids (LFM2, Granite 4.0-H, Nemotron-H) give the KV heads per layer, 0 where a layer has no
-    // attention: those layers keep at most n_embd floats per position instead (LFM2's convolution inputs; a
-    // recurrent state is smaller).
-    const int64_t n_layers = file.get_int(arch + ".block_count").value_or(0);
-    const int64_t n_embd = file.get_int(arch + ".embedding_length").value_or(0);
-    const int64_t n_heads = std::max<int64_t>(1, file.get_int(arch + ".attention.head_count").value_or(1));
-    int64_t n_kv_heads = n_heads, attention_layers = n_layers;
-    if (const auto* kv = file.find(arch + ".attention.head_count_kv"); kv && kv->array) {
-      const std::vector<int64_t>& per_layer = kv->array->ints;
-      n_kv_heads = per_layer.empty() ? 0 : *std::max_element(per_layer.begin(), per_layer.end());
-      attention_layers = std::count_if(per_layer.begin(), per_layer.end(), [](int64_t n) { return n > 0; });
-    } else if (kv) {
-      n_kv_heads = kv->as_int().value_or(n_heads);
-    }
-    if (const auto interval = file.get_int(arch + ".full_attention_interval"); interval && *interval > 0)
-      attention_layers = n_layers / *interval;  // (Qwen3.5: the other layers are delta nets)
-    const int64_t n_ctx = std::min<int64_t>(s.context_length > 0 ? s.context_length : 2048, 8192);
-    const uint64_t kv_dim = static_cast<uint64_t>(n_embd / n_heads * n_kv_heads);
-    uint64_t cache_bytes =
-        (static_cast<uint64_t>(attention_layers) * (2 * kv_dim + static_cast<uint64_t>(n_embd)) +
-         static_cast<uint64_t>(n_layers - attention_layers) * static_cast<uint64_t>(n_embd)) *
-        static_cast<uint64_t>(n_ctx) * 4;
-    // Where the engine can describe the file, its caches as the engine lays them out (head widths, Gemma 4's
-    // layers of two shapes and shared keys and values, latent attention, recurrent states); the estimate
-    // above for the others.
-    try {
-      const model::ModelDescription d = model::ModelDescription::from_gguf(file);
-      cache_bytes = (static_cast<uint64_t>(n_ctx) *
-                         static_cast<uint64_t>(d.attention_cache_floats() + d.n_conv_layers() * d.n_embd) +
-                     static_cast<uint64_t>(d.n_recurrent_layers() *
-                                           (d.recurrent_state_floats() + d.recurrent_window_floats()) *
-                                           (1 + model::StateCheckpoints<float>::kMax))) *
-                    sizeof(float);
-    } catch (const std::exception&) {
-    }
+    const uint64_t cache_bytes = estimated_cache_bytes(file, arch, s.context_length);
     s.estimated_bytes = weight_bytes + cache_bytes;
 
     const auto& archs = capabilities.architectures;
