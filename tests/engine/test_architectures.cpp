@@ -924,6 +924,12 @@ TEST_CASE("Command R+'s per-head LayerNorms of q and k are refused by name", "[e
       test::synth_model_file("test-tiny-command-r", gguf::GgmlType::F32), path, [](gguf::GgufWriter&) {},
       {{"blk.0.attn_q_norm.weight", std::vector<float>(static_cast<size_t>(d.q_dim()), 1.0f)}});
   CHECK_THROWS_WITH(model::Model::load(path), Contains("Command R+'s per-head LayerNorms of q and k"));
+  // (a negative logit scale is refused with its key named)
+  const auto bad_scale = test::temp_dir("command-r-qk") / "scale.gguf";
+  test::rewrite_model(test::synth_model_file("test-tiny-command-r", gguf::GgmlType::F32), bad_scale,
+                      [](gguf::GgufWriter& w) { w.set_f32("command-r.logit_scale", -0.5f); });
+  CHECK_THROWS_WITH(model::Model::load(bad_scale),
+                    Contains("command-r.logit_scale must be a positive number"));
 }
 
 TEST_CASE("gemma4 (layer shapes, shared keys and values, per-layer inputs) matches the textbook forward pass",
