@@ -1107,6 +1107,115 @@ TEST_CASE("olmoe and seed_oss match the textbook forward pass", "[engine][archit
   CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.05f);
 }
 
+TEST_CASE("minimax-m2, dots1 and bailingmoe2 (Ling 2.0): DeepSeek-style mixtures match the textbook pass",
+          "[engine][architectures]") {
+  // minimax-m2: q and k normalized whole before partial RoPE, every layer a mixture of a biased sigmoid
+  // router whose weights are renormalized though the file has no key for it; dots1: qwen3's per-head norms, a
+  // dense first layer and two shared experts; bailingmoe2: q|k|v packed, per-head norms, partial RoPE, expert
+  // groups, a shared expert of its own width and an MTP layer that is not run
+  const auto [shape, type] = GENERATE(std::pair{"test-tiny-minimax-m2", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-minimax-m2", gguf::GgmlType::F32},
+                                      std::pair{"test-tiny-dots1", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-dots1", gguf::GgmlType::Q4_0},
+                                      std::pair{"test-tiny-bailingmoe2", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-bailingmoe2", gguf::GgmlType::F32});
+  INFO(shape << " " << gguf::ggml_type_name(type));
+  const std::string name = shape;
+  const auto path = test::synth_model_file(name, type);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  const auto& layers = model->weights().layers;
+  REQUIRE(layers.size() == 2);
+  CHECK(d.n_layer == 2);
+  CHECK(d.router.gating == model::ExpertGating::Sigmoid);
+  CHECK(d.router.normalize);
+  CHECK(layers[1].exp_probs_b.size() == 4);
+  if (name == "test-tiny-minimax-m2") {
+    CHECK(model->file().find("minimax-m2.expert_weights_norm") == nullptr);
+    CHECK(d.n_layer_dense_lead == 0);
+    CHECK(d.n_expert_shared == 0);
+    CHECK(d.router.scale == 1.0f);
+    CHECK(d.n_rot == 32);
+    CHECK(d.q_dim() == 256);  // (wider than n_embd)
+    CHECK(layers[0].q_norm.size() == static_cast<size_t>(d.q_dim()));
+    CHECK(layers[0].k_norm.size() == static_cast<size_t>(d.kv_dim()));
+    CHECK(layers[0].gate_exps.size() == 4);
+  } else if (name == "test-tiny-dots1") {
+    CHECK(d.n_layer_dense_lead == 1);
+    CHECK(d.n_expert_shared == 2);
+    CHECK(d.n_ff_shexp == 128);
+    CHECK(d.router.scale == 2.5f);
+    CHECK(d.n_rot == d.head_dim);
+    CHECK(layers[1].q_norm.size() == static_cast<size_t>(d.head_dim));
+    CHECK(static_cast<bool>(layers[0].w_down));
+  } else {
+    CHECK(d.n_layer_nextn == 1);
+    CHECK(d.n_layer_dense_lead == 1);
+    CHECK(d.n_expert_shared == 1);
+    CHECK(d.n_ff_shexp == 64);  // (expert_shared_feed_forward_length, not the experts' 32)
+    CHECK(layers[1].gate_shexp.n_rows == 64);
+    CHECK(d.router.groups == 2);
+    CHECK(d.router.groups_used == 1);
+    CHECK(d.router.scale == 2.5f);
+    CHECK(d.n_rot == 16);
+    CHECK(d.head_dim == 32);
+    CHECK(model->file().find_tensor("blk.0.attn_q.weight") == nullptr);
+    CHECK(layers[0].wq.n_rows == d.q_dim());  // (the q rows of attn_qkv)
+    CHECK(layers[0].wv.n_rows == d.kv_dim());
+    CHECK(layers[1].q_norm.size() == static_cast<size_t>(d.head_dim));
+  }
+  const auto ref = check_against_textbook(*model, 0.05f);
+  if (type != gguf::GgmlType::Q8_0) return;
+
+  // Each trait changes the logits, and the engine follows the textbook pass through each change
+  std::vector<std::pair<std::string, std::unique_ptr<model::Model>>> variants;
+  const std::string last_bias =
+      name == "test-tiny-minimax-m2" ? "blk.0.exp_probs_b.bias" : "blk.1.exp_probs_b.bias";
+  variants.emplace_back("no selection bias", model::Model::from_gguf(gguf::GgufFile::parse(with_tensor(
+                                                 path, last_bias, [](float, size_t) { return 0.0f; }))));
+  if (name == "test-tiny-bailingmoe2")
+    variants.emplace_back("no expert groups", model::Model::load(with_metadata(
+                                                  path, "bailingmoe2-ungrouped", [](gguf::GgufWriter& w) {
+                                                    w.set_u32("bailingmoe2.expert_group_count", 1);
+                                                    w.set_u32("bailingmoe2.expert_group_used_count", 1);
+                                                  })));
+  if (name == "test-tiny-dots1")
+    variants.emplace_back("weights neither renormalized nor scaled",
+                          model::Model::load(with_metadata(path, "dots1-raw", [](gguf::GgufWriter& w) {
+                            w.set_bool("dots1.expert_weights_norm", false);
+                            w.set_f32("dots1.expert_weights_scale", 1.0f);
+                          })));
+  for (const auto& [what, m] : variants) {
+    INFO(what);
+    const auto logits = engine_logits(*m, "cpu");
+    CHECK(test::max_abs_diff(logits, ref) > 1e-3f);
+    CHECK(test::max_abs_diff(logits, test::naive_logits(*m, kTokens)) <= 1e-4f);
+  }
+  if (name == "test-tiny-minimax-m2") {
+    // MiniMax-M2's weights are renormalized whatever the file says (llama.cpp's graph passes true)
+    auto unnormalized =
+        model::Model::load(with_metadata(path, "minimax-m2-norm-off", [](gguf::GgufWriter& w) {
+          w.set_bool("minimax-m2.expert_weights_norm", false);
+        }));
+    CHECK(unnormalized->desc().router.normalize);
+    CHECK(test::max_abs_diff(engine_logits(*unnormalized, "cpu"), engine_logits(*model, "cpu")) == 0.0f);
+  }
+  if (name == "test-tiny-bailingmoe2") {
+    CHECK_THROWS_WITH(
+        model::Model::load(with_metadata(path, "bailingmoe2-shexp",
+                                         [](gguf::GgufWriter& w) {
+                                           w.set_u64("bailingmoe2.expert_shared_feed_forward_length",
+                                                     uint64_t{1} << 40);
+                                         })),
+        Contains("bailingmoe2.expert_shared_feed_forward_length 1099511627776 is out of range"));
+    // the MTP layer's count beyond the model's own layers is refused by name
+    CHECK_THROWS_WITH(model::Model::load(with_metadata(
+                          path, "bailingmoe2-nextn",
+                          [](gguf::GgufWriter& w) { w.set_u32("bailingmoe2.nextn_predict_layers", 3); })),
+                      Contains("bailingmoe2.nextn_predict_layers = 3 is out of range 0..2"));
+  }
+}
+
 TEST_CASE("glm4moe keys out of range are refused by name, and a cut of its dense layers is a dense model",
           "[engine][architectures]") {
   const auto path = test::synth_model_file("test-tiny-glm4moe", gguf::GgmlType::Q8_0);
