@@ -76,6 +76,10 @@ constexpr std::array kArchitectures = {
     ArchTraits{.name = "bailingmoe2", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
                .learned_positions = false, .fused_qkv = false, .qk_norm = true, .packed_qkv = true,
                .deepseek_moe = true},
+    // inclusionAI Ling-lite, Ling-plus (Ling 1.0, bailingmoe): llama's attention (adjacent RoPE pairs over whole
+    // heads) with a mixture in every layer, chosen by softmax without a bias, beside shared experts
+    ArchTraits{.name = "bailingmoe", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::Normal,
+               .learned_positions = false, .fused_qkv = false, .deepseek_moe = true},
     // OLMoE: q and k RMS-normalized whole before RoPE (as olmo2) with the usual pre-norms, 64 experts of n_ff
     ArchTraits{"olmoe",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true,  false, false, false,
                false, 0, false, false, false, "ffn_norm", 0, false, false, true, false, false, false, false,

@@ -99,6 +99,14 @@ std::vector<Shape> make_shapes() {
   ling.expert_groups = 8;
   ling.expert_groups_used = 4;
   add(ling);
+  // Ling-lite (16.8B-A2.75B): 16 heads of 128, 64 experts of 1408 (6 per token) by softmax, renormalized, and
+  // two shared ones in every layer.
+  Shape ling_lite{"ling-lite", "bailingmoe", 2048, 28, 16, 4, 5632, 126464, 16384, 600000.0f, 1e-6f, false, false,
+                  0, 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 64, 6, 1408};
+  ling_lite.n_expert_shared = 2;
+  ling_lite.expert_weights_scale = 1.0f;
+  ling_lite.expert_gating_func = 0;
+  add(ling_lite);
   // SmolLM3 3B: llama's layers, every fourth without RoPE.
   add({"smollm3-3b",     "smollm3", 2048, 36, 16, 4, 11008, 128256, 65536, 5000000.0f, 1e-6f, true, false});
   // Llama 2 7B: the model of llama.cpp's published GPU benchmark tables ("llama 7B Q4_0", 6.74 B).
@@ -207,6 +215,14 @@ std::vector<Shape> make_shapes() {
   ling_tiny.expert_groups = 2;
   ling_tiny.expert_groups_used = 1;
   add(ling_tiny);
+  // bailingmoe: llama's attention, 4 experts of 64 (2 per token) by softmax, renormalized, beside 2 shared ones
+  // in every layer (Ling-lite's layout; no gating key, as its converter writes none)
+  Shape ling1_tiny{"test-tiny-bailingmoe", "bailingmoe", 128, 2, 4, 2, 256, 300, 128, 600000.0f, 1e-6f, false,
+                   true, 0, 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 4, 2, 64};
+  ling1_tiny.n_expert_shared = 2;
+  ling1_tiny.expert_weights_scale = 1.0f;
+  ling1_tiny.expert_gating_func = 0;
+  add(ling1_tiny);
   // qwen2moe: qwen2's layers, 4 experts of 64 (2 per token, weights not renormalized) and a shared expert of
   // 4 x 64 gated per token (Qwen1.5-MoE's layout)
   Shape qwen2moe{"test-tiny-qwen2moe", "qwen2moe", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-6f, true, true, 0,
@@ -850,7 +866,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       const bool granite_h = s.arch == "granitehybrid";  // (a shared expert, no selection bias)
       // (dots1, bailingmoe2 and minimax-m2: DeepSeek-style, as GLM-4.5's)
       const bool deepseek_style = glm4moe || s.arch == "deepseek2" || s.arch == "dots1" ||
-                                  s.arch == "bailingmoe2" || s.arch == "minimax-m2";
+                                  s.arch.rfind("bailingmoe", 0) == 0 || s.arch == "minimax-m2";
       if (deepseek_style || qwen2moe || ernie || s.arch == "hunyuan-moe" || lfm2 || granite_h || nemotron) {
         if (!qwen2moe && !granite_h && (s.expert_gating_func == 2 || ernie))
           t.push_back({p + "exp_probs_b.bias", Kind::ExpertBias, ne, 1});
@@ -974,7 +990,7 @@ constexpr std::string_view kArchitectures[] = {
     "hunyuan-moe", "lfm2",           "lfm2moe",  "qwen35",       "qwen35moe", "qwen3next",  "granitehybrid",
     "nemotron_h",  "nemotron_h_moe", "gptneox",  "phi2",         "command-r", "cohere2",    "gemma4",
     "gemma",       "exaone",         "exaone4",  "arcee",        "falcon-h1", "minimax-m2", "dots1",
-    "bailingmoe2"};
+    "bailingmoe",  "bailingmoe2"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -1126,6 +1142,11 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     w.set_u32(a + ".leading_dense_block_count", s.n_dense_lead);
     w.set_u32(a + ".expert_shared_count", s.n_expert_shared);
     w.set_u32(a + ".expert_gating_func", s.expert_gating_func);
+    w.set_bool(a + ".expert_weights_norm", true);
+  }
+  if (a == "bailingmoe") {  // as llama.cpp's converter writes Ling 1.0's (no gating key: softmax)
+    w.set_u32(a + ".leading_dense_block_count", s.n_dense_lead);
+    w.set_u32(a + ".expert_shared_count", s.n_expert_shared);
     w.set_bool(a + ".expert_weights_norm", true);
   }
   if (a == "bailingmoe2") {

@@ -1171,8 +1171,9 @@ TEST_CASE("minimax-m2, dots1 and bailingmoe2 (Ling 2.0): DeepSeek-style mixtures
   std::vector<std::pair<std::string, std::unique_ptr<model::Model>>> variants;
   const std::string last_bias =
       name == "test-tiny-minimax-m2" ? "blk.0.exp_probs_b.bias" : "blk.1.exp_probs_b.bias";
-  variants.emplace_back("no selection bias", model::Model::from_gguf(gguf::GgufFile::parse(with_tensor(
-                                                 path, last_bias, [](float, size_t) { return 0.0f; }))));
+  // (the bytes outlive the model that reads them)
+  const auto unbiased = with_tensor(path, last_bias, [](float, size_t) { return 0.0f; });
+  variants.emplace_back("no selection bias", model::Model::from_gguf(gguf::GgufFile::parse(unbiased)));
   if (name == "test-tiny-bailingmoe2")
     variants.emplace_back("no expert groups", model::Model::load(with_metadata(
                                                   path, "bailingmoe2-ungrouped", [](gguf::GgufWriter& w) {
@@ -1214,6 +1215,50 @@ TEST_CASE("minimax-m2, dots1 and bailingmoe2 (Ling 2.0): DeepSeek-style mixtures
                           [](gguf::GgufWriter& w) { w.set_u32("bailingmoe2.nextn_predict_layers", 3); })),
                       Contains("bailingmoe2.nextn_predict_layers = 3 is out of range 0..2"));
   }
+}
+
+TEST_CASE("bailingmoe (Ling 1.0): softmax experts beside shared ones in every layer match the textbook pass",
+          "[engine][architectures]") {
+  const auto type = GENERATE(gguf::GgmlType::Q8_0, gguf::GgmlType::F32);
+  INFO(gguf::ggml_type_name(type));
+  const auto path = test::synth_model_file("test-tiny-bailingmoe", type);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  CHECK(d.traits->rope == model::RopeKind::Normal);
+  CHECK(d.router.gating == model::ExpertGating::Softmax);
+  CHECK(d.router.normalize);
+  CHECK(d.n_layer_dense_lead == 0);
+  CHECK(d.n_expert_shared == 2);
+  CHECK(d.n_ff_shexp == 128);
+  const model::LayerWeights& L = model->weights().layers[0];
+  CHECK(L.exp_probs_b.empty());
+  CHECK(L.q_norm.empty());
+  CHECK(L.gate_shexp.n_rows == 128);
+  const auto ref = check_against_textbook(*model, 0.05f);
+  if (type == gguf::GgmlType::F32) {  // the shared experts count (their down rows zeroed)
+    const auto bytes = with_tensor(path, "blk.1.ffn_down_shexp.weight", [](float, size_t) { return 0.0f; });
+    auto unshared = model::Model::from_gguf(gguf::GgufFile::parse(bytes));
+    CHECK(test::max_abs_diff(engine_logits(*unshared, "cpu"), ref) > 1e-3f);
+    CHECK(test::max_abs_diff(engine_logits(*unshared, "cpu"), test::naive_logits(*unshared, kTokens)) <=
+          1e-4f);
+    return;
+  }
+  // softmax whatever the file's gating key says (llama.cpp's graph passes it)
+  auto sigmoid_key = model::Model::load(with_metadata(path, "bailingmoe-sigmoid", [](gguf::GgufWriter& w) {
+    w.set_u32("bailingmoe.expert_gating_func", 2);
+  }));
+  CHECK(sigmoid_key->desc().router.gating == model::ExpertGating::Softmax);
+  CHECK(test::max_abs_diff(engine_logits(*sigmoid_key, "cpu"), engine_logits(*model, "cpu")) == 0.0f);
+  // files llama.cpp does not run as they say: dense layers, heads wider than RoPE turns
+  CHECK_THROWS_WITH(
+      model::Model::load(
+          with_metadata(path, "bailingmoe-dense",
+                        [](gguf::GgufWriter& w) { w.set_u32("bailingmoe.leading_dense_block_count", 1); })),
+      Contains("bailingmoe.leading_dense_block_count 1: bailingmoe with dense layers is not supported"));
+  CHECK_THROWS_WITH(model::Model::load(with_metadata(
+                        path, "bailingmoe-partial",
+                        [](gguf::GgufWriter& w) { w.set_u32("bailingmoe.rope.dimension_count", 16); })),
+                    Contains("bailingmoe with partial RoPE is not supported"));
 }
 
 TEST_CASE("glm4moe keys out of range are refused by name, and a cut of its dense layers is a dense model",

@@ -338,7 +338,7 @@ TEST_CASE("glm4moe shapes carry a dense first layer, shared experts, a selection
   CHECK(synth::find_shape("glm-4.5-air")->n_params() / 1000000000 == 109);
 }
 
-TEST_CASE("minimax-m2, dots1 and bailingmoe2 shapes carry their keys as llama.cpp's converter writes them") {
+TEST_CASE("minimax-m2, dots1, bailingmoe and bailingmoe2 shapes carry their keys as llama.cpp writes them") {
   const auto mm = gguf::GgufFile::open(write("test-tiny-minimax-m2", GgmlType::Q8_0).path);
   CHECK(mm.architecture() == "minimax-m2");
   CHECK(mm.require_uint("minimax-m2.expert_gating_func") == 2);
@@ -367,6 +367,18 @@ TEST_CASE("minimax-m2, dots1 and bailingmoe2 shapes carry their keys as llama.cp
   CHECK(ling.find_tensor("blk.0.attn_q.weight") == nullptr);
   CHECK(ling.require_tensor("blk.1.ffn_gate_shexp.weight").dims == std::vector<uint64_t>{128, 64});
   CHECK(ling.require_tensor("blk.2.nextn.eh_proj.weight").dims == std::vector<uint64_t>{256, 128});
+  const auto ling1 = gguf::GgufFile::open(write("test-tiny-bailingmoe", GgmlType::Q8_0).path);
+  CHECK_FALSE(ling1.find("bailingmoe.expert_gating_func"));  // (softmax: Ling 1.0's converter writes none)
+  CHECK(ling1.require_uint("bailingmoe.expert_shared_count") == 2);
+  CHECK(ling1.require_tensor("blk.0.attn_q.weight").dims == std::vector<uint64_t>{128, 128});
+  CHECK(ling1.find_tensor("blk.0.exp_probs_b.bias") == nullptr);
+  CHECK(ling1.require_tensor("blk.0.ffn_gate_shexp.weight").dims == std::vector<uint64_t>{128, 128});
+  // Ling-lite: "16.8B total parameters, 2.75B activated" (its embeddings, attention, router and 6 of 64
+  // experts plus the two shared)
+  const synth::Shape* ling_lite = synth::find_shape("ling-lite");
+  const double lite = double(ling_lite->n_params());
+  CHECK(std::fabs(lite / 16.8e9 - 1) < 0.005);
+  CHECK(std::fabs((lite - 28.0 * (64 - 6) * 3 * 2048 * 1408) / 2.75e9 - 1) < 0.01);
   // the real ones. dots.llm1 to the parameter: the Hub's safetensors count of dots.llm1.base
   CHECK(synth::find_shape("dots.llm1")->n_params() == 142774381696);
   // MiniMax-M2: "230B total parameters"

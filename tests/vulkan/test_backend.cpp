@@ -345,15 +345,17 @@ TEST_CASE("Vulkan runs mixtures of experts (qwen3moe, Mixtral, GLM-4.5) as the C
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
-TEST_CASE("Vulkan runs MiniMax-M2, dots.llm1 and Ling 2.0 (bailingmoe2) as the CPU engine does",
-          "[backend]") {
+TEST_CASE(
+    "Vulkan runs MiniMax-M2, dots.llm1 and Ling 1.0 and 2.0 (bailingmoe, bailingmoe2) as the CPU engine does",
+    "[backend]") {
   // minimax-m2: q and k normalized whole, partial RoPE, every layer a mixture (renormalized without a key);
   // dots1: per-head norms, a dense first layer, two shared experts; bailingmoe2: packed q|k|v, expert groups
-  // (the best one of two), a shared expert of its own width, an MTP layer skipped. Prefill batches, decode
+  // (the best one of two), a shared expert of its own width, an MTP layer skipped; bailingmoe: llama's
+  // attention, softmax experts beside two shared ones. Prefill batches, decode
   // steps, a prompt longer than a step, and the attention maps; vulkan-llamacpp refuses each by name.
   const auto [shape, type] =
       GENERATE(std::pair{"minimax-m2", gguf::GgmlType::Q8_0}, std::pair{"dots1", gguf::GgmlType::F32},
-               std::pair{"bailingmoe2", gguf::GgmlType::Q4_0});
+               std::pair{"bailingmoe2", gguf::GgmlType::Q4_0}, std::pair{"bailingmoe", gguf::GgmlType::Q8_0});
   INFO(shape << " " << gguf::ggml_type_name(type));
   auto model = model::Model::load(test::synth_model_file(std::string("test-tiny-") + shape, type));
   REQUIRE(model->desc().n_expert == 4);
