@@ -1200,6 +1200,37 @@ TEST_CASE("minimax-m2, dots1 and bailingmoe2 (Ling 2.0): DeepSeek-style mixtures
         }));
     CHECK(unnormalized->desc().router.normalize);
     CHECK(test::max_abs_diff(engine_logits(*unnormalized, "cpu"), engine_logits(*model, "cpu")) == 0.0f);
+    // q, k and v packed in one attn_qkv (llama.cpp's loader takes either): the same model
+    const auto packed = test::temp_dir("minimax-m2") / "packed.gguf";
+    {
+      const auto in = gguf::GgufFile::open(path);
+      gguf::GgufWriter w;
+      test::copy_metadata(in, w);
+      std::deque<std::vector<uint8_t>> keep;  // (the writer holds views until it writes: stable elements)
+      for (const auto& t : in.tensors()) {
+        const std::string tensor(t.name);
+        const auto at = tensor.find("attn_q.weight");
+        if (tensor.find("attn_k.weight") != std::string::npos ||
+            tensor.find("attn_v.weight") != std::string::npos)
+          continue;
+        if (at == std::string::npos) {
+          w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
+          continue;
+        }
+        // (rows are whole blocks: the three matrices' bytes one after the other are the packed matrix's)
+        const std::string prefix = tensor.substr(0, at);
+        const auto& k = in.require_tensor(prefix + "attn_k.weight");
+        const auto& v = in.require_tensor(prefix + "attn_v.weight");
+        auto& qkv = keep.emplace_back(t.data, t.data + t.n_bytes);
+        qkv.insert(qkv.end(), k.data, k.data + k.n_bytes);
+        qkv.insert(qkv.end(), v.data, v.data + v.n_bytes);
+        w.add_tensor(prefix + "attn_qkv.weight", t.type, {t.dims[0], t.dims[1] + k.dims[1] + v.dims[1]}, qkv);
+      }
+      w.write(packed.string());
+    }
+    auto packed_model = model::Model::load(packed);
+    REQUIRE(packed_model->file().find_tensor("blk.0.attn_q.weight") == nullptr);
+    CHECK(test::max_abs_diff(engine_logits(*packed_model, "cpu"), engine_logits(*model, "cpu")) == 0.0f);
   }
   if (name == "test-tiny-bailingmoe2") {
     CHECK_THROWS_WITH(
