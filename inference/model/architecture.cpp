@@ -60,6 +60,26 @@ constexpr std::array kArchitectures = {
     // RoPE pairs on its rotary part) and DeepSeek's experts
     ArchTraits{"deepseek2", NormKind::Rms, FfnKind::SwiGlu, RopeKind::Normal, false, false, false, false, false,
                false, false, 0, false, false, false, "ffn_norm", 0, false, false, false, false, false, true, true},
+    // MiniMax-M2, M2.1 (230B-A10B): q and k RMS-normalized over their whole width before RoPE (as OLMoE), RoPE
+    // on part of each head (NeoX pairs), every layer a mixture whose sigmoid router a per-expert bias steers
+    // (ModelDescription: its weights always renormalized, as llama.cpp's graph has it); q|k|v apart or packed
+    // in one attn_qkv, as llama.cpp's loader takes either
+    ArchTraits{.name = "minimax-m2", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .qk_norm = true, .packed_qkv = true,
+               .qk_norm_full = true, .deepseek_moe = true},
+    // rednote dots.llm1 (142B-A14B): qwen3's attention (per-head q and k norms before RoPE) with DeepSeek-V3's
+    // mixture (a dense first layer, shared experts, a sigmoid router steered by a bias)
+    ArchTraits{.name = "dots1", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .qk_norm = true, .deepseek_moe = true},
+    // inclusionAI Ling 2.0 (Ling-mini, Ling-flash, Ring): q|k|v packed in one attn_qkv, per-head q and k norms
+    // before RoPE on half of each head, DeepSeek-V3's mixture with its expert groups; the MTP layer is skipped
+    ArchTraits{.name = "bailingmoe2", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .qk_norm = true, .packed_qkv = true,
+               .deepseek_moe = true},
+    // inclusionAI Ling-lite, Ling-plus (Ling 1.0, bailingmoe): llama's attention (adjacent RoPE pairs over whole
+    // heads) with a mixture in every layer, chosen by softmax without a bias, beside shared experts
+    ArchTraits{.name = "bailingmoe", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::Normal,
+               .learned_positions = false, .fused_qkv = false, .deepseek_moe = true},
     // OLMoE: q and k RMS-normalized whole before RoPE (as olmo2) with the usual pre-norms, 64 experts of n_ff
     ArchTraits{"olmoe",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true,  false, false, false,
                false, 0, false, false, false, "ffn_norm", 0, false, false, true, false, false, false, false,

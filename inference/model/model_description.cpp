@@ -61,22 +61,44 @@ void read_dense_lead(const gguf::GgufFile& file, const std::string& a, ModelDesc
                              "feed_forward_length (the leading dense layers' width) must be positive");
 }
 
-// A DeepSeek-style mixture (glm4moe, deepseek2) as llama.cpp reads its keys: leading dense layers, shared
-// experts of n_ff_exp each, the gating function, whether the chosen weights are renormalized (absent: no),
-// their scale, DeepSeek-V3's expert groups, and the multi-token-prediction layers after the model's own.
+// A DeepSeek-style mixture (glm4moe, deepseek2, dots1, bailingmoe, bailingmoe2, minimax-m2) as llama.cpp
+// reads its keys: leading dense layers, shared experts of n_ff_exp each, the gating function, whether the
+// chosen weights are renormalized (absent: no), their scale, DeepSeek-V3's expert groups, and the
+// multi-token-prediction layers after the model's own.
 void read_deepseek_moe(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
   d.n_layer_nextn = count_key(file, a, "nextn_predict_layers", d.n_layer - 1);
   d.n_layer -= d.n_layer_nextn;
   read_dense_lead(file, a, d);
   d.n_expert_shared = count_key(file, a, "expert_shared_count", 1 << 10);
   d.n_ff_shexp = d.n_expert_shared * d.n_ff_exp;
+  if (d.architecture == "bailingmoe2") {
+    // (Ling 2.0, as llama.cpp's loader: expert_shared_feed_forward_length, where given, is one shared
+    // expert's width, times the count)
+    const int64_t width = file.get_int(a + "expert_shared_feed_forward_length").value_or(0);
+    if (width < 0 || width > (int64_t{1} << 32))
+      throw std::runtime_error("metadata " + a + "expert_shared_feed_forward_length " +
+                               std::to_string(width) + " is out of range");
+    d.n_ff_shexp = d.n_expert_shared * (width > 0 ? width : d.n_ff_exp);
+  }
   // (llama.cpp: none given means softmax for DeepSeek-V2's files, sigmoid for GLM-4.5's)
   // (llama.cpp: GLM-4.7-Flash's deepseek2 files, known by their 47 or 48 blocks and 154880 tokens, sigmoid)
   const auto* embd = file.find_tensor("token_embd.weight");
   const bool glm_flash =
       embd && embd->dims.size() == 2 && embd->dims[1] == 154880 && (d.n_layer == 47 || d.n_layer == 48);
   d.router.gating = read_gating(file, a, d.architecture == "deepseek2" && !glm_flash ? 1 : 2);
-  d.router.normalize = file.get_bool(a + "expert_weights_norm").value_or(false);
+  if (d.architecture == "bailingmoe") {
+    // Ling 1.0, as llama.cpp's graph runs it: softmax whatever the file says, and experts in every layer (its
+    // loader gives each layer experts and no dense FFN, so files that say otherwise are not run)
+    d.router.gating = ExpertGating::Softmax;
+    if (d.n_layer_dense_lead > 0)
+      throw std::runtime_error(
+          "metadata " + a + "leading_dense_block_count " + std::to_string(d.n_layer_dense_lead) +
+          ": bailingmoe with dense layers is not supported (llama.cpp runs every layer as a "
+          "mixture)");
+  }
+  // (MiniMax-M2: always renormalized, as llama.cpp's graph passes it whatever the file says)
+  d.router.normalize =
+      d.architecture == "minimax-m2" || file.get_bool(a + "expert_weights_norm").value_or(false);
   const double scale = file.get_float(a + "expert_weights_scale").value_or(1.0);
   if (!std::isfinite(scale) || scale <= 0)
     throw std::runtime_error("metadata " + a + "expert_weights_scale must be a positive number");
@@ -470,6 +492,12 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
   if (d.traits->rope != RopeKind::None && (d.n_rot <= 0 || d.n_rot > d.head_dim || d.n_rot % 2 != 0))
     throw std::runtime_error("rope.dimension_count " + std::to_string(d.n_rot) +
                              " must be even and at most the head dimension " + std::to_string(d.head_dim));
+  // (Ling 1.0: llama.cpp's bailingmoe takes its heads as rope.dimension_count wide; files whose heads are
+  // otherwise are not run)
+  if (d.architecture == "bailingmoe" && d.n_rot != d.head_dim)
+    throw std::runtime_error("rope.dimension_count " + std::to_string(d.n_rot) +
+                             " differs from the head width " + std::to_string(d.head_dim) +
+                             ": bailingmoe with partial RoPE is not supported");
   if (file.find(a + "rope.dimension_sections") && !d.traits->text_of_multimodal)
     throw std::runtime_error("multimodal RoPE sections (" + a + "rope.dimension_sections) are not supported");
   // RoPE scaling (rope_scaling.h): linear, YaRN and LongRoPE's attn_factor here; the per-pair factors

@@ -74,6 +74,39 @@ std::vector<Shape> make_shapes() {
   flash.n_nextn = 1;
   flash.expert_weights_scale = 1.8f;
   add(flash);
+  // MiniMax-M2 (230B-A10B): 48 heads of 128 (6144 wide against n_embd 3072) with RoPE on half of each, q and
+  // k normalized whole, 256 experts of 1536 (8 per token) in every layer, a sigmoid router with a bias.
+  Shape minimax{"minimax-m2", "minimax-m2", 3072, 62, 48, 8, 1536, 200064, 196608, 5000000.0f, 1e-6f, false,
+                false, 128, 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 256, 8, 1536};
+  minimax.rope_dims = 64;
+  add(minimax);
+  // dots.llm1 (142B-A14B): 32 heads of 128, the first layer dense (10944), 128 experts of 1408 (6 per token)
+  // and two shared, a sigmoid router with a bias, weights renormalized and scaled by 2.5.
+  Shape dots1{"dots.llm1", "dots1", 4096, 62, 32, 32, 10944, 152064, 32768, 10000000.0f, 1e-5f, false, false, 128,
+              0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 128, 6, 1408};
+  dots1.n_dense_lead = 1;
+  dots1.n_expert_shared = 2;
+  dots1.expert_weights_scale = 2.5f;
+  add(dots1);
+  // Ling-mini-2.0 (16B-A1.4B): 16 heads of 128 with RoPE on half of each, the first layer dense (5120), 256
+  // experts of 512 (8 per token, from the best 4 of 8 groups) and one shared, weights scaled by 2.5.
+  Shape ling{"ling-mini-2.0", "bailingmoe2", 2048, 20, 16, 4, 5120, 157184, 32768, 600000.0f, 1e-6f, false, false,
+             128, 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 256, 8, 512};
+  ling.rope_dims = 64;
+  ling.n_dense_lead = 1;
+  ling.n_expert_shared = 1;
+  ling.expert_weights_scale = 2.5f;
+  ling.expert_groups = 8;
+  ling.expert_groups_used = 4;
+  add(ling);
+  // Ling-lite (16.8B-A2.75B): 16 heads of 128, 64 experts of 1408 (6 per token) by softmax, renormalized, and
+  // two shared ones in every layer.
+  Shape ling_lite{"ling-lite", "bailingmoe", 2048, 28, 16, 4, 5632, 126464, 16384, 600000.0f, 1e-6f, false, false,
+                  0, 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 64, 6, 1408};
+  ling_lite.n_expert_shared = 2;
+  ling_lite.expert_weights_scale = 1.0f;
+  ling_lite.expert_gating_func = 0;
+  add(ling_lite);
   // SmolLM3 3B: llama's layers, every fourth without RoPE.
   add({"smollm3-3b",     "smollm3", 2048, 36, 16, 4, 11008, 128256, 65536, 5000000.0f, 1e-6f, true, false});
   // Llama 2 7B: the model of llama.cpp's published GPU benchmark tables ("llama 7B Q4_0", 6.74 B).
@@ -153,6 +186,43 @@ std::vector<Shape> make_shapes() {
   ds2.expert_gating_func = 0;
   ds2.expert_weights_scale = 0.0f;
   add(ds2);
+  // minimax-m2: heads of 64 (256 wide against n_embd 128) with RoPE on half of each, q and k normalized whole,
+  // 4 experts of 64 (2 per token) in every layer, a sigmoid router with a bias and no keys for renormalizing
+  // or scaling (as MiniMax-M2's files: llama.cpp renormalizes them all the same)
+  Shape minimax_tiny{"test-tiny-minimax-m2", "minimax-m2", 128, 2, 4, 2, 256, 300, 128, 5000000.0f, 1e-6f, false,
+                     true, 64, 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 4, 2, 64};
+  minimax_tiny.rope_dims = 32;
+  add(minimax_tiny);
+  // dots1: qwen3's per-head q and k norms, a dense first layer, 4 experts of 64 (2 per token) and 2 shared, a
+  // sigmoid router with a bias, weights renormalized and scaled by 2.5 (dots.llm1's layout)
+  Shape dots1_tiny{"test-tiny-dots1", "dots1", 128, 2, 4, 2, 256, 300, 128, 10000000.0f, 1e-5f, false, true, 64,
+                   0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 4, 2, 64};
+  dots1_tiny.n_dense_lead = 1;
+  dots1_tiny.n_expert_shared = 2;
+  dots1_tiny.expert_weights_scale = 2.5f;
+  add(dots1_tiny);
+  // bailingmoe2: q|k|v in one attn_qkv, heads of 32 with per-head norms and RoPE on half, a dense first layer,
+  // 4 experts of 32 (2 per token) in 2 groups of which the best one is eligible, one shared expert of 64, a
+  // sigmoid router with a bias scaled by 2.5, and a multi-token-prediction layer (Ling 2.0's layout)
+  Shape ling_tiny{"test-tiny-bailingmoe2", "bailingmoe2", 128, 2, 4, 2, 256, 300, 128, 600000.0f, 1e-6f, false,
+                  true, 32, 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 4, 2, 32};
+  ling_tiny.rope_dims = 16;
+  ling_tiny.n_dense_lead = 1;
+  ling_tiny.n_expert_shared = 1;
+  ling_tiny.n_ff_shexp = 64;
+  ling_tiny.n_nextn = 1;
+  ling_tiny.expert_weights_scale = 2.5f;
+  ling_tiny.expert_groups = 2;
+  ling_tiny.expert_groups_used = 1;
+  add(ling_tiny);
+  // bailingmoe: llama's attention, 4 experts of 64 (2 per token) by softmax, renormalized, beside 2 shared ones
+  // in every layer (Ling-lite's layout; no gating key, as its converter writes none)
+  Shape ling1_tiny{"test-tiny-bailingmoe", "bailingmoe", 128, 2, 4, 2, 256, 300, 128, 600000.0f, 1e-6f, false,
+                   true, 0, 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 4, 2, 64};
+  ling1_tiny.n_expert_shared = 2;
+  ling1_tiny.expert_weights_scale = 1.0f;
+  ling1_tiny.expert_gating_func = 0;
+  add(ling1_tiny);
   // qwen2moe: qwen2's layers, 4 experts of 64 (2 per token, weights not renormalized) and a shared expert of
   // 4 x 64 gated per token (Qwen1.5-MoE's layout)
   Shape qwen2moe{"test-tiny-qwen2moe", "qwen2moe", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-6f, true, true, 0,
@@ -577,6 +647,9 @@ void validate(const Shape& s) {
   if (!can_write_architecture(s.arch))
     fail("architecture must be " + architecture_list() + ", not '" + s.arch + "'");
   if (s.n_dense_lead > s.n_layer) fail("more leading dense layers than layers");
+  if (s.expert_groups &&
+      (s.n_expert % s.expert_groups || !s.expert_groups_used || s.expert_groups_used > s.expert_groups))
+    fail("the expert groups must divide the experts, and between 1 and all of them be used");
   if (s.n_expert && (!s.n_expert_used || s.n_expert_used > s.n_expert))
     fail("experts used per token must be between 1 and the expert count");
   if (!s.n_embd || !s.n_layer || !s.n_head || !s.n_head_kv || !s.n_ff || !s.n_ctx)
@@ -710,7 +783,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
         if (!(s.k_eq_v && !s.sliding(l))) t.push_back({p + "attn_v.weight", Kind::Weight, e, kvl});
         t.push_back({p + "attn_k_norm.weight", Kind::QkGain, hd, 1});
       }
-    } else if (s.arch == "phi3" || neox || phi2) {
+    } else if (s.arch == "phi3" || neox || phi2 || s.arch == "bailingmoe2") {
       t.push_back({p + "attn_qkv.weight", Kind::Weight, e, q + 2 * kv});
       if (neox || phi2) t.push_back({p + "attn_qkv.bias", Kind::Bias, q + 2 * kv, 1});
     } else if (s.kv_rank) {  // multi-head latent attention
@@ -742,13 +815,14 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "attn_v.bias", Kind::Bias, kv, 1});
     }
     if ((s.arch == "qwen3" || s.arch == "qwen3moe" || s.arch == "gemma3" || s.arch.rfind("hunyuan", 0) == 0 ||
-         (glm4moe && s.qk_norm) || lfm2 || qwen35 || s.arch == "exaone4") &&
+         (glm4moe && s.qk_norm) || lfm2 || qwen35 || s.arch == "exaone4" || s.arch == "dots1" ||
+         s.arch == "bailingmoe2") &&
         s.attends(l)) {
       t.push_back({p + "attn_q_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
       t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
     }
     const bool seed_oss = s.arch == "seed_oss";
-    if (olmo2 || s.arch == "olmoe") {  // q and k normalized whole
+    if (olmo2 || s.arch == "olmoe" || s.arch == "minimax-m2") {  // q and k normalized whole
       t.push_back({p + "attn_q_norm.weight", Kind::HeadNorm, q, 1});
       t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, kv, 1});
     }
@@ -790,11 +864,13 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       const bool qwen2moe = s.arch == "qwen2moe" || s.arch == "qwen35moe" || s.arch == "qwen3next",
                  ernie = s.arch == "ernie4_5-moe";
       const bool granite_h = s.arch == "granitehybrid";  // (a shared expert, no selection bias)
-      if (glm4moe || s.arch == "deepseek2" || qwen2moe || ernie || s.arch == "hunyuan-moe" || lfm2 ||
-          granite_h || nemotron) {
+      // (dots1, bailingmoe2 and minimax-m2: DeepSeek-style, as GLM-4.5's)
+      const bool deepseek_style = glm4moe || s.arch == "deepseek2" || s.arch == "dots1" ||
+                                  s.arch.rfind("bailingmoe", 0) == 0 || s.arch == "minimax-m2";
+      if (deepseek_style || qwen2moe || ernie || s.arch == "hunyuan-moe" || lfm2 || granite_h || nemotron) {
         if (!qwen2moe && !granite_h && (s.expert_gating_func == 2 || ernie))
           t.push_back({p + "exp_probs_b.bias", Kind::ExpertBias, ne, 1});
-        const uint64_t ns = nf * s.n_expert_shared;
+        const uint64_t ns = uint64_t{s.n_ff_shexp ? s.n_ff_shexp : nf} * s.n_expert_shared;
         if (ns) {
           if (!nemotron) t.push_back({p + "ffn_gate_shexp.weight", Kind::Weight, e, ns});  // (ReLU²: no gate)
           t.push_back({p + "ffn_up_shexp.weight", Kind::Weight, e, ns});
@@ -908,12 +984,13 @@ std::vector<float> llama3_rope_factors(const Shape& s) {
 
 namespace {
 constexpr std::string_view kArchitectures[] = {
-    "llama",       "qwen2",          "qwen3",    "qwen3moe",     "phi3",      "gemma2",    "gemma3",
-    "gpt-oss",     "smollm3",        "granite",  "granitemoe",   "glm4",      "glm4moe",   "olmo2",
-    "deepseek2",   "qwen2moe",       "mistral3", "ernie4_5-moe", "olmoe",     "seed_oss",  "hunyuan-dense",
-    "hunyuan-moe", "lfm2",           "lfm2moe",  "qwen35",       "qwen35moe", "qwen3next", "granitehybrid",
-    "nemotron_h",  "nemotron_h_moe", "gptneox",  "phi2",         "command-r", "cohere2",   "gemma4",
-    "gemma",       "exaone",         "exaone4",  "arcee",        "falcon-h1"};
+    "llama",       "qwen2",          "qwen3",    "qwen3moe",     "phi3",      "gemma2",     "gemma3",
+    "gpt-oss",     "smollm3",        "granite",  "granitemoe",   "glm4",      "glm4moe",    "olmo2",
+    "deepseek2",   "qwen2moe",       "mistral3", "ernie4_5-moe", "olmoe",     "seed_oss",   "hunyuan-dense",
+    "hunyuan-moe", "lfm2",           "lfm2moe",  "qwen35",       "qwen35moe", "qwen3next",  "granitehybrid",
+    "nemotron_h",  "nemotron_h_moe", "gptneox",  "phi2",         "command-r", "cohere2",    "gemma4",
+    "gemma",       "exaone",         "exaone4",  "arcee",        "falcon-h1", "minimax-m2", "dots1",
+    "bailingmoe",  "bailingmoe2"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -1060,6 +1137,26 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     if (s.expert_gating_func) w.set_u32(a + ".expert_gating_func", s.expert_gating_func);
     w.set_bool(a + ".expert_weights_norm", true);
     w.set_u32(a + ".nextn_predict_layers", s.n_nextn);
+  }
+  if (a == "dots1" || a == "bailingmoe2") {  // as llama.cpp's converter writes dots.llm1's and Ling 2.0's
+    w.set_u32(a + ".leading_dense_block_count", s.n_dense_lead);
+    w.set_u32(a + ".expert_shared_count", s.n_expert_shared);
+    w.set_u32(a + ".expert_gating_func", s.expert_gating_func);
+    w.set_bool(a + ".expert_weights_norm", true);
+  }
+  if (a == "bailingmoe") {  // as llama.cpp's converter writes Ling 1.0's (no gating key: softmax)
+    w.set_u32(a + ".leading_dense_block_count", s.n_dense_lead);
+    w.set_u32(a + ".expert_shared_count", s.n_expert_shared);
+    w.set_bool(a + ".expert_weights_norm", true);
+  }
+  if (a == "bailingmoe2") {
+    w.set_u32(a + ".expert_shared_feed_forward_length", s.n_ff_shexp ? s.n_ff_shexp : s.n_ff_exp);
+    w.set_u32(a + ".nextn_predict_layers", s.n_nextn);
+  }
+  if (a == "minimax-m2") w.set_u32(a + ".expert_gating_func", s.expert_gating_func);  // (its only MoE key)
+  if (s.expert_groups) {
+    w.set_u32(a + ".expert_group_count", s.expert_groups);
+    w.set_u32(a + ".expert_group_used_count", s.expert_groups_used);
   }
   if (s.expert_weights_scale > 0) w.set_f32(a + ".expert_weights_scale", s.expert_weights_scale);
   if (s.attn_temp_scale > 0) w.set_f32(a + ".attention.temperature_scale", s.attn_temp_scale);

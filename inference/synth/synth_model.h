@@ -25,7 +25,9 @@ struct Shape {
   // DeepSeek-style experts), "lfm2" / "lfm2moe" (short-convolution layers between attention_layers),
   // "qwen35" (gated delta-net layers, attention with an output gate), "granitehybrid" (Mamba-2 layers),
   // "nemotron_h" (Mamba-2, attention without RoPE and ReLU² FFNs, each a layer of its own), "falcon-h1"
-  // (Mamba-2 and attention side by side in every layer)
+  // (Mamba-2 and attention side by side in every layer), "minimax-m2" (q and k normalized whole, every layer
+  // a mixture), "dots1" (qwen3's attention, DeepSeek-style experts), "bailingmoe2" (q|k|v in one attn_qkv,
+  // per-head q and k norms, DeepSeek-style experts with groups)
   std::string arch;
   uint32_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, n_ctx = 0;
   float rope_base = 10000.0f;
@@ -55,6 +57,9 @@ struct Shape {
   float expert_weights_scale = 0.0f;
   bool qk_norm = false;
   uint32_t expert_gating_func = 2;  // glm4moe, deepseek2: llama.cpp's 1 softmax, 2 sigmoid; 0: no key
+  // bailingmoe2 (Ling 2.0): DeepSeek-V3's expert groups (expert_group_count and _used_count; 0: no keys) and
+  // one shared expert's width where it is not n_ff_exp (expert_shared_feed_forward_length)
+  uint32_t expert_groups = 0, expert_groups_used = 0, n_ff_shexp = 0;
   // deepseek2: multi-head latent attention with a latent of kv_rank, query heads of qk_nope + rope_dims
   // (through a low rank q_rank, or 0: one attn_q), values of v_head; key_length is kv_rank + rope_dims and
   // there is one KV head, as llama.cpp's converter writes them

@@ -87,8 +87,8 @@ ExactForward::ExactForward(Context& ctx, const model::Model& model)
     throw VulkanError(
         "the llama.cpp-compatible Vulkan mode does not run multi-head latent attention; use cpu-llamacpp");
   if (model.desc().n_expert > 0)
-    throw VulkanError(
-        "the llama.cpp-compatible Vulkan mode does not run mixtures of experts; use cpu-llamacpp");
+    throw VulkanError("the llama.cpp-compatible Vulkan mode does not run mixtures of experts (" +
+                      model.desc().architecture + "); use cpu-llamacpp");
   if (!ctx.device().info().fp64)
     throw VulkanError(
         "the llama.cpp-compatible Vulkan mode needs 64-bit floats in shaders (shaderFloat64), "

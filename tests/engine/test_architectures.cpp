@@ -1107,6 +1107,191 @@ TEST_CASE("olmoe and seed_oss match the textbook forward pass", "[engine][archit
   CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.05f);
 }
 
+TEST_CASE("minimax-m2, dots1 and bailingmoe2 (Ling 2.0): DeepSeek-style mixtures match the textbook pass",
+          "[engine][architectures]") {
+  // minimax-m2: q and k normalized whole before partial RoPE, every layer a mixture of a biased sigmoid
+  // router whose weights are renormalized though the file has no key for it; dots1: qwen3's per-head norms, a
+  // dense first layer and two shared experts; bailingmoe2: q|k|v packed, per-head norms, partial RoPE, expert
+  // groups, a shared expert of its own width and an MTP layer that is not run
+  const auto [shape, type] = GENERATE(std::pair{"test-tiny-minimax-m2", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-minimax-m2", gguf::GgmlType::F32},
+                                      std::pair{"test-tiny-dots1", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-dots1", gguf::GgmlType::Q4_0},
+                                      std::pair{"test-tiny-bailingmoe2", gguf::GgmlType::Q8_0},
+                                      std::pair{"test-tiny-bailingmoe2", gguf::GgmlType::F32});
+  INFO(shape << " " << gguf::ggml_type_name(type));
+  const std::string name = shape;
+  const auto path = test::synth_model_file(name, type);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  const auto& layers = model->weights().layers;
+  REQUIRE(layers.size() == 2);
+  CHECK(d.n_layer == 2);
+  CHECK(d.router.gating == model::ExpertGating::Sigmoid);
+  CHECK(d.router.normalize);
+  CHECK(layers[1].exp_probs_b.size() == 4);
+  if (name == "test-tiny-minimax-m2") {
+    CHECK(model->file().find("minimax-m2.expert_weights_norm") == nullptr);
+    CHECK(d.n_layer_dense_lead == 0);
+    CHECK(d.n_expert_shared == 0);
+    CHECK(d.router.scale == 1.0f);
+    CHECK(d.n_rot == 32);
+    CHECK(d.q_dim() == 256);  // (wider than n_embd)
+    CHECK(layers[0].q_norm.size() == static_cast<size_t>(d.q_dim()));
+    CHECK(layers[0].k_norm.size() == static_cast<size_t>(d.kv_dim()));
+    CHECK(layers[0].gate_exps.size() == 4);
+  } else if (name == "test-tiny-dots1") {
+    CHECK(d.n_layer_dense_lead == 1);
+    CHECK(d.n_expert_shared == 2);
+    CHECK(d.n_ff_shexp == 128);
+    CHECK(d.router.scale == 2.5f);
+    CHECK(d.n_rot == d.head_dim);
+    CHECK(layers[1].q_norm.size() == static_cast<size_t>(d.head_dim));
+    CHECK(static_cast<bool>(layers[0].w_down));
+  } else {
+    CHECK(d.n_layer_nextn == 1);
+    CHECK(d.n_layer_dense_lead == 1);
+    CHECK(d.n_expert_shared == 1);
+    CHECK(d.n_ff_shexp == 64);  // (expert_shared_feed_forward_length, not the experts' 32)
+    CHECK(layers[1].gate_shexp.n_rows == 64);
+    CHECK(d.router.groups == 2);
+    CHECK(d.router.groups_used == 1);
+    CHECK(d.router.scale == 2.5f);
+    CHECK(d.n_rot == 16);
+    CHECK(d.head_dim == 32);
+    CHECK(model->file().find_tensor("blk.0.attn_q.weight") == nullptr);
+    CHECK(layers[0].wq.n_rows == d.q_dim());  // (the q rows of attn_qkv)
+    CHECK(layers[0].wv.n_rows == d.kv_dim());
+    CHECK(layers[1].q_norm.size() == static_cast<size_t>(d.head_dim));
+  }
+  const auto ref = check_against_textbook(*model, 0.05f);
+  if (type != gguf::GgmlType::Q8_0) return;
+
+  // Each trait changes the logits, and the engine follows the textbook pass through each change
+  std::vector<std::pair<std::string, std::unique_ptr<model::Model>>> variants;
+  const std::string last_bias =
+      name == "test-tiny-minimax-m2" ? "blk.0.exp_probs_b.bias" : "blk.1.exp_probs_b.bias";
+  // (the bytes outlive the model that reads them)
+  const auto unbiased = with_tensor(path, last_bias, [](float, size_t) { return 0.0f; });
+  variants.emplace_back("no selection bias", model::Model::from_gguf(gguf::GgufFile::parse(unbiased)));
+  if (name == "test-tiny-bailingmoe2")
+    variants.emplace_back("no expert groups", model::Model::load(with_metadata(
+                                                  path, "bailingmoe2-ungrouped", [](gguf::GgufWriter& w) {
+                                                    w.set_u32("bailingmoe2.expert_group_count", 1);
+                                                    w.set_u32("bailingmoe2.expert_group_used_count", 1);
+                                                  })));
+  if (name == "test-tiny-dots1")
+    variants.emplace_back("weights neither renormalized nor scaled",
+                          model::Model::load(with_metadata(path, "dots1-raw", [](gguf::GgufWriter& w) {
+                            w.set_bool("dots1.expert_weights_norm", false);
+                            w.set_f32("dots1.expert_weights_scale", 1.0f);
+                          })));
+  for (const auto& [what, m] : variants) {
+    INFO(what);
+    const auto logits = engine_logits(*m, "cpu");
+    CHECK(test::max_abs_diff(logits, ref) > 1e-3f);
+    CHECK(test::max_abs_diff(logits, test::naive_logits(*m, kTokens)) <= 1e-4f);
+  }
+  if (name == "test-tiny-minimax-m2") {
+    // MiniMax-M2's weights are renormalized whatever the file says (llama.cpp's graph passes true)
+    auto unnormalized =
+        model::Model::load(with_metadata(path, "minimax-m2-norm-off", [](gguf::GgufWriter& w) {
+          w.set_bool("minimax-m2.expert_weights_norm", false);
+        }));
+    CHECK(unnormalized->desc().router.normalize);
+    CHECK(test::max_abs_diff(engine_logits(*unnormalized, "cpu"), engine_logits(*model, "cpu")) == 0.0f);
+    // q, k and v packed in one attn_qkv (llama.cpp's loader takes either): the same model
+    const auto packed = test::temp_dir("minimax-m2") / "packed.gguf";
+    {
+      const auto in = gguf::GgufFile::open(path);
+      gguf::GgufWriter w;
+      test::copy_metadata(in, w);
+      std::deque<std::vector<uint8_t>> keep;  // (the writer holds views until it writes: stable elements)
+      for (const auto& t : in.tensors()) {
+        const std::string tensor(t.name);
+        const auto at = tensor.find("attn_q.weight");
+        if (tensor.find("attn_k.weight") != std::string::npos ||
+            tensor.find("attn_v.weight") != std::string::npos)
+          continue;
+        if (at == std::string::npos) {
+          w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
+          continue;
+        }
+        // (rows are whole blocks: the three matrices' bytes one after the other are the packed matrix's)
+        const std::string prefix = tensor.substr(0, at);
+        const auto& k = in.require_tensor(prefix + "attn_k.weight");
+        const auto& v = in.require_tensor(prefix + "attn_v.weight");
+        auto& qkv = keep.emplace_back(t.data, t.data + t.n_bytes);
+        qkv.insert(qkv.end(), k.data, k.data + k.n_bytes);
+        qkv.insert(qkv.end(), v.data, v.data + v.n_bytes);
+        w.add_tensor(prefix + "attn_qkv.weight", t.type, {t.dims[0], t.dims[1] + k.dims[1] + v.dims[1]}, qkv);
+      }
+      w.write(packed.string());
+    }
+    auto packed_model = model::Model::load(packed);
+    REQUIRE(packed_model->file().find_tensor("blk.0.attn_q.weight") == nullptr);
+    CHECK(test::max_abs_diff(engine_logits(*packed_model, "cpu"), engine_logits(*model, "cpu")) == 0.0f);
+  }
+  if (name == "test-tiny-bailingmoe2") {
+    CHECK_THROWS_WITH(
+        model::Model::load(with_metadata(path, "bailingmoe2-shexp",
+                                         [](gguf::GgufWriter& w) {
+                                           w.set_u64("bailingmoe2.expert_shared_feed_forward_length",
+                                                     uint64_t{1} << 40);
+                                         })),
+        Contains("bailingmoe2.expert_shared_feed_forward_length 1099511627776 is out of range"));
+    // the MTP layer's count beyond the model's own layers is refused by name
+    CHECK_THROWS_WITH(model::Model::load(with_metadata(
+                          path, "bailingmoe2-nextn",
+                          [](gguf::GgufWriter& w) { w.set_u32("bailingmoe2.nextn_predict_layers", 3); })),
+                      Contains("bailingmoe2.nextn_predict_layers = 3 is out of range 0..2"));
+  }
+}
+
+TEST_CASE("bailingmoe (Ling 1.0): softmax experts beside shared ones in every layer match the textbook pass",
+          "[engine][architectures]") {
+  const auto type = GENERATE(gguf::GgmlType::Q8_0, gguf::GgmlType::F32);
+  INFO(gguf::ggml_type_name(type));
+  const auto path = test::synth_model_file("test-tiny-bailingmoe", type);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  CHECK(d.traits->rope == model::RopeKind::Normal);
+  CHECK(d.router.gating == model::ExpertGating::Softmax);
+  CHECK(d.router.normalize);
+  CHECK(d.n_layer_dense_lead == 0);
+  CHECK(d.n_expert_shared == 2);
+  CHECK(d.n_ff_shexp == 128);
+  const model::LayerWeights& L = model->weights().layers[0];
+  CHECK(L.exp_probs_b.empty());
+  CHECK(L.q_norm.empty());
+  CHECK(L.gate_shexp.n_rows == 128);
+  const auto ref = check_against_textbook(*model, 0.05f);
+  if (type == gguf::GgmlType::F32) {  // the shared experts count (their down rows zeroed)
+    const auto bytes = with_tensor(path, "blk.1.ffn_down_shexp.weight", [](float, size_t) { return 0.0f; });
+    auto unshared = model::Model::from_gguf(gguf::GgufFile::parse(bytes));
+    CHECK(test::max_abs_diff(engine_logits(*unshared, "cpu"), ref) > 1e-3f);
+    CHECK(test::max_abs_diff(engine_logits(*unshared, "cpu"), test::naive_logits(*unshared, kTokens)) <=
+          1e-4f);
+    return;
+  }
+  // softmax whatever the file's gating key says (llama.cpp's graph passes it)
+  auto sigmoid_key = model::Model::load(with_metadata(path, "bailingmoe-sigmoid", [](gguf::GgufWriter& w) {
+    w.set_u32("bailingmoe.expert_gating_func", 2);
+  }));
+  CHECK(sigmoid_key->desc().router.gating == model::ExpertGating::Softmax);
+  CHECK(test::max_abs_diff(engine_logits(*sigmoid_key, "cpu"), engine_logits(*model, "cpu")) == 0.0f);
+  // files llama.cpp does not run as they say: dense layers, heads wider than RoPE turns
+  CHECK_THROWS_WITH(
+      model::Model::load(
+          with_metadata(path, "bailingmoe-dense",
+                        [](gguf::GgufWriter& w) { w.set_u32("bailingmoe.leading_dense_block_count", 1); })),
+      Contains("bailingmoe.leading_dense_block_count 1: bailingmoe with dense layers is not supported"));
+  CHECK_THROWS_WITH(model::Model::load(with_metadata(
+                        path, "bailingmoe-partial",
+                        [](gguf::GgufWriter& w) { w.set_u32("bailingmoe.rope.dimension_count", 16); })),
+                    Contains("bailingmoe with partial RoPE is not supported"));
+}
+
 TEST_CASE("glm4moe keys out of range are refused by name, and a cut of its dense layers is a dense model",
           "[engine][architectures]") {
   const auto path = test::synth_model_file("test-tiny-glm4moe", gguf::GgmlType::Q8_0);

@@ -338,6 +338,60 @@ TEST_CASE("glm4moe shapes carry a dense first layer, shared experts, a selection
   CHECK(synth::find_shape("glm-4.5-air")->n_params() / 1000000000 == 109);
 }
 
+TEST_CASE("minimax-m2, dots1, bailingmoe and bailingmoe2 shapes carry their keys as llama.cpp writes them") {
+  const auto mm = gguf::GgufFile::open(write("test-tiny-minimax-m2", GgmlType::Q8_0).path);
+  CHECK(mm.architecture() == "minimax-m2");
+  CHECK(mm.require_uint("minimax-m2.expert_gating_func") == 2);
+  CHECK(mm.require_uint("minimax-m2.rope.dimension_count") == 32);
+  CHECK_FALSE(mm.find("minimax-m2.expert_weights_norm"));  // (MiniMax-M2's converter writes none)
+  CHECK_FALSE(mm.find("minimax-m2.leading_dense_block_count"));
+  CHECK(mm.require_tensor("blk.0.attn_q_norm.weight").dims == std::vector<uint64_t>{256});  // whole q
+  CHECK(mm.require_tensor("blk.0.attn_k_norm.weight").dims == std::vector<uint64_t>{128});
+  CHECK(mm.require_tensor("blk.0.exp_probs_b.bias").dims == std::vector<uint64_t>{4});
+  CHECK(mm.find_tensor("blk.0.ffn_gate_shexp.weight") == nullptr);
+  const auto dots = gguf::GgufFile::open(write("test-tiny-dots1", GgmlType::Q8_0).path);
+  CHECK(dots.require_uint("dots1.leading_dense_block_count") == 1);
+  CHECK(dots.require_uint("dots1.expert_shared_count") == 2);
+  CHECK(dots.get_bool("dots1.expert_weights_norm") == true);
+  CHECK(dots.require_float("dots1.expert_weights_scale") == 2.5);
+  CHECK(dots.require_tensor("blk.1.attn_k_norm.weight").dims == std::vector<uint64_t>{64});  // per head
+  CHECK(dots.require_tensor("blk.1.ffn_up_shexp.weight").dims == std::vector<uint64_t>{128, 128});
+  CHECK(dots.require_tensor("blk.0.ffn_down.weight").dims == std::vector<uint64_t>{256, 128});
+  const auto ling = gguf::GgufFile::open(write("test-tiny-bailingmoe2", GgmlType::Q8_0).path);
+  CHECK(ling.require_uint("bailingmoe2.block_count") == 3);  // two layers and the MTP one
+  CHECK(ling.require_uint("bailingmoe2.nextn_predict_layers") == 1);
+  CHECK(ling.require_uint("bailingmoe2.expert_group_count") == 2);
+  CHECK(ling.require_uint("bailingmoe2.expert_group_used_count") == 1);
+  CHECK(ling.require_uint("bailingmoe2.expert_shared_feed_forward_length") == 64);
+  CHECK(ling.require_tensor("blk.0.attn_qkv.weight").dims == std::vector<uint64_t>{128, 256});
+  CHECK(ling.find_tensor("blk.0.attn_q.weight") == nullptr);
+  CHECK(ling.require_tensor("blk.1.ffn_gate_shexp.weight").dims == std::vector<uint64_t>{128, 64});
+  CHECK(ling.require_tensor("blk.2.nextn.eh_proj.weight").dims == std::vector<uint64_t>{256, 128});
+  const auto ling1 = gguf::GgufFile::open(write("test-tiny-bailingmoe", GgmlType::Q8_0).path);
+  CHECK_FALSE(ling1.find("bailingmoe.expert_gating_func"));  // (softmax: Ling 1.0's converter writes none)
+  CHECK(ling1.require_uint("bailingmoe.expert_shared_count") == 2);
+  CHECK(ling1.require_tensor("blk.0.attn_q.weight").dims == std::vector<uint64_t>{128, 128});
+  CHECK(ling1.find_tensor("blk.0.exp_probs_b.bias") == nullptr);
+  CHECK(ling1.require_tensor("blk.0.ffn_gate_shexp.weight").dims == std::vector<uint64_t>{128, 128});
+  // Ling-lite: "16.8B total parameters, 2.75B activated" (its embeddings, attention, router and 6 of 64
+  // experts plus the two shared)
+  const synth::Shape* ling_lite = synth::find_shape("ling-lite");
+  const double lite = double(ling_lite->n_params());
+  CHECK(std::fabs(lite / 16.8e9 - 1) < 0.005);
+  CHECK(std::fabs((lite - 28.0 * (64 - 6) * 3 * 2048 * 1408) / 2.75e9 - 1) < 0.01);
+  // the real ones. dots.llm1 to the parameter: the Hub's safetensors count of dots.llm1.base
+  CHECK(synth::find_shape("dots.llm1")->n_params() == 142774381696);
+  // MiniMax-M2: "230B total parameters"
+  CHECK(std::fabs(double(synth::find_shape("minimax-m2")->n_params()) / 230e9 - 1) < 0.01);
+  // Ling-mini-2.0: 16.26 B, of which a token runs 789 M besides the embeddings (its card: "non-embedding
+  // 789M" active): its attention, dense first layer, router and 8 of 256 experts plus the shared one
+  const synth::Shape* ling_mini = synth::find_shape("ling-mini-2.0");
+  const double total = double(ling_mini->n_params());
+  CHECK(std::fabs(total / 16.26e9 - 1) < 0.005);
+  const double embeddings = 2.0 * 157184 * 2048, idle_experts = 19.0 * (256 - 8) * 3 * 2048 * 512;
+  CHECK(std::fabs((total - embeddings - idle_experts) / 789e6 - 1) < 0.01);
+}
+
 TEST_CASE("deepseek2 shapes carry latent attention as llama.cpp's converter writes it") {
   const auto f = gguf::GgufFile::open(write("test-tiny-deepseek2", GgmlType::Q8_0).path);
   CHECK(f.architecture() == "deepseek2");

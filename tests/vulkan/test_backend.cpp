@@ -345,6 +345,30 @@ TEST_CASE("Vulkan runs mixtures of experts (qwen3moe, Mixtral, GLM-4.5) as the C
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
+TEST_CASE(
+    "Vulkan runs MiniMax-M2, dots.llm1 and Ling 1.0 and 2.0 (bailingmoe, bailingmoe2) as the CPU engine does",
+    "[backend]") {
+  // minimax-m2: q and k normalized whole, partial RoPE, every layer a mixture (renormalized without a key);
+  // dots1: per-head norms, a dense first layer, two shared experts; bailingmoe2: packed q|k|v, expert groups
+  // (the best one of two), a shared expert of its own width, an MTP layer skipped; bailingmoe: llama's
+  // attention, softmax experts beside two shared ones. Prefill batches, decode
+  // steps, a prompt longer than a step, and the attention maps; vulkan-llamacpp refuses each by name.
+  const auto [shape, type] =
+      GENERATE(std::pair{"minimax-m2", gguf::GgmlType::Q8_0}, std::pair{"dots1", gguf::GgmlType::F32},
+               std::pair{"bailingmoe2", gguf::GgmlType::Q4_0}, std::pair{"bailingmoe", gguf::GgmlType::Q8_0});
+  INFO(shape << " " << gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file(std::string("test-tiny-") + shape, type));
+  REQUIRE(model->desc().n_expert == 4);
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  check_model_against_cpu(*model, *gpu, cpu);
+  check_long_prompt_against_cpu(*model, *gpu, cpu, 11);
+  CHECK_THROWS_WITH(
+      gpu->set_rounding(model::Rounding::LlamaCpp),
+      Catch::Contains(std::string("does not run mixtures of experts (") + shape + "); use cpu-llamacpp"));
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
 TEST_CASE("Vulkan runs deepseek2's multi-head latent attention as the CPU engine does", "[backend]") {
   // The latent as one KV head of 16 + 64 (RoPE key first), each head's query through its k_b and output
   // through its v_b as per-head mat-vecs over strided views; one attn_q, or q through a rank of 96. Prefill,
@@ -499,7 +523,7 @@ TEST_CASE("A mixture's memory estimate counts its expert buffers, not its dense 
   CHECK(max_abs_diff(gpu->forward(s, tokens, false), odd_gpu.forward(os, tokens, false)) == 0.0f);
   // the llama.cpp-compatible mode refuses a mixture by name
   CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
-                    Catch::Contains("does not run mixtures of experts; use cpu-llamacpp"));
+                    Catch::Contains("does not run mixtures of experts (qwen3moe); use cpu-llamacpp"));
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
