@@ -468,6 +468,10 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     : model_(model), ctx_(Context::Create(device)), max_batch_(max_batch_for(ctx_->device().info())) {
   const auto& d = model.desc();
   const auto& w = model.weights();
+  if (d.traits->altup)  // (refused rather than run as the Gemma 4 it resembles)
+    throw VulkanError(
+        "Vulkan does not run " + d.architecture +
+        " yet (AltUp's parallel residual streams, LAuReL, sparse FFN gates); the CPU engine does");
   if (d.per_layer_embd > 0) {  // record_layer_end binds each layer's slice of the per-layer inputs
     const uint64_t align = ctx_->device().info().min_storage_offset_alignment;
     if (uint64_t(d.per_layer_embd) * sizeof(float) % std::max<uint64_t>(align, 1) != 0)

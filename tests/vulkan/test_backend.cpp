@@ -8,6 +8,7 @@
 #include <random>
 
 #include "inference/cpu/cpu_backend.h"
+#include "inference/model/backend_registry.h"
 #include "inference/model/model.h"
 #include "inference/model/session.h"
 #include "inference/vulkan/gpu_layout.h"
@@ -445,6 +446,24 @@ TEST_CASE(
   CHECK(estimate + 64 >= caches->bytes() + logits);  // (the placeholders of absent caches)
   CHECK(cpu.estimate_memory(64).session_bytes == cpu.create_caches(64)->bytes());
   vulkan::test::require_no_validation_messages(gpu->context());
+}
+
+TEST_CASE("Vulkan and vulkan-llamacpp refuse gemma3n by name (auto then runs the CPU engine)", "[backend]") {
+  auto model = model::Model::load(test::synth_model_file("test-tiny-gemma3n", gguf::GgmlType::Q8_0));
+  vulkan::test::context();  // exits 77 when there is no device
+  CHECK_THROWS_WITH(vulkan::VulkanBackend(*model),
+                    Catch::Contains("does not run gemma3n yet") && Catch::Contains("the CPU engine does"));
+  // (lavapipe: "auto" declines Vulkan by policy; naming the device counts as asking for it)
+  vulkan::register_vulkan_backend("0");
+  CHECK_THROWS_WITH(model::create_backend("vulkan-llamacpp", *model),
+                    Catch::Contains("does not run gemma3n"));
+  const model::BackendChoice choice = model::choose_backend("auto", *model);
+  CHECK(choice.name == "cpu");
+  const auto vk = std::find_if(choice.skipped.begin(), choice.skipped.end(),
+                               [](const model::SkippedBackend& s) { return s.name == "vulkan"; });
+  REQUIRE(vk != choice.skipped.end());
+  CHECK_THAT(vk->reason, Catch::Contains("does not run gemma3n yet"));
+  vulkan::register_vulkan_backend();  // the default selector again, for any test after this one
 }
 
 TEST_CASE("Vulkan runs gemma4's mixture (experts beside the dense FFN) as the CPU engine does", "[backend]") {
