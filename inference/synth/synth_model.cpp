@@ -475,7 +475,7 @@ std::vector<Shape> make_shapes() {
   g4.k_eq_v = true;
   add(g4);
   // gemma3n: sliding layers 0, 2, 4 (a window of 4 keys) and full layers 1, 3, 5; layers 4 and 5 read layers
-  // 2's and 3's keys and values; the first two layers' FFN gates sparse; four AltUp streams, LAuReL of rank 8,
+  // 2's and 3's keys and values; the first two layers' FFN gates sparse; four AltUp streams, LAuReL of rank 32,
   // per-layer inputs of 16; the final soft-cap and the sliding layers' RoPE base left to their defaults
   Shape g3n{"test-tiny-gemma3n", "gemma3n", 128, 6, 4, 2, 256, 300, 128, 1000000.0f, 1e-6f, true, true};
   g3n.sliding_window = 4;
@@ -483,7 +483,7 @@ std::vector<Shape> make_shapes() {
   g3n.shared_kv_layers = 2;
   g3n.per_layer_embd = 16;
   g3n.altup_inputs = 4;
-  g3n.laurel_rank = 8;
+  g3n.laurel_rank = 32;
   g3n.sparse_layers = 2;
   add(g3n);
   // gemma4's mixture (26B-A4B's layout): a sliding and a full layer, 4 experts of 64 (2 per token) beside a

@@ -96,7 +96,7 @@ TEST_CASE("info prints Gemma 3n's AltUp streams, LAuReL and sparse FFN gates", "
              Catch::Contains(
                  "shared kv:     layers 4-5 read layer 2's (sliding), layer 3's (full) keys and values\n"));
   CHECK_THAT(out, Catch::Contains("altup:         4 streams, the layers run the first\n"));
-  CHECK_THAT(out, Catch::Contains("laurel:        rank 8 beside attention\n"));
+  CHECK_THAT(out, Catch::Contains("laurel:        rank 32 beside attention\n"));
   CHECK_THAT(out, Catch::Contains("sparse ffn:    layers 0-1 (gate cut at mean + 1.645 std)\n"));
   CHECK_THAT(out, Catch::Contains("per-layer in:  16 per layer (96 per token in all)\n"));
 }
