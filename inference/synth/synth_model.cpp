@@ -1241,10 +1241,13 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
       fill_rows(t, GgmlType::F32, options.seed, i, 0.2f, threads, bytes);
       w.add_tensor(t.name, GgmlType::F32, {t.row, t.rows}, bytes);
     } else if (t.kind == Kind::AltUpRouter || t.kind == Kind::AltUpCoef) {
-      // (the router's outputs and the coefficients near ±0.5, so that every stream's mix shows)
+      // (the router's outputs and the coefficients near ±0.5, so that every stream's mix shows; in the
+      // requested type where its rows allow, else as llama.cpp falls back: the coefficients' rows of
+      // n_inputs floats are F16 in a quantized file)
       const float sd = t.kind == Kind::AltUpCoef ? 0.3f : 0.5f * std::sqrt(static_cast<float>(t.row));
-      fill_rows(t, GgmlType::F32, options.seed, i, sd, threads, bytes);
-      w.add_tensor(t.name, GgmlType::F32, {t.row, t.rows}, bytes);
+      const GgmlType type = fallback_type(options.type, t.row);
+      fill_rows(t, type, options.seed, i, sd, threads, bytes);
+      w.add_tensor(t.name, type, {t.row, t.rows}, bytes);
     } else {  // F32 vectors (biases may be one row per expert)
       std::vector<float> v(t.row * t.rows, 1.0f);
       if (t.kind == Kind::Bias)
