@@ -21,7 +21,7 @@ std::string layer_range(int64_t first, int64_t last) {
 
 // Gemma 4's layers as the engine reads them: which slide a window, the two kinds' heads (their widths, the
 // dimensions RoPE turns, KV heads), the layers that read an earlier layer's keys and values, the FFN widths,
-// the per-layer inputs and the experts.
+// the per-layer inputs and the experts (Gemma 3n's too, with its AltUp streams, LAuReL and sparse gates).
 void print_layer_shapes(const model::Model& model) {
   const model::ModelDescription& d = model.desc();
   int64_t first[2] = {-1, -1}, n_local = 0;  // the first full and the first sliding layer
@@ -75,6 +75,26 @@ void print_layer_shapes(const model::Model& model) {
     std::printf("per-layer in:  %lld per layer (%lld per token in all)\n",
                 static_cast<long long>(d.per_layer_embd),
                 static_cast<long long>(d.per_layer_embd * d.n_layer));
+  if (d.altup.n_inputs > 0) {  // Gemma 3n
+    std::printf("altup:         %lld streams, the layers run the first\n",
+                static_cast<long long>(d.altup.n_inputs));
+    std::printf("laurel:        rank %lld beside attention\n", static_cast<long long>(d.altup.laurel_rank));
+    std::string sparse;
+    for (int64_t l = 0, start = -1; l < d.n_layer; ++l) {
+      if (d.sparse_ffn(l) && start < 0) start = l;
+      if (start >= 0 &&
+          (l + 1 == d.n_layer || !d.sparse_ffn(l + 1) ||
+           d.ffn_sparsity[static_cast<size_t>(l + 1)] != d.ffn_sparsity[static_cast<size_t>(l)])) {
+        char cut[64];
+        std::snprintf(cut, sizeof cut, " (gate cut at mean + %.4g std)",
+                      d.ffn_sparsity[static_cast<size_t>(l)]);
+        sparse += std::string(sparse.empty() ? "" : ", ") + (start == l ? "layer " : "layers ") +
+                  layer_range(start, l) + cut;
+        start = -1;
+      }
+    }
+    std::printf("sparse ffn:    %s\n", sparse.empty() ? "none" : sparse.c_str());
+  }
   if (d.n_expert > 0)
     std::printf("experts:       %lld of %lld, %lld per token, beside the dense FFN\n",
                 static_cast<long long>(d.n_expert), static_cast<long long>(d.n_ff_exp),

@@ -115,7 +115,14 @@ Scratch::Scratch(const model::ModelDescription& d, int64_t b)
       ple_g(sz(b * d.per_layer_embd)),
       ffn_res(d.traits->layer_shapes && d.n_expert ? sz(b * d.n_embd) : 0),
       router_in(d.traits->layer_shapes && d.n_expert ? sz(b * d.n_embd) : 0),
-      ones(sz(d.traits->layer_shapes ? d.max_head_dim() : 0), 1.0f) {}
+      ones(sz(d.traits->layer_shapes ? d.max_head_dim() : 0), 1.0f),
+      alt(sz(b * d.altup.n_inputs * d.n_embd)),
+      alt_pred(sz(b * d.altup.n_inputs * d.n_embd)),
+      alt_m(sz(b * d.altup.n_inputs)),
+      alt_c(sz(b * d.altup.n_inputs * d.altup.n_inputs)),
+      alt_tmp(d.traits->altup ? sz(b * d.n_embd) : 0),
+      laurel_lo(sz(b * d.altup.laurel_rank)),
+      laurel(d.traits->altup ? sz(b * d.n_embd) : 0) {}
 
 CpuBackend::CpuBackend(const model::Model& model, int n_threads, Rounding rounding)
     : model_(model), rounding_(rounding), pool_(n_threads), s_(model.desc(), kMaxBatch) {
@@ -174,11 +181,13 @@ model::MemoryEstimate CpuBackend::estimate_memory(int64_t n_ctx) const {
                             int64_t(1 + model::StateCheckpoints<float>::kMax)) *
                     sizeof(float);
   const Scratch& s = s_;
-  for (const auto* v : {&s.x,        &s.xb,      &s.xb2,       &s.attn_res, &s.qkv,      &s.q,     &s.k,
-                        &s.v,        &s.att_out, &s.hb,        &s.hb2,      &s.router,   &s.moe_x, &s.moe_g,
-                        &s.moe_u,    &s.moe_d,   &s.moe_out,   &s.conv_bcx, &s.dn_qkv,   &s.dn_z,  &s.dn_beta,
-                        &s.dn_alpha, &s.dn_out,  &s.attn_gate, &s.q_gate,   &s.mb_in,    &s.mb_y,  &s.ssm_res,
-                        &s.ple,      &s.ple_g,   &s.ple_own,   &s.ffn_res,  &s.router_in})
+  for (const auto* v :
+       {&s.x,        &s.xb,      &s.xb2,       &s.attn_res,  &s.qkv,       &s.q,     &s.k,
+        &s.v,        &s.att_out, &s.hb,        &s.hb2,       &s.router,    &s.moe_x, &s.moe_g,
+        &s.moe_u,    &s.moe_d,   &s.moe_out,   &s.conv_bcx,  &s.dn_qkv,    &s.dn_z,  &s.dn_beta,
+        &s.dn_alpha, &s.dn_out,  &s.attn_gate, &s.q_gate,    &s.mb_in,     &s.mb_y,  &s.ssm_res,
+        &s.ple,      &s.ple_g,   &s.ple_own,   &s.ffn_res,   &s.router_in, &s.alt,   &s.alt_pred,
+        &s.alt_m,    &s.alt_c,   &s.alt_tmp,   &s.laurel_lo, &s.laurel})
     m.scratch_bytes += v->size() * sizeof(float);
   const ContextScratch cs = context_scratch(n_ctx);
   m.scratch_bytes +=
@@ -465,7 +474,7 @@ void CpuBackend::gelu_rows(float* x, int64_t n) const {
 
 // A dense FFN of width n_ff from the normalized xb into xb2: down(silu(gate·x) ⊙ up·x), down(gelu(gate·x) ⊙
 // up·x), down(gelu(up·x + b)) + b or down(relu(up·x + b)²) + b.
-void CpuBackend::dense_ffn(const model::LayerWeights& L, int64_t n, int64_t n_ff) {
+void CpuBackend::dense_ffn(const model::LayerWeights& L, int64_t n, int64_t n_ff, float sparsity) {
   const model::ArchTraits& arch = *model_.desc().traits;
   Scratch& s = s_;
   if (arch.ffn == FfnKind::Gelu) {
@@ -478,6 +487,17 @@ void CpuBackend::dense_ffn(const model::LayerWeights& L, int64_t n, int64_t n_ff
     project(s.hb.data(), s.xb.data(), L.w_gate, {}, n);
     project(s.hb2.data(), s.xb.data(), L.w_up, L.b_up, n);
     if (arch.ffn == FfnKind::GeGlu) {
+      // Gemma 3n's first layers: Gaussian top-k, each token's gate values less the cutoff mean + std ·
+      // quantile (the sample std, n − 1), the negative ones 0
+      for (int64_t t = 0; t < n && !std::isnan(sparsity); ++t) {
+        float* g = &s.hb[sz(t * n_ff)];
+        float sum = 0, sq = 0;
+        for (int64_t i = 0; i < n_ff; ++i) sum += g[i];
+        const float mean = sum / static_cast<float>(n_ff);
+        for (int64_t i = 0; i < n_ff; ++i) sq += (g[i] - mean) * (g[i] - mean);
+        const float cutoff = mean + std::sqrt(sq / static_cast<float>(n_ff - 1)) * sparsity;
+        for (int64_t i = 0; i < n_ff; ++i) g[i] = std::max(g[i] - cutoff, 0.0f);
+      }
       gelu_rows(s.hb.data(), n * n_ff);
       for (int64_t i = 0; i < n * n_ff; ++i) s.hb[sz(i)] *= s.hb2[sz(i)];
     } else {
@@ -773,9 +793,11 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
     }
   }
   if (d.per_layer_embd > 0) per_layer_inputs(tokens, n);
+  if (arch.altup) altup_init(n);
 
   for (int64_t l = 0; l < d.n_layer; ++l) {
     const model::LayerWeights& L = w.layers[sz(l)];
+    if (arch.altup) altup_predict(L, n);  // (the layer runs on the active stream's prediction)
     // this layer's attention shape (Gemma 4's differ by kind of layer)
     const model::ModelDescription::Heads heads = d.heads(l);
     const int64_t q_dim = heads.q_dim(), kv_dim = heads.kv_dim(), hd = heads.head_dim;
@@ -784,6 +806,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
     const bool mixes = d.mixer(l) != model::ModelDescription::Mixer::None;
     if (mixes)
       for (int64_t t = 0; t < n; ++t) norm(&s.xb[sz(t * dim)], &s.x[sz(t * dim)], L.attn_norm, L.attn_norm_b);
+    if (arch.altup) laurel(L, n);  // (from the attention norm's output, beside attention)
 
     // a sublayer's output in xb2 RMS-normalized before its residual add (post_norms)
     const auto post_norm = [&](model::Vector gain) {
@@ -960,6 +983,11 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
       residual_scale();
       add(s.x.data(), s.xb2.data(), n * dim);
     }
+    if (arch.altup) {  // Gemma 3n: LAuReL joins the attention's residual sum, the two scaled by 1/√2
+      add(s.x.data(), s.laurel.data(), n * dim);
+      const float inv_sqrt2 = 1.0f / std::sqrt(2.0f);
+      for (int64_t i = 0; i < n * dim; ++i) s.x[sz(i)] *= inv_sqrt2;
+    }
     if (!d.has_ffn(l)) continue;  // (Nemotron-H's mixer layers)
 
     // ffn norm (a parallel block without one: the attention norm's output, still in xb)
@@ -973,7 +1001,8 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
     } else if (!L.up_exps.empty()) {
       moe_ffn(L, n);
     } else {
-      dense_ffn(L, n, d.ff_width(l));  // (Gemma 4's shared-KV layers may be twice as wide)
+      // (Gemma 4's shared-KV layers may be twice as wide; Gemma 3n's first layers sparse)
+      dense_ffn(L, n, d.ff_width(l), d.sparse_ffn(l) ? d.ffn_sparsity[sz(l)] : std::nanf(""));
     }
     post_norm(L.ffn_post_norm);
 
@@ -984,7 +1013,9 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
 
     // Gemma 4: the layer's per-layer input, gated by GELU of the output, projected, normalized and added;
     // then the whole output scaled
-    if (L.ple_gate) {
+    if (arch.altup) {  // Gemma 3n: every stream corrected, the per-layer input added to the others
+      altup_correct(L, l, n);
+    } else if (L.ple_gate) {
       const int64_t p = d.per_layer_embd;
       project(s.ple_g.data(), s.x.data(), L.ple_gate, {}, n);
       for (int64_t t = 0; t < n; ++t) {
@@ -1005,6 +1036,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
   // final norm and classifier, for the tokens whose logits are wanted
   const int64_t n_out = n - first_logit;
   if (n_out <= 0) return;
+  if (arch.altup) altup_merge(first_logit, n);
   for (int64_t t = 0; t < n_out; ++t)
     norm(&s.xb[sz(t * dim)], &s.x[sz((first_logit + t) * dim)], w.output_norm, w.output_norm_b);
   project(logits, s.xb.data(), w.output, w.output_b, n_out);
@@ -1033,6 +1065,138 @@ void CpuBackend::per_layer_inputs(const int32_t* tokens, int64_t n) {
       for (int64_t i = 0; i < p; ++i) x[i] = (x[i] + own[l * p + i] * own_scale) * sum_scale;
     }
   }
+}
+
+// Gemma 3n's AltUp router over n rows of x (a stream's tokens): tanh(router · (RMSNorm(x) · gains / n_embd))
+// into s_.alt_m, n_inputs per token.
+void CpuBackend::altup_modalities(const model::LayerWeights& L, const float* x, int64_t n) {
+  const model::ModelDescription& d = model_.desc();
+  const int64_t dim = d.n_embd;
+  const float scale = 1.0f / static_cast<float>(dim);
+  for (int64_t t = 0; t < n; ++t) {
+    float* r = &s_.alt_tmp[sz(t * dim)];
+    rmsnorm(r, x + t * dim, L.altup_router_norm, dim, d.norm_eps);
+    for (int64_t i = 0; i < dim; ++i) r[i] *= scale;
+  }
+  project(s_.alt_m.data(), s_.alt_tmp.data(), L.altup_router, {}, n);
+  for (int64_t i = 0; i < n * d.altup.n_inputs; ++i) s_.alt_m[sz(i)] = std::tanh(s_.alt_m[sz(i)]);
+}
+
+namespace {
+// Row v (n floats) rescaled to the magnitude (L2 norm) `target`: v · target / |v|, as ggml's mul then div.
+void to_magnitude(float* v, float target, int64_t n) {
+  float sq = 0;
+  for (int64_t i = 0; i < n; ++i) sq += v[i] * v[i];
+  const float mag = std::sqrt(sq);
+  for (int64_t i = 0; i < n; ++i) v[i] = v[i] * target / mag;
+}
+float magnitude(const float* v, int64_t n) {
+  float sq = 0;
+  for (int64_t i = 0; i < n; ++i) sq += v[i] * v[i];
+  return std::sqrt(sq);
+}
+}  // namespace
+
+// AltUp's streams from the scaled embeddings in s_.x: the first is the embedding, each other one its
+// projection (altup_proj) rescaled to the embedding's magnitude.
+void CpuBackend::altup_init(int64_t n) {
+  const model::ModelDescription& d = model_.desc();
+  const int64_t dim = d.n_embd;
+  std::copy_n(s_.x.data(), n * dim, s_.alt.data());
+  for (int64_t i = 1; i < d.altup.n_inputs; ++i) {
+    float* stream = &s_.alt[sz(i * n * dim)];
+    project(stream, s_.x.data(), model_.weights().altup_proj[sz(i - 1)], {}, n);
+    for (int64_t t = 0; t < n; ++t) to_magnitude(stream + t * dim, magnitude(&s_.x[sz(t * dim)], dim), dim);
+  }
+}
+
+// A layer's prediction of every stream from all of them, by coefficients that the router makes from the
+// active stream: pred_j = stream_j + Σ_k c[j·N + k] · stream_k (N streams); the active one's into s_.x.
+void CpuBackend::altup_predict(const model::LayerWeights& L, int64_t n) {
+  const model::ModelDescription& d = model_.desc();
+  const int64_t dim = d.n_embd, N = d.altup.n_inputs;
+  altup_modalities(L, s_.alt.data(), n);
+  project(s_.alt_c.data(), s_.alt_m.data(), L.altup_predict, {}, n);
+  for (int64_t j = 0; j < N; ++j)
+    for (int64_t t = 0; t < n; ++t) {
+      float* pred = &s_.alt_pred[sz((j * n + t) * dim)];
+      const float* c = &s_.alt_c[sz(t * N * N + j * N)];
+      for (int64_t i = 0; i < dim; ++i) {
+        float sum = 0;
+        for (int64_t k = 0; k < N; ++k) sum += c[k] * s_.alt[sz((k * n + t) * dim + i)];
+        pred[i] = s_.alt[sz((j * n + t) * dim + i)] + sum;
+      }
+    }
+  std::copy_n(s_.alt_pred.data(), n * dim, s_.x.data());
+}
+
+// LAuReL beside attention, from the attention norm's output in s_.xb: xb + RMSNorm(laurel_r · laurel_l · xb)
+// into s_.laurel.
+void CpuBackend::laurel(const model::LayerWeights& L, int64_t n) {
+  const model::ModelDescription& d = model_.desc();
+  const int64_t dim = d.n_embd;
+  project(s_.laurel_lo.data(), s_.xb.data(), L.laurel_l, {}, n);
+  project(s_.laurel.data(), s_.laurel_lo.data(), L.laurel_r, {}, n);
+  for (int64_t t = 0; t < n; ++t) {
+    float* r = &s_.laurel[sz(t * dim)];
+    rmsnorm(r, r, L.laurel_norm, dim, d.norm_eps);
+    add(r, &s_.xb[sz(t * dim)], dim);
+  }
+}
+
+// The layer's correction: its output in s_.x less the active stream's prediction (the innovation), times
+// 1 + the coefficients the router makes from that output, added to every stream's prediction. Then the
+// per-layer input: GELU(gate · (corrected active stream ⊙ correct_scale)) ⊙ this layer's input, projected
+// and RMS-normalized, added to every stream but the active one (as Hugging Face's corrected[1:] +=).
+void CpuBackend::altup_correct(const model::LayerWeights& L, int64_t l, int64_t n) {
+  const model::ModelDescription& d = model_.desc();
+  const int64_t dim = d.n_embd, N = d.altup.n_inputs, p = d.per_layer_embd;
+  altup_modalities(L, s_.x.data(), n);
+  project(s_.alt_c.data(), s_.alt_m.data(), L.altup_correct, {}, n);
+  for (int64_t t = 0; t < n; ++t) {
+    const float* x = &s_.x[sz(t * dim)];
+    const float* active = &s_.alt_pred[sz(t * dim)];
+    for (int64_t j = 0; j < N; ++j) {
+      const float c = s_.alt_c[sz(t * N + j)] + 1.0f;
+      const float* pred = &s_.alt_pred[sz((j * n + t) * dim)];
+      float* out = &s_.alt[sz((j * n + t) * dim)];
+      for (int64_t i = 0; i < dim; ++i) out[i] = pred[i] + (x[i] - active[i]) * c;
+    }
+  }
+  for (int64_t t = 0; t < n; ++t)
+    for (int64_t i = 0; i < dim; ++i)
+      s_.alt_tmp[sz(t * dim + i)] = s_.alt[sz(t * dim + i)] * L.altup_correct_scale[sz(i)];
+  project(s_.ple_g.data(), s_.alt_tmp.data(), L.ple_gate, {}, n);
+  for (int64_t t = 0; t < n; ++t) {
+    float* g = &s_.ple_g[sz(t * p)];
+    gelu_rows(g, p);
+    const float* input = &s_.ple[sz((t * d.n_layer + l) * p)];
+    for (int64_t i = 0; i < p; ++i) g[i] *= input[i];
+  }
+  project(s_.xb2.data(), s_.ple_g.data(), L.ple_proj, {}, n);
+  for (int64_t t = 0; t < n; ++t)
+    rmsnorm(&s_.xb2[sz(t * dim)], &s_.xb2[sz(t * dim)], L.ple_norm, dim, d.norm_eps);
+  for (int64_t j = 1; j < N; ++j) add(&s_.alt[sz(j * n * dim)], s_.xb2.data(), n * dim);
+}
+
+// The streams of tokens [first, n) back into one, in s_.x's rows: each other stream projected back
+// (altup_unembd_proj) and rescaled to the first's magnitude, the N averaged.
+void CpuBackend::altup_merge(int64_t first, int64_t n) {
+  const model::ModelDescription& d = model_.desc();
+  const int64_t dim = d.n_embd, N = d.altup.n_inputs, n_out = n - first;
+  float* x = &s_.x[sz(first * dim)];
+  std::copy_n(&s_.alt[sz(first * dim)], n_out * dim, x);
+  for (int64_t j = 1; j < N; ++j) {
+    project(s_.alt_tmp.data(), &s_.alt[sz((j * n + first) * dim)], model_.weights().altup_unembd[sz(j - 1)],
+            {}, n_out);
+    for (int64_t t = 0; t < n_out; ++t) {
+      float* u = &s_.alt_tmp[sz(t * dim)];
+      to_magnitude(u, magnitude(&s_.alt[sz((first + t) * dim)], dim), dim);
+      add(x + t * dim, u, dim);
+    }
+  }
+  const float inv = 1.0f / static_cast<float>(N);
+  for (int64_t i = 0; i < n_out * dim; ++i) x[i] *= inv;
 }
 
 std::vector<float> CpuBackend::map_queries(const CpuCaches& c, int64_t l, model::Range positions) {

@@ -119,6 +119,11 @@ struct Scratch {
   // Gemma 4's mixtures: the dense FFN's normalized output, the router's input (max_batch, n_embd)
   std::vector<float> ffn_res, router_in;
   std::vector<float> ones;  // (max head_dim) unit gains: Gemma 4's weightless RMSNorm of V
+  // Gemma 3n: AltUp's streams and the layer's predictions of them (n_inputs blocks of (max_batch, n_embd),
+  // a stream's tokens contiguous), the router's outputs (max_batch, n_inputs), the coefficients made from
+  // them (max_batch, n_inputs²), a stream-sized row block for projections (max_batch, n_embd), LAuReL's
+  // low-rank rows (max_batch, rank) and its output (max_batch, n_embd)
+  std::vector<float> alt, alt_pred, alt_m, alt_c, alt_tmp, laurel_lo, laurel;
   std::vector<float>
       att;  // (n_threads, gqa_group, n_ctx), score rows per thread; grows with the largest session
   std::vector<float>
@@ -168,7 +173,17 @@ class CpuBackend final : public model::Backend {
   // The mixture-of-experts FFN of n tokens: s_.xb (normalized) -> s_.xb2.
   // (router_in: the router's input rows; null: xb, the experts' input)
   void moe_ffn(const model::LayerWeights& L, int64_t n, const float* router_in = nullptr);
-  void dense_ffn(const model::LayerWeights& L, int64_t n, int64_t n_ff);
+  // (sparsity: Gemma 3n's Gaussian top-k quantile on the gate; NaN: none)
+  void dense_ffn(const model::LayerWeights& L, int64_t n, int64_t n_ff, float sparsity = std::nanf(""));
+  // Gemma 3n's AltUp (cpu_backend.cpp): the streams from the embedding in s_.x, a layer's prediction (its
+  // active stream into s_.x), its correction by the layer's output in s_.x with the per-layer input, and
+  // the streams merged back into s_.x rows [first, n) for the classifier.
+  void altup_modalities(const model::LayerWeights& L, const float* x, int64_t n);
+  void altup_init(int64_t n);
+  void altup_predict(const model::LayerWeights& L, int64_t n);
+  void altup_correct(const model::LayerWeights& L, int64_t l, int64_t n);
+  void altup_merge(int64_t first, int64_t n);
+  void laurel(const model::LayerWeights& L, int64_t n);
   void gemma4_moe(const model::LayerWeights& L, int64_t n);
   void gelu_rows(float* x, int64_t n) const;
   void mla_qkv(const model::LayerWeights& L, int64_t n);

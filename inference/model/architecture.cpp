@@ -140,6 +140,11 @@ constexpr std::array kArchitectures = {
     ArchTraits{.name = "gemma4", .norm = NormKind::Rms, .ffn = FfnKind::GeGlu, .rope = RopeKind::NeoX,
                .learned_positions = false, .fused_qkv = false, .qk_norm = true, .embed_scale = true,
                .post_norms = true, .layer_shapes = true},
+    // Google Gemma 3n (E2B, E4B; text): Gemma 4's layer shapes (one head width here) with AltUp's four
+    // residual streams, LAuReL and sparse FFN gates in the first layers
+    ArchTraits{.name = "gemma3n", .norm = NormKind::Rms, .ffn = FfnKind::GeGlu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .qk_norm = true, .embed_scale = true,
+               .post_norms = true, .layer_shapes = true, .altup = true},
     // Arcee AFM-4.5B: llama's layers with an ungated ReLU² FFN
     ArchTraits{.name = "arcee", .norm = NormKind::Rms, .ffn = FfnKind::ReluSqr, .rope = RopeKind::Normal,
                .learned_positions = false, .fused_qkv = false},

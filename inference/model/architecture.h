@@ -121,6 +121,11 @@ struct ArchTraits {
   // Mamba2Attention). The converter folds the model's muP multipliers into the weights; its FFN norm is
   // named without ".weight" (blk.N.ffn_norm), its Mamba-2 norm may be absent (no grouped norm then).
   bool parallel_hybrid = false;
+  // Gemma 3n: Gemma 4's layer shapes (layer_shapes: shared keys and values, V's norm, unscaled scores,
+  // per-layer inputs) around AltUp's parallel residual streams (ModelDescription::AltUp: each layer predicts
+  // every stream from the others, runs on one, and corrects them all by what it did), a LAuReL low-rank
+  // branch beside attention, and Gaussian top-k sparsity on the first layers' FFN gates
+  bool altup = false;
 };
 
 // Every architecture this engine runs.

@@ -1,6 +1,7 @@
 #include "inference/model/model_description.h"
 
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace glasswing::model {
@@ -192,6 +193,18 @@ int64_t read_ff_width(const gguf::GgufFile& file, const std::string& a, ModelDes
   return width;
 }
 
+// Gemma 3n's attention.shared_kv_layers: an integer, or a float in some early files; absent, llama.cpp's
+// constant (the layers from the 20th on share).
+int64_t read_gemma3n_shared_kv(const gguf::GgufFile& file, const std::string& a, int64_t n_layer) {
+  const std::string key = a + "attention.shared_kv_layers";
+  const auto v = file.get_float(key);
+  if (!v) return std::max<int64_t>(0, n_layer - 20);
+  if (*v < 0 || *v > static_cast<double>(n_layer) || *v != std::floor(*v))
+    throw std::runtime_error("metadata " + key + " = " + std::to_string(*v) +
+                             " is not a count of layers in 0.." + std::to_string(n_layer));
+  return static_cast<int64_t>(*v);
+}
+
 // Gemma 4's layer shapes as llama.cpp's gemma4 reads them: the sliding layers by the per-layer
 // sliding_window_pattern (a bool per layer, or one for all), their own head and rotary widths, their RoPE
 // base (rope.freq_base_swa, 10000 when absent); the last shared_kv_layers layers attending over the keys
@@ -200,14 +213,22 @@ int64_t read_ff_width(const gguf::GgufFile& file, const std::string& a, ModelDes
 void read_layer_shapes(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
   const std::string pattern = a + "attention.sliding_window_pattern";
   const gguf::Value* v = file.find(pattern);
-  if (!v) throw std::runtime_error("metadata " + pattern + " is missing");
-  if (v->type == gguf::ValueType::Array) {
+  const bool gemma3n = d.traits->altup;
+  if (!v && gemma3n) {  // (llama.cpp's gemma3n without the key: a full layer every fifth)
+    for (int64_t l = 0; l < d.n_layer; ++l) d.local_layers.push_back(l % 5 < 4);
+  } else if (!v) {
+    throw std::runtime_error("metadata " + pattern + " is missing");
+  } else if (v->type == gguf::ValueType::Array) {
     for (const int64_t f : per_layer_ints(file, pattern, d.n_layer)) d.local_layers.push_back(f != 0);
   } else {
     d.local_layers.assign(static_cast<size_t>(d.n_layer), file.get_bool(pattern).value_or(false));
   }
   d.sliding_window = positive(file, a + "attention.sliding_window");
-  d.head_dim_local = positive(file, a + "attention.key_length_swa");
+  // (Gemma 3n's layers share one head width)
+  d.head_dim_local = gemma3n ? file.get_int(a + "attention.key_length_swa").value_or(d.head_dim)
+                             : positive(file, a + "attention.key_length_swa");
+  if (d.head_dim_local <= 0)
+    throw std::runtime_error("metadata " + a + "attention.key_length_swa must be positive");
   if (file.get_int(a + "attention.value_length_swa").value_or(d.head_dim_local) != d.head_dim_local)
     throw std::runtime_error("attention.value_length_swa differs from key_length_swa (not supported)");
   d.n_rot_local = file.get_int(a + "rope.dimension_count_swa").value_or(d.n_rot);
@@ -216,7 +237,8 @@ void read_layer_shapes(const gguf::GgufFile& file, const std::string& a, ModelDe
                              " must be even and at most the sliding layers' head dimension " +
                              std::to_string(d.head_dim_local));
   d.rope_freq_base_local = static_cast<float>(file.get_float(a + "rope.freq_base_swa").value_or(10000.0));
-  const int64_t shared = count_key(file, a, "attention.shared_kv_layers", d.n_layer);
+  const int64_t shared = gemma3n ? read_gemma3n_shared_kv(file, a, d.n_layer)
+                                 : count_key(file, a, "attention.shared_kv_layers", d.n_layer);
   if (shared > 0) {
     d.n_layer_kv = d.n_layer - shared;
     if (d.n_layer_kv < 2 || d.is_local(d.n_layer_kv - 1) || !d.is_local(d.n_layer_kv - 2))
@@ -227,6 +249,46 @@ void read_layer_shapes(const gguf::GgufFile& file, const std::string& a, ModelDe
   d.attention_scale = 1.0f;
   d.final_softcap = static_cast<float>(file.get_float(a + "final_logit_softcapping").value_or(30.0));
   d.per_layer_embd = count_key(file, a, "embedding_length_per_layer_input", 1 << 16);
+  if (gemma3n && d.per_layer_embd == 0)
+    throw std::runtime_error("metadata " + a + "embedding_length_per_layer_input must be positive");
+}
+
+// Gemma 3n's AltUp streams, LAuReL's rank and the FFN gates' sparsity, as Hugging Face's Gemma3n states
+// them. llama.cpp runs the first 10 layers sparse at the 95th percentile (a quantile of 1.6448533535)
+// whatever the file says; the converter writes that as activation_sparsity_scale, one quantile per layer,
+// −inf for the layers without sparsity (its quantile of 0). Reading the array agrees with both; a file
+// without it gets llama.cpp's constants.
+void read_altup(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
+  ModelDescription::AltUp& u = d.altup;
+  u.n_inputs = positive(file, a + "altup.num_inputs");
+  if (u.n_inputs < 2 || u.n_inputs > 16)
+    throw std::runtime_error("metadata " + a + "altup.num_inputs " + std::to_string(u.n_inputs) +
+                             " is outside the supported 2..16 streams");
+  u.active = file.get_int(a + "altup.active_idx").value_or(0);
+  if (u.active != 0)  // (the per-layer inputs join the other streams, the unembedding reads the first: HF)
+    throw std::runtime_error("metadata " + a + "altup.active_idx " + std::to_string(u.active) +
+                             ": only the first stream active is supported");
+  const auto* laurel = file.find_tensor("blk.0.laurel_l.weight");
+  if (!laurel || laurel->dims.size() != 2 || laurel->dims[1] == 0)
+    throw std::runtime_error(
+        "tensor 'blk.0.laurel_l.weight' (LAuReL's rank) is missing or not 2-dimensional");
+  u.laurel_rank = static_cast<int64_t>(laurel->dims[1]);
+  const std::string key = a + "activation_sparsity_scale";
+  d.ffn_sparsity.assign(static_cast<size_t>(d.n_layer), std::nanf(""));
+  const gguf::Value* v = file.find(key);
+  if (!v) {
+    for (int64_t l = 0; l < std::min<int64_t>(10, d.n_layer); ++l)
+      d.ffn_sparsity[static_cast<size_t>(l)] = 1.6448533535f;
+    return;
+  }
+  if (v->type != gguf::ValueType::Array || v->array->floats.size() != static_cast<size_t>(d.n_layer))
+    throw std::runtime_error(key + " must hold one float per layer (" + std::to_string(d.n_layer) + ")");
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    const double q = v->array->floats[static_cast<size_t>(l)];
+    if (std::isnan(q) || q == std::numeric_limits<double>::infinity())
+      throw std::runtime_error(key + " holds " + std::to_string(q) + " for layer " + std::to_string(l));
+    if (std::isfinite(q)) d.ffn_sparsity[static_cast<size_t>(l)] = static_cast<float>(q);  // (−inf: none)
+  }
 }
 
 // Each layer's index among the layers of its kind (ModelDescription::cache_slot).
@@ -576,6 +638,7 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
   d.attn_softcap = static_cast<float>(file.get_float(a + "attn_logit_softcapping").value_or(0.0));
   d.final_softcap = static_cast<float>(file.get_float(a + "final_logit_softcapping").value_or(0.0));
   if (d.traits->layer_shapes) read_layer_shapes(file, a, d);
+  if (d.traits->altup) read_altup(file, a, d);
   if (d.attn_softcap < 0 || d.final_softcap < 0 || !std::isfinite(d.attn_softcap) ||
       !std::isfinite(d.final_softcap))
     throw std::runtime_error("logit soft-capping values must be positive (0: none)");

@@ -2,6 +2,7 @@
 // The blueprint of a model: every size and constant the forward pass needs, read from GGUF metadata
 // (never hard-coded). Sizes that the tensors also carry are checked against them when the weights load.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -139,6 +140,18 @@ struct ModelDescription {
   // Gemma 4's per-layer inputs: per_layer_embd floats per layer and token, from per_layer_token_embd and a
   // projection of the embedding, gated into each layer's output (0: none)
   int64_t per_layer_embd = 0;
+  // Gemma 3n (ArchTraits::altup): the residual stream is n_inputs parallel streams, of which the layers run
+  // the first (altup.num_inputs; altup.active_idx, which must be 0); LAuReL's rank (laurel_l's rows); and
+  // per layer the multiple of the FFN gate's standard deviation above its mean that Gaussian top-k sparsity
+  // cuts at (activation_sparsity_scale: the normal distribution's quantile of the target sparsity; NaN: no
+  // sparsity in that layer)
+  struct AltUp {
+    int64_t n_inputs = 0, active = 0, laurel_rank = 0;
+  } altup;
+  std::vector<float> ffn_sparsity;
+  bool sparse_ffn(int64_t l) const {
+    return !ffn_sparsity.empty() && !std::isnan(ffn_sparsity[static_cast<size_t>(l)]);
+  }
 
   // One attention layer's shape: its KV heads, head width (q, k and v alike), rotary width, and widths of
   // all its query heads and of its key (or value) heads.

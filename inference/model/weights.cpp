@@ -221,7 +221,9 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       L.wq = load.matrix(p + "attn_q.weight", h.q_dim(), d.n_embd);
       if (d.keeps_kv(l)) {
         L.wk = load.matrix(p + "attn_k.weight", h.kv_dim(), d.n_embd);
-        if (load.has(p + "attn_v.weight")) L.wv = load.matrix(p + "attn_v.weight", h.kv_dim(), d.n_embd);
+        // (Gemma 3n's layers always have theirs)
+        if (arch.altup || load.has(p + "attn_v.weight"))
+          L.wv = load.matrix(p + "attn_v.weight", h.kv_dim(), d.n_embd);
       }
     } else {
       L.wq = load.matrix(p + "attn_q.weight", (arch.attn_output_gate ? 2 : 1) * d.q_dim(), d.n_embd);
@@ -256,6 +258,17 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
         L.ple_proj = load.matrix(p + "proj.weight", d.n_embd, d.per_layer_embd);
         L.ple_norm = load.vector(p + "post_norm.weight", d.n_embd);
       }
+    }
+    if (arch.altup) {  // Gemma 3n's AltUp and LAuReL
+      const int64_t n = d.altup.n_inputs;
+      L.altup_router = load.matrix(p + "altup_router.weight", n, d.n_embd);
+      L.altup_router_norm = load.vector(p + "altup_router_norm.weight", d.n_embd);
+      L.altup_predict = load.matrix(p + "altup_predict_coef.weight", n * n, n);
+      L.altup_correct = load.matrix(p + "altup_correct_coef.weight", n, n);
+      L.altup_correct_scale = load.vector(p + "altup_correct_scale.weight", d.n_embd);
+      L.laurel_l = load.matrix(p + "laurel_l.weight", d.altup.laurel_rank, d.n_embd);
+      L.laurel_r = load.matrix(p + "laurel_r.weight", d.n_embd, d.altup.laurel_rank);
+      L.laurel_norm = load.vector(p + "laurel_post_norm.weight", d.n_embd);
     }
     if (arch.post_norms) {
       L.attn_post_norm = load.vector(p + "post_attention_norm.weight", d.n_embd);
@@ -345,6 +358,11 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
     w.per_layer_model_proj = load.matrix("per_layer_model_proj.weight", all, d.n_embd);
     w.per_layer_proj_norm = load.vector("per_layer_proj_norm.weight", d.per_layer_embd);
   }
+  if (arch.altup) {
+    const int64_t others = d.altup.n_inputs - 1;
+    w.altup_proj = load.slices("altup_proj.weight", d.n_embd, d.n_embd, others, "stream");
+    w.altup_unembd = load.slices("altup_unembd_proj.weight", d.n_embd, d.n_embd, others, "stream");
+  }
   if (arch.rope != RopeKind::None) {
     // Per-pair frequency factors: Llama 3.1+'s rope_freqs, else LongRoPE's short and long ones (Phi-3.5,
     // Phi-4-mini), both or neither; llama.cpp takes rope_freqs where a file had both.
@@ -395,14 +413,17 @@ uint64_t Weights::matrix_bytes() const {
     for (const auto* m : {&L.wq, &L.wk, &L.wv, &L.wqkv, &L.wo, &L.w_gate, &L.w_up, &L.w_down, &L.router,
                           &L.gate_shexp, &L.up_shexp, &L.down_shexp})
       add(*m);
-    for (const auto* m :
-         {&L.wq_a, &L.wq_b, &L.wkv_a, &L.shexp_gate, &L.conv_in, &L.conv_out, &L.dn_qkv, &L.dn_z, &L.dn_beta,
-          &L.dn_alpha, &L.dn_out, &L.mb_in, &L.mb_out, &L.ple_gate, &L.ple_proj})
+    for (const auto* m : {&L.wq_a,         &L.wq_b,          &L.wkv_a,         &L.shexp_gate, &L.conv_in,
+                          &L.conv_out,     &L.dn_qkv,        &L.dn_z,          &L.dn_beta,    &L.dn_alpha,
+                          &L.dn_out,       &L.mb_in,         &L.mb_out,        &L.ple_gate,   &L.ple_proj,
+                          &L.altup_router, &L.altup_predict, &L.altup_correct, &L.laurel_l,   &L.laurel_r})
       add(*m);
     for (const auto* experts : {&L.gate_exps, &L.up_exps, &L.down_exps, &L.k_b, &L.v_b})
       for (const auto& m : *experts) add(m);
   }
   add(output);
+  for (const auto* streams : {&altup_proj, &altup_unembd})
+    for (const auto& m : *streams) add(m);
   add(per_layer_model_proj);  // (per_layer_token_embd, as token_embd, is read a row per token)
   return total;
 }

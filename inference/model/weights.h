@@ -90,6 +90,12 @@ struct LayerWeights {
   // (n_embd), each expert's output scale (n_expert; empty: 1), the norms of the experts' input and of the
   // dense FFN's and the experts' outputs (n_embd)
   Vector router_scale, down_exps_scale, moe_norm, ffn_post_norm_1, moe_post_norm;
+  // Gemma 3n: AltUp's router (n_inputs rows) and its input norm's gains, the projections of the router's
+  // output into the prediction coefficients (n_inputs² rows) and the correction ones (n_inputs rows), the
+  // corrected stream's scale before the per-layer input's gate (n_embd); LAuReL's low-rank pair (rank rows,
+  // then n_embd rows) and its norm's gains
+  WeightMatrix altup_router, altup_predict, altup_correct, laurel_l, laurel_r;
+  Vector altup_router_norm, altup_correct_scale, laurel_norm;
 };
 
 struct Weights {
@@ -110,6 +116,9 @@ struct Weights {
   // RMSNorm gains (per_layer_embd)
   WeightMatrix per_layer_token_embd, per_layer_model_proj;
   Vector per_layer_proj_norm;
+  // Gemma 3n: the projections of the embedding into AltUp's other streams, and of those streams back at the
+  // end (n_inputs − 1 matrices of n_embd × n_embd each)
+  std::vector<WeightMatrix> altup_proj, altup_unembd;
   // (n_rot / 2) factors f_i dividing each RoPE pair's frequency (rope_scaling.h): Llama 3.1 and later write
   // their "llama3" scaling as rope_freqs.weight; LongRoPE (Phi-3.5, Phi-4-mini) as short factors (here) and
   // long ones, which sessions longer than rope.scaling.original_context_length use. Empty: all 1.

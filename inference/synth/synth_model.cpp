@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <numbers>
 #include <stdexcept>
 #include <thread>
@@ -403,6 +404,25 @@ std::vector<Shape> make_shapes() {
   add(a4b);
   // 31B: 60 layers of 5376, 16 KV heads on the sliding layers and 4 on the full ones, FFNs of 21504
   add(gemma4("gemma-4-31b", 5376, 60, 32, 16, 4, 6, 1024, 262144));
+  // Gemma 3n (Hugging Face's google/gemma-3n-E2B and -E4B configs): 2048 wide, heads of 256 (8 query, 2 KV),
+  // a window of 512 keys on four layers of five (RoPE θ 10⁴ there, 10⁶ on the full ones), AltUp's four
+  // streams, LAuReL of rank 64, per-layer inputs of 256, the first 10 layers' FFN gates sparse at the 95th
+  // percentile, a final soft-cap of 30, tied embeddings of 262144 tokens. E2B: 30 layers, FFNs of 8192, the
+  // last 10 reading layers 18's and 19's keys and values; E4B: 35 layers, FFNs of 16384, the last 15.
+  auto gemma3n = [&](const char* name, uint32_t layers, uint32_t ff, uint32_t shared) {
+    Shape g{name, "gemma3n", 2048, layers, 8, 2, ff, 262144, 32768, 1000000.0f, 1e-6f, true, false, 256};
+    g.sliding_window = 512;
+    g.final_softcap = 30.0f;
+    for (uint32_t l = 0; l < layers; ++l) g.sliding_layers.push_back(l % 5 != 4);
+    g.shared_kv_layers = shared;
+    g.per_layer_embd = 256;
+    g.altup_inputs = 4;
+    g.laurel_rank = 64;
+    g.sparse_layers = 10;
+    return g;
+  };
+  add(gemma3n("gemma-3n-e2b", 30, 8192, 10));
+  add(gemma3n("gemma-3n-e4b", 35, 16384, 15));
   // qwen35 with attention on layers 2 and 5 of six, delta nets of 2 key and 4 value heads of 32
   Shape qwen35_tiny{"test-tiny-qwen35", "qwen35", 128, 6, 4, 2, 256, 300, 128, 10000000.0f, 1e-6f, true, true, 64};
   qwen35_tiny.rope_dims = 16;
@@ -524,6 +544,18 @@ std::vector<Shape> make_shapes() {
   g4.per_layer_embd = 16;
   g4.k_eq_v = true;
   add(g4);
+  // gemma3n: sliding layers 0, 2, 4 (a window of 4 keys) and full layers 1, 3, 5; layers 4 and 5 read layers
+  // 2's and 3's keys and values; the first two layers' FFN gates sparse; four AltUp streams, LAuReL of rank 32,
+  // per-layer inputs of 16; the final soft-cap and the sliding layers' RoPE base left to their defaults
+  Shape g3n{"test-tiny-gemma3n", "gemma3n", 128, 6, 4, 2, 256, 300, 128, 1000000.0f, 1e-6f, true, true};
+  g3n.sliding_window = 4;
+  g3n.sliding_layers = {1, 0, 1, 0, 1, 0};
+  g3n.shared_kv_layers = 2;
+  g3n.per_layer_embd = 16;
+  g3n.altup_inputs = 4;
+  g3n.laurel_rank = 32;
+  g3n.sparse_layers = 2;
+  add(g3n);
   // gemma4's mixture (26B-A4B's layout): a sliding and a full layer, 4 experts of 64 (2 per token) beside a
   // dense FFN of 128
   Shape g4moe{"test-tiny-gemma4-moe", "gemma4", 128, 2, 4, 2, 128, 300, 128, 1000000.0f, 1e-6f, true, true, 64,
@@ -702,7 +734,9 @@ enum class Kind {
   ConvTaps,
   SsmA,
   DtBias,
-  QkGain
+  QkGain,
+  AltUpRouter,  // Gemma 3n's AltUp router: N(0, 0.5·√row), for it reads RMSNorm(x) / n_embd
+  AltUpCoef     // Gemma 3n's prediction and correction coefficients: N(0, 0.3), F32
 };
 // (SsmA, DtBias and HeadNorm fill every row of a 2-D tensor: Mamba-2's A, D and norm gains)
 
@@ -774,6 +808,12 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "shortconv.in_proj.weight", Kind::Weight, e, 3 * e});
       t.push_back({p + "shortconv.conv.weight", Kind::ConvTaps, s.conv_kernel, e});
       t.push_back({p + "shortconv.out_proj.weight", Kind::Weight, e, e});
+    } else if (s.arch == "gemma3n") {  // (every layer has k and v, the shared-KV layers unused, as Google's)
+      t.push_back({p + "attn_q.weight", Kind::Weight, e, q});
+      t.push_back({p + "attn_k.weight", Kind::Weight, e, kv});
+      t.push_back({p + "attn_v.weight", Kind::Weight, e, kv});
+      t.push_back({p + "attn_q_norm.weight", Kind::QkGain, s.head_dim(), 1});
+      t.push_back({p + "attn_k_norm.weight", Kind::QkGain, s.head_dim(), 1});
     } else if (s.arch == "gemma4") {  // heads shaped per layer; k and v only where the layer keeps its own
       const uint64_t hd = s.layer_head_dim(l), kvl = uint64_t{s.layer_kv(l)} * hd;
       t.push_back({p + "attn_q.weight", Kind::Weight, e, uint64_t{s.n_head} * hd});
@@ -832,8 +872,8 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
           {p + "attn_output.weight", Kind::Weight, s.kv_rank ? uint64_t{s.n_head} * s.v_head : q_l, e});
     if (gpt_oss || seed_oss || neox || phi2) t.push_back({p + "attn_output.bias", Kind::Bias, e, 1});
     if (gpt_oss) t.push_back({p + "attn_sinks.weight", Kind::Sink, s.n_head, 1});
-    const bool post_norms =
-        s.arch == "gemma2" || s.arch == "gemma3" || s.arch == "gemma4" || glm4 || olmo2 || exaone4;
+    const bool post_norms = s.arch == "gemma2" || s.arch == "gemma3" || s.arch == "gemma4" ||
+                            s.arch == "gemma3n" || glm4 || olmo2 || exaone4;
     if (post_norms) t.push_back({p + "post_attention_norm.weight", Kind::Norm, e, 1});
     if (nemotron && !s.ffn_layer(l)) continue;  // (Nemotron-H: a mixer layer has no FFN)
     // (Falcon-H1's converter maps pre_ff_layernorm.weight whole: "ffn_norm" without ".weight")
@@ -898,8 +938,19 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     if (!experts) t.push_back({p + "ffn_down.weight", Kind::Weight, s.layer_ff_width(l), e});
     if (!experts && (neox || phi2)) t.push_back({p + "ffn_down.bias", Kind::Bias, e, 1});
     if (post_norms) t.push_back({p + "post_ffw_norm.weight", Kind::Norm, e, 1});
-    if (s.arch == "gemma4") {  // the layer's output scale and per-layer input
-      t.push_back({p + "layer_output_scale.weight", Kind::HeadNorm, 1, 1});
+    if (s.arch == "gemma3n") {  // AltUp and LAuReL (as llama.cpp's converter names them)
+      const uint64_t n = s.altup_inputs;
+      t.push_back({p + "altup_correct_coef.weight", Kind::AltUpCoef, n, n});
+      t.push_back({p + "altup_correct_scale.weight", Kind::HeadNorm, e, 1});
+      t.push_back({p + "altup_predict_coef.weight", Kind::AltUpCoef, n, n * n});
+      t.push_back({p + "altup_router.weight", Kind::AltUpRouter, e, n});
+      t.push_back({p + "altup_router_norm.weight", Kind::HeadNorm, e, 1});
+      t.push_back({p + "laurel_l.weight", Kind::Weight, e, s.laurel_rank});
+      t.push_back({p + "laurel_r.weight", Kind::Weight, s.laurel_rank, e});
+      t.push_back({p + "laurel_post_norm.weight", Kind::HeadNorm, e, 1});
+    }
+    if (s.arch == "gemma4" || s.arch == "gemma3n") {  // the layer's output scale and per-layer input
+      if (s.arch == "gemma4") t.push_back({p + "layer_output_scale.weight", Kind::HeadNorm, 1, 1});
       if (s.per_layer_embd) {
         t.push_back({p + "inp_gate.weight", Kind::Weight, e, s.per_layer_embd});
         t.push_back({p + "proj.weight", Kind::Weight, s.per_layer_embd, e});
@@ -915,6 +966,11 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
   }
   if (s.rope_scaling_factor > 0 || s.rope_pairs_full)
     t.push_back({"rope_freqs.weight", Kind::RopeFreqs, s.head_dim() / 2, 1});
+  if (s.altup_inputs) {  // Gemma 3n's projections into AltUp's other streams and back
+    const uint64_t others = s.altup_inputs - 1;
+    t.push_back({"altup_proj.weight", Kind::Weight, e, e * others, others});
+    t.push_back({"altup_unembd_proj.weight", Kind::Weight, e, e * others, others});
+  }
   if (s.per_layer_embd) {  // Gemma 4's per-layer inputs
     const uint64_t all = uint64_t{s.per_layer_embd} * s.n_layer;
     t.push_back({"per_layer_token_embd.weight", Kind::Weight, all, s.n_vocab});
@@ -990,7 +1046,7 @@ constexpr std::string_view kArchitectures[] = {
     "hunyuan-moe", "lfm2",           "lfm2moe",  "qwen35",       "qwen35moe", "qwen3next",  "granitehybrid",
     "nemotron_h",  "nemotron_h_moe", "gptneox",  "phi2",         "command-r", "cohere2",    "gemma4",
     "gemma",       "exaone",         "exaone4",  "arcee",        "falcon-h1", "minimax-m2", "dots1",
-    "bailingmoe",  "bailingmoe2"};
+    "bailingmoe",  "bailingmoe2",    "gemma3n"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -1124,6 +1180,25 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     w.set_f32(a + ".rope.freq_base_swa", s.rope_base_swa);
     w.set_u32(a + ".attention.shared_kv_layers", s.shared_kv_layers);
     w.set_u32(a + ".embedding_length_per_layer_input", s.per_layer_embd);
+  }
+  if (a == "gemma3n") {  // as llama.cpp's converter writes Gemma 3n's (no rope.freq_base_swa: 10000)
+    gguf::Array pattern, ff;
+    pattern.elem_type = gguf::ValueType::Bool;
+    ff.elem_type = gguf::ValueType::Uint32;
+    std::vector<float> sparsity;
+    for (uint32_t l = 0; l < s.n_layer; ++l) {
+      pattern.ints.push_back(s.sliding(l) ? 1 : 0);
+      ff.ints.push_back(s.layer_ff_width(l));
+      // (the normal distribution's quantile of 0.95, and of 0)
+      sparsity.push_back(l < s.sparse_layers ? 1.6448533535f : -std::numeric_limits<float>::infinity());
+    }
+    w.set_array(a + ".attention.sliding_window_pattern", pattern);
+    w.set_array(a + ".feed_forward_length", ff);
+    w.set_f32s(a + ".activation_sparsity_scale", sparsity);
+    w.set_u32(a + ".attention.shared_kv_layers", s.shared_kv_layers);
+    w.set_u32(a + ".embedding_length_per_layer_input", s.per_layer_embd);
+    w.set_u32(a + ".altup.active_idx", 0);
+    w.set_u32(a + ".altup.num_inputs", s.altup_inputs);
   }
   if (s.sliding_window) w.set_u32(a + ".attention.sliding_window", s.sliding_window);
   if (s.n_expert) {
@@ -1262,6 +1337,14 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     } else if (t.kind == Kind::Router) {  // F32, as llama.cpp keeps it; N(0, 0.2): routing with clear winners
       fill_rows(t, GgmlType::F32, options.seed, i, 0.2f, threads, bytes);
       w.add_tensor(t.name, GgmlType::F32, {t.row, t.rows}, bytes);
+    } else if (t.kind == Kind::AltUpRouter || t.kind == Kind::AltUpCoef) {
+      // (the router's outputs and the coefficients near ±0.5, so that every stream's mix shows; in the
+      // requested type where its rows allow, else as llama.cpp falls back: the coefficients' rows of
+      // n_inputs floats are F16 in a quantized file)
+      const float sd = t.kind == Kind::AltUpCoef ? 0.3f : 0.5f * std::sqrt(static_cast<float>(t.row));
+      const GgmlType type = fallback_type(options.type, t.row);
+      fill_rows(t, type, options.seed, i, sd, threads, bytes);
+      w.add_tensor(t.name, type, {t.row, t.rows}, bytes);
     } else {  // F32 vectors (biases may be one row per expert)
       std::vector<float> v(t.row * t.rows, 1.0f);
       if (t.kind == Kind::Bias)

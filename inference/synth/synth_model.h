@@ -90,6 +90,10 @@ struct Shape {
            per_layer_embd = 0;
   float rope_base_swa = 10000.0f;
   bool k_eq_v = false;
+  // gemma3n (also the gemma4 fields above, without key_length_swa: one head width): AltUp's altup_inputs
+  // streams, LAuReL's rank, and the first sparse_layers layers' FFN gates cut at the 95th percentile
+  // (activation_sparsity_scale, −inf for the others, as llama.cpp's converter writes it)
+  uint32_t altup_inputs = 0, laurel_rank = 0, sparse_layers = 0;
   bool sliding(uint32_t l) const { return !sliding_layers.empty() && sliding_layers[l] != 0; }
   uint32_t layer_head_dim(uint32_t l) const { return sliding(l) ? key_length_swa : head_dim(); }
   uint32_t layer_kv(uint32_t l) const { return layer_kv_heads.empty() ? n_head_kv : layer_kv_heads[l]; }

@@ -1153,6 +1153,22 @@ void Recorder::relu_sqr(const BufferRange& y, uint32_t n) {
   elementwise("relu_sqr", buffers, bytes_of(CountPush{n}), n);
 }
 
+void Recorder::magnitude_match(const BufferRange& y, const BufferRange& ref, uint32_t n, uint32_t n_rows) {
+  const BufferRange buffers[] = {y, ref};
+  const uint32_t spec[] = {reduce_wg()};
+  dispatch("magnitude_match", buffers, CountPush{n}, n_rows, 1, 1, spec);
+}
+
+void Recorder::gaussian_topk(const BufferRange& g, uint32_t n, uint32_t n_rows, float q) {
+  const struct {
+    uint32_t n;
+    float q;
+  } push{n, q};
+  const BufferRange buffers[] = {g};
+  const uint32_t spec[] = {reduce_wg()};
+  dispatch("gaussian_topk", buffers, push, n_rows, 1, 1, spec);
+}
+
 void Recorder::mul_sigmoid(const BufferRange& y, const BufferRange& gate, uint32_t n) {
   const BufferRange buffers[] = {y, gate};
   elementwise("mul_sigmoid", buffers, bytes_of(CountPush{n}), n);

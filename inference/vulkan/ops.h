@@ -268,6 +268,10 @@ class Recorder {
                   uint32_t head_k_dim, uint32_t head_v_dim, float eps, bool grouped = false);
   void mul_sigmoid(const BufferRange& y, const BufferRange& gate, uint32_t n);  // y *= σ(gate)
   void relu_sqr(const BufferRange& y, uint32_t n);                              // y = relu(y)²
+  // Gemma 3n: each of n_rows rows of y (n wide) brought to the magnitude (L2 norm) of ref's row; each row of
+  // an FFN gate less mean + std · q (the sample std), the negative values 0 (Gaussian top-k)
+  void magnitude_match(const BufferRange& y, const BufferRange& ref, uint32_t n, uint32_t n_rows);
+  void gaussian_topk(const BufferRange& g, uint32_t n, uint32_t n_rows, float q);
   // rope_store then attention for a one-token step, in one dispatch (the CPU kernels:
   // common/attention_lanes.glsl; the GPU kernels: common/attention_gpu_body.glsl, which uses `scores`); q, k
   // and v are views of the one buffer qkv (RopeStoreParams' strides and offsets into it). Records nothing and

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <numeric>
 #include <optional>
+#include <span>
 #include <utility>
 
 #include "inference/model/backend_registry.h"
@@ -124,6 +125,10 @@ struct VulkanBackend::LayerTensors {
   const WeightTensor *ple_gate = nullptr, *ple_proj = nullptr;
   BufferRange ple_norm;
   float out_scale = 1.0f;
+  // Gemma 3n: AltUp's router and its norm's gains, the prediction and correction coefficients' projections
+  // (small: F32 on the device whatever the file's type), the correct scale; LAuReL's pair and norm
+  const WeightTensor *altup_router = nullptr, *laurel_l = nullptr, *laurel_r = nullptr;
+  BufferRange altup_router_norm, altup_predict, altup_correct, altup_correct_scale, laurel_norm;
   // Gemma 4's mixture: the router's input gains, the experts' input norm and the dense FFN's and experts'
   // output norms; each expert's output scale (host side: constants of the recording)
   BufferRange router_scale, moe_norm, ffn_post_norm_1, moe_post_norm;
@@ -137,6 +142,7 @@ struct VulkanBackend::DeviceWeights {
   // on the host: VulkanBackend::write_per_layer_rows)
   const WeightTensor* per_layer_model_proj = nullptr;
   BufferRange per_layer_proj_norm;
+  std::vector<const WeightTensor*> altup_proj, altup_unembd;  // Gemma 3n's, one per stream past the first
   std::vector<LayerTensors> layers;
   BufferRange output_norm, output_norm_b, output_b;
   const WeightTensor* output = nullptr;
@@ -172,6 +178,10 @@ struct VulkanBackend::Activations {
   BufferRange dn_qkv, dn_conv, dn_z, dn_beta, dn_alpha, dn_out, q_gate, attn_gate;
   BufferRange mb_in, mb_xbc, mb_y;  // a Mamba-2 layer's in_proj rows, x|B|C after the convolution, output
   BufferRange mb_res;               // (max_batch, n_embd) Falcon-H1's Mamba-2 output, added after attention's
+  // Gemma 3n: the AltUp streams and the layer's predictions of them (n_inputs blocks of the step's rows),
+  // the router's outputs (max_batch, n_inputs), a row block for the router's input, the correction's first
+  // stream and the merge (max_batch, n_embd), LAuReL's low-rank rows and output
+  BufferRange alt, alt_pred, alt_m, alt_tmp, laurel_lo, laurel;
 
   Activations(Device& device, const model::ModelDescription& d, int64_t max_batch)
       : arena(device, MemoryUse::DeviceLocal, 16ull << 20, "activations") {
@@ -223,6 +233,15 @@ struct VulkanBackend::Activations {
       mb_y = arena.allocate(b * d.mamba.d_inner * f);
     }
     if (d.traits->parallel_hybrid) mb_res = arena.allocate(b * d.n_embd * f);
+    if (d.traits->altup) {
+      const uint64_t N = static_cast<uint64_t>(d.altup.n_inputs);
+      alt = arena.allocate(N * b * d.n_embd * f);
+      alt_pred = arena.allocate(N * b * d.n_embd * f);
+      alt_m = arena.allocate(b * N * f);
+      alt_tmp = arena.allocate(b * d.n_embd * f);
+      laurel_lo = arena.allocate(b * d.altup.laurel_rank * f);
+      laurel = arena.allocate(b * d.n_embd * f);
+    }
     if (d.traits->attn_output_gate) {
       q_gate = arena.allocate(b * 2 * d.q_dim() * f);
       attn_gate = arena.allocate(b * d.q_dim() * f);
@@ -468,6 +487,12 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     : model_(model), ctx_(Context::Create(device)), max_batch_(max_batch_for(ctx_->device().info())) {
   const auto& d = model.desc();
   const auto& w = model.weights();
+  if (d.traits->altup) {  // the AltUp streams and their rows are bound as views of one buffer
+    const uint64_t align = ctx_->device().info().min_storage_offset_alignment;
+    if (uint64_t(d.n_embd) * sizeof(float) % std::max<uint64_t>(align, 1) != 0)
+      throw VulkanError("AltUp streams of " + std::to_string(d.n_embd) +
+                        " floats do not start at this GPU's storage buffer alignment");
+  }
   if (d.per_layer_embd > 0) {  // record_layer_end binds each layer's slice of the per-layer inputs
     const uint64_t align = ctx_->device().info().min_storage_offset_alignment;
     if (uint64_t(d.per_layer_embd) * sizeof(float) % std::max<uint64_t>(align, 1) != 0)
@@ -540,6 +565,8 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
   // step needs one row of it per token, which write_per_layer_rows uploads)
   w_->per_layer_model_proj = matrix(w.per_layer_model_proj);
   w_->per_layer_proj_norm = upload_vector(w.per_layer_proj_norm);
+  for (const auto& m : w.altup_proj) w_->altup_proj.push_back(matrix(m));
+  for (const auto& m : w.altup_unembd) w_->altup_unembd.push_back(matrix(m));
   for (const auto& L : w.layers) {
     LayerTensors t;
     t.attn_norm = upload_vector(L.attn_norm);
@@ -575,6 +602,23 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     t.ple_proj = matrix(L.ple_proj);
     t.ple_norm = upload_vector(L.ple_norm);
     if (!L.out_scale.empty()) t.out_scale = L.out_scale[0];
+    if (d.traits->altup) {
+      // (a few floats per layer: decoded once on the host)
+      auto floats = [&](const model::WeightMatrix& m) {
+        std::vector<float> v(static_cast<size_t>(m.n_rows * m.n_cols));
+        for (int64_t r = 0; r < m.n_rows; ++r)
+          quant::dequantize_row(m.type, m.row(r), &v[static_cast<size_t>(r * m.n_cols)], m.n_cols);
+        return upload_vector(v);
+      };
+      t.altup_router = matrix(L.altup_router);
+      t.altup_router_norm = upload_vector(L.altup_router_norm);
+      t.altup_predict = floats(L.altup_predict);
+      t.altup_correct = floats(L.altup_correct);
+      t.altup_correct_scale = upload_vector(L.altup_correct_scale);
+      t.laurel_l = matrix(L.laurel_l);
+      t.laurel_r = matrix(L.laurel_r);
+      t.laurel_norm = upload_vector(L.laurel_norm);
+    }
     t.router_scale = upload_vector(L.router_scale);
     t.moe_norm = upload_vector(L.moe_norm);
     t.ffn_post_norm_1 = upload_vector(L.ffn_post_norm_1);
@@ -812,7 +856,10 @@ void VulkanBackend::record_bias(Recorder& rec, const BufferRange& b, const Buffe
 void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t first_logit) {
   LayerFlow flow = layer_flow();
   record_embedding(rec, c, n);
+  const bool altup = model_.desc().traits->altup;
+  if (altup) record_altup_init(rec, n);
   for (int64_t l = 0; l < model_.desc().n_layer; ++l) {
+    if (altup) record_altup_predict(rec, n, l);  // (the layer runs on the active stream's prediction, in x)
     record_mixer(rec, c, n, l, flow);
     if (!model_.desc().has_ffn(l)) continue;  // (Nemotron-H's mixer layers)
     if (model_.desc().moe_layer(l)) {
@@ -902,7 +949,9 @@ void VulkanBackend::record_layer_end(Recorder& rec, uint32_t n, int64_t l) {
   const Activations& a = *a_;
   const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
   const uint32_t dim = u32(d.n_embd);
-  if (L.ple_gate) {
+  if (d.traits->altup) {
+    record_altup_correct(rec, n, l);
+  } else if (L.ple_gate) {
     const uint32_t p = u32(d.per_layer_embd);
     rec.project(*L.ple_gate, a.x, a.ple_g, {.n_vec = n});
     rec.copy_rows(floats_from(a.ple, uint64_t(l) * p), a.ple_in, p, n, p * u32(d.n_layer), p);
@@ -917,6 +966,133 @@ void VulkanBackend::record_layer_end(Recorder& rec, uint32_t n, int64_t l) {
     rec.scale(a.x, n * dim, L.out_scale);
     rec.barrier();
   }
+}
+
+namespace {
+// A Gemma 3n elementwise AltUp kernel's push constants: (token, element) pairs, the row width, the step's
+// tokens (a stream's block of rows) and the streams
+struct AltUpPush {
+  uint32_t n, dim, n_tokens, streams;
+};
+uint32_t elementwise_groups(uint32_t n) {
+  return (n + 255) / 256;
+}
+}  // namespace
+
+// Gemma 3n's AltUp router over n rows of `in`: tanh(router · RMSNorm(in) · gains / n_embd) into alt_m.
+void VulkanBackend::record_altup_router(Recorder& rec, uint32_t n, int64_t l, const BufferRange& in) {
+  const auto& d = model_.desc();
+  const Activations& a = *a_;
+  const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
+  const uint32_t dim = u32(d.n_embd);
+  rec.rmsnorm(in, L.altup_router_norm, a.alt_tmp, {dim, n}, d.norm_eps);
+  rec.barrier();
+  rec.scale(a.alt_tmp, n * dim, 1.0f / static_cast<float>(dim));
+  rec.barrier();
+  rec.project(*L.altup_router, a.alt_tmp, a.alt_m, {.n_vec = n});
+  rec.barrier();
+  rec.softcap(a.alt_m, n * u32(d.altup.n_inputs), 1.0f);  // (1 · tanh(m / 1))
+  rec.barrier();
+}
+
+// The streams from the embeddings in x: the first the embedding, each other one altup_proj's projection of
+// it at the embedding's magnitude. Stream j's rows start at j · n rows.
+void VulkanBackend::record_altup_init(Recorder& rec, uint32_t n) {
+  const auto& d = model_.desc();
+  const Activations& a = *a_;
+  const uint32_t dim = u32(d.n_embd);
+  const uint64_t block = uint64_t(n) * dim * sizeof(float);
+  rec.copy(a.x, a.alt, block);
+  for (size_t j = 1; j <= w_->altup_proj.size(); ++j)
+    rec.project(*w_->altup_proj[j - 1], a.x, a.alt.sub(j * block, block), {.n_vec = n});
+  rec.barrier();
+  for (size_t j = 1; j <= w_->altup_proj.size(); ++j)
+    rec.magnitude_match(a.alt.sub(j * block, block), a.x, dim, n);
+  rec.barrier();
+}
+
+// Layer l's prediction of every stream (shaders/altup_predict.comp), from coefficients the router makes
+// from the first stream; the first's prediction into x.
+void VulkanBackend::record_altup_predict(Recorder& rec, uint32_t n, int64_t l) {
+  const auto& d = model_.desc();
+  const Activations& a = *a_;
+  const uint32_t dim = u32(d.n_embd);
+  record_altup_router(rec, n, l, a.alt);
+  const AltUpPush push{n * dim, dim, n, u32(d.altup.n_inputs)};
+  const BufferRange buffers[] = {a.alt, a.alt_m, w_->layers[static_cast<size_t>(l)].altup_predict, a.alt_pred,
+                                 a.x};
+  rec.dispatch_shader("altup_predict", buffers, std::as_bytes(std::span(&push, 1)),
+                      elementwise_groups(push.n));
+  rec.barrier();
+}
+
+// LAuReL beside attention, from the attention norm's output in xb: xb + RMSNorm(laurel_r · laurel_l · xb)
+// into laurel.
+void VulkanBackend::record_laurel(Recorder& rec, uint32_t n, int64_t l) {
+  const auto& d = model_.desc();
+  const Activations& a = *a_;
+  const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
+  const uint32_t dim = u32(d.n_embd);
+  rec.project(*L.laurel_l, a.xb, a.laurel_lo, {.n_vec = n});
+  rec.barrier();
+  rec.project(*L.laurel_r, a.laurel_lo, a.laurel, {.n_vec = n});
+  rec.barrier();
+  rec.rmsnorm(a.laurel, L.laurel_norm, a.laurel, {dim, n}, d.norm_eps);
+  rec.barrier();
+  rec.add(a.xb, a.laurel, n * dim);
+  rec.barrier();
+}
+
+// Layer l's correction of every stream by its output in x (shaders/altup_correct.comp), then its per-layer
+// input, gated by GELU of the corrected first stream times correct_scale, projected and normalized, added
+// to every stream but the first.
+void VulkanBackend::record_altup_correct(Recorder& rec, uint32_t n, int64_t l) {
+  const auto& d = model_.desc();
+  const Activations& a = *a_;
+  const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
+  const uint32_t dim = u32(d.n_embd), p = u32(d.per_layer_embd);
+  record_altup_router(rec, n, l, a.x);
+  const AltUpPush push{n * dim, dim, n, u32(d.altup.n_inputs)};
+  const BufferRange buffers[] = {a.alt_pred, a.x,      a.alt_m, L.altup_correct, L.altup_correct_scale,
+                                 a.alt,      a.alt_tmp};
+  rec.dispatch_shader("altup_correct", buffers, std::as_bytes(std::span(&push, 1)),
+                      elementwise_groups(push.n));
+  rec.barrier();
+  rec.project(*L.ple_gate, a.alt_tmp, a.ple_g, {.n_vec = n});
+  rec.copy_rows(floats_from(a.ple, uint64_t(l) * p), a.ple_in, p, n, p * u32(d.n_layer), p);
+  rec.barrier();
+  rec.geglu(a.ple_g, a.ple_in, a.hb, n * p);
+  rec.barrier();
+  rec.project(*L.ple_proj, a.hb, a.xb, {.n_vec = n});
+  rec.barrier();
+  rec.rmsnorm(a.xb, L.ple_norm, a.xb, {dim, n}, d.norm_eps);
+  rec.barrier();
+  const uint64_t block = uint64_t(n) * dim * sizeof(float);
+  for (uint64_t j = 1; j < uint64_t(d.altup.n_inputs); ++j)
+    rec.add(a.xb, a.alt.sub(j * block, block), n * dim);
+  rec.barrier();
+}
+
+// The streams of tokens [first, n) back into x's rows: each other stream projected back (altup_unembd_proj)
+// at the first stream's magnitude, the N averaged.
+void VulkanBackend::record_altup_merge(Recorder& rec, uint32_t n, uint32_t first) {
+  const auto& d = model_.desc();
+  const Activations& a = *a_;
+  const uint32_t dim = u32(d.n_embd), n_out = n - first;
+  const uint64_t row = uint64_t(dim) * sizeof(float), block = n * row, rows = n_out * row;
+  const BufferRange x = a.x.sub(first * row, rows), first_stream = a.alt.sub(first * row, rows);
+  rec.copy(first_stream, x, rows);
+  for (size_t j = 1; j <= w_->altup_unembd.size(); ++j) {
+    rec.project(*w_->altup_unembd[j - 1], a.alt.sub(j * block + first * row, rows), a.alt_tmp,
+                {.n_vec = n_out});
+    rec.barrier();
+    rec.magnitude_match(a.alt_tmp, first_stream, dim, n_out);
+    rec.barrier();
+    rec.add(a.alt_tmp, x, n_out * dim);
+    rec.barrier();
+  }
+  rec.scale(x, n_out * dim, 1.0f / static_cast<float>(d.altup.n_inputs));
+  rec.barrier();
 }
 
 // Layer l's token mixing: attention, or (LFM2) the gated short convolution; Falcon-H1's Mamba-2 beside
@@ -1038,7 +1214,7 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
   const auto inlines = [&](const WeightTensor* m) { return m && inlines_norm(info, *m, n); };
   const bool read_attn_norm = flow.defer_norms && l > 0;
   const bool inline_attn_norm = arch.norm == NormKind::Rms && !flow.defer_norms && present(L.attn_norm) &&
-                                !d.parallel_residual &&  // (a parallel FFN reads xb)
+                                !d.parallel_residual && !arch.altup &&  // (a parallel FFN, LAuReL read xb)
                                 (L.wqkv ? inlines(L.wqkv) : inlines(L.wq) && inlines(L.wk) && inlines(L.wv));
   const InlineNorm attn_inline{L.attn_norm, d.norm_eps};
   const InlineNorm* attn_in = inline_attn_norm ? &attn_inline : nullptr;
@@ -1047,6 +1223,7 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
     record_norm(rec, a.x, a.xb, L.attn_norm, L.attn_norm_b, n);
     rec.barrier();
   }
+  if (arch.altup) record_laurel(rec, n, l);  // (beside attention, from the same normalized x)
 
   // q, k, v (views into the fused projection for gpt2)
   BufferRange qb = a.q, kb = a.k, vb = a.v;
@@ -1174,6 +1351,12 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
     rec.project(*L.wo, att_out, a.xb, {.n_vec = n});
     record_bias(rec, L.bo, a.xb, dim, n);
     record_add_sublayer(rec, a.xb, L.attn_post_norm, a.x, n);
+    if (arch.altup) {  // Gemma 3n: LAuReL joins the residual sum, the two scaled by 1/√2
+      rec.barrier();
+      rec.add(a.laurel, a.x, n * dim);
+      rec.barrier();
+      rec.scale(a.x, n * dim, 1.0f / std::sqrt(2.0f));
+    }
   } else {
     rec.project(*L.wo, att_out, a.x,
                 {.n_vec = n, .accumulate = true, .norm_write = flow.defer_norms ? &ffn_write : nullptr});
@@ -1293,6 +1476,10 @@ void VulkanBackend::record_ffn(Recorder& rec, uint32_t n, int64_t l, LayerFlow& 
     rec.project(*L.w_up, ffn_x, a.hb2, {.n_vec = n, .inline_norm = ffn_in});
     record_bias(rec, L.b_up, a.hb2, n_ff, n);
     rec.barrier();
+    if (d.sparse_ffn(l)) {  // Gemma 3n's first layers: Gaussian top-k on each gate row
+      rec.gaussian_topk(a.hb, n_ff, n, d.ffn_sparsity[static_cast<size_t>(l)]);
+      rec.barrier();
+    }
     if (arch.ffn == FfnKind::GeGlu)
       rec.geglu(a.hb, a.hb2, a.hb3, n * n_ff);
     else
@@ -1330,6 +1517,7 @@ void VulkanBackend::record_output(Recorder& rec, Caches& c, uint32_t n, uint32_t
   const uint32_t dim = u32(d.n_embd);
   const uint32_t n_out = n - first_logit;
   if (n_out == 0) return;
+  if (d.traits->altup) record_altup_merge(rec, n, first_logit);
   const bool inline_out_norm =
       d.traits->norm == NormKind::Rms && inlines_norm(ctx_->device().info(), *w.output, n_out);
   const InlineNorm out_inline{w.output_norm, d.norm_eps};

@@ -79,6 +79,14 @@ class VulkanBackend final : public model::Backend {
   void record_per_layer_inputs(Recorder& rec, uint32_t n);
   void write_per_layer_rows(std::span<const int32_t> ids);
   void record_layer_end(Recorder& rec, uint32_t n, int64_t l);
+  // Gemma 3n's AltUp (vulkan_backend.cpp): the router's output for n rows of `in`, the streams from the
+  // embedding, a layer's prediction and correction, LAuReL, and the streams merged for the classifier
+  void record_altup_router(Recorder& rec, uint32_t n, int64_t l, const BufferRange& in);
+  void record_altup_init(Recorder& rec, uint32_t n);
+  void record_altup_predict(Recorder& rec, uint32_t n, int64_t l);
+  void record_altup_correct(Recorder& rec, uint32_t n, int64_t l);
+  void record_laurel(Recorder& rec, uint32_t n, int64_t l);
+  void record_altup_merge(Recorder& rec, uint32_t n, uint32_t first);
   void record_gemma4_moe_inputs(Recorder& rec, uint32_t n, int64_t l);
   void record_mixer(Recorder& rec, Caches& c, uint32_t n, int64_t l, LayerFlow& flow);
   void record_attention(Recorder& rec, Caches& c, uint32_t n, int64_t l, LayerFlow& flow);

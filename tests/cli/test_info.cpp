@@ -83,4 +83,20 @@ TEST_CASE("info prints Gemma 4's layer shapes as the engine reads them", "[cli][
   CHECK_THAT(moe, !Catch::Contains("per-layer in:"));
   // other architectures print none of it
   CHECK_THAT(info(test::require_shared("models/stories260K.gguf").string()), !Catch::Contains("heads:"));
+  CHECK_THAT(out, !Catch::Contains("altup:"));
+}
+
+TEST_CASE("info prints Gemma 3n's AltUp streams, LAuReL and sparse FFN gates", "[cli][info]") {
+  // test-tiny-gemma3n: sliding layers 0, 2, 4 and full 1, 3, 5 (heads of 32); layers 4 and 5 read layers 2's
+  // and 3's keys and values; the first two layers' gates sparse at the 95th percentile
+  const std::string out = info(test::synth_model_file("test-tiny-gemma3n", gguf::GgmlType::F32).string());
+  CHECK_THAT(out, Catch::Contains("engine:        runs it\n"));
+  CHECK_THAT(out, Catch::Contains("layers:        3 sliding (window 4), 3 full\n"));
+  CHECK_THAT(out,
+             Catch::Contains(
+                 "shared kv:     layers 4-5 read layer 2's (sliding), layer 3's (full) keys and values\n"));
+  CHECK_THAT(out, Catch::Contains("altup:         4 streams, the layers run the first\n"));
+  CHECK_THAT(out, Catch::Contains("laurel:        rank 32 beside attention\n"));
+  CHECK_THAT(out, Catch::Contains("sparse ffn:    layers 0-1 (gate cut at mean + 1.645 std)\n"));
+  CHECK_THAT(out, Catch::Contains("per-layer in:  16 per layer (96 per token in all)\n"));
 }

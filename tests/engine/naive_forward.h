@@ -156,7 +156,19 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   // of their kind that has them; each layer's output then gets its per-layer input (GELU(gate · x) times
   // that layer's slice of (RMSNorm(proj · x₀ / √n_embd) + per-layer embedding × √P) / √2, projected,
   // RMS-normalized) and is scaled by layer_output_scale; the logits soft-capped.
-  const bool gemma4 = d.architecture == "gemma4";
+  // Gemma 3n, as Hugging Face's modeling_gemma3n and llama.cpp's gemma3n graph state it: Gemma 4's shared
+  // keys and values, V's norm, unscaled scores and per-layer inputs (one head width; RoPE base 10000 on the
+  // sliding layers), with AltUp: N streams, the first the embedding, the others altup_proj · x₀ at x₀'s
+  // magnitude; each layer first predicts every stream, pred_j = s_j + Σ_k C[j][k] s_k, with C = predict ·
+  // tanh(router · RMSNorm(s₀) / n_embd) (row-major N × N); it runs on pred₀, with LAuReL (the attention
+  // norm's output n plus RMSNorm(laurel_r · laurel_l · n)) joining attention's residual sum, (pred₀ +
+  // attn + laurel) / √2; its first layers' FFN gates cut at mean + std · quantile (Gaussian top-k, the
+  // sample std) before GELU; then every stream is corrected, s_j = pred_j + (y − pred₀)(1 + c_j), c =
+  // correct · tanh(router · RMSNorm(y) / n_embd) for the layer's output y, and the per-layer input (gated by
+  // GELU of s₀ ⊙ correct_scale) added to every stream but the first. At the end the other streams go back
+  // through altup_unembd_proj at s₀'s magnitude, and the N are averaged.
+  const bool gemma3n = d.architecture == "gemma3n";
+  const bool gemma4 = d.architecture == "gemma4" || gemma3n;
   const bool gemma2 = d.architecture == "gemma2", gemma3 = d.architecture == "gemma3",
              gemma = gemma2 || gemma3 || gemma4 || d.architecture == "gemma",
              gpt_oss = d.architecture == "gpt-oss";
@@ -217,6 +229,29 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
     }
     per_layer[u(t)] = proj;
   }
+  const auto magnitude = [](const Vec& v) {
+    double sq = 0;
+    for (double e : v) sq += e * e;
+    return std::sqrt(sq);
+  };
+  const int64_t N = gemma3n ? d.altup.n_inputs : 0;
+  std::vector<std::vector<Vec>> streams(u(N), std::vector<Vec>(u(n))), pred = streams;
+  for (int64_t t = 0; t < n && gemma3n; ++t) {
+    streams[0][u(t)] = x[u(t)];
+    for (int64_t j = 1; j < N; ++j) {
+      Vec s = naive::matvec(w.altup_proj[u(j - 1)], x[u(t)]);
+      const double scale = magnitude(x[u(t)]) / magnitude(s);
+      for (double& e : s) e *= scale;
+      streams[u(j)][u(t)] = s;
+    }
+  }
+  const auto modalities = [&](const model::LayerWeights& L, Vec y) {
+    naive::rmsnorm(y, 0, u(dim), L.altup_router_norm, eps);
+    for (double& e : y) e /= static_cast<double>(dim);
+    Vec m = naive::matvec(L.altup_router, y);
+    for (double& e : m) e = std::tanh(e);
+    return m;
+  };
 
   for (int64_t l = 0; l < d.n_layer; ++l) {
     const model::LayerWeights& L = w.layers[u(l)];
@@ -236,6 +271,23 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
     double score_scale = granite  ? d.attention_scale
                          : gemma4 ? 1.0
                                   : 1.0 / std::sqrt(static_cast<double>(hd));
+    std::vector<Vec> laurel(u(n));
+    for (int64_t t = 0; t < n && gemma3n; ++t) {  // AltUp's prediction, then LAuReL on the active one's norm
+      const Vec c = naive::matvec(L.altup_predict, modalities(L, streams[0][u(t)]));
+      for (int64_t j = 0; j < N; ++j) {
+        Vec p = streams[u(j)][u(t)];
+        for (int64_t k = 0; k < N; ++k)
+          for (int64_t i = 0; i < dim; ++i) p[u(i)] += c[u(j * N + k)] * streams[u(k)][u(t)][u(i)];
+        pred[u(j)][u(t)] = p;
+      }
+      x[u(t)] = pred[0][u(t)];
+      Vec xn = x[u(t)];
+      naive::rmsnorm(xn, 0, u(dim), L.attn_norm, eps);
+      Vec r = naive::matvec(L.laurel_r, naive::matvec(L.laurel_l, xn));
+      naive::rmsnorm(r, 0, u(dim), L.laurel_norm, eps);
+      for (int64_t i = 0; i < dim; ++i) r[u(i)] += xn[u(i)];
+      laurel[u(t)] = r;
+    }
     for (int64_t t = 0; t < n && d.is_mla(); ++t) {
       // multi-head latent attention as DeepSeek-V2's paper states it, every head's key and value decompressed
       // from the latent c: q = W_q x, [q_nope, q_pe] per head; c = RMSNorm(W_kv_a x) with the shared RoPE key
@@ -525,6 +577,9 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         Vec o = naive::matvec(L.wo, att, L.bo);
         if (arch.post_norms) naive::rmsnorm(o, 0, u(dim), L.attn_post_norm, eps);  // gemma, glm4
         for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += residual * o[u(i)];
+        if (gemma3n)
+          for (int64_t i = 0; i < dim; ++i)
+            x[u(t)][u(i)] = (x[u(t)][u(i)] + laurel[u(t)][u(i)]) / std::sqrt(2.0);
       }
 
       // (Nemotron-H: one sublayer per layer, an FFN only where no mixer is, normalized by its attn_norm)
@@ -550,6 +605,15 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
           return naive::matvec(wd, h, b_down);
         }
         Vec g = naive::matvec(wg, xn, b_gate), up = naive::matvec(wu, xn, b_up);
+        if (gemma3n && d.sparse_ffn(l)) {  // Gaussian top-k
+          double mean = 0, var = 0;
+          for (double e : g) mean += e;
+          mean /= static_cast<double>(g.size());
+          for (double e : g) var += (e - mean) * (e - mean);
+          const double cutoff =
+              mean + std::sqrt(var / static_cast<double>(g.size() - 1)) * d.ffn_sparsity[u(l)];
+          for (double& e : g) e = std::max(e - cutoff, 0.0);
+        }
         for (size_t i = 0; i < g.size(); ++i) {
           if (gpt_oss) {
             const double gc = std::min(g[i], 7.0), uc = std::clamp(up[i], -7.0, 7.0);
@@ -654,7 +718,21 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
       }
       if (arch.post_norms) naive::rmsnorm(down, 0, u(dim), L.ffn_post_norm, eps);
       for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += residual * down[u(i)];
-      if (P > 0) {  // Gemma 4's per-layer input, then the layer's output scale
+      if (gemma3n) {  // AltUp's correction, then the per-layer input into the other streams
+        Vec c = naive::matvec(L.altup_correct, modalities(L, x[u(t)]));
+        for (int64_t j = 0; j < N; ++j)
+          for (int64_t i = 0; i < dim; ++i)
+            streams[u(j)][u(t)][u(i)] =
+                pred[u(j)][u(t)][u(i)] + (x[u(t)][u(i)] - pred[0][u(t)][u(i)]) * (c[u(j)] + 1.0);
+        Vec first = streams[0][u(t)];
+        for (int64_t i = 0; i < dim; ++i) first[u(i)] *= L.altup_correct_scale[u(i)];
+        Vec g = naive::matvec(L.ple_gate, first);
+        for (int64_t i = 0; i < P; ++i) g[u(i)] = naive::gelu(g[u(i)]) * per_layer[u(t)][u(l * P + i)];
+        Vec o = naive::matvec(L.ple_proj, g);
+        naive::rmsnorm(o, 0, u(dim), L.ple_norm, eps);
+        for (int64_t j = 1; j < N; ++j)
+          for (int64_t i = 0; i < dim; ++i) streams[u(j)][u(t)][u(i)] += o[u(i)];
+      } else if (P > 0) {  // Gemma 4's per-layer input, then the layer's output scale
         Vec g = naive::matvec(L.ple_gate, x[u(t)]);
         for (int64_t i = 0; i < P; ++i) g[u(i)] = naive::gelu(g[u(i)]) * per_layer[u(t)][u(l * P + i)];
         Vec o = naive::matvec(L.ple_proj, g);
@@ -666,6 +744,16 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
     }
   }
 
+  for (int64_t t = 0; t < n && gemma3n; ++t) {  // the streams averaged, the others unembedded first
+    Vec sum = streams[0][u(t)];
+    for (int64_t j = 1; j < N; ++j) {
+      const Vec s = naive::matvec(w.altup_unembd[u(j - 1)], streams[u(j)][u(t)]);
+      const double scale = magnitude(streams[0][u(t)]) / magnitude(s);
+      for (int64_t i = 0; i < dim; ++i) sum[u(i)] += s[u(i)] * scale;
+    }
+    for (double& e : sum) e /= static_cast<double>(N);
+    x[u(t)] = sum;
+  }
   std::vector<float> logits;
   for (int64_t t = 0; t < n; ++t) {
     Vec xn = x[u(t)];

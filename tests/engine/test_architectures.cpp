@@ -958,6 +958,112 @@ TEST_CASE("gemma4 (layer shapes, shared keys and values, per-layer inputs) match
   check_against_textbook(*model, 0.05f);
 }
 
+TEST_CASE(
+    "gemma3n (AltUp, LAuReL, sparse FFN gates, shared keys and values) matches the textbook forward pass",
+    "[engine][architectures]") {
+  auto model = model::Model::load(test::synth_model_file("test-tiny-gemma3n", gguf::GgmlType::Q8_0));
+  const model::ModelDescription& d = model->desc();
+  // the file's layer kinds, the sharing and the sparse layers, as Hugging Face's Gemma3n reads them
+  for (int64_t l = 0; l < 6; ++l) {
+    INFO("layer " << l);
+    CHECK(d.is_local(l) == (l % 2 == 0));
+    CHECK(d.heads(l).head_dim == 32);  // (one head width for both kinds)
+    CHECK(d.rope_base(l) == (l % 2 == 0 ? 10000.0f : 1000000.0f));
+    CHECK(d.sparse_ffn(l) == (l < 2));
+  }
+  CHECK(d.ffn_sparsity[0] == Approx(1.6448533535f));
+  CHECK(d.kv_layer(4) == 2);
+  CHECK(d.kv_layer(5) == 3);
+  CHECK_FALSE(model->weights().layers[4].wk);  // (its attn_k is in the file, unused)
+  CHECK(d.altup.n_inputs == 4);
+  CHECK(d.altup.laurel_rank == 32);
+  CHECK(model->weights().altup_proj.size() == 3);
+  CHECK(d.attention_scale == 1.0f);
+  CHECK(d.final_softcap == 30.0f);  // (its default)
+  // (cpu-llamacpp's 8-bit activations also reach the AltUp routers, whose tanh outputs mix every stream)
+  check_against_textbook(*model, 0.1f);
+
+  // the maps of a layer that reads another's keys: layer 4 (sliding) over layer 2's, layer 5 (full) over 3's
+  cpu::CpuBackend cpu(*model);
+  model::Session session(*model, cpu, 32);
+  cpu.forward(session, kTokens, false);
+  const model::Range q{0, static_cast<int64_t>(kTokens.size())};
+  for (int64_t layer : {4, 5}) {
+    INFO("layer " << layer);
+    const auto map = cpu.attention(session, layer, 1, q, q);
+    for (int64_t i = 0; i < q.size(); ++i) {
+      double sum = 0;
+      for (int64_t k = 0; k < q.size(); ++k) {
+        const float p = map.probs[static_cast<size_t>(i * q.size() + k)];
+        if (k > i || (layer == 4 && i - k >= d.sliding_window)) CHECK(p == 0.0f);  // (the window)
+        sum += p;
+      }
+      CHECK(sum == Approx(1.0).epsilon(1e-5));
+    }
+    // (its own queries: not the source layer's map)
+    CHECK(test::max_abs_diff(map.probs, cpu.attention(session, layer - 2, 1, q, q).probs) > 1e-3f);
+  }
+  // the caches as the engine lays them out: layers 0-3 keep K, V (2 heads of 32) and Q (4 of 32), layers 4
+  // and 5 only their queries
+  CHECK(d.attention_cache_floats() == 4 * (2 * 64 + 128) + 2 * 128);
+  CHECK(cpu.estimate_memory(64).session_bytes == cpu.create_caches(64)->bytes());
+}
+
+TEST_CASE("gemma3n files: a float shared_kv_layers, no sparsity key, and what does not add up",
+          "[engine][architectures][errors]") {
+  const auto f32 = test::synth_model_file("test-tiny-gemma3n", gguf::GgmlType::F32);
+  auto base = model::Model::load(f32);
+  const auto dir = test::temp_dir("gemma3n-files");
+  // early converters wrote shared_kv_layers as a float: the same model
+  test::rewrite_model(f32, dir / "float-shared.gguf",
+                      [](gguf::GgufWriter& w) { w.set_f32("gemma3n.attention.shared_kv_layers", 2.0f); });
+  CHECK(test::max_abs_diff(engine_logits(*model::Model::load(dir / "float-shared.gguf"), "cpu"),
+                           engine_logits(*base, "cpu")) == 0.0f);
+  // without activation_sparsity_scale, llama.cpp's constants: the first 10 layers sparse (here all six)
+  {
+    const auto in = gguf::GgufFile::open(f32);
+    gguf::GgufWriter w;
+    for (const auto& [key, value] : in.metadata())
+      if (key != "gemma3n.activation_sparsity_scale") w.set(key, value);
+    test::copy_tensors(in, w);
+    w.write((dir / "no-sparsity.gguf").string());
+    auto m = model::Model::load(dir / "no-sparsity.gguf");
+    for (int64_t l = 0; l < 6; ++l) CHECK(m->desc().sparse_ffn(l));
+    check_against_textbook(*m, 0.05f);
+  }
+  const std::vector<std::pair<std::function<void(gguf::GgufWriter&)>, const char*>> cases = {
+      {[](gguf::GgufWriter& w) { w.set_u32("gemma3n.altup.active_idx", 1); },
+       "altup.active_idx 1: only the first stream active is supported"},
+      {[](gguf::GgufWriter& w) { w.set_u32("gemma3n.altup.num_inputs", 1); },
+       "altup.num_inputs 1 is outside the supported 2..16 streams"},
+      {[](gguf::GgufWriter& w) { w.set_f32("gemma3n.attention.shared_kv_layers", 2.5f); },
+       "gemma3n.attention.shared_kv_layers = 2.5"},
+      {[](gguf::GgufWriter& w) {
+         w.set_f32s("gemma3n.activation_sparsity_scale", std::vector<float>(3, 1.0f));
+       },
+       "activation_sparsity_scale must hold one float per layer (6)"},
+      {[](gguf::GgufWriter& w) { w.set_u32("gemma3n.embedding_length_per_layer_input", 0); },
+       "embedding_length_per_layer_input must be positive"},
+  };
+  for (const auto& [edit, message] : cases) {
+    INFO(message);
+    test::rewrite_model(f32, dir / "edited.gguf", edit);
+    CHECK_THROWS_WITH(model::Model::load(dir / "edited.gguf"), Contains(message));
+  }
+  // a missing AltUp or LAuReL tensor is named
+  for (const std::string missing : {"blk.3.altup_predict_coef.weight", "altup_unembd_proj.weight",
+                                    "blk.1.laurel_post_norm.weight", "blk.0.laurel_l.weight"}) {
+    INFO(missing);
+    const auto in = gguf::GgufFile::open(f32);
+    gguf::GgufWriter w;
+    for (const auto& [key, value] : in.metadata()) w.set(key, value);
+    for (const auto& t : in.tensors())
+      if (t.name != missing) w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
+    w.write((dir / "missing.gguf").string());
+    CHECK_THROWS_WITH(model::Model::load(dir / "missing.gguf"), Contains("'" + missing + "'"));
+  }
+}
+
 TEST_CASE("gemma4's mixture (experts beside the dense FFN, their own router input) matches the textbook pass",
           "[engine][architectures]") {
   auto model = model::Model::load(test::synth_model_file("test-tiny-gemma4-moe", gguf::GgmlType::F32));

@@ -558,6 +558,50 @@ TEST_CASE("presets carry the real models' sizes") {
   CHECK(synth::find_shape("nope") == nullptr);
 }
 
+TEST_CASE("the Gemma 3n presets carry the real models' sizes and layer shapes") {
+  const auto* e2b = synth::find_shape("gemma-3n-e2b");
+  const auto* e4b = synth::find_shape("gemma-3n-e4b");
+  REQUIRE(e2b);
+  REQUIRE(e4b);
+  for (const auto* s : {e2b, e4b}) {
+    INFO(s->name);
+    CHECK_FALSE(s->hidden);
+    CHECK(s->arch == "gemma3n");
+    CHECK(s->n_embd == 2048);
+    CHECK(s->n_vocab == 262144);
+    CHECK(s->head_dim() == 256);
+    CHECK(s->n_head == 8);
+    CHECK(s->n_head_kv == 2);
+    CHECK(s->altup_inputs == 4);
+    CHECK(s->laurel_rank == 64);
+    CHECK(s->per_layer_embd == 256);
+    CHECK(s->sparse_layers == 10);
+    CHECK(s->sliding_window == 512);
+    CHECK(s->final_softcap == 30.0f);
+    CHECK(s->tied_embeddings);
+    CHECK(s->sliding(3));
+    CHECK_FALSE(s->sliding(4));  // (four sliding layers, then a full one)
+    CHECK(s->keeps_kv(19));
+    CHECK_FALSE(s->keeps_kv(20));  // (llama.cpp's constant: the layers from the 20th on share)
+  }
+  CHECK(e2b->n_layer == 30);
+  CHECK(e2b->n_ff == 8192);
+  CHECK(e4b->n_layer == 35);
+  CHECK(e4b->n_ff == 16384);
+  // The text models: 4.456 B and 6.866 B (with the per-layer token tables), which Ollama lists its text-only
+  // gemma3n files at (4.5B, 6.9B). Google's cards count 5.44 B and 7.85 B: the same vision and audio
+  // encoders (~0.98 B) on top of both, which llama.cpp writes to the mmproj file, not here.
+  auto billions = [](double n, double card, double within) {
+    return std::fabs(n - card * 1e9) < within * 1e9;
+  };
+  CHECK(billions(double(e2b->n_params()), 4.5, 0.05));
+  CHECK(billions(double(e4b->n_params()), 6.9, 0.05));
+  const double encoders_e2b = 5.44e9 - double(e2b->n_params()),
+               encoders_e4b = 7.85e9 - double(e4b->n_params());
+  CHECK(std::fabs(encoders_e2b - encoders_e4b) < 0.01e9);
+  CHECK(billions(encoders_e2b, 0.98, 0.01));
+}
+
 TEST_CASE("the Gemma 4 presets carry the real models' sizes and layer shapes") {
   const auto* e2b = synth::find_shape("gemma-4-e2b");
   const auto* e4b = synth::find_shape("gemma-4-e4b");

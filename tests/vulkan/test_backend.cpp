@@ -471,6 +471,37 @@ TEST_CASE(
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
+TEST_CASE(
+    "Vulkan runs gemma3n (AltUp, LAuReL, sparse FFN gates, shared keys and values) as the CPU engine does",
+    "[backend]") {
+  auto model = model::Model::load(test::synth_model_file("test-tiny-gemma3n", gguf::GgmlType::Q8_0));
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  check_model_against_cpu(*model, *gpu, cpu);
+  check_long_prompt_against_cpu(*model, *gpu, cpu, 13);
+  // the maps of the layers that read others' keys (4 reads 2's, 5 reads 3's)
+  model::Session s(*model, *gpu, 32), cs(*model, cpu, 32);
+  const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7, 180};
+  gpu->forward(s, tokens, false);
+  cpu.forward(cs, tokens, false);
+  const model::Range q{0, static_cast<int64_t>(tokens.size())};
+  for (int64_t layer : {4, 5})
+    CHECK(max_abs_diff(gpu->attention(s, layer, 1, q, q).probs, cpu.attention(cs, layer, 1, q, q).probs) <=
+          1e-4f);
+  // the estimate is what a session allocates
+  const uint64_t logits =
+      uint64_t(std::min<int64_t>(vulkan::VulkanBackend::kMaxLogitRows, gpu->capabilities().max_batch)) *
+      model->desc().n_vocab * sizeof(float);
+  const auto caches = gpu->create_caches(64);
+  const uint64_t estimate = gpu->estimate_memory(64).session_bytes;
+  CHECK(estimate <= caches->bytes() + logits);
+  CHECK(estimate + 64 >= caches->bytes() + logits);  // (the placeholders of absent caches)
+  // the llama.cpp-compatible mode refuses it by name (cpu-llamacpp runs it)
+  CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
+                    Catch::Contains("does not run gemma3n") && Catch::Contains("use cpu-llamacpp"));
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
 TEST_CASE("Vulkan runs gemma4's mixture (experts beside the dense FFN) as the CPU engine does", "[backend]") {
   auto model = model::Model::load(test::synth_model_file("test-tiny-gemma4-moe", gguf::GgmlType::Q8_0));
   REQUIRE(model->desc().n_expert == 4);
