@@ -932,6 +932,56 @@ TEST_CASE("Command R+'s per-head LayerNorms of q and k are refused by name", "[e
                     Contains("command-r.logit_scale must be a positive number"));
 }
 
+TEST_CASE("starcoder2, stablelm and internlm2 match the textbook forward pass", "[engine][architectures]") {
+  // StarCoder2: LayerNorms with biases, biased q, k, v and output, NeoX RoPE over whole heads, a biased
+  // ungated GELU FFN, in sequence; StableLM 2: LayerNorms with biases, biased q, k and v, RoPE on a quarter
+  // of each head, SwiGLU; InternLM2: llama's layers
+  const std::string shape = GENERATE("test-tiny-starcoder2", "test-tiny-stablelm", "test-tiny-internlm2");
+  INFO(shape);
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+  const model::ModelDescription& d = model->desc();
+  const model::LayerWeights& L = model->weights().layers[1];
+  const auto n = [](int64_t v) { return static_cast<size_t>(v); };
+  CHECK_FALSE(d.parallel_residual);
+  if (shape == "test-tiny-starcoder2") {
+    CHECK_FALSE(L.w_gate);  // (GELU, ungated)
+    CHECK(L.attn_norm_b.size() == n(d.n_embd));
+    CHECK(L.ffn_norm_b.size() == n(d.n_embd));
+    CHECK(L.bq.size() == n(d.q_dim()));
+    CHECK(L.bv.size() == n(d.kv_dim()));
+    CHECK(L.bo.size() == n(d.n_embd));
+    CHECK(L.b_up.size() == n(d.n_ff));
+    CHECK(L.b_down.size() == n(d.n_embd));
+    CHECK(d.n_rot == d.head_dim);
+    CHECK(d.tied_embeddings);
+  } else if (shape == "test-tiny-stablelm") {
+    CHECK(L.w_gate);
+    CHECK(L.attn_norm_b.size() == n(d.n_embd));
+    CHECK(L.ffn_norm_b.size() == n(d.n_embd));
+    CHECK(L.bk.size() == n(d.kv_dim()));
+    CHECK(L.bo.empty());
+    CHECK(L.b_up.empty());
+    CHECK(d.n_rot == 8);
+    CHECK(model->weights().output_norm_b.size() == n(d.n_embd));
+  } else {
+    CHECK(L.w_gate);
+    CHECK(L.bq.empty());
+    CHECK(L.attn_norm_b.empty());
+    CHECK(d.n_rot == d.head_dim);
+  }
+  check_against_textbook(*model, 0.05f);
+}
+
+TEST_CASE("StableLM 2 12B's per-head LayerNorms of q and k are refused by name", "[engine][architectures]") {
+  const auto path = test::temp_dir("stablelm-qk") / "qk.gguf";
+  test::rewrite_model(test::synth_model_file("test-tiny-stablelm", gguf::GgmlType::F32), path,
+                      [](gguf::GgufWriter&) {},
+                      {{"blk.0.attn_q_norm.weight", std::vector<float>(32 * 4, 1.0f)}});
+  CHECK_THROWS_WITH(
+      model::Model::load(path),
+      Contains("blk.0.attn_q_norm.weight") && Contains("StableLM 2 12B's per-head LayerNorms of q and k"));
+}
+
 TEST_CASE("gemma4 (layer shapes, shared keys and values, per-layer inputs) matches the textbook forward pass",
           "[engine][architectures]") {
   auto model = model::Model::load(test::synth_model_file("test-tiny-gemma4", gguf::GgmlType::Q8_0));

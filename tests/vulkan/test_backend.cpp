@@ -441,6 +441,17 @@ TEST_CASE("Vulkan runs gemma (Gemma 1), exaone, exaone4 and arcee as the CPU eng
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
+TEST_CASE("Vulkan runs starcoder2, stablelm and internlm2 as the CPU engine does", "[backend]") {
+  const std::string shape = GENERATE("test-tiny-starcoder2", "test-tiny-stablelm", "test-tiny-internlm2");
+  INFO(shape);
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  check_model_against_cpu(*model, *gpu, cpu);
+  check_long_prompt_against_cpu(*model, *gpu, cpu, 12);
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
 TEST_CASE(
     "Vulkan runs gemma4 (layer shapes, shared keys and values, per-layer inputs) as the CPU engine does",
     "[backend]") {
