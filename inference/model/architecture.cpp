@@ -194,6 +194,11 @@ constexpr std::array kArchitectures = {
     // into attn_q, attn_k and attn_v; a packed attn_qkv is read as q|k|v rows, as llama.cpp's loader reads it)
     ArchTraits{.name = "internlm2", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::Normal,
                .learned_positions = false, .fused_qkv = false, .packed_qkv = true},
+    // Swiss AI Apertus (8B, 70B): llama's layers with per-head q and k norms before RoPE (NeoX pairs; Llama
+    // 3's RoPE scaling as rope_freqs) and an ungated FFN whose xIELU activation has each layer's own
+    // parameters (ModelDescription::xielu)
+    ArchTraits{.name = "apertus", .norm = NormKind::Rms, .ffn = FfnKind::XIelu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .qk_norm = true},
     ArchTraits{"gpt-oss", NormKind::Rms,  FfnKind::SwiGluOai, RopeKind::NeoX, false, false, false, false, false, false,
                false, 2, true, true, true, "post_attention_norm"},
     // clang-format on

@@ -340,7 +340,8 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       L.w_up = rows_of(gate_up, d.n_ff, d.n_ff, "up rows");
     } else {
       const int64_t n_ff = d.ff_width(l);
-      if (arch.ffn != FfnKind::Gelu && arch.ffn != FfnKind::ReluSqr)  // (ungated)
+      if (arch.ffn != FfnKind::Gelu && arch.ffn != FfnKind::ReluSqr &&
+          arch.ffn != FfnKind::XIelu)  // (ungated)
         L.w_gate = load.matrix(p + "ffn_gate.weight", n_ff, d.n_embd);
       L.w_up = load.matrix(p + "ffn_up.weight", n_ff, d.n_embd);
       L.b_up = load.vector(p + "ffn_up.bias", n_ff, false);

@@ -333,6 +333,10 @@ std::vector<Shape> make_shapes() {
   add(stablelm2);
   // InternLM2.5-7B: llama's layers, 32 heads over 8 KV heads
   add({"internlm2.5-7b", "internlm2", 4096, 32, 32, 8, 14336, 92544, 32768, 1000000.0f, 1e-5f, false, false});
+  // Apertus-8B: 32 heads of 128 over 8 KV heads with per-head q and k norms, an ungated xIELU FFN of 21504,
+  // Llama 3's RoPE scaling (factor 8 over 8192 positions)
+  add({"apertus-8b", "apertus", 4096, 32, 32, 8, 21504, 131072, 65536, 12000000.0f, 1e-5f, false, false, 0, 8.0f,
+       8192});
   // Command R7B (cohere2): windows of 4096 keys on three layers of four, the fourth without RoPE; logits
   // times 0.25
   Shape r7b{"command-r7b", "cohere2", 4096, 32, 32, 8, 14336, 256000, 8192, 50000.0f, 1e-5f, true, false};
@@ -590,6 +594,8 @@ std::vector<Shape> make_shapes() {
   stablelm_tiny.rope_dims = 8;
   add(stablelm_tiny);
   add({"test-tiny-internlm2", "internlm2", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, false, true});
+  // apertus: per-head q and k norms before RoPE (NeoX pairs), an ungated FFN with each layer's xIELU
+  add({"test-tiny-apertus", "apertus", 128, 3, 4, 2, 256, 300, 128, 12000000.0f, 1e-5f, false, true});
   add({"test-tiny-arcee", "arcee", 128, 2, 4, 2, 256, 300, 128, 10000.0f, 1e-5f, false, true});  // (ReLU²)
   add({"test-tiny-exaone", "exaone", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, false, true});
   add({"test-tiny-exaone4", "exaone4", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, true, true});
@@ -879,7 +885,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     }
     if ((s.arch == "qwen3" || s.arch == "qwen3moe" || s.arch == "gemma3" || s.arch.rfind("hunyuan", 0) == 0 ||
          (glm4moe && s.qk_norm) || lfm2 || qwen35 || s.arch == "exaone4" || s.arch == "dots1" ||
-         s.arch == "bailingmoe2") &&
+         s.arch == "bailingmoe2" || s.arch == "apertus") &&
         s.attends(l)) {
       t.push_back({p + "attn_q_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
       t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
@@ -954,7 +960,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     } else if (s.arch == "phi3" || glm4) {
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, 2 * uint64_t{s.n_ff}});  // gate rows, then up rows
     } else {
-      if (!nemotron && !neox && !phi2 && !starcoder2 && s.arch != "arcee")
+      if (!nemotron && !neox && !phi2 && !starcoder2 && s.arch != "arcee" && s.arch != "apertus")
         t.push_back({p + "ffn_gate.weight", Kind::Weight, e, s.layer_ff_width(l)});  // (ReLU², GELU: no gate)
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, s.layer_ff_width(l)});
       if (neox || phi2 || starcoder2) t.push_back({p + "ffn_up.bias", Kind::Bias, s.n_ff, 1});
@@ -1071,7 +1077,7 @@ constexpr std::string_view kArchitectures[] = {
     "hunyuan-moe", "lfm2",           "lfm2moe",  "qwen35",       "qwen35moe", "qwen3next",  "granitehybrid",
     "nemotron_h",  "nemotron_h_moe", "gptneox",  "phi2",         "command-r", "cohere2",    "gemma4",
     "gemma",       "exaone",         "exaone4",  "arcee",        "falcon-h1", "minimax-m2", "dots1",
-    "bailingmoe",  "bailingmoe2",    "gemma3n",  "starcoder2",   "stablelm",  "internlm2"};
+    "bailingmoe",  "bailingmoe2",    "gemma3n",  "starcoder2",   "stablelm",  "internlm2",  "apertus"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -1190,6 +1196,21 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     w.set_f32(a + ".attention.layer_norm_rms_epsilon", s.norm_eps);
   }
   if (a == "gptneox") w.set_bool(a + ".use_parallel_residual", true);
+  if (a == "apertus") {
+    // xIELU's trained parameters (before their softplus), without the architecture's prefix as llama.cpp's
+    // converter writes them: alpha_n, alpha_p and beta one per layer, different in each, eps one for all (a
+    // form llama.cpp also takes)
+    std::vector<float> alpha_n, alpha_p, beta;
+    for (uint32_t l = 0; l < s.n_layer; ++l) {
+      alpha_n.push_back(0.2f + 0.5f * static_cast<float>(l % 4));
+      alpha_p.push_back(-0.3f + 0.4f * static_cast<float>(l % 3));
+      beta.push_back(0.5f - 0.1f * static_cast<float>(l % 2));
+    }
+    w.set_f32s("xielu.alpha_n", alpha_n);
+    w.set_f32s("xielu.alpha_p", alpha_p);
+    w.set_f32s("xielu.beta", beta);
+    w.set_f32("xielu.eps", -1e-6f);
+  }
   if (a == "gemma4") {  // as llama.cpp's converter writes Gemma 4's layer shapes
     gguf::Array pattern, ff;
     pattern.elem_type = gguf::ValueType::Bool;

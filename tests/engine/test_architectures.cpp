@@ -972,6 +972,45 @@ TEST_CASE("starcoder2, stablelm and internlm2 match the textbook forward pass", 
   check_against_textbook(*model, 0.05f);
 }
 
+TEST_CASE(
+    "apertus (per-head q and k norms, xIELU with each layer's parameters) matches the textbook forward pass",
+    "[engine][architectures]") {
+  auto model = model::Model::load(test::synth_model_file("test-tiny-apertus", gguf::GgmlType::Q8_0));
+  const model::ModelDescription& d = model->desc();
+  const model::LayerWeights& L = model->weights().layers[1];
+  CHECK_FALSE(L.w_gate);  // (ungated)
+  CHECK(L.q_norm.size() == static_cast<size_t>(d.head_dim));
+  // each layer's own parameters (arrays), eps one for all (a scalar)
+  REQUIRE(d.xielu.size() == 3);
+  CHECK(d.xielu[1].alpha_n == Approx(0.7f));
+  CHECK(d.xielu[2].alpha_p == Approx(0.5f));
+  CHECK(d.xielu[1].beta == Approx(0.4f));
+  CHECK(d.xielu[2].eps == Approx(-1e-6f));
+  const auto ref = check_against_textbook(*model, 0.05f);
+  // the layers' parameters matter: one layer's alpha_p changed changes the logits
+  const auto path = test::temp_dir("apertus") / "alpha_p.gguf";
+  test::rewrite_model(test::synth_model_file("test-tiny-apertus", gguf::GgmlType::Q8_0), path,
+                      [](gguf::GgufWriter& w) {
+                        w.set_f32s("xielu.alpha_p", std::vector<float>{-0.3f, 0.1f, 1.5f});
+                      });
+  auto changed = model::Model::load(path);
+  CHECK(test::max_abs_diff(engine_logits(*changed, "cpu"), ref) > 1e-2f);
+}
+
+TEST_CASE("apertus files without their xIELU parameters fail to load with a message that names the key",
+          "[engine][architectures][errors]") {
+  const auto path = test::temp_dir("apertus-keys") / "bad.gguf";
+  test::rewrite_model(test::synth_model_file("test-tiny-apertus", gguf::GgmlType::Q8_0), path,
+                      [](gguf::GgufWriter& w) {
+                        w.set_f32s("xielu.beta", std::vector<float>{0.5f, 0.5f});
+                      });
+  CHECK_THROWS_WITH(model::Model::load(path), Contains("xielu.beta must be one float or one per layer (3)"));
+  const auto missing = test::temp_dir("apertus-keys") / "missing.gguf";
+  test::rewrite_model(test::synth_model_file("test-tiny-apertus", gguf::GgmlType::Q8_0), missing,
+                      [](gguf::GgufWriter& w) { w.remove("xielu.eps"); });
+  CHECK_THROWS_WITH(model::Model::load(missing), Contains("missing metadata xielu.eps"));
+}
+
 TEST_CASE("StableLM 2 12B's per-head LayerNorms of q and k are refused by name", "[engine][architectures]") {
   const auto path = test::temp_dir("stablelm-qk") / "qk.gguf";
   test::rewrite_model(test::synth_model_file("test-tiny-stablelm", gguf::GgmlType::F32), path,

@@ -518,7 +518,8 @@ TEST_CASE("presets carry the real models' sizes") {
       {"tinyllama-1.1b", 1100.0e6}, {"llama-3.2-1b", 1235.8e6},   {"llama-2-7b", 6738.4e6},
       {"qwen3-0.6b", 596.0e6},      {"phi-3-mini", 3821.1e6},     {"gemma-3-1b", 999.9e6},
       {"gemma-2-2b", 2614.3e6},     {"qwen3-30b-a3b", 30532.1e6}, {"granite-4.0-h-350m", 340e6},
-      {"starcoder2-3b", 3.03e9},    {"stablelm-2-1.6b", 1.64e9},  {"internlm2.5-7b", 7.74e9}};
+      {"starcoder2-3b", 3.03e9},    {"stablelm-2-1.6b", 1.64e9},  {"internlm2.5-7b", 7.74e9},
+      {"apertus-8b", 8.05e9}};
   for (const auto& [name, params] : published) {
     INFO(name);
     const synth::Shape* s = synth::find_shape(name);
