@@ -27,7 +27,9 @@ struct Shape {
   // "nemotron_h" (Mamba-2, attention without RoPE and ReLU² FFNs, each a layer of its own), "falcon-h1"
   // (Mamba-2 and attention side by side in every layer), "minimax-m2" (q and k normalized whole, every layer
   // a mixture), "dots1" (qwen3's attention, DeepSeek-style experts), "bailingmoe2" (q|k|v in one attn_qkv,
-  // per-head q and k norms, DeepSeek-style experts with groups)
+  // per-head q and k norms, DeepSeek-style experts with groups), "starcoder2" (LayerNorms and biases
+  // everywhere, an ungated GELU FFN), "stablelm" (LayerNorms, q, k and v with biases, SwiGLU), "internlm2"
+  // (llama's layers), "apertus" (per-head q and k norms, an ungated FFN with per-layer xIELU keys)
   std::string arch;
   uint32_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, n_ctx = 0;
   float rope_base = 10000.0f;

@@ -93,6 +93,38 @@ std::vector<uint8_t> with_tensor(const std::filesystem::path& path, const std::s
   return bytes;
 }
 
+// The model at `path` with each layer's q, k and v (and their biases) packed in one attn_qkv, as llama.cpp's
+// loader also takes them. (Rows are whole blocks: the three matrices' bytes one after the other are the
+// packed matrix's.)
+std::filesystem::path with_packed_qkv(const std::filesystem::path& path, const std::string& name) {
+  const auto packed = test::temp_dir(name) / "packed.gguf";
+  const auto in = gguf::GgufFile::open(path);
+  gguf::GgufWriter w;
+  test::copy_metadata(in, w);
+  std::deque<std::vector<uint8_t>> keep;  // (the writer holds views until it writes: stable elements)
+  for (const auto& t : in.tensors()) {
+    const std::string tensor(t.name);
+    const auto at = tensor.find("attn_q.");  // (attn_q.weight, attn_q.bias; not attn_q_norm)
+    if (tensor.find("attn_k.") != std::string::npos || tensor.find("attn_v.") != std::string::npos) continue;
+    if (at == std::string::npos) {
+      w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
+      continue;
+    }
+    const std::string prefix = tensor.substr(0, at), suffix = tensor.substr(at + 7);
+    const auto& k = in.require_tensor(prefix + "attn_k." + suffix);
+    const auto& v = in.require_tensor(prefix + "attn_v." + suffix);
+    auto& qkv = keep.emplace_back(t.data, t.data + t.n_bytes);
+    qkv.insert(qkv.end(), k.data, k.data + k.n_bytes);
+    qkv.insert(qkv.end(), v.data, v.data + v.n_bytes);
+    const size_t rows = t.dims.size() - 1;  // (a matrix's rows, a vector's elements)
+    std::vector<uint64_t> dims = t.dims;
+    dims[rows] += k.dims[rows] + v.dims[rows];
+    w.add_tensor(prefix + "attn_qkv." + suffix, t.type, dims, qkv);
+  }
+  w.write(packed.string());
+  return packed;
+}
+
 }  // namespace
 
 TEST_CASE("The textbook forward pass reproduces llama.cpp's logits of the shared float models",
@@ -969,7 +1001,13 @@ TEST_CASE("starcoder2, stablelm and internlm2 match the textbook forward pass", 
     CHECK(L.attn_norm_b.empty());
     CHECK(d.n_rot == d.head_dim);
   }
-  check_against_textbook(*model, 0.05f);
+  const auto ref = check_against_textbook(*model, 0.05f);
+  // q, k and v (with their biases) packed in one attn_qkv, as llama.cpp's loader also takes them: the same
+  auto packed =
+      model::Model::load(with_packed_qkv(test::synth_model_file(shape, gguf::GgmlType::Q8_0), shape));
+  REQUIRE(packed->file().find_tensor("blk.0.attn_q.weight") == nullptr);
+  CHECK((packed->file().find_tensor("blk.0.attn_qkv.bias") != nullptr) == !L.bq.empty());
+  CHECK(test::max_abs_diff(engine_logits(*packed, "cpu"), engine_logits(*model, "cpu")) == 0.0f);
 }
 
 TEST_CASE(
@@ -1396,33 +1434,7 @@ TEST_CASE("minimax-m2, dots1 and bailingmoe2 (Ling 2.0): DeepSeek-style mixtures
     CHECK(unnormalized->desc().router.normalize);
     CHECK(test::max_abs_diff(engine_logits(*unnormalized, "cpu"), engine_logits(*model, "cpu")) == 0.0f);
     // q, k and v packed in one attn_qkv (llama.cpp's loader takes either): the same model
-    const auto packed = test::temp_dir("minimax-m2") / "packed.gguf";
-    {
-      const auto in = gguf::GgufFile::open(path);
-      gguf::GgufWriter w;
-      test::copy_metadata(in, w);
-      std::deque<std::vector<uint8_t>> keep;  // (the writer holds views until it writes: stable elements)
-      for (const auto& t : in.tensors()) {
-        const std::string tensor(t.name);
-        const auto at = tensor.find("attn_q.weight");
-        if (tensor.find("attn_k.weight") != std::string::npos ||
-            tensor.find("attn_v.weight") != std::string::npos)
-          continue;
-        if (at == std::string::npos) {
-          w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
-          continue;
-        }
-        // (rows are whole blocks: the three matrices' bytes one after the other are the packed matrix's)
-        const std::string prefix = tensor.substr(0, at);
-        const auto& k = in.require_tensor(prefix + "attn_k.weight");
-        const auto& v = in.require_tensor(prefix + "attn_v.weight");
-        auto& qkv = keep.emplace_back(t.data, t.data + t.n_bytes);
-        qkv.insert(qkv.end(), k.data, k.data + k.n_bytes);
-        qkv.insert(qkv.end(), v.data, v.data + v.n_bytes);
-        w.add_tensor(prefix + "attn_qkv.weight", t.type, {t.dims[0], t.dims[1] + k.dims[1] + v.dims[1]}, qkv);
-      }
-      w.write(packed.string());
-    }
+    const auto packed = with_packed_qkv(path, "minimax-m2");
     auto packed_model = model::Model::load(packed);
     REQUIRE(packed_model->file().find_tensor("blk.0.attn_q.weight") == nullptr);
     CHECK(test::max_abs_diff(engine_logits(*packed_model, "cpu"), engine_logits(*model, "cpu")) == 0.0f);
