@@ -121,6 +121,13 @@ struct ArchTraits {
   // Mamba2Attention). The converter folds the model's muP multipliers into the weights; its FFN norm is
   // named without ".weight" (blk.N.ffn_norm), its Mamba-2 norm may be absent (no grouped norm then).
   bool parallel_hybrid = false;
+  // Llama 4: its RoPE layers attend in chunks (a query sees only the keys of its own block of
+  // ModelDescription::attn_chunk positions) and, where the model says so, RMS-normalize q and k per head
+  // without gains after RoPE; its NoPE layers (every no_rope_step-th) scale their queries by the attention
+  // temperature (ModelDescription::attn_temperature). Its MoE layers (every interleave_moe_layer_step-th)
+  // weight each expert's input, not its output, by the router's sigmoid.
+  bool chunked_attention = false;
+  bool moe_weight_input = false;
 };
 
 // Every architecture this engine runs.
