@@ -1966,6 +1966,18 @@ TEST_CASE("llama4: chunked RoPE layers, NoPE layers' temperature, input-weighted
     CHECK(sum == Approx(1.0).margin(1e-5));
   }
   CHECK(full.at(10, 0) > 0.0f);
+
+  // the deep-context decode path (keys in runs of 3 per KV head group, here from the first step on) starts
+  // its runs at the chunk's first key
+  setenv("GLASSWING_CPU_ATTN_GROUP_KIB", "0", 1);
+  setenv("GLASSWING_CPU_ATTN_RUN_KEYS", "3", 1);
+  cpu::CpuBackend grouped(*model);
+  unsetenv("GLASSWING_CPU_ATTN_GROUP_KIB");
+  unsetenv("GLASSWING_CPU_ATTN_RUN_KEYS");
+  model::Session grouped_session(*model, grouped, static_cast<int64_t>(kTokens.size()));
+  std::span<const float> last;
+  for (int32_t token : kTokens) last = grouped.forward(grouped_session, std::span(&token, 1), false);
+  CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
   if (type == gguf::GgmlType::Q8_0) return;
 
   // each of the new steps counts (and the textbook follows the file in each)
