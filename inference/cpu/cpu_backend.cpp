@@ -115,7 +115,7 @@ Scratch::Scratch(const model::ModelDescription& d, int64_t b)
       ple_g(sz(b * d.per_layer_embd)),
       ffn_res(d.traits->layer_shapes && d.n_expert ? sz(b * d.n_embd) : 0),
       router_in(d.traits->layer_shapes && d.n_expert ? sz(b * d.n_embd) : 0),
-      ones(sz(d.traits->layer_shapes ? d.max_head_dim() : 0), 1.0f),
+      ones(sz(d.traits->layer_shapes || d.qk_rms_norm ? d.max_head_dim() : 0), 1.0f),
       alt(sz(b * d.altup.n_inputs * d.n_embd)),
       alt_pred(sz(b * d.altup.n_inputs * d.n_embd)),
       alt_m(sz(b * d.altup.n_inputs)),
@@ -418,8 +418,10 @@ void CpuBackend::moe_ffn(const model::LayerWeights& L, int64_t n, const float* r
     const int64_t begin = route.begin[sz(e)], count = route.count(e);
     if (count == 0) continue;
     for (int64_t i = 0; i < count; ++i) {
-      const int64_t t = route.pairs[sz(begin + i)] / k;
+      const int64_t pair = route.pairs[sz(begin + i)], t = pair / k;
       std::copy_n(&s.xb[sz(t * dim)], dim, &s.moe_x[sz(i * dim)]);
+      if (d.traits->moe_weight_input)  // (Llama 4: the weight on the expert's input, its output added as is)
+        for (int64_t j = 0; j < dim; ++j) s.moe_x[sz(i * dim + j)] *= route.weight[sz(pair)];
     }
     if (d.traits->ffn == FfnKind::ReluSqr) {  // Nemotron: relu(up·x)², no gate
       project(s.moe_g.data(), s.moe_x.data(), L.up_exps[sz(e)], bias(L.up_exps_b, e), count);
@@ -448,7 +450,7 @@ void CpuBackend::moe_ffn(const model::LayerWeights& L, int64_t n, const float* r
   for (int64_t t = 0; t < n; ++t) {
     float* out = &s.xb2[sz(t * dim)];
     for (int64_t r = 0; r < k; ++r) {
-      const float w = route.weight[sz(t * k + r)];
+      const float w = d.traits->moe_weight_input ? 1.0f : route.weight[sz(t * k + r)];
       const float* o = &s.moe_out[sz((t * k + r) * dim)];
       for (int64_t i = 0; i < dim; ++i) out[i] = r == 0 ? o[i] * w : out[i] + o[i] * w;
     }
@@ -922,7 +924,15 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
         const bool own_kv = d.keeps_kv(l);  // (else k and v are an earlier layer's, already cached)
         rope_qk(q, d.n_head, pos0 + t);
         if (own_kv) rope_qk(k, heads.n_head_kv, pos0 + t);
-        if (arch.qk_norm_after_rope) norm_qk();  // (Hunyuan)
+        if (arch.qk_norm_after_rope) norm_qk();     // (Hunyuan)
+        if (d.qk_rms_norm && d.rope_in_layer(l)) {  // Llama 4: each turned q and k head normalized, no gains
+          const model::Vector ones = model::Vector(s.ones).first(sz(hd));
+          for (int64_t h = 0; h < d.n_head; ++h) rmsnorm(q + h * hd, q + h * hd, ones, hd, d.norm_eps);
+          for (int64_t h = 0; h < heads.n_head_kv; ++h) rmsnorm(k + h * hd, k + h * hd, ones, hd, d.norm_eps);
+        }
+        // (Llama 4's NoPE layers: the queries scaled by the attention temperature of their position)
+        if (const float temp = d.attn_temperature(l, pos0 + t); temp != 1.0f)
+          for (int64_t i = 0; i < q_dim; ++i) q[i] *= temp;
         if (rounding_ == Rounding::LlamaCpp) {
           // F16 KV cache; the query is converted to fp16 for the F16 K·Q product.
           for (int64_t i = 0; i < q_dim; ++i) q[i] = round_fp16(q[i]);

@@ -145,6 +145,11 @@ constexpr std::array kArchitectures = {
     ArchTraits{.name = "gemma3n", .norm = NormKind::Rms, .ffn = FfnKind::GeGlu, .rope = RopeKind::NeoX,
                .learned_positions = false, .fused_qkv = false, .qk_norm = true, .embed_scale = true,
                .post_norms = true, .layer_shapes = true, .altup = true},
+    // Meta Llama 4 Scout, Maverick (text): llama's layers, three of four turning (Llama 3's RoPE scaling) and
+    // attending in chunks, the fourth without RoPE over every key; sigmoid-routed experts beside a shared one
+    ArchTraits{.name = "llama4", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::Normal,
+               .learned_positions = false, .fused_qkv = false, .no_rope_step = 4, .chunked_attention = true,
+               .moe_weight_input = true},
     // Arcee AFM-4.5B: llama's layers with an ungated ReLU² FFN
     ArchTraits{.name = "arcee", .norm = NormKind::Rms, .ffn = FfnKind::ReluSqr, .rope = RopeKind::Normal,
                .learned_positions = false, .fused_qkv = false},

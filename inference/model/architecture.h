@@ -127,6 +127,13 @@ struct ArchTraits {
   // every stream from the others, runs on one, and corrects them all by what it did), a LAuReL low-rank
   // branch beside attention, and Gaussian top-k sparsity on the first layers' FFN gates
   bool altup = false;
+  // Llama 4: its RoPE layers attend in chunks (a query sees only the keys of its own block of
+  // ModelDescription::attn_chunk positions) and, where the model says so, RMS-normalize q and k per head
+  // without gains after RoPE; its NoPE layers (every no_rope_step-th) scale their queries by the attention
+  // temperature (ModelDescription::attn_temperature). Its MoE layers (every interleave_moe_layer_step-th)
+  // weight each expert's input, not its output, by the router's sigmoid.
+  bool chunked_attention = false;
+  bool moe_weight_input = false;
 };
 
 // Every architecture this engine runs.

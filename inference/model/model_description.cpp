@@ -133,6 +133,53 @@ void read_ernie_moe(const gguf::GgufFile& file, const std::string& a, ModelDescr
   d.n_expert_shared = d.n_ff_shexp > 0 ? 1 : 0;
 }
 
+// Llama 4's mixtures as llama.cpp's llama4 graph runs them: experts on every interleave_moe_layer_step-th
+// layer (Scout: 1, all; Maverick: 2, the odd ones; the others dense FFNs of feed_forward_length), each
+// token's expert(s) chosen by the router's sigmoid, weighted by it (not renormalized, not scaled: keys that
+// say otherwise are refused) on the expert's input, and one shared expert of expert_feed_forward_length
+// that every token runs.
+void read_llama4_moe(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
+  const int64_t step = file.get_int(a + "interleave_moe_layer_step").value_or(1);
+  if (step < 1 || step > d.n_layer)
+    throw std::runtime_error("metadata " + a + "interleave_moe_layer_step " + std::to_string(step) +
+                             " is out of range (1 .. block_count " + std::to_string(d.n_layer) + ")");
+  d.moe_step = step;
+  if (step > 1 && d.n_ff <= 0)
+    throw std::runtime_error("metadata " + a +
+                             "feed_forward_length (the dense layers' width) must be positive");
+  if (read_gating(file, a, 2) != ExpertGating::Sigmoid)
+    throw std::runtime_error("metadata " + a + "expert_gating_func: llama4's router is a sigmoid");
+  if (read_weights_scale(file, a) != 1.0f || file.get_bool(a + "expert_weights_norm").value_or(false))
+    throw std::runtime_error("metadata " + a +
+                             "expert_weights_scale or expert_weights_norm: llama4 "
+                             "weights its experts by the router's sigmoid as it is");
+  d.router = {ExpertGating::Sigmoid, false, 1.0f};
+  d.n_expert_shared = 1;
+  d.n_ff_shexp = d.n_ff_exp;
+}
+
+// Llama 4's attention as llama.cpp reads it: chunks of 8192 positions and the temperature's floor 8192 and
+// scale 0.1 are constants of the architecture there (Hugging Face's attention_chunk_size, floor_scale,
+// attn_scale), so files carry them only as attention.chunk_size (ollama's key), temperature_length and
+// temperature_scale, read where present (the tiny test shapes shrink them); q and k normalized after RoPE
+// unless the file says use_qk_norm false or, as llama.cpp decides without the key, the model has 128
+// experts (Maverick).
+void read_llama4_attention(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
+  if (const auto swa = file.get_int(a + "attention.sliding_window"); swa && *swa == 0)
+    throw std::runtime_error("metadata " + a +
+                             "attention.sliding_window 0 (llama4 without chunked attention, "
+                             "MobileLLM) is not supported");
+  d.attn_chunk = file.get_int(a + "attention.chunk_size").value_or(8192);
+  d.attn_temp_floor = file.get_int(a + "attention.temperature_length").value_or(8192);
+  const double scale = file.get_float(a + "attention.temperature_scale").value_or(0.1);
+  if (d.attn_chunk <= 0 || d.attn_temp_floor <= 0 || !std::isfinite(scale) || scale < 0)
+    throw std::runtime_error("metadata " + a + "attention.chunk_size " + std::to_string(d.attn_chunk) +
+                             ", temperature_length " + std::to_string(d.attn_temp_floor) +
+                             " and temperature_scale " + std::to_string(scale) + " must be positive");
+  d.attn_temp_scale = static_cast<float>(scale);
+  d.qk_rms_norm = file.get_bool(a + "use_qk_norm").value_or(d.n_expert != 128);
+}
+
 // Multi-head latent attention as llama.cpp's converter writes it (since it splits attn_kv_b): key_length
 // and value_length are the latent's (kv_rank + n_rot, kv_rank), one KV head, and the *_mla keys hold the
 // unabsorbed head widths.
@@ -527,6 +574,8 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
     if (d.traits->moe_unnormalized) d.router.normalize = false;
     if (d.traits->deepseek_moe) {
       read_deepseek_moe(file, a, d);
+    } else if (d.traits->moe_weight_input) {
+      read_llama4_moe(file, a, d);
     } else if (d.traits->ernie_moe) {
       read_ernie_moe(file, a, d);
     } else if (d.traits->short_conv) {
@@ -676,7 +725,9 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
     throw std::runtime_error("logit soft-capping values must be positive (0: none)");
 
   d.n_ctx_max = d.n_ctx_train;
-  if (const double t = file.get_float(a + "attention.temperature_scale").value_or(0.0); t != 0.0) {
+  if (d.traits->chunked_attention) {
+    read_llama4_attention(file, a, d);  // (its temperature runs: sessions go on past it)
+  } else if (const double t = file.get_float(a + "attention.temperature_scale").value_or(0.0); t != 0.0) {
     // as llama.cpp: the length is attention.temperature_length (deepseek2), or YaRN's original context
     // (mistral3)
     const int64_t length = file.get_int(a + "attention.temperature_length")

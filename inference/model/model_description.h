@@ -248,13 +248,38 @@ struct ModelDescription {
   bool has_ffn(int64_t l) const { return !traits->single_sublayer || mixer(l) == Mixer::None; }
 
   // Whether layer l's FFN is a mixture of experts (else dense, of n_ff).
-  bool moe_layer(int64_t l) const { return n_expert > 0 && l >= n_layer_dense_lead; }
+  bool moe_layer(int64_t l) const {
+    return n_expert > 0 && l >= n_layer_dense_lead && (l + 1) % moe_step == 0;
+  }
   // The widest dense SwiGLU any layer runs (a dense FFN or the shared experts); 0: none. A mixture's
   // feed_forward_length bounds no tensor unless it has dense layers, so it sizes nothing then.
   int64_t dense_ff_width() const {
     // (n_ff: the widest; Gemma 4's mixtures run a dense FFN beside their experts)
-    const bool dense = n_expert == 0 || n_layer_dense_lead > 0 || traits->layer_shapes;
+    const bool dense = n_expert == 0 || n_layer_dense_lead > 0 || traits->layer_shapes || moe_step > 1;
     return std::max(dense ? n_ff : 0, n_ff_shexp);
+  }
+
+  // Llama 4 (ArchTraits::chunked_attention): its RoPE layers attend in chunks of attn_chunk positions (a
+  // query at pos sees the keys from ⌊pos / attn_chunk⌋·attn_chunk to itself: blocks aligned to 0, unlike a
+  // sliding window); its NoPE layers multiply each query by the attention temperature
+  // 1 + attn_temp_scale · ln(1 + ⌊(pos + 1) / attn_temp_floor⌋); q and k heads RMS-normalized without gains
+  // after RoPE on the RoPE layers where qk_rms_norm (Scout; not Maverick); mixtures on every moe_step-th
+  // layer (the others dense, of n_ff)
+  int64_t attn_chunk = 0;
+  float attn_temp_scale = 0.0f;
+  int64_t attn_temp_floor = 0;
+  bool qk_rms_norm = false;
+  int64_t moe_step = 1;
+  // Whether `layer` attends in chunks (Llama 4's RoPE layers).
+  bool chunked(int64_t layer) const {
+    return attn_chunk > 0 && traits->no_rope_step > 0 && (layer + 1) % traits->no_rope_step != 0;
+  }
+  // The factor of the queries at `pos` in `layer` (1 but in Llama 4's NoPE layers).
+  float attn_temperature(int64_t layer, int64_t pos) const {
+    if (attn_temp_scale == 0.0f || chunked(layer)) return 1.0f;
+    return 1.0f +
+           attn_temp_scale *
+               std::log(std::floor(static_cast<float>(pos + 1) / static_cast<float>(attn_temp_floor)) + 1.0f);
   }
 
   // A sliding-window layer (gemma2/3: all but every swa_pattern-th)?
@@ -266,6 +291,7 @@ struct ModelDescription {
   }
   // The first key position a query at `pos` sees in `layer` (0 but in sliding-window layers).
   int64_t first_key(int64_t layer, int64_t pos) const {
+    if (chunked(layer)) return pos / attn_chunk * attn_chunk;  // (Llama 4: the query's own chunk)
     return is_local(layer) ? std::max<int64_t>(0, pos - sliding_window + 1) : 0;
   }
   float rope_base(int64_t layer) const { return is_local(layer) ? rope_freq_base_local : rope_freq_base; }

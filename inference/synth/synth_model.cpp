@@ -110,6 +110,20 @@ std::vector<Shape> make_shapes() {
   add(ling_lite);
   // SmolLM3 3B: llama's layers, every fourth without RoPE.
   add({"smollm3-3b",     "smollm3", 2048, 36, 16, 4, 11008, 128256, 65536, 5000000.0f, 1e-6f, true, false});
+  // Llama 4 Scout (17B-16E) and Maverick (17B-128E), text: 40 heads of 128 over 8 KV heads, experts of 8192
+  // (one per token) beside a shared one; Scout's in every layer (its dense feed_forward_length, 16384, then
+  // sizes no tensor), Maverick's on the odd layers between dense FFNs of 16384; Scout's llama3 RoPE scaling
+  // x16 over 8192 positions (the synth writes its factors with high_freq_factor 4, Meta's is 1)
+  Shape scout{"llama-4-scout", "llama4", 5120, 48, 40, 8, 16384, 202048, 10485760, 500000.0f, 1e-5f, false, false,
+              128, 16.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 16, 1, 8192};
+  scout.n_expert_shared = 1;
+  scout.moe_step = 1;
+  add(scout);
+  Shape maverick{"llama-4-maverick", "llama4", 5120, 48, 40, 8, 16384, 202048, 1048576, 500000.0f, 1e-5f, false,
+                 false, 128, 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 128, 1, 8192};
+  maverick.n_expert_shared = 1;
+  maverick.moe_step = 2;
+  add(maverick);
   // Llama 2 7B: the model of llama.cpp's published GPU benchmark tables ("llama 7B Q4_0", 6.74 B).
   add({"llama-2-7b",     "llama", 4096, 32, 32, 32, 11008, 32000,  4096,   10000.0f,   1e-5f, false, false});
   // Small shapes for tests: K-quant-compatible rows, rows that force fallbacks, qwen2 biases, qwen3 heads
@@ -260,6 +274,20 @@ std::vector<Shape> make_shapes() {
   Shape olmo2{"test-tiny-olmo2", "olmo2", 128, 4, 4, 2, 256, 300, 128, 500000.0f, 1e-6f, false, true};
   olmo2.sliding_window = 4;
   add(olmo2);
+  // llama4 with four layers (the last without RoPE), chunks of 4 positions on the others, the NoPE layer's
+  // temperature rising every 3 positions (scale 0.5), heads q and k RMS-normalized after RoPE, the llama3
+  // RoPE scaling over 16 positions, and 4 experts of 64 (1 per token) beside the shared one on the odd layers
+  Shape llama4{"test-tiny-llama4", "llama4", 128, 4, 4, 2, 256, 300, 128, 500000.0f, 1e-5f, false, true, 0, 8.0f,
+               16};
+  llama4.n_expert = 4;
+  llama4.n_expert_used = 1;
+  llama4.n_ff_exp = 64;
+  llama4.n_expert_shared = 1;
+  llama4.moe_step = 2;
+  llama4.attn_chunk = 4;
+  llama4.attn_temp_floor = 3;
+  llama4.attn_temp_scale = 0.5f;
+  add(llama4);
   // smollm3 with four layers, the last without RoPE
   add({"test-tiny-smollm3", "smollm3", 128, 4, 4, 2, 256, 300, 128, 10000.0f, 1e-6f, true, true});
   // gpt-oss with heads of 64 (256 wide against n_embd 128), a window of 4 keys on layer 0, 4 experts of 64 (2
@@ -913,7 +941,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
                                                                  : "ffn_norm.weight"),
                    norm, e, 1});
     if (neox || starcoder2 || stablelm) t.push_back({p + "ffn_norm.bias", Kind::Bias, e, 1});
-    const bool experts = s.n_expert && l >= s.n_dense_lead;
+    const bool experts = s.moe_layer(l);
     if (experts && s.arch == "gemma4") {  // experts (gate|up per expert) beside the dense FFN, their norms
       const uint64_t nf = s.n_ff_exp, ne = s.n_expert;
       t.push_back({p + "ffn_gate.weight", Kind::Weight, e, s.n_ff});
@@ -937,8 +965,10 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       // (dots1, bailingmoe2 and minimax-m2: DeepSeek-style, as GLM-4.5's)
       const bool deepseek_style = glm4moe || s.arch == "deepseek2" || s.arch == "dots1" ||
                                   s.arch.rfind("bailingmoe", 0) == 0 || s.arch == "minimax-m2";
-      if (deepseek_style || qwen2moe || ernie || s.arch == "hunyuan-moe" || lfm2 || granite_h || nemotron) {
-        if (!qwen2moe && !granite_h && (s.expert_gating_func == 2 || ernie))
+      const bool llama4 = s.arch == "llama4";  // (one shared expert, no selection bias)
+      if (deepseek_style || qwen2moe || ernie || s.arch == "hunyuan-moe" || lfm2 || granite_h || nemotron ||
+          llama4) {
+        if (!qwen2moe && !granite_h && !llama4 && (s.expert_gating_func == 2 || ernie))
           t.push_back({p + "exp_probs_b.bias", Kind::ExpertBias, ne, 1});
         const uint64_t ns = uint64_t{s.n_ff_shexp ? s.n_ff_shexp : nf} * s.n_expert_shared;
         if (ns) {
@@ -1071,13 +1101,14 @@ std::vector<float> llama3_rope_factors(const Shape& s) {
 
 namespace {
 constexpr std::string_view kArchitectures[] = {
-    "llama",       "qwen2",          "qwen3",    "qwen3moe",     "phi3",      "gemma2",     "gemma3",
-    "gpt-oss",     "smollm3",        "granite",  "granitemoe",   "glm4",      "glm4moe",    "olmo2",
-    "deepseek2",   "qwen2moe",       "mistral3", "ernie4_5-moe", "olmoe",     "seed_oss",   "hunyuan-dense",
-    "hunyuan-moe", "lfm2",           "lfm2moe",  "qwen35",       "qwen35moe", "qwen3next",  "granitehybrid",
-    "nemotron_h",  "nemotron_h_moe", "gptneox",  "phi2",         "command-r", "cohere2",    "gemma4",
-    "gemma",       "exaone",         "exaone4",  "arcee",        "falcon-h1", "minimax-m2", "dots1",
-    "bailingmoe",  "bailingmoe2",    "gemma3n",  "starcoder2",   "stablelm",  "internlm2",  "apertus"};
+    "llama",       "qwen2",          "qwen3",    "qwen3moe",     "phi3",       "gemma2",     "gemma3",
+    "gpt-oss",     "smollm3",        "granite",  "granitemoe",   "glm4",       "glm4moe",    "olmo2",
+    "deepseek2",   "qwen2moe",       "mistral3", "ernie4_5-moe", "olmoe",      "seed_oss",   "hunyuan-dense",
+    "hunyuan-moe", "lfm2",           "lfm2moe",  "qwen35",       "qwen35moe",  "qwen3next",  "granitehybrid",
+    "nemotron_h",  "nemotron_h_moe", "gptneox",  "phi2",         "command-r",  "cohere2",    "gemma4",
+    "gemma",       "exaone",         "exaone4",  "arcee",        "falcon-h1",  "minimax-m2", "dots1",
+    "bailingmoe",  "bailingmoe2",    "gemma3n",  "llama4",       "starcoder2", "stablelm",   "internlm2",
+    "apertus"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -1324,6 +1355,11 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   if (a == "lfm2moe") {
     w.set_u32(a + ".leading_dense_block_count", s.n_dense_lead);
     w.set_u32(a + ".expert_gating_func", s.expert_gating_func);
+  }
+  if (a == "llama4") {  // as llama.cpp's converter writes Llama 4's (and ollama's chunk size where not 8192)
+    w.set_u32(a + ".interleave_moe_layer_step", s.moe_step ? s.moe_step : 1);
+    if (s.attn_chunk) w.set_u32(a + ".attention.chunk_size", s.attn_chunk);
+    if (s.attn_temp_floor) w.set_u32(a + ".attention.temperature_length", s.attn_temp_floor);
   }
   if (a == "ernie4_5-moe") {
     w.set_u32(a + ".leading_dense_block_count", s.n_dense_lead);

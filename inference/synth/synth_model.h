@@ -27,9 +27,11 @@ struct Shape {
   // "nemotron_h" (Mamba-2, attention without RoPE and ReLU² FFNs, each a layer of its own), "falcon-h1"
   // (Mamba-2 and attention side by side in every layer), "minimax-m2" (q and k normalized whole, every layer
   // a mixture), "dots1" (qwen3's attention, DeepSeek-style experts), "bailingmoe2" (q|k|v in one attn_qkv,
-  // per-head q and k norms, DeepSeek-style experts with groups), "starcoder2" (LayerNorms and biases
-  // everywhere, an ungated GELU FFN), "stablelm" (LayerNorms, q, k and v with biases, SwiGLU), "internlm2"
-  // (llama's layers), "apertus" (per-head q and k norms, an ungated FFN with per-layer xIELU keys)
+  // per-head q and k norms, DeepSeek-style experts with groups), "llama4" (chunked attention on three layers
+  // of four, the fourth without RoPE; sigmoid-routed experts beside a shared one, on every moe_step-th
+  // layer), "starcoder2" (LayerNorms and biases everywhere, an ungated GELU FFN), "stablelm" (LayerNorms, q,
+  // k and v with biases, SwiGLU), "internlm2" (llama's layers), "apertus" (per-head q and k norms, an ungated
+  // FFN with per-layer xIELU keys)
   std::string arch;
   uint32_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, n_ctx = 0;
   float rope_base = 10000.0f;
@@ -67,6 +69,13 @@ struct Shape {
   // there is one KV head, as llama.cpp's converter writes them
   uint32_t q_rank = 0, kv_rank = 0, qk_nope = 0, v_head = 0;
   float attn_temp_scale = 0.0f;  // attention.temperature_scale (mistral3: Llama 4's tuning); 0: no key
+  // llama4: experts on every moe_step-th layer (the others dense FFNs of n_ff; 0: every layer), beside one
+  // shared expert of n_ff_exp; its RoPE layers' chunks (attention.chunk_size) and the temperature's floor
+  // (attention.temperature_length) where not the real models' 8192 (0: no key)
+  uint32_t moe_step = 0, attn_chunk = 0, attn_temp_floor = 0;
+  bool moe_layer(uint32_t l) const {
+    return n_expert && l >= n_dense_lead && (moe_step <= 1 || (l + 1) % moe_step == 0);
+  }
   // lfm2, lfm2moe: the layers that attend (the others are gated short convolutions of conv_kernel taps),
   // written as a per-layer attention.head_count_kv with 0 for the convolution layers
   std::vector<uint32_t> attention_layers = {};

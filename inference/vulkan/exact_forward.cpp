@@ -63,6 +63,9 @@ ExactForward::ExactForward(Context& ctx, const model::Model& model)
       model_(model),
       weights_(ctx.device(), MemoryUse::DeviceLocal, 64ull << 20, "llama.cpp-compatible weights"),
       acts_(ctx.device(), MemoryUse::DeviceLocal, 16ull << 20, "llama.cpp-compatible activations") {
+  if (model.desc().traits->chunked_attention)
+    throw VulkanError("the llama.cpp-compatible Vulkan mode does not run " + model.desc().architecture +
+                      " (chunked attention, the NoPE layers' attention temperature); use cpu-llamacpp");
   if (model.desc().traits->swa_pattern > 0 || model.desc().traits->post_norms)
     throw VulkanError("the llama.cpp-compatible Vulkan mode does not run " + model.desc().architecture +
                       " (sliding windows, post-sublayer norms); use cpu-llamacpp");

@@ -493,6 +493,12 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
       throw VulkanError("AltUp streams of " + std::to_string(d.n_embd) +
                         " floats do not start at this GPU's storage buffer alignment");
   }
+  // (Llama 4: the attention kernels' masks know sliding windows, not chunks, and the expert kernels weight
+  // outputs, not inputs: refused rather than run wrong, so "auto" runs it on the CPU engine)
+  if (d.traits->chunked_attention)
+    throw VulkanError("the Vulkan engine does not run " + d.architecture +
+                      " (chunked attention, the NoPE layers' attention temperature, experts weighted on "
+                      "their input); use cpu");
   if (d.per_layer_embd > 0) {  // record_layer_end binds each layer's slice of the per-layer inputs
     const uint64_t align = ctx_->device().info().min_storage_offset_alignment;
     if (uint64_t(d.per_layer_embd) * sizeof(float) % std::max<uint64_t>(align, 1) != 0)

@@ -178,6 +178,14 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   const bool olmo3 = d.architecture == "olmo2";  // OLMo 3's windows: three layers of four
   // Cohere2 (Command R7B): windows on three layers of four; the fourth attends to every key without RoPE
   const bool cohere2 = d.architecture == "cohere2";
+  // Llama 4, as Hugging Face's modeling_llama4 states it: every fourth layer attends to every key without
+  // RoPE, its queries times 1 + attn_scale · ln(1 + ⌊(pos + 1) / floor_scale⌋); the others turn q and k
+  // (Llama 3's scaled frequencies), then (use_qk_norm) divide each head of q and k by its root mean square,
+  // and a query sees only the keys of its own chunk of attention_chunk_size positions (0 .. c - 1,
+  // c .. 2c - 1, ...). Its mixtures: the router's sigmoid of its top expert multiplies that expert's input
+  // (not its output), and a shared expert runs on every token.
+  const bool llama4 = d.architecture == "llama4";
+  const auto llama4_nope = [&](int64_t layer) { return llama4 && (layer + 1) % 4 == 0; };
   const auto local = [&](int64_t layer) {
     return d.sliding_window > 0 && ((gemma3 && layer % 6 != 5) || ((gemma2 || gpt_oss) && layer % 2 == 0) ||
                                     ((olmo3 || cohere2 || exaone4_windows) && layer % 4 != 3) ||
@@ -527,11 +535,23 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
       const bool neox = arch.rope == model::RopeKind::NeoX;
       // (SmolLM3: no RoPE on every fourth layer; Granite 4.0-H: none where the file switches it off)
       if (arch.rope != model::RopeKind::None && !d.rope_off &&
-          ((d.architecture != "smollm3" && !cohere2) || (l + 1) % 4 != 0) && (!exaone4_windows || local(l))) {
+          ((d.architecture != "smollm3" && !cohere2 && !llama4) || (l + 1) % 4 != 0) &&
+          (!exaone4_windows || local(l))) {
         naive::rope(q[u(t)], d.n_head, hd, n_rot, t, neox, rope);
         if (own_kv) naive::rope(k[u(t)], n_kv, hd, n_rot, t, neox, rope);
       }
-      if (hunyuan) norm_qk();  // Hunyuan: the norms after RoPE
+      if (hunyuan) norm_qk();                            // Hunyuan: the norms after RoPE
+      if (llama4 && !llama4_nope(l) && d.qk_rms_norm) {  // Llama4TextL2Norm: x / √(mean(x²) + eps)
+        const std::vector<float> ones(u(hd), 1.0f);
+        for (int64_t h = 0; h < d.n_head; ++h) naive::rmsnorm(q[u(t)], u(h * hd), u(hd), ones, eps);
+        for (int64_t h = 0; h < n_kv; ++h) naive::rmsnorm(k[u(t)], u(h * hd), u(hd), ones, eps);
+      }
+      if (llama4_nope(l)) {
+        const double temp =
+            std::log1p(std::floor((t + 1.0) / static_cast<double>(d.attn_temp_floor))) * d.attn_temp_scale +
+            1.0;
+        for (double& e : q[u(t)]) e *= temp;
+      }
     }
     // (Gemma 4: a layer without keys and values of its own reads those of the last earlier layer of its kind
     // that has them)
@@ -558,6 +578,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         double max = -INFINITY, sum = 0;
         for (int64_t j = 0; j <= t; ++j) {
           if (local(l) && t - j >= d.sliding_window) continue;  // outside the window: probability 0
+          if (llama4 && !llama4_nope(l) && j / d.attn_chunk != t / d.attn_chunk) continue;  // another chunk
           double s = 0;
           for (int64_t i = 0; i < qk_hd; ++i) s += q[u(t)][u(h * qk_hd + i)] * keys[u(j)][u(kvh * qk_hd + i)];
           p[u(j)] = cap(s * score_scale, d.attn_softcap);
@@ -715,6 +736,14 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         if (!gpt_oss && !d.router.normalize) chosen = 1.0;
         for (int64_t r = 0; r < d.n_expert_used; ++r) {
           const int64_t e = order[u(r)];
+          if (llama4) {  // the expert runs on its input times the router's sigmoid
+            const Vec input = xn;
+            for (double& v : xn) v *= p[u(e)];
+            const Vec o = ffn(L.gate_exps[u(e)], L.up_exps[u(e)], L.down_exps[u(e)], {}, {}, {});
+            xn = input;
+            for (int64_t i = 0; i < dim; ++i) down[u(i)] += o[u(i)];
+            continue;
+          }
           const Vec o = ffn(L.gate_exps.empty() ? model::WeightMatrix{} : L.gate_exps[u(e)], L.up_exps[u(e)],
                             L.down_exps[u(e)], expert_bias(L.gate_exps_b, e), expert_bias(L.up_exps_b, e),
                             expert_bias(L.down_exps_b, e));

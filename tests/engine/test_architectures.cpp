@@ -2119,3 +2119,112 @@ TEST_CASE("Hybrid models with inconsistent metadata fail to load with a message 
                       [](gguf::GgufWriter&) {}, {{"blk.0.ssm_in.weight", std::vector<float>(4, 0.0f)}});
   CHECK_THROWS_WITH(model::Model::load(old_next), Contains("convert it again with a current llama.cpp"));
 }
+
+TEST_CASE("llama4: chunked RoPE layers, NoPE layers' temperature, input-weighted experts match the textbook",
+          "[engine][architectures]") {
+  // test-tiny-llama4: four layers, 0 .. 2 turning q and k (llama3 scaling over 16 positions), RMS-normalizing
+  // them per head after RoPE and attending within chunks of 4 positions; layer 3 without RoPE over every key,
+  // its queries times 1 + 0.5 · ln(1 + ⌊(pos + 1) / 3⌋); experts (4 of 64, one per token, sigmoid-weighted on
+  // their input) beside a shared one on layers 1 and 3, dense FFNs of 256 on layers 0 and 2.
+  const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::Q8_0);
+  INFO(gguf::ggml_type_name(type));
+  const auto path = test::synth_model_file("test-tiny-llama4", type);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  CHECK(d.attn_chunk == 4);
+  CHECK(d.attn_temp_floor == 3);
+  CHECK(d.attn_temp_scale == 0.5f);
+  CHECK(d.qk_rms_norm);                 // (4 experts, not Maverick's 128)
+  CHECK(d.n_ctx_max == d.n_ctx_train);  // (the temperature runs: sessions need not stop before it)
+  CHECK(d.router.gating == model::ExpertGating::Sigmoid);
+  CHECK_FALSE(d.router.normalize);
+  CHECK(d.n_expert_used == 1);
+  CHECK(d.n_ff_shexp == 64);
+  for (int64_t l = 0; l < 4; ++l) {
+    INFO(l);
+    CHECK(d.moe_layer(l) == (l % 2 == 1));
+    CHECK(d.chunked(l) == (l != 3));
+    CHECK(d.rope_in_layer(l) == (l != 3));
+  }
+  CHECK(d.first_key(0, 9) == 8);
+  CHECK(d.first_key(2, 7) == 4);
+  CHECK(d.first_key(3, 9) == 0);
+  CHECK(d.attn_temperature(3, 1) == 1.0f);
+  CHECK(d.attn_temperature(3, 2) == Approx(1.0 + 0.5 * std::log(2.0)));
+  CHECK(d.attn_temperature(0, 2) == 1.0f);
+  CHECK(model->weights().layers[0].up_exps.empty());
+  CHECK(model->weights().layers[1].up_shexp.n_rows == 64);
+  const auto ref = check_against_textbook(*model, 0.05f);
+
+  // the attention maps show the chunks: a chunked layer's query sees the keys of its own chunk only, the
+  // NoPE layer's every earlier key
+  cpu::CpuBackend cpu(*model);
+  model::Session session(*model, cpu, static_cast<int64_t>(kTokens.size()));
+  cpu.forward(session, kTokens, false);
+  const model::Range all{0, static_cast<int64_t>(kTokens.size())};
+  const auto chunked = cpu.attention(session, 1, 2, all, all), full = cpu.attention(session, 3, 2, all, all);
+  for (int64_t q = 0; q < all.end; ++q) {
+    double sum = 0;
+    for (int64_t k = 0; k <= q; ++k) {
+      sum += chunked.at(q, k);
+      if (k / 4 != q / 4) CHECK(chunked.at(q, k) == 0.0f);
+      if (k / 4 == q / 4) CHECK(chunked.at(q, k) > 0.0f);
+    }
+    CHECK(sum == Approx(1.0).margin(1e-5));
+  }
+  CHECK(full.at(10, 0) > 0.0f);
+
+  // the deep-context decode path (keys in runs of 3 per KV head group, here from the first step on) starts
+  // its runs at the chunk's first key
+  setenv("GLASSWING_CPU_ATTN_GROUP_KIB", "0", 1);
+  setenv("GLASSWING_CPU_ATTN_RUN_KEYS", "3", 1);
+  cpu::CpuBackend grouped(*model);
+  unsetenv("GLASSWING_CPU_ATTN_GROUP_KIB");
+  unsetenv("GLASSWING_CPU_ATTN_RUN_KEYS");
+  model::Session grouped_session(*model, grouped, static_cast<int64_t>(kTokens.size()));
+  std::span<const float> last;
+  for (int32_t token : kTokens) last = grouped.forward(grouped_session, std::span(&token, 1), false);
+  CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
+  if (type == gguf::GgmlType::Q8_0) return;
+
+  // each of the new steps counts (and the textbook follows the file in each)
+  const auto differs = [&](const char* name, const std::function<void(gguf::GgufWriter&)>& change) {
+    INFO(name);
+    auto other = model::Model::load(with_metadata(path, name, change));
+    const auto logits = engine_logits(*other, "cpu");
+    CHECK(test::max_abs_diff(logits, ref) > 1e-3f);
+    CHECK(test::max_abs_diff(logits, test::naive_logits(*other, kTokens)) <= 1e-4f);
+  };
+  differs("llama4-no-chunks", [](gguf::GgufWriter& w) { w.set_u32("llama4.attention.chunk_size", 8192); });
+  differs("llama4-no-norm", [](gguf::GgufWriter& w) { w.set_bool("llama4.use_qk_norm", false); });
+  differs("llama4-cooler",
+          [](gguf::GgufWriter& w) { w.set_f32("llama4.attention.temperature_scale", 0.0f); });
+}
+
+TEST_CASE("llama4 files whose keys its graph cannot run are refused by name", "[engine][architectures]") {
+  const auto path = test::synth_model_file("test-tiny-llama4", gguf::GgmlType::Q8_0);
+  const auto refused = [&](const char* name, const std::function<void(gguf::GgufWriter&)>& add,
+                           const std::string& message) {
+    INFO(name);
+    CHECK_THROWS_WITH(model::Model::load(with_metadata(path, name, add)), Contains(message));
+  };
+  refused(
+      "llama4-step", [](gguf::GgufWriter& w) { w.set_u32("llama4.interleave_moe_layer_step", 0); },
+      "llama4.interleave_moe_layer_step 0 is out of range (1 .. block_count 4)");
+  refused(
+      "llama4-softmax", [](gguf::GgufWriter& w) { w.set_u32("llama4.expert_gating_func", 1); },
+      "expert_gating_func: llama4's router is a sigmoid");
+  refused(
+      "llama4-norm", [](gguf::GgufWriter& w) { w.set_bool("llama4.expert_weights_norm", true); },
+      "llama4 weights its experts by the router's sigmoid as it is");
+  refused(
+      "llama4-mobilellm", [](gguf::GgufWriter& w) { w.set_u32("llama4.attention.sliding_window", 0); },
+      "attention.sliding_window 0 (llama4 without chunked attention, MobileLLM) is not supported");
+  // (every layer a mixture by the key: layer 0's router is missing)
+  refused(
+      "llama4-every-layer", [](gguf::GgufWriter& w) { w.set_u32("llama4.interleave_moe_layer_step", 1); },
+      "'blk.0.ffn_gate_inp.weight' is missing");
+  refused(
+      "llama4-chunk", [](gguf::GgufWriter& w) { w.set_u32("llama4.attention.chunk_size", 0); },
+      "llama4.attention.chunk_size 0, temperature_length 3 and temperature_scale 0.500000 must be positive");
+}

@@ -531,6 +531,27 @@ TEST_CASE("presets carry the real models' sizes") {
   // synthetic files leave out the multi-token-prediction layer, as llama.cpp's converter does
   CHECK(std::fabs(double(synth::find_shape("qwen3-next-80b-a3b")->n_params()) / 80e9 - 1) < 0.01);
   CHECK(std::fabs(double(synth::find_shape("qwen3.5-35b-a3b")->n_params()) / 35e9 - 1) < 0.015);
+  // Llama 4 (text): Meta's cards say 109 B in all for Scout (its vision encoder included: the text model is
+  // 107.8 B) and 400 B for Maverick, 17 B active for both (attention, the shared expert and one routed
+  // expert per MoE layer, the dense FFNs, the embeddings and the classifier)
+  const synth::Shape* scout = synth::find_shape("llama-4-scout");
+  const synth::Shape* maverick = synth::find_shape("llama-4-maverick");
+  REQUIRE(scout != nullptr);
+  REQUIRE(maverick != nullptr);
+  CHECK_FALSE(scout->hidden);
+  const auto routed = [](const synth::Shape& s, uint32_t experts) {  // the routed experts of every MoE layer
+    uint64_t n = 0;
+    for (uint32_t l = 0; l < s.n_layer; ++l)
+      if (s.moe_layer(l)) n += uint64_t{experts} * 3 * s.n_embd * s.n_ff_exp;
+    return double(n);
+  };
+  CHECK(std::fabs(double(scout->n_params()) / 109e9 - 1) < 0.015);
+  CHECK(std::fabs(double(maverick->n_params()) / 400e9 - 1) < 0.01);
+  CHECK(std::fabs((double(scout->n_params()) - routed(*scout, 15)) / 17e9 - 1) < 0.02);
+  CHECK(std::fabs((double(maverick->n_params()) - routed(*maverick, 127)) / 17e9 - 1) < 0.02);
+  CHECK(scout->moe_layer(0));
+  CHECK_FALSE(maverick->moe_layer(0));
+  CHECK(maverick->moe_layer(1));
   // GPT-NeoX's, Phi-2's and Command R7B's counts to the parameter (their biases and norms included)
   CHECK(synth::find_shape("pythia-160m")->n_params() == 162322944);
   CHECK(synth::find_shape("pythia-1.4b")->n_params() == 1414647808);

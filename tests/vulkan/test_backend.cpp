@@ -8,6 +8,7 @@
 #include <random>
 
 #include "inference/cpu/cpu_backend.h"
+#include "inference/model/backend_registry.h"
 #include "inference/model/model.h"
 #include "inference/model/session.h"
 #include "inference/vulkan/gpu_layout.h"
@@ -802,4 +803,18 @@ TEST_CASE("Vulkan runs Falcon-H1's Mamba-2 beside attention in every layer as th
   CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
                     Catch::Contains("recurrent layers (falcon-h1"));
   vulkan::test::require_no_validation_messages(gpu->context());
+}
+
+TEST_CASE("Vulkan refuses llama4 by name, and auto then runs it on the CPU engine", "[backend]") {
+  // (its chunked attention and input-weighted experts are not in the kernels: refused rather than run wrong)
+  auto model = model::Model::load(test::synth_model_file("test-tiny-llama4", gguf::GgmlType::Q8_0));
+  CHECK_THROWS_WITH(vulkan_backend(*model),
+                    Catch::Contains("the Vulkan engine does not run llama4 (chunked attention") &&
+                        Catch::Contains("use cpu"));
+  vulkan::register_vulkan_backend("0");  // (naming the device: "auto" tries Vulkan on lavapipe too)
+  CHECK_THROWS_WITH(model::create_backend("vulkan-llamacpp", *model), Catch::Contains("does not run llama4"));
+  const model::BackendChoice choice = model::choose_backend("auto", *model);
+  CHECK(choice.name == "cpu");
+  CHECK_THAT(choice.explanation(), Catch::Contains("does not run llama4"));
+  vulkan::register_vulkan_backend();  // the default selector again, for any test after this one
 }
