@@ -131,6 +131,16 @@ CpuBackend::CpuBackend(const model::Model& model, int n_threads, Rounding roundi
 }
 
 namespace {
+// x = xielu(x) with one layer's parameters folded as llama.cpp folds them (Apertus's FFN): a quadratic for
+// positive x, a saturating exponential for negative x, both plus beta·x
+void xielu(float* x, int64_t n, const model::ModelDescription::XIelu& p) {
+  const float a_n = p.a_n(), a_p = p.a_p();
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    x[i] = v > 0.0f ? a_p * v * v + p.beta * v : (std::expm1(std::min(v, p.eps)) - v) * a_n + p.beta * v;
+  }
+}
+
 // x = relu(x)², elementwise (Nemotron-H's FFNs and experts)
 void relu_sqr(float* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
@@ -476,7 +486,8 @@ void CpuBackend::gelu_rows(float* x, int64_t n) const {
 
 // A dense FFN of width n_ff from the normalized xb into xb2: down(silu(gate·x) ⊙ up·x), down(gelu(gate·x) ⊙
 // up·x), down(gelu(up·x + b)) + b or down(relu(up·x + b)²) + b.
-void CpuBackend::dense_ffn(const model::LayerWeights& L, int64_t n, int64_t n_ff, float sparsity) {
+void CpuBackend::dense_ffn(const model::LayerWeights& L, int64_t n, int64_t n_ff, float sparsity,
+                           const model::ModelDescription::XIelu* xielu_params) {
   const model::ArchTraits& arch = *model_.desc().traits;
   Scratch& s = s_;
   if (arch.ffn == FfnKind::Gelu) {
@@ -485,6 +496,9 @@ void CpuBackend::dense_ffn(const model::LayerWeights& L, int64_t n, int64_t n_ff
   } else if (arch.ffn == FfnKind::ReluSqr) {  // Nemotron-H: relu(up·x + b)², ungated
     project(s.hb.data(), s.xb.data(), L.w_up, L.b_up, n);
     relu_sqr(s.hb.data(), n * n_ff);
+  } else if (arch.ffn == FfnKind::XIelu) {  // Apertus: xielu(up·x), ungated, the layer's own parameters
+    project(s.hb.data(), s.xb.data(), L.w_up, L.b_up, n);
+    xielu(s.hb.data(), n * n_ff, *xielu_params);
   } else {  // gated: SwiGLU or GeGLU
     project(s.hb.data(), s.xb.data(), L.w_gate, {}, n);
     project(s.hb2.data(), s.xb.data(), L.w_up, L.b_up, n);
@@ -1012,7 +1026,8 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
       moe_ffn(L, n);
     } else {
       // (Gemma 4's shared-KV layers may be twice as wide; Gemma 3n's first layers sparse)
-      dense_ffn(L, n, d.ff_width(l), d.sparse_ffn(l) ? d.ffn_sparsity[sz(l)] : std::nanf(""));
+      dense_ffn(L, n, d.ff_width(l), d.sparse_ffn(l) ? d.ffn_sparsity[sz(l)] : std::nanf(""),
+                d.xielu.empty() ? nullptr : &d.xielu[sz(l)]);
     }
     post_norm(L.ffn_post_norm);
 

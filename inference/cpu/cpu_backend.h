@@ -173,8 +173,9 @@ class CpuBackend final : public model::Backend {
   // The mixture-of-experts FFN of n tokens: s_.xb (normalized) -> s_.xb2.
   // (router_in: the router's input rows; null: xb, the experts' input)
   void moe_ffn(const model::LayerWeights& L, int64_t n, const float* router_in = nullptr);
-  // (sparsity: Gemma 3n's Gaussian top-k quantile on the gate; NaN: none)
-  void dense_ffn(const model::LayerWeights& L, int64_t n, int64_t n_ff, float sparsity = std::nanf(""));
+  // (sparsity: Gemma 3n's Gaussian top-k quantile on the gate; NaN: none. xielu: Apertus's layer's xIELU)
+  void dense_ffn(const model::LayerWeights& L, int64_t n, int64_t n_ff, float sparsity = std::nanf(""),
+                 const model::ModelDescription::XIelu* xielu = nullptr);
   // Gemma 3n's AltUp (cpu_backend.cpp): the streams from the embedding in s_.x, a layer's prediction (its
   // active stream into s_.x), its correction by the layer's output in s_.x with the per-layer input, and
   // the streams merged back into s_.x rows [first, n) for the classifier.

@@ -184,6 +184,26 @@ constexpr std::array kArchitectures = {
                .learned_positions = false, .fused_qkv = false, .swa_pattern = 4, .local_rope_scaling = true,
                .ffn_norm = "", .no_rope_step = 4, .parallel_block = true, .logit_multiplier = true,
                .layer_norm_bias = false},
+    // BigCode StarCoder2 (3B, 7B, 15B): LayerNorms with biases, biased q, k, v and output projections, NeoX
+    // RoPE over whole heads, an ungated GELU FFN with biases, in sequence; q|k|v apart or packed in one
+    // attn_qkv, as llama.cpp's loader takes either. (Its config's window of 4096 keys is not in the file
+    // and llama.cpp attends to all keys: so do we.)
+    ArchTraits{.name = "starcoder2", .norm = NormKind::Layer, .ffn = FfnKind::Gelu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .packed_qkv = true},
+    // Stability AI StableLM 2 (1.6B, Zephyr), StableLM 3B 4E1T: LayerNorms with biases, q, k and v with biases
+    // in some, RoPE on part of each head (NeoX pairs), SwiGLU, in sequence. (StableLM 2 12B's per-head
+    // LayerNorms of q and k are refused by name: weights.cpp.)
+    ArchTraits{.name = "stablelm", .norm = NormKind::Layer, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .packed_qkv = true},
+    // Shanghai AI Lab InternLM2, InternLM2.5: llama's layers (llama.cpp's converter splits their packed wqkv
+    // into attn_q, attn_k and attn_v; a packed attn_qkv is read as q|k|v rows, as llama.cpp's loader reads it)
+    ArchTraits{.name = "internlm2", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::Normal,
+               .learned_positions = false, .fused_qkv = false, .packed_qkv = true},
+    // Swiss AI Apertus (8B, 70B): llama's layers with per-head q and k norms before RoPE (NeoX pairs; Llama
+    // 3's RoPE scaling as rope_freqs) and an ungated FFN whose xIELU activation has each layer's own
+    // parameters (ModelDescription::xielu)
+    ArchTraits{.name = "apertus", .norm = NormKind::Rms, .ffn = FfnKind::XIelu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .qk_norm = true},
     ArchTraits{"gpt-oss", NormKind::Rms,  FfnKind::SwiGluOai, RopeKind::NeoX, false, false, false, false, false, false,
                false, 2, true, true, true, "post_attention_norm"},
     // clang-format on

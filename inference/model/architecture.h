@@ -11,8 +11,9 @@ namespace glasswing::model {
 enum class NormKind { Rms, Layer };  // RMSNorm (x/rms·w) or LayerNorm ((x-mean)/std·w + b)
 // down(silu(gate·x) ⊙ up·x), down(gelu(up·x + b) + b), down(gelu(gate·x) ⊙ up·x) (GeGLU, gemma), or
 // gpt-oss's clamped SwiGLU: g = min(gate·x, 7), u = clamp(up·x, ±7), g·σ(1.702 g)·(u + 1)
-// (ReluSqr: down(relu(up·x + b)² ) + b, ungated: Nemotron-H)
-enum class FfnKind { SwiGlu, Gelu, GeGlu, SwiGluOai, ReluSqr };
+// (ReluSqr: down(relu(up·x + b)² ) + b, ungated: Nemotron-H; XIelu: down(xielu(up·x)), ungated, with each
+// layer's own parameters: Apertus, ModelDescription::xielu)
+enum class FfnKind { SwiGlu, Gelu, GeGlu, SwiGluOai, ReluSqr, XIelu };
 enum class RopeKind { None, Normal, NeoX };  // Normal rotates pairs (2i, 2i+1); NeoX rotates (i, i + n_rot/2)
 
 struct ArchTraits {

@@ -338,6 +338,37 @@ void read_altup(const gguf::GgufFile& file, const std::string& a, ModelDescripti
   }
 }
 
+// Apertus's xIELU parameters: each key one float for every layer or an array of one per layer (llama.cpp's
+// get_key_or_arr), all four required, written by the converter without the architecture's prefix.
+void read_xielu(const gguf::GgufFile& file, ModelDescription& d) {
+  const auto n = static_cast<size_t>(d.n_layer);
+  d.xielu.assign(n, {});
+  const std::pair<const char*, float ModelDescription::XIelu::*> keys[] = {
+      {"xielu.alpha_n", &ModelDescription::XIelu::alpha_n},
+      {"xielu.alpha_p", &ModelDescription::XIelu::alpha_p},
+      {"xielu.beta", &ModelDescription::XIelu::beta},
+      {"xielu.eps", &ModelDescription::XIelu::eps}};
+  for (const auto& [key, field] : keys) {
+    const gguf::Value* v = file.find(key);
+    if (!v)
+      throw std::runtime_error("missing metadata " + std::string(key) + " (Apertus's xIELU activation)");
+    std::vector<double> values;
+    if (v->type != gguf::ValueType::Array)
+      values.assign(n, file.get_float(key).value());  // (get_float names the key of a value not a number)
+    else if (v->array->floats.size() == n)
+      values = v->array->floats;
+    else
+      throw std::runtime_error("metadata " + std::string(key) + " must be one float or one per layer (" +
+                               std::to_string(n) + ")");
+    for (size_t l = 0; l < n; ++l) {
+      if (!std::isfinite(values[l]))
+        throw std::runtime_error("metadata " + std::string(key) + " holds " + std::to_string(values[l]) +
+                                 " for layer " + std::to_string(l));
+      d.xielu[l].*field = static_cast<float>(values[l]);
+    }
+  }
+}
+
 // Each layer's index among the layers of its kind (ModelDescription::cache_slot).
 void number_slots(ModelDescription& d) {
   int32_t slots[ModelDescription::kMixerKinds] = {};  // (per kind of mixer)
@@ -688,6 +719,7 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
   d.final_softcap = static_cast<float>(file.get_float(a + "final_logit_softcapping").value_or(0.0));
   if (d.traits->layer_shapes) read_layer_shapes(file, a, d);
   if (d.traits->altup) read_altup(file, a, d);
+  if (d.traits->ffn == FfnKind::XIelu) read_xielu(file, d);
   if (d.attn_softcap < 0 || d.final_softcap < 0 || !std::isfinite(d.attn_softcap) ||
       !std::isfinite(d.final_softcap))
     throw std::runtime_error("logit soft-capping values must be positive (0: none)");

@@ -153,6 +153,18 @@ struct ModelDescription {
     return !ffn_sparsity.empty() && !std::isnan(ffn_sparsity[static_cast<size_t>(l)]);
   }
 
+  // Apertus (FfnKind::XIelu): each layer's xIELU parameters as the file holds them (the trained values before
+  // their softplus: xielu.alpha_n, alpha_p, beta, eps, keys without the architecture's prefix), and the
+  // activation as llama.cpp folds them, in float: with a_p = softplus(alpha_p) and a_n = beta +
+  // softplus(alpha_n), x > 0: a_p·x² + beta·x, else (expm1(min(x, eps)) − x)·a_n + beta·x
+  struct XIelu {
+    float alpha_n, alpha_p, beta, eps;
+    float a_n() const { return beta + softplus(alpha_n); }
+    float a_p() const { return softplus(alpha_p); }
+    static float softplus(float v) { return v > 20.0f ? v : std::log(1.0f + std::exp(v)); }
+  };
+  std::vector<XIelu> xielu;
+
   // One attention layer's shape: its KV heads, head width (q, k and v alike), rotary width, and widths of
   // all its query heads and of its key (or value) heads.
   struct Heads {

@@ -239,6 +239,12 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       throw std::runtime_error("tensor '" + p +
                                "attn_q_norm.weight': Command R+'s per-head LayerNorms of q and k are not "
                                "supported");
+    } else if (d.architecture == "stablelm" && load.has(p + "attn_q_norm.weight")) {
+      // (LayerNorms without biases, with gains of their own for every head: StableLM 2 12B, whose FFN also
+      // runs in parallel from the attention norm's output)
+      throw std::runtime_error("tensor '" + p +
+                               "attn_q_norm.weight': StableLM 2 12B's per-head LayerNorms of q and k are not "
+                               "supported");
     } else if (arch.qk_norm || (arch.qk_norm_if_present && load.has(p + "attn_q_norm.weight"))) {
       // per head, or over the whole of q and of k (olmo2)
       const int64_t hd = d.heads(l).head_dim;
@@ -334,7 +340,8 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       L.w_up = rows_of(gate_up, d.n_ff, d.n_ff, "up rows");
     } else {
       const int64_t n_ff = d.ff_width(l);
-      if (arch.ffn != FfnKind::Gelu && arch.ffn != FfnKind::ReluSqr)  // (ungated)
+      if (arch.ffn != FfnKind::Gelu && arch.ffn != FfnKind::ReluSqr &&
+          arch.ffn != FfnKind::XIelu)  // (ungated)
         L.w_gate = load.matrix(p + "ffn_gate.weight", n_ff, d.n_embd);
       L.w_up = load.matrix(p + "ffn_up.weight", n_ff, d.n_embd);
       L.b_up = load.vector(p + "ffn_up.bias", n_ff, false);

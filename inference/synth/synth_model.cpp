@@ -350,6 +350,21 @@ std::vector<Shape> make_shapes() {
   Shape phi2{"phi-2", "phi2", 2560, 32, 32, 32, 10240, 51200, 2048, 10000.0f, 1e-5f, false, false};
   phi2.rope_dims = 32;
   add(phi2);
+  // StarCoder2-3B: LayerNorms and projections with biases, 24 heads of 128 over 2 KV heads, a GELU FFN of
+  // 12288, tied embeddings (its RoPE base as the config writes it)
+  add({"starcoder2-3b", "starcoder2", 3072, 30, 24, 2, 12288, 49152, 16384, 999999.4420358813f, 1e-5f, true,
+       false});
+  // StableLM 2 1.6B: LayerNorms, q, k and v with biases, RoPE on a quarter of each head (16 of 64), SwiGLU
+  Shape stablelm2{"stablelm-2-1.6b", "stablelm", 2048, 24, 32, 32, 5632, 100352, 4096, 10000.0f, 1e-5f, false,
+                  false};
+  stablelm2.rope_dims = 16;
+  add(stablelm2);
+  // InternLM2.5-7B: llama's layers, 32 heads over 8 KV heads
+  add({"internlm2.5-7b", "internlm2", 4096, 32, 32, 8, 14336, 92544, 32768, 1000000.0f, 1e-5f, false, false});
+  // Apertus-8B: 32 heads of 128 over 8 KV heads with per-head q and k norms, an ungated xIELU FFN of 21504,
+  // Llama 3's RoPE scaling (factor 8 over 8192 positions)
+  add({"apertus-8b", "apertus", 4096, 32, 32, 8, 21504, 131072, 65536, 12000000.0f, 1e-5f, false, false, 0, 8.0f,
+       8192});
   // Command R7B (cohere2): windows of 4096 keys on three layers of four, the fourth without RoPE; logits
   // times 0.25
   Shape r7b{"command-r7b", "cohere2", 4096, 32, 32, 8, 14336, 256000, 8192, 50000.0f, 1e-5f, true, false};
@@ -599,6 +614,16 @@ std::vector<Shape> make_shapes() {
   // norms after the sublayers only with per-head q and k norms, and (64 layers, as the 32B) windows of 4 keys
   // on three layers of four, the fourth without RoPE
   add({"test-tiny-gemma", "gemma", 128, 2, 4, 1, 256, 300, 128, 10000.0f, 1e-6f, true, true, 64});
+  // starcoder2: LayerNorms, biased q, k, v, output and GELU FFN in sequence, NeoX RoPE over whole heads;
+  // stablelm: LayerNorms, q, k and v with biases, RoPE on 8 of each head's 32 (NeoX pairs), SwiGLU;
+  // internlm2: llama's layers
+  add({"test-tiny-starcoder2", "starcoder2", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, true, true});
+  Shape stablelm_tiny{"test-tiny-stablelm", "stablelm", 128, 2, 4, 4, 256, 300, 128, 10000.0f, 1e-5f, false, true};
+  stablelm_tiny.rope_dims = 8;
+  add(stablelm_tiny);
+  add({"test-tiny-internlm2", "internlm2", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, false, true});
+  // apertus: per-head q and k norms before RoPE (NeoX pairs), an ungated FFN with each layer's xIELU
+  add({"test-tiny-apertus", "apertus", 128, 3, 4, 2, 256, 300, 128, 12000000.0f, 1e-5f, false, true});
   add({"test-tiny-arcee", "arcee", 128, 2, 4, 2, 256, 300, 128, 10000.0f, 1e-5f, false, true});  // (ReLU²)
   add({"test-tiny-exaone", "exaone", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, false, true});
   add({"test-tiny-exaone4", "exaone4", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, true, true});
@@ -789,13 +814,17 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     // Command-R and Cohere2 have no FFN norm (their parallel FFN reads the attention norm's output).
     const bool neox = s.arch == "gptneox", phi2 = s.arch == "phi2",
                cohere = s.arch == "command-r" || s.arch == "cohere2";
-    const bool layer_norm = neox || phi2 || cohere;
+    // StarCoder2, StableLM: LayerNorms with biases (as GPT-NeoX's), q, k and v apart with biases, in
+    // sequence; StarCoder2's output projection and ungated GELU FFN biased too
+    const bool starcoder2 = s.arch == "starcoder2", stablelm = s.arch == "stablelm";
+    const bool norm_bias = neox || phi2 || starcoder2 || stablelm;
+    const bool layer_norm = norm_bias || cohere;
     // (Falcon-H1: gains 1 + N(0, 0.25) too, so that a sublayer reading the other norm's output shows)
     const bool falcon_h1 = s.arch == "falcon-h1";
     const Kind norm = layer_norm || falcon_h1 ? Kind::HeadNorm : Kind::Norm;
     const bool exaone4 = s.arch == "exaone4";  // (as olmo2's norms, per-head q and k norms)
     if (!olmo2 && !exaone4) t.push_back({p + "attn_norm.weight", norm, e, 1});
-    if (neox || phi2) t.push_back({p + "attn_norm.bias", Kind::Bias, e, 1});
+    if (norm_bias) t.push_back({p + "attn_norm.bias", Kind::Bias, e, 1});
     const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe";
     const bool qwen35 = s.arch.rfind("qwen35", 0) == 0 || s.arch == "qwen3next";  // (Qwen3-Next's layers too)
     const bool nemotron = s.arch.rfind("nemotron_h", 0) == 0;                     // (and nemotron_h_moe)
@@ -877,14 +906,14 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     if (!s.attends(l)) {
       // (no attention tensors)
     } else if (s.arch == "qwen2" || s.arch == "qwen2moe" || s.arch == "seed_oss" || gpt_oss || glm4 ||
-               glm4moe) {
+               glm4moe || starcoder2 || stablelm) {
       t.push_back({p + "attn_q.bias", Kind::Bias, q, 1});
       t.push_back({p + "attn_k.bias", Kind::Bias, kv, 1});
       t.push_back({p + "attn_v.bias", Kind::Bias, kv, 1});
     }
     if ((s.arch == "qwen3" || s.arch == "qwen3moe" || s.arch == "gemma3" || s.arch.rfind("hunyuan", 0) == 0 ||
          (glm4moe && s.qk_norm) || lfm2 || qwen35 || s.arch == "exaone4" || s.arch == "dots1" ||
-         s.arch == "bailingmoe2") &&
+         s.arch == "bailingmoe2" || s.arch == "apertus") &&
         s.attends(l)) {
       t.push_back({p + "attn_q_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
       t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
@@ -898,7 +927,8 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     if (s.attends(l))
       t.push_back(
           {p + "attn_output.weight", Kind::Weight, s.kv_rank ? uint64_t{s.n_head} * s.v_head : q_l, e});
-    if (gpt_oss || seed_oss || neox || phi2) t.push_back({p + "attn_output.bias", Kind::Bias, e, 1});
+    if (gpt_oss || seed_oss || neox || phi2 || starcoder2)
+      t.push_back({p + "attn_output.bias", Kind::Bias, e, 1});
     if (gpt_oss) t.push_back({p + "attn_sinks.weight", Kind::Sink, s.n_head, 1});
     const bool post_norms = s.arch == "gemma2" || s.arch == "gemma3" || s.arch == "gemma4" ||
                             s.arch == "gemma3n" || glm4 || olmo2 || exaone4;
@@ -910,7 +940,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
                         : falcon_h1                              ? "ffn_norm"
                                                                  : "ffn_norm.weight"),
                    norm, e, 1});
-    if (neox) t.push_back({p + "ffn_norm.bias", Kind::Bias, e, 1});
+    if (neox || starcoder2 || stablelm) t.push_back({p + "ffn_norm.bias", Kind::Bias, e, 1});
     const bool experts = s.moe_layer(l);
     if (experts && s.arch == "gemma4") {  // experts (gate|up per expert) beside the dense FFN, their norms
       const uint64_t nf = s.n_ff_exp, ne = s.n_expert;
@@ -960,13 +990,13 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     } else if (s.arch == "phi3" || glm4) {
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, 2 * uint64_t{s.n_ff}});  // gate rows, then up rows
     } else {
-      if (!nemotron && !neox && !phi2 && s.arch != "arcee")
+      if (!nemotron && !neox && !phi2 && !starcoder2 && s.arch != "arcee" && s.arch != "apertus")
         t.push_back({p + "ffn_gate.weight", Kind::Weight, e, s.layer_ff_width(l)});  // (ReLU², GELU: no gate)
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, s.layer_ff_width(l)});
-      if (neox || phi2) t.push_back({p + "ffn_up.bias", Kind::Bias, s.n_ff, 1});
+      if (neox || phi2 || starcoder2) t.push_back({p + "ffn_up.bias", Kind::Bias, s.n_ff, 1});
     }
     if (!experts) t.push_back({p + "ffn_down.weight", Kind::Weight, s.layer_ff_width(l), e});
-    if (!experts && (neox || phi2)) t.push_back({p + "ffn_down.bias", Kind::Bias, e, 1});
+    if (!experts && (neox || phi2 || starcoder2)) t.push_back({p + "ffn_down.bias", Kind::Bias, e, 1});
     if (post_norms) t.push_back({p + "post_ffw_norm.weight", Kind::Norm, e, 1});
     if (s.arch == "gemma3n") {  // AltUp and LAuReL (as llama.cpp's converter names them)
       const uint64_t n = s.altup_inputs;
@@ -1009,7 +1039,8 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
   }
   // (LFM2's final norm is named token_embd_norm, as llama.cpp's converter writes it)
   const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe";
-  const bool norm_bias = s.arch == "gptneox" || s.arch == "phi2";
+  const bool norm_bias =
+      s.arch == "gptneox" || s.arch == "phi2" || s.arch == "starcoder2" || s.arch == "stablelm";
   t.push_back({lfm2 ? "token_embd_norm.weight" : "output_norm.weight",
                norm_bias || s.arch == "command-r" || s.arch == "cohere2" ? Kind::HeadNorm : Kind::Norm, e,
                1});
@@ -1070,13 +1101,14 @@ std::vector<float> llama3_rope_factors(const Shape& s) {
 
 namespace {
 constexpr std::string_view kArchitectures[] = {
-    "llama",       "qwen2",          "qwen3",    "qwen3moe",     "phi3",      "gemma2",     "gemma3",
-    "gpt-oss",     "smollm3",        "granite",  "granitemoe",   "glm4",      "glm4moe",    "olmo2",
-    "deepseek2",   "qwen2moe",       "mistral3", "ernie4_5-moe", "olmoe",     "seed_oss",   "hunyuan-dense",
-    "hunyuan-moe", "lfm2",           "lfm2moe",  "qwen35",       "qwen35moe", "qwen3next",  "granitehybrid",
-    "nemotron_h",  "nemotron_h_moe", "gptneox",  "phi2",         "command-r", "cohere2",    "gemma4",
-    "gemma",       "exaone",         "exaone4",  "arcee",        "falcon-h1", "minimax-m2", "dots1",
-    "bailingmoe",  "bailingmoe2",    "gemma3n",  "llama4"};
+    "llama",       "qwen2",          "qwen3",    "qwen3moe",     "phi3",       "gemma2",     "gemma3",
+    "gpt-oss",     "smollm3",        "granite",  "granitemoe",   "glm4",       "glm4moe",    "olmo2",
+    "deepseek2",   "qwen2moe",       "mistral3", "ernie4_5-moe", "olmoe",      "seed_oss",   "hunyuan-dense",
+    "hunyuan-moe", "lfm2",           "lfm2moe",  "qwen35",       "qwen35moe",  "qwen3next",  "granitehybrid",
+    "nemotron_h",  "nemotron_h_moe", "gptneox",  "phi2",         "command-r",  "cohere2",    "gemma4",
+    "gemma",       "exaone",         "exaone4",  "arcee",        "falcon-h1",  "minimax-m2", "dots1",
+    "bailingmoe",  "bailingmoe2",    "gemma3n",  "llama4",       "starcoder2", "stablelm",   "internlm2",
+    "apertus"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -1188,12 +1220,28 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   w.set_f32(a + ".rope.freq_base", s.rope_base);
   // (Falcon-H1's converter writes none: llama.cpp then turns all of each head, key_length)
   if (a != "falcon-h1") w.set_u32(a + ".rope.dimension_count", s.rope_dims ? s.rope_dims : s.head_dim());
-  if (a == "gptneox" || a == "phi2" || a == "command-r" || a == "cohere2") {  // (LayerNorms)
+  if (a == "gptneox" || a == "phi2" || a == "command-r" || a == "cohere2" || a == "starcoder2" ||
+      a == "stablelm") {  // (LayerNorms)
     w.set_f32(a + ".attention.layer_norm_epsilon", s.norm_eps);
   } else {
     w.set_f32(a + ".attention.layer_norm_rms_epsilon", s.norm_eps);
   }
   if (a == "gptneox") w.set_bool(a + ".use_parallel_residual", true);
+  if (a == "apertus") {
+    // xIELU's trained parameters (before their softplus), without the architecture's prefix as llama.cpp's
+    // converter writes them: alpha_n, alpha_p and beta one per layer, different in each, eps one for all (a
+    // form llama.cpp also takes)
+    std::vector<float> alpha_n, alpha_p, beta;
+    for (uint32_t l = 0; l < s.n_layer; ++l) {
+      alpha_n.push_back(0.2f + 0.5f * static_cast<float>(l % 4));
+      alpha_p.push_back(-0.3f + 0.4f * static_cast<float>(l % 3));
+      beta.push_back(0.5f - 0.1f * static_cast<float>(l % 2));
+    }
+    w.set_f32s("xielu.alpha_n", alpha_n);
+    w.set_f32s("xielu.alpha_p", alpha_p);
+    w.set_f32s("xielu.beta", beta);
+    w.set_f32("xielu.eps", -1e-6f);
+  }
   if (a == "gemma4") {  // as llama.cpp's converter writes Gemma 4's layer shapes
     gguf::Array pattern, ff;
     pattern.elem_type = gguf::ValueType::Bool;

@@ -28,7 +28,10 @@ struct Shape {
   // (Mamba-2 and attention side by side in every layer), "minimax-m2" (q and k normalized whole, every layer
   // a mixture), "dots1" (qwen3's attention, DeepSeek-style experts), "bailingmoe2" (q|k|v in one attn_qkv,
   // per-head q and k norms, DeepSeek-style experts with groups), "llama4" (chunked attention on three layers
-  // of four, the fourth without RoPE; sigmoid-routed experts beside a shared one, on every moe_step-th layer)
+  // of four, the fourth without RoPE; sigmoid-routed experts beside a shared one, on every moe_step-th
+  // layer), "starcoder2" (LayerNorms and biases everywhere, an ungated GELU FFN), "stablelm" (LayerNorms, q,
+  // k and v with biases, SwiGLU), "internlm2" (llama's layers), "apertus" (per-head q and k norms, an ungated
+  // FFN with per-layer xIELU keys)
   std::string arch;
   uint32_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, n_ctx = 0;
   float rope_base = 10000.0f;

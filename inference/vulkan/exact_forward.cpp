@@ -80,9 +80,9 @@ ExactForward::ExactForward(Context& ctx, const model::Model& model)
         "the llama.cpp-compatible Vulkan mode does not run short-convolution or recurrent layers (" +
         model.desc().architecture + "); use cpu-llamacpp");
   if (model.desc().traits->ffn == FfnKind::GeGlu || model.desc().traits->ffn == FfnKind::ReluSqr ||
-      model.desc().embedding_scale != 1.0f)
+      model.desc().traits->ffn == FfnKind::XIelu || model.desc().embedding_scale != 1.0f)
     throw VulkanError("the llama.cpp-compatible Vulkan mode does not run " + model.desc().architecture +
-                      " (scaled embeddings, GeGLU, ReLU²); use cpu-llamacpp");
+                      " (scaled embeddings, GeGLU, ReLU², xIELU); use cpu-llamacpp");
   if (model.desc().parallel_residual || model.desc().traits->logit_multiplier)
     throw VulkanError("the llama.cpp-compatible Vulkan mode does not run parallel blocks (" +
                       model.desc().architecture + "); use cpu-llamacpp");

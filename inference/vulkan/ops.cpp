@@ -1153,6 +1153,15 @@ void Recorder::relu_sqr(const BufferRange& y, uint32_t n) {
   elementwise("relu_sqr", buffers, bytes_of(CountPush{n}), n);
 }
 
+void Recorder::xielu(const BufferRange& y, uint32_t n, float a_n, float a_p, float beta, float eps) {
+  const struct {
+    uint32_t n;
+    float a_n, a_p, beta, eps;
+  } push{n, a_n, a_p, beta, eps};
+  const BufferRange buffers[] = {y};
+  elementwise("xielu", buffers, bytes_of(push), n);
+}
+
 void Recorder::magnitude_match(const BufferRange& y, const BufferRange& ref, uint32_t n, uint32_t n_rows) {
   const BufferRange buffers[] = {y, ref};
   const uint32_t spec[] = {reduce_wg()};

@@ -268,6 +268,8 @@ class Recorder {
                   uint32_t head_k_dim, uint32_t head_v_dim, float eps, bool grouped = false);
   void mul_sigmoid(const BufferRange& y, const BufferRange& gate, uint32_t n);  // y *= σ(gate)
   void relu_sqr(const BufferRange& y, uint32_t n);                              // y = relu(y)²
+  // y = xielu(y) with one layer's parameters (Apertus; model::ModelDescription::XIelu)
+  void xielu(const BufferRange& y, uint32_t n, float a_n, float a_p, float beta, float eps);
   // Gemma 3n: each of n_rows rows of y (n wide) brought to the magnitude (L2 norm) of ref's row; each row of
   // an FFN gate less mean + std · q (the sample std), the negative values 0 (Gaussian top-k)
   void magnitude_match(const BufferRange& y, const BufferRange& ref, uint32_t n, uint32_t n_rows);

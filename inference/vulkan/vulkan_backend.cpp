@@ -1477,6 +1477,12 @@ void VulkanBackend::record_ffn(Recorder& rec, uint32_t n, int64_t l, LayerFlow& 
     record_bias(rec, L.b_up, a.hb, n_ff, n);
     rec.barrier();
     rec.relu_sqr(a.hb, n * n_ff);
+  } else if (arch.ffn == FfnKind::XIelu) {  // Apertus: xielu(up·x), ungated, the layer's own parameters
+    const model::ModelDescription::XIelu& p = d.xielu[static_cast<size_t>(l)];
+    rec.project(*L.w_up, ffn_x, a.hb, {.n_vec = n});
+    record_bias(rec, L.b_up, a.hb, n_ff, n);
+    rec.barrier();
+    rec.xielu(a.hb, n * n_ff, p.a_n(), p.a_p(), p.beta, p.eps);
   } else if (arch.ffn != FfnKind::Gelu) {  // SwiGLU or GeGLU
     rec.project(*L.w_gate, ffn_x, a.hb, {.n_vec = n, .inline_norm = ffn_in});
     rec.project(*L.w_up, ffn_x, a.hb2, {.n_vec = n, .inline_norm = ffn_in});

@@ -620,6 +620,19 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
           for (double& e : h) e = e > 0 ? e * e : 0.0;
           return naive::matvec(wd, h, b_down);
         }
+        if (arch.ffn == model::FfnKind::XIelu) {
+          // Apertus: down(xielu(up·x)), no gate, with the layer's trained parameters as Hugging Face's
+          // XIELUActivation constrains them: α_p = softplus(alpha_p), α_n = β + softplus(alpha_n);
+          // α_p·x² + β·x for x > 0, else (e^min(x, ε) − 1 − x)·α_n + β·x
+          const model::ModelDescription::XIelu& p = d.xielu[u(l)];
+          const double beta = p.beta, eps = p.eps;
+          const double a_p = std::log1p(std::exp(double{p.alpha_p})),
+                       a_n = beta + std::log1p(std::exp(double{p.alpha_n}));
+          Vec h = naive::matvec(wu, xn, b_up);
+          for (double& e : h)
+            e = e > 0 ? a_p * e * e + beta * e : (std::expm1(std::min(e, eps)) - e) * a_n + beta * e;
+          return naive::matvec(wd, h, b_down);
+        }
         if (arch.ffn == model::FfnKind::Gelu) {  // GPT-NeoX, Phi-2: down(gelu(up·x + b)) + b, no gate
           Vec h = naive::matvec(wu, xn, b_up);
           for (double& e : h) e = naive::gelu(e);

@@ -93,6 +93,38 @@ std::vector<uint8_t> with_tensor(const std::filesystem::path& path, const std::s
   return bytes;
 }
 
+// The model at `path` with each layer's q, k and v (and their biases) packed in one attn_qkv, as llama.cpp's
+// loader also takes them. (Rows are whole blocks: the three matrices' bytes one after the other are the
+// packed matrix's.)
+std::filesystem::path with_packed_qkv(const std::filesystem::path& path, const std::string& name) {
+  const auto packed = test::temp_dir(name) / "packed.gguf";
+  const auto in = gguf::GgufFile::open(path);
+  gguf::GgufWriter w;
+  test::copy_metadata(in, w);
+  std::deque<std::vector<uint8_t>> keep;  // (the writer holds views until it writes: stable elements)
+  for (const auto& t : in.tensors()) {
+    const std::string tensor(t.name);
+    const auto at = tensor.find("attn_q.");  // (attn_q.weight, attn_q.bias; not attn_q_norm)
+    if (tensor.find("attn_k.") != std::string::npos || tensor.find("attn_v.") != std::string::npos) continue;
+    if (at == std::string::npos) {
+      w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
+      continue;
+    }
+    const std::string prefix = tensor.substr(0, at), suffix = tensor.substr(at + 7);
+    const auto& k = in.require_tensor(prefix + "attn_k." + suffix);
+    const auto& v = in.require_tensor(prefix + "attn_v." + suffix);
+    auto& qkv = keep.emplace_back(t.data, t.data + t.n_bytes);
+    qkv.insert(qkv.end(), k.data, k.data + k.n_bytes);
+    qkv.insert(qkv.end(), v.data, v.data + v.n_bytes);
+    const size_t rows = t.dims.size() - 1;  // (a matrix's rows, a vector's elements)
+    std::vector<uint64_t> dims = t.dims;
+    dims[rows] += k.dims[rows] + v.dims[rows];
+    w.add_tensor(prefix + "attn_qkv." + suffix, t.type, dims, qkv);
+  }
+  w.write(packed.string());
+  return packed;
+}
+
 }  // namespace
 
 TEST_CASE("The textbook forward pass reproduces llama.cpp's logits of the shared float models",
@@ -932,6 +964,101 @@ TEST_CASE("Command R+'s per-head LayerNorms of q and k are refused by name", "[e
                     Contains("command-r.logit_scale must be a positive number"));
 }
 
+TEST_CASE("starcoder2, stablelm and internlm2 match the textbook forward pass", "[engine][architectures]") {
+  // StarCoder2: LayerNorms with biases, biased q, k, v and output, NeoX RoPE over whole heads, a biased
+  // ungated GELU FFN, in sequence; StableLM 2: LayerNorms with biases, biased q, k and v, RoPE on a quarter
+  // of each head, SwiGLU; InternLM2: llama's layers
+  const std::string shape = GENERATE("test-tiny-starcoder2", "test-tiny-stablelm", "test-tiny-internlm2");
+  INFO(shape);
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+  const model::ModelDescription& d = model->desc();
+  const model::LayerWeights& L = model->weights().layers[1];
+  const auto n = [](int64_t v) { return static_cast<size_t>(v); };
+  CHECK_FALSE(d.parallel_residual);
+  if (shape == "test-tiny-starcoder2") {
+    CHECK_FALSE(L.w_gate);  // (GELU, ungated)
+    CHECK(L.attn_norm_b.size() == n(d.n_embd));
+    CHECK(L.ffn_norm_b.size() == n(d.n_embd));
+    CHECK(L.bq.size() == n(d.q_dim()));
+    CHECK(L.bv.size() == n(d.kv_dim()));
+    CHECK(L.bo.size() == n(d.n_embd));
+    CHECK(L.b_up.size() == n(d.n_ff));
+    CHECK(L.b_down.size() == n(d.n_embd));
+    CHECK(d.n_rot == d.head_dim);
+    CHECK(d.tied_embeddings);
+  } else if (shape == "test-tiny-stablelm") {
+    CHECK(L.w_gate);
+    CHECK(L.attn_norm_b.size() == n(d.n_embd));
+    CHECK(L.ffn_norm_b.size() == n(d.n_embd));
+    CHECK(L.bk.size() == n(d.kv_dim()));
+    CHECK(L.bo.empty());
+    CHECK(L.b_up.empty());
+    CHECK(d.n_rot == 8);
+    CHECK(model->weights().output_norm_b.size() == n(d.n_embd));
+  } else {
+    CHECK(L.w_gate);
+    CHECK(L.bq.empty());
+    CHECK(L.attn_norm_b.empty());
+    CHECK(d.n_rot == d.head_dim);
+  }
+  const auto ref = check_against_textbook(*model, 0.05f);
+  // q, k and v (with their biases) packed in one attn_qkv, as llama.cpp's loader also takes them: the same
+  auto packed =
+      model::Model::load(with_packed_qkv(test::synth_model_file(shape, gguf::GgmlType::Q8_0), shape));
+  REQUIRE(packed->file().find_tensor("blk.0.attn_q.weight") == nullptr);
+  CHECK((packed->file().find_tensor("blk.0.attn_qkv.bias") != nullptr) == !L.bq.empty());
+  CHECK(test::max_abs_diff(engine_logits(*packed, "cpu"), engine_logits(*model, "cpu")) == 0.0f);
+}
+
+TEST_CASE(
+    "apertus (per-head q and k norms, xIELU with each layer's parameters) matches the textbook forward pass",
+    "[engine][architectures]") {
+  auto model = model::Model::load(test::synth_model_file("test-tiny-apertus", gguf::GgmlType::Q8_0));
+  const model::ModelDescription& d = model->desc();
+  const model::LayerWeights& L = model->weights().layers[1];
+  CHECK_FALSE(L.w_gate);  // (ungated)
+  CHECK(L.q_norm.size() == static_cast<size_t>(d.head_dim));
+  // each layer's own parameters (arrays), eps one for all (a scalar)
+  REQUIRE(d.xielu.size() == 3);
+  CHECK(d.xielu[1].alpha_n == Approx(0.7f));
+  CHECK(d.xielu[2].alpha_p == Approx(0.5f));
+  CHECK(d.xielu[1].beta == Approx(0.4f));
+  CHECK(d.xielu[2].eps == Approx(-1e-6f));
+  const auto ref = check_against_textbook(*model, 0.05f);
+  // the layers' parameters matter: one layer's alpha_p changed changes the logits
+  const auto path = test::temp_dir("apertus") / "alpha_p.gguf";
+  test::rewrite_model(test::synth_model_file("test-tiny-apertus", gguf::GgmlType::Q8_0), path,
+                      [](gguf::GgufWriter& w) {
+                        w.set_f32s("xielu.alpha_p", std::vector<float>{-0.3f, 0.1f, 1.5f});
+                      });
+  auto changed = model::Model::load(path);
+  CHECK(test::max_abs_diff(engine_logits(*changed, "cpu"), ref) > 1e-2f);
+}
+
+TEST_CASE("apertus files without their xIELU parameters fail to load with a message that names the key",
+          "[engine][architectures][errors]") {
+  const auto path = test::temp_dir("apertus-keys") / "bad.gguf";
+  test::rewrite_model(test::synth_model_file("test-tiny-apertus", gguf::GgmlType::Q8_0), path,
+                      [](gguf::GgufWriter& w) {
+                        w.set_f32s("xielu.beta", std::vector<float>{0.5f, 0.5f});
+                      });
+  CHECK_THROWS_WITH(model::Model::load(path), Contains("xielu.beta must be one float or one per layer (3)"));
+  const auto missing = test::temp_dir("apertus-keys") / "missing.gguf";
+  test::rewrite_model(test::synth_model_file("test-tiny-apertus", gguf::GgmlType::Q8_0), missing,
+                      [](gguf::GgufWriter& w) { w.remove("xielu.eps"); });
+  CHECK_THROWS_WITH(model::Model::load(missing), Contains("missing metadata xielu.eps"));
+}
+
+TEST_CASE("StableLM 2 12B's per-head LayerNorms of q and k are refused by name", "[engine][architectures]") {
+  const auto path = test::temp_dir("stablelm-qk") / "qk.gguf";
+  test::rewrite_model(test::synth_model_file("test-tiny-stablelm", gguf::GgmlType::F32), path,
+                      [](gguf::GgufWriter&) {},
+                      {{"blk.0.attn_q_norm.weight", std::vector<float>(32 * 4, 1.0f)}});
+  CHECK_THROWS_WITH(
+      model::Model::load(path),
+      Contains("blk.0.attn_q_norm.weight") && Contains("StableLM 2 12B's per-head LayerNorms of q and k"));
+}
+
 TEST_CASE("gemma4 (layer shapes, shared keys and values, per-layer inputs) matches the textbook forward pass",
           "[engine][architectures]") {
   auto model = model::Model::load(test::synth_model_file("test-tiny-gemma4", gguf::GgmlType::Q8_0));
@@ -1307,33 +1434,7 @@ TEST_CASE("minimax-m2, dots1 and bailingmoe2 (Ling 2.0): DeepSeek-style mixtures
     CHECK(unnormalized->desc().router.normalize);
     CHECK(test::max_abs_diff(engine_logits(*unnormalized, "cpu"), engine_logits(*model, "cpu")) == 0.0f);
     // q, k and v packed in one attn_qkv (llama.cpp's loader takes either): the same model
-    const auto packed = test::temp_dir("minimax-m2") / "packed.gguf";
-    {
-      const auto in = gguf::GgufFile::open(path);
-      gguf::GgufWriter w;
-      test::copy_metadata(in, w);
-      std::deque<std::vector<uint8_t>> keep;  // (the writer holds views until it writes: stable elements)
-      for (const auto& t : in.tensors()) {
-        const std::string tensor(t.name);
-        const auto at = tensor.find("attn_q.weight");
-        if (tensor.find("attn_k.weight") != std::string::npos ||
-            tensor.find("attn_v.weight") != std::string::npos)
-          continue;
-        if (at == std::string::npos) {
-          w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
-          continue;
-        }
-        // (rows are whole blocks: the three matrices' bytes one after the other are the packed matrix's)
-        const std::string prefix = tensor.substr(0, at);
-        const auto& k = in.require_tensor(prefix + "attn_k.weight");
-        const auto& v = in.require_tensor(prefix + "attn_v.weight");
-        auto& qkv = keep.emplace_back(t.data, t.data + t.n_bytes);
-        qkv.insert(qkv.end(), k.data, k.data + k.n_bytes);
-        qkv.insert(qkv.end(), v.data, v.data + v.n_bytes);
-        w.add_tensor(prefix + "attn_qkv.weight", t.type, {t.dims[0], t.dims[1] + k.dims[1] + v.dims[1]}, qkv);
-      }
-      w.write(packed.string());
-    }
+    const auto packed = with_packed_qkv(path, "minimax-m2");
     auto packed_model = model::Model::load(packed);
     REQUIRE(packed_model->file().find_tensor("blk.0.attn_q.weight") == nullptr);
     CHECK(test::max_abs_diff(engine_logits(*packed_model, "cpu"), engine_logits(*model, "cpu")) == 0.0f);

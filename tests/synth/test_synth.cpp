@@ -517,7 +517,9 @@ TEST_CASE("presets carry the real models' sizes") {
       {"stories15m", 15.2e6},       {"smollm2-135m", 134.5e6},    {"qwen2.5-0.5b", 494.0e6},
       {"tinyllama-1.1b", 1100.0e6}, {"llama-3.2-1b", 1235.8e6},   {"llama-2-7b", 6738.4e6},
       {"qwen3-0.6b", 596.0e6},      {"phi-3-mini", 3821.1e6},     {"gemma-3-1b", 999.9e6},
-      {"gemma-2-2b", 2614.3e6},     {"qwen3-30b-a3b", 30532.1e6}, {"granite-4.0-h-350m", 340e6}};
+      {"gemma-2-2b", 2614.3e6},     {"qwen3-30b-a3b", 30532.1e6}, {"granite-4.0-h-350m", 340e6},
+      {"starcoder2-3b", 3.03e9},    {"stablelm-2-1.6b", 1.64e9},  {"internlm2.5-7b", 7.74e9},
+      {"apertus-8b", 8.05e9}};
   for (const auto& [name, params] : published) {
     INFO(name);
     const synth::Shape* s = synth::find_shape(name);
@@ -555,6 +557,11 @@ TEST_CASE("presets carry the real models' sizes") {
   CHECK(synth::find_shape("pythia-1.4b")->n_params() == 1414647808);
   CHECK(synth::find_shape("phi-2")->n_params() == 2779683840);
   CHECK(synth::find_shape("command-r7b")->n_params() == 8028033024);
+  // StarCoder2-3B (tied embeddings), StableLM 2 1.6B and InternLM2.5-7B to the parameter, biases and norms
+  // included: their configs' counts by hand (the Hub rounds them to 3.03 B, 1.64 B, 7.74 B: the table above)
+  CHECK(synth::find_shape("starcoder2-3b")->n_params() == 3030371328);
+  CHECK(synth::find_shape("stablelm-2-1.6b")->n_params() == 1644515328);
+  CHECK(synth::find_shape("internlm2.5-7b")->n_params() == 7737708544);
   // Nemotron-H-8B-Base-8K to the parameter, its safetensors' count: 24 Mamba-2 layers, 4 of attention and
   // 24 FFN layers, each one kind, the Mamba-2 layers with B and C in 8 groups
   const synth::Shape* nemotron_h = synth::find_shape("nemotron-h-8b");

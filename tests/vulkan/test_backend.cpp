@@ -442,6 +442,19 @@ TEST_CASE("Vulkan runs gemma (Gemma 1), exaone, exaone4 and arcee as the CPU eng
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
+TEST_CASE("Vulkan runs starcoder2, stablelm, internlm2 and apertus as the CPU engine does", "[backend]") {
+  // (apertus: xIELU with each layer's parameters)
+  const std::string shape =
+      GENERATE("test-tiny-starcoder2", "test-tiny-stablelm", "test-tiny-internlm2", "test-tiny-apertus");
+  INFO(shape);
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  check_model_against_cpu(*model, *gpu, cpu);
+  check_long_prompt_against_cpu(*model, *gpu, cpu, 12);
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
 TEST_CASE(
     "Vulkan runs gemma4 (layer shapes, shared keys and values, per-layer inputs) as the CPU engine does",
     "[backend]") {

@@ -102,6 +102,13 @@ TEST_CASE(
   compare_with_cpu(*model, shape);
 }
 
+TEST_CASE("vulkan-llamacpp computes what cpu-llamacpp computes on starcoder2, stablelm and internlm2") {
+  // (LayerNorms with biases and biased GELU as gpt2's, biased q, k and v as qwen2's, partial NeoX RoPE)
+  const char* shape = GENERATE("test-tiny-starcoder2", "test-tiny-stablelm", "test-tiny-internlm2");
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+  compare_with_cpu(*model, shape);
+}
+
 TEST_CASE("vulkan-llamacpp computes what cpu-llamacpp computes with YaRN and LongRoPE scaling") {
   // (its session of 80 positions is past the LongRoPE model's original 32: the long factors)
   const std::string name = GENERATE("yarn-test-tiny", "yarn-test-tiny-qwen3", "longrope");
@@ -116,6 +123,16 @@ TEST_CASE("vulkan-llamacpp refuses gemma3 by name (cpu-llamacpp runs it)") {
   vulkan::VulkanBackend gpu(*model);
   CHECK_THROWS_WITH(gpu.set_rounding(model::Rounding::LlamaCpp),
                     Catch::Contains("does not run gemma3") && Catch::Contains("use cpu-llamacpp"));
+  vulkan::test::require_no_validation_messages(gpu.context());
+}
+
+TEST_CASE("vulkan-llamacpp refuses apertus's xIELU by name (cpu-llamacpp runs it)") {
+  auto model = model::Model::load(test::synth_model_file("test-tiny-apertus", gguf::GgmlType::Q8_0));
+  vulkan::test::context();  // exits 77 when there is no device
+  vulkan::VulkanBackend gpu(*model);
+  CHECK_THROWS_WITH(gpu.set_rounding(model::Rounding::LlamaCpp), Catch::Contains("does not run apertus") &&
+                                                                     Catch::Contains("xIELU") &&
+                                                                     Catch::Contains("use cpu-llamacpp"));
   vulkan::test::require_no_validation_messages(gpu.context());
 }
 
