@@ -455,6 +455,35 @@ TEST_CASE("Vulkan runs starcoder2, stablelm, internlm2 and apertus as the CPU en
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
+namespace {
+
+// The attention maps of `layers` (head `head`) after the same 8 tokens on the GPU and the CPU engine agree.
+void check_maps_against_cpu(const model::Model& model, vulkan::VulkanBackend& gpu, cpu::CpuBackend& cpu,
+                            std::initializer_list<int64_t> layers, int64_t head) {
+  model::Session s(model, gpu, 32), cs(model, cpu, 32);
+  const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7, 180};
+  gpu.forward(s, tokens, false);
+  cpu.forward(cs, tokens, false);
+  const model::Range q{0, static_cast<int64_t>(tokens.size())};
+  for (int64_t layer : layers)
+    CHECK(max_abs_diff(gpu.attention(s, layer, head, q, q).probs,
+                       cpu.attention(cs, layer, head, q, q).probs) <= 1e-4f);
+}
+
+// The session estimate is what a session of 64 positions allocates (caches and logits), give or take the
+// placeholders of absent caches.
+void check_estimate_is_allocation(const model::Model& model, vulkan::VulkanBackend& gpu) {
+  const uint64_t logits =
+      uint64_t(std::min<int64_t>(vulkan::VulkanBackend::kMaxLogitRows, gpu.capabilities().max_batch)) *
+      model.desc().n_vocab * sizeof(float);
+  const auto caches = gpu.create_caches(64);
+  const uint64_t estimate = gpu.estimate_memory(64).session_bytes;
+  CHECK(estimate <= caches->bytes() + logits);
+  CHECK(estimate + 64 >= caches->bytes() + logits);
+}
+
+}  // namespace
+
 TEST_CASE(
     "Vulkan runs gemma4 (layer shapes, shared keys and values, per-layer inputs) as the CPU engine does",
     "[backend]") {
@@ -464,23 +493,10 @@ TEST_CASE(
   check_model_against_cpu(*model, *gpu, cpu);
   check_long_prompt_against_cpu(*model, *gpu, cpu, 13);
   // the maps of a layer that reads another's keys (4 reads 2's) and of a sliding one
-  model::Session s(*model, *gpu, 32), cs(*model, cpu, 32);
-  const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7, 180};
-  gpu->forward(s, tokens, false);
-  cpu.forward(cs, tokens, false);
-  const model::Range q{0, static_cast<int64_t>(tokens.size())};
-  for (int64_t layer : {3, 4})
-    CHECK(max_abs_diff(gpu->attention(s, layer, 2, q, q).probs, cpu.attention(cs, layer, 2, q, q).probs) <=
-          1e-4f);
+  check_maps_against_cpu(*model, *gpu, cpu, {3, 4}, 2);
   // the estimate is what a session allocates: each layer's caches at its own width, none for the sharing
   // layers' keys and values (as the CPU engine's)
-  const uint64_t logits =
-      uint64_t(std::min<int64_t>(vulkan::VulkanBackend::kMaxLogitRows, gpu->capabilities().max_batch)) *
-      model->desc().n_vocab * sizeof(float);
-  const auto caches = gpu->create_caches(64);
-  const uint64_t estimate = gpu->estimate_memory(64).session_bytes;
-  CHECK(estimate <= caches->bytes() + logits);
-  CHECK(estimate + 64 >= caches->bytes() + logits);  // (the placeholders of absent caches)
+  check_estimate_is_allocation(*model, *gpu);
   CHECK(cpu.estimate_memory(64).session_bytes == cpu.create_caches(64)->bytes());
   vulkan::test::require_no_validation_messages(gpu->context());
 }
@@ -494,22 +510,8 @@ TEST_CASE(
   check_model_against_cpu(*model, *gpu, cpu);
   check_long_prompt_against_cpu(*model, *gpu, cpu, 13);
   // the maps of the layers that read others' keys (4 reads 2's, 5 reads 3's)
-  model::Session s(*model, *gpu, 32), cs(*model, cpu, 32);
-  const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7, 180};
-  gpu->forward(s, tokens, false);
-  cpu.forward(cs, tokens, false);
-  const model::Range q{0, static_cast<int64_t>(tokens.size())};
-  for (int64_t layer : {4, 5})
-    CHECK(max_abs_diff(gpu->attention(s, layer, 1, q, q).probs, cpu.attention(cs, layer, 1, q, q).probs) <=
-          1e-4f);
-  // the estimate is what a session allocates
-  const uint64_t logits =
-      uint64_t(std::min<int64_t>(vulkan::VulkanBackend::kMaxLogitRows, gpu->capabilities().max_batch)) *
-      model->desc().n_vocab * sizeof(float);
-  const auto caches = gpu->create_caches(64);
-  const uint64_t estimate = gpu->estimate_memory(64).session_bytes;
-  CHECK(estimate <= caches->bytes() + logits);
-  CHECK(estimate + 64 >= caches->bytes() + logits);  // (the placeholders of absent caches)
+  check_maps_against_cpu(*model, *gpu, cpu, {4, 5}, 1);
+  check_estimate_is_allocation(*model, *gpu);  // (the estimate is what a session allocates)
   // the llama.cpp-compatible mode refuses it by name (cpu-llamacpp runs it)
   CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
                     Catch::Contains("does not run gemma3n") && Catch::Contains("use cpu-llamacpp"));
