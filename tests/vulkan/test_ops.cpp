@@ -43,7 +43,8 @@ std::vector<float> cpu_rope(std::vector<float> d, uint32_t n_tokens, uint32_t n_
 }
 
 // Causal GQA attention of queries at positions n_past.. over keys 0..pos (the last `window` of them when
-// window > 0), scores soft-capped when softcap > 0; q [t][h][d], k/v [pos][kvh][d].
+// window > 0; with kKeysInChunks, those of the query's chunk of `window & ~kKeysInChunks` positions, from
+// ⌊pos / chunk⌋·chunk), scores soft-capped when softcap > 0; q [t][h][d], k/v [pos][kvh][d].
 std::vector<float> cpu_attention(const std::vector<float>& q, const std::vector<float>& k,
                                  const std::vector<float>& v, uint32_t n_tokens, uint32_t n_past,
                                  uint32_t n_heads, uint32_t n_kv, uint32_t hd, float scale,
@@ -59,9 +60,10 @@ std::vector<float> cpu_attention(const std::vector<float>& q, const std::vector<
         double acc = 0;
         for (uint32_t i = 0; i < hd; ++i)
           acc += double(q[(t * n_heads + h) * hd + i]) * k[(j * n_kv + kvh) * hd + i];
-        s[j] = window && n_keys - j > window ? -INFINITY
-               : softcap > 0                 ? softcap * std::tanh(acc * scale / softcap)
-                                             : acc * scale;
+        const bool chunks = (window & kKeysInChunks) != 0;
+        const uint32_t chunk = window & ~kKeysInChunks;
+        const bool outside = chunks ? j < (n_keys - 1) / chunk * chunk : window && n_keys - j > window;
+        s[j] = outside ? -INFINITY : softcap > 0 ? softcap * std::tanh(acc * scale / softcap) : acc * scale;
         mx = std::max(mx, s[j]);
       }
       const double sink = sinks.empty() ? -INFINITY : sinks[h];  // (joins the softmax without a value)
@@ -287,14 +289,17 @@ TEST_CASE("split-K decode attention (GPU kernels) matches the CPU over long cont
   const std::string saved = old ? old : "";
   // 256 keys per workgroup (the default) and 16 (up to 38 runs per head); all keys, and a sliding window of
   // 100 (gemma's local layers), whose runs start at its first key, with soft-capped scores (gemma2); and with
-  // attention sinks (gpt-oss: its windows of 128 keys), one head's sink far above every score
+  // attention sinks (gpt-oss: its windows of 128 keys), one head's sink far above every score; and chunks of
+  // 200 positions (Llama 4's, whose runs start at the query's chunk: 0, 200, 400)
   const std::vector<float> sink_logits = {0.5f, -1.0f, 40.0f, 2.0f};
   Buffer sinks = device_buffer(sink_logits);
   for (const auto& [keys, window, with_sinks] :
        {std::tuple{"256", 0u, false}, std::tuple{"16", 0u, false}, std::tuple{"256", 100u, false},
         std::tuple{"16", 100u, false}, std::tuple{"256", 0u, true}, std::tuple{"16", 0u, true},
-        std::tuple{"16", 100u, true}}) {
-    INFO("GLASSWING_VULKAN_ATTN_SPLIT=" << keys << " window " << window << " sinks " << with_sinks);
+        std::tuple{"16", 100u, true}, std::tuple{"256", 200u | kKeysInChunks, false},
+        std::tuple{"16", 200u | kKeysInChunks, false}}) {
+    INFO("GLASSWING_VULKAN_ATTN_SPLIT=" << keys << " window " << (window & ~kKeysInChunks) << " chunks "
+                                        << ((window & kKeysInChunks) != 0) << " sinks " << with_sinks);
     att.softcap = window && !with_sinks ? 1.5f : 0.0f;  // gemma2's soft-capping, with the window
     att.window = window;
     att.sinks = with_sinks ? whole(sinks) : BufferRange{};
