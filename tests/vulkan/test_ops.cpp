@@ -361,11 +361,15 @@ TEST_CASE("split-K decode attention (GPU kernels) matches the CPU over long cont
 TEST_CASE("causal GQA attention over the device KV cache, prefill then decode", "[attention]") {
   // (with_sinks: gpt-oss's sink logits, the plain kernel's or the GPU kernel's variant)
   const bool with_sinks = GENERATE(false, true);
-  INFO("sinks " << with_sinks);
+  // all keys, or Llama 4's chunks (of 4 positions: the prefill's last two queries and both decode steps see
+  // only the keys from position 4); heads of 16 (the vec4 kernels: the lanes on CPU devices, the GPU kernel),
+  // of 18 (the plain kernel) and of 520 (attention_v4: wider than the lanes and the GPU kernel take)
+  const uint32_t window = GENERATE(0u, 4u | kKeysInChunks), hd = GENERATE(16u, 18u, 520u);
+  INFO("sinks " << with_sinks << " chunks " << (window != 0) << " head_dim " << hd);
   const std::vector<float> sink_logits = {0.3f, -2.0f, 1.0f, 5.0f, 0.0f, -0.5f, 2.5f, 30.0f};
   Buffer sinks = device_buffer(sink_logits);
   std::mt19937 rng(12);
-  const uint32_t n_heads = 8, n_kv = 2, hd = 16, n_ctx = 32, prefill = 6;
+  const uint32_t n_heads = 8, n_kv = 2, n_ctx = 32, prefill = 6;
   const float scale = 1.0f / std::sqrt(float(hd));
   const uint32_t kv_row = n_kv * hd, q_row = n_heads * hd;
   // Two layers in one cache; this test uses layer 1 so the layer offset is exercised.
@@ -399,9 +403,10 @@ TEST_CASE("causal GQA attention over the device KV cache, prefill then decode", 
                    .kv_offset = layer_off,
                    .n_ctx = n_ctx,
                    .scale = scale,
+                   .window = window,
                    .sinks = with_sinks ? whole(sinks) : BufferRange{}});
     });
-    const auto expect = cpu_attention(q, all_k, all_v, n_tokens, n_past, n_heads, n_kv, hd, scale, 0, 0,
+    const auto expect = cpu_attention(q, all_k, all_v, n_tokens, n_past, n_heads, n_kv, hd, scale, window, 0,
                                       with_sinks ? sink_logits : std::vector<float>{});
     CHECK(max_rel_diff(read_floats(out, n_tokens * q_row), expect) < 1e-5);
   };
