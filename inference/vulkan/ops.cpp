@@ -1395,6 +1395,26 @@ void Recorder::scale(const BufferRange& data, uint32_t n, float s) {
   elementwise_with("scale", data, n, s);
 }
 
+void Recorder::scale_rows(const BufferRange& data, const BufferRange& factors, uint32_t width,
+                          uint32_t n_rows) {
+  if (width == 0) throw VulkanError("scale_rows: rows of width 0");
+  const struct { uint32_t n, width; } push{width * n_rows, width};
+  const BufferRange buffers[] = {data, factors};
+  elementwise("scale_rows", buffers, bytes_of(push), uint64_t{width} * n_rows);
+}
+
+void Recorder::attn_temperature(const BufferRange& q, const BufferRange& state, uint32_t n_tokens,
+                                uint32_t width, uint32_t stride, float scale, float floor) {
+  if (width == 0 || stride < width || floor <= 0.0f)
+    throw VulkanError("attn_temperature: rows of width 0, a stride below the width or no positive floor");
+  const struct {
+    uint32_t n, width, stride;
+    float scale, floor;
+  } push{width * n_tokens, width, stride, scale, floor};
+  const BufferRange buffers[] = {q, state};
+  elementwise("attn_temperature", buffers, bytes_of(push), uint64_t{width} * n_tokens);
+}
+
 void Recorder::gelu(const BufferRange& data, uint32_t n) {
   const BufferRange buffers[] = {data};
   elementwise("gelu", buffers, bytes_of(CountPush{n}), n);

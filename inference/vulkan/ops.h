@@ -143,6 +143,11 @@ struct RopeStoreParams {
   BufferRange q_post_gain{}, k_post_gain{};
 };
 
+// AttentionParams::window's flag: its other bits are a chunk length (Llama 4: a query sees the keys of its
+// own chunk, chunks aligned to position 0) rather than a sliding window. One word, read by every attention
+// kernel's window_first_key (shaders/common/scores.glsl), so windows and chunks take one path.
+inline constexpr uint32_t kKeysInChunks = 0x80000000u;
+
 struct AttentionParams {
   uint32_t n_tokens = 1;
   uint32_t n_heads = 0;
@@ -154,7 +159,9 @@ struct AttentionParams {
   uint32_t kv_offset = 0;  // element offset of the layer in the caches
   uint32_t n_ctx = 0;      // cache capacity (positions); scores need n_tokens * n_heads * n_ctx floats
   float scale = 1.0f;
-  uint32_t window = 0;   // keys a query sees, itself included, in a sliding-window layer; 0: all
+  // keys a query sees, itself included, in a sliding-window layer; chunk | kKeysInChunks: its own chunk; 0:
+  // all
+  uint32_t window = 0;
   float softcap = 0.0f;  // scores become softcap·tanh(s / softcap) after the scale (gemma2); 0: none
   // n_heads sink logits (gpt-oss: each joins its head's softmax without a value), or empty: none. Taken by
   // the GPU kernels (attention_gpu_sinks, attention_gpu_rope_store_sinks, split-K included) and the plain
@@ -301,6 +308,13 @@ class Recorder {
   void geglu(const BufferRange& gate, const BufferRange& up, const BufferRange& out,
              uint32_t n);                                    // gelu(g)·u
   void scale(const BufferRange& data, uint32_t n, float s);  // data *= s
+  // data[r][i] *= factors[r] for n_rows rows of `width` (Llama 4: each expert's input rows times the router's
+  // weight of that token)
+  void scale_rows(const BufferRange& data, const BufferRange& factors, uint32_t width, uint32_t n_rows);
+  // Llama 4's NoPE layers: q[t][i] (i < width, rows of `stride`) times 1 + scale · ln(1 + ⌊(pos + 1) /
+  // floor⌋) at pos = n_past + t from the step state (shaders/attn_temperature.comp)
+  void attn_temperature(const BufferRange& q, const BufferRange& state, uint32_t n_tokens, uint32_t width,
+                        uint32_t stride, float scale, float floor);
   // data[r][i] *= sigmoid(gate[r]) over rows of `width`, n elements in all
   void scale_rows_sigmoid(const BufferRange& data, const BufferRange& gate, uint32_t width, uint32_t n);
   void softcap(const BufferRange& data, uint32_t n, float cap);      // data = cap · tanh(data / cap)

@@ -37,6 +37,13 @@ int64_t max_batch_for(const DeviceInfo& info) {
   return info.type == "cpu" ? VulkanBackend::kMaxBatch : VulkanBackend::kGpuMaxBatch;
 }
 
+// The attention kernels' `window` word for layer l (AttentionParams::window): Llama 4's chunk on its chunked
+// layers, a sliding window on local layers, else 0 (every key); as model::ModelDescription::first_key.
+uint32_t key_window(const model::ModelDescription& d, int64_t l) {
+  if (d.chunked(l)) return u32(d.attn_chunk) | kKeysInChunks;
+  return d.is_local(l) ? u32(d.sliding_window) : 0u;
+}
+
 // Tokens per step as the attention score scratch allows: tokens x heads x n_ctx floats must fit one binding,
 // and stay within kScoresBudget so that long contexts take shorter prefill steps instead of gigabytes per
 // session (32 heads x 32768 positions x 512 tokens would be 2 GiB).
@@ -267,6 +274,9 @@ struct VulkanBackend::ExpertScratch {
   BufferRange x, gate, up, hidden, out;  // (capacity, n_embd | 2 n_ff_exp | n_ff_exp | n_ff_exp | n_embd)
   Buffer logits;                         // readback: the router's logits
   Buffer rows, slots, weights;  // upload: per batch row its token; per (token, rank) its batch row; weight
+  // upload (Llama 4, moe_weight_input; else empty): per batch row its token's weight for that expert, which
+  // multiplies the row before the expert runs (weights then holds 1s)
+  std::optional<Buffer> row_weights;
   model::ExpertRouting routing;
   std::vector<Batch> batches;  // this layer's experts with tokens, in expert order
   uint32_t n_rows = 0;         // batch rows in use, padding included
@@ -283,6 +293,9 @@ struct VulkanBackend::ExpertScratch {
                              MemoryUse::Upload, "the expert output rows")),
         weights(Buffer::Create(device, uint64_t(max_batch) * d.n_expert_used * sizeof(float),
                                MemoryUse::Upload, "the expert weights")) {
+    if (d.traits->moe_weight_input)
+      row_weights.emplace(Buffer::Create(device, uint64_t(capacity) * sizeof(float), MemoryUse::Upload,
+                                         "the expert input weights"));
     const uint64_t f = sizeof(float), c = capacity;
     router = arena.allocate(uint64_t(max_batch) * d.n_expert * f);
     gate_logits = arena.allocate(uint64_t(max_batch) * f);
@@ -293,7 +306,8 @@ struct VulkanBackend::ExpertScratch {
     out = arena.allocate(c * d.n_embd * f);
   }
   uint64_t bytes() const {
-    return arena.bytes_used() + logits.size() + rows.size() + slots.size() + weights.size();
+    return arena.bytes_used() + logits.size() + rows.size() + slots.size() + weights.size() +
+           (row_weights ? row_weights->size() : 0);
   }
 
   // The tokens per step whose batch rows fit one binding each (at most `limit`).
@@ -493,12 +507,9 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
       throw VulkanError("AltUp streams of " + std::to_string(d.n_embd) +
                         " floats do not start at this GPU's storage buffer alignment");
   }
-  // (Llama 4: the attention kernels' masks know sliding windows, not chunks, and the expert kernels weight
-  // outputs, not inputs: refused rather than run wrong, so "auto" runs it on the CPU engine)
-  if (d.traits->chunked_attention)
-    throw VulkanError("the Vulkan engine does not run " + d.architecture +
-                      " (chunked attention, the NoPE layers' attention temperature, experts weighted on "
-                      "their input); use cpu");
+  // (Llama 4: the chunk length shares the attention kernels' window word with its flag, kKeysInChunks)
+  if (d.attn_chunk >= int64_t{kKeysInChunks})
+    throw VulkanError("attention chunks of " + std::to_string(d.attn_chunk) + " positions are too long");
   if (d.per_layer_embd > 0) {  // record_layer_end binds each layer's slice of the per-layer inputs
     const uint64_t align = ctx_->device().info().min_storage_offset_alignment;
     if (uint64_t(d.per_layer_embd) * sizeof(float) % std::max<uint64_t>(align, 1) != 0)
@@ -704,7 +715,7 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
       return upload_vector(t);
     };
     w_->rope_ones = rope_table({}, 1.0f);
-    if (d.traits->qk_norm_after_rope || d.traits->layer_shapes)
+    if (d.traits->qk_norm_after_rope || d.traits->layer_shapes || d.qk_rms_norm)
       w_->head_ones = upload_vector(std::vector<float>(static_cast<size_t>(d.max_head_dim()), 1.0f));
     const float mscale = d.rope_scaling.mscale();
     w_->rope_factors = rope_table(w.rope_divisors(d, 0), mscale);
@@ -1316,6 +1327,18 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
   } else if (present(L.q_norm)) {  // qwen3: every q and k head RMS-normalized before RoPE
     rec.head_rmsnorm(qb, kb, L.q_norm, present(L.k_norm) ? L.k_norm : L.q_norm, rope, d.norm_eps);
     rec.barrier();
+  } else if (d.qk_rms_norm && d.rope_in_layer(l)) {
+    // Llama 4: each q and k head RMS-normalized without gains after RoPE; as Hunyuan's, before it, the
+    // rotation keeping each head's sum of squares
+    rec.head_rmsnorm(qb, kb, w.head_ones, w.head_ones, rope, d.norm_eps);
+    rec.barrier();
+  }
+  if (d.attn_temp_scale != 0.0f && !d.chunked(l)) {
+    // Llama 4's NoPE layers: the queries times the attention temperature of their positions (from the step
+    // state), before rope_store keeps them in the Q cache (the attention maps read them there)
+    rec.attn_temperature(floats_from(qb, q_off), state, n, q_dim, q_stride, d.attn_temp_scale,
+                         static_cast<float>(d.attn_temp_floor));
+    rec.barrier();
   }
   const AttentionParams attention{.n_tokens = n,
                                   .n_heads = u32(d.n_head),
@@ -1327,7 +1350,7 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
                                   .kv_offset = 0,
                                   .n_ctx = u32(c.n_ctx),
                                   .scale = d.attention_scale,
-                                  .window = d.is_local(l) ? u32(d.sliding_window) : 0u,
+                                  .window = key_window(d, l),
                                   .softcap = d.attn_softcap,
                                   .sinks = L.attn_sinks};
   // (the fused kernels take no post-rotation gains)
@@ -1577,6 +1600,10 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
   };
   rec.gather_rows(a_->xb, whole(m.rows), m.x, dim, m.n_rows);
   rec.barrier();
+  if (d.traits->moe_weight_input) {  // (Llama 4: the router's weight on the expert's input, not its output)
+    rec.scale_rows(m.x, whole(*m.row_weights), dim, m.n_rows);
+    rec.barrier();
+  }
   // each expert's bias over its batch rows (gpt-oss), after a barrier for all experts' products at once
   const auto biases = [&](const std::vector<BufferRange>& b, const BufferRange& y, uint32_t width) {
     if (b.empty()) return;
@@ -1735,6 +1762,10 @@ void VulkanBackend::route_experts(const float* logits, uint32_t n, int64_t l) {
                   model_.weights().layers[static_cast<size_t>(l)].exp_probs_b);
   auto* rows = static_cast<uint32_t*>(m.rows.mapped());
   auto* slots = static_cast<uint32_t*>(m.slots.mapped());
+  // (Llama 4: each batch row times its token's weight before the expert runs, padding rows times 0;
+  // record_experts adds the outputs as they are)
+  const bool on_input = d.traits->moe_weight_input;
+  auto* row_weights = on_input ? static_cast<float*>(m.row_weights->mapped()) : nullptr;
   m.batches.clear();
   uint32_t next = 0;
   for (int64_t e = 0; e < d.n_expert; ++e) {
@@ -1742,10 +1773,12 @@ void VulkanBackend::route_experts(const float* logits, uint32_t n, int64_t l) {
     if (count == 0) continue;
     const uint32_t first = (next + m.row_align - 1) / m.row_align * m.row_align;
     std::fill(rows + next, rows + first, 0u);  // padding rows: gathered, never read
+    if (on_input) std::fill(row_weights + next, row_weights + first, 0.0f);
     const int32_t* pairs = &m.routing.pairs[static_cast<size_t>(m.routing.begin[static_cast<size_t>(e)])];
     for (uint32_t i = 0; i < count; ++i) {
       rows[first + i] = static_cast<uint32_t>(pairs[i] / k);
       slots[pairs[i]] = first + i;
+      if (on_input) row_weights[first + i] = m.routing.weight[static_cast<size_t>(pairs[i])];
     }
     m.batches.push_back({e, first, count});
     next = first + count;
@@ -1753,7 +1786,8 @@ void VulkanBackend::route_experts(const float* logits, uint32_t n, int64_t l) {
   m.n_rows = next;
   // (granite: the residual scale of the experts' sum folded into their weights)
   auto* weights = static_cast<float*>(m.weights.mapped());
-  for (size_t i = 0; i < m.routing.weight.size(); ++i) weights[i] = m.routing.weight[i] * d.residual_scale;
+  for (size_t i = 0; i < m.routing.weight.size(); ++i)
+    weights[i] = (on_input ? 1.0f : m.routing.weight[i]) * d.residual_scale;
 }
 
 // A mixture of experts' step: which experts run is known only after the router, so the step is recorded
@@ -1916,7 +1950,7 @@ model::AttentionMatrix VulkanBackend::attention_impl(const model::Session& sessi
                          .k0 = u32(keys.begin),
                          .nk = u32(keys.size()),
                          .scale = d.attention_scale,
-                         .window = d.is_local(layer) ? u32(d.sliding_window) : 0u,
+                         .window = key_window(d, layer),
                          .softcap = d.attn_softcap,
                          .sinks = w_->layers[static_cast<size_t>(layer)].attn_sinks,
                          .q_first = q.first});
@@ -1958,7 +1992,7 @@ std::vector<model::HeadSummary> VulkanBackend::attention_summary_impl(const mode
                              .nq = nq,
                              .out_offset = u32(per_layer * l),
                              .scale = d.attention_scale,
-                             .window = d.is_local(l) ? u32(d.sliding_window) : 0u,
+                             .window = key_window(d, l),
                              .softcap = d.attn_softcap,
                              .sinks = w_->layers[static_cast<size_t>(l)].attn_sinks,
                              .q_first = q.first});

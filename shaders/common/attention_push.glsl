@@ -11,7 +11,7 @@ layout(push_constant) uniform Push {
   uint kv_offset;  // element offset of this layer in the K and V caches
   uint n_ctx;      // scratch row length (cache capacity; the lanes kernels keep no scratch)
   float scale;
-  uint window;  // keys a query sees, itself included, in a sliding-window layer (gemma2/3); 0: all
+  uint window;  // which keys a query sees: common/scores.glsl, window_first_key (0: all)
   float softcap;  // scores become softcap·tanh(s / softcap) (gemma2); 0: none
 #ifdef ROPE_STORE
   uint k_offset;  // elements into the q|k|v row: this token's k and v

@@ -19,7 +19,7 @@ layout(push_constant) uniform Push {
   uint nq;
   uint out_offset;  // elements; output is [head][query][3] from here
   float scale;
-  uint window;  // keys a query sees in a sliding-window layer; 0: all
+  uint window;  // which keys a query sees: common/scores.glsl, window_first_key (0: all)
   float softcap;  // scores become softcap·tanh(s / softcap); 0: none
   uint q_first;   // the position of the Q buffer's first row (0: the cache; latent attention: the first query)
 } p;

@@ -2,8 +2,15 @@
 // attention_summary.comp), and the logits' soft-capping (softcap.comp): one definition, so the forward pass
 // and the attention maps agree.
 
-// The first key a query at position pos sees: a sliding window of `window` keys, itself included (0: all).
+// The first key a query at position pos sees, by the kernels' `window` word (ops.h, AttentionParams::window):
+// 0, every key; n, a sliding window of n keys, itself included; n | KEYS_IN_CHUNKS, the query's own chunk of
+// n positions, chunks aligned to 0 (Llama 4: from ⌊pos / n⌋·n).
+const uint KEYS_IN_CHUNKS = 0x80000000u;
 uint window_first_key(uint pos, uint window) {
+  if ((window & KEYS_IN_CHUNKS) != 0u) {
+    uint chunk = window & ~KEYS_IN_CHUNKS;
+    return pos / chunk * chunk;
+  }
   return window != 0u && pos + 1u > window ? pos + 1u - window : 0u;
 }
 

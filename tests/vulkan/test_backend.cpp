@@ -807,16 +807,71 @@ TEST_CASE("Vulkan runs Falcon-H1's Mamba-2 beside attention in every layer as th
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
-TEST_CASE("Vulkan refuses llama4 by name, and auto then runs it on the CPU engine", "[backend]") {
-  // (its chunked attention and input-weighted experts are not in the kernels: refused rather than run wrong)
+TEST_CASE(
+    "Vulkan runs llama4 (chunked attention, the NoPE layers' temperature, q and k normalized after RoPE, "
+    "experts weighted on their input) as the CPU engine does",
+    "[backend]") {
+  // test-tiny-llama4: chunks of 4 positions on layers 0 to 2, layer 3 without RoPE whose queries' temperature
+  // rises every 3 positions (scale 0.5), q and k heads normalized after RoPE, experts on layers 1 and 3 (one
+  // per token, its input times the router's sigmoid) beside a shared expert, dense FFNs on 0 and 2
   auto model = model::Model::load(test::synth_model_file("test-tiny-llama4", gguf::GgmlType::Q8_0));
-  CHECK_THROWS_WITH(vulkan_backend(*model),
-                    Catch::Contains("the Vulkan engine does not run llama4 (chunked attention") &&
-                        Catch::Contains("use cpu"));
-  vulkan::register_vulkan_backend("0");  // (naming the device: "auto" tries Vulkan on lavapipe too)
+  const auto& d = model->desc();
+  REQUIRE((d.attn_chunk == 4 && d.qk_rms_norm && d.chunked(1) && !d.chunked(3) && d.moe_layer(1) &&
+           !d.moe_layer(2) && d.attn_temperature(3, 5) != 1.0f));
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  // (kSteps cross the chunks' starts at 4 and 8; layer 1's map and every overview cell against the CPU's)
+  check_model_against_cpu(*model, *gpu, cpu);
+  check_long_prompt_against_cpu(*model, *gpu, cpu, 15);
+  // a chunked layer's map: rows summing to 1, zeros before the query's chunk (and after the query); the NoPE
+  // layer's (its queries kept at their temperature in the Q cache) as the CPU's
+  model::Session s(*model, *gpu, 32), cs(*model, cpu, 32);
+  const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7, 180, 260, 5};
+  gpu->forward(s, tokens, false);
+  cpu.forward(cs, tokens, false);
+  const model::Range q{0, static_cast<int64_t>(tokens.size())};
+  for (int64_t layer : {0, 3})
+    CHECK(max_abs_diff(gpu->attention(s, layer, 2, q, q).probs, cpu.attention(cs, layer, 2, q, q).probs) <=
+          1e-4f);
+  const auto map = gpu->attention(s, 0, 1, q, q);
+  const auto n = static_cast<size_t>(q.size());
+  REQUIRE(map.probs.size() == n * n);
+  for (size_t i = 0; i < n; ++i) {
+    INFO("query " << i);
+    float sum = 0;
+    for (size_t j = 0; j < n; ++j) {
+      const float p = map.probs[i * n + j];
+      sum += p;
+      if (j < i / 4 * 4 || j > i)
+        CHECK(p == 0.0f);
+      else
+        CHECK(p > 0.0f);
+    }
+    CHECK(sum == Approx(1.0f).margin(1e-5));
+  }
+  // the estimate is what a session allocates; the scratch counts the experts' input weights
+  const uint64_t logits =
+      uint64_t(std::min<int64_t>(vulkan::VulkanBackend::kMaxLogitRows, gpu->capabilities().max_batch)) *
+      d.n_vocab * sizeof(float);
+  const auto caches = gpu->create_caches(64);
+  const uint64_t estimate = gpu->estimate_memory(64).session_bytes;
+  CHECK(estimate <= caches->bytes() + logits);
+  CHECK(estimate + 64 >= caches->bytes() + logits);
+  const uint64_t pairs = uint64_t(gpu->capabilities().max_batch) * d.n_expert_used;
+  CHECK(gpu->estimate_memory(64).scratch_bytes >=
+        pairs * (2 * d.n_embd + 4 * d.n_ff_exp + 1) * sizeof(float));
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
+TEST_CASE("vulkan-llamacpp refuses llama4 by name", "[backend]") {
+  // (its reference-compatible kernels know no chunks, temperatures or input-weighted experts; cpu-llamacpp
+  // runs it)
+  auto model = model::Model::load(test::synth_model_file("test-tiny-llama4", gguf::GgmlType::Q8_0));
+  auto gpu = vulkan_backend(*model);
+  CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
+                    Catch::Contains("does not run llama4") && Catch::Contains("use cpu-llamacpp"));
+  vulkan::register_vulkan_backend("0");  // (naming the device: the registry's vulkan-llamacpp on lavapipe)
   CHECK_THROWS_WITH(model::create_backend("vulkan-llamacpp", *model), Catch::Contains("does not run llama4"));
-  const model::BackendChoice choice = model::choose_backend("auto", *model);
-  CHECK(choice.name == "cpu");
-  CHECK_THAT(choice.explanation(), Catch::Contains("does not run llama4"));
   vulkan::register_vulkan_backend();  // the default selector again, for any test after this one
+  vulkan::test::require_no_validation_messages(gpu->context());
 }

@@ -43,7 +43,8 @@ std::vector<float> cpu_rope(std::vector<float> d, uint32_t n_tokens, uint32_t n_
 }
 
 // Causal GQA attention of queries at positions n_past.. over keys 0..pos (the last `window` of them when
-// window > 0), scores soft-capped when softcap > 0; q [t][h][d], k/v [pos][kvh][d].
+// window > 0; with kKeysInChunks, those of the query's chunk of `window & ~kKeysInChunks` positions, from
+// ⌊pos / chunk⌋·chunk), scores soft-capped when softcap > 0; q [t][h][d], k/v [pos][kvh][d].
 std::vector<float> cpu_attention(const std::vector<float>& q, const std::vector<float>& k,
                                  const std::vector<float>& v, uint32_t n_tokens, uint32_t n_past,
                                  uint32_t n_heads, uint32_t n_kv, uint32_t hd, float scale,
@@ -59,9 +60,10 @@ std::vector<float> cpu_attention(const std::vector<float>& q, const std::vector<
         double acc = 0;
         for (uint32_t i = 0; i < hd; ++i)
           acc += double(q[(t * n_heads + h) * hd + i]) * k[(j * n_kv + kvh) * hd + i];
-        s[j] = window && n_keys - j > window ? -INFINITY
-               : softcap > 0                 ? softcap * std::tanh(acc * scale / softcap)
-                                             : acc * scale;
+        const bool chunks = (window & kKeysInChunks) != 0;
+        const uint32_t chunk = window & ~kKeysInChunks;
+        const bool outside = chunks ? j < (n_keys - 1) / chunk * chunk : window && n_keys - j > window;
+        s[j] = outside ? -INFINITY : softcap > 0 ? softcap * std::tanh(acc * scale / softcap) : acc * scale;
         mx = std::max(mx, s[j]);
       }
       const double sink = sinks.empty() ? -INFINITY : sinks[h];  // (joins the softmax without a value)
@@ -287,14 +289,17 @@ TEST_CASE("split-K decode attention (GPU kernels) matches the CPU over long cont
   const std::string saved = old ? old : "";
   // 256 keys per workgroup (the default) and 16 (up to 38 runs per head); all keys, and a sliding window of
   // 100 (gemma's local layers), whose runs start at its first key, with soft-capped scores (gemma2); and with
-  // attention sinks (gpt-oss: its windows of 128 keys), one head's sink far above every score
+  // attention sinks (gpt-oss: its windows of 128 keys), one head's sink far above every score; and chunks of
+  // 200 positions (Llama 4's, whose runs start at the query's chunk: 0, 200, 400)
   const std::vector<float> sink_logits = {0.5f, -1.0f, 40.0f, 2.0f};
   Buffer sinks = device_buffer(sink_logits);
   for (const auto& [keys, window, with_sinks] :
        {std::tuple{"256", 0u, false}, std::tuple{"16", 0u, false}, std::tuple{"256", 100u, false},
         std::tuple{"16", 100u, false}, std::tuple{"256", 0u, true}, std::tuple{"16", 0u, true},
-        std::tuple{"16", 100u, true}}) {
-    INFO("GLASSWING_VULKAN_ATTN_SPLIT=" << keys << " window " << window << " sinks " << with_sinks);
+        std::tuple{"16", 100u, true}, std::tuple{"256", 200u | kKeysInChunks, false},
+        std::tuple{"16", 200u | kKeysInChunks, false}}) {
+    INFO("GLASSWING_VULKAN_ATTN_SPLIT=" << keys << " window " << (window & ~kKeysInChunks) << " chunks "
+                                        << ((window & kKeysInChunks) != 0) << " sinks " << with_sinks);
     att.softcap = window && !with_sinks ? 1.5f : 0.0f;  // gemma2's soft-capping, with the window
     att.window = window;
     att.sinks = with_sinks ? whole(sinks) : BufferRange{};
@@ -356,11 +361,15 @@ TEST_CASE("split-K decode attention (GPU kernels) matches the CPU over long cont
 TEST_CASE("causal GQA attention over the device KV cache, prefill then decode", "[attention]") {
   // (with_sinks: gpt-oss's sink logits, the plain kernel's or the GPU kernel's variant)
   const bool with_sinks = GENERATE(false, true);
-  INFO("sinks " << with_sinks);
+  // all keys, or Llama 4's chunks (of 4 positions: the prefill's last two queries and both decode steps see
+  // only the keys from position 4); heads of 16 (the vec4 kernels: the lanes on CPU devices, the GPU kernel),
+  // of 18 (the plain kernel) and of 520 (attention_v4: wider than the lanes and the GPU kernel take)
+  const uint32_t window = GENERATE(0u, 4u | kKeysInChunks), hd = GENERATE(16u, 18u, 520u);
+  INFO("sinks " << with_sinks << " chunks " << (window != 0) << " head_dim " << hd);
   const std::vector<float> sink_logits = {0.3f, -2.0f, 1.0f, 5.0f, 0.0f, -0.5f, 2.5f, 30.0f};
   Buffer sinks = device_buffer(sink_logits);
   std::mt19937 rng(12);
-  const uint32_t n_heads = 8, n_kv = 2, hd = 16, n_ctx = 32, prefill = 6;
+  const uint32_t n_heads = 8, n_kv = 2, n_ctx = 32, prefill = 6;
   const float scale = 1.0f / std::sqrt(float(hd));
   const uint32_t kv_row = n_kv * hd, q_row = n_heads * hd;
   // Two layers in one cache; this test uses layer 1 so the layer offset is exercised.
@@ -394,9 +403,10 @@ TEST_CASE("causal GQA attention over the device KV cache, prefill then decode", 
                    .kv_offset = layer_off,
                    .n_ctx = n_ctx,
                    .scale = scale,
+                   .window = window,
                    .sinks = with_sinks ? whole(sinks) : BufferRange{}});
     });
-    const auto expect = cpu_attention(q, all_k, all_v, n_tokens, n_past, n_heads, n_kv, hd, scale, 0, 0,
+    const auto expect = cpu_attention(q, all_k, all_v, n_tokens, n_past, n_heads, n_kv, hd, scale, window, 0,
                                       with_sinks ? sink_logits : std::vector<float>{});
     CHECK(max_rel_diff(read_floats(out, n_tokens * q_row), expect) < 1e-5);
   };
