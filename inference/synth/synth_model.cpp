@@ -639,6 +639,8 @@ std::vector<Shape> make_shapes() {
   // attention's, attn_norm the FFN's) and two KV heads; nemotron: LayerNorms, grouped attention with RoPE on
   // 16 of each head's 32 (NeoX pairs), an ungated ReLU² FFN, in sequence
   add({"test-tiny-falcon", "falcon", 128, 2, 4, 1, 512, 300, 128, 10000.0f, 1e-5f, true, true});
+  // (Falcon-7B's grouping: 71 query heads over one KV head, here of 32)
+  add({"test-falcon-71-heads", "falcon", 2272, 2, 71, 1, 256, 300, 128, 10000.0f, 1e-5f, true, true});
   Shape falcon_tiny{"test-tiny-falcon-40b", "falcon", 128, 2, 4, 2, 512, 300, 128, 10000.0f, 1e-5f, false, true};
   falcon_tiny.attn_norm_2 = true;
   add(falcon_tiny);

@@ -1029,11 +1029,13 @@ TEST_CASE("falcon (Falcon-7B's one norm, Falcon-40B's two) and nemotron match th
   // Falcon: LayerNorms, fused q|k|v without biases over one KV head (7B) or two (40B's grouped kind), NeoX
   // RoPE over whole heads, attention and an ungated GELU FFN in parallel: from attn_norm alone (7B) or from
   // attn_norm_2 and attn_norm (40B); Nemotron: LayerNorms, RoPE on half of each head, ReLU², in sequence
-  const std::string shape = GENERATE("test-tiny-falcon", "test-tiny-falcon-40b", "test-tiny-nemotron");
+  // (and Falcon-7B's 71 query heads over one KV head)
+  const std::string shape =
+      GENERATE("test-tiny-falcon", "test-tiny-falcon-40b", "test-tiny-nemotron", "test-falcon-71-heads");
   INFO(shape);
   auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
   const model::ModelDescription& d = model->desc();
-  const model::LayerWeights& L = model->weights().layers[1];
+  const model::LayerWeights& L = model->weights().layers.back();
   const auto n = [](int64_t v) { return static_cast<size_t>(v); };
   CHECK_FALSE(L.w_gate);  // (GELU, ReLU²: ungated)
   CHECK(L.b_up.empty());
@@ -1048,10 +1050,11 @@ TEST_CASE("falcon (Falcon-7B's one norm, Falcon-40B's two) and nemotron match th
     CHECK(d.parallel_residual);
     CHECK(L.wqkv);
     CHECK(L.bqkv.empty());
-    CHECK(d.n_head_kv == (shape == "test-tiny-falcon" ? 1 : 2));
-    CHECK(d.tied_embeddings == (shape == "test-tiny-falcon"));
+    CHECK(d.n_head_kv == (shape == "test-tiny-falcon-40b" ? 2 : 1));
+    CHECK(d.tied_embeddings == (shape != "test-tiny-falcon-40b"));
   }
-  if (shape == "test-tiny-falcon") CHECK(L.ffn_norm.empty());  // (the FFN reads attention's norm)
+  if (shape == "test-tiny-falcon" || shape == "test-falcon-71-heads")
+    CHECK(L.ffn_norm.empty());  // (the FFN reads attention's norm)
   if (shape == "test-tiny-falcon-40b") {
     // attention's norm is the file's attn_norm_2 (ln_attn), the FFN's its attn_norm (ln_mlp), as llama.cpp's
     // graph reads them
@@ -1070,7 +1073,8 @@ TEST_CASE("falcon (Falcon-7B's one norm, Falcon-40B's two) and nemotron match th
     CHECK(same(L.ffn_norm, floats("blk.1.attn_norm.weight")));
     CHECK(same(L.ffn_norm_b, floats("blk.1.attn_norm.bias")));
   }
-  check_against_textbook(*model, 0.05f);
+  // (cpu-llamacpp's 8-bit activations over rows of 2272: a wider spread than over the tiny ones' 128)
+  check_against_textbook(*model, shape == "test-falcon-71-heads" ? 0.1f : 0.05f);
 }
 
 TEST_CASE("falcon and nemotron files without a norm's bias or with another q|k|v layout are refused by name",
