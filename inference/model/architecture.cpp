@@ -211,9 +211,10 @@ constexpr std::array kArchitectures = {
     ArchTraits{.name = "falcon", .norm = NormKind::Layer, .ffn = FfnKind::Gelu, .rope = RopeKind::NeoX,
                .learned_positions = false, .fused_qkv = true, .ffn_norm = "", .parallel_block = true,
                .attn_norm_2 = true},
-    // NVIDIA Nemotron-4 (15B, 340B), Minitron (4B, 8B), Mistral-NeMo-Minitron 8B: LayerNorms with biases
-    // (their "1p" gains, w + 1, folded into the weights by llama.cpp's converter), grouped attention with RoPE
-    // on part of each head (NeoX pairs), an ungated ReLU² FFN, in sequence; biases where the file has them
+    // NVIDIA Nemotron-4 (15B, 340B), Minitron (4B, 8B): LayerNorms with biases (their "1p" gains, w + 1,
+    // folded into the weights by llama.cpp's converter), grouped attention with RoPE on part of each head
+    // (NeoX pairs), an ungated ReLU² FFN, in sequence; biases where the file has them. (Mistral-NeMo-Minitron
+    // 8B is a MistralForCausalLM: llama.)
     ArchTraits{.name = "nemotron", .norm = NormKind::Layer, .ffn = FfnKind::ReluSqr, .rope = RopeKind::NeoX,
                .learned_positions = false, .fused_qkv = false},
     ArchTraits{"gpt-oss", NormKind::Rms,  FfnKind::SwiGluOai, RopeKind::NeoX, false, false, false, false, false, false,
