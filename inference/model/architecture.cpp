@@ -204,6 +204,19 @@ constexpr std::array kArchitectures = {
     // parameters (ModelDescription::xielu)
     ArchTraits{.name = "apertus", .norm = NormKind::Rms, .ffn = FfnKind::XIelu, .rope = RopeKind::NeoX,
                .learned_positions = false, .fused_qkv = false, .qk_norm = true},
+    // TII Falcon-7B, -40B, -180B, Falcon2-11B: LayerNorms with biases, attention (fused q|k|v without biases,
+    // multi-query or grouped, NeoX RoPE over whole heads) and an ungated GELU FFN without biases in parallel;
+    // one norm for both (7B, Falcon2-11B) or attn_norm_2 for attention beside attn_norm for the FFN (40B,
+    // 180B); tied embeddings where the file has no output.weight
+    ArchTraits{.name = "falcon", .norm = NormKind::Layer, .ffn = FfnKind::Gelu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = true, .ffn_norm = "", .parallel_block = true,
+               .attn_norm_2 = true},
+    // NVIDIA Nemotron-4 (15B, 340B), Minitron (4B, 8B): LayerNorms with biases (their "1p" gains, w + 1,
+    // folded into the weights by llama.cpp's converter), grouped attention with RoPE on part of each head
+    // (NeoX pairs), an ungated ReLU² FFN, in sequence; biases where the file has them. (Mistral-NeMo-Minitron
+    // 8B is a MistralForCausalLM: llama.)
+    ArchTraits{.name = "nemotron", .norm = NormKind::Layer, .ffn = FfnKind::ReluSqr, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false},
     ArchTraits{"gpt-oss", NormKind::Rms,  FfnKind::SwiGluOai, RopeKind::NeoX, false, false, false, false, false, false,
                false, 2, true, true, true, "post_attention_norm"},
     // clang-format on

@@ -134,6 +134,10 @@ struct ArchTraits {
   // weight each expert's input, not its output, by the router's sigmoid.
   bool chunked_attention = false;
   bool moe_weight_input = false;
+  // Falcon-40B, Falcon-180B (the "new decoder architecture" with two norms): where a layer has attn_norm_2,
+  // that norm feeds attention and attn_norm the parallel FFN (llama.cpp's converter names ln_attn
+  // attn_norm_2, ln_mlp attn_norm); Falcon-7B and Falcon2-11B have attn_norm alone, which feeds both
+  bool attn_norm_2 = false;
 };
 
 // Every architecture this engine runs.

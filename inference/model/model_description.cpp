@@ -711,6 +711,13 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
     if (!std::isfinite(v) || v < 0) throw std::runtime_error(a + "logit_scale must be a positive number");
     if (v != 0) d.logit_multiplier = static_cast<float>(v);
   }
+  // Falcon: attn_qkv as llama.cpp's converter reorders it ("jploski": all q heads, then the KV heads' k, then
+  // their v); the checkpoint's own order (each KV group's q heads, k and v together) would be read wrong
+  if (d.architecture == "falcon")
+    if (const auto layout = file.get_string(a + "tensor_data_layout"); layout && *layout != "jploski")
+      throw std::runtime_error(
+          a + "tensor_data_layout '" + *layout +
+          "' is not supported (only 'jploski', q|k|v as llama.cpp's converter orders them)");
   // (GPT-NeoX's files say whether their block is parallel; llama.cpp's default is parallel)
   d.parallel_residual =
       d.traits->parallel_block &&

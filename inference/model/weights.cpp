@@ -168,6 +168,14 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
     const std::string p = "blk." + std::to_string(l) + ".";
     if (!arch.no_pre_norms) L.attn_norm = load.vector(p + "attn_norm.weight", d.n_embd);
     L.attn_norm_b = load.vector(p + "attn_norm.bias", d.n_embd, layer_norm);
+    if (arch.attn_norm_2 && load.has(p + "attn_norm_2.weight")) {
+      // Falcon-40B's two norms: attn_norm (ln_mlp) feeds the parallel FFN, attn_norm_2 (ln_attn) attention;
+      // both backends then run it as GPT-NeoX's block from two norms
+      L.ffn_norm = L.attn_norm;
+      L.ffn_norm_b = L.attn_norm_b;
+      L.attn_norm = load.vector(p + "attn_norm_2.weight", d.n_embd);
+      L.attn_norm_b = load.vector(p + "attn_norm_2.bias", d.n_embd, layer_norm);
+    }
     // (Falcon-H1: Mamba-2 beside attention, whose tensors the attention branches below load)
     if (d.mixer(l) == ModelDescription::Mixer::Mamba2Attention) load_mamba2(load, p, d, L);
     if (d.mixer(l) == ModelDescription::Mixer::Mamba2) {  // a Mamba-2 layer (Granite 4.0-H)

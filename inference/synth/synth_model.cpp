@@ -350,6 +350,18 @@ std::vector<Shape> make_shapes() {
   Shape phi2{"phi-2", "phi2", 2560, 32, 32, 32, 10240, 51200, 2048, 10000.0f, 1e-5f, false, false};
   phi2.rope_dims = 32;
   add(phi2);
+  // Falcon-7B: one LayerNorm before attention (71 heads of 64 over one KV head) and the GELU FFN in
+  // parallel; Falcon-40B: two (attn_norm_2 for attention), 128 heads over 8 KV heads; both with an
+  // output.weight of their own (the checkpoints' lm_head, which llama.cpp's converter writes)
+  add({"falcon-7b", "falcon", 4544, 32, 71, 1, 18176, 65024, 2048, 10000.0f, 1e-5f, false, false});
+  Shape falcon_40b{"falcon-40b", "falcon", 8192, 60, 128, 8, 32768, 65024, 2048, 10000.0f, 1e-5f, false, false};
+  falcon_40b.attn_norm_2 = true;
+  add(falcon_40b);
+  // NVIDIA Minitron-4B: LayerNorms, 24 heads of 128 over 8 KV heads with RoPE on half of each (NeoX pairs),
+  // a ReLU² FFN of 9216, Nemotron's vocabulary of 256000
+  Shape minitron{"minitron-4b", "nemotron", 3072, 32, 24, 8, 9216, 256000, 4096, 10000.0f, 1e-5f, false, false};
+  minitron.rope_dims = 64;
+  add(minitron);
   // StarCoder2-3B: LayerNorms and projections with biases, 24 heads of 128 over 2 KV heads, a GELU FFN of
   // 12288, tied embeddings (its RoPE base as the config writes it)
   add({"starcoder2-3b", "starcoder2", 3072, 30, 24, 2, 12288, 49152, 16384, 999999.4420358813f, 1e-5f, true,
@@ -622,6 +634,20 @@ std::vector<Shape> make_shapes() {
   stablelm_tiny.rope_dims = 8;
   add(stablelm_tiny);
   add({"test-tiny-internlm2", "internlm2", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, false, true});
+  // falcon: Falcon-7B's block (one LayerNorm, attention from one KV head and the GELU FFN in parallel, fused
+  // q|k|v without biases, NeoX RoPE over whole heads, tied embeddings); falcon-40b: two norms (attn_norm_2
+  // attention's, attn_norm the FFN's) and two KV heads; nemotron: LayerNorms, grouped attention with RoPE on
+  // 16 of each head's 32 (NeoX pairs), an ungated ReLU² FFN, in sequence
+  add({"test-tiny-falcon", "falcon", 128, 2, 4, 1, 512, 300, 128, 10000.0f, 1e-5f, true, true});
+  // (Falcon-7B's grouping: 71 query heads over one KV head, here of 32)
+  add({"test-falcon-71-heads", "falcon", 2272, 2, 71, 1, 256, 300, 128, 10000.0f, 1e-5f, true, true});
+  Shape falcon_tiny{"test-tiny-falcon-40b", "falcon", 128, 2, 4, 2, 512, 300, 128, 10000.0f, 1e-5f, false, true};
+  falcon_tiny.attn_norm_2 = true;
+  add(falcon_tiny);
+  Shape nemotron_tiny{"test-tiny-nemotron", "nemotron", 128, 2, 4, 2, 256, 300, 128, 10000.0f, 1e-5f, false,
+                      true};
+  nemotron_tiny.rope_dims = 16;
+  add(nemotron_tiny);
   // apertus: per-head q and k norms before RoPE (NeoX pairs), an ungated FFN with each layer's xIELU
   add({"test-tiny-apertus", "apertus", 128, 3, 4, 2, 256, 300, 128, 12000000.0f, 1e-5f, false, true});
   add({"test-tiny-arcee", "arcee", 128, 2, 4, 2, 256, 300, 128, 10000.0f, 1e-5f, false, true});  // (ReLU²)
@@ -817,7 +843,10 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     // StarCoder2, StableLM: LayerNorms with biases (as GPT-NeoX's), q, k and v apart with biases, in
     // sequence; StarCoder2's output projection and ungated GELU FFN biased too
     const bool starcoder2 = s.arch == "starcoder2", stablelm = s.arch == "stablelm";
-    const bool norm_bias = neox || phi2 || starcoder2 || stablelm;
+    // Falcon: LayerNorms with biases, a second (attn_norm_2) where attn_norm_2; Nemotron: LayerNorms with
+    // biases, no other biases (as Minitron's and Nemotron-4's)
+    const bool falcon = s.arch == "falcon", nemotron4 = s.arch == "nemotron";
+    const bool norm_bias = neox || phi2 || starcoder2 || stablelm || falcon || nemotron4;
     const bool layer_norm = norm_bias || cohere;
     // (Falcon-H1: gains 1 + N(0, 0.25) too, so that a sublayer reading the other norm's output shows)
     const bool falcon_h1 = s.arch == "falcon-h1";
@@ -825,6 +854,10 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     const bool exaone4 = s.arch == "exaone4";  // (as olmo2's norms, per-head q and k norms)
     if (!olmo2 && !exaone4) t.push_back({p + "attn_norm.weight", norm, e, 1});
     if (norm_bias) t.push_back({p + "attn_norm.bias", Kind::Bias, e, 1});
+    if (falcon && s.attn_norm_2) {
+      t.push_back({p + "attn_norm_2.weight", norm, e, 1});
+      t.push_back({p + "attn_norm_2.bias", Kind::Bias, e, 1});
+    }
     const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe";
     const bool qwen35 = s.arch.rfind("qwen35", 0) == 0 || s.arch == "qwen3next";  // (Qwen3-Next's layers too)
     const bool nemotron = s.arch.rfind("nemotron_h", 0) == 0;                     // (and nemotron_h_moe)
@@ -880,7 +913,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
         if (!(s.k_eq_v && !s.sliding(l))) t.push_back({p + "attn_v.weight", Kind::Weight, e, kvl});
         t.push_back({p + "attn_k_norm.weight", Kind::QkGain, hd, 1});
       }
-    } else if (s.arch == "phi3" || neox || phi2 || s.arch == "bailingmoe2") {
+    } else if (s.arch == "phi3" || neox || phi2 || s.arch == "bailingmoe2" || falcon) {
       t.push_back({p + "attn_qkv.weight", Kind::Weight, e, q + 2 * kv});
       if (neox || phi2) t.push_back({p + "attn_qkv.bias", Kind::Bias, q + 2 * kv, 1});
     } else if (s.kv_rank) {  // multi-head latent attention
@@ -935,12 +968,13 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     if (post_norms) t.push_back({p + "post_attention_norm.weight", Kind::Norm, e, 1});
     if (nemotron && !s.ffn_layer(l)) continue;  // (Nemotron-H: a mixer layer has no FFN)
     // (Falcon-H1's converter maps pre_ff_layernorm.weight whole: "ffn_norm" without ".weight")
-    if (!olmo2 && !exaone4 && !nemotron && !phi2 && !cohere)  // (Nemotron-H's FFN layers: their attn_norm)
+    // (Nemotron-H's FFN layers: their attn_norm; Falcon's FFN: attn_norm)
+    if (!olmo2 && !exaone4 && !nemotron && !phi2 && !cohere && !falcon)
       t.push_back({p + (gpt_oss || glm4moe || seed_oss || qwen35 ? "post_attention_norm.weight"
                         : falcon_h1                              ? "ffn_norm"
                                                                  : "ffn_norm.weight"),
                    norm, e, 1});
-    if (neox || starcoder2 || stablelm) t.push_back({p + "ffn_norm.bias", Kind::Bias, e, 1});
+    if (neox || starcoder2 || stablelm || nemotron4) t.push_back({p + "ffn_norm.bias", Kind::Bias, e, 1});
     const bool experts = s.moe_layer(l);
     if (experts && s.arch == "gemma4") {  // experts (gate|up per expert) beside the dense FFN, their norms
       const uint64_t nf = s.n_ff_exp, ne = s.n_expert;
@@ -990,7 +1024,8 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     } else if (s.arch == "phi3" || glm4) {
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, 2 * uint64_t{s.n_ff}});  // gate rows, then up rows
     } else {
-      if (!nemotron && !neox && !phi2 && !starcoder2 && s.arch != "arcee" && s.arch != "apertus")
+      if (!nemotron && !neox && !phi2 && !starcoder2 && s.arch != "arcee" && s.arch != "apertus" && !falcon &&
+          !nemotron4)
         t.push_back({p + "ffn_gate.weight", Kind::Weight, e, s.layer_ff_width(l)});  // (ReLU², GELU: no gate)
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, s.layer_ff_width(l)});
       if (neox || phi2 || starcoder2) t.push_back({p + "ffn_up.bias", Kind::Bias, s.n_ff, 1});
@@ -1039,8 +1074,8 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
   }
   // (LFM2's final norm is named token_embd_norm, as llama.cpp's converter writes it)
   const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe";
-  const bool norm_bias =
-      s.arch == "gptneox" || s.arch == "phi2" || s.arch == "starcoder2" || s.arch == "stablelm";
+  const bool norm_bias = s.arch == "gptneox" || s.arch == "phi2" || s.arch == "starcoder2" ||
+                         s.arch == "stablelm" || s.arch == "falcon" || s.arch == "nemotron";
   t.push_back({lfm2 ? "token_embd_norm.weight" : "output_norm.weight",
                norm_bias || s.arch == "command-r" || s.arch == "cohere2" ? Kind::HeadNorm : Kind::Norm, e,
                1});
@@ -1108,7 +1143,7 @@ constexpr std::string_view kArchitectures[] = {
     "nemotron_h",  "nemotron_h_moe", "gptneox",  "phi2",         "command-r",  "cohere2",    "gemma4",
     "gemma",       "exaone",         "exaone4",  "arcee",        "falcon-h1",  "minimax-m2", "dots1",
     "bailingmoe",  "bailingmoe2",    "gemma3n",  "llama4",       "starcoder2", "stablelm",   "internlm2",
-    "apertus"};
+    "apertus",     "falcon",         "nemotron"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -1217,16 +1252,19 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     w.set_array(a + ".attention.head_count_kv", kv);
     if (a == "lfm2" || a == "lfm2moe") w.set_u32(a + ".shortconv.l_cache", s.conv_kernel);
   }
-  w.set_f32(a + ".rope.freq_base", s.rope_base);
+  // (Falcon's converter writes neither: llama.cpp then turns all of each head at a base of 10000)
+  if (a != "falcon") w.set_f32(a + ".rope.freq_base", s.rope_base);
   // (Falcon-H1's converter writes none: llama.cpp then turns all of each head, key_length)
-  if (a != "falcon-h1") w.set_u32(a + ".rope.dimension_count", s.rope_dims ? s.rope_dims : s.head_dim());
+  if (a != "falcon-h1" && a != "falcon")
+    w.set_u32(a + ".rope.dimension_count", s.rope_dims ? s.rope_dims : s.head_dim());
   if (a == "gptneox" || a == "phi2" || a == "command-r" || a == "cohere2" || a == "starcoder2" ||
-      a == "stablelm") {  // (LayerNorms)
+      a == "stablelm" || a == "falcon" || a == "nemotron") {  // (LayerNorms)
     w.set_f32(a + ".attention.layer_norm_epsilon", s.norm_eps);
   } else {
     w.set_f32(a + ".attention.layer_norm_rms_epsilon", s.norm_eps);
   }
   if (a == "gptneox") w.set_bool(a + ".use_parallel_residual", true);
+  if (a == "falcon") w.set_string(a + ".tensor_data_layout", "jploski");  // (q|k|v, as the converter writes)
   if (a == "apertus") {
     // xIELU's trained parameters (before their softplus), without the architecture's prefix as llama.cpp's
     // converter writes them: alpha_n, alpha_p and beta one per layer, different in each, eps one for all (a

@@ -31,7 +31,9 @@ struct Shape {
   // of four, the fourth without RoPE; sigmoid-routed experts beside a shared one, on every moe_step-th
   // layer), "starcoder2" (LayerNorms and biases everywhere, an ungated GELU FFN), "stablelm" (LayerNorms, q,
   // k and v with biases, SwiGLU), "internlm2" (llama's layers), "apertus" (per-head q and k norms, an ungated
-  // FFN with per-layer xIELU keys)
+  // FFN with per-layer xIELU keys), "falcon" (LayerNorms, fused q|k|v and an ungated GELU FFN without
+  // biases, in parallel from one norm or from two: attn_norm_2), "nemotron" (LayerNorms, an ungated ReLU²
+  // FFN, RoPE on part of each head)
   std::string arch;
   uint32_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, n_ctx = 0;
   float rope_base = 10000.0f;
@@ -121,6 +123,8 @@ struct Shape {
            std::find(attention_layers.begin(), attention_layers.end(), layer) != attention_layers.end();
   }
   uint32_t head_dim() const { return key_length ? key_length : n_head ? n_embd / n_head : 0; }
+  // falcon: Falcon-40B's second norm (attn_norm_2, attention's; attn_norm then the FFN's); else one norm
+  bool attn_norm_2 = false;
   uint64_t n_params() const;
 };
 

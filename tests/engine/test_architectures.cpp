@@ -1010,6 +1010,88 @@ TEST_CASE("starcoder2, stablelm and internlm2 match the textbook forward pass", 
   CHECK(test::max_abs_diff(engine_logits(*packed, "cpu"), engine_logits(*model, "cpu")) == 0.0f);
 }
 
+namespace {
+// The model at `path` without the tensor `drop` (a file that lacks one).
+std::filesystem::path without_tensor(const std::filesystem::path& path, const std::string& drop) {
+  const auto out = test::temp_dir("without-tensor") / (drop + ".gguf");
+  const auto in = gguf::GgufFile::open(path);
+  gguf::GgufWriter w;
+  test::copy_metadata(in, w);
+  for (const auto& t : in.tensors())
+    if (t.name != drop) w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
+  w.write(out.string());
+  return out;
+}
+}  // namespace
+
+TEST_CASE("falcon (Falcon-7B's one norm, Falcon-40B's two) and nemotron match the textbook forward pass",
+          "[engine][architectures]") {
+  // Falcon: LayerNorms, fused q|k|v without biases over one KV head (7B) or two (40B's grouped kind), NeoX
+  // RoPE over whole heads, attention and an ungated GELU FFN in parallel: from attn_norm alone (7B) or from
+  // attn_norm_2 and attn_norm (40B); Nemotron: LayerNorms, RoPE on half of each head, ReLU², in sequence
+  // (and Falcon-7B's 71 query heads over one KV head)
+  const std::string shape =
+      GENERATE("test-tiny-falcon", "test-tiny-falcon-40b", "test-tiny-nemotron", "test-falcon-71-heads");
+  INFO(shape);
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+  const model::ModelDescription& d = model->desc();
+  const model::LayerWeights& L = model->weights().layers.back();
+  const auto n = [](int64_t v) { return static_cast<size_t>(v); };
+  CHECK_FALSE(L.w_gate);  // (GELU, ReLU²: ungated)
+  CHECK(L.b_up.empty());
+  CHECK(L.bo.empty());
+  CHECK(L.attn_norm_b.size() == n(d.n_embd));
+  CHECK(d.n_rot == (shape == "test-tiny-nemotron" ? 16 : d.head_dim));
+  if (shape == "test-tiny-nemotron") {
+    CHECK_FALSE(d.parallel_residual);
+    CHECK(L.ffn_norm_b.size() == n(d.n_embd));
+    CHECK(d.n_head_kv == 2);
+  } else {
+    CHECK(d.parallel_residual);
+    CHECK(L.wqkv);
+    CHECK(L.bqkv.empty());
+    CHECK(d.n_head_kv == (shape == "test-tiny-falcon-40b" ? 2 : 1));
+    CHECK(d.tied_embeddings == (shape != "test-tiny-falcon-40b"));
+  }
+  if (shape == "test-tiny-falcon" || shape == "test-falcon-71-heads")
+    CHECK(L.ffn_norm.empty());  // (the FFN reads attention's norm)
+  if (shape == "test-tiny-falcon-40b") {
+    // attention's norm is the file's attn_norm_2 (ln_attn), the FFN's its attn_norm (ln_mlp), as llama.cpp's
+    // graph reads them
+    const auto floats = [&](const std::string& name) {
+      const gguf::TensorInfo& t = model->file().require_tensor(name);
+      REQUIRE(t.type == gguf::GgmlType::F32);
+      std::vector<float> v(t.n_elements);
+      std::memcpy(v.data(), t.data, t.n_bytes);
+      return v;
+    };
+    const auto same = [](model::Vector got, const std::vector<float>& want) {
+      return std::equal(got.begin(), got.end(), want.begin(), want.end());
+    };
+    CHECK(same(L.attn_norm, floats("blk.1.attn_norm_2.weight")));
+    CHECK(same(L.attn_norm_b, floats("blk.1.attn_norm_2.bias")));
+    CHECK(same(L.ffn_norm, floats("blk.1.attn_norm.weight")));
+    CHECK(same(L.ffn_norm_b, floats("blk.1.attn_norm.bias")));
+  }
+  // (cpu-llamacpp's 8-bit activations over rows of 2272: a wider spread than over the tiny ones' 128)
+  check_against_textbook(*model, shape == "test-falcon-71-heads" ? 0.1f : 0.05f);
+}
+
+TEST_CASE("falcon and nemotron files without a norm's bias or with another q|k|v layout are refused by name",
+          "[engine][architectures]") {
+  const auto falcon = test::synth_model_file("test-tiny-falcon-40b", gguf::GgmlType::F32);
+  CHECK_THROWS_WITH(model::Model::load(without_tensor(falcon, "blk.1.attn_norm_2.bias")),
+                    Contains("blk.1.attn_norm_2.bias"));
+  // (a q|k|v layout other than the one llama.cpp's converter writes is refused with its key named)
+  const auto layout = test::temp_dir("falcon-layout") / "layout.gguf";
+  test::rewrite_model(falcon, layout,
+                      [](gguf::GgufWriter& w) { w.set_string("falcon.tensor_data_layout", "grouped"); });
+  CHECK_THROWS_WITH(model::Model::load(layout), Contains("falcon.tensor_data_layout 'grouped'"));
+  const auto nemotron = test::synth_model_file("test-tiny-nemotron", gguf::GgmlType::F32);
+  CHECK_THROWS_WITH(model::Model::load(without_tensor(nemotron, "blk.0.ffn_norm.bias")),
+                    Contains("blk.0.ffn_norm.bias"));
+}
+
 TEST_CASE(
     "apertus (per-head q and k norms, xIELU with each layer's parameters) matches the textbook forward pass",
     "[engine][architectures]") {

@@ -519,7 +519,8 @@ TEST_CASE("presets carry the real models' sizes") {
       {"qwen3-0.6b", 596.0e6},      {"phi-3-mini", 3821.1e6},     {"gemma-3-1b", 999.9e6},
       {"gemma-2-2b", 2614.3e6},     {"qwen3-30b-a3b", 30532.1e6}, {"granite-4.0-h-350m", 340e6},
       {"starcoder2-3b", 3.03e9},    {"stablelm-2-1.6b", 1.64e9},  {"internlm2.5-7b", 7.74e9},
-      {"apertus-8b", 8.05e9}};
+      {"apertus-8b", 8.05e9},       {"falcon-7b", 7.22e9},        {"falcon-40b", 41.8e9},
+      {"minitron-4b", 4.19e9}};
   for (const auto& [name, params] : published) {
     INFO(name);
     const synth::Shape* s = synth::find_shape(name);
@@ -562,6 +563,11 @@ TEST_CASE("presets carry the real models' sizes") {
   CHECK(synth::find_shape("starcoder2-3b")->n_params() == 3030371328);
   CHECK(synth::find_shape("stablelm-2-1.6b")->n_params() == 1644515328);
   CHECK(synth::find_shape("internlm2.5-7b")->n_params() == 7737708544);
+  // Falcon-7B and -40B (their lm_head as output.weight, as the Hub counts them: 7.22 B, 41.8 B) and
+  // Minitron-4B-Base (4.19 B) to the parameter, their configs' counts by hand
+  CHECK(synth::find_shape("falcon-7b")->n_params() == 7217189760);
+  CHECK(synth::find_shape("falcon-40b")->n_params() == 41835970560);
+  CHECK(synth::find_shape("minitron-4b")->n_params() == 4190509056);
   // Nemotron-H-8B-Base-8K to the parameter, its safetensors' count: 24 Mamba-2 layers, 4 of attention and
   // 24 FFN layers, each one kind, the Mamba-2 layers with B and C in 8 groups
   const synth::Shape* nemotron_h = synth::find_shape("nemotron-h-8b");

@@ -455,6 +455,21 @@ TEST_CASE("Vulkan runs starcoder2, stablelm, internlm2 and apertus as the CPU en
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
+TEST_CASE("Vulkan runs falcon (one norm and two) and nemotron as the CPU engine does", "[backend]") {
+  // (Falcon-7B's single KV head, Falcon-40B's attn_norm_2 beside attn_norm; Nemotron's ReLU² after a
+  // LayerNorm, RoPE on half of each head)
+  // (and Falcon-7B's 71 query heads over one KV head)
+  const std::string shape =
+      GENERATE("test-tiny-falcon", "test-tiny-falcon-40b", "test-tiny-nemotron", "test-falcon-71-heads");
+  INFO(shape);
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  check_model_against_cpu(*model, *gpu, cpu);
+  check_long_prompt_against_cpu(*model, *gpu, cpu, 12);
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
 namespace {
 
 // The attention maps of `layers` (head `head`) after the same 8 tokens on the GPU and the CPU engine agree.

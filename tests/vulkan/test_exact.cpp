@@ -146,6 +146,19 @@ TEST_CASE("vulkan-llamacpp refuses parallel blocks by name (cpu-llamacpp runs th
   vulkan::test::require_no_validation_messages(gpu.context());
 }
 
+TEST_CASE("vulkan-llamacpp refuses falcon and nemotron by name (cpu-llamacpp runs them)") {
+  // (Falcon's parallel block; Nemotron's ReLU²)
+  const std::string shape = GENERATE("test-tiny-falcon", "test-tiny-nemotron");
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+  vulkan::test::context();  // exits 77 when there is no device
+  vulkan::VulkanBackend gpu(*model);
+  CHECK_THROWS_WITH(gpu.set_rounding(model::Rounding::LlamaCpp),
+                    Catch::Contains(shape == "test-tiny-falcon" ? "does not run parallel blocks (falcon)"
+                                                                : "does not run nemotron (") &&
+                        Catch::Contains("use cpu-llamacpp"));
+  vulkan::test::require_no_validation_messages(gpu.context());
+}
+
 TEST_CASE("vulkan-llamacpp attention maps are distributions and match cpu-llamacpp") {
   auto model = model::Model::load(test::require_shared("models/synthetic/synth-llama-Q8_0.gguf"));
   auto gpu = exact_backend(*model);
