@@ -563,8 +563,8 @@ TEST_CASE("presets carry the real models' sizes") {
   CHECK(synth::find_shape("stablelm-2-1.6b")->n_params() == 1644515328);
   CHECK(synth::find_shape("internlm2.5-7b")->n_params() == 7737708544);
   // StableLM 2 12B (no ffn_norm, q, k, v without biases) and Command R+ (tied embeddings) to the parameter,
-  // their per-head q and k LayerNorm gains included: their configs' counts by hand (Command R+'s is its
-  // safetensors' 103,810,674,688; the cards round to 12.1 B and 104 B: the table above)
+  // their per-head q and k LayerNorm gains included: their configs' counts by hand (the cards round to
+  // 12.1 B and 104 B: the table above)
   CHECK(synth::find_shape("stablelm-2-12b")->n_params() == 12143185920);
   CHECK(synth::find_shape("command-r-plus")->n_params() == 103810674688);
   // Nemotron-H-8B-Base-8K to the parameter, its safetensors' count: 24 Mamba-2 layers, 4 of attention and
