@@ -909,6 +909,11 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
           if (arch.qk_norm_full) {
             rmsnorm(q, q, L.q_norm, q_dim, d.norm_eps);
             rmsnorm(k, k, L.k_norm, kv_dim, d.norm_eps);
+          } else if (d.qk_layer_norm) {  // StableLM 2 12B, Command R+: LayerNorms, each head its own gains
+            for (int64_t h = 0; h < d.n_head; ++h)
+              layernorm(q + h * hd, q + h * hd, L.q_norm.subspan(sz(h * hd), sz(hd)), {}, hd, d.norm_eps);
+            for (int64_t h = 0; h < heads.n_head_kv; ++h)
+              layernorm(k + h * hd, k + h * hd, L.k_norm.subspan(sz(h * hd), sz(hd)), {}, hd, d.norm_eps);
           } else if (!L.q_norm.empty()) {
             for (int64_t h = 0; h < d.n_head; ++h) rmsnorm(q + h * hd, q + h * hd, L.q_norm, hd, d.norm_eps);
             for (int64_t h = 0; h < heads.n_head_kv && !L.k_norm.empty(); ++h)

@@ -173,11 +173,11 @@ constexpr std::array kArchitectures = {
     ArchTraits{.name = "phi2", .norm = NormKind::Layer, .ffn = FfnKind::Gelu, .rope = RopeKind::NeoX,
                .learned_positions = false, .fused_qkv = false, .packed_qkv = true, .ffn_norm = "",
                .parallel_block = true},
-    // Cohere Command-R (35B), Aya 23, Aya Expanse: LayerNorms without biases, llama's attention and SwiGLU in
-    // parallel from one norm, scaled logits
+    // Cohere Command-R (35B), Command R+ (104B: per-head LayerNorms of q and k), Aya 23, Aya Expanse:
+    // LayerNorms without biases, llama's attention and SwiGLU in parallel from one norm, scaled logits
     ArchTraits{.name = "command-r", .norm = NormKind::Layer, .ffn = FfnKind::SwiGlu, .rope = RopeKind::Normal,
                .learned_positions = false, .fused_qkv = false, .ffn_norm = "", .parallel_block = true,
-               .logit_multiplier = true, .layer_norm_bias = false},
+               .logit_multiplier = true, .layer_norm_bias = false, .qk_layer_norm_if_present = true},
     // Cohere2 (Command R7B, Command A): the same with sliding windows on three layers of four, the fourth
     // attending to all keys without RoPE
     ArchTraits{.name = "cohere2", .norm = NormKind::Layer, .ffn = FfnKind::SwiGlu, .rope = RopeKind::Normal,
@@ -191,10 +191,11 @@ constexpr std::array kArchitectures = {
     ArchTraits{.name = "starcoder2", .norm = NormKind::Layer, .ffn = FfnKind::Gelu, .rope = RopeKind::NeoX,
                .learned_positions = false, .fused_qkv = false, .packed_qkv = true},
     // Stability AI StableLM 2 (1.6B, Zephyr), StableLM 3B 4E1T: LayerNorms with biases, q, k and v with biases
-    // in some, RoPE on part of each head (NeoX pairs), SwiGLU, in sequence. (StableLM 2 12B's per-head
-    // LayerNorms of q and k are refused by name: weights.cpp.)
+    // in some, RoPE on part of each head (NeoX pairs), SwiGLU, in sequence; StableLM 2 12B: per-head
+    // LayerNorms of q and k with gains per head, its FFN in parallel (no ffn_norm: ModelDescription)
     ArchTraits{.name = "stablelm", .norm = NormKind::Layer, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
-               .learned_positions = false, .fused_qkv = false, .packed_qkv = true},
+               .learned_positions = false, .fused_qkv = false, .packed_qkv = true,
+               .qk_layer_norm_if_present = true},
     // Shanghai AI Lab InternLM2, InternLM2.5: llama's layers (llama.cpp's converter splits their packed wqkv
     // into attn_q, attn_k and attn_v; a packed attn_qkv is read as q|k|v rows, as llama.cpp's loader reads it)
     ArchTraits{.name = "internlm2", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::Normal,

@@ -108,6 +108,10 @@ struct ArchTraits {
   // without biases
   bool logit_multiplier = false;
   bool layer_norm_bias = true;
+  // StableLM 2 12B, Command R+: where the file has attn_q_norm and attn_k_norm, every head of q and of k is
+  // LayerNorm'd (mean-centred, no bias, the model's LayerNorm epsilon) before RoPE, each head with gains of
+  // its own ([head_dim, n_head] and [head_dim, n_head_kv]; ModelDescription::qk_layer_norm)
+  bool qk_layer_norm_if_present = false;
   // Gemma 4: attention shapes per layer (ModelDescription::heads: the sliding layers' own head width, rotary
   // width and KV heads), the last layers reading an earlier layer's keys and values (kv_layer), V
   // RMS-normalized per head without gains (and V = K where a layer has no attn_v), scores q·k unscaled (the

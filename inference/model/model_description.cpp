@@ -719,9 +719,14 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
           a + "tensor_data_layout '" + *layout +
           "' is not supported (only 'jploski', q|k|v as llama.cpp's converter orders them)");
   // (GPT-NeoX's files say whether their block is parallel; llama.cpp's default is parallel)
+  // (StableLM 2 12B's FFN reads the attention norm's output: it has no ffn_norm, which is how llama.cpp
+  // tells its parallel block from the smaller StableLM 2's sequential one)
   d.parallel_residual =
-      d.traits->parallel_block &&
-      (d.architecture != "gptneox" || file.get_bool(a + "use_parallel_residual").value_or(true));
+      (d.traits->parallel_block &&
+       (d.architecture != "gptneox" || file.get_bool(a + "use_parallel_residual").value_or(true))) ||
+      (d.architecture == "stablelm" && file.find_tensor("blk.0.ffn_norm.weight") == nullptr);
+  d.qk_layer_norm =
+      d.traits->qk_layer_norm_if_present && file.find_tensor("blk.0.attn_q_norm.weight") != nullptr;
   d.attn_softcap = static_cast<float>(file.get_float(a + "attn_logit_softcapping").value_or(0.0));
   d.final_softcap = static_cast<float>(file.get_float(a + "final_logit_softcapping").value_or(0.0));
   if (d.traits->layer_shapes) read_layer_shapes(file, a, d);

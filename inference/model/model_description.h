@@ -66,7 +66,12 @@ struct ModelDescription {
   float embedding_scale = 1.0f, residual_scale = 1.0f, logit_multiplier = 1.0f;
   // Attention and FFN in parallel from the layer's input (ArchTraits::parallel_block; GPT-NeoX files may
   // switch it off with use_parallel_residual, and run gpt2's sequential block with their RoPE)
+  // (StableLM 2 12B: also where a stablelm file has no ffn_norm, as llama.cpp decides it)
   bool parallel_residual = false;
+  // Every head of q and of k LayerNorm'd with gains of its own before RoPE (StableLM 2 12B, Command R+:
+  // ArchTraits::qk_layer_norm_if_present, and the file has attn_q_norm); LayerWeights::q_norm then holds
+  // n_head gain vectors of head_dim, k_norm n_head_kv
+  bool qk_layer_norm = false;
   int64_t sliding_window = 0;  // keys a local layer's query sees, itself included (0: no local layers)
   float rope_freq_base_local = 10000.0f;  // RoPE base of the local layers (no RoPE scaling there)
   // Soft-capping (gemma2): attention scores become c·tanh(s / c) before the softmax, logits c·tanh(l / c); 0:

@@ -243,16 +243,11 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
     }
     if (!d.has_attention(l)) {
       // (no attention tensors)
-    } else if (arch.logit_multiplier && load.has(p + "attn_q_norm.weight")) {
-      throw std::runtime_error("tensor '" + p +
-                               "attn_q_norm.weight': Command R+'s per-head LayerNorms of q and k are not "
-                               "supported");
-    } else if (d.architecture == "stablelm" && load.has(p + "attn_q_norm.weight")) {
-      // (LayerNorms without biases, with gains of their own for every head: StableLM 2 12B, whose FFN also
-      // runs in parallel from the attention norm's output)
-      throw std::runtime_error("tensor '" + p +
-                               "attn_q_norm.weight': StableLM 2 12B's per-head LayerNorms of q and k are not "
-                               "supported");
+    } else if (d.qk_layer_norm) {
+      // StableLM 2 12B, Command R+: LayerNorms without biases, with gains of their own for every head
+      // ([head_dim, n_head] and [head_dim, n_head_kv], as llama.cpp's loader takes them)
+      L.q_norm = load.table(p + "attn_q_norm.weight", d.head_dim, d.n_head);
+      L.k_norm = load.table(p + "attn_k_norm.weight", d.head_dim, d.n_head_kv);
     } else if (arch.qk_norm || (arch.qk_norm_if_present && load.has(p + "attn_q_norm.weight"))) {
       // per head, or over the whole of q and of k (olmo2)
       const int64_t hd = d.heads(l).head_dim;
@@ -292,13 +287,16 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
     // (Nemotron-H: an FFN layer's norm is its attn_norm; a mixer layer has no FFN)
     if (!d.has_ffn(l)) continue;
     const std::string ffn_norm = p + std::string(arch.ffn_norm);
+    // (StableLM 2 12B: no ffn_norm, its FFN in parallel from the attention norm's output)
+    const bool no_ffn_norm = d.parallel_residual && d.architecture == "stablelm";
     if (arch.single_sublayer)
       L.ffn_norm = L.attn_norm;
     else if (arch.parallel_hybrid && load.has(ffn_norm))  // (Falcon-H1's converter: no ".weight")
       L.ffn_norm = load.vector(ffn_norm, d.n_embd);
-    else if (!arch.no_pre_norms && !arch.ffn_norm.empty())  // (Phi-2, Command-R: none)
+    else if (!arch.no_pre_norms && !arch.ffn_norm.empty() && !no_ffn_norm)  // (Phi-2, Command-R: none)
       L.ffn_norm = load.vector(ffn_norm + ".weight", d.n_embd);
-    if (!arch.ffn_norm.empty()) L.ffn_norm_b = load.vector(ffn_norm + ".bias", d.n_embd, layer_norm);
+    if (!arch.ffn_norm.empty() && !no_ffn_norm)
+      L.ffn_norm_b = load.vector(ffn_norm + ".bias", d.n_embd, layer_norm);
     if (d.moe_layer(l) && arch.layer_shapes) {
       // Gemma 4's mixture: experts (gate and up rows in one tensor per expert) beside the dense FFN, a router
       // reading its own normalization of x, each expert's output scaled

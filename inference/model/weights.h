@@ -36,7 +36,8 @@ struct LayerWeights {
   WeightMatrix wqkv;              // (q_dim + 2·kv_dim rows, n_embd cols), fused architectures only
   Vector bqkv;                    // (q_dim + 2·kv_dim), optional
   Vector q_norm, k_norm;          // (head_dim) per-head RMSNorm gains of q and k, qk_norm architectures only
-                                  // (olmo2: (q_dim) and (kv_dim), over the whole of q and of k)
+                                  // (olmo2: (q_dim) and (kv_dim), over the whole of q and of k;
+                                  // qk_layer_norm: those too, head h's LayerNorm gains at h·head_dim)
   WeightMatrix wo;                // (n_embd rows, q_dim cols)
   Vector bo;                      // (n_embd), optional
   Vector attn_post_norm;          // (n_embd) on the attention's output before the residual add (gemma2/3)

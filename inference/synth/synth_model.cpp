@@ -371,6 +371,13 @@ std::vector<Shape> make_shapes() {
                   false};
   stablelm2.rope_dims = 16;
   add(stablelm2);
+  // StableLM 2 12B: 32 heads of 160 over 8 KV heads, q and k LayerNorm'd per head with gains per head,
+  // no q, k, v biases, the FFN (13824) in parallel from the attention norm's output, RoPE on 40 of 160
+  Shape stablelm12{"stablelm-2-12b", "stablelm", 5120, 40, 32, 8, 13824, 100352, 4096, 10000.0f, 1e-5f, false,
+                   false};
+  stablelm12.rope_dims = 40;
+  stablelm12.qk_norm = true;
+  add(stablelm12);
   // InternLM2.5-7B: llama's layers, 32 heads over 8 KV heads
   add({"internlm2.5-7b", "internlm2", 4096, 32, 32, 8, 14336, 92544, 32768, 1000000.0f, 1e-5f, false, false});
   // Apertus-8B: 32 heads of 128 over 8 KV heads with per-head q and k norms, an ungated xIELU FFN of 21504,
@@ -383,6 +390,13 @@ std::vector<Shape> make_shapes() {
   r7b.sliding_window = 4096;
   r7b.logit_scale = 0.25f;
   add(r7b);
+  // Command R+ (104B): 96 heads of 128 over 8 KV heads, q and k LayerNorm'd per head with gains per head,
+  // an FFN of 33792 in parallel, tied embeddings, logits times 0.8333 (its config's logit_scale)
+  Shape r_plus{"command-r-plus", "command-r", 12288, 64, 96, 8, 33792, 256000, 8192, 75000000.0f, 1e-5f, true,
+               false};
+  r_plus.logit_scale = 0.8333333f;
+  r_plus.qk_norm = true;
+  add(r_plus);
   // Granite-4.0-H-350M: attention (no RoPE) on layers 10, 13, 17 and 27 of 32, Mamba-2 on the others (48 heads
   // of 32, a state of 128 in one group, a convolution of 4 taps with a bias), granite's multipliers
   Shape granite_h{"granite-4.0-h-350m", "granitehybrid", 768, 32, 12, 4, 2048, 100352, 32768, 10000.0f, 1e-5f,
@@ -580,6 +594,12 @@ std::vector<Shape> make_shapes() {
   Shape command_r{"test-tiny-command-r", "command-r", 128, 2, 4, 2, 256, 300, 128, 10000.0f, 1e-5f, true, true};
   command_r.logit_scale = 0.0625f;
   add(command_r);
+  // command-r-plus: that with Command R+'s per-head LayerNorms of q and k, each head its own gains (logits
+  // times 0.25: the normalized heads' smaller scores leave them flatter)
+  command_r.name = "test-tiny-command-r-plus";
+  command_r.qk_norm = true;
+  command_r.logit_scale = 0.25f;
+  add(command_r);
   Shape cohere2{"test-tiny-cohere2", "cohere2", 128, 4, 4, 2, 256, 300, 128, 50000.0f, 1e-5f, true, true};
   cohere2.sliding_window = 4;
   cohere2.logit_scale = 0.25f;
@@ -633,6 +653,13 @@ std::vector<Shape> make_shapes() {
   Shape stablelm_tiny{"test-tiny-stablelm", "stablelm", 128, 2, 4, 4, 256, 300, 128, 10000.0f, 1e-5f, false, true};
   stablelm_tiny.rope_dims = 8;
   add(stablelm_tiny);
+  // stablelm-12b-style: StableLM 2 12B's layers (per-head LayerNorms of q and k with gains per head, no q, k,
+  // v biases, the FFN in parallel from the attention norm), 4 heads over 2 KV heads
+  Shape stablelm12_tiny{"test-tiny-stablelm-12b-style", "stablelm", 128, 2, 4, 2, 256, 300, 128, 10000.0f,
+                        1e-5f, false, true};
+  stablelm12_tiny.rope_dims = 8;
+  stablelm12_tiny.qk_norm = true;
+  add(stablelm12_tiny);
   add({"test-tiny-internlm2", "internlm2", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, false, true});
   // falcon: Falcon-7B's block (one LayerNorm, attention from one KV head and the GELU FFN in parallel, fused
   // q|k|v without biases, NeoX RoPE over whole heads, tied embeddings); falcon-40b: two norms (attn_norm_2
@@ -846,6 +873,10 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     // Falcon: LayerNorms with biases, a second (attn_norm_2) where attn_norm_2; Nemotron: LayerNorms with
     // biases, no other biases (as Minitron's and Nemotron-4's)
     const bool falcon = s.arch == "falcon", nemotron4 = s.arch == "nemotron";
+    // StableLM 2 12B, Command R+: per-head LayerNorms of q and k, gains per head; StableLM 2 12B's q, k and v
+    // without biases, its FFN in parallel (no ffn_norm)
+    const bool qk_layer_norm = (stablelm || s.arch == "command-r") && s.qk_norm;
+    const bool stablelm_12b = stablelm && s.qk_norm;
     const bool norm_bias = neox || phi2 || starcoder2 || stablelm || falcon || nemotron4;
     const bool layer_norm = norm_bias || cohere;
     // (Falcon-H1: gains 1 + N(0, 0.25) too, so that a sublayer reading the other norm's output shows)
@@ -939,7 +970,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     if (!s.attends(l)) {
       // (no attention tensors)
     } else if (s.arch == "qwen2" || s.arch == "qwen2moe" || s.arch == "seed_oss" || gpt_oss || glm4 ||
-               glm4moe || starcoder2 || stablelm) {
+               glm4moe || starcoder2 || (stablelm && !stablelm_12b)) {
       t.push_back({p + "attn_q.bias", Kind::Bias, q, 1});
       t.push_back({p + "attn_k.bias", Kind::Bias, kv, 1});
       t.push_back({p + "attn_v.bias", Kind::Bias, kv, 1});
@@ -950,6 +981,10 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
         s.attends(l)) {
       t.push_back({p + "attn_q_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
       t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
+    }
+    if (qk_layer_norm && s.attends(l)) {  // [head_dim, n_head] and [head_dim, n_head_kv]
+      t.push_back({p + "attn_q_norm.weight", Kind::HeadNorm, s.head_dim(), s.n_head});
+      t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, s.head_dim(), s.n_head_kv});
     }
     const bool seed_oss = s.arch == "seed_oss";
     if (olmo2 || s.arch == "olmoe" || s.arch == "minimax-m2") {  // q and k normalized whole
@@ -968,13 +1003,14 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     if (post_norms) t.push_back({p + "post_attention_norm.weight", Kind::Norm, e, 1});
     if (nemotron && !s.ffn_layer(l)) continue;  // (Nemotron-H: a mixer layer has no FFN)
     // (Falcon-H1's converter maps pre_ff_layernorm.weight whole: "ffn_norm" without ".weight")
-    // (Nemotron-H's FFN layers: their attn_norm; Falcon's FFN: attn_norm)
-    if (!olmo2 && !exaone4 && !nemotron && !phi2 && !cohere && !falcon)
+    // (Nemotron-H's FFN layers: their attn_norm; Falcon's FFN: attn_norm; StableLM 2 12B's: its attn_norm)
+    if (!olmo2 && !exaone4 && !nemotron && !phi2 && !cohere && !falcon && !stablelm_12b)
       t.push_back({p + (gpt_oss || glm4moe || seed_oss || qwen35 ? "post_attention_norm.weight"
                         : falcon_h1                              ? "ffn_norm"
                                                                  : "ffn_norm.weight"),
                    norm, e, 1});
-    if (neox || starcoder2 || stablelm || nemotron4) t.push_back({p + "ffn_norm.bias", Kind::Bias, e, 1});
+    if (neox || starcoder2 || (stablelm && !stablelm_12b) || nemotron4)
+      t.push_back({p + "ffn_norm.bias", Kind::Bias, e, 1});
     const bool experts = s.moe_layer(l);
     if (experts && s.arch == "gemma4") {  // experts (gate|up per expert) beside the dense FFN, their norms
       const uint64_t nf = s.n_ff_exp, ne = s.n_expert;

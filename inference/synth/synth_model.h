@@ -58,7 +58,9 @@ struct Shape {
   uint32_t rope_dims = 0;  // rope.dimension_count when RoPE turns part of each head (glm4: half); 0: all
   // glm4moe (GLM-4.5): the first n_dense_lead layers dense, n_expert_shared shared experts of n_ff_exp, a
   // sigmoid router with a selection bias, weights renormalized and times expert_weights_scale (0: no key),
-  // per-head q and k norms where qk_norm, and n_nextn multi-token-prediction layers after the n_layer
+  // per-head q and k norms where qk_norm (stablelm, command-r: per-head LayerNorms with gains per head, and
+  // stablelm then StableLM 2 12B's layout: no q, k, v biases, no ffn_norm, the FFN in parallel), and n_nextn
+  // multi-token-prediction layers after the n_layer
   uint32_t n_dense_lead = 0, n_expert_shared = 0, n_nextn = 0;
   float expert_weights_scale = 0.0f;
   bool qk_norm = false;

@@ -83,6 +83,9 @@ ExactForward::ExactForward(Context& ctx, const model::Model& model)
       model.desc().traits->ffn == FfnKind::XIelu || model.desc().embedding_scale != 1.0f)
     throw VulkanError("the llama.cpp-compatible Vulkan mode does not run " + model.desc().architecture +
                       " (scaled embeddings, GeGLU, ReLU², xIELU); use cpu-llamacpp");
+  if (model.desc().qk_layer_norm)
+    throw VulkanError("the llama.cpp-compatible Vulkan mode does not run per-head LayerNorms of q and k (" +
+                      model.desc().architecture + ": StableLM 2 12B, Command R+); use cpu-llamacpp");
   if (model.desc().parallel_residual || model.desc().traits->logit_multiplier)
     throw VulkanError("the llama.cpp-compatible Vulkan mode does not run parallel blocks (" +
                       model.desc().architecture + "); use cpu-llamacpp");

@@ -70,8 +70,9 @@ static_assert(sizeof(NormPush) == 16);
 struct HeadNormPush {
   uint32_t n_tokens, n_heads, n_kv_heads, head_dim, q_stride, q_offset, k_stride, k_offset;
   float eps;
+  uint32_t layer_norm, per_head_gains;
 };
-static_assert(sizeof(HeadNormPush) == 36);
+static_assert(sizeof(HeadNormPush) == 44);
 struct RopeStorePush {
   uint32_t n_tokens, n_heads, n_kv_heads, head_dim, n_rot, neox;
   float freq_base;
@@ -1042,10 +1043,12 @@ static BufferRange rope_factors(const RopeStoreParams& p, const BufferRange& unu
 }
 
 void Recorder::head_rmsnorm(const BufferRange& q, const BufferRange& k, const BufferRange& q_gain,
-                            const BufferRange& k_gain, const RopeStoreParams& p, float eps) {
-  if (q_gain.size < uint64_t{p.head_dim} * sizeof(float) ||
-      k_gain.size < uint64_t{p.head_dim} * sizeof(float))
-    throw VulkanError("head norm gains must hold head_dim (" + std::to_string(p.head_dim) + ") floats");
+                            const BufferRange& k_gain, const RopeStoreParams& p, float eps, HeadNorm kind) {
+  const bool per_head = kind == HeadNorm::LayerPerHeadGains;
+  if (q_gain.size < uint64_t{p.head_dim} * (per_head ? p.n_heads : 1u) * sizeof(float) ||
+      k_gain.size < uint64_t{p.head_dim} * (per_head ? p.n_kv_heads : 1u) * sizeof(float))
+    throw VulkanError("head norm gains must hold head_dim (" + std::to_string(p.head_dim) + ") floats" +
+                      (per_head ? " for every head" : ""));
   const HeadNormPush push{p.n_tokens,
                           p.n_heads,
                           p.n_kv_heads,
@@ -1054,7 +1057,9 @@ void Recorder::head_rmsnorm(const BufferRange& q, const BufferRange& k, const Bu
                           p.q_offset,
                           p.k_stride ? p.k_stride : p.n_kv_heads * p.head_dim,
                           p.k_offset,
-                          eps};
+                          eps,
+                          per_head ? 1u : 0u,
+                          per_head ? 1u : 0u};
   const BufferRange buffers[] = {q, k, q_gain, k_gain};
   const auto [gx, gy] = flat_groups(uint64_t{p.n_tokens} * (p.n_heads + p.n_kv_heads));
   dispatch("head_rmsnorm", buffers, push, gx, gy);

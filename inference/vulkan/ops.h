@@ -234,8 +234,12 @@ class Recorder {
   // RMSNorm of every head of this step's q and k in place (qwen3: before RoPE), with one gain vector
   // (head_dim floats) for the q heads and one for the k heads; q and k are laid out as for rope_store (the
   // same strides and offsets; they may be views of one fused buffer). One dispatch.
+  // LayerPerHeadGains (StableLM 2 12B, Command R+): each head LayerNorm'd (mean-centred, no bias) with gains
+  // of its own, q_gain n_heads vectors of head_dim and k_gain n_kv_heads.
+  enum class HeadNorm { Rms, LayerPerHeadGains };
   void head_rmsnorm(const BufferRange& q, const BufferRange& k, const BufferRange& q_gain,
-                    const BufferRange& k_gain, const RopeStoreParams& layout, float eps);
+                    const BufferRange& k_gain, const RopeStoreParams& layout, float eps,
+                    HeadNorm kind = HeadNorm::Rms);
   // RoPE on this step's q (in place) and k, and q, k, v stored into the caches at positions n_past + t (one
   // dispatch; q, k and v may be views of one fused buffer).
   void rope_store(const BufferRange& q, const BufferRange& k, const BufferRange& v,

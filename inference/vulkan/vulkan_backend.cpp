@@ -1317,6 +1317,10 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
     rec.rmsnorm(k_rows, L.k_norm, k_rows,
                 {.n = kv_dim, .n_rows = n, .x_stride = kv_stride, .y_stride = kv_stride}, d.norm_eps);
     rec.barrier();
+  } else if (present(L.q_norm) && d.qk_layer_norm) {
+    // StableLM 2 12B, Command R+: every q and k head LayerNorm'd before RoPE, each with its own gains
+    rec.head_rmsnorm(qb, kb, L.q_norm, L.k_norm, rope, d.norm_eps, Recorder::HeadNorm::LayerPerHeadGains);
+    rec.barrier();
   } else if (present(L.q_norm) && arch.qk_norm_after_rope) {
     // Hunyuan: the norms after RoPE. The rotation keeps each head's sum of squares, so the heads are
     // normalized before it at unit gain, and rope_store multiplies the gains in after rotating.

@@ -48,6 +48,16 @@ inline void rmsnorm(Vec& x, size_t begin, size_t n, model::Vector gain, double e
   for (size_t i = 0; i < n; ++i) x[begin + i] *= scale * gain[i];
 }
 
+// LayerNorm without a bias of x[begin, begin + n) (StableLM 2 12B's and Command R+'s heads of q and k)
+inline void layernorm(Vec& x, size_t begin, size_t n, model::Vector gain, double eps) {
+  double mean = 0, var = 0;
+  for (size_t i = 0; i < n; ++i) mean += x[begin + i];
+  mean /= static_cast<double>(n);
+  for (size_t i = 0; i < n; ++i) var += (x[begin + i] - mean) * (x[begin + i] - mean);
+  const double scale = 1.0 / std::sqrt(var / static_cast<double>(n) + eps);
+  for (size_t i = 0; i < n; ++i) x[begin + i] = (x[begin + i] - mean) * scale * gain[i];
+}
+
 // GELU in its tanh form (Hugging Face's gelu_pytorch_tanh / gelu_new, and llama.cpp's), which the GELU FFNs,
 // GeGLU and Gemma 4's per-layer gates use
 inline double gelu(double x) {
@@ -193,8 +203,8 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   };
   // GPT-NeoX, Phi-2, Command-R: LayerNorms (Command-R's without biases); attention and FFN in parallel, both
   // reading the layer's input: x + attn(LN₁(x)) + ffn(LN₂(x)), with LN₂ = LN₁ where there is no ffn_norm
-  // (Phi-2, Command-R); GPT-NeoX's and Phi-2's FFN is down(gelu(up·x + b)) + b (GELU's tanh form, as
-  // llama.cpp computes it); Command-R's logits times its logit_scale.
+  // (Phi-2, Command-R, StableLM 2 12B); GPT-NeoX's and Phi-2's FFN is down(gelu(up·x + b)) + b (GELU's tanh
+  // form, as llama.cpp computes it); Command-R's logits times its logit_scale.
   const bool layer_norm = arch.norm == model::NormKind::Layer;
   const auto norm = [&](Vec& v, model::Vector gain, model::Vector bias) {
     if (layer_norm)
@@ -520,6 +530,11 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         if (arch.qk_norm_full) {  // olmo2: over the whole of q and of k
           naive::rmsnorm(q[u(t)], 0, u(d.q_dim()), L.q_norm, eps);
           naive::rmsnorm(k[u(t)], 0, u(d.kv_dim()), L.k_norm, eps);
+        } else if (d.qk_layer_norm) {  // StableLM 2 12B, Command R+: head h LayerNorm'd with its own gains
+          for (int64_t h = 0; h < d.n_head; ++h)
+            naive::layernorm(q[u(t)], u(h * hd), u(hd), L.q_norm.subspan(u(h * hd), u(hd)), eps);
+          for (int64_t h = 0; h < n_kv; ++h)
+            naive::layernorm(k[u(t)], u(h * hd), u(hd), L.k_norm.subspan(u(h * hd), u(hd)), eps);
         } else if (!L.q_norm.empty()) {  // qwen3, gemma3, GLM-4.5, Hunyuan
           for (int64_t h = 0; h < d.n_head; ++h) naive::rmsnorm(q[u(t)], u(h * hd), u(hd), L.q_norm, eps);
           for (int64_t h = 0; h < n_kv && own_kv; ++h)

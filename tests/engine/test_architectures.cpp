@@ -948,16 +948,9 @@ TEST_CASE("gptneox files that switch the parallel block off run it in sequence",
   CHECK(test::max_abs_diff(ref, engine_logits(*parallel, "cpu")) > 0.01f);  // (the block's order shows)
 }
 
-TEST_CASE("Command R+'s per-head LayerNorms of q and k are refused by name", "[engine][architectures]") {
-  const auto path = test::temp_dir("command-r-qk") / "qk.gguf";
-  const auto model = model::Model::load(test::synth_model_file("test-tiny-command-r", gguf::GgmlType::F32));
-  const model::ModelDescription& d = model->desc();
-  test::rewrite_model(
-      test::synth_model_file("test-tiny-command-r", gguf::GgmlType::F32), path, [](gguf::GgufWriter&) {},
-      {{"blk.0.attn_q_norm.weight", std::vector<float>(static_cast<size_t>(d.q_dim()), 1.0f)}});
-  CHECK_THROWS_WITH(model::Model::load(path), Contains("Command R+'s per-head LayerNorms of q and k"));
-  // (a negative logit scale is refused with its key named)
-  const auto bad_scale = test::temp_dir("command-r-qk") / "scale.gguf";
+TEST_CASE("command-r files with a negative logit scale fail to load with a message that names the key",
+          "[engine][architectures][errors]") {
+  const auto bad_scale = test::temp_dir("command-r-scale") / "scale.gguf";
   test::rewrite_model(test::synth_model_file("test-tiny-command-r", gguf::GgmlType::F32), bad_scale,
                       [](gguf::GgufWriter& w) { w.set_f32("command-r.logit_scale", -0.5f); });
   CHECK_THROWS_WITH(model::Model::load(bad_scale),
@@ -1131,14 +1124,74 @@ TEST_CASE("apertus files without their xIELU parameters fail to load with a mess
   CHECK_THROWS_WITH(model::Model::load(missing), Contains("missing metadata xielu.eps"));
 }
 
-TEST_CASE("StableLM 2 12B's per-head LayerNorms of q and k are refused by name", "[engine][architectures]") {
-  const auto path = test::temp_dir("stablelm-qk") / "qk.gguf";
-  test::rewrite_model(test::synth_model_file("test-tiny-stablelm", gguf::GgmlType::F32), path,
-                      [](gguf::GgufWriter&) {},
-                      {{"blk.0.attn_q_norm.weight", std::vector<float>(32 * 4, 1.0f)}});
-  CHECK_THROWS_WITH(
-      model::Model::load(path),
-      Contains("blk.0.attn_q_norm.weight") && Contains("StableLM 2 12B's per-head LayerNorms of q and k"));
+TEST_CASE(
+    "StableLM 2 12B and Command R+ (per-head LayerNorms of q and k, gains per head) match the textbook "
+    "forward pass",
+    "[engine][architectures]") {
+  // every head of q and of k LayerNorm'd (mean-centred, no bias) before RoPE with gains of its own; StableLM
+  // 2 12B's FFN in parallel from the attention norm (no ffn_norm), its q, k and v without biases
+  const std::string shape = GENERATE("test-tiny-stablelm-12b-style", "test-tiny-command-r-plus");
+  INFO(shape);
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+  const model::ModelDescription& d = model->desc();
+  const model::LayerWeights& L = model->weights().layers[1];
+  const auto n = [](int64_t v) { return static_cast<size_t>(v); };
+  CHECK(d.qk_layer_norm);
+  CHECK(d.parallel_residual);
+  CHECK(L.q_norm.size() == n(d.q_dim()));
+  CHECK(L.k_norm.size() == n(d.kv_dim()));
+  CHECK(L.ffn_norm.empty());
+  CHECK(L.bq.empty());
+  const auto ref = check_against_textbook(*model, 0.05f);
+  // the heads' own gains matter: head 0's gains for every head change the logits
+  const auto path = test::temp_dir("qk-layernorm") / (shape + "-head0.gguf");
+  {
+    const auto in = gguf::GgufFile::open(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+    gguf::GgufWriter w;
+    test::copy_metadata(in, w);
+    std::vector<std::vector<float>> head0;  // (kept alive until written)
+    for (const auto& t : in.tensors()) {
+      if (t.name.find("_norm.weight") != std::string::npos && t.name.find("attn_") != std::string::npos &&
+          t.name.find("attn_norm") == std::string::npos) {
+        REQUIRE(t.type == gguf::GgmlType::F32);
+        std::vector<float> v(t.n_elements);
+        std::memcpy(v.data(), t.data, t.n_bytes);
+        for (size_t i = n(d.head_dim); i < v.size(); ++i) v[i] = v[i % n(d.head_dim)];
+        head0.push_back(std::move(v));
+        w.add_tensor(t.name, t.type, t.dims,
+                     {reinterpret_cast<const uint8_t*>(head0.back().data()), t.n_bytes});
+      } else {
+        w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
+      }
+    }
+    w.write(path.string());
+  }
+  auto same_gains = model::Model::load(path);
+  CHECK(test::max_abs_diff(engine_logits(*same_gains, "cpu"), ref) > 1e-2f);
+}
+
+TEST_CASE("per-head LayerNorms of q and k without attn_k_norm, or of the wrong shape, fail to load by name",
+          "[engine][architectures][errors]") {
+  const std::string shape = GENERATE("test-tiny-stablelm-12b-style", "test-tiny-command-r-plus");
+  INFO(shape);
+  const auto in = gguf::GgufFile::open(test::synth_model_file(shape, gguf::GgmlType::F32));
+  const auto write_without = [&](const std::string& name, const std::filesystem::path& out, bool one_head) {
+    gguf::GgufWriter w;
+    test::copy_metadata(in, w);
+    for (const auto& t : in.tensors()) {
+      if (t.name != name)
+        w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
+      else if (one_head)  // (one head's gains, as the RMS-normalizing families have)
+        w.add_tensor(t.name, t.type, {t.dims[0]}, {t.data, t.n_bytes / t.dims[1]});
+    }
+    w.write(out.string());
+  };
+  const auto missing = test::temp_dir("qk-layernorm-errors") / (shape + "-missing.gguf");
+  write_without("blk.1.attn_k_norm.weight", missing, false);
+  CHECK_THROWS_WITH(model::Model::load(missing), Contains("blk.1.attn_k_norm.weight"));
+  const auto one_head = test::temp_dir("qk-layernorm-errors") / (shape + "-one-head.gguf");
+  write_without("blk.0.attn_q_norm.weight", one_head, true);
+  CHECK_THROWS_WITH(model::Model::load(one_head), Contains("blk.0.attn_q_norm.weight"));
 }
 
 TEST_CASE("gemma4 (layer shapes, shared keys and values, per-layer inputs) matches the textbook forward pass",

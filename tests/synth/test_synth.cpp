@@ -520,7 +520,7 @@ TEST_CASE("presets carry the real models' sizes") {
       {"gemma-2-2b", 2614.3e6},     {"qwen3-30b-a3b", 30532.1e6}, {"granite-4.0-h-350m", 340e6},
       {"starcoder2-3b", 3.03e9},    {"stablelm-2-1.6b", 1.64e9},  {"internlm2.5-7b", 7.74e9},
       {"apertus-8b", 8.05e9},       {"falcon-7b", 7.22e9},        {"falcon-40b", 41.8e9},
-      {"minitron-4b", 4.19e9}};
+      {"minitron-4b", 4.19e9},      {"stablelm-2-12b", 12.1e9},   {"command-r-plus", 104e9}};
   for (const auto& [name, params] : published) {
     INFO(name);
     const synth::Shape* s = synth::find_shape(name);
@@ -568,6 +568,11 @@ TEST_CASE("presets carry the real models' sizes") {
   CHECK(synth::find_shape("falcon-7b")->n_params() == 7217189760);
   CHECK(synth::find_shape("falcon-40b")->n_params() == 41835970560);
   CHECK(synth::find_shape("minitron-4b")->n_params() == 4190509056);
+  // StableLM 2 12B (no ffn_norm, q, k, v without biases) and Command R+ (tied embeddings) to the parameter,
+  // their per-head q and k LayerNorm gains included: their configs' counts by hand (the cards round to
+  // 12.1 B and 104 B: the table above)
+  CHECK(synth::find_shape("stablelm-2-12b")->n_params() == 12143185920);
+  CHECK(synth::find_shape("command-r-plus")->n_params() == 103810674688);
   // Nemotron-H-8B-Base-8K to the parameter, its safetensors' count: 24 Mamba-2 layers, 4 of attention and
   // 24 FFN layers, each one kind, the Mamba-2 layers with B and C in 8 groups
   const synth::Shape* nemotron_h = synth::find_shape("nemotron-h-8b");

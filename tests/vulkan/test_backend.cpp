@@ -470,6 +470,23 @@ TEST_CASE("Vulkan runs falcon (one norm and two) and nemotron as the CPU engine 
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
+TEST_CASE(
+    "Vulkan runs StableLM 2 12B's and Command R+'s per-head LayerNorms of q and k as the CPU engine does",
+    "[backend]") {
+  const std::string shape = GENERATE("test-tiny-stablelm-12b-style", "test-tiny-command-r-plus");
+  INFO(shape);
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+  REQUIRE(model->desc().qk_layer_norm);
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  check_model_against_cpu(*model, *gpu, cpu);
+  check_long_prompt_against_cpu(*model, *gpu, cpu, 12);
+  // (the llama.cpp-compatible mode has no such norms: refused by name)
+  CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
+                    Catch::Contains("does not run per-head LayerNorms of q and k"));
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
 namespace {
 
 // The attention maps of `layers` (head `head`) after the same 8 tokens on the GPU and the CPU engine agree.
