@@ -119,6 +119,17 @@ void check_long_prompt_against_cpu(model::Session& ls, model::Session& lcs, uint
                      lcs.backend().forward(lcs, long_prompt, true)) <= kVsCpu);
 }
 
+// The Q8_0 synth model `shape` on the GPU against the CPU engine: short prompts, decode and a long prompt
+// drawn with `seed`, with the validation layer silent.
+void check_shape_against_cpu(const std::string& shape, uint32_t seed) {
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  check_model_against_cpu(*model, *gpu, cpu);
+  check_long_prompt_against_cpu(*model, *gpu, cpu, seed);
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
 }  // namespace
 
 TEST_CASE("Vulkan logits match the reference and the CPU engine for every shared model", "[backend]") {
@@ -422,24 +433,14 @@ TEST_CASE("Vulkan runs parallel blocks (GPT-NeoX, Phi-2, Command-R, Cohere2) as 
   const std::string shape =
       GENERATE("test-tiny-gptneox", "test-tiny-phi2", "test-tiny-command-r", "test-tiny-cohere2");
   INFO(shape);
-  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
-  auto gpu = vulkan_backend(*model);
-  cpu::CpuBackend cpu(*model);
-  check_model_against_cpu(*model, *gpu, cpu);
-  check_long_prompt_against_cpu(*model, *gpu, cpu, 11);
-  vulkan::test::require_no_validation_messages(gpu->context());
+  check_shape_against_cpu(shape, 11);
 }
 
 TEST_CASE("Vulkan runs gemma (Gemma 1), exaone, exaone4 and arcee as the CPU engine does", "[backend]") {
   const std::string shape = GENERATE("test-tiny-gemma", "test-tiny-exaone", "test-tiny-exaone4",
                                      "test-tiny-exaone4-swa", "test-tiny-arcee");
   INFO(shape);
-  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
-  auto gpu = vulkan_backend(*model);
-  cpu::CpuBackend cpu(*model);
-  check_model_against_cpu(*model, *gpu, cpu);
-  check_long_prompt_against_cpu(*model, *gpu, cpu, 12);
-  vulkan::test::require_no_validation_messages(gpu->context());
+  check_shape_against_cpu(shape, 12);
 }
 
 TEST_CASE("Vulkan runs starcoder2, stablelm, internlm2 and apertus as the CPU engine does", "[backend]") {
@@ -447,12 +448,7 @@ TEST_CASE("Vulkan runs starcoder2, stablelm, internlm2 and apertus as the CPU en
   const std::string shape =
       GENERATE("test-tiny-starcoder2", "test-tiny-stablelm", "test-tiny-internlm2", "test-tiny-apertus");
   INFO(shape);
-  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
-  auto gpu = vulkan_backend(*model);
-  cpu::CpuBackend cpu(*model);
-  check_model_against_cpu(*model, *gpu, cpu);
-  check_long_prompt_against_cpu(*model, *gpu, cpu, 12);
-  vulkan::test::require_no_validation_messages(gpu->context());
+  check_shape_against_cpu(shape, 12);
 }
 
 TEST_CASE("Vulkan runs falcon (one norm and two) and nemotron as the CPU engine does", "[backend]") {
@@ -462,12 +458,7 @@ TEST_CASE("Vulkan runs falcon (one norm and two) and nemotron as the CPU engine 
   const std::string shape =
       GENERATE("test-tiny-falcon", "test-tiny-falcon-40b", "test-tiny-nemotron", "test-falcon-71-heads");
   INFO(shape);
-  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
-  auto gpu = vulkan_backend(*model);
-  cpu::CpuBackend cpu(*model);
-  check_model_against_cpu(*model, *gpu, cpu);
-  check_long_prompt_against_cpu(*model, *gpu, cpu, 12);
-  vulkan::test::require_no_validation_messages(gpu->context());
+  check_shape_against_cpu(shape, 12);
 }
 
 TEST_CASE(
