@@ -113,11 +113,12 @@ std::vector<Shape> make_shapes() {
   // Llama 4 Scout (17B-16E) and Maverick (17B-128E), text: 40 heads of 128 over 8 KV heads, experts of 8192
   // (one per token) beside a shared one; Scout's in every layer (its dense feed_forward_length, 16384, then
   // sizes no tensor), Maverick's on the odd layers between dense FFNs of 16384; Scout's llama3 RoPE scaling
-  // x16 over 8192 positions (the synth writes its factors with high_freq_factor 4, Meta's is 1)
+  // x16 over 8192 positions with high_freq_factor 1 (Meta's config)
   Shape scout{"llama-4-scout", "llama4", 5120, 48, 40, 8, 16384, 202048, 10485760, 500000.0f, 1e-5f, false, false,
               128, 16.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 16, 1, 8192};
   scout.n_expert_shared = 1;
   scout.moe_step = 1;
+  scout.rope_high_freq_factor = 1.0f;
   add(scout);
   Shape maverick{"llama-4-maverick", "llama4", 5120, 48, 40, 8, 16384, 202048, 1048576, 500000.0f, 1e-5f, false,
                  false, 128, 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 128, 1, 8192};
@@ -1146,10 +1147,10 @@ void fill_rows(const TensorSpec& spec, GgmlType type, uint64_t seed, uint64_t te
 }
 
 // The divisor of each RoPE pair's frequency under Llama 3.1's "llama3" scaling, as llama.cpp's converter
-// computes rope_freqs.weight: 1 for wavelengths below original_ctx / 4, the factor above original_ctx, and a
-// smooth blend between.
+// computes rope_freqs.weight: 1 for wavelengths below original_ctx / high_freq_factor, the factor above
+// original_ctx, and a smooth blend between (none where high_freq_factor is 1, as Llama 4 Scout's).
 std::vector<float> llama3_rope_factors(const Shape& s) {
-  const double dim = s.head_dim(), low_freq_factor = 1.0, high_freq_factor = 4.0;
+  const double dim = s.head_dim(), low_freq_factor = 1.0, high_freq_factor = s.rope_high_freq_factor;
   const double old_ctx = s.rope_original_ctx, factor = s.rope_scaling_factor;
   const double low_freq_wavelen = old_ctx / low_freq_factor, high_freq_wavelen = old_ctx / high_freq_factor;
   std::vector<float> out;

@@ -41,8 +41,8 @@ struct Shape {
   bool tied_embeddings = false;  // no output.weight: the output projection reuses token_embd
   bool hidden = false;           // test shapes, not listed
   uint32_t key_length = 0;       // per-head width when not n_embd / n_head (qwen3), written as key_length
-  // Llama 3.1+'s "llama3" RoPE scaling (factor, low_freq_factor 1, high_freq_factor 4, the original context),
-  // written as the tensor rope_freqs.weight as llama.cpp's converter does; 0: none.
+  // Llama 3.1+'s "llama3" RoPE scaling (factor, low_freq_factor 1, rope_high_freq_factor, the original
+  // context), written as the tensor rope_freqs.weight as llama.cpp's converter does; 0: none.
   float rope_scaling_factor = 0.0f;
   uint32_t rope_original_ctx = 8192;
   uint32_t sliding_window = 0;      // gemma3: keys a local layer sees (attention.sliding_window)
@@ -127,6 +127,9 @@ struct Shape {
   uint32_t head_dim() const { return key_length ? key_length : n_head ? n_embd / n_head : 0; }
   // falcon: Falcon-40B's second norm (attn_norm_2, attention's; attn_norm then the FFN's); else one norm
   bool attn_norm_2 = false;
+  // "llama3" RoPE scaling's high_freq_factor (rope_scaling_factor above): Llama 3.1-3.3's 4, Llama 4 Scout's
+  // 1 (no blend: each pair either kept or divided by the factor)
+  float rope_high_freq_factor = 4.0f;
   uint64_t n_params() const;
 };
 

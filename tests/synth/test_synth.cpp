@@ -241,6 +241,23 @@ TEST_CASE("Llama 3.1-style shapes carry rope_freqs as llama.cpp's converter comp
   CHECK(blended > 0);
   CHECK(gguf::GgufFile::open(write("test-tiny", GgmlType::Q8_0).path).find_tensor("rope_freqs.weight") ==
         nullptr);
+  // Llama 4 Scout's scaling (x16 over 8192 positions, high_freq_factor 1): no blend, each pair kept or
+  // divided
+  const synth::Shape& scout = *synth::find_shape("llama-4-scout");
+  CHECK(scout.rope_high_freq_factor == 1.0f);
+  s.rope_scaling_factor = scout.rope_scaling_factor;
+  s.rope_original_ctx = scout.rope_original_ctx;
+  s.rope_base = scout.rope_base;
+  s.rope_high_freq_factor = scout.rope_high_freq_factor;
+  o.shape = s;
+  synth::write_model(o, path);
+  const auto scout_v = decode(gguf::GgufFile::open(path).require_tensor("rope_freqs.weight"));
+  REQUIRE(scout_v.size() == 32);
+  for (size_t i = 0; i < scout_v.size(); ++i) {
+    const double wavelen = 2 * std::numbers::pi * std::pow(500000.0, 2.0 * double(i) / 64);
+    INFO("pair " << i << " wavelength " << wavelen);
+    CHECK(scout_v[i] == (wavelen < 8192 ? 1.0f : 16.0f));
+  }
 }
 
 TEST_CASE("phi3 shapes pack q|k|v into attn_qkv and gate|up into ffn_up") {
