@@ -505,7 +505,7 @@ void CpuBackend::dense_ffn(const model::LayerWeights& L, int64_t n, int64_t n_ff
     if (arch.ffn == FfnKind::GeGlu) {
       // Gemma 3n's first layers: Gaussian top-k, each token's gate values less the cutoff mean + std ·
       // quantile (the sample std, n − 1), the negative ones 0
-      for (int64_t t = 0; t < n && !std::isnan(sparsity); ++t) {
+      for (int64_t t = 0; !std::isnan(sparsity) && t < n; ++t) {
         float* g = &s.hb[sz(t * n_ff)];
         float sum = 0, sq = 0;
         for (int64_t i = 0; i < n_ff; ++i) sum += g[i];
@@ -1113,17 +1113,16 @@ void CpuBackend::altup_modalities(const model::LayerWeights& L, const float* x, 
 }
 
 namespace {
-// Row v (n floats) rescaled to the magnitude (L2 norm) `target`: v · target / |v|, as ggml's mul then div.
-void to_magnitude(float* v, float target, int64_t n) {
-  float sq = 0;
-  for (int64_t i = 0; i < n; ++i) sq += v[i] * v[i];
-  const float mag = std::sqrt(sq);
-  for (int64_t i = 0; i < n; ++i) v[i] = v[i] * target / mag;
-}
+// The magnitude (L2 norm) of row v of n floats.
 float magnitude(const float* v, int64_t n) {
   float sq = 0;
   for (int64_t i = 0; i < n; ++i) sq += v[i] * v[i];
   return std::sqrt(sq);
+}
+// Row v rescaled to the magnitude `target`: v · target / |v|, as ggml's mul then div.
+void to_magnitude(float* v, float target, int64_t n) {
+  const float mag = magnitude(v, n);
+  for (int64_t i = 0; i < n; ++i) v[i] = v[i] * target / mag;
 }
 }  // namespace
 

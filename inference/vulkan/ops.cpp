@@ -1173,6 +1173,29 @@ void Recorder::magnitude_match(const BufferRange& y, const BufferRange& ref, uin
   dispatch("magnitude_match", buffers, CountPush{n}, n_rows, 1, 1, spec);
 }
 
+namespace {
+// (an AltUp kernel's push constants: (token, element) pairs, the row width, the step's tokens, the streams)
+struct AltUpPush {
+  uint32_t n, dim, n_tokens, streams;
+};
+}  // namespace
+
+void Recorder::altup_predict(const BufferRange& streams, const BufferRange& m, const BufferRange& coef,
+                             const BufferRange& pred, const BufferRange& x, uint32_t dim, uint32_t n_tokens,
+                             uint32_t n_streams) {
+  const AltUpPush push{n_tokens * dim, dim, n_tokens, n_streams};
+  const BufferRange buffers[] = {streams, m, coef, pred, x};
+  elementwise("altup_predict", buffers, bytes_of(push), push.n);
+}
+
+void Recorder::altup_correct(const BufferRange& pred, const BufferRange& y, const BufferRange& m,
+                             const BufferRange& coef, const BufferRange& scale, const BufferRange& streams,
+                             const BufferRange& first, uint32_t dim, uint32_t n_tokens, uint32_t n_streams) {
+  const AltUpPush push{n_tokens * dim, dim, n_tokens, n_streams};
+  const BufferRange buffers[] = {pred, y, m, coef, scale, streams, first};
+  elementwise("altup_correct", buffers, bytes_of(push), push.n);
+}
+
 void Recorder::gaussian_topk(const BufferRange& g, uint32_t n, uint32_t n_rows, float q) {
   const struct {
     uint32_t n;

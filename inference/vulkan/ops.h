@@ -284,6 +284,16 @@ class Recorder {
   // Gemma 3n: each of n_rows rows of y (n wide) brought to the magnitude (L2 norm) of ref's row; each row of
   // an FFN gate less mean + std · q (the sample std), the negative values 0 (Gaussian top-k)
   void magnitude_match(const BufferRange& y, const BufferRange& ref, uint32_t n, uint32_t n_rows);
+  // Gemma 3n's AltUp steps over n_streams blocks of n_tokens rows of dim (shaders/altup_predict.comp,
+  // altup_correct.comp): every stream predicted from all of them by the router output m's coefficients (the
+  // first's prediction also into x), and every stream corrected by the layer's output y (the first times
+  // `scale` also into `first`)
+  void altup_predict(const BufferRange& streams, const BufferRange& m, const BufferRange& coef,
+                     const BufferRange& pred, const BufferRange& x, uint32_t dim, uint32_t n_tokens,
+                     uint32_t n_streams);
+  void altup_correct(const BufferRange& pred, const BufferRange& y, const BufferRange& m,
+                     const BufferRange& coef, const BufferRange& scale, const BufferRange& streams,
+                     const BufferRange& first, uint32_t dim, uint32_t n_tokens, uint32_t n_streams);
   void gaussian_topk(const BufferRange& g, uint32_t n, uint32_t n_rows, float q);
   // rope_store then attention for a one-token step, in one dispatch (the CPU kernels:
   // common/attention_lanes.glsl; the GPU kernels: common/attention_gpu_body.glsl, which uses `scores`); q, k

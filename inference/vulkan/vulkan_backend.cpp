@@ -985,17 +985,6 @@ void VulkanBackend::record_layer_end(Recorder& rec, uint32_t n, int64_t l) {
   }
 }
 
-namespace {
-// A Gemma 3n elementwise AltUp kernel's push constants: (token, element) pairs, the row width, the step's
-// tokens (a stream's block of rows) and the streams
-struct AltUpPush {
-  uint32_t n, dim, n_tokens, streams;
-};
-uint32_t elementwise_groups(uint32_t n) {
-  return (n + 255) / 256;
-}
-}  // namespace
-
 // Gemma 3n's AltUp router over n rows of `in`: tanh(router · RMSNorm(in) · gains / n_embd) into alt_m.
 void VulkanBackend::record_altup_router(Recorder& rec, uint32_t n, int64_t l, const BufferRange& in) {
   const auto& d = model_.desc();
@@ -1035,11 +1024,8 @@ void VulkanBackend::record_altup_predict(Recorder& rec, uint32_t n, int64_t l) {
   const Activations& a = *a_;
   const uint32_t dim = u32(d.n_embd);
   record_altup_router(rec, n, l, a.alt);
-  const AltUpPush push{n * dim, dim, n, u32(d.altup.n_inputs)};
-  const BufferRange buffers[] = {a.alt, a.alt_m, w_->layers[static_cast<size_t>(l)].altup_predict, a.alt_pred,
-                                 a.x};
-  rec.dispatch_shader("altup_predict", buffers, std::as_bytes(std::span(&push, 1)),
-                      elementwise_groups(push.n));
+  rec.altup_predict(a.alt, a.alt_m, w_->layers[static_cast<size_t>(l)].altup_predict, a.alt_pred, a.x, dim, n,
+                    u32(d.altup.n_inputs));
   rec.barrier();
 }
 
@@ -1069,11 +1055,8 @@ void VulkanBackend::record_altup_correct(Recorder& rec, uint32_t n, int64_t l) {
   const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
   const uint32_t dim = u32(d.n_embd), p = u32(d.per_layer_embd);
   record_altup_router(rec, n, l, a.x);
-  const AltUpPush push{n * dim, dim, n, u32(d.altup.n_inputs)};
-  const BufferRange buffers[] = {a.alt_pred, a.x,      a.alt_m, L.altup_correct, L.altup_correct_scale,
-                                 a.alt,      a.alt_tmp};
-  rec.dispatch_shader("altup_correct", buffers, std::as_bytes(std::span(&push, 1)),
-                      elementwise_groups(push.n));
+  rec.altup_correct(a.alt_pred, a.x, a.alt_m, L.altup_correct, L.altup_correct_scale, a.alt, a.alt_tmp, dim,
+                    n, u32(d.altup.n_inputs));
   rec.barrier();
   rec.project(*L.ple_gate, a.alt_tmp, a.ple_g, {.n_vec = n});
   rec.copy_rows(floats_from(a.ple, uint64_t(l) * p), a.ple_in, p, n, p * u32(d.n_layer), p);
