@@ -935,8 +935,10 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
           for (int64_t h = 0; h < d.n_head; ++h) rmsnorm(q + h * hd, q + h * hd, ones, hd, d.norm_eps);
           for (int64_t h = 0; h < heads.n_head_kv; ++h) rmsnorm(k + h * hd, k + h * hd, ones, hd, d.norm_eps);
         }
-        // (Llama 4's NoPE layers: the queries scaled by the attention temperature of their position)
-        if (const float temp = d.attn_temperature(l, pos0 + t); temp != 1.0f)
+        // (Llama 4's NoPE layers, Mistral's every layer: the queries scaled by the attention temperature of
+        // their position)
+        const float temp = d.attn_temperature(l, pos0 + t);
+        if (temp != 1.0f)
           for (int64_t i = 0; i < q_dim; ++i) q[i] *= temp;
         if (rounding_ == Rounding::LlamaCpp) {
           // F16 KV cache; the query is converted to fp16 for the F16 K·Q product.
@@ -951,7 +953,8 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
           for (int64_t h = 0; h < d.n_head; ++h) {
             float* row = c.q_at(l, pos0 + t) + h * (r + nope);
             std::copy_n(q + h * hd, r, row);
-            std::copy_n(&s.mla_q[sz((t * d.n_head + h) * (nope + r))], nope, row + r);
+            const float* q_nope = &s.mla_q[sz((t * d.n_head + h) * (nope + r))];  // (before the temperature)
+            for (int64_t i = 0; i < nope; ++i) row[r + i] = q_nope[i] * temp;
           }
         } else {
           std::memcpy(c.q_at(l, pos0 + t), q, sz(q_dim) * sizeof(float));

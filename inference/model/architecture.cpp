@@ -11,8 +11,8 @@ constexpr std::array kArchitectures = {
     //         name      norm           ffn              rope              positions fused  qk_norm packed_qkv
     //                                                                     packed_gate_up embed_scale post_norms swa_pattern
     ArchTraits{"llama",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::Normal, false, false, false},
-    // Ministral 3, Devstral 2: llama's layers (text), YaRN at unit magnitude, attention temperature tuning
-    // past the original context (ModelDescription::n_ctx_max)
+    // Ministral 3, Devstral 2: llama's layers (text), YaRN at unit magnitude, Llama 4's attention temperature
+    // tuning from the original context on (ModelDescription::attn_temperature)
     ArchTraits{"mistral3", NormKind::Rms, FfnKind::SwiGlu, RopeKind::Normal, false, false, false, false, false,
                false, false, 0, false, false, false, "ffn_norm", 0, false, false, false, false, false, false,
                false, false, true},
@@ -59,6 +59,10 @@ constexpr std::array kArchitectures = {
     // DeepSeek-V2, V2.5, V3, R1, GLM-4.7-Flash, Kimi K2, Moonlight: multi-head latent attention (adjacent
     // RoPE pairs on its rotary part) and DeepSeek's experts
     ArchTraits{"deepseek2", NormKind::Rms, FfnKind::SwiGlu, RopeKind::Normal, false, false, false, false, false,
+               false, false, 0, false, false, false, "ffn_norm", 0, false, false, false, false, false, true, true},
+    // Mistral Small 4: DeepSeek-V3's layers under Mistral's name (llama.cpp's mistral4 is its deepseek2
+    // model: the same keys, tensors and graph), with Llama 4's attention temperature where the file says
+    ArchTraits{"mistral4", NormKind::Rms, FfnKind::SwiGlu, RopeKind::Normal, false, false, false, false, false,
                false, false, 0, false, false, false, "ffn_norm", 0, false, false, false, false, false, true, true},
     // MiniMax-M2, M2.1 (230B-A10B): q and k RMS-normalized over their whole width before RoPE (as OLMoE), RoPE
     // on part of each head (NeoX pairs), every layer a mixture whose sigmoid router a per-expert bias steers

@@ -86,7 +86,8 @@ void read_deepseek_moe(const gguf::GgufFile& file, const std::string& a, ModelDe
   const auto* embd = file.find_tensor("token_embd.weight");
   const bool glm_flash =
       embd && embd->dims.size() == 2 && embd->dims[1] == 154880 && (d.n_layer == 47 || d.n_layer == 48);
-  d.router.gating = read_gating(file, a, d.architecture == "deepseek2" && !glm_flash ? 1 : 2);
+  const bool deepseek2 = d.architecture == "deepseek2" || d.architecture == "mistral4";
+  d.router.gating = read_gating(file, a, deepseek2 && !glm_flash ? 1 : 2);
   if (d.architecture == "bailingmoe") {
     // Ling 1.0, as llama.cpp's graph runs it: softmax whatever the file says, and experts in every layer (its
     // loader gives each layer experts and no dense FFN, so files that say otherwise are not run)
@@ -177,6 +178,7 @@ void read_llama4_attention(const gguf::GgufFile& file, const std::string& a, Mod
                              ", temperature_length " + std::to_string(d.attn_temp_floor) +
                              " and temperature_scale " + std::to_string(scale) + " must be positive");
   d.attn_temp_scale = static_cast<float>(scale);
+  d.attn_temp_offset = 1.0f;
   d.qk_rms_norm = file.get_bool(a + "use_qk_norm").value_or(d.n_expert != 128);
 }
 
@@ -740,15 +742,19 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
   if (d.traits->chunked_attention) {
     read_llama4_attention(file, a, d);  // (its temperature runs: sessions go on past it)
   } else if (const double t = file.get_float(a + "attention.temperature_scale").value_or(0.0); t != 0.0) {
-    // as llama.cpp: the length is attention.temperature_length (deepseek2), or YaRN's original context
-    // (mistral3)
-    const int64_t length = file.get_int(a + "attention.temperature_length")
-                               .value_or(d.traits->yarn_unit_magnitude ? d.rope_scaling.n_ctx_orig : 0);
-    if (length <= 0)
-      throw std::runtime_error("attention temperature tuning (" + a +
-                               "attention.temperature_scale) without " +
-                               "the length it starts at is not supported");
-    d.n_ctx_max = std::min(d.n_ctx_train, length);
+    // Llama 4's attention temperature tuning in every layer (Ministral 3, Devstral 2, Mistral Large 3 and
+    // Small 4), counted from pos as llama.cpp does: its length is YaRN's original context (mistral3) or
+    // attention.temperature_length (deepseek2, mistral4)
+    const int64_t length = d.traits->yarn_unit_magnitude
+                               ? d.rope_scaling.n_ctx_orig
+                               : file.get_int(a + "attention.temperature_length").value_or(0);
+    if (length <= 0 || !std::isfinite(t) || t < 0)
+      throw std::runtime_error("attention temperature tuning (" + a + "attention.temperature_scale " +
+                               std::to_string(t) + ") needs a positive scale and the length it steps by (" +
+                               a + "attention.temperature_length" +
+                               (d.traits->yarn_unit_magnitude ? " or YaRN's original context" : "") + ")");
+    d.attn_temp_scale = static_cast<float>(t);
+    d.attn_temp_floor = length;
   }
 
   const auto* embd = file.find_tensor("token_embd.weight");

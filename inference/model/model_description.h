@@ -273,18 +273,22 @@ struct ModelDescription {
   int64_t attn_chunk = 0;
   float attn_temp_scale = 0.0f;
   int64_t attn_temp_floor = 0;
+  // (Llama 4 counts from pos + 1, Ministral 3 and Mistral Large 3 from pos: llama.cpp's f_attn_temp_offset)
+  float attn_temp_offset = 0.0f;
   bool qk_rms_norm = false;
   int64_t moe_step = 1;
   // Whether `layer` attends in chunks (Llama 4's RoPE layers).
   bool chunked(int64_t layer) const {
     return attn_chunk > 0 && traits->no_rope_step > 0 && (layer + 1) % traits->no_rope_step != 0;
   }
-  // The factor of the queries at `pos` in `layer` (1 but in Llama 4's NoPE layers).
+  // The factor of the queries at `pos` in `layer` (1 but in Llama 4's NoPE layers and in every layer of the
+  // Mistral files that carry attention.temperature_scale).
   float attn_temperature(int64_t layer, int64_t pos) const {
     if (attn_temp_scale == 0.0f || chunked(layer)) return 1.0f;
-    return 1.0f +
-           attn_temp_scale *
-               std::log(std::floor(static_cast<float>(pos + 1) / static_cast<float>(attn_temp_floor)) + 1.0f);
+    // (llama.cpp's arithmetic: the quotient and its floor in float, the logarithm in double)
+    const float steps =
+        std::floor((static_cast<float>(pos) + attn_temp_offset) / static_cast<float>(attn_temp_floor));
+    return static_cast<float>(std::log(steps + 1.0) * attn_temp_scale + 1.0);
   }
 
   // A sliding-window layer (gemma2/3: all but every swa_pattern-th)?

@@ -202,6 +202,13 @@ std::vector<Shape> make_shapes() {
   ds2.expert_gating_func = 0;
   ds2.expert_weights_scale = 0.0f;
   add(ds2);
+  // mistral4 (Mistral Small 4): deepseek2's layers under its own name, with Llama 4's attention temperature
+  // stepping every 8 positions (large, so that it shows)
+  ds2.name = "test-tiny-mistral4";
+  ds2.arch = "mistral4";
+  ds2.attn_temp_scale = 0.5f;
+  ds2.attn_temp_floor = 8;
+  add(ds2);
   // minimax-m2: heads of 64 (256 wide against n_embd 128) with RoPE on half of each, q and k normalized whole,
   // 4 experts of 64 (2 per token) in every layer, a sigmoid router with a bias and no keys for renormalizing
   // or scaling (as MiniMax-M2's files: llama.cpp renormalizes them all the same)
@@ -1034,8 +1041,9 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
                  ernie = s.arch == "ernie4_5-moe";
       const bool granite_h = s.arch == "granitehybrid";  // (a shared expert, no selection bias)
       // (dots1, bailingmoe2 and minimax-m2: DeepSeek-style, as GLM-4.5's)
-      const bool deepseek_style = glm4moe || s.arch == "deepseek2" || s.arch == "dots1" ||
-                                  s.arch.rfind("bailingmoe", 0) == 0 || s.arch == "minimax-m2";
+      const bool deepseek_style = glm4moe || s.arch == "deepseek2" || s.arch == "mistral4" ||
+                                  s.arch == "dots1" || s.arch.rfind("bailingmoe", 0) == 0 ||
+                                  s.arch == "minimax-m2";
       const bool llama4 = s.arch == "llama4";  // (one shared expert, no selection bias)
       if (deepseek_style || qwen2moe || ernie || s.arch == "hunyuan-moe" || lfm2 || granite_h || nemotron ||
           llama4) {
@@ -1180,7 +1188,7 @@ constexpr std::string_view kArchitectures[] = {
     "nemotron_h",  "nemotron_h_moe", "gptneox",  "phi2",         "command-r",  "cohere2",    "gemma4",
     "gemma",       "exaone",         "exaone4",  "arcee",        "falcon-h1",  "minimax-m2", "dots1",
     "bailingmoe",  "bailingmoe2",    "gemma3n",  "llama4",       "starcoder2", "stablelm",   "internlm2",
-    "apertus",     "falcon",         "nemotron"};
+    "apertus",     "falcon",         "nemotron", "mistral4"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -1359,7 +1367,7 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     w.set_u32(a + ".expert_used_count", s.n_expert_used);
     if (s.n_ff_exp) w.set_u32(a + ".expert_feed_forward_length", s.n_ff_exp);
   }
-  if (a == "glm4moe" || a == "deepseek2") {  // as llama.cpp's converter writes GLM-4.5's and DeepSeek's
+  if (a == "glm4moe" || a == "deepseek2" || a == "mistral4") {  // as llama.cpp's converter writes them
     w.set_u32(a + ".leading_dense_block_count", s.n_dense_lead);
     w.set_u32(a + ".expert_shared_count", s.n_expert_shared);
     if (s.expert_gating_func) w.set_u32(a + ".expert_gating_func", s.expert_gating_func);
@@ -1434,8 +1442,8 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   if (a == "llama4") {  // as llama.cpp's converter writes Llama 4's (and ollama's chunk size where not 8192)
     w.set_u32(a + ".interleave_moe_layer_step", s.moe_step ? s.moe_step : 1);
     if (s.attn_chunk) w.set_u32(a + ".attention.chunk_size", s.attn_chunk);
-    if (s.attn_temp_floor) w.set_u32(a + ".attention.temperature_length", s.attn_temp_floor);
   }
+  if (s.attn_temp_floor) w.set_u32(a + ".attention.temperature_length", s.attn_temp_floor);
   if (a == "ernie4_5-moe") {
     w.set_u32(a + ".leading_dense_block_count", s.n_dense_lead);
     w.set_u32(a + ".interleave_moe_layer_step", 1);

@@ -95,6 +95,10 @@ ExactForward::ExactForward(Context& ctx, const model::Model& model)
   if (model.desc().n_expert > 0)
     throw VulkanError("the llama.cpp-compatible Vulkan mode does not run mixtures of experts (" +
                       model.desc().architecture + "); use cpu-llamacpp");
+  if (model.desc().attn_temp_scale != 0.0f)
+    throw VulkanError("the llama.cpp-compatible Vulkan mode does not run " + model.desc().architecture +
+                      " with Llama 4's attention temperature tuning (attention.temperature_scale); use "
+                      "cpu-llamacpp");
   if (!ctx.device().info().fp64)
     throw VulkanError(
         "the llama.cpp-compatible Vulkan mode needs 64-bit floats in shaders (shaderFloat64), "

@@ -1432,13 +1432,13 @@ void Recorder::scale_rows(const BufferRange& data, const BufferRange& factors, u
 }
 
 void Recorder::attn_temperature(const BufferRange& q, const BufferRange& state, uint32_t n_tokens,
-                                uint32_t width, uint32_t stride, float scale, float floor) {
+                                uint32_t width, uint32_t stride, float scale, float floor, float offset) {
   if (width == 0 || stride < width || floor <= 0.0f)
     throw VulkanError("attn_temperature: rows of width 0, a stride below the width or no positive floor");
   const struct {
     uint32_t n, width, stride;
-    float scale, floor;
-  } push{width * n_tokens, width, stride, scale, floor};
+    float scale, floor, offset;
+  } push{width * n_tokens, width, stride, scale, floor, offset};
   const BufferRange buffers[] = {q, state};
   elementwise("attn_temperature", buffers, bytes_of(push), uint64_t{width} * n_tokens);
 }

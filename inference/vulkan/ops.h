@@ -325,10 +325,11 @@ class Recorder {
   // data[r][i] *= factors[r] for n_rows rows of `width` (Llama 4: each expert's input rows times the router's
   // weight of that token)
   void scale_rows(const BufferRange& data, const BufferRange& factors, uint32_t width, uint32_t n_rows);
-  // Llama 4's NoPE layers: q[t][i] (i < width, rows of `stride`) times 1 + scale · ln(1 + ⌊(pos + 1) /
-  // floor⌋) at pos = n_past + t from the step state (shaders/attn_temperature.comp)
+  // Llama 4's attention temperature tuning (its NoPE layers; every layer of Ministral 3, Mistral Large 3 and
+  // Small 4): q[t][i] (i < width, rows of `stride`) times 1 + scale · ln(1 + ⌊(pos + offset) / floor⌋) at
+  // pos = n_past + t from the step state (shaders/attn_temperature.comp)
   void attn_temperature(const BufferRange& q, const BufferRange& state, uint32_t n_tokens, uint32_t width,
-                        uint32_t stride, float scale, float floor);
+                        uint32_t stride, float scale, float floor, float offset);
   // data[r][i] *= sigmoid(gate[r]) over rows of `width`, n elements in all
   void scale_rows_sigmoid(const BufferRange& data, const BufferRange& gate, uint32_t width, uint32_t n);
   void softcap(const BufferRange& data, uint32_t n, float cap);      // data = cap · tanh(data / cap)

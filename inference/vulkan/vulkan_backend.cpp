@@ -1321,10 +1321,17 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
     rec.barrier();
   }
   if (d.attn_temp_scale != 0.0f && !d.chunked(l)) {
-    // Llama 4's NoPE layers: the queries times the attention temperature of their positions (from the step
-    // state), before rope_store keeps them in the Q cache (the attention maps read them there)
-    rec.attn_temperature(floats_from(qb, q_off), state, n, q_dim, q_stride, d.attn_temp_scale,
-                         static_cast<float>(d.attn_temp_floor));
+    // Llama 4's NoPE layers (Ministral 3's, Mistral Large 3's and Small 4's every layer): the queries times
+    // the attention temperature of their positions (from the step state), before rope_store keeps them in
+    // the Q cache (the attention maps read them there). Latent attention: the absorbed queries, and the Q
+    // cache's rows whence record_mla_rope_store takes their RoPE parts.
+    const float floor = static_cast<float>(d.attn_temp_floor);
+    rec.attn_temperature(floats_from(qb, q_off), state, n, q_dim, q_stride, d.attn_temp_scale, floor,
+                         d.attn_temp_offset);
+    if (d.is_mla()) {
+      const uint32_t qc_dim = u32(d.q_cache_dim());
+      rec.attn_temperature(a.mla_qc, state, n, qc_dim, qc_dim, d.attn_temp_scale, floor, d.attn_temp_offset);
+    }
     rec.barrier();
   }
   const AttentionParams attention{.n_tokens = n,

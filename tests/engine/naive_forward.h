@@ -196,6 +196,15 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   // (not its output), and a shared expert runs on every token.
   const bool llama4 = d.architecture == "llama4";
   const auto llama4_nope = [&](int64_t layer) { return llama4 && (layer + 1) % 4 == 0; };
+  // Llama 4's attention temperature tuning (Scout's and Maverick's NoPE layers; every layer of the Mistral
+  // files with attention.temperature_scale): 1 + scale · ln(1 + ⌊(t + offset) / floor⌋), Llama 4 counting
+  // from t + 1 (Hugging Face's cache_position + 1), Mistral's from t
+  const auto temperature = [&](int64_t t) {
+    if (d.attn_temp_scale == 0.0f) return 1.0;
+    const double offset = llama4 ? 1.0 : 0.0;
+    return std::log1p(std::floor((t + offset) / static_cast<double>(d.attn_temp_floor))) * d.attn_temp_scale +
+           1.0;
+  };
   const auto local = [&](int64_t layer) {
     return d.sliding_window > 0 && ((gemma3 && layer % 6 != 5) || ((gemma2 || gpt_oss) && layer % 2 == 0) ||
                                     ((olmo3 || cohere2 || exaone4_windows) && layer % 4 != 3) ||
@@ -354,6 +363,8 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         const Vec vh = naive::matvec(L.v_b[u(h)], c);
         v[u(t)].insert(v[u(t)].end(), vh.begin(), vh.end());
       }
+      // Mistral Large 3 and Small 4: Llama 4's attention temperature, counted from t
+      for (double& e : qf) e *= temperature(t);
       q[u(t)] = qf;
     }
     // LFM2's short-convolution layers, as Liquid AI's reference code (Lfm2ShortConv) states them: per token
@@ -561,12 +572,8 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         for (int64_t h = 0; h < d.n_head; ++h) naive::rmsnorm(q[u(t)], u(h * hd), u(hd), ones, eps);
         for (int64_t h = 0; h < n_kv; ++h) naive::rmsnorm(k[u(t)], u(h * hd), u(hd), ones, eps);
       }
-      if (llama4_nope(l)) {
-        const double temp =
-            std::log1p(std::floor((t + 1.0) / static_cast<double>(d.attn_temp_floor))) * d.attn_temp_scale +
-            1.0;
-        for (double& e : q[u(t)]) e *= temp;
-      }
+      if (llama4_nope(l) || (!llama4 && d.attn_temp_scale != 0.0f))  // (Ministral 3: in every layer)
+        for (double& e : q[u(t)]) e *= temperature(t);
     }
     // (Gemma 4: a layer without keys and values of its own reads those of the last earlier layer of its kind
     // that has them)

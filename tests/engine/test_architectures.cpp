@@ -842,34 +842,103 @@ TEST_CASE("qwen2moe: a shared expert gated per token, routed weights not renorma
   CHECK(test::max_abs_diff(half_logits, test::naive_logits(*half, kTokens)) <= 1e-4f);
 }
 
+// The logits of every position of `tokens` in one batch through `backend_name`, in a session of their length.
+static std::vector<float> batch_logits(const model::Model& m, const std::string& backend_name,
+                                       std::span<const int32_t> tokens) {
+  auto backend = model::create_backend(backend_name, m);
+  model::Session session(m, *backend, static_cast<int64_t>(tokens.size()));
+  const auto logits = backend->forward(session, tokens, true);
+  return {logits.begin(), logits.end()};
+}
+
 TEST_CASE(
-    "mistral3 (Ministral 3, Devstral 2): YaRN at unit magnitude, sessions up to the temperature's start",
+    "mistral3 (Ministral 3, Devstral 2): YaRN at unit magnitude, Llama 4's attention temperature from "
+    "the original context on",
     "[engine][architectures]") {
+  // test-tiny-mistral3: YaRN x4 over an original context of 32 positions, attention.temperature_scale 0.1:
+  // from position 32 on, every layer's queries times 1 + 0.1 · ln(1 + ⌊pos / 32⌋) (Hugging Face's
+  // Ministral3 _get_llama_4_attn_scale, llama.cpp's mistral3 graph: counted from pos, not pos + 1)
   const auto path = test::synth_model_file("test-tiny-mistral3", gguf::GgmlType::Q8_0);
   auto model = model::Model::load(path);
   const model::ModelDescription& d = model->desc();
   CHECK(d.rope_scaling.mscale() == Approx(1.0f));
   CHECK(d.rope_scaling.freq_scale == 0.25f);
-  CHECK(d.n_ctx_max == 32);  // Llama 4's temperature tuning starts at YaRN's original context
-  cpu::CpuBackend cpu(*model);
-  CHECK(model::Session(*model, cpu, 128).n_ctx() == 32);
-  const auto ref = test::naive_logits(*model, kTokens, 32);
-  CHECK(test::max_abs_diff(engine_logits(*model, "cpu"), ref) <= 1e-4f);
-  CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 0.02f);
-  // YaRN changes the logits (here without it)
+  CHECK(d.n_ctx_max == d.n_ctx_train);  // (the temperature runs: sessions go on past the original context)
+  CHECK(d.attn_temp_scale == 0.1f);
+  CHECK(d.attn_temp_floor == 32);
+  CHECK(d.attn_temp_offset == 0.0f);
+  CHECK(d.attn_temperature(1, 31) == 1.0f);
+  CHECK(d.attn_temperature(0, 32) == Approx(1.0 + 0.1 * std::log(2.0)));
+  CHECK(d.attn_temperature(1, 64) == Approx(1.0 + 0.1 * std::log(3.0)));
+  // 44 positions, the last 12 past the temperature's first step
+  std::vector<int32_t> tokens(44);
+  for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = static_cast<int32_t>((i * 37 + 11) % 300);
+  const auto ref = test::naive_logits(*model, tokens);
+  CHECK(test::max_abs_diff(batch_logits(*model, "cpu", tokens), ref) <= 1e-4f);
+  CHECK(test::max_abs_diff(batch_logits(*model, "cpu-llamacpp", tokens), ref) <= 0.02f);
+  {
+    cpu::CpuBackend cpu(*model);  // one token at a time through the caches
+    model::Session session(*model, cpu, static_cast<int64_t>(tokens.size()));
+    std::span<const float> last;
+    for (int32_t token : tokens) last = cpu.forward(session, std::span(&token, 1), false);
+    CHECK(test::max_abs_diff(last, std::span(ref).last(static_cast<size_t>(d.n_vocab))) <= 1e-4f);
+  }
+  // the temperature counts from position 32 on: without it the first 32 positions are the same, the rest not
+  auto cool = model::Model::load(with_metadata(path, "mistral3-cool", [](gguf::GgufWriter& w) {
+    w.set_f32("mistral3.attention.temperature_scale", 0.0f);
+  }));
+  CHECK(cool->desc().attn_temp_scale == 0.0f);
+  const auto cool_logits = batch_logits(*cool, "cpu", tokens);
+  const size_t before = 32 * static_cast<size_t>(d.n_vocab);
+  CHECK(test::max_abs_diff(std::span(cool_logits).first(before), std::span(ref).first(before)) <= 1e-4f);
+  CHECK(test::max_abs_diff(std::span(cool_logits).subspan(before), std::span(ref).subspan(before)) > 1e-3f);
+  CHECK(test::max_abs_diff(cool_logits, test::naive_logits(*cool, tokens)) <= 1e-4f);
+  // YaRN changes the logits (here without it); the temperature still steps at the original context
   auto plain = model::Model::load(with_metadata(path, "mistral3-plain", [](gguf::GgufWriter& w) {
     w.set_string("mistral3.rope.scaling.type", "none");
   }));
-  CHECK(plain->desc().n_ctx_max == 32);  // (the temperature starts at the original context all the same)
-  CHECK(test::max_abs_diff(engine_logits(*plain, "cpu"), ref) > 1e-3f);
-  // Mistral Large 3's deepseek2 files name the length
-  auto tuned =
-      model::Model::load(with_metadata(test::synth_model_file("test-tiny-deepseek2", gguf::GgmlType::Q8_0),
-                                       "deepseek2-temperature", [](gguf::GgufWriter& w) {
-                                         w.set_f32("deepseek2.attention.temperature_scale", 0.1f);
-                                         w.set_u32("deepseek2.attention.temperature_length", 16);
-                                       }));
-  CHECK(tuned->desc().n_ctx_max == 16);
+  CHECK(plain->desc().attn_temp_floor == 32);
+  CHECK(test::max_abs_diff(engine_logits(*plain, "cpu"), std::span(ref).first(kTokens.size() * d.n_vocab)) >
+        1e-3f);
+  // Mistral Large 3's deepseek2 files name the length (one that does not is refused: the test below)
+  const auto ds2 = test::synth_model_file("test-tiny-deepseek2", gguf::GgmlType::Q8_0);
+  auto tuned = model::Model::load(with_metadata(ds2, "deepseek2-temperature", [](gguf::GgufWriter& w) {
+    w.set_f32("deepseek2.attention.temperature_scale", 0.1f);
+    w.set_u32("deepseek2.attention.temperature_length", 16);
+  }));
+  CHECK(tuned->desc().attn_temp_floor == 16);
+  CHECK(tuned->desc().attn_temp_offset == 0.0f);
+  CHECK(tuned->desc().n_ctx_max == tuned->desc().n_ctx_train);
+}
+
+TEST_CASE(
+    "mistral4 (Mistral Small 4): deepseek2's latent attention and experts, the attention temperature in "
+    "every layer",
+    "[engine][architectures]") {
+  // test-tiny-mistral4: test-tiny-deepseek2-q's layers (q through a rank of 96, softmax router) under
+  // Mistral's name, with attention.temperature_scale 0.5 stepping every 8 positions (from pos, not pos + 1)
+  const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::Q8_0);
+  INFO(gguf::ggml_type_name(type));
+  const auto path = test::synth_model_file("test-tiny-mistral4", type);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  REQUIRE(d.is_mla());
+  CHECK(d.mla.q_rank == 96);
+  CHECK(d.router.gating == model::ExpertGating::Softmax);  // (no gating key: DeepSeek-V2's, as llama.cpp)
+  CHECK(d.attn_temp_scale == 0.5f);
+  CHECK(d.attn_temp_floor == 8);
+  CHECK(d.attn_temperature(1, 7) == 1.0f);
+  CHECK(d.attn_temperature(0, 8) == Approx(1.0 + 0.5 * std::log(2.0)));
+  CHECK(d.n_ctx_max == d.n_ctx_train);
+  const auto ref = check_against_textbook(*model, 0.05f);
+  if (type == gguf::GgmlType::Q8_0) return;
+  // the temperature counts (the textbook following the file)
+  auto cool = model::Model::load(with_metadata(path, "mistral4-cool", [](gguf::GgufWriter& w) {
+    w.set_f32("mistral4.attention.temperature_scale", 0.0f);
+  }));
+  const auto cool_logits = engine_logits(*cool, "cpu");
+  CHECK(test::max_abs_diff(cool_logits, ref) > 1e-3f);
+  CHECK(test::max_abs_diff(cool_logits, test::naive_logits(*cool, kTokens)) <= 1e-4f);
 }
 
 TEST_CASE("ernie4_5-moe: a dense first layer, a biased softmax router, a shared expert",
@@ -1819,7 +1888,7 @@ TEST_CASE("deepseek2 files the latent attention here cannot run are refused by n
       "expert_group_count 3 and expert_group_used_count 3 do not divide 4 experts");
   refused(
       "temperature", [](gguf::GgufWriter& w) { w.set_f32("deepseek2.attention.temperature_scale", 0.1f); },
-      "attention temperature tuning (deepseek2.attention.temperature_scale) without the length");
+      "the length it steps by (deepseek2.attention.temperature_length)");
 }
 
 TEST_CASE("olmo2: norms after the sublayers only, q and k normalized whole, OLMo 3's windows",

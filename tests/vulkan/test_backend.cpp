@@ -331,6 +331,24 @@ TEST_CASE("Vulkan turns RoPE with YaRN and LongRoPE scaling as the CPU engine do
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
+TEST_CASE("Vulkan runs Ministral 3's attention temperature as the CPU engine does", "[backend]") {
+  // test-tiny-mistral3: every layer's queries times 1 + 0.1 · ln(1 + ⌊pos / 32⌋): decode steps across its
+  // first step at 32, sessions taken back before and after it, a prompt of 120 across three steps, its map
+  auto model = model::Model::load(test::synth_model_file("test-tiny-mistral3", gguf::GgmlType::Q8_0));
+  REQUIRE(model->desc().attn_temp_floor == 32);
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  {
+    model::Session s(*model, *gpu, 64), cs(*model, cpu, 64);
+    check_steps_against_cpu(s, cs, 36, {40, 20});
+  }
+  model::Session ls(*model, *gpu, 128), lcs(*model, cpu, 128);
+  check_long_prompt_against_cpu(ls, lcs, 11);
+  const model::Range q{100, 120}, k{0, 120};
+  CHECK(max_abs_diff(gpu->attention(ls, 1, 2, q, k).probs, cpu.attention(lcs, 1, 2, q, k).probs) <= 1e-4f);
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
 TEST_CASE("Vulkan runs mixtures of experts (qwen3moe, Mixtral, GLM-4.5) as the CPU engine does",
           "[backend]") {
   // 4 experts, 2 per token (GLM-4.5's: a dense first layer, shared experts, a sigmoid router). F32: gate and
@@ -385,8 +403,10 @@ TEST_CASE("Vulkan runs deepseek2's multi-head latent attention as the CPU engine
   // The latent as one KV head of 16 + 64 (RoPE key first), each head's query through its k_b and output
   // through its v_b as per-head mat-vecs over strided views; one attn_q, or q through a rank of 96. Prefill,
   // decode steps, a prompt longer than a step, the maps and the overview.
+  // (mistral4: the queries, and the Q cache's rows, times the attention temperature, from position 8 on)
   const auto [shape, type] = GENERATE(std::pair{"test-tiny-deepseek2", gguf::GgmlType::Q8_0},
-                                      std::pair{"test-tiny-deepseek2-q", gguf::GgmlType::F32});
+                                      std::pair{"test-tiny-deepseek2-q", gguf::GgmlType::F32},
+                                      std::pair{"test-tiny-mistral4", gguf::GgmlType::Q8_0});
   INFO(shape << " " << gguf::ggml_type_name(type));
   auto model = model::Model::load(test::synth_model_file(shape, type));
   REQUIRE(model->desc().is_mla());

@@ -136,6 +136,16 @@ TEST_CASE("vulkan-llamacpp refuses apertus's xIELU by name (cpu-llamacpp runs it
   vulkan::test::require_no_validation_messages(gpu.context());
 }
 
+TEST_CASE("vulkan-llamacpp refuses Ministral 3's attention temperature by name (cpu-llamacpp runs it)") {
+  auto model = model::Model::load(test::synth_model_file("test-tiny-mistral3", gguf::GgmlType::Q8_0));
+  vulkan::test::context();  // exits 77 when there is no device
+  vulkan::VulkanBackend gpu(*model);
+  CHECK_THROWS_WITH(gpu.set_rounding(model::Rounding::LlamaCpp),
+                    Catch::Contains("does not run mistral3 with Llama 4's attention temperature tuning") &&
+                        Catch::Contains("use cpu-llamacpp"));
+  vulkan::test::require_no_validation_messages(gpu.context());
+}
+
 TEST_CASE("vulkan-llamacpp refuses parallel blocks by name (cpu-llamacpp runs them)") {
   auto model = model::Model::load(test::synth_model_file("test-tiny-gptneox", gguf::GgmlType::Q8_0));
   vulkan::test::context();  // exits 77 when there is no device
