@@ -112,7 +112,7 @@ TEST_CASE("attention on a model without attention layers says so, and info count
                                (shape == std::string("test-tiny-mamba") ? "Mamba-1" : "Mamba-2")));
     const auto dir = test::temp_dir("cli_attention_ssm");
     const auto out = dir / "out.txt";
-    for (const char* extra : {"", " --summary"}) {
+    for (const char* extra : {" --layer 0 --head 0", " --summary"}) {
       const std::string cmd =
           test::shell_quote(GLASSWING_CLI_PATH) + " attention -m " + test::shell_quote(model.string()) +
           " --backend cpu --prompt 'hello there' --out " + test::shell_quote((dir / "map.csv").string()) +
