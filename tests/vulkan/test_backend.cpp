@@ -825,6 +825,12 @@ TEST_CASE("Vulkan runs mamba2 and mamba (Mamba-1, Falcon-Mamba) as the CPU engin
   CHECK(gpu->attention_summary(ls, {70, 120}).empty());
   CHECK_THROWS_WITH(gpu->attention(ls, 0, 0, {70, 120}, {0, 120}),
                     Catch::Contains(d.architecture + " has no attention layers"));
+  // the estimate counts the recurrent state and its checkpoints, and no attention scores
+  const uint64_t logits =
+      uint64_t(std::min(vulkan::VulkanBackend::kMaxLogitRows, gpu->capabilities().max_batch)) * d.n_vocab * 4;
+  const auto caches = gpu->create_caches(256);
+  CHECK(gpu->estimate_memory(256).session_bytes <= caches->bytes() + logits);
+  CHECK(gpu->estimate_memory(256).session_bytes + uint64_t(4 * d.n_layer) * 256 >= caches->bytes() + logits);
   CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
                     Catch::Contains("recurrent layers (" + d.architecture + ")"));
   vulkan::test::require_no_validation_messages(gpu->context());
