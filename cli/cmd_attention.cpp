@@ -55,6 +55,10 @@ int run_attention(cli::Args& args) {
 
   auto engine = cli::load_engine(args);
   const auto& d = engine.model->desc();
+  // (a pure state-space model, Mamba: no layer attends; its heads, 0, would divide nothing)
+  if (d.n_attention_layers() == 0)
+    throw std::runtime_error(d.architecture + " has no attention layers (a state-space model: every layer " +
+                             "mixes tokens by its recurrent state), so it has no attention maps to write");
   int64_t layer = 0, head = 0;
   if (!summary) {
     layer = index_flag(args, "--layer", d.n_layer, "layers");

@@ -109,6 +109,9 @@ Scratch::Scratch(const model::ModelDescription& d, int64_t b)
       q_gate(d.traits->attn_output_gate ? sz(b * 2 * d.q_dim()) : 0),
       mb_in(sz(d.n_mamba_layers() > 0 ? b * d.mamba.in_dim() : 0)),
       mb_y(sz(d.n_mamba_layers() > 0 ? b * d.mamba.d_inner : 0)),
+      mb_xdb(sz(d.mamba.v1 ? b * d.mamba.x_proj_dim() : 0)),
+      mb_dt(sz(d.mamba.v1 ? b * d.mamba.d_inner : 0)),
+      mb_ones(sz(d.mamba.dt_b_c_rms ? std::max(d.mamba.dt_rank, d.mamba.d_state) : 0), 1.0f),
       ssm_res(d.traits->parallel_hybrid ? sz(b * d.n_embd) : 0),
       ple(sz(b * d.n_layer * d.per_layer_embd)),
       ple_own(sz(d.n_layer * d.per_layer_embd)),
@@ -170,6 +173,7 @@ CpuBackend::ContextScratch CpuBackend::context_scratch(int64_t n_ctx) const {
   const int64_t runs = (n_ctx + run_keys_ - 1) / run_keys_;
   int64_t group = 0, panels = 0;  // (the widest of any attention layer)
   for (int64_t l = 0; l < d.n_layer; ++l) {
+    if (!d.has_attention(l)) continue;  // (a pure state-space model has no heads to divide)
     const model::ModelDescription::Heads h = d.heads(l);
     group = std::max(group, h.group());
     panels = std::max(
@@ -192,12 +196,12 @@ model::MemoryEstimate CpuBackend::estimate_memory(int64_t n_ctx) const {
                     sizeof(float);
   const Scratch& s = s_;
   for (const auto* v :
-       {&s.x,        &s.xb,      &s.xb2,       &s.attn_res,  &s.qkv,       &s.q,     &s.k,
-        &s.v,        &s.att_out, &s.hb,        &s.hb2,       &s.router,    &s.moe_x, &s.moe_g,
-        &s.moe_u,    &s.moe_d,   &s.moe_out,   &s.conv_bcx,  &s.dn_qkv,    &s.dn_z,  &s.dn_beta,
-        &s.dn_alpha, &s.dn_out,  &s.attn_gate, &s.q_gate,    &s.mb_in,     &s.mb_y,  &s.ssm_res,
-        &s.ple,      &s.ple_g,   &s.ple_own,   &s.ffn_res,   &s.router_in, &s.alt,   &s.alt_pred,
-        &s.alt_m,    &s.alt_c,   &s.alt_tmp,   &s.laurel_lo, &s.laurel})
+       {&s.x,        &s.xb,       &s.xb2,       &s.attn_res, &s.qkv,     &s.q,         &s.k,
+        &s.v,        &s.att_out,  &s.hb,        &s.hb2,      &s.router,  &s.moe_x,     &s.moe_g,
+        &s.moe_u,    &s.moe_d,    &s.moe_out,   &s.conv_bcx, &s.dn_qkv,  &s.dn_z,      &s.dn_beta,
+        &s.dn_alpha, &s.dn_out,   &s.attn_gate, &s.q_gate,   &s.mb_in,   &s.mb_y,      &s.mb_xdb,
+        &s.mb_dt,    &s.ssm_res,  &s.ple,       &s.ple_g,    &s.ple_own, &s.ffn_res,   &s.router_in,
+        &s.alt,      &s.alt_pred, &s.alt_m,     &s.alt_c,    &s.alt_tmp, &s.laurel_lo, &s.laurel})
     m.scratch_bytes += v->size() * sizeof(float);
   const ContextScratch cs = context_scratch(n_ctx);
   m.scratch_bytes +=
@@ -781,6 +785,74 @@ void CpuBackend::mamba2(CpuCaches& c, const model::LayerWeights& L, int64_t l, i
   project(s.xb2.data(), s.mb_y.data(), L.mb_out, {}, n);
 }
 
+// A Mamba-1 layer (mamba: state-spaces' Mamba, Falcon-Mamba; as llama.cpp's build_mamba_layer and ggml's
+// ssm_scan): per token [x, z] = in_proj · xb; x through the layer's causal convolution (its last
+// conv_kernel - 1 inputs kept in the caches) plus its bias, then SiLU; [dt, B, C] = x_proj · x, each
+// RMS-normalized without gains where the model says so (Falcon-Mamba); dt = softplus(dt_proj · dt + bias)
+// per channel; per channel c: state_c ← e^{dt_c·A_c} ⊙ state_c + (x_c·dt_c) B, y_c = state_c · C + D_c·x_c;
+// y times SiLU(z); out_proj. Tokens run in order, the channels in parallel.
+void CpuBackend::mamba1(CpuCaches& c, const model::LayerWeights& L, int64_t l, int64_t n) {
+  const model::ModelDescription& d = model_.desc();
+  const model::ModelDescription::Mamba2& m = d.mamba;
+  const int64_t di = m.d_inner, taps = m.conv_kernel, ds = m.d_state, xd = m.x_proj_dim();
+  Scratch& s = s_;
+  project(s.mb_in.data(), s.xb.data(), L.mb_in, {}, n);
+  float* window = c.window_at(l);  // ((taps - 1) × d_inner), oldest first
+  float* state = c.state_at(l);    // (d_inner, d_state)
+  const auto silu = [](float x) { return x / (1.0f + std::exp(-x)); };
+  // the convolution over x, which the projections below read for every token at once
+  for (int64_t t = 0; t < n; ++t) {
+    float* x = &s.mb_in[sz(t * 2 * di)];
+    for (int64_t ch = 0; ch < di; ++ch) {
+      const float* w = &L.mb_conv[sz(ch * taps)];
+      float acc = 0.0f;
+      for (int64_t j = 0; j + 1 < taps; ++j) acc += w[j] * window[sz(j * di + ch)];
+      acc += w[taps - 1] * x[ch];
+      for (int64_t j = 0; j + 2 < taps; ++j) window[sz(j * di + ch)] = window[sz((j + 1) * di + ch)];
+      window[sz((taps - 2) * di + ch)] = x[ch];
+      x[ch] = silu(acc + L.mb_conv_b[sz(ch)]);
+    }
+    std::copy_n(x, di, &s.mb_y[sz(t * di)]);  // (x_proj reads the rows packed)
+  }
+  project(s.mb_xdb.data(), s.mb_y.data(), L.mb_x, {}, n);
+  if (m.dt_b_c_rms) {  // Falcon-Mamba: dt, B and C each RMS-normalized, gains of 1
+    const model::Vector ones(s.mb_ones);
+    for (int64_t t = 0; t < n; ++t) {
+      float* row = &s.mb_xdb[sz(t * xd)];
+      rmsnorm(row, row, ones, m.dt_rank, d.norm_eps);
+      rmsnorm(row + m.dt_rank, row + m.dt_rank, ones, ds, d.norm_eps);
+      rmsnorm(row + m.dt_rank + ds, row + m.dt_rank + ds, ones, ds, d.norm_eps);
+    }
+  }
+  // dt_proj reads each token's dt, the first dt_rank of its row: packed into mb_y's rows first
+  for (int64_t t = 0; t < n; ++t) std::copy_n(&s.mb_xdb[sz(t * xd)], m.dt_rank, &s.mb_y[sz(t * m.dt_rank)]);
+  project(s.mb_dt.data(), s.mb_y.data(), L.mb_dt, L.mb_dt_bias, n);
+  for (int64_t t = 0; t < n; ++t) {
+    const float* x = &s.mb_in[sz(t * 2 * di)];
+    const float* z = x + di;
+    const float* B = &s.mb_xdb[sz(t * xd + m.dt_rank)];
+    const float* C = B + ds;
+    const float* dt = &s.mb_dt[sz(t * di)];
+    float* y = &s.mb_y[sz(t * di)];
+    pool_.parallel_for(di, [&](int64_t begin, int64_t end, int) {
+      for (int64_t ch = begin; ch < end; ++ch) {
+        const float dt_c = dt[ch] > 20.0f ? dt[ch] : std::log1p(std::exp(dt[ch]));  // softplus, as ggml
+        const float x_dt = x[ch] * dt_c;
+        const float* A = &L.mb_a[sz(ch * ds)];
+        float* S = state + ch * ds;
+        float out = 0.0f;
+        for (int64_t k = 0; k < ds; ++k) {
+          S[k] = S[k] * std::exp(dt_c * A[k]) + B[k] * x_dt;
+          out += S[k] * C[k];
+        }
+        out += x[ch] * L.mb_d[sz(ch)];
+        y[ch] = out * silu(z[ch]);
+      }
+    });
+  }
+  project(s.xb2.data(), s.mb_y.data(), L.mb_out, {}, n);
+}
+
 void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, int64_t pos0,
                                int64_t first_logit, float* logits) {
   const model::ModelDescription& d = model_.desc();
@@ -851,6 +923,8 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
       delta_net(c, L, l, n);
     } else if (d.mixer(l) == model::ModelDescription::Mixer::Mamba2) {  // Granite 4.0-H's state spaces
       mamba2(c, L, l, n);
+    } else if (d.mixer(l) == model::ModelDescription::Mixer::Mamba1) {  // Mamba-1's selective scan
+      mamba1(c, L, l, n);
     } else if (!d.has_attention(l)) {  // a short-convolution layer (LFM2) mixes the tokens instead
       short_conv(c, L, l, n, pos0);
     } else {

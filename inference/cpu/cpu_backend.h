@@ -112,7 +112,10 @@ struct Scratch {
   // attention layer's output gates (ArchTraits::attn_output_gate) and its q|gate projection
   std::vector<float> dn_qkv, dn_z, dn_beta, dn_alpha, dn_out, attn_gate, q_gate;
   std::vector<float> mb_in, mb_y;  // a Mamba-2 layer's in_proj rows (z, x|B|C, dt) and its output
-  std::vector<float> ssm_res;      // (max_batch, n_embd) Falcon-H1's Mamba-2 output beside attention
+  // a Mamba-1 layer's x_proj rows (max_batch, dt_rank + 2·d_state: dt, B, C) and its step per channel
+  // (max_batch, d_inner); gains of 1 for Falcon-Mamba's norms of dt, B and C, which have none
+  std::vector<float> mb_xdb, mb_dt, mb_ones;
+  std::vector<float> ssm_res;  // (max_batch, n_embd) Falcon-H1's Mamba-2 output beside attention
   // Gemma 4: every layer's per-layer input per token (max_batch, n_layer, per_layer_embd), one token's row of
   // the per-layer token table (n_layer·per_layer_embd), one layer's gated input (max_batch, per_layer_embd)
   std::vector<float> ple, ple_own, ple_g;
@@ -194,6 +197,7 @@ class CpuBackend final : public model::Backend {
   void delta_net(CpuCaches& c, const model::LayerWeights& L, int64_t l, int64_t n);
   // A Mamba-2 layer's mixing of n tokens (Granite 4.0-H): s_.xb (normalized) -> s_.xb2.
   void mamba2(CpuCaches& c, const model::LayerWeights& L, int64_t l, int64_t n);
+  void mamba1(CpuCaches& c, const model::LayerWeights& L, int64_t l, int64_t n);
   void mla_values(const model::LayerWeights& L, int64_t n);
   void swiglu_rows(float* gate, const float* up, int64_t rows, int64_t width) const;
   void absorb_queries(const model::LayerWeights& L, const float* src, int64_t src_row, int64_t pe_at,

@@ -139,6 +139,14 @@ constexpr std::array kArchitectures = {
                .learned_positions = false, .fused_qkv = false, .qk_norm = true,
                .ffn_norm = "post_attention_norm", .gated_shared_expert = true, .delta_net = true,
                .attn_output_gate = true},
+    // Mistral Mamba-Codestral-7B, state-spaces mamba2-130m .. 2.7b: Mamba-2 layers alone, each on its RMSNorm
+    ArchTraits{.name = "mamba2", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::None,
+               .learned_positions = false, .fused_qkv = false, .mamba2 = true, .single_sublayer = true,
+               .pure_ssm = true},
+    // state-spaces mamba-130m .. 2.8b, TII Falcon-Mamba-7B (its dt, B and C RMS-normalized without gains):
+    // Mamba-1's selective scan alone in every layer, each on its RMSNorm
+    ArchTraits{.name = "mamba", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::None,
+               .learned_positions = false, .fused_qkv = false, .single_sublayer = true, .pure_ssm = true},
     // Google Gemma 4 (E2B, E4B, 31B; text): gemma3's sublayers with heads shaped per layer kind, shared
     // keys and values in the last layers, per-layer inputs in the small models
     ArchTraits{.name = "gemma4", .norm = NormKind::Rms, .ffn = FfnKind::GeGlu, .rope = RopeKind::NeoX,

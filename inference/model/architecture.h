@@ -142,6 +142,11 @@ struct ArchTraits {
   // that norm feeds attention and attn_norm the parallel FFN (llama.cpp's converter names ln_attn
   // attn_norm_2, ln_mlp attn_norm); Falcon-7B and Falcon2-11B have attn_norm alone, which feeds both
   bool attn_norm_2 = false;
+  // Pure state-space models (mamba2: Mamba-Codestral, state-spaces/mamba2; mamba: Mamba-1, Falcon-Mamba):
+  // every layer one state-space mixer on its RMSNorm (attn_norm), no attention and no FFN, then the final
+  // norm and the classifier. The file's attention.head_count is 0; ModelDescription reads the ssm.* keys
+  // (Mamba-2's sizes, or ModelDescription::Mamba2's Mamba-1 fields where mamba2 is false).
+  bool pure_ssm = false;
 };
 
 // Every architecture this engine runs.

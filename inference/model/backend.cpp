@@ -16,6 +16,8 @@ const char* mixer_words(ModelDescription::Mixer m) {
       return "mixes tokens by a gated delta net";
     case ModelDescription::Mixer::Mamba2:
       return "mixes tokens by a Mamba-2 state space";
+    case ModelDescription::Mixer::Mamba1:
+      return "mixes tokens by a Mamba-1 state space";
     case ModelDescription::Mixer::None:
       return "is an FFN layer (it mixes no tokens)";
     case ModelDescription::Mixer::Attention:
@@ -80,6 +82,10 @@ AttentionMatrix Backend::attention(const Session& session, int64_t layer, int64_
                                    Range keys) {
   const auto& d = session.model().desc();
   if (&session.backend() != this) throw std::invalid_argument("the session belongs to another backend");
+  // (a pure state-space model: no layer to look at, and no head to name)
+  if (d.n_attention_layers() == 0)
+    throw std::invalid_argument(d.architecture + " has no attention layers: every layer " +
+                                mixer_words(d.mixer(0)) + ", so there is no attention map");
   if (layer < 0 || layer >= d.n_layer)
     throw std::out_of_range("layer " + std::to_string(layer) + " out of range");
   if (head < 0 || head >= d.n_head) throw std::out_of_range("head " + std::to_string(head) + " out of range");

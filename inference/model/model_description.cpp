@@ -530,6 +530,45 @@ void read_parallel_hybrid(const gguf::GgufFile& file, const std::string& a, Mode
   number_slots(d);
 }
 
+// The vocabulary's size (token_embd's rows) and whether the classifier reuses the embeddings.
+void read_vocabulary_and_classifier(const gguf::GgufFile& file, ModelDescription& d) {
+  const auto* embd = file.find_tensor("token_embd.weight");
+  if (!embd || embd->dims.size() != 2)
+    throw std::runtime_error("tensor 'token_embd.weight' is missing or not 2-dimensional");
+  d.n_vocab = static_cast<int64_t>(embd->dims[1]);
+  d.tied_embeddings = file.find_tensor("output.weight") == nullptr;
+}
+
+// A pure state-space model (ArchTraits::pure_ssm) as llama.cpp's mamba and mamba2 read it: no attention
+// (the converter writes attention.head_count 0) and no FFN, every layer one Mamba-2 (mamba2) or Mamba-1
+// (mamba) mixer whose sizes are the ssm.* keys. Mamba-1's dt rank is ssm.time_step_rank; Falcon-Mamba's
+// ssm.dt_b_c_rms normalizes its dt, B and C.
+void read_pure_ssm(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
+  if (const auto heads = file.get_int(a + "attention.head_count"); heads && *heads != 0)
+    throw std::runtime_error("metadata " + a + "attention.head_count " + std::to_string(*heads) + ": " +
+                             d.architecture + " has no attention (0 heads)");
+  d.n_head = d.n_head_kv = d.head_dim = d.n_rot = 0;
+  d.n_ff = 0;
+  const bool v1 = !d.traits->mamba2;
+  d.mixers.assign(static_cast<size_t>(d.n_layer),
+                  v1 ? ModelDescription::Mixer::Mamba1 : ModelDescription::Mixer::Mamba2);
+  number_slots(d);
+  if (!v1) {
+    read_mamba2(file, a, d);
+    return;
+  }
+  ModelDescription::Mamba2& m = d.mamba;
+  m.v1 = true;
+  m.conv_kernel = positive(file, a + "ssm.conv_kernel");
+  m.d_inner = positive(file, a + "ssm.inner_size");
+  m.d_state = positive(file, a + "ssm.state_size");
+  m.dt_rank = positive(file, a + "ssm.time_step_rank");
+  m.dt_b_c_rms = file.get_bool(a + "ssm.dt_b_c_rms").value_or(false);
+  if (m.conv_kernel < 2 || m.conv_kernel > 16)
+    throw std::runtime_error("metadata " + a + "ssm.conv_kernel " + std::to_string(m.conv_kernel) +
+                             " is outside the supported 2..16 taps");
+}
+
 }  // namespace
 
 ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
@@ -542,6 +581,13 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
 
   d.n_embd = positive(file, a + "embedding_length");
   d.n_layer = positive(file, a + "block_count");
+  if (d.traits->pure_ssm) {  // (no attention, no FFN: the rest below describes those)
+    read_pure_ssm(file, a, d);
+    d.n_ctx_train = d.n_ctx_max = positive(file, a + "context_length");
+    d.norm_eps = static_cast<float>(file.get_float(a + "attention.layer_norm_rms_epsilon").value_or(1e-5));
+    read_vocabulary_and_classifier(file, d);
+    return d;
+  }
   d.n_head = positive(file, a + "attention.head_count");
   // (Qwen3.5's multi-token-prediction layer after the model's own is not run)
   if (d.traits->delta_net) {
@@ -757,11 +803,7 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
     d.attn_temp_floor = length;
   }
 
-  const auto* embd = file.find_tensor("token_embd.weight");
-  if (!embd || embd->dims.size() != 2)
-    throw std::runtime_error("tensor 'token_embd.weight' is missing or not 2-dimensional");
-  d.n_vocab = static_cast<int64_t>(embd->dims[1]);
-  d.tied_embeddings = file.find_tensor("output.weight") == nullptr;
+  read_vocabulary_and_classifier(file, d);
   return d;
 }
 

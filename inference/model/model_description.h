@@ -87,8 +87,9 @@ struct ModelDescription {
   // (None: Nemotron-H's FFN layers, which mix nothing; Mamba2Attention: Falcon-H1's layers, which run both
   // side by side and keep both kinds of caches: K, V and Q rows per layer as attention layers do, and a
   // Mamba-2 state at the cache_slot that they number with the Mamba-2 layers)
-  enum class Mixer : uint8_t { Attention, ShortConv, DeltaNet, Mamba2, None, Mamba2Attention };
-  static constexpr int kMixerKinds = 6;
+  // (Mamba1: the selective scan of Mamba-1, ArchTraits::pure_ssm's mamba, its sizes in Mamba2's fields)
+  enum class Mixer : uint8_t { Attention, ShortConv, DeltaNet, Mamba2, None, Mamba2Attention, Mamba1 };
+  static constexpr int kMixerKinds = 7;
   std::vector<Mixer> mixers;
   int64_t shortconv_kernel = 0;
   std::vector<int32_t> layer_slots;  // per layer: its index among the layers of its kind (hybrids only)
@@ -121,11 +122,21 @@ struct ModelDescription {
   // causal convolution of conv_kernel taps with a bias, then SiLU; per head h of head_dim = d_inner / n_head
   // (B and C of group h / (n_head / n_group)) with dt = softplus(dt + dt_bias): state ← e^{dt·A} state +
   // dt·x Bᵀ, y = state C + D·x; y times SiLU(z), RMS-normalized per group of d_inner / n_group; out_proj.
+  // Mamba-1 (v1: mamba's layers, Mixer::Mamba1; n_head and n_group 0) has the same sizes and a per-channel
+  // step: in_proj makes x and z (d_inner each); x runs through the causal convolution with its bias, then
+  // SiLU; x_proj makes dt (dt_rank), B and C (d_state each), which Falcon-Mamba RMS-normalizes without gains
+  // (dt_b_c_rms); dt = softplus(dt_proj · dt + dt_bias) per channel c; state_c ← e^{dt_c·A_c} ⊙ state_c +
+  // dt_c·x_c·B with A a row of d_state per channel, y_c = state_c · C + D_c·x_c; y times SiLU(z); out_proj.
   struct Mamba2 {
     int64_t conv_kernel = 0, d_inner = 0, d_state = 0, n_head = 0, n_group = 0;
+    int64_t dt_rank = 0;
+    bool dt_b_c_rms = false, v1 = false;
     int64_t head_dim() const { return n_head ? d_inner / n_head : 0; }
-    int64_t conv_dim() const { return d_inner + 2 * n_group * d_state; }  // x, B, C channels
-    int64_t in_dim() const { return d_inner + conv_dim() + n_head; }      // in_proj's rows: z, x|B|C, dt
+    // the convolution's channels: x, B, C (Mamba-2), x (Mamba-1)
+    int64_t conv_dim() const { return v1 ? d_inner : d_inner + 2 * n_group * d_state; }
+    // in_proj's rows: z, x|B|C, dt (Mamba-2); x, z (Mamba-1)
+    int64_t in_dim() const { return v1 ? 2 * d_inner : d_inner + conv_dim() + n_head; }
+    int64_t x_proj_dim() const { return dt_rank + 2 * d_state; }  // Mamba-1's x_proj rows: dt, B, C
     int64_t state_floats() const { return d_inner * d_state; }
   } mamba;
   // RoPE switched off by the file (granitehybrid's rope.scaling.finetuned false: Granite 4.0-H attends
@@ -226,8 +237,10 @@ struct ModelDescription {
   }
   int64_t n_conv_layers() const { return n_mixer_layers(Mixer::ShortConv); }
   int64_t n_delta_layers() const { return n_mixer_layers(Mixer::DeltaNet); }
+  // (Mamba-1's layers count with Mamba-2's: one kind of recurrent state, sized by `mamba`)
   int64_t n_mamba_layers() const {
-    return n_mixer_layers(Mixer::Mamba2) + n_mixer_layers(Mixer::Mamba2Attention);
+    return n_mixer_layers(Mixer::Mamba2) + n_mixer_layers(Mixer::Mamba2Attention) +
+           n_mixer_layers(Mixer::Mamba1);
   }
   // The layers that carry a recurrent state from position to position (delta nets or Mamba-2; a model has one
   // kind), the floats of each one's state and of its convolution's last inputs.

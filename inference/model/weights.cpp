@@ -151,6 +151,22 @@ void load_mamba2(Loader& load, const std::string& p, const ModelDescription& d, 
   L.mb_out = load.matrix(p + "ssm_out.weight", d.n_embd, m.d_inner);
 }
 
+// A Mamba-1 mixer's tensors (as llama.cpp's mamba loads them): in_proj to x|z, the convolution with its
+// bias, x_proj, dt_proj with its bias, A as a row of d_state per channel (-exp(A_log), as the converter
+// writes it), D per channel, out_proj.
+void load_mamba1(Loader& load, const std::string& p, const ModelDescription& d, LayerWeights& L) {
+  const ModelDescription::Mamba2& m = d.mamba;
+  L.mb_in = load.matrix(p + "ssm_in.weight", m.in_dim(), d.n_embd);
+  L.mb_conv = load.table(p + "ssm_conv1d.weight", m.conv_kernel, m.d_inner);
+  L.mb_conv_b = load.vector(p + "ssm_conv1d.bias", m.d_inner);
+  L.mb_x = load.matrix(p + "ssm_x.weight", m.x_proj_dim(), m.d_inner);
+  L.mb_dt = load.matrix(p + "ssm_dt.weight", m.d_inner, m.dt_rank);
+  L.mb_dt_bias = load.vector(p + "ssm_dt.bias", m.d_inner);
+  L.mb_a = load.table(p + "ssm_a", m.d_state, m.d_inner);
+  L.mb_d = load.vector(p + "ssm_d", m.d_inner);
+  L.mb_out = load.matrix(p + "ssm_out.weight", d.n_embd, m.d_inner);
+}
+
 }  // namespace
 
 Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d) {
@@ -180,6 +196,8 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
     if (d.mixer(l) == ModelDescription::Mixer::Mamba2Attention) load_mamba2(load, p, d, L);
     if (d.mixer(l) == ModelDescription::Mixer::Mamba2) {  // a Mamba-2 layer (Granite 4.0-H)
       load_mamba2(load, p, d, L);
+    } else if (d.mixer(l) == ModelDescription::Mixer::Mamba1) {  // a Mamba-1 layer (mamba)
+      load_mamba1(load, p, d, L);
     } else if (d.mixer(l) == ModelDescription::Mixer::DeltaNet) {  // a gated delta-net layer (Qwen3.5)
       const ModelDescription::DeltaNet& n = d.delta;
       L.dn_qkv = load.matrix(p + "attn_qkv.weight", n.conv_dim(), d.n_embd);

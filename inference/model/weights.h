@@ -81,6 +81,7 @@ struct LayerWeights {
   // convolution's taps (conv_dim × conv_kernel) and bias, each head's dt bias, A (−exp(A_log)) and D, the
   // gated norm's gains (d_inner) and out_proj (n_embd rows)
   WeightMatrix mb_in, mb_out;
+  WeightMatrix mb_x, mb_dt;  // Mamba-1's x_proj (x to dt|B|C) and dt_proj (dt_rank to d_inner)
   Vector mb_conv, mb_conv_b, mb_dt_bias, mb_a, mb_d, mb_norm;
   // Gemma 4: the scale of the layer's whole output (1 float; empty: 1), and its per-layer input's gate
   // (per_layer_embd rows), projection (n_embd rows) and that projection's RMSNorm gains

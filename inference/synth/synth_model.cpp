@@ -421,6 +421,27 @@ std::vector<Shape> make_shapes() {
   granite_h.attention_scale = 0.015625f;
   granite_h.logit_scale = 3.0f;
   add(granite_h);
+  // Mamba-Codestral-7B-v0.1 (Mistral): 64 Mamba-2 layers (128 heads of 64, a state of 128, B and C in 8
+  // groups, a convolution of 4 taps with a bias) alone, a vocabulary of 32768, the output not tied; the
+  // converter's context of 2^20 (the model has no positions)
+  Shape codestral{"mamba-codestral-7b", "mamba2", 4096, 64, 0, 0, 0, 32768, 1048576, 10000.0f, 1e-5f, false,
+                  false};
+  codestral.conv_kernel = 4;
+  codestral.ssm_inner = 8192;
+  codestral.ssm_state = 128;
+  codestral.ssm_heads = 128;
+  codestral.ssm_groups = 8;
+  add(codestral);
+  // Falcon-Mamba-7B (TII): 64 Mamba-1 layers (8192 channels, a state of 16 each, dt through a rank of 256,
+  // dt, B and C RMS-normalized, a convolution of 4 taps with a bias), 65024 tokens, the output not tied
+  Shape falcon_mamba{"falcon-mamba-7b", "mamba", 4096, 64, 0, 0, 0, 65024, 1048576, 10000.0f, 1e-5f, false,
+                     false};
+  falcon_mamba.conv_kernel = 4;
+  falcon_mamba.ssm_inner = 8192;
+  falcon_mamba.ssm_state = 16;
+  falcon_mamba.ssm_dt_rank = 256;
+  falcon_mamba.dt_b_c_rms = true;
+  add(falcon_mamba);
   // Nemotron-H-8B-Base-8K (nvidia): 52 layers as its hybrid_override_pattern
   // "M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M-" lays them out: 24 Mamba-2 (128 heads of 64, a state
   // of 128, B and C in 8 groups, a convolution of 4 taps), 4 attention without RoPE (32 heads of 128, 8 KV
@@ -567,6 +588,26 @@ std::vector<Shape> make_shapes() {
   nh.n_expert_shared = 1;
   nh.expert_weights_scale = 2.5f;
   add(nh);
+  // mamba2: three Mamba-2 layers alone (256 channels in 8 heads of 32, a state of 16, B and C in 2 groups, 4
+  // taps with a bias), tied embeddings
+  Shape mamba2_tiny{"test-tiny-mamba2", "mamba2", 128, 3, 0, 0, 0, 300, 128, 10000.0f, 1e-5f, true, true};
+  mamba2_tiny.conv_kernel = 4;
+  mamba2_tiny.ssm_inner = 256;
+  mamba2_tiny.ssm_state = 16;
+  mamba2_tiny.ssm_heads = 8;
+  mamba2_tiny.ssm_groups = 2;
+  add(mamba2_tiny);
+  // mamba: three Mamba-1 layers (256 channels, a state of 16 each, dt through a rank of 8, 4 taps with a
+  // bias), the output not tied; "falcon-mamba" with dt, B and C RMS-normalized
+  Shape mamba_tiny{"test-tiny-mamba", "mamba", 128, 3, 0, 0, 0, 300, 128, 10000.0f, 1e-5f, false, true};
+  mamba_tiny.conv_kernel = 4;
+  mamba_tiny.ssm_inner = 256;
+  mamba_tiny.ssm_state = 16;
+  mamba_tiny.ssm_dt_rank = 8;
+  add(mamba_tiny);
+  mamba_tiny.name = "test-tiny-falcon-mamba";
+  mamba_tiny.dt_b_c_rms = true;
+  add(mamba_tiny);
   // falcon-h1 as llama.cpp's converter writes it: Mamba-2 (256 channels in 8 heads of 32, a state of 16, B
   // and C in 2 groups, 4 taps with a bias) beside attention (heads of 64: q 256 wide against n_embd 128, NeoX
   // pairs) in each of 3 layers, no rope.dimension_count, the FFN norm without ".weight"; without the
@@ -798,6 +839,18 @@ void validate(const Shape& s) {
     fail("the expert groups must divide the experts, and between 1 and all of them be used");
   if (s.n_expert && (!s.n_expert_used || s.n_expert_used > s.n_expert))
     fail("experts used per token must be between 1 and the expert count");
+  if (s.pure_ssm()) {  // (no attention, no FFN: their sizes 0)
+    if (!s.n_embd || !s.n_layer || !s.n_ctx || s.n_head || s.n_head_kv || s.n_ff || !s.ssm_inner ||
+        !s.ssm_state || s.conv_kernel < 2)
+      fail(s.arch + " needs its state-space sizes, and no heads or FFN");
+    if (s.arch == "mamba2" && (!s.ssm_heads || !s.ssm_groups || s.ssm_inner % s.ssm_heads ||
+                               s.ssm_heads % s.ssm_groups || s.ssm_dt_rank))
+      fail("mamba2 needs Mamba-2 sizes (heads dividing the channels, groups the heads)");
+    if (s.arch == "mamba" && (!s.ssm_dt_rank || s.ssm_heads || s.ssm_groups))
+      fail("mamba needs Mamba-1 sizes (a dt rank, no heads or groups)");
+    if (s.n_vocab < 260) fail("the vocabulary needs at least 260 tokens");
+    return;
+  }
   if (!s.n_embd || !s.n_layer || !s.n_head || !s.n_head_kv || !s.n_ff || !s.n_ctx)
     fail("a dimension is zero");
   if (!s.key_length && s.n_embd % s.n_head) fail("n_embd is not a multiple of the head count");
@@ -912,6 +965,23 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
         t.push_back({p + "ssm_norm.weight", Kind::HeadNorm, s.ssm_inner / s.ssm_groups, s.ssm_groups});
       t.push_back({p + "ssm_out.weight", Kind::Weight, s.ssm_inner, e});
     };
+    if (s.arch == "mamba2") {  // (a layer is its norm and its mixer)
+      mamba2();
+      continue;
+    }
+    if (s.arch == "mamba") {  // Mamba-1, as llama.cpp's converter writes it (ssm_a = -exp(A_log))
+      const uint64_t di = s.ssm_inner;
+      t.push_back({p + "ssm_in.weight", Kind::Weight, e, 2 * di});
+      t.push_back({p + "ssm_conv1d.weight", Kind::ConvTaps, s.conv_kernel, di});
+      t.push_back({p + "ssm_conv1d.bias", Kind::Bias, di, 1});
+      t.push_back({p + "ssm_x.weight", Kind::Weight, di, uint64_t{s.ssm_dt_rank} + 2ull * s.ssm_state});
+      t.push_back({p + "ssm_dt.weight", Kind::Weight, s.ssm_dt_rank, di});
+      t.push_back({p + "ssm_dt.bias", Kind::DtBias, di, 1});
+      t.push_back({p + "ssm_a", Kind::SsmA, s.ssm_state, di});
+      t.push_back({p + "ssm_d", Kind::HeadNorm, di, 1});
+      t.push_back({p + "ssm_out.weight", Kind::Weight, di, e});
+      continue;
+    }
     if (falcon_h1) mamba2();  // (beside the attention below)
     if (nemotron && s.ffn_layer(l)) {
       // (an FFN layer: its tensors below)
@@ -1188,7 +1258,7 @@ constexpr std::string_view kArchitectures[] = {
     "nemotron_h",  "nemotron_h_moe", "gptneox",  "phi2",         "command-r",  "cohere2",    "gemma4",
     "gemma",       "exaone",         "exaone4",  "arcee",        "falcon-h1",  "minimax-m2", "dots1",
     "bailingmoe",  "bailingmoe2",    "gemma3n",  "llama4",       "starcoder2", "stablelm",   "internlm2",
-    "apertus",     "falcon",         "nemotron", "mistral4"};
+    "apertus",     "falcon",         "nemotron", "mistral4",     "mamba2",     "mamba"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -1282,7 +1352,9 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   w.set_u32(a + ".block_count", s.n_layer + s.n_nextn);
   w.set_u32(a + ".feed_forward_length", s.n_ff);
   w.set_u32(a + ".attention.head_count", s.n_head);
-  if (!s.layer_kv_heads.empty()) {  // (Gemma 4: per layer)
+  if (s.pure_ssm()) {
+    // (llama.cpp's converter writes head_count 0 and no other attention key)
+  } else if (!s.layer_kv_heads.empty()) {  // (Gemma 4: per layer)
     gguf::Array kv;
     kv.elem_type = gguf::ValueType::Uint32;
     for (uint32_t l = 0; l < s.n_layer; ++l) kv.ints.push_back(s.layer_kv(l));
@@ -1298,9 +1370,9 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     if (a == "lfm2" || a == "lfm2moe") w.set_u32(a + ".shortconv.l_cache", s.conv_kernel);
   }
   // (Falcon's converter writes neither: llama.cpp then turns all of each head at a base of 10000)
-  if (a != "falcon") w.set_f32(a + ".rope.freq_base", s.rope_base);
+  if (a != "falcon" && !s.pure_ssm()) w.set_f32(a + ".rope.freq_base", s.rope_base);
   // (Falcon-H1's converter writes none: llama.cpp then turns all of each head, key_length)
-  if (a != "falcon-h1" && a != "falcon")
+  if (a != "falcon-h1" && a != "falcon" && !s.pure_ssm())
     w.set_u32(a + ".rope.dimension_count", s.rope_dims ? s.rope_dims : s.head_dim());
   if (a == "gptneox" || a == "phi2" || a == "command-r" || a == "cohere2" || a == "starcoder2" ||
       a == "stablelm" || a == "falcon" || a == "nemotron") {  // (LayerNorms)
@@ -1407,8 +1479,15 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     for (uint32_t l = 0; l < s.n_layer; ++l) ff.ints.push_back(s.ffn_layer(l) ? s.n_ff : 0);
     w.set_array(a + ".feed_forward_length", ff);
   }
-  if (a == "granitehybrid" || a == "nemotron_h" || a == "nemotron_h_moe" ||
-      a == "falcon-h1") {  // Mamba-2's sizes, as llama.cpp's converter writes them
+  if (a == "mamba") {  // Mamba-1's sizes, as llama.cpp's converter writes them
+    w.set_u32(a + ".ssm.conv_kernel", s.conv_kernel);
+    w.set_u32(a + ".ssm.inner_size", s.ssm_inner);
+    w.set_u32(a + ".ssm.state_size", s.ssm_state);
+    w.set_u32(a + ".ssm.time_step_rank", s.ssm_dt_rank);
+    w.set_bool(a + ".ssm.dt_b_c_rms", s.dt_b_c_rms);
+  }
+  if (a == "granitehybrid" || a == "nemotron_h" || a == "nemotron_h_moe" || a == "falcon-h1" ||
+      a == "mamba2") {  // Mamba-2's sizes, as llama.cpp's converter writes them
     w.set_u32(a + ".ssm.conv_kernel", s.conv_kernel);
     w.set_u32(a + ".ssm.inner_size", s.ssm_inner);
     w.set_u32(a + ".ssm.state_size", s.ssm_state);

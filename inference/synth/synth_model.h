@@ -95,6 +95,13 @@ struct Shape {
   // falcon-h1: Mamba-2 (the sizes above) beside attention in every layer; ssm_norm writes its grouped norm
   // (Falcon-H1's mamba_rms_norm; llama.cpp's converter writes the tensor only where the model has one)
   bool ssm_norm = true;
+  // mamba2, mamba (pure state-space models, no attention and no FFN: n_head, n_head_kv and n_ff 0): mamba2's
+  // Mamba-2 layers have the sizes above; mamba's Mamba-1 layers ssm_inner channels with a state of
+  // ssm_state each, dt through a rank of ssm_dt_rank, and (Falcon-Mamba) dt, B and C RMS-normalized
+  // (ssm.dt_b_c_rms)
+  uint32_t ssm_dt_rank = 0;
+  bool dt_b_c_rms = false;
+  bool pure_ssm() const { return arch == "mamba2" || arch == "mamba"; }
   // gemma4: per layer whether it slides a window (1) and its KV heads and FFN width; the sliding layers'
   // head and rotary widths (key_length and rope_dims are the full layers'), the full layers' rotated pairs
   // (rope_freqs: 1 for them, 1e30 for the rest, as Gemma 4's proportional RoPE is written), the sliding
@@ -120,6 +127,7 @@ struct Shape {
     return std::find(ffn_layers.begin(), ffn_layers.end(), layer) != ffn_layers.end();
   }
   bool attends(uint32_t layer) const {
+    if (pure_ssm()) return false;
     if (full_attention_interval) return (layer + 1) % full_attention_interval == 0;
     return attention_layers.empty() ||
            std::find(attention_layers.begin(), attention_layers.end(), layer) != attention_layers.end();

@@ -1127,6 +1127,18 @@ void Recorder::delta_conv(const BufferRange& qkv, const BufferRange& taps, const
   dispatch("delta_conv", buffers, push, (channels + 63) / 64);
 }
 
+void Recorder::mamba1_scan(const Mamba1ScanInputs& in, uint32_t n_tokens, uint32_t d_inner, uint32_t d_state,
+                           uint32_t dt_rank, bool b_c_rms, float eps) {
+  if (d_state == 0 || d_state > 256 || d_inner == 0)
+    throw VulkanError("mamba1_scan: a state of 1 to 256 floats per channel, not " + std::to_string(d_state));
+  const struct {
+    uint32_t n_tokens, d_inner, d_state, dt_rank, b_c_rms;
+    float eps;
+  } push{n_tokens, d_inner, d_state, dt_rank, b_c_rms ? 1u : 0u, eps};
+  const BufferRange buffers[] = {in.x, in.in, in.xdb, in.dt, in.dt_bias, in.a, in.d, in.state, in.y};
+  dispatch("mamba1_scan", buffers, push, (d_inner + 63) / 64);
+}
+
 void Recorder::mamba_scan(const MambaScanInputs& in, uint32_t n_tokens, uint32_t d_inner, uint32_t d_state,
                           uint32_t n_head, uint32_t n_group, uint32_t in_dim) {
   if (d_state > 256 || n_head == 0 || n_group == 0 || n_head % n_group != 0 || d_inner % n_head != 0)

@@ -274,6 +274,15 @@ class Recorder {
   };
   void mamba_scan(const MambaScanInputs& in, uint32_t n_tokens, uint32_t d_inner, uint32_t d_state,
                   uint32_t n_head, uint32_t n_group, uint32_t in_dim);
+  // Mamba-1's selective scan of every channel over the tokens (shaders/mamba1_scan.comp), from the convolved
+  // x, in_proj's rows (z), x_proj's rows (B, C after dt_rank), dt_proj's output and the layer's dt bias, A
+  // (d_inner × d_state) and D, with its `state`, into y (n_tokens × d_inner, times SiLU(z)); b_c_rms:
+  // Falcon-Mamba's B and C RMS-normalized with eps.
+  struct Mamba1ScanInputs {
+    BufferRange x, in, xdb, dt, dt_bias, a, d, state, y;
+  };
+  void mamba1_scan(const Mamba1ScanInputs& in, uint32_t n_tokens, uint32_t d_inner, uint32_t d_state,
+                   uint32_t dt_rank, bool b_c_rms, float eps);
   // (grouped: Qwen3-Next's head mapping and packed β|α rows, model::ModelDescription::DeltaNet::grouped)
   void delta_rule(const DeltaRuleInputs& in, uint32_t n_tokens, uint32_t n_k_heads, uint32_t n_v_heads,
                   uint32_t head_k_dim, uint32_t head_v_dim, float eps, bool grouped = false);

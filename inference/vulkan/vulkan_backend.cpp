@@ -49,6 +49,7 @@ uint32_t key_window(const model::ModelDescription& d, int64_t l) {
 // session (32 heads x 32768 positions x 512 tokens would be 2 GiB).
 constexpr uint64_t kScoresBudget = 256ull << 20;
 int64_t scores_batch(uint64_t bytes_per_token, uint64_t binding_range, int64_t limit) {
+  if (bytes_per_token == 0) return limit;  // (no attention: no scores bound the batch)
   const uint64_t fit = std::max<uint64_t>(1, std::min(binding_range, kScoresBudget) / bytes_per_token);
   return static_cast<int64_t>(std::min<uint64_t>(static_cast<uint64_t>(limit), fit));
 }
@@ -125,6 +126,7 @@ struct VulkanBackend::LayerTensors {
   BufferRange dn_conv, dn_dt_bias, dn_a, dn_norm;
   // a Mamba-2 layer (Granite 4.0-H; model::LayerWeights' mb_*), the norm's gains per group
   const WeightTensor *mb_in = nullptr, *mb_out = nullptr;
+  const WeightTensor *mb_x = nullptr, *mb_dt = nullptr;  // (Mamba-1's x_proj and dt_proj)
   BufferRange mb_conv, mb_conv_b, mb_dt_bias, mb_a, mb_d;
   std::vector<BufferRange> mb_norm;
   // Gemma 4: the per-layer input's gate, projection and norm; the layer's output scale (host side: a
@@ -161,6 +163,7 @@ struct VulkanBackend::DeviceWeights {
   // (the widest head_dim) unit gains: Hunyuan's heads normalized before RoPE, their gains after; Gemma 4's
   // V heads normalized without gains
   BufferRange head_ones;
+  BufferRange dt_ones;  // (dt_rank) unit gains: Falcon-Mamba's dt RMS-normalized without gains
 };
 
 // Activations of up to max_batch tokens, allocated once per backend and shared by its sessions.
@@ -184,7 +187,10 @@ struct VulkanBackend::Activations {
   // attention layer's [q, gate] rows and its gates (Qwen3.5)
   BufferRange dn_qkv, dn_conv, dn_z, dn_beta, dn_alpha, dn_out, q_gate, attn_gate;
   BufferRange mb_in, mb_xbc, mb_y;  // a Mamba-2 layer's in_proj rows, x|B|C after the convolution, output
-  BufferRange mb_res;               // (max_batch, n_embd) Falcon-H1's Mamba-2 output, added after attention's
+  // a Mamba-1 layer's x_proj rows (dt, B, C), their dt packed (RMS-normalized: Falcon-Mamba), dt_proj's
+  // output
+  BufferRange mb_xdb, mb_dtin, mb_dt;
+  BufferRange mb_res;  // (max_batch, n_embd) Falcon-H1's Mamba-2 output, added after attention's
   // Gemma 3n: the AltUp streams and the layer's predictions of them (n_inputs blocks of the step's rows),
   // the router's outputs (max_batch, n_inputs), a row block for the router's input, the correction's first
   // stream and the merge (max_batch, n_embd), LAuReL's low-rank rows and output
@@ -238,6 +244,11 @@ struct VulkanBackend::Activations {
       mb_in = arena.allocate(b * d.mamba.in_dim() * f);
       mb_xbc = arena.allocate(b * d.mamba.conv_dim() * f);
       mb_y = arena.allocate(b * d.mamba.d_inner * f);
+    }
+    if (d.mamba.v1) {
+      mb_xdb = arena.allocate(b * d.mamba.x_proj_dim() * f);
+      mb_dtin = arena.allocate(b * d.mamba.dt_rank * f);
+      mb_dt = arena.allocate(b * d.mamba.d_inner * f);
     }
     if (d.traits->parallel_hybrid) mb_res = arena.allocate(b * d.n_embd * f);
     if (d.traits->altup) {
@@ -368,7 +379,9 @@ class VulkanBackend::Caches : public model::SessionCaches {
                                     window_stride * std::max<int64_t>(1, d.n_recurrent_layers()),
                                     MemoryUse::DeviceLocal, "the recurrent layers' convolution inputs")),
         n_delta(d.n_recurrent_layers()),
-        scores(Buffer::Create(ctx.device(), uint64_t(max_batch) * d.n_head * n_ctx_ * sizeof(float),
+        // (a pure state-space model scores nothing: a placeholder)
+        scores(Buffer::Create(ctx.device(),
+                              std::max<uint64_t>(uint64_t(max_batch) * d.n_head * n_ctx_ * sizeof(float), 16),
                               MemoryUse::DeviceLocal, "attention scores")),
         v_is_k(d.is_mla()),
         split(split_scratch(ctx, d, n_ctx_)),
@@ -490,7 +503,7 @@ class VulkanBackend::Caches : public model::SessionCaches {
   static int64_t batch_for(Context& ctx, const model::ModelDescription& d, int64_t n_ctx, int64_t limit) {
     const uint64_t per_token = uint64_t(d.n_head) * n_ctx * sizeof(float);
     const uint64_t range = ctx.device().info().max_storage_buffer_range;
-    if (range / per_token == 0)
+    if (per_token > 0 && range / per_token == 0)
       throw VulkanError("a context of " + std::to_string(n_ctx) +
                         " positions needs an attention scratch larger than this GPU can bind");
     return scores_batch(per_token, range, limit);
@@ -516,7 +529,7 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
       throw VulkanError("per-layer inputs of " + std::to_string(d.per_layer_embd) +
                         " floats do not start at this GPU's storage buffer alignment");
   }
-  if (d.n_mamba_layers() > 0) {  // record_mamba2 binds each group's view of its output
+  if (d.n_mamba_layers() > 0 && !d.mamba.v1) {  // record_mamba2 binds each group's view of its output
     const uint64_t align = ctx_->device().info().min_storage_offset_alignment;
     if (uint64_t(d.mamba.d_inner / d.mamba.n_group) * sizeof(float) % std::max<uint64_t>(align, 1) != 0)
       throw VulkanError("Mamba-2 groups of " + std::to_string(d.mamba.d_inner / d.mamba.n_group) +
@@ -655,6 +668,8 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     t.dn_norm = upload_vector(L.dn_norm);
     t.mb_in = matrix(L.mb_in);
     t.mb_out = matrix(L.mb_out);
+    t.mb_x = matrix(L.mb_x);
+    t.mb_dt = matrix(L.mb_dt);
     t.mb_conv = upload_vector(L.mb_conv);
     t.mb_conv_b = upload_vector(L.mb_conv_b);
     t.mb_dt_bias = upload_vector(L.mb_dt_bias);
@@ -707,6 +722,8 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
   w_->output_b = upload_vector(w.output_b);
   w_->output = matrix(w.output);
   w_->zeros = upload_vector(std::vector<float>(static_cast<size_t>(d.n_embd), 0.0f));
+  if (d.mamba.dt_b_c_rms)
+    w_->dt_ones = upload_vector(std::vector<float>(static_cast<size_t>(d.mamba.dt_rank), 1.0f));
   if (d.n_rot > 0) {
     auto rope_table = [&](model::Vector divisors, float mscale) {
       std::vector<float> t(static_cast<size_t>(std::max(d.n_rot, d.n_rot_local) / 2), 1.0f);
@@ -1109,6 +1126,8 @@ void VulkanBackend::record_mixer(Recorder& rec, Caches& c, uint32_t n, int64_t l
     record_delta_net(rec, c, n, l);
   else if (model_.desc().mixer(l) == model::ModelDescription::Mixer::Mamba2)
     record_mamba2(rec, c, n, l);
+  else if (model_.desc().mixer(l) == model::ModelDescription::Mixer::Mamba1)
+    record_mamba1(rec, c, n, l);
   else if (model_.desc().has_attention(l))
     record_attention(rec, c, n, l, flow);
   else
@@ -1144,6 +1163,46 @@ void VulkanBackend::record_mamba2(Recorder& rec, Caches& c, uint32_t n, int64_t 
   if (d.mixer(l) == model::ModelDescription::Mixer::Mamba2Attention) {
     rec.project(*L.mb_out, a.mb_y, a.mb_res, {.n_vec = n});
   } else if (d.residual_scale != 1.0f) {
+    rec.project(*L.mb_out, a.mb_y, a.xb, {.n_vec = n});
+    record_add_sublayer(rec, a.xb, {}, a.x, n);
+  } else {
+    rec.project(*L.mb_out, a.mb_y, a.x, {.n_vec = n, .accumulate = true});
+  }
+  rec.barrier();
+}
+
+// A Mamba-1 layer (mamba), from the residual stream x back into it: RMSNorm into xb, in_proj (x, z), the
+// convolution of x (delta_conv with the bias), x_proj, its dt packed for dt_proj (RMS-normalized without
+// gains in Falcon-Mamba, else copied), dt_proj, the scan of every channel (mamba1_scan, which normalizes B
+// and C where Falcon-Mamba does), out_proj added to x.
+void VulkanBackend::record_mamba1(Recorder& rec, Caches& c, uint32_t n, int64_t l) {
+  const auto& d = model_.desc();
+  const auto& m = d.mamba;
+  const Activations& a = *a_;
+  const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
+  const uint32_t di = u32(m.d_inner), xd = u32(m.x_proj_dim()), rank = u32(m.dt_rank);
+  record_norm(rec, a.x, a.xb, L.attn_norm, L.attn_norm_b, n);
+  rec.barrier();
+  rec.project(*L.mb_in, a.xb, a.mb_in, {.n_vec = n});
+  rec.barrier();
+  rec.delta_conv(a.mb_in, L.mb_conv, c.window_layer(l), a.mb_xbc, n, di, u32(m.conv_kernel), 2 * di, 0,
+                 L.mb_conv_b);
+  rec.barrier();
+  rec.project(*L.mb_x, a.mb_xbc, a.mb_xdb, {.n_vec = n});
+  rec.barrier();
+  if (m.dt_b_c_rms)
+    rec.rmsnorm(a.mb_xdb, w_->dt_ones, a.mb_dtin, {.n = rank, .n_rows = n, .x_stride = xd, .y_stride = rank},
+                d.norm_eps);
+  else
+    rec.copy_rows(a.mb_xdb, a.mb_dtin, rank, n, xd, rank);
+  rec.barrier();
+  rec.project(*L.mb_dt, a.mb_dtin, a.mb_dt, {.n_vec = n});
+  rec.barrier();
+  rec.mamba1_scan(
+      {a.mb_xbc, a.mb_in, a.mb_xdb, a.mb_dt, L.mb_dt_bias, L.mb_a, L.mb_d, c.state_layer(l), a.mb_y}, n, di,
+      u32(m.d_state), rank, m.dt_b_c_rms, d.norm_eps);
+  rec.barrier();
+  if (d.residual_scale != 1.0f) {
     rec.project(*L.mb_out, a.mb_y, a.xb, {.n_vec = n});
     record_add_sublayer(rec, a.xb, {}, a.x, n);
   } else {

@@ -31,11 +31,11 @@ TEST_CASE("info says whether the engine runs a model, and why it refuses one", "
   const auto stories = test::require_shared("models/stories260K.gguf");
   CHECK_THAT(info(stories.string()), Catch::Contains("engine:        runs it\n"));
   // the same tensors under an architecture the engine does not have
-  const auto other = test::temp_dir("cli_info_models") / "mamba.gguf";
+  const auto other = test::temp_dir("cli_info_models") / "rwkv6.gguf";
   test::rewrite_model(stories, other,
-                      [](gguf::GgufWriter& w) { w.set_string("general.architecture", "mamba"); });
+                      [](gguf::GgufWriter& w) { w.set_string("general.architecture", "rwkv6"); });
   CHECK_THAT(info(other.string()),
-             Catch::Contains("engine:        refuses it: unsupported architecture 'mamba'"));
+             Catch::Contains("engine:        refuses it: unsupported architecture 'rwkv6'"));
 }
 
 TEST_CASE("info prints the file type and the bits per weight", "[cli][info]") {
@@ -99,4 +99,28 @@ TEST_CASE("info prints Gemma 3n's AltUp streams, LAuReL and sparse FFN gates", "
   CHECK_THAT(out, Catch::Contains("laurel:        rank 32 beside attention\n"));
   CHECK_THAT(out, Catch::Contains("sparse ffn:    layers 0-1 (gate cut at mean + 1.645 std)\n"));
   CHECK_THAT(out, Catch::Contains("per-layer in:  16 per layer (96 per token in all)\n"));
+}
+
+TEST_CASE("attention on a model without attention layers says so, and info counts its layers",
+          "[cli][info]") {
+  // (test-tiny-mamba: three Mamba-1 layers; test-tiny-mamba2: three Mamba-2 layers; no heads at all)
+  for (const char* shape : {"test-tiny-mamba", "test-tiny-mamba2"}) {
+    INFO(shape);
+    const auto model = test::synth_model_file(shape, gguf::GgmlType::F32);
+    CHECK_THAT(info(model.string()),
+               Catch::Contains(std::string("layers:        3 ") +
+                               (shape == std::string("test-tiny-mamba") ? "Mamba-1" : "Mamba-2")));
+    const auto dir = test::temp_dir("cli_attention_ssm");
+    const auto out = dir / "out.txt";
+    for (const char* extra : {" --layer 0 --head 0", " --summary"}) {
+      const std::string cmd =
+          test::shell_quote(GLASSWING_CLI_PATH) + " attention -m " + test::shell_quote(model.string()) +
+          " --backend cpu --prompt 'hello there' --out " + test::shell_quote((dir / "map.csv").string()) +
+          extra + " > " + test::shell_quote(out.string()) + " 2>&1";
+      const int raw = std::system(cmd.c_str());
+      REQUIRE(WIFEXITED(raw));
+      CHECK(WEXITSTATUS(raw) != 0);
+      CHECK_THAT(test::read_file(out), Catch::Contains("has no attention layers"));
+    }
+  }
 }

@@ -293,7 +293,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
     if (arch.yarn_unit_magnitude) rope.mscale = 1.0;  // Ministral 3: HF's attention_factor is 1
     std::vector<Vec> q(u(n)), k(u(n)), v(u(n));
     // per head: the widths of q and k, and of v; heads per KV head; the scores' scale
-    int64_t qk_hd = hd, v_hd = hd, group = d.n_head / n_kv;
+    int64_t qk_hd = hd, v_hd = hd, group = n_kv ? d.n_head / n_kv : 0;  // (a pure state-space model: none)
     const bool own_kv = !gemma4 || L.wk;  // (Gemma 4's last layers have no keys and values of their own)
     double score_scale = granite  ? d.attention_scale
                          : gemma4 ? 1.0
@@ -425,6 +425,56 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
           for (int64_t i = 0; i < gw; ++i) ss += y[u(g * gw + i)] * y[u(g * gw + i)];
           const double scale = 1.0 / std::sqrt(ss / static_cast<double>(gw) + eps);
           for (int64_t i = 0; i < gw; ++i) y[u(g * gw + i)] *= scale * L.mb_norm[u(g * gw + i)];
+        }
+        conv_out[u(t)] = naive::matvec(L.mb_out, y);
+      }
+    } else if (d.mixer(l) == model::ModelDescription::Mixer::Mamba1) {
+      // Mamba-1 (state-spaces' Mamba, Falcon-Mamba), as the Mamba paper and Hugging Face's slow_forward state
+      // it: per token [x, z] = in_proj · RMSNorm(x); x through a causal convolution (zeros before the first
+      // position) plus its bias, then SiLU; [dt, B, C] = x_proj · x, each RMS-normalized without gains in
+      // Falcon-Mamba; dt = softplus(dt_proj · dt + dt_bias) per channel; per channel c: state_c ←
+      // exp(dt_c·A_c) ⊙ state_c + dt_c·x_c·B, y_c = state_c · C + D_c·x_c; y·SiLU(z); out_proj.
+      const model::ModelDescription::Mamba2& mb = d.mamba;
+      const int64_t taps = mb.conv_kernel, di = mb.d_inner, ds = mb.d_state, rank = mb.dt_rank;
+      const auto silu = [](double v) { return v / (1.0 + std::exp(-v)); };
+      const auto unit_rms = [&](Vec& v, size_t at, size_t len) {
+        double ss = 0;
+        for (size_t i = at; i < at + len; ++i) ss += v[i] * v[i];
+        const double scale = 1.0 / std::sqrt(ss / static_cast<double>(len) + eps);
+        for (size_t i = at; i < at + len; ++i) v[i] *= scale;
+      };
+      std::vector<Vec> raw(u(n));
+      Vec S(u(di * ds), 0.0);
+      for (int64_t t = 0; t < n; ++t) {
+        Vec xn = x[u(t)];
+        naive::rmsnorm(xn, 0, u(dim), L.attn_norm, eps);
+        const Vec in = naive::matvec(L.mb_in, xn);
+        raw[u(t)] = Vec(in.begin(), in.begin() + di);
+        Vec xc(u(di));
+        for (int64_t ch = 0; ch < di; ++ch) {
+          double acc = L.mb_conv_b[u(ch)];
+          for (int64_t j = 0; j < taps; ++j)
+            if (const int64_t src = t - (taps - 1) + j; src >= 0)
+              acc += L.mb_conv[u(ch * taps + j)] * raw[u(src)][u(ch)];
+          xc[u(ch)] = silu(acc);
+        }
+        Vec dbc = naive::matvec(L.mb_x, xc);
+        if (mb.dt_b_c_rms) {
+          unit_rms(dbc, 0, u(rank));
+          unit_rms(dbc, u(rank), u(ds));
+          unit_rms(dbc, u(rank + ds), u(ds));
+        }
+        const Vec dt_pre = naive::matvec(L.mb_dt, Vec(dbc.begin(), dbc.begin() + rank));
+        Vec y(u(di));
+        for (int64_t ch = 0; ch < di; ++ch) {
+          const double dt = std::log1p(std::exp(dt_pre[u(ch)] + L.mb_dt_bias[u(ch)]));
+          double out = 0;
+          for (int64_t k = 0; k < ds; ++k) {
+            double& st = S[u(ch * ds + k)];
+            st = st * std::exp(dt * L.mb_a[u(ch * ds + k)]) + dt * xc[u(ch)] * dbc[u(rank + k)];
+            out += st * dbc[u(rank + ds + k)];
+          }
+          y[u(ch)] = (out + L.mb_d[u(ch)] * xc[u(ch)]) * silu(in[u(di + ch)]);
         }
         conv_out[u(t)] = naive::matvec(L.mb_out, y);
       }

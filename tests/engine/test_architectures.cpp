@@ -2203,6 +2203,83 @@ TEST_CASE("falcon-h1: Mamba-2 beside attention in every layer matches the textbo
 }
 
 TEST_CASE(
+    "mamba2 and mamba (Mamba-1, Falcon-Mamba): state-space layers alone match the textbook forward pass",
+    "[engine][architectures]") {
+  // test-tiny-mamba2: 3 Mamba-2 layers (8 heads of 32 channels, a state of 16, B and C in 2 groups), tied
+  // embeddings; test-tiny-mamba: 3 Mamba-1 layers (256 channels, a state of 16 each, dt through a rank of 8);
+  // "falcon-mamba": dt, B and C RMS-normalized. No attention, no FFN.
+  const auto [shape, type] = GENERATE(
+      std::pair{"test-tiny-mamba2", gguf::GgmlType::F32}, std::pair{"test-tiny-mamba2", gguf::GgmlType::Q8_0},
+      std::pair{"test-tiny-mamba", gguf::GgmlType::F32}, std::pair{"test-tiny-mamba", gguf::GgmlType::Q8_0},
+      std::pair{"test-tiny-falcon-mamba", gguf::GgmlType::F32},
+      std::pair{"test-tiny-falcon-mamba", gguf::GgmlType::Q8_0});
+  INFO(shape << " " << gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file(shape, type));
+  const model::ModelDescription& d = model->desc();
+  using M = model::ModelDescription::Mixer;
+  const bool v2 = std::string(shape) == "test-tiny-mamba2";
+  CHECK(d.mixers == std::vector<M>(3, v2 ? M::Mamba2 : M::Mamba1));
+  CHECK(d.n_attention_layers() == 0);
+  CHECK(d.n_recurrent_layers() == 3);
+  CHECK(d.n_head == 0);
+  CHECK(d.tied_embeddings == v2);
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    CHECK_FALSE(d.has_ffn(l));
+    CHECK(d.cache_slot(l) == l);
+  }
+  CHECK(d.mamba.v1 == !v2);
+  CHECK(d.mamba.conv_kernel == 4);
+  CHECK(d.mamba.d_state == 16);
+  if (v2) {
+    CHECK(d.mamba.n_head == 8);
+    CHECK(d.mamba.n_group == 2);
+  } else {
+    CHECK(d.mamba.dt_rank == 8);
+    CHECK(d.mamba.dt_b_c_rms == (std::string(shape) == "test-tiny-falcon-mamba"));
+    CHECK(d.recurrent_state_floats() == 256 * 16);
+    CHECK(d.recurrent_window_floats() == 3 * 256);
+  }
+  check_against_textbook(*model, 0.05f);
+
+  // no layer attends: the attention map says so by the architecture's name
+  cpu::CpuBackend cpu(*model);
+  model::Session session(*model, cpu, 64);
+  cpu.forward(session, kTokens, false);
+  CHECK_THROWS_WITH(cpu.attention(session, 0, 0, {0, 4}, {0, 4}),
+                    Contains(d.architecture + " has no attention layers"));
+
+  // a session taken back restores the state's checkpoint and evaluates again
+  const int32_t more[] = {30, 31};
+  cpu.forward(session, std::span(more, 1), false);
+  cpu.forward(session, std::span(more + 1, 1), false);
+  session.truncate(5);
+  check_other_way(*model, cpu, session, kTokens, 5);
+}
+
+TEST_CASE("mamba and mamba2 files that do not describe their state spaces fail to load, naming the key",
+          "[engine][architectures][errors]") {
+  const auto mamba = test::synth_model_file("test-tiny-mamba", gguf::GgmlType::F32);
+  const auto mamba2 = test::synth_model_file("test-tiny-mamba2", gguf::GgmlType::F32);
+  const auto load_with = [](const std::filesystem::path& in, std::function<void(gguf::GgufWriter&)> edit) {
+    const auto out = test::temp_dir("ssm_errors") / "edited.gguf";
+    test::rewrite_model(in, out, std::move(edit));
+    return model::Model::load(out);
+  };
+  CHECK_THROWS_WITH(load_with(mamba, [](gguf::GgufWriter& w) { w.set_u32("mamba.attention.head_count", 4); }),
+                    Contains("mamba.attention.head_count 4: mamba has no attention"));
+  CHECK_THROWS_WITH(load_with(mamba, [](gguf::GgufWriter& w) { w.set_u32("mamba.ssm.conv_kernel", 40); }),
+                    Contains("outside the supported 2..16 taps"));
+  CHECK_THROWS_WITH(load_with(mamba, [](gguf::GgufWriter& w) { w.set_u32("mamba.ssm.time_step_rank", 9); }),
+                    Contains("tensor 'blk.0.ssm_x.weight' has shape"));
+  CHECK_THROWS_WITH(load_with(mamba2, [](gguf::GgufWriter& w) { w.set_u32("mamba2.ssm.group_count", 3); }),
+                    Contains("do not divide evenly"));
+  CHECK_THROWS_WITH(model::Model::load(without_tensor(mamba, "blk.1.ssm_dt.bias")),
+                    Contains("tensor 'blk.1.ssm_dt.bias' is missing"));
+  CHECK_THROWS_WITH(model::Model::load(without_tensor(mamba, "blk.2.ssm_conv1d.bias")),
+                    Contains("tensor 'blk.2.ssm_conv1d.bias' is missing"));
+}
+
+TEST_CASE(
     "nemotron_h: Mamba-2, attention without RoPE and ReLU² FFNs as layers of their own match the "
     "textbook forward pass",
     "[engine][architectures]") {

@@ -606,6 +606,20 @@ TEST_CASE("presets carry the real models' sizes") {
   CHECK(nemotron_h->attends(7));
   CHECK(nemotron_h->ssm_groups == 8);
   CHECK(nemotron_h->n_expert == 0);
+  // Mamba-Codestral-7B-v0.1 (the Hub's 7.29 B) and Falcon-Mamba-7B (7.27 B; its lm_head as output.weight) to
+  // the parameter, their configs' counts by hand: 64 state-space layers each, nothing else but the
+  // embeddings, the output and the norms
+  const synth::Shape* codestral = synth::find_shape("mamba-codestral-7b");
+  REQUIRE(codestral != nullptr);
+  CHECK_FALSE(codestral->hidden);
+  CHECK(codestral->arch == "mamba2");
+  CHECK(codestral->n_params() == 7285403648);
+  CHECK_FALSE(codestral->attends(0));
+  const synth::Shape* falcon_mamba = synth::find_shape("falcon-mamba-7b");
+  REQUIRE(falcon_mamba != nullptr);
+  CHECK(falcon_mamba->arch == "mamba");
+  CHECK(falcon_mamba->dt_b_c_rms);
+  CHECK(falcon_mamba->n_params() == 7272665088);
   CHECK(synth::find_shape("qwen3-next-80b-a3b")->n_expert == 512);
   CHECK(synth::find_shape("qwen2.5-0.5b")->arch == "qwen2");
   CHECK(synth::find_shape("qwen3-0.6b")->head_dim() == 128);  // not 1024 / 16
@@ -749,6 +763,13 @@ TEST_CASE("bad synth options are rejected") {
   CHECK_THROWS_WITH(
       synth::write_model(o, dir / "x.gguf"),
       Catch::Contains("architecture must be llama, qwen2, ") && Catch::Contains(", not 'gpt2'"));
+  // a state-space model has no heads; Mamba-1 needs its dt rank
+  o.shape = *synth::find_shape("test-tiny-mamba");
+  o.shape.n_head = 4;
+  CHECK_THROWS_WITH(synth::write_model(o, dir / "x.gguf"), Catch::Contains("and no heads or FFN"));
+  o.shape = *synth::find_shape("test-tiny-mamba");
+  o.shape.ssm_dt_rank = 0;
+  CHECK_THROWS_WITH(synth::write_model(o, dir / "x.gguf"), Catch::Contains("mamba needs Mamba-1 sizes"));
   CHECK_FALSE(std::filesystem::exists(dir / "x.gguf"));
 }
 

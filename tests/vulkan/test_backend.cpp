@@ -824,6 +824,38 @@ TEST_CASE("Vulkan runs Nemotron-H (Mamba-2, attention and ReLU² FFN layers) as 
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
+TEST_CASE("Vulkan runs mamba2 and mamba (Mamba-1, Falcon-Mamba) as the CPU engine does", "[backend]") {
+  // test-tiny-mamba2 (3 Mamba-2 layers alone), test-tiny-mamba (3 Mamba-1 layers) and -falcon-mamba (dt, B
+  // and C RMS-normalized): prefill, decode steps past a checkpoint, sessions taken back, a long prompt; no
+  // attention to map; vulkan-llamacpp refuses them by name
+  const auto [shape, type] = GENERATE(
+      std::pair{"test-tiny-mamba2", gguf::GgmlType::Q8_0}, std::pair{"test-tiny-mamba2", gguf::GgmlType::F32},
+      std::pair{"test-tiny-mamba", gguf::GgmlType::Q8_0}, std::pair{"test-tiny-mamba", gguf::GgmlType::F32},
+      std::pair{"test-tiny-falcon-mamba", gguf::GgmlType::Q8_0});
+  INFO(shape << " " << gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file(shape, type));
+  const auto& d = model->desc();
+  REQUIRE(d.n_attention_layers() == 0);
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  model::Session s(*model, *gpu, 128), cs(*model, cpu, 128);
+  check_steps_against_cpu(s, cs, 34, {40, 3});
+  model::Session ls(*model, *gpu, 128), lcs(*model, cpu, 128);
+  check_long_prompt_against_cpu(ls, lcs, 9);
+  CHECK(gpu->attention_summary(ls, {70, 120}).empty());
+  CHECK_THROWS_WITH(gpu->attention(ls, 0, 0, {70, 120}, {0, 120}),
+                    Catch::Contains(d.architecture + " has no attention layers"));
+  // the estimate counts the recurrent state and its checkpoints, and no attention scores
+  const uint64_t logits =
+      uint64_t(std::min(vulkan::VulkanBackend::kMaxLogitRows, gpu->capabilities().max_batch)) * d.n_vocab * 4;
+  const auto caches = gpu->create_caches(256);
+  CHECK(gpu->estimate_memory(256).session_bytes <= caches->bytes() + logits);
+  CHECK(gpu->estimate_memory(256).session_bytes + uint64_t(4 * d.n_layer) * 256 >= caches->bytes() + logits);
+  CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
+                    Catch::Contains("recurrent layers (" + d.architecture + ")"));
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
 TEST_CASE("Vulkan runs Falcon-H1's Mamba-2 beside attention in every layer as the CPU engine does",
           "[backend]") {
   // test-tiny-falcon-h1 (3 layers of Mamba-2 and attention side by side, no Mamba-2 norm) and "-norm" (with

@@ -367,6 +367,11 @@ class EngineSession : public ChatSession {
     model::Backend& backend = *loaded_->backend;
     if (!backend.capabilities().attention_maps)
       throw std::runtime_error(display_name(backend.name()) + " backend keeps no attention maps");
+    // (a pure state-space model, Mamba: no layer attends, so there is no overview to draw)
+    if (const auto& md = loaded_->model->desc(); md.n_attention_layers() == 0)
+      throw std::runtime_error(md.architecture +
+                               " has no attention layers (a state-space model): there is "
+                               "no attention to look at");
     const tokenizer::Tokenizer& tok = *loaded_->tokenizer;
     use_context(settings);
     inspected_ = false;
