@@ -142,6 +142,12 @@ struct ArchTraits {
   // that norm feeds attention and attn_norm the parallel FFN (llama.cpp's converter names ln_attn
   // attn_norm_2, ln_mlp attn_norm); Falcon-7B and Falcon2-11B have attn_norm alone, which feeds both
   bool attn_norm_2 = false;
+  // NVIDIA's DeciLM / Llama-Nemotron (deci: Nemotron Super 49B, Ultra 253B, 51B; DeciLM-7B): llama's layers
+  // as a neural architecture search left them, each with its own shape (the converter's per-layer
+  // attention.head_count, head_count_kv and feed_forward_length arrays): attention with its own KV heads,
+  // none at all (head_count 0: no norm, nothing added), a "linear replacement" (head_count_kv 0: x +
+  // attn_output·norm(x), ModelDescription::Mixer::Linear), and FFNs of their own width or none (width 0)
+  bool block_configs = false;
 };
 
 // Every architecture this engine runs.
