@@ -84,7 +84,8 @@ int run_attention(cli::Args& args) {
   if (summary) {
     const auto s = engine.backend->attention_summary(session, queries);
     auto f = open_out(out_path);
-    out::write_summary_csv(f, s, d.gqa_group());
+    // (each layer's own KV heads: Gemma 4, deci)
+    out::write_summary_csv(f, s, [&d](int64_t l) { return d.has_attention(l) ? d.heads(l).group() : 0; });
     finish(f, out_path);
     std::fprintf(stderr, "wrote the %lld x %lld layer x head summary over queries %lld:%lld to %s\n",
                  static_cast<long long>(d.n_layer), static_cast<long long>(d.n_head),
@@ -98,7 +99,7 @@ int run_attention(cli::Args& args) {
                        engine.backend->name(),
                        layer,
                        head,
-                       head / d.gqa_group(),
+                       head / d.heads(layer).group(),
                        {}};
   for (int32_t id : tokens) info.tokens.push_back(out::display_token(tokenizer.token_piece(id)));
   if (format == "csv") {

@@ -101,6 +101,26 @@ void print_layer_shapes(const model::Model& model) {
                 static_cast<long long>(d.n_expert_used));
 }
 
+// deci's layers as the engine reads them (a Llama-Nemotron's block_configs): runs of layers of one shape,
+// each with its attention (its KV heads, none, or replaced by one matrix) and its FFN's width (or none).
+void print_block_configs(const model::ModelDescription& d) {
+  using M = model::ModelDescription::Mixer;
+  const auto shape = [&](int64_t l) {
+    const std::string attention = d.mixer(l) == M::None ? "no attention"
+                                  : d.mixer(l) == M::Linear
+                                      ? "attention replaced by one matrix"
+                                      : "attention over " + std::to_string(d.heads(l).n_head_kv) +
+                                            (d.heads(l).n_head_kv == 1 ? " KV head" : " KV heads");
+    return attention + ", " + (d.has_ffn(l) ? "FFN " + std::to_string(d.ff_width(l)) : "no FFN");
+  };
+  for (int64_t l = 0, start = 0; l < d.n_layer; ++l)
+    if (l + 1 == d.n_layer || shape(l + 1) != shape(l)) {
+      std::printf("  %s %s: %s\n", start == l ? "layer " : "layers", layer_range(start, l).c_str(),
+                  shape(l).c_str());
+      start = l + 1;
+    }
+}
+
 int run_info(cli::Args& args) {
   if (args.positional().size() != 1) throw cli::UsageError("expected exactly one MODEL.gguf");
   const auto file = gguf::GgufFile::open(args.positional()[0]);
@@ -169,13 +189,16 @@ int run_info(cli::Args& args) {
       for (const auto& [m, name] :
            {std::pair{M::Attention, "attention"}, std::pair{M::ShortConv, "short convolution"},
             std::pair{M::DeltaNet, "gated delta net"}, std::pair{M::Mamba2, "Mamba-2"},
-            std::pair{M::None, "FFN only"}, std::pair{M::Mamba2Attention, "Mamba-2 beside attention"},
-            std::pair{M::Mamba1, "Mamba-1"}})
+            // (deci's None layers may have no FFN either)
+            std::pair{M::None, d.traits->block_configs ? "without attention" : "FFN only"},
+            std::pair{M::Mamba2Attention, "Mamba-2 beside attention"}, std::pair{M::Mamba1, "Mamba-1"},
+            std::pair{M::Linear, "attention replaced by one matrix"}})
         if (const int64_t n = d.n_mixer_layers(m); n > 0)
           kinds += (kinds.empty() ? "" : ", ") + std::to_string(n) + " " + name;
       std::printf("layers:        %s\n", kinds.c_str());
     }
     if (d.traits && d.traits->layer_shapes) print_layer_shapes(*model);
+    if (d.traits && d.traits->block_configs) print_block_configs(d);
   } catch (const std::exception& e) {
     std::printf("engine:        refuses it: %s\n", e.what());
   }

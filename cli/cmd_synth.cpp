@@ -51,7 +51,8 @@ int run_synth(cli::Args& args) {
     auto& shape = options.shape;
     const uint32_t n_layer_kv = shape.n_layer - shape.shared_kv_layers, kept = static_cast<uint32_t>(layers);
     shape.shared_kv_layers = kept > n_layer_kv ? kept - n_layer_kv : 0;
-    for (auto* per_layer : {&shape.sliding_layers, &shape.layer_kv_heads, &shape.layer_ff})
+    for (auto* per_layer :
+         {&shape.sliding_layers, &shape.layer_kv_heads, &shape.layer_ff, &shape.layer_heads})
       if (!per_layer->empty()) per_layer->resize(kept);
     shape.n_layer = kept;
     std::erase_if(shape.attention_layers, [&](uint32_t l) { return l >= layers; });  // (LFM2)

@@ -890,7 +890,8 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
     const model::ModelDescription::Heads heads = d.heads(l);
     const int64_t q_dim = heads.q_dim(), kv_dim = heads.kv_dim(), hd = heads.head_dim;
 
-    // attention norm (Nemotron-H's FFN layers mix nothing: their norm comes with the FFN below)
+    // attention norm (Nemotron-H's FFN layers mix nothing: their norm comes with the FFN below; deci's
+    // layers without attention add nothing before their FFN)
     const bool mixes = d.mixer(l) != model::ModelDescription::Mixer::None;
     if (mixes)
       for (int64_t t = 0; t < n; ++t) norm(&s.xb[sz(t * dim)], &s.x[sz(t * dim)], L.attn_norm, L.attn_norm_b);
@@ -925,6 +926,8 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
       mamba2(c, L, l, n);
     } else if (d.mixer(l) == model::ModelDescription::Mixer::Mamba1) {  // Mamba-1's selective scan
       mamba1(c, L, l, n);
+    } else if (d.mixer(l) == model::ModelDescription::Mixer::Linear) {  // deci: attention replaced by wo
+      project(s.xb2.data(), s.xb.data(), L.wo, L.bo, n);
     } else if (!d.has_attention(l)) {  // a short-convolution layer (LFM2) mixes the tokens instead
       short_conv(c, L, l, n, pos0);
     } else {
@@ -1094,7 +1097,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
       const float inv_sqrt2 = 1.0f / std::sqrt(2.0f);
       for (int64_t i = 0; i < n * dim; ++i) s.x[sz(i)] *= inv_sqrt2;
     }
-    if (!d.has_ffn(l)) continue;  // (Nemotron-H's mixer layers)
+    if (!d.has_ffn(l)) continue;  // (Nemotron-H's mixer layers, deci's layers without an FFN)
 
     // ffn norm (a parallel block without one: the attention norm's output, still in xb)
     if (!d.parallel_residual || !L.ffn_norm.empty())

@@ -217,6 +217,10 @@ constexpr std::array kArchitectures = {
     // parameters (ModelDescription::xielu)
     ArchTraits{.name = "apertus", .norm = NormKind::Rms, .ffn = FfnKind::XIelu, .rope = RopeKind::NeoX,
                .learned_positions = false, .fused_qkv = false, .qk_norm = true},
+    // NVIDIA Llama-Nemotron (Super 49B v1/v1.5, Ultra 253B, 51B) and DeciLM-7B: llama's layers, each of its
+    // own shape
+    ArchTraits{.name = "deci", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::Normal,
+               .learned_positions = false, .fused_qkv = false, .block_configs = true},
     // TII Falcon-7B, -40B, -180B, Falcon2-11B: LayerNorms with biases, attention (fused q|k|v without biases,
     // multi-query or grouped, NeoX RoPE over whole heads) and an ungated GELU FFN without biases in parallel;
     // one norm for both (7B, Falcon2-11B) or attn_norm_2 for attention beside attn_norm for the FFN (40B,

@@ -147,6 +147,12 @@ struct ArchTraits {
   // norm and the classifier. The file's attention.head_count is 0; ModelDescription reads the ssm.* keys
   // (Mamba-2's sizes, or ModelDescription::Mamba2's Mamba-1 fields where mamba2 is false).
   bool pure_ssm = false;
+  // NVIDIA's DeciLM / Llama-Nemotron (deci: Nemotron Super 49B, Ultra 253B, 51B; DeciLM-7B): llama's layers
+  // as a neural architecture search left them, each with its own shape (the converter's per-layer
+  // attention.head_count, head_count_kv and feed_forward_length arrays): attention with its own KV heads,
+  // none at all (head_count 0: no norm, nothing added), a "linear replacement" (head_count_kv 0: x +
+  // attn_output·norm(x), ModelDescription::Mixer::Linear), and FFNs of their own width or none (width 0)
+  bool block_configs = false;
 };
 
 // Every architecture this engine runs.

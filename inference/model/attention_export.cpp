@@ -119,10 +119,18 @@ std::string matrix_json(const AttentionMatrix& m, const MatrixInfo& info) {
 }
 
 void write_summary_csv(std::ostream& out, const std::vector<HeadSummary>& summary, int64_t gqa_group) {
+  write_summary_csv(out, summary, [gqa_group](int64_t) { return gqa_group; });
+}
+
+void write_summary_csv(std::ostream& out, const std::vector<HeadSummary>& summary,
+                       const std::function<int64_t(int64_t layer)>& gqa_group) {
   out << "layer,head,kv_head,max_prob,entropy,first_token\n";
-  for (const auto& h : summary)
-    out << h.layer << ',' << h.head << ',' << h.head / gqa_group << ',' << number(h.max_prob) << ','
-        << number(h.entropy) << ',' << number(h.first_token) << "\n";
+  for (const auto& h : summary) {
+    const int64_t group = gqa_group(h.layer);
+    out << h.layer << ',' << h.head << ',';
+    if (group > 0) out << h.head / group;  // (empty for a layer without attention)
+    out << ',' << number(h.max_prob) << ',' << number(h.entropy) << ',' << number(h.first_token) << "\n";
+  }
 }
 
 }  // namespace glasswing::model::attention_export

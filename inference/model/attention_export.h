@@ -3,6 +3,7 @@
 // with a JSON header. Shared by `glasswing-cli attention` and the app's attention view ("Save as CSV"), so
 // both write the same bytes; the tests check them byte for byte.
 #include <cstdint>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -38,5 +39,9 @@ std::string matrix_json(const AttentionMatrix& m, const MatrixInfo& info);
 
 // layer,head,kv_head,max_prob,entropy,first_token — one row per (layer, head), in the summary's order.
 void write_summary_csv(std::ostream& out, const std::vector<HeadSummary>& summary, int64_t gqa_group);
+// The same with each layer's own query heads per KV head (Gemma 4, deci); 0 for a layer without attention
+// leaves its kv_head empty.
+void write_summary_csv(std::ostream& out, const std::vector<HeadSummary>& summary,
+                       const std::function<int64_t(int64_t layer)>& gqa_group);
 
 }  // namespace glasswing::model::attention_export

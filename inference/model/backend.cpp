@@ -20,6 +20,8 @@ const char* mixer_words(ModelDescription::Mixer m) {
       return "mixes tokens by a Mamba-1 state space";
     case ModelDescription::Mixer::None:
       return "is an FFN layer (it mixes no tokens)";
+    case ModelDescription::Mixer::Linear:
+      return "replaces attention by one linear map (it mixes no tokens)";
     case ModelDescription::Mixer::Attention:
     case ModelDescription::Mixer::Mamba2Attention:  // (Falcon-H1: attends beside its Mamba-2)
       break;
@@ -90,7 +92,12 @@ AttentionMatrix Backend::attention(const Session& session, int64_t layer, int64_
     throw std::out_of_range("layer " + std::to_string(layer) + " out of range");
   if (head < 0 || head >= d.n_head) throw std::out_of_range("head " + std::to_string(head) + " out of range");
   if (!d.has_attention(layer))
-    throw std::invalid_argument("layer " + std::to_string(layer) + " " + mixer_words(d.mixer(layer)) +
+    throw std::invalid_argument("layer " + std::to_string(layer) + " " +
+                                // (deci's layers without attention: an FFN, or nothing at all)
+                                (d.traits->block_configs && d.mixer(layer) == ModelDescription::Mixer::None
+                                     ? std::string(d.has_ffn(layer) ? "has no attention (only its FFN)"
+                                                                    : "has no attention and no FFN")
+                                     : mixer_words(d.mixer(layer))) +
                                 ", not attention: it has no attention map");
   check_range("query", queries, session.position());
   check_range("key", keys, session.position());

@@ -230,6 +230,14 @@ int64_t read_ff_width(const gguf::GgufFile& file, const std::string& a, ModelDes
       if (w <= 0) throw std::runtime_error(a + "feed_forward_length must be positive in every layer");
     return *std::max_element(d.layer_ff.begin(), d.layer_ff.end());
   }
+  if (d.traits->block_configs) {  // (deci: each layer's own width, 0 where the layer has no FFN)
+    d.layer_ff = per_layer_ints(file, a + "feed_forward_length", d.n_layer);
+    for (int64_t l = 0; l < d.n_layer; ++l)
+      if (d.layer_ff[static_cast<size_t>(l)] < 0 || d.layer_ff[static_cast<size_t>(l)] > (int64_t{1} << 32))
+        throw std::runtime_error(a + "feed_forward_length gives layer " + std::to_string(l) + " " +
+                                 std::to_string(d.layer_ff[static_cast<size_t>(l)]) + ", out of range");
+    return *std::max_element(d.layer_ff.begin(), d.layer_ff.end());
+  }
   if (!d.traits->single_sublayer)
     throw std::runtime_error("per-layer " + a + "feed_forward_length (an array) is not supported for " +
                              d.architecture);
@@ -432,6 +440,48 @@ void read_kv_heads(const gguf::GgufFile& file, const std::string& a, ModelDescri
   number_slots(d);
 }
 
+// deci's layer shapes as llama.cpp's converter writes a Llama-Nemotron's block_configs: attention.head_count
+// and head_count_kv (one number, or one per layer) and feed_forward_length (one per layer). A layer with
+// query heads but no KV heads replaces attention by attn_output alone (Mixer::Linear); one with neither has
+// no attention (Mixer::None, HF's no_op); a width of 0 marks a layer without an FFN. The attention layers
+// share one count of query heads (the config's num_attention_heads), each with its own KV heads.
+void read_block_configs(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
+  const auto per_layer = [&](const std::string& key) {
+    const gguf::Value* v = file.find(key);
+    if (v && v->type == gguf::ValueType::Array) return per_layer_ints(file, key, d.n_layer);
+    const int64_t n = file.require_int(key);
+    if (n < 0)
+      throw std::runtime_error("metadata " + key + " must not be negative, got " + std::to_string(n));
+    return std::vector<int64_t>(static_cast<size_t>(d.n_layer), n);
+  };
+  const std::string heads_key = a + "attention.head_count", kv_key = a + "attention.head_count_kv";
+  const std::vector<int64_t> heads = per_layer(heads_key);
+  // (DeciLM-7B writes no head_count_kv array where every layer has the query heads' count)
+  const std::vector<int64_t> kv = file.find(kv_key) ? per_layer(kv_key) : heads;
+  d.n_head = d.n_head_kv = 0;
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    const int64_t h = heads[static_cast<size_t>(l)], k = kv[static_cast<size_t>(l)];
+    const std::string layer = "layer " + std::to_string(l);
+    if (h < 0 || k < 0 || (h > 0 && d.n_head > 0 && h != d.n_head))
+      throw std::runtime_error(heads_key + " gives " + layer + " " + std::to_string(h) +
+                               " query heads: the attention layers must share one positive count");
+    if (h > 0) d.n_head = h;
+    if (h == 0 && k != 0)
+      throw std::runtime_error(kv_key + " gives " + layer + " " + std::to_string(k) +
+                               " KV heads, but it has no query heads (" + heads_key + " 0)");
+    if (k > 0 && h % k != 0)
+      throw std::runtime_error(kv_key + " gives " + layer + " " + std::to_string(k) +
+                               " KV heads, which do not divide its " + std::to_string(h) + " query heads");
+    using M = ModelDescription::Mixer;
+    d.mixers.push_back(h == 0 ? M::None : k == 0 ? M::Linear : M::Attention);
+    d.layer_kv_heads.push_back(k);
+    d.n_head_kv = std::max(d.n_head_kv, k);  // (the widest layer's: scratch sizes)
+  }
+  if (d.n_head_kv == 0)
+    throw std::runtime_error(kv_key + " leaves no attention layer (every layer has 0 KV heads)");
+  number_slots(d);
+}
+
 // The short convolution's taps (shortconv.l_cache), which a hybrid needs when it has convolution layers.
 void read_short_conv(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
   if (d.n_conv_layers() == 0) return;
@@ -588,13 +638,17 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
     read_vocabulary_and_classifier(file, d);
     return d;
   }
-  d.n_head = positive(file, a + "attention.head_count");
-  // (Qwen3.5's multi-token-prediction layer after the model's own is not run)
-  if (d.traits->delta_net) {
-    d.n_layer_nextn = count_key(file, a, "nextn_predict_layers", d.n_layer - 1);
-    d.n_layer -= d.n_layer_nextn;
+  if (d.traits->block_configs) {
+    read_block_configs(file, a, d);  // (per-layer head counts)
+  } else {
+    d.n_head = positive(file, a + "attention.head_count");
+    // (Qwen3.5's multi-token-prediction layer after the model's own is not run)
+    if (d.traits->delta_net) {
+      d.n_layer_nextn = count_key(file, a, "nextn_predict_layers", d.n_layer - 1);
+      d.n_layer -= d.n_layer_nextn;
+    }
+    read_kv_heads(file, a, d);
   }
-  read_kv_heads(file, a, d);
   if (d.traits->parallel_hybrid) read_parallel_hybrid(file, a, d);
   read_short_conv(file, a, d);
   if (d.traits->delta_net) read_delta_net(file, a, d);

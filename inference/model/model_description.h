@@ -87,9 +87,20 @@ struct ModelDescription {
   // (None: Nemotron-H's FFN layers, which mix nothing; Mamba2Attention: Falcon-H1's layers, which run both
   // side by side and keep both kinds of caches: K, V and Q rows per layer as attention layers do, and a
   // Mamba-2 state at the cache_slot that they number with the Mamba-2 layers)
-  // (Mamba1: the selective scan of Mamba-1, ArchTraits::pure_ssm's mamba, its sizes in Mamba2's fields)
-  enum class Mixer : uint8_t { Attention, ShortConv, DeltaNet, Mamba2, None, Mamba2Attention, Mamba1 };
-  static constexpr int kMixerKinds = 7;
+  // (Mamba1: the selective scan of Mamba-1, ArchTraits::pure_ssm's mamba, its sizes in Mamba2's fields;
+  // deci: None for its no-op attention, whose layer adds nothing before its FFN, not even a norm; Linear
+  // for its "linear replacement" of attention, x + attn_output·norm(x), which mixes no tokens either)
+  enum class Mixer : uint8_t {
+    Attention,
+    ShortConv,
+    DeltaNet,
+    Mamba2,
+    None,
+    Mamba2Attention,
+    Mamba1,
+    Linear
+  };
+  static constexpr int kMixerKinds = 8;
   std::vector<Mixer> mixers;
   int64_t shortconv_kernel = 0;
   std::vector<int32_t> layer_slots;  // per layer: its index among the layers of its kind (hybrids only)
@@ -145,8 +156,9 @@ struct ModelDescription {
   // Gemma 4 (ArchTraits::layer_shapes): which layers slide a window (the file's sliding_window_pattern, one
   // flag per layer; empty: the architecture's pattern), the sliding layers' head and rotary widths
   // (key_length_swa, rope.dimension_count_swa; head_dim and n_rot are the full layers'), the KV heads per
-  // layer where the file gives an array (empty: n_head_kv everywhere), and the FFN width per layer (empty:
-  // n_ff everywhere).
+  // layer where the file gives an array (empty: n_head_kv everywhere; deci's too, 0 for its layers without
+  // attention), and the FFN width per layer (empty: n_ff everywhere; deci's too, 0 for its layers without
+  // an FFN).
   std::vector<uint8_t> local_layers;
   int64_t head_dim_local = 0, n_rot_local = 0;
   std::vector<int64_t> layer_kv_heads, layer_ff;
@@ -187,7 +199,8 @@ struct ModelDescription {
     int64_t n_head_kv, head_dim, n_rot;
     int64_t q_dim() const { return n_head_kv ? q_heads * head_dim : 0; }
     int64_t kv_dim() const { return n_head_kv * head_dim; }
-    int64_t group() const { return q_heads / n_head_kv; }  // query heads per KV head
+    // query heads per KV head (0 for a layer without attention: deci's)
+    int64_t group() const { return n_head_kv ? q_heads / n_head_kv : 0; }
     int64_t q_heads;
   };
   Heads heads(int64_t l) const {
@@ -262,8 +275,12 @@ struct ModelDescription {
     return layer_slots.empty() ? l : layer_slots[static_cast<size_t>(l)];
   }
 
-  // Whether layer l has an FFN sublayer (ArchTraits::single_sublayer: only the layers without a mixer).
-  bool has_ffn(int64_t l) const { return !traits->single_sublayer || mixer(l) == Mixer::None; }
+  // Whether layer l has an FFN sublayer (ArchTraits::single_sublayer: only the layers without a mixer; deci:
+  // the layers whose per-layer width is not 0).
+  bool has_ffn(int64_t l) const {
+    return (!traits->single_sublayer || mixer(l) == Mixer::None) &&
+           (layer_ff.empty() || layer_ff[static_cast<size_t>(l)] > 0);
+  }
 
   // Whether layer l's FFN is a mixture of experts (else dense, of n_ff).
   bool moe_layer(int64_t l) const {

@@ -182,7 +182,9 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
   for (int64_t l = 0; l < d.n_layer; ++l) {
     LayerWeights& L = w.layers[static_cast<size_t>(l)];
     const std::string p = "blk." + std::to_string(l) + ".";
-    if (!arch.no_pre_norms) L.attn_norm = load.vector(p + "attn_norm.weight", d.n_embd);
+    // (deci's layers without attention have no norm before it; Nemotron-H's FFN layers use theirs)
+    const bool attn_norm = d.mixer(l) != ModelDescription::Mixer::None || arch.single_sublayer;
+    if (!arch.no_pre_norms && attn_norm) L.attn_norm = load.vector(p + "attn_norm.weight", d.n_embd);
     L.attn_norm_b = load.vector(p + "attn_norm.bias", d.n_embd, layer_norm);
     if (arch.attn_norm_2 && load.has(p + "attn_norm_2.weight")) {
       // Falcon-40B's two norms: attn_norm (ln_mlp) feeds the parallel FFN, attn_norm_2 (ln_attn) attention;
@@ -214,7 +216,10 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       L.dn_norm = load.vector(p + "ssm_norm.weight", n.head_v_dim);
       L.dn_out = load.matrix(p + "ssm_out.weight", d.n_embd, n.value_dim());
     } else if (d.mixer(l) == ModelDescription::Mixer::None) {
-      // (Nemotron-H: an FFN layer, no mixer)
+      // (Nemotron-H: an FFN layer, no mixer; deci: no attention)
+    } else if (d.mixer(l) == ModelDescription::Mixer::Linear) {  // (deci: attention replaced by one matrix)
+      L.wo = load.matrix(p + "attn_output.weight", d.n_embd, d.n_embd);
+      L.bo = load.vector(p + "attn_output.bias", d.n_embd, false);
     } else if (!d.has_attention(l)) {  // a short-convolution layer (LFM2)
       L.conv_in = load.matrix(p + "shortconv.in_proj.weight", 3 * d.n_embd, d.n_embd);
       L.conv_taps = load.table(p + "shortconv.conv.weight", d.shortconv_kernel, d.n_embd);
@@ -252,12 +257,13 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
           L.wv = load.matrix(p + "attn_v.weight", h.kv_dim(), d.n_embd);
       }
     } else {
-      L.wq = load.matrix(p + "attn_q.weight", (arch.attn_output_gate ? 2 : 1) * d.q_dim(), d.n_embd);
-      L.wk = load.matrix(p + "attn_k.weight", d.kv_dim(), d.n_embd);
-      L.wv = load.matrix(p + "attn_v.weight", d.kv_dim(), d.n_embd);
-      L.bq = load.vector(p + "attn_q.bias", d.q_dim(), false);
-      L.bk = load.vector(p + "attn_k.bias", d.kv_dim(), false);
-      L.bv = load.vector(p + "attn_v.bias", d.kv_dim(), false);
+      const ModelDescription::Heads h = d.heads(l);  // (deci: this layer's own KV heads)
+      L.wq = load.matrix(p + "attn_q.weight", (arch.attn_output_gate ? 2 : 1) * h.q_dim(), d.n_embd);
+      L.wk = load.matrix(p + "attn_k.weight", h.kv_dim(), d.n_embd);
+      L.wv = load.matrix(p + "attn_v.weight", h.kv_dim(), d.n_embd);
+      L.bq = load.vector(p + "attn_q.bias", h.q_dim(), false);
+      L.bk = load.vector(p + "attn_k.bias", h.kv_dim(), false);
+      L.bv = load.vector(p + "attn_v.bias", h.kv_dim(), false);
     }
     if (!d.has_attention(l)) {
       // (no attention tensors)

@@ -370,6 +370,36 @@ std::vector<Shape> make_shapes() {
   Shape minitron{"minitron-4b", "nemotron", 3072, 32, 24, 8, 9216, 256000, 4096, 10000.0f, 1e-5f, false, false};
   minitron.rope_dims = 64;
   add(minitron);
+  // NVIDIA Llama-3.3-Nemotron-Super-49B-v1 (deci): 80 layers of 8192 cut from Llama 3.3 70B by a neural
+  // architecture search, as its config.json's block_configs say: 64 query heads of 128 over 8 KV heads
+  // (n_heads_in_group 8) where a layer attends, no attention at all in 31 of them; FFNs of
+  // ffn_mult·2/3·8192 rounded up to 256 (ffn_mult 0.5 to 5.25: 2816 to 28672); Llama 3's vocabulary,
+  // RoPE base 500000 with its "llama3" scaling (factor 8 over 8192)
+  Shape super49{"nemotron-super-49b", "deci", 8192, 80, 64, 8, 28672, 128256, 131072, 500000.0f, 1e-5f, false,
+                false};
+  super49.rope_scaling_factor = 8.0f;
+  {
+    // per layer: its KV heads (0: no attention) and ffn_mult as the config writes it
+    constexpr std::pair<uint32_t, double> blocks[] = {
+        {8, 2.625}, {8, 5.25},  {8, 5.25}, {8, 5.25},    {8, 5.25},   {8, 5.25},   {0, 2.625},  {0, 2.625},
+        {8, 5.25},  {8, 5.25},  {8, 5.25}, {0, 3.28125}, {8, 5.25},   {8, 5.25},   {8, 5.25},   {8, 5.25},
+        {8, 5.25},  {8, 5.25},  {8, 5.25}, {8, 5.25},    {8, 5.25},   {8, 5.25},   {8, 5.25},   {8, 5.25},
+        {8, 5.25},  {8, 5.25},  {8, 5.25}, {8, 5.25},    {8, 5.25},   {8, 5.25},   {8, 5.25},   {8, 5.25},
+        {8, 5.25},  {8, 5.25},  {8, 5.25}, {8, 5.25},    {8, 5.25},   {8, 5.25},   {8, 5.25},   {8, 5.25},
+        {8, 5.25},  {8, 5.25},  {0, 1.3125}, {0, 2.625}, {0, 2.625},  {0, 1.3125}, {0, 5.25},   {0, 1.3125},
+        {0, 2.625}, {0, 1.3125}, {0, 1.3125}, {0, 1.3125}, {8, 5.25}, {0, 1.3125}, {0, 1.0},    {0, 1.0},
+        {0, 1.3125}, {0, 1.0},  {0, 1.0},  {0, 1.0},     {0, 1.3125}, {0, 1.3125}, {0, 0.5},    {0, 0.5},
+        {0, 1.0},   {0, 1.0},   {0, 0.5},  {0, 0.5},     {0, 1.0},    {0, 0.5},    {0, 0.5},    {8, 5.25},
+        {8, 5.25},  {8, 5.25},  {8, 5.25}, {8, 5.25},    {8, 5.25},   {8, 5.25},   {8, 5.25},   {8, 5.25}};
+    for (const auto& [kv, mult] : blocks) {
+      // (DeciLM's _ffn_mult_to_intermediate_size, as llama.cpp's converter computes it)
+      const auto width = static_cast<uint32_t>(2 * mult * 8192 / 3);
+      super49.layer_ff.push_back((width + 255) / 256 * 256);
+      super49.layer_kv_heads.push_back(kv);
+      super49.layer_heads.push_back(kv ? 64 : 0);
+    }
+  }
+  add(super49);
   // StarCoder2-3B: LayerNorms and projections with biases, 24 heads of 128 over 2 KV heads, a GELU FFN of
   // 12288, tied embeddings (its RoPE base as the config writes it)
   add({"starcoder2-3b", "starcoder2", 3072, 30, 24, 2, 12288, 49152, 16384, 999999.4420358813f, 1e-5f, true,
@@ -724,6 +754,17 @@ std::vector<Shape> make_shapes() {
                       true};
   nemotron_tiny.rope_dims = 16;
   add(nemotron_tiny);
+  // deci: every kind of layer a Llama-Nemotron has: attention over 2 KV heads (0), no attention (1, 5),
+  // attention replaced by one matrix (2), attention over 1 KV head without an FFN (3; Hugging Face's
+  // no-op FFN), attention over 4 (6), no attention and no FFN (5: Ultra's empty layers); FFNs of 128 to
+  // 320; Llama 3's RoPE scaling over an original context of 32, so that the factors differ between pairs
+  Shape deci_tiny{"test-tiny-deci", "deci", 128, 7, 4, 4, 320, 300, 128, 10000.0f, 1e-5f, false, true};
+  deci_tiny.rope_scaling_factor = 8.0f;
+  deci_tiny.rope_original_ctx = 32;
+  deci_tiny.layer_heads = {4, 0, 4, 4, 4, 0, 4};
+  deci_tiny.layer_kv_heads = {2, 0, 0, 1, 4, 0, 2};
+  deci_tiny.layer_ff = {256, 192, 320, 0, 128, 0, 256};
+  add(deci_tiny);
   // apertus: per-head q and k norms before RoPE (NeoX pairs), an ungated FFN with each layer's xIELU
   add({"test-tiny-apertus", "apertus", 128, 3, 4, 2, 256, 300, 128, 12000000.0f, 1e-5f, false, true});
   add({"test-tiny-arcee", "arcee", 128, 2, 4, 2, 256, 300, 128, 10000.0f, 1e-5f, false, true});  // (ReLU²)
@@ -874,6 +915,12 @@ void validate(const Shape& s) {
         "heads)");
   for (uint32_t l : s.attention_layers)
     if (l >= s.n_layer) fail("attention layer " + std::to_string(l) + " is past the last layer");
+  if ((s.arch == "deci") != !s.layer_heads.empty() ||
+      (!s.layer_heads.empty() && (s.layer_heads.size() != s.n_layer || s.layer_kv_heads.size() != s.n_layer ||
+                                  s.layer_ff.size() != s.n_layer ||
+                                  std::any_of(s.layer_heads.begin(), s.layer_heads.end(),
+                                              [&](uint32_t h) { return h && h != s.n_head; }))))
+    fail("deci needs per-layer head counts (n_head or 0), KV head counts and FFN widths for every layer");
   if (lfm2 && (s.attention_layers.empty() || s.conv_kernel < 2)) fail("lfm2 needs attention layers and taps");
   if ((s.arch.rfind("qwen35", 0) == 0 || s.arch == "qwen3next") != (s.full_attention_interval > 0) ||
       (s.full_attention_interval &&
@@ -944,7 +991,8 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     const bool falcon_h1 = s.arch == "falcon-h1";
     const Kind norm = layer_norm || falcon_h1 ? Kind::HeadNorm : Kind::Norm;
     const bool exaone4 = s.arch == "exaone4";  // (as olmo2's norms, per-head q and k norms)
-    if (!olmo2 && !exaone4) t.push_back({p + "attn_norm.weight", norm, e, 1});
+    // (deci: no norm where a layer has no attention)
+    if (!olmo2 && !exaone4 && !s.no_attention(l)) t.push_back({p + "attn_norm.weight", norm, e, 1});
     if (norm_bias) t.push_back({p + "attn_norm.bias", Kind::Bias, e, 1});
     if (falcon && s.attn_norm_2) {
       t.push_back({p + "attn_norm_2.weight", norm, e, 1});
@@ -983,8 +1031,15 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       continue;
     }
     if (falcon_h1) mamba2();  // (beside the attention below)
+    const bool deci = s.arch == "deci";
     if (nemotron && s.ffn_layer(l)) {
       // (an FFN layer: its tensors below)
+    } else if (deci) {  // the layer's own KV heads; none where it has no attention or a linear one
+      if (s.attends(l)) {
+        t.push_back({p + "attn_q.weight", Kind::Weight, e, q});
+        t.push_back({p + "attn_k.weight", Kind::Weight, e, uint64_t{s.layer_kv(l)} * s.head_dim()});
+        t.push_back({p + "attn_v.weight", Kind::Weight, e, uint64_t{s.layer_kv(l)} * s.head_dim()});
+      }
     } else if ((s.arch == "granitehybrid" || nemotron) && !s.attends(l)) {  // a Mamba-2 layer
       mamba2();
     } else if (qwen35 && !s.attends(l)) {  // a gated delta-net layer (Qwen3.5)
@@ -1070,16 +1125,20 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, kv, 1});
     }
     const uint64_t q_l = s.arch == "gemma4" ? uint64_t{s.n_head} * s.layer_head_dim(l) : q;
-    if (s.attends(l))
-      t.push_back(
-          {p + "attn_output.weight", Kind::Weight, s.kv_rank ? uint64_t{s.n_head} * s.v_head : q_l, e});
+    if (s.attends(l) || s.linear_attention(l))  // (deci's linear replacement: n_embd × n_embd)
+      t.push_back({p + "attn_output.weight", Kind::Weight,
+                   s.kv_rank               ? uint64_t{s.n_head} * s.v_head
+                   : s.linear_attention(l) ? e
+                                           : q_l,
+                   e});
     if (gpt_oss || seed_oss || neox || phi2 || starcoder2)
       t.push_back({p + "attn_output.bias", Kind::Bias, e, 1});
     if (gpt_oss) t.push_back({p + "attn_sinks.weight", Kind::Sink, s.n_head, 1});
     const bool post_norms = s.arch == "gemma2" || s.arch == "gemma3" || s.arch == "gemma4" ||
                             s.arch == "gemma3n" || glm4 || olmo2 || exaone4;
     if (post_norms) t.push_back({p + "post_attention_norm.weight", Kind::Norm, e, 1});
-    if (nemotron && !s.ffn_layer(l)) continue;  // (Nemotron-H: a mixer layer has no FFN)
+    if (nemotron && !s.ffn_layer(l)) continue;       // (Nemotron-H: a mixer layer has no FFN)
+    if (deci && s.layer_ff_width(l) == 0) continue;  // (deci: a layer without an FFN)
     // (Falcon-H1's converter maps pre_ff_layernorm.weight whole: "ffn_norm" without ".weight")
     // (Nemotron-H's FFN layers: their attn_norm; Falcon's FFN: attn_norm; StableLM 2 12B's: its attn_norm)
     if (!olmo2 && !exaone4 && !nemotron && !phi2 && !cohere && !falcon && !stablelm_12b)
@@ -1258,7 +1317,7 @@ constexpr std::string_view kArchitectures[] = {
     "nemotron_h",  "nemotron_h_moe", "gptneox",  "phi2",         "command-r",  "cohere2",    "gemma4",
     "gemma",       "exaone",         "exaone4",  "arcee",        "falcon-h1",  "minimax-m2", "dots1",
     "bailingmoe",  "bailingmoe2",    "gemma3n",  "llama4",       "starcoder2", "stablelm",   "internlm2",
-    "apertus",     "falcon",         "nemotron", "mistral4",     "mamba2",     "mamba"};
+    "apertus",     "falcon",         "nemotron", "mistral4",     "mamba2",     "mamba",      "deci"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -1352,6 +1411,18 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   w.set_u32(a + ".block_count", s.n_layer + s.n_nextn);
   w.set_u32(a + ".feed_forward_length", s.n_ff);
   w.set_u32(a + ".attention.head_count", s.n_head);
+  if (a == "deci") {  // per layer, as llama.cpp's converter writes a Llama-Nemotron's block_configs
+    gguf::Array heads, ff;
+    heads.elem_type = ff.elem_type = gguf::ValueType::Uint32;
+    for (uint32_t l = 0; l < s.n_layer; ++l) {
+      heads.ints.push_back(s.layer_heads.empty() ? s.n_head : s.layer_heads[l]);
+      ff.ints.push_back(s.layer_ff_width(l));
+    }
+    w.set_array(a + ".attention.head_count", heads);
+    w.set_array(a + ".feed_forward_length", ff);
+    w.set_u32(a + ".attention.key_length", s.head_dim());
+    w.set_u32(a + ".attention.value_length", s.head_dim());
+  }
   if (s.pure_ssm()) {
     // (llama.cpp's converter writes head_count 0 and no other attention key)
   } else if (!s.layer_kv_heads.empty()) {  // (Gemma 4: per layer)

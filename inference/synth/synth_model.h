@@ -33,7 +33,7 @@ struct Shape {
   // k and v with biases, SwiGLU), "internlm2" (llama's layers), "apertus" (per-head q and k norms, an ungated
   // FFN with per-layer xIELU keys), "falcon" (LayerNorms, fused q|k|v and an ungated GELU FFN without
   // biases, in parallel from one norm or from two: attn_norm_2), "nemotron" (LayerNorms, an ungated ReLU²
-  // FFN, RoPE on part of each head)
+  // FFN, RoPE on part of each head), "deci" (llama's layers each of its own shape: layer_heads below)
   std::string arch;
   uint32_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, n_ctx = 0;
   float rope_base = 10000.0f;
@@ -126,8 +126,17 @@ struct Shape {
   bool ffn_layer(uint32_t layer) const {
     return std::find(ffn_layers.begin(), ffn_layers.end(), layer) != ffn_layers.end();
   }
+  // deci: per layer its query heads (n_head, or 0: no attention at all), its KV heads in layer_kv_heads (0
+  // where it has query heads: attention replaced by one n_embd × n_embd attn_output) and its FFN width in
+  // layer_ff (0: no FFN), written as per-layer arrays as llama.cpp's converter writes block_configs
+  std::vector<uint32_t> layer_heads = {};
+  bool linear_attention(uint32_t l) const {
+    return !layer_heads.empty() && layer_heads[l] > 0 && layer_kv(l) == 0;
+  }
+  bool no_attention(uint32_t l) const { return !layer_heads.empty() && layer_heads[l] == 0; }
   bool attends(uint32_t layer) const {
     if (pure_ssm()) return false;
+    if (!layer_heads.empty()) return layer_heads[layer] > 0 && layer_kv(layer) > 0;
     if (full_attention_interval) return (layer + 1) % full_attention_interval == 0;
     return attention_layers.empty() ||
            std::find(attention_layers.begin(), attention_layers.end(), layer) != attention_layers.end();

@@ -1116,7 +1116,8 @@ void VulkanBackend::record_altup_merge(Recorder& rec, uint32_t n, uint32_t first
 // attention: its output kept in mb_res while attention reads the same x, then added.
 void VulkanBackend::record_mixer(Recorder& rec, Caches& c, uint32_t n, int64_t l, LayerFlow& flow) {
   if (model_.desc().parallel_residual) record_parallel_ffn_norm(rec, n, l);
-  if (model_.desc().mixer(l) == model::ModelDescription::Mixer::None) return;  // (Nemotron-H's FFN layers)
+  // (Nemotron-H's FFN layers; deci's layers without attention, which add nothing)
+  if (model_.desc().mixer(l) == model::ModelDescription::Mixer::None) return;
   if (model_.desc().mixer(l) == model::ModelDescription::Mixer::Mamba2Attention) {
     record_mamba2(rec, c, n, l);
     record_attention(rec, c, n, l, flow);
@@ -1128,10 +1129,23 @@ void VulkanBackend::record_mixer(Recorder& rec, Caches& c, uint32_t n, int64_t l
     record_mamba2(rec, c, n, l);
   else if (model_.desc().mixer(l) == model::ModelDescription::Mixer::Mamba1)
     record_mamba1(rec, c, n, l);
+  else if (model_.desc().mixer(l) == model::ModelDescription::Mixer::Linear)
+    record_linear_mixer(rec, n, l);
   else if (model_.desc().has_attention(l))
     record_attention(rec, c, n, l, flow);
   else
     record_short_conv(rec, c, n, l);
+}
+
+// deci's "linear replacement" of attention, from the residual stream x back into it: x + wo·RMSNorm(x).
+void VulkanBackend::record_linear_mixer(Recorder& rec, uint32_t n, int64_t l) {
+  const Activations& a = *a_;
+  const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
+  record_norm(rec, a.x, a.xb, L.attn_norm, L.attn_norm_b, n);
+  rec.barrier();
+  rec.project(*L.wo, a.xb, a.x, {.n_vec = n, .accumulate = true});
+  record_bias(rec, L.bo, a.x, u32(model_.desc().n_embd), n);
+  rec.barrier();
 }
 
 // A Mamba-2 layer (Granite 4.0-H), from the residual stream x back into it: RMSNorm into xb, in_proj, the

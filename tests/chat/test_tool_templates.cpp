@@ -223,3 +223,41 @@ TEST_CASE("Llama 4's chat template renders a conversation and tool calls as Jinj
           R"json("<s><|header_start|>user<|header_end|>\n\nGiven the following functions, please respond with a JSON for a function call with its proper arguments that best answers the given prompt.\n\nRespond in the format {\"name\": function name, \"parameters\": dictionary of argument name and its value}.Do not use variables.\n\n{\n    \"type\": \"function\",\n    \"function\": {\n        \"name\": \"get_weather\",\n        \"description\": \"M\u00e9t\u00e9o\",\n        \"parameters\": {\n            \"type\": \"object\",\n            \"properties\": {\n                \"city\": {\n                    \"type\": \"string\"\n                }\n            },\n            \"required\": [\n                \"city\"\n            ]\n        }\n    }\n}\n\nParis?<|eot|><|header_start|>assistant<|header_end|>\n\n<|python_start|><|python_end|>{\"name\": \"get_weather\", \"parameters\": {\"city\": \"Paris\"}}<|eot|><|header_start|>ipython<|header_end|>\n\n\"21\u00b0C\"<|eot|><|header_start|>assistant<|header_end|>\n\n")json")
           .get<std::string>());
 }
+
+// Llama-3.3-Nemotron-Super-49B-v1's template (deci): the system message ("detailed thinking on" or "off"
+// switches its reasoning) in Llama 3's headers, then each turn trimmed, an assistant's reasoning before
+// "</think>" dropped. The loop as published copies of the template carry it; the system part as the model's
+// tokenizer_config.json writes it. (v1.5's own template, with /no_think, was not available to test.)
+constexpr const char* kNemotronSuperTemplate =
+    "{{- bos_token }}{%- if messages[0]['role'] == 'system' %}{%- set system_message = "
+    "messages[0]['content']|trim %}{%- set messages = messages[1:] %}{%- else %}{%- set system_message = "
+    "\"\" "
+    "%}{%- endif %}{{- \"<|start_header_id|>system<|end_header_id|>\\n\\n\" }}{{- system_message }}{{- "
+    "\"<|eot_id|>\" }}{%- for message in messages %}{%- if message['role'] == 'assistant' and '</think>' in "
+    "message['content'] %}{%- set content = message['content'].split('</think>')[-1].lstrip() %}{%- else "
+    "%}{%- set content = message['content'] %}{%- endif %}{{- '<|start_header_id|>' + message['role'] + "
+    "'<|end_header_id|>\\n\\n' + content | trim + '<|eot_id|>' }}{%- endfor %}{%- if add_generation_prompt "
+    "%}{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{%- endif %}";
+
+TEST_CASE(
+    "Nemotron Super's chat template renders its thinking switch and drops past reasoning as Jinja2 does",
+    "[chat][tools]") {
+  const ChatTemplate tmpl = ChatTemplate::parse(kNemotronSuperTemplate);
+  ChatTemplate::Options opt;
+  opt.bos_token = "<|begin_of_text|>";
+  opt.eos_token = "<|eot_id|>";
+  opt.add_generation_prompt = true;
+  const json chat = json::parse(R"([{"role": "system", "content": "detailed thinking on "},
+    {"role": "user", "content": " Hi"}, {"role": "assistant", "content": "<think>\nA greeting.\n</think>\n\nHello!"},
+    {"role": "user", "content": "Bye"}])");
+  CHECK(
+      tmpl.render(chat, opt) ==
+      json::parse(
+          R"json("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\ndetailed thinking on<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nHello!<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nBye<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n")json")
+          .get<std::string>());
+  // without a system message: an empty one
+  opt.add_generation_prompt = false;
+  CHECK(tmpl.render(json::parse(R"([{"role": "user", "content": "Hi"}])"), opt) ==
+        "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n<|eot_id|><|start_header_id|>user<|"
+        "end_header_id|>\n\nHi<|eot_id|>");
+}

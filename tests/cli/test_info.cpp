@@ -7,6 +7,7 @@
 
 #include "inference/gguf/gguf_file.h"
 #include "inference/gguf/gguf_writer.h"
+#include "inference/synth/synth_model.h"
 #include "tests/engine/engine_test_util.h"
 #include "tests/gguf_copy.h"
 #include "tests/test_support.h"
@@ -56,6 +57,41 @@ TEST_CASE("info counts a hybrid's layers by how they mix tokens", "[cli][info]")
   CHECK_THAT(info(test::synth_model_file("test-tiny-nemotron-h", gguf::GgmlType::F32).string()),
              Catch::Contains("layers:        1 attention, 3 Mamba-2, 2 FFN only\n"));
   CHECK_THAT(info(test::require_shared("models/stories260K.gguf").string()), !Catch::Contains("layers:"));
+}
+
+TEST_CASE("info prints a Llama-Nemotron's (deci) layer shapes as the engine reads them", "[cli][info]") {
+  const std::string out = info(test::synth_model_file("test-tiny-deci", gguf::GgmlType::F32).string());
+  CHECK_THAT(out, Catch::Contains("engine:        runs it\n"));
+  CHECK_THAT(out, Catch::Contains("layers:        4 attention, 2 without attention, 1 attention replaced by "
+                                  "one matrix\n"));
+  CHECK_THAT(out, Catch::Contains("  layer  0: attention over 2 KV heads, FFN 256\n"
+                                  "  layer  1: no attention, FFN 192\n"
+                                  "  layer  2: attention replaced by one matrix, FFN 320\n"
+                                  "  layer  3: attention over 1 KV head, no FFN\n"
+                                  "  layer  4: attention over 4 KV heads, FFN 128\n"
+                                  "  layer  5: no attention, no FFN\n"
+                                  "  layer  6: attention over 2 KV heads, FFN 256\n"));
+  // runs of one shape in one line (the 49B preset's first layers: 1-5 alike)
+  synth::Options options;
+  options.shape = *synth::find_shape("nemotron-super-49b");
+  options.shape.n_layer = 8;
+  options.shape.n_embd = 256;
+  options.shape.n_head = 4;
+  options.shape.n_head_kv = 2;
+  options.shape.n_vocab = 300;
+  for (auto& h : options.shape.layer_heads) h = h ? 4 : 0;
+  for (auto& k : options.shape.layer_kv_heads) k = k ? 2 : 0;
+  for (auto& f : options.shape.layer_ff) f /= 64;
+  for (auto* v : {&options.shape.layer_heads, &options.shape.layer_kv_heads, &options.shape.layer_ff})
+    v->resize(8);
+  options.shape.n_ff = 448;
+  options.type = gguf::GgmlType::F32;
+  const auto path = test::temp_dir("info-deci") / "cut.gguf";
+  synth::write_model(options, path);
+  const std::string cut = info(path.string());
+  CHECK_THAT(cut, Catch::Contains("  layer  0: attention over 2 KV heads, FFN 224\n"
+                                  "  layers 1-5: attention over 2 KV heads, FFN 448\n"
+                                  "  layers 6-7: no attention, FFN 224\n"));
 }
 
 TEST_CASE("info prints Gemma 4's layer shapes as the engine reads them", "[cli][info]") {

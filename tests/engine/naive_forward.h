@@ -179,6 +179,10 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   // through altup_unembd_proj at s₀'s magnitude, and the N are averaged.
   const bool gemma3n = d.architecture == "gemma3n";
   const bool gemma4 = d.architecture == "gemma4" || gemma3n;
+  // deci (Llama-Nemotron), as Hugging Face's DeciLMDecoderLayer: a layer's attention is a no-op (nothing
+  // added, no norm), attention (its own KV heads) or its "linear replacement" x + W·RMSNorm(x) (W: the
+  // file's attn_output); then its FFN, of its own width, or none (a no-op: nothing added)
+  const bool deci = d.architecture == "deci";
   const bool gemma2 = d.architecture == "gemma2", gemma3 = d.architecture == "gemma3",
              gemma = gemma2 || gemma3 || gemma4 || d.architecture == "gemma",
              gpt_oss = d.architecture == "gpt-oss";
@@ -287,13 +291,15 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
                                              : d.rope_freq_base;
     const int64_t hd = gemma4 ? d.heads(l).head_dim : d.head_dim;
     const int64_t n_rot = gemma4 ? d.heads(l).n_rot : d.n_rot;
-    const int64_t n_kv = gemma4 ? d.heads(l).n_head_kv : d.n_head_kv;
+    // (deci: each layer its own KV heads, 0 where it has no attention)
+    const int64_t n_kv = gemma4 || deci ? d.heads(l).n_head_kv : d.n_head_kv;
     naive::Rope rope =
         naive::rope_frequencies(m, n_ctx, base, !local(l) || gpt_oss || exaone4_windows, n_rot);
     if (arch.yarn_unit_magnitude) rope.mscale = 1.0;  // Ministral 3: HF's attention_factor is 1
     std::vector<Vec> q(u(n)), k(u(n)), v(u(n));
     // per head: the widths of q and k, and of v; heads per KV head; the scores' scale
-    int64_t qk_hd = hd, v_hd = hd, group = n_kv ? d.n_head / n_kv : 0;  // (a pure state-space model: none)
+    int64_t qk_hd = hd, v_hd = hd,
+            group = n_kv > 0 ? d.n_head / n_kv : 0;  // (a pure state-space model: none)
     const bool own_kv = !gemma4 || L.wk;  // (Gemma 4's last layers have no keys and values of their own)
     double score_scale = granite  ? d.attention_scale
                          : gemma4 ? 1.0
@@ -540,6 +546,12 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
             o[u(h * dv + i)] *= scale * L.dn_norm[u(i)] * silu(z[u(h * dv + i)]);
         }
         conv_out[u(t)] = naive::matvec(L.dn_out, o);
+      }
+    } else if (d.mixer(l) == model::ModelDescription::Mixer::Linear) {  // deci: W·RMSNorm(x)
+      for (int64_t t = 0; t < n; ++t) {
+        Vec xn = x[u(t)];
+        naive::rmsnorm(xn, 0, u(dim), L.attn_norm, eps);
+        conv_out[u(t)] = naive::matvec(L.wo, xn, L.bo);
       }
     } else if (d.mixer(l) == model::ModelDescription::Mixer::ShortConv) {
       const int64_t taps = d.shortconv_kernel;

@@ -2509,3 +2509,117 @@ TEST_CASE("llama4 files whose keys its graph cannot run are refused by name", "[
       "llama4-chunk", [](gguf::GgufWriter& w) { w.set_u32("llama4.attention.chunk_size", 0); },
       "llama4.attention.chunk_size 0, temperature_length 3 and temperature_scale 0.500000 must be positive");
 }
+
+TEST_CASE("deci: Llama-Nemotron's layers, each of its own shape, match the textbook forward pass",
+          "[engine][architectures]") {
+  // test-tiny-deci: attention over 2 KV heads, none, one matrix, attention over 1 KV head without an FFN,
+  // attention over 4, an empty layer, attention over 2; FFNs of 256, 192, 320, -, 128, -, 256
+  const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::Q8_0);
+  INFO(gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file("test-tiny-deci", type));
+  const model::ModelDescription& d = model->desc();
+  using M = model::ModelDescription::Mixer;
+  CHECK(d.mixers ==
+        std::vector<M>{M::Attention, M::None, M::Linear, M::Attention, M::Attention, M::None, M::Attention});
+  CHECK(d.n_head == 4);
+  CHECK(d.n_head_kv == 4);  // (the widest layer's)
+  CHECK(d.layer_kv_heads == std::vector<int64_t>{2, 0, 0, 1, 4, 0, 2});
+  CHECK(d.layer_ff == std::vector<int64_t>{256, 192, 320, 0, 128, 0, 256});
+  CHECK(d.n_ff == 320);
+  for (int64_t l = 0; l < d.n_layer; ++l) CHECK(d.has_ffn(l) == (l != 3 && l != 5));
+  const auto& L = model->weights().layers;
+  CHECK(L[1].attn_norm.empty());  // (no attention: no norm before it either)
+  CHECK_FALSE(L[1].wq);
+  CHECK_FALSE(L[1].wo);
+  REQUIRE(L[2].wo);  // (attention replaced by one n_embd × n_embd matrix)
+  CHECK(L[2].wo.n_rows == d.n_embd);
+  CHECK(L[2].wo.n_cols == d.n_embd);
+  CHECK_FALSE(L[2].wq);
+  CHECK(L[3].wk.n_rows == d.head_dim);
+  CHECK(L[4].wv.n_rows == 4 * d.head_dim);
+  CHECK_FALSE(L[3].w_up);
+  CHECK(L[1].w_down.n_cols == 192);
+  CHECK_FALSE(model->weights().rope_freqs.empty());  // (Llama 3's scaling)
+  // the caches hold keys, values and queries of the attention layers only, each of its own width
+  CHECK(d.attention_cache_floats() == (2 * (2 + 1 + 4 + 2)) * d.head_dim + 4 * d.q_dim());
+
+  check_against_textbook(*model, 0.05f);
+
+  cpu::CpuBackend cpu(*model);
+  model::Session session(*model, cpu, 64);
+  cpu.forward(session, kTokens, false);
+  // each layer without attention says what it is instead
+  CHECK_THROWS_WITH(cpu.attention(session, 1, 0, {0, 4}, {0, 4}),
+                    Contains("has no attention (only its FFN)"));
+  CHECK_THROWS_WITH(cpu.attention(session, 2, 0, {0, 4}, {0, 4}),
+                    Contains("replaces attention by one linear map"));
+  CHECK_THROWS_WITH(cpu.attention(session, 5, 0, {0, 4}, {0, 4}), Contains("has no attention and no FFN"));
+  // the maps of layers with 1 and 4 KV heads are distributions; the overview leaves the others empty
+  for (const int64_t l : {3, 4}) {
+    const auto m = cpu.attention(session, l, 3, {0, 11}, {0, 11});
+    for (int64_t q = 0; q < 11; ++q) {
+      double sum = 0;
+      for (int64_t k = 0; k <= q; ++k) sum += m.probs[static_cast<size_t>(q * 11 + k)];
+      CHECK(sum == Approx(1.0).epsilon(1e-4));
+    }
+  }
+  for (const auto& h : cpu.attention_summary(session, {2, 11})) {
+    INFO("layer " << h.layer << " head " << h.head);
+    CHECK(std::isnan(h.entropy) == !d.has_attention(h.layer));
+  }
+  // a session taken back evaluates again from its caches
+  const int32_t more[] = {30, 31};
+  cpu.forward(session, std::span(more, 2), false);
+  session.truncate(5);
+  check_other_way(*model, cpu, session, kTokens, 5);
+}
+
+TEST_CASE("deci files whose layer shapes do not add up, or lack a layer's tensor, fail to load naming it",
+          "[engine][architectures][errors]") {
+  const auto u32s = [](std::vector<int64_t> values) {
+    gguf::Array a;
+    a.elem_type = gguf::ValueType::Uint32;
+    a.ints = std::move(values);
+    return a;
+  };
+  const std::vector<std::pair<std::function<void(gguf::GgufWriter&)>, const char*>> cases = {
+      {[&](gguf::GgufWriter& w) {
+         w.set_array("deci.attention.head_count", u32s({4, 0, 4, 2, 4, 0, 4}));
+       },
+       "gives layer 3 2 query heads: the attention layers must share one positive count"},
+      {[&](gguf::GgufWriter& w) {
+         w.set_array("deci.attention.head_count_kv", u32s({2, 1, 0, 1, 4, 0, 2}));
+       },
+       "gives layer 1 1 KV heads, but it has no query heads"},
+      {[&](gguf::GgufWriter& w) {
+         w.set_array("deci.attention.head_count_kv", u32s({2, 0, 0, 3, 4, 0, 2}));
+       },
+       "which do not divide its 4 query heads"},
+      {[&](gguf::GgufWriter& w) {
+         w.set_array("deci.attention.head_count_kv", u32s({2, 0, 0}));
+       },
+       "head_count_kv must hold one integer per layer (7)"},
+      {[&](gguf::GgufWriter& w) {
+         w.set_array("deci.attention.head_count_kv", u32s({0, 0, 0, 0, 0, 0, 0}));
+       },
+       "leaves no attention layer"},
+      {[&](gguf::GgufWriter& w) {
+         w.set_array("deci.feed_forward_length", u32s({256, 192}));
+       },
+       "feed_forward_length must hold one integer per layer (7)"},
+  };
+  for (const auto& [edit, message] : cases) {
+    INFO(message);
+    const auto out = test::temp_dir("deci-errors") / "edited.gguf";
+    test::rewrite_model(test::synth_model_file("test-tiny-deci", gguf::GgmlType::F32), out, edit);
+    CHECK_THROWS_WITH(model::Model::load(out), Contains(message));
+  }
+  // a layer that needs a tensor the file lacks is named with it
+  const auto deci = test::synth_model_file("test-tiny-deci", gguf::GgmlType::F32);
+  for (const char* name :
+       {"blk.3.attn_k.weight", "blk.2.attn_output.weight", "blk.2.attn_norm.weight", "blk.4.ffn_up.weight"}) {
+    INFO(name);
+    CHECK_THROWS_WITH(model::Model::load(without_tensor(deci, name)),
+                      Contains(std::string("tensor '") + name + "' is missing"));
+  }
+}

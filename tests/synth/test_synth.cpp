@@ -620,6 +620,20 @@ TEST_CASE("presets carry the real models' sizes") {
   CHECK(falcon_mamba->arch == "mamba");
   CHECK(falcon_mamba->dt_b_c_rms);
   CHECK(falcon_mamba->n_params() == 7272665088);
+  // Llama-3.3-Nemotron-Super-49B-v1 (deci) to the parameter: its config's block_configs (49 layers attend
+  // over 8 KV heads, 31 have no attention, FFNs of 2816 to 28672) give 49,867,145,216, the Hub's 49.9 B; the
+  // file adds rope_freqs' 64 factors, which the checkpoint computes
+  const synth::Shape* super49 = synth::find_shape("nemotron-super-49b");
+  REQUIRE(super49 != nullptr);
+  CHECK_FALSE(super49->hidden);
+  CHECK(super49->n_params() - 64 == 49867145216);
+  CHECK(super49->layer_heads.size() == 80);
+  CHECK(std::count(super49->layer_kv_heads.begin(), super49->layer_kv_heads.end(), 0u) == 31);
+  CHECK(super49->layer_ff[0] == 14336);   // ffn_mult 2.625
+  CHECK(super49->layer_ff[11] == 17920);  // 3.28125
+  CHECK(super49->layer_ff[54] == 5632);   // 1.0: 5461 rounded up to 256
+  CHECK(super49->layer_ff[62] == 2816);   // 0.5
+  CHECK(*std::max_element(super49->layer_ff.begin(), super49->layer_ff.end()) == super49->n_ff);
   CHECK(synth::find_shape("qwen3-next-80b-a3b")->n_expert == 512);
   CHECK(synth::find_shape("qwen2.5-0.5b")->arch == "qwen2");
   CHECK(synth::find_shape("qwen3-0.6b")->head_dim() == 128);  // not 1024 / 16

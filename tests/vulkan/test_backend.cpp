@@ -950,3 +950,36 @@ TEST_CASE("vulkan-llamacpp refuses llama4 by name", "[backend]") {
   vulkan::register_vulkan_backend();  // the default selector again, for any test after this one
   vulkan::test::require_no_validation_messages(gpu->context());
 }
+
+TEST_CASE("Vulkan runs deci (Llama-Nemotron's layers of their own shapes) as the CPU engine does",
+          "[backend]") {
+  // test-tiny-deci: attention over 2, 1, 4 and 2 KV heads, layers without attention (one without an FFN
+  // too), attention replaced by one matrix, an attention layer without an FFN, FFNs of four widths
+  const auto type = GENERATE(gguf::GgmlType::Q8_0, gguf::GgmlType::F32);
+  INFO(gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file("test-tiny-deci", type));
+  const model::ModelDescription& d = model->desc();
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  model::Session s(*model, *gpu, 64), cs(*model, cpu, 64);
+  check_steps_against_cpu(s, cs, 6, {9, 4});
+  // the maps of the layers with 1 and 4 KV heads; the overview's layers without attention left empty
+  const model::Range q{0, s.position()};
+  for (const int64_t l : {3, 4}) {
+    INFO("layer " << l);
+    CHECK(max_abs_diff(gpu->attention(s, l, 3, q, q).probs, cpu.attention(cs, l, 3, q, q).probs) <= 1e-4f);
+  }
+  const auto gs = gpu->attention_summary(s, q), css = cpu.attention_summary(cs, q);
+  REQUIRE(gs.size() == css.size());
+  for (size_t i = 0; i < gs.size(); ++i) {
+    INFO("layer " << gs[i].layer << " head " << gs[i].head);
+    if (!d.has_attention(gs[i].layer)) {
+      CHECK(std::isnan(gs[i].entropy));
+      continue;
+    }
+    CHECK(gs[i].entropy == Approx(css[i].entropy).margin(1e-3));
+    CHECK(gs[i].max_prob == Approx(css[i].max_prob).margin(1e-4));
+  }
+  check_long_prompt_against_cpu(*model, *gpu, cpu, 13);
+  vulkan::test::require_no_validation_messages(gpu->context());
+}

@@ -169,6 +169,17 @@ TEST_CASE("vulkan-llamacpp refuses falcon and nemotron by name (cpu-llamacpp run
   vulkan::test::require_no_validation_messages(gpu.context());
 }
 
+TEST_CASE("vulkan-llamacpp refuses deci by name (cpu-llamacpp runs it)") {
+  // (Llama-Nemotron's layers without attention, attention replaced by one matrix, KV heads per layer)
+  auto model = model::Model::load(test::synth_model_file("test-tiny-deci", gguf::GgmlType::Q8_0));
+  vulkan::test::context();  // exits 77 when there is no device
+  vulkan::VulkanBackend gpu(*model);
+  CHECK_THROWS_WITH(gpu.set_rounding(model::Rounding::LlamaCpp),
+                    Catch::Contains("does not run deci (layers of their own shapes") &&
+                        Catch::Contains("use cpu-llamacpp"));
+  vulkan::test::require_no_validation_messages(gpu.context());
+}
+
 TEST_CASE("vulkan-llamacpp attention maps are distributions and match cpu-llamacpp") {
   auto model = model::Model::load(test::require_shared("models/synthetic/synth-llama-Q8_0.gguf"));
   auto gpu = exact_backend(*model);

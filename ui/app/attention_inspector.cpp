@@ -196,8 +196,11 @@ QString AttentionInspector::headDescription(int layer, int head) const {
   if (layer < 0 || layer >= context_.layers || head < 0 || head >= context_.heads) return {};
   const HeadOverview& c = context_.overview[static_cast<size_t>(layer * context_.heads + head)];
   if (std::isnan(c.entropy))
-    return tr("layer %1: no attention (a convolution or recurrent layer)").arg(layer);
-  const int group = context_.kv_heads > 0 ? context_.heads / context_.kv_heads : 1;
+    return tr("layer %1: no attention (a convolution, recurrent, FFN-only or linear layer)").arg(layer);
+  // (Gemma 4 and deci: each layer's own KV heads)
+  const int kv_heads = context_.layer_kv_heads.empty() ? context_.kv_heads
+                                                       : context_.layer_kv_heads[static_cast<size_t>(layer)];
+  const int group = kv_heads > 0 ? context_.heads / kv_heads : 1;
   return tr("layer %1, head %2 (KV head %3): entropy %4 nats, largest probability %5, to the first token %6")
       .arg(layer)
       .arg(head)

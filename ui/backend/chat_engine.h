@@ -81,6 +81,8 @@ struct AttentionContext {
   int layers = 0;
   int heads = 0;
   int kv_heads = 0;
+  // per layer, where layers differ (Gemma 4, deci; 0 for a layer without attention); empty: kv_heads in all
+  std::vector<int> layer_kv_heads;
   std::vector<HeadOverview> overview;  // layers × heads, layer-major
 };
 

@@ -416,6 +416,9 @@ class EngineSession : public ChatSession {
     ctx.layers = static_cast<int>(d.n_layer);
     ctx.heads = static_cast<int>(d.n_head);
     ctx.kv_heads = static_cast<int>(d.n_head_kv);
+    if (!d.layer_kv_heads.empty())
+      for (int64_t l = 0; l < d.n_layer; ++l)
+        ctx.layer_kv_heads.push_back(d.has_attention(l) ? static_cast<int>(d.heads(l).n_head_kv) : 0);
     ctx.overview.resize(static_cast<size_t>(ctx.layers) * static_cast<size_t>(ctx.heads));
     for (const model::HeadSummary& h :
          backend.attention_summary(*session_, {ctx.message_begin, ctx.overview_end}))
