@@ -863,7 +863,10 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
   auto norm = [&](float* out, const float* in, model::Vector gain, model::Vector bias) {
     if (gain.empty())  // olmo2: no norm before a sublayer
       std::copy_n(in, dim, out);
-    else if (arch.norm == NormKind::Rms)
+    else if (arch.norm == NormKind::Rms && arch.rms_norm_bias) {  // (phimoe: then its bias, as llama.cpp)
+      rmsnorm(out, in, gain, dim, d.norm_eps);
+      for (int64_t i = 0; i < dim; ++i) out[i] += bias[static_cast<size_t>(i)];
+    } else if (arch.norm == NormKind::Rms)
       rmsnorm(out, in, gain, dim, d.norm_eps);
     else
       layernorm(out, in, gain, bias, dim, d.norm_eps);

@@ -234,6 +234,23 @@ constexpr std::array kArchitectures = {
     // 8B is a MistralForCausalLM: llama.)
     ArchTraits{.name = "nemotron", .norm = NormKind::Layer, .ffn = FfnKind::ReluSqr, .rope = RopeKind::NeoX,
                .learned_positions = false, .fused_qkv = false},
+    // OpenBMB MiniCPM (1B, 2B, MiniCPM4 0.5B and 8B): llama's layers with granite's multipliers (the
+    // converter's embedding_scale = scale_emb, residual_scale = scale_depth/√n_layer, logit_scale =
+    // n_embd/dim_model_base), tied embeddings where the file has no output.weight, LongRoPE where MiniCPM4 has
+    // its factors
+    ArchTraits{.name = "minicpm", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::Normal,
+               .learned_positions = false, .fused_qkv = false, .granite_scales = true, .minicpm_scales = true},
+    // OpenBMB MiniCPM3-4B: DeepSeek-V2's multi-head latent attention (a low-rank query, NeoX RoPE on each
+    // head's last rope dimensions, LongRoPE's factors) with dense SwiGLU FFNs and MiniCPM's multipliers
+    ArchTraits{.name = "minicpm3", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .granite_scales = true, .mla = true,
+               .minicpm_scales = true, .mla_whole_kv_b = true},
+    // Microsoft Phi-3.5-MoE: phi3's attention (q, k and v apart or packed, with biases; NeoX RoPE with
+    // LongRoPE), norms with biases (run as llama.cpp runs them: rms_norm_bias), 16 SwiGLU experts chosen two
+    // at a time by softmax and renormalized (as llama.cpp's build_moe_ffn: not Hugging Face's sparsemixer),
+    // a biased classifier
+    ArchTraits{.name = "phimoe", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .packed_qkv = true, .rms_norm_bias = true},
     ArchTraits{"gpt-oss", NormKind::Rms,  FfnKind::SwiGluOai, RopeKind::NeoX, false, false, false, false, false, false,
                false, 2, true, true, true, "post_attention_norm"},
     // clang-format on

@@ -153,6 +153,17 @@ struct ArchTraits {
   // none at all (head_count 0: no norm, nothing added), a "linear replacement" (head_count_kv 0: x +
   // attn_output·norm(x), ModelDescription::Mixer::Linear), and FFNs of their own width or none (width 0)
   bool block_configs = false;
+  // Phi-3.5-MoE (phimoe): its LayerNorms (gains and biases) run as llama.cpp's phi3 graph runs them, an
+  // RMSNorm then the bias, x/rms(x)·w + b (not mean-centred); the biases are required
+  bool rms_norm_bias = false;
+  // MiniCPM (minicpm, minicpm3): granite's multipliers (granite_scales), which default to MiniCPM's
+  // constants where the file has no keys (minicpm3's converter writes none; llama.cpp's minicpm3 graph
+  // hard-codes them): embeddings ×12, each sublayer's output ×1.4/√n_layer, logits ×256/n_embd
+  bool minicpm_scales = false;
+  // MiniCPM3: latent attention (mla) as its converter writes it: one attn_kv_b per layer (each head's k rows,
+  // then its v rows) and the heads' own widths as key_length (nope + rope) and head_count_kv (n_head);
+  // ModelDescription::Mla::whole_kv_b
+  bool mla_whole_kv_b = false;
 };
 
 // Every architecture this engine runs.

@@ -189,6 +189,25 @@ void read_mla(const gguf::GgufFile& file, const std::string& a, ModelDescription
   ModelDescription::Mla& m = d.mla;
   m.q_rank = file.get_int(a + "attention.q_lora_rank").value_or(0);
   m.kv_rank = positive(file, a + "attention.kv_lora_rank");
+  if (d.traits->mla_whole_kv_b) {
+    // MiniCPM3 as llama.cpp's converter writes it: key_length the heads' nope + rope, head_count_kv n_head,
+    // no value_length (llama.cpp's n_embd / n_head: MiniCPM3-4B's v_head_dim); then the latent's shape here
+    const int64_t n_rot = file.get_int(a + "rope.dimension_count").value_or(0);
+    m.whole_kv_b = true;
+    m.nope = d.head_dim - n_rot;
+    m.v_head = file.get_int(a + "attention.value_length").value_or(d.n_embd / d.n_head);
+    if (n_rot <= 0 || n_rot % 2 != 0 || m.nope <= 0 || m.v_head <= 0 || m.q_rank < 0)
+      throw std::runtime_error("multi-head latent attention: attention.key_length " +
+                               std::to_string(d.head_dim) + " and rope.dimension_count " +
+                               std::to_string(n_rot) + " do not describe heads");
+    if (d.n_head_kv != d.n_head)
+      throw std::runtime_error(a + "attention.head_count_kv " + std::to_string(d.n_head_kv) +
+                               " differs from head_count " + std::to_string(d.n_head) +
+                               " (not supported for " + d.architecture + ")");
+    d.head_dim = m.kv_rank + n_rot;
+    d.n_head_kv = 1;
+    return;
+  }
   const auto k_mla = file.get_int(a + "attention.key_length_mla");
   const auto v_mla = file.get_int(a + "attention.value_length_mla");
   if (!k_mla || !v_mla || file.find_tensor("blk.0.attn_kv_b.weight"))
@@ -807,6 +826,15 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
     if (const float v = multiplier("residual_scale"); v != 0) d.residual_scale = v;
     if (const float v = multiplier("attention.scale"); v != 0) d.attention_scale = v;
     if (const float v = multiplier("logit_scale"); v != 0) d.logit_multiplier = 1.0f / v;  // (as ggml)
+    if (d.traits->minicpm_scales) {
+      // MiniCPM's constants where a key is absent (scale_emb 12, scale_depth 1.4, dim_model_base 256 in every
+      // MiniCPM config): files from before the converter wrote the keys, and minicpm3's, whose converter
+      // writes none (llama.cpp's minicpm3 graph hard-codes these three)
+      if (!file.find(a + "embedding_scale")) d.embedding_scale = 12.0f;
+      if (!file.find(a + "residual_scale"))
+        d.residual_scale = 1.4f / std::sqrt(static_cast<float>(d.n_layer));
+      if (!file.find(a + "logit_scale")) d.logit_multiplier = 256.0f / static_cast<float>(d.n_embd);
+    }
   }
   if (d.traits->logit_multiplier) {  // Command-R: the logits times logit_scale (absent or 0: none)
     const double v = file.get_float(a + "logit_scale").value_or(0.0);

@@ -45,9 +45,12 @@ struct ModelDescription {
   // first: head_dim = n_rot + kv_rank, n_head_kv = 1, and the value is the key itself (the output's first
   // n_rot values are dropped). Scores scale by 1/√(nope + n_rot), the unabsorbed head's width. kv_rank 0:
   // not MLA.
+  // (MiniCPM3's files hold each layer's k_b and v_b as one attn_kv_b, whole_kv_b: per head nope rows of k
+  // then v_head rows of v, each kv_rank wide; Weights reads them apart.)
   struct Mla {
     int64_t q_rank = 0;  // q through a low-rank wq_a then wq_b; 0: one wq
     int64_t kv_rank = 0, nope = 0, v_head = 0;
+    bool whole_kv_b = false;
   } mla;
   int64_t n_ctx_train = 0;  // context length the model was trained for
   // The longest session this engine runs: n_ctx_train, or the length where a step it lacks would start.

@@ -60,6 +60,24 @@ class Loader {
     return out;
   }
 
+  // Rows [first, first + count) of m transposed (count columns of m.n_cols rows), dequantized into F32
+  // storage owned by the weights (dequantization is exact: the same numbers, laid out the other way).
+  WeightMatrix transposed_rows(const WeightMatrix& m, int64_t first, int64_t count, const std::string& what) {
+    auto& t = converted_.emplace_back(static_cast<size_t>(m.n_cols * count));
+    std::vector<float> row(static_cast<size_t>(m.n_cols));
+    for (int64_t r = 0; r < count; ++r) {
+      quant::dequantize_row(m.type, m.row(first + r), row.data(), m.n_cols);
+      for (int64_t c = 0; c < m.n_cols; ++c)
+        t[static_cast<size_t>(c * count + r)] = row[static_cast<size_t>(c)];
+    }
+    return WeightMatrix{m.name + " (" + what + ", transposed)",
+                        gguf::GgmlType::F32,
+                        reinterpret_cast<const uint8_t*>(t.data()),
+                        count,
+                        m.n_cols,
+                        static_cast<size_t>(count) * sizeof(float)};
+  }
+
   // A 1-D tensor of `cols` as a matrix of one row (a dot product with each token's x).
   WeightMatrix row_matrix(const std::string& name, int64_t cols) {
     const auto* t = find(name, {static_cast<uint64_t>(cols)}, true);
@@ -133,6 +151,18 @@ void load_mla(Loader& load, const std::string& p, const ModelDescription& d, Lay
   }
   L.wkv_a = load.matrix(p + "attn_kv_a_mqa.weight", m.kv_rank + d.n_rot, d.n_embd);
   L.kv_a_norm = load.vector(p + "attn_kv_a_norm.weight", m.kv_rank);
+  if (m.whole_kv_b) {
+    // MiniCPM3: head h's k rows (nope of kv_rank, K_h: k_nope = K_h·latent) then its v rows (v_head) in one
+    // attn_kv_b. q_nope·K_h·latent = (K_hᵀ·q_nope)·latent: k_b is K_h transposed (llama.cpp's converter
+    // writes DeepSeek's attn_k_b so), v_b the v rows as they are.
+    const WeightMatrix kv_b = load.matrix(p + "attn_kv_b.weight", d.n_head * (m.nope + m.v_head), m.kv_rank);
+    for (int64_t h = 0; h < d.n_head; ++h) {
+      const int64_t at = h * (m.nope + m.v_head);
+      L.k_b.push_back(load.transposed_rows(kv_b, at, m.nope, "head " + std::to_string(h) + " k rows"));
+      L.v_b.push_back(rows_of(kv_b, at + m.nope, m.v_head, "head " + std::to_string(h) + " v rows"));
+    }
+    return;
+  }
   L.k_b = load.slices(p + "attn_k_b.weight", m.kv_rank, m.nope, d.n_head, "head");
   L.v_b = load.slices(p + "attn_v_b.weight", m.v_head, m.kv_rank, d.n_head, "head");
 }
@@ -173,7 +203,8 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
   Weights w;
   Loader load(file, w.converted_);
   const ArchTraits& arch = *d.traits;
-  const bool layer_norm = arch.norm == NormKind::Layer && arch.layer_norm_bias;  // (their biases required)
+  // (their biases required: LayerNorms', and phimoe's RMSNorms with biases)
+  const bool layer_norm = (arch.norm == NormKind::Layer && arch.layer_norm_bias) || arch.rms_norm_bias;
 
   w.token_embd = load.matrix("token_embd.weight", d.n_vocab, d.n_embd);
   if (arch.learned_positions) w.position_embd = load.matrix("position_embd.weight", d.n_ctx_train, d.n_embd);

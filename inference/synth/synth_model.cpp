@@ -125,6 +125,28 @@ std::vector<Shape> make_shapes() {
   maverick.n_expert_shared = 1;
   maverick.moe_step = 2;
   add(maverick);
+  // MiniCPM-2B (sft, dpo: "2.4B non-embedding parameters"): 36 heads of 64, tied embeddings of 122753
+  // tokens, the multipliers as llama.cpp's converter writes them (scale_emb 12, scale_depth 1.4 / √40,
+  // hidden_size / dim_model_base = 2304 / 256)
+  Shape minicpm{"minicpm-2b", "minicpm", 2304, 40, 36, 36, 5760, 122753, 4096, 10000.0f, 1e-5f, true, false};
+  minicpm.embedding_scale = 12.0f;
+  minicpm.residual_scale = 1.4f / std::sqrt(40.0f);
+  minicpm.logit_scale = 9.0f;
+  add(minicpm);
+  // MiniCPM3-4B: latent attention (40 heads, q rank 768, latent 256, heads of 64 + 32 for q and k and of 64
+  // for v, NeoX RoPE), dense FFNs of 6400, tied embeddings, MiniCPM's multipliers (its converter writes no
+  // keys for them)
+  Shape minicpm3{"minicpm3-4b", "minicpm3", 2560, 62, 40, 40, 6400, 73448, 32768, 10000.0f, 1e-5f, true, false};
+  minicpm3.rope_dims = 32;
+  minicpm3.q_rank = 768;
+  minicpm3.kv_rank = 256;
+  minicpm3.qk_nope = 64;
+  minicpm3.v_head = 64;
+  add(minicpm3);
+  // Phi-3.5-MoE-instruct (41.9B, 6.6B active): 32 heads of 128 over 8 KV heads, 16 experts of 6400 (2 per
+  // token) in every layer, norms and projections with biases, 131072 positions (LongRoPE over 4096)
+  add({"phi-3.5-moe", "phimoe", 4096, 32, 32, 8, 6400, 32064, 131072, 10000.0f, 1e-5f, false, false, 0, 0.0f,
+       8192, 0, 0.0f, 0.0f, 0.0f, 16, 2, 0});
   // Llama 2 7B: the model of llama.cpp's published GPU benchmark tables ("llama 7B Q4_0", 6.74 B).
   add({"llama-2-7b",     "llama", 4096, 32, 32, 32, 11008, 32000,  4096,   10000.0f,   1e-5f, false, false});
   // Small shapes for tests: K-quant-compatible rows, rows that force fallbacks, qwen2 biases, qwen3 heads
@@ -148,6 +170,25 @@ std::vector<Shape> make_shapes() {
        0.0f, 0.0f, 0.0f, 4, 2, 0});
   add({"test-tiny-gemma3", "gemma3", 128, 6, 4, 2, 256, 300, 128, 1000000.0f, 1e-6f, true, true, 64, 0.0f, 8192, 4,
        8.0f});
+  // MiniCPM: granite's multipliers as its converter writes them (scale_emb 12, scale_depth 1.4 / √2,
+  // n_embd / dim_model_base = 128 / 256), tied embeddings
+  Shape minicpm_tiny{"test-tiny-minicpm", "minicpm", 128, 2, 4, 2, 256, 300, 128, 10000.0f, 1e-5f, true, true};
+  minicpm_tiny.embedding_scale = 12.0f;
+  minicpm_tiny.residual_scale = 1.4f / std::sqrt(2.0f);
+  minicpm_tiny.logit_scale = 0.5f;
+  add(minicpm_tiny);
+  // MiniCPM3: latent attention (4 heads, q rank 48, a latent of 64, heads of 32 + 16 for q and k and of 32 =
+  // n_embd / n_head for v), tied embeddings, MiniCPM's multipliers by default (no keys)
+  Shape minicpm3_tiny{"test-tiny-minicpm3", "minicpm3", 128, 2, 4, 4, 256, 300, 128, 10000.0f, 1e-5f, true, true};
+  minicpm3_tiny.rope_dims = 16;
+  minicpm3_tiny.q_rank = 48;
+  minicpm3_tiny.kv_rank = 64;
+  minicpm3_tiny.qk_nope = 32;
+  minicpm3_tiny.v_head = 32;
+  add(minicpm3_tiny);
+  // Phi-3.5-MoE: norms and projections with biases, 4 experts (2 per token), a biased classifier
+  add({"test-tiny-phimoe", "phimoe", 128, 2, 4, 2, 256, 300, 128, 10000.0f, 1e-5f, false, true, 0, 0.0f, 8192, 0,
+       0.0f, 0.0f, 0.0f, 4, 2, 0});
   // granite's multipliers (embeddings x12, residuals x0.22, scores x1/64, logits /8), dense and with 4 experts
   Shape granite{"test-tiny-granite", "granite", 128, 2, 4, 2, 256, 300, 128, 10000.0f, 1e-5f, true, true};
   granite.embedding_scale = 12.0f;
@@ -985,7 +1026,9 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     // without biases, its FFN in parallel (no ffn_norm)
     const bool qk_layer_norm = (stablelm || s.arch == "command-r") && s.qk_norm;
     const bool stablelm_12b = stablelm && s.qk_norm;
-    const bool norm_bias = neox || phi2 || starcoder2 || stablelm || falcon || nemotron4;
+    // Phi-3.5-MoE: norms with biases (gains 1 + N(0, 0.25)), q, k, v and output projections with biases
+    const bool phimoe = s.arch == "phimoe";
+    const bool norm_bias = neox || phi2 || starcoder2 || stablelm || falcon || nemotron4 || phimoe;
     const bool layer_norm = norm_bias || cohere;
     // (Falcon-H1: gains 1 + N(0, 0.25) too, so that a sublayer reading the other norm's output shows)
     const bool falcon_h1 = s.arch == "falcon-h1";
@@ -1091,8 +1134,12 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       }
       t.push_back({p + "attn_kv_a_mqa.weight", Kind::Weight, e, uint64_t{s.kv_rank} + s.rope_dims});
       t.push_back({p + "attn_kv_a_norm.weight", Kind::HeadNorm, s.kv_rank, 1});
-      t.push_back({p + "attn_k_b.weight", Kind::Weight, s.qk_nope, s.kv_rank * nh, nh});
-      t.push_back({p + "attn_v_b.weight", Kind::Weight, s.kv_rank, s.v_head * nh, nh});
+      if (s.arch == "minicpm3") {  // (one attn_kv_b: per head its k rows, then its v rows)
+        t.push_back({p + "attn_kv_b.weight", Kind::Weight, s.kv_rank, (uint64_t{s.qk_nope} + s.v_head) * nh});
+      } else {
+        t.push_back({p + "attn_k_b.weight", Kind::Weight, s.qk_nope, s.kv_rank * nh, nh});
+        t.push_back({p + "attn_v_b.weight", Kind::Weight, s.kv_rank, s.v_head * nh, nh});
+      }
     } else {
       t.push_back(
           {p + "attn_q.weight", Kind::Weight, e, (qwen35 ? 2 : 1) * q});  // (qwen35: [q, gate] per head)
@@ -1103,7 +1150,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     if (!s.attends(l)) {
       // (no attention tensors)
     } else if (s.arch == "qwen2" || s.arch == "qwen2moe" || s.arch == "seed_oss" || gpt_oss || glm4 ||
-               glm4moe || starcoder2 || (stablelm && !stablelm_12b)) {
+               glm4moe || starcoder2 || (stablelm && !stablelm_12b) || phimoe) {
       t.push_back({p + "attn_q.bias", Kind::Bias, q, 1});
       t.push_back({p + "attn_k.bias", Kind::Bias, kv, 1});
       t.push_back({p + "attn_v.bias", Kind::Bias, kv, 1});
@@ -1131,7 +1178,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
                    : s.linear_attention(l) ? e
                                            : q_l,
                    e});
-    if (gpt_oss || seed_oss || neox || phi2 || starcoder2)
+    if (gpt_oss || seed_oss || neox || phi2 || starcoder2 || phimoe)
       t.push_back({p + "attn_output.bias", Kind::Bias, e, 1});
     if (gpt_oss) t.push_back({p + "attn_sinks.weight", Kind::Sink, s.n_head, 1});
     const bool post_norms = s.arch == "gemma2" || s.arch == "gemma3" || s.arch == "gemma4" ||
@@ -1146,7 +1193,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
                         : falcon_h1                              ? "ffn_norm"
                                                                  : "ffn_norm.weight"),
                    norm, e, 1});
-    if (neox || starcoder2 || (stablelm && !stablelm_12b) || nemotron4)
+    if (neox || starcoder2 || (stablelm && !stablelm_12b) || nemotron4 || phimoe)
       t.push_back({p + "ffn_norm.bias", Kind::Bias, e, 1});
     const bool experts = s.moe_layer(l);
     if (experts && s.arch == "gemma4") {  // experts (gate|up per expert) beside the dense FFN, their norms
@@ -1249,13 +1296,14 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
   // (LFM2's final norm is named token_embd_norm, as llama.cpp's converter writes it)
   const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe";
   const bool norm_bias = s.arch == "gptneox" || s.arch == "phi2" || s.arch == "starcoder2" ||
-                         s.arch == "stablelm" || s.arch == "falcon" || s.arch == "nemotron";
+                         s.arch == "stablelm" || s.arch == "falcon" || s.arch == "nemotron" ||
+                         s.arch == "phimoe";
   t.push_back({lfm2 ? "token_embd_norm.weight" : "output_norm.weight",
                norm_bias || s.arch == "command-r" || s.arch == "cohere2" ? Kind::HeadNorm : Kind::Norm, e,
                1});
   if (norm_bias) t.push_back({"output_norm.bias", Kind::Bias, e, 1});
   if (!s.tied_embeddings) t.push_back({"output.weight", Kind::Weight, e, s.n_vocab});
-  if (s.arch == "phi2") t.push_back({"output.bias", Kind::Bias, s.n_vocab, 1});
+  if (s.arch == "phi2" || s.arch == "phimoe") t.push_back({"output.bias", Kind::Bias, s.n_vocab, 1});
   return t;
 }
 
@@ -1317,7 +1365,8 @@ constexpr std::string_view kArchitectures[] = {
     "nemotron_h",  "nemotron_h_moe", "gptneox",  "phi2",         "command-r",  "cohere2",    "gemma4",
     "gemma",       "exaone",         "exaone4",  "arcee",        "falcon-h1",  "minimax-m2", "dots1",
     "bailingmoe",  "bailingmoe2",    "gemma3n",  "llama4",       "starcoder2", "stablelm",   "internlm2",
-    "apertus",     "falcon",         "nemotron", "mistral4",     "mamba2",     "mamba",      "deci"};
+    "apertus",     "falcon",         "nemotron", "mistral4",     "mamba2",     "mamba",      "deci",
+    "minicpm",     "minicpm3",       "phimoe"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -1613,7 +1662,11 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     w.set_f32(a + ".rope.scaling.factor", s.rope_yarn_factor);
     w.set_u32(a + ".rope.scaling.original_context_length", s.rope_original_ctx);
   }
-  if (s.kv_rank) {  // multi-head latent attention: the latent's widths, and the heads' as *_mla
+  if (s.kv_rank && a == "minicpm3") {  // as MiniCPM3's converter: the heads' widths, no value_length
+    w.set_u32(a + ".attention.key_length", s.qk_nope + s.rope_dims);
+    w.set_u32(a + ".attention.kv_lora_rank", s.kv_rank);
+    if (s.q_rank) w.set_u32(a + ".attention.q_lora_rank", s.q_rank);
+  } else if (s.kv_rank) {  // multi-head latent attention: the latent's widths, and the heads' as *_mla
     w.set_u32(a + ".attention.key_length", s.kv_rank + s.rope_dims);
     w.set_u32(a + ".attention.value_length", s.kv_rank);
     w.set_u32(a + ".attention.key_length_mla", s.qk_nope + s.rope_dims);

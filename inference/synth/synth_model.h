@@ -33,7 +33,9 @@ struct Shape {
   // k and v with biases, SwiGLU), "internlm2" (llama's layers), "apertus" (per-head q and k norms, an ungated
   // FFN with per-layer xIELU keys), "falcon" (LayerNorms, fused q|k|v and an ungated GELU FFN without
   // biases, in parallel from one norm or from two: attn_norm_2), "nemotron" (LayerNorms, an ungated ReLU²
-  // FFN, RoPE on part of each head), "deci" (llama's layers each of its own shape: layer_heads below)
+  // FFN, RoPE on part of each head), "deci" (llama's layers each of its own shape: layer_heads below),
+  // "minicpm" (llama's layers, granite's multiplier keys), "phimoe" (norms, q, k, v, output projections and
+  // classifier with biases, experts in every layer)
   std::string arch;
   uint32_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, n_ctx = 0;
   float rope_base = 10000.0f;

@@ -73,8 +73,8 @@ ExactForward::ExactForward(Context& ctx, const model::Model& model)
     throw VulkanError("the llama.cpp-compatible Vulkan mode does not run q and k norms after RoPE (" +
                       model.desc().architecture + "); use cpu-llamacpp");
   if (model.desc().traits->granite_scales)
-    throw VulkanError(
-        "the llama.cpp-compatible Vulkan mode does not run granite's multipliers; use cpu-llamacpp");
+    throw VulkanError("the llama.cpp-compatible Vulkan mode does not run granite's multipliers (" +
+                      model.desc().architecture + "); use cpu-llamacpp");
   if (model.desc().traits->block_configs)
     throw VulkanError(
         "the llama.cpp-compatible Vulkan mode does not run " + model.desc().architecture +
@@ -95,8 +95,8 @@ ExactForward::ExactForward(Context& ctx, const model::Model& model)
     throw VulkanError("the llama.cpp-compatible Vulkan mode does not run parallel blocks (" +
                       model.desc().architecture + "); use cpu-llamacpp");
   if (model.desc().is_mla())
-    throw VulkanError(
-        "the llama.cpp-compatible Vulkan mode does not run multi-head latent attention; use cpu-llamacpp");
+    throw VulkanError("the llama.cpp-compatible Vulkan mode does not run multi-head latent attention (" +
+                      model.desc().architecture + "); use cpu-llamacpp");
   if (model.desc().n_expert > 0)
     throw VulkanError("the llama.cpp-compatible Vulkan mode does not run mixtures of experts (" +
                       model.desc().architecture + "); use cpu-llamacpp");

@@ -848,6 +848,14 @@ std::unique_ptr<model::SessionCaches> VulkanBackend::create_caches(int64_t n_ctx
   return std::make_unique<Caches>(*ctx_, model_.desc(), n_ctx, max_batch_, mutex_);
 }
 
+// Whether the model's norms are RMSNorms alone, which the matvecs may apply inline or deferred (phimoe's
+// biases after the RMSNorm take record_norm's dispatches)
+namespace {
+bool plain_rms(const model::ModelDescription& d) {
+  return d.traits->norm == NormKind::Rms && !d.traits->rms_norm_bias;
+}
+}  // namespace
+
 void VulkanBackend::record_norm(Recorder& rec, const BufferRange& in, const BufferRange& out,
                                 const BufferRange& gain, const BufferRange& bias, uint32_t rows) {
   const auto& d = model_.desc();
@@ -856,7 +864,11 @@ void VulkanBackend::record_norm(Recorder& rec, const BufferRange& in, const Buff
     rec.copy(in.sub(0, bytes), out, bytes);
     return;
   }
-  if (d.traits->norm == NormKind::Rms)
+  if (d.traits->norm == NormKind::Rms && d.traits->rms_norm_bias) {  // (phimoe: then its bias, as llama.cpp)
+    rec.rmsnorm(in, gain, out, {u32(d.n_embd), rows}, d.norm_eps);
+    rec.barrier();
+    rec.add_bias(bias, out, u32(d.n_embd), rows);
+  } else if (d.traits->norm == NormKind::Rms)
     rec.rmsnorm(in, gain, out, {u32(d.n_embd), rows}, d.norm_eps);
   else
     rec.layernorm(in, gain, present(bias) ? bias : w_->zeros, out, {u32(d.n_embd), rows}, d.norm_eps);
@@ -929,7 +941,8 @@ VulkanBackend::LayerFlow VulkanBackend::layer_flow() const {
   const auto defers = [&](const WeightTensor* m) { return m && defers_norm(info, *m); };
   LayerFlow flow;
   // (Falcon-H1: its Mamba-2 output joins x after wo has written it, so wo cannot start the FFN's norm)
-  flow.defer_norms = d.traits->norm == NormKind::Rms && !d.traits->post_norms && !d.traits->no_pre_norms &&
+  // (nor with norms' biases after the RMSNorm: phimoe's, which the norm-reading kernels would not add)
+  flow.defer_norms = plain_rms(d) && !d.traits->post_norms && !d.traits->no_pre_norms &&
                      d.residual_scale == 1.0f && !d.parallel_residual && !d.traits->parallel_hybrid &&
                      std::all_of(w_->layers.begin(), w_->layers.end(), [&](const LayerTensors& L) {
                        return defers(L.wqkv) && defers(L.wo) && defers(L.w_gate_up) && defers(L.w_down) &&
@@ -1286,7 +1299,7 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
   // stream x and normalizes it inside the q|k|v, gate|up and classifier mat-vecs, with no RMSNorm dispatch.
   const auto inlines = [&](const WeightTensor* m) { return m && inlines_norm(info, *m, n); };
   const bool read_attn_norm = flow.defer_norms && l > 0;
-  const bool inline_attn_norm = arch.norm == NormKind::Rms && !flow.defer_norms && present(L.attn_norm) &&
+  const bool inline_attn_norm = plain_rms(d) && !flow.defer_norms && present(L.attn_norm) &&
                                 !d.parallel_residual && !arch.altup &&  // (a parallel FFN, LAuReL read xb)
                                 (L.wqkv ? inlines(L.wqkv) : inlines(L.wq) && inlines(L.wk) && inlines(L.wv));
   const InlineNorm attn_inline{L.attn_norm, d.norm_eps};
@@ -1544,7 +1557,7 @@ void VulkanBackend::record_ffn(Recorder& rec, uint32_t n, int64_t l, LayerFlow& 
   const auto inlines = [&](const WeightTensor* m) { return m && inlines_norm(info, *m, n); };
   const NormRead ffn_read{a.norm_sums, flow.defer_norms ? norm_slots(info, *L.wo, n) : 0, d.norm_eps};
   const bool inline_ffn_norm =
-      arch.norm == NormKind::Rms && !flow.defer_norms && present(L.ffn_norm) && !d.parallel_residual &&
+      plain_rms(d) && !flow.defer_norms && present(L.ffn_norm) && !d.parallel_residual &&
       (L.w_gate_up ? inlines(L.w_gate_up)
                    : arch.ffn != FfnKind::Gelu && inlines(L.w_gate) && inlines(L.w_up));
   const InlineNorm ffn_inline{L.ffn_norm, d.norm_eps};
@@ -1620,8 +1633,7 @@ void VulkanBackend::record_output(Recorder& rec, Caches& c, uint32_t n, uint32_t
   const uint32_t n_out = n - first_logit;
   if (n_out == 0) return;
   if (d.traits->altup) record_altup_merge(rec, n, first_logit);
-  const bool inline_out_norm =
-      d.traits->norm == NormKind::Rms && inlines_norm(ctx_->device().info(), *w.output, n_out);
+  const bool inline_out_norm = plain_rms(d) && inlines_norm(ctx_->device().info(), *w.output, n_out);
   const InlineNorm out_inline{w.output_norm, d.norm_eps};
   BufferRange out_x = a.x;
   // only the last token's logits: move its row to the front (descriptor offsets must be aligned)

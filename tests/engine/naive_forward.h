@@ -224,6 +224,9 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
       naive::layernorm(v, gain, bias, d.norm_eps);
     else
       naive::rmsnorm(v, 0, v.size(), gain, d.norm_eps);
+    // Phi-3.5-MoE: its norms' biases after the RMSNorm (llama.cpp's phi3 graph runs its LayerNorms so)
+    if (!layer_norm && arch.rms_norm_bias)
+      for (size_t i = 0; i < v.size(); ++i) v[i] += bias[i];
   };
   const auto cap = [](double s, double c) { return c > 0 ? c * std::tanh(s / c) : s; };
   // granite: its config's multipliers (the GGUF's keys): embeddings times embedding_scale, each sublayer's
@@ -354,10 +357,12 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
       const Vec kv = naive::matvec(L.wkv_a, xn);
       Vec c(kv.begin(), kv.begin() + mla.kv_rank), k_pe(kv.begin() + mla.kv_rank, kv.end());
       naive::rmsnorm(c, 0, c.size(), L.kv_a_norm, eps);
-      naive::rope(k_pe, 1, r, r, t, false, mla_rope);
+      // (DeepSeek's adjacent pairs; MiniCPM3's NeoX halves)
+      const bool neox = arch.rope == model::RopeKind::NeoX;
+      naive::rope(k_pe, 1, r, r, t, neox, mla_rope);
       for (int64_t h = 0; h < d.n_head; ++h) {
         Vec q_pe(qf.begin() + h * qk_hd + mla.nope, qf.begin() + (h + 1) * qk_hd);
-        naive::rope(q_pe, 1, r, r, t, false, mla_rope);
+        naive::rope(q_pe, 1, r, r, t, neox, mla_rope);
         std::copy(q_pe.begin(), q_pe.end(), qf.begin() + h * qk_hd + mla.nope);
         Vec k_nope(u(mla.nope), 0.0);
         for (int64_t j = 0; j < mla.kv_rank; ++j) {

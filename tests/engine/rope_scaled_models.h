@@ -1,6 +1,6 @@
 #pragma once
 // Tiny synthetic models with RoPE scaling that ../shared has no model of, for the engine and Vulkan tests:
-// YaRN (Qwen2.5 / Qwen3 long-context GGUFs) and LongRoPE (Phi-3.5, Phi-4-mini).
+// YaRN (Qwen2.5 / Qwen3 long-context GGUFs) and LongRoPE (Phi-3.5, Phi-4-mini, Phi-3.5-MoE, MiniCPM4).
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -23,24 +23,30 @@ inline std::filesystem::path yarn_model_file(const std::string& shape) {
   return out;
 }
 
-// test-tiny-phi3 with LongRoPE: short and long factors over an original context of 32 (of the trained 128),
-// attn_factor 1.19, and rotary on 32 of the 64 head dimensions (Phi-4-mini rotates three quarters).
-// with_short: false leaves the short factors out (a broken file).
-inline std::filesystem::path longrope_model_file(bool with_short = true) {
-  std::vector<float> shorter(16), longer(16);
-  for (size_t i = 0; i < 16; ++i) {
+// `shape` (test-tiny-phi3, test-tiny-minicpm, test-tiny-minicpm3 or test-tiny-phimoe) with LongRoPE: short
+// and long factors over an original context of 32 (of the trained 128), rotary on 32 dimensions (phi3: of its
+// 64, as Phi-4-mini rotates three quarters; minicpm3: its 16), and attn_factor 1.19 where the converter
+// writes one (phi3, phimoe: not MiniCPM's). with_short: false leaves the short factors out (a broken file).
+inline std::filesystem::path longrope_model_file(bool with_short = true,
+                                                 const std::string& shape = "test-tiny-phi3") {
+  const std::string arch =
+      shape == "test-tiny-phi3" ? "phi3" : shape.substr(std::string("test-tiny-").size());
+  const size_t pairs = arch == "minicpm3" ? 8 : 16;  // (MiniCPM3's tiny heads turn 16 dimensions)
+  std::vector<float> shorter(pairs), longer(pairs);
+  for (size_t i = 0; i < pairs; ++i) {
     shorter[i] = 1.0f + 0.05f * static_cast<float>(i);
     longer[i] = 1.0f + 0.6f * static_cast<float>(i);
   }
   std::vector<std::pair<std::string, std::vector<float>>> vectors = {{"rope_factors_long.weight", longer}};
   if (with_short) vectors.emplace_back("rope_factors_short.weight", shorter);
-  const auto out = temp_dir("rope-scaled-models") / (with_short ? "longrope.gguf" : "longrope-half.gguf");
+  const auto out = temp_dir("rope-scaled-models") / ((with_short ? "longrope" : "longrope-half") +
+                                                     (arch == "phi3" ? "" : "-" + arch) + ".gguf");
   rewrite_model(
-      synth_model_file("test-tiny-phi3", gguf::GgmlType::Q8_0), out,
-      [](gguf::GgufWriter& w) {
-        w.set_u32("phi3.rope.dimension_count", 32);
-        w.set_u32("phi3.rope.scaling.original_context_length", 32);
-        w.set_f32("phi3.rope.scaling.attn_factor", 1.19f);
+      synth_model_file(shape, gguf::GgmlType::Q8_0), out,
+      [&](gguf::GgufWriter& w) {
+        w.set_u32(arch + ".rope.dimension_count", static_cast<uint32_t>(2 * pairs));
+        w.set_u32(arch + ".rope.scaling.original_context_length", 32);
+        if (arch.rfind("minicpm", 0) != 0) w.set_f32(arch + ".rope.scaling.attn_factor", 1.19f);
       },
       vectors);
   return out;

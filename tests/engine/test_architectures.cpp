@@ -1155,6 +1155,111 @@ TEST_CASE("falcon and nemotron files without a norm's bias or with another q|k|v
 }
 
 TEST_CASE(
+    "minicpm: granite's multipliers from MiniCPM's keys (its constants where absent) match the textbook",
+    "[engine][architectures]") {
+  // test-tiny-minicpm: embeddings x12, each sublayer's output x1.4/sqrt(2) before its residual add, logits
+  // divided by n_embd / dim_model_base = 0.5, tied embeddings, llama's RoPE pairs
+  const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::Q8_0);
+  INFO(gguf::ggml_type_name(type));
+  const auto path = test::synth_model_file("test-tiny-minicpm", type);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  REQUIRE(d.architecture == "minicpm");
+  CHECK(d.embedding_scale == 12.0f);
+  CHECK(d.residual_scale == 1.4f / std::sqrt(2.0f));
+  CHECK(d.logit_multiplier == 2.0f);
+  CHECK(d.attention_scale == 1.0f / std::sqrt(32.0f));
+  CHECK(d.tied_embeddings);
+  CHECK(d.n_rot == d.head_dim);
+  const auto ref = check_against_textbook(*model, 0.02f);
+  // a file without the keys (converted before llama.cpp's converter wrote them): MiniCPM's constants, the
+  // same logits
+  const std::string name = "minicpm-no-scales-" + gguf::ggml_type_name(type);
+  auto bare = model::Model::load(with_metadata(path, name, [](gguf::GgufWriter& w) {
+    REQUIRE(w.remove("minicpm.embedding_scale"));
+    REQUIRE(w.remove("minicpm.residual_scale"));
+    REQUIRE(w.remove("minicpm.logit_scale"));
+  }));
+  CHECK(bare->desc().embedding_scale == 12.0f);
+  CHECK(bare->desc().residual_scale == d.residual_scale);
+  CHECK(bare->desc().logit_multiplier == 2.0f);
+  CHECK(test::max_abs_diff(engine_logits(*bare, "cpu"), engine_logits(*model, "cpu")) == 0.0f);
+  // another residual multiplier: other logits
+  auto other = model::Model::load(with_metadata(
+      path, name + "-residual", [](gguf::GgufWriter& w) { w.set_f32("minicpm.residual_scale", 0.5f); }));
+  CHECK(test::max_abs_diff(engine_logits(*other, "cpu"), ref) > 1e-3f);
+}
+
+TEST_CASE("phimoe: norms with biases run as llama.cpp runs them, biased attention and softmax-routed experts",
+          "[engine][architectures]") {
+  // test-tiny-phimoe: RMSNorms then their biases (llama.cpp's phi3 graph: not Hugging Face's LayerNorm),
+  // q, k, v and output projections with biases, 4 SwiGLU experts (2 per token, softmax renormalized over the
+  // chosen: llama.cpp's build_moe_ffn, not sparsemixer), a biased classifier
+  const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::Q8_0);
+  INFO(gguf::ggml_type_name(type));
+  const auto path = test::synth_model_file("test-tiny-phimoe", type);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  const model::LayerWeights& L = model->weights().layers[1];
+  const auto n = [](int64_t v) { return static_cast<size_t>(v); };
+  REQUIRE(d.architecture == "phimoe");
+  CHECK(d.n_expert == 4);
+  CHECK(d.n_expert_used == 2);
+  CHECK(d.router.gating == model::ExpertGating::Softmax);
+  CHECK(d.router.normalize);
+  CHECK(L.attn_norm_b.size() == n(d.n_embd));
+  CHECK(L.ffn_norm_b.size() == n(d.n_embd));
+  CHECK(L.bq.size() == n(d.q_dim()));
+  CHECK(L.bk.size() == n(d.kv_dim()));
+  CHECK(L.bo.size() == n(d.n_embd));
+  CHECK(model->weights().output_norm_b.size() == n(d.n_embd));
+  CHECK(model->weights().output_b.size() == n(d.n_vocab));
+  CHECK_FALSE(d.tied_embeddings);
+  const auto ref = check_against_textbook(*model, 0.05f);
+  // the norms' biases take part (all zero: other logits)
+  const auto unbiased = with_tensor(path, "blk.0.attn_norm.bias", [](float, size_t) { return 0.0f; });
+  CHECK(test::max_abs_diff(engine_logits(*model::Model::from_gguf(gguf::GgufFile::parse(unbiased)), "cpu"),
+                           ref) > 1e-3f);
+  // q, k and v packed in one attn_qkv (with their biases), as llama.cpp's loader also takes them: the same
+  auto packed = model::Model::load(with_packed_qkv(path, "test-tiny-phimoe-" + gguf::ggml_type_name(type)));
+  REQUIRE(packed->file().find_tensor("blk.0.attn_qkv.bias") != nullptr);
+  CHECK(test::max_abs_diff(engine_logits(*packed, "cpu"), engine_logits(*model, "cpu")) == 0.0f);
+  // a norm's bias missing is named
+  CHECK_THROWS_WITH(model::Model::load(without_tensor(path, "blk.1.ffn_norm.bias")),
+                    Contains("blk.1.ffn_norm.bias"));
+}
+
+TEST_CASE(
+    "minicpm, minicpm3 and phimoe turn with LongRoPE's short factors within the original context, long past "
+    "it",
+    "[engine][architectures]") {
+  // MiniCPM4, MiniCPM3 and Phi-3.5-MoE carry LongRoPE's factors (here over an original context of 32 of the
+  // trained 128; Phi-3.5-MoE's attn_factor 1.19, none for MiniCPM's; MiniCPM3's turn its latent attention's
+  // RoPE parts)
+  const std::string shape = GENERATE("test-tiny-minicpm", "test-tiny-minicpm3", "test-tiny-phimoe");
+  INFO(shape);
+  auto model = model::Model::load(test::longrope_model_file(true, shape));
+  const model::ModelDescription& d = model->desc();
+  CHECK(d.rope_scaling.mscale() == (shape == "test-tiny-phimoe" ? 1.19f : 1.0f));
+  CHECK_FALSE(model->weights().long_rope(d, 32));
+  CHECK(model->weights().long_rope(d, 33));
+  std::vector<float> by_ctx[2];
+  for (int64_t n_ctx : {int64_t{16}, int64_t{64}}) {
+    INFO("n_ctx " << n_ctx);
+    const auto ref = test::naive_logits(*model, kTokens, n_ctx);
+    const auto cpu = engine_logits(*model, "cpu", n_ctx);
+    CHECK(test::max_abs_diff(cpu, ref) <= 1e-4f);
+    CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp", n_ctx), ref) <= 0.05f);
+    by_ctx[n_ctx == 64] = cpu;
+  }
+  // (without Phi's attn_factor the factors alone move random weights' nearly even attention little: still
+  // more than twice the tolerance above)
+  CHECK(test::max_abs_diff(by_ctx[0], by_ctx[1]) > (shape == "test-tiny-phimoe" ? 1e-2f : 2.5e-4f));
+  CHECK_THROWS_WITH(model::Model::load(test::longrope_model_file(false, shape)),
+                    Contains("needs both rope_factors_short.weight"));
+}
+
+TEST_CASE(
     "apertus (per-head q and k norms, xIELU with each layer's parameters) matches the textbook forward pass",
     "[engine][architectures]") {
   auto model = model::Model::load(test::synth_model_file("test-tiny-apertus", gguf::GgmlType::Q8_0));
@@ -1807,6 +1912,59 @@ TEST_CASE("deepseek2: multi-head latent attention, absorbed as llama.cpp runs it
     for (int64_t j = 0; j < all.size(); ++j) sum += map.probs[static_cast<size_t>(i * all.size() + j)];
     CHECK(sum == Approx(1.0).margin(1e-5));
   }
+}
+
+TEST_CASE(
+    "minicpm3: latent attention from one attn_kv_b, NeoX RoPE and MiniCPM's multipliers match the textbook",
+    "[engine][architectures]") {
+  // test-tiny-minicpm3: 4 heads of 32 + 16 for q and k (through a q rank of 48) and of 32 for v, a latent of
+  // 64, the file's key_length and head_count_kv the heads' (as MiniCPM3's converter writes them), dense FFNs,
+  // no multiplier keys (MiniCPM's constants: embeddings x12, sublayers x1.4/sqrt(2), logits x256/128)
+  const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::Q8_0);
+  INFO(gguf::ggml_type_name(type));
+  const auto path = test::synth_model_file("test-tiny-minicpm3", type);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  REQUIRE(d.is_mla());
+  CHECK(d.mla.whole_kv_b);
+  CHECK(d.mla.kv_rank == 64);
+  CHECK(d.mla.nope == 32);
+  CHECK(d.mla.v_head == 32);
+  CHECK(d.mla.q_rank == 48);
+  CHECK(d.n_rot == 16);
+  CHECK(d.head_dim == 80);  // the RoPE key, then the latent
+  CHECK(d.n_head_kv == 1);
+  CHECK(d.n_expert == 0);
+  CHECK(d.attention_scale == Approx(1.0 / std::sqrt(48.0)));
+  CHECK(d.embedding_scale == 12.0f);
+  CHECK(d.residual_scale == 1.4f / std::sqrt(2.0f));
+  CHECK(d.logit_multiplier == 2.0f);
+  const model::LayerWeights& L = model->weights().layers[1];
+  REQUIRE(L.k_b.size() == 4);
+  CHECK(L.k_b[3].n_rows == 64);
+  CHECK(L.k_b[3].n_cols == 32);
+  CHECK(L.v_b[3].n_rows == 32);
+  CHECK(L.v_b[3].n_cols == 64);
+  // k_b: head 3's k rows of attn_kv_b transposed (its rows 3·64 .. 3·64 + 31; each of 64 floats); v_b: the 32
+  // rows after them, as they are
+  const gguf::TensorInfo& kv_b = model->file().require_tensor("blk.1.attn_kv_b.weight");
+  CHECK(L.v_b[3].row(0) == kv_b.data + (3 * 64 + 32) * kv_b.row_bytes());
+  if (type == gguf::GgmlType::F32) {
+    const auto* file = reinterpret_cast<const float*>(kv_b.data);
+    const auto* k_b = reinterpret_cast<const float*>(L.k_b[3].data);
+    bool same = true;
+    for (int64_t j = 0; j < 64; ++j)
+      for (int64_t i = 0; i < 32; ++i) same = same && k_b[j * 32 + i] == file[(3 * 64 + i) * 64 + j];
+    CHECK(same);
+  }
+  check_against_textbook(*model, 0.05f);
+  // a file of another layout (key and value heads apart) is refused by name
+  const auto kv_heads =
+      with_metadata(path, "minicpm3-kv-heads-" + gguf::ggml_type_name(type),
+                    [](gguf::GgufWriter& w) { w.set_u32("minicpm3.attention.head_count_kv", 2); });
+  CHECK_THROWS_WITH(model::Model::load(kv_heads), Contains("minicpm3.attention.head_count_kv 2"));
+  CHECK_THROWS_WITH(model::Model::load(without_tensor(path, "blk.0.attn_kv_b.weight")),
+                    Contains("blk.0.attn_kv_b.weight"));
 }
 
 TEST_CASE("deepseek2 with DeepSeek's YaRN: unscaled cos and sin, scores times mscale squared",

@@ -537,7 +537,8 @@ TEST_CASE("presets carry the real models' sizes") {
       {"gemma-2-2b", 2614.3e6},     {"qwen3-30b-a3b", 30532.1e6}, {"granite-4.0-h-350m", 340e6},
       {"starcoder2-3b", 3.03e9},    {"stablelm-2-1.6b", 1.64e9},  {"internlm2.5-7b", 7.74e9},
       {"apertus-8b", 8.05e9},       {"falcon-7b", 7.22e9},        {"falcon-40b", 41.8e9},
-      {"minitron-4b", 4.19e9},      {"stablelm-2-12b", 12.1e9},   {"command-r-plus", 104e9}};
+      {"minitron-4b", 4.19e9},      {"stablelm-2-12b", 12.1e9},   {"command-r-plus", 104e9},
+      {"minicpm-2b", 2.7e9},        {"phi-3.5-moe", 41.9e9},      {"minicpm3-4b", 4.07e9}};
   for (const auto& [name, params] : published) {
     INFO(name);
     const synth::Shape* s = synth::find_shape(name);
@@ -570,6 +571,15 @@ TEST_CASE("presets carry the real models' sizes") {
   CHECK(scout->moe_layer(0));
   CHECK_FALSE(maverick->moe_layer(0));
   CHECK(maverick->moe_layer(1));
+  // MiniCPM-2B: "2.4B non-embedding parameters" (2.7 B in all: the table above); Phi-3.5-MoE: 6.6 B active
+  // (attention, two of 16 experts per layer, the embeddings and the classifier)
+  const synth::Shape* minicpm = synth::find_shape("minicpm-2b");
+  REQUIRE(minicpm != nullptr);
+  CHECK((minicpm->n_params() - uint64_t{minicpm->n_vocab} * minicpm->n_embd) / 100000000 == 24);
+  const synth::Shape* phimoe = synth::find_shape("phi-3.5-moe");
+  REQUIRE(phimoe != nullptr);
+  const double unused = 32.0 * 14 * 3 * phimoe->n_embd * phimoe->n_ff;  // (its experts are n_ff wide)
+  CHECK(std::fabs((double(phimoe->n_params()) - unused) / 6.6e9 - 1) < 0.01);
   // GPT-NeoX's, Phi-2's and Command R7B's counts to the parameter (their biases and norms included)
   CHECK(synth::find_shape("pythia-160m")->n_params() == 162322944);
   CHECK(synth::find_shape("pythia-1.4b")->n_params() == 1414647808);

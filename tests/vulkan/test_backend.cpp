@@ -435,8 +435,9 @@ TEST_CASE("Vulkan runs deepseek2's multi-head latent attention as the CPU engine
     for (size_t i = 0; i < gs.size(); ++i) CHECK(gs[i].entropy == Approx(css[i].entropy).margin(1e-3));
     unsetenv("GLASSWING_VULKAN_MAP_ROWS");
   }
-  CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
-                    Catch::Contains("does not run multi-head latent attention; use cpu-llamacpp"));
+  CHECK_THROWS_WITH(
+      gpu->set_rounding(model::Rounding::LlamaCpp),
+      Catch::Contains("does not run multi-head latent attention (deepseek2); use cpu-llamacpp"));
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
@@ -935,6 +936,37 @@ TEST_CASE(
   const uint64_t pairs = uint64_t(gpu->capabilities().max_batch) * d.n_expert_used;
   CHECK(gpu->estimate_memory(64).scratch_bytes >=
         pairs * (2 * d.n_embd + 4 * d.n_ff_exp + 1) * sizeof(float));
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
+TEST_CASE("Vulkan runs minicpm, minicpm3 and phimoe as the CPU engine does", "[backend]") {
+  // test-tiny-minicpm: granite's multipliers, tied embeddings; test-tiny-minicpm3: latent attention read from
+  // one attn_kv_b, NeoX RoPE; test-tiny-phimoe: RMSNorms then their biases (as llama.cpp runs Phi-3.5-MoE's
+  // norms), biased attention and classifier, 4 experts (2 per token); each also with LongRoPE in a session
+  // within its original context (short factors) and one past it (long factors)
+  const std::string shape = GENERATE("test-tiny-minicpm", "test-tiny-minicpm3", "test-tiny-phimoe");
+  INFO(shape);
+  check_shape_against_cpu(shape, 13);
+  for (const int64_t n_ctx : {int64_t{16}, int64_t{64}}) {
+    INFO("LongRoPE, n_ctx " << n_ctx);
+    auto model = model::Model::load(test::longrope_model_file(true, shape));
+    auto gpu = vulkan_backend(*model);
+    cpu::CpuBackend cpu(*model);
+    model::Session s(*model, *gpu, n_ctx), cs(*model, cpu, n_ctx);
+    check_steps_against_cpu(*gpu, s, cpu, cs);
+    vulkan::test::require_no_validation_messages(gpu->context());
+  }
+}
+
+TEST_CASE("vulkan-llamacpp refuses minicpm, minicpm3 and phimoe by name", "[backend]") {
+  // (its reference-compatible kernels know neither granite's multipliers, latent attention nor mixtures;
+  // cpu-llamacpp runs them)
+  const std::string shape = GENERATE("test-tiny-minicpm", "test-tiny-minicpm3", "test-tiny-phimoe");
+  const std::string arch = shape.substr(std::string("test-tiny-").size());
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+  auto gpu = vulkan_backend(*model);
+  CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
+                    Catch::Contains("(" + arch + ")") && Catch::Contains("use cpu-llamacpp"));
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
