@@ -435,9 +435,9 @@ TEST_CASE("Vulkan runs deepseek2's multi-head latent attention as the CPU engine
     for (size_t i = 0; i < gs.size(); ++i) CHECK(gs[i].entropy == Approx(css[i].entropy).margin(1e-3));
     unsetenv("GLASSWING_VULKAN_MAP_ROWS");
   }
-  CHECK_THROWS_WITH(
-      gpu->set_rounding(model::Rounding::LlamaCpp),
-      Catch::Contains("does not run multi-head latent attention (deepseek2); use cpu-llamacpp"));
+  CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
+                    Catch::Contains("does not run multi-head latent attention (" +
+                                    model->desc().architecture + "); use cpu-llamacpp"));
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
