@@ -59,6 +59,38 @@ Reply greedy_reply(ui::ChatEngine& engine) {
   return reply_with(engine, greedy_settings());
 }
 
+// The first exchange of a chat on `engine`'s loaded model (a greedy reply of 12 tokens to "hello world"),
+// once it is checked that a regenerate gives the same reply and that the next turn gives what a fresh
+// session gives (a recurrent state restored from its checkpoints must be exact); the session is left
+// holding it.
+struct FirstExchange {
+  std::unique_ptr<ui::ChatSession> session;
+  ui::ChatTurn user;
+  std::string reply;
+};
+FirstExchange check_regenerate_and_next_turn(ui::ChatEngine& engine) {
+  ui::GenerationSettings settings = greedy_settings();
+  settings.max_tokens = 12;
+  std::atomic<bool> stop{false};
+  ui::GenerationStats stats;
+  const auto reply_to = [&](ui::ChatSession& session, const std::vector<ui::ChatTurn>& turns) {
+    std::string text;
+    session.generate(
+        turns, settings, [&](std::string_view piece, const ui::GenerationStats&) { text += piece; }, stop,
+        stats);
+    return text;
+  };
+  FirstExchange e{engine.new_session(), {"user", "hello world"}, {}};
+  e.reply = reply_to(*e.session, {e.user});
+  REQUIRE_FALSE(e.reply.empty());
+  CHECK(reply_to(*e.session, {e.user}) == e.reply);  // a regenerate
+  const std::vector<ui::ChatTurn> next = {e.user, {"assistant", e.reply}, {"user", "and then"}};
+  const std::string second = reply_to(*e.session, next);
+  auto fresh = engine.new_session();
+  CHECK(reply_to(*fresh, next) == second);
+  return e;
+}
+
 std::vector<double> load(ui::ChatEngine& engine, const std::string& device, ui::LoadedModel& info) {
   std::vector<double> progress;
   info = engine.load(test::require_shared("models/stories260K.gguf").string(), device,
@@ -583,30 +615,10 @@ TEST_CASE("A hybrid model's chat through the engine adapter: regenerates, next t
   for (const auto& device : cpu_and_gpus(*engine)) {
     INFO("device " << device);
     engine->load(model_path.string(), device, [](double) {});
-    ui::GenerationSettings settings = greedy_settings();
-    settings.max_tokens = 12;
-    std::atomic<bool> stop{false};
-    ui::GenerationStats stats;
-    const auto reply_to = [&](ui::ChatSession& session, const std::vector<ui::ChatTurn>& turns) {
-      std::string text;
-      session.generate(
-          turns, settings, [&](std::string_view piece, const ui::GenerationStats&) { text += piece; }, stop,
-          stats);
-      return text;
-    };
-    auto session = engine->new_session();
-    const std::vector<ui::ChatTurn> first = {{"user", "hello world"}};
-    const std::string reply = reply_to(*session, first);
-    REQUIRE_FALSE(reply.empty());
-    CHECK(reply_to(*session, first) == reply);  // a regenerate
-    const std::vector<ui::ChatTurn> next = {
-        {"user", "hello world"}, {"assistant", reply}, {"user", "and then"}};
-    const std::string second = reply_to(*session, next);
-    auto fresh = engine->new_session();
-    CHECK(reply_to(*fresh, next) == second);
+    const auto [session, first, reply] = check_regenerate_and_next_turn(*engine);
 
     // the attention overview: the delta-net layers' heads are NaN, the attention layers' summed
-    const ui::AttentionContext ctx = session->inspect_attention({first[0], {"assistant", reply}}, {});
+    const ui::AttentionContext ctx = session->inspect_attention({first, {"assistant", reply}}, {});
     REQUIRE(ctx.layers == 6);
     for (int l = 0; l < ctx.layers; ++l) {
       INFO("layer " << l);
@@ -632,28 +644,8 @@ TEST_CASE("A state-space model's chat through the engine adapter: regenerates, n
     for (const auto& device : cpu_and_gpus(*engine)) {
       INFO(shape << " on device " << device);
       engine->load(model_path.string(), device, [](double) {});
-      ui::GenerationSettings settings = greedy_settings();
-      settings.max_tokens = 12;
-      std::atomic<bool> stop{false};
-      ui::GenerationStats stats;
-      const auto reply_to = [&](ui::ChatSession& session, const std::vector<ui::ChatTurn>& turns) {
-        std::string text;
-        session.generate(
-            turns, settings, [&](std::string_view piece, const ui::GenerationStats&) { text += piece; }, stop,
-            stats);
-        return text;
-      };
-      auto session = engine->new_session();
-      const std::vector<ui::ChatTurn> first = {{"user", "hello world"}};
-      const std::string reply = reply_to(*session, first);
-      REQUIRE_FALSE(reply.empty());
-      CHECK(reply_to(*session, first) == reply);  // a regenerate
-      const std::vector<ui::ChatTurn> next = {
-          {"user", "hello world"}, {"assistant", reply}, {"user", "and then"}};
-      const std::string second = reply_to(*session, next);
-      auto fresh = engine->new_session();
-      CHECK(reply_to(*fresh, next) == second);
-      CHECK_THROWS_WITH(session->inspect_attention({first[0], {"assistant", reply}}, {}),
+      const auto [session, first, reply] = check_regenerate_and_next_turn(*engine);
+      CHECK_THROWS_WITH(session->inspect_attention({first, {"assistant", reply}}, {}),
                         Catch::Contains("has no attention layers"));
     }
   }
