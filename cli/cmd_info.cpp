@@ -168,9 +168,9 @@ int run_info(cli::Args& args) {
       std::string kinds;
       for (const auto& [m, name] :
            {std::pair{M::Attention, "attention"}, std::pair{M::ShortConv, "short convolution"},
-            std::pair{M::DeltaNet, "gated delta net"}, std::pair{M::Mamba2, "Mamba-2"},
-            std::pair{M::None, "FFN only"}, std::pair{M::Mamba2Attention, "Mamba-2 beside attention"},
-            std::pair{M::Mamba1, "Mamba-1"}})
+            std::pair{M::DeltaNet, d.delta.kda ? "Kimi Delta Attention" : "gated delta net"},
+            std::pair{M::Mamba2, "Mamba-2"}, std::pair{M::None, "FFN only"},
+            std::pair{M::Mamba2Attention, "Mamba-2 beside attention"}, std::pair{M::Mamba1, "Mamba-1"}})
         if (const int64_t n = d.n_mixer_layers(m); n > 0)
           kinds += (kinds.empty() ? "" : ", ") + std::to_string(n) + " " + name;
       std::printf("layers:        %s\n", kinds.c_str());

@@ -147,6 +147,13 @@ struct ArchTraits {
   // norm and the classifier. The file's attention.head_count is 0; ModelDescription reads the ssm.* keys
   // (Mamba-2's sizes, or ModelDescription::Mamba2's Mamba-1 fields where mamba2 is false).
   bool pure_ssm = false;
+  // Kimi Linear (kimi-linear): Kimi Delta Attention layers (ModelDescription::DeltaNet with kda) between
+  // latent-attention layers (mla, without RoPE), the file marking the attention layers with
+  // attention.head_count_kv 1 and the KDA layers with 0. KDA is the gated delta rule with a decay per key
+  // channel rather than per head: q, k and v each through their own projection and causal convolution (then
+  // SiLU), the decay g = A·softplus(f_b·f_a·x + dt_bias) per channel, and the output RMS-normalized per head
+  // times σ(g_b·g_a·x) before wo.
+  bool kda = false;
 };
 
 // Every architecture this engine runs.

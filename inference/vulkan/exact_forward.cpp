@@ -75,6 +75,9 @@ ExactForward::ExactForward(Context& ctx, const model::Model& model)
   if (model.desc().traits->granite_scales)
     throw VulkanError(
         "the llama.cpp-compatible Vulkan mode does not run granite's multipliers; use cpu-llamacpp");
+  if (model.desc().delta.kda)
+    throw VulkanError("the llama.cpp-compatible Vulkan mode does not run " + model.desc().architecture +
+                      " (Kimi Delta Attention); use cpu-llamacpp");
   if (model.desc().n_conv_layers() > 0 || model.desc().n_recurrent_layers() > 0)
     throw VulkanError(
         "the llama.cpp-compatible Vulkan mode does not run short-convolution or recurrent layers (" +

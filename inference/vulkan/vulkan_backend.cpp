@@ -520,6 +520,13 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
       throw VulkanError("AltUp streams of " + std::to_string(d.n_embd) +
                         " floats do not start at this GPU's storage buffer alignment");
   }
+  // (Kimi Linear: the delta-net kernels decay a head's whole state by one number, Kimi Delta Attention
+  // decays each key channel by its own, and its q, k and v have convolutions and projections apart; refused
+  // rather than run wrong, so "auto" runs it on the CPU engine)
+  if (d.delta.kda)
+    throw VulkanError(
+        "the Vulkan engine does not run " + d.architecture +
+        " (Kimi Delta Attention: a decay per key channel, q, k and v convolved apart); use cpu");
   // (Llama 4: the chunk length shares the attention kernels' window word with its flag, kKeysInChunks)
   if (d.attn_chunk >= int64_t{kKeysInChunks})
     throw VulkanError("attention chunks of " + std::to_string(d.attn_chunk) + " positions are too long");

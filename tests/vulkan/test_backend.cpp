@@ -950,3 +950,19 @@ TEST_CASE("vulkan-llamacpp refuses llama4 by name", "[backend]") {
   vulkan::register_vulkan_backend();  // the default selector again, for any test after this one
   vulkan::test::require_no_validation_messages(gpu->context());
 }
+
+TEST_CASE("Vulkan refuses kimi-linear by name, and auto then runs it on the CPU engine", "[backend]") {
+  // (Kimi Delta Attention's decay per key channel is not in the delta-net kernels: refused rather than run
+  // wrong)
+  auto model = model::Model::load(test::synth_model_file("test-tiny-kimi-linear", gguf::GgmlType::Q8_0));
+  CHECK_THROWS_WITH(vulkan_backend(*model),
+                    Catch::Contains("the Vulkan engine does not run kimi-linear (Kimi Delta Attention") &&
+                        Catch::Contains("use cpu"));
+  vulkan::register_vulkan_backend("0");  // (naming the device: "auto" tries Vulkan on lavapipe too)
+  CHECK_THROWS_WITH(model::create_backend("vulkan-llamacpp", *model),
+                    Catch::Contains("does not run kimi-linear (Kimi Delta Attention"));
+  const model::BackendChoice choice = model::choose_backend("auto", *model);
+  CHECK(choice.name == "cpu");
+  CHECK_THAT(choice.explanation(), Catch::Contains("does not run kimi-linear"));
+  vulkan::register_vulkan_backend();  // the default selector again, for any test after this one
+}
