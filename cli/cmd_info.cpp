@@ -188,7 +188,8 @@ int run_info(cli::Args& args) {
       std::string kinds;
       for (const auto& [m, name] :
            {std::pair{M::Attention, "attention"}, std::pair{M::ShortConv, "short convolution"},
-            std::pair{M::DeltaNet, "gated delta net"}, std::pair{M::Mamba2, "Mamba-2"},
+            std::pair{M::DeltaNet, d.delta.kda ? "Kimi Delta Attention" : "gated delta net"},
+            std::pair{M::Mamba2, "Mamba-2"},
             // (deci's None layers may have no FFN either)
             std::pair{M::None, d.traits->block_configs ? "without attention" : "FFN only"},
             std::pair{M::Mamba2Attention, "Mamba-2 beside attention"}, std::pair{M::Mamba1, "Mamba-1"},

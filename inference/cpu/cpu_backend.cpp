@@ -107,6 +107,8 @@ Scratch::Scratch(const model::ModelDescription& d, int64_t b)
       dn_out(sz(d.n_delta_layers() > 0 ? b * d.delta.value_dim() : 0)),
       attn_gate(d.traits->attn_output_gate ? sz(b * d.q_dim()) : 0),
       q_gate(d.traits->attn_output_gate ? sz(b * 2 * d.q_dim()) : 0),
+      kda_g(sz(d.delta.kda ? b * d.delta.key_dim() : 0)),
+      kda_lo(sz(d.delta.kda ? b * d.delta.head_k_dim : 0)),
       mb_in(sz(d.n_mamba_layers() > 0 ? b * d.mamba.in_dim() : 0)),
       mb_y(sz(d.n_mamba_layers() > 0 ? b * d.mamba.d_inner : 0)),
       mb_xdb(sz(d.mamba.v1 ? b * d.mamba.x_proj_dim() : 0)),
@@ -196,12 +198,13 @@ model::MemoryEstimate CpuBackend::estimate_memory(int64_t n_ctx) const {
                     sizeof(float);
   const Scratch& s = s_;
   for (const auto* v :
-       {&s.x,        &s.xb,       &s.xb2,       &s.attn_res, &s.qkv,     &s.q,         &s.k,
-        &s.v,        &s.att_out,  &s.hb,        &s.hb2,      &s.router,  &s.moe_x,     &s.moe_g,
-        &s.moe_u,    &s.moe_d,    &s.moe_out,   &s.conv_bcx, &s.dn_qkv,  &s.dn_z,      &s.dn_beta,
-        &s.dn_alpha, &s.dn_out,   &s.attn_gate, &s.q_gate,   &s.mb_in,   &s.mb_y,      &s.mb_xdb,
-        &s.mb_dt,    &s.ssm_res,  &s.ple,       &s.ple_g,    &s.ple_own, &s.ffn_res,   &s.router_in,
-        &s.alt,      &s.alt_pred, &s.alt_m,     &s.alt_c,    &s.alt_tmp, &s.laurel_lo, &s.laurel})
+       {&s.x,         &s.xb,        &s.xb2,     &s.attn_res, &s.qkv,       &s.q,      &s.k,
+        &s.v,         &s.att_out,   &s.hb,      &s.hb2,      &s.router,    &s.moe_x,  &s.moe_g,
+        &s.moe_u,     &s.moe_d,     &s.moe_out, &s.conv_bcx, &s.dn_qkv,    &s.dn_z,   &s.dn_beta,
+        &s.dn_alpha,  &s.dn_out,    &s.kda_g,   &s.kda_lo,   &s.attn_gate, &s.q_gate, &s.mb_in,
+        &s.mb_y,      &s.mb_xdb,    &s.mb_dt,   &s.ssm_res,  &s.ple,       &s.ple_g,  &s.ple_own,
+        &s.ffn_res,   &s.router_in, &s.alt,     &s.alt_pred, &s.alt_m,     &s.alt_c,  &s.alt_tmp,
+        &s.laurel_lo, &s.laurel})
     m.scratch_bytes += v->size() * sizeof(float);
   const ContextScratch cs = context_scratch(n_ctx);
   m.scratch_bytes +=
@@ -722,6 +725,95 @@ void CpuBackend::delta_net(CpuCaches& c, const model::LayerWeights& L, int64_t l
   project(s.xb2.data(), s.dn_out.data(), L.dn_out, {}, n);
 }
 
+// A Kimi Delta Attention layer (Kimi Linear, as llama.cpp's kimi-linear graph and fla's
+// naive_recurrent_kda): per token q, k and v by projections of their own, each through its causal
+// convolution (the last conv_kernel - 1 inputs of all three kept in the caches as [q, k, v] channels) and
+// SiLU; q and k L2-normalized per head (divided by max(‖x‖, eps)), q times 1/√head_dim; per head h the decay
+// of each key channel j, g_j = A_h · softplus((f_b · f_a · x)_j + dt_bias_j), and β = σ(β logit); then
+// S ← S·diag(e^g) (each key column decays by its own channel, where Qwen3.5's delta net decays the whole
+// state by one number), S ← S + β (v − S k) kᵀ, o = S q; o RMS-normalized with the norm's gains, times
+// σ(g_b · g_a · x) (a sigmoid, not Qwen3.5's SiLU); out_proj. Tokens run in order, the heads in parallel.
+void CpuBackend::kda(CpuCaches& c, const model::LayerWeights& L, int64_t l, int64_t n) {
+  const model::ModelDescription& d = model_.desc();
+  const model::ModelDescription::DeltaNet& dn = d.delta;
+  const int64_t inner = dn.key_dim(), channels = dn.conv_dim(), taps = dn.conv_kernel, dk = dn.head_k_dim;
+  Scratch& s = s_;
+  // q, k and v of the step's tokens as three planes of n rows (the convolution reads channel ch of plane
+  // ch / inner)
+  float* planes[3] = {s.dn_qkv.data(), s.dn_qkv.data() + n * inner, s.dn_qkv.data() + 2 * n * inner};
+  project(planes[0], s.xb.data(), L.wq, {}, n);
+  project(planes[1], s.xb.data(), L.wk, {}, n);
+  project(planes[2], s.xb.data(), L.wv, {}, n);
+  project(s.kda_lo.data(), s.xb.data(), L.kda_f_a, {}, n);  // the decay's low-rank pair
+  project(s.kda_g.data(), s.kda_lo.data(), L.kda_f_b, {}, n);
+  project(s.kda_lo.data(), s.xb.data(), L.kda_g_a, {}, n);  // the output gate's
+  project(s.dn_z.data(), s.kda_lo.data(), L.kda_g_b, {}, n);
+  project(s.dn_beta.data(), s.xb.data(), L.dn_beta, {}, n);
+  float* window = c.window_at(l);  // ((taps - 1) × channels), oldest first
+  float* state = c.state_at(l);
+  const auto silu = [](float x) { return x / (1.0f + std::exp(-x)); };
+  const auto l2_normalize = [&](float* x, int64_t len) {
+    float sum = 0.0f;
+    for (int64_t i = 0; i < len; ++i) sum += x[i] * x[i];
+    const float scale = 1.0f / std::max(std::sqrt(sum), d.norm_eps);
+    for (int64_t i = 0; i < len; ++i) x[i] *= scale;
+  };
+  for (int64_t t = 0; t < n; ++t) {
+    // the three convolutions over this token and the window's inputs, SiLU, then the window moves on
+    for (int64_t ch = 0; ch < channels; ++ch) {
+      float& x = planes[ch / inner][t * inner + ch % inner];
+      const float* w = &L.dn_conv[sz(ch * taps)];
+      float acc = 0.0f;
+      for (int64_t j = 0; j + 1 < taps; ++j) acc += w[j] * window[sz(j * channels + ch)];
+      acc += w[taps - 1] * x;
+      for (int64_t j = 0; j + 2 < taps; ++j)
+        window[sz(j * channels + ch)] = window[sz((j + 1) * channels + ch)];
+      window[sz((taps - 2) * channels + ch)] = x;
+      x = silu(acc);
+    }
+    float* q_t = planes[0] + t * inner;
+    float* k_t = planes[1] + t * inner;
+    const float* v_t = planes[2] + t * inner;
+    for (int64_t h = 0; h < dn.n_k_heads; ++h) {
+      l2_normalize(q_t + h * dk, dk);
+      l2_normalize(k_t + h * dk, dk);
+    }
+    const float q_scale = 1.0f / std::sqrt(static_cast<float>(dk));
+    pool_.parallel_for(dn.n_v_heads, [&](int64_t begin, int64_t end, int) {
+      std::vector<float> decay(sz(dk));
+      for (int64_t h = begin; h < end; ++h) {
+        const float* k = k_t + h * dk;
+        const float* q = q_t + h * dk;
+        const float* v = v_t + h * dk;
+        for (int64_t j = 0; j < dk; ++j) {
+          const float a = s.kda_g[sz(t * inner + h * dk + j)] + L.dn_dt_bias[sz(h * dk + j)];
+          const float softplus = a > 20.0f ? a : std::log1p(std::exp(a));
+          decay[sz(j)] = std::exp(softplus * L.dn_a[sz(h)]);
+        }
+        const float beta = 1.0f / (1.0f + std::exp(-s.dn_beta[sz(t * dn.n_v_heads + h)]));
+        float* S = state + h * dk * dk;  // row i: value dimension i, over the key dimensions
+        float* o = &s.dn_out[sz(t * inner + h * dk)];
+        for (int64_t i = 0; i < dk; ++i) {
+          float* row = S + i * dk;
+          float sk = 0.0f;
+          for (int64_t j = 0; j < dk; ++j) sk += (row[j] *= decay[sz(j)]) * k[j];
+          const float delta = (v[i] - sk) * beta;
+          float out = 0.0f;
+          for (int64_t j = 0; j < dk; ++j) out += (row[j] += k[j] * delta) * q[j];
+          o[i] = out * q_scale;
+        }
+        // RMSNorm over the head with the norm's gains, times σ of the gate
+        float ss = 0.0f;
+        for (int64_t i = 0; i < dk; ++i) ss += o[i] * o[i];
+        const float scale = 1.0f / std::sqrt(ss / static_cast<float>(dk) + d.norm_eps);
+        const float* z = &s.dn_z[sz(t * inner + h * dk)];
+        for (int64_t i = 0; i < dk; ++i) o[i] = o[i] * scale * L.dn_norm[sz(i)] / (1.0f + std::exp(-z[i]));
+      }
+    });
+  }
+  project(s.xb2.data(), s.dn_out.data(), L.dn_out, {}, n);
+}
+
 // A Mamba-2 layer (Granite 4.0-H, as llama.cpp's build_mamba2_layer and ggml's ssm_scan): per token
 // [z, x|B|C, dt] = in_proj · xb; x|B|C through the layer's causal convolution (its last conv_kernel - 1
 // inputs kept in the caches) plus its bias, then SiLU; per head h (B and C of group h / (n_head / n_group),
@@ -923,6 +1015,8 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
 
     if (!mixes) {
       // (an FFN layer)
+    } else if (d.mixer(l) == model::ModelDescription::Mixer::DeltaNet && d.delta.kda) {  // Kimi Linear's
+      kda(c, L, l, n);
     } else if (d.mixer(l) == model::ModelDescription::Mixer::DeltaNet) {  // Qwen3.5's linear attention
       delta_net(c, L, l, n);
     } else if (d.mixer(l) == model::ModelDescription::Mixer::Mamba2) {  // Granite 4.0-H's state spaces
@@ -1313,7 +1407,8 @@ void CpuBackend::altup_merge(int64_t first, int64_t n) {
 
 std::vector<float> CpuBackend::map_queries(const CpuCaches& c, int64_t l, model::Range positions) {
   const model::ModelDescription& d = model_.desc();
-  if (!d.is_mla() || positions.size() <= 0) return {};
+  // (Kimi Linear's Kimi Delta Attention layers have no queries to absorb)
+  if (!d.is_mla() || !d.has_attention(l) || positions.size() <= 0) return {};
   const int64_t n = positions.size();
   std::vector<float> out(sz(n * d.q_dim())), in(sz(n * d.mla.nope)), absorbed(sz(n * d.mla.kv_rank));
   // (the cache's heads are [RoPE part, nope part])

@@ -111,7 +111,8 @@ struct Scratch {
   // a delta-net layer's q|k|v, gate z, β and α logits per token, and its output (before out_proj); an
   // attention layer's output gates (ArchTraits::attn_output_gate) and its q|gate projection
   std::vector<float> dn_qkv, dn_z, dn_beta, dn_alpha, dn_out, attn_gate, q_gate;
-  std::vector<float> mb_in, mb_y;  // a Mamba-2 layer's in_proj rows (z, x|B|C, dt) and its output
+  std::vector<float> kda_g, kda_lo;  // Kimi Delta Attention's decay per channel, its low-rank projections
+  std::vector<float> mb_in, mb_y;    // a Mamba-2 layer's in_proj rows (z, x|B|C, dt) and its output
   // a Mamba-1 layer's x_proj rows (max_batch, dt_rank + 2·d_state: dt, B, C) and its step per channel
   // (max_batch, d_inner); gains of 1 for Falcon-Mamba's norms of dt, B and C, which have none
   std::vector<float> mb_xdb, mb_dt, mb_ones;
@@ -195,6 +196,7 @@ class CpuBackend final : public model::Backend {
   void short_conv(CpuCaches& c, const model::LayerWeights& L, int64_t l, int64_t n, int64_t pos0);
   // A gated delta-net layer's mixing of n tokens (Qwen3.5): s_.xb (normalized) -> s_.xb2.
   void delta_net(CpuCaches& c, const model::LayerWeights& L, int64_t l, int64_t n);
+  void kda(CpuCaches& c, const model::LayerWeights& L, int64_t l, int64_t n);
   // A Mamba-2 layer's mixing of n tokens (Granite 4.0-H): s_.xb (normalized) -> s_.xb2.
   void mamba2(CpuCaches& c, const model::LayerWeights& L, int64_t l, int64_t n);
   void mamba1(CpuCaches& c, const model::LayerWeights& L, int64_t l, int64_t n);

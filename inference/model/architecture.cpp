@@ -139,6 +139,12 @@ constexpr std::array kArchitectures = {
                .learned_positions = false, .fused_qkv = false, .qk_norm = true,
                .ffn_norm = "post_attention_norm", .gated_shared_expert = true, .delta_net = true,
                .attn_output_gate = true},
+    // Moonshot Kimi-Linear-48B-A3B: Kimi Delta Attention between latent-attention layers without RoPE
+    // (ArchTraits::kda), DeepSeek-V3's experts (sigmoid router steered by a bias, a shared expert, a dense
+    // first layer)
+    ArchTraits{.name = "kimi-linear", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::None,
+               .learned_positions = false, .fused_qkv = false, .deepseek_moe = true, .mla = true,
+               .kda = true},
     // Mistral Mamba-Codestral-7B, state-spaces mamba2-130m .. 2.7b: Mamba-2 layers alone, each on its RMSNorm
     ArchTraits{.name = "mamba2", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::None,
                .learned_positions = false, .fused_qkv = false, .mamba2 = true, .single_sublayer = true,

@@ -164,6 +164,13 @@ struct ArchTraits {
   // then its v rows) and the heads' own widths as key_length (nope + rope) and head_count_kv (n_head);
   // ModelDescription::Mla::whole_kv_b
   bool mla_whole_kv_b = false;
+  // Kimi Linear (kimi-linear): Kimi Delta Attention layers (ModelDescription::DeltaNet with kda) between
+  // latent-attention layers (mla, without RoPE), the file marking the attention layers with
+  // attention.head_count_kv 1 and the KDA layers with 0. KDA is the gated delta rule with a decay per key
+  // channel rather than per head: q, k and v each through their own projection and causal convolution (then
+  // SiLU), the decay g = A·softplus(f_b·f_a·x + dt_bias) per channel, and the output RMS-normalized per head
+  // times σ(g_b·g_a·x) before wo.
+  bool kda = false;
 };
 
 // Every architecture this engine runs.

@@ -8,7 +8,8 @@ namespace glasswing::model {
 
 namespace {
 // What a layer without attention does instead, for messages.
-const char* mixer_words(ModelDescription::Mixer m) {
+const char* mixer_words(const ModelDescription& d, ModelDescription::Mixer m) {
+  if (m == ModelDescription::Mixer::DeltaNet && d.delta.kda) return "mixes tokens by Kimi Delta Attention";
   switch (m) {
     case ModelDescription::Mixer::ShortConv:
       return "mixes tokens by a short convolution";
@@ -87,7 +88,7 @@ AttentionMatrix Backend::attention(const Session& session, int64_t layer, int64_
   // (a pure state-space model: no layer to look at, and no head to name)
   if (d.n_attention_layers() == 0)
     throw std::invalid_argument(d.architecture + " has no attention layers: every layer " +
-                                mixer_words(d.mixer(0)) + ", so there is no attention map");
+                                mixer_words(d, d.mixer(0)) + ", so there is no attention map");
   if (layer < 0 || layer >= d.n_layer)
     throw std::out_of_range("layer " + std::to_string(layer) + " out of range");
   if (head < 0 || head >= d.n_head) throw std::out_of_range("head " + std::to_string(head) + " out of range");
@@ -97,7 +98,7 @@ AttentionMatrix Backend::attention(const Session& session, int64_t layer, int64_
                                 (d.traits->block_configs && d.mixer(layer) == ModelDescription::Mixer::None
                                      ? std::string(d.has_ffn(layer) ? "has no attention (only its FFN)"
                                                                     : "has no attention and no FFN")
-                                     : mixer_words(d.mixer(layer))) +
+                                     : mixer_words(d, d.mixer(layer))) +
                                 ", not attention: it has no attention map");
   check_range("query", queries, session.position());
   check_range("key", keys, session.position());

@@ -99,8 +99,9 @@ void read_deepseek_moe(const gguf::GgufFile& file, const std::string& a, ModelDe
           "mixture)");
   }
   // (MiniMax-M2: always renormalized, as llama.cpp's graph passes it whatever the file says)
-  d.router.normalize =
-      d.architecture == "minimax-m2" || file.get_bool(a + "expert_weights_norm").value_or(false);
+  // (Kimi Linear: always renormalized too, as llama.cpp's kimi-linear graph passes it)
+  d.router.normalize = d.architecture == "minimax-m2" || d.architecture == "kimi-linear" ||
+                       file.get_bool(a + "expert_weights_norm").value_or(false);
   const double scale = file.get_float(a + "expert_weights_scale").value_or(1.0);
   if (!std::isfinite(scale) || scale <= 0)
     throw std::runtime_error("metadata " + a + "expert_weights_scale must be a positive number");
@@ -426,10 +427,11 @@ void read_kv_heads(const gguf::GgufFile& file, const std::string& a, ModelDescri
     d.n_head_kv = d.layer_kv_heads[0];
     return;
   }
-  if (!d.traits->short_conv && !d.traits->mamba2)
+  if (!d.traits->short_conv && !d.traits->mamba2 && !d.traits->kda)
     throw std::runtime_error("per-layer " + key + " (an array) is not supported for " + d.architecture);
-  const auto zero_kv =
-      d.traits->mamba2 ? ModelDescription::Mixer::Mamba2 : ModelDescription::Mixer::ShortConv;
+  const auto zero_kv = d.traits->mamba2 ? ModelDescription::Mixer::Mamba2
+                       : d.traits->kda  ? ModelDescription::Mixer::DeltaNet
+                                        : ModelDescription::Mixer::ShortConv;
   // Nemotron-H: a layer with a feed_forward_length (per-layer array) is an FFN layer, not Mamba-2
   std::vector<int64_t> ff(static_cast<size_t>(d.n_layer), 0);
   if (const gguf::Value* f = file.find(a + "feed_forward_length");
@@ -545,6 +547,40 @@ void read_delta_net(const gguf::GgufFile& file, const std::string& a, ModelDescr
                              std::to_string(n.n_v_heads) + " value heads (ssm.time_step_rank) and " +
                              std::to_string(n.n_k_heads) + " key heads of " + std::to_string(n.head_k_dim) +
                              " (ssm.group_count, ssm.state_size) do not make heads of one width");
+}
+
+// Kimi Delta Attention's sizes as llama.cpp's kimi-linear reads them: n_head heads of kda.head_dim (older
+// files: ssm.state_size) for q, k and v alike, ssm.conv_kernel taps. The variants llama.cpp's newer models
+// add (a bounded "safe" gate, attention residuals across blocks, a full-rank output gate, experts in a
+// latent width) change the math: refused by name rather than run wrong.
+void read_kda(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
+  if (d.n_delta_layers() == 0)
+    throw std::runtime_error("metadata " + a +
+                             "attention.head_count_kv must mark the Kimi Delta Attention layers with 0 (one "
+                             "count per layer)");
+  for (const char* key : {"kda.safe_gate", "kda.gate_lower_bound", "kda.lower_bound"})
+    if (file.find(a + key) && file.get_bool(a + key).value_or(true))
+      throw std::runtime_error("metadata " + a + key +
+                               ": Kimi Delta Attention with a bounded gate is not supported");
+  if (file.get_int(a + "attn_res_block_size").value_or(0) > 0)
+    throw std::runtime_error("metadata " + a +
+                             "attn_res_block_size: attention residuals across blocks are not supported");
+  if (file.get_int(a + "moe_latent_size").value_or(0) > 0)
+    throw std::runtime_error("metadata " + a +
+                             "moe_latent_size: experts in a latent width are not supported");
+  for (int64_t l = 0; l < d.n_layer; ++l)
+    if (const std::string t = "blk." + std::to_string(l) + ".attn_gate.weight"; file.find_tensor(t))
+      throw std::runtime_error("tensor '" + t + "': a full-rank output gate (instead of ssm_g_a, ssm_g_b) " +
+                               "is not supported");
+  ModelDescription::DeltaNet& n = d.delta;
+  n.kda = true;
+  n.conv_kernel = positive(file, a + "ssm.conv_kernel");
+  n.head_k_dim = n.head_v_dim = file.find(a + "kda.head_dim") ? positive(file, a + "kda.head_dim")
+                                                              : positive(file, a + "ssm.state_size");
+  n.n_k_heads = n.n_v_heads = d.n_head;
+  if (n.conv_kernel < 2 || n.conv_kernel > 16)
+    throw std::runtime_error("metadata " + a + "ssm.conv_kernel " + std::to_string(n.conv_kernel) +
+                             " is outside the supported 2..16 taps");
 }
 
 // Nemotron 3's mixtures as llama.cpp's nemotron_h_moe reads them: a sigmoid router whose choice a bias
@@ -671,6 +707,7 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
   if (d.traits->parallel_hybrid) read_parallel_hybrid(file, a, d);
   read_short_conv(file, a, d);
   if (d.traits->delta_net) read_delta_net(file, a, d);
+  if (d.traits->kda) read_kda(file, a, d);
   if (d.traits->mamba2) read_mamba2(file, a, d);
   if (d.n_head_kv <= 0 || d.n_head % d.n_head_kv != 0)
     throw std::runtime_error("attention.head_count " + std::to_string(d.n_head) +

@@ -114,9 +114,15 @@ struct ModelDescription {
   // RMS-normalized per head, times SiLU of the gate z, then out_proj.
   // Qwen3-Next (grouped): value head h reads key head h / (n_v_heads / n_k_heads), as Hugging Face's
   // repeat_interleave, and β and α come from one projection packed per key head ([β, α] of its value heads).
+  // Kimi Delta Attention (kda: ArchTraits::kda) has the same state and sizes, n_head heads of q, k and v of
+  // kda.head_dim each (value head h reads key head h), its decay per key channel: S ← S·diag(e^g) with g of
+  // head_k_dim per head (S's columns are the key dimensions), β = σ(β logit), o = S q / √head_k_dim; o
+  // RMS-normalized per head times σ of its gate. q, k and v have convolutions of their own, held here as
+  // the conv_dim channels [q, k, v] of one.
   struct DeltaNet {
     int64_t conv_kernel = 0, n_k_heads = 0, n_v_heads = 0, head_k_dim = 0, head_v_dim = 0;
     bool grouped = false;
+    bool kda = false;
     int64_t key_head(int64_t h) const { return grouped ? h / (n_v_heads / n_k_heads) : h % n_k_heads; }
     // Where value head h's β and α logits are in a token's row of the β (and α) projection, and that row's
     // width: separate rows of n_v_heads, or (grouped) one row of 2·n_v_heads

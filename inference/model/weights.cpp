@@ -114,6 +114,24 @@ class Loader {
 
   bool has(const std::string& name) const { return file_.find_tensor(name) != nullptr; }
 
+  // Several convolutions' taps (tensors of `taps` per channel, each [taps, channels] or, as llama.cpp's
+  // kimi-linear converter writes them, [taps, 1, channels]) as one table of their channels in order, owned
+  // here.
+  Vector conv_tables(const std::vector<std::string>& names, int64_t taps, int64_t channels) {
+    auto& all = converted_.emplace_back();
+    for (const std::string& name : names) {
+      const gguf::TensorInfo* t = file_.find_tensor(name);
+      const auto tp = static_cast<uint64_t>(taps), ch = static_cast<uint64_t>(channels);
+      if (t && same_shape(t->dims, {tp, 1, ch}))
+        t = find(name, {tp, 1, ch}, true);
+      else
+        t = find(name, {tp, ch}, true);
+      const Vector v = floats(*t, taps, channels);
+      all.insert(all.end(), v.begin(), v.end());
+    }
+    return all;
+  }
+
  private:
   // The `rows` rows of `len` floats in t: the file's own bytes for F32, else dequantized into converted_.
   Vector floats(const gguf::TensorInfo& t, int64_t len, int64_t rows) {
@@ -231,6 +249,24 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       load_mamba2(load, p, d, L);
     } else if (d.mixer(l) == ModelDescription::Mixer::Mamba1) {  // a Mamba-1 layer (mamba)
       load_mamba1(load, p, d, L);
+    } else if (d.mixer(l) == ModelDescription::Mixer::DeltaNet && d.delta.kda) {  // Kimi Delta Attention
+      const ModelDescription::DeltaNet& n = d.delta;
+      const int64_t inner = n.key_dim(), hd = n.head_k_dim;
+      L.wq = load.matrix(p + "attn_q.weight", inner, d.n_embd);
+      L.wk = load.matrix(p + "attn_k.weight", inner, d.n_embd);
+      L.wv = load.matrix(p + "attn_v.weight", n.value_dim(), d.n_embd);
+      L.dn_conv =
+          load.conv_tables({p + "ssm_conv1d_q.weight", p + "ssm_conv1d_k.weight", p + "ssm_conv1d_v.weight"},
+                           n.conv_kernel, inner);
+      L.kda_f_a = load.matrix(p + "ssm_f_a.weight", hd, d.n_embd);
+      L.kda_f_b = load.matrix(p + "ssm_f_b.weight", inner, hd);
+      L.dn_dt_bias = load.vector(p + "ssm_dt.bias", inner);
+      L.dn_a = load.table(p + "ssm_a", 1, n.n_v_heads);
+      L.dn_beta = load.matrix(p + "ssm_beta.weight", n.n_v_heads, d.n_embd);
+      L.kda_g_a = load.matrix(p + "ssm_g_a.weight", hd, d.n_embd);
+      L.kda_g_b = load.matrix(p + "ssm_g_b.weight", n.value_dim(), hd);
+      L.dn_norm = load.vector(p + "ssm_norm.weight", n.head_v_dim);
+      L.dn_out = load.matrix(p + "attn_output.weight", d.n_embd, n.value_dim());
     } else if (d.mixer(l) == ModelDescription::Mixer::DeltaNet) {  // a gated delta-net layer (Qwen3.5)
       const ModelDescription::DeltaNet& n = d.delta;
       L.dn_qkv = load.matrix(p + "attn_qkv.weight", n.conv_dim(), d.n_embd);

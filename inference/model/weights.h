@@ -77,6 +77,12 @@ struct LayerWeights {
   // norm's gains (head_v_dim) and out_proj (n_embd rows)
   WeightMatrix dn_qkv, dn_z, dn_beta, dn_alpha, dn_out;  // (grouped: dn_beta holds β and α, dn_alpha empty)
   Vector dn_conv, dn_dt_bias, dn_a, dn_norm;
+  // Kimi Delta Attention (DeltaNet::kda) runs its q, k and v projections (wq, wk, wv) through the
+  // convolution's taps of ssm_conv1d_q, _k and _v (held in dn_conv as [q, k, v] channels), its decay bias
+  // per channel (dn_dt_bias: key_dim), β (dn_beta: n_head rows), A per head (dn_a), the output norm (dn_norm)
+  // and wo (dn_out), and two low-rank pairs: the decay's f_a (head_k_dim rows) then f_b (key_dim rows), the
+  // output gate's g_a then g_b
+  WeightMatrix kda_f_a, kda_f_b, kda_g_a, kda_g_b;
   // A Mamba-2 layer (ModelDescription::Mamba2) instead of attention: in_proj (z, x|B|C, dt rows), the
   // convolution's taps (conv_dim × conv_kernel) and bias, each head's dt bias, A (−exp(A_log)) and D, the
   // gated norm's gains (d_inner) and out_proj (n_embd rows)

@@ -75,6 +75,23 @@ std::vector<Shape> make_shapes() {
   flash.n_nextn = 1;
   flash.expert_weights_scale = 1.8f;
   add(flash);
+  // Moonshot Kimi-Linear-48B-A3B (its config.json): Kimi Delta Attention (32 heads of 128, 4 taps) on all
+  // layers but 4, 8, ..., 24 and 27 (1-based), which run latent attention without RoPE (32 heads, no q
+  // rank, a latent of 512 with a key part of 64, heads of 128 + 64 for q and k and of 128 for v); 256
+  // experts of 1024 (8 per token, sigmoid, scaled by 2.446) and one shared, the first layer dense (9216)
+  Shape kimi{"kimi-linear-48b", "kimi-linear", 2304, 27, 32, 1, 9216, 163840, 1048576, 10000.0f, 1e-5f, false,
+             false, 576, 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 256, 8, 1024};
+  kimi.attention_layers = {3, 7, 11, 15, 19, 23, 26};
+  kimi.rope_dims = 64;
+  kimi.kv_rank = 512;
+  kimi.qk_nope = 128;
+  kimi.v_head = 128;
+  kimi.dn_head_dim = 128;
+  kimi.conv_kernel = 4;
+  kimi.n_dense_lead = 1;
+  kimi.n_expert_shared = 1;
+  kimi.expert_weights_scale = 2.446f;
+  add(kimi);
   // MiniMax-M2 (230B-A10B): 48 heads of 128 (6144 wide against n_embd 3072) with RoPE on half of each, q and
   // k normalized whole, 256 experts of 1536 (8 per token) in every layer, a sigmoid router with a bias.
   Shape minimax{"minimax-m2", "minimax-m2", 3072, 62, 48, 8, 1536, 200064, 196608, 5000000.0f, 1e-6f, false,
@@ -614,6 +631,22 @@ std::vector<Shape> make_shapes() {
   qwen35_tiny.name = "test-tiny-qwen3next";
   qwen35_tiny.arch = "qwen3next";
   add(qwen35_tiny);
+  // kimi-linear: Kimi Delta Attention on layers 0 and 2 (4 heads of 32), latent attention without RoPE on 1
+  // and 3 (deepseek2's test sizes: a latent of 64 with a "RoPE" key of 16), a dense first layer, 4 experts
+  // of 64 (2 per token, sigmoid steered by a bias, scaled by 2.446 as Kimi's) and one shared
+  Shape kimi_tiny{"test-tiny-kimi-linear", "kimi-linear", 128, 4, 4, 1, 256, 300, 128, 10000.0f, 1e-5f, false,
+                  true, 80, 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 4, 2, 64};
+  kimi_tiny.attention_layers = {1, 3};
+  kimi_tiny.rope_dims = 16;
+  kimi_tiny.kv_rank = 64;
+  kimi_tiny.qk_nope = 32;
+  kimi_tiny.v_head = 48;
+  kimi_tiny.dn_head_dim = 32;
+  kimi_tiny.conv_kernel = 4;
+  kimi_tiny.n_dense_lead = 1;
+  kimi_tiny.n_expert_shared = 1;
+  kimi_tiny.expert_weights_scale = 2.446f;
+  add(kimi_tiny);
   // granitehybrid: Mamba-2 on layers 0, 1 and 3 (256 channels in 8 heads of 32, a state of 16, B and C in 2
   // groups, a convolution of 4 taps with a bias), attention without RoPE on layer 2, granite's multipliers
   // and a dense FFN; "-moe": 4 experts of 64 (2 per token) beside a shared expert of 64 (Granite 4.0-H
@@ -941,8 +974,14 @@ void validate(const Shape& s) {
   if (s.n_vocab < 260) fail("the vocabulary needs at least 260 tokens");
   const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe";
   const bool mamba = s.arch == "granitehybrid" || s.arch.rfind("nemotron_h", 0) == 0;
-  if (!s.attention_layers.empty() && !lfm2 && !mamba)
-    fail("only lfm2, lfm2moe, granitehybrid and nemotron_h(_moe) have layers without attention");
+  const bool kimi = s.arch == "kimi-linear";
+  if (!s.attention_layers.empty() && !lfm2 && !mamba && !kimi)
+    fail("only lfm2, lfm2moe, granitehybrid, nemotron_h(_moe) and kimi-linear have layers without attention");
+  if (kimi && (s.attention_layers.empty() || !s.kv_rank || !s.dn_head_dim || s.conv_kernel < 2 ||
+               s.attention_layers.size() == s.n_layer))
+    fail(
+        "kimi-linear needs latent-attention layers and Kimi Delta Attention layers (a cut by --layers must "
+        "keep one of each) of dn_head_dim");
   if (mamba && (s.attention_layers.empty() || !s.ssm_heads || !s.ssm_groups || !s.ssm_state ||
                 s.ssm_inner % s.ssm_heads || s.ssm_heads % s.ssm_groups || s.conv_kernel < 2))
     fail(s.arch +
@@ -1101,6 +1140,23 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       }
       t.push_back({p + "ssm_norm.weight", Kind::HeadNorm, s.dn_head_dim, 1});
       t.push_back({p + "ssm_out.weight", Kind::Weight, value, e});
+    } else if (s.arch == "kimi-linear" && !s.attends(l)) {
+      // a Kimi Delta Attention layer, as llama.cpp's converter writes it: the convolutions' taps
+      // [taps, 1, channels], A = −exp(A_log) per head as [1, n_head]
+      const uint64_t inner = uint64_t{s.n_head} * s.dn_head_dim, hd = s.dn_head_dim;
+      for (const char* m : {"q", "k", "v"}) {
+        t.push_back({p + "attn_" + m + ".weight", Kind::Weight, e, inner});
+        t.push_back({p + "ssm_conv1d_" + m + ".weight", Kind::ConvTaps, s.conv_kernel, inner, 1});
+      }
+      t.push_back({p + "ssm_f_a.weight", Kind::Weight, e, hd});
+      t.push_back({p + "ssm_f_b.weight", Kind::Weight, hd, inner});
+      t.push_back({p + "ssm_dt.bias", Kind::DtBias, inner, 1});
+      t.push_back({p + "ssm_a", Kind::SsmA, 1, s.n_head});
+      t.push_back({p + "ssm_beta.weight", Kind::Weight, e, s.n_head});
+      t.push_back({p + "ssm_g_a.weight", Kind::Weight, e, hd});
+      t.push_back({p + "ssm_g_b.weight", Kind::Weight, hd, inner});
+      t.push_back({p + "ssm_norm.weight", Kind::HeadNorm, hd, 1});
+      t.push_back({p + "attn_output.weight", Kind::Weight, inner, e});
     } else if (!s.attends(l)) {  // a short-convolution layer (LFM2)
       t.push_back({p + "shortconv.in_proj.weight", Kind::Weight, e, 3 * e});
       t.push_back({p + "shortconv.conv.weight", Kind::ConvTaps, s.conv_kernel, e});
@@ -1218,8 +1274,8 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       const bool granite_h = s.arch == "granitehybrid";  // (a shared expert, no selection bias)
       // (dots1, bailingmoe2 and minimax-m2: DeepSeek-style, as GLM-4.5's)
       const bool deepseek_style = glm4moe || s.arch == "deepseek2" || s.arch == "mistral4" ||
-                                  s.arch == "dots1" || s.arch.rfind("bailingmoe", 0) == 0 ||
-                                  s.arch == "minimax-m2";
+                                  s.arch == "kimi-linear" || s.arch == "dots1" ||
+                                  s.arch.rfind("bailingmoe", 0) == 0 || s.arch == "minimax-m2";
       const bool llama4 = s.arch == "llama4";  // (one shared expert, no selection bias)
       if (deepseek_style || qwen2moe || ernie || s.arch == "hunyuan-moe" || lfm2 || granite_h || nemotron ||
           llama4) {
@@ -1366,7 +1422,7 @@ constexpr std::string_view kArchitectures[] = {
     "gemma",       "exaone",         "exaone4",  "arcee",        "falcon-h1",  "minimax-m2", "dots1",
     "bailingmoe",  "bailingmoe2",    "gemma3n",  "llama4",       "starcoder2", "stablelm",   "internlm2",
     "apertus",     "falcon",         "nemotron", "mistral4",     "mamba2",     "mamba",      "deci",
-    "minicpm",     "minicpm3",       "phimoe"};
+    "minicpm",     "minicpm3",       "phimoe",   "kimi-linear"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -1566,6 +1622,13 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     w.set_bool(a + ".expert_weights_norm", true);
     w.set_u32(a + ".nextn_predict_layers", s.n_nextn);
   }
+  if (a == "kimi-linear") {  // as llama.cpp's converter writes Kimi Linear's (no expert_weights_norm: always)
+    w.set_u32(a + ".leading_dense_block_count", s.n_dense_lead);
+    w.set_u32(a + ".expert_shared_count", s.n_expert_shared);
+    w.set_u32(a + ".expert_gating_func", s.expert_gating_func);
+    w.set_u32(a + ".ssm.conv_kernel", s.conv_kernel);
+    w.set_u32(a + ".kda.head_dim", s.dn_head_dim);
+  }
   if (a == "dots1" || a == "bailingmoe2") {  // as llama.cpp's converter writes dots.llm1's and Ling 2.0's
     w.set_u32(a + ".leading_dense_block_count", s.n_dense_lead);
     w.set_u32(a + ".expert_shared_count", s.n_expert_shared);
@@ -1744,6 +1807,8 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
       std::memcpy(bytes.data(), v.data(), bytes.size());
       if (t.rows == 1)
         w.add_tensor(t.name, GgmlType::F32, {t.row}, bytes);
+      else if (t.experts)  // (Kimi Linear's convolutions: [taps, 1, channels], as its converter writes them)
+        w.add_tensor(t.name, GgmlType::F32, {t.row, 1, t.rows}, bytes);
       else
         w.add_tensor(t.name, GgmlType::F32, {t.row, t.rows}, bytes);
     }

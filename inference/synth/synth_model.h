@@ -82,6 +82,8 @@ struct Shape {
   bool moe_layer(uint32_t l) const {
     return n_expert && l >= n_dense_lead && (moe_step <= 1 || (l + 1) % moe_step == 0);
   }
+  // kimi-linear: the latent-attention layers in attention_layers (the others Kimi Delta Attention of n_head
+  // heads of dn_head_dim, conv_kernel taps), written as a per-layer head_count_kv of 1 and 0
   // lfm2, lfm2moe: the layers that attend (the others are gated short convolutions of conv_kernel taps),
   // written as a per-layer attention.head_count_kv with 0 for the convolution layers
   std::vector<uint32_t> attention_layers = {};

@@ -80,6 +80,9 @@ ExactForward::ExactForward(Context& ctx, const model::Model& model)
         "the llama.cpp-compatible Vulkan mode does not run " + model.desc().architecture +
         " (layers of their own shapes: no attention, attention replaced by one matrix, KV heads "
         "and FFN widths per layer); use cpu-llamacpp");
+  if (model.desc().delta.kda)
+    throw VulkanError("the llama.cpp-compatible Vulkan mode does not run " + model.desc().architecture +
+                      " (Kimi Delta Attention); use cpu-llamacpp");
   if (model.desc().n_conv_layers() > 0 || model.desc().n_recurrent_layers() > 0)
     throw VulkanError(
         "the llama.cpp-compatible Vulkan mode does not run short-convolution or recurrent layers (" +

@@ -1165,6 +1165,18 @@ void Recorder::delta_rule(const DeltaRuleInputs& in, uint32_t n_tokens, uint32_t
   dispatch("delta_rule", buffers, push, n_v_heads);
 }
 
+void Recorder::kda_rule(const KdaRuleInputs& in, uint32_t n_tokens, uint32_t n_heads, uint32_t head_dim,
+                        float eps) {
+  if (head_dim == 0 || head_dim > 256 || n_heads == 0)
+    throw VulkanError("kda_rule: heads of 1 to 256, not " + std::to_string(head_dim));
+  const struct {
+    uint32_t n_tokens, n_heads, d;
+    float eps;
+  } push{n_tokens, n_heads, head_dim, eps};
+  const BufferRange buffers[] = {in.qkv, in.g, in.z, in.beta, in.dt_bias, in.a, in.norm, in.state, in.out};
+  dispatch("kda_rule", buffers, push, n_heads);
+}
+
 void Recorder::relu_sqr(const BufferRange& y, uint32_t n) {
   const BufferRange buffers[] = {y};
   elementwise("relu_sqr", buffers, bytes_of(CountPush{n}), n);

@@ -286,6 +286,14 @@ class Recorder {
   // (grouped: Qwen3-Next's head mapping and packed β|α rows, model::ModelDescription::DeltaNet::grouped)
   void delta_rule(const DeltaRuleInputs& in, uint32_t n_tokens, uint32_t n_k_heads, uint32_t n_v_heads,
                   uint32_t head_k_dim, uint32_t head_v_dim, float eps, bool grouped = false);
+  // Kimi Delta Attention of every head over the tokens (shaders/kda_rule.comp): q, k and v as the
+  // convolutions' three planes of n_tokens × inner in qkv, the decays' input g (f_b · f_a · x), the output
+  // gate's logits z, the β logits and the layer's dt_bias (per channel), A (per head) and norm gains, with
+  // its `state`, into `out` (n_tokens × inner, gated RMSNorm applied).
+  struct KdaRuleInputs {
+    BufferRange qkv, g, z, beta, dt_bias, a, norm, state, out;
+  };
+  void kda_rule(const KdaRuleInputs& in, uint32_t n_tokens, uint32_t n_heads, uint32_t head_dim, float eps);
   void mul_sigmoid(const BufferRange& y, const BufferRange& gate, uint32_t n);  // y *= σ(gate)
   void relu_sqr(const BufferRange& y, uint32_t n);                              // y = relu(y)²
   // y = xielu(y) with one layer's parameters (Apertus; model::ModelDescription::XIelu)

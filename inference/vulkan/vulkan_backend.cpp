@@ -124,6 +124,9 @@ struct VulkanBackend::LayerTensors {
   const WeightTensor *dn_qkv = nullptr, *dn_z = nullptr, *dn_beta = nullptr, *dn_alpha = nullptr,
                      *dn_out = nullptr;
   BufferRange dn_conv, dn_dt_bias, dn_a, dn_norm;
+  // Kimi Delta Attention (model::LayerWeights' kda_*; q, k and v are wq, wk and wv, or wqkv fused): the
+  // decay's and the output gate's low-rank pairs
+  const WeightTensor *kda_f_a = nullptr, *kda_f_b = nullptr, *kda_g_a = nullptr, *kda_g_b = nullptr;
   // a Mamba-2 layer (Granite 4.0-H; model::LayerWeights' mb_*), the norm's gains per group
   const WeightTensor *mb_in = nullptr, *mb_out = nullptr;
   const WeightTensor *mb_x = nullptr, *mb_dt = nullptr;  // (Mamba-1's x_proj and dt_proj)
@@ -186,6 +189,7 @@ struct VulkanBackend::Activations {
   // a delta-net layer's q|k|v before and after its convolution, gate z, β and α logits, and output; an
   // attention layer's [q, gate] rows and its gates (Qwen3.5)
   BufferRange dn_qkv, dn_conv, dn_z, dn_beta, dn_alpha, dn_out, q_gate, attn_gate;
+  BufferRange kda_g, kda_f_lo, kda_g_lo;  // Kimi Delta Attention's decay input and its low-rank rows
   BufferRange mb_in, mb_xbc, mb_y;  // a Mamba-2 layer's in_proj rows, x|B|C after the convolution, output
   // a Mamba-1 layer's x_proj rows (dt, B, C), their dt packed (RMS-normalized: Falcon-Mamba), dt_proj's
   // output
@@ -239,6 +243,11 @@ struct VulkanBackend::Activations {
       dn_beta = arena.allocate(b * dn.ba_width() * f);
       dn_alpha = arena.allocate(b * dn.n_v_heads * f);
       dn_out = arena.allocate(b * dn.value_dim() * f);
+      if (dn.kda) {
+        kda_g = arena.allocate(b * dn.key_dim() * f);
+        kda_f_lo = arena.allocate(b * dn.head_k_dim * f);
+        kda_g_lo = arena.allocate(b * dn.head_k_dim * f);
+      }
     }
     if (d.n_mamba_layers() > 0) {
       mb_in = arena.allocate(b * d.mamba.in_dim() * f);
@@ -520,6 +529,13 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
       throw VulkanError("AltUp streams of " + std::to_string(d.n_embd) +
                         " floats do not start at this GPU's storage buffer alignment");
   }
+  if (d.delta.kda) {  // record_kda binds views of q's, k's and v's convolutions, taps and window rows
+    const uint64_t align = ctx_->device().info().min_storage_offset_alignment;
+    if (uint64_t(d.delta.key_dim()) * sizeof(float) % std::max<uint64_t>(align, 1) != 0)
+      throw VulkanError(
+          "Kimi Delta Attention of " + std::to_string(d.delta.key_dim()) +
+          " channels does not start q's, k's and v's rows at this GPU's storage buffer alignment");
+  }
   // (Llama 4: the chunk length shares the attention kernels' window word with its flag, kKeysInChunks)
   if (d.attn_chunk >= int64_t{kKeysInChunks})
     throw VulkanError("attention chunks of " + std::to_string(d.attn_chunk) + " positions are too long");
@@ -666,6 +682,10 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     t.dn_dt_bias = upload_vector(L.dn_dt_bias);
     t.dn_a = upload_vector(L.dn_a);
     t.dn_norm = upload_vector(L.dn_norm);
+    t.kda_f_a = matrix(L.kda_f_a);
+    t.kda_f_b = matrix(L.kda_f_b);
+    t.kda_g_a = matrix(L.kda_g_a);
+    t.kda_g_b = matrix(L.kda_g_b);
     t.mb_in = matrix(L.mb_in);
     t.mb_out = matrix(L.mb_out);
     t.mb_x = matrix(L.mb_x);
@@ -1136,7 +1156,9 @@ void VulkanBackend::record_mixer(Recorder& rec, Caches& c, uint32_t n, int64_t l
     record_attention(rec, c, n, l, flow);
     rec.add(a_->mb_res, a_->x, n * u32(model_.desc().n_embd));
     rec.barrier();
-  } else if (model_.desc().mixer(l) == model::ModelDescription::Mixer::DeltaNet)
+  } else if (model_.desc().mixer(l) == model::ModelDescription::Mixer::DeltaNet && model_.desc().delta.kda)
+    record_kda(rec, c, n, l);
+  else if (model_.desc().mixer(l) == model::ModelDescription::Mixer::DeltaNet)
     record_delta_net(rec, c, n, l);
   else if (model_.desc().mixer(l) == model::ModelDescription::Mixer::Mamba2)
     record_mamba2(rec, c, n, l);
@@ -1195,6 +1217,48 @@ void VulkanBackend::record_mamba2(Recorder& rec, Caches& c, uint32_t n, int64_t 
   } else {
     rec.project(*L.mb_out, a.mb_y, a.x, {.n_vec = n, .accumulate = true});
   }
+  rec.barrier();
+}
+
+// A Kimi Delta Attention layer (Kimi Linear), from the residual stream x back into it: RMSNorm into xb; q, k
+// and v (one fused projection, each token's row [q, k, v], or three into planes of the step's rows); the
+// decay's and the output gate's low-rank pairs and β; q's, k's and v's convolutions (delta_conv on each one's
+// columns, its taps, its rows of the layer's window, into three planes); the rule with its gated norm
+// (kda_rule); out_proj added to x.
+void VulkanBackend::record_kda(Recorder& rec, Caches& c, uint32_t n, int64_t l) {
+  const auto& d = model_.desc();
+  const auto& dn = d.delta;
+  const Activations& a = *a_;
+  const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
+  const uint32_t inner = u32(dn.key_dim()), taps = u32(dn.conv_kernel);
+  const uint64_t f = sizeof(float), plane = uint64_t{n} * inner * f;
+  record_norm(rec, a.x, a.xb, L.attn_norm, L.attn_norm_b, n);
+  rec.barrier();
+  if (L.wqkv) {
+    rec.project(*L.wqkv, a.xb, a.dn_qkv, {.n_vec = n});
+  } else {
+    rec.project(*L.wq, a.xb, a.dn_qkv.sub(0, plane), {.n_vec = n});
+    rec.project(*L.wk, a.xb, a.dn_qkv.sub(plane, plane), {.n_vec = n});
+    rec.project(*L.wv, a.xb, a.dn_qkv.sub(2 * plane, plane), {.n_vec = n});
+  }
+  rec.project(*L.kda_f_a, a.xb, a.kda_f_lo, {.n_vec = n});
+  rec.project(*L.kda_g_a, a.xb, a.kda_g_lo, {.n_vec = n});
+  rec.project(*L.dn_beta, a.xb, a.dn_beta, {.n_vec = n});
+  rec.barrier();
+  rec.project(*L.kda_f_b, a.kda_f_lo, a.kda_g, {.n_vec = n});
+  rec.project(*L.kda_g_b, a.kda_g_lo, a.dn_z, {.n_vec = n});
+  for (uint32_t m = 0; m < 3; ++m) {  // q, k, v: fused, column m · inner of each row; else plane m's rows
+    const uint64_t taps_bytes = uint64_t{inner} * taps * f, window_bytes = uint64_t{inner} * (taps - 1) * f;
+    rec.delta_conv(a.dn_qkv, L.dn_conv.sub(m * taps_bytes, taps_bytes),
+                   c.window_layer(l).sub(m * window_bytes, window_bytes), a.dn_conv.sub(m * plane, plane), n,
+                   inner, taps, L.wqkv ? 3 * inner : inner, L.wqkv ? m * inner : m * n * inner);
+  }
+  rec.barrier();
+  rec.kda_rule(
+      {a.dn_conv, a.kda_g, a.dn_z, a.dn_beta, L.dn_dt_bias, L.dn_a, L.dn_norm, c.state_layer(l), a.dn_out}, n,
+      u32(dn.n_k_heads), u32(dn.head_k_dim), d.norm_eps);
+  rec.barrier();
+  rec.project(*L.dn_out, a.dn_out, a.x, {.n_vec = n, .accumulate = true});
   rec.barrier();
 }
 

@@ -93,6 +93,7 @@ class VulkanBackend final : public model::Backend {
   void record_short_conv(Recorder& rec, Caches& c, uint32_t n, int64_t l);
   void record_delta_net(Recorder& rec, Caches& c, uint32_t n, int64_t l);
   void record_linear_mixer(Recorder& rec, uint32_t n, int64_t l);
+  void record_kda(Recorder& rec, Caches& c, uint32_t n, int64_t l);
   void record_mamba2(Recorder& rec, Caches& c, uint32_t n, int64_t l);
   void record_mamba1(Recorder& rec, Caches& c, uint32_t n, int64_t l);
   void record_ffn(Recorder& rec, uint32_t n, int64_t l, LayerFlow& flow);

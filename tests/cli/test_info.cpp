@@ -56,6 +56,8 @@ TEST_CASE("info counts a hybrid's layers by how they mix tokens", "[cli][info]")
              Catch::Contains("layers:        2 attention, 4 gated delta net\n"));
   CHECK_THAT(info(test::synth_model_file("test-tiny-nemotron-h", gguf::GgmlType::F32).string()),
              Catch::Contains("layers:        1 attention, 3 Mamba-2, 2 FFN only\n"));
+  CHECK_THAT(info(test::synth_model_file("test-tiny-kimi-linear", gguf::GgmlType::F32).string()),
+             Catch::Contains("layers:        2 attention, 2 Kimi Delta Attention\n"));
   CHECK_THAT(info(test::require_shared("models/stories260K.gguf").string()), !Catch::Contains("layers:"));
 }
 

@@ -324,7 +324,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
       for (int64_t i = 0; i < dim; ++i) r[u(i)] += xn[u(i)];
       laurel[u(t)] = r;
     }
-    for (int64_t t = 0; t < n && d.is_mla(); ++t) {
+    for (int64_t t = 0; t < n && d.is_mla() && d.has_attention(l); ++t) {
       // multi-head latent attention as DeepSeek-V2's paper states it, every head's key and value decompressed
       // from the latent c: q = W_q x, [q_nope, q_pe] per head; c = RMSNorm(W_kv_a x) with the shared RoPE key
       // k_pe; head h's key [K_h^T c, k_pe] (K_h: its k_b, kv_rank x nope) and value V_h c (V_h: its v_b)
@@ -357,12 +357,13 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
       const Vec kv = naive::matvec(L.wkv_a, xn);
       Vec c(kv.begin(), kv.begin() + mla.kv_rank), k_pe(kv.begin() + mla.kv_rank, kv.end());
       naive::rmsnorm(c, 0, c.size(), L.kv_a_norm, eps);
-      // (DeepSeek's adjacent pairs; MiniCPM3's NeoX halves)
-      const bool neox = arch.rope == model::RopeKind::NeoX;
-      naive::rope(k_pe, 1, r, r, t, neox, mla_rope);
+      // (DeepSeek's adjacent pairs; MiniCPM3's NeoX halves; Kimi Linear's latent attention has no RoPE: its
+      // "RoPE" key and query parts attend as they are)
+      const bool neox = arch.rope == model::RopeKind::NeoX, turns = arch.rope != model::RopeKind::None;
+      if (turns) naive::rope(k_pe, 1, r, r, t, neox, mla_rope);
       for (int64_t h = 0; h < d.n_head; ++h) {
         Vec q_pe(qf.begin() + h * qk_hd + mla.nope, qf.begin() + (h + 1) * qk_hd);
-        naive::rope(q_pe, 1, r, r, t, neox, mla_rope);
+        if (turns) naive::rope(q_pe, 1, r, r, t, neox, mla_rope);
         std::copy(q_pe.begin(), q_pe.end(), qf.begin() + h * qk_hd + mla.nope);
         Vec k_nope(u(mla.nope), 0.0);
         for (int64_t j = 0; j < mla.kv_rank; ++j) {
@@ -488,6 +489,78 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
           y[u(ch)] = (out + L.mb_d[u(ch)] * xc[u(ch)]) * silu(in[u(di + ch)]);
         }
         conv_out[u(t)] = naive::matvec(L.mb_out, y);
+      }
+    } else if (d.mixer(l) == model::ModelDescription::Mixer::DeltaNet && d.delta.kda) {
+      // Kimi Delta Attention, as the Kimi Linear paper and fla's naive_recurrent_kda state it, with the state
+      // S of each head as the paper has it (key dimensions × value dimensions): per token q, k and v by
+      // their own projections of RMSNorm(x), each through its causal convolution over the positions (zeros
+      // before the first) and SiLU; q and k L2-normalized per head; per key channel the decay
+      // g = A_h · softplus(f_b f_a x + dt_bias), β = σ(b x); S ← diag(e^g) S; S ← S + k (β (v − Sᵀk))ᵀ;
+      // o = Sᵀ q / √d; o RMS-normalized with the norm's gains, times σ(g_b g_a x); o_proj.
+      const model::ModelDescription::DeltaNet& dn = d.delta;
+      const int64_t taps = dn.conv_kernel, inner = dn.key_dim(), dh = dn.head_k_dim, H = dn.n_k_heads;
+      const auto silu = [](double v) { return v / (1.0 + std::exp(-v)); };
+      const auto sigmoid = [](double v) { return 1.0 / (1.0 + std::exp(-v)); };
+      const model::WeightMatrix* proj[3] = {&L.wq, &L.wk, &L.wv};
+      std::vector<Vec> raw[3];
+      Vec S(u(H * dh * dh), 0.0);  // head h's S[j][i] at (h·d + j)·d + i: key dimension j, value dimension i
+      for (int64_t t = 0; t < n; ++t) {
+        Vec xn = x[u(t)];
+        naive::rmsnorm(xn, 0, u(dim), L.attn_norm, eps);
+        Vec qkv[3];
+        for (int m = 0; m < 3; ++m) {
+          raw[m].push_back(naive::matvec(*proj[m], xn));
+          qkv[m].assign(u(inner), 0.0);
+          for (int64_t ch = 0; ch < inner; ++ch) {  // (the convolution's taps of q, then k, then v)
+            double acc = 0;
+            for (int64_t j = 0; j < taps; ++j)
+              if (const int64_t src = t - (taps - 1) + j; src >= 0)
+                acc += L.dn_conv[u((m * inner + ch) * taps + j)] * raw[m][u(src)][u(ch)];
+            qkv[m][u(ch)] = silu(acc);
+          }
+        }
+        for (int m = 0; m < 2; ++m)
+          for (int64_t h = 0; h < H; ++h) {
+            double ss = 0;
+            for (int64_t j = 0; j < dh; ++j) ss += qkv[m][u(h * dh + j)] * qkv[m][u(h * dh + j)];
+            const double norm = std::max(std::sqrt(ss), eps);
+            for (int64_t j = 0; j < dh; ++j) qkv[m][u(h * dh + j)] /= norm;
+          }
+        const Vec g_pre = naive::matvec(L.kda_f_b, naive::matvec(L.kda_f_a, xn));
+        const Vec gate = naive::matvec(L.kda_g_b, naive::matvec(L.kda_g_a, xn));
+        const Vec b = naive::matvec(L.dn_beta, xn);
+        Vec o(u(inner));
+        for (int64_t h = 0; h < H; ++h) {
+          double* Sh = &S[u(h * dh * dh)];
+          const double* q = &qkv[0][u(h * dh)];
+          const double* k = &qkv[1][u(h * dh)];
+          const double* v = &qkv[2][u(h * dh)];
+          for (int64_t j = 0; j < dh; ++j) {
+            const double g =
+                L.dn_a[u(h)] * std::log1p(std::exp(g_pre[u(h * dh + j)] + L.dn_dt_bias[u(h * dh + j)]));
+            for (int64_t i = 0; i < dh; ++i) Sh[j * dh + i] *= std::exp(g);
+          }
+          const double beta = sigmoid(b[u(h)]);
+          Vec delta(u(dh));
+          for (int64_t i = 0; i < dh; ++i) {
+            double stk = 0;
+            for (int64_t j = 0; j < dh; ++j) stk += Sh[j * dh + i] * k[j];
+            delta[u(i)] = beta * (v[i] - stk);
+          }
+          for (int64_t j = 0; j < dh; ++j)
+            for (int64_t i = 0; i < dh; ++i) Sh[j * dh + i] += k[j] * delta[u(i)];
+          double ss = 0;
+          for (int64_t i = 0; i < dh; ++i) {
+            double oi = 0;
+            for (int64_t j = 0; j < dh; ++j) oi += Sh[j * dh + i] * q[j];
+            o[u(h * dh + i)] = oi / std::sqrt(static_cast<double>(dh));
+            ss += o[u(h * dh + i)] * o[u(h * dh + i)];
+          }
+          const double scale = 1.0 / std::sqrt(ss / static_cast<double>(dh) + eps);
+          for (int64_t i = 0; i < dh; ++i)
+            o[u(h * dh + i)] *= scale * L.dn_norm[u(i)] * sigmoid(gate[u(h * dh + i)]);
+        }
+        conv_out[u(t)] = naive::matvec(L.dn_out, o);
       }
     } else if (d.mixer(l) == model::ModelDescription::Mixer::DeltaNet) {
       const model::ModelDescription::DeltaNet& dn = d.delta;

@@ -2263,6 +2263,127 @@ TEST_CASE("qwen35: a session taken back re-evaluates from the delta net's newest
   }
 }
 
+TEST_CASE("kimi-linear: Kimi Delta Attention and latent attention without RoPE match the textbook pass",
+          "[engine][architectures]") {
+  // test-tiny-kimi-linear: Kimi Delta Attention (4 heads of 32, a decay per key channel, convolutions of 4
+  // taps on q, k and v) on layers 0 and 2, latent attention without RoPE on 1 and 3, a dense first layer,
+  // then 4 experts (2 per token, sigmoid steered by a bias, renormalized, times 2.446) beside a shared one
+  const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::Q8_0);
+  INFO(gguf::ggml_type_name(type));
+  const auto path = test::synth_model_file("test-tiny-kimi-linear", type);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  using M = model::ModelDescription::Mixer;
+  CHECK(d.mixers == std::vector<M>{M::DeltaNet, M::Attention, M::DeltaNet, M::Attention});
+  CHECK(d.cache_slot(2) == 1);
+  CHECK(d.cache_slot(3) == 1);
+  REQUIRE(d.delta.kda);
+  CHECK(d.delta.n_k_heads == 4);
+  CHECK(d.delta.n_v_heads == 4);
+  CHECK(d.delta.head_k_dim == 32);
+  CHECK(d.delta.conv_kernel == 4);
+  CHECK(d.delta.conv_dim() == 3 * 128);
+  CHECK(d.is_mla());
+  CHECK(d.mla.q_rank == 0);
+  CHECK(d.head_dim == 80);
+  CHECK(d.n_head_kv == 1);
+  CHECK_FALSE(d.rope_in_layer(1));
+  CHECK(d.attention_scale == Approx(1.0 / std::sqrt(48.0)));
+  CHECK(d.router.gating == model::ExpertGating::Sigmoid);
+  CHECK(d.router.normalize);  // (llama.cpp's graph always renormalizes Kimi's)
+  CHECK(d.router.scale == 2.446f);
+  CHECK(d.n_layer_dense_lead == 1);
+  const model::LayerWeights& L0 = model->weights().layers[0];
+  CHECK(L0.dn_conv.size() == 3 * 128 * 4);  // q's, k's and v's taps, read from [4, 1, 128] each
+  CHECK(L0.dn_dt_bias.size() == 128);       // a decay bias per channel
+  CHECK(L0.kda_f_a.n_rows == 32);
+  CHECK(L0.kda_g_b.n_rows == 128);
+
+  const auto ref = check_against_textbook(*model, 0.06f);
+
+  // the overview: the latent-attention layers' heads summed up, the KDA layers' empty; a KDA layer has no map
+  cpu::CpuBackend cpu(*model);
+  model::Session session(*model, cpu, 64);
+  cpu.forward(session, kTokens, false);
+  const model::Range all{0, static_cast<int64_t>(kTokens.size())};
+  for (const model::HeadSummary& h : cpu.attention_summary(session, all)) {
+    INFO("layer " << h.layer << " head " << h.head);
+    CHECK(std::isnan(h.entropy) == (h.layer % 2 == 0));
+  }
+  CHECK_THROWS_WITH(cpu.attention(session, 2, 0, all, all), Contains("Kimi Delta Attention"));
+  const auto map = cpu.attention(session, 3, 1, all, all);
+  for (int64_t i = 0; i < all.size(); ++i) {
+    double sum = 0;
+    for (int64_t j = 0; j < all.size(); ++j) sum += map.probs[static_cast<size_t>(i * all.size() + j)];
+    CHECK(sum == Approx(1.0).margin(1e-5));
+  }
+
+  if (type != gguf::GgmlType::F32) return;
+  // the convolutions read the positions before: without k's older taps, other logits
+  const auto cut =
+      with_tensor(path, "blk.2.ssm_conv1d_k.weight", [](float v, size_t i) { return i % 4 == 3 ? v : 0.0f; });
+  auto no_taps = model::Model::from_gguf(gguf::GgufFile::parse(cut));
+  CHECK(test::max_abs_diff(engine_logits(*no_taps, "cpu"), ref) > 1e-3f);
+}
+
+TEST_CASE("kimi-linear: a session taken back re-evaluates from the recurrent state's newest checkpoint",
+          "[engine][architectures]") {
+  // (Kimi Delta Attention's state and its convolutions' last inputs are kept with checkpoints, as Qwen3.5's:
+  // an edit or a regenerate goes back to one and evaluates the tokens after it again)
+  auto model = model::Model::load(test::synth_model_file("test-tiny-kimi-linear", gguf::GgmlType::F32));
+  cpu::CpuBackend cpu(*model);
+  model::Session session(*model, cpu, 128);
+  std::vector<int32_t> all = {1, 17, 250, 3, 99, 42, 7};
+  cpu.forward(session, all, false);
+  for (int i = 0; i < 40; ++i) {
+    const int32_t next = 5 + (i * 37) % 280;
+    all.push_back(next);
+    cpu.forward(session, std::span(&next, 1), false);
+  }
+  REQUIRE(session.position() == 47);
+  auto& caches = static_cast<cpu::CpuCaches&>(session.caches());
+  CHECK(caches.newest_checkpoint() == 38);
+  for (const int64_t back : {int64_t{45}, int64_t{20}, int64_t{2}}) {
+    INFO("back to " << back);
+    session.truncate(back);
+    CHECK(caches.newest_checkpoint() <= back);
+    check_other_way(*model, cpu, session, all, back);
+    session.truncate(back);
+  }
+}
+
+TEST_CASE("kimi-linear files whose Kimi Delta Attention differs from Kimi Linear's are refused by name",
+          "[engine][architectures]") {
+  const auto path = test::synth_model_file("test-tiny-kimi-linear", gguf::GgmlType::Q8_0);
+  const auto refused = [&](const char* name, const std::function<void(gguf::GgufWriter&)>& add,
+                           const std::string& message) {
+    INFO(name);
+    CHECK_THROWS_WITH(model::Model::load(with_metadata(path, name, add)), Contains(message));
+  };
+  refused(
+      "safe-gate", [](gguf::GgufWriter& w) { w.set_bool("kimi-linear.kda.safe_gate", true); },
+      "kimi-linear.kda.safe_gate: Kimi Delta Attention with a bounded gate is not supported");
+  refused(
+      "attn-res", [](gguf::GgufWriter& w) { w.set_u32("kimi-linear.attn_res_block_size", 4); },
+      "attention residuals across blocks are not supported");
+  refused(
+      "no-kda-layers", [](gguf::GgufWriter& w) { w.set_u32("kimi-linear.attention.head_count_kv", 1); },
+      "must mark the Kimi Delta Attention layers with 0");
+  refused(
+      "taps", [](gguf::GgufWriter& w) { w.set_u32("kimi-linear.ssm.conv_kernel", 40); },
+      "ssm.conv_kernel 40 is outside the supported 2..16 taps");
+  // a missing tensor is named
+  const auto in = gguf::GgufFile::open(path);
+  gguf::GgufWriter w;
+  test::copy_metadata(in, w);
+  for (const auto& t : in.tensors())
+    if (t.name != "blk.2.ssm_f_b.weight") w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
+  const auto missing = test::temp_dir("architectures-metadata") / "kimi-missing.gguf";
+  w.write(missing.string());
+  CHECK_THROWS_WITH(model::Model::load(missing),
+                    Contains("tensor 'blk.2.ssm_f_b.weight' is missing from the model file"));
+}
+
 TEST_CASE("granitehybrid: Mamba-2 layers beside attention without RoPE match the textbook forward pass",
           "[engine][architectures]") {
   // test-tiny-granitehybrid: Mamba-2 on layers 0, 1 and 3 (8 heads of 32 channels, a state of 16, B and C in

@@ -434,6 +434,42 @@ TEST_CASE("deepseek2 shapes carry latent attention as llama.cpp's converter writ
   CHECK(synth::find_shape("glm-4.7-flash")->n_params() / 1000000000 == 30);
 }
 
+TEST_CASE(
+    "kimi-linear shapes carry Kimi Delta Attention and latent attention as llama.cpp's converter writes "
+    "them") {
+  const auto f = gguf::GgufFile::open(write("test-tiny-kimi-linear", GgmlType::Q8_0).path);
+  CHECK(f.architecture() == "kimi-linear");
+  const gguf::Value* kv = f.find("kimi-linear.attention.head_count_kv");  // 0 marks a KDA layer
+  REQUIRE(kv != nullptr);
+  REQUIRE(kv->type == gguf::ValueType::Array);
+  CHECK(kv->array->ints == std::vector<int64_t>{0, 1, 0, 1});
+  CHECK(f.require_uint("kimi-linear.kda.head_dim") == 32);
+  CHECK(f.require_uint("kimi-linear.ssm.conv_kernel") == 4);
+  CHECK(f.require_uint("kimi-linear.attention.key_length") == 80);
+  CHECK(f.require_uint("kimi-linear.attention.key_length_mla") == 48);
+  CHECK(f.require_tensor("blk.0.ssm_conv1d_q.weight").dims == std::vector<uint64_t>{4, 1, 128});
+  CHECK(f.require_tensor("blk.0.ssm_f_b.weight").dims == std::vector<uint64_t>{32, 128});
+  CHECK(f.require_tensor("blk.0.ssm_a").dims == std::vector<uint64_t>{1, 4});
+  CHECK(f.require_tensor("blk.0.ssm_dt.bias").dims == std::vector<uint64_t>{128});
+  CHECK(f.require_tensor("blk.0.attn_output.weight").dims == std::vector<uint64_t>{128, 128});
+  CHECK(f.require_tensor("blk.1.attn_kv_a_mqa.weight").dims == std::vector<uint64_t>{128, 80});
+  CHECK(f.find_tensor("blk.1.ssm_f_a.weight") == nullptr);
+  CHECK(f.find_tensor("blk.0.ffn_gate_inp.weight") == nullptr);  // (the dense first layer)
+  CHECK(f.require_tensor("blk.1.exp_probs_b.bias").dims == std::vector<uint64_t>{4});
+  // Kimi-Linear-48B-A3B: the Hub's count of its safetensors, 49.1 B (the name's 48 B), 3 B active (8 of the
+  // 256 routed experts per layer; the embeddings and the classifier included it is 3.5 B)
+  const synth::Shape* kimi = synth::find_shape("kimi-linear-48b");
+  REQUIRE(kimi != nullptr);
+  CHECK_FALSE(kimi->hidden);
+  CHECK(std::fabs(double(kimi->n_params()) / 49.1e9 - 1) < 0.002);
+  uint64_t routed = 0;
+  for (uint32_t l = 0; l < kimi->n_layer; ++l)
+    if (kimi->moe_layer(l)) routed += uint64_t{256 - 8} * 3 * kimi->n_embd * kimi->n_ff_exp;
+  const double active = double(kimi->n_params() - routed);
+  CHECK(active > 3.0e9);
+  CHECK(active < 3.5e9);
+}
+
 TEST_CASE("gpt-oss shapes carry attention biases and sinks, per-expert biases, YaRN and MXFP4 experts") {
   const auto w = write("test-tiny-gpt-oss", GgmlType::MXFP4, 42, 0, "gpt-oss.gguf");
   const auto f = gguf::GgufFile::open(w.path);

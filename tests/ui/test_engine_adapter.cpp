@@ -633,6 +633,53 @@ TEST_CASE("A hybrid model's chat through the engine adapter: regenerates, next t
   }
 }
 
+TEST_CASE("Kimi Linear's chat through the engine adapter: regenerates, next turns and attention views",
+          "[ui][engine][hybrid]") {
+  // test-tiny-kimi-linear (Kimi Delta Attention on layers 0 and 2, latent attention on 1 and 3): a regenerate
+  // and a next turn restore the KDA state from its checkpoints and give what a fresh session gives; the
+  // overview shows the KDA layers empty, the latent-attention layers' heads summed. On the CPU engine and on
+  // every Vulkan device listed.
+  const auto model_path = test::synth_model_file("test-tiny-kimi-linear", gguf::GgmlType::F32);
+  auto engine = ui::create_engine();
+  for (const auto& device : cpu_and_gpus(*engine)) {
+    INFO("device " << device);
+    engine->load(model_path.string(), device, [](double) {});
+    ui::GenerationSettings settings = greedy_settings();
+    settings.max_tokens = 12;
+    std::atomic<bool> stop{false};
+    ui::GenerationStats stats;
+    const auto reply_to = [&](ui::ChatSession& session, const std::vector<ui::ChatTurn>& turns) {
+      std::string text;
+      session.generate(
+          turns, settings, [&](std::string_view piece, const ui::GenerationStats&) { text += piece; }, stop,
+          stats);
+      return text;
+    };
+    auto session = engine->new_session();
+    const std::vector<ui::ChatTurn> first = {{"user", "hello world"}};
+    const std::string reply = reply_to(*session, first);
+    REQUIRE_FALSE(reply.empty());
+    CHECK(reply_to(*session, first) == reply);  // a regenerate
+    const std::vector<ui::ChatTurn> next = {
+        {"user", "hello world"}, {"assistant", reply}, {"user", "and then"}};
+    const std::string second = reply_to(*session, next);
+    auto fresh = engine->new_session();
+    CHECK(reply_to(*fresh, next) == second);
+
+    const ui::AttentionContext ctx = session->inspect_attention({first[0], {"assistant", reply}}, {});
+    REQUIRE(ctx.layers == 4);
+    for (int l = 0; l < ctx.layers; ++l) {
+      INFO("layer " << l);
+      CHECK(std::isnan(ctx.overview[static_cast<size_t>(l * ctx.heads)].entropy) == (l % 2 == 0));
+    }
+    CHECK_THROWS_WITH(session->attention_map(2, 0, ctx.message_begin, ctx.message_end, 0, ctx.message_end),
+                      Catch::Contains("Kimi Delta Attention"));
+    const ui::AttentionMap map =
+        session->attention_map(3, 1, ctx.message_begin, ctx.message_end, 0, ctx.message_end);
+    CHECK(map.probs.size() == static_cast<size_t>((ctx.message_end - ctx.message_begin) * ctx.message_end));
+  }
+}
+
 TEST_CASE("A state-space model's chat through the engine adapter: regenerates, next turns, no attention view",
           "[ui][engine][hybrid]") {
   // Mamba-1 and Mamba-2 alone (test-tiny-mamba, test-tiny-mamba2): a regenerate and a next turn restore the

@@ -11,6 +11,7 @@
 #include "inference/model/backend_registry.h"
 #include "inference/model/model.h"
 #include "inference/model/session.h"
+#include "inference/quant/quant.h"
 #include "inference/vulkan/gpu_layout.h"
 #include "inference/vulkan/vulkan_backend.h"
 #include "tests/engine/engine_test_util.h"
@@ -1013,5 +1014,79 @@ TEST_CASE("Vulkan runs deci (Llama-Nemotron's layers of their own shapes) as the
     CHECK(gs[i].max_prob == Approx(css[i].max_prob).margin(1e-4));
   }
   check_long_prompt_against_cpu(*model, *gpu, cpu, 13);
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
+// The model at `path` with every attn_v.weight (Kimi Linear: its KDA layers' v) dequantized to F32, as a
+// Q4_K_M file has v of another type than q and k: three projections, not one fused.
+std::filesystem::path with_f32_values(const std::filesystem::path& path) {
+  const auto in = gguf::GgufFile::open(path);
+  gguf::GgufWriter w;
+  test::copy_metadata(in, w);
+  std::vector<std::vector<float>> kept;
+  for (const auto& t : in.tensors()) {
+    if (!t.name.ends_with(".attn_v.weight")) {
+      w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
+      continue;
+    }
+    const uint64_t cols = t.dims[0], rows = t.dims[1];
+    auto& f = kept.emplace_back(cols * rows);
+    for (uint64_t r = 0; r < rows; ++r)
+      quant::dequantize_row(t.type, t.data + r * (t.n_bytes / rows), f.data() + r * cols, int64_t(cols));
+    w.add_tensor(t.name, gguf::GgmlType::F32, t.dims,
+                 {reinterpret_cast<const uint8_t*>(f.data()), f.size() * sizeof(float)});
+  }
+  const auto out = test::temp_dir("vulkan-kimi") / "kimi-f32-values.gguf";
+  w.write(out.string());
+  return out;
+}
+
+TEST_CASE("Vulkan runs Kimi Linear's Kimi Delta Attention and latent attention as the CPU engine does",
+          "[backend]") {
+  // test-tiny-kimi-linear (Kimi Delta Attention on layers 0 and 2, latent attention without RoPE on 1 and 3,
+  // experts after a dense first layer): prefill, decode steps, a prompt of several recorded steps, and a
+  // session taken back (the state restored from a checkpoint and the tokens after it evaluated again),
+  // against the CPU engine doing the same. (q, k and v of one type: one fused matrix where the kernels fuse
+  // them; v of another type: three projections into planes)
+  const auto [type, apart] =
+      GENERATE(std::pair{gguf::GgmlType::Q8_0, false}, std::pair{gguf::GgmlType::F32, false},
+               std::pair{gguf::GgmlType::Q8_0, true});
+  INFO(gguf::ggml_type_name(type) << (apart ? ", v in F32" : ""));
+  const auto path = test::synth_model_file("test-tiny-kimi-linear", type);
+  auto model = model::Model::load(apart ? with_f32_values(path) : path);
+  const auto& d = model->desc();
+  REQUIRE(d.delta.kda);
+  CHECK((model->weights().layers[0].wv.type == gguf::GgmlType::F32) ==
+        (apart || type == gguf::GgmlType::F32));
+  REQUIRE(d.n_delta_layers() == 2);
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  model::Session s(*model, *gpu, 128), cs(*model, cpu, 128);
+  check_steps_against_cpu(s, cs, 40, {44, 20, 2});
+  CHECK(s.caches().newest_checkpoint() == 4);
+  model::Session ls(*model, *gpu, 128), lcs(*model, cpu, 128);
+  check_long_prompt_against_cpu(ls, lcs, 4);
+  CHECK(max_abs_diff(gpu->attention(ls, 3, 1, {70, 120}, {0, 120}).probs,
+                     cpu.attention(lcs, 3, 1, {70, 120}, {0, 120}).probs) < 1e-4f);
+  CHECK_THROWS_WITH(gpu->attention(ls, 2, 0, {0, 4}, {0, 4}), Catch::Contains("Kimi Delta Attention"));
+  const auto summary = gpu->attention_summary(ls, {100, 120});
+  for (const model::HeadSummary& h : summary) CHECK(std::isnan(h.entropy) == (h.layer % 2 == 0));
+
+  const uint64_t logits =
+      uint64_t(std::min(vulkan::VulkanBackend::kMaxLogitRows, gpu->capabilities().max_batch)) * d.n_vocab * 4;
+  const auto caches = gpu->create_caches(128);
+  CHECK(gpu->estimate_memory(128).session_bytes <= caches->bytes() + logits);
+  CHECK(gpu->estimate_memory(128).session_bytes + uint64_t(6 * d.n_layer) * 256 >= caches->bytes() + logits);
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
+TEST_CASE("vulkan-llamacpp refuses kimi-linear by name", "[backend]") {
+  auto model = model::Model::load(test::synth_model_file("test-tiny-kimi-linear", gguf::GgmlType::Q8_0));
+  auto gpu = vulkan_backend(*model);
+  CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp), Catch::Contains("kimi-linear"));
+  vulkan::register_vulkan_backend("0");
+  CHECK_THROWS_WITH(model::create_backend("vulkan-llamacpp", *model),
+                    Catch::Contains("does not run kimi-linear (Kimi Delta Attention)"));
+  vulkan::register_vulkan_backend();  // the default selector again, for any test after this one
   vulkan::test::require_no_validation_messages(gpu->context());
 }
