@@ -644,29 +644,9 @@ TEST_CASE("Kimi Linear's chat through the engine adapter: regenerates, next turn
   for (const auto& device : cpu_and_gpus(*engine)) {
     INFO("device " << device);
     engine->load(model_path.string(), device, [](double) {});
-    ui::GenerationSettings settings = greedy_settings();
-    settings.max_tokens = 12;
-    std::atomic<bool> stop{false};
-    ui::GenerationStats stats;
-    const auto reply_to = [&](ui::ChatSession& session, const std::vector<ui::ChatTurn>& turns) {
-      std::string text;
-      session.generate(
-          turns, settings, [&](std::string_view piece, const ui::GenerationStats&) { text += piece; }, stop,
-          stats);
-      return text;
-    };
-    auto session = engine->new_session();
-    const std::vector<ui::ChatTurn> first = {{"user", "hello world"}};
-    const std::string reply = reply_to(*session, first);
-    REQUIRE_FALSE(reply.empty());
-    CHECK(reply_to(*session, first) == reply);  // a regenerate
-    const std::vector<ui::ChatTurn> next = {
-        {"user", "hello world"}, {"assistant", reply}, {"user", "and then"}};
-    const std::string second = reply_to(*session, next);
-    auto fresh = engine->new_session();
-    CHECK(reply_to(*fresh, next) == second);
+    const auto [session, first, reply] = check_regenerate_and_next_turn(*engine);
 
-    const ui::AttentionContext ctx = session->inspect_attention({first[0], {"assistant", reply}}, {});
+    const ui::AttentionContext ctx = session->inspect_attention({first, {"assistant", reply}}, {});
     REQUIRE(ctx.layers == 4);
     for (int l = 0; l < ctx.layers; ++l) {
       INFO("layer " << l);
