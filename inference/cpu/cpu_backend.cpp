@@ -105,7 +105,7 @@ Scratch::Scratch(const model::ModelDescription& d, int64_t b)
       dn_beta(sz(d.n_delta_layers() > 0 ? b * d.delta.ba_width() : 0)),
       dn_alpha(sz(d.n_delta_layers() > 0 ? b * d.delta.n_v_heads : 0)),
       dn_out(sz(d.n_delta_layers() > 0 ? b * d.delta.value_dim() : 0)),
-      attn_gate(d.traits->attn_output_gate ? sz(b * d.q_dim()) : 0),
+      attn_gate(d.traits->gates_attn_output() ? sz(b * d.q_dim()) : 0),
       q_gate(d.traits->attn_output_gate ? sz(b * 2 * d.q_dim()) : 0),
       kda_g(sz(d.delta.kda ? b * d.delta.key_dim() : 0)),
       kda_lo(sz(d.delta.kda ? b * d.delta.head_k_dim : 0)),
@@ -119,7 +119,8 @@ Scratch::Scratch(const model::ModelDescription& d, int64_t b)
       ple_own(sz(d.n_layer * d.per_layer_embd)),
       ple_g(sz(b * d.per_layer_embd)),
       ffn_res(d.traits->layer_shapes && d.n_expert ? sz(b * d.n_embd) : 0),
-      router_in(d.traits->layer_shapes && d.n_expert ? sz(b * d.n_embd) : 0),
+      router_in((d.traits->layer_shapes || d.traits->router_from_layer_input) && d.n_expert ? sz(b * d.n_embd)
+                                                                                            : 0),
       ones(sz(d.traits->layer_shapes || d.qk_rms_norm ? d.max_head_dim() : 0), 1.0f),
       alt(sz(b * d.altup.n_inputs * d.n_embd)),
       alt_pred(sz(b * d.altup.n_inputs * d.n_embd)),
@@ -445,6 +446,9 @@ void CpuBackend::moe_ffn(const model::LayerWeights& L, int64_t n, const float* r
     } else if (d.traits->ffn == FfnKind::GeGlu) {  // (Gemma 4)
       gelu_rows(s.moe_g.data(), count * nf);
       for (int64_t i = 0; i < count * nf; ++i) s.moe_g[sz(i)] *= s.moe_u[sz(i)];
+    } else if (d.traits->ffn == FfnKind::ReGlu) {  // (SmallThinker: relu(gate·x) ⊙ up·x)
+      for (int64_t i = 0; i < count * nf; ++i)
+        s.moe_g[sz(i)] = std::max(s.moe_g[sz(i)], 0.0f) * s.moe_u[sz(i)];
     } else {
       swiglu_rows(s.moe_g.data(), s.moe_u.data(), count, nf);
     }
@@ -988,6 +992,8 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
     // attention norm (Nemotron-H's FFN layers mix nothing: their norm comes with the FFN below; deci's
     // layers without attention add nothing before their FFN)
     const bool mixes = d.mixer(l) != model::ModelDescription::Mixer::None;
+    // (SmallThinker: the router reads the layer's input, kept before attention changes x)
+    if (arch.router_from_layer_input && d.moe_layer(l)) std::copy_n(s.x.data(), n * dim, s.router_in.data());
     if (mixes)
       for (int64_t t = 0; t < n; ++t) norm(&s.xb[sz(t * dim)], &s.x[sz(t * dim)], L.attn_norm, L.attn_norm_b);
     if (arch.altup) laurel(L, n);  // (from the attention norm's output, beside attention)
@@ -1052,6 +1058,8 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
         } else {
           project(s.q.data(), s.xb.data(), L.wq, L.bq, n);
         }
+        // (afmoe: the output gate from its own matrix, on the same normalized input)
+        if (arch.attn_gate_proj) project(s.attn_gate.data(), s.xb.data(), L.w_attn_gate, {}, n);
         if (d.keeps_kv(l)) {  // (Gemma 4's last layers attend over an earlier layer's)
           project(s.k.data(), s.xb.data(), L.wk, L.bk, n);
           if (L.wv)
@@ -1174,7 +1182,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
       // output projection and residual (multi-head latent attention: each head's output from latent space
       // first)
       if (d.is_mla()) mla_values(L, n);
-      if (arch.attn_output_gate)  // each head's output times σ(its gate) (Qwen3.5)
+      if (arch.gates_attn_output())  // each head's output times σ(its gate) (Qwen3.5, afmoe)
         for (int64_t i = 0; i < n * q_dim; ++i)
           s.att_out[sz(i)] *= 1.0f / (1.0f + std::exp(-s.attn_gate[sz(i)]));
       project(s.xb2.data(), d.is_mla() ? s.mla_o.data() : s.att_out.data(), L.wo, L.bo, n);
@@ -1205,7 +1213,7 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
     if (!L.up_exps.empty() && arch.layer_shapes) {
       gemma4_moe(L, n);
     } else if (!L.up_exps.empty()) {
-      moe_ffn(L, n);
+      moe_ffn(L, n, arch.router_from_layer_input ? s.router_in.data() : nullptr);
     } else {
       // (Gemma 4's shared-KV layers may be twice as wide; Gemma 3n's first layers sparse)
       dense_ffn(L, n, d.ff_width(l), d.sparse_ffn(l) ? d.ffn_sparsity[sz(l)] : std::nanf(""),

@@ -168,6 +168,20 @@ constexpr std::array kArchitectures = {
     ArchTraits{.name = "llama4", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::Normal,
                .learned_positions = false, .fused_qkv = false, .no_rope_step = 4, .chunked_attention = true,
                .moe_weight_input = true},
+    // Arcee Trinity (Nano, Mini, Large; afmoe): gemma's scaled embeddings and norms before and after both
+    // sublayers, per-head q and k norms, each head's output gated by σ(attn_gate · x); windows on three layers
+    // of four, which alone turn (NeoX pairs), the fourth attending to every key without RoPE; DeepSeek-V3's
+    // mixture (dense first layers, a shared expert, a sigmoid router steered by a bias, scaled weights)
+    ArchTraits{.name = "afmoe", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .qk_norm = true, .embed_scale = true,
+               .post_norms = true, .swa_pattern = 4, .local_rope_scaling = true, .no_rope_step = 4,
+               .deepseek_moe = true, .attn_gate_proj = true},
+    // PowerInfer SmallThinker (4B-A0.6B, 21B-A3B): llama's layers with NeoX pairs, every layer a mixture of
+    // ReGLU experts whose router reads the layer's input (softmax or sigmoid, renormalized); with windows
+    // (ModelDescription::local_layers) the first layer of every four attends to all keys without RoPE
+    ArchTraits{.name = "smallthinker", .norm = NormKind::Rms, .ffn = FfnKind::ReGlu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .local_rope_scaling = true,
+               .rope_local_only = true, .router_from_layer_input = true},
     // Arcee AFM-4.5B: llama's layers with an ungated ReLU² FFN
     ArchTraits{.name = "arcee", .norm = NormKind::Rms, .ffn = FfnKind::ReluSqr, .rope = RopeKind::Normal,
                .learned_positions = false, .fused_qkv = false},

@@ -13,7 +13,8 @@ enum class NormKind { Rms, Layer };  // RMSNorm (x/rms·w) or LayerNorm ((x-mean
 // gpt-oss's clamped SwiGLU: g = min(gate·x, 7), u = clamp(up·x, ±7), g·σ(1.702 g)·(u + 1)
 // (ReluSqr: down(relu(up·x + b)² ) + b, ungated: Nemotron-H; XIelu: down(xielu(up·x)), ungated, with each
 // layer's own parameters: Apertus, ModelDescription::xielu)
-enum class FfnKind { SwiGlu, Gelu, GeGlu, SwiGluOai, ReluSqr, XIelu };
+// (ReGlu: down(relu(gate·x) ⊙ up·x), SmallThinker's experts)
+enum class FfnKind { SwiGlu, Gelu, GeGlu, SwiGluOai, ReluSqr, XIelu, ReGlu };
 enum class RopeKind { None, Normal, NeoX };  // Normal rotates pairs (2i, 2i+1); NeoX rotates (i, i + n_rot/2)
 
 struct ArchTraits {
@@ -171,6 +172,17 @@ struct ArchTraits {
   // SiLU), the decay g = A·softplus(f_b·f_a·x + dt_bias) per channel, and the output RMS-normalized per head
   // times σ(g_b·g_a·x) before wo.
   bool kda = false;
+  // Arcee Trinity (afmoe): each head's output times σ(gate) before wo, as Qwen3.5's attn_output_gate, but the
+  // gate comes from a matrix of its own (attn_gate: q_dim rows) on the attention's normalized input
+  bool attn_gate_proj = false;
+  // PowerInfer SmallThinker: each layer's router reads the layer's input as it enters the layer (the residual
+  // stream before the attention and without a norm), not the FFN's normalized input, so that the experts
+  // can be known (and prefetched) while attention runs
+  bool router_from_layer_input = false;
+
+  // Whether each head's attention output is gated by σ(gate) before wo (Qwen3.5's gate rows in wq, or
+  // afmoe's own attn_gate matrix)
+  bool gates_attn_output() const { return attn_output_gate || attn_gate_proj; }
 };
 
 // Every architecture this engine runs.

@@ -239,6 +239,31 @@ void read_lfm2_moe(const gguf::GgufFile& file, const std::string& a, ModelDescri
   d.router.scale = read_weights_scale(file, a);
 }
 
+// SmallThinker's mixtures as llama.cpp's smallthinker reads them: experts in every layer, chosen by the
+// router of expert_gating_func (its converter always writes one: softmax or sigmoid), the chosen weights
+// always renormalized and not scaled (llama.cpp's loader reads no expert_weights_scale for it); no shared
+// experts.
+void read_smallthinker_moe(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
+  if (!file.find(a + "expert_gating_func"))
+    throw std::runtime_error("metadata " + a + "expert_gating_func (softmax or sigmoid router) is missing");
+  d.router.gating = read_gating(file, a, 0);
+  d.router.normalize = true;
+  d.router.scale = 1.0f;
+  if (file.find_tensor("blk.0.ffn_gate_shexp.weight") || file.find_tensor("blk.0.ffn_up.weight"))
+    throw std::runtime_error("smallthinker with shared experts or dense FFNs is not supported");
+}
+
+// SmallThinker's windows as llama.cpp sets them: where the file has attention.sliding_window, every layer
+// but each fourth from the first slides a window of 4096 keys (llama.cpp's constant, whatever the file says)
+// and only those layers turn; without it every layer attends to all keys, and turns.
+void read_smallthinker_windows(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
+  const int64_t window = file.get_int(a + "attention.sliding_window").value_or(0);
+  if (window < 0) throw std::runtime_error("attention.sliding_window must not be negative");
+  if (window == 0) return;
+  d.sliding_window = 4096;
+  for (int64_t l = 0; l < d.n_layer; ++l) d.local_layers.push_back(l % 4 != 0);
+}
+
 // feed_forward_length: one number, or (Nemotron-H) one per layer, 0 for the layers without an FFN, the others
 // sharing one width.
 int64_t read_ff_width(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
@@ -738,6 +763,8 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
       read_ernie_moe(file, a, d);
     } else if (d.traits->short_conv) {
       read_lfm2_moe(file, a, d);
+    } else if (d.traits->router_from_layer_input) {
+      read_smallthinker_moe(file, a, d);
     } else if (d.traits->single_sublayer) {
       read_nemotron_moe(file, a, d);
     } else if (d.traits->mamba2) {  // Granite 4.0-H: softmax, renormalized, a shared expert where it has one
@@ -773,7 +800,7 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
   } else if (file.find_tensor("blk.0.ffn_gate_inp.weight")) {
     throw std::runtime_error("tensor 'blk.0.ffn_gate_inp.weight' (an expert router) without " + a +
                              "expert_count: per-expert tensors of old GGUFs are not supported");
-  } else if (d.traits->ffn == FfnKind::SwiGluOai) {
+  } else if (d.traits->ffn == FfnKind::SwiGluOai || d.traits->router_from_layer_input) {
     throw std::runtime_error(d.architecture + " without " + a + "expert_count is not supported");
   } else if (d.n_ff <= 0) {
     throw std::runtime_error("metadata " + a + "feed_forward_length must be positive");
@@ -851,6 +878,7 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
       throw std::runtime_error("attention.sliding_window_pattern " + std::to_string(*pattern) +
                                " is not supported for " + d.architecture);
   }
+  if (d.architecture == "smallthinker") read_smallthinker_windows(file, a, d);
   if (d.traits->embed_scale) d.embedding_scale = std::sqrt(static_cast<float>(d.n_embd));
   if (d.traits->granite_scales) {
     // as llama.cpp: a key that is absent or 0 scales nothing

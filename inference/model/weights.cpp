@@ -346,6 +346,8 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       if (d.keeps_kv(l))
         L.k_norm = load.vector(p + "attn_k_norm.weight", arch.qk_norm_full ? d.kv_dim() : hd);
     }
+    if (arch.attn_gate_proj && d.has_attention(l))  // (afmoe: the output gate's own matrix)
+      L.w_attn_gate = load.matrix(p + "attn_gate.weight", d.heads(l).q_dim(), d.n_embd);
     if (d.has_attention(l)) {
       L.wo =
           load.matrix(p + "attn_output.weight", d.n_embd, d.is_mla() ? d.attn_out_dim() : d.heads(l).q_dim());

@@ -38,6 +38,7 @@ struct LayerWeights {
   Vector q_norm, k_norm;          // (head_dim) per-head RMSNorm gains of q and k, qk_norm architectures only
                                   // (olmo2: (q_dim) and (kv_dim), over the whole of q and of k;
                                   // qk_layer_norm: those too, head h's LayerNorm gains at h·head_dim)
+  WeightMatrix w_attn_gate;       // (q_dim rows, n_embd cols) each head's output gate (afmoe's attn_gate)
   WeightMatrix wo;                // (n_embd rows, q_dim cols)
   Vector bo;                      // (n_embd), optional
   Vector attn_post_norm;          // (n_embd) on the attention's output before the residual add (gemma2/3)

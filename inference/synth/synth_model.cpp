@@ -125,6 +125,21 @@ std::vector<Shape> make_shapes() {
   ling_lite.expert_weights_scale = 1.0f;
   ling_lite.expert_gating_func = 0;
   add(ling_lite);
+  // Arcee Trinity Nano (6B-A1B, afmoe): 8 heads of 128 over 2 KV heads with an output gate each, windows of
+  // 2048 on three layers of four, the first two layers dense (3072), then 128 experts of 256 (8 per token) and
+  // one shared, a sigmoid router with a bias, weights renormalized and scaled by 2.826 (its config.json)
+  Shape trinity{"trinity-nano", "afmoe", 1024, 56, 8, 2, 3072, 200192, 131072, 10000.0f, 1e-5f, false, false, 128,
+                0.0f, 8192, 2048, 0.0f, 0.0f, 0.0f, 128, 8, 256};
+  trinity.n_dense_lead = 2;
+  trinity.n_expert_shared = 1;
+  trinity.expert_weights_scale = 2.826f;
+  add(trinity);
+  // PowerInfer SmallThinker-4B-A0.6B: 12 heads of 128 over 2 KV heads, RoPE θ 1.5e6 on every layer (no
+  // windows), 32 ReGLU experts of 768 (4 per token) in every layer, a sigmoid router on the layer's input,
+  // tied embeddings (its config.json)
+  Shape smallthinker{"smallthinker-4b", "smallthinker", 1536, 32, 12, 2, 768, 151936, 32768, 1500000.0f, 1e-6f,
+                     true, false, 128, 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 32, 4, 768};
+  add(smallthinker);
   // SmolLM3 3B: llama's layers, every fourth without RoPE.
   add({"smollm3-3b",     "smollm3", 2048, 36, 16, 4, 11008, 128256, 65536, 5000000.0f, 1e-6f, true, false});
   // Llama 4 Scout (17B-16E) and Maverick (17B-128E), text: 40 heads of 128 over 8 KV heads, experts of 8192
@@ -282,6 +297,22 @@ std::vector<Shape> make_shapes() {
   dots1_tiny.n_expert_shared = 2;
   dots1_tiny.expert_weights_scale = 2.5f;
   add(dots1_tiny);
+  // afmoe (Arcee Trinity): heads of 32 with per-head q and k norms and an output gate, norms after both
+  // sublayers, windows of 4 on three layers of four (the fourth without RoPE), a dense first layer, then 4
+  // experts of 64 (2 per token) and one shared, a sigmoid router with a bias, scaled by 2.826
+  Shape afmoe_tiny{"test-tiny-afmoe", "afmoe", 128, 4, 4, 2, 256, 300, 128, 10000.0f, 1e-5f, false, true, 32,
+                   0.0f, 8192, 4, 0.0f, 0.0f, 0.0f, 4, 2, 64};
+  afmoe_tiny.n_dense_lead = 1;
+  afmoe_tiny.n_expert_shared = 1;
+  afmoe_tiny.expert_weights_scale = 2.826f;
+  add(afmoe_tiny);
+  // smallthinker: every layer a mixture of 4 ReGLU experts of 64 (2 per token) routed from the layer's input,
+  // by softmax; with windows (as SmallThinker-21B's file says), the first layer of four attends to every key
+  // without RoPE
+  Shape smallthinker_tiny{"test-tiny-smallthinker", "smallthinker", 128, 5, 4, 2, 64, 300, 128, 1500000.0f,
+                          1e-6f, false, true, 32, 0.0f, 8192, 4096, 0.0f, 0.0f, 0.0f, 4, 2, 64};
+  smallthinker_tiny.expert_gating_func = 1;
+  add(smallthinker_tiny);
   // bailingmoe2: q|k|v in one attn_qkv, heads of 32 with per-head norms and RoPE on half, a dense first layer,
   // 4 experts of 32 (2 per token) in 2 groups of which the best one is eligible, one shared expert of 64, a
   // sigmoid router with a bias scaled by 2.5, and a multi-token-prediction layer (Ling 2.0's layout)
@@ -1203,6 +1234,8 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "attn_v.weight", Kind::Weight, e, kv});
     }
     const bool gpt_oss = s.arch == "gpt-oss", glm4 = s.arch == "glm4", glm4moe = s.arch == "glm4moe";
+    const bool afmoe = s.arch == "afmoe";
+    if (afmoe) t.push_back({p + "attn_gate.weight", Kind::Weight, e, q});  // (each head's output gate)
     if (!s.attends(l)) {
       // (no attention tensors)
     } else if (s.arch == "qwen2" || s.arch == "qwen2moe" || s.arch == "seed_oss" || gpt_oss || glm4 ||
@@ -1213,7 +1246,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     }
     if ((s.arch == "qwen3" || s.arch == "qwen3moe" || s.arch == "gemma3" || s.arch.rfind("hunyuan", 0) == 0 ||
          (glm4moe && s.qk_norm) || lfm2 || qwen35 || s.arch == "exaone4" || s.arch == "dots1" ||
-         s.arch == "bailingmoe2" || s.arch == "apertus") &&
+         s.arch == "bailingmoe2" || s.arch == "apertus" || afmoe) &&
         s.attends(l)) {
       t.push_back({p + "attn_q_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
       t.push_back({p + "attn_k_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
@@ -1238,7 +1271,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "attn_output.bias", Kind::Bias, e, 1});
     if (gpt_oss) t.push_back({p + "attn_sinks.weight", Kind::Sink, s.n_head, 1});
     const bool post_norms = s.arch == "gemma2" || s.arch == "gemma3" || s.arch == "gemma4" ||
-                            s.arch == "gemma3n" || glm4 || olmo2 || exaone4;
+                            s.arch == "gemma3n" || glm4 || olmo2 || exaone4 || afmoe;
     if (post_norms) t.push_back({p + "post_attention_norm.weight", Kind::Norm, e, 1});
     if (nemotron && !s.ffn_layer(l)) continue;       // (Nemotron-H: a mixer layer has no FFN)
     if (deci && s.layer_ff_width(l) == 0) continue;  // (deci: a layer without an FFN)
@@ -1275,7 +1308,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       // (dots1, bailingmoe2 and minimax-m2: DeepSeek-style, as GLM-4.5's)
       const bool deepseek_style = glm4moe || s.arch == "deepseek2" || s.arch == "mistral4" ||
                                   s.arch == "kimi-linear" || s.arch == "dots1" ||
-                                  s.arch.rfind("bailingmoe", 0) == 0 || s.arch == "minimax-m2";
+                                  s.arch.rfind("bailingmoe", 0) == 0 || s.arch == "minimax-m2" || afmoe;
       const bool llama4 = s.arch == "llama4";  // (one shared expert, no selection bias)
       if (deepseek_style || qwen2moe || ernie || s.arch == "hunyuan-moe" || lfm2 || granite_h || nemotron ||
           llama4) {
@@ -1414,15 +1447,15 @@ std::vector<float> llama3_rope_factors(const Shape& s) {
 
 namespace {
 constexpr std::string_view kArchitectures[] = {
-    "llama",       "qwen2",          "qwen3",    "qwen3moe",     "phi3",       "gemma2",     "gemma3",
-    "gpt-oss",     "smollm3",        "granite",  "granitemoe",   "glm4",       "glm4moe",    "olmo2",
-    "deepseek2",   "qwen2moe",       "mistral3", "ernie4_5-moe", "olmoe",      "seed_oss",   "hunyuan-dense",
-    "hunyuan-moe", "lfm2",           "lfm2moe",  "qwen35",       "qwen35moe",  "qwen3next",  "granitehybrid",
-    "nemotron_h",  "nemotron_h_moe", "gptneox",  "phi2",         "command-r",  "cohere2",    "gemma4",
-    "gemma",       "exaone",         "exaone4",  "arcee",        "falcon-h1",  "minimax-m2", "dots1",
-    "bailingmoe",  "bailingmoe2",    "gemma3n",  "llama4",       "starcoder2", "stablelm",   "internlm2",
-    "apertus",     "falcon",         "nemotron", "mistral4",     "mamba2",     "mamba",      "deci",
-    "minicpm",     "minicpm3",       "phimoe",   "kimi-linear"};
+    "llama",       "qwen2",          "qwen3",    "qwen3moe",     "phi3",       "gemma2",      "gemma3",
+    "gpt-oss",     "smollm3",        "granite",  "granitemoe",   "glm4",       "glm4moe",     "olmo2",
+    "deepseek2",   "qwen2moe",       "mistral3", "ernie4_5-moe", "olmoe",      "seed_oss",    "hunyuan-dense",
+    "hunyuan-moe", "lfm2",           "lfm2moe",  "qwen35",       "qwen35moe",  "qwen3next",   "granitehybrid",
+    "nemotron_h",  "nemotron_h_moe", "gptneox",  "phi2",         "command-r",  "cohere2",     "gemma4",
+    "gemma",       "exaone",         "exaone4",  "arcee",        "falcon-h1",  "minimax-m2",  "dots1",
+    "bailingmoe",  "bailingmoe2",    "gemma3n",  "llama4",       "starcoder2", "stablelm",    "internlm2",
+    "apertus",     "falcon",         "nemotron", "mistral4",     "mamba2",     "mamba",       "deci",
+    "minicpm",     "minicpm3",       "phimoe",   "kimi-linear",  "afmoe",      "smallthinker"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -1629,7 +1662,8 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     w.set_u32(a + ".ssm.conv_kernel", s.conv_kernel);
     w.set_u32(a + ".kda.head_dim", s.dn_head_dim);
   }
-  if (a == "dots1" || a == "bailingmoe2") {  // as llama.cpp's converter writes dots.llm1's and Ling 2.0's
+  if (a == "smallthinker") w.set_u32(a + ".expert_gating_func", s.expert_gating_func);  // (softmax, sigmoid)
+  if (a == "dots1" || a == "bailingmoe2" || a == "afmoe") {  // as llama.cpp's converter writes them
     w.set_u32(a + ".leading_dense_block_count", s.n_dense_lead);
     w.set_u32(a + ".expert_shared_count", s.n_expert_shared);
     w.set_u32(a + ".expert_gating_func", s.expert_gating_func);

@@ -25,6 +25,19 @@ constexpr const char* kQwen2 =
 constexpr const char* kQwen35 =
     R"((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
 
+// Arcee Trinity (afmoe), as llama.cpp splits it: runs of digits cut from the right into threes (its leading
+// 1 or 2 digits first: "1234567" is 1, 234, 567; llama.cpp's \p{AFMoE_digits}, here as a lookahead that
+// leaves a multiple of three digits after each piece), then runs of CJK, Thai, Lao, Khmer, Myanmar, Javanese
+// and Hangul characters, then the word regex (an ASCII punctuation mark glued to the ASCII letters after it,
+// letters with marks, punctuation and symbols, newlines, spaces; digits are already pieces of their own).
+constexpr const char* kAfmoeDigits = R"(\p{N}{1,3}(?=(?:\p{N}{3})*(?!\p{N})))";
+constexpr const char* kAfmoeScripts =
+    R"([\x{4E00}-\x{9FFF}\x{3400}-\x{4DBF}\x{F900}-\x{FAFF}\x{3040}-\x{309F}\x{30A0}-\x{30FF})"
+    R"(\x{FF65}-\x{FF9F}\x{2F00}-\x{2FDF}\x{0E40}-\x{0E7F}\x{0E80}-\x{0EFF}\x{1780}-\x{17FF})"
+    R"(\x{1000}-\x{109F}\x{AA60}-\x{AA7F}\x{A9E0}-\x{A9FF}\x{AC00}-\x{D7AF}\x{1100}-\x{11FF}]+)";
+constexpr const char* kAfmoe =
+    R"([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~][A-Za-z]+|[^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+| ?[\p{P}\p{S}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+
 // tiktoken o200k (GPT-4o, Llama 4).
 constexpr const char* kGpt4o =
     R"([^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
@@ -133,6 +146,7 @@ const std::vector<Entry>& table() {
     add({"viking"}, {kPoro, R"(\p{N})"});
     add({"tekken"}, {kTekken}, true, true);
     add({"gpt-4o", "llama4", "minimax-m2"}, {kGpt4o});
+    add({"afmoe"}, {kAfmoeDigits, kAfmoeScripts, kAfmoe});
     // Gemma 4 cuts only runs of newlines from the rest: merges then span whole lines, spaces included
     // (escaped to U+2581). llama.cpp forces its BOS whatever the file says.
     add({"gemma4", "granite-embed-multi-311m"}, {R"([^\n]+|[\n]+)"});

@@ -100,6 +100,10 @@ ExactForward::ExactForward(Context& ctx, const model::Model& model)
   if (model.desc().is_mla())
     throw VulkanError("the llama.cpp-compatible Vulkan mode does not run multi-head latent attention (" +
                       model.desc().architecture + "); use cpu-llamacpp");
+  if (model.desc().traits->router_from_layer_input || model.desc().traits->attn_gate_proj)
+    throw VulkanError("the llama.cpp-compatible Vulkan mode does not run " + model.desc().architecture +
+                      " (gated attention output, experts routed from the layer's input, ReGLU experts); use "
+                      "cpu-llamacpp");
   if (model.desc().n_expert > 0)
     throw VulkanError("the llama.cpp-compatible Vulkan mode does not run mixtures of experts (" +
                       model.desc().architecture + "); use cpu-llamacpp");

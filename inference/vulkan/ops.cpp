@@ -1421,6 +1421,11 @@ void Recorder::geglu(const BufferRange& gate, const BufferRange& up, const Buffe
   elementwise("geglu", buffers, bytes_of(CountPush{n}), n);
 }
 
+void Recorder::reglu(const BufferRange& gate, const BufferRange& up, const BufferRange& out, uint32_t n) {
+  const BufferRange buffers[] = {gate, up, out};
+  elementwise("reglu", buffers, bytes_of(CountPush{n}), n);
+}
+
 // An in-place elementwise op of one float parameter (softcap.comp, scale.comp).
 void Recorder::elementwise_with(const char* shader, const BufferRange& data, uint32_t n, float v) {
   const struct {

@@ -337,7 +337,9 @@ class Recorder {
   void swiglu_oai(const BufferRange& gate, const BufferRange& up, const BufferRange& out, uint32_t n);
   void gelu(const BufferRange& data, uint32_t n);
   void geglu(const BufferRange& gate, const BufferRange& up, const BufferRange& out,
-             uint32_t n);                                    // gelu(g)·u
+             uint32_t n);  // gelu(g)·u
+  void reglu(const BufferRange& gate, const BufferRange& up, const BufferRange& out,
+             uint32_t n);                                    // relu(g)·u (SmallThinker's experts)
   void scale(const BufferRange& data, uint32_t n, float s);  // data *= s
   // data[r][i] *= factors[r] for n_rows rows of `width` (Llama 4: each expert's input rows times the router's
   // weight of that token)

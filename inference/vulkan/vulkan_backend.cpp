@@ -99,6 +99,7 @@ struct VulkanBackend::LayerTensors {
   BufferRange q_norm, k_norm;                 // per-head gains (qwen3), else empty
   BufferRange attn_post_norm, ffn_post_norm;  // post-sublayer norm gains (gemma3), else empty
   const WeightTensor *wq = nullptr, *wk = nullptr, *wv = nullptr, *wqkv = nullptr, *wo = nullptr;
+  const WeightTensor* w_attn_gate = nullptr;  // (afmoe) each head's output gate, from the attention's input
   const WeightTensor *w_gate = nullptr, *w_up = nullptr, *w_down = nullptr;
   const WeightTensor* w_gate_up = nullptr;  // gate|up rows for Recorder::matvec_swiglu (CPU devices)
   // mixture of experts: the router and, per expert, gate|up pairs where matvec_swiglu runs (else null) or
@@ -216,6 +217,8 @@ struct VulkanBackend::Activations {
       ffn_dense = arena.allocate(b * d.n_embd * f);
       moe_sum = arena.allocate(b * d.n_embd * f);
     }
+    if (d.traits->post_norms && !d.traits->layer_shapes && d.n_expert > 0)
+      moe_sum = arena.allocate(b * d.n_embd * f);  // (afmoe: the experts' sum before its norm)
     if (d.per_layer_embd > 0) {
       ple = arena.allocate(b * d.n_layer * d.per_layer_embd * f);
       ple_in = arena.allocate(b * d.per_layer_embd * f);
@@ -269,10 +272,8 @@ struct VulkanBackend::Activations {
       laurel_lo = arena.allocate(b * d.altup.laurel_rank * f);
       laurel = arena.allocate(b * d.n_embd * f);
     }
-    if (d.traits->attn_output_gate) {
-      q_gate = arena.allocate(b * 2 * d.q_dim() * f);
-      attn_gate = arena.allocate(b * d.q_dim() * f);
-    }
+    if (d.traits->attn_output_gate) q_gate = arena.allocate(b * 2 * d.q_dim() * f);
+    if (d.traits->gates_attn_output()) attn_gate = arena.allocate(b * d.q_dim() * f);
     logits = arena.allocate(std::min<uint64_t>(b, kMaxLogitRows) * d.n_vocab * f);
     norm_sums = arena.allocate(b * kMaxNormStride * f);
   }
@@ -637,6 +638,7 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
       t.wv = matrix(L.wv);
     }
     t.wo = matrix(L.wo);
+    t.w_attn_gate = matrix(L.w_attn_gate);
     t.w_gate_up = L.b_up.empty() ? fused_gate_up(L.w_gate, L.w_up) : nullptr;
     if (!t.w_gate_up) {
       t.w_gate = matrix(L.w_gate);
@@ -1148,6 +1150,12 @@ void VulkanBackend::record_altup_merge(Recorder& rec, uint32_t n, uint32_t first
 // Layer l's token mixing: attention, or (LFM2) the gated short convolution; Falcon-H1's Mamba-2 beside
 // attention: its output kept in mb_res while attention reads the same x, then added.
 void VulkanBackend::record_mixer(Recorder& rec, Caches& c, uint32_t n, int64_t l, LayerFlow& flow) {
+  if (model_.desc().traits->router_from_layer_input && model_.desc().moe_layer(l)) {
+    // SmallThinker: the router's logits from the layer's input x, before attention adds to it (record_router
+    // then only hands them to the host)
+    rec.project(*w_->layers[static_cast<size_t>(l)].router, a_->x, moe_->router, {.n_vec = n});
+    rec.barrier();
+  }
   if (model_.desc().parallel_residual) record_parallel_ffn_norm(rec, n, l);
   // (Nemotron-H's FFN layers; deci's layers without attention, which add nothing)
   if (model_.desc().mixer(l) == model::ModelDescription::Mixer::None) return;
@@ -1363,9 +1371,11 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
   // stream x and normalizes it inside the q|k|v, gate|up and classifier mat-vecs, with no RMSNorm dispatch.
   const auto inlines = [&](const WeightTensor* m) { return m && inlines_norm(info, *m, n); };
   const bool read_attn_norm = flow.defer_norms && l > 0;
-  const bool inline_attn_norm = plain_rms(d) && !flow.defer_norms && present(L.attn_norm) &&
-                                !d.parallel_residual && !arch.altup &&  // (a parallel FFN, LAuReL read xb)
-                                (L.wqkv ? inlines(L.wqkv) : inlines(L.wq) && inlines(L.wk) && inlines(L.wv));
+  const bool inline_attn_norm =
+      plain_rms(d) && !flow.defer_norms && present(L.attn_norm) && !d.parallel_residual &&
+      !arch.altup &&  // (a parallel FFN, LAuReL read xb)
+      (L.wqkv ? inlines(L.wqkv) : inlines(L.wq) && inlines(L.wk) && inlines(L.wv)) &&
+      (!L.w_attn_gate || inlines(L.w_attn_gate));
   const InlineNorm attn_inline{L.attn_norm, d.norm_eps};
   const InlineNorm* attn_in = inline_attn_norm ? &attn_inline : nullptr;
   const BufferRange attn_x = inline_attn_norm ? a.x : a.xb;
@@ -1422,6 +1432,8 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
     record_bias(rec, L.bk, a.k, kv_dim, n);
     record_bias(rec, L.bv, a.v, kv_dim, n);
   }
+  // (afmoe: the output gate from its own matrix, on the attention's input)
+  if (L.w_attn_gate) rec.project(*L.w_attn_gate, attn_x, a.attn_gate, {.n_vec = n, .inline_norm = attn_in});
   rec.barrier();
   // (a layer attending over another's keys and values rotates and stores only its queries)
   const uint32_t own_kv_heads = d.keeps_kv(l) ? u32(heads.n_head_kv) : 0u;
@@ -1514,7 +1526,7 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
   // post-sublayer norms into xb, normalized there, then added (multi-head latent attention: each head's
   // output from latent space first)
   if (d.is_mla()) record_mla_values(rec, n, L);
-  if (arch.attn_output_gate) {  // each head's output times σ(its gate)
+  if (arch.gates_attn_output()) {  // each head's output times σ(its gate)
     rec.mul_sigmoid(a.att_out, a.attn_gate, n * q_dim);
     rec.barrier();
   }
@@ -1783,6 +1795,8 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
         rec.swiglu_oai(g, u, h, e.rows * nf);
       else if (d.traits->ffn == FfnKind::GeGlu)  // (Gemma 4)
         rec.geglu(g, u, h, e.rows * nf);
+      else if (d.traits->ffn == FfnKind::ReGlu)  // (SmallThinker)
+        rec.reglu(g, u, h, e.rows * nf);
       else
         rec.swiglu(g, u, h, e.rows * nf);
     }
@@ -1812,14 +1826,27 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
     rec.barrier();
     return;
   }
+  if (d.traits->post_norms) {
+    // afmoe: the routed and shared experts' sum normalized by post_ffw_norm before the residual add
+    const Activations& a = *a_;
+    rec.copy_rows(w_->zeros, a.moe_sum, dim, n, 0, dim);
+    rec.barrier();
+    rec.combine_experts(m.out, whole(m.slots), whole(m.weights), a.moe_sum, dim, n, u32(d.n_expert_used));
+    rec.barrier();
+    if (L.down_shexp) record_shared_experts(rec, n, L, a.moe_sum);
+    record_add_sublayer(rec, a.moe_sum, L.ffn_post_norm, a.x, n);
+    rec.barrier();
+    return;
+  }
   rec.combine_experts(m.out, whole(m.slots), whole(m.weights), a_->x, dim, n, u32(d.n_expert_used));
   rec.barrier();
-  if (L.down_shexp) record_shared_experts(rec, n, L);
+  if (L.down_shexp) record_shared_experts(rec, n, L, a_->x);
 }
 
-// The shared experts (GLM-4.5): one SwiGLU over every token's FFN-normalized x (still in xb), added to the
-// residual stream beside the routed experts' sum.
-void VulkanBackend::record_shared_experts(Recorder& rec, uint32_t n, const LayerTensors& L) {
+// The shared experts (GLM-4.5): one SwiGLU over every token's FFN-normalized x (still in xb), added to `out`
+// (the residual stream, or afmoe's sum of the experts before its norm) beside the routed experts' sum.
+void VulkanBackend::record_shared_experts(Recorder& rec, uint32_t n, const LayerTensors& L,
+                                          const BufferRange& out) {
   const auto& d = model_.desc();
   const Activations& a = *a_;
   const uint32_t nf = u32(d.n_ff_shexp);
@@ -1843,11 +1870,11 @@ void VulkanBackend::record_shared_experts(Recorder& rec, uint32_t n, const Layer
   rec.barrier();
   if (d.residual_scale !=
       1.0f) {  // (Granite 4.0-H: times the residual scale, as the routed experts' weights)
-    const BufferRange out = moe_->out.sub(0, uint64_t(n) * d.n_embd * sizeof(float));
-    rec.project(*L.down_shexp, a.hb3, out, {.n_vec = n});
-    record_add_sublayer(rec, out, {}, a.x, n);
+    const BufferRange sum = moe_->out.sub(0, uint64_t(n) * d.n_embd * sizeof(float));
+    rec.project(*L.down_shexp, a.hb3, sum, {.n_vec = n});
+    record_add_sublayer(rec, sum, {}, out, n);
   } else {
-    rec.project(*L.down_shexp, a.hb3, a.x, {.n_vec = n, .accumulate = true});
+    rec.project(*L.down_shexp, a.hb3, out, {.n_vec = n, .accumulate = true});
   }
   rec.barrier();
 }
@@ -1864,8 +1891,10 @@ void VulkanBackend::record_router(Recorder& rec, uint32_t n, int64_t l) {
     record_gemma4_moe_inputs(rec, n, l);
     return;
   }
-  rec.project(*L.router, a_->xb, m.router, {.n_vec = n});
-  record_bias(rec, L.router_b, m.router, u32(d.n_expert), n);
+  if (!d.traits->router_from_layer_input) {  // (SmallThinker's: already made by record_mixer)
+    rec.project(*L.router, a_->xb, m.router, {.n_vec = n});
+    record_bias(rec, L.router_b, m.router, u32(d.n_expert), n);
+  }
   rec.copy(m.router, whole(m.logits), uint64_t(n) * d.n_expert * sizeof(float));
 }
 

@@ -124,7 +124,7 @@ class VulkanBackend final : public model::Backend {
   void record_router(Recorder& rec, uint32_t n, int64_t l);
   void route_experts(const float* logits, uint32_t n, int64_t l);
   void record_experts(Recorder& rec, uint32_t n, int64_t l);
-  void record_shared_experts(Recorder& rec, uint32_t n, const LayerTensors& L);
+  void record_shared_experts(Recorder& rec, uint32_t n, const LayerTensors& L, const BufferRange& out);
   void build_pipelines();
   const WeightTensor& upload_matrix(const model::WeightMatrix& m, const Progress& progress);
   const WeightTensor& upload_fused(std::initializer_list<const model::WeightMatrix*> parts,

@@ -209,10 +209,14 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
     return std::log1p(std::floor((t + offset) / static_cast<double>(d.attn_temp_floor))) * d.attn_temp_scale +
            1.0;
   };
+  // Arcee Trinity (afmoe): windows on three layers of four, the fourth without RoPE (whatever the windows);
+  // SmallThinker with windows: every layer but each fourth from the first slides one, and only those turn
+  const bool afmoe = d.architecture == "afmoe", smallthinker = d.architecture == "smallthinker";
   const auto local = [&](int64_t layer) {
     return d.sliding_window > 0 && ((gemma3 && layer % 6 != 5) || ((gemma2 || gpt_oss) && layer % 2 == 0) ||
-                                    ((olmo3 || cohere2 || exaone4_windows) && layer % 4 != 3) ||
-                                    (gemma4 && d.is_local(layer)) || d.traits->short_conv);  // (LFM2: all)
+                                    ((olmo3 || cohere2 || exaone4_windows || afmoe) && layer % 4 != 3) ||
+                                    (smallthinker && layer % 4 != 0) || (gemma4 && d.is_local(layer)) ||
+                                    d.traits->short_conv);  // (LFM2: all)
   };
   // GPT-NeoX, Phi-2, Command-R: LayerNorms (Command-R's without biases); attention and FFN in parallel, both
   // reading the layer's input: x + attn(LN₁(x)) + ffn(LN₂(x)), with LN₂ = LN₁ where there is no ffn_norm
@@ -243,7 +247,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   std::vector<Vec> x(u(n));
   for (int64_t t = 0; t < n; ++t) {
     x[u(t)] = naive::row(w.token_embd, tokens[u(t)]);
-    if (gemma)
+    if (gemma || afmoe)  // (afmoe: its muP scale, √n_embd as gemma's)
       for (double& e : x[u(t)]) e *= std::sqrt(static_cast<double>(dim));
     if (granite)
       for (double& e : x[u(t)]) e *= d.embedding_scale;
@@ -296,8 +300,8 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
     const int64_t n_rot = gemma4 ? d.heads(l).n_rot : d.n_rot;
     // (deci: each layer its own KV heads, 0 where it has no attention)
     const int64_t n_kv = gemma4 || deci ? d.heads(l).n_head_kv : d.n_head_kv;
-    naive::Rope rope =
-        naive::rope_frequencies(m, n_ctx, base, !local(l) || gpt_oss || exaone4_windows, n_rot);
+    naive::Rope rope = naive::rope_frequencies(
+        m, n_ctx, base, !local(l) || gpt_oss || exaone4_windows || afmoe || smallthinker, n_rot);
     if (arch.yarn_unit_magnitude) rope.mscale = 1.0;  // Ministral 3: HF's attention_factor is 1
     std::vector<Vec> q(u(n)), k(u(n)), v(u(n));
     // per head: the widths of q and k, and of v; heads per KV head; the scores' scale
@@ -668,6 +672,8 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         if (L.wk) k[u(t)] = naive::matvec(L.wk, xn, L.bk);         // (Gemma 4's shared layers have none)
         v[u(t)] = L.wv ? naive::matvec(L.wv, xn, L.bv) : k[u(t)];  // (Gemma 4: V = K where no attn_v)
       }
+      // (afmoe: the output gate from its own matrix)
+      if (arch.attn_gate_proj) out_gate[u(t)] = naive::matvec(L.w_attn_gate, xn);
       if (arch.attn_output_gate) {  // rows [q, gate] per head
         const Vec both = q[u(t)];
         q[u(t)].clear();
@@ -701,8 +707,8 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
       const bool neox = arch.rope == model::RopeKind::NeoX;
       // (SmolLM3: no RoPE on every fourth layer; Granite 4.0-H: none where the file switches it off)
       if (arch.rope != model::RopeKind::None && !d.rope_off &&
-          ((d.architecture != "smollm3" && !cohere2 && !llama4) || (l + 1) % 4 != 0) &&
-          (!exaone4_windows || local(l))) {
+          ((d.architecture != "smollm3" && !cohere2 && !llama4 && !afmoe) || (l + 1) % 4 != 0) &&
+          (!exaone4_windows || local(l)) && (!smallthinker || d.sliding_window == 0 || local(l))) {
         naive::rope(q[u(t)], d.n_head, hd, n_rot, t, neox, rope);
         if (own_kv) naive::rope(k[u(t)], n_kv, hd, n_rot, t, neox, rope);
       }
@@ -755,7 +761,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
             att[u(h * v_hd + i)] += p[u(j)] / sum * values[u(j)][u(kvh * v_hd + i)];
       }
       if (d.has_attention(l)) {
-        if (arch.attn_output_gate)
+        if (arch.gates_attn_output())
           for (size_t i = 0; i < att.size(); ++i) att[i] /= 1.0 + std::exp(-out_gate[u(t)][i]);
         Vec o = naive::matvec(L.wo, att, L.bo);
         if (arch.post_norms) naive::rmsnorm(o, 0, u(dim), L.attn_post_norm, eps);  // gemma, glm4
@@ -816,6 +822,10 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
             g[i] = gc / (1.0 + std::exp(-1.702 * gc)) * (uc + 1.0);
             continue;
           }
+          if (arch.ffn == model::FfnKind::ReGlu) {  // SmallThinker: relu(gate·x) ⊙ up·x
+            g[i] = std::max(g[i], 0.0) * up[i];
+            continue;
+          }
           g[i] = (gemma ? naive::gelu(g[i]) : g[i] / (1.0 + std::exp(-g[i]))) * up[i];
         }
         return naive::matvec(wd, g, b_down);
@@ -865,7 +875,8 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         // bias, weighted by their sigmoids, renormalized if the file says so, times a scale; then the shared
         // experts added for every token)
         const bool sigmoid = d.router.gating == model::ExpertGating::Sigmoid;
-        Vec p = naive::matvec(L.router, xn, L.router_b);
+        // (SmallThinker: the router reads the layer's input, before attention and without a norm)
+        Vec p = naive::matvec(L.router, arch.router_from_layer_input ? x_in : xn, L.router_b);
         const double mx = *std::max_element(p.begin(), p.end());
         double total = 0;
         for (double& e : p) total += sigmoid ? 0.0 : (e = std::exp(e - mx));

@@ -2902,3 +2902,108 @@ TEST_CASE("deci files whose layer shapes do not add up, or lack a layer's tensor
                       Contains(std::string("tensor '") + name + "' is missing"));
   }
 }
+
+TEST_CASE(
+    "afmoe (Arcee Trinity): gated attention, sandwich norms, windows and DeepSeek-style experts match "
+    "the textbook pass",
+    "[engine][architectures]") {
+  // Scaled embeddings, norms before and after both sublayers, per-head q and k norms, each head's output
+  // times σ(attn_gate · x); windows of 4 on layers 0-2 (which alone turn), layer 3 over every key without
+  // RoPE; a dense first layer, then experts with a shared one, a biased sigmoid router, weights renormalized
+  // × 2.826
+  const auto type = GENERATE(gguf::GgmlType::Q8_0, gguf::GgmlType::F32);
+  INFO(gguf::ggml_type_name(type));
+  const auto path = test::synth_model_file("test-tiny-afmoe", type);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  const auto& layers = model->weights().layers;
+  REQUIRE(d.n_layer == 4);
+  CHECK(d.embedding_scale == std::sqrt(128.0f));
+  CHECK(d.sliding_window == 4);
+  CHECK((d.is_local(0) && d.is_local(1) && d.is_local(2) && !d.is_local(3)));
+  CHECK((d.rope_in_layer(0) && d.rope_in_layer(2) && !d.rope_in_layer(3)));
+  CHECK(d.n_layer_dense_lead == 1);
+  CHECK(d.n_expert_shared == 1);
+  CHECK(d.router.gating == model::ExpertGating::Sigmoid);
+  CHECK(d.router.normalize);
+  CHECK(d.router.scale == 2.826f);
+  CHECK(layers[0].w_attn_gate.n_rows == d.q_dim());
+  CHECK(layers[0].attn_post_norm.size() == static_cast<size_t>(d.n_embd));
+  CHECK(layers[1].ffn_post_norm.size() == static_cast<size_t>(d.n_embd));
+  CHECK(layers[1].exp_probs_b.size() == 4);
+  const auto ref = check_against_textbook(*model, 0.05f);
+
+  // the gate matters, and the engine follows the textbook pass through it: with attn_gate 0 every head's
+  // output is halved
+  if (type == gguf::GgmlType::F32) {
+    const auto ungated = with_tensor(path, "blk.2.attn_gate.weight", [](float, size_t) { return 0.0f; });
+    auto m = model::Model::from_gguf(gguf::GgufFile::parse(ungated));
+    const auto logits = engine_logits(*m, "cpu");
+    CHECK(test::max_abs_diff(logits, ref) > 1e-3f);
+    CHECK(test::max_abs_diff(logits, test::naive_logits(*m, kTokens)) <= 1e-4f);
+  }
+  // without windows every layer attends to all keys (the fourth still without RoPE)
+  auto unwindowed = model::Model::load(with_metadata(
+      path, "afmoe-nowindow", [](gguf::GgufWriter& w) { w.set_u32("afmoe.attention.sliding_window", 0); }));
+  CHECK_FALSE(unwindowed->desc().rope_in_layer(3));
+  CHECK(test::max_abs_diff(engine_logits(*unwindowed, "cpu"), test::naive_logits(*unwindowed, kTokens)) <=
+        1e-4f);
+
+  // the gate's matrix is required, by name
+  CHECK_THROWS_WITH(model::Model::load(without_tensor(path, "blk.1.attn_gate.weight")),
+                    Contains("tensor 'blk.1.attn_gate.weight' is missing"));
+}
+
+TEST_CASE(
+    "smallthinker (PowerInfer SmallThinker): ReGLU experts routed from the layer's input match the "
+    "textbook pass",
+    "[engine][architectures]") {
+  // Every layer a mixture of ReGLU experts whose router reads the layer's input (before attention, without a
+  // norm), softmax then renormalized; with windows (4096 keys, llama.cpp's) the first layer of four attends
+  // to every key without RoPE, the others turn
+  const auto type = GENERATE(gguf::GgmlType::Q8_0, gguf::GgmlType::F32);
+  INFO(gguf::ggml_type_name(type));
+  const auto path = test::synth_model_file("test-tiny-smallthinker", type);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  REQUIRE(d.n_layer == 5);
+  CHECK(d.router.gating == model::ExpertGating::Softmax);
+  CHECK(d.router.normalize);
+  CHECK(d.router.scale == 1.0f);
+  CHECK(d.n_layer_dense_lead == 0);
+  CHECK(d.n_expert_shared == 0);
+  CHECK(d.sliding_window == 4096);
+  CHECK((!d.is_local(0) && d.is_local(1) && d.is_local(3) && !d.is_local(4)));
+  CHECK((!d.rope_in_layer(0) && d.rope_in_layer(1) && d.rope_in_layer(3) && !d.rope_in_layer(4)));
+  const auto ref = check_against_textbook(*model, 0.05f);
+  if (type != gguf::GgmlType::Q8_0) return;
+
+  // each trait changes the logits, and the engine follows the textbook pass through each change
+  std::vector<std::pair<std::string, std::unique_ptr<model::Model>>> variants;
+  variants.emplace_back("sigmoid router", model::Model::load(with_metadata(
+                                              path, "smallthinker-sigmoid", [](gguf::GgufWriter& w) {
+                                                w.set_u32("smallthinker.expert_gating_func", 2);
+                                              })));
+  variants.emplace_back(
+      "no windows: every layer turns",
+      model::Model::load(with_metadata(path, "smallthinker-nowindow", [](gguf::GgufWriter& w) {
+        w.set_u32("smallthinker.attention.sliding_window", 0);
+      })));
+  CHECK(variants.back().second->desc().rope_in_layer(0));
+  for (const auto& [what, m] : variants) {
+    INFO(what);
+    const auto logits = engine_logits(*m, "cpu");
+    CHECK(test::max_abs_diff(logits, ref) > 1e-3f);
+    CHECK(test::max_abs_diff(logits, test::naive_logits(*m, kTokens)) <= 1e-4f);
+  }
+
+  // a router without its gating function is refused by name (llama.cpp's converter always writes one)
+  const auto in = gguf::GgufFile::open(path);
+  gguf::GgufWriter w;
+  for (const auto& [key, value] : in.metadata())
+    if (key != "smallthinker.expert_gating_func" && key != "general.alignment") w.set(key, value);
+  test::copy_tensors(in, w);
+  const auto no_gating = test::temp_dir("smallthinker") / "no-gating.gguf";
+  w.write(no_gating.string());
+  CHECK_THROWS_WITH(model::Model::load(no_gating), Contains("smallthinker.expert_gating_func"));
+}

@@ -880,3 +880,47 @@ TEST_CASE("the engine's tokenizer and model loader accept synthetic files") {
     CHECK_NOTHROW(model::Model::load(dir / (std::string(shape) + ".gguf")));
   }
 }
+
+TEST_CASE("afmoe and smallthinker shapes carry their keys and tensors as llama.cpp's converter writes them") {
+  const auto af = gguf::GgufFile::open(write("test-tiny-afmoe", GgmlType::Q8_0).path);
+  CHECK(af.architecture() == "afmoe");
+  CHECK(af.require_uint("afmoe.leading_dense_block_count") == 1);
+  CHECK(af.require_uint("afmoe.expert_shared_count") == 1);
+  CHECK(af.require_uint("afmoe.expert_gating_func") == 2);
+  CHECK(af.require_uint("afmoe.attention.sliding_window") == 4);
+  CHECK(af.require_float("afmoe.expert_weights_scale") == Approx(2.826));
+  CHECK(af.require_tensor("blk.0.attn_gate.weight").dims == std::vector<uint64_t>{128, 128});
+  CHECK(af.require_tensor("blk.0.attn_q_norm.weight").dims == std::vector<uint64_t>{32});
+  CHECK(af.require_tensor("blk.0.post_attention_norm.weight").dims == std::vector<uint64_t>{128});
+  CHECK(af.require_tensor("blk.1.post_ffw_norm.weight").dims == std::vector<uint64_t>{128});
+  CHECK(af.require_tensor("blk.1.exp_probs_b.bias").dims == std::vector<uint64_t>{4});
+  CHECK(af.require_tensor("blk.1.ffn_up_shexp.weight").dims == std::vector<uint64_t>{128, 64});
+  const auto st = gguf::GgufFile::open(write("test-tiny-smallthinker", GgmlType::Q8_0).path);
+  CHECK(st.require_uint("smallthinker.expert_gating_func") == 1);
+  CHECK(st.require_uint("smallthinker.attention.sliding_window") == 4096);
+  CHECK(st.require_tensor("blk.0.ffn_gate_exps.weight").dims == std::vector<uint64_t>{128, 64, 4});
+  CHECK(st.find_tensor("blk.0.attn_q_norm.weight") == nullptr);
+  CHECK(st.find_tensor("blk.0.ffn_up_shexp.weight") == nullptr);
+  CHECK(st.find_tensor("blk.0.exp_probs_b.bias") == nullptr);
+
+  // Trinity Nano, from its config.json, to the parameter: embeddings and classifier of 200192 × 1024; per
+  // layer q, k, v, o and the gate (8 heads of 128, 2 KV heads), two head norms and four norms; two dense FFNs
+  // of 3072; 54 mixtures of 128 experts of 256 with a router, its bias and a shared expert. "6B total
+  // parameters with 1B activated per token" (Arcee's report): its embeddings, attention, dense layers,
+  // routers, 8 of 128 experts and the shared one
+  const synth::Shape* nano = synth::find_shape("trinity-nano");
+  REQUIRE(nano);
+  CHECK(nano->n_params() == 6120003328);
+  CHECK(std::fabs(double(nano->n_params()) / 6e9 - 1) < 0.025);
+  const double idle = 54.0 * (128 - 8) * 3 * 1024 * 256;
+  CHECK(std::fabs((double(nano->n_params()) - idle) / 1e9 - 1) < 0.03);
+  // SmallThinker-4B-A0.6B: tied embeddings of 151936 × 1536, 32 layers of attention (12 heads of 128, 2 KV
+  // heads) and 32 ReGLU experts of 768 with a router: "4B" in all, "0.6B" active besides the embeddings (4
+  // experts of 32)
+  const synth::Shape* small = synth::find_shape("smallthinker-4b");
+  REQUIRE(small);
+  CHECK(small->n_params() == 4035085824);
+  const double embeddings = 151936.0 * 1536, idle_experts = 32.0 * (32 - 4) * 3 * 1536 * 768;
+  CHECK(std::fabs(double(small->n_params()) / 4e9 - 1) < 0.01);
+  CHECK(std::fabs((double(small->n_params()) - embeddings - idle_experts) / 0.6e9 - 1) < 0.06);
+}

@@ -75,6 +75,12 @@ TEST_CASE("pre-tokenizer families split like their reference regexes") {
   // Qwen 3.5: a combining mark stays in its word (Qwen 2 splits it off as punctuation)
   CHECK(words("qwen35", "cafe\u0301 ok 12") == W{"cafe\u0301", " ok", " ", "1", "2"});
   CHECK(words("qwen2", "cafe\u0301 ok") == W{"cafe", "\u0301", " ok"});
+  // Arcee Trinity (afmoe): digit runs cut from the right into threes, CJK and Hangul runs apart, an ASCII
+  // punctuation mark glued to the letters after it
+  CHECK(words("afmoe", "Hello, world 1234567 \ud55c\uad6d\uc5b4.txt \n") ==
+        W{"Hello", ",", " world", " ", "1", "234", "567", " ", "\ud55c\uad6d\uc5b4", ".txt", " \n"});
+  CHECK(words("afmoe", "x12345 999") == W{"x", "12", "345", " ", "999"});
+  CHECK(words("afmoe", "AI\u6a21\u578b") == W{"AI", "\u6a21\u578b"});
   // aliases of families above, as llama.cpp maps them
   CHECK(words("hunyuan", "a.\n\nb 12") == words("qwen2", "a.\n\nb 12"));
   CHECK(words("hunyuan-dense", "x 12345") == words("deepseek-v3", "x 12345"));

@@ -400,6 +400,26 @@ TEST_CASE(
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
+TEST_CASE("Vulkan runs Arcee Trinity (afmoe) and SmallThinker as the CPU engine does", "[backend]") {
+  // afmoe: each head's output gated by its own attn_gate matrix, sandwich norms, windows of 4 on three layers
+  // of four, DeepSeek-style experts after a dense layer; smallthinker: ReGLU experts whose router reads the
+  // layer's input before attention, the first layer of four without RoPE. Prefill batches, decode steps, a
+  // prompt longer than a step, and the attention maps; vulkan-llamacpp refuses each by name.
+  const auto [shape, type] = GENERATE(
+      std::pair{"afmoe", gguf::GgmlType::Q8_0}, std::pair{"afmoe", gguf::GgmlType::F32},
+      std::pair{"smallthinker", gguf::GgmlType::Q8_0}, std::pair{"smallthinker", gguf::GgmlType::Q4_0});
+  INFO(shape << " " << gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file(std::string("test-tiny-") + shape, type));
+  REQUIRE(model->desc().n_expert == 4);
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  check_model_against_cpu(*model, *gpu, cpu);
+  check_long_prompt_against_cpu(*model, *gpu, cpu, 11);
+  CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
+                    Catch::Contains(std::string("does not run ") + shape));
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
 TEST_CASE("Vulkan runs deepseek2's multi-head latent attention as the CPU engine does", "[backend]") {
   // The latent as one KV head of 16 + 64 (RoPE key first), each head's query through its k_b and output
   // through its v_b as per-head mat-vecs over strided views; one attn_q, or q through a rank of 96. Prefill,
