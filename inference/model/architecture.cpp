@@ -173,6 +173,13 @@ constexpr std::array kArchitectures = {
     ArchTraits{.name = "exaone4", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
                .learned_positions = false, .fused_qkv = false, .qk_norm = true, .post_norms = true,
                .swa_pattern = 4, .local_rope_scaling = true, .no_pre_norms = true, .rope_local_only = true},
+    // LG AI K-EXAONE (exaone-moe: 236B-A23B): EXAONE 4.0's attention (per-head q and k norms; windows on the
+    // layers the file's sliding_window_pattern marks, which alone turn q and k) with the usual norms before the
+    // sublayers, and DeepSeek-V3's mixture (a dense first layer, a shared expert, a sigmoid router steered by a
+    // bias, weights renormalized and scaled); the MTP layer is skipped
+    ArchTraits{.name = "exaone-moe", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .qk_norm = true, .swa_pattern = 4,
+               .local_rope_scaling = true, .deepseek_moe = true, .rope_local_only = true},
     ArchTraits{"olmo2",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true,  false, false, false,
                true, 4, false, false, false, "ffn_norm", 0, false, true, true},
     ArchTraits{"gpt2",   NormKind::Layer, FfnKind::Gelu,   RopeKind::None,   true,  true,  false},
