@@ -203,6 +203,15 @@ constexpr std::array kArchitectures = {
                .learned_positions = false, .fused_qkv = false, .swa_pattern = 4, .local_rope_scaling = true,
                .ffn_norm = "", .no_rope_step = 4, .parallel_block = true, .logit_multiplier = true,
                .layer_norm_bias = false},
+    // Cohere's mixtures (cohere2moe: North Mini Code): Cohere2's parallel block (LayerNorms without biases, the
+    // FFN reading the attention norm's output, scaled logits) with windows on the layers the file's
+    // sliding_window_pattern marks, which alone turn q and k (adjacent pairs), and DeepSeek-style experts
+    // after the leading dense layers (a sigmoid router, weights renormalized where the file says); files
+    // whose shapes Glasswing does not run are refused by ModelDescription; the MTP layer is skipped
+    ArchTraits{.name = "cohere2moe", .norm = NormKind::Layer, .ffn = FfnKind::SwiGlu, .rope = RopeKind::Normal,
+               .learned_positions = false, .fused_qkv = false, .swa_pattern = 4, .local_rope_scaling = true,
+               .ffn_norm = "", .deepseek_moe = true, .parallel_block = true, .logit_multiplier = true,
+               .layer_norm_bias = false, .rope_local_only = true},
     // BigCode StarCoder2 (3B, 7B, 15B): LayerNorms with biases, biased q, k, v and output projections, NeoX
     // RoPE over whole heads, an ungated GELU FFN with biases, in sequence; q|k|v apart or packed in one
     // attn_qkv, as llama.cpp's loader takes either. (Its config's window of 4096 keys is not in the file

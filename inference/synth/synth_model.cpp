@@ -838,6 +838,16 @@ std::vector<Shape> make_shapes() {
   exaone_moe.n_nextn = 1;
   exaone_moe.expert_weights_scale = 2.5f;
   add(exaone_moe);
+  // cohere2moe (North): Cohere2's parallel block (LayerNorms without biases, scaled logits) with windows of 4
+  // keys on the layers the file's pattern marks (0, 1 and 3; only they turn q and k, adjacent pairs), a dense
+  // first layer, then 4 experts of 64 (2 per token) by a sigmoid router without a bias, renormalized
+  Shape cohere2moe{"test-tiny-cohere2moe", "cohere2moe", 128, 4, 4, 2, 256, 300, 128, 50000.0f, 1e-5f, false,
+                   true, 32, 0.0f, 8192, 4, 0.0f, 0.0f, 0.0f, 4, 2, 64};
+  cohere2moe.sliding_layers = {1, 1, 0, 1};
+  cohere2moe.n_dense_lead = 1;
+  cohere2moe.logit_scale = 0.25f;
+  cohere2moe.expert_gating_func = 0;  // (no key; no selection bias)
+  add(cohere2moe);
   Shape lfm2moe{"test-tiny-lfm2moe", "lfm2moe", 128, 4, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, true, true, 0,
                 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 4, 2, 64};
   lfm2moe.attention_layers = {1, 3};
@@ -1039,7 +1049,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     // packed q|k|v with biases, biased ungated FFNs; Command-R, Cohere2: LayerNorms without biases. Phi-2,
     // Command-R and Cohere2 have no FFN norm (their parallel FFN reads the attention norm's output).
     const bool neox = s.arch == "gptneox", phi2 = s.arch == "phi2",
-               cohere = s.arch == "command-r" || s.arch == "cohere2";
+               cohere = s.arch == "command-r" || s.arch == "cohere2" || s.arch == "cohere2moe";
     // StarCoder2, StableLM: LayerNorms with biases (as GPT-NeoX's), q, k and v apart with biases, in
     // sequence; StarCoder2's output projection and ungated GELU FFN biased too
     const bool starcoder2 = s.arch == "starcoder2", stablelm = s.arch == "stablelm";
@@ -1322,9 +1332,10 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
   const bool norm_bias = s.arch == "gptneox" || s.arch == "phi2" || s.arch == "starcoder2" ||
                          s.arch == "stablelm" || s.arch == "falcon" || s.arch == "nemotron" ||
                          s.arch == "phimoe";
-  t.push_back({lfm2 ? "token_embd_norm.weight" : "output_norm.weight",
-               norm_bias || s.arch == "command-r" || s.arch == "cohere2" ? Kind::HeadNorm : Kind::Norm, e,
-               1});
+  t.push_back(
+      {lfm2 ? "token_embd_norm.weight" : "output_norm.weight",
+       norm_bias || s.arch == "command-r" || s.arch.rfind("cohere2", 0) == 0 ? Kind::HeadNorm : Kind::Norm, e,
+       1});
   if (norm_bias) t.push_back({"output_norm.bias", Kind::Bias, e, 1});
   if (!s.tied_embeddings) t.push_back({"output.weight", Kind::Weight, e, s.n_vocab});
   if (s.arch == "phi2" || s.arch == "phimoe") t.push_back({"output.bias", Kind::Bias, s.n_vocab, 1});
@@ -1390,7 +1401,7 @@ constexpr std::string_view kArchitectures[] = {
     "gemma",       "exaone",         "exaone4",  "arcee",        "falcon-h1",  "minimax-m2", "dots1",
     "bailingmoe",  "bailingmoe2",    "gemma3n",  "llama4",       "starcoder2", "stablelm",   "internlm2",
     "apertus",     "falcon",         "nemotron", "mistral4",     "mamba2",     "mamba",      "deci",
-    "minicpm",     "minicpm3",       "phimoe",   "exaone-moe"};
+    "minicpm",     "minicpm3",       "phimoe",   "exaone-moe",   "cohere2moe"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -1518,8 +1529,8 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   // (Falcon-H1's converter writes none: llama.cpp then turns all of each head, key_length)
   if (a != "falcon-h1" && a != "falcon" && !s.pure_ssm())
     w.set_u32(a + ".rope.dimension_count", s.rope_dims ? s.rope_dims : s.head_dim());
-  if (a == "gptneox" || a == "phi2" || a == "command-r" || a == "cohere2" || a == "starcoder2" ||
-      a == "stablelm" || a == "falcon" || a == "nemotron") {  // (LayerNorms)
+  if (a == "gptneox" || a == "phi2" || a == "command-r" || a == "cohere2" || a == "cohere2moe" ||
+      a == "starcoder2" || a == "stablelm" || a == "falcon" || a == "nemotron") {  // (LayerNorms)
     w.set_f32(a + ".attention.layer_norm_epsilon", s.norm_eps);
   } else {
     w.set_f32(a + ".attention.layer_norm_rms_epsilon", s.norm_eps);
@@ -1595,6 +1606,15 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     w.set_u32(a + ".expert_shared_count", s.n_expert_shared);
     w.set_u32(a + ".expert_gating_func", s.expert_gating_func);
     w.set_bool(a + ".expert_weights_norm", true);
+  }
+  if (a ==
+      "cohere2moe") {  // as llama.cpp's converter writes North's (no gating key: sigmoid; no shared expert)
+    w.set_u32(a + ".leading_dense_block_count", s.n_dense_lead);
+    w.set_bool(a + ".expert_weights_norm", true);
+    gguf::Array pattern;
+    pattern.elem_type = gguf::ValueType::Bool;
+    for (uint32_t l = 0; l < s.n_layer; ++l) pattern.ints.push_back(s.sliding(l) ? 1 : 0);
+    w.set_array(a + ".attention.sliding_window_pattern", pattern);
   }
   if (a == "exaone-moe") {  // as llama.cpp's converter writes K-EXAONE's (no gating key: sigmoid)
     w.set_u32(a + ".leading_dense_block_count", s.n_dense_lead);

@@ -443,6 +443,26 @@ TEST_CASE("exaone-moe shapes carry K-EXAONE's keys and windows as llama.cpp's co
   CHECK(std::fabs((total - idle_experts) / 23e9 - 1) < 0.05);
 }
 
+TEST_CASE("cohere2moe shapes carry North's keys and windows as llama.cpp's converter writes them") {
+  const auto co = gguf::GgufFile::open(write("test-tiny-cohere2moe", GgmlType::Q8_0).path);
+  CHECK(co.architecture() == "cohere2moe");
+  CHECK(co.require_float("cohere2moe.attention.layer_norm_epsilon") == Approx(1e-5));
+  CHECK_FALSE(co.find("cohere2moe.attention.layer_norm_rms_epsilon"));
+  CHECK(co.require_float("cohere2moe.logit_scale") == 0.25);
+  CHECK(co.require_uint("cohere2moe.leading_dense_block_count") == 1);
+  CHECK_FALSE(co.find("cohere2moe.expert_gating_func"));  // (sigmoid: its converter writes none)
+  CHECK_FALSE(co.find("cohere2moe.expert_shared_count"));
+  const gguf::Value* pattern = co.find("cohere2moe.attention.sliding_window_pattern");
+  REQUIRE(pattern);
+  REQUIRE(pattern->type == gguf::ValueType::Array);
+  CHECK(pattern->array->ints == std::vector<int64_t>{1, 1, 0, 1});
+  CHECK(co.find_tensor("blk.0.attn_norm.bias") == nullptr);   // (LayerNorms without biases)
+  CHECK(co.find_tensor("blk.0.ffn_norm.weight") == nullptr);  // (the parallel FFN reads the attention norm)
+  CHECK(co.require_tensor("blk.0.ffn_down.weight").dims == std::vector<uint64_t>{256, 128});
+  CHECK(co.find_tensor("blk.1.exp_probs_b.bias") == nullptr);
+  CHECK(co.require_tensor("blk.1.ffn_gate_exps.weight").dims == std::vector<uint64_t>{128, 64, 4});
+}
+
 TEST_CASE("deepseek2 shapes carry latent attention as llama.cpp's converter writes it") {
   const auto f = gguf::GgufFile::open(write("test-tiny-deepseek2", GgmlType::Q8_0).path);
   CHECK(f.architecture() == "deepseek2");
