@@ -307,13 +307,14 @@ void read_pattern_windows(const gguf::GgufFile& file, const std::string& a, Mode
 }
 
 // What of Cohere's mixtures (cohere2moe) Glasswing runs, refusing the rest by name: LayerNorms (llama.cpp
-// runs files with only an RMS epsilon as RMSNorms), no shared experts (llama.cpp averages them with the
+// runs files with an RMS epsilon as RMSNorms), no shared experts (llama.cpp averages them with the
 // routed experts' sum, a step no engine here has: Command A+'s), and leading dense layers that slide windows
 // (llama.cpp also turns the dense layers that attend to every key; only sliding layers turn here).
 void check_cohere2moe(const gguf::GgufFile& file, const std::string& a, const ModelDescription& d) {
-  if (!file.find(a + "attention.layer_norm_epsilon") && file.find(a + "attention.layer_norm_rms_epsilon"))
+  // (llama.cpp runs RMSNorms wherever the file gives an RMS epsilon, beside a LayerNorm one or not)
+  if (file.get_float(a + "attention.layer_norm_rms_epsilon").value_or(0.0) != 0.0)
     throw std::runtime_error("cohere2moe with RMSNorms (" + a +
-                             "attention.layer_norm_rms_epsilon without layer_norm_epsilon) is not supported");
+                             "attention.layer_norm_rms_epsilon) is not supported");
   if (d.n_expert_shared > 0 ||
       file.find_tensor("blk." + std::to_string(d.n_layer - 1) + ".ffn_up_shexp.weight"))
     throw std::runtime_error("cohere2moe with shared experts (" + a +
