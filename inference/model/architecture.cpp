@@ -193,6 +193,13 @@ constexpr std::array kArchitectures = {
     ArchTraits{.name = "exaone4", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
                .learned_positions = false, .fused_qkv = false, .qk_norm = true, .post_norms = true,
                .swa_pattern = 4, .local_rope_scaling = true, .no_pre_norms = true, .rope_local_only = true},
+    // LG AI K-EXAONE (exaone-moe: 236B-A23B): EXAONE 4.0's attention (per-head q and k norms; windows on the
+    // layers the file's sliding_window_pattern marks, which alone turn q and k) with the usual norms before the
+    // sublayers, and DeepSeek-V3's mixture (a dense first layer, a shared expert, a sigmoid router steered by a
+    // bias, weights renormalized and scaled); the MTP layer is skipped
+    ArchTraits{.name = "exaone-moe", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .qk_norm = true, .swa_pattern = 4,
+               .local_rope_scaling = true, .deepseek_moe = true, .rope_local_only = true},
     ArchTraits{"olmo2",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true,  false, false, false,
                true, 4, false, false, false, "ffn_norm", 0, false, true, true},
     ArchTraits{"gpt2",   NormKind::Layer, FfnKind::Gelu,   RopeKind::None,   true,  true,  false},
@@ -216,6 +223,15 @@ constexpr std::array kArchitectures = {
                .learned_positions = false, .fused_qkv = false, .swa_pattern = 4, .local_rope_scaling = true,
                .ffn_norm = "", .no_rope_step = 4, .parallel_block = true, .logit_multiplier = true,
                .layer_norm_bias = false},
+    // Cohere's mixtures (cohere2moe: North Mini Code): Cohere2's parallel block (LayerNorms without biases, the
+    // FFN reading the attention norm's output, scaled logits) with windows on the layers the file's
+    // sliding_window_pattern marks, which alone turn q and k (adjacent pairs), and DeepSeek-style experts
+    // after the leading dense layers (a sigmoid router, weights renormalized where the file says); files
+    // whose shapes Glasswing does not run are refused by ModelDescription; the MTP layer is skipped
+    ArchTraits{.name = "cohere2moe", .norm = NormKind::Layer, .ffn = FfnKind::SwiGlu, .rope = RopeKind::Normal,
+               .learned_positions = false, .fused_qkv = false, .swa_pattern = 4, .local_rope_scaling = true,
+               .ffn_norm = "", .deepseek_moe = true, .parallel_block = true, .logit_multiplier = true,
+               .layer_norm_bias = false, .rope_local_only = true},
     // BigCode StarCoder2 (3B, 7B, 15B): LayerNorms with biases, biased q, k, v and output projections, NeoX
     // RoPE over whole heads, an ungated GELU FFN with biases, in sequence; q|k|v apart or packed in one
     // attn_qkv, as llama.cpp's loader takes either. (Its config's window of 4096 keys is not in the file

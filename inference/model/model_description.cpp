@@ -307,6 +307,50 @@ int64_t read_gemma3n_shared_kv(const gguf::GgufFile& file, const std::string& a,
   return static_cast<int64_t>(*v);
 }
 
+// K-EXAONE's and Cohere's mixtures' windows (exaone-moe, cohere2moe), as llama.cpp's converter writes them:
+// attention.sliding_window keys on the layers that attention.sliding_window_pattern marks (one flag per
+// layer, from the config's layer_types; absent: EXAONE's three sliding layers of four, while llama.cpp's
+// cohere2moe requires the key). Only the sliding layers turn q and k (ArchTraits::rope_local_only). A file
+// without windows is refused: llama.cpp's exaone-moe graph would then turn no layer and Hugging Face's every
+// layer, and neither can be called the model.
+void read_pattern_windows(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
+  if (d.sliding_window <= 0)
+    throw std::runtime_error("metadata " + a + "attention.sliding_window is missing: " + d.architecture +
+                             " without sliding-window layers is not supported");
+  const std::string pattern = a + "attention.sliding_window_pattern";
+  const gguf::Value* v = file.find(pattern);
+  if (!v && d.architecture == "cohere2moe") throw std::runtime_error("metadata " + pattern + " is missing");
+  if (v && v->type == gguf::ValueType::Array) {
+    // (the converter writes a flag for each of the model's own layers; one for the MTP layers too is taken)
+    const size_t n = v->array->ints.size();
+    const bool with_mtp = d.n_layer_nextn > 0 && n == static_cast<size_t>(d.n_layer + d.n_layer_nextn);
+    for (const int64_t f : per_layer_ints(file, pattern, with_mtp ? d.n_layer + d.n_layer_nextn : d.n_layer))
+      d.local_layers.push_back(f != 0);
+    d.local_layers.resize(static_cast<size_t>(d.n_layer));  // (the MTP layers' flags: not run)
+  } else if (v) {
+    throw std::runtime_error("metadata " + pattern + " must hold one flag per layer");
+  }
+}
+
+// What of Cohere's mixtures (cohere2moe) Glasswing runs, refusing the rest by name: LayerNorms (llama.cpp
+// runs files with an RMS epsilon as RMSNorms), no shared experts (llama.cpp averages them with the
+// routed experts' sum, a step no engine here has: Command A+'s), and leading dense layers that slide windows
+// (llama.cpp also turns the dense layers that attend to every key; only sliding layers turn here).
+void check_cohere2moe(const gguf::GgufFile& file, const std::string& a, const ModelDescription& d) {
+  // (llama.cpp runs RMSNorms wherever the file gives an RMS epsilon, beside a LayerNorm one or not)
+  if (file.get_float(a + "attention.layer_norm_rms_epsilon").value_or(0.0) != 0.0)
+    throw std::runtime_error("cohere2moe with RMSNorms (" + a +
+                             "attention.layer_norm_rms_epsilon) is not supported");
+  if (d.n_expert_shared > 0 ||
+      file.find_tensor("blk." + std::to_string(d.n_layer - 1) + ".ffn_up_shexp.weight"))
+    throw std::runtime_error("cohere2moe with shared experts (" + a +
+                             "expert_shared_count: averaged with the routed experts) is not supported");
+  for (int64_t l = 0; l < d.n_layer_dense_lead; ++l)
+    if (!d.is_local(l))
+      throw std::runtime_error("cohere2moe whose leading dense layer " + std::to_string(l) +
+                               " attends to every key (turned by RoPE all the same) is not supported");
+}
+
 // Gemma 4's layer shapes as llama.cpp's gemma4 reads them: the sliding layers by the per-layer
 // sliding_window_pattern (a bool per layer, or one for all), their own head and rotary widths, their RoPE
 // base (rope.freq_base_swa, 10000 when absent); the last shared_kv_layers layers attending over the keys
@@ -872,9 +916,12 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
     if ((gemma2 && d.n_layer == 46) || (gemma3 && d.n_layer == 62))
       d.attention_scale = 1.0f / std::sqrt(static_cast<float>(d.n_embd / d.n_head));
     if (gemma3) d.rope_freq_base_local = 10000.0f;
-    // gpt-oss: sliding_window_pattern, where written, must be the one its layers follow (every other one)
-    if (const auto pattern = file.get_int(a + "attention.sliding_window_pattern");
-        pattern && *pattern != d.traits->swa_pattern)
+    if (d.architecture == "exaone-moe" || d.architecture == "cohere2moe") {
+      read_pattern_windows(file, a, d);
+      if (d.architecture == "cohere2moe") check_cohere2moe(file, a, d);
+    } else if (const auto pattern = file.get_int(a + "attention.sliding_window_pattern");
+               pattern && *pattern != d.traits->swa_pattern)
+      // gpt-oss: sliding_window_pattern, where written, must be the one its layers follow (every other one)
       throw std::runtime_error("attention.sliding_window_pattern " + std::to_string(*pattern) +
                                " is not supported for " + d.architecture);
   }

@@ -106,6 +106,17 @@ std::vector<Shape> make_shapes() {
   dots1.n_expert_shared = 2;
   dots1.expert_weights_scale = 2.5f;
   add(dots1);
+  // K-EXAONE-236B-A23B (exaone-moe): 64 heads of 128 over 8 KV heads, per-head q and k norms, windows of 128
+  // keys on three layers of four (the fourth without RoPE), the first layer dense (18432), 128 experts of
+  // 2048 (8 per token) and one shared, a sigmoid router with a bias, weights renormalized and scaled by 2.5
+  // (its config.json; its multi-token-prediction layer is not part of the 236B)
+  Shape k_exaone{"k-exaone-236b-a23b", "exaone-moe", 6144, 48, 64, 8, 18432, 153600, 262144, 1000000.0f, 1e-5f,
+                 false, false, 128, 0.0f, 8192, 128, 0.0f, 0.0f, 0.0f, 128, 8, 2048};
+  for (uint32_t l = 0; l < k_exaone.n_layer; ++l) k_exaone.sliding_layers.push_back((l + 1) % 4 != 0);
+  k_exaone.n_dense_lead = 1;
+  k_exaone.n_expert_shared = 1;
+  k_exaone.expert_weights_scale = 2.5f;
+  add(k_exaone);
   // Ling-mini-2.0 (16B-A1.4B): 16 heads of 128 with RoPE on half of each, the first layer dense (5120), 256
   // experts of 512 (8 per token, from the best 4 of 8 groups) and one shared, weights scaled by 2.5.
   Shape ling{"ling-mini-2.0", "bailingmoe2", 2048, 20, 16, 4, 5120, 157184, 32768, 600000.0f, 1e-6f, false, false,
@@ -878,6 +889,29 @@ std::vector<Shape> make_shapes() {
   Shape exaone4_swa{"test-tiny-exaone4-swa", "exaone4", 64, 64, 4, 2, 128, 300, 128, 1000000.0f, 1e-5f, true, true};
   exaone4_swa.sliding_window = 4;
   add(exaone4_swa);
+  // exaone-moe (K-EXAONE): EXAONE 4.0's per-head q and k norms with the usual pre-norms, windows of 4 keys on
+  // the layers the file's per-layer pattern marks (layers 0, 2 and 3: not EXAONE's three of four, so that the
+  // pattern is read; only they turn q and k), a dense first layer, 4 experts of 64 (2 per token) and a shared
+  // one, a sigmoid router with a bias (no gating key, as its converter writes none), weights renormalized and
+  // scaled by 2.5, and a multi-token-prediction layer after the 5
+  Shape exaone_moe{"test-tiny-exaone-moe", "exaone-moe", 128, 5, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, false,
+                   true, 32, 0.0f, 8192, 4, 0.0f, 0.0f, 0.0f, 4, 2, 64};
+  exaone_moe.sliding_layers = {1, 0, 1, 1, 0};
+  exaone_moe.n_dense_lead = 1;
+  exaone_moe.n_expert_shared = 1;
+  exaone_moe.n_nextn = 1;
+  exaone_moe.expert_weights_scale = 2.5f;
+  add(exaone_moe);
+  // cohere2moe (North): Cohere2's parallel block (LayerNorms without biases, scaled logits) with windows of 4
+  // keys on the layers the file's pattern marks (0, 1 and 3; only they turn q and k, adjacent pairs), a dense
+  // first layer, then 4 experts of 64 (2 per token) by a sigmoid router without a bias, renormalized
+  Shape cohere2moe{"test-tiny-cohere2moe", "cohere2moe", 128, 4, 4, 2, 256, 300, 128, 50000.0f, 1e-5f, false,
+                   true, 32, 0.0f, 8192, 4, 0.0f, 0.0f, 0.0f, 4, 2, 64};
+  cohere2moe.sliding_layers = {1, 1, 0, 1};
+  cohere2moe.n_dense_lead = 1;
+  cohere2moe.logit_scale = 0.25f;
+  cohere2moe.expert_gating_func = 0;  // (no key; no selection bias)
+  add(cohere2moe);
   Shape lfm2moe{"test-tiny-lfm2moe", "lfm2moe", 128, 4, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, true, true, 0,
                 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 4, 2, 64};
   lfm2moe.attention_layers = {1, 3};
@@ -1085,7 +1119,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     // packed q|k|v with biases, biased ungated FFNs; Command-R, Cohere2: LayerNorms without biases. Phi-2,
     // Command-R and Cohere2 have no FFN norm (their parallel FFN reads the attention norm's output).
     const bool neox = s.arch == "gptneox", phi2 = s.arch == "phi2",
-               cohere = s.arch == "command-r" || s.arch == "cohere2";
+               cohere = s.arch == "command-r" || s.arch == "cohere2" || s.arch == "cohere2moe";
     // StarCoder2, StableLM: LayerNorms with biases (as GPT-NeoX's), q, k and v apart with biases, in
     // sequence; StarCoder2's output projection and ungated GELU FFN biased too
     const bool starcoder2 = s.arch == "starcoder2", stablelm = s.arch == "stablelm";
@@ -1245,7 +1279,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "attn_v.bias", Kind::Bias, kv, 1});
     }
     if ((s.arch == "qwen3" || s.arch == "qwen3moe" || s.arch == "gemma3" || s.arch.rfind("hunyuan", 0) == 0 ||
-         (glm4moe && s.qk_norm) || lfm2 || qwen35 || s.arch == "exaone4" || s.arch == "dots1" ||
+         (glm4moe && s.qk_norm) || lfm2 || qwen35 || s.arch.rfind("exaone", 0) == 0 || s.arch == "dots1" ||
          s.arch == "bailingmoe2" || s.arch == "apertus" || afmoe) &&
         s.attends(l)) {
       t.push_back({p + "attn_q_norm.weight", Kind::HeadNorm, s.head_dim(), 1});
@@ -1308,7 +1342,8 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       // (dots1, bailingmoe2 and minimax-m2: DeepSeek-style, as GLM-4.5's)
       const bool deepseek_style = glm4moe || s.arch == "deepseek2" || s.arch == "mistral4" ||
                                   s.arch == "kimi-linear" || s.arch == "dots1" ||
-                                  s.arch.rfind("bailingmoe", 0) == 0 || s.arch == "minimax-m2" || afmoe;
+                                  s.arch.rfind("bailingmoe", 0) == 0 || s.arch == "minimax-m2" || afmoe ||
+                                  s.arch == "exaone-moe";
       const bool llama4 = s.arch == "llama4";  // (one shared expert, no selection bias)
       if (deepseek_style || qwen2moe || ernie || s.arch == "hunyuan-moe" || lfm2 || granite_h || nemotron ||
           llama4) {
@@ -1387,9 +1422,10 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
   const bool norm_bias = s.arch == "gptneox" || s.arch == "phi2" || s.arch == "starcoder2" ||
                          s.arch == "stablelm" || s.arch == "falcon" || s.arch == "nemotron" ||
                          s.arch == "phimoe";
-  t.push_back({lfm2 ? "token_embd_norm.weight" : "output_norm.weight",
-               norm_bias || s.arch == "command-r" || s.arch == "cohere2" ? Kind::HeadNorm : Kind::Norm, e,
-               1});
+  t.push_back(
+      {lfm2 ? "token_embd_norm.weight" : "output_norm.weight",
+       norm_bias || s.arch == "command-r" || s.arch.rfind("cohere2", 0) == 0 ? Kind::HeadNorm : Kind::Norm, e,
+       1});
   if (norm_bias) t.push_back({"output_norm.bias", Kind::Bias, e, 1});
   if (!s.tied_embeddings) t.push_back({"output.weight", Kind::Weight, e, s.n_vocab});
   if (s.arch == "phi2" || s.arch == "phimoe") t.push_back({"output.bias", Kind::Bias, s.n_vocab, 1});
@@ -1447,15 +1483,17 @@ std::vector<float> llama3_rope_factors(const Shape& s) {
 
 namespace {
 constexpr std::string_view kArchitectures[] = {
-    "llama",       "qwen2",          "qwen3",    "qwen3moe",     "phi3",       "gemma2",      "gemma3",
-    "gpt-oss",     "smollm3",        "granite",  "granitemoe",   "glm4",       "glm4moe",     "olmo2",
-    "deepseek2",   "qwen2moe",       "mistral3", "ernie4_5-moe", "olmoe",      "seed_oss",    "hunyuan-dense",
-    "hunyuan-moe", "lfm2",           "lfm2moe",  "qwen35",       "qwen35moe",  "qwen3next",   "granitehybrid",
-    "nemotron_h",  "nemotron_h_moe", "gptneox",  "phi2",         "command-r",  "cohere2",     "gemma4",
-    "gemma",       "exaone",         "exaone4",  "arcee",        "falcon-h1",  "minimax-m2",  "dots1",
-    "bailingmoe",  "bailingmoe2",    "gemma3n",  "llama4",       "starcoder2", "stablelm",    "internlm2",
-    "apertus",     "falcon",         "nemotron", "mistral4",     "mamba2",     "mamba",       "deci",
-    "minicpm",     "minicpm3",       "phimoe",   "kimi-linear",  "afmoe",      "smallthinker"};
+    "llama",      "qwen2",        "qwen3",         "qwen3moe",      "phi3",       "gemma2",
+    "gemma3",     "gpt-oss",      "smollm3",       "granite",       "granitemoe", "glm4",
+    "glm4moe",    "olmo2",        "deepseek2",     "qwen2moe",      "mistral3",   "ernie4_5-moe",
+    "olmoe",      "seed_oss",     "hunyuan-dense", "hunyuan-moe",   "lfm2",       "lfm2moe",
+    "qwen35",     "qwen35moe",    "qwen3next",     "granitehybrid", "nemotron_h", "nemotron_h_moe",
+    "gptneox",    "phi2",         "command-r",     "cohere2",       "gemma4",     "gemma",
+    "exaone",     "exaone4",      "arcee",         "falcon-h1",     "minimax-m2", "dots1",
+    "bailingmoe", "bailingmoe2",  "gemma3n",       "llama4",        "starcoder2", "stablelm",
+    "internlm2",  "apertus",      "falcon",        "nemotron",      "mistral4",   "mamba2",
+    "mamba",      "deci",         "minicpm",       "minicpm3",      "phimoe",     "kimi-linear",
+    "afmoe",      "smallthinker", "exaone-moe",    "cohere2moe"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -1583,8 +1621,8 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   // (Falcon-H1's converter writes none: llama.cpp then turns all of each head, key_length)
   if (a != "falcon-h1" && a != "falcon" && !s.pure_ssm())
     w.set_u32(a + ".rope.dimension_count", s.rope_dims ? s.rope_dims : s.head_dim());
-  if (a == "gptneox" || a == "phi2" || a == "command-r" || a == "cohere2" || a == "starcoder2" ||
-      a == "stablelm" || a == "falcon" || a == "nemotron") {  // (LayerNorms)
+  if (a == "gptneox" || a == "phi2" || a == "command-r" || a == "cohere2" || a == "cohere2moe" ||
+      a == "starcoder2" || a == "stablelm" || a == "falcon" || a == "nemotron") {  // (LayerNorms)
     w.set_f32(a + ".attention.layer_norm_epsilon", s.norm_eps);
   } else {
     w.set_f32(a + ".attention.layer_norm_rms_epsilon", s.norm_eps);
@@ -1668,6 +1706,27 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     w.set_u32(a + ".expert_shared_count", s.n_expert_shared);
     w.set_u32(a + ".expert_gating_func", s.expert_gating_func);
     w.set_bool(a + ".expert_weights_norm", true);
+  }
+  if (a ==
+      "cohere2moe") {  // as llama.cpp's converter writes North's (no gating key: sigmoid; no shared expert)
+    w.set_u32(a + ".leading_dense_block_count", s.n_dense_lead);
+    w.set_bool(a + ".expert_weights_norm", true);
+    gguf::Array pattern;
+    pattern.elem_type = gguf::ValueType::Bool;
+    for (uint32_t l = 0; l < s.n_layer; ++l) pattern.ints.push_back(s.sliding(l) ? 1 : 0);
+    w.set_array(a + ".attention.sliding_window_pattern", pattern);
+  }
+  if (a == "exaone-moe") {  // as llama.cpp's converter writes K-EXAONE's (no gating key: sigmoid)
+    w.set_u32(a + ".leading_dense_block_count", s.n_dense_lead);
+    w.set_u32(a + ".expert_shared_count", s.n_expert_shared);
+    w.set_u32(a + ".expert_shared_feed_forward_length", s.n_ff_exp * s.n_expert_shared);
+    w.set_bool(a + ".expert_weights_norm", true);
+    w.set_u32(a + ".nextn_predict_layers", s.n_nextn);
+    // (a flag for each of the model's own layers, from its config's layer_types)
+    gguf::Array pattern;
+    pattern.elem_type = gguf::ValueType::Bool;
+    for (uint32_t l = 0; l < s.n_layer; ++l) pattern.ints.push_back(s.sliding(l) ? 1 : 0);
+    if (!s.sliding_layers.empty()) w.set_array(a + ".attention.sliding_window_pattern", pattern);
   }
   if (a == "bailingmoe") {  // as llama.cpp's converter writes Ling 1.0's (no gating key: softmax)
     w.set_u32(a + ".leading_dense_block_count", s.n_dense_lead);

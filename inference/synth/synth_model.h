@@ -35,7 +35,8 @@ struct Shape {
   // biases, in parallel from one norm or from two: attn_norm_2), "nemotron" (LayerNorms, an ungated ReLU²
   // FFN, RoPE on part of each head), "deci" (llama's layers each of its own shape: layer_heads below),
   // "minicpm" (llama's layers, granite's multiplier keys), "phimoe" (norms, q, k, v, output projections and
-  // classifier with biases, experts in every layer)
+  // classifier with biases, experts in every layer), "exaone-moe" (per-head q and k norms, windows on the
+  // layers sliding_layers marks, DeepSeek-style experts)
   std::string arch;
   uint32_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, n_ctx = 0;
   float rope_base = 10000.0f;
@@ -120,7 +121,8 @@ struct Shape {
   // streams, LAuReL's rank, and the first sparse_layers layers' FFN gates cut at the 95th percentile
   // (activation_sparsity_scale, −inf for the others, as llama.cpp's converter writes it)
   uint32_t altup_inputs = 0, laurel_rank = 0, sparse_layers = 0;
-  bool sliding(uint32_t l) const { return !sliding_layers.empty() && sliding_layers[l] != 0; }
+  // (exaone-moe: its multi-token-prediction layers, past the pattern, do not slide)
+  bool sliding(uint32_t l) const { return l < sliding_layers.size() && sliding_layers[l] != 0; }
   uint32_t layer_head_dim(uint32_t l) const { return sliding(l) ? key_length_swa : head_dim(); }
   uint32_t layer_kv(uint32_t l) const { return layer_kv_heads.empty() ? n_head_kv : layer_kv_heads[l]; }
   uint32_t layer_ff_width(uint32_t l) const { return layer_ff.empty() ? n_ff : layer_ff[l]; }

@@ -1885,7 +1885,12 @@ void VulkanBackend::record_router(Recorder& rec, uint32_t n, int64_t l) {
   const auto& d = model_.desc();
   const ExpertScratch& m = *moe_;
   const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
-  record_norm(rec, a_->x, a_->xb, L.ffn_norm, L.ffn_norm_b, n);
+  if (!d.parallel_residual) {
+    record_norm(rec, a_->x, a_->xb, L.ffn_norm, L.ffn_norm_b, n);
+  } else if (present(L.ffn_norm)) {
+    // (a parallel block: x already holds attention's output; the FFN norm of the layer's input is in xf)
+    rec.copy(a_->xf, a_->xb, uint64_t(n) * d.n_embd * sizeof(float));
+  }  // (Cohere's mixtures: no FFN norm, the router and experts read the attention norm's output in xb)
   rec.barrier();
   if (d.traits->layer_shapes) {
     record_gemma4_moe_inputs(rec, n, l);

@@ -189,6 +189,14 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   // EXAONE 4.0 (as OLMo 2's norms, per-head q and k norms): its 32B (64 layers) slides windows on three
   // layers of four, which alone turn q and k
   const bool exaone4_windows = d.architecture == "exaone4" && d.n_layer == 64 && d.sliding_window > 0;
+  // K-EXAONE (exaone-moe), as Hugging Face's ExaoneMoe (Exaone4's attention, OLMoE's pre-norm layer,
+  // DeepSeek-V3's mixture): windows on the layers its config's layer_types marks sliding (the file's
+  // per-layer pattern), which alone turn q and k
+  const bool exaone_moe = d.architecture == "exaone-moe";
+  // Cohere's mixtures (cohere2moe), as Hugging Face's Cohere2Moe: Cohere2's parallel block with windows on
+  // the layers its layer_types marks sliding, which alone turn q and k, and experts by a sigmoid router
+  const bool cohere2moe = d.architecture == "cohere2moe";
+  const bool file_windows = exaone_moe || cohere2moe;
   const bool olmo3 = d.architecture == "olmo2";  // OLMo 3's windows: three layers of four
   // Cohere2 (Command R7B): windows on three layers of four; the fourth attends to every key without RoPE
   const bool cohere2 = d.architecture == "cohere2";
@@ -213,10 +221,11 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   // SmallThinker with windows: every layer but each fourth from the first slides one, and only those turn
   const bool afmoe = d.architecture == "afmoe", smallthinker = d.architecture == "smallthinker";
   const auto local = [&](int64_t layer) {
-    return d.sliding_window > 0 && ((gemma3 && layer % 6 != 5) || ((gemma2 || gpt_oss) && layer % 2 == 0) ||
-                                    ((olmo3 || cohere2 || exaone4_windows || afmoe) && layer % 4 != 3) ||
-                                    (smallthinker && layer % 4 != 0) || (gemma4 && d.is_local(layer)) ||
-                                    d.traits->short_conv);  // (LFM2: all)
+    return d.sliding_window > 0 &&
+           ((gemma3 && layer % 6 != 5) || ((gemma2 || gpt_oss) && layer % 2 == 0) ||
+            ((olmo3 || cohere2 || exaone4_windows || afmoe) && layer % 4 != 3) ||
+            (smallthinker && layer % 4 != 0) || ((gemma4 || file_windows) && d.is_local(layer)) ||
+            d.traits->short_conv);  // (LFM2: all)
   };
   // GPT-NeoX, Phi-2, Command-R: LayerNorms (Command-R's without biases); attention and FFN in parallel, both
   // reading the layer's input: x + attn(LN₁(x)) + ffn(LN₂(x)), with LN₂ = LN₁ where there is no ffn_norm
@@ -301,7 +310,8 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
     // (deci: each layer its own KV heads, 0 where it has no attention)
     const int64_t n_kv = gemma4 || deci ? d.heads(l).n_head_kv : d.n_head_kv;
     naive::Rope rope = naive::rope_frequencies(
-        m, n_ctx, base, !local(l) || gpt_oss || exaone4_windows || afmoe || smallthinker, n_rot);
+        m, n_ctx, base, !local(l) || gpt_oss || exaone4_windows || afmoe || smallthinker || file_windows,
+        n_rot);
     if (arch.yarn_unit_magnitude) rope.mscale = 1.0;  // Ministral 3: HF's attention_factor is 1
     std::vector<Vec> q(u(n)), k(u(n)), v(u(n));
     // per head: the widths of q and k, and of v; heads per KV head; the scores' scale
@@ -708,7 +718,8 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
       // (SmolLM3: no RoPE on every fourth layer; Granite 4.0-H: none where the file switches it off)
       if (arch.rope != model::RopeKind::None && !d.rope_off &&
           ((d.architecture != "smollm3" && !cohere2 && !llama4 && !afmoe) || (l + 1) % 4 != 0) &&
-          (!exaone4_windows || local(l)) && (!smallthinker || d.sliding_window == 0 || local(l))) {
+          (!(exaone4_windows || file_windows) || local(l)) &&
+          (!smallthinker || d.sliding_window == 0 || local(l))) {
         naive::rope(q[u(t)], d.n_head, hd, n_rot, t, neox, rope);
         if (own_kv) naive::rope(k[u(t)], n_kv, hd, n_rot, t, neox, rope);
       }

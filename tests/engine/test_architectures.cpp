@@ -1764,6 +1764,162 @@ TEST_CASE("minimax-m2, dots1 and bailingmoe2 (Ling 2.0): DeepSeek-style mixtures
   }
 }
 
+TEST_CASE("exaone-moe (K-EXAONE): windows where the file says, RoPE only there, DeepSeek-style experts",
+          "[engine][architectures]") {
+  // EXAONE 4.0's per-head q and k norms with pre-norms, windows of 4 keys on layers 0, 2 and 3 (the file's
+  // per-layer pattern, not EXAONE's three of four), RoPE only on them, a dense first layer, a shared expert,
+  // a biased sigmoid router without a gating key, weights renormalized and scaled; an MTP layer not run
+  const auto type = GENERATE(gguf::GgmlType::Q8_0, gguf::GgmlType::F32);
+  INFO(gguf::ggml_type_name(type));
+  const auto path = test::synth_model_file("test-tiny-exaone-moe", type);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  const auto& layers = model->weights().layers;
+  REQUIRE(d.n_layer == 5);
+  CHECK(d.n_layer_nextn == 1);
+  CHECK(layers.size() == 5);
+  CHECK(model->file().find("exaone-moe.expert_gating_func") == nullptr);
+  CHECK(d.router.gating == model::ExpertGating::Sigmoid);
+  CHECK(d.router.normalize);
+  CHECK(d.router.scale == 2.5f);
+  CHECK(d.n_layer_dense_lead == 1);
+  CHECK(d.n_expert_shared == 1);
+  CHECK(d.n_ff_shexp == 64);
+  CHECK(layers[1].exp_probs_b.size() == 4);
+  CHECK(static_cast<bool>(layers[0].w_down));
+  CHECK(layers[1].q_norm.size() == static_cast<size_t>(d.head_dim));
+  CHECK(d.sliding_window == 4);
+  const std::vector<bool> sliding = {true, false, true, true, false};
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    INFO("layer " << l);
+    CHECK(d.is_local(l) == sliding[static_cast<size_t>(l)]);
+    CHECK(d.rope_in_layer(l) == sliding[static_cast<size_t>(l)]);
+  }
+  const auto ref = check_against_textbook(*model, 0.05f);
+  if (type != gguf::GgmlType::Q8_0) return;
+
+  // Each trait changes the logits, and the engine follows the textbook pass through each change
+  std::vector<std::pair<std::string, std::unique_ptr<model::Model>>> variants;
+  const auto unbiased = with_tensor(path, "blk.2.exp_probs_b.bias", [](float, size_t) { return 0.0f; });
+  variants.emplace_back("no selection bias", model::Model::from_gguf(gguf::GgufFile::parse(unbiased)));
+  variants.emplace_back("EXAONE's three sliding layers of four",
+                        model::Model::load(with_metadata(path, "exaone-moe-lllg", [](gguf::GgufWriter& w) {
+                          gguf::Array pattern;
+                          pattern.elem_type = gguf::ValueType::Bool;
+                          pattern.ints = {1, 1, 1, 0, 1};
+                          w.set_array("exaone-moe.attention.sliding_window_pattern", pattern);
+                        })));
+  variants.emplace_back("weights neither renormalized nor scaled",
+                        model::Model::load(with_metadata(path, "exaone-moe-raw", [](gguf::GgufWriter& w) {
+                          w.set_bool("exaone-moe.expert_weights_norm", false);
+                          w.set_f32("exaone-moe.expert_weights_scale", 1.0f);
+                        })));
+  for (const auto& [what, m] : variants) {
+    INFO(what);
+    const auto logits = engine_logits(*m, "cpu");
+    CHECK(test::max_abs_diff(logits, ref) > 1e-3f);
+    CHECK(test::max_abs_diff(logits, test::naive_logits(*m, kTokens)) <= 1e-4f);
+  }
+  // a flag per layer, the MTP layer's too, is taken (llama.cpp reads either)
+  auto with_mtp_flag = model::Model::load(with_metadata(path, "exaone-moe-mtp-flag", [](gguf::GgufWriter& w) {
+    gguf::Array pattern;
+    pattern.elem_type = gguf::ValueType::Bool;
+    pattern.ints = {1, 0, 1, 1, 0, 0};
+    w.set_array("exaone-moe.attention.sliding_window_pattern", pattern);
+  }));
+  CHECK(test::max_abs_diff(engine_logits(*with_mtp_flag, "cpu"), engine_logits(*model, "cpu")) == 0.0f);
+  // bad windows are refused by name
+  CHECK_THROWS_WITH(
+      model::Model::load(with_metadata(path, "exaone-moe-pattern-short",
+                                       [](gguf::GgufWriter& w) {
+                                         gguf::Array pattern;
+                                         pattern.elem_type = gguf::ValueType::Bool;
+                                         pattern.ints = {1, 0, 1};
+                                         w.set_array("exaone-moe.attention.sliding_window_pattern", pattern);
+                                       })),
+      Contains("exaone-moe.attention.sliding_window_pattern must hold one integer per layer (5)"));
+  CHECK_THROWS_WITH(model::Model::load(with_metadata(
+                        path, "exaone-moe-no-window",
+                        [](gguf::GgufWriter& w) { w.set_u32("exaone-moe.attention.sliding_window", 0); })),
+                    Contains("exaone-moe.attention.sliding_window is missing"));
+}
+
+TEST_CASE("cohere2moe (North): Cohere2's parallel block with experts, windows where the file says",
+          "[engine][architectures]") {
+  // LayerNorms without biases, attention and the FFN in parallel from one norm, windows of 4 keys on layers
+  // 0, 1 and 3 (the file's pattern), RoPE (adjacent pairs) only there, a dense first layer, experts by a
+  // sigmoid router without a bias, renormalized, scaled logits
+  const auto type = GENERATE(gguf::GgmlType::Q8_0, gguf::GgmlType::F32);
+  INFO(gguf::ggml_type_name(type));
+  const auto path = test::synth_model_file("test-tiny-cohere2moe", type);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  const auto& layers = model->weights().layers;
+  REQUIRE(d.n_layer == 4);
+  CHECK(d.parallel_residual);
+  CHECK(d.logit_multiplier == 0.25f);
+  CHECK(d.router.gating == model::ExpertGating::Sigmoid);
+  CHECK(d.router.normalize);
+  CHECK(d.n_layer_dense_lead == 1);
+  CHECK(d.n_expert_shared == 0);
+  CHECK(layers[1].exp_probs_b.empty());
+  CHECK(static_cast<bool>(layers[0].w_down));
+  const std::vector<bool> sliding = {true, true, false, true};
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    INFO("layer " << l);
+    CHECK(d.is_local(l) == sliding[static_cast<size_t>(l)]);
+    CHECK(d.rope_in_layer(l) == sliding[static_cast<size_t>(l)]);
+  }
+  const auto ref = check_against_textbook(*model, 0.05f);
+  if (type != gguf::GgmlType::Q8_0) return;
+
+  // the windows follow the file: Cohere2's three of four (layer 3 full) change the logits, and the engine
+  // follows the textbook pass through the change; so does a router whose weights are not renormalized
+  std::vector<std::pair<std::string, std::unique_ptr<model::Model>>> variants;
+  variants.emplace_back("three sliding layers of four",
+                        model::Model::load(with_metadata(path, "cohere2moe-lllg", [](gguf::GgufWriter& w) {
+                          gguf::Array pattern;
+                          pattern.elem_type = gguf::ValueType::Bool;
+                          pattern.ints = {1, 1, 1, 0};
+                          w.set_array("cohere2moe.attention.sliding_window_pattern", pattern);
+                        })));
+  variants.emplace_back("weights not renormalized",
+                        model::Model::load(with_metadata(path, "cohere2moe-raw", [](gguf::GgufWriter& w) {
+                          w.set_bool("cohere2moe.expert_weights_norm", false);
+                        })));
+  for (const auto& [what, m] : variants) {
+    INFO(what);
+    const auto logits = engine_logits(*m, "cpu");
+    CHECK(test::max_abs_diff(logits, ref) > 1e-3f);
+    CHECK(test::max_abs_diff(logits, test::naive_logits(*m, kTokens)) <= 1e-4f);
+  }
+  // what Glasswing does not run is refused by name
+  const auto refused = [&](const char* tag, void (*edit)(gguf::GgufWriter&)) {
+    return model::Model::load(with_metadata(path, tag, edit));
+  };
+  CHECK_THROWS_WITH(refused("cohere2moe-dense-full",
+                            [](gguf::GgufWriter& w) {
+                              gguf::Array pattern;
+                              pattern.elem_type = gguf::ValueType::Bool;
+                              pattern.ints = {0, 1, 1, 1};
+                              w.set_array("cohere2moe.attention.sliding_window_pattern", pattern);
+                            }),
+                    Contains("cohere2moe whose leading dense layer 0 attends to every key"));
+  CHECK_THROWS_WITH(refused("cohere2moe-shared",
+                            [](gguf::GgufWriter& w) { w.set_u32("cohere2moe.expert_shared_count", 1); }),
+                    Contains("cohere2moe with shared experts"));
+  CHECK_THROWS_WITH(
+      refused("cohere2moe-rms",
+              [](gguf::GgufWriter& w) {  // (beside the LayerNorm epsilon: llama.cpp runs RMSNorms)
+                w.set_f32("cohere2moe.attention.layer_norm_rms_epsilon", 1e-5f);
+              }),
+      Contains("cohere2moe with RMSNorms"));
+  CHECK_THROWS_WITH(
+      refused("cohere2moe-no-pattern",
+              [](gguf::GgufWriter& w) { w.remove("cohere2moe.attention.sliding_window_pattern"); }),
+      Contains("cohere2moe.attention.sliding_window_pattern is missing"));
+}
+
 TEST_CASE("bailingmoe (Ling 1.0): softmax experts beside shared ones in every layer match the textbook pass",
           "[engine][architectures]") {
   const auto type = GENERATE(gguf::GgmlType::Q8_0, gguf::GgmlType::F32);

@@ -409,6 +409,60 @@ TEST_CASE("minimax-m2, dots1, bailingmoe and bailingmoe2 shapes carry their keys
   CHECK(std::fabs((total - embeddings - idle_experts) / 789e6 - 1) < 0.01);
 }
 
+TEST_CASE("exaone-moe shapes carry K-EXAONE's keys and windows as llama.cpp's converter writes them") {
+  const auto ex = gguf::GgufFile::open(write("test-tiny-exaone-moe", GgmlType::Q8_0).path);
+  CHECK(ex.architecture() == "exaone-moe");
+  CHECK(ex.require_uint("exaone-moe.block_count") == 6);  // five layers and the MTP one
+  CHECK(ex.require_uint("exaone-moe.nextn_predict_layers") == 1);
+  CHECK(ex.require_uint("exaone-moe.leading_dense_block_count") == 1);
+  CHECK(ex.require_uint("exaone-moe.expert_shared_count") == 1);
+  CHECK(ex.require_uint("exaone-moe.expert_shared_feed_forward_length") == 64);
+  CHECK(ex.get_bool("exaone-moe.expert_weights_norm") == true);
+  CHECK(ex.require_float("exaone-moe.expert_weights_scale") == 2.5);
+  CHECK_FALSE(ex.find("exaone-moe.expert_gating_func"));  // (sigmoid: its converter writes none)
+  CHECK(ex.require_uint("exaone-moe.attention.sliding_window") == 4);
+  const gguf::Value* pattern = ex.find("exaone-moe.attention.sliding_window_pattern");
+  REQUIRE(pattern);
+  REQUIRE(pattern->type == gguf::ValueType::Array);
+  CHECK(pattern->array->elem_type == gguf::ValueType::Bool);
+  CHECK(pattern->array->ints == std::vector<int64_t>{1, 0, 1, 1, 0});  // (the model's own layers)
+  CHECK(ex.require_tensor("blk.0.attn_norm.weight").dims == std::vector<uint64_t>{128});  // (pre-norms)
+  CHECK(ex.find_tensor("blk.0.post_attention_norm.weight") == nullptr);
+  CHECK(ex.require_tensor("blk.1.attn_q_norm.weight").dims == std::vector<uint64_t>{32});  // per head
+  CHECK(ex.require_tensor("blk.0.ffn_down.weight").dims == std::vector<uint64_t>{256, 128});
+  CHECK(ex.require_tensor("blk.1.exp_probs_b.bias").dims == std::vector<uint64_t>{4});
+  CHECK(ex.require_tensor("blk.1.ffn_up_shexp.weight").dims == std::vector<uint64_t>{128, 64});
+  CHECK(ex.require_tensor("blk.5.nextn.eh_proj.weight").dims == std::vector<uint64_t>{256, 128});
+  // K-EXAONE-236B-A23B: "236 billion total parameters, with 23 billion active" (its card; the MTP layer
+  // apart): the embeddings, attention, the dense first layer, routers and 8 of 128 experts plus the shared
+  const synth::Shape* k = synth::find_shape("k-exaone-236b-a23b");
+  REQUIRE(k);
+  const double total = double(k->n_params());
+  CHECK(std::fabs(total / 236e9 - 1) < 0.005);
+  const double idle_experts = 47.0 * (128 - 8) * 3 * 6144 * 2048;
+  CHECK(std::fabs((total - idle_experts) / 23e9 - 1) < 0.05);
+}
+
+TEST_CASE("cohere2moe shapes carry North's keys and windows as llama.cpp's converter writes them") {
+  const auto co = gguf::GgufFile::open(write("test-tiny-cohere2moe", GgmlType::Q8_0).path);
+  CHECK(co.architecture() == "cohere2moe");
+  CHECK(co.require_float("cohere2moe.attention.layer_norm_epsilon") == Approx(1e-5));
+  CHECK_FALSE(co.find("cohere2moe.attention.layer_norm_rms_epsilon"));
+  CHECK(co.require_float("cohere2moe.logit_scale") == 0.25);
+  CHECK(co.require_uint("cohere2moe.leading_dense_block_count") == 1);
+  CHECK_FALSE(co.find("cohere2moe.expert_gating_func"));  // (sigmoid: its converter writes none)
+  CHECK_FALSE(co.find("cohere2moe.expert_shared_count"));
+  const gguf::Value* pattern = co.find("cohere2moe.attention.sliding_window_pattern");
+  REQUIRE(pattern);
+  REQUIRE(pattern->type == gguf::ValueType::Array);
+  CHECK(pattern->array->ints == std::vector<int64_t>{1, 1, 0, 1});
+  CHECK(co.find_tensor("blk.0.attn_norm.bias") == nullptr);   // (LayerNorms without biases)
+  CHECK(co.find_tensor("blk.0.ffn_norm.weight") == nullptr);  // (the parallel FFN reads the attention norm)
+  CHECK(co.require_tensor("blk.0.ffn_down.weight").dims == std::vector<uint64_t>{256, 128});
+  CHECK(co.find_tensor("blk.1.exp_probs_b.bias") == nullptr);
+  CHECK(co.require_tensor("blk.1.ffn_gate_exps.weight").dims == std::vector<uint64_t>{128, 64, 4});
+}
+
 TEST_CASE("deepseek2 shapes carry latent attention as llama.cpp's converter writes it") {
   const auto f = gguf::GgufFile::open(write("test-tiny-deepseek2", GgmlType::Q8_0).path);
   CHECK(f.architecture() == "deepseek2");

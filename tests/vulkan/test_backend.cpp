@@ -420,6 +420,30 @@ TEST_CASE("Vulkan runs Arcee Trinity (afmoe) and SmallThinker as the CPU engine 
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
+TEST_CASE("Vulkan runs K-EXAONE (exaone-moe) and North (cohere2moe) as the CPU engine does", "[backend]") {
+  // exaone-moe: per-head q and k norms, windows of 4 keys on the layers the file's pattern marks (0, 2, 3),
+  // RoPE only there, a dense first layer, a shared expert, a biased sigmoid router; the MTP layer skipped.
+  // cohere2moe: Cohere2's parallel block (the router and experts reading the attention norm's output),
+  // windows on layers 0, 1 and 3, a dense first layer, an unbiased sigmoid router, scaled logits. Prefill
+  // batches, decode steps, a prompt longer than a step (past the windows), and the attention maps;
+  // vulkan-llamacpp refuses each by name.
+  const auto [shape, type] =
+      GENERATE(std::pair{"exaone-moe", gguf::GgmlType::Q8_0}, std::pair{"exaone-moe", gguf::GgmlType::F32},
+               std::pair{"cohere2moe", gguf::GgmlType::Q8_0}, std::pair{"cohere2moe", gguf::GgmlType::F32});
+  INFO(shape << " " << gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file(std::string("test-tiny-") + shape, type));
+  REQUIRE(model->desc().n_expert == 4);
+  REQUIRE(model->desc().is_local(0));
+  REQUIRE(!model->desc().is_local(std::string(shape) == "exaone-moe" ? 1 : 2));
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  check_model_against_cpu(*model, *gpu, cpu);
+  check_long_prompt_against_cpu(*model, *gpu, cpu, 11);
+  CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
+                    Catch::Contains(std::string("does not run ") + shape + " (sliding windows"));
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
 TEST_CASE("Vulkan runs deepseek2's multi-head latent attention as the CPU engine does", "[backend]") {
   // The latent as one KV head of 16 + 64 (RoPE key first), each head's query through its k_b and output
   // through its v_b as per-head mat-vecs over strided views; one attn_q, or q through a rank of 96. Prefill,
