@@ -919,6 +919,20 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
     if (d.architecture == "exaone-moe" || d.architecture == "cohere2moe") {
       read_pattern_windows(file, a, d);
       if (d.architecture == "cohere2moe") check_cohere2moe(file, a, d);
+    } else if (const gguf::Value* flags = file.find(a + "attention.sliding_window_pattern");
+               flags && flags->type == gguf::ValueType::Array) {
+      // a current converter writes EXAONE 4.0's (and others') pattern as one flag per layer, from the
+      // config's layer_types: where the model slides windows, it must mark the layers this architecture's
+      // pattern does (llama.cpp's graph follows that fixed pattern)
+      const std::string key = a + "attention.sliding_window_pattern";
+      const std::vector<int64_t> marked = per_layer_ints(file, key, d.n_layer);
+      for (int64_t l = 0; l < d.n_layer && d.sliding_window > 0; ++l)
+        if ((marked[static_cast<size_t>(l)] != 0) != d.is_local(l))
+          throw std::runtime_error(key + " marks layer " + std::to_string(l) + " as " +
+                                   (marked[static_cast<size_t>(l)] != 0 ? "sliding" : "full") + ", but " +
+                                   d.architecture +
+                                   "'s layers slide in a fixed pattern (every layer but each " +
+                                   std::to_string(d.traits->swa_pattern) + "th): not supported");
     } else if (const auto pattern = file.get_int(a + "attention.sliding_window_pattern");
                pattern && *pattern != d.traits->swa_pattern)
       // gpt-oss: sliding_window_pattern, where written, must be the one its layers follow (every other one)

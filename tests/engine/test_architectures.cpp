@@ -1574,7 +1574,24 @@ TEST_CASE("gemma (Gemma 1), exaone, exaone4 and arcee match the textbook forward
     }
   }
   // (cpu-llamacpp's 8-bit activations through 64 layers drift further)
-  check_against_textbook(*model, shape == "test-tiny-exaone4-swa" ? 0.1f : 0.05f);
+  const auto ref = check_against_textbook(*model, shape == "test-tiny-exaone4-swa" ? 0.1f : 0.05f);
+  if (shape != "test-tiny-exaone4-swa") return;
+  // a current converter writes the pattern as a flag per layer (the config's layer_types): the same model
+  // when it marks the layers EXAONE 4.0 slides, refused by name when it marks others
+  const auto flags = [&](int64_t full) {
+    return [=, n = d.n_layer](gguf::GgufWriter& w) {
+      gguf::Array a;
+      a.elem_type = gguf::ValueType::Bool;
+      for (int64_t l = 0; l < n; ++l) a.ints.push_back(l % 4 != full);
+      w.set_array("exaone4.attention.sliding_window_pattern", a);
+    };
+  };
+  const auto path = test::synth_model_file(shape, gguf::GgmlType::Q8_0);
+  auto flagged = model::Model::load(with_metadata(path, "exaone4-flags", flags(3)));
+  CHECK(test::max_abs_diff(engine_logits(*flagged, "cpu"), ref) <= 1e-4f);
+  CHECK_THROWS_WITH(model::Model::load(with_metadata(path, "exaone4-other-flags", flags(0))),
+                    Contains("exaone4.attention.sliding_window_pattern marks layer 0 as full, but exaone4's "
+                             "layers slide in a fixed pattern"));
 }
 
 TEST_CASE("gemma4 files whose layer shapes do not add up fail to load with a message that names it",
