@@ -257,6 +257,19 @@ void attention_row(float* att, const float* q, const CpuCaches& c, const model::
 
 namespace {
 
+// SiLU, as the recurrent mixers (delta nets, KDA, Mamba) gate their convolutions and outputs.
+float silu(float x) {
+  return x / (1.0f + std::exp(-x));
+}
+
+// x / max(‖x‖, eps) over `len` floats, as the delta nets normalize each head of q and k.
+void l2_normalize(float* x, int64_t len, float eps) {
+  float sum = 0.0f;
+  for (int64_t i = 0; i < len; ++i) sum += x[i] * x[i];
+  const float scale = 1.0f / std::max(std::sqrt(sum), eps);
+  for (int64_t i = 0; i < len; ++i) x[i] *= scale;
+}
+
 // One head's attention output for the query at `pos`, as llama.cpp computes it without flash attention over
 // an F16 cache (q, k, v are already fp16-rounded): K·Q in the 8-lane order, scale, ggml's softmax (its exp
 // approximation, f32 sums of 8 added in double, and a multiply by the f32 reciprocal), probabilities rounded
@@ -668,13 +681,6 @@ void CpuBackend::delta_net(CpuCaches& c, const model::LayerWeights& L, int64_t l
   const int64_t ba = dn.ba_width();
   float* window = c.window_at(l);  // ((taps - 1) × channels), oldest first
   float* state = c.state_at(l);
-  const auto silu = [](float x) { return x / (1.0f + std::exp(-x)); };
-  const auto l2_normalize = [&](float* x, int64_t len) {
-    float sum = 0.0f;
-    for (int64_t i = 0; i < len; ++i) sum += x[i] * x[i];
-    const float scale = 1.0f / std::max(std::sqrt(sum), d.norm_eps);
-    for (int64_t i = 0; i < len; ++i) x[i] *= scale;
-  };
   for (int64_t t = 0; t < n; ++t) {
     // the convolution over this token and the window's inputs, SiLU, then the window moves on
     float* qkv = &s.dn_qkv[sz(t * channels)];
@@ -691,8 +697,8 @@ void CpuBackend::delta_net(CpuCaches& c, const model::LayerWeights& L, int64_t l
       qkv[ch] = silu(acc);
     }
     for (int64_t h = 0; h < dn.n_k_heads; ++h) {
-      l2_normalize(qkv + h * dk, dk);
-      l2_normalize(qkv + key_dim + h * dk, dk);
+      l2_normalize(qkv + h * dk, dk, d.norm_eps);
+      l2_normalize(qkv + key_dim + h * dk, dk, d.norm_eps);
     }
     const float q_scale = 1.0f / std::sqrt(static_cast<float>(dk));
     pool_.parallel_for(dn.n_v_heads, [&](int64_t begin, int64_t end, int) {
@@ -755,13 +761,6 @@ void CpuBackend::kda(CpuCaches& c, const model::LayerWeights& L, int64_t l, int6
   project(s.dn_beta.data(), s.xb.data(), L.dn_beta, {}, n);
   float* window = c.window_at(l);  // ((taps - 1) × channels), oldest first
   float* state = c.state_at(l);
-  const auto silu = [](float x) { return x / (1.0f + std::exp(-x)); };
-  const auto l2_normalize = [&](float* x, int64_t len) {
-    float sum = 0.0f;
-    for (int64_t i = 0; i < len; ++i) sum += x[i] * x[i];
-    const float scale = 1.0f / std::max(std::sqrt(sum), d.norm_eps);
-    for (int64_t i = 0; i < len; ++i) x[i] *= scale;
-  };
   for (int64_t t = 0; t < n; ++t) {
     // the three convolutions over this token and the window's inputs, SiLU, then the window moves on
     for (int64_t ch = 0; ch < channels; ++ch) {
@@ -779,8 +778,8 @@ void CpuBackend::kda(CpuCaches& c, const model::LayerWeights& L, int64_t l, int6
     float* k_t = planes[1] + t * inner;
     const float* v_t = planes[2] + t * inner;
     for (int64_t h = 0; h < dn.n_k_heads; ++h) {
-      l2_normalize(q_t + h * dk, dk);
-      l2_normalize(k_t + h * dk, dk);
+      l2_normalize(q_t + h * dk, dk, d.norm_eps);
+      l2_normalize(k_t + h * dk, dk, d.norm_eps);
     }
     const float q_scale = 1.0f / std::sqrt(static_cast<float>(dk));
     pool_.parallel_for(dn.n_v_heads, [&](int64_t begin, int64_t end, int) {
@@ -834,7 +833,6 @@ void CpuBackend::mamba2(CpuCaches& c, const model::LayerWeights& L, int64_t l, i
   project(s.mb_in.data(), s.xb.data(), L.mb_in, {}, n);
   float* window = c.window_at(l);  // ((taps - 1) × channels), oldest first
   float* state = c.state_at(l);    // (n_head, head_dim, d_state)
-  const auto silu = [](float x) { return x / (1.0f + std::exp(-x)); };
   for (int64_t t = 0; t < n; ++t) {
     float* row = &s.mb_in[sz(t * in_dim)];
     const float* z = row;
@@ -895,7 +893,6 @@ void CpuBackend::mamba1(CpuCaches& c, const model::LayerWeights& L, int64_t l, i
   project(s.mb_in.data(), s.xb.data(), L.mb_in, {}, n);
   float* window = c.window_at(l);  // ((taps - 1) × d_inner), oldest first
   float* state = c.state_at(l);    // (d_inner, d_state)
-  const auto silu = [](float x) { return x / (1.0f + std::exp(-x)); };
   // the convolution over x, which the projections below read for every token at once
   for (int64_t t = 0; t < n; ++t) {
     float* x = &s.mb_in[sz(t * 2 * di)];
