@@ -99,6 +99,12 @@ constexpr const char* kKimiK2 =
 #undef GW_NOT_HAN_LOWER
 #undef GW_CONTRACTION
 
+// K-EXAONE (exaone-moe): Qwen 2's with a letter run that goes on across single spaces ("Hello big world" is
+// one piece), letters keeping their combining marks, single digits, a punctuation run taking one newline or
+// slash after it.
+constexpr const char* kExaoneMoe =
+    R"((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?(?:\p{L}\p{M}*(?: \p{L}\p{M}*)*)+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]?|\s*[\r\n]|\s+(?!\S)|\s+)";
+
 constexpr const char* kPoro = R"( ?[^(\s|.,!?\x{2026}\x{3002}\x{FF0C}\x{3001}\x{0964}\x{06D4}\x{060C})]+)";
 
 struct Entry {
@@ -147,6 +153,7 @@ const std::vector<Entry>& table() {
     add({"tekken"}, {kTekken}, true, true);
     add({"gpt-4o", "llama4", "minimax-m2"}, {kGpt4o});
     add({"afmoe"}, {kAfmoeDigits, kAfmoeScripts, kAfmoe});
+    add({"exaone-moe"}, {kExaoneMoe});
     // Gemma 4 cuts only runs of newlines from the rest: merges then span whole lines, spaces included
     // (escaped to U+2581). llama.cpp forces its BOS whatever the file says.
     add({"gemma4", "granite-embed-multi-311m"}, {R"([^\n]+|[\n]+)"});

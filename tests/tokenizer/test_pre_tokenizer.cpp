@@ -81,6 +81,11 @@ TEST_CASE("pre-tokenizer families split like their reference regexes") {
         W{"Hello", ",", " world", " ", "1", "234", "567", " ", "\ud55c\uad6d\uc5b4", ".txt", " \n"});
   CHECK(words("afmoe", "x12345 999") == W{"x", "12", "345", " ", "999"});
   CHECK(words("afmoe", "AI\u6a21\u578b") == W{"AI", "\u6a21\u578b"});
+  // K-EXAONE (exaone-moe): letters run on across single spaces, not two; single digits; one newline glued to
+  // the punctuation before it
+  CHECK(words("exaone-moe", "Hello big world, 42 ok.\n") ==
+        W{"Hello big world", ",", " ", "4", "2", " ok", ".\n"});
+  CHECK(words("exaone-moe", "a  b cafe\u0301 x") == W{"a", " ", " b cafe\u0301 x"});
   // aliases of families above, as llama.cpp maps them
   CHECK(words("hunyuan", "a.\n\nb 12") == words("qwen2", "a.\n\nb 12"));
   CHECK(words("hunyuan-dense", "x 12345") == words("deepseek-v3", "x 12345"));
