@@ -99,6 +99,11 @@ constexpr const char* kKimiK2 =
 #undef GW_NOT_HAN_LOWER
 #undef GW_CONTRACTION
 
+// Cohere's Tiny Aya and North (tiny_aya, cohere2moe): digit runs cut from the right into threes where they
+// end a word (llama.cpp runs \d{1,3}(?=(?:\d{3})*\b) through std::wregex, whose \d and \b are ASCII: so
+// "2024年" is 2, 024 but "1234abc" is not cut here), then GPT-4o's regex.
+constexpr const char* kAyaDigits = R"([0-9]{1,3}(?=(?:[0-9]{3})*(?![0-9A-Za-z_])))";
+
 // K-EXAONE (exaone-moe): Qwen 2's with a letter run that goes on across single spaces ("Hello big world" is
 // one piece), letters keeping their combining marks, single digits, a punctuation run taking one newline or
 // slash after it.
@@ -154,6 +159,7 @@ const std::vector<Entry>& table() {
     add({"gpt-4o", "llama4", "minimax-m2"}, {kGpt4o});
     add({"afmoe"}, {kAfmoeDigits, kAfmoeScripts, kAfmoe});
     add({"exaone-moe"}, {kExaoneMoe});
+    add({"tiny_aya", "cohere2moe"}, {kAyaDigits, kGpt4o});
     // Gemma 4 cuts only runs of newlines from the rest: merges then span whole lines, spaces included
     // (escaped to U+2581). llama.cpp forces its BOS whatever the file says.
     add({"gemma4", "granite-embed-multi-311m"}, {R"([^\n]+|[\n]+)"});

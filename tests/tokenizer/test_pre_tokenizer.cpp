@@ -86,6 +86,12 @@ TEST_CASE("pre-tokenizer families split like their reference regexes") {
   CHECK(words("exaone-moe", "Hello big world, 42 ok.\n") ==
         W{"Hello big world", ",", " ", "4", "2", " ok", ".\n"});
   CHECK(words("exaone-moe", "a  b cafe\u0301 x") == W{"a", " ", " b cafe\u0301 x"});
+  // Cohere's Tiny Aya / North: digits in threes from the right where the run ends a word (ASCII \b), then
+  // GPT-4o's split (threes from the left)
+  CHECK(words("tiny_aya", "x12345 1234abc 2024\u5e74") ==
+        W{"x", "12", "345", " ", "123", "4", "abc", " ", "2", "024", "\u5e74"});
+  CHECK(words("cohere2moe", "1234567") == W{"1", "234", "567"});
+  CHECK(words("gpt-4o", "1234567") == W{"123", "456", "7"});
   // aliases of families above, as llama.cpp maps them
   CHECK(words("hunyuan", "a.\n\nb 12") == words("qwen2", "a.\n\nb 12"));
   CHECK(words("hunyuan-dense", "x 12345") == words("deepseek-v3", "x 12345"));
