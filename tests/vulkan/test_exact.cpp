@@ -49,6 +49,17 @@ void compare_with_cpu(const model::Model& model, const char* name) {
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
+// The Q8_0 synth model `shape` on the default Vulkan device: vulkan-llamacpp's rounding refused with a
+// message that contains `what` and points to cpu-llamacpp, the validation layer silent.
+void check_refused(const std::string& shape, const std::string& what) {
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+  vulkan::test::context();  // exits 77 when there is no device
+  vulkan::VulkanBackend gpu(*model);
+  CHECK_THROWS_WITH(gpu.set_rounding(model::Rounding::LlamaCpp),
+                    Catch::Contains(what) && Catch::Contains("use cpu-llamacpp"));
+  vulkan::test::require_no_validation_messages(gpu.context());
+}
+
 }  // namespace
 
 TEST_CASE("vulkan-llamacpp logits match llama.cpp's for every shared model, prefill and decode") {
@@ -118,66 +129,30 @@ TEST_CASE("vulkan-llamacpp computes what cpu-llamacpp computes with YaRN and Lon
 }
 
 TEST_CASE("vulkan-llamacpp refuses gemma3 by name (cpu-llamacpp runs it)") {
-  auto model = model::Model::load(test::synth_model_file("test-tiny-gemma3", gguf::GgmlType::Q8_0));
-  vulkan::test::context();  // exits 77 when there is no device
-  vulkan::VulkanBackend gpu(*model);
-  CHECK_THROWS_WITH(gpu.set_rounding(model::Rounding::LlamaCpp),
-                    Catch::Contains("does not run gemma3") && Catch::Contains("use cpu-llamacpp"));
-  vulkan::test::require_no_validation_messages(gpu.context());
+  check_refused("test-tiny-gemma3", "does not run gemma3");
 }
 
 TEST_CASE("vulkan-llamacpp refuses apertus's xIELU by name (cpu-llamacpp runs it)") {
-  auto model = model::Model::load(test::synth_model_file("test-tiny-apertus", gguf::GgmlType::Q8_0));
-  vulkan::test::context();  // exits 77 when there is no device
-  vulkan::VulkanBackend gpu(*model);
-  CHECK_THROWS_WITH(gpu.set_rounding(model::Rounding::LlamaCpp), Catch::Contains("does not run apertus") &&
-                                                                     Catch::Contains("xIELU") &&
-                                                                     Catch::Contains("use cpu-llamacpp"));
-  vulkan::test::require_no_validation_messages(gpu.context());
+  check_refused("test-tiny-apertus", "does not run apertus (scaled embeddings, GeGLU, ReLU², xIELU)");
 }
 
 TEST_CASE("vulkan-llamacpp refuses Ministral 3's attention temperature by name (cpu-llamacpp runs it)") {
-  auto model = model::Model::load(test::synth_model_file("test-tiny-mistral3", gguf::GgmlType::Q8_0));
-  vulkan::test::context();  // exits 77 when there is no device
-  vulkan::VulkanBackend gpu(*model);
-  CHECK_THROWS_WITH(gpu.set_rounding(model::Rounding::LlamaCpp),
-                    Catch::Contains("does not run mistral3 with Llama 4's attention temperature tuning") &&
-                        Catch::Contains("use cpu-llamacpp"));
-  vulkan::test::require_no_validation_messages(gpu.context());
+  check_refused("test-tiny-mistral3", "does not run mistral3 with Llama 4's attention temperature tuning");
 }
 
 TEST_CASE("vulkan-llamacpp refuses parallel blocks by name (cpu-llamacpp runs them)") {
-  auto model = model::Model::load(test::synth_model_file("test-tiny-gptneox", gguf::GgmlType::Q8_0));
-  vulkan::test::context();  // exits 77 when there is no device
-  vulkan::VulkanBackend gpu(*model);
-  CHECK_THROWS_WITH(
-      gpu.set_rounding(model::Rounding::LlamaCpp),
-      Catch::Contains("does not run parallel blocks (gptneox)") && Catch::Contains("use cpu-llamacpp"));
-  vulkan::test::require_no_validation_messages(gpu.context());
+  check_refused("test-tiny-gptneox", "does not run parallel blocks (gptneox)");
 }
 
 TEST_CASE("vulkan-llamacpp refuses falcon and nemotron by name (cpu-llamacpp runs them)") {
   // (Falcon's parallel block; Nemotron's ReLU²)
-  const std::string shape = GENERATE("test-tiny-falcon", "test-tiny-nemotron");
-  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
-  vulkan::test::context();  // exits 77 when there is no device
-  vulkan::VulkanBackend gpu(*model);
-  CHECK_THROWS_WITH(gpu.set_rounding(model::Rounding::LlamaCpp),
-                    Catch::Contains(shape == "test-tiny-falcon" ? "does not run parallel blocks (falcon)"
-                                                                : "does not run nemotron (") &&
-                        Catch::Contains("use cpu-llamacpp"));
-  vulkan::test::require_no_validation_messages(gpu.context());
+  check_refused("test-tiny-falcon", "does not run parallel blocks (falcon)");
+  check_refused("test-tiny-nemotron", "does not run nemotron (");
 }
 
 TEST_CASE("vulkan-llamacpp refuses deci by name (cpu-llamacpp runs it)") {
   // (Llama-Nemotron's layers without attention, attention replaced by one matrix, KV heads per layer)
-  auto model = model::Model::load(test::synth_model_file("test-tiny-deci", gguf::GgmlType::Q8_0));
-  vulkan::test::context();  // exits 77 when there is no device
-  vulkan::VulkanBackend gpu(*model);
-  CHECK_THROWS_WITH(gpu.set_rounding(model::Rounding::LlamaCpp),
-                    Catch::Contains("does not run deci (layers of their own shapes") &&
-                        Catch::Contains("use cpu-llamacpp"));
-  vulkan::test::require_no_validation_messages(gpu.context());
+  check_refused("test-tiny-deci", "does not run deci (layers of their own shapes");
 }
 
 TEST_CASE("vulkan-llamacpp attention maps are distributions and match cpu-llamacpp") {
