@@ -304,6 +304,14 @@ std::filesystem::path with_metadata(const std::filesystem::path& path, const std
   return out;
 }
 
+// Loading the model at `path` with `add`'s metadata fails with a message containing `message` (`name` names
+// the case and the copy).
+void check_refused(const std::filesystem::path& path, const char* name,
+                   const std::function<void(gguf::GgufWriter&)>& add, const std::string& message) {
+  INFO(name);
+  CHECK_THROWS_WITH(model::Model::load(with_metadata(path, name, add)), Contains(message));
+}
+
 }  // namespace
 
 TEST_CASE("Linear RoPE scaling divides every angle by its factor, and other scalings are refused by name",
@@ -1984,25 +1992,20 @@ TEST_CASE("bailingmoe (Ling 1.0): softmax experts beside shared ones in every la
 TEST_CASE("glm4moe keys out of range are refused by name, and a cut of its dense layers is a dense model",
           "[engine][architectures]") {
   const auto path = test::synth_model_file("test-tiny-glm4moe", gguf::GgmlType::Q8_0);
-  const auto refused = [&](const char* name, const std::function<void(gguf::GgufWriter&)>& add,
-                           const std::string& message) {
-    INFO(name);
-    CHECK_THROWS_WITH(model::Model::load(with_metadata(path, name, add)), Contains(message));
-  };
-  refused(
-      "grouped", [](gguf::GgufWriter& w) { w.set_u32("glm4moe.expert_group_count", 8); },
+  check_refused(
+      path, "grouped", [](gguf::GgufWriter& w) { w.set_u32("glm4moe.expert_group_count", 8); },
       "expert_group_count 8 and expert_group_used_count 8 do not divide 4 experts");
-  refused(
-      "gating", [](gguf::GgufWriter& w) { w.set_u32("glm4moe.expert_gating_func", 3); },
+  check_refused(
+      path, "gating", [](gguf::GgufWriter& w) { w.set_u32("glm4moe.expert_gating_func", 3); },
       "expert_gating_func 3 is not supported");
-  refused(
-      "nextn", [](gguf::GgufWriter& w) { w.set_u32("glm4moe.nextn_predict_layers", 3); },
+  check_refused(
+      path, "nextn", [](gguf::GgufWriter& w) { w.set_u32("glm4moe.nextn_predict_layers", 3); },
       "glm4moe.nextn_predict_layers = 3 is out of range 0..2");
-  refused(
-      "dense", [](gguf::GgufWriter& w) { w.set_u32("glm4moe.leading_dense_block_count", 3); },
+  check_refused(
+      path, "dense", [](gguf::GgufWriter& w) { w.set_u32("glm4moe.leading_dense_block_count", 3); },
       "glm4moe.leading_dense_block_count = 3 is out of range 0..2");
-  refused(
-      "scale", [](gguf::GgufWriter& w) { w.set_f32("glm4moe.expert_weights_scale", -1.0f); },
+  check_refused(
+      path, "scale", [](gguf::GgufWriter& w) { w.set_f32("glm4moe.expert_weights_scale", -1.0f); },
       "expert_weights_scale must be a positive number");
   // every layer dense by its keys: layer 1's dense tensors are missing
   CHECK_THROWS_WITH(
@@ -2188,11 +2191,6 @@ TEST_CASE("DeepSeek-V3's group-limited expert choice: only the best groups' expe
 TEST_CASE("deepseek2 files the latent attention here cannot run are refused by name",
           "[engine][architectures]") {
   const auto path = test::synth_model_file("test-tiny-deepseek2", gguf::GgmlType::Q8_0);
-  const auto refused = [&](const char* name, const std::function<void(gguf::GgufWriter&)>& add,
-                           const std::string& message) {
-    INFO(name);
-    CHECK_THROWS_WITH(model::Model::load(with_metadata(path, name, add)), Contains(message));
-  };
   // a file converted before llama.cpp split attn_kv_b (its keys and values decompressed)
   const auto in = gguf::GgufFile::open(path);
   gguf::GgufWriter legacy;
@@ -2203,22 +2201,23 @@ TEST_CASE("deepseek2 files the latent attention here cannot run are refused by n
   legacy.write(legacy_path.string());
   CHECK_THROWS_WITH(model::Model::load(legacy_path),
                     Contains("predates llama.cpp's split attn_k_b/attn_v_b"));
-  refused(
-      "yarn",
+  check_refused(
+      path, "yarn",
       [](gguf::GgufWriter& w) {
         w.set_string("deepseek2.rope.scaling.type", "yarn");
         w.set_f32("deepseek2.rope.scaling.factor", 4.0f);
         w.set_u32("deepseek2.rope.scaling.original_context_length", 32);
       },
       "RoPE scaling with multi-head latent attention is supported as DeepSeek's YaRN only");
-  refused(
-      "kv-heads", [](gguf::GgufWriter& w) { w.set_u32("deepseek2.attention.head_count_kv", 4); },
+  check_refused(
+      path, "kv-heads", [](gguf::GgufWriter& w) { w.set_u32("deepseek2.attention.head_count_kv", 4); },
       "multi-head latent attention needs attention.key_length = kv_lora_rank");
-  refused(
-      "grouped", [](gguf::GgufWriter& w) { w.set_u32("deepseek2.expert_group_count", 3); },
+  check_refused(
+      path, "grouped", [](gguf::GgufWriter& w) { w.set_u32("deepseek2.expert_group_count", 3); },
       "expert_group_count 3 and expert_group_used_count 3 do not divide 4 experts");
-  refused(
-      "temperature", [](gguf::GgufWriter& w) { w.set_f32("deepseek2.attention.temperature_scale", 0.1f); },
+  check_refused(
+      path, "temperature",
+      [](gguf::GgufWriter& w) { w.set_f32("deepseek2.attention.temperature_scale", 0.1f); },
       "the length it steps by (deepseek2.attention.temperature_length)");
 }
 
@@ -2528,22 +2527,17 @@ TEST_CASE("kimi-linear: a session taken back re-evaluates from the recurrent sta
 TEST_CASE("kimi-linear files whose Kimi Delta Attention differs from Kimi Linear's are refused by name",
           "[engine][architectures]") {
   const auto path = test::synth_model_file("test-tiny-kimi-linear", gguf::GgmlType::Q8_0);
-  const auto refused = [&](const char* name, const std::function<void(gguf::GgufWriter&)>& add,
-                           const std::string& message) {
-    INFO(name);
-    CHECK_THROWS_WITH(model::Model::load(with_metadata(path, name, add)), Contains(message));
-  };
-  refused(
-      "safe-gate", [](gguf::GgufWriter& w) { w.set_bool("kimi-linear.kda.safe_gate", true); },
+  check_refused(
+      path, "safe-gate", [](gguf::GgufWriter& w) { w.set_bool("kimi-linear.kda.safe_gate", true); },
       "kimi-linear.kda.safe_gate: Kimi Delta Attention with a bounded gate is not supported");
-  refused(
-      "attn-res", [](gguf::GgufWriter& w) { w.set_u32("kimi-linear.attn_res_block_size", 4); },
+  check_refused(
+      path, "attn-res", [](gguf::GgufWriter& w) { w.set_u32("kimi-linear.attn_res_block_size", 4); },
       "attention residuals across blocks are not supported");
-  refused(
-      "no-kda-layers", [](gguf::GgufWriter& w) { w.set_u32("kimi-linear.attention.head_count_kv", 1); },
+  check_refused(
+      path, "no-kda-layers", [](gguf::GgufWriter& w) { w.set_u32("kimi-linear.attention.head_count_kv", 1); },
       "must mark the Kimi Delta Attention layers with 0");
-  refused(
-      "taps", [](gguf::GgufWriter& w) { w.set_u32("kimi-linear.ssm.conv_kernel", 40); },
+  check_refused(
+      path, "taps", [](gguf::GgufWriter& w) { w.set_u32("kimi-linear.ssm.conv_kernel", 40); },
       "ssm.conv_kernel 40 is outside the supported 2..16 taps");
   // a missing tensor is named
   const auto in = gguf::GgufFile::open(path);
@@ -2936,29 +2930,25 @@ TEST_CASE("llama4: chunked RoPE layers, NoPE layers' temperature, input-weighted
 
 TEST_CASE("llama4 files whose keys its graph cannot run are refused by name", "[engine][architectures]") {
   const auto path = test::synth_model_file("test-tiny-llama4", gguf::GgmlType::Q8_0);
-  const auto refused = [&](const char* name, const std::function<void(gguf::GgufWriter&)>& add,
-                           const std::string& message) {
-    INFO(name);
-    CHECK_THROWS_WITH(model::Model::load(with_metadata(path, name, add)), Contains(message));
-  };
-  refused(
-      "llama4-step", [](gguf::GgufWriter& w) { w.set_u32("llama4.interleave_moe_layer_step", 0); },
+  check_refused(
+      path, "llama4-step", [](gguf::GgufWriter& w) { w.set_u32("llama4.interleave_moe_layer_step", 0); },
       "llama4.interleave_moe_layer_step 0 is out of range (1 .. block_count 4)");
-  refused(
-      "llama4-softmax", [](gguf::GgufWriter& w) { w.set_u32("llama4.expert_gating_func", 1); },
+  check_refused(
+      path, "llama4-softmax", [](gguf::GgufWriter& w) { w.set_u32("llama4.expert_gating_func", 1); },
       "expert_gating_func: llama4's router is a sigmoid");
-  refused(
-      "llama4-norm", [](gguf::GgufWriter& w) { w.set_bool("llama4.expert_weights_norm", true); },
+  check_refused(
+      path, "llama4-norm", [](gguf::GgufWriter& w) { w.set_bool("llama4.expert_weights_norm", true); },
       "llama4 weights its experts by the router's sigmoid as it is");
-  refused(
-      "llama4-mobilellm", [](gguf::GgufWriter& w) { w.set_u32("llama4.attention.sliding_window", 0); },
+  check_refused(
+      path, "llama4-mobilellm", [](gguf::GgufWriter& w) { w.set_u32("llama4.attention.sliding_window", 0); },
       "attention.sliding_window 0 (llama4 without chunked attention, MobileLLM) is not supported");
   // (every layer a mixture by the key: layer 0's router is missing)
-  refused(
-      "llama4-every-layer", [](gguf::GgufWriter& w) { w.set_u32("llama4.interleave_moe_layer_step", 1); },
+  check_refused(
+      path, "llama4-every-layer",
+      [](gguf::GgufWriter& w) { w.set_u32("llama4.interleave_moe_layer_step", 1); },
       "'blk.0.ffn_gate_inp.weight' is missing");
-  refused(
-      "llama4-chunk", [](gguf::GgufWriter& w) { w.set_u32("llama4.attention.chunk_size", 0); },
+  check_refused(
+      path, "llama4-chunk", [](gguf::GgufWriter& w) { w.set_u32("llama4.attention.chunk_size", 0); },
       "llama4.attention.chunk_size 0, temperature_length 3 and temperature_scale 0.500000 must be positive");
 }
 
