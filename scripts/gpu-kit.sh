@@ -17,7 +17,9 @@ for b in cli/glasswing-cli tests/vulkan/vulkan_tests tests/vulkan/vulkan_exact_t
   cp "$build/$b" "$kit/bin/"
 done
 strip "$kit"/bin/*
-(cd "$kit/debs" && apt-get download -q libvulkan1 vulkan-validationlayers >/dev/null)
+# (glvnd too: NVIDIA's Vulkan driver, libGLX_nvidia, needs its libGLdispatch)
+(cd "$kit/debs" && apt-get download -q libvulkan1 vulkan-validationlayers libglvnd0 libgl1 libglx0 libegl1 \
+  libgles2 libopengl0 >/dev/null)
 shared=${GLASSWING_SHARED_DIR:-../shared}
 if [ -d "$shared/models" ]; then
   cp "$shared/models/stories260K.gguf" "$kit/shared/models/"

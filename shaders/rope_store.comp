@@ -4,10 +4,11 @@
 // (n_past + t from the step state), in one dispatch: on CPU implementations every dispatch costs a wake-up of
 // the worker threads (~30 us on a 2-vCPU VM), which a RoPE and three stores per layer paid four times.
 // q is also rotated in place (attention reads this step's queries from there); k and v are only read.
-// Pairing: normal (llama: dims 2i, 2i+1) or NeoX (qwen2: dims i, i + n_rot/2); theta_i = pos *
-// base^(-2i/n_rot) / rope_factors[i] (binding 7); dims past n_rot (and all of them when n_rot is 0: no RoPE) are copied as they are.
-// One invocation per (token, pair index i within a head), looping over the heads: the angle (pow, cos, sin:
-// the costly part on CPU implementations) depends on the position and i only, so it is computed once for all
+// Pairing: normal (llama: dims 2i, 2i+1) or NeoX (qwen2: dims i, i + n_rot/2); the angles from the RoPE table
+// (binding 7, common/rope_angle.glsl); dims past n_rot (and all of them when n_rot is 0: no RoPE) are copied as
+// they are.
+// One invocation per (token, pair index i within a head), looping over the heads: the angle (cos, sin: the
+// costly part on CPU implementations) depends on the position and i only, so it is computed once for all
 // q and k heads. q, k and v may be views of one fused q|k|v buffer (bound three times; every element is read
 // and written by one invocation only).
 layout(local_size_x = 64) in;
@@ -33,7 +34,6 @@ layout(push_constant) uniform Push {
   uint head_dim;
   uint n_rot;  // 0: no rotation
   uint neox;
-  float freq_base;
   uint q_stride;  // elements between tokens in q, k and v
   uint q_offset;
   uint k_stride;
@@ -58,7 +58,7 @@ void main() {
   uint o1 = rotate && p.neox != 0u ? i + half_rot : 2u * i + 1u;
   float c = 1.0, sn = 0.0;
   if (rotate) {
-    float theta = rope_theta(float(pos), i, p.n_rot, p.freq_base);
+    float theta = rope_angle(pos, i);
     c = cos(theta) * rope_mscale(p.n_rot);
     sn = sin(theta) * rope_mscale(p.n_rot);
   }

@@ -75,11 +75,10 @@ struct HeadNormPush {
 static_assert(sizeof(HeadNormPush) == 44);
 struct RopeStorePush {
   uint32_t n_tokens, n_heads, n_kv_heads, head_dim, n_rot, neox;
-  float freq_base;
   uint32_t q_stride, q_offset, k_stride, k_offset, v_stride, v_offset, q_cache_offset, kv_cache_offset;
   uint32_t store_v, post_gain;
 };
-static_assert(sizeof(RopeStorePush) == 68);
+static_assert(sizeof(RopeStorePush) == 64);
 
 // (x, y) workgroup counts of a flat 1-D dispatch of n invocations in workgroups of 64.
 std::pair<uint32_t, uint32_t> flat_groups(uint64_t n) {
@@ -97,9 +96,8 @@ static_assert(sizeof(AttentionPush) == 44);
 struct AttentionRopeStorePush {
   AttentionPush attention;
   uint32_t k_offset, v_offset, q_cache_offset, n_rot, neox;
-  float freq_base;
 };
-static_assert(sizeof(AttentionRopeStorePush) == 68);
+static_assert(sizeof(AttentionRopeStorePush) == 64);
 struct AttentionProbsPush {
   uint32_t n_heads, n_kv_heads, head_dim, head, q_offset, k_offset, q0, k0, nk;
   float scale;
@@ -1032,14 +1030,14 @@ void Recorder::layernorm(const BufferRange& x, const BufferRange& w, const Buffe
   dispatch("layernorm", buffers, push, s.n_rows, 1, 1, spec);
 }
 
-// The RoPE frequency divisors a rope_store shader binds: the model's (n_rot / 2 floats); without RoPE the
-// shaders read none, and `unused` (any buffer of the dispatch) fills the binding.
+// The RoPE table a rope_store shader binds (rope_table.h: n_rot + 1 words); without RoPE the shaders read
+// none, and `unused` (any buffer of the dispatch) fills the binding.
 static BufferRange rope_factors(const RopeStoreParams& p, const BufferRange& unused) {
-  if (p.n_rot == 0) return p.freq_factors.buffer != VK_NULL_HANDLE ? p.freq_factors : unused;
-  if (p.freq_factors.size < uint64_t{p.n_rot / 2} * sizeof(float))
-    throw VulkanError("RoPE needs " + std::to_string(p.n_rot / 2) +
-                      " frequency divisors (RopeStoreParams::freq_factors; ones for models without)");
-  return p.freq_factors;
+  if (p.n_rot == 0) return p.rope_table.buffer != VK_NULL_HANDLE ? p.rope_table : unused;
+  if (p.rope_table.size < (uint64_t{p.n_rot} + 1) * sizeof(uint32_t))
+    throw VulkanError("RoPE over " + std::to_string(p.n_rot) + " dims needs a table of " +
+                      std::to_string(p.n_rot + 1) + " words (RopeStoreParams::rope_table, rope_table.h)");
+  return p.rope_table;
 }
 
 void Recorder::head_rmsnorm(const BufferRange& q, const BufferRange& k, const BufferRange& q_gain,
@@ -1078,7 +1076,6 @@ void Recorder::rope_store(const BufferRange& q, const BufferRange& k, const Buff
                      p.head_dim,
                      p.n_rot,
                      p.neox ? 1u : 0u,
-                     p.freq_base,
                      p.q_stride ? p.q_stride : q_dim,
                      p.q_offset,
                      p.k_stride ? p.k_stride : kv_dim,
@@ -1312,8 +1309,7 @@ bool Recorder::attention_rope_store(const BufferRange& qkv, const BufferRange& q
       r.v_offset,
       r.q_cache_offset,
       r.n_rot,
-      r.neox ? 1u : 0u,
-      r.freq_base};
+      r.neox ? 1u : 0u};
   if (use_gpu_kernels(info)) {  // attention_gpu_rope_store.comp: a workgroup per head
     const bool fits_gpu = r.n_tokens == 1 && p.n_tokens == 1 && r.head_dim == p.head_dim &&
                           r.n_heads == p.n_heads && r.n_kv_heads == p.n_kv_heads && p.n_kv_heads != 0 &&

@@ -126,17 +126,16 @@ struct RopeStoreParams {
   uint32_t n_heads = 0;
   uint32_t n_kv_heads = 0;
   uint32_t head_dim = 0;
-  uint32_t n_rot = 0;  // rotated dims per head; 0: no RoPE (the stores only)
-  bool neox = false;   // pairs (i, i + n_rot/2) instead of (2i, 2i+1)
-  float freq_base = 10000.0f;
+  uint32_t n_rot = 0;                   // rotated dims per head; 0: no RoPE (the stores only)
+  bool neox = false;                    // pairs (i, i + n_rot/2) instead of (2i, 2i+1)
   uint32_t q_stride = 0, q_offset = 0;  // elements between tokens (0 = n_heads * head_dim), of token 0
   uint32_t k_stride = 0, k_offset = 0;  // (0 = n_kv_heads * head_dim)
   uint32_t v_stride = 0, v_offset = 0;
   uint32_t q_cache_offset = 0;   // elements into the Q cache
   uint32_t kv_cache_offset = 0;  // elements into the K and V caches
-  // n_rot / 2 floats dividing each pair's frequency (model::Weights::rope_divisors, or ones), then the
-  // magnitude of cos and sin (model::RopeScaling::mscale): required with RoPE
-  BufferRange freq_factors;
+  // the RoPE table for n_rot (rope_table.h: each pair's frequency, then the magnitude of cos and sin):
+  // required with RoPE
+  BufferRange rope_table;
   bool store_v = true;  // rope_store: false leaves the V cache alone (latent attention: V is the K cache)
   // rope_store: head_dim gains multiplying every q / k element after its rotation (Hunyuan's norms after
   // RoPE, with the heads normalized before it at unit gain); empty: none

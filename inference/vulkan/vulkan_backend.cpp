@@ -4,9 +4,11 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <numeric>
 #include <optional>
 #include <span>
+#include <tuple>
 #include <utility>
 
 #include "inference/model/backend_registry.h"
@@ -15,6 +17,7 @@
 #include "inference/vulkan/backend_choice.h"
 #include "inference/vulkan/gpu_layout.h"
 #include "inference/vulkan/record_util.h"
+#include "inference/vulkan/rope_table.h"
 #include "inference/vulkan/vk_error.h"
 
 namespace glasswing::vulkan {
@@ -160,10 +163,11 @@ struct VulkanBackend::DeviceWeights {
   BufferRange output_norm, output_norm_b, output_b;
   const WeightTensor* output = nullptr;
   BufferRange zeros;  // (n_embd) stands in for an absent LayerNorm bias
-  // RoPE tables (common/rope_angle.glsl): n_rot / 2 divisors of each pair's frequency, then the magnitude of
-  // cos and sin. The model's (model::Weights::rope_divisors), LongRoPE's for long sessions, and ones for
-  // sliding-window layers, which take no RoPE scaling.
-  BufferRange rope_factors, rope_factors_long, rope_ones;
+  // RoPE tables (rope_table.h) by (frequency base, rotated dims, divisors): every pairing of base and dims
+  // the layers use, with the model's divisors (model::Weights::rope_divisors), LongRoPE's long ones for long
+  // sessions, and none for sliding-window layers, which take no RoPE scaling.
+  enum class RopeDivisors { None, Model, Long };
+  std::map<std::tuple<float, uint32_t, RopeDivisors>, BufferRange> rope_tables;
   // (the widest head_dim) unit gains: Hunyuan's heads normalized before RoPE, their gains after; Gemma 4's
   // V heads normalized without gains
   BufferRange head_ones;
@@ -747,20 +751,24 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
   if (d.mamba.dt_b_c_rms)
     w_->dt_ones = upload_vector(std::vector<float>(static_cast<size_t>(d.mamba.dt_rank), 1.0f));
   if (d.n_rot > 0) {
-    auto rope_table = [&](model::Vector divisors, float mscale) {
-      std::vector<float> t(static_cast<size_t>(std::max(d.n_rot, d.n_rot_local) / 2), 1.0f);
-      std::copy(divisors.begin(), divisors.end(), t.begin());
-      t.push_back(mscale);
-      return upload_vector(t);
-    };
-    w_->rope_ones = rope_table({}, 1.0f);
     if (d.traits->qk_norm_after_rope || d.traits->layer_shapes || d.qk_rms_norm)
       w_->head_ones = upload_vector(std::vector<float>(static_cast<size_t>(d.max_head_dim()), 1.0f));
-    const float mscale = d.rope_scaling.mscale();
-    w_->rope_factors = rope_table(w.rope_divisors(d, 0), mscale);
-    w_->rope_factors_long = w.rope_freqs_long.empty()
-                                ? w_->rope_factors
-                                : rope_table(w.rope_divisors(d, d.rope_scaling.n_ctx_orig + 1), mscale);
+    using enum DeviceWeights::RopeDivisors;
+    for (int64_t l = 0; l < d.n_layer; ++l) {
+      if (!d.rope_in_layer(l)) continue;
+      const auto n_rot = static_cast<uint32_t>(d.heads(l).n_rot);
+      for (const auto which : {None, Model, Long}) {
+        if ((which == None) == d.rope_scaled(l) || (which == Long && w.rope_freqs_long.empty())) continue;
+        auto& table = w_->rope_tables[{d.rope_base(l), n_rot, which}];
+        if (table.buffer != VK_NULL_HANDLE) continue;
+        const model::Vector divisors =
+            which == None ? model::Vector{}
+                          : w.rope_divisors(d, which == Long ? d.rope_scaling.n_ctx_orig + 1 : 0);
+        const std::vector<uint32_t> words =
+            rope_table(d.rope_base(l), n_rot, divisors, which == None ? 1.0f : d.rope_scaling.mscale());
+        table = upload_bytes(words.data(), words.size() * sizeof(uint32_t));
+      }
+    }
   }
   if (progress) progress(total, total);
   if (d.n_expert > 0) {
@@ -832,10 +840,27 @@ const WeightTensor& VulkanBackend::upload_fused(std::initializer_list<const mode
 }
 
 BufferRange VulkanBackend::upload_vector(std::span<const float> v) {
-  if (v.empty()) return {};
-  const BufferRange r = arena_->allocate(v.size_bytes());
-  ctx_->upload(r, v.data(), v.size_bytes());
+  return upload_bytes(v.data(), v.size_bytes());
+}
+
+BufferRange VulkanBackend::upload_bytes(const void* data, uint64_t bytes) {
+  if (bytes == 0) return {};
+  const BufferRange r = arena_->allocate(bytes);
+  ctx_->upload(r, data, bytes);
   return r;
+}
+
+BufferRange VulkanBackend::rope_table_of(int64_t l, int64_t n_ctx) const {
+  const auto& d = model_.desc();
+  if (!d.rope_in_layer(l)) return {};
+  using enum DeviceWeights::RopeDivisors;
+  const auto which = !d.rope_scaled(l) ? None
+                     : model_.weights().long_rope(d, n_ctx) && !model_.weights().rope_freqs_long.empty()
+                         ? Long
+                         : Model;
+  const auto it = w_->rope_tables.find({d.rope_base(l), static_cast<uint32_t>(d.heads(l).n_rot), which});
+  if (it == w_->rope_tables.end()) throw VulkanError("no RoPE table for layer " + std::to_string(l));
+  return it->second;
 }
 
 model::BackendCapabilities VulkanBackend::capabilities() const {
@@ -1445,16 +1470,13 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
                        .head_dim = hd,
                        .n_rot = d.rope_in_layer(l) ? u32(heads.n_rot) : 0u,
                        .neox = arch.rope == RopeKind::NeoX,
-                       .freq_base = d.rope_base(l),
                        .q_stride = q_stride,
                        .q_offset = q_off,
                        .k_stride = kv_stride,
                        .k_offset = k_off,
                        .v_stride = kv_stride,
                        .v_offset = v_off,
-                       .freq_factors = !d.rope_scaled(l)                        ? w.rope_ones
-                                       : model_.weights().long_rope(d, c.n_ctx) ? w.rope_factors_long
-                                                                                : w.rope_factors};
+                       .rope_table = rope_table_of(l, c.n_ctx)};
   if (present(L.q_norm) && arch.qk_norm_full) {  // olmo2: the whole of q and of k RMS-normalized
     rec.rmsnorm(qb, L.q_norm, qb, {.n = q_dim, .n_rows = n, .x_stride = q_stride, .y_stride = q_stride},
                 d.norm_eps);  // (q starts each row: q_off is 0)

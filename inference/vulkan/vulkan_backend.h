@@ -130,6 +130,10 @@ class VulkanBackend final : public model::Backend {
   const WeightTensor& upload_fused(std::initializer_list<const model::WeightMatrix*> parts,
                                    const Progress& progress, RowOrder order = RowOrder::Plain);
   BufferRange upload_vector(std::span<const float> v);
+  BufferRange upload_bytes(const void* data, uint64_t bytes);
+  // Layer l's RoPE table (rope_table.h) in a session of n_ctx positions (LongRoPE's long factors past the
+  // original context)
+  BufferRange rope_table_of(int64_t l, int64_t n_ctx) const;
 
   const model::Model& model_;
   std::unique_ptr<Context> ctx_;

@@ -97,7 +97,7 @@ void main() {
     uint o1 = rotate && p.neox != 0u ? i + half_rot : 2u * i + 1u;
     float c = 1.0, sn = 0.0;
     if (rotate) {
-      float theta = rope_theta(float(pos), i, p.n_rot, p.freq_base);
+      float theta = rope_angle(pos, i);
       c = cos(theta) * rope_mscale(p.n_rot);
       sn = sin(theta) * rope_mscale(p.n_rot);
     }

@@ -57,11 +57,10 @@ void main() {
     v_now[i] = fetch4(q_texels, vo_now + i);
   }
   if (p.n_rot != 0u) {  // as rope_store.comp
-    float pos = float(st.n_past + t);
+    uint pos = st.n_past + t;
     if (p.neox == 0u) {  // pairs (2i, 2i + 1): within a vec4
       [[unroll]] for (uint i = 0u; i < HD4; ++i) {
-        vec2 th = vec2(rope_theta(pos, 2u * i, p.n_rot, p.freq_base),
-                       rope_theta(pos, 2u * i + 1u, p.n_rot, p.freq_base));
+        vec2 th = vec2(rope_angle(pos, 2u * i), rope_angle(pos, 2u * i + 1u));
         vec4 c = cos(th).xxyy * rope_mscale(p.n_rot), s = sin(th).xxyy * rope_mscale(p.n_rot);
         q[i] = q[i] * c + vec4(-q[i].y, q[i].x, -q[i].w, q[i].z) * s;
         k_now[i] = k_now[i] * c + vec4(-k_now[i].y, k_now[i].x, -k_now[i].w, k_now[i].z) * s;
@@ -70,7 +69,7 @@ void main() {
       [[unroll]] for (uint i = 0u; i < HD4 / 2u; ++i) {
         vec4 th;
         [[unroll]] for (uint c = 0u; c < 4u; ++c)
-          th[c] = rope_theta(pos, 4u * i + c, p.n_rot, p.freq_base);
+          th[c] = rope_angle(pos, 4u * i + c);
         vec4 c = cos(th) * rope_mscale(p.n_rot), s = sin(th) * rope_mscale(p.n_rot);
         vec4 a = q[i], b = q[i + HD4 / 2u];
         q[i] = a * c - b * s;

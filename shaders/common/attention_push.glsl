@@ -19,7 +19,6 @@ layout(push_constant) uniform Push {
   uint q_cache_offset;
   uint n_rot;  // rotated dims per head (even; 0: no RoPE; the lanes kernel: head_dim or 0)
   uint neox;
-  float freq_base;
 #endif
 } p;
 

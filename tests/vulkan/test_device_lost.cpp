@@ -84,27 +84,32 @@ TEST_CASE("a device lost mid-decode is a precise error, and the backend refuses 
     REQUIRE(backend->context().instance().validation());
     model::Session session(*m, *backend, 32);
     backend->forward(session, kPrompt, false);
-    vulkan::fault::arm("device-lost@compute:2");  // the second decode step from here
+    // The second compute submission from here is lost: the second decode step where a step is one
+    // submission (lavapipe), else the first step's second.
+    vulkan::fault::arm("device-lost@compute:2");
     const int32_t next = 300;
-    backend->forward(session, std::span(&next, 1), false);
-    REQUIRE(session.position() == 4);
-    try {
-      backend->forward(session, std::span(&next, 1), false);
-      FAIL("expected the device to be lost");
-    } catch (const vulkan::VulkanError& e) {
-      lost = e.what();
-      INFO(lost);
-      CHECK(e.result() == VK_ERROR_DEVICE_LOST);
-      CHECK_THAT(lost, StartsWith("vkQueueSubmit failed: VK_ERROR_DEVICE_LOST"));
-      CHECK_THAT(lost, Contains("device lost"));
-      CHECK_THAT(lost, Contains("reload the model to retry on the GPU, or use the CPU backend"));
+    int64_t position = session.position();
+    for (int step = 1; step <= 2 && lost.empty(); ++step) {
+      position = session.position();
+      try {
+        backend->forward(session, std::span(&next, 1), false);
+      } catch (const vulkan::VulkanError& e) {
+        lost = e.what();
+        INFO(lost);
+        if (step != 2) WARN("the device was lost in decode step " << step << " (more than one submission)");
+        CHECK(e.result() == VK_ERROR_DEVICE_LOST);
+        CHECK_THAT(lost, StartsWith("vkQueueSubmit failed: VK_ERROR_DEVICE_LOST"));
+        CHECK_THAT(lost, Contains("device lost"));
+        CHECK_THAT(lost, Contains("reload the model to retry on the GPU, or use the CPU backend"));
+      }
     }
-    CHECK(session.position() == 4);  // the failed step left the session as it was
+    REQUIRE_FALSE(lost.empty());
+    CHECK(session.position() == position);  // the failed step left the session as it was
 
     // Every later submission, on any session, throws that same error and never reaches the device.
     CHECK_THROWS_WITH(backend->forward(session, std::span(&next, 1), false), lost);
-    CHECK_THROWS_WITH(backend->attention(session, 0, 0, {0, 4}, {0, 4}), lost);
-    CHECK_THROWS_WITH(backend->attention_summary(session, {0, 4}), lost);
+    CHECK_THROWS_WITH(backend->attention(session, 0, 0, {0, position}, {0, position}), lost);
+    CHECK_THROWS_WITH(backend->attention_summary(session, {0, position}), lost);
     model::Session other(*m, *backend, 16);
     CHECK_THROWS_WITH(backend->forward(other, kPrompt, true), lost);
     try {
@@ -172,7 +177,7 @@ struct CliRun {
 // glasswing-cli with extra environment (NAME=value words), stdout and stderr captured apart.
 CliRun run_cli(const std::string& env, const std::string& args) {
   const auto dir = test::temp_dir("device_lost_cli");
-  const std::string cmd = "env " + env + " '" GLASSWING_CLI_PATH "' " + args + " > '" +
+  const std::string cmd = "env " + env + " '" + vulkan::test::cli_path() + "' " + args + " > '" +
                           (dir / "out.txt").string() + "' 2> '" + (dir / "err.txt").string() + "'";
   const int raw = std::system(cmd.c_str());
   return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, test::read_file(dir / "out.txt"),

@@ -194,7 +194,7 @@ TEST_CASE("glasswing-cli logits --backend vulkan-llamacpp writes llama.cpp's log
   const auto dir = test::temp_dir("vulkan_llamacpp_cli");
   std::string tokens;
   for (int32_t t : test::kLlamaReferenceTokens) tokens += (tokens.empty() ? "" : ",") + std::to_string(t);
-  const std::string cmd = std::string("'") + GLASSWING_CLI_PATH + "' logits --backend vulkan-llamacpp -m '" +
+  const std::string cmd = "'" + vulkan::test::cli_path() + "' logits --backend vulkan-llamacpp -m '" +
                           model_path.string() + "' --tokens " + tokens + " --out '" +
                           (dir / "logits.f32").string() + "' > '" + (dir / "out.txt").string() + "' 2>&1";
   const int status = std::system(cmd.c_str());

@@ -1,10 +1,14 @@
 // The activation kernels (norms, RoPE, attention, softmax, activations, adds) against CPU computations.
+#include <bit>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdlib>
+#include <numbers>
 #include <optional>
+#include <span>
 
 #include "inference/vulkan/gpu_layout.h"
+#include "inference/vulkan/rope_table.h"
 #include "tests/vulkan/vk_test_support.h"
 
 using namespace glasswing::vulkan;
@@ -31,7 +35,7 @@ std::vector<float> cpu_rope(std::vector<float> d, uint32_t n_tokens, uint32_t n_
       for (uint32_t i = 0; i < n_rot / 2; ++i) {
         const double theta = double(n_past + t) * std::pow(double(base), -2.0 * i / n_rot) /
                              (factors.empty() ? 1.0 : double(factors[i]));
-        // a rope table (ops.h RopeStoreParams::freq_factors) ends in the magnitude of cos and sin
+        // the factors end in the magnitude of cos and sin
         const double m = factors.size() > n_rot / 2 ? double(factors[n_rot / 2]) : 1.0;
         float* x = &d[(t * n_heads + h) * head_dim];
         const uint32_t a = neox ? i : 2 * i, b = neox ? i + n_rot / 2 : 2 * i + 1;
@@ -110,10 +114,10 @@ TEST_CASE("rmsnorm and layernorm match the CPU") {
 
 namespace {
 // rope_store's parameters for q, k and v as views of one q|k|v buffer, `stride` floats per token, with the
-// rope table `factors` (n_rot / 2 divisors, then the magnitude).
+// RoPE table `table` (rope_table_buffer).
 RopeStoreParams fused_qkv_rope(uint32_t n_tokens, uint32_t n_heads, uint32_t n_kv, uint32_t hd,
                                uint32_t n_rot, bool neox, uint32_t stride, uint32_t q_cache_offset,
-                               uint32_t kv_cache_offset, const BufferRange& factors) {
+                               uint32_t kv_cache_offset, const BufferRange& table) {
   const uint32_t q_dim = n_heads * hd, kv_dim = n_kv * hd;
   return {.n_tokens = n_tokens,
           .n_heads = n_heads,
@@ -121,7 +125,6 @@ RopeStoreParams fused_qkv_rope(uint32_t n_tokens, uint32_t n_heads, uint32_t n_k
           .head_dim = hd,
           .n_rot = n_rot,
           .neox = neox,
-          .freq_base = 10000.0f,
           .q_stride = stride,
           .q_offset = 0,
           .k_stride = stride,
@@ -130,7 +133,7 @@ RopeStoreParams fused_qkv_rope(uint32_t n_tokens, uint32_t n_heads, uint32_t n_k
           .v_offset = q_dim + kv_dim,
           .q_cache_offset = q_cache_offset,
           .kv_cache_offset = kv_cache_offset,
-          .freq_factors = factors};
+          .rope_table = table};
 }
 
 // A rope table: divisors of each RoPE pair's frequency as Llama 3.1's rope_freqs spreads them, 1 for the fast
@@ -142,6 +145,14 @@ std::vector<float> rope_divisors(uint32_t n_rot) {
     f[i] = 1.0f + 39.0f * float(i) / float(std::max<size_t>(1, f.size() - 1));
   f.push_back(1.25f);
   return f;
+}
+
+// The device's RoPE table (rope_table.h) for base 10000 and cpu_rope's factors (n_rot / 2 divisors, then the
+// magnitude; none: 1 and 1).
+Buffer rope_table_buffer(uint32_t n_rot, const std::vector<float>& factors = {}) {
+  const size_t n_div = std::min<size_t>(factors.size(), n_rot / 2);
+  const float magnitude = factors.size() > n_rot / 2 ? factors[n_rot / 2] : 1.0f;
+  return device_buffer_u32(rope_table(10000, n_rot, std::span(factors.data(), n_div), magnitude));
 }
 
 // Attention of one decode step reading q from that q|k|v row (`stride` floats), keys and values of one
@@ -173,14 +184,15 @@ TEST_CASE("rope_store rotates q and k (both pairings) and stores q, k and v at t
       const uint32_t stride = row + 2;
       const auto qkv = random_floats(rng, n_tokens * stride);
       const auto divisors = rope_divisors(n_rot);
-      Buffer b = device_buffer(qkv), st = state_buffer(n_past, n_tokens), factors = device_buffer(divisors);
+      Buffer b = device_buffer(qkv), st = state_buffer(n_past, n_tokens),
+             table = rope_table_buffer(n_rot, divisors);
       Buffer qc = device_buffer({}, q_cache_off + n_ctx * q_dim),
              kc = device_buffer({}, kv_cache_off + n_ctx * kv_dim),
              vc = device_buffer({}, kv_cache_off + n_ctx * kv_dim);
       run([&](Recorder& r) {
         r.rope_store(whole(b), whole(b), whole(b), whole(qc), whole(kc), whole(vc), whole(st),
                      fused_qkv_rope(n_tokens, n_heads, n_kv, hd, n_rot, neox, stride, q_cache_off,
-                                    kv_cache_off, whole(factors)));
+                                    kv_cache_off, whole(table)));
       });
       std::vector<float> q, k, v;
       for (uint32_t t = 0; t < n_tokens; ++t) {
@@ -219,6 +231,59 @@ TEST_CASE("rope_store rotates q and k (both pairings) and stores q, k and v at t
   require_no_validation_messages();
 }
 
+TEST_CASE("the RoPE table gives every pair's angle to 1e-6 at any position, reduced to one turn") {
+  // (the angle the CPU engine computes in double, pos · base^(−2i/n_rot) / divisor, against the table's)
+  for (const auto& [base, n_rot] :
+       {std::pair{10000.0f, 128u}, std::pair{1e6f, 64u}, std::pair{500000.0f, 16u}}) {
+    std::vector<float> divisors(n_rot / 2);
+    for (uint32_t i = 0; i < divisors.size(); ++i)
+      divisors[i] = 1.0f + 7.0f * float(i) / float(divisors.size());
+    const auto table = rope_table(base, n_rot, divisors, 1.5f);
+    REQUIRE(table.size() == n_rot + 1);
+    CHECK(std::bit_cast<float>(table[n_rot]) == 1.5f);
+    double worst = 0;
+    for (const uint32_t pos : {0u, 1u, 599u, 4096u, 131071u, 1000000u, 16777215u})
+      for (uint32_t i = 0; i < n_rot / 2; ++i) {
+        const double exact = double(pos) * std::pow(double(base), -2.0 * i / n_rot) / double(divisors[i]);
+        const double got = rope_table_angle(table, pos, i);
+        REQUIRE(std::abs(got) <= std::numbers::pi);
+        worst = std::max(worst, std::abs(std::remainder(exact - got, 2 * std::numbers::pi)));
+      }
+    INFO("base " << base << " n_rot " << n_rot);
+    CHECK(worst < 1e-6);
+  }
+  CHECK_THROWS_WITH(rope_table(10000, 7, {}, 1.0f), Catch::Contains("even"));
+}
+
+TEST_CASE("rope_store rotates exactly at positions far past where float angles fail") {
+  // A float angle pos · θ is off by ~pos · 2^-24 radians (0.03 at position 500000); the table's is not.
+  std::mt19937 rng(31);
+  const uint32_t hd = 16, n_rot = 16;
+  const auto divisors = rope_divisors(n_rot);
+  for (const uint32_t pos : {70000u, 500000u}) {
+    for (const bool neox : {false, true}) {
+      INFO("position " << pos << " neox " << neox);
+      const auto qkv = random_floats(rng, 3 * hd);
+      Buffer b = device_buffer(qkv), st = state_buffer(pos, 1), table = rope_table_buffer(n_rot, divisors);
+      Buffer qc = device_buffer({}, (pos + 1) * hd), kc = device_buffer({}, (pos + 1) * hd),
+             vc = device_buffer({}, (pos + 1) * hd);
+      run([&](Recorder& r) {
+        r.rope_store(whole(b), whole(b), whole(b), whole(qc), whole(kc), whole(vc), whole(st),
+                     fused_qkv_rope(1, 1, 1, hd, n_rot, neox, 3 * hd, 0, 0, whole(table)));
+      });
+      const auto q = std::vector<float>(qkv.begin(), qkv.begin() + hd);
+      const auto k = std::vector<float>(qkv.begin() + hd, qkv.begin() + 2 * hd);
+      const auto all = read_floats(b, 3 * hd);
+      CHECK(max_rel_diff(std::vector<float>(all.begin(), all.begin() + hd),
+                         cpu_rope(q, 1, 1, hd, n_rot, pos, neox, 10000, divisors)) < 1e-5);
+      const auto kcs = read_floats(kc, (pos + 1) * hd);
+      CHECK(max_rel_diff(std::vector<float>(kcs.end() - hd, kcs.end()),
+                         cpu_rope(k, 1, 1, hd, n_rot, pos, neox, 10000, divisors)) < 1e-5);
+    }
+  }
+  require_no_validation_messages();
+}
+
 TEST_CASE("attention_rope_store of a one-token step equals rope_store then attention", "[attention]") {
   std::mt19937 rng(13);
   const uint32_t n_heads = 6, n_kv = 2, hd = 16, n_ctx = 24, n_past = 11;
@@ -231,9 +296,9 @@ TEST_CASE("attention_rope_store of a one-token step equals rope_store then atten
       const auto qkv = random_floats(rng, row, -2, 2);
       // the keys and values of the n_past earlier positions, already in both caches
       auto kv0 = random_floats(rng, 2 * layer_off, -2, 2);
-      Buffer factors = device_buffer(rope_divisors(n_rot));
+      Buffer table = rope_table_buffer(n_rot, rope_divisors(n_rot));
       const RopeStoreParams rope =
-          fused_qkv_rope(1, n_heads, n_kv, hd, n_rot, neox, row, q_layer_off, layer_off, whole(factors));
+          fused_qkv_rope(1, n_heads, n_kv, hd, n_rot, neox, row, q_layer_off, layer_off, whole(table));
       const AttentionParams att = decode_attention(n_heads, n_kv, hd, row, layer_off, n_ctx);
       struct Run {
         std::vector<float> out, qc, kc, vc;
@@ -282,8 +347,8 @@ TEST_CASE("split-K decode attention (GPU kernels) matches the CPU over long cont
   const uint32_t n_heads = 4, n_kv = 2, hd = 32, n_ctx = 600;
   const uint32_t q_dim = n_heads * hd, kv_dim = n_kv * hd, row = q_dim + 2 * kv_dim;
   // one decode step: q, k and v in one row, RoPE over whole heads, one layer in the caches
-  Buffer factors = device_buffer(std::vector<float>(hd / 2 + 1, 1.0f));  // ones, magnitude 1
-  const RopeStoreParams rope = fused_qkv_rope(1, n_heads, n_kv, hd, hd, false, row, 0, 0, whole(factors));
+  Buffer table = rope_table_buffer(hd);  // no divisors, magnitude 1
+  const RopeStoreParams rope = fused_qkv_rope(1, n_heads, n_kv, hd, hd, false, row, 0, 0, whole(table));
   AttentionParams att = decode_attention(n_heads, n_kv, hd, row, 0, n_ctx);
   const char* old = std::getenv("GLASSWING_VULKAN_ATTN_SPLIT");
   const std::string saved = old ? old : "";
@@ -393,7 +458,7 @@ TEST_CASE("causal GQA attention over the device KV cache, prefill then decode", 
                     .n_kv_heads = n_kv,
                     .head_dim = hd,
                     .kv_cache_offset = layer_off,
-                    .freq_factors = {}});
+                    .rope_table = {}});
       r.barrier();
       r.attention(whole(qb), whole(kc), whole(vc), whole(out), whole(scores), whole(st),
                   {.n_tokens = n_tokens,

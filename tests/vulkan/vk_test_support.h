@@ -2,7 +2,9 @@
 // Shared pieces of the Vulkan tests: one validated Context per test process (or exit 77 when this machine
 // has no Vulkan device), device buffers filled from and read back into host vectors, random inputs.
 #include <cstdint>
+#include <cstdlib>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "inference/vulkan/context.h"
@@ -32,5 +34,14 @@ std::vector<float> random_floats(std::mt19937& rng, size_t n, float lo = -1.0f, 
 
 // Largest |a[i] - b[i]| relative to max(1, |b[i]|).
 double max_rel_diff(const std::vector<float>& a, const std::vector<float>& b);
+
+#ifdef GLASSWING_CLI_PATH
+// glasswing-cli: $GLASSWING_CLI when set (the GPU device check, scripts/gpu-check.sh, carries the binaries
+// away from the build folder), else this build's.
+inline std::string cli_path() {
+  const char* env = std::getenv("GLASSWING_CLI");
+  return env && *env ? env : GLASSWING_CLI_PATH;
+}
+#endif
 
 }  // namespace glasswing::vulkan::test
