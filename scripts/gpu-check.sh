@@ -82,6 +82,13 @@ run_sweep() {
     env ${knob/#default/GLASSWING_NONE=1} "$cli" bench -m "$f" $args --backend vulkan 2>&1 |
       grep -E 'pp|tg|coopmat|tensor|error' | tee -a "$out/sweep.txt"
   done
+  # where a decode step's time goes, and a prompt's (per shader, GLASSWING_VULKAN_PROFILE=1)
+  for args in "-p 0 -n 32 -r 1" "-p 512 -n 0 -r 1"; do
+    echo "== profile llama-2-7b Q4_0: $args" >>"$out/profile.txt"
+    # shellcheck disable=SC2086
+    GLASSWING_VULKAN_PROFILE=1 "$cli" bench -m "$f" $args --backend vulkan >>"$out/profile.txt" 2>&1
+  done
+  head -30 "$out/profile.txt"
 }
 
 run_bench() {
