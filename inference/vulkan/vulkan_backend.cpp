@@ -892,6 +892,9 @@ model::MemoryEstimate VulkanBackend::estimate_memory(int64_t n_ctx) const {
 
 std::unique_ptr<model::SessionCaches> VulkanBackend::create_caches(int64_t n_ctx) {
   std::lock_guard lock(mutex_);
+  // A lost device takes no new session, whichever kernels it runs (the GPU kernels' caches begin with an
+  // upload, which would throw the loss; the CPU devices' would not, and fail at the first step instead).
+  ctx_->device().throw_if_lost();
   return std::make_unique<Caches>(*ctx_, model_.desc(), n_ctx, max_batch_, mutex_);
 }
 

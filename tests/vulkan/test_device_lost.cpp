@@ -71,7 +71,8 @@ TEST_CASE("the message log outlives its instance and hears of objects left alive
   CHECK_FALSE(log->messages().empty());
 }
 
-TEST_CASE("a device lost mid-decode is a precise error, and the backend refuses further work cleanly") {
+TEST_CASE("a device lost mid-decode is a precise error, and the backend refuses further work cleanly",
+          "[lost]") {
   vulkan::test::context();  // exits 77 without a device; sets GLASSWING_VULKAN_VALIDATION=1
   Disarm disarm;
   const auto m = model::Model::load(test::require_shared("models/stories260K.gguf"));
@@ -110,10 +111,11 @@ TEST_CASE("a device lost mid-decode is a precise error, and the backend refuses 
     CHECK_THROWS_WITH(backend->forward(session, std::span(&next, 1), false), lost);
     CHECK_THROWS_WITH(backend->attention(session, 0, 0, {0, position}, {0, position}), lost);
     CHECK_THROWS_WITH(backend->attention_summary(session, {0, position}), lost);
-    model::Session other(*m, *backend, 16);
-    CHECK_THROWS_WITH(backend->forward(other, kPrompt, true), lost);
+    // A new session is refused with the same error (on the GPU kernels too, whose caches start with an
+    // upload).
+    CHECK_THROWS_WITH(model::Session(*m, *backend, 16), lost);
     try {
-      backend->forward(other, kPrompt, true);
+      model::Session other(*m, *backend, 16);
     } catch (const vulkan::VulkanError& e) {
       CHECK(e.result() == VK_ERROR_DEVICE_LOST);
     }
@@ -126,7 +128,8 @@ TEST_CASE("a device lost mid-decode is a precise error, and the backend refuses 
   require_no_messages(*log);
 }
 
-TEST_CASE("a device lost while loading frees everything, and auto falls back to the CPU engine saying why") {
+TEST_CASE("a device lost while loading frees everything, and auto falls back to the CPU engine saying why",
+          "[lost]") {
   vulkan::test::context();
   Disarm disarm;
   const auto m = model::Model::load(test::require_shared("models/stories260K.gguf"));
@@ -187,7 +190,8 @@ CliRun run_cli(const std::string& env, const std::string& args) {
 
 TEST_CASE(
     "glasswing-cli: a device lost mid-generation exits 1 with one line, and one lost at load makes auto use "
-    "the CPU") {
+    "the CPU",
+    "[lost]") {
   vulkan::test::context();
   const std::string model = test::require_shared("models/stories260K.gguf").string();
   const std::string generate = "generate -m '" + model + "' -p 'Once upon a time' -n 12 --temp 0 --seed 1";
