@@ -116,15 +116,28 @@ void CommandBuffer::host_read_barrier() {
 }
 
 void CommandBuffer::submit_and_wait(Device& device, Fence& fence, fault::Site site) {
+  submit(device, fence, site);
+  wait(device, fence);
+}
+
+void CommandBuffer::submit(Device& device, Fence& fence, fault::Site site) {
   device.throw_if_lost();
-  VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
-  submit.commandBufferCount = 1;
-  submit.pCommandBuffers = &cmd_;
+  VkSubmitInfo info{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+  info.commandBufferCount = 1;
+  info.pCommandBuffers = &cmd_;
   try {
     // The seam reports an injected loss in place of the submission, so no work is left pending.
     VkResult result = fault::inject(site);
-    if (result == VK_SUCCESS) result = vkQueueSubmit(device.queue(), 1, &submit, fence.handle());
+    if (result == VK_SUCCESS) result = vkQueueSubmit(device.queue(), 1, &info, fence.handle());
     check(result, "vkQueueSubmit", "submitting work to the GPU");
+  } catch (const VulkanError& e) {
+    if (e.result() == VK_ERROR_DEVICE_LOST) device.note_lost(e.what());
+    throw;
+  }
+}
+
+void CommandBuffer::wait(Device& device, Fence& fence) {
+  try {
     fence.wait_and_reset();
   } catch (const VulkanError& e) {
     if (e.result() == VK_ERROR_DEVICE_LOST) device.note_lost(e.what());

@@ -71,6 +71,10 @@ class CommandBuffer {
   // Submits, waits on fence, resets it. A device lost here or earlier is a VulkanError, and the device stays
   // lost (Device::note_lost). site: what the work is, for the fault-injection seam (fault_injection.h).
   void submit_and_wait(Device& device, Fence& fence, fault::Site site);
+  // The two halves: submit signalling fence, and wait for it (then reset it). Between them the buffer and
+  // what it reads must stay as they are.
+  void submit(Device& device, Fence& fence, fault::Site site);
+  static void wait(Device& device, Fence& fence);
 
  private:
   CommandBuffer(VkDevice device, VkCommandPool pool, VkCommandBuffer cmd)

@@ -43,8 +43,14 @@ class Context {
   std::optional<bool> coopmat_choice;
   // True while coopmat_enabled() runs its checks: their submissions are fault::Site::Startup.
   bool in_startup_check = false;
-  // Copies bytes from host memory into dst through a staging buffer, in chunks.
+  // Copies bytes from host memory into dst through two staging buffers in turn, in chunks: the host fills one
+  // while the device copies out of the other.
   void upload(const BufferRange& dst, const void* data, uint64_t bytes, const Progress& progress = {});
+  // A host buffer of at least `bytes` for a caller's temporary data (a weight repacked before its upload),
+  // kept and reused across calls, so that loading a model does not fault in fresh pages for every tensor;
+  // release_host_scratch() frees it (after a load).
+  uint8_t* host_scratch(uint64_t bytes);
+  void release_host_scratch();
   // Copies bytes from src into host memory.
   void download(const BufferRange& src, void* data, uint64_t bytes);
   // Submits cmd (already ended) and waits for it.
@@ -58,7 +64,14 @@ class Context {
   CommandPool pool_;
   Fence fence_;
   CommandBuffer transfer_cmd_;
-  Buffer staging_;  // made up front, so the allocation count after creation is the baseline
+  // made up front, so the allocation count after creation is the baseline
+  Buffer staging_;
+  // upload's second staging buffer, with its own command buffer and fence
+  Fence fence2_;
+  CommandBuffer transfer_cmd2_;
+  Buffer staging2_;
+  std::unique_ptr<uint8_t[]> host_scratch_;
+  uint64_t host_scratch_bytes_ = 0;
   std::map<std::string, Pipeline, std::less<>> pipelines_;
 };
 

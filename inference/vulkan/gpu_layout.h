@@ -35,5 +35,11 @@ std::optional<GpuLayout> gpu_layout(gguf::GgmlType type);
 
 // rows x cols GGUF blocks of a repackable type -> the GPU layout.
 std::vector<uint8_t> repack_gpu(gguf::GgmlType type, const uint8_t* src, uint32_t rows, uint32_t cols);
+// The same into `out` (repack_gpu_bytes long), the rows shared among the cores when there are many. With
+// gate_up_pairs the output's row 2r is source row r and row 2r + 1 source row rows/2 + r (a fused gate|up
+// matrix's rows in pairs, RowOrder::GateUpPairs).
+uint64_t repack_gpu_bytes(gguf::GgmlType type, uint32_t rows, uint32_t cols);
+void repack_gpu_into(gguf::GgmlType type, const uint8_t* src, uint32_t rows, uint32_t cols, uint8_t* out,
+                     bool gate_up_pairs = false);
 
 }  // namespace glasswing::vulkan

@@ -628,8 +628,7 @@ WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t r
     per_slice = (max_range - codebook_bytes) / rb;  // cannot align; each slice starts a range
   if (tiles) per_slice = per_slice / kTileRows * kTileRows;
   if (per_slice == 0) throw VulkanError("one tile of tensor rows is larger than maxStorageBufferRange");
-  std::vector<uint8_t> interleaved;  // GPU layouts' gate|up pairs: the source rows, gate r then up r
-  if (order == RowOrder::GateUpPairs) {
+  if (order == RowOrder::GateUpPairs) {  // (tiles pair the rows as they pack, the GPU layouts as they repack)
     if (!(tiles || repack_gpu_layout) || rows % 2 != 0)
       throw VulkanError(
           "gate|up pairs are a layout of quantized types (CPU devices' tiles or the GPU kernels' layouts), "
@@ -637,15 +636,6 @@ WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t r
     if (tiles ? uint64_t{tile_groups(rows, order)} * kTileRows > per_slice : rows * rb > max_range)
       throw VulkanError("gate|up pairs must fit one slice of maxStorageBufferRange");
     per_slice = rows;
-    if (!tiles) {
-      interleaved.resize(rows * src_rb);
-      const auto* src = static_cast<const uint8_t*>(data);
-      for (uint64_t r = 0; r < rows / 2; ++r) {
-        std::memcpy(interleaved.data() + 2 * r * src_rb, src + r * src_rb, src_rb);
-        std::memcpy(interleaved.data() + (2 * r + 1) * src_rb, src + (rows / 2 + r) * src_rb, src_rb);
-      }
-      data = interleaved.data();
-    }
   }
 
   WeightTensor w{type, rows, cols, {}, order};
@@ -662,9 +652,11 @@ WeightTensor upload_weight(Context& ctx, Arena& arena, GgmlType type, uint32_t r
     if (tiles) {
       const auto packed = repack_tiles(type, bytes + r0 * src_rb, n, cols, order);
       ctx.upload(range, packed.data(), packed.size(), report);
-    } else if (repack_gpu_layout) {
-      const auto packed = repack_gpu(type, bytes + r0 * src_rb, n, cols);
-      ctx.upload(range, packed.data(), packed.size(), report);
+    } else if (repack_gpu_layout) {  // (gate|up pairs: one slice, the pairs made while repacking)
+      const uint64_t packed = repack_gpu_bytes(type, n, cols);
+      uint8_t* scratch = ctx.host_scratch(packed);
+      repack_gpu_into(type, bytes + r0 * src_rb, n, cols, scratch, order == RowOrder::GateUpPairs);
+      ctx.upload(range, scratch, packed, report);
     } else if (type == GgmlType::Q8_0 && !gpu) {
       const auto packed = repack_q8_0(bytes + r0 * src_rb, n, cols);
       ctx.upload(range, packed.data(), packed.size(), report);

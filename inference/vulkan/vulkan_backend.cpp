@@ -771,6 +771,7 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     }
   }
   if (progress) progress(total, total);
+  ctx_->release_host_scratch();  // (the weights' repacking buffer)
   if (d.n_expert > 0) {
     max_batch_ = ExpertScratch::batch_limit(ctx_->device().info(), d, max_batch_);
     moe_ = std::make_unique<ExpertScratch>(ctx_->device(), d, max_batch_);
@@ -824,6 +825,9 @@ const WeightTensor& VulkanBackend::upload_fused(std::initializer_list<const mode
                                                 const Progress& progress, RowOrder order) {
   const model::WeightMatrix& first = **parts.begin();
   std::vector<uint8_t> rows;
+  uint64_t total = 0;
+  for (const auto* m : parts) total += m->row_bytes * static_cast<uint64_t>(m->n_rows);
+  rows.reserve(total);
   int64_t n_rows = 0;
   for (const auto* m : parts) {
     rows.insert(rows.end(), m->data, m->data + m->row_bytes * static_cast<size_t>(m->n_rows));

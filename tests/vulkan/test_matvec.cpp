@@ -1,9 +1,11 @@
 // The weight-reading kernels (GEMV, tiled GEMM, row gather) for every type, against a CPU dequantization
 // and dot product.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <random>
 #include <string>
 
 #include "inference/gguf/ggml_type.h"
@@ -573,4 +575,41 @@ TEST_CASE("GPU layouts keep every byte of a block exactly once with 16-byte alig
   for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q2_K, GgmlType::Q3_K,
                      GgmlType::IQ2_XXS, GgmlType::TQ1_0})
     CHECK_FALSE(gpu_layout(t).has_value());
+}
+
+TEST_CASE("a large repack shares its rows among threads and pairs gate|up rows, as row-by-row repacks do") {
+  // 2048 rows of 8192 columns: 9 MB and more, so repack_gpu_into splits them among the cores. Each output row
+  // must hold what repacking its source row alone gives, in every region (quants, aux1, aux2).
+  std::mt19937 rng(5);
+  for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q5_1, GgmlType::Q6_K}) {
+    const auto traits = glasswing::gguf::ggml_type_traits(t);
+    const GpuLayout l = *gpu_layout(t);
+    const uint32_t rows = 2048, cols = 8192, per_row = cols / uint32_t(traits.block_elements);
+    const uint64_t src_rb = uint64_t{per_row} * traits.block_bytes, blocks = uint64_t{rows} * per_row;
+    std::vector<uint8_t> src(rows * src_rb);
+    for (auto& b : src) b = static_cast<uint8_t>(rng());
+    for (const bool pairs : {false, true}) {
+      INFO(glasswing::gguf::ggml_type_name(t) << (pairs ? " gate|up pairs" : ""));
+      std::vector<uint8_t> out(repack_gpu_bytes(t, rows, cols));
+      REQUIRE(out.size() == src.size());
+      repack_gpu_into(t, src.data(), rows, cols, out.data(), pairs);
+      bool same = true;
+      for (uint32_t r = 0; r < rows && same; ++r) {
+        const uint32_t from = !pairs ? r : r % 2 ? rows / 2 + r / 2 : r / 2;
+        const auto one = repack_gpu(t, src.data() + from * src_rb, 1, cols);
+        const uint64_t b0 = uint64_t{r} * per_row;
+        // (the regions of the whole tensor start at 0, blocks * quant_bytes and blocks * (quant + aux1))
+        const uint64_t region[3] = {0, blocks * l.quant_bytes, blocks * (l.quant_bytes + l.aux1_bytes)};
+        const uint64_t one_region[3] = {0, uint64_t{per_row} * l.quant_bytes,
+                                        uint64_t{per_row} * (l.quant_bytes + l.aux1_bytes)};
+        const uint32_t width[3] = {l.quant_bytes, l.aux1_bytes, l.aux2_bytes};
+        for (int k = 0; k < 3; ++k)
+          same = same &&
+                 std::equal(one.begin() + one_region[k], one.begin() + one_region[k] + per_row * width[k],
+                            out.begin() + region[k] + b0 * width[k]);
+      }
+      CHECK(same);
+    }
+  }
+  CHECK_THROWS_WITH(repack_gpu_into(GgmlType::Q4_0, nullptr, 3, 32, nullptr, true), Catch::Contains("even"));
 }

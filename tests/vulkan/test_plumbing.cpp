@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 
 #include "inference/gguf/ggml_type.h"
@@ -78,6 +79,17 @@ TEST_CASE("uploads and downloads round-trip through the staging buffer with prog
   CHECK(std::is_sorted(reported.begin(), reported.end()));
   CHECK(reported.back() == n * 4);
   std::vector<uint32_t> back(n);
+  ctx.download(whole(b), back.data(), n * 4);
+  CHECK(back == data);
+  // Two chunks are in flight at a time: a progress callback that throws after the second must leave nothing
+  // pending that reads a staging or command buffer the next upload reuses (the layer would report it).
+  CHECK_THROWS_WITH(ctx.upload(whole(b), data.data(), n * 4,
+                               [](uint64_t done, uint64_t) {
+                                 if (done > (20u << 20)) throw std::runtime_error("stopped");
+                               }),
+                    "stopped");
+  std::reverse(data.begin(), data.end());
+  ctx.upload(whole(b), data.data(), n * 4);
   ctx.download(whole(b), back.data(), n * 4);
   CHECK(back == data);
   require_no_validation_messages();
