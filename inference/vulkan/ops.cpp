@@ -4,8 +4,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <numeric>
+#include <thread>
 #include <utility>
+#include <vector>
 
+#include "inference/cpu/thread_pool.h"
 #include "inference/quant/blocks.h"
 #include "inference/quant/fp16.h"
 #include "inference/quant/iquants.h"
@@ -468,34 +471,49 @@ std::vector<uint8_t> repack_tiles(GgmlType type, const uint8_t* src, uint32_t ro
   const uint32_t nblk = cols / 32, half = rows / 2, qbytes = tile_quant_bytes(type);
   const uint64_t tb = tile_bytes(type), src_rb = row_bytes(type, cols);
   std::vector<uint8_t> out(uint64_t{tile_groups(rows, order)} * nblk * tb, 0);
-  for (uint32_t r = 0; r < rows; ++r) {
-    uint32_t pos = r;  // the row's place: group pos / 64, index pos % 64 in it
-    if (order == RowOrder::GateUpPairs)
-      pos = r < half ? r / 32 * 64 + r % 32 : (r - half) / 32 * 64 + 32 + (r - half) % 32;
-    const uint32_t g = pos / kTileRows, j = pos % kTileRows, lane_order = 8 * (j % 8) + j / 8;
-    for (uint32_t b = 0; b < nblk; ++b) {
-      const TileBlock t = tile_block(type, src + uint64_t{r} * src_rb, b);
-      uint8_t* tile = out.data() + (uint64_t{g} * nblk + b) * tb;
-      if (qbytes == 32) {  // int8 quants as unsigned bytes q + 128 (the kernels' TILES_INT8)
-        for (uint32_t i = 0; i < 32; ++i) tile[j * qbytes + i] = static_cast<uint8_t>(t.q[i] ^ 0x80);
-      } else {
-        std::memcpy(tile + j * qbytes, t.q, qbytes);
-      }
-      if (tile_scales(type) == 2) {  // each row's two scales side by side
-        std::memcpy(tile + kTileRows * qbytes + lane_order * 8, &t.d, 4);
-        std::memcpy(tile + kTileRows * qbytes + lane_order * 8 + 4, &t.d2, 4);
-      } else {
-        std::memcpy(tile + kTileRows * qbytes + lane_order * 4, &t.d, 4);
-      }
-      uint8_t* mins = tile + kTileRows * (qbytes + 4 * tile_scales(type));
-      if (tile_mins(type) == 2) {
-        std::memcpy(mins + lane_order * 8, &t.min, 4);
-        std::memcpy(mins + lane_order * 8 + 4, &t.min2, 4);
-      } else if (tile_mins(type) == 1) {
-        std::memcpy(mins + lane_order * 4, &t.min, 4);
+  // Each row writes its own bytes of its tiles: the rows are shared among the cores for large tensors
+  // (tile_block's decoding cache is per thread).
+  const auto pack_rows = [&](uint32_t r0, uint32_t r1) {
+    for (uint32_t r = r0; r < r1; ++r) {
+      uint32_t pos = r;  // the row's place: group pos / 64, index pos % 64 in it
+      if (order == RowOrder::GateUpPairs)
+        pos = r < half ? r / 32 * 64 + r % 32 : (r - half) / 32 * 64 + 32 + (r - half) % 32;
+      const uint32_t g = pos / kTileRows, j = pos % kTileRows, lane_order = 8 * (j % 8) + j / 8;
+      for (uint32_t b = 0; b < nblk; ++b) {
+        const TileBlock t = tile_block(type, src + uint64_t{r} * src_rb, b);
+        uint8_t* tile = out.data() + (uint64_t{g} * nblk + b) * tb;
+        if (qbytes == 32) {  // int8 quants as unsigned bytes q + 128 (the kernels' TILES_INT8)
+          for (uint32_t i = 0; i < 32; ++i) tile[j * qbytes + i] = static_cast<uint8_t>(t.q[i] ^ 0x80);
+        } else {
+          std::memcpy(tile + j * qbytes, t.q, qbytes);
+        }
+        if (tile_scales(type) == 2) {  // each row's two scales side by side
+          std::memcpy(tile + kTileRows * qbytes + lane_order * 8, &t.d, 4);
+          std::memcpy(tile + kTileRows * qbytes + lane_order * 8 + 4, &t.d2, 4);
+        } else {
+          std::memcpy(tile + kTileRows * qbytes + lane_order * 4, &t.d, 4);
+        }
+        uint8_t* mins = tile + kTileRows * (qbytes + 4 * tile_scales(type));
+        if (tile_mins(type) == 2) {
+          std::memcpy(mins + lane_order * 8, &t.min, 4);
+          std::memcpy(mins + lane_order * 8 + 4, &t.min2, 4);
+        } else if (tile_mins(type) == 1) {
+          std::memcpy(mins + lane_order * 4, &t.min, 4);
+        }
       }
     }
+  };
+  const uint64_t threads =
+      std::min<uint64_t>({uint64_t(cpu::default_thread_count()), out.size() / (4u << 20), rows});
+  if (threads <= 1) {
+    pack_rows(0, rows);
+    return out;
   }
+  std::vector<std::thread> workers;
+  const auto share = [&](uint64_t t) { return static_cast<uint32_t>(rows * t / threads); };
+  for (uint64_t t = 1; t < threads; ++t) workers.emplace_back([&, t] { pack_rows(share(t), share(t + 1)); });
+  pack_rows(0, share(1));
+  for (auto& w : workers) w.join();
   return out;
 }
 

@@ -227,6 +227,30 @@ TEST_CASE("matvec matches a CPU dequantize + dot for every type", "[weights]") {
   }
 }
 
+TEST_CASE("a weight of many megabytes, repacked on every core at upload, multiplies as the CPU does",
+          "[weights]") {
+  // 2048 x 8192: ~10 MB and more in either kernel set's layout, so upload_weight shares the repacking among
+  // the cores (CPU devices' tiles, GPU layouts); a row misplaced by the split would be far off.
+  auto& ctx = context();
+  std::mt19937 rng(3);
+  for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q6_K, GgmlType::IQ2_XXS}) {
+    INFO(glasswing::gguf::ggml_type_name(t));
+    const uint32_t rows = 2048, cols = 8192;
+    const auto w = random_tensor(rng, t, rows, cols);
+    const auto x = random_floats(rng, cols);
+    Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
+    const WeightTensor tensor = upload_weight(ctx, arena, t, rows, cols, w.data());
+    Buffer xb = device_buffer(x), yb = device_buffer({}, rows);
+    Recorder rec(ctx);
+    rec.begin();
+    rec.matvec(tensor, whole(xb), whole(yb), {.n_vec = 1});
+    rec.end();
+    rec.submit_and_wait();
+    CHECK(worst_error(read_floats(yb, rows), cpu_matmul(t, w, rows, cols, x, 1)) < 1e-5);
+  }
+  require_no_validation_messages();
+}
+
 TEST_CASE("tiled matmul matches a CPU dequantize + dot for every type", "[weights]") {
   auto& ctx = context();
   std::mt19937 rng(2);
