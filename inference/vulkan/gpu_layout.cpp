@@ -27,7 +27,6 @@ struct Repack {
   Segment aux1, aux2;
 };
 
-// (constants, so that repack_rows<plan> copies with fixed-size moves)
 constexpr Repack kQ4_0{18, {{2, 16}, {}}, {0, 2}, {}};      // f16 d; qs[16]
 constexpr Repack kQ8_0{34, {{2, 32}, {}}, {0, 2}, {}};      // f16 d; qs[32]
 constexpr Repack kQ4_K{144, {{16, 128}, {}}, {0, 16}, {}};  // f16 d, dmin; scales[12]; qs[128]
@@ -38,27 +37,36 @@ constexpr Repack kQ5_K{
     176, {{48, 128}, {16, 32}}, {0, 16}, {}};  // f16 d, dmin; scales[12]; qh[32]; qs[128] -> qs then qh
 constexpr Repack kQ6_K{210, {{0, 192}, {}}, {192, 16}, {208, 2}};  // ql[128]; qh[64]; scales[16]; f16 d
 
-std::optional<Repack> repack_plan(GgmlType type) {
+// Calls f.template operator()<plan>() with the type's plan as a constant (so that repack_rows<plan> copies
+// with fixed-size moves); false for a type without one.
+template <typename F>
+bool with_plan(GgmlType type, F&& f) {
   switch (type) {
     case GgmlType::Q4_0:
-      return kQ4_0;
+      return f.template operator()<kQ4_0>(), true;
     case GgmlType::Q8_0:
-      return kQ8_0;
+      return f.template operator()<kQ8_0>(), true;
     case GgmlType::Q4_K:
-      return kQ4_K;
+      return f.template operator()<kQ4_K>(), true;
     case GgmlType::Q4_1:
-      return kQ4_1;
+      return f.template operator()<kQ4_1>(), true;
     case GgmlType::Q5_0:
-      return kQ5_0;
+      return f.template operator()<kQ5_0>(), true;
     case GgmlType::Q5_1:
-      return kQ5_1;
+      return f.template operator()<kQ5_1>(), true;
     case GgmlType::Q5_K:
-      return kQ5_K;
+      return f.template operator()<kQ5_K>(), true;
     case GgmlType::Q6_K:
-      return kQ6_K;
+      return f.template operator()<kQ6_K>(), true;
     default:
-      return std::nullopt;
+      return false;
   }
+}
+
+std::optional<Repack> repack_plan(GgmlType type) {
+  std::optional<Repack> plan;
+  with_plan(type, [&]<Repack P>() { plan = P; });
+  return plan;
 }
 
 // One repack: the source rows, and where the output's three regions start.
@@ -90,26 +98,8 @@ void repack_rows(const RowJob& j, uint32_t r0, uint32_t r1) {
 }
 
 void repack_rows(GgmlType type, const RowJob& j, uint32_t r0, uint32_t r1) {
-  switch (type) {
-    case GgmlType::Q4_0:
-      return repack_rows<kQ4_0>(j, r0, r1);
-    case GgmlType::Q8_0:
-      return repack_rows<kQ8_0>(j, r0, r1);
-    case GgmlType::Q4_K:
-      return repack_rows<kQ4_K>(j, r0, r1);
-    case GgmlType::Q4_1:
-      return repack_rows<kQ4_1>(j, r0, r1);
-    case GgmlType::Q5_0:
-      return repack_rows<kQ5_0>(j, r0, r1);
-    case GgmlType::Q5_1:
-      return repack_rows<kQ5_1>(j, r0, r1);
-    case GgmlType::Q5_K:
-      return repack_rows<kQ5_K>(j, r0, r1);
-    case GgmlType::Q6_K:
-      return repack_rows<kQ6_K>(j, r0, r1);
-    default:
-      throw VulkanError(gguf::ggml_type_name(type) + " has no GPU layout");
-  }
+  if (!with_plan(type, [&]<Repack P>() { repack_rows<P>(j, r0, r1); }))
+    throw VulkanError(gguf::ggml_type_name(type) + " has no GPU layout");
 }
 
 }  // namespace
