@@ -248,6 +248,21 @@ constexpr std::array kArchitectures = {
     // into attn_q, attn_k and attn_v; a packed attn_qkv is read as q|k|v rows, as llama.cpp's loader reads it)
     ArchTraits{.name = "internlm2", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::Normal,
                .learned_positions = false, .fused_qkv = false, .packed_qkv = true},
+    // Baichuan Inc. Baichuan-7B, Baichuan2-7B: llama's layers (llama.cpp's converter splits the packed W_pack
+    // into attn_q, attn_k and attn_v, reordering q's and k's rows for adjacent RoPE pairs). Baichuan2's
+    // NormHead (the classifier's rows L2-normalized) is neither baked in by that converter nor run by
+    // llama.cpp's graph: the classifier runs as the file has it, as llama.cpp runs it. Baichuan 13B and
+    // Baichuan2 13B (40 layers) use ALiBi: refused by ModelDescription
+    ArchTraits{.name = "baichuan", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::Normal,
+               .learned_positions = false, .fused_qkv = false},
+    // OrionStar Orion-14B: llama's attention and SwiGLU with LayerNorms (gains and biases), RoPE over whole
+    // heads in NeoX pairs (its converter keeps Hugging Face's rotate-half order, and llama.cpp turns orion
+    // as NeoX)
+    ArchTraits{.name = "orion", .norm = NormKind::Layer, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false},
+    // XVERSE-7B, 13B, 65B: llama's layers (its converter reorders q's and k's rows for adjacent RoPE pairs)
+    ArchTraits{.name = "xverse", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::Normal,
+               .learned_positions = false, .fused_qkv = false},
     // Swiss AI Apertus (8B, 70B): llama's layers with per-head q and k norms before RoPE (NeoX pairs; Llama
     // 3's RoPE scaling as rope_freqs) and an ungated FFN whose xIELU activation has each layer's own
     // parameters (ModelDescription::xielu)

@@ -869,6 +869,17 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
     throw std::runtime_error("rope.dimension_count " + std::to_string(d.n_rot) +
                              " differs from the head width " + std::to_string(d.head_dim) +
                              ": bailingmoe with partial RoPE is not supported");
+  // Baichuan: llama.cpp knows the 7B (RoPE) from the 13B (ALiBi: a per-head linear bias on the scores instead
+  // of positions, which Glasswing does not have) by the layer count alone, as the file says no more; any
+  // other count its graph would run with no positions at all
+  if (d.architecture == "baichuan" && d.n_layer != 32)
+    throw std::runtime_error(
+        d.n_layer == 40
+            ? std::string("baichuan with 40 layers (Baichuan 13B, Baichuan2 13B) places tokens by "
+                          "ALiBi, which Glasswing does not have: not supported")
+            : "baichuan with " + std::to_string(d.n_layer) +
+                  " layers: llama.cpp turns only the 32-layer model (Baichuan 7B) with RoPE, and "
+                  "runs the others with ALiBi or no positions: not supported");
   if (file.find(a + "rope.dimension_sections") && !d.traits->text_of_multimodal)
     throw std::runtime_error("multimodal RoPE sections (" + a + "rope.dimension_sections) are not supported");
   // RoPE scaling (rope_scaling.h): linear, YaRN and LongRoPE's attn_factor here; the per-pair factors

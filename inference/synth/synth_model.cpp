@@ -518,6 +518,12 @@ std::vector<Shape> make_shapes() {
   add(stablelm12);
   // InternLM2.5-7B: llama's layers, 32 heads over 8 KV heads
   add({"internlm2.5-7b", "internlm2", 4096, 32, 32, 8, 14336, 92544, 32768, 1000000.0f, 1e-5f, false, false});
+  // Baichuan2-7B: llama's layers, 32 heads of 128 without grouping, a vocabulary of 125696 (its config)
+  add({"baichuan2-7b", "baichuan", 4096, 32, 32, 32, 11008, 125696, 4096, 10000.0f, 1e-6f, false, false});
+  // Orion-14B: 40 layers of 40 heads of 128, LayerNorms with biases, SwiGLU of 15360, 84608 tokens
+  add({"orion-14b", "orion", 5120, 40, 40, 40, 15360, 84608, 4096, 10000.0f, 1e-5f, false, false});
+  // XVERSE-7B: llama's layers, 32 heads of 128, a vocabulary of 100534, 8192 positions
+  add({"xverse-7b", "xverse", 4096, 32, 32, 32, 11008, 100534, 8192, 10000.0f, 1e-6f, false, false});
   // Apertus-8B: 32 heads of 128 over 8 KV heads with per-head q and k norms, an ungated xIELU FFN of 21504,
   // Llama 3's RoPE scaling (factor 8 over 8192 positions)
   add({"apertus-8b", "apertus", 4096, 32, 32, 8, 21504, 131072, 65536, 12000000.0f, 1e-5f, false, false, 0, 8.0f,
@@ -856,6 +862,12 @@ std::vector<Shape> make_shapes() {
   stablelm12_tiny.qk_norm = true;
   add(stablelm12_tiny);
   add({"test-tiny-internlm2", "internlm2", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, false, true});
+  // baichuan: llama's layers, with the 7B's 32 layers (llama.cpp turns only a 32-layer baichuan with RoPE; the
+  // 13B's 40 are ALiBi, refused) and no grouped heads, as Baichuan's; orion: LayerNorms with biases, NeoX
+  // pairs; xverse: llama's layers
+  add({"test-tiny-baichuan", "baichuan", 64, 32, 4, 4, 128, 300, 128, 10000.0f, 1e-6f, false, true});
+  add({"test-tiny-orion", "orion", 128, 2, 4, 4, 256, 300, 128, 10000.0f, 1e-5f, false, true});
+  add({"test-tiny-xverse", "xverse", 128, 2, 4, 2, 256, 300, 128, 10000.0f, 1e-6f, false, true});
   // falcon: Falcon-7B's block (one LayerNorm, attention from one KV head and the GELU FFN in parallel, fused
   // q|k|v without biases, NeoX RoPE over whole heads, tied embeddings); falcon-40b: two norms (attn_norm_2
   // attention's, attn_norm the FFN's) and two KV heads; nemotron: LayerNorms, grouped attention with RoPE on
@@ -1132,7 +1144,9 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     const bool stablelm_12b = stablelm && s.qk_norm;
     // Phi-3.5-MoE: norms with biases (gains 1 + N(0, 0.25)), q, k, v and output projections with biases
     const bool phimoe = s.arch == "phimoe";
-    const bool norm_bias = neox || phi2 || starcoder2 || stablelm || falcon || nemotron4 || phimoe;
+    // Orion: LayerNorms with biases, llama's layers otherwise
+    const bool orion = s.arch == "orion";
+    const bool norm_bias = neox || phi2 || starcoder2 || stablelm || falcon || nemotron4 || phimoe || orion;
     const bool layer_norm = norm_bias || cohere;
     // (Falcon-H1: gains 1 + N(0, 0.25) too, so that a sublayer reading the other norm's output shows)
     const bool falcon_h1 = s.arch == "falcon-h1";
@@ -1316,7 +1330,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
                         : falcon_h1                              ? "ffn_norm"
                                                                  : "ffn_norm.weight"),
                    norm, e, 1});
-    if (neox || starcoder2 || (stablelm && !stablelm_12b) || nemotron4 || phimoe)
+    if (neox || starcoder2 || (stablelm && !stablelm_12b) || nemotron4 || phimoe || orion)
       t.push_back({p + "ffn_norm.bias", Kind::Bias, e, 1});
     const bool experts = s.moe_layer(l);
     if (experts && s.arch == "gemma4") {  // experts (gate|up per expert) beside the dense FFN, their norms
@@ -1421,7 +1435,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
   const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe";
   const bool norm_bias = s.arch == "gptneox" || s.arch == "phi2" || s.arch == "starcoder2" ||
                          s.arch == "stablelm" || s.arch == "falcon" || s.arch == "nemotron" ||
-                         s.arch == "phimoe";
+                         s.arch == "phimoe" || s.arch == "orion";
   t.push_back(
       {lfm2 ? "token_embd_norm.weight" : "output_norm.weight",
        norm_bias || s.arch == "command-r" || s.arch.rfind("cohere2", 0) == 0 ? Kind::HeadNorm : Kind::Norm, e,
@@ -1493,7 +1507,8 @@ constexpr std::string_view kArchitectures[] = {
     "bailingmoe", "bailingmoe2",  "gemma3n",       "llama4",        "starcoder2", "stablelm",
     "internlm2",  "apertus",      "falcon",        "nemotron",      "mistral4",   "mamba2",
     "mamba",      "deci",         "minicpm",       "minicpm3",      "phimoe",     "kimi-linear",
-    "afmoe",      "smallthinker", "exaone-moe",    "cohere2moe"};
+    "afmoe",      "smallthinker", "exaone-moe",    "cohere2moe",    "baichuan",   "orion",
+    "xverse"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -1622,7 +1637,8 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   if (a != "falcon-h1" && a != "falcon" && !s.pure_ssm())
     w.set_u32(a + ".rope.dimension_count", s.rope_dims ? s.rope_dims : s.head_dim());
   if (a == "gptneox" || a == "phi2" || a == "command-r" || a == "cohere2" || a == "cohere2moe" ||
-      a == "starcoder2" || a == "stablelm" || a == "falcon" || a == "nemotron") {  // (LayerNorms)
+      a == "starcoder2" || a == "stablelm" || a == "falcon" || a == "nemotron" ||
+      a == "orion") {  // (LayerNorms)
     w.set_f32(a + ".attention.layer_norm_epsilon", s.norm_eps);
   } else {
     w.set_f32(a + ".attention.layer_norm_rms_epsilon", s.norm_eps);

@@ -138,8 +138,8 @@ Tokenizer Tokenizer::from_gguf(const gguf::GgufFile& file) {
   const gguf::Array* types = read_array(file, "tokenizer.ggml.token_type", n, false);
   if (types && types->ints.size() != n)
     throw std::runtime_error("tokenizer.ggml.token_type must be an array of integers");
-  if (t.is_spm && !scores)
-    throw std::runtime_error("GGUF metadata has no tokenizer.ggml.scores (needed by a llama tokenizer)");
+  // (A llama vocabulary without scores merges as llama.cpp merges it, every score 0: the leftmost pair in the
+  // vocabulary first. XVERSE's converter writes its tokenizer.json's tokens so, without scores.)
 
   Vocab& v = t.vocab;
   v.text.resize(n);

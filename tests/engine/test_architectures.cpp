@@ -1094,6 +1094,52 @@ std::filesystem::path without_tensor(const std::filesystem::path& path, const st
 }
 }  // namespace
 
+TEST_CASE("baichuan, orion and xverse match the textbook forward pass", "[engine][architectures]") {
+  // Baichuan 7B, XVERSE: llama's layers (adjacent RoPE pairs: their converters reorder q's and k's rows);
+  // Orion: LayerNorms with biases and NeoX pairs (its converter keeps Hugging Face's order)
+  const std::string shape = GENERATE("test-tiny-baichuan", "test-tiny-orion", "test-tiny-xverse");
+  INFO(shape);
+  const auto path = test::synth_model_file(shape, gguf::GgmlType::Q8_0);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  const model::LayerWeights& L = model->weights().layers[1];
+  const auto n = [](int64_t v) { return static_cast<size_t>(v); };
+  CHECK(L.w_gate);
+  CHECK(L.bq.empty());
+  CHECK(d.n_rot == d.head_dim);
+  CHECK_FALSE(d.parallel_residual);
+  CHECK_FALSE(d.tied_embeddings);
+  if (shape == "test-tiny-orion") {
+    CHECK(d.traits->norm == model::NormKind::Layer);
+    CHECK(d.traits->rope == model::RopeKind::NeoX);
+    CHECK(L.attn_norm_b.size() == n(d.n_embd));
+    CHECK(L.ffn_norm_b.size() == n(d.n_embd));
+    CHECK(model->weights().output_norm_b.size() == n(d.n_embd));
+    // (the LayerNorms' biases are required, as llama.cpp's loader requires them)
+    CHECK_THROWS_WITH(model::Model::load(without_tensor(path, "blk.1.ffn_norm.bias")),
+                      Contains("blk.1.ffn_norm.bias"));
+  } else {
+    CHECK(d.traits->norm == model::NormKind::Rms);
+    CHECK(d.traits->rope == model::RopeKind::Normal);
+    CHECK(L.attn_norm_b.empty());
+    CHECK(d.norm_eps == 1e-6f);
+  }
+  check_against_textbook(*model, 0.05f);
+}
+
+TEST_CASE("Baichuan 13B (ALiBi) is refused by name", "[engine][architectures]") {
+  // llama.cpp tells Baichuan's 7B (RoPE) from its 13B (ALiBi) by the layer count alone
+  const auto path = test::synth_model_file("test-tiny-baichuan", gguf::GgmlType::F32);
+  CHECK_THROWS_WITH(
+      model::Model::load(with_metadata(path, "baichuan-13b",
+                                       [](gguf::GgufWriter& w) { w.set_u32("baichuan.block_count", 40); })),
+      Contains("Baichuan 13B") && Contains("ALiBi") && Contains("not supported"));
+  CHECK_THROWS_WITH(
+      model::Model::load(with_metadata(path, "baichuan-2",
+                                       [](gguf::GgufWriter& w) { w.set_u32("baichuan.block_count", 2); })),
+      Contains("baichuan with 2 layers") && Contains("not supported"));
+}
+
 TEST_CASE("falcon (Falcon-7B's one norm, Falcon-40B's two) and nemotron match the textbook forward pass",
           "[engine][architectures]") {
   // Falcon: LayerNorms, fused q|k|v without biases over one KV head (7B) or two (40B's grouped kind), NeoX

@@ -680,6 +680,11 @@ TEST_CASE("presets carry the real models' sizes") {
   CHECK(synth::find_shape("starcoder2-3b")->n_params() == 3030371328);
   CHECK(synth::find_shape("stablelm-2-1.6b")->n_params() == 1644515328);
   CHECK(synth::find_shape("internlm2.5-7b")->n_params() == 7737708544);
+  // Baichuan2-7B, Orion-14B (LayerNorms with biases) and XVERSE-7B to the parameter: their configs' counts by
+  // hand (embeddings and classifier apart, norms included; their cards round them to 7B and 14B)
+  CHECK(synth::find_shape("baichuan2-7b")->n_params() == 7505973248);
+  CHECK(synth::find_shape("orion-14b")->n_params() == 14498703360);
+  CHECK(synth::find_shape("xverse-7b")->n_params() == 7299846144);
   // Falcon-7B and -40B (their lm_head as output.weight, as the Hub counts them: 7.22 B, 41.8 B) and
   // Minitron-4B-Base (4.19 B) to the parameter, their configs' counts by hand
   CHECK(synth::find_shape("falcon-7b")->n_params() == 7217189760);

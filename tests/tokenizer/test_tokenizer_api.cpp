@@ -296,3 +296,31 @@ TEST_CASE("missing or invalid tokenizer metadata is a clear error") {
   for (const auto& w : tok.warnings()) warned |= w.find("bos_token_id") != std::string::npos;
   CHECK(warned);
 }
+
+namespace {
+// A SentencePiece ("llama") vocabulary of a, b, c, ab and bc, with or without scores (bc over ab when it has
+// them), without the space prefix (as Baichuan2's model says)
+std::vector<uint8_t> abc_vocab(bool with_scores) {
+  GgufBytes b;
+  b.str("tokenizer.ggml.model", "llama")
+      .strings("tokenizer.ggml.tokens", {"<unk>", "<s>", "</s>", "a", "b", "c", "ab", "bc"})
+      .ints("tokenizer.ggml.token_type", {2, 3, 3, 1, 1, 1, 1, 1})
+      .u32("tokenizer.ggml.bos_token_id", 1)
+      .u32("tokenizer.ggml.eos_token_id", 2)
+      .u32("tokenizer.ggml.unknown_token_id", 0)
+      .boolean("tokenizer.ggml.add_space_prefix", false);
+  if (with_scores) b.floats("tokenizer.ggml.scores", {0, 0, 0, -1, -1, -1, 1, 5});
+  return b.bytes();
+}
+}  // namespace
+
+TEST_CASE("a llama vocabulary without scores merges the leftmost pair first, as llama.cpp does (XVERSE)") {
+  // XVERSE's converter writes its tokenizer.json's tokens as a "llama" vocabulary without scores: llama.cpp
+  // then takes every score as 0, so of pairs in the vocabulary the leftmost merges first
+  const auto scored_bytes = abc_vocab(true), unscored_bytes = abc_vocab(false);
+  const Tokenizer scored = Tokenizer::from_gguf(GgufFile::parse(scored_bytes));
+  const Tokenizer unscored = Tokenizer::from_gguf(GgufFile::parse(unscored_bytes));
+  CHECK(scored.encode("abc") == std::vector<int32_t>{3, 7});    // a, bc (bc's score over ab's)
+  CHECK(unscored.encode("abc") == std::vector<int32_t>{6, 5});  // ab, c (a tie: leftmost)
+  CHECK(unscored.decode(unscored.encode("abcab")) == "abcab");
+}

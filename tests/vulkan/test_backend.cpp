@@ -517,6 +517,13 @@ TEST_CASE("Vulkan runs starcoder2, stablelm, internlm2 and apertus as the CPU en
   check_shape_against_cpu(shape, 12);
 }
 
+TEST_CASE("Vulkan runs baichuan, orion and xverse as the CPU engine does", "[backend]") {
+  // (Baichuan 7B's 32 layers; Orion's LayerNorms with biases and NeoX pairs)
+  const std::string shape = GENERATE("test-tiny-baichuan", "test-tiny-orion", "test-tiny-xverse");
+  INFO(shape);
+  check_shape_against_cpu(shape, 12);
+}
+
 TEST_CASE("Vulkan runs falcon (one norm and two) and nemotron as the CPU engine does", "[backend]") {
   // (Falcon-7B's single KV head, Falcon-40B's attn_norm_2 beside attn_norm; Nemotron's ReLU² after a
   // LayerNorm, RoPE on half of each head)
