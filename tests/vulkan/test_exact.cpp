@@ -120,12 +120,24 @@ TEST_CASE("vulkan-llamacpp computes what cpu-llamacpp computes on starcoder2, st
   compare_with_cpu(*model, shape);
 }
 
+TEST_CASE("vulkan-llamacpp computes what cpu-llamacpp computes on starcoder and olmo") {
+  // (starcoder: gpt2's block, whose GELU table and learned positions it runs, over one KV head; olmo without
+  // clip_qkv: llama's layers with LayerNorms whose gains are 1)
+  const char* shape = GENERATE("test-tiny-starcoder", "test-tiny-starcoder-untied", "test-tiny-olmo");
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+  compare_with_cpu(*model, shape);
+}
+
 TEST_CASE("vulkan-llamacpp computes what cpu-llamacpp computes with YaRN and LongRoPE scaling") {
   // (its session of 80 positions is past the LongRoPE model's original 32: the long factors)
   const std::string name = GENERATE("yarn-test-tiny", "yarn-test-tiny-qwen3", "longrope");
   auto model = model::Model::load(name == "longrope" ? test::longrope_model_file()
                                                      : test::yarn_model_file(name.substr(5)));
   compare_with_cpu(*model, name.c_str());
+}
+
+TEST_CASE("vulkan-llamacpp refuses olmo's clamped q, k and v by name (cpu-llamacpp runs them)") {
+  check_refused("test-tiny-olmo-clip", "does not run olmo with q, k and v clamped (attention.clamp_kqv)");
 }
 
 TEST_CASE("vulkan-llamacpp refuses gemma3 by name (cpu-llamacpp runs it)") {
