@@ -1065,6 +1065,16 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
             std::copy_n(s.k.data(), n * kv_dim, s.v.data());
         }
       }
+      // OLMo 1's clip_qkv: every element of q, k and v clamped to ±clamp_kqv before RoPE and the caches
+      if (d.clamp_kqv > 0.0f) {
+        const float c = d.clamp_kqv;
+        const auto clamp_all = [c](float* x, int64_t count) {
+          for (int64_t i = 0; i < count; ++i) x[i] = std::clamp(x[i], -c, c);
+        };
+        clamp_all(s.q.data(), n * q_dim);
+        clamp_all(s.k.data(), n * kv_dim);
+        clamp_all(s.v.data(), n * kv_dim);
+      }
 
       // RMSNorm of every q and k head (qwen3), RoPE on q and k, then q into the Q cache and k, v into the KV
       // cache

@@ -200,9 +200,21 @@ constexpr std::array kArchitectures = {
     ArchTraits{.name = "exaone-moe", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
                .learned_positions = false, .fused_qkv = false, .qk_norm = true, .swa_pattern = 4,
                .local_rope_scaling = true, .deepseek_moe = true, .rope_local_only = true},
+    // Allen AI OLMo 1 (OLMo-1B, OLMo-7B, OLMo-7B-0424 / 1.7, Instruct): llama's layers (adjacent RoPE pairs:
+    // llama.cpp's converter permutes q and k as llama's) with LayerNorms that have no parameters, and q, k
+    // and v clamped to ±attention.clamp_kqv where the file has it (ModelDescription::clamp_kqv)
+    ArchTraits{.name = "olmo", .norm = NormKind::Layer, .ffn = FfnKind::SwiGlu, .rope = RopeKind::Normal,
+               .learned_positions = false, .fused_qkv = false, .layer_norm_bias = false,
+               .nonparametric_norms = true},
     ArchTraits{"olmo2",  NormKind::Rms,   FfnKind::SwiGlu, RopeKind::NeoX,   false, false, true,  false, false, false,
                true, 4, false, false, false, "ffn_norm", 0, false, true, true},
     ArchTraits{"gpt2",   NormKind::Layer, FfnKind::Gelu,   RopeKind::None,   true,  true,  false},
+    // BigCode StarCoder, StarCoderBase, SantaCoder, WizardCoder-15B, TinyStarCoder (gpt_bigcode): gpt2's
+    // block (learned positions, LayerNorms and projections with biases, q|k|v in one matrix, an ungated GELU
+    // FFN, in sequence) with multi-query attention: the fused matrix's rows are all q heads, then the one KV
+    // head's k, then its v; tied embeddings where the file has no output.weight
+    ArchTraits{.name = "starcoder", .norm = NormKind::Layer, .ffn = FfnKind::Gelu, .rope = RopeKind::None,
+               .learned_positions = true, .fused_qkv = true},
     // GPT-NeoX (Pythia, GPT-NeoX-20B, RedPajama-INCITE): gpt2's LayerNorms, biases and fused q|k|v with NeoX
     // RoPE on part of each head, attention and FFN in parallel from their own norms
     ArchTraits{.name = "gptneox", .norm = NormKind::Layer, .ffn = FfnKind::Gelu, .rope = RopeKind::NeoX,

@@ -179,6 +179,9 @@ struct ArchTraits {
   // stream before the attention and without a norm), not the FFN's normalized input, so that the experts
   // can be known (and prefetched) while attention runs
   bool router_from_layer_input = false;
+  // OLMo 1 (olmo): LayerNorms without learned parameters ((x - mean)/std, no gains, no biases), as its
+  // checkpoints have them; the loader gives each norm gains of 1 so every backend runs it as a LayerNorm
+  bool nonparametric_norms = false;
 
   // Whether each head's attention output is gated by σ(gate) before wo (Qwen3.5's gate rows in wq, or
   // afmoe's own attn_gate matrix)

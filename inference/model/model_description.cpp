@@ -994,6 +994,13 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
       (d.architecture == "stablelm" && file.find_tensor("blk.0.ffn_norm.weight") == nullptr);
   d.qk_layer_norm =
       d.traits->qk_layer_norm_if_present && file.find_tensor("blk.0.attn_q_norm.weight") != nullptr;
+  if (d.architecture == "olmo") {  // (llama.cpp reads the key for olmo; its converter writes it where set)
+    const double c = file.get_float(a + "attention.clamp_kqv").value_or(0.0);
+    if (!std::isfinite(c) || c < 0)
+      throw std::runtime_error(a + "attention.clamp_kqv must be a positive number (0: none), not " +
+                               std::to_string(c));
+    d.clamp_kqv = static_cast<float>(c);
+  }
   d.attn_softcap = static_cast<float>(file.get_float(a + "attn_logit_softcapping").value_or(0.0));
   d.final_softcap = static_cast<float>(file.get_float(a + "final_logit_softcapping").value_or(0.0));
   if (d.traits->layer_shapes) read_layer_shapes(file, a, d);

@@ -81,6 +81,9 @@ struct ModelDescription {
   // none
   float attn_softcap = 0.0f;
   float final_softcap = 0.0f;
+  // OLMo 1 (olmo, attention.clamp_kqv: its config's clip_qkv, 8 in OLMo-7B-0424): every element of q, k and v
+  // clamped to ±clamp_kqv right after its projection, before RoPE; 0: none
+  float clamp_kqv = 0.0f;
   bool tied_embeddings = false;  // no output.weight: the classifier reuses token_embd.weight
   // Hybrid models: how each layer mixes its tokens. Attention (every layer of the others), LFM2's gated short
   // convolution of shortconv_kernel taps (ArchTraits::short_conv: attention.head_count_kv is 0 for them in

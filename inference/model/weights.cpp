@@ -78,6 +78,13 @@ class Loader {
                         static_cast<size_t>(count) * sizeof(float)};
   }
 
+  // n gains of 1, owned by the weights: the norms of olmo, which have no parameters (a LayerNorm then
+  // multiplies by exactly 1, so every backend runs them unchanged)
+  Vector ones(int64_t n) {
+    const auto& v = converted_.emplace_back(static_cast<size_t>(n), 1.0f);
+    return Vector(v.data(), v.size());
+  }
+
   // A 1-D tensor of `cols` as a matrix of one row (a dot product with each token's x).
   WeightMatrix row_matrix(const std::string& name, int64_t cols) {
     const auto* t = find(name, {static_cast<uint64_t>(cols)}, true);
@@ -223,8 +230,13 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
   const ArchTraits& arch = *d.traits;
   // (their biases required: LayerNorms', and phimoe's RMSNorms with biases)
   const bool layer_norm = (arch.norm == NormKind::Layer && arch.layer_norm_bias) || arch.rms_norm_bias;
+  // gpt2 and starcoder (the families with learned positions) have every projection biased: llama.cpp's
+  // loader requires them, so a file without one is broken, not a variant, and is refused naming the tensor
+  const bool biases = arch.learned_positions;
 
   w.token_embd = load.matrix("token_embd.weight", d.n_vocab, d.n_embd);
+  // (olmo: one vector of ones for all its norms, which the file does not have)
+  const Vector unit_gains = arch.nonparametric_norms ? load.ones(d.n_embd) : Vector{};
   if (arch.learned_positions) w.position_embd = load.matrix("position_embd.weight", d.n_ctx_train, d.n_embd);
 
   w.layers.resize(static_cast<size_t>(d.n_layer));
@@ -233,7 +245,10 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
     const std::string p = "blk." + std::to_string(l) + ".";
     // (deci's layers without attention have no norm before it; Nemotron-H's FFN layers use theirs)
     const bool attn_norm = d.mixer(l) != ModelDescription::Mixer::None || arch.single_sublayer;
-    if (!arch.no_pre_norms && attn_norm) L.attn_norm = load.vector(p + "attn_norm.weight", d.n_embd);
+    if (arch.nonparametric_norms)
+      L.attn_norm = unit_gains;
+    else if (!arch.no_pre_norms && attn_norm)
+      L.attn_norm = load.vector(p + "attn_norm.weight", d.n_embd);
     L.attn_norm_b = load.vector(p + "attn_norm.bias", d.n_embd, layer_norm);
     if (arch.attn_norm_2 && load.has(p + "attn_norm_2.weight")) {
       // Falcon-40B's two norms: attn_norm (ln_mlp) feeds the parallel FFN, attn_norm_2 (ln_attn) attention;
@@ -294,7 +309,7 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
     } else if (arch.fused_qkv) {
       const int64_t n_qkv = d.q_dim() + 2 * d.kv_dim();
       L.wqkv = load.matrix(p + "attn_qkv.weight", n_qkv, d.n_embd);
-      L.bqkv = load.vector(p + "attn_qkv.bias", n_qkv, false);
+      L.bqkv = load.vector(p + "attn_qkv.bias", n_qkv, biases);
     } else if (arch.packed_qkv && load.has(p + "attn_qkv.weight")) {
       const WeightMatrix qkv = load.matrix(p + "attn_qkv.weight", d.q_dim() + 2 * d.kv_dim(), d.n_embd);
       L.wq = rows_of(qkv, 0, d.q_dim(), "q rows");
@@ -351,7 +366,7 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
     if (d.has_attention(l)) {
       L.wo =
           load.matrix(p + "attn_output.weight", d.n_embd, d.is_mla() ? d.attn_out_dim() : d.heads(l).q_dim());
-      L.bo = load.vector(p + "attn_output.bias", d.n_embd, false);
+      L.bo = load.vector(p + "attn_output.bias", d.n_embd, biases);
     }
     if (arch.layer_shapes) {  // Gemma 4: the layer's output scale, and where the model has them its inputs
       L.out_scale = load.vector(p + "layer_output_scale.weight", 1, false);
@@ -382,7 +397,7 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
     const std::string ffn_norm = p + std::string(arch.ffn_norm);
     // (StableLM 2 12B: no ffn_norm, its FFN in parallel from the attention norm's output)
     const bool no_ffn_norm = d.parallel_residual && d.architecture == "stablelm";
-    if (arch.single_sublayer)
+    if (arch.single_sublayer || arch.nonparametric_norms)  // (olmo: gains of 1 as attention's)
       L.ffn_norm = L.attn_norm;
     else if (arch.parallel_hybrid && load.has(ffn_norm))  // (Falcon-H1's converter: no ".weight")
       L.ffn_norm = load.vector(ffn_norm, d.n_embd);
@@ -443,18 +458,20 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
           arch.ffn != FfnKind::XIelu)  // (ungated)
         L.w_gate = load.matrix(p + "ffn_gate.weight", n_ff, d.n_embd);
       L.w_up = load.matrix(p + "ffn_up.weight", n_ff, d.n_embd);
-      L.b_up = load.vector(p + "ffn_up.bias", n_ff, false);
+      L.b_up = load.vector(p + "ffn_up.bias", n_ff, biases);
     }
     if (!d.moe_layer(l)) {
       L.w_down = load.matrix(p + "ffn_down.weight", d.n_embd, d.ff_width(l));
-      L.b_down = load.vector(p + "ffn_down.bias", d.n_embd, false);
+      L.b_down = load.vector(p + "ffn_down.bias", d.n_embd, biases);
     }
   }
 
   // (LFM2's final norm is named token_embd_norm)
-  w.output_norm = load.vector(
-      arch.short_conv && load.has("token_embd_norm.weight") ? "token_embd_norm.weight" : "output_norm.weight",
-      d.n_embd);
+  w.output_norm = arch.nonparametric_norms ? unit_gains
+                                           : load.vector(arch.short_conv && load.has("token_embd_norm.weight")
+                                                             ? "token_embd_norm.weight"
+                                                             : "output_norm.weight",
+                                                         d.n_embd);
   w.output_norm_b = load.vector("output_norm.bias", d.n_embd, layer_norm);
   w.output = d.tied_embeddings ? w.token_embd : load.matrix("output.weight", d.n_vocab, d.n_embd);
   w.output_b = load.vector("output.bias", d.n_vocab, false);

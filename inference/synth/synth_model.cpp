@@ -500,6 +500,23 @@ std::vector<Shape> make_shapes() {
     }
   }
   add(super49);
+  // OLMo 1 (the -hf checkpoints llama.cpp converts): LayerNorms without parameters, SwiGLU, 50304 tokens;
+  // OLMo-1B: 16 layers of 2048, tied; OLMo-7B: 32 of 4096, untied; OLMo-7B-0424 (1.7): the 7B with q, k and v
+  // clamped to ±8 (clip_qkv) and 4096 positions
+  add({"olmo-1b", "olmo", 2048, 16, 16, 16, 8192, 50304, 2048, 10000.0f, 1e-5f, true, false});
+  add({"olmo-7b", "olmo", 4096, 32, 32, 32, 11008, 50304, 2048, 10000.0f, 1e-5f, false, false});
+  Shape olmo_17{"olmo-7b-0424", "olmo", 4096, 32, 32, 32, 11008, 50304, 4096, 10000.0f, 1e-5f, false, false};
+  olmo_17.clamp_kqv = 8.0f;
+  add(olmo_17);
+  // StarCoder (gpt_bigcode): learned positions, LayerNorms and projections with biases, one KV head
+  // (multi-query), an ungated GELU FFN of 4 × n_embd, tied embeddings (their configs' tie_word_embeddings).
+  // TinyStarCoder-Py (164M): 20 layers of 768 (12 heads); StarCoderBase-1B and SantaCoder (1.1B): 24 of 2048
+  // (16 heads), SantaCoder with 2048 positions and 49280 tokens; StarCoder / StarCoderBase / WizardCoder-15B
+  // (15.5B): 40 of 6144 (48 heads)
+  add({"tinystarcoder", "starcoder", 768, 20, 12, 1, 3072, 49152, 8192, 10000.0f, 1e-5f, true, false});
+  add({"starcoderbase-1b", "starcoder", 2048, 24, 16, 1, 8192, 49152, 8192, 10000.0f, 1e-5f, true, false});
+  add({"santacoder", "starcoder", 2048, 24, 16, 1, 8192, 49280, 2048, 10000.0f, 1e-5f, true, false});
+  add({"starcoder-15b", "starcoder", 6144, 40, 48, 1, 24576, 49152, 8192, 10000.0f, 1e-5f, true, false});
   // StarCoder2-3B: LayerNorms and projections with biases, 24 heads of 128 over 2 KV heads, a GELU FFN of
   // 12288, tied embeddings (its RoPE base as the config writes it)
   add({"starcoder2-3b", "starcoder2", 3072, 30, 24, 2, 12288, 49152, 16384, 999999.4420358813f, 1e-5f, true,
@@ -854,6 +871,16 @@ std::vector<Shape> make_shapes() {
   Shape stablelm_tiny{"test-tiny-stablelm", "stablelm", 128, 2, 4, 4, 256, 300, 128, 10000.0f, 1e-5f, false, true};
   stablelm_tiny.rope_dims = 8;
   add(stablelm_tiny);
+  // olmo (OLMo 1): llama's layers with LayerNorms that have no parameters, tied; test-tiny-olmo-clip with
+  // q, k and v clamped to ±0.5 (the tiny weights' projections reach past it) and an output.weight
+  add({"test-tiny-olmo", "olmo", 128, 2, 4, 4, 256, 300, 128, 10000.0f, 1e-5f, true, true});
+  Shape olmo_clip{"test-tiny-olmo-clip", "olmo", 128, 2, 4, 4, 256, 300, 128, 10000.0f, 1e-5f, false, true};
+  olmo_clip.clamp_kqv = 0.5f;
+  add(olmo_clip);
+  // starcoder: gpt2's block (learned positions, LayerNorms, biased fused q|k|v, output and GELU FFN) over one
+  // KV head, tied embeddings; test-tiny-starcoder-untied with an output.weight of its own
+  add({"test-tiny-starcoder", "starcoder", 128, 2, 4, 1, 512, 300, 128, 10000.0f, 1e-5f, true, true});
+  add({"test-tiny-starcoder-untied", "starcoder", 128, 2, 4, 1, 512, 300, 128, 10000.0f, 1e-5f, false, true});
   // stablelm-12b-style: StableLM 2 12B's layers (per-head LayerNorms of q and k with gains per head, no q, k,
   // v biases, the FFN in parallel from the attention norm), 4 heads over 2 KV heads
   Shape stablelm12_tiny{"test-tiny-stablelm-12b-style", "stablelm", 128, 2, 4, 2, 256, 300, 128, 10000.0f,
@@ -1124,6 +1151,8 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
                  kv = uint64_t{s.n_head_kv} * s.head_dim();
   std::vector<TensorSpec> t;
   t.push_back({"token_embd.weight", Kind::Weight, e, s.n_vocab});
+  // (StarCoder: a learned embedding per position of its context, added to the token's)
+  if (s.arch == "starcoder") t.push_back({"position_embd.weight", Kind::Weight, e, s.n_ctx});
   for (uint32_t l = 0; l < s.n_layer + s.n_nextn; ++l) {
     const std::string p = "blk." + std::to_string(l) + ".";
     const bool olmo2 = s.arch == "olmo2";  // norms after the sublayers only; q and k normalized whole
@@ -1138,6 +1167,8 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     // Falcon: LayerNorms with biases, a second (attn_norm_2) where attn_norm_2; Nemotron: LayerNorms with
     // biases, no other biases (as Minitron's and Nemotron-4's)
     const bool falcon = s.arch == "falcon", nemotron4 = s.arch == "nemotron";
+    // StarCoder: gpt2's block, every norm and projection biased, q|k|v fused (all q heads, then k, then v)
+    const bool starcoder = s.arch == "starcoder";
     // StableLM 2 12B, Command R+: per-head LayerNorms of q and k, gains per head; StableLM 2 12B's q, k and v
     // without biases, its FFN in parallel (no ffn_norm)
     const bool qk_layer_norm = (stablelm || s.arch == "command-r") && s.qk_norm;
@@ -1146,14 +1177,17 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     const bool phimoe = s.arch == "phimoe";
     // Orion: LayerNorms with biases, llama's layers otherwise
     const bool orion = s.arch == "orion";
-    const bool norm_bias = neox || phi2 || starcoder2 || stablelm || falcon || nemotron4 || phimoe || orion;
+    const bool norm_bias =
+        neox || phi2 || starcoder2 || stablelm || falcon || nemotron4 || phimoe || orion || starcoder;
     const bool layer_norm = norm_bias || cohere;
     // (Falcon-H1: gains 1 + N(0, 0.25) too, so that a sublayer reading the other norm's output shows)
     const bool falcon_h1 = s.arch == "falcon-h1";
     const Kind norm = layer_norm || falcon_h1 ? Kind::HeadNorm : Kind::Norm;
     const bool exaone4 = s.arch == "exaone4";  // (as olmo2's norms, per-head q and k norms)
     // (deci: no norm where a layer has no attention)
-    if (!olmo2 && !exaone4 && !s.no_attention(l)) t.push_back({p + "attn_norm.weight", norm, e, 1});
+    // (OLMo 1: no norm has parameters)
+    const bool olmo1 = s.arch == "olmo";
+    if (!olmo2 && !exaone4 && !olmo1 && !s.no_attention(l)) t.push_back({p + "attn_norm.weight", norm, e, 1});
     if (norm_bias) t.push_back({p + "attn_norm.bias", Kind::Bias, e, 1});
     if (falcon && s.attn_norm_2) {
       t.push_back({p + "attn_norm_2.weight", norm, e, 1});
@@ -1255,9 +1289,9 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
         if (!(s.k_eq_v && !s.sliding(l))) t.push_back({p + "attn_v.weight", Kind::Weight, e, kvl});
         t.push_back({p + "attn_k_norm.weight", Kind::QkGain, hd, 1});
       }
-    } else if (s.arch == "phi3" || neox || phi2 || s.arch == "bailingmoe2" || falcon) {
+    } else if (s.arch == "phi3" || neox || phi2 || s.arch == "bailingmoe2" || falcon || starcoder) {
       t.push_back({p + "attn_qkv.weight", Kind::Weight, e, q + 2 * kv});
-      if (neox || phi2) t.push_back({p + "attn_qkv.bias", Kind::Bias, q + 2 * kv, 1});
+      if (neox || phi2 || starcoder) t.push_back({p + "attn_qkv.bias", Kind::Bias, q + 2 * kv, 1});
     } else if (s.kv_rank) {  // multi-head latent attention
       const uint64_t hq = uint64_t{s.n_head} * (s.qk_nope + s.rope_dims), nh = s.n_head;
       if (s.q_rank) {
@@ -1315,7 +1349,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
                    : s.linear_attention(l) ? e
                                            : q_l,
                    e});
-    if (gpt_oss || seed_oss || neox || phi2 || starcoder2 || phimoe)
+    if (gpt_oss || seed_oss || neox || phi2 || starcoder2 || phimoe || starcoder)
       t.push_back({p + "attn_output.bias", Kind::Bias, e, 1});
     if (gpt_oss) t.push_back({p + "attn_sinks.weight", Kind::Sink, s.n_head, 1});
     const bool post_norms = s.arch == "gemma2" || s.arch == "gemma3" || s.arch == "gemma4" ||
@@ -1325,12 +1359,12 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     if (deci && s.layer_ff_width(l) == 0) continue;  // (deci: a layer without an FFN)
     // (Falcon-H1's converter maps pre_ff_layernorm.weight whole: "ffn_norm" without ".weight")
     // (Nemotron-H's FFN layers: their attn_norm; Falcon's FFN: attn_norm; StableLM 2 12B's: its attn_norm)
-    if (!olmo2 && !exaone4 && !nemotron && !phi2 && !cohere && !falcon && !stablelm_12b)
+    if (!olmo2 && !exaone4 && !nemotron && !phi2 && !cohere && !falcon && !stablelm_12b && !olmo1)
       t.push_back({p + (gpt_oss || glm4moe || seed_oss || qwen35 ? "post_attention_norm.weight"
                         : falcon_h1                              ? "ffn_norm"
                                                                  : "ffn_norm.weight"),
                    norm, e, 1});
-    if (neox || starcoder2 || (stablelm && !stablelm_12b) || nemotron4 || phimoe || orion)
+    if (neox || starcoder2 || (stablelm && !stablelm_12b) || nemotron4 || phimoe || orion || starcoder)
       t.push_back({p + "ffn_norm.bias", Kind::Bias, e, 1});
     const bool experts = s.moe_layer(l);
     if (experts && s.arch == "gemma4") {  // experts (gate|up per expert) beside the dense FFN, their norms
@@ -1384,13 +1418,14 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, 2 * uint64_t{s.n_ff}});  // gate rows, then up rows
     } else {
       if (!nemotron && !neox && !phi2 && !starcoder2 && s.arch != "arcee" && s.arch != "apertus" && !falcon &&
-          !nemotron4)
+          !nemotron4 && !starcoder)
         t.push_back({p + "ffn_gate.weight", Kind::Weight, e, s.layer_ff_width(l)});  // (ReLU², GELU: no gate)
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, s.layer_ff_width(l)});
-      if (neox || phi2 || starcoder2) t.push_back({p + "ffn_up.bias", Kind::Bias, s.n_ff, 1});
+      if (neox || phi2 || starcoder2 || starcoder) t.push_back({p + "ffn_up.bias", Kind::Bias, s.n_ff, 1});
     }
     if (!experts) t.push_back({p + "ffn_down.weight", Kind::Weight, s.layer_ff_width(l), e});
-    if (!experts && (neox || phi2 || starcoder2)) t.push_back({p + "ffn_down.bias", Kind::Bias, e, 1});
+    if (!experts && (neox || phi2 || starcoder2 || starcoder))
+      t.push_back({p + "ffn_down.bias", Kind::Bias, e, 1});
     if (post_norms) t.push_back({p + "post_ffw_norm.weight", Kind::Norm, e, 1});
     if (s.arch == "gemma3n") {  // AltUp and LAuReL (as llama.cpp's converter names them)
       const uint64_t n = s.altup_inputs;
@@ -1435,11 +1470,12 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
   const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe";
   const bool norm_bias = s.arch == "gptneox" || s.arch == "phi2" || s.arch == "starcoder2" ||
                          s.arch == "stablelm" || s.arch == "falcon" || s.arch == "nemotron" ||
-                         s.arch == "phimoe" || s.arch == "orion";
-  t.push_back(
-      {lfm2 ? "token_embd_norm.weight" : "output_norm.weight",
-       norm_bias || s.arch == "command-r" || s.arch.rfind("cohere2", 0) == 0 ? Kind::HeadNorm : Kind::Norm, e,
-       1});
+                         s.arch == "phimoe" || s.arch == "orion" || s.arch == "starcoder";
+  if (s.arch != "olmo")  // (OLMo 1's final norm has no parameters either)
+    t.push_back(
+        {lfm2 ? "token_embd_norm.weight" : "output_norm.weight",
+         norm_bias || s.arch == "command-r" || s.arch.rfind("cohere2", 0) == 0 ? Kind::HeadNorm : Kind::Norm,
+         e, 1});
   if (norm_bias) t.push_back({"output_norm.bias", Kind::Bias, e, 1});
   if (!s.tied_embeddings) t.push_back({"output.weight", Kind::Weight, e, s.n_vocab});
   if (s.arch == "phi2" || s.arch == "phimoe") t.push_back({"output.bias", Kind::Bias, s.n_vocab, 1});
@@ -1508,7 +1544,7 @@ constexpr std::string_view kArchitectures[] = {
     "internlm2",  "apertus",      "falcon",        "nemotron",      "mistral4",   "mamba2",
     "mamba",      "deci",         "minicpm",       "minicpm3",      "phimoe",     "kimi-linear",
     "afmoe",      "smallthinker", "exaone-moe",    "cohere2moe",    "baichuan",   "orion",
-    "xverse"};
+    "xverse",     "starcoder",    "olmo"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -1631,20 +1667,24 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     w.set_array(a + ".attention.head_count_kv", kv);
     if (a == "lfm2" || a == "lfm2moe") w.set_u32(a + ".shortconv.l_cache", s.conv_kernel);
   }
-  // (Falcon's converter writes neither: llama.cpp then turns all of each head at a base of 10000)
-  if (a != "falcon" && !s.pure_ssm()) w.set_f32(a + ".rope.freq_base", s.rope_base);
+  // (Falcon's converter writes neither: llama.cpp then turns all of each head at a base of 10000;
+  // StarCoder's positions are learned: no RoPE keys)
+  if (a != "falcon" && a != "starcoder" && !s.pure_ssm()) w.set_f32(a + ".rope.freq_base", s.rope_base);
   // (Falcon-H1's converter writes none: llama.cpp then turns all of each head, key_length)
-  if (a != "falcon-h1" && a != "falcon" && !s.pure_ssm())
+  if (a != "falcon-h1" && a != "falcon" && a != "starcoder" && !s.pure_ssm())
     w.set_u32(a + ".rope.dimension_count", s.rope_dims ? s.rope_dims : s.head_dim());
   if (a == "gptneox" || a == "phi2" || a == "command-r" || a == "cohere2" || a == "cohere2moe" ||
-      a == "starcoder2" || a == "stablelm" || a == "falcon" || a == "nemotron" ||
-      a == "orion") {  // (LayerNorms)
+      a == "starcoder2" || a == "stablelm" || a == "falcon" || a == "nemotron" || a == "orion" ||
+      a == "starcoder" || a == "olmo") {  // (LayerNorms)
     w.set_f32(a + ".attention.layer_norm_epsilon", s.norm_eps);
   } else {
     w.set_f32(a + ".attention.layer_norm_rms_epsilon", s.norm_eps);
   }
   if (a == "gptneox") w.set_bool(a + ".use_parallel_residual", true);
-  if (a == "falcon") w.set_string(a + ".tensor_data_layout", "jploski");  // (q|k|v, as the converter writes)
+  if (a == "falcon") w.set_string(a + ".tensor_data_layout", "jploski");
+  if (s.clamp_kqv > 0)
+    w.set_f32(a + ".attention.clamp_kqv",
+              s.clamp_kqv);  // (OLMo 1's clip_qkv)  // (q|k|v, as the converter writes)
   if (a == "apertus") {
     // xIELU's trained parameters (before their softplus), without the architecture's prefix as llama.cpp's
     // converter writes them: alpha_n, alpha_p and beta one per layer, different in each, eps one for all (a

@@ -37,7 +37,9 @@ struct Shape {
   // "minicpm" (llama's layers, granite's multiplier keys), "phimoe" (norms, q, k, v, output projections and
   // classifier with biases, experts in every layer), "exaone-moe" (per-head q and k norms, windows on the
   // layers sliding_layers marks, DeepSeek-style experts), "baichuan" and "xverse" (llama's layers), "orion"
-  // (LayerNorms with biases, NeoX pairs)
+  // (LayerNorms with biases, NeoX pairs), "starcoder" (gpt2's block: learned positions over n_ctx, LayerNorms
+  // and every projection biased, fused q|k|v; one KV head in its presets), "olmo" (OLMo 1: llama's layers, no
+  // norm tensors: its LayerNorms have no parameters)
   std::string arch;
   uint32_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, n_ctx = 0;
   float rope_base = 10000.0f;
@@ -151,6 +153,8 @@ struct Shape {
   uint32_t head_dim() const { return key_length ? key_length : n_head ? n_embd / n_head : 0; }
   // falcon: Falcon-40B's second norm (attn_norm_2, attention's; attn_norm then the FFN's); else one norm
   bool attn_norm_2 = false;
+  // olmo: q, k and v clamped to ±clamp_kqv (attention.clamp_kqv, OLMo 1's clip_qkv); 0: not written
+  float clamp_kqv = 0.0f;
   // "llama3" RoPE scaling's high_freq_factor (rope_scaling_factor above): Llama 3.1-3.3's 4, Llama 4 Scout's
   // 1 (no blend: each pair either kept or divided by the factor)
   float rope_high_freq_factor = 4.0f;

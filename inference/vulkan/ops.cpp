@@ -1189,6 +1189,15 @@ void Recorder::relu_sqr(const BufferRange& y, uint32_t n) {
   elementwise("relu_sqr", buffers, bytes_of(CountPush{n}), n);
 }
 
+void Recorder::clamp(const BufferRange& y, uint32_t n, float limit) {
+  const struct {
+    uint32_t n;
+    float limit;
+  } push{n, limit};
+  const BufferRange buffers[] = {y};
+  elementwise("clamp", buffers, bytes_of(push), n);
+}
+
 void Recorder::xielu(const BufferRange& y, uint32_t n, float a_n, float a_p, float beta, float eps) {
   const struct {
     uint32_t n;

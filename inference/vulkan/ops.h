@@ -295,6 +295,7 @@ class Recorder {
   void kda_rule(const KdaRuleInputs& in, uint32_t n_tokens, uint32_t n_heads, uint32_t head_dim, float eps);
   void mul_sigmoid(const BufferRange& y, const BufferRange& gate, uint32_t n);  // y *= σ(gate)
   void relu_sqr(const BufferRange& y, uint32_t n);                              // y = relu(y)²
+  void clamp(const BufferRange& y, uint32_t n, float limit);                    // y = clamp(y, ±limit)
   // y = xielu(y) with one layer's parameters (Apertus; model::ModelDescription::XIelu)
   void xielu(const BufferRange& y, uint32_t n, float a_n, float a_p, float beta, float eps);
   // Gemma 3n: each of n_rows rows of y (n wide) brought to the magnitude (L2 norm) of ref's row; each row of

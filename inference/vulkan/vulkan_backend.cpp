@@ -1467,6 +1467,16 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
   // (afmoe: the output gate from its own matrix, on the attention's input)
   if (L.w_attn_gate) rec.project(*L.w_attn_gate, attn_x, a.attn_gate, {.n_vec = n, .inline_norm = attn_in});
   rec.barrier();
+  if (d.clamp_kqv > 0.0f) {  // OLMo 1's clip_qkv: q, k and v clamped before RoPE and the caches
+    if (L.wqkv) {
+      rec.clamp(a.qkv, n * (q_dim + 2 * kv_dim), d.clamp_kqv);  // (q|k|v rows, all clamped alike)
+    } else {
+      rec.clamp(a.q, n * q_dim, d.clamp_kqv);
+      rec.clamp(a.k, n * kv_dim, d.clamp_kqv);
+      rec.clamp(a.v, n * kv_dim, d.clamp_kqv);
+    }
+    rec.barrier();
+  }
   // (a layer attending over another's keys and values rotates and stores only its queries)
   const uint32_t own_kv_heads = d.keeps_kv(l) ? u32(heads.n_head_kv) : 0u;
   // (per-head q and k norms,) RoPE, post-RoPE q, k and v into the caches at this step's positions, and

@@ -64,7 +64,8 @@ inline double gelu(double x) {
   return 0.5 * x * (1.0 + std::tanh(std::sqrt(2.0 / std::numbers::pi) * (x + 0.044715 * x * x * x)));
 }
 
-// (x − mean) / sqrt(var + eps) · gain + bias over the whole of x, in place (no bias: Command-R)
+// (x − mean) / sqrt(var + eps) · gain + bias over the whole of x, in place (no bias: Command-R; neither gain
+// nor bias: OLMo 1's norms without parameters)
 inline void layernorm(Vec& x, model::Vector gain, model::Vector bias, double eps) {
   double mean = 0, var = 0;
   for (double e : x) mean += e;
@@ -72,7 +73,7 @@ inline void layernorm(Vec& x, model::Vector gain, model::Vector bias, double eps
   for (double e : x) var += (e - mean) * (e - mean);
   const double scale = 1.0 / std::sqrt(var / static_cast<double>(x.size()) + eps);
   for (size_t i = 0; i < x.size(); ++i)
-    x[i] = (x[i] - mean) * scale * gain[i] + (bias.empty() ? 0.0 : bias[i]);
+    x[i] = (x[i] - mean) * scale * (gain.empty() ? 1.0 : gain[i]) + (bias.empty() ? 0.0 : bias[i]);
 }
 
 // RoPE's per-pair angular frequencies and the magnitude of cos and sin, as the papers and Hugging Face's
@@ -149,8 +150,6 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   const model::ModelDescription& d = m.desc();
   const model::Weights& w = m.weights();
   const model::ArchTraits& arch = *d.traits;
-  if (arch.learned_positions)
-    throw std::runtime_error("naive_logits covers the llama family (and gemma2/3, gpt-oss, ...), not gpt2");
   // gemma2 and gemma3, as their papers and reference code state them: embeddings × √n_embd, GeGLU (tanh
   // GELU), each sublayer's output RMS-normalized before the residual add, local layers that see a window of
   // sliding_window keys: gemma2's even layers; gemma3's five of every six, which also turn with RoPE base
@@ -232,7 +231,10 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   // (Phi-2, Command-R, StableLM 2 12B); GPT-NeoX's and Phi-2's FFN is down(gelu(up·x + b)) + b (GELU's tanh
   // form, as llama.cpp computes it); Command-R's logits times its logit_scale.
   const bool layer_norm = arch.norm == model::NormKind::Layer;
+  // OLMo 1: LayerNorms without parameters (its checkpoints have none: the loader's gains of 1 are not read
+  // here)
   const auto norm = [&](Vec& v, model::Vector gain, model::Vector bias) {
+    if (arch.nonparametric_norms) gain = bias = {};
     if (layer_norm)
       naive::layernorm(v, gain, bias, d.norm_eps);
     else
@@ -256,6 +258,13 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   std::vector<Vec> x(u(n));
   for (int64_t t = 0; t < n; ++t) {
     x[u(t)] = naive::row(w.token_embd, tokens[u(t)]);
+    // gpt2, starcoder: the learned embedding of position t added to the token's (GPT-2's wte + wpe)
+    if (arch.learned_positions) {
+      if (t >= d.n_ctx_train)
+        throw std::runtime_error("position " + std::to_string(t) + " past the learned ones");
+      const Vec pos = naive::row(w.position_embd, t);
+      for (int64_t i = 0; i < dim; ++i) x[u(t)][u(i)] += pos[u(i)];
+    }
     if (gemma || afmoe)  // (afmoe: its muP scale, √n_embd as gemma's)
       for (double& e : x[u(t)]) e *= std::sqrt(static_cast<double>(dim));
     if (granite)
@@ -682,6 +691,10 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         if (L.wk) k[u(t)] = naive::matvec(L.wk, xn, L.bk);         // (Gemma 4's shared layers have none)
         v[u(t)] = L.wv ? naive::matvec(L.wv, xn, L.bv) : k[u(t)];  // (Gemma 4: V = K where no attn_v)
       }
+      // OLMo 1's clip_qkv: q, k and v clamped to ±clamp_kqv, before RoPE
+      if (d.clamp_kqv > 0)
+        for (Vec* x : {&q[u(t)], &k[u(t)], &v[u(t)]})
+          for (double& e : *x) e = std::clamp(e, -double{d.clamp_kqv}, double{d.clamp_kqv});
       // (afmoe: the output gate from its own matrix)
       if (arch.attn_gate_proj) out_gate[u(t)] = naive::matvec(L.w_attn_gate, xn);
       if (arch.attn_output_gate) {  // rows [q, gate] per head

@@ -9,6 +9,7 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <limits>
 
 #include "inference/cpu/cpu_backend.h"
 #include "inference/gguf/gguf_writer.h"
@@ -3215,4 +3216,99 @@ TEST_CASE(
   const auto no_gating = test::temp_dir("smallthinker") / "no-gating.gguf";
   w.write(no_gating.string());
   CHECK_THROWS_WITH(model::Model::load(no_gating), Contains("smallthinker.expert_gating_func"));
+}
+
+TEST_CASE("The textbook pass's learned positions reproduce llama.cpp's logits of the shared gpt2 model",
+          "[engine][architectures]") {
+  // gpt2 is the one shared model with learned positions: the textbook pass that starcoder is proven against
+  // must first give llama.cpp's logits here and the CPU engine's. (llama.cpp rounds the activations to 8 bits
+  // before every Q8_0 mat-mul, which the textbook pass does not: 0.075 apart, measured; the pass without its
+  // positions is 1.5 apart)
+  auto model = model::Model::load(test::require_shared("models/synthetic/synth-gpt2-Q8_0.gguf"));
+  const auto ref = test::read_f32_file(test::require_shared("reference/logits/synth-gpt2-Q8_0.logits.f32"));
+  const auto logits = test::naive_logits(*model, test::kGpt2ReferenceTokens);
+  REQUIRE(logits.size() == ref.size());
+  CHECK(test::max_abs_diff(logits, ref) <= 0.1f);
+  auto cpu = model::create_backend("cpu", *model);
+  model::Session session(*model, *cpu, static_cast<int64_t>(test::kGpt2ReferenceTokens.size()));
+  const auto got = cpu->forward(session, test::kGpt2ReferenceTokens, true);
+  CHECK(test::max_abs_diff({got.begin(), got.end()}, logits) <= 1e-4f);
+}
+
+TEST_CASE("starcoder (gpt2's block over one KV head) matches the textbook forward pass",
+          "[engine][architectures]") {
+  // StarCoder, SantaCoder, WizardCoder: learned positions, LayerNorms and every projection biased, q|k|v in
+  // one matrix (all q heads, then the one KV head's k and v), an ungated GELU FFN; tied or untied output
+  const std::string shape = GENERATE("test-tiny-starcoder", "test-tiny-starcoder-untied");
+  INFO(shape);
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+  const model::ModelDescription& d = model->desc();
+  const model::LayerWeights& L = model->weights().layers[1];
+  const auto n = [](int64_t v) { return static_cast<size_t>(v); };
+  CHECK(d.n_head_kv == 1);
+  CHECK(d.n_ctx_max == d.n_ctx_train);  // (no position past the learned ones)
+  CHECK(model->weights().position_embd.n_rows == d.n_ctx_train);
+  CHECK(L.wqkv);
+  CHECK(L.bqkv.size() == n(d.q_dim() + 2 * d.kv_dim()));
+  CHECK(L.bo.size() == n(d.n_embd));
+  CHECK_FALSE(L.w_gate);
+  CHECK(L.b_up.size() == n(d.n_ff));
+  CHECK(L.b_down.size() == n(d.n_embd));
+  CHECK_FALSE(d.parallel_residual);
+  CHECK(d.tied_embeddings == (shape == "test-tiny-starcoder"));
+  check_against_textbook(*model, 0.05f);
+}
+
+TEST_CASE("starcoder files without their learned positions or a bias are refused naming the tensor",
+          "[engine][architectures]") {
+  const auto path = test::synth_model_file("test-tiny-starcoder", gguf::GgmlType::F32);
+  for (const std::string drop : {"position_embd.weight", "blk.1.attn_qkv.bias", "blk.0.attn_output.bias",
+                                 "blk.1.ffn_up.bias", "blk.0.ffn_down.bias", "output_norm.bias"}) {
+    INFO(drop);
+    CHECK_THROWS_WITH(model::Model::load(without_tensor(path, drop)), Contains(drop));
+  }
+}
+
+TEST_CASE(
+    "olmo (OLMo 1: LayerNorms without parameters, q, k and v clamped) matches the textbook forward pass",
+    "[engine][architectures]") {
+  // llama's layers (adjacent RoPE pairs, SwiGLU, no biases) with (x - mean)/std norms that have no gains or
+  // biases (the file has no norm tensors), and OLMo-7B-0424's clip_qkv where the file has it
+  const std::string shape = GENERATE("test-tiny-olmo", "test-tiny-olmo-clip");
+  INFO(shape);
+  const auto path = test::synth_model_file(shape, gguf::GgmlType::Q8_0);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  const model::LayerWeights& L = model->weights().layers[1];
+  CHECK_FALSE(model->file().find_tensor("blk.0.attn_norm.weight"));
+  CHECK_FALSE(model->file().find_tensor("output_norm.weight"));
+  for (const model::Vector gains : {L.attn_norm, L.ffn_norm, model->weights().output_norm}) {
+    REQUIRE(gains.size() == static_cast<size_t>(d.n_embd));
+    CHECK(std::all_of(gains.begin(), gains.end(), [](float g) { return g == 1.0f; }));
+  }
+  CHECK(L.attn_norm_b.empty());
+  CHECK(L.bq.empty());
+  CHECK(d.n_rot == d.head_dim);
+  CHECK(d.tied_embeddings == (shape == "test-tiny-olmo"));
+  CHECK(d.clamp_kqv == (shape == "test-tiny-olmo-clip" ? 0.5f : 0.0f));
+  const auto ref = check_against_textbook(*model, 0.05f);
+  if (shape == "test-tiny-olmo-clip") {
+    // the clamp cuts into these projections: without it (0: none) the logits differ, and follow the textbook
+    auto unclamped = model::Model::load(with_metadata(
+        path, "olmo-unclamped", [](gguf::GgufWriter& w) { w.set_f32("olmo.attention.clamp_kqv", 0.0f); }));
+    const auto logits = engine_logits(*unclamped, "cpu");
+    CHECK(test::max_abs_diff(logits, ref) > 1e-3f);
+    CHECK(test::max_abs_diff(logits, test::naive_logits(*unclamped, kTokens)) <= 1e-4f);
+  }
+}
+
+TEST_CASE("olmo files with a negative or non-finite attention.clamp_kqv are refused naming the key",
+          "[engine][architectures]") {
+  const auto path = test::synth_model_file("test-tiny-olmo", gguf::GgmlType::F32);
+  for (const float bad : {-1.0f, std::numeric_limits<float>::infinity()}) {
+    const auto file = with_metadata(
+        path, "olmo-bad-clamp", [bad](gguf::GgufWriter& w) { w.set_f32("olmo.attention.clamp_kqv", bad); });
+    CHECK_THROWS_WITH(model::Model::load(file),
+                      Contains("olmo.attention.clamp_kqv must be a positive number"));
+  }
 }

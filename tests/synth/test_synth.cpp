@@ -627,8 +627,11 @@ TEST_CASE("presets carry the real models' sizes") {
       {"gemma-2-2b", 2614.3e6},     {"qwen3-30b-a3b", 30532.1e6}, {"granite-4.0-h-350m", 340e6},
       {"starcoder2-3b", 3.03e9},    {"stablelm-2-1.6b", 1.64e9},  {"internlm2.5-7b", 7.74e9},
       {"apertus-8b", 8.05e9},       {"falcon-7b", 7.22e9},        {"falcon-40b", 41.8e9},
-      {"minitron-4b", 4.19e9},      {"stablelm-2-12b", 12.1e9},   {"command-r-plus", 104e9},
-      {"minicpm-2b", 2.7e9},        {"phi-3.5-moe", 41.9e9},      {"minicpm3-4b", 4.07e9}};
+      {"minitron-4b", 4.19e9},      {"tinystarcoder", 164e6},     {"starcoderbase-1b", 1.14e9},
+      {"santacoder", 1.12e9},       {"starcoder-15b", 15.5e9},    {"olmo-1b", 1.18e9},
+      {"olmo-7b", 6.89e9},          {"olmo-7b-0424", 6.89e9},     {"stablelm-2-12b", 12.1e9},
+      {"command-r-plus", 104e9},    {"minicpm-2b", 2.7e9},        {"phi-3.5-moe", 41.9e9},
+      {"minicpm3-4b", 4.07e9}};
   for (const auto& [name, params] : published) {
     INFO(name);
     const synth::Shape* s = synth::find_shape(name);
@@ -690,6 +693,18 @@ TEST_CASE("presets carry the real models' sizes") {
   CHECK(synth::find_shape("falcon-7b")->n_params() == 7217189760);
   CHECK(synth::find_shape("falcon-40b")->n_params() == 41835970560);
   CHECK(synth::find_shape("minitron-4b")->n_params() == 4190509056);
+  // TinyStarCoder-Py (164M), StarCoderBase-1B (1.14 B), SantaCoder (gpt_bigcode-santacoder, 1.12 B) and
+  // StarCoder-15B (15.5 B) to the parameter, their configs' counts by hand: learned positions (n_positions
+  // rows), q|k|v of n_embd + 2 · 128 over one KV head, every projection and norm biased, tied embeddings
+  CHECK(synth::find_shape("tinystarcoder")->n_params() == 164144128);
+  CHECK(synth::find_shape("starcoderbase-1b")->n_params() == 1137207296);
+  CHECK(synth::find_shape("santacoder")->n_params() == 1124886528);
+  CHECK(synth::find_shape("starcoder-15b")->n_params() == 15517456384);
+  // OLMo-1B-hf (1.18 B, tied) and OLMo-7B-hf (6.89 B, untied; OLMo-7B-0424 the same shape) to the parameter:
+  // no norm has parameters, so these are the embeddings and the projections alone
+  CHECK(synth::find_shape("olmo-1b")->n_params() == 1176764416);
+  CHECK(synth::find_shape("olmo-7b")->n_params() == 6888095744);
+  CHECK(synth::find_shape("olmo-7b-0424")->clamp_kqv == 8.0f);
   // StableLM 2 12B (no ffn_norm, q, k, v without biases) and Command R+ (tied embeddings) to the parameter,
   // their per-head q and k LayerNorm gains included: their configs' counts by hand (the cards round to
   // 12.1 B and 104 B: the table above)

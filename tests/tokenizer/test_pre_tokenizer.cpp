@@ -58,6 +58,12 @@ TEST_CASE("pre-tokenizer families split like their reference regexes") {
   CHECK(words("deepseek-coder", "ab\n 12") == W{"ab", "\n", " ", "1", "2"});
   // Starcoder / refact: every digit its own piece.
   CHECK(words("refact", "x 42") == W{"x", " ", "4", "2"});
+  // StarCoder, SantaCoder, WizardCoder ("starcoder"): digits cut off first, one by one, then GPT-2's split
+  // (the space before a number stays alone)
+  CHECK(words("starcoder", "def f(x): return 42") ==
+        W{"def", " f", "(", "x", "):", " return", " ", "4", "2"});
+  // OLMo ("olmo"): GPT-2's split, digit runs whole with their leading space
+  CHECK(words("olmo", "HE'S he's 12345") == W{"HE", "'", "S", " he", "'s", " 12345"});
   // MPT and GPT-NeoX use the GPT-2 regex.
   CHECK(words("mpt", "a  b") == words("gpt-2", "a  b"));
   CHECK(words("gpt-neox", "a  b") == W{"a", " ", " b"});

@@ -534,6 +534,21 @@ TEST_CASE("Vulkan runs falcon (one norm and two) and nemotron as the CPU engine 
   check_shape_against_cpu(shape, 12);
 }
 
+TEST_CASE("Vulkan runs olmo (LayerNorms without parameters, q, k and v clamped) as the CPU engine does",
+          "[backend]") {
+  const std::string shape = GENERATE("test-tiny-olmo", "test-tiny-olmo-clip");
+  INFO(shape);
+  check_shape_against_cpu(shape, 15);
+}
+
+TEST_CASE("Vulkan runs starcoder (learned positions, multi-query attention) as the CPU engine does",
+          "[backend]") {
+  // (gpt2's block over one KV head; tied and untied output)
+  const std::string shape = GENERATE("test-tiny-starcoder", "test-tiny-starcoder-untied");
+  INFO(shape);
+  check_shape_against_cpu(shape, 14);
+}
+
 TEST_CASE(
     "Vulkan runs StableLM 2 12B's and Command R+'s per-head LayerNorms of q and k as the CPU engine does",
     "[backend]") {

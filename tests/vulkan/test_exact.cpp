@@ -120,9 +120,13 @@ TEST_CASE("vulkan-llamacpp computes what cpu-llamacpp computes on starcoder2, st
   compare_with_cpu(*model, shape);
 }
 
-TEST_CASE("vulkan-llamacpp computes what cpu-llamacpp computes on baichuan, orion and xverse") {
-  // (llama's layers; Orion's LayerNorms with biases as gpt2's, NeoX RoPE as qwen2's)
-  const char* shape = GENERATE("test-tiny-baichuan", "test-tiny-orion", "test-tiny-xverse");
+TEST_CASE(
+    "vulkan-llamacpp computes what cpu-llamacpp computes on baichuan, orion, xverse, starcoder and olmo") {
+  // (llama's layers; Orion's LayerNorms with biases as gpt2's, NeoX RoPE as qwen2's; starcoder: gpt2's block,
+  // whose GELU table and learned positions it runs, over one KV head; olmo without clip_qkv: llama's layers
+  // with LayerNorms whose gains are 1)
+  const char* shape = GENERATE("test-tiny-baichuan", "test-tiny-orion", "test-tiny-xverse",
+                               "test-tiny-starcoder", "test-tiny-starcoder-untied", "test-tiny-olmo");
   auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
   compare_with_cpu(*model, shape);
 }
@@ -133,6 +137,10 @@ TEST_CASE("vulkan-llamacpp computes what cpu-llamacpp computes with YaRN and Lon
   auto model = model::Model::load(name == "longrope" ? test::longrope_model_file()
                                                      : test::yarn_model_file(name.substr(5)));
   compare_with_cpu(*model, name.c_str());
+}
+
+TEST_CASE("vulkan-llamacpp refuses olmo's clamped q, k and v by name (cpu-llamacpp runs them)") {
+  check_refused("test-tiny-olmo-clip", "does not run olmo with q, k and v clamped (attention.clamp_kqv)");
 }
 
 TEST_CASE("vulkan-llamacpp refuses gemma3 by name (cpu-llamacpp runs it)") {
