@@ -36,7 +36,9 @@ struct Shape {
   // FFN, RoPE on part of each head), "deci" (llama's layers each of its own shape: layer_heads below),
   // "minicpm" (llama's layers, granite's multiplier keys), "phimoe" (norms, q, k, v, output projections and
   // classifier with biases, experts in every layer), "exaone-moe" (per-head q and k norms, windows on the
-  // layers sliding_layers marks, DeepSeek-style experts)
+  // layers sliding_layers marks, DeepSeek-style experts), "chatglm" (q|k|v packed with biases, gate|up
+  // packed, RoPE on part of each head), "qwen" (q|k|v packed with biases, feed_forward_length written twice
+  // n_ff)
   std::string arch;
   uint32_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, n_ctx = 0;
   float rope_base = 10000.0f;

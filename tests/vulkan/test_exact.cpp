@@ -120,6 +120,13 @@ TEST_CASE("vulkan-llamacpp computes what cpu-llamacpp computes on starcoder2, st
   compare_with_cpu(*model, shape);
 }
 
+TEST_CASE("vulkan-llamacpp computes what cpu-llamacpp computes on chatglm and qwen (Qwen 1)") {
+  // (packed q|k|v with biases; chatglm's half-head RoPE in adjacent pairs and packed gate|up, qwen's NeoX)
+  const char* shape = GENERATE("test-tiny-chatglm", "test-tiny-qwen");
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+  compare_with_cpu(*model, shape);
+}
+
 TEST_CASE("vulkan-llamacpp computes what cpu-llamacpp computes with YaRN and LongRoPE scaling") {
   // (its session of 80 positions is past the LongRoPE model's original 32: the long factors)
   const std::string name = GENERATE("yarn-test-tiny", "yarn-test-tiny-qwen3", "longrope");
