@@ -3248,7 +3248,9 @@ TEST_CASE(
   const model::ModelDescription& d = model->desc();
   REQUIRE(d.architecture == "qwen");
   // the file says 512 (the config's intermediate_size, as the converter writes it): each matrix is 256 wide
-  CHECK(gguf::GgufFile::open(path).get_int("qwen.feed_forward_length") == 512);
+  const auto file = gguf::GgufFile::open(path);
+  CHECK(file.get_int("qwen.feed_forward_length") == 512);
+  CHECK_FALSE(file.find("qwen.attention.head_count_kv"));  // (as the converter writes it: none)
   CHECK(d.n_ff == 256);
   CHECK(d.n_head_kv == d.n_head);  // (no head_count_kv in the file)
   CHECK(d.n_rot == d.head_dim);
