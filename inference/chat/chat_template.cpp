@@ -1,5 +1,7 @@
 #include "inference/chat/chat_template.h"
 
+#include <algorithm>
+
 #include "inference/chat/jinja_builtins.h"
 #include "inference/chat/jinja_interpreter.h"
 #include "inference/chat/jinja_parser.h"
@@ -11,11 +13,33 @@ namespace {
 
 constexpr std::string_view kTemplateKey = "tokenizer.chat_template";
 
+// Qwen (1)'s files carry no template: Qwen-7B/14B-Chat's tokenizer_config.json has none (its Python code,
+// make_context, writes ChatML itself, with this system prompt when the conversation has none), and llama.cpp
+// falls back to ChatML. A qwen file whose vocabulary has ChatML's markers is given that template.
+constexpr std::string_view kQwenChatMl =
+    "{% if messages[0]['role'] != 'system' %}{{ '<|im_start|>system\nYou are a helpful "
+    "assistant.<|im_end|>\n' }}"
+    "{% endif %}{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] "
+    "+ "
+    "'<|im_end|>\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
+
+bool is_chatml_qwen(const gguf::GgufFile& file) {
+  if (file.get_string("general.architecture") != "qwen") return false;
+  const gguf::Value* tokens = file.find("tokenizer.ggml.tokens");
+  if (!tokens || !tokens->array) return false;
+  const auto& t = tokens->array->strings;
+  return std::find(t.begin(), t.end(), "<|im_start|>") != t.end() &&
+         std::find(t.begin(), t.end(), "<|im_end|>") != t.end();
+}
+
 std::optional<std::string> template_source(const gguf::GgufFile& file, std::string_view name) {
   std::string key(kTemplateKey);
   if (!name.empty()) key += "." + std::string(name);
   auto source = file.get_string(key);
-  if (!source || source->find_first_not_of(" \t\r\n") == std::string::npos) return std::nullopt;
+  if (!source || source->find_first_not_of(" \t\r\n") == std::string::npos) {
+    if (name.empty() && !file.find(key) && is_chatml_qwen(file)) return std::string(kQwenChatMl);
+    return std::nullopt;
+  }
   return source;
 }
 
@@ -43,7 +67,8 @@ std::optional<ChatTemplate> ChatTemplate::from_gguf(const gguf::GgufFile& file, 
 
 bool is_plain_completion_model(const gguf::GgufFile& file) {
   const gguf::Value* v = file.find(kTemplateKey);
-  if (!v || v->type != gguf::ValueType::String) return true;
+  if (!v) return !is_chatml_qwen(file);  // (Qwen 1's ChatML, above)
+  if (v->type != gguf::ValueType::String) return true;
   return v->str.find_first_not_of(" \t\r\n") == std::string::npos;
 }
 

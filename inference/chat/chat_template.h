@@ -52,7 +52,8 @@ class ChatTemplate {
   static ChatTemplate parse(std::string source);
 
   // The model's template (`tokenizer.chat_template`, or `tokenizer.chat_template.<name>` for a named one such
-  // as "tool_use"), or nullopt when the file has none or it is empty (see is_plain_completion_model).
+  // as "tool_use"), or nullopt when the file has none or it is empty (see is_plain_completion_model). A
+  // Qwen (1) file without one (none of them has one) gets ChatML, as llama.cpp gives it.
   // Throws gguf::GgufError when the key exists but is not a string, ChatTemplateError when it does not parse.
   static std::optional<ChatTemplate> from_gguf(const gguf::GgufFile& file, std::string_view name = {});
 

@@ -51,6 +51,18 @@ constexpr std::array kArchitectures = {
                false, false, 0, false, false, false, "ffn_norm", 0, true},
     ArchTraits{"glm4",   NormKind::Rms,   FfnKind::SwiGlu, RopeKind::Normal, false, false, false, true,  true,  false,
                true},
+    // Alibaba Qwen (1): Qwen-7B, Qwen-14B, Qwen-72B and their -Chat: llama's layers with q|k|v packed in one
+    // attn_qkv with biases (c_attn) and NeoX pairs; its SwiGLU's gate is the checkpoint's w2, which llama.cpp's
+    // converter names ffn_gate (w1 ffn_up), so it runs as llama's. The file's feed_forward_length is the
+    // config's intermediate_size, twice the FFN's width (ModelDescription halves it as llama.cpp's loader does)
+    ArchTraits{.name = "qwen", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::NeoX,
+               .learned_positions = false, .fused_qkv = false, .packed_qkv = true},
+    // THUDM ChatGLM3-6B, GLM-4-9B-Chat (and its -hf export, q, k and v apart): llama's layers with q|k|v packed
+    // in one attn_qkv with biases, grouped attention (2 KV groups), RoPE on half of each head (adjacent pairs,
+    // as llama.cpp's graph turns them) and gate|up packed in ffn_up (as phi3's); no post-sublayer norms (which
+    // GLM-4-0414's glm4 adds)
+    ArchTraits{.name = "chatglm", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::Normal,
+               .learned_positions = false, .fused_qkv = false, .packed_qkv = true, .packed_gate_up = true},
     // GLM-4.5, GLM-4.5-Air, GLM-4.6: q, k and v with biases, RoPE on half of each head (NeoX pairs), the
     // pre-FFN norm named post_attention_norm, DeepSeek-style experts after the first dense layers
     ArchTraits{"glm4moe", NormKind::Rms, FfnKind::SwiGlu, RopeKind::NeoX, false, false, false, false, false,

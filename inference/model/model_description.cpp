@@ -788,6 +788,14 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
     throw std::runtime_error("attention.value_length " + std::to_string(*v) + " differs from key_length " +
                              std::to_string(d.head_dim) + " (not supported)");
   d.n_ff = read_ff_width(file, a, d);
+  // Qwen (1): llama.cpp's converter writes the config's intermediate_size, which counts w1's and w2's rows
+  // together; each FFN matrix is half of it wide (llama.cpp's loader halves it too)
+  if (d.architecture == "qwen") {
+    if (d.n_ff <= 0 || d.n_ff % 2 != 0)
+      throw std::runtime_error("metadata " + a + "feed_forward_length " + std::to_string(d.n_ff) +
+                               " must be even and positive (qwen's intermediate_size: twice the FFN width)");
+    d.n_ff /= 2;
+  }
   d.n_expert = file.get_int(a + "expert_count").value_or(0);
   if (d.n_expert > 0) {
     d.n_expert_used = positive(file, a + "expert_used_count");

@@ -541,6 +541,20 @@ std::vector<Shape> make_shapes() {
   add({"orion-14b", "orion", 5120, 40, 40, 40, 15360, 84608, 4096, 10000.0f, 1e-5f, false, false});
   // XVERSE-7B: llama's layers, 32 heads of 128, a vocabulary of 100534, 8192 positions
   add({"xverse-7b", "xverse", 4096, 32, 32, 32, 11008, 100534, 8192, 10000.0f, 1e-6f, false, false});
+  // GLM-4-9B-Chat (chatglm): 40 layers, 32 heads of 128 over 2 KV groups with RoPE on half of each (adjacent
+  // pairs; rope_ratio 500: a base of 5e6), q|k|v with biases, gate|up of 13696 packed, its padded vocabulary
+  // of 151552; ChatGLM3-6B: the same layers, 28 of them, RoPE's base 10000, a vocabulary of 65024
+  Shape glm4_9b{"glm-4-9b", "chatglm", 4096, 40, 32, 2, 13696, 151552, 131072, 5000000.0f, 1.5625e-7f, false,
+                false};
+  glm4_9b.rope_dims = 64;
+  add(glm4_9b);
+  Shape chatglm3{"chatglm3-6b", "chatglm", 4096, 28, 32, 2, 13696, 65024, 8192, 10000.0f, 1e-5f, false, false};
+  chatglm3.rope_dims = 64;
+  add(chatglm3);
+  // Qwen-7B, Qwen-14B (qwen): llama's layers with q|k|v packed with biases, every head its own keys, NeoX
+  // RoPE over whole heads, SwiGLU of half the config's intermediate_size (22016, 27392)
+  add({"qwen-7b", "qwen", 4096, 32, 32, 32, 11008, 151936, 32768, 10000.0f, 1e-6f, false, false});
+  add({"qwen-14b", "qwen", 5120, 40, 40, 40, 13696, 152064, 8192, 10000.0f, 1e-6f, false, false});
   // Apertus-8B: 32 heads of 128 over 8 KV heads with per-head q and k norms, an ungated xIELU FFN of 21504,
   // Llama 3's RoPE scaling (factor 8 over 8192 positions)
   add({"apertus-8b", "apertus", 4096, 32, 32, 8, 21504, 131072, 65536, 12000000.0f, 1e-5f, false, false, 0, 8.0f,
@@ -895,6 +909,12 @@ std::vector<Shape> make_shapes() {
   add({"test-tiny-baichuan", "baichuan", 64, 32, 4, 4, 128, 300, 128, 10000.0f, 1e-6f, false, true});
   add({"test-tiny-orion", "orion", 128, 2, 4, 4, 256, 300, 128, 10000.0f, 1e-5f, false, true});
   add({"test-tiny-xverse", "xverse", 128, 2, 4, 2, 256, 300, 128, 10000.0f, 1e-6f, false, true});
+  // chatglm: q|k|v packed with biases over 2 KV heads, RoPE on 16 of each head's 32 (adjacent pairs), gate|up
+  // packed in ffn_up; qwen: q|k|v packed with biases, every head its own keys, NeoX RoPE over whole heads
+  Shape chatglm_tiny{"test-tiny-chatglm", "chatglm", 128, 2, 4, 2, 256, 300, 128, 10000.0f, 1e-5f, false, true};
+  chatglm_tiny.rope_dims = 16;
+  add(chatglm_tiny);
+  add({"test-tiny-qwen", "qwen", 128, 2, 4, 4, 256, 300, 128, 10000.0f, 1e-6f, false, true});
   // falcon: Falcon-7B's block (one LayerNorm, attention from one KV head and the GELU FFN in parallel, fused
   // q|k|v without biases, NeoX RoPE over whole heads, tied embeddings); falcon-40b: two norms (attn_norm_2
   // attention's, attn_norm the FFN's) and two KV heads; nemotron: LayerNorms, grouped attention with RoPE on
@@ -1169,6 +1189,8 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     const bool falcon = s.arch == "falcon", nemotron4 = s.arch == "nemotron";
     // StarCoder: gpt2's block, every norm and projection biased, q|k|v fused (all q heads, then k, then v)
     const bool starcoder = s.arch == "starcoder";
+    // ChatGLM (chatglm): q|k|v packed with biases, gate|up packed; Qwen (1): q|k|v packed with biases
+    const bool chatglm = s.arch == "chatglm", qwen1 = s.arch == "qwen";
     // StableLM 2 12B, Command R+: per-head LayerNorms of q and k, gains per head; StableLM 2 12B's q, k and v
     // without biases, its FFN in parallel (no ffn_norm)
     const bool qk_layer_norm = (stablelm || s.arch == "command-r") && s.qk_norm;
@@ -1289,9 +1311,12 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
         if (!(s.k_eq_v && !s.sliding(l))) t.push_back({p + "attn_v.weight", Kind::Weight, e, kvl});
         t.push_back({p + "attn_k_norm.weight", Kind::QkGain, hd, 1});
       }
-    } else if (s.arch == "phi3" || neox || phi2 || s.arch == "bailingmoe2" || falcon || starcoder) {
+    } else if (s.arch == "phi3" || neox || phi2 || s.arch == "bailingmoe2" || falcon || starcoder ||
+               chatglm || qwen1) {
       t.push_back({p + "attn_qkv.weight", Kind::Weight, e, q + 2 * kv});
-      if (neox || phi2 || starcoder) t.push_back({p + "attn_qkv.bias", Kind::Bias, q + 2 * kv, 1});
+      // (ChatGLM's and Qwen's q|k|v biases packed as their matrix)
+      if (neox || phi2 || starcoder || chatglm || qwen1)
+        t.push_back({p + "attn_qkv.bias", Kind::Bias, q + 2 * kv, 1});
     } else if (s.kv_rank) {  // multi-head latent attention
       const uint64_t hq = uint64_t{s.n_head} * (s.qk_nope + s.rope_dims), nh = s.n_head;
       if (s.q_rank) {
@@ -1414,7 +1439,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
         t.push_back({p + "ffn_up_exps.bias", Kind::Bias, nf, ne});
         t.push_back({p + "ffn_down_exps.bias", Kind::Bias, e, ne});
       }
-    } else if (s.arch == "phi3" || glm4) {
+    } else if (s.arch == "phi3" || glm4 || chatglm) {
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, 2 * uint64_t{s.n_ff}});  // gate rows, then up rows
     } else {
       if (!nemotron && !neox && !phi2 && !starcoder2 && s.arch != "arcee" && s.arch != "apertus" && !falcon &&
@@ -1544,7 +1569,7 @@ constexpr std::string_view kArchitectures[] = {
     "internlm2",  "apertus",      "falcon",        "nemotron",      "mistral4",   "mamba2",
     "mamba",      "deci",         "minicpm",       "minicpm3",      "phimoe",     "kimi-linear",
     "afmoe",      "smallthinker", "exaone-moe",    "cohere2moe",    "baichuan",   "orion",
-    "xverse",     "starcoder",    "olmo"};
+    "xverse",     "starcoder",    "olmo",          "chatglm",       "qwen"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -1636,7 +1661,8 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   w.set_u32(a + ".context_length", s.n_ctx);
   w.set_u32(a + ".embedding_length", s.n_embd);
   w.set_u32(a + ".block_count", s.n_layer + s.n_nextn);
-  w.set_u32(a + ".feed_forward_length", s.n_ff);
+  // (Qwen's converter writes the config's intermediate_size, twice the FFN's width)
+  w.set_u32(a + ".feed_forward_length", a == "qwen" ? 2 * s.n_ff : s.n_ff);
   w.set_u32(a + ".attention.head_count", s.n_head);
   if (a == "deci") {  // per layer, as llama.cpp's converter writes a Llama-Nemotron's block_configs
     gguf::Array heads, ff;
@@ -1652,6 +1678,9 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   }
   if (s.pure_ssm()) {
     // (llama.cpp's converter writes head_count 0 and no other attention key)
+  } else if (a == "qwen") {
+    // (Qwen's converter writes no head_count_kv: every head its own keys, as llama.cpp defaults it)
+    if (s.n_head_kv != s.n_head) throw std::invalid_argument("qwen's KV heads are its query heads");
   } else if (!s.layer_kv_heads.empty()) {  // (Gemma 4: per layer)
     gguf::Array kv;
     kv.elem_type = gguf::ValueType::Uint32;

@@ -39,7 +39,8 @@ struct Shape {
   // layers sliding_layers marks, DeepSeek-style experts), "baichuan" and "xverse" (llama's layers), "orion"
   // (LayerNorms with biases, NeoX pairs), "starcoder" (gpt2's block: learned positions over n_ctx, LayerNorms
   // and every projection biased, fused q|k|v; one KV head in its presets), "olmo" (OLMo 1: llama's layers, no
-  // norm tensors: its LayerNorms have no parameters)
+  // norm tensors: its LayerNorms have no parameters), "chatglm" (q|k|v packed with biases, gate|up packed,
+  // RoPE on part of each head), "qwen" (q|k|v packed with biases, feed_forward_length written twice n_ff)
   std::string arch;
   uint32_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, n_ctx = 0;
   float rope_base = 10000.0f;

@@ -245,6 +245,13 @@ Tokenizer Tokenizer::from_gguf(const gguf::GgufFile& file) {
     if (const int32_t end = v.find("<|end|>"); end >= 0) t.eog[end] = 0;
   }
 
+  // GLM's chat models (ChatGLM3, GLM-4-9B-Chat: their vocabularies have [gMASK]) end a reply by opening the
+  // next turn, <|user|>, or a tool's, <|observation|>, as their generation_config lists them; files converted
+  // before llama.cpp wrote <|user|> as the EOT token would otherwise run on into a made-up user turn.
+  if (v.find("[gMASK]") >= 0)
+    for (const char* s : {"<|user|>", "<|observation|>"})
+      if (const int32_t id = v.find(s); id >= 0) t.eog[id] = 1;
+
   // Tokens the model must never be given to write (Gemma 4's image and audio markers: a generation that
   // sampled one would be cut off mid-reply), as llama.cpp reads them.
   if (const gguf::Value* s = file.find("tokenizer.ggml.suppress_tokens")) {

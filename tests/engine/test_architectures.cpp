@@ -3312,3 +3312,100 @@ TEST_CASE("olmo files with a negative or non-finite attention.clamp_kqv are refu
                       Contains("olmo.attention.clamp_kqv must be a positive number"));
   }
 }
+namespace {
+// The model at `path` with every layer's attn_qkv (and its bias) cut into attn_q, attn_k and attn_v of
+// q_dim, kv_dim and kv_dim rows: the layout of GLM-4-9B-Chat's -hf export (GlmForCausalLM), which llama.cpp's
+// chatglm loader takes beside the packed one.
+std::filesystem::path with_qkv_apart(const std::filesystem::path& path, uint64_t q_dim, uint64_t kv_dim) {
+  const auto out = test::temp_dir("qkv-apart") / path.filename();
+  const auto in = gguf::GgufFile::open(path);
+  gguf::GgufWriter w;
+  test::copy_metadata(in, w);
+  for (const auto& t : in.tensors()) {
+    const auto at = t.name.find("attn_qkv.");
+    if (at == std::string::npos) {
+      w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
+      continue;
+    }
+    const std::string p = t.name.substr(0, at), suffix = t.name.substr(at + 9);  // "weight" or "bias"
+    const bool bias = suffix == "bias";
+    // (a bias is one row of q_dim + 2·kv_dim floats; a matrix q_dim + 2·kv_dim rows)
+    const uint64_t unit = bias ? t.n_bytes / t.n_elements : t.row_bytes();
+    uint64_t first = 0;
+    for (const auto& [name, n] : {std::pair{"attn_q.", q_dim}, {"attn_k.", kv_dim}, {"attn_v.", kv_dim}}) {
+      std::vector<uint64_t> dims = t.dims;
+      dims[bias ? 0 : 1] = n;
+      w.add_tensor(p + name + suffix, t.type, dims, {t.data + first * unit, n * unit});
+      first += n;
+    }
+  }
+  w.write(out.string());
+  return out;
+}
+}  // namespace
+
+TEST_CASE(
+    "chatglm (ChatGLM3, GLM-4-9B-Chat): packed q|k|v with biases, half-head RoPE in adjacent pairs and "
+    "packed "
+    "gate|up match the textbook pass",
+    "[engine][architectures]") {
+  const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::Q8_0);
+  INFO(gguf::ggml_type_name(type));
+  const auto path = test::synth_model_file("test-tiny-chatglm", type);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  REQUIRE(d.architecture == "chatglm");
+  // (llama.cpp's rope type for chatglm is NORM: adjacent pairs, over n_rot = half of each head)
+  CHECK(d.traits->rope == model::RopeKind::Normal);
+  CHECK(d.n_rot == 16);
+  CHECK(d.head_dim == 32);
+  CHECK(d.n_head_kv == 2);
+  const model::LayerWeights& L = model->weights().layers[0];
+  CHECK(L.attn_post_norm.empty());  // (glm4's post-sublayer norms are not chatglm's)
+  CHECK(L.bq.size() == static_cast<size_t>(d.q_dim()));
+  CHECK(L.bv.size() == static_cast<size_t>(d.kv_dim()));
+  CHECK(L.w_gate.n_rows == d.n_ff);  // the gate rows of ffn_up, then the up rows
+  CHECK(L.w_up.n_rows == d.n_ff);
+  const auto ref = check_against_textbook(*model, 0.05f);
+  // the -hf export's q, k and v apart (with their biases) run as the packed ones
+  auto apart = model::Model::load(
+      with_qkv_apart(path, static_cast<uint64_t>(d.q_dim()), static_cast<uint64_t>(d.kv_dim())));
+  CHECK(!apart->file().find_tensor("blk.0.attn_qkv.weight"));
+  CHECK(test::max_abs_diff(engine_logits(*apart, "cpu"), ref) <= 1e-4f);
+  // a file without its packed gate|up is refused with the tensor named
+  CHECK_THROWS_WITH(model::Model::load(without_tensor(path, "blk.1.ffn_up.weight")),
+                    Contains("blk.1.ffn_up.weight"));
+}
+
+TEST_CASE(
+    "qwen (Qwen-7B/14B): packed q|k|v with biases, NeoX RoPE and half the file's feed_forward_length match "
+    "the "
+    "textbook pass",
+    "[engine][architectures]") {
+  const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::Q8_0);
+  INFO(gguf::ggml_type_name(type));
+  const auto path = test::synth_model_file("test-tiny-qwen", type);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  REQUIRE(d.architecture == "qwen");
+  // the file says 512 (the config's intermediate_size, as the converter writes it): each matrix is 256 wide
+  const auto file = gguf::GgufFile::open(path);
+  CHECK(file.get_int("qwen.feed_forward_length") == 512);
+  CHECK_FALSE(file.find("qwen.attention.head_count_kv"));  // (as the converter writes it: none)
+  CHECK(d.n_ff == 256);
+  CHECK(d.n_head_kv == d.n_head);  // (no head_count_kv in the file)
+  CHECK(d.n_rot == d.head_dim);
+  CHECK(d.traits->rope == model::RopeKind::NeoX);
+  const model::LayerWeights& L = model->weights().layers[1];
+  CHECK(L.bq.size() == static_cast<size_t>(d.q_dim()));
+  CHECK(L.bk.size() == static_cast<size_t>(d.kv_dim()));
+  CHECK(L.w_gate.n_rows == 256);
+  check_against_textbook(*model, 0.05f);
+  // an odd feed_forward_length cannot be halved: refused with the key named
+  const auto odd = with_metadata(path, "qwen-odd-ff",
+                                 [](gguf::GgufWriter& w) { w.set_u32("qwen.feed_forward_length", 511); });
+  CHECK_THROWS_WITH(model::Model::load(odd), Contains("qwen.feed_forward_length 511"));
+  CHECK_THROWS_WITH(model::Model::load(without_tensor(path, "blk.0.ffn_gate.weight")),
+                    Contains("blk.0.ffn_gate.weight"));
+}
+

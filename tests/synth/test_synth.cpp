@@ -631,7 +631,8 @@ TEST_CASE("presets carry the real models' sizes") {
       {"santacoder", 1.12e9},       {"starcoder-15b", 15.5e9},    {"olmo-1b", 1.18e9},
       {"olmo-7b", 6.89e9},          {"olmo-7b-0424", 6.89e9},     {"stablelm-2-12b", 12.1e9},
       {"command-r-plus", 104e9},    {"minicpm-2b", 2.7e9},        {"phi-3.5-moe", 41.9e9},
-      {"minicpm3-4b", 4.07e9}};
+      {"minicpm3-4b", 4.07e9},      {"glm-4-9b", 9.4e9},          {"chatglm3-6b", 6.24e9},
+      {"qwen-7b", 7.72e9},          {"qwen-14b", 14.2e9}};
   for (const auto& [name, params] : published) {
     INFO(name);
     const synth::Shape* s = synth::find_shape(name);
@@ -705,6 +706,13 @@ TEST_CASE("presets carry the real models' sizes") {
   CHECK(synth::find_shape("olmo-1b")->n_params() == 1176764416);
   CHECK(synth::find_shape("olmo-7b")->n_params() == 6888095744);
   CHECK(synth::find_shape("olmo-7b-0424")->clamp_kqv == 8.0f);
+  // GLM-4-9B-Chat and ChatGLM3-6B (q|k|v biases, gate|up packed, their lm_head as output.weight) and Qwen-7B,
+  // Qwen-14B (q|k|v biases, each FFN matrix half the config's intermediate_size) to the parameter, their
+  // configs' counts by hand (the cards round them to 9.4 B, 6.24 B, 7.7 B, 14.2 B)
+  CHECK(synth::find_shape("glm-4-9b")->n_params() == 9399951360);
+  CHECK(synth::find_shape("chatglm3-6b")->n_params() == 6243584000);
+  CHECK(synth::find_shape("qwen-7b")->n_params() == 7721324544);
+  CHECK(synth::find_shape("qwen-14b")->n_params() == 14167290880);
   // StableLM 2 12B (no ffn_norm, q, k, v without biases) and Command R+ (tied embeddings) to the parameter,
   // their per-head q and k LayerNorm gains included: their configs' counts by hand (the cards round to
   // 12.1 B and 104 B: the table above)

@@ -109,3 +109,14 @@ TEST_CASE("pre-tokenizer families split like their reference regexes") {
   CHECK(find_pre_tokenizer("gemma4")->force_bos);
   CHECK_FALSE(find_pre_tokenizer("gpt-2")->spm_style);
 }
+
+TEST_CASE("chatglm-bpe (GLM-4-9B-Chat) and qwen2 (Qwen 1's files) split by hand") {
+  // GLM-4's tokenizer (llama.cpp's CHATGLM4): contractions in any case, digits in groups of three, a letter
+  // run taking one non-letter before it (so CJK punctuation joins the next run), newlines kept apart
+  CHECK(words("chatglm-bpe", "I'M a 12345") == W{"I", "'M", " a", " ", "123", "45"});
+  CHECK(words("chatglm-bpe", "你好，世界!\n\nok") == W{"你好", "，世界", "!\n\n", "ok"});
+  CHECK(words("chatglm-bpe", "x  y") == W{"x", " ", " y"});
+  CHECK(words("glm4", "a 1234") == words("chatglm-bpe", "a 1234"));
+  // Qwen (1): its tiktoken pattern is Qwen 2's (single digits), and llama.cpp's converter names it qwen2
+  CHECK(words("qwen2", "I'M 2024年") == W{"I", "'M", " ", "2", "0", "2", "4", "年"});
+}

@@ -235,6 +235,37 @@ TEST_CASE("harmony vocabularies (gpt-oss) end a reply at <|return|> or <|call|>,
   CHECK(other.is_end_of_generation(base + 3));
 }
 
+TEST_CASE("GLM vocabularies ([gMASK]) end a reply at <|user|> and <|observation|>, others do not") {
+  const auto src = GgufFile::open(glasswing::test::require_shared("tokenizers/ggml-vocab-gpt-2.gguf"));
+  const auto base = static_cast<int32_t>(src.require_array("tokenizer.ggml.tokens").strings.size());
+  const auto make = [&](bool glm) {
+    GgufBytes b;
+    b.str("tokenizer.ggml.model", "gpt2").str("tokenizer.ggml.pre", "chatglm-bpe");
+    auto t = src.require_array("tokenizer.ggml.tokens").strings;
+    std::vector<int32_t> ty;
+    for (int64_t v : src.require_array("tokenizer.ggml.token_type").ints)
+      ty.push_back(static_cast<int32_t>(v));
+    for (const char* s : {"<|user|>", "<|observation|>", "<|assistant|>", glm ? "[gMASK]" : "[MASK]"}) {
+      t.push_back(s);
+      ty.push_back(3);  // control
+    }
+    b.strings("tokenizer.ggml.tokens", t);
+    b.strings("tokenizer.ggml.merges", src.require_array("tokenizer.ggml.merges").strings);
+    b.ints("tokenizer.ggml.token_type", ty);
+    b.boolean("tokenizer.ggml.add_bos_token", false);  // (as llama.cpp's converter writes chatglm's)
+    return b.bytes();
+  };
+  const auto glm = Tokenizer::from_gguf(GgufFile::parse(make(true)));
+  CHECK(glm.is_end_of_generation(base));      // <|user|>
+  CHECK(glm.is_end_of_generation(base + 1));  // <|observation|>
+  CHECK_FALSE(glm.is_end_of_generation(base + 2));
+  CHECK(glm.encode("[gMASK]<|user|>", {.add_bos = glm.add_bos_by_default(), .parse_special = true}) ==
+        std::vector<int32_t>{base + 3, base});  // (specials parsed, no BOS)
+  const auto other = Tokenizer::from_gguf(GgufFile::parse(make(false)));
+  CHECK_FALSE(other.is_end_of_generation(base));
+  CHECK_FALSE(other.is_end_of_generation(base + 1));
+}
+
 TEST_CASE("unknown pre-tokenizer falls back to 'default' with a warning") {
   const std::string name = "no-such-pre";
   const auto bytes = gpt2_with_pre(&name);

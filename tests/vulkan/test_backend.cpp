@@ -549,6 +549,27 @@ TEST_CASE("Vulkan runs starcoder (learned positions, multi-query attention) as t
   check_shape_against_cpu(shape, 14);
 }
 
+TEST_CASE("Vulkan runs chatglm and qwen (Qwen 1) as the CPU engine does, attention maps too", "[backend]") {
+  // (chatglm: packed q|k|v with biases over 2 KV heads, RoPE on half of each head in adjacent pairs, packed
+  // gate|up; qwen: packed q|k|v with biases, NeoX RoPE over whole heads, the halved FFN width)
+  const std::string shape = GENERATE("test-tiny-chatglm", "test-tiny-qwen");
+  INFO(shape);
+  check_shape_against_cpu(shape, 12);
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  model::Session s(*model, *gpu, 32), cs(*model, cpu, 32);
+  const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7, 180};
+  gpu->forward(s, tokens, false);
+  cpu.forward(cs, tokens, false);
+  const model::Range q{0, static_cast<int64_t>(tokens.size())};
+  for (int64_t layer : {0, 1})
+    for (int64_t head : {0, 3})
+      CHECK(max_abs_diff(gpu->attention(s, layer, head, q, q).probs,
+                         cpu.attention(cs, layer, head, q, q).probs) <= 1e-4f);
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
 TEST_CASE(
     "Vulkan runs StableLM 2 12B's and Command R+'s per-head LayerNorms of q and k as the CPU engine does",
     "[backend]") {

@@ -121,12 +121,16 @@ TEST_CASE("vulkan-llamacpp computes what cpu-llamacpp computes on starcoder2, st
 }
 
 TEST_CASE(
-    "vulkan-llamacpp computes what cpu-llamacpp computes on baichuan, orion, xverse, starcoder and olmo") {
+    "vulkan-llamacpp computes what cpu-llamacpp computes on baichuan, orion, xverse, starcoder, olmo, "
+    "chatglm and "
+    "qwen (Qwen 1)") {
   // (llama's layers; Orion's LayerNorms with biases as gpt2's, NeoX RoPE as qwen2's; starcoder: gpt2's block,
   // whose GELU table and learned positions it runs, over one KV head; olmo without clip_qkv: llama's layers
-  // with LayerNorms whose gains are 1)
-  const char* shape = GENERATE("test-tiny-baichuan", "test-tiny-orion", "test-tiny-xverse",
-                               "test-tiny-starcoder", "test-tiny-starcoder-untied", "test-tiny-olmo");
+  // with LayerNorms whose gains are 1; packed q|k|v with biases, chatglm's half-head RoPE in adjacent pairs
+  // and packed gate|up, qwen's NeoX)
+  const char* shape =
+      GENERATE("test-tiny-baichuan", "test-tiny-orion", "test-tiny-xverse", "test-tiny-starcoder",
+               "test-tiny-starcoder-untied", "test-tiny-olmo", "test-tiny-chatglm", "test-tiny-qwen");
   auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
   compare_with_cpu(*model, shape);
 }
