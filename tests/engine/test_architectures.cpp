@@ -3408,4 +3408,3 @@ TEST_CASE(
   CHECK_THROWS_WITH(model::Model::load(without_tensor(path, "blk.0.ffn_gate.weight")),
                     Contains("blk.0.ffn_gate.weight"));
 }
-
