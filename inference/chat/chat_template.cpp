@@ -17,11 +17,11 @@ constexpr std::string_view kTemplateKey = "tokenizer.chat_template";
 // make_context, writes ChatML itself, with this system prompt when the conversation has none), and llama.cpp
 // falls back to ChatML. A qwen file whose vocabulary has ChatML's markers is given that template.
 constexpr std::string_view kQwenChatMl =
-    "{% if messages[0]['role'] != 'system' %}{{ '<|im_start|>system\nYou are a helpful "
-    "assistant.<|im_end|>\n' }}"
-    "{% endif %}{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] "
-    "+ "
-    "'<|im_end|>\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
+    "{% if messages[0]['role'] != 'system' %}"
+    "{{ '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n' }}{% endif %}"
+    "{% for message in messages %}"
+    "{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>\n' }}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
 
 bool is_chatml_qwen(const gguf::GgufFile& file) {
   if (file.get_string("general.architecture") != "qwen") return false;
