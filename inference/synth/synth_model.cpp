@@ -971,6 +971,15 @@ std::vector<Shape> make_shapes() {
   cohere2moe.logit_scale = 0.25f;
   cohere2moe.expert_gating_func = 0;  // (no key; no selection bias)
   add(cohere2moe);
+  // the same with Command A+'s shared experts: two of 64 (one SwiGLU 128 wide), averaged with the routed sum
+  Shape cohere2moe_shared = cohere2moe;
+  cohere2moe_shared.name = "test-tiny-cohere2moe-shared";
+  cohere2moe_shared.n_expert_shared = 2;
+  add(cohere2moe_shared);
+  // and North's shape in a file with an RMS epsilon (no LayerNorm one): RMSNorms everywhere, as llama.cpp
+  Shape cohere2moe_rms = cohere2moe;
+  cohere2moe_rms.name = "test-tiny-cohere2moe-rms";
+  add(cohere2moe_rms);
   Shape lfm2moe{"test-tiny-lfm2moe", "lfm2moe", 128, 4, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, true, true, 0,
                 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 4, 2, 64};
   lfm2moe.attention_layers = {1, 3};
@@ -1419,7 +1428,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
                                   s.arch == "exaone-moe";
       const bool llama4 = s.arch == "llama4";  // (one shared expert, no selection bias)
       if (deepseek_style || qwen2moe || ernie || s.arch == "hunyuan-moe" || lfm2 || granite_h || nemotron ||
-          llama4) {
+          llama4 || s.arch == "cohere2moe") {
         if (!qwen2moe && !granite_h && !llama4 && (s.expert_gating_func == 2 || ernie))
           t.push_back({p + "exp_probs_b.bias", Kind::ExpertBias, ne, 1});
         const uint64_t ns = uint64_t{s.n_ff_shexp ? s.n_ff_shexp : nf} * s.n_expert_shared;
@@ -1702,9 +1711,13 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   // (Falcon-H1's converter writes none: llama.cpp then turns all of each head, key_length)
   if (a != "falcon-h1" && a != "falcon" && a != "starcoder" && !s.pure_ssm())
     w.set_u32(a + ".rope.dimension_count", s.rope_dims ? s.rope_dims : s.head_dim());
-  if (a == "gptneox" || a == "phi2" || a == "command-r" || a == "cohere2" || a == "cohere2moe" ||
-      a == "starcoder2" || a == "stablelm" || a == "falcon" || a == "nemotron" || a == "orion" ||
-      a == "starcoder" || a == "olmo") {  // (LayerNorms)
+  // (test-tiny-cohere2moe-rms: North's shape in a file with an RMS epsilon, which llama.cpp runs with
+  // RMSNorms)
+  const bool cohere_rms = a == "cohere2moe" && s.name == "test-tiny-cohere2moe-rms";
+  if ((a == "gptneox" || a == "phi2" || a == "command-r" || a == "cohere2" || a == "cohere2moe" ||
+       a == "starcoder2" || a == "stablelm" || a == "falcon" || a == "nemotron" || a == "orion" ||
+       a == "starcoder" || a == "olmo") &&
+      !cohere_rms) {  // (LayerNorms)
     w.set_f32(a + ".attention.layer_norm_epsilon", s.norm_eps);
   } else {
     w.set_f32(a + ".attention.layer_norm_rms_epsilon", s.norm_eps);
@@ -1793,8 +1806,9 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     w.set_bool(a + ".expert_weights_norm", true);
   }
   if (a ==
-      "cohere2moe") {  // as llama.cpp's converter writes North's (no gating key: sigmoid; no shared expert)
+      "cohere2moe") {  // as llama.cpp's converter writes North's and Command A+'s (no gating key: sigmoid)
     w.set_u32(a + ".leading_dense_block_count", s.n_dense_lead);
+    w.set_u32(a + ".expert_shared_count", s.n_expert_shared);
     w.set_bool(a + ".expert_weights_norm", true);
     gguf::Array pattern;
     pattern.elem_type = gguf::ValueType::Bool;

@@ -450,8 +450,9 @@ TEST_CASE("cohere2moe shapes carry North's keys and windows as llama.cpp's conve
   CHECK_FALSE(co.find("cohere2moe.attention.layer_norm_rms_epsilon"));
   CHECK(co.require_float("cohere2moe.logit_scale") == 0.25);
   CHECK(co.require_uint("cohere2moe.leading_dense_block_count") == 1);
-  CHECK_FALSE(co.find("cohere2moe.expert_gating_func"));  // (sigmoid: its converter writes none)
-  CHECK_FALSE(co.find("cohere2moe.expert_shared_count"));
+  CHECK_FALSE(co.find("cohere2moe.expert_gating_func"));          // (sigmoid: its converter writes none)
+  CHECK(co.require_uint("cohere2moe.expert_shared_count") == 0);  // (its converter writes the config's count)
+  CHECK(co.find_tensor("blk.1.ffn_up_shexp.weight") == nullptr);
   const gguf::Value* pattern = co.find("cohere2moe.attention.sliding_window_pattern");
   REQUIRE(pattern);
   REQUIRE(pattern->type == gguf::ValueType::Array);
@@ -461,6 +462,21 @@ TEST_CASE("cohere2moe shapes carry North's keys and windows as llama.cpp's conve
   CHECK(co.require_tensor("blk.0.ffn_down.weight").dims == std::vector<uint64_t>{256, 128});
   CHECK(co.find_tensor("blk.1.exp_probs_b.bias") == nullptr);
   CHECK(co.require_tensor("blk.1.ffn_gate_exps.weight").dims == std::vector<uint64_t>{128, 64, 4});
+
+  // Command A+'s shared experts: their count, and one SwiGLU of count × n_ff_exp in each mixture layer (no
+  // width key: llama.cpp's loader sizes them so)
+  const auto shared = gguf::GgufFile::open(write("test-tiny-cohere2moe-shared", GgmlType::Q8_0).path);
+  CHECK(shared.require_uint("cohere2moe.expert_shared_count") == 2);
+  CHECK_FALSE(shared.find("cohere2moe.expert_shared_feed_forward_length"));
+  CHECK(shared.find_tensor("blk.0.ffn_up_shexp.weight") == nullptr);  // (the dense first layer)
+  for (const char* t : {"blk.1.ffn_gate_shexp.weight", "blk.3.ffn_up_shexp.weight"})
+    CHECK(shared.require_tensor(t).dims == std::vector<uint64_t>{128, 128});
+  CHECK(shared.require_tensor("blk.2.ffn_down_shexp.weight").dims == std::vector<uint64_t>{128, 128});
+  CHECK(shared.find_tensor("blk.1.ffn_gate_inp_shexp.weight") == nullptr);  // (no gate on them)
+  // the RMSNorm file: an RMS epsilon and no LayerNorm one
+  const auto rms = gguf::GgufFile::open(write("test-tiny-cohere2moe-rms", GgmlType::Q8_0).path);
+  CHECK(rms.require_float("cohere2moe.attention.layer_norm_rms_epsilon") == Approx(1e-5));
+  CHECK_FALSE(rms.find("cohere2moe.attention.layer_norm_epsilon"));
 }
 
 TEST_CASE("deepseek2 shapes carry latent attention as llama.cpp's converter writes it") {
