@@ -588,6 +588,33 @@ std::vector<Shape> make_shapes() {
   granite_h.attention_scale = 0.015625f;
   granite_h.logit_scale = 3.0f;
   add(granite_h);
+  // Granite-4.0-H-Tiny ("a 7B parameter long-context instruct model", IBM's card): 40 layers of 1536,
+  // attention (12 heads of 128 over 4 KV heads, no RoPE) on layers 5, 15, 25 and 35, Mamba-2 on the others
+  // (48 heads of 64, a state of 128 in one group, a convolution of 4 taps), 64 experts of 512 (6 per token)
+  // beside a shared expert of 1024 in every layer, tied embeddings of 100352 tokens. The sizes are its
+  // config.json's as a stored copy of it gives them (GRANITE_H_TINY_HF: hidden_size, num_hidden_layers,
+  // num_attention_heads, num_key_value_heads, intermediate_size, shared_intermediate_size,
+  // num_local_experts, num_experts_per_tok, vocab_size, mamba_*, max_position_embeddings, layer_types); the
+  // multipliers a GGUF of it carries (embedding 12, attention 0.0078125, residual 0.22, logits 6)
+  Shape granite_tiny{"granite-4.0-h-tiny", "granitehybrid", 1536, 40, 12, 4, 512, 100352, 131072, 10000.0f,
+                     1e-5f, true, false};
+  granite_tiny.attention_layers = {5, 15, 25, 35};
+  granite_tiny.conv_kernel = 4;
+  granite_tiny.ssm_inner = 3072;
+  granite_tiny.ssm_state = 128;
+  granite_tiny.ssm_heads = 48;
+  granite_tiny.ssm_groups = 1;
+  granite_tiny.rope_off = true;
+  granite_tiny.n_expert = 64;
+  granite_tiny.n_expert_used = 6;
+  granite_tiny.n_ff_exp = 512;
+  granite_tiny.n_expert_shared = 1;
+  granite_tiny.n_ff_shexp = 1024;
+  granite_tiny.embedding_scale = 12.0f;
+  granite_tiny.residual_scale = 0.22f;
+  granite_tiny.attention_scale = 0.0078125f;
+  granite_tiny.logit_scale = 6.0f;
+  add(granite_tiny);
   // Mamba-Codestral-7B-v0.1 (Mistral): 64 Mamba-2 layers (128 heads of 64, a state of 128, B and C in 8
   // groups, a convolution of 4 taps with a bias) alone, a vocabulary of 32768, the output not tied; the
   // converter's context of 2^20 (the model has no positions)
@@ -1871,8 +1898,9 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   }
   if ((a == "qwen2moe" || a == "ernie4_5-moe" || a == "hunyuan-moe" || a == "qwen35moe" ||
        a == "granitehybrid" || a == "qwen3next") &&
-      s.n_expert_shared)  // as one
-    w.set_u32(a + ".expert_shared_feed_forward_length", s.n_ff_exp * s.n_expert_shared);
+      s.n_expert_shared)  // as one (n_ff_shexp wide each where the shape says, as Granite 4.0-H Tiny's)
+    w.set_u32(a + ".expert_shared_feed_forward_length",
+              (s.n_ff_shexp ? s.n_ff_shexp : s.n_ff_exp) * s.n_expert_shared);
   if (a == "qwen35" || a == "qwen35moe" ||
       a == "qwen3next") {  // as llama.cpp's converter writes Qwen3.5's linear-attention sizes
     w.set_u32(a + ".full_attention_interval", s.full_attention_interval);

@@ -1021,4 +1021,14 @@ TEST_CASE("afmoe and smallthinker shapes carry their keys and tensors as llama.c
   const double embeddings = 151936.0 * 1536, idle_experts = 32.0 * (32 - 4) * 3 * 1536 * 768;
   CHECK(std::fabs(double(small->n_params()) / 4e9 - 1) < 0.01);
   CHECK(std::fabs((double(small->n_params()) - embeddings - idle_experts) / 0.6e9 - 1) < 0.06);
+  // Granite-4.0-H-Tiny, from its config.json, to the parameter: tied embeddings of 100352 × 1536; 4 attention
+  // layers (12 heads of 128, 4 KV heads) and 36 Mamba-2 layers (in_proj to 2 × 3072 + 2 × 128 + 48, a
+  // convolution of 4 taps over 3328 channels with a bias, A, D and dt's bias per head, the gated norm, the
+  // output projection); in every layer 64 experts of 512 with a router and a shared expert of 1024, and two
+  // norms. "7B" (IBM's card)
+  const synth::Shape* tiny = synth::find_shape("granite-4.0-h-tiny");
+  REQUIRE(tiny);
+  CHECK_FALSE(tiny->hidden);
+  CHECK(tiny->n_params() == 6939037248);
+  CHECK(std::fabs(double(tiny->n_params()) / 7e9 - 1) < 0.01);
 }
