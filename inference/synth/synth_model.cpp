@@ -572,6 +572,23 @@ std::vector<Shape> make_shapes() {
   r_plus.logit_scale = 0.8333333f;
   r_plus.qk_norm = true;
   add(r_plus);
+  // Cohere North Mini Code (cohere2moe), from a stored copy of its config.json (NORTH_CONFIG, pinned from
+  // north_mini_code.inspect_artifact): 49 layers of 2048 (32 heads of 128 over 4 KV heads), full attention on
+  // every fourth layer from layer 0 (layer_types), windows of 4096 keys on the others, RoPE θ 50000, the
+  // first layer dense (prefix_dense_intermediate_size 3072), then 128 experts of 768 (8 per token; its
+  // norm_topk_prob false, which this writer does not carry) without shared ones, 262144 tokens, tied
+  // embeddings (no tie_word_embeddings: Cohere2's default), an RMS epsilon of 1e-6 (rms_norm_eps: RMSNorms, as
+  // llama.cpp runs them). (The copy gives no logit_scale: the converter's default of 1.) Glasswing refuses a
+  // file of it today by name: its dense layer 0 attends to every key and llama.cpp turns it by RoPE all the
+  // same
+  Shape north{"north-mini-code", "cohere2moe", 2048, 49, 32, 4, 3072, 262144, 500000, 50000.0f, 1e-6f, true,
+              false, 128, 0.0f, 8192, 4096, 0.0f, 0.0f, 0.0f, 128, 8, 768};
+  for (uint32_t l = 0; l < north.n_layer; ++l) north.sliding_layers.push_back(l % 4 != 0 ? 1 : 0);
+  north.n_dense_lead = 1;
+  north.logit_scale = 1.0f;
+  north.expert_gating_func = 0;
+  north.rms_norms = true;
+  add(north);
   // Granite-4.0-H-350M: attention (no RoPE) on layers 10, 13, 17 and 27 of 32, Mamba-2 on the others (48 heads
   // of 32, a state of 128 in one group, a convolution of 4 taps with a bias), granite's multipliers
   Shape granite_h{"granite-4.0-h-350m", "granitehybrid", 768, 32, 12, 4, 2048, 100352, 32768, 10000.0f, 1e-5f,
@@ -1006,6 +1023,7 @@ std::vector<Shape> make_shapes() {
   // and North's shape in a file with an RMS epsilon (no LayerNorm one): RMSNorms everywhere, as llama.cpp
   Shape cohere2moe_rms = cohere2moe;
   cohere2moe_rms.name = "test-tiny-cohere2moe-rms";
+  cohere2moe_rms.rms_norms = true;
   add(cohere2moe_rms);
   Shape lfm2moe{"test-tiny-lfm2moe", "lfm2moe", 128, 4, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, true, true, 0,
                 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 4, 2, 64};
@@ -1738,9 +1756,7 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   // (Falcon-H1's converter writes none: llama.cpp then turns all of each head, key_length)
   if (a != "falcon-h1" && a != "falcon" && a != "starcoder" && !s.pure_ssm())
     w.set_u32(a + ".rope.dimension_count", s.rope_dims ? s.rope_dims : s.head_dim());
-  // (test-tiny-cohere2moe-rms: North's shape in a file with an RMS epsilon, which llama.cpp runs with
-  // RMSNorms)
-  const bool cohere_rms = a == "cohere2moe" && s.name == "test-tiny-cohere2moe-rms";
+  const bool cohere_rms = a == "cohere2moe" && s.rms_norms;  // (an RMS epsilon: llama.cpp runs RMSNorms)
   if ((a == "gptneox" || a == "phi2" || a == "command-r" || a == "cohere2" || a == "cohere2moe" ||
        a == "starcoder2" || a == "stablelm" || a == "falcon" || a == "nemotron" || a == "orion" ||
        a == "starcoder" || a == "olmo") &&

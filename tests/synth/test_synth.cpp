@@ -1031,4 +1031,15 @@ TEST_CASE("afmoe and smallthinker shapes carry their keys and tensors as llama.c
   CHECK_FALSE(tiny->hidden);
   CHECK(tiny->n_params() == 6939037248);
   CHECK(std::fabs(double(tiny->n_params()) / 7e9 - 1) < 0.01);
+  // North Mini Code, from its config.json, to the parameter: tied embeddings of 262144 × 2048; 49 layers of
+  // attention (32 heads of 128, 4 KV heads) and one norm; a dense first layer of 3072; 48 mixtures of 128
+  // experts of 768 with a router. llama.cpp's loader names its 49 layers "30B.A3B": 30 B in all, 3 B active
+  // (the embeddings, attention, the dense layer, the routers and 8 of 128 experts)
+  const synth::Shape* north = synth::find_shape("north-mini-code");
+  REQUIRE(north);
+  CHECK_FALSE(north->hidden);
+  CHECK(north->n_params() == 30484303872);
+  const double north_idle = 48.0 * (128 - 8) * 3 * 2048 * 768;
+  CHECK(std::floor(double(north->n_params()) / 1e9) == 30);  // (the label's whole billions: 30.5 B, 3.3 B)
+  CHECK(std::floor((double(north->n_params()) - north_idle) / 1e9) == 3);
 }
