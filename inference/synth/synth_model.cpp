@@ -145,6 +145,21 @@ std::vector<Shape> make_shapes() {
   trinity.n_expert_shared = 1;
   trinity.expert_weights_scale = 2.826f;
   add(trinity);
+  // Arcee Trinity Mini (26B-A3B, afmoe): Nano's layout at 2048 wide, 32 layers (32 heads of 128 over 4 KV
+  // heads), dense layers of 6144, experts of 1024, from a stored copy of its config.json (an AfmoeConfig test
+  // fixture: hidden_size 2048, num_hidden_layers 32, num_attention_heads 32, num_key_value_heads 4, head_dim
+  // 128, intermediate_size 6144, moe_intermediate_size 1024, num_dense_layers 2, num_experts 128,
+  // num_experts_per_tok 8, num_shared_experts 1, route_scale 2.826, sliding_window 2048, vocab_size 200192,
+  // tie_word_embeddings false; the Neuron port's MINI_OVERRIDES give the same widths)
+  Shape trinity_mini = trinity;
+  trinity_mini.name = "trinity-mini";
+  trinity_mini.n_embd = 2048;
+  trinity_mini.n_layer = 32;
+  trinity_mini.n_head = 32;
+  trinity_mini.n_head_kv = 4;
+  trinity_mini.n_ff = 6144;
+  trinity_mini.n_ff_exp = 1024;
+  add(trinity_mini);
   // PowerInfer SmallThinker-4B-A0.6B: 12 heads of 128 over 2 KV heads, RoPE θ 1.5e6 on every layer (no
   // windows), 32 ReGLU experts of 768 (4 per token) in every layer, a sigmoid router on the layer's input,
   // tied embeddings (its config.json)

@@ -1012,6 +1012,15 @@ TEST_CASE("afmoe and smallthinker shapes carry their keys and tensors as llama.c
   CHECK(std::fabs(double(nano->n_params()) / 6e9 - 1) < 0.025);
   const double idle = 54.0 * (128 - 8) * 3 * 1024 * 256;
   CHECK(std::fabs((double(nano->n_params()) - idle) / 1e9 - 1) < 0.03);
+  // Trinity Mini the same at 2048 wide (32 heads, 4 KV heads, dense FFNs of 6144, 30 mixtures of experts of
+  // 1024): "26B MoE model with 3B active parameters" (Arcee's card)
+  const synth::Shape* mini = synth::find_shape("trinity-mini");
+  REQUIRE(mini);
+  CHECK_FALSE(mini->hidden);
+  CHECK(mini->n_params() == 26123974400);
+  CHECK(std::fabs(double(mini->n_params()) / 26e9 - 1) < 0.01);
+  const double mini_idle = 30.0 * (128 - 8) * 3 * 2048 * 1024;
+  CHECK(std::floor((double(mini->n_params()) - mini_idle) / 1e9) == 3);  // (3.5 B active, the card's "3B")
   // SmallThinker-4B-A0.6B: tied embeddings of 151936 × 1536, 32 layers of attention (12 heads of 128, 2 KV
   // heads) and 32 ReGLU experts of 768 with a router: "4B" in all, "0.6B" active besides the embeddings (4
   // experts of 32)
