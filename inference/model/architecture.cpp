@@ -250,8 +250,9 @@ constexpr std::array kArchitectures = {
     // Cohere's mixtures (cohere2moe: North Mini Code): Cohere2's parallel block (LayerNorms without biases, the
     // FFN reading the attention norm's output, scaled logits) with windows on the layers the file's
     // sliding_window_pattern marks, which alone turn q and k (adjacent pairs), and DeepSeek-style experts
-    // after the leading dense layers (a sigmoid router, weights renormalized where the file says); files
-    // whose shapes Glasswing does not run are refused by ModelDescription; the MTP layer is skipped
+    // after the leading dense layers (a sigmoid router, weights renormalized where the file says), averaged
+    // with the shared experts where the file has them (Command A+: the engines halve their sum); files whose
+    // shapes Glasswing does not run are refused by ModelDescription; the MTP layer is skipped
     ArchTraits{.name = "cohere2moe", .norm = NormKind::Layer, .ffn = FfnKind::SwiGlu, .rope = RopeKind::Normal,
                .learned_positions = false, .fused_qkv = false, .swa_pattern = 4, .local_rope_scaling = true,
                .ffn_norm = "", .deepseek_moe = true, .parallel_block = true, .logit_multiplier = true,

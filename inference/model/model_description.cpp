@@ -81,6 +81,15 @@ void read_deepseek_moe(const gguf::GgufFile& file, const std::string& a, ModelDe
                                std::to_string(width) + " is out of range");
     d.n_ff_shexp = d.n_expert_shared * (width > 0 ? width : d.n_ff_exp);
   }
+  if (d.architecture == "cohere2moe" && d.n_expert_shared > 0) {
+    // (Command A+, as llama.cpp's loader: expert_shared_feed_forward_length, where given, is the shared
+    // experts' whole width, else n_ff_exp times their count)
+    const int64_t width = file.get_int(a + "expert_shared_feed_forward_length").value_or(0);
+    if (width < 0 || width > (int64_t{1} << 32))
+      throw std::runtime_error("metadata " + a + "expert_shared_feed_forward_length " +
+                               std::to_string(width) + " is out of range");
+    if (width > 0) d.n_ff_shexp = width;
+  }
   // (llama.cpp: none given means softmax for DeepSeek-V2's files, sigmoid for GLM-4.5's)
   // (llama.cpp: GLM-4.7-Flash's deepseek2 files, known by their 47 or 48 blocks and 154880 tokens, sigmoid)
   const auto* embd = file.find_tensor("token_embd.weight");
@@ -332,19 +341,16 @@ void read_pattern_windows(const gguf::GgufFile& file, const std::string& a, Mode
   }
 }
 
-// What of Cohere's mixtures (cohere2moe) Glasswing runs, refusing the rest by name: LayerNorms (llama.cpp
-// runs files with an RMS epsilon as RMSNorms), no shared experts (llama.cpp averages them with the
-// routed experts' sum, a step no engine here has: Command A+'s), and leading dense layers that slide windows
-// (llama.cpp also turns the dense layers that attend to every key; only sliding layers turn here).
+// What of Cohere's mixtures (cohere2moe) Glasswing runs, refusing the rest by name: leading dense layers that
+// slide windows (llama.cpp also turns the dense layers that attend to every key; only sliding layers turn
+// here). (Files with an RMS epsilon run RMSNorms, as llama.cpp: cohere2moe_rms_traits.) Shared experts
+// (Command A+'s) run, averaged with the routed experts (the CPU and Vulkan engines halve their sum).
 void check_cohere2moe(const gguf::GgufFile& file, const std::string& a, const ModelDescription& d) {
-  // (llama.cpp runs RMSNorms wherever the file gives an RMS epsilon, beside a LayerNorm one or not)
-  if (file.get_float(a + "attention.layer_norm_rms_epsilon").value_or(0.0) != 0.0)
-    throw std::runtime_error("cohere2moe with RMSNorms (" + a +
-                             "attention.layer_norm_rms_epsilon) is not supported");
-  if (d.n_expert_shared > 0 ||
+  // (llama.cpp loads shared experts only where expert_shared_count says so: tensors without it are not run)
+  if (d.n_expert_shared == 0 &&
       file.find_tensor("blk." + std::to_string(d.n_layer - 1) + ".ffn_up_shexp.weight"))
-    throw std::runtime_error("cohere2moe with shared experts (" + a +
-                             "expert_shared_count: averaged with the routed experts) is not supported");
+    throw std::runtime_error("cohere2moe with shared-expert tensors but no " + a +
+                             "expert_shared_count is not supported");
   for (int64_t l = 0; l < d.n_layer_dense_lead; ++l)
     if (!d.is_local(l))
       throw std::runtime_error("cohere2moe whose leading dense layer " + std::to_string(l) +
@@ -743,6 +749,18 @@ void read_pure_ssm(const gguf::GgufFile& file, const std::string& a, ModelDescri
                              " is outside the supported 2..16 taps");
 }
 
+// Cohere's mixtures with RMSNorms: llama.cpp's cohere2moe graph runs every norm (the layers' and the
+// output's) as an RMSNorm of its gain whenever the file gives attention.layer_norm_rms_epsilon, and a
+// LayerNorm otherwise; the same family's row with RMSNorms (the epsilon then read from that key)
+const ArchTraits& cohere2moe_rms_traits() {
+  static const ArchTraits traits = [] {
+    ArchTraits t = architecture_traits("cohere2moe");
+    t.norm = NormKind::Rms;
+    return t;
+  }();
+  return traits;
+}
+
 }  // namespace
 
 ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
@@ -750,6 +768,9 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
   d.architecture = file.architecture();
   if (d.architecture.empty()) throw std::runtime_error("model file has no general.architecture");
   d.traits = &architecture_traits(d.architecture);
+  if (d.architecture == "cohere2moe" &&
+      file.get_float(d.architecture + ".attention.layer_norm_rms_epsilon").value_or(0.0) != 0.0)
+    d.traits = &cohere2moe_rms_traits();
   d.name = file.get_string("general.name").value_or(file.path().stem().string());
   const std::string a = d.architecture + ".";
 

@@ -145,6 +145,21 @@ std::vector<Shape> make_shapes() {
   trinity.n_expert_shared = 1;
   trinity.expert_weights_scale = 2.826f;
   add(trinity);
+  // Arcee Trinity Mini (26B-A3B, afmoe): Nano's layout at 2048 wide, 32 layers (32 heads of 128 over 4 KV
+  // heads), dense layers of 6144, experts of 1024, from a stored copy of its config.json (an AfmoeConfig test
+  // fixture: hidden_size 2048, num_hidden_layers 32, num_attention_heads 32, num_key_value_heads 4, head_dim
+  // 128, intermediate_size 6144, moe_intermediate_size 1024, num_dense_layers 2, num_experts 128,
+  // num_experts_per_tok 8, num_shared_experts 1, route_scale 2.826, sliding_window 2048, vocab_size 200192,
+  // tie_word_embeddings false; the Neuron port's MINI_OVERRIDES give the same widths)
+  Shape trinity_mini = trinity;
+  trinity_mini.name = "trinity-mini";
+  trinity_mini.n_embd = 2048;
+  trinity_mini.n_layer = 32;
+  trinity_mini.n_head = 32;
+  trinity_mini.n_head_kv = 4;
+  trinity_mini.n_ff = 6144;
+  trinity_mini.n_ff_exp = 1024;
+  add(trinity_mini);
   // PowerInfer SmallThinker-4B-A0.6B: 12 heads of 128 over 2 KV heads, RoPE θ 1.5e6 on every layer (no
   // windows), 32 ReGLU experts of 768 (4 per token) in every layer, a sigmoid router on the layer's input,
   // tied embeddings (its config.json)
@@ -572,6 +587,23 @@ std::vector<Shape> make_shapes() {
   r_plus.logit_scale = 0.8333333f;
   r_plus.qk_norm = true;
   add(r_plus);
+  // Cohere North Mini Code (cohere2moe), from a stored copy of its config.json (NORTH_CONFIG, pinned from
+  // north_mini_code.inspect_artifact): 49 layers of 2048 (32 heads of 128 over 4 KV heads), full attention on
+  // every fourth layer from layer 0 (layer_types), windows of 4096 keys on the others, RoPE θ 50000, the
+  // first layer dense (prefix_dense_intermediate_size 3072), then 128 experts of 768 (8 per token; its
+  // norm_topk_prob false, which this writer does not carry) without shared ones, 262144 tokens, tied
+  // embeddings (no tie_word_embeddings: Cohere2's default), an RMS epsilon of 1e-6 (rms_norm_eps: RMSNorms, as
+  // llama.cpp runs them). (The copy gives no logit_scale: the converter's default of 1.) Glasswing refuses a
+  // file of it today by name: its dense layer 0 attends to every key and llama.cpp turns it by RoPE all the
+  // same
+  Shape north{"north-mini-code", "cohere2moe", 2048, 49, 32, 4, 3072, 262144, 500000, 50000.0f, 1e-6f, true,
+              false, 128, 0.0f, 8192, 4096, 0.0f, 0.0f, 0.0f, 128, 8, 768};
+  for (uint32_t l = 0; l < north.n_layer; ++l) north.sliding_layers.push_back(l % 4 != 0 ? 1 : 0);
+  north.n_dense_lead = 1;
+  north.logit_scale = 1.0f;
+  north.expert_gating_func = 0;
+  north.rms_norms = true;
+  add(north);
   // Granite-4.0-H-350M: attention (no RoPE) on layers 10, 13, 17 and 27 of 32, Mamba-2 on the others (48 heads
   // of 32, a state of 128 in one group, a convolution of 4 taps with a bias), granite's multipliers
   Shape granite_h{"granite-4.0-h-350m", "granitehybrid", 768, 32, 12, 4, 2048, 100352, 32768, 10000.0f, 1e-5f,
@@ -588,6 +620,33 @@ std::vector<Shape> make_shapes() {
   granite_h.attention_scale = 0.015625f;
   granite_h.logit_scale = 3.0f;
   add(granite_h);
+  // Granite-4.0-H-Tiny ("a 7B parameter long-context instruct model", IBM's card): 40 layers of 1536,
+  // attention (12 heads of 128 over 4 KV heads, no RoPE) on layers 5, 15, 25 and 35, Mamba-2 on the others
+  // (48 heads of 64, a state of 128 in one group, a convolution of 4 taps), 64 experts of 512 (6 per token)
+  // beside a shared expert of 1024 in every layer, tied embeddings of 100352 tokens. The sizes are its
+  // config.json's as a stored copy of it gives them (GRANITE_H_TINY_HF: hidden_size, num_hidden_layers,
+  // num_attention_heads, num_key_value_heads, intermediate_size, shared_intermediate_size,
+  // num_local_experts, num_experts_per_tok, vocab_size, mamba_*, max_position_embeddings, layer_types); the
+  // multipliers a GGUF of it carries (embedding 12, attention 0.0078125, residual 0.22, logits 6)
+  Shape granite_tiny{"granite-4.0-h-tiny", "granitehybrid", 1536, 40, 12, 4, 512, 100352, 131072, 10000.0f,
+                     1e-5f, true, false};
+  granite_tiny.attention_layers = {5, 15, 25, 35};
+  granite_tiny.conv_kernel = 4;
+  granite_tiny.ssm_inner = 3072;
+  granite_tiny.ssm_state = 128;
+  granite_tiny.ssm_heads = 48;
+  granite_tiny.ssm_groups = 1;
+  granite_tiny.rope_off = true;
+  granite_tiny.n_expert = 64;
+  granite_tiny.n_expert_used = 6;
+  granite_tiny.n_ff_exp = 512;
+  granite_tiny.n_expert_shared = 1;
+  granite_tiny.n_ff_shexp = 1024;
+  granite_tiny.embedding_scale = 12.0f;
+  granite_tiny.residual_scale = 0.22f;
+  granite_tiny.attention_scale = 0.0078125f;
+  granite_tiny.logit_scale = 6.0f;
+  add(granite_tiny);
   // Mamba-Codestral-7B-v0.1 (Mistral): 64 Mamba-2 layers (128 heads of 64, a state of 128, B and C in 8
   // groups, a convolution of 4 taps with a bias) alone, a vocabulary of 32768, the output not tied; the
   // converter's context of 2^20 (the model has no positions)
@@ -971,6 +1030,16 @@ std::vector<Shape> make_shapes() {
   cohere2moe.logit_scale = 0.25f;
   cohere2moe.expert_gating_func = 0;  // (no key; no selection bias)
   add(cohere2moe);
+  // the same with Command A+'s shared experts: two of 64 (one SwiGLU 128 wide), averaged with the routed sum
+  Shape cohere2moe_shared = cohere2moe;
+  cohere2moe_shared.name = "test-tiny-cohere2moe-shared";
+  cohere2moe_shared.n_expert_shared = 2;
+  add(cohere2moe_shared);
+  // and North's shape in a file with an RMS epsilon (no LayerNorm one): RMSNorms everywhere, as llama.cpp
+  Shape cohere2moe_rms = cohere2moe;
+  cohere2moe_rms.name = "test-tiny-cohere2moe-rms";
+  cohere2moe_rms.rms_norms = true;
+  add(cohere2moe_rms);
   Shape lfm2moe{"test-tiny-lfm2moe", "lfm2moe", 128, 4, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, true, true, 0,
                 0.0f, 8192, 0, 0.0f, 0.0f, 0.0f, 4, 2, 64};
   lfm2moe.attention_layers = {1, 3};
@@ -1419,7 +1488,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
                                   s.arch == "exaone-moe";
       const bool llama4 = s.arch == "llama4";  // (one shared expert, no selection bias)
       if (deepseek_style || qwen2moe || ernie || s.arch == "hunyuan-moe" || lfm2 || granite_h || nemotron ||
-          llama4) {
+          llama4 || s.arch == "cohere2moe") {
         if (!qwen2moe && !granite_h && !llama4 && (s.expert_gating_func == 2 || ernie))
           t.push_back({p + "exp_probs_b.bias", Kind::ExpertBias, ne, 1});
         const uint64_t ns = uint64_t{s.n_ff_shexp ? s.n_ff_shexp : nf} * s.n_expert_shared;
@@ -1702,9 +1771,11 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   // (Falcon-H1's converter writes none: llama.cpp then turns all of each head, key_length)
   if (a != "falcon-h1" && a != "falcon" && a != "starcoder" && !s.pure_ssm())
     w.set_u32(a + ".rope.dimension_count", s.rope_dims ? s.rope_dims : s.head_dim());
-  if (a == "gptneox" || a == "phi2" || a == "command-r" || a == "cohere2" || a == "cohere2moe" ||
-      a == "starcoder2" || a == "stablelm" || a == "falcon" || a == "nemotron" || a == "orion" ||
-      a == "starcoder" || a == "olmo") {  // (LayerNorms)
+  const bool cohere_rms = a == "cohere2moe" && s.rms_norms;  // (an RMS epsilon: llama.cpp runs RMSNorms)
+  if ((a == "gptneox" || a == "phi2" || a == "command-r" || a == "cohere2" || a == "cohere2moe" ||
+       a == "starcoder2" || a == "stablelm" || a == "falcon" || a == "nemotron" || a == "orion" ||
+       a == "starcoder" || a == "olmo") &&
+      !cohere_rms) {  // (LayerNorms)
     w.set_f32(a + ".attention.layer_norm_epsilon", s.norm_eps);
   } else {
     w.set_f32(a + ".attention.layer_norm_rms_epsilon", s.norm_eps);
@@ -1793,8 +1864,9 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     w.set_bool(a + ".expert_weights_norm", true);
   }
   if (a ==
-      "cohere2moe") {  // as llama.cpp's converter writes North's (no gating key: sigmoid; no shared expert)
+      "cohere2moe") {  // as llama.cpp's converter writes North's and Command A+'s (no gating key: sigmoid)
     w.set_u32(a + ".leading_dense_block_count", s.n_dense_lead);
+    w.set_u32(a + ".expert_shared_count", s.n_expert_shared);
     w.set_bool(a + ".expert_weights_norm", true);
     gguf::Array pattern;
     pattern.elem_type = gguf::ValueType::Bool;
@@ -1857,8 +1929,9 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
   }
   if ((a == "qwen2moe" || a == "ernie4_5-moe" || a == "hunyuan-moe" || a == "qwen35moe" ||
        a == "granitehybrid" || a == "qwen3next") &&
-      s.n_expert_shared)  // as one
-    w.set_u32(a + ".expert_shared_feed_forward_length", s.n_ff_exp * s.n_expert_shared);
+      s.n_expert_shared)  // as one (n_ff_shexp wide each where the shape says, as Granite 4.0-H Tiny's)
+    w.set_u32(a + ".expert_shared_feed_forward_length",
+              (s.n_ff_shexp ? s.n_ff_shexp : s.n_ff_exp) * s.n_expert_shared);
   if (a == "qwen35" || a == "qwen35moe" ||
       a == "qwen3next") {  // as llama.cpp's converter writes Qwen3.5's linear-attention sizes
     w.set_u32(a + ".full_attention_interval", s.full_attention_interval);

@@ -71,6 +71,8 @@ struct Shape {
   uint32_t n_dense_lead = 0, n_expert_shared = 0, n_nextn = 0;
   float expert_weights_scale = 0.0f;
   bool qk_norm = false;
+  // cohere2moe: the file gives an RMS epsilon (and no LayerNorm one), which llama.cpp runs as RMSNorms
+  bool rms_norms = false;
   uint32_t expert_gating_func = 2;  // glm4moe, deepseek2: llama.cpp's 1 softmax, 2 sigmoid; 0: no key
   // bailingmoe2 (Ling 2.0): DeepSeek-V3's expert groups (expert_group_count and _used_count; 0: no keys) and
   // one shared expert's width where it is not n_ff_exp (expert_shared_feed_forward_length)

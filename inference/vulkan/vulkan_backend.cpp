@@ -223,6 +223,8 @@ struct VulkanBackend::Activations {
     }
     if (d.traits->post_norms && !d.traits->layer_shapes && d.n_expert > 0)
       moe_sum = arena.allocate(b * d.n_embd * f);  // (afmoe: the experts' sum before its norm)
+    if (d.architecture == "cohere2moe" && d.n_expert_shared > 0)
+      moe_sum = arena.allocate(b * d.n_embd * f);  // (Command A+: routed + shared, halved before the add)
     if (d.per_layer_embd > 0) {
       ple = arena.allocate(b * d.n_layer * d.per_layer_embd * f);
       ple_in = arena.allocate(b * d.per_layer_embd * f);
@@ -1874,6 +1876,19 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
     rec.barrier();
     if (L.down_shexp) record_shared_experts(rec, n, L, a.moe_sum);
     record_add_sublayer(rec, a.moe_sum, L.ffn_post_norm, a.x, n);
+    rec.barrier();
+    return;
+  }
+  if (d.architecture == "cohere2moe" && L.down_shexp) {
+    // Command A+ (cohere2moe): the routed experts' sum and the shared experts' output averaged, then added
+    const Activations& a = *a_;
+    rec.copy_rows(w_->zeros, a.moe_sum, dim, n, 0, dim);
+    rec.barrier();
+    rec.combine_experts(m.out, whole(m.slots), whole(m.weights), a.moe_sum, dim, n, u32(d.n_expert_used));
+    rec.barrier();
+    record_shared_experts(rec, n, L, a.moe_sum);
+    rec.scale(a.moe_sum, n * dim, 0.5f);
+    record_add_sublayer(rec, a.moe_sum, {}, a.x, n);
     rec.barrier();
     return;
   }

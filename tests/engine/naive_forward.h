@@ -951,6 +951,8 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
           const double gate =
               L.shexp_gate ? 1.0 / (1.0 + std::exp(-naive::matvec(L.shexp_gate, xn)[0])) : 1.0;
           for (int64_t i = 0; i < dim; ++i) down[u(i)] += gate * o[u(i)];
+          if (d.architecture == "cohere2moe")  // (Command A+: the routed and shared experts averaged)
+            for (double& v : down) v *= 0.5;
         }
       } else {
         down = ffn(L.w_gate, L.w_up, L.w_down, {}, L.b_up, L.b_down);

@@ -1959,6 +1959,11 @@ TEST_CASE("cohere2moe (North): Cohere2's parallel block with experts, windows wh
                         model::Model::load(with_metadata(path, "cohere2moe-raw", [](gguf::GgufWriter& w) {
                           w.set_bool("cohere2moe.expert_weights_norm", false);
                         })));
+  // an RMS epsilon beside the LayerNorm one: llama.cpp then runs every norm as an RMSNorm
+  variants.emplace_back("RMSNorms",
+                        model::Model::load(with_metadata(path, "cohere2moe-rms", [](gguf::GgufWriter& w) {
+                          w.set_f32("cohere2moe.attention.layer_norm_rms_epsilon", 1e-6f);
+                        })));
   for (const auto& [what, m] : variants) {
     INFO(what);
     const auto logits = engine_logits(*m, "cpu");
@@ -1977,19 +1982,67 @@ TEST_CASE("cohere2moe (North): Cohere2's parallel block with experts, windows wh
                               w.set_array("cohere2moe.attention.sliding_window_pattern", pattern);
                             }),
                     Contains("cohere2moe whose leading dense layer 0 attends to every key"));
-  CHECK_THROWS_WITH(refused("cohere2moe-shared",
+  CHECK_THROWS_WITH(refused("cohere2moe-shared-no-tensors",
                             [](gguf::GgufWriter& w) { w.set_u32("cohere2moe.expert_shared_count", 1); }),
-                    Contains("cohere2moe with shared experts"));
-  CHECK_THROWS_WITH(
-      refused("cohere2moe-rms",
-              [](gguf::GgufWriter& w) {  // (beside the LayerNorm epsilon: llama.cpp runs RMSNorms)
-                w.set_f32("cohere2moe.attention.layer_norm_rms_epsilon", 1e-5f);
-              }),
-      Contains("cohere2moe with RMSNorms"));
+                    Contains("ffn_gate_shexp.weight"));
   CHECK_THROWS_WITH(
       refused("cohere2moe-no-pattern",
               [](gguf::GgufWriter& w) { w.remove("cohere2moe.attention.sliding_window_pattern"); }),
       Contains("cohere2moe.attention.sliding_window_pattern is missing"));
+}
+
+TEST_CASE("cohere2moe with RMSNorms: every norm an RMSNorm of its gain where the file gives an RMS epsilon",
+          "[engine][architectures]") {
+  const auto type = GENERATE(gguf::GgmlType::Q8_0, gguf::GgmlType::F32);
+  INFO(gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file("test-tiny-cohere2moe-rms", type));
+  const model::ModelDescription& d = model->desc();
+  CHECK(d.traits->name == "cohere2moe");
+  CHECK(d.traits->norm == model::NormKind::Rms);
+  CHECK(d.norm_eps == 1e-5f);
+  const auto ref = check_against_textbook(*model, 0.05f);
+  // not North's LayerNorms: the same weights with them give other logits
+  auto north = model::Model::load(test::synth_model_file("test-tiny-cohere2moe", type));
+  CHECK(north->desc().traits->norm == model::NormKind::Layer);
+  CHECK(test::max_abs_diff(test::naive_logits(*north, kTokens), ref) > 1e-3f);
+}
+
+TEST_CASE("cohere2moe with shared experts (Command A+): the routed and shared experts averaged",
+          "[engine][architectures]") {
+  // North's shape with two shared experts of 64 (one SwiGLU 128 wide, as llama.cpp's loader sizes it from
+  // expert_shared_count): llama.cpp's graph adds their output to the routed experts' sum and halves it
+  const auto type = GENERATE(gguf::GgmlType::Q8_0, gguf::GgmlType::F32);
+  INFO(gguf::ggml_type_name(type));
+  const auto path = test::synth_model_file("test-tiny-cohere2moe-shared", type);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  const auto& layers = model->weights().layers;
+  REQUIRE(d.n_layer == 4);
+  CHECK(d.n_expert_shared == 2);
+  CHECK(d.n_ff_shexp == 128);
+  CHECK(!layers[0].up_shexp);  // (the dense first layer has none)
+  CHECK(static_cast<bool>(layers[1].gate_shexp));
+  CHECK(static_cast<bool>(layers[3].down_shexp));
+  const auto ref = check_against_textbook(*model, 0.05f);
+  if (type != gguf::GgmlType::Q8_0) return;
+
+  // the shared experts count: North's file without them (its routed experts the same) gives other logits
+  auto north = model::Model::load(test::synth_model_file("test-tiny-cohere2moe", type));
+  CHECK(test::max_abs_diff(test::naive_logits(*north, kTokens), ref) > 1e-3f);
+  // the shared width as expert_shared_feed_forward_length gives it (the whole width) must match the tensors
+  CHECK_NOTHROW(model::Model::load(with_metadata(path, "cohere2moe-shared-width", [](gguf::GgufWriter& w) {
+    w.set_u32("cohere2moe.expert_shared_feed_forward_length", 128);
+  })));
+  CHECK_THROWS_WITH(
+      model::Model::load(with_metadata(
+          path, "cohere2moe-shared-narrow",
+          [](gguf::GgufWriter& w) { w.set_u32("cohere2moe.expert_shared_feed_forward_length", 64); })),
+      Contains("ffn_gate_shexp.weight"));
+  // shared-expert tensors without expert_shared_count, which llama.cpp would not load, are refused by name
+  CHECK_THROWS_WITH(model::Model::load(with_metadata(
+                        path, "cohere2moe-shared-no-count",
+                        [](gguf::GgufWriter& w) { w.set_u32("cohere2moe.expert_shared_count", 0); })),
+                    Contains("cohere2moe with shared-expert tensors but no cohere2moe.expert_shared_count"));
 }
 
 TEST_CASE("bailingmoe (Ling 1.0): softmax experts beside shared ones in every layer match the textbook pass",

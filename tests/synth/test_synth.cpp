@@ -450,8 +450,9 @@ TEST_CASE("cohere2moe shapes carry North's keys and windows as llama.cpp's conve
   CHECK_FALSE(co.find("cohere2moe.attention.layer_norm_rms_epsilon"));
   CHECK(co.require_float("cohere2moe.logit_scale") == 0.25);
   CHECK(co.require_uint("cohere2moe.leading_dense_block_count") == 1);
-  CHECK_FALSE(co.find("cohere2moe.expert_gating_func"));  // (sigmoid: its converter writes none)
-  CHECK_FALSE(co.find("cohere2moe.expert_shared_count"));
+  CHECK_FALSE(co.find("cohere2moe.expert_gating_func"));          // (sigmoid: its converter writes none)
+  CHECK(co.require_uint("cohere2moe.expert_shared_count") == 0);  // (its converter writes the config's count)
+  CHECK(co.find_tensor("blk.1.ffn_up_shexp.weight") == nullptr);
   const gguf::Value* pattern = co.find("cohere2moe.attention.sliding_window_pattern");
   REQUIRE(pattern);
   REQUIRE(pattern->type == gguf::ValueType::Array);
@@ -461,6 +462,21 @@ TEST_CASE("cohere2moe shapes carry North's keys and windows as llama.cpp's conve
   CHECK(co.require_tensor("blk.0.ffn_down.weight").dims == std::vector<uint64_t>{256, 128});
   CHECK(co.find_tensor("blk.1.exp_probs_b.bias") == nullptr);
   CHECK(co.require_tensor("blk.1.ffn_gate_exps.weight").dims == std::vector<uint64_t>{128, 64, 4});
+
+  // Command A+'s shared experts: their count, and one SwiGLU of count × n_ff_exp in each mixture layer (no
+  // width key: llama.cpp's loader sizes them so)
+  const auto shared = gguf::GgufFile::open(write("test-tiny-cohere2moe-shared", GgmlType::Q8_0).path);
+  CHECK(shared.require_uint("cohere2moe.expert_shared_count") == 2);
+  CHECK_FALSE(shared.find("cohere2moe.expert_shared_feed_forward_length"));
+  CHECK(shared.find_tensor("blk.0.ffn_up_shexp.weight") == nullptr);  // (the dense first layer)
+  for (const char* t : {"blk.1.ffn_gate_shexp.weight", "blk.3.ffn_up_shexp.weight"})
+    CHECK(shared.require_tensor(t).dims == std::vector<uint64_t>{128, 128});
+  CHECK(shared.require_tensor("blk.2.ffn_down_shexp.weight").dims == std::vector<uint64_t>{128, 128});
+  CHECK(shared.find_tensor("blk.1.ffn_gate_inp_shexp.weight") == nullptr);  // (no gate on them)
+  // the RMSNorm file: an RMS epsilon and no LayerNorm one
+  const auto rms = gguf::GgufFile::open(write("test-tiny-cohere2moe-rms", GgmlType::Q8_0).path);
+  CHECK(rms.require_float("cohere2moe.attention.layer_norm_rms_epsilon") == Approx(1e-5));
+  CHECK_FALSE(rms.find("cohere2moe.attention.layer_norm_epsilon"));
 }
 
 TEST_CASE("deepseek2 shapes carry latent attention as llama.cpp's converter writes it") {
@@ -996,6 +1012,15 @@ TEST_CASE("afmoe and smallthinker shapes carry their keys and tensors as llama.c
   CHECK(std::fabs(double(nano->n_params()) / 6e9 - 1) < 0.025);
   const double idle = 54.0 * (128 - 8) * 3 * 1024 * 256;
   CHECK(std::fabs((double(nano->n_params()) - idle) / 1e9 - 1) < 0.03);
+  // Trinity Mini the same at 2048 wide (32 heads, 4 KV heads, dense FFNs of 6144, 30 mixtures of experts of
+  // 1024): "26B MoE model with 3B active parameters" (Arcee's card)
+  const synth::Shape* mini = synth::find_shape("trinity-mini");
+  REQUIRE(mini);
+  CHECK_FALSE(mini->hidden);
+  CHECK(mini->n_params() == 26123974400);
+  CHECK(std::fabs(double(mini->n_params()) / 26e9 - 1) < 0.01);
+  const double mini_idle = 30.0 * (128 - 8) * 3 * 2048 * 1024;
+  CHECK(std::floor((double(mini->n_params()) - mini_idle) / 1e9) == 3);  // (3.5 B active, the card's "3B")
   // SmallThinker-4B-A0.6B: tied embeddings of 151936 × 1536, 32 layers of attention (12 heads of 128, 2 KV
   // heads) and 32 ReGLU experts of 768 with a router: "4B" in all, "0.6B" active besides the embeddings (4
   // experts of 32)
@@ -1005,4 +1030,25 @@ TEST_CASE("afmoe and smallthinker shapes carry their keys and tensors as llama.c
   const double embeddings = 151936.0 * 1536, idle_experts = 32.0 * (32 - 4) * 3 * 1536 * 768;
   CHECK(std::fabs(double(small->n_params()) / 4e9 - 1) < 0.01);
   CHECK(std::fabs((double(small->n_params()) - embeddings - idle_experts) / 0.6e9 - 1) < 0.06);
+  // Granite-4.0-H-Tiny, from its config.json, to the parameter: tied embeddings of 100352 × 1536; 4 attention
+  // layers (12 heads of 128, 4 KV heads) and 36 Mamba-2 layers (in_proj to 2 × 3072 + 2 × 128 + 48, a
+  // convolution of 4 taps over 3328 channels with a bias, A, D and dt's bias per head, the gated norm, the
+  // output projection); in every layer 64 experts of 512 with a router and a shared expert of 1024, and two
+  // norms. "7B" (IBM's card)
+  const synth::Shape* tiny = synth::find_shape("granite-4.0-h-tiny");
+  REQUIRE(tiny);
+  CHECK_FALSE(tiny->hidden);
+  CHECK(tiny->n_params() == 6939037248);
+  CHECK(std::fabs(double(tiny->n_params()) / 7e9 - 1) < 0.01);
+  // North Mini Code, from its config.json, to the parameter: tied embeddings of 262144 × 2048; 49 layers of
+  // attention (32 heads of 128, 4 KV heads) and one norm; a dense first layer of 3072; 48 mixtures of 128
+  // experts of 768 with a router. llama.cpp's loader names its 49 layers "30B.A3B": 30 B in all, 3 B active
+  // (the embeddings, attention, the dense layer, the routers and 8 of 128 experts)
+  const synth::Shape* north = synth::find_shape("north-mini-code");
+  REQUIRE(north);
+  CHECK_FALSE(north->hidden);
+  CHECK(north->n_params() == 30484303872);
+  const double north_idle = 48.0 * (128 - 8) * 3 * 2048 * 768;
+  CHECK(std::floor(double(north->n_params()) / 1e9) == 30);  // (the label's whole billions: 30.5 B, 3.3 B)
+  CHECK(std::floor((double(north->n_params()) - north_idle) / 1e9) == 3);
 }

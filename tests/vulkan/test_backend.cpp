@@ -424,23 +424,30 @@ TEST_CASE("Vulkan runs K-EXAONE (exaone-moe) and North (cohere2moe) as the CPU e
   // exaone-moe: per-head q and k norms, windows of 4 keys on the layers the file's pattern marks (0, 2, 3),
   // RoPE only there, a dense first layer, a shared expert, a biased sigmoid router; the MTP layer skipped.
   // cohere2moe: Cohere2's parallel block (the router and experts reading the attention norm's output),
-  // windows on layers 0, 1 and 3, a dense first layer, an unbiased sigmoid router, scaled logits. Prefill
-  // batches, decode steps, a prompt longer than a step (past the windows), and the attention maps;
-  // vulkan-llamacpp refuses each by name.
-  const auto [shape, type] =
-      GENERATE(std::pair{"exaone-moe", gguf::GgmlType::Q8_0}, std::pair{"exaone-moe", gguf::GgmlType::F32},
-               std::pair{"cohere2moe", gguf::GgmlType::Q8_0}, std::pair{"cohere2moe", gguf::GgmlType::F32});
+  // windows on layers 0, 1 and 3, a dense first layer, an unbiased sigmoid router, scaled logits; with
+  // Command A+'s shared experts, averaged with the routed experts' sum; with RMSNorms where the file gives an
+  // RMS epsilon. Prefill batches, decode steps, a prompt longer than a step (past the windows), and the
+  // attention maps; vulkan-llamacpp refuses each by name.
+  const auto [shape, type] = GENERATE(
+      std::pair{"exaone-moe", gguf::GgmlType::Q8_0}, std::pair{"exaone-moe", gguf::GgmlType::F32},
+      std::pair{"cohere2moe", gguf::GgmlType::Q8_0}, std::pair{"cohere2moe", gguf::GgmlType::F32},
+      std::pair{"cohere2moe-shared", gguf::GgmlType::Q8_0},
+      std::pair{"cohere2moe-shared", gguf::GgmlType::F32}, std::pair{"cohere2moe-rms", gguf::GgmlType::Q8_0});
   INFO(shape << " " << gguf::ggml_type_name(type));
+  const std::string arch =
+      std::string(shape).substr(0, std::string(shape).find('-', 7));  // (the shape's family)
   auto model = model::Model::load(test::synth_model_file(std::string("test-tiny-") + shape, type));
   REQUIRE(model->desc().n_expert == 4);
   REQUIRE(model->desc().is_local(0));
-  REQUIRE(!model->desc().is_local(std::string(shape) == "exaone-moe" ? 1 : 2));
+  REQUIRE(!model->desc().is_local(arch == "exaone-moe" ? 1 : 2));
+  if (std::string(shape) == "cohere2moe-shared") REQUIRE(model->desc().n_expert_shared == 2);
+  if (std::string(shape) == "cohere2moe-rms") REQUIRE(model->desc().traits->norm == model::NormKind::Rms);
   auto gpu = vulkan_backend(*model);
   cpu::CpuBackend cpu(*model);
   check_model_against_cpu(*model, *gpu, cpu);
   check_long_prompt_against_cpu(*model, *gpu, cpu, 11);
   CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
-                    Catch::Contains(std::string("does not run ") + shape + " (sliding windows"));
+                    Catch::Contains("does not run " + arch + " (sliding windows"));
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
