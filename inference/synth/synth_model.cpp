@@ -819,6 +819,9 @@ std::vector<Shape> make_shapes() {
   jamba_tiny.n_expert_used = 2;
   jamba_tiny.moe_step = 2;
   add(jamba_tiny);
+  jamba_tiny.name = "test-tiny-jamba-dense";  // (every FFN dense, as a Jamba without experts)
+  jamba_tiny.n_expert = jamba_tiny.n_expert_used = jamba_tiny.moe_step = 0;
+  add(jamba_tiny);
   // falcon-h1 as llama.cpp's converter writes it: Mamba-2 (256 channels in 8 heads of 32, a state of 16, B
   // and C in 2 groups, 4 taps with a bias) beside attention (heads of 64: q 256 wide against n_embd 128, NeoX
   // pairs) in each of 3 layers, no rope.dimension_count, the FFN norm without ".weight"; without the

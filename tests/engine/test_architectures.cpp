@@ -2702,6 +2702,34 @@ TEST_CASE(
   CHECK_THROWS_WITH(model::Model::load(out), Contains("layer 2 lacks an expert router (ffn_gate_inp)"));
 }
 
+TEST_CASE("jamba without experts (expert_count 1, no router) runs dense FFNs on every layer",
+          "[engine][architectures]") {
+  // llama.cpp's converter writes the config's num_experts even where it is 1 and every FFN is dense: the
+  // model runs as it reads, no expert anywhere
+  const auto out = test::temp_dir("jamba-dense") / "one-expert.gguf";
+  test::rewrite_model(test::synth_model_file("test-tiny-jamba-dense", gguf::GgmlType::F32), out,
+                      [](gguf::GgufWriter& w) {
+                        w.set_u32("jamba.expert_count", 1);
+                        w.set_u32("jamba.expert_used_count", 1);
+                      });
+  auto model = model::Model::load(out);
+  const model::ModelDescription& d = model->desc();
+  CHECK(d.n_expert == 0);
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    CHECK_FALSE(d.moe_layer(l));
+    CHECK(model->weights().layers[static_cast<size_t>(l)].w_gate);
+  }
+  check_against_textbook(*model, 0.05f);
+  // (more than one expert with no router anywhere: refused by name)
+  const auto bad = test::temp_dir("jamba-dense") / "four-experts.gguf";
+  test::rewrite_model(test::synth_model_file("test-tiny-jamba-dense", gguf::GgmlType::F32), bad,
+                      [](gguf::GgufWriter& w) {
+                        w.set_u32("jamba.expert_count", 4);
+                        w.set_u32("jamba.expert_used_count", 2);
+                      });
+  CHECK_THROWS_WITH(model::Model::load(bad), Contains("no layer has an expert router"));
+}
+
 TEST_CASE("falcon-h1: Mamba-2 beside attention in every layer matches the textbook forward pass",
           "[engine][architectures]") {
   // test-tiny-falcon-h1: 3 layers, each Mamba-2 (8 heads of 32 channels, a state of 16, B and C in 2 groups)
