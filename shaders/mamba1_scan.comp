@@ -3,7 +3,8 @@
 // Mamba-1's selective scan over this step's tokens (state-spaces' Mamba, Falcon-Mamba), one invocation per
 // channel c: with dt = softplus(dt_proj · dt + dt_bias[c]) and the channel's state (d_state floats), state ←
 // e^{dt·A[c]} ⊙ state + (x_c·dt) B, y_c = state · C + D[c]·x_c, times SiLU(z_c). B and C (x_proj's rows after
-// dt) pass through shared memory, RMS-normalized without gains where b_c_rms (Falcon-Mamba). The state is
+// dt) pass through shared memory, RMS-normalized where b_c_rms, times their gains (Jamba's own; ones for
+// Falcon-Mamba, whose norms have none). The state is
 // stored state dimension first (element (c, k) at k · d_inner + c), so that neighbouring invocations read
 // neighbouring floats.
 layout(local_size_x = 64) in;
@@ -16,18 +17,19 @@ layout(std430, binding = 5) readonly buffer A { float a[]; };        // (d_inner
 layout(std430, binding = 6) readonly buffer D { float dskip[]; };    // per channel
 layout(std430, binding = 7) buffer State { float S[]; };             // (d_state, d_inner)
 layout(std430, binding = 8) writeonly buffer Y { float y[]; };       // (n_tokens, d_inner)
+layout(std430, binding = 9) readonly buffer G { float gain[]; };  // B's norm gains, then C's (d_state each)
 layout(push_constant) uniform Push {
   uint n_tokens;
   uint d_inner;
   uint d_state;
   uint dt_rank;
-  uint b_c_rms;  // Falcon-Mamba: B and C RMS-normalized (dt was, before dt_proj)
+  uint b_c_rms;  // Falcon-Mamba, Jamba: B and C RMS-normalized (dt was, before dt_proj)
   float eps;
 } p;
 const uint kMaxState = 256;
 const uint kThreads = 64;
-shared float B_sh[kMaxState];
-shared float C_sh[kMaxState];
+shared float B_sh[2 * kMaxState];  // B, then its gains
+shared float C_sh[2 * kMaxState];  // C, then its gains
 
 void main() {
   const uint c = gl_GlobalInvocationID.x, tid = gl_LocalInvocationID.x;
@@ -37,6 +39,10 @@ void main() {
     for (uint k = tid; k < p.d_state; k += kThreads) {
       B_sh[k] = xdb[row + k];
       C_sh[k] = xdb[row + p.d_state + k];
+      if (p.b_c_rms != 0u) {  // (the gains multiply after the norm: applied below with the scales)
+        B_sh[k + kMaxState] = gain[k];
+        C_sh[k + kMaxState] = gain[p.d_state + k];
+      }
     }
     barrier();
     if (c < p.d_inner) {  // (the invocations past the channels take part in the barriers only)
@@ -57,9 +63,11 @@ void main() {
       float acc = 0.0;
       for (uint k = 0; k < p.d_state; ++k) {
         const uint i = k * p.d_inner + c;
-        const float s = S[i] * exp(dt * a[c * p.d_state + k]) + (B_sh[k] * b_scale) * x_dt;
+        const float bk = p.b_c_rms != 0u ? B_sh[k] * b_scale * B_sh[k + kMaxState] : B_sh[k];
+        const float ck = p.b_c_rms != 0u ? C_sh[k] * c_scale * C_sh[k + kMaxState] : C_sh[k];
+        const float s = S[i] * exp(dt * a[c * p.d_state + k]) + bk * x_dt;
         S[i] = s;
-        acc += s * (C_sh[k] * c_scale);
+        acc += s * ck;
       }
       acc += xc * dskip[c];
       const float z = xz[t * 2u * p.d_inner + p.d_inner + c];

@@ -910,13 +910,16 @@ void CpuBackend::mamba1(CpuCaches& c, const model::LayerWeights& L, int64_t l, i
     std::copy_n(x, di, &s.mb_y[sz(t * di)]);  // (x_proj reads the rows packed)
   }
   project(s.mb_xdb.data(), s.mb_y.data(), L.mb_x, {}, n);
-  if (m.dt_b_c_rms) {  // Falcon-Mamba: dt, B and C each RMS-normalized, gains of 1
+  if (m.dt_b_c_rms) {  // dt, B and C each RMS-normalized: Jamba's gains, Falcon-Mamba's of 1
     const model::Vector ones(s.mb_ones);
+    const model::Vector g_dt = m.dt_b_c_gains ? L.mb_dt_norm : ones;
+    const model::Vector g_b = m.dt_b_c_gains ? L.mb_b_norm : ones;
+    const model::Vector g_c = m.dt_b_c_gains ? L.mb_c_norm : ones;
     for (int64_t t = 0; t < n; ++t) {
       float* row = &s.mb_xdb[sz(t * xd)];
-      rmsnorm(row, row, ones, m.dt_rank, d.norm_eps);
-      rmsnorm(row + m.dt_rank, row + m.dt_rank, ones, ds, d.norm_eps);
-      rmsnorm(row + m.dt_rank + ds, row + m.dt_rank + ds, ones, ds, d.norm_eps);
+      rmsnorm(row, row, g_dt, m.dt_rank, d.norm_eps);
+      rmsnorm(row + m.dt_rank, row + m.dt_rank, g_b, ds, d.norm_eps);
+      rmsnorm(row + m.dt_rank + ds, row + m.dt_rank + ds, g_c, ds, d.norm_eps);
     }
   }
   // dt_proj reads each token's dt, the first dt_rank of its row: packed into mb_y's rows first

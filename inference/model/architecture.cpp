@@ -161,6 +161,10 @@ constexpr std::array kArchitectures = {
     ArchTraits{.name = "mamba2", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::None,
                .learned_positions = false, .fused_qkv = false, .mamba2 = true, .single_sublayer = true,
                .pure_ssm = true},
+    // AI21 Jamba-v0.1, Jamba 1.5 Mini / Large, Jamba 1.6 / 1.7 Mini, Jamba Reasoning 3B: Mamba-1 layers with
+    // dt, B and C norms between attention layers without RoPE, experts on every other layer
+    ArchTraits{.name = "jamba", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::None,
+               .learned_positions = false, .fused_qkv = false, .moe_unnormalized = true, .mamba1_hybrid = true},
     // state-spaces mamba-130m .. 2.8b, TII Falcon-Mamba-7B (its dt, B and C RMS-normalized without gains):
     // Mamba-1's selective scan alone in every layer, each on its RMSNorm
     ArchTraits{.name = "mamba", .norm = NormKind::Rms, .ffn = FfnKind::SwiGlu, .rope = RopeKind::None,

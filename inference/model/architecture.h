@@ -182,6 +182,12 @@ struct ArchTraits {
   // OLMo 1 (olmo): LayerNorms without learned parameters ((x - mean)/std, no gains, no biases), as its
   // checkpoints have them; the loader gives each norm gains of 1 so every backend runs it as a LayerNorm
   bool nonparametric_norms = false;
+  // AI21 Jamba: Mamba-1 layers (attention.head_count_kv 0 in the file's per-layer array) between attention
+  // layers without RoPE (the Mamba layers carry the positions), dt, B and C each RMS-normalized with gains of
+  // their own (ssm_dt_norm, ssm_b_norm, ssm_c_norm); experts on the layers that have a router
+  // (ffn_gate_inp: every other layer), chosen by softmax top-k and weighted by their probabilities as they
+  // are (not renormalized), a dense SwiGLU on the others
+  bool mamba1_hybrid = false;
 
   // Whether each head's attention output is gated by σ(gate) before wo (Qwen3.5's gate rows in wq, or
   // afmoe's own attn_gate matrix)

@@ -502,11 +502,12 @@ void read_kv_heads(const gguf::GgufFile& file, const std::string& a, ModelDescri
     d.n_head_kv = d.layer_kv_heads[0];
     return;
   }
-  if (!d.traits->short_conv && !d.traits->mamba2 && !d.traits->kda)
+  if (!d.traits->short_conv && !d.traits->mamba2 && !d.traits->kda && !d.traits->mamba1_hybrid)
     throw std::runtime_error("per-layer " + key + " (an array) is not supported for " + d.architecture);
-  const auto zero_kv = d.traits->mamba2 ? ModelDescription::Mixer::Mamba2
-                       : d.traits->kda  ? ModelDescription::Mixer::DeltaNet
-                                        : ModelDescription::Mixer::ShortConv;
+  const auto zero_kv = d.traits->mamba2          ? ModelDescription::Mixer::Mamba2
+                       : d.traits->kda           ? ModelDescription::Mixer::DeltaNet
+                       : d.traits->mamba1_hybrid ? ModelDescription::Mixer::Mamba1
+                                                 : ModelDescription::Mixer::ShortConv;
   // Nemotron-H: a layer with a feed_forward_length (per-layer array) is an FFN layer, not Mamba-2
   std::vector<int64_t> ff(static_cast<size_t>(d.n_layer), 0);
   if (const gguf::Value* f = file.find(a + "feed_forward_length");
@@ -719,6 +720,21 @@ void read_vocabulary_and_classifier(const gguf::GgufFile& file, ModelDescription
   d.tied_embeddings = file.find_tensor("output.weight") == nullptr;
 }
 
+// Mamba-1's sizes (the ssm.* keys, as llama.cpp's mamba and jamba read them): its dt rank is
+// ssm.time_step_rank; Falcon-Mamba's ssm.dt_b_c_rms normalizes its dt, B and C.
+void read_mamba1(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
+  ModelDescription::Mamba2& m = d.mamba;
+  m.v1 = true;
+  m.conv_kernel = positive(file, a + "ssm.conv_kernel");
+  m.d_inner = positive(file, a + "ssm.inner_size");
+  m.d_state = positive(file, a + "ssm.state_size");
+  m.dt_rank = positive(file, a + "ssm.time_step_rank");
+  m.dt_b_c_rms = file.get_bool(a + "ssm.dt_b_c_rms").value_or(false);
+  if (m.conv_kernel < 2 || m.conv_kernel > 16)
+    throw std::runtime_error("metadata " + a + "ssm.conv_kernel " + std::to_string(m.conv_kernel) +
+                             " is outside the supported 2..16 taps");
+}
+
 // A pure state-space model (ArchTraits::pure_ssm) as llama.cpp's mamba and mamba2 read it: no attention
 // (the converter writes attention.head_count 0) and no FFN, every layer one Mamba-2 (mamba2) or Mamba-1
 // (mamba) mixer whose sizes are the ssm.* keys. Mamba-1's dt rank is ssm.time_step_rank; Falcon-Mamba's
@@ -737,16 +753,50 @@ void read_pure_ssm(const gguf::GgufFile& file, const std::string& a, ModelDescri
     read_mamba2(file, a, d);
     return;
   }
-  ModelDescription::Mamba2& m = d.mamba;
-  m.v1 = true;
-  m.conv_kernel = positive(file, a + "ssm.conv_kernel");
-  m.d_inner = positive(file, a + "ssm.inner_size");
-  m.d_state = positive(file, a + "ssm.state_size");
-  m.dt_rank = positive(file, a + "ssm.time_step_rank");
-  m.dt_b_c_rms = file.get_bool(a + "ssm.dt_b_c_rms").value_or(false);
-  if (m.conv_kernel < 2 || m.conv_kernel > 16)
-    throw std::runtime_error("metadata " + a + "ssm.conv_kernel " + std::to_string(m.conv_kernel) +
-                             " is outside the supported 2..16 taps");
+  read_mamba1(file, a, d);
+}
+
+// Jamba (ArchTraits::mamba1_hybrid) as llama.cpp's jamba reads it: Mamba-1's sizes from the ssm.* keys, its
+// dt, B and C always RMS-normalized, with the gains the loader requires; experts wherever a layer has a
+// router (ffn_gate_inp), which the converter writes on every expert_layer_period-th layer from
+// expert_layer_offset (2 and 1 in every Jamba; the file keeps no key for them): moe_step where the routers
+// sit on layers step-1, 2·step-1, ..., anything else refused by name.
+void read_jamba(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
+  if (d.n_mamba_layers() == 0)
+    throw std::runtime_error("metadata " + a +
+                             "attention.head_count_kv must be a per-layer array with 0 for " +
+                             d.architecture + "'s Mamba layers");
+  read_mamba1(file, a, d);
+  d.mamba.dt_b_c_rms = d.mamba.dt_b_c_gains = true;
+}
+
+void read_jamba_moe(const gguf::GgufFile& file, const std::string& a, ModelDescription& d) {
+  auto routed = [&](int64_t l) {
+    return file.find_tensor("blk." + std::to_string(l) + ".ffn_gate_inp.weight");
+  };
+  int64_t first = 0;
+  while (first < d.n_layer && !routed(first)) ++first;
+  if (first == d.n_layer) {
+    // (a Jamba without experts: its config's num_experts 1, which the converter writes as expert_count 1,
+    // and every FFN dense)
+    if (d.n_expert > 1)
+      throw std::runtime_error(a + "expert_count " + std::to_string(d.n_expert) +
+                               ", but no layer has an expert router (blk.N.ffn_gate_inp.weight)");
+    d.n_expert = d.n_expert_used = d.n_ff_exp = 0;
+    return;
+  }
+  d.moe_step = first + 1;
+  for (int64_t l = 0; l < d.n_layer; ++l)
+    if ((routed(l) != nullptr) != d.moe_layer(l))
+      throw std::runtime_error("layer " + std::to_string(l) + (routed(l) ? " has" : " lacks") +
+                               " an expert router (ffn_gate_inp): " + d.architecture +
+                               "'s experts must sit on every " + std::to_string(d.moe_step) +
+                               "th layer from layer " + std::to_string(first));
+  if (file.get_int(a + "expert_shared_count").value_or(0) > 0 ||
+      file.find_tensor("blk.1.ffn_gate_shexp.weight"))
+    throw std::runtime_error(d.architecture + " with shared experts is not supported");
+  if (const auto scale = file.get_float(a + "expert_weights_scale"); scale && *scale != 0.0 && *scale != 1.0)
+    throw std::runtime_error(d.architecture + "'s experts scaled by expert_weights_scale are not supported");
 }
 
 // Cohere's mixtures with RMSNorms: llama.cpp's cohere2moe graph runs every norm (the layers' and the
@@ -799,6 +849,7 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
   if (d.traits->delta_net) read_delta_net(file, a, d);
   if (d.traits->kda) read_kda(file, a, d);
   if (d.traits->mamba2) read_mamba2(file, a, d);
+  if (d.traits->mamba1_hybrid) read_jamba(file, a, d);
   if (d.n_head_kv <= 0 || d.n_head % d.n_head_kv != 0)
     throw std::runtime_error("attention.head_count " + std::to_string(d.n_head) +
                              " is not a multiple of attention.head_count_kv " + std::to_string(d.n_head_kv));
@@ -840,6 +891,8 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
       read_smallthinker_moe(file, a, d);
     } else if (d.traits->single_sublayer) {
       read_nemotron_moe(file, a, d);
+    } else if (d.traits->mamba1_hybrid) {
+      read_jamba_moe(file, a, d);
     } else if (d.traits->mamba2) {  // Granite 4.0-H: softmax, renormalized, a shared expert where it has one
       d.n_ff_shexp = file.get_int(a + "expert_shared_feed_forward_length").value_or(0);
       if (d.n_ff_shexp < 0)

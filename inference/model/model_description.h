@@ -154,6 +154,8 @@ struct ModelDescription {
     int64_t conv_kernel = 0, d_inner = 0, d_state = 0, n_head = 0, n_group = 0;
     int64_t dt_rank = 0;
     bool dt_b_c_rms = false, v1 = false;
+    // Jamba: dt, B and C normalized with gains of their own (ssm_dt_norm, ssm_b_norm, ssm_c_norm), not 1
+    bool dt_b_c_gains = false;
     int64_t head_dim() const { return n_head ? d_inner / n_head : 0; }
     // the convolution's channels: x, B, C (Mamba-2), x (Mamba-1)
     int64_t conv_dim() const { return v1 ? d_inner : d_inner + 2 * n_group * d_state; }

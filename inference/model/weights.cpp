@@ -220,6 +220,11 @@ void load_mamba1(Loader& load, const std::string& p, const ModelDescription& d, 
   L.mb_a = load.table(p + "ssm_a", m.d_state, m.d_inner);
   L.mb_d = load.vector(p + "ssm_d", m.d_inner);
   L.mb_out = load.matrix(p + "ssm_out.weight", d.n_embd, m.d_inner);
+  if (m.dt_b_c_gains) {  // (Jamba: dt, B and C normalized with gains of their own)
+    L.mb_dt_norm = load.vector(p + "ssm_dt_norm.weight", m.dt_rank);
+    L.mb_b_norm = load.vector(p + "ssm_b_norm.weight", m.d_state);
+    L.mb_c_norm = load.vector(p + "ssm_c_norm.weight", m.d_state);
+  }
 }
 
 }  // namespace

@@ -90,6 +90,7 @@ struct LayerWeights {
   WeightMatrix mb_in, mb_out;
   WeightMatrix mb_x, mb_dt;  // Mamba-1's x_proj (x to dt|B|C) and dt_proj (dt_rank to d_inner)
   Vector mb_conv, mb_conv_b, mb_dt_bias, mb_a, mb_d, mb_norm;
+  Vector mb_dt_norm, mb_b_norm, mb_c_norm;  // Jamba's gains of Mamba-1's dt, B and C norms
   // Gemma 4: the scale of the layer's whole output (1 float; empty: 1), and its per-layer input's gate
   // (per_layer_embd rows), projection (n_embd rows) and that projection's RMSNorm gains
   Vector out_scale;

@@ -668,6 +668,21 @@ std::vector<Shape> make_shapes() {
   falcon_mamba.ssm_dt_rank = 256;
   falcon_mamba.dt_b_c_rms = true;
   add(falcon_mamba);
+  // AI21 Jamba Mini 1.7 (Jamba-v0.1's and Jamba 1.5 Mini's shape): 32 layers, attention (32 heads, 8 KV,
+  // no RoPE) on every 8th from layer 4 and Mamba-1 on the others (8192 channels, a state of 16, dt through
+  // a rank of 256, a convolution of 4 taps), 16 experts of 14336 (2 per token) on every other layer from
+  // layer 1, dense SwiGLUs of 14336 on the rest, 65536 tokens, the output not tied
+  Shape jamba_mini{"jamba-mini-1.7", "jamba", 4096, 32, 32, 8, 14336, 65536, 262144, 10000.0f, 1e-6f, false,
+                   false};
+  jamba_mini.attention_layers = {4, 12, 20, 28};
+  jamba_mini.conv_kernel = 4;
+  jamba_mini.ssm_inner = 8192;
+  jamba_mini.ssm_state = 16;
+  jamba_mini.ssm_dt_rank = 256;
+  jamba_mini.n_expert = 16;
+  jamba_mini.n_expert_used = 2;
+  jamba_mini.moe_step = 2;
+  add(jamba_mini);
   // Nemotron-H-8B-Base-8K (nvidia): 52 layers as its hybrid_override_pattern
   // "M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M-" lays them out: 24 Mamba-2 (128 heads of 64, a state
   // of 128, B and C in 8 groups, a convolution of 4 taps), 4 attention without RoPE (32 heads of 128, 8 KV
@@ -850,6 +865,22 @@ std::vector<Shape> make_shapes() {
   mamba_tiny.name = "test-tiny-falcon-mamba";
   mamba_tiny.dt_b_c_rms = true;
   add(mamba_tiny);
+  // jamba: Mamba-1 on layers 0, 1 and 3 (256 channels, a state of 16, dt through a rank of 8, its dt, B and
+  // C norms with gains, a convolution of 4 taps with a bias), attention without RoPE on layer 2; 4 experts of
+  // 256 (2 per token) on layers 1 and 3, dense SwiGLUs on 0 and 2 (Jamba's layout, at a period of 2)
+  Shape jamba_tiny{"test-tiny-jamba", "jamba", 128, 4, 4, 2, 256, 300, 128, 10000.0f, 1e-6f, false, true};
+  jamba_tiny.attention_layers = {2};
+  jamba_tiny.conv_kernel = 4;
+  jamba_tiny.ssm_inner = 256;
+  jamba_tiny.ssm_state = 16;
+  jamba_tiny.ssm_dt_rank = 8;
+  jamba_tiny.n_expert = 4;
+  jamba_tiny.n_expert_used = 2;
+  jamba_tiny.moe_step = 2;
+  add(jamba_tiny);
+  jamba_tiny.name = "test-tiny-jamba-dense";  // (every FFN dense, as a Jamba without experts)
+  jamba_tiny.n_expert = jamba_tiny.n_expert_used = jamba_tiny.moe_step = 0;
+  add(jamba_tiny);
   // falcon-h1 as llama.cpp's converter writes it: Mamba-2 (256 channels in 8 heads of 32, a state of 16, B
   // and C in 2 groups, 4 taps with a bias) beside attention (heads of 64: q 256 wide against n_embd 128, NeoX
   // pairs) in each of 3 layers, no rope.dimension_count, the FFN norm without ".weight"; without the
@@ -1168,8 +1199,16 @@ void validate(const Shape& s) {
   const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe";
   const bool mamba = s.arch == "granitehybrid" || s.arch.rfind("nemotron_h", 0) == 0;
   const bool kimi = s.arch == "kimi-linear";
-  if (!s.attention_layers.empty() && !lfm2 && !mamba && !kimi)
-    fail("only lfm2, lfm2moe, granitehybrid, nemotron_h(_moe) and kimi-linear have layers without attention");
+  const bool jamba = s.arch == "jamba";
+  if (!s.attention_layers.empty() && !lfm2 && !mamba && !kimi && !jamba)
+    fail(
+        "only lfm2, lfm2moe, granitehybrid, nemotron_h(_moe), kimi-linear and jamba have layers without "
+        "attention");
+  if (jamba && (s.attention_layers.empty() || s.attention_layers.size() == s.n_layer || !s.ssm_inner ||
+                !s.ssm_state || !s.ssm_dt_rank || s.conv_kernel < 2 || s.ssm_heads || s.ssm_groups))
+    fail(
+        "jamba needs attention layers and Mamba-1 layers (a cut by --layers must keep one of each) and "
+        "Mamba-1 sizes (a dt rank, no heads or groups)");
   if (kimi && (s.attention_layers.empty() || !s.kv_rank || !s.dn_head_dim || s.conv_kernel < 2 ||
                s.attention_layers.size() == s.n_layer))
     fail(
@@ -1303,7 +1342,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       mamba2();
       continue;
     }
-    if (s.arch == "mamba") {  // Mamba-1, as llama.cpp's converter writes it (ssm_a = -exp(A_log))
+    const auto mamba1 = [&] {  // Mamba-1, as llama.cpp's converter writes it (ssm_a = -exp(A_log))
       const uint64_t di = s.ssm_inner;
       t.push_back({p + "ssm_in.weight", Kind::Weight, e, 2 * di});
       t.push_back({p + "ssm_conv1d.weight", Kind::ConvTaps, s.conv_kernel, di});
@@ -1314,6 +1353,14 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "ssm_a", Kind::SsmA, s.ssm_state, di});
       t.push_back({p + "ssm_d", Kind::HeadNorm, di, 1});
       t.push_back({p + "ssm_out.weight", Kind::Weight, di, e});
+      if (s.arch == "jamba") {  // (its dt, B and C norms' gains, 1 + N(0, 0.25) so that they show)
+        t.push_back({p + "ssm_dt_norm.weight", Kind::HeadNorm, s.ssm_dt_rank, 1});
+        t.push_back({p + "ssm_b_norm.weight", Kind::HeadNorm, s.ssm_state, 1});
+        t.push_back({p + "ssm_c_norm.weight", Kind::HeadNorm, s.ssm_state, 1});
+      }
+    };
+    if (s.arch == "mamba") {  // (a layer is its norm and its mixer)
+      mamba1();
       continue;
     }
     if (falcon_h1) mamba2();  // (beside the attention below)
@@ -1328,6 +1375,8 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       }
     } else if ((s.arch == "granitehybrid" || nemotron) && !s.attends(l)) {  // a Mamba-2 layer
       mamba2();
+    } else if (s.arch == "jamba" && !s.attends(l)) {  // a Mamba-1 layer
+      mamba1();
     } else if (qwen35 && !s.attends(l)) {  // a gated delta-net layer (Qwen3.5)
       const uint64_t key = uint64_t{s.dn_k_heads} * s.dn_head_dim,
                      value = uint64_t{s.dn_v_heads} * s.dn_head_dim;
@@ -1638,7 +1687,7 @@ constexpr std::string_view kArchitectures[] = {
     "internlm2",  "apertus",      "falcon",        "nemotron",      "mistral4",   "mamba2",
     "mamba",      "deci",         "minicpm",       "minicpm3",      "phimoe",     "kimi-linear",
     "afmoe",      "smallthinker", "exaone-moe",    "cohere2moe",    "baichuan",   "orion",
-    "xverse",     "starcoder",    "olmo",          "chatglm",       "qwen"};
+    "xverse",     "starcoder",    "olmo",          "chatglm",       "qwen",       "jamba"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -1912,12 +1961,12 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     for (uint32_t l = 0; l < s.n_layer; ++l) ff.ints.push_back(s.ffn_layer(l) ? s.n_ff : 0);
     w.set_array(a + ".feed_forward_length", ff);
   }
-  if (a == "mamba") {  // Mamba-1's sizes, as llama.cpp's converter writes them
+  if (a == "mamba" || a == "jamba") {  // Mamba-1's sizes, as llama.cpp's converter writes them
     w.set_u32(a + ".ssm.conv_kernel", s.conv_kernel);
     w.set_u32(a + ".ssm.inner_size", s.ssm_inner);
     w.set_u32(a + ".ssm.state_size", s.ssm_state);
     w.set_u32(a + ".ssm.time_step_rank", s.ssm_dt_rank);
-    w.set_bool(a + ".ssm.dt_b_c_rms", s.dt_b_c_rms);
+    if (a == "mamba") w.set_bool(a + ".ssm.dt_b_c_rms", s.dt_b_c_rms);
   }
   if (a == "granitehybrid" || a == "nemotron_h" || a == "nemotron_h_moe" || a == "falcon-h1" ||
       a == "mamba2") {  // Mamba-2's sizes, as llama.cpp's converter writes them

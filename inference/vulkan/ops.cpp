@@ -1142,7 +1142,8 @@ void Recorder::mamba1_scan(const Mamba1ScanInputs& in, uint32_t n_tokens, uint32
     uint32_t n_tokens, d_inner, d_state, dt_rank, b_c_rms;
     float eps;
   } push{n_tokens, d_inner, d_state, dt_rank, b_c_rms ? 1u : 0u, eps};
-  const BufferRange buffers[] = {in.x, in.in, in.xdb, in.dt, in.dt_bias, in.a, in.d, in.state, in.y};
+  const BufferRange buffers[] = {in.x, in.in, in.xdb,   in.dt, in.dt_bias,
+                                 in.a, in.d,  in.state, in.y,  in.bc_gain};
   dispatch("mamba1_scan", buffers, push, (d_inner + 63) / 64);
 }
 

@@ -276,9 +276,10 @@ class Recorder {
   // Mamba-1's selective scan of every channel over the tokens (shaders/mamba1_scan.comp), from the convolved
   // x, in_proj's rows (z), x_proj's rows (B, C after dt_rank), dt_proj's output and the layer's dt bias, A
   // (d_inner × d_state) and D, with its `state`, into y (n_tokens × d_inner, times SiLU(z)); b_c_rms:
-  // Falcon-Mamba's B and C RMS-normalized with eps.
+  // B and C RMS-normalized with eps, times bc_gain (B's gains then C's, d_state each: Jamba's, or ones for
+  // Falcon-Mamba; bound, not read, without b_c_rms).
   struct Mamba1ScanInputs {
-    BufferRange x, in, xdb, dt, dt_bias, a, d, state, y;
+    BufferRange x, in, xdb, dt, dt_bias, a, d, state, y, bc_gain;
   };
   void mamba1_scan(const Mamba1ScanInputs& in, uint32_t n_tokens, uint32_t d_inner, uint32_t d_state,
                    uint32_t dt_rank, bool b_c_rms, float eps);

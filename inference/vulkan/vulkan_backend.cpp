@@ -135,6 +135,8 @@ struct VulkanBackend::LayerTensors {
   const WeightTensor *mb_in = nullptr, *mb_out = nullptr;
   const WeightTensor *mb_x = nullptr, *mb_dt = nullptr;  // (Mamba-1's x_proj and dt_proj)
   BufferRange mb_conv, mb_conv_b, mb_dt_bias, mb_a, mb_d;
+  // (Jamba's gains of Mamba-1's dt norm, and of its B and C norms, one after the other)
+  BufferRange mb_dt_norm, mb_bc_norm;
   std::vector<BufferRange> mb_norm;
   // Gemma 4: the per-layer input's gate, projection and norm; the layer's output scale (host side: a
   // constant of the recording)
@@ -171,7 +173,8 @@ struct VulkanBackend::DeviceWeights {
   // (the widest head_dim) unit gains: Hunyuan's heads normalized before RoPE, their gains after; Gemma 4's
   // V heads normalized without gains
   BufferRange head_ones;
-  BufferRange dt_ones;  // (dt_rank) unit gains: Falcon-Mamba's dt RMS-normalized without gains
+  // (max(dt_rank, 2·d_state)) unit gains: Falcon-Mamba's dt, B and C RMS-normalized without gains
+  BufferRange dt_ones;
 };
 
 // Activations of up to max_batch tokens, allocated once per backend and shared by its sessions.
@@ -703,6 +706,12 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     t.mb_dt_bias = upload_vector(L.mb_dt_bias);
     t.mb_a = upload_vector(L.mb_a);
     t.mb_d = upload_vector(L.mb_d);
+    t.mb_dt_norm = upload_vector(L.mb_dt_norm);
+    if (!L.mb_b_norm.empty()) {
+      std::vector<float> bc(L.mb_b_norm.begin(), L.mb_b_norm.end());
+      bc.insert(bc.end(), L.mb_c_norm.begin(), L.mb_c_norm.end());
+      t.mb_bc_norm = upload_vector(bc);
+    }
     if (!L.mb_norm.empty())
       for (int64_t g = 0, gw = d.mamba.d_inner / d.mamba.n_group; g < d.mamba.n_group; ++g)
         t.mb_norm.push_back(upload_vector(L.mb_norm.subspan(size_t(g * gw), size_t(gw))));
@@ -750,8 +759,9 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
   w_->output_b = upload_vector(w.output_b);
   w_->output = matrix(w.output);
   w_->zeros = upload_vector(std::vector<float>(static_cast<size_t>(d.n_embd), 0.0f));
-  if (d.mamba.dt_b_c_rms)
-    w_->dt_ones = upload_vector(std::vector<float>(static_cast<size_t>(d.mamba.dt_rank), 1.0f));
+  if (d.mamba.v1 && d.n_mamba_layers() > 0)  // (bound by every Mamba-1 layer without gains of its own)
+    w_->dt_ones = upload_vector(
+        std::vector<float>(static_cast<size_t>(std::max(d.mamba.dt_rank, 2 * d.mamba.d_state)), 1.0f));
   if (d.n_rot > 0) {
     if (d.traits->qk_norm_after_rope || d.traits->layer_shapes || d.qk_rms_norm)
       w_->head_ones = upload_vector(std::vector<float>(static_cast<size_t>(d.max_head_dim()), 1.0f));
@@ -1304,10 +1314,10 @@ void VulkanBackend::record_kda(Recorder& rec, Caches& c, uint32_t n, int64_t l) 
   rec.barrier();
 }
 
-// A Mamba-1 layer (mamba), from the residual stream x back into it: RMSNorm into xb, in_proj (x, z), the
-// convolution of x (delta_conv with the bias), x_proj, its dt packed for dt_proj (RMS-normalized without
-// gains in Falcon-Mamba, else copied), dt_proj, the scan of every channel (mamba1_scan, which normalizes B
-// and C where Falcon-Mamba does), out_proj added to x.
+// A Mamba-1 layer (mamba, jamba), from the residual stream x back into it: RMSNorm into xb, in_proj (x, z),
+// the convolution of x (delta_conv with the bias), x_proj, its dt packed for dt_proj (RMS-normalized, with
+// Jamba's gains or Falcon-Mamba's ones; else copied), dt_proj, the scan of every channel (mamba1_scan, which
+// normalizes B and C where those models do), out_proj added to x.
 void VulkanBackend::record_mamba1(Recorder& rec, Caches& c, uint32_t n, int64_t l) {
   const auto& d = model_.desc();
   const auto& m = d.mamba;
@@ -1323,17 +1333,18 @@ void VulkanBackend::record_mamba1(Recorder& rec, Caches& c, uint32_t n, int64_t 
   rec.barrier();
   rec.project(*L.mb_x, a.mb_xbc, a.mb_xdb, {.n_vec = n});
   rec.barrier();
+  const bool gains = m.dt_b_c_gains;  // (Jamba's own; Falcon-Mamba's are ones)
   if (m.dt_b_c_rms)
-    rec.rmsnorm(a.mb_xdb, w_->dt_ones, a.mb_dtin, {.n = rank, .n_rows = n, .x_stride = xd, .y_stride = rank},
-                d.norm_eps);
+    rec.rmsnorm(a.mb_xdb, gains ? L.mb_dt_norm : w_->dt_ones, a.mb_dtin,
+                {.n = rank, .n_rows = n, .x_stride = xd, .y_stride = rank}, d.norm_eps);
   else
     rec.copy_rows(a.mb_xdb, a.mb_dtin, rank, n, xd, rank);
   rec.barrier();
   rec.project(*L.mb_dt, a.mb_dtin, a.mb_dt, {.n_vec = n});
   rec.barrier();
-  rec.mamba1_scan(
-      {a.mb_xbc, a.mb_in, a.mb_xdb, a.mb_dt, L.mb_dt_bias, L.mb_a, L.mb_d, c.state_layer(l), a.mb_y}, n, di,
-      u32(m.d_state), rank, m.dt_b_c_rms, d.norm_eps);
+  rec.mamba1_scan({a.mb_xbc, a.mb_in, a.mb_xdb, a.mb_dt, L.mb_dt_bias, L.mb_a, L.mb_d, c.state_layer(l),
+                   a.mb_y, gains ? L.mb_bc_norm : w_->dt_ones},
+                  n, di, u32(m.d_state), rank, m.dt_b_c_rms, d.norm_eps);
   rec.barrier();
   if (d.residual_scale != 1.0f) {
     rec.project(*L.mb_out, a.mb_y, a.xb, {.n_vec = n});

@@ -467,16 +467,18 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
       // Mamba-1 (state-spaces' Mamba, Falcon-Mamba), as the Mamba paper and Hugging Face's slow_forward state
       // it: per token [x, z] = in_proj · RMSNorm(x); x through a causal convolution (zeros before the first
       // position) plus its bias, then SiLU; [dt, B, C] = x_proj · x, each RMS-normalized without gains in
-      // Falcon-Mamba; dt = softplus(dt_proj · dt + dt_bias) per channel; per channel c: state_c ←
-      // exp(dt_c·A_c) ⊙ state_c + dt_c·x_c·B, y_c = state_c · C + D_c·x_c; y·SiLU(z); out_proj.
+      // Falcon-Mamba, with its own gains in Jamba; dt = softplus(dt_proj · dt + dt_bias) per channel; per
+      // channel c: state_c ← exp(dt_c·A_c) ⊙ state_c + dt_c·x_c·B, y_c = state_c · C + D_c·x_c; y·SiLU(z);
+      // out_proj.
       const model::ModelDescription::Mamba2& mb = d.mamba;
       const int64_t taps = mb.conv_kernel, di = mb.d_inner, ds = mb.d_state, rank = mb.dt_rank;
       const auto silu = [](double v) { return v / (1.0 + std::exp(-v)); };
-      const auto unit_rms = [&](Vec& v, size_t at, size_t len) {
+      // (Jamba: each norm with its own gains; Falcon-Mamba: gains of 1)
+      const auto unit_rms = [&](Vec& v, size_t at, size_t len, model::Vector gain) {
         double ss = 0;
         for (size_t i = at; i < at + len; ++i) ss += v[i] * v[i];
         const double scale = 1.0 / std::sqrt(ss / static_cast<double>(len) + eps);
-        for (size_t i = at; i < at + len; ++i) v[i] *= scale;
+        for (size_t i = at; i < at + len; ++i) v[i] *= scale * (gain.empty() ? 1.0 : double(gain[i - at]));
       };
       std::vector<Vec> raw(u(n));
       Vec S(u(di * ds), 0.0);
@@ -495,9 +497,9 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
         }
         Vec dbc = naive::matvec(L.mb_x, xc);
         if (mb.dt_b_c_rms) {
-          unit_rms(dbc, 0, u(rank));
-          unit_rms(dbc, u(rank), u(ds));
-          unit_rms(dbc, u(rank + ds), u(ds));
+          unit_rms(dbc, 0, u(rank), L.mb_dt_norm);
+          unit_rms(dbc, u(rank), u(ds), L.mb_b_norm);
+          unit_rms(dbc, u(rank + ds), u(ds), L.mb_c_norm);
         }
         const Vec dt_pre = naive::matvec(L.mb_dt, Vec(dbc.begin(), dbc.begin() + rank));
         Vec y(u(di));

@@ -2691,6 +2691,98 @@ TEST_CASE("granitehybrid: Mamba-2 layers beside attention without RoPE match the
   check_other_way(*model, cpu, session, kTokens, 5);
 }
 
+TEST_CASE(
+    "jamba: Mamba-1 layers with normed dt, B and C beside NoPE attention and experts match the textbook",
+    "[engine][architectures]") {
+  // test-tiny-jamba: Mamba-1 on layers 0, 1 and 3 (256 channels, a state of 16, dt through a rank of 8, its
+  // dt, B and C RMS-normalized with gains of their own), attention without RoPE on layer 2, 4 experts (2 per
+  // token, their softmax probabilities not renormalized) on layers 1 and 3, dense SwiGLUs on 0 and 2
+  const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::Q8_0);
+  INFO(gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file("test-tiny-jamba", type));
+  const model::ModelDescription& d = model->desc();
+  using M = model::ModelDescription::Mixer;
+  CHECK(d.mixers == std::vector<M>{M::Mamba1, M::Mamba1, M::Attention, M::Mamba1});
+  CHECK(d.cache_slot(3) == 2);
+  CHECK(d.cache_slot(2) == 0);
+  CHECK(d.n_attention_layers() == 1);
+  CHECK(d.n_recurrent_layers() == 3);
+  CHECK(d.mamba.v1);
+  CHECK(d.mamba.dt_b_c_rms);
+  CHECK(d.mamba.dt_b_c_gains);
+  CHECK(d.mamba.dt_rank == 8);
+  CHECK_FALSE(d.rope_in_layer(2));
+  CHECK(d.n_expert == 4);
+  CHECK(d.moe_step == 2);
+  CHECK_FALSE(d.router.normalize);
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    CHECK(d.moe_layer(l) == (l % 2 == 1));
+    CHECK(d.has_ffn(l));
+  }
+  const model::LayerWeights& L0 = model->weights().layers[0];
+  CHECK(L0.mb_dt_norm.size() == 8);
+  CHECK(L0.mb_b_norm.size() == 16);
+  CHECK(L0.mb_c_norm.size() == 16);
+  CHECK(L0.w_gate);
+  CHECK(model->weights().layers[1].router);
+  const auto ref = check_against_textbook(*model, 0.05f);
+
+  // attention maps over the one attention layer
+  cpu::CpuBackend cpu(*model);
+  model::Session session(*model, cpu, 64);
+  cpu.forward(session, kTokens, false);
+  CHECK(cpu.attention(session, 2, 1, {0, 11}, {0, 11}).probs.size() == 121);
+
+  // a session taken back restores the Mamba-1 state's checkpoint and evaluates again
+  const int32_t more[] = {30, 31};
+  cpu.forward(session, std::span(more, 1), false);
+  cpu.forward(session, std::span(more + 1, 1), false);
+  session.truncate(5);
+  check_other_way(*model, cpu, session, kTokens, 5);
+
+  // files it cannot run as written are refused by name
+  const auto out = test::temp_dir("jamba-errors") / "edited.gguf";
+  test::rewrite_model(test::synth_model_file("test-tiny-jamba", gguf::GgmlType::F32), out,
+                      [](gguf::GgufWriter& w) {
+                        gguf::Array kv;
+                        kv.elem_type = gguf::ValueType::Uint32;
+                        kv.ints = {2, 2, 2, 2};
+                        w.set_array("jamba.attention.head_count_kv", kv);
+                      });
+  CHECK_THROWS_WITH(model::Model::load(out), Contains("with 0 for jamba's Mamba layers"));
+  test::rewrite_model(test::synth_model_file("test-tiny-jamba", gguf::GgmlType::F32), out,
+                      [](gguf::GgufWriter&) {}, {{"blk.0.ffn_gate_inp.weight", std::vector<float>(4, 0.0f)}});
+  CHECK_THROWS_WITH(model::Model::load(out), Contains("layer 2 lacks an expert router (ffn_gate_inp)"));
+}
+
+TEST_CASE("jamba without experts (expert_count 1, no router) runs dense FFNs on every layer",
+          "[engine][architectures]") {
+  // llama.cpp's converter writes the config's num_experts even where it is 1 and every FFN is dense: the
+  // model runs as it reads, no expert anywhere
+  const auto out = test::temp_dir("jamba-dense") / "one-expert.gguf";
+  test::rewrite_model(test::synth_model_file("test-tiny-jamba-dense", gguf::GgmlType::F32), out,
+                      [](gguf::GgufWriter& w) {
+                        w.set_u32("jamba.expert_count", 1);
+                        w.set_u32("jamba.expert_used_count", 1);
+                      });
+  auto model = model::Model::load(out);
+  const model::ModelDescription& d = model->desc();
+  CHECK(d.n_expert == 0);
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    CHECK_FALSE(d.moe_layer(l));
+    CHECK(model->weights().layers[static_cast<size_t>(l)].w_gate);
+  }
+  check_against_textbook(*model, 0.05f);
+  // (more than one expert with no router anywhere: refused by name)
+  const auto bad = test::temp_dir("jamba-dense") / "four-experts.gguf";
+  test::rewrite_model(test::synth_model_file("test-tiny-jamba-dense", gguf::GgmlType::F32), bad,
+                      [](gguf::GgufWriter& w) {
+                        w.set_u32("jamba.expert_count", 4);
+                        w.set_u32("jamba.expert_used_count", 2);
+                      });
+  CHECK_THROWS_WITH(model::Model::load(bad), Contains("no layer has an expert router"));
+}
+
 TEST_CASE("falcon-h1: Mamba-2 beside attention in every layer matches the textbook forward pass",
           "[engine][architectures]") {
   // test-tiny-falcon-h1: 3 layers, each Mamba-2 (8 heads of 32 channels, a state of 16, B and C in 2 groups)

@@ -764,6 +764,21 @@ TEST_CASE("presets carry the real models' sizes") {
   CHECK(falcon_mamba->arch == "mamba");
   CHECK(falcon_mamba->dt_b_c_rms);
   CHECK(falcon_mamba->n_params() == 7272665088);
+  // Jamba Mini 1.7 (AI21: "52B total parameters, 12B active"; Jamba-v0.1 and Jamba 1.5 Mini the same shape):
+  // 28 Mamba-1 layers and 4 of attention, 16 experts on every other layer, 2 of them per token
+  const synth::Shape* jamba = synth::find_shape("jamba-mini-1.7");
+  REQUIRE(jamba != nullptr);
+  CHECK_FALSE(jamba->hidden);
+  CHECK(jamba->arch == "jamba");
+  CHECK(jamba->attends(4));
+  CHECK_FALSE(jamba->attends(5));
+  CHECK(jamba->moe_layer(1));
+  CHECK_FALSE(jamba->moe_layer(4));
+  CHECK(std::fabs(double(jamba->n_params()) / 51.6e9 - 1) < 0.01);
+  uint64_t idle = 0;  // (the 14 experts a token leaves out on each MoE layer)
+  for (uint32_t l = 0; l < jamba->n_layer; ++l)
+    if (jamba->moe_layer(l)) idle += 14ull * 3 * jamba->n_embd * jamba->n_ff;
+  CHECK(std::fabs((double(jamba->n_params()) - double(idle)) / 12e9 - 1) < 0.02);
   // Llama-3.3-Nemotron-Super-49B-v1 (deci) to the parameter: its config's block_configs (49 layers attend
   // over 8 KV heads, 31 have no attention, FFNs of 2816 to 28672) give 49,867,145,216, the Hub's 49.9 B; the
   // file adds rope_freqs' 64 factors, which the checkpoint computes

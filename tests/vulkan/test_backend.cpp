@@ -1078,6 +1078,42 @@ TEST_CASE("vulkan-llamacpp refuses llama4 by name", "[backend]") {
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
+TEST_CASE("Vulkan runs Jamba's Mamba-1 layers, NoPE attention and experts as the CPU engine does",
+          "[backend]") {
+  // test-tiny-jamba (Mamba-1 on layers 0, 1 and 3 with dt, B and C normalized with gains of their own,
+  // attention without RoPE on layer 2, experts on layers 1 and 3): prefill, decode steps past a checkpoint,
+  // sessions taken back, a long prompt, attention maps and summaries of the attention layer alone;
+  // vulkan-llamacpp refuses it by name
+  const auto type = GENERATE(gguf::GgmlType::Q8_0, gguf::GgmlType::F32);
+  INFO(gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file("test-tiny-jamba", type));
+  const auto& d = model->desc();
+  REQUIRE(d.n_mamba_layers() == 3);
+  REQUIRE(d.mamba.dt_b_c_gains);
+  auto gpu = vulkan_backend(*model);
+  cpu::CpuBackend cpu(*model);
+  model::Session s(*model, *gpu, 128), cs(*model, cpu, 128);
+  check_steps_against_cpu(s, cs, 34, {40, 3});
+  model::Session ls(*model, *gpu, 128), lcs(*model, cpu, 128);
+  check_long_prompt_against_cpu(ls, lcs, 6);
+  CHECK(max_abs_diff(gpu->attention(ls, 2, 3, {70, 120}, {0, 120}).probs,
+                     cpu.attention(lcs, 2, 3, {70, 120}, {0, 120}).probs) < 1e-4f);
+  const auto gs = gpu->attention_summary(ls, {70, 120});
+  const auto csum = cpu.attention_summary(lcs, {70, 120});
+  REQUIRE(gs.size() == csum.size());
+  for (size_t i = 0; i < gs.size(); ++i) {
+    INFO("layer " << gs[i].layer << " head " << gs[i].head);
+    if (gs[i].layer != 2) {
+      CHECK(std::isnan(gs[i].entropy));
+      continue;
+    }
+    CHECK(std::fabs(gs[i].entropy - csum[i].entropy) < 1e-3f);
+  }
+  CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
+                    Catch::Contains("recurrent layers (jamba)"));
+  vulkan::test::require_no_validation_messages(gpu->context());
+}
+
 TEST_CASE("Vulkan runs deci (Llama-Nemotron's layers of their own shapes) as the CPU engine does",
           "[backend]") {
   // test-tiny-deci: attention over 2, 1, 4 and 2 KV heads, layers without attention (one without an FFN
