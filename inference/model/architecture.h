@@ -182,6 +182,11 @@ struct ArchTraits {
   // OLMo 1 (olmo): LayerNorms without learned parameters ((x - mean)/std, no gains, no biases), as its
   // checkpoints have them; the loader gives each norm gains of 1 so every backend runs it as a LayerNorm
   bool nonparametric_norms = false;
+  // BLOOM: no positions on the tokens; every head adds slope_h · (key_pos − query_pos) to its attention
+  // scores before the softmax (ALiBi; ModelDescription::alibi_slope)
+  bool alibi = false;
+  // BLOOM: the token embeddings LayerNorm'd (token_embd_norm, with its bias) before the first layer
+  bool embd_norm = false;
 
   // Whether each head's attention output is gated by σ(gate) before wo (Qwen3.5's gate rows in wq, or
   // afmoe's own attn_gate matrix)

@@ -1177,3 +1177,20 @@ TEST_CASE("vulkan-llamacpp refuses kimi-linear by name", "[backend]") {
   vulkan::register_vulkan_backend();  // the default selector again, for any test after this one
   vulkan::test::require_no_validation_messages(gpu->context());
 }
+
+TEST_CASE("Vulkan refuses bloom and mpt (ALiBi) by name, in both modes, and auto runs them on the CPU engine",
+          "[backend]") {
+  const std::string arch = GENERATE("bloom", "mpt");
+  INFO(arch);
+  auto model = model::Model::load(test::synth_model_file("test-tiny-" + arch, gguf::GgmlType::Q8_0));
+  vulkan::test::context();  // exits 77 when there is no device
+  CHECK_THROWS_WITH(vulkan::VulkanBackend(*model), Catch::Contains("does not run " + arch) &&
+                                                       Catch::Contains("ALiBi") &&
+                                                       Catch::Contains("use cpu"));
+  vulkan::register_vulkan_backend("0");  // (naming the device: the registry's Vulkan backends on lavapipe)
+  CHECK_THROWS_WITH(model::create_backend("vulkan-llamacpp", *model),
+                    Catch::Contains("does not run " + arch) && Catch::Contains("ALiBi"));
+  CHECK(model::create_backend("auto", *model)->name() == "cpu");  // (Vulkan tried, refused: the CPU engine)
+  vulkan::register_vulkan_backend();  // the default selector again, for any test after this one
+  vulkan::test::require_no_validation_messages();
+}
