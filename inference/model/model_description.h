@@ -84,8 +84,9 @@ struct ModelDescription {
   // OLMo 1 (olmo, attention.clamp_kqv: its config's clip_qkv, 8 in OLMo-7B-0424): every element of q, k and v
   // clamped to ±clamp_kqv right after its projection, before RoPE; 0: none
   float clamp_kqv = 0.0f;
-  // ALiBi (ArchTraits::alibi; BLOOM: llama.cpp's 8, which its converter does not write): the bias that sets
-  // the heads' slopes (alibi_slope); 0: no ALiBi
+  // ALiBi (ArchTraits::alibi, and Baichuan 13B by its layer count; BLOOM's and Baichuan's are llama.cpp's
+  // constant 8, which their converters do not write): the bias that sets the heads' slopes (alibi_slope); 0:
+  // no ALiBi
   float alibi_max_bias = 0.0f;
   bool tied_embeddings = false;  // no output.weight: the classifier reuses token_embd.weight
   // Hybrid models: how each layer mixes its tokens. Attention (every layer of the others), LFM2's gated short
@@ -166,7 +167,7 @@ struct ModelDescription {
     int64_t state_floats() const { return d_inner * d_state; }
   } mamba;
   // RoPE switched off by the file (granitehybrid's rope.scaling.finetuned false: Granite 4.0-H attends
-  // without positions)
+  // without positions; Baichuan 13B's 40 layers, ALiBi instead)
   bool rope_off = false;
   // Gemma 4 (ArchTraits::layer_shapes): which layers slide a window (the file's sliding_window_pattern, one
   // flag per layer; empty: the architecture's pattern), the sliding layers' head and rotary widths

@@ -544,6 +544,8 @@ std::vector<Shape> make_shapes() {
   add({"internlm2.5-7b", "internlm2", 4096, 32, 32, 8, 14336, 92544, 32768, 1000000.0f, 1e-5f, false, false});
   // Baichuan2-7B: llama's layers, 32 heads of 128 without grouping, a vocabulary of 125696 (its config)
   add({"baichuan2-7b", "baichuan", 4096, 32, 32, 32, 11008, 125696, 4096, 10000.0f, 1e-6f, false, false});
+  // Baichuan2-13B (its config.json: 40 layers, 40 heads, ALiBi; 13696 FFN, 4096 positions)
+  add({"baichuan2-13b", "baichuan", 5120, 40, 40, 40, 13696, 125696, 4096, 10000.0f, 1e-6f, false, false});
   // Orion-14B: 40 layers of 40 heads of 128, LayerNorms with biases, SwiGLU of 15360, 84608 tokens
   add({"orion-14b", "orion", 5120, 40, 40, 40, 15360, 84608, 4096, 10000.0f, 1e-5f, false, false});
   // XVERSE-7B: llama's layers, 32 heads of 128, a vocabulary of 100534, 8192 positions
@@ -920,9 +922,12 @@ std::vector<Shape> make_shapes() {
   add(stablelm12_tiny);
   add({"test-tiny-internlm2", "internlm2", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, false, true});
   // baichuan: llama's layers, with the 7B's 32 layers (llama.cpp turns only a 32-layer baichuan with RoPE; the
-  // 13B's 40 are ALiBi, refused) and no grouped heads, as Baichuan's; orion: LayerNorms with biases, NeoX
+  // 13B's 40 run ALiBi: test-tiny-baichuan13 below) and no grouped heads, as Baichuan's; orion: LayerNorms with biases, NeoX
   // pairs; xverse: llama's layers
   add({"test-tiny-baichuan", "baichuan", 64, 32, 4, 4, 128, 300, 128, 10000.0f, 1e-6f, false, true});
+  // Baichuan 13B: the same layers, 40 of them (llama.cpp's sign for ALiBi instead of RoPE), over 6 heads (not
+  // a power of two, as Baichuan2 13B's 40: m1's slopes run too) 16 wide
+  add({"test-tiny-baichuan13", "baichuan", 96, 40, 6, 6, 128, 300, 128, 10000.0f, 1e-6f, false, true});
   add({"test-tiny-orion", "orion", 128, 2, 4, 4, 256, 300, 128, 10000.0f, 1e-5f, false, true});
   add({"test-tiny-xverse", "xverse", 128, 2, 4, 2, 256, 300, 128, 10000.0f, 1e-6f, false, true});
   // chatglm: q|k|v packed with biases over 2 KV heads, RoPE on 16 of each head's 32 (adjacent pairs), gate|up

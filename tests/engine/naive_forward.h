@@ -259,7 +259,8 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   // two p ≤ n_head, heads 1..p take base^i with base = 2^(−b/p) (b = 8 in the paper), the remaining heads
   // the odd powers 1, 3, 5, … of 2^(−b/2p)
   Vec alibi_slopes;
-  if (arch.alibi) {
+  const bool alibi = d.alibi_max_bias > 0;  // (bloom, mpt; Baichuan 13B by its layer count)
+  if (alibi) {
     int64_t p2 = 1;
     while (p2 * 2 <= d.n_head) p2 *= 2;
     const double b = d.alibi_max_bias;
@@ -789,7 +790,7 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
           for (int64_t i = 0; i < qk_hd; ++i) s += q[u(t)][u(h * qk_hd + i)] * keys[u(j)][u(kvh * qk_hd + i)];
           p[u(j)] = cap(s * score_scale, d.attn_softcap);
           // ALiBi (BLOOM): the head's slope times how far back the key lies (0 for the query itself)
-          if (arch.alibi) p[u(j)] += alibi_slopes[u(h)] * static_cast<double>(j - t);
+          if (alibi) p[u(j)] += alibi_slopes[u(h)] * static_cast<double>(j - t);
           max = std::max(max, p[u(j)]);
         }
         const double sink = L.attn_sinks.empty() ? -INFINITY : L.attn_sinks[u(h)];

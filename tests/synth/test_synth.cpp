@@ -633,7 +633,8 @@ TEST_CASE("presets carry the real models' sizes") {
       {"command-r-plus", 104e9},    {"minicpm-2b", 2.7e9},        {"phi-3.5-moe", 41.9e9},
       {"minicpm3-4b", 4.07e9},      {"glm-4-9b", 9.4e9},          {"chatglm3-6b", 6.24e9},
       {"qwen-7b", 7.72e9},          {"qwen-14b", 14.2e9},         {"bloom-560m", 559e6},
-      {"bloomz-7b1", 7.07e9},       {"mpt-7b", 6.65e9},           {"mpt-30b", 29.96e9}};
+      {"bloomz-7b1", 7.07e9},       {"mpt-7b", 6.65e9},           {"mpt-30b", 29.96e9},
+      {"baichuan2-13b", 13.9e9}};
   for (const auto& [name, params] : published) {
     INFO(name);
     const synth::Shape* s = synth::find_shape(name);
@@ -688,6 +689,7 @@ TEST_CASE("presets carry the real models' sizes") {
   // Baichuan2-7B, Orion-14B (LayerNorms with biases) and XVERSE-7B to the parameter: their configs' counts by
   // hand (embeddings and classifier apart, norms included; their cards round them to 7B and 14B)
   CHECK(synth::find_shape("baichuan2-7b")->n_params() == 7505973248);
+  CHECK(synth::find_shape("baichuan2-13b")->n_params() == 13896668160);  // (40 layers: ALiBi, 13.9 B)
   CHECK(synth::find_shape("orion-14b")->n_params() == 14498703360);
   CHECK(synth::find_shape("xverse-7b")->n_params() == 7299846144);
   // Falcon-7B and -40B (their lm_head as output.weight, as the Hub counts them: 7.22 B, 41.8 B) and

@@ -1178,11 +1178,15 @@ TEST_CASE("vulkan-llamacpp refuses kimi-linear by name", "[backend]") {
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
-TEST_CASE("Vulkan refuses bloom and mpt (ALiBi) by name, in both modes, and auto runs them on the CPU engine",
-          "[backend]") {
-  const std::string arch = GENERATE("bloom", "mpt");
-  INFO(arch);
-  auto model = model::Model::load(test::synth_model_file("test-tiny-" + arch, gguf::GgmlType::Q8_0));
+TEST_CASE(
+    "Vulkan refuses bloom, mpt and Baichuan 13B (ALiBi) by name, in both modes, and auto runs them on the "
+    "CPU "
+    "engine",
+    "[backend]") {
+  const std::string shape = GENERATE("test-tiny-bloom", "test-tiny-mpt", "test-tiny-baichuan13");
+  INFO(shape);
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+  const std::string arch = model->desc().architecture;
   vulkan::test::context();  // exits 77 when there is no device
   CHECK_THROWS_WITH(vulkan::VulkanBackend(*model), Catch::Contains("does not run " + arch) &&
                                                        Catch::Contains("ALiBi") &&
