@@ -243,6 +243,14 @@ void CpuBackend::forward_impl(model::Session& session, std::span<const int32_t> 
   }
 }
 
+// ALiBi (BLOOM): slope · (key − query position) added to the scores of keys first .. first + count − 1 for
+// the query at `pos`, after the scale and before the softmax, in f32 as ggml's soft_max adds slope · mask
+// (llama.cpp's ALiBi mask holds −|pos − key|). A slope of 0 (no ALiBi) adds nothing.
+static void add_alibi(float* scores, int64_t first, int64_t count, int64_t pos, float slope) {
+  if (slope == 0.0f) return;
+  for (int64_t j = 0; j < count; ++j) scores[j] += slope * static_cast<float>(first + j - pos);
+}
+
 void attention_row(float* att, const float* q, const CpuCaches& c, const model::ModelDescription& d,
                    int64_t layer, int64_t head, int64_t pos, float sink) {
   const model::ModelDescription::Heads h = d.heads(layer);
@@ -251,6 +259,7 @@ void attention_row(float* att, const float* q, const CpuCaches& c, const model::
   attention_scores(att + first, q, c.k_at(layer, first) + kv_head * hd, h.kv_dim(), pos + 1 - first, hd,
                    d.attention_scale);
   softcap(att + first, pos + 1 - first, d.attn_softcap);
+  add_alibi(att + first, first, pos + 1 - first, pos, d.alibi_slope(head));
   const SoftmaxStats stats = softmax_f32(att + first, pos + 1 - first);
   fold_sink(att + first, pos + 1 - first, stats, sink);
 }
@@ -279,12 +288,13 @@ void attention_like_ggml(float* out, float* att, const float* q, const CpuCaches
                          float sink) {
   const model::ModelDescription::Heads h = d.heads(layer);
   const int64_t hd = h.head_dim, kv_head = head / h.group(), first = d.first_key(layer, pos);
-  const float scale = d.attention_scale;
+  const float scale = d.attention_scale, slope = d.alibi_slope(head);
   float max = -INFINITY;
   for (int64_t j = 0; j <= pos; ++j) {
     // keys before a sliding window are masked with −inf, as ggml's mask does (exp gives them 0)
     att[j] = j < first ? -INFINITY : dot_lanes(q, c.k_at(layer, j) + kv_head * hd, hd) * scale;
     if (j >= first) softcap(&att[j], 1, d.attn_softcap);
+    if (j >= first) add_alibi(&att[j], j, 1, pos, slope);  // (ggml: x·scale + slope·mask, in f32)
     max = std::max(max, att[j]);
   }
   max = std::max(max, sink);  // ggml's soft_max with sinks: the sink joins the max and (below) the sum
@@ -357,6 +367,7 @@ void CpuBackend::attention_block(int64_t layer, int64_t h, int64_t t0, int64_t n
     const int64_t count = pos0 + t0 + i + 1, first = d.first_key(layer, count - 1);
     for (int64_t j = first; j < count; ++j) row[j] *= scale;  // scale · (q·k), as attention_scores
     softcap(row + first, count - first, d.attn_softcap);
+    add_alibi(row + first, first, count - first, count - 1, d.alibi_slope(h));
     fold_sink(row + first, count - first, softmax_f32(row + first, count - first), sink);
     std::fill(row, row + first, 0.0f);  // keys before a sliding window
     std::fill(row + count, row + n_keys, 0.0f);
@@ -388,6 +399,8 @@ void CpuBackend::attention_groups(CpuCaches& c, int64_t l, int64_t pos0) {
       attention_scores_group(att, len, s_.q.data() + kv_head * g * hd, hd, g,  // (this step's one query)
                              c.k_at(l, j0) + kv_head * hd, kv_dim, len, hd, scale);
       softcap(att, g * len, d.attn_softcap);
+      for (int64_t qi = 0; qi < g; ++qi)  // (this run's keys j0 .. j0 + len − 1 for the query at pos0)
+        add_alibi(att + qi * len, j0, len, pos0, d.alibi_slope(kv_head * g + qi));
       for (int64_t qi = 0; qi < g; ++qi) s_.run_stats[sz(i * g + qi)] = softmax_f32(att + qi * len, len);
       attention_values_group(&s_.run_out[sz(i * g * hd)], hd, att, len, g, c.v_at(l, j0) + kv_head * hd,
                              kv_dim, len, hd);
@@ -981,6 +994,11 @@ void CpuBackend::forward_batch(CpuCaches& c, const int32_t* tokens, int64_t n, i
       add(x, s.xb2.data(), dim);
     }
   }
+  // BLOOM: the embeddings LayerNorm'd (token_embd_norm) before the first layer
+  if (arch.embd_norm)
+    for (int64_t t = 0; t < n; ++t)
+      layernorm(&s.x[sz(t * dim)], &s.x[sz(t * dim)], w.token_embd_norm, w.token_embd_norm_b, dim,
+                d.norm_eps);
   if (d.per_layer_embd > 0) per_layer_inputs(tokens, n);
   if (arch.altup) altup_init(n);
 

@@ -231,6 +231,18 @@ constexpr std::array kArchitectures = {
     // head's k, then its v; tied embeddings where the file has no output.weight
     ArchTraits{.name = "starcoder", .norm = NormKind::Layer, .ffn = FfnKind::Gelu, .rope = RopeKind::None,
                .learned_positions = true, .fused_qkv = true},
+    // BigScience BLOOM, BLOOMZ (560M to 176B): the token embeddings LayerNorm'd, then gpt2's block (LayerNorms
+    // and every projection with biases, q|k|v in one matrix, an ungated GELU FFN, in sequence) without
+    // positions on the tokens: ALiBi biases each head's scores by its distance from the query instead; tied
+    // embeddings where the file has no output.weight
+    ArchTraits{.name = "bloom", .norm = NormKind::Layer, .ffn = FfnKind::Gelu, .rope = RopeKind::None,
+               .learned_positions = false, .fused_qkv = true, .alibi = true, .embd_norm = true},
+    // MosaicML MPT-7B (Base, Chat, Instruct, StoryWriter), MPT-30B: BLOOM's block without the embeddings' norm,
+    // LayerNorms and projections without biases (no_bias; a file with them has them applied), q|k|v in one
+    // matrix clamped to ±attention.clamp_kqv where the file has it (MPT-30B's clip_qkv), ALiBi at the file's
+    // max bias; tied embeddings
+    ArchTraits{.name = "mpt", .norm = NormKind::Layer, .ffn = FfnKind::Gelu, .rope = RopeKind::None,
+               .learned_positions = false, .fused_qkv = true, .layer_norm_bias = false, .alibi = true},
     // GPT-NeoX (Pythia, GPT-NeoX-20B, RedPajama-INCITE): gpt2's LayerNorms, biases and fused q|k|v with NeoX
     // RoPE on part of each head, attention and FFN in parallel from their own norms
     ArchTraits{.name = "gptneox", .norm = NormKind::Layer, .ffn = FfnKind::Gelu, .rope = RopeKind::NeoX,

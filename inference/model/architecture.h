@@ -188,6 +188,11 @@ struct ArchTraits {
   // (ffn_gate_inp: every other layer), chosen by softmax top-k and weighted by their probabilities as they
   // are (not renormalized), a dense SwiGLU on the others
   bool mamba1_hybrid = false;
+  // BLOOM: no positions on the tokens; every head adds slope_h · (key_pos − query_pos) to its attention
+  // scores before the softmax (ALiBi; ModelDescription::alibi_slope)
+  bool alibi = false;
+  // BLOOM: the token embeddings LayerNorm'd (token_embd_norm, with its bias) before the first layer
+  bool embd_norm = false;
 
   // Whether each head's attention output is gated by σ(gate) before wo (Qwen3.5's gate rows in wq, or
   // afmoe's own attn_gate matrix)

@@ -951,17 +951,30 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
     throw std::runtime_error("rope.dimension_count " + std::to_string(d.n_rot) +
                              " differs from the head width " + std::to_string(d.head_dim) +
                              ": bailingmoe with partial RoPE is not supported");
-  // Baichuan: llama.cpp knows the 7B (RoPE) from the 13B (ALiBi: a per-head linear bias on the scores instead
-  // of positions, which Glasswing does not have) by the layer count alone, as the file says no more; any
-  // other count its graph would run with no positions at all
-  if (d.architecture == "baichuan" && d.n_layer != 32)
+  // Baichuan: llama.cpp knows the 7B (RoPE) from the 13B (Baichuan 13B, Baichuan2 13B: no RoPE, ALiBi at
+  // llama.cpp's constant max bias of 8) by the layer count alone, as the file says no more; any other count
+  // its graph would run with no positions at all
+  if (d.architecture == "baichuan" && d.n_layer == 40) {
+    d.rope_off = true;
+    d.alibi_max_bias = 8.0f;
+  } else if (d.architecture == "baichuan" && d.n_layer != 32) {
     throw std::runtime_error(
-        d.n_layer == 40
-            ? std::string("baichuan with 40 layers (Baichuan 13B, Baichuan2 13B) places tokens by "
-                          "ALiBi, which Glasswing does not have: not supported")
-            : "baichuan with " + std::to_string(d.n_layer) +
-                  " layers: llama.cpp turns only the 32-layer model (Baichuan 7B) with RoPE, and "
-                  "runs the others with ALiBi or no positions: not supported");
+        "baichuan with " + std::to_string(d.n_layer) +
+        " layers: llama.cpp turns only the 32-layer model (Baichuan 7B) with RoPE and "
+        "biases only the 40-layer one (Baichuan 13B) by ALiBi, and runs the others with no "
+        "positions: not supported");
+  }
+  // ALiBi: BLOOM's max bias is llama.cpp's constant 8 (its converter writes no key); MPT's is the key its
+  // converter always writes (attn_config.alibi_bias_max), 8 where a file lacks it, as MPT's config defaults
+  // it (a current llama.cpp would then run the file with no positions at all)
+  if (d.traits->alibi) {
+    const double b =
+        d.architecture == "bloom" ? 8.0 : file.get_float(a + "attention.max_alibi_bias").value_or(8.0);
+    if (!std::isfinite(b) || b <= 0)
+      throw std::runtime_error(a + "attention.max_alibi_bias must be a positive number, not " +
+                               std::to_string(b));
+    d.alibi_max_bias = static_cast<float>(b);
+  }
   if (file.find(a + "rope.dimension_sections") && !d.traits->text_of_multimodal)
     throw std::runtime_error("multimodal RoPE sections (" + a + "rope.dimension_sections) are not supported");
   // RoPE scaling (rope_scaling.h): linear, YaRN and LongRoPE's attn_factor here; the per-pair factors
@@ -1076,7 +1089,8 @@ ModelDescription ModelDescription::from_gguf(const gguf::GgufFile& file) {
       (d.architecture == "stablelm" && file.find_tensor("blk.0.ffn_norm.weight") == nullptr);
   d.qk_layer_norm =
       d.traits->qk_layer_norm_if_present && file.find_tensor("blk.0.attn_q_norm.weight") != nullptr;
-  if (d.architecture == "olmo") {  // (llama.cpp reads the key for olmo; its converter writes it where set)
+  // (llama.cpp reads the key for olmo and mpt; their converters write it where the config sets clip_qkv)
+  if (d.architecture == "olmo" || d.architecture == "mpt") {
     const double c = file.get_float(a + "attention.clamp_kqv").value_or(0.0);
     if (!std::isfinite(c) || c < 0)
       throw std::runtime_error(a + "attention.clamp_kqv must be a positive number (0: none), not " +

@@ -84,6 +84,10 @@ struct ModelDescription {
   // OLMo 1 (olmo, attention.clamp_kqv: its config's clip_qkv, 8 in OLMo-7B-0424): every element of q, k and v
   // clamped to ±clamp_kqv right after its projection, before RoPE; 0: none
   float clamp_kqv = 0.0f;
+  // ALiBi (ArchTraits::alibi, and Baichuan 13B by its layer count; BLOOM's and Baichuan's are llama.cpp's
+  // constant 8, which their converters do not write): the bias that sets the heads' slopes (alibi_slope); 0:
+  // no ALiBi
+  float alibi_max_bias = 0.0f;
   bool tied_embeddings = false;  // no output.weight: the classifier reuses token_embd.weight
   // Hybrid models: how each layer mixes its tokens. Attention (every layer of the others), LFM2's gated short
   // convolution of shortconv_kernel taps (ArchTraits::short_conv: attention.head_count_kv is 0 for them in
@@ -165,7 +169,7 @@ struct ModelDescription {
     int64_t state_floats() const { return d_inner * d_state; }
   } mamba;
   // RoPE switched off by the file (granitehybrid's rope.scaling.finetuned false: Granite 4.0-H attends
-  // without positions)
+  // without positions; Baichuan 13B's 40 layers, ALiBi instead)
   bool rope_off = false;
   // Gemma 4 (ArchTraits::layer_shapes): which layers slide a window (the file's sliding_window_pattern, one
   // flag per layer; empty: the architecture's pattern), the sliding layers' head and rotary widths
@@ -356,6 +360,20 @@ struct ModelDescription {
   }
   // Whether `layer` turns with the model's RoPE scaling (gemma's local layers do not, gpt-oss's do).
   bool rope_scaled(int64_t layer) const { return !is_local(layer) || traits->local_rope_scaling; }
+
+  // Head h's ALiBi slope, as ggml's soft_max computes it for max_bias b over n_head heads: with n the
+  // largest power of two ≤ n_head, heads h < n take m0^(h+1) with m0 = 2^(−b/n), the rest m1^(2(h−n)+1)
+  // with m1 = 2^(−b/2/n) (the odd powers interleave between the first n slopes, as the ALiBi paper extends
+  // them past a power of two). The head adds slope · (key_pos − query_pos) to its scores. 0: no ALiBi.
+  float alibi_slope(int64_t head) const { return alibi_slope_of(head, n_head, alibi_max_bias); }
+  static float alibi_slope_of(int64_t head, int64_t n_heads, float max_bias) {
+    if (max_bias <= 0.0f) return 0.0f;
+    const auto n = static_cast<uint32_t>(1u << static_cast<uint32_t>(std::floor(std::log2(n_heads))));
+    const float m0 = std::pow(2.0f, -max_bias / static_cast<float>(n));
+    const float m1 = std::pow(2.0f, -(max_bias / 2.0f) / static_cast<float>(n));
+    return head < n ? std::pow(m0, static_cast<float>(head + 1))
+                    : std::pow(m1, static_cast<float>(2 * (head - n) + 1));
+  }
 
   // Reads and validates the metadata; throws std::runtime_error naming the missing or bad key.
   static ModelDescription from_gguf(const gguf::GgufFile& file);

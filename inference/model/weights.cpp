@@ -237,12 +237,20 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
   const bool layer_norm = (arch.norm == NormKind::Layer && arch.layer_norm_bias) || arch.rms_norm_bias;
   // gpt2 and starcoder (the families with learned positions) have every projection biased: llama.cpp's
   // loader requires them, so a file without one is broken, not a variant, and is refused naming the tensor
-  const bool biases = arch.learned_positions;
+  // (bloom's too)
+  const bool biases = arch.learned_positions || arch.embd_norm;
 
   w.token_embd = load.matrix("token_embd.weight", d.n_vocab, d.n_embd);
   // (olmo: one vector of ones for all its norms, which the file does not have)
   const Vector unit_gains = arch.nonparametric_norms ? load.ones(d.n_embd) : Vector{};
   if (arch.learned_positions) w.position_embd = load.matrix("position_embd.weight", d.n_ctx_train, d.n_embd);
+  if (arch.alibi && load.has("position_embd.weight"))  // (MPT without ALiBi: learned positions instead)
+    throw std::runtime_error("tensor 'position_embd.weight': " + d.architecture +
+                             " with learned positions instead of ALiBi is not supported");
+  if (arch.embd_norm) {
+    w.token_embd_norm = load.vector("token_embd_norm.weight", d.n_embd);
+    w.token_embd_norm_b = load.vector("token_embd_norm.bias", d.n_embd);
+  }
 
   w.layers.resize(static_cast<size_t>(d.n_layer));
   for (int64_t l = 0; l < d.n_layer; ++l) {
@@ -312,6 +320,15 @@ Weights Weights::from_gguf(const gguf::GgufFile& file, const ModelDescription& d
       L.conv_taps = load.table(p + "shortconv.conv.weight", d.shortconv_kernel, d.n_embd);
       L.conv_out = load.matrix(p + "shortconv.out_proj.weight", d.n_embd, d.n_embd);
     } else if (arch.fused_qkv) {
+      // (MPT: llama.cpp's loader takes a per-layer LayerNorm of q and k (attn_config.qk_ln), learned
+      // positions (alibi: false) and AWQ's activation scales (ffn_act), none of which MosaicML's released
+      // models have; Glasswing runs none of them)
+      if (d.architecture == "mpt")
+        for (const std::string& t : {p + "attn_q_norm.weight", p + "attn_k_norm.weight", p + "ffn_act.scales"})
+          if (load.has(t))
+            throw std::runtime_error("tensor '" + t +
+                                     "': mpt with q and k LayerNorms (qk_ln) or AWQ "
+                                     "activation scales is not supported");
       const int64_t n_qkv = d.q_dim() + 2 * d.kv_dim();
       L.wqkv = load.matrix(p + "attn_qkv.weight", n_qkv, d.n_embd);
       L.bqkv = load.vector(p + "attn_qkv.bias", n_qkv, biases);

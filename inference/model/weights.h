@@ -115,8 +115,9 @@ struct Weights {
   Weights(const Weights&) = delete;
   Weights& operator=(const Weights&) = delete;
 
-  WeightMatrix token_embd;     // (n_vocab rows, n_embd cols)
-  WeightMatrix position_embd;  // (n_ctx_train rows, n_embd cols), learned positions only
+  WeightMatrix token_embd;                    // (n_vocab rows, n_embd cols)
+  WeightMatrix position_embd;                 // (n_ctx_train rows, n_embd cols), learned positions only
+  Vector token_embd_norm, token_embd_norm_b;  // (n_embd) BLOOM's LayerNorm of the embeddings
   std::vector<LayerWeights> layers;
   Vector output_norm, output_norm_b;  // (n_embd)
   WeightMatrix output;                // (n_vocab rows, n_embd cols); token_embd when tied

@@ -528,6 +528,13 @@ std::vector<Shape> make_shapes() {
   // TinyStarCoder-Py (164M): 20 layers of 768 (12 heads); StarCoderBase-1B and SantaCoder (1.1B): 24 of 2048
   // (16 heads), SantaCoder with 2048 positions and 49280 tokens; StarCoder / StarCoderBase / WizardCoder-15B
   // (15.5B): 40 of 6144 (48 heads)
+  // BigScience BLOOM (bloom-560m's and bloomz-7b1's config.json: tied embeddings, 250880 tokens, 4·n_embd FFN)
+  add({"bloom-560m", "bloom", 1024, 24, 16, 16, 4096, 250880, 2048, 10000.0f, 1e-5f, true, false});
+  add({"bloomz-7b1", "bloom", 4096, 30, 32, 32, 16384, 250880, 2048, 10000.0f, 1e-5f, true, false});
+  // MosaicML MPT-7B and MPT-30B (their config.json: d_model, n_layers, n_heads, expansion_ratio 4, 50432
+  // tokens, max_seq_len; no_bias, tied)
+  add({"mpt-7b", "mpt", 4096, 32, 32, 32, 16384, 50432, 2048, 10000.0f, 1e-5f, true, false});
+  add({"mpt-30b", "mpt", 7168, 48, 64, 64, 28672, 50432, 8192, 10000.0f, 1e-5f, true, false});
   add({"tinystarcoder", "starcoder", 768, 20, 12, 1, 3072, 49152, 8192, 10000.0f, 1e-5f, true, false});
   add({"starcoderbase-1b", "starcoder", 2048, 24, 16, 1, 8192, 49152, 8192, 10000.0f, 1e-5f, true, false});
   add({"santacoder", "starcoder", 2048, 24, 16, 1, 8192, 49280, 2048, 10000.0f, 1e-5f, true, false});
@@ -552,6 +559,8 @@ std::vector<Shape> make_shapes() {
   add({"internlm2.5-7b", "internlm2", 4096, 32, 32, 8, 14336, 92544, 32768, 1000000.0f, 1e-5f, false, false});
   // Baichuan2-7B: llama's layers, 32 heads of 128 without grouping, a vocabulary of 125696 (its config)
   add({"baichuan2-7b", "baichuan", 4096, 32, 32, 32, 11008, 125696, 4096, 10000.0f, 1e-6f, false, false});
+  // Baichuan2-13B (its config.json: 40 layers, 40 heads, ALiBi; 13696 FFN, 4096 positions)
+  add({"baichuan2-13b", "baichuan", 5120, 40, 40, 40, 13696, 125696, 4096, 10000.0f, 1e-6f, false, false});
   // Orion-14B: 40 layers of 40 heads of 128, LayerNorms with biases, SwiGLU of 15360, 84608 tokens
   add({"orion-14b", "orion", 5120, 40, 40, 40, 15360, 84608, 4096, 10000.0f, 1e-5f, false, false});
   // XVERSE-7B: llama's layers, 32 heads of 128, a vocabulary of 100534, 8192 positions
@@ -985,6 +994,15 @@ std::vector<Shape> make_shapes() {
   // KV head, tied embeddings; test-tiny-starcoder-untied with an output.weight of its own
   add({"test-tiny-starcoder", "starcoder", 128, 2, 4, 1, 512, 300, 128, 10000.0f, 1e-5f, true, true});
   add({"test-tiny-starcoder-untied", "starcoder", 128, 2, 4, 1, 512, 300, 128, 10000.0f, 1e-5f, false, true});
+  // bloom: the embeddings LayerNorm'd, then starcoder's block with a KV head per q head and ALiBi (12 heads:
+  // not a power of two, so that the slopes past the 8th, m1's odd powers, are run too), tied embeddings
+  // mpt: BLOOM's block without the embeddings' norm or any bias, ALiBi over 8 heads, tied; test-tiny-mpt-clip
+  // with q, k and v clamped to ±0.5 (MPT's clip_qkv: the tiny projections reach past it)
+  add({"test-tiny-mpt", "mpt", 128, 2, 8, 8, 512, 300, 128, 10000.0f, 1e-5f, true, true});
+  Shape mpt_clip{"test-tiny-mpt-clip", "mpt", 128, 2, 8, 8, 512, 300, 128, 10000.0f, 1e-5f, true, true};
+  mpt_clip.clamp_kqv = 0.5f;
+  add(mpt_clip);
+  add({"test-tiny-bloom", "bloom", 192, 2, 12, 12, 768, 300, 128, 10000.0f, 1e-5f, true, true});
   // stablelm-12b-style: StableLM 2 12B's layers (per-head LayerNorms of q and k with gains per head, no q, k,
   // v biases, the FFN in parallel from the attention norm), 4 heads over 2 KV heads
   Shape stablelm12_tiny{"test-tiny-stablelm-12b-style", "stablelm", 128, 2, 4, 2, 256, 300, 128, 10000.0f,
@@ -994,9 +1012,12 @@ std::vector<Shape> make_shapes() {
   add(stablelm12_tiny);
   add({"test-tiny-internlm2", "internlm2", 128, 2, 4, 2, 256, 300, 128, 1000000.0f, 1e-5f, false, true});
   // baichuan: llama's layers, with the 7B's 32 layers (llama.cpp turns only a 32-layer baichuan with RoPE; the
-  // 13B's 40 are ALiBi, refused) and no grouped heads, as Baichuan's; orion: LayerNorms with biases, NeoX
+  // 13B's 40 run ALiBi: test-tiny-baichuan13 below) and no grouped heads, as Baichuan's; orion: LayerNorms with biases, NeoX
   // pairs; xverse: llama's layers
   add({"test-tiny-baichuan", "baichuan", 64, 32, 4, 4, 128, 300, 128, 10000.0f, 1e-6f, false, true});
+  // Baichuan 13B: the same layers, 40 of them (llama.cpp's sign for ALiBi instead of RoPE), over 6 heads (not
+  // a power of two, as Baichuan2 13B's 40: m1's slopes run too) 16 wide
+  add({"test-tiny-baichuan13", "baichuan", 96, 40, 6, 6, 128, 300, 128, 10000.0f, 1e-6f, false, true});
   add({"test-tiny-orion", "orion", 128, 2, 4, 4, 256, 300, 128, 10000.0f, 1e-5f, false, true});
   add({"test-tiny-xverse", "xverse", 128, 2, 4, 2, 256, 300, 128, 10000.0f, 1e-6f, false, true});
   // chatglm: q|k|v packed with biases over 2 KV heads, RoPE on 16 of each head's 32 (adjacent pairs), gate|up
@@ -1281,6 +1302,10 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
   t.push_back({"token_embd.weight", Kind::Weight, e, s.n_vocab});
   // (StarCoder: a learned embedding per position of its context, added to the token's)
   if (s.arch == "starcoder") t.push_back({"position_embd.weight", Kind::Weight, e, s.n_ctx});
+  if (s.arch == "bloom") {  // (BLOOM: the embeddings' LayerNorm, gains 1 + N(0, 0.25) so that they show)
+    t.push_back({"token_embd_norm.weight", Kind::HeadNorm, e, 1});
+    t.push_back({"token_embd_norm.bias", Kind::Bias, e, 1});
+  }
   for (uint32_t l = 0; l < s.n_layer + s.n_nextn; ++l) {
     const std::string p = "blk." + std::to_string(l) + ".";
     const bool olmo2 = s.arch == "olmo2";  // norms after the sublayers only; q and k normalized whole
@@ -1296,7 +1321,10 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     // biases, no other biases (as Minitron's and Nemotron-4's)
     const bool falcon = s.arch == "falcon", nemotron4 = s.arch == "nemotron";
     // StarCoder: gpt2's block, every norm and projection biased, q|k|v fused (all q heads, then k, then v)
-    const bool starcoder = s.arch == "starcoder";
+    // (BLOOM's layers are StarCoder's tensors with a KV head per q head, and no positions)
+    const bool starcoder = s.arch == "starcoder" || s.arch == "bloom";
+    // MPT: BLOOM's layers without a bias anywhere (no_bias): LayerNorm gains, q|k|v fused, an ungated FFN
+    const bool mpt = s.arch == "mpt";
     // ChatGLM (chatglm): q|k|v packed with biases, gate|up packed; Qwen (1): q|k|v packed with biases
     const bool chatglm = s.arch == "chatglm", qwen1 = s.arch == "qwen";
     // StableLM 2 12B, Command R+: per-head LayerNorms of q and k, gains per head; StableLM 2 12B's q, k and v
@@ -1309,7 +1337,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
     const bool orion = s.arch == "orion";
     const bool norm_bias =
         neox || phi2 || starcoder2 || stablelm || falcon || nemotron4 || phimoe || orion || starcoder;
-    const bool layer_norm = norm_bias || cohere;
+    const bool layer_norm = norm_bias || cohere || mpt;
     // (Falcon-H1: gains 1 + N(0, 0.25) too, so that a sublayer reading the other norm's output shows)
     const bool falcon_h1 = s.arch == "falcon-h1";
     const Kind norm = layer_norm || falcon_h1 ? Kind::HeadNorm : Kind::Norm;
@@ -1430,7 +1458,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
         t.push_back({p + "attn_k_norm.weight", Kind::QkGain, hd, 1});
       }
     } else if (s.arch == "phi3" || neox || phi2 || s.arch == "bailingmoe2" || falcon || starcoder ||
-               chatglm || qwen1) {
+               chatglm || qwen1 || mpt) {
       t.push_back({p + "attn_qkv.weight", Kind::Weight, e, q + 2 * kv});
       // (ChatGLM's and Qwen's q|k|v biases packed as their matrix)
       if (neox || phi2 || starcoder || chatglm || qwen1)
@@ -1561,7 +1589,7 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, 2 * uint64_t{s.n_ff}});  // gate rows, then up rows
     } else {
       if (!nemotron && !neox && !phi2 && !starcoder2 && s.arch != "arcee" && s.arch != "apertus" && !falcon &&
-          !nemotron4 && !starcoder)
+          !nemotron4 && !starcoder && !mpt)
         t.push_back({p + "ffn_gate.weight", Kind::Weight, e, s.layer_ff_width(l)});  // (ReLU², GELU: no gate)
       t.push_back({p + "ffn_up.weight", Kind::Weight, e, s.layer_ff_width(l)});
       if (neox || phi2 || starcoder2 || starcoder) t.push_back({p + "ffn_up.bias", Kind::Bias, s.n_ff, 1});
@@ -1613,12 +1641,14 @@ std::vector<TensorSpec> tensor_list(const Shape& s) {
   const bool lfm2 = s.arch == "lfm2" || s.arch == "lfm2moe";
   const bool norm_bias = s.arch == "gptneox" || s.arch == "phi2" || s.arch == "starcoder2" ||
                          s.arch == "stablelm" || s.arch == "falcon" || s.arch == "nemotron" ||
-                         s.arch == "phimoe" || s.arch == "orion" || s.arch == "starcoder";
+                         s.arch == "phimoe" || s.arch == "orion" || s.arch == "starcoder" ||
+                         s.arch == "bloom";
   if (s.arch != "olmo")  // (OLMo 1's final norm has no parameters either)
-    t.push_back(
-        {lfm2 ? "token_embd_norm.weight" : "output_norm.weight",
-         norm_bias || s.arch == "command-r" || s.arch.rfind("cohere2", 0) == 0 ? Kind::HeadNorm : Kind::Norm,
-         e, 1});
+    t.push_back({lfm2 ? "token_embd_norm.weight" : "output_norm.weight",
+                 norm_bias || s.arch == "command-r" || s.arch.rfind("cohere2", 0) == 0 || s.arch == "mpt"
+                     ? Kind::HeadNorm
+                     : Kind::Norm,
+                 e, 1});
   if (norm_bias) t.push_back({"output_norm.bias", Kind::Bias, e, 1});
   if (!s.tied_embeddings) t.push_back({"output.weight", Kind::Weight, e, s.n_vocab});
   if (s.arch == "phi2" || s.arch == "phimoe") t.push_back({"output.bias", Kind::Bias, s.n_vocab, 1});
@@ -1687,7 +1717,8 @@ constexpr std::string_view kArchitectures[] = {
     "internlm2",  "apertus",      "falcon",        "nemotron",      "mistral4",   "mamba2",
     "mamba",      "deci",         "minicpm",       "minicpm3",      "phimoe",     "kimi-linear",
     "afmoe",      "smallthinker", "exaone-moe",    "cohere2moe",    "baichuan",   "orion",
-    "xverse",     "starcoder",    "olmo",          "chatglm",       "qwen",       "jamba"};
+    "xverse",     "starcoder",    "olmo",          "chatglm",       "qwen",       "jamba",
+    "bloom",      "mpt"};
 }  // namespace
 
 bool can_write_architecture(std::string_view arch) {
@@ -1815,21 +1846,23 @@ Report write_model(const Options& options, const std::filesystem::path& path) {
     if (a == "lfm2" || a == "lfm2moe") w.set_u32(a + ".shortconv.l_cache", s.conv_kernel);
   }
   // (Falcon's converter writes neither: llama.cpp then turns all of each head at a base of 10000;
-  // StarCoder's positions are learned: no RoPE keys)
-  if (a != "falcon" && a != "starcoder" && !s.pure_ssm()) w.set_f32(a + ".rope.freq_base", s.rope_base);
+  // StarCoder's positions are learned, BLOOM's are ALiBi's: no RoPE keys)
+  if (a != "falcon" && a != "starcoder" && a != "bloom" && a != "mpt" && !s.pure_ssm())
+    w.set_f32(a + ".rope.freq_base", s.rope_base);
   // (Falcon-H1's converter writes none: llama.cpp then turns all of each head, key_length)
-  if (a != "falcon-h1" && a != "falcon" && a != "starcoder" && !s.pure_ssm())
+  if (a != "falcon-h1" && a != "falcon" && a != "starcoder" && a != "bloom" && a != "mpt" && !s.pure_ssm())
     w.set_u32(a + ".rope.dimension_count", s.rope_dims ? s.rope_dims : s.head_dim());
   const bool cohere_rms = a == "cohere2moe" && s.rms_norms;  // (an RMS epsilon: llama.cpp runs RMSNorms)
   if ((a == "gptneox" || a == "phi2" || a == "command-r" || a == "cohere2" || a == "cohere2moe" ||
        a == "starcoder2" || a == "stablelm" || a == "falcon" || a == "nemotron" || a == "orion" ||
-       a == "starcoder" || a == "olmo") &&
+       a == "starcoder" || a == "olmo" || a == "bloom" || a == "mpt") &&
       !cohere_rms) {  // (LayerNorms)
     w.set_f32(a + ".attention.layer_norm_epsilon", s.norm_eps);
   } else {
     w.set_f32(a + ".attention.layer_norm_rms_epsilon", s.norm_eps);
   }
   if (a == "gptneox") w.set_bool(a + ".use_parallel_residual", true);
+  if (a == "mpt") w.set_f32(a + ".attention.max_alibi_bias", 8.0f);  // (attn_config.alibi_bias_max)
   if (a == "falcon") w.set_string(a + ".tensor_data_layout", "jploski");
   if (s.clamp_kqv > 0)
     w.set_f32(a + ".attention.clamp_kqv",

@@ -104,6 +104,9 @@ ExactForward::ExactForward(Context& ctx, const model::Model& model)
     throw VulkanError("the llama.cpp-compatible Vulkan mode does not run " + model.desc().architecture +
                       " (gated attention output, experts routed from the layer's input, ReGLU experts); use "
                       "cpu-llamacpp");
+  if (model.desc().alibi_max_bias > 0.0f)
+    throw VulkanError("the llama.cpp-compatible Vulkan mode does not run " + model.desc().architecture +
+                      " (ALiBi: a per-head linear bias on the attention scores); use cpu-llamacpp");
   if (model.desc().clamp_kqv > 0.0f)
     throw VulkanError("the llama.cpp-compatible Vulkan mode does not run " + model.desc().architecture +
                       " with q, k and v clamped (attention.clamp_kqv); use cpu-llamacpp");

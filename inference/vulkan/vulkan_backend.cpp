@@ -533,6 +533,10 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     : model_(model), ctx_(Context::Create(device)), max_batch_(max_batch_for(ctx_->device().info())) {
   const auto& d = model.desc();
   const auto& w = model.weights();
+  // (ALiBi's per-head score bias is in the CPU engine only; auto then runs these files there)
+  if (d.alibi_max_bias > 0.0f)
+    throw VulkanError("the Vulkan engine does not run " + d.architecture +
+                      " (ALiBi: a per-head linear bias on the attention scores); use cpu");
   if (d.traits->altup) {  // the AltUp streams and their rows are bound as views of one buffer
     const uint64_t align = ctx_->device().info().min_storage_offset_alignment;
     if (uint64_t(d.n_embd) * sizeof(float) % std::max<uint64_t>(align, 1) != 0)

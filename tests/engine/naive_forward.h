@@ -255,9 +255,24 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
   const auto u = [](int64_t i) { return static_cast<size_t>(i); };
   std::vector<std::vector<Vec>> layer_k(u(d.n_layer)), layer_v(u(d.n_layer));  // (Gemma 4 shares them)
 
+  // ALiBi's slopes as the paper and Hugging Face's build_alibi_tensor state them: for the largest power of
+  // two p ≤ n_head, heads 1..p take base^i with base = 2^(−b/p) (b = 8 in the paper), the remaining heads
+  // the odd powers 1, 3, 5, … of 2^(−b/2p)
+  Vec alibi_slopes;
+  const bool alibi = d.alibi_max_bias > 0;  // (bloom, mpt; Baichuan 13B by its layer count)
+  if (alibi) {
+    int64_t p2 = 1;
+    while (p2 * 2 <= d.n_head) p2 *= 2;
+    const double b = d.alibi_max_bias;
+    for (int64_t i = 1; i <= p2; ++i) alibi_slopes.push_back(std::pow(2.0, -b / double(p2) * double(i)));
+    for (int64_t i = 0; i < d.n_head - p2; ++i)
+      alibi_slopes.push_back(std::pow(2.0, -b / double(2 * p2) * double(2 * i + 1)));
+  }
   std::vector<Vec> x(u(n));
   for (int64_t t = 0; t < n; ++t) {
     x[u(t)] = naive::row(w.token_embd, tokens[u(t)]);
+    // BLOOM: the embedding LayerNorm'd before the first layer
+    if (arch.embd_norm) naive::layernorm(x[u(t)], w.token_embd_norm, w.token_embd_norm_b, d.norm_eps);
     // gpt2, starcoder: the learned embedding of position t added to the token's (GPT-2's wte + wpe)
     if (arch.learned_positions) {
       if (t >= d.n_ctx_train)
@@ -776,6 +791,8 @@ inline std::vector<float> naive_logits(const model::Model& m, std::span<const in
           double s = 0;
           for (int64_t i = 0; i < qk_hd; ++i) s += q[u(t)][u(h * qk_hd + i)] * keys[u(j)][u(kvh * qk_hd + i)];
           p[u(j)] = cap(s * score_scale, d.attn_softcap);
+          // ALiBi (BLOOM): the head's slope times how far back the key lies (0 for the query itself)
+          if (alibi) p[u(j)] += alibi_slopes[u(h)] * static_cast<double>(j - t);
           max = std::max(max, p[u(j)]);
         }
         const double sink = L.attn_sinks.empty() ? -INFINITY : L.attn_sinks[u(h)];

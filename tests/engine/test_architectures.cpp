@@ -1128,13 +1128,32 @@ TEST_CASE("baichuan, orion and xverse match the textbook forward pass", "[engine
   check_against_textbook(*model, 0.05f);
 }
 
-TEST_CASE("Baichuan 13B (ALiBi) is refused by name", "[engine][architectures]") {
-  // llama.cpp tells Baichuan's 7B (RoPE) from its 13B (ALiBi) by the layer count alone
+TEST_CASE("Baichuan 13B (40 layers: ALiBi, no RoPE) matches the textbook forward pass",
+          "[engine][architectures]") {
+  // llama.cpp tells Baichuan's 7B (RoPE) from its 13B (ALiBi at a max bias of 8) by the layer count alone
+  const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::Q8_0);
+  INFO(gguf::ggml_type_name(type));
+  auto model = model::Model::load(test::synth_model_file("test-tiny-baichuan13", type));
+  const model::ModelDescription& d = model->desc();
+  REQUIRE(d.n_layer == 40);
+  CHECK(d.alibi_max_bias == 8.0f);
+  CHECK(d.n_head == 6);                            // (as Baichuan2 13B's 40, not a power of two)
+  CHECK(d.alibi_slope(3) == Approx(0.00390625f));  // (m0 = 2^(−8/4): 2^−8 for the 4th head)
+  CHECK(d.alibi_slope(4) == Approx(0.5f));         // (past 4: m1 = 2^(−8/2/4), its odd powers)
+  CHECK(d.alibi_slope(5) == Approx(0.125f));
+  CHECK_FALSE(d.rope_in_layer(0));
+  CHECK(model->weights().layers[1].w_gate);
+  const auto ref = check_against_textbook(*model, 0.05f);
+  if (type == gguf::GgmlType::F32)
+    CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 1e-3f);
+  // the 7B's 32 layers still turn with RoPE, without ALiBi
+  auto seven = model::Model::load(test::synth_model_file("test-tiny-baichuan", type));
+  CHECK(seven->desc().alibi_max_bias == 0.0f);
+  CHECK(seven->desc().rope_in_layer(0));
+}
+
+TEST_CASE("baichuan with another layer count than 32 or 40 is refused by name", "[engine][architectures]") {
   const auto path = test::synth_model_file("test-tiny-baichuan", gguf::GgmlType::F32);
-  CHECK_THROWS_WITH(
-      model::Model::load(with_metadata(path, "baichuan-13b",
-                                       [](gguf::GgufWriter& w) { w.set_u32("baichuan.block_count", 40); })),
-      Contains("Baichuan 13B") && Contains("ALiBi") && Contains("not supported"));
   CHECK_THROWS_WITH(
       model::Model::load(with_metadata(path, "baichuan-2",
                                        [](gguf::GgufWriter& w) { w.set_u32("baichuan.block_count", 2); })),
@@ -3552,4 +3571,148 @@ TEST_CASE(
   CHECK_THROWS_WITH(model::Model::load(odd), Contains("qwen.feed_forward_length 511"));
   CHECK_THROWS_WITH(model::Model::load(without_tensor(path, "blk.0.ffn_gate.weight")),
                     Contains("blk.0.ffn_gate.weight"));
+}
+
+TEST_CASE("ALiBi slopes are ggml's for 8 heads and for 12 (past the largest power of two)",
+          "[engine][architectures]") {
+  using model::ModelDescription;
+  // 8 heads, max bias 8: m0 = 2^(−8/8), head h takes m0^(h+1)
+  const float eight[] = {0.5f, 0.25f, 0.125f, 0.0625f, 0.03125f, 0.015625f, 0.0078125f, 0.00390625f};
+  for (int64_t h = 0; h < 8; ++h) CHECK(ModelDescription::alibi_slope_of(h, 8, 8.0f) == Approx(eight[h]));
+  // 12 heads: the first 8 as above; heads 8..11 the odd powers 1, 3, 5, 7 of m1 = 2^(−8/2/8) = 2^(−1/2)
+  const float twelve[] = {0.5f,       0.25f,       0.125f,      0.0625f,     0.03125f,    0.015625f,
+                          0.0078125f, 0.00390625f, 0.70710678f, 0.35355339f, 0.17677670f, 0.08838835f};
+  for (int64_t h = 0; h < 12; ++h) CHECK(ModelDescription::alibi_slope_of(h, 12, 8.0f) == Approx(twelve[h]));
+  // another max bias (MPT's key): m0 = 2^(−16/8) = 1/4
+  CHECK(ModelDescription::alibi_slope_of(1, 8, 16.0f) == Approx(0.0625f));
+  CHECK(ModelDescription::alibi_slope_of(3, 8, 0.0f) == 0.0f);  // (no ALiBi)
+}
+
+TEST_CASE("bloom (the embeddings LayerNorm'd, ALiBi, gpt2's block) matches the textbook forward pass",
+          "[engine][architectures]") {
+  const auto type = GENERATE(gguf::GgmlType::F32, gguf::GgmlType::Q8_0);
+  INFO(gguf::ggml_type_name(type));
+  const auto path = test::synth_model_file("test-tiny-bloom", type);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  const model::Weights& w = model->weights();
+  const model::LayerWeights& L = w.layers[1];
+  const auto n = [](int64_t v) { return static_cast<size_t>(v); };
+  REQUIRE(d.architecture == "bloom");
+  CHECK(d.n_head == 12);            // (not a power of two: m1's slopes run too)
+  CHECK(d.alibi_max_bias == 8.0f);  // (llama.cpp's constant: the file has no key)
+  CHECK(d.alibi_slope(8) == Approx(0.70710678f));
+  CHECK(d.traits->rope == model::RopeKind::None);
+  CHECK(w.token_embd_norm.size() == n(d.n_embd));
+  CHECK(w.token_embd_norm_b.size() == n(d.n_embd));
+  CHECK(L.wqkv);
+  CHECK(L.bqkv.size() == n(d.q_dim() + 2 * d.kv_dim()));
+  CHECK(L.bo.size() == n(d.n_embd));
+  CHECK_FALSE(L.w_gate);
+  CHECK(L.b_up.size() == n(d.n_ff));
+  CHECK(L.b_down.size() == n(d.n_embd));
+  CHECK(d.tied_embeddings);
+  const auto ref = check_against_textbook(*model, 0.05f);
+  // llama.cpp's arithmetic carries the bias too: with F32 weights only its fp16 K and V set cpu-llamacpp
+  // apart (4e-5 here; 0.026 without the bias)
+  if (type == gguf::GgmlType::F32)
+    CHECK(test::max_abs_diff(engine_logits(*model, "cpu-llamacpp"), ref) <= 1e-3f);
+
+  // one token at a time through the grouped runs too (each run's keys biased by their own positions)
+  setenv("GLASSWING_CPU_ATTN_GROUP_KIB", "0", 1);
+  setenv("GLASSWING_CPU_ATTN_RUN_KEYS", "4", 1);
+  cpu::CpuBackend grouped(*model);
+  unsetenv("GLASSWING_CPU_ATTN_GROUP_KIB");
+  unsetenv("GLASSWING_CPU_ATTN_RUN_KEYS");
+  model::Session gs(*model, grouped, 16);
+  std::span<const float> g;
+  for (int32_t token : kTokens) g = grouped.forward(gs, std::span(&token, 1), false);
+  CHECK(test::max_abs_diff({g.begin(), g.end()}, std::span(ref).last(n(d.n_vocab))) <= 1e-4f);
+
+  // the maps include the bias: head 0's slope of 1/2 takes e^−5 off the first key for the query at 10, which
+  // the small random scores cannot make up, so the query's own key draws far more; each row sums to 1
+  cpu::CpuBackend cpu(*model);
+  model::Session session(*model, cpu, 16);
+  cpu.forward(session, kTokens, false);
+  const model::Range all{0, static_cast<int64_t>(kTokens.size())};
+  for (int64_t layer = 0; layer < d.n_layer; ++layer) {
+    const auto map = cpu.attention(session, layer, 0, all, all);
+    CHECK(map.at(10, 10) > 20.0f * map.at(10, 0));
+    float sum = 0;
+    for (int64_t k = 0; k <= 10; ++k) sum += map.at(10, k);
+    CHECK(sum == Approx(1.0f));
+  }
+}
+
+TEST_CASE("bloom files without their embedding norm or a bias are refused naming the tensor",
+          "[engine][architectures]") {
+  const auto path = test::synth_model_file("test-tiny-bloom", gguf::GgmlType::F32);
+  for (const std::string drop : {"token_embd_norm.weight", "token_embd_norm.bias", "blk.1.attn_qkv.bias",
+                                 "blk.0.attn_output.bias", "blk.1.ffn_up.bias", "blk.0.ffn_down.bias"}) {
+    INFO(drop);
+    CHECK_THROWS_WITH(model::Model::load(without_tensor(path, drop)), Contains(drop));
+  }
+}
+
+TEST_CASE("mpt (ALiBi, no biases, q|k|v clamped where the file says) matches the textbook forward pass",
+          "[engine][architectures]") {
+  const std::string shape = GENERATE("test-tiny-mpt", "test-tiny-mpt-clip");
+  INFO(shape);
+  const auto path = test::synth_model_file(shape, gguf::GgmlType::Q8_0);
+  auto model = model::Model::load(path);
+  const model::ModelDescription& d = model->desc();
+  const model::LayerWeights& L = model->weights().layers[1];
+  REQUIRE(d.architecture == "mpt");
+  CHECK(d.alibi_max_bias == 8.0f);  // (the key, as the converter writes it)
+  CHECK(d.alibi_slope(0) == 0.5f);  // (8 heads: m0 = 2^−1)
+  CHECK(L.wqkv);
+  CHECK(L.bqkv.empty());
+  CHECK(L.attn_norm_b.empty());
+  CHECK(L.bo.empty());
+  CHECK(L.b_up.empty());
+  CHECK_FALSE(L.w_gate);
+  CHECK(d.tied_embeddings);
+  CHECK(d.clamp_kqv == (shape == "test-tiny-mpt-clip" ? 0.5f : 0.0f));
+  const auto ref = check_against_textbook(*model, 0.05f);
+  if (shape == "test-tiny-mpt-clip") {
+    // the clamp cuts into these projections: without it the logits differ, and follow the textbook
+    auto unclamped = model::Model::load(with_metadata(
+        path, "mpt-unclamped", [](gguf::GgufWriter& w) { w.set_f32("mpt.attention.clamp_kqv", 0.0f); }));
+    const auto logits = engine_logits(*unclamped, "cpu");
+    CHECK(test::max_abs_diff(logits, ref) > 1e-3f);
+    CHECK(test::max_abs_diff(logits, test::naive_logits(*unclamped, kTokens)) <= 1e-4f);
+  } else {
+    // another max bias (the key read, not assumed): other slopes, other logits, still the textbook's
+    auto steeper = model::Model::load(with_metadata(
+        path, "mpt-bias-16", [](gguf::GgufWriter& w) { w.set_f32("mpt.attention.max_alibi_bias", 16.0f); }));
+    CHECK(steeper->desc().alibi_slope(0) == 0.25f);
+    const auto logits = engine_logits(*steeper, "cpu");
+    CHECK(test::max_abs_diff(logits, ref) > 1e-3f);
+    CHECK(test::max_abs_diff(logits, test::naive_logits(*steeper, kTokens)) <= 1e-4f);
+  }
+}
+
+TEST_CASE("mpt files with variants Glasswing does not run are refused naming the tensor or key",
+          "[engine][architectures]") {
+  const auto path = test::synth_model_file("test-tiny-mpt", gguf::GgmlType::F32);
+  const auto bad_bias = with_metadata(
+      path, "mpt-no-bias", [](gguf::GgufWriter& w) { w.set_f32("mpt.attention.max_alibi_bias", 0.0f); });
+  CHECK_THROWS_WITH(model::Model::load(bad_bias), Contains("mpt.attention.max_alibi_bias"));
+  // a file with one tensor more: a copy of the first layer's norm gains under another name
+  const auto with_extra = [&](const std::string& extra) {
+    const auto out = test::temp_dir("mpt-extra") / (extra + ".gguf");
+    const auto in = gguf::GgufFile::open(path);
+    gguf::GgufWriter w;
+    test::copy_metadata(in, w);
+    for (const auto& t : in.tensors()) w.add_tensor(t.name, t.type, t.dims, {t.data, t.n_bytes});
+    const auto& g = in.require_tensor("blk.0.attn_norm.weight");
+    w.add_tensor(extra, g.type, g.dims, {g.data, g.n_bytes});
+    w.write(out.string());
+    return out;
+  };
+  for (const std::string extra :
+       {"blk.0.attn_q_norm.weight", "blk.1.ffn_act.scales", "position_embd.weight"}) {
+    INFO(extra);
+    CHECK_THROWS_WITH(model::Model::load(with_extra(extra)), Contains(extra) && Contains("not supported"));
+  }
 }

@@ -648,7 +648,9 @@ TEST_CASE("presets carry the real models' sizes") {
       {"olmo-7b", 6.89e9},          {"olmo-7b-0424", 6.89e9},     {"stablelm-2-12b", 12.1e9},
       {"command-r-plus", 104e9},    {"minicpm-2b", 2.7e9},        {"phi-3.5-moe", 41.9e9},
       {"minicpm3-4b", 4.07e9},      {"glm-4-9b", 9.4e9},          {"chatglm3-6b", 6.24e9},
-      {"qwen-7b", 7.72e9},          {"qwen-14b", 14.2e9}};
+      {"qwen-7b", 7.72e9},          {"qwen-14b", 14.2e9},         {"bloom-560m", 559e6},
+      {"bloomz-7b1", 7.07e9},       {"mpt-7b", 6.65e9},           {"mpt-30b", 29.96e9},
+      {"baichuan2-13b", 13.9e9}};
   for (const auto& [name, params] : published) {
     INFO(name);
     const synth::Shape* s = synth::find_shape(name);
@@ -703,6 +705,7 @@ TEST_CASE("presets carry the real models' sizes") {
   // Baichuan2-7B, Orion-14B (LayerNorms with biases) and XVERSE-7B to the parameter: their configs' counts by
   // hand (embeddings and classifier apart, norms included; their cards round them to 7B and 14B)
   CHECK(synth::find_shape("baichuan2-7b")->n_params() == 7505973248);
+  CHECK(synth::find_shape("baichuan2-13b")->n_params() == 13896668160);  // (40 layers: ALiBi, 13.9 B)
   CHECK(synth::find_shape("orion-14b")->n_params() == 14498703360);
   CHECK(synth::find_shape("xverse-7b")->n_params() == 7299846144);
   // Falcon-7B and -40B (their lm_head as output.weight, as the Hub counts them: 7.22 B, 41.8 B) and
@@ -722,6 +725,15 @@ TEST_CASE("presets carry the real models' sizes") {
   CHECK(synth::find_shape("olmo-1b")->n_params() == 1176764416);
   CHECK(synth::find_shape("olmo-7b")->n_params() == 6888095744);
   CHECK(synth::find_shape("olmo-7b-0424")->clamp_kqv == 8.0f);
+  // bloom-560m and bloomz-7b1 (BLOOM-7b1's shape) to the parameter, their configs' counts by hand: the
+  // embeddings (tied) and their LayerNorm, q|k|v of 3 · n_embd, every projection and norm biased, as the
+  // Hub's 559,214,592 and 7,069,016,064
+  CHECK(synth::find_shape("bloom-560m")->n_params() == 559214592);
+  CHECK(synth::find_shape("bloomz-7b1")->n_params() == 7069016064);
+  // MPT-7B and MPT-30B (no biases anywhere, tied) to the parameter, their configs' counts by hand (the Hub's
+  // 6,649,286,656 and 29,957,200,896)
+  CHECK(synth::find_shape("mpt-7b")->n_params() == 6649286656);
+  CHECK(synth::find_shape("mpt-30b")->n_params() == 29957200896);
   // GLM-4-9B-Chat and ChatGLM3-6B (q|k|v biases, gate|up packed, their lm_head as output.weight) and Qwen-7B,
   // Qwen-14B (q|k|v biases, each FFN matrix half the config's intermediate_size) to the parameter, their
   // configs' counts by hand (the cards round them to 9.4 B, 6.24 B, 7.7 B, 14.2 B)

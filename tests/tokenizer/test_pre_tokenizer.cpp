@@ -64,6 +64,10 @@ TEST_CASE("pre-tokenizer families split like their reference regexes") {
         W{"def", " f", "(", "x", "):", " return", " ", "4", "2"});
   // OLMo ("olmo"): GPT-2's split, digit runs whole with their leading space
   CHECK(words("olmo", "HE'S he's 12345") == W{"HE", "'", "S", " he", "'s", " 12345"});
+  // BLOOM, BLOOMZ ("bloom", Poro's regex): a word with the space before it; punctuation, brackets and the
+  // space that no word follows stay between the words as the text has them
+  CHECK(words("bloom", "Hello, world. (x)") == W{"Hello", ",", " world", ". (", "x", ")"});
+  CHECK(words("bloom", "a  b") == W{"a", " ", " b"});
   // MPT and GPT-NeoX use the GPT-2 regex.
   CHECK(words("mpt", "a  b") == words("gpt-2", "a  b"));
   CHECK(words("gpt-neox", "a  b") == W{"a", " ", " b"});

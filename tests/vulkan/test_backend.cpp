@@ -1220,3 +1220,24 @@ TEST_CASE("vulkan-llamacpp refuses kimi-linear by name", "[backend]") {
   vulkan::register_vulkan_backend();  // the default selector again, for any test after this one
   vulkan::test::require_no_validation_messages(gpu->context());
 }
+
+TEST_CASE(
+    "Vulkan refuses bloom, mpt and Baichuan 13B (ALiBi) by name, in both modes, and auto runs them on the "
+    "CPU "
+    "engine",
+    "[backend]") {
+  const std::string shape = GENERATE("test-tiny-bloom", "test-tiny-mpt", "test-tiny-baichuan13");
+  INFO(shape);
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::Q8_0));
+  const std::string arch = model->desc().architecture;
+  vulkan::test::context();  // exits 77 when there is no device
+  CHECK_THROWS_WITH(vulkan::VulkanBackend(*model), Catch::Contains("does not run " + arch) &&
+                                                       Catch::Contains("ALiBi") &&
+                                                       Catch::Contains("use cpu"));
+  vulkan::register_vulkan_backend("0");  // (naming the device: the registry's Vulkan backends on lavapipe)
+  CHECK_THROWS_WITH(model::create_backend("vulkan-llamacpp", *model),
+                    Catch::Contains("does not run " + arch) && Catch::Contains("ALiBi"));
+  CHECK(model::create_backend("auto", *model)->name() == "cpu");  // (Vulkan tried, refused: the CPU engine)
+  vulkan::register_vulkan_backend();  // the default selector again, for any test after this one
+  vulkan::test::require_no_validation_messages();
+}
