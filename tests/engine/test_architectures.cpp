@@ -77,6 +77,17 @@ void check_other_way(const model::Model& m, model::Backend& backend, model::Sess
                            std::span(expected).last(static_cast<size_t>(m.desc().n_vocab))) <= 1e-4f);
 }
 
+// A recurrent model's session that held `so_far` (the prompt) taken two one-token steps further, then back
+// to 5 tokens: its state restored from a checkpoint, check_other_way from there.
+void check_taken_back(const model::Model& m, model::Backend& backend, model::Session& session,
+                      std::span<const int32_t> so_far) {
+  const int32_t more[] = {30, 31};
+  backend.forward(session, std::span(more, 1), false);
+  backend.forward(session, std::span(more + 1, 1), false);
+  session.truncate(5);
+  check_other_way(m, backend, session, so_far, 5);
+}
+
 // The model's bytes with every float of one F32 tensor transformed.
 std::vector<uint8_t> with_tensor(const std::filesystem::path& path, const std::string& name,
                                  float (*change)(float, size_t)) {
@@ -2703,11 +2714,7 @@ TEST_CASE("granitehybrid: Mamba-2 layers beside attention without RoPE match the
   cpu::CpuBackend cpu(*model);
   model::Session session(*model, cpu, 64);
   cpu.forward(session, kTokens, false);
-  const int32_t more[] = {30, 31};
-  cpu.forward(session, std::span(more, 1), false);
-  cpu.forward(session, std::span(more + 1, 1), false);
-  session.truncate(5);
-  check_other_way(*model, cpu, session, kTokens, 5);
+  check_taken_back(*model, cpu, session, kTokens);
 }
 
 TEST_CASE(
@@ -2753,11 +2760,7 @@ TEST_CASE(
   CHECK(cpu.attention(session, 2, 1, {0, 11}, {0, 11}).probs.size() == 121);
 
   // a session taken back restores the Mamba-1 state's checkpoint and evaluates again
-  const int32_t more[] = {30, 31};
-  cpu.forward(session, std::span(more, 1), false);
-  cpu.forward(session, std::span(more + 1, 1), false);
-  session.truncate(5);
-  check_other_way(*model, cpu, session, kTokens, 5);
+  check_taken_back(*model, cpu, session, kTokens);
 
   // files it cannot run as written are refused by name
   const auto out = test::temp_dir("jamba-errors") / "edited.gguf";
@@ -2852,11 +2855,7 @@ TEST_CASE("falcon-h1: Mamba-2 beside attention in every layer matches the textbo
 
   // a session taken back restores the Mamba-2 state's checkpoint and evaluates again (the keys and values
   // past the cut overwritten)
-  const int32_t more[] = {30, 31};
-  cpu.forward(session, std::span(more, 1), false);
-  cpu.forward(session, std::span(more + 1, 1), false);
-  session.truncate(5);
-  check_other_way(*model, cpu, session, kTokens, 5);
+  check_taken_back(*model, cpu, session, kTokens);
 }
 
 TEST_CASE(
@@ -2906,11 +2905,7 @@ TEST_CASE(
                     Contains(d.architecture + " has no attention layers"));
 
   // a session taken back restores the state's checkpoint and evaluates again
-  const int32_t more[] = {30, 31};
-  cpu.forward(session, std::span(more, 1), false);
-  cpu.forward(session, std::span(more + 1, 1), false);
-  session.truncate(5);
-  check_other_way(*model, cpu, session, kTokens, 5);
+  check_taken_back(*model, cpu, session, kTokens);
 }
 
 TEST_CASE("mamba and mamba2 files that do not describe their state spaces fail to load, naming the key",
