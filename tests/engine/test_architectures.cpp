@@ -90,7 +90,7 @@ void check_taken_back(const model::Model& m, model::Backend& backend, model::Ses
 
 // The model's bytes with every float of one F32 tensor transformed.
 std::vector<uint8_t> with_tensor(const std::filesystem::path& path, const std::string& name,
-                                 float (*change)(float, size_t)) {
+                                 const std::function<float(float, size_t)>& change) {
   std::vector<uint8_t> bytes = test::read_bytes(path);
   const auto file = gguf::GgufFile::parse(bytes);
   const gguf::TensorInfo& t = file.require_tensor(name);
@@ -103,6 +103,46 @@ std::vector<uint8_t> with_tensor(const std::filesystem::path& path, const std::s
     std::memcpy(&bytes[at + 4 * i], &v, 4);
   }
   return bytes;
+}
+
+// A recurrent model's session given `prompt`, then `steps` one-token steps (its newest checkpoint then at
+// `checkpoint`), taken back to each of `backs` in turn: the state restored from a checkpoint at or before
+// the cut, check_other_way from there.
+void check_checkpoints_taken_back(const model::Model& m, int steps, int64_t checkpoint,
+                                  std::initializer_list<int64_t> backs) {
+  cpu::CpuBackend cpu(m);
+  model::Session session(m, cpu, 128);
+  std::vector<int32_t> all = {1, 17, 250, 3, 99, 42, 7};
+  cpu.forward(session, all, false);
+  for (int i = 0; i < steps; ++i) {
+    const int32_t next = 5 + (i * 37) % 280;
+    all.push_back(next);
+    cpu.forward(session, std::span(&next, 1), false);
+  }
+  REQUIRE(session.position() == 7 + steps);
+  auto& caches = static_cast<cpu::CpuCaches&>(session.caches());
+  CHECK(caches.newest_checkpoint() == checkpoint);
+  for (const int64_t back : backs) {
+    INFO("back to " << back);
+    session.truncate(back);
+    CHECK(session.position() == back);
+    CHECK(caches.newest_checkpoint() <= back);
+    check_other_way(m, cpu, session, all, back);
+    session.truncate(back);
+  }
+}
+
+// The model at `path` with the older taps of one F32 convolution zeroed (only the newest of each 4 kept),
+// with the bytes it is parsed from (which must outlive it; a moved vector keeps its buffer).
+struct CutModel {
+  std::vector<uint8_t> bytes;
+  std::unique_ptr<model::Model> model;
+};
+CutModel without_older_taps(const std::filesystem::path& path, const std::string& conv, size_t taps = 4) {
+  CutModel cut{with_tensor(path, conv, [taps](float v, size_t i) { return i % taps == taps - 1 ? v : 0.0f; }),
+               nullptr};
+  cut.model = model::Model::from_gguf(gguf::GgufFile::parse(cut.bytes));
+  return cut;
 }
 
 // The model at `path` with each layer's q, k and v (and their biases) packed in one attn_qkv, as llama.cpp's
@@ -2452,11 +2492,9 @@ TEST_CASE(
   // the convolution is what mixes the tokens of its layers: without the taps of the first layer's oldest
   // two positions the logits change
   if (type == gguf::GgmlType::F32) {
-    const auto path = test::synth_model_file(shape, type);
-    const auto bytes = with_tensor(path, "blk.0.shortconv.conv.weight",
-                                   [](float v, size_t i) { return i % 3 == 2 ? v : 0.0f; });
-    auto cut = model::Model::from_gguf(gguf::GgufFile::parse(bytes));
-    CHECK(test::max_abs_diff(engine_logits(*cut, "cpu"), ref) > 1e-2f);
+    const auto cut =
+        without_older_taps(test::synth_model_file(shape, type), "blk.0.shortconv.conv.weight", 3);
+    CHECK(test::max_abs_diff(engine_logits(*cut.model, "cpu"), ref) > 1e-2f);
   }
 }
 
@@ -2529,11 +2567,8 @@ TEST_CASE("qwen35: gated delta-net layers and gated attention match the textbook
   // the convolution reads the positions before: without its older taps, other logits (the textbook pass fixes
   // the rest, e.g. value head h reading key head h % 2, not h / 2 as Hugging Face's layout would)
   if (type == gguf::GgmlType::F32) {
-    const auto path = test::synth_model_file(shape, type);
-    const auto bytes =
-        with_tensor(path, "blk.0.ssm_conv1d.weight", [](float v, size_t i) { return i % 4 == 3 ? v : 0.0f; });
-    auto cut = model::Model::from_gguf(gguf::GgufFile::parse(bytes));
-    CHECK(test::max_abs_diff(engine_logits(*cut, "cpu"), ref) > 1e-2f);
+    const auto cut = without_older_taps(test::synth_model_file(shape, type), "blk.0.ssm_conv1d.weight");
+    CHECK(test::max_abs_diff(engine_logits(*cut.model, "cpu"), ref) > 1e-2f);
   }
 }
 
@@ -2542,27 +2577,8 @@ TEST_CASE("qwen35: a session taken back re-evaluates from the delta net's newest
   // The delta-net state carries every position into the next, so going back restores a checkpoint (one
   // before each prompt and every 32 one-token steps) and evaluates the tokens after it again.
   auto model = model::Model::load(test::synth_model_file("test-tiny-qwen35", gguf::GgmlType::F32));
-  cpu::CpuBackend cpu(*model);
-  model::Session session(*model, cpu, 128);
-  std::vector<int32_t> all = {1, 17, 250, 3, 99, 42, 7};
-  cpu.forward(session, all, false);
-  for (int i = 0; i < 60;
-       ++i) {  // one-token steps; checkpoints before the prompt's last token (6), then at 38
-    const int32_t next = 5 + (i * 37) % 280;
-    all.push_back(next);
-    cpu.forward(session, std::span(&next, 1), false);
-  }
-  REQUIRE(session.position() == 67);
-  auto& caches = static_cast<cpu::CpuCaches&>(session.caches());
-  CHECK(caches.newest_checkpoint() == 38);
-  for (const int64_t back : {int64_t{50}, int64_t{20}, int64_t{3}}) {
-    INFO("back to " << back);
-    session.truncate(back);
-    CHECK(session.position() == back);
-    CHECK(caches.newest_checkpoint() <= back);
-    check_other_way(*model, cpu, session, all, back);
-    session.truncate(back);
-  }
+  // (checkpoints before the prompt's last token (6), then every 32 one-token steps: at 38)
+  check_checkpoints_taken_back(*model, 60, 38, {50, 20, 3});
 }
 
 TEST_CASE("kimi-linear: Kimi Delta Attention and latent attention without RoPE match the textbook pass",
@@ -2622,10 +2638,8 @@ TEST_CASE("kimi-linear: Kimi Delta Attention and latent attention without RoPE m
 
   if (type != gguf::GgmlType::F32) return;
   // the convolutions read the positions before: without k's older taps, other logits
-  const auto cut =
-      with_tensor(path, "blk.2.ssm_conv1d_k.weight", [](float v, size_t i) { return i % 4 == 3 ? v : 0.0f; });
-  auto no_taps = model::Model::from_gguf(gguf::GgufFile::parse(cut));
-  CHECK(test::max_abs_diff(engine_logits(*no_taps, "cpu"), ref) > 1e-3f);
+  const auto no_taps = without_older_taps(path, "blk.2.ssm_conv1d_k.weight");
+  CHECK(test::max_abs_diff(engine_logits(*no_taps.model, "cpu"), ref) > 1e-3f);
 }
 
 TEST_CASE("kimi-linear: a session taken back re-evaluates from the recurrent state's newest checkpoint",
@@ -2633,25 +2647,7 @@ TEST_CASE("kimi-linear: a session taken back re-evaluates from the recurrent sta
   // (Kimi Delta Attention's state and its convolutions' last inputs are kept with checkpoints, as Qwen3.5's:
   // an edit or a regenerate goes back to one and evaluates the tokens after it again)
   auto model = model::Model::load(test::synth_model_file("test-tiny-kimi-linear", gguf::GgmlType::F32));
-  cpu::CpuBackend cpu(*model);
-  model::Session session(*model, cpu, 128);
-  std::vector<int32_t> all = {1, 17, 250, 3, 99, 42, 7};
-  cpu.forward(session, all, false);
-  for (int i = 0; i < 40; ++i) {
-    const int32_t next = 5 + (i * 37) % 280;
-    all.push_back(next);
-    cpu.forward(session, std::span(&next, 1), false);
-  }
-  REQUIRE(session.position() == 47);
-  auto& caches = static_cast<cpu::CpuCaches&>(session.caches());
-  CHECK(caches.newest_checkpoint() == 38);
-  for (const int64_t back : {int64_t{45}, int64_t{20}, int64_t{2}}) {
-    INFO("back to " << back);
-    session.truncate(back);
-    CHECK(caches.newest_checkpoint() <= back);
-    check_other_way(*model, cpu, session, all, back);
-    session.truncate(back);
-  }
+  check_checkpoints_taken_back(*model, 40, 38, {45, 20, 2});
 }
 
 TEST_CASE("kimi-linear files whose Kimi Delta Attention differs from Kimi Linear's are refused by name",
