@@ -1868,13 +1868,18 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
       rec.scale(rows_of(m.out, dim, e), e.rows * dim, L.down_exps_scale[static_cast<size_t>(e.expert)]);
     rec.barrier();
   }
+  // The routed experts' weighted sum into moe_sum (zeroed first), for the families that transform it before
+  // it joins the residual stream
+  const auto sum_experts_apart = [&] {
+    rec.copy_rows(w_->zeros, a_->moe_sum, dim, n, 0, dim);
+    rec.barrier();
+    rec.combine_experts(m.out, whole(m.slots), whole(m.weights), a_->moe_sum, dim, n, u32(d.n_expert_used));
+    rec.barrier();
+  };
   if (d.traits->layer_shapes) {
     // Gemma 4: the experts' sum normalized, plus the dense FFN's output, normalized by post_ffw_norm, added
     const Activations& a = *a_;
-    rec.copy_rows(w_->zeros, a.moe_sum, dim, n, 0, dim);
-    rec.barrier();
-    rec.combine_experts(m.out, whole(m.slots), whole(m.weights), a.moe_sum, dim, n, u32(d.n_expert_used));
-    rec.barrier();
+    sum_experts_apart();
     rec.rmsnorm(a.moe_sum, L.moe_post_norm, a.moe_sum, {dim, n}, d.norm_eps);
     rec.barrier();
     rec.add(a.ffn_dense, a.moe_sum, n * dim);
@@ -1885,10 +1890,7 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
   if (d.traits->post_norms) {
     // afmoe: the routed and shared experts' sum normalized by post_ffw_norm before the residual add
     const Activations& a = *a_;
-    rec.copy_rows(w_->zeros, a.moe_sum, dim, n, 0, dim);
-    rec.barrier();
-    rec.combine_experts(m.out, whole(m.slots), whole(m.weights), a.moe_sum, dim, n, u32(d.n_expert_used));
-    rec.barrier();
+    sum_experts_apart();
     if (L.down_shexp) record_shared_experts(rec, n, L, a.moe_sum);
     record_add_sublayer(rec, a.moe_sum, L.ffn_post_norm, a.x, n);
     rec.barrier();
@@ -1897,10 +1899,7 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
   if (d.architecture == "cohere2moe" && L.down_shexp) {
     // Command A+ (cohere2moe): the routed experts' sum and the shared experts' output averaged, then added
     const Activations& a = *a_;
-    rec.copy_rows(w_->zeros, a.moe_sum, dim, n, 0, dim);
-    rec.barrier();
-    rec.combine_experts(m.out, whole(m.slots), whole(m.weights), a.moe_sum, dim, n, u32(d.n_expert_used));
-    rec.barrier();
+    sum_experts_apart();
     record_shared_experts(rec, n, L, a.moe_sum);
     rec.scale(a.moe_sum, n * dim, 0.5f);
     record_add_sublayer(rec, a.moe_sum, {}, a.x, n);
