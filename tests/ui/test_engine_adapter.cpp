@@ -606,40 +606,24 @@ TEST_CASE("A conversation longer than the context loses its earliest turns and s
 
 TEST_CASE("A hybrid model's chat through the engine adapter: regenerates, next turns and attention views",
           "[ui][engine][hybrid]") {
-  // Qwen3.5's shape (delta-net layers 0, 1, 3 and 4; attention on 2 and 5): the regenerate goes back to the
-  // prompt's end, where the delta nets' state is restored from its checkpoint; the next turn keeps the
-  // conversation's tokens and re-evaluates from the newest checkpoint before them. Both must give what a
-  // fresh session gives. On the CPU engine and on every Vulkan device listed.
-  const auto model_path = test::synth_model_file("test-tiny-qwen35", gguf::GgmlType::F32);
-  auto engine = ui::create_engine();
-  for (const auto& device : cpu_and_gpus(*engine)) {
-    INFO("device " << device);
-    engine->load(model_path.string(), device, [](double) {});
-    const auto [session, first, reply] = check_regenerate_and_next_turn(*engine);
-
-    // the attention overview: the delta-net layers' heads are NaN, the attention layers' summed
-    const ui::AttentionContext ctx = session->inspect_attention({first, {"assistant", reply}}, {});
-    REQUIRE(ctx.layers == 6);
-    for (int l = 0; l < ctx.layers; ++l) {
-      INFO("layer " << l);
-      const ui::HeadOverview& h = ctx.overview[static_cast<size_t>(l * ctx.heads)];
-      CHECK(std::isnan(h.entropy) == (l != 2 && l != 5));
-    }
-    CHECK_THROWS_WITH(session->attention_map(0, 0, ctx.message_begin, ctx.message_end, 0, ctx.message_end),
-                      Catch::Contains("gated delta net"));
-    const ui::AttentionMap map =
-        session->attention_map(5, 1, ctx.message_begin, ctx.message_end, 0, ctx.message_end);
-    CHECK(map.probs.size() == static_cast<size_t>((ctx.message_end - ctx.message_begin) * ctx.message_end));
-  }
-}
-
-TEST_CASE("Kimi Linear's chat through the engine adapter: regenerates, next turns and attention views",
-          "[ui][engine][hybrid]") {
-  // test-tiny-kimi-linear (Kimi Delta Attention on layers 0 and 2, latent attention on 1 and 3): a regenerate
-  // and a next turn restore the KDA state from its checkpoints and give what a fresh session gives; the
-  // overview shows the KDA layers empty, the latent-attention layers' heads summed. On the CPU engine and on
-  // every Vulkan device listed.
-  const auto model_path = test::synth_model_file("test-tiny-kimi-linear", gguf::GgmlType::F32);
+  // Qwen3.5's shape (delta-net layers 0, 1, 3 and 4; attention on 2 and 5) and Kimi Linear's (Kimi Delta
+  // Attention on layers 0 and 2, latent attention on 1 and 3): the regenerate goes back to the prompt's end,
+  // where the recurrent state is restored from its checkpoint; the next turn keeps the conversation's tokens
+  // and re-evaluates from the newest checkpoint before them. Both must give what a fresh session gives. The
+  // overview shows the recurrent layers' heads as NaN and the attention layers' summed; a recurrent layer has
+  // no map, an attention layer has one. On the CPU engine and on every Vulkan device listed.
+  struct Hybrid {
+    const char* shape;
+    int layers;
+    std::vector<int> attention_layers;
+    int recurrent_layer;
+    const char* no_map;  // what asking a recurrent layer for its map says
+    int attention_layer;
+  };
+  const Hybrid hybrid = GENERATE(Hybrid{"test-tiny-qwen35", 6, {2, 5}, 0, "gated delta net", 5},
+                                 Hybrid{"test-tiny-kimi-linear", 4, {1, 3}, 2, "Kimi Delta Attention", 3});
+  INFO(hybrid.shape);
+  const auto model_path = test::synth_model_file(hybrid.shape, gguf::GgmlType::F32);
   auto engine = ui::create_engine();
   for (const auto& device : cpu_and_gpus(*engine)) {
     INFO("device " << device);
@@ -647,15 +631,18 @@ TEST_CASE("Kimi Linear's chat through the engine adapter: regenerates, next turn
     const auto [session, first, reply] = check_regenerate_and_next_turn(*engine);
 
     const ui::AttentionContext ctx = session->inspect_attention({first, {"assistant", reply}}, {});
-    REQUIRE(ctx.layers == 4);
+    REQUIRE(ctx.layers == hybrid.layers);
     for (int l = 0; l < ctx.layers; ++l) {
       INFO("layer " << l);
-      CHECK(std::isnan(ctx.overview[static_cast<size_t>(l * ctx.heads)].entropy) == (l % 2 == 0));
+      const bool attends = std::find(hybrid.attention_layers.begin(), hybrid.attention_layers.end(), l) !=
+                           hybrid.attention_layers.end();
+      CHECK(std::isnan(ctx.overview[static_cast<size_t>(l * ctx.heads)].entropy) == !attends);
     }
-    CHECK_THROWS_WITH(session->attention_map(2, 0, ctx.message_begin, ctx.message_end, 0, ctx.message_end),
-                      Catch::Contains("Kimi Delta Attention"));
-    const ui::AttentionMap map =
-        session->attention_map(3, 1, ctx.message_begin, ctx.message_end, 0, ctx.message_end);
+    CHECK_THROWS_WITH(session->attention_map(hybrid.recurrent_layer, 0, ctx.message_begin, ctx.message_end, 0,
+                                             ctx.message_end),
+                      Catch::Contains(hybrid.no_map));
+    const ui::AttentionMap map = session->attention_map(hybrid.attention_layer, 1, ctx.message_begin,
+                                                        ctx.message_end, 0, ctx.message_end);
     CHECK(map.probs.size() == static_cast<size_t>((ctx.message_end - ctx.message_begin) * ctx.message_end));
   }
 }
