@@ -5,7 +5,7 @@ import Glasswing
 // A fenced code block: monospace, its language, and a copy button.
 Rectangle {
     id: root
-    required property string blockText
+    property alias blockText: code.text  // an alias holds no copy of the text on the JS heap
     required property string language
     signal copyRequested(string text)
 
@@ -37,9 +37,9 @@ Rectangle {
         }
         Rectangle { Layout.fillWidth: true; height: 1; color: Theme.border }
         TextEdit {
+            id: code
             Layout.fillWidth: true
             Layout.margins: 10
-            text: root.blockText
             textFormat: TextEdit.PlainText
             readOnly: true
             selectByMouse: true

@@ -9,7 +9,11 @@ Item {
     id: root
     required property int index
     required property string author
-    required property string text
+    // The row's roles as an object (model.text, ...): the whole text is read from it only where a user's
+    // bubble is measured or an action is clicked. A `string` property would hold a copy on the JS heap,
+    // renewed every frame while a reply streams: the garbage it leaves stalls the GUI thread (Qt 6.4's
+    // collector stops it for tens of milliseconds).
+    required property var model
     required property string status
     required property int siblingIndex
     required property int siblingCount
@@ -36,7 +40,7 @@ Item {
     Text {
         id: measure
         visible: false
-        text: root.isUser ? root.text : ""
+        text: root.isUser ? root.model.text : ""
         font.pixelSize: 14
     }
 
@@ -75,19 +79,21 @@ Item {
                 delegate: Loader {
                     id: blockLoader
                     required property string kind
-                    required property string text
+                                    required property string text
                     required property string language
                     required property bool open
+                    required property int words
                     Layout.fillWidth: true
                     sourceComponent: kind === "code" ? codeBlock : kind === "reasoning" ? reasoningBlock : proseBlock
                     Component {
                         id: proseBlock
-                        ProseBlock { blockText: blockLoader.text }
+                        ProseBlock { text: blockLoader.text }
                     }
                     Component {
                         id: reasoningBlock
                         ReasoningBlock {
                             blockText: blockLoader.text
+                            words: blockLoader.words
                             thinking: blockLoader.open
                         }
                     }
@@ -104,7 +110,7 @@ Item {
 
             // Streaming placeholder before the first piece arrives.
             Text {
-                visible: root.status === "streaming" && root.text.length === 0
+                visible: root.status === "streaming" && blockRepeater.count === 0
                 text: "\u2026"
                 color: Theme.mutedText
                 font.pixelSize: 16
@@ -195,7 +201,7 @@ Item {
                     objectName: "copyMessageButton"
                     text: qsTr("Copy")
                     tip: root.isUser ? qsTr("Copy the message") : qsTr("Copy the answer (without its reasoning)")
-                    onClicked: root.copyMessageRequested(root.text, !root.isUser)
+                    onClicked: root.copyMessageRequested(root.model.text, !root.isUser)
                 }
                 IconButton {
                     objectName: "editButton"
@@ -204,7 +210,7 @@ Item {
                     text: qsTr("Edit")
                     tip: qsTr("Edit and resend (keeps the original as a branch)")
                     onClicked: {
-                        editArea.text = root.text
+                        editArea.text = root.model.text
                         root.editing = true
                         editArea.forceActiveFocus()
                     }
@@ -220,7 +226,7 @@ Item {
                 IconButton {
                     objectName: "attentionButton"
                     visible: root.canInspect
-                    enabled: !root.busy && root.text.length > 0
+                    enabled: !root.busy && blockRepeater.count > 0
                     text: qsTr("Attention")
                     tip: qsTr("See which earlier tokens each token of this message attended to, layer by layer and head by head")
                     onClicked: root.attentionRequested()

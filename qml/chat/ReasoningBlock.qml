@@ -7,11 +7,11 @@ import Glasswing
 // opened or closed it by hand.
 Rectangle {
     id: root
-    required property string blockText
+    property alias blockText: body.text  // an alias holds no copy of the text on the JS heap
+    required property int words      // counted by the block model, not split here every frame
     required property bool thinking  // no </think> yet
     property int userChoice: -1      // -1: follow `thinking`; 0: folded; 1: unfolded
     readonly property bool unfolded: userChoice < 0 ? thinking : userChoice === 1
-    readonly property int words: blockText.length > 0 ? blockText.split(/\s+/).filter(w => w.length > 0).length : 0
 
     implicitHeight: column.implicitHeight
     radius: 6
@@ -38,18 +38,18 @@ Rectangle {
             MouseArea {
                 anchors.fill: parent
                 cursorShape: Qt.PointingHandCursor
-                enabled: root.blockText.length > 0
+                enabled: body.length > 0
                 onClicked: root.userChoice = root.unfolded ? 0 : 1
             }
         }
         TextEdit {
+            id: body
             objectName: "reasoningText"
-            visible: root.unfolded && root.blockText.length > 0
+            visible: root.unfolded && body.length > 0
             Layout.fillWidth: true
             Layout.leftMargin: 10
             Layout.rightMargin: 10
             Layout.bottomMargin: 8
-            text: root.blockText
             textFormat: TextEdit.PlainText
             readOnly: true
             selectByMouse: true

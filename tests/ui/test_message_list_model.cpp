@@ -66,13 +66,17 @@ TEST_CASE("Streaming changes only the last row, and only the last Markdown block
   REQUIRE(blocks->rowCount() == 3);  // "Hello there.", the code block, "Done!"
   CHECK(blocks->data(blocks->index(1), BlockListModel::KindRole).toString() == "code");
   CHECK(blocks->data(blocks->index(1), BlockListModel::TextRole).toString() == "x = 1");
-  // Each block was reported changed only while it was the last one; rows were only ever appended.
+  // Each block was reported changed only while it was the last one; rows were only ever appended. A growing
+  // prose block reports its text and word count alone (a delegate renews what it is told changed).
   int last_seen = 0;
   for (const auto& args : blocks_changed) {
     const int row = args[0].toModelIndex().row();
     CHECK(row >= last_seen);
     last_seen = row;
+    if (row == 0)
+      CHECK(args[2].value<QList<int>>() == QList<int>{BlockListModel::TextRole, BlockListModel::WordsRole});
   }
+  CHECK(blocks->data(blocks->index(0), BlockListModel::WordsRole).toInt() == 2);
   CHECK(blocks_inserted.size() == 3);
 
   m.setActive(11, false);  // the generation ended without a final state: a crash would look like this
@@ -136,8 +140,11 @@ TEST_CASE("A streamed </think> without an opening tag folds the reply's blocks i
   CHECK(blocks->data(blocks->index(0), BlockListModel::TextRole).toString() ==
         "Hmm.\n\nThe user asks.\n\nSay hi.");
   CHECK_FALSE(blocks->data(blocks->index(0), BlockListModel::OpenRole).toBool());
+  CHECK(blocks->data(blocks->index(0), BlockListModel::WordsRole).toInt() == 6);
   CHECK(blocks->data(blocks->index(1), BlockListModel::TextRole).toString() == "Hi!");
+  CHECK(blocks->data(blocks->index(1), BlockListModel::WordsRole).toInt() == 1);
   CHECK(blocks->roleNames().value(BlockListModel::OpenRole) == "open");
+  CHECK(blocks->roleNames().value(BlockListModel::WordsRole) == "words");
 
   // a user's message is shown as written
   m.addMessage({3, 2, "user", "<think>x</think> means what?", MessageState::Complete, 0});

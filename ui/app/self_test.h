@@ -3,7 +3,8 @@
 // the same invokables QML calls, watches that the GUI thread never stalls while tokens stream, saves a
 // screenshot, and exits with 0 (pass) or 1 (fail, with the reason on stderr).
 //   chat         send a prompt, wait for the streamed reply, check it is in the database, regenerate, switch
-//                back to the first branch; the heartbeat must never see a gap over 50 ms while streaming
+//                back to the first branch; while a reply streams, 99 % of the heartbeat's gaps must stay
+//                under 50 ms and none may reach 250 ms (self_test.cpp says why)
 //   attention    send a prompt, open the attention view on the reply, wait for its overview and a head's map,
 //                pick another head, and screenshot the view
 //   compare      open the compare view, compare a prompt with itself (same seed: identical replies), then
@@ -14,6 +15,7 @@
 #include <QObject>
 #include <QTimer>
 #include <functional>
+#include <vector>
 
 #include "ui/app/chat_controller.h"
 
@@ -59,8 +61,7 @@ class SelfTest : public QObject {
   QTimer poller_;
   QTimer heartbeat_;
   QElapsedTimer since_beat_;
-  qint64 max_gap_ms_ = 0;  // largest heartbeat gap seen while a reply streamed
-  qint64 streamed_beats_ = 0;
+  std::vector<qint64> streamed_gaps_ms_;  // heartbeat gaps that began and ended while a reply streamed
   bool was_streaming_ = false;
   int deltas_seen_ = 0;
   qint64 first_reply_ = 0;

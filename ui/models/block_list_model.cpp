@@ -2,6 +2,31 @@
 
 namespace glasswing::ui {
 
+namespace {
+
+int countWords(const QString& text) {
+  int words = 0;
+  bool in_word = false;
+  for (const QChar c : text) {
+    const bool space = c.isSpace();
+    if (!space && !in_word) ++words;
+    in_word = !space;
+  }
+  return words;
+}
+
+// The roles of a row whose block went from `was` to `now`.
+QList<int> changedRoles(const MarkdownBlock& was, const MarkdownBlock& now) {
+  QList<int> roles;
+  if (was.kind != now.kind) roles << BlockListModel::KindRole;
+  if (was.text != now.text) roles << BlockListModel::TextRole << BlockListModel::WordsRole;
+  if (was.language != now.language) roles << BlockListModel::LanguageRole;
+  if (was.open != now.open) roles << BlockListModel::OpenRole;
+  return roles;
+}
+
+}  // namespace
+
 int BlockListModel::rowCount(const QModelIndex& parent) const {
   return parent.isValid() ? 0 : static_cast<int>(shown_.size());
 }
@@ -27,13 +52,19 @@ QVariant BlockListModel::data(const QModelIndex& index, int role) const {
       return b.text;
     case LanguageRole:
       return b.language;
+    case WordsRole:
+      return countWords(b.text);
     default:
       return {};
   }
 }
 
 QHash<int, QByteArray> BlockListModel::roleNames() const {
-  return {{KindRole, "kind"}, {TextRole, "text"}, {LanguageRole, "language"}, {OpenRole, "open"}};
+  return {{KindRole, "kind"},
+          {TextRole, "text"},
+          {LanguageRole, "language"},
+          {OpenRole, "open"},
+          {WordsRole, "words"}};
 }
 
 void BlockListModel::setText(const QString& text) {
@@ -57,10 +88,11 @@ void BlockListModel::appendText(const QString& delta) {
   }
   const qsizetype old_count = shown_.size();
   for (qsizetype row = first; row < old_count; ++row) {
-    if (shown_[row] == now[row]) continue;
+    const QList<int> roles = changedRoles(shown_[row], now[row]);
     shown_[row] = now[row];
+    if (roles.isEmpty()) continue;  // only its offset moved, which no view shows
     const QModelIndex i = index(static_cast<int>(row));
-    emit dataChanged(i, i, {KindRole, TextRole, LanguageRole, OpenRole});
+    emit dataChanged(i, i, roles);
   }
   // ...and add the new ones.
   if (now.size() > old_count) {

@@ -2,6 +2,9 @@
 // The Markdown blocks of one message, as a list model the message delegate repeats over. Streaming appends
 // change only the last row (dataChanged) or add rows (rowsInserted), so QML re-lays out one Text per token.
 // Kinds: "prose", "code" and "reasoning" (a reasoning model's thinking; `open` while it still thinks).
+// Only the roles that changed are reported, and a block's word count comes from here: every string a QML
+// delegate takes (or splits) per token lands on the JS heap, and Qt 6.4's collector stops the GUI thread
+// for tens of milliseconds each time that heap fills.
 #include <QtQml/qqmlregistration.h>
 
 #include <QAbstractListModel>
@@ -16,7 +19,7 @@ class BlockListModel : public QAbstractListModel {
   QML_UNCREATABLE("Owned by MessageListModel")
 
  public:
-  enum Role { KindRole = Qt::UserRole + 1, TextRole, LanguageRole, OpenRole };
+  enum Role { KindRole = Qt::UserRole + 1, TextRole, LanguageRole, OpenRole, WordsRole };
   Q_ENUM(Role)
 
   // reasoning: the text is a model's reply, whose thinking becomes a reasoning block (MarkdownBlockSplitter)

@@ -8,8 +8,8 @@ Item {
 
     ListModel {
         id: replyBlocks
-        ListElement { kind: "prose"; text: "Here is **code**:"; language: ""; open: false }
-        ListElement { kind: "code"; text: "x = 1"; language: "python"; open: false }
+        ListElement { kind: "prose"; text: "Here is **code**:"; language: ""; open: false; words: 3 }
+        ListElement { kind: "code"; text: "x = 1"; language: "python"; open: false; words: 3 }
     }
 
     MessageDelegate {
@@ -17,7 +17,7 @@ Item {
         width: 900
         index: 1
         author: "assistant"
-        text: "Here is **code**:\n\n```python\nx = 1\n```"
+        model: ({ text: "Here is **code**:\n\n```python\nx = 1\n```" })
         status: "complete"
         siblingIndex: 1
         siblingCount: 3
@@ -30,17 +30,17 @@ Item {
         width: 900
         index: 0
         author: "user"
-        text: "Write code"
+        model: ({ text: "Write code" })
         status: "complete"
         siblingIndex: 0
         siblingCount: 1
-        blocks: ListModel { ListElement { kind: "prose"; text: "Write code"; language: ""; open: false } }
+        blocks: ListModel { ListElement { kind: "prose"; text: "Write code"; language: ""; open: false; words: 2 } }
         detail: ""
     }
     ListModel {
         id: thinkingBlocks
-        ListElement { kind: "reasoning"; text: "Two plus two."; language: ""; open: false }
-        ListElement { kind: "prose"; text: "Four."; language: ""; open: false }
+        ListElement { kind: "reasoning"; text: "Two plus two."; language: ""; open: false; words: 3 }
+        ListElement { kind: "prose"; text: "Four."; language: ""; open: false; words: 1 }
     }
     MessageDelegate {
         id: thoughtReply
@@ -48,7 +48,7 @@ Item {
         width: 900
         index: 3
         author: "assistant"
-        text: "<think>\nTwo plus two.\n</think>\n\nFour."
+        model: ({ text: "<think>\nTwo plus two.\n</think>\n\nFour." })
         status: "complete"
         siblingIndex: 0
         siblingCount: 1
@@ -99,6 +99,7 @@ Item {
         function test_copy_a_reply_as_a_reply() {
             mouseClick(findChild(thoughtReply, "copyMessageButton"))
             compare(copiedMessage.count, 1)
+            compare(copiedMessage.signalArguments[0][0], "<think>\nTwo plus two.\n</think>\n\nFour.")
             compare(copiedMessage.signalArguments[0][1], true)  // the controller leaves its reasoning out
         }
 
