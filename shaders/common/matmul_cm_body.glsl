@@ -3,13 +3,10 @@
 // split into a high and a low f16 part (v = hi + lo, ~22 bits together) and each product is the three
 // leading terms Whi.Xhi + Whi.Xlo + Wlo.Xhi: the result should match the f32 kernels to ~1e-6 relative, while
 // the tensor cores still do the work many times faster than f32 FMA. (|values| must stay below 65504, the
-// f16 range: activations of real models do.) The low parts are stored times LO_SCALE = 2^11 and summed in
-// their own accumulators, scaled back at the end: unscaled, the low part of any |v| < 2^-3 is an f16
-// subnormal (|lo| <= 2^-11 |v|), which a GPU may flush to zero; the H100 run of the unscaled kernel was
-// 7.4e-5 off, what losing those low parts gives. The H200 run of the scaled kernel was 1.5e-4 off, what
-// f16 operands alone give (K = 64 in the startup check): as if v - float(float16_t(v)) were folded to 0, a
-// rewrite a compiler may make where IEEE semantics are not asked for, so the split is `precise` (as the
-// llama.cpp-compatible kernels are, which are exact on the H100/H200). Not yet run on a GPU since.
+// f16 range: activations of real models do.) The low parts are stored times F16_LO_SCALE and summed in their
+// own accumulators, scaled back at the end; common/f16_split.glsl says how the split survives NVIDIA's
+// compilers and f16 subnormal flushing, which lost the low parts of two earlier versions on the H100/H200.
+// Not yet run on a GPU with this split.
 // A workgroup of 4 subgroups of 32 owns a 64 x 64 output tile (a 2 x 2 grid of 32 x 32 per subgroup, each
 // 2 x 2 fragments) and walks K in steps of 32: it dequantizes the 64 x 32 weight tile once (dequant_chunk of
 // the type file) and converts the 64 x 32 activation tile, both into shared memory as hi/lo f16 pairs. The
@@ -24,10 +21,10 @@ layout(local_size_x = 128) in;
 const uint BM = 64u, BN = 64u, BK = 32u;
 const uint SK = BK + 8u;  // shared row stride (f16 elements): 80 bytes, 16-byte aligned rows
 const uint SC = BM + 4u;  // accumulator staging stride (floats)
-const float LO_SCALE = 2048.0;
 
 layout(std430, binding = 1) readonly buffer X4 { vec4 x4[]; };
 #include "common/product_io.glsl"
+#include "common/f16_split.glsl"
 
 shared float16_t wh[BM * SK], wl[BM * SK];  // W tile, row-major [m][k]
 shared float16_t xh[BN * SK], xl[BN * SK];  // X tile, [n][k]: a column-major K x N operand
@@ -42,7 +39,7 @@ void main() {
   uint tid = gl_LocalInvocationID.x;
   uint sm = (gl_SubgroupID & 1u) * 32u, sn = (gl_SubgroupID >> 1) * 32u;  // this subgroup's 32 x 32
   uint rb_stride = (p.ncols / BLOCK_ELEMS) * BLOCK_BYTES;
-  FP32 acc[2][2], acc_lo[2][2];  // Whi.Xhi, and (Wlo.Xhi + Whi.Xlo) * LO_SCALE
+  FP32 acc[2][2], acc_lo[2][2];  // Whi.Xhi, and (Wlo.Xhi + Whi.Xlo) * F16_LO_SCALE
   [[unroll]] for (uint i = 0u; i < 2u; ++i)
     [[unroll]] for (uint j = 0u; j < 2u; ++j) {
       acc[i][j] = FP32(0.0);
@@ -60,10 +57,9 @@ void main() {
         [[unroll]] for (uint i = 0u; i < CHUNK; ++i) vals[i] = 0.0;
       }
       [[unroll]] for (uint i = 0u; i < CHUNK; ++i) {
-        precise float16_t h = float16_t(vals[i]);
-        precise float lo = (vals[i] - float(h)) * LO_SCALE;
-        wh[r * SK + ch * CHUNK + i] = h;
-        wl[r * SK + ch * CHUNK + i] = float16_t(lo);
+        const vec2 s = f16_split(vals[i]);
+        wh[r * SK + ch * CHUNK + i] = float16_t(s.x);
+        wl[r * SK + ch * CHUNK + i] = float16_t(s.y);
       }
     }
     // activation tile: 64 vectors x 8 quads of columns
@@ -71,10 +67,9 @@ void main() {
       uint n = job / (BK / 4u), kq = job % (BK / 4u);
       vec4 xv = n0 + n < p.nvec ? x4[((n0 + n) * p.x_stride + k0) / 4u + kq] : vec4(0.0);
       [[unroll]] for (uint c = 0u; c < 4u; ++c) {
-        precise float16_t h = float16_t(xv[c]);
-        precise float lo = (xv[c] - float(h)) * LO_SCALE;
-        xh[n * SK + 4u * kq + c] = h;
-        xl[n * SK + 4u * kq + c] = float16_t(lo);
+        const vec2 s = f16_split(xv[c]);
+        xh[n * SK + 4u * kq + c] = float16_t(s.x);
+        xl[n * SK + 4u * kq + c] = float16_t(s.y);
       }
     }
     barrier();
@@ -97,7 +92,7 @@ void main() {
   }
   [[unroll]] for (uint i = 0u; i < 2u; ++i)
     [[unroll]] for (uint j = 0u; j < 2u; ++j) {
-      acc[i][j] = acc[i][j] + acc_lo[i][j] * (1.0 / LO_SCALE);
+      acc[i][j] = acc[i][j] + acc_lo[i][j] * (1.0 / F16_LO_SCALE);
       coopMatStoreNV(acc[i][j], cs, (sn + 16u * j) * SC + sm + 16u * i, SC, true);
     }
   barrier();

@@ -1,6 +1,7 @@
 // The exact-arithmetic helpers of the reference-compatible mode (shaders/common/ggml_exact.glsl) against the
 // host's IEEE results, bit for bit: the single-rounding fma (including inputs where rounding the f64 sum
 // naively to f32 would round twice wrongly), division, sqrt, ggml's expf, fp16 and bf16 rounding.
+#include <algorithm>
 #include <bit>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -79,4 +80,42 @@ TEST_CASE("Exact-mode shader arithmetic equals the host's bit for bit") {
     CHECK(bad[k] == 0);
   }
   test::require_no_validation_messages();
+}
+
+TEST_CASE("The tensor-core GEMM's f16 split is exact to 2^-21 on this device, its parts f16 values") {
+  // common/f16_split.glsl runs on every device (only the GEMM that uses it needs tensor cores), so lavapipe
+  // checks here what a GPU's compiler or f16 handling once broke: v = hi + lo / 1024 with hi and lo f16s.
+  Context& ctx = test::context();
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> sym(-1.0f, 1.0f);
+  std::uniform_int_distribution<int> exp(-40, 15);
+  std::vector<float> in = {0.0f, -0.0f, 1.0f, 65504.0f, -65504.0f, 6.103515625e-05f, 6.1e-05f, 1e-30f};
+  for (int i = 0; i < 100000; ++i) in.push_back(sym(rng) * std::ldexp(1.0f, exp(rng)));
+  const auto n = static_cast<uint32_t>(in.size());
+  Buffer in_buf = test::device_buffer(in);
+  Buffer out_buf = test::device_buffer({}, size_t{n} * 2);
+  Recorder rec(ctx);
+  rec.begin();
+  const BufferRange buffers[] = {whole(in_buf), whole(out_buf)};
+  rec.dispatch_shader("f16_split_selftest", buffers, std::as_bytes(std::span(&n, 1)), (n + 63) / 64);
+  rec.end();
+  rec.submit_and_wait();
+  const auto out = test::read_floats(out_buf, size_t{n} * 2);
+  auto as_f16 = [](float f) { return quant::fp16_to_f32(quant::f32_to_fp16(f)); };
+  int bad = 0, carried = 0;
+  double worst = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    const float v = in[i], hi = out[2 * i], lo = out[2 * i + 1];
+    carried += lo != 0.0f;
+    // hi must survive the conversion to f16 untouched; lo is rounded to f16 there (the GEMM's operand).
+    const double sum = double(hi) + double(as_f16(lo)) / 1024.0;
+    const double err = std::abs(sum - double(v));
+    const bool ok = as_f16(hi) == hi && std::abs(lo) <= std::max(std::abs(v), std::ldexp(std::abs(v), 10)) &&
+                    err <= std::ldexp(std::abs(double(v)), -21) + std::ldexp(1.0, -24);
+    if (std::abs(v) >= std::ldexp(1.0f, -14)) worst = std::max(worst, err / std::abs(double(v)));
+    if (!ok && bad++ < 5) UNSCOPED_INFO(v << ": hi " << hi << ", lo " << lo << ", off by " << err);
+  }
+  CHECK(bad == 0);
+  CHECK(worst <= std::ldexp(1.0, -21));
+  CHECK(carried > static_cast<int>(n) / 2);  // random f32s have bits below f16's: the low parts carry them
 }
