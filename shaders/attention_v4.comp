@@ -27,12 +27,12 @@ void attend(uint t, uint h) {
   uint qo = (p.q_offset + t * p.q_stride + h * p.head_dim) / 4u;
   uint so = (t * p.n_heads + h) * p.n_ctx;
 
-  float mx = -3.402823466e38;
+  float slope = head_slope(h), mx = -3.402823466e38;
   for (uint j = j0 + lid; j < n_keys; j += WG) {
     uint ko = (p.kv_offset + j * kv_row + kvh * p.head_dim) / 4u;
     float s = 0.0;
     for (uint i = 0u; i < d4; ++i) s += dot(q[qo + i], kc[ko + i]);
-    s = capped(s * p.scale);
+    s = capped(s * p.scale) + alibi_bias(slope, n_keys - 1u, j);
     sc[so + j] = s;
     mx = max(mx, s);
   }

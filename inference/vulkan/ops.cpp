@@ -93,30 +93,30 @@ struct AttentionPush {
   uint32_t n_heads, n_kv_heads, head_dim, q_stride, q_offset, o_stride, kv_offset, n_ctx;
   float scale;
   uint32_t window;
-  float softcap;
+  float softcap, alibi_m0, alibi_m1;
 };
-static_assert(sizeof(AttentionPush) == 44);
+static_assert(sizeof(AttentionPush) == 52);
 struct AttentionRopeStorePush {
   AttentionPush attention;
   uint32_t k_offset, v_offset, q_cache_offset, n_rot, neox;
 };
-static_assert(sizeof(AttentionRopeStorePush) == 64);
+static_assert(sizeof(AttentionRopeStorePush) == 72);
 struct AttentionProbsPush {
   uint32_t n_heads, n_kv_heads, head_dim, head, q_offset, k_offset, q0, k0, nk;
   float scale;
   uint32_t window;
-  float softcap;
+  float softcap, alibi_m0, alibi_m1;
   uint32_t q_first;
 };
-static_assert(sizeof(AttentionProbsPush) == 52);
+static_assert(sizeof(AttentionProbsPush) == 60);
 struct AttentionSummaryPush {
   uint32_t n_heads, n_kv_heads, head_dim, q0, nq, out_offset;
   float scale;
   uint32_t window;
-  float softcap;
+  float softcap, alibi_m0, alibi_m1;
   uint32_t q_first;
 };
-static_assert(sizeof(AttentionSummaryPush) == 40);
+static_assert(sizeof(AttentionSummaryPush) == 48);
 struct SoftmaxPush {
   uint32_t n, stride;
 };
@@ -1264,7 +1264,8 @@ void Recorder::attention(const BufferRange& q, const BufferRange& k_cache, const
                      p.q_offset,  p.o_stride ? p.o_stride : width,
                      p.kv_offset, p.n_ctx,
                      p.scale,     p.window,
-                     p.softcap};
+                     p.softcap,   p.alibi_m0,
+                     p.alibi_m1};
   const BufferRange buffers[] = {q, k_cache, v_cache, out, scores, state};
   const uint32_t spec[] = {reduce_wg()};
   const bool sinks = p.sinks.buffer != VK_NULL_HANDLE;  // gpt-oss
@@ -1324,7 +1325,7 @@ bool Recorder::attention_rope_store(const BufferRange& qkv, const BufferRange& q
   const uint32_t width = p.n_heads * p.head_dim;
   const AttentionRopeStorePush push{
       {p.n_heads, p.n_kv_heads, p.head_dim, q_stride, r.q_offset, p.o_stride ? p.o_stride : width,
-       p.kv_offset, p.n_ctx, p.scale, p.window, p.softcap},
+       p.kv_offset, p.n_ctx, p.scale, p.window, p.softcap, p.alibi_m0, p.alibi_m1},
       r.k_offset,
       r.v_offset,
       r.q_cache_offset,
@@ -1384,8 +1385,9 @@ void Recorder::attention_probs(const BufferRange& q_cache, const BufferRange& k_
     throw VulkanError("attention_probs: head " + std::to_string(p.head) + " out of range or bad head counts");
   if (p.q_first > p.q0)
     throw VulkanError("attention_probs: the first query precedes the Q buffer's first row");
-  AttentionProbsPush push{p.n_heads, p.n_kv_heads, p.head_dim, p.head,   p.q_offset, p.k_offset, p.q0,
-                          p.k0,      p.nk,         p.scale,    p.window, p.softcap,  p.q_first};
+  AttentionProbsPush push{p.n_heads,  p.n_kv_heads, p.head_dim, p.head,     p.q_offset,
+                          p.k_offset, p.q0,         p.k0,       p.nk,       p.scale,
+                          p.window,   p.softcap,    p.alibi_m0, p.alibi_m1, p.q_first};
   const uint32_t spec[] = {reduce_wg()};
   if (p.sinks.buffer != VK_NULL_HANDLE) {
     const BufferRange buffers[] = {q_cache, k_cache, out, p.sinks};
@@ -1402,8 +1404,8 @@ void Recorder::attention_summary(const BufferRange& q_cache, const BufferRange& 
     throw VulkanError("attention_summary: attention heads must be a multiple of KV heads");
   if (p.q_first > p.q0)
     throw VulkanError("attention_summary: the first query precedes the Q buffer's first row");
-  AttentionSummaryPush push{p.n_heads,    p.n_kv_heads, p.head_dim, p.q0,      p.nq,
-                            p.out_offset, p.scale,      p.window,   p.softcap, p.q_first};
+  AttentionSummaryPush push{p.n_heads, p.n_kv_heads, p.head_dim, p.q0,       p.nq,       p.out_offset,
+                            p.scale,   p.window,     p.softcap,  p.alibi_m0, p.alibi_m1, p.q_first};
   const uint32_t spec[] = {reduce_wg()};
   if (p.sinks.buffer != VK_NULL_HANDLE) {
     const BufferRange buffers[] = {q_cache, k_cache, out, p.sinks};

@@ -162,6 +162,10 @@ struct AttentionParams {
   // all
   uint32_t window = 0;
   float softcap = 0.0f;  // scores become softcap·tanh(s / softcap) after the scale (gemma2); 0: none
+  // ALiBi (BLOOM, MPT, Baichuan 13B): head h adds slope_h · (key − query position) to its scores, the
+  // slopes m0^(h+1) below the largest power of two n ≤ n_heads, m1^(2(h−n)+1) from there
+  // (ModelDescription::alibi_slope; common/scores.glsl). m0 = 0: none.
+  float alibi_m0 = 0.0f, alibi_m1 = 0.0f;
   // n_heads sink logits (gpt-oss: each joins its head's softmax without a value), or empty: none. Taken by
   // the GPU kernels (attention_gpu_sinks, attention_gpu_rope_store_sinks, split-K included) and the plain
   // kernel (attention_sinks); the CPU devices' fused decode kernel declines them.
@@ -178,9 +182,10 @@ struct AttentionProbsParams {
   uint32_t q0 = 0, nq = 0;  // query rows
   uint32_t k0 = 0, nk = 0;  // key columns
   float scale = 1.0f;
-  uint32_t window = 0;   // as AttentionParams::window
-  float softcap = 0.0f;  // as AttentionParams::softcap
-  BufferRange sinks;     // as AttentionParams::sinks
+  uint32_t window = 0;                     // as AttentionParams::window
+  float softcap = 0.0f;                    // as AttentionParams::softcap
+  float alibi_m0 = 0.0f, alibi_m1 = 0.0f;  // as AttentionParams::alibi_m0, alibi_m1
+  BufferRange sinks;                       // as AttentionParams::sinks
   uint32_t q_first = 0;  // the position of q_cache's first row (latent attention's absorbed queries: q0)
 };
 
@@ -191,10 +196,11 @@ struct AttentionSummaryParams {
   uint32_t q0 = 0, nq = 0;  // query rows
   uint32_t out_offset = 0;  // elements into the output
   float scale = 1.0f;
-  uint32_t window = 0;   // as AttentionParams::window
-  float softcap = 0.0f;  // as AttentionParams::softcap
-  BufferRange sinks;     // as AttentionParams::sinks
-  uint32_t q_first = 0;  // as AttentionProbsParams::q_first
+  uint32_t window = 0;                     // as AttentionParams::window
+  float softcap = 0.0f;                    // as AttentionParams::softcap
+  float alibi_m0 = 0.0f, alibi_m1 = 0.0f;  // as AttentionParams::alibi_m0, alibi_m1
+  BufferRange sinks;                       // as AttentionParams::sinks
+  uint32_t q_first = 0;                    // as AttentionProbsParams::q_first
 };
 
 class Recorder {

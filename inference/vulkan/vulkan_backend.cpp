@@ -1,6 +1,7 @@
 #include "inference/vulkan/vulkan_backend.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -45,6 +46,15 @@ int64_t max_batch_for(const DeviceInfo& info) {
 uint32_t key_window(const model::ModelDescription& d, int64_t l) {
   if (d.chunked(l)) return u32(d.attn_chunk) | kKeysInChunks;
   return d.is_local(l) ? u32(d.sliding_window) : 0u;
+}
+
+// ALiBi's bases m0 and m1 for the attention kernels (AttentionParams::alibi_m0): the slopes of head 0 and of
+// head n, the largest power of two <= n_head, which are m0^1 and m1^1 (ModelDescription::alibi_slope, so the
+// kernels start from the CPU engine's very floats). {0, 0} without ALiBi.
+std::pair<float, float> alibi_bases(const model::ModelDescription& d) {
+  if (d.alibi_max_bias <= 0.0f) return {0.0f, 0.0f};
+  const auto n = static_cast<int64_t>(std::bit_floor(static_cast<uint64_t>(d.n_head)));
+  return {d.alibi_slope(0), n < d.n_head ? d.alibi_slope(n) : 0.0f};
 }
 
 // Tokens per step as the attention score scratch allows: tokens x heads x n_ctx floats must fit one binding,
@@ -156,6 +166,7 @@ struct VulkanBackend::LayerTensors {
 struct VulkanBackend::DeviceWeights {
   const WeightTensor* token_embd = nullptr;
   const WeightTensor* position_embd = nullptr;
+  BufferRange token_embd_norm, token_embd_norm_b;  // BLOOM's LayerNorm of the embeddings
   // Gemma 4's per-layer inputs (model::Weights): the projection and its norm's gains (the token table stays
   // on the host: VulkanBackend::write_per_layer_rows)
   const WeightTensor* per_layer_model_proj = nullptr;
@@ -533,10 +544,6 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     : model_(model), ctx_(Context::Create(device)), max_batch_(max_batch_for(ctx_->device().info())) {
   const auto& d = model.desc();
   const auto& w = model.weights();
-  // (ALiBi's per-head score bias is in the CPU engine only; auto then runs these files there)
-  if (d.alibi_max_bias > 0.0f)
-    throw VulkanError("the Vulkan engine does not run " + d.architecture +
-                      " (ALiBi: a per-head linear bias on the attention scores); use cpu");
   if (d.traits->altup) {  // the AltUp streams and their rows are bound as views of one buffer
     const uint64_t align = ctx_->device().info().min_storage_offset_alignment;
     if (uint64_t(d.n_embd) * sizeof(float) % std::max<uint64_t>(align, 1) != 0)
@@ -758,6 +765,8 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     }
     w_->layers.push_back(std::move(t));
   }
+  w_->token_embd_norm = upload_vector(w.token_embd_norm);
+  w_->token_embd_norm_b = upload_vector(w.token_embd_norm_b);
   w_->output_norm = upload_vector(w.output_norm);
   w_->output_norm_b = upload_vector(w.output_norm_b);
   w_->output_b = upload_vector(w.output_b);
@@ -1037,6 +1046,10 @@ void VulkanBackend::record_embedding(Recorder& rec, Caches& c, uint32_t n) {
     rec.get_rows(*w_->position_embd, state, a.x, n, /*by_position=*/true, /*accumulate=*/true);
   }
   rec.barrier();
+  if (d.traits->embd_norm) {  // BLOOM: the embeddings LayerNorm'd before the first layer
+    rec.layernorm(a.x, w_->token_embd_norm, w_->token_embd_norm_b, a.x, {u32(d.n_embd), n}, d.norm_eps);
+    rec.barrier();
+  }
   if (d.per_layer_embd > 0) record_per_layer_inputs(rec, n);
 }
 
@@ -1564,6 +1577,8 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
                                   .scale = d.attention_scale,
                                   .window = key_window(d, l),
                                   .softcap = d.attn_softcap,
+                                  .alibi_m0 = alibi_bases(d).first,
+                                  .alibi_m1 = alibi_bases(d).second,
                                   .sinks = L.attn_sinks};
   // (the fused kernels take no post-rotation gains)
   if (!(L.wqkv && rope.q_post_gain.buffer == VK_NULL_HANDLE &&
@@ -2197,6 +2212,8 @@ model::AttentionMatrix VulkanBackend::attention_impl(const model::Session& sessi
                          .scale = d.attention_scale,
                          .window = key_window(d, layer),
                          .softcap = d.attn_softcap,
+                         .alibi_m0 = alibi_bases(d).first,
+                         .alibi_m1 = alibi_bases(d).second,
                          .sinks = w_->layers[static_cast<size_t>(layer)].attn_sinks,
                          .q_first = q.first});
     rec.end();
@@ -2239,6 +2256,8 @@ std::vector<model::HeadSummary> VulkanBackend::attention_summary_impl(const mode
                              .scale = d.attention_scale,
                              .window = key_window(d, l),
                              .softcap = d.attn_softcap,
+                             .alibi_m0 = alibi_bases(d).first,
+                             .alibi_m1 = alibi_bases(d).second,
                              .sinks = w_->layers[static_cast<size_t>(l)].attn_sinks,
                              .q_first = q.first});
       if (d.is_mla()) rec.barrier();  // (the next layer's absorbed queries overwrite these)

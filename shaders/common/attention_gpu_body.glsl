@@ -128,7 +128,7 @@ void main() {
   uint qo = (p.q_offset + t * p.q_stride + h * p.head_dim) / 4u;
 #endif
 
-  float mx = -3.402823466e38;
+  float slope = head_slope(h), mx = -3.402823466e38;
   for (uint j = j0 + lid; j < j1; j += WG) {
     uint ko = kvo + j * kv_row4;
     float s = 0.0;
@@ -140,7 +140,7 @@ void main() {
 #else
     for (uint i = 0u; i < d4; ++i) s += dot(q[qo + i], kc[ko + i]);
 #endif
-    s = capped(s * p.scale);
+    s = capped(s * p.scale) + alibi_bias(slope, n_keys - 1u, j);
     sc[so + j] = s;
     mx = max(mx, s);
   }

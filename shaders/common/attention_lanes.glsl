@@ -100,14 +100,14 @@ void main() {
 #endif
   [[unroll]] for (uint i = 0u; i < HD4; ++i) q[i] *= p.scale;
 
-  float mx = -3.402823466e38, sum = 0.0;
+  float slope = head_slope(h), mx = -3.402823466e38, sum = 0.0;
   vec4 acc[HD4];
   [[unroll]] for (uint i = 0u; i < HD4; ++i) acc[i] = vec4(0.0);
   for (uint j = first_key(st.n_past + t); j < n_keys; ++j) {
     uint ko = kv0 + j * kv_row;
     vec4 s4 = vec4(0.0);
     [[unroll]] for (uint i = 0u; i < HD4; ++i) s4 += q[i] * fetch4(k_texels, ko + i);
-    float s = capped((s4.x + s4.y) + (s4.z + s4.w));
+    float s = capped((s4.x + s4.y) + (s4.z + s4.w)) + alibi_bias(slope, st.n_past + t, j);
     float m = max(mx, s);
     float c = exp(mx - m), e = exp(s - m);
     sum = sum * c + e;
@@ -118,7 +118,7 @@ void main() {
   {  // the current key, as one more step of the loop
     vec4 s4 = vec4(0.0);
     [[unroll]] for (uint i = 0u; i < HD4; ++i) s4 += q[i] * k_now[i];
-    float s = capped((s4.x + s4.y) + (s4.z + s4.w));
+    float s = capped((s4.x + s4.y) + (s4.z + s4.w));  // (its own position: no ALiBi bias)
     float m = max(mx, s);
     float c = exp(mx - m), e = exp(s - m);
     sum = sum * c + e;

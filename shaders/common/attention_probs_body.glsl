@@ -25,6 +25,8 @@ layout(push_constant) uniform Push {
   float scale;
   uint window;  // which keys a query sees: common/scores.glsl, window_first_key (0: all)
   float softcap;  // scores become softcap·tanh(s / softcap); 0: none
+  float alibi_m0;  // ALiBi's slopes (common/scores.glsl, alibi_slope); 0: none
+  float alibi_m1;
   uint q_first;   // the position of the Q buffer's first row (0: the cache; latent attention: the first query)
 } p;
 
@@ -33,7 +35,8 @@ float score(uint qpos, uint j) {
   uint ko = p.k_offset + j * p.n_kv_heads * p.head_dim + (p.head / (p.n_heads / p.n_kv_heads)) * p.head_dim;
   float s = 0.0;
   for (uint i = 0u; i < p.head_dim; ++i) s += qc[qo + i] * kc[ko + i];
-  return soft_capped(s * p.scale, p.softcap);
+  return soft_capped(s * p.scale, p.softcap) +
+         alibi_bias(alibi_slope(p.alibi_m0, p.alibi_m1, p.n_heads, p.head), qpos, j);
 }
 
 void main() {

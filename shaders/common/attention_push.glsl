@@ -13,6 +13,8 @@ layout(push_constant) uniform Push {
   float scale;
   uint window;  // which keys a query sees: common/scores.glsl, window_first_key (0: all)
   float softcap;  // scores become softcap·tanh(s / softcap) (gemma2); 0: none
+  float alibi_m0;  // ALiBi's slopes (common/scores.glsl, alibi_slope); 0: none
+  float alibi_m1;
 #ifdef ROPE_STORE
   uint k_offset;  // elements into the q|k|v row: this token's k and v
   uint v_offset;
@@ -27,6 +29,12 @@ layout(push_constant) uniform Push {
 // A scaled score after soft-capping.
 float capped(float s) {
   return soft_capped(s, p.softcap);
+}
+
+// Head h's ALiBi slope (0: none); its bias for query position qpos and key position kpos is
+// alibi_bias(slope, qpos, kpos).
+float head_slope(uint h) {
+  return alibi_slope(p.alibi_m0, p.alibi_m1, p.n_heads, h);
 }
 
 // The first key a query at position pos sees.

@@ -21,6 +21,8 @@ layout(push_constant) uniform Push {
   float scale;
   uint window;  // which keys a query sees: common/scores.glsl, window_first_key (0: all)
   float softcap;  // scores become softcap·tanh(s / softcap); 0: none
+  float alibi_m0;  // ALiBi's slopes (common/scores.glsl, alibi_slope); 0: none
+  float alibi_m1;
   uint q_first;   // the position of the Q buffer's first row (0: the cache; latent attention: the first query)
 } p;
 
@@ -29,7 +31,8 @@ float score(uint qpos, uint head, uint j) {
   uint ko = j * p.n_kv_heads * p.head_dim + (head / (p.n_heads / p.n_kv_heads)) * p.head_dim;
   float s = 0.0;
   for (uint i = 0u; i < p.head_dim; ++i) s += qc[qo + i] * kc[ko + i];
-  return soft_capped(s * p.scale, p.softcap);
+  return soft_capped(s * p.scale, p.softcap) +
+         alibi_bias(alibi_slope(p.alibi_m0, p.alibi_m1, p.n_heads, head), qpos, j);
 }
 
 void main() {

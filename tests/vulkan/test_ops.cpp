@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 
+#include "inference/model/model_description.h"
 #include "inference/vulkan/gpu_layout.h"
 #include "inference/vulkan/rope_table.h"
 #include "tests/vulkan/vk_test_support.h"
@@ -48,12 +49,13 @@ std::vector<float> cpu_rope(std::vector<float> d, uint32_t n_tokens, uint32_t n_
 
 // Causal GQA attention of queries at positions n_past.. over keys 0..pos (the last `window` of them when
 // window > 0; with kKeysInChunks, those of the query's chunk of `window & ~kKeysInChunks` positions, from
-// ⌊pos / chunk⌋·chunk), scores soft-capped when softcap > 0; q [t][h][d], k/v [pos][kvh][d].
+// ⌊pos / chunk⌋·chunk), scores soft-capped when softcap > 0, then ALiBi's slopes[h] · (key − query position)
+// added when `slopes` are given; q [t][h][d], k/v [pos][kvh][d].
 std::vector<float> cpu_attention(const std::vector<float>& q, const std::vector<float>& k,
                                  const std::vector<float>& v, uint32_t n_tokens, uint32_t n_past,
                                  uint32_t n_heads, uint32_t n_kv, uint32_t hd, float scale,
-                                 uint32_t window = 0, float softcap = 0,
-                                 const std::vector<float>& sinks = {}) {
+                                 uint32_t window = 0, float softcap = 0, const std::vector<float>& sinks = {},
+                                 const std::vector<float>& slopes = {}) {
   std::vector<float> out(n_tokens * n_heads * hd);
   for (uint32_t t = 0; t < n_tokens; ++t)
     for (uint32_t h = 0; h < n_heads; ++h) {
@@ -68,6 +70,7 @@ std::vector<float> cpu_attention(const std::vector<float>& q, const std::vector<
         const uint32_t chunk = window & ~kKeysInChunks;
         const bool outside = chunks ? j < (n_keys - 1) / chunk * chunk : window && n_keys - j > window;
         s[j] = outside ? -INFINITY : softcap > 0 ? softcap * std::tanh(acc * scale / softcap) : acc * scale;
+        if (!slopes.empty()) s[j] += double(slopes[h]) * (double(j) - double(n_keys - 1));
         mx = std::max(mx, s[j]);
       }
       const double sink = sinks.empty() ? -INFINITY : sinks[h];  // (joins the softmax without a value)
@@ -430,11 +433,17 @@ TEST_CASE("causal GQA attention over the device KV cache, prefill then decode", 
   // only the keys from position 4); heads of 16 (the vec4 kernels: the lanes on CPU devices, the GPU kernel),
   // of 18 (the plain kernel) and of 520 (attention_v4: wider than the lanes and the GPU kernel take)
   const uint32_t window = GENERATE(0u, 4u | kKeysInChunks), hd = GENERATE(16u, 18u, 520u);
-  INFO("sinks " << with_sinks << " chunks " << (window != 0) << " head_dim " << hd);
+  // ALiBi (BLOOM's max bias 8 over 6 heads: heads 0-3 take m0's powers, 4 and 5 m1's odd ones)
+  const bool alibi = GENERATE(false, true);
+  INFO("sinks " << with_sinks << " chunks " << (window != 0) << " head_dim " << hd << " alibi " << alibi);
   const std::vector<float> sink_logits = {0.3f, -2.0f, 1.0f, 5.0f, 0.0f, -0.5f, 2.5f, 30.0f};
   Buffer sinks = device_buffer(sink_logits);
   std::mt19937 rng(12);
-  const uint32_t n_heads = 8, n_kv = 2, n_ctx = 32, prefill = 6;
+  const uint32_t n_heads = alibi ? 6 : 8, n_kv = 2, n_ctx = 32, prefill = 6;
+  std::vector<float> slopes;
+  if (alibi)
+    for (uint32_t h = 0; h < n_heads; ++h)
+      slopes.push_back(glasswing::model::ModelDescription::alibi_slope_of(h, n_heads, 8));
   const float scale = 1.0f / std::sqrt(float(hd));
   const uint32_t kv_row = n_kv * hd, q_row = n_heads * hd;
   // Two layers in one cache; this test uses layer 1 so the layer offset is exercised.
@@ -469,10 +478,12 @@ TEST_CASE("causal GQA attention over the device KV cache, prefill then decode", 
                    .n_ctx = n_ctx,
                    .scale = scale,
                    .window = window,
+                   .alibi_m0 = alibi ? slopes[0] : 0.0f,
+                   .alibi_m1 = alibi ? slopes[4] : 0.0f,  // (m1^1: head 4, past the power of two)
                    .sinks = with_sinks ? whole(sinks) : BufferRange{}});
     });
     const auto expect = cpu_attention(q, all_k, all_v, n_tokens, n_past, n_heads, n_kv, hd, scale, window, 0,
-                                      with_sinks ? sink_logits : std::vector<float>{});
+                                      with_sinks ? sink_logits : std::vector<float>{}, slopes);
     CHECK(max_rel_diff(read_floats(out, n_tokens * q_row), expect) < 1e-5);
   };
   step(0, prefill);
