@@ -6,7 +6,8 @@
 #   bench    llama.cpp's reference (llama 7B Q4_0, pp512/tg128) and two smaller shapes, --backend vulkan
 #   hybrids  LFM2, Qwen3.5 and Granite-4.0-H-350M (with Llama-3.2-1B beside them): CPU engine against Vulkan logits, and their speed
 #   sweep    llama 7B Q4_0 under the engine's knobs: the tensor-core GEMM (GLASSWING_VULKAN_COOPMAT=1) for
-#            prompts, mat-vec shapes and lane mappings for decode, against the defaults in the same run
+#            prompts, mat-vec shapes and lane mappings for decode, against the defaults in the same run;
+#            Qwen3.5 0.8B with the delta rule per row (default) and per head (GLASSWING_VULKAN_DELTA_ROWS=0)
 #   all      tests, bench and hybrids (about 4 minutes on an H200)
 # Results go under $OUT (the device tool brings them back); progress is printed as it goes.
 set -uo pipefail
@@ -81,6 +82,14 @@ run_sweep() {
     # shellcheck disable=SC2086  # (the arguments, split on purpose)
     env ${knob/#default/GLASSWING_NONE=1} "$cli" bench -m "$f" $args --backend vulkan 2>&1 |
       grep -E 'pp|tg|coopmat|tensor|error' | tee -a "$out/sweep.txt"
+  done
+  # Qwen3.5's delta nets: the per-row kernel (default on GPUs) against the per-head one
+  local q
+  q=$(synth qwen3.5-0.8b Q4_K)
+  for knob in default GLASSWING_VULKAN_DELTA_ROWS=0; do
+    echo "== sweep qwen3.5-0.8b Q4_K: $knob" | tee -a "$out/sweep.txt"
+    env ${knob/#default/GLASSWING_NONE=1} "$cli" bench -m "$q" -p 512 -n 128 -r 2 --backend vulkan 2>&1 |
+      grep -E 'pp|tg|error' | tee -a "$out/sweep.txt"
   done
   # where a decode step's time goes, and a prompt's (per shader, GLASSWING_VULKAN_PROFILE=1)
   for args in "-p 0 -n 32 -r 1" "-p 512 -n 0 -r 1"; do

@@ -1170,7 +1170,24 @@ void Recorder::delta_rule(const DeltaRuleInputs& in, uint32_t n_tokens, uint32_t
   } push{n_tokens, n_k_heads, n_v_heads, head_k_dim, head_v_dim, eps, grouped ? 1u : 0u};
   const BufferRange buffers[] = {in.qkv, in.z,    in.beta,  in.alpha, in.dt_bias,
                                  in.a,   in.norm, in.state, in.out};
-  dispatch("delta_rule", buffers, push, n_v_heads);
+  // GPUs: the rows of each head's state over workgroups of 16 rows (delta_rule_rows.comp), then the gated
+  // norm; one workgroup per head would leave most of a GPU idle. GLASSWING_VULKAN_DELTA_ROWS=0: the
+  // per-head kernel there too (for comparisons).
+  const bool rows = use_gpu_kernels(ctx_->device().info()) && head_k_dim % 8 == 0 && head_v_dim % 16 == 0 &&
+                    env_choice("GLASSWING_VULKAN_DELTA_ROWS", {"0", "1"}, 1) == 1;
+  if (!rows) {
+    dispatch("delta_rule", buffers, push, n_v_heads);
+    return;
+  }
+  dispatch("delta_rule_rows", buffers, push, n_v_heads, head_v_dim / 16);
+  barrier();
+  const struct {
+    uint32_t n_v_heads, dv;
+    float eps;
+  } norm_push{n_v_heads, head_v_dim, eps};
+  const BufferRange norm_buffers[] = {in.z, in.norm, in.out};
+  const uint32_t spec[] = {reduce_wg()};
+  dispatch("delta_gated_norm", norm_buffers, norm_push, n_tokens, n_v_heads, 1, spec);
 }
 
 void Recorder::kda_rule(const KdaRuleInputs& in, uint32_t n_tokens, uint32_t n_heads, uint32_t head_dim,

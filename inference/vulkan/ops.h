@@ -259,10 +259,11 @@ class Recorder {
   void short_conv(const BufferRange& bcx, const BufferRange& taps, const BufferRange& cache,
                   const BufferRange& y, const BufferRange& state, uint32_t n_tokens, uint32_t dim,
                   uint32_t kernel);
-  // A gated delta-net layer (Qwen3.5; model::ModelDescription::DeltaNet), in two dispatches: delta_conv runs
+  // A gated delta-net layer (Qwen3.5; model::ModelDescription::DeltaNet), in two steps: delta_conv runs
   // the causal convolution and SiLU over q|k|v (qkv: n_tokens × channels) into y, the layer's last inputs
   // kept in `window` ((kernel − 1) × channels); delta_rule runs the delta rule of every value head over the
-  // tokens with the layer's `state`, into `out` (n_tokens × value_dim, gated RMSNorm applied). The other
+  // tokens with the layer's `state`, into `out` (n_tokens × value_dim, gated RMSNorm applied; on the GPU
+  // kernels two dispatches with a barrier between: delta_rule_rows, delta_gated_norm). The other
   // inputs are the projections' z, β and α logits and the layer's dt_bias, A and norm gains.
   struct DeltaRuleInputs {
     BufferRange qkv, z, beta, alpha, dt_bias, a, norm, state, out;

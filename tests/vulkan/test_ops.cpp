@@ -619,3 +619,106 @@ TEST_CASE("attention summaries reduce each causal row to max, entropy and attent
   CHECK(max_rel_diff(read_floats(out, expect.size()), expect) < 1e-5);
   require_no_validation_messages();
 }
+
+namespace {
+
+// The gated delta rule (delta_rule.comp's comment) in double precision, step after step over `state`
+// ([v head][row i][column j] at j · dv + i), into out (n_tokens × value_dim, gated RMSNorm applied).
+struct DeltaCase {
+  uint32_t n_k, n_v, dk, dv;
+  bool grouped;
+  uint32_t key_dim() const { return n_k * dk; }
+  uint32_t value_dim() const { return n_v * dv; }
+  uint32_t channels() const { return 2 * key_dim() + value_dim(); }
+  uint32_t ba_width() const { return grouped ? 2 * n_v : n_v; }
+};
+std::vector<float> cpu_delta_rule(const DeltaCase& c, uint32_t n, const std::vector<float>& qkv,
+                                  const std::vector<float>& z, const std::vector<float>& beta,
+                                  const std::vector<float>& alpha, const std::vector<float>& dt_bias,
+                                  const std::vector<float>& a, const std::vector<float>& norm,
+                                  std::vector<double>& state, float eps) {
+  std::vector<float> out(size_t{n} * c.value_dim());
+  const uint32_t r = c.n_v / c.n_k;
+  for (uint32_t t = 0; t < n; ++t)
+    for (uint32_t h = 0; h < c.n_v; ++h) {
+      const uint32_t kh = c.grouped ? h / r : h % c.n_k;
+      const uint32_t b_at = c.grouped ? (h / r) * 2 * r + h % r : h, a_at = c.grouped ? b_at + r : h;
+      const float* row = &qkv[size_t{t} * c.channels()];
+      std::vector<double> q(c.dk), k(c.dk), o(c.dv);
+      double qq = 0, kk = 0;
+      for (uint32_t j = 0; j < c.dk; ++j) {
+        q[j] = row[kh * c.dk + j];
+        k[j] = row[c.key_dim() + kh * c.dk + j];
+        qq += q[j] * q[j];
+        kk += k[j] * k[j];
+      }
+      for (uint32_t j = 0; j < c.dk; ++j) {
+        q[j] /= std::max(std::sqrt(qq), double(eps)) * std::sqrt(double(c.dk));
+        k[j] /= std::max(std::sqrt(kk), double(eps));
+      }
+      const double pre = double(alpha[t * c.ba_width() + a_at]) + dt_bias[h];
+      const double decay = std::exp(std::log1p(std::exp(pre)) * a[h]);
+      const double b = 1 / (1 + std::exp(-double(beta[t * c.ba_width() + b_at])));
+      double* S = &state[size_t{h} * c.dv * c.dk];
+      for (uint32_t i = 0; i < c.dv; ++i) {
+        double sk = 0;
+        for (uint32_t j = 0; j < c.dk; ++j) sk += (S[j * c.dv + i] *= decay) * k[j];
+        const double d = (row[2 * c.key_dim() + h * c.dv + i] - sk) * b;
+        for (uint32_t j = 0; j < c.dk; ++j) o[i] += (S[j * c.dv + i] += k[j] * d) * q[j];
+      }
+      double oo = 0;
+      for (const double x : o) oo += x * x;
+      const double scale = 1 / std::sqrt(oo / c.dv + eps);
+      for (uint32_t i = 0; i < c.dv; ++i) {
+        const double g = z[size_t{t} * c.value_dim() + h * c.dv + i];
+        out[size_t{t} * c.value_dim() + h * c.dv + i] =
+            static_cast<float>(o[i] * scale * norm[i] * g / (1 + std::exp(-g)));
+      }
+    }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the gated delta rule (per-head and per-row kernels) matches a double-precision one",
+          "[attention]") {
+  // Qwen3.5's heads of 128, heads of 256 (the rows kernel's widest), Qwen3-Next's grouped heads with β|α
+  // packed in one row; a prefill of 7 tokens then a step of 2 carrying the state. The rows kernel runs where
+  // the GPU kernels do (GLASSWING_VULKAN_KERNELS=gpu, as the [attention] run does on lavapipe);
+  // GLASSWING_VULKAN_DELTA_ROWS=0 keeps the per-head kernel.
+  const DeltaCase c = GENERATE(DeltaCase{2, 2, 128, 128, false}, DeltaCase{1, 2, 256, 256, false},
+                               DeltaCase{2, 4, 64, 128, true});
+  const bool rows = GENERATE(false, true);
+  INFO("dk " << c.dk << " dv " << c.dv << " grouped " << c.grouped << " rows " << rows);
+  setenv("GLASSWING_VULKAN_DELTA_ROWS", rows ? "1" : "0", 1);
+  std::mt19937 rng(21);
+  const float eps = 1e-6f;
+  const auto dt_bias = random_floats(rng, c.n_v), norm = random_floats(rng, c.dv, 0.5f, 1.5f);
+  std::vector<float> a = random_floats(rng, c.n_v, -2.0f, -0.1f);
+  std::vector<double> state(size_t{c.n_v} * c.dv * c.dk);
+  std::vector<float> state_f(state.size());
+  for (size_t i = 0; i < state.size(); ++i)
+    state[i] = state_f[i] = std::uniform_real_distribution<float>(-0.3f, 0.3f)(rng);
+  Buffer sb = device_buffer(state_f), db = device_buffer(dt_bias), ab = device_buffer(a),
+         nb = device_buffer(norm);
+  for (const uint32_t n : {7u, 2u}) {
+    const auto qkv = random_floats(rng, size_t{n} * c.channels(), -2, 2);
+    const auto z = random_floats(rng, size_t{n} * c.value_dim(), -3, 3);
+    const auto beta = random_floats(rng, size_t{n} * c.ba_width(), -3, 3);
+    const auto alpha = c.grouped ? beta : random_floats(rng, size_t{n} * c.ba_width(), -3, 3);
+    Buffer qb = device_buffer(qkv), zb = device_buffer(z), bb = device_buffer(beta),
+           alb = device_buffer(alpha);
+    Buffer out = device_buffer({}, size_t{n} * c.value_dim());
+    run([&](Recorder& r) {
+      r.delta_rule({whole(qb), whole(zb), whole(bb), whole(alb), whole(db), whole(ab), whole(nb), whole(sb),
+                    whole(out)},
+                   n, c.n_k, c.n_v, c.dk, c.dv, eps, c.grouped);
+    });
+    const auto expect = cpu_delta_rule(c, n, qkv, z, beta, alpha, dt_bias, a, norm, state, eps);
+    CHECK(max_rel_diff(read_floats(out, expect.size()), expect) < 1e-4);
+  }
+  std::vector<float> want(state.begin(), state.end());
+  CHECK(max_rel_diff(read_floats(sb, want.size()), want) < 1e-4);
+  unsetenv("GLASSWING_VULKAN_DELTA_ROWS");
+  require_no_validation_messages();
+}
