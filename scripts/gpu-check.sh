@@ -7,7 +7,8 @@
 #   hybrids  LFM2, Qwen3.5 and Granite-4.0-H-350M (with Llama-3.2-1B beside them): CPU engine against Vulkan logits, and their speed
 #   sweep    llama 7B Q4_0 under the engine's knobs: the tensor-core GEMM (GLASSWING_VULKAN_COOPMAT=1) for
 #            prompts, mat-vec shapes and lane mappings for decode, against the defaults in the same run;
-#            Qwen3.5 0.8B with the delta rule per row (default) and per head (GLASSWING_VULKAN_DELTA_ROWS=0)
+#            Qwen3.5 0.8B and Granite-4.0-H-350M with their scans per row (default) and per head
+#            (GLASSWING_VULKAN_DELTA_ROWS=0)
 #   all      tests, bench and hybrids (about 4 minutes on an H200)
 # Results go under $OUT (the device tool brings them back); progress is printed as it goes.
 set -uo pipefail
@@ -83,13 +84,17 @@ run_sweep() {
     env ${knob/#default/GLASSWING_NONE=1} "$cli" bench -m "$f" $args --backend vulkan 2>&1 |
       grep -E 'pp|tg|coopmat|tensor|error' | tee -a "$out/sweep.txt"
   done
-  # Qwen3.5's delta nets: the per-row kernel (default on GPUs) against the per-head one
-  local q
-  q=$(synth qwen3.5-0.8b Q4_K)
-  for knob in default GLASSWING_VULKAN_DELTA_ROWS=0; do
-    echo "== sweep qwen3.5-0.8b Q4_K: $knob" | tee -a "$out/sweep.txt"
-    env ${knob/#default/GLASSWING_NONE=1} "$cli" bench -m "$q" -p 512 -n 128 -r 2 --backend vulkan 2>&1 |
-      grep -E 'pp|tg|error' | tee -a "$out/sweep.txt"
+  # the hybrids' scans (Qwen3.5's delta rule, Granite-4.0-H's Mamba-2): per row (default on GPUs) against
+  # per head
+  local m q
+  for m in "qwen3.5-0.8b Q4_K" "granite-4.0-h-350m Q8_0"; do
+    # shellcheck disable=SC2086  # (shape and type, split on purpose)
+    q=$(synth $m)
+    for knob in default GLASSWING_VULKAN_DELTA_ROWS=0; do
+      echo "== sweep $m: $knob" | tee -a "$out/sweep.txt"
+      env ${knob/#default/GLASSWING_NONE=1} "$cli" bench -m "$q" -p 512 -n 128 -r 2 --backend vulkan 2>&1 |
+        grep -E 'pp|tg|error' | tee -a "$out/sweep.txt"
+    done
   done
   # where a decode step's time goes, and a prompt's (per shader, GLASSWING_VULKAN_PROFILE=1)
   for args in "-p 0 -n 32 -r 1" "-p 512 -n 0 -r 1"; do

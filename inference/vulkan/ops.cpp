@@ -1155,6 +1155,14 @@ void Recorder::mamba_scan(const MambaScanInputs& in, uint32_t n_tokens, uint32_t
     uint32_t n_tokens, d_inner, d_state, n_head, n_group, in_dim;
   } push{n_tokens, d_inner, d_state, n_head, n_group, in_dim};
   const BufferRange buffers[] = {in.xbc, in.in, in.dt_bias, in.a, in.d, in.state, in.y};
+  // GPUs: each head's channels over workgroups of 16 (mamba_scan_rows.comp), as delta_rule_rows does;
+  // GLASSWING_VULKAN_DELTA_ROWS=0 keeps the per-head kernel there too (for comparisons).
+  const uint32_t head_dim = d_inner / n_head;
+  if (use_gpu_kernels(ctx_->device().info()) && d_state % 8 == 0 && head_dim % 16 == 0 &&
+      env_choice("GLASSWING_VULKAN_DELTA_ROWS", {"0", "1"}, 1) == 1) {
+    dispatch("mamba_scan_rows", buffers, push, n_head, head_dim / 16);
+    return;
+  }
   dispatch("mamba_scan", buffers, push, n_head);
 }
 

@@ -274,7 +274,8 @@ class Recorder {
                   uint32_t in_stride = 0, uint32_t in_offset = 0, const BufferRange& bias = {});
   // Mamba-2's selective scan of every head over the tokens (shaders/mamba_scan.comp), from the convolved
   // x|B|C, in_proj's rows (z, dt) and the layer's dt bias, A and D, with its `state`, into y (n_tokens ×
-  // d_inner, times SiLU(z), before the grouped norm).
+  // d_inner, times SiLU(z), before the grouped norm). On the GPU kernels each head's channels spread over
+  // workgroups (shaders/mamba_scan_rows.comp).
   struct MambaScanInputs {
     BufferRange xbc, in, dt_bias, a, d, state, y;
   };

@@ -722,3 +722,58 @@ TEST_CASE("the gated delta rule (per-head and per-row kernels) matches a double-
   unsetenv("GLASSWING_VULKAN_DELTA_ROWS");
   require_no_validation_messages();
 }
+
+TEST_CASE("Mamba-2's selective scan (per-head and per-channel kernels) matches a double-precision one",
+          "[attention]") {
+  // Granite-4.0-H's state of 128 over heads of 32, a state of 256 (the channel kernel's widest) over heads of
+  // 64 in two groups of B and C; a prefill of 6 tokens then a step of 2 carrying the state. As the delta
+  // rule's test: the per-channel kernel where the GPU kernels run, GLASSWING_VULKAN_DELTA_ROWS=0 the
+  // per-head.
+  struct Case {
+    uint32_t n_head, head_dim, d_state, n_group;
+  };
+  const Case c = GENERATE(Case{3, 32, 128, 1}, Case{4, 64, 256, 2});
+  const bool rows = GENERATE(false, true);
+  INFO("state " << c.d_state << " head_dim " << c.head_dim << " groups " << c.n_group << " rows " << rows);
+  setenv("GLASSWING_VULKAN_DELTA_ROWS", rows ? "1" : "0", 1);
+  std::mt19937 rng(22);
+  const uint32_t d_inner = c.n_head * c.head_dim, channels = d_inner + 2 * c.n_group * c.d_state;
+  const uint32_t in_dim = d_inner + channels + c.n_head;  // z, x|B|C, dt
+  const auto dt_bias = random_floats(rng, c.n_head), dskip = random_floats(rng, c.n_head);
+  const auto a = random_floats(rng, c.n_head, -2.0f, -0.1f);
+  std::vector<float> state_f = random_floats(rng, size_t{c.n_head} * c.d_state * c.head_dim, -0.5f, 0.5f);
+  std::vector<double> state(state_f.begin(), state_f.end());
+  Buffer sb = device_buffer(state_f), db = device_buffer(dt_bias), ab = device_buffer(a),
+         kb = device_buffer(dskip);
+  for (const uint32_t n : {6u, 2u}) {
+    const auto xbc = random_floats(rng, size_t{n} * channels, -2, 2);
+    const auto in = random_floats(rng, size_t{n} * in_dim, -3, 3);
+    Buffer xb = device_buffer(xbc), ib = device_buffer(in), yb = device_buffer({}, size_t{n} * d_inner);
+    run([&](Recorder& r) {
+      r.mamba_scan({whole(xb), whole(ib), whole(db), whole(ab), whole(kb), whole(sb), whole(yb)}, n, d_inner,
+                   c.d_state, c.n_head, c.n_group, in_dim);
+    });
+    std::vector<float> expect(size_t{n} * d_inner);
+    for (uint32_t t = 0; t < n; ++t)
+      for (uint32_t h = 0; h < c.n_head; ++h) {
+        const uint32_t g = h / (c.n_head / c.n_group);
+        const double pre = double(in[t * in_dim + d_inner + channels + h]) + dt_bias[h];
+        const double dt = pre > 20 ? pre : std::log1p(std::exp(pre)), decay = std::exp(dt * a[h]);
+        for (uint32_t p = 0; p < c.head_dim; ++p) {
+          const double x = xbc[t * channels + h * c.head_dim + p];
+          double acc = dskip[h] * x;
+          for (uint32_t k = 0; k < c.d_state; ++k) {
+            double& s = state[(size_t{h} * c.d_state + k) * c.head_dim + p];
+            s = s * decay + double(xbc[t * channels + d_inner + g * c.d_state + k]) * x * dt;
+            acc += s * xbc[t * channels + d_inner + (c.n_group + g) * c.d_state + k];
+          }
+          const double z = in[t * in_dim + h * c.head_dim + p];
+          expect[t * d_inner + h * c.head_dim + p] = static_cast<float>(acc * z / (1 + std::exp(-z)));
+        }
+      }
+    CHECK(max_rel_diff(read_floats(yb, expect.size()), expect) < 1e-4);
+  }
+  CHECK(max_rel_diff(read_floats(sb, state.size()), std::vector<float>(state.begin(), state.end())) < 1e-4);
+  unsetenv("GLASSWING_VULKAN_DELTA_ROWS");
+  require_no_validation_messages();
+}
