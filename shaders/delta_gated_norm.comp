@@ -1,7 +1,8 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-// The gated norm after delta_rule_rows.comp, in place: each value head's o (head_v_dim floats of a token)
-// becomes RMSNorm(o) · gains · SiLU(z), as delta_rule.comp ends. One workgroup per (token, value head).
+// The gated norm after delta_rule_rows.comp and kda_rule_rows.comp, in place: each value head's o (head_v_dim
+// floats of a token) becomes RMSNorm(o) · gains · SiLU(z), as delta_rule.comp ends, or · σ(z) with
+// `sigmoid` (Kimi Delta Attention, as kda_rule.comp ends). One workgroup per (token, value head).
 layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint WG = 64;
 #include "common/reduce.glsl"
@@ -12,6 +13,7 @@ layout(push_constant) uniform Push {
   uint n_v_heads;
   uint dv;
   float eps;
+  uint sigmoid;
 } p;
 
 void main() {
@@ -21,6 +23,6 @@ void main() {
   const float scale = 1.0 / sqrt(workgroup_sum(ss) / float(p.dv) + p.eps);
   for (uint i = gl_LocalInvocationID.x; i < p.dv; i += WG) {
     const float g = z[base + i];
-    o[base + i] = o[base + i] * scale * norm_w[i] * (g / (1.0 + exp(-g)));
+    o[base + i] = o[base + i] * scale * norm_w[i] * ((p.sigmoid != 0u ? 1.0 : g) / (1.0 + exp(-g)));
   }
 }

@@ -1189,13 +1189,21 @@ void Recorder::delta_rule(const DeltaRuleInputs& in, uint32_t n_tokens, uint32_t
   }
   dispatch("delta_rule_rows", buffers, push, n_v_heads, head_v_dim / 16);
   barrier();
+  delta_gated_norm(in.z, in.norm, in.out, n_tokens, n_v_heads, head_v_dim, eps, false);
+}
+
+// o = RMSNorm(o) · gains · SiLU(z), or · σ(z) (sigmoid), per (token, head) in place: after the rows kernels.
+void Recorder::delta_gated_norm(const BufferRange& z, const BufferRange& norm, const BufferRange& out,
+                                uint32_t n_tokens, uint32_t n_heads, uint32_t head_dim, float eps,
+                                bool sigmoid) {
   const struct {
-    uint32_t n_v_heads, dv;
+    uint32_t n_heads, head_dim;
     float eps;
-  } norm_push{n_v_heads, head_v_dim, eps};
-  const BufferRange norm_buffers[] = {in.z, in.norm, in.out};
+    uint32_t sigmoid;
+  } push{n_heads, head_dim, eps, sigmoid ? 1u : 0u};
+  const BufferRange buffers[] = {z, norm, out};
   const uint32_t spec[] = {reduce_wg()};
-  dispatch("delta_gated_norm", norm_buffers, norm_push, n_tokens, n_v_heads, 1, spec);
+  dispatch("delta_gated_norm", buffers, push, n_tokens, n_heads, 1, spec);
 }
 
 void Recorder::kda_rule(const KdaRuleInputs& in, uint32_t n_tokens, uint32_t n_heads, uint32_t head_dim,
@@ -1207,6 +1215,14 @@ void Recorder::kda_rule(const KdaRuleInputs& in, uint32_t n_tokens, uint32_t n_h
     float eps;
   } push{n_tokens, n_heads, head_dim, eps};
   const BufferRange buffers[] = {in.qkv, in.g, in.z, in.beta, in.dt_bias, in.a, in.norm, in.state, in.out};
+  // GPUs: each head's value rows over workgroups of 16 (kda_rule_rows.comp), then the gated norm
+  if (use_gpu_kernels(ctx_->device().info()) && head_dim % 16 == 0 &&
+      env_choice("GLASSWING_VULKAN_DELTA_ROWS", {"0", "1"}, 1) == 1) {
+    dispatch("kda_rule_rows", buffers, push, n_heads, head_dim / 16);
+    barrier();
+    delta_gated_norm(in.z, in.norm, in.out, n_tokens, n_heads, head_dim, eps, true);
+    return;
+  }
   dispatch("kda_rule", buffers, push, n_heads);
 }
 

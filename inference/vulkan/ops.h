@@ -390,6 +390,8 @@ class Recorder {
   void dispatch(const char* shader, std::span<const BufferRange> buffers, const Push& push, uint32_t x,
                 uint32_t y = 1, uint32_t z = 1, std::span<const uint32_t> spec = {},
                 std::span<const VkBufferView> texels = {});
+  void delta_gated_norm(const BufferRange& z, const BufferRange& norm, const BufferRange& out,
+                        uint32_t n_tokens, uint32_t n_heads, uint32_t head_dim, float eps, bool sigmoid);
   // matvec over CPU devices' tiles; gate_up: SwiGLU over gate|up pairs.
   void matvec_tiles(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape shape,
                     bool gate_up);
