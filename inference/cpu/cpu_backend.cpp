@@ -510,7 +510,7 @@ void CpuBackend::moe_ffn(const model::LayerWeights& L, int64_t n, const float* r
       }
     }
     add(s.xb2.data(), s.moe_d.data(), n * dim);
-    if (d.architecture == "cohere2moe")  // (Command A+: (routed + shared) / 2, as llama.cpp)
+    if (d.traits->shared_experts_averaged)  // (Command A+: (routed + shared) / 2, as llama.cpp)
       for (int64_t i = 0; i < n * dim; ++i) s.xb2[sz(i)] *= 0.5f;
   }
 }

@@ -272,7 +272,7 @@ constexpr std::array kArchitectures = {
     ArchTraits{.name = "cohere2moe", .norm = NormKind::Layer, .ffn = FfnKind::SwiGlu, .rope = RopeKind::Normal,
                .learned_positions = false, .fused_qkv = false, .swa_pattern = 4, .local_rope_scaling = true,
                .ffn_norm = "", .deepseek_moe = true, .parallel_block = true, .logit_multiplier = true,
-               .layer_norm_bias = false, .rope_local_only = true},
+               .layer_norm_bias = false, .rope_local_only = true, .shared_experts_averaged = true},
     // BigCode StarCoder2 (3B, 7B, 15B): LayerNorms with biases, biased q, k, v and output projections, NeoX
     // RoPE over whole heads, an ungated GELU FFN with biases, in sequence; q|k|v apart or packed in one
     // attn_qkv, as llama.cpp's loader takes either. (Its config's window of 4096 keys is not in the file

@@ -193,6 +193,9 @@ struct ArchTraits {
   bool alibi = false;
   // BLOOM: the token embeddings LayerNorm'd (token_embd_norm, with its bias) before the first layer
   bool embd_norm = false;
+  // Cohere's mixtures with shared experts (Command A+): the routed experts' sum and the shared experts'
+  // output averaged, (routed + shared) / 2, before the residual add (llama.cpp's cohere2moe graph)
+  bool shared_experts_averaged = false;
 
   // Whether each head's attention output is gated by σ(gate) before wo (Qwen3.5's gate rows in wq, or
   // afmoe's own attn_gate matrix)

@@ -237,7 +237,7 @@ struct VulkanBackend::Activations {
     }
     if (d.traits->post_norms && !d.traits->layer_shapes && d.n_expert > 0)
       moe_sum = arena.allocate(b * d.n_embd * f);  // (afmoe: the experts' sum before its norm)
-    if (d.architecture == "cohere2moe" && d.n_expert_shared > 0)
+    if (d.traits->shared_experts_averaged && d.n_expert_shared > 0)
       moe_sum = arena.allocate(b * d.n_embd * f);  // (Command A+: routed + shared, halved before the add)
     if (d.per_layer_embd > 0) {
       ple = arena.allocate(b * d.n_layer * d.per_layer_embd * f);
@@ -1911,7 +1911,7 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
     rec.barrier();
     return;
   }
-  if (d.architecture == "cohere2moe" && L.down_shexp) {
+  if (d.traits->shared_experts_averaged && L.down_shexp) {
     // Command A+ (cohere2moe): the routed experts' sum and the shared experts' output averaged, then added
     const Activations& a = *a_;
     sum_experts_apart();
