@@ -777,3 +777,70 @@ TEST_CASE("Mamba-2's selective scan (per-head and per-channel kernels) matches a
   unsetenv("GLASSWING_VULKAN_DELTA_ROWS");
   require_no_validation_messages();
 }
+
+TEST_CASE("Kimi Delta Attention (per-head and per-row kernels) matches a double-precision one",
+          "[attention]") {
+  // Kimi Linear's heads of 128 and heads of 256 (the rows kernel's widest), a decay per key channel; a
+  // prefill of 5 tokens then a step of 2 carrying the state. As the delta rule's test for the kernels.
+  const uint32_t d = GENERATE(128u, 256u), n_heads = 2;
+  const bool rows = GENERATE(false, true);
+  INFO("head_dim " << d << " rows " << rows);
+  setenv("GLASSWING_VULKAN_DELTA_ROWS", rows ? "1" : "0", 1);
+  std::mt19937 rng(23);
+  const float eps = 1e-6f;
+  const uint32_t inner = n_heads * d;
+  const auto dt_bias = random_floats(rng, inner), norm = random_floats(rng, d, 0.5f, 1.5f);
+  const auto a = random_floats(rng, n_heads, -2.0f, -0.1f);
+  std::vector<float> state_f = random_floats(rng, size_t{n_heads} * d * d, -0.3f, 0.3f);
+  std::vector<double> state(state_f.begin(), state_f.end());
+  Buffer sb = device_buffer(state_f), db = device_buffer(dt_bias), ab = device_buffer(a),
+         nb = device_buffer(norm);
+  for (const uint32_t n : {5u, 2u}) {
+    const uint32_t plane = n * inner;
+    const auto qkv = random_floats(rng, size_t{3} * plane, -2, 2);
+    const auto g = random_floats(rng, plane, -3, 3), z = random_floats(rng, plane, -3, 3);
+    const auto beta = random_floats(rng, size_t{n} * n_heads, -3, 3);
+    Buffer qb = device_buffer(qkv), gb = device_buffer(g), zb = device_buffer(z), bb = device_buffer(beta);
+    Buffer out = device_buffer({}, plane);
+    run([&](Recorder& r) {
+      r.kda_rule({whole(qb), whole(gb), whole(zb), whole(bb), whole(db), whole(ab), whole(nb), whole(sb),
+                  whole(out)},
+                 n, n_heads, d, eps);
+    });
+    std::vector<float> expect(plane);
+    for (uint32_t t = 0; t < n; ++t)
+      for (uint32_t h = 0; h < n_heads; ++h) {
+        const uint32_t row = t * inner + h * d;
+        std::vector<double> q(d), k(d), decay(d), o(d);
+        double qq = 0, kk = 0;
+        for (uint32_t j = 0; j < d; ++j) {
+          q[j] = qkv[row + j];
+          k[j] = qkv[plane + row + j];
+          qq += q[j] * q[j];
+          kk += k[j] * k[j];
+          decay[j] = std::exp(std::log1p(std::exp(double(g[row + j]) + dt_bias[h * d + j])) * a[h]);
+        }
+        for (uint32_t j = 0; j < d; ++j) {
+          q[j] /= std::max(std::sqrt(qq), double(eps)) * std::sqrt(double(d));
+          k[j] /= std::max(std::sqrt(kk), double(eps));
+        }
+        const double b = 1 / (1 + std::exp(-double(beta[t * n_heads + h])));
+        double* S = &state[size_t{h} * d * d];
+        for (uint32_t i = 0; i < d; ++i) {
+          double sk = 0;
+          for (uint32_t j = 0; j < d; ++j) sk += (S[j * d + i] *= decay[j]) * k[j];
+          const double dl = (qkv[2 * plane + row + i] - sk) * b;
+          for (uint32_t j = 0; j < d; ++j) o[i] += (S[j * d + i] += k[j] * dl) * q[j];
+        }
+        double oo = 0;
+        for (const double x : o) oo += x * x;
+        const double scale = 1 / std::sqrt(oo / d + eps);
+        for (uint32_t i = 0; i < d; ++i)
+          expect[row + i] = static_cast<float>(o[i] * scale * norm[i] / (1 + std::exp(-double(z[row + i]))));
+      }
+    CHECK(max_rel_diff(read_floats(out, plane), expect) < 1e-4);
+  }
+  CHECK(max_rel_diff(read_floats(sb, state.size()), std::vector<float>(state.begin(), state.end())) < 1e-4);
+  unsetenv("GLASSWING_VULKAN_DELTA_ROWS");
+  require_no_validation_messages();
+}
