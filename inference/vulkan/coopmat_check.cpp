@@ -86,7 +86,10 @@ bool coopmat_enabled(Context& ctx) {
   try {
     const double worst = worst_error(ctx);
     use = worst <= kBound;
-    if (!use)
+    if (use)  // (once per context: a benchmark's log shows which GEMM its prompts ran)
+      std::fprintf(stderr, "glasswing: tensor-core GEMM on for %s (startup check %.2g off a CPU product)\n",
+                   ctx.device().info().name.c_str(), worst);
+    else
       std::fprintf(
           stderr,
           "glasswing: the tensor-core GEMM was %.2g off a CPU product on %s (bound %.0e); using the f32 "
