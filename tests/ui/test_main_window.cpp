@@ -1,10 +1,13 @@
 // The whole main window (qml/Main.qml) on the twins: its keyboard shortcuts, and a reasoning reply.
 #include <QtQml/qqmlextensionplugin.h>
 
+#include <QClipboard>
+#include <QGuiApplication>
 #include <QQmlApplicationEngine>
 #include <QQuickItem>
 #include <QQuickWindow>
 #include <QTest>
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <functional>
@@ -100,6 +103,33 @@ TEST_CASE("A reasoning model's reply shows its thinking folded in the real windo
   REQUIRE(body);
   CHECK_FALSE(body->isVisible());  // folded once the answer came
   CHECK(body->property("text").toString() == QStringLiteral("The user greets me."));
+
+  // The delegates read a message's whole text from their row (model.text) only where an action needs it:
+  // Copy gives the question and the answer without its reasoning, Edit starts from the question.
+  const std::function<void(QQuickItem*, const QString&, QList<QQuickItem*>&)> find_all =
+      [&](QQuickItem* at, const QString& name, QList<QQuickItem*>& out) {
+        if (at->objectName() == name) out.push_back(at);
+        for (QQuickItem* child : at->childItems()) find_all(child, name, out);
+      };
+  QList<QQuickItem*> copies, edits, areas;
+  find_all(window->contentItem(), "copyMessageButton", copies);
+  REQUIRE(copies.size() == 2);
+  QStringList copied;
+  for (QQuickItem* button : copies) {
+    REQUIRE(QMetaObject::invokeMethod(button, "clicked"));
+    copied << QGuiApplication::clipboard()->text();
+  }
+  copied.sort();
+  CHECK(copied == QStringList{QStringLiteral("Hello!"), QStringLiteral("Hi")});
+  find_all(window->contentItem(), "editButton", edits);
+  const auto question_edit =
+      std::find_if(edits.begin(), edits.end(), [](QQuickItem* b) { return b->isVisible(); });
+  REQUIRE(question_edit != edits.end());
+  REQUIRE(QMetaObject::invokeMethod(*question_edit, "clicked"));
+  find_all(window->contentItem(), "editArea", areas);
+  CHECK(std::count_if(areas.begin(), areas.end(), [](QQuickItem* a) {
+          return a->isVisible() && a->property("text").toString() == QStringLiteral("Hi");
+        }) == 1);
 }
 
 TEST_CASE(
