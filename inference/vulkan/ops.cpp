@@ -1147,6 +1147,15 @@ void Recorder::mamba1_scan(const Mamba1ScanInputs& in, uint32_t n_tokens, uint32
   dispatch("mamba1_scan", buffers, push, (d_inner + 63) / 64);
 }
 
+// The hybrids' scans spread over their state's rows (delta_rule_rows, kda_rule_rows, mamba_scan_rows): where
+// the GPU kernels run, one workgroup per head would leave most of a GPU idle. GLASSWING_VULKAN_DELTA_ROWS=0
+// keeps the per-head kernels there too (for comparisons).
+namespace {
+bool scan_rows(const DeviceInfo& info) {
+  return use_gpu_kernels(info) && env_choice("GLASSWING_VULKAN_DELTA_ROWS", {"0", "1"}, 1) == 1;
+}
+}  // namespace
+
 void Recorder::mamba_scan(const MambaScanInputs& in, uint32_t n_tokens, uint32_t d_inner, uint32_t d_state,
                           uint32_t n_head, uint32_t n_group, uint32_t in_dim) {
   if (d_state > 256 || n_head == 0 || n_group == 0 || n_head % n_group != 0 || d_inner % n_head != 0)
@@ -1155,11 +1164,8 @@ void Recorder::mamba_scan(const MambaScanInputs& in, uint32_t n_tokens, uint32_t
     uint32_t n_tokens, d_inner, d_state, n_head, n_group, in_dim;
   } push{n_tokens, d_inner, d_state, n_head, n_group, in_dim};
   const BufferRange buffers[] = {in.xbc, in.in, in.dt_bias, in.a, in.d, in.state, in.y};
-  // GPUs: each head's channels over workgroups of 16 (mamba_scan_rows.comp), as delta_rule_rows does;
-  // GLASSWING_VULKAN_DELTA_ROWS=0 keeps the per-head kernel there too (for comparisons).
   const uint32_t head_dim = d_inner / n_head;
-  if (use_gpu_kernels(ctx_->device().info()) && d_state % 8 == 0 && head_dim % 16 == 0 &&
-      env_choice("GLASSWING_VULKAN_DELTA_ROWS", {"0", "1"}, 1) == 1) {
+  if (scan_rows(ctx_->device().info()) && d_state % 8 == 0 && head_dim % 16 == 0) {  // 16 channels each
     dispatch("mamba_scan_rows", buffers, push, n_head, head_dim / 16);
     return;
   }
@@ -1178,12 +1184,8 @@ void Recorder::delta_rule(const DeltaRuleInputs& in, uint32_t n_tokens, uint32_t
   } push{n_tokens, n_k_heads, n_v_heads, head_k_dim, head_v_dim, eps, grouped ? 1u : 0u};
   const BufferRange buffers[] = {in.qkv, in.z,    in.beta,  in.alpha, in.dt_bias,
                                  in.a,   in.norm, in.state, in.out};
-  // GPUs: the rows of each head's state over workgroups of 16 rows (delta_rule_rows.comp), then the gated
-  // norm; one workgroup per head would leave most of a GPU idle. GLASSWING_VULKAN_DELTA_ROWS=0: the
-  // per-head kernel there too (for comparisons).
-  const bool rows = use_gpu_kernels(ctx_->device().info()) && head_k_dim % 8 == 0 && head_v_dim % 16 == 0 &&
-                    env_choice("GLASSWING_VULKAN_DELTA_ROWS", {"0", "1"}, 1) == 1;
-  if (!rows) {
+  // (the rows kernel: 16 rows of a head's state per workgroup, then the gated norm)
+  if (!scan_rows(ctx_->device().info()) || head_k_dim % 8 != 0 || head_v_dim % 16 != 0) {
     dispatch("delta_rule", buffers, push, n_v_heads);
     return;
   }
@@ -1215,9 +1217,7 @@ void Recorder::kda_rule(const KdaRuleInputs& in, uint32_t n_tokens, uint32_t n_h
     float eps;
   } push{n_tokens, n_heads, head_dim, eps};
   const BufferRange buffers[] = {in.qkv, in.g, in.z, in.beta, in.dt_bias, in.a, in.norm, in.state, in.out};
-  // GPUs: each head's value rows over workgroups of 16 (kda_rule_rows.comp), then the gated norm
-  if (use_gpu_kernels(ctx_->device().info()) && head_dim % 16 == 0 &&
-      env_choice("GLASSWING_VULKAN_DELTA_ROWS", {"0", "1"}, 1) == 1) {
+  if (scan_rows(ctx_->device().info()) && head_dim % 16 == 0) {  // 16 value rows a workgroup, then the norm
     dispatch("kda_rule_rows", buffers, push, n_heads, head_dim / 16);
     barrier();
     delta_gated_norm(in.z, in.norm, in.out, n_tokens, n_heads, head_dim, eps, true);
