@@ -167,6 +167,7 @@ struct VulkanBackend::DeviceWeights {
   const WeightTensor* token_embd = nullptr;
   const WeightTensor* position_embd = nullptr;
   BufferRange token_embd_norm, token_embd_norm_b;  // BLOOM's LayerNorm of the embeddings
+  float alibi_m0 = 0.0f, alibi_m1 = 0.0f;          // ALiBi's bases for every attention kernel (alibi_bases)
   // Gemma 4's per-layer inputs (model::Weights): the projection and its norm's gains (the token table stays
   // on the host: VulkanBackend::write_per_layer_rows)
   const WeightTensor* per_layer_model_proj = nullptr;
@@ -765,6 +766,7 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     }
     w_->layers.push_back(std::move(t));
   }
+  std::tie(w_->alibi_m0, w_->alibi_m1) = alibi_bases(d);
   w_->token_embd_norm = upload_vector(w.token_embd_norm);
   w_->token_embd_norm_b = upload_vector(w.token_embd_norm_b);
   w_->output_norm = upload_vector(w.output_norm);
@@ -1577,8 +1579,8 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
                                   .scale = d.attention_scale,
                                   .window = key_window(d, l),
                                   .softcap = d.attn_softcap,
-                                  .alibi_m0 = alibi_bases(d).first,
-                                  .alibi_m1 = alibi_bases(d).second,
+                                  .alibi_m0 = w_->alibi_m0,
+                                  .alibi_m1 = w_->alibi_m1,
                                   .sinks = L.attn_sinks};
   // (the fused kernels take no post-rotation gains)
   if (!(L.wqkv && rope.q_post_gain.buffer == VK_NULL_HANDLE &&
@@ -2212,8 +2214,8 @@ model::AttentionMatrix VulkanBackend::attention_impl(const model::Session& sessi
                          .scale = d.attention_scale,
                          .window = key_window(d, layer),
                          .softcap = d.attn_softcap,
-                         .alibi_m0 = alibi_bases(d).first,
-                         .alibi_m1 = alibi_bases(d).second,
+                         .alibi_m0 = w_->alibi_m0,
+                         .alibi_m1 = w_->alibi_m1,
                          .sinks = w_->layers[static_cast<size_t>(layer)].attn_sinks,
                          .q_first = q.first});
     rec.end();
@@ -2256,8 +2258,8 @@ std::vector<model::HeadSummary> VulkanBackend::attention_summary_impl(const mode
                              .scale = d.attention_scale,
                              .window = key_window(d, l),
                              .softcap = d.attn_softcap,
-                             .alibi_m0 = alibi_bases(d).first,
-                             .alibi_m1 = alibi_bases(d).second,
+                             .alibi_m0 = w_->alibi_m0,
+                             .alibi_m1 = w_->alibi_m1,
                              .sinks = w_->layers[static_cast<size_t>(l)].attn_sinks,
                              .q_first = q.first});
       if (d.is_mla()) rec.barrier();  // (the next layer's absorbed queries overwrite these)
