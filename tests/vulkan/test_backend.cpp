@@ -120,6 +120,15 @@ void check_long_prompt_against_cpu(model::Session& ls, model::Session& lcs, uint
                      lcs.backend().forward(lcs, long_prompt, true)) <= kVsCpu);
 }
 
+// Head `head` of layer `layer`'s map over the last 50 queries of check_long_prompt_against_cpu's sessions
+// (a prompt of 120), against the CPU engine's.
+void check_long_map_against_cpu(model::Backend& gpu, model::Session& ls, model::Backend& cpu,
+                                model::Session& lcs, int64_t layer, int64_t head) {
+  const model::Range q{70, 120}, k{0, 120};
+  CHECK(max_abs_diff(gpu.attention(ls, layer, head, q, k).probs,
+                     cpu.attention(lcs, layer, head, q, k).probs) < 1e-4f);
+}
+
 // The Q8_0 synth model `shape` on the GPU against the CPU engine: short prompts, decode and a long prompt
 // drawn with `seed`, with the validation layer silent.
 void check_shape_against_cpu(const std::string& shape, uint32_t seed) {
@@ -808,8 +817,7 @@ TEST_CASE("Vulkan runs LFM2's short-convolution layers as the CPU engine does", 
   // maps of the attention layers; a convolution layer has none, and its summary heads are NaN
   const int64_t attn_layer = std::string(shape) == "test-tiny-lfm2moe" ? 3 : 4;
   REQUIRE(d.has_attention(attn_layer));
-  CHECK(max_abs_diff(gpu->attention(ls, attn_layer, 1, {70, 120}, {0, 120}).probs,
-                     cpu.attention(lcs, attn_layer, 1, {70, 120}, {0, 120}).probs) < 1e-4f);
+  check_long_map_against_cpu(*gpu, ls, cpu, lcs, attn_layer, 1);
   CHECK_THROWS_WITH(gpu->attention(ls, 0, 0, {0, 4}, {0, 4}), Catch::Contains("short convolution"));
   const auto gs = gpu->attention_summary(ls, {70, 120});
   const auto csum = cpu.attention_summary(lcs, {70, 120});
@@ -858,8 +866,7 @@ TEST_CASE("Vulkan runs Qwen3.5's gated delta nets and gated attention as the CPU
   CHECK(s.caches().newest_checkpoint() == 4);
   model::Session ls(*model, *gpu, 128), lcs(*model, cpu, 128);
   check_long_prompt_against_cpu(ls, lcs, 4);
-  CHECK(max_abs_diff(gpu->attention(ls, 5, 1, {70, 120}, {0, 120}).probs,
-                     cpu.attention(lcs, 5, 1, {70, 120}, {0, 120}).probs) < 1e-4f);
+  check_long_map_against_cpu(*gpu, ls, cpu, lcs, 5, 1);
   CHECK_THROWS_WITH(gpu->attention(ls, 0, 0, {0, 4}, {0, 4}), Catch::Contains("gated delta net"));
 
   const uint64_t logits =
@@ -889,8 +896,7 @@ TEST_CASE("Vulkan runs Granite 4.0-H's Mamba-2 layers as the CPU engine does", "
   check_steps_against_cpu(s, cs, 34, {40, 3});
   model::Session ls(*model, *gpu, 128), lcs(*model, cpu, 128);
   check_long_prompt_against_cpu(ls, lcs, 6);
-  CHECK(max_abs_diff(gpu->attention(ls, 2, 3, {70, 120}, {0, 120}).probs,
-                     cpu.attention(lcs, 2, 3, {70, 120}, {0, 120}).probs) < 1e-4f);
+  check_long_map_against_cpu(*gpu, ls, cpu, lcs, 2, 3);
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
@@ -970,9 +976,7 @@ TEST_CASE("Vulkan runs Falcon-H1's Mamba-2 beside attention in every layer as th
   check_steps_against_cpu(s, cs, 34, {40, 3});
   model::Session ls(*model, *gpu, 128), lcs(*model, cpu, 128);
   check_long_prompt_against_cpu(ls, lcs, 8);
-  for (int64_t l = 0; l < d.n_layer; ++l)
-    CHECK(max_abs_diff(gpu->attention(ls, l, 1, {70, 120}, {0, 120}).probs,
-                       cpu.attention(lcs, l, 1, {70, 120}, {0, 120}).probs) < 1e-4f);
+  for (int64_t l = 0; l < d.n_layer; ++l) check_long_map_against_cpu(*gpu, ls, cpu, lcs, l, 1);
   CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
                     Catch::Contains("recurrent layers (falcon-h1"));
   vulkan::test::require_no_validation_messages(gpu->context());
@@ -1096,8 +1100,7 @@ TEST_CASE("Vulkan runs Jamba's Mamba-1 layers, NoPE attention and experts as the
   check_steps_against_cpu(s, cs, 34, {40, 3});
   model::Session ls(*model, *gpu, 128), lcs(*model, cpu, 128);
   check_long_prompt_against_cpu(ls, lcs, 6);
-  CHECK(max_abs_diff(gpu->attention(ls, 2, 3, {70, 120}, {0, 120}).probs,
-                     cpu.attention(lcs, 2, 3, {70, 120}, {0, 120}).probs) < 1e-4f);
+  check_long_map_against_cpu(*gpu, ls, cpu, lcs, 2, 3);
   const auto gs = gpu->attention_summary(ls, {70, 120});
   const auto csum = cpu.attention_summary(lcs, {70, 120});
   REQUIRE(gs.size() == csum.size());
@@ -1196,8 +1199,7 @@ TEST_CASE("Vulkan runs Kimi Linear's Kimi Delta Attention and latent attention a
   CHECK(s.caches().newest_checkpoint() == 4);
   model::Session ls(*model, *gpu, 128), lcs(*model, cpu, 128);
   check_long_prompt_against_cpu(ls, lcs, 4);
-  CHECK(max_abs_diff(gpu->attention(ls, 3, 1, {70, 120}, {0, 120}).probs,
-                     cpu.attention(lcs, 3, 1, {70, 120}, {0, 120}).probs) < 1e-4f);
+  check_long_map_against_cpu(*gpu, ls, cpu, lcs, 3, 1);
   CHECK_THROWS_WITH(gpu->attention(ls, 2, 0, {0, 4}, {0, 4}), Catch::Contains("Kimi Delta Attention"));
   const auto summary = gpu->attention_summary(ls, {100, 120});
   for (const model::HeadSummary& h : summary) CHECK(std::isnan(h.entropy) == (h.layer % 2 == 0));
