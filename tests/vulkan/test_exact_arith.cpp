@@ -19,6 +19,21 @@ using namespace glasswing::vulkan;
 
 namespace {
 
+// Runs a self-test shader over n items of `in` (its push constant: n; workgroups of 64) and returns its
+// outputs, per_item floats for each item.
+std::vector<float> run_selftest(const char* shader, const std::vector<float>& in, uint32_t n,
+                                uint32_t per_item) {
+  Buffer in_buf = test::device_buffer(in);
+  Buffer out_buf = test::device_buffer({}, size_t{n} * per_item);
+  Recorder rec(test::context());
+  rec.begin();
+  const BufferRange buffers[] = {whole(in_buf), whole(out_buf)};
+  rec.dispatch_shader(shader, buffers, std::as_bytes(std::span(&n, 1)), (n + 63) / 64);
+  rec.end();
+  rec.submit_and_wait();
+  return test::read_floats(out_buf, size_t{n} * per_item);
+}
+
 bool same_bits(float a, float b) {
   return std::bit_cast<uint32_t>(a) == std::bit_cast<uint32_t>(b) || (std::isnan(a) && std::isnan(b));
 }
@@ -55,15 +70,7 @@ TEST_CASE("Exact-mode shader arithmetic equals the host's bit for bit") {
     add((quant::fp16_to_f32(h) + quant::fp16_to_f32(static_cast<uint16_t>(h + 1))) / 2, unit(rng), unit(rng));
   }
   const auto n = static_cast<uint32_t>(in.size() / 3);
-  Buffer in_buf = test::device_buffer(in);
-  Buffer out_buf = test::device_buffer({}, size_t{n} * 6);
-  Recorder rec(ctx);
-  rec.begin();
-  const BufferRange buffers[] = {whole(in_buf), whole(out_buf)};
-  rec.dispatch_shader("ggml_exact_selftest", buffers, std::as_bytes(std::span(&n, 1)), (n + 63) / 64);
-  rec.end();
-  rec.submit_and_wait();
-  const auto out = test::read_floats(out_buf, size_t{n} * 6);
+  const auto out = run_selftest("ggml_exact_selftest", in, n, 6);
   int bad[6] = {};
   for (uint32_t i = 0; i < n; ++i) {
     const float a = in[i * 3], b = in[i * 3 + 1], c = in[i * 3 + 2];
@@ -85,22 +92,13 @@ TEST_CASE("Exact-mode shader arithmetic equals the host's bit for bit") {
 TEST_CASE("The tensor-core GEMM's f16 split is exact to 2^-21 on this device, its parts f16 values") {
   // common/f16_split.glsl runs on every device (only the GEMM that uses it needs tensor cores), so lavapipe
   // checks here what a GPU's compiler or f16 handling once broke: v = hi + lo / 1024 with hi and lo f16s.
-  Context& ctx = test::context();
   std::mt19937 rng(5);
   std::uniform_real_distribution<float> sym(-1.0f, 1.0f);
   std::uniform_int_distribution<int> exp(-40, 15);
   std::vector<float> in = {0.0f, -0.0f, 1.0f, 65504.0f, -65504.0f, 6.103515625e-05f, 6.1e-05f, 1e-30f};
   for (int i = 0; i < 100000; ++i) in.push_back(sym(rng) * std::ldexp(1.0f, exp(rng)));
   const auto n = static_cast<uint32_t>(in.size());
-  Buffer in_buf = test::device_buffer(in);
-  Buffer out_buf = test::device_buffer({}, size_t{n} * 2);
-  Recorder rec(ctx);
-  rec.begin();
-  const BufferRange buffers[] = {whole(in_buf), whole(out_buf)};
-  rec.dispatch_shader("f16_split_selftest", buffers, std::as_bytes(std::span(&n, 1)), (n + 63) / 64);
-  rec.end();
-  rec.submit_and_wait();
-  const auto out = test::read_floats(out_buf, size_t{n} * 2);
+  const auto out = run_selftest("f16_split_selftest", in, n, 2);
   auto as_f16 = [](float f) { return quant::fp16_to_f32(quant::f32_to_fp16(f)); };
   int bad = 0, carried = 0;
   double worst = 0;
