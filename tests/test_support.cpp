@@ -25,9 +25,33 @@ std::filesystem::path require_shared(const std::string& relative) {
   return p;
 }
 
+namespace {
+// Every temp_dir() of a process lives under one root, removed when the process exits (normally or through
+// std::exit, as a SKIP does): ctest starts one process per test case, and directories left behind by
+// thousands of them once filled the disk. Only the process that made the root removes it, so a forked
+// child's exit cannot pull it from under its parent. GLASSWING_KEEP_TEST_FILES=1 keeps it for a post-mortem.
+class TempRoot {
+ public:
+  TempRoot()
+      : owner_(::getpid()),
+        path_(std::filesystem::temp_directory_path() / ("glasswing-test-" + std::to_string(owner_))) {}
+  ~TempRoot() {
+    const char* keep = std::getenv("GLASSWING_KEEP_TEST_FILES");
+    if (::getpid() != owner_ || (keep && *keep && std::string(keep) != "0")) return;
+    std::error_code ec;  // never throw from a destructor at exit
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  pid_t owner_;
+  std::filesystem::path path_;
+};
+}  // namespace
+
 std::filesystem::path temp_dir(const std::string& name) {
-  auto p =
-      std::filesystem::temp_directory_path() / ("glasswing-test-" + name + "-" + std::to_string(::getpid()));
+  static const TempRoot root;
+  auto p = root.path() / name;
   std::filesystem::remove_all(p);
   std::filesystem::create_directories(p);
   return p;

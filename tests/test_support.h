@@ -14,7 +14,8 @@ std::filesystem::path shared_dir();
 // path and exits with code 77, which ctest reports as "skipped" — never as passed.
 std::filesystem::path require_shared(const std::string& relative);
 
-// A fresh, empty temporary directory unique to this process and name.
+// A fresh, empty temporary directory unique to this process and name; removed, with everything in it,
+// when the process exits (set GLASSWING_KEEP_TEST_FILES=1 to keep it).
 std::filesystem::path temp_dir(const std::string& name);
 
 // s as one single-quoted POSIX shell word (for commands run with std::system).
