@@ -301,6 +301,14 @@ std::vector<Shape> make_shapes() {
   ds2.expert_gating_func = 0;
   ds2.expert_weights_scale = 0.0f;
   add(ds2);
+  // "-wide": "-q" with a latent of 128 and v heads of 128, so that each head's k_b and v_b are whole row
+  // groups (kRowGroupRows): the Vulkan engine's one dispatch over all heads
+  Shape ds2_wide = ds2;
+  ds2_wide.name = "test-tiny-deepseek2-wide";
+  ds2_wide.kv_rank = 128;
+  ds2_wide.v_head = 128;
+  ds2_wide.key_length = 144;
+  add(ds2_wide);
   // mistral4 (Mistral Small 4): deepseek2's layers under its own name, with Llama 4's attention temperature
   // stepping every 8 positions (large, so that it shows)
   ds2.name = "test-tiny-mistral4";

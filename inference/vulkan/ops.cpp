@@ -41,15 +41,16 @@ constexpr uint32_t kTileLanes = 8;  // invocations per workgroup of the tiles ke
 // Shared by the mat-vec and mat-mul shaders (matvec_body.glsl, matmul_body.glsl): one slice of a weight.
 struct WeightProductPush {
   uint32_t ncols, nrows, row_base, x_stride, y_stride, accumulate, nvec;
+  uint32_t group_rows, x_group, y_group;  // common/row_groups.glsl
 };
-static_assert(sizeof(WeightProductPush) == 28);
+static_assert(sizeof(WeightProductPush) == 40);
 // matvec_tiles.glsl: a weight product and the deferred RMSNorm.
 struct TilesPush {
   WeightProductPush product;
   uint32_t norm_write, norm_slots, norm_stride;
   float norm_eps;
 };
-static_assert(sizeof(TilesPush) == 44);
+static_assert(sizeof(TilesPush) == 56);
 
 WeightProductPush product_push(const WeightTensor& w, const WeightTensor::Slice& slice, const MatShape& s) {
   return {w.cols,
@@ -58,7 +59,10 @@ WeightProductPush product_push(const WeightTensor& w, const WeightTensor::Slice&
           s.x_stride ? s.x_stride : w.cols,
           s.y_stride ? s.y_stride : w.rows,
           s.accumulate ? 1u : 0u,
-          s.n_vec};
+          s.n_vec,
+          s.group_rows,
+          s.x_group,
+          s.y_group};
 }
 
 struct GetRowsPush {
@@ -592,7 +596,22 @@ void check_inline_norm(const DeviceInfo& info, const WeightTensor& w, const MatS
   if (s.inline_norm && !(possible && inlines_norm(info, w, s.n_vec)))
     throw VulkanError("inline RMSNorm: only for the GPU kernels' mat-vec of a few vectors");
 }
+
+void check_row_groups(const WeightTensor& w, const MatShape& s) {
+  if (!s.group_rows) return;
+  if (!row_groups_supported(w, s.group_rows))
+    throw VulkanError("row groups of " + std::to_string(s.group_rows) +
+                      " rows: need one slice of whole groups of a multiple of " +
+                      std::to_string(kRowGroupRows) + " rows");
+  if (s.x_group % 4 != 0) throw VulkanError("row groups: x_group must be a multiple of 4");
+  if (s.norm_write || s.norm_read || s.inline_norm) throw VulkanError("row groups take no RMSNorm");
+}
 }  // namespace
+
+bool row_groups_supported(const WeightTensor& w, uint32_t group_rows) {
+  return group_rows > 0 && group_rows % kRowGroupRows == 0 && w.rows % group_rows == 0 &&
+         w.slices.size() == 1 && w.order == RowOrder::Plain;
+}
 
 bool matvec_swiglu_supported(const DeviceInfo& info, GgmlType type) {
   return uses_tiles(info, type) || (use_gpu_kernels(info) && gpu_layout(type).has_value());
@@ -798,6 +817,7 @@ void Recorder::elementwise(const char* shader, std::span<const BufferRange> buff
 void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
   check_weight(w);
   if (w.order != RowOrder::Plain) throw VulkanError("matvec: gate|up pairs are read by matvec_swiglu only");
+  check_row_groups(w, s);
   if ((s.norm_write || s.norm_read) && !defers_norm(ctx_->device().info(), w))
     throw VulkanError("deferred RMSNorm: only for CPU devices' tiles in one slice");
   check_inline_norm(ctx_->device().info(), w, s);
@@ -897,6 +917,7 @@ void Recorder::matvec_swiglu(const WeightTensor& w, const BufferRange& x, const 
     throw VulkanError(
         "matvec_swiglu: needs gate|up pairs of a matvec_swiglu_supported type (RowOrder::GateUpPairs)");
   check_inline_norm(info, w, s);
+  if (s.group_rows) throw VulkanError("matvec_swiglu takes no row groups");
   if (uses_tiles(info, w.type)) {
     matvec_tiles(w, x, y, s, true);
     return;
@@ -929,7 +950,8 @@ void Recorder::matvec_gpu(const WeightTensor& w, const BufferRange& x, const Buf
     throw VulkanError("matvec: quantized weights read x as vec4; x_stride must be a multiple of 4");
   const std::string shader = "matvec_gpu_" + kernel_type_name(w.type) + (swiglu ? "_swiglu" : "");
   MatvecTuning t = matvec_tuning();
-  if (swiglu) t.mr = (t.mr + 1) / 2 * 2;  // whole gate|up pairs per subgroup
+  if (swiglu) t.mr = (t.mr + 1) / 2 * 2;   // whole gate|up pairs per subgroup
+  if (s.group_rows % t.mr != 0) t.mr = 1;  // a subgroup's rows in one row group
   const uint32_t sg = std::max(ctx_->device().info().subgroup_size, 1u);
   // Rows per workgroup: MR per subgroup (any real subgroup size stays correct: the subgroups stride).
   const uint32_t rpw = std::max(1u, t.wg / sg) * t.mr;
@@ -952,6 +974,7 @@ void Recorder::matmul(const WeightTensor& w, const BufferRange& x, const BufferR
     return matvec(w, x, y, s);  // CPU devices: the batched matvec reads the tiles
   if (s.norm_write || s.norm_read) throw VulkanError("deferred RMSNorm: only for CPU devices' tiles");
   check_inline_norm(ctx_->device().info(), w, s, /*possible=*/false);
+  check_row_groups(w, s);
   const uint32_t x_stride = s.x_stride ? s.x_stride : w.cols;
   const bool gpu = use_gpu_kernels(ctx_->device().info());
   const bool aligned = x_stride % 4 == 0 && x.offset % 16 == 0;
@@ -986,7 +1009,8 @@ void Recorder::matmul_tiled(const WeightTensor& w, const BufferRange& x, const B
   check_weight(w);
   // the register-blocked tiled GEMM (matmul_tiled_body.glsl)
   const std::string shader = "matmul_tiled_" + layout_name(w.type, use_gpu_kernels(ctx_->device().info()));
-  const MatmulTuning t = matmul_tuning(ctx_->device().info());
+  MatmulTuning t = matmul_tuning(ctx_->device().info());
+  if (s.group_rows % t.bm != 0) t = {64, 64, 16, 4, 4};  // a tile's rows in one row group
   const uint32_t spec[] = {t.wg(), t.bm, t.bn, t.bk, t.tm, t.tn};
   for (const auto& slice : w.slices) {
     const WeightProductPush push = product_push(w, slice, s);

@@ -112,7 +112,19 @@ struct MatShape {
   const NormWrite* norm_write = nullptr;  // with accumulate
   const NormRead* norm_read = nullptr;
   const InlineNorm* inline_norm = nullptr;  // see inlines_norm()
+  // Row groups (shaders/common/row_groups.glsl): several small products in one dispatch, e.g. latent
+  // attention's per-head k_b stacked into one matrix. w's rows come in groups of group_rows (a multiple of
+  // kRowGroupRows; w in one slice; no norms), group g reading its vectors at x + g * x_group (a multiple of
+  // 4) and writing them at y + g * y_group; 0: one group.
+  uint32_t group_rows = 0;
+  uint32_t x_group = 0;
+  uint32_t y_group = 0;
 };
+// What group_rows must be a multiple of: the rows every product kernel computes from one load of x (a
+// subgroup's rows, a pass of the CPU devices' tiles, a GEMM tile) divide it, so they lie in one group.
+constexpr uint32_t kRowGroupRows = 128;
+// True where w can be a matrix of row groups of group_rows rows (see MatShape::group_rows).
+bool row_groups_supported(const WeightTensor& w, uint32_t group_rows);
 
 struct RowsShape {
   uint32_t n = 0;         // elements per row

@@ -16,6 +16,7 @@
 #include "inference/model/expert_routing.h"
 #include "inference/quant/quant.h"
 #include "inference/vulkan/backend_choice.h"
+#include "inference/vulkan/env_choice.h"
 #include "inference/vulkan/gpu_layout.h"
 #include "inference/vulkan/record_util.h"
 #include "inference/vulkan/rope_table.h"
@@ -107,6 +108,15 @@ CacheLayout cache_layout(Context& ctx, const model::ModelDescription& d, int64_t
 
 }  // namespace
 
+// One small matrix per attention head (latent attention's k_b, v_b): stacked into one matrix of row groups
+// (ops.h MatShape::group_rows) where the kernels allow, so that all heads take one dispatch (DeepSeek-V2-Lite
+// made 864 a decode step, one per head, layer and matrix), else each head's own.
+struct HeadMatrices {
+  const WeightTensor* stacked = nullptr;   // the heads' rows one after another
+  uint32_t head_rows = 0;                  // rows per head in stacked
+  std::vector<const WeightTensor*> heads;  // when not stacked
+};
+
 struct VulkanBackend::LayerTensors {
   BufferRange attn_norm, attn_norm_b, bq, bk, bv, bqkv, bo, ffn_norm, ffn_norm_b, b_up, b_down;
   BufferRange q_norm, k_norm;                 // per-head gains (qwen3), else empty
@@ -130,7 +140,7 @@ struct VulkanBackend::LayerTensors {
   // norm, per head k_b and v_b
   const WeightTensor *wq_a = nullptr, *wq_b = nullptr, *wkv_a = nullptr;
   BufferRange q_a_norm, kv_a_norm;
-  std::vector<const WeightTensor*> k_b, v_b;
+  HeadMatrices k_b, v_b;
   // a short-convolution layer (LFM2) instead of attention: in_proj, the taps, out_proj
   const WeightTensor *conv_in = nullptr, *conv_out = nullptr;
   BufferRange conv_taps;
@@ -591,6 +601,32 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     });
     return &t;
   };
+  // Per-head matrices stacked (HeadMatrices) where each head's rows are whole row groups and its input
+  // (x_group apart) is vec4-aligned, else one per head (also with GLASSWING_VULKAN_STACK_HEADS=0, to
+  // compare).
+  const bool stack_heads = env_choice("GLASSWING_VULKAN_STACK_HEADS", {"0", "1"}, 1) == 1;
+  auto head_matrices = [&](const std::vector<model::WeightMatrix>& heads, uint32_t x_group) {
+    HeadMatrices out;
+    const bool same =
+        stack_heads && std::all_of(heads.begin(), heads.end(), [&](const model::WeightMatrix& m) {
+          return m.type == heads[0].type && m.n_rows == heads[0].n_rows && m.n_cols == heads[0].n_cols;
+        });
+    if (!heads.empty() && same && heads[0].n_rows % kRowGroupRows == 0 && x_group % 4 == 0) {
+      std::vector<const model::WeightMatrix*> parts;
+      for (const auto& m : heads) parts.push_back(&m);
+      const uint64_t base = weight_bytes_;
+      const WeightTensor& t = upload_fused(parts, [&](uint64_t done, uint64_t) {
+        if (progress) progress(std::min(total, base + done), total);
+      });
+      if (row_groups_supported(t, u32(heads[0].n_rows))) {
+        out.stacked = &t;
+        out.head_rows = u32(heads[0].n_rows);
+        return out;
+      }
+    }
+    for (const auto& m : heads) out.heads.push_back(matrix(m));
+    return out;
+  };
   // q, k and v of one type and width: one matrix (one matvec, one RoPE dispatch per layer instead of 5).
   auto fused_qkv = [&](const model::LayerWeights& L) -> const WeightTensor* {
     // (Qwen3.5's q rows carry each head's output gate: q stays its own matrix)
@@ -733,10 +769,9 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
       t.wkv_a = matrix(L.wkv_a);
       t.q_a_norm = upload_vector(L.q_a_norm);
       t.kv_a_norm = upload_vector(L.kv_a_norm);
-      for (size_t h = 0; h < L.k_b.size(); ++h) {
-        t.k_b.push_back(matrix(L.k_b[h]));
-        t.v_b.push_back(matrix(L.v_b[h]));
-      }
+      const uint32_t hq = u32(d.mla.nope + d.n_rot), hd = u32(d.head_dim);
+      t.k_b = head_matrices(L.k_b, hq);  // (its x: each head's nope part of q)
+      t.v_b = head_matrices(L.v_b, hd);  // (its x: each head's latent part of the attention output)
     }
     if (!L.up_exps.empty()) {  // each expert's matrices on their own (views into the ffn_*_exps tensors)
       t.router = matrix(L.router);
@@ -850,7 +885,12 @@ const WeightTensor& VulkanBackend::upload_matrix(const model::WeightMatrix& m, c
 
 const WeightTensor& VulkanBackend::upload_fused(std::initializer_list<const model::WeightMatrix*> parts,
                                                 const Progress& progress, RowOrder order) {
-  const model::WeightMatrix& first = **parts.begin();
+  return upload_fused(std::span(parts.begin(), parts.size()), progress, order);
+}
+
+const WeightTensor& VulkanBackend::upload_fused(std::span<const model::WeightMatrix* const> parts,
+                                                const Progress& progress, RowOrder order) {
+  const model::WeightMatrix& first = *parts.front();
   std::vector<uint8_t> rows;
   uint64_t total = 0;
   for (const auto* m : parts) total += m->row_bytes * static_cast<uint64_t>(m->n_rows);
@@ -1623,6 +1663,28 @@ void VulkanBackend::record_attention(Recorder& rec, Caches& c, uint32_t n, int64
   rec.barrier();
 }
 
+// Each head's matrix times its own part of each of n vectors: head h reads x + h * x.head (vectors x.stride
+// apart) and writes y + h * y.head. One dispatch over the stacked heads, else one per head.
+struct HeadStrides {
+  uint32_t head = 0, stride = 0;
+};
+static void project_heads(Recorder& rec, const HeadMatrices& m, const BufferRange& x, const BufferRange& y,
+                          uint32_t n, HeadStrides xs, HeadStrides ys) {
+  if (m.stacked) {
+    rec.project(*m.stacked, x, y,
+                {.n_vec = n,
+                 .x_stride = xs.stride,
+                 .y_stride = ys.stride,
+                 .group_rows = m.head_rows,
+                 .x_group = xs.head,
+                 .y_group = ys.head});
+    return;
+  }
+  for (size_t h = 0; h < m.heads.size(); ++h)
+    rec.project(*m.heads[h], floats_from(x, uint64_t(h) * xs.head), floats_from(y, uint64_t(h) * ys.head),
+                {.n_vec = n, .x_stride = xs.stride, .y_stride = ys.stride});
+}
+
 // Multi-head latent attention's queries, keys and values before RoPE (model::ModelDescription::Mla), from
 // the normalized x in xb: per head q = [its RoPE part, k_b . its nope part], one key [the shared RoPE key,
 // the normalized latent], the value the key itself. Copies move the RoPE parts (any offsets); the per-head
@@ -1648,9 +1710,7 @@ void VulkanBackend::record_mla_qkv(Recorder& rec, uint32_t n, const LayerTensors
               {.n = u32(m.kv_rank), .n_rows = n, .x_stride = kv_a, .y_stride = hd}, d.norm_eps);
   rec.copy_rows(floats_from(a.mla_kv, u32(m.kv_rank)), a.k, r, n, kv_a, hd);
   // (the RoPE parts reach q rotated, from the Q cache's rows: record_mla_rope_store)
-  for (uint32_t h = 0; h < heads; ++h)
-    rec.project(*L.k_b[h], floats_from(a.mla_q, uint64_t(h) * hq), floats_from(a.q, uint64_t(h) * hd + r),
-                {.n_vec = n, .x_stride = heads * hq, .y_stride = heads * hd});
+  project_heads(rec, L.k_b, a.mla_q, floats_from(a.q, r), n, {hq, heads * hq}, {hd, heads * hd});
   // the Q cache's rows (record_mla_rope_store): per head the RoPE part, then the nope part
   rec.copy_rows(floats_from(a.mla_q, u32(m.nope)), a.mla_qc, r, n * heads, hq, hq);
   rec.copy_rows(a.mla_q, floats_from(a.mla_qc, r), u32(m.nope), n * heads, hq, hq);
@@ -1686,10 +1746,8 @@ void VulkanBackend::record_mla_values(Recorder& rec, uint32_t n, const LayerTens
   const auto& d = model_.desc();
   const Activations& a = *a_;
   const uint32_t hd = u32(d.head_dim), heads = u32(d.n_head), vh = u32(d.mla.v_head);
-  for (uint32_t h = 0; h < heads; ++h)
-    rec.project(*L.v_b[h], floats_from(a.att_out, uint64_t(h) * hd + u32(d.n_rot)),
-                floats_from(a.mla_o, uint64_t(h) * vh),
-                {.n_vec = n, .x_stride = heads * hd, .y_stride = heads * vh});
+  project_heads(rec, L.v_b, floats_from(a.att_out, u32(d.n_rot)), a.mla_o, n, {hd, heads * hd},
+                {vh, heads * vh});
   rec.barrier();
 }
 
@@ -2178,9 +2236,8 @@ VulkanBackend::MapQueries VulkanBackend::record_map_queries(Recorder& rec, const
   const BufferRange rows = floats_from(c.q_layer(l), uint64_t(q0) * heads * hq);
   const BufferRange out{map_queries_->handle(), 0, uint64_t(nq) * d.q_dim() * sizeof(float)};
   rec.copy_rows(rows, out, r, nq * heads, hq, hd);
-  for (uint32_t h = 0; h < heads; ++h)
-    rec.project(*L.k_b[h], floats_from(rows, uint64_t(h) * hq + r), floats_from(out, uint64_t(h) * hd + r),
-                {.n_vec = nq, .x_stride = heads * hq, .y_stride = heads * hd});
+  project_heads(rec, L.k_b, floats_from(rows, r), floats_from(out, r), nq, {hq, heads * hq},
+                {hd, heads * hd});
   rec.barrier();
   return {out, q0};
 }

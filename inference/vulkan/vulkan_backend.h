@@ -129,6 +129,8 @@ class VulkanBackend final : public model::Backend {
   const WeightTensor& upload_matrix(const model::WeightMatrix& m, const Progress& progress);
   const WeightTensor& upload_fused(std::initializer_list<const model::WeightMatrix*> parts,
                                    const Progress& progress, RowOrder order = RowOrder::Plain);
+  const WeightTensor& upload_fused(std::span<const model::WeightMatrix* const> parts,
+                                   const Progress& progress, RowOrder order = RowOrder::Plain);
   BufferRange upload_vector(std::span<const float> v);
   BufferRange upload_bytes(const void* data, uint64_t bytes);
   // Layer l's RoPE table (rope_table.h) in a session of n_ctx positions (LongRoPE's long factors past the

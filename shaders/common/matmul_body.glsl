@@ -16,6 +16,7 @@ void main() {
   uint tid = gl_LocalInvocationID.x;
   uint tr = tid % 16u, tt = tid / 16u;
   uint rb_stride = (p.ncols / BLOCK_ELEMS) * BLOCK_BYTES;
+  uint gx = group_x(m0);  // (the tile's rows lie in one group)
   float acc[2][2] = {{0.0, 0.0}, {0.0, 0.0}};
   for (uint k0 = 0u; k0 < p.ncols; k0 += TK) {
     for (uint idx = tid; idx < TM * (TK / CHUNK); idx += 256u) {
@@ -31,7 +32,7 @@ void main() {
     }
     for (uint idx = tid; idx < TN * TK; idx += 256u) {
       uint t = idx / TK, k = idx % TK;
-      xs[t][k] = (n0 + t < p.nvec && k0 + k < p.ncols) ? x[(n0 + t) * p.x_stride + k0 + k] : 0.0;
+      xs[t][k] = (n0 + t < p.nvec && k0 + k < p.ncols) ? x[(n0 + t) * p.x_stride + gx + k0 + k] : 0.0;
     }
     barrier();
     [[unroll]] for (uint k = 0u; k < TK; ++k) {
@@ -48,7 +49,7 @@ void main() {
     [[unroll]] for (uint j = 0u; j < 2u; ++j) {
       uint r = m0 + tr + 16u * i, t = n0 + tt + 16u * j;
       if (r < p.nrows && t < p.nvec) {
-        uint yo = t * p.y_stride + p.row_base + r;
+        uint yo = y_index(t, r);
         y[yo] = p.accumulate != 0u ? y[yo] + acc[i][j] : acc[i][j];
       }
     }

@@ -39,6 +39,7 @@ void main() {
   uint tid = gl_LocalInvocationID.x;
   uint sm = (gl_SubgroupID & 1u) * 32u, sn = (gl_SubgroupID >> 1) * 32u;  // this subgroup's 32 x 32
   uint rb_stride = (p.ncols / BLOCK_ELEMS) * BLOCK_BYTES;
+  uint gx = group_x(m0);  // (the tile's rows lie in one group)
   FP32 acc[2][2], acc_lo[2][2];  // Whi.Xhi, and (Wlo.Xhi + Whi.Xlo) * F16_LO_SCALE
   [[unroll]] for (uint i = 0u; i < 2u; ++i)
     [[unroll]] for (uint j = 0u; j < 2u; ++j) {
@@ -65,7 +66,7 @@ void main() {
     // activation tile: 64 vectors x 8 quads of columns
     for (uint job = tid; job < BN * (BK / 4u); job += 128u) {
       uint n = job / (BK / 4u), kq = job % (BK / 4u);
-      vec4 xv = n0 + n < p.nvec ? x4[((n0 + n) * p.x_stride + k0) / 4u + kq] : vec4(0.0);
+      vec4 xv = n0 + n < p.nvec ? x4[((n0 + n) * p.x_stride + gx + k0) / 4u + kq] : vec4(0.0);
       [[unroll]] for (uint c = 0u; c < 4u; ++c) {
         const vec2 s = f16_split(xv[c]);
         xh[n * SK + 4u * kq + c] = float16_t(s.x);
@@ -99,7 +100,7 @@ void main() {
   for (uint e = tid; e < BM * BN; e += 128u) {
     uint m = e % BM, n = e / BM;
     if (m0 + m < p.nrows && n0 + n < p.nvec) {
-      uint yo = (n0 + n) * p.y_stride + p.row_base + m0 + m;
+      uint yo = y_index(n0 + n, m0 + m);
       float v = cs[n * SC + m];
       y[yo] = p.accumulate != 0u ? y[yo] + v : v;
     }

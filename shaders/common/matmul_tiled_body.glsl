@@ -27,6 +27,7 @@ void main() {
   uint tid = gl_LocalInvocationID.x;
   uint tr = tid % PM, tc = tid / PM;
   uint rb_stride = (p.ncols / BLOCK_ELEMS) * BLOCK_BYTES;
+  uint gx = group_x(m0);  // (the tile's rows lie in one group)
   vec4 acc[TM / 4u][TN];
   [[unroll]] for (uint i = 0u; i < TM / 4u; ++i)
     [[unroll]] for (uint j = 0u; j < TN; ++j) acc[i][j] = vec4(0.0);
@@ -56,7 +57,7 @@ void main() {
     for (uint job = tid; job < BN * (BK / 4u); job += WG) {
       uint n = job % BN, kq = job / BN;
       uint k = k0 + 4u * kq;
-      vec4 xv = (n0 + n < p.nvec && k < p.ncols) ? x4[((n0 + n) * p.x_stride + k) >> 2] : vec4(0.0);
+      vec4 xv = (n0 + n < p.nvec && k < p.ncols) ? x4[((n0 + n) * p.x_stride + gx + k) >> 2] : vec4(0.0);
       [[unroll]] for (uint c = 0u; c < 4u; ++c) xs[(4u * kq + c) * QN + (n >> 2)][n & 3u] = xv[c];
     }
     barrier();
@@ -78,7 +79,7 @@ void main() {
         [[unroll]] for (uint e = 0u; e < 4u; ++e) {
           uint r = m0 + 4u * (tr + i * PM) + e;
           if (r < p.nrows) {
-            uint yo = t * p.y_stride + p.row_base + r;
+            uint yo = y_index(t, r);
             float v = acc[i][4u * j + c][e];
             y[yo] = p.accumulate != 0u ? y[yo] + v : v;
           }

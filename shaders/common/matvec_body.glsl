@@ -33,6 +33,7 @@ void main() {
   for (uint r0 = gl_SubgroupID * MR; r0 < ROWS_PER_WG; r0 += gl_NumSubgroups * MR) {
     uint row0 = wg * ROWS_PER_WG + r0;
     if (row0 >= p.nrows) break;  // uniform in the subgroup
+    uint gx = group_x(row0);     // (the MR rows lie in one group)
     uint rb[MR];
     // rows past the end recompute the last row and store nothing
     [[unroll]] for (uint m = 0u; m < MR; ++m) rb[m] = min(row0 + m, p.nrows - 1u) * rb_stride;
@@ -45,7 +46,7 @@ void main() {
       [[unroll]] for (uint n = 0u; n < NV; ++n) {
         float xs[CHUNK];
         if (CHUNK % 4u == 0u) {
-          uint x4o = (xo[n] + c * CHUNK) >> 2;
+          uint x4o = (xo[n] + gx + c * CHUNK) >> 2;
           [[unroll]] for (uint i = 0u; i < CHUNK / 4u; ++i) {
             vec4 xv = x4[x4o + i];
             xs[4u * i] = xv.x;
@@ -54,7 +55,7 @@ void main() {
             xs[4u * i + 3u] = xv.w;
           }
         } else {
-          [[unroll]] for (uint i = 0u; i < CHUNK; ++i) xs[i] = x[xo[n] + c * CHUNK + i];
+          [[unroll]] for (uint i = 0u; i < CHUNK; ++i) xs[i] = x[xo[n] + gx + c * CHUNK + i];
         }
         [[unroll]] for (uint m = 0u; m < MR; ++m)
           [[unroll]] for (uint i = 0u; i < CHUNK; ++i) acc[m][n] += vals[m][i] * xs[i];
@@ -64,7 +65,7 @@ void main() {
       [[unroll]] for (uint n = 0u; n < NV; ++n) {
         float sum = subgroupAdd(acc[m][n]);
         if (subgroupElect() && row0 + m < p.nrows && v0 + n < p.nvec) {
-          uint yo = (v0 + n) * p.y_stride + p.row_base + row0 + m;
+          uint yo = y_index(v0 + n, row0 + m);
           y[yo] = p.accumulate != 0u ? y[yo] + sum : sum;
         }
       }

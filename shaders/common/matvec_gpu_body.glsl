@@ -27,13 +27,14 @@ void main() {
   uint nb = p.ncols / BLOCK_ELEMS;
   w_aux = p.nrows * nb * BLOCK_BYTES;
   uint v = gl_WorkGroupID.y;
-  uint xb = (v * p.x_stride) >> 2;
-  x_base4 = xb;
+  uint xv0 = v * p.x_stride;
+  x_base4 = xv0 >> 2;
   uint wg = gl_WorkGroupID.x + gl_WorkGroupID.z * gl_NumWorkGroups.x;
   uint units = nb * UNITS;
   for (uint r0 = gl_SubgroupID * MR; r0 < ROWS_PER_WG; r0 += gl_NumSubgroups * MR) {
     uint row0 = wg * ROWS_PER_WG + r0;
     if (row0 >= p.nrows) break;  // uniform in the subgroup
+    uint xb = (xv0 + group_x(row0)) >> 2;  // (the MR rows lie in one group; NORM takes no groups)
     uint rblk[MR];
     // rows past the end recompute the last row and store nothing
     [[unroll]] for (uint m = 0u; m < MR; ++m) rblk[m] = min(row0 + m, p.nrows - 1u) * nb;
@@ -94,7 +95,7 @@ void main() {
     [[unroll]] for (uint m = 0u; m < MR; ++m) {
       float sum = subgroupAdd(acc[m]) * rms;
       if (subgroupElect() && row0 + m < p.nrows) {
-        uint yo = v * p.y_stride + p.row_base + row0 + m;
+        uint yo = y_index(v, row0 + m);
         y[yo] = p.accumulate != 0u ? y[yo] + sum : sum;
       }
     }

@@ -52,11 +52,15 @@ layout(push_constant) uniform Push {
   uint y_stride;     // elements between output vectors
   uint accumulate;   // 1: y += W.x (fused residual add)
   uint nvec;         // vectors in the batch
+  uint group_rows;   // row groups (common/row_groups.glsl; not with GATE_UP or a norm); 0: none
+  uint x_group;      // elements between groups' inputs (a multiple of 4)
+  uint y_group;      // elements between groups' outputs
   uint norm_write;   // 1: write xg and this workgroup's sums of squares (with accumulate)
   uint norm_slots;   // > 0: scale outputs by the RMSNorm factor from this many sums per vector
   uint norm_stride;  // floats between vectors' sums (a multiple of 4)
   float norm_eps;
 } p;
+#include "common/row_groups.glsl"
 
 
 #if defined(TILES_Q4_0) || defined(TILES_Q4_MIN)
@@ -152,6 +156,7 @@ void main() {
   for (uint r0 = 0u; r0 < ROWS_PER_WG; r0 += PASS_OUT) {
     uint row0 = wg * ROWS_PER_WG + r0;  // a multiple of PASS_OUT, so of GROUP_OUT when NG > 1
     if (row0 >= nout) break;
+    uint gx = group_x(row0) >> 2;  // (a pass's rows lie in one row group)
     // Texel index of each group's first tile; groups past the end re-read the last one (their rows are past
     // nout and store nothing).
     uint tile0[NG];
@@ -163,7 +168,7 @@ void main() {
       vec4 xs[NV][8];
       [[unroll]] for (uint n = 0u; n < NV; ++n)
         [[unroll]] for (uint i = 0u; i < 8u; ++i)
-          xs[n][i] = uintBitsToFloat(imageLoad(x_texels, int(xo[n] + b * 8u + i)));
+          xs[n][i] = uintBitsToFloat(imageLoad(x_texels, int(xo[n] + gx + b * 8u + i)));
 #ifdef TILES_XSUM
       float xsum[NV];  // the block's sum of x (for BIAS and the mins), once for all rows
       [[unroll]] for (uint n = 0u; n < NV; ++n) {
@@ -271,7 +276,7 @@ void main() {
       uint row = row0 + m * 8u + lane;
       [[unroll]] for (uint n = 0u; n < NV; ++n) {
         if (row < nout && v0 + n < p.nvec) {
-          uint yo = (v0 + n) * p.y_stride + p.row_base + row;
+          uint yo = y_index(v0 + n, row);
 #ifdef GATE_UP
           float g = acc[m][n] * rms[n];
           y[yo] = g / (1.0 + exp(-g)) * (acc[m + MO][n] * rms[n]);  // as swiglu.comp

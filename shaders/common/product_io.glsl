@@ -12,4 +12,8 @@ layout(push_constant) uniform Push {
   uint y_stride;    // elements between output vectors
   uint accumulate;  // 1: y += W.x (fused residual add)
   uint nvec;        // vectors (tokens) in the batch
+  uint group_rows;  // row groups (common/row_groups.glsl); 0: none
+  uint x_group;     // elements between groups' inputs
+  uint y_group;     // elements between groups' outputs
 } p;
+#include "common/row_groups.glsl"

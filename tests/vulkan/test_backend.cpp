@@ -12,6 +12,7 @@
 #include "inference/model/model.h"
 #include "inference/model/session.h"
 #include "inference/quant/quant.h"
+#include "inference/vulkan/dispatch_profile.h"
 #include "inference/vulkan/gpu_layout.h"
 #include "inference/vulkan/vulkan_backend.h"
 #include "tests/engine/engine_test_util.h"
@@ -463,10 +464,13 @@ TEST_CASE("Vulkan runs K-EXAONE (exaone-moe) and North (cohere2moe) as the CPU e
 TEST_CASE("Vulkan runs deepseek2's multi-head latent attention as the CPU engine does", "[backend]") {
   // The latent as one KV head of 16 + 64 (RoPE key first), each head's query through its k_b and output
   // through its v_b as per-head mat-vecs over strided views; one attn_q, or q through a rank of 96. Prefill,
-  // decode steps, a prompt longer than a step, the maps and the overview.
+  // decode steps, a prompt longer than a step, the maps and the overview. "-wide": a latent of 128 and v
+  // heads of 128, so that k_b and v_b run stacked, all heads in one product (row groups).
   // (mistral4: the queries, and the Q cache's rows, times the attention temperature, from position 8 on)
   const auto [shape, type] = GENERATE(std::pair{"test-tiny-deepseek2", gguf::GgmlType::Q8_0},
                                       std::pair{"test-tiny-deepseek2-q", gguf::GgmlType::F32},
+                                      std::pair{"test-tiny-deepseek2-wide", gguf::GgmlType::Q4_0},
+                                      std::pair{"test-tiny-deepseek2-wide", gguf::GgmlType::F16},
                                       std::pair{"test-tiny-mistral4", gguf::GgmlType::Q8_0});
   INFO(shape << " " << gguf::ggml_type_name(type));
   auto model = model::Model::load(test::synth_model_file(shape, type));
@@ -481,10 +485,11 @@ TEST_CASE("Vulkan runs deepseek2's multi-head latent attention as the CPU engine
     CHECK(model->desc().q_cache_dim() == 4 * 48);
     // one cache for the latent keys and values: the estimate counts it once, as the session allocates it
     const auto caches = gpu->create_caches(64);
-    const uint64_t kq = uint64_t(2) * 64 * (80 + 4 * 48) * sizeof(float);
+    const uint64_t latent = uint64_t(model->desc().head_dim);  // the RoPE key and the latent: 80 or 144
+    const uint64_t kq = uint64_t(2) * 64 * (latent + 4 * 48) * sizeof(float);
     const uint64_t scores = uint64_t(gpu->capabilities().max_batch) * 4 * 64 * sizeof(float);
     CHECK(caches->bytes() >= kq + scores);
-    CHECK(caches->bytes() < kq + scores + uint64_t(2) * 64 * 80 * sizeof(float));  // (no V cache beside)
+    CHECK(caches->bytes() < kq + scores + uint64_t(2) * 64 * latent * sizeof(float));  // (no V cache beside)
     CHECK(gpu->estimate_memory(64).session_bytes >= kq);
     setenv("GLASSWING_VULKAN_MAP_ROWS", "3", 1);
     model::Session s(*model, *gpu, 16), cs(*model, cpu, 16);
@@ -500,6 +505,38 @@ TEST_CASE("Vulkan runs deepseek2's multi-head latent attention as the CPU engine
                     Catch::Contains("does not run multi-head latent attention (" +
                                     model->desc().architecture + "); use cpu-llamacpp"));
   vulkan::test::require_no_validation_messages(gpu->context());
+}
+
+TEST_CASE("Latent attention's stacked heads take one dispatch per matrix and give what one per head gives",
+          "[backend][profile]") {
+  // test-tiny-deepseek2-wide: 2 layers of 4 heads whose k_b and v_b are whole row groups. With
+  // GLASSWING_VULKAN_STACK_HEADS=0 each head runs its own product: a decode step records 2 x 2 x 3 = 12
+  // dispatches more (counted where the profiler runs, vulkan_tests_profile:*) for the same logits.
+  auto model = model::Model::load(test::synth_model_file("test-tiny-deepseek2-wide", gguf::GgmlType::Q4_0));
+  const auto decode_step = [&](const char* stack) {
+    setenv("GLASSWING_VULKAN_STACK_HEADS", stack, 1);
+    auto gpu = vulkan_backend(*model);
+    unsetenv("GLASSWING_VULKAN_STACK_HEADS");
+    model::Session s(*model, *gpu, 16);
+    gpu->forward(s, std::span(kSteps).first(kPrefill), false);
+    const auto calls = [] {
+      uint64_t n = 0;
+      for (const auto& row : vulkan::dispatch_profile()) n += row.calls;
+      return n;
+    };
+    const uint64_t before = calls();
+    const auto logits = gpu->forward(s, std::span(kSteps).subspan(kPrefill, 1), false);
+    const std::vector<float> out(logits.begin(), logits.end());
+    vulkan::test::require_no_validation_messages(gpu->context());
+    return std::pair{out, calls() - before};
+  };
+  const auto [stacked, stacked_calls] = decode_step("1");
+  const auto [per_head, per_head_calls] = decode_step("0");
+  CHECK(max_abs_diff(stacked, per_head) <= 1e-5f);
+  if (vulkan::profiling_enabled() && vulkan::has_timestamps(vulkan::test::context().device()))
+    CHECK(per_head_calls - stacked_calls == 12);
+  else
+    WARN("the dispatches are counted by vulkan_tests_profile:* (GLASSWING_VULKAN_PROFILE=1)");
 }
 
 TEST_CASE("Vulkan runs seed_oss (attention biases, the output's too) as the CPU engine does", "[backend]") {

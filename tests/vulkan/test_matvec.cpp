@@ -287,6 +287,99 @@ TEST_CASE("tiled matmul matches a CPU dequantize + dot for every type", "[weight
   }
 }
 
+TEST_CASE("row groups: one product over stacked heads is each head's own product, for every type and kernel",
+          "[weights]") {
+  // Latent attention's per-head k_b (and v_b) stacked into one matrix: group g of 128 rows reads its own
+  // part of each vector and writes its own part of each output, with gaps on both sides (as the heads'
+  // strides leave). Outputs start at 7 and accumulate, so a write into a gap or another group shows.
+  auto& ctx = context();
+  std::mt19937 rng(5);
+  const uint32_t groups = 3, rows = kRowGroupRows;
+  const bool gpu = use_gpu_kernels(ctx.device().info());
+  for (const auto& c : cases()) {
+    const uint32_t x_group = c.cols + 12, y_group = rows + 8;  // (x_group a multiple of 4)
+    const uint32_t x_stride = groups * x_group + 4, y_stride = groups * y_group + 3;
+    const auto w = random_tensor(rng, c.type, groups * rows, c.cols);
+    const uint64_t group_bytes = w.size() / groups;
+    Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
+    const WeightTensor t = upload_weight(ctx, arena, c.type, groups * rows, c.cols, w.data());
+    // 1 vector (mat-vec), 3 (mat-vec), 40 (CPU devices: 8 per subgroup; GPU kernels: the GEMMs)
+    for (const uint32_t n_vec : {1u, 3u, 40u}) {
+      const auto x = random_floats(rng, uint64_t{x_stride} * n_vec);
+      Buffer xb = device_buffer(x);
+      std::vector<float> expect(uint64_t{y_stride} * n_vec, 7.0f), magnitude(expect.size(), 1.0f);
+      for (uint32_t g = 0; g < groups; ++g) {
+        std::vector<float> xg(uint64_t{c.cols} * n_vec);
+        for (uint32_t v = 0; v < n_vec; ++v)
+          std::copy_n(x.begin() + v * x_stride + g * x_group, c.cols, xg.begin() + v * c.cols);
+        const std::vector<uint8_t> wg(w.begin() + g * group_bytes, w.begin() + (g + 1) * group_bytes);
+        const auto r = cpu_matmul(c.type, wg, rows, c.cols, xg, n_vec);
+        for (uint32_t v = 0; v < n_vec; ++v)
+          for (uint32_t i = 0; i < rows; ++i) {
+            expect[v * y_stride + g * y_group + i] += r.y[v * rows + i];
+            magnitude[v * y_stride + g * y_group + i] += r.magnitude[v * rows + i];
+          }
+      }
+      const MatShape shape{.n_vec = n_vec,
+                           .x_stride = x_stride,
+                           .y_stride = y_stride,
+                           .accumulate = true,
+                           .group_rows = rows,
+                           .x_group = x_group,
+                           .y_group = y_group};
+      // project, matmul (on CPU devices the small-tile GEMM for plain types), matmul_tiled, matmul_coopmat
+      for (int variant : {0, 1, 2, 3}) {
+        if (variant > 0 && n_vec == 1) continue;
+        if (variant > 1 && !gpu) continue;
+        if (variant == 3 && !(coopmat_requested() && ctx.device().info().coopmat && c.cols % 32 == 0))
+          continue;
+        INFO(glasswing::gguf::ggml_type_name(c.type) << ", " << n_vec << " vectors, variant " << variant);
+        Buffer yb = device_buffer(std::vector<float>(expect.size(), 7.0f));
+        Recorder rec(ctx);
+        rec.begin();
+        if (variant == 0) rec.project(t, whole(xb), whole(yb), shape);
+        if (variant == 1) rec.matmul(t, whole(xb), whole(yb), shape);
+        if (variant == 2) rec.matmul_tiled(t, whole(xb), whole(yb), shape);
+        if (variant == 3) rec.matmul_coopmat(t, whole(xb), whole(yb), shape);
+        rec.end();
+        rec.submit_and_wait();
+        const auto got = read_floats(yb, expect.size());
+        CHECK(worst_error(got, {expect, magnitude}) < 1e-5);
+        size_t gaps_written = 0;  // the gaps stay exactly 7
+        for (uint32_t v = 0; v < n_vec; ++v)
+          for (uint32_t i = 0; i < y_stride; ++i)
+            if (i % y_group >= rows || i >= groups * y_group) gaps_written += got[v * y_stride + i] != 7.0f;
+        CHECK(gaps_written == 0);
+      }
+    }
+  }
+  require_no_validation_messages();
+}
+
+TEST_CASE("row groups that a kernel's rows could straddle, or a norm, are refused", "[weights]") {
+  auto& ctx = context();
+  std::mt19937 rng(6);
+  const auto w = random_tensor(rng, GgmlType::Q8_0, 256, 64);
+  Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
+  const WeightTensor t = upload_weight(ctx, arena, GgmlType::Q8_0, 256, 64, w.data());
+  Buffer xb = device_buffer({}, 1024), yb = device_buffer({}, 1024);
+  CHECK(row_groups_supported(t, 128));
+  CHECK_FALSE(row_groups_supported(t, 64));   // not a multiple of kRowGroupRows
+  CHECK_FALSE(row_groups_supported(t, 384));  // not whole groups
+  Recorder rec(ctx);
+  rec.begin();
+  CHECK_THROWS_WITH(rec.project(t, whole(xb), whole(yb), {.group_rows = 64, .x_group = 64, .y_group = 64}),
+                    Catch::Contains("row groups of 64 rows"));
+  CHECK_THROWS_WITH(rec.project(t, whole(xb), whole(yb), {.group_rows = 128, .x_group = 66, .y_group = 128}),
+                    Catch::Contains("x_group must be a multiple of 4"));
+  Buffer gain = device_buffer(std::vector<float>(64, 1.0f));
+  const InlineNorm norm{whole(gain), 1e-5f};
+  CHECK_THROWS_WITH(rec.project(t, whole(xb), whole(yb),
+                                {.inline_norm = &norm, .group_rows = 128, .x_group = 64, .y_group = 128}),
+                    Catch::Contains("row groups take no RMSNorm") || Catch::Contains("inline RMSNorm"));
+  rec.end();
+}
+
 TEST_CASE("get_rows gathers dequantized rows by token id and by position", "[weights]") {
   auto& ctx = context();
   std::mt19937 rng(3);
