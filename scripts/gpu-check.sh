@@ -8,7 +8,8 @@
 #   sweep    llama 7B Q4_0 under the engine's knobs: the tensor-core GEMM (GLASSWING_VULKAN_COOPMAT=1) for
 #            prompts, mat-vec shapes and lane mappings for decode, against the defaults in the same run;
 #            Qwen3.5 0.8B and Granite-4.0-H-350M with their scans per row (default) and per head
-#            (GLASSWING_VULKAN_DELTA_ROWS=0)
+#            (GLASSWING_VULKAN_DELTA_ROWS=0); GLM-4.7-Flash's first 4 layers with latent attention's heads
+#            stacked (default) and one product per head (GLASSWING_VULKAN_STACK_HEADS=0)
 #   all      tests, bench and hybrids (about 4 minutes on an H200)
 # Results go under $OUT (the device tool brings them back); progress is printed as it goes.
 set -uo pipefail
@@ -100,6 +101,13 @@ run_sweep() {
       env ${knob/#default/GLASSWING_NONE=1} "$cli" bench -m "$q" -p 512 -n 128 -r 2 --backend vulkan 2>&1 |
         grep -E 'pp|tg|error' | tee -a "$out/sweep.txt"
     done
+  done
+  # latent attention's k_b and v_b: all heads in one product (default) against one per head (20 heads)
+  q=$(synth glm-4.7-flash Q4_0 4)
+  for knob in default GLASSWING_VULKAN_STACK_HEADS=0; do
+    echo "== sweep glm-4.7-flash (4 layers) Q4_0: $knob" | tee -a "$out/sweep.txt"
+    env ${knob/#default/GLASSWING_NONE=1} "$cli" bench -m "$q" -p 512 -n 128 -r 2 --backend vulkan 2>&1 |
+      grep -E 'pp|tg|error' | tee -a "$out/sweep.txt"
   done
   # where a decode step's time goes, and a prompt's (per shader, GLASSWING_VULKAN_PROFILE=1)
   for args in "-p 0 -n 32 -r 1" "-p 512 -n 0 -r 1"; do
