@@ -11,7 +11,8 @@
 // ...; invocation l · ROWS + r runs lane l of row r, so that neighbouring invocations load and store
 // neighbouring floats of the column-major state (element (i, j) at j · rows + i). Needs the key width a
 // multiple of LANES up to LANES · MAX_C and the rows a multiple of ROWS (the host checks).
-// The including file binds qkv, S and o_out, declares p (n_tokens, eps) and defines, for value head h:
+// The including file (common/delta_rule_io.glsl, common/kda_rule_io.glsl) binds qkv, S and o_out, declares p
+// (n_tokens, eps) and defines, for value head h:
 //   uint key_dim() / value_dim()       the head's columns and rows
 //   uint q_at(t, h), k_at(t, h), v_at(t, h), out_at(t, h)   where token t's q, k, v and o start in qkv / o_out
 //   float token_decay(t, h), column_decay(t, h, j)   the decay of the whole state and of column j
