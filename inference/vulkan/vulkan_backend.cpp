@@ -611,7 +611,12 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
         stack_heads && std::all_of(heads.begin(), heads.end(), [&](const model::WeightMatrix& m) {
           return m.type == heads[0].type && m.n_rows == heads[0].n_rows && m.n_cols == heads[0].n_cols;
         });
-    if (!heads.empty() && same && heads[0].n_rows % kRowGroupRows == 0 && x_group % 4 == 0) {
+    // (one slice: half the binding range leaves room for any layout's repacking; latent attention's heads
+    // take a few megabytes)
+    const bool fits =
+        !heads.empty() && uint64_t(heads.size()) * heads[0].row_bytes * uint64_t(heads[0].n_rows) <=
+                              ctx_->device().info().max_storage_buffer_range / 2;
+    if (same && fits && heads[0].n_rows % kRowGroupRows == 0 && x_group % 4 == 0) {
       std::vector<const model::WeightMatrix*> parts;
       for (const auto& m : heads) parts.push_back(&m);
       const uint64_t base = weight_bytes_;
