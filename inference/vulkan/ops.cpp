@@ -996,6 +996,7 @@ void Recorder::matmul(const WeightTensor& w, const BufferRange& x, const BufferR
 
 void Recorder::matmul_coopmat(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
   check_weight(w);
+  check_row_groups(w, s);
   // tensor cores (matmul_cm_body.glsl): 64 x 64 tiles
   const std::string shader = "matmul_cm_" + layout_name(w.type, use_gpu_kernels(ctx_->device().info()));
   for (const auto& slice : w.slices) {
@@ -1007,6 +1008,7 @@ void Recorder::matmul_coopmat(const WeightTensor& w, const BufferRange& x, const
 
 void Recorder::matmul_tiled(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
   check_weight(w);
+  check_row_groups(w, s);
   // the register-blocked tiled GEMM (matmul_tiled_body.glsl)
   const std::string shader = "matmul_tiled_" + layout_name(w.type, use_gpu_kernels(ctx_->device().info()));
   MatmulTuning t = matmul_tuning(ctx_->device().info());
