@@ -9,7 +9,9 @@
 #            prompts, mat-vec shapes and lane mappings for decode, against the defaults in the same run;
 #            Qwen3.5 0.8B and Granite-4.0-H-350M with their scans per row (default) and per head
 #            (GLASSWING_VULKAN_DELTA_ROWS=0); GLM-4.7-Flash's first 4 layers with latent attention's heads
-#            stacked (default) and one product per head (GLASSWING_VULKAN_STACK_HEADS=0)
+#            stacked (default) and one product per head (GLASSWING_VULKAN_STACK_HEADS=0); Qwen3-30B-A3B's first
+#            4 layers' decode, and its GPU time per shader (a mixture routes on the host: one submission and
+#            read-back per layer, which the step's wall time beyond the shaders' shows)
 #   all      tests, bench and hybrids (about 4 minutes on an H200)
 # Results go under $OUT (the device tool brings them back); progress is printed as it goes.
 set -uo pipefail
@@ -109,6 +111,12 @@ run_sweep() {
     env ${knob/#default/GLASSWING_NONE=1} "$cli" bench -m "$q" -p 512 -n 128 -r 2 --backend vulkan 2>&1 |
       grep -E 'pp|tg|error' | tee -a "$out/sweep.txt"
   done
+  # a mixture's decode: its wall time against its shaders' (profile.txt), the host routing's round trips
+  q=$(synth qwen3-30b-a3b Q4_0 4)
+  echo "== sweep qwen3-30b-a3b (4 layers) Q4_0" | tee -a "$out/sweep.txt"
+  "$cli" bench -m "$q" -p 128 -n 64 -r 2 --backend vulkan 2>&1 | grep -E 'pp|tg|error' | tee -a "$out/sweep.txt"
+  echo "== profile qwen3-30b-a3b (4 layers) Q4_0: -p 0 -n 32 -r 1" >>"$out/profile.txt"
+  GLASSWING_VULKAN_PROFILE=1 "$cli" bench -m "$q" -p 0 -n 32 -r 1 --backend vulkan >>"$out/profile.txt" 2>&1
   # where a decode step's time goes, and a prompt's (per shader, GLASSWING_VULKAN_PROFILE=1)
   for args in "-p 0 -n 32 -r 1" "-p 512 -n 0 -r 1"; do
     echo "== profile llama-2-7b Q4_0: $args" >>"$out/profile.txt"
