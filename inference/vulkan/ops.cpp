@@ -42,27 +42,37 @@ constexpr uint32_t kTileLanes = 8;  // invocations per workgroup of the tiles ke
 struct WeightProductPush {
   uint32_t ncols, nrows, row_base, x_stride, y_stride, accumulate, nvec;
   uint32_t group_rows, x_group, y_group;  // common/row_groups.glsl
+  uint32_t w_rows, expert_ids[kMaxGroupExperts];
 };
-static_assert(sizeof(WeightProductPush) == 40);
+static_assert(sizeof(WeightProductPush) == 76);
 // matvec_tiles.glsl: a weight product and the deferred RMSNorm.
 struct TilesPush {
   WeightProductPush product;
   uint32_t norm_write, norm_slots, norm_stride;
   float norm_eps;
 };
-static_assert(sizeof(TilesPush) == 56);
+static_assert(sizeof(TilesPush) == 92);
+
+// The output rows a product over one slice computes: the slice's, or with expert ids their groups'.
+uint32_t out_rows(const WeightTensor::Slice& slice, const MatShape& s) {
+  return s.expert_ids.empty() ? slice.rows : static_cast<uint32_t>(s.expert_ids.size()) * s.group_rows;
+}
 
 WeightProductPush product_push(const WeightTensor& w, const WeightTensor::Slice& slice, const MatShape& s) {
-  return {w.cols,
-          slice.rows,
-          slice.first_row,
-          s.x_stride ? s.x_stride : w.cols,
-          s.y_stride ? s.y_stride : w.rows,
-          s.accumulate ? 1u : 0u,
-          s.n_vec,
-          s.group_rows,
-          s.x_group,
-          s.y_group};
+  WeightProductPush push{w.cols,
+                         out_rows(slice, s),
+                         slice.first_row,
+                         s.x_stride ? s.x_stride : w.cols,
+                         s.y_stride ? s.y_stride : w.rows,
+                         s.accumulate ? 1u : 0u,
+                         s.n_vec,
+                         s.group_rows,
+                         s.x_group,
+                         s.y_group,
+                         s.expert_ids.empty() ? 0u : slice.rows,
+                         {}};
+  std::copy(s.expert_ids.begin(), s.expert_ids.end(), push.expert_ids);
+  return push;
 }
 
 struct GetRowsPush {
@@ -597,7 +607,22 @@ void check_inline_norm(const DeviceInfo& info, const WeightTensor& w, const MatS
     throw VulkanError("inline RMSNorm: only for the GPU kernels' mat-vec of a few vectors");
 }
 
-void check_row_groups(const WeightTensor& w, const MatShape& s) {
+void check_row_groups(const DeviceInfo& info, const WeightTensor& w, const MatShape& s) {
+  if (!s.expert_ids.empty()) {
+    if (!expert_groups_supported(info, w, s.group_rows))
+      throw VulkanError("expert ids: need the experts of " + std::to_string(s.group_rows) +
+                        " rows (a multiple of " + std::to_string(kExpertGroupRows) +
+                        ") stacked in one slice, and kernels other than the CPU devices' tiles");
+    if (s.expert_ids.size() > kMaxGroupExperts)
+      throw VulkanError("expert ids: at most " + std::to_string(kMaxGroupExperts) + " experts per product");
+    for (const uint32_t e : s.expert_ids)
+      if (e >= w.rows / s.group_rows)
+        throw VulkanError("expert ids: expert " + std::to_string(e) + " of " +
+                          std::to_string(w.rows / s.group_rows));
+    if (s.x_group % 4 != 0) throw VulkanError("row groups: x_group must be a multiple of 4");
+    if (s.norm_write || s.norm_read || s.inline_norm) throw VulkanError("row groups take no RMSNorm");
+    return;
+  }
   if (!s.group_rows) return;
   if (!row_groups_supported(w, s.group_rows))
     throw VulkanError("row groups of " + std::to_string(s.group_rows) +
@@ -607,6 +632,11 @@ void check_row_groups(const WeightTensor& w, const MatShape& s) {
   if (s.norm_write || s.norm_read || s.inline_norm) throw VulkanError("row groups take no RMSNorm");
 }
 }  // namespace
+
+bool expert_groups_supported(const DeviceInfo& info, const WeightTensor& w, uint32_t rows) {
+  return rows > 0 && rows % kExpertGroupRows == 0 && w.rows % rows == 0 && w.slices.size() == 1 &&
+         !uses_tiles(info, w.type);
+}
 
 bool row_groups_supported(const WeightTensor& w, uint32_t group_rows) {
   return group_rows > 0 && group_rows % kRowGroupRows == 0 && w.rows % group_rows == 0 &&
@@ -817,7 +847,7 @@ void Recorder::elementwise(const char* shader, std::span<const BufferRange> buff
 void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
   check_weight(w);
   if (w.order != RowOrder::Plain) throw VulkanError("matvec: gate|up pairs are read by matvec_swiglu only");
-  check_row_groups(w, s);
+  check_row_groups(ctx_->device().info(), w, s);
   if ((s.norm_write || s.norm_read) && !defers_norm(ctx_->device().info(), w))
     throw VulkanError("deferred RMSNorm: only for CPU devices' tiles in one slice");
   check_inline_norm(ctx_->device().info(), w, s);
@@ -853,9 +883,10 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
   for (const auto& slice : w.slices) {
     const WeightProductPush push = product_push(w, slice, s);
     const BufferRange buffers[] = {slice.range, x, y};
-    const uint32_t rpw = rows_per_wg(slice.rows);
+    const uint32_t rows = out_rows(slice, s);
+    const uint32_t rpw = rows_per_wg(rows);
     const uint32_t spec[] = {sg, rpw};
-    const uint32_t groups = (slice.rows + rpw - 1) / rpw;
+    const uint32_t groups = (rows + rpw - 1) / rpw;
     const uint32_t gx = std::min(groups, kMaxGroups);
     const uint32_t gy = (s.n_vec + nv - 1) / nv, gz = (groups + gx - 1) / gx;
     dispatch(shader.c_str(), buffers, push, gx, gy, gz, spec);
@@ -917,7 +948,9 @@ void Recorder::matvec_swiglu(const WeightTensor& w, const BufferRange& x, const 
     throw VulkanError(
         "matvec_swiglu: needs gate|up pairs of a matvec_swiglu_supported type (RowOrder::GateUpPairs)");
   check_inline_norm(info, w, s);
-  if (s.group_rows) throw VulkanError("matvec_swiglu takes no row groups");
+  if (s.group_rows && s.expert_ids.empty())
+    throw VulkanError("matvec_swiglu: row groups only with expert ids");
+  check_row_groups(info, w, s);  // (expert ids: not the tiles)
   if (uses_tiles(info, w.type)) {
     matvec_tiles(w, x, y, s, true);
     return;
@@ -925,18 +958,26 @@ void Recorder::matvec_swiglu(const WeightTensor& w, const BufferRange& x, const 
   // GPU kernels: interleaved pairs
   if (s.norm_write || s.norm_read || s.accumulate)
     throw VulkanError("matvec_swiglu: the GPU kernels neither accumulate nor defer a norm");
-  const uint32_t n_ff = w.rows / 2;
+  const uint32_t rows = out_rows(w.slices[0], s);  // (gate and up rows of the experts named)
+  const uint32_t n_ff = rows / 2;
   const uint32_t y_stride = s.y_stride ? s.y_stride : n_ff;
   if (s.n_vec <= kMatvecMaxVectors) {
     s.y_stride = y_stride;
     matvec_gpu(w, x, y, s, true);
     return;
   }
-  if (scratch.size < uint64_t{s.n_vec} * w.rows * sizeof(float))
+  // (the GEMM's gate|up rows, then SwiGLU over them as one block per vector: one expert's)
+  if (s.expert_ids.size() > 1) throw VulkanError("matvec_swiglu: a batch takes one expert at a time");
+  if (scratch.size < uint64_t{s.n_vec} * rows * sizeof(float))
     throw VulkanError("matvec_swiglu: a batch of " + std::to_string(s.n_vec) +
-                      " vectors needs a scratch of " + std::to_string(uint64_t{s.n_vec} * w.rows) +
-                      " floats");
-  matmul(w, x, scratch, {.n_vec = s.n_vec, .x_stride = s.x_stride, .y_stride = w.rows});
+                      " vectors needs a scratch of " + std::to_string(uint64_t{s.n_vec} * rows) + " floats");
+  matmul(w, x, scratch,
+         {.n_vec = s.n_vec,
+          .x_stride = s.x_stride,
+          .y_stride = rows,
+          .group_rows = s.group_rows,
+          .y_group = s.group_rows,
+          .expert_ids = s.expert_ids});
   barrier();
   const uint32_t n = s.n_vec * n_ff;
   const BufferRange buffers[] = {scratch, y};
@@ -950,8 +991,8 @@ void Recorder::matvec_gpu(const WeightTensor& w, const BufferRange& x, const Buf
     throw VulkanError("matvec: quantized weights read x as vec4; x_stride must be a multiple of 4");
   const std::string shader = "matvec_gpu_" + kernel_type_name(w.type) + (swiglu ? "_swiglu" : "");
   MatvecTuning t = matvec_tuning();
-  if (swiglu) t.mr = (t.mr + 1) / 2 * 2;   // whole gate|up pairs per subgroup
-  if (s.group_rows % t.mr != 0) t.mr = 1;  // a subgroup's rows in one row group
+  if (swiglu) t.mr = (t.mr + 1) / 2 * 2;                // whole gate|up pairs per subgroup
+  if (s.group_rows % t.mr != 0) t.mr = swiglu ? 2 : 1;  // a subgroup's rows in one row group
   const uint32_t sg = std::max(ctx_->device().info().subgroup_size, 1u);
   // Rows per workgroup: MR per subgroup (any real subgroup size stays correct: the subgroups stride).
   const uint32_t rpw = std::max(1u, t.wg / sg) * t.mr;
@@ -962,7 +1003,7 @@ void Recorder::matvec_gpu(const WeightTensor& w, const BufferRange& x, const Buf
     const WeightProductPush push = product_push(w, slice, s);
     const BufferRange buffers[] = {slice.range, x, y, s.inline_norm ? s.inline_norm->gain : x};
     const uint32_t spec[] = {t.wg, rpw, t.mr, t.unroll, s.inline_norm ? 1u : 0u, eps_bits, t.words ? 1u : 0u};
-    const uint32_t groups = (slice.rows + rpw - 1) / rpw;
+    const uint32_t groups = (out_rows(slice, s) + rpw - 1) / rpw;
     const uint32_t gx = std::min(groups, kMaxGroups);
     dispatch(shader.c_str(), buffers, push, gx, s.n_vec, (groups + gx - 1) / gx, spec);
   }
@@ -974,7 +1015,7 @@ void Recorder::matmul(const WeightTensor& w, const BufferRange& x, const BufferR
     return matvec(w, x, y, s);  // CPU devices: the batched matvec reads the tiles
   if (s.norm_write || s.norm_read) throw VulkanError("deferred RMSNorm: only for CPU devices' tiles");
   check_inline_norm(ctx_->device().info(), w, s, /*possible=*/false);
-  check_row_groups(w, s);
+  check_row_groups(ctx_->device().info(), w, s);
   const uint32_t x_stride = s.x_stride ? s.x_stride : w.cols;
   const bool gpu = use_gpu_kernels(ctx_->device().info());
   const bool aligned = x_stride % 4 == 0 && x.offset % 16 == 0;
@@ -989,26 +1030,26 @@ void Recorder::matmul(const WeightTensor& w, const BufferRange& x, const BufferR
     for (const auto& slice : w.slices) {
       const WeightProductPush push = product_push(w, slice, s);
       const BufferRange buffers[] = {slice.range, x, y};
-      dispatch(shader.c_str(), buffers, push, (slice.rows + 31) / 32, (s.n_vec + 31) / 32);
+      dispatch(shader.c_str(), buffers, push, (out_rows(slice, s) + 31) / 32, (s.n_vec + 31) / 32);
     }
   }
 }
 
 void Recorder::matmul_coopmat(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
   check_weight(w);
-  check_row_groups(w, s);
+  check_row_groups(ctx_->device().info(), w, s);
   // tensor cores (matmul_cm_body.glsl): 64 x 64 tiles
   const std::string shader = "matmul_cm_" + layout_name(w.type, use_gpu_kernels(ctx_->device().info()));
   for (const auto& slice : w.slices) {
     const WeightProductPush push = product_push(w, slice, s);
     const BufferRange buffers[] = {slice.range, x, y};
-    dispatch(shader.c_str(), buffers, push, (slice.rows + 63) / 64, (s.n_vec + 63) / 64);
+    dispatch(shader.c_str(), buffers, push, (out_rows(slice, s) + 63) / 64, (s.n_vec + 63) / 64);
   }
 }
 
 void Recorder::matmul_tiled(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
   check_weight(w);
-  check_row_groups(w, s);
+  check_row_groups(ctx_->device().info(), w, s);
   // the register-blocked tiled GEMM (matmul_tiled_body.glsl)
   const std::string shader = "matmul_tiled_" + layout_name(w.type, use_gpu_kernels(ctx_->device().info()));
   MatmulTuning t = matmul_tuning(ctx_->device().info());
@@ -1017,8 +1058,8 @@ void Recorder::matmul_tiled(const WeightTensor& w, const BufferRange& x, const B
   for (const auto& slice : w.slices) {
     const WeightProductPush push = product_push(w, slice, s);
     const BufferRange buffers[] = {slice.range, x, y};
-    dispatch(shader.c_str(), buffers, push, (slice.rows + t.bm - 1) / t.bm, (s.n_vec + t.bn - 1) / t.bn, 1,
-             spec);
+    dispatch(shader.c_str(), buffers, push, (out_rows(slice, s) + t.bm - 1) / t.bm,
+             (s.n_vec + t.bn - 1) / t.bn, 1, spec);
   }
 }
 

@@ -119,7 +119,15 @@ struct MatShape {
   uint32_t group_rows = 0;
   uint32_t x_group = 0;
   uint32_t y_group = 0;
+  // Expert ids, with row groups (a mixture's experts stacked into one matrix, group_rows rows each, a
+  // multiple of kExpertGroupRows): group g multiplies expert expert_ids[g] (at most kMaxGroupExperts groups);
+  // the product has expert_ids.size() groups of outputs. Not for the CPU devices' tiles.
+  std::span<const uint32_t> expert_ids;
 };
+constexpr uint32_t kMaxGroupExperts = 8;
+constexpr uint32_t kExpertGroupRows = 64;
+// True where w (experts of `rows` rows each, stacked) can be multiplied by expert ids on this device.
+bool expert_groups_supported(const DeviceInfo& info, const WeightTensor& w, uint32_t rows);
 // What group_rows must be a multiple of: the rows every product kernel computes from one load of x (a
 // subgroup's rows, a pass of the CPU devices' tiles, a GEMM tile) divide it, so they lie in one group.
 constexpr uint32_t kRowGroupRows = 128;

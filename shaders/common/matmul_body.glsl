@@ -11,7 +11,7 @@ shared float ws[TM][TK + 1u];
 shared float xs[TN][TK + 1u];
 
 void main() {
-  w_aux = p.nrows * ((p.ncols / BLOCK_ELEMS) * BLOCK_BYTES);
+  w_aux = weight_rows() * ((p.ncols / BLOCK_ELEMS) * BLOCK_BYTES);
   uint m0 = gl_WorkGroupID.x * TM, n0 = gl_WorkGroupID.y * TN;
   uint tid = gl_LocalInvocationID.x;
   uint tr = tid % 16u, tt = tid / 16u;
@@ -24,7 +24,7 @@ void main() {
       uint e0 = k0 + ch * CHUNK;
       float vals[CHUNK];
       if (m0 + r < p.nrows && e0 < p.ncols) {
-        dequant_chunk((m0 + r) * rb_stride, e0 / CHUNK, vals);
+        dequant_chunk(weight_row(m0 + r) * rb_stride, e0 / CHUNK, vals);
       } else {
         [[unroll]] for (uint i = 0u; i < CHUNK; ++i) vals[i] = 0.0;
       }

@@ -34,7 +34,7 @@ shared float cs[BN * SC];                   // accumulators, column-major [n][m]
 #define FP32 fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>
 
 void main() {
-  w_aux = p.nrows * ((p.ncols / BLOCK_ELEMS) * BLOCK_BYTES);
+  w_aux = weight_rows() * ((p.ncols / BLOCK_ELEMS) * BLOCK_BYTES);
   uint m0 = gl_WorkGroupID.x * BM, n0 = gl_WorkGroupID.y * BN;
   uint tid = gl_LocalInvocationID.x;
   uint sm = (gl_SubgroupID & 1u) * 32u, sn = (gl_SubgroupID >> 1) * 32u;  // this subgroup's 32 x 32
@@ -53,7 +53,7 @@ void main() {
       uint r = job % BM, ch = job / BM;
       float vals[CHUNK];
       if (m0 + r < p.nrows) {
-        dequant_chunk((m0 + r) * rb_stride, (k0 + ch * CHUNK) / CHUNK, vals);
+        dequant_chunk(weight_row(m0 + r) * rb_stride, (k0 + ch * CHUNK) / CHUNK, vals);
       } else {
         [[unroll]] for (uint i = 0u; i < CHUNK; ++i) vals[i] = 0.0;
       }

@@ -20,7 +20,7 @@ shared vec4 ws[BK * (BM / 4u)];  // ws[k * BM/4 + q] = rows 4q..4q+3 at column k
 shared vec4 xs[BK * (BN / 4u)];  // xs[k * BN/4 + q] = vectors 4q..4q+3 at column k0 + k
 
 void main() {
-  w_aux = p.nrows * ((p.ncols / BLOCK_ELEMS) * BLOCK_BYTES);
+  w_aux = weight_rows() * ((p.ncols / BLOCK_ELEMS) * BLOCK_BYTES);
   const uint QM = BM / 4u, QN = BN / 4u;   // quads per tile side
   const uint PM = BM / TM, PN = BN / TN;   // invocations per tile side
   uint m0 = gl_WorkGroupID.x * BM, n0 = gl_WorkGroupID.y * BN;
@@ -47,7 +47,7 @@ void main() {
       uint e0 = k0 + ch * CHUNK;
       float vals[CHUNK];
       if (m0 + r < p.nrows && e0 < p.ncols) {
-        dequant_chunk((m0 + r) * rb_stride, e0 / CHUNK, vals);
+        dequant_chunk(weight_row(m0 + r) * rb_stride, e0 / CHUNK, vals);
       } else {
         [[unroll]] for (uint i = 0u; i < CHUNK; ++i) vals[i] = 0.0;
       }

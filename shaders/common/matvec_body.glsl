@@ -23,7 +23,7 @@ layout(std430, binding = 1) readonly buffer X4 { vec4 x4[]; };  // same buffer; 
 #include "common/product_io.glsl"
 
 void main() {
-  w_aux = p.nrows * ((p.ncols / BLOCK_ELEMS) * BLOCK_BYTES);
+  w_aux = weight_rows() * ((p.ncols / BLOCK_ELEMS) * BLOCK_BYTES);
   uint v0 = gl_WorkGroupID.y * NV;
   uint xo[NV];  // vectors past the batch re-read the last one and store nothing
   [[unroll]] for (uint n = 0u; n < NV; ++n) xo[n] = min(v0 + n, p.nvec - 1u) * p.x_stride;
@@ -36,7 +36,7 @@ void main() {
     uint gx = group_x(row0);     // (the MR rows lie in one group)
     uint rb[MR];
     // rows past the end recompute the last row and store nothing
-    [[unroll]] for (uint m = 0u; m < MR; ++m) rb[m] = min(row0 + m, p.nrows - 1u) * rb_stride;
+    [[unroll]] for (uint m = 0u; m < MR; ++m) rb[m] = weight_row(min(row0 + m, p.nrows - 1u)) * rb_stride;
     float acc[MR][NV];
     [[unroll]] for (uint m = 0u; m < MR; ++m)
       [[unroll]] for (uint n = 0u; n < NV; ++n) acc[m][n] = 0.0;

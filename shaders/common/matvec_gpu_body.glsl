@@ -25,7 +25,7 @@ layout(constant_id = 6) const uint WORDS = 0;        // 1: word lanes (4 lanes p
 
 void main() {
   uint nb = p.ncols / BLOCK_ELEMS;
-  w_aux = p.nrows * nb * BLOCK_BYTES;
+  w_aux = weight_rows() * nb * BLOCK_BYTES;
   uint v = gl_WorkGroupID.y;
   uint xv0 = v * p.x_stride;
   x_base4 = xv0 >> 2;
@@ -37,7 +37,7 @@ void main() {
     uint xb = (xv0 + group_x(row0)) >> 2;  // (the MR rows lie in one group; NORM takes no groups)
     uint rblk[MR];
     // rows past the end recompute the last row and store nothing
-    [[unroll]] for (uint m = 0u; m < MR; ++m) rblk[m] = min(row0 + m, p.nrows - 1u) * nb;
+    [[unroll]] for (uint m = 0u; m < MR; ++m) rblk[m] = weight_row(min(row0 + m, p.nrows - 1u)) * nb;
     float acc[MR];
     [[unroll]] for (uint m = 0u; m < MR; ++m) acc[m] = 0.0;
     x_squares = 0.0;
@@ -89,7 +89,7 @@ void main() {
     [[unroll]] for (uint m = 0u; m + 1u < MR; m += 2u) {
       float g = subgroupAdd(acc[m]) * rms, u = subgroupAdd(acc[m + 1u]) * rms;
       if (subgroupElect() && row0 + m + 1u < p.nrows)
-        y[v * p.y_stride + p.row_base + (row0 + m) / 2u] = g / (1.0 + exp(-g)) * u;  // as swiglu.comp
+        y[y_index_pairs(v, row0 + m)] = g / (1.0 + exp(-g)) * u;  // as swiglu.comp
     }
 #else
     [[unroll]] for (uint m = 0u; m < MR; ++m) {

@@ -4,7 +4,7 @@
 // binding 1) stays with each body, which reads it its own way.
 layout(std430, binding = 2) buffer Y { float y[]; };
 
-layout(push_constant) uniform Push {
+layout(push_constant, std430) uniform Push {
   uint ncols;       // elements per weight row
   uint nrows;       // rows in this slice
   uint row_base;    // first output index of this slice
@@ -15,5 +15,7 @@ layout(push_constant) uniform Push {
   uint group_rows;  // row groups (common/row_groups.glsl); 0: none
   uint x_group;     // elements between groups' inputs
   uint y_group;     // elements between groups' outputs
+  uint w_rows;      // expert ids (common/row_groups.glsl): the stacked experts' rows; 0: none
+  uint expert_ids[8];
 } p;
 #include "common/row_groups.glsl"

@@ -3,7 +3,10 @@
 // vector at x + g * x_group and writes its outputs from y + g * y_group (its own y_stride per vector as
 // usual). group_rows = 0: one group, a plain product. The host keeps every kernel's block of rows that
 // share one x load (a subgroup's MR rows, a pass, a GEMM tile) inside one group (kRowGroupRows in ops.h).
-// Included after the push block (fields group_rows, x_group, y_group).
+// Expert ids (a mixture's experts, stacked into one matrix of w_rows rows, group_rows each): group g
+// multiplies expert expert_ids[g], i.e. output row r of group g reads weight row
+// expert_ids[g] · group_rows + (r − g · group_rows); nrows counts the output rows. w_rows = 0: none.
+// Included after the push block (fields group_rows, x_group, y_group, w_rows, expert_ids).
 uint group_x(uint r) { return p.group_rows == 0u ? 0u : ((p.row_base + r) / p.group_rows) * p.x_group; }
 uint y_index(uint v, uint r) {
   uint row = p.row_base + r;
@@ -11,3 +14,18 @@ uint y_index(uint v, uint r) {
   uint g = row / p.group_rows;
   return v * p.y_stride + g * p.y_group + (row - g * p.group_rows);
 }
+// SwiGLU over gate|up pairs (rows 2i and 2i + 1 give output i): output row r / 2 of its group.
+uint y_index_pairs(uint v, uint r) {
+  uint row = p.row_base + r;
+  if (p.group_rows == 0u) return v * p.y_stride + row / 2u;
+  uint g = row / p.group_rows;
+  return v * p.y_stride + g * p.y_group + (row - g * p.group_rows) / 2u;
+}
+// The weight row (in the bound slice) output row r reads, and the slice's weight rows (where the layouts'
+// second part, w_aux, begins).
+uint weight_row(uint r) {
+  if (p.w_rows == 0u) return r;
+  uint g = r / p.group_rows;
+  return p.expert_ids[g] * p.group_rows + (r - g * p.group_rows);
+}
+uint weight_rows() { return p.w_rows == 0u ? p.nrows : p.w_rows; }

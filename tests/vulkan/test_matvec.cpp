@@ -356,6 +356,155 @@ TEST_CASE("row groups: one product over stacked heads is each head's own product
   require_no_validation_messages();
 }
 
+TEST_CASE("expert ids: one product over the experts a step picked is each expert's own product",
+          "[weights]") {
+  // A mixture's experts stacked into one matrix (5 experts of 64 rows); one product runs experts 3, 0 and 4,
+  // group g reading its vectors at x + g * x_group and writing at y + g * y_group (outputs start at 7 and
+  // accumulate: a write into a gap shows). 1 and 3 vectors, and a batch of 40 through one expert (the GEMMs
+  // on the GPU kernels). The CPU devices' tiles refuse expert ids (their mixtures keep one matrix per
+  // expert).
+  auto& ctx = context();
+  std::mt19937 rng(7);
+  const uint32_t experts = 5, rows = kExpertGroupRows;
+  const std::vector<uint32_t> picked = {3, 0, 4}, one = {2};
+  size_t tested = 0;
+  for (const auto& c : cases()) {
+    const auto w = random_tensor(rng, c.type, experts * rows, c.cols);
+    const uint64_t expert_bytes = w.size() / experts;
+    Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
+    const WeightTensor t = upload_weight(ctx, arena, c.type, experts * rows, c.cols, w.data());
+    if (!expert_groups_supported(ctx.device().info(), t, rows)) {
+      Buffer xb = device_buffer({}, 4096), yb = device_buffer({}, 4096);
+      Recorder rec(ctx);
+      rec.begin();
+      CHECK_THROWS_WITH(rec.project(t, whole(xb), whole(yb), {.group_rows = rows, .expert_ids = picked}),
+                        Catch::Contains("expert ids: need the experts"));
+      rec.end();
+      continue;
+    }
+    ++tested;
+    for (const auto& [n_vec, ids] : {std::pair{1u, picked}, std::pair{3u, picked}, std::pair{40u, one}}) {
+      const uint32_t groups = static_cast<uint32_t>(ids.size());
+      const uint32_t x_group = c.cols + 4, y_group = rows + 8;
+      const uint32_t x_stride = groups * x_group + 8, y_stride = groups * y_group + 1;
+      const auto x = random_floats(rng, uint64_t{x_stride} * n_vec);
+      Buffer xb = device_buffer(x);
+      std::vector<float> expect(uint64_t{y_stride} * n_vec, 7.0f), magnitude(expect.size(), 1.0f);
+      for (uint32_t g = 0; g < groups; ++g) {
+        std::vector<float> xg(uint64_t{c.cols} * n_vec);
+        for (uint32_t v = 0; v < n_vec; ++v)
+          std::copy_n(x.begin() + v * x_stride + g * x_group, c.cols, xg.begin() + v * c.cols);
+        const std::vector<uint8_t> we(w.begin() + ids[g] * expert_bytes,
+                                      w.begin() + (ids[g] + 1) * expert_bytes);
+        const auto r = cpu_matmul(c.type, we, rows, c.cols, xg, n_vec);
+        for (uint32_t v = 0; v < n_vec; ++v)
+          for (uint32_t i = 0; i < rows; ++i) {
+            expect[v * y_stride + g * y_group + i] += r.y[v * rows + i];
+            magnitude[v * y_stride + g * y_group + i] += r.magnitude[v * rows + i];
+          }
+      }
+      INFO(glasswing::gguf::ggml_type_name(c.type) << ", " << n_vec << " vectors");
+      Buffer yb = device_buffer(std::vector<float>(expect.size(), 7.0f));
+      Recorder rec(ctx);
+      rec.begin();
+      rec.project(t, whole(xb), whole(yb),
+                  {.n_vec = n_vec,
+                   .x_stride = x_stride,
+                   .y_stride = y_stride,
+                   .accumulate = true,
+                   .group_rows = rows,
+                   .x_group = x_group,
+                   .y_group = y_group,
+                   .expert_ids = ids});
+      rec.end();
+      rec.submit_and_wait();
+      const auto got = read_floats(yb, expect.size());
+      CHECK(worst_error(got, {expect, magnitude}) < 1e-5);
+      size_t gaps_written = 0;
+      for (uint32_t v = 0; v < n_vec; ++v)
+        for (uint32_t i = 0; i < y_stride; ++i)
+          if (i % y_group >= rows || i >= groups * y_group) gaps_written += got[v * y_stride + i] != 7.0f;
+      CHECK(gaps_written == 0);
+    }
+  }
+  CHECK(tested > 0);
+  {  // an expert past the matrix, and more experts than a product takes
+    const auto w = random_tensor(rng, GgmlType::F32, experts * rows, 32);
+    Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
+    const WeightTensor t = upload_weight(ctx, arena, GgmlType::F32, experts * rows, 32, w.data());
+    Buffer xb = device_buffer({}, 4096), yb = device_buffer({}, 4096);
+    const std::vector<uint32_t> past = {1, 5}, many(kMaxGroupExperts + 1, 0u);
+    Recorder rec(ctx);
+    rec.begin();
+    CHECK_THROWS_WITH(rec.project(t, whole(xb), whole(yb), {.group_rows = rows, .expert_ids = past}),
+                      Catch::Contains("expert ids: expert 5 of 5"));
+    CHECK_THROWS_WITH(rec.project(t, whole(xb), whole(yb), {.group_rows = rows, .expert_ids = many}),
+                      Catch::Contains("at most 8 experts"));
+    rec.end();
+  }
+  require_no_validation_messages();
+}
+
+TEST_CASE("expert ids: SwiGLU over the stacked experts' gate|up pairs (GPU kernels)", "[weights]") {
+  // The experts' gate rows, then their up rows, uploaded as one pair matrix: pair e * n_ff + r is expert e's
+  // gate and up row r, so each expert's pairs are a block of 2 n_ff rows. Experts 3, 0 and 4 in one
+  // mat-vec; a batch of 11 vectors through expert 2 (the GEMM, then SwiGLU over its rows).
+  auto& ctx = context();
+  if (!use_gpu_kernels(ctx.device().info())) {
+    WARN("the CPU devices' tiles keep one gate|up matrix per expert (run as vulkan_tests_gpu:*)");
+    return;
+  }
+  std::mt19937 rng(8);
+  const uint32_t experts = 5, n_ff = kExpertGroupRows;
+  for (const auto type : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_K, GgmlType::Q6_K}) {
+    const uint32_t cols = glasswing::gguf::ggml_type_traits(type).block_elements == 256 ? 256 : 96;
+    const auto gate = random_tensor(rng, type, experts * n_ff, cols),
+               up = random_tensor(rng, type, experts * n_ff, cols);
+    std::vector<uint8_t> both(gate);
+    both.insert(both.end(), up.begin(), up.end());
+    Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
+    const WeightTensor t =
+        upload_weight(ctx, arena, type, 2 * experts * n_ff, cols, both.data(), {}, RowOrder::GateUpPairs);
+    const uint64_t expert_bytes = gate.size() / experts;
+    for (const auto& [n_vec, ids] :
+         {std::pair{1u, std::vector<uint32_t>{3, 0, 4}}, std::pair{11u, std::vector<uint32_t>{2}}}) {
+      INFO(glasswing::gguf::ggml_type_name(type) << ", " << n_vec << " vectors");
+      const uint32_t groups = static_cast<uint32_t>(ids.size()), y_group = n_ff + 4,
+                     y_stride = groups * y_group;
+      const auto x = random_floats(rng, uint64_t{cols} * n_vec);
+      Buffer xb = device_buffer(x), yb = device_buffer(std::vector<float>(uint64_t{y_stride} * n_vec, 7.0f));
+      Buffer scratch = device_buffer({}, 2 * n_ff * n_vec);
+      Recorder rec(ctx);
+      rec.begin();
+      rec.matvec_swiglu(t, whole(xb), whole(yb),
+                        {.n_vec = n_vec,
+                         .y_stride = y_stride,
+                         .group_rows = 2 * n_ff,
+                         .y_group = y_group,
+                         .expert_ids = ids},
+                        whole(scratch));
+      rec.end();
+      rec.submit_and_wait();
+      const auto got = read_floats(yb, uint64_t{y_stride} * n_vec);
+      for (uint32_t g = 0; g < groups; ++g) {
+        std::vector<uint8_t> gu(gate.begin() + ids[g] * expert_bytes,
+                                gate.begin() + (ids[g] + 1) * expert_bytes);
+        gu.insert(gu.end(), up.begin() + ids[g] * expert_bytes, up.begin() + (ids[g] + 1) * expert_bytes);
+        std::vector<float> mine(uint64_t{n_ff} * n_vec);
+        for (uint32_t v = 0; v < n_vec; ++v)
+          std::copy_n(got.begin() + v * y_stride + g * y_group, n_ff, mine.begin() + v * n_ff);
+        CHECK(worst_swiglu_error(mine, cpu_matmul(type, gu, 2 * n_ff, cols, x, n_vec), n_ff, n_vec) < 1e-5);
+      }
+      size_t gaps_written = 0;
+      for (uint32_t v = 0; v < n_vec; ++v)
+        for (uint32_t i = 0; i < y_stride; ++i)
+          gaps_written += i % y_group >= n_ff && got[v * y_stride + i] != 7.0f;
+      CHECK(gaps_written == 0);
+    }
+  }
+  require_no_validation_messages();
+}
+
 TEST_CASE("row groups that a kernel's rows could straddle, or a norm, are refused", "[weights]") {
   auto& ctx = context();
   std::mt19937 rng(6);
