@@ -633,9 +633,13 @@ void check_row_groups(const DeviceInfo& info, const WeightTensor& w, const MatSh
 }
 }  // namespace
 
+bool expert_ids_supported(const DeviceInfo& info, GgmlType type) {
+  return kernel_supports(type) && !uses_tiles(info, type);
+}
+
 bool expert_groups_supported(const DeviceInfo& info, const WeightTensor& w, uint32_t rows) {
   return rows > 0 && rows % kExpertGroupRows == 0 && w.rows % rows == 0 && w.slices.size() == 1 &&
-         !uses_tiles(info, w.type);
+         expert_ids_supported(info, w.type);
 }
 
 bool row_groups_supported(const WeightTensor& w, uint32_t group_rows) {

@@ -128,6 +128,8 @@ constexpr uint32_t kMaxGroupExperts = 8;
 constexpr uint32_t kExpertGroupRows = 64;
 // True where w (experts of `rows` rows each, stacked) can be multiplied by expert ids on this device.
 bool expert_groups_supported(const DeviceInfo& info, const WeightTensor& w, uint32_t rows);
+// True where this device's kernels for `type` take expert ids (all but the CPU devices' tiles).
+bool expert_ids_supported(const DeviceInfo& info, gguf::GgmlType type);
 // What group_rows must be a multiple of: the rows every product kernel computes from one load of x (a
 // subgroup's rows, a pass of the CPU devices' tiles, a GEMM tile) divide it, so they lie in one group.
 constexpr uint32_t kRowGroupRows = 128;

@@ -129,6 +129,11 @@ struct VulkanBackend::LayerTensors {
   // gate and up (else null), and down
   const WeightTensor* router = nullptr;
   std::vector<const WeightTensor*> gate_up_exps, gate_exps, up_exps, down_exps;
+  // or the experts stacked, one matrix per kind (expert ids, ops.h: the experts a step picked in one
+  // product): gate|up pairs where matvec_swiglu runs (else null) or gate and up, and down; then the
+  // per-expert vectors above stay empty
+  const WeightTensor *gate_up_stack = nullptr, *gate_stack = nullptr, *up_stack = nullptr,
+                     *down_stack = nullptr;
   BufferRange router_b;                                          // (n_expert), or empty (gpt-oss has one)
   std::vector<BufferRange> gate_exps_b, up_exps_b, down_exps_b;  // per expert, or none (gpt-oss has them)
   BufferRange attn_sinks;                                        // (n_head) gpt-oss's sink logits, or empty
@@ -632,6 +637,63 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     for (const auto& m : heads) out.heads.push_back(matrix(m));
     return out;
   };
+  // A layer's routed experts stacked, one matrix per kind (LayerTensors::*_stack), where every kind's kernels
+  // take expert ids and each stack fits one binding with room to spare; else (or with
+  // GLASSWING_VULKAN_STACK_EXPERTS=0, to compare) one matrix per expert.
+  const bool stack_experts_on = env_choice("GLASSWING_VULKAN_STACK_EXPERTS", {"0", "1"}, 1) == 1;
+  auto stack_experts = [&](const model::LayerWeights& L, LayerTensors& t, bool biased) {
+    const auto& info = ctx_->device().info();
+    const auto stackable = [&](const std::vector<model::WeightMatrix>& ms) {
+      if (ms.empty()) return true;
+      const bool same = std::all_of(ms.begin(), ms.end(), [&](const model::WeightMatrix& m) {
+        return m.type == ms[0].type && m.n_rows == ms[0].n_rows && m.n_cols == ms[0].n_cols;
+      });
+      return same && expert_ids_supported(info, ms[0].type) && ms[0].n_rows % kExpertGroupRows == 0 &&
+             uint64_t(ms.size()) * ms[0].row_bytes * uint64_t(ms[0].n_rows) <=
+                 info.max_storage_buffer_range / 2;
+    };
+    if (!stack_experts_on || !stackable(L.gate_exps) || !stackable(L.up_exps) || !stackable(L.down_exps))
+      return false;
+    const auto parts = [](const std::vector<model::WeightMatrix>& ms) {
+      std::vector<const model::WeightMatrix*> out;
+      for (const auto& m : ms) out.push_back(&m);
+      return out;
+    };
+    const auto stack = [&](const std::vector<const model::WeightMatrix*>& ms, RowOrder order) {
+      const uint64_t base = weight_bytes_;
+      return &upload_fused(
+          ms,
+          [&](uint64_t done, uint64_t) {
+            if (progress) progress(std::min(total, base + done), total);
+          },
+          order);
+    };
+    const auto nf = u32(L.up_exps[0].n_rows);
+    // gate|up pairs: the gates, then the ups, paired row by row: expert e's pairs are rows 2 e nf ...
+    const bool pairs = !biased && !L.gate_exps.empty() && d.traits->ffn == FfnKind::SwiGlu &&
+                       matvec_swiglu_supported(info, L.gate_exps[0].type) &&
+                       L.up_exps[0].type == L.gate_exps[0].type &&
+                       L.up_exps[0].n_cols == L.gate_exps[0].n_cols &&
+                       gate_up_pair_bytes(info, L.gate_exps[0].type, u32(L.gate_exps.size()) * nf,
+                                          u32(L.gate_exps[0].n_cols)) <= info.max_storage_buffer_range / 2;
+    if (pairs) {
+      auto both = parts(L.gate_exps);
+      for (const auto* m : parts(L.up_exps)) both.push_back(m);
+      t.gate_up_stack = stack(both, RowOrder::GateUpPairs);
+    } else {
+      if (!L.gate_exps.empty()) t.gate_stack = stack(parts(L.gate_exps), RowOrder::Plain);
+      t.up_stack = stack(parts(L.up_exps), RowOrder::Plain);
+    }
+    t.down_stack = stack(parts(L.down_exps), RowOrder::Plain);
+    const auto fits = [&](const WeightTensor* w, uint32_t rows) {
+      return !w || expert_groups_supported(info, *w, rows);
+    };
+    if (fits(t.gate_up_stack, 2 * nf) && fits(t.gate_stack, nf) && fits(t.up_stack, nf) &&
+        fits(t.down_stack, u32(L.down_exps[0].n_rows)))
+      return true;
+    t.gate_up_stack = t.gate_stack = t.up_stack = t.down_stack = nullptr;  // (more than one slice after all)
+    return false;
+  };
   // q, k and v of one type and width: one matrix (one matvec, one RoPE dispatch per layer instead of 5).
   auto fused_qkv = [&](const model::LayerWeights& L) -> const WeightTensor* {
     // (Qwen3.5's q rows carry each head's output gate: q stays its own matrix)
@@ -787,15 +849,16 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
         for (const model::Vector& b : *from) to->push_back(upload_vector(b));
       // (biased experts, gpt-oss's, take their biases before the activation: two matrices)
       const bool biased = !L.gate_exps_b.empty() || !L.up_exps_b.empty();
-      for (int64_t e = 0; e < d.n_expert; ++e) {
-        const auto i = static_cast<size_t>(e);
-        const model::WeightMatrix gate =
-            L.gate_exps.empty() ? model::WeightMatrix{} : L.gate_exps[i];  // (ReLU²)
-        t.gate_up_exps.push_back(biased ? nullptr : fused_gate_up(gate, L.up_exps[i]));
-        t.gate_exps.push_back(t.gate_up_exps.back() ? nullptr : matrix(gate));
-        t.up_exps.push_back(t.gate_up_exps.back() ? nullptr : matrix(L.up_exps[i]));
-        t.down_exps.push_back(matrix(L.down_exps[i]));
-      }
+      if (!stack_experts(L, t, biased))
+        for (int64_t e = 0; e < d.n_expert; ++e) {
+          const auto i = static_cast<size_t>(e);
+          const model::WeightMatrix gate =
+              L.gate_exps.empty() ? model::WeightMatrix{} : L.gate_exps[i];  // (ReLU²)
+          t.gate_up_exps.push_back(biased ? nullptr : fused_gate_up(gate, L.up_exps[i]));
+          t.gate_exps.push_back(t.gate_up_exps.back() ? nullptr : matrix(gate));
+          t.up_exps.push_back(t.gate_up_exps.back() ? nullptr : matrix(L.up_exps[i]));
+          t.down_exps.push_back(matrix(L.down_exps[i]));
+        }
       t.gate_up_shexp = fused_gate_up(L.gate_shexp, L.up_shexp);
       if (!t.gate_up_shexp) {
         t.gate_shexp = matrix(L.gate_shexp);
@@ -1902,8 +1965,47 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
     for (const auto& e : m.batches)
       rec.add_bias(b[static_cast<size_t>(e.expert)], rows_of(y, width, e), width, e.rows);
   };
+  // Stacked experts: each batch through its expert's rows of w (group_rows each), from x rows xw floats wide
+  // into y rows yw wide. Single-row batches (a decode step's, row_align apart) up to kMaxGroupExperts at a
+  // time in one product (row groups), larger batches one product each.
+  const auto stacked = [&](const WeightTensor& w, uint32_t group_rows, const BufferRange& x, uint32_t xw,
+                           const BufferRange& y, uint32_t yw, bool swiglu) {
+    for (size_t i = 0; i < m.batches.size();) {
+      const auto& e = m.batches[i];
+      std::vector<uint32_t> ids = {u32(e.expert)};
+      size_t j = i + 1;
+      while (e.rows == 1 && j < m.batches.size() && ids.size() < kMaxGroupExperts && m.batches[j].rows == 1 &&
+             m.batches[j].first_row == e.first_row + (j - i) * m.row_align)
+        ids.push_back(u32(m.batches[j++].expert));
+      const uint64_t span_rows = e.rows == 1 ? uint64_t(ids.size() - 1) * m.row_align + 1 : e.rows;
+      const BufferRange xs =
+          x.sub(uint64_t(e.first_row) * xw * sizeof(float), span_rows * xw * sizeof(float));
+      const BufferRange ys =
+          y.sub(uint64_t(e.first_row) * yw * sizeof(float), span_rows * yw * sizeof(float));
+      const MatShape shape{.n_vec = e.rows,
+                           .x_stride = xw,
+                           .y_stride = yw,
+                           .group_rows = group_rows,
+                           .x_group = m.row_align * xw,
+                           .y_group = m.row_align * yw,
+                           .expert_ids = ids};
+      if (swiglu)
+        rec.matvec_swiglu(w, xs, ys, shape, rows_of(m.gate, 2 * nf, e));
+      else
+        rec.project(w, xs, ys, shape);
+      i = j;
+    }
+  };
   bool unfused = false;  // experts whose gate and up are two matrices: SwiGLU in a dispatch of its own
+  if (L.gate_up_stack) {
+    stacked(*L.gate_up_stack, 2 * nf, m.x, dim, m.hidden, nf, true);
+  } else if (L.up_stack) {
+    if (L.gate_stack) stacked(*L.gate_stack, nf, m.x, dim, m.gate, nf, false);
+    stacked(*L.up_stack, nf, m.x, dim, d.traits->ffn == FfnKind::ReluSqr ? m.hidden : m.up, nf, false);
+    unfused = d.traits->ffn != FfnKind::ReluSqr;
+  }
   for (const auto& e : m.batches) {
+    if (L.up_stack || L.gate_up_stack) break;
     const auto i = static_cast<size_t>(e.expert);
     const BufferRange x = rows_of(m.x, dim, e);
     if (const WeightTensor* gate_up = L.gate_up_exps[i]) {
@@ -1919,13 +2021,18 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
   biases(L.gate_exps_b, m.gate, nf);
   biases(L.up_exps_b, m.up, nf);
   rec.barrier();
+  // The activations: with stacked experts one dispatch over every batch row (the padding rows between
+  // batches too, which nothing reads), else one per expert
+  const ExpertScratch::Batch all{0, 0, m.n_rows};
+  const std::span<const ExpertScratch::Batch> act_batches =
+      L.up_stack ? std::span(&all, 1) : std::span<const ExpertScratch::Batch>(m.batches);
   if (d.traits->ffn == FfnKind::ReluSqr) {
-    for (const auto& e : m.batches) rec.relu_sqr(rows_of(m.hidden, nf, e), e.rows * nf);
+    for (const auto& e : act_batches) rec.relu_sqr(rows_of(m.hidden, nf, e), e.rows * nf);
     rec.barrier();
   }
   if (unfused) {
-    for (const auto& e : m.batches) {
-      if (L.gate_up_exps[static_cast<size_t>(e.expert)]) continue;
+    for (const auto& e : act_batches) {
+      if (!L.up_stack && L.gate_up_exps[static_cast<size_t>(e.expert)]) continue;
       const BufferRange g = rows_of(m.gate, nf, e), u = rows_of(m.up, nf, e), h = rows_of(m.hidden, nf, e);
       if (d.traits->ffn == FfnKind::SwiGluOai)
         rec.swiglu_oai(g, u, h, e.rows * nf);
@@ -1938,9 +2045,13 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
     }
     rec.barrier();
   }
-  for (const auto& e : m.batches)
-    rec.project(*L.down_exps[static_cast<size_t>(e.expert)], rows_of(m.hidden, nf, e), rows_of(m.out, dim, e),
-                {.n_vec = e.rows});
+  if (L.down_stack) {
+    stacked(*L.down_stack, dim, m.hidden, nf, m.out, dim, false);
+  } else {
+    for (const auto& e : m.batches)
+      rec.project(*L.down_exps[static_cast<size_t>(e.expert)], rows_of(m.hidden, nf, e),
+                  rows_of(m.out, dim, e), {.n_vec = e.rows});
+  }
   biases(L.down_exps_b, m.out, dim);
   rec.barrier();
   if (!L.down_exps_scale.empty()) {  // (Gemma 4: each expert's output scale)

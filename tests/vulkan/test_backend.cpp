@@ -539,6 +539,41 @@ TEST_CASE("Latent attention's stacked heads take one dispatch per matrix and giv
     WARN("the dispatches are counted by vulkan_tests_profile:* (GLASSWING_VULKAN_PROFILE=1)");
 }
 
+TEST_CASE(
+    "A mixture's decode step runs the experts it picked in one product per matrix, as one per expert does",
+    "[backend][profile]") {
+  // test-tiny-qwen3moe in F16 (2 layers of 4 experts of 64 rows, 2 per token; both kernel sets take expert
+  // ids for F16): stacked, a decode step's experts run gate, up, their SwiGLU and down as one dispatch each
+  // per layer; with GLASSWING_VULKAN_STACK_EXPERTS=0 as one each per expert: 2 x 4 x (2 - 1) = 8 dispatches
+  // more (counted where the profiler runs, vulkan_tests_profile:*), for the same logits.
+  auto model = model::Model::load(test::synth_model_file("test-tiny-qwen3moe", gguf::GgmlType::F16));
+  REQUIRE(model->desc().n_expert_used == 2);
+  const auto decode_step = [&](const char* stack) {
+    setenv("GLASSWING_VULKAN_STACK_EXPERTS", stack, 1);
+    auto gpu = vulkan_backend(*model);
+    unsetenv("GLASSWING_VULKAN_STACK_EXPERTS");
+    model::Session s(*model, *gpu, 16);
+    gpu->forward(s, std::span(kSteps).first(kPrefill), false);
+    const auto calls = [] {
+      uint64_t n = 0;
+      for (const auto& row : vulkan::dispatch_profile()) n += row.calls;
+      return n;
+    };
+    const uint64_t before = calls();
+    const auto logits = gpu->forward(s, std::span(kSteps).subspan(kPrefill, 1), false);
+    const std::vector<float> out(logits.begin(), logits.end());
+    vulkan::test::require_no_validation_messages(gpu->context());
+    return std::pair{out, calls() - before};
+  };
+  const auto [stacked, stacked_calls] = decode_step("1");
+  const auto [per_expert, per_expert_calls] = decode_step("0");
+  CHECK(max_abs_diff(stacked, per_expert) <= 1e-5f);
+  if (vulkan::profiling_enabled() && vulkan::has_timestamps(vulkan::test::context().device()))
+    CHECK(per_expert_calls - stacked_calls == 8);
+  else
+    WARN("the dispatches are counted by vulkan_tests_profile:* (GLASSWING_VULKAN_PROFILE=1)");
+}
+
 TEST_CASE("Vulkan runs seed_oss (attention biases, the output's too) as the CPU engine does", "[backend]") {
   auto model = model::Model::load(test::synth_model_file("test-tiny-seed-oss", gguf::GgmlType::Q8_0));
   auto gpu = vulkan_backend(*model);
