@@ -959,19 +959,26 @@ const WeightTensor& VulkanBackend::upload_fused(std::initializer_list<const mode
 const WeightTensor& VulkanBackend::upload_fused(std::span<const model::WeightMatrix* const> parts,
                                                 const Progress& progress, RowOrder order) {
   const model::WeightMatrix& first = *parts.front();
-  std::vector<uint8_t> rows;
+  // Parts that follow each other in the mapping (a stacked tensor's views: the experts of ffn_*_exps, the
+  // heads of attn_k_b) upload from it as they are; others through a copy.
   uint64_t total = 0;
-  for (const auto* m : parts) total += m->row_bytes * static_cast<uint64_t>(m->n_rows);
-  rows.reserve(total);
   int64_t n_rows = 0;
+  bool contiguous = true;
   for (const auto* m : parts) {
-    rows.insert(rows.end(), m->data, m->data + m->row_bytes * static_cast<size_t>(m->n_rows));
+    contiguous = contiguous && m->data == first.data + total;
+    total += m->row_bytes * static_cast<uint64_t>(m->n_rows);
     n_rows += m->n_rows;
   }
+  std::vector<uint8_t> rows;
+  if (!contiguous) {
+    rows.reserve(total);
+    for (const auto* m : parts)
+      rows.insert(rows.end(), m->data, m->data + m->row_bytes * static_cast<size_t>(m->n_rows));
+  }
   try {
-    fused_.push_back(upload_weight(*ctx_, *arena_, first.type, u32(n_rows), u32(first.n_cols), rows.data(),
-                                   progress, order));
-    weight_bytes_ += rows.size();
+    fused_.push_back(upload_weight(*ctx_, *arena_, first.type, u32(n_rows), u32(first.n_cols),
+                                   contiguous ? first.data : rows.data(), progress, order));
+    weight_bytes_ += total;
     return fused_.back();
   } catch (const VulkanError& e) {
     throw VulkanError("uploading " + first.name + " with the matrices after it: " + e.what());
