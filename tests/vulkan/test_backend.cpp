@@ -507,31 +507,35 @@ TEST_CASE("Vulkan runs deepseek2's multi-head latent attention as the CPU engine
   vulkan::test::require_no_validation_messages(gpu->context());
 }
 
+// One decode step after kSteps' prefill, on a backend made with the environment variable `name` set to
+// `value`: its logits, and the dispatches it recorded (counted where the profiler runs).
+static std::pair<std::vector<float>, uint64_t> decode_step_with(const model::Model& model, const char* name,
+                                                                const char* value) {
+  setenv(name, value, 1);
+  auto gpu = vulkan_backend(model);
+  unsetenv(name);
+  model::Session s(model, *gpu, 16);
+  gpu->forward(s, std::span(kSteps).first(kPrefill), false);
+  const auto calls = [] {
+    uint64_t n = 0;
+    for (const auto& row : vulkan::dispatch_profile()) n += row.calls;
+    return n;
+  };
+  const uint64_t before = calls();
+  const auto logits = gpu->forward(s, std::span(kSteps).subspan(kPrefill, 1), false);
+  std::vector<float> out(logits.begin(), logits.end());
+  vulkan::test::require_no_validation_messages(gpu->context());
+  return {std::move(out), calls() - before};
+}
+
 TEST_CASE("Latent attention's stacked heads take one dispatch per matrix and give what one per head gives",
           "[backend][profile]") {
   // test-tiny-deepseek2-wide: 2 layers of 4 heads whose k_b and v_b are whole row groups. With
   // GLASSWING_VULKAN_STACK_HEADS=0 each head runs its own product: a decode step records 2 x 2 x 3 = 12
   // dispatches more (counted where the profiler runs, vulkan_tests_profile:*) for the same logits.
   auto model = model::Model::load(test::synth_model_file("test-tiny-deepseek2-wide", gguf::GgmlType::Q4_0));
-  const auto decode_step = [&](const char* stack) {
-    setenv("GLASSWING_VULKAN_STACK_HEADS", stack, 1);
-    auto gpu = vulkan_backend(*model);
-    unsetenv("GLASSWING_VULKAN_STACK_HEADS");
-    model::Session s(*model, *gpu, 16);
-    gpu->forward(s, std::span(kSteps).first(kPrefill), false);
-    const auto calls = [] {
-      uint64_t n = 0;
-      for (const auto& row : vulkan::dispatch_profile()) n += row.calls;
-      return n;
-    };
-    const uint64_t before = calls();
-    const auto logits = gpu->forward(s, std::span(kSteps).subspan(kPrefill, 1), false);
-    const std::vector<float> out(logits.begin(), logits.end());
-    vulkan::test::require_no_validation_messages(gpu->context());
-    return std::pair{out, calls() - before};
-  };
-  const auto [stacked, stacked_calls] = decode_step("1");
-  const auto [per_head, per_head_calls] = decode_step("0");
+  const auto [stacked, stacked_calls] = decode_step_with(*model, "GLASSWING_VULKAN_STACK_HEADS", "1");
+  const auto [per_head, per_head_calls] = decode_step_with(*model, "GLASSWING_VULKAN_STACK_HEADS", "0");
   CHECK(max_abs_diff(stacked, per_head) <= 1e-5f);
   if (vulkan::profiling_enabled() && vulkan::has_timestamps(vulkan::test::context().device()))
     CHECK(per_head_calls - stacked_calls == 12);
@@ -548,25 +552,8 @@ TEST_CASE(
   // more (counted where the profiler runs, vulkan_tests_profile:*), for the same logits.
   auto model = model::Model::load(test::synth_model_file("test-tiny-qwen3moe", gguf::GgmlType::F16));
   REQUIRE(model->desc().n_expert_used == 2);
-  const auto decode_step = [&](const char* stack) {
-    setenv("GLASSWING_VULKAN_STACK_EXPERTS", stack, 1);
-    auto gpu = vulkan_backend(*model);
-    unsetenv("GLASSWING_VULKAN_STACK_EXPERTS");
-    model::Session s(*model, *gpu, 16);
-    gpu->forward(s, std::span(kSteps).first(kPrefill), false);
-    const auto calls = [] {
-      uint64_t n = 0;
-      for (const auto& row : vulkan::dispatch_profile()) n += row.calls;
-      return n;
-    };
-    const uint64_t before = calls();
-    const auto logits = gpu->forward(s, std::span(kSteps).subspan(kPrefill, 1), false);
-    const std::vector<float> out(logits.begin(), logits.end());
-    vulkan::test::require_no_validation_messages(gpu->context());
-    return std::pair{out, calls() - before};
-  };
-  const auto [stacked, stacked_calls] = decode_step("1");
-  const auto [per_expert, per_expert_calls] = decode_step("0");
+  const auto [stacked, stacked_calls] = decode_step_with(*model, "GLASSWING_VULKAN_STACK_EXPERTS", "1");
+  const auto [per_expert, per_expert_calls] = decode_step_with(*model, "GLASSWING_VULKAN_STACK_EXPERTS", "0");
   CHECK(max_abs_diff(stacked, per_expert) <= 1e-5f);
   if (vulkan::profiling_enabled() && vulkan::has_timestamps(vulkan::test::context().device()))
     CHECK(per_expert_calls - stacked_calls == 8);

@@ -173,6 +173,41 @@ std::vector<float> cpu_rmsnorm(const std::vector<T>& x, const std::vector<float>
   return out;
 }
 
+// A grouped product's layout (row groups, expert ids): group g reads its cols-wide vectors at x + g * x_group
+// and writes its `rows` outputs at y + g * y_group, vectors x_stride and y_stride apart. The outputs start
+// at 7 and accumulate, so that a write into a gap or another group shows.
+struct Grouped {
+  uint32_t groups, rows, cols, x_group, y_group, x_stride, y_stride, n_vec;
+
+  // 7 + group g's product of weight rows `block(g)` (rows x cols of type) with its parts of x.
+  template <typename Block>
+  CpuResult expect(GgmlType type, const std::vector<float>& x, Block block) const {
+    CpuResult out{std::vector<float>(uint64_t{y_stride} * n_vec, 7.0f),
+                  std::vector<float>(uint64_t{y_stride} * n_vec, 1.0f)};
+    for (uint32_t g = 0; g < groups; ++g) {
+      std::vector<float> xg(uint64_t{cols} * n_vec);
+      for (uint32_t v = 0; v < n_vec; ++v)
+        std::copy_n(x.begin() + v * x_stride + g * x_group, cols, xg.begin() + v * cols);
+      const auto r = cpu_matmul(type, block(g), rows, cols, xg, n_vec);
+      for (uint32_t v = 0; v < n_vec; ++v)
+        for (uint32_t i = 0; i < rows; ++i) {
+          out.y[v * y_stride + g * y_group + i] += r.y[v * rows + i];
+          out.magnitude[v * y_stride + g * y_group + i] += r.magnitude[v * rows + i];
+        }
+    }
+    return out;
+  }
+  // The outputs against expect(), and the gaps still exactly 7.
+  void check(const std::vector<float>& got, const CpuResult& expected) const {
+    CHECK(worst_error(got, expected) < 1e-5);
+    size_t gaps_written = 0;
+    for (uint32_t v = 0; v < n_vec; ++v)
+      for (uint32_t i = 0; i < y_stride; ++i)
+        if (i % y_group >= rows || i >= groups * y_group) gaps_written += got[v * y_stride + i] != 7.0f;
+    CHECK(gaps_written == 0);
+  }
+};
+
 struct Case {
   GgmlType type;
   uint32_t cols;
@@ -305,21 +340,12 @@ TEST_CASE("row groups: one product over stacked heads is each head's own product
     const WeightTensor t = upload_weight(ctx, arena, c.type, groups * rows, c.cols, w.data());
     // 1 vector (mat-vec), 3 (mat-vec), 40 (CPU devices: 8 per subgroup; GPU kernels: the GEMMs)
     for (const uint32_t n_vec : {1u, 3u, 40u}) {
+      const Grouped layout{groups, rows, c.cols, x_group, y_group, x_stride, y_stride, n_vec};
       const auto x = random_floats(rng, uint64_t{x_stride} * n_vec);
       Buffer xb = device_buffer(x);
-      std::vector<float> expect(uint64_t{y_stride} * n_vec, 7.0f), magnitude(expect.size(), 1.0f);
-      for (uint32_t g = 0; g < groups; ++g) {
-        std::vector<float> xg(uint64_t{c.cols} * n_vec);
-        for (uint32_t v = 0; v < n_vec; ++v)
-          std::copy_n(x.begin() + v * x_stride + g * x_group, c.cols, xg.begin() + v * c.cols);
-        const std::vector<uint8_t> wg(w.begin() + g * group_bytes, w.begin() + (g + 1) * group_bytes);
-        const auto r = cpu_matmul(c.type, wg, rows, c.cols, xg, n_vec);
-        for (uint32_t v = 0; v < n_vec; ++v)
-          for (uint32_t i = 0; i < rows; ++i) {
-            expect[v * y_stride + g * y_group + i] += r.y[v * rows + i];
-            magnitude[v * y_stride + g * y_group + i] += r.magnitude[v * rows + i];
-          }
-      }
+      const CpuResult expect = layout.expect(c.type, x, [&](uint32_t g) {
+        return std::vector<uint8_t>(w.begin() + g * group_bytes, w.begin() + (g + 1) * group_bytes);
+      });
       const MatShape shape{.n_vec = n_vec,
                            .x_stride = x_stride,
                            .y_stride = y_stride,
@@ -334,7 +360,7 @@ TEST_CASE("row groups: one product over stacked heads is each head's own product
         if (variant == 3 && !(coopmat_requested() && ctx.device().info().coopmat && c.cols % 32 == 0))
           continue;
         INFO(glasswing::gguf::ggml_type_name(c.type) << ", " << n_vec << " vectors, variant " << variant);
-        Buffer yb = device_buffer(std::vector<float>(expect.size(), 7.0f));
+        Buffer yb = device_buffer(std::vector<float>(expect.y.size(), 7.0f));
         Recorder rec(ctx);
         rec.begin();
         if (variant == 0) rec.project(t, whole(xb), whole(yb), shape);
@@ -343,13 +369,7 @@ TEST_CASE("row groups: one product over stacked heads is each head's own product
         if (variant == 3) rec.matmul_coopmat(t, whole(xb), whole(yb), shape);
         rec.end();
         rec.submit_and_wait();
-        const auto got = read_floats(yb, expect.size());
-        CHECK(worst_error(got, {expect, magnitude}) < 1e-5);
-        size_t gaps_written = 0;  // the gaps stay exactly 7
-        for (uint32_t v = 0; v < n_vec; ++v)
-          for (uint32_t i = 0; i < y_stride; ++i)
-            if (i % y_group >= rows || i >= groups * y_group) gaps_written += got[v * y_stride + i] != 7.0f;
-        CHECK(gaps_written == 0);
+        layout.check(read_floats(yb, expect.y.size()), expect);
       }
     }
   }
@@ -387,24 +407,15 @@ TEST_CASE("expert ids: one product over the experts a step picked is each expert
       const uint32_t groups = static_cast<uint32_t>(ids.size());
       const uint32_t x_group = c.cols + 4, y_group = rows + 8;
       const uint32_t x_stride = groups * x_group + 8, y_stride = groups * y_group + 1;
+      const Grouped layout{groups, rows, c.cols, x_group, y_group, x_stride, y_stride, n_vec};
       const auto x = random_floats(rng, uint64_t{x_stride} * n_vec);
       Buffer xb = device_buffer(x);
-      std::vector<float> expect(uint64_t{y_stride} * n_vec, 7.0f), magnitude(expect.size(), 1.0f);
-      for (uint32_t g = 0; g < groups; ++g) {
-        std::vector<float> xg(uint64_t{c.cols} * n_vec);
-        for (uint32_t v = 0; v < n_vec; ++v)
-          std::copy_n(x.begin() + v * x_stride + g * x_group, c.cols, xg.begin() + v * c.cols);
-        const std::vector<uint8_t> we(w.begin() + ids[g] * expert_bytes,
-                                      w.begin() + (ids[g] + 1) * expert_bytes);
-        const auto r = cpu_matmul(c.type, we, rows, c.cols, xg, n_vec);
-        for (uint32_t v = 0; v < n_vec; ++v)
-          for (uint32_t i = 0; i < rows; ++i) {
-            expect[v * y_stride + g * y_group + i] += r.y[v * rows + i];
-            magnitude[v * y_stride + g * y_group + i] += r.magnitude[v * rows + i];
-          }
-      }
+      const CpuResult expect = layout.expect(c.type, x, [&](uint32_t g) {
+        return std::vector<uint8_t>(w.begin() + ids[g] * expert_bytes,
+                                    w.begin() + (ids[g] + 1) * expert_bytes);
+      });
       INFO(glasswing::gguf::ggml_type_name(c.type) << ", " << n_vec << " vectors");
-      Buffer yb = device_buffer(std::vector<float>(expect.size(), 7.0f));
+      Buffer yb = device_buffer(std::vector<float>(expect.y.size(), 7.0f));
       Recorder rec(ctx);
       rec.begin();
       rec.project(t, whole(xb), whole(yb),
@@ -418,13 +429,7 @@ TEST_CASE("expert ids: one product over the experts a step picked is each expert
                    .expert_ids = ids});
       rec.end();
       rec.submit_and_wait();
-      const auto got = read_floats(yb, expect.size());
-      CHECK(worst_error(got, {expect, magnitude}) < 1e-5);
-      size_t gaps_written = 0;
-      for (uint32_t v = 0; v < n_vec; ++v)
-        for (uint32_t i = 0; i < y_stride; ++i)
-          if (i % y_group >= rows || i >= groups * y_group) gaps_written += got[v * y_stride + i] != 7.0f;
-      CHECK(gaps_written == 0);
+      layout.check(read_floats(yb, expect.y.size()), expect);
     }
   }
   CHECK(tested > 0);
