@@ -849,7 +849,7 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
         for (const model::Vector& b : *from) to->push_back(upload_vector(b));
       // (biased experts, gpt-oss's, take their biases before the activation: two matrices)
       const bool biased = !L.gate_exps_b.empty() || !L.up_exps_b.empty();
-      if (!stack_experts(L, t, biased))
+      if (!stack_experts(L, t, biased)) {
         for (int64_t e = 0; e < d.n_expert; ++e) {
           const auto i = static_cast<size_t>(e);
           const model::WeightMatrix gate =
@@ -859,6 +859,7 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
           t.up_exps.push_back(t.gate_up_exps.back() ? nullptr : matrix(L.up_exps[i]));
           t.down_exps.push_back(matrix(L.down_exps[i]));
         }
+      }
       t.gate_up_shexp = fused_gate_up(L.gate_shexp, L.up_shexp);
       if (!t.gate_up_shexp) {
         t.gate_shexp = matrix(L.gate_shexp);
@@ -2010,19 +2011,20 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
     if (L.gate_stack) stacked(*L.gate_stack, nf, m.x, dim, m.gate, nf, false);
     stacked(*L.up_stack, nf, m.x, dim, d.traits->ffn == FfnKind::ReluSqr ? m.hidden : m.up, nf, false);
     unfused = d.traits->ffn != FfnKind::ReluSqr;
-  }
-  for (const auto& e : m.batches) {
-    if (L.up_stack || L.gate_up_stack) break;
-    const auto i = static_cast<size_t>(e.expert);
-    const BufferRange x = rows_of(m.x, dim, e);
-    if (const WeightTensor* gate_up = L.gate_up_exps[i]) {
-      rec.matvec_swiglu(*gate_up, x, rows_of(m.hidden, nf, e), {.n_vec = e.rows}, rows_of(m.gate, 2 * nf, e));
-    } else if (d.traits->ffn == FfnKind::ReluSqr) {  // Nemotron: relu(up·x)² (below), no gate
-      rec.project(*L.up_exps[i], x, rows_of(m.hidden, nf, e), {.n_vec = e.rows});
-    } else {
-      rec.project(*L.gate_exps[i], x, rows_of(m.gate, nf, e), {.n_vec = e.rows});
-      rec.project(*L.up_exps[i], x, rows_of(m.up, nf, e), {.n_vec = e.rows});
-      unfused = true;
+  } else {
+    for (const auto& e : m.batches) {
+      const auto i = static_cast<size_t>(e.expert);
+      const BufferRange x = rows_of(m.x, dim, e);
+      if (const WeightTensor* gate_up = L.gate_up_exps[i]) {
+        rec.matvec_swiglu(*gate_up, x, rows_of(m.hidden, nf, e), {.n_vec = e.rows},
+                          rows_of(m.gate, 2 * nf, e));
+      } else if (d.traits->ffn == FfnKind::ReluSqr) {  // Nemotron: relu(up·x)² (below), no gate
+        rec.project(*L.up_exps[i], x, rows_of(m.hidden, nf, e), {.n_vec = e.rows});
+      } else {
+        rec.project(*L.gate_exps[i], x, rows_of(m.gate, nf, e), {.n_vec = e.rows});
+        rec.project(*L.up_exps[i], x, rows_of(m.up, nf, e), {.n_vec = e.rows});
+        unfused = true;
+      }
     }
   }
   biases(L.gate_exps_b, m.gate, nf);
