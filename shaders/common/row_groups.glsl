@@ -1,8 +1,9 @@
 // Row groups: several small products in one dispatch (latent attention's per-head k_b and v_b, stacked into
-// one matrix). Row r of the slice lies in group g = (row_base + r) / group_rows, which reads its input
+// one matrix; a mixture's picked experts, below). Row r of the slice lies in group g = (row_base + r) / group_rows, which reads its input
 // vector at x + g * x_group and writes its outputs from y + g * y_group (its own y_stride per vector as
 // usual). group_rows = 0: one group, a plain product. The host keeps every kernel's block of rows that
-// share one x load (a subgroup's MR rows, a pass, a GEMM tile) inside one group (kRowGroupRows in ops.h).
+// share one x load (a subgroup's MR rows, a pass, a GEMM tile) inside one group (kRowGroupRows and, without
+// the CPU devices' tiles, kExpertGroupRows in ops.h).
 // Expert ids (a mixture's experts, stacked into one matrix of w_rows rows, group_rows each): group g
 // multiplies expert expert_ids[g], i.e. output row r of group g reads weight row
 // expert_ids[g] · group_rows + (r − g · group_rows); nrows counts the output rows. w_rows = 0: none.
