@@ -1619,6 +1619,21 @@ void Recorder::add_bias(const BufferRange& b, const BufferRange& y, uint32_t n, 
   elementwise("add_bias", buffers, bytes_of(push), uint64_t{n} * n_rows);
 }
 
+void Recorder::add_expert_biases(const BufferRange& b, const BufferRange& y, uint32_t n, uint32_t stride,
+                                 std::span<const uint32_t> expert_ids) {
+  if (expert_ids.empty() || expert_ids.size() > kMaxGroupExperts)
+    throw VulkanError("add_expert_biases: 1 to " + std::to_string(kMaxGroupExperts) + " experts");
+  for (const uint32_t e : expert_ids)
+    if (uint64_t(e + 1) * n * sizeof(float) > b.size)
+      throw VulkanError("add_expert_biases: expert " + std::to_string(e) + " past the bias table");
+  struct {
+    uint32_t n, stride, groups, ids[kMaxGroupExperts];
+  } push{n, stride, static_cast<uint32_t>(expert_ids.size()), {}};
+  std::copy(expert_ids.begin(), expert_ids.end(), push.ids);
+  const BufferRange buffers[] = {b, y};
+  elementwise("add_expert_bias", buffers, bytes_of(push), uint64_t{n} * expert_ids.size());
+}
+
 void Recorder::gather_rows(const BufferRange& x, const BufferRange& rows, const BufferRange& out, uint32_t n,
                            uint32_t n_rows) {
   const BufferRange buffers[] = {x, rows, out};

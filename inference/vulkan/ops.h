@@ -387,6 +387,10 @@ class Recorder {
   // y[r * stride + offset + i] += b[i] for r < n_rows, i < n
   void add_bias(const BufferRange& b, const BufferRange& y, uint32_t n, uint32_t n_rows, uint32_t stride = 0,
                 uint32_t offset = 0);
+  // y[g * stride + i] += b[expert_ids[g] * n + i] (b: a stacked table of n-wide bias rows, one per expert):
+  // each of a decode step's picked experts (at most kMaxGroupExperts) adds its bias in one dispatch.
+  void add_expert_biases(const BufferRange& b, const BufferRange& y, uint32_t n, uint32_t stride,
+                         std::span<const uint32_t> expert_ids);
   // Mixtures of experts: out[r] = x[rows[r]] (uint row ids) for n_rows rows of n floats; and
   // x[t] += Σ_r weights[t·k + r] · y[slots[t·k + r]] in rank order for n_tokens rows of n floats.
   void gather_rows(const BufferRange& x, const BufferRange& rows, const BufferRange& out, uint32_t n,

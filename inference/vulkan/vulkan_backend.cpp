@@ -134,7 +134,8 @@ struct VulkanBackend::LayerTensors {
   // per-expert vectors above stay empty
   const WeightTensor *gate_up_stack = nullptr, *gate_stack = nullptr, *up_stack = nullptr,
                      *down_stack = nullptr;
-  BufferRange router_b;                                          // (n_expert), or empty (gpt-oss has one)
+  BufferRange gate_b_stack, up_b_stack, down_b_stack;  // with stacked experts: their biases, a row each
+  BufferRange router_b;                                // (n_expert), or empty (gpt-oss has one)
   std::vector<BufferRange> gate_exps_b, up_exps_b, down_exps_b;  // per expert, or none (gpt-oss has them)
   BufferRange attn_sinks;                                        // (n_head) gpt-oss's sink logits, or empty
   // the shared experts (GLM-4.5): gate|up where matvec_swiglu runs (else null) or gate and up, and down
@@ -843,13 +844,21 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     if (!L.up_exps.empty()) {  // each expert's matrices on their own (views into the ffn_*_exps tensors)
       t.router = matrix(L.router);
       t.router_b = upload_vector(L.router_b);
-      for (const auto& [from, to] :
-           {std::pair{&L.gate_exps_b, &t.gate_exps_b}, std::pair{&L.up_exps_b, &t.up_exps_b},
-            std::pair{&L.down_exps_b, &t.down_exps_b}})
-        for (const model::Vector& b : *from) to->push_back(upload_vector(b));
       // (biased experts, gpt-oss's, take their biases before the activation: two matrices)
       const bool biased = !L.gate_exps_b.empty() || !L.up_exps_b.empty();
-      if (!stack_experts(L, t, biased)) {
+      if (stack_experts(L, t, biased)) {
+        for (const auto& [from, to] :  // (the biases as tables: a row per expert)
+             {std::pair{&L.gate_exps_b, &t.gate_b_stack}, std::pair{&L.up_exps_b, &t.up_b_stack},
+              std::pair{&L.down_exps_b, &t.down_b_stack}}) {
+          std::vector<float> table;
+          for (const model::Vector& v : *from) table.insert(table.end(), v.begin(), v.end());
+          *to = upload_vector(table);
+        }
+      } else {
+        for (const auto& [from, to] :
+             {std::pair{&L.gate_exps_b, &t.gate_exps_b}, std::pair{&L.up_exps_b, &t.up_exps_b},
+              std::pair{&L.down_exps_b, &t.down_exps_b}})
+          for (const model::Vector& v : *from) to->push_back(upload_vector(v));
         for (int64_t e = 0; e < d.n_expert; ++e) {
           const auto i = static_cast<size_t>(e);
           const model::WeightMatrix gate =
@@ -1966,18 +1975,9 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
     rec.scale_rows(m.x, whole(*m.row_weights), dim, m.n_rows);
     rec.barrier();
   }
-  // each expert's bias over its batch rows (gpt-oss), after a barrier for all experts' products at once
-  const auto biases = [&](const std::vector<BufferRange>& b, const BufferRange& y, uint32_t width) {
-    if (b.empty()) return;
-    rec.barrier();
-    for (const auto& e : m.batches)
-      rec.add_bias(b[static_cast<size_t>(e.expert)], rows_of(y, width, e), width, e.rows);
-  };
-  // Stacked experts: each batch through its expert's rows of w (group_rows each), from x rows xw floats wide
-  // into y rows yw wide. Single-row batches (a decode step's, row_align apart) up to kMaxGroupExperts at a
-  // time in one product (row groups), larger batches one product each.
-  const auto stacked = [&](const WeightTensor& w, uint32_t group_rows, const BufferRange& x, uint32_t xw,
-                           const BufferRange& y, uint32_t yw, bool swiglu) {
+  // The batches in runs: single-row batches row_align apart (a decode step's) up to kMaxGroupExperts at a
+  // time, each larger batch on its own; f(the run's first batch, its experts, the rows it spans).
+  const auto for_each_run = [&](auto&& f) {
     for (size_t i = 0; i < m.batches.size();) {
       const auto& e = m.batches[i];
       std::vector<uint32_t> ids = {u32(e.expert)};
@@ -1985,11 +1985,38 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
       while (e.rows == 1 && j < m.batches.size() && ids.size() < kMaxGroupExperts && m.batches[j].rows == 1 &&
              m.batches[j].first_row == e.first_row + (j - i) * m.row_align)
         ids.push_back(u32(m.batches[j++].expert));
-      const uint64_t span_rows = e.rows == 1 ? uint64_t(ids.size() - 1) * m.row_align + 1 : e.rows;
-      const BufferRange xs =
-          x.sub(uint64_t(e.first_row) * xw * sizeof(float), span_rows * xw * sizeof(float));
-      const BufferRange ys =
-          y.sub(uint64_t(e.first_row) * yw * sizeof(float), span_rows * yw * sizeof(float));
+      f(e, std::span<const uint32_t>(ids), e.rows == 1 ? uint64_t(ids.size() - 1) * m.row_align + 1 : e.rows);
+      i = j;
+    }
+  };
+  const auto span_of = [](const BufferRange& b, uint32_t width, const ExpertScratch::Batch& e,
+                          uint64_t rows) {
+    return b.sub(uint64_t(e.first_row) * width * sizeof(float), rows * width * sizeof(float));
+  };
+  // each expert's bias over its batch rows (gpt-oss), after a barrier for all experts' products at once: per
+  // expert, or from the stacked experts' table (a run of single rows in one dispatch)
+  const auto biases = [&](const std::vector<BufferRange>& b, const BufferRange& table, const BufferRange& y,
+                          uint32_t width) {
+    if (b.empty() && table.size == 0) return;
+    rec.barrier();
+    if (table.size == 0) {
+      for (const auto& e : m.batches)
+        rec.add_bias(b[static_cast<size_t>(e.expert)], rows_of(y, width, e), width, e.rows);
+      return;
+    }
+    for_each_run([&](const ExpertScratch::Batch& e, std::span<const uint32_t> ids, uint64_t rows) {
+      if (e.rows == 1)
+        rec.add_expert_biases(table, span_of(y, width, e, rows), width, m.row_align * width, ids);
+      else
+        rec.add_bias(table.sub(uint64_t(e.expert) * width * sizeof(float), width * sizeof(float)),
+                     rows_of(y, width, e), width, e.rows);
+    });
+  };
+  // Stacked experts: each run of batches through its experts' rows of w (group_rows each), from x rows xw
+  // floats wide into y rows yw wide: a run of single rows in one product (row groups), a larger batch alone.
+  const auto stacked = [&](const WeightTensor& w, uint32_t group_rows, const BufferRange& x, uint32_t xw,
+                           const BufferRange& y, uint32_t yw, bool swiglu) {
+    for_each_run([&](const ExpertScratch::Batch& e, std::span<const uint32_t> ids, uint64_t rows) {
       const MatShape shape{.n_vec = e.rows,
                            .x_stride = xw,
                            .y_stride = yw,
@@ -1998,11 +2025,11 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
                            .y_group = m.row_align * yw,
                            .expert_ids = ids};
       if (swiglu)
-        rec.matvec_swiglu(w, xs, ys, shape, rows_of(m.gate, 2 * nf, e));
+        rec.matvec_swiglu(w, span_of(x, xw, e, rows), span_of(y, yw, e, rows), shape,
+                          rows_of(m.gate, 2 * nf, e));
       else
-        rec.project(w, xs, ys, shape);
-      i = j;
-    }
+        rec.project(w, span_of(x, xw, e, rows), span_of(y, yw, e, rows), shape);
+    });
   };
   bool unfused = false;  // experts whose gate and up are two matrices: SwiGLU in a dispatch of its own
   if (L.gate_up_stack) {
@@ -2027,8 +2054,8 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
       }
     }
   }
-  biases(L.gate_exps_b, m.gate, nf);
-  biases(L.up_exps_b, m.up, nf);
+  biases(L.gate_exps_b, L.gate_b_stack, m.gate, nf);
+  biases(L.up_exps_b, L.up_b_stack, m.up, nf);
   rec.barrier();
   // The activations: with stacked experts one dispatch over every batch row (the padding rows between
   // batches too, which nothing reads), else one per expert
@@ -2061,7 +2088,7 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
       rec.project(*L.down_exps[static_cast<size_t>(e.expert)], rows_of(m.hidden, nf, e),
                   rows_of(m.out, dim, e), {.n_vec = e.rows});
   }
-  biases(L.down_exps_b, m.out, dim);
+  biases(L.down_exps_b, L.down_b_stack, m.out, dim);
   rec.barrier();
   if (!L.down_exps_scale.empty()) {  // (Gemma 4: each expert's output scale)
     for (const auto& e : m.batches)

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iterator>
 #include <random>
+#include <tuple>
 
 #include "inference/cpu/cpu_backend.h"
 #include "inference/model/backend_registry.h"
@@ -546,17 +547,21 @@ TEST_CASE("Latent attention's stacked heads take one dispatch per matrix and giv
 TEST_CASE(
     "A mixture's decode step runs the experts it picked in one product per matrix, as one per expert does",
     "[backend][profile]") {
-  // test-tiny-qwen3moe in F16 (2 layers of 4 experts of 64 rows, 2 per token; both kernel sets take expert
-  // ids for F16): stacked, a decode step's experts run gate, up, their SwiGLU and down as one dispatch each
-  // per layer; with GLASSWING_VULKAN_STACK_EXPERTS=0 as one each per expert: 2 x 4 x (2 - 1) = 8 dispatches
-  // more (counted where the profiler runs, vulkan_tests_profile:*), for the same logits.
-  auto model = model::Model::load(test::synth_model_file("test-tiny-qwen3moe", gguf::GgmlType::F16));
+  // 2 layers of 4 experts of 64 rows, 2 per token, in a plain type (both kernel sets take expert ids for
+  // it): stacked, a decode step's experts run each matrix, bias and activation as one dispatch per layer;
+  // with GLASSWING_VULKAN_STACK_EXPERTS=0 as one per expert, 2 x (2 - 1) x each kind more: test-tiny-qwen3moe
+  // (gate, up, SwiGLU, down) 8, test-tiny-gpt-oss (the same and the three biases) 14 (counted where the
+  // profiler runs, vulkan_tests_profile:*), for the same logits.
+  const auto [shape, type, more] = GENERATE(std::tuple{"test-tiny-qwen3moe", gguf::GgmlType::F16, 8},
+                                            std::tuple{"test-tiny-gpt-oss", gguf::GgmlType::F32, 14});
+  INFO(shape);
+  auto model = model::Model::load(test::synth_model_file(shape, type));
   REQUIRE(model->desc().n_expert_used == 2);
   const auto [stacked, stacked_calls] = decode_step_with(*model, "GLASSWING_VULKAN_STACK_EXPERTS", "1");
   const auto [per_expert, per_expert_calls] = decode_step_with(*model, "GLASSWING_VULKAN_STACK_EXPERTS", "0");
   CHECK(max_abs_diff(stacked, per_expert) <= 1e-5f);
   if (vulkan::profiling_enabled() && vulkan::has_timestamps(vulkan::test::context().device()))
-    CHECK(per_expert_calls - stacked_calls == 8);
+    CHECK(per_expert_calls - stacked_calls == uint64_t(more));
   else
     WARN("the dispatches are counted by vulkan_tests_profile:* (GLASSWING_VULKAN_PROFILE=1)");
 }
