@@ -57,6 +57,11 @@ static_assert(sizeof(TilesPush) == 92);
 uint32_t out_rows(const WeightTensor::Slice& slice, const MatShape& s) {
   return s.expert_ids.empty() ? slice.rows : static_cast<uint32_t>(s.expert_ids.size()) * s.group_rows;
 }
+// True where a kernel computing `block` rows from one load of x could straddle two row groups (a single
+// group, e.g. one expert's batch, cannot: rows past it are not computed).
+bool straddles(const WeightTensor& w, const MatShape& s, uint32_t block) {
+  return s.group_rows && s.group_rows % block != 0 && out_rows(w.slices.front(), s) > s.group_rows;
+}
 
 WeightProductPush product_push(const WeightTensor& w, const WeightTensor::Slice& slice, const MatShape& s) {
   WeightProductPush push{w.cols,
@@ -995,8 +1000,8 @@ void Recorder::matvec_gpu(const WeightTensor& w, const BufferRange& x, const Buf
     throw VulkanError("matvec: quantized weights read x as vec4; x_stride must be a multiple of 4");
   const std::string shader = "matvec_gpu_" + kernel_type_name(w.type) + (swiglu ? "_swiglu" : "");
   MatvecTuning t = matvec_tuning();
-  if (swiglu) t.mr = (t.mr + 1) / 2 * 2;                // whole gate|up pairs per subgroup
-  if (s.group_rows % t.mr != 0) t.mr = swiglu ? 2 : 1;  // a subgroup's rows in one row group
+  if (swiglu) t.mr = (t.mr + 1) / 2 * 2;             // whole gate|up pairs per subgroup
+  if (straddles(w, s, t.mr)) t.mr = swiglu ? 2 : 1;  // a subgroup's rows in one row group
   const uint32_t sg = std::max(ctx_->device().info().subgroup_size, 1u);
   // Rows per workgroup: MR per subgroup (any real subgroup size stays correct: the subgroups stride).
   const uint32_t rpw = std::max(1u, t.wg / sg) * t.mr;
@@ -1057,7 +1062,7 @@ void Recorder::matmul_tiled(const WeightTensor& w, const BufferRange& x, const B
   // the register-blocked tiled GEMM (matmul_tiled_body.glsl)
   const std::string shader = "matmul_tiled_" + layout_name(w.type, use_gpu_kernels(ctx_->device().info()));
   MatmulTuning t = matmul_tuning(ctx_->device().info());
-  if (s.group_rows % t.bm != 0) t = {64, 64, 16, 4, 4};  // a tile's rows in one row group
+  if (straddles(w, s, t.bm)) t = {64, 64, 16, 4, 4};  // a tile's rows in one row group
   const uint32_t spec[] = {t.wg(), t.bm, t.bn, t.bk, t.tm, t.tn};
   for (const auto& slice : w.slices) {
     const WeightProductPush push = product_push(w, slice, s);

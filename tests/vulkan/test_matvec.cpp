@@ -380,9 +380,9 @@ TEST_CASE("expert ids: one product over the experts a step picked is each expert
           "[weights]") {
   // A mixture's experts stacked into one matrix (5 experts of 64 rows); one product runs experts 3, 0 and 4,
   // group g reading its vectors at x + g * x_group and writing at y + g * y_group (outputs start at 7 and
-  // accumulate: a write into a gap shows). 1 and 3 vectors, and a batch of 40 through one expert (the GEMMs
-  // on the GPU kernels). The CPU devices' tiles refuse expert ids (their mixtures keep one matrix per
-  // expert).
+  // accumulate: a write into a gap shows). 1 and 3 vectors; 11 (the GEMMs on the GPU kernels, in tiles that
+  // must not straddle two experts' 64 rows); a batch of 40 through one expert. The CPU devices' tiles refuse
+  // expert ids (their mixtures keep one matrix per expert).
   auto& ctx = context();
   std::mt19937 rng(7);
   const uint32_t experts = 5, rows = kExpertGroupRows;
@@ -403,7 +403,8 @@ TEST_CASE("expert ids: one product over the experts a step picked is each expert
       continue;
     }
     ++tested;
-    for (const auto& [n_vec, ids] : {std::pair{1u, picked}, std::pair{3u, picked}, std::pair{40u, one}}) {
+    for (const auto& [n_vec, ids] :
+         {std::pair{1u, picked}, std::pair{3u, picked}, std::pair{11u, picked}, std::pair{40u, one}}) {
       const uint32_t groups = static_cast<uint32_t>(ids.size());
       const uint32_t x_group = c.cols + 4, y_group = rows + 8;
       const uint32_t x_stride = groups * x_group + 8, y_stride = groups * y_group + 1;
