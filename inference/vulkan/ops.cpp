@@ -629,10 +629,10 @@ void check_row_groups(const DeviceInfo& info, const WeightTensor& w, const MatSh
     return;
   }
   if (!s.group_rows) return;
-  if (!row_groups_supported(w, s.group_rows))
+  if (!row_groups_supported(info, w, s.group_rows))
     throw VulkanError("row groups of " + std::to_string(s.group_rows) +
                       " rows: need one slice of whole groups of a multiple of " +
-                      std::to_string(kRowGroupRows) + " rows");
+                      std::to_string(row_group_multiple(info, w.type)) + " rows");
   if (s.x_group % 4 != 0) throw VulkanError("row groups: x_group must be a multiple of 4");
   if (s.norm_write || s.norm_read || s.inline_norm) throw VulkanError("row groups take no RMSNorm");
 }
@@ -647,8 +647,12 @@ bool expert_groups_supported(const DeviceInfo& info, const WeightTensor& w, uint
          expert_ids_supported(info, w.type);
 }
 
-bool row_groups_supported(const WeightTensor& w, uint32_t group_rows) {
-  return group_rows > 0 && group_rows % kRowGroupRows == 0 && w.rows % group_rows == 0 &&
+uint32_t row_group_multiple(const DeviceInfo& info, GgmlType type) {
+  return uses_tiles(info, type) ? kRowGroupRows : kExpertGroupRows;
+}
+
+bool row_groups_supported(const DeviceInfo& info, const WeightTensor& w, uint32_t group_rows) {
+  return group_rows > 0 && group_rows % row_group_multiple(info, w.type) == 0 && w.rows % group_rows == 0 &&
          w.slices.size() == 1 && w.order == RowOrder::Plain;
 }
 

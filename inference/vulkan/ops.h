@@ -130,11 +130,14 @@ constexpr uint32_t kExpertGroupRows = 64;
 bool expert_groups_supported(const DeviceInfo& info, const WeightTensor& w, uint32_t rows);
 // True where this device's kernels for `type` take expert ids (all but the CPU devices' tiles).
 bool expert_ids_supported(const DeviceInfo& info, gguf::GgmlType type);
-// What group_rows must be a multiple of: the rows every product kernel computes from one load of x (a
-// subgroup's rows, a pass of the CPU devices' tiles, a GEMM tile) divide it, so they lie in one group.
+// What group_rows must be a multiple of on the CPU devices' tiles: the rows every product kernel computes
+// from one load of x (a subgroup's rows, a pass of the tiles) divide it, so they lie in one group. The other
+// kernels take multiples of kExpertGroupRows (their GEMMs use tiles of 64 rows where 128 would straddle).
 constexpr uint32_t kRowGroupRows = 128;
+// kRowGroupRows for a type the CPU devices' tiles hold, else kExpertGroupRows.
+uint32_t row_group_multiple(const DeviceInfo& info, gguf::GgmlType type);
 // True where w can be a matrix of row groups of group_rows rows (see MatShape::group_rows).
-bool row_groups_supported(const WeightTensor& w, uint32_t group_rows);
+bool row_groups_supported(const DeviceInfo& info, const WeightTensor& w, uint32_t group_rows);
 
 struct RowsShape {
   uint32_t n = 0;         // elements per row

@@ -622,14 +622,15 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     const bool fits =
         !heads.empty() && uint64_t(heads.size()) * heads[0].row_bytes * uint64_t(heads[0].n_rows) <=
                               ctx_->device().info().max_storage_buffer_range / 2;
-    if (same && fits && heads[0].n_rows % kRowGroupRows == 0 && x_group % 4 == 0) {
+    if (same && fits && heads[0].n_rows % row_group_multiple(ctx_->device().info(), heads[0].type) == 0 &&
+        x_group % 4 == 0) {
       std::vector<const model::WeightMatrix*> parts;
       for (const auto& m : heads) parts.push_back(&m);
       const uint64_t base = weight_bytes_;
       const WeightTensor& t = upload_fused(parts, [&](uint64_t done, uint64_t) {
         if (progress) progress(std::min(total, base + done), total);
       });
-      if (row_groups_supported(t, u32(heads[0].n_rows))) {
+      if (row_groups_supported(ctx_->device().info(), t, u32(heads[0].n_rows))) {
         out.stacked = &t;
         out.head_rows = u32(heads[0].n_rows);
         return out;

@@ -324,14 +324,17 @@ TEST_CASE("tiled matmul matches a CPU dequantize + dot for every type", "[weight
 
 TEST_CASE("row groups: one product over stacked heads is each head's own product, for every type and kernel",
           "[weights]") {
-  // Latent attention's per-head k_b (and v_b) stacked into one matrix: group g of 128 rows reads its own
-  // part of each vector and writes its own part of each output, with gaps on both sides (as the heads'
+  // Latent attention's per-head k_b (and v_b) stacked into one matrix: group g (of 64 or 128 rows) reads its
+  // own part of each vector and writes its own part of each output, with gaps on both sides (as the heads'
   // strides leave). Outputs start at 7 and accumulate, so a write into a gap or another group shows.
   auto& ctx = context();
   std::mt19937 rng(5);
-  const uint32_t groups = 3, rows = kRowGroupRows;
+  const uint32_t groups = 3;
   const bool gpu = use_gpu_kernels(ctx.device().info());
   for (const auto& c : cases()) {
+    // the least rows a group may have: 128 on the CPU devices' tiles, else 64 (a 128-row GEMM tile would
+    // straddle two groups: the GEMM takes 64-row tiles)
+    const uint32_t rows = row_group_multiple(ctx.device().info(), c.type);
     const uint32_t x_group = c.cols + 12, y_group = rows + 8;  // (x_group a multiple of 4)
     const uint32_t x_stride = groups * x_group + 4, y_stride = groups * y_group + 3;
     const auto w = random_tensor(rng, c.type, groups * rows, c.cols);
@@ -518,13 +521,15 @@ TEST_CASE("row groups that a kernel's rows could straddle, or a norm, are refuse
   Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
   const WeightTensor t = upload_weight(ctx, arena, GgmlType::Q8_0, 256, 64, w.data());
   Buffer xb = device_buffer({}, 1024), yb = device_buffer({}, 1024);
-  CHECK(row_groups_supported(t, 128));
-  CHECK_FALSE(row_groups_supported(t, 64));   // not a multiple of kRowGroupRows
-  CHECK_FALSE(row_groups_supported(t, 384));  // not whole groups
+  const auto& info = ctx.device().info();
+  const uint32_t half = row_group_multiple(info, GgmlType::Q8_0) / 2;  // (the tiles: 64; other kernels: 32)
+  CHECK(row_groups_supported(info, t, 128));
+  CHECK_FALSE(row_groups_supported(info, t, half));  // not a multiple of row_group_multiple
+  CHECK_FALSE(row_groups_supported(info, t, 384));   // not whole groups
   Recorder rec(ctx);
   rec.begin();
-  CHECK_THROWS_WITH(rec.project(t, whole(xb), whole(yb), {.group_rows = 64, .x_group = 64, .y_group = 64}),
-                    Catch::Contains("row groups of 64 rows"));
+  CHECK_THROWS_WITH(rec.project(t, whole(xb), whole(yb), {.group_rows = half, .x_group = 64, .y_group = 64}),
+                    Catch::Contains("row groups of " + std::to_string(half) + " rows"));
   CHECK_THROWS_WITH(rec.project(t, whole(xb), whole(yb), {.group_rows = 128, .x_group = 66, .y_group = 128}),
                     Catch::Contains("x_group must be a multiple of 4"));
   Buffer gain = device_buffer(std::vector<float>(64, 1.0f));
