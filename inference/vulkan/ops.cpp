@@ -612,27 +612,30 @@ void check_inline_norm(const DeviceInfo& info, const WeightTensor& w, const MatS
     throw VulkanError("inline RMSNorm: only for the GPU kernels' mat-vec of a few vectors");
 }
 
+// 1 to kMaxGroupExperts expert ids, each below n_experts (what: the caller, for the message).
+void check_expert_ids(std::span<const uint32_t> ids, uint64_t n_experts, const char* what) {
+  if (ids.empty() || ids.size() > kMaxGroupExperts)
+    throw VulkanError(std::string(what) + ": at most " + std::to_string(kMaxGroupExperts) +
+                      " experts per product (and at least 1)");
+  for (const uint32_t e : ids)
+    if (e >= n_experts)
+      throw VulkanError(std::string(what) + ": expert " + std::to_string(e) + " of " +
+                        std::to_string(n_experts));
+}
+
 void check_row_groups(const DeviceInfo& info, const WeightTensor& w, const MatShape& s) {
+  if (!s.group_rows && s.expert_ids.empty()) return;
   if (!s.expert_ids.empty()) {
     if (!expert_groups_supported(info, w, s.group_rows))
       throw VulkanError("expert ids: need the experts of " + std::to_string(s.group_rows) +
                         " rows (a multiple of " + std::to_string(kExpertGroupRows) +
                         ") stacked in one slice, and kernels other than the CPU devices' tiles");
-    if (s.expert_ids.size() > kMaxGroupExperts)
-      throw VulkanError("expert ids: at most " + std::to_string(kMaxGroupExperts) + " experts per product");
-    for (const uint32_t e : s.expert_ids)
-      if (e >= w.rows / s.group_rows)
-        throw VulkanError("expert ids: expert " + std::to_string(e) + " of " +
-                          std::to_string(w.rows / s.group_rows));
-    if (s.x_group % 4 != 0) throw VulkanError("row groups: x_group must be a multiple of 4");
-    if (s.norm_write || s.norm_read || s.inline_norm) throw VulkanError("row groups take no RMSNorm");
-    return;
-  }
-  if (!s.group_rows) return;
-  if (!row_groups_supported(info, w, s.group_rows))
+    check_expert_ids(s.expert_ids, w.rows / s.group_rows, "expert ids");
+  } else if (!row_groups_supported(info, w, s.group_rows)) {
     throw VulkanError("row groups of " + std::to_string(s.group_rows) +
                       " rows: need one slice of whole groups of a multiple of " +
                       std::to_string(row_group_multiple(info, w.type)) + " rows");
+  }
   if (s.x_group % 4 != 0) throw VulkanError("row groups: x_group must be a multiple of 4");
   if (s.norm_write || s.norm_read || s.inline_norm) throw VulkanError("row groups take no RMSNorm");
 }
@@ -1630,11 +1633,7 @@ void Recorder::add_bias(const BufferRange& b, const BufferRange& y, uint32_t n, 
 
 void Recorder::add_expert_biases(const BufferRange& b, const BufferRange& y, uint32_t n, uint32_t stride,
                                  std::span<const uint32_t> expert_ids) {
-  if (expert_ids.empty() || expert_ids.size() > kMaxGroupExperts)
-    throw VulkanError("add_expert_biases: 1 to " + std::to_string(kMaxGroupExperts) + " experts");
-  for (const uint32_t e : expert_ids)
-    if (uint64_t(e + 1) * n * sizeof(float) > b.size)
-      throw VulkanError("add_expert_biases: expert " + std::to_string(e) + " past the bias table");
+  check_expert_ids(expert_ids, n ? b.size / (uint64_t{n} * sizeof(float)) : UINT64_MAX, "add_expert_biases");
   struct {
     uint32_t n, stride, groups, ids[kMaxGroupExperts];
   } push{n, stride, static_cast<uint32_t>(expert_ids.size()), {}};

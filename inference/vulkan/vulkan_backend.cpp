@@ -607,31 +607,44 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     });
     return &t;
   };
+  // Matrices uploaded as one, rows of one after another (in RowOrder::GateUpPairs the first half's rows
+  // paired with the second half's)
+  auto fused = [&](std::span<const model::WeightMatrix* const> parts,
+                   RowOrder order = RowOrder::Plain) -> const WeightTensor* {
+    const uint64_t base = weight_bytes_;
+    return &upload_fused(
+        parts,
+        [&](uint64_t done, uint64_t) {
+          if (progress) progress(std::min(total, base + done), total);
+        },
+        order);
+  };
+  const auto pointers = [](const std::vector<model::WeightMatrix>& ms) {
+    std::vector<const model::WeightMatrix*> out;
+    for (const auto& m : ms) out.push_back(&m);
+    return out;
+  };
+  // True where matrices of one type and shape, `multiple` rows' worth each, stack into a matrix that fits
+  // one binding with room to spare (half the range leaves room for any layout's repacking).
+  const auto stackable = [&](const std::vector<model::WeightMatrix>& ms, uint32_t multiple) {
+    const bool same = std::all_of(ms.begin(), ms.end(), [&](const model::WeightMatrix& m) {
+      return m.type == ms[0].type && m.n_rows == ms[0].n_rows && m.n_cols == ms[0].n_cols;
+    });
+    return !ms.empty() && same && ms[0].n_rows % multiple == 0 &&
+           uint64_t(ms.size()) * ms[0].row_bytes * uint64_t(ms[0].n_rows) <=
+               ctx_->device().info().max_storage_buffer_range / 2;
+  };
   // Per-head matrices stacked (HeadMatrices) where each head's rows are whole row groups and its input
   // (x_group apart) is vec4-aligned, else one per head (also with GLASSWING_VULKAN_STACK_HEADS=0, to
   // compare).
   const bool stack_heads = env_choice("GLASSWING_VULKAN_STACK_HEADS", {"0", "1"}, 1) == 1;
   auto head_matrices = [&](const std::vector<model::WeightMatrix>& heads, uint32_t x_group) {
     HeadMatrices out;
-    const bool same =
-        stack_heads && std::all_of(heads.begin(), heads.end(), [&](const model::WeightMatrix& m) {
-          return m.type == heads[0].type && m.n_rows == heads[0].n_rows && m.n_cols == heads[0].n_cols;
-        });
-    // (one slice: half the binding range leaves room for any layout's repacking; latent attention's heads
-    // take a few megabytes)
-    const bool fits =
-        !heads.empty() && uint64_t(heads.size()) * heads[0].row_bytes * uint64_t(heads[0].n_rows) <=
-                              ctx_->device().info().max_storage_buffer_range / 2;
-    if (same && fits && heads[0].n_rows % row_group_multiple(ctx_->device().info(), heads[0].type) == 0 &&
-        x_group % 4 == 0) {
-      std::vector<const model::WeightMatrix*> parts;
-      for (const auto& m : heads) parts.push_back(&m);
-      const uint64_t base = weight_bytes_;
-      const WeightTensor& t = upload_fused(parts, [&](uint64_t done, uint64_t) {
-        if (progress) progress(std::min(total, base + done), total);
-      });
-      if (row_groups_supported(ctx_->device().info(), t, u32(heads[0].n_rows))) {
-        out.stacked = &t;
+    if (stack_heads && !heads.empty() && x_group % 4 == 0 &&
+        stackable(heads, row_group_multiple(ctx_->device().info(), heads[0].type))) {
+      const WeightTensor* t = fused(pointers(heads));
+      if (row_groups_supported(ctx_->device().info(), *t, u32(heads[0].n_rows))) {
+        out.stacked = t;
         out.head_rows = u32(heads[0].n_rows);
         return out;
       }
@@ -645,31 +658,10 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
   const bool stack_experts_on = env_choice("GLASSWING_VULKAN_STACK_EXPERTS", {"0", "1"}, 1) == 1;
   auto stack_experts = [&](const model::LayerWeights& L, LayerTensors& t, bool biased) {
     const auto& info = ctx_->device().info();
-    const auto stackable = [&](const std::vector<model::WeightMatrix>& ms) {
-      if (ms.empty()) return true;
-      const bool same = std::all_of(ms.begin(), ms.end(), [&](const model::WeightMatrix& m) {
-        return m.type == ms[0].type && m.n_rows == ms[0].n_rows && m.n_cols == ms[0].n_cols;
-      });
-      return same && expert_ids_supported(info, ms[0].type) && ms[0].n_rows % kExpertGroupRows == 0 &&
-             uint64_t(ms.size()) * ms[0].row_bytes * uint64_t(ms[0].n_rows) <=
-                 info.max_storage_buffer_range / 2;
+    const auto kind = [&](const std::vector<model::WeightMatrix>& ms) {  // (gate may be absent: ReLU²)
+      return ms.empty() || (expert_ids_supported(info, ms[0].type) && stackable(ms, kExpertGroupRows));
     };
-    if (!stack_experts_on || !stackable(L.gate_exps) || !stackable(L.up_exps) || !stackable(L.down_exps))
-      return false;
-    const auto parts = [](const std::vector<model::WeightMatrix>& ms) {
-      std::vector<const model::WeightMatrix*> out;
-      for (const auto& m : ms) out.push_back(&m);
-      return out;
-    };
-    const auto stack = [&](const std::vector<const model::WeightMatrix*>& ms, RowOrder order) {
-      const uint64_t base = weight_bytes_;
-      return &upload_fused(
-          ms,
-          [&](uint64_t done, uint64_t) {
-            if (progress) progress(std::min(total, base + done), total);
-          },
-          order);
-    };
+    if (!stack_experts_on || !kind(L.gate_exps) || !kind(L.up_exps) || !kind(L.down_exps)) return false;
     const auto nf = u32(L.up_exps[0].n_rows);
     // gate|up pairs: the gates, then the ups, paired row by row: expert e's pairs are rows 2 e nf ...
     const bool pairs = !biased && !L.gate_exps.empty() && d.traits->ffn == FfnKind::SwiGlu &&
@@ -679,14 +671,14 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
                        gate_up_pair_bytes(info, L.gate_exps[0].type, u32(L.gate_exps.size()) * nf,
                                           u32(L.gate_exps[0].n_cols)) <= info.max_storage_buffer_range / 2;
     if (pairs) {
-      auto both = parts(L.gate_exps);
-      for (const auto* m : parts(L.up_exps)) both.push_back(m);
-      t.gate_up_stack = stack(both, RowOrder::GateUpPairs);
+      auto both = pointers(L.gate_exps);
+      for (const auto* m : pointers(L.up_exps)) both.push_back(m);
+      t.gate_up_stack = fused(both, RowOrder::GateUpPairs);
     } else {
-      if (!L.gate_exps.empty()) t.gate_stack = stack(parts(L.gate_exps), RowOrder::Plain);
-      t.up_stack = stack(parts(L.up_exps), RowOrder::Plain);
+      if (!L.gate_exps.empty()) t.gate_stack = fused(pointers(L.gate_exps));
+      t.up_stack = fused(pointers(L.up_exps));
     }
-    t.down_stack = stack(parts(L.down_exps), RowOrder::Plain);
+    t.down_stack = fused(pointers(L.down_exps));
     const auto fits = [&](const WeightTensor* w, uint32_t rows) {
       return !w || expert_groups_supported(info, *w, rows);
     };
@@ -704,10 +696,8 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
       return nullptr;
     for (const auto* m : {&L.wk, &L.wv})
       if (m->type != L.wq.type || m->n_cols != L.wq.n_cols || m->row_bytes != L.wq.row_bytes) return nullptr;
-    const uint64_t base = weight_bytes_;
-    return &upload_fused({&L.wq, &L.wk, &L.wv}, [&](uint64_t done, uint64_t) {
-      if (progress) progress(std::min(total, base + done), total);
-    });
+    const model::WeightMatrix* qkv[] = {&L.wq, &L.wk, &L.wv};
+    return fused(qkv);
   };
   // SwiGLU gate and up of one type and width, where matvec_swiglu runs: one matrix whose matvec applies
   // SwiGLU (one dispatch per decode step and layer instead of 3; a batch on the GPU kernels: the GEMM and a
@@ -722,14 +712,8 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     if (gate_up_pair_bytes(ctx_->device().info(), gate.type, u32(gate.n_rows), u32(gate.n_cols)) >
         ctx_->device().info().max_storage_buffer_range)
       return nullptr;
-    const uint64_t base = weight_bytes_;
-    const WeightTensor& t = upload_fused(
-        {&gate, &up},
-        [&](uint64_t done, uint64_t) {
-          if (progress) progress(std::min(total, base + done), total);
-        },
-        RowOrder::GateUpPairs);
-    return &t;
+    const model::WeightMatrix* pair[] = {&gate, &up};
+    return fused(pair, RowOrder::GateUpPairs);
   };
   w_ = std::make_unique<DeviceWeights>();
   w_->token_embd = matrix(w.token_embd);
@@ -960,11 +944,6 @@ const WeightTensor& VulkanBackend::upload_matrix(const model::WeightMatrix& m, c
   } catch (const VulkanError& e) {
     throw VulkanError::described("uploading " + m.name + ": " + e.what(), e.result());
   }
-}
-
-const WeightTensor& VulkanBackend::upload_fused(std::initializer_list<const model::WeightMatrix*> parts,
-                                                const Progress& progress, RowOrder order) {
-  return upload_fused(std::span(parts.begin(), parts.size()), progress, order);
 }
 
 const WeightTensor& VulkanBackend::upload_fused(std::span<const model::WeightMatrix* const> parts,

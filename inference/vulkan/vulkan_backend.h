@@ -127,8 +127,6 @@ class VulkanBackend final : public model::Backend {
   void record_shared_experts(Recorder& rec, uint32_t n, const LayerTensors& L, const BufferRange& out);
   void build_pipelines();
   const WeightTensor& upload_matrix(const model::WeightMatrix& m, const Progress& progress);
-  const WeightTensor& upload_fused(std::initializer_list<const model::WeightMatrix*> parts,
-                                   const Progress& progress, RowOrder order = RowOrder::Plain);
   const WeightTensor& upload_fused(std::span<const model::WeightMatrix* const> parts,
                                    const Progress& progress, RowOrder order = RowOrder::Plain);
   BufferRange upload_vector(std::span<const float> v);

@@ -44,19 +44,10 @@ layout(binding = 6, rgba32ui) readonly uniform uimageBuffer w_texels;  // the we
 layout(binding = 7, rgba32ui) readonly uniform uimageBuffer x_texels;  // x (binding 1) as 16-byte texels
 layout(binding = 8, rgba32ui) readonly uniform uimageBuffer partial_texels;  // norm_slots: the sums to read
 
+// (nrows: gate and up rows for GATE_UP; x_stride a multiple of 4; no row groups with GATE_UP or a norm, no
+// expert ids: the host refuses them)
 layout(push_constant, std430) uniform Push {
-  uint ncols;        // elements per weight row
-  uint nrows;        // rows in this slice (gate and up rows for GATE_UP)
-  uint row_base;     // first output index of this slice
-  uint x_stride;     // elements between input vectors (a multiple of 4)
-  uint y_stride;     // elements between output vectors
-  uint accumulate;   // 1: y += W.x (fused residual add)
-  uint nvec;         // vectors in the batch
-  uint group_rows;   // row groups (common/row_groups.glsl; not with GATE_UP or a norm); 0: none
-  uint x_group;      // elements between groups' inputs (a multiple of 4)
-  uint y_group;      // elements between groups' outputs
-  uint w_rows;       // (expert ids: not for the tiles, which the host refuses; 0)
-  uint expert_ids[8];
+#include "common/product_push.glsl"
   uint norm_write;   // 1: write xg and this workgroup's sums of squares (with accumulate)
   uint norm_slots;   // > 0: scale outputs by the RMSNorm factor from this many sums per vector
   uint norm_stride;  // floats between vectors' sums (a multiple of 4)

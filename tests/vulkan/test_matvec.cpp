@@ -449,6 +449,12 @@ TEST_CASE("expert ids: one product over the experts a step picked is each expert
                       Catch::Contains("expert ids: expert 5 of 5"));
     CHECK_THROWS_WITH(rec.project(t, whole(xb), whole(yb), {.group_rows = rows, .expert_ids = many}),
                       Catch::Contains("at most 8 experts"));
+    // (the experts' bias table: 5 rows of 32)
+    Buffer table = device_buffer(std::vector<float>(experts * 32, 1.0f));
+    CHECK_THROWS_WITH(rec.add_expert_biases(whole(table), whole(yb), 32, 64, past),
+                      Catch::Contains("add_expert_biases: expert 5 of 5"));
+    CHECK_THROWS_WITH(rec.add_expert_biases(whole(table), whole(yb), 32, 64, many),
+                      Catch::Contains("add_expert_biases: at most 8 experts"));
     rec.end();
   }
   require_no_validation_messages();
