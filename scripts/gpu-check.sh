@@ -10,9 +10,9 @@
 #            Qwen3.5 0.8B and Granite-4.0-H-350M with their scans per row (default) and per head
 #            (GLASSWING_VULKAN_DELTA_ROWS=0); GLM-4.7-Flash's first 4 layers with latent attention's heads
 #            stacked (default) and one product per head (GLASSWING_VULKAN_STACK_HEADS=0); Qwen3-30B-A3B's first
-#            4 layers with its experts stacked (default) and one matrix per expert
-#            (GLASSWING_VULKAN_STACK_EXPERTS=0), and its GPU time per shader (a mixture routes on the host: one
-#            submission and read-back per layer, which the step's wall time beyond the shaders' shows)
+#            4 layers with its decode routed on the device (default), on the host
+#            (GLASSWING_VULKAN_ROUTE_ON_DEVICE=0: one submission and read-back per layer) and with one matrix
+#            per expert (GLASSWING_VULKAN_STACK_EXPERTS=0), and its GPU time per shader
 #   all      tests, bench and hybrids (about 4 minutes on an H200)
 # Results go under $OUT (the device tool brings them back); progress is printed as it goes.
 set -uo pipefail
@@ -95,10 +95,10 @@ run_sweep() {
   done
   # the hybrids' scans (Qwen3.5's delta rule, Granite-4.0-H's Mamba-2): per row (default on GPUs) against
   # per head
-  # (a model with its default and with a knob: LABEL FILE KNOB)
+  # (a model with its default and with each knob: LABEL FILE KNOB...)
   against() {
     local knob
-    for knob in default "$3"; do
+    for knob in default "${@:3}"; do
       echo "== sweep $1: $knob" | tee -a "$out/sweep.txt"
       env ${knob/#default/GLASSWING_NONE=1} "$cli" bench -m "$2" -p 512 -n 128 -r 2 --backend vulkan 2>&1 |
         grep -E 'pp|tg|error' | tee -a "$out/sweep.txt"
@@ -111,10 +111,11 @@ run_sweep() {
   done
   # latent attention's k_b and v_b: all heads in one product (default) against one per head (20 heads)
   against "glm-4.7-flash (4 layers) Q4_0" "$(synth glm-4.7-flash Q4_0 4)" GLASSWING_VULKAN_STACK_HEADS=0
-  # a mixture: its experts stacked (default) against one matrix per expert; then its decode's wall time
-  # against its shaders' (profile.txt), the host routing's round trips
+  # a mixture: its decode routed on the device and its experts stacked (default) against routed on the host
+  # (one submission per layer) and against one matrix per expert; then its decode's wall time against its
+  # shaders' (profile.txt)
   q=$(synth qwen3-30b-a3b Q4_0 4)
-  against "qwen3-30b-a3b (4 layers) Q4_0" "$q" GLASSWING_VULKAN_STACK_EXPERTS=0
+  against "qwen3-30b-a3b (4 layers) Q4_0" "$q" GLASSWING_VULKAN_ROUTE_ON_DEVICE=0 GLASSWING_VULKAN_STACK_EXPERTS=0
   echo "== profile qwen3-30b-a3b (4 layers) Q4_0: -p 0 -n 32 -r 1" >>"$out/profile.txt"
   GLASSWING_VULKAN_PROFILE=1 "$cli" bench -m "$q" -p 0 -n 32 -r 1 --backend vulkan >>"$out/profile.txt" 2>&1
   # where a decode step's time goes, and a prompt's (per shader, GLASSWING_VULKAN_PROFILE=1)

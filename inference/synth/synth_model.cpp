@@ -308,6 +308,8 @@ std::vector<Shape> make_shapes() {
   ds2_wide.kv_rank = 128;
   ds2_wide.v_head = 128;
   ds2_wide.key_length = 144;
+  ds2_wide.expert_groups = 2;  // (DeepSeek-V3's group-limited choice: the experts of the better of 2 groups)
+  ds2_wide.expert_groups_used = 1;
   add(ds2_wide);
   // mistral4 (Mistral Small 4): deepseek2's layers under its own name, with Llama 4's attention temperature
   // stepping every 8 positions (large, so that it shows)

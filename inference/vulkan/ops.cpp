@@ -31,7 +31,6 @@ constexpr uint32_t kMaxGroups = 65535;  // the minimum maxComputeWorkGroupCount 
 // dependent loads per invocation, so more invocations (fewer loads each) shorten the decode step.
 constexpr uint32_t kReduceWg = 256;
 constexpr uint32_t kAttentionGpuWg = 128;  // attention_gpu.comp: head_dim / 4 must not exceed it
-constexpr uint32_t kMatvecMaxVectors = 4;  // above this, the tiled GEMM wins
 constexpr uint32_t kMatvecRowsPerWg = 8;  // rows per matvec workgroup: a multiple of the shader's MR (4 or 8)
 // MR of matvec_<kernel>_tiles.comp and matvec8_<kernel>_tiles.comp
 constexpr uint32_t kTilesRowsPerLane[] = {8, 16};
@@ -43,19 +42,23 @@ struct WeightProductPush {
   uint32_t ncols, nrows, row_base, x_stride, y_stride, accumulate, nvec;
   uint32_t group_rows, x_group, y_group;  // common/row_groups.glsl
   uint32_t w_rows, expert_ids[kMaxGroupExperts];
+  uint32_t ids_on_device;  // expert ids from the table at EXPERT_TABLE_BINDING (MatShape::device_ids)
 };
-static_assert(sizeof(WeightProductPush) == 76);
+static_assert(sizeof(WeightProductPush) == 80);
 // matvec_tiles.glsl: a weight product and the deferred RMSNorm.
 struct TilesPush {
   WeightProductPush product;
   uint32_t norm_write, norm_slots, norm_stride;
   float norm_eps;
 };
-static_assert(sizeof(TilesPush) == 92);
+static_assert(sizeof(TilesPush) == 96);
 
 // The output rows a product over one slice computes: the slice's, or with expert ids their groups'.
+uint32_t expert_groups(const MatShape& s) {
+  return s.device_ids ? s.device_ids->count : static_cast<uint32_t>(s.expert_ids.size());
+}
 uint32_t out_rows(const WeightTensor::Slice& slice, const MatShape& s) {
-  return s.expert_ids.empty() ? slice.rows : static_cast<uint32_t>(s.expert_ids.size()) * s.group_rows;
+  return expert_groups(s) == 0 ? slice.rows : expert_groups(s) * s.group_rows;
 }
 // True where a kernel computing `block` rows from one load of x could straddle two row groups (a single
 // group, e.g. one expert's batch, cannot: rows past it are not computed).
@@ -74,8 +77,9 @@ WeightProductPush product_push(const WeightTensor& w, const WeightTensor::Slice&
                          s.group_rows,
                          s.x_group,
                          s.y_group,
-                         s.expert_ids.empty() ? 0u : slice.rows,
-                         {}};
+                         expert_groups(s) == 0 ? 0u : slice.rows,
+                         {},
+                         s.device_ids ? 1u : 0u};
   std::copy(s.expert_ids.begin(), s.expert_ids.end(), push.expert_ids);
   return push;
 }
@@ -623,14 +627,30 @@ void check_expert_ids(std::span<const uint32_t> ids, uint64_t n_experts, const c
                         std::to_string(n_experts));
 }
 
+// Device ids: at least one, and a table holding them.
+void check_device_ids(const DeviceExpertIds& ids, const char* what) {
+  if (ids.count == 0 || ids.ids.size < uint64_t{ids.count} * sizeof(uint32_t))
+    throw VulkanError(std::string(what) + ": a table of " + std::to_string(ids.count) +
+                      " expert ids needs that many (and at least 1)");
+}
+
 void check_row_groups(const DeviceInfo& info, const WeightTensor& w, const MatShape& s) {
-  if (!s.group_rows && s.expert_ids.empty()) return;
-  if (!s.expert_ids.empty()) {
+  if (!s.group_rows && s.expert_ids.empty() && !s.device_ids) return;
+  if (!s.expert_ids.empty() || s.device_ids) {
     if (!expert_groups_supported(info, w, s.group_rows))
       throw VulkanError("expert ids: need the experts of " + std::to_string(s.group_rows) +
                         " rows (a multiple of " + std::to_string(kExpertGroupRows) +
                         ") stacked in one slice, and kernels other than the CPU devices' tiles");
-    check_expert_ids(s.expert_ids, w.rows / s.group_rows, "expert ids");
+    if (s.device_ids && !s.expert_ids.empty())
+      throw VulkanError("expert ids: from the host or from the device, not both");
+    if (s.device_ids) {
+      check_device_ids(*s.device_ids, "expert ids");
+      if (s.n_vec > kMatvecMaxVectors)
+        throw VulkanError("expert ids on the device: the mat-vec kernels only (at most " +
+                          std::to_string(kMatvecMaxVectors) + " vectors)");
+    } else {
+      check_expert_ids(s.expert_ids, w.rows / s.group_rows, "expert ids");
+    }
   } else if (!row_groups_supported(info, w, s.group_rows)) {
     throw VulkanError("row groups of " + std::to_string(s.group_rows) +
                       " rows: need one slice of whole groups of a multiple of " +
@@ -898,7 +918,8 @@ void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferR
   }
   for (const auto& slice : w.slices) {
     const WeightProductPush push = product_push(w, slice, s);
-    const BufferRange buffers[] = {slice.range, x, y};
+    // (binding 3: the device's expert ids, else y again, unused)
+    const BufferRange buffers[] = {slice.range, x, y, s.device_ids ? s.device_ids->ids : y};
     const uint32_t rows = out_rows(slice, s);
     const uint32_t rpw = rows_per_wg(rows);
     const uint32_t spec[] = {sg, rpw};
@@ -964,7 +985,7 @@ void Recorder::matvec_swiglu(const WeightTensor& w, const BufferRange& x, const 
     throw VulkanError(
         "matvec_swiglu: needs gate|up pairs of a matvec_swiglu_supported type (RowOrder::GateUpPairs)");
   check_inline_norm(info, w, s);
-  if (s.group_rows && s.expert_ids.empty())
+  if (s.group_rows && expert_groups(s) == 0)
     throw VulkanError("matvec_swiglu: row groups only with expert ids");
   check_row_groups(info, w, s);  // (expert ids: not the tiles)
   if (uses_tiles(info, w.type)) {
@@ -1017,7 +1038,9 @@ void Recorder::matvec_gpu(const WeightTensor& w, const BufferRange& x, const Buf
   if (s.inline_norm) std::memcpy(&eps_bits, &s.inline_norm->eps, sizeof eps_bits);
   for (const auto& slice : w.slices) {
     const WeightProductPush push = product_push(w, slice, s);
-    const BufferRange buffers[] = {slice.range, x, y, s.inline_norm ? s.inline_norm->gain : x};
+    // (binding 4: the device's expert ids, else y again, unused)
+    const BufferRange buffers[] = {slice.range, x, y, s.inline_norm ? s.inline_norm->gain : x,
+                                   s.device_ids ? s.device_ids->ids : y};
     const uint32_t spec[] = {t.wg, rpw, t.mr, t.unroll, s.inline_norm ? 1u : 0u, eps_bits, t.words ? 1u : 0u};
     const uint32_t groups = (out_rows(slice, s) + rpw - 1) / rpw;
     const uint32_t gx = std::min(groups, kMaxGroups);
@@ -1631,15 +1654,76 @@ void Recorder::add_bias(const BufferRange& b, const BufferRange& y, uint32_t n, 
   elementwise("add_bias", buffers, bytes_of(push), uint64_t{n} * n_rows);
 }
 
+namespace {
+struct ExpertBiasPush {
+  uint32_t n, stride, groups, ids[kMaxGroupExperts], ids_on_device, n_experts;
+};
+}  // namespace
+
 void Recorder::add_expert_biases(const BufferRange& b, const BufferRange& y, uint32_t n, uint32_t stride,
                                  std::span<const uint32_t> expert_ids) {
-  check_expert_ids(expert_ids, n ? b.size / (uint64_t{n} * sizeof(float)) : UINT64_MAX, "add_expert_biases");
-  struct {
-    uint32_t n, stride, groups, ids[kMaxGroupExperts];
-  } push{n, stride, static_cast<uint32_t>(expert_ids.size()), {}};
+  const uint64_t rows = n ? b.size / (uint64_t{n} * sizeof(float)) : UINT64_MAX;
+  check_expert_ids(expert_ids, rows, "add_expert_biases");
+  ExpertBiasPush push{n,  stride, static_cast<uint32_t>(expert_ids.size()),
+                      {}, 0,      static_cast<uint32_t>(rows)};
   std::copy(expert_ids.begin(), expert_ids.end(), push.ids);
-  const BufferRange buffers[] = {b, y};
+  const BufferRange buffers[] = {b, y, y};  // (binding 2, the device's ids: unused)
   elementwise("add_expert_bias", buffers, bytes_of(push), uint64_t{n} * expert_ids.size());
+}
+
+void Recorder::add_expert_biases(const BufferRange& b, const BufferRange& y, uint32_t n, uint32_t stride,
+                                 const DeviceExpertIds& expert_ids) {
+  check_device_ids(expert_ids, "add_expert_biases");
+  const uint64_t rows = n ? b.size / (uint64_t{n} * sizeof(float)) : 0;
+  if (rows == 0) throw VulkanError("add_expert_biases: an empty bias table");
+  const ExpertBiasPush push{n, stride, expert_ids.count, {}, 1, static_cast<uint32_t>(rows)};
+  const BufferRange buffers[] = {b, y, expert_ids.ids};
+  elementwise("add_expert_bias", buffers, bytes_of(push), uint64_t{n} * expert_ids.count);
+}
+
+bool route_on_device_supported(uint32_t n_expert, uint32_t k) {
+  return n_expert >= 1 && n_expert <= 1024 && k >= 1 && k <= 32 && k <= n_expert;  // (route_experts.comp)
+}
+
+void Recorder::route_experts(const BufferRange& logits, const BufferRange& selection_bias,
+                             const BufferRange& output_scale, const BufferRange& ids,
+                             const BufferRange& weights, const BufferRange& row_weights,
+                             const ExpertChoice& c) {
+  if (!route_on_device_supported(c.n_expert, c.k))
+    throw VulkanError("route_experts: " + std::to_string(c.n_expert) + " experts, " + std::to_string(c.k) +
+                      " picked: the device routes at most 1024 experts and 32 picks");
+  if (c.groups < 1 || c.n_expert % c.groups != 0 || c.groups > 256 || c.groups_used < 1 ||
+      c.groups_used > c.groups || uint64_t{c.groups_used} * (c.n_expert / c.groups) < c.k)
+    throw VulkanError("route_experts: the groups must divide the experts (at most 256) and hold k of them");
+  const uint64_t f = sizeof(float);
+  if (logits.size < c.n_expert * f || (selection_bias.size != 0 && selection_bias.size < c.n_expert * f) ||
+      (output_scale.size != 0 && output_scale.size < c.n_expert * f) || ids.size < c.k * f ||
+      weights.size < c.k * f ||
+      (c.weight_on_input && row_weights.size < (uint64_t{c.k - 1} * c.row_align + 1) * f))
+    throw VulkanError("route_experts: a buffer is smaller than the experts and picks need");
+  struct {
+    uint32_t n_expert, k, gating, normalize;
+    float scale;
+    uint32_t groups, groups_used, has_bias;
+    float weight_scale;
+    uint32_t weight_on_input, row_align, has_scale;
+  } push{c.n_expert,
+         c.k,
+         c.gating,
+         c.normalize ? 1u : 0u,
+         c.scale,
+         c.groups,
+         c.groups_used,
+         selection_bias.size ? 1u : 0u,
+         c.weight_scale,
+         c.weight_on_input ? 1u : 0u,
+         std::max(c.row_align, 1u),
+         output_scale.size ? 1u : 0u};
+  // (unused bindings: the logits again)
+  const BufferRange buffers[] = {
+      logits,  selection_bias.size ? selection_bias : logits, ids,
+      weights, c.weight_on_input ? row_weights : weights,     output_scale.size ? output_scale : logits};
+  dispatch("route_experts", buffers, push, 1);
 }
 
 void Recorder::gather_rows(const BufferRange& x, const BufferRange& rows, const BufferRange& out, uint32_t n,

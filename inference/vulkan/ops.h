@@ -104,6 +104,11 @@ struct InlineNorm {
 // True where a matvec over w of n_vec vectors can take an InlineNorm.
 bool inlines_norm(const DeviceInfo& info, const WeightTensor& w, uint32_t n_vec);
 
+// Expert ids a routing kernel wrote on the device: `count` uints at `ids` (any number; no host copy).
+struct DeviceExpertIds {
+  BufferRange ids;
+  uint32_t count = 0;
+};
 struct MatShape {
   uint32_t n_vec = 1;                     // input vectors (tokens)
   uint32_t x_stride = 0;                  // elements between input vectors; 0 = cols
@@ -122,9 +127,14 @@ struct MatShape {
   // Expert ids, with row groups (a mixture's experts stacked into one matrix, group_rows rows each, a
   // multiple of kExpertGroupRows): group g multiplies expert expert_ids[g] (at most kMaxGroupExperts groups);
   // the product has expert_ids.size() groups of outputs. Not for the CPU devices' tiles.
-  std::span<const uint32_t> expert_ids;
+  std::span<const uint32_t> expert_ids = {};
+  // Or the expert ids on the device (Recorder::route_experts' output): group g multiplies expert
+  // device_ids->ids[g]; the mat-vec kernels only (n_vec <= kMatvecMaxVectors, GPU kernels or plain types).
+  const DeviceExpertIds* device_ids = nullptr;
 };
 constexpr uint32_t kMaxGroupExperts = 8;
+// Vectors up to which a product runs the mat-vec kernels (above, on GPU kernels, the tiled GEMM wins).
+constexpr uint32_t kMatvecMaxVectors = 4;
 constexpr uint32_t kExpertGroupRows = 64;
 // True where w (experts of `rows` rows each, stacked) can be multiplied by expert ids on this device.
 bool expert_groups_supported(const DeviceInfo& info, const WeightTensor& w, uint32_t rows);
@@ -138,6 +148,21 @@ constexpr uint32_t kRowGroupRows = 128;
 uint32_t row_group_multiple(const DeviceInfo& info, gguf::GgmlType type);
 // True where w can be a matrix of row groups of group_rows rows (see MatShape::group_rows).
 bool row_groups_supported(const DeviceInfo& info, const WeightTensor& w, uint32_t group_rows);
+
+// How route_experts chooses (model::RouterRule's fields, and where the weights go).
+struct ExpertChoice {
+  enum Gating : uint32_t { Softmax = 0, Sigmoid = 1, SoftmaxOfChosen = 2 };
+  uint32_t n_expert = 0, k = 0;
+  Gating gating = Softmax;
+  bool normalize = true;
+  float scale = 1.0f;
+  uint32_t groups = 1, groups_used = 1;
+  float weight_scale = 1.0f;     // every weight times this (Granite's residual scale)
+  bool weight_on_input = false;  // Llama 4: the weight scales the expert's input row
+  uint32_t row_align = 1;        // batch rows between ranks (weight_on_input's row_weights)
+};
+// True where route_experts takes this many experts and picks (one workgroup's shared memory holds them).
+bool route_on_device_supported(uint32_t n_expert, uint32_t k);
 
 struct RowsShape {
   uint32_t n = 0;         // elements per row
@@ -394,6 +419,17 @@ class Recorder {
   // each of a decode step's picked experts (at most kMaxGroupExperts) adds its bias in one dispatch.
   void add_expert_biases(const BufferRange& b, const BufferRange& y, uint32_t n, uint32_t stride,
                          std::span<const uint32_t> expert_ids);
+  // The same with the ids on the device (route_experts' output; each id below b's rows).
+  void add_expert_biases(const BufferRange& b, const BufferRange& y, uint32_t n, uint32_t stride,
+                         const DeviceExpertIds& expert_ids);
+  // A decode step's expert choice on the device (shaders/route_experts.comp, as model::ExpertRouting):
+  // one token's router logits (n_expert floats) to the k chosen experts' ids and weights (k each), with
+  // weight_on_input the weights into row_weights[r · row_align] instead (the weights then 1); all weights
+  // times weight_scale and, where output_scale is given (n_expert floats), the chosen expert's scale.
+  // selection_bias: n_expert floats, or empty.
+  void route_experts(const BufferRange& logits, const BufferRange& selection_bias,
+                     const BufferRange& output_scale, const BufferRange& ids, const BufferRange& weights,
+                     const BufferRange& row_weights, const ExpertChoice& choice);
   // Mixtures of experts: out[r] = x[rows[r]] (uint row ids) for n_rows rows of n floats; and
   // x[t] += Σ_r weights[t·k + r] · y[slots[t·k + r]] in rank order for n_tokens rows of n floats.
   void gather_rows(const BufferRange& x, const BufferRange& rows, const BufferRange& out, uint32_t n,

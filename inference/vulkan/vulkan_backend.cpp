@@ -136,6 +136,9 @@ struct VulkanBackend::LayerTensors {
                      *down_stack = nullptr;
   BufferRange gate_b_stack, up_b_stack, down_b_stack;  // with stacked experts: their biases, a row each
   BufferRange router_b;                                // (n_expert), or empty (gpt-oss has one)
+  // with stacked experts, for routing on the device: the selection bias (exp_probs_b) and the experts'
+  // output scales (Gemma 4), or empty
+  BufferRange selection_bias, output_scale;
   std::vector<BufferRange> gate_exps_b, up_exps_b, down_exps_b;  // per expert, or none (gpt-oss has them)
   BufferRange attn_sinks;                                        // (n_head) gpt-oss's sink logits, or empty
   // the shared experts (GLM-4.5): gate|up where matvec_swiglu runs (else null) or gate and up, and down
@@ -335,6 +338,11 @@ struct VulkanBackend::ExpertScratch {
   // upload (Llama 4, moe_weight_input; else empty): per batch row its token's weight for that expert, which
   // multiplies the row before the expert runs (weights then holds 1s)
   std::optional<Buffer> row_weights;
+  // A decode step routed on the device (record_routed_experts): route_experts.comp's chosen ids and weights
+  // (and Llama 4's input weights) per rank; rank r's rows are batch row r: rank_rows holds 0..k-1 (each
+  // rank's output row), token_rows k zeros (the one token each rank gathers), both written once.
+  BufferRange routed_ids, routed_weights, routed_row_weights;
+  Buffer rank_rows, token_rows;
   model::ExpertRouting routing;
   std::vector<Batch> batches;  // this layer's experts with tokens, in expert order
   uint32_t n_rows = 0;         // batch rows in use, padding included
@@ -350,7 +358,14 @@ struct VulkanBackend::ExpertScratch {
         slots(Buffer::Create(device, uint64_t(max_batch) * d.n_expert_used * sizeof(uint32_t),
                              MemoryUse::Upload, "the expert output rows")),
         weights(Buffer::Create(device, uint64_t(max_batch) * d.n_expert_used * sizeof(float),
-                               MemoryUse::Upload, "the expert weights")) {
+                               MemoryUse::Upload, "the expert weights")),
+        rank_rows(Buffer::Create(device, uint64_t(d.n_expert_used) * sizeof(uint32_t), MemoryUse::Upload,
+                                 "the ranks' expert rows")),
+        token_rows(Buffer::Create(device, uint64_t(d.n_expert_used) * sizeof(uint32_t), MemoryUse::Upload,
+                                  "the ranks' token rows")) {
+    auto* ranks = static_cast<uint32_t*>(rank_rows.mapped());
+    for (uint32_t r = 0; r < uint32_t(d.n_expert_used); ++r) ranks[r] = r;
+    std::fill_n(static_cast<uint32_t*>(token_rows.mapped()), d.n_expert_used, 0u);
     if (d.traits->moe_weight_input)
       row_weights.emplace(Buffer::Create(device, uint64_t(capacity) * sizeof(float), MemoryUse::Upload,
                                          "the expert input weights"));
@@ -362,10 +377,14 @@ struct VulkanBackend::ExpertScratch {
     up = arena.allocate(c * d.n_ff_exp * f);
     hidden = arena.allocate(c * d.n_ff_exp * f);
     out = arena.allocate(c * d.n_embd * f);
+    const uint64_t k = uint64_t(d.n_expert_used);
+    routed_ids = arena.allocate(k * sizeof(uint32_t));
+    routed_weights = arena.allocate(k * f);
+    routed_row_weights = arena.allocate(k * f);
   }
   uint64_t bytes() const {
     return arena.bytes_used() + logits.size() + rows.size() + slots.size() + weights.size() +
-           (row_weights ? row_weights->size() : 0);
+           (row_weights ? row_weights->size() : 0) + rank_rows.size() + token_rows.size();
   }
 
   // The tokens per step whose batch rows fit one binding each (at most `limit`).
@@ -839,6 +858,8 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
           for (const model::Vector& v : *from) table.insert(table.end(), v.begin(), v.end());
           *to = upload_vector(table);
         }
+        t.selection_bias = upload_vector(L.exp_probs_b);
+        t.output_scale = upload_vector(L.down_exps_scale);
       } else {
         for (const auto& [from, to] :
              {std::pair{&L.gate_exps_b, &t.gate_exps_b}, std::pair{&L.up_exps_b, &t.up_exps_b},
@@ -900,6 +921,8 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
   if (d.n_expert > 0) {
     max_batch_ = ExpertScratch::batch_limit(ctx_->device().info(), d, max_batch_);
     moe_ = std::make_unique<ExpertScratch>(ctx_->device(), d, max_batch_);
+    routes_on_device_ =
+        env_choice("GLASSWING_VULKAN_ROUTE_ON_DEVICE", {"0", "1"}, 1) == 1 && can_route_on_device();
   }
   a_ = std::make_unique<Activations>(ctx_->device(), d, max_batch_);
   if (d.per_layer_embd > 0)
@@ -1094,7 +1117,10 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
     if (altup) record_altup_predict(rec, n, l);  // (the layer runs on the active stream's prediction, in x)
     record_mixer(rec, c, n, l, flow);
     if (!model_.desc().has_ffn(l)) continue;  // (Nemotron-H's mixer layers)
-    if (model_.desc().moe_layer(l)) {
+    if (model_.desc().moe_layer(l) && n == 1 && routes_on_device_) {
+      record_router(rec, n, l, /*to_host=*/false);
+      record_routed_experts(rec, l);
+    } else if (model_.desc().moe_layer(l)) {
       // with the routing already in moe_ (build_pipelines); run_expert_step routes as it goes
       record_router(rec, n, l);
       record_experts(rec, n, l);
@@ -1937,6 +1963,21 @@ void VulkanBackend::record_output(Recorder& rec, Caches& c, uint32_t n, uint32_t
   rec.copy(a.logits, whole(c.readback), uint64_t(n_out) * n_vocab * sizeof(float));
 }
 
+namespace {
+// An expert's gated activation of n elements: h = act(g) · u, the family's act.
+void gated_activation(Recorder& rec, model::FfnKind ffn, const BufferRange& g, const BufferRange& u,
+                      const BufferRange& h, uint32_t n) {
+  if (ffn == FfnKind::SwiGluOai)
+    rec.swiglu_oai(g, u, h, n);
+  else if (ffn == FfnKind::GeGlu)  // (Gemma 4)
+    rec.geglu(g, u, h, n);
+  else if (ffn == FfnKind::ReGlu)  // (SmallThinker)
+    rec.reglu(g, u, h, n);
+  else
+    rec.swiglu(g, u, h, n);
+}
+}  // namespace
+
 // A mixture of experts' layer, once the host has routed this step's tokens (route_experts): each expert with
 // tokens runs once on its batch, gathered from the normalized xb into contiguous rows; the outputs are
 // weighted and added to the residual stream in each token's rank order.
@@ -2049,15 +2090,8 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
   if (unfused) {
     for (const auto& e : act_batches) {
       if (!L.up_stack && L.gate_up_exps[static_cast<size_t>(e.expert)]) continue;
-      const BufferRange g = rows_of(m.gate, nf, e), u = rows_of(m.up, nf, e), h = rows_of(m.hidden, nf, e);
-      if (d.traits->ffn == FfnKind::SwiGluOai)
-        rec.swiglu_oai(g, u, h, e.rows * nf);
-      else if (d.traits->ffn == FfnKind::GeGlu)  // (Gemma 4)
-        rec.geglu(g, u, h, e.rows * nf);
-      else if (d.traits->ffn == FfnKind::ReGlu)  // (SmallThinker)
-        rec.reglu(g, u, h, e.rows * nf);
-      else
-        rec.swiglu(g, u, h, e.rows * nf);
+      gated_activation(rec, d.traits->ffn, rows_of(m.gate, nf, e), rows_of(m.up, nf, e),
+                       rows_of(m.hidden, nf, e), e.rows * nf);
     }
     rec.barrier();
   }
@@ -2075,12 +2109,22 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
       rec.scale(rows_of(m.out, dim, e), e.rows * dim, L.down_exps_scale[static_cast<size_t>(e.expert)]);
     rec.barrier();
   }
+  record_experts_sum(rec, n, L, whole(m.slots), whole(m.weights));
+}
+
+// The experts' outputs (rows of moe_->out, token t's rank r at row slots[t · k + r]) weighted and summed
+// in rank order, then into the residual stream as the family does (with its shared experts).
+void VulkanBackend::record_experts_sum(Recorder& rec, uint32_t n, const LayerTensors& L,
+                                       const BufferRange& slots, const BufferRange& weights) {
+  const auto& d = model_.desc();
+  const ExpertScratch& m = *moe_;
+  const uint32_t dim = u32(d.n_embd);
   // The routed experts' weighted sum into moe_sum (zeroed first), for the families that transform it before
   // it joins the residual stream
   const auto sum_experts_apart = [&] {
     rec.copy_rows(w_->zeros, a_->moe_sum, dim, n, 0, dim);
     rec.barrier();
-    rec.combine_experts(m.out, whole(m.slots), whole(m.weights), a_->moe_sum, dim, n, u32(d.n_expert_used));
+    rec.combine_experts(m.out, slots, weights, a_->moe_sum, dim, n, u32(d.n_expert_used));
     rec.barrier();
   };
   if (d.traits->layer_shapes) {
@@ -2113,7 +2157,7 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
     rec.barrier();
     return;
   }
-  rec.combine_experts(m.out, whole(m.slots), whole(m.weights), a_->x, dim, n, u32(d.n_expert_used));
+  rec.combine_experts(m.out, slots, weights, a_->x, dim, n, u32(d.n_expert_used));
   rec.barrier();
   if (L.down_shexp) record_shared_experts(rec, n, L, a_->x);
 }
@@ -2156,7 +2200,7 @@ void VulkanBackend::record_shared_experts(Recorder& rec, uint32_t n, const Layer
 
 // The router of layer l: its logits (with its bias, gpt-oss) for this step's tokens, from the FFN-normalized
 // x (left in xb for the experts), copied to the host, which chooses the experts (route_experts).
-void VulkanBackend::record_router(Recorder& rec, uint32_t n, int64_t l) {
+void VulkanBackend::record_router(Recorder& rec, uint32_t n, int64_t l, bool to_host) {
   const auto& d = model_.desc();
   const ExpertScratch& m = *moe_;
   const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
@@ -2168,20 +2212,20 @@ void VulkanBackend::record_router(Recorder& rec, uint32_t n, int64_t l) {
   }  // (Cohere's mixtures: no FFN norm, the router and experts read the attention norm's output in xb)
   rec.barrier();
   if (d.traits->layer_shapes) {
-    record_gemma4_moe_inputs(rec, n, l);
+    record_gemma4_moe_inputs(rec, n, l, to_host);
     return;
   }
   if (!d.traits->router_from_layer_input) {  // (SmallThinker's: already made by record_mixer)
     rec.project(*L.router, a_->xb, m.router, {.n_vec = n});
     record_bias(rec, L.router_b, m.router, u32(d.n_expert), n);
   }
-  rec.copy(m.router, whole(m.logits), uint64_t(n) * d.n_expert * sizeof(float));
+  if (to_host) rec.copy(m.router, whole(m.logits), uint64_t(n) * d.n_expert * sizeof(float));
 }
 
 // Gemma 4's mixture layer before routing, with x normalized by ffn_norm in xb: the dense FFN (GeGLU) into
 // ffn_dense, normalized by post_ffw_norm_1; the router's logits of x RMS-normalized times its input gains
 // over √n_embd; then the experts' input, x normalized by pre_ffw_norm_2, into xb (record_experts).
-void VulkanBackend::record_gemma4_moe_inputs(Recorder& rec, uint32_t n, int64_t l) {
+void VulkanBackend::record_gemma4_moe_inputs(Recorder& rec, uint32_t n, int64_t l, bool to_host) {
   const auto& d = model_.desc();
   const ExpertScratch& m = *moe_;
   const Activations& a = *a_;
@@ -2199,7 +2243,7 @@ void VulkanBackend::record_gemma4_moe_inputs(Recorder& rec, uint32_t n, int64_t 
   rec.barrier();
   rec.rmsnorm(a.ffn_dense, L.ffn_post_norm_1, a.ffn_dense, {dim, n}, d.norm_eps);
   rec.rmsnorm(a.x, L.moe_norm, a.xb, {dim, n}, d.norm_eps);
-  rec.copy(m.router, whole(m.logits), uint64_t(n) * d.n_expert * sizeof(float));
+  if (to_host) rec.copy(m.router, whole(m.logits), uint64_t(n) * d.n_expert * sizeof(float));
   rec.barrier();
 }
 
@@ -2240,6 +2284,99 @@ void VulkanBackend::route_experts(const float* logits, uint32_t n, int64_t l) {
   auto* weights = static_cast<float*>(m.weights.mapped());
   for (size_t i = 0; i < m.routing.weight.size(); ++i)
     weights[i] = (on_input ? 1.0f : m.routing.weight[i]) * d.residual_scale;
+}
+
+// Whether a decode step can choose its experts on the device (routes_on_device): every mixture layer's
+// experts stacked (each kind one matrix the mat-vecs take ids for, biases as tables), the choice within
+// what route_experts.comp holds, and the rows' widths vec4-aligned (each rank's x and hidden rows).
+bool VulkanBackend::can_route_on_device() const {
+  const auto& d = model_.desc();
+  if (!route_on_device_supported(u32(d.n_expert), u32(d.n_expert_used)) || d.router.groups > 256 ||
+      d.n_embd % 4 != 0 || d.n_ff_exp % 4 != 0)
+    return false;
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
+    if (d.has_ffn(l) && d.moe_layer(l) && !(L.down_stack && (L.gate_up_stack || L.up_stack))) return false;
+  }
+  return true;
+}
+
+// A decode step's mixture layer with the choice on the device: route_experts.comp picks the token's k
+// experts from the router's logits (as route_experts does on the host) into routed_ids and routed_weights,
+// and each stacked matrix multiplies the k experts in one mat-vec that reads those ids
+// (MatShape::device_ids), rank r in batch row r of each activation. Nothing comes back to the host: the step
+// is recorded once and resubmitted, as a dense model's.
+void VulkanBackend::record_routed_experts(Recorder& rec, int64_t l) {
+  const auto& d = model_.desc();
+  const ExpertScratch& m = *moe_;
+  const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
+  const uint32_t k = u32(d.n_expert_used), dim = u32(d.n_embd), nf = u32(d.n_ff_exp);
+  const bool on_input = d.traits->moe_weight_input;
+  using Gating = ExpertChoice::Gating;
+  const ExpertChoice choice{
+      .n_expert = u32(d.n_expert),
+      .k = k,
+      .gating = d.router.gating == model::ExpertGating::Softmax   ? Gating::Softmax
+                : d.router.gating == model::ExpertGating::Sigmoid ? Gating::Sigmoid
+                                                                  : Gating::SoftmaxOfChosen,
+      .normalize = d.router.normalize,
+      .scale = d.router.scale,
+      .groups = u32(d.router.groups),
+      .groups_used = u32(d.router.groups_used),
+      .weight_scale = d.residual_scale,  // (granite: the experts' sum times the residual scale)
+      .weight_on_input = on_input,
+      .row_align = 1};
+  rec.barrier();  // (the router's logits)
+  rec.route_experts(m.router, L.selection_bias, L.output_scale, m.routed_ids, m.routed_weights,
+                    m.routed_row_weights, choice);
+  rec.barrier();
+  const DeviceExpertIds ids{m.routed_ids, k};
+  // every rank reads the token's normalized x in xb; Llama 4's its own copy times its weight
+  BufferRange x = a_->xb;
+  uint32_t x_group = 0;
+  if (on_input) {
+    rec.gather_rows(a_->xb, whole(m.token_rows), m.x, dim, k);
+    rec.barrier();
+    rec.scale_rows(m.x, m.routed_row_weights, dim, k);
+    rec.barrier();
+    x = m.x;
+    x_group = dim;
+  }
+  const auto product = [&](const WeightTensor& w, uint32_t group_rows, const BufferRange& in,
+                           uint32_t in_group, const BufferRange& y, uint32_t y_group, bool swiglu) {
+    const MatShape shape{
+        .group_rows = group_rows, .x_group = in_group, .y_group = y_group, .device_ids = &ids};
+    if (swiglu)
+      rec.matvec_swiglu(w, in, y, shape, m.gate);
+    else
+      rec.project(w, in, y, shape);
+  };
+  const auto biases = [&](const BufferRange& table, const BufferRange& y, uint32_t width) {
+    if (table.size == 0) return;
+    rec.barrier();
+    rec.add_expert_biases(table, y, width, width, ids);
+  };
+  const FfnKind ffn = d.traits->ffn;
+  if (L.gate_up_stack) {
+    product(*L.gate_up_stack, 2 * nf, x, x_group, m.hidden, nf, true);
+  } else {
+    if (L.gate_stack) product(*L.gate_stack, nf, x, x_group, m.gate, nf, false);
+    product(*L.up_stack, nf, x, x_group, ffn == FfnKind::ReluSqr ? m.hidden : m.up, nf, false);
+  }
+  biases(L.gate_b_stack, m.gate, nf);
+  biases(L.up_b_stack, m.up, nf);
+  rec.barrier();
+  if (ffn == FfnKind::ReluSqr) {
+    rec.relu_sqr(m.hidden, k * nf);
+    rec.barrier();
+  } else if (!L.gate_up_stack) {
+    gated_activation(rec, ffn, m.gate, m.up, m.hidden, k * nf);
+    rec.barrier();
+  }
+  product(*L.down_stack, dim, m.hidden, nf, m.out, dim, false);
+  biases(L.down_b_stack, m.out, dim);
+  rec.barrier();
+  record_experts_sum(rec, 1, L, whole(m.rank_rows), m.routed_weights);
 }
 
 // A mixture of experts' step: which experts run is known only after the router, so the step is recorded
@@ -2295,7 +2432,7 @@ void VulkanBackend::forward_impl(model::Session& session, std::span<const int32_
     const uint32_t first_logit = want_all_logits ? 0 : (last_step ? count - 1 : count);
     c.set_step(u32(session.position() + start), tokens.subspan(static_cast<size_t>(start), count));
     if (ple_rows_) write_per_layer_rows(tokens.subspan(static_cast<size_t>(start), count));
-    if (moe_) {
+    if (moe_ && !(count == 1 && routes_on_device_)) {
       run_expert_step(c, count, first_logit);
     } else {
       // The same commands every time for a given shape (positions and ids come from the state buffer).

@@ -44,6 +44,10 @@ class VulkanBackend final : public model::Backend {
   std::unique_ptr<model::SessionCaches> create_caches(int64_t n_ctx) override;
 
   Context& context() { return *ctx_; }
+  // True where a mixture's decode step chooses its experts on the device (one submission per token, recorded
+  // once, as a dense model's): every mixture layer's experts stacked, at most 1024 experts and 32 picks;
+  // GLASSWING_VULKAN_ROUTE_ON_DEVICE=0 routes on the host (one submission per layer), to compare.
+  bool routes_on_device() const { return routes_on_device_; }
 
   // The arithmetic of every later forward pass: Fast (the kernels above, the default) or LlamaCpp
   // (inference/vulkan/exact_forward.h: llama.cpp's x86 CPU arithmetic bit for bit; slow; needs shaderFloat64,
@@ -87,7 +91,7 @@ class VulkanBackend final : public model::Backend {
   void record_altup_correct(Recorder& rec, uint32_t n, int64_t l);
   void record_laurel(Recorder& rec, uint32_t n, int64_t l);
   void record_altup_merge(Recorder& rec, uint32_t n, uint32_t first);
-  void record_gemma4_moe_inputs(Recorder& rec, uint32_t n, int64_t l);
+  void record_gemma4_moe_inputs(Recorder& rec, uint32_t n, int64_t l, bool to_host);
   void record_mixer(Recorder& rec, Caches& c, uint32_t n, int64_t l, LayerFlow& flow);
   void record_attention(Recorder& rec, Caches& c, uint32_t n, int64_t l, LayerFlow& flow);
   void record_short_conv(Recorder& rec, Caches& c, uint32_t n, int64_t l);
@@ -119,11 +123,16 @@ class VulkanBackend final : public model::Backend {
   void record_bias(Recorder& rec, const BufferRange& b, const BufferRange& y, uint32_t width, uint32_t n,
                    uint32_t stride = 0, uint32_t offset = 0);
   // Mixtures of experts: a step runs as one submission per layer (run_expert_step), the host routing each
-  // layer's tokens between them.
+  // layer's tokens between them; or, a decode step where routes_on_device(), recorded once with the choice
+  // on the device (record_routed_experts).
   void run_expert_step(Caches& c, uint32_t n, uint32_t first_logit);
-  void record_router(Recorder& rec, uint32_t n, int64_t l);
+  void record_router(Recorder& rec, uint32_t n, int64_t l, bool to_host = true);
   void route_experts(const float* logits, uint32_t n, int64_t l);
   void record_experts(Recorder& rec, uint32_t n, int64_t l);
+  bool can_route_on_device() const;
+  void record_routed_experts(Recorder& rec, int64_t l);
+  void record_experts_sum(Recorder& rec, uint32_t n, const LayerTensors& L, const BufferRange& slots,
+                          const BufferRange& weights);
   void record_shared_experts(Recorder& rec, uint32_t n, const LayerTensors& L, const BufferRange& out);
   void build_pipelines();
   const WeightTensor& upload_matrix(const model::WeightMatrix& m, const Progress& progress);
@@ -143,6 +152,7 @@ class VulkanBackend final : public model::Backend {
   std::unique_ptr<DeviceWeights> w_;
   std::unique_ptr<Activations> a_;
   std::unique_ptr<ExpertScratch> moe_;  // mixtures of experts only
+  bool routes_on_device_ = false;
   uint64_t weight_bytes_ = 0;
   int64_t max_batch_ = kMaxBatch;        // see kGpuMaxBatch
   std::unique_ptr<Buffer> readback_;     // attention maps and summaries come back through it; grown on demand

@@ -20,6 +20,7 @@ layout(constant_id = 1) const uint ROWS_PER_WG = 4;  // a multiple of MR
 
 layout(std430, binding = 1) readonly buffer X { float x[]; };
 layout(std430, binding = 1) readonly buffer X4 { vec4 x4[]; };  // same buffer; x_stride % 4 == 0 when CHUNK % 4 == 0
+#define EXPERT_TABLE_BINDING 3  // (common/row_groups.glsl)
 #include "common/product_io.glsl"
 
 void main() {

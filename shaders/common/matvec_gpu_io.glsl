@@ -2,6 +2,7 @@
 // (whose load_x reads x through xin()).
 #define GPU_MATVEC
 layout(std430, binding = 1) readonly buffer X4 { vec4 x4[]; };  // x_stride % 4 == 0, 16-byte aligned
+#define EXPERT_TABLE_BINDING 4  // (common/row_groups.glsl)
 #include "common/product_io.glsl"
 // NORM (Recorder InlineNorm): the mat-vec reads the residual stream and applies the RMSNorm before it
 // itself, y = (W . (x * gain)) / sqrt(mean(x^2) + eps): each lane sums the squares of the x it reads (the

@@ -13,3 +13,4 @@
   uint y_group;     // elements between groups' outputs
   uint w_rows;      // expert ids (common/row_groups.glsl): the stacked experts' rows; 0: none
   uint expert_ids[8];
+  uint ids_on_device;  // 1: group g's expert is expert_table[g] (row_groups.glsl), not expert_ids[g]

@@ -7,7 +7,19 @@
 // Expert ids (a mixture's experts, stacked into one matrix of w_rows rows, group_rows each): group g
 // multiplies expert expert_ids[g], i.e. output row r of group g reads weight row
 // expert_ids[g] · group_rows + (r − g · group_rows); nrows counts the output rows. w_rows = 0: none.
-// Included after the push block (fields group_rows, x_group, y_group, w_rows, expert_ids).
+// Expert ids on the device (a decode step routed by route_experts.comp): with ids_on_device, group g
+// multiplies expert expert_table[g], read from binding EXPERT_TABLE_BINDING (the mat-vec kernels define it;
+// the host refuses the table elsewhere). An id past the stack reads its last expert rather than past it.
+// Included after the push block (fields group_rows, x_group, y_group, w_rows, expert_ids, ids_on_device).
+#ifdef EXPERT_TABLE_BINDING
+layout(std430, binding = EXPERT_TABLE_BINDING) readonly buffer ExpertTable { uint expert_table[]; };
+#endif
+uint expert_id(uint g) {
+#ifdef EXPERT_TABLE_BINDING
+  if (p.ids_on_device != 0u) return min(expert_table[g], p.w_rows / p.group_rows - 1u);
+#endif
+  return p.expert_ids[g];
+}
 uint group_x(uint r) { return p.group_rows == 0u ? 0u : ((p.row_base + r) / p.group_rows) * p.x_group; }
 uint y_index(uint v, uint r) {
   uint row = p.row_base + r;
@@ -27,6 +39,6 @@ uint y_index_pairs(uint v, uint r) {
 uint weight_row(uint r) {
   if (p.w_rows == 0u) return r;
   uint g = r / p.group_rows;
-  return p.expert_ids[g] * p.group_rows + (r - g * p.group_rows);
+  return expert_id(g) * p.group_rows + (r - g * p.group_rows);
 }
 uint weight_rows() { return p.w_rows == 0u ? p.nrows : p.w_rows; }

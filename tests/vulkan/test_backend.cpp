@@ -566,6 +566,56 @@ TEST_CASE(
     WARN("the dispatches are counted by vulkan_tests_profile:* (GLASSWING_VULKAN_PROFILE=1)");
 }
 
+TEST_CASE("A mixture's decode step chooses its experts on the device, as the host does",
+          "[backend][profile]") {
+  // With every mixture layer's experts stacked, a decode step runs route_experts.comp after each router and
+  // the stacked products read the ids it wrote: one submission per token, recorded once. The routers and
+  // families: softmax renormalized (qwen3moe) or not, with a gated shared expert (qwen2moe); the chosen
+  // logits' softmax with biased experts (gpt-oss); a sigmoid steered by a selection bias and scaled, after a
+  // dense layer, beside shared experts (glm4moe); groups (deepseek2-wide: the better of 2); weights on the
+  // input (llama4); the residual scale on the weights (granitemoe); each expert's output scale beside a
+  // dense FFN (gemma4); ReGLU experts routed from the layer's input (smallthinker); ReLU² experts
+  // (nemotron-h-moe). Each decode step's logits against the host's routing
+  // (GLASSWING_VULKAN_ROUTE_ON_DEVICE=0), and where the profiler runs, one route_experts dispatch per mixture
+  // layer per step.
+  const std::string shape =
+      GENERATE("test-tiny-qwen3moe", "test-tiny-qwen2moe", "test-tiny-gpt-oss", "test-tiny-glm4moe",
+               "test-tiny-deepseek2-wide", "test-tiny-llama4", "test-tiny-granitemoe", "test-tiny-gemma4-moe",
+               "test-tiny-smallthinker", "test-tiny-nemotron-h-moe");
+  INFO(shape);
+  auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::F32));
+  const auto& d = model->desc();
+  setenv("GLASSWING_VULKAN_ROUTE_ON_DEVICE", "0", 1);
+  auto host = vulkan_backend(*model);
+  unsetenv("GLASSWING_VULKAN_ROUTE_ON_DEVICE");
+  auto device = vulkan_backend(*model);
+  CHECK(!host->routes_on_device());
+  REQUIRE(device->routes_on_device());
+  model::Session hs(*model, *host, 16), ds(*model, *device, 16);
+  const auto prompt = std::span(kSteps).first(kPrefill);
+  CHECK(max_abs_diff(host->forward(hs, prompt, false), device->forward(ds, prompt, false)) <= 1e-5f);
+  const auto routes = [] {
+    for (const auto& row : vulkan::dispatch_profile())
+      if (row.shader == "route_experts") return row.calls;
+    return uint64_t{0};
+  };
+  int64_t mixture_layers = 0;
+  for (int64_t l = 0; l < d.n_layer; ++l) mixture_layers += d.has_ffn(l) && d.moe_layer(l);
+  REQUIRE(mixture_layers > 0);
+  for (size_t i = kPrefill; i < kSteps.size(); ++i) {
+    INFO("decode step " << i - kPrefill);
+    const auto token = std::span(kSteps).subspan(i, 1);
+    const auto want = host->forward(hs, token, false);
+    const std::vector<float> expect(want.begin(), want.end());
+    const uint64_t before = routes();
+    const auto got = device->forward(ds, token, false);
+    CHECK(max_abs_diff(expect, std::vector<float>(got.begin(), got.end())) <= 1e-5f);
+    if (vulkan::profiling_enabled() && vulkan::has_timestamps(vulkan::test::context().device()))
+      CHECK(routes() - before == uint64_t(mixture_layers));
+  }
+  vulkan::test::require_no_validation_messages(device->context());
+}
+
 TEST_CASE("Vulkan runs seed_oss (attention biases, the output's too) as the CPU engine does", "[backend]") {
   auto model = model::Model::load(test::synth_model_file("test-tiny-seed-oss", gguf::GgmlType::Q8_0));
   auto gpu = vulkan_backend(*model);

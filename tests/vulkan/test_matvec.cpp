@@ -418,22 +418,30 @@ TEST_CASE("expert ids: one product over the experts a step picked is each expert
         return std::vector<uint8_t>(w.begin() + ids[g] * expert_bytes,
                                     w.begin() + (ids[g] + 1) * expert_bytes);
       });
-      INFO(glasswing::gguf::ggml_type_name(c.type) << ", " << n_vec << " vectors");
-      Buffer yb = device_buffer(std::vector<float>(expect.y.size(), 7.0f));
-      Recorder rec(ctx);
-      rec.begin();
-      rec.project(t, whole(xb), whole(yb),
-                  {.n_vec = n_vec,
-                   .x_stride = x_stride,
-                   .y_stride = y_stride,
-                   .accumulate = true,
-                   .group_rows = rows,
-                   .x_group = x_group,
-                   .y_group = y_group,
-                   .expert_ids = ids});
-      rec.end();
-      rec.submit_and_wait();
-      layout.check(read_floats(yb, expect.y.size()), expect);
+      // the ids from the host, and (the mat-vecs) from a table on the device, as route_experts writes them
+      Buffer table = device_buffer_u32(ids);
+      const DeviceExpertIds device_ids{whole(table), groups};
+      for (const bool on_device : {false, true}) {
+        if (on_device && n_vec > kMatvecMaxVectors) continue;
+        INFO(glasswing::gguf::ggml_type_name(c.type)
+             << ", " << n_vec << " vectors, ids on the device " << on_device);
+        Buffer yb = device_buffer(std::vector<float>(expect.y.size(), 7.0f));
+        Recorder rec(ctx);
+        rec.begin();
+        rec.project(t, whole(xb), whole(yb),
+                    {.n_vec = n_vec,
+                     .x_stride = x_stride,
+                     .y_stride = y_stride,
+                     .accumulate = true,
+                     .group_rows = rows,
+                     .x_group = x_group,
+                     .y_group = y_group,
+                     .expert_ids = on_device ? std::span<const uint32_t>{} : std::span<const uint32_t>(ids),
+                     .device_ids = on_device ? &device_ids : nullptr});
+        rec.end();
+        rec.submit_and_wait();
+        layout.check(read_floats(yb, expect.y.size()), expect);
+      }
     }
   }
   CHECK(tested > 0);
@@ -455,7 +463,36 @@ TEST_CASE("expert ids: one product over the experts a step picked is each expert
                       Catch::Contains("add_expert_biases: expert 5 of 5"));
     CHECK_THROWS_WITH(rec.add_expert_biases(whole(table), whole(yb), 32, 64, many),
                       Catch::Contains("add_expert_biases: at most 8 experts"));
+    // ids on the device: the mat-vecs only, a table holding them, not beside the host's
+    Buffer ids = device_buffer_u32({1, 4, 0});
+    const DeviceExpertIds three{whole(ids), 3}, four{whole(ids), 4};
+    CHECK_THROWS_WITH(
+        rec.project(t, whole(xb), whole(yb), {.n_vec = 5, .group_rows = rows, .device_ids = &three}),
+        Catch::Contains("the mat-vec kernels only"));
+    CHECK_THROWS_WITH(rec.project(t, whole(xb), whole(yb), {.group_rows = rows, .device_ids = &four}),
+                      Catch::Contains("a table of 4 expert ids"));
+    CHECK_THROWS_WITH(
+        rec.project(t, whole(xb), whole(yb), {.group_rows = rows, .expert_ids = past, .device_ids = &three}),
+        Catch::Contains("not both"));
+    CHECK_THROWS_WITH(rec.add_expert_biases(whole(table), whole(yb), 32, 64, four),
+                      Catch::Contains("add_expert_biases: a table of 4"));
     rec.end();
+  }
+  {  // the biases of experts 1, 4 and 0 by ids on the device: rows 64 apart, the floats between untouched
+    std::vector<float> bias(experts * 32);
+    for (size_t i = 0; i < bias.size(); ++i) bias[i] = float(i);
+    Buffer table = device_buffer(bias), yb = device_buffer(std::vector<float>(3 * 64, 1.0f));
+    Buffer ids = device_buffer_u32({1, 4, 0});
+    Recorder rec(ctx);
+    rec.begin();
+    rec.add_expert_biases(whole(table), whole(yb), 32, 64, DeviceExpertIds{whole(ids), 3});
+    rec.end();
+    rec.submit_and_wait();
+    const auto y = read_floats(yb, 3 * 64);
+    const uint32_t picked_ids[] = {1, 4, 0};
+    for (uint32_t g = 0; g < 3; ++g)
+      for (uint32_t i = 0; i < 64; ++i)
+        CHECK(y[g * 64 + i] == (i < 32 ? 1.0f + bias[picked_ids[g] * 32 + i] : 1.0f));
   }
   require_no_validation_messages();
 }
