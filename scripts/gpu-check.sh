@@ -11,8 +11,9 @@
 #            (GLASSWING_VULKAN_DELTA_ROWS=0); GLM-4.7-Flash's first 4 layers with latent attention's heads
 #            stacked (default) and one product per head (GLASSWING_VULKAN_STACK_HEADS=0); Qwen3-30B-A3B's first
 #            4 layers with its decode routed on the device (default), on the host
-#            (GLASSWING_VULKAN_ROUTE_ON_DEVICE=0: one submission and read-back per layer) and with one matrix
-#            per expert (GLASSWING_VULKAN_STACK_EXPERTS=0), and its GPU time per shader
+#            (GLASSWING_VULKAN_ROUTE_ON_DEVICE=0: one submission and read-back per layer), its prompt's
+#            experts in one GEMM each (GLASSWING_VULKAN_EXPERT_TILES=0) and one matrix per expert
+#            (GLASSWING_VULKAN_STACK_EXPERTS=0), and its GPU time per shader
 #   all      tests, bench and hybrids (about 4 minutes on an H200)
 # Results go under $OUT (the device tool brings them back); progress is printed as it goes.
 set -uo pipefail
@@ -111,11 +112,12 @@ run_sweep() {
   done
   # latent attention's k_b and v_b: all heads in one product (default) against one per head (20 heads)
   against "glm-4.7-flash (4 layers) Q4_0" "$(synth glm-4.7-flash Q4_0 4)" GLASSWING_VULKAN_STACK_HEADS=0
-  # a mixture: its decode routed on the device and its experts stacked (default) against routed on the host
-  # (one submission per layer) and against one matrix per expert; then its decode's wall time against its
-  # shaders' (profile.txt)
+  # a mixture: its decode routed on the device, its prompt's experts in one tiled GEMM per matrix, its
+  # experts stacked (the defaults) against routed on the host (one submission per layer), one GEMM per
+  # expert, and one matrix per expert; then its decode's wall time against its shaders' (profile.txt)
   q=$(synth qwen3-30b-a3b Q4_0 4)
-  against "qwen3-30b-a3b (4 layers) Q4_0" "$q" GLASSWING_VULKAN_ROUTE_ON_DEVICE=0 GLASSWING_VULKAN_STACK_EXPERTS=0
+  against "qwen3-30b-a3b (4 layers) Q4_0" "$q" GLASSWING_VULKAN_ROUTE_ON_DEVICE=0 GLASSWING_VULKAN_EXPERT_TILES=0 \
+    GLASSWING_VULKAN_STACK_EXPERTS=0
   echo "== profile qwen3-30b-a3b (4 layers) Q4_0: -p 0 -n 32 -r 1" >>"$out/profile.txt"
   GLASSWING_VULKAN_PROFILE=1 "$cli" bench -m "$q" -p 0 -n 32 -r 1 --backend vulkan >>"$out/profile.txt" 2>&1
   # where a decode step's time goes, and a prompt's (per shader, GLASSWING_VULKAN_PROFILE=1)

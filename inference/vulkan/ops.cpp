@@ -43,21 +43,23 @@ struct WeightProductPush {
   uint32_t group_rows, x_group, y_group;  // common/row_groups.glsl
   uint32_t w_rows, expert_ids[kMaxGroupExperts];
   uint32_t ids_on_device;  // expert ids from the table at EXPERT_TABLE_BINDING (MatShape::device_ids)
+  uint32_t expert_tiles;   // the tiled GEMM's token tiles of experts (MatShape::expert_tiles)
 };
-static_assert(sizeof(WeightProductPush) == 80);
+static_assert(sizeof(WeightProductPush) == 84);
 // matvec_tiles.glsl: a weight product and the deferred RMSNorm.
 struct TilesPush {
   WeightProductPush product;
   uint32_t norm_write, norm_slots, norm_stride;
   float norm_eps;
 };
-static_assert(sizeof(TilesPush) == 96);
+static_assert(sizeof(TilesPush) == 100);
 
 // The output rows a product over one slice computes: the slice's, or with expert ids their groups'.
 uint32_t expert_groups(const MatShape& s) {
   return s.device_ids ? s.device_ids->count : static_cast<uint32_t>(s.expert_ids.size());
 }
 uint32_t out_rows(const WeightTensor::Slice& slice, const MatShape& s) {
+  if (s.expert_tiles) return s.group_rows;  // (one expert's rows per tile)
   return expert_groups(s) == 0 ? slice.rows : expert_groups(s) * s.group_rows;
 }
 // True where a kernel computing `block` rows from one load of x could straddle two row groups (a single
@@ -74,12 +76,13 @@ WeightProductPush product_push(const WeightTensor& w, const WeightTensor::Slice&
                          s.y_stride ? s.y_stride : w.rows,
                          s.accumulate ? 1u : 0u,
                          s.n_vec,
-                         s.group_rows,
+                         s.expert_tiles ? 0u : s.group_rows,  // (expert tiles: no row groups)
                          s.x_group,
                          s.y_group,
-                         expert_groups(s) == 0 ? 0u : slice.rows,
+                         expert_groups(s) == 0 && !s.expert_tiles ? 0u : slice.rows,
                          {},
-                         s.device_ids ? 1u : 0u};
+                         s.device_ids ? 1u : 0u,
+                         s.expert_tiles ? 1u : 0u};
   std::copy(s.expert_ids.begin(), s.expert_ids.end(), push.expert_ids);
   return push;
 }
@@ -256,6 +259,14 @@ MatmulTuning matmul_tuning(const DeviceInfo& info) {
   if (fits(t)) return t;
   if (!std::getenv("GLASSWING_VULKAN_MATMUL")) return {64, 64, 16, 4, 4};
   throw VulkanError("GLASSWING_VULKAN_MATMUL: bad tile shape");
+}
+// The tiled GEMM's shape for expert tiles (kExpertTileVectors tokens wide: a prompt's experts each get a
+// few dozen of its tokens, which a 128-wide tile would mostly leave idle).
+MatmulTuning expert_tile_tuning(const DeviceInfo& info) {
+  static_assert(kExpertTileVectors == 64);
+  const MatmulTuning wide{128, 64, 32, 8, 4};
+  if (uint64_t{wide.bk} * (wide.bm + wide.bn) * 4 <= info.shared_memory) return wide;
+  return {64, 64, 16, 4, 4};
 }
 
 // q8_0 rows (f16 d, int8 qs[32] per 34-byte block) -> every row's quants (16-byte aligned, so a kernel reads
@@ -635,6 +646,19 @@ void check_device_ids(const DeviceExpertIds& ids, const char* what) {
 }
 
 void check_row_groups(const DeviceInfo& info, const WeightTensor& w, const MatShape& s) {
+  if (s.expert_tiles) {
+    if (!expert_groups_supported(info, w, s.group_rows))
+      throw VulkanError("expert tiles: need the experts of " + std::to_string(s.group_rows) +
+                        " rows (a multiple of " + std::to_string(kExpertGroupRows) +
+                        ") stacked in one slice");
+    if (!s.expert_ids.empty() || s.device_ids || s.x_group || s.y_group)
+      throw VulkanError("expert tiles take neither expert ids nor row group offsets");
+    if (s.expert_tiles->count == 0 || s.expert_tiles->table.size < uint64_t{s.expert_tiles->count} * 12)
+      throw VulkanError("expert tiles: a table of " + std::to_string(s.expert_tiles->count) +
+                        " tiles needs that many entries (and at least 1)");
+    if (s.norm_write || s.norm_read || s.inline_norm) throw VulkanError("expert tiles take no RMSNorm");
+    return;
+  }
   if (!s.group_rows && s.expert_ids.empty() && !s.device_ids) return;
   if (!s.expert_ids.empty() || s.device_ids) {
     if (!expert_groups_supported(info, w, s.group_rows))
@@ -883,6 +907,7 @@ void Recorder::elementwise(const char* shader, std::span<const BufferRange> buff
 void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
   check_weight(w);
   if (w.order != RowOrder::Plain) throw VulkanError("matvec: gate|up pairs are read by matvec_swiglu only");
+  if (s.expert_tiles) throw VulkanError("expert tiles: the GPU kernels' tiled GEMM only");
   check_row_groups(ctx_->device().info(), w, s);
   if ((s.norm_write || s.norm_read) && !defers_norm(ctx_->device().info(), w))
     throw VulkanError("deferred RMSNorm: only for CPU devices' tiles in one slice");
@@ -985,8 +1010,8 @@ void Recorder::matvec_swiglu(const WeightTensor& w, const BufferRange& x, const 
     throw VulkanError(
         "matvec_swiglu: needs gate|up pairs of a matvec_swiglu_supported type (RowOrder::GateUpPairs)");
   check_inline_norm(info, w, s);
-  if (s.group_rows && expert_groups(s) == 0)
-    throw VulkanError("matvec_swiglu: row groups only with expert ids");
+  if (s.group_rows && expert_groups(s) == 0 && !s.expert_tiles)
+    throw VulkanError("matvec_swiglu: row groups only with expert ids or tiles");
   check_row_groups(info, w, s);  // (expert ids: not the tiles)
   if (uses_tiles(info, w.type)) {
     matvec_tiles(w, x, y, s, true);
@@ -998,7 +1023,7 @@ void Recorder::matvec_swiglu(const WeightTensor& w, const BufferRange& x, const 
   const uint32_t rows = out_rows(w.slices[0], s);  // (gate and up rows of the experts named)
   const uint32_t n_ff = rows / 2;
   const uint32_t y_stride = s.y_stride ? s.y_stride : n_ff;
-  if (s.n_vec <= kMatvecMaxVectors) {
+  if (s.n_vec <= kMatvecMaxVectors && !s.expert_tiles) {
     s.y_stride = y_stride;
     matvec_gpu(w, x, y, s, true);
     return;
@@ -1013,8 +1038,9 @@ void Recorder::matvec_swiglu(const WeightTensor& w, const BufferRange& x, const 
           .x_stride = s.x_stride,
           .y_stride = rows,
           .group_rows = s.group_rows,
-          .y_group = s.group_rows,
-          .expert_ids = s.expert_ids});
+          .y_group = s.expert_tiles ? 0 : s.group_rows,
+          .expert_ids = s.expert_ids,
+          .expert_tiles = s.expert_tiles});
   barrier();
   const uint32_t n = s.n_vec * n_ff;
   const BufferRange buffers[] = {scratch, y};
@@ -1058,7 +1084,9 @@ void Recorder::matmul(const WeightTensor& w, const BufferRange& x, const BufferR
   const uint32_t x_stride = s.x_stride ? s.x_stride : w.cols;
   const bool gpu = use_gpu_kernels(ctx_->device().info());
   const bool aligned = x_stride % 4 == 0 && x.offset % 16 == 0;
-  if (gpu && aligned && w.cols % 32 == 0 && coopmat_enabled(*ctx_)) {
+  if (s.expert_tiles && !(gpu && aligned && w.cols % 4 == 0))
+    throw VulkanError("expert tiles: the GPU kernels' tiled GEMM only (x vec4-aligned)");
+  if (gpu && aligned && w.cols % 32 == 0 && coopmat_enabled(*ctx_) && !s.expert_tiles) {
     matmul_coopmat(w, x, y, s);
   } else if (gpu && aligned && w.cols % 4 == 0) {
     matmul_tiled(w, x, y, s);
@@ -1076,6 +1104,7 @@ void Recorder::matmul(const WeightTensor& w, const BufferRange& x, const BufferR
 
 void Recorder::matmul_coopmat(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
   check_weight(w);
+  if (s.expert_tiles) throw VulkanError("expert tiles: the GPU kernels' tiled GEMM only");
   check_row_groups(ctx_->device().info(), w, s);
   // tensor cores (matmul_cm_body.glsl): 64 x 64 tiles
   const std::string shader = "matmul_cm_" + layout_name(w.type, use_gpu_kernels(ctx_->device().info()));
@@ -1093,16 +1122,19 @@ void Recorder::matmul_tiled(const WeightTensor& w, const BufferRange& x, const B
   const std::string shader = "matmul_tiled_" + layout_name(w.type, use_gpu_kernels(ctx_->device().info()));
   MatmulTuning t = matmul_tuning(ctx_->device().info());
   if (straddles(w, s, t.bm)) t = {64, 64, 16, 4, 4};  // a tile's rows in one row group
+  if (s.expert_tiles) t = expert_tile_tuning(ctx_->device().info());
   const uint32_t spec[] = {t.wg(), t.bm, t.bn, t.bk, t.tm, t.tn};
   for (const auto& slice : w.slices) {
     const WeightProductPush push = product_push(w, slice, s);
-    const BufferRange buffers[] = {slice.range, x, y};
-    dispatch(shader.c_str(), buffers, push, (out_rows(slice, s) + t.bm - 1) / t.bm,
-             (s.n_vec + t.bn - 1) / t.bn, 1, spec);
+    // (binding 3: the expert tiles' table, else y again, unused)
+    const BufferRange buffers[] = {slice.range, x, y, s.expert_tiles ? s.expert_tiles->table : y};
+    const uint32_t tiles = s.expert_tiles ? s.expert_tiles->count : (s.n_vec + t.bn - 1) / t.bn;
+    dispatch(shader.c_str(), buffers, push, (out_rows(slice, s) + t.bm - 1) / t.bm, tiles, 1, spec);
   }
 }
 
 void Recorder::project(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
+  if (s.expert_tiles) return matmul(w, x, y, s);  // (however few the vectors)
   // CPU implementations (lavapipe): the batched matvec, whose loads per multiply-add are fewer than the
   // shared-memory GEMM's (every load is a per-lane loop there).
   // The GPU kernels (also when forced on a CPU implementation): the tiled GEMM for batches.
@@ -1656,7 +1688,7 @@ void Recorder::add_bias(const BufferRange& b, const BufferRange& y, uint32_t n, 
 
 namespace {
 struct ExpertBiasPush {
-  uint32_t n, stride, groups, ids[kMaxGroupExperts], ids_on_device, n_experts;
+  uint32_t n, stride, groups, ids[kMaxGroupExperts], ids_on_device, n_experts, tiles;
 };
 }  // namespace
 
@@ -1664,8 +1696,8 @@ void Recorder::add_expert_biases(const BufferRange& b, const BufferRange& y, uin
                                  std::span<const uint32_t> expert_ids) {
   const uint64_t rows = n ? b.size / (uint64_t{n} * sizeof(float)) : UINT64_MAX;
   check_expert_ids(expert_ids, rows, "add_expert_biases");
-  ExpertBiasPush push{n,  stride, static_cast<uint32_t>(expert_ids.size()),
-                      {}, 0,      static_cast<uint32_t>(rows)};
+  ExpertBiasPush push{n, stride, static_cast<uint32_t>(expert_ids.size()), {}, 0, static_cast<uint32_t>(rows),
+                      0};
   std::copy(expert_ids.begin(), expert_ids.end(), push.ids);
   const BufferRange buffers[] = {b, y, y};  // (binding 2, the device's ids: unused)
   elementwise("add_expert_bias", buffers, bytes_of(push), uint64_t{n} * expert_ids.size());
@@ -1676,9 +1708,22 @@ void Recorder::add_expert_biases(const BufferRange& b, const BufferRange& y, uin
   check_device_ids(expert_ids, "add_expert_biases");
   const uint64_t rows = n ? b.size / (uint64_t{n} * sizeof(float)) : 0;
   if (rows == 0) throw VulkanError("add_expert_biases: an empty bias table");
-  const ExpertBiasPush push{n, stride, expert_ids.count, {}, 1, static_cast<uint32_t>(rows)};
+  const ExpertBiasPush push{n, stride, expert_ids.count, {}, 1, static_cast<uint32_t>(rows), 0};
   const BufferRange buffers[] = {b, y, expert_ids.ids};
   elementwise("add_expert_bias", buffers, bytes_of(push), uint64_t{n} * expert_ids.count);
+}
+
+void Recorder::add_expert_biases(const BufferRange& b, const BufferRange& y, uint32_t n, uint32_t stride,
+                                 const ExpertTiles& tiles) {
+  static_assert(kExpertTileVectors == 64);  // (add_expert_bias.comp's TILE_ROWS)
+  if (tiles.count == 0 || tiles.table.size < uint64_t{tiles.count} * 12)
+    throw VulkanError("add_expert_biases: a table of " + std::to_string(tiles.count) +
+                      " tiles needs that many entries (and at least 1)");
+  const uint64_t rows = n ? b.size / (uint64_t{n} * sizeof(float)) : 0;
+  if (rows == 0) throw VulkanError("add_expert_biases: an empty bias table");
+  const ExpertBiasPush push{n, stride, tiles.count, {}, 0, static_cast<uint32_t>(rows), 1};
+  const BufferRange buffers[] = {b, y, tiles.table};
+  elementwise("add_expert_bias", buffers, bytes_of(push), uint64_t{n} * kExpertTileVectors * tiles.count);
 }
 
 bool route_on_device_supported(uint32_t n_expert, uint32_t k) {

@@ -104,6 +104,12 @@ struct InlineNorm {
 // True where a matvec over w of n_vec vectors can take an InlineNorm.
 bool inlines_norm(const DeviceInfo& info, const WeightTensor& w, uint32_t n_vec);
 
+// Expert tiles (MatShape::expert_tiles): `count` entries of 3 uints (expert, first vector, vectors).
+struct ExpertTiles {
+  BufferRange table;
+  uint32_t count = 0;
+};
+constexpr uint32_t kExpertTileVectors = 64;
 // Expert ids a routing kernel wrote on the device: `count` uints at `ids` (any number; no host copy).
 struct DeviceExpertIds {
   BufferRange ids;
@@ -131,6 +137,10 @@ struct MatShape {
   // Or the expert ids on the device (Recorder::route_experts' output): group g multiplies expert
   // device_ids->ids[g]; the mat-vec kernels only (n_vec <= kMatvecMaxVectors, GPU kernels or plain types).
   const DeviceExpertIds* device_ids = nullptr;
+  // Or expert tiles (a mixture's prompt, the GPU kernels' tiled GEMM): w a stack of experts of group_rows
+  // rows each, and the n_vec vectors in tiles of at most kExpertTileVectors, tile i multiplying expert
+  // table[3i] on vectors table[3i + 1] ... + table[3i + 2] - 1: every expert's batch in one dispatch.
+  const ExpertTiles* expert_tiles = nullptr;
 };
 constexpr uint32_t kMaxGroupExperts = 8;
 // Vectors up to which a product runs the mat-vec kernels (above, on GPU kernels, the tiled GEMM wins).
@@ -422,6 +432,10 @@ class Recorder {
   // The same with the ids on the device (route_experts' output; each id below b's rows).
   void add_expert_biases(const BufferRange& b, const BufferRange& y, uint32_t n, uint32_t stride,
                          const DeviceExpertIds& expert_ids);
+  // Each expert tile's rows (ExpertTiles) add their expert's bias: y[(first + v) · stride + i] += b[e · n +
+  // i].
+  void add_expert_biases(const BufferRange& b, const BufferRange& y, uint32_t n, uint32_t stride,
+                         const ExpertTiles& tiles);
   // A decode step's expert choice on the device (shaders/route_experts.comp, as model::ExpertRouting):
   // one token's router logits (n_expert floats) to the k chosen experts' ids and weights (k each), with
   // weight_on_input the weights into row_weights[r · row_align] instead (the weights then 1); all weights

@@ -343,6 +343,10 @@ struct VulkanBackend::ExpertScratch {
   // rank's output row), token_rows k zeros (the one token each rank gathers), both written once.
   BufferRange routed_ids, routed_weights, routed_row_weights;
   Buffer rank_rows, token_rows;
+  // upload: a prompt's expert tiles for the GPU kernels' tiled GEMM (ops.h ExpertTiles): each batch in runs
+  // of at most kExpertTileVectors rows, (expert, first row, rows) each
+  Buffer tiles;
+  uint32_t n_tiles = 0;
   model::ExpertRouting routing;
   std::vector<Batch> batches;  // this layer's experts with tokens, in expert order
   uint32_t n_rows = 0;         // batch rows in use, padding included
@@ -362,7 +366,9 @@ struct VulkanBackend::ExpertScratch {
         rank_rows(Buffer::Create(device, uint64_t(d.n_expert_used) * sizeof(uint32_t), MemoryUse::Upload,
                                  "the ranks' expert rows")),
         token_rows(Buffer::Create(device, uint64_t(d.n_expert_used) * sizeof(uint32_t), MemoryUse::Upload,
-                                  "the ranks' token rows")) {
+                                  "the ranks' token rows")),
+        tiles(Buffer::Create(device, uint64_t(max_tiles(d, max_batch)) * 3 * sizeof(uint32_t),
+                             MemoryUse::Upload, "the expert tiles")) {
     auto* ranks = static_cast<uint32_t*>(rank_rows.mapped());
     for (uint32_t r = 0; r < uint32_t(d.n_expert_used); ++r) ranks[r] = r;
     std::fill_n(static_cast<uint32_t*>(token_rows.mapped()), d.n_expert_used, 0u);
@@ -384,7 +390,7 @@ struct VulkanBackend::ExpertScratch {
   }
   uint64_t bytes() const {
     return arena.bytes_used() + logits.size() + rows.size() + slots.size() + weights.size() +
-           (row_weights ? row_weights->size() : 0) + rank_rows.size() + token_rows.size();
+           (row_weights ? row_weights->size() : 0) + rank_rows.size() + token_rows.size() + tiles.size();
   }
 
   // The tokens per step whose batch rows fit one binding each (at most `limit`).
@@ -404,6 +410,11 @@ struct VulkanBackend::ExpertScratch {
     for (uint64_t width : {uint64_t(d.n_embd), uint64_t(d.n_ff_exp), 2 * uint64_t(d.n_ff_exp)})
       rows = std::lcm(rows, align / std::gcd(align, width * sizeof(float)));
     return static_cast<uint32_t>(rows);
+  }
+  // a step's expert tiles at most: every expert's batch in runs of kExpertTileVectors
+  static uint64_t max_tiles(const model::ModelDescription& d, int64_t max_batch) {
+    const uint64_t pairs = uint64_t(max_batch) * d.n_expert_used;
+    return pairs / kExpertTileVectors + std::min<uint64_t>(d.n_expert, pairs) + 1;
   }
   // each token once per chosen expert, and the padding before each expert's rows
   static uint32_t rows_for(const DeviceInfo& info, const model::ModelDescription& d, int64_t max_batch) {
@@ -923,6 +934,7 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     moe_ = std::make_unique<ExpertScratch>(ctx_->device(), d, max_batch_);
     routes_on_device_ =
         env_choice("GLASSWING_VULKAN_ROUTE_ON_DEVICE", {"0", "1"}, 1) == 1 && can_route_on_device();
+    expert_tiles_ = env_choice("GLASSWING_VULKAN_EXPERT_TILES", {"0", "1"}, 1) == 1;
   }
   a_ = std::make_unique<Activations>(ctx_->device(), d, max_batch_);
   if (d.per_layer_embd > 0)
@@ -2016,10 +2028,17 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
   };
   // each expert's bias over its batch rows (gpt-oss), after a barrier for all experts' products at once: per
   // expert, or from the stacked experts' table (a run of single rows in one dispatch)
+  // A prompt on the GPU kernels with stacked experts: every batch in one tiled GEMM per matrix (expert tiles)
+  const ExpertTiles tiles{whole(m.tiles), m.n_tiles};
+  const bool tiled = expert_tiles_ && n > kMatvecMaxVectors && use_gpu_kernels(ctx_->device().info());
   const auto biases = [&](const std::vector<BufferRange>& b, const BufferRange& table, const BufferRange& y,
                           uint32_t width) {
     if (b.empty() && table.size == 0) return;
     rec.barrier();
+    if (tiled && table.size != 0) {  // (every tile's rows in one dispatch)
+      rec.add_expert_biases(table, y, width, width, tiles);
+      return;
+    }
     if (table.size == 0) {
       for (const auto& e : m.batches)
         rec.add_bias(b[static_cast<size_t>(e.expert)], rows_of(y, width, e), width, e.rows);
@@ -2034,9 +2053,22 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
     });
   };
   // Stacked experts: each run of batches through its experts' rows of w (group_rows each), from x rows xw
-  // floats wide into y rows yw wide: a run of single rows in one product (row groups), a larger batch alone.
+  // floats wide into y rows yw wide: a run of single rows in one product (row groups), a larger batch alone;
+  // a prompt on the GPU kernels: every batch in one tiled GEMM (expert tiles).
   const auto stacked = [&](const WeightTensor& w, uint32_t group_rows, const BufferRange& x, uint32_t xw,
                            const BufferRange& y, uint32_t yw, bool swiglu) {
+    if (tiled) {
+      const MatShape shape{.n_vec = m.n_rows,
+                           .x_stride = xw,
+                           .y_stride = yw,
+                           .group_rows = group_rows,
+                           .expert_tiles = &tiles};
+      if (swiglu)
+        rec.matvec_swiglu(w, x, y, shape, m.gate);
+      else
+        rec.project(w, x, y, shape);
+      return;
+    }
     for_each_run([&](const ExpertScratch::Batch& e, std::span<const uint32_t> ids, uint64_t rows) {
       const MatShape shape{.n_vec = e.rows,
                            .x_stride = xw,
@@ -2280,6 +2312,14 @@ void VulkanBackend::route_experts(const float* logits, uint32_t n, int64_t l) {
     next = first + count;
   }
   m.n_rows = next;
+  auto* tiles = static_cast<uint32_t*>(m.tiles.mapped());
+  m.n_tiles = 0;
+  for (const auto& b : m.batches)
+    for (uint32_t s = 0; s < b.rows; s += kExpertTileVectors, ++m.n_tiles) {
+      tiles[3 * m.n_tiles] = u32(b.expert);
+      tiles[3 * m.n_tiles + 1] = b.first_row + s;
+      tiles[3 * m.n_tiles + 2] = std::min(kExpertTileVectors, b.rows - s);
+    }
   // (granite: the residual scale of the experts' sum folded into their weights)
   auto* weights = static_cast<float*>(m.weights.mapped());
   for (size_t i = 0; i < m.routing.weight.size(); ++i)

@@ -153,6 +153,9 @@ class VulkanBackend final : public model::Backend {
   std::unique_ptr<Activations> a_;
   std::unique_ptr<ExpertScratch> moe_;  // mixtures of experts only
   bool routes_on_device_ = false;
+  // a prompt's stacked experts in one tiled GEMM per matrix on the GPU kernels (ops.h ExpertTiles), else one
+  // per expert; GLASSWING_VULKAN_EXPERT_TILES=0 to compare
+  bool expert_tiles_ = true;
   uint64_t weight_bytes_ = 0;
   int64_t max_batch_ = kMaxBatch;        // see kGpuMaxBatch
   std::unique_ptr<Buffer> readback_;     // attention maps and summaries come back through it; grown on demand

@@ -5,6 +5,9 @@
 // invocation then computes TM x TN outputs from TM/4 + TN/4 vec4 shared loads per k. Its row quads are
 // tr, tr + BM/TM, ... (and token quads likewise), so that neighbouring lanes read neighbouring vec4s (no
 // bank conflicts). Needs x_stride % 4 == 0 and ncols % 4 == 0 (the host checks). Included after a type file.
+// Expert tiles (p.expert_tiles, a mixture's prompt): the weight is a stack of experts of nrows rows each and
+// workgroup row y takes its tokens from entry y of expert_table: (expert, first vector, vectors <= BN),
+// so that every expert's batch of a step multiplies in one dispatch.
 layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint WG = 256;  // (BM/TM) * (BN/TN)
 layout(constant_id = 1) const uint BM = 64;   // rows per tile, a multiple of TM
@@ -14,6 +17,7 @@ layout(constant_id = 4) const uint TM = 4;    // rows per invocation, a multiple
 layout(constant_id = 5) const uint TN = 4;    // vectors per invocation, a multiple of 4
 
 layout(std430, binding = 1) readonly buffer X4 { vec4 x4[]; };
+#define EXPERT_TABLE_BINDING 3  // (expert tiles; common/row_groups.glsl)
 #include "common/product_io.glsl"
 
 shared vec4 ws[BK * (BM / 4u)];  // ws[k * BM/4 + q] = rows 4q..4q+3 at column k0 + k
@@ -23,7 +27,14 @@ void main() {
   w_aux = weight_rows() * ((p.ncols / BLOCK_ELEMS) * BLOCK_BYTES);
   const uint QM = BM / 4u, QN = BN / 4u;   // quads per tile side
   const uint PM = BM / TM, PN = BN / TN;   // invocations per tile side
-  uint m0 = gl_WorkGroupID.x * BM, n0 = gl_WorkGroupID.y * BN;
+  uint m0 = gl_WorkGroupID.x * BM, n0 = gl_WorkGroupID.y * BN, n_end = p.nvec;
+  uint expert_row0 = 0u;  // (expert tiles: the tile's expert's first row in the stack)
+  if (p.expert_tiles != 0u) {
+    uint e = gl_WorkGroupID.y * 3u;
+    expert_row0 = min(expert_table[e], p.w_rows / p.nrows - 1u) * p.nrows;
+    n0 = expert_table[e + 1u];
+    n_end = min(n0 + min(expert_table[e + 2u], BN), p.nvec);
+  }
   uint tid = gl_LocalInvocationID.x;
   uint tr = tid % PM, tc = tid / PM;
   uint rb_stride = (p.ncols / BLOCK_ELEMS) * BLOCK_BYTES;
@@ -47,7 +58,7 @@ void main() {
       uint e0 = k0 + ch * CHUNK;
       float vals[CHUNK];
       if (m0 + r < p.nrows && e0 < p.ncols) {
-        dequant_chunk(weight_row(m0 + r) * rb_stride, e0 / CHUNK, vals);
+        dequant_chunk((expert_row0 + weight_row(m0 + r)) * rb_stride, e0 / CHUNK, vals);
       } else {
         [[unroll]] for (uint i = 0u; i < CHUNK; ++i) vals[i] = 0.0;
       }
@@ -57,7 +68,7 @@ void main() {
     for (uint job = tid; job < BN * (BK / 4u); job += WG) {
       uint n = job % BN, kq = job / BN;
       uint k = k0 + 4u * kq;
-      vec4 xv = (n0 + n < p.nvec && k < p.ncols) ? x4[((n0 + n) * p.x_stride + gx + k) >> 2] : vec4(0.0);
+      vec4 xv = (n0 + n < n_end && k < p.ncols) ? x4[((n0 + n) * p.x_stride + gx + k) >> 2] : vec4(0.0);
       [[unroll]] for (uint c = 0u; c < 4u; ++c) xs[(4u * kq + c) * QN + (n >> 2)][n & 3u] = xv[c];
     }
     barrier();
@@ -75,7 +86,7 @@ void main() {
     [[unroll]] for (uint j = 0u; j < TN / 4u; ++j) {
       [[unroll]] for (uint c = 0u; c < 4u; ++c) {
         uint t = n0 + 4u * (tc + j * PN) + c;
-        if (t >= p.nvec) continue;
+        if (t >= n_end) continue;
         [[unroll]] for (uint e = 0u; e < 4u; ++e) {
           uint r = m0 + 4u * (tr + i * PM) + e;
           if (r < p.nrows) {

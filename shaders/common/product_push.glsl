@@ -14,3 +14,4 @@
   uint w_rows;      // expert ids (common/row_groups.glsl): the stacked experts' rows; 0: none
   uint expert_ids[8];
   uint ids_on_device;  // 1: group g's expert is expert_table[g] (row_groups.glsl), not expert_ids[g]
+  uint expert_tiles;   // the tiled GEMM: 1: token tiles of experts from expert_table (matmul_tiled_body.glsl)

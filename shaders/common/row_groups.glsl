@@ -37,7 +37,7 @@ uint y_index_pairs(uint v, uint r) {
 // The weight row (in the bound slice) output row r reads, and the slice's weight rows (where the layouts'
 // second part, w_aux, begins).
 uint weight_row(uint r) {
-  if (p.w_rows == 0u) return r;
+  if (p.w_rows == 0u || p.group_rows == 0u) return r;  // (expert tiles: the body adds the tile's expert)
   uint g = r / p.group_rows;
   return expert_id(g) * p.group_rows + (r - g * p.group_rows);
 }

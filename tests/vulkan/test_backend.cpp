@@ -566,6 +566,46 @@ TEST_CASE(
     WARN("the dispatches are counted by vulkan_tests_profile:* (GLASSWING_VULKAN_PROFILE=1)");
 }
 
+TEST_CASE("A mixture's prompt multiplies every expert's batch in one tiled GEMM per matrix",
+          "[backend][profile]") {
+  // The GPU kernels (forced here): a prompt's experts, stacked, take one tiled GEMM per matrix and layer over
+  // all their batches (expert tiles); with GLASSWING_VULKAN_EXPERT_TILES=0 one per expert with tokens. The
+  // prompt's logits alike; where the profiler runs, test-tiny-qwen3moe's gate, up and down GEMMs: at least
+  // 3 fewer per layer (each token picks 2 experts: at least 2 have tokens).
+  const char* kernels = std::getenv("GLASSWING_VULKAN_KERNELS");
+  const std::string was = kernels ? kernels : "";
+  setenv("GLASSWING_VULKAN_KERNELS", "gpu", 1);
+  auto model = model::Model::load(test::synth_model_file("test-tiny-qwen3moe", gguf::GgmlType::F16));
+  const auto prompt_with = [&](const char* tiles) {
+    setenv("GLASSWING_VULKAN_EXPERT_TILES", tiles, 1);
+    auto gpu = vulkan_backend(*model);
+    unsetenv("GLASSWING_VULKAN_EXPERT_TILES");
+    model::Session s(*model, *gpu, 16);
+    const auto gemms = [] {
+      uint64_t n = 0;
+      for (const auto& row : vulkan::dispatch_profile())
+        n += row.shader.starts_with("matmul_tiled") ? row.calls : 0;
+      return n;
+    };
+    const uint64_t before = gemms();
+    const auto logits = gpu->forward(s, std::span(kSteps).first(kPrefill), true);
+    std::vector<float> out(logits.begin(), logits.end());
+    vulkan::test::require_no_validation_messages(gpu->context());
+    return std::pair{out, gemms() - before};
+  };
+  const auto [tiled, tiled_gemms] = prompt_with("1");
+  const auto [per_expert, per_expert_gemms] = prompt_with("0");
+  if (kernels)
+    setenv("GLASSWING_VULKAN_KERNELS", was.c_str(), 1);
+  else
+    unsetenv("GLASSWING_VULKAN_KERNELS");
+  CHECK(max_abs_diff(tiled, per_expert) <= 1e-5f);
+  if (vulkan::profiling_enabled() && vulkan::has_timestamps(vulkan::test::context().device()))
+    CHECK(per_expert_gemms >= tiled_gemms + 3 * uint64_t(model->desc().n_layer));
+  else
+    WARN("the dispatches are counted by vulkan_tests_profile:* (GLASSWING_VULKAN_PROFILE=1)");
+}
+
 TEST_CASE("A mixture's decode step chooses its experts on the device, as the host does",
           "[backend][profile]") {
   // With every mixture layer's experts stacked, a decode step runs route_experts.comp after each router and

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <tuple>
 
 #include "inference/gguf/ggml_type.h"
 #include "inference/quant/quant.h"
@@ -497,6 +498,128 @@ TEST_CASE("expert ids: one product over the experts a step picked is each expert
   require_no_validation_messages();
 }
 
+TEST_CASE("expert tiles: one tiled GEMM over every expert's batch is each expert's own product",
+          "[weights]") {
+  // A prompt's experts (5 stacked experts of 64 rows): expert 3 on batch rows 0..69 (two tiles: 64 and 6),
+  // expert 0 on row 72 alone, expert 4 on rows 76..95, in one dispatch of 4 tiles; the padding rows
+  // (70, 71, 73..75) and the rows past the batches are never written. Outputs start at 7 and accumulate.
+  // Only the GPU kernels' tiled GEMM takes tiles.
+  auto& ctx = context();
+  std::mt19937 rng(9);
+  const uint32_t experts = 5, rows = kExpertGroupRows, n_vec = 100;
+  struct Batch {
+    uint32_t expert, first, count;
+  };
+  const std::vector<Batch> batches = {{3, 0, 70}, {0, 72, 1}, {4, 76, 20}};
+  std::vector<uint32_t> table;
+  for (const auto& b : batches)
+    for (uint32_t s = 0; s < b.count; s += kExpertTileVectors)
+      table.insert(table.end(), {b.expert, b.first + s, std::min(kExpertTileVectors, b.count - s)});
+  Buffer tb = device_buffer_u32(table);
+  const ExpertTiles tiles{whole(tb), static_cast<uint32_t>(table.size() / 3)};
+  REQUIRE(tiles.count == 4);
+  for (const auto& c : cases()) {
+    const auto w = random_tensor(rng, c.type, experts * rows, c.cols);
+    const uint64_t expert_bytes = w.size() / experts;
+    Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
+    const WeightTensor t = upload_weight(ctx, arena, c.type, experts * rows, c.cols, w.data());
+    const uint32_t x_stride = c.cols + 4, y_stride = rows + 3;
+    const auto x = random_floats(rng, uint64_t{x_stride} * n_vec);
+    Buffer xb = device_buffer(x), yb = device_buffer(std::vector<float>(uint64_t{y_stride} * n_vec, 7.0f));
+    const MatShape shape{.n_vec = n_vec,
+                         .x_stride = x_stride,
+                         .y_stride = y_stride,
+                         .accumulate = true,
+                         .group_rows = rows,
+                         .expert_tiles = &tiles};
+    INFO(glasswing::gguf::ggml_type_name(c.type));
+    Recorder rec(ctx);
+    rec.begin();
+    if (!use_gpu_kernels(ctx.device().info())) {
+      CHECK_THROWS_WITH(rec.project(t, whole(xb), whole(yb), shape),
+                        Catch::Contains("expert tiles") && Catch::Contains("GEMM only"));
+      rec.end();
+      continue;
+    }
+    rec.project(t, whole(xb), whole(yb), shape);
+    rec.end();
+    rec.submit_and_wait();
+    const auto got = read_floats(yb, uint64_t{y_stride} * n_vec);
+    CpuResult expect{std::vector<float>(got.size(), 7.0f), std::vector<float>(got.size(), 1.0f)};
+    for (const auto& b : batches) {
+      std::vector<float> xe(uint64_t{c.cols} * b.count);
+      for (uint32_t v = 0; v < b.count; ++v)
+        std::copy_n(x.begin() + (b.first + v) * x_stride, c.cols, xe.begin() + v * c.cols);
+      const auto r = cpu_matmul(c.type,
+                                std::vector<uint8_t>(w.begin() + b.expert * expert_bytes,
+                                                     w.begin() + (b.expert + 1) * expert_bytes),
+                                rows, c.cols, xe, b.count);
+      for (uint32_t v = 0; v < b.count; ++v)
+        for (uint32_t i = 0; i < rows; ++i) {
+          expect.y[(b.first + v) * y_stride + i] += r.y[v * rows + i];
+          expect.magnitude[(b.first + v) * y_stride + i] += r.magnitude[v * rows + i];
+        }
+    }
+    CHECK(worst_error(got, expect) < 1e-5);
+    size_t untouched_changed = 0;
+    for (uint32_t v = 0; v < n_vec; ++v)
+      for (uint32_t i = 0; i < y_stride; ++i) {
+        const bool in_batch = std::any_of(batches.begin(), batches.end(), [&](const Batch& b) {
+          return v >= b.first && v < b.first + b.count && i < rows;
+        });
+        untouched_changed += !in_batch && got[v * y_stride + i] != 7.0f;
+      }
+    CHECK(untouched_changed == 0);
+  }
+  {  // each tile's rows add their expert's bias (a table of 5 rows of 32; rows 64 floats apart)
+    std::vector<float> bias(experts * 32);
+    for (size_t i = 0; i < bias.size(); ++i) bias[i] = float(i);
+    Buffer bt = device_buffer(bias), yb = device_buffer(std::vector<float>(64 * n_vec, 1.0f));
+    Recorder rec(ctx);
+    rec.begin();
+    rec.add_expert_biases(whole(bt), whole(yb), 32, 64, tiles);
+    rec.end();
+    rec.submit_and_wait();
+    const auto y = read_floats(yb, 64 * n_vec);
+    size_t wrong = 0;
+    for (uint32_t v = 0; v < n_vec; ++v)
+      for (uint32_t i = 0; i < 64; ++i) {
+        float want = 1.0f;
+        for (const auto& b : batches)
+          if (v >= b.first && v < b.first + b.count && i < 32) want += bias[b.expert * 32 + i];
+        wrong += y[v * 64 + i] != want;
+      }
+    CHECK(wrong == 0);
+  }
+  {  // tiles with ids or group offsets, or without a table, are refused
+    const auto w = random_tensor(rng, GgmlType::F32, experts * rows, 32);
+    Arena arena(ctx.device(), MemoryUse::DeviceLocal, 1 << 20, "weights");
+    const WeightTensor t = upload_weight(ctx, arena, GgmlType::F32, experts * rows, 32, w.data());
+    Buffer xb = device_buffer({}, 32 * 200), yb = device_buffer({}, 64 * 200);
+    const std::vector<uint32_t> ids = {1};
+    const ExpertTiles none{whole(tb), 0};
+    Recorder rec(ctx);
+    rec.begin();
+    if (use_gpu_kernels(ctx.device().info())) {
+      CHECK_THROWS_WITH(
+          rec.project(t, whole(xb), whole(yb),
+                      {.n_vec = 96, .group_rows = rows, .expert_ids = ids, .expert_tiles = &tiles}),
+          Catch::Contains("neither expert ids nor row group offsets"));
+      CHECK_THROWS_WITH(rec.project(t, whole(xb), whole(yb),
+                                    {.n_vec = 96, .group_rows = rows, .y_group = 64, .expert_tiles = &tiles}),
+                        Catch::Contains("neither expert ids nor row group offsets"));
+      CHECK_THROWS_WITH(
+          rec.project(t, whole(xb), whole(yb), {.n_vec = 96, .group_rows = rows, .expert_tiles = &none}),
+          Catch::Contains("a table of 0 tiles"));
+      CHECK_THROWS_WITH(
+          rec.project(t, whole(xb), whole(yb), {.n_vec = 96, .group_rows = 32, .expert_tiles = &tiles}),
+          Catch::Contains("expert tiles: need the experts of 32 rows"));
+    }
+    rec.end();
+  }
+  require_no_validation_messages();
+}
+
 TEST_CASE("expert ids: SwiGLU over the stacked experts' gate|up pairs (GPU kernels)", "[weights]") {
   // The experts' gate rows, then their up rows, uploaded as one pair matrix: pair e * n_ff + r is expert e's
   // gate and up row r, so each expert's pairs are a block of 2 n_ff rows. Experts 3, 0 and 4 in one
@@ -552,6 +675,30 @@ TEST_CASE("expert ids: SwiGLU over the stacked experts' gate|up pairs (GPU kerne
         for (uint32_t i = 0; i < y_stride; ++i)
           gaps_written += i % y_group >= n_ff && got[v * y_stride + i] != 7.0f;
       CHECK(gaps_written == 0);
+    }
+    {  // a prompt's batches as expert tiles: expert 3 on rows 0..4, expert 1 on rows 8..10, one GEMM into the
+       // scratch, then SwiGLU over every row
+      INFO(glasswing::gguf::ggml_type_name(type) << ", expert tiles");
+      const uint32_t n_vec = 11;
+      Buffer tb = device_buffer_u32({3, 0, 5, 1, 8, 3});
+      const ExpertTiles tiles{whole(tb), 2};
+      const auto x = random_floats(rng, uint64_t{cols} * n_vec);
+      Buffer xb = device_buffer(x), yb = device_buffer(std::vector<float>(uint64_t{n_ff} * n_vec, 7.0f));
+      Buffer scratch = device_buffer({}, 2 * n_ff * n_vec);
+      Recorder rec(ctx);
+      rec.begin();
+      rec.matvec_swiglu(t, whole(xb), whole(yb),
+                        {.n_vec = n_vec, .group_rows = 2 * n_ff, .expert_tiles = &tiles}, whole(scratch));
+      rec.end();
+      rec.submit_and_wait();
+      const auto got = read_floats(yb, uint64_t{n_ff} * n_vec);
+      for (const auto& [e, first, count] : {std::tuple{3u, 0u, 5u}, std::tuple{1u, 8u, 3u}}) {
+        std::vector<uint8_t> gu(gate.begin() + e * expert_bytes, gate.begin() + (e + 1) * expert_bytes);
+        gu.insert(gu.end(), up.begin() + e * expert_bytes, up.begin() + (e + 1) * expert_bytes);
+        const std::vector<float> xe(x.begin() + first * cols, x.begin() + (first + count) * cols);
+        const std::vector<float> mine(got.begin() + first * n_ff, got.begin() + (first + count) * n_ff);
+        CHECK(worst_swiglu_error(mine, cpu_matmul(type, gu, 2 * n_ff, cols, xe, count), n_ff, count) < 1e-5);
+      }
     }
   }
   require_no_validation_messages();
