@@ -75,6 +75,7 @@ run_sweep() {
   local runs=(
     "default|-p 512 -n 128 -r 2"
     "GLASSWING_VULKAN_COOPMAT=1|-p 512 -n 0 -r 3"
+    "GLASSWING_VULKAN_COOPMAT=f16|-p 512 -n 0 -r 3"
     "GLASSWING_VULKAN_MATMUL=128,128,16,8,8|-p 512 -n 0 -r 3"
     "GLASSWING_VULKAN_MATMUL=128,64,32,8,8|-p 512 -n 0 -r 3"
     "GLASSWING_VULKAN_MATVEC=128,4,2|-p 0 -n 128 -r 3"

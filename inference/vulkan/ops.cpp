@@ -1108,10 +1108,11 @@ void Recorder::matmul_coopmat(const WeightTensor& w, const BufferRange& x, const
   check_row_groups(ctx_->device().info(), w, s);
   // tensor cores (matmul_cm_body.glsl): 64 x 64 tiles
   const std::string shader = "matmul_cm_" + layout_name(w.type, use_gpu_kernels(ctx_->device().info()));
+  const uint32_t spec[] = {coopmat_precise() ? 1u : 0u};  // (PRECISE: the hi/lo split, else f16 alone)
   for (const auto& slice : w.slices) {
     const WeightProductPush push = product_push(w, slice, s);
     const BufferRange buffers[] = {slice.range, x, y};
-    dispatch(shader.c_str(), buffers, push, (out_rows(slice, s) + 63) / 64, (s.n_vec + 63) / 64);
+    dispatch(shader.c_str(), buffers, push, (out_rows(slice, s) + 63) / 64, (s.n_vec + 63) / 64, 1, spec);
   }
 }
 

@@ -6,7 +6,8 @@
 // f16 range: activations of real models do.) The low parts are stored times F16_LO_SCALE and summed in their
 // own accumulators, scaled back at the end; common/f16_split.glsl says how the split survives NVIDIA's
 // compilers and f16 subnormal flushing, which lost the low parts of two earlier versions on the H100/H200.
-// Not yet run on a GPU with this split.
+// Not yet run on a GPU with this split. PRECISE = 0 (GLASSWING_VULKAN_COOPMAT=f16): the high parts alone,
+// one product instead of three (f16 operands as llama.cpp's tensor-core GEMMs, ~1e-3 relative).
 // A workgroup of 4 subgroups of 32 owns a 64 x 64 output tile (a 2 x 2 grid of 32 x 32 per subgroup, each
 // 2 x 2 fragments) and walks K in steps of 32: it dequantizes the 64 x 32 weight tile once (dequant_chunk of
 // the type file) and converts the 64 x 32 activation tile, both into shared memory as hi/lo f16 pairs. The
@@ -18,6 +19,7 @@
 #extension GL_KHR_shader_subgroup_basic : require
 
 layout(local_size_x = 128) in;
+layout(constant_id = 0) const uint PRECISE = 1;
 const uint BM = 64u, BN = 64u, BK = 32u;
 const uint SK = BK + 8u;  // shared row stride (f16 elements): 80 bytes, 16-byte aligned rows
 const uint SC = BM + 4u;  // accumulator staging stride (floats)
@@ -60,7 +62,7 @@ void main() {
       [[unroll]] for (uint i = 0u; i < CHUNK; ++i) {
         const vec2 s = f16_split(vals[i]);
         wh[r * SK + ch * CHUNK + i] = float16_t(s.x);
-        wl[r * SK + ch * CHUNK + i] = float16_t(s.y);
+        if (PRECISE != 0u) wl[r * SK + ch * CHUNK + i] = float16_t(s.y);
       }
     }
     // activation tile: 64 vectors x 8 quads of columns
@@ -70,7 +72,7 @@ void main() {
       [[unroll]] for (uint c = 0u; c < 4u; ++c) {
         const vec2 s = f16_split(xv[c]);
         xh[n * SK + 4u * kq + c] = float16_t(s.x);
-        xl[n * SK + 4u * kq + c] = float16_t(s.y);
+        if (PRECISE != 0u) xl[n * SK + 4u * kq + c] = float16_t(s.y);
       }
     }
     barrier();
@@ -78,14 +80,18 @@ void main() {
       FP16 ah[2], al[2], bh[2], bl[2];
       [[unroll]] for (uint i = 0u; i < 2u; ++i) {
         coopMatLoadNV(ah[i], wh, (sm + 16u * i) * SK + k, SK, false);
-        coopMatLoadNV(al[i], wl, (sm + 16u * i) * SK + k, SK, false);
         coopMatLoadNV(bh[i], xh, (sn + 16u * i) * SK + k, SK, true);
-        coopMatLoadNV(bl[i], xl, (sn + 16u * i) * SK + k, SK, true);
+        if (PRECISE != 0u) {
+          coopMatLoadNV(al[i], wl, (sm + 16u * i) * SK + k, SK, false);
+          coopMatLoadNV(bl[i], xl, (sn + 16u * i) * SK + k, SK, true);
+        }
       }
       [[unroll]] for (uint i = 0u; i < 2u; ++i)
         [[unroll]] for (uint j = 0u; j < 2u; ++j) {
-          acc_lo[i][j] = coopMatMulAddNV(al[i], bh[j], acc_lo[i][j]);
-          acc_lo[i][j] = coopMatMulAddNV(ah[i], bl[j], acc_lo[i][j]);
+          if (PRECISE != 0u) {
+            acc_lo[i][j] = coopMatMulAddNV(al[i], bh[j], acc_lo[i][j]);
+            acc_lo[i][j] = coopMatMulAddNV(ah[i], bl[j], acc_lo[i][j]);
+          }
           acc[i][j] = coopMatMulAddNV(ah[i], bh[j], acc[i][j]);
         }
     }
@@ -93,7 +99,7 @@ void main() {
   }
   [[unroll]] for (uint i = 0u; i < 2u; ++i)
     [[unroll]] for (uint j = 0u; j < 2u; ++j) {
-      acc[i][j] = acc[i][j] + acc_lo[i][j] * (1.0 / F16_LO_SCALE);
+      if (PRECISE != 0u) acc[i][j] = acc[i][j] + acc_lo[i][j] * (1.0 / F16_LO_SCALE);
       coopMatStoreNV(acc[i][j], cs, (sn + 16u * j) * SC + sm + 16u * i, SC, true);
     }
   barrier();
