@@ -260,6 +260,27 @@ MatmulTuning matmul_tuning(const DeviceInfo& info) {
   if (!std::getenv("GLASSWING_VULKAN_MATMUL")) return {64, 64, 16, 4, 4};
   throw VulkanError("GLASSWING_VULKAN_MATMUL: bad tile shape");
 }
+// The tensor-core GEMM's tile (matmul_cm_body.glsl): GLASSWING_VULKAN_COOPMAT_TILE="bm,bn", multiples of 32
+// (a 32 x 32 block per subgroup of 32), 64 x 64 unset; its shared memory must fit the device's.
+struct CoopmatTile {
+  uint32_t bm, bn;
+  uint32_t wg() const { return bm / 32 * (bn / 32) * 32; }
+};
+CoopmatTile coopmat_tile(const DeviceInfo& info, bool precise) {
+  const auto v = env_numbers("GLASSWING_VULKAN_COOPMAT_TILE", {64, 64});
+  const CoopmatTile t{v[0], v[1]};
+  // f16 tiles of BM + BN rows of 40 halves (twice with the low parts), a 16 x 20-float part per subgroup
+  const uint64_t shared =
+      uint64_t{t.bm + t.bn} * 40 * 2 * (precise ? 2 : 1) + uint64_t{t.wg() / 32} * 16 * 20 * 4;
+  if (t.bm == 0 || t.bn == 0 || t.bm % 32 != 0 || t.bn % 32 != 0 || t.wg() > 1024 ||
+      shared > info.shared_memory)
+    throw VulkanError("GLASSWING_VULKAN_COOPMAT_TILE: " + std::to_string(t.bm) + " x " +
+                      std::to_string(t.bn) + " tiles need multiples of 32, at most 32 subgroups and " +
+                      std::to_string(shared) + " bytes of shared memory (the device has " +
+                      std::to_string(info.shared_memory) + ")");
+  return t;
+}
+
 // The tiled GEMM's shape for expert tiles (kExpertTileVectors tokens wide: a prompt's experts each get a
 // few dozen of its tokens, which a 128-wide tile would mostly leave idle).
 MatmulTuning expert_tile_tuning(const DeviceInfo& info) {
@@ -1106,13 +1127,17 @@ void Recorder::matmul_coopmat(const WeightTensor& w, const BufferRange& x, const
   check_weight(w);
   if (s.expert_tiles) throw VulkanError("expert tiles: the GPU kernels' tiled GEMM only");
   check_row_groups(ctx_->device().info(), w, s);
-  // tensor cores (matmul_cm_body.glsl): 64 x 64 tiles
+  // tensor cores (matmul_cm_body.glsl): coopmat_tile()
   const std::string shader = "matmul_cm_" + layout_name(w.type, use_gpu_kernels(ctx_->device().info()));
-  const uint32_t spec[] = {coopmat_precise() ? 1u : 0u};  // (PRECISE: the hi/lo split, else f16 alone)
+  const bool precise = coopmat_precise();  // (PRECISE: the hi/lo split, else f16 alone)
+  CoopmatTile t = coopmat_tile(ctx_->device().info(), precise);
+  if (straddles(w, s, t.bm)) t.bm = 64;  // a tile's rows in one row group
+  const uint32_t spec[] = {precise ? 1u : 0u, t.bm, t.bn, t.wg()};
   for (const auto& slice : w.slices) {
     const WeightProductPush push = product_push(w, slice, s);
     const BufferRange buffers[] = {slice.range, x, y};
-    dispatch(shader.c_str(), buffers, push, (out_rows(slice, s) + 63) / 64, (s.n_vec + 63) / 64, 1, spec);
+    dispatch(shader.c_str(), buffers, push, (out_rows(slice, s) + t.bm - 1) / t.bm,
+             (s.n_vec + t.bn - 1) / t.bn, 1, spec);
   }
 }
 

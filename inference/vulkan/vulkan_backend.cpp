@@ -2026,11 +2026,11 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
                           uint64_t rows) {
     return b.sub(uint64_t(e.first_row) * width * sizeof(float), rows * width * sizeof(float));
   };
-  // each expert's bias over its batch rows (gpt-oss), after a barrier for all experts' products at once: per
-  // expert, or from the stacked experts' table (a run of single rows in one dispatch)
   // A prompt on the GPU kernels with stacked experts: every batch in one tiled GEMM per matrix (expert tiles)
   const ExpertTiles tiles{whole(m.tiles), m.n_tiles};
   const bool tiled = expert_tiles_ && n > kMatvecMaxVectors && use_gpu_kernels(ctx_->device().info());
+  // each expert's bias over its batch rows (gpt-oss), after a barrier for all experts' products at once: per
+  // expert, or from the stacked experts' table (a run of single rows, or all the tiles, in one dispatch)
   const auto biases = [&](const std::vector<BufferRange>& b, const BufferRange& table, const BufferRange& y,
                           uint32_t width) {
     if (b.empty() && table.size == 0) return;

@@ -8,29 +8,34 @@
 // compilers and f16 subnormal flushing, which lost the low parts of two earlier versions on the H100/H200.
 // Not yet run on a GPU with this split. PRECISE = 0 (GLASSWING_VULKAN_COOPMAT=f16): the high parts alone,
 // one product instead of three (f16 operands as llama.cpp's tensor-core GEMMs, ~1e-3 relative).
-// A workgroup of 4 subgroups of 32 owns a 64 x 64 output tile (a 2 x 2 grid of 32 x 32 per subgroup, each
-// 2 x 2 fragments) and walks K in steps of 32: it dequantizes the 64 x 32 weight tile once (dequant_chunk of
-// the type file) and converts the 64 x 32 activation tile, both into shared memory as hi/lo f16 pairs. The
-// accumulators go through shared memory to guarded stores (partial tiles, accumulate). Needs ncols % 32 == 0,
-// x_stride % 4 == 0 and subgroups of 32 (the host checks). Included after a type file.
+// A workgroup of (BM/32)·(BN/32) subgroups of 32 owns a BM x BN output tile (spec constants: 64 x 64 unless
+// GLASSWING_VULKAN_COOPMAT_TILE says; each subgroup a 32 x 32 block of 2 x 2 fragments) and walks K in steps
+// of 32: it dequantizes the BM x 32 weight tile once (dequant_chunk of the type file) and converts the
+// BN x 32 activation tile, both into shared memory as f16 (hi/lo pairs when PRECISE). Each subgroup then
+// stages its fragments one at a time through its own 16 x 16 part of shared memory to guarded stores
+// (partial tiles, accumulate, row groups). Needs ncols % 32 == 0, x_stride % 4 == 0 and subgroups of 32
+// (the host checks). Included after a type file.
 #extension GL_NV_cooperative_matrix : require
 #extension GL_KHR_memory_scope_semantics : require
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #extension GL_KHR_shader_subgroup_basic : require
 
-layout(local_size_x = 128) in;
+layout(local_size_x_id = 3) in;
 layout(constant_id = 0) const uint PRECISE = 1;
-const uint BM = 64u, BN = 64u, BK = 32u;
+layout(constant_id = 1) const uint BM = 64;   // rows per tile, a multiple of 32
+layout(constant_id = 2) const uint BN = 64;   // vectors per tile, a multiple of 32
+layout(constant_id = 3) const uint WG = 128;  // (BM / 32) * (BN / 32) * 32
+const uint BK = 32u;
 const uint SK = BK + 8u;  // shared row stride (f16 elements): 80 bytes, 16-byte aligned rows
-const uint SC = BM + 4u;  // accumulator staging stride (floats)
+const uint SS = 20u;      // a staged fragment's column stride (floats): 80 bytes
 
 layout(std430, binding = 1) readonly buffer X4 { vec4 x4[]; };
 #include "common/product_io.glsl"
 #include "common/f16_split.glsl"
 
-shared float16_t wh[BM * SK], wl[BM * SK];  // W tile, row-major [m][k]
-shared float16_t xh[BN * SK], xl[BN * SK];  // X tile, [n][k]: a column-major K x N operand
-shared float cs[BN * SC];                   // accumulators, column-major [n][m]
+shared float16_t wh[BM * SK], xh[BN * SK];  // W tile, row-major [m][k]; X tile [n][k] (column-major K x N)
+shared float16_t wl[PRECISE != 0u ? BM * SK : 1u], xl[PRECISE != 0u ? BN * SK : 1u];  // the low parts
+shared float cs[(WG / 32u) * 16u * SS];  // per subgroup: one 16 x 16 fragment, column-major [n][m]
 
 #define FP16 fcoopmatNV<16, gl_ScopeSubgroup, 16, 16>
 #define FP32 fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>
@@ -39,7 +44,7 @@ void main() {
   w_aux = weight_rows() * ((p.ncols / BLOCK_ELEMS) * BLOCK_BYTES);
   uint m0 = gl_WorkGroupID.x * BM, n0 = gl_WorkGroupID.y * BN;
   uint tid = gl_LocalInvocationID.x;
-  uint sm = (gl_SubgroupID & 1u) * 32u, sn = (gl_SubgroupID >> 1) * 32u;  // this subgroup's 32 x 32
+  uint sm = (gl_SubgroupID % (BM / 32u)) * 32u, sn = (gl_SubgroupID / (BM / 32u)) * 32u;  // its 32 x 32
   uint rb_stride = (p.ncols / BLOCK_ELEMS) * BLOCK_BYTES;
   uint gx = group_x(m0);  // (the tile's rows lie in one group)
   FP32 acc[2][2], acc_lo[2][2];  // Whi.Xhi, and (Wlo.Xhi + Whi.Xlo) * F16_LO_SCALE
@@ -50,8 +55,8 @@ void main() {
     }
 
   for (uint k0 = 0u; k0 < p.ncols; k0 += BK) {
-    // weight tile: 64 rows x 2 chunks of 16, one per invocation
-    for (uint job = tid; job < BM * (BK / CHUNK); job += 128u) {
+    // weight tile: BM rows x 2 chunks of 16
+    for (uint job = tid; job < BM * (BK / CHUNK); job += WG) {
       uint r = job % BM, ch = job / BM;
       float vals[CHUNK];
       if (m0 + r < p.nrows) {
@@ -60,19 +65,27 @@ void main() {
         [[unroll]] for (uint i = 0u; i < CHUNK; ++i) vals[i] = 0.0;
       }
       [[unroll]] for (uint i = 0u; i < CHUNK; ++i) {
-        const vec2 s = f16_split(vals[i]);
-        wh[r * SK + ch * CHUNK + i] = float16_t(s.x);
-        if (PRECISE != 0u) wl[r * SK + ch * CHUNK + i] = float16_t(s.y);
+        if (PRECISE != 0u) {
+          const vec2 s = f16_split(vals[i]);
+          wh[r * SK + ch * CHUNK + i] = float16_t(s.x);
+          wl[r * SK + ch * CHUNK + i] = float16_t(s.y);
+        } else {
+          wh[r * SK + ch * CHUNK + i] = float16_t(vals[i]);
+        }
       }
     }
-    // activation tile: 64 vectors x 8 quads of columns
-    for (uint job = tid; job < BN * (BK / 4u); job += 128u) {
+    // activation tile: BN vectors x 8 quads of columns
+    for (uint job = tid; job < BN * (BK / 4u); job += WG) {
       uint n = job / (BK / 4u), kq = job % (BK / 4u);
       vec4 xv = n0 + n < p.nvec ? x4[((n0 + n) * p.x_stride + gx + k0) / 4u + kq] : vec4(0.0);
       [[unroll]] for (uint c = 0u; c < 4u; ++c) {
-        const vec2 s = f16_split(xv[c]);
-        xh[n * SK + 4u * kq + c] = float16_t(s.x);
-        if (PRECISE != 0u) xl[n * SK + 4u * kq + c] = float16_t(s.y);
+        if (PRECISE != 0u) {
+          const vec2 s = f16_split(xv[c]);
+          xh[n * SK + 4u * kq + c] = float16_t(s.x);
+          xl[n * SK + 4u * kq + c] = float16_t(s.y);
+        } else {
+          xh[n * SK + 4u * kq + c] = float16_t(xv[c]);
+        }
       }
     }
     barrier();
@@ -97,18 +110,23 @@ void main() {
     }
     barrier();
   }
+  // each fragment through this subgroup's part of cs: element (m, n) at stage + n * SS + m
+  uint stage = gl_SubgroupID * 16u * SS;
   [[unroll]] for (uint i = 0u; i < 2u; ++i)
     [[unroll]] for (uint j = 0u; j < 2u; ++j) {
       if (PRECISE != 0u) acc[i][j] = acc[i][j] + acc_lo[i][j] * (1.0 / F16_LO_SCALE);
-      coopMatStoreNV(acc[i][j], cs, (sn + 16u * j) * SC + sm + 16u * i, SC, true);
+      coopMatStoreNV(acc[i][j], cs, stage, SS, true);
+      subgroupMemoryBarrierShared();
+      subgroupBarrier();
+      for (uint e = gl_SubgroupInvocationID; e < 256u; e += gl_SubgroupSize) {
+        uint m = e % 16u, n = e / 16u;
+        uint row = m0 + sm + 16u * i + m, vec = n0 + sn + 16u * j + n;
+        if (row < p.nrows && vec < p.nvec) {
+          uint yo = y_index(vec, row);
+          float v = cs[stage + n * SS + m];
+          y[yo] = p.accumulate != 0u ? y[yo] + v : v;
+        }
+      }
+      subgroupBarrier();  // (read before the next fragment overwrites it)
     }
-  barrier();
-  for (uint e = tid; e < BM * BN; e += 128u) {
-    uint m = e % BM, n = e / BM;
-    if (m0 + m < p.nrows && n0 + n < p.nvec) {
-      uint yo = y_index(n0 + n, m0 + m);
-      float v = cs[n * SC + m];
-      y[yo] = p.accumulate != 0u ? y[yo] + v : v;
-    }
-  }
 }

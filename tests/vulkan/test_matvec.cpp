@@ -647,6 +647,11 @@ TEST_CASE("expert ids: SwiGLU over the stacked experts' gate|up pairs (GPU kerne
     const WeightTensor t =
         upload_weight(ctx, arena, type, 2 * experts * n_ff, cols, both.data(), {}, RowOrder::GateUpPairs);
     const uint64_t expert_bytes = gate.size() / experts;
+    const auto gate_up_of = [&](uint32_t e) {  // expert e's gate rows, then its up rows
+      std::vector<uint8_t> gu(gate.begin() + e * expert_bytes, gate.begin() + (e + 1) * expert_bytes);
+      gu.insert(gu.end(), up.begin() + e * expert_bytes, up.begin() + (e + 1) * expert_bytes);
+      return gu;
+    };
     for (const auto& [n_vec, ids] :
          {std::pair{1u, std::vector<uint32_t>{3, 0, 4}}, std::pair{11u, std::vector<uint32_t>{2}}}) {
       INFO(glasswing::gguf::ggml_type_name(type) << ", " << n_vec << " vectors");
@@ -668,13 +673,11 @@ TEST_CASE("expert ids: SwiGLU over the stacked experts' gate|up pairs (GPU kerne
       rec.submit_and_wait();
       const auto got = read_floats(yb, uint64_t{y_stride} * n_vec);
       for (uint32_t g = 0; g < groups; ++g) {
-        std::vector<uint8_t> gu(gate.begin() + ids[g] * expert_bytes,
-                                gate.begin() + (ids[g] + 1) * expert_bytes);
-        gu.insert(gu.end(), up.begin() + ids[g] * expert_bytes, up.begin() + (ids[g] + 1) * expert_bytes);
         std::vector<float> mine(uint64_t{n_ff} * n_vec);
         for (uint32_t v = 0; v < n_vec; ++v)
           std::copy_n(got.begin() + v * y_stride + g * y_group, n_ff, mine.begin() + v * n_ff);
-        CHECK(worst_swiglu_error(mine, cpu_matmul(type, gu, 2 * n_ff, cols, x, n_vec), n_ff, n_vec) < 1e-5);
+        CHECK(worst_swiglu_error(mine, cpu_matmul(type, gate_up_of(ids[g]), 2 * n_ff, cols, x, n_vec), n_ff,
+                                 n_vec) < 1e-5);
       }
       size_t gaps_written = 0;
       for (uint32_t v = 0; v < n_vec; ++v)
@@ -699,11 +702,10 @@ TEST_CASE("expert ids: SwiGLU over the stacked experts' gate|up pairs (GPU kerne
       rec.submit_and_wait();
       const auto got = read_floats(yb, uint64_t{n_ff} * n_vec);
       for (const auto& [e, first, count] : {std::tuple{3u, 0u, 5u}, std::tuple{1u, 8u, 3u}}) {
-        std::vector<uint8_t> gu(gate.begin() + e * expert_bytes, gate.begin() + (e + 1) * expert_bytes);
-        gu.insert(gu.end(), up.begin() + e * expert_bytes, up.begin() + (e + 1) * expert_bytes);
         const std::vector<float> xe(x.begin() + first * cols, x.begin() + (first + count) * cols);
         const std::vector<float> mine(got.begin() + first * n_ff, got.begin() + (first + count) * n_ff);
-        CHECK(worst_swiglu_error(mine, cpu_matmul(type, gu, 2 * n_ff, cols, xe, count), n_ff, count) < 1e-5);
+        CHECK(worst_swiglu_error(mine, cpu_matmul(type, gate_up_of(e), 2 * n_ff, cols, xe, count), n_ff,
+                                 count) < 1e-5);
       }
     }
   }
@@ -1003,6 +1005,13 @@ TEST_CASE("a bad GLASSWING_VULKAN_KERNELS, tuning or COOPMAT value is a precise 
     unsetenv("GLASSWING_VULKAN_ATTN_SPLIT");
   setenv("GLASSWING_VULKAN_MATMUL", "64,64,32,4,3", 1);
   CHECK_THROWS_WITH(rec.matmul(t, whole(xb), whole(yb), {.n_vec = 8}), Catch::Contains("bad tile shape"));
+  // (the tensor-core GEMM's tile is checked before anything is recorded, on any device)
+  for (const char* tile : {"48,64", "64", "1024,1024"}) {
+    setenv("GLASSWING_VULKAN_COOPMAT_TILE", tile, 1);
+    CHECK_THROWS_WITH(rec.matmul_coopmat(t, whole(xb), whole(yb), {.n_vec = 8}),
+                      Catch::Contains("GLASSWING_VULKAN_COOPMAT_TILE"));
+  }
+  unsetenv("GLASSWING_VULKAN_COOPMAT_TILE");
   rec.end();
   unsetenv("GLASSWING_VULKAN_MATVEC");
   unsetenv("GLASSWING_VULKAN_MATMUL");
