@@ -659,11 +659,18 @@ void check_expert_ids(std::span<const uint32_t> ids, uint64_t n_experts, const c
                         std::to_string(n_experts));
 }
 
-// Device ids: at least one, and a table holding them.
+// A table of `count` entries of `entry_bytes` (device expert ids, expert tiles): at least one, all there.
+void check_table(const BufferRange& table, uint32_t count, uint32_t entry_bytes, const char* what,
+                 const char* entries) {
+  if (count == 0 || table.size < uint64_t{count} * entry_bytes)
+    throw VulkanError(std::string(what) + ": a table of " + std::to_string(count) + " " + entries +
+                      " needs that many (and at least 1)");
+}
 void check_device_ids(const DeviceExpertIds& ids, const char* what) {
-  if (ids.count == 0 || ids.ids.size < uint64_t{ids.count} * sizeof(uint32_t))
-    throw VulkanError(std::string(what) + ": a table of " + std::to_string(ids.count) +
-                      " expert ids needs that many (and at least 1)");
+  check_table(ids.ids, ids.count, sizeof(uint32_t), what, "expert ids");
+}
+void check_tiles(const ExpertTiles& tiles, const char* what) {
+  check_table(tiles.table, tiles.count, 3 * sizeof(uint32_t), what, "tiles");
 }
 
 void check_row_groups(const DeviceInfo& info, const WeightTensor& w, const MatShape& s) {
@@ -674,9 +681,7 @@ void check_row_groups(const DeviceInfo& info, const WeightTensor& w, const MatSh
                         ") stacked in one slice");
     if (!s.expert_ids.empty() || s.device_ids || s.x_group || s.y_group)
       throw VulkanError("expert tiles take neither expert ids nor row group offsets");
-    if (s.expert_tiles->count == 0 || s.expert_tiles->table.size < uint64_t{s.expert_tiles->count} * 12)
-      throw VulkanError("expert tiles: a table of " + std::to_string(s.expert_tiles->count) +
-                        " tiles needs that many entries (and at least 1)");
+    check_tiles(*s.expert_tiles, "expert tiles");
     if (s.norm_write || s.norm_read || s.inline_norm) throw VulkanError("expert tiles take no RMSNorm");
     return;
   }
@@ -1716,6 +1721,12 @@ namespace {
 struct ExpertBiasPush {
   uint32_t n, stride, groups, ids[kMaxGroupExperts], ids_on_device, n_experts, tiles;
 };
+// The rows of n floats of a bias table whose rows the device picks (at least one).
+uint32_t bias_rows(const BufferRange& b, uint32_t n) {
+  const uint64_t rows = n ? b.size / (uint64_t{n} * sizeof(float)) : 0;
+  if (rows == 0) throw VulkanError("add_expert_biases: an empty bias table");
+  return static_cast<uint32_t>(rows);
+}
 }  // namespace
 
 void Recorder::add_expert_biases(const BufferRange& b, const BufferRange& y, uint32_t n, uint32_t stride,
@@ -1732,9 +1743,7 @@ void Recorder::add_expert_biases(const BufferRange& b, const BufferRange& y, uin
 void Recorder::add_expert_biases(const BufferRange& b, const BufferRange& y, uint32_t n, uint32_t stride,
                                  const DeviceExpertIds& expert_ids) {
   check_device_ids(expert_ids, "add_expert_biases");
-  const uint64_t rows = n ? b.size / (uint64_t{n} * sizeof(float)) : 0;
-  if (rows == 0) throw VulkanError("add_expert_biases: an empty bias table");
-  const ExpertBiasPush push{n, stride, expert_ids.count, {}, 1, static_cast<uint32_t>(rows), 0};
+  const ExpertBiasPush push{n, stride, expert_ids.count, {}, 1, bias_rows(b, n), 0};
   const BufferRange buffers[] = {b, y, expert_ids.ids};
   elementwise("add_expert_bias", buffers, bytes_of(push), uint64_t{n} * expert_ids.count);
 }
@@ -1742,12 +1751,8 @@ void Recorder::add_expert_biases(const BufferRange& b, const BufferRange& y, uin
 void Recorder::add_expert_biases(const BufferRange& b, const BufferRange& y, uint32_t n, uint32_t stride,
                                  const ExpertTiles& tiles) {
   static_assert(kExpertTileVectors == 64);  // (add_expert_bias.comp's TILE_ROWS)
-  if (tiles.count == 0 || tiles.table.size < uint64_t{tiles.count} * 12)
-    throw VulkanError("add_expert_biases: a table of " + std::to_string(tiles.count) +
-                      " tiles needs that many entries (and at least 1)");
-  const uint64_t rows = n ? b.size / (uint64_t{n} * sizeof(float)) : 0;
-  if (rows == 0) throw VulkanError("add_expert_biases: an empty bias table");
-  const ExpertBiasPush push{n, stride, tiles.count, {}, 0, static_cast<uint32_t>(rows), 1};
+  check_tiles(tiles, "add_expert_biases");
+  const ExpertBiasPush push{n, stride, tiles.count, {}, 0, bias_rows(b, n), 1};
   const BufferRange buffers[] = {b, y, tiles.table};
   elementwise("add_expert_bias", buffers, bytes_of(push), uint64_t{n} * kExpertTileVectors * tiles.count);
 }
