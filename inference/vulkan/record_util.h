@@ -1,6 +1,7 @@
 #pragma once
-// Internal to the two files that record a forward pass (vulkan_backend.cpp and exact_forward.cpp): the
-// model-kind names they switch on and two small conversions. Not part of the Vulkan engine's interface.
+// Internal to the files that record a forward pass (vulkan_backend.cpp, the vulkan_*.cpp beside it and
+// exact_forward.cpp): the model-kind names they switch on and small conversions. Not part of the Vulkan
+// engine's interface.
 #include <cstdint>
 
 #include "inference/model/architecture.h"

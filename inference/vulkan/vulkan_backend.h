@@ -83,7 +83,7 @@ class VulkanBackend final : public model::Backend {
   void record_per_layer_inputs(Recorder& rec, uint32_t n);
   void write_per_layer_rows(std::span<const int32_t> ids);
   void record_layer_end(Recorder& rec, uint32_t n, int64_t l);
-  // Gemma 3n's AltUp (vulkan_backend.cpp): the router's output for n rows of `in`, the streams from the
+  // Gemma 3n's AltUp (vulkan_altup.cpp): the router's output for n rows of `in`, the streams from the
   // embedding, a layer's prediction and correction, LAuReL, and the streams merged for the classifier
   void record_altup_router(Recorder& rec, uint32_t n, int64_t l, const BufferRange& in);
   void record_altup_init(Recorder& rec, uint32_t n);
@@ -93,6 +93,7 @@ class VulkanBackend final : public model::Backend {
   void record_altup_merge(Recorder& rec, uint32_t n, uint32_t first);
   void record_gemma4_moe_inputs(Recorder& rec, uint32_t n, int64_t l, bool to_host);
   void record_mixer(Recorder& rec, Caches& c, uint32_t n, int64_t l, LayerFlow& flow);
+  // attention (vulkan_attention.cpp, latent attention's parts too) and the other mixers (vulkan_mixers.cpp)
   void record_attention(Recorder& rec, Caches& c, uint32_t n, int64_t l, LayerFlow& flow);
   void record_short_conv(Recorder& rec, Caches& c, uint32_t n, int64_t l);
   void record_delta_net(Recorder& rec, Caches& c, uint32_t n, int64_t l);
@@ -104,10 +105,10 @@ class VulkanBackend final : public model::Backend {
   void record_mla_qkv(Recorder& rec, uint32_t n, const LayerTensors& L);
   void record_mla_values(Recorder& rec, uint32_t n, const LayerTensors& L);
   void record_mla_rope_store(Recorder& rec, Caches& c, uint32_t n, int64_t l, const RopeStoreParams& rope);
-  // The maps' queries: the query rows per submission (all of them, except under latent attention, whose
-  // absorbed queries take map_queries_: map_query_rows), and the Q buffer that layer l's maps of positions
-  // [q0, q0 + nq) read with the position of its first row (the Q cache itself, or the queries absorbed into
-  // map_queries_, which prepare_maps sized).
+  // The maps' queries (vulkan_maps.cpp): the query rows per submission (all of them, except under latent
+  // attention, whose absorbed queries take map_queries_: map_query_rows), and the Q buffer that layer l's
+  // maps of positions [q0, q0 + nq) read with the position of its first row (the Q cache itself, or the
+  // queries absorbed into map_queries_, which prepare_maps sized).
   struct MapQueries {
     BufferRange q;
     uint32_t first = 0;
@@ -122,9 +123,9 @@ class VulkanBackend final : public model::Backend {
                            const BufferRange& x, uint32_t rows);
   void record_bias(Recorder& rec, const BufferRange& b, const BufferRange& y, uint32_t width, uint32_t n,
                    uint32_t stride = 0, uint32_t offset = 0);
-  // Mixtures of experts: a step runs as one submission per layer (run_expert_step), the host routing each
-  // layer's tokens between them; or, a decode step where routes_on_device(), recorded once with the choice
-  // on the device (record_routed_experts).
+  // Mixtures of experts (vulkan_experts.cpp): a step runs as one submission per layer (run_expert_step), the
+  // host routing each layer's tokens between them; or, a decode step where routes_on_device(), recorded once
+  // with the choice on the device (record_routed_experts).
   void run_expert_step(Caches& c, uint32_t n, uint32_t first_logit);
   void record_router(Recorder& rec, uint32_t n, int64_t l, bool to_host = true);
   void route_experts(const float* logits, uint32_t n, int64_t l);
