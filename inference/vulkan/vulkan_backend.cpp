@@ -1,3 +1,8 @@
+// The Vulkan backend's spine: loading a model onto the device (weights uploaded once, fused and stacked where
+// the kernels allow), the memory estimate, a session's caches, the forward step recorded once per shape and
+// resubmitted (record_step: the embedding, each layer's mixer and FFN, the classifier) and forward_impl.
+// The parts live beside it: vulkan_attention.cpp, vulkan_mixers.cpp, vulkan_altup.cpp, vulkan_experts.cpp,
+// vulkan_maps.cpp; what they share is backend_tensors.h.
 #include "inference/vulkan/vulkan_backend.h"
 
 #include <algorithm>
