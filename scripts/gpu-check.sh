@@ -115,9 +115,10 @@ run_sweep() {
   done
   # latent attention's k_b and v_b: all heads in one product (default) against one per head (20 heads)
   against "glm-4.7-flash (4 layers) Q4_0" "$(synth glm-4.7-flash Q4_0 4)" GLASSWING_VULKAN_STACK_HEADS=0
-  # a mixture: its decode routed on the device, its prompt's experts in one tiled GEMM per matrix, its
+  # a mixture: its steps routed on the device, its prompt's experts in one tiled GEMM per matrix, its
   # experts stacked (the defaults) against routed on the host (one submission per layer), one GEMM per
-  # expert, and one matrix per expert; then its decode's wall time against its shaders' (profile.txt)
+  # expert (prompts routed on the host too), and one matrix per expert; then its decode's wall time against
+  # its shaders' (profile.txt)
   q=$(synth qwen3-30b-a3b Q4_0 4)
   against "qwen3-30b-a3b (4 layers) Q4_0" "$q" GLASSWING_VULKAN_ROUTE_ON_DEVICE=0 GLASSWING_VULKAN_EXPERT_TILES=0 \
     GLASSWING_VULKAN_STACK_EXPERTS=0

@@ -1,12 +1,12 @@
 #version 450
-// A decode step's expert choice on the device (one token; one workgroup): the router's logits to the k
+// A step's expert choice on the device (one workgroup per token): each token's router logits to its k
 // chosen experts and their weights, as model::ExpertRouting::route does on the host (llama.cpp's
 // build_moe_ffn): probabilities by softmax, sigmoid or the logits themselves; the choice by probability
 // plus the selection bias, limited to the best groups where the experts come in groups; the k best, ties
-// to the lower id; the weights normalized, scaled, or the chosen logits' softmax. Outputs: ids[r] and
-// weights[r] per rank r (weights times weight_scale; 1 · weight_scale with weight_on_input, the weight
-// then going to row_weights[r · row_align], the rows between 0; times the expert's output scale where one is
-// given), which the mat-vecs (expert tables),
+// to the lower id; the weights normalized, scaled, or the chosen logits' softmax. Outputs per token t and
+// rank r, at i = t · k + r: ids[i] and weights[i] (times weight_scale; 1 · weight_scale with
+// weight_on_input, the weight then going to row_weights[i · row_align], the rows between 0; times the
+// expert's output scale where one is given), which the mat-vecs (expert tables), batch_experts.comp,
 // add_expert_bias and combine_experts read: the step needs no trip to the host.
 layout(local_size_x = 64) in;
 const uint WG = 64u;
@@ -80,14 +80,15 @@ bool beats(float av, uint ai, float bv, uint bi) {
 void main() {
   uint t = gl_LocalInvocationID.x;
   uint ne = p.n_expert;
+  uint tok = gl_WorkGroupID.x, l0 = tok * ne, o0 = tok * p.k;  // this token's logits and outputs
   float mx = NEG_INF;
   if (p.gating == 0u) {
-    for (uint e = t; e < ne; e += WG) mx = max(mx, logits[e]);
+    for (uint e = t; e < ne; e += WG) mx = max(mx, logits[l0 + e]);
     mx = reduce_max(mx);
   }
   float part = 0.0;
   for (uint e = t; e < ne; e += WG) {
-    float l = logits[e];
+    float l = logits[l0 + e];
     float pr = p.gating == 0u ? exp(l - mx) : (p.gating == 1u ? 1.0 / (1.0 + exp(-l)) : l);
     part += pr;
     prob[e] = pr;
@@ -172,12 +173,12 @@ void main() {
   }
   for (uint r = 0u; r < p.k; ++r) {
     w[r] *= p.scale;
-    ids[r] = picked[r];
-    weights[r] = (p.weight_on_input != 0u ? 1.0 : w[r]) * p.weight_scale *
-                 (p.has_scale != 0u ? output_scale[picked[r]] : 1.0);
+    ids[o0 + r] = picked[r];
+    weights[o0 + r] = (p.weight_on_input != 0u ? 1.0 : w[r]) * p.weight_scale *
+                      (p.has_scale != 0u ? output_scale[picked[r]] : 1.0);
     if (p.weight_on_input != 0u) {
-      row_weights[r * p.row_align] = w[r];
-      for (uint i = 1u; i < p.row_align && r + 1u < p.k; ++i) row_weights[r * p.row_align + i] = 0.0;
+      row_weights[(o0 + r) * p.row_align] = w[r];
+      for (uint i = 1u; i < p.row_align && r + 1u < p.k; ++i) row_weights[(o0 + r) * p.row_align + i] = 0.0;
     }
   }
 }

@@ -278,6 +278,9 @@ struct VulkanBackend::ExpertScratch {
   // rank's output row), token_rows k zeros (the one token each rank gathers), both written once.
   BufferRange routed_ids, routed_weights, routed_row_weights;
   Buffer rank_rows, token_rows;
+  // A prompt routed on the device: batch_experts.comp's rows (per row its token, its weight on the input) and
+  // slots (per pair its row), and the expert tiles over them
+  BufferRange batch_rows, batch_slots, batch_row_weights, tile_table;
   // upload: a prompt's expert tiles for the GPU kernels' tiled GEMM (ops.h ExpertTiles): each batch in runs
   // of at most kExpertTileVectors rows, (expert, first row, rows) each
   Buffer tiles;
@@ -318,16 +321,25 @@ struct VulkanBackend::ExpertScratch {
     up = arena.allocate(c * d.n_ff_exp * f);
     hidden = arena.allocate(c * d.n_ff_exp * f);
     out = arena.allocate(c * d.n_embd * f);
-    const uint64_t k = uint64_t(d.n_expert_used);
-    routed_ids = arena.allocate(k * sizeof(uint32_t));
-    routed_weights = arena.allocate(k * f);
-    routed_row_weights = arena.allocate(k * f);
+    const uint64_t pairs = uint64_t(max_batch) * d.n_expert_used;  // (a decode step takes the first k)
+    routed_ids = arena.allocate(pairs * sizeof(uint32_t));
+    routed_weights = arena.allocate(pairs * f);
+    routed_row_weights = arena.allocate(pairs * f);
+    batch_rows = arena.allocate(pairs * sizeof(uint32_t));
+    batch_slots = arena.allocate(pairs * sizeof(uint32_t));
+    batch_row_weights = arena.allocate(pairs * f);
+    tile_table = arena.allocate(max_tiles(d, max_batch) * 3 * sizeof(uint32_t));
   }
   uint64_t bytes() const {
     return arena.bytes_used() + logits.size() + rows.size() + slots.size() + weights.size() +
            (row_weights ? row_weights->size() : 0) + rank_rows.size() + token_rows.size() + tiles.size();
   }
 
+  // a step's expert tiles at most: every expert's batch in runs of kExpertTileVectors
+  static uint64_t max_tiles(const model::ModelDescription& d, int64_t max_batch) {
+    const uint64_t pairs = uint64_t(max_batch) * d.n_expert_used;
+    return pairs / kExpertTileVectors + std::min<uint64_t>(d.n_expert, pairs) + 1;
+  }
   // The tokens per step whose batch rows fit one binding each (at most `limit`).
   static int64_t batch_limit(const DeviceInfo& info, const model::ModelDescription& d, int64_t limit) {
     const uint64_t widest = uint64_t(std::max(d.n_embd, 2 * d.n_ff_exp)) * sizeof(float);
@@ -345,11 +357,6 @@ struct VulkanBackend::ExpertScratch {
     for (uint64_t width : {uint64_t(d.n_embd), uint64_t(d.n_ff_exp), 2 * uint64_t(d.n_ff_exp)})
       rows = std::lcm(rows, align / std::gcd(align, width * sizeof(float)));
     return static_cast<uint32_t>(rows);
-  }
-  // a step's expert tiles at most: every expert's batch in runs of kExpertTileVectors
-  static uint64_t max_tiles(const model::ModelDescription& d, int64_t max_batch) {
-    const uint64_t pairs = uint64_t(max_batch) * d.n_expert_used;
-    return pairs / kExpertTileVectors + std::min<uint64_t>(d.n_expert, pairs) + 1;
   }
   // each token once per chosen expert, and the padding before each expert's rows
   static uint32_t rows_for(const DeviceInfo& info, const model::ModelDescription& d, int64_t max_batch) {

@@ -1772,11 +1772,13 @@ void Recorder::route_experts(const BufferRange& logits, const BufferRange& selec
       c.groups_used > c.groups || uint64_t{c.groups_used} * (c.n_expert / c.groups) < c.k)
     throw VulkanError("route_experts: the groups must divide the experts (at most 256) and hold k of them");
   const uint64_t f = sizeof(float);
-  if (logits.size < c.n_expert * f || (selection_bias.size != 0 && selection_bias.size < c.n_expert * f) ||
-      (output_scale.size != 0 && output_scale.size < c.n_expert * f) || ids.size < c.k * f ||
-      weights.size < c.k * f ||
-      (c.weight_on_input && row_weights.size < (uint64_t{c.k - 1} * c.row_align + 1) * f))
-    throw VulkanError("route_experts: a buffer is smaller than the experts and picks need");
+  const uint64_t picks = uint64_t{c.n_tokens} * c.k;
+  if (c.n_tokens == 0 || logits.size < uint64_t{c.n_tokens} * c.n_expert * f ||
+      (selection_bias.size != 0 && selection_bias.size < c.n_expert * f) ||
+      (output_scale.size != 0 && output_scale.size < c.n_expert * f) || ids.size < picks * f ||
+      weights.size < picks * f ||
+      (c.weight_on_input && row_weights.size < ((picks - 1) * std::max(c.row_align, 1u) + 1) * f))
+    throw VulkanError("route_experts: a buffer is smaller than the tokens, experts and picks need");
   struct {
     uint32_t n_expert, k, gating, normalize;
     float scale;
@@ -1799,7 +1801,27 @@ void Recorder::route_experts(const BufferRange& logits, const BufferRange& selec
   const BufferRange buffers[] = {
       logits,  selection_bias.size ? selection_bias : logits, ids,
       weights, c.weight_on_input ? row_weights : weights,     output_scale.size ? output_scale : logits};
-  dispatch("route_experts", buffers, push, 1);
+  dispatch("route_experts", buffers, push, c.n_tokens);
+}
+
+void Recorder::batch_experts(const ExpertBatching& b) {
+  if (!route_on_device_supported(b.n_expert, b.k) || b.n_pairs == 0 || b.n_pairs % b.k != 0)
+    throw VulkanError("batch_experts: whole tokens of at most 32 picks among at most 1024 experts");
+  const uint64_t pairs = uint64_t{b.n_pairs} * 4;
+  if (b.ids.size < pairs || b.rows.size < pairs || b.slots.size < pairs ||
+      b.tiles.size < uint64_t{b.max_tiles} * 12 ||
+      (b.weight_on_input && (b.pair_weights.size < pairs || b.row_weights.size < pairs)))
+    throw VulkanError("batch_experts: a buffer is smaller than the pairs and tiles need");
+  if (b.max_tiles < b.n_pairs / kExpertTileVectors + std::min(b.n_expert, b.n_pairs))
+    throw VulkanError("batch_experts: " + std::to_string(b.max_tiles) + " tiles may not hold " +
+                      std::to_string(b.n_pairs) + " rows over " + std::to_string(b.n_expert) + " experts");
+  const struct {
+    uint32_t n_pairs, k, n_expert, max_tiles, weight_on_input;
+  } push{b.n_pairs, b.k, b.n_expert, b.max_tiles, b.weight_on_input ? 1u : 0u};
+  // (without weights on the input, their bindings are the ids and rows again, unused)
+  const BufferRange buffers[] = {b.ids,   b.weight_on_input ? b.pair_weights : b.ids, b.rows,
+                                 b.slots, b.weight_on_input ? b.row_weights : b.rows, b.tiles};
+  dispatch("batch_experts", buffers, push, 1);
 }
 
 void Recorder::gather_rows(const BufferRange& x, const BufferRange& rows, const BufferRange& out, uint32_t n,

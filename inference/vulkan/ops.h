@@ -170,6 +170,16 @@ struct ExpertChoice {
   float weight_scale = 1.0f;     // every weight times this (Granite's residual scale)
   bool weight_on_input = false;  // Llama 4: the weight scales the expert's input row
   uint32_t row_align = 1;        // batch rows between ranks (weight_on_input's row_weights)
+  uint32_t n_tokens = 1;         // tokens (one workgroup each): their logits n_expert apart, outputs k apart
+};
+// A prompt's routed pairs into batch rows (Recorder::batch_experts): the buffers and counts.
+struct ExpertBatching {
+  BufferRange ids = {}, pair_weights = {};  // route_experts' ids and (weight_on_input) its row_weights
+  BufferRange rows = {}, slots = {},
+              row_weights = {};  // out: per row its token (and weight), per pair its row
+  BufferRange tiles = {};        // out: max_tiles expert tiles (ExpertTiles), the rest empty
+  uint32_t n_pairs = 0, k = 0, n_expert = 0, max_tiles = 0;
+  bool weight_on_input = false;
 };
 // True where route_experts takes this many experts and picks (one workgroup's shared memory holds them).
 bool route_on_device_supported(uint32_t n_expert, uint32_t k);
@@ -436,14 +446,18 @@ class Recorder {
   // i].
   void add_expert_biases(const BufferRange& b, const BufferRange& y, uint32_t n, uint32_t stride,
                          const ExpertTiles& tiles);
-  // A decode step's expert choice on the device (shaders/route_experts.comp, as model::ExpertRouting):
-  // one token's router logits (n_expert floats) to the k chosen experts' ids and weights (k each), with
-  // weight_on_input the weights into row_weights[r · row_align] instead (the weights then 1); all weights
+  // A step's expert choice on the device (shaders/route_experts.comp, as model::ExpertRouting): each of
+  // choice.n_tokens tokens' router logits (n_expert floats) to its k chosen experts' ids and weights (at
+  // t · k + r), with weight_on_input the weights into row_weights[(t · k + r) · row_align] instead (the
+  // weights then 1); all weights
   // times weight_scale and, where output_scale is given (n_expert floats), the chosen expert's scale.
   // selection_bias: n_expert floats, or empty.
   void route_experts(const BufferRange& logits, const BufferRange& selection_bias,
                      const BufferRange& output_scale, const BufferRange& ids, const BufferRange& weights,
                      const BufferRange& row_weights, const ExpertChoice& choice);
+  // A prompt's routed pairs into batch rows per expert, in expert order and token order within each, with
+  // the expert tiles over them (shaders/batch_experts.comp, one workgroup): what the host's routing writes.
+  void batch_experts(const ExpertBatching& b);
   // Mixtures of experts: out[r] = x[rows[r]] (uint row ids) for n_rows rows of n floats; and
   // x[t] += Σ_r weights[t·k + r] · y[slots[t·k + r]] in rank order for n_tokens rows of n floats.
   void gather_rows(const BufferRange& x, const BufferRange& rows, const BufferRange& out, uint32_t n,

@@ -403,6 +403,7 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
     routes_on_device_ =
         env_choice("GLASSWING_VULKAN_ROUTE_ON_DEVICE", {"0", "1"}, 1) == 1 && can_route_on_device();
     expert_tiles_ = env_choice("GLASSWING_VULKAN_EXPERT_TILES", {"0", "1"}, 1) == 1;
+    prompts_on_device_ = routes_on_device_ && expert_tiles_ && use_gpu_kernels(ctx_->device().info());
   }
   a_ = std::make_unique<Activations>(ctx_->device(), d, max_batch_);
   if (d.per_layer_embd > 0)
@@ -589,9 +590,9 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
     if (altup) record_altup_predict(rec, n, l);  // (the layer runs on the active stream's prediction, in x)
     record_mixer(rec, c, n, l, flow);
     if (!model_.desc().has_ffn(l)) continue;  // (Nemotron-H's mixer layers)
-    if (model_.desc().moe_layer(l) && n == 1 && routes_on_device_) {
+    if (model_.desc().moe_layer(l) && (n == 1 ? routes_on_device_ : prompts_on_device_)) {
       record_router(rec, n, l, /*to_host=*/false);
-      record_routed_experts(rec, l);
+      record_routed_experts(rec, n, l);
     } else if (model_.desc().moe_layer(l)) {
       // with the routing already in moe_ (build_pipelines); run_expert_step routes as it goes
       record_router(rec, n, l);
@@ -880,7 +881,7 @@ void VulkanBackend::forward_impl(model::Session& session, std::span<const int32_
     const uint32_t first_logit = want_all_logits ? 0 : (last_step ? count - 1 : count);
     c.set_step(u32(session.position() + start), tokens.subspan(static_cast<size_t>(start), count));
     if (ple_rows_) write_per_layer_rows(tokens.subspan(static_cast<size_t>(start), count));
-    if (moe_ && !(count == 1 && routes_on_device_)) {
+    if (moe_ && !(count == 1 ? routes_on_device_ : prompts_on_device_)) {
       run_expert_step(c, count, first_logit);
     } else {
       // The same commands every time for a given shape (positions and ids come from the state buffer).

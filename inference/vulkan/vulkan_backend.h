@@ -48,6 +48,8 @@ class VulkanBackend final : public model::Backend {
   // once, as a dense model's): every mixture layer's experts stacked, at most 1024 experts and 32 picks;
   // GLASSWING_VULKAN_ROUTE_ON_DEVICE=0 routes on the host (one submission per layer), to compare.
   bool routes_on_device() const { return routes_on_device_; }
+  // And a prompt's steps too, where the GPU kernels' expert tiles run them (recorded once per shape).
+  bool routes_prompts_on_device() const { return prompts_on_device_; }
 
   // The arithmetic of every later forward pass: Fast (the kernels above, the default) or LlamaCpp
   // (inference/vulkan/exact_forward.h: llama.cpp's x86 CPU arithmetic bit for bit; slow; needs shaderFloat64,
@@ -131,7 +133,7 @@ class VulkanBackend final : public model::Backend {
   void route_experts(const float* logits, uint32_t n, int64_t l);
   void record_experts(Recorder& rec, uint32_t n, int64_t l);
   bool can_route_on_device() const;
-  void record_routed_experts(Recorder& rec, int64_t l);
+  void record_routed_experts(Recorder& rec, uint32_t n, int64_t l);
   void record_experts_sum(Recorder& rec, uint32_t n, const LayerTensors& L, const BufferRange& slots,
                           const BufferRange& weights);
   void record_shared_experts(Recorder& rec, uint32_t n, const LayerTensors& L, const BufferRange& out);
@@ -153,7 +155,7 @@ class VulkanBackend final : public model::Backend {
   std::unique_ptr<DeviceWeights> w_;
   std::unique_ptr<Activations> a_;
   std::unique_ptr<ExpertScratch> moe_;  // mixtures of experts only
-  bool routes_on_device_ = false;
+  bool routes_on_device_ = false, prompts_on_device_ = false;
   // a prompt's stacked experts in one tiled GEMM per matrix on the GPU kernels (ops.h ExpertTiles), else one
   // per expert; GLASSWING_VULKAN_EXPERT_TILES=0 to compare
   bool expert_tiles_ = true;

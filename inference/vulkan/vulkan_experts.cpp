@@ -379,16 +379,17 @@ bool VulkanBackend::can_route_on_device() const {
   return true;
 }
 
-// A decode step's mixture layer with the choice on the device: route_experts.comp picks the token's k
-// experts from the router's logits (as route_experts does on the host) into routed_ids and routed_weights,
-// and each stacked matrix multiplies the k experts in one mat-vec that reads those ids
-// (MatShape::device_ids), rank r in batch row r of each activation. Nothing comes back to the host: the step
-// is recorded once and resubmitted, as a dense model's.
-void VulkanBackend::record_routed_experts(Recorder& rec, int64_t l) {
+// A mixture layer with the choice on the device: route_experts.comp picks each token's k experts from the
+// router's logits (as route_experts does on the host) into routed_ids and routed_weights. A decode step's
+// stacked matrices then multiply the k experts in one mat-vec that reads those ids (MatShape::device_ids),
+// rank r in batch row r of each activation; a prompt's pairs go into batch rows per expert on the device
+// (batch_experts.comp, with the expert tiles over them) and each stacked matrix multiplies every batch in one
+// tiled GEMM. Nothing comes back to the host: the step is recorded once and resubmitted, as a dense model's.
+void VulkanBackend::record_routed_experts(Recorder& rec, uint32_t n, int64_t l) {
   const auto& d = model_.desc();
   const ExpertScratch& m = *moe_;
   const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
-  const uint32_t k = u32(d.n_expert_used), dim = u32(d.n_embd), nf = u32(d.n_ff_exp);
+  const uint32_t k = u32(d.n_expert_used), dim = u32(d.n_embd), nf = u32(d.n_ff_exp), rows = n * k;
   const bool on_input = d.traits->moe_weight_input;
   using Gating = ExpertChoice::Gating;
   const ExpertChoice choice{
@@ -403,27 +404,55 @@ void VulkanBackend::record_routed_experts(Recorder& rec, int64_t l) {
       .groups_used = u32(d.router.groups_used),
       .weight_scale = d.residual_scale,  // (granite: the experts' sum times the residual scale)
       .weight_on_input = on_input,
-      .row_align = 1};
+      .row_align = 1,
+      .n_tokens = n};
   rec.barrier();  // (the router's logits)
   rec.route_experts(m.router, L.selection_bias, L.output_scale, m.routed_ids, m.routed_weights,
                     m.routed_row_weights, choice);
   rec.barrier();
   const DeviceExpertIds ids{m.routed_ids, k};
-  // every rank reads the token's normalized x in xb; Llama 4's its own copy times its weight
-  BufferRange x = a_->xb;
+  const ExpertTiles tiles{m.tile_table, u32(ExpertScratch::max_tiles(d, n))};
+  // A decode step's ranks all read the token's normalized x in xb (Llama 4's: its own copy times its
+  // weight); a prompt's rows are gathered per expert
+  BufferRange x = a_->xb, slots = whole(m.rank_rows);
   uint32_t x_group = 0;
-  if (on_input) {
+  if (n > 1) {
+    rec.batch_experts({.ids = m.routed_ids,
+                       .pair_weights = m.routed_row_weights,
+                       .rows = m.batch_rows,
+                       .slots = m.batch_slots,
+                       .row_weights = m.batch_row_weights,
+                       .tiles = m.tile_table,
+                       .n_pairs = rows,
+                       .k = k,
+                       .n_expert = u32(d.n_expert),
+                       .max_tiles = tiles.count,
+                       .weight_on_input = on_input});
+    rec.barrier();
+    rec.gather_rows(a_->xb, m.batch_rows, m.x, dim, rows);
+    slots = m.batch_slots;
+    x = m.x;
+  } else if (on_input) {
     rec.gather_rows(a_->xb, whole(m.token_rows), m.x, dim, k);
-    rec.barrier();
-    rec.scale_rows(m.x, m.routed_row_weights, dim, k);
-    rec.barrier();
     x = m.x;
     x_group = dim;
   }
-  const auto product = [&](const WeightTensor& w, uint32_t group_rows, const BufferRange& in,
-                           uint32_t in_group, const BufferRange& y, uint32_t y_group, bool swiglu) {
-    const MatShape shape{
-        .group_rows = group_rows, .x_group = in_group, .y_group = y_group, .device_ids = &ids};
+  if (on_input) {
+    rec.barrier();
+    rec.scale_rows(m.x, n > 1 ? m.batch_row_weights : m.routed_row_weights, dim, rows);
+  }
+  if (n > 1 || on_input) rec.barrier();
+  // w's experts (group_rows rows each) on rows of `in` in_width floats wide (a decode step's ranks in_group
+  // floats apart) into rows of y y_width wide
+  const auto product = [&](const WeightTensor& w, uint32_t group_rows, const BufferRange& in, uint32_t in_width,
+                           uint32_t in_group, const BufferRange& y, uint32_t y_width, bool swiglu) {
+    const MatShape shape =
+        n > 1 ? MatShape{.n_vec = rows,
+                         .x_stride = in_width,
+                         .y_stride = y_width,
+                         .group_rows = group_rows,
+                         .expert_tiles = &tiles}
+              : MatShape{.group_rows = group_rows, .x_group = in_group, .y_group = y_width, .device_ids = &ids};
     if (swiglu)
       rec.matvec_swiglu(w, in, y, shape, m.gate);
     else
@@ -432,29 +461,32 @@ void VulkanBackend::record_routed_experts(Recorder& rec, int64_t l) {
   const auto biases = [&](const BufferRange& table, const BufferRange& y, uint32_t width) {
     if (table.size == 0) return;
     rec.barrier();
-    rec.add_expert_biases(table, y, width, width, ids);
+    if (n > 1)
+      rec.add_expert_biases(table, y, width, width, tiles);
+    else
+      rec.add_expert_biases(table, y, width, width, ids);
   };
   const FfnKind ffn = d.traits->ffn;
   if (L.gate_up_stack) {
-    product(*L.gate_up_stack, 2 * nf, x, x_group, m.hidden, nf, true);
+    product(*L.gate_up_stack, 2 * nf, x, dim, x_group, m.hidden, nf, true);
   } else {
-    if (L.gate_stack) product(*L.gate_stack, nf, x, x_group, m.gate, nf, false);
-    product(*L.up_stack, nf, x, x_group, ffn == FfnKind::ReluSqr ? m.hidden : m.up, nf, false);
+    if (L.gate_stack) product(*L.gate_stack, nf, x, dim, x_group, m.gate, nf, false);
+    product(*L.up_stack, nf, x, dim, x_group, ffn == FfnKind::ReluSqr ? m.hidden : m.up, nf, false);
   }
   biases(L.gate_b_stack, m.gate, nf);
   biases(L.up_b_stack, m.up, nf);
   rec.barrier();
   if (ffn == FfnKind::ReluSqr) {
-    rec.relu_sqr(m.hidden, k * nf);
+    rec.relu_sqr(m.hidden, rows * nf);
     rec.barrier();
   } else if (!L.gate_up_stack) {
-    gated_activation(rec, ffn, m.gate, m.up, m.hidden, k * nf);
+    gated_activation(rec, ffn, m.gate, m.up, m.hidden, rows * nf);
     rec.barrier();
   }
-  product(*L.down_stack, dim, m.hidden, nf, m.out, dim, false);
+  product(*L.down_stack, dim, m.hidden, nf, nf, m.out, dim, false);
   biases(L.down_b_stack, m.out, dim);
   rec.barrier();
-  record_experts_sum(rec, 1, L, whole(m.rank_rows), m.routed_weights);
+  record_experts_sum(rec, n, L, slots, m.routed_weights);
 }
 
 // A mixture of experts' step: which experts run is known only after the router, so the step is recorded

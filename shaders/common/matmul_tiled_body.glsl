@@ -34,6 +34,7 @@ void main() {
     expert_row0 = min(expert_table[e], p.w_rows / p.nrows - 1u) * p.nrows;
     n0 = expert_table[e + 1u];
     n_end = min(n0 + min(expert_table[e + 2u], BN), p.nvec);
+    if (n0 >= n_end) return;  // (an empty tile: the whole workgroup, before any barrier)
   }
   uint tid = gl_LocalInvocationID.x;
   uint tr = tid % PM, tc = tid / PM;

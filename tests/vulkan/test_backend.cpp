@@ -631,6 +631,8 @@ TEST_CASE("A mixture's decode step chooses its experts on the device, as the hos
   auto device = vulkan_backend(*model);
   CHECK(!host->routes_on_device());
   REQUIRE(device->routes_on_device());
+  // (prompts too where the GPU kernels' expert tiles run them: vulkan_tests_gpu:*)
+  CHECK(device->routes_prompts_on_device() == vulkan::use_gpu_kernels(device->context().device().info()));
   model::Session hs(*model, *host, 16), ds(*model, *device, 16);
   const auto prompt = std::span(kSteps).first(kPrefill);
   CHECK(max_abs_diff(host->forward(hs, prompt, false), device->forward(ds, prompt, false)) <= 1e-5f);

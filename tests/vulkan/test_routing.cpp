@@ -130,6 +130,75 @@ TEST_CASE("route_experts puts the weights on the input rows where the experts we
   require_no_validation_messages();
 }
 
+TEST_CASE("a prompt's tokens routed and batched on the device as the host's routing does", "[routing]") {
+  // 37 tokens, 3 of 16 experts each (GLM-4.5's sigmoid with a selection bias, and Llama 4's weights on the
+  // input): route_experts' ids for every token, then batch_experts' rows (each expert's pairs in token
+  // order, experts in order, no padding), slots, input weights and expert tiles, all exactly as the host's
+  // counting sort (model::ExpertRouting::pairs) places them; the tiles past the last empty.
+  auto& ctx = context();
+  const uint32_t n = 37, ne = 16, k = 3, pairs = n * k, max_tiles = pairs / kExpertTileVectors + ne + 1;
+  std::mt19937 rng(13);
+  std::vector<float> logits(n * ne), bias(ne);
+  for (float& l : logits) l = std::normal_distribution<float>(0.0f, 2.0f)(rng);
+  for (float& b : bias) b = 0.05f * float(int(rng() % 7) - 3);
+  for (const bool on_input : {false, true}) {
+    INFO("weights on the input " << on_input);
+    const ExpertChoice c{
+        .n_expert = ne, .k = k, .gating = ExpertChoice::Sigmoid, .weight_on_input = on_input, .n_tokens = n};
+    Buffer lb = device_buffer(logits), bb = device_buffer(bias), ids = device_buffer({}, pairs),
+           weights = device_buffer({}, pairs), pair_weights = device_buffer({}, pairs),
+           rows = device_buffer({}, pairs), slots = device_buffer({}, pairs),
+           row_weights = device_buffer({}, pairs),
+           tiles = device_buffer(std::vector<float>(3 * max_tiles, 1.0f));
+    Recorder rec(ctx);
+    rec.begin();
+    rec.route_experts(whole(lb), whole(bb), {}, whole(ids), whole(weights), whole(pair_weights), c);
+    rec.barrier();
+    rec.batch_experts({.ids = whole(ids),
+                       .pair_weights = whole(pair_weights),
+                       .rows = whole(rows),
+                       .slots = whole(slots),
+                       .row_weights = whole(row_weights),
+                       .tiles = whole(tiles),
+                       .n_pairs = pairs,
+                       .k = k,
+                       .n_expert = ne,
+                       .max_tiles = max_tiles,
+                       .weight_on_input = on_input});
+    rec.end();
+    rec.submit_and_wait();
+    model::ExpertRouting host;
+    host.route(logits.data(), n, ne, k, {model::ExpertGating::Sigmoid, true, 1.0f, 1, 1}, bias);
+    const auto u32s = [](const Buffer& b, size_t count) {
+      std::vector<uint32_t> out;
+      for (float f : read_floats(b, count)) out.push_back(std::bit_cast<uint32_t>(f));
+      return out;
+    };
+    const auto got_ids = u32s(ids, pairs), got_rows = u32s(rows, pairs), got_slots = u32s(slots, pairs),
+               got_tiles = u32s(tiles, 3 * max_tiles);
+    const auto got_pair_weights = read_floats(pair_weights, pairs),
+               got_row_weights = read_floats(row_weights, pairs);
+    size_t wrong = 0;
+    for (uint32_t i = 0; i < pairs; ++i) wrong += got_ids[i] != uint32_t(host.chosen[i]);
+    REQUIRE(wrong == 0);
+    std::vector<uint32_t> want_tiles;
+    for (uint32_t row = 0; row < pairs; ++row) {  // the host's pairs are its rows, in expert then token order
+      const auto i = static_cast<uint32_t>(host.pairs[row]);
+      wrong += got_rows[row] != i / k || got_slots[i] != row;
+      if (on_input) wrong += got_row_weights[row] != got_pair_weights[i];
+    }
+    CHECK(wrong == 0);
+    for (uint32_t e = 0; e < ne; ++e)
+      for (int64_t s = 0; s < host.count(e); s += kExpertTileVectors)
+        want_tiles.insert(want_tiles.end(),
+                          {e, uint32_t(host.begin[e] + s),
+                           uint32_t(std::min<int64_t>(kExpertTileVectors, host.count(e) - s))});
+    want_tiles.resize(3 * max_tiles, 0u);
+    CHECK(got_tiles == want_tiles);
+  }
+  require_no_validation_messages();
+}
+
 TEST_CASE("route_experts refuses more experts or picks than it holds, and groups that do not fit",
           "[routing]") {
   auto& ctx = context();
@@ -149,8 +218,26 @@ TEST_CASE("route_experts refuses more experts or picks than it holds, and groups
   Buffer small = device_buffer({}, 4);
   CHECK_THROWS_WITH(
       rec.route_experts(whole(b), {}, {}, whole(small), whole(b), whole(b), {.n_expert = 64, .k = 8}),
-      Catch::Contains("smaller than the experts and picks need"));
+      Catch::Contains("smaller than the tokens, experts and picks need"));
   rec.end();
+  CHECK_THROWS_WITH(rec.batch_experts({.ids = whole(b),
+                                       .rows = whole(b),
+                                       .slots = whole(b),
+                                       .tiles = whole(b),
+                                       .n_pairs = 64,
+                                       .k = 2,
+                                       .n_expert = 16,
+                                       .max_tiles = 4}),
+                    Catch::Contains("4 tiles may not hold 64 rows over 16 experts"));
+  CHECK_THROWS_WITH(rec.batch_experts({.ids = whole(b),
+                                       .rows = whole(b),
+                                       .slots = whole(b),
+                                       .tiles = whole(b),
+                                       .n_pairs = 63,
+                                       .k = 2,
+                                       .n_expert = 16,
+                                       .max_tiles = 40}),
+                    Catch::Contains("whole tokens"));
   CHECK(!route_on_device_supported(2000, 8));
   CHECK(route_on_device_supported(512, 10));
 }
