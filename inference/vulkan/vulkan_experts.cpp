@@ -444,15 +444,17 @@ void VulkanBackend::record_routed_experts(Recorder& rec, uint32_t n, int64_t l) 
   if (n > 1 || on_input) rec.barrier();
   // w's experts (group_rows rows each) on rows of `in` in_width floats wide (a decode step's ranks in_group
   // floats apart) into rows of y y_width wide
-  const auto product = [&](const WeightTensor& w, uint32_t group_rows, const BufferRange& in, uint32_t in_width,
-                           uint32_t in_group, const BufferRange& y, uint32_t y_width, bool swiglu) {
+  const auto product = [&](const WeightTensor& w, uint32_t group_rows, const BufferRange& in,
+                           uint32_t in_width, uint32_t in_group, const BufferRange& y, uint32_t y_width,
+                           bool swiglu) {
     const MatShape shape =
-        n > 1 ? MatShape{.n_vec = rows,
-                         .x_stride = in_width,
-                         .y_stride = y_width,
-                         .group_rows = group_rows,
-                         .expert_tiles = &tiles}
-              : MatShape{.group_rows = group_rows, .x_group = in_group, .y_group = y_width, .device_ids = &ids};
+        n > 1
+            ? MatShape{.n_vec = rows,
+                       .x_stride = in_width,
+                       .y_stride = y_width,
+                       .group_rows = group_rows,
+                       .expert_tiles = &tiles}
+            : MatShape{.group_rows = group_rows, .x_group = in_group, .y_group = y_width, .device_ids = &ids};
     if (swiglu)
       rec.matvec_swiglu(w, in, y, shape, m.gate);
     else
