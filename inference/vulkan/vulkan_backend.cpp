@@ -416,12 +416,13 @@ VulkanBackend::VulkanBackend(const model::Model& model, std::string_view device,
 void VulkanBackend::build_pipelines() {
   // Recording a decode step and a batched step (without submitting them) creates every pipeline a forward
   // pass uses, so that no pipeline is ever compiled while a user waits for a token.
-  // A mixture of experts records every layer's experts with its tokens routed to experts 0..k-1 (one token:
-  // the mat-vecs; a batch: the GEMMs).
+  // A mixture of experts whose steps the host routes records every layer's experts with its tokens routed to
+  // experts 0..k-1 (one token: the mat-vecs; a batch: the GEMMs); steps routed on the device need no routing.
+  // (The all-logits step routes as the first: one token, or several.)
   const auto& d = model_.desc();
   Caches scratch(*ctx_, d, max_batch_, max_batch_, mutex_);
   for (uint32_t n : {1u, static_cast<uint32_t>(std::min<int64_t>(max_batch_, scratch.max_batch))}) {
-    if (moe_) {
+    if (moe_ && !routes_step_on_device(n)) {
       std::vector<float> logits(size_t(n) * d.n_expert);
       for (size_t i = 0; i < logits.size(); ++i) logits[i] = 1.0f / float(1 + i % d.n_expert);
       route_experts(logits.data(), n, d.n_layer_dense_lead);
@@ -590,7 +591,7 @@ void VulkanBackend::record_step(Recorder& rec, Caches& c, uint32_t n, uint32_t f
     if (altup) record_altup_predict(rec, n, l);  // (the layer runs on the active stream's prediction, in x)
     record_mixer(rec, c, n, l, flow);
     if (!model_.desc().has_ffn(l)) continue;  // (Nemotron-H's mixer layers)
-    if (model_.desc().moe_layer(l) && (n == 1 ? routes_on_device_ : prompts_on_device_)) {
+    if (model_.desc().moe_layer(l) && routes_step_on_device(n)) {
       record_router(rec, n, l, /*to_host=*/false);
       record_routed_experts(rec, n, l);
     } else if (model_.desc().moe_layer(l)) {
@@ -881,7 +882,7 @@ void VulkanBackend::forward_impl(model::Session& session, std::span<const int32_
     const uint32_t first_logit = want_all_logits ? 0 : (last_step ? count - 1 : count);
     c.set_step(u32(session.position() + start), tokens.subspan(static_cast<size_t>(start), count));
     if (ple_rows_) write_per_layer_rows(tokens.subspan(static_cast<size_t>(start), count));
-    if (moe_ && !(count == 1 ? routes_on_device_ : prompts_on_device_)) {
+    if (moe_ && !routes_step_on_device(count)) {
       run_expert_step(c, count, first_logit);
     } else {
       // The same commands every time for a given shape (positions and ids come from the state buffer).

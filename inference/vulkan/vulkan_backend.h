@@ -4,6 +4,7 @@
 // in device memory, and the single-token decode step is recorded once per session and re-submitted: per
 // token the host writes the position and token id into a small buffer, submits, and reads back the logits.
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <map>
 #include <memory>
@@ -103,6 +104,7 @@ class VulkanBackend final : public model::Backend {
   void record_kda(Recorder& rec, Caches& c, uint32_t n, int64_t l);
   void record_mamba2(Recorder& rec, Caches& c, uint32_t n, int64_t l);
   void record_mamba1(Recorder& rec, Caches& c, uint32_t n, int64_t l);
+  void record_mamba_out(Recorder& rec, uint32_t n, const LayerTensors& L);
   void record_ffn(Recorder& rec, uint32_t n, int64_t l, LayerFlow& flow);
   void record_mla_qkv(Recorder& rec, uint32_t n, const LayerTensors& L);
   void record_mla_values(Recorder& rec, uint32_t n, const LayerTensors& L);
@@ -133,7 +135,17 @@ class VulkanBackend final : public model::Backend {
   void route_experts(const float* logits, uint32_t n, int64_t l);
   void record_experts(Recorder& rec, uint32_t n, int64_t l);
   bool can_route_on_device() const;
+  // Whether a step of n tokens chooses its experts on the device (recorded once) or on the host.
+  bool routes_step_on_device(uint32_t n) const { return n == 1 ? routes_on_device_ : prompts_on_device_; }
   void record_routed_experts(Recorder& rec, uint32_t n, int64_t l);
+  // A layer's stacked experts over `rows` batch rows (record_experts and record_routed_experts), each
+  // product (w, its experts' rows, x, x's row width, a decode step's x offset per expert, y, y's row width,
+  // SwiGLU) and stacked bias table (table, y, width) recorded as the caller routes them.
+  using ExpertProduct = std::function<void(const WeightTensor&, uint32_t, const BufferRange&, uint32_t,
+                                           uint32_t, const BufferRange&, uint32_t, bool)>;
+  using ExpertBias = std::function<void(const BufferRange&, const BufferRange&, uint32_t)>;
+  void record_stacked_experts(Recorder& rec, const LayerTensors& L, const BufferRange& x, uint32_t x_group,
+                              uint32_t rows, const ExpertProduct& product, const ExpertBias& bias);
   void record_experts_sum(Recorder& rec, uint32_t n, const LayerTensors& L, const BufferRange& slots,
                           const BufferRange& weights);
   void record_shared_experts(Recorder& rec, uint32_t n, const LayerTensors& L, const BufferRange& out);

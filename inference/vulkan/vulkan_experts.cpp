@@ -64,72 +64,62 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
                           uint64_t rows) {
     return b.sub(uint64_t(e.first_row) * width * sizeof(float), rows * width * sizeof(float));
   };
-  // A prompt on the GPU kernels with stacked experts: every batch in one tiled GEMM per matrix (expert tiles)
-  const ExpertTiles tiles{whole(m.tiles), m.n_tiles};
-  const bool tiled = expert_tiles_ && n > kMatvecMaxVectors && use_gpu_kernels(ctx_->device().info());
-  // each expert's bias over its batch rows (gpt-oss), after a barrier for all experts' products at once: per
-  // expert, or from the stacked experts' table (a run of single rows, or all the tiles, in one dispatch)
-  const auto biases = [&](const std::vector<BufferRange>& b, const BufferRange& table, const BufferRange& y,
-                          uint32_t width) {
-    if (b.empty() && table.size == 0) return;
-    rec.barrier();
-    if (tiled && table.size != 0) {  // (every tile's rows in one dispatch)
-      rec.add_expert_biases(table, y, width, width, tiles);
-      return;
-    }
-    if (table.size == 0) {
-      for (const auto& e : m.batches)
-        rec.add_bias(b[static_cast<size_t>(e.expert)], rows_of(y, width, e), width, e.rows);
-      return;
-    }
-    for_each_run([&](const ExpertScratch::Batch& e, std::span<const uint32_t> ids, uint64_t rows) {
-      if (e.rows == 1)
-        rec.add_expert_biases(table, span_of(y, width, e, rows), width, m.row_align * width, ids);
-      else
-        rec.add_bias(table.sub(uint64_t(e.expert) * width * sizeof(float), width * sizeof(float)),
-                     rows_of(y, width, e), width, e.rows);
-    });
-  };
-  // Stacked experts: each run of batches through its experts' rows of w (group_rows each), from x rows xw
-  // floats wide into y rows yw wide: a run of single rows in one product (row groups), a larger batch alone;
-  // a prompt on the GPU kernels: every batch in one tiled GEMM (expert tiles).
-  const auto stacked = [&](const WeightTensor& w, uint32_t group_rows, const BufferRange& x, uint32_t xw,
-                           const BufferRange& y, uint32_t yw, bool swiglu) {
-    if (tiled) {
-      const MatShape shape{.n_vec = m.n_rows,
-                           .x_stride = xw,
-                           .y_stride = yw,
-                           .group_rows = group_rows,
-                           .expert_tiles = &tiles};
-      if (swiglu)
-        rec.matvec_swiglu(w, x, y, shape, m.gate);
-      else
-        rec.project(w, x, y, shape);
-      return;
-    }
-    for_each_run([&](const ExpertScratch::Batch& e, std::span<const uint32_t> ids, uint64_t rows) {
-      const MatShape shape{.n_vec = e.rows,
-                           .x_stride = xw,
-                           .y_stride = yw,
-                           .group_rows = group_rows,
-                           .x_group = m.row_align * xw,
-                           .y_group = m.row_align * yw,
-                           .expert_ids = ids};
-      if (swiglu)
-        rec.matvec_swiglu(w, span_of(x, xw, e, rows), span_of(y, yw, e, rows), shape,
-                          rows_of(m.gate, 2 * nf, e));
-      else
-        rec.project(w, span_of(x, xw, e, rows), span_of(y, yw, e, rows), shape);
-    });
-  };
-  bool unfused = false;  // experts whose gate and up are two matrices: SwiGLU in a dispatch of its own
-  if (L.gate_up_stack) {
-    stacked(*L.gate_up_stack, 2 * nf, m.x, dim, m.hidden, nf, true);
-  } else if (L.up_stack) {
-    if (L.gate_stack) stacked(*L.gate_stack, nf, m.x, dim, m.gate, nf, false);
-    stacked(*L.up_stack, nf, m.x, dim, d.traits->ffn == FfnKind::ReluSqr ? m.hidden : m.up, nf, false);
-    unfused = d.traits->ffn != FfnKind::ReluSqr;
+  if (L.down_stack) {
+    // Stacked experts: each run of batches through its experts' rows of w (group_rows each), from x rows
+    // in_width floats wide into y rows y_width wide: a run of single rows in one product (row groups), a
+    // larger batch alone; a prompt on the GPU kernels: every batch in one tiled GEMM (expert tiles). Their
+    // biases (gpt-oss) from the stacked tables likewise.
+    const ExpertTiles tiles{whole(m.tiles), m.n_tiles};
+    const bool tiled = expert_tiles_ && n > kMatvecMaxVectors && use_gpu_kernels(ctx_->device().info());
+    const auto product = [&](const WeightTensor& w, uint32_t group_rows, const BufferRange& x, uint32_t xw,
+                             uint32_t, const BufferRange& y, uint32_t yw, bool swiglu) {
+      if (tiled) {
+        const MatShape shape{.n_vec = m.n_rows,
+                             .x_stride = xw,
+                             .y_stride = yw,
+                             .group_rows = group_rows,
+                             .expert_tiles = &tiles};
+        if (swiglu)
+          rec.matvec_swiglu(w, x, y, shape, m.gate);
+        else
+          rec.project(w, x, y, shape);
+        return;
+      }
+      for_each_run([&](const ExpertScratch::Batch& e, std::span<const uint32_t> ids, uint64_t rows) {
+        const MatShape shape{.n_vec = e.rows,
+                             .x_stride = xw,
+                             .y_stride = yw,
+                             .group_rows = group_rows,
+                             .x_group = m.row_align * xw,
+                             .y_group = m.row_align * yw,
+                             .expert_ids = ids};
+        if (swiglu)
+          rec.matvec_swiglu(w, span_of(x, xw, e, rows), span_of(y, yw, e, rows), shape,
+                            rows_of(m.gate, 2 * nf, e));
+        else
+          rec.project(w, span_of(x, xw, e, rows), span_of(y, yw, e, rows), shape);
+      });
+    };
+    const auto bias = [&](const BufferRange& table, const BufferRange& y, uint32_t width) {
+      if (table.size == 0) return;
+      rec.barrier();
+      if (tiled) {  // (every tile's rows in one dispatch)
+        rec.add_expert_biases(table, y, width, width, tiles);
+        return;
+      }
+      for_each_run([&](const ExpertScratch::Batch& e, std::span<const uint32_t> ids, uint64_t rows) {
+        if (e.rows == 1)
+          rec.add_expert_biases(table, span_of(y, width, e, rows), width, m.row_align * width, ids);
+        else
+          rec.add_bias(table.sub(uint64_t(e.expert) * width * sizeof(float), width * sizeof(float)),
+                       rows_of(y, width, e), width, e.rows);
+      });
+    };
+    // (the activation over every batch row, the padding rows between batches too, which nothing reads)
+    record_stacked_experts(rec, L, m.x, 0, m.n_rows, product, bias);
   } else {
+    // One matrix per expert: each expert's products, biases (gpt-oss) and activation on its own batch
+    bool unfused = false;  // experts whose gate and up are two matrices: SwiGLU in a dispatch of its own
     for (const auto& e : m.batches) {
       const auto i = static_cast<size_t>(e.expert);
       const BufferRange x = rows_of(m.x, dim, e);
@@ -144,36 +134,34 @@ void VulkanBackend::record_experts(Recorder& rec, uint32_t n, int64_t l) {
         unfused = true;
       }
     }
-  }
-  biases(L.gate_exps_b, L.gate_b_stack, m.gate, nf);
-  biases(L.up_exps_b, L.up_b_stack, m.up, nf);
-  rec.barrier();
-  // The activations: with stacked experts one dispatch over every batch row (the padding rows between
-  // batches too, which nothing reads), else one per expert
-  const ExpertScratch::Batch all{0, 0, m.n_rows};
-  const std::span<const ExpertScratch::Batch> act_batches =
-      L.up_stack ? std::span(&all, 1) : std::span<const ExpertScratch::Batch>(m.batches);
-  if (d.traits->ffn == FfnKind::ReluSqr) {
-    for (const auto& e : act_batches) rec.relu_sqr(rows_of(m.hidden, nf, e), e.rows * nf);
+    // each expert's bias over its batch rows, after a barrier for all experts' products at once
+    const auto biases = [&](const std::vector<BufferRange>& b, const BufferRange& y, uint32_t width) {
+      if (b.empty()) return;
+      rec.barrier();
+      for (const auto& e : m.batches)
+        rec.add_bias(b[static_cast<size_t>(e.expert)], rows_of(y, width, e), width, e.rows);
+    };
+    biases(L.gate_exps_b, m.gate, nf);
+    biases(L.up_exps_b, m.up, nf);
     rec.barrier();
-  }
-  if (unfused) {
-    for (const auto& e : act_batches) {
-      if (!L.up_stack && L.gate_up_exps[static_cast<size_t>(e.expert)]) continue;
-      gated_activation(rec, d.traits->ffn, rows_of(m.gate, nf, e), rows_of(m.up, nf, e),
-                       rows_of(m.hidden, nf, e), e.rows * nf);
+    if (d.traits->ffn == FfnKind::ReluSqr) {
+      for (const auto& e : m.batches) rec.relu_sqr(rows_of(m.hidden, nf, e), e.rows * nf);
+      rec.barrier();
     }
-    rec.barrier();
-  }
-  if (L.down_stack) {
-    stacked(*L.down_stack, dim, m.hidden, nf, m.out, dim, false);
-  } else {
+    if (unfused) {
+      for (const auto& e : m.batches) {
+        if (L.gate_up_exps[static_cast<size_t>(e.expert)]) continue;
+        gated_activation(rec, d.traits->ffn, rows_of(m.gate, nf, e), rows_of(m.up, nf, e),
+                         rows_of(m.hidden, nf, e), e.rows * nf);
+      }
+      rec.barrier();
+    }
     for (const auto& e : m.batches)
       rec.project(*L.down_exps[static_cast<size_t>(e.expert)], rows_of(m.hidden, nf, e),
                   rows_of(m.out, dim, e), {.n_vec = e.rows});
+    biases(L.down_exps_b, m.out, dim);
+    rec.barrier();
   }
-  biases(L.down_exps_b, L.down_b_stack, m.out, dim);
-  rec.barrier();
   if (!L.down_exps_scale.empty()) {  // (Gemma 4: each expert's output scale)
     for (const auto& e : m.batches)
       rec.scale(rows_of(m.out, dim, e), e.rows * dim, L.down_exps_scale[static_cast<size_t>(e.expert)]);
@@ -364,6 +352,38 @@ void VulkanBackend::route_experts(const float* logits, uint32_t n, int64_t l) {
     weights[i] = (on_input ? 1.0f : m.routing.weight[i]) * d.residual_scale;
 }
 
+// A layer's stacked experts (LayerTensors::*_stack) over `rows` batch rows of x (a decode step's ranks
+// x_group floats apart): gate|up with SwiGLU, or gate and up, their biases, the activation, down and its
+// biases into moe_->out; each product and bias as the caller's routing records it.
+void VulkanBackend::record_stacked_experts(Recorder& rec, const LayerTensors& L, const BufferRange& x,
+                                           uint32_t x_group, uint32_t rows, const ExpertProduct& product,
+                                           const ExpertBias& bias) {
+  const auto& d = model_.desc();
+  const ExpertScratch& m = *moe_;
+  const uint32_t dim = u32(d.n_embd), nf = u32(d.n_ff_exp);
+  const FfnKind ffn = d.traits->ffn;
+  if (L.gate_up_stack) {
+    product(*L.gate_up_stack, 2 * nf, x, dim, x_group, m.hidden, nf, true);
+  } else {
+    if (L.gate_stack) product(*L.gate_stack, nf, x, dim, x_group, m.gate, nf, false);
+    // (Nemotron: relu(up·x)², no gate)
+    product(*L.up_stack, nf, x, dim, x_group, ffn == FfnKind::ReluSqr ? m.hidden : m.up, nf, false);
+  }
+  bias(L.gate_b_stack, m.gate, nf);
+  bias(L.up_b_stack, m.up, nf);
+  rec.barrier();
+  if (ffn == FfnKind::ReluSqr) {
+    rec.relu_sqr(m.hidden, rows * nf);
+    rec.barrier();
+  } else if (!L.gate_up_stack) {
+    gated_activation(rec, ffn, m.gate, m.up, m.hidden, rows * nf);
+    rec.barrier();
+  }
+  product(*L.down_stack, dim, m.hidden, nf, nf, m.out, dim, false);
+  bias(L.down_b_stack, m.out, dim);
+  rec.barrier();
+}
+
 // Whether a decode step can choose its experts on the device (routes_on_device): every mixture layer's
 // experts stacked (each kind one matrix the mat-vecs take ids for, biases as tables), the choice within
 // what route_experts.comp holds, and the rows' widths vec4-aligned (each rank's x and hidden rows).
@@ -389,7 +409,7 @@ void VulkanBackend::record_routed_experts(Recorder& rec, uint32_t n, int64_t l) 
   const auto& d = model_.desc();
   const ExpertScratch& m = *moe_;
   const LayerTensors& L = w_->layers[static_cast<size_t>(l)];
-  const uint32_t k = u32(d.n_expert_used), dim = u32(d.n_embd), nf = u32(d.n_ff_exp), rows = n * k;
+  const uint32_t k = u32(d.n_expert_used), dim = u32(d.n_embd), rows = n * k;
   const bool on_input = d.traits->moe_weight_input;
   using Gating = ExpertChoice::Gating;
   const ExpertChoice choice{
@@ -468,26 +488,7 @@ void VulkanBackend::record_routed_experts(Recorder& rec, uint32_t n, int64_t l) 
     else
       rec.add_expert_biases(table, y, width, width, ids);
   };
-  const FfnKind ffn = d.traits->ffn;
-  if (L.gate_up_stack) {
-    product(*L.gate_up_stack, 2 * nf, x, dim, x_group, m.hidden, nf, true);
-  } else {
-    if (L.gate_stack) product(*L.gate_stack, nf, x, dim, x_group, m.gate, nf, false);
-    product(*L.up_stack, nf, x, dim, x_group, ffn == FfnKind::ReluSqr ? m.hidden : m.up, nf, false);
-  }
-  biases(L.gate_b_stack, m.gate, nf);
-  biases(L.up_b_stack, m.up, nf);
-  rec.barrier();
-  if (ffn == FfnKind::ReluSqr) {
-    rec.relu_sqr(m.hidden, rows * nf);
-    rec.barrier();
-  } else if (!L.gate_up_stack) {
-    gated_activation(rec, ffn, m.gate, m.up, m.hidden, rows * nf);
-    rec.barrier();
-  }
-  product(*L.down_stack, dim, m.hidden, nf, nf, m.out, dim, false);
-  biases(L.down_b_stack, m.out, dim);
-  rec.barrier();
+  record_stacked_experts(rec, L, x, x_group, rows, product, biases);
   record_experts_sum(rec, n, L, slots, m.routed_weights);
 }
 

@@ -48,7 +48,17 @@ void VulkanBackend::record_mamba2(Recorder& rec, Caches& c, uint32_t n, int64_t 
   rec.barrier();
   if (d.mixer(l) == model::ModelDescription::Mixer::Mamba2Attention) {
     rec.project(*L.mb_out, a.mb_y, a.mb_res, {.n_vec = n});
-  } else if (d.residual_scale != 1.0f) {
+    rec.barrier();
+  } else {
+    record_mamba_out(rec, n, L);
+  }
+}
+
+// A Mamba layer's output: out_proj of the scan's rows (mb_y) added to the residual stream x, times granite's
+// residual scale where it has one.
+void VulkanBackend::record_mamba_out(Recorder& rec, uint32_t n, const LayerTensors& L) {
+  const Activations& a = *a_;
+  if (model_.desc().residual_scale != 1.0f) {
     rec.project(*L.mb_out, a.mb_y, a.xb, {.n_vec = n});
     record_add_sublayer(rec, a.xb, {}, a.x, n);
   } else {
@@ -131,13 +141,7 @@ void VulkanBackend::record_mamba1(Recorder& rec, Caches& c, uint32_t n, int64_t 
                    a.mb_y, gains ? L.mb_bc_norm : w_->dt_ones},
                   n, di, u32(m.d_state), rank, m.dt_b_c_rms, d.norm_eps);
   rec.barrier();
-  if (d.residual_scale != 1.0f) {
-    rec.project(*L.mb_out, a.mb_y, a.xb, {.n_vec = n});
-    record_add_sublayer(rec, a.xb, {}, a.x, n);
-  } else {
-    rec.project(*L.mb_out, a.mb_y, a.x, {.n_vec = n, .accumulate = true});
-  }
-  rec.barrier();
+  record_mamba_out(rec, n, L);
 }
 
 // A gated delta-net layer (Qwen3.5), from the residual stream x back into it: RMSNorm into xb, the q|k|v, z,
