@@ -5,8 +5,8 @@
 #            the kit leaves out the three largest shared models, and such a test stops at the first missing)
 #   bench    llama.cpp's reference (llama 7B Q4_0, pp512/tg128) and two smaller shapes, --backend vulkan
 #   hybrids  LFM2, Qwen3.5 and Granite-4.0-H-350M (with Llama-3.2-1B beside them): CPU engine against Vulkan logits, and their speed
-#   sweep    llama 7B Q4_0 under the engine's knobs: the tensor-core GEMM (GLASSWING_VULKAN_COOPMAT=1) for
-#            prompts, mat-vec shapes and lane mappings for decode, against the defaults in the same run;
+#   sweep    llama 7B Q4_0 under the engine's knobs: the tensor-core GEMM (GLASSWING_VULKAN_COOPMAT=1 or f16,
+#            KHR's kernels where the kit has them and NV's) for prompts, mat-vec shapes and lane mappings for decode, against the defaults in the same run;
 #            Qwen3.5 0.8B and Granite-4.0-H-350M with their scans per row (default) and per head
 #            (GLASSWING_VULKAN_DELTA_ROWS=0); GLM-4.7-Flash's first 4 layers with latent attention's heads
 #            stacked (default) and one product per head (GLASSWING_VULKAN_STACK_HEADS=0); Qwen3-30B-A3B's first
@@ -55,6 +55,16 @@ run_tests() {
   "$kit/bin/vulkan_tests" "~*every shared model*" -r compact >"$out/vulkan_tests.txt" 2>&1
   echo "exit $?" >>"$out/vulkan_tests.txt"
   grep -E 'failed|warning|^exit|Passed|passed' "$out/vulkan_tests.txt" | cut -c1-300 | tail -30
+  # the tensor-core GEMM (both precisions; KHR's kernels where the kit's build has them, and NV's), and the
+  # weight products with it on
+  local api
+  for api in khr nv; do
+    echo "== vulkan_tests [coopmat],[weights] with GLASSWING_VULKAN_COOPMAT=1, API $api" | tee -a "$out/coopmat.txt"
+    GLASSWING_VULKAN_KERNELS=gpu GLASSWING_VULKAN_COOPMAT=1 GLASSWING_VULKAN_COOPMAT_API=$api \
+      "$kit/bin/vulkan_tests" "[coopmat],[weights]" -r compact >>"$out/coopmat.txt" 2>&1
+    echo "exit $?" >>"$out/coopmat.txt"
+  done
+  grep -E 'failed|SKIP|^exit|passed|tensor-core' "$out/coopmat.txt" | cut -c1-300 | tail -20
   # One process per test case: a test needing a model the kit leaves out exits 77 (skipped), which would
   # end a whole run.
   echo "== vulkan_exact_tests and the shared-model tests, one case at a time"
@@ -78,6 +88,8 @@ run_sweep() {
     "GLASSWING_VULKAN_COOPMAT=f16|-p 512 -n 0 -r 3"
     "GLASSWING_VULKAN_COOPMAT=f16 GLASSWING_VULKAN_COOPMAT_TILE=128,128|-p 512 -n 0 -r 3"
     "GLASSWING_VULKAN_COOPMAT=1 GLASSWING_VULKAN_COOPMAT_TILE=128,64|-p 512 -n 0 -r 3"
+    "GLASSWING_VULKAN_COOPMAT=1 GLASSWING_VULKAN_COOPMAT_API=nv|-p 512 -n 0 -r 3"
+    "GLASSWING_VULKAN_COOPMAT=f16 GLASSWING_VULKAN_COOPMAT_API=nv|-p 512 -n 0 -r 3"
     "GLASSWING_VULKAN_MATMUL=128,128,16,8,8|-p 512 -n 0 -r 3"
     "GLASSWING_VULKAN_MATMUL=128,64,32,8,8|-p 512 -n 0 -r 3"
     "GLASSWING_VULKAN_MATVEC=128,4,2|-p 0 -n 128 -r 3"
@@ -121,7 +133,7 @@ run_sweep() {
   # its shaders' (profile.txt)
   q=$(synth qwen3-30b-a3b Q4_0 4)
   against "qwen3-30b-a3b (4 layers) Q4_0" "$q" GLASSWING_VULKAN_ROUTE_ON_DEVICE=0 GLASSWING_VULKAN_EXPERT_TILES=0 \
-    GLASSWING_VULKAN_STACK_EXPERTS=0
+    GLASSWING_VULKAN_STACK_EXPERTS=0 GLASSWING_VULKAN_COOPMAT=f16
   echo "== profile qwen3-30b-a3b (4 layers) Q4_0: -p 0 -n 32 -r 1" >>"$out/profile.txt"
   GLASSWING_VULKAN_PROFILE=1 "$cli" bench -m "$q" -p 0 -n 32 -r 1 --backend vulkan >>"$out/profile.txt" 2>&1
   # where a decode step's time goes, and a prompt's (per shader, GLASSWING_VULKAN_PROFILE=1)

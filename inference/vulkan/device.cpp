@@ -8,7 +8,10 @@
 #include <sstream>
 
 #include "inference/vulkan/coopmat_check.h"
+#include "inference/vulkan/coopmat_khr.h"
+#include "inference/vulkan/env_choice.h"
 #include "inference/vulkan/instance.h"
+#include "inference/vulkan/shader_registry.h"
 #include "inference/vulkan/vk_error.h"
 #include "inference/vulkan/worker_pinning.h"
 
@@ -78,8 +81,8 @@ std::optional<uint32_t> compute_queue_family(VkPhysicalDevice pd) {
 
 // VK_NV_cooperative_matrix with a 16x16x16 f16 x f16 + f32 subgroup product in compute shaders, plus f16
 // arithmetic, the Vulkan memory model and subgroups of 32: what shaders/common/matmul_cm_body.glsl needs.
-bool coopmat_16x16x16(VkInstance instance, VkPhysicalDevice pd, const VkPhysicalDeviceVulkan12Features& f12,
-                      uint32_t subgroup_size) {
+bool coopmat_nv_16x16x16(VkInstance instance, VkPhysicalDevice pd,
+                         const VkPhysicalDeviceVulkan12Features& f12, uint32_t subgroup_size) {
   if (!f12.shaderFloat16 || !f12.vulkanMemoryModel || !f12.vulkanMemoryModelDeviceScope ||
       subgroup_size != 32 || !has_extension(pd, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME))
     return false;
@@ -109,6 +112,41 @@ bool coopmat_16x16x16(VkInstance instance, VkPhysicalDevice pd, const VkPhysical
         m.DType == VK_COMPONENT_TYPE_FLOAT32_NV && m.scope == VK_SCOPE_SUBGROUP_NV)
       return true;
   return false;
+}
+
+// VK_KHR_cooperative_matrix with square f16 x f16 + f32 subgroup products of side 16 (GPUs) or 8 (lavapipe)
+// in compute shaders, the same features as above and any subgroup size of at least 8, where this build has
+// the KHR kernels (glslang 13 or newer: shaders/CMakeLists.txt). Returns the side, 0 for none.
+uint32_t coopmat_khr_side(VkInstance instance, VkPhysicalDevice pd,
+                          const VkPhysicalDeviceVulkan12Features& f12, uint32_t subgroup_size) {
+  if (!f12.shaderFloat16 || !f12.vulkanMemoryModel || !f12.vulkanMemoryModelDeviceScope ||
+      subgroup_size < 8 || !find_shader("matmul_cmk_f32") || !has_extension(pd, coopmat_khr::kExtension))
+    return 0;
+  coopmat_khr::Features cm;
+  VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+  features.pNext = &cm;
+  vkGetPhysicalDeviceFeatures2(pd, &features);
+  coopmat_khr::Properties cm_props;
+  VkPhysicalDeviceProperties2 props{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+  props.pNext = &cm_props;
+  vkGetPhysicalDeviceProperties2(pd, &props);
+  if (!cm.cooperativeMatrix || !(cm_props.cooperativeMatrixSupportedStages & VK_SHADER_STAGE_COMPUTE_BIT))
+    return 0;
+  const auto list = reinterpret_cast<coopmat_khr::ListShapes>(
+      vkGetInstanceProcAddr(instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR"));
+  if (!list) return 0;
+  uint32_t count = 0;
+  if (list(pd, &count, nullptr) != VK_SUCCESS) return 0;
+  std::vector<coopmat_khr::Shape> shapes(count);
+  if (list(pd, &count, shapes.data()) != VK_SUCCESS) return 0;
+  uint32_t side = 0;
+  for (const auto& m : shapes)
+    if (m.MSize == m.NSize && m.NSize == m.KSize && (m.MSize == 16 || m.MSize == 8) &&
+        m.AType == coopmat_khr::kFloat16 && m.BType == coopmat_khr::kFloat16 &&
+        m.CType == coopmat_khr::kFloat32 && m.ResultType == coopmat_khr::kFloat32 &&
+        m.scope == coopmat_khr::kSubgroupScope)
+      side = std::max(side, m.MSize);
+  return side;
 }
 
 DeviceInfo describe(VkInstance instance, VkPhysicalDevice pd, uint32_t index) {
@@ -150,7 +188,14 @@ DeviceInfo describe(VkInstance instance, VkPhysicalDevice pd, uint32_t index) {
   info.fp16 = f12.shaderFloat16;
   info.fp64 = features.features.shaderFloat64;
   info.int8_dot = has_dot && dot.shaderIntegerDotProduct;
-  info.coopmat = coopmat_16x16x16(instance, pd, f12, info.subgroup_size);
+  // The KHR extension where this build and the device have it (the kernels tested on lavapipe), else NV's;
+  // GLASSWING_VULKAN_COOPMAT_API=nv or khr takes only that one (to compare them on a GPU with both).
+  const size_t api = env_choice("GLASSWING_VULKAN_COOPMAT_API", {"khr", "nv"}, 2);
+  if (api != 1) info.coopmat_side = coopmat_khr_side(instance, pd, f12, info.subgroup_size);
+  info.coopmat_khr = info.coopmat_side != 0;
+  if (!info.coopmat_khr && api != 0 && coopmat_nv_16x16x16(instance, pd, f12, info.subgroup_size))
+    info.coopmat_side = 16;
+  info.coopmat = info.coopmat_side != 0;
 
   VkPhysicalDeviceMemoryProperties mem;
   vkGetPhysicalDeviceMemoryProperties(pd, &mem);
@@ -218,7 +263,9 @@ std::string DeviceInfo::capability_line() const {
     << VK_API_VERSION_PATCH(api_version) << " | fp16 " << (fp16 ? "yes" : "no") << " | int8 dot "
     << (int8_dot ? "yes" : "no") << " | subgroup " << subgroup_size << " | shared " << (shared_memory >> 10)
     << " KiB | max storage range " << mib(max_storage_buffer_range);
-  if (coopmat) s << " | coopmat 16x16x16 f16";
+  if (coopmat)
+    s << " | coopmat " << coopmat_side << "x" << coopmat_side << "x" << coopmat_side << " f16 ("
+      << (coopmat_khr ? "KHR" : "NV") << ")";
   s << " | heaps";
   for (size_t i = 0; i < heaps.size(); ++i)
     s << (i ? ", " : " ") << mib(heaps[i].size) << (heaps[i].device_local ? " device-local" : " host");
@@ -258,19 +305,22 @@ std::unique_ptr<Device> Device::Create(const Instance& instance, std::string_vie
   // extension and the features its shaders declare.
   VkPhysicalDeviceCooperativeMatrixFeaturesNV cm{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+  coopmat_khr::Features cm_khr;
   VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
   VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
   features.features.shaderFloat64 = info.fp64 ? VK_TRUE : VK_FALSE;
   create.pNext = &features;
-  const char* coopmat_ext = VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME;
+  const char* coopmat_ext =
+      info.coopmat_khr ? coopmat_khr::kExtension : VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME;
   if (info.coopmat && coopmat_requested()) {
     cm.cooperativeMatrix = VK_TRUE;
+    cm_khr.cooperativeMatrix = VK_TRUE;
     f12.shaderFloat16 = VK_TRUE;
     // With the Vulkan memory model on, every shader's device-scope barriers need the device-scope feature too
     // (VUID-RuntimeSpirv-vulkanMemoryModel-06265, seen on an H100).
     f12.vulkanMemoryModel = VK_TRUE;
     f12.vulkanMemoryModelDeviceScope = VK_TRUE;
-    f12.pNext = &cm;
+    f12.pNext = info.coopmat_khr ? static_cast<void*>(&cm_khr) : static_cast<void*>(&cm);
     features.pNext = &f12;
     create.enabledExtensionCount = 1;
     create.ppEnabledExtensionNames = &coopmat_ext;

@@ -32,7 +32,12 @@ struct DeviceInfo {
   bool fp16 = false;      // shaderFloat16
   bool fp64 = false;      // shaderFloat64 (enabled on the device when present: the llama.cpp-compatible mode)
   bool int8_dot = false;  // VK_KHR_shader_integer_dot_product
-  bool coopmat = false;   // VK_NV_cooperative_matrix 16x16x16 f16 -> f32 (enabled on the device when true)
+  // A tensor-core GEMM this build can run (enabled on the device when GLASSWING_VULKAN_COOPMAT asks):
+  // VK_KHR_cooperative_matrix (coopmat_khr) or VK_NV_cooperative_matrix, f16 x f16 -> f32 fragments of
+  // coopmat_side x coopmat_side x coopmat_side (16; lavapipe's KHR ones are 8).
+  bool coopmat = false;
+  bool coopmat_khr = false;
+  uint32_t coopmat_side = 0;
   uint32_t subgroup_size = 0;
   bool subgroup_arithmetic = false;  // required: reductions in the kernels
   uint32_t shared_memory = 0;        // maxComputeSharedMemorySize

@@ -261,23 +261,25 @@ MatmulTuning matmul_tuning(const DeviceInfo& info) {
   throw VulkanError("GLASSWING_VULKAN_MATMUL: bad tile shape");
 }
 // The tensor-core GEMM's tile (matmul_cm_body.glsl): GLASSWING_VULKAN_COOPMAT_TILE="bm,bn", multiples of 32
-// (a 32 x 32 block per subgroup of 32), 64 x 64 unset; its shared memory must fit the device's.
+// (a 32 x 32 block per subgroup), 64 x 64 unset; its shared memory must fit the device's.
 struct CoopmatTile {
-  uint32_t bm, bn;
-  uint32_t wg() const { return bm / 32 * (bn / 32) * 32; }
+  uint32_t bm, bn, subgroup, side;
+  uint32_t subgroups() const { return bm / 32 * (bn / 32); }
+  uint32_t wg() const { return subgroups() * subgroup; }
 };
 CoopmatTile coopmat_tile(const DeviceInfo& info, bool precise) {
   const auto v = env_numbers("GLASSWING_VULKAN_COOPMAT_TILE", {64, 64});
-  const CoopmatTile t{v[0], v[1]};
-  // f16 tiles of BM + BN rows of 40 halves (twice with the low parts), a 16 x 20-float part per subgroup
-  const uint64_t shared =
-      uint64_t{t.bm + t.bn} * 40 * 2 * (precise ? 2 : 1) + uint64_t{t.wg() / 32} * 16 * 20 * 4;
+  const CoopmatTile t{v[0], v[1], info.coopmat_khr ? info.subgroup_size : 32u, info.coopmat_side};
+  // f16 tiles of BM + BN rows of 40 halves (twice with the low parts), a side x (side + 4)-float part per
+  // subgroup
+  const uint64_t shared = uint64_t{t.bm + t.bn} * 40 * 2 * (precise ? 2 : 1) +
+                          uint64_t{t.subgroups()} * t.side * (t.side + 4) * 4;
   if (t.bm == 0 || t.bn == 0 || t.bm % 32 != 0 || t.bn % 32 != 0 || t.wg() > 1024 ||
       shared > info.shared_memory)
     throw VulkanError("GLASSWING_VULKAN_COOPMAT_TILE: " + std::to_string(t.bm) + " x " +
-                      std::to_string(t.bn) + " tiles need multiples of 32, at most 32 subgroups and " +
-                      std::to_string(shared) + " bytes of shared memory (the device has " +
-                      std::to_string(info.shared_memory) + ")");
+                      std::to_string(t.bn) + " tiles need multiples of 32, at most " +
+                      std::to_string(1024 / t.subgroup) + " subgroups and " + std::to_string(shared) +
+                      " bytes of shared memory (the device has " + std::to_string(info.shared_memory) + ")");
   return t;
 }
 
@@ -933,7 +935,7 @@ void Recorder::elementwise(const char* shader, std::span<const BufferRange> buff
 void Recorder::matvec(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
   check_weight(w);
   if (w.order != RowOrder::Plain) throw VulkanError("matvec: gate|up pairs are read by matvec_swiglu only");
-  if (s.expert_tiles) throw VulkanError("expert tiles: the GPU kernels' tiled GEMM only");
+  if (s.expert_tiles) throw VulkanError("expert tiles: the GPU kernels' GEMMs only");
   check_row_groups(ctx_->device().info(), w, s);
   if ((s.norm_write || s.norm_read) && !defers_norm(ctx_->device().info(), w))
     throw VulkanError("deferred RMSNorm: only for CPU devices' tiles in one slice");
@@ -1111,8 +1113,8 @@ void Recorder::matmul(const WeightTensor& w, const BufferRange& x, const BufferR
   const bool gpu = use_gpu_kernels(ctx_->device().info());
   const bool aligned = x_stride % 4 == 0 && x.offset % 16 == 0;
   if (s.expert_tiles && !(gpu && aligned && w.cols % 4 == 0))
-    throw VulkanError("expert tiles: the GPU kernels' tiled GEMM only (x vec4-aligned)");
-  if (gpu && aligned && w.cols % 32 == 0 && coopmat_enabled(*ctx_) && !s.expert_tiles) {
+    throw VulkanError("expert tiles: the GPU kernels' GEMMs only (x vec4-aligned)");
+  if (gpu && aligned && w.cols % 32 == 0 && coopmat_enabled(*ctx_)) {
     matmul_coopmat(w, x, y, s);
   } else if (gpu && aligned && w.cols % 4 == 0) {
     matmul_tiled(w, x, y, s);
@@ -1130,19 +1132,23 @@ void Recorder::matmul(const WeightTensor& w, const BufferRange& x, const BufferR
 
 void Recorder::matmul_coopmat(const WeightTensor& w, const BufferRange& x, const BufferRange& y, MatShape s) {
   check_weight(w);
-  if (s.expert_tiles) throw VulkanError("expert tiles: the GPU kernels' tiled GEMM only");
   check_row_groups(ctx_->device().info(), w, s);
   // tensor cores (matmul_cm_body.glsl): coopmat_tile()
-  const std::string shader = "matmul_cm_" + layout_name(w.type, use_gpu_kernels(ctx_->device().info()));
+  const DeviceInfo& info = ctx_->device().info();
   const bool precise = coopmat_precise();  // (PRECISE: the hi/lo split, else f16 alone)
-  CoopmatTile t = coopmat_tile(ctx_->device().info(), precise);
-  if (straddles(w, s, t.bm)) t.bm = 64;  // a tile's rows in one row group
-  const uint32_t spec[] = {precise ? 1u : 0u, t.bm, t.bn, t.wg()};
+  CoopmatTile t = coopmat_tile(info, precise);
+  if (!info.coopmat) throw VulkanError("the tensor-core GEMM: " + info.name + " has no cooperative matrices");
+  const std::string shader =
+      (info.coopmat_khr ? "matmul_cmk_" : "matmul_cm_") + layout_name(w.type, use_gpu_kernels(info));
+  if (straddles(w, s, t.bm)) t.bm = 64;           // a tile's rows in one row group
+  if (s.expert_tiles) t.bn = kExpertTileVectors;  // (a tile's tokens: at most kExpertTileVectors)
+  const uint32_t spec[] = {precise ? 1u : 0u, t.bm, t.bn, t.wg(), t.subgroup, t.side};
   for (const auto& slice : w.slices) {
     const WeightProductPush push = product_push(w, slice, s);
-    const BufferRange buffers[] = {slice.range, x, y};
-    dispatch(shader.c_str(), buffers, push, (out_rows(slice, s) + t.bm - 1) / t.bm,
-             (s.n_vec + t.bn - 1) / t.bn, 1, spec);
+    // (binding 3: the expert tiles' table, else y again, unused)
+    const BufferRange buffers[] = {slice.range, x, y, s.expert_tiles ? s.expert_tiles->table : y};
+    const uint32_t tiles = s.expert_tiles ? s.expert_tiles->count : (s.n_vec + t.bn - 1) / t.bn;
+    dispatch(shader.c_str(), buffers, push, (out_rows(slice, s) + t.bm - 1) / t.bm, tiles, 1, spec);
   }
 }
 

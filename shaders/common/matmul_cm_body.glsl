@@ -1,21 +1,31 @@
-// Y[t][row_base + r] (+)= W[r] . X[t] on tensor cores (VK_NV_cooperative_matrix, 16x16x16 f16 products with
-// f32 accumulation), for GPUs that report it. f16 alone would cost ~3 decimal digits, so every operand is
+// Y[t][row_base + r] (+)= W[r] . X[t] on tensor cores (cooperative matrices: f16 products with f32
+// accumulation), for GPUs that report them. f16 alone would cost ~3 decimal digits, so every operand is
 // split into a high and a low f16 part (v = hi + lo, ~22 bits together) and each product is the three
 // leading terms Whi.Xhi + Whi.Xlo + Wlo.Xhi: the result should match the f32 kernels to ~1e-6 relative, while
 // the tensor cores still do the work many times faster than f32 FMA. (|values| must stay below 65504, the
 // f16 range: activations of real models do.) The low parts are stored times F16_LO_SCALE and summed in their
 // own accumulators, scaled back at the end; common/f16_split.glsl says how the split survives NVIDIA's
 // compilers and f16 subnormal flushing, which lost the low parts of two earlier versions on the H100/H200.
-// Not yet run on a GPU with this split. PRECISE = 0 (GLASSWING_VULKAN_COOPMAT=f16): the high parts alone,
-// one product instead of three (f16 operands as llama.cpp's tensor-core GEMMs, ~1e-3 relative).
-// A workgroup of (BM/32)·(BN/32) subgroups of 32 owns a BM x BN output tile (spec constants: 64 x 64 unless
-// GLASSWING_VULKAN_COOPMAT_TILE says; each subgroup a 32 x 32 block of 2 x 2 fragments) and walks K in steps
-// of 32: it dequantizes the BM x 32 weight tile once (dequant_chunk of the type file) and converts the
-// BN x 32 activation tile, both into shared memory as f16 (hi/lo pairs when PRECISE). Each subgroup then
-// stages its fragments one at a time through its own 16 x 16 part of shared memory to guarded stores
-// (partial tiles, accumulate, row groups). Needs ncols % 32 == 0, x_stride % 4 == 0 and subgroups of 32
-// (the host checks). Included after a type file.
+// PRECISE = 0 (GLASSWING_VULKAN_COOPMAT=f16): the high parts alone, one product instead of three (f16
+// operands as llama.cpp's tensor-core GEMMs, ~1e-3 relative).
+// Two extensions, one body: VK_NV_cooperative_matrix (16 x 16 x 16 fragments; glslang 12 knows only this
+// one) and, compiled a second time with COOPMAT_KHR where glslang knows it (matmul_cmk_*; shaders/
+// CMakeLists.txt), VK_KHR_cooperative_matrix with FRAG x FRAG x FRAG fragments (16 on GPUs, 8 on lavapipe,
+// which runs this kernel on the CPU so that its logic is tested without a GPU).
+// A workgroup of (BM/32)·(BN/32) subgroups of SG invocations owns a BM x BN output tile (spec constants: 64 x
+// 64 unless GLASSWING_VULKAN_COOPMAT_TILE says; each subgroup a 32 x 32 block of (32/FRAG)^2 fragments) and
+// walks K in steps of 32: it dequantizes the BM x 32 weight tile once (dequant_chunk of the type file) and
+// converts the BN x 32 activation tile, both into shared memory as f16 (hi/lo pairs when PRECISE). Each
+// subgroup then stages its fragments one at a time through its own FRAG x (FRAG + 4) part of shared memory to
+// guarded stores (partial tiles, accumulate, row groups). Needs ncols % 32 == 0 and x_stride % 4 == 0 (the
+// host checks). Included after a type file.
+// Expert tiles (p.expert_tiles, a mixture's prompt; BN = 64): as in matmul_tiled_body.glsl, workgroup row y
+// takes its expert and tokens from entry y of expert_table: (expert, first vector, vectors <= BN).
+#ifdef COOPMAT_KHR
+#extension GL_KHR_cooperative_matrix : require
+#else
 #extension GL_NV_cooperative_matrix : require
+#endif
 #extension GL_KHR_memory_scope_semantics : require
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #extension GL_KHR_shader_subgroup_basic : require
@@ -24,32 +34,63 @@ layout(local_size_x_id = 3) in;
 layout(constant_id = 0) const uint PRECISE = 1;
 layout(constant_id = 1) const uint BM = 64;   // rows per tile, a multiple of 32
 layout(constant_id = 2) const uint BN = 64;   // vectors per tile, a multiple of 32
-layout(constant_id = 3) const uint WG = 128;  // (BM / 32) * (BN / 32) * 32
+layout(constant_id = 3) const uint WG = 128;  // (BM / 32) * (BN / 32) * SG
+layout(constant_id = 4) const uint SG = 32;   // the subgroup size
+#ifdef COOPMAT_KHR
+layout(constant_id = 5) const uint FRAG = 16;  // the fragments' side: 16 or 8
+#else
+const uint FRAG = 16u;
+#endif
+const uint FI = 32u / FRAG;  // fragments per side of a subgroup's 32 x 32 block
 const uint BK = 32u;
-const uint SK = BK + 8u;  // shared row stride (f16 elements): 80 bytes, 16-byte aligned rows
-const uint SS = 20u;      // a staged fragment's column stride (floats): 80 bytes
+const uint SK = BK + 8u;        // shared row stride (f16 elements): 80 bytes, 16-byte aligned rows
+const uint SS = FRAG + 4u;      // a staged fragment's column stride (floats): 16-byte aligned columns
 
 layout(std430, binding = 1) readonly buffer X4 { vec4 x4[]; };
+#define EXPERT_TABLE_BINDING 3  // (expert tiles; common/row_groups.glsl)
 #include "common/product_io.glsl"
 #include "common/f16_split.glsl"
 
 shared float16_t wh[BM * SK], xh[BN * SK];  // W tile, row-major [m][k]; X tile [n][k] (column-major K x N)
 shared float16_t wl[PRECISE != 0u ? BM * SK : 1u], xl[PRECISE != 0u ? BN * SK : 1u];  // the low parts
-shared float cs[(WG / 32u) * 16u * SS];  // per subgroup: one 16 x 16 fragment, column-major [n][m]
+shared float cs[(WG / SG) * FRAG * SS];  // per subgroup: one fragment, column-major [n][m]
 
-#define FP16 fcoopmatNV<16, gl_ScopeSubgroup, 16, 16>
+#ifdef COOPMAT_KHR
+#define FP16A coopmat<float16_t, gl_ScopeSubgroup, FRAG, FRAG, gl_MatrixUseA>
+#define FP16B coopmat<float16_t, gl_ScopeSubgroup, FRAG, FRAG, gl_MatrixUseB>
+#define FP32 coopmat<float, gl_ScopeSubgroup, FRAG, FRAG, gl_MatrixUseAccumulator>
+#define LOAD_ROWS(m, buf, at) coopMatLoad(m, buf, at, SK, gl_CooperativeMatrixLayoutRowMajor)
+#define LOAD_COLUMNS(m, buf, at) coopMatLoad(m, buf, at, SK, gl_CooperativeMatrixLayoutColumnMajor)
+#define MUL_ADD(a, b, c) coopMatMulAdd(a, b, c)
+#define STORE_COLUMNS(m, buf, at) coopMatStore(m, buf, at, SS, gl_CooperativeMatrixLayoutColumnMajor)
+#else
+#define FP16A fcoopmatNV<16, gl_ScopeSubgroup, 16, 16>
+#define FP16B FP16A
 #define FP32 fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>
+#define LOAD_ROWS(m, buf, at) coopMatLoadNV(m, buf, at, SK, false)
+#define LOAD_COLUMNS(m, buf, at) coopMatLoadNV(m, buf, at, SK, true)
+#define MUL_ADD(a, b, c) coopMatMulAddNV(a, b, c)
+#define STORE_COLUMNS(m, buf, at) coopMatStoreNV(m, buf, at, SS, true)
+#endif
 
 void main() {
   w_aux = weight_rows() * ((p.ncols / BLOCK_ELEMS) * BLOCK_BYTES);
-  uint m0 = gl_WorkGroupID.x * BM, n0 = gl_WorkGroupID.y * BN;
+  uint m0 = gl_WorkGroupID.x * BM, n0 = gl_WorkGroupID.y * BN, n_end = p.nvec;
+  uint expert_row0 = 0u;  // (expert tiles: the tile's expert's first row in the stack)
+  if (p.expert_tiles != 0u) {
+    uint e = gl_WorkGroupID.y * 3u;
+    expert_row0 = min(expert_table[e], p.w_rows / p.nrows - 1u) * p.nrows;
+    n0 = expert_table[e + 1u];
+    n_end = min(n0 + min(expert_table[e + 2u], BN), p.nvec);
+    if (n0 >= n_end) return;  // (an empty tile: the whole workgroup, before any barrier)
+  }
   uint tid = gl_LocalInvocationID.x;
   uint sm = (gl_SubgroupID % (BM / 32u)) * 32u, sn = (gl_SubgroupID / (BM / 32u)) * 32u;  // its 32 x 32
   uint rb_stride = (p.ncols / BLOCK_ELEMS) * BLOCK_BYTES;
   uint gx = group_x(m0);  // (the tile's rows lie in one group)
-  FP32 acc[2][2], acc_lo[2][2];  // Whi.Xhi, and (Wlo.Xhi + Whi.Xlo) * F16_LO_SCALE
-  [[unroll]] for (uint i = 0u; i < 2u; ++i)
-    [[unroll]] for (uint j = 0u; j < 2u; ++j) {
+  FP32 acc[FI][FI], acc_lo[FI][FI];  // Whi.Xhi, and (Wlo.Xhi + Whi.Xlo) * F16_LO_SCALE
+  [[unroll]] for (uint i = 0u; i < FI; ++i)
+    [[unroll]] for (uint j = 0u; j < FI; ++j) {
       acc[i][j] = FP32(0.0);
       acc_lo[i][j] = FP32(0.0);
     }
@@ -60,7 +101,7 @@ void main() {
       uint r = job % BM, ch = job / BM;
       float vals[CHUNK];
       if (m0 + r < p.nrows) {
-        dequant_chunk(weight_row(m0 + r) * rb_stride, (k0 + ch * CHUNK) / CHUNK, vals);
+        dequant_chunk((expert_row0 + weight_row(m0 + r)) * rb_stride, (k0 + ch * CHUNK) / CHUNK, vals);
       } else {
         [[unroll]] for (uint i = 0u; i < CHUNK; ++i) vals[i] = 0.0;
       }
@@ -77,7 +118,7 @@ void main() {
     // activation tile: BN vectors x 8 quads of columns
     for (uint job = tid; job < BN * (BK / 4u); job += WG) {
       uint n = job / (BK / 4u), kq = job % (BK / 4u);
-      vec4 xv = n0 + n < p.nvec ? x4[((n0 + n) * p.x_stride + gx + k0) / 4u + kq] : vec4(0.0);
+      vec4 xv = n0 + n < n_end ? x4[((n0 + n) * p.x_stride + gx + k0) / 4u + kq] : vec4(0.0);
       [[unroll]] for (uint c = 0u; c < 4u; ++c) {
         if (PRECISE != 0u) {
           const vec2 s = f16_split(xv[c]);
@@ -89,39 +130,40 @@ void main() {
       }
     }
     barrier();
-    [[unroll]] for (uint k = 0u; k < BK; k += 16u) {
-      FP16 ah[2], al[2], bh[2], bl[2];
-      [[unroll]] for (uint i = 0u; i < 2u; ++i) {
-        coopMatLoadNV(ah[i], wh, (sm + 16u * i) * SK + k, SK, false);
-        coopMatLoadNV(bh[i], xh, (sn + 16u * i) * SK + k, SK, true);
+    [[unroll]] for (uint k = 0u; k < BK; k += FRAG) {
+      FP16A ah[FI], al[FI];
+      FP16B bh[FI], bl[FI];
+      [[unroll]] for (uint i = 0u; i < FI; ++i) {
+        LOAD_ROWS(ah[i], wh, (sm + FRAG * i) * SK + k);
+        LOAD_COLUMNS(bh[i], xh, (sn + FRAG * i) * SK + k);
         if (PRECISE != 0u) {
-          coopMatLoadNV(al[i], wl, (sm + 16u * i) * SK + k, SK, false);
-          coopMatLoadNV(bl[i], xl, (sn + 16u * i) * SK + k, SK, true);
+          LOAD_ROWS(al[i], wl, (sm + FRAG * i) * SK + k);
+          LOAD_COLUMNS(bl[i], xl, (sn + FRAG * i) * SK + k);
         }
       }
-      [[unroll]] for (uint i = 0u; i < 2u; ++i)
-        [[unroll]] for (uint j = 0u; j < 2u; ++j) {
+      [[unroll]] for (uint i = 0u; i < FI; ++i)
+        [[unroll]] for (uint j = 0u; j < FI; ++j) {
           if (PRECISE != 0u) {
-            acc_lo[i][j] = coopMatMulAddNV(al[i], bh[j], acc_lo[i][j]);
-            acc_lo[i][j] = coopMatMulAddNV(ah[i], bl[j], acc_lo[i][j]);
+            acc_lo[i][j] = MUL_ADD(al[i], bh[j], acc_lo[i][j]);
+            acc_lo[i][j] = MUL_ADD(ah[i], bl[j], acc_lo[i][j]);
           }
-          acc[i][j] = coopMatMulAddNV(ah[i], bh[j], acc[i][j]);
+          acc[i][j] = MUL_ADD(ah[i], bh[j], acc[i][j]);
         }
     }
     barrier();
   }
   // each fragment through this subgroup's part of cs: element (m, n) at stage + n * SS + m
-  uint stage = gl_SubgroupID * 16u * SS;
-  [[unroll]] for (uint i = 0u; i < 2u; ++i)
-    [[unroll]] for (uint j = 0u; j < 2u; ++j) {
+  uint stage = gl_SubgroupID * FRAG * SS;
+  [[unroll]] for (uint i = 0u; i < FI; ++i)
+    [[unroll]] for (uint j = 0u; j < FI; ++j) {
       if (PRECISE != 0u) acc[i][j] = acc[i][j] + acc_lo[i][j] * (1.0 / F16_LO_SCALE);
-      coopMatStoreNV(acc[i][j], cs, stage, SS, true);
+      STORE_COLUMNS(acc[i][j], cs, stage);
       subgroupMemoryBarrierShared();
       subgroupBarrier();
-      for (uint e = gl_SubgroupInvocationID; e < 256u; e += gl_SubgroupSize) {
-        uint m = e % 16u, n = e / 16u;
-        uint row = m0 + sm + 16u * i + m, vec = n0 + sn + 16u * j + n;
-        if (row < p.nrows && vec < p.nvec) {
+      for (uint e = gl_SubgroupInvocationID; e < FRAG * FRAG; e += gl_SubgroupSize) {
+        uint m = e % FRAG, n = e / FRAG;
+        uint row = m0 + sm + FRAG * i + m, vec = n0 + sn + FRAG * j + n;
+        if (row < p.nrows && vec < n_end) {
           uint yo = y_index(vec, row);
           float v = cs[stage + n * SS + m];
           y[yo] = p.accumulate != 0u ? y[yo] + v : v;

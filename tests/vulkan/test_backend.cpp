@@ -572,21 +572,22 @@ TEST_CASE("A mixture's prompt multiplies every expert's batch in one tiled GEMM 
   // all their batches (expert tiles); with GLASSWING_VULKAN_EXPERT_TILES=0 one per expert with tokens. The
   // prompt's logits alike; where the profiler runs, test-tiny-qwen3moe's gate, up and down GEMMs: at least
   // 3 fewer per layer (each token picks 2 experts: at least 2 have tokens).
-  const char* kernels = std::getenv("GLASSWING_VULKAN_KERNELS");
-  const std::string was = kernels ? kernels : "";
-  setenv("GLASSWING_VULKAN_KERNELS", "gpu", 1);
+  vulkan::test::ScopedEnv kernels("GLASSWING_VULKAN_KERNELS", "gpu");
   auto model = model::Model::load(test::synth_model_file("test-tiny-qwen3moe", gguf::GgmlType::F16));
   const auto prompt_with = [&](const char* tiles) {
-    setenv("GLASSWING_VULKAN_EXPERT_TILES", tiles, 1);
-    auto gpu = vulkan_backend(*model);
-    unsetenv("GLASSWING_VULKAN_EXPERT_TILES");
+    auto gpu = [&] {
+      vulkan::test::ScopedEnv expert_tiles("GLASSWING_VULKAN_EXPERT_TILES", tiles);
+      return vulkan_backend(*model);
+    }();
     model::Session s(*model, *gpu, 16);
-    const auto gemms = [] {
-      uint64_t n = 0;
-      for (const auto& row : vulkan::dispatch_profile())
-        n += row.shader.starts_with("matmul_tiled") ? row.calls : 0;
-      return n;
-    };
+    const auto gemms =
+        [] {  // (the tiled GEMM's, or the tensor-core GEMM's where GLASSWING_VULKAN_COOPMAT is on)
+          uint64_t n = 0;
+          for (const auto& row : vulkan::dispatch_profile())
+            n +=
+                row.shader.starts_with("matmul_tiled") || row.shader.starts_with("matmul_cm") ? row.calls : 0;
+          return n;
+        };
     const uint64_t before = gemms();
     const auto logits = gpu->forward(s, std::span(kSteps).first(kPrefill), true);
     std::vector<float> out(logits.begin(), logits.end());
@@ -595,10 +596,6 @@ TEST_CASE("A mixture's prompt multiplies every expert's batch in one tiled GEMM 
   };
   const auto [tiled, tiled_gemms] = prompt_with("1");
   const auto [per_expert, per_expert_gemms] = prompt_with("0");
-  if (kernels)
-    setenv("GLASSWING_VULKAN_KERNELS", was.c_str(), 1);
-  else
-    unsetenv("GLASSWING_VULKAN_KERNELS");
   CHECK(max_abs_diff(tiled, per_expert) <= 1e-5f);
   if (vulkan::profiling_enabled() && vulkan::has_timestamps(vulkan::test::context().device()))
     CHECK(per_expert_gemms >= tiled_gemms + 3 * uint64_t(model->desc().n_layer));
