@@ -260,26 +260,39 @@ MatmulTuning matmul_tuning(const DeviceInfo& info) {
   if (!std::getenv("GLASSWING_VULKAN_MATMUL")) return {64, 64, 16, 4, 4};
   throw VulkanError("GLASSWING_VULKAN_MATMUL: bad tile shape");
 }
-// The tensor-core GEMM's tile (matmul_cm_body.glsl): GLASSWING_VULKAN_COOPMAT_TILE="bm,bn", multiples of 32
-// (a 32 x 32 block per subgroup), 64 x 64 unset; its shared memory must fit the device's.
+// The tensor-core GEMM's tile (matmul_cm_body.glsl): GLASSWING_VULKAN_COOPMAT_TILE="bm,bn" or
+// "bm,bn,wm,wn", a bm x bn tile (multiples of 32; 64 x 64 unset) of wm x wn blocks, one per subgroup
+// (multiples of 16 up to 64 dividing the tile; 32 x 32 unset); its shared memory must fit the device's.
 struct CoopmatTile {
-  uint32_t bm, bn, subgroup, side;
-  uint32_t subgroups() const { return bm / 32 * (bn / 32); }
+  uint32_t bm, bn, wm, wn, subgroup, side;
+  uint32_t subgroups() const { return bm / wm * (bn / wn); }
   uint32_t wg() const { return subgroups() * subgroup; }
 };
 CoopmatTile coopmat_tile(const DeviceInfo& info, bool precise) {
-  const auto v = env_numbers("GLASSWING_VULKAN_COOPMAT_TILE", {64, 64});
-  const CoopmatTile t{v[0], v[1], info.coopmat_khr ? info.subgroup_size : 32u, info.coopmat_side};
+  const char* name = "GLASSWING_VULKAN_COOPMAT_TILE";
+  const char* env = std::getenv(name);
+  const bool blocks = env && std::string_view(env).find(',') != std::string_view(env).rfind(',');
+  auto v = env_numbers(name, blocks ? std::vector<uint32_t>{64, 64, 32, 32} : std::vector<uint32_t>{64, 64});
+  if (!blocks) v.insert(v.end(), {32, 32});
+  const uint32_t side = info.coopmat_side ? info.coopmat_side : 16;  // (a device without them: the checks)
+  const CoopmatTile t{v[0], v[1], v[2], v[3], info.coopmat_khr ? info.subgroup_size : 32u, side};
+  const auto block_ok = [](uint32_t w, uint32_t tile) {
+    return w && w % 16 == 0 && w <= 64 && tile % w == 0;
+  };
+  const bool shape_ok =
+      t.bm && t.bn && t.bm % 32 == 0 && t.bn % 32 == 0 && block_ok(t.wm, t.bm) && block_ok(t.wn, t.bn);
   // f16 tiles of BM + BN rows of 40 halves (twice with the low parts), a side x (side + 4)-float part per
   // subgroup
   const uint64_t shared = uint64_t{t.bm + t.bn} * 40 * 2 * (precise ? 2 : 1) +
-                          uint64_t{t.subgroups()} * t.side * (t.side + 4) * 4;
-  if (t.bm == 0 || t.bn == 0 || t.bm % 32 != 0 || t.bn % 32 != 0 || t.wg() > 1024 ||
-      shared > info.shared_memory)
-    throw VulkanError("GLASSWING_VULKAN_COOPMAT_TILE: " + std::to_string(t.bm) + " x " +
-                      std::to_string(t.bn) + " tiles need multiples of 32, at most " +
-                      std::to_string(1024 / t.subgroup) + " subgroups and " + std::to_string(shared) +
-                      " bytes of shared memory (the device has " + std::to_string(info.shared_memory) + ")");
+                          uint64_t{shape_ok ? t.subgroups() : 0} * t.side * (t.side + 4) * 4;
+  if (!shape_ok || t.wg() > 1024 || shared > info.shared_memory)
+    throw VulkanError(
+        std::string(name) + ": " + std::to_string(t.bm) + " x " + std::to_string(t.bn) + " tiles of " +
+        std::to_string(t.wm) + " x " + std::to_string(t.wn) +
+        " blocks: tiles need multiples of 32, blocks multiples of 16 up to 64 that divide them, at "
+        "most " +
+        std::to_string(1024 / t.subgroup) + " subgroups and " + std::to_string(shared) +
+        " bytes of shared memory (the device has " + std::to_string(info.shared_memory) + ")");
   return t;
 }
 
@@ -1140,9 +1153,15 @@ void Recorder::matmul_coopmat(const WeightTensor& w, const BufferRange& x, const
   if (!info.coopmat) throw VulkanError("the tensor-core GEMM: " + info.name + " has no cooperative matrices");
   const std::string shader =
       (info.coopmat_khr ? "matmul_cmk_" : "matmul_cm_") + layout_name(w.type, use_gpu_kernels(info));
-  if (straddles(w, s, t.bm)) t.bm = 64;           // a tile's rows in one row group
-  if (s.expert_tiles) t.bn = kExpertTileVectors;  // (a tile's tokens: at most kExpertTileVectors)
-  const uint32_t spec[] = {precise ? 1u : 0u, t.bm, t.bn, t.wg(), t.subgroup, t.side};
+  if (straddles(w, s, t.bm)) {  // a tile's rows in one row group
+    t.bm = 64;
+    t.wm = std::min(t.wm, t.bm);
+  }
+  if (s.expert_tiles) {  // (a tile's tokens: at most kExpertTileVectors)
+    t.bn = kExpertTileVectors;
+    t.wn = std::min(t.wn, t.bn);
+  }
+  const uint32_t spec[] = {precise ? 1u : 0u, t.bm, t.bn, t.wg(), t.subgroup, t.side, t.wm, t.wn};
   for (const auto& slice : w.slices) {
     const WeightProductPush push = product_push(w, slice, s);
     // (binding 3: the expert tiles' table, else y again, unused)

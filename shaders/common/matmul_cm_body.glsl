@@ -12,9 +12,10 @@
 // one) and, compiled a second time with COOPMAT_KHR where glslang knows it (matmul_cmk_*; shaders/
 // CMakeLists.txt), VK_KHR_cooperative_matrix with FRAG x FRAG x FRAG fragments (16 on GPUs, 8 on lavapipe,
 // which runs this kernel on the CPU so that its logic is tested without a GPU).
-// A workgroup of (BM/32)·(BN/32) subgroups of SG invocations owns a BM x BN output tile (spec constants: 64 x
-// 64 unless GLASSWING_VULKAN_COOPMAT_TILE says; each subgroup a 32 x 32 block of (32/FRAG)^2 fragments) and
-// walks K in steps of 32: it dequantizes the BM x 32 weight tile once (dequant_chunk of the type file) and
+// A workgroup of (BM/WM)·(BN/WN) subgroups of SG invocations owns a BM x BN output tile (spec constants: 64 x
+// 64 unless GLASSWING_VULKAN_COOPMAT_TILE says; each subgroup a WM x WN block, 32 x 32 unless it says, of
+// (WM/FRAG)·(WN/FRAG) fragments: llama.cpp's tensor-core GEMMs give a subgroup 64 x 64) and walks K in steps
+// of 32: it dequantizes the BM x 32 weight tile once (dequant_chunk of the type file) and
 // converts the BN x 32 activation tile, both into shared memory as f16 (hi/lo pairs when PRECISE). Each
 // subgroup then stages its fragments one at a time through its own FRAG x (FRAG + 4) part of shared memory to
 // guarded stores (partial tiles, accumulate, row groups). Needs ncols % 32 == 0 and x_stride % 4 == 0 (the
@@ -34,14 +35,16 @@ layout(local_size_x_id = 3) in;
 layout(constant_id = 0) const uint PRECISE = 1;
 layout(constant_id = 1) const uint BM = 64;   // rows per tile, a multiple of 32
 layout(constant_id = 2) const uint BN = 64;   // vectors per tile, a multiple of 32
-layout(constant_id = 3) const uint WG = 128;  // (BM / 32) * (BN / 32) * SG
+layout(constant_id = 3) const uint WG = 128;  // (BM / WM) * (BN / WN) * SG
 layout(constant_id = 4) const uint SG = 32;   // the subgroup size
 #ifdef COOPMAT_KHR
 layout(constant_id = 5) const uint FRAG = 16;  // the fragments' side: 16 or 8
 #else
 const uint FRAG = 16u;
 #endif
-const uint FI = 32u / FRAG;  // fragments per side of a subgroup's 32 x 32 block
+layout(constant_id = 6) const uint WM = 32;  // a subgroup's block: rows, a multiple of FRAG dividing BM
+layout(constant_id = 7) const uint WN = 32;  // ... and vectors, a multiple of FRAG dividing BN
+const uint FM = WM / FRAG, FN = WN / FRAG;   // a subgroup's fragments down and across
 const uint BK = 32u;
 const uint SK = BK + 8u;        // shared row stride (f16 elements): 80 bytes, 16-byte aligned rows
 const uint SS = FRAG + 4u;      // a staged fragment's column stride (floats): 16-byte aligned columns
@@ -85,12 +88,12 @@ void main() {
     if (n0 >= n_end) return;  // (an empty tile: the whole workgroup, before any barrier)
   }
   uint tid = gl_LocalInvocationID.x;
-  uint sm = (gl_SubgroupID % (BM / 32u)) * 32u, sn = (gl_SubgroupID / (BM / 32u)) * 32u;  // its 32 x 32
+  uint sm = (gl_SubgroupID % (BM / WM)) * WM, sn = (gl_SubgroupID / (BM / WM)) * WN;  // its WM x WN block
   uint rb_stride = (p.ncols / BLOCK_ELEMS) * BLOCK_BYTES;
   uint gx = group_x(m0);  // (the tile's rows lie in one group)
-  FP32 acc[FI][FI], acc_lo[FI][FI];  // Whi.Xhi, and (Wlo.Xhi + Whi.Xlo) * F16_LO_SCALE
-  [[unroll]] for (uint i = 0u; i < FI; ++i)
-    [[unroll]] for (uint j = 0u; j < FI; ++j) {
+  FP32 acc[FM][FN], acc_lo[FM][FN];  // Whi.Xhi, and (Wlo.Xhi + Whi.Xlo) * F16_LO_SCALE
+  [[unroll]] for (uint i = 0u; i < FM; ++i)
+    [[unroll]] for (uint j = 0u; j < FN; ++j) {
       acc[i][j] = FP32(0.0);
       acc_lo[i][j] = FP32(0.0);
     }
@@ -131,18 +134,18 @@ void main() {
     }
     barrier();
     [[unroll]] for (uint k = 0u; k < BK; k += FRAG) {
-      FP16A ah[FI], al[FI];
-      FP16B bh[FI], bl[FI];
-      [[unroll]] for (uint i = 0u; i < FI; ++i) {
+      FP16A ah[FM], al[FM];
+      FP16B bh[FN], bl[FN];
+      [[unroll]] for (uint i = 0u; i < FM; ++i) {
         LOAD_ROWS(ah[i], wh, (sm + FRAG * i) * SK + k);
-        LOAD_COLUMNS(bh[i], xh, (sn + FRAG * i) * SK + k);
-        if (PRECISE != 0u) {
-          LOAD_ROWS(al[i], wl, (sm + FRAG * i) * SK + k);
-          LOAD_COLUMNS(bl[i], xl, (sn + FRAG * i) * SK + k);
-        }
+        if (PRECISE != 0u) LOAD_ROWS(al[i], wl, (sm + FRAG * i) * SK + k);
       }
-      [[unroll]] for (uint i = 0u; i < FI; ++i)
-        [[unroll]] for (uint j = 0u; j < FI; ++j) {
+      [[unroll]] for (uint j = 0u; j < FN; ++j) {
+        LOAD_COLUMNS(bh[j], xh, (sn + FRAG * j) * SK + k);
+        if (PRECISE != 0u) LOAD_COLUMNS(bl[j], xl, (sn + FRAG * j) * SK + k);
+      }
+      [[unroll]] for (uint i = 0u; i < FM; ++i)
+        [[unroll]] for (uint j = 0u; j < FN; ++j) {
           if (PRECISE != 0u) {
             acc_lo[i][j] = MUL_ADD(al[i], bh[j], acc_lo[i][j]);
             acc_lo[i][j] = MUL_ADD(ah[i], bl[j], acc_lo[i][j]);
@@ -154,8 +157,8 @@ void main() {
   }
   // each fragment through this subgroup's part of cs: element (m, n) at stage + n * SS + m
   uint stage = gl_SubgroupID * FRAG * SS;
-  [[unroll]] for (uint i = 0u; i < FI; ++i)
-    [[unroll]] for (uint j = 0u; j < FI; ++j) {
+  [[unroll]] for (uint i = 0u; i < FM; ++i)
+    [[unroll]] for (uint j = 0u; j < FN; ++j) {
       if (PRECISE != 0u) acc[i][j] = acc[i][j] + acc_lo[i][j] * (1.0 / F16_LO_SCALE);
       STORE_COLUMNS(acc[i][j], cs, stage);
       subgroupMemoryBarrierShared();

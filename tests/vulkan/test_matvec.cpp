@@ -1,6 +1,7 @@
 // The weight-reading kernels (GEMV, tiled GEMM, row gather) for every type, against a CPU dequantization
 // and dot product.
 #include <algorithm>
+#include <array>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdlib>
@@ -368,15 +369,22 @@ TEST_CASE("the tensor-core GEMM matches a CPU dequantize + dot for every type, p
       if (!block32 && std::string(precision) == "1") continue;
       ScopedEnv coopmat("GLASSWING_VULKAN_COOPMAT", precision);
       const bool precise = coopmat_precise();
-      for (const auto& [bm, bn] :
-           std::vector<std::pair<uint32_t, uint32_t>>{{64, 64}, {32, 32}, {128, 64}, {64, 128}, {128, 128}}) {
-        const bool other_tile = bm != 64 || bn != 64;
+      // (tiles bm x bn of subgroup blocks wm x wn)
+      for (const auto& [bm, bn, wm, wn] : std::vector<std::array<uint32_t, 4>>{{64, 64, 32, 32},
+                                                                               {32, 32, 32, 32},
+                                                                               {128, 64, 32, 32},
+                                                                               {64, 128, 32, 32},
+                                                                               {128, 128, 32, 32},
+                                                                               {128, 128, 64, 64},
+                                                                               {64, 128, 64, 32},
+                                                                               {64, 64, 16, 64}}) {
+        const bool other_tile = bm != 64 || bn != 64 || wm != 32 || wn != 32;
         if (other_tile && !(c.type == GgmlType::F32 || c.type == GgmlType::Q4_0)) continue;
-        const uint64_t shared = uint64_t{bm + bn} * 80 * (precise ? 2 : 1) + uint64_t{bm / 32 * (bn / 32)} *
-                                                                                 info.coopmat_side *
-                                                                                 (info.coopmat_side + 4) * 4;
+        const uint64_t staging = uint64_t{info.coopmat_side} * (info.coopmat_side + 4) * 4;
+        const uint64_t shared = uint64_t{bm + bn} * 80 * (precise ? 2 : 1) + bm / wm * (bn / wn) * staging;
         if (shared > info.shared_memory) continue;  // (refused: the knob test)
-        const std::string tile = std::to_string(bm) + "," + std::to_string(bn);
+        const std::string tile = std::to_string(bm) + "," + std::to_string(bn) + "," + std::to_string(wm) +
+                                 "," + std::to_string(wn);
         ScopedEnv tile_env("GLASSWING_VULKAN_COOPMAT_TILE", tile.c_str());
         INFO(glasswing::gguf::ggml_type_name(c.type) << ", COOPMAT=" << precision << ", tile " << tile);
         Buffer yb = device_buffer(y0);
@@ -1064,7 +1072,7 @@ TEST_CASE("a bad GLASSWING_VULKAN_KERNELS, tuning or COOPMAT value is a precise 
     CHECK_THROWS_WITH(rec.matmul(t, whole(xb), whole(yb), {.n_vec = 8}), Catch::Contains("bad tile shape"));
   }
   // (the tensor-core GEMM's tile is checked before anything is recorded, on any device)
-  for (const char* tile : {"48,64", "64", "1024,1024"}) {
+  for (const char* tile : {"48,64", "64", "1024,1024", "64,64,48,32", "64,64,32", "64,64,128,64"}) {
     ScopedEnv tile_env("GLASSWING_VULKAN_COOPMAT_TILE", tile);
     CHECK_THROWS_WITH(rec.matmul_coopmat(t, whole(xb), whole(yb), {.n_vec = 8}),
                       Catch::Contains("GLASSWING_VULKAN_COOPMAT_TILE"));
