@@ -80,13 +80,7 @@ void main() {
   w_aux = weight_rows() * ((p.ncols / BLOCK_ELEMS) * BLOCK_BYTES);
   uint m0 = gl_WorkGroupID.x * BM, n0 = gl_WorkGroupID.y * BN, n_end = p.nvec;
   uint expert_row0 = 0u;  // (expert tiles: the tile's expert's first row in the stack)
-  if (p.expert_tiles != 0u) {
-    uint e = gl_WorkGroupID.y * 3u;
-    expert_row0 = min(expert_table[e], p.w_rows / p.nrows - 1u) * p.nrows;
-    n0 = expert_table[e + 1u];
-    n_end = min(n0 + min(expert_table[e + 2u], BN), p.nvec);
-    if (n0 >= n_end) return;  // (an empty tile: the whole workgroup, before any barrier)
-  }
+  if (p.expert_tiles != 0u && !expert_tile(gl_WorkGroupID.y, BN, expert_row0, n0, n_end)) return;
   uint tid = gl_LocalInvocationID.x;
   uint sm = (gl_SubgroupID % (BM / WM)) * WM, sn = (gl_SubgroupID / (BM / WM)) * WN;  // its WM x WN block
   uint rb_stride = (p.ncols / BLOCK_ELEMS) * BLOCK_BYTES;

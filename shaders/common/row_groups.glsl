@@ -20,6 +20,18 @@ uint expert_id(uint g) {
 #endif
   return p.expert_ids[g];
 }
+#ifdef EXPERT_TABLE_BINDING
+// The GEMMs' expert tiles (a mixture's prompt, p.expert_tiles): workgroup row `tile` multiplies expert
+// expert_table[3 tile] (from row expert_row0 of the stack) by vectors [n0, n_end), at most `width` of them.
+// False for an empty tile, which the whole workgroup leaves before any barrier.
+bool expert_tile(uint tile, uint width, out uint expert_row0, out uint n0, out uint n_end) {
+  uint e = tile * 3u;
+  expert_row0 = min(expert_table[e], p.w_rows / p.nrows - 1u) * p.nrows;
+  n0 = expert_table[e + 1u];
+  n_end = min(n0 + min(expert_table[e + 2u], width), p.nvec);
+  return n0 < n_end;
+}
+#endif
 uint group_x(uint r) { return p.group_rows == 0u ? 0u : ((p.row_base + r) / p.group_rows) * p.x_group; }
 uint y_index(uint v, uint r) {
   uint row = p.row_base + r;
