@@ -3,7 +3,9 @@
 # Vulkan test binaries of a build, Debian's Vulkan loader and validation layer (.deb files, fetched here: the
 # device machine reaches nothing), the smaller shared test models with their reference logits, and
 # scripts/gpu-check.sh, which runs there. The device tool carries at most 64 MiB with the working tree; the kit
-# stays near 45. Usage: scripts/gpu-kit.sh [BUILD_DIR]; then on the device, carrying .gpu:
+# stays near 45. Usage: scripts/gpu-kit.sh [BUILD_DIR] (build-coopmat, made by scripts/coopmat-lavapipe.sh build,
+# carries the VK_KHR_cooperative_matrix kernels too, which bookworm's glslang cannot compile); then on the
+# device, carrying .gpu:
 #   bash .gpu/gpu-check.sh all      (or: tests | bench | hybrids; results under $OUT)
 set -euo pipefail
 cd "$(dirname "$0")/.."
