@@ -11,8 +11,8 @@
 #   sudo scripts/coopmat-lavapipe.sh setup      the chroot only (~1 minute, ~600 MB)
 #   sudo scripts/coopmat-lavapipe.sh build      configure and build BUILD_DIR (default build-coopmat)
 #   sudo scripts/coopmat-lavapipe.sh test [ARGS] the [coopmat] tests (or the Catch2 ARGS given), then the
-#                                               [weights] and [backend] tests with the GPU kernels and 512-token
-#                                               steps, both precisions
+#                                               [weights] and [backend] tests with the GPU kernels, 512-token
+#                                               steps and the split GEMM, and [weights] with the f16 one
 #   sudo scripts/coopmat-lavapipe.sh run CMD    any command in the chroot, in this folder
 #   sudo scripts/coopmat-lavapipe.sh clean      unmount and delete the chroot
 #
@@ -73,12 +73,22 @@ test_it() {
     in_chroot env GLASSWING_VULKAN_KERNELS=gpu GLASSWING_VULKAN_COOPMAT=1 "$tests" "$@"
     return
   fi
-  in_chroot env GLASSWING_VULKAN_KERNELS=gpu GLASSWING_VULKAN_COOPMAT=1 "$tests" "[coopmat]"
+  local failed=0
+  in_chroot env GLASSWING_VULKAN_KERNELS=gpu GLASSWING_VULKAN_COOPMAT=1 "$tests" "[coopmat]" || failed=1
+  # (processes that made several Vulkan instances, as the [backend] tests do, crash at exit inside trixie's
+  # validation layer 1.4.309, in the last vkFreeMemory, after Catch's summary; bookworm's layer does not:
+  # read the summary, then the exit status)
+  # (the model tests compare with the CPU engine to f32's precision: the split only; the weight products'
+  # tests allow f16's error where COOPMAT=f16)
+  local precision suite
   for precision in 1 f16; do
-    echo "== [weights] and [backend], GLASSWING_VULKAN_COOPMAT=$precision"
+    suite="[weights],[backend]"
+    [ "$precision" = f16 ] && suite="[weights]"
+    echo "== $suite, GLASSWING_VULKAN_COOPMAT=$precision"
     in_chroot env GLASSWING_VULKAN_KERNELS=gpu GLASSWING_VULKAN_COOPMAT=$precision GLASSWING_VULKAN_BATCH=512 \
-      "$tests" "[weights],[backend]"
+      "$tests" "$suite" || { echo "exit status $?"; failed=1; }
   done
+  return $failed
 }
 
 clean() {
