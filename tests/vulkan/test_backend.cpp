@@ -248,9 +248,10 @@ TEST_CASE("The memory estimate is what a session allocates, and long contexts ta
   // MiB and lavapipe's 128 MiB binding limit caps the scratch at 128 tokens per step.
   auto model = model::Model::load(test::require_shared("models/stories260K.gguf"));
   vulkan::test::context();  // exits 77 when there is no device
-  ::setenv("GLASSWING_VULKAN_BATCH", "512", 1);
-  auto gpu = std::make_unique<vulkan::VulkanBackend>(*model);
-  ::unsetenv("GLASSWING_VULKAN_BATCH");
+  auto gpu = [&] {
+    vulkan::test::ScopedEnv batch("GLASSWING_VULKAN_BATCH", "512");
+    return std::make_unique<vulkan::VulkanBackend>(*model);
+  }();
   const auto& d = model->desc();
   for (int64_t n_ctx : {int64_t{256}, int64_t{32768}}) {
     INFO("n_ctx " << n_ctx);
@@ -492,7 +493,7 @@ TEST_CASE("Vulkan runs deepseek2's multi-head latent attention as the CPU engine
     CHECK(caches->bytes() >= kq + scores);
     CHECK(caches->bytes() < kq + scores + uint64_t(2) * 64 * latent * sizeof(float));  // (no V cache beside)
     CHECK(gpu->estimate_memory(64).session_bytes >= kq);
-    setenv("GLASSWING_VULKAN_MAP_ROWS", "3", 1);
+    vulkan::test::ScopedEnv map_rows("GLASSWING_VULKAN_MAP_ROWS", "3");
     model::Session s(*model, *gpu, 16), cs(*model, cpu, 16);
     gpu->forward(s, std::span(kSteps).first(kPrefill), false);
     cpu.forward(cs, std::span(kSteps).first(kPrefill), false);
@@ -500,7 +501,6 @@ TEST_CASE("Vulkan runs deepseek2's multi-head latent attention as the CPU engine
     CHECK(max_abs_diff(gpu->attention(s, 1, 2, q, k).probs, cpu.attention(cs, 1, 2, q, k).probs) <= 1e-4f);
     const auto gs = gpu->attention_summary(s, q), css = cpu.attention_summary(cs, q);
     for (size_t i = 0; i < gs.size(); ++i) CHECK(gs[i].entropy == Approx(css[i].entropy).margin(1e-3));
-    unsetenv("GLASSWING_VULKAN_MAP_ROWS");
   }
   CHECK_THROWS_WITH(gpu->set_rounding(model::Rounding::LlamaCpp),
                     Catch::Contains("does not run multi-head latent attention (" +
@@ -512,9 +512,10 @@ TEST_CASE("Vulkan runs deepseek2's multi-head latent attention as the CPU engine
 // `value`: its logits, and the dispatches it recorded (counted where the profiler runs).
 static std::pair<std::vector<float>, uint64_t> decode_step_with(const model::Model& model, const char* name,
                                                                 const char* value) {
-  setenv(name, value, 1);
-  auto gpu = vulkan_backend(model);
-  unsetenv(name);
+  auto gpu = [&] {
+    vulkan::test::ScopedEnv knob(name, value);
+    return vulkan_backend(model);
+  }();
   model::Session s(model, *gpu, 16);
   gpu->forward(s, std::span(kSteps).first(kPrefill), false);
   const auto calls = [] {
@@ -622,9 +623,10 @@ TEST_CASE("A mixture's decode step chooses its experts on the device, as the hos
   INFO(shape);
   auto model = model::Model::load(test::synth_model_file(shape, gguf::GgmlType::F32));
   const auto& d = model->desc();
-  setenv("GLASSWING_VULKAN_ROUTE_ON_DEVICE", "0", 1);
-  auto host = vulkan_backend(*model);
-  unsetenv("GLASSWING_VULKAN_ROUTE_ON_DEVICE");
+  auto host = [&] {
+    vulkan::test::ScopedEnv route("GLASSWING_VULKAN_ROUTE_ON_DEVICE", "0");
+    return vulkan_backend(*model);
+  }();
   auto device = vulkan_backend(*model);
   CHECK(!host->routes_on_device());
   REQUIRE(device->routes_on_device());

@@ -353,8 +353,7 @@ TEST_CASE("split-K decode attention (GPU kernels) matches the CPU over long cont
   Buffer table = rope_table_buffer(hd);  // no divisors, magnitude 1
   const RopeStoreParams rope = fused_qkv_rope(1, n_heads, n_kv, hd, hd, false, row, 0, 0, whole(table));
   AttentionParams att = decode_attention(n_heads, n_kv, hd, row, 0, n_ctx);
-  const char* old = std::getenv("GLASSWING_VULKAN_ATTN_SPLIT");
-  const std::string saved = old ? old : "";
+  ScopedEnv split("GLASSWING_VULKAN_ATTN_SPLIT", nullptr);
   // 256 keys per workgroup (the default) and 16 (up to 38 runs per head); all keys, and a sliding window of
   // 100 (gemma's local layers), whose runs start at its first key, with soft-capped scores (gemma2); and with
   // attention sinks (gpt-oss: its windows of 128 keys), one head's sink far above every score; and chunks of
@@ -371,7 +370,7 @@ TEST_CASE("split-K decode attention (GPU kernels) matches the CPU over long cont
     att.softcap = window && !with_sinks ? 1.5f : 0.0f;  // gemma2's soft-capping, with the window
     att.window = window;
     att.sinks = with_sinks ? whole(sinks) : BufferRange{};
-    setenv("GLASSWING_VULKAN_ATTN_SPLIT", keys, 1);
+    split.set(keys);
     const uint64_t split_bytes = Recorder::attention_split_bytes(n_heads, hd, n_ctx);
     REQUIRE(split_bytes > 0);
     Buffer split = device_buffer_u32(std::vector<uint32_t>(split_bytes / 4, 0));
@@ -419,10 +418,6 @@ TEST_CASE("split-K decode attention (GPU kernels) matches the CPU over long cont
                       Catch::Contains("split-K scratch is smaller"));
     rec.end();
   }
-  if (old)
-    setenv("GLASSWING_VULKAN_ATTN_SPLIT", saved.c_str(), 1);
-  else
-    unsetenv("GLASSWING_VULKAN_ATTN_SPLIT");
   require_no_validation_messages();
 }
 
@@ -690,7 +685,7 @@ TEST_CASE("the gated delta rule (per-head and per-row kernels) matches a double-
                                DeltaCase{2, 4, 64, 128, true});
   const bool rows = GENERATE(false, true);
   INFO("dk " << c.dk << " dv " << c.dv << " grouped " << c.grouped << " rows " << rows);
-  setenv("GLASSWING_VULKAN_DELTA_ROWS", rows ? "1" : "0", 1);
+  ScopedEnv delta_rows("GLASSWING_VULKAN_DELTA_ROWS", rows ? "1" : "0");
   std::mt19937 rng(21);
   const float eps = 1e-6f;
   const auto dt_bias = random_floats(rng, c.n_v), norm = random_floats(rng, c.dv, 0.5f, 1.5f);
@@ -719,7 +714,6 @@ TEST_CASE("the gated delta rule (per-head and per-row kernels) matches a double-
   }
   std::vector<float> want(state.begin(), state.end());
   CHECK(max_rel_diff(read_floats(sb, want.size()), want) < 1e-4);
-  unsetenv("GLASSWING_VULKAN_DELTA_ROWS");
   require_no_validation_messages();
 }
 
@@ -735,7 +729,7 @@ TEST_CASE("Mamba-2's selective scan (per-head and per-channel kernels) matches a
   const Case c = GENERATE(Case{3, 32, 128, 1}, Case{4, 64, 256, 2});
   const bool rows = GENERATE(false, true);
   INFO("state " << c.d_state << " head_dim " << c.head_dim << " groups " << c.n_group << " rows " << rows);
-  setenv("GLASSWING_VULKAN_DELTA_ROWS", rows ? "1" : "0", 1);
+  ScopedEnv delta_rows("GLASSWING_VULKAN_DELTA_ROWS", rows ? "1" : "0");
   std::mt19937 rng(22);
   const uint32_t d_inner = c.n_head * c.head_dim, channels = d_inner + 2 * c.n_group * c.d_state;
   const uint32_t in_dim = d_inner + channels + c.n_head;  // z, x|B|C, dt
@@ -774,7 +768,6 @@ TEST_CASE("Mamba-2's selective scan (per-head and per-channel kernels) matches a
     CHECK(max_rel_diff(read_floats(yb, expect.size()), expect) < 1e-4);
   }
   CHECK(max_rel_diff(read_floats(sb, state.size()), std::vector<float>(state.begin(), state.end())) < 1e-4);
-  unsetenv("GLASSWING_VULKAN_DELTA_ROWS");
   require_no_validation_messages();
 }
 
@@ -785,7 +778,7 @@ TEST_CASE("Kimi Delta Attention (per-head and per-row kernels) matches a double-
   const uint32_t d = GENERATE(128u, 256u), n_heads = 2;
   const bool rows = GENERATE(false, true);
   INFO("head_dim " << d << " rows " << rows);
-  setenv("GLASSWING_VULKAN_DELTA_ROWS", rows ? "1" : "0", 1);
+  ScopedEnv delta_rows("GLASSWING_VULKAN_DELTA_ROWS", rows ? "1" : "0");
   std::mt19937 rng(23);
   const float eps = 1e-6f;
   const uint32_t inner = n_heads * d;
@@ -841,6 +834,5 @@ TEST_CASE("Kimi Delta Attention (per-head and per-row kernels) matches a double-
     CHECK(max_rel_diff(read_floats(out, plane), expect) < 1e-4);
   }
   CHECK(max_rel_diff(read_floats(sb, state.size()), std::vector<float>(state.begin(), state.end())) < 1e-4);
-  unsetenv("GLASSWING_VULKAN_DELTA_ROWS");
   require_no_validation_messages();
 }
