@@ -35,11 +35,7 @@ std::vector<float> random_floats(std::mt19937& rng, size_t n) {
 
 // The tensor-core GEMM against a double-precision CPU product: 70 rows x 64 columns x 37 vectors (partial
 // tiles on both sides, two K steps), with the accumulate flag. Returns the worst error in units of the summed
-// term magnitude (NaN counts as infinite); the kernel tests' bound is 1e-5 (f16 alone: each operand cut to
-// 11 significant bits, up to 2^-10 of each term, 4e-3 with room).
-double bound() {
-  return coopmat_precise() ? 1e-5 : 4e-3;
-}
+// term magnitude (NaN counts as infinite), which coopmat_bound() limits.
 double worst_error(Context& ctx) {
   const uint32_t rows = 70, cols = 64, n = 37;
   std::mt19937 rng(17);
@@ -81,8 +77,12 @@ bool coopmat_precise() {
   return env_choice("GLASSWING_VULKAN_COOPMAT", {"0", "1", "f16"}, 0) != 2;
 }
 
+double coopmat_bound() {
+  return coopmat_precise() ? 1e-5 : 4e-3;
+}
+
 bool coopmat_enabled(Context& ctx) {
-  if (!ctx.device().info().coopmat || !coopmat_requested()) return false;
+  if (!ctx.device().info().coopmat() || !coopmat_requested()) return false;
   if (ctx.coopmat_choice) return *ctx.coopmat_choice;
   bool use = false;
   struct StartupCheck {  // the checks' submissions are not the work fault injection counts
@@ -92,7 +92,7 @@ bool coopmat_enabled(Context& ctx) {
   } guard(ctx);
   try {
     const double worst = worst_error(ctx);
-    use = worst <= bound();
+    use = worst <= coopmat_bound();
     if (use)  // (once per context: a benchmark's log shows which GEMM its prompts ran)
       std::fprintf(stderr,
                    "glasswing: tensor-core GEMM (%s) on for %s (startup check %.2g off a CPU product)\n",
@@ -102,7 +102,7 @@ bool coopmat_enabled(Context& ctx) {
           stderr,
           "glasswing: the tensor-core GEMM was %.2g off a CPU product on %s (bound %.0e); using the f32 "
           "GEMM\n",
-          worst, ctx.device().info().name.c_str(), bound());
+          worst, ctx.device().info().name.c_str(), coopmat_bound());
   } catch (const VulkanError& e) {
     if (e.result() == VK_ERROR_DEVICE_LOST) throw;  // the device is gone, not just this kernel
     std::fprintf(stderr, "glasswing: the tensor-core GEMM failed on %s (%s); using the f32 GEMM\n",

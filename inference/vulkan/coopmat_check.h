@@ -19,6 +19,10 @@ namespace glasswing::vulkan {
 bool coopmat_requested();
 // True unless GLASSWING_VULKAN_COOPMAT=f16.
 bool coopmat_precise();
+// The tensor-core GEMM's error bound in units of the summed term magnitude, for the startup check and the
+// kernel tests: 1e-5 (the split), or 4e-3 with f16 alone (each operand cut to 11 significant bits, up to
+// 2^-10 of each term, with room).
+double coopmat_bound();
 
 bool coopmat_enabled(Context& ctx);
 

@@ -195,7 +195,6 @@ DeviceInfo describe(VkInstance instance, VkPhysicalDevice pd, uint32_t index) {
   info.coopmat_khr = info.coopmat_side != 0;
   if (!info.coopmat_khr && api != 0 && coopmat_nv_16x16x16(instance, pd, f12, info.subgroup_size))
     info.coopmat_side = 16;
-  info.coopmat = info.coopmat_side != 0;
 
   VkPhysicalDeviceMemoryProperties mem;
   vkGetPhysicalDeviceMemoryProperties(pd, &mem);
@@ -263,7 +262,7 @@ std::string DeviceInfo::capability_line() const {
     << VK_API_VERSION_PATCH(api_version) << " | fp16 " << (fp16 ? "yes" : "no") << " | int8 dot "
     << (int8_dot ? "yes" : "no") << " | subgroup " << subgroup_size << " | shared " << (shared_memory >> 10)
     << " KiB | max storage range " << mib(max_storage_buffer_range);
-  if (coopmat)
+  if (coopmat())
     s << " | coopmat " << coopmat_side << "x" << coopmat_side << "x" << coopmat_side << " f16 ("
       << (coopmat_khr ? "KHR" : "NV") << ")";
   s << " | heaps";
@@ -312,7 +311,7 @@ std::unique_ptr<Device> Device::Create(const Instance& instance, std::string_vie
   create.pNext = &features;
   const char* coopmat_ext =
       info.coopmat_khr ? coopmat_khr::kExtension : VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME;
-  if (info.coopmat && coopmat_requested()) {
+  if (info.coopmat() && coopmat_requested()) {
     cm.cooperativeMatrix = VK_TRUE;
     cm_khr.cooperativeMatrix = VK_TRUE;
     f12.shaderFloat16 = VK_TRUE;

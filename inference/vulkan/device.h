@@ -34,10 +34,10 @@ struct DeviceInfo {
   bool int8_dot = false;  // VK_KHR_shader_integer_dot_product
   // A tensor-core GEMM this build can run (enabled on the device when GLASSWING_VULKAN_COOPMAT asks):
   // VK_KHR_cooperative_matrix (coopmat_khr) or VK_NV_cooperative_matrix, f16 x f16 -> f32 fragments of
-  // coopmat_side x coopmat_side x coopmat_side (16; lavapipe's KHR ones are 8).
-  bool coopmat = false;
+  // coopmat_side x coopmat_side x coopmat_side (16; lavapipe's KHR ones are 8), 0 for none.
   bool coopmat_khr = false;
   uint32_t coopmat_side = 0;
+  bool coopmat() const { return coopmat_side != 0; }
   uint32_t subgroup_size = 0;
   bool subgroup_arithmetic = false;  // required: reductions in the kernels
   uint32_t shared_memory = 0;        // maxComputeSharedMemorySize

@@ -1150,7 +1150,8 @@ void Recorder::matmul_coopmat(const WeightTensor& w, const BufferRange& x, const
   const DeviceInfo& info = ctx_->device().info();
   const bool precise = coopmat_precise();  // (PRECISE: the hi/lo split, else f16 alone)
   CoopmatTile t = coopmat_tile(info, precise);
-  if (!info.coopmat) throw VulkanError("the tensor-core GEMM: " + info.name + " has no cooperative matrices");
+  if (!info.coopmat())
+    throw VulkanError("the tensor-core GEMM: " + info.name + " has no cooperative matrices");
   const std::string shader =
       (info.coopmat_khr ? "matmul_cmk_" : "matmul_cm_") + layout_name(w.type, use_gpu_kernels(info));
   if (straddles(w, s, t.bm)) {  // a tile's rows in one row group
